@@ -1,0 +1,44 @@
+# Orbit: `make run` (embedded, nothing to install but Python) and `make test` (real servers).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+LOCAL  := deploy/local
+PYTEST_ARGS ?=
+
+.PHONY: install run test test-unit lint bench clean schemas
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: install
+	$(BIN)/orbit run --host 127.0.0.1 --port 8000
+
+# Starts PostgreSQL and Kafka (deploy/local), runs the whole suite, stops them even when the
+# tests fail. Set ORBIT_TEST_DATABASE_URL and ORBIT_TEST_KAFKA_BOOTSTRAP to use your own.
+test: install
+	@set -e; \
+	if [ -z "$$ORBIT_TEST_DATABASE_URL" ] || [ -z "$$ORBIT_TEST_KAFKA_BOOTSTRAP" ]; then \
+	  trap 'bash $(LOCAL)/down.sh' EXIT; \
+	  bash $(LOCAL)/up.sh; \
+	  set -a; . "$${ORBIT_LOCAL_DIR:-$$HOME/.cache/orbit-local}/env"; set +a; \
+	fi; \
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+test-unit: install
+	$(BIN)/python -m pytest -q tests/unit
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+bench: install
+	$(BIN)/python -m tests.bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,34 @@
+"""A client's effective SLA policy: tier defaults, overridden field by field by the client."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+SLA_FIELDS = ("first_response_minutes", "contact_cadence_days", "meeting_report_hours")
+
+
+def effective_sla(
+    tier: str,
+    overrides: Mapping[str, Any] | None,
+    *,
+    tier_defaults: Mapping[str, Mapping[str, int]],
+    client_timezone: str,
+    client_country: str | None,
+    default_working_hours: Mapping[str, list[str]],
+) -> dict[str, Any]:
+    """Merge: each omitted field takes the tier default; the calendar defaults to the client's
+    own timezone and country with the default working hours, again field by field."""
+    overrides = overrides or {}
+    defaults = tier_defaults[tier]
+    sla: dict[str, Any] = {
+        name: overrides[name] if overrides.get(name) is not None else defaults[name]
+        for name in SLA_FIELDS
+    }
+    calendar = dict(overrides.get("calendar") or {})
+    sla["calendar"] = {
+        "timezone": calendar.get("timezone") or client_timezone,
+        "working_hours": calendar.get("working_hours") or dict(default_working_hours),
+        "holidays_country": calendar.get("holidays_country", client_country),
+    }
+    return sla

@@ -1,0 +1,146 @@
+"""Events the clients service publishes (topic ``orbit.clients``, key = client id).
+
+They carry the full current state another service needs to keep its replica without calling
+back (event-carried state transfer). Frozen; a breaking change is a new ``...V2``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.messaging.envelope import Event
+
+StaffRole = Literal["manager", "head", "admin", "service"]
+ClientKind = Literal["b2b", "b2c"]
+ClientTier = Literal["key", "standard", "small"]
+ClientStatus = Literal["prospect", "active", "paused", "churned"]
+ContactRole = Literal["decision_maker", "billing", "technical", "other"]
+
+
+class CalendarV1(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    timezone: str
+    working_hours: Literal["24x7"] | dict[str, list[str]]
+    holidays_country: str | None
+
+
+class SlaV1(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    first_response_minutes: int
+    contact_cadence_days: int
+    meeting_report_hours: int
+    calendar: CalendarV1
+
+
+class StaffSnapshot(Event):
+    KEY_FIELD: ClassVar[str] = "staff_id"
+
+    staff_id: uuid.UUID
+    name: str
+    email: str
+    role: StaffRole
+    department: str | None
+    head_id: uuid.UUID | None
+    timezone: str
+    locale: str | None
+    active: bool
+
+
+class StaffCreatedV1(StaffSnapshot):
+    TYPE: ClassVar[str] = "orbit.clients.staff.created.v1"
+
+
+class StaffUpdatedV1(StaffSnapshot):
+    TYPE: ClassVar[str] = "orbit.clients.staff.updated.v1"
+
+    changed: list[str]
+
+
+class ClientSnapshot(Event):
+    """A client's whole state, with its account manager's department and head."""
+
+    client_id: uuid.UUID
+    name: str
+    kind: ClientKind
+    tier: ClientTier
+    status: ClientStatus
+    account_manager_id: uuid.UUID | None
+    account_manager_department: str | None
+    head_id: uuid.UUID | None
+    segment: str | None
+    tags: list[str]
+    country: str | None
+    timezone: str
+    sla: SlaV1
+    created_at: datetime
+    updated_at: datetime
+
+
+class ClientCreatedV1(ClientSnapshot):
+    TYPE: ClassVar[str] = "orbit.clients.client.created.v1"
+
+
+class ClientUpdatedV1(ClientSnapshot):
+    TYPE: ClassVar[str] = "orbit.clients.client.updated.v1"
+
+    changed: list[str]
+
+
+class ClientAssignedV1(ClientSnapshot):
+    TYPE: ClassVar[str] = "orbit.clients.client.assigned.v1"
+
+    from_manager_id: uuid.UUID | None
+    to_manager_id: uuid.UUID
+    reason: str | None
+
+
+class ClientStatusChangedV1(ClientSnapshot):
+    TYPE: ClassVar[str] = "orbit.clients.client.status_changed.v1"
+
+    old_status: ClientStatus
+    new_status: ClientStatus
+    reason: str | None
+
+
+class ContactSnapshot(Event):
+    contact_id: uuid.UUID
+    client_id: uuid.UUID
+    account_manager_id: uuid.UUID | None
+    name: str
+    email: str | None
+    phone: str | None
+    position: str | None
+    roles: list[ContactRole]
+    birthday: str | None
+    preferred_channel: str | None
+
+
+class ContactCreatedV1(ContactSnapshot):
+    TYPE: ClassVar[str] = "orbit.clients.contact.created.v1"
+
+
+class ContactUpdatedV1(ContactSnapshot):
+    TYPE: ClassVar[str] = "orbit.clients.contact.updated.v1"
+
+
+class ContactDeletedV1(ContactSnapshot):
+    TYPE: ClassVar[str] = "orbit.clients.contact.deleted.v1"
+
+
+class ContactBirthdayUpcomingV1(Event):
+    TYPE: ClassVar[str] = "orbit.clients.contact.birthday_upcoming.v1"
+
+    contact_id: uuid.UUID
+    client_id: uuid.UUID
+    client_name: str
+    account_manager_id: uuid.UUID | None
+    name: str
+    email: str | None
+    birthday: date
+    days_ahead: int

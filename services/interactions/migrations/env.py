@@ -1,0 +1,6 @@
+from services.interactions.store.models import Base
+from shared.migrations import run_env
+from shared.replicas import replica_metadata
+from shared.tables import platform_metadata
+
+run_env([platform_metadata, replica_metadata, Base.metadata])

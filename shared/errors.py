@@ -1,0 +1,112 @@
+"""Domain exceptions, mapped in one place to RFC 9457 ``application/problem+json``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("orbit.errors")
+PROBLEM_JSON = "application/problem+json"
+
+
+class OrbitError(Exception):
+    status = 500
+    title = "Internal Server Error"
+    slug = "internal"
+
+    def __init__(self, detail: str | None = None) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+
+
+class BadRequest(OrbitError):
+    status, title, slug = 400, "Bad Request", "bad-request"
+
+
+class Unauthorized(OrbitError):
+    status, title, slug = 401, "Unauthorized", "unauthorized"
+
+
+class Forbidden(OrbitError):
+    status, title, slug = 403, "Forbidden", "forbidden"
+
+
+class NotFound(OrbitError):
+    status, title, slug = 404, "Not Found", "not-found"
+
+
+class Conflict(OrbitError):
+    status, title, slug = 409, "Conflict", "conflict"
+
+
+class Invalid(OrbitError):
+    """A request that is well-formed but breaks a rule: 422 naming the fields."""
+
+    status, title, slug = 422, "Unprocessable Content", "validation"
+
+    def __init__(self, detail: str, errors: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(detail)
+        self.errors = errors or []
+
+    @classmethod
+    def field(cls, loc: str | list[str | int], msg: str) -> Invalid:
+        path = loc.split(".") if isinstance(loc, str) else list(loc)
+        return cls(f"{'.'.join(map(str, path))}: {msg}", [{"loc": ["body", *path], "msg": msg}])
+
+
+def problem(
+    status: int, title: str, detail: str, slug: str, **extra: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"https://orbit.dev/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+_HTTP_SLUGS = {
+    400: ("Bad Request", "bad-request"),
+    401: ("Unauthorized", "unauthorized"),
+    403: ("Forbidden", "forbidden"),
+    404: ("Not Found", "not-found"),
+    405: ("Method Not Allowed", "method-not-allowed"),
+    409: ("Conflict", "conflict"),
+    415: ("Unsupported Media Type", "unsupported-media-type"),
+}
+
+
+def _loc(loc: Any) -> list[Any]:
+    return [str(p) if not isinstance(p, int) else p for p in loc]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(OrbitError)
+    async def _orbit(_request: Request, exc: OrbitError) -> JSONResponse:
+        extra = {"errors": exc.errors} if isinstance(exc, Invalid) else {}
+        return problem(exc.status, exc.title, exc.detail, exc.slug, **extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"loc": _loc(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
+        names = ", ".join(".".join(map(str, e["loc"])) for e in errors)
+        return problem(422, "Unprocessable Content", f"invalid: {names}", "validation",
+                       errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title, slug = _HTTP_SLUGS.get(exc.status_code, ("Error", f"http-{exc.status_code}"))
+        return problem(exc.status_code, title, str(exc.detail or title), slug)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem(500, "Internal Server Error", "An unexpected error occurred.", "internal")

@@ -1,0 +1,117 @@
+"""``Idempotency-Key`` for creating POSTs: a retry with the same key and body returns the first
+response (same status and body); the same key with another body is a 409.
+
+One shape of idempotency: the key is a unique row written in the same transaction as the
+effect, so a concurrent duplicate fails on commit and then reads the stored response.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from shared.errors import BadRequest, Conflict
+from shared.tables import idempotency_keys
+from shared.uow import UnitOfWork, UnitOfWorkFactory
+
+
+@dataclass(frozen=True)
+class IdempotencyRequest:
+    key: str
+    method: str
+    path: str
+    request_hash: str
+
+
+def request_fingerprint(method: str, path: str, body: bytes) -> str:
+    try:
+        canonical: Any = json.loads(body) if body else None
+        text = json.dumps(canonical, sort_keys=True, separators=(",", ":"))
+    except ValueError:
+        text = body.decode(errors="replace")
+    return hashlib.sha256(f"{method} {path}\n{text}".encode()).hexdigest()
+
+
+async def idempotency_request(
+    request: Request,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> IdempotencyRequest | None:
+    if idempotency_key is None:
+        return None
+    key = idempotency_key.strip()
+    if not key or len(key) > 200:
+        raise BadRequest("Idempotency-Key must be 1 to 200 characters")
+    body = await request.body()
+    return IdempotencyRequest(
+        key, request.method, request.url.path, request_fingerprint(request.method,
+                                                                   request.url.path, body)
+    )
+
+
+IdempotencyKey = Annotated[IdempotencyRequest | None, Depends(idempotency_request)]
+
+
+async def _stored(uow: UnitOfWork, caller_id: str, idem: IdempotencyRequest) -> JSONResponse | None:
+    row = (
+        await uow.session.execute(
+            select(idempotency_keys).where(
+                idempotency_keys.c.caller_id == caller_id, idempotency_keys.c.key == idem.key
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.request_hash != idem.request_hash:
+        raise Conflict("Idempotency-Key was already used with another request")
+    return JSONResponse(json.loads(row.response_body), status_code=row.status_code,
+                        headers={"Idempotent-Replayed": "true"})
+
+
+async def run_command(
+    uow_factory: UnitOfWorkFactory,
+    command: Callable[[UnitOfWork], Awaitable[BaseModel]],
+    *,
+    caller_id: object,
+    idempotency: IdempotencyRequest | None = None,
+    status_code: int = 200,
+) -> JSONResponse:
+    """Run one use case in one unit of work and commit once, honouring an Idempotency-Key."""
+    caller = str(caller_id)
+    async with uow_factory() as uow:
+        if idempotency is not None:
+            replay = await _stored(uow, caller, idempotency)
+            if replay is not None:
+                return replay
+        result = await command(uow)
+        body = result.model_dump(mode="json")
+        if idempotency is not None:
+            await uow.session.execute(
+                insert(idempotency_keys).values(
+                    caller_id=caller,
+                    key=idempotency.key,
+                    method=idempotency.method,
+                    path=idempotency.path,
+                    request_hash=idempotency.request_hash,
+                    status_code=status_code,
+                    response_body=json.dumps(body),
+                    created_at=uow.clock.now(),
+                )
+            )
+        try:
+            await uow.commit()
+        except IntegrityError as exc:
+            await uow.session.rollback()
+            replay = await _stored(uow, caller, idempotency) if idempotency else None
+            if replay is None:
+                raise Conflict("the write conflicts with a concurrent change") from exc
+            return replay
+    return JSONResponse(body, status_code=status_code)

@@ -1,0 +1,154 @@
+"""Idempotent event consumption: inbox row and effect in one transaction, retries with
+backoff, then the dead-letter topic ``orbit.<service>.dlq`` plus the ``dead_letters`` table.
+
+The transport (Kafka consumer group or in-process bus) hands each message to
+:meth:`EventConsumer.process`; offsets are committed by the transport after it returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import insert
+
+from shared.db import insert_ignore
+from shared.messaging.bus import Message
+from shared.messaging.envelope import CloudEvent, dlq_topic_for
+from shared.metrics import (
+    EVENTS_DEAD_LETTERED,
+    EVENTS_DUPLICATE,
+    EVENTS_PROCESSED,
+    EVENTS_RETRIED,
+)
+from shared.tables import dead_letters, inbox, outbox
+from shared.uow import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger("orbit.consumer")
+
+EventHandler = Callable[[UnitOfWork, CloudEvent], Awaitable[None]]
+
+
+class EventConsumer:
+    def __init__(
+        self,
+        service: str,
+        uow_factory: UnitOfWorkFactory,
+        handlers: Mapping[str, EventHandler],
+        *,
+        max_attempts: int = 4,
+        backoff: float = 0.2,
+        backoff_max: float = 5.0,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self.service = service
+        self.group = f"orbit.{service}"
+        self.uow_factory = uow_factory
+        self.handlers = dict(handlers)
+        self.max_attempts = max_attempts
+        self.backoff = backoff
+        self.backoff_max = backoff_max
+        self.on_commit = on_commit
+
+    @property
+    def topics(self) -> list[str]:
+        return sorted({"orbit." + t.split(".")[1] for t in self.handlers})
+
+    async def process(self, message: Message) -> None:
+        try:
+            envelope = CloudEvent.from_json(message.value)
+        except (ValidationError, ValueError) as exc:
+            await self._dead_letter(message, None, f"not a CloudEvent: {exc}", attempts=1)
+            return
+        handler = self.handlers.get(envelope.type)
+        if handler is None:
+            return  # an event type this service does not care about
+        attempt = 1
+        while True:
+            try:
+                await self._apply(envelope, handler)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if attempt >= self.max_attempts:
+                    log.error(
+                        "dead-lettering %s %s after %d attempts: %r",
+                        envelope.type, envelope.id, attempt, exc,
+                    )
+                    await self._dead_letter(message, envelope, repr(exc), attempts=attempt)
+                    return
+                EVENTS_RETRIED.labels(self.service).inc()
+                delay = min(self.backoff * 2 ** (attempt - 1), self.backoff_max)
+                log.warning(
+                    "event %s %s failed (attempt %d), retrying in %.2fs: %r",
+                    envelope.type, envelope.id, attempt, delay, exc,
+                )
+                await asyncio.sleep(delay)
+                attempt += 1
+
+    async def _apply(self, envelope: CloudEvent, handler: EventHandler) -> None:
+        async with self.uow_factory() as uow:
+            first_time = await insert_ignore(
+                uow.session,
+                inbox,
+                {
+                    "event_id": envelope.id,
+                    "event_type": envelope.type,
+                    "processed_at": uow.clock.now(),
+                },
+            )
+            if not first_time:
+                EVENTS_DUPLICATE.labels(self.service).inc()
+                return
+            await handler(uow, envelope)
+            await uow.commit()
+        EVENTS_PROCESSED.labels(self.service, envelope.type).inc()
+        if uow.emitted and self.on_commit is not None:
+            self.on_commit()
+
+    async def _dead_letter(
+        self, message: Message, envelope: CloudEvent | None, error: str, *, attempts: int
+    ) -> None:
+        """Park the message: a row in ``dead_letters`` and, through the outbox, the DLQ topic.
+
+        The inbox row is written too, so a redelivery of a parked event is not applied later.
+        """
+        async with self.uow_factory() as uow:
+            now = uow.clock.now()
+            values: dict[str, Any] = {
+                "event_id": str(envelope.id) if envelope else None,
+                "event_type": envelope.type if envelope else None,
+                "topic": message.topic,
+                "partition": message.partition,
+                "offset": message.offset,
+                "payload": message.value.decode(errors="replace"),
+                "error": error[:4000],
+                "attempts": attempts,
+                "failed_at": now,
+            }
+            await uow.session.execute(insert(dead_letters).values(**values))
+            if envelope is not None:
+                await insert_ignore(
+                    uow.session,
+                    inbox,
+                    {"event_id": envelope.id, "event_type": envelope.type, "processed_at": now},
+                )
+            await uow.session.execute(
+                insert(outbox).values(
+                    event_id=uuid.uuid4(),
+                    topic=dlq_topic_for(self.service),
+                    key=message.key,
+                    event_type=envelope.type if envelope else "unparseable",
+                    payload=values["payload"],
+                    created_at=now,
+                )
+            )
+            await uow.commit()
+        EVENTS_DEAD_LETTERED.labels(self.service).inc()
+        if self.on_commit is not None:
+            self.on_commit()

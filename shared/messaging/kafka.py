@@ -1,0 +1,174 @@
+"""Apache Kafka behind the bus interface (aiokafka >= 0.14, Kafka 4.x).
+
+The producer is idempotent with ``acks=all``; it is started lazily so that a service starts
+and accepts writes while Kafka is down (the outbox keeps the events until it is back).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.structs import TopicPartition
+
+from shared.messaging.bus import Message, Processor, Worker
+
+log = logging.getLogger("orbit.kafka")
+TOPIC_ALREADY_EXISTS = 36
+
+
+class KafkaBus:
+    def __init__(self, bootstrap: str, *, partitions: int = 3, replication: int = 1) -> None:
+        self.bootstrap = bootstrap
+        self.partitions = partitions
+        self.replication = replication
+        self._producer: AIOKafkaProducer | None = None
+        self._lock = asyncio.Lock()
+        self._known_topics: set[str] = set()
+
+    async def start(self) -> None:
+        """Nothing connects here: the first publish (or ensure_topics) does."""
+
+    async def stop(self) -> None:
+        if self._producer is not None:
+            producer, self._producer = self._producer, None
+            await producer.stop()
+
+    async def _get_producer(self) -> AIOKafkaProducer:
+        async with self._lock:
+            if self._producer is None:
+                producer = AIOKafkaProducer(
+                    bootstrap_servers=self.bootstrap,
+                    enable_idempotence=True,
+                    acks="all",
+                    linger_ms=5,
+                    request_timeout_ms=15000,
+                    retry_backoff_ms=200,
+                )
+                try:
+                    await producer.start()
+                except BaseException:
+                    await producer.stop()
+                    raise
+                self._producer = producer
+            return self._producer
+
+    async def publish(self, messages: Sequence[Message]) -> None:
+        if not messages:
+            return
+        await self.ensure_topics(sorted({m.topic for m in messages}))
+        producer = await self._get_producer()
+        try:
+            futures = [
+                await producer.send(
+                    m.topic, value=m.value, key=m.key.encode(), headers=list(m.headers)
+                )
+                for m in messages
+            ]
+            await asyncio.gather(*futures)
+        except BaseException:
+            # Start from a fresh producer next time; the batch is sent again as a whole.
+            await self.stop()
+            raise
+
+    async def ready(self) -> bool:
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=3000)
+        try:
+            await asyncio.wait_for(admin.start(), 5)
+            await asyncio.wait_for(admin.list_topics(), 5)
+            return True
+        except Exception:
+            return False
+        finally:
+            await admin.close()
+
+    async def ensure_topics(self, topics: Sequence[str]) -> None:
+        missing = [t for t in topics if t not in self._known_topics]
+        if not missing:
+            return
+        admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=10000)
+        try:
+            await admin.start()
+            existing = set(await admin.list_topics())
+            to_create = [t for t in missing if t not in existing]
+            if to_create:
+                response = await admin.create_topics(
+                    [NewTopic(t, self.partitions, self.replication) for t in to_create]
+                )
+                for topic, code, *rest in getattr(response, "topic_errors", []):
+                    if code not in (0, TOPIC_ALREADY_EXISTS):
+                        raise RuntimeError(f"cannot create topic {topic}: {code} {rest}")
+                log.info("created topics %s", to_create)
+            self._known_topics.update(missing)
+        finally:
+            await admin.close()
+
+    def subscribe(self, group: str, topics: Sequence[str], process: Processor) -> Worker:
+        return KafkaConsumerWorker(self, group, list(topics), process)
+
+
+class KafkaConsumerWorker:
+    """A consumer group member: process each message, then commit its offset.
+
+    ``process`` applies or dead-letters a message; when it raises (its own database is
+    down), the partition is not committed past that message and the consumer restarts.
+    """
+
+    def __init__(self, bus: KafkaBus, group: str, topics: list[str], process: Processor) -> None:
+        self.bus = bus
+        self.group = group
+        self.topics = topics
+        self.process = process
+        self.started = asyncio.Event()
+
+    async def run(self) -> None:
+        backoff = 0.5
+        while True:
+            consumer: AIOKafkaConsumer | None = None
+            try:
+                await self.bus.ensure_topics(self.topics)
+                consumer = AIOKafkaConsumer(
+                    *self.topics,
+                    bootstrap_servers=self.bus.bootstrap,
+                    group_id=self.group,
+                    enable_auto_commit=False,
+                    auto_offset_reset="earliest",
+                    isolation_level="read_committed",
+                )
+                await consumer.start()
+                self.started.set()
+                backoff = 0.5
+                await self._consume(consumer)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("consumer %s failed; restarting in %.1fs", self.group, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10)
+            finally:
+                if consumer is not None:
+                    await consumer.stop()
+
+    async def _consume(self, consumer: AIOKafkaConsumer) -> None:
+        while True:
+            batches = await consumer.getmany(timeout_ms=500, max_records=500)
+            for tp, records in batches.items():
+                done: int | None = None
+                try:
+                    for record in records:
+                        await self.process(
+                            Message(
+                                topic=record.topic,
+                                key=(record.key or b"").decode(),
+                                value=record.value or b"",
+                                partition=record.partition,
+                                offset=record.offset,
+                            )
+                        )
+                        done = record.offset
+                finally:
+                    if done is not None:
+                        await consumer.commit({TopicPartition(tp.topic, tp.partition): done + 1})

@@ -1,0 +1,123 @@
+"""The outbox relay: publishes committed outbox rows to the bus, in order, in batches.
+
+- Rows are read in ``seq`` order, so one key's events keep their order.
+- A row is marked sent only after the bus acknowledged it (Kafka: ``acks=all``); while the
+  bus is down rows wait and the relay retries with backoff.
+- On PostgreSQL, a transaction-scoped advisory lock makes one relay the publisher at a time,
+  so two relay processes on one database never publish a row twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import zlib
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.clock import Clock, SystemClock
+from shared.messaging.bus import Bus, Message
+from shared.metrics import OUTBOX_PENDING, OUTBOX_PUBLISH_FAILURES, OUTBOX_PUBLISHED
+from shared.tables import outbox
+
+log = logging.getLogger("orbit.outbox")
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        service: str,
+        sessions: async_sessionmaker[AsyncSession],
+        bus: Bus,
+        *,
+        batch_size: int = 200,
+        interval: float = 0.2,
+        clock: Clock | None = None,
+    ) -> None:
+        self.service = service
+        self.sessions = sessions
+        self.bus = bus
+        self.batch_size = batch_size
+        self.interval = interval
+        self.clock: Clock = clock or SystemClock()
+        self._wake = asyncio.Event()
+        self._local = asyncio.Lock()
+        self._lock_id = zlib.crc32(f"orbit.outbox.{service}".encode())
+
+    def wake(self) -> None:
+        """Ask for a publish round now (called after a commit that wrote events)."""
+        self._wake.set()
+
+    async def run_once(self) -> int:
+        """Publish one batch; returns how many rows were published (0: none or not leader)."""
+        async with self._local, self.sessions() as session, session.begin():
+            if session.get_bind().dialect.name == "postgresql":
+                leader = await session.scalar(select(func.pg_try_advisory_xact_lock(self._lock_id)))
+                if not leader:
+                    return 0
+            rows = (
+                await session.execute(
+                    select(outbox.c.seq, outbox.c.topic, outbox.c.key, outbox.c.payload)
+                    .where(outbox.c.sent_at.is_(None))
+                    .order_by(outbox.c.seq)
+                    .limit(self.batch_size)
+                )
+            ).all()
+            if not rows:
+                OUTBOX_PENDING.labels(self.service).set(0)
+                return 0
+            messages = [
+                Message(
+                    topic=r.topic,
+                    key=r.key,
+                    value=r.payload.encode(),
+                    headers=(("content-type", b"application/cloudevents+json"),),
+                )
+                for r in rows
+            ]
+            seqs = [r.seq for r in rows]
+            error: Exception | None = None
+            try:
+                await self.bus.publish(messages)
+            except Exception as exc:
+                error = exc
+                await session.execute(
+                    update(outbox)
+                    .where(outbox.c.seq.in_(seqs))
+                    .values(attempts=outbox.c.attempts + 1, last_error=repr(exc)[:2000])
+                )
+            else:
+                await session.execute(
+                    update(outbox).where(outbox.c.seq.in_(seqs)).values(sent_at=self.clock.now())
+                )
+        if error is not None:
+            OUTBOX_PUBLISH_FAILURES.labels(self.service).inc()
+            raise error
+        OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
+        return len(rows)
+
+    async def pending(self) -> int:
+        async with self.sessions() as session:
+            count = await session.scalar(
+                select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))
+            )
+        return int(count or 0)
+
+    async def run(self) -> None:
+        backoff = self.interval
+        while True:
+            try:
+                published = await self.run_once()
+                backoff = self.interval
+                if published == self.batch_size:
+                    continue
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("outbox relay of %s cannot publish yet: %r", self.service, exc)
+                backoff = min(max(backoff * 2, 0.5), 10.0)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), backoff)

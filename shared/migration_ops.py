@@ -1,0 +1,96 @@
+"""Frozen migration steps shared by the services' first migrations.
+
+Each function is a snapshot (``_v1``): never edit one that a migration uses; add a ``_v2``
+for a change, called from a new migration.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from shared.db import BigIntPK, JSONType, UTCDateTime
+
+
+def create_platform_tables_v1() -> None:
+    op.create_table(
+        "outbox",
+        sa.Column("seq", BigIntPK, primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.Uuid(), nullable=False, unique=True),
+        sa.Column("topic", sa.String(200), nullable=False),
+        sa.Column("key", sa.String(200), nullable=False),
+        sa.Column("event_type", sa.String(200), nullable=False),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("sent_at", UTCDateTime(), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("last_error", sa.Text(), nullable=True),
+    )
+    op.create_index("ix_outbox_unsent", "outbox", ["sent_at", "seq"])
+    op.create_table(
+        "inbox",
+        sa.Column("event_id", sa.Uuid(), primary_key=True),
+        sa.Column("event_type", sa.String(200), nullable=False),
+        sa.Column("processed_at", UTCDateTime(), nullable=False),
+    )
+    op.create_table(
+        "dead_letters",
+        sa.Column("id", BigIntPK, primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.String(100), nullable=True),
+        sa.Column("event_type", sa.String(200), nullable=True),
+        sa.Column("topic", sa.String(200), nullable=False),
+        sa.Column("partition", sa.Integer(), nullable=True),
+        sa.Column("offset", BigIntPK, nullable=True),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.Column("error", sa.Text(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("failed_at", UTCDateTime(), nullable=False),
+    )
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("caller_id", sa.String(100), nullable=False),
+        sa.Column("key", sa.String(200), nullable=False),
+        sa.Column("method", sa.String(10), nullable=False),
+        sa.Column("path", sa.String(500), nullable=False),
+        sa.Column("request_hash", sa.String(64), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=False),
+        sa.Column("response_body", sa.Text(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("caller_id", "key"),
+    )
+    op.create_table(
+        "scheduled_alerts",
+        sa.Column("alert_key", sa.String(300), primary_key=True),
+        sa.Column("event_id", sa.Uuid(), nullable=False),
+        sa.Column("emitted_at", UTCDateTime(), nullable=False),
+    )
+
+
+def create_replica_tables_v1() -> None:
+    op.create_table(
+        "staff_replica",
+        sa.Column("id", sa.Uuid(), primary_key=True),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("email", sa.String(320), nullable=False),
+        sa.Column("role", sa.String(20), nullable=False),
+        sa.Column("department", sa.String(200), nullable=True),
+        sa.Column("head_id", sa.Uuid(), nullable=True),
+        sa.Column("timezone", sa.String(64), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("source_time", UTCDateTime(), nullable=False),
+    )
+    op.create_table(
+        "client_replica",
+        sa.Column("id", sa.Uuid(), primary_key=True),
+        sa.Column("name", sa.String(300), nullable=False),
+        sa.Column("tier", sa.String(20), nullable=False),
+        sa.Column("status", sa.String(20), nullable=False),
+        sa.Column("account_manager_id", sa.Uuid(), nullable=True),
+        sa.Column("timezone", sa.String(64), nullable=False),
+        sa.Column("country", sa.String(2), nullable=True),
+        sa.Column("sla", JSONType, nullable=False),
+        sa.Column("contacts", JSONType, nullable=False),
+        sa.Column("source_time", UTCDateTime(), nullable=False),
+    )
+    op.create_index("ix_client_replica_account_manager_id", "client_replica",
+                    ["account_manager_id"])

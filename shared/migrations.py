@@ -1,0 +1,80 @@
+"""Alembic, one migration history per service database, run programmatically.
+
+``orbit migrate <service>`` calls :func:`migrate`; each service's ``migrations/env.py`` calls
+:func:`run_env`. Migrations run on an async engine through ``connection.run_sync``, so they
+work from a running event loop (tests, the embedded server) as from the CLI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData
+from sqlalchemy.engine import Connection
+
+from shared.db import create_engine
+
+
+def alembic_config(script_location: Path, url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.set_main_option(
+        "file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s"
+    )
+    return config
+
+
+async def migrate(script_location: Path, url: str, revision: str = "head") -> None:
+    """Upgrade the database at ``url`` to ``revision`` (from zero if it is empty)."""
+    engine = create_engine(url, pool_size=1)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade, alembic_config(script_location, url), revision)
+    finally:
+        await engine.dispose()
+
+
+def _upgrade(connection: Connection, config: Config, revision: str) -> None:
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+def run_env(target_metadata: Sequence[MetaData]) -> None:
+    """The body of every service's ``env.py``."""
+    connection: Connection | None = context.config.attributes.get("connection")
+    if connection is not None:
+        _run(connection, target_metadata)
+        return
+    if context.is_offline_mode():
+        context.configure(
+            url=context.config.get_main_option("sqlalchemy.url"),
+            target_metadata=list(target_metadata),
+            literal_binds=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    url = context.config.get_main_option("sqlalchemy.url") or ""
+    asyncio.run(_run_async(url, target_metadata))
+
+
+async def _run_async(url: str, target_metadata: Sequence[MetaData]) -> None:
+    engine = create_engine(url, pool_size=1)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(_run, target_metadata)
+    finally:
+        await engine.dispose()
+
+
+def _run(connection: Connection, target_metadata: Sequence[MetaData]) -> None:
+    kwargs: dict[str, Any] = {"render_as_batch": connection.dialect.name == "sqlite"}
+    context.configure(connection=connection, target_metadata=list(target_metadata), **kwargs)
+    with context.begin_transaction():
+        context.run_migrations()

@@ -1,0 +1,164 @@
+"""Read models of the clients service's data, kept by the services that consume its events
+(interactions, billing, notifications): staff (for authentication and head scope) and
+clients (manager, tier, status, SLA and calendar), with the access-scope filter built on them.
+
+Event-carried state transfer: each clients event holds the whole current state, so a replica
+row is simply replaced (older events than the stored one are ignored).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ColumnElement,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    select,
+    true,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.auth import Caller, Role, StaffRecord
+from shared.db import JSONType, UTCDateTime, upsert
+from shared.messaging.consumer import EventHandler
+from shared.messaging.envelope import CloudEvent
+from shared.uow import UnitOfWork
+
+replica_metadata = MetaData()
+
+staff_replica = Table(
+    "staff_replica",
+    replica_metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("department", String(200), nullable=True),
+    Column("head_id", Uuid, nullable=True),
+    Column("timezone", String(64), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("source_time", UTCDateTime, nullable=False),
+)
+
+client_replica = Table(
+    "client_replica",
+    replica_metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("tier", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("account_manager_id", Uuid, nullable=True, index=True),
+    Column("timezone", String(64), nullable=False),
+    Column("country", String(2), nullable=True),
+    Column("sla", JSONType, nullable=False),
+    Column("contacts", JSONType, nullable=False),
+    Column("source_time", UTCDateTime, nullable=False),
+)
+
+STAFF_FIELDS = ("name", "email", "role", "department", "head_id", "timezone", "active")
+CLIENT_FIELDS = ("name", "tier", "status", "account_manager_id", "timezone", "country", "sla")
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    return uuid.UUID(str(value)) if value else None
+
+
+async def _is_stale(session: AsyncSession, table: Table, row_id: uuid.UUID, at: datetime) -> bool:
+    stored = await session.scalar(select(table.c.source_time).where(table.c.id == row_id))
+    return stored is not None and stored > at
+
+
+async def on_staff_changed(uow: UnitOfWork, event: CloudEvent) -> None:
+    data = event.data
+    staff_id = uuid.UUID(str(data["staff_id"]))
+    if await _is_stale(uow.session, staff_replica, staff_id, event.time):
+        return
+    values = {k: data.get(k) for k in STAFF_FIELDS}
+    values["head_id"] = _uuid(values["head_id"])
+    values["timezone"] = values["timezone"] or "UTC"
+    await upsert(uow.session, staff_replica, "id",
+                 {"id": staff_id, **values, "source_time": event.time})
+
+
+async def on_client_changed(uow: UnitOfWork, event: CloudEvent) -> None:
+    data = event.data
+    client_id = uuid.UUID(str(data["client_id"]))
+    if await _is_stale(uow.session, client_replica, client_id, event.time):
+        return
+    values = {k: data.get(k) for k in CLIENT_FIELDS}
+    values["account_manager_id"] = _uuid(values["account_manager_id"])
+    values["sla"] = values["sla"] or {}
+    existing = await uow.session.scalar(
+        select(client_replica.c.contacts).where(client_replica.c.id == client_id)
+    )
+    await upsert(uow.session, client_replica, "id", {
+        "id": client_id, **values, "contacts": existing or [], "source_time": event.time,
+    })
+
+
+async def on_contact_changed(uow: UnitOfWork, event: CloudEvent) -> None:
+    """Keep each client's contacts (id, name, email, roles) for billing and notifications."""
+    data = event.data
+    client_id = uuid.UUID(str(data["client_id"]))
+    contacts = await uow.session.scalar(
+        select(client_replica.c.contacts).where(client_replica.c.id == client_id)
+    )
+    if contacts is None:
+        raise LookupError(f"contact event for unknown client {client_id}")
+    kept = [c for c in contacts if c.get("id") != data["contact_id"]]
+    if not event.type.startswith("orbit.clients.contact.deleted"):
+        kept.append({k: data.get(k) for k in ("name", "email", "roles", "preferred_channel")}
+                    | {"id": data["contact_id"]})
+    await uow.session.execute(
+        client_replica.update().where(client_replica.c.id == client_id).values(contacts=kept)
+    )
+
+
+REPLICA_HANDLERS: dict[str, EventHandler] = {
+    "orbit.clients.staff.created.v1": on_staff_changed,
+    "orbit.clients.staff.updated.v1": on_staff_changed,
+    "orbit.clients.client.created.v1": on_client_changed,
+    "orbit.clients.client.updated.v1": on_client_changed,
+    "orbit.clients.client.assigned.v1": on_client_changed,
+    "orbit.clients.client.status_changed.v1": on_client_changed,
+    "orbit.clients.contact.created.v1": on_contact_changed,
+    "orbit.clients.contact.updated.v1": on_contact_changed,
+    "orbit.clients.contact.deleted.v1": on_contact_changed,
+}
+
+
+async def load_replica_staff(session: AsyncSession, staff_id: uuid.UUID) -> StaffRecord | None:
+    query = select(staff_replica).where(staff_replica.c.id == staff_id)
+    row = (await session.execute(query)).first()
+    if row is None:
+        return None
+    return StaffRecord(id=row.id, role=row.role, department=row.department, active=row.active)
+
+
+def client_scope(caller: Caller, client_id: ColumnElement[Any]) -> ColumnElement[bool]:
+    """SQL condition: ``client_id`` belongs to a client the caller may see.
+
+    manager: their own clients; head: clients of the managers in their department (and their
+    own); admin: all. Use it in every list and lookup, so out-of-scope rows are not found.
+    """
+    if caller.role == Role.ADMIN:
+        return true()
+    if caller.role == Role.HEAD:
+        team = staff_replica.c.head_id == caller.id
+        if caller.department:
+            team = team | (staff_replica.c.department == caller.department)
+        managers = select(staff_replica.c.id).where(team)
+        mine = select(client_replica.c.id).where(
+            client_replica.c.account_manager_id.in_(managers)
+            | (client_replica.c.account_manager_id == caller.id)
+        )
+        return client_id.in_(mine)
+    own = select(client_replica.c.id).where(client_replica.c.account_manager_id == caller.id)
+    return client_id.in_(own)

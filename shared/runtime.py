@@ -1,0 +1,137 @@
+"""What a running service is made of, wired at start-up (never at import).
+
+A service describes itself with a :class:`ServiceSpec`; :class:`ServiceRuntime` builds its
+engine, unit of work, outbox relay, consumer and scheduler against the settings, a bus and a
+clock, and starts/stops their tasks. ``shared.app.create_app`` serves one or several.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import APIRouter
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from shared.auth import StaffRecord, TokenVerifier
+from shared.clock import Clock, SystemClock
+from shared.db import create_engine, session_factory
+from shared.messaging.bus import Bus
+from shared.messaging.consumer import EventConsumer, EventHandler
+from shared.messaging.outbox import OutboxRelay
+from shared.migrations import migrate
+from shared.scheduler import ScheduledJob, Scheduler
+from shared.settings import OrbitSettings
+from shared.uow import UnitOfWorkFactory
+
+log = logging.getLogger("orbit.runtime")
+
+StaffLoader = Callable[[AsyncSession, uuid.UUID], Awaitable[StaffRecord | None]]
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str
+    routers: Sequence[APIRouter]
+    migrations: Path
+    staff_loader: StaffLoader
+    handlers: Mapping[str, EventHandler] = field(default_factory=dict)
+    jobs: Mapping[str, ScheduledJob] = field(default_factory=dict)
+    settings_cls: type[OrbitSettings] = OrbitSettings
+
+
+class ServiceRuntime:
+    def __init__(
+        self,
+        spec: ServiceSpec,
+        settings: OrbitSettings,
+        bus: Bus,
+        clock: Clock | None = None,
+        *,
+        database_url: str | None = None,
+    ) -> None:
+        self.spec = spec
+        self.name = spec.name
+        # The service's own settings class adds its knobs (read from the same environment).
+        self.settings = (
+            settings
+            if isinstance(settings, spec.settings_cls)
+            else spec.settings_cls(**settings.model_dump())
+        )
+        self.bus = bus
+        self.clock: Clock = clock or SystemClock()
+        self.database_url = database_url or settings.database_url_for(spec.name)
+        self.engine: AsyncEngine = create_engine(
+            self.database_url, pool_size=settings.database_pool_size
+        )
+        settings = self.settings
+        self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
+        self.uow = UnitOfWorkFactory(self.sessions, self.clock)
+        self.relay = OutboxRelay(
+            spec.name, self.sessions, bus,
+            batch_size=settings.relay_batch_size,
+            interval=settings.relay_interval_seconds,
+            clock=self.clock,
+        )
+        self.uow.on_commit = self.relay.wake
+        self.consumer = EventConsumer(
+            spec.name, self.uow, spec.handlers,
+            max_attempts=settings.consumer_max_attempts,
+            backoff=settings.consumer_backoff_seconds,
+            backoff_max=settings.consumer_backoff_max_seconds,
+            on_commit=self.relay.wake,
+        )
+        self.scheduler = Scheduler(
+            spec.name, self.uow, spec.jobs,
+            interval=settings.scheduler_interval_seconds, clock=self.clock,
+        )
+        self.verifier = TokenVerifier(settings)
+        self._tasks: list[asyncio.Task[None]] = []
+        # Subscribe now, so an in-process bus delivers to this service from the first publish.
+        self._consumer_worker = (
+            bus.subscribe(self.consumer.group, self.consumer.topics, self.consumer.process)
+            if spec.handlers
+            else None
+        )
+
+    async def migrate(self) -> None:
+        await migrate(self.spec.migrations, self.database_url)
+
+    async def start(self, *, relay: bool = True, consumer: bool = True,
+                    scheduler: bool = True) -> None:
+        def spawn(name: str, coro: Awaitable[None]) -> None:
+            self._tasks.append(asyncio.create_task(coro, name=f"{self.name}.{name}"))  # type: ignore[arg-type]
+
+        if relay:
+            spawn("relay", self.relay.run())
+        if consumer and self._consumer_worker is not None:
+            spawn("consumer", self._consumer_worker.run())
+        if scheduler and self.spec.jobs:
+            spawn("scheduler", self.scheduler.run())
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        await self.engine.dispose()
+
+    async def load_staff(self, staff_id: uuid.UUID) -> StaffRecord | None:
+        async with self.sessions() as session:
+            return await self.spec.staff_loader(session, staff_id)
+
+    async def database_ready(self) -> bool:
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False

@@ -1,0 +1,73 @@
+"""Typed settings from the environment (``ORBIT_`` prefix), shared by every service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICES = ("clients", "interactions", "billing", "notifications")
+DEV_JWT_SECRET = "orbit-dev-secret-change-me-0123456789abcdef"
+
+
+class OrbitSettings(BaseSettings):
+    """Every knob of Orbit. A field ``foo_bar`` is read from ``ORBIT_FOO_BAR``."""
+
+    model_config = SettingsConfigDict(env_prefix="ORBIT_", extra="ignore")
+
+    env: Literal["dev", "test", "prod"] = "dev"
+    log_level: str = "INFO"
+    data_dir: Path = Path("./var")
+
+    # Databases: ORBIT_DATABASE_URL may hold "{service}" to name one database per service;
+    # ORBIT_<SERVICE>_DATABASE_URL overrides it for one service. Unset: SQLite files in data_dir.
+    database_url: str | None = None
+    clients_database_url: str | None = None
+    interactions_database_url: str | None = None
+    billing_database_url: str | None = None
+    notifications_database_url: str | None = None
+    database_pool_size: int = 10
+
+    # Event bus: Kafka when ORBIT_KAFKA_BOOTSTRAP is set, else the in-process bus.
+    kafka_bootstrap: str | None = None
+    kafka_partitions: int = Field(default=3, ge=1)
+    kafka_replication_factor: int = Field(default=1, ge=1)
+    relay_batch_size: int = Field(default=200, ge=1)
+    relay_interval_seconds: float = Field(default=0.2, gt=0)
+    consumer_max_attempts: int = Field(default=4, ge=1)
+    consumer_backoff_seconds: float = Field(default=0.2, ge=0)
+    consumer_backoff_max_seconds: float = Field(default=5.0, ge=0)
+
+    scheduler_interval_seconds: float = Field(default=30, gt=0)
+
+    # Auth
+    jwt_secret: str = DEV_JWT_SECRET
+    jwks_url: str | None = None
+    jwt_audience: str | None = None
+    jwt_leeway_seconds: int = 30
+
+    smtp_url: str | None = None
+
+    @model_validator(mode="after")
+    def _refuse_dev_secret_in_prod(self) -> OrbitSettings:
+        if self.env == "prod" and self.jwks_url is None and self.jwt_secret == DEV_JWT_SECRET:
+            raise ValueError(
+                "ORBIT_JWT_SECRET is the development default; set a real secret "
+                "or ORBIT_JWKS_URL when ORBIT_ENV=prod"
+            )
+        return self
+
+    def database_url_for(self, service: str) -> str:
+        """The SQLAlchemy URL of one service's own database."""
+        override = getattr(self, f"{service}_database_url", None)
+        if override:
+            return str(override)
+        if self.database_url:
+            return self.database_url.replace("{service}", service)
+        return f"sqlite+aiosqlite:///{(self.data_dir / f'{service}.db').as_posix()}"
+
+    @property
+    def uses_kafka(self) -> bool:
+        return bool(self.kafka_bootstrap)

@@ -1,0 +1,111 @@
+"""Unit of work: one session, one transaction, the outbox written in that same transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.clock import Clock, SystemClock
+from shared.db import insert_ignore
+from shared.messaging.envelope import CloudEvent, Event, topic_for
+from shared.tables import outbox, scheduled_alerts
+
+
+class UnitOfWork:
+    """``async with uow_factory() as uow: ...; uow.emit(event); await uow.commit()``.
+
+    Leaving the block without ``commit()`` rolls everything back, events included.
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self._sessions = sessions
+        self.clock = clock
+        self._on_commit = on_commit
+        self._session: AsyncSession | None = None
+        self.emitted: list[CloudEvent] = []
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("unit of work used outside 'async with'")
+        return self._session
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._session = self._sessions()
+        self.emitted = []
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session = self.session
+        try:
+            await session.rollback()
+        finally:
+            await session.close()
+            self._session = None
+
+    async def commit(self) -> None:
+        await self.session.commit()
+        if self.emitted and self._on_commit is not None:
+            self._on_commit()
+
+    async def emit(
+        self, event: Event, *, event_id: uuid.UUID | None = None, time: datetime | None = None
+    ) -> CloudEvent:
+        """Write ``event`` to the outbox in this transaction; the relay publishes it later."""
+        envelope = event.to_cloudevent(event_id=event_id, time=time or self.clock.now())
+        await self.session.execute(
+            insert(outbox).values(
+                event_id=envelope.id,
+                topic=topic_for(event.service()),
+                key=event.key(),
+                event_type=envelope.type,
+                payload=envelope.to_json().decode(),
+                created_at=self.clock.now(),
+            )
+        )
+        self.emitted.append(envelope)
+        return envelope
+
+    async def emit_once(self, alert_key: str, event: Event) -> CloudEvent | None:
+        """Emit a scheduled alert at most once per ``alert_key``, across scans and replicas.
+
+        The event id is derived from the key (uuid5), and a unique row guards the emission in
+        this same transaction; a second call with the same key emits nothing.
+        """
+        event_id = uuid.uuid5(uuid.NAMESPACE_URL, f"orbit:{alert_key}")
+        inserted = await insert_ignore(
+            self.session,
+            scheduled_alerts,
+            {"alert_key": alert_key, "event_id": event_id, "emitted_at": self.clock.now()},
+        )
+        if not inserted:
+            return None
+        return await self.emit(event, event_id=event_id)
+
+
+class UnitOfWorkFactory:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], clock: Clock | None = None
+    ) -> None:
+        self.sessions = sessions
+        self.clock: Clock = clock or SystemClock()
+        # Called after a commit that wrote events (the relay's wake-up), set at wiring time.
+        self.on_commit: Callable[[], None] | None = None
+
+    def __call__(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions, self.clock, self.on_commit)

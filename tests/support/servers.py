@@ -1,0 +1,93 @@
+"""Where the real PostgreSQL and Kafka of the tests are.
+
+``make test`` starts them with deploy/local/up.sh and exports ORBIT_TEST_DATABASE_URL (a
+server on which the tests may create databases) and ORBIT_TEST_KAFKA_BOOTSTRAP. Point those
+at servers of your own to use them instead.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[2]
+LOCAL = ROOT / "deploy" / "local"
+
+
+def _state_env() -> dict[str, str]:
+    state = Path(os.environ.get("ORBIT_LOCAL_DIR", Path.home() / ".cache" / "orbit-local"))
+    env_file = state / "env"
+    values: dict[str, str] = {}
+    if env_file.exists():
+        for line in env_file.read_text().splitlines():
+            key, _, value = line.partition("=")
+            if key.strip():
+                values[key.strip()] = value.strip()
+    return values
+
+
+def _setting(name: str) -> str | None:
+    return os.environ.get(name) or _state_env().get(name)
+
+
+def _missing(what: str) -> None:
+    message = f"{what} is not set: run the tests with `make test` (deploy/local starts the servers)"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def postgres_admin_url() -> str:
+    url = _setting("ORBIT_TEST_DATABASE_URL")
+    if not url:
+        _missing("ORBIT_TEST_DATABASE_URL")
+    assert url
+    return url
+
+
+def kafka_bootstrap() -> str:
+    bootstrap = _setting("ORBIT_TEST_KAFKA_BOOTSTRAP")
+    if not bootstrap:
+        _missing("ORBIT_TEST_KAFKA_BOOTSTRAP")
+    assert bootstrap
+    return bootstrap
+
+
+@asynccontextmanager
+async def fresh_postgres_database(prefix: str = "t") -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database for one test (dropped afterwards); yields its URL."""
+    import asyncpg
+
+    admin = make_url(postgres_admin_url())
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    try:
+        yield admin.set(database=name).render_as_string(hide_password=False)
+    finally:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+def kafka_instance(action: str, name: str) -> str:
+    """Start/stop a dedicated broker of deploy/local/kafka.sh (for outage tests)."""
+    result = subprocess.run(
+        ["bash", str(LOCAL / "kafka.sh"), action, name],
+        check=True, capture_output=True, text=True, timeout=300,
+    )
+    lines = result.stdout.strip().splitlines()
+    return lines[-1] if lines else ""
