@@ -1,0 +1,52 @@
+"""Helpers to drive apps through ASGI and mint tokens in tests."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+
+from shared.auth import issue_token
+from shared.settings import OrbitSettings
+
+TEST_SECRET = "orbit-test-secret-0123456789abcdef-0123456789"
+
+
+def test_settings(**overrides: Any) -> OrbitSettings:
+    values: dict[str, Any] = {
+        "env": "test",
+        "jwt_secret": TEST_SECRET,
+        "scheduler_interval_seconds": 1,
+        "relay_interval_seconds": 0.05,
+        "consumer_backoff_seconds": 0.01,
+        "kafka_bootstrap": None,
+        "database_url": None,
+    }
+    values.update(overrides)
+    return OrbitSettings(**values)
+
+
+def token(sub: uuid.UUID | str, role: str, secret: str = TEST_SECRET, ttl: int = 3600) -> str:
+    return issue_token(secret, sub, role, ttl)
+
+
+def auth(sub: uuid.UUID | str, role: str, secret: str = TEST_SECRET) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token(sub, role, secret)}"}
+
+
+ADMIN_ID = uuid.UUID("00000000-0000-4000-8000-000000000001")
+ADMIN = auth(ADMIN_ID, "admin")
+
+
+@asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Start the app's lifespan (workers included) and give an HTTP client bound to it."""
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager:
+        transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://orbit.test") as client:
+            yield client
