@@ -1,0 +1,66 @@
+"""Column types and migrations on SQLite and the real PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Column, Integer, MetaData, Table, insert, select
+
+from services.embedded import SPECS
+from shared.db import Money, UTCDateTime, create_engine
+from shared.migrations import migrate
+
+pytestmark = pytest.mark.integration
+
+
+async def test_money_and_instants_are_exact(any_db_url: str) -> None:
+    metadata = MetaData()
+    table = Table("t", metadata, Column("id", Integer, primary_key=True),
+                  Column("amount", Money), Column("at", UTCDateTime))
+    engine = create_engine(any_db_url)
+    async with engine.begin() as conn:
+        await conn.run_sync(metadata.create_all)
+    amounts = [Decimal("0.1"), Decimal("1234567890123.45"), Decimal("0.000001"),
+               Decimal("-42.5"), Decimal("100")]
+    berlin = timezone(timedelta(hours=1))
+    at = datetime(2026, 3, 29, 1, 59, 59, 999999, tzinfo=berlin)
+    async with engine.begin() as conn:
+        for i, amount in enumerate(amounts):
+            await conn.execute(insert(table).values(id=i, amount=amount, at=at))
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(table).order_by(table.c.id))).all()
+        total = sum((r.amount for r in rows), Decimal(0))
+    assert [r.amount for r in rows] == amounts
+    assert str(rows[3].amount) == "-42.5" and str(rows[4].amount) == "100"
+    assert total == Decimal("1234567890081.050001")
+    assert rows[0].at == at and rows[0].at.tzinfo == UTC
+    with pytest.raises(Exception, match="naive"):
+        async with engine.begin() as conn:
+            await conn.execute(insert(table).values(id=9, at=datetime(2026, 1, 1)))
+    await engine.dispose()
+
+
+@pytest.mark.parametrize("service", sorted(SPECS))
+async def test_migrations_run_from_zero_and_match_the_models(
+    any_db_url: str, service: str
+) -> None:
+    spec = SPECS[service]
+    await migrate(spec.migrations, any_db_url)
+    await migrate(spec.migrations, any_db_url)  # a second run is a no-op
+    env_globals: dict[str, object] = {}
+    exec((spec.migrations / "env.py").read_text().replace("run_env(", "targets = ("),
+         env_globals)
+    targets = env_globals["targets"]
+    engine = create_engine(any_db_url)
+    async with engine.connect() as conn:
+        def diff(sync_conn):  # type: ignore[no-untyped-def]
+            context = MigrationContext.configure(sync_conn)
+            return compare_metadata(context, list(targets))  # type: ignore[call-overload]
+
+        changes = await conn.run_sync(diff)
+    await engine.dispose()
+    assert changes == [], f"models and migrations of {service} drift: {changes}"

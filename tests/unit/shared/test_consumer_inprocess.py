@@ -1,0 +1,59 @@
+"""The consumer through the in-process bus on SQLite (the embedded mode's path)."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
+
+from shared.clock import SystemClock
+from shared.db import create_engine, session_factory
+from shared.messaging.bus import InProcessBus, Message
+from shared.messaging.consumer import EventConsumer
+from shared.messaging.envelope import CloudEvent
+from shared.tables import dead_letters, outbox, platform_metadata
+from shared.uow import UnitOfWork, UnitOfWorkFactory
+
+effects_metadata = MetaData()
+effects = Table("effects", effects_metadata, Column("id", Integer, primary_key=True),
+                Column("event_id", String(100)))
+
+
+async def test_inprocess_delivery_is_idempotent_and_parks_poison(sqlite_url: str) -> None:
+    engine = create_engine(sqlite_url)
+    async with engine.begin() as conn:
+        await conn.run_sync(platform_metadata.create_all)
+        await conn.run_sync(effects_metadata.create_all)
+    sessions = session_factory(engine)
+
+    async def record(uow: UnitOfWork, event: CloudEvent) -> None:
+        await uow.session.execute(insert(effects).values(event_id=str(event.id)))
+
+    async def explode(uow: UnitOfWork, event: CloudEvent) -> None:
+        raise RuntimeError("boom")
+
+    consumer = EventConsumer(
+        "sink", UnitOfWorkFactory(sessions, SystemClock()),
+        {"orbit.source.thing.done.v1": record, "orbit.source.thing.bad.v1": explode},
+        max_attempts=2, backoff=0,
+    )
+    bus = InProcessBus()
+    bus.subscribe(consumer.group, consumer.topics, consumer.process)
+
+    def msg(kind: str, event_id: uuid.UUID) -> Message:
+        event = CloudEvent(id=event_id, source="orbit/source",
+                           type=f"orbit.source.thing.{kind}.v1", time=SystemClock().now())
+        return Message(topic="orbit.source", key="k", value=event.to_json())
+
+    one, bad, two = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    await bus.publish([msg("done", one), msg("done", one), msg("bad", bad), msg("done", two),
+                       msg("ignored", uuid.uuid4())])
+    await bus.publish([msg("bad", bad)])  # a parked event delivered again stays parked
+    async with sessions() as s:
+        applied = (await s.execute(select(effects.c.event_id).order_by(effects.c.id))).all()
+        parked = (await s.execute(select(dead_letters))).all()
+        dlq = (await s.execute(select(outbox.c.topic))).all()
+    assert [a.event_id for a in applied] == [str(one), str(two)]
+    assert [(p.event_id, p.attempts) for p in parked] == [(str(bad), 2)]
+    assert [d.topic for d in dlq] == ["orbit.sink.dlq"]
+    await engine.dispose()
