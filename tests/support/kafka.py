@@ -33,7 +33,7 @@ async def read_topic(
             partitions = consumer.partitions_for_topic(topic)
             if partitions:
                 break
-            await consumer._client.force_metadata_update()  # noqa: SLF001
+            await consumer._client.force_metadata_update()
             await asyncio.sleep(0.2)
         assert partitions, f"topic {topic} does not exist"
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
