@@ -28,7 +28,9 @@ def test_cursor_round_trip() -> None:
     assert decode_cursor(cursor, [datetime, uuid.UUID]) == [at, ident]
 
 
-@pytest.mark.parametrize("cursor", ["zzz", "", "e30", encode_cursor([1]), encode_cursor(["x", "y"])])
+@pytest.mark.parametrize(
+    "cursor", ["zzz", "", "e30", encode_cursor([1]), encode_cursor(["x", "y"])]
+)
 def test_invalid_cursor_is_a_bad_request(cursor: str) -> None:
     with pytest.raises(BadRequest):
         decode_cursor(cursor, [datetime, uuid.UUID])

@@ -52,7 +52,8 @@ async def test_alert_is_emitted_once_however_often_the_scan_runs(sqlite_url: str
     async with session_factory(engine)() as s:
         rows = (await s.execute(select(outbox.c.event_id, outbox.c.event_type))).all()
     assert len(rows) == 1
-    assert rows[0].event_id == uuid.uuid5(uuid.NAMESPACE_URL, f"orbit:due:{CLIENT}:{DUE.isoformat()}")
+    key = f"orbit:due:{CLIENT}:{DUE.isoformat()}"
+    assert rows[0].event_id == uuid.uuid5(uuid.NAMESPACE_URL, key)
     await engine.dispose()
 
 
