@@ -7,6 +7,7 @@ and accepts writes while Kafka is down (the outbox keeps the events until it is 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 
@@ -35,7 +36,9 @@ class KafkaBus:
     async def stop(self) -> None:
         if self._producer is not None:
             producer, self._producer = self._producer, None
-            await producer.stop()
+            # Unsent messages stay in the outbox: never wait long for a broker that is gone.
+            with contextlib.suppress(Exception, asyncio.TimeoutError):
+                await asyncio.wait_for(producer.stop(), 5)
 
     async def _get_producer(self) -> AIOKafkaProducer:
         async with self._lock:
