@@ -26,7 +26,7 @@ test: install
 	if [ -z "$$ORBIT_TEST_DATABASE_URL" ] || [ -z "$$ORBIT_TEST_KAFKA_BOOTSTRAP" ]; then \
 	  trap 'bash $(LOCAL)/down.sh' EXIT; \
 	  bash $(LOCAL)/up.sh; \
-	  set -a; . "$${ORBIT_LOCAL_DIR:-$$HOME/.cache/orbit-local}/env"; set +a; \
+	  set -a; . "$${ORBIT_LOCAL_DIR:-/var/tmp/orbit-local}/env"; set +a; \
 	fi; \
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 

@@ -22,7 +22,7 @@ LOCAL = ROOT / "deploy" / "local"
 
 
 def _state_env() -> dict[str, str]:
-    state = Path(os.environ.get("ORBIT_LOCAL_DIR", Path.home() / ".cache" / "orbit-local"))
+    state = Path(os.environ.get("ORBIT_LOCAL_DIR", "/var/tmp/orbit-local"))
     env_file = state / "env"
     values: dict[str, str] = {}
     if env_file.exists():

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Stop every server deploy/local started (never fails).
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+set +e
+for dir in "$STATE"/kafka-*/; do
+  [ -d "$dir" ] || continue
+  name="$(basename "$dir")"
+  [ "$name" = kafka-lib ] && continue
+  bash "$HERE/kafka.sh" stop "${name#kafka-}"
+done
+bash "$HERE/postgres.sh" stop
+rm -f "$STATE/env"
+exit 0

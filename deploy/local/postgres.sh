@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL (>= 15, Debian's packages) for development and tests.
+#   postgres.sh install|start|stop|status|url
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+PGDIR="$STATE/pg"
+DATA="$PGDIR/data"
+DATABASES="orbit_clients orbit_interactions orbit_billing orbit_notifications"
+
+bindir() {
+  local dir
+  for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k5 -V -r); do
+    local version
+    version="$(basename "$(dirname "$dir")")"
+    if [ "${version%%.*}" -ge 15 ] && [ -x "$dir/initdb" ]; then
+      echo "$dir"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# Run a server binary as the postgres OS user when we are root (initdb refuses root).
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+cmd_install() {
+  bindir >/dev/null || apt_install postgresql
+  bindir >/dev/null || die "no PostgreSQL >= 15 after installing"
+}
+
+port() { cat "$PGDIR/port"; }
+url() { echo "postgresql+asyncpg://postgres@127.0.0.1:$(port)/postgres"; }
+
+running() { [ -f "$DATA/postmaster.pid" ] && as_pg "$(bindir)/pg_ctl" -D "$DATA" status >/dev/null 2>&1; }
+
+cmd_start() {
+  cmd_install
+  local bin
+  bin="$(bindir)"
+  mkdir -p "$PGDIR"
+  if [ "$(id -u)" = 0 ]; then chown postgres "$PGDIR"; fi
+  if running; then
+    url
+    return
+  fi
+  if [ ! -f "$DATA/PG_VERSION" ]; then
+    as_pg "$bin/initdb" -D "$DATA" -U postgres -A trust -E UTF8 --no-instructions >/dev/null
+  fi
+  local p
+  p="$(remember_port "$PGDIR/port")"
+  as_pg "$bin/pg_ctl" -D "$DATA" -l "$PGDIR/server.log" -w -t 60 start -o \
+    "-p $p -c listen_addresses=127.0.0.1 -k $PGDIR -c fsync=off -c synchronous_commit=off \
+     -c full_page_writes=off -c max_connections=300" >/dev/null \
+    || { tail -n 30 "$PGDIR/server.log" >&2; die "PostgreSQL did not start"; }
+  local i
+  for i in $(seq 1 120); do
+    if "$bin/pg_isready" -q -h 127.0.0.1 -p "$p" -U postgres; then break; fi
+    sleep 0.5
+  done
+  "$bin/pg_isready" -q -h 127.0.0.1 -p "$p" -U postgres \
+    || { tail -n 30 "$PGDIR/server.log" >&2; die "PostgreSQL does not answer on port $p"; }
+  local db
+  for db in $DATABASES; do
+    if [ -z "$("$bin/psql" -h 127.0.0.1 -p "$p" -U postgres -tAc \
+        "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
+      "$bin/psql" -q -h 127.0.0.1 -p "$p" -U postgres -c "CREATE DATABASE $db" >/dev/null
+    fi
+  done
+  url
+}
+
+cmd_stop() {
+  local bin
+  bin="$(bindir 2>/dev/null)" || return 0
+  if running; then
+    as_pg "$bin/pg_ctl" -D "$DATA" -m fast -w -t 60 stop >/dev/null || true
+  fi
+}
+
+case "${1:-}" in
+  install) cmd_install ;;
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  status) if running; then echo "running on port $(port)"; else echo "stopped"; exit 1; fi ;;
+  url) url ;;
+  *) echo "usage: $0 install|start|stop|status|url" >&2; exit 2 ;;
+esac
