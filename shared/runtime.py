@@ -116,6 +116,13 @@ class ServiceRuntime:
             spawn("scheduler", self.scheduler.run())
 
     async def stop(self) -> None:
+        # The relay finishes its round first: a batch cancelled half-way through would stay
+        # queued in the producer and could be sent again by the next relay.
+        relay_task = next((t for t in self._tasks if t.get_name().endswith(".relay")), None)
+        if relay_task is not None:
+            self.relay.stop()
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError, Exception):
+                await asyncio.wait_for(asyncio.shield(relay_task), 5)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -26,11 +26,9 @@ cmd_install() {
 
 bootstrap() { echo "127.0.0.1:$(cat "$DIR/broker.port")"; }
 
-java_cmd() {
-  java -Xms256m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true \
-    -Dlog4j2.configurationFile="$HERE/kafka-log4j2.properties" -Dkafka.logs.dir="$DIR" \
-    -cp "$LIB/*" "$@"
-}
+JAVA_OPTS=(-Xms256m -Xmx512m -XX:+UseG1GC -Djava.awt.headless=true
+  "-Dlog4j2.configurationFile=$HERE/kafka-log4j2.properties" "-Dkafka.logs.dir=$DIR"
+  -cp "$LIB/*")
 
 configure() {
   mkdir -p "$DIR"
@@ -60,8 +58,8 @@ log.flush.interval.messages=1000000
 PROPS
   if [ ! -f "$DIR/data/meta.properties" ]; then
     local cluster
-    cluster="$(java_cmd kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)"
-    java_cmd kafka.tools.StorageTool format -t "$cluster" -c "$DIR/server.properties" \
+    cluster="$(java "${JAVA_OPTS[@]}" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)"
+    java "${JAVA_OPTS[@]}" kafka.tools.StorageTool format -t "$cluster" -c "$DIR/server.properties" \
       --standalone >"$DIR/format.log" 2>&1 || { cat "$DIR/format.log" >&2; die "format failed"; }
   fi
 }
@@ -74,7 +72,8 @@ cmd_start() {
   fi
   configure
   : > "$DIR/server.log"
-  java_cmd kafka.Kafka "$DIR/server.properties" >"$DIR/stdout.log" 2>&1 </dev/null &
+  # Started directly (no wrapper shell), so the pid file holds the JVM's own pid.
+  java "${JAVA_OPTS[@]}" kafka.Kafka "$DIR/server.properties" >"$DIR/stdout.log" 2>&1 </dev/null &
   echo $! > "$DIR/pid"
   disown
   local port i

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 
 from shared.messaging.bus import Message, Processor, Worker
@@ -34,11 +35,19 @@ class KafkaBus:
         """Nothing connects here: the first publish (or ensure_topics) does."""
 
     async def stop(self) -> None:
-        if self._producer is not None:
-            producer, self._producer = self._producer, None
-            # Unsent messages stay in the outbox: never wait long for a broker that is gone.
-            with contextlib.suppress(Exception, asyncio.TimeoutError):
-                await asyncio.wait_for(producer.stop(), 5)
+        if self._producer is None:
+            return
+        producer, self._producer = self._producer, None
+        try:
+            await asyncio.wait_for(asyncio.shield(_graceful_stop(producer)), 5)
+        except (TimeoutError, Exception):
+            # The broker is gone: the idempotent producer would retry its batches forever,
+            # and a later producer (after a restart) sends the same outbox rows again. Drop
+            # them here; they are still unsent in the outbox.
+            _abort(producer)
+            with contextlib.suppress(Exception):
+                await producer._sender.close()
+                await producer.client.close()
 
     async def _get_producer(self) -> AIOKafkaProducer:
         async with self._lock:
@@ -64,18 +73,14 @@ class KafkaBus:
             return
         await self.ensure_topics(sorted({m.topic for m in messages}))
         producer = await self._get_producer()
-        try:
-            futures = [
-                await producer.send(
-                    m.topic, value=m.value, key=m.key.encode(), headers=list(m.headers)
-                )
-                for m in messages
-            ]
-            await asyncio.gather(*futures)
-        except BaseException:
-            # Start from a fresh producer next time; the batch is sent again as a whole.
-            await self.stop()
-            raise
+        # A failed future means aiokafka gave the batch up (it expired): it will not be sent
+        # later behind our back, and the relay sends the rows again. The producer is kept: it
+        # reconnects by itself, and a fresh one would leave the old one's batches in flight.
+        futures = [
+            await producer.send(m.topic, value=m.value, key=m.key.encode(), headers=list(m.headers))
+            for m in messages
+        ]
+        await asyncio.gather(*futures)
 
     async def ready(self) -> bool:
         admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=3000)
@@ -111,6 +116,16 @@ class KafkaBus:
 
     def subscribe(self, group: str, topics: Sequence[str], process: Processor) -> Worker:
         return KafkaConsumerWorker(self, group, list(topics), process)
+
+
+async def _graceful_stop(producer: AIOKafkaProducer) -> None:
+    await producer.stop()
+
+
+def _abort(producer: AIOKafkaProducer) -> None:
+    """Fail every batch still queued in ``producer`` (aiokafka has no public abort)."""
+    with contextlib.suppress(Exception):
+        producer._message_accumulator.fail_all(KafkaError("producer aborted"))
 
 
 class KafkaConsumerWorker:

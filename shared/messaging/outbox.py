@@ -43,6 +43,7 @@ class OutboxRelay:
         self.interval = interval
         self.clock: Clock = clock or SystemClock()
         self._wake = asyncio.Event()
+        self._stopping = False
         self._local = asyncio.Lock()
         self._lock_id = zlib.crc32(f"orbit.outbox.{service}".encode())
 
@@ -105,19 +106,26 @@ class OutboxRelay:
             )
         return int(count or 0)
 
+    def stop(self) -> None:
+        """Finish the round in progress (so no batch is left half-sent), then leave ``run``."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
         backoff = self.interval
-        while True:
+        while not self._stopping:
             try:
                 published = await self.run_once()
                 backoff = self.interval
-                if published == self.batch_size:
+                if published == self.batch_size and not self._stopping:
                     continue
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
                 log.warning("outbox relay of %s cannot publish yet: %r", self.service, exc)
                 backoff = min(max(backoff * 2, 0.5), 10.0)
+            if self._stopping:
+                break
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), backoff)

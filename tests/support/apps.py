@@ -12,6 +12,7 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
 from shared.auth import issue_token
+from shared.runtime import ServiceRuntime
 from shared.settings import OrbitSettings
 
 TEST_SECRET = "orbit-test-secret-0123456789abcdef-0123456789"
@@ -31,6 +32,9 @@ def test_settings(**overrides: Any) -> OrbitSettings:
     return OrbitSettings(**values)
 
 
+test_settings.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test
+
+
 def token(sub: uuid.UUID | str, role: str, secret: str = TEST_SECRET, ttl: int = 3600) -> str:
     return issue_token(secret, sub, role, ttl)
 
@@ -46,7 +50,13 @@ ADMIN = auth(ADMIN_ID, "admin")
 @asynccontextmanager
 async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """Start the app's lifespan (workers included) and give an HTTP client bound to it."""
-    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager:
+    async with LifespanManager(app, startup_timeout=60, shutdown_timeout=60) as manager:
         transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://orbit.test") as client:
             yield client
+
+
+def runtime_of(app: FastAPI, service: str) -> ServiceRuntime:
+    """The running service inside an app started by ``running``."""
+    runtime: ServiceRuntime = app.state.orbit[service]
+    return runtime

@@ -13,7 +13,7 @@ import pytest
 
 from services.clients.app import create_app
 from shared.messaging.envelope import topic_for
-from tests.support.apps import ADMIN, running, test_settings
+from tests.support.apps import ADMIN, running, runtime_of, test_settings
 from tests.support.kafka import events_of, read_topic
 from tests.support.servers import kafka_instance
 from tests.support.waiting import eventually
@@ -23,6 +23,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def outage_broker() -> str:
+    kafka_instance("reset", "outage")  # an empty broker: the topic holds this test's events only
     bootstrap = kafka_instance("start", "outage")
     yield bootstrap
     kafka_instance("stop", "outage")
@@ -42,9 +43,10 @@ async def test_writes_survive_a_kafka_outage_and_arrive_once(
     settings = test_settings(kafka_bootstrap=outage_broker, database_url=pg_url)
     expected: list[str] = []
     # Kafka up: a first event goes through.
-    async with running(create_app(settings, migrate_on_start=True)) as api:
+    app = create_app(settings, migrate_on_start=True)
+    async with running(app) as api:
         expected.append(await create_manager(api, 0))
-        runtime = api._transport.app.state.orbit["clients"]  # type: ignore[attr-defined]
+        runtime = runtime_of(app, "clients")
         await eventually(lambda: _zero(runtime.relay.pending), what="first event published")
 
         kafka_instance("stop", "outage")
@@ -55,8 +57,9 @@ async def test_writes_survive_a_kafka_outage_and_arrive_once(
         assert ready.status_code == 503 and ready.json()["checks"]["bus"] is False
 
     # A restart of the service (and its relay) while Kafka is still down loses nothing.
-    async with running(create_app(settings)) as api:
-        runtime = api._transport.app.state.orbit["clients"]  # type: ignore[attr-defined]
+    app = create_app(settings)
+    async with running(app) as api:
+        runtime = runtime_of(app, "clients")
         expected.append(await create_manager(api, 6))
         assert await runtime.relay.pending() == 6
         assert kafka_instance("start", "outage") == outage_broker
@@ -67,7 +70,8 @@ async def test_writes_survive_a_kafka_outage_and_arrive_once(
     records = await read_topic(outage_broker, topic_for("clients"), expect=7)
     events = events_of(records)
     staff_ids = [e.data["staff_id"] for e in events]
-    assert sorted(staff_ids) == sorted(expected), "every event arrives exactly once"
+    names = [e.data["name"] for e in events]
+    assert sorted(staff_ids) == sorted(expected), f"every event arrives exactly once: {names}"
     assert len(events) == len({e.id for e in events}) == 7
     # Within a partition (so for every key) the events keep the order they were written in.
     per_partition: dict[int, list[str]] = defaultdict(list)
