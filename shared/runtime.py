@@ -24,6 +24,7 @@ from shared.clock import Clock, SystemClock
 from shared.db import create_engine, session_factory
 from shared.messaging.bus import Bus
 from shared.messaging.consumer import EventConsumer, EventHandler
+from shared.messaging.envelope import dlq_topic_for, topic_for
 from shared.messaging.outbox import OutboxRelay
 from shared.migrations import migrate
 from shared.scheduler import ScheduledJob, Scheduler
@@ -109,11 +110,25 @@ class ServiceRuntime:
             self._tasks.append(asyncio.create_task(coro, name=f"{self.name}.{name}"))  # type: ignore[arg-type]
 
         if relay:
+            spawn("topics", self._create_topics())
             spawn("relay", self.relay.run())
         if consumer and self._consumer_worker is not None:
             spawn("consumer", self._consumer_worker.run())
         if scheduler and self.spec.jobs:
             spawn("scheduler", self.scheduler.run())
+
+    async def _create_topics(self) -> None:
+        """Create ``orbit.<service>`` and its DLQ at start (retrying while the bus is down)."""
+        topics = [topic_for(self.name), dlq_topic_for(self.name)]
+        delay = 0.5
+        while True:
+            try:
+                await self.bus.ensure_topics(topics)
+                return
+            except Exception as exc:
+                log.warning("cannot create topics %s yet: %r", topics, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30)
 
     async def stop(self) -> None:
         # The relay finishes its round first: a batch cancelled half-way through would stay
