@@ -8,6 +8,7 @@ row is simply replaced (older events than the stored one are ignored).
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,7 @@ from shared.messaging.consumer import EventHandler
 from shared.messaging.envelope import CloudEvent
 from shared.uow import UnitOfWork
 
+log = logging.getLogger("orbit.replicas")
 replica_metadata = MetaData()
 
 staff_replica = Table(
@@ -111,7 +113,10 @@ async def on_contact_changed(uow: UnitOfWork, event: CloudEvent) -> None:
         select(client_replica.c.contacts).where(client_replica.c.id == client_id)
     )
     if contacts is None:
-        raise LookupError(f"contact event for unknown client {client_id}")
+        # Events of one client are ordered, so this only happens to a replica that started
+        # reading the topic after the client was created: nothing to attach the contact to.
+        log.warning("contact event %s for unknown client %s skipped", event.id, client_id)
+        return
     kept = [c for c in contacts if c.get("id") != data["contact_id"]]
     if not event.type.startswith("orbit.clients.contact.deleted"):
         kept.append({k: data.get(k) for k in ("name", "email", "roles", "preferred_channel")}
