@@ -9,8 +9,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from shared.calendar import CalendarError, parse_calendar
-
 from services.clients.api.schemas import ClientIn, ClientOut, SlaOut, StaffIn, StaffOut
 from services.clients.domain.sla import effective_sla
 from services.clients.events import ClientCreatedV1, StaffCreatedV1
@@ -18,6 +16,7 @@ from services.clients.settings import ClientsSettings
 from services.clients.store import repository as repo
 from services.clients.store.models import Client, Staff
 from shared.auth import Caller, Role
+from shared.calendar import CalendarError, parse_calendar
 from shared.errors import Conflict, Forbidden, Invalid
 from shared.uow import UnitOfWork
 

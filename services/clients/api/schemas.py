@@ -17,6 +17,7 @@ from pydantic import (
     StringConstraints,
     field_validator,
 )
+
 from shared.calendar import CalendarError, parse_calendar
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
