@@ -142,5 +142,9 @@ class ContactBirthdayUpcomingV1(Event):
     account_manager_id: uuid.UUID | None
     name: str
     email: str | None
+    roles: list[ContactRole]
+    # The day it is celebrated (29 Feb falls on 28 Feb in common years), the days until
+    # then in the client's timezone, and the age reached (when the year of birth is known).
     birthday: date
     days_ahead: int
+    age: int | None

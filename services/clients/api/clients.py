@@ -1,4 +1,4 @@
-"""/api/v1/clients"""
+"""/api/v1/clients: the portfolio, its assignments and the clients' contacts."""
 
 from __future__ import annotations
 
@@ -6,13 +6,23 @@ import uuid
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 
 from services.clients import handlers
 from services.clients.api.deps import CallerDep, RuntimeDep, SettingsDep
-from services.clients.api.schemas import ClientIn, ClientOut, Status, Tier
+from services.clients.api.schemas import (
+    AssignIn,
+    AssignmentOut,
+    ClientIn,
+    ClientOut,
+    ClientPatch,
+    ContactIn,
+    ContactOut,
+    ContactRoleIn,
+    Status,
+    Tier,
+)
 from services.clients.store import repository as repo
-from services.clients.store.models import Client, ClientTag
+from services.clients.store.models import Assignment, Client, Contact
 from shared.idempotency import IdempotencyKey, run_command
 from shared.pagination import Cursor, Limit, Page, paginate
 
@@ -46,17 +56,9 @@ async def list_clients(
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[ClientOut]:
-    stmt = repo.scoped_clients(caller)
-    if account_manager_id is not None:
-        stmt = stmt.where(Client.account_manager_id == account_manager_id)
-    if status is not None:
-        stmt = stmt.where(Client.status == status)
-    if tier is not None:
-        stmt = stmt.where(Client.tier == tier)
-    if tag:
-        stmt = stmt.where(Client.id.in_(select(ClientTag.client_id).where(ClientTag.tag == tag)))
-    if q:
-        stmt = stmt.where(Client.name_lower.contains(q.strip().lower(), autoescape=True))
+    """The clients the caller may see, oldest first (stable order: created_at, id)."""
+    stmt = repo.filtered_clients(caller, account_manager_id=account_manager_id, status=status,
+                                 tier=tier, tag=tag, q=q)
     async with runtime.sessions() as session:
         items, next_cursor = await paginate(
             session, stmt, [Client.created_at, Client.id], limit=limit, cursor=cursor
@@ -71,3 +73,69 @@ async def get_client(
     async with runtime.sessions() as session:
         client = await repo.get_client(session, caller, client_id)
     return handlers.client_out(client, settings)
+
+
+@router.patch("/{client_id}", response_model=ClientOut, operation_id="updateClient")
+async def update_client(
+    client_id: uuid.UUID, body: ClientPatch, caller: CallerDep, runtime: RuntimeDep,
+    settings: SettingsDep,
+) -> JSONResponse:
+    return await run_command(
+        runtime.uow, lambda uow: handlers.update_client(uow, caller, client_id, body, settings),
+        caller_id=caller.id,
+    )
+
+
+@router.post("/{client_id}/assign", response_model=ClientOut, operation_id="assignClient")
+async def assign_client(
+    client_id: uuid.UUID, body: AssignIn, caller: CallerDep, runtime: RuntimeDep,
+    settings: SettingsDep, idem: IdempotencyKey,
+) -> JSONResponse:
+    """Give the client to another account manager (heads within their team, admins)."""
+    return await run_command(
+        runtime.uow, lambda uow: handlers.assign_client(uow, caller, client_id, body, settings),
+        caller_id=caller.id, idempotency=idem,
+    )
+
+
+@router.get("/{client_id}/assignments", response_model=Page[AssignmentOut],
+            operation_id="listClientAssignments")
+async def list_assignments(
+    client_id: uuid.UUID, caller: CallerDep, runtime: RuntimeDep,
+    limit: Limit = 50, cursor: Cursor = None,
+) -> Page[AssignmentOut]:
+    """The client's account managers over time, oldest first."""
+    async with runtime.sessions() as session:
+        await repo.get_client(session, caller, client_id)
+        items, next_cursor = await paginate(
+            session, repo.assignments_of(client_id), [Assignment.assigned_at, Assignment.id],
+            limit=limit, cursor=cursor,
+        )
+    return Page(items=[handlers.assignment_out(a) for a in items], next_cursor=next_cursor)
+
+
+@router.post("/{client_id}/contacts", status_code=201, response_model=ContactOut,
+             operation_id="createContact", tags=["contacts"])
+async def create_contact(
+    client_id: uuid.UUID, body: ContactIn, caller: CallerDep, runtime: RuntimeDep,
+    idem: IdempotencyKey,
+) -> JSONResponse:
+    return await run_command(
+        runtime.uow, lambda uow: handlers.create_contact(uow, caller, client_id, body),
+        caller_id=caller.id, idempotency=idem, status_code=201,
+    )
+
+
+@router.get("/{client_id}/contacts", response_model=Page[ContactOut],
+            operation_id="listContacts", tags=["contacts"])
+async def list_contacts(
+    client_id: uuid.UUID, caller: CallerDep, runtime: RuntimeDep,
+    role: ContactRoleIn | None = None, limit: Limit = 50, cursor: Cursor = None,
+) -> Page[ContactOut]:
+    async with runtime.sessions() as session:
+        await repo.get_client(session, caller, client_id)
+        items, next_cursor = await paginate(
+            session, repo.contacts_of(caller, client_id, role),
+            [Contact.created_at, Contact.id], limit=limit, cursor=cursor,
+        )
+    return Page(items=[handlers.contact_out(c) for c in items], next_cursor=next_cursor)

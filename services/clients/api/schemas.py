@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 import zoneinfo
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from datetime import date, datetime
+from typing import Annotated, Any, ClassVar, Literal
 
 import pycountry
 from pydantic import (
@@ -15,9 +15,11 @@ from pydantic import (
     EmailStr,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
 )
 
+from services.clients.domain.birthdays import BirthdayError, parse_birthday
 from shared.calendar import CalendarError, parse_calendar
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -52,6 +54,20 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class _Patch(_In):
+    """A partial update: an omitted field is kept; ``null`` clears a field that may be empty
+    and is refused (422 naming the field) for one that may not."""
+
+    NOT_NULL: ClassVar[tuple[str, ...]] = ()
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _not_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name in cls.NOT_NULL:
+            raise ValueError("may not be null")
+        return value
+
+
 # ---------------------------------------------------------------- staff
 
 
@@ -65,7 +81,9 @@ class StaffIn(_In):
     locale: Annotated[str, StringConstraints(max_length=35)] | None = None
 
 
-class StaffPatch(_In):
+class StaffPatch(_Patch):
+    NOT_NULL = ("name", "email", "role", "timezone", "active")
+
     name: Name | None = None
     email: EmailStr | None = None
     role: StaffRoleIn | None = None
@@ -74,6 +92,19 @@ class StaffPatch(_In):
     timezone: Timezone | None = None
     locale: Annotated[str, StringConstraints(max_length=35)] | None = None
     active: bool | None = None
+
+
+class HandoverIn(_In):
+    to_manager_id: uuid.UUID
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+
+
+class HandoverOut(BaseModel):
+    from_manager_id: uuid.UUID
+    to_manager_id: uuid.UUID
+    reason: str | None
+    moved: int
+    client_ids: list[uuid.UUID]
 
 
 class StaffOut(BaseModel):
@@ -139,7 +170,17 @@ class ClientIn(_In):
     sla: SlaIn | None = None
 
 
-class ClientPatch(_In):
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+
+
+class ClientPatch(_Patch):
+    """Partial update. ``sla`` merges field by field into the client's overrides (``null``
+    resets a field to its default, ``"sla": null`` resets all). ``status`` follows the
+    lifecycle (churning needs ``status_reason``); ``account_manager_id`` reassigns like
+    ``POST /clients/{id}/assign``."""
+
+    NOT_NULL = ("name", "kind", "tier", "tags", "timezone", "status", "account_manager_id")
+
     name: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)
     ] | None = None
@@ -150,6 +191,9 @@ class ClientPatch(_In):
     country: Country | None = None
     timezone: Timezone | None = None
     sla: SlaIn | None = None
+    status: Status | None = None
+    status_reason: Reason | None = None
+    account_manager_id: uuid.UUID | None = None
 
 
 class CalendarOut(BaseModel):
@@ -177,5 +221,127 @@ class ClientOut(BaseModel):
     country: str | None
     timezone: str
     sla: SlaOut
+    # The client's own SLA settings (the rest of ``sla`` comes from the tier defaults).
+    sla_overrides: dict[str, Any]
+    status_reason: str | None
     created_at: datetime
     updated_at: datetime
+
+
+class AssignIn(_In):
+    account_manager_id: uuid.UUID
+    reason: Reason | None = None
+
+
+class AssignmentOut(BaseModel):
+    id: uuid.UUID
+    client_id: uuid.UUID
+    from_manager_id: uuid.UUID | None
+    to_manager_id: uuid.UUID | None
+    reason: str | None
+    assigned_by: uuid.UUID | None
+    assigned_at: datetime
+
+
+# ---------------------------------------------------------------- contacts
+
+ContactRoleIn = Literal["decision_maker", "billing", "technical", "other"]
+Channel = Literal["email", "phone", "sms", "messenger", "in_person"]
+Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=40)]
+
+
+def check_birthday(value: str) -> str:
+    try:
+        return str(parse_birthday(value))
+    except BirthdayError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+Birthday = Annotated[
+    str,
+    AfterValidator(check_birthday),
+    Field(description='a full date "YYYY-MM-DD" or a month and day "--MM-DD"',
+          examples=["1980-05-17", "--05-17"]),
+]
+Position = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+class ContactIn(_In):
+    name: Name
+    email: EmailStr | None = None
+    phone: Phone | None = None
+    position: Position | None = None
+    roles: list[ContactRoleIn] = Field(default_factory=list, max_length=4)
+    birthday: Birthday | None = None
+    preferred_channel: Channel | None = None
+
+
+class ContactPatch(_Patch):
+    NOT_NULL = ("name", "roles")
+
+    name: Name | None = None
+    email: EmailStr | None = None
+    phone: Phone | None = None
+    position: Position | None = None
+    roles: list[ContactRoleIn] | None = Field(default=None, max_length=4)
+    birthday: Birthday | None = None
+    preferred_channel: Channel | None = None
+
+
+class ContactOut(BaseModel):
+    id: uuid.UUID
+    client_id: uuid.UUID
+    name: str
+    email: str | None
+    phone: str | None
+    position: str | None
+    roles: list[str]
+    birthday: str | None
+    preferred_channel: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+# ---------------------------------------------------------------- reports
+
+
+class ClientRef(BaseModel):
+    id: uuid.UUID
+    name: str
+    tier: str
+    status: str
+    account_manager_id: uuid.UUID | None
+
+
+class ManagerPortfolio(BaseModel):
+    account_manager_id: uuid.UUID | None
+    name: str | None
+    total: int
+    by_status: dict[str, int]
+    by_tier: dict[str, int]
+    key_clients: int
+
+
+class UpcomingBirthday(BaseModel):
+    contact_id: uuid.UUID
+    contact_name: str
+    client_id: uuid.UUID
+    client_name: str
+    account_manager_id: uuid.UUID | None
+    email: str | None
+    birthday: date
+    days_ahead: int
+    age: int | None
+
+
+class PortfolioOut(BaseModel):
+    as_of: datetime
+    account_manager_id: uuid.UUID | None
+    total: int
+    by_status: dict[str, int]
+    by_tier: dict[str, int]
+    managers: list[ManagerPortfolio]
+    key_clients: list[ClientRef]
+    upcoming_birthdays: list[UpcomingBirthday]
+    birthday_window_days: int
+    without_decision_maker: list[ClientRef]

@@ -1,4 +1,4 @@
-"""/api/v1/staff"""
+"""/api/v1/staff: the staff directory (readable by every member of staff), changed by admins."""
 
 from __future__ import annotations
 
@@ -6,11 +6,17 @@ import uuid
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 
 from services.clients import handlers
-from services.clients.api.deps import CallerDep, RuntimeDep
-from services.clients.api.schemas import StaffIn, StaffOut
+from services.clients.api.deps import CallerDep, RuntimeDep, SettingsDep
+from services.clients.api.schemas import (
+    HandoverIn,
+    HandoverOut,
+    StaffIn,
+    StaffOut,
+    StaffPatch,
+    StaffRoleIn,
+)
 from services.clients.store import repository as repo
 from services.clients.store.models import Staff
 from shared.errors import NotFound
@@ -34,19 +40,14 @@ async def create_staff(
 async def list_staff(
     caller: CallerDep,
     runtime: RuntimeDep,
-    role: str | None = None,
+    role: StaffRoleIn | None = None,
     department: str | None = None,
     active: bool | None = None,
+    q: str | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[StaffOut]:
-    stmt = select(Staff)
-    if role is not None:
-        stmt = stmt.where(Staff.role == role)
-    if department is not None:
-        stmt = stmt.where(Staff.department == department)
-    if active is not None:
-        stmt = stmt.where(Staff.active == active)
+    stmt = repo.filtered_staff(role=role, department=department, active=active, q=q)
     async with runtime.sessions() as session:
         items, next_cursor = await paginate(
             session, stmt, [Staff.created_at, Staff.id], limit=limit, cursor=cursor
@@ -61,3 +62,30 @@ async def get_staff(staff_id: uuid.UUID, caller: CallerDep, runtime: RuntimeDep)
     if staff is None:
         raise NotFound(f"staff member {staff_id} not found")
     return handlers.staff_out(staff)
+
+
+@router.patch("/{staff_id}", response_model=StaffOut, operation_id="updateStaff")
+async def update_staff(
+    staff_id: uuid.UUID, body: StaffPatch, caller: CallerDep, runtime: RuntimeDep,
+    settings: SettingsDep,
+) -> JSONResponse:
+    """Update a member of staff (admins). ``"active": false`` deactivates: their tokens stop
+    working in every service; someone who still manages clients must hand them over first
+    (409)."""
+    return await run_command(
+        runtime.uow, lambda uow: handlers.update_staff(uow, caller, staff_id, body, settings),
+        caller_id=caller.id,
+    )
+
+
+@router.post("/{staff_id}/handover", response_model=HandoverOut, operation_id="handoverStaff")
+async def handover(
+    staff_id: uuid.UUID, body: HandoverIn, caller: CallerDep, runtime: RuntimeDep,
+    settings: SettingsDep, idem: IdempotencyKey,
+) -> JSONResponse:
+    """Move every client of this manager to ``to_manager_id`` at once (admins; heads within
+    their team), with a history row and a ``client.assigned`` event for each client."""
+    return await run_command(
+        runtime.uow, lambda uow: handlers.handover(uow, caller, staff_id, body, settings),
+        caller_id=caller.id, idempotency=idem,
+    )

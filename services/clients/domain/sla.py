@@ -32,3 +32,32 @@ def effective_sla(
         "holidays_country": calendar.get("holidays_country", client_country),
     }
     return sla
+
+
+# Values replaced as a whole by a patch (never merged key by key).
+ATOMIC_KEYS = frozenset({"working_hours"})
+
+
+def merge_overrides(current: Mapping[str, Any] | None, patch: Mapping[str, Any] | None
+                    ) -> dict[str, Any]:
+    """Apply a PATCH to a client's SLA overrides, field by field (JSON Merge Patch, RFC 7386):
+    a given value replaces the override, ``null`` removes it (back to the tier default or the
+    client's own timezone/country), an omitted field keeps its override. ``calendar`` merges
+    the same way; ``working_hours`` is replaced as a whole. A ``null`` patch clears them all."""
+    if patch is None:
+        return {}
+    merged: dict[str, Any] = dict(current or {})
+    for key, value in patch.items():
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, Mapping) and key not in ATOMIC_KEYS:
+            inner = merge_overrides(
+                merged.get(key) if isinstance(merged.get(key), Mapping) else {}, value
+            )
+            if inner:
+                merged[key] = inner
+            else:
+                merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged

@@ -6,7 +6,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, MetaData, String, Text, Uuid
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import JSONType, UTCDateTime
@@ -63,3 +73,60 @@ class ClientTag(Base):
         Uuid, ForeignKey("clients.id", ondelete="CASCADE"), primary_key=True
     )
     tag: Mapped[str] = mapped_column(String(50), primary_key=True, index=True)
+
+
+class Assignment(Base):
+    """One row per change of a client's account manager (the first assignment included)."""
+
+    __tablename__ = "client_assignments"
+    __table_args__ = (Index("ix_client_assignments_client", "client_id", "assigned_at", "id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    client_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("clients.id", ondelete="CASCADE")
+    )
+    from_manager_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("staff.id"))
+    to_manager_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("staff.id"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    # Who did it (an admin token needs no staff record, so no foreign key).
+    assigned_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    __table_args__ = (
+        UniqueConstraint("client_id", "email", name="uq_contacts_client_email"),
+        Index("ix_contacts_client", "client_id", "created_at", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    client_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("clients.id", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    position: Mapped[str | None] = mapped_column(String(200))
+    roles: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    # "YYYY-MM-DD" or "--MM-DD"; birthday_md = month * 100 + day, to find birthdays near.
+    birthday: Mapped[str | None] = mapped_column(String(10))
+    birthday_md: Mapped[int | None] = mapped_column(Integer, index=True)
+    preferred_channel: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ContactRole(Base):
+    """One row per role of a contact, so "clients without a decision maker" is plain SQL."""
+
+    __tablename__ = "contact_roles"
+    __table_args__ = (Index("ix_contact_roles_role_client", "role", "client_id"),)
+
+    contact_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+    client_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("clients.id", ondelete="CASCADE")
+    )

@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, or_, select, true
+from sqlalchemy import ColumnElement, Select, delete, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.clients.store.models import Client, ClientTag, Staff
+from services.clients.store.models import Assignment, Client, ClientTag, Contact, ContactRole, Staff
 from shared.auth import Caller, Role, StaffRecord
 from shared.errors import NotFound
+
+
+def team_of(caller: Caller) -> ColumnElement[bool]:
+    """The staff a head leads: those who report to them, and their department."""
+    team = Staff.head_id == caller.id
+    if caller.department:
+        team = or_(team, Staff.department == caller.department)
+    return team
 
 
 def client_scope(caller: Caller) -> ColumnElement[bool]:
@@ -18,10 +27,7 @@ def client_scope(caller: Caller) -> ColumnElement[bool]:
     if caller.role == Role.ADMIN:
         return true()
     if caller.role == Role.HEAD:
-        team = Staff.head_id == caller.id
-        if caller.department:
-            team = or_(team, Staff.department == caller.department)
-        managers = select(Staff.id).where(team)
+        managers = select(Staff.id).where(team_of(caller))
         return or_(Client.account_manager_id == caller.id, Client.account_manager_id.in_(managers))
     return Client.account_manager_id == caller.id
 
@@ -30,19 +36,108 @@ def scoped_clients(caller: Caller) -> Select[Any]:
     return select(Client).where(client_scope(caller))
 
 
-async def get_client(session: AsyncSession, caller: Caller, client_id: uuid.UUID) -> Client:
-    client = await session.scalar(scoped_clients(caller).where(Client.id == client_id))
+def filtered_clients(
+    caller: Caller,
+    *,
+    account_manager_id: uuid.UUID | None = None,
+    status: str | None = None,
+    tier: str | None = None,
+    tag: str | None = None,
+    q: str | None = None,
+) -> Select[Any]:
+    """The list of clients the caller may see, narrowed by the contract's filters."""
+    stmt = scoped_clients(caller)
+    if account_manager_id is not None:
+        stmt = stmt.where(Client.account_manager_id == account_manager_id)
+    if status is not None:
+        stmt = stmt.where(Client.status == status)
+    if tier is not None:
+        stmt = stmt.where(Client.tier == tier)
+    if tag:
+        tagged = select(ClientTag.client_id).where(ClientTag.tag == tag.strip())
+        stmt = stmt.where(Client.id.in_(tagged))
+    if q and q.strip():
+        stmt = stmt.where(Client.name_lower.contains(q.strip().lower(), autoescape=True))
+    return stmt
+
+
+async def get_client(
+    session: AsyncSession, caller: Caller, client_id: uuid.UUID, *, for_update: bool = False
+) -> Client:
+    """The client if the caller may see it, else 404 (its existence is not revealed)."""
+    stmt = scoped_clients(caller).where(Client.id == client_id)
+    if for_update:
+        stmt = stmt.with_for_update(of=Client)
+    client = await session.scalar(stmt)
     if client is None:
         raise NotFound(f"client {client_id} not found")
     return client
+
+
+async def clients_of_manager(
+    session: AsyncSession, manager_id: uuid.UUID, *, for_update: bool = False
+) -> list[Client]:
+    stmt = (
+        select(Client)
+        .where(Client.account_manager_id == manager_id)
+        .order_by(Client.created_at, Client.id)
+    )
+    if for_update:
+        stmt = stmt.with_for_update(of=Client)
+    return list((await session.scalars(stmt)).all())
+
+
+async def count_clients_of_manager(session: AsyncSession, manager_id: uuid.UUID) -> int:
+    stmt = select(func.count()).select_from(Client).where(
+        Client.account_manager_id == manager_id
+    )
+    return int(await session.scalar(stmt) or 0)
+
+
+def assignments_of(client_id: uuid.UUID) -> Select[Any]:
+    return select(Assignment).where(Assignment.client_id == client_id)
+
+
+# ---------------------------------------------------------------- staff
 
 
 async def get_staff(session: AsyncSession, staff_id: uuid.UUID) -> Staff | None:
     return await session.get(Staff, staff_id)
 
 
+async def get_staff_for_update(session: AsyncSession, staff_id: uuid.UUID) -> Staff | None:
+    return await session.scalar(select(Staff).where(Staff.id == staff_id).with_for_update())
+
+
 async def staff_by_email(session: AsyncSession, email: str) -> Staff | None:
     return await session.scalar(select(Staff).where(Staff.email == email))
+
+
+def filtered_staff(
+    *, role: str | None = None, department: str | None = None, active: bool | None = None,
+    q: str | None = None,
+) -> Select[Any]:
+    """The staff directory (every member of staff may read it)."""
+    stmt = select(Staff)
+    if role is not None:
+        stmt = stmt.where(Staff.role == role)
+    if department is not None:
+        stmt = stmt.where(Staff.department == department)
+    if active is not None:
+        stmt = stmt.where(Staff.active == active)
+    if q and q.strip():
+        needle = q.strip().lower()
+        stmt = stmt.where(or_(func.lower(Staff.name).contains(needle, autoescape=True),
+                              Staff.email.contains(needle, autoescape=True)))
+    return stmt
+
+
+async def is_in_team(session: AsyncSession, caller: Caller, staff_id: uuid.UUID) -> bool:
+    """Whether ``staff_id`` is the head ``caller`` or one of the staff they lead."""
+    if staff_id == caller.id:
+        return True
+    found = await session.scalar(select(Staff.id).where(Staff.id == staff_id, team_of(caller)))
+    return found is not None
 
 
 async def load_staff_record(session: AsyncSession, staff_id: uuid.UUID) -> StaffRecord | None:
@@ -57,3 +152,70 @@ async def set_tags(session: AsyncSession, client: Client) -> None:
     await session.execute(delete(ClientTag).where(ClientTag.client_id == client.id))
     session.add_all(ClientTag(client_id=client.id, tag=t) for t in sorted(set(client.tags)))
     await session.flush()
+
+
+# ---------------------------------------------------------------- contacts
+
+
+def scoped_contacts(caller: Caller) -> Select[Any]:
+    """Contacts of the clients the caller may see."""
+    return select(Contact).join(Client, Client.id == Contact.client_id).where(
+        client_scope(caller)
+    )
+
+
+def contacts_of(caller: Caller, client_id: uuid.UUID, role: str | None = None) -> Select[Any]:
+    stmt = scoped_contacts(caller).where(Contact.client_id == client_id)
+    if role is not None:
+        stmt = stmt.where(
+            Contact.id.in_(select(ContactRole.contact_id).where(ContactRole.role == role))
+        )
+    return stmt
+
+
+async def get_contact(
+    session: AsyncSession, caller: Caller, contact_id: uuid.UUID, *, for_update: bool = False
+) -> Contact:
+    stmt = scoped_contacts(caller).where(Contact.id == contact_id)
+    if for_update:
+        stmt = stmt.with_for_update(of=Contact)
+    contact = await session.scalar(stmt)
+    if contact is None:
+        raise NotFound(f"contact {contact_id} not found")
+    return contact
+
+
+async def contact_by_email(
+    session: AsyncSession, client_id: uuid.UUID, email: str
+) -> Contact | None:
+    return await session.scalar(
+        select(Contact).where(Contact.client_id == client_id, Contact.email == email)
+    )
+
+
+async def set_contact_roles(session: AsyncSession, contact: Contact) -> None:
+    """Mirror ``contact.roles`` into the role index table."""
+    await session.execute(delete(ContactRole).where(ContactRole.contact_id == contact.id))
+    session.add_all(
+        ContactRole(contact_id=contact.id, role=r, client_id=contact.client_id)
+        for r in sorted(set(contact.roles))
+    )
+    await session.flush()
+
+
+async def birthday_candidates(
+    session: AsyncSession, month_days: Sequence[int], scope: ColumnElement[bool] | None = None
+) -> list[tuple[Contact, Client]]:
+    """Contacts of clients that are not churned whose birthday falls on one of
+    ``month_days`` (keys ``month * 100 + day``), with their client."""
+    if not month_days:
+        return []
+    stmt = (
+        select(Contact, Client)
+        .join(Client, Client.id == Contact.client_id)
+        .where(Contact.birthday_md.in_(list(month_days)), Client.status != "churned")
+        .order_by(Contact.id)
+    )
+    if scope is not None:
+        stmt = stmt.where(scope)
+    return [(row[0], row[1]) for row in (await session.execute(stmt)).all()]

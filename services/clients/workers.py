@@ -1,0 +1,49 @@
+"""Scheduled jobs of the clients service."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from services.clients.events import ContactBirthdayUpcomingV1
+from services.clients.settings import ClientsSettings
+from services.clients.store.reports import upcoming_birthdays
+from shared.uow import UnitOfWorkFactory
+
+
+def birthday_alert_key(contact_id: object, year: int) -> str:
+    """One ``contact.birthday_upcoming`` per contact and year of the celebration."""
+    return f"birthday:{contact_id}:{year}"
+
+
+async def announce_birthdays(uow_factory: UnitOfWorkFactory, now: datetime,
+                             notice_days: int) -> int:
+    """Emit ``contact.birthday_upcoming`` for each birthday within ``notice_days`` (in the
+    client's timezone), once per contact and year, however often the scan runs. A birthday
+    entered late (inside the window) is announced at the next scan."""
+    emitted = 0
+    async with uow_factory() as uow:
+        for found in await upcoming_birthdays(uow.session, now, notice_days):
+            contact, client, day = found["contact"], found["client"], found["birthday"]
+            event = ContactBirthdayUpcomingV1(
+                contact_id=contact.id, client_id=client.id, client_name=client.name,
+                account_manager_id=client.account_manager_id, name=contact.name,
+                email=contact.email, roles=list(contact.roles or []), birthday=day,
+                days_ahead=found["days_ahead"], age=found["age"],
+            )
+            if await uow.emit_once(birthday_alert_key(contact.id, day.year), event):
+                emitted += 1
+        await uow.commit()
+    return emitted
+
+
+class BirthdayJob:
+    """The scheduled job; ``notice_days`` from the service's settings (when the app is
+    built without them, e.g. in the embedded composition root, from the environment)."""
+
+    def __init__(self, notice_days: int | None = None) -> None:
+        self.notice_days = notice_days
+
+    async def __call__(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:
+        if self.notice_days is None:
+            self.notice_days = ClientsSettings().birthday_notice_days
+        return await announce_birthdays(uow_factory, now, self.notice_days)
