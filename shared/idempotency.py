@@ -91,7 +91,11 @@ async def run_command(
             replay = await _stored(uow, caller, idempotency)
             if replay is not None:
                 return replay
-        result = await command(uow)
+        try:
+            result = await command(uow)
+        except IntegrityError as exc:
+            # A unique constraint hit by a concurrent write at a flush inside the use case.
+            raise Conflict("the write conflicts with a concurrent change") from exc
         body = result.model_dump(mode="json")
         if idempotency is not None:
             await uow.session.execute(
