@@ -4,6 +4,7 @@ report, and bad input (422 naming the field, 409, nothing half-written)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -441,3 +442,13 @@ async def test_portfolio_report(api: Api) -> None:
     only_max = (await api.http.get(f"/api/v1/reports/portfolio?account_manager_id={max_['id']}",
                                    headers=ADMIN)).json()
     assert only_max["total"] == 1 and only_max["key_clients"][0]["name"] == "Crane"
+
+
+async def test_concurrent_duplicate_staff_email_is_one_201_and_409s(api: Api) -> None:
+    body = {"name": "Twin", "email": "twin@orbit.example"}
+    responses = await asyncio.gather(
+        *(api.http.post("/api/v1/staff", headers=ADMIN, json=body) for _ in range(4))
+    )
+    assert sorted(r.status_code for r in responses) == [201, 409, 409, 409], [
+        r.text for r in responses]
+    assert len(await api.events("orbit.clients.staff.created.v1")) == 1
