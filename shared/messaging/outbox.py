@@ -93,6 +93,13 @@ class OutboxRelay:
                 await session.execute(
                     update(outbox).where(outbox.c.seq.in_(seqs)).values(sent_at=self.clock.now())
                 )
+            # The backlog: counted only when there may be one (a full batch or a failure).
+            backlog = 0
+            if error is not None or len(rows) == self.batch_size:
+                backlog = int(await session.scalar(
+                    select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))
+                ) or 0)
+            OUTBOX_PENDING.labels(self.service).set(backlog)
         if error is not None:
             OUTBOX_PUBLISH_FAILURES.labels(self.service).inc()
             raise error
