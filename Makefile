@@ -37,6 +37,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+# JSON Schemas (docs/events/) and the AsyncAPI document (docs/asyncapi.yaml) from the event models.
+schemas: install
+	$(BIN)/orbit schemas
+
 bench: install
 	$(BIN)/python -m tests.bench
 

@@ -1,4 +1,4 @@
-"""The ``orbit`` command: run, serve, migrate, token."""
+"""The ``orbit`` command: run, serve, migrate, token, schemas."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import sys
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 
 from shared.auth import Role, issue_token
 from shared.logging import configure_logging
@@ -52,6 +53,31 @@ def cmd_token(args: argparse.Namespace, settings: OrbitSettings) -> int:
     return 0
 
 
+def cmd_schemas(args: argparse.Namespace, settings: OrbitSettings) -> int:
+    from services.schemas import breaking_changes, check_schemas, write_schemas
+
+    if args.check:
+        problems = check_schemas(args.root)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if problems:
+            print(
+                "orbit: event schemas differ from the models: run `make schemas` (a change "
+                "that breaks a published vN needs a new vN+1 model instead)",
+                file=sys.stderr,
+            )
+            return 1
+        print("event schemas are up to date")
+        return 0
+    for problem in breaking_changes(args.root):
+        print(f"warning: breaking change overwritten: {problem}", file=sys.stderr)
+    changed = write_schemas(args.root)
+    for path in changed:
+        print(f"updated {path}")
+    print(f"event schemas written ({len(changed)} changed)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="orbit", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -76,6 +102,17 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--role", choices=[r.value for r in Role], required=True)
     token.add_argument("--ttl", type=int, default=3600, help="seconds (default 3600)")
     token.set_defaults(func=cmd_token)
+
+    schemas = sub.add_parser(
+        "schemas", help="write docs/events/*.json and docs/asyncapi.yaml from the event models"
+    )
+    schemas.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; list drift and breaking changes, exit 1 if any",
+    )
+    schemas.add_argument("--root", type=Path, default=Path("."), help="the repository (default: .)")
+    schemas.set_defaults(func=cmd_schemas)
     return parser
 
 
