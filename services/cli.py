@@ -69,8 +69,16 @@ def cmd_schemas(args: argparse.Namespace, settings: OrbitSettings) -> int:
             return 1
         print("event schemas are up to date")
         return 0
-    for problem in breaking_changes(args.root):
-        print(f"warning: breaking change overwritten: {problem}", file=sys.stderr)
+    breaking = breaking_changes(args.root)
+    for problem in breaking:
+        print(f"breaking change: {problem}", file=sys.stderr)
+    if breaking and not args.allow_breaking:
+        print(
+            "orbit: refusing to overwrite a published vN with a breaking change: add a vN+1 "
+            "model instead (or pass --allow-breaking for a type nobody consumes yet)",
+            file=sys.stderr,
+        )
+        return 1
     changed = write_schemas(args.root)
     for path in changed:
         print(f"updated {path}")
@@ -110,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--check",
         action="store_true",
         help="write nothing; list drift and breaking changes, exit 1 if any",
+    )
+    schemas.add_argument(
+        "--allow-breaking",
+        action="store_true",
+        help="overwrite the published schemas even when the models break them",
     )
     schemas.add_argument("--root", type=Path, default=Path("."), help="the repository (default: .)")
     schemas.set_defaults(func=cmd_schemas)
