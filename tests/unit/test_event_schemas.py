@@ -294,3 +294,26 @@ def test_staff_events_are_keyed_by_staff_id() -> None:
     schema = event_schema(StaffThingV1)
     assert schema["properties"]["subject"]["description"].startswith("The staff id")
     assert schema["properties"]["subject"]["format"] == "uuid"
+
+
+def test_cli_refuses_to_overwrite_a_breaking_change(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.cli import main
+
+    monkeypatch.setenv("ORBIT_ENV", "test")
+    write_schemas(tmp_path)
+    published = tmp_path / EVENTS_DIR / "orbit.clients.client.created.v1.json"
+    schema = json.loads(published.read_text())
+    # the published v1 had a required field the model no longer has
+    data = next(d for d in schema["$defs"].values() if "client_id" in d.get("properties", {}))
+    data["properties"]["legacy_code"] = {"type": "string"}
+    data["required"].append("legacy_code")
+    published.write_text(json.dumps(schema))
+    before = published.read_text()
+
+    assert main(["schemas", "--root", str(tmp_path)]) == 1
+    assert published.read_text() == before
+    assert main(["schemas", "--check", "--root", str(tmp_path)]) == 1
+    assert main(["schemas", "--root", str(tmp_path), "--allow-breaking"]) == 0
+    assert main(["schemas", "--check", "--root", str(tmp_path)]) == 0
