@@ -21,14 +21,15 @@ run: install
 
 # Starts PostgreSQL and Kafka (deploy/local), runs the whole suite, stops them even when the
 # tests fail. Set ORBIT_TEST_DATABASE_URL and ORBIT_TEST_KAFKA_BOOTSTRAP to use your own.
-test: install
-	@set -e; \
+WITH_SERVERS = set -e; \
 	if [ -z "$$ORBIT_TEST_DATABASE_URL" ] || [ -z "$$ORBIT_TEST_KAFKA_BOOTSTRAP" ]; then \
 	  trap 'bash $(LOCAL)/down.sh' EXIT; \
 	  bash $(LOCAL)/up.sh; \
 	  set -a; . "$${ORBIT_LOCAL_DIR:-/var/tmp/orbit-local}/env"; set +a; \
-	fi; \
-	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	fi;
+
+test: install
+	@$(WITH_SERVERS) $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 test-unit: install
 	$(BIN)/python -m pytest -q tests/unit
@@ -41,8 +42,9 @@ lint: install
 schemas: install
 	$(BIN)/orbit schemas
 
+# Relay throughput on SQLite and on PostgreSQL + Kafka (started like for `make test`).
 bench: install
-	$(BIN)/python -m tests.bench
+	@$(WITH_SERVERS) $(BIN)/python -m tests.bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
