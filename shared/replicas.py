@@ -97,12 +97,23 @@ async def on_client_changed(uow: UnitOfWork, event: CloudEvent) -> None:
     values = {k: data.get(k) for k in CLIENT_FIELDS}
     values["account_manager_id"] = _uuid(values["account_manager_id"])
     values["sla"] = values["sla"] or {}
-    existing = await uow.session.scalar(
-        select(client_replica.c.contacts).where(client_replica.c.id == client_id)
-    )
+    if "contacts" in data:
+        # The event carries the client's contacts: the replica takes them as they are.
+        contacts = [_contact_entry(c) for c in data["contacts"] or []]
+    else:
+        contacts = await uow.session.scalar(
+            select(client_replica.c.contacts).where(client_replica.c.id == client_id)
+        ) or []
     await upsert(uow.session, client_replica, "id", {
-        "id": client_id, **values, "contacts": existing or [], "source_time": event.time,
+        "id": client_id, **values, "contacts": contacts, "source_time": event.time,
     })
+
+
+def _contact_entry(data: dict[str, Any]) -> dict[str, Any]:
+    """A contact as the replica keeps it: id, name, email, roles, preferred channel."""
+    return {k: data.get(k) for k in ("name", "email", "roles", "preferred_channel")} | {
+        "id": str(data["contact_id"])
+    }
 
 
 async def on_contact_changed(uow: UnitOfWork, event: CloudEvent) -> None:
@@ -119,8 +130,7 @@ async def on_contact_changed(uow: UnitOfWork, event: CloudEvent) -> None:
         return
     kept = [c for c in contacts if c.get("id") != data["contact_id"]]
     if not event.type.startswith("orbit.clients.contact.deleted"):
-        kept.append({k: data.get(k) for k in ("name", "email", "roles", "preferred_channel")}
-                    | {"id": data["contact_id"]})
+        kept.append(_contact_entry(data))
     await uow.session.execute(
         client_replica.update().where(client_replica.c.id == client_id).values(contacts=kept)
     )

@@ -62,8 +62,22 @@ class StaffUpdatedV1(StaffSnapshot):
     changed: list[str]
 
 
+class ClientContactV1(BaseModel):
+    """One of the client's contacts, as a client event carries it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    contact_id: uuid.UUID
+    name: str
+    email: str | None
+    phone: str | None
+    roles: list[ContactRole]
+    preferred_channel: str | None
+
+
 class ClientSnapshot(Event):
-    """A client's whole state, with its account manager's department and head."""
+    """A client's whole state, with its account manager's department and head, and its
+    contacts (so a replica that starts late still learns them)."""
 
     client_id: uuid.UUID
     name: str
@@ -80,6 +94,7 @@ class ClientSnapshot(Event):
     sla: SlaV1
     created_at: datetime
     updated_at: datetime
+    contacts: list[ClientContactV1] = []
 
 
 class ClientCreatedV1(ClientSnapshot):

@@ -132,6 +132,11 @@ async def client_snapshot(
         "segment": client.segment, "tags": list(client.tags or []), "country": client.country,
         "timezone": client.timezone, "sla": client_sla(client, settings),
         "created_at": client.created_at, "updated_at": client.updated_at,
+        "contacts": [
+            {"contact_id": c.id, "name": c.name, "email": c.email, "phone": c.phone,
+             "roles": list(c.roles or []), "preferred_channel": c.preferred_channel}
+            for c in await repo.contacts_of_client(uow.session, client.id)
+        ],
     }
 
 

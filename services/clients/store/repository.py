@@ -173,6 +173,16 @@ def contacts_of(caller: Caller, client_id: uuid.UUID, role: str | None = None) -
     return stmt
 
 
+async def contacts_of_client(session: AsyncSession, client_id: uuid.UUID) -> list[Contact]:
+    """Every contact of a client, oldest first (no scope: for the events it carries)."""
+    stmt = (
+        select(Contact)
+        .where(Contact.client_id == client_id)
+        .order_by(Contact.created_at, Contact.id)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
 async def get_contact(
     session: AsyncSession, caller: Caller, contact_id: uuid.UUID, *, for_update: bool = False
 ) -> Contact:

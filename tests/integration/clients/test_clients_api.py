@@ -384,6 +384,14 @@ async def test_contacts_crud_and_validation(api: Api) -> None:
     assert created[0]["email"] == "dora@acme.example"
     assert created[0]["account_manager_id"] == mia["id"]
 
+    # client events carry the client's contacts (for replicas that start late)
+    assert (await api.http.patch(f"/api/v1/clients/{acme['id']}", headers=manager,
+                                 json={"segment": "retail"})).status_code == 200
+    carried = (await api.events("orbit.clients.client.updated.v1", key=acme["id"]))[-1]
+    assert carried["contacts"] == [{
+        "contact_id": dora["id"], "name": "Dora Decider", "email": "dora@acme.example",
+        "phone": None, "roles": ["technical"], "preferred_channel": None}]
+
     assert (await api.http.delete(url, headers=manager)).status_code == 204
     assert (await api.http.get(url, headers=manager)).status_code == 404
     assert (await api.http.delete(url, headers=manager)).status_code == 404
