@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Any
+
+from pydantic import Field, field_validator
 
 from shared.settings import OrbitSettings
 
@@ -24,3 +26,31 @@ class ClientsSettings(OrbitSettings):
         default_factory=lambda: {d: ["09:00", "18:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
     )
     birthday_notice_days: int = Field(default=7, ge=0, le=60)
+
+    @field_validator("sla_defaults")
+    @classmethod
+    def _every_tier_every_target(
+        cls, value: dict[str, dict[str, int]]
+    ) -> dict[str, dict[str, int]]:
+        from services.clients.domain.sla import SLA_FIELDS
+
+        for tier in ("key", "standard", "small"):
+            targets = value.get(tier)
+            if targets is None:
+                raise ValueError(f"no SLA defaults for the {tier} tier")
+            for name in SLA_FIELDS:
+                target = targets.get(name)
+                if not isinstance(target, int) or isinstance(target, bool) or target < 1:
+                    raise ValueError(f"{tier}.{name}: a whole number >= 1 is needed")
+        return value
+
+    @field_validator("default_working_hours")
+    @classmethod
+    def _usable_hours(cls, value: dict[str, Any]) -> dict[str, Any]:
+        from shared.calendar import CalendarError, parse_calendar
+
+        try:
+            parse_calendar({"working_hours": value})
+        except CalendarError as exc:
+            raise ValueError(f"{exc.field}: {exc.msg}") from exc
+        return value

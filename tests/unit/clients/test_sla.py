@@ -67,3 +67,19 @@ def test_merge_overrides_patch_semantics() -> None:
     }
     assert merge_overrides(patched, None) == {}
     assert merge_overrides(None, {"meeting_report_hours": 12}) == {"meeting_report_hours": 12}
+
+
+def test_settings_refuse_incomplete_or_unusable_defaults() -> None:
+    import pytest
+    from pydantic import ValidationError
+
+    base = {"env": "test", "jwt_secret": "x" * 40}
+    with pytest.raises(ValidationError, match="small tier"):
+        ClientsSettings(**base, sla_defaults={"key": SETTINGS.sla_defaults["key"],
+                                              "standard": SETTINGS.sla_defaults["standard"]})
+    broken = {t: dict(v) for t, v in SETTINGS.sla_defaults.items()}
+    broken["key"]["first_response_minutes"] = 0
+    with pytest.raises(ValidationError, match=r"key\.first_response_minutes"):
+        ClientsSettings(**base, sla_defaults=broken)
+    with pytest.raises(ValidationError, match=r"working_hours\.mon"):
+        ClientsSettings(**base, default_working_hours={"mon": ["18:00", "09:00"]})
