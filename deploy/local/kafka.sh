@@ -19,8 +19,10 @@ cmd_install() {
   fi
   say "resolving Kafka's jars from Maven Central"
   rm -rf "$LIB"
+  mkdir -p "$LIB"
   mvn -q -B -Dstyle.color=never -f "$POM" dependency:copy-dependencies \
-    -DoutputDirectory="$LIB" -DincludeScope=runtime >&2 || die "could not resolve Kafka's jars"
+    -DoutputDirectory="$LIB" -DincludeScope=runtime >"$STATE/kafka-mvn.log" 2>&1 \
+    || { tail -n 40 "$STATE/kafka-mvn.log" >&2; die "could not resolve Kafka's jars"; }
   echo "$stamp" > "$LIB/.stamp"
 }
 
