@@ -111,11 +111,13 @@ async def authenticate(
         raise Unauthorized("expected 'Authorization: Bearer <token>'")
     claims = await verifier.decode(token.strip())
     staff = await lookup(claims.sub)
-    if claims.role == Role.ADMIN:
-        return Caller(claims.sub, Role.ADMIN, staff.department if staff else None)
+    if staff is None and claims.role == Role.ADMIN:
+        # An admin token needs no staff record (the bootstrap admin, operators' tools).
+        return Caller(claims.sub, Role.ADMIN, None)
     if staff is None or not staff.active:
         raise Unauthorized("token subject is not an active staff member")
-    # The staff record is authoritative for the role (a role change applies at once).
+    # The staff record is authoritative for the role (a role change or a deactivation
+    # applies at once, to admins too).
     try:
         role = Role(staff.role)
     except ValueError:

@@ -16,7 +16,9 @@ from shared.settings import OrbitSettings
 SECRET = "unit-test-secret-0123456789abcdef-0123456789"
 MANAGER = StaffRecord(uuid.uuid4(), "manager", "north", True)
 GONE = StaffRecord(uuid.uuid4(), "manager", "north", False)
-STAFF = {MANAGER.id: MANAGER, GONE.id: GONE}
+GONE_ADMIN = StaffRecord(uuid.uuid4(), "admin", None, False)
+DEMOTED = StaffRecord(uuid.uuid4(), "manager", "south", True)  # was an admin
+STAFF = {s.id: s for s in (MANAGER, GONE, GONE_ADMIN, DEMOTED)}
 
 
 async def lookup(staff_id: uuid.UUID) -> StaffRecord | None:
@@ -40,6 +42,13 @@ async def test_admin_token_needs_no_staff_record() -> None:
     admin_id = uuid.uuid4()
     caller = await call(issue_token(SECRET, admin_id, "admin"))
     assert caller.is_admin and caller.id == admin_id
+
+
+async def test_an_admin_staff_record_wins_over_the_admin_token() -> None:
+    with pytest.raises(Unauthorized):  # a deactivated admin is locked out at once
+        await call(issue_token(SECRET, GONE_ADMIN.id, "admin"))
+    demoted = await call(issue_token(SECRET, DEMOTED.id, "admin"))
+    assert demoted == Caller(DEMOTED.id, Role.MANAGER, "south")
 
 
 @pytest.mark.parametrize(
