@@ -1,15 +1,62 @@
-"""Use cases of the notifications service: reactions to other services' events."""
+"""Use cases of the notifications service: the feed's commands (mark read, acknowledge) and
+the reactions to other services' events.
+
+A command runs in one unit of work; the caller (``shared.idempotency.run_command``) commits
+once. An event handler runs in the consumer's unit of work, which commits with the inbox row.
+"""
 
 from __future__ import annotations
 
 import uuid
 
+from services.notifications.api.schemas import NotificationOut
+from services.notifications.store import repository as repo
 from services.notifications.store.models import Notification
+from shared.auth import Caller
 from shared.db import insert_ignore
 from shared.messaging.consumer import EventHandler
 from shared.messaging.envelope import CloudEvent
 from shared.replicas import REPLICA_HANDLERS
 from shared.uow import UnitOfWork
+
+# ---------------------------------------------------------------- the caller's feed
+
+
+def notification_out(notification: Notification) -> NotificationOut:
+    return NotificationOut.model_validate(notification)
+
+
+async def mark_notification_read(
+    uow: UnitOfWork, caller: Caller, notification_id: uuid.UUID
+) -> NotificationOut:
+    """Mark one of the caller's notifications read; marking it again keeps the first time."""
+    notification = await repo.get_own_notification(
+        uow.session, caller.id, notification_id, for_update=True
+    )
+    if notification.read_at is None:
+        notification.read_at = uow.clock.now()
+    await uow.session.flush()
+    return notification_out(notification)
+
+
+async def acknowledge_notification(
+    uow: UnitOfWork, caller: Caller, notification_id: uuid.UUID
+) -> NotificationOut:
+    """Acknowledge one of the caller's notifications (an acknowledged alert is not escalated);
+    it is read from then on too. Acknowledging again keeps the first times."""
+    notification = await repo.get_own_notification(
+        uow.session, caller.id, notification_id, for_update=True
+    )
+    now = uow.clock.now()
+    if notification.acked_at is None:
+        notification.acked_at = now
+    if notification.read_at is None:
+        notification.read_at = now
+    await uow.session.flush()
+    return notification_out(notification)
+
+
+# ---------------------------------------------------------------- reactions to events
 
 
 async def notify(

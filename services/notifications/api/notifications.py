@@ -6,14 +6,15 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from sqlalchemy import select
+from fastapi.responses import JSONResponse
 
+from services.notifications import handlers
 from services.notifications.api.schemas import NotificationOut
-from services.notifications.store.models import Notification
+from services.notifications.store import repository as repo
 from shared.app import caller_dependency, runtime_dependency
 from shared.auth import Caller
-from shared.errors import NotFound
-from shared.pagination import Cursor, Limit, Page, paginate
+from shared.idempotency import run_command
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from shared.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
@@ -26,50 +27,34 @@ async def list_notifications(
     caller: CallerDep,
     runtime: RuntimeDep,
     unread: bool | None = None,
-    limit: Limit = 50,
+    limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[NotificationOut]:
-    stmt = select(Notification).where(Notification.recipient_id == caller.id)
-    if unread is True:
-        stmt = stmt.where(Notification.read_at.is_(None))
-    elif unread is False:
-        stmt = stmt.where(Notification.read_at.is_not(None))
+    """The caller's feed, newest first; ``unread=true`` only the unread entries."""
     async with runtime.sessions() as session:
-        items, next_cursor = await paginate(
-            session, stmt, [Notification.created_at, Notification.id],
-            limit=limit, cursor=cursor, desc=True,
+        items, next_cursor = await repo.feed_page(
+            session, caller.id, unread=unread, limit=limit, cursor=cursor
         )
-    return Page(items=[NotificationOut.model_validate(n) for n in items], next_cursor=next_cursor)
-
-
-async def _mark(runtime: ServiceRuntime, caller: Caller, notification_id: uuid.UUID,
-                field: str) -> NotificationOut:
-    async with runtime.uow() as uow:
-        notification = await uow.session.scalar(
-            select(Notification).where(
-                Notification.id == notification_id, Notification.recipient_id == caller.id
-            )
-        )
-        if notification is None:
-            raise NotFound(f"notification {notification_id} not found")
-        now = uow.clock.now()
-        if getattr(notification, field) is None:
-            setattr(notification, field, now)
-        if field == "acked_at" and notification.read_at is None:
-            notification.read_at = now
-        await uow.commit()
-        return NotificationOut.model_validate(notification)
+    return Page(items=[handlers.notification_out(n) for n in items], next_cursor=next_cursor)
 
 
 @router.post("/{notification_id}/read", response_model=NotificationOut,
              operation_id="markNotificationRead")
 async def mark_read(notification_id: uuid.UUID, caller: CallerDep,
-                    runtime: RuntimeDep) -> NotificationOut:
-    return await _mark(runtime, caller, notification_id, "read_at")
+                    runtime: RuntimeDep) -> JSONResponse:
+    return await run_command(
+        runtime.uow,
+        lambda uow: handlers.mark_notification_read(uow, caller, notification_id),
+        caller_id=caller.id,
+    )
 
 
 @router.post("/{notification_id}/ack", response_model=NotificationOut,
              operation_id="ackNotification")
 async def ack(notification_id: uuid.UUID, caller: CallerDep,
-              runtime: RuntimeDep) -> NotificationOut:
-    return await _mark(runtime, caller, notification_id, "acked_at")
+              runtime: RuntimeDep) -> JSONResponse:
+    return await run_command(
+        runtime.uow,
+        lambda uow: handlers.acknowledge_notification(uow, caller, notification_id),
+        caller_id=caller.id,
+    )
