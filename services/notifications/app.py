@@ -3,26 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
 from services.notifications.api import notifications
 from services.notifications.handlers import HANDLERS
-from shared.app import create_app as create_service_app
-from shared.replicas import load_replica_staff
-from shared.runtime import ServiceSpec
+from services.replica_service import create_single_service_app, replica_service_spec
 from shared.settings import OrbitSettings
 
 NAME = "notifications"
 
-SPEC = ServiceSpec(
-    name=NAME,
+SPEC = replica_service_spec(
+    NAME,
+    Path(__file__).parent / "migrations",
     routers=(notifications.router,),
-    migrations=Path(__file__).parent / "migrations",
-    staff_loader=load_replica_staff,
     handlers=HANDLERS,
 )
 
 
-def create_app(settings: OrbitSettings | None = None, **kwargs: object) -> FastAPI:
-    return create_service_app([SPEC], settings or OrbitSettings(), **kwargs)  # type: ignore[arg-type]
+def create_app(settings: OrbitSettings | None = None, **kwargs: Any) -> FastAPI:
+    return create_single_service_app(SPEC, settings, **kwargs)

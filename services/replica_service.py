@@ -1,0 +1,57 @@
+"""The spec and app of a service that keeps replicas of the clients service's data
+(interactions, billing, notifications): its staff come from the clients events
+(``shared.replicas``), so its tokens are checked against ``staff_replica``.
+
+Not a service itself, and no service's knowledge: each ``services/<name>/app.py`` passes its
+own name, migrations, routers and handlers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+
+from shared.app import create_app as create_specs_app
+from shared.clock import Clock
+from shared.messaging.bus import Bus
+from shared.messaging.consumer import EventHandler
+from shared.replicas import REPLICA_HANDLERS, load_replica_staff
+from shared.runtime import ServiceSpec
+from shared.settings import OrbitSettings
+
+
+def replica_service_spec(
+    name: str,
+    migrations: Path,
+    *,
+    routers: Sequence[APIRouter] = (),
+    handlers: Mapping[str, EventHandler] = REPLICA_HANDLERS,
+) -> ServiceSpec:
+    """A service authenticating against its staff replica; ``handlers`` must keep the replicas
+    (``REPLICA_HANDLERS``, the default, or a mapping built on them)."""
+    return ServiceSpec(
+        name=name,
+        routers=tuple(routers),
+        migrations=migrations,
+        staff_loader=load_replica_staff,
+        handlers=handlers,
+    )
+
+
+def create_single_service_app(
+    spec: ServiceSpec,
+    settings: OrbitSettings | None = None,
+    *,
+    bus: Bus | None = None,
+    clock: Clock | None = None,
+    migrate_on_start: bool = False,
+    workers: bool = True,
+    title: str | None = None,
+) -> FastAPI:
+    """``spec`` served on its own (settings from the environment unless given)."""
+    return create_specs_app(
+        [spec], settings or spec.settings_cls(), bus=bus, clock=clock,
+        migrate_on_start=migrate_on_start, workers=workers, title=title,
+    )
