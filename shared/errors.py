@@ -1,4 +1,10 @@
-"""Domain exceptions, mapped in one place to RFC 9457 ``application/problem+json``."""
+"""Domain exceptions, mapped in one place to RFC 9457 ``application/problem+json``.
+
+- :class:`OrbitError` subclasses: their status (400, 401, 403, 404, 409, 422);
+- request validation: 422 listing ``errors: [{loc, msg}]``;
+- anything else: 500 without internals, logged once with its traceback and the request id
+  (:func:`unexpected_error`, called by ``shared.logging.RequestContextMiddleware``).
+"""
 
 from __future__ import annotations
 
@@ -73,6 +79,14 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+def unexpected_error(exc: BaseException, method: str, path: str) -> JSONResponse:
+    """The 500 of an unexpected exception: logged here, once, with its traceback."""
+    log.error("unhandled error on %s %s", method, path, exc_info=exc)
+    return problem(500, "Internal Server Error", "An unexpected error occurred.", "internal")
+
+
+
+
 _HTTP_SLUGS = {
     400: ("Bad Request", "bad-request"),
     401: ("Unauthorized", "unauthorized"),
@@ -106,7 +120,8 @@ def install_error_handlers(app: FastAPI) -> None:
         title, slug = _HTTP_SLUGS.get(exc.status_code, ("Error", f"http-{exc.status_code}"))
         return problem(exc.status_code, title, str(exc.detail or title), slug)
 
+    # Only reached by an app without RequestContextMiddleware (which answers the 500 itself,
+    # with the request id, and keeps the exception from the server, which would log it again).
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(500, "Internal Server Error", "An unexpected error occurred.", "internal")
+        return unexpected_error(exc, request.method, request.url.path)
