@@ -13,7 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from shared.auth import Caller, authenticate
 from shared.clock import Clock
-from shared.errors import install_error_handlers
+from shared.errors import RETRY_AFTER_SECONDS, install_error_handlers
 from shared.logging import RequestContextMiddleware
 from shared.messaging.bus import Bus, create_bus
 from shared.metrics import render
@@ -90,6 +90,7 @@ def create_app(
         return JSONResponse(
             {"status": "ready" if ok else "unavailable", "checks": detail},
             status_code=200 if ok else 503,
+            headers=None if ok else {"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
 
     @app.get("/metrics", tags=["health"], operation_id="metrics", include_in_schema=False)

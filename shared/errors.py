@@ -2,6 +2,8 @@
 
 - :class:`OrbitError` subclasses: their status (400, 401, 403, 404, 409, 422);
 - request validation: 422 listing ``errors: [{loc, msg}]``;
+- the database unreachable (refused or lost connection, server shutting down): 503 with
+  ``Retry-After``, without internals;
 - anything else: 500 without internals, logged once with its traceback and the request id
   (:func:`unexpected_error`, called by ``shared.logging.RequestContextMiddleware``).
 """
@@ -14,10 +16,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.db import is_database_unreachable
 
 log = logging.getLogger("orbit.errors")
 PROBLEM_JSON = "application/problem+json"
+RETRY_AFTER_SECONDS = 5
 
 
 class OrbitError(Exception):
@@ -75,7 +81,11 @@ def problem(
         "detail": detail,
         **extra,
     }
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {}
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    if status == 503:
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -85,6 +95,11 @@ def unexpected_error(exc: BaseException, method: str, path: str) -> JSONResponse
     return problem(500, "Internal Server Error", "An unexpected error occurred.", "internal")
 
 
+def database_unavailable(method: str, path: str, exc: BaseException) -> JSONResponse:
+    log.warning("database unreachable on %s %s: %r", method, path, exc)
+    return problem(503, "Service Unavailable",
+                   "The service cannot reach its database right now; retry later.",
+                   "unavailable")
 
 
 _HTTP_SLUGS = {
@@ -119,6 +134,15 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         title, slug = _HTTP_SLUGS.get(exc.status_code, ("Error", f"http-{exc.status_code}"))
         return problem(exc.status_code, title, str(exc.detail or title), slug)
+
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        if is_database_unreachable(exc):
+            return database_unavailable(request.method, request.url.path, exc)
+        return unexpected_error(exc, request.method, request.url.path)
+
+    # OSError: asyncpg raises a refused connection as ConnectionRefusedError, unwrapped.
+    for kind in (sa_exc.DBAPIError, sa_exc.TimeoutError, OSError):
+        app.add_exception_handler(kind, _database)
 
     # Only reached by an app without RequestContextMiddleware (which answers the 500 itself,
     # with the request id, and keeps the exception from the server, which would log it again).

@@ -34,6 +34,8 @@ from shared.uow import UnitOfWorkFactory
 
 log = logging.getLogger("orbit.runtime")
 
+READY_TIMEOUT_SECONDS = 5.0
+
 StaffLoader = Callable[[AsyncSession, uuid.UUID], Awaitable[StaffRecord | None]]
 
 
@@ -157,8 +159,10 @@ class ServiceRuntime:
 
     async def database_ready(self) -> bool:
         try:
-            async with self.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+            # A host that drops packets would hold the probe for asyncpg's 60 s connect timeout.
+            async with asyncio.timeout(READY_TIMEOUT_SECONDS):
+                async with self.engine.connect() as connection:
+                    await connection.execute(text("SELECT 1"))
             return True
         except Exception:
             return False

@@ -6,6 +6,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
@@ -281,3 +282,32 @@ def test_log_fields_name_the_work_a_line_belongs_to() -> None:
     with pytest.raises(ValueError), log_fields(colour="blue"):
         pass
 
+
+# --- the database unreachable: 503, and only when it is the database --------------------------
+
+
+async def test_503_only_when_the_database_cannot_be_used(tmp_path: Path) -> None:
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    unusable = create_engine(f"sqlite+aiosqlite:///{folder}")  # not a database file
+    app = FastAPI()
+    app.add_middleware(RequestContextMiddleware)
+    install_error_handlers(app)
+
+    @app.get("/query")
+    async def query() -> None:
+        async with unusable.connect() as connection:
+            await connection.execute(select(1))
+
+    @app.get("/other-connection")
+    async def other_connection() -> None:
+        raise ConnectionRefusedError(111, "not the database: a webhook target")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        down = await http.get("/query")
+        other = await http.get("/other-connection")
+    await unusable.dispose()
+    assert down.status_code == 503 and down.headers["Retry-After"] == "5"
+    assert down.json()["title"] == "Service Unavailable" and "a-folder" not in down.text
+    assert other.status_code == 500 and "Retry-After" not in other.headers
