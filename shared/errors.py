@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -24,6 +25,27 @@ from shared.db import is_database_unreachable
 log = logging.getLogger("orbit.errors")
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = 5
+
+
+class FieldError(BaseModel):
+    """One invalid field of a 422: where it is (``["body", "sla", "timezone"]``,
+    ``["query", "cursor"]``) and what is wrong with it."""
+
+    loc: list[str | int]
+    msg: str
+
+
+class Problem(BaseModel):
+    """An error: RFC 9457 problem details, served as `application/problem+json`."""
+
+    type: str = Field(description="a URI naming the kind of problem",
+                      examples=["https://orbit.dev/problems/not-found"])
+    title: str = Field(examples=["Not Found"])
+    status: int = Field(examples=[404])
+    detail: str = Field(description="what went wrong, for a human")
+    errors: list[FieldError] = Field(
+        default_factory=list, description="422 only: each invalid field"
+    )
 
 
 class OrbitError(Exception):
