@@ -9,10 +9,30 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import make_url
+
 from shared.auth import Role, issue_token
+from shared.db import is_database_unreachable
 from shared.logging import configure_logging
 from shared.migrations import migrate
 from shared.settings import SERVICES, OrbitSettings
+
+
+class ConfigurationError(Exception):
+    """Settings the environment gives that a service refuses (exit 2, like OrbitSettings)."""
+
+
+def service_settings(service: str) -> OrbitSettings:
+    """The settings of ``service``, read with its own settings class (its spec's
+    ``settings_cls``: OrbitSettings plus the service's knobs), validated before anything
+    starts, so a bad knob is a configuration error, not a failed start-up."""
+    from services.embedded import SPECS
+
+    try:
+        return SPECS[service].settings_cls()
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        raise ConfigurationError(f"{service}: {exc}") from exc
 
 
 def _serve(app: object, host: str, port: int, settings: OrbitSettings) -> None:
@@ -25,6 +45,8 @@ def _serve(app: object, host: str, port: int, settings: OrbitSettings) -> None:
 def cmd_run(args: argparse.Namespace, settings: OrbitSettings) -> int:
     from services.embedded import create_embedded_app
 
+    for service in SERVICES:
+        service_settings(service)
     _serve(create_embedded_app(settings), args.host, args.port, settings)
     return 0
 
@@ -32,8 +54,17 @@ def cmd_run(args: argparse.Namespace, settings: OrbitSettings) -> int:
 def cmd_serve(args: argparse.Namespace, settings: OrbitSettings) -> int:
     from services.embedded import create_service_app
 
-    _serve(create_service_app(args.service, settings), args.host, args.port, settings)
+    own = service_settings(args.service)
+    _serve(create_service_app(args.service, own), args.host, args.port, own)
     return 0
+
+
+def _cannot_connect(exc: BaseException) -> bool:
+    """The database is unreachable, or refuses the credentials or the database name."""
+    if is_database_unreachable(exc):
+        return True
+    state = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return isinstance(exc, sa_exc.DBAPIError) and str(state or "").startswith(("28", "3D"))
 
 
 def cmd_migrate(args: argparse.Namespace, settings: OrbitSettings) -> int:
@@ -43,7 +74,16 @@ def cmd_migrate(args: argparse.Namespace, settings: OrbitSettings) -> int:
     names = list(SERVICES) if args.service == "all" else [args.service]
     for name in names:
         url = settings.database_url_for(name)
-        asyncio.run(migrate(SPECS[name].migrations, url))
+        try:
+            asyncio.run(migrate(SPECS[name].migrations, url))
+        except Exception as exc:
+            if not _cannot_connect(exc):
+                raise
+            where = make_url(url).render_as_string(hide_password=True)
+            reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+            print(f"orbit: cannot migrate {name}: cannot use its database {where}: "
+                  f"{type(exc).__name__}: {reason}", file=sys.stderr)
+            return 1
         print(f"migrated {name}")
     return 0
 
@@ -136,7 +176,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"orbit: invalid configuration: {exc}", file=sys.stderr)
         return 2
-    result: int = args.func(args, settings)
+    try:
+        result: int = args.func(args, settings)
+    except ConfigurationError as exc:
+        print(f"orbit: invalid configuration: {exc}", file=sys.stderr)
+        return 2
     return result
 
 

@@ -4,21 +4,33 @@ process (``orbit run``), plus the per-concern dependencies (runtime, caller)."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 
 from shared.auth import Caller, authenticate
 from shared.clock import Clock
-from shared.errors import install_error_handlers
+from shared.errors import PROBLEM_JSON, RETRY_AFTER_SECONDS, Problem, install_error_handlers
 from shared.logging import RequestContextMiddleware
 from shared.messaging.bus import Bus, create_bus
 from shared.metrics import render
 from shared.runtime import ServiceRuntime, ServiceSpec
 from shared.settings import OrbitSettings
+
+
+class Readiness(BaseModel):
+    """/readyz: each check (``database:<service>``, ``bus``) true when it answers."""
+
+    status: Literal["ready", "unavailable"]
+    checks: dict[str, bool]
+
 
 _bearer_scheme = HTTPBearer(auto_error=False, description="JWT (HS256 dev/test, RS256 via JWKS)")
 
@@ -72,6 +84,7 @@ def create_app(
     )
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
+    document_problems(app)
     for spec in specs:
         for router in spec.routers:
             app.include_router(router)
@@ -80,7 +93,10 @@ def create_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["health"], operation_id="readyz")
+    @app.get("/readyz", tags=["health"], operation_id="readyz", responses={
+        200: {"model": Readiness, "description": "Every database and the bus answer"},
+        503: {"model": Readiness, "description": "A database or the bus is unreachable"},
+    })
     async def readyz(request: Request) -> JSONResponse:
         runtimes: dict[str, ServiceRuntime] = request.app.state.orbit
         checks = await asyncio.gather(*(r.database_ready() for r in runtimes.values()))
@@ -90,6 +106,7 @@ def create_app(
         return JSONResponse(
             {"status": "ready" if ok else "unavailable", "checks": detail},
             status_code=200 if ok else 503,
+            headers=None if ok else {"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
 
     @app.get("/metrics", tags=["health"], operation_id="metrics", include_in_schema=False)
@@ -98,6 +115,89 @@ def create_app(
         return Response(body, media_type=content_type)
 
     return app
+
+
+# --- OpenAPI: the problem+json error responses of every operation ------------------------------
+
+_PROBLEMS: dict[int, str] = {
+    401: "Missing, expired or invalid bearer token",
+    403: "The caller's role may not do this",
+    404: "No such object, or one outside the caller's scope",
+    409: "Conflicts with the current state: a duplicate, an illegal transition, or an "
+         "Idempotency-Key used with another body or still in progress",
+    422: "Invalid request: `errors` lists each invalid field (`loc`, `msg`)",
+    503: "The service cannot reach its database; retry after `Retry-After` seconds",
+}
+_MUTATING = {"post", "put", "patch", "delete"}
+
+
+def _problem_response(status: int) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": _PROBLEMS[status],
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+    if status == 503:
+        response["headers"] = {"Retry-After": {
+            "description": "seconds to wait before retrying", "schema": {"type": "integer"}}}
+    return response
+
+
+def problem_statuses(path: str, method: str, operation: dict[str, Any]) -> list[int]:
+    """The error statuses an operation can answer: 401/403/503 when it is authenticated
+    (every API call loads its caller), 404 when it names an object in its path, 409 when it
+    changes something, 422 when it takes input."""
+    statuses = []
+    if operation.get("security"):
+        statuses += [401, 403, 503]
+        if method in _MUTATING:
+            statuses.append(409)
+    if "{" in path:
+        statuses.append(404)
+    if "422" in operation.get("responses", {}) or operation.get("parameters") or (
+        "requestBody" in operation
+    ):
+        statuses.append(422)
+    return sorted(statuses)
+
+
+def add_problem_responses(schema: dict[str, Any]) -> dict[str, Any]:
+    """Document every operation's error responses as ``application/problem+json`` with the
+    ``Problem`` schema, in place of FastAPI's default 422 ``HTTPValidationError``."""
+    _, definitions = models_json_schema(
+        [(Problem, "serialization")], ref_template="#/components/schemas/{model}"
+    )
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    schemas.update(definitions.get("$defs", {}))
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            if method not in _MUTATING | {"get", "head", "options", "trace"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status in problem_statuses(path, method, operation):
+                declared = responses.get(str(status), {})
+                responses[str(status)] = {**_problem_response(status),
+                                          **{k: v for k, v in declared.items()
+                                             if k not in ("content", "description")}}
+            operation["responses"] = dict(sorted(responses.items()))
+    # FastAPI's own validation error schemas, unless something still refers to them.
+    for unused in ("HTTPValidationError", "ValidationError"):
+        others = {name: value for name, value in schemas.items()
+                  if name not in ("HTTPValidationError", "ValidationError")}
+        if f'"#/components/schemas/{unused}"' not in json.dumps([schema["paths"], others]):
+            schemas.pop(unused, None)
+    return schema
+
+
+def document_problems(app: FastAPI) -> None:
+    """Make ``app.openapi()`` (and /openapi.json) document the problem+json errors."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = add_problem_responses(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def runtime_dependency(service: str) -> Callable[[Request], ServiceRuntime]:

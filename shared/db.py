@@ -7,6 +7,7 @@ datetimes, ``JSONType`` is JSONB on PostgreSQL.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Dialect, Integer, Numeric, String, Table, event
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -128,11 +130,37 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-def is_postgres(session_or_engine: AsyncSession | AsyncEngine) -> bool:
-    bind = session_or_engine.get_bind() if isinstance(session_or_engine, AsyncSession) else (
-        session_or_engine
-    )
-    return bind.dialect.name == "postgresql"
+# SQLSTATE classes meaning "the server cannot be used now": 08 connection exception, 53
+# insufficient resources (too many connections), 57P operator intervention (shutdown,
+# starting up, database dropped).
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
+_DRIVER_MODULES = ("sqlalchemy.", "asyncpg.", "aiosqlite.")
+
+
+def is_database_unreachable(exc: BaseException) -> bool:
+    """True when ``exc`` says the database cannot be reached or used right now (refused or
+    lost connection, server shutting down or starting, pool exhausted, SQLite locked or
+    missing) rather than that a statement was wrong."""
+    if isinstance(exc, sa_exc.DBAPIError):
+        if exc.connection_invalidated or isinstance(exc, sa_exc.OperationalError):
+            return True
+        for cause in (exc.orig, getattr(exc.orig, "__cause__", None)):
+            state = getattr(cause, "sqlstate", None)
+            if isinstance(state, str) and state.startswith(_UNAVAILABLE_SQLSTATES):
+                return True
+        return False
+    if isinstance(exc, sa_exc.TimeoutError):  # no pooled connection came free in time
+        return True
+    # asyncpg's connect raises OS errors as they are (refused, unknown host, timeout);
+    # they count when they come from the database driver, not from some other client.
+    if isinstance(exc, (ConnectionError, TimeoutError, socket.gaierror)):
+        traceback = exc.__traceback__
+        while traceback is not None:
+            module = str(traceback.tb_frame.f_globals.get("__name__", ""))
+            if module.startswith(_DRIVER_MODULES):
+                return True
+            traceback = traceback.tb_next
+    return False
 
 
 async def insert_ignore(session: AsyncSession, table: Table, values: Mapping[str, Any]) -> bool:

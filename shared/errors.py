@@ -1,4 +1,12 @@
-"""Domain exceptions, mapped in one place to RFC 9457 ``application/problem+json``."""
+"""Domain exceptions, mapped in one place to RFC 9457 ``application/problem+json``.
+
+- :class:`OrbitError` subclasses: their status (400, 401, 403, 404, 409, 422);
+- request validation: 422 listing ``errors: [{loc, msg}]``;
+- the database unreachable (refused or lost connection, server shutting down): 503 with
+  ``Retry-After``, without internals;
+- anything else: 500 without internals, logged once with its traceback and the request id
+  (:func:`unexpected_error`, called by ``shared.logging.RequestContextMiddleware``).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +16,36 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.db import is_database_unreachable
 
 log = logging.getLogger("orbit.errors")
 PROBLEM_JSON = "application/problem+json"
+RETRY_AFTER_SECONDS = 5
+
+
+class FieldError(BaseModel):
+    """One invalid field of a 422: where it is (``["body", "sla", "timezone"]``,
+    ``["query", "cursor"]``) and what is wrong with it."""
+
+    loc: list[str | int]
+    msg: str
+
+
+class Problem(BaseModel):
+    """An error: RFC 9457 problem details, served as `application/problem+json`."""
+
+    type: str = Field(description="a URI naming the kind of problem",
+                      examples=["https://orbit.dev/problems/not-found"])
+    title: str = Field(examples=["Not Found"])
+    status: int = Field(examples=[404])
+    detail: str = Field(description="what went wrong, for a human")
+    errors: list[FieldError] = Field(
+        default_factory=list, description="422 only: each invalid field"
+    )
 
 
 class OrbitError(Exception):
@@ -69,8 +103,25 @@ def problem(
         "detail": detail,
         **extra,
     }
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {}
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    if status == 503:
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def unexpected_error(exc: BaseException, method: str, path: str) -> JSONResponse:
+    """The 500 of an unexpected exception: logged here, once, with its traceback."""
+    log.error("unhandled error on %s %s", method, path, exc_info=exc)
+    return problem(500, "Internal Server Error", "An unexpected error occurred.", "internal")
+
+
+def database_unavailable(method: str, path: str, exc: BaseException) -> JSONResponse:
+    log.warning("database unreachable on %s %s: %r", method, path, exc)
+    return problem(503, "Service Unavailable",
+                   "The service cannot reach its database right now; retry later.",
+                   "unavailable")
 
 
 _HTTP_SLUGS = {
@@ -106,7 +157,17 @@ def install_error_handlers(app: FastAPI) -> None:
         title, slug = _HTTP_SLUGS.get(exc.status_code, ("Error", f"http-{exc.status_code}"))
         return problem(exc.status_code, title, str(exc.detail or title), slug)
 
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        if is_database_unreachable(exc):
+            return database_unavailable(request.method, request.url.path, exc)
+        return unexpected_error(exc, request.method, request.url.path)
+
+    # OSError: asyncpg raises a refused connection as ConnectionRefusedError, unwrapped.
+    for kind in (sa_exc.DBAPIError, sa_exc.TimeoutError, OSError):
+        app.add_exception_handler(kind, _database)
+
+    # Only reached by an app without RequestContextMiddleware (which answers the 500 itself,
+    # with the request id, and keeps the exception from the server, which would log it again).
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(500, "Internal Server Error", "An unexpected error occurred.", "internal")
+        return unexpected_error(exc, request.method, request.url.path)

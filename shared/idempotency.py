@@ -2,13 +2,20 @@
 response (same status and body); the same key with another body is a 409.
 
 One shape of idempotency: the key is a unique row written in the same transaction as the
-effect, so a concurrent duplicate fails on commit and then reads the stored response.
+effect. Concurrent duplicates are serialised before they run the command: on PostgreSQL each
+transaction first takes a transaction-scoped advisory lock on (caller, key) and only then
+looks for a stored response, so a duplicate waits for the first request to commit and
+replays it (or, when the first is still running after ``IN_PROGRESS_WAIT_SECONDS``, answers
+409 "in progress"); on SQLite every write transaction begins ``IMMEDIATE``, which serialises
+them the same way. The unique row stays the last line of defence.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -16,12 +23,16 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from shared.errors import BadRequest, Conflict
 from shared.tables import idempotency_keys
 from shared.uow import UnitOfWork, UnitOfWorkFactory
+
+# How long a duplicate waits for the request holding its key before answering 409.
+IN_PROGRESS_WAIT_SECONDS = 10.0
+_POLL_SECONDS = 0.02
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,27 @@ async def _stored(uow: UnitOfWork, caller_id: str, idem: IdempotencyRequest) -> 
                         headers={"Idempotent-Replayed": "true"})
 
 
+def _lock_id(caller_id: str, key: str) -> int:
+    """A signed 64-bit advisory lock key for (caller, key)."""
+    digest = hashlib.sha256(f"orbit.idempotency\n{caller_id}\n{key}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+async def _claim(uow: UnitOfWork, caller_id: str, key: str, wait: float) -> bool:
+    """Hold (caller, key) for the rest of this transaction; False if another request kept it
+    longer than ``wait`` seconds. SQLite needs no lock: its write transactions are serial."""
+    session = uow.session
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    lock = select(func.pg_try_advisory_xact_lock(_lock_id(caller_id, key)))
+    deadline = time.monotonic() + wait
+    while not await session.scalar(lock):
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(_POLL_SECONDS)
+    return True
+
+
 async def run_command(
     uow_factory: UnitOfWorkFactory,
     command: Callable[[UnitOfWork], Awaitable[BaseModel]],
@@ -88,31 +120,33 @@ async def run_command(
     caller = str(caller_id)
     async with uow_factory() as uow:
         if idempotency is not None:
+            if not await _claim(uow, caller, idempotency.key, IN_PROGRESS_WAIT_SECONDS):
+                raise Conflict("a request with this Idempotency-Key is in progress; "
+                               "retry it later to get its response")
             replay = await _stored(uow, caller, idempotency)
             if replay is not None:
                 return replay
         try:
             result = await command(uow)
-        except IntegrityError as exc:
-            # A unique constraint hit by a concurrent write at a flush inside the use case.
-            raise Conflict("the write conflicts with a concurrent change") from exc
-        body = result.model_dump(mode="json")
-        if idempotency is not None:
-            await uow.session.execute(
-                insert(idempotency_keys).values(
-                    caller_id=caller,
-                    key=idempotency.key,
-                    method=idempotency.method,
-                    path=idempotency.path,
-                    request_hash=idempotency.request_hash,
-                    status_code=status_code,
-                    response_body=json.dumps(body),
-                    created_at=uow.clock.now(),
+            body = result.model_dump(mode="json")
+            if idempotency is not None:
+                await uow.session.execute(
+                    insert(idempotency_keys).values(
+                        caller_id=caller,
+                        key=idempotency.key,
+                        method=idempotency.method,
+                        path=idempotency.path,
+                        request_hash=idempotency.request_hash,
+                        status_code=status_code,
+                        response_body=json.dumps(body),
+                        created_at=uow.clock.now(),
+                    )
                 )
-            )
-        try:
             await uow.commit()
         except IntegrityError as exc:
+            # A unique constraint hit by a concurrent write (in the use case, or the key row
+            # itself if a duplicate got past the lock): replay the stored response if there
+            # is one by now, else the write conflicts.
             await uow.session.rollback()
             replay = await _stored(uow, caller, idempotency) if idempotency else None
             if replay is None:

@@ -1,4 +1,7 @@
-"""JSON logs, one object a line, each carrying the request id of the HTTP request it serves."""
+"""JSON logs, one object a line, each carrying the request id of the HTTP request it serves,
+and the ``service`` / ``event_id`` / ``event_type`` of the work it belongs to (a service's
+relay, consumer and scheduler tasks; the event a consumer is applying) — set with
+:func:`log_fields`, or per line with ``extra=``."""
 
 from __future__ import annotations
 
@@ -6,17 +9,39 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.errors import unexpected_error
 from shared.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
+log = logging.getLogger("orbit.http")
+
 request_id_var: ContextVar[str | None] = ContextVar("orbit_request_id", default=None)
+_fields_var: ContextVar[Mapping[str, str] | None] = ContextVar("orbit_log_fields", default=None)
 REQUEST_ID_HEADER = "X-Request-ID"
+CONTEXT_FIELDS = ("service", "event_id", "event_type")
+
+
+@contextmanager
+def log_fields(**fields: object) -> Iterator[None]:
+    """Put ``fields`` (of CONTEXT_FIELDS) on every log line written inside the block, by this
+    task and the tasks it starts."""
+    unknown = set(fields) - set(CONTEXT_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown log fields: {sorted(unknown)}")
+    merged = {**(_fields_var.get() or {}),
+              **{k: str(v) for k, v in fields.items() if v is not None}}
+    token = _fields_var.set(merged)
+    try:
+        yield
+    finally:
+        _fields_var.reset(token)
 
 
 class JsonFormatter(logging.Formatter):
@@ -30,8 +55,11 @@ class JsonFormatter(logging.Formatter):
         request_id = request_id_var.get()
         if request_id:
             entry["request_id"] = request_id
-        for key in ("service", "event_id", "event_type"):
-            value = getattr(record, key, None)
+        context = _fields_var.get() or {}
+        for key in CONTEXT_FIELDS:
+            value = getattr(record, key, None)  # extra= of the line wins over the context
+            if value is None:
+                value = context.get(key)
             if value is not None:
                 entry[key] = str(value)
         if record.exc_info:
@@ -50,27 +78,55 @@ def configure_logging(level: str = "INFO") -> None:
     logging.getLogger("uvicorn.access").disabled = True
 
 
-class RequestContextMiddleware(BaseHTTPMiddleware):
-    """Takes or makes ``X-Request-ID``, logs one line per request, counts requests."""
+class RequestContextMiddleware:
+    """Takes or makes ``X-Request-ID``, logs one line per request, counts requests.
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+    A plain ASGI middleware (no ``BaseHTTPMiddleware``: responses stream through untouched).
+    It also answers the 500 of an exception nothing else handled, inside the request's
+    context: the error is logged once, with the request id, the response carries
+    ``X-Request-ID``, and the exception does not reach the server (which would log its
+    traceback a second time).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = Headers(scope=scope).get(REQUEST_ID_HEADER, "")
         request_id = incoming if 0 < len(incoming) <= 100 else uuid.uuid4().hex
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status = 500
+        response_started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            await send(message)
+
+        method, path = scope.get("method", ""), scope.get("path", "")
         try:
-            response = await call_next(request)
-            status = response.status_code
-            response.headers[REQUEST_ID_HEADER] = request_id
-            return response
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:
+            if response_started:
+                # Too late for a 500: the server closes the connection. Logged here, once.
+                log.error("error after the response started on %s %s", method, path,
+                          exc_info=exc)
+            else:
+                await unexpected_error(exc, method, path)(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
-            route = request.scope.get("route")
-            path = getattr(route, "path", "unmatched")
-            HTTP_REQUESTS.labels(request.method, path, str(status)).inc()
-            HTTP_LATENCY.labels(request.method, path).observe(elapsed)
-            logging.getLogger("orbit.http").info(
-                "%s %s %s %.1fms", request.method, request.url.path, status, elapsed * 1000
+            route = scope.get("route")
+            route_path = getattr(route, "path", "unmatched")
+            HTTP_REQUESTS.labels(method, route_path, str(status)).inc()
+            HTTP_LATENCY.labels(method, route_path).observe(elapsed)
+            log.info(
+                "%s %s %s %.1fms", method, path, status, elapsed * 1000
             )
             request_id_var.reset(token)

@@ -1,13 +1,14 @@
 """Cursor (keyset) pagination: ``?limit=&cursor=`` -> ``{"items": [...], "next_cursor": ...}``.
 
 The cursor is an opaque, URL-safe token holding the sort key of the last item returned; the
-next page starts strictly after it, so pages stay stable while rows are inserted.
+next page starts strictly after it, so pages stay stable while rows are inserted. A cursor
+that is not one this module made (truncated, tampered with, from another list) is a 422 naming
+``["query", "cursor"]``, the same problem FastAPI's own validation gives for a bad ``limit``.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import uuid
 from collections.abc import Sequence
@@ -15,18 +16,24 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.errors import BadRequest
-
 T = TypeVar("T")
+# The page size of every list when ?limit= is absent (routes: ``limit: Limit = DEFAULT_LIMIT``).
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+MAX_CURSOR_LENGTH = 1000
 
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size (max 500)")]
-Cursor = Annotated[str | None, Query(description="next_cursor of the previous page")]
+Limit = Annotated[
+    int, Query(ge=1, le=MAX_LIMIT, description=f"page size (default {DEFAULT_LIMIT}, max 500)")
+]
+Cursor = Annotated[
+    str | None,
+    Query(max_length=MAX_CURSOR_LENGTH, description="next_cursor of the previous page"),
+]
 
 
 class Page(BaseModel, Generic[T]):
@@ -47,25 +54,55 @@ def encode_cursor(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def invalid_cursor(msg: str, cursor: object = None) -> RequestValidationError:
+    """The 422 of a bad ``?cursor=``: FastAPI's own validation error, so one handler (and one
+    problem+json shape) covers every bad query parameter."""
+    return RequestValidationError(
+        [{"type": "value_error", "loc": ("query", "cursor"), "msg": msg, "input": cursor}]
+    )
+
+
+def _value(value: Any, kind: type) -> Any:
+    """One sort-key value of a cursor as ``kind``; ValueError when it is not one."""
+    if kind is datetime:
+        if not isinstance(value, str):
+            raise ValueError("a timestamp must be a string")
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError("a timestamp needs an offset")
+        return moment
+    if kind is uuid.UUID:
+        if not isinstance(value, str):
+            raise ValueError("an id must be a string")
+        return uuid.UUID(value)
+    if kind is int:
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ValueError("a whole number is needed")
+        return value
+    if kind is str:
+        if not isinstance(value, str):
+            raise ValueError("a string is needed")
+        return value
+    if isinstance(value, (dict, list, bool)) or value is None:
+        raise ValueError(f"not a {kind.__name__}")
+    return kind(value)
+
+
 def decode_cursor(cursor: str, types: Sequence[type]) -> list[Any]:
+    """The sort key in ``cursor``, one value of each of ``types``; a malformed cursor raises
+    the 422 of :func:`invalid_cursor`."""
     try:
+        if not cursor or len(cursor) > MAX_CURSOR_LENGTH:
+            raise ValueError("empty or too long")
         padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        values = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
         if not isinstance(values, list) or len(values) != len(types):
             raise ValueError("wrong shape")
-        out: list[Any] = []
-        for value, kind in zip(values, types, strict=True):
-            if value is None:
-                out.append(None)
-            elif kind is datetime:
-                out.append(datetime.fromisoformat(value))
-            elif kind is uuid.UUID:
-                out.append(uuid.UUID(value))
-            else:
-                out.append(kind(value))
-        return out
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
-        raise BadRequest("invalid cursor") from exc
+        # Sort keys are never null: a NULL in a keyset comparison would match nothing.
+        return [_value(value, kind) for value, kind in zip(values, types, strict=True)]
+    except (ValueError, TypeError, ArithmeticError, RecursionError) as exc:
+        # binascii.Error, UnicodeError and json.JSONDecodeError are ValueErrors.
+        raise invalid_cursor("not a cursor of this list", cursor) from exc
 
 
 def _after(columns: Sequence[ColumnElement[Any]], values: Sequence[Any], desc: bool) -> Any:

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from shared.auth import StaffRecord, TokenVerifier
 from shared.clock import Clock, SystemClock
 from shared.db import create_engine, session_factory
+from shared.logging import log_fields
 from shared.messaging.bus import Bus
 from shared.messaging.consumer import EventConsumer, EventHandler
 from shared.messaging.envelope import dlq_topic_for, topic_for
@@ -32,6 +33,8 @@ from shared.settings import OrbitSettings
 from shared.uow import UnitOfWorkFactory
 
 log = logging.getLogger("orbit.runtime")
+
+READY_TIMEOUT_SECONDS = 5.0
 
 StaffLoader = Callable[[AsyncSession, uuid.UUID], Awaitable[StaffRecord | None]]
 
@@ -107,7 +110,11 @@ class ServiceRuntime:
     async def start(self, *, relay: bool = True, consumer: bool = True,
                     scheduler: bool = True) -> None:
         def spawn(name: str, coro: Awaitable[None]) -> None:
-            self._tasks.append(asyncio.create_task(coro, name=f"{self.name}.{name}"))  # type: ignore[arg-type]
+            # The task's log lines carry the service's name (the task copies this context).
+            with log_fields(service=self.name):
+                self._tasks.append(
+                    asyncio.create_task(coro, name=f"{self.name}.{name}")  # type: ignore[arg-type]
+                )
 
         if relay:
             spawn("topics", self._create_topics())
@@ -152,8 +159,10 @@ class ServiceRuntime:
 
     async def database_ready(self) -> bool:
         try:
-            async with self.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+            # A host that drops packets would hold the probe for asyncpg's 60 s connect timeout.
+            async with asyncio.timeout(READY_TIMEOUT_SECONDS):
+                async with self.engine.connect() as connection:
+                    await connection.execute(text("SELECT 1"))
             return True
         except Exception:
             return False

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from sqlalchemy import insert
 
 from shared.db import insert_ignore
+from shared.logging import log_fields
 from shared.messaging.bus import Message
 from shared.messaging.envelope import CloudEvent, dlq_topic_for
 from shared.metrics import (
@@ -59,14 +60,24 @@ class EventConsumer:
         return sorted({"orbit." + t.split(".")[1] for t in self.handlers})
 
     async def process(self, message: Message) -> None:
-        try:
-            envelope = CloudEvent.from_json(message.value)
-        except (ValidationError, ValueError) as exc:
-            await self._dead_letter(message, None, f"not a CloudEvent: {exc}", attempts=1)
-            return
-        handler = self.handlers.get(envelope.type)
-        if handler is None:
-            return  # an event type this service does not care about
+        with log_fields(service=self.service):
+            try:
+                envelope = CloudEvent.from_json(message.value)
+            except (ValidationError, ValueError) as exc:
+                log.error("dead-lettering a message that is not a CloudEvent (%s[%s]@%s): %s",
+                          message.topic, message.partition, message.offset, exc)
+                await self._dead_letter(message, None, f"not a CloudEvent: {exc}", attempts=1)
+                return
+            handler = self.handlers.get(envelope.type)
+            if handler is None:
+                return  # an event type this service does not care about
+            # Every line logged while applying the event (the handler's too) names it.
+            with log_fields(event_id=envelope.id, event_type=envelope.type):
+                await self._process(message, envelope, handler)
+
+    async def _process(
+        self, message: Message, envelope: CloudEvent, handler: EventHandler
+    ) -> None:
         attempt = 1
         while True:
             try:

@@ -129,7 +129,8 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("outbox relay of %s cannot publish yet: %r", self.service, exc)
+                log.warning("outbox relay of %s cannot publish yet: %r", self.service, exc,
+                            extra={"service": self.service})
                 backoff = min(max(backoff * 2, 0.5), 10.0)
             if self._stopping:
                 break

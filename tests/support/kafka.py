@@ -1,4 +1,5 @@
-"""Reading topics of the real Kafka in tests."""
+"""The real Kafka in tests: unique names, topics (created explicitly: the test broker, like
+production, does not create topics on demand), reading them, a group's committed offsets."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ import asyncio
 import random
 import string
 import time
+from collections.abc import Sequence
 
 from aiokafka import AIOKafkaConsumer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.structs import TopicPartition
 
 from shared.messaging.envelope import CloudEvent
@@ -16,6 +20,62 @@ from shared.messaging.envelope import CloudEvent
 def unique_service_name() -> str:
     """A service name made only of letters (event types allow [a-z]+), unique per test."""
     return "t" + "".join(random.choices(string.ascii_lowercase, k=10))
+
+
+TOPIC_ALREADY_EXISTS = 36
+
+
+async def create_topics(bootstrap: str, topics: Sequence[str], *, partitions: int = 3) -> None:
+    """Create ``topics`` (an existing one is left as it is). A test that produces to a topic
+    of its own, not through KafkaBus (which creates the topics it publishes to), needs this."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        response = await admin.create_topics([NewTopic(t, partitions, 1) for t in topics])
+        for topic, code, *rest in response.topic_errors:
+            assert code in (0, TOPIC_ALREADY_EXISTS), f"cannot create {topic}: {code} {rest}"
+    finally:
+        await admin.close()
+
+
+async def topic_partitions(bootstrap: str, topic: str) -> int | None:
+    """How many partitions ``topic`` has; None when it does not exist."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        (described,) = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    if described["error_code"]:
+        return None
+    return len(described["partitions"])
+
+
+async def broker_config(bootstrap: str, name: str) -> str:
+    """One setting of the (single) broker, as it runs."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        (broker,) = (await admin.describe_cluster())["brokers"]
+        (response,) = await admin.describe_configs(
+            [ConfigResource(ConfigResourceType.BROKER, str(broker["node_id"]), {name: None})]
+        )
+    finally:
+        await admin.close()
+    (resource,) = response.to_object()["resources"]
+    (entry,) = resource["config_entries"]
+    return str(entry["config_value"])
+
+
+async def committed_offsets(bootstrap: str, group: str) -> dict[TopicPartition, int]:
+    """The offsets ``group`` committed, per partition (the next record it will read)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(group)
+    finally:
+        await admin.close()
+    return {tp: meta.offset for tp, meta in offsets.items() if meta.offset >= 0}
 
 
 async def read_topic(

@@ -7,7 +7,8 @@
 - deploy/gateway/nginx.conf: every location reaches a service that serves that path, and every
   route of every service (from the real FastAPI apps, no server started) reaches its owner.
 - deploy/Dockerfile: ENTRYPOINT is the ``orbit`` console script of pyproject.toml, CMD is a
-  command that ``orbit`` accepts.
+  command that ``orbit`` accepts; the image runs with ORBIT_ENV=prod, so it refuses the dev
+  JWT secret unless given a real one.
 
 ``docker compose config`` runs too, where docker compose is installed.
 """
@@ -554,6 +555,39 @@ def dockerfile_env() -> set[str]:
             if keyword == "ENV":
                 names |= {item.split("=", 1)[0] for item in shlex.split(rest)}
     return names
+
+
+def final_stage_env() -> dict[str, str]:
+    """The ENV values of the image (its final stage), ``$VAR`` references left as they are."""
+    values: dict[str, str] = {}
+    for rest in final_stage("ENV"):
+        for item in shlex.split(rest):
+            name, _, value = item.partition("=")
+            values[name] = value
+    return values
+
+
+def test_the_image_runs_in_prod_and_refuses_the_dev_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    image_env = {k: v for k, v in final_stage_env().items() if k.startswith("ORBIT_")}
+    assert image_env.get("ORBIT_ENV") == "prod", image_env
+    comments = "\n".join(
+        line for line in DOCKERFILE.read_text().splitlines() if line.startswith("#")
+    )
+    assert "ORBIT_ENV=prod" in comments and "ORBIT_JWT_SECRET" in comments, "document it"
+
+    container = {"environment": image_env}
+    with pytest.raises(ValueError, match="ORBIT_JWT_SECRET"):
+        load_settings(monkeypatch, container, OrbitSettings)
+    # The image's own command stops at once: a configuration error, before serving anything.
+    (command,) = final_stage("CMD")
+    assert cli.main(json.loads(command)) == 2
+    assert "ORBIT_JWT_SECRET is the development default" in capsys.readouterr().err
+
+    container["environment"] = image_env | {"ORBIT_JWT_SECRET": OPERATOR_VALUES["ORBIT_JWT_SECRET"]}
+    settings = load_settings(monkeypatch, container, OrbitSettings)
+    assert settings.env == "prod" and settings.jwt_secret == OPERATOR_VALUES["ORBIT_JWT_SECRET"]
 
 
 def test_dockerfile_runs_the_orbit_console_script() -> None:

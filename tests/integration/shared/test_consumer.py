@@ -1,5 +1,6 @@
 """Consumers on the real Kafka: redelivery has one effect; a poison event is dead-lettered
-(topic and table) and the events after it are still processed."""
+(topic and table) and the events after it are still processed; a restarted consumer resumes
+after its committed offsets."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 import uuid
 
 import pytest
+from aiokafka import AIOKafkaProducer
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 
 from services.clients.app import SPEC as CLIENTS
@@ -17,11 +19,22 @@ from shared.messaging.consumer import EventConsumer
 from shared.messaging.envelope import CloudEvent, dlq_topic_for
 from shared.messaging.kafka import KafkaBus
 from shared.messaging.outbox import OutboxRelay
-from shared.metrics import EVENTS_DEAD_LETTERED, EVENTS_DUPLICATE, EVENTS_RETRIED
+from shared.metrics import (
+    EVENTS_DEAD_LETTERED,
+    EVENTS_DUPLICATE,
+    EVENTS_PROCESSED,
+    EVENTS_RETRIED,
+)
 from shared.migrations import migrate
-from shared.tables import dead_letters
+from shared.tables import dead_letters, inbox
 from shared.uow import UnitOfWork, UnitOfWorkFactory
-from tests.support.kafka import events_of, read_topic, unique_service_name
+from tests.support.kafka import (
+    committed_offsets,
+    create_topics,
+    events_of,
+    read_topic,
+    unique_service_name,
+)
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -117,3 +130,87 @@ async def test_redelivery_poison_and_dead_letters(pg_url: str, kafka: str) -> No
 
 async def _equal(probe, expected):  # type: ignore[no-untyped-def]
     return (await probe()) == expected
+
+
+async def test_a_restarted_consumer_resumes_after_its_committed_offsets(
+    pg_url: str, kafka: str
+) -> None:
+    """Stopped and started again in the same group, a consumer reprocesses nothing it had
+    processed (its committed offsets moved past them), and processes once what was
+    published while it was down."""
+    await migrate(CLIENTS.migrations, pg_url)
+    engine = create_engine(pg_url)
+    async with engine.begin() as conn:
+        await conn.run_sync(effects_metadata.create_all)
+    sessions = session_factory(engine)
+    uow_factory = UnitOfWorkFactory(sessions, SystemClock())
+    producer_name, consumer_name = unique_service_name(), unique_service_name()
+    topic = f"orbit.{producer_name}"
+    event_type = f"orbit.{producer_name}.thing.done.v1"
+
+    async def record(uow: UnitOfWork, event: CloudEvent) -> None:
+        await uow.session.execute(insert(effects).values(event_id=str(event.id)))
+
+    consumer = EventConsumer(consumer_name, uow_factory, {event_type: record})
+    # Two partitions, and events on both before and after the restart: a partition replayed
+    # from the start would be reprocessed before its new events are reached.
+    await create_topics(kafka, [topic], partitions=2)
+    raw = AIOKafkaProducer(bootstrap_servers=kafka, enable_idempotence=True, acks="all")
+    await raw.start()
+
+    async def publish(partition: int, count: int) -> list[str]:
+        ids = []
+        for n in range(count):
+            event = envelope(producer_name, "done", uuid.uuid4(), n=n)
+            await raw.send_and_wait(topic, event.to_json(), key=str(event.subject).encode(),
+                                    partition=partition)
+            ids.append(str(event.id))
+        return ids
+
+    async def applied() -> list[str]:
+        async with sessions() as s:
+            return list((await s.scalars(select(effects.c.event_id))).all())
+
+    async def inbox_rows() -> int:
+        async with sessions() as s:
+            return int(await s.scalar(select(func.count()).select_from(inbox)) or 0)
+
+    def offsets_reach(expected: dict[int, int]):  # type: ignore[no-untyped-def]
+        async def probe() -> bool:
+            committed = await committed_offsets(kafka, consumer.group)
+            return {tp.partition: o for tp, o in committed.items() if tp.topic == topic} == (
+                expected)
+        return probe
+
+    async def run_consumer(expected: list[str], offsets: dict[int, int]) -> None:
+        bus = KafkaBus(kafka)  # a fresh bus and group member, as after a process restart
+        task = asyncio.create_task(
+            bus.subscribe(consumer.group, consumer.topics, consumer.process).run())
+        try:
+            await eventually(lambda: _equal_sets(applied, expected), timeout=60, what="effects")
+            await eventually(offsets_reach(offsets), timeout=30, what=f"offsets {offsets}")
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await bus.stop()
+
+    try:
+        before = await publish(0, 3) + await publish(1, 2)
+        await run_consumer(before, {0: 3, 1: 2})
+        assert await inbox_rows() == 5
+
+        after = await publish(0, 2) + await publish(1, 1)  # while the consumer is down
+        assert sorted(await applied()) == sorted(before) and await inbox_rows() == 5
+        await run_consumer(before + after, {0: 5, 1: 3})
+
+        assert sorted(await applied()) == sorted(before + after)  # each effect once
+        assert await inbox_rows() == 8
+        assert EVENTS_DUPLICATE.labels(consumer_name)._value.get() == 0  # nothing redelivered
+        assert EVENTS_PROCESSED.labels(consumer_name, event_type)._value.get() == 8
+    finally:
+        await raw.stop()
+        await engine.dispose()
+
+
+async def _equal_sets(probe, expected):  # type: ignore[no-untyped-def]
+    return sorted(await probe()) == sorted(expected)

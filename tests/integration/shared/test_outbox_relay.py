@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import defaultdict
-from typing import ClassVar
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.clients.app import SPEC as CLIENTS
 from shared.clock import SystemClock
@@ -32,53 +35,82 @@ def event_class(service: str) -> type[Event]:
     return NumberedV1
 
 
-async def test_rolled_back_transaction_publishes_nothing(pg_url: str, kafka: str) -> None:
+@dataclass
+class Outbox:
+    """A migrated service database of a service named for this test, and its event type."""
+
+    service: str
+    numbered: type[Event]
+    url: str
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    uow: UnitOfWorkFactory
+
+
+@pytest.fixture
+async def db(pg_url: str) -> AsyncIterator[Outbox]:
     await migrate(CLIENTS.migrations, pg_url)
     service = unique_service_name()
-    numbered = event_class(service)
     engine = create_engine(pg_url)
-    uow_factory = UnitOfWorkFactory(session_factory(engine), SystemClock())
+    try:
+        sessions = session_factory(engine)
+        yield Outbox(service, event_class(service), pg_url, engine, sessions,
+                     UnitOfWorkFactory(sessions, SystemClock()))
+    finally:
+        await engine.dispose()  # also when the test failed
+
+
+@pytest.fixture
+async def buses(kafka: str) -> AsyncIterator[Callable[..., KafkaBus]]:
+    """Makes Kafka buses (producers) that are stopped after the test, whatever happened."""
+    made: list[KafkaBus] = []
+
+    def make(**options: Any) -> KafkaBus:
+        made.append(KafkaBus(kafka, **options))
+        return made[-1]
+
+    yield make
+    for bus in made:
+        await bus.stop()
+
+
+async def test_rolled_back_transaction_publishes_nothing(
+    db: Outbox, buses: Callable[..., KafkaBus], kafka: str
+) -> None:
     client = uuid.uuid4()
     with pytest.raises(RuntimeError):
-        async with uow_factory() as uow:
-            await uow.emit(numbered(client_id=client, n=1))
+        async with db.uow() as uow:
+            await uow.emit(db.numbered(client_id=client, n=1))
             raise RuntimeError("the use case failed")
-    async with uow_factory() as uow:
-        await uow.emit(numbered(client_id=client, n=2))
+    async with db.uow() as uow:
+        await uow.emit(db.numbered(client_id=client, n=2))
         # leaving without commit: rolled back as well
-    async with uow_factory() as uow:
-        kept = await uow.emit(numbered(client_id=client, n=3))
+    async with db.uow() as uow:
+        kept = await uow.emit(db.numbered(client_id=client, n=3))
         await uow.commit()
-    bus = KafkaBus(kafka)
-    relay = OutboxRelay(service, session_factory(engine), bus)
+    relay = OutboxRelay(db.service, db.sessions, buses())
     assert await relay.pending() == 1
     assert await relay.run_once() == 1
     assert await relay.pending() == 0
-    records = await read_topic(kafka, topic_for(service), expect=1)
+    records = await read_topic(kafka, topic_for(db.service), expect=1)
     assert [e.id for e in events_of(records)] == [kept.id]
     assert records[0][0] == str(client)
-    await bus.stop()
-    await engine.dispose()
 
 
-async def test_relay_publishes_in_key_order_in_batches(pg_url: str, kafka: str) -> None:
-    await migrate(CLIENTS.migrations, pg_url)
-    service = unique_service_name()
-    numbered = event_class(service)
-    engine = create_engine(pg_url)
-    uow_factory = UnitOfWorkFactory(session_factory(engine), SystemClock())
+async def test_relay_publishes_in_key_order_in_batches(
+    db: Outbox, buses: Callable[..., KafkaBus], kafka: str
+) -> None:
     clients = [uuid.uuid4() for _ in range(5)]
     for n in range(60):
-        async with uow_factory() as uow:
-            await uow.emit(numbered(client_id=clients[n % 5], n=n))
+        async with db.uow() as uow:
+            await uow.emit(db.numbered(client_id=clients[n % 5], n=n))
             await uow.commit()
-    bus = KafkaBus(kafka, partitions=3)
-    relay = OutboxRelay(service, session_factory(engine), bus, batch_size=7)
+    relay = OutboxRelay(db.service, db.sessions, buses(partitions=3), batch_size=7)
     batches = []
     while (published := await relay.run_once()) > 0:
         batches.append(published)
     assert batches == [7] * 8 + [4]
-    records = await read_topic(kafka, topic_for(service), expect=60)
+    records = await read_topic(kafka, topic_for(db.service), expect=60)
     assert len(records) == 60
     by_key: dict[str, list[int]] = defaultdict(list)
     partitions: dict[str, set[int]] = defaultdict(set)
@@ -89,42 +121,38 @@ async def test_relay_publishes_in_key_order_in_batches(pg_url: str, kafka: str) 
         numbers = by_key[str(client)]
         assert numbers == sorted(numbers) and len(numbers) == 12
         assert len(partitions[str(client)]) == 1  # one key, one partition: one order
-    await bus.stop()
-    await engine.dispose()
 
 
 async def test_two_relays_on_one_database_never_publish_a_row_twice(
-    pg_url: str, kafka: str
+    db: Outbox, buses: Callable[..., KafkaBus], kafka: str
 ) -> None:
-    await migrate(CLIENTS.migrations, pg_url)
-    service = unique_service_name()
-    numbered = event_class(service)
-    writer = create_engine(pg_url)
-    uow_factory = UnitOfWorkFactory(session_factory(writer), SystemClock())
     # Two relay "processes": separate engines, separate producers.
-    engines = [create_engine(pg_url), create_engine(pg_url)]
-    buses = [KafkaBus(kafka), KafkaBus(kafka)]
+    engines = [create_engine(db.url), create_engine(db.url)]
     relays = [
-        OutboxRelay(service, session_factory(e), b, batch_size=10, interval=0.01)
-        for e, b in zip(engines, buses, strict=True)
+        OutboxRelay(db.service, session_factory(e), buses(), batch_size=10, interval=0.01)
+        for e in engines
     ]
     tasks = [asyncio.create_task(r.run()) for r in relays]
-    clients = [uuid.uuid4() for _ in range(4)]
-    emitted = []
-    for n in range(200):
-        async with uow_factory() as uow:
-            emitted.append((await uow.emit(numbered(client_id=clients[n % 4], n=n))).id)
-            await uow.commit()
-        if n % 20 == 0:
-            await asyncio.sleep(0.01)
-    for _ in range(300):
-        if await relays[0].pending() == 0:
-            break
-        await asyncio.sleep(0.1)
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    records = await read_topic(kafka, topic_for(service), expect=200)
+    try:
+        clients = [uuid.uuid4() for _ in range(4)]
+        emitted = []
+        for n in range(200):
+            async with db.uow() as uow:
+                emitted.append((await uow.emit(db.numbered(client_id=clients[n % 4], n=n))).id)
+                await uow.commit()
+            if n % 20 == 0:
+                await asyncio.sleep(0.01)
+        for _ in range(300):
+            if await relays[0].pending() == 0:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for engine in engines:
+            await engine.dispose()
+    records = await read_topic(kafka, topic_for(db.service), expect=200)
     ids = [e.id for e in events_of(records)]
     assert len(ids) == 200, f"{len(ids)} records for 200 events"
     assert sorted(map(str, ids)) == sorted(map(str, emitted))
@@ -132,7 +160,3 @@ async def test_two_relays_on_one_database_never_publish_a_row_twice(
     for event in events_of(records):
         by_key[event.subject or ""].append(event.data["n"])
     assert all(v == sorted(v) for v in by_key.values())
-    for bus in buses:
-        await bus.stop()
-    for engine in [writer, *engines]:
-        await engine.dispose()

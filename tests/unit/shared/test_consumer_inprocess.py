@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import uuid
 
+import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
 
 from shared.clock import SystemClock
 from shared.db import create_engine, session_factory
+from shared.logging import JsonFormatter
 from shared.messaging.bus import InProcessBus, Message
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.envelope import CloudEvent
@@ -57,3 +61,43 @@ async def test_inprocess_delivery_is_idempotent_and_parks_poison(sqlite_url: str
     assert [(p.event_id, p.attempts) for p in parked] == [(str(bad), 2)]
     assert [d.topic for d in dlq] == ["orbit.sink.dlq"]
     await engine.dispose()
+
+
+async def test_log_lines_about_an_event_name_it_and_the_service(
+    sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    engine = create_engine(sqlite_url)
+    async with engine.begin() as conn:
+        await conn.run_sync(platform_metadata.create_all)
+    lines: list[dict[str, str]] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(json.loads(JsonFormatter().format(record)))
+
+    async def flaky(uow: UnitOfWork, event: CloudEvent) -> None:
+        logging.getLogger("orbit.handler").info("applying")
+        raise RuntimeError("not yet")
+
+    consumer = EventConsumer(
+        "sink", UnitOfWorkFactory(session_factory(engine), SystemClock()),
+        {"orbit.source.thing.bad.v1": flaky}, max_attempts=2, backoff=0,
+    )
+    event = CloudEvent(id=uuid.uuid4(), source="orbit/source", type="orbit.source.thing.bad.v1",
+                       time=SystemClock().now())
+    root, handler = logging.getLogger(), Capture()
+    root.addHandler(handler)
+    try:
+        with caplog.at_level(logging.INFO):
+            await consumer.process(Message(topic="orbit.source", key="k", value=event.to_json()))
+            await consumer.process(Message(topic="orbit.source", key="k", value=b"{oops"))
+    finally:
+        root.removeHandler(handler)
+        await engine.dispose()
+    about = [line for line in lines if line["logger"] in ("orbit.handler", "orbit.consumer")]
+    assert [line["msg"].split()[0] for line in about] == [
+        "applying", "event", "applying", "dead-lettering", "dead-lettering"]
+    for line in about[:-1]:  # the handler's own lines too
+        assert line["event_id"] == str(event.id), line
+        assert line["event_type"] == "orbit.source.thing.bad.v1" and line["service"] == "sink"
+    assert about[-1]["service"] == "sink" and "event_id" not in about[-1]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from typing import Annotated
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
 
 import httpx
 import pytest
@@ -17,7 +20,7 @@ from shared.clock import SystemClock
 from shared.db import create_engine, session_factory
 from shared.errors import Conflict, Forbidden, Invalid, NotFound, install_error_handlers
 from shared.idempotency import IdempotencyKey, request_fingerprint, run_command
-from shared.logging import JsonFormatter, RequestContextMiddleware, request_id_var
+from shared.logging import JsonFormatter, RequestContextMiddleware, log_fields, request_id_var
 from shared.tables import platform_metadata
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -73,6 +76,7 @@ async def client(sqlite_url: str):  # type: ignore[no-untyped-def]
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
         http.count = lambda: _count(uow_factory)  # type: ignore[attr-defined]
+        http.app = app  # type: ignore[attr-defined]
         yield http
     await engine.dispose()
 
@@ -167,3 +171,143 @@ def test_json_log_lines_carry_the_request_id() -> None:
         request_id_var.reset(token)
     assert line["msg"] == "hello world" and line["request_id"] == "req-42"
     assert line["level"] == "info" and line["logger"] == "orbit.test"
+
+
+# --- the 500 path: one log line with the traceback and the request id -------------------------
+
+
+class JsonLines(logging.Handler):
+    """Every log line as the JSON formatter writes it, formatted when it is logged (so the
+    request id and the other context fields are those of that moment)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(JsonFormatter())
+        self.lines: list[dict[str, Any]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(json.loads(self.format(record)))
+
+    def with_traceback(self) -> list[dict[str, Any]]:
+        return [line for line in self.lines if "exc" in line]
+
+
+@pytest.fixture
+def logged() -> Iterator[JsonLines]:
+    root = logging.getLogger()
+    handler, level = JsonLines(), root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+
+
+async def test_a_500_is_logged_once_with_its_request_id_and_never_reaches_the_server(
+    client: httpx.AsyncClient, logged: JsonLines
+) -> None:
+    # raise_app_exceptions=True: an exception escaping the app (which the server would log a
+    # second time) would fail the request here.
+    transport = httpx.ASGITransport(app=client.app, raise_app_exceptions=True)  # type: ignore[attr-defined]
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as strict:
+        response = await strict.get("/boom", headers={"X-Request-ID": "req-500"})
+    assert response.status_code == 500
+    assert response.headers["X-Request-ID"] == "req-500"
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == "An unexpected error occurred."
+    (error,) = logged.with_traceback()
+    assert error["level"] == "error" and error["request_id"] == "req-500"
+    assert "RuntimeError: secret connection string" in error["exc"]
+    assert error["msg"] == "unhandled error on GET /boom"
+    access = [line for line in logged.lines if line["logger"] == "orbit.http"]
+    assert [(a["msg"].split()[:3], a["request_id"]) for a in access] == [
+        (["GET", "/boom", "500"], "req-500")
+    ]
+
+
+async def test_uvicorn_logs_an_unexpected_error_once(logged: JsonLines) -> None:
+    """Through a real uvicorn server: its own "Exception in ASGI application" never shows."""
+    import socket
+
+    import uvicorn
+
+    app = FastAPI()
+    app.add_middleware(RequestContextMiddleware)
+    install_error_handlers(app)
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("kaboom")
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
+                                           lifespan="off"))
+    task = asyncio.create_task(server.serve())
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            await asyncio.sleep(0.02)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            response = await http.get("/boom")
+    finally:
+        server.should_exit = True
+        await task
+    assert response.status_code == 500 and len(response.headers["X-Request-ID"]) == 32
+    (error,) = logged.with_traceback()
+    assert error["request_id"] == response.headers["X-Request-ID"]
+    assert "kaboom" in error["exc"]
+    assert not [line for line in logged.lines if line["logger"].startswith("uvicorn.error")
+                and "Exception in ASGI application" in line["msg"]]
+
+
+def test_log_fields_name_the_work_a_line_belongs_to() -> None:
+    def line(**extra: Any) -> dict[str, Any]:
+        record = logging.LogRecord("orbit.test", logging.INFO, __file__, 1, "m", (), None)
+        record.__dict__.update(extra)
+        return dict(json.loads(JsonFormatter().format(record)))
+
+    assert "service" not in line() and "event_id" not in line()
+    with log_fields(service="clients"):
+        with log_fields(event_id="e-1", event_type="orbit.x.y.z.v1"):
+            assert {k: line()[k] for k in ("service", "event_id", "event_type")} == {
+                "service": "clients", "event_id": "e-1", "event_type": "orbit.x.y.z.v1"}
+            assert line(event_id="e-2")["event_id"] == "e-2"  # extra= wins
+        assert line()["service"] == "clients" and "event_id" not in line()
+    assert "service" not in line()
+    with pytest.raises(ValueError), log_fields(colour="blue"):
+        pass
+
+
+# --- the database unreachable: 503, and only when it is the database --------------------------
+
+
+async def test_503_only_when_the_database_cannot_be_used(tmp_path: Path) -> None:
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    unusable = create_engine(f"sqlite+aiosqlite:///{folder}")  # not a database file
+    app = FastAPI()
+    app.add_middleware(RequestContextMiddleware)
+    install_error_handlers(app)
+
+    @app.get("/query")
+    async def query() -> None:
+        async with unusable.connect() as connection:
+            await connection.execute(select(1))
+
+    @app.get("/other-connection")
+    async def other_connection() -> None:
+        raise ConnectionRefusedError(111, "not the database: a webhook target")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        down = await http.get("/query")
+        other = await http.get("/other-connection")
+    await unusable.dispose()
+    assert down.status_code == 503 and down.headers["Retry-After"] == "5"
+    assert down.json()["title"] == "Service Unavailable" and "a-folder" not in down.text
+    assert other.status_code == 500 and "Retry-After" not in other.headers

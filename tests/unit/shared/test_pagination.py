@@ -1,13 +1,30 @@
+import base64
+import json
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import httpx
 import pytest
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 from sqlalchemy import MetaData, String, Uuid, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import UTCDateTime, create_engine, session_factory
-from shared.errors import BadRequest
-from shared.pagination import decode_cursor, encode_cursor, paginate
+from shared.errors import install_error_handlers
+from shared.pagination import (
+    DEFAULT_LIMIT,
+    MAX_CURSOR_LENGTH,
+    Cursor,
+    Limit,
+    Page,
+    decode_cursor,
+    encode_cursor,
+    paginate,
+)
 
 
 class Base(DeclarativeBase):
@@ -28,12 +45,51 @@ def test_cursor_round_trip() -> None:
     assert decode_cursor(cursor, [datetime, uuid.UUID]) == [at, ident]
 
 
-@pytest.mark.parametrize(
-    "cursor", ["zzz", "", "e30", encode_cursor([1]), encode_cursor(["x", "y"])]
-)
-def test_invalid_cursor_is_a_bad_request(cursor: str) -> None:
-    with pytest.raises(BadRequest):
+def raw_cursor(values: Any) -> str:
+    """A cursor holding any JSON, as a client tampering with one would make it."""
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+AT = "2026-01-02T03:04:05+00:00"
+ID = "6f0c6c1e-3a6e-4d55-9d7f-0c2b9f1d2e3a"
+MALFORMED = {
+    "not base64": "zzz",
+    "not json": base64.urlsafe_b64encode(b"{oops").decode(),
+    "not utf-8": base64.urlsafe_b64encode(b"\xff\xfe[]").decode(),
+    "not ascii": "\u00e9t\u00e9",
+    "object": "e30",
+    "too few values": encode_cursor([1]),
+    "not a timestamp": encode_cursor(["x", "y"]),
+    "timestamp without offset": raw_cursor(["2026-01-02T03:04:05", ID]),
+    "timestamp a number": raw_cursor([1767323045, ID]),
+    "id a number": raw_cursor([AT, 5]),
+    "id true": raw_cursor([AT, True]),
+    "id an object": raw_cursor([AT, {}]),
+    "id a list": raw_cursor([AT, []]),
+    "id not a uuid": raw_cursor([AT, "not-a-uuid"]),
+    "nulls": raw_cursor([None, None]),
+    "null id": raw_cursor([AT, None]),
+    "too many values": raw_cursor([AT, ID, ID]),
+    "deeply nested": base64.urlsafe_b64encode(
+        b"[" * 600 + b"]" * 600).decode(),
+}
+
+
+@pytest.mark.parametrize("cursor", [*MALFORMED.values(), ""], ids=[*MALFORMED, "empty"])
+def test_a_malformed_cursor_is_a_validation_error_of_the_cursor(cursor: str) -> None:
+    with pytest.raises(RequestValidationError) as raised:
         decode_cursor(cursor, [datetime, uuid.UUID])
+    assert [e["loc"] for e in raised.value.errors()] == [("query", "cursor")]
+
+
+def test_a_well_formed_cursor_decodes_to_aware_values() -> None:
+    at, ident = decode_cursor(raw_cursor([AT, ID]), [datetime, uuid.UUID])
+    assert at == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC) and ident == uuid.UUID(ID)
+    assert decode_cursor(raw_cursor(["2026-01-02T04:04:05+01:00", ID]),
+                         [datetime, uuid.UUID])[0] == at
+    assert decode_cursor(raw_cursor([7, "x"]), [int, str]) == [7, "x"]
+    with pytest.raises(RequestValidationError):
+        decode_cursor(raw_cursor([True, "x"]), [int, str])
 
 
 async def test_pages_are_stable_with_ties_and_inserts(sqlite_url: str) -> None:
@@ -68,3 +124,70 @@ async def test_pages_are_stable_with_ties_and_inserts(sqlite_url: str) -> None:
                                    cursor=None, desc=True)
     assert newest[0].created_at == base + timedelta(seconds=12)
     await engine.dispose()
+
+
+# --- through HTTP: every bad cursor is the 422 problem a bad ?limit= is ----------------------
+
+
+class ItemOut(BaseModel):
+    name: str
+
+
+@pytest.fixture
+async def http(sqlite_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    engine = create_engine(sqlite_url)
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    sessions = session_factory(engine)
+    async with sessions() as s:
+        s.add_all(Item(id=uuid.uuid4(), name=f"i{n}", created_at=datetime(2026, 1, 1, tzinfo=UTC))
+                  for n in range(3))
+        await s.commit()
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/items")
+    async def items(limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None) -> Page[ItemOut]:
+        async with sessions() as session:
+            found, next_cursor = await paginate(
+                session, select(Item), [Item.created_at, Item.id], limit=limit, cursor=cursor
+            )
+        return Page(items=[ItemOut(name=i.name) for i in found], next_cursor=next_cursor)
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        yield client
+    await engine.dispose()
+
+
+def assert_query_problem(response: httpx.Response, name: str) -> None:
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == 422 and body["type"].endswith("/validation")
+    assert [e["loc"] for e in body["errors"]] == [["query", name]], body
+
+
+@pytest.mark.parametrize("cursor", MALFORMED.values(), ids=MALFORMED)
+async def test_a_malformed_cursor_is_a_422_naming_the_cursor(
+    http: httpx.AsyncClient, cursor: str
+) -> None:
+    assert_query_problem(await http.get("/items", params={"cursor": cursor}), "cursor")
+
+
+async def test_cursor_and_limit_errors_have_one_shape(http: httpx.AsyncClient) -> None:
+    limit = await http.get("/items", params={"limit": 0})
+    cursor = await http.get("/items", params={"cursor": "zzz"})
+    assert_query_problem(limit, "limit")
+    assert_query_problem(cursor, "cursor")
+    assert limit.json().keys() == cursor.json().keys()
+    assert cursor.json()["detail"] == "invalid: query.cursor"
+    too_long = await http.get("/items", params={"cursor": "a" * (MAX_CURSOR_LENGTH + 1)})
+    assert_query_problem(too_long, "cursor")
+
+
+async def test_a_good_cursor_pages_on(http: httpx.AsyncClient) -> None:
+    first = (await http.get("/items", params={"limit": 2})).json()
+    assert len(first["items"]) == 2 and first["next_cursor"]
+    rest = (await http.get("/items", params={"cursor": first["next_cursor"]})).json()
+    assert len(rest["items"]) == 1 and rest["next_cursor"] is None

@@ -1,0 +1,70 @@
+"""The ``orbit`` command as a process: a bad setting of a service's own settings class is a
+configuration error (exit 2, one message, no traceback) before anything starts, like a bad
+shared setting; ``orbit migrate`` against a database it cannot use says which service and
+exits 1, without a traceback."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def orbit(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ORBIT_")}
+    clean.update(ORBIT_DATA_DIR=str(tmp_path / "var"), **env)
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli", *args], cwd=ROOT, env=clean,
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "names"),
+    [
+        ("ORBIT_SLA_DEFAULTS", '{"key": {}}', "sla_defaults"),
+        ("ORBIT_BIRTHDAY_NOTICE_DAYS", "999", "birthday_notice_days"),
+        ("ORBIT_KAFKA_PARTITIONS", "0", "kafka_partitions"),  # a shared setting, as before
+    ],
+)
+@pytest.mark.parametrize("command", [["serve", "clients"], ["run"]])
+def test_a_bad_setting_is_a_configuration_error_before_start(
+    tmp_path: Path, command: list[str], variable: str, value: str, names: str
+) -> None:
+    result = orbit(tmp_path, *command, "--port", str(closed_port()), **{variable: value})
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.startswith("orbit: invalid configuration: "), result.stderr
+    assert names in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "startup" not in result.stderr.lower()  # nothing started
+
+
+def test_migrate_all_against_an_unreachable_database_names_the_service(tmp_path: Path) -> None:
+    url = f"postgresql+asyncpg://orbit:s3cret@127.0.0.1:{closed_port()}/orbit_{{service}}"
+    result = orbit(tmp_path, "migrate", "all", ORBIT_DATABASE_URL=url)
+    assert result.returncode == 1, result.stderr[-2000:]
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("orbit: cannot migrate clients: "), lines[0]
+    assert "orbit_clients" in lines[0] and "refused" in lines[0].lower()
+    assert "s3cret" not in lines[0] and "Traceback" not in result.stderr
+    assert "migrated" not in result.stdout
+
+
+def test_migrate_one_service_on_sqlite_still_works(tmp_path: Path) -> None:
+    result = orbit(tmp_path, "migrate", "billing")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "migrated billing"
+    assert (tmp_path / "var" / "billing.db").exists()
