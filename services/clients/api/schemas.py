@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-import zoneinfo
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -21,6 +20,7 @@ from pydantic import (
 
 from services.clients.domain.birthdays import BirthdayError, parse_birthday
 from shared.calendar import CalendarError, parse_calendar
+from shared.calendar import check_timezone as calendar_timezone
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 StaffRoleIn = Literal["manager", "head", "admin", "service"]
@@ -30,11 +30,11 @@ Status = Literal["prospect", "active", "paused", "churned"]
 
 
 def check_timezone(value: str) -> str:
+    """An IANA timezone name (``shared.calendar.check_timezone``, as calendars check it)."""
     try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown IANA timezone {value!r}") from exc
-    return value
+        return calendar_timezone(value)
+    except CalendarError as exc:
+        raise ValueError(exc.msg) from exc
 
 
 def check_country(value: str) -> str:
