@@ -24,6 +24,7 @@ from services.clients.api.schemas import (
 from services.clients.store import repository as repo
 from services.clients.store.models import Assignment, Client, Contact
 from shared.idempotency import IdempotencyKey, run_command
+from shared.inputs import Text
 from shared.pagination import Cursor, Limit, Page, paginate
 
 router = APIRouter(prefix="/api/v1/clients", tags=["clients"])
@@ -51,8 +52,8 @@ async def list_clients(
     account_manager_id: uuid.UUID | None = None,
     status: Status | None = None,
     tier: Tier | None = None,
-    tag: str | None = None,
-    q: str | None = None,
+    tag: Text | None = None,
+    q: Text | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[ClientOut]:

@@ -10,7 +10,6 @@ import pycountry
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     EmailStr,
     Field,
     StringConstraints,
@@ -21,6 +20,7 @@ from pydantic import (
 from services.clients.domain.birthdays import BirthdayError, parse_birthday
 from shared.calendar import CalendarError, parse_calendar
 from shared.calendar import check_timezone as calendar_timezone
+from shared.inputs import InputModel
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 StaffRoleIn = Literal["manager", "head", "admin", "service"]
@@ -50,8 +50,8 @@ Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 Department = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _In(InputModel):
+    """A request body of the clients API (unknown fields and control characters refused)."""
 
 
 class _Patch(_In):

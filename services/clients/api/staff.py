@@ -21,6 +21,7 @@ from services.clients.store import repository as repo
 from services.clients.store.models import Staff
 from shared.errors import NotFound
 from shared.idempotency import IdempotencyKey, run_command
+from shared.inputs import Text
 from shared.pagination import Cursor, Limit, Page, paginate
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
@@ -41,9 +42,9 @@ async def list_staff(
     caller: CallerDep,
     runtime: RuntimeDep,
     role: StaffRoleIn | None = None,
-    department: str | None = None,
+    department: Text | None = None,
     active: bool | None = None,
-    q: str | None = None,
+    q: Text | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[StaffOut]:

@@ -50,6 +50,13 @@ class Api:
             rows = (await session.scalars(query.order_by(outbox.c.seq))).all()
         return [json.loads(p)["data"] for p in rows]
 
+    async def events_all(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every event of this service's outbox as ``(type, data)``, in ``seq`` order."""
+        query = select(outbox.c.event_type, outbox.c.payload).order_by(outbox.c.seq)
+        async with self.runtime.sessions() as session:
+            rows = (await session.execute(query)).all()
+        return [(row.event_type, json.loads(row.payload)["data"]) for row in rows]
+
 
 @pytest.fixture
 async def api(pg_url: str) -> AsyncIterator[Api]:

@@ -49,3 +49,60 @@ async def test_timezones_are_iana_zone_names_everywhere(api: Api) -> None:
     assert [s["name"] for s in staff] == ["Mia Manager"] and staff[0]["timezone"] == "UTC"
     assert [c["name"] for c in (await api.http.get("/api/v1/clients",
                                                    headers=ADMIN)).json()["items"]] == ["Acme"]
+
+
+CONTROL = ["\u0000", "\u0001", "\u001b", "\u007f"]
+
+
+async def test_control_characters_are_refused_in_any_string_of_a_body(api: Api) -> None:
+    mia = await api.staff("Mia Manager")
+    acme = await api.client("Acme", mia["id"], country="DE")
+    contact = (await api.http.post(f"/api/v1/clients/{acme['id']}/contacts", headers=ADMIN,
+                                   json={"name": "Dora"})).json()
+    outbox_before = len(await api.events_all())
+
+    response = await api.http.post("/api/v1/clients", headers=ADMIN, json={"name": "a\u0000b"})
+    assert field_errors(response) == {"name"}
+    assert "U+0000" in response.json()["errors"][0]["msg"]
+    for char in CONTROL:
+        attempts: list[tuple[str, str, dict[str, Any], set[str]]] = [
+            ("post", "/api/v1/clients", {"name": f"Zed{char}"}, {"name"}),
+            ("post", "/api/v1/clients", {"name": "Zed", "tags": ["ok", f"v{char}ip"]},
+             {"tags.1"}),
+            ("post", "/api/v1/clients", {"name": "Zed", "sla": {"calendar": {
+                "working_hours": {"mon": ["09:00", f"18:00{char}"]}}}},
+             {"sla.calendar.working_hours.mon.1"}),
+            ("patch", f"/api/v1/clients/{acme['id']}", {"segment": f"re{char}tail"},
+             {"segment"}),
+            ("patch", f"/api/v1/clients/{acme['id']}",
+             {"status": "active", "status_reason": f"x{char}"}, {"status_reason"}),
+            ("post", "/api/v1/staff", {"name": f"T{char}ia", "email": "tia@orbit.example"},
+             {"name"}),
+            ("patch", f"/api/v1/staff/{mia['id']}", {"department": f"n{char}"}, {"department"}),
+            ("post", f"/api/v1/clients/{acme['id']}/contacts",
+             {"name": "Ben", "position": f"C{char}EO"}, {"position"}),
+            ("patch", f"/api/v1/contacts/{contact['id']}", {"name": f"D{char}"}, {"name"}),
+            ("post", f"/api/v1/clients/{acme['id']}/assign",
+             {"account_manager_id": mia["id"], "reason": f"r{char}"}, {"reason"}),
+        ]
+        for method, url, body, fields in attempts:
+            response = await api.http.request(method, url, headers=ADMIN, json=body)
+            assert field_errors(response) == fields, (repr(char), url, response.text)
+    # tab, line feed and carriage return are text
+    response = await api.http.patch(f"/api/v1/clients/{acme['id']}", headers=ADMIN,
+                                    json={"segment": "a\tb\r\nc"})
+    assert response.status_code == 200 and response.json()["segment"] == "a\tb\r\nc"
+
+    # nothing was written by the refused requests (the one PATCH above: one event)
+    assert len(await api.events_all()) == outbox_before + 1
+    clients = (await api.http.get("/api/v1/clients", headers=ADMIN)).json()["items"]
+    assert [c["name"] for c in clients] == ["Acme"]
+    staff = (await api.http.get("/api/v1/staff", headers=ADMIN)).json()["items"]
+    assert [(s["name"], s["department"]) for s in staff] == [("Mia Manager", None)]
+
+
+async def test_control_characters_in_query_parameters_are_422(api: Api) -> None:
+    for url in ("/api/v1/clients?q=a%00b", "/api/v1/clients?tag=%00", "/api/v1/staff?q=%00",
+                "/api/v1/staff?department=x%00"):
+        response = await api.http.get(url, headers=ADMIN)
+        assert response.status_code == 422, (url, response.text)
