@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal
@@ -44,7 +45,19 @@ def check_country(value: str) -> str:
     return code
 
 
+# A BCP 47 language tag in its common shape: a language, then subtags ("de", "de-DE",
+# "zh-Hant-TW", "es-419"). "" is accepted and stored as no locale.
+_LOCALE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
+
+
+def check_locale(value: str) -> str:
+    if value and not _LOCALE.fullmatch(value):
+        raise ValueError('not a BCP 47 language tag (e.g. "de", "de-DE", "zh-Hant-TW")')
+    return value
+
+
 Timezone = Annotated[str, AfterValidator(check_timezone)]
+Locale = Annotated[str, StringConstraints(max_length=35), AfterValidator(check_locale)]
 Country = Annotated[str, AfterValidator(check_country)]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 Department = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
@@ -78,7 +91,7 @@ class StaffIn(_In):
     department: Department | None = None
     head_id: uuid.UUID | None = None
     timezone: Timezone = "UTC"
-    locale: Annotated[str, StringConstraints(max_length=35)] | None = None
+    locale: Locale | None = None
 
 
 class StaffPatch(_Patch):
@@ -90,7 +103,7 @@ class StaffPatch(_Patch):
     department: Department | None = None
     head_id: uuid.UUID | None = None
     timezone: Timezone | None = None
-    locale: Annotated[str, StringConstraints(max_length=35)] | None = None
+    locale: Locale | None = None
     active: bool | None = None
 
 
@@ -151,9 +164,10 @@ class CalendarIn(_In):
 
 
 class SlaIn(_In):
-    first_response_minutes: int | None = Field(default=None, ge=1, le=60 * 24 * 30)
-    contact_cadence_days: int | None = Field(default=None, ge=1, le=365)
-    meeting_report_hours: int | None = Field(default=None, ge=1, le=24 * 30)
+    # Strict: a JSON number only (``true`` is not 1, ``"30"`` is not 30).
+    first_response_minutes: int | None = Field(default=None, ge=1, le=60 * 24 * 30, strict=True)
+    contact_cadence_days: int | None = Field(default=None, ge=1, le=365, strict=True)
+    meeting_report_hours: int | None = Field(default=None, ge=1, le=24 * 30, strict=True)
     calendar: CalendarIn | None = None
 
 

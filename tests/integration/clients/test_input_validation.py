@@ -106,3 +106,26 @@ async def test_control_characters_in_query_parameters_are_422(api: Api) -> None:
                 "/api/v1/staff?department=x%00"):
         response = await api.http.get(url, headers=ADMIN)
         assert response.status_code == 422, (url, response.text)
+
+
+async def test_sla_targets_refuse_booleans_and_locales_are_language_tags(api: Api) -> None:
+    mia = await api.staff("Mia Manager", locale="de-DE")
+    acme = await api.client("Acme", mia["id"])
+    for value in (True, "30", 30.5):
+        for field in ("first_response_minutes", "contact_cadence_days", "meeting_report_hours"):
+            created = await api.http.post("/api/v1/clients", headers=ADMIN,
+                                          json={"name": "Zed", "sla": {field: value}})
+            assert field_errors(created) == {f"sla.{field}"}
+            patched = await api.http.patch(f"/api/v1/clients/{acme['id']}", headers=ADMIN,
+                                           json={"sla": {field: value}})
+            assert field_errors(patched) == {f"sla.{field}"}
+    acme_now = (await api.http.get(f"/api/v1/clients/{acme['id']}", headers=ADMIN)).json()
+    assert acme_now["sla_overrides"] == {} and acme_now["sla"] == acme["sla"]
+
+    assert field_errors(await api.http.post("/api/v1/staff", headers=ADMIN, json={
+        "name": "Tia", "email": "tia@orbit.example", "locale": "zz-garbage-@@"})) == {"locale"}
+    assert field_errors(await api.http.patch(f"/api/v1/staff/{mia['id']}", headers=ADMIN,
+                                             json={"locale": "zz-garbage-@@"})) == {"locale"}
+    response = await api.http.patch(f"/api/v1/staff/{mia['id']}", headers=ADMIN,
+                                    json={"locale": "zh-Hant-TW"})
+    assert response.status_code == 200 and response.json()["locale"] == "zh-Hant-TW"

@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from services.clients.api.schemas import ClientIn, ClientPatch, StaffIn, StaffPatch
+from services.clients.api.schemas import ClientIn, ClientPatch, SlaIn, StaffIn, StaffPatch
 from shared.calendar import CalendarError, check_timezone, timezone_names
 from shared.inputs import InputModel, control_characters
 
@@ -89,3 +90,37 @@ def test_timezone_fields_use_the_one_check(model: type[InputModel]) -> None:
         model.model_validate(base | {"timezone": "Europe"})
     assert error_locs(raised.value) == {"timezone"}
     assert model.model_validate(base | {"timezone": "Europe/Paris"}).timezone == "Europe/Paris"
+
+
+# ---------------------------------------------------------------- strict numbers, locales
+
+
+@pytest.mark.parametrize("field", ["first_response_minutes", "contact_cadence_days",
+                                   "meeting_report_hours"])
+@pytest.mark.parametrize("value", [True, False, "30", 30.0, 30.5, None])
+def test_sla_targets_are_whole_json_numbers(field: str, value: Any) -> None:
+    if value is None:
+        assert getattr(SlaIn.model_validate({field: None}), field) is None
+        return
+    with pytest.raises(ValidationError) as raised:
+        SlaIn.model_validate_json(json.dumps({field: value}))
+    assert error_locs(raised.value) == {field}
+    assert getattr(SlaIn.model_validate_json(json.dumps({field: 30})), field) == 30
+
+
+@pytest.mark.parametrize("locale", ["de", "de-DE", "en-GB", "zh-Hant-TW", "es-419", "ast", ""])
+def test_locales_are_bcp47_tags(locale: str) -> None:
+    body = {"name": "N", "email": "n@orbit.example", "locale": locale}
+    assert StaffIn.model_validate(body).locale == locale
+    assert StaffPatch.model_validate({"locale": locale}).locale == locale
+
+
+@pytest.mark.parametrize("locale", ["zz-garbage-@@", "d", "de_DE", "de-", "-DE", "deutsch",
+                                    "de-DE-toolongsubtag", "de DE", "x" * 40])
+def test_other_locales_are_refused(locale: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        StaffIn.model_validate({"name": "N", "email": "n@orbit.example", "locale": locale})
+    assert error_locs(raised.value) == {"locale"}
+    with pytest.raises(ValidationError) as raised:
+        StaffPatch.model_validate({"locale": locale})
+    assert error_locs(raised.value) == {"locale"}
