@@ -296,7 +296,7 @@ async def create_client(
     client = Client(
         id=uuid.uuid4(), name=data.name, name_lower=data.name.lower(), kind=data.kind,
         tier=data.tier, status=data.status, account_manager_id=manager_id,
-        segment=data.segment or None, tags=sorted(set(data.tags)), country=data.country,
+        segment=data.segment or None, tags=list(data.tags), country=data.country,
         timezone=data.timezone,
         sla_overrides=merge_overrides({}, data.sla.model_dump(exclude_none=True))
         if data.sla else {},
@@ -390,11 +390,9 @@ async def update_client(
                 changed.append(name)
     if "name" in changed:
         client.name_lower = client.name.lower()
-    if "tags" in fields:
-        tags = sorted(set(fields["tags"]))
-        if tags != sorted(client.tags or []):
-            client.tags = tags
-            changed.append("tags")
+    if "tags" in fields and fields["tags"] != list(client.tags or []):
+        client.tags = list(fields["tags"])  # normalised by the schema (domain/tags.py)
+        changed.append("tags")
     if "sla" in fields:
         merged = merge_overrides(client.sla_overrides, fields["sla"])
         if merged != (client.sla_overrides or {}):

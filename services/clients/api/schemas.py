@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from services.clients.domain.birthdays import BirthdayError, parse_birthday
+from services.clients.domain.tags import InvalidTag, normalize_tag, normalize_tags
 from shared.calendar import CalendarError, parse_calendar
 from shared.calendar import check_timezone as calendar_timezone
 from shared.inputs import InputModel
@@ -59,7 +60,18 @@ def check_locale(value: str) -> str:
 Timezone = Annotated[str, AfterValidator(check_timezone)]
 Locale = Annotated[str, StringConstraints(max_length=35), AfterValidator(check_locale)]
 Country = Annotated[str, AfterValidator(check_country)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+
+
+def check_tag(value: str) -> str:
+    try:
+        return normalize_tag(value)
+    except InvalidTag as exc:
+        raise ValueError(str(exc)) from exc
+
+
+# Tags are compared case-insensitively: stored stripped, lower-case, once each, in order.
+Tag = Annotated[str, AfterValidator(check_tag)]
+Tags = Annotated[list[Tag], Field(max_length=50), AfterValidator(normalize_tags)]
 Department = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 
 
@@ -178,7 +190,7 @@ class ClientIn(_In):
     status: Literal["prospect", "active"] = "prospect"
     account_manager_id: uuid.UUID | None = None
     segment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
-    tags: list[Tag] = Field(default_factory=list, max_length=50)
+    tags: Tags = Field(default_factory=list)
     country: Country | None = None
     timezone: Timezone = "UTC"
     sla: SlaIn | None = None
@@ -201,7 +213,7 @@ class ClientPatch(_Patch):
     kind: Kind | None = None
     tier: Tier | None = None
     segment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
-    tags: list[Tag] | None = Field(default=None, max_length=50)
+    tags: Tags | None = None
     country: Country | None = None
     timezone: Timezone | None = None
     sla: SlaIn | None = None

@@ -53,8 +53,9 @@ def filtered_clients(
         stmt = stmt.where(Client.status == status)
     if tier is not None:
         stmt = stmt.where(Client.tier == tier)
-    if tag:
-        tagged = select(ClientTag.client_id).where(ClientTag.tag == tag.strip())
+    if tag and tag.strip():
+        # Tags are stored lower-case (domain/tags.py): the filter is case-insensitive.
+        tagged = select(ClientTag.client_id).where(ClientTag.tag == tag.strip().lower())
         stmt = stmt.where(Client.id.in_(tagged))
     if q and q.strip():
         stmt = stmt.where(Client.name_lower.contains(q.strip().lower(), autoescape=True))

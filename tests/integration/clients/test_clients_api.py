@@ -401,3 +401,35 @@ async def test_concurrent_duplicate_staff_email_is_one_201_and_409s(api: Api) ->
     assert sorted(r.status_code for r in responses) == [201, 409, 409, 409], [
         r.text for r in responses]
     assert len(await api.events("orbit.clients.staff.created.v1")) == 1
+
+
+async def test_tags_are_case_insensitive(api: Api) -> None:
+    mia = await api.staff("Mia Manager")
+    acme = await api.client("Acme", mia["id"], tags=[" VIP ", "Gold", "vip", "gold ", "eu"])
+    assert acme["tags"] == ["vip", "gold", "eu"]  # stripped, lower-case, once, in order
+    await api.client("Bolt", mia["id"], tags=["T1"])
+    await api.client("Crane", mia["id"], tags=["t1", "T1"])
+
+    async def tagged(tag: str) -> list[str]:
+        response = await api.http.get("/api/v1/clients", headers=ADMIN, params={"tag": tag})
+        assert response.status_code == 200, response.text
+        return names(response.json())
+
+    for tag in ("T1", "t1", " t1 "):
+        assert await tagged(tag) == ["Bolt", "Crane"], tag
+    assert await tagged("VIP") == await tagged("vip") == ["Acme"]
+
+    response = await api.http.patch(f"/api/v1/clients/{acme['id']}", headers=ADMIN,
+                                    json={"tags": ["EU", "VIP", "Gold"]})
+    assert response.status_code == 200 and response.json()["tags"] == ["eu", "vip", "gold"]
+    assert (await api.events("orbit.clients.client.updated.v1", key=acme["id"]))[-1][
+        "tags"] == ["eu", "vip", "gold"]
+    # the same tags again, in another case: no change, no event
+    events = len(await api.events("orbit.clients.client.updated.v1"))
+    response = await api.http.patch(f"/api/v1/clients/{acme['id']}", headers=ADMIN,
+                                    json={"tags": ["Eu", "vip", "GOLD", "gold"]})
+    assert response.status_code == 200 and response.json()["tags"] == ["eu", "vip", "gold"]
+    assert len(await api.events("orbit.clients.client.updated.v1")) == events
+    assert await tagged("Gold") == ["Acme"]
+    assert "tags.1" in field_errors(await api.http.post("/api/v1/clients", headers=ADMIN, json={
+        "name": "Long", "tags": ["ok", "x" * 51]}))
