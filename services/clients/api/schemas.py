@@ -46,9 +46,13 @@ def check_country(value: str) -> str:
     return code
 
 
-# A BCP 47 language tag in its common shape: a language, then subtags ("de", "de-DE",
-# "zh-Hant-TW", "es-419"). "" is accepted and stored as no locale.
-_LOCALE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
+# A BCP 47 language tag: a language, then subtags ("de", "de-DE", "zh-Hant-TW", "es-419"),
+# extensions ("de-DE-u-co-phonebk") and private use ("de-x-orbit"). "" is stored as none.
+_LOCALE = re.compile(
+    r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*"
+    r"(?:-[A-WYZa-wyz0-9](?:-[A-Za-z0-9]{2,8})+)*"
+    r"(?:-[Xx](?:-[A-Za-z0-9]{1,8})+)?"
+)
 
 
 def check_locale(value: str) -> str:

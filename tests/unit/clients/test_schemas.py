@@ -108,7 +108,8 @@ def test_sla_targets_are_whole_json_numbers(field: str, value: Any) -> None:
     assert getattr(SlaIn.model_validate_json(json.dumps({field: 30})), field) == 30
 
 
-@pytest.mark.parametrize("locale", ["de", "de-DE", "en-GB", "zh-Hant-TW", "es-419", "ast", ""])
+@pytest.mark.parametrize("locale", ["de", "de-DE", "en-GB", "zh-Hant-TW", "es-419", "ast", "",
+                                    "de-DE-u-co-phonebk", "de-x-orbit", "en-x-a-b1"])
 def test_locales_are_bcp47_tags(locale: str) -> None:
     body = {"name": "N", "email": "n@orbit.example", "locale": locale}
     assert StaffIn.model_validate(body).locale == locale
@@ -116,7 +117,8 @@ def test_locales_are_bcp47_tags(locale: str) -> None:
 
 
 @pytest.mark.parametrize("locale", ["zz-garbage-@@", "d", "de_DE", "de-", "-DE", "deutsch",
-                                    "de-DE-toolongsubtag", "de DE", "x" * 40])
+                                    "de-DE-toolongsubtag", "de DE", "x" * 40, "de-x",
+                                    "de-u", "x-orbit", "de-x-toolongsub"])
 def test_other_locales_are_refused(locale: str) -> None:
     with pytest.raises(ValidationError) as raised:
         StaffIn.model_validate({"name": "N", "email": "n@orbit.example", "locale": locale})
