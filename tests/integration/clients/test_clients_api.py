@@ -407,7 +407,9 @@ async def test_tags_are_case_insensitive(api: Api) -> None:
     mia = await api.staff("Mia Manager")
     acme = await api.client("Acme", mia["id"], tags=[" VIP ", "Gold", "vip", "gold ", "eu"])
     assert acme["tags"] == ["vip", "gold", "eu"]  # stripped, lower-case, once, in order
+    api.clock.advance(timedelta(seconds=1))  # lists are in created_at order
     await api.client("Bolt", mia["id"], tags=["T1"])
+    api.clock.advance(timedelta(seconds=1))
     await api.client("Crane", mia["id"], tags=["t1", "T1"])
 
     async def tagged(tag: str) -> list[str]:
