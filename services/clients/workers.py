@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.clients.events import ContactBirthdayUpcomingV1
-from services.clients.settings import ClientsSettings
 from services.clients.store.reports import upcoming_birthdays
 from shared.uow import UnitOfWorkFactory
 
@@ -37,13 +36,10 @@ async def announce_birthdays(uow_factory: UnitOfWorkFactory, now: datetime,
 
 
 class BirthdayJob:
-    """The scheduled job; ``notice_days`` from the service's settings (when the app is
-    built without them, e.g. in the embedded composition root, from the environment)."""
+    """The scheduled job, ``notice_days`` from the service's settings (``build_spec``)."""
 
-    def __init__(self, notice_days: int | None = None) -> None:
+    def __init__(self, notice_days: int) -> None:
         self.notice_days = notice_days
 
     async def __call__(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:
-        if self.notice_days is None:
-            self.notice_days = ClientsSettings().birthday_notice_days
         return await announce_birthdays(uow_factory, now, self.notice_days)
