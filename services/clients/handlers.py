@@ -38,6 +38,7 @@ from services.clients.domain.contacts import (
 )
 from services.clients.domain.sla import effective_sla, merge_overrides
 from services.clients.domain.status import IllegalTransition, ReasonRequired, change_status
+from services.clients.domain.team import responsible_head
 from services.clients.events import (
     ClientAssignedV1,
     ClientCreatedV1,
@@ -115,20 +116,32 @@ def contact_out(contact: Contact) -> ContactOut:
     return ContactOut.model_validate(contact, from_attributes=True)
 
 
+def manager_team(manager: Staff | None) -> dict[str, Any]:
+    """What events about a client carry of its account manager's team: the department, and
+    the head responsible for escalations (``domain/team.py: responsible_head``)."""
+    if manager is None:
+        return {"account_manager_department": None, "head_id": None}
+    return {
+        "account_manager_department": manager.department,
+        "head_id": responsible_head(manager.id, manager.role, manager.head_id),
+    }
+
+
+async def account_manager(uow: UnitOfWork, client: Client) -> Staff | None:
+    if client.account_manager_id is None:
+        return None
+    return await repo.get_staff(uow.session, client.account_manager_id)
+
+
 async def client_snapshot(
     uow: UnitOfWork, client: Client, settings: ClientsSettings
 ) -> dict[str, Any]:
     """The state a client event carries: the client, its SLA and its manager's team."""
-    manager = (
-        await repo.get_staff(uow.session, client.account_manager_id)
-        if client.account_manager_id
-        else None
-    )
     return {
         "client_id": client.id, "name": client.name, "kind": client.kind, "tier": client.tier,
-        "status": client.status, "account_manager_id": client.account_manager_id,
-        "account_manager_department": manager.department if manager else None,
-        "head_id": manager.head_id if manager else None,
+        "status": client.status, "status_reason": client.status_reason,
+        "account_manager_id": client.account_manager_id,
+        **manager_team(await account_manager(uow, client)),
         "segment": client.segment, "tags": list(client.tags or []), "country": client.country,
         "timezone": client.timezone, "sla": client_sla(client, settings),
         "created_at": client.created_at, "updated_at": client.updated_at,
@@ -140,10 +153,12 @@ async def client_snapshot(
     }
 
 
-def contact_snapshot(contact: Contact, client: Client) -> dict[str, Any]:
+async def contact_snapshot(uow: UnitOfWork, contact: Contact, client: Client) -> dict[str, Any]:
+    """The state a contact event carries: the contact, its client's manager and their team."""
     return {
         "contact_id": contact.id, "client_id": contact.client_id,
-        "account_manager_id": client.account_manager_id, "name": contact.name,
+        "account_manager_id": client.account_manager_id,
+        **manager_team(await account_manager(uow, client)), "name": contact.name,
         "email": contact.email, "phone": contact.phone, "position": contact.position,
         "roles": list(contact.roles or []), "birthday": contact.birthday,
         "preferred_channel": contact.preferred_channel,
@@ -242,17 +257,19 @@ async def update_staff(
                 f"{staff.name} still manages {portfolio} client(s): hand them over before "
                 f"changing the role to {changes['role']}"
             )
+    team_before = manager_team(staff)
     for name in changed:
         setattr(staff, name, changes[name])
     staff.updated_at = uow.clock.now()
     await uow.session.flush()
     await uow.emit(StaffUpdatedV1(**staff_event_fields(staff), changed=changed))
-    if portfolio and {"department", "head_id"} & set(changed):
+    team_after = manager_team(staff)
+    team_changed = sorted(k for k in team_after if team_after[k] != team_before[k])
+    if portfolio and team_changed:
         # Client events carry the manager's department and head: tell the replicas.
-        for client in await repo.clients_of_manager(uow.session, staff.id):
+        for client in await repo.clients_of_manager(uow.session, staff.id, for_update=True):
             await uow.emit(ClientUpdatedV1(
-                **await client_snapshot(uow, client, settings),
-                changed=["account_manager_department", "head_id"],
+                **await client_snapshot(uow, client, settings), changed=team_changed,
             ))
     return staff_out(staff)
 
@@ -476,7 +493,7 @@ async def create_contact(
     uow.session.add(contact)
     await uow.session.flush()
     await repo.set_contact_roles(uow.session, contact)
-    await uow.emit(ContactCreatedV1(**contact_snapshot(contact, client)))
+    await uow.emit(ContactCreatedV1(**await contact_snapshot(uow, contact, client)))
     return contact_out(contact)
 
 
@@ -501,14 +518,14 @@ async def update_contact(
     await uow.session.flush()
     if "roles" in changed:
         await repo.set_contact_roles(uow.session, contact)
-    await uow.emit(ContactUpdatedV1(**contact_snapshot(contact, client)))
+    await uow.emit(ContactUpdatedV1(**await contact_snapshot(uow, contact, client)))
     return contact_out(contact)
 
 
 async def delete_contact(uow: UnitOfWork, caller: Caller, contact_id: uuid.UUID) -> None:
     contact = await repo.get_contact(uow.session, caller, contact_id, for_update=True)
     client = await repo.get_client(uow.session, caller, contact.client_id)
-    snapshot = contact_snapshot(contact, client)
+    snapshot = await contact_snapshot(uow, contact, client)
     await uow.session.delete(contact)
     await uow.session.flush()
     await uow.emit(ContactDeletedV1(**snapshot))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.clients.events import ContactBirthdayUpcomingV1
+from services.clients.handlers import account_manager, manager_team
 from services.clients.store.reports import upcoming_birthdays
 from shared.uow import UnitOfWorkFactory
 
@@ -25,7 +26,8 @@ async def announce_birthdays(uow_factory: UnitOfWorkFactory, now: datetime,
             contact, client, day = found["contact"], found["client"], found["birthday"]
             event = ContactBirthdayUpcomingV1(
                 contact_id=contact.id, client_id=client.id, client_name=client.name,
-                account_manager_id=client.account_manager_id, name=contact.name,
+                account_manager_id=client.account_manager_id,
+                **manager_team(await account_manager(uow, client)), name=contact.name,
                 email=contact.email, roles=list(contact.roles or []), birthday=day,
                 days_ahead=found["days_ahead"], age=found["age"],
             )
