@@ -382,6 +382,9 @@ async def update_client(
     fields = data.model_dump(exclude_unset=True)
     new_manager: Staff | None = None
     manager_id = fields.pop("account_manager_id", None)
+    assignment_reason = fields.pop("assignment_reason", None) or None
+    if assignment_reason is not None and manager_id is None:
+        raise Invalid.field("assignment_reason", "give it together with account_manager_id")
     if manager_id is not None and manager_id != client.account_manager_id:
         caller.require(Role.ADMIN, Role.HEAD)
         new_manager = await check_manager(uow, caller, manager_id)
@@ -436,7 +439,7 @@ async def update_client(
             old_status=change.old, new_status=change.new, reason=change.reason,
         ))
     if new_manager is not None:
-        await reassign(uow, caller, client, new_manager, None, settings)
+        await reassign(uow, caller, client, new_manager, assignment_reason, settings)
     return client_out(client, settings)
 
 

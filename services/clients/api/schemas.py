@@ -77,6 +77,11 @@ def check_tag(value: str) -> str:
 Tag = Annotated[str, AfterValidator(check_tag)]
 Tags = Annotated[list[Tag], Field(max_length=50), AfterValidator(normalize_tags)]
 Department = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+# Why something changed: optional (a status) or required and not blank (an assignment).
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+RequiredReason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)
+]
 
 
 class _In(InputModel):
@@ -125,13 +130,13 @@ class StaffPatch(_Patch):
 
 class HandoverIn(_In):
     to_manager_id: uuid.UUID
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+    reason: RequiredReason
 
 
 class HandoverOut(BaseModel):
     from_manager_id: uuid.UUID
     to_manager_id: uuid.UUID
-    reason: str | None
+    reason: str
     moved: int
     client_ids: list[uuid.UUID]
 
@@ -200,14 +205,13 @@ class ClientIn(_In):
     sla: SlaIn | None = None
 
 
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
 
 
 class ClientPatch(_Patch):
     """Partial update. ``sla`` merges field by field into the client's overrides (``null``
     resets a field to its default, ``"sla": null`` resets all). ``status`` follows the
     lifecycle (churning needs ``status_reason``); ``account_manager_id`` reassigns like
-    ``POST /clients/{id}/assign``."""
+    ``POST /clients/{id}/assign``, ``assignment_reason`` saying why (history and event)."""
 
     NOT_NULL = ("name", "kind", "tier", "tags", "timezone", "status", "account_manager_id")
 
@@ -224,6 +228,7 @@ class ClientPatch(_Patch):
     status: Status | None = None
     status_reason: Reason | None = None
     account_manager_id: uuid.UUID | None = None
+    assignment_reason: Reason | None = None
 
 
 class CalendarOut(BaseModel):
@@ -260,7 +265,7 @@ class ClientOut(BaseModel):
 
 class AssignIn(_In):
     account_manager_id: uuid.UUID
-    reason: Reason | None = None
+    reason: RequiredReason
 
 
 class AssignmentOut(BaseModel):

@@ -75,8 +75,15 @@ async def test_deactivation_needs_a_handover_first_and_then_locks_out(api: Api) 
     # a hand-over to an inactive or unknown manager is refused, and nothing moves
     for target in (inactive["id"], str(uuid.uuid4())):
         response = await api.http.post(f"/api/v1/staff/{leaving['id']}/handover",
-                                       headers=ADMIN, json={"to_manager_id": target})
-        assert "to_manager_id" in field_errors(response)
+                                       headers=ADMIN, json={"to_manager_id": target,
+                                                            "reason": "leaves"})
+        assert field_errors(response) == {"to_manager_id"}
+    # a hand-over says why
+    for body in ({"to_manager_id": staying["id"]},
+                 {"to_manager_id": staying["id"], "reason": "  "}):
+        response = await api.http.post(f"/api/v1/staff/{leaving['id']}/handover",
+                                       headers=ADMIN, json=body)
+        assert field_errors(response) == {"reason"}
     page = (await api.http.get(f"/api/v1/clients?account_manager_id={leaving['id']}",
                                headers=ADMIN)).json()
     assert names(page) == ["Acme", "Bolt"]
@@ -245,15 +252,20 @@ async def test_assignment_rules_and_history(api: Api) -> None:
     acme = await api.client("Acme", mia["id"])
     url = f"/api/v1/clients/{acme['id']}/assign"
 
-    assert "account_manager_id" in field_errors(await api.http.post(
-        url, headers=ADMIN, json={"account_manager_id": admin_staff["id"]}))  # not a manager
-    assert "account_manager_id" in field_errors(await api.http.post(
-        url, headers=ADMIN, json={"account_manager_id": str(uuid.uuid4())}))
+    assert "account_manager_id" in field_errors(await api.http.post(url, headers=ADMIN, json={
+        "account_manager_id": admin_staff["id"], "reason": "r"}))  # not a manager
+    assert "account_manager_id" in field_errors(await api.http.post(url, headers=ADMIN, json={
+        "account_manager_id": str(uuid.uuid4()), "reason": "r"}))
+    # an assignment says why
+    for body in ({"account_manager_id": max_["id"]},
+                 {"account_manager_id": max_["id"], "reason": " \t"},
+                 {"account_manager_id": max_["id"], "reason": None}):
+        assert field_errors(await api.http.post(url, headers=ADMIN, json=body)) == {"reason"}
     # a manager cannot give their client away; a head only within their team
-    assert (await api.http.post(url, headers=auth(mia["id"], "manager"),
-                                json={"account_manager_id": max_["id"]})).status_code == 403
-    assert (await api.http.post(url, headers=auth(head["id"], "head"),
-                                json={"account_manager_id": zoe["id"]})).status_code == 403
+    assert (await api.http.post(url, headers=auth(mia["id"], "manager"), json={
+        "account_manager_id": max_["id"], "reason": "r"})).status_code == 403
+    assert (await api.http.post(url, headers=auth(head["id"], "head"), json={
+        "account_manager_id": zoe["id"], "reason": "r"})).status_code == 403
 
     api.clock.advance(timedelta(minutes=1))
     response = await api.http.post(url, headers=auth(head["id"], "head"),
@@ -268,13 +280,24 @@ async def test_assignment_rules_and_history(api: Api) -> None:
     assert gone.status_code == 404
 
     api.clock.advance(timedelta(minutes=1))
-    response = await api.http.patch(f"/api/v1/clients/{acme['id']}", headers=ADMIN,
-                                    json={"account_manager_id": zoe["id"]})
+    # a PATCH of the manager may say why (recorded like an assignment's reason)
+    assert field_errors(await api.http.patch(f"/api/v1/clients/{acme['id']}", headers=ADMIN,
+                                             json={"assignment_reason": "alone"})) == {
+        "assignment_reason"}
+    response = await api.http.patch(f"/api/v1/clients/{acme['id']}", headers=ADMIN, json={
+        "account_manager_id": zoe["id"], "assignment_reason": "moves south"})
     assert response.status_code == 200 and response.json()["account_manager_id"] == zoe["id"]
+    event = (await api.events("orbit.clients.client.assigned.v1", key=acme["id"]))[-1]
+    assert (event["to_manager_id"], event["reason"]) == (zoe["id"], "moves south")
+    api.clock.advance(timedelta(minutes=1))
+    response = await api.http.patch(f"/api/v1/clients/{acme['id']}", headers=ADMIN,
+                                    json={"account_manager_id": mia["id"]})
+    assert response.status_code == 200, response.text  # without a reason: none recorded
     history = (await api.http.get(f"/api/v1/clients/{acme['id']}/assignments",
                                   headers=ADMIN)).json()["items"]
     assert [(h["from_manager_id"], h["to_manager_id"], h["reason"]) for h in history] == [
-        (None, mia["id"], None), (mia["id"], max_["id"], "load"), (max_["id"], zoe["id"], None)]
+        (None, mia["id"], None), (mia["id"], max_["id"], "load"),
+        (max_["id"], zoe["id"], "moves south"), (zoe["id"], mia["id"], None)]
     assert history[1]["assigned_by"] == head["id"]
 
 
