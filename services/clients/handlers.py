@@ -38,7 +38,7 @@ from services.clients.domain.contacts import (
 )
 from services.clients.domain.sla import effective_sla, merge_overrides
 from services.clients.domain.status import IllegalTransition, ReasonRequired, change_status
-from services.clients.domain.team import responsible_head
+from services.clients.domain.team import HEAD_ROLE, responsible_head
 from services.clients.events import (
     ClientAssignedV1,
     ClientCreatedV1,
@@ -59,7 +59,6 @@ from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 
 MANAGING_ROLES = ("manager", "head")
-HEAD_ROLES = ("head", "admin")
 
 
 async def execute(
@@ -191,11 +190,28 @@ async def check_manager(
 
 
 async def check_head(uow: UnitOfWork, staff_id: uuid.UUID | None, head_id: uuid.UUID) -> None:
+    """``head_id`` names an active member of staff whose role is head, and ``staff_id`` is
+    not above them (that would make a cycle). Call under ``repo.lock_hierarchy``."""
     if head_id == staff_id:
         raise Invalid.field("head_id", "a member of staff cannot be their own head")
     head = await repo.get_staff(uow.session, head_id)
-    if head is None or not head.active or head.role not in HEAD_ROLES:
-        raise Invalid.field("head_id", "not an active head")
+    if head is None or not head.active or head.role != HEAD_ROLE:
+        raise Invalid.field("head_id", "not an active member of staff whose role is head")
+    if staff_id is not None and staff_id in await repo.heads_above(uow.session, head_id):
+        raise Invalid.field(
+            "head_id", f"{head.name} reports (directly or through others) to this member of "
+            "staff: the heads would form a cycle",
+        )
+
+
+async def check_no_reports(uow: UnitOfWork, staff: Staff, change: str) -> None:
+    """A head who still has active staff reporting to them keeps the role and stays active."""
+    reports = await repo.count_reports(uow.session, staff.id)
+    if reports:
+        raise Conflict(
+            f"{staff.name} is still the head of {reports} active member(s) of staff: give them "
+            f"another head (PATCH /api/v1/staff/{{id}} with head_id) before {change}"
+        )
 
 
 # ---------------------------------------------------------------- staff
@@ -207,6 +223,7 @@ async def create_staff(uow: UnitOfWork, caller: Caller, data: StaffIn) -> StaffO
     if await repo.staff_by_email(uow.session, email) is not None:
         raise Conflict(f"a staff member with email {email} already exists")
     if data.head_id is not None:
+        await repo.lock_hierarchy(uow.session)
         await check_head(uow, None, data.head_id)
     now = uow.clock.now()
     staff = Staff(
@@ -228,10 +245,14 @@ async def update_staff(
     in every service (they learn it from ``staff.updated``); someone who still manages
     clients must hand them over first."""
     caller.require(Role.ADMIN)
+    changes = data.model_dump(exclude_unset=True)
+    if {"head_id", "role", "active"} & set(changes):
+        # Who reports to whom changes one at a time (no cycle or orphan from a race); taken
+        # before the row lock, in the same order by every use case.
+        await repo.lock_hierarchy(uow.session)
     staff = await repo.get_staff_for_update(uow.session, staff_id)
     if staff is None:
         raise NotFound(f"staff member {staff_id} not found")
-    changes = data.model_dump(exclude_unset=True)
     if "email" in changes:
         changes["email"] = changes["email"].lower()
         other = await repo.staff_by_email(uow.session, changes["email"])
@@ -240,11 +261,18 @@ async def update_staff(
     for name in ("department", "locale"):
         if name in changes:
             changes[name] = changes[name] or None
-    if changes.get("head_id") is not None:
-        await check_head(uow, staff.id, changes["head_id"])
     changed = sorted(k for k, v in changes.items() if getattr(staff, k) != v)
     if not changed:
         return staff_out(staff)
+    if {"head_id", "role", "active"} & set(changed):
+        head_id = changes.get("head_id", staff.head_id)
+        active = changes.get("active", staff.active)
+        if head_id is not None and active and {"head_id", "active"} & set(changed):
+            await check_head(uow, staff.id, head_id)
+        if staff.role == HEAD_ROLE and "active" in changed and not active:
+            await check_no_reports(uow, staff, "deactivating them")
+        if staff.role == HEAD_ROLE and changes.get("role", HEAD_ROLE) != HEAD_ROLE:
+            await check_no_reports(uow, staff, f"changing the role to {changes['role']}")
     portfolio = await repo.count_clients_of_manager(uow.session, staff.id)
     if portfolio:
         if "active" in changed and not changes["active"]:

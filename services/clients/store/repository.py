@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import uuid
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, delete, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+# Row locks are FOR NO KEY UPDATE (``key_share=True``): they serialise the use cases that
+# change a row, yet let other transactions insert rows whose foreign keys point at it (their
+# FOR KEY SHARE check), which would otherwise invite deadlocks.
 from services.clients.store.models import Assignment, Client, ClientTag, Contact, ContactRole, Staff
 from shared.auth import Caller, Role, StaffRecord
 from shared.errors import NotFound
@@ -68,7 +72,7 @@ async def get_client(
     """The client if the caller may see it, else 404 (its existence is not revealed)."""
     stmt = scoped_clients(caller).where(Client.id == client_id)
     if for_update:
-        stmt = stmt.with_for_update(of=Client)
+        stmt = stmt.with_for_update(of=Client, key_share=True)
     client = await session.scalar(stmt)
     if client is None:
         raise NotFound(f"client {client_id} not found")
@@ -84,7 +88,7 @@ async def clients_of_manager(
         .order_by(Client.created_at, Client.id)
     )
     if for_update:
-        stmt = stmt.with_for_update(of=Client)
+        stmt = stmt.with_for_update(of=Client, key_share=True)
     return list((await session.scalars(stmt)).all())
 
 
@@ -107,7 +111,40 @@ async def get_staff(session: AsyncSession, staff_id: uuid.UUID) -> Staff | None:
 
 
 async def get_staff_for_update(session: AsyncSession, staff_id: uuid.UUID) -> Staff | None:
-    return await session.scalar(select(Staff).where(Staff.id == staff_id).with_for_update())
+    return await session.scalar(
+        select(Staff).where(Staff.id == staff_id).with_for_update(key_share=True)
+    )
+
+
+# Key of the transaction-scoped advisory lock that serialises changes of who reports to whom.
+HIERARCHY_LOCK = zlib.crc32(b"orbit.clients.staff_hierarchy")
+
+
+async def lock_hierarchy(session: AsyncSession) -> None:
+    """Serialise changes of the reporting lines (head_id, a head's role or activity) until the
+    transaction ends, so two concurrent changes cannot make a cycle or leave someone reporting
+    to a former head. PostgreSQL: an advisory lock; SQLite serialises writers already."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(HIERARCHY_LOCK)))
+
+
+async def heads_above(session: AsyncSession, staff_id: uuid.UUID) -> list[uuid.UUID]:
+    """``staff_id`` and the heads above them, following ``head_id`` upwards (read fresh from
+    the database; stops at the top or at a cycle)."""
+    chain: list[uuid.UUID] = []
+    current: uuid.UUID | None = staff_id
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = await session.scalar(select(Staff.head_id).where(Staff.id == current))
+    return chain
+
+
+async def count_reports(session: AsyncSession, head_id: uuid.UUID) -> int:
+    """Active members of staff whose head is ``head_id``."""
+    stmt = select(func.count()).select_from(Staff).where(
+        Staff.head_id == head_id, Staff.active.is_(True)
+    )
+    return int(await session.scalar(stmt) or 0)
 
 
 async def staff_by_email(session: AsyncSession, email: str) -> Staff | None:
@@ -189,7 +226,7 @@ async def get_contact(
 ) -> Contact:
     stmt = scoped_contacts(caller).where(Contact.id == contact_id)
     if for_update:
-        stmt = stmt.with_for_update(of=Contact)
+        stmt = stmt.with_for_update(of=Contact, key_share=True)
     contact = await session.scalar(stmt)
     if contact is None:
         raise NotFound(f"contact {contact_id} not found")
