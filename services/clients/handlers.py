@@ -516,7 +516,7 @@ async def _contact_values(
 async def create_contact(
     uow: UnitOfWork, caller: Caller, client_id: uuid.UUID, data: ContactIn
 ) -> ContactOut:
-    client = await repo.get_client(uow.session, caller, client_id)
+    client = await repo.get_client(uow.session, caller, client_id, for_update=True)
     values = await _contact_values(uow, client, data.model_dump(), None)
     now = uow.clock.now()
     contact = Contact(id=uuid.uuid4(), client_id=client.id, created_at=now, updated_at=now,
@@ -531,11 +531,22 @@ async def create_contact(
 CONTACT_FIELDS = ("name", "email", "phone", "position", "roles", "birthday", "preferred_channel")
 
 
+async def _locked_contact(
+    uow: UnitOfWork, caller: Caller, contact_id: uuid.UUID
+) -> tuple[Contact, Client]:
+    """The contact and its client for a change: the client row locked first (as by every use
+    case emitting events of that client, so they reach the outbox in commit order), then the
+    contact read again under that lock."""
+    found = await repo.get_contact(uow.session, caller, contact_id)
+    client = await repo.get_client(uow.session, caller, found.client_id, for_update=True)
+    contact = await repo.get_contact(uow.session, caller, contact_id, for_update=True)
+    return contact, client
+
+
 async def update_contact(
     uow: UnitOfWork, caller: Caller, contact_id: uuid.UUID, data: ContactPatch
 ) -> ContactOut:
-    contact = await repo.get_contact(uow.session, caller, contact_id, for_update=True)
-    client = await repo.get_client(uow.session, caller, contact.client_id)
+    contact, client = await _locked_contact(uow, caller, contact_id)
     current = {name: getattr(contact, name) for name in CONTACT_FIELDS}
     values = await _contact_values(
         uow, client, current | data.model_dump(exclude_unset=True), contact.id
@@ -554,8 +565,7 @@ async def update_contact(
 
 
 async def delete_contact(uow: UnitOfWork, caller: Caller, contact_id: uuid.UUID) -> None:
-    contact = await repo.get_contact(uow.session, caller, contact_id, for_update=True)
-    client = await repo.get_client(uow.session, caller, contact.client_id)
+    contact, client = await _locked_contact(uow, caller, contact_id)
     snapshot = await contact_snapshot(uow, contact, client)
     await uow.session.delete(contact)
     await uow.session.flush()

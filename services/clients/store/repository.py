@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 # Row locks are FOR NO KEY UPDATE (``key_share=True``): they serialise the use cases that
 # change a row, yet let other transactions insert rows whose foreign keys point at it (their
-# FOR KEY SHARE check), which would otherwise invite deadlocks.
+# FOR KEY SHARE check), which would otherwise invite deadlocks. A locked row is read afresh
+# (``populate_existing``), never taken stale from the session.
 from services.clients.store.models import Assignment, Client, ClientTag, Contact, ContactRole, Staff
 from shared.auth import Caller, Role, StaffRecord
 from shared.errors import NotFound
@@ -72,7 +73,9 @@ async def get_client(
     """The client if the caller may see it, else 404 (its existence is not revealed)."""
     stmt = scoped_clients(caller).where(Client.id == client_id)
     if for_update:
-        stmt = stmt.with_for_update(of=Client, key_share=True)
+        stmt = stmt.with_for_update(of=Client, key_share=True).execution_options(
+            populate_existing=True
+        )
     client = await session.scalar(stmt)
     if client is None:
         raise NotFound(f"client {client_id} not found")
@@ -88,7 +91,9 @@ async def clients_of_manager(
         .order_by(Client.created_at, Client.id)
     )
     if for_update:
-        stmt = stmt.with_for_update(of=Client, key_share=True)
+        stmt = stmt.with_for_update(of=Client, key_share=True).execution_options(
+            populate_existing=True
+        )
     return list((await session.scalars(stmt)).all())
 
 
@@ -226,7 +231,9 @@ async def get_contact(
 ) -> Contact:
     stmt = scoped_contacts(caller).where(Contact.id == contact_id)
     if for_update:
-        stmt = stmt.with_for_update(of=Contact, key_share=True)
+        stmt = stmt.with_for_update(of=Contact, key_share=True).execution_options(
+            populate_existing=True
+        )
     contact = await session.scalar(stmt)
     if contact is None:
         raise NotFound(f"contact {contact_id} not found")
