@@ -12,13 +12,13 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from services.clients.domain.contacts import ContactRole
 from shared.messaging.envelope import Event
 
 StaffRole = Literal["manager", "head", "admin", "service"]
 ClientKind = Literal["b2b", "b2c"]
 ClientTier = Literal["key", "standard", "small"]
 ClientStatus = Literal["prospect", "active", "paused", "churned"]
-ContactRole = Literal["decision_maker", "billing", "technical", "other"]
 
 
 class CalendarV1(BaseModel):

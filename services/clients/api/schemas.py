@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from services.clients.domain.birthdays import BirthdayError, parse_birthday
+from services.clients.domain.contacts import Channel, ContactRole
 from services.clients.domain.tags import InvalidTag, normalize_tag, normalize_tags
 from shared.calendar import CalendarError, parse_calendar
 from shared.calendar import check_timezone as calendar_timezone
@@ -280,8 +281,7 @@ class AssignmentOut(BaseModel):
 
 # ---------------------------------------------------------------- contacts
 
-ContactRoleIn = Literal["decision_maker", "billing", "technical", "other"]
-Channel = Literal["email", "phone", "sms", "messenger", "in_person"]
+ContactRoleIn = ContactRole
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=40)]
 
 

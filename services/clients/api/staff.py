@@ -22,7 +22,7 @@ from services.clients.store.models import Staff
 from shared.errors import NotFound
 from shared.idempotency import IdempotencyKey, run_command
 from shared.inputs import Text
-from shared.pagination import Cursor, Limit, Page, paginate
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
 
@@ -45,7 +45,7 @@ async def list_staff(
     department: Text | None = None,
     active: bool | None = None,
     q: Text | None = None,
-    limit: Limit = 50,
+    limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[StaffOut]:
     stmt = repo.filtered_staff(role=role, department=department, active=active, q=q)

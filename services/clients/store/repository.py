@@ -5,18 +5,16 @@ from __future__ import annotations
 import uuid
 import zlib
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Select, delete, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-# Row locks are FOR NO KEY UPDATE (``key_share=True``): they serialise the use cases that
-# change a row, yet let other transactions insert rows whose foreign keys point at it (their
-# FOR KEY SHARE check), which would otherwise invite deadlocks. A locked row is read afresh
-# (``populate_existing``), never taken stale from the session.
 from services.clients.store.models import Assignment, Client, ClientTag, Contact, ContactRole, Staff
 from shared.auth import Caller, Role, StaffRecord
 from shared.errors import NotFound
+
+T = TypeVar("T")
 
 
 def team_of(caller: Caller) -> ColumnElement[bool]:
@@ -67,19 +65,38 @@ def filtered_clients(
     return stmt
 
 
+def locked(stmt: Select[Any], entity: type[Any]) -> Select[Any]:
+    """``stmt`` locking the rows of ``entity`` it selects until the transaction ends.
+
+    FOR NO KEY UPDATE (``key_share=True``): it serialises the use cases that change the row,
+    yet lets other transactions insert rows whose foreign keys point at it (their FOR KEY
+    SHARE check), which FOR UPDATE would block (inviting deadlocks). The rows are read afresh
+    (``populate_existing``), never taken stale from the session. SQLite ignores the lock (it
+    serialises writers)."""
+    return stmt.with_for_update(of=entity, key_share=True).execution_options(
+        populate_existing=True
+    )
+
+
+async def scoped_one(
+    session: AsyncSession, stmt: Select[Any], entity: type[T], what: str, object_id: uuid.UUID,
+    *, for_update: bool = False,
+) -> T:
+    """The one ``entity`` a scoped query selects, locked when ``for_update``; else 404 naming
+    ``what`` and its id (an object out of scope is simply not found: its existence is not
+    revealed)."""
+    found = await session.scalar(locked(stmt, entity) if for_update else stmt)
+    if found is None:
+        raise NotFound(f"{what} {object_id} not found")
+    return cast(T, found)
+
+
 async def get_client(
     session: AsyncSession, caller: Caller, client_id: uuid.UUID, *, for_update: bool = False
 ) -> Client:
-    """The client if the caller may see it, else 404 (its existence is not revealed)."""
+    """The client if the caller may see it, else 404."""
     stmt = scoped_clients(caller).where(Client.id == client_id)
-    if for_update:
-        stmt = stmt.with_for_update(of=Client, key_share=True).execution_options(
-            populate_existing=True
-        )
-    client = await session.scalar(stmt)
-    if client is None:
-        raise NotFound(f"client {client_id} not found")
-    return client
+    return await scoped_one(session, stmt, Client, "client", client_id, for_update=for_update)
 
 
 async def clients_of_manager(
@@ -90,11 +107,7 @@ async def clients_of_manager(
         .where(Client.account_manager_id == manager_id)
         .order_by(Client.created_at, Client.id)
     )
-    if for_update:
-        stmt = stmt.with_for_update(of=Client, key_share=True).execution_options(
-            populate_existing=True
-        )
-    return list((await session.scalars(stmt)).all())
+    return list((await session.scalars(locked(stmt, Client) if for_update else stmt)).all())
 
 
 async def count_clients_of_manager(session: AsyncSession, manager_id: uuid.UUID) -> int:
@@ -116,9 +129,7 @@ async def get_staff(session: AsyncSession, staff_id: uuid.UUID) -> Staff | None:
 
 
 async def get_staff_for_update(session: AsyncSession, staff_id: uuid.UUID) -> Staff | None:
-    return await session.scalar(
-        select(Staff).where(Staff.id == staff_id).with_for_update(key_share=True)
-    )
+    return await session.scalar(locked(select(Staff).where(Staff.id == staff_id), Staff))
 
 
 # Key of the transaction-scoped advisory lock that serialises changes of who reports to whom.
@@ -229,15 +240,9 @@ async def contacts_of_client(session: AsyncSession, client_id: uuid.UUID) -> lis
 async def get_contact(
     session: AsyncSession, caller: Caller, contact_id: uuid.UUID, *, for_update: bool = False
 ) -> Contact:
+    """The contact if the caller may see its client, else 404."""
     stmt = scoped_contacts(caller).where(Contact.id == contact_id)
-    if for_update:
-        stmt = stmt.with_for_update(of=Contact, key_share=True).execution_options(
-            populate_existing=True
-        )
-    contact = await session.scalar(stmt)
-    if contact is None:
-        raise NotFound(f"contact {contact_id} not found")
-    return contact
+    return await scoped_one(session, stmt, Contact, "contact", contact_id, for_update=for_update)
 
 
 async def contact_by_email(

@@ -90,3 +90,16 @@ def test_load_settings_validates_each_service_from_the_environment(
     monkeypatch.setenv("ORBIT_BIRTHDAY_NOTICE_DAYS", "99")
     with pytest.raises(ValueError, match="birthday_notice_days"):
         embedded.load_settings("clients")
+
+
+def test_lists_default_to_the_shared_page_size() -> None:
+    from shared.pagination import DEFAULT_LIMIT
+
+    paths = clients_app.create_app(ClientsSettings()).openapi()["paths"]
+    defaults = {
+        path: parameter["schema"].get("default")
+        for path, item in paths.items()
+        for parameter in item.get("get", {}).get("parameters", [])
+        if parameter["name"] == "limit"
+    }
+    assert len(defaults) == 4 and set(defaults.values()) == {DEFAULT_LIMIT}, defaults
