@@ -161,6 +161,35 @@ def parse_calendar(data: Mapping[str, Any]) -> BusinessCalendar:
     return BusinessCalendar(timezone=tz, working_hours=hours, holidays_country=country)
 
 
+# Files of the tz database that are no place's time: the "Factory" placeholder, the host's
+# "localtime" link, the "posixrules" template and the "posix/" and "right/" copies.
+_NOT_ZONES = frozenset({"Factory", "localtime", "posixrules"})
+
+
+@lru_cache(maxsize=1)
+def timezone_names() -> frozenset[str]:
+    """The IANA timezone names Orbit accepts: ``zoneinfo.available_timezones()`` without the
+    tz database's non-zones (``Factory``, ``localtime``, ``posixrules``, ``posix/...``,
+    ``right/...``). Computed once (it lists the tz database's files)."""
+    return frozenset(
+        name
+        for name in zoneinfo.available_timezones()
+        if name not in _NOT_ZONES and not name.startswith(("posix/", "right/"))
+    )
+
+
+def check_timezone(name: Any) -> str:
+    """``name`` if it is one of :func:`timezone_names`, else ``CalendarError("timezone", ...)``.
+    The one timezone check of Orbit: calendars, clients and staff all use it. Never touches
+    the file system with the given text (``"Europe"``, ``"a" * 300`` are simply unknown)."""
+    if not isinstance(name, str) or not name:
+        raise CalendarError("timezone", "expected an IANA timezone name")
+    if name not in timezone_names():
+        shown = name if len(name) <= 64 else f"{name[:61]}..."
+        raise CalendarError("timezone", f"unknown IANA timezone {shown!r}")
+    return name
+
+
 def add_business_minutes(start: datetime, minutes: int, calendar: BusinessCalendar) -> datetime:
     """The instant (UTC) at which ``minutes`` business minutes have passed since ``start``.
 
@@ -215,13 +244,7 @@ def is_business_time(at: datetime, calendar: BusinessCalendar) -> bool:
 
 
 def _zone(name: str) -> zoneinfo.ZoneInfo:
-    if not isinstance(name, str) or not name:
-        raise CalendarError("timezone", "expected an IANA timezone name")
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as exc:
-        # OSError: a key naming a directory of the tz database, e.g. "Europe"
-        raise CalendarError("timezone", f"unknown IANA timezone {name!r}") from exc
+    return zoneinfo.ZoneInfo(check_timezone(name))
 
 
 def _checked_hours(hours: Mapping[int, tuple[time, time]]) -> dict[int, tuple[time, time]]:

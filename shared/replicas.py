@@ -160,8 +160,10 @@ async def load_replica_staff(session: AsyncSession, staff_id: uuid.UUID) -> Staf
 def client_scope(caller: Caller, client_id: ColumnElement[Any]) -> ColumnElement[bool]:
     """SQL condition: ``client_id`` belongs to a client the caller may see.
 
-    manager: their own clients; head: clients of the managers in their department (and their
-    own); admin: all. Use it in every list and lookup, so out-of-scope rows are not found.
+    manager: their own clients; head: their own clients and those of the staff who report to
+    them (``head_id``) or share their department; admin: all (the clients service's
+    ``client_scope`` on the replicas). Use it in every list and lookup, so out-of-scope rows
+    are not found.
     """
     if caller.role == Role.ADMIN:
         return true()

@@ -12,13 +12,13 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from services.clients.domain.contacts import ContactRole
 from shared.messaging.envelope import Event
 
 StaffRole = Literal["manager", "head", "admin", "service"]
 ClientKind = Literal["b2b", "b2c"]
 ClientTier = Literal["key", "standard", "small"]
 ClientStatus = Literal["prospect", "active", "paused", "churned"]
-ContactRole = Literal["decision_maker", "billing", "technical", "other"]
 
 
 class CalendarV1(BaseModel):
@@ -77,7 +77,13 @@ class ClientContactV1(BaseModel):
 
 class ClientSnapshot(Event):
     """A client's whole state, with its account manager's department and head, and its
-    contacts (so a replica that starts late still learns them)."""
+    contacts (so a replica that starts late still learns them).
+
+    ``head_id`` is the head responsible for escalations about the client: the account
+    manager's own head (their ``head_id``); when the account manager is a head with no head
+    above, that head themself; null without a manager or when the manager reports to no head.
+    It matches a head's access scope (their reports' clients and their own). ``status_reason``
+    is why the client has its status (set when churned, else null)."""
 
     client_id: uuid.UUID
     name: str
@@ -95,6 +101,7 @@ class ClientSnapshot(Event):
     created_at: datetime
     updated_at: datetime
     contacts: list[ClientContactV1] = []
+    status_reason: str | None = None
 
 
 class ClientCreatedV1(ClientSnapshot):
@@ -124,6 +131,10 @@ class ClientStatusChangedV1(ClientSnapshot):
 
 
 class ContactSnapshot(Event):
+    """A contact's whole state, with its client's account manager, the manager's department
+    and ``head_id``: the head responsible for escalations, as in the client events (the
+    manager's head; a head with no head above themself; else null)."""
+
     contact_id: uuid.UUID
     client_id: uuid.UUID
     account_manager_id: uuid.UUID | None
@@ -134,6 +145,8 @@ class ContactSnapshot(Event):
     roles: list[ContactRole]
     birthday: str | None
     preferred_channel: str | None
+    account_manager_department: str | None = None
+    head_id: uuid.UUID | None = None
 
 
 class ContactCreatedV1(ContactSnapshot):
@@ -149,6 +162,10 @@ class ContactDeletedV1(ContactSnapshot):
 
 
 class ContactBirthdayUpcomingV1(Event):
+    """A contact's birthday is coming up, for the client's account manager; ``head_id`` is the
+    head responsible for escalations, as in the client events (the manager's head; a head with
+    no head above themself; else null)."""
+
     TYPE: ClassVar[str] = "orbit.clients.contact.birthday_upcoming.v1"
 
     contact_id: uuid.UUID
@@ -163,3 +180,5 @@ class ContactBirthdayUpcomingV1(Event):
     birthday: date
     days_ahead: int
     age: int | None
+    account_manager_department: str | None = None
+    head_id: uuid.UUID | None = None

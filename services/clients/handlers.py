@@ -38,6 +38,7 @@ from services.clients.domain.contacts import (
 )
 from services.clients.domain.sla import effective_sla, merge_overrides
 from services.clients.domain.status import IllegalTransition, ReasonRequired, change_status
+from services.clients.domain.team import HEAD_ROLE, responsible_head
 from services.clients.events import (
     ClientAssignedV1,
     ClientCreatedV1,
@@ -58,7 +59,6 @@ from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 
 MANAGING_ROLES = ("manager", "head")
-HEAD_ROLES = ("head", "admin")
 
 
 async def execute(
@@ -115,20 +115,32 @@ def contact_out(contact: Contact) -> ContactOut:
     return ContactOut.model_validate(contact, from_attributes=True)
 
 
+def manager_team(manager: Staff | None) -> dict[str, Any]:
+    """What events about a client carry of its account manager's team: the department, and
+    the head responsible for escalations (``domain/team.py: responsible_head``)."""
+    if manager is None:
+        return {"account_manager_department": None, "head_id": None}
+    return {
+        "account_manager_department": manager.department,
+        "head_id": responsible_head(manager.id, manager.role, manager.head_id),
+    }
+
+
+async def account_manager(uow: UnitOfWork, client: Client) -> Staff | None:
+    if client.account_manager_id is None:
+        return None
+    return await repo.get_staff(uow.session, client.account_manager_id)
+
+
 async def client_snapshot(
     uow: UnitOfWork, client: Client, settings: ClientsSettings
 ) -> dict[str, Any]:
     """The state a client event carries: the client, its SLA and its manager's team."""
-    manager = (
-        await repo.get_staff(uow.session, client.account_manager_id)
-        if client.account_manager_id
-        else None
-    )
     return {
         "client_id": client.id, "name": client.name, "kind": client.kind, "tier": client.tier,
-        "status": client.status, "account_manager_id": client.account_manager_id,
-        "account_manager_department": manager.department if manager else None,
-        "head_id": manager.head_id if manager else None,
+        "status": client.status, "status_reason": client.status_reason,
+        "account_manager_id": client.account_manager_id,
+        **manager_team(await account_manager(uow, client)),
         "segment": client.segment, "tags": list(client.tags or []), "country": client.country,
         "timezone": client.timezone, "sla": client_sla(client, settings),
         "created_at": client.created_at, "updated_at": client.updated_at,
@@ -140,10 +152,12 @@ async def client_snapshot(
     }
 
 
-def contact_snapshot(contact: Contact, client: Client) -> dict[str, Any]:
+async def contact_snapshot(uow: UnitOfWork, contact: Contact, client: Client) -> dict[str, Any]:
+    """The state a contact event carries: the contact, its client's manager and their team."""
     return {
         "contact_id": contact.id, "client_id": contact.client_id,
-        "account_manager_id": client.account_manager_id, "name": contact.name,
+        "account_manager_id": client.account_manager_id,
+        **manager_team(await account_manager(uow, client)), "name": contact.name,
         "email": contact.email, "phone": contact.phone, "position": contact.position,
         "roles": list(contact.roles or []), "birthday": contact.birthday,
         "preferred_channel": contact.preferred_channel,
@@ -176,11 +190,28 @@ async def check_manager(
 
 
 async def check_head(uow: UnitOfWork, staff_id: uuid.UUID | None, head_id: uuid.UUID) -> None:
+    """``head_id`` names an active member of staff whose role is head, and ``staff_id`` is
+    not above them (that would make a cycle). Call under ``repo.lock_hierarchy``."""
     if head_id == staff_id:
         raise Invalid.field("head_id", "a member of staff cannot be their own head")
     head = await repo.get_staff(uow.session, head_id)
-    if head is None or not head.active or head.role not in HEAD_ROLES:
-        raise Invalid.field("head_id", "not an active head")
+    if head is None or not head.active or head.role != HEAD_ROLE:
+        raise Invalid.field("head_id", "not an active member of staff whose role is head")
+    if staff_id is not None and staff_id in await repo.heads_above(uow.session, head_id):
+        raise Invalid.field(
+            "head_id", f"{head.name} reports (directly or through others) to this member of "
+            "staff: the heads would form a cycle",
+        )
+
+
+async def check_no_reports(uow: UnitOfWork, staff: Staff, change: str) -> None:
+    """A head who still has active staff reporting to them keeps the role and stays active."""
+    reports = await repo.count_reports(uow.session, staff.id)
+    if reports:
+        raise Conflict(
+            f"{staff.name} is still the head of {reports} active member(s) of staff: give them "
+            f"another head (PATCH /api/v1/staff/{{id}} with head_id) before {change}"
+        )
 
 
 # ---------------------------------------------------------------- staff
@@ -192,6 +223,7 @@ async def create_staff(uow: UnitOfWork, caller: Caller, data: StaffIn) -> StaffO
     if await repo.staff_by_email(uow.session, email) is not None:
         raise Conflict(f"a staff member with email {email} already exists")
     if data.head_id is not None:
+        await repo.lock_hierarchy(uow.session)
         await check_head(uow, None, data.head_id)
     now = uow.clock.now()
     staff = Staff(
@@ -213,10 +245,14 @@ async def update_staff(
     in every service (they learn it from ``staff.updated``); someone who still manages
     clients must hand them over first."""
     caller.require(Role.ADMIN)
+    changes = data.model_dump(exclude_unset=True)
+    if {"head_id", "role", "active"} & set(changes):
+        # Who reports to whom changes one at a time (no cycle or orphan from a race); taken
+        # before the row lock, in the same order by every use case.
+        await repo.lock_hierarchy(uow.session)
     staff = await repo.get_staff_for_update(uow.session, staff_id)
     if staff is None:
         raise NotFound(f"staff member {staff_id} not found")
-    changes = data.model_dump(exclude_unset=True)
     if "email" in changes:
         changes["email"] = changes["email"].lower()
         other = await repo.staff_by_email(uow.session, changes["email"])
@@ -225,11 +261,18 @@ async def update_staff(
     for name in ("department", "locale"):
         if name in changes:
             changes[name] = changes[name] or None
-    if changes.get("head_id") is not None:
-        await check_head(uow, staff.id, changes["head_id"])
     changed = sorted(k for k, v in changes.items() if getattr(staff, k) != v)
     if not changed:
         return staff_out(staff)
+    if {"head_id", "role", "active"} & set(changed):
+        head_id = changes.get("head_id", staff.head_id)
+        active = changes.get("active", staff.active)
+        if head_id is not None and active and {"head_id", "active"} & set(changed):
+            await check_head(uow, staff.id, head_id)
+        if staff.role == HEAD_ROLE and "active" in changed and not active:
+            await check_no_reports(uow, staff, "deactivating them")
+        if staff.role == HEAD_ROLE and changes.get("role", HEAD_ROLE) != HEAD_ROLE:
+            await check_no_reports(uow, staff, f"changing the role to {changes['role']}")
     portfolio = await repo.count_clients_of_manager(uow.session, staff.id)
     if portfolio:
         if "active" in changed and not changes["active"]:
@@ -242,17 +285,19 @@ async def update_staff(
                 f"{staff.name} still manages {portfolio} client(s): hand them over before "
                 f"changing the role to {changes['role']}"
             )
+    team_before = manager_team(staff)
     for name in changed:
         setattr(staff, name, changes[name])
     staff.updated_at = uow.clock.now()
     await uow.session.flush()
     await uow.emit(StaffUpdatedV1(**staff_event_fields(staff), changed=changed))
-    if portfolio and {"department", "head_id"} & set(changed):
+    team_after = manager_team(staff)
+    team_changed = sorted(k for k in team_after if team_after[k] != team_before[k])
+    if portfolio and team_changed:
         # Client events carry the manager's department and head: tell the replicas.
-        for client in await repo.clients_of_manager(uow.session, staff.id):
+        for client in await repo.clients_of_manager(uow.session, staff.id, for_update=True):
             await uow.emit(ClientUpdatedV1(
-                **await client_snapshot(uow, client, settings),
-                changed=["account_manager_department", "head_id"],
+                **await client_snapshot(uow, client, settings), changed=team_changed,
             ))
     return staff_out(staff)
 
@@ -296,7 +341,7 @@ async def create_client(
     client = Client(
         id=uuid.uuid4(), name=data.name, name_lower=data.name.lower(), kind=data.kind,
         tier=data.tier, status=data.status, account_manager_id=manager_id,
-        segment=data.segment or None, tags=sorted(set(data.tags)), country=data.country,
+        segment=data.segment or None, tags=list(data.tags), country=data.country,
         timezone=data.timezone,
         sla_overrides=merge_overrides({}, data.sla.model_dump(exclude_none=True))
         if data.sla else {},
@@ -365,6 +410,9 @@ async def update_client(
     fields = data.model_dump(exclude_unset=True)
     new_manager: Staff | None = None
     manager_id = fields.pop("account_manager_id", None)
+    assignment_reason = fields.pop("assignment_reason", None) or None
+    if assignment_reason is not None and manager_id is None:
+        raise Invalid.field("assignment_reason", "give it together with account_manager_id")
     if manager_id is not None and manager_id != client.account_manager_id:
         caller.require(Role.ADMIN, Role.HEAD)
         new_manager = await check_manager(uow, caller, manager_id)
@@ -390,11 +438,9 @@ async def update_client(
                 changed.append(name)
     if "name" in changed:
         client.name_lower = client.name.lower()
-    if "tags" in fields:
-        tags = sorted(set(fields["tags"]))
-        if tags != sorted(client.tags or []):
-            client.tags = tags
-            changed.append("tags")
+    if "tags" in fields and fields["tags"] != list(client.tags or []):
+        client.tags = list(fields["tags"])  # normalised by the schema (domain/tags.py)
+        changed.append("tags")
     if "sla" in fields:
         merged = merge_overrides(client.sla_overrides, fields["sla"])
         if merged != (client.sla_overrides or {}):
@@ -421,7 +467,7 @@ async def update_client(
             old_status=change.old, new_status=change.new, reason=change.reason,
         ))
     if new_manager is not None:
-        await reassign(uow, caller, client, new_manager, None, settings)
+        await reassign(uow, caller, client, new_manager, assignment_reason, settings)
     return client_out(client, settings)
 
 
@@ -470,7 +516,7 @@ async def _contact_values(
 async def create_contact(
     uow: UnitOfWork, caller: Caller, client_id: uuid.UUID, data: ContactIn
 ) -> ContactOut:
-    client = await repo.get_client(uow.session, caller, client_id)
+    client = await repo.get_client(uow.session, caller, client_id, for_update=True)
     values = await _contact_values(uow, client, data.model_dump(), None)
     now = uow.clock.now()
     contact = Contact(id=uuid.uuid4(), client_id=client.id, created_at=now, updated_at=now,
@@ -478,18 +524,29 @@ async def create_contact(
     uow.session.add(contact)
     await uow.session.flush()
     await repo.set_contact_roles(uow.session, contact)
-    await uow.emit(ContactCreatedV1(**contact_snapshot(contact, client)))
+    await uow.emit(ContactCreatedV1(**await contact_snapshot(uow, contact, client)))
     return contact_out(contact)
 
 
 CONTACT_FIELDS = ("name", "email", "phone", "position", "roles", "birthday", "preferred_channel")
 
 
+async def _locked_contact(
+    uow: UnitOfWork, caller: Caller, contact_id: uuid.UUID
+) -> tuple[Contact, Client]:
+    """The contact and its client for a change: the client row locked first (as by every use
+    case emitting events of that client, so they reach the outbox in commit order), then the
+    contact read again under that lock."""
+    found = await repo.get_contact(uow.session, caller, contact_id)
+    client = await repo.get_client(uow.session, caller, found.client_id, for_update=True)
+    contact = await repo.get_contact(uow.session, caller, contact_id, for_update=True)
+    return contact, client
+
+
 async def update_contact(
     uow: UnitOfWork, caller: Caller, contact_id: uuid.UUID, data: ContactPatch
 ) -> ContactOut:
-    contact = await repo.get_contact(uow.session, caller, contact_id, for_update=True)
-    client = await repo.get_client(uow.session, caller, contact.client_id)
+    contact, client = await _locked_contact(uow, caller, contact_id)
     current = {name: getattr(contact, name) for name in CONTACT_FIELDS}
     values = await _contact_values(
         uow, client, current | data.model_dump(exclude_unset=True), contact.id
@@ -503,14 +560,13 @@ async def update_contact(
     await uow.session.flush()
     if "roles" in changed:
         await repo.set_contact_roles(uow.session, contact)
-    await uow.emit(ContactUpdatedV1(**contact_snapshot(contact, client)))
+    await uow.emit(ContactUpdatedV1(**await contact_snapshot(uow, contact, client)))
     return contact_out(contact)
 
 
 async def delete_contact(uow: UnitOfWork, caller: Caller, contact_id: uuid.UUID) -> None:
-    contact = await repo.get_contact(uow.session, caller, contact_id, for_update=True)
-    client = await repo.get_client(uow.session, caller, contact.client_id)
-    snapshot = contact_snapshot(contact, client)
+    contact, client = await _locked_contact(uow, caller, contact_id)
+    snapshot = await contact_snapshot(uow, contact, client)
     await uow.session.delete(contact)
     await uow.session.flush()
     await uow.emit(ContactDeletedV1(**snapshot))

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, StrictInt, field_validator
 
 from shared.settings import OrbitSettings
 
+TIERS = ("key", "standard", "small")  # from the tightest SLA targets to the loosest
+
 
 class ClientsSettings(OrbitSettings):
-    # Per-tier SLA defaults; key clients get the tightest. ORBIT_SLA_DEFAULTS takes JSON.
-    sla_defaults: dict[str, dict[str, int]] = Field(
+    # Per-tier SLA defaults; key clients get the tightest, small ones the loosest (refused
+    # otherwise). ORBIT_SLA_DEFAULTS takes JSON.
+    sla_defaults: dict[str, dict[str, StrictInt]] = Field(
         default_factory=lambda: {
             "key": {"first_response_minutes": 60, "contact_cadence_days": 3,
                     "meeting_report_hours": 24},
@@ -34,7 +38,7 @@ class ClientsSettings(OrbitSettings):
     ) -> dict[str, dict[str, int]]:
         from services.clients.domain.sla import SLA_FIELDS
 
-        for tier in ("key", "standard", "small"):
+        for tier in TIERS:
             targets = value.get(tier)
             if targets is None:
                 raise ValueError(f"no SLA defaults for the {tier} tier")
@@ -42,6 +46,19 @@ class ClientsSettings(OrbitSettings):
                 target = targets.get(name)
                 if not isinstance(target, int) or isinstance(target, bool) or target < 1:
                     raise ValueError(f"{tier}.{name}: a whole number >= 1 is needed")
+        # Key clients get the tightest targets, small ones the loosest (equal is allowed).
+        problems = [
+            f"{tighter}.{name} ({value[tighter][name]}) is looser than "
+            f"{looser}.{name} ({value[looser][name]})"
+            for name in SLA_FIELDS
+            for tighter, looser in itertools.pairwise(TIERS)
+            if value[tighter][name] > value[looser][name]
+        ]
+        if problems:
+            raise ValueError(
+                "the SLA defaults must be as tight or tighter for a higher tier "
+                "(key <= standard <= small): " + "; ".join(problems)
+            )
         return value
 
     @field_validator("default_working_hours")

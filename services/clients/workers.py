@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.clients.events import ContactBirthdayUpcomingV1
-from services.clients.settings import ClientsSettings
+from services.clients.handlers import account_manager, manager_team
 from services.clients.store.reports import upcoming_birthdays
 from shared.uow import UnitOfWorkFactory
 
@@ -26,7 +26,8 @@ async def announce_birthdays(uow_factory: UnitOfWorkFactory, now: datetime,
             contact, client, day = found["contact"], found["client"], found["birthday"]
             event = ContactBirthdayUpcomingV1(
                 contact_id=contact.id, client_id=client.id, client_name=client.name,
-                account_manager_id=client.account_manager_id, name=contact.name,
+                account_manager_id=client.account_manager_id,
+                **manager_team(await account_manager(uow, client)), name=contact.name,
                 email=contact.email, roles=list(contact.roles or []), birthday=day,
                 days_ahead=found["days_ahead"], age=found["age"],
             )
@@ -37,13 +38,10 @@ async def announce_birthdays(uow_factory: UnitOfWorkFactory, now: datetime,
 
 
 class BirthdayJob:
-    """The scheduled job; ``notice_days`` from the service's settings (when the app is
-    built without them, e.g. in the embedded composition root, from the environment)."""
+    """The scheduled job, ``notice_days`` from the service's settings (``build_spec``)."""
 
-    def __init__(self, notice_days: int | None = None) -> None:
+    def __init__(self, notice_days: int) -> None:
         self.notice_days = notice_days
 
     async def __call__(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:
-        if self.notice_days is None:
-            self.notice_days = ClientsSettings().birthday_notice_days
         return await announce_birthdays(uow_factory, now, self.notice_days)

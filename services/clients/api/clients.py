@@ -24,7 +24,8 @@ from services.clients.api.schemas import (
 from services.clients.store import repository as repo
 from services.clients.store.models import Assignment, Client, Contact
 from shared.idempotency import IdempotencyKey, run_command
-from shared.pagination import Cursor, Limit, Page, paginate
+from shared.inputs import Text
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
 
 router = APIRouter(prefix="/api/v1/clients", tags=["clients"])
 
@@ -51,9 +52,9 @@ async def list_clients(
     account_manager_id: uuid.UUID | None = None,
     status: Status | None = None,
     tier: Tier | None = None,
-    tag: str | None = None,
-    q: str | None = None,
-    limit: Limit = 50,
+    tag: Text | None = None,
+    q: Text | None = None,
+    limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[ClientOut]:
     """The clients the caller may see, oldest first (stable order: created_at, id)."""
@@ -102,7 +103,7 @@ async def assign_client(
             operation_id="listClientAssignments")
 async def list_assignments(
     client_id: uuid.UUID, caller: CallerDep, runtime: RuntimeDep,
-    limit: Limit = 50, cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None,
 ) -> Page[AssignmentOut]:
     """The client's account managers over time, oldest first."""
     async with runtime.sessions() as session:
@@ -130,7 +131,7 @@ async def create_contact(
             operation_id="listContacts", tags=["contacts"])
 async def list_contacts(
     client_id: uuid.UUID, caller: CallerDep, runtime: RuntimeDep,
-    role: ContactRoleIn | None = None, limit: Limit = 50, cursor: Cursor = None,
+    role: ContactRoleIn | None = None, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None,
 ) -> Page[ContactOut]:
     async with runtime.sessions() as session:
         await repo.get_client(session, caller, client_id)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import re
 import uuid
-import zoneinfo
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -11,7 +11,6 @@ import pycountry
 from pydantic import (
     AfterValidator,
     BaseModel,
-    ConfigDict,
     EmailStr,
     Field,
     StringConstraints,
@@ -20,7 +19,11 @@ from pydantic import (
 )
 
 from services.clients.domain.birthdays import BirthdayError, parse_birthday
+from services.clients.domain.contacts import Channel, ContactRole
+from services.clients.domain.tags import InvalidTag, normalize_tag, normalize_tags
 from shared.calendar import CalendarError, parse_calendar
+from shared.calendar import check_timezone as calendar_timezone
+from shared.inputs import InputModel
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 StaffRoleIn = Literal["manager", "head", "admin", "service"]
@@ -30,11 +33,11 @@ Status = Literal["prospect", "active", "paused", "churned"]
 
 
 def check_timezone(value: str) -> str:
+    """An IANA timezone name (``shared.calendar.check_timezone``, as calendars check it)."""
     try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown IANA timezone {value!r}") from exc
-    return value
+        return calendar_timezone(value)
+    except CalendarError as exc:
+        raise ValueError(exc.msg) from exc
 
 
 def check_country(value: str) -> str:
@@ -44,14 +47,46 @@ def check_country(value: str) -> str:
     return code
 
 
+# A BCP 47 language tag: a language, then subtags ("de", "de-DE", "zh-Hant-TW", "es-419"),
+# extensions ("de-DE-u-co-phonebk") and private use ("de-x-orbit"). "" is stored as none.
+_LOCALE = re.compile(
+    r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*"
+    r"(?:-[A-WYZa-wyz0-9](?:-[A-Za-z0-9]{2,8})+)*"
+    r"(?:-[Xx](?:-[A-Za-z0-9]{1,8})+)?"
+)
+
+
+def check_locale(value: str) -> str:
+    if value and not _LOCALE.fullmatch(value):
+        raise ValueError('not a BCP 47 language tag (e.g. "de", "de-DE", "zh-Hant-TW")')
+    return value
+
+
 Timezone = Annotated[str, AfterValidator(check_timezone)]
+Locale = Annotated[str, StringConstraints(max_length=35), AfterValidator(check_locale)]
 Country = Annotated[str, AfterValidator(check_country)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+
+
+def check_tag(value: str) -> str:
+    try:
+        return normalize_tag(value)
+    except InvalidTag as exc:
+        raise ValueError(str(exc)) from exc
+
+
+# Tags are compared case-insensitively: stored stripped, lower-case, once each, in order.
+Tag = Annotated[str, AfterValidator(check_tag)]
+Tags = Annotated[list[Tag], Field(max_length=50), AfterValidator(normalize_tags)]
 Department = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+# Why something changed: optional (a status) or required and not blank (an assignment).
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+RequiredReason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)
+]
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _In(InputModel):
+    """A request body of the clients API (unknown fields and control characters refused)."""
 
 
 class _Patch(_In):
@@ -78,7 +113,7 @@ class StaffIn(_In):
     department: Department | None = None
     head_id: uuid.UUID | None = None
     timezone: Timezone = "UTC"
-    locale: Annotated[str, StringConstraints(max_length=35)] | None = None
+    locale: Locale | None = None
 
 
 class StaffPatch(_Patch):
@@ -90,19 +125,19 @@ class StaffPatch(_Patch):
     department: Department | None = None
     head_id: uuid.UUID | None = None
     timezone: Timezone | None = None
-    locale: Annotated[str, StringConstraints(max_length=35)] | None = None
+    locale: Locale | None = None
     active: bool | None = None
 
 
 class HandoverIn(_In):
     to_manager_id: uuid.UUID
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+    reason: RequiredReason
 
 
 class HandoverOut(BaseModel):
     from_manager_id: uuid.UUID
     to_manager_id: uuid.UUID
-    reason: str | None
+    reason: str
     moved: int
     client_ids: list[uuid.UUID]
 
@@ -151,9 +186,10 @@ class CalendarIn(_In):
 
 
 class SlaIn(_In):
-    first_response_minutes: int | None = Field(default=None, ge=1, le=60 * 24 * 30)
-    contact_cadence_days: int | None = Field(default=None, ge=1, le=365)
-    meeting_report_hours: int | None = Field(default=None, ge=1, le=24 * 30)
+    # Strict: a JSON number only (``true`` is not 1, ``"30"`` is not 30).
+    first_response_minutes: int | None = Field(default=None, ge=1, le=60 * 24 * 30, strict=True)
+    contact_cadence_days: int | None = Field(default=None, ge=1, le=365, strict=True)
+    meeting_report_hours: int | None = Field(default=None, ge=1, le=24 * 30, strict=True)
     calendar: CalendarIn | None = None
 
 
@@ -164,20 +200,19 @@ class ClientIn(_In):
     status: Literal["prospect", "active"] = "prospect"
     account_manager_id: uuid.UUID | None = None
     segment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
-    tags: list[Tag] = Field(default_factory=list, max_length=50)
+    tags: Tags = Field(default_factory=list)
     country: Country | None = None
     timezone: Timezone = "UTC"
     sla: SlaIn | None = None
 
 
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
 
 
 class ClientPatch(_Patch):
     """Partial update. ``sla`` merges field by field into the client's overrides (``null``
     resets a field to its default, ``"sla": null`` resets all). ``status`` follows the
     lifecycle (churning needs ``status_reason``); ``account_manager_id`` reassigns like
-    ``POST /clients/{id}/assign``."""
+    ``POST /clients/{id}/assign``, ``assignment_reason`` saying why (history and event)."""
 
     NOT_NULL = ("name", "kind", "tier", "tags", "timezone", "status", "account_manager_id")
 
@@ -187,13 +222,14 @@ class ClientPatch(_Patch):
     kind: Kind | None = None
     tier: Tier | None = None
     segment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
-    tags: list[Tag] | None = Field(default=None, max_length=50)
+    tags: Tags | None = None
     country: Country | None = None
     timezone: Timezone | None = None
     sla: SlaIn | None = None
     status: Status | None = None
     status_reason: Reason | None = None
     account_manager_id: uuid.UUID | None = None
+    assignment_reason: Reason | None = None
 
 
 class CalendarOut(BaseModel):
@@ -230,7 +266,7 @@ class ClientOut(BaseModel):
 
 class AssignIn(_In):
     account_manager_id: uuid.UUID
-    reason: Reason | None = None
+    reason: RequiredReason
 
 
 class AssignmentOut(BaseModel):
@@ -245,8 +281,7 @@ class AssignmentOut(BaseModel):
 
 # ---------------------------------------------------------------- contacts
 
-ContactRoleIn = Literal["decision_maker", "billing", "technical", "other"]
-Channel = Literal["email", "phone", "sms", "messenger", "in_person"]
+ContactRoleIn = ContactRole
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=40)]
 
 

@@ -21,7 +21,8 @@ from services.clients.store import repository as repo
 from services.clients.store.models import Staff
 from shared.errors import NotFound
 from shared.idempotency import IdempotencyKey, run_command
-from shared.pagination import Cursor, Limit, Page, paginate
+from shared.inputs import Text
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
 
@@ -41,10 +42,10 @@ async def list_staff(
     caller: CallerDep,
     runtime: RuntimeDep,
     role: StaffRoleIn | None = None,
-    department: str | None = None,
+    department: Text | None = None,
     active: bool | None = None,
-    q: str | None = None,
-    limit: Limit = 50,
+    q: Text | None = None,
+    limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[StaffOut]:
     stmt = repo.filtered_staff(role=role, department=department, active=active, q=q)

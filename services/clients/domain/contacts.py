@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Literal, get_args
 
 import phonenumbers
 
-ROLES = ("decision_maker", "billing", "technical", "other")
-CHANNELS = ("email", "phone", "sms", "messenger", "in_person")
+# A contact's roles (in their canonical order) and the channels they may prefer: the API's
+# request schemas and the event models take these types, ROLES and CHANNELS their values.
+ContactRole = Literal["decision_maker", "billing", "technical", "other"]
+Channel = Literal["email", "phone", "sms", "messenger", "in_person"]
+ROLES: tuple[ContactRole, ...] = get_args(ContactRole)
+CHANNELS: tuple[Channel, ...] = get_args(Channel)
 # The channel needs this field of the contact to be usable.
 CHANNEL_NEEDS = {"email": "email", "phone": "phone", "sms": "phone", "messenger": "phone"}
 

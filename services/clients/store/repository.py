@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+import zlib
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Select, delete, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.clients.store.models import Assignment, Client, ClientTag, Contact, ContactRole, Staff
 from shared.auth import Caller, Role, StaffRecord
 from shared.errors import NotFound
+
+T = TypeVar("T")
 
 
 def team_of(caller: Caller) -> ColumnElement[bool]:
@@ -53,25 +56,47 @@ def filtered_clients(
         stmt = stmt.where(Client.status == status)
     if tier is not None:
         stmt = stmt.where(Client.tier == tier)
-    if tag:
-        tagged = select(ClientTag.client_id).where(ClientTag.tag == tag.strip())
+    if tag and tag.strip():
+        # Tags are stored lower-case (domain/tags.py): the filter is case-insensitive.
+        tagged = select(ClientTag.client_id).where(ClientTag.tag == tag.strip().lower())
         stmt = stmt.where(Client.id.in_(tagged))
     if q and q.strip():
         stmt = stmt.where(Client.name_lower.contains(q.strip().lower(), autoescape=True))
     return stmt
 
 
+def locked(stmt: Select[Any], entity: type[Any]) -> Select[Any]:
+    """``stmt`` locking the rows of ``entity`` it selects until the transaction ends.
+
+    FOR NO KEY UPDATE (``key_share=True``): it serialises the use cases that change the row,
+    yet lets other transactions insert rows whose foreign keys point at it (their FOR KEY
+    SHARE check), which FOR UPDATE would block (inviting deadlocks). The rows are read afresh
+    (``populate_existing``), never taken stale from the session. SQLite ignores the lock (it
+    serialises writers)."""
+    return stmt.with_for_update(of=entity, key_share=True).execution_options(
+        populate_existing=True
+    )
+
+
+async def scoped_one(
+    session: AsyncSession, stmt: Select[Any], entity: type[T], what: str, object_id: uuid.UUID,
+    *, for_update: bool = False,
+) -> T:
+    """The one ``entity`` a scoped query selects, locked when ``for_update``; else 404 naming
+    ``what`` and its id (an object out of scope is simply not found: its existence is not
+    revealed)."""
+    found = await session.scalar(locked(stmt, entity) if for_update else stmt)
+    if found is None:
+        raise NotFound(f"{what} {object_id} not found")
+    return cast(T, found)
+
+
 async def get_client(
     session: AsyncSession, caller: Caller, client_id: uuid.UUID, *, for_update: bool = False
 ) -> Client:
-    """The client if the caller may see it, else 404 (its existence is not revealed)."""
+    """The client if the caller may see it, else 404."""
     stmt = scoped_clients(caller).where(Client.id == client_id)
-    if for_update:
-        stmt = stmt.with_for_update(of=Client)
-    client = await session.scalar(stmt)
-    if client is None:
-        raise NotFound(f"client {client_id} not found")
-    return client
+    return await scoped_one(session, stmt, Client, "client", client_id, for_update=for_update)
 
 
 async def clients_of_manager(
@@ -82,9 +107,7 @@ async def clients_of_manager(
         .where(Client.account_manager_id == manager_id)
         .order_by(Client.created_at, Client.id)
     )
-    if for_update:
-        stmt = stmt.with_for_update(of=Client)
-    return list((await session.scalars(stmt)).all())
+    return list((await session.scalars(locked(stmt, Client) if for_update else stmt)).all())
 
 
 async def count_clients_of_manager(session: AsyncSession, manager_id: uuid.UUID) -> int:
@@ -106,7 +129,38 @@ async def get_staff(session: AsyncSession, staff_id: uuid.UUID) -> Staff | None:
 
 
 async def get_staff_for_update(session: AsyncSession, staff_id: uuid.UUID) -> Staff | None:
-    return await session.scalar(select(Staff).where(Staff.id == staff_id).with_for_update())
+    return await session.scalar(locked(select(Staff).where(Staff.id == staff_id), Staff))
+
+
+# Key of the transaction-scoped advisory lock that serialises changes of who reports to whom.
+HIERARCHY_LOCK = zlib.crc32(b"orbit.clients.staff_hierarchy")
+
+
+async def lock_hierarchy(session: AsyncSession) -> None:
+    """Serialise changes of the reporting lines (head_id, a head's role or activity) until the
+    transaction ends, so two concurrent changes cannot make a cycle or leave someone reporting
+    to a former head. PostgreSQL: an advisory lock; SQLite serialises writers already."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(HIERARCHY_LOCK)))
+
+
+async def heads_above(session: AsyncSession, staff_id: uuid.UUID) -> list[uuid.UUID]:
+    """``staff_id`` and the heads above them, following ``head_id`` upwards (read fresh from
+    the database; stops at the top or at a cycle)."""
+    chain: list[uuid.UUID] = []
+    current: uuid.UUID | None = staff_id
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = await session.scalar(select(Staff.head_id).where(Staff.id == current))
+    return chain
+
+
+async def count_reports(session: AsyncSession, head_id: uuid.UUID) -> int:
+    """Active members of staff whose head is ``head_id``."""
+    stmt = select(func.count()).select_from(Staff).where(
+        Staff.head_id == head_id, Staff.active.is_(True)
+    )
+    return int(await session.scalar(stmt) or 0)
 
 
 async def staff_by_email(session: AsyncSession, email: str) -> Staff | None:
@@ -186,13 +240,9 @@ async def contacts_of_client(session: AsyncSession, client_id: uuid.UUID) -> lis
 async def get_contact(
     session: AsyncSession, caller: Caller, contact_id: uuid.UUID, *, for_update: bool = False
 ) -> Contact:
+    """The contact if the caller may see its client, else 404."""
     stmt = scoped_contacts(caller).where(Contact.id == contact_id)
-    if for_update:
-        stmt = stmt.with_for_update(of=Contact)
-    contact = await session.scalar(stmt)
-    if contact is None:
-        raise NotFound(f"contact {contact_id} not found")
-    return contact
+    return await scoped_one(session, stmt, Contact, "contact", contact_id, for_update=for_update)
 
 
 async def contact_by_email(

@@ -384,7 +384,7 @@ async def create_staff(c: Cell) -> Outcome:
 
 
 async def patch_staff(c: Cell) -> Outcome:
-    locale = f"x-{c.tag}"
+    locale = f"de-x-{c.tag[:8]}"  # a private-use BCP 47 tag, unique to the cell
     response = await c.call("PATCH", f"/api/v1/staff/{c.t.manager}", json={"locale": locale})
     after = (await c.w.admin_get(f"/api/v1/staff/{c.t.manager}")).json()
     assert (after["locale"] == locale) == (response.status_code == 200), response.text

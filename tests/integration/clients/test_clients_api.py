@@ -5,75 +5,16 @@ report, and bad input (422 naming the field, 409, nothing half-written)."""
 from __future__ import annotations
 
 import asyncio
-import json
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
-import httpx
 import pytest
-from sqlalchemy import select
 
-from services.clients.app import create_app
 from services.clients.workers import announce_birthdays
-from shared.clock import FixedClock
-from shared.runtime import ServiceRuntime
-from shared.tables import outbox
-from tests.support.apps import ADMIN, auth, running, runtime_of, test_settings
+from tests.integration.clients.helpers import NOW, Api, field_errors, names
+from tests.support.apps import ADMIN, auth
 
 pytestmark = pytest.mark.integration
-
-NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
-
-
-@dataclass
-class Api:
-    http: httpx.AsyncClient
-    runtime: ServiceRuntime
-    clock: FixedClock
-
-    async def staff(self, name: str, role: str = "manager", **extra: Any) -> dict[str, Any]:
-        body = {"name": name, "email": f"{name.lower().replace(' ', '.')}@orbit.example",
-                "role": role, **extra}
-        response = await self.http.post("/api/v1/staff", headers=ADMIN, json=body)
-        assert response.status_code == 201, response.text
-        return dict(response.json())
-
-    async def client(self, name: str, manager_id: str | None, **extra: Any) -> dict[str, Any]:
-        body = {"name": name, "account_manager_id": manager_id, **extra}
-        response = await self.http.post("/api/v1/clients", headers=ADMIN, json=body)
-        assert response.status_code == 201, response.text
-        return dict(response.json())
-
-    async def events(self, event_type: str, key: str | None = None) -> list[dict[str, Any]]:
-        """The ``data`` of this service's outbox events of ``event_type``, in order."""
-        query = select(outbox.c.payload).where(outbox.c.event_type == event_type)
-        if key is not None:
-            query = query.where(outbox.c.key == key)
-        async with self.runtime.sessions() as session:
-            rows = (await session.scalars(query.order_by(outbox.c.seq))).all()
-        return [json.loads(p)["data"] for p in rows]
-
-
-@pytest.fixture
-async def api(pg_url: str) -> AsyncIterator[Api]:
-    clock = FixedClock(NOW)
-    app = create_app(test_settings(database_url=pg_url), clock=clock, migrate_on_start=True)
-    async with running(app) as http:
-        yield Api(http, runtime_of(app, "clients"), clock)
-
-
-def field_errors(response: httpx.Response) -> set[str]:
-    """The dotted field paths (without ``body``) a 422 problem names."""
-    assert response.status_code == 422, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    return {".".join(str(p) for p in e["loc"] if p != "body") for e in response.json()["errors"]}
-
-
-def names(page: dict[str, Any]) -> list[str]:
-    return [item["name"] for item in page["items"]]
 
 
 # ---------------------------------------------------------------- staff
@@ -134,8 +75,15 @@ async def test_deactivation_needs_a_handover_first_and_then_locks_out(api: Api) 
     # a hand-over to an inactive or unknown manager is refused, and nothing moves
     for target in (inactive["id"], str(uuid.uuid4())):
         response = await api.http.post(f"/api/v1/staff/{leaving['id']}/handover",
-                                       headers=ADMIN, json={"to_manager_id": target})
-        assert "to_manager_id" in field_errors(response)
+                                       headers=ADMIN, json={"to_manager_id": target,
+                                                            "reason": "leaves"})
+        assert field_errors(response) == {"to_manager_id"}
+    # a hand-over says why
+    for body in ({"to_manager_id": staying["id"]},
+                 {"to_manager_id": staying["id"], "reason": "  "}):
+        response = await api.http.post(f"/api/v1/staff/{leaving['id']}/handover",
+                                       headers=ADMIN, json=body)
+        assert field_errors(response) == {"reason"}
     page = (await api.http.get(f"/api/v1/clients?account_manager_id={leaving['id']}",
                                headers=ADMIN)).json()
     assert names(page) == ["Acme", "Bolt"]
@@ -304,15 +252,20 @@ async def test_assignment_rules_and_history(api: Api) -> None:
     acme = await api.client("Acme", mia["id"])
     url = f"/api/v1/clients/{acme['id']}/assign"
 
-    assert "account_manager_id" in field_errors(await api.http.post(
-        url, headers=ADMIN, json={"account_manager_id": admin_staff["id"]}))  # not a manager
-    assert "account_manager_id" in field_errors(await api.http.post(
-        url, headers=ADMIN, json={"account_manager_id": str(uuid.uuid4())}))
+    assert "account_manager_id" in field_errors(await api.http.post(url, headers=ADMIN, json={
+        "account_manager_id": admin_staff["id"], "reason": "r"}))  # not a manager
+    assert "account_manager_id" in field_errors(await api.http.post(url, headers=ADMIN, json={
+        "account_manager_id": str(uuid.uuid4()), "reason": "r"}))
+    # an assignment says why
+    for body in ({"account_manager_id": max_["id"]},
+                 {"account_manager_id": max_["id"], "reason": " \t"},
+                 {"account_manager_id": max_["id"], "reason": None}):
+        assert field_errors(await api.http.post(url, headers=ADMIN, json=body)) == {"reason"}
     # a manager cannot give their client away; a head only within their team
-    assert (await api.http.post(url, headers=auth(mia["id"], "manager"),
-                                json={"account_manager_id": max_["id"]})).status_code == 403
-    assert (await api.http.post(url, headers=auth(head["id"], "head"),
-                                json={"account_manager_id": zoe["id"]})).status_code == 403
+    assert (await api.http.post(url, headers=auth(mia["id"], "manager"), json={
+        "account_manager_id": max_["id"], "reason": "r"})).status_code == 403
+    assert (await api.http.post(url, headers=auth(head["id"], "head"), json={
+        "account_manager_id": zoe["id"], "reason": "r"})).status_code == 403
 
     api.clock.advance(timedelta(minutes=1))
     response = await api.http.post(url, headers=auth(head["id"], "head"),
@@ -327,13 +280,24 @@ async def test_assignment_rules_and_history(api: Api) -> None:
     assert gone.status_code == 404
 
     api.clock.advance(timedelta(minutes=1))
-    response = await api.http.patch(f"/api/v1/clients/{acme['id']}", headers=ADMIN,
-                                    json={"account_manager_id": zoe["id"]})
+    # a PATCH of the manager may say why (recorded like an assignment's reason)
+    assert field_errors(await api.http.patch(f"/api/v1/clients/{acme['id']}", headers=ADMIN,
+                                             json={"assignment_reason": "alone"})) == {
+        "assignment_reason"}
+    response = await api.http.patch(f"/api/v1/clients/{acme['id']}", headers=ADMIN, json={
+        "account_manager_id": zoe["id"], "assignment_reason": "moves south"})
     assert response.status_code == 200 and response.json()["account_manager_id"] == zoe["id"]
+    event = (await api.events("orbit.clients.client.assigned.v1", key=acme["id"]))[-1]
+    assert (event["to_manager_id"], event["reason"]) == (zoe["id"], "moves south")
+    api.clock.advance(timedelta(minutes=1))
+    response = await api.http.patch(f"/api/v1/clients/{acme['id']}", headers=ADMIN,
+                                    json={"account_manager_id": mia["id"]})
+    assert response.status_code == 200, response.text  # without a reason: none recorded
     history = (await api.http.get(f"/api/v1/clients/{acme['id']}/assignments",
                                   headers=ADMIN)).json()["items"]
     assert [(h["from_manager_id"], h["to_manager_id"], h["reason"]) for h in history] == [
-        (None, mia["id"], None), (mia["id"], max_["id"], "load"), (max_["id"], zoe["id"], None)]
+        (None, mia["id"], None), (mia["id"], max_["id"], "load"),
+        (max_["id"], zoe["id"], "moves south"), (zoe["id"], mia["id"], None)]
     assert history[1]["assigned_by"] == head["id"]
 
 
@@ -460,3 +424,37 @@ async def test_concurrent_duplicate_staff_email_is_one_201_and_409s(api: Api) ->
     assert sorted(r.status_code for r in responses) == [201, 409, 409, 409], [
         r.text for r in responses]
     assert len(await api.events("orbit.clients.staff.created.v1")) == 1
+
+
+async def test_tags_are_case_insensitive(api: Api) -> None:
+    mia = await api.staff("Mia Manager")
+    acme = await api.client("Acme", mia["id"], tags=[" VIP ", "Gold", "vip", "gold ", "eu"])
+    assert acme["tags"] == ["vip", "gold", "eu"]  # stripped, lower-case, once, in order
+    api.clock.advance(timedelta(seconds=1))  # lists are in created_at order
+    await api.client("Bolt", mia["id"], tags=["T1"])
+    api.clock.advance(timedelta(seconds=1))
+    await api.client("Crane", mia["id"], tags=["t1", "T1"])
+
+    async def tagged(tag: str) -> list[str]:
+        response = await api.http.get("/api/v1/clients", headers=ADMIN, params={"tag": tag})
+        assert response.status_code == 200, response.text
+        return names(response.json())
+
+    for tag in ("T1", "t1", " t1 "):
+        assert await tagged(tag) == ["Bolt", "Crane"], tag
+    assert await tagged("VIP") == await tagged("vip") == ["Acme"]
+
+    response = await api.http.patch(f"/api/v1/clients/{acme['id']}", headers=ADMIN,
+                                    json={"tags": ["EU", "VIP", "Gold"]})
+    assert response.status_code == 200 and response.json()["tags"] == ["eu", "vip", "gold"]
+    assert (await api.events("orbit.clients.client.updated.v1", key=acme["id"]))[-1][
+        "tags"] == ["eu", "vip", "gold"]
+    # the same tags again, in another case: no change, no event
+    events = len(await api.events("orbit.clients.client.updated.v1"))
+    response = await api.http.patch(f"/api/v1/clients/{acme['id']}", headers=ADMIN,
+                                    json={"tags": ["Eu", "vip", "GOLD", "gold"]})
+    assert response.status_code == 200 and response.json()["tags"] == ["eu", "vip", "gold"]
+    assert len(await api.events("orbit.clients.client.updated.v1")) == events
+    assert await tagged("Gold") == ["Acme"]
+    assert "tags.1" in field_errors(await api.http.post("/api/v1/clients", headers=ADMIN, json={
+        "name": "Long", "tags": ["ok", "x" * 51]}))

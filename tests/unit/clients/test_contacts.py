@@ -46,3 +46,15 @@ def test_preferred_channel_needs_the_means() -> None:
     assert channel_problem("phone", None, "+49301234567") is None
     assert channel_problem("in_person", None, None) is None
     assert channel_problem(None, None, None) is None
+
+
+def test_roles_and_channels_have_one_source() -> None:
+    from services.clients import events
+    from services.clients.api import schemas
+    from services.clients.domain import contacts
+
+    assert schemas.Channel is contacts.Channel and schemas.ContactRoleIn is contacts.ContactRole
+    assert events.ContactRole is contacts.ContactRole
+    assert contacts.CHANNELS == ("email", "phone", "sms", "messenger", "in_person")
+    assert contacts.ROLES == ("decision_maker", "billing", "technical", "other")
+    assert set(contacts.CHANNEL_NEEDS) <= set(contacts.CHANNELS)

@@ -1,0 +1,80 @@
+"""The base of every request body: unknown fields are refused, and so are control characters.
+
+PostgreSQL stores no NUL in ``text`` or ``JSONB`` (the insert fails, a 500 after the request
+was accepted), and the other C0 controls and DEL are no part of a name, an email or a note
+typed by a person: they come from broken clients or from probes. :class:`InputModel` refuses
+them anywhere in a body (strings in nested objects and lists, and object keys), before any
+other validation, with a 422 naming each offending field. Tab, line feed and carriage return
+stay allowed (multi-line notes).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+# U+0000..U+001F except tab (09), line feed (0A) and carriage return (0D); and DEL (7F).
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+Loc = tuple[str | int, ...]
+
+
+def control_character_message(text: str) -> str | None:
+    """Why ``text`` is refused (its first control character), or ``None`` when it is fine."""
+    found = CONTROL_CHARACTER.search(text)
+    if found is None:
+        return None
+    return f"control character U+{ord(found.group()):04X} is not allowed"
+
+
+def control_characters(value: Any, loc: Loc = ()) -> Iterator[tuple[Loc, str, Any]]:
+    """``(loc, message, input)`` for every string in ``value`` (a parsed JSON document: nested
+    dicts and lists are searched, keys included) that holds a control character."""
+    if isinstance(value, str):
+        message = control_character_message(value)
+        if message is not None:
+            yield loc, message, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and (message := control_character_message(key)):
+                yield (*loc, key), f"the key: {message}", key
+            yield from control_characters(item, (*loc, key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from control_characters(item, (*loc, index))
+
+
+def check_text(value: str) -> str:
+    """For a single string outside a body (a query parameter): refuse control characters."""
+    message = control_character_message(value)
+    if message is not None:
+        raise ValueError(message)
+    return value
+
+
+# A query parameter or any other lone string without control characters.
+Text = Annotated[str, AfterValidator(check_text)]
+
+
+class InputModel(BaseModel):
+    """A request body: extra fields are refused (422 naming them), and so is a control
+    character in any string of the body (422 naming the field, e.g. ``body.tags.1``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_control_characters(cls, data: Any) -> Any:
+        errors = [
+            InitErrorDetails(
+                type=PydanticCustomError("control_character", message), loc=loc, input=value
+            )
+            for loc, message, value in control_characters(data)
+        ]
+        if errors:
+            raise ValidationError.from_exception_data(cls.__name__, errors)
+        return data

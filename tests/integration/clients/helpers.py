@@ -1,0 +1,77 @@
+"""Helpers of the clients integration tests: the clients app on a fresh PostgreSQL database
+(the ``api`` fixture, shared through conftest.py), its outbox and its 422 problems."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from services.clients.app import create_app
+from shared.clock import FixedClock
+from shared.runtime import ServiceRuntime
+from shared.tables import outbox
+from tests.support.apps import ADMIN, running, runtime_of, test_settings
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
+
+
+@dataclass
+class Api:
+    http: httpx.AsyncClient
+    runtime: ServiceRuntime
+    clock: FixedClock
+
+    async def staff(self, name: str, role: str = "manager", **extra: Any) -> dict[str, Any]:
+        body = {"name": name, "email": f"{name.lower().replace(' ', '.')}@orbit.example",
+                "role": role, **extra}
+        response = await self.http.post("/api/v1/staff", headers=ADMIN, json=body)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    async def client(self, name: str, manager_id: str | None, **extra: Any) -> dict[str, Any]:
+        body = {"name": name, "account_manager_id": manager_id, **extra}
+        response = await self.http.post("/api/v1/clients", headers=ADMIN, json=body)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    async def events(self, event_type: str, key: str | None = None) -> list[dict[str, Any]]:
+        """The ``data`` of this service's outbox events of ``event_type``, in order."""
+        query = select(outbox.c.payload).where(outbox.c.event_type == event_type)
+        if key is not None:
+            query = query.where(outbox.c.key == key)
+        async with self.runtime.sessions() as session:
+            rows = (await session.scalars(query.order_by(outbox.c.seq))).all()
+        return [json.loads(p)["data"] for p in rows]
+
+    async def events_all(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every event of this service's outbox as ``(type, data)``, in ``seq`` order."""
+        query = select(outbox.c.event_type, outbox.c.payload).order_by(outbox.c.seq)
+        async with self.runtime.sessions() as session:
+            rows = (await session.execute(query)).all()
+        return [(row.event_type, json.loads(row.payload)["data"]) for row in rows]
+
+
+@pytest.fixture
+async def api(pg_url: str) -> AsyncIterator[Api]:
+    clock = FixedClock(NOW)
+    app = create_app(test_settings(database_url=pg_url), clock=clock, migrate_on_start=True)
+    async with running(app) as http:
+        yield Api(http, runtime_of(app, "clients"), clock)
+
+
+def field_errors(response: httpx.Response) -> set[str]:
+    """The dotted field paths (without ``body``) a 422 problem names."""
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    return {".".join(str(p) for p in e["loc"] if p != "body") for e in response.json()["errors"]}
+
+
+def names(page: dict[str, Any]) -> list[str]:
+    return [item["name"] for item in page["items"]]

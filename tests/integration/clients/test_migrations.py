@@ -1,0 +1,55 @@
+"""Data migrations of the clients database, on SQLite and on the real PostgreSQL."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import insert, select
+
+from services.clients.store.models import Client, ClientTag
+from shared.db import create_engine
+from shared.migrations import migrate
+
+pytestmark = pytest.mark.integration
+
+MIGRATIONS = Path(__file__).resolve().parents[3] / "services" / "clients" / "migrations"
+BEFORE_LOWERCASE_TAGS = "291dc7ec0b26"
+AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+async def test_existing_tags_are_lowercased_deduplicated_and_reindexed(any_db_url: str) -> None:
+    await migrate(MIGRATIONS, any_db_url, BEFORE_LOWERCASE_TAGS)
+    stored = {  # as the service stored them before: sorted, unique as typed
+        "mixed": ["Gold", "VIP", "vip"],
+        "plain": ["gold", "vip"],
+        "none": [],
+    }
+    ids = {name: uuid.uuid4() for name in stored}
+    engine = create_engine(any_db_url)
+    try:
+        async with engine.begin() as conn:
+            for name, tags in stored.items():
+                await conn.execute(insert(Client).values(
+                    id=ids[name], name=name, name_lower=name, kind="b2b", tier="standard",
+                    status="prospect", account_manager_id=None, segment=None, tags=tags,
+                    country=None, timezone="UTC", sla_overrides={}, status_reason=None,
+                    created_at=AT, updated_at=AT))
+                for tag in tags:
+                    await conn.execute(insert(ClientTag).values(client_id=ids[name], tag=tag))
+
+        await migrate(MIGRATIONS, any_db_url)
+
+        async with engine.connect() as conn:
+            tags_of = {row.id: row.tags for row in await conn.execute(select(Client.id,
+                                                                             Client.tags))}
+            index = sorted((row.client_id, row.tag)
+                           for row in await conn.execute(select(ClientTag)))
+    finally:
+        await engine.dispose()
+    assert tags_of == {ids["mixed"]: ["gold", "vip"], ids["plain"]: ["gold", "vip"],
+                       ids["none"]: []}
+    assert index == sorted([(ids["mixed"], "gold"), (ids["mixed"], "vip"),
+                            (ids["plain"], "gold"), (ids["plain"], "vip")])

@@ -1,0 +1,105 @@
+"""The clients service is wired from the settings handed to its composition root: every
+path (its own create_app, `orbit serve` and `orbit run` through services/embedded.py) binds
+the birthday job to those settings; nothing reads the environment later."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from services import embedded
+from services.clients import app as clients_app
+from services.clients.settings import ClientsSettings
+from services.clients.workers import BirthdayJob
+from shared.settings import OrbitSettings
+from tests.support.apps import running, runtime_of, test_settings
+
+
+def clients_settings(tmp_path: Path, **values: object) -> ClientsSettings:
+    return ClientsSettings(**test_settings(data_dir=tmp_path).model_dump() | values)
+
+
+def birthday_days(app: object, service: str = "clients") -> int:
+    job = runtime_of(app, service).spec.jobs["birthdays"]  # type: ignore[arg-type]
+    assert isinstance(job, BirthdayJob)
+    return job.notice_days
+
+
+@pytest.mark.parametrize("path", ["create_app", "serve", "run"])
+async def test_every_path_binds_the_job_to_the_settings_passed_in(
+    path: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ORBIT_BIRTHDAY_NOTICE_DAYS", "3")  # must not win over the settings
+    settings = clients_settings(tmp_path, birthday_notice_days=11)
+    if path == "create_app":
+        app = clients_app.create_app(settings, migrate_on_start=True)
+    elif path == "serve":
+        app = embedded.create_service_app("clients", settings, migrate_on_start=True)
+    else:
+        app = embedded.create_embedded_app(settings)
+    async with running(app):
+        assert birthday_days(app) == 11
+        assert runtime_of(app, "clients").settings is settings  # the API sees the same
+
+
+async def test_shared_settings_get_the_clients_knobs_once_at_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ORBIT_BIRTHDAY_NOTICE_DAYS", "5")
+    app = embedded.create_service_app("clients", test_settings(data_dir=tmp_path),
+                                      migrate_on_start=True)
+    monkeypatch.setenv("ORBIT_BIRTHDAY_NOTICE_DAYS", "9")  # too late: read at start-up
+    async with running(app):
+        assert birthday_days(app) == 5
+        assert isinstance(runtime_of(app, "clients").settings, ClientsSettings)
+
+
+def test_the_spec_without_settings_runs_no_job() -> None:
+    assert clients_app.SPEC.jobs == {}
+    assert clients_app.SPEC.settings_cls is ClientsSettings
+    spec = clients_app.build_spec(ClientsSettings(birthday_notice_days=2))
+    assert spec.routers == clients_app.SPEC.routers and spec.settings_cls is ClientsSettings
+    job = spec.jobs["birthdays"]
+    assert isinstance(job, BirthdayJob) and job.notice_days == 2
+    with pytest.raises(TypeError):
+        BirthdayJob()  # type: ignore[call-arg]
+
+
+def test_load_settings_validates_each_service_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert isinstance(embedded.load_settings("clients"), ClientsSettings)
+    assert type(embedded.load_settings("interactions")) is OrbitSettings
+    given = ClientsSettings(birthday_notice_days=1)
+    assert embedded.load_settings("clients", given) is given
+    assert clients_app.load_settings(given) is given
+
+    monkeypatch.setenv("ORBIT_SLA_DEFAULTS", '{"key": {"first_response_minutes": 999, '
+                       '"contact_cadence_days": 3, "meeting_report_hours": 24}, "standard": '
+                       '{"first_response_minutes": 240, "contact_cadence_days": 7, '
+                       '"meeting_report_hours": 48}, "small": {"first_response_minutes": 480, '
+                       '"contact_cadence_days": 14, "meeting_report_hours": 72}}')
+    for load in (lambda: embedded.load_settings("clients"),
+                 lambda: embedded.load_settings("clients", OrbitSettings()),
+                 lambda: embedded.create_embedded_app(OrbitSettings()),
+                 lambda: embedded.create_service_app("clients", OrbitSettings())):
+        with pytest.raises(ValidationError, match=r"key\.first_response_minutes"):
+            load()
+    monkeypatch.setenv("ORBIT_BIRTHDAY_NOTICE_DAYS", "99")
+    with pytest.raises(ValueError, match="birthday_notice_days"):
+        embedded.load_settings("clients")
+
+
+def test_lists_default_to_the_shared_page_size() -> None:
+    from shared.pagination import DEFAULT_LIMIT
+
+    paths = clients_app.create_app(ClientsSettings()).openapi()["paths"]
+    defaults = {
+        path: parameter["schema"].get("default")
+        for path, item in paths.items()
+        for parameter in item.get("get", {}).get("parameters", [])
+        if parameter["name"] == "limit"
+    }
+    assert len(defaults) == 4 and set(defaults.values()) == {DEFAULT_LIMIT}, defaults
