@@ -23,14 +23,14 @@ class ConfigurationError(Exception):
     """Settings the environment gives that a service refuses (exit 2, like OrbitSettings)."""
 
 
-def service_settings(service: str) -> OrbitSettings:
-    """The settings of ``service``, read with its own settings class (its spec's
-    ``settings_cls``: OrbitSettings plus the service's knobs), validated before anything
-    starts, so a bad knob is a configuration error, not a failed start-up."""
-    from services.embedded import SPECS
+def service_settings(service: str, base: OrbitSettings) -> OrbitSettings:
+    """The settings of ``service`` (``base`` plus the service's own knobs, see
+    ``services.embedded.load_settings``), validated before anything starts, so a bad knob is a
+    configuration error, not a failed start-up."""
+    from services.embedded import load_settings
 
     try:
-        return SPECS[service].settings_cls()
+        return load_settings(service, base)
     except ValueError as exc:  # pydantic's ValidationError is a ValueError
         raise ConfigurationError(f"{service}: {exc}") from exc
 
@@ -46,7 +46,7 @@ def cmd_run(args: argparse.Namespace, settings: OrbitSettings) -> int:
     from services.embedded import create_embedded_app
 
     for service in SERVICES:
-        service_settings(service)
+        service_settings(service, settings)
     _serve(create_embedded_app(settings), args.host, args.port, settings)
     return 0
 
@@ -54,7 +54,7 @@ def cmd_run(args: argparse.Namespace, settings: OrbitSettings) -> int:
 def cmd_serve(args: argparse.Namespace, settings: OrbitSettings) -> int:
     from services.embedded import create_service_app
 
-    own = service_settings(args.service)
+    own = service_settings(args.service, settings)
     _serve(create_service_app(args.service, own), args.host, args.port, own)
     return 0
 

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic.json_schema import models_json_schema
 
 from shared.messaging.envelope import (
@@ -358,8 +359,6 @@ def _json_text(schema: Schema) -> str:
 
 
 def _yaml_text(document: Schema) -> str:
-    import yaml  # a dev dependency, like the command that writes these files
-
     class Dumper(yaml.SafeDumper):
         def ignore_aliases(self, data: Any) -> bool:
             return True
