@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
 from shared.app import create_app as create_specs_app
-from shared.clock import Clock
-from shared.messaging.bus import Bus
 from shared.messaging.consumer import EventHandler
 from shared.replicas import REPLICA_HANDLERS, load_replica_staff
 from shared.runtime import ServiceSpec
@@ -41,17 +40,8 @@ def replica_service_spec(
 
 
 def create_single_service_app(
-    spec: ServiceSpec,
-    settings: OrbitSettings | None = None,
-    *,
-    bus: Bus | None = None,
-    clock: Clock | None = None,
-    migrate_on_start: bool = False,
-    workers: bool = True,
-    title: str | None = None,
+    spec: ServiceSpec, settings: OrbitSettings | None = None, **kwargs: Any
 ) -> FastAPI:
-    """``spec`` served on its own (settings from the environment unless given)."""
-    return create_specs_app(
-        [spec], settings or spec.settings_cls(), bus=bus, clock=clock,
-        migrate_on_start=migrate_on_start, workers=workers, title=title,
-    )
+    """``spec`` served on its own (settings from the environment unless given); ``kwargs`` as
+    for ``shared.app.create_app``."""
+    return create_specs_app([spec], spec.load_settings(settings), **kwargs)

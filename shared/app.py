@@ -45,7 +45,11 @@ def create_app(
     workers: bool = True,
     title: str | None = None,
 ) -> FastAPI:
-    """Serve ``specs`` from one app. Nothing connects until the lifespan starts."""
+    """Serve ``specs`` from one app. Nothing connects until the lifespan starts.
+
+    Each service's settings are read here, once (``ServiceSpec.load_settings``: ``settings``
+    plus the service's own knobs); an invalid value raises ``pydantic.ValidationError``."""
+    own = {s.name: s.load_settings(settings) for s in specs}
     the_bus = bus or create_bus(
         settings.kafka_bootstrap,
         partitions=settings.kafka_partitions,
@@ -54,7 +58,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runtimes = {s.name: ServiceRuntime(s, settings, the_bus, clock) for s in specs}
+        runtimes = {s.name: ServiceRuntime(s, own[s.name], the_bus, clock) for s in specs}
         app.state.orbit = runtimes
         app.state.bus = the_bus
         started: list[ServiceRuntime] = []

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter
 from sqlalchemy import text
@@ -46,8 +47,22 @@ class ServiceSpec:
     migrations: Path
     staff_loader: StaffLoader
     handlers: Mapping[str, EventHandler] = field(default_factory=dict)
-    jobs: Mapping[str, ScheduledJob] = field(default_factory=dict)
+    # The scheduled jobs, built from the service's settings (an instance of settings_cls).
+    jobs: Callable[[Any], Mapping[str, ScheduledJob]] | None = None
     settings_cls: type[OrbitSettings] = OrbitSettings
+
+    def load_settings(self, base: OrbitSettings | None = None) -> OrbitSettings:
+        """The settings the service runs with, an instance of ``settings_cls``: ``base`` itself
+        when it is one already, else the shared values of ``base`` (or of the environment when
+        ``base`` is None) plus the service's own knobs from the environment.
+
+        Raises ``pydantic.ValidationError`` (a ``ValueError``; ``str()`` names the setting)
+        when the configuration is invalid."""
+        if isinstance(base, self.settings_cls):
+            return base
+        if base is None:
+            return self.settings_cls()
+        return self.settings_cls(**base.model_dump())
 
 
 class ServiceRuntime:
@@ -63,11 +78,7 @@ class ServiceRuntime:
         self.spec = spec
         self.name = spec.name
         # The service's own settings class adds its knobs (read from the same environment).
-        self.settings = (
-            settings
-            if isinstance(settings, spec.settings_cls)
-            else spec.settings_cls(**settings.model_dump())
-        )
+        self.settings = spec.load_settings(settings)
         self.bus = bus
         self.clock: Clock = clock or SystemClock()
         self.database_url = database_url or settings.database_url_for(spec.name)
@@ -92,7 +103,7 @@ class ServiceRuntime:
             on_commit=self.relay.wake,
         )
         self.scheduler = Scheduler(
-            spec.name, self.uow, spec.jobs,
+            spec.name, self.uow, spec.jobs(settings) if spec.jobs else {},
             interval=settings.scheduler_interval_seconds, clock=self.clock,
         )
         self.verifier = TokenVerifier(settings)
@@ -121,7 +132,7 @@ class ServiceRuntime:
             spawn("relay", self.relay.run())
         if consumer and self._consumer_worker is not None:
             spawn("consumer", self._consumer_worker.run())
-        if scheduler and self.spec.jobs:
+        if scheduler and self.scheduler.jobs:
             spawn("scheduler", self.scheduler.run())
 
     async def _create_topics(self) -> None:

@@ -38,7 +38,7 @@ async def announce_birthdays(uow_factory: UnitOfWorkFactory, now: datetime,
 
 
 class BirthdayJob:
-    """The scheduled job, ``notice_days`` from the service's settings (``build_spec``)."""
+    """The scheduled job, ``notice_days`` from the service's settings (``app.scheduled_jobs``)."""
 
     def __init__(self, notice_days: int) -> None:
         self.notice_days = notice_days

@@ -59,7 +59,7 @@ async def test_a_service_creates_its_topics_with_the_configured_partitions(
     kafka: str, sqlite_url: str, partitions: int
 ) -> None:
     service = unique_service_name()
-    spec = dataclasses.replace(CLIENTS, name=service, routers=(), jobs={})
+    spec = dataclasses.replace(CLIENTS, name=service, routers=(), jobs=None)
     settings = test_settings(kafka_bootstrap=kafka, database_url=sqlite_url,
                              kafka_partitions=partitions)
     topics = [topic_for(service), dlq_topic_for(service)]

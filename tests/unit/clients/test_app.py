@@ -22,7 +22,7 @@ def clients_settings(tmp_path: Path, **values: object) -> ClientsSettings:
 
 
 def birthday_days(app: object, service: str = "clients") -> int:
-    job = runtime_of(app, service).spec.jobs["birthdays"]  # type: ignore[arg-type]
+    job = runtime_of(app, service).scheduler.jobs["birthdays"]  # type: ignore[arg-type]
     assert isinstance(job, BirthdayJob)
     return job.notice_days
 
@@ -44,24 +44,27 @@ async def test_every_path_binds_the_job_to_the_settings_passed_in(
         assert runtime_of(app, "clients").settings is settings  # the API sees the same
 
 
+@pytest.mark.parametrize("path", ["serve", "run"])
 async def test_shared_settings_get_the_clients_knobs_once_at_start(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    path: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ORBIT_BIRTHDAY_NOTICE_DAYS", "5")
-    app = embedded.create_service_app("clients", test_settings(data_dir=tmp_path),
-                                      migrate_on_start=True)
+    shared = test_settings(data_dir=tmp_path)
+    if path == "serve":
+        app = embedded.create_service_app("clients", shared, migrate_on_start=True)
+    else:
+        app = embedded.create_embedded_app(shared)
     monkeypatch.setenv("ORBIT_BIRTHDAY_NOTICE_DAYS", "9")  # too late: read at start-up
     async with running(app):
         assert birthday_days(app) == 5
-        assert isinstance(runtime_of(app, "clients").settings, ClientsSettings)
+        settings = runtime_of(app, "clients").settings
+        assert isinstance(settings, ClientsSettings) and settings.birthday_notice_days == 5
 
 
-def test_the_spec_without_settings_runs_no_job() -> None:
-    assert clients_app.SPEC.jobs == {}
+def test_the_jobs_are_built_from_the_settings() -> None:
     assert clients_app.SPEC.settings_cls is ClientsSettings
-    spec = clients_app.build_spec(ClientsSettings(birthday_notice_days=2))
-    assert spec.routers == clients_app.SPEC.routers and spec.settings_cls is ClientsSettings
-    job = spec.jobs["birthdays"]
+    assert clients_app.SPEC.jobs is not None
+    job = clients_app.SPEC.jobs(ClientsSettings(birthday_notice_days=2))["birthdays"]
     assert isinstance(job, BirthdayJob) and job.notice_days == 2
     with pytest.raises(TypeError):
         BirthdayJob()  # type: ignore[call-arg]
@@ -74,7 +77,6 @@ def test_load_settings_validates_each_service_from_the_environment(
     assert type(embedded.load_settings("interactions")) is OrbitSettings
     given = ClientsSettings(birthday_notice_days=1)
     assert embedded.load_settings("clients", given) is given
-    assert clients_app.load_settings(given) is given
 
     monkeypatch.setenv("ORBIT_SLA_DEFAULTS", '{"key": {"first_response_minutes": 999, '
                        '"contact_cadence_days": 3, "meeting_report_hours": 24}, "standard": '
