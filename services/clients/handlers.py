@@ -536,9 +536,8 @@ async def _locked_contact(
 ) -> tuple[Contact, Client]:
     """The contact and its client for a change: the client row locked first (as by every use
     case emitting events of that client, so they reach the outbox in commit order), then the
-    contact read again under that lock."""
-    found = await repo.get_contact(uow.session, caller, contact_id)
-    client = await repo.get_client(uow.session, caller, found.client_id, for_update=True)
+    contact read under that lock."""
+    client = await repo.get_client_of_contact(uow.session, caller, contact_id, for_update=True)
     contact = await repo.get_contact(uow.session, caller, contact_id, for_update=True)
     return contact, client
 

@@ -245,6 +245,16 @@ async def get_contact(
     return await scoped_one(session, stmt, Contact, "contact", contact_id, for_update=for_update)
 
 
+async def get_client_of_contact(
+    session: AsyncSession, caller: Caller, contact_id: uuid.UUID, *, for_update: bool = False
+) -> Client:
+    """The client of the contact if the caller may see it, else 404 naming the contact (one
+    query: the contact's client found by a subquery, so it can be locked first)."""
+    owner = select(Contact.client_id).where(Contact.id == contact_id).scalar_subquery()
+    stmt = scoped_clients(caller).where(Client.id == owner)
+    return await scoped_one(session, stmt, Client, "contact", contact_id, for_update=for_update)
+
+
 async def contact_by_email(
     session: AsyncSession, client_id: uuid.UUID, email: str
 ) -> Contact | None:
