@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import uuid
@@ -17,17 +16,12 @@ import httpx
 import pytest
 
 from tests.support.apps import TEST_SECRET, auth
+from tests.support.net import free_port
 from tests.support.servers import fresh_postgres_database
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 ORBIT = str(Path(sys.executable).with_name("orbit"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def base_env(**extra: str) -> dict[str, str]:

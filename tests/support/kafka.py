@@ -7,7 +7,8 @@ import asyncio
 import random
 import string
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -25,27 +26,29 @@ def unique_service_name() -> str:
 TOPIC_ALREADY_EXISTS = 36
 
 
-async def create_topics(bootstrap: str, topics: Sequence[str], *, partitions: int = 3) -> None:
-    """Create ``topics`` (an existing one is left as it is). A test that produces to a topic
-    of its own, not through KafkaBus (which creates the topics it publishes to), needs this."""
+@asynccontextmanager
+async def _admin(bootstrap: str) -> AsyncIterator[AIOKafkaAdminClient]:
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     await admin.start()
     try:
-        response = await admin.create_topics([NewTopic(t, partitions, 1) for t in topics])
-        for topic, code, *rest in response.topic_errors:
-            assert code in (0, TOPIC_ALREADY_EXISTS), f"cannot create {topic}: {code} {rest}"
+        yield admin
     finally:
         await admin.close()
+
+
+async def create_topics(bootstrap: str, topics: Sequence[str], *, partitions: int = 3) -> None:
+    """Create ``topics`` (an existing one is left as it is). A test that produces to a topic
+    of its own, not through KafkaBus (which creates the topics it publishes to), needs this."""
+    async with _admin(bootstrap) as admin:
+        response = await admin.create_topics([NewTopic(t, partitions, 1) for t in topics])
+    for topic, code, *rest in response.topic_errors:
+        assert code in (0, TOPIC_ALREADY_EXISTS), f"cannot create {topic}: {code} {rest}"
 
 
 async def topic_partitions(bootstrap: str, topic: str) -> int | None:
     """How many partitions ``topic`` has; None when it does not exist."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
+    async with _admin(bootstrap) as admin:
         (described,) = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
     if described["error_code"]:
         return None
     return len(described["partitions"])
@@ -53,15 +56,11 @@ async def topic_partitions(bootstrap: str, topic: str) -> int | None:
 
 async def broker_config(bootstrap: str, name: str) -> str:
     """One setting of the (single) broker, as it runs."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
+    async with _admin(bootstrap) as admin:
         (broker,) = (await admin.describe_cluster())["brokers"]
         (response,) = await admin.describe_configs(
             [ConfigResource(ConfigResourceType.BROKER, str(broker["node_id"]), {name: None})]
         )
-    finally:
-        await admin.close()
     (resource,) = response.to_object()["resources"]
     (entry,) = resource["config_entries"]
     return str(entry["config_value"])
@@ -69,12 +68,8 @@ async def broker_config(bootstrap: str, name: str) -> str:
 
 async def committed_offsets(bootstrap: str, group: str) -> dict[TopicPartition, int]:
     """The offsets ``group`` committed, per partition (the next record it will read)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
+    async with _admin(bootstrap) as admin:
         offsets = await admin.list_consumer_group_offsets(group)
-    finally:
-        await admin.close()
     return {tp: meta.offset for tp, meta in offsets.items() if meta.offset >= 0}
 
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import pytest
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.clients.app import SPEC as CLIENTS
 from shared.clock import SystemClock
@@ -59,24 +62,46 @@ def message(producer: str, event: CloudEvent) -> Message:
     return Message(topic=f"orbit.{producer}", key=event.subject or "", value=event.to_json())
 
 
-async def test_redelivery_poison_and_dead_letters(pg_url: str, kafka: str) -> None:
+async def record(uow: UnitOfWork, event: CloudEvent) -> None:
+    await uow.session.execute(insert(effects).values(event_id=str(event.id)))
+
+
+@dataclass
+class Effects:
+    """A migrated service database with the ``effects`` table the handlers write to."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    uow: UnitOfWorkFactory
+
+    async def applied(self) -> list[str]:
+        """The event ids the handlers applied, in order."""
+        async with self.sessions() as s:
+            return list((await s.scalars(
+                select(effects.c.event_id).order_by(effects.c.id))).all())
+
+
+@pytest.fixture
+async def db(pg_url: str) -> AsyncIterator[Effects]:
     await migrate(CLIENTS.migrations, pg_url)
     engine = create_engine(pg_url)
-    async with engine.begin() as conn:
-        await conn.run_sync(effects_metadata.create_all)
-    sessions = session_factory(engine)
-    uow_factory = UnitOfWorkFactory(sessions, SystemClock())
-    producer, consumer_name = unique_service_name(), unique_service_name()
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(effects_metadata.create_all)
+        sessions = session_factory(engine)
+        yield Effects(sessions, UnitOfWorkFactory(sessions, SystemClock()))
+    finally:
+        await engine.dispose()  # also when the test failed
 
-    async def record(uow: UnitOfWork, event: CloudEvent) -> None:
-        await uow.session.execute(insert(effects).values(event_id=str(event.id)))
+
+async def test_redelivery_poison_and_dead_letters(db: Effects, kafka: str) -> None:
+    producer, consumer_name = unique_service_name(), unique_service_name()
 
     async def explode(uow: UnitOfWork, event: CloudEvent) -> None:
         await uow.session.execute(insert(effects).values(event_id="must-roll-back"))
         raise ValueError("cannot handle this one")
 
     consumer = EventConsumer(
-        consumer_name, uow_factory,
+        consumer_name, db.uow,
         {f"orbit.{producer}.thing.done.v1": record, f"orbit.{producer}.thing.bad.v1": explode},
         max_attempts=3, backoff=0.01,
     )
@@ -98,17 +123,12 @@ async def test_redelivery_poison_and_dead_letters(pg_url: str, kafka: str) -> No
         *(message(producer, e) for e in after),
     ])
 
-    async def applied() -> list[str]:
-        async with sessions() as s:
-            rows = (await s.execute(select(effects.c.event_id).order_by(effects.c.id))).all()
-        return [r.event_id for r in rows]
-
     expected = [str(first.id), *(str(e.id) for e in after)]
-    assert await eventually(lambda: _equal(applied, expected), timeout=60, what="effects")
+    assert await eventually(lambda: _equal(db.applied, expected), timeout=60, what="effects")
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
 
-    async with sessions() as s:
+    async with db.sessions() as s:
         parked = (await s.execute(select(dead_letters).order_by(dead_letters.c.id))).all()
         assert await s.scalar(select(func.count()).select_from(effects)) == 3
     assert [p.event_id for p in parked] == [str(poison.id), None]
@@ -119,13 +139,12 @@ async def test_redelivery_poison_and_dead_letters(pg_url: str, kafka: str) -> No
     assert EVENTS_DUPLICATE.labels(consumer_name)._value.get() == 1
 
     # The dead letters reach the DLQ topic through the consumer's own outbox.
-    relay = OutboxRelay(consumer_name, sessions, bus)
+    relay = OutboxRelay(consumer_name, db.sessions, bus)
     assert await relay.run_once() == 2
     records = await read_topic(kafka, dlq_topic_for(consumer_name), expect=2)
     assert events_of(records[:1])[0].id == poison.id
     assert records[1][1] == b"{not json"
     await bus.stop()
-    await engine.dispose()
 
 
 async def _equal(probe, expected):  # type: ignore[no-untyped-def]
@@ -133,25 +152,15 @@ async def _equal(probe, expected):  # type: ignore[no-untyped-def]
 
 
 async def test_a_restarted_consumer_resumes_after_its_committed_offsets(
-    pg_url: str, kafka: str
+    db: Effects, kafka: str
 ) -> None:
     """Stopped and started again in the same group, a consumer reprocesses nothing it had
     processed (its committed offsets moved past them), and processes once what was
     published while it was down."""
-    await migrate(CLIENTS.migrations, pg_url)
-    engine = create_engine(pg_url)
-    async with engine.begin() as conn:
-        await conn.run_sync(effects_metadata.create_all)
-    sessions = session_factory(engine)
-    uow_factory = UnitOfWorkFactory(sessions, SystemClock())
     producer_name, consumer_name = unique_service_name(), unique_service_name()
     topic = f"orbit.{producer_name}"
     event_type = f"orbit.{producer_name}.thing.done.v1"
-
-    async def record(uow: UnitOfWork, event: CloudEvent) -> None:
-        await uow.session.execute(insert(effects).values(event_id=str(event.id)))
-
-    consumer = EventConsumer(consumer_name, uow_factory, {event_type: record})
+    consumer = EventConsumer(consumer_name, db.uow, {event_type: record})
     # Two partitions, and events on both before and after the restart: a partition replayed
     # from the start would be reprocessed before its new events are reached.
     await create_topics(kafka, [topic], partitions=2)
@@ -167,12 +176,8 @@ async def test_a_restarted_consumer_resumes_after_its_committed_offsets(
             ids.append(str(event.id))
         return ids
 
-    async def applied() -> list[str]:
-        async with sessions() as s:
-            return list((await s.scalars(select(effects.c.event_id))).all())
-
     async def inbox_rows() -> int:
-        async with sessions() as s:
+        async with db.sessions() as s:
             return int(await s.scalar(select(func.count()).select_from(inbox)) or 0)
 
     def offsets_reach(expected: dict[int, int]):  # type: ignore[no-untyped-def]
@@ -187,7 +192,8 @@ async def test_a_restarted_consumer_resumes_after_its_committed_offsets(
         task = asyncio.create_task(
             bus.subscribe(consumer.group, consumer.topics, consumer.process).run())
         try:
-            await eventually(lambda: _equal_sets(applied, expected), timeout=60, what="effects")
+            await eventually(lambda: _equal_sets(db.applied, expected), timeout=60,
+                             what="effects")
             await eventually(offsets_reach(offsets), timeout=30, what=f"offsets {offsets}")
         finally:
             task.cancel()
@@ -200,16 +206,15 @@ async def test_a_restarted_consumer_resumes_after_its_committed_offsets(
         assert await inbox_rows() == 5
 
         after = await publish(0, 2) + await publish(1, 1)  # while the consumer is down
-        assert sorted(await applied()) == sorted(before) and await inbox_rows() == 5
+        assert sorted(await db.applied()) == sorted(before) and await inbox_rows() == 5
         await run_consumer(before + after, {0: 5, 1: 3})
 
-        assert sorted(await applied()) == sorted(before + after)  # each effect once
+        assert sorted(await db.applied()) == sorted(before + after)  # each effect once
         assert await inbox_rows() == 8
         assert EVENTS_DUPLICATE.labels(consumer_name)._value.get() == 0  # nothing redelivered
         assert EVENTS_PROCESSED.labels(consumer_name, event_type)._value.get() == 8
     finally:
         await raw.stop()
-        await engine.dispose()
 
 
 async def _equal_sets(probe, expected):  # type: ignore[no-untyped-def]

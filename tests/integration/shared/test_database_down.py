@@ -4,7 +4,6 @@ back, the same app answers again."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 
 import httpx
@@ -12,19 +11,14 @@ import pytest
 
 from services.embedded import create_service_app
 from tests.support.apps import ADMIN, running, test_settings
+from tests.support.net import free_port
 
 pytestmark = pytest.mark.integration
 
 
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 async def api_without_database() -> AsyncIterator[httpx.AsyncClient]:
-    url = f"postgresql+asyncpg://orbit:s3cret@127.0.0.1:{closed_port()}/orbit_clients"
+    url = f"postgresql+asyncpg://orbit:s3cret@127.0.0.1:{free_port()}/orbit_clients"
     app = create_service_app("clients", test_settings(database_url=url))
     async with running(app) as http:
         yield http

@@ -21,6 +21,7 @@ from shared.messaging.outbox import OutboxRelay
 from shared.migrations import migrate
 from shared.uow import UnitOfWorkFactory
 from tests.support.kafka import events_of, read_topic, unique_service_name
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -142,10 +143,11 @@ async def test_two_relays_on_one_database_never_publish_a_row_twice(
                 await uow.commit()
             if n % 20 == 0:
                 await asyncio.sleep(0.01)
-        for _ in range(300):
-            if await relays[0].pending() == 0:
-                break
-            await asyncio.sleep(0.1)
+
+        async def drained() -> bool:
+            return await relays[0].pending() == 0
+
+        await eventually(drained, timeout=30, what="both relays to drain the outbox")
     finally:
         for task in tasks:
             task.cancel()

@@ -6,12 +6,13 @@ exits 1, without a traceback."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.support.net import free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -23,12 +24,6 @@ def orbit(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess
         [sys.executable, "-m", "services.cli", *args], cwd=ROOT, env=clean,
         capture_output=True, text=True, timeout=120,
     )
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.mark.parametrize(
@@ -43,7 +38,7 @@ def closed_port() -> int:
 def test_a_bad_setting_is_a_configuration_error_before_start(
     tmp_path: Path, command: list[str], variable: str, value: str, names: str
 ) -> None:
-    result = orbit(tmp_path, *command, "--port", str(closed_port()), **{variable: value})
+    result = orbit(tmp_path, *command, "--port", str(free_port()), **{variable: value})
     assert result.returncode == 2, result.stderr[-2000:]
     assert result.stderr.startswith("orbit: invalid configuration: "), result.stderr
     assert names in result.stderr
@@ -52,7 +47,7 @@ def test_a_bad_setting_is_a_configuration_error_before_start(
 
 
 def test_migrate_all_against_an_unreachable_database_names_the_service(tmp_path: Path) -> None:
-    url = f"postgresql+asyncpg://orbit:s3cret@127.0.0.1:{closed_port()}/orbit_{{service}}"
+    url = f"postgresql+asyncpg://orbit:s3cret@127.0.0.1:{free_port()}/orbit_{{service}}"
     result = orbit(tmp_path, "migrate", "all", ORBIT_DATABASE_URL=url)
     assert result.returncode == 1, result.stderr[-2000:]
     lines = result.stderr.strip().splitlines()

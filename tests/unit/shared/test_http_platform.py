@@ -23,6 +23,8 @@ from shared.idempotency import IdempotencyKey, request_fingerprint, run_command
 from shared.logging import JsonFormatter, RequestContextMiddleware, log_fields, request_id_var
 from shared.tables import platform_metadata
 from shared.uow import UnitOfWork, UnitOfWorkFactory
+from tests.support.net import free_port
+from tests.support.waiting import eventually
 
 things_metadata = MetaData()
 things = Table("things", things_metadata, Column("id", Integer, primary_key=True),
@@ -229,8 +231,6 @@ async def test_a_500_is_logged_once_with_its_request_id_and_never_reaches_the_se
 
 async def test_uvicorn_logs_an_unexpected_error_once(logged: JsonLines) -> None:
     """Through a real uvicorn server: its own "Exception in ASGI application" never shows."""
-    import socket
-
     import uvicorn
 
     app = FastAPI()
@@ -241,17 +241,15 @@ async def test_uvicorn_logs_an_unexpected_error_once(logged: JsonLines) -> None:
     async def boom() -> None:
         raise RuntimeError("kaboom")
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
                                            lifespan="off"))
     task = asyncio.create_task(server.serve())
     try:
-        for _ in range(200):
-            if server.started:
-                break
-            await asyncio.sleep(0.02)
+        async def started() -> bool:
+            return bool(server.started)
+
+        await eventually(started, timeout=10, interval=0.02, what="uvicorn to start")
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
             response = await http.get("/boom")
     finally:
