@@ -14,7 +14,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Dialect, Integer, Numeric, String, Table, event
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Dialect,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    event,
+    func,
+    select,
+)
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
@@ -161,6 +172,19 @@ def is_database_unreachable(exc: BaseException) -> bool:
                 return True
             traceback = traceback.tb_next
     return False
+
+
+async def advisory_xact_lock(session: AsyncSession, key: int, *, wait: bool = True) -> bool:
+    """Take the transaction-scoped advisory lock ``key`` (a signed 64-bit integer), held until
+    the transaction ends. PostgreSQL: waits for it, or with ``wait=False`` takes it only if it
+    is free (False when another transaction holds it). SQLite: True at once, its write
+    transactions run one at a time already (``BEGIN IMMEDIATE``, above)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    if wait:
+        await session.execute(select(func.pg_advisory_xact_lock(key)))
+        return True
+    return bool(await session.scalar(select(func.pg_try_advisory_xact_lock(key))))
 
 
 async def insert_ignore(session: AsyncSession, table: Table, values: Mapping[str, Any]) -> bool:

@@ -23,9 +23,10 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
+from shared.db import advisory_xact_lock
 from shared.errors import BadRequest, Conflict
 from shared.tables import idempotency_keys
 from shared.uow import UnitOfWork, UnitOfWorkFactory
@@ -95,13 +96,10 @@ def _lock_id(caller_id: str, key: str) -> int:
 
 async def _claim(uow: UnitOfWork, caller_id: str, key: str, wait: float) -> bool:
     """Hold (caller, key) for the rest of this transaction; False if another request kept it
-    longer than ``wait`` seconds. SQLite needs no lock: its write transactions are serial."""
-    session = uow.session
-    if session.get_bind().dialect.name != "postgresql":
-        return True
-    lock = select(func.pg_try_advisory_xact_lock(_lock_id(caller_id, key)))
+    longer than ``wait`` seconds (polled: one statement when the key is free)."""
+    lock_id = _lock_id(caller_id, key)
     deadline = time.monotonic() + wait
-    while not await session.scalar(lock):
+    while not await advisory_xact_lock(uow.session, lock_id, wait=False):
         if time.monotonic() >= deadline:
             return False
         await asyncio.sleep(_POLL_SECONDS)

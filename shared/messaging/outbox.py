@@ -18,6 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.clock import Clock, SystemClock
+from shared.db import advisory_xact_lock
 from shared.messaging.bus import Bus, Message
 from shared.metrics import OUTBOX_PENDING, OUTBOX_PUBLISH_FAILURES, OUTBOX_PUBLISHED
 from shared.tables import outbox
@@ -54,10 +55,8 @@ class OutboxRelay:
     async def run_once(self) -> int:
         """Publish one batch; returns how many rows were published (0: none or not leader)."""
         async with self._local, self.sessions() as session, session.begin():
-            if session.get_bind().dialect.name == "postgresql":
-                leader = await session.scalar(select(func.pg_try_advisory_xact_lock(self._lock_id)))
-                if not leader:
-                    return 0
+            if not await advisory_xact_lock(session, self._lock_id, wait=False):
+                return 0  # another relay of this service publishes this round
             rows = (
                 await session.execute(
                     select(outbox.c.seq, outbox.c.topic, outbox.c.key, outbox.c.payload)

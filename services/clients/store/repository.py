@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.clients.store.models import Assignment, Client, ClientTag, Contact, ContactRole, Staff
 from shared.auth import Caller, Role, StaffRecord
+from shared.db import advisory_xact_lock
 from shared.errors import NotFound
 
 T = TypeVar("T")
@@ -139,9 +140,8 @@ HIERARCHY_LOCK = zlib.crc32(b"orbit.clients.staff_hierarchy")
 async def lock_hierarchy(session: AsyncSession) -> None:
     """Serialise changes of the reporting lines (head_id, a head's role or activity) until the
     transaction ends, so two concurrent changes cannot make a cycle or leave someone reporting
-    to a former head. PostgreSQL: an advisory lock; SQLite serialises writers already."""
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(select(func.pg_advisory_xact_lock(HIERARCHY_LOCK)))
+    to a former head (an advisory lock)."""
+    await advisory_xact_lock(session, HIERARCHY_LOCK)
 
 
 async def heads_above(session: AsyncSession, staff_id: uuid.UUID) -> list[uuid.UUID]:
