@@ -3,6 +3,13 @@
 ``orbit migrate <service>`` calls :func:`migrate`; each service's ``migrations/env.py`` calls
 :func:`run_env`. Migrations run on an async engine through ``connection.run_sync``, so they
 work from a running event loop (tests, the embedded server) as from the CLI.
+
+On SQLite, migrations run with foreign keys not enforced and are checked before they commit
+(``PRAGMA foreign_key_check``): SQLite alters most of a table by rebuilding it (Alembic's batch
+mode: copy, drop the old table, rename the copy), and dropping a table that others reference
+while foreign keys are enforced deletes their rows first (``ON DELETE CASCADE``). This is the
+procedure SQLite documents for such changes; the pragma has no effect inside a transaction,
+so it is set when the migration's connection opens.
 """
 
 from __future__ import annotations
@@ -14,8 +21,9 @@ from typing import Any
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.db import create_engine
 
@@ -30,9 +38,23 @@ def alembic_config(script_location: Path, url: str) -> Config:
     return config
 
 
+def migration_engine(url: str) -> AsyncEngine:
+    """The engine migrations run on: on SQLite, without foreign key enforcement (see above)."""
+    engine = create_engine(url, pool_size=1)
+    if engine.dialect.name == "sqlite":
+        # Registered after create_engine's own "connect" listener, which turns them on.
+        @event.listens_for(engine.sync_engine, "connect")
+        def _foreign_keys_off(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=OFF")
+            cursor.close()
+
+    return engine
+
+
 async def migrate(script_location: Path, url: str, revision: str = "head") -> None:
     """Upgrade the database at ``url`` to ``revision`` (from zero if it is empty)."""
-    engine = create_engine(url, pool_size=1)
+    engine = migration_engine(url)
     try:
         async with engine.begin() as connection:
             await connection.run_sync(_upgrade, alembic_config(script_location, url), revision)
@@ -65,7 +87,7 @@ def run_env(target_metadata: Sequence[MetaData]) -> None:
 
 
 async def _run_async(url: str, target_metadata: Sequence[MetaData]) -> None:
-    engine = create_engine(url, pool_size=1)
+    engine = migration_engine(url)
     try:
         async with engine.begin() as connection:
             await connection.run_sync(_run, target_metadata)
@@ -78,3 +100,8 @@ def _run(connection: Connection, target_metadata: Sequence[MetaData]) -> None:
     context.configure(connection=connection, target_metadata=list(target_metadata), **kwargs)
     with context.begin_transaction():
         context.run_migrations()
+        if connection.dialect.name == "sqlite":
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if broken:
+                raise RuntimeError(f"migrations broke foreign keys (table, rowid, parent, "
+                                   f"fk): {broken[:10]}")

@@ -47,7 +47,7 @@ class Client(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     name: Mapped[str] = mapped_column(String(300))
-    name_lower: Mapped[str] = mapped_column(String(300), index=True)
+    name_lower: Mapped[str] = mapped_column(Text, index=True)  # "İ".lower() is 2 chars
     kind: Mapped[str] = mapped_column(String(10))
     tier: Mapped[str] = mapped_column(String(20), index=True)
     status: Mapped[str] = mapped_column(String(20), index=True)

@@ -243,6 +243,19 @@ async def test_list_filters_search_and_cursor_paging(api: Api) -> None:
         "application/problem+json")
 
 
+async def test_longest_names_whose_lower_case_is_longer_are_stored_and_found(api: Api) -> None:
+    # "İ".lower() is two characters: a 300-character name has a 600-character lower case.
+    longest = "İ" * 300
+    created = await api.http.post("/api/v1/clients", headers=ADMIN, json={"name": longest})
+    assert created.status_code == 201, created.text
+    other = await api.client("Acme", None)
+    patched = await api.http.patch(f"/api/v1/clients/{other['id']}", headers=ADMIN,
+                                   json={"name": "ẞİ" * 150})
+    assert patched.status_code == 200, patched.text
+    found = (await api.http.get(f"/api/v1/clients?q={'İ'.lower()}", headers=ADMIN)).json()
+    assert sorted(names(found)) == sorted([longest, "ẞİ" * 150])
+
+
 async def test_assignment_rules_and_history(api: Api) -> None:
     head = await api.staff("Hana Head", "head", department="north")
     mia = await api.staff("Mia Manager", department="north", head_id=head["id"])
