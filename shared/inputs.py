@@ -1,11 +1,14 @@
-"""The base of every request body: unknown fields are refused, and so are control characters.
+"""The base of every request body: unknown fields are refused, and so are control characters
+and lone surrogates.
 
 PostgreSQL stores no NUL in ``text`` or ``JSONB`` (the insert fails, a 500 after the request
 was accepted), and the other C0 controls and DEL are no part of a name, an email or a note
-typed by a person: they come from broken clients or from probes. :class:`InputModel` refuses
-them anywhere in a body (strings in nested objects and lists, and object keys), before any
-other validation, with a 422 naming each offending field. Tab, line feed and carriage return
-stay allowed (multi-line notes).
+typed by a person: they come from broken clients or from probes. Surrogates (U+D800..U+DFFF)
+are no characters at all: JSON lets a string spell half of a pair (``"\ud83d"``), but no UTF-8
+encodes it, so neither database can store it (SQLite's driver raises UnicodeEncodeError,
+PostgreSQL refuses the JSON). :class:`InputModel` refuses both anywhere in a body (strings in
+nested objects and lists, and object keys), before any other validation, with a 422 naming
+each offending field. Tab, line feed and carriage return stay allowed (multi-line notes).
 """
 
 from __future__ import annotations
@@ -19,21 +22,28 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 # U+0000..U+001F except tab (09), line feed (0A) and carriage return (0D); and DEL (7F).
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A surrogate code point: a whole pair is one character in a Python str, so any is unpaired.
+SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 Loc = tuple[str | int, ...]
 
 
 def control_character_message(text: str) -> str | None:
-    """Why ``text`` is refused (its first control character), or ``None`` when it is fine."""
+    """Why ``text`` is refused (its first control character or lone surrogate), or ``None``
+    when it is fine."""
     found = CONTROL_CHARACTER.search(text)
-    if found is None:
-        return None
-    return f"control character U+{ord(found.group()):04X} is not allowed"
+    if found is not None:
+        return f"control character U+{ord(found.group()):04X} is not allowed"
+    found = SURROGATE.search(text)
+    if found is not None:
+        return f"unpaired surrogate U+{ord(found.group()):04X} is not allowed"
+    return None
 
 
 def control_characters(value: Any, loc: Loc = ()) -> Iterator[tuple[Loc, str, Any]]:
     """``(loc, message, input)`` for every string in ``value`` (a parsed JSON document: nested
-    dicts and lists are searched, keys included) that holds a control character."""
+    dicts and lists are searched, keys included) that holds a control character or a lone
+    surrogate."""
     if isinstance(value, str):
         message = control_character_message(value)
         if message is not None:
@@ -49,20 +59,22 @@ def control_characters(value: Any, loc: Loc = ()) -> Iterator[tuple[Loc, str, An
 
 
 def check_text(value: str) -> str:
-    """For a single string outside a body (a query parameter): refuse control characters."""
+    """For a single string outside a body (a query parameter): refuse control characters and
+    lone surrogates."""
     message = control_character_message(value)
     if message is not None:
         raise ValueError(message)
     return value
 
 
-# A query parameter or any other lone string without control characters.
+# A query parameter or any other lone string without control characters or surrogates.
 Text = Annotated[str, AfterValidator(check_text)]
 
 
 class InputModel(BaseModel):
     """A request body: extra fields are refused (422 naming them), and so is a control
-    character in any string of the body (422 naming the field, e.g. ``body.tags.1``)."""
+    character or a lone surrogate in any string of the body (422 naming the field, e.g.
+    ``body.tags.1``)."""
 
     model_config = ConfigDict(extra="forbid")
 

@@ -1,5 +1,6 @@
-"""The ``api`` fixture (tests/integration/clients/helpers.py) for every module here."""
+"""The ``api`` and ``any_api`` fixtures (tests/integration/clients/helpers.py) for every
+module here."""
 
-from tests.integration.clients.helpers import api
+from tests.integration.clients.helpers import any_api, api
 
-__all__ = ["api"]
+__all__ = ["any_api", "api"]

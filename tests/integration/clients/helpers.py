@@ -66,6 +66,16 @@ async def api(pg_url: str) -> AsyncIterator[Api]:
         yield Api(http, runtime_of(app, "clients"), clock)
 
 
+@pytest.fixture
+async def any_api(any_db_url: str) -> AsyncIterator[Api]:
+    """The clients app on SQLite and on a fresh PostgreSQL database (each test runs twice)."""
+    clock = FixedClock(NOW)
+    app = create_app(test_settings(database_url=any_db_url), clock=clock,
+                     migrate_on_start=True)
+    async with running(app) as http:
+        yield Api(http, runtime_of(app, "clients"), clock)
+
+
 def field_errors(response: httpx.Response) -> set[str]:
     """The dotted field paths (without ``body``) a 422 problem names."""
     assert response.status_code == 422, response.text

@@ -54,6 +54,18 @@ def test_control_characters_are_found_anywhere_with_their_path() -> None:
     assert list(control_characters("é ü 😀 \u0080 \u200b")) == []  # not C0 or DEL
 
 
+def test_lone_surrogates_are_refused_like_control_characters() -> None:
+    body = json.loads('{"name": "x", "tags": ["ok", "\\ud83d"], "\\udc00": "a\\ud83d\\ude00"}')
+    found = [(loc, message) for loc, message, _ in control_characters(body)]
+    assert found == [
+        (("tags", 1), "unpaired surrogate U+D83D is not allowed"),
+        (("\udc00",), "the key: unpaired surrogate U+DC00 is not allowed"),
+    ]  # the escaped pair is one character, 😀
+    with pytest.raises(ValidationError) as raised:
+        Note.model_validate({"title": "\ud83d", "lines": ["\udfff"]})
+    assert error_locs(raised.value) == {"title", "lines.0"}
+
+
 class Note(InputModel):
     title: str
     lines: list[str] = []
