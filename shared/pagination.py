@@ -12,7 +12,7 @@ import base64
 import json
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
@@ -70,7 +70,9 @@ def _value(value: Any, kind: type) -> Any:
         moment = datetime.fromisoformat(value)
         if moment.tzinfo is None:
             raise ValueError("a timestamp needs an offset")
-        return moment
+        # In UTC, as the columns hold it; OverflowError when that is before year 1 or after
+        # 9999 (0001-01-01T00:00+14:00), which no cursor of ours holds.
+        return moment.astimezone(UTC)
     if kind is uuid.UUID:
         if not isinstance(value, str):
             raise ValueError("an id must be a string")

@@ -67,6 +67,9 @@ MALFORMED = {
     "id an object": raw_cursor([AT, {}]),
     "id a list": raw_cursor([AT, []]),
     "id not a uuid": raw_cursor([AT, "not-a-uuid"]),
+    # well-formed, but no instant in UTC: before 0001-01-01 and after 9999-12-31
+    "timestamp before year 1 in UTC": raw_cursor(["0001-01-01T00:00:00+14:00", ID]),
+    "timestamp after year 9999 in UTC": raw_cursor(["9999-12-31T23:59:59-14:00", ID]),
     "nulls": raw_cursor([None, None]),
     "null id": raw_cursor([AT, None]),
     "too many values": raw_cursor([AT, ID, ID]),
@@ -87,6 +90,13 @@ def test_a_well_formed_cursor_decodes_to_aware_values() -> None:
     assert at == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC) and ident == uuid.UUID(ID)
     assert decode_cursor(raw_cursor(["2026-01-02T04:04:05+01:00", ID]),
                          [datetime, uuid.UUID])[0] == at
+    # normalised to UTC, the extremes that have an instant in UTC included
+    for text, utc in [("2026-01-02T04:04:05+01:00", at),
+                      ("0001-01-01T00:00:00-14:00", datetime(1, 1, 1, 14, tzinfo=UTC)),
+                      ("9999-12-31T23:59:59+14:00", datetime(9999, 12, 31, 9, 59, 59,
+                                                             tzinfo=UTC))]:
+        moment = decode_cursor(raw_cursor([text, ID]), [datetime, uuid.UUID])[0]
+        assert moment == utc and moment.tzinfo is UTC, text
     assert decode_cursor(raw_cursor([7, "x"]), [int, str]) == [7, "x"]
     with pytest.raises(RequestValidationError):
         decode_cursor(raw_cursor([True, "x"]), [int, str])
