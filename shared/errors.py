@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -19,6 +20,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from shared.db import is_database_unreachable
 
@@ -94,8 +96,10 @@ class Invalid(OrbitError):
 
 
 def problem(
-    status: int, title: str, detail: str, slug: str, **extra: Any
+    status: int, title: str, detail: str, slug: str, *,
+    headers: Mapping[str, str] | None = None, **extra: Any
 ) -> JSONResponse:
+    """The problem+json response; ``headers`` are sent too (e.g. a 405's ``Allow``)."""
     body: dict[str, Any] = {
         "type": f"https://orbit.dev/problems/{slug}",
         "title": title,
@@ -103,12 +107,12 @@ def problem(
         "detail": detail,
         **extra,
     }
-    headers = {}
+    sent = dict(headers or {})
     if status == 401:
-        headers["WWW-Authenticate"] = "Bearer"
+        sent.setdefault("WWW-Authenticate", "Bearer")
     if status == 503:
-        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+        sent.setdefault("Retry-After", str(RETRY_AFTER_SECONDS))
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=sent)
 
 
 def unexpected_error(exc: BaseException, method: str, path: str) -> JSONResponse:
@@ -135,6 +139,20 @@ _HTTP_SLUGS = {
 }
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app answers at the request's path. Starlette's 405
+    names only the methods of the first route matching the path, and FastAPI has one route
+    per method (``GET`` and ``POST /api/v1/clients`` are two); each method is tried through
+    the routes' own matching, so included routers are searched as the request would be."""
+    routes = request.app.router.routes
+    return [method for method in _METHODS
+            if any(route.matches({**request.scope, "method": method})[0] is Match.FULL
+                   for route in routes)]
+
+
 def _loc(loc: Any) -> list[Any]:
     return [str(p) if not isinstance(p, int) else p for p in loc]
 
@@ -142,7 +160,7 @@ def _loc(loc: Any) -> list[Any]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OrbitError)
     async def _orbit(_request: Request, exc: OrbitError) -> JSONResponse:
-        extra = {"errors": exc.errors} if isinstance(exc, Invalid) else {}
+        extra: dict[str, Any] = {"errors": exc.errors} if isinstance(exc, Invalid) else {}
         return problem(exc.status, exc.title, exc.detail, exc.slug, **extra)
 
     @app.exception_handler(RequestValidationError)
@@ -153,9 +171,14 @@ def install_error_handlers(app: FastAPI) -> None:
                        errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         title, slug = _HTTP_SLUGS.get(exc.status_code, ("Error", f"http-{exc.status_code}"))
-        return problem(exc.status_code, title, str(exc.detail or title), slug)
+        # The exception's headers are part of the answer; a 405's Allow names every method
+        # of the path (RFC 9110 15.5.6).
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405 and (methods := allowed_methods(request)):
+            headers["Allow"] = ", ".join(methods)
+        return problem(exc.status_code, title, str(exc.detail or title), slug, headers=headers)
 
     async def _database(request: Request, exc: Exception) -> JSONResponse:
         if is_database_unreachable(exc):

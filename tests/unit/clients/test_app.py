@@ -14,7 +14,7 @@ from services.clients import app as clients_app
 from services.clients.settings import ClientsSettings
 from services.clients.workers import BirthdayJob
 from shared.settings import OrbitSettings
-from tests.support.apps import running, runtime_of, test_settings
+from tests.support.apps import ADMIN, running, runtime_of, test_settings
 
 
 def clients_settings(tmp_path: Path, **values: object) -> ClientsSettings:
@@ -105,3 +105,13 @@ def test_lists_default_to_the_shared_page_size() -> None:
         if parameter["name"] == "limit"
     }
     assert len(defaults) == 4 and set(defaults.values()) == {DEFAULT_LIMIT}, defaults
+
+
+async def test_a_method_the_path_lacks_is_405_naming_the_allowed_ones(tmp_path: Path) -> None:
+    app = clients_app.create_app(clients_settings(tmp_path), migrate_on_start=True)
+    async with running(app) as http:
+        response = await http.delete("/api/v1/clients", headers=ADMIN)
+    assert response.status_code == 405, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["allow"] == "GET, POST"
+    assert response.json()["status"] == 405

@@ -156,6 +156,14 @@ async def test_unexpected_errors_are_500_without_internals(client: httpx.AsyncCl
     assert missing.status_code == 404 and missing.json()["status"] == 404
 
 
+async def test_a_405_is_problem_json_with_allow(client: httpx.AsyncClient) -> None:
+    response = await client.delete("/things")
+    assert response.status_code == 405, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["allow"] == "POST"
+    assert response.json()["type"].endswith("/method-not-allowed")
+
+
 async def test_request_id_is_echoed_or_made(client: httpx.AsyncClient) -> None:
     given = await client.get("/errors/404", headers={"X-Request-ID": "req-123"})
     assert given.headers["X-Request-ID"] == "req-123"
