@@ -124,6 +124,8 @@ def create_app(
 # --- OpenAPI: the problem+json error responses of every operation ------------------------------
 
 _PROBLEMS: dict[int, str] = {
+    400: "Malformed request: a body that cannot be parsed, or an Idempotency-Key that is "
+         "empty or longer than 200 characters",
     401: "Missing, expired or invalid bearer token",
     403: "The caller's role may not do this",
     404: "No such object, or one outside the caller's scope",
@@ -147,10 +149,16 @@ def _problem_response(status: int) -> dict[str, Any]:
 
 
 def problem_statuses(path: str, method: str, operation: dict[str, Any]) -> list[int]:
-    """The error statuses an operation can answer: 401/403/503 when it is authenticated
-    (every API call loads its caller), 404 when it names an object in its path, 409 when it
-    changes something, 422 when it takes input."""
+    """The error statuses an operation can answer: 400 when it takes a body (one that cannot
+    be parsed) or an ``Idempotency-Key`` (out of bounds), 401/403/503 when it is
+    authenticated (every API call loads its caller), 404 when it names an object in its path,
+    409 when it changes something, 422 when it takes input."""
     statuses = []
+    if "requestBody" in operation or any(
+        p.get("in") == "header" and p.get("name", "").lower() == "idempotency-key"
+        for p in operation.get("parameters", [])
+    ):
+        statuses.append(400)
     if operation.get("security"):
         statuses += [401, 403, 503]
         if method in _MUTATING:

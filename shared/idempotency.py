@@ -53,15 +53,31 @@ def request_fingerprint(method: str, path: str, body: bytes) -> str:
     return hashlib.sha256(f"{method} {path}\n{text}".encode()).hexdigest()
 
 
+MAX_KEY_LENGTH = 200
+
+
+def _key_schema(schema: dict[str, Any]) -> None:
+    """The header's OpenAPI schema: a string of 1 to 200 characters (an optional header is
+    absent, never null). Documented only: a key out of bounds is the 400 of
+    :func:`idempotency_request`, not a 422 of validation."""
+    schema.pop("anyOf", None)
+    schema.update(type="string", minLength=1, maxLength=MAX_KEY_LENGTH)
+
+
 async def idempotency_request(
     request: Request,
-    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+    idempotency_key: Annotated[str | None, Header(
+        alias="Idempotency-Key",
+        description="a retry with the same key and body replays the first response; "
+                    f"1 to {MAX_KEY_LENGTH} characters, else 400",
+        json_schema_extra=_key_schema,
+    )] = None,
 ) -> IdempotencyRequest | None:
     if idempotency_key is None:
         return None
     key = idempotency_key.strip()
-    if not key or len(key) > 200:
-        raise BadRequest("Idempotency-Key must be 1 to 200 characters")
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise BadRequest(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
     body = await request.body()
     return IdempotencyRequest(
         key, request.method, request.url.path, request_fingerprint(request.method,

@@ -1,5 +1,5 @@
 """/openapi.json documents the problem+json errors of every operation (shared/app.py), so a
-frontend's generated client knows the error shape: 401, 403, 404, 409, 422, 503 with the
+frontend's generated client knows the error shape: 400, 401, 403, 404, 409, 422, 503 with the
 Problem schema, and no FastAPI HTTPValidationError left."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from services.embedded import create_service_app
 from shared.app import add_problem_responses
 from shared.errors import Problem, install_error_handlers
 from shared.settings import SERVICES
-from tests.support.apps import test_settings
+from tests.support.apps import ADMIN, running, test_settings
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
@@ -77,6 +77,49 @@ async def test_every_api_operation_of_every_service_lists_its_problems(service: 
             if method in ("post", "put", "patch", "delete"):
                 expected.add(409)
             assert expected <= statuses, (method, path, sorted(statuses))
+
+
+def idempotency_key(operation: dict[str, Any]) -> dict[str, Any] | None:
+    found = [p for p in operation.get("parameters", []) if p["name"] == "Idempotency-Key"]
+    return found[0] if found else None
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_a_400_is_documented_where_a_body_or_an_idempotency_key_is_taken(
+    service: str,
+) -> None:
+    schema = await openapi(service)
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            takes = "requestBody" in operation or idempotency_key(operation) is not None
+            assert ("400" in operation["responses"]) == takes, (method, path)
+            if takes:
+                assert problem_content(operation, 400) == {
+                    "application/problem+json": {"schema": PROBLEM_REF}}
+
+
+async def test_the_idempotency_key_header_documents_its_bounds() -> None:
+    schema = await openapi("clients")
+    create_client = schema["paths"]["/api/v1/clients"]["post"]
+    header = idempotency_key(create_client)
+    assert header is not None and header["in"] == "header" and not header["required"]
+    assert {k: header["schema"][k] for k in ("type", "minLength", "maxLength")} == {
+        "type": "string", "minLength": 1, "maxLength": 200}
+    assert "400" in create_client["responses"]
+
+
+async def test_idempotency_keys_out_of_the_documented_bounds_are_the_documented_400(
+    tmp_path: Any,
+) -> None:
+    app = create_service_app("clients", test_settings(data_dir=tmp_path),
+                             migrate_on_start=True)
+    async with running(app) as http:
+        for key, status in [("", 400), ("k" * 201, 400), ("k" * 200, 201), ("k", 201)]:
+            response = await http.post("/api/v1/clients", json={"name": f"Acme {len(key)}"},
+                                       headers={**ADMIN, "Idempotency-Key": key})
+            assert response.status_code == status, (len(key), response.text)
+            if status == 400:
+                assert response.headers["content-type"] == "application/problem+json"
 
 
 def test_a_declared_response_keeps_its_headers_and_gets_the_problem_schema() -> None:
