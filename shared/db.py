@@ -2,7 +2,8 @@
 
 Column types keep values exact on both: ``Money`` is NUMERIC on PostgreSQL and text on SQLite
 (SQLite would round a Decimal through float), ``UTCDateTime`` always hands back aware UTC
-datetimes, ``JSONType`` is JSONB on PostgreSQL.
+datetimes, ``JSONType`` is JSONB on PostgreSQL. SQLite's ``lower()`` is Unicode-aware like
+PostgreSQL's on every SQLite engine :func:`create_engine` makes.
 """
 
 from __future__ import annotations
@@ -119,12 +120,21 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
     )
 
 
+def _unicode_lower(value: Any) -> Any:
+    """SQLite's ``lower()`` with Python's case mapping; NULL and non-text values as they are."""
+    return value.lower() if isinstance(value, str) else value
+
+
 def _configure_sqlite(engine: AsyncEngine) -> None:
     # pysqlite's own transaction handling defers BEGIN and upgrades read locks to write
     # locks, which fails at once under concurrency; take the write lock when a transaction
     # begins instead, and let the busy timeout queue writers.
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # SQLite's built-in lower() folds ASCII only ("Ä" stays "Ä"); PostgreSQL's folds
+        # every letter. Replace it on each connection, so func.lower() matches alike on both
+        # (the adapted aiosqlite connection passes create_function to the driver's).
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")

@@ -57,6 +57,24 @@ async def test_staff_create_update_and_duplicate_email(api: Api) -> None:
     assert missing.status_code == 404
 
 
+async def test_staff_search_ignores_case_beyond_ascii_on_both_databases(
+    any_api: Api,
+) -> None:
+    for name, email in [("Jörg Ärger", "joerg@orbit.example"),
+                        ("ÉLODIE ÇA", "elodie@orbit.example"),
+                        ("Ölaf Ost", "olaf@orbit.example")]:
+        await any_api.staff(name, email=email)
+
+    async def search(q: str) -> list[str]:
+        response = await any_api.http.get("/api/v1/staff", params={"q": q}, headers=ADMIN)
+        assert response.status_code == 200, response.text
+        return sorted(names(response.json()))
+
+    assert await search("ärger") == await search("ÄRGER") == ["Jörg Ärger"]
+    assert await search("élodie ça") == ["ÉLODIE ÇA"]
+    assert await search("Ö") == ["Jörg Ärger", "Ölaf Ost"]
+
+
 async def test_deactivation_needs_a_handover_first_and_then_locks_out(api: Api) -> None:
     leaving = await api.staff("Leo Leaving")
     staying = await api.staff("Sam Staying")
