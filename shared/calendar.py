@@ -44,6 +44,9 @@ import holidays
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 END_OF_DAY = time.max  # how "24:00" is held in ``working_hours``
 _HHMM = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]|24:00")
+# The form of an ISO 3166-1 alpha-2 code: two ASCII letters, either case. Checked before
+# upper-casing, which maps other letters onto ASCII ones ("ß" -> "SS", dotless i U+0131 -> "I").
+_ALPHA_2 = re.compile(r"[A-Za-z]{2}")
 _IDLE_DAYS_LIMIT = 3 * 366  # consecutive days without a working minute before giving up
 _ONE_DAY = timedelta(days=1)
 
@@ -265,10 +268,16 @@ def _checked_hours(hours: Mapping[int, tuple[time, time]]) -> dict[int, tuple[ti
     return checked
 
 
+def alpha_2(code: str) -> str | None:
+    """``code`` upper-cased when it has the form of an ISO 3166-1 alpha-2 code (two ASCII
+    letters), else ``None``; whether such a country exists is the caller's question."""
+    return code.upper() if _ALPHA_2.fullmatch(code) else None
+
+
 def _checked_country(code: str) -> str:
-    if not isinstance(code, str):
+    upper = alpha_2(code) if isinstance(code, str) else None
+    if upper is None:
         raise CalendarError("holidays_country", "expected an ISO 3166-1 alpha-2 country code")
-    upper = code.upper()
     if upper not in _countries():
         raise CalendarError("holidays_country", f"no public holidays known for {code!r}")
     return upper

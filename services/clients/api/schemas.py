@@ -21,7 +21,7 @@ from pydantic import (
 from services.clients.domain.birthdays import BirthdayError, parse_birthday
 from services.clients.domain.contacts import Channel, ContactRole
 from services.clients.domain.tags import InvalidTag, normalize_tag, normalize_tags
-from shared.calendar import CalendarError, parse_calendar
+from shared.calendar import CalendarError, alpha_2, parse_calendar
 from shared.calendar import check_timezone as calendar_timezone
 from shared.inputs import InputModel
 
@@ -41,8 +41,10 @@ def check_timezone(value: str) -> str:
 
 
 def check_country(value: str) -> str:
-    code = value.strip().upper()
-    if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+    """Two ASCII letters naming a country, upper-cased (not "ß", which upper-cases to "SS", nor a
+    dotless i, U+0131, which upper-cases to "I")."""
+    code = alpha_2(value.strip())
+    if code is None or pycountry.countries.get(alpha_2=code) is None:
         raise ValueError(f"not an ISO 3166-1 alpha-2 country code: {value!r}")
     return code
 

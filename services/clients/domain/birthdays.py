@@ -11,8 +11,10 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-_FULL = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-_MONTH_DAY = re.compile(r"^--(\d{2})-(\d{2})$")
+# ASCII digits only: \d and int() also take the digits of other scripts (full-width
+# U+FF10..U+FF19 too: int() reads a full-width "2000" as 2000).
+_FULL = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
+_MONTH_DAY = re.compile(r"^--([0-9]{2})-([0-9]{2})$")
 MIN_YEAR = 1900
 
 

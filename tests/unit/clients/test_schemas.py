@@ -138,3 +138,31 @@ def test_other_locales_are_refused(locale: str) -> None:
     with pytest.raises(ValidationError) as raised:
         StaffPatch.model_validate({"locale": locale})
     assert error_locs(raised.value) == {"locale"}
+
+
+# ---------------------------------------------------------------- country codes
+
+
+# Upper-cased they would be codes: "ß" -> "SS", dotless i (U+0131) -> "I", "ﬀ" -> "FF".
+NOT_ASCII_CODES = ["\u00df", "\u0131t", "de\u0307", "\ufb00", "\uff24\uff25"]
+
+
+@pytest.mark.parametrize("code", [*NOT_ASCII_CODES, "D", "DEU", "XX", "d1"])
+def test_country_codes_are_two_ascii_letters(code: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        ClientIn.model_validate({"name": "N", "country": code})
+    assert error_locs(raised.value) == {"country"}
+    with pytest.raises(ValidationError) as raised:
+        ClientPatch.model_validate({"country": code})
+    assert error_locs(raised.value) == {"country"}
+    with pytest.raises(ValidationError) as raised:
+        ClientIn.model_validate({"name": "N", "sla": {"calendar": {"holidays_country": code}}})
+    assert error_locs(raised.value) == {"sla.calendar.holidays_country"}
+
+
+def test_country_codes_in_either_case_are_upper_cased() -> None:
+    assert ClientIn.model_validate({"name": "N", "country": " it "}).country == "IT"
+    assert ClientPatch.model_validate({"country": "De"}).country == "DE"
+    body = ClientIn.model_validate({"name": "N", "sla": {"calendar": {"holidays_country": "it"}}})
+    assert body.sla is not None and body.sla.calendar is not None
+    assert body.sla.calendar.holidays_country == "IT"

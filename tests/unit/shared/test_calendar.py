@@ -498,6 +498,8 @@ def test_minutes_between_is_zero_when_end_is_not_after_start() -> None:
         ({"holidays_country": "XX"}, "holidays_country"),
         ({"holidays_country": "DEU"}, "holidays_country"),
         ({"holidays_country": 49}, "holidays_country"),
+        ({"holidays_country": "\u0131t"}, "holidays_country"),  # dotless i: upper() is "IT"
+        ({"holidays_country": "\u00df"}, "holidays_country"),  # "ß".upper() is "SS"
     ],
 )
 def test_invalid_json_names_the_field(data: dict[str, Any], field: str) -> None:
@@ -522,6 +524,7 @@ def test_invalid_json_names_the_field(data: dict[str, Any], field: str) -> None:
             "working_hours.thu",
         ),
         (lambda: BusinessCalendar("UTC", None, "ZZ"), "holidays_country"),
+        (lambda: BusinessCalendar("UTC", None, "\u0131t"), "holidays_country"),
     ],
 )
 def test_invalid_constructor_arguments_name_the_field(make: Any, field: str) -> None:
