@@ -7,7 +7,7 @@ referencing them stay.
 
 Revision ID: 5b1e0c7d9a42
 Revises: 80eb50822fc5
-Create Date: 2026-12-01 09:00:00.000000
+Create Date: 2026-11-23 08:00:00.000000
 """
 from __future__ import annotations
 
