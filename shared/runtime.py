@@ -77,15 +77,15 @@ class ServiceRuntime:
     ) -> None:
         self.spec = spec
         self.name = spec.name
-        # The service's own settings class adds its knobs (read from the same environment).
-        self.settings = spec.load_settings(settings)
+        # The service's own settings class adds its knobs (read from the same environment);
+        # everything below is built from that one object.
+        self.settings = settings = spec.load_settings(settings)
         self.bus = bus
         self.clock: Clock = clock or SystemClock()
         self.database_url = database_url or settings.database_url_for(spec.name)
         self.engine: AsyncEngine = create_engine(
             self.database_url, pool_size=settings.database_pool_size
         )
-        settings = self.settings
         self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
         self.uow = UnitOfWorkFactory(self.sessions, self.clock)
         self.relay = OutboxRelay(

@@ -43,8 +43,8 @@ class ClientsSettings(OrbitSettings):
             if targets is None:
                 raise ValueError(f"no SLA defaults for the {tier} tier")
             for name in SLA_FIELDS:
-                target = targets.get(name)
-                if not isinstance(target, int) or isinstance(target, bool) or target < 1:
+                target = targets.get(name)  # a StrictInt: never a bool or a string
+                if target is None or target < 1:
                     raise ValueError(f"{tier}.{name}: a whole number >= 1 is needed")
         # Key clients get the tightest targets, small ones the loosest (equal is allowed).
         problems = [

@@ -128,8 +128,7 @@ class OutboxRelay:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("outbox relay of %s cannot publish yet: %r", self.service, exc,
-                            extra={"service": self.service})
+                log.warning("outbox relay of %s cannot publish yet: %r", self.service, exc)
                 backoff = min(max(backoff * 2, 0.5), 10.0)
             if self._stopping:
                 break
