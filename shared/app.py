@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
@@ -212,8 +212,9 @@ def document_problems(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def runtime_dependency(service: str) -> Callable[[Request], ServiceRuntime]:
-    def get_runtime(request: Request) -> ServiceRuntime:
+def runtime_dependency(service: str) -> Callable[[Request], Awaitable[ServiceRuntime]]:
+    # async: FastAPI runs a sync dependency in the thread pool (a thread hop per request).
+    async def get_runtime(request: Request) -> ServiceRuntime:
         runtime: ServiceRuntime = request.app.state.orbit[service]
         return runtime
 

@@ -8,8 +8,9 @@ service's own staff table (clients) or replica (the others, fed by the clients' 
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -61,6 +62,69 @@ class Claims:
 
 StaffLookup = Callable[[uuid.UUID], Awaitable[StaffRecord | None]]
 
+# The clients service's staff events (``data.staff_id`` names the member of staff).
+STAFF_EVENT_PREFIX = "orbit.clients.staff."
+
+
+class StaffCache:
+    """A short-lived cache of staff records in front of a :data:`StaffLookup`, so a request
+    does not read its caller's record every time.
+
+    An entry lives ``ttl`` seconds at most (0: no cache). It is dropped at once when this
+    process commits or applies a staff event about that member of staff
+    (:meth:`forget_events`), so a deactivation or a role change made through this process —
+    or, in the other services, received from the clients service — applies to the next
+    request; another process of the same service sees it within ``ttl``. A lookup that
+    started before an invalidation never stores what it read (the generation check), so a
+    stale record cannot outlive the change that made it stale.
+    """
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(
+        self, lookup: StaffLookup, ttl: float, *, now: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._lookup = lookup
+        self.ttl = ttl
+        self._now = now
+        self._entries: dict[uuid.UUID, tuple[float, StaffRecord | None]] = {}
+        self._generation = 0
+
+    async def get(self, staff_id: uuid.UUID) -> StaffRecord | None:
+        if self.ttl <= 0:
+            return await self._lookup(staff_id)
+        entry = self._entries.get(staff_id)
+        now = self._now()
+        if entry is not None and entry[0] > now:
+            return entry[1]
+        generation = self._generation
+        record = await self._lookup(staff_id)
+        if generation == self._generation:
+            if len(self._entries) >= self.MAX_ENTRIES:
+                self._entries.clear()
+            self._entries[staff_id] = (now + self.ttl, record)
+        return record
+
+    def invalidate(self, staff_id: uuid.UUID | None = None) -> None:
+        """Forget one member of staff (all when None)."""
+        self._generation += 1
+        if staff_id is None:
+            self._entries.clear()
+        else:
+            self._entries.pop(staff_id, None)
+
+    def forget_events(self, events: Iterable[Any]) -> None:
+        """Forget the staff named by the staff events among ``events`` (CloudEvents)."""
+        for event in events:
+            if not str(getattr(event, "type", "")).startswith(STAFF_EVENT_PREFIX):
+                continue
+            data = getattr(event, "data", None)
+            raw = data.get("staff_id") if isinstance(data, dict) else None
+            try:
+                self.invalidate(uuid.UUID(str(raw)) if raw is not None else None)
+            except ValueError:
+                self.invalidate()
+
 
 class TokenVerifier:
     def __init__(self, settings: OrbitSettings) -> None:
@@ -68,8 +132,31 @@ class TokenVerifier:
         self.audience = settings.jwt_audience
         self.leeway = settings.jwt_leeway_seconds
         self._jwks = jwt.PyJWKClient(settings.jwks_url) if settings.jwks_url else None
+        # Tokens verified lately: token -> (claims, valid until, monotonic); see decode().
+        self._verified: dict[str, tuple[Claims, float]] = {}
+
+    # A verified token is trusted again without checking its signature for this long at most
+    # (and never past its exp + leeway), so a key removed from the JWKS stops working soon.
+    VERIFIED_SECONDS = 60.0
+    MAX_VERIFIED = 10_000
 
     async def decode(self, token: str) -> Claims:
+        """The token's claims, or :class:`Unauthorized`. A token seen valid in the last
+        ``VERIFIED_SECONDS`` is not verified again (until it expires)."""
+        seen = self._verified.get(token)
+        if seen is not None:
+            if seen[1] > time.time():
+                return seen[0]
+            del self._verified[token]
+        claims, exp = await self._verify(token)
+        if len(self._verified) >= self.MAX_VERIFIED:
+            self._verified.clear()
+        self._verified[token] = (
+            claims, min(exp + self.leeway, time.time() + self.VERIFIED_SECONDS)
+        )
+        return claims
+
+    async def _verify(self, token: str) -> tuple[Claims, float]:
         try:
             if self._jwks is not None:
                 signing_key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
@@ -86,7 +173,11 @@ class TokenVerifier:
             raise Unauthorized(f"cannot verify token: {exc}") from exc
         except jwt.InvalidTokenError as exc:
             raise Unauthorized(f"invalid token: {exc}") from exc
-        return _claims(payload)
+        try:
+            exp = float(payload["exp"])
+        except (TypeError, ValueError) as exc:  # PyJWT has checked it is a number already
+            raise Unauthorized("invalid token: exp is not a number") from exc
+        return _claims(payload), exp
 
 
 def _claims(payload: dict[str, Any]) -> Claims:

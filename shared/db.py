@@ -105,7 +105,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
-def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 10, pre_ping: bool = False, echo: bool = False
+) -> AsyncEngine:
     """An async engine; SQLite gets WAL, a busy timeout and write-intent transactions."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -116,7 +118,7 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         _configure_sqlite(engine)
         return engine
     return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=pre_ping
     )
 
 
@@ -144,7 +146,23 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read (read_engine) takes no write lock: readers never queue behind writers.
+        if conn.get_execution_options().get(_READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_READ_ONLY = "orbit_read_only"
+
+
+def read_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The same pool, for reads that change nothing: on PostgreSQL in autocommit (no
+    BEGIN/ROLLBACK round trips around a SELECT; each statement sees its own snapshot), on
+    SQLite in a deferred transaction (no write lock)."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(isolation_level="AUTOCOMMIT", **{_READ_ONLY: True})
+    return engine.execution_options(**{_READ_ONLY: True})
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

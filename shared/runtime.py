@@ -20,13 +20,13 @@ from fastapi import APIRouter
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from shared.auth import StaffRecord, TokenVerifier
+from shared.auth import StaffCache, StaffRecord, TokenVerifier
 from shared.clock import Clock, SystemClock
-from shared.db import create_engine, session_factory
+from shared.db import create_engine, read_engine, session_factory
 from shared.logging import log_fields
 from shared.messaging.bus import Bus
 from shared.messaging.consumer import EventConsumer, EventHandler
-from shared.messaging.envelope import dlq_topic_for, topic_for
+from shared.messaging.envelope import CloudEvent, dlq_topic_for, topic_for
 from shared.messaging.outbox import OutboxRelay
 from shared.migrations import migrate
 from shared.scheduler import ScheduledJob, Scheduler
@@ -84,23 +84,30 @@ class ServiceRuntime:
         self.clock: Clock = clock or SystemClock()
         self.database_url = database_url or settings.database_url_for(spec.name)
         self.engine: AsyncEngine = create_engine(
-            self.database_url, pool_size=settings.database_pool_size
+            self.database_url, pool_size=settings.database_pool_size,
+            pre_ping=settings.database_pool_pre_ping,
         )
+        # Sessions of the use cases (one transaction each), and of the reads that change
+        # nothing (GET routes, the caller's staff record): no transaction round trips.
         self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
+        self.reads: async_sessionmaker[AsyncSession] = session_factory(read_engine(self.engine))
         self.uow = UnitOfWorkFactory(self.sessions, self.clock)
         self.relay = OutboxRelay(
             spec.name, self.sessions, bus,
             batch_size=settings.relay_batch_size,
             interval=settings.relay_interval_seconds,
+            linger=settings.relay_linger_seconds,
             clock=self.clock,
         )
-        self.uow.on_commit = self.relay.wake
+        self.staff = StaffCache(self._read_staff, settings.auth_cache_seconds)
+        self.uow.on_commit = self._committed
         self.consumer = EventConsumer(
             spec.name, self.uow, spec.handlers,
             max_attempts=settings.consumer_max_attempts,
             backoff=settings.consumer_backoff_seconds,
             backoff_max=settings.consumer_backoff_max_seconds,
             on_commit=self.relay.wake,
+            on_applied=self.staff.forget_events,
         )
         self.scheduler = Scheduler(
             spec.name, self.uow, spec.jobs(settings) if spec.jobs else {},
@@ -164,8 +171,18 @@ class ServiceRuntime:
         self._tasks.clear()
         await self.engine.dispose()
 
+    def _committed(self, events: Sequence[CloudEvent]) -> None:
+        """After a commit that wrote events: staff records they change are forgotten, the
+        relay is woken."""
+        self.staff.forget_events(events)
+        self.relay.wake()
+
     async def load_staff(self, staff_id: uuid.UUID) -> StaffRecord | None:
-        async with self.sessions() as session:
+        """The caller's staff record, through the cache (``ORBIT_AUTH_CACHE_SECONDS``)."""
+        return await self.staff.get(staff_id)
+
+    async def _read_staff(self, staff_id: uuid.UUID) -> StaffRecord | None:
+        async with self.reads() as session:
             return await self.spec.staff_loader(session, staff_id)
 
     async def database_ready(self) -> bool:

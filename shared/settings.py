@@ -29,6 +29,10 @@ class OrbitSettings(BaseSettings):
     billing_database_url: str | None = None
     notifications_database_url: str | None = None
     database_pool_size: int = 10
+    # Test each pooled connection with a round trip before use. Off by default: after a
+    # database restart, the first statement on a dead connection fails (503) and the whole
+    # pool is refreshed, instead of a ping on every checkout.
+    database_pool_pre_ping: bool = False
 
     # Event bus: Kafka when ORBIT_KAFKA_BOOTSTRAP is set, else the in-process bus.
     kafka_bootstrap: str | None = None
@@ -36,6 +40,8 @@ class OrbitSettings(BaseSettings):
     kafka_replication_factor: int = Field(default=1, ge=1)
     relay_batch_size: int = Field(default=200, ge=1)
     relay_interval_seconds: float = Field(default=0.2, gt=0)
+    # After a commit wakes the relay, it waits this long so concurrent commits share a batch.
+    relay_linger_seconds: float = Field(default=0.005, ge=0, le=1)
     consumer_max_attempts: int = Field(default=4, ge=1)
     consumer_backoff_seconds: float = Field(default=0.2, ge=0)
     consumer_backoff_max_seconds: float = Field(default=5.0, ge=0)
@@ -47,6 +53,9 @@ class OrbitSettings(BaseSettings):
     jwks_url: str | None = None
     jwt_audience: str | None = None
     jwt_leeway_seconds: int = 30
+    # How long a caller's staff record is cached per process (0: read it on every request).
+    # A change made or received by the process applies at once; other processes within this.
+    auth_cache_seconds: float = Field(default=5.0, ge=0)
 
     smtp_url: str | None = None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import TracebackType
 
@@ -14,6 +14,9 @@ from shared.clock import Clock, SystemClock
 from shared.db import insert_ignore
 from shared.messaging.envelope import CloudEvent, Event, topic_for
 from shared.tables import outbox, scheduled_alerts
+
+# Called after a commit that wrote events, with those events.
+CommitHook = Callable[[Sequence[CloudEvent]], None]
 
 
 class UnitOfWork:
@@ -26,7 +29,7 @@ class UnitOfWork:
         self,
         sessions: async_sessionmaker[AsyncSession],
         clock: Clock,
-        on_commit: Callable[[], None] | None = None,
+        on_commit: CommitHook | None = None,
     ) -> None:
         self._sessions = sessions
         self.clock = clock
@@ -61,7 +64,7 @@ class UnitOfWork:
     async def commit(self) -> None:
         await self.session.commit()
         if self.emitted and self._on_commit is not None:
-            self._on_commit()
+            self._on_commit(self.emitted)
 
     async def emit(
         self, event: Event, *, event_id: uuid.UUID | None = None, time: datetime | None = None
@@ -104,8 +107,9 @@ class UnitOfWorkFactory:
     ) -> None:
         self.sessions = sessions
         self.clock: Clock = clock or SystemClock()
-        # Called after a commit that wrote events (the relay's wake-up), set at wiring time.
-        self.on_commit: Callable[[], None] | None = None
+        # Called with the events after a commit that wrote some (the relay's wake-up, the
+        # staff cache's invalidation), set at wiring time.
+        self.on_commit: CommitHook | None = None
 
     def __call__(self) -> UnitOfWork:
         return UnitOfWork(self.sessions, self.clock, self.on_commit)

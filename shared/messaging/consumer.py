@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -45,6 +45,7 @@ class EventConsumer:
         backoff: float = 0.2,
         backoff_max: float = 5.0,
         on_commit: Callable[[], None] | None = None,
+        on_applied: Callable[[Sequence[CloudEvent]], None] | None = None,
     ) -> None:
         self.service = service
         self.group = f"orbit.{service}"
@@ -53,7 +54,10 @@ class EventConsumer:
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.backoff_max = backoff_max
-        self.on_commit = on_commit
+        self.on_commit = on_commit  # after a commit that wrote to the outbox (relay wake-up)
+        # Called with the event once its effect is committed (e.g. the staff cache's
+        # invalidation); the events a handler emits wake the relay through the unit of work.
+        self.on_applied = on_applied
 
     @property
     def topics(self) -> list[str]:
@@ -121,6 +125,8 @@ class EventConsumer:
         EVENTS_PROCESSED.labels(self.service, envelope.type).inc()
         if uow.emitted and self.on_commit is not None:
             self.on_commit()
+        if self.on_applied is not None:
+            self.on_applied([envelope])
 
     async def _dead_letter(
         self, message: Message, envelope: CloudEvent | None, error: str, *, attempts: int

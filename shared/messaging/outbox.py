@@ -12,9 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import zlib
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import BigInteger, ColumnElement, bindparam, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.clock import Clock, SystemClock
@@ -26,6 +29,13 @@ from shared.tables import outbox
 log = logging.getLogger("orbit.outbox")
 
 
+def _seq_in(session: AsyncSession, seqs: list[int]) -> ColumnElement[Any]:
+    """``seq IN (...)``: one array parameter on PostgreSQL (not one bind per row)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return outbox.c.seq == func.any(bindparam("seqs", seqs, type_=ARRAY(BigInteger)))
+    return outbox.c.seq.in_(seqs)
+
+
 class OutboxRelay:
     def __init__(
         self,
@@ -35,6 +45,7 @@ class OutboxRelay:
         *,
         batch_size: int = 200,
         interval: float = 0.2,
+        linger: float = 0.005,
         clock: Clock | None = None,
     ) -> None:
         self.service = service
@@ -42,6 +53,12 @@ class OutboxRelay:
         self.bus = bus
         self.batch_size = batch_size
         self.interval = interval
+        # After a wake-up, wait this long before reading the outbox, so the events of commits
+        # made meanwhile go out in the same batch (one transaction and one Kafka round trip
+        # for many commits under load, instead of one each).
+        self.linger = linger
+        self._backlog: int | None = None  # unsent rows, as last counted or estimated
+        self._backlog_counted = 0.0
         self.clock: Clock = clock or SystemClock()
         self._wake = asyncio.Event()
         self._stopping = False
@@ -66,6 +83,7 @@ class OutboxRelay:
                 )
             ).all()
             if not rows:
+                self._backlog = 0
                 OUTBOX_PENDING.labels(self.service).set(0)
                 return 0
             messages = [
@@ -90,15 +108,21 @@ class OutboxRelay:
                 )
             else:
                 await session.execute(
-                    update(outbox).where(outbox.c.seq.in_(seqs)).values(sent_at=self.clock.now())
+                    update(outbox).where(_seq_in(session, seqs)).values(sent_at=self.clock.now())
                 )
-            # The backlog: counted only when there may be one (a full batch or a failure).
-            backlog = 0
-            if error is not None or len(rows) == self.batch_size:
-                backlog = int(await session.scalar(
+            # The backlog: none after a short batch; else counted (a query over the unsent
+            # rows) at most once a second while the relay drains it, and in between the last
+            # count less what was published since.
+            if error is None and len(rows) < self.batch_size:
+                self._backlog = 0
+            elif self._backlog is None or time.monotonic() - self._backlog_counted >= 1.0:
+                self._backlog_counted = time.monotonic()
+                self._backlog = int(await session.scalar(
                     select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))
                 ) or 0)
-            OUTBOX_PENDING.labels(self.service).set(backlog)
+            elif error is None:
+                self._backlog = max(self._backlog - len(rows), 0)
+            OUTBOX_PENDING.labels(self.service).set(self._backlog)
         if error is not None:
             OUTBOX_PUBLISH_FAILURES.labels(self.service).inc()
             raise error
@@ -135,3 +159,5 @@ class OutboxRelay:
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), backoff)
+                if self.linger > 0 and not self._stopping:
+                    await asyncio.sleep(self.linger)

@@ -60,7 +60,7 @@ async def list_clients(
     """The clients the caller may see, oldest first (stable order: created_at, id)."""
     stmt = repo.filtered_clients(caller, account_manager_id=account_manager_id, status=status,
                                  tier=tier, tag=tag, q=q)
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         items, next_cursor = await paginate(
             session, stmt, [Client.created_at, Client.id], limit=limit, cursor=cursor
         )
@@ -71,7 +71,7 @@ async def list_clients(
 async def get_client(
     client_id: uuid.UUID, caller: CallerDep, runtime: RuntimeDep, settings: SettingsDep
 ) -> ClientOut:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         client = await repo.get_client(session, caller, client_id)
     return handlers.client_out(client, settings)
 
@@ -106,7 +106,7 @@ async def list_assignments(
     limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None,
 ) -> Page[AssignmentOut]:
     """The client's account managers over time, oldest first."""
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         await repo.get_client(session, caller, client_id)
         items, next_cursor = await paginate(
             session, repo.assignments_of(client_id), [Assignment.assigned_at, Assignment.id],
@@ -133,7 +133,7 @@ async def list_contacts(
     client_id: uuid.UUID, caller: CallerDep, runtime: RuntimeDep,
     role: ContactRoleIn | None = None, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None,
 ) -> Page[ContactOut]:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         await repo.get_client(session, caller, client_id)
         items, next_cursor = await paginate(
             session, repo.contacts_of(caller, client_id, role),

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/api/v1/contacts", tags=["contacts"])
 @router.get("/{contact_id}", response_model=ContactOut, operation_id="getContact")
 async def get_contact(contact_id: uuid.UUID, caller: CallerDep, runtime: RuntimeDep
                       ) -> ContactOut:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         contact = await repo.get_contact(session, caller, contact_id)
     return handlers.contact_out(contact)
 

@@ -17,7 +17,7 @@ RuntimeDep = Annotated[ServiceRuntime, Depends(runtime_dependency(SERVICE))]
 CallerDep = Annotated[Caller, Depends(caller_dependency(SERVICE))]
 
 
-def get_settings(runtime: RuntimeDep) -> ClientsSettings:
+async def get_settings(runtime: RuntimeDep) -> ClientsSettings:
     return cast(ClientsSettings, runtime.settings)
 
 

@@ -49,7 +49,7 @@ async def list_staff(
     cursor: Cursor = None,
 ) -> Page[StaffOut]:
     stmt = repo.filtered_staff(role=role, department=department, active=active, q=q)
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         items, next_cursor = await paginate(
             session, stmt, [Staff.created_at, Staff.id], limit=limit, cursor=cursor
         )
@@ -58,7 +58,7 @@ async def list_staff(
 
 @router.get("/{staff_id}", response_model=StaffOut, operation_id="getStaff")
 async def get_staff(staff_id: uuid.UUID, caller: CallerDep, runtime: RuntimeDep) -> StaffOut:
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         staff = await repo.get_staff(session, staff_id)
     if staff is None:
         raise NotFound(f"staff member {staff_id} not found")

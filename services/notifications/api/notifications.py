@@ -31,7 +31,7 @@ async def list_notifications(
     cursor: Cursor = None,
 ) -> Page[NotificationOut]:
     """The caller's feed, newest first; ``unread=true`` only the unread entries."""
-    async with runtime.sessions() as session:
+    async with runtime.reads() as session:
         items, next_cursor = await repo.feed_page(
             session, caller.id, unread=unread, limit=limit, cursor=cursor
         )
