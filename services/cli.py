@@ -39,7 +39,12 @@ def _serve(app: object, host: str, port: int, settings: OrbitSettings) -> None:
     import uvicorn
 
     configure_logging(settings.log_level)
-    uvicorn.run(app, host=host, port=port, log_config=None, lifespan="on")  # type: ignore[arg-type]
+    # uvloop and httptools when installed (uvicorn[standard]); open connections (e.g. event
+    # streams) get ORBIT_SHUTDOWN_TIMEOUT_SECONDS to finish before a stop closes them.
+    uvicorn.run(
+        app, host=host, port=port, log_config=None, lifespan="on",  # type: ignore[arg-type]
+        loop="auto", http="auto", timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+    )
 
 
 def cmd_run(args: argparse.Namespace, settings: OrbitSettings) -> int:

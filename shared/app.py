@@ -76,7 +76,7 @@ def create_app(
                 await runtime.stop()
             for runtime in runtimes.values():
                 if runtime not in started:
-                    await runtime.engine.dispose()
+                    await runtime.dispose()
             await the_bus.stop()
 
     names = ", ".join(s.name for s in specs)

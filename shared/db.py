@@ -108,18 +108,30 @@ class UTCDateTime(TypeDecorator[datetime]):
 def create_engine(
     url: str, *, pool_size: int = 10, pre_ping: bool = False, echo: bool = False
 ) -> AsyncEngine:
-    """An async engine; SQLite gets WAL, a busy timeout and write-intent transactions."""
+    """An async engine. SQLite: WAL, a busy timeout, write-intent transactions, and ONE
+    connection: SQLite runs one write transaction at a time anyway, and writers queueing for
+    the pool's connection wake up the moment it is free, where writers on several
+    connections would poll SQLite's busy handler (sleeping up to 100 ms between tries: the
+    long tail of the embedded mode). Reads go through :func:`read_engine`, a pool of their
+    own."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
-        _configure_sqlite(engine)
-        return engine
+        return _sqlite_engine(url, echo=echo, pool_size=1, read_only=False)
     return create_async_engine(
         url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=pre_ping
     )
+
+
+def _sqlite_engine(url: str, *, echo: bool, pool_size: int, read_only: bool) -> AsyncEngine:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(
+        url, echo=echo, connect_args={"timeout": 30}, pool_size=pool_size, max_overflow=0,
+        execution_options={_READ_ONLY: True} if read_only else {},
+    )
+    _configure_sqlite(engine)
+    return engine
 
 
 def _unicode_lower(value: Any) -> Any:
@@ -140,6 +152,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode NORMAL never corrupts the database; a commit may be lost on a power
+        # cut (not on a crash of the process), and commits stop waiting for an fsync each.
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
@@ -156,13 +171,20 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 _READ_ONLY = "orbit_read_only"
 
 
+READ_POOL_SIZE = 4
+
+
 def read_engine(engine: AsyncEngine) -> AsyncEngine:
-    """The same pool, for reads that change nothing: on PostgreSQL in autocommit (no
-    BEGIN/ROLLBACK round trips around a SELECT; each statement sees its own snapshot), on
-    SQLite in a deferred transaction (no write lock)."""
+    """An engine for reads that change nothing. PostgreSQL: the same pool in autocommit (no
+    BEGIN/ROLLBACK round trips around a SELECT; each statement sees its own snapshot).
+    SQLite: a pool of its own whose transactions are deferred (they take no write lock, and
+    WAL lets them read while a write is in progress); dispose it too."""
     if engine.dialect.name == "postgresql":
         return engine.execution_options(isolation_level="AUTOCOMMIT", **{_READ_ONLY: True})
-    return engine.execution_options(**{_READ_ONLY: True})
+    return _sqlite_engine(
+        engine.url.render_as_string(hide_password=False), echo=engine.echo,
+        pool_size=READ_POOL_SIZE, read_only=True,
+    )
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

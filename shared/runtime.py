@@ -90,10 +90,11 @@ class ServiceRuntime:
         # Sessions of the use cases (one transaction each), and of the reads that change
         # nothing (GET routes, the caller's staff record): no transaction round trips.
         self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
-        self.reads: async_sessionmaker[AsyncSession] = session_factory(read_engine(self.engine))
+        self.read_engine = read_engine(self.engine)
+        self.reads: async_sessionmaker[AsyncSession] = session_factory(self.read_engine)
         self.uow = UnitOfWorkFactory(self.sessions, self.clock)
         self.relay = OutboxRelay(
-            spec.name, self.sessions, bus,
+            spec.name, self.sessions, bus, reads=self.reads,
             batch_size=settings.relay_batch_size,
             interval=settings.relay_interval_seconds,
             linger=settings.relay_linger_seconds,
@@ -169,6 +170,11 @@ class ServiceRuntime:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
+        await self.dispose()
+
+    async def dispose(self) -> None:
+        """Close the database pools."""
+        await self.read_engine.dispose()
         await self.engine.dispose()
 
     def _committed(self, events: Sequence[CloudEvent]) -> None:
@@ -189,7 +195,7 @@ class ServiceRuntime:
         try:
             # A host that drops packets would hold the probe for asyncpg's 60 s connect timeout.
             async with asyncio.timeout(READY_TIMEOUT_SECONDS):
-                async with self.engine.connect() as connection:
+                async with self.read_engine.connect() as connection:
                     await connection.execute(text("SELECT 1"))
             return True
         except Exception:

@@ -59,6 +59,9 @@ class OrbitSettings(BaseSettings):
 
     smtp_url: str | None = None
 
+    # How long a stopping server waits for open requests and streams (below compose's grace).
+    shutdown_timeout_seconds: int = Field(default=8, gt=0)
+
     @model_validator(mode="after")
     def _refuse_dev_secret_in_prod(self) -> OrbitSettings:
         if self.env == "prod" and self.jwks_url is None and self.jwt_secret == DEV_JWT_SECRET:

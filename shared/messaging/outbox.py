@@ -5,6 +5,8 @@
   bus is down rows wait and the relay retries with backoff.
 - On PostgreSQL, a transaction-scoped advisory lock makes one relay the publisher at a time,
   so two relay processes on one database never publish a row twice.
+- A wake-up after a commit lingers a few milliseconds, so the events of concurrent commits
+  go out in one batch (one transaction, one Kafka round trip).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class OutboxRelay:
         sessions: async_sessionmaker[AsyncSession],
         bus: Bus,
         *,
+        reads: async_sessionmaker[AsyncSession] | None = None,
         batch_size: int = 200,
         interval: float = 0.2,
         linger: float = 0.005,
@@ -50,6 +53,7 @@ class OutboxRelay:
     ) -> None:
         self.service = service
         self.sessions = sessions
+        self.reads = reads or sessions  # reads of the batch (SQLite)
         self.bus = bus
         self.batch_size = batch_size
         self.interval = interval
@@ -71,22 +75,52 @@ class OutboxRelay:
 
     async def run_once(self) -> int:
         """Publish one batch; returns how many rows were published (0: none or not leader)."""
-        async with self._local, self.sessions() as session, session.begin():
-            if not await advisory_xact_lock(session, self._lock_id, wait=False):
-                return 0  # another relay of this service publishes this round
-            rows = (
-                await session.execute(
-                    select(outbox.c.seq, outbox.c.topic, outbox.c.key, outbox.c.payload)
-                    .where(outbox.c.sent_at.is_(None))
-                    .order_by(outbox.c.seq)
-                    .limit(self.batch_size)
-                )
-            ).all()
-            if not rows:
-                self._backlog = 0
-                OUTBOX_PENDING.labels(self.service).set(0)
-                return 0
-            messages = [
+        async with self._local:
+            if self._dialect() == "postgresql":
+                # One transaction: the advisory lock makes this relay the only publisher of
+                # the service until the batch is marked sent.
+                async with self.sessions() as session, session.begin():
+                    if not await advisory_xact_lock(session, self._lock_id, wait=False):
+                        return 0  # another relay of this service publishes this round
+                    rows = await self._batch(session)
+                    error = await self._publish(rows)
+                    await self._mark(session, rows, error)
+            else:
+                # SQLite (the embedded mode: one process owns the file, ``_local`` makes one
+                # round at a time): the batch is read without the write lock and marked in a
+                # short transaction after the bus took it, so the service's writes are not
+                # held up while an in-process bus delivers to the consumers.
+                async with self.reads() as session:
+                    rows = await self._batch(session)
+                error = await self._publish(rows)
+                if rows:
+                    async with self.sessions() as session, session.begin():
+                        await self._mark(session, rows, error)
+        if error is not None:
+            OUTBOX_PUBLISH_FAILURES.labels(self.service).inc()
+            raise error
+        OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
+        return len(rows)
+
+    def _dialect(self) -> str:
+        bind = self.sessions.kw.get("bind")
+        return bind.dialect.name if bind is not None else ""
+
+    async def _batch(self, session: AsyncSession) -> list[Any]:
+        return list((
+            await session.execute(
+                select(outbox.c.seq, outbox.c.topic, outbox.c.key, outbox.c.payload)
+                .where(outbox.c.sent_at.is_(None))
+                .order_by(outbox.c.seq)
+                .limit(self.batch_size)
+            )
+        ).all())
+
+    async def _publish(self, rows: list[Any]) -> Exception | None:
+        if not rows:
+            return None
+        try:
+            await self.bus.publish([
                 Message(
                     topic=r.topic,
                     key=r.key,
@@ -94,40 +128,43 @@ class OutboxRelay:
                     headers=(("content-type", b"application/cloudevents+json"),),
                 )
                 for r in rows
-            ]
-            seqs = [r.seq for r in rows]
-            error: Exception | None = None
-            try:
-                await self.bus.publish(messages)
-            except Exception as exc:
-                error = exc
-                await session.execute(
-                    update(outbox)
-                    .where(outbox.c.seq.in_(seqs))
-                    .values(attempts=outbox.c.attempts + 1, last_error=repr(exc)[:2000])
-                )
-            else:
-                await session.execute(
-                    update(outbox).where(_seq_in(session, seqs)).values(sent_at=self.clock.now())
-                )
-            # The backlog: none after a short batch; else counted (a query over the unsent
-            # rows) at most once a second while the relay drains it, and in between the last
-            # count less what was published since.
-            if error is None and len(rows) < self.batch_size:
-                self._backlog = 0
-            elif self._backlog is None or time.monotonic() - self._backlog_counted >= 1.0:
-                self._backlog_counted = time.monotonic()
-                self._backlog = int(await session.scalar(
-                    select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))
-                ) or 0)
-            elif error is None:
-                self._backlog = max(self._backlog - len(rows), 0)
-            OUTBOX_PENDING.labels(self.service).set(self._backlog)
+            ])
+        except Exception as exc:
+            return exc
+        return None
+
+    async def _mark(
+        self, session: AsyncSession, rows: list[Any], error: Exception | None
+    ) -> None:
+        """Mark the batch sent (or count a failed attempt), and update the backlog gauge."""
+        if not rows:
+            self._backlog = 0
+            OUTBOX_PENDING.labels(self.service).set(0)
+            return
+        seqs = [r.seq for r in rows]
         if error is not None:
-            OUTBOX_PUBLISH_FAILURES.labels(self.service).inc()
-            raise error
-        OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
-        return len(rows)
+            await session.execute(
+                update(outbox)
+                .where(_seq_in(session, seqs))
+                .values(attempts=outbox.c.attempts + 1, last_error=repr(error)[:2000])
+            )
+        else:
+            await session.execute(
+                update(outbox).where(_seq_in(session, seqs)).values(sent_at=self.clock.now())
+            )
+        # The backlog: none after a short batch; else counted (a query over the unsent rows)
+        # at most once a second while the relay drains it, and in between the last count
+        # less what was published since.
+        if error is None and len(rows) < self.batch_size:
+            self._backlog = 0
+        elif self._backlog is None or time.monotonic() - self._backlog_counted >= 1.0:
+            self._backlog_counted = time.monotonic()
+            self._backlog = int(await session.scalar(
+                select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))
+            ) or 0)
+        elif error is None:
+            self._backlog = max(self._backlog - len(rows), 0)
+        OUTBOX_PENDING.labels(self.service).set(self._backlog)
 
     async def pending(self) -> int:
         async with self.sessions() as session:

@@ -1,0 +1,154 @@
+"""``make bench``: every benchmark, one report appended to docs/benchmarks.md.
+
+- HTTP: ``orbit serve clients`` on PostgreSQL + Kafka against the bare FastAPI + asyncpg
+  baseline (tests/bench/bare_app.py), wrk at 16 connections, three rounds; and the embedded
+  ``orbit run`` (SQLite, in-process bus).
+- Relay: against raw aiokafka with the same payloads and settings; on SQLite, batched
+  against one row per round.
+
+The PostgreSQL + Kafka parts need ORBIT_TEST_DATABASE_URL and ORBIT_TEST_KAFKA_BOOTSTRAP
+(``make bench`` starts deploy/local for them). BENCH_SECONDS sets each wrk run's length.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import statistics
+import tempfile
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tests.bench import http
+from tests.bench.relay import relay_vs_raw, sqlite_rows
+
+ROOT = Path(__file__).resolve().parents[2]
+ROUNDS = 3
+RELAY_EVENTS = 20_000
+RELAY_BATCH = 200
+GOALS = {"POST /api/v1/clients": 0.5, "GET /api/v1/clients/{id}": 0.6}
+
+
+async def create_database(admin_url: str, prefix: str) -> str:
+    import asyncpg
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(admin_url)
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(admin.set(drivername="postgresql").render_as_string(
+        hide_password=False))
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return admin.set(database=name).render_as_string(hide_password=False)
+
+
+def http_section(pg: str, kafka: str, seconds: int, workdir: Path) -> list[str]:
+    rows = []
+    ratios: dict[str, list[float]] = {}
+    for n in range(1, ROUNDS + 1):
+        orbit_db = asyncio.run(create_database(pg, "bench_orbit"))
+        bare_db = asyncio.run(create_database(pg, "bench_bare"))
+        orbit = http.orbit_production(orbit_db, kafka, seconds, workdir)
+        bare = http.bare(bare_db, seconds, workdir)
+        for op, mine in orbit.items():
+            base = bare[op]
+            ratio = mine.requests_per_second / base.requests_per_second
+            ratios.setdefault(op, []).append(ratio)
+            rows.append(
+                f"| {n} | `{op}` | {mine.requests_per_second:,.0f} | {mine.p50_ms:.1f} | "
+                f"{mine.p99_ms:.1f} | {mine.cpu_ms_per_request:.2f} | "
+                f"{base.requests_per_second:,.0f} | {base.p50_ms:.1f} | {base.p99_ms:.1f} | "
+                f"{base.cpu_ms_per_request:.2f} | **{ratio:.2f}x** | "
+                f"{mine.p99_ms / base.p99_ms:.1f}x |"
+            )
+        print("\n".join(rows[-3:]), flush=True)
+    summary = [f"- `{op}`: median ratio {statistics.median(r):.2f}x over {len(r)} rounds"
+               + (f" (goal {GOALS[op]}x)" if op in GOALS else "") for op, r in ratios.items()]
+    return [
+        "### HTTP, production mode (PostgreSQL + Kafka), wrk -t1 -c16",
+        "",
+        f"Each round: a fresh database each, `orbit serve clients` then the bare app, "
+        f"{seconds} s per operation, one process measured at a time. CPU = the server "
+        "process's user + system time per request.",
+        "",
+        "| round | operation | Orbit req/s | p50 ms | p99 ms | CPU ms/req | bare req/s | "
+        "p50 ms | p99 ms | CPU ms/req | ratio | p99 ratio |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        *rows,
+        "",
+        *summary,
+        "",
+    ]
+
+
+def embedded_section(seconds: int, workdir: Path) -> list[str]:
+    result, idle, after = http.embedded(seconds, workdir)
+    line = (f"| `POST /api/v1/clients` | {result.requests_per_second:,.0f} | "
+            f"{result.p50_ms:.1f} | {result.p99_ms:.1f} | {result.cpu_ms_per_request:.2f} | "
+            f"{idle:.0f} / {after:.0f} |")
+    print(line, flush=True)
+    return [
+        "### Embedded `orbit run` (SQLite, in-process bus, all four services), wrk -t1 -c16",
+        "",
+        "| operation | req/s | p50 ms | p99 ms | CPU ms/req | RSS MB idle / after |",
+        "|---|---|---|---|---|---|",
+        line,
+        "",
+    ]
+
+
+def main() -> None:
+    seconds = int(os.environ.get("BENCH_SECONDS", "8"))
+    workdir = Path(tempfile.mkdtemp(prefix="orbit-bench-"))
+    pg = os.environ.get("ORBIT_TEST_DATABASE_URL")
+    kafka = os.environ.get("ORBIT_TEST_KAFKA_BOOTSTRAP")
+    sections: list[str] = []
+    if pg and kafka:
+        sections += http_section(pg, kafka, seconds, workdir)
+    sections += embedded_section(seconds, workdir)
+    relay = [
+        "### Outbox relay",
+        "",
+        "| setup | batch size | events | seconds | events/s | vs baseline |",
+        "|---|---|---|---|---|---|",
+        *asyncio.run(sqlite_rows(workdir)),
+        "",
+    ]
+    if pg and kafka:
+        async def pg_url() -> str:
+            return await create_database(pg, "bench_relay")
+
+        relay += [
+            f"PostgreSQL + Kafka: {RELAY_EVENTS:,} committed events; the relay against raw "
+            "aiokafka publishing the same payloads with the same producer settings "
+            "(idempotent, acks=all, linger 5 ms).",
+            "",
+            "| publisher | events | seconds | events/s | relay ÷ this |",
+            "|---|---|---|---|---|",
+            *asyncio.run(relay_vs_raw(pg_url, kafka, RELAY_EVENTS, RELAY_BATCH)),
+            "",
+        ]
+    print("\n".join(relay), flush=True)
+    sections += relay
+    report = "\n".join([
+        f"## Benchmarks — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}.",
+        "",
+        *sections,
+    ])
+    out = ROOT / "docs" / "benchmarks.md"
+    if not out.exists():
+        out.write_text("# Benchmarks\n\nWritten by `make bench`; newest last.\n\n")
+    with out.open("a") as f:
+        f.write(report + "\n")
+    print(f"appended to {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,223 @@
+"""HTTP benchmark: ``orbit serve clients`` (production mode: PostgreSQL + Kafka) against the
+bare FastAPI + asyncpg baseline (tests/bench/bare_app.py), both driven by ``wrk`` in the same
+run; and the embedded ``orbit run`` (SQLite, in-process bus). Each process runs alone while
+it is measured; wrk (C) keeps the load generator off the Python CPU budget."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from shared.auth import issue_token
+
+ROOT = Path(__file__).resolve().parents[2]
+ORBIT = str(Path(sys.executable).with_name("orbit"))
+UVICORN = str(Path(sys.executable).with_name("uvicorn"))
+SECRET = "bench-secret-0123456789abcdef-0123456789abcdef"
+CONNECTIONS = 16
+BODY: dict[str, object] = {"name": "Acme Ltd", "tier": "key", "tags": ["a", "b"], "country": "DE",
+        "timezone": "Europe/Berlin"}
+
+
+@dataclass(frozen=True)
+class Result:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    cpu_ms_per_request: float  # of the server process
+
+
+def ensure_wrk() -> str:
+    """wrk from Debian's package, installed when missing."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("installing wrk (Debian package)", flush=True)
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run([*sudo, "apt-get", "install", "-y", "-q", "wrk"], check=False, env=env,
+                   stdin=subprocess.DEVNULL, capture_output=True)
+    if not shutil.which("wrk"):
+        subprocess.run([*sudo, "apt-get", "update", "-q"], check=True, env=env,
+                       stdin=subprocess.DEVNULL, capture_output=True)
+        subprocess.run([*sudo, "apt-get", "install", "-y", "-q", "wrk"], check=True, env=env,
+                       stdin=subprocess.DEVNULL, capture_output=True)
+    found = shutil.which("wrk")
+    assert found, "wrk is not installed"
+    return found
+
+
+def _ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(url: str, pid: int, *, seconds: int, token: str | None = None,
+        body: dict[str, object] | None = None) -> Result:
+    """Run wrk against ``url``; every answer must be a 2xx."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        if body is not None:
+            script.write('wrk.method = "POST"\n')
+            script.write(f"wrk.body = [[{json.dumps(body)}]]\n")
+            script.write('wrk.headers["Content-Type"] = "application/json"\n')
+        if token:
+            script.write(f'wrk.headers["Authorization"] = "Bearer {token}"\n')
+    try:
+        cpu = _cpu_seconds(pid)
+        out = subprocess.run(
+            [ensure_wrk(), "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency",
+             "-s", script.name, url],
+            check=True, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+        ).stdout
+        cpu = _cpu_seconds(pid) - cpu
+    finally:
+        os.unlink(script.name)
+    if "Non-2xx" in out or "Socket errors" in out:
+        raise AssertionError(f"wrk against {url} got errors:\n{out}")
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    return Result(
+        requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        p50_ms=_ms(re.search(r"50%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
+        p99_ms=_ms(re.search(r"99%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
+        cpu_ms_per_request=cpu * 1000 / max(total, 1),
+    )
+
+
+def _request(method: str, url: str, token: str | None = None,
+             body: dict[str, object] | None = None) -> dict[str, object]:
+    request = urllib.request.Request(url, method=method, data=json.dumps(body).encode()
+                                     if body is not None else None)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+@contextmanager
+def server(args: list[str], env: dict[str, str], ready_url: str,
+           log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    with log.open("wb") as out:
+        proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, cwd=ROOT)
+        try:
+            deadline = time.monotonic() + 90
+            while True:
+                try:
+                    with urllib.request.urlopen(ready_url, timeout=2):
+                        break
+                except OSError as exc:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(
+                            f"{args} did not start: {log.read_text()[-2000:]}") from exc
+                    time.sleep(0.3)
+            yield proc
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def orbit_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORBIT_")}
+    env.update({"ORBIT_ENV": "test", "ORBIT_JWT_SECRET": SECRET, "ORBIT_LOG_LEVEL": "WARNING"})
+    env.update(extra)
+    return env
+
+
+def manager_token(base: str) -> tuple[str, str]:
+    """Create a manager through the API (as an admin); their token and a client of theirs."""
+    admin = issue_token(SECRET, uuid.uuid4(), "admin", ttl_seconds=7200)
+    staff = _request("POST", f"{base}/api/v1/staff", admin, {
+        "name": "Bench Manager", "email": f"bench.{uuid.uuid4().hex[:8]}@example.com",
+        "role": "manager"})
+    token = issue_token(SECRET, str(staff["id"]), "manager", ttl_seconds=7200)
+    client = _request("POST", f"{base}/api/v1/clients", token, BODY)
+    return token, str(client["id"])
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def measure_endpoints(base: str, pid: int, token: str | None, client_id: str,
+                      seconds: int) -> dict[str, Result]:
+    results = {"POST /api/v1/clients": wrk(f"{base}/api/v1/clients", pid, seconds=seconds,
+                                           token=token, body=BODY)}
+    # the list reads the first 50 of the manager's clients (the POSTs made some)
+    results["GET /api/v1/clients/{id}"] = wrk(f"{base}/api/v1/clients/{client_id}", pid,
+                                              seconds=seconds, token=token)
+    results["GET /api/v1/clients?limit=50"] = wrk(f"{base}/api/v1/clients?limit=50", pid,
+                                                  seconds=seconds, token=token)
+    return results
+
+
+def orbit_production(database_url: str, kafka: str, seconds: int,
+                     workdir: Path) -> dict[str, Result]:
+    env = orbit_env(ORBIT_CLIENTS_DATABASE_URL=database_url, ORBIT_KAFKA_BOOTSTRAP=kafka)
+    subprocess.run([ORBIT, "migrate", "clients"], env=env, check=True, capture_output=True,
+                   stdin=subprocess.DEVNULL, cwd=ROOT)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with server([ORBIT, "serve", "clients", "--port", str(port)], env, f"{base}/readyz",
+                workdir / "orbit-serve.log") as proc:
+        token, client_id = manager_token(base)
+        return measure_endpoints(base, proc.pid, token, client_id, seconds)
+
+
+def bare(database_url: str, seconds: int, workdir: Path) -> dict[str, Result]:
+    dsn = database_url.replace("postgresql+asyncpg://", "postgresql://")
+    env = {**os.environ, "BARE_DATABASE_URL": dsn}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with server([UVICORN, "tests.bench.bare_app:app", "--port", str(port), "--log-level",
+                 "warning"], env, f"{base}/api/v1/clients?limit=1",
+                workdir / "bare.log") as proc:
+        client = _request("POST", f"{base}/api/v1/clients", None, BODY)
+        return measure_endpoints(base, proc.pid, None, str(client["id"]), seconds)
+
+
+def embedded(seconds: int, workdir: Path) -> tuple[Result, float, float]:
+    """``orbit run`` on SQLite: POST /clients; and its RSS (MB) idle and after the load."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = orbit_env(ORBIT_DATA_DIR=str(workdir / "var"))
+    with server([ORBIT, "run", "--port", str(port)], env, f"{base}/readyz",
+                workdir / "orbit-run.log") as proc:
+        token, _ = manager_token(base)
+        idle = _rss_mb(proc.pid)
+        result = wrk(f"{base}/api/v1/clients", proc.pid, seconds=seconds, token=token,
+                     body=BODY)
+        return result, idle, _rss_mb(proc.pid)
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
