@@ -43,19 +43,19 @@ def _serve(app: object, host: str, port: int, settings: OrbitSettings) -> None:
 
 
 def cmd_run(args: argparse.Namespace, settings: OrbitSettings) -> int:
-    from services.embedded import create_embedded_app
+    from services.embedded import embedded_app
 
     for service in SERVICES:
         service_settings(service, settings)
-    _serve(create_embedded_app(settings), args.host, args.port, settings)
+    _serve(embedded_app(settings), args.host, args.port, settings)
     return 0
 
 
 def cmd_serve(args: argparse.Namespace, settings: OrbitSettings) -> int:
-    from services.embedded import create_service_app
+    from services.embedded import standalone_app
 
     own = service_settings(args.service, settings)
-    _serve(create_service_app(args.service, own), args.host, args.port, own)
+    _serve(standalone_app(args.service, own), args.host, args.port, own)
     return 0
 
 

@@ -1,5 +1,7 @@
-"""The FastAPI application factory for one service (``orbit serve``) or all of them in one
-process (``orbit run``), plus the per-concern dependencies (runtime, caller)."""
+"""The FastAPI application factory: :func:`build_app` serves one or several service specs
+(``orbit serve``, ``orbit run``), :func:`build_service_app` one spec with its own settings
+(each ``services/<name>/app.py: create_app``); plus the per-concern dependencies (runtime,
+caller; ``shared.deps`` makes a service's aliases of them)."""
 
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ class Readiness(BaseModel):
 _bearer_scheme = HTTPBearer(auto_error=False, description="JWT (HS256 dev/test, RS256 via JWKS)")
 
 
-def create_app(
+def build_app(
     specs: Sequence[ServiceSpec],
     settings: OrbitSettings,
     *,
@@ -119,6 +121,14 @@ def create_app(
         return Response(body, media_type=content_type)
 
     return app
+
+
+def build_service_app(
+    spec: ServiceSpec, settings: OrbitSettings | None = None, **kwargs: Any
+) -> FastAPI:
+    """``spec`` served on its own, with its own settings (``spec.load_settings``: from the
+    environment when ``settings`` is None); ``kwargs`` as for :func:`build_app`."""
+    return build_app([spec], spec.load_settings(settings), **kwargs)
 
 
 # --- OpenAPI: the problem+json error responses of every operation ------------------------------

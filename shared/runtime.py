@@ -2,7 +2,7 @@
 
 A service describes itself with a :class:`ServiceSpec`; :class:`ServiceRuntime` builds its
 engine, unit of work, outbox relay, consumer and scheduler against the settings, a bus and a
-clock, and starts/stops their tasks. ``shared.app.create_app`` serves one or several.
+clock, and starts/stops their tasks. ``shared.app.build_app`` serves one or several.
 """
 
 from __future__ import annotations
