@@ -36,6 +36,7 @@ test-unit: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
 # JSON Schemas (docs/events/) and the AsyncAPI document (docs/asyncapi.yaml) from the event models.

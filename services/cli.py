@@ -42,25 +42,31 @@ def _serve(app: object, host: str, port: int, settings: OrbitSettings) -> None:
     # uvloop and httptools when installed (uvicorn[standard]); open connections (e.g. event
     # streams) get ORBIT_SHUTDOWN_TIMEOUT_SECONDS to finish before a stop closes them.
     uvicorn.run(
-        app, host=host, port=port, log_config=None, lifespan="on",  # type: ignore[arg-type]
-        loop="auto", http="auto", timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
+        app,  # type: ignore[arg-type]
+        host=host,
+        port=port,
+        log_config=None,
+        lifespan="on",
+        loop="auto",
+        http="auto",
+        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
     )
 
 
 def cmd_run(args: argparse.Namespace, settings: OrbitSettings) -> int:
-    from services.embedded import create_embedded_app
+    from services.embedded import embedded_app
 
     for service in SERVICES:
         service_settings(service, settings)
-    _serve(create_embedded_app(settings), args.host, args.port, settings)
+    _serve(embedded_app(settings), args.host, args.port, settings)
     return 0
 
 
 def cmd_serve(args: argparse.Namespace, settings: OrbitSettings) -> int:
-    from services.embedded import create_service_app
+    from services.embedded import standalone_app
 
     own = service_settings(args.service, settings)
-    _serve(create_service_app(args.service, own), args.host, args.port, own)
+    _serve(standalone_app(args.service, own), args.host, args.port, own)
     return 0
 
 
@@ -86,8 +92,11 @@ def cmd_migrate(args: argparse.Namespace, settings: OrbitSettings) -> int:
                 raise
             where = make_url(url).render_as_string(hide_password=True)
             reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
-            print(f"orbit: cannot migrate {name}: cannot use its database {where}: "
-                  f"{type(exc).__name__}: {reason}", file=sys.stderr)
+            print(
+                f"orbit: cannot migrate {name}: cannot use its database {where}: "
+                f"{type(exc).__name__}: {reason}",
+                file=sys.stderr,
+            )
             return 1
         print(f"migrated {name}")
     return 0

@@ -1,7 +1,7 @@
 """Composition root of all four services: the registry of specs and the all-in-one app.
 
 Each service's settings are read once, when its app is built (``ServiceSpec.load_settings``,
-called by ``shared.app.create_app``); its scheduled jobs are built from them. Nothing reads
+called by ``shared.app.build_app``); its scheduled jobs are built from them. Nothing reads
 the environment afterwards.
 """
 
@@ -15,15 +15,13 @@ from services.billing.app import SPEC as BILLING
 from services.clients.app import SPEC as CLIENTS
 from services.interactions.app import SPEC as INTERACTIONS
 from services.notifications.app import SPEC as NOTIFICATIONS
-from shared.app import create_app
+from shared.app import build_app
 from shared.clock import Clock
 from shared.messaging.bus import Bus
 from shared.runtime import ServiceSpec
 from shared.settings import OrbitSettings
 
-SPECS: dict[str, ServiceSpec] = {
-    s.name: s for s in (CLIENTS, INTERACTIONS, BILLING, NOTIFICATIONS)
-}
+SPECS: dict[str, ServiceSpec] = {s.name: s for s in (CLIENTS, INTERACTIONS, BILLING, NOTIFICATIONS)}
 
 
 def load_settings(service: str, base: OrbitSettings | None = None) -> OrbitSettings:
@@ -34,19 +32,23 @@ def load_settings(service: str, base: OrbitSettings | None = None) -> OrbitSetti
     return SPECS[service].load_settings(base)
 
 
-def create_service_app(service: str, settings: OrbitSettings, **kwargs: Any) -> FastAPI:
+def standalone_app(service: str, settings: OrbitSettings, **kwargs: Any) -> FastAPI:
     """One service on its own (``orbit serve``): its own database, Kafka in production.
     Raises ``pydantic.ValidationError`` for an invalid configuration (see load_settings)."""
-    return create_app([SPECS[service]], settings, **kwargs)
+    return build_app([SPECS[service]], settings, **kwargs)
 
 
-def create_embedded_app(
+def embedded_app(
     settings: OrbitSettings, *, bus: Bus | None = None, clock: Clock | None = None
 ) -> FastAPI:
     """Every service in one process (``orbit run``): SQLite files under ORBIT_DATA_DIR and the
     in-process bus unless configured otherwise; databases are migrated at start. Raises
     ``pydantic.ValidationError`` for an invalid configuration of any service."""
-    return create_app(
-        list(SPECS.values()), settings, bus=bus, clock=clock, migrate_on_start=True,
+    return build_app(
+        list(SPECS.values()),
+        settings,
+        bus=bus,
+        clock=clock,
+        migrate_on_start=True,
         title="Orbit (embedded: clients, interactions, billing, notifications)",
     )

@@ -1,53 +1,47 @@
-"""JSON Schemas and the AsyncAPI document of every event, generated from the event models.
-
-``write_schemas`` writes ``docs/events/<type>.json`` (one per CloudEvents type: the envelope
-with ``data`` = the event model) and ``docs/asyncapi.yaml`` (AsyncAPI 3.0.0: a channel per
-topic ``orbit.<service>`` and its dead-letter topic). They are checked in; ``check_schemas``
-lists what differs from the models, including changes that break a published ``vN`` (see
-:func:`compatibility_problems`): such a change needs a new ``...V<N+1>`` model instead.
+"""The event catalogue: every service's event models and what each service consumes, for the
+JSON Schemas and the AsyncAPI document (``orbit schemas``; the machinery is
+``shared.messaging.schemas``).
 
 A composition root (like ``services.embedded``): it imports every service's events.
 """
 
 from __future__ import annotations
 
-import difflib
 import importlib
-import importlib.metadata
 import importlib.util
-import json
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
-import yaml
-from pydantic.json_schema import models_json_schema
-
-from shared.messaging.envelope import (
-    CONTENT_TYPE,
-    TYPE_PATTERN,
-    Event,
-    dlq_topic_for,
-    registry,
-    topic_for,
+from shared.messaging import schemas as machinery
+from shared.messaging.envelope import Event, registry
+from shared.messaging.schemas import (
+    ASYNCAPI_FILE,
+    EVENTS_DIR,
+    EventCatalogue,
+    Schema,
+    compatibility_problems,
+    event_schema,
 )
 from shared.settings import SERVICES
 
-Schema = dict[str, Any]
-
-DIALECT = "https://json-schema.org/draft/2020-12/schema"
-EVENTS_DIR = Path("docs/events")
-ASYNCAPI_FILE = Path("docs/asyncapi.yaml")
-KAFKA_BINDING = "0.5.0"
-ENVELOPE_ORDER = ("specversion", "id", "source", "type", "subject", "time", "datacontenttype")
-
-
-# --- the models --------------------------------------------------------------------------
+__all__ = [
+    "ASYNCAPI_FILE",
+    "EVENTS_DIR",
+    "asyncapi_document",
+    "breaking_changes",
+    "catalogue",
+    "check_schemas",
+    "compatibility_problems",
+    "drift",
+    "event_models",
+    "event_schema",
+    "event_schemas",
+    "write_schemas",
+]
 
 
 def _import_event_modules() -> None:
     """Every service's event models register when their module is imported: the specs import
-    them through their handlers and workers; an ``events`` module nothing imports yet is
+    them through their use cases and workers; an ``events`` module nothing imports yet is
     picked up here as well."""
     importlib.import_module("services.embedded")
     for service in SERVICES:
@@ -71,558 +65,33 @@ def event_models() -> dict[str, type[Event]]:
     return models
 
 
-def _key_description(model: type[Event]) -> str:
-    noun = model.KEY_FIELD.removesuffix("_id").replace("_", " ")
-    return f"the {noun} id (data.{model.KEY_FIELD})"
+def catalogue() -> EventCatalogue:
+    """The models, and the event types each service consumes (its subscribers)."""
+    from services.embedded import SPECS
 
-
-def _key_schema(model: type[Event], data: Schema) -> Schema:
-    field = data.get("properties", {}).get(model.KEY_FIELD, {})
-    schema: Schema = {"type": "string"}
-    if field.get("type") == "string" and "format" in field:
-        schema["format"] = field["format"]
-    return schema
-
-
-def _envelope(model: type[Event], data: Schema, data_ref: str) -> Schema:
-    """The CloudEvents 1.0 structured-mode envelope of ``model`` (CONTRACT: Events)."""
-    service = model.service()
-    key = _key_description(model)
-    return {
-        "type": "object",
-        "properties": {
-            "specversion": {"type": "string", "const": "1.0"},
-            "id": {
-                "type": "string",
-                "format": "uuid",
-                "description": "Unique per event; consumers deduplicate by it.",
-            },
-            "source": {"type": "string", "const": f"orbit/{service}"},
-            "type": {"type": "string", "const": model.TYPE},
-            "subject": {
-                **_key_schema(model, data),
-                "description": f"{key.capitalize()}; also the Kafka message key.",
-            },
-            "time": {
-                "type": "string",
-                "format": "date-time",
-                "description": "When it happened, with a UTC offset.",
-            },
-            "datacontenttype": {"type": "string", "const": "application/json"},
-            "data": {"$ref": data_ref},
-        },
-        "required": [*ENVELOPE_ORDER, "data"],
-        # CloudEvents extension attributes are allowed.
-        "additionalProperties": True,
-    }
-
-
-def event_schema(model: type[Event]) -> Schema:
-    """The JSON Schema of one event type: the envelope, ``data`` being the model
-    (pydantic, serialization mode) kept under ``$defs`` with the models it uses."""
-    data = model.model_json_schema(mode="serialization")
-    defs: Schema = data.pop("$defs", {})
-    name = model.__name__
-    if name in defs:
-        raise ValueError(f"{model.TYPE}: model {name} also names one of its nested models")
-    defs[name] = data
-    service = model.service()
-    return {
-        "$schema": DIALECT,
-        "$id": model.TYPE,
-        "title": model.TYPE,
-        "description": (
-            f"CloudEvents 1.0 envelope of {model.TYPE}, published on topic "
-            f"{topic_for(service)} with Kafka key = {_key_description(model)}. "
-            f"`data` is {name}."
-        ),
-        **_envelope(model, data, f"#/$defs/{name}"),
-        "$defs": defs,
-    }
+    consumed = {name: sorted(spec.handlers) for name, spec in SPECS.items() if spec.handlers}
+    return EventCatalogue(models=event_models(), consumed=consumed)
 
 
 def event_schemas() -> dict[str, Schema]:
-    """Every event type's JSON Schema by its CloudEvents type."""
-    return {event_type: event_schema(m) for event_type, m in event_models().items()}
-
-
-# --- AsyncAPI ------------------------------------------------------------------------------
-
-
-def _generic_envelope() -> Schema:
-    return {
-        "title": "CloudEvent",
-        "description": "Any Orbit event: a CloudEvents 1.0 envelope in structured JSON mode.",
-        "type": "object",
-        "properties": {
-            "specversion": {"type": "string", "const": "1.0"},
-            "id": {"type": "string", "format": "uuid"},
-            "source": {"type": "string", "pattern": "^orbit/[a-z]+$"},
-            "type": {"type": "string", "pattern": TYPE_PATTERN.pattern},
-            "subject": {"type": "string"},
-            "time": {"type": "string", "format": "date-time"},
-            "datacontenttype": {"type": "string", "const": "application/json"},
-            "data": {"type": "object"},
-        },
-        "required": ["specversion", "id", "source", "type", "time", "data"],
-        "additionalProperties": True,
-    }
-
-
-def _headers() -> Schema:
-    return {
-        "type": "object",
-        "properties": {"content-type": {"type": "string", "const": CONTENT_TYPE}},
-        "required": ["content-type"],
-    }
-
-
-def _version() -> str:
-    try:
-        return importlib.metadata.version("orbit")
-    except importlib.metadata.PackageNotFoundError:
-        return "0.0.0"
-
-
-def _handled_types() -> dict[str, list[str]]:
-    """The event types each service consumes (its handlers), by service."""
-    from services.embedded import SPECS
-
-    return {name: sorted(spec.handlers) for name, spec in SPECS.items() if spec.handlers}
-
-
-def _channel_description(service: str, models: list[type[Event]]) -> str:
-    if not models:
-        return f"The {service} service's topic; it publishes no events yet."
-    keys = " or ".join(sorted({_key_description(m) for m in models}))
-    return (
-        f"Events the {service} service publishes (through its outbox relay). Kafka key: "
-        f"{keys}, as the message says, so one client's (or staff member's) events stay in "
-        "order."
-    )
+    return machinery.event_schemas(catalogue())
 
 
 def asyncapi_document() -> Schema:
-    """AsyncAPI 3.0.0: a channel per topic ``orbit.<service>`` with its messages, and per
-    service the dead-letter topic ``orbit.<service>.dlq``; who sends and who receives what."""
-    models = event_models()
-    refs, top = models_json_schema(
-        [(m, "serialization") for m in models.values()],
-        ref_template="#/components/schemas/{model}",
-    )
-    schemas: Schema = top.get("$defs", {})
-    if "CloudEvent" in schemas:
-        raise ValueError("an event model is named CloudEvent, the name of the envelope schema")
-    schemas = {"CloudEvent": _generic_envelope(), **schemas}
-    messages: Schema = {}
-    for event_type, model in models.items():
-        data_ref = refs[(model, "serialization")]["$ref"]
-        data = schemas[data_ref.rsplit("/", 1)[1]]
-        messages[event_type] = {
-            "name": event_type,
-            "title": model.__name__,
-            "summary": f"{event_type} on {topic_for(model.service())}",
-            "contentType": CONTENT_TYPE,
-            "headers": _headers(),
-            "payload": _envelope(model, data, data_ref),
-            "bindings": {
-                "kafka": {
-                    "key": {**_key_schema(model, data), "description": _key_description(model)},
-                    "bindingVersion": KAFKA_BINDING,
-                }
-            },
-        }
-    messages["DeadLetter"] = {
-        "name": "DeadLetter",
-        "title": "Dead letter",
-        "summary": "An event a consumer could not apply, copied verbatim.",
-        "description": (
-            "The original message (value and key) of an event the consuming service could not "
-            "apply after its retries, or could not parse. The event's id, type, origin "
-            "(topic, partition, offset) and the error are in that service's dead_letters "
-            "table."
-        ),
-        "contentType": CONTENT_TYPE,
-        "headers": _headers(),
-        "payload": {
-            "anyOf": [
-                {"$ref": "#/components/schemas/CloudEvent"},
-                {"type": "string", "description": "A value that was not a CloudEvent."},
-            ]
-        },
-        "bindings": {
-            "kafka": {
-                "key": {"type": "string", "description": "The original message's key."},
-                "bindingVersion": KAFKA_BINDING,
-            }
-        },
-    }
-
-    by_service: dict[str, list[str]] = {s: [] for s in SERVICES}
-    for event_type, model in models.items():
-        by_service[model.service()].append(event_type)
-
-    handled = _handled_types()
-    channels: Schema = {}
-    for service in SERVICES:
-        topic, dlq = topic_for(service), dlq_topic_for(service)
-        channels[topic] = {
-            "address": topic,
-            "title": topic,
-            "description": _channel_description(service, [models[t] for t in by_service[service]]),
-            "messages": {t: {"$ref": f"#/components/messages/{t}"} for t in by_service[service]},
-            "bindings": {"kafka": {"topic": topic, "bindingVersion": KAFKA_BINDING}},
-        }
-        channels[dlq] = {
-            "address": dlq,
-            "title": dlq,
-            "description": (
-                f"Dead letters of the {service} service's consumer."
-                if service in handled
-                else f"Dead letters of the {service} service, which consumes no events yet."
-            ),
-            "messages": {"DeadLetter": {"$ref": "#/components/messages/DeadLetter"}},
-            "bindings": {"kafka": {"topic": dlq, "bindingVersion": KAFKA_BINDING}},
-        }
-
-    operations: Schema = {}
-    for service in SERVICES:
-        if by_service[service]:
-            topic = topic_for(service)
-            operations[f"{service}.publish"] = {
-                "action": "send",
-                "title": f"{service} publishes",
-                "channel": {"$ref": f"#/channels/{topic}"},
-                "messages": [
-                    {"$ref": f"#/channels/{topic}/messages/{t}"} for t in by_service[service]
-                ],
-            }
-    for service, types in handled.items():
-        group = f"orbit.{service}"
-        for source in SERVICES:
-            consumed = [t for t in types if t in models and models[t].service() == source]
-            if not consumed:
-                continue
-            topic = topic_for(source)
-            operations[f"{service}.consume.{source}"] = {
-                "action": "receive",
-                "title": f"{service} consumes {topic}",
-                "channel": {"$ref": f"#/channels/{topic}"},
-                "messages": [{"$ref": f"#/channels/{topic}/messages/{t}"} for t in consumed],
-                "bindings": {
-                    "kafka": {
-                        "groupId": {"type": "string", "const": group},
-                        "bindingVersion": KAFKA_BINDING,
-                    }
-                },
-            }
-        dlq = dlq_topic_for(service)
-        operations[f"{service}.dead_letter"] = {
-            "action": "send",
-            "title": f"{service} parks what it cannot apply",
-            "channel": {"$ref": f"#/channels/{dlq}"},
-            "messages": [{"$ref": f"#/channels/{dlq}/messages/DeadLetter"}],
-        }
-
-    return {
-        "asyncapi": "3.0.0",
-        "info": {
-            "title": "Orbit events",
-            "version": _version(),
-            "description": (
-                "Events between the Orbit services: CloudEvents 1.0 in structured JSON mode "
-                "on Kafka. Generated from the event models by `make schemas`; do not edit."
-            ),
-        },
-        "defaultContentType": CONTENT_TYPE,
-        "servers": {
-            "compose": {
-                "host": "kafka:9092",
-                "protocol": "kafka",
-                "description": (
-                    "The broker of deploy/docker-compose.yml; elsewhere the one "
-                    "ORBIT_KAFKA_BOOTSTRAP names."
-                ),
-            }
-        },
-        "channels": channels,
-        "operations": operations,
-        "components": {"schemas": schemas, "messages": messages},
-    }
-
-
-# --- files ---------------------------------------------------------------------------------
-
-
-def _json_text(schema: Schema) -> str:
-    return json.dumps(schema, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-def _yaml_text(document: Schema) -> str:
-    class Dumper(yaml.SafeDumper):
-        def ignore_aliases(self, data: Any) -> bool:
-            return True
-
-    text: str = yaml.dump(document, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100)
-    return text
-
-
-def generated_files() -> dict[Path, str]:
-    """Every generated file (relative to the repository root) and its text."""
-    files = {EVENTS_DIR / f"{t}.json": _json_text(s) for t, s in event_schemas().items()}
-    files[ASYNCAPI_FILE] = _yaml_text(asyncapi_document())
-    return files
-
-
-def _checked_in_schemas(root: Path) -> list[Path]:
-    return sorted((root / EVENTS_DIR).glob("*.json"))
+    return machinery.asyncapi_document(catalogue())
 
 
 def write_schemas(root: Path) -> list[Path]:
-    """Write the generated files under ``root`` (the repository) and remove event schemas
-    no model produces any more; returns the paths that changed."""
-    files = generated_files()
-    changed: list[Path] = []
-    for relative, text in files.items():
-        path = root / relative
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-            changed.append(relative)
-    for path in _checked_in_schemas(root):
-        relative = path.relative_to(root)
-        if relative not in files:
-            path.unlink()
-            changed.append(relative)
-    return changed
+    return machinery.write_schemas(root, catalogue())
 
 
 def drift(root: Path) -> list[str]:
-    """How the checked-in files differ from what the models generate."""
-    problems: list[str] = []
-    files = generated_files()
-    for relative, text in files.items():
-        path = root / relative
-        if not path.is_file():
-            problems.append(f"{relative}: missing")
-            continue
-        current = path.read_text(encoding="utf-8")
-        if current != text:
-            diff = list(
-                difflib.unified_diff(
-                    current.splitlines(),
-                    text.splitlines(),
-                    "checked in",
-                    "generated",
-                    lineterm="",
-                    n=1,
-                )
-            )
-            shown = "\n    ".join(diff[:30] + (["..."] if len(diff) > 30 else []))
-            problems.append(f"{relative}: out of date\n    {shown}")
-    for path in _checked_in_schemas(root):
-        relative = path.relative_to(root)
-        if relative not in files:
-            problems.append(f"{relative}: no event model has this type any more")
-    return problems
+    return machinery.drift(root, catalogue())
 
 
 def breaking_changes(root: Path) -> list[str]:
-    """Changes of the current models that break a published type, the checked-in schemas
-    being the published ones: a type gone, or a schema not compatible (see
-    :func:`compatibility_problems`)."""
-    current = event_schemas()
-    problems: list[str] = []
-    for path in _checked_in_schemas(root):
-        event_type = path.stem
-        published = json.loads(path.read_text(encoding="utf-8"))
-        schema = current.get(event_type)
-        if schema is None:
-            problems.append(f"{event_type}: published, but no event model has this type")
-            continue
-        problems.extend(f"{event_type}: {p}" for p in compatibility_problems(published, schema))
-    return problems
+    return machinery.breaking_changes(root, catalogue())
 
 
 def check_schemas(root: Path) -> list[str]:
-    """Everything wrong with the checked-in files: breaking changes first, then drift."""
-    return [*(f"breaking: {p}" for p in breaking_changes(root)), *drift(root)]
-
-
-# --- compatibility -------------------------------------------------------------------------
-
-
-def compatibility_problems(old: Schema, new: Schema) -> list[str]:
-    """Why messages valid against ``new`` break consumers written against ``old``, or old
-    messages (still on the topic, replayed) break consumers of ``new``; empty when
-    compatible.
-
-    Breaking: a field removed, a field's type changed (including its format and becoming
-    nullable or no longer), a new required field, an optional field becoming required or a
-    required one optional, allowed values narrowed (enum/const). Fine: a new optional
-    field, allowed values widened, titles and descriptions. Local ``$ref`` are followed
-    on both sides, so nested models are compared too, whatever their names.
-    """
-    problems: list[str] = []
-    _compare(old, new, "", old, new, problems, frozenset())
-    return problems
-
-
-def _resolve(schema: Schema, root: Schema) -> tuple[Schema, str | None]:
-    ref: str | None = None
-    seen: set[str] = set()
-    while "$ref" in schema:
-        ref = schema["$ref"]
-        if not isinstance(ref, str) or not ref.startswith("#") or ref in seen:
-            raise ValueError(f"cannot resolve $ref {ref!r}")
-        seen.add(ref)
-        target: Any = root
-        for part in ref[1:].split("/")[1:]:
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        siblings = {k: v for k, v in schema.items() if k != "$ref"}
-        schema = {**target, **siblings}
-    return schema, ref
-
-
-def _alternatives(schema: Schema, root: Schema) -> list[Schema]:
-    schema, _ = _resolve(schema, root)
-    for keyword in ("anyOf", "oneOf"):
-        if keyword in schema:
-            out: list[Schema] = []
-            for alternative in schema[keyword]:
-                out.extend(_alternatives(alternative, root))
-            return out
-    if isinstance(schema.get("type"), list):
-        return [{**schema, "type": t} for t in schema["type"]]
-    return [schema]
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
-
-
-def _kind(schema: Schema) -> str:
-    kind = schema.get("type")
-    if kind is None:
-        if "const" in schema:
-            kind = _json_type(schema["const"])
-        elif schema.get("enum"):
-            kind = "|".join(sorted({_json_type(v) for v in schema["enum"]}))
-        elif "properties" in schema:
-            kind = "object"
-        else:
-            kind = "any"
-    fmt = schema.get("format")
-    return f"{kind}({fmt})" if fmt else str(kind)
-
-
-def _values(alternatives: list[Schema]) -> list[Any] | None:
-    """The values the alternatives allow (const/enum), or None when any value of the kind."""
-    values: list[Any] = []
-    for alternative in alternatives:
-        if "const" in alternative:
-            values.append(alternative["const"])
-        elif "enum" in alternative:
-            values.extend(alternative["enum"])
-        else:
-            return None
-    return values
-
-
-def _join(path: str, name: str) -> str:
-    return f"{path}.{name}" if path else name
-
-
-def _compare(
-    old: Schema,
-    new: Schema,
-    path: str,
-    old_root: Schema,
-    new_root: Schema,
-    problems: list[str],
-    seen: frozenset[tuple[str | None, str | None]],
-) -> None:
-    _, old_ref = _resolve(old, old_root)
-    _, new_ref = _resolve(new, new_root)
-    if old_ref is not None and new_ref is not None:
-        if (old_ref, new_ref) in seen:
-            return  # a recursive model, already being compared
-        seen = seen | {(old_ref, new_ref)}
-    where = path or "(root)"
-    olds, news = _alternatives(old, old_root), _alternatives(new, new_root)
-    old_kinds = sorted({_kind(a) for a in olds})
-    new_kinds = sorted({_kind(a) for a in news})
-    if old_kinds != new_kinds:
-        problems.append(
-            f"{where}: type changed from {' | '.join(old_kinds)} to {' | '.join(new_kinds)}"
-        )
-        return
-    for kind in old_kinds:
-        old_of = [a for a in olds if _kind(a) == kind]
-        new_of = [a for a in news if _kind(a) == kind]
-        old_values, new_values = _values(old_of), _values(new_of)
-        if old_values is not None or new_values is not None:
-            if new_values is not None:
-                lost = (
-                    ["(any value)"]
-                    if old_values is None
-                    else [v for v in old_values if v not in new_values]
-                )
-                if lost:
-                    shown = ", ".join(v if isinstance(v, str) else json.dumps(v) for v in lost)
-                    problems.append(f"{where}: no longer allows {shown}")
-            continue
-        if len(old_of) != len(new_of):
-            problems.append(f"{where}: the {kind} alternatives changed")
-            continue
-        for o, n in zip(old_of, new_of, strict=True):
-            _compare_structure(o, n, path, old_root, new_root, problems, seen)
-
-
-def _compare_structure(
-    old: Schema,
-    new: Schema,
-    path: str,
-    old_root: Schema,
-    new_root: Schema,
-    problems: list[str],
-    seen: frozenset[tuple[str | None, str | None]],
-) -> None:
-    old_props: Mapping[str, Schema] = old.get("properties", {})
-    new_props: Mapping[str, Schema] = new.get("properties", {})
-    old_required, new_required = set(old.get("required", ())), set(new.get("required", ()))
-    for name, old_field in old_props.items():
-        field = _join(path, name)
-        if name not in new_props:
-            problems.append(f"{field}: removed")
-            continue
-        if name in old_required and name not in new_required:
-            problems.append(f"{field}: no longer required")
-        elif name not in old_required and name in new_required:
-            problems.append(f"{field}: became required")
-        _compare(old_field, new_props[name], field, old_root, new_root, problems, seen)
-    for name in new_props:
-        if name not in old_props and name in new_required:
-            problems.append(f"{_join(path, name)}: new required field")
-    old_extra, new_extra = old.get("additionalProperties"), new.get("additionalProperties")
-    if isinstance(old_extra, dict) and isinstance(new_extra, dict):
-        _compare(old_extra, new_extra, f"{path}.*", old_root, new_root, problems, seen)
-    elif isinstance(old_extra, dict) != isinstance(new_extra, dict) and (
-        old_extra is not False and new_extra is not False
-    ):
-        problems.append(f"{path or '(root)'}: the values of the map changed")
-    elif isinstance(old_extra, dict) and new_extra is False:
-        problems.append(f"{path or '(root)'}: no longer a map")
-    old_items, new_items = old.get("items"), new.get("items")
-    if isinstance(old_items, dict) and isinstance(new_items, dict):
-        _compare(old_items, new_items, f"{path}[]", old_root, new_root, problems, seen)
+    return machinery.check_schemas(root, catalogue())

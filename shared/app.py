@@ -1,5 +1,7 @@
-"""The FastAPI application factory for one service (``orbit serve``) or all of them in one
-process (``orbit run``), plus the per-concern dependencies (runtime, caller)."""
+"""The FastAPI application factory: :func:`build_app` serves one or several service specs
+(``orbit serve``, ``orbit run``), :func:`build_service_app` one spec with its own settings
+(each ``services/<name>/app.py: create_app``); plus the per-concern dependencies (runtime,
+caller; ``shared.deps`` makes a service's aliases of them)."""
 
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ class Readiness(BaseModel):
 _bearer_scheme = HTTPBearer(auto_error=False, description="JWT (HS256 dev/test, RS256 via JWKS)")
 
 
-def create_app(
+def build_app(
     specs: Sequence[ServiceSpec],
     settings: OrbitSettings,
     *,
@@ -97,10 +99,15 @@ def create_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["health"], operation_id="readyz", responses={
-        200: {"model": Readiness, "description": "Every database and the bus answer"},
-        503: {"model": Readiness, "description": "A database or the bus is unreachable"},
-    })
+    @app.get(
+        "/readyz",
+        tags=["health"],
+        operation_id="readyz",
+        responses={
+            200: {"model": Readiness, "description": "Every database and the bus answer"},
+            503: {"model": Readiness, "description": "A database or the bus is unreachable"},
+        },
+    )
     async def readyz(request: Request) -> JSONResponse:
         runtimes: dict[str, ServiceRuntime] = request.app.state.orbit
         checks = await asyncio.gather(*(r.database_ready() for r in runtimes.values()))
@@ -121,16 +128,24 @@ def create_app(
     return app
 
 
+def build_service_app(
+    spec: ServiceSpec, settings: OrbitSettings | None = None, **kwargs: Any
+) -> FastAPI:
+    """``spec`` served on its own, with its own settings (``spec.load_settings``: from the
+    environment when ``settings`` is None); ``kwargs`` as for :func:`build_app`."""
+    return build_app([spec], spec.load_settings(settings), **kwargs)
+
+
 # --- OpenAPI: the problem+json error responses of every operation ------------------------------
 
 _PROBLEMS: dict[int, str] = {
     400: "Malformed request: a body that cannot be parsed, or an Idempotency-Key that is "
-         "empty or longer than 200 characters",
+    "empty or longer than 200 characters",
     401: "Missing, expired or invalid bearer token",
     403: "The caller's role may not do this",
     404: "No such object, or one outside the caller's scope",
     409: "Conflicts with the current state: a duplicate, an illegal transition, or an "
-         "Idempotency-Key used with another body or still in progress",
+    "Idempotency-Key used with another body or still in progress",
     422: "Invalid request: `errors` lists each invalid field (`loc`, `msg`)",
     503: "The service cannot reach its database; retry after `Retry-After` seconds",
 }
@@ -143,8 +158,12 @@ def _problem_response(status: int) -> dict[str, Any]:
         "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
     if status == 503:
-        response["headers"] = {"Retry-After": {
-            "description": "seconds to wait before retrying", "schema": {"type": "integer"}}}
+        response["headers"] = {
+            "Retry-After": {
+                "description": "seconds to wait before retrying",
+                "schema": {"type": "integer"},
+            }
+        }
     return response
 
 
@@ -165,8 +184,10 @@ def problem_statuses(path: str, method: str, operation: dict[str, Any]) -> list[
             statuses.append(409)
     if "{" in path:
         statuses.append(404)
-    if "422" in operation.get("responses", {}) or operation.get("parameters") or (
-        "requestBody" in operation
+    if (
+        "422" in operation.get("responses", {})
+        or operation.get("parameters")
+        or ("requestBody" in operation)
     ):
         statuses.append(422)
     return sorted(statuses)
@@ -187,14 +208,18 @@ def add_problem_responses(schema: dict[str, Any]) -> dict[str, Any]:
             responses = operation.setdefault("responses", {})
             for status in problem_statuses(path, method, operation):
                 declared = responses.get(str(status), {})
-                responses[str(status)] = {**_problem_response(status),
-                                          **{k: v for k, v in declared.items()
-                                             if k not in ("content", "description")}}
+                responses[str(status)] = {
+                    **_problem_response(status),
+                    **{k: v for k, v in declared.items() if k not in ("content", "description")},
+                }
             operation["responses"] = dict(sorted(responses.items()))
     # FastAPI's own validation error schemas, unless something still refers to them.
     for unused in ("HTTPValidationError", "ValidationError"):
-        others = {name: value for name, value in schemas.items()
-                  if name not in ("HTTPValidationError", "ValidationError")}
+        others = {
+            name: value
+            for name, value in schemas.items()
+            if name not in ("HTTPValidationError", "ValidationError")
+        }
         if f'"#/components/schemas/{unused}"' not in json.dumps([schema["paths"], others]):
             schemas.pop(unused, None)
     return schema

@@ -152,7 +152,8 @@ class TokenVerifier:
         if len(self._verified) >= self.MAX_VERIFIED:
             self._verified.clear()
         self._verified[token] = (
-            claims, min(exp + self.leeway, time.time() + self.VERIFIED_SECONDS)
+            claims,
+            min(exp + self.leeway, time.time() + self.VERIFIED_SECONDS),
         )
         return claims
 
@@ -161,13 +162,21 @@ class TokenVerifier:
             if self._jwks is not None:
                 signing_key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
                 payload = jwt.decode(
-                    token, signing_key.key, algorithms=["RS256"], audience=self.audience,
-                    leeway=self.leeway, options={"require": ["sub", "exp"]},
+                    token,
+                    signing_key.key,
+                    algorithms=["RS256"],
+                    audience=self.audience,
+                    leeway=self.leeway,
+                    options={"require": ["sub", "exp"]},
                 )
             else:
                 payload = jwt.decode(
-                    token, self.secret, algorithms=["HS256"], audience=self.audience,
-                    leeway=self.leeway, options={"require": ["sub", "exp"]},
+                    token,
+                    self.secret,
+                    algorithms=["HS256"],
+                    audience=self.audience,
+                    leeway=self.leeway,
+                    options={"require": ["sub", "exp"]},
                 )
         except jwt.PyJWKClientError as exc:
             raise Unauthorized(f"cannot verify token: {exc}") from exc

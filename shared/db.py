@@ -127,7 +127,11 @@ def _sqlite_engine(url: str, *, echo: bool, pool_size: int, read_only: bool) -> 
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(
-        url, echo=echo, connect_args={"timeout": 30}, pool_size=pool_size, max_overflow=0,
+        url,
+        echo=echo,
+        connect_args={"timeout": 30},
+        pool_size=pool_size,
+        max_overflow=0,
         execution_options={_READ_ONLY: True} if read_only else {},
     )
     _configure_sqlite(engine)
@@ -182,8 +186,10 @@ def read_engine(engine: AsyncEngine) -> AsyncEngine:
     if engine.dialect.name == "postgresql":
         return engine.execution_options(isolation_level="AUTOCOMMIT", **{_READ_ONLY: True})
     return _sqlite_engine(
-        engine.url.render_as_string(hide_password=False), echo=engine.echo,
-        pool_size=READ_POOL_SIZE, read_only=True,
+        engine.url.render_as_string(hide_password=False),
+        echo=engine.echo,
+        pool_size=READ_POOL_SIZE,
+        read_only=True,
     )
 
 
@@ -246,9 +252,7 @@ async def insert_ignore(session: AsyncSession, table: Table, values: Mapping[str
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def upsert(
-    session: AsyncSession, table: Table, key: str, values: Mapping[str, Any]
-) -> None:
+async def upsert(session: AsyncSession, table: Table, key: str, values: Mapping[str, Any]) -> None:
     """INSERT, or UPDATE every given column when a row with the same ``key`` exists."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert

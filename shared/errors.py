@@ -40,8 +40,10 @@ class FieldError(BaseModel):
 class Problem(BaseModel):
     """An error: RFC 9457 problem details, served as `application/problem+json`."""
 
-    type: str = Field(description="a URI naming the kind of problem",
-                      examples=["https://orbit.dev/problems/not-found"])
+    type: str = Field(
+        description="a URI naming the kind of problem",
+        examples=["https://orbit.dev/problems/not-found"],
+    )
     title: str = Field(examples=["Not Found"])
     status: int = Field(examples=[404])
     detail: str = Field(description="what went wrong, for a human")
@@ -96,8 +98,13 @@ class Invalid(OrbitError):
 
 
 def problem(
-    status: int, title: str, detail: str, slug: str, *,
-    headers: Mapping[str, str] | None = None, **extra: Any
+    status: int,
+    title: str,
+    detail: str,
+    slug: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
 ) -> JSONResponse:
     """The problem+json response; ``headers`` are sent too (e.g. a 405's ``Allow``)."""
     body: dict[str, Any] = {
@@ -123,9 +130,12 @@ def unexpected_error(exc: BaseException, method: str, path: str) -> JSONResponse
 
 def database_unavailable(method: str, path: str, exc: BaseException) -> JSONResponse:
     log.warning("database unreachable on %s %s: %r", method, path, exc)
-    return problem(503, "Service Unavailable",
-                   "The service cannot reach its database right now; retry later.",
-                   "unavailable")
+    return problem(
+        503,
+        "Service Unavailable",
+        "The service cannot reach its database right now; retry later.",
+        "unavailable",
+    )
 
 
 _HTTP_SLUGS = {
@@ -148,9 +158,13 @@ def allowed_methods(request: Request) -> list[str]:
     per method (``GET`` and ``POST /api/v1/clients`` are two); each method is tried through
     the routes' own matching, so included routers are searched as the request would be."""
     routes = request.app.router.routes
-    return [method for method in _METHODS
-            if any(route.matches({**request.scope, "method": method})[0] is Match.FULL
-                   for route in routes)]
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
 
 
 def _loc(loc: Any) -> list[Any]:
@@ -167,8 +181,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [{"loc": _loc(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
         names = ", ".join(".".join(map(str, e["loc"])) for e in errors)
-        return problem(422, "Unprocessable Content", f"invalid: {names}", "validation",
-                       errors=errors)
+        return problem(
+            422, "Unprocessable Content", f"invalid: {names}", "validation", errors=errors
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

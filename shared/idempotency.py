@@ -16,20 +16,17 @@ import asyncio
 import hashlib
 import json
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
 
 from shared.db import advisory_xact_lock
 from shared.errors import BadRequest, Conflict
 from shared.tables import idempotency_keys
-from shared.uow import UnitOfWork, UnitOfWorkFactory
+from shared.uow import UnitOfWork
 
 # How long a duplicate waits for the request holding its key before answering 409.
 IN_PROGRESS_WAIT_SECONDS = 10.0
@@ -66,12 +63,15 @@ def _key_schema(schema: dict[str, Any]) -> None:
 
 async def idempotency_request(
     request: Request,
-    idempotency_key: Annotated[str | None, Header(
-        alias="Idempotency-Key",
-        description="a retry with the same key and body replays the first response; "
-                    f"1 to {MAX_KEY_LENGTH} characters, else 400",
-        json_schema_extra=_key_schema,
-    )] = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="a retry with the same key and body replays the first response; "
+            f"1 to {MAX_KEY_LENGTH} characters, else 400",
+            json_schema_extra=_key_schema,
+        ),
+    ] = None,
 ) -> IdempotencyRequest | None:
     if idempotency_key is None:
         return None
@@ -80,15 +80,21 @@ async def idempotency_request(
         raise BadRequest(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters")
     body = await request.body()
     return IdempotencyRequest(
-        key, request.method, request.url.path, request_fingerprint(request.method,
-                                                                   request.url.path, body)
+        key,
+        request.method,
+        request.url.path,
+        request_fingerprint(request.method, request.url.path, body),
     )
 
 
 IdempotencyKey = Annotated[IdempotencyRequest | None, Depends(idempotency_request)]
 
 
-async def _stored(uow: UnitOfWork, caller_id: str, idem: IdempotencyRequest) -> JSONResponse | None:
+async def stored_response(
+    uow: UnitOfWork, caller_id: str, idem: IdempotencyRequest
+) -> JSONResponse | None:
+    """The response stored under (caller, key), replayed; 409 when the key was used with
+    another request."""
     row = (
         await uow.session.execute(
             select(idempotency_keys).where(
@@ -100,8 +106,11 @@ async def _stored(uow: UnitOfWork, caller_id: str, idem: IdempotencyRequest) -> 
         return None
     if row.request_hash != idem.request_hash:
         raise Conflict("Idempotency-Key was already used with another request")
-    return JSONResponse(json.loads(row.response_body), status_code=row.status_code,
-                        headers={"Idempotent-Replayed": "true"})
+    return JSONResponse(
+        json.loads(row.response_body),
+        status_code=row.status_code,
+        headers={"Idempotent-Replayed": "true"},
+    )
 
 
 def _lock_id(caller_id: str, key: str) -> int:
@@ -110,7 +119,7 @@ def _lock_id(caller_id: str, key: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-async def _claim(uow: UnitOfWork, caller_id: str, key: str, wait: float) -> bool:
+async def claim(uow: UnitOfWork, caller_id: str, key: str, wait: float) -> bool:
     """Hold (caller, key) for the rest of this transaction; False if another request kept it
     longer than ``wait`` seconds (polled: one statement when the key is free)."""
     lock_id = _lock_id(caller_id, key)
@@ -122,48 +131,33 @@ async def _claim(uow: UnitOfWork, caller_id: str, key: str, wait: float) -> bool
     return True
 
 
-async def run_command(
-    uow_factory: UnitOfWorkFactory,
-    command: Callable[[UnitOfWork], Awaitable[BaseModel]],
-    *,
-    caller_id: object,
-    idempotency: IdempotencyRequest | None = None,
-    status_code: int = 200,
-) -> JSONResponse:
-    """Run one use case in one unit of work and commit once, honouring an Idempotency-Key."""
-    caller = str(caller_id)
-    async with uow_factory() as uow:
-        if idempotency is not None:
-            if not await _claim(uow, caller, idempotency.key, IN_PROGRESS_WAIT_SECONDS):
-                raise Conflict("a request with this Idempotency-Key is in progress; "
-                               "retry it later to get its response")
-            replay = await _stored(uow, caller, idempotency)
-            if replay is not None:
-                return replay
-        try:
-            result = await command(uow)
-            body = result.model_dump(mode="json")
-            if idempotency is not None:
-                await uow.session.execute(
-                    insert(idempotency_keys).values(
-                        caller_id=caller,
-                        key=idempotency.key,
-                        method=idempotency.method,
-                        path=idempotency.path,
-                        request_hash=idempotency.request_hash,
-                        status_code=status_code,
-                        response_body=json.dumps(body),
-                        created_at=uow.clock.now(),
-                    )
-                )
-            await uow.commit()
-        except IntegrityError as exc:
-            # A unique constraint hit by a concurrent write (in the use case, or the key row
-            # itself if a duplicate got past the lock): replay the stored response if there
-            # is one by now, else the write conflicts.
-            await uow.session.rollback()
-            replay = await _stored(uow, caller, idempotency) if idempotency else None
-            if replay is None:
-                raise Conflict("the write conflicts with a concurrent change") from exc
-            return replay
-    return JSONResponse(body, status_code=status_code)
+async def replay_or_claim(
+    uow: UnitOfWork, caller_id: str, idem: IdempotencyRequest
+) -> JSONResponse | None:
+    """Hold (caller, key) for this transaction and return the stored response of an earlier
+    request with the key (replayed), or None when this request is the first. 409 when
+    another request holds the key longer than ``IN_PROGRESS_WAIT_SECONDS``, or used it with
+    another body."""
+    if not await claim(uow, caller_id, idem.key, IN_PROGRESS_WAIT_SECONDS):
+        raise Conflict(
+            "a request with this Idempotency-Key is in progress; retry it later to get its response"
+        )
+    return await stored_response(uow, caller_id, idem)
+
+
+async def remember_response(
+    uow: UnitOfWork, caller_id: str, idem: IdempotencyRequest, status_code: int, body: Any
+) -> None:
+    """Store the response under (caller, key), in the transaction of the effect."""
+    await uow.session.execute(
+        insert(idempotency_keys).values(
+            caller_id=caller_id,
+            key=idem.key,
+            method=idem.method,
+            path=idem.path,
+            request_hash=idem.request_hash,
+            status_code=status_code,
+            response_body=json.dumps(body),
+            created_at=uow.clock.now(),
+        )
+    )

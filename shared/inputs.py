@@ -15,9 +15,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 # U+0000..U+001F except tab (09), line feed (0A) and carriage return (0D); and DEL (7F).
@@ -90,3 +98,21 @@ class InputModel(BaseModel):
         if errors:
             raise ValidationError.from_exception_data(cls.__name__, errors)
         return data
+
+
+class In(InputModel):
+    """A request body (a command's input): unknown fields and control characters refused."""
+
+
+class Patch(In):
+    """A partial update: an omitted field is kept; ``null`` clears a field that may be empty
+    and is refused (422 naming the field) for one that may not (those in ``NOT_NULL``)."""
+
+    NOT_NULL: ClassVar[tuple[str, ...]] = ()
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _not_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name in cls.NOT_NULL:
+            raise ValueError("may not be null")
+        return value

@@ -35,8 +35,10 @@ def log_fields(**fields: object) -> Iterator[None]:
     unknown = set(fields) - set(CONTEXT_FIELDS)
     if unknown:
         raise ValueError(f"unknown log fields: {sorted(unknown)}")
-    merged = {**(_fields_var.get() or {}),
-              **{k: str(v) for k, v in fields.items() if v is not None}}
+    merged = {
+        **(_fields_var.get() or {}),
+        **{k: str(v) for k, v in fields.items() if v is not None},
+    }
     token = _fields_var.set(merged)
     try:
         yield
@@ -116,8 +118,7 @@ class RequestContextMiddleware:
         except Exception as exc:
             if response_started:
                 # Too late for a 500: the server closes the connection. Logged here, once.
-                log.error("error after the response started on %s %s", method, path,
-                          exc_info=exc)
+                log.error("error after the response started on %s %s", method, path, exc_info=exc)
             else:
                 await unexpected_error(exc, method, path)(scope, receive, send_with_id)
         finally:
@@ -126,7 +127,5 @@ class RequestContextMiddleware:
             route_path = getattr(route, "path", "unmatched")
             HTTP_REQUESTS.labels(method, route_path, str(status)).inc()
             HTTP_LATENCY.labels(method, route_path).observe(elapsed)
-            log.info(
-                "%s %s %s %.1fms", method, path, status, elapsed * 1000
-            )
+            log.info("%s %s %s %.1fms", method, path, status, elapsed * 1000)
             request_id_var.reset(token)

@@ -23,9 +23,7 @@ OUTBOX_PUBLISH_FAILURES = Counter(
     "orbit_outbox_publish_failures_total", "Failed outbox publish attempts", ["service"]
 )
 OUTBOX_PENDING = Gauge("orbit_outbox_pending", "Unsent outbox rows at the last scan", ["service"])
-HTTP_REQUESTS = Counter(
-    "orbit_http_requests_total", "HTTP requests", ["method", "route", "status"]
-)
+HTTP_REQUESTS = Counter("orbit_http_requests_total", "HTTP requests", ["method", "route", "status"])
 HTTP_LATENCY = Histogram("orbit_http_request_seconds", "HTTP request latency", ["method", "route"])
 
 

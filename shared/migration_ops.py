@@ -92,5 +92,6 @@ def create_replica_tables_v1() -> None:
         sa.Column("contacts", JSONType, nullable=False),
         sa.Column("source_time", UTCDateTime(), nullable=False),
     )
-    op.create_index("ix_client_replica_account_manager_id", "client_replica",
-                    ["account_manager_id"])
+    op.create_index(
+        "ix_client_replica_account_manager_id", "client_replica", ["account_manager_id"]
+    )

@@ -32,9 +32,7 @@ def alembic_config(script_location: Path, url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(script_location))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    config.set_main_option(
-        "file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s"
-    )
+    config.set_main_option("file_template", "%%(year)d_%%(month).2d_%%(day).2d_%%(rev)s_%%(slug)s")
     return config
 
 
@@ -103,5 +101,6 @@ def _run(connection: Connection, target_metadata: Sequence[MetaData]) -> None:
         if connection.dialect.name == "sqlite":
             broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
             if broken:
-                raise RuntimeError(f"migrations broke foreign keys (table, rowid, parent, "
-                                   f"fk): {broken[:10]}")
+                raise RuntimeError(
+                    f"migrations broke foreign keys (table, rowid, parent, fk): {broken[:10]}"
+                )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -138,3 +138,16 @@ async def paginate(
         items = items[:limit]
         next_cursor = encode_cursor([getattr(items[-1], c.key) for c in order_by])
     return items, next_cursor
+
+
+E = TypeVar("E")
+
+
+def page_of(items: Sequence[E], next_cursor: str | None, present: Callable[[E], T]) -> Page[T]:
+    """The response page of ``items`` (entities, as a repository's ``..._page`` returns them),
+    each presented by ``present``.
+
+    The one paging convention: a repository's ``<things>_page(session, ..., limit=, cursor=)``
+    owns the sort key (the index it pages through) and returns ``(items, next_cursor)`` from
+    :func:`paginate`; the route presents them with :func:`page_of`."""
+    return Page(items=[present(item) for item in items], next_cursor=next_cursor)

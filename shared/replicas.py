@@ -85,8 +85,9 @@ async def on_staff_changed(uow: UnitOfWork, event: CloudEvent) -> None:
     values = {k: data.get(k) for k in STAFF_FIELDS}
     values["head_id"] = _uuid(values["head_id"])
     values["timezone"] = values["timezone"] or "UTC"
-    await upsert(uow.session, staff_replica, "id",
-                 {"id": staff_id, **values, "source_time": event.time})
+    await upsert(
+        uow.session, staff_replica, "id", {"id": staff_id, **values, "source_time": event.time}
+    )
 
 
 async def on_client_changed(uow: UnitOfWork, event: CloudEvent) -> None:
@@ -101,12 +102,23 @@ async def on_client_changed(uow: UnitOfWork, event: CloudEvent) -> None:
         # The event carries the client's contacts: the replica takes them as they are.
         contacts = [_contact_entry(c) for c in data["contacts"] or []]
     else:
-        contacts = await uow.session.scalar(
-            select(client_replica.c.contacts).where(client_replica.c.id == client_id)
-        ) or []
-    await upsert(uow.session, client_replica, "id", {
-        "id": client_id, **values, "contacts": contacts, "source_time": event.time,
-    })
+        contacts = (
+            await uow.session.scalar(
+                select(client_replica.c.contacts).where(client_replica.c.id == client_id)
+            )
+            or []
+        )
+    await upsert(
+        uow.session,
+        client_replica,
+        "id",
+        {
+            "id": client_id,
+            **values,
+            "contacts": contacts,
+            "source_time": event.time,
+        },
+    )
 
 
 def _contact_entry(data: dict[str, Any]) -> dict[str, Any]:

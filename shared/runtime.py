@@ -2,7 +2,7 @@
 
 A service describes itself with a :class:`ServiceSpec`; :class:`ServiceRuntime` builds its
 engine, unit of work, outbox relay, consumer and scheduler against the settings, a bus and a
-clock, and starts/stops their tasks. ``shared.app.create_app`` serves one or several.
+clock, and starts/stops their tasks. ``shared.app.build_app`` serves one or several.
 """
 
 from __future__ import annotations
@@ -84,7 +84,8 @@ class ServiceRuntime:
         self.clock: Clock = clock or SystemClock()
         self.database_url = database_url or settings.database_url_for(spec.name)
         self.engine: AsyncEngine = create_engine(
-            self.database_url, pool_size=settings.database_pool_size,
+            self.database_url,
+            pool_size=settings.database_pool_size,
             pre_ping=settings.database_pool_pre_ping,
         )
         # Sessions of the use cases (one transaction each), and of the reads that change
@@ -94,7 +95,10 @@ class ServiceRuntime:
         self.reads: async_sessionmaker[AsyncSession] = session_factory(self.read_engine)
         self.uow = UnitOfWorkFactory(self.sessions, self.clock)
         self.relay = OutboxRelay(
-            spec.name, self.sessions, bus, reads=self.reads,
+            spec.name,
+            self.sessions,
+            bus,
+            reads=self.reads,
             batch_size=settings.relay_batch_size,
             interval=settings.relay_interval_seconds,
             linger=settings.relay_linger_seconds,
@@ -103,7 +107,9 @@ class ServiceRuntime:
         self.staff = StaffCache(self._read_staff, settings.auth_cache_seconds)
         self.uow.on_commit = self._committed
         self.consumer = EventConsumer(
-            spec.name, self.uow, spec.handlers,
+            spec.name,
+            self.uow,
+            spec.handlers,
             max_attempts=settings.consumer_max_attempts,
             backoff=settings.consumer_backoff_seconds,
             backoff_max=settings.consumer_backoff_max_seconds,
@@ -111,8 +117,11 @@ class ServiceRuntime:
             on_applied=self.staff.forget_events,
         )
         self.scheduler = Scheduler(
-            spec.name, self.uow, spec.jobs(settings) if spec.jobs else {},
-            interval=settings.scheduler_interval_seconds, clock=self.clock,
+            spec.name,
+            self.uow,
+            spec.jobs(settings) if spec.jobs else {},
+            interval=settings.scheduler_interval_seconds,
+            clock=self.clock,
         )
         self.verifier = TokenVerifier(settings)
         self._tasks: list[asyncio.Task[None]] = []
@@ -126,8 +135,9 @@ class ServiceRuntime:
     async def migrate(self) -> None:
         await migrate(self.spec.migrations, self.database_url)
 
-    async def start(self, *, relay: bool = True, consumer: bool = True,
-                    scheduler: bool = True) -> None:
+    async def start(
+        self, *, relay: bool = True, consumer: bool = True, scheduler: bool = True
+    ) -> None:
         def spawn(name: str, coro: Awaitable[None]) -> None:
             # The task's log lines carry the service's name (the task copies this context).
             with log_fields(service=self.name):

@@ -13,16 +13,15 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from services.clients import SERVICE
 from services.clients.api import clients, contacts, reports, staff
 from services.clients.settings import ClientsSettings
 from services.clients.store.repository import load_staff_record
 from services.clients.workers import BirthdayJob
-from shared.app import create_app as create_service_app
+from shared.app import build_service_app
 from shared.runtime import ServiceSpec
 from shared.scheduler import ScheduledJob
 from shared.settings import OrbitSettings
-
-NAME = "clients"
 
 
 def scheduled_jobs(settings: ClientsSettings) -> dict[str, ScheduledJob]:
@@ -31,7 +30,7 @@ def scheduled_jobs(settings: ClientsSettings) -> dict[str, ScheduledJob]:
 
 
 SPEC = ServiceSpec(
-    name=NAME,
+    name=SERVICE,
     routers=(staff.router, clients.router, contacts.router, reports.router),
     migrations=Path(__file__).parent / "migrations",
     staff_loader=load_staff_record,
@@ -42,4 +41,4 @@ SPEC = ServiceSpec(
 
 def create_app(settings: OrbitSettings | None = None, **kwargs: Any) -> FastAPI:
     """The clients service on its own, with ``settings`` (from the environment when None)."""
-    return create_service_app([SPEC], SPEC.load_settings(settings), **kwargs)
+    return build_service_app(SPEC, settings, **kwargs)

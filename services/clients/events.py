@@ -13,12 +13,11 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict
 
 from services.clients.domain.contacts import ContactRole
+from services.clients.domain.kind import ClientKind
+from services.clients.domain.sla import Tier
+from services.clients.domain.status import ClientStatus
+from services.clients.domain.team import StaffRole
 from shared.messaging.envelope import Event
-
-StaffRole = Literal["manager", "head", "admin", "service"]
-ClientKind = Literal["b2b", "b2c"]
-ClientTier = Literal["key", "standard", "small"]
-ClientStatus = Literal["prospect", "active", "paused", "churned"]
 
 
 class CalendarV1(BaseModel):
@@ -88,7 +87,7 @@ class ClientSnapshot(Event):
     client_id: uuid.UUID
     name: str
     kind: ClientKind
-    tier: ClientTier
+    tier: Tier
     status: ClientStatus
     account_manager_id: uuid.UUID | None
     account_manager_department: str | None

@@ -7,9 +7,8 @@ from typing import Any
 
 from pydantic import Field, StrictInt, field_validator
 
+from services.clients.domain.sla import SLA_FIELDS, TIERS
 from shared.settings import OrbitSettings
-
-TIERS = ("key", "standard", "small")  # from the tightest SLA targets to the loosest
 
 
 class ClientsSettings(OrbitSettings):
@@ -17,12 +16,21 @@ class ClientsSettings(OrbitSettings):
     # otherwise). ORBIT_SLA_DEFAULTS takes JSON.
     sla_defaults: dict[str, dict[str, StrictInt]] = Field(
         default_factory=lambda: {
-            "key": {"first_response_minutes": 60, "contact_cadence_days": 3,
-                    "meeting_report_hours": 24},
-            "standard": {"first_response_minutes": 240, "contact_cadence_days": 7,
-                         "meeting_report_hours": 48},
-            "small": {"first_response_minutes": 480, "contact_cadence_days": 14,
-                      "meeting_report_hours": 72},
+            "key": {
+                "first_response_minutes": 60,
+                "contact_cadence_days": 3,
+                "meeting_report_hours": 24,
+            },
+            "standard": {
+                "first_response_minutes": 240,
+                "contact_cadence_days": 7,
+                "meeting_report_hours": 48,
+            },
+            "small": {
+                "first_response_minutes": 480,
+                "contact_cadence_days": 14,
+                "meeting_report_hours": 72,
+            },
         }
     )
     # Working hours of a client's calendar when it sets none (its own timezone and country).
@@ -36,8 +44,6 @@ class ClientsSettings(OrbitSettings):
     def _every_tier_every_target(
         cls, value: dict[str, dict[str, int]]
     ) -> dict[str, dict[str, int]]:
-        from services.clients.domain.sla import SLA_FIELDS
-
         for tier in TIERS:
             targets = value.get(tier)
             if targets is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.clients.events import ContactBirthdayUpcomingV1
-from services.clients.handlers import account_manager, manager_team
+from services.clients.snapshots import account_manager, manager_team
 from services.clients.store.reports import upcoming_birthdays
 from shared.uow import UnitOfWorkFactory
 
@@ -15,8 +15,9 @@ def birthday_alert_key(contact_id: object, year: int) -> str:
     return f"birthday:{contact_id}:{year}"
 
 
-async def announce_birthdays(uow_factory: UnitOfWorkFactory, now: datetime,
-                             notice_days: int) -> int:
+async def announce_birthdays(
+    uow_factory: UnitOfWorkFactory, now: datetime, notice_days: int
+) -> int:
     """Emit ``contact.birthday_upcoming`` for each birthday within ``notice_days`` (in the
     client's timezone), once per contact and year, however often the scan runs. A birthday
     entered late (inside the window) is announced at the next scan."""
@@ -25,11 +26,17 @@ async def announce_birthdays(uow_factory: UnitOfWorkFactory, now: datetime,
         for found in await upcoming_birthdays(uow.session, now, notice_days):
             contact, client, day = found["contact"], found["client"], found["birthday"]
             event = ContactBirthdayUpcomingV1(
-                contact_id=contact.id, client_id=client.id, client_name=client.name,
+                contact_id=contact.id,
+                client_id=client.id,
+                client_name=client.name,
                 account_manager_id=client.account_manager_id,
-                **manager_team(await account_manager(uow, client)), name=contact.name,
-                email=contact.email, roles=list(contact.roles or []), birthday=day,
-                days_ahead=found["days_ahead"], age=found["age"],
+                **manager_team(await account_manager(uow, client)),
+                name=contact.name,
+                email=contact.email,
+                roles=list(contact.roles or []),
+                birthday=day,
+                days_ahead=found["days_ahead"],
+                age=found["age"],
             )
             if await uow.emit_once(birthday_alert_key(contact.id, day.year), event):
                 emitted += 1

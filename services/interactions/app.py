@@ -11,7 +11,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from services.replica_service import create_single_service_app, replica_service_spec
+from shared.app import build_service_app
+from shared.replica_service import replica_service_spec
 from shared.settings import OrbitSettings
 
 NAME = "interactions"
@@ -20,4 +21,4 @@ SPEC = replica_service_spec(NAME, Path(__file__).parent / "migrations")
 
 
 def create_app(settings: OrbitSettings | None = None, **kwargs: Any) -> FastAPI:
-    return create_single_service_app(SPEC, settings, **kwargs)
+    return build_service_app(SPEC, settings, **kwargs)

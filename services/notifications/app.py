@@ -7,20 +7,20 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from services.notifications import SERVICE
 from services.notifications.api import notifications
-from services.notifications.handlers import HANDLERS
-from services.replica_service import create_single_service_app, replica_service_spec
+from services.notifications.subscribers import SUBSCRIBERS
+from shared.app import build_service_app
+from shared.replica_service import replica_service_spec
 from shared.settings import OrbitSettings
 
-NAME = "notifications"
-
 SPEC = replica_service_spec(
-    NAME,
+    SERVICE,
     Path(__file__).parent / "migrations",
     routers=(notifications.router,),
-    handlers=HANDLERS,
+    subscribers=SUBSCRIBERS,
 )
 
 
 def create_app(settings: OrbitSettings | None = None, **kwargs: Any) -> FastAPI:
-    return create_single_service_app(SPEC, settings, **kwargs)
+    return build_service_app(SPEC, settings, **kwargs)

@@ -68,8 +68,13 @@ class EventConsumer:
             try:
                 envelope = CloudEvent.from_json(message.value)
             except (ValidationError, ValueError) as exc:
-                log.error("dead-lettering a message that is not a CloudEvent (%s[%s]@%s): %s",
-                          message.topic, message.partition, message.offset, exc)
+                log.error(
+                    "dead-lettering a message that is not a CloudEvent (%s[%s]@%s): %s",
+                    message.topic,
+                    message.partition,
+                    message.offset,
+                    exc,
+                )
                 await self._dead_letter(message, None, f"not a CloudEvent: {exc}", attempts=1)
                 return
             handler = self.handlers.get(envelope.type)
@@ -79,9 +84,7 @@ class EventConsumer:
             with log_fields(event_id=envelope.id, event_type=envelope.type):
                 await self._process(message, envelope, handler)
 
-    async def _process(
-        self, message: Message, envelope: CloudEvent, handler: EventHandler
-    ) -> None:
+    async def _process(self, message: Message, envelope: CloudEvent, handler: EventHandler) -> None:
         attempt = 1
         while True:
             try:
@@ -93,7 +96,10 @@ class EventConsumer:
                 if attempt >= self.max_attempts:
                     log.error(
                         "dead-lettering %s %s after %d attempts: %r",
-                        envelope.type, envelope.id, attempt, exc,
+                        envelope.type,
+                        envelope.id,
+                        attempt,
+                        exc,
                     )
                     await self._dead_letter(message, envelope, repr(exc), attempts=attempt)
                     return
@@ -101,7 +107,11 @@ class EventConsumer:
                 delay = min(self.backoff * 2 ** (attempt - 1), self.backoff_max)
                 log.warning(
                     "event %s %s failed (attempt %d), retrying in %.2fs: %r",
-                    envelope.type, envelope.id, attempt, delay, exc,
+                    envelope.type,
+                    envelope.id,
+                    attempt,
+                    delay,
+                    exc,
                 )
                 await asyncio.sleep(delay)
                 attempt += 1

@@ -107,35 +107,37 @@ class OutboxRelay:
         return bind.dialect.name if bind is not None else ""
 
     async def _batch(self, session: AsyncSession) -> list[Any]:
-        return list((
-            await session.execute(
-                select(outbox.c.seq, outbox.c.topic, outbox.c.key, outbox.c.payload)
-                .where(outbox.c.sent_at.is_(None))
-                .order_by(outbox.c.seq)
-                .limit(self.batch_size)
-            )
-        ).all())
+        return list(
+            (
+                await session.execute(
+                    select(outbox.c.seq, outbox.c.topic, outbox.c.key, outbox.c.payload)
+                    .where(outbox.c.sent_at.is_(None))
+                    .order_by(outbox.c.seq)
+                    .limit(self.batch_size)
+                )
+            ).all()
+        )
 
     async def _publish(self, rows: list[Any]) -> Exception | None:
         if not rows:
             return None
         try:
-            await self.bus.publish([
-                Message(
-                    topic=r.topic,
-                    key=r.key,
-                    value=r.payload.encode(),
-                    headers=(("content-type", b"application/cloudevents+json"),),
-                )
-                for r in rows
-            ])
+            await self.bus.publish(
+                [
+                    Message(
+                        topic=r.topic,
+                        key=r.key,
+                        value=r.payload.encode(),
+                        headers=(("content-type", b"application/cloudevents+json"),),
+                    )
+                    for r in rows
+                ]
+            )
         except Exception as exc:
             return exc
         return None
 
-    async def _mark(
-        self, session: AsyncSession, rows: list[Any], error: Exception | None
-    ) -> None:
+    async def _mark(self, session: AsyncSession, rows: list[Any], error: Exception | None) -> None:
         """Mark the batch sent (or count a failed attempt), and update the backlog gauge."""
         if not rows:
             self._backlog = 0
@@ -159,9 +161,12 @@ class OutboxRelay:
             self._backlog = 0
         elif self._backlog is None or time.monotonic() - self._backlog_counted >= 1.0:
             self._backlog_counted = time.monotonic()
-            self._backlog = int(await session.scalar(
-                select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))
-            ) or 0)
+            self._backlog = int(
+                await session.scalar(
+                    select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))
+                )
+                or 0
+            )
         elif error is None:
             self._backlog = max(self._backlog - len(rows), 0)
         OUTBOX_PENDING.labels(self.service).set(self._backlog)

@@ -37,8 +37,9 @@ async def create_database(admin_url: str, prefix: str) -> str:
 
     admin = make_url(admin_url)
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(admin.set(drivername="postgresql").render_as_string(
-        hide_password=False))
+    conn = await asyncpg.connect(
+        admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    )
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
@@ -66,8 +67,11 @@ def http_section(pg: str, kafka: str, seconds: int, workdir: Path) -> list[str]:
                 f"{mine.p99_ms / base.p99_ms:.1f}x |"
             )
         print("\n".join(rows[-3:]), flush=True)
-    summary = [f"- `{op}`: median ratio {statistics.median(r):.2f}x over {len(r)} rounds"
-               + (f" (goal {GOALS[op]}x)" if op in GOALS else "") for op, r in ratios.items()]
+    summary = [
+        f"- `{op}`: median ratio {statistics.median(r):.2f}x over {len(r)} rounds"
+        + (f" (goal {GOALS[op]}x)" if op in GOALS else "")
+        for op, r in ratios.items()
+    ]
     return [
         "### HTTP, production mode (PostgreSQL + Kafka), wrk -t1 -c16",
         "",
@@ -87,9 +91,11 @@ def http_section(pg: str, kafka: str, seconds: int, workdir: Path) -> list[str]:
 
 def embedded_section(seconds: int, workdir: Path) -> list[str]:
     result, idle, after = http.embedded(seconds, workdir)
-    line = (f"| `POST /api/v1/clients` | {result.requests_per_second:,.0f} | "
-            f"{result.p50_ms:.1f} | {result.p99_ms:.1f} | {result.cpu_ms_per_request:.2f} | "
-            f"{idle:.0f} / {after:.0f} |")
+    line = (
+        f"| `POST /api/v1/clients` | {result.requests_per_second:,.0f} | "
+        f"{result.p50_ms:.1f} | {result.p99_ms:.1f} | {result.cpu_ms_per_request:.2f} | "
+        f"{idle:.0f} / {after:.0f} |"
+    )
     print(line, flush=True)
     return [
         "### Embedded `orbit run` (SQLite, in-process bus, all four services), wrk -t1 -c16",
@@ -119,6 +125,7 @@ def main() -> None:
         "",
     ]
     if pg and kafka:
+
         async def pg_url() -> str:
             return await create_database(pg, "bench_relay")
 
@@ -134,14 +141,16 @@ def main() -> None:
         ]
     print("\n".join(relay), flush=True)
     sections += relay
-    report = "\n".join([
-        f"## Benchmarks — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        "",
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-        f"{platform.python_version()}.",
-        "",
-        *sections,
-    ])
+    report = "\n".join(
+        [
+            f"## Benchmarks — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+            "",
+            f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}.",
+            "",
+            *sections,
+        ]
+    )
     out = ROOT / "docs" / "benchmarks.md"
     if not out.exists():
         out.write_text("# Benchmarks\n\nWritten by `make bench`; newest last.\n\n")

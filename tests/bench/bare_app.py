@@ -78,11 +78,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     import json
 
     async def init(conn: asyncpg.Connection) -> None:
-        await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads,
-                                  schema="pg_catalog")
+        await conn.set_type_codec(
+            "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+        )
 
-    pool = await asyncpg.create_pool(os.environ["BARE_DATABASE_URL"], min_size=4, max_size=10,
-                                     init=init)
+    pool = await asyncpg.create_pool(
+        os.environ["BARE_DATABASE_URL"], min_size=4, max_size=10, init=init
+    )
     async with pool.acquire() as conn:
         await conn.execute(SCHEMA)
     app.state.pool = pool
@@ -102,8 +104,15 @@ async def create_client(body: ClientIn, request: Request) -> ClientOut:
     row = await request.app.state.pool.fetchrow(
         f"INSERT INTO bare_clients ({_COLUMNS}) VALUES ($1, $2, $3, $4, 'prospect', $5, $6, $7, "
         f"$8, $9) RETURNING {_COLUMNS}",
-        uuid.uuid4(), body.name, body.kind, body.tier, MANAGER_ID, body.tags, body.country,
-        body.timezone, datetime.now(UTC),
+        uuid.uuid4(),
+        body.name,
+        body.kind,
+        body.tier,
+        MANAGER_ID,
+        body.tags,
+        body.country,
+        body.timezone,
+        datetime.now(UTC),
     )
     return _out(row)
 
@@ -112,7 +121,8 @@ async def create_client(body: ClientIn, request: Request) -> ClientOut:
 async def get_client(client_id: uuid.UUID, request: Request) -> ClientOut:
     row = await request.app.state.pool.fetchrow(
         f"SELECT {_COLUMNS} FROM bare_clients WHERE id = $1 AND account_manager_id = $2",
-        client_id, MANAGER_ID,
+        client_id,
+        MANAGER_ID,
     )
     if row is None:
         raise HTTPException(404)
@@ -124,6 +134,7 @@ async def list_clients(request: Request, limit: int = 50) -> Page:
     rows = await request.app.state.pool.fetch(
         f"SELECT {_COLUMNS} FROM bare_clients WHERE account_manager_id = $1 "
         "ORDER BY created_at, id LIMIT $2",
-        MANAGER_ID, limit,
+        MANAGER_ID,
+        limit,
     )
     return Page(items=[_out(r) for r in rows], next_cursor=None)

@@ -28,8 +28,13 @@ ORBIT = str(Path(sys.executable).with_name("orbit"))
 UVICORN = str(Path(sys.executable).with_name("uvicorn"))
 SECRET = "bench-secret-0123456789abcdef-0123456789abcdef"
 CONNECTIONS = 16
-BODY: dict[str, object] = {"name": "Acme Ltd", "tier": "key", "tags": ["a", "b"], "country": "DE",
-        "timezone": "Europe/Berlin"}
+BODY: dict[str, object] = {
+    "name": "Acme Ltd",
+    "tier": "key",
+    "tags": ["a", "b"],
+    "country": "DE",
+    "timezone": "Europe/Berlin",
+}
 
 
 @dataclass(frozen=True)
@@ -48,13 +53,28 @@ def ensure_wrk() -> str:
     print("installing wrk (Debian package)", flush=True)
     sudo = [] if os.geteuid() == 0 else ["sudo"]
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run([*sudo, "apt-get", "install", "-y", "-q", "wrk"], check=False, env=env,
-                   stdin=subprocess.DEVNULL, capture_output=True)
+    subprocess.run(
+        [*sudo, "apt-get", "install", "-y", "-q", "wrk"],
+        check=False,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+    )
     if not shutil.which("wrk"):
-        subprocess.run([*sudo, "apt-get", "update", "-q"], check=True, env=env,
-                       stdin=subprocess.DEVNULL, capture_output=True)
-        subprocess.run([*sudo, "apt-get", "install", "-y", "-q", "wrk"], check=True, env=env,
-                       stdin=subprocess.DEVNULL, capture_output=True)
+        subprocess.run(
+            [*sudo, "apt-get", "update", "-q"],
+            check=True,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+        )
+        subprocess.run(
+            [*sudo, "apt-get", "install", "-y", "-q", "wrk"],
+            check=True,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+        )
     found = shutil.which("wrk")
     assert found, "wrk is not installed"
     return found
@@ -70,8 +90,14 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def wrk(url: str, pid: int, *, seconds: int, token: str | None = None,
-        body: dict[str, object] | None = None) -> Result:
+def wrk(
+    url: str,
+    pid: int,
+    *,
+    seconds: int,
+    token: str | None = None,
+    body: dict[str, object] | None = None,
+) -> Result:
     """Run wrk against ``url``; every answer must be a 2xx."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         if body is not None:
@@ -83,9 +109,20 @@ def wrk(url: str, pid: int, *, seconds: int, token: str | None = None,
     try:
         cpu = _cpu_seconds(pid)
         out = subprocess.run(
-            [ensure_wrk(), "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency",
-             "-s", script.name, url],
-            check=True, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+            [
+                ensure_wrk(),
+                "-t1",
+                f"-c{CONNECTIONS}",
+                f"-d{seconds}s",
+                "--latency",
+                "-s",
+                script.name,
+                url,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
         ).stdout
         cpu = _cpu_seconds(pid) - cpu
     finally:
@@ -101,10 +138,12 @@ def wrk(url: str, pid: int, *, seconds: int, token: str | None = None,
     )
 
 
-def _request(method: str, url: str, token: str | None = None,
-             body: dict[str, object] | None = None) -> dict[str, object]:
-    request = urllib.request.Request(url, method=method, data=json.dumps(body).encode()
-                                     if body is not None else None)
+def _request(
+    method: str, url: str, token: str | None = None, body: dict[str, object] | None = None
+) -> dict[str, object]:
+    request = urllib.request.Request(
+        url, method=method, data=json.dumps(body).encode() if body is not None else None
+    )
     request.add_header("Content-Type", "application/json")
     if token:
         request.add_header("Authorization", f"Bearer {token}")
@@ -113,11 +152,13 @@ def _request(method: str, url: str, token: str | None = None,
 
 
 @contextmanager
-def server(args: list[str], env: dict[str, str], ready_url: str,
-           log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def server(
+    args: list[str], env: dict[str, str], ready_url: str, log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("wb") as out:
-        proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, cwd=ROOT)
+        proc = subprocess.Popen(
+            args, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=ROOT
+        )
         try:
             deadline = time.monotonic() + 90
             while True:
@@ -127,7 +168,8 @@ def server(args: list[str], env: dict[str, str], ready_url: str,
                 except OSError as exc:
                     if proc.poll() is not None or time.monotonic() > deadline:
                         raise RuntimeError(
-                            f"{args} did not start: {log.read_text()[-2000:]}") from exc
+                            f"{args} did not start: {log.read_text()[-2000:]}"
+                        ) from exc
                     time.sleep(0.3)
             yield proc
         finally:
@@ -149,9 +191,16 @@ def orbit_env(**extra: str) -> dict[str, str]:
 def manager_token(base: str) -> tuple[str, str]:
     """Create a manager through the API (as an admin); their token and a client of theirs."""
     admin = issue_token(SECRET, uuid.uuid4(), "admin", ttl_seconds=7200)
-    staff = _request("POST", f"{base}/api/v1/staff", admin, {
-        "name": "Bench Manager", "email": f"bench.{uuid.uuid4().hex[:8]}@example.com",
-        "role": "manager"})
+    staff = _request(
+        "POST",
+        f"{base}/api/v1/staff",
+        admin,
+        {
+            "name": "Bench Manager",
+            "email": f"bench.{uuid.uuid4().hex[:8]}@example.com",
+            "role": "manager",
+        },
+    )
     token = issue_token(SECRET, str(staff["id"]), "manager", ttl_seconds=7200)
     client = _request("POST", f"{base}/api/v1/clients", token, BODY)
     return token, str(client["id"])
@@ -165,27 +214,44 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def measure_endpoints(base: str, pid: int, token: str | None, client_id: str,
-                      seconds: int) -> dict[str, Result]:
-    results = {"POST /api/v1/clients": wrk(f"{base}/api/v1/clients", pid, seconds=seconds,
-                                           token=token, body=BODY)}
+def measure_endpoints(
+    base: str, pid: int, token: str | None, client_id: str, seconds: int
+) -> dict[str, Result]:
+    results = {
+        "POST /api/v1/clients": wrk(
+            f"{base}/api/v1/clients", pid, seconds=seconds, token=token, body=BODY
+        )
+    }
     # the list reads the first 50 of the manager's clients (the POSTs made some)
-    results["GET /api/v1/clients/{id}"] = wrk(f"{base}/api/v1/clients/{client_id}", pid,
-                                              seconds=seconds, token=token)
-    results["GET /api/v1/clients?limit=50"] = wrk(f"{base}/api/v1/clients?limit=50", pid,
-                                                  seconds=seconds, token=token)
+    results["GET /api/v1/clients/{id}"] = wrk(
+        f"{base}/api/v1/clients/{client_id}", pid, seconds=seconds, token=token
+    )
+    results["GET /api/v1/clients?limit=50"] = wrk(
+        f"{base}/api/v1/clients?limit=50", pid, seconds=seconds, token=token
+    )
     return results
 
 
-def orbit_production(database_url: str, kafka: str, seconds: int,
-                     workdir: Path) -> dict[str, Result]:
+def orbit_production(
+    database_url: str, kafka: str, seconds: int, workdir: Path
+) -> dict[str, Result]:
     env = orbit_env(ORBIT_CLIENTS_DATABASE_URL=database_url, ORBIT_KAFKA_BOOTSTRAP=kafka)
-    subprocess.run([ORBIT, "migrate", "clients"], env=env, check=True, capture_output=True,
-                   stdin=subprocess.DEVNULL, cwd=ROOT)
+    subprocess.run(
+        [ORBIT, "migrate", "clients"],
+        env=env,
+        check=True,
+        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    with server([ORBIT, "serve", "clients", "--port", str(port)], env, f"{base}/readyz",
-                workdir / "orbit-serve.log") as proc:
+    with server(
+        [ORBIT, "serve", "clients", "--port", str(port)],
+        env,
+        f"{base}/readyz",
+        workdir / "orbit-serve.log",
+    ) as proc:
         token, client_id = manager_token(base)
         return measure_endpoints(base, proc.pid, token, client_id, seconds)
 
@@ -195,9 +261,12 @@ def bare(database_url: str, seconds: int, workdir: Path) -> dict[str, Result]:
     env = {**os.environ, "BARE_DATABASE_URL": dsn}
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    with server([UVICORN, "tests.bench.bare_app:app", "--port", str(port), "--log-level",
-                 "warning"], env, f"{base}/api/v1/clients?limit=1",
-                workdir / "bare.log") as proc:
+    with server(
+        [UVICORN, "tests.bench.bare_app:app", "--port", str(port), "--log-level", "warning"],
+        env,
+        f"{base}/api/v1/clients?limit=1",
+        workdir / "bare.log",
+    ) as proc:
         client = _request("POST", f"{base}/api/v1/clients", None, BODY)
         return measure_endpoints(base, proc.pid, None, str(client["id"]), seconds)
 
@@ -207,12 +276,12 @@ def embedded(seconds: int, workdir: Path) -> tuple[Result, float, float]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = orbit_env(ORBIT_DATA_DIR=str(workdir / "var"))
-    with server([ORBIT, "run", "--port", str(port)], env, f"{base}/readyz",
-                workdir / "orbit-run.log") as proc:
+    with server(
+        [ORBIT, "run", "--port", str(port)], env, f"{base}/readyz", workdir / "orbit-run.log"
+    ) as proc:
         token, _ = manager_token(base)
         idle = _rss_mb(proc.pid)
-        result = wrk(f"{base}/api/v1/clients", proc.pid, seconds=seconds, token=token,
-                     body=BODY)
+        result = wrk(f"{base}/api/v1/clients", proc.pid, seconds=seconds, token=token, body=BODY)
         return result, idle, _rss_mb(proc.pid)
 
 

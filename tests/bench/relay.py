@@ -62,8 +62,10 @@ async def run_case(name: str, make_url, make_bus) -> list[str]:
         timings[batch_size] = await drain(url, bus, batch_size)
         await bus.stop()
     for batch_size, seconds in timings.items():
-        rows.append(f"| {name} | {batch_size} | {EVENTS} | {seconds:.2f} | "
-                    f"{EVENTS / seconds:,.0f} | {timings[1] / seconds:.1f}x |")
+        rows.append(
+            f"| {name} | {batch_size} | {EVENTS} | {seconds:.2f} | "
+            f"{EVENTS / seconds:,.0f} | {timings[1] / seconds:.1f}x |"
+        )
     return rows
 
 
@@ -85,8 +87,9 @@ async def raw_aiokafka(
     awaited in turn like the relay's."""
     from aiokafka import AIOKafkaProducer
 
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True,
-                                acks="all", linger_ms=5)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, enable_idempotence=True, acks="all", linger_ms=5
+    )
     await producer.start()
     try:
         await producer.send_and_wait(rows[0][0], b"warm-up", key=b"warm-up")
@@ -94,8 +97,10 @@ async def raw_aiokafka(
         started = time.perf_counter()
         step = batch or len(rows)
         for i in range(0, len(rows), step):
-            futures = [await producer.send(topic, value=value, key=key.encode(), headers=headers)
-                       for topic, key, value in rows[i:i + step]]
+            futures = [
+                await producer.send(topic, value=value, key=key.encode(), headers=headers)
+                for topic, key, value in rows[i : i + step]
+            ]
             await asyncio.gather(*futures)
         return time.perf_counter() - started
     finally:
@@ -115,9 +120,14 @@ async def relay_vs_raw(make_pg_url, bootstrap: str, events: int, batch: int) -> 
     await fill(url, events)
     engine = create_engine(url)
     async with session_factory(engine)() as session:
-        rows = [(r.topic, r.key, r.payload.encode()) for r in (await session.execute(
-            select(outbox.c.topic, outbox.c.key, outbox.c.payload).order_by(outbox.c.seq)
-        )).all()]
+        rows = [
+            (r.topic, r.key, r.payload.encode())
+            for r in (
+                await session.execute(
+                    select(outbox.c.topic, outbox.c.key, outbox.c.payload).order_by(outbox.c.seq)
+                )
+            ).all()
+        ]
     await engine.dispose()
     topics = sorted({r[0] for r in rows})
     setup = KafkaBus(bootstrap)

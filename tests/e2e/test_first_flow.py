@@ -26,8 +26,14 @@ ORBIT = str(Path(sys.executable).with_name("orbit"))
 
 def base_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ORBIT_")}
-    env.update({"ORBIT_ENV": "test", "ORBIT_JWT_SECRET": TEST_SECRET,
-                "ORBIT_SCHEDULER_INTERVAL_SECONDS": "1", "ORBIT_LOG_LEVEL": "WARNING"})
+    env.update(
+        {
+            "ORBIT_ENV": "test",
+            "ORBIT_JWT_SECRET": TEST_SECRET,
+            "ORBIT_SCHEDULER_INTERVAL_SECONDS": "1",
+            "ORBIT_LOG_LEVEL": "WARNING",
+        }
+    )
     env.update(extra)
     return env
 
@@ -35,8 +41,9 @@ def base_env(**extra: str) -> dict[str, str]:
 @contextmanager
 def process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("wb") as out:
-        proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            args, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
         try:
             yield proc
         finally:
@@ -64,16 +71,30 @@ async def wait_healthy(base_url: str, proc: subprocess.Popen[bytes], log: Path) 
 async def first_flow(clients_url: str, notifications_url: str) -> None:
     admin = auth(uuid.uuid4(), "admin")
     async with httpx.AsyncClient(base_url=clients_url, timeout=10) as api:
-        response = await api.post("/api/v1/staff", headers=admin, json={
-            "name": "Mia Manager", "email": f"mia.{uuid.uuid4().hex[:8]}@example.com",
-            "role": "manager", "department": "north", "timezone": "Europe/Berlin",
-        })
+        response = await api.post(
+            "/api/v1/staff",
+            headers=admin,
+            json={
+                "name": "Mia Manager",
+                "email": f"mia.{uuid.uuid4().hex[:8]}@example.com",
+                "role": "manager",
+                "department": "north",
+                "timezone": "Europe/Berlin",
+            },
+        )
         assert response.status_code == 201, response.text
         manager_id = response.json()["id"]
-        response = await api.post("/api/v1/clients", headers=admin, json={
-            "name": "Acme GmbH", "tier": "key", "account_manager_id": manager_id,
-            "country": "DE", "timezone": "Europe/Berlin",
-        })
+        response = await api.post(
+            "/api/v1/clients",
+            headers=admin,
+            json={
+                "name": "Acme GmbH",
+                "tier": "key",
+                "account_manager_id": manager_id,
+                "country": "DE",
+                "timezone": "Europe/Berlin",
+            },
+        )
         assert response.status_code == 201, response.text
         client_id = response.json()["id"]
         assert response.json()["sla"]["first_response_minutes"] == 60
@@ -85,6 +106,7 @@ async def first_flow(clients_url: str, notifications_url: str) -> None:
         assert (await api.get("/api/v1/clients", headers=other)).status_code == 401
 
     async with httpx.AsyncClient(base_url=notifications_url, timeout=10) as api:
+
         async def feed() -> list[dict[str, object]]:
             response = await api.get("/api/v1/notifications", headers=manager)
             # 401 until the staff.created event has reached the notifications service
@@ -111,36 +133,76 @@ async def test_embedded_mode(tmp_path: Path) -> None:
 
 @asynccontextmanager
 async def four_databases() -> AsyncIterator[dict[str, str]]:
-    async with fresh_postgres_database("e2e_clients") as clients, \
-            fresh_postgres_database("e2e_interactions") as interactions, \
-            fresh_postgres_database("e2e_billing") as billing, \
-            fresh_postgres_database("e2e_notifications") as notifications:
-        yield {"clients": clients, "interactions": interactions, "billing": billing,
-               "notifications": notifications}
+    async with (
+        fresh_postgres_database("e2e_clients") as clients,
+        fresh_postgres_database("e2e_interactions") as interactions,
+        fresh_postgres_database("e2e_billing") as billing,
+        fresh_postgres_database("e2e_notifications") as notifications,
+    ):
+        yield {
+            "clients": clients,
+            "interactions": interactions,
+            "billing": billing,
+            "notifications": notifications,
+        }
 
 
 async def test_production_mode(tmp_path: Path, kafka: str) -> None:
     async with four_databases() as urls:
-        env = base_env(ORBIT_KAFKA_BOOTSTRAP=kafka,
-                       **{f"ORBIT_{svc.upper()}_DATABASE_URL": url for svc, url in urls.items()})
-        migrated = subprocess.run([ORBIT, "migrate", "all"], env=env, capture_output=True,
-                                  text=True, timeout=120, stdin=subprocess.DEVNULL)
+        env = base_env(
+            ORBIT_KAFKA_BOOTSTRAP=kafka,
+            **{f"ORBIT_{svc.upper()}_DATABASE_URL": url for svc, url in urls.items()},
+        )
+        migrated = subprocess.run(
+            [ORBIT, "migrate", "all"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            stdin=subprocess.DEVNULL,
+        )
         assert migrated.returncode == 0, migrated.stderr
-        assert migrated.stdout.split() == ["migrated", "clients", "migrated", "interactions",
-                                           "migrated", "billing", "migrated", "notifications"]
+        assert migrated.stdout.split() == [
+            "migrated",
+            "clients",
+            "migrated",
+            "interactions",
+            "migrated",
+            "billing",
+            "migrated",
+            "notifications",
+        ]
         ports = {svc: free_port() for svc in urls}
-        with process([ORBIT, "serve", "clients", "--port", str(ports["clients"])], env,
-                     tmp_path / "clients.log") as clients, \
-             process([ORBIT, "serve", "interactions", "--port", str(ports["interactions"])],
-                     env, tmp_path / "interactions.log") as interactions, \
-             process([ORBIT, "serve", "billing", "--port", str(ports["billing"])], env,
-                     tmp_path / "billing.log") as billing, \
-             process([ORBIT, "serve", "notifications", "--port", str(ports["notifications"])],
-                     env, tmp_path / "notifications.log") as notifications:
-            procs = {"clients": clients, "interactions": interactions, "billing": billing,
-                     "notifications": notifications}
+        with (
+            process(
+                [ORBIT, "serve", "clients", "--port", str(ports["clients"])],
+                env,
+                tmp_path / "clients.log",
+            ) as clients,
+            process(
+                [ORBIT, "serve", "interactions", "--port", str(ports["interactions"])],
+                env,
+                tmp_path / "interactions.log",
+            ) as interactions,
+            process(
+                [ORBIT, "serve", "billing", "--port", str(ports["billing"])],
+                env,
+                tmp_path / "billing.log",
+            ) as billing,
+            process(
+                [ORBIT, "serve", "notifications", "--port", str(ports["notifications"])],
+                env,
+                tmp_path / "notifications.log",
+            ) as notifications,
+        ):
+            procs = {
+                "clients": clients,
+                "interactions": interactions,
+                "billing": billing,
+                "notifications": notifications,
+            }
             for svc, proc in procs.items():
-                await wait_healthy(f"http://127.0.0.1:{ports[svc]}", proc,
-                                   tmp_path / f"{svc}.log")
-            await first_flow(f"http://127.0.0.1:{ports['clients']}",
-                             f"http://127.0.0.1:{ports['notifications']}")
+                await wait_healthy(f"http://127.0.0.1:{ports[svc]}", proc, tmp_path / f"{svc}.log")
+            await first_flow(
+                f"http://127.0.0.1:{ports['clients']}", f"http://127.0.0.1:{ports['notifications']}"
+            )

@@ -78,8 +78,9 @@ async def read_topic(
 ) -> list[tuple[str, bytes, int]]:
     """Every record of ``topic`` from the beginning, as (key, value, partition), once at least
     ``expect`` records arrived (then a short grace to catch extra, unexpected ones)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False,
-                                isolation_level="read_committed")
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, isolation_level="read_committed"
+    )
     await consumer.start()
     try:
         deadline = time.monotonic() + timeout

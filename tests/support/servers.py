@@ -87,7 +87,10 @@ def kafka_instance(action: str, name: str) -> str:
     """Start/stop a dedicated broker of deploy/local/kafka.sh (for outage tests)."""
     result = subprocess.run(
         ["bash", str(LOCAL / "kafka.sh"), action, name],
-        check=True, capture_output=True, text=True, timeout=300,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     lines = result.stdout.strip().splitlines()
     return lines[-1] if lines else ""

@@ -35,7 +35,7 @@ import yaml
 from sqlalchemy.engine import make_url
 
 from services import cli
-from services.embedded import SPECS, create_service_app
+from services.embedded import SPECS, standalone_app
 from shared.settings import SERVICES, OrbitSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -437,7 +437,7 @@ def service_apps() -> dict[str, Any]:
         database_url=None,
         jwks_url=None,
     )
-    return {service: create_service_app(service, settings) for service in SERVICES}
+    return {service: standalone_app(service, settings) for service in SERVICES}
 
 
 def service_paths(service: str) -> set[str]:

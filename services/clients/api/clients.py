@@ -7,8 +7,8 @@ import uuid
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from services.clients import handlers
 from services.clients.api.deps import CallerDep, RuntimeDep, SettingsDep
+from services.clients.api.presenters import assignment_out, client_out, contact_out
 from services.clients.api.schemas import (
     AssignIn,
     AssignmentOut,
@@ -17,15 +17,17 @@ from services.clients.api.schemas import (
     ClientPatch,
     ContactIn,
     ContactOut,
-    ContactRoleIn,
-    Status,
-    Tier,
 )
+from services.clients.domain.contacts import ContactRole
+from services.clients.domain.sla import Tier
+from services.clients.domain.status import ClientStatus
+from services.clients.handlers import clients as use_cases
+from services.clients.handlers import contacts as contact_cases
 from services.clients.store import repository as repo
-from services.clients.store.models import Assignment, Client, Contact
-from shared.idempotency import IdempotencyKey, run_command
+from shared.commands import run_command
+from shared.idempotency import IdempotencyKey
 from shared.inputs import Text
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 
 router = APIRouter(prefix="/api/v1/clients", tags=["clients"])
 
@@ -39,8 +41,12 @@ async def create_client(
     idem: IdempotencyKey,
 ) -> JSONResponse:
     return await run_command(
-        runtime.uow, lambda uow: handlers.create_client(uow, caller, body, settings),
-        caller_id=caller.id, idempotency=idem, status_code=201,
+        runtime.uow,
+        lambda uow: use_cases.create_client(uow, caller, body, settings),
+        lambda c: client_out(c, settings),
+        caller_id=caller.id,
+        idempotency=idem,
+        status_code=201,
     )
 
 
@@ -50,7 +56,7 @@ async def list_clients(
     runtime: RuntimeDep,
     settings: SettingsDep,
     account_manager_id: uuid.UUID | None = None,
-    status: Status | None = None,
+    status: ClientStatus | None = None,
     tier: Tier | None = None,
     tag: Text | None = None,
     q: Text | None = None,
@@ -58,13 +64,12 @@ async def list_clients(
     cursor: Cursor = None,
 ) -> Page[ClientOut]:
     """The clients the caller may see, oldest first (stable order: created_at, id)."""
-    stmt = repo.filtered_clients(caller, account_manager_id=account_manager_id, status=status,
-                                 tier=tier, tag=tag, q=q)
+    stmt = repo.filtered_clients(
+        caller, account_manager_id=account_manager_id, status=status, tier=tier, tag=tag, q=q
+    )
     async with runtime.reads() as session:
-        items, next_cursor = await paginate(
-            session, stmt, [Client.created_at, Client.id], limit=limit, cursor=cursor
-        )
-    return Page(items=[handlers.client_out(c, settings) for c in items], next_cursor=next_cursor)
+        items, next_cursor = await repo.clients_page(session, stmt, limit=limit, cursor=cursor)
+    return page_of(items, next_cursor, lambda c: client_out(c, settings))
 
 
 @router.get("/{client_id}", response_model=ClientOut, operation_id="getClient")
@@ -73,70 +78,106 @@ async def get_client(
 ) -> ClientOut:
     async with runtime.reads() as session:
         client = await repo.get_client(session, caller, client_id)
-    return handlers.client_out(client, settings)
+    return client_out(client, settings)
 
 
 @router.patch("/{client_id}", response_model=ClientOut, operation_id="updateClient")
 async def update_client(
-    client_id: uuid.UUID, body: ClientPatch, caller: CallerDep, runtime: RuntimeDep,
+    client_id: uuid.UUID,
+    body: ClientPatch,
+    caller: CallerDep,
+    runtime: RuntimeDep,
     settings: SettingsDep,
 ) -> JSONResponse:
     return await run_command(
-        runtime.uow, lambda uow: handlers.update_client(uow, caller, client_id, body, settings),
+        runtime.uow,
+        lambda uow: use_cases.update_client(uow, caller, client_id, body, settings),
+        lambda c: client_out(c, settings),
         caller_id=caller.id,
     )
 
 
 @router.post("/{client_id}/assign", response_model=ClientOut, operation_id="assignClient")
 async def assign_client(
-    client_id: uuid.UUID, body: AssignIn, caller: CallerDep, runtime: RuntimeDep,
-    settings: SettingsDep, idem: IdempotencyKey,
+    client_id: uuid.UUID,
+    body: AssignIn,
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    idem: IdempotencyKey,
 ) -> JSONResponse:
     """Give the client to another account manager (heads within their team, admins)."""
     return await run_command(
-        runtime.uow, lambda uow: handlers.assign_client(uow, caller, client_id, body, settings),
-        caller_id=caller.id, idempotency=idem,
+        runtime.uow,
+        lambda uow: use_cases.assign_client(uow, caller, client_id, body, settings),
+        lambda c: client_out(c, settings),
+        caller_id=caller.id,
+        idempotency=idem,
     )
 
 
-@router.get("/{client_id}/assignments", response_model=Page[AssignmentOut],
-            operation_id="listClientAssignments")
+@router.get(
+    "/{client_id}/assignments",
+    response_model=Page[AssignmentOut],
+    operation_id="listClientAssignments",
+)
 async def list_assignments(
-    client_id: uuid.UUID, caller: CallerDep, runtime: RuntimeDep,
-    limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None,
+    client_id: uuid.UUID,
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
 ) -> Page[AssignmentOut]:
     """The client's account managers over time, oldest first."""
     async with runtime.reads() as session:
         await repo.get_client(session, caller, client_id)
-        items, next_cursor = await paginate(
-            session, repo.assignments_of(client_id), [Assignment.assigned_at, Assignment.id],
-            limit=limit, cursor=cursor,
+        items, next_cursor = await repo.assignments_page(
+            session, client_id, limit=limit, cursor=cursor
         )
-    return Page(items=[handlers.assignment_out(a) for a in items], next_cursor=next_cursor)
+    return page_of(items, next_cursor, assignment_out)
 
 
-@router.post("/{client_id}/contacts", status_code=201, response_model=ContactOut,
-             operation_id="createContact", tags=["contacts"])
+@router.post(
+    "/{client_id}/contacts",
+    status_code=201,
+    response_model=ContactOut,
+    operation_id="createContact",
+    tags=["contacts"],
+)
 async def create_contact(
-    client_id: uuid.UUID, body: ContactIn, caller: CallerDep, runtime: RuntimeDep,
+    client_id: uuid.UUID,
+    body: ContactIn,
+    caller: CallerDep,
+    runtime: RuntimeDep,
     idem: IdempotencyKey,
 ) -> JSONResponse:
     return await run_command(
-        runtime.uow, lambda uow: handlers.create_contact(uow, caller, client_id, body),
-        caller_id=caller.id, idempotency=idem, status_code=201,
+        runtime.uow,
+        lambda uow: contact_cases.create_contact(uow, caller, client_id, body),
+        contact_out,
+        caller_id=caller.id,
+        idempotency=idem,
+        status_code=201,
     )
 
 
-@router.get("/{client_id}/contacts", response_model=Page[ContactOut],
-            operation_id="listContacts", tags=["contacts"])
+@router.get(
+    "/{client_id}/contacts",
+    response_model=Page[ContactOut],
+    operation_id="listContacts",
+    tags=["contacts"],
+)
 async def list_contacts(
-    client_id: uuid.UUID, caller: CallerDep, runtime: RuntimeDep,
-    role: ContactRoleIn | None = None, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None,
+    client_id: uuid.UUID,
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    role: ContactRole | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
 ) -> Page[ContactOut]:
     async with runtime.reads() as session:
         await repo.get_client(session, caller, client_id)
-        items, next_cursor = await paginate(
-            session, repo.contacts_of(caller, client_id, role),
-            [Contact.created_at, Contact.id], limit=limit, cursor=cursor,
+        items, next_cursor = await repo.contacts_page(
+            session, caller, client_id, role, limit=limit, cursor=cursor
         )
-    return Page(items=[handlers.contact_out(c) for c in items], next_cursor=next_cursor)
+    return page_of(items, next_cursor, contact_out)

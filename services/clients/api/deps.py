@@ -6,15 +6,15 @@ from typing import Annotated, cast
 
 from fastapi import Depends
 
+from services.clients import SERVICE
 from services.clients.settings import ClientsSettings
-from shared.app import caller_dependency, runtime_dependency
 from shared.auth import Caller
+from shared.deps import service_deps
 from shared.runtime import ServiceRuntime
 
-SERVICE = "clients"
-
-RuntimeDep = Annotated[ServiceRuntime, Depends(runtime_dependency(SERVICE))]
-CallerDep = Annotated[Caller, Depends(caller_dependency(SERVICE))]
+DEPS = service_deps(SERVICE)
+RuntimeDep = Annotated[ServiceRuntime, DEPS.runtime]
+CallerDep = Annotated[Caller, DEPS.caller]
 
 
 async def get_settings(runtime: RuntimeDep) -> ClientsSettings:

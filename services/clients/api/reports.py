@@ -26,7 +26,10 @@ async def portfolio(
     caller's scope (a manager sees their own portfolio, a head their department's)."""
     async with runtime.sessions() as session:
         data = await reports.portfolio(
-            session, caller, runtime.clock.now(),
-            account_manager_id=account_manager_id, birthday_days=birthday_days,
+            session,
+            caller,
+            runtime.clock.now(),
+            account_manager_id=account_manager_id,
+            birthday_days=birthday_days,
         )
     return PortfolioOut.model_validate(data, from_attributes=True)

@@ -7,22 +7,17 @@ import uuid
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from services.clients import handlers
 from services.clients.api.deps import CallerDep, RuntimeDep, SettingsDep
-from services.clients.api.schemas import (
-    HandoverIn,
-    HandoverOut,
-    StaffIn,
-    StaffOut,
-    StaffPatch,
-    StaffRoleIn,
-)
+from services.clients.api.presenters import handover_out, staff_out
+from services.clients.api.schemas import HandoverIn, HandoverOut, StaffIn, StaffOut, StaffPatch
+from services.clients.domain.team import StaffRole
+from services.clients.handlers import staff as use_cases
 from services.clients.store import repository as repo
-from services.clients.store.models import Staff
+from shared.commands import run_command
 from shared.errors import NotFound
-from shared.idempotency import IdempotencyKey, run_command
+from shared.idempotency import IdempotencyKey
 from shared.inputs import Text
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
 
@@ -32,8 +27,12 @@ async def create_staff(
     body: StaffIn, caller: CallerDep, runtime: RuntimeDep, idem: IdempotencyKey
 ) -> JSONResponse:
     return await run_command(
-        runtime.uow, lambda uow: handlers.create_staff(uow, caller, body),
-        caller_id=caller.id, idempotency=idem, status_code=201,
+        runtime.uow,
+        lambda uow: use_cases.create_staff(uow, caller, body),
+        staff_out,
+        caller_id=caller.id,
+        idempotency=idem,
+        status_code=201,
     )
 
 
@@ -41,7 +40,7 @@ async def create_staff(
 async def list_staff(
     caller: CallerDep,
     runtime: RuntimeDep,
-    role: StaffRoleIn | None = None,
+    role: StaffRole | None = None,
     department: Text | None = None,
     active: bool | None = None,
     q: Text | None = None,
@@ -50,10 +49,8 @@ async def list_staff(
 ) -> Page[StaffOut]:
     stmt = repo.filtered_staff(role=role, department=department, active=active, q=q)
     async with runtime.reads() as session:
-        items, next_cursor = await paginate(
-            session, stmt, [Staff.created_at, Staff.id], limit=limit, cursor=cursor
-        )
-    return Page(items=[handlers.staff_out(s) for s in items], next_cursor=next_cursor)
+        items, next_cursor = await repo.staff_page(session, stmt, limit=limit, cursor=cursor)
+    return page_of(items, next_cursor, staff_out)
 
 
 @router.get("/{staff_id}", response_model=StaffOut, operation_id="getStaff")
@@ -62,31 +59,43 @@ async def get_staff(staff_id: uuid.UUID, caller: CallerDep, runtime: RuntimeDep)
         staff = await repo.get_staff(session, staff_id)
     if staff is None:
         raise NotFound(f"staff member {staff_id} not found")
-    return handlers.staff_out(staff)
+    return staff_out(staff)
 
 
 @router.patch("/{staff_id}", response_model=StaffOut, operation_id="updateStaff")
 async def update_staff(
-    staff_id: uuid.UUID, body: StaffPatch, caller: CallerDep, runtime: RuntimeDep,
+    staff_id: uuid.UUID,
+    body: StaffPatch,
+    caller: CallerDep,
+    runtime: RuntimeDep,
     settings: SettingsDep,
 ) -> JSONResponse:
     """Update a member of staff (admins). ``"active": false`` deactivates: their tokens stop
     working in every service; someone who still manages clients must hand them over first
     (409)."""
     return await run_command(
-        runtime.uow, lambda uow: handlers.update_staff(uow, caller, staff_id, body, settings),
+        runtime.uow,
+        lambda uow: use_cases.update_staff(uow, caller, staff_id, body, settings),
+        staff_out,
         caller_id=caller.id,
     )
 
 
 @router.post("/{staff_id}/handover", response_model=HandoverOut, operation_id="handoverStaff")
 async def handover(
-    staff_id: uuid.UUID, body: HandoverIn, caller: CallerDep, runtime: RuntimeDep,
-    settings: SettingsDep, idem: IdempotencyKey,
+    staff_id: uuid.UUID,
+    body: HandoverIn,
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    idem: IdempotencyKey,
 ) -> JSONResponse:
     """Move every client of this manager to ``to_manager_id`` at once (admins; heads within
     their team), with a history row and a ``client.assigned`` event for each client."""
     return await run_command(
-        runtime.uow, lambda uow: handlers.handover(uow, caller, staff_id, body, settings),
-        caller_id=caller.id, idempotency=idem,
+        runtime.uow,
+        lambda uow: use_cases.handover(uow, caller, staff_id, body, settings),
+        handover_out,
+        caller_id=caller.id,
+        idempotency=idem,
     )

@@ -27,8 +27,10 @@ def normalize_phone(raw: str, default_region: str | None) -> str:
     text = raw.strip()
     region = None if text.startswith("+") else default_region
     if region is None and not text.startswith("+"):
-        raise InvalidPhone("use the international format (+<country code> ...): "
-                           "the client has no country to read a national number in")
+        raise InvalidPhone(
+            "use the international format (+<country code> ...): "
+            "the client has no country to read a national number in"
+        )
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:

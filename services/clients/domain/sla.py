@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal, get_args
+
+# Service tiers, from the tightest SLA targets to the loosest (the settings refuse defaults
+# that are looser for a higher tier).
+Tier = Literal["key", "standard", "small"]
+TIERS: tuple[Tier, ...] = get_args(Tier)
 
 SLA_FIELDS = ("first_response_minutes", "contact_cadence_days", "meeting_report_hours")
 
@@ -38,8 +43,9 @@ def effective_sla(
 ATOMIC_KEYS = frozenset({"working_hours"})
 
 
-def merge_overrides(current: Mapping[str, Any] | None, patch: Mapping[str, Any] | None
-                    ) -> dict[str, Any]:
+def merge_overrides(
+    current: Mapping[str, Any] | None, patch: Mapping[str, Any] | None
+) -> dict[str, Any]:
     """Apply a PATCH to a client's SLA overrides, field by field (JSON Merge Patch, RFC 7386):
     a given value replaces the override, ``null`` removes it (back to the tier default or the
     client's own timezone/country), an omitted field keeps its override. ``calendar`` merges

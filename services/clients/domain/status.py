@@ -7,8 +7,13 @@ a reason; any other change may carry one. Setting the current status again is no
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal, get_args
 
-STATUSES = ("prospect", "active", "paused", "churned")
+# A client's statuses (the API's schemas, the events and the reports take these), and the
+# ones a new client may start in.
+ClientStatus = Literal["prospect", "active", "paused", "churned"]
+STATUSES: tuple[ClientStatus, ...] = get_args(ClientStatus)
+InitialStatus = Literal["prospect", "active"]
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "prospect": frozenset({"active", "churned"}),

@@ -82,9 +82,7 @@ class Assignment(Base):
     __table_args__ = (Index("ix_client_assignments_client", "client_id", "assigned_at", "id"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    client_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("clients.id", ondelete="CASCADE")
-    )
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("clients.id", ondelete="CASCADE"))
     from_manager_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("staff.id"))
     to_manager_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("staff.id"))
     reason: Mapped[str | None] = mapped_column(Text)
@@ -101,9 +99,7 @@ class Contact(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    client_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("clients.id", ondelete="CASCADE")
-    )
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("clients.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
     phone: Mapped[str | None] = mapped_column(String(32))
@@ -117,7 +113,7 @@ class Contact(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-class ContactRole(Base):
+class ContactRoleIndex(Base):
     """One row per role of a contact, so "clients without a decision maker" is plain SQL."""
 
     __tablename__ = "contact_roles"
@@ -127,6 +123,4 @@ class ContactRole(Base):
         Uuid, ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True
     )
     role: Mapped[str] = mapped_column(String(20), primary_key=True)
-    client_id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, ForeignKey("clients.id", ondelete="CASCADE")
-    )
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("clients.id", ondelete="CASCADE"))

@@ -11,12 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.clients.domain.birthdays import month_days_between, parse_birthday, upcoming
+from services.clients.domain.sla import TIERS
 from services.clients.domain.status import STATUSES
-from services.clients.store.models import Client, ContactRole, Staff
+from services.clients.store.models import Client, ContactRoleIndex, Staff
 from services.clients.store.repository import birthday_candidates, client_scope
 from shared.auth import Caller
-
-TIERS = ("key", "standard", "small")
 
 
 def _zeros(keys: tuple[str, ...]) -> dict[str, int]:
@@ -28,14 +27,18 @@ def _by_name(manager: dict[str, Any]) -> tuple[str, str]:
 
 
 async def upcoming_birthdays(
-    session: AsyncSession, now: datetime, within_days: int, caller: Caller | None = None,
+    session: AsyncSession,
+    now: datetime,
+    within_days: int,
+    caller: Caller | None = None,
     account_manager_id: uuid.UUID | None = None,
 ) -> list[dict[str, Any]]:
     """Contacts (of clients that are not churned) whose birthday is within ``within_days``
     of today in their client's timezone, soonest first."""
     today_utc = now.date()
-    keys = month_days_between(today_utc - timedelta(days=1),
-                              today_utc + timedelta(days=within_days + 1))
+    keys = month_days_between(
+        today_utc - timedelta(days=1), today_utc + timedelta(days=within_days + 1)
+    )
     scope = client_scope(caller) if caller is not None else None
     out: list[dict[str, Any]] = []
     for contact, client in await birthday_candidates(session, keys, scope):
@@ -48,41 +51,64 @@ async def upcoming_birthdays(
         day = upcoming(birthday, today, within_days)
         if day is None:
             continue
-        out.append({
-            "contact": contact, "client": client, "birthday": day,
-            "days_ahead": (day - today).days, "age": birthday.age_on(day),
-        })
+        out.append(
+            {
+                "contact": contact,
+                "client": client,
+                "birthday": day,
+                "days_ahead": (day - today).days,
+                "age": birthday.age_on(day),
+            }
+        )
     out.sort(key=lambda b: (b["birthday"], b["client"].name_lower, b["contact"].name))
     return out
 
 
 async def portfolio(
-    session: AsyncSession, caller: Caller, now: datetime, *,
-    account_manager_id: uuid.UUID | None, birthday_days: int,
+    session: AsyncSession,
+    caller: Caller,
+    now: datetime,
+    *,
+    account_manager_id: uuid.UUID | None,
+    birthday_days: int,
 ) -> dict[str, Any]:
     scope = client_scope(caller)
     narrow = [scope]
     if account_manager_id is not None:
         narrow.append(Client.account_manager_id == account_manager_id)
 
-    counts = (await session.execute(
-        select(Client.account_manager_id, Client.status, Client.tier, func.count())
-        .where(*narrow)
-        .group_by(Client.account_manager_id, Client.status, Client.tier)
-    )).all()
+    counts = (
+        await session.execute(
+            select(Client.account_manager_id, Client.status, Client.tier, func.count())
+            .where(*narrow)
+            .group_by(Client.account_manager_id, Client.status, Client.tier)
+        )
+    ).all()
     manager_ids = {row[0] for row in counts if row[0] is not None}
-    names = dict((await session.execute(
-        select(Staff.id, Staff.name).where(Staff.id.in_(manager_ids))
-    )).all()) if manager_ids else {}
+    names = (
+        dict(
+            (
+                await session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(manager_ids)))
+            ).all()
+        )
+        if manager_ids
+        else {}
+    )
 
     by_status, by_tier, total = _zeros(STATUSES), _zeros(TIERS), 0
     managers: dict[uuid.UUID | None, dict[str, Any]] = {}
     for manager_id, status, tier, count in counts:
-        entry = managers.setdefault(manager_id, {
-            "account_manager_id": manager_id,
-            "name": names.get(manager_id) if manager_id else None, "total": 0,
-            "by_status": _zeros(STATUSES), "by_tier": _zeros(TIERS), "key_clients": 0,
-        })
+        entry = managers.setdefault(
+            manager_id,
+            {
+                "account_manager_id": manager_id,
+                "name": names.get(manager_id) if manager_id else None,
+                "total": 0,
+                "by_status": _zeros(STATUSES),
+                "by_tier": _zeros(TIERS),
+                "key_clients": 0,
+            },
+        )
         entry["total"] += count
         entry["by_status"][status] = entry["by_status"].get(status, 0) + count
         entry["by_tier"][tier] = entry["by_tier"].get(tier, 0) + count
@@ -93,33 +119,44 @@ async def portfolio(
         total += count
 
     live = [*narrow, Client.status != "churned"]
-    key_clients = (await session.scalars(
-        select(Client).where(*live, Client.tier == "key").order_by(Client.name_lower, Client.id)
-    )).all()
-    has_decision_maker = select(ContactRole.client_id).where(
-        ContactRole.role == "decision_maker"
+    key_clients = (
+        await session.scalars(
+            select(Client).where(*live, Client.tier == "key").order_by(Client.name_lower, Client.id)
+        )
+    ).all()
+    has_decision_maker = select(ContactRoleIndex.client_id).where(
+        ContactRoleIndex.role == "decision_maker"
     )
-    without_dm = (await session.scalars(
-        select(Client).where(*live, Client.id.not_in(has_decision_maker))
-        .order_by(Client.name_lower, Client.id)
-    )).all()
+    without_dm = (
+        await session.scalars(
+            select(Client)
+            .where(*live, Client.id.not_in(has_decision_maker))
+            .order_by(Client.name_lower, Client.id)
+        )
+    ).all()
     birthdays = await upcoming_birthdays(session, now, birthday_days, caller, account_manager_id)
     return {
-        "as_of": now, "account_manager_id": account_manager_id, "total": total,
-        "by_status": by_status, "by_tier": by_tier,
+        "as_of": now,
+        "account_manager_id": account_manager_id,
+        "total": total,
+        "by_status": by_status,
+        "by_tier": by_tier,
         "managers": sorted(managers.values(), key=_by_name),
         "key_clients": list(key_clients),
         "without_decision_maker": list(without_dm),
         "upcoming_birthdays": [
             {
-                "contact_id": b["contact"].id, "contact_name": b["contact"].name,
-                "client_id": b["client"].id, "client_name": b["client"].name,
+                "contact_id": b["contact"].id,
+                "contact_name": b["contact"].name,
+                "client_id": b["client"].id,
+                "client_name": b["client"].name,
                 "account_manager_id": b["client"].account_manager_id,
-                "email": b["contact"].email, "birthday": b["birthday"],
-                "days_ahead": b["days_ahead"], "age": b["age"],
+                "email": b["contact"].email,
+                "birthday": b["birthday"],
+                "days_ahead": b["days_ahead"],
+                "age": b["age"],
             }
             for b in birthdays
         ],
         "birthday_window_days": birthday_days,
     }
-

@@ -5,17 +5,23 @@ from __future__ import annotations
 import uuid
 import zlib
 from collections.abc import Sequence
-from typing import Any, TypeVar, cast
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, delete, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.clients.store.models import Assignment, Client, ClientTag, Contact, ContactRole, Staff
+from services.clients.store.models import (
+    Assignment,
+    Client,
+    ClientTag,
+    Contact,
+    ContactRoleIndex,
+    Staff,
+)
 from shared.auth import Caller, Role, StaffRecord
 from shared.db import advisory_xact_lock
-from shared.errors import NotFound
-
-T = TypeVar("T")
+from shared.pagination import paginate
+from shared.store import locked, one_or_404
 
 
 def team_of(caller: Caller) -> ColumnElement[bool]:
@@ -66,38 +72,12 @@ def filtered_clients(
     return stmt
 
 
-def locked(stmt: Select[Any], entity: type[Any]) -> Select[Any]:
-    """``stmt`` locking the rows of ``entity`` it selects until the transaction ends.
-
-    FOR NO KEY UPDATE (``key_share=True``): it serialises the use cases that change the row,
-    yet lets other transactions insert rows whose foreign keys point at it (their FOR KEY
-    SHARE check), which FOR UPDATE would block (inviting deadlocks). The rows are read afresh
-    (``populate_existing``), never taken stale from the session. SQLite ignores the lock (it
-    serialises writers)."""
-    return stmt.with_for_update(of=entity, key_share=True).execution_options(
-        populate_existing=True
-    )
-
-
-async def scoped_one(
-    session: AsyncSession, stmt: Select[Any], entity: type[T], what: str, object_id: uuid.UUID,
-    *, for_update: bool = False,
-) -> T:
-    """The one ``entity`` a scoped query selects, locked when ``for_update``; else 404 naming
-    ``what`` and its id (an object out of scope is simply not found: its existence is not
-    revealed)."""
-    found = await session.scalar(locked(stmt, entity) if for_update else stmt)
-    if found is None:
-        raise NotFound(f"{what} {object_id} not found")
-    return cast(T, found)
-
-
 async def get_client(
     session: AsyncSession, caller: Caller, client_id: uuid.UUID, *, for_update: bool = False
 ) -> Client:
     """The client if the caller may see it, else 404."""
     stmt = scoped_clients(caller).where(Client.id == client_id)
-    return await scoped_one(session, stmt, Client, "client", client_id, for_update=for_update)
+    return await one_or_404(session, stmt, Client, "client", client_id, for_update=for_update)
 
 
 async def clients_of_manager(
@@ -112,14 +92,33 @@ async def clients_of_manager(
 
 
 async def count_clients_of_manager(session: AsyncSession, manager_id: uuid.UUID) -> int:
-    stmt = select(func.count()).select_from(Client).where(
-        Client.account_manager_id == manager_id
-    )
+    stmt = select(func.count()).select_from(Client).where(Client.account_manager_id == manager_id)
     return int(await session.scalar(stmt) or 0)
+
+
+async def clients_page(
+    session: AsyncSession, stmt: Select[Any], *, limit: int, cursor: str | None
+) -> tuple[list[Client], str | None]:
+    """One page of ``stmt`` (``filtered_clients``), oldest first: created_at, id."""
+    return await paginate(session, stmt, [Client.created_at, Client.id], limit=limit, cursor=cursor)
 
 
 def assignments_of(client_id: uuid.UUID) -> Select[Any]:
     return select(Assignment).where(Assignment.client_id == client_id)
+
+
+async def assignments_page(
+    session: AsyncSession, client_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> tuple[list[Assignment], str | None]:
+    """One page of a client's account managers over time, oldest first (the
+    ``ix_client_assignments_client`` index)."""
+    return await paginate(
+        session,
+        assignments_of(client_id),
+        [Assignment.assigned_at, Assignment.id],
+        limit=limit,
+        cursor=cursor,
+    )
 
 
 # ---------------------------------------------------------------- staff
@@ -157,8 +156,10 @@ async def heads_above(session: AsyncSession, staff_id: uuid.UUID) -> list[uuid.U
 
 async def count_reports(session: AsyncSession, head_id: uuid.UUID) -> int:
     """Active members of staff whose head is ``head_id``."""
-    stmt = select(func.count()).select_from(Staff).where(
-        Staff.head_id == head_id, Staff.active.is_(True)
+    stmt = (
+        select(func.count())
+        .select_from(Staff)
+        .where(Staff.head_id == head_id, Staff.active.is_(True))
     )
     return int(await session.scalar(stmt) or 0)
 
@@ -168,7 +169,10 @@ async def staff_by_email(session: AsyncSession, email: str) -> Staff | None:
 
 
 def filtered_staff(
-    *, role: str | None = None, department: str | None = None, active: bool | None = None,
+    *,
+    role: str | None = None,
+    department: str | None = None,
+    active: bool | None = None,
     q: str | None = None,
 ) -> Select[Any]:
     """The staff directory (every member of staff may read it)."""
@@ -181,9 +185,20 @@ def filtered_staff(
         stmt = stmt.where(Staff.active == active)
     if q and q.strip():
         needle = q.strip().lower()
-        stmt = stmt.where(or_(func.lower(Staff.name).contains(needle, autoescape=True),
-                              Staff.email.contains(needle, autoescape=True)))
+        stmt = stmt.where(
+            or_(
+                func.lower(Staff.name).contains(needle, autoescape=True),
+                Staff.email.contains(needle, autoescape=True),
+            )
+        )
     return stmt
+
+
+async def staff_page(
+    session: AsyncSession, stmt: Select[Any], *, limit: int, cursor: str | None
+) -> tuple[list[Staff], str | None]:
+    """One page of ``stmt`` (``filtered_staff``), oldest first: created_at, id."""
+    return await paginate(session, stmt, [Staff.created_at, Staff.id], limit=limit, cursor=cursor)
 
 
 async def is_in_team(session: AsyncSession, caller: Caller, staff_id: uuid.UUID) -> bool:
@@ -201,9 +216,10 @@ async def load_staff_record(session: AsyncSession, staff_id: uuid.UUID) -> Staff
     return StaffRecord(staff.id, staff.role, staff.department, staff.active)
 
 
-async def set_tags(session: AsyncSession, client: Client) -> None:
-    """Mirror ``client.tags`` into the tag index table."""
-    await session.execute(delete(ClientTag).where(ClientTag.client_id == client.id))
+async def set_tags(session: AsyncSession, client: Client, *, new: bool = False) -> None:
+    """Mirror ``client.tags`` into the tag index table (a ``new`` client has no rows yet)."""
+    if not new:
+        await session.execute(delete(ClientTag).where(ClientTag.client_id == client.id))
     session.add_all(ClientTag(client_id=client.id, tag=t) for t in sorted(set(client.tags)))
     await session.flush()
 
@@ -213,18 +229,35 @@ async def set_tags(session: AsyncSession, client: Client) -> None:
 
 def scoped_contacts(caller: Caller) -> Select[Any]:
     """Contacts of the clients the caller may see."""
-    return select(Contact).join(Client, Client.id == Contact.client_id).where(
-        client_scope(caller)
-    )
+    return select(Contact).join(Client, Client.id == Contact.client_id).where(client_scope(caller))
 
 
 def contacts_of(caller: Caller, client_id: uuid.UUID, role: str | None = None) -> Select[Any]:
     stmt = scoped_contacts(caller).where(Contact.client_id == client_id)
     if role is not None:
         stmt = stmt.where(
-            Contact.id.in_(select(ContactRole.contact_id).where(ContactRole.role == role))
+            Contact.id.in_(select(ContactRoleIndex.contact_id).where(ContactRoleIndex.role == role))
         )
     return stmt
+
+
+async def contacts_page(
+    session: AsyncSession,
+    caller: Caller,
+    client_id: uuid.UUID,
+    role: str | None,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Contact], str | None]:
+    """One page of a client's contacts (``contacts_of``), oldest first (``ix_contacts_client``)."""
+    return await paginate(
+        session,
+        contacts_of(caller, client_id, role),
+        [Contact.created_at, Contact.id],
+        limit=limit,
+        cursor=cursor,
+    )
 
 
 async def contacts_of_client(session: AsyncSession, client_id: uuid.UUID) -> list[Contact]:
@@ -242,7 +275,7 @@ async def get_contact(
 ) -> Contact:
     """The contact if the caller may see its client, else 404."""
     stmt = scoped_contacts(caller).where(Contact.id == contact_id)
-    return await scoped_one(session, stmt, Contact, "contact", contact_id, for_update=for_update)
+    return await one_or_404(session, stmt, Contact, "contact", contact_id, for_update=for_update)
 
 
 async def get_client_of_contact(
@@ -252,7 +285,7 @@ async def get_client_of_contact(
     query: the contact's client found by a subquery, so it can be locked first)."""
     owner = select(Contact.client_id).where(Contact.id == contact_id).scalar_subquery()
     stmt = scoped_clients(caller).where(Client.id == owner)
-    return await scoped_one(session, stmt, Client, "contact", contact_id, for_update=for_update)
+    return await one_or_404(session, stmt, Client, "contact", contact_id, for_update=for_update)
 
 
 async def contact_by_email(
@@ -265,9 +298,9 @@ async def contact_by_email(
 
 async def set_contact_roles(session: AsyncSession, contact: Contact) -> None:
     """Mirror ``contact.roles`` into the role index table."""
-    await session.execute(delete(ContactRole).where(ContactRole.contact_id == contact.id))
+    await session.execute(delete(ContactRoleIndex).where(ContactRoleIndex.contact_id == contact.id))
     session.add_all(
-        ContactRole(contact_id=contact.id, role=r, client_id=contact.client_id)
+        ContactRoleIndex(contact_id=contact.id, role=r, client_id=contact.client_id)
         for r in sorted(set(contact.roles))
     )
     await session.flush()

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.store.models import Notification
-from shared.errors import NotFound
 from shared.pagination import paginate
+from shared.store import one_or_404
 
 
 async def feed_page(
@@ -29,8 +29,12 @@ async def feed_page(
     elif unread is False:
         stmt = stmt.where(Notification.read_at.is_not(None))
     return await paginate(
-        session, stmt, [Notification.created_at, Notification.id],
-        limit=limit, cursor=cursor, desc=True,
+        session,
+        stmt,
+        [Notification.created_at, Notification.id],
+        limit=limit,
+        cursor=cursor,
+        desc=True,
     )
 
 
@@ -41,14 +45,11 @@ async def get_own_notification(
     *,
     for_update: bool = False,
 ) -> Notification:
-    """The recipient's notification, else 404 (whether it exists for someone else is not
-    revealed)."""
+    """The recipient's notification (locked when ``for_update``), else 404 (whether it exists
+    for someone else is not revealed)."""
     stmt = select(Notification).where(
         Notification.id == notification_id, Notification.recipient_id == recipient_id
     )
-    if for_update:
-        stmt = stmt.with_for_update()
-    notification = await session.scalar(stmt)
-    if notification is None:
-        raise NotFound(f"notification {notification_id} not found")
-    return notification
+    return await one_or_404(
+        session, stmt, Notification, "notification", notification_id, for_update=for_update
+    )

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -11,13 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
 
 from services.clients.app import create_app
 from shared.clock import FixedClock
 from shared.runtime import ServiceRuntime
-from shared.tables import outbox
 from tests.support.apps import ADMIN, running, runtime_of, test_settings
+from tests.support.outbox import all_outbox_events, outbox_events
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
 
@@ -29,8 +27,12 @@ class Api:
     clock: FixedClock
 
     async def staff(self, name: str, role: str = "manager", **extra: Any) -> dict[str, Any]:
-        body = {"name": name, "email": f"{name.lower().replace(' ', '.')}@orbit.example",
-                "role": role, **extra}
+        body = {
+            "name": name,
+            "email": f"{name.lower().replace(' ', '.')}@orbit.example",
+            "role": role,
+            **extra,
+        }
         response = await self.http.post("/api/v1/staff", headers=ADMIN, json=body)
         assert response.status_code == 201, response.text
         return dict(response.json())
@@ -43,19 +45,11 @@ class Api:
 
     async def events(self, event_type: str, key: str | None = None) -> list[dict[str, Any]]:
         """The ``data`` of this service's outbox events of ``event_type``, in order."""
-        query = select(outbox.c.payload).where(outbox.c.event_type == event_type)
-        if key is not None:
-            query = query.where(outbox.c.key == key)
-        async with self.runtime.sessions() as session:
-            rows = (await session.scalars(query.order_by(outbox.c.seq))).all()
-        return [json.loads(p)["data"] for p in rows]
+        return await outbox_events(self.runtime, event_type, key)
 
     async def events_all(self) -> list[tuple[str, dict[str, Any]]]:
         """Every event of this service's outbox as ``(type, data)``, in ``seq`` order."""
-        query = select(outbox.c.event_type, outbox.c.payload).order_by(outbox.c.seq)
-        async with self.runtime.sessions() as session:
-            rows = (await session.execute(query)).all()
-        return [(row.event_type, json.loads(row.payload)["data"]) for row in rows]
+        return await all_outbox_events(self.runtime)
 
 
 @pytest.fixture
@@ -70,8 +64,7 @@ async def api(pg_url: str) -> AsyncIterator[Api]:
 async def any_api(any_db_url: str) -> AsyncIterator[Api]:
     """The clients app on SQLite and on a fresh PostgreSQL database (each test runs twice)."""
     clock = FixedClock(NOW)
-    app = create_app(test_settings(database_url=any_db_url), clock=clock,
-                     migrate_on_start=True)
+    app = create_app(test_settings(database_url=any_db_url), clock=clock, migrate_on_start=True)
     async with running(app) as http:
         yield Api(http, runtime_of(app, "clients"), clock)
 

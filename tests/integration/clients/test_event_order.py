@@ -36,8 +36,9 @@ def replay(events: list[tuple[str, dict[str, Any]]], client_id: str) -> dict[str
             contacts = carried
         elif event_type.startswith("orbit.clients.contact.deleted"):
             contacts.pop(data["contact_id"], None)
-        elif event_type.startswith(("orbit.clients.contact.created",
-                                    "orbit.clients.contact.updated")):
+        elif event_type.startswith(
+            ("orbit.clients.contact.created", "orbit.clients.contact.updated")
+        ):
             contacts[data["contact_id"]] = entry(data)
     return contacts
 
@@ -46,29 +47,41 @@ async def test_client_snapshots_and_contact_changes_publish_in_commit_order(api:
     mia = await api.staff("Mia Manager")
     acme = await api.client("Acme", mia["id"])
     base = f"/api/v1/clients/{acme['id']}/contacts"
-    first = [(await api.http.post(base, headers=ADMIN, json={"name": f"Old {i}"})).json()
-             for i in range(4)]
+    first = [
+        (await api.http.post(base, headers=ADMIN, json={"name": f"Old {i}"})).json()
+        for i in range(4)
+    ]
 
     def patch_client(i: int) -> Any:
-        return api.http.patch(f"/api/v1/clients/{acme['id']}", headers=ADMIN,
-                              json={"segment": f"segment {i}"})
+        return api.http.patch(
+            f"/api/v1/clients/{acme['id']}", headers=ADMIN, json={"segment": f"segment {i}"}
+        )
 
     for round_ in range(3):
         calls = []
         for i in range(6):
-            calls += [patch_client(10 * round_ + i),
-                      api.http.post(base, headers=ADMIN, json={"name": f"New {round_}.{i}"})]
+            calls += [
+                patch_client(10 * round_ + i),
+                api.http.post(base, headers=ADMIN, json={"name": f"New {round_}.{i}"}),
+            ]
         # the last round deletes two of the first contacts and renames the others
         renamed = first[2:] if round_ == 2 else first
-        calls += [api.http.patch(f"/api/v1/contacts/{c['id']}", headers=ADMIN,
-                                 json={"name": f"Renamed {round_} {c['id'][:4]}"})
-                  for c in renamed]
+        calls += [
+            api.http.patch(
+                f"/api/v1/contacts/{c['id']}",
+                headers=ADMIN,
+                json={"name": f"Renamed {round_} {c['id'][:4]}"},
+            )
+            for c in renamed
+        ]
         if round_ == 2:
-            calls += [api.http.delete(f"/api/v1/contacts/{c['id']}", headers=ADMIN)
-                      for c in first[:2]]
+            calls += [
+                api.http.delete(f"/api/v1/contacts/{c['id']}", headers=ADMIN) for c in first[:2]
+            ]
         responses = await asyncio.gather(*calls)
         assert all(r.status_code in (200, 201, 204) for r in responses), [
-            r.text for r in responses if r.status_code >= 300]
+            r.text for r in responses if r.status_code >= 300
+        ]
 
     final = (await api.http.get(f"{base}?limit=500", headers=ADMIN)).json()["items"]
     assert len(final) == 4 + 18 - 2

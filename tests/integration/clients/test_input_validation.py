@@ -15,8 +15,19 @@ pytestmark = pytest.mark.integration
 
 # Directories of the tz database, a cache folder, a name too long for the file system, and
 # files of the tz database that are not timezones.
-NOT_TIMEZONES = ["Europe", "Etc", "America/Argentina", "__pycache__", "a" * 300,
-                 "localtime", "Factory", "posixrules", "posix/Europe/Berlin", "../UTC", ""]
+NOT_TIMEZONES = [
+    "Europe",
+    "Etc",
+    "America/Argentina",
+    "__pycache__",
+    "a" * 300,
+    "localtime",
+    "Factory",
+    "posixrules",
+    "posix/Europe/Berlin",
+    "../UTC",
+    "",
+]
 
 
 async def test_timezones_are_iana_zone_names_everywhere(api: Api) -> None:
@@ -24,31 +35,46 @@ async def test_timezones_are_iana_zone_names_everywhere(api: Api) -> None:
     acme = await api.client("Acme", mia["id"])
     for name in NOT_TIMEZONES:
         attempts: list[tuple[str, str, dict[str, Any], str]] = [
-            ("post", "/api/v1/staff", {"name": "Tia", "email": "tia@orbit.example",
-                                       "timezone": name}, "timezone"),
+            (
+                "post",
+                "/api/v1/staff",
+                {"name": "Tia", "email": "tia@orbit.example", "timezone": name},
+                "timezone",
+            ),
             ("patch", f"/api/v1/staff/{mia['id']}", {"timezone": name}, "timezone"),
             ("post", "/api/v1/clients", {"name": "Zed", "timezone": name}, "timezone"),
             ("patch", f"/api/v1/clients/{acme['id']}", {"timezone": name}, "timezone"),
-            ("post", "/api/v1/clients", {"name": "Zed", "sla": {"calendar": {"timezone": name}}},
-             "sla.calendar.timezone"),
-            ("patch", f"/api/v1/clients/{acme['id']}",
-             {"sla": {"calendar": {"timezone": name}}}, "sla.calendar.timezone"),
+            (
+                "post",
+                "/api/v1/clients",
+                {"name": "Zed", "sla": {"calendar": {"timezone": name}}},
+                "sla.calendar.timezone",
+            ),
+            (
+                "patch",
+                f"/api/v1/clients/{acme['id']}",
+                {"sla": {"calendar": {"timezone": name}}},
+                "sla.calendar.timezone",
+            ),
         ]
         for method, url, body, field in attempts:
             response = await api.http.request(method, url, headers=ADMIN, json=body)
             assert field_errors(response) == {field}, (name, url, response.text)
 
     for name in ("Europe/Berlin", "UTC", "America/Argentina/Buenos_Aires", "Etc/GMT-14"):
-        response = await api.http.patch(f"/api/v1/clients/{acme['id']}", headers=ADMIN,
-                                        json={"timezone": name,
-                                              "sla": {"calendar": {"timezone": name}}})
+        response = await api.http.patch(
+            f"/api/v1/clients/{acme['id']}",
+            headers=ADMIN,
+            json={"timezone": name, "sla": {"calendar": {"timezone": name}}},
+        )
         assert response.status_code == 200, response.text
         assert response.json()["sla"]["calendar"]["timezone"] == name
     # nothing of the refused requests was written
     staff = (await api.http.get("/api/v1/staff", headers=ADMIN)).json()["items"]
     assert [s["name"] for s in staff] == ["Mia Manager"] and staff[0]["timezone"] == "UTC"
-    assert [c["name"] for c in (await api.http.get("/api/v1/clients",
-                                                   headers=ADMIN)).json()["items"]] == ["Acme"]
+    assert [
+        c["name"] for c in (await api.http.get("/api/v1/clients", headers=ADMIN)).json()["items"]
+    ] == ["Acme"]
 
 
 CONTROL = ["\u0000", "\u0001", "\u001b", "\u007f"]
@@ -57,8 +83,11 @@ CONTROL = ["\u0000", "\u0001", "\u001b", "\u007f"]
 async def test_control_characters_are_refused_in_any_string_of_a_body(api: Api) -> None:
     mia = await api.staff("Mia Manager")
     acme = await api.client("Acme", mia["id"], country="DE")
-    contact = (await api.http.post(f"/api/v1/clients/{acme['id']}/contacts", headers=ADMIN,
-                                   json={"name": "Dora"})).json()
+    contact = (
+        await api.http.post(
+            f"/api/v1/clients/{acme['id']}/contacts", headers=ADMIN, json={"name": "Dora"}
+        )
+    ).json()
     outbox_before = len(await api.events_all())
 
     response = await api.http.post("/api/v1/clients", headers=ADMIN, json={"name": "a\u0000b"})
@@ -67,30 +96,51 @@ async def test_control_characters_are_refused_in_any_string_of_a_body(api: Api) 
     for char in CONTROL:
         attempts: list[tuple[str, str, dict[str, Any], set[str]]] = [
             ("post", "/api/v1/clients", {"name": f"Zed{char}"}, {"name"}),
-            ("post", "/api/v1/clients", {"name": "Zed", "tags": ["ok", f"v{char}ip"]},
-             {"tags.1"}),
-            ("post", "/api/v1/clients", {"name": "Zed", "sla": {"calendar": {
-                "working_hours": {"mon": ["09:00", f"18:00{char}"]}}}},
-             {"sla.calendar.working_hours.mon.1"}),
-            ("patch", f"/api/v1/clients/{acme['id']}", {"segment": f"re{char}tail"},
-             {"segment"}),
-            ("patch", f"/api/v1/clients/{acme['id']}",
-             {"status": "active", "status_reason": f"x{char}"}, {"status_reason"}),
-            ("post", "/api/v1/staff", {"name": f"T{char}ia", "email": "tia@orbit.example"},
-             {"name"}),
+            ("post", "/api/v1/clients", {"name": "Zed", "tags": ["ok", f"v{char}ip"]}, {"tags.1"}),
+            (
+                "post",
+                "/api/v1/clients",
+                {
+                    "name": "Zed",
+                    "sla": {"calendar": {"working_hours": {"mon": ["09:00", f"18:00{char}"]}}},
+                },
+                {"sla.calendar.working_hours.mon.1"},
+            ),
+            ("patch", f"/api/v1/clients/{acme['id']}", {"segment": f"re{char}tail"}, {"segment"}),
+            (
+                "patch",
+                f"/api/v1/clients/{acme['id']}",
+                {"status": "active", "status_reason": f"x{char}"},
+                {"status_reason"},
+            ),
+            (
+                "post",
+                "/api/v1/staff",
+                {"name": f"T{char}ia", "email": "tia@orbit.example"},
+                {"name"},
+            ),
             ("patch", f"/api/v1/staff/{mia['id']}", {"department": f"n{char}"}, {"department"}),
-            ("post", f"/api/v1/clients/{acme['id']}/contacts",
-             {"name": "Ben", "position": f"C{char}EO"}, {"position"}),
+            (
+                "post",
+                f"/api/v1/clients/{acme['id']}/contacts",
+                {"name": "Ben", "position": f"C{char}EO"},
+                {"position"},
+            ),
             ("patch", f"/api/v1/contacts/{contact['id']}", {"name": f"D{char}"}, {"name"}),
-            ("post", f"/api/v1/clients/{acme['id']}/assign",
-             {"account_manager_id": mia["id"], "reason": f"r{char}"}, {"reason"}),
+            (
+                "post",
+                f"/api/v1/clients/{acme['id']}/assign",
+                {"account_manager_id": mia["id"], "reason": f"r{char}"},
+                {"reason"},
+            ),
         ]
         for method, url, body, fields in attempts:
             response = await api.http.request(method, url, headers=ADMIN, json=body)
             assert field_errors(response) == fields, (repr(char), url, response.text)
     # tab, line feed and carriage return are text
-    response = await api.http.patch(f"/api/v1/clients/{acme['id']}", headers=ADMIN,
-                                    json={"segment": "a\tb\r\nc"})
+    response = await api.http.patch(
+        f"/api/v1/clients/{acme['id']}", headers=ADMIN, json={"segment": "a\tb\r\nc"}
+    )
     assert response.status_code == 200 and response.json()["segment"] == "a\tb\r\nc"
 
     # nothing was written by the refused requests (the one PATCH above: one event)
@@ -109,26 +159,37 @@ async def test_lone_surrogates_in_a_raw_body_are_422_on_both_databases(any_api: 
         ("post", "/api/v1/clients", rb'{"name": "x", "tags": ["\ud83d"]}', {"tags.0"}),
         ("post", "/api/v1/clients", rb'{"name": "a\udfffb"}', {"name"}),
         ("patch", f"/api/v1/clients/{acme['id']}", rb'{"segment": "\ud800"}', {"segment"}),
-        ("post", "/api/v1/staff", rb'{"name": "T", "email": "t@orbit.example", '
-         rb'"department": "\udbff"}', {"department"}),
+        (
+            "post",
+            "/api/v1/staff",
+            rb'{"name": "T", "email": "t@orbit.example", '
+            rb'"department": "\udbff"}',
+            {"department"},
+        ),
     ]
     for method, url, body, fields in attempts:
         response = await api.http.request(method, url, headers=json_headers, content=body)
         assert field_errors(response) == fields, (body, response.text)
         assert "unpaired surrogate" in response.json()["errors"][0]["msg"]
     # a whole pair is one character, stored and given back
-    created = await api.http.post("/api/v1/clients", headers=json_headers,
-                                  content=rb'{"name": "x", "tags": ["\ud83d\ude00"]}')
+    created = await api.http.post(
+        "/api/v1/clients", headers=json_headers, content=rb'{"name": "x", "tags": ["\ud83d\ude00"]}'
+    )
     assert created.status_code == 201, created.text
     assert created.json()["tags"] == ["\U0001f600"]
-    names = [c["name"] for c in (await api.http.get("/api/v1/clients",
-                                                    headers=ADMIN)).json()["items"]]
+    names = [
+        c["name"] for c in (await api.http.get("/api/v1/clients", headers=ADMIN)).json()["items"]
+    ]
     assert sorted(names) == ["Acme", "x"]
 
 
 async def test_control_characters_in_query_parameters_are_422(api: Api) -> None:
-    for url in ("/api/v1/clients?q=a%00b", "/api/v1/clients?tag=%00", "/api/v1/staff?q=%00",
-                "/api/v1/staff?department=x%00"):
+    for url in (
+        "/api/v1/clients?q=a%00b",
+        "/api/v1/clients?tag=%00",
+        "/api/v1/staff?q=%00",
+        "/api/v1/staff?department=x%00",
+    ):
         response = await api.http.get(url, headers=ADMIN)
         assert response.status_code == 422, (url, response.text)
 
@@ -138,19 +199,30 @@ async def test_sla_targets_refuse_booleans_and_locales_are_language_tags(api: Ap
     acme = await api.client("Acme", mia["id"])
     for value in (True, "30", 30.5):
         for field in ("first_response_minutes", "contact_cadence_days", "meeting_report_hours"):
-            created = await api.http.post("/api/v1/clients", headers=ADMIN,
-                                          json={"name": "Zed", "sla": {field: value}})
+            created = await api.http.post(
+                "/api/v1/clients", headers=ADMIN, json={"name": "Zed", "sla": {field: value}}
+            )
             assert field_errors(created) == {f"sla.{field}"}
-            patched = await api.http.patch(f"/api/v1/clients/{acme['id']}", headers=ADMIN,
-                                           json={"sla": {field: value}})
+            patched = await api.http.patch(
+                f"/api/v1/clients/{acme['id']}", headers=ADMIN, json={"sla": {field: value}}
+            )
             assert field_errors(patched) == {f"sla.{field}"}
     acme_now = (await api.http.get(f"/api/v1/clients/{acme['id']}", headers=ADMIN)).json()
     assert acme_now["sla_overrides"] == {} and acme_now["sla"] == acme["sla"]
 
-    assert field_errors(await api.http.post("/api/v1/staff", headers=ADMIN, json={
-        "name": "Tia", "email": "tia@orbit.example", "locale": "zz-garbage-@@"})) == {"locale"}
-    assert field_errors(await api.http.patch(f"/api/v1/staff/{mia['id']}", headers=ADMIN,
-                                             json={"locale": "zz-garbage-@@"})) == {"locale"}
-    response = await api.http.patch(f"/api/v1/staff/{mia['id']}", headers=ADMIN,
-                                    json={"locale": "zh-Hant-TW"})
+    assert field_errors(
+        await api.http.post(
+            "/api/v1/staff",
+            headers=ADMIN,
+            json={"name": "Tia", "email": "tia@orbit.example", "locale": "zz-garbage-@@"},
+        )
+    ) == {"locale"}
+    assert field_errors(
+        await api.http.patch(
+            f"/api/v1/staff/{mia['id']}", headers=ADMIN, json={"locale": "zz-garbage-@@"}
+        )
+    ) == {"locale"}
+    response = await api.http.patch(
+        f"/api/v1/staff/{mia['id']}", headers=ADMIN, json={"locale": "zh-Hant-TW"}
+    )
     assert response.status_code == 200 and response.json()["locale"] == "zh-Hant-TW"

@@ -14,7 +14,7 @@ from services.clients.store.models import (
     Client,
     ClientTag,
     Contact,
-    ContactRole,
+    ContactRoleIndex,
     Staff,
 )
 from shared.db import create_engine
@@ -39,27 +39,52 @@ async def test_existing_tags_are_lowercased_deduplicated_and_reindexed(any_db_ur
     try:
         async with engine.begin() as conn:
             for name, tags in stored.items():
-                await conn.execute(insert(Client).values(
-                    id=ids[name], name=name, name_lower=name, kind="b2b", tier="standard",
-                    status="prospect", account_manager_id=None, segment=None, tags=tags,
-                    country=None, timezone="UTC", sla_overrides={}, status_reason=None,
-                    created_at=AT, updated_at=AT))
+                await conn.execute(
+                    insert(Client).values(
+                        id=ids[name],
+                        name=name,
+                        name_lower=name,
+                        kind="b2b",
+                        tier="standard",
+                        status="prospect",
+                        account_manager_id=None,
+                        segment=None,
+                        tags=tags,
+                        country=None,
+                        timezone="UTC",
+                        sla_overrides={},
+                        status_reason=None,
+                        created_at=AT,
+                        updated_at=AT,
+                    )
+                )
                 for tag in tags:
                     await conn.execute(insert(ClientTag).values(client_id=ids[name], tag=tag))
 
         await migrate(MIGRATIONS, any_db_url)
 
         async with engine.connect() as conn:
-            tags_of = {row.id: row.tags for row in await conn.execute(select(Client.id,
-                                                                             Client.tags))}
-            index = sorted((row.client_id, row.tag)
-                           for row in await conn.execute(select(ClientTag)))
+            tags_of = {
+                row.id: row.tags for row in await conn.execute(select(Client.id, Client.tags))
+            }
+            index = sorted(
+                (row.client_id, row.tag) for row in await conn.execute(select(ClientTag))
+            )
     finally:
         await engine.dispose()
-    assert tags_of == {ids["mixed"]: ["gold", "vip"], ids["plain"]: ["gold", "vip"],
-                       ids["none"]: []}
-    assert index == sorted([(ids["mixed"], "gold"), (ids["mixed"], "vip"),
-                            (ids["plain"], "gold"), (ids["plain"], "vip")])
+    assert tags_of == {
+        ids["mixed"]: ["gold", "vip"],
+        ids["plain"]: ["gold", "vip"],
+        ids["none"]: [],
+    }
+    assert index == sorted(
+        [
+            (ids["mixed"], "gold"),
+            (ids["mixed"], "vip"),
+            (ids["plain"], "gold"),
+            (ids["plain"], "vip"),
+        ]
+    )
 
 
 BEFORE_NAME_LOWER_TEXT = "80eb50822fc5"
@@ -73,39 +98,101 @@ async def test_name_lower_becomes_text_keeping_clients_and_their_dependents(
     engine = create_engine(any_db_url)
     try:
         async with engine.begin() as conn:
-            await conn.execute(insert(Staff).values(
-                id=mia, name="Mia", email="mia@orbit.example", role="manager", department=None,
-                head_id=None, timezone="UTC", locale=None, active=True, created_at=AT,
-                updated_at=AT))
-            await conn.execute(insert(Client).values(
-                id=acme, name="Acme", name_lower="acme", kind="b2b", tier="standard",
-                status="prospect", account_manager_id=mia, segment=None, tags=["vip"],
-                country=None, timezone="UTC", sla_overrides={}, status_reason=None,
-                created_at=AT, updated_at=AT))
+            await conn.execute(
+                insert(Staff).values(
+                    id=mia,
+                    name="Mia",
+                    email="mia@orbit.example",
+                    role="manager",
+                    department=None,
+                    head_id=None,
+                    timezone="UTC",
+                    locale=None,
+                    active=True,
+                    created_at=AT,
+                    updated_at=AT,
+                )
+            )
+            await conn.execute(
+                insert(Client).values(
+                    id=acme,
+                    name="Acme",
+                    name_lower="acme",
+                    kind="b2b",
+                    tier="standard",
+                    status="prospect",
+                    account_manager_id=mia,
+                    segment=None,
+                    tags=["vip"],
+                    country=None,
+                    timezone="UTC",
+                    sla_overrides={},
+                    status_reason=None,
+                    created_at=AT,
+                    updated_at=AT,
+                )
+            )
             await conn.execute(insert(ClientTag).values(client_id=acme, tag="vip"))
-            await conn.execute(insert(Assignment).values(
-                id=uuid.uuid4(), client_id=acme, from_manager_id=None, to_manager_id=mia,
-                reason=None, assigned_by=None, assigned_at=AT))
-            await conn.execute(insert(Contact).values(
-                id=dora, client_id=acme, name="Dora", email=None, phone=None, position=None,
-                roles=["billing"], birthday=None, birthday_md=None, preferred_channel=None,
-                created_at=AT, updated_at=AT))
-            await conn.execute(insert(ContactRole).values(contact_id=dora, role="billing",
-                                                          client_id=acme))
+            await conn.execute(
+                insert(Assignment).values(
+                    id=uuid.uuid4(),
+                    client_id=acme,
+                    from_manager_id=None,
+                    to_manager_id=mia,
+                    reason=None,
+                    assigned_by=None,
+                    assigned_at=AT,
+                )
+            )
+            await conn.execute(
+                insert(Contact).values(
+                    id=dora,
+                    client_id=acme,
+                    name="Dora",
+                    email=None,
+                    phone=None,
+                    position=None,
+                    roles=["billing"],
+                    birthday=None,
+                    birthday_md=None,
+                    preferred_channel=None,
+                    created_at=AT,
+                    updated_at=AT,
+                )
+            )
+            await conn.execute(
+                insert(ContactRoleIndex).values(contact_id=dora, role="billing", client_id=acme)
+            )
 
         await migrate(MIGRATIONS, any_db_url)
 
         longest = "İ" * 300
         async with engine.begin() as conn:
-            await conn.execute(insert(Client).values(
-                id=uuid.uuid4(), name=longest, name_lower=longest.lower(), kind="b2b",
-                tier="standard", status="prospect", account_manager_id=None, segment=None,
-                tags=[], country=None, timezone="UTC", sla_overrides={}, status_reason=None,
-                created_at=AT, updated_at=AT))
+            await conn.execute(
+                insert(Client).values(
+                    id=uuid.uuid4(),
+                    name=longest,
+                    name_lower=longest.lower(),
+                    kind="b2b",
+                    tier="standard",
+                    status="prospect",
+                    account_manager_id=None,
+                    segment=None,
+                    tags=[],
+                    country=None,
+                    timezone="UTC",
+                    sla_overrides={},
+                    status_reason=None,
+                    created_at=AT,
+                    updated_at=AT,
+                )
+            )
         async with engine.connect() as conn:
             lowers = set((await conn.scalars(select(Client.name_lower))).all())
-            counts = [len((await conn.execute(select(table))).all())
-                      for table in (ClientTag, Assignment, Contact, ContactRole)]
+            counts = [
+                len((await conn.execute(select(table))).all())
+                for table in (ClientTag, Assignment, Contact, ContactRoleIndex)
+            ]
     finally:
         await engine.dispose()
     assert lowers == {"acme", longest.lower()}

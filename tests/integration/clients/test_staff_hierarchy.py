@@ -26,14 +26,18 @@ async def test_head_id_must_name_an_active_head(api: Api) -> None:
     gone = await api.staff("Gus Gone", "head")
     assert (await patch(api, gone, active=False)).status_code == 200
     for head_id in (mia["id"], ada["id"], gone["id"], "8a1c1d6e-0000-4000-8000-000000000000"):
-        created = await api.http.post("/api/v1/staff", headers=ADMIN, json={
-            "name": "Tia", "email": "tia@orbit.example", "head_id": head_id})
+        created = await api.http.post(
+            "/api/v1/staff",
+            headers=ADMIN,
+            json={"name": "Tia", "email": "tia@orbit.example", "head_id": head_id},
+        )
         assert field_errors(created) == {"head_id"}, head_id
         assert field_errors(await patch(api, mia, head_id=head_id)) == {"head_id"}, head_id
     response = await patch(api, mia, head_id=head["id"])
     assert response.status_code == 200 and response.json()["head_id"] == head["id"]
-    names = [s["name"] for s in (await api.http.get("/api/v1/staff",
-                                                    headers=ADMIN)).json()["items"]]
+    names = [
+        s["name"] for s in (await api.http.get("/api/v1/staff", headers=ADMIN)).json()["items"]
+    ]
     assert "Tia" not in names
 
 
@@ -63,7 +67,8 @@ async def test_a_head_with_reports_is_not_demoted_or_deactivated(api: Api) -> No
         assert response.status_code == 409, (body, response.text)
         assert "still the head of 1 active member(s) of staff" in response.json()["detail"]
     assert (await api.http.get(f"/api/v1/staff/{head['id']}", headers=ADMIN)).json()[
-        "role"] == "head"
+        "role"
+    ] == "head"
 
     assert (await patch(api, mia, head_id=other["id"])).status_code == 200
     response = await patch(api, head, role="manager")
@@ -81,17 +86,18 @@ async def test_concurrent_changes_make_no_cycle(api: Api) -> None:
     assert (await patch(api, d, head_id=a["id"])).status_code == 200
     for _ in range(3):
         # A -> B (-> C) and C -> D (-> A): either closes the cycle A B C D once both hold.
-        responses = await asyncio.gather(patch(api, a, head_id=b["id"]),
-                                         patch(api, c, head_id=d["id"]))
-        assert sorted(r.status_code for r in responses) == [200, 422], [
-            r.text for r in responses]
+        responses = await asyncio.gather(
+            patch(api, a, head_id=b["id"]), patch(api, c, head_id=d["id"])
+        )
+        assert sorted(r.status_code for r in responses) == [200, 422], [r.text for r in responses]
         for staff in (a, c):
             assert (await patch(api, staff, head_id=None)).status_code == 200
 
     # demoting a head while someone is made their report: never both
     for _ in range(3):
-        responses = await asyncio.gather(patch(api, a, role="manager"),
-                                         patch(api, b, head_id=a["id"]))
+        responses = await asyncio.gather(
+            patch(api, a, role="manager"), patch(api, b, head_id=a["id"])
+        )
         codes = [r.status_code for r in responses]
         assert codes in ([200, 422], [409, 200]), [r.text for r in responses]
         assert (await patch(api, b, head_id=c["id"])).status_code == 200

@@ -32,8 +32,12 @@ from tests.support.apps import ADMIN_ID, auth, running, runtime_of, test_setting
 pytestmark = pytest.mark.integration
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-SLA = SlaV1(first_response_minutes=60, contact_cadence_days=3, meeting_report_hours=24,
-            calendar=CalendarV1(timezone="UTC", working_hours="24x7", holidays_country=None))
+SLA = SlaV1(
+    first_response_minutes=60,
+    contact_cadence_days=3,
+    meeting_report_hours=24,
+    calendar=CalendarV1(timezone="UTC", working_hours="24x7", holidays_country=None),
+)
 
 
 @dataclass(frozen=True)
@@ -61,10 +65,19 @@ class Feed:
     async def manager(self, name: str) -> User:
         """A manager the notifications service knows (its replica took staff.created)."""
         staff_id = uuid.uuid4()
-        await self.deliver(StaffCreatedV1(
-            staff_id=staff_id, name=name, email=f"{name.lower()}@orbit.example", role="manager",
-            department=None, head_id=None, timezone="UTC", locale=None, active=True,
-        ))
+        await self.deliver(
+            StaffCreatedV1(
+                staff_id=staff_id,
+                name=name,
+                email=f"{name.lower()}@orbit.example",
+                role="manager",
+                department=None,
+                head_id=None,
+                timezone="UTC",
+                locale=None,
+                active=True,
+            )
+        )
         return User(staff_id, auth(staff_id, "manager"))
 
     async def new_client(self, name: str, manager: User) -> uuid.UUID:
@@ -73,23 +86,36 @@ class Feed:
         return client_id
 
     async def reassign(self, client_id: uuid.UUID, name: str, old: User, new: User) -> None:
-        await self.deliver(ClientAssignedV1(
-            **self._client(client_id, name, new), from_manager_id=old.id,
-            to_manager_id=new.id, reason="rebalancing",
-        ))
+        await self.deliver(
+            ClientAssignedV1(
+                **self._client(client_id, name, new),
+                from_manager_id=old.id,
+                to_manager_id=new.id,
+                reason="rebalancing",
+            )
+        )
 
     def _client(self, client_id: uuid.UUID, name: str, manager: User) -> dict[str, Any]:
         return {
-            "client_id": client_id, "name": name, "kind": "b2b", "tier": "key",
-            "status": "active", "account_manager_id": manager.id,
-            "account_manager_department": None, "head_id": None, "segment": None, "tags": [],
-            "country": None, "timezone": "UTC", "sla": SLA, "created_at": self.clock.now(),
+            "client_id": client_id,
+            "name": name,
+            "kind": "b2b",
+            "tier": "key",
+            "status": "active",
+            "account_manager_id": manager.id,
+            "account_manager_department": None,
+            "head_id": None,
+            "segment": None,
+            "tags": [],
+            "country": None,
+            "timezone": "UTC",
+            "sla": SLA,
+            "created_at": self.clock.now(),
             "updated_at": self.clock.now(),
         }
 
     async def items(self, user: User, **params: Any) -> list[dict[str, Any]]:
-        response = await self.http.get("/api/v1/notifications", headers=user.headers,
-                                        params=params)
+        response = await self.http.get("/api/v1/notifications", headers=user.headers, params=params)
         assert response.status_code == 200, response.text
         return list(response.json()["items"])
 
@@ -114,15 +140,16 @@ async def test_the_feed_is_the_callers_own_and_unread_filters_it(feed: Feed) -> 
     await feed.reassign(acme, "Acme", ann, bob)
 
     ann_items = await feed.items(ann)
-    assert [n["title"] for n in ann_items] == ["Client reassigned: Acme",
-                                               "New client assigned: Acme"]  # newest first
+    assert [n["title"] for n in ann_items] == [
+        "Client reassigned: Acme",
+        "New client assigned: Acme",
+    ]  # newest first
     assert all(n["read_at"] is None and n["acked_at"] is None for n in ann_items)
     assert [n["title"] for n in await feed.items(bob)] == ["New client assigned: Acme"]
     assert await feed.items(ADMIN) == []
 
     older = ann_items[1]["id"]
-    response = await feed.http.post(f"/api/v1/notifications/{older}/read",
-                                    headers=ann.headers)
+    response = await feed.http.post(f"/api/v1/notifications/{older}/read", headers=ann.headers)
     assert response.status_code == 200, response.text
     assert at(response, "read_at") == feed.clock.now() and response.json()["acked_at"] is None
 
@@ -131,12 +158,12 @@ async def test_the_feed_is_the_callers_own_and_unread_filters_it(feed: Feed) -> 
     assert len(await feed.items(ann)) == 2
 
     # pages of the feed, newest first, with the cursor
-    first = await feed.http.get("/api/v1/notifications", headers=ann.headers,
-                                params={"limit": 1})
+    first = await feed.http.get("/api/v1/notifications", headers=ann.headers, params={"limit": 1})
     assert [n["id"] for n in first.json()["items"]] == [ann_items[0]["id"]]
     cursor = first.json()["next_cursor"]
-    second = await feed.http.get("/api/v1/notifications", headers=ann.headers,
-                                 params={"limit": 1, "cursor": cursor})
+    second = await feed.http.get(
+        "/api/v1/notifications", headers=ann.headers, params={"limit": 1, "cursor": cursor}
+    )
     assert [n["id"] for n in second.json()["items"]] == [older]
     assert second.json()["next_cursor"] is None
 
@@ -189,8 +216,7 @@ async def test_read_and_ack_twice_keep_the_first_times(feed: Feed) -> None:
     assert after_read.json() == acked.json()
 
     # an unread notification acknowledged is read at the same time
-    direct = await feed.http.post(f"/api/v1/notifications/{globex['id']}/ack",
-                                  headers=ann.headers)
+    direct = await feed.http.post(f"/api/v1/notifications/{globex['id']}/ack", headers=ann.headers)
     assert at(direct, "acked_at") == at(direct, "read_at") == feed.clock.now()
     assert await feed.items(ann, unread="true") == []
 

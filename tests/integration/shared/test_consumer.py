@@ -44,7 +44,8 @@ pytestmark = pytest.mark.integration
 
 effects_metadata = MetaData()
 effects = Table(
-    "effects", effects_metadata,
+    "effects",
+    effects_metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("event_id", String(100), nullable=False),  # not unique: the inbox must dedupe
 )
@@ -52,8 +53,11 @@ effects = Table(
 
 def envelope(producer: str, verb: str, client_id: uuid.UUID, **data: object) -> CloudEvent:
     return CloudEvent(
-        id=uuid.uuid4(), source=f"orbit/{producer}", type=f"orbit.{producer}.thing.{verb}.v1",
-        subject=str(client_id), time=SystemClock().now(),
+        id=uuid.uuid4(),
+        source=f"orbit/{producer}",
+        type=f"orbit.{producer}.thing.{verb}.v1",
+        subject=str(client_id),
+        time=SystemClock().now(),
         data={"client_id": str(client_id), **data},
     )
 
@@ -76,8 +80,7 @@ class Effects:
     async def applied(self) -> list[str]:
         """The event ids the handlers applied, in order."""
         async with self.sessions() as s:
-            return list((await s.scalars(
-                select(effects.c.event_id).order_by(effects.c.id))).all())
+            return list((await s.scalars(select(effects.c.event_id).order_by(effects.c.id))).all())
 
 
 @pytest.fixture
@@ -101,9 +104,11 @@ async def test_redelivery_poison_and_dead_letters(db: Effects, kafka: str) -> No
         raise ValueError("cannot handle this one")
 
     consumer = EventConsumer(
-        consumer_name, db.uow,
+        consumer_name,
+        db.uow,
         {f"orbit.{producer}.thing.done.v1": record, f"orbit.{producer}.thing.bad.v1": explode},
-        max_attempts=3, backoff=0.01,
+        max_attempts=3,
+        backoff=0.01,
     )
     assert consumer.topics == [f"orbit.{producer}"]
     bus = KafkaBus(kafka)
@@ -115,13 +120,15 @@ async def test_redelivery_poison_and_dead_letters(db: Effects, kafka: str) -> No
     poison = envelope(producer, "bad", client)
     after = [envelope(producer, "done", client, n=n) for n in (2, 3)]
     retried_before = EVENTS_RETRIED.labels(consumer_name)._value.get()
-    await bus.publish([
-        message(producer, first),
-        message(producer, first),  # redelivered: same event id
-        message(producer, poison),
-        Message(topic=f"orbit.{producer}", key=str(client), value=b"{not json"),
-        *(message(producer, e) for e in after),
-    ])
+    await bus.publish(
+        [
+            message(producer, first),
+            message(producer, first),  # redelivered: same event id
+            message(producer, poison),
+            Message(topic=f"orbit.{producer}", key=str(client), value=b"{not json"),
+            *(message(producer, e) for e in after),
+        ]
+    )
 
     expected = [str(first.id), *(str(e.id) for e in after)]
     assert await eventually(lambda: _equal(db.applied, expected), timeout=60, what="effects")
@@ -171,8 +178,9 @@ async def test_a_restarted_consumer_resumes_after_its_committed_offsets(
         ids = []
         for n in range(count):
             event = envelope(producer_name, "done", uuid.uuid4(), n=n)
-            await raw.send_and_wait(topic, event.to_json(), key=str(event.subject).encode(),
-                                    partition=partition)
+            await raw.send_and_wait(
+                topic, event.to_json(), key=str(event.subject).encode(), partition=partition
+            )
             ids.append(str(event.id))
         return ids
 
@@ -184,16 +192,18 @@ async def test_a_restarted_consumer_resumes_after_its_committed_offsets(
         async def probe() -> bool:
             committed = await committed_offsets(kafka, consumer.group)
             return {tp.partition: o for tp, o in committed.items() if tp.topic == topic} == (
-                expected)
+                expected
+            )
+
         return probe
 
     async def run_consumer(expected: list[str], offsets: dict[int, int]) -> None:
         bus = KafkaBus(kafka)  # a fresh bus and group member, as after a process restart
         task = asyncio.create_task(
-            bus.subscribe(consumer.group, consumer.topics, consumer.process).run())
+            bus.subscribe(consumer.group, consumer.topics, consumer.process).run()
+        )
         try:
-            await eventually(lambda: _equal_sets(db.applied, expected), timeout=60,
-                             what="effects")
+            await eventually(lambda: _equal_sets(db.applied, expected), timeout=60, what="effects")
             await eventually(offsets_reach(offsets), timeout=30, what=f"offsets {offsets}")
         finally:
             task.cancel()

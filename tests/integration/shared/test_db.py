@@ -19,13 +19,23 @@ pytestmark = pytest.mark.integration
 
 async def test_money_and_instants_are_exact(any_db_url: str) -> None:
     metadata = MetaData()
-    table = Table("t", metadata, Column("id", Integer, primary_key=True),
-                  Column("amount", Money), Column("at", UTCDateTime))
+    table = Table(
+        "t",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("amount", Money),
+        Column("at", UTCDateTime),
+    )
     engine = create_engine(any_db_url)
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
-    amounts = [Decimal("0.1"), Decimal("1234567890123.45"), Decimal("0.000001"),
-               Decimal("-42.5"), Decimal("100")]
+    amounts = [
+        Decimal("0.1"),
+        Decimal("1234567890123.45"),
+        Decimal("0.000001"),
+        Decimal("-42.5"),
+        Decimal("100"),
+    ]
     berlin = timezone(timedelta(hours=1))
     at = datetime(2026, 3, 29, 1, 59, 59, 999999, tzinfo=berlin)
     async with engine.begin() as conn:
@@ -45,18 +55,16 @@ async def test_money_and_instants_are_exact(any_db_url: str) -> None:
 
 
 @pytest.mark.parametrize("service", sorted(SPECS))
-async def test_migrations_run_from_zero_and_match_the_models(
-    any_db_url: str, service: str
-) -> None:
+async def test_migrations_run_from_zero_and_match_the_models(any_db_url: str, service: str) -> None:
     spec = SPECS[service]
     await migrate(spec.migrations, any_db_url)
     await migrate(spec.migrations, any_db_url)  # a second run is a no-op
     env_globals: dict[str, object] = {}
-    exec((spec.migrations / "env.py").read_text().replace("run_env(", "targets = ("),
-         env_globals)
+    exec((spec.migrations / "env.py").read_text().replace("run_env(", "targets = ("), env_globals)
     targets = env_globals["targets"]
     engine = create_engine(any_db_url)
     async with engine.connect() as conn:
+
         def diff(sync_conn):  # type: ignore[no-untyped-def]
             context = MigrationContext.configure(sync_conn)
             return compare_metadata(context, list(targets))  # type: ignore[call-overload]

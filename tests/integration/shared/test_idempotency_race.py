@@ -36,12 +36,15 @@ async def count(runtime: ServiceRuntime, entity: Any) -> int:
         return int(await session.scalar(select(func.count()).select_from(entity)) or 0)
 
 
-async def fire(http: httpx.AsyncClient, path: str, body: dict[str, Any],
-               key: str) -> list[httpx.Response]:
+async def fire(
+    http: httpx.AsyncClient, path: str, body: dict[str, Any], key: str
+) -> list[httpx.Response]:
     headers = ADMIN | {"Idempotency-Key": key}
-    return list(await asyncio.gather(
-        *(http.post(path, json=body, headers=headers) for _ in range(PARALLEL))
-    ))
+    return list(
+        await asyncio.gather(
+            *(http.post(path, json=body, headers=headers) for _ in range(PARALLEL))
+        )
+    )
 
 
 def check_one_effect(responses: list[httpx.Response]) -> dict[str, Any]:
@@ -62,16 +65,23 @@ def check_one_effect(responses: list[httpx.Response]) -> dict[str, Any]:
 async def test_parallel_staff_posts_with_one_key_create_one_member(api) -> None:  # type: ignore[no-untyped-def]
     http, runtime = api
     before = await count(runtime, Staff)
-    body = {"name": "Ada Race", "email": f"ada.{uuid.uuid4().hex[:6]}@orbit.example",
-            "role": "manager"}
+    body = {
+        "name": "Ada Race",
+        "email": f"ada.{uuid.uuid4().hex[:6]}@orbit.example",
+        "role": "manager",
+    }
     created = check_one_effect(await fire(http, "/api/v1/staff", body, "staff-key-1"))
     assert await count(runtime, Staff) == before + 1
-    again = await http.post("/api/v1/staff", json=body,
-                            headers=ADMIN | {"Idempotency-Key": "staff-key-1"})
+    again = await http.post(
+        "/api/v1/staff", json=body, headers=ADMIN | {"Idempotency-Key": "staff-key-1"}
+    )
     assert again.status_code == 201 and again.json() == created
     assert again.headers["Idempotent-Replayed"] == "true"
-    other = await http.post("/api/v1/staff", json=body | {"name": "Ada Other"},
-                            headers=ADMIN | {"Idempotency-Key": "staff-key-1"})
+    other = await http.post(
+        "/api/v1/staff",
+        json=body | {"name": "Ada Other"},
+        headers=ADMIN | {"Idempotency-Key": "staff-key-1"},
+    )
     assert other.status_code == 409 and "another request" in other.json()["detail"]
 
 
@@ -85,7 +95,8 @@ async def test_parallel_client_posts_with_one_key_create_one_client(api) -> None
 
 
 async def test_a_duplicate_of_a_request_still_running_is_told_so(
-    api, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+    api,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
 ) -> None:
     http, runtime = api
     monkeypatch.setattr(idempotency, "IN_PROGRESS_WAIT_SECONDS", 0.3)
@@ -100,7 +111,8 @@ async def test_a_duplicate_of_a_request_still_running_is_told_so(
         assert busy.status_code == 409, busy.text
         assert busy.headers["content-type"] == "application/problem+json"
         assert busy.json()["detail"].startswith(
-            "a request with this Idempotency-Key is in progress")
+            "a request with this Idempotency-Key is in progress"
+        )
     assert await count(runtime, Client) == 0
     done = await http.post("/api/v1/clients", json=body, headers=headers)
     assert done.status_code == 201 and "Idempotent-Replayed" not in done.headers

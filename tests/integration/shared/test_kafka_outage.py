@@ -30,9 +30,14 @@ def outage_broker() -> str:
 
 
 async def create_manager(api, n: int) -> str:  # type: ignore[no-untyped-def]
-    response = await api.post("/api/v1/staff", headers=ADMIN, json={
-        "name": f"Manager {n}", "email": f"m{n}.{uuid.uuid4().hex[:6]}@example.com",
-    })
+    response = await api.post(
+        "/api/v1/staff",
+        headers=ADMIN,
+        json={
+            "name": f"Manager {n}",
+            "email": f"m{n}.{uuid.uuid4().hex[:6]}@example.com",
+        },
+    )
     assert response.status_code == 201, response.text
     return str(response.json()["id"])
 
@@ -63,8 +68,11 @@ async def test_writes_survive_a_kafka_outage_and_arrive_once(
         expected.append(await create_manager(api, 6))
         assert await runtime.relay.pending() == 6
         assert kafka_instance("start", "outage") == outage_broker
-        await eventually(lambda: _zero(runtime.relay.pending), timeout=120,
-                         what="backlog published after Kafka came back")
+        await eventually(
+            lambda: _zero(runtime.relay.pending),
+            timeout=120,
+            what="backlog published after Kafka came back",
+        )
         assert (await api.get("/readyz")).status_code == 200
 
     records = await read_topic(outage_broker, topic_for("clients"), expect=7)

@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.errors import UnknownTopicOrPartitionError
 
 from services.clients.app import SPEC as CLIENTS
-from shared.app import create_app
+from shared.app import build_app
 from shared.messaging.envelope import dlq_topic_for, topic_for
 from tests.support.apps import running, test_settings
 from tests.support.kafka import (
@@ -30,8 +30,11 @@ pytestmark = pytest.mark.integration
 
 def production_broker_setting(name: str) -> str:
     compose = yaml.safe_load((ROOT / "deploy" / "docker-compose.yml").read_text())
-    kafka = next(c for c in compose["services"].values()
-                 if str(c.get("image", "")).startswith("apache/kafka"))
+    kafka = next(
+        c
+        for c in compose["services"].values()
+        if str(c.get("image", "")).startswith("apache/kafka")
+    )
     return str(kafka["environment"]["KAFKA_" + name.upper().replace(".", "_")]).lower()
 
 
@@ -60,10 +63,12 @@ async def test_a_service_creates_its_topics_with_the_configured_partitions(
 ) -> None:
     service = unique_service_name()
     spec = dataclasses.replace(CLIENTS, name=service, routers=(), jobs=None)
-    settings = test_settings(kafka_bootstrap=kafka, database_url=sqlite_url,
-                             kafka_partitions=partitions)
+    settings = test_settings(
+        kafka_bootstrap=kafka, database_url=sqlite_url, kafka_partitions=partitions
+    )
     topics = [topic_for(service), dlq_topic_for(service)]
-    async with running(create_app([spec], settings, migrate_on_start=True)):
+    async with running(build_app([spec], settings, migrate_on_start=True)):
+
         async def created() -> bool:
             return all([await topic_partitions(kafka, t) for t in topics])
 

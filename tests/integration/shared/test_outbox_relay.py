@@ -55,8 +55,14 @@ async def db(pg_url: str) -> AsyncIterator[Outbox]:
     engine = create_engine(pg_url)
     try:
         sessions = session_factory(engine)
-        yield Outbox(service, event_class(service), pg_url, engine, sessions,
-                     UnitOfWorkFactory(sessions, SystemClock()))
+        yield Outbox(
+            service,
+            event_class(service),
+            pg_url,
+            engine,
+            sessions,
+            UnitOfWorkFactory(sessions, SystemClock()),
+        )
     finally:
         await engine.dispose()  # also when the test failed
 

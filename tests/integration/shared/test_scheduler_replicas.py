@@ -25,8 +25,13 @@ async def test_replicas_racing_emit_once(pg_url: str) -> None:
     clock = FixedClock(DUE + timedelta(minutes=1))
     engines = [create_engine(pg_url) for _ in range(3)]
     schedulers = [
-        Scheduler("schedtest", UnitOfWorkFactory(session_factory(e), clock), {"due": due_job},
-                  interval=1, clock=clock)
+        Scheduler(
+            "schedtest",
+            UnitOfWorkFactory(session_factory(e), clock),
+            {"due": due_job},
+            interval=1,
+            clock=clock,
+        )
         for e in engines
     ]
     for _ in range(5):

@@ -36,9 +36,9 @@ async def test_every_path_binds_the_job_to_the_settings_passed_in(
     if path == "create_app":
         app = clients_app.create_app(settings, migrate_on_start=True)
     elif path == "serve":
-        app = embedded.create_service_app("clients", settings, migrate_on_start=True)
+        app = embedded.standalone_app("clients", settings, migrate_on_start=True)
     else:
-        app = embedded.create_embedded_app(settings)
+        app = embedded.embedded_app(settings)
     async with running(app):
         assert birthday_days(app) == 11
         assert runtime_of(app, "clients").settings is settings  # the API sees the same
@@ -51,9 +51,9 @@ async def test_shared_settings_get_the_clients_knobs_once_at_start(
     monkeypatch.setenv("ORBIT_BIRTHDAY_NOTICE_DAYS", "5")
     shared = test_settings(data_dir=tmp_path)
     if path == "serve":
-        app = embedded.create_service_app("clients", shared, migrate_on_start=True)
+        app = embedded.standalone_app("clients", shared, migrate_on_start=True)
     else:
-        app = embedded.create_embedded_app(shared)
+        app = embedded.embedded_app(shared)
     monkeypatch.setenv("ORBIT_BIRTHDAY_NOTICE_DAYS", "9")  # too late: read at start-up
     async with running(app):
         assert birthday_days(app) == 5
@@ -78,15 +78,20 @@ def test_load_settings_validates_each_service_from_the_environment(
     given = ClientsSettings(birthday_notice_days=1)
     assert embedded.load_settings("clients", given) is given
 
-    monkeypatch.setenv("ORBIT_SLA_DEFAULTS", '{"key": {"first_response_minutes": 999, '
-                       '"contact_cadence_days": 3, "meeting_report_hours": 24}, "standard": '
-                       '{"first_response_minutes": 240, "contact_cadence_days": 7, '
-                       '"meeting_report_hours": 48}, "small": {"first_response_minutes": 480, '
-                       '"contact_cadence_days": 14, "meeting_report_hours": 72}}')
-    for load in (lambda: embedded.load_settings("clients"),
-                 lambda: embedded.load_settings("clients", OrbitSettings()),
-                 lambda: embedded.create_embedded_app(OrbitSettings()),
-                 lambda: embedded.create_service_app("clients", OrbitSettings())):
+    monkeypatch.setenv(
+        "ORBIT_SLA_DEFAULTS",
+        '{"key": {"first_response_minutes": 999, '
+        '"contact_cadence_days": 3, "meeting_report_hours": 24}, "standard": '
+        '{"first_response_minutes": 240, "contact_cadence_days": 7, '
+        '"meeting_report_hours": 48}, "small": {"first_response_minutes": 480, '
+        '"contact_cadence_days": 14, "meeting_report_hours": 72}}',
+    )
+    for load in (
+        lambda: embedded.load_settings("clients"),
+        lambda: embedded.load_settings("clients", OrbitSettings()),
+        lambda: embedded.embedded_app(OrbitSettings()),
+        lambda: embedded.standalone_app("clients", OrbitSettings()),
+    ):
         with pytest.raises(ValidationError, match=r"key\.first_response_minutes"):
             load()
     monkeypatch.setenv("ORBIT_BIRTHDAY_NOTICE_DAYS", "99")

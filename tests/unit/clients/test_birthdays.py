@@ -23,13 +23,25 @@ def test_parse_full_date_and_month_day() -> None:
     assert parse_birthday("1980-05-17").month_day == 517
 
 
-@pytest.mark.parametrize("text", [
-    "1981-02-29",  # not a leap year
-    "1980-13-01", "--13-01", "--04-31", "--00-10", "17.05.1980", "05-17", "1899-12-31", "",
-    # digits, but not ASCII ones (int() reads them): full-width, Arabic-Indic, Devanagari
-    "\uff12\uff10\uff10\uff10-01-01", "2000-\uff10\uff11-01", "--\u0660\u0665-17",
-    "\u0967\u096f\u096e\u0966-05-17",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1981-02-29",  # not a leap year
+        "1980-13-01",
+        "--13-01",
+        "--04-31",
+        "--00-10",
+        "17.05.1980",
+        "05-17",
+        "1899-12-31",
+        "",
+        # digits, but not ASCII ones (int() reads them): full-width, Arabic-Indic, Devanagari
+        "\uff12\uff10\uff10\uff10-01-01",
+        "2000-\uff10\uff11-01",
+        "--\u0660\u0665-17",
+        "\u0967\u096f\u096e\u0966-05-17",
+    ],
+)
 def test_parse_refuses(text: str) -> None:
     with pytest.raises(BirthdayError):
         parse_birthday(text)

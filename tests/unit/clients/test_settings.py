@@ -12,10 +12,16 @@ from services.clients.settings import ClientsSettings
 
 DEFAULTS: dict[str, dict[str, int]] = {
     "key": {"first_response_minutes": 60, "contact_cadence_days": 3, "meeting_report_hours": 24},
-    "standard": {"first_response_minutes": 240, "contact_cadence_days": 7,
-                 "meeting_report_hours": 48},
-    "small": {"first_response_minutes": 480, "contact_cadence_days": 14,
-              "meeting_report_hours": 72},
+    "standard": {
+        "first_response_minutes": 240,
+        "contact_cadence_days": 7,
+        "meeting_report_hours": 48,
+    },
+    "small": {
+        "first_response_minutes": 480,
+        "contact_cadence_days": 14,
+        "meeting_report_hours": 72,
+    },
 }
 
 
@@ -31,12 +37,16 @@ def test_the_defaults_are_ordered_from_key_to_small() -> None:
     assert ClientsSettings(sla_defaults=equal).sla_defaults == equal
 
 
-@pytest.mark.parametrize("name", ["first_response_minutes", "contact_cadence_days",
-                                  "meeting_report_hours"])
-@pytest.mark.parametrize(("tier", "value", "looser", "than"), [
-    ("key", "standard", "key", "standard"),    # key looser than standard
-    ("standard", "small", "standard", "small"),  # standard looser than small
-])
+@pytest.mark.parametrize(
+    "name", ["first_response_minutes", "contact_cadence_days", "meeting_report_hours"]
+)
+@pytest.mark.parametrize(
+    ("tier", "value", "looser", "than"),
+    [
+        ("key", "standard", "key", "standard"),  # key looser than standard
+        ("standard", "small", "standard", "small"),  # standard looser than small
+    ],
+)
 def test_a_higher_tier_looser_than_a_lower_one_is_refused(
     name: str, tier: str, value: str, looser: str, than: str
 ) -> None:
@@ -46,7 +56,8 @@ def test_a_higher_tier_looser_than_a_lower_one_is_refused(
     message = str(raised.value)
     assert "sla_defaults" in message and "key <= standard <= small" in message
     assert f"{looser}.{name} ({DEFAULTS[value][name] + 1}) is looser than {than}.{name}" in (
-        message)
+        message
+    )
 
 
 def test_defaults_from_the_environment_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -55,7 +66,8 @@ def test_defaults_from_the_environment_are_checked(monkeypatch: pytest.MonkeyPat
     with pytest.raises(ValidationError) as raised:
         ClientsSettings()
     assert "key.contact_cadence_days (30) is looser than standard.contact_cadence_days (7)" in (
-        str(raised.value))
+        str(raised.value)
+    )
 
 
 @pytest.mark.parametrize("value", [0, -5, True, "60", 1.5, None])

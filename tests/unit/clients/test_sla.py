@@ -10,8 +10,12 @@ SETTINGS = ClientsSettings(env="test", jwt_secret="x" * 40)
 
 def sla(tier: str, overrides: dict | None, tz: str = "Europe/Berlin", country: str | None = "DE"):
     return effective_sla(
-        tier, overrides, tier_defaults=SETTINGS.sla_defaults, client_timezone=tz,
-        client_country=country, default_working_hours=SETTINGS.default_working_hours,
+        tier,
+        overrides,
+        tier_defaults=SETTINGS.sla_defaults,
+        client_timezone=tz,
+        client_country=country,
+        default_working_hours=SETTINGS.default_working_hours,
     )
 
 
@@ -28,31 +32,37 @@ def test_defaults_per_tier_key_clients_tightest() -> None:
 
 
 def test_overrides_merge_field_by_field() -> None:
-    merged = sla("standard", {"first_response_minutes": 30,
-                              "calendar": {"working_hours": "24x7"}})
+    merged = sla("standard", {"first_response_minutes": 30, "calendar": {"working_hours": "24x7"}})
     assert merged["first_response_minutes"] == 30
     assert merged["contact_cadence_days"] == 7  # the standard tier's default
-    assert merged["calendar"] == {"timezone": "Europe/Berlin", "working_hours": "24x7",
-                                  "holidays_country": "DE"}
+    assert merged["calendar"] == {
+        "timezone": "Europe/Berlin",
+        "working_hours": "24x7",
+        "holidays_country": "DE",
+    }
 
 
 def test_calendar_follows_the_client_unless_overridden() -> None:
     assert sla("small", None, tz="America/New_York", country="US")["calendar"]["timezone"] == (
         "America/New_York"
     )
-    merged = sla("small", {"calendar": {"timezone": "Asia/Tokyo", "holidays_country": None}},
-                 country="US")
+    merged = sla(
+        "small", {"calendar": {"timezone": "Asia/Tokyo", "holidays_country": None}}, country="US"
+    )
     assert merged["calendar"]["timezone"] == "Asia/Tokyo"
     # an explicit null country in the overrides means "no public holidays"
     assert merged["calendar"]["holidays_country"] is None
 
 
 def test_merge_overrides_patch_semantics() -> None:
-    current = {"first_response_minutes": 30,
-               "calendar": {"timezone": "Asia/Tokyo",
-                            "working_hours": {"mon": ["08:00", "12:00"]}}}
-    patched = merge_overrides(current, {"contact_cadence_days": 5,
-                                        "calendar": {"working_hours": {"tue": ["10:00", "11:00"]}}})
+    current = {
+        "first_response_minutes": 30,
+        "calendar": {"timezone": "Asia/Tokyo", "working_hours": {"mon": ["08:00", "12:00"]}},
+    }
+    patched = merge_overrides(
+        current,
+        {"contact_cadence_days": 5, "calendar": {"working_hours": {"tue": ["10:00", "11:00"]}}},
+    )
     assert patched == {
         "first_response_minutes": 30,
         "contact_cadence_days": 5,
@@ -61,10 +71,10 @@ def test_merge_overrides_patch_semantics() -> None:
     }
     assert current["calendar"]["working_hours"] == {"mon": ["08:00", "12:00"]}  # not mutated
     # null removes an override (back to the default); an emptied calendar disappears
-    assert merge_overrides(patched, {"first_response_minutes": None,
-                                     "calendar": {"timezone": None, "working_hours": None}}) == {
-        "contact_cadence_days": 5
-    }
+    assert merge_overrides(
+        patched,
+        {"first_response_minutes": None, "calendar": {"timezone": None, "working_hours": None}},
+    ) == {"contact_cadence_days": 5}
     assert merge_overrides(patched, None) == {}
     assert merge_overrides(None, {"meeting_report_hours": 12}) == {"meeting_report_hours": 12}
 
@@ -75,8 +85,13 @@ def test_settings_refuse_incomplete_or_unusable_defaults() -> None:
 
     base = {"env": "test", "jwt_secret": "x" * 40}
     with pytest.raises(ValidationError, match="small tier"):
-        ClientsSettings(**base, sla_defaults={"key": SETTINGS.sla_defaults["key"],
-                                              "standard": SETTINGS.sla_defaults["standard"]})
+        ClientsSettings(
+            **base,
+            sla_defaults={
+                "key": SETTINGS.sla_defaults["key"],
+                "standard": SETTINGS.sla_defaults["standard"],
+            },
+        )
     broken = {t: dict(v) for t, v in SETTINGS.sla_defaults.items()}
     broken["key"]["first_response_minutes"] = 0
     with pytest.raises(ValidationError, match=r"key\.first_response_minutes"):

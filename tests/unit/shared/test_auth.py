@@ -54,12 +54,12 @@ async def test_an_admin_staff_record_wins_over_the_admin_token() -> None:
 @pytest.mark.parametrize(
     "token",
     [
-        issue_token(SECRET, GONE.id, "manager"),          # deactivated
-        issue_token(SECRET, uuid.uuid4(), "manager"),     # unknown staff
+        issue_token(SECRET, GONE.id, "manager"),  # deactivated
+        issue_token(SECRET, uuid.uuid4(), "manager"),  # unknown staff
         issue_token(SECRET, uuid.uuid4(), "head"),
         issue_token(SECRET, MANAGER.id, "manager", ttl_seconds=-120),  # expired
         issue_token("another-secret-0123456789abcdef-0123", MANAGER.id, "manager"),
-        issue_token(SECRET, MANAGER.id, "superuser"),     # unknown role
+        issue_token(SECRET, MANAGER.id, "superuser"),  # unknown role
         issue_token(SECRET, "not-a-uuid", "admin"),
         jwt.encode({"sub": str(MANAGER.id), "role": "manager"}, SECRET),  # no exp
         "garbage",
@@ -77,8 +77,11 @@ async def test_missing_or_malformed_header_is_401() -> None:
 
 
 async def test_algorithm_none_is_refused() -> None:
-    unsigned = jwt.encode({"sub": str(uuid.uuid4()), "role": "admin",
-                           "exp": int(time.time()) + 60}, None, algorithm="none")
+    unsigned = jwt.encode(
+        {"sub": str(uuid.uuid4()), "role": "admin", "exp": int(time.time()) + 60},
+        None,
+        algorithm="none",
+    )
     with pytest.raises(Unauthorized):
         await call(unsigned)
 
@@ -134,8 +137,11 @@ async def test_rs256_rejects_hs256_and_foreign_keys(jwks_url: str) -> None:
     with pytest.raises(Unauthorized):
         await call(issue_token(SECRET, MANAGER.id, "manager"), v)
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    forged = jwt.encode({"sub": str(MANAGER.id), "role": "manager",
-                         "exp": int(time.time()) + 300}, other, algorithm="RS256",
-                        headers={"kid": "k1"})
+    forged = jwt.encode(
+        {"sub": str(MANAGER.id), "role": "manager", "exp": int(time.time()) + 300},
+        other,
+        algorithm="RS256",
+        headers={"kid": "k1"},
+    )
     with pytest.raises(Unauthorized):
         await call(forged, v)

@@ -45,8 +45,12 @@ class Clock:
 
 def staff_event(staff_id: object, kind: str = "updated") -> CloudEvent:
     return CloudEvent(
-        id=uuid.uuid4(), source="orbit/clients", type=f"orbit.clients.staff.{kind}.v1",
-        subject=str(staff_id), time="2026-11-30T00:00:00Z", data={"staff_id": str(staff_id)},
+        id=uuid.uuid4(),
+        source="orbit/clients",
+        type=f"orbit.clients.staff.{kind}.v1",
+        subject=str(staff_id),
+        time="2026-11-30T00:00:00Z",
+        data={"staff_id": str(staff_id)},
     )
 
 

@@ -21,8 +21,12 @@ def orbit(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess
     clean = {k: v for k, v in os.environ.items() if not k.startswith("ORBIT_")}
     clean.update(ORBIT_DATA_DIR=str(tmp_path / "var"), **env)
     return subprocess.run(
-        [sys.executable, "-m", "services.cli", *args], cwd=ROOT, env=clean,
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "services.cli", *args],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

@@ -19,8 +19,12 @@ from shared.tables import dead_letters, outbox, platform_metadata
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 
 effects_metadata = MetaData()
-effects = Table("effects", effects_metadata, Column("id", Integer, primary_key=True),
-                Column("event_id", String(100)))
+effects = Table(
+    "effects",
+    effects_metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", String(100)),
+)
 
 
 async def test_inprocess_delivery_is_idempotent_and_parks_poison(sqlite_url: str) -> None:
@@ -37,21 +41,34 @@ async def test_inprocess_delivery_is_idempotent_and_parks_poison(sqlite_url: str
         raise RuntimeError("boom")
 
     consumer = EventConsumer(
-        "sink", UnitOfWorkFactory(sessions, SystemClock()),
+        "sink",
+        UnitOfWorkFactory(sessions, SystemClock()),
         {"orbit.source.thing.done.v1": record, "orbit.source.thing.bad.v1": explode},
-        max_attempts=2, backoff=0,
+        max_attempts=2,
+        backoff=0,
     )
     bus = InProcessBus()
     bus.subscribe(consumer.group, consumer.topics, consumer.process)
 
     def msg(kind: str, event_id: uuid.UUID) -> Message:
-        event = CloudEvent(id=event_id, source="orbit/source",
-                           type=f"orbit.source.thing.{kind}.v1", time=SystemClock().now())
+        event = CloudEvent(
+            id=event_id,
+            source="orbit/source",
+            type=f"orbit.source.thing.{kind}.v1",
+            time=SystemClock().now(),
+        )
         return Message(topic="orbit.source", key="k", value=event.to_json())
 
     one, bad, two = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    await bus.publish([msg("done", one), msg("done", one), msg("bad", bad), msg("done", two),
-                       msg("ignored", uuid.uuid4())])
+    await bus.publish(
+        [
+            msg("done", one),
+            msg("done", one),
+            msg("bad", bad),
+            msg("done", two),
+            msg("ignored", uuid.uuid4()),
+        ]
+    )
     await bus.publish([msg("bad", bad)])  # a parked event delivered again stays parked
     async with sessions() as s:
         applied = (await s.execute(select(effects.c.event_id).order_by(effects.c.id))).all()
@@ -80,11 +97,18 @@ async def test_log_lines_about_an_event_name_it_and_the_service(
         raise RuntimeError("not yet")
 
     consumer = EventConsumer(
-        "sink", UnitOfWorkFactory(session_factory(engine), SystemClock()),
-        {"orbit.source.thing.bad.v1": flaky}, max_attempts=2, backoff=0,
+        "sink",
+        UnitOfWorkFactory(session_factory(engine), SystemClock()),
+        {"orbit.source.thing.bad.v1": flaky},
+        max_attempts=2,
+        backoff=0,
     )
-    event = CloudEvent(id=uuid.uuid4(), source="orbit/source", type="orbit.source.thing.bad.v1",
-                       time=SystemClock().now())
+    event = CloudEvent(
+        id=uuid.uuid4(),
+        source="orbit/source",
+        type="orbit.source.thing.bad.v1",
+        time=SystemClock().now(),
+    )
     root, handler = logging.getLogger(), Capture()
     root.addHandler(handler)
     try:
@@ -96,7 +120,12 @@ async def test_log_lines_about_an_event_name_it_and_the_service(
         await engine.dispose()
     about = [line for line in lines if line["logger"] in ("orbit.handler", "orbit.consumer")]
     assert [line["msg"].split()[0] for line in about] == [
-        "applying", "event", "applying", "dead-lettering", "dead-lettering"]
+        "applying",
+        "event",
+        "applying",
+        "dead-lettering",
+        "dead-lettering",
+    ]
     for line in about[:-1]:  # the handler's own lines too
         assert line["event_id"] == str(event.id), line
         assert line["event_type"] == "orbit.source.thing.bad.v1" and line["service"] == "sink"

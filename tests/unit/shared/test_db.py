@@ -14,10 +14,15 @@ async def test_sqlite_lower_is_unicode_aware_like_postgresql(tmp_path: Path) -> 
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'lower.db'}")
     try:
         async with engine.connect() as conn:
-            row = (await conn.execute(select(
-                func.lower(literal("ÄRGER Élan ΣΟΦΙΑ")), func.lower(null()),
-                func.lower(literal("plain")),
-            ))).one()
+            row = (
+                await conn.execute(
+                    select(
+                        func.lower(literal("ÄRGER Élan ΣΟΦΙΑ")),
+                        func.lower(null()),
+                        func.lower(literal("plain")),
+                    )
+                )
+            ).one()
     finally:
         await engine.dispose()
     assert tuple(row) == ("ärger élan σοφια", None, "plain")

@@ -74,10 +74,15 @@ def test_registry_knows_every_contract_event_type() -> None:
     import services.embedded  # noqa: F401  (imports every service's events)
 
     contract = {
-        "orbit.clients.staff.created.v1", "orbit.clients.staff.updated.v1",
-        "orbit.clients.client.created.v1", "orbit.clients.client.updated.v1",
-        "orbit.clients.client.assigned.v1", "orbit.clients.client.status_changed.v1",
-        "orbit.clients.contact.created.v1", "orbit.clients.contact.updated.v1",
-        "orbit.clients.contact.deleted.v1", "orbit.clients.contact.birthday_upcoming.v1",
+        "orbit.clients.staff.created.v1",
+        "orbit.clients.staff.updated.v1",
+        "orbit.clients.client.created.v1",
+        "orbit.clients.client.updated.v1",
+        "orbit.clients.client.assigned.v1",
+        "orbit.clients.client.status_changed.v1",
+        "orbit.clients.contact.created.v1",
+        "orbit.clients.contact.updated.v1",
+        "orbit.clients.contact.deleted.v1",
+        "orbit.clients.contact.birthday_upcoming.v1",
     }
     assert contract <= set(registry.types())

@@ -17,9 +17,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 
 from shared.clock import SystemClock
+from shared.commands import run_command
 from shared.db import create_engine, session_factory
 from shared.errors import Conflict, Forbidden, Invalid, NotFound, install_error_handlers
-from shared.idempotency import IdempotencyKey, request_fingerprint, run_command
+from shared.idempotency import IdempotencyKey, request_fingerprint
 from shared.logging import JsonFormatter, RequestContextMiddleware, log_fields, request_id_var
 from shared.tables import platform_metadata
 from shared.uow import UnitOfWork, UnitOfWorkFactory
@@ -27,8 +28,9 @@ from tests.support.net import free_port
 from tests.support.waiting import eventually
 
 things_metadata = MetaData()
-things = Table("things", things_metadata, Column("id", Integer, primary_key=True),
-               Column("name", String(50)))
+things = Table(
+    "things", things_metadata, Column("id", Integer, primary_key=True), Column("name", String(50))
+)
 
 
 class ThingIn(BaseModel):
@@ -60,10 +62,17 @@ async def client(sqlite_url: str):  # type: ignore[no-untyped-def]
         return ThingOut(id=result.inserted_primary_key[0], name=body.name)
 
     @app.post("/things", status_code=201)
-    async def create(body: ThingIn, idem: IdempotencyKey,
-                     who: str = Depends(caller)) -> JSONResponse:
-        return await run_command(uow_factory, lambda uow: add(uow, body), caller_id=who,
-                                 idempotency=idem, status_code=201)
+    async def create(
+        body: ThingIn, idem: IdempotencyKey, who: str = Depends(caller)
+    ) -> JSONResponse:
+        return await run_command(
+            uow_factory,
+            lambda uow: add(uow, body),
+            lambda thing: thing,
+            caller_id=who,
+            idempotency=idem,
+            status_code=201,
+        )
 
     @app.get("/boom")
     async def boom() -> None:
@@ -71,9 +80,12 @@ async def client(sqlite_url: str):  # type: ignore[no-untyped-def]
 
     @app.get("/errors/{kind}")
     async def errors(kind: str) -> None:
-        raise {"404": NotFound("no such thing"), "409": Conflict("taken"),
-               "403": Forbidden("not yours"),
-               "422": Invalid.field("sla.calendar.timezone", "unknown timezone")}[kind]
+        raise {
+            "404": NotFound("no such thing"),
+            "409": Conflict("taken"),
+            "403": Forbidden("not yours"),
+            "422": Invalid.field("sla.calendar.timezone", "unknown timezone"),
+        }[kind]
 
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
@@ -92,8 +104,11 @@ async def test_idempotency_key_replays_the_first_response(client: httpx.AsyncCli
     headers = {"Idempotency-Key": "abc"}
     first = await client.post("/things", json={"name": "a", "size": 1}, headers=headers)
     # the same body, keys in another order: the same request
-    again = await client.post("/things", content=b'{"size": 1, "name": "a"}',
-                              headers=headers | {"Content-Type": "application/json"})
+    again = await client.post(
+        "/things",
+        content=b'{"size": 1, "name": "a"}',
+        headers=headers | {"Content-Type": "application/json"},
+    )
     assert first.status_code == again.status_code == 201
     assert first.json() == again.json()
     assert again.headers["Idempotent-Replayed"] == "true"
@@ -102,18 +117,23 @@ async def test_idempotency_key_replays_the_first_response(client: httpx.AsyncCli
     assert other.status_code == 409
     assert other.headers["content-type"] == "application/problem+json"
     # keys are per caller; no key means no deduplication
-    assert (await client.post("/things", json={"name": "a", "size": 1},
-                              headers=headers | {"X-Caller": "someone"})).status_code == 201
+    assert (
+        await client.post(
+            "/things", json={"name": "a", "size": 1}, headers=headers | {"X-Caller": "someone"}
+        )
+    ).status_code == 201
     assert (await client.post("/things", json={"name": "a", "size": 1})).status_code == 201
     assert await client.count() == 3  # type: ignore[attr-defined]
 
 
 async def test_a_failed_command_stores_no_key(client: httpx.AsyncClient) -> None:
-    bad = await client.post("/things", json={"name": "", "size": 1},
-                            headers={"Idempotency-Key": "k"})
+    bad = await client.post(
+        "/things", json={"name": "", "size": 1}, headers={"Idempotency-Key": "k"}
+    )
     assert bad.status_code == 422
-    good = await client.post("/things", json={"name": "x", "size": 1},
-                             headers={"Idempotency-Key": "k"})
+    good = await client.post(
+        "/things", json={"name": "x", "size": 1}, headers={"Idempotency-Key": "k"}
+    )
     assert good.status_code == 201
 
 
@@ -131,8 +151,9 @@ async def test_validation_errors_are_problem_json_naming_fields(client: httpx.As
     assert response.headers["content-type"] == "application/problem+json"
     assert {"type", "title", "status", "detail", "errors"} <= body.keys()
     assert sorted(e["loc"] for e in body["errors"]) == [["body", "name"], ["body", "size"]]
-    malformed = await client.post("/things", content=b"{oops",
-                                  headers={"Content-Type": "application/json"})
+    malformed = await client.post(
+        "/things", content=b"{oops", headers={"Content-Type": "application/json"}
+    )
     assert malformed.status_code == 422
 
 
@@ -143,8 +164,9 @@ async def test_domain_errors_map_to_their_status(client: httpx.AsyncClient, kind
     body = response.json()
     assert body["status"] == int(kind) and body["type"].startswith("https://")
     if kind == "422":
-        assert body["errors"] == [{"loc": ["body", "sla", "calendar", "timezone"],
-                                   "msg": "unknown timezone"}]
+        assert body["errors"] == [
+            {"loc": ["body", "sla", "calendar", "timezone"], "msg": "unknown timezone"}
+        ]
 
 
 async def test_unexpected_errors_are_500_without_internals(client: httpx.AsyncClient) -> None:
@@ -174,8 +196,9 @@ async def test_request_id_is_echoed_or_made(client: httpx.AsyncClient) -> None:
 def test_json_log_lines_carry_the_request_id() -> None:
     token = request_id_var.set("req-42")
     try:
-        record = logging.LogRecord("orbit.test", logging.INFO, __file__, 1, "hello %s",
-                                   ("world",), None)
+        record = logging.LogRecord(
+            "orbit.test", logging.INFO, __file__, 1, "hello %s", ("world",), None
+        )
         line = json.loads(JsonFormatter().format(record))
     finally:
         request_id_var.reset(token)
@@ -250,10 +273,12 @@ async def test_uvicorn_logs_an_unexpected_error_once(logged: JsonLines) -> None:
         raise RuntimeError("kaboom")
 
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
-                                           lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off")
+    )
     task = asyncio.create_task(server.serve())
     try:
+
         async def started() -> bool:
             return bool(server.started)
 
@@ -267,8 +292,12 @@ async def test_uvicorn_logs_an_unexpected_error_once(logged: JsonLines) -> None:
     (error,) = logged.with_traceback()
     assert error["request_id"] == response.headers["X-Request-ID"]
     assert "kaboom" in error["exc"]
-    assert not [line for line in logged.lines if line["logger"].startswith("uvicorn.error")
-                and "Exception in ASGI application" in line["msg"]]
+    assert not [
+        line
+        for line in logged.lines
+        if line["logger"].startswith("uvicorn.error")
+        and "Exception in ASGI application" in line["msg"]
+    ]
 
 
 def test_log_fields_name_the_work_a_line_belongs_to() -> None:
@@ -281,7 +310,10 @@ def test_log_fields_name_the_work_a_line_belongs_to() -> None:
     with log_fields(service="clients"):
         with log_fields(event_id="e-1", event_type="orbit.x.y.z.v1"):
             assert {k: line()[k] for k in ("service", "event_id", "event_type")} == {
-                "service": "clients", "event_id": "e-1", "event_type": "orbit.x.y.z.v1"}
+                "service": "clients",
+                "event_id": "e-1",
+                "event_type": "orbit.x.y.z.v1",
+            }
             assert line(event_id="e-2")["event_id"] == "e-2"  # extra= wins
         assert line()["service"] == "clients" and "event_id" not in line()
     assert "service" not in line()

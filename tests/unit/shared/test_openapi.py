@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from services.embedded import create_service_app
+from services.embedded import standalone_app
 from shared.app import add_problem_responses
 from shared.errors import Problem, install_error_handlers
 from shared.settings import SERVICES
@@ -22,7 +22,7 @@ PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
 
 async def openapi(service: str) -> dict[str, Any]:
-    app = create_service_app(service, test_settings())
+    app = standalone_app(service, test_settings())
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
         response = await http.get("/openapi.json")
@@ -40,11 +40,11 @@ def problem_content(operation: dict[str, Any], status: int) -> dict[str, Any]:
 async def test_clients_staff_post_and_client_get_document_their_problems() -> None:
     schema = await openapi("clients")
     create_staff = schema["paths"]["/api/v1/staff"]["post"]
-    assert problem_content(create_staff, 422) == {"application/problem+json":
-                                                  {"schema": PROBLEM_REF}}
+    assert problem_content(create_staff, 422) == {
+        "application/problem+json": {"schema": PROBLEM_REF}
+    }
     get_client = schema["paths"]["/api/v1/clients/{client_id}"]["get"]
-    assert problem_content(get_client, 404) == {"application/problem+json":
-                                                {"schema": PROBLEM_REF}}
+    assert problem_content(get_client, 404) == {"application/problem+json": {"schema": PROBLEM_REF}}
     ready = schema["paths"]["/readyz"]["get"]["responses"]
     assert ready["503"]["content"] == ready["200"]["content"]
     unavailable = get_client["responses"]["503"]
@@ -95,7 +95,8 @@ async def test_a_400_is_documented_where_a_body_or_an_idempotency_key_is_taken(
             assert ("400" in operation["responses"]) == takes, (method, path)
             if takes:
                 assert problem_content(operation, 400) == {
-                    "application/problem+json": {"schema": PROBLEM_REF}}
+                    "application/problem+json": {"schema": PROBLEM_REF}
+                }
 
 
 async def test_the_idempotency_key_header_documents_its_bounds() -> None:
@@ -104,19 +105,24 @@ async def test_the_idempotency_key_header_documents_its_bounds() -> None:
     header = idempotency_key(create_client)
     assert header is not None and header["in"] == "header" and not header["required"]
     assert {k: header["schema"][k] for k in ("type", "minLength", "maxLength")} == {
-        "type": "string", "minLength": 1, "maxLength": 200}
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 200,
+    }
     assert "400" in create_client["responses"]
 
 
 async def test_idempotency_keys_out_of_the_documented_bounds_are_the_documented_400(
     tmp_path: Any,
 ) -> None:
-    app = create_service_app("clients", test_settings(data_dir=tmp_path),
-                             migrate_on_start=True)
+    app = standalone_app("clients", test_settings(data_dir=tmp_path), migrate_on_start=True)
     async with running(app) as http:
         for key, status in [("", 400), ("k" * 201, 400), ("k" * 200, 201), ("k", 201)]:
-            response = await http.post("/api/v1/clients", json={"name": f"Acme {len(key)}"},
-                                       headers={**ADMIN, "Idempotency-Key": key})
+            response = await http.post(
+                "/api/v1/clients",
+                json={"name": f"Acme {len(key)}"},
+                headers={**ADMIN, "Idempotency-Key": key},
+            )
             assert response.status_code == status, (len(key), response.text)
             if status == 400:
                 assert response.headers["content-type"] == "application/problem+json"

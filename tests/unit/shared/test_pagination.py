@@ -73,8 +73,7 @@ MALFORMED = {
     "nulls": raw_cursor([None, None]),
     "null id": raw_cursor([AT, None]),
     "too many values": raw_cursor([AT, ID, ID]),
-    "deeply nested": base64.urlsafe_b64encode(
-        b"[" * 600 + b"]" * 600).decode(),
+    "deeply nested": base64.urlsafe_b64encode(b"[" * 600 + b"]" * 600).decode(),
 }
 
 
@@ -88,13 +87,15 @@ def test_a_malformed_cursor_is_a_validation_error_of_the_cursor(cursor: str) -> 
 def test_a_well_formed_cursor_decodes_to_aware_values() -> None:
     at, ident = decode_cursor(raw_cursor([AT, ID]), [datetime, uuid.UUID])
     assert at == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC) and ident == uuid.UUID(ID)
-    assert decode_cursor(raw_cursor(["2026-01-02T04:04:05+01:00", ID]),
-                         [datetime, uuid.UUID])[0] == at
+    assert (
+        decode_cursor(raw_cursor(["2026-01-02T04:04:05+01:00", ID]), [datetime, uuid.UUID])[0] == at
+    )
     # normalised to UTC, the extremes that have an instant in UTC included
-    for text, utc in [("2026-01-02T04:04:05+01:00", at),
-                      ("0001-01-01T00:00:00-14:00", datetime(1, 1, 1, 14, tzinfo=UTC)),
-                      ("9999-12-31T23:59:59+14:00", datetime(9999, 12, 31, 9, 59, 59,
-                                                             tzinfo=UTC))]:
+    for text, utc in [
+        ("2026-01-02T04:04:05+01:00", at),
+        ("0001-01-01T00:00:00-14:00", datetime(1, 1, 1, 14, tzinfo=UTC)),
+        ("9999-12-31T23:59:59+14:00", datetime(9999, 12, 31, 9, 59, 59, tzinfo=UTC)),
+    ]:
         moment = decode_cursor(raw_cursor([text, ID]), [datetime, uuid.UUID])[0]
         assert moment == utc and moment.tzinfo is UTC, text
     assert decode_cursor(raw_cursor([7, "x"]), [int, str]) == [7, "x"]
@@ -110,16 +111,19 @@ async def test_pages_are_stable_with_ties_and_inserts(sqlite_url: str) -> None:
     base = datetime(2026, 1, 1, tzinfo=UTC)
     async with sessions() as s:
         # Pairs of items share a timestamp: the id breaks the tie.
-        s.add_all(Item(id=uuid.uuid4(), name=f"i{n}", created_at=base + timedelta(seconds=n // 2))
-                  for n in range(25))
+        s.add_all(
+            Item(id=uuid.uuid4(), name=f"i{n}", created_at=base + timedelta(seconds=n // 2))
+            for n in range(25)
+        )
         await s.commit()
     seen: list[str] = []
     cursor = None
     pages = 0
     while True:
         async with sessions() as s:
-            items, cursor = await paginate(s, select(Item), [Item.created_at, Item.id],
-                                           limit=10, cursor=cursor)
+            items, cursor = await paginate(
+                s, select(Item), [Item.created_at, Item.id], limit=10, cursor=cursor
+            )
             if pages == 0:  # a row inserted before the cursor position does not shift pages
                 s.add(Item(id=uuid.uuid4(), name="early", created_at=base - timedelta(days=1)))
                 await s.commit()
@@ -130,8 +134,9 @@ async def test_pages_are_stable_with_ties_and_inserts(sqlite_url: str) -> None:
     assert pages == 3
     assert len(seen) == 25 and len(set(seen)) == 25 and "early" not in seen
     async with sessions() as s:
-        newest, _ = await paginate(s, select(Item), [Item.created_at, Item.id], limit=1,
-                                   cursor=None, desc=True)
+        newest, _ = await paginate(
+            s, select(Item), [Item.created_at, Item.id], limit=1, cursor=None, desc=True
+        )
     assert newest[0].created_at == base + timedelta(seconds=12)
     await engine.dispose()
 
@@ -150,8 +155,10 @@ async def http(sqlite_url: str) -> AsyncIterator[httpx.AsyncClient]:
         await conn.run_sync(Base.metadata.create_all)
     sessions = session_factory(engine)
     async with sessions() as s:
-        s.add_all(Item(id=uuid.uuid4(), name=f"i{n}", created_at=datetime(2026, 1, 1, tzinfo=UTC))
-                  for n in range(3))
+        s.add_all(
+            Item(id=uuid.uuid4(), name=f"i{n}", created_at=datetime(2026, 1, 1, tzinfo=UTC))
+            for n in range(3)
+        )
         await s.commit()
     app = FastAPI()
     install_error_handlers(app)

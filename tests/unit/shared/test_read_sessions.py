@@ -26,4 +26,3 @@ async def test_a_read_does_not_wait_for_a_writer(sqlite_url: str) -> None:
     async with reads() as reader:
         assert await reader.scalar(text("SELECT count(*) FROM t")) == 2
     await engine.dispose()
-

@@ -32,21 +32,45 @@ from shared.uow import UnitOfWorkFactory
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 CLIENT = uuid.uuid4()
 MANAGER_A, MANAGER_B = uuid.uuid4(), uuid.uuid4()
-SLA = SlaV1(first_response_minutes=60, contact_cadence_days=3, meeting_report_hours=24,
-            calendar=CalendarV1(timezone="UTC", working_hours="24x7", holidays_country=None))
+SLA = SlaV1(
+    first_response_minutes=60,
+    contact_cadence_days=3,
+    meeting_report_hours=24,
+    calendar=CalendarV1(timezone="UTC", working_hours="24x7", holidays_country=None),
+)
 
 
 def updated(manager: uuid.UUID, contacts: list[ClientContactV1], **extra: Any) -> ClientUpdatedV1:
     return ClientUpdatedV1(
-        client_id=CLIENT, name="Acme", kind="b2b", tier="key", status="active",
-        account_manager_id=manager, account_manager_department=None, head_id=None,
-        segment=None, tags=[], country=None, timezone="UTC", sla=SLA, created_at=T0,
-        updated_at=T0, contacts=contacts, changed=["tier"], **extra,
+        client_id=CLIENT,
+        name="Acme",
+        kind="b2b",
+        tier="key",
+        status="active",
+        account_manager_id=manager,
+        account_manager_department=None,
+        head_id=None,
+        segment=None,
+        tags=[],
+        country=None,
+        timezone="UTC",
+        sla=SLA,
+        created_at=T0,
+        updated_at=T0,
+        contacts=contacts,
+        changed=["tier"],
+        **extra,
     )
 
 
-DORA = ClientContactV1(contact_id=uuid.uuid4(), name="Dora", email="dora@acme.example",
-                       phone=None, roles=["decision_maker"], preferred_channel="email")
+DORA = ClientContactV1(
+    contact_id=uuid.uuid4(),
+    name="Dora",
+    email="dora@acme.example",
+    phone=None,
+    roles=["decision_maker"],
+    preferred_channel="email",
+)
 
 
 async def test_late_replica_learns_contacts_and_ignores_older_events(sqlite_url: str) -> None:
@@ -62,13 +86,25 @@ async def test_late_replica_learns_contacts_and_ignores_older_events(sqlite_url:
 
     async def row() -> Any:
         async with uows() as uow:
-            return (await uow.session.execute(
-                select(client_replica).where(client_replica.c.id == CLIENT))).one()
+            return (
+                await uow.session.execute(
+                    select(client_replica).where(client_replica.c.id == CLIENT)
+                )
+            ).one()
 
     # the replica never saw client.created nor contact.created: the contact event is skipped
-    ben = ContactCreatedV1(contact_id=uuid.uuid4(), client_id=CLIENT, account_manager_id=None,
-                           name="Ben", email=None, phone=None, position=None,
-                           roles=["billing"], birthday=None, preferred_channel=None)
+    ben = ContactCreatedV1(
+        contact_id=uuid.uuid4(),
+        client_id=CLIENT,
+        account_manager_id=None,
+        name="Ben",
+        email=None,
+        phone=None,
+        position=None,
+        roles=["billing"],
+        birthday=None,
+        preferred_channel=None,
+    )
     await apply(ben, T0)
     async with uows() as uow:
         assert (await uow.session.execute(select(client_replica))).all() == []
@@ -77,9 +113,15 @@ async def test_late_replica_learns_contacts_and_ignores_older_events(sqlite_url:
     await apply(updated(MANAGER_A, [DORA]), T0 + timedelta(minutes=1))
     first = await row()
     assert first.account_manager_id == MANAGER_A
-    assert first.contacts == [{"id": str(DORA.contact_id), "name": "Dora",
-                               "email": "dora@acme.example", "roles": ["decision_maker"],
-                               "preferred_channel": "email"}]
+    assert first.contacts == [
+        {
+            "id": str(DORA.contact_id),
+            "name": "Dora",
+            "email": "dora@acme.example",
+            "roles": ["decision_maker"],
+            "preferred_channel": "email",
+        }
+    ]
 
     # a contact event adds to them; an older client event (redelivered late) changes nothing
     await apply(ben, T0 + timedelta(minutes=2))
@@ -107,26 +149,43 @@ async def test_client_scope_on_the_replicas_is_a_heads_team(sqlite_url: str) -> 
     staff = {  # name: (role, department, head)
         "top": ("head", "board", None),
         "head": ("head", "north", "top"),
-        "report": ("manager", "south", "head"),     # reports to head, other department
-        "colleague": ("manager", "north", None),    # head's department, no head_id
+        "report": ("manager", "south", "head"),  # reports to head, other department
+        "colleague": ("manager", "north", None),  # head's department, no head_id
         "outsider": ("manager", "south", None),
     }
     clients = {name: uuid.uuid4() for name in staff}
     async with uows() as uow:
         for name, (role, department, head) in staff.items():
             event = StaffCreatedV1(
-                staff_id=ids[name], name=name, email=f"{name}@orbit.example", role=role,
-                department=department, head_id=ids[head] if head else None, timezone="UTC",
-                locale=None, active=True)
+                staff_id=ids[name],
+                name=name,
+                email=f"{name}@orbit.example",
+                role=role,
+                department=department,
+                head_id=ids[head] if head else None,
+                timezone="UTC",
+                locale=None,
+                active=True,
+            )
             await REPLICA_HANDLERS[event.TYPE](uow, event.to_cloudevent(time=T0))
         for name, (role, department, head) in staff.items():
             event = ClientCreatedV1(
-                client_id=clients[name], name=f"Client of {name}", kind="b2b", tier="key",
-                status="active", account_manager_id=ids[name],
+                client_id=clients[name],
+                name=f"Client of {name}",
+                kind="b2b",
+                tier="key",
+                status="active",
+                account_manager_id=ids[name],
                 account_manager_department=department,
                 head_id=responsible_head(ids[name], role, ids[head] if head else None),
-                segment=None, tags=[], country=None, timezone="UTC", sla=SLA, created_at=T0,
-                updated_at=T0)
+                segment=None,
+                tags=[],
+                country=None,
+                timezone="UTC",
+                sla=SLA,
+                created_at=T0,
+                updated_at=T0,
+            )
             await REPLICA_HANDLERS[event.TYPE](uow, event.to_cloudevent(time=T0))
         await uow.commit()
 

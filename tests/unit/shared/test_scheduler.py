@@ -32,8 +32,9 @@ async def due_job(uow_factory: UnitOfWorkFactory, now: datetime) -> int:
     if now < DUE:
         return 0
     async with uow_factory() as uow:
-        emitted = await uow.emit_once(f"due:{CLIENT}:{DUE.isoformat()}",
-                                      DueV1(client_id=CLIENT, due_at=DUE))
+        emitted = await uow.emit_once(
+            f"due:{CLIENT}:{DUE.isoformat()}", DueV1(client_id=CLIENT, due_at=DUE)
+        )
         await uow.commit()
     return 1 if emitted else 0
 
@@ -43,8 +44,13 @@ async def test_alert_is_emitted_once_however_often_the_scan_runs(sqlite_url: str
     async with engine.begin() as conn:
         await conn.run_sync(platform_metadata.create_all)
     clock = FixedClock(DUE - timedelta(minutes=5))
-    scheduler = Scheduler("schedtest", UnitOfWorkFactory(session_factory(engine), clock),
-                          {"due": due_job}, interval=1, clock=clock)
+    scheduler = Scheduler(
+        "schedtest",
+        UnitOfWorkFactory(session_factory(engine), clock),
+        {"due": due_job},
+        interval=1,
+        clock=clock,
+    )
     assert await scheduler.run_once() == {"due": 0}
     clock.advance(timedelta(minutes=10))
     results = [await scheduler.run_once() for _ in range(5)]
@@ -66,7 +72,12 @@ async def test_a_failing_job_does_not_stop_the_others(sqlite_url: str) -> None:
     async def broken(uow_factory: UnitOfWorkFactory, now: datetime) -> int:
         raise RuntimeError("bad rule")
 
-    scheduler = Scheduler("schedtest", UnitOfWorkFactory(session_factory(engine), clock),
-                          {"broken": broken, "due": due_job}, interval=1, clock=clock)
+    scheduler = Scheduler(
+        "schedtest",
+        UnitOfWorkFactory(session_factory(engine), clock),
+        {"broken": broken, "due": due_job},
+        interval=1,
+        clock=clock,
+    )
     assert await scheduler.run_once() == {"broken": -1, "due": 1}
     await engine.dispose()

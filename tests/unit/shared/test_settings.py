@@ -7,8 +7,10 @@ def test_database_url_per_service(monkeypatch: pytest.MonkeyPatch, tmp_path) -> 
     monkeypatch.delenv("ORBIT_DATABASE_URL", raising=False)
     settings = OrbitSettings(data_dir=tmp_path)
     assert settings.database_url_for("billing") == f"sqlite+aiosqlite:///{tmp_path}/billing.db"
-    templated = OrbitSettings(database_url="postgresql+asyncpg://u@h/orbit_{service}",
-                              clients_database_url="postgresql+asyncpg://u@h/other")
+    templated = OrbitSettings(
+        database_url="postgresql+asyncpg://u@h/orbit_{service}",
+        clients_database_url="postgresql+asyncpg://u@h/other",
+    )
     assert templated.database_url_for("billing") == "postgresql+asyncpg://u@h/orbit_billing"
     assert templated.database_url_for("clients") == "postgresql+asyncpg://u@h/other"
 

@@ -4,6 +4,7 @@ Revision ID: ea08873f01a3
 Revises:
 Create Date: 2026-11-23
 """
+
 from __future__ import annotations
 
 from alembic import op

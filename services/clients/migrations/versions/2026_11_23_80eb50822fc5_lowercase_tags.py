@@ -9,6 +9,7 @@ Revision ID: 80eb50822fc5
 Revises: 291dc7ec0b26
 Create Date: 2026-11-23 12:00:00.000000
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -18,15 +19,13 @@ from alembic import op
 
 import shared.db
 
-revision = '80eb50822fc5'
-down_revision = '291dc7ec0b26'
+revision = "80eb50822fc5"
+down_revision = "291dc7ec0b26"
 branch_labels = None
 depends_on = None
 
 # Frozen copies of the tables as this revision knows them (not the models, which move on).
-clients = sa.table(
-    "clients", sa.column("id", sa.Uuid()), sa.column("tags", shared.db.JSONType)
-)
+clients = sa.table("clients", sa.column("id", sa.Uuid()), sa.column("tags", shared.db.JSONType))
 client_tags = sa.table(
     "client_tags", sa.column("client_id", sa.Uuid()), sa.column("tag", sa.String(50))
 )
@@ -52,8 +51,9 @@ def upgrade() -> None:
         bind.execute(clients.update().where(clients.c.id == client_id).values(tags=normalized))
         bind.execute(client_tags.delete().where(client_tags.c.client_id == client_id))
         if normalized:
-            bind.execute(client_tags.insert(),
-                         [{"client_id": client_id, "tag": tag} for tag in normalized])
+            bind.execute(
+                client_tags.insert(), [{"client_id": client_id, "tag": tag} for tag in normalized]
+            )
 
 
 def downgrade() -> None:

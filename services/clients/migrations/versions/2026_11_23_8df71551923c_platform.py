@@ -4,6 +4,7 @@ Revision ID: 8df71551923c
 Revises:
 Create Date: 2026-11-23
 """
+
 from __future__ import annotations
 
 from alembic import op

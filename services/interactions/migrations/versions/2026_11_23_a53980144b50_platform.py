@@ -4,6 +4,7 @@ Revision ID: a53980144b50
 Revises:
 Create Date: 2026-11-23
 """
+
 from __future__ import annotations
 
 from alembic import op

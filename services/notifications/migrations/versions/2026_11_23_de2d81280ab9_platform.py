@@ -4,6 +4,7 @@ Revision ID: de2d81280ab9
 Revises:
 Create Date: 2026-11-23
 """
+
 from __future__ import annotations
 
 from alembic import op

@@ -1,0 +1,111 @@
+"""The state the clients service's events carry (event-carried state transfer): a member of
+staff, a client with its SLA, its account manager's team and its contacts, a contact with its
+client's manager. The use cases (``handlers/``) and the scans (``workers.py``) build their
+events from these."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.clients.domain.sla import effective_sla
+from services.clients.domain.team import responsible_head
+from services.clients.settings import ClientsSettings
+from services.clients.store import repository as repo
+from services.clients.store.models import Client, Contact, Staff
+from shared.uow import UnitOfWork
+
+
+def staff_event_fields(staff: Staff) -> dict[str, Any]:
+    return {
+        "staff_id": staff.id,
+        "name": staff.name,
+        "email": staff.email,
+        "role": staff.role,
+        "department": staff.department,
+        "head_id": staff.head_id,
+        "timezone": staff.timezone,
+        "locale": staff.locale,
+        "active": staff.active,
+    }
+
+
+def client_sla(client: Client, settings: ClientsSettings) -> dict[str, Any]:
+    """The client's effective SLA: its tier's defaults, overridden by its own settings."""
+    return effective_sla(
+        client.tier,
+        client.sla_overrides,
+        tier_defaults=settings.sla_defaults,
+        client_timezone=client.timezone,
+        client_country=client.country,
+        default_working_hours=settings.default_working_hours,
+    )
+
+
+def manager_team(manager: Staff | None) -> dict[str, Any]:
+    """What events about a client carry of its account manager's team: the department, and
+    the head responsible for escalations (``domain/team.py: responsible_head``)."""
+    if manager is None:
+        return {"account_manager_department": None, "head_id": None}
+    return {
+        "account_manager_department": manager.department,
+        "head_id": responsible_head(manager.id, manager.role, manager.head_id),
+    }
+
+
+async def account_manager(uow: UnitOfWork, client: Client) -> Staff | None:
+    if client.account_manager_id is None:
+        return None
+    return await repo.get_staff(uow.session, client.account_manager_id)
+
+
+async def client_snapshot(
+    uow: UnitOfWork, client: Client, settings: ClientsSettings, *, new: bool = False
+) -> dict[str, Any]:
+    """The state a client event carries: the client, its SLA and its manager's team (a
+    ``new`` client has no contacts yet: not queried)."""
+    contacts = [] if new else await repo.contacts_of_client(uow.session, client.id)
+    return {
+        "client_id": client.id,
+        "name": client.name,
+        "kind": client.kind,
+        "tier": client.tier,
+        "status": client.status,
+        "status_reason": client.status_reason,
+        "account_manager_id": client.account_manager_id,
+        **manager_team(await account_manager(uow, client)),
+        "segment": client.segment,
+        "tags": list(client.tags or []),
+        "country": client.country,
+        "timezone": client.timezone,
+        "sla": client_sla(client, settings),
+        "created_at": client.created_at,
+        "updated_at": client.updated_at,
+        "contacts": [
+            {
+                "contact_id": c.id,
+                "name": c.name,
+                "email": c.email,
+                "phone": c.phone,
+                "roles": list(c.roles or []),
+                "preferred_channel": c.preferred_channel,
+            }
+            for c in contacts
+        ],
+    }
+
+
+async def contact_snapshot(uow: UnitOfWork, contact: Contact, client: Client) -> dict[str, Any]:
+    """The state a contact event carries: the contact, its client's manager and their team."""
+    return {
+        "contact_id": contact.id,
+        "client_id": contact.client_id,
+        "account_manager_id": client.account_manager_id,
+        **manager_team(await account_manager(uow, client)),
+        "name": contact.name,
+        "email": contact.email,
+        "phone": contact.phone,
+        "position": contact.position,
+        "roles": list(contact.roles or []),
+        "birthday": contact.birthday,
+        "preferred_channel": contact.preferred_channel,
+    }

@@ -1,0 +1,38 @@
+"""The FastAPI dependencies every service's routers take, made once per service.
+
+In a service's ``api/deps.py``::
+
+    DEPS = service_deps("clients")
+    RuntimeDep = Annotated[ServiceRuntime, DEPS.runtime]
+    CallerDep = Annotated[Caller, DEPS.caller]
+
+``RuntimeDep`` is the service's :class:`ServiceRuntime`, ``CallerDep`` the authenticated
+:class:`Caller` (its token checked against the service's staff records). The dependency
+functions themselves are ``shared.app.runtime_dependency`` and ``caller_dependency``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Depends
+
+from shared.app import caller_dependency, runtime_dependency
+
+
+@dataclass(frozen=True)
+class ServiceDeps:
+    """``Depends(...)`` markers of one service: put them in ``Annotated[...]``."""
+
+    service: str
+    runtime: Any
+    caller: Any
+
+
+def service_deps(service: str) -> ServiceDeps:
+    return ServiceDeps(
+        service,
+        runtime=Depends(runtime_dependency(service)),
+        caller=Depends(caller_dependency(service)),
+    )

@@ -1,0 +1,46 @@
+"""The spec of a service that keeps replicas of the clients service's data (interactions,
+billing, notifications): its staff come from the clients events (``shared.replicas``), so its
+tokens are checked against ``staff_replica``.
+
+No service's knowledge: each ``services/<name>/app.py`` passes its own name, migrations,
+routers, subscribers, scheduled jobs and settings class, and serves the spec with
+``shared.app.build_service_app``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter
+
+from shared.messaging.consumer import EventHandler
+from shared.replicas import REPLICA_HANDLERS, load_replica_staff
+from shared.runtime import ServiceSpec
+from shared.scheduler import ScheduledJob
+from shared.settings import OrbitSettings
+
+
+def replica_service_spec(
+    name: str,
+    migrations: Path,
+    *,
+    routers: Sequence[APIRouter] = (),
+    subscribers: Mapping[str, EventHandler] = REPLICA_HANDLERS,
+    jobs: Callable[[Any], Mapping[str, ScheduledJob]] | None = None,
+    settings_cls: type[OrbitSettings] = OrbitSettings,
+) -> ServiceSpec:
+    """A service authenticating against its staff replica. ``subscribers`` (event type ->
+    reaction) must keep the replicas (``REPLICA_HANDLERS``, the default, or a mapping built on
+    them); ``jobs`` builds the scheduled jobs from the service's settings, an instance of
+    ``settings_cls``."""
+    return ServiceSpec(
+        name=name,
+        routers=tuple(routers),
+        migrations=migrations,
+        staff_loader=load_replica_staff,
+        handlers=subscribers,
+        jobs=jobs,
+        settings_cls=settings_cls,
+    )
