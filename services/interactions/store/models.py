@@ -60,6 +60,7 @@ class Interaction(Base):
     promise_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
     author_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    request_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # the request it opened
     # meetings only: when the report is due, when it came in, whether the overdue alert went
     report_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     report_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

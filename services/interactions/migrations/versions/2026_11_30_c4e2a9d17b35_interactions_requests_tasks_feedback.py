@@ -66,6 +66,7 @@ def upgrade() -> None:
     sa.Column('promise_by', shared.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('author_id', sa.Uuid(), nullable=False),
     sa.Column('created_at', shared.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('request_id', sa.Uuid(), nullable=True),
     sa.Column('report_due_at', shared.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('report_submitted_at', shared.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('report_overdue_notified', sa.Boolean(), nullable=False),
