@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.interactions.commands import (
     CreateTask,
@@ -119,3 +119,104 @@ class FeedbackOut(BaseModel):
     low: bool
     received_at: datetime
     recorded_by: uuid.UUID
+
+
+# ---------------------------------------------------------------- reports
+
+
+class ResponseTimes(BaseModel):
+    """First-response business minutes (time on hold excluded)."""
+
+    median: float | None
+    p90: float | None
+
+
+class SlaFigures(BaseModel):
+    requests: int
+    answered: int
+    answered_on_time: int
+    breached: int
+    open: int
+    # answered on time, in percent of the requests decided (answered, or breached unanswered)
+    compliance_pct: float | None
+    first_response_minutes: ResponseTimes
+
+
+class ManagerSla(SlaFigures):
+    account_manager_id: uuid.UUID | None
+    name: str | None
+
+
+class SlaReportOut(SlaFigures):
+    from_: datetime | None = Field(alias="from")
+    to: datetime | None
+    account_manager_id: uuid.UUID | None
+    managers: list[ManagerSla]
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class CadenceRow(BaseModel):
+    client_id: uuid.UUID
+    client_name: str
+    status: str
+    account_manager_id: uuid.UUID | None
+    account_manager_name: str | None
+    last_contact_at: datetime | None
+    contact_cadence_days: int
+    next_contact_due_at: datetime
+    overdue: bool
+    days_overdue: int
+
+
+class CadenceReportOut(BaseModel):
+    as_of: datetime
+    items: list[CadenceRow]
+
+
+class FeedbackFigures(BaseModel):
+    responses: int
+    nps_responses: int
+    promoters: int
+    passives: int
+    detractors: int
+    nps: float | None
+    csat_responses: int
+    csat_avg: float | None
+    low: int
+
+
+class ManagerFeedback(FeedbackFigures):
+    account_manager_id: uuid.UUID | None
+    name: str | None
+
+
+class FeedbackReportOut(FeedbackFigures):
+    from_: datetime | None = Field(alias="from")
+    to: datetime | None
+    account_manager_id: uuid.UUID | None
+    managers: list[ManagerFeedback]
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class ActivityRow(BaseModel):
+    staff_id: uuid.UUID
+    name: str | None
+    interactions: int
+    by_type: dict[str, int]
+    meetings: int
+    reports_on_time: int
+    reports_late: int
+    # meetings past their report deadline without a report, and those still within it
+    reports_missing: int
+    reports_pending: int
+    reports_on_time_pct: float | None
+
+
+class ActivityReportOut(BaseModel):
+    from_: datetime | None = Field(alias="from")
+    to: datetime | None
+    items: list[ActivityRow]
+
+    model_config = ConfigDict(populate_by_name=True)
