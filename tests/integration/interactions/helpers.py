@@ -35,7 +35,7 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday, 10:00 in Berlin
 OFFICE = {d: ["09:00", "18:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
 BERLIN_OFFICE = {"timezone": "Europe/Berlin", "working_hours": OFFICE, "holidays_country": "DE"}
 
-__all__ = ["ADMIN", "NOW", "Api", "api", "field_errors", "iso"]
+__all__ = ["ADMIN", "NOW", "Api", "any_api", "api", "field_errors", "iso"]
 
 
 def iso(moment: datetime) -> str:
@@ -147,6 +147,16 @@ async def api(pg_url: str) -> AsyncIterator[Api]:
     clock = FixedClock(NOW)
     app = create_app(test_settings(database_url=pg_url), clock=clock, migrate_on_start=True,
                      workers=False)
+    async with running(app) as http:
+        yield Api(http, runtime_of(app, "interactions"), clock)
+
+
+@pytest.fixture
+async def any_api(any_db_url: str) -> AsyncIterator[Api]:
+    """The same on SQLite (the embedded mode's database) and on PostgreSQL."""
+    clock = FixedClock(NOW)
+    app = create_app(test_settings(database_url=any_db_url), clock=clock,
+                     migrate_on_start=True, workers=False)
     async with running(app) as http:
         yield Api(http, runtime_of(app, "interactions"), clock)
 

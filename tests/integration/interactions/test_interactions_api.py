@@ -14,6 +14,12 @@ from tests.integration.interactions.helpers import ADMIN, NOW, Api, field_errors
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture
+def api(any_api: Api) -> Api:
+    """Each test here runs on SQLite (the embedded mode) and on PostgreSQL."""
+    return any_api
+
+
 async def test_an_inbound_request_is_due_in_business_time_and_answered(api: Api) -> None:
     mia = await api.staff("Mia")
     acme = await api.client("Acme", mia)

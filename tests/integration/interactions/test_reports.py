@@ -16,6 +16,12 @@ from tests.integration.interactions.helpers import ADMIN, NOW, Api, field_errors
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture
+def api(any_api: Api) -> Api:
+    """Each test here runs on SQLite (the embedded mode) and on PostgreSQL."""
+    return any_api
+
+
 async def answered_after(api: Api, who: dict[str, str], client: object, minutes: int) -> None:
     inbound = await api.log(who, client, requires_response=True,  # type: ignore[arg-type]
                             occurred_at=iso(NOW))

@@ -22,6 +22,12 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
+def api(any_api: Api) -> Api:
+    """Each test here runs on SQLite (the embedded mode) and on PostgreSQL."""
+    return any_api
+
+
+@pytest.fixture
 async def replicas(api: Api) -> AsyncIterator[list[UnitOfWorkFactory]]:
     """Two more replicas of the service's scans on the same database (own engines)."""
     engines = [create_engine(api.runtime.database_url) for _ in range(2)]

@@ -13,6 +13,12 @@ from tests.integration.interactions.helpers import NOW, Api, field_errors, iso
 pytestmark = pytest.mark.integration
 
 
+@pytest.fixture
+def api(any_api: Api) -> Api:
+    """Each test here runs on SQLite (the embedded mode) and on PostgreSQL."""
+    return any_api
+
+
 async def test_tasks(api: Api) -> None:
     mia = await api.staff("Mia")
     specialist = await api.staff("Sam", "manager", "engineering")
