@@ -43,9 +43,10 @@ lint: install
 schemas: install
 	$(BIN)/orbit schemas
 
-# Relay throughput on SQLite and on PostgreSQL + Kafka (started like for `make test`).
+# Relay throughput on SQLite and on PostgreSQL + Kafka (started like for `make test`), and
+# the SLA scans over 100,000 open requests on PostgreSQL.
 bench: install
-	@$(WITH_SERVERS) $(BIN)/python -m tests.bench
+	@$(WITH_SERVERS) $(BIN)/python -m tests.bench && $(BIN)/python -m tests.bench.scans
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

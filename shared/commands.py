@@ -27,6 +27,12 @@ from shared.uow import UnitOfWork, UnitOfWorkFactory
 E = TypeVar("E")
 
 
+def as_presented(model: BaseModel) -> BaseModel:
+    """The presenter of a command that presents its result inside the unit of work (when the
+    response needs the transaction's state, e.g. its clock)."""
+    return model
+
+
 async def run_command(
     uow_factory: UnitOfWorkFactory,
     command: Callable[[UnitOfWork], Awaitable[E]],

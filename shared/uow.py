@@ -8,6 +8,7 @@ from datetime import datetime
 from types import TracebackType
 
 from sqlalchemy import insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.clock import Clock, SystemClock
@@ -99,6 +100,52 @@ class UnitOfWork:
         if not inserted:
             return None
         return await self.emit(event, event_id=event_id)
+
+    async def emit_once_many(self, alerts: Sequence[tuple[str, Event]]) -> int:
+        """:meth:`emit_once` for a batch of ``(alert_key, event)``: one statement claims the
+        keys (those claimed before are skipped), one writes the events of the others to the
+        outbox, in the given order. Returns how many were emitted."""
+        if not alerts:
+            return 0
+        now = self.clock.now()
+        ids = {key: uuid.uuid5(uuid.NAMESPACE_URL, f"orbit:{key}") for key, _ in alerts}
+        dialect = self.session.get_bind().dialect.name
+        insert_of = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        claimed = set(
+            (
+                await self.session.scalars(
+                    insert_of(scheduled_alerts)
+                    .values(
+                        [
+                            {"alert_key": key, "event_id": ids[key], "emitted_at": now}
+                            for key in dict.fromkeys(key for key, _ in alerts)
+                        ]
+                    )
+                    .on_conflict_do_nothing()
+                    .returning(scheduled_alerts.c.alert_key)
+                )
+            ).all()
+        )
+        rows = []
+        for key, event in alerts:
+            if key not in claimed:
+                continue
+            claimed.discard(key)  # a key given twice is emitted once
+            envelope = event.to_cloudevent(event_id=ids[key], time=now)
+            rows.append(
+                {
+                    "event_id": envelope.id,
+                    "topic": topic_for(event.service()),
+                    "key": event.key(),
+                    "event_type": envelope.type,
+                    "payload": envelope.to_json().decode(),
+                    "created_at": now,
+                }
+            )
+            self.emitted.append(envelope)
+        if rows:
+            await self.session.execute(insert(outbox), rows)
+        return len(rows)
 
 
 class UnitOfWorkFactory:

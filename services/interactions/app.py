@@ -1,7 +1,10 @@
-"""The interactions service: interaction log, inbound requests and their SLA, meeting
-reports, tasks, feedback.
+"""The interactions service: interaction log, inbound requests and their first-response SLA,
+meeting reports, tasks, feedback and their reports; the scans that turn them into alerts.
 
-So far it keeps its replicas of the clients service's staff and clients, fed by its events.
+It keeps replicas of the clients service's staff and clients (``shared.replicas``), and per
+client the contact cadence, fed by the clients events. Its settings
+(:class:`InteractionsSettings`) are read once, when the app is built, and passed down: the
+runtime builds the scans from them (:func:`scheduled_jobs`), the API reads the same object.
 """
 
 from __future__ import annotations
@@ -11,14 +14,27 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from services.interactions.api import feedback, interactions, reports, requests, tasks
+from services.interactions.handlers.cadence import HANDLERS
+from services.interactions.settings import InteractionsSettings
+from services.interactions.workers import scheduled_jobs
 from shared.app import build_service_app
 from shared.replica_service import replica_service_spec
 from shared.settings import OrbitSettings
 
 NAME = "interactions"
 
-SPEC = replica_service_spec(NAME, Path(__file__).parent / "migrations")
+SPEC = replica_service_spec(
+    NAME,
+    Path(__file__).parent / "migrations",
+    routers=(interactions.router, requests.router, tasks.router, feedback.router, reports.router),
+    subscribers=HANDLERS,
+    jobs=scheduled_jobs,
+    settings_cls=InteractionsSettings,
+)
 
 
 def create_app(settings: OrbitSettings | None = None, **kwargs: Any) -> FastAPI:
+    """The interactions service on its own, with ``settings`` (from the environment when
+    None)."""
     return build_service_app(SPEC, settings, **kwargs)

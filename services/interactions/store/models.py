@@ -1,11 +1,232 @@
 """Tables of the interactions service (its own database), besides the platform tables and the
-replicas of the clients service's staff and clients (`shared.replicas`)."""
+replicas of the clients service's staff and clients (``shared.replicas``).
+
+The scans find their due rows through partial indexes on the open rows only (PostgreSQL and
+SQLite both have them): a request that is answered, a report that is in, a task that is done
+leaves its index, so a scan's cost follows the rows that are due, not the history.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    Uuid,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared.db import JSONType, UTCDateTime
 
 
 class Base(DeclarativeBase):
     metadata = MetaData()
+
+
+class Interaction(Base):
+    __tablename__ = "interactions"
+    __table_args__ = (
+        Index("ix_interactions_occurred", "occurred_at", "id"),
+        Index("ix_interactions_client_occurred", "client_id", "occurred_at", "id"),
+        Index("ix_interactions_author", "author_id", "occurred_at"),
+        # meetings whose report is not in: the meeting.report_overdue scan
+        Index(
+            "ix_interactions_report_due",
+            "report_due_at",
+            postgresql_where=text(
+                "report_due_at IS NOT NULL AND report_submitted_at IS NULL "
+                "AND NOT report_overdue_notified"
+            ),
+            sqlite_where=text(
+                "report_due_at IS NOT NULL AND report_submitted_at IS NULL "
+                "AND NOT report_overdue_notified"
+            ),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    type: Mapped[str] = mapped_column(String(20))
+    direction: Mapped[str] = mapped_column(String(20))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    subject: Mapped[str | None] = mapped_column(String(500))
+    summary: Mapped[str | None] = mapped_column(Text)
+    contact_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    requires_response: Mapped[bool] = mapped_column(Boolean, default=False)
+    missed: Mapped[bool] = mapped_column(Boolean, default=False)
+    responds_to: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    promise_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    author_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    request_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # the request it opened
+    # meetings only: when the report is due, when it came in, whether the overdue alert went
+    report_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    report_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    report_overdue_notified: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Request(Base):
+    """An inbound request and its first-response SLA. ``status``: open | on_hold |
+    acknowledged | answered | breached (stored ``breached`` once the scan saw the due date
+    pass with no first response; ``breached`` stays true after a late answer)."""
+
+    __tablename__ = "requests"
+    __table_args__ = (
+        Index("ix_requests_client_opened", "client_id", "opened_at", "id"),
+        Index("ix_requests_opened", "opened_at", "id"),
+        # the sla.breached scan: open requests by due date
+        Index(
+            "ix_requests_open_due",
+            "due_at",
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
+        # the sla.at_risk scan: open requests not yet flagged, by at-risk instant
+        Index(
+            "ix_requests_open_at_risk",
+            "at_risk_at",
+            postgresql_where=text("status = 'open' AND NOT at_risk_notified"),
+            sqlite_where=text("status = 'open' AND NOT at_risk_notified"),
+        ),
+        # the request.promise_broken scan: unresolved promises by promised instant
+        Index(
+            "ix_requests_promised",
+            "promised_by",
+            postgresql_where=text("status = 'acknowledged' AND NOT promise_broken"),
+            sqlite_where=text("status = 'acknowledged' AND NOT promise_broken"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    interaction_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("interactions.id"), unique=True
+    )
+    status: Mapped[str] = mapped_column(String(20))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    at_risk_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_response_minutes: Mapped[int] = mapped_column(Integer)
+    # the calendar the request opened with (the client's SLA may change later)
+    calendar: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    breached: Mapped[bool] = mapped_column(Boolean, default=False)
+    at_risk_notified: Mapped[bool] = mapped_column(Boolean, default=False)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # first response
+    response_interaction_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    response_minutes: Mapped[int | None] = mapped_column(Integer)  # business minutes
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    promised_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    promise_broken: Mapped[bool] = mapped_column(Boolean, default=False)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    on_hold_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    on_hold_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    hold_reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MeetingReport(Base):
+    __tablename__ = "meeting_reports"
+
+    interaction_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("interactions.id"), primary_key=True
+    )
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    summary: Mapped[str] = mapped_column(Text)
+    decisions: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    next_steps: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    author_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    on_time: Mapped[bool] = mapped_column(Boolean)
+
+
+class Task(Base):
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_client", "client_id", "created_at", "id"),
+        Index("ix_tasks_assignee", "assignee_id", "status"),
+        Index("ix_tasks_created", "created_at", "id"),
+        # the task.overdue scan: open tasks not yet alerted for their current deadline
+        Index(
+            "ix_tasks_open_due",
+            "due_at",
+            postgresql_where=text("status = 'open' AND NOT overdue_notified"),
+            sqlite_where=text("status = 'open' AND NOT overdue_notified"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    title: Mapped[str] = mapped_column(String(500))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    assignee_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    status: Mapped[str] = mapped_column(String(10))
+    interaction_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("interactions.id"))
+    created_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    overdue_notified: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class TaskDeadlineMove(Base):
+    __tablename__ = "task_deadline_moves"
+    __table_args__ = (Index("ix_task_deadline_moves_task", "task_id", "moved_at", "id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    task_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("tasks.id", ondelete="CASCADE"))
+    old_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    new_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(Text)
+    moved_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    moved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Feedback(Base):
+    __tablename__ = "feedback"
+    __table_args__ = (
+        Index("ix_feedback_client", "client_id", "received_at", "id"),
+        Index("ix_feedback_received", "received_at", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    kind: Mapped[str] = mapped_column(String(10))
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+    contact_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    low: Mapped[bool] = mapped_column(Boolean)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+
+
+class ContactCadence(Base):
+    """Per client: the last contact (outbound interaction or meeting) and when the next one
+    is due; ``since`` is the last contact or, before any, when the client became known here.
+    ``notified_due_at`` is the due date of the lapse already alerted."""
+
+    __tablename__ = "contact_cadence"
+    __table_args__ = (
+        Index(
+            "ix_contact_cadence_due",
+            "due_at",
+            postgresql_where=text("notified_due_at IS NULL OR notified_due_at <> due_at"),
+            sqlite_where=text("notified_due_at IS NULL OR notified_due_at <> due_at"),
+        ),
+    )
+
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    last_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    since: Mapped[datetime] = mapped_column(UTCDateTime)
+    cadence_days: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    notified_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

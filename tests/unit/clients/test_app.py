@@ -74,7 +74,7 @@ def test_load_settings_validates_each_service_from_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     assert isinstance(embedded.load_settings("clients"), ClientsSettings)
-    assert type(embedded.load_settings("interactions")) is OrbitSettings
+    assert type(embedded.load_settings("billing")) is OrbitSettings
     given = ClientsSettings(birthday_notice_days=1)
     assert embedded.load_settings("clients", given) is given
 

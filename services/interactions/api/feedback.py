@@ -1,0 +1,69 @@
+"""/api/v1/feedback: NPS and CSAT scores of the caller's clients."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from services.interactions.api.deps import CallerDep, RuntimeDep
+from services.interactions.api.presenters import feedback_out
+from services.interactions.api.schemas import FeedbackOut, RecordFeedback
+from services.interactions.domain.feedback import FeedbackKind
+from services.interactions.handlers import feedback as handlers
+from services.interactions.store import repository as repo
+from services.interactions.store.models import Feedback
+from shared.commands import as_presented, run_command
+from shared.idempotency import IdempotencyKey
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+from shared.uow import UnitOfWork
+
+router = APIRouter(prefix="/api/v1/feedback", tags=["feedback"])
+
+
+@router.post("", status_code=201, response_model=FeedbackOut, operation_id="recordFeedback")
+async def record_feedback(
+    body: RecordFeedback, caller: CallerDep, runtime: RuntimeDep, idem: IdempotencyKey
+) -> JSONResponse:
+    """NPS 0-10 or CSAT 1-5; ``feedback.received`` carries ``low: true`` for NPS <= 6 or
+    CSAT <= 2."""
+
+    async def command(uow: UnitOfWork) -> FeedbackOut:
+        return feedback_out(await handlers.record_feedback(uow, caller, body))
+
+    return await run_command(
+        runtime.uow, command, as_presented, caller_id=caller.id, idempotency=idem, status_code=201
+    )
+
+
+@router.get("", response_model=Page[FeedbackOut], operation_id="listFeedback")
+async def list_feedback(
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    client_id: uuid.UUID | None = None,
+    kind: FeedbackKind | None = None,
+    low: bool | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[FeedbackOut]:
+    """Feedback of the caller's clients, newest first."""
+    stmt = repo.filtered_feedback(caller, client_id=client_id, kind=kind, low=low)
+    async with runtime.reads() as session:
+        items, next_cursor = await paginate(
+            session,
+            stmt,
+            [Feedback.received_at, Feedback.id],
+            limit=limit,
+            cursor=cursor,
+            desc=True,
+        )
+    return Page(items=[feedback_out(f) for f in items], next_cursor=next_cursor)
+
+
+@router.get("/{feedback_id}", response_model=FeedbackOut, operation_id="getFeedback")
+async def get_feedback(
+    feedback_id: uuid.UUID, caller: CallerDep, runtime: RuntimeDep
+) -> FeedbackOut:
+    async with runtime.reads() as session:
+        return feedback_out(await repo.get_feedback(session, caller, feedback_id))

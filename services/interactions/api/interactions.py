@@ -1,0 +1,137 @@
+"""/api/v1/interactions: the interaction log and meeting reports."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from services.interactions.api.deps import CallerDep, RuntimeDep, SettingsDep
+from services.interactions.api.params import FromParam, ToParam, lower_bound, upper_bound
+from services.interactions.api.presenters import interaction_out, report_out
+from services.interactions.api.schemas import (
+    InteractionOut,
+    LogInteraction,
+    ReportOut,
+    SubmitReport,
+)
+from services.interactions.domain.interactions import Direction, InteractionType
+from services.interactions.handlers import interactions as handlers
+from services.interactions.store import repository as repo
+from services.interactions.store.models import Interaction
+from shared.commands import as_presented, run_command
+from shared.errors import NotFound
+from shared.idempotency import IdempotencyKey
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+from shared.uow import UnitOfWork
+
+router = APIRouter(prefix="/api/v1/interactions", tags=["interactions"])
+
+
+@router.post("", status_code=201, response_model=InteractionOut, operation_id="logInteraction")
+async def log_interaction(
+    body: LogInteraction,
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    idem: IdempotencyKey,
+) -> JSONResponse:
+    """Log a call, email, meeting, message or note. An inbound one with
+    ``requires_response`` (or a missed inbound call) opens a request; an outbound one with
+    ``responds_to`` answers the request that interaction opened (``promise_by``: the first
+    response promises the full answer by then)."""
+
+    async def command(uow: UnitOfWork) -> InteractionOut:
+        return interaction_out(await handlers.log_interaction(uow, caller, body, settings))
+
+    return await run_command(
+        runtime.uow, command, as_presented, caller_id=caller.id, idempotency=idem, status_code=201
+    )
+
+
+@router.get("", response_model=Page[InteractionOut], operation_id="listInteractions")
+async def list_interactions(
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    client_id: uuid.UUID | None = None,
+    type: InteractionType | None = None,
+    direction: Direction | None = None,
+    author_id: uuid.UUID | None = None,
+    since: FromParam = None,
+    until: ToParam = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[InteractionOut]:
+    """The interactions with the caller's clients, newest first."""
+    stmt = repo.filtered_interactions(
+        caller,
+        client_id=client_id,
+        type=type,
+        direction=direction,
+        author_id=author_id,
+        since=lower_bound(since),
+        until=upper_bound(until),
+    )
+    async with runtime.reads() as session:
+        items, next_cursor = await paginate(
+            session,
+            stmt,
+            [Interaction.occurred_at, Interaction.id],
+            limit=limit,
+            cursor=cursor,
+            desc=True,
+        )
+    return Page(items=[interaction_out(i) for i in items], next_cursor=next_cursor)
+
+
+@router.get("/{interaction_id}", response_model=InteractionOut, operation_id="getInteraction")
+async def get_interaction(
+    interaction_id: uuid.UUID, caller: CallerDep, runtime: RuntimeDep
+) -> InteractionOut:
+    async with runtime.reads() as session:
+        return interaction_out(await repo.get_interaction(session, caller, interaction_id))
+
+
+@router.post(
+    "/{interaction_id}/report",
+    status_code=201,
+    response_model=ReportOut,
+    operation_id="submitMeetingReport",
+    tags=["meeting reports"],
+)
+async def submit_report(
+    interaction_id: uuid.UUID,
+    body: SubmitReport,
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    idem: IdempotencyKey,
+) -> JSONResponse:
+    """The report of a meeting, submitted once (409 for an interaction that is no meeting,
+    or a second report). Its event carries the meeting's client participants, subject,
+    summary, decisions and next steps, so the minutes can be sent to them."""
+
+    async def command(uow: UnitOfWork) -> ReportOut:
+        return report_out(await handlers.submit_report(uow, caller, interaction_id, body))
+
+    return await run_command(
+        runtime.uow, command, as_presented, caller_id=caller.id, idempotency=idem, status_code=201
+    )
+
+
+@router.get(
+    "/{interaction_id}/report",
+    response_model=ReportOut,
+    operation_id="getMeetingReport",
+    tags=["meeting reports"],
+)
+async def get_report(
+    interaction_id: uuid.UUID, caller: CallerDep, runtime: RuntimeDep
+) -> ReportOut:
+    """404 when the meeting has no report (yet)."""
+    async with runtime.reads() as session:
+        interaction = await repo.get_interaction(session, caller, interaction_id)
+        report = await repo.get_report(session, interaction.id)
+    if report is None:
+        raise NotFound(f"interaction {interaction_id} has no report")
+    return report_out(report)

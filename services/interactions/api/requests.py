@@ -1,0 +1,87 @@
+"""/api/v1/requests: inbound requests and their first-response SLA."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Body
+from fastapi.responses import JSONResponse
+
+from services.interactions.api.deps import CallerDep, RuntimeDep
+from services.interactions.api.presenters import request_out
+from services.interactions.api.schemas import HoldRequest, RequestOut, ResumeRequest
+from services.interactions.domain.sla import RequestStatus
+from services.interactions.handlers import requests as handlers
+from services.interactions.store import repository as repo
+from services.interactions.store.models import Request
+from shared.commands import as_presented, run_command
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+from shared.uow import UnitOfWork
+
+router = APIRouter(prefix="/api/v1/requests", tags=["requests"])
+
+
+@router.get("", response_model=Page[RequestOut], operation_id="listRequests")
+async def list_requests(
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    status: RequestStatus | None = None,
+    client_id: uuid.UUID | None = None,
+    account_manager_id: uuid.UUID | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[RequestOut]:
+    """The requests of the caller's clients, newest first. ``status=breached`` includes open
+    requests past their due date that the scan has not recorded yet."""
+    now = runtime.clock.now()
+    stmt = repo.filtered_requests(
+        caller, now, status=status, client_id=client_id, account_manager_id=account_manager_id
+    )
+    async with runtime.reads() as session:
+        items, next_cursor = await paginate(
+            session,
+            stmt,
+            [Request.opened_at, Request.id],
+            limit=limit,
+            cursor=cursor,
+            desc=True,
+        )
+    return Page(items=[request_out(r, now) for r in items], next_cursor=next_cursor)
+
+
+@router.get("/{request_id}", response_model=RequestOut, operation_id="getRequest")
+async def get_request(request_id: uuid.UUID, caller: CallerDep, runtime: RuntimeDep) -> RequestOut:
+    async with runtime.reads() as session:
+        request = await repo.get_request(session, caller, request_id)
+    return request_out(request, runtime.clock.now())
+
+
+@router.post("/{request_id}/hold", response_model=RequestOut, operation_id="holdRequest")
+async def hold_request(
+    request_id: uuid.UUID, body: HoldRequest, caller: CallerDep, runtime: RuntimeDep
+) -> JSONResponse:
+    """Waiting on the client: the SLA clock stops (``on_hold``). Only an open request within
+    its window can be held (409 otherwise)."""
+
+    async def command(uow: UnitOfWork) -> RequestOut:
+        request = await handlers.hold_request(uow, caller, request_id, body.reason)
+        return request_out(request, uow.clock.now())
+
+    return await run_command(runtime.uow, command, as_presented, caller_id=caller.id)
+
+
+@router.post("/{request_id}/resume", response_model=RequestOut, operation_id="resumeRequest")
+async def resume_request(
+    request_id: uuid.UUID,
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    body: ResumeRequest | None = Body(default=None),
+) -> JSONResponse:
+    """The SLA clock restarts; ``due_at`` moves by the business time spent on hold (409 when
+    the request is not on hold)."""
+
+    async def command(uow: UnitOfWork) -> RequestOut:
+        request = await handlers.resume_request(uow, caller, request_id)
+        return request_out(request, uow.clock.now())
+
+    return await run_command(runtime.uow, command, as_presented, caller_id=caller.id)

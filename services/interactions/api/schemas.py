@@ -1,0 +1,232 @@
+"""Response bodies of the interactions API (names follow CONTRACT.md); the request bodies are
+the command models of ``services/interactions/commands.py``, re-exported here."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.interactions.commands import (
+    CreateTask,
+    HoldRequest,
+    LogInteraction,
+    RecordFeedback,
+    ResumeRequest,
+    SubmitReport,
+    UpdateTask,
+)
+
+__all__ = [
+    "CreateTask",
+    "FeedbackOut",
+    "HoldRequest",
+    "InteractionOut",
+    "LogInteraction",
+    "RecordFeedback",
+    "ReportOut",
+    "RequestOut",
+    "ResumeRequest",
+    "SubmitReport",
+    "TaskMoveOut",
+    "TaskOut",
+    "UpdateTask",
+]
+
+
+class InteractionOut(BaseModel):
+    id: uuid.UUID
+    client_id: uuid.UUID
+    type: str
+    direction: str
+    occurred_at: datetime
+    subject: str | None
+    summary: str | None
+    contact_ids: list[uuid.UUID]
+    requires_response: bool
+    missed: bool
+    responds_to: uuid.UUID | None
+    promise_by: datetime | None
+    author_id: uuid.UUID
+    created_at: datetime
+    # the request this interaction opened, if any
+    request_id: uuid.UUID | None
+    # meetings: when the report is due and when it came in
+    report_due_at: datetime | None
+    report_submitted_at: datetime | None
+
+
+class RequestOut(BaseModel):
+    id: uuid.UUID
+    client_id: uuid.UUID
+    interaction_id: uuid.UUID
+    status: str
+    opened_at: datetime
+    due_at: datetime
+    at_risk_at: datetime
+    first_response_minutes: int
+    breached: bool
+    answered_at: datetime | None
+    response_interaction_id: uuid.UUID | None
+    # business minutes from opening to the first response, time on hold excluded
+    response_minutes: int | None
+    acknowledged_at: datetime | None
+    promised_by: datetime | None
+    promise_broken: bool
+    resolved_at: datetime | None
+    on_hold_since: datetime | None
+    hold_reason: str | None
+    # business minutes on hold so far (a hold still running included)
+    on_hold_minutes: int
+    updated_at: datetime
+
+
+class ReportOut(BaseModel):
+    interaction_id: uuid.UUID
+    client_id: uuid.UUID
+    summary: str
+    decisions: list[str]
+    next_steps: list[str]
+    author_id: uuid.UUID
+    submitted_at: datetime
+    due_at: datetime
+    on_time: bool
+
+
+class TaskOut(BaseModel):
+    id: uuid.UUID
+    client_id: uuid.UUID
+    title: str
+    due_at: datetime
+    assignee_id: uuid.UUID
+    status: str
+    interaction_id: uuid.UUID | None
+    created_by: uuid.UUID
+    created_at: datetime
+    updated_at: datetime
+    done_at: datetime | None
+    overdue: bool
+
+
+class TaskMoveOut(BaseModel):
+    id: uuid.UUID
+    task_id: uuid.UUID
+    old_due_at: datetime
+    new_due_at: datetime
+    reason: str | None
+    moved_by: uuid.UUID
+    moved_at: datetime
+
+
+class FeedbackOut(BaseModel):
+    id: uuid.UUID
+    client_id: uuid.UUID
+    kind: str
+    score: int
+    comment: str | None
+    contact_id: uuid.UUID | None
+    low: bool
+    received_at: datetime
+    recorded_by: uuid.UUID
+
+
+# ---------------------------------------------------------------- reports
+
+
+class ResponseTimes(BaseModel):
+    """First-response business minutes (time on hold excluded)."""
+
+    median: float | None
+    p90: float | None
+
+
+class SlaFigures(BaseModel):
+    requests: int
+    answered: int
+    answered_on_time: int
+    breached: int
+    open: int
+    # answered on time, in percent of the requests decided (answered, or breached unanswered)
+    compliance_pct: float | None
+    first_response_minutes: ResponseTimes
+
+
+class ManagerSla(SlaFigures):
+    account_manager_id: uuid.UUID | None
+    name: str | None
+
+
+class SlaReportOut(SlaFigures):
+    from_: datetime | None = Field(alias="from")
+    to: datetime | None
+    account_manager_id: uuid.UUID | None
+    managers: list[ManagerSla]
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class CadenceRow(BaseModel):
+    client_id: uuid.UUID
+    client_name: str
+    status: str
+    account_manager_id: uuid.UUID | None
+    account_manager_name: str | None
+    last_contact_at: datetime | None
+    contact_cadence_days: int
+    next_contact_due_at: datetime
+    overdue: bool
+    days_overdue: int
+
+
+class CadenceReportOut(BaseModel):
+    as_of: datetime
+    items: list[CadenceRow]
+
+
+class FeedbackFigures(BaseModel):
+    responses: int
+    nps_responses: int
+    promoters: int
+    passives: int
+    detractors: int
+    nps: float | None
+    csat_responses: int
+    csat_avg: float | None
+    low: int
+
+
+class ManagerFeedback(FeedbackFigures):
+    account_manager_id: uuid.UUID | None
+    name: str | None
+
+
+class FeedbackReportOut(FeedbackFigures):
+    from_: datetime | None = Field(alias="from")
+    to: datetime | None
+    account_manager_id: uuid.UUID | None
+    managers: list[ManagerFeedback]
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class ActivityRow(BaseModel):
+    staff_id: uuid.UUID
+    name: str | None
+    interactions: int
+    by_type: dict[str, int]
+    meetings: int
+    reports_on_time: int
+    reports_late: int
+    # meetings past their report deadline without a report, and those still within it
+    reports_missing: int
+    reports_pending: int
+    reports_on_time_pct: float | None
+
+
+class ActivityReportOut(BaseModel):
+    from_: datetime | None = Field(alias="from")
+    to: datetime | None
+    items: list[ActivityRow]
+
+    model_config = ConfigDict(populate_by_name=True)

@@ -1,0 +1,108 @@
+"""/api/v1/tasks: follow-up tasks and their deadline history."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from services.interactions.api.deps import CallerDep, RuntimeDep
+from services.interactions.api.presenters import task_move_out, task_out
+from services.interactions.api.schemas import CreateTask, TaskMoveOut, TaskOut, UpdateTask
+from services.interactions.domain.tasks import TaskStatus
+from services.interactions.handlers import tasks as handlers
+from services.interactions.store import repository as repo
+from services.interactions.store.models import Task, TaskDeadlineMove
+from shared.commands import as_presented, run_command
+from shared.idempotency import IdempotencyKey
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+from shared.uow import UnitOfWork
+
+router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
+
+
+@router.post("", status_code=201, response_model=TaskOut, operation_id="createTask")
+async def create_task(
+    body: CreateTask, caller: CallerDep, runtime: RuntimeDep, idem: IdempotencyKey
+) -> JSONResponse:
+    """A task about one of the caller's clients, for any active member of staff."""
+
+    async def command(uow: UnitOfWork) -> TaskOut:
+        return task_out(await handlers.create_task(uow, caller, body), uow.clock.now())
+
+    return await run_command(
+        runtime.uow, command, as_presented, caller_id=caller.id, idempotency=idem, status_code=201
+    )
+
+
+@router.get("", response_model=Page[TaskOut], operation_id="listTasks")
+async def list_tasks(
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    client_id: uuid.UUID | None = None,
+    assignee_id: uuid.UUID | None = None,
+    status: TaskStatus | None = None,
+    overdue: bool | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[TaskOut]:
+    """Tasks of the caller's clients and tasks assigned to the caller, oldest first."""
+    now = runtime.clock.now()
+    stmt = repo.filtered_tasks(
+        caller,
+        client_id=client_id,
+        assignee_id=assignee_id,
+        status=status,
+        overdue_at=now if overdue else None,
+    )
+    if overdue is False:
+        stmt = stmt.where((Task.status != "open") | (Task.due_at >= now))
+    async with runtime.reads() as session:
+        items, next_cursor = await paginate(
+            session, stmt, [Task.created_at, Task.id], limit=limit, cursor=cursor
+        )
+    return Page(items=[task_out(t, now) for t in items], next_cursor=next_cursor)
+
+
+@router.get("/{task_id}", response_model=TaskOut, operation_id="getTask")
+async def get_task(task_id: uuid.UUID, caller: CallerDep, runtime: RuntimeDep) -> TaskOut:
+    async with runtime.reads() as session:
+        task = await repo.get_task(session, caller, task_id)
+    return task_out(task, runtime.clock.now())
+
+
+@router.patch("/{task_id}", response_model=TaskOut, operation_id="updateTask")
+async def update_task(
+    task_id: uuid.UUID, body: UpdateTask, caller: CallerDep, runtime: RuntimeDep
+) -> JSONResponse:
+    """Change a task; moving ``due_at`` later needs a ``reason`` (kept in the history and
+    announced as ``task.deadline_moved``)."""
+
+    async def command(uow: UnitOfWork) -> TaskOut:
+        return task_out(await handlers.update_task(uow, caller, task_id, body), uow.clock.now())
+
+    return await run_command(runtime.uow, command, as_presented, caller_id=caller.id)
+
+
+@router.get(
+    "/{task_id}/history", response_model=Page[TaskMoveOut], operation_id="listTaskDeadlineMoves"
+)
+async def task_history(
+    task_id: uuid.UUID,
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[TaskMoveOut]:
+    """Every move of the task's deadline, oldest first."""
+    async with runtime.reads() as session:
+        await repo.get_task(session, caller, task_id)
+        items, next_cursor = await paginate(
+            session,
+            repo.task_history(task_id),
+            [TaskDeadlineMove.moved_at, TaskDeadlineMove.id],
+            limit=limit,
+            cursor=cursor,
+        )
+    return Page(items=[task_move_out(m) for m in items], next_cursor=next_cursor)

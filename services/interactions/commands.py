@@ -1,0 +1,127 @@
+"""The request bodies of the interactions API as command models (``shared.inputs`` bases:
+unknown fields, control characters and lone surrogates refused with a 422 naming them)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+from services.interactions.domain.feedback import FeedbackKind
+from services.interactions.domain.interactions import Direction, InteractionType
+from shared.inputs import InputModel
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def in_utc(value: datetime) -> datetime:
+    """An instant with an offset, held in UTC; one outside 1970..9999 in UTC is refused."""
+    try:
+        moment = value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("the instant is outside the years 1970 to 9999") from exc
+    if moment < EARLIEST:
+        raise ValueError("the instant is before 1970")
+    return moment
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(in_utc)]
+Subject = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
+RequiredText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)
+]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class Command(InputModel):
+    """A request body of the interactions API."""
+
+
+class LogInteraction(Command):
+    """``POST /api/v1/interactions``. An inbound interaction with ``requires_response`` (or a
+    missed inbound call) opens a request; an outbound one with ``responds_to`` answers the
+    request that interaction opened (``promise_by``: a first response promising the full
+    answer by then)."""
+
+    client_id: uuid.UUID
+    type: InteractionType
+    direction: Direction
+    occurred_at: Instant
+    subject: Subject | None = None
+    summary: LongText | None = None
+    contact_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
+    requires_response: bool = False
+    missed: bool = False
+    responds_to: uuid.UUID | None = None
+    promise_by: Instant | None = None
+
+
+class HoldRequest(Command):
+    """``POST /api/v1/requests/{id}/hold``: waiting on the client, the SLA clock stops."""
+
+    reason: Reason
+
+
+class ResumeRequest(Command):
+    """``POST /api/v1/requests/{id}/resume`` (the body is optional)."""
+
+    note: Reason | None = None
+
+
+class SubmitReport(Command):
+    """``POST /api/v1/interactions/{id}/report``: the minutes of a meeting."""
+
+    summary: RequiredText
+    decisions: list[Line] = Field(default_factory=list, max_length=100)
+    next_steps: list[Line] = Field(default_factory=list, max_length=100)
+
+
+class CreateTask(Command):
+    client_id: uuid.UUID
+    title: Title
+    due_at: Instant
+    assignee_id: uuid.UUID
+    interaction_id: uuid.UUID | None = None
+
+
+class UpdateTask(Command):
+    """``PATCH /api/v1/tasks/{id}``: an omitted field is kept; moving ``due_at`` later needs a
+    ``reason``."""
+
+    NOT_NULL: ClassVar[tuple[str, ...]] = ("title", "due_at", "assignee_id", "status")
+
+    title: Title | None = None
+    due_at: Instant | None = None
+    assignee_id: uuid.UUID | None = None
+    status: Literal["open", "done"] | None = None
+    reason: Reason | None = None
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _not_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name in cls.NOT_NULL:
+            raise ValueError("may not be null")
+        return value
+
+
+class RecordFeedback(Command):
+    """``POST /api/v1/feedback``: NPS 0-10 or CSAT 1-5."""
+
+    client_id: uuid.UUID
+    kind: FeedbackKind
+    score: int = Field(strict=True)
+    comment: LongText | None = None
+    contact_id: uuid.UUID | None = None
+    received_at: Instant | None = None

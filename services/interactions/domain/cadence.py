@@ -1,0 +1,46 @@
+"""Contact cadence: an active client with no outbound interaction or meeting for
+``contact_cadence_days`` is overdue for contact; one alert per lapse."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import datetime, timedelta
+
+# What counts as reaching out to the client.
+CONTACT_TYPES = frozenset({"call", "email", "meeting", "message"})
+
+
+def is_contact(kind: str, direction: str, missed: bool = False) -> bool:
+    """An outbound call, email, message or meeting, or any meeting (held with the client,
+    whoever asked for it). Notes and internal records are not contact; a missed call is not."""
+    if missed or kind not in CONTACT_TYPES:
+        return False
+    return direction == "outbound" or kind == "meeting"
+
+
+def contact_due_at(since: datetime, cadence_days: int) -> datetime:
+    """When the next contact is due: ``cadence_days`` after the last one (or after the client
+    became known, when there was none yet)."""
+    if cadence_days < 1:
+        raise ValueError("cadence_days must be >= 1")
+    return since + timedelta(days=cadence_days)
+
+
+def later_contact(current: datetime | None, occurred_at: datetime) -> datetime:
+    """The last contact after one more at ``occurred_at`` (one logged late changes nothing
+    when a later contact is known)."""
+    return occurred_at if current is None or occurred_at > current else current
+
+
+def days_overdue(due: datetime, now: datetime) -> int:
+    """Whole days past ``due`` (0 before or on it; a day begun counts from its 24th hour)."""
+    if now <= due:
+        return 0
+    return math.floor((now - due) / timedelta(days=1))
+
+
+def lapse_key(client_id: uuid.UUID, due: datetime) -> str:
+    """One alert per lapse: the lapse is named by its due instant, which a new contact moves,
+    so the next lapse has another key."""
+    return f"client.contact_overdue:{client_id}:{due.isoformat()}"

@@ -1,0 +1,29 @@
+"""Feedback scores: NPS 0-10, CSAT 1-5, and which are low."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+FeedbackKind = Literal["nps", "csat"]
+SCORE_RANGE: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5)}
+
+
+def check_score(kind: str, score: int) -> str | None:
+    """Why ``score`` is not a score of ``kind``, or None."""
+    low, high = SCORE_RANGE[kind]
+    if not low <= score <= high:
+        return f"a {kind.upper()} score is a whole number from {low} to {high}"
+    return None
+
+
+def is_low(kind: str, score: int) -> bool:
+    """NPS <= 6 (a detractor) or CSAT <= 2."""
+    return score <= 6 if kind == "nps" else score <= 2
+
+
+def nps_group(score: int) -> Literal["promoter", "passive", "detractor"]:
+    if score >= 9:
+        return "promoter"
+    if score >= 7:
+        return "passive"
+    return "detractor"

@@ -1,0 +1,53 @@
+"""Rules of the interaction log: which interactions open a request, which may answer one,
+and how far in the future ``occurred_at`` may be."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Literal
+
+InteractionType = Literal["call", "email", "meeting", "message", "note"]
+Direction = Literal["inbound", "outbound", "internal"]
+TYPES: tuple[InteractionType, ...] = ("call", "email", "meeting", "message", "note")
+DIRECTIONS: tuple[Direction, ...] = ("inbound", "outbound", "internal")
+
+# Clocks differ: an occurred_at up to this far ahead of the server's clock is accepted.
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+def opens_request(kind: str, direction: str, requires_response: bool, missed: bool) -> bool:
+    """An inbound interaction that requires a response, or a missed inbound call ("always
+    answer calls")."""
+    if direction != "inbound":
+        return False
+    return requires_response or (kind == "call" and missed)
+
+
+def problems(
+    *,
+    kind: str,
+    direction: str,
+    occurred_at: datetime,
+    now: datetime,
+    requires_response: bool,
+    missed: bool,
+    responds_to: object | None,
+    promise_by: datetime | None,
+    tolerance: timedelta = FUTURE_TOLERANCE,
+) -> dict[str, str]:
+    """What is wrong with an interaction, field by field (empty when it is fine)."""
+    found: dict[str, str] = {}
+    if occurred_at > now + tolerance:
+        found["occurred_at"] = (
+            f"is in the future (more than {int(tolerance.total_seconds() // 60)} minutes "
+            "ahead): log what happened, plan with a task"
+        )
+    if missed and not (kind == "call" and direction == "inbound"):
+        found["missed"] = "only an inbound call can be missed"
+    if requires_response and direction != "inbound":
+        found["requires_response"] = "only an inbound interaction can require a response"
+    if responds_to is not None and direction != "outbound":
+        found["responds_to"] = "only an outbound interaction answers a request"
+    if promise_by is not None and responds_to is None:
+        found["promise_by"] = "a promise is made in a reply: give responds_to"
+    return found

@@ -1,0 +1,58 @@
+"""Statistics of the reports: median and 90th percentile, NPS, compliance."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from decimal import ROUND_HALF_UP, Decimal
+
+
+def median(values: Iterable[float]) -> float | None:
+    """The middle value (the mean of the two middle ones for an even count); None if empty."""
+    ordered = sorted(values)
+    n = len(ordered)
+    if n == 0:
+        return None
+    mid = n // 2
+    if n % 2:
+        return float(ordered[mid])
+    return (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def percentile(values: Iterable[float], p: float) -> float | None:
+    """The nearest-rank ``p``-th percentile (0 < p <= 100): the smallest value with at least
+    ``p`` % of the values at or below it. Always one of the values; None if empty."""
+    if not 0 < p <= 100:
+        raise ValueError("p must be in (0, 100]")
+    ordered: Sequence[float] = sorted(values)
+    if not ordered:
+        return None
+    rank = math.ceil(p / 100 * len(ordered) - 1e-9)
+    return float(ordered[max(rank, 1) - 1])
+
+
+def p90(values: Iterable[float]) -> float | None:
+    return percentile(values, 90)
+
+
+def pct(part: int, whole: int) -> float | None:
+    """``part`` of ``whole`` in percent, one decimal (half up); None when ``whole`` is 0."""
+    if whole == 0:
+        return None
+    value = Decimal(part * 100) / Decimal(whole)
+    return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def nps(promoters: int, detractors: int, responses: int) -> float | None:
+    """Net promoter score: promoters minus detractors in percent of responses (-100..100)."""
+    if responses == 0:
+        return None
+    value = Decimal((promoters - detractors) * 100) / Decimal(responses)
+    return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def mean(values: Sequence[float]) -> float | None:
+    if not values:
+        return None
+    value = Decimal(sum(Decimal(str(v)) for v in values)) / Decimal(len(values))
+    return float(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))

@@ -1,0 +1,31 @@
+"""Follow-up tasks: deadlines, their moves and when a task is overdue."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+TaskStatus = Literal["open", "done"]
+
+
+class ReasonRequired(ValueError):
+    pass
+
+
+def check_move(old_due: datetime, new_due: datetime, reason: str | None) -> bool:
+    """Whether the deadline moves; moving it later needs a reason ("if a deadline shifts, say
+    so early"), moving it earlier does not."""
+    if new_due == old_due:
+        return False
+    if new_due > old_due and not (reason and reason.strip()):
+        raise ReasonRequired("moving the deadline later needs a reason")
+    return True
+
+
+def is_overdue(status: str, due: datetime, now: datetime) -> bool:
+    return status == "open" and now > due
+
+
+def overdue_key(task_id: object, due: datetime) -> str:
+    """One alert per task and deadline: a moved deadline can be missed (and alerted) again."""
+    return f"task.overdue:{task_id}:{due.isoformat()}"

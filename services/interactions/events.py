@@ -1,0 +1,195 @@
+"""Events the interactions service publishes (topic ``orbit.interactions``, key = client id).
+
+Each carries what a subscriber needs to act without calling back: the client and its account
+manager, the manager's department and the head responsible for escalations (``head_id``: the
+manager's head; a head with no head above answers themself; else null), and the state of the
+request, meeting, task or feedback concerned. Frozen; a breaking change is a new ``...V2``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from services.interactions.domain.feedback import FeedbackKind
+from services.interactions.domain.interactions import Direction, InteractionType
+from shared.messaging.envelope import Event
+
+RequestStatusV1 = Literal["open", "on_hold", "acknowledged", "answered", "breached"]
+
+
+class ContactRefV1(BaseModel):
+    """One of the client's contacts, as the interactions service knows it (its replica)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    contact_id: uuid.UUID
+    name: str | None
+    email: str | None
+
+
+class ClientEvent(Event):
+    """The client an event is about, with its account manager's team."""
+
+    client_id: uuid.UUID
+    client_name: str | None
+    account_manager_id: uuid.UUID | None
+    account_manager_department: str | None
+    head_id: uuid.UUID | None
+
+
+class InteractionLoggedV1(ClientEvent):
+    TYPE: ClassVar[str] = "orbit.interactions.interaction.logged.v1"
+
+    interaction_id: uuid.UUID
+    type: InteractionType
+    direction: Direction
+    occurred_at: datetime
+    subject: str | None
+    summary: str | None
+    contact_ids: list[uuid.UUID]
+    requires_response: bool
+    missed: bool
+    responds_to: uuid.UUID | None
+    promise_by: datetime | None
+    author_id: uuid.UUID
+    # the request it opened, if any
+    request_id: uuid.UUID | None
+    # whether it counts as contacting the client (contact cadence)
+    is_contact: bool
+
+
+class RequestSnapshot(ClientEvent):
+    """A request's state: when it opened and is due (in the client's business calendar,
+    ``first_response_minutes`` of it), its status and first response."""
+
+    request_id: uuid.UUID
+    interaction_id: uuid.UUID
+    interaction_type: InteractionType
+    subject: str | None
+    contact_ids: list[uuid.UUID]
+    status: RequestStatusV1
+    opened_at: datetime
+    due_at: datetime
+    first_response_minutes: int
+    breached: bool
+    answered_at: datetime | None
+    acknowledged_at: datetime | None
+    promised_by: datetime | None
+    resolved_at: datetime | None
+    on_hold_minutes: int
+
+
+class RequestOpenedV1(RequestSnapshot):
+    TYPE: ClassVar[str] = "orbit.interactions.request.opened.v1"
+
+    at_risk_at: datetime
+
+
+class RequestAnsweredV1(RequestSnapshot):
+    """A reply to the request: its first response (``status`` acknowledged when it promises
+    the full answer by ``promised_by``, else answered) or, after a promise, the resolution."""
+
+    TYPE: ClassVar[str] = "orbit.interactions.request.answered.v1"
+
+    response_interaction_id: uuid.UUID
+    responded_by: uuid.UUID
+    # business minutes from opening to the first response (on-hold time excluded)
+    response_minutes: int | None
+    first_response: bool
+
+
+class SlaAtRiskV1(RequestSnapshot):
+    TYPE: ClassVar[str] = "orbit.interactions.sla.at_risk.v1"
+
+    at_risk_at: datetime
+    elapsed_fraction: float
+    minutes_left: int
+
+
+class SlaBreachedV1(RequestSnapshot):
+    TYPE: ClassVar[str] = "orbit.interactions.sla.breached.v1"
+
+
+class RequestPromiseBrokenV1(RequestSnapshot):
+    TYPE: ClassVar[str] = "orbit.interactions.request.promise_broken.v1"
+
+
+class ContactOverdueV1(ClientEvent):
+    """An active client nobody reached out to for ``contact_cadence_days``: once per lapse."""
+
+    TYPE: ClassVar[str] = "orbit.interactions.client.contact_overdue.v1"
+
+    last_contact_at: datetime | None
+    contact_cadence_days: int
+    due_at: datetime
+    days_overdue: int
+
+
+class MeetingSnapshot(ClientEvent):
+    interaction_id: uuid.UUID
+    subject: str | None
+    occurred_at: datetime
+    author_id: uuid.UUID
+    contact_ids: list[uuid.UUID]
+    report_due_at: datetime
+
+
+class MeetingReportSubmittedV1(MeetingSnapshot):
+    """The minutes of a meeting, with the client's participants to send them to."""
+
+    TYPE: ClassVar[str] = "orbit.interactions.meeting.report_submitted.v1"
+
+    contacts: list[ContactRefV1]
+    summary: str
+    decisions: list[str]
+    next_steps: list[str]
+    submitted_by: uuid.UUID
+    submitted_at: datetime
+    on_time: bool
+
+
+class MeetingReportOverdueV1(MeetingSnapshot):
+    TYPE: ClassVar[str] = "orbit.interactions.meeting.report_overdue.v1"
+
+    meeting_report_hours: int
+
+
+class TaskSnapshot(ClientEvent):
+    task_id: uuid.UUID
+    title: str
+    due_at: datetime
+    assignee_id: uuid.UUID
+    status: Literal["open", "done"]
+    interaction_id: uuid.UUID | None
+    created_by: uuid.UUID
+
+
+class TaskOverdueV1(TaskSnapshot):
+    TYPE: ClassVar[str] = "orbit.interactions.task.overdue.v1"
+
+
+class TaskDeadlineMovedV1(TaskSnapshot):
+    TYPE: ClassVar[str] = "orbit.interactions.task.deadline_moved.v1"
+
+    old_due_at: datetime
+    new_due_at: datetime
+    reason: str | None
+    moved_by: uuid.UUID
+
+
+class FeedbackReceivedV1(ClientEvent):
+    TYPE: ClassVar[str] = "orbit.interactions.feedback.received.v1"
+
+    feedback_id: uuid.UUID
+    kind: FeedbackKind
+    score: int
+    comment: str | None
+    contact_id: uuid.UUID | None
+    # NPS <= 6 or CSAT <= 2
+    low: bool
+    received_at: datetime
+    recorded_by: uuid.UUID

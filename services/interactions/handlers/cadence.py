@@ -1,0 +1,105 @@
+"""Contact cadence per client: when it was last contacted and when the next contact is due.
+
+A client's row starts when this service first learns of the client (its replica, from the
+clients events), moves with every contact (an outbound interaction or a meeting), and follows
+changes of the client's ``contact_cadence_days``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from services.interactions.domain import cadence
+from services.interactions.store.models import ContactCadence
+from shared.messaging.consumer import EventHandler
+from shared.messaging.envelope import CloudEvent
+from shared.replicas import REPLICA_HANDLERS, on_client_changed
+from shared.uow import UnitOfWork
+
+DEFAULT_CADENCE_DAYS = 7
+
+
+def cadence_days(sla: dict[str, Any] | None) -> int:
+    value = (sla or {}).get("contact_cadence_days")
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    return DEFAULT_CADENCE_DAYS
+
+
+async def _row(uow: UnitOfWork, client_id: uuid.UUID) -> ContactCadence | None:
+    stmt = (
+        select(ContactCadence)
+        .where(ContactCadence.client_id == client_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return await uow.session.scalar(stmt)
+
+
+async def track_client(
+    uow: UnitOfWork, client_id: uuid.UUID, days: int, known_at: datetime
+) -> None:
+    """Start the client's cadence when first seen, or follow a change of its cadence."""
+    row = await _row(uow, client_id)
+    if row is None:
+        uow.session.add(
+            ContactCadence(
+                client_id=client_id,
+                last_contact_at=None,
+                since=known_at,
+                cadence_days=days,
+                due_at=cadence.contact_due_at(known_at, days),
+                notified_due_at=None,
+            )
+        )
+    elif row.cadence_days != days:
+        row.cadence_days = days
+        row.due_at = cadence.contact_due_at(row.since, days)
+    await uow.session.flush()
+
+
+async def record_contact(
+    uow: UnitOfWork, client_id: uuid.UUID, days: int, occurred_at: datetime
+) -> None:
+    """A contact at ``occurred_at``: the next one is due ``days`` later (a contact logged
+    late, before the last known one, changes nothing)."""
+    row = await _row(uow, client_id)
+    if row is None:
+        row = ContactCadence(
+            client_id=client_id,
+            last_contact_at=None,
+            since=occurred_at,
+            cadence_days=days,
+            due_at=occurred_at,
+            notified_due_at=None,
+        )
+        uow.session.add(row)
+    last = cadence.later_contact(row.last_contact_at, occurred_at)
+    row.last_contact_at = last
+    row.since = last
+    row.cadence_days = days
+    row.due_at = cadence.contact_due_at(last, days)
+    await uow.session.flush()
+
+
+async def on_client_event(uow: UnitOfWork, event: CloudEvent) -> None:
+    """Keep the client replica (``shared.replicas``), then the client's cadence."""
+    await on_client_changed(uow, event)
+    data = event.data
+    await track_client(
+        uow, uuid.UUID(str(data["client_id"])), cadence_days(data.get("sla")), event.time
+    )
+
+
+HANDLERS: dict[str, EventHandler] = {
+    **REPLICA_HANDLERS,
+    **{
+        event_type: on_client_event
+        for event_type, handler in REPLICA_HANDLERS.items()
+        if handler is on_client_changed
+    },
+}

@@ -1,0 +1,57 @@
+"""Client feedback: NPS (0-10) and CSAT (1-5) scores; a low one is flagged in its event."""
+
+from __future__ import annotations
+
+import uuid
+
+from services.interactions.commands import RecordFeedback
+from services.interactions.domain import feedback as rules
+from services.interactions.events import FeedbackReceivedV1
+from services.interactions.store import repository as repo
+from services.interactions.store.models import Feedback
+from shared.auth import Caller, Role
+from shared.errors import Invalid
+from shared.uow import UnitOfWork
+
+WRITERS = (Role.MANAGER, Role.HEAD, Role.ADMIN)
+
+
+async def record_feedback(uow: UnitOfWork, caller: Caller, command: RecordFeedback) -> Feedback:
+    client = await repo.lock_client(uow.session, caller, command.client_id)
+    caller.require(*WRITERS)
+    problem = rules.check_score(command.kind, command.score)
+    if problem:
+        raise Invalid.field("score", problem)
+    if command.contact_id is not None and str(command.contact_id) not in client.contact_ids():
+        raise Invalid.field("contact_id", "not a contact of this client")
+    now = uow.clock.now()
+    received = command.received_at or now
+    if received > now:
+        raise Invalid.field("received_at", "is in the future")
+    item = Feedback(
+        id=uuid.uuid4(),
+        client_id=client.id,
+        kind=command.kind,
+        score=command.score,
+        comment=command.comment or None,
+        contact_id=command.contact_id,
+        low=rules.is_low(command.kind, command.score),
+        received_at=received,
+        recorded_by=caller.id,
+    )
+    uow.session.add(item)
+    await uow.session.flush()
+    await uow.emit(
+        FeedbackReceivedV1(
+            **client.team(),
+            feedback_id=item.id,
+            kind=item.kind,
+            score=item.score,
+            comment=item.comment,
+            contact_id=item.contact_id,
+            low=item.low,
+            received_at=item.received_at,
+            recorded_by=caller.id,
+        )
+    )
+    return item

@@ -1,0 +1,155 @@
+"""The interaction log and meeting reports."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from services.interactions.commands import LogInteraction, SubmitReport
+from services.interactions.domain import cadence, meetings
+from services.interactions.domain import interactions as rules
+from services.interactions.events import InteractionLoggedV1, MeetingReportSubmittedV1
+from services.interactions.handlers import requests
+from services.interactions.handlers.cadence import cadence_days, record_contact
+from services.interactions.handlers.snapshots import (
+    contact_refs,
+    interaction_fields,
+    meeting_fields,
+)
+from services.interactions.settings import InteractionsSettings
+from services.interactions.store import repository as repo
+from services.interactions.store.models import Interaction, MeetingReport
+from shared.auth import Caller, Role
+from shared.errors import Conflict, Invalid
+from shared.uow import UnitOfWork
+
+WRITERS = (Role.MANAGER, Role.HEAD, Role.ADMIN)
+
+
+def invalid(found: dict[str, str]) -> Invalid:
+    """The 422 naming every field of ``found``."""
+    detail = "; ".join(f"{name}: {msg}" for name, msg in found.items())
+    return Invalid(
+        detail, [{"loc": ["body", *name.split(".")], "msg": msg} for name, msg in found.items()]
+    )
+
+
+async def log_interaction(
+    uow: UnitOfWork, caller: Caller, command: LogInteraction, settings: InteractionsSettings
+) -> Interaction:
+    """Log an interaction with a client the caller may see (404 otherwise). An inbound one
+    requiring a response, or a missed inbound call, opens a request; an outbound reply with
+    ``responds_to`` answers one; an outbound contact or a meeting resets the contact cadence;
+    a meeting's report falls due ``meeting_report_hours`` after it."""
+    client = await repo.lock_client(uow.session, caller, command.client_id)
+    caller.require(*WRITERS)
+    now = uow.clock.now()
+    found = rules.problems(
+        kind=command.type,
+        direction=command.direction,
+        occurred_at=command.occurred_at,
+        now=now,
+        requires_response=command.requires_response,
+        missed=command.missed,
+        responds_to=command.responds_to,
+        promise_by=command.promise_by,
+        tolerance=timedelta(minutes=settings.occurred_at_tolerance_minutes),
+    )
+    known = client.contact_ids()
+    for index, contact_id in enumerate(command.contact_ids):
+        if str(contact_id) not in known:
+            found[f"contact_ids.{index}"] = "not a contact of this client"
+    if len(set(command.contact_ids)) != len(command.contact_ids):
+        found.setdefault("contact_ids", "a contact is named twice")
+    if found:
+        raise invalid(found)
+    interaction = Interaction(
+        id=uuid.uuid4(),
+        client_id=client.id,
+        type=command.type,
+        direction=command.direction,
+        occurred_at=command.occurred_at,
+        subject=command.subject or None,
+        summary=command.summary or None,
+        contact_ids=[str(c) for c in command.contact_ids],
+        requires_response=command.requires_response,
+        missed=command.missed,
+        responds_to=command.responds_to,
+        promise_by=command.promise_by,
+        author_id=caller.id,
+        created_at=now,
+        request_id=None,
+        report_overdue_notified=False,
+    )
+    if command.type == "meeting":
+        interaction.report_due_at = meetings.report_due_at(
+            command.occurred_at, meetings.meeting_report_hours(client.sla)
+        )
+    uow.session.add(interaction)
+    await uow.session.flush()
+    is_contact = cadence.is_contact(command.type, command.direction, command.missed)
+    opens = rules.opens_request(
+        command.type, command.direction, command.requires_response, command.missed
+    )
+    # logged first, then what it caused (the request it opened or answered)
+    request = None
+    if opens:
+        request = requests.new_request(interaction, client, settings, now)
+        uow.session.add(request)
+        interaction.request_id = request.id
+        await uow.session.flush()
+    await uow.emit(
+        InteractionLoggedV1(**interaction_fields(interaction, client, is_contact=is_contact))
+    )
+    if request is not None:
+        await requests.announce_opened(uow, request, interaction, client)
+    elif command.responds_to is not None:
+        await requests.answer_request(uow, caller, interaction, client)
+    if is_contact:
+        await record_contact(uow, client.id, cadence_days(client.sla), command.occurred_at)
+    return interaction
+
+
+async def submit_report(
+    uow: UnitOfWork, caller: Caller, interaction_id: uuid.UUID, command: SubmitReport
+) -> MeetingReport:
+    """The report of a meeting (409 for another type of interaction, or when it exists: a
+    report is submitted once)."""
+    client_id = (await repo.get_interaction(uow.session, caller, interaction_id)).client_id
+    client = await repo.lock_client(uow.session, caller, client_id)
+    caller.require(*WRITERS)
+    interaction = await repo.get_interaction(uow.session, caller, interaction_id, for_update=True)
+    if interaction.type != "meeting" or interaction.report_due_at is None:
+        raise Conflict(
+            f"interaction {interaction_id} is a {interaction.type}: only meetings have reports"
+        )
+    if interaction.report_submitted_at is not None:
+        raise Conflict(f"the report of meeting {interaction_id} was submitted already")
+    now = uow.clock.now()
+    report = MeetingReport(
+        interaction_id=interaction.id,
+        client_id=interaction.client_id,
+        summary=command.summary,
+        decisions=list(command.decisions),
+        next_steps=list(command.next_steps),
+        author_id=caller.id,
+        submitted_at=now,
+        due_at=interaction.report_due_at,
+        on_time=meetings.on_time(now, interaction.report_due_at),
+    )
+    uow.session.add(report)
+    interaction.report_submitted_at = now
+    await uow.session.flush()
+    await uow.emit(
+        MeetingReportSubmittedV1(
+            **meeting_fields(interaction, client),
+            contacts=contact_refs(interaction, client),
+            summary=report.summary,
+            decisions=report.decisions,
+            next_steps=report.next_steps,
+            submitted_by=caller.id,
+            submitted_at=now,
+            on_time=report.on_time,
+        )
+    )
+    return report

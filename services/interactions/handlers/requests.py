@@ -1,0 +1,190 @@
+"""Requests and their first-response SLA: opened by an inbound interaction, answered (or
+acknowledged with a promise) by an outbound reply, held and resumed while waiting on the
+client."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+
+from services.interactions.domain import promises, sla
+from services.interactions.events import RequestAnsweredV1, RequestOpenedV1
+from services.interactions.handlers.snapshots import request_fields, request_status
+from services.interactions.settings import InteractionsSettings
+from services.interactions.store import repository as repo
+from services.interactions.store.models import Interaction, Request
+from services.interactions.store.repository import ClientInfo
+from shared.auth import Caller
+from shared.calendar import business_minutes_between, parse_calendar
+from shared.errors import Conflict, Invalid, NotFound
+from shared.uow import UnitOfWork
+
+
+def new_request(
+    interaction: Interaction, client: ClientInfo, settings: InteractionsSettings, now: datetime
+) -> Request:
+    """The request of an inbound interaction: due ``first_response_minutes`` of the client's
+    business calendar after it arrived (kept, with that calendar, whatever the client's SLA
+    becomes later)."""
+    calendar = sla.calendar_of(client.sla)
+    minutes = sla.first_response_minutes(client.sla)
+    opened = interaction.occurred_at
+    return Request(
+        id=uuid.uuid4(),
+        client_id=client.id,
+        interaction_id=interaction.id,
+        status="open",
+        opened_at=opened,
+        due_at=sla.due_at(opened, minutes, calendar),
+        at_risk_at=sla.at_risk_at(opened, minutes, settings.sla_at_risk_fraction, calendar),
+        first_response_minutes=minutes,
+        calendar=calendar.to_dict(),
+        breached=False,
+        at_risk_notified=False,
+        promise_broken=False,
+        on_hold_minutes=0,
+        updated_at=now,
+    )
+
+
+async def announce_opened(
+    uow: UnitOfWork, request: Request, interaction: Interaction, client: ClientInfo
+) -> None:
+    await uow.emit(
+        RequestOpenedV1(
+            **request_fields(request, interaction, client, uow.clock.now()),
+            at_risk_at=request.at_risk_at,
+        )
+    )
+
+
+async def answer_request(
+    uow: UnitOfWork, caller: Caller, reply: Interaction, client: ClientInfo
+) -> Request | None:
+    """Apply an outbound reply (``responds_to``) to the request the replied-to interaction
+    opened. The first reply is the first response (``acknowledged`` with a promise, else
+    ``answered``); after a promise, a reply without ``promise_by`` resolves it (another with
+    ``promise_by`` moves the promise). A request answered already changes no more (None).
+
+    The replied-to interaction outside the caller's scope: 404; of another client, or one
+    that opened no request: 422."""
+    assert reply.responds_to is not None
+    target = await repo.find_interaction(uow.session, caller, reply.responds_to)
+    if target is None:
+        raise NotFound(f"interaction {reply.responds_to} not found")
+    if target.client_id != client.id:
+        raise Invalid.field("responds_to", "that interaction is another client's")
+    request = await repo.request_of_interaction(uow.session, target.id, for_update=True)
+    if request is None:
+        raise Invalid.field("responds_to", "that interaction opened no request")
+    at = reply.occurred_at
+    if at < request.opened_at:
+        raise Invalid.field("occurred_at", "a reply cannot come before the request it answers")
+    if request.status == "answered":
+        return None
+    if reply.promise_by is not None:
+        try:
+            promises.check_promise(reply.promise_by, at)
+        except promises.PromiseError as exc:
+            raise Invalid.field("promise_by", str(exc)) from exc
+    now = uow.clock.now()
+    first = request.answered_at is None
+    if first:
+        calendar = parse_calendar(request.calendar)
+        if request.on_hold_since is not None:  # a reply ends the hold
+            request.on_hold_minutes += business_minutes_between(
+                request.on_hold_since, max(at, request.on_hold_since), calendar
+            )
+            request.on_hold_since = None
+        request.answered_at = at
+        request.response_interaction_id = reply.id
+        request.response_minutes = max(
+            0, business_minutes_between(request.opened_at, at, calendar) - request.on_hold_minutes
+        )
+        request.breached = request.breached or at > request.due_at
+    if reply.promise_by is not None:
+        request.status = "acknowledged"
+        request.acknowledged_at = request.acknowledged_at or at
+        request.promised_by = reply.promise_by
+    else:
+        request.status = "answered"
+        request.resolved_at = at
+    request.updated_at = now
+    await uow.session.flush()
+    await uow.emit(
+        RequestAnsweredV1(
+            **request_fields(request, target, client, now),
+            response_interaction_id=reply.id,
+            responded_by=reply.author_id,
+            response_minutes=request.response_minutes,
+            first_response=first,
+        )
+    )
+    return request
+
+
+async def _locked_request(
+    uow: UnitOfWork, caller: Caller, request_id: uuid.UUID
+) -> tuple[Request, ClientInfo]:
+    """The request and its client for a change: the client locked first (as by every use
+    case emitting its events), the request read under that lock."""
+    client_id = (await repo.get_request(uow.session, caller, request_id)).client_id
+    client = await repo.lock_client(uow.session, caller, client_id)
+    request = await repo.get_request(uow.session, caller, request_id, for_update=True)
+    return request, client
+
+
+def _check(check: Callable[[str], None], status: str) -> None:
+    try:
+        check(status)
+    except sla.HoldError as exc:
+        raise Conflict(str(exc)) from exc
+
+
+async def hold_request(
+    uow: UnitOfWork, caller: Caller, request_id: uuid.UUID, reason: str
+) -> Request:
+    """Waiting on the client: the SLA clock stops (``on_hold``) until resumed."""
+    request, _client = await _locked_request(uow, caller, request_id)
+    now = uow.clock.now()
+    _check(sla.check_hold, request_status(request, now))
+    request.status = "on_hold"
+    request.on_hold_since = now
+    request.hold_reason = reason
+    request.updated_at = now
+    await uow.session.flush()
+    return request
+
+
+async def resume_request(uow: UnitOfWork, caller: Caller, request_id: uuid.UUID) -> Request:
+    """The clock restarts; ``due_at`` (and the at-risk instant) move by the business time the
+    hold lasted, counted in the calendar the request opened with."""
+    request, _client = await _locked_request(uow, caller, request_id)
+    now = uow.clock.now()
+    _check(sla.check_resume, request.status)
+    assert request.on_hold_since is not None
+    resumed = sla.resume(
+        due=request.due_at,
+        risk=request.at_risk_at,
+        held_since=request.on_hold_since,
+        resumed_at=max(now, request.on_hold_since),
+        on_hold_minutes=request.on_hold_minutes,
+        calendar=parse_calendar(request.calendar),
+    )
+    request.status = "open"
+    request.due_at = resumed.due_at
+    request.at_risk_at = resumed.at_risk_at
+    request.on_hold_minutes = resumed.on_hold_minutes
+    request.on_hold_since = None
+    request.updated_at = now
+    await uow.session.flush()
+    return request
+
+
+def current_hold_minutes(request: Request, now: datetime) -> int:
+    """``on_hold_minutes`` including a hold still running."""
+    if request.on_hold_since is None:
+        return request.on_hold_minutes
+    running = business_minutes_between(request.on_hold_since, now, parse_calendar(request.calendar))
+    return request.on_hold_minutes + running

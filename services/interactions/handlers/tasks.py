@@ -1,0 +1,113 @@
+"""Follow-up tasks: any active member of staff can be the assignee; a deadline moved later
+needs a reason, is kept in the task's history and announced (``task.deadline_moved``)."""
+
+from __future__ import annotations
+
+import uuid
+
+from services.interactions.commands import CreateTask, UpdateTask
+from services.interactions.domain import tasks as rules
+from services.interactions.events import TaskDeadlineMovedV1
+from services.interactions.handlers.snapshots import task_fields
+from services.interactions.store import repository as repo
+from services.interactions.store.models import Task, TaskDeadlineMove
+from shared.auth import Caller, Role
+from shared.errors import Forbidden, Invalid
+from shared.uow import UnitOfWork
+
+WRITERS = (Role.MANAGER, Role.HEAD, Role.ADMIN)
+
+
+async def _check_assignee(uow: UnitOfWork, assignee_id: uuid.UUID) -> None:
+    if not await repo.active_staff(uow.session, assignee_id):
+        raise Invalid.field("assignee_id", "not an active member of staff")
+
+
+async def create_task(uow: UnitOfWork, caller: Caller, command: CreateTask) -> Task:
+    client = await repo.lock_client(uow.session, caller, command.client_id)
+    caller.require(*WRITERS)
+    await _check_assignee(uow, command.assignee_id)
+    if command.interaction_id is not None:
+        interaction = await repo.find_interaction(uow.session, caller, command.interaction_id)
+        if interaction is None:
+            raise Invalid.field("interaction_id", "no such interaction")
+        if interaction.client_id != client.id:
+            raise Invalid.field("interaction_id", "that interaction is another client's")
+    now = uow.clock.now()
+    task = Task(
+        id=uuid.uuid4(),
+        client_id=client.id,
+        title=command.title,
+        due_at=command.due_at,
+        assignee_id=command.assignee_id,
+        status="open",
+        interaction_id=command.interaction_id,
+        created_by=caller.id,
+        created_at=now,
+        updated_at=now,
+        done_at=None,
+        overdue_notified=False,
+    )
+    uow.session.add(task)
+    await uow.session.flush()
+    return task
+
+
+async def update_task(
+    uow: UnitOfWork, caller: Caller, task_id: uuid.UUID, command: UpdateTask
+) -> Task:
+    """Change a task. Whoever sees the task's client may change everything; the assignee
+    (who may not see the client) may mark it done or open, and move its deadline."""
+    client_id = await repo.task_client_id(uow.session, caller, task_id)  # 404 if unseen
+    client = await repo.lock_client_row(uow.session, client_id)
+    in_scope = await repo.sees_client(uow.session, caller, client_id)
+    task = await repo.get_task(uow.session, caller, task_id, for_update=True)
+    changes = command.model_dump(exclude_unset=True)
+    reason = changes.pop("reason", None)
+    if not in_scope and set(changes) - {"status", "due_at"}:
+        raise Forbidden("the assignee may change the status and the deadline only")
+    if (not in_scope or caller.role not in WRITERS) and task.assignee_id != caller.id:
+        raise Forbidden("only managers, heads, admins and the assignee change tasks")
+    if reason is not None and "due_at" not in changes:
+        raise Invalid.field("reason", "give it together with a new due_at")
+    now = uow.clock.now()
+    if "assignee_id" in changes and changes["assignee_id"] != task.assignee_id:
+        await _check_assignee(uow, changes["assignee_id"])
+        task.assignee_id = changes["assignee_id"]
+    if "title" in changes:
+        task.title = changes["title"]
+    if "status" in changes and changes["status"] != task.status:
+        task.status = changes["status"]
+        task.done_at = now if task.status == "done" else None
+    moved = None
+    if "due_at" in changes:
+        try:
+            if rules.check_move(task.due_at, changes["due_at"], reason):
+                moved = TaskDeadlineMove(
+                    id=uuid.uuid4(),
+                    task_id=task.id,
+                    old_due_at=task.due_at,
+                    new_due_at=changes["due_at"],
+                    reason=reason,
+                    moved_by=caller.id,
+                    moved_at=now,
+                )
+        except rules.ReasonRequired as exc:
+            raise Invalid.field("reason", str(exc)) from exc
+    if moved is not None:
+        task.due_at = moved.new_due_at
+        task.overdue_notified = False  # a new deadline can be missed (and alerted) again
+        uow.session.add(moved)
+    task.updated_at = now
+    await uow.session.flush()
+    if moved is not None:
+        await uow.emit(
+            TaskDeadlineMovedV1(
+                **task_fields(task, client),
+                old_due_at=moved.old_due_at,
+                new_due_at=moved.new_due_at,
+                reason=moved.reason,
+                moved_by=caller.id,
+            )
+        )
+    return task

@@ -1,0 +1,296 @@
+"""The read-side queries of the reports, scoped like every other query. Each returns plain
+rows (dicts); the API renders them as JSON, CSV or Excel (``api/exports.py``)."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.interactions.domain import cadence, stats
+from services.interactions.domain.feedback import nps_group
+from services.interactions.domain.interactions import TYPES
+from services.interactions.store.models import (
+    ContactCadence,
+    Feedback,
+    Interaction,
+    MeetingReport,
+    Request,
+)
+from services.interactions.store.repository import in_scope
+from shared.auth import Caller
+from shared.replicas import client_replica, staff_replica
+
+
+async def staff_names(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(staff_replica.c.id, staff_replica.c.name).where(staff_replica.c.id.in_(ids))
+    )
+    return {row.id: row.name for row in rows}
+
+
+def _range(column: Any, since: datetime | None, until: datetime | None) -> list[Any]:
+    conditions = []
+    if since is not None:
+        conditions.append(column >= since)
+    if until is not None:
+        conditions.append(column < until)
+    return conditions
+
+
+def _sla_stats(rows: list[Any], now: datetime) -> dict[str, Any]:
+    requests = len(rows)
+    answered = [r for r in rows if r.answered_at is not None]
+    on_time = [r for r in answered if not r.breached and r.answered_at <= r.due_at]
+    breached = sum(
+        1
+        for r in rows
+        if r.breached
+        or (r.answered_at is None and r.status == "open" and r.due_at <= now)
+        or (r.answered_at is not None and r.answered_at > r.due_at)
+    )
+    unanswered_breached = sum(
+        1
+        for r in rows
+        if r.answered_at is None and (r.breached or (r.status == "open" and r.due_at <= now))
+    )
+    open_ = requests - len(answered) - unanswered_breached
+    minutes = [r.response_minutes for r in answered if r.response_minutes is not None]
+    return {
+        "requests": requests,
+        "answered": len(answered),
+        "answered_on_time": len(on_time),
+        "breached": breached,
+        "open": open_,
+        "compliance_pct": stats.pct(len(on_time), requests - open_),
+        "first_response_minutes": {"median": stats.median(minutes), "p90": stats.p90(minutes)},
+    }
+
+
+async def sla_report(
+    session: AsyncSession,
+    caller: Caller,
+    now: datetime,
+    *,
+    account_manager_id: uuid.UUID | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> dict[str, Any]:
+    """Requests opened in ``[since, until)``: counts, compliance (first responses on time of
+    the requests decided: answered, or breached without an answer) and the median and p90
+    of first-response business minutes; overall and per account manager."""
+    stmt = (
+        select(
+            Request.status,
+            Request.breached,
+            Request.due_at,
+            Request.answered_at,
+            Request.response_minutes,
+            client_replica.c.account_manager_id,
+        )
+        .join(client_replica, client_replica.c.id == Request.client_id)
+        .where(in_scope(caller, Request.client_id), *_range(Request.opened_at, since, until))
+    )
+    if account_manager_id is not None:
+        stmt = stmt.where(client_replica.c.account_manager_id == account_manager_id)
+    rows = list((await session.execute(stmt)).all())
+    by_manager: dict[Any, list[Any]] = defaultdict(list)
+    for row in rows:
+        by_manager[row.account_manager_id].append(row)
+    names = await staff_names(session, set(by_manager))
+    managers = sorted(
+        (
+            {"account_manager_id": manager, "name": names.get(manager), **_sla_stats(group, now)}
+            for manager, group in by_manager.items()
+        ),
+        key=lambda m: ((m["name"] or "~").lower(), str(m["account_manager_id"])),
+    )
+    return {
+        "from": since,
+        "to": until,
+        "account_manager_id": account_manager_id,
+        **_sla_stats(rows, now),
+        "managers": managers,
+    }
+
+
+async def contact_cadence_report(
+    session: AsyncSession,
+    caller: Caller,
+    now: datetime,
+    *,
+    account_manager_id: uuid.UUID | None,
+    overdue_only: bool,
+) -> list[dict[str, Any]]:
+    """Per client the caller may see: last outbound contact, cadence, when the next contact
+    is due and the days overdue (most overdue first)."""
+    stmt = (
+        select(
+            client_replica.c.id,
+            client_replica.c.name,
+            client_replica.c.status,
+            client_replica.c.account_manager_id,
+            ContactCadence.last_contact_at,
+            ContactCadence.cadence_days,
+            ContactCadence.due_at,
+        )
+        .join(ContactCadence, ContactCadence.client_id == client_replica.c.id)
+        .where(in_scope(caller, client_replica.c.id))
+        .order_by(ContactCadence.due_at, client_replica.c.id)
+    )
+    if account_manager_id is not None:
+        stmt = stmt.where(client_replica.c.account_manager_id == account_manager_id)
+    if overdue_only:
+        stmt = stmt.where(ContactCadence.due_at <= now)
+    rows = (await session.execute(stmt)).all()
+    names = await staff_names(session, {r.account_manager_id for r in rows})
+    return [
+        {
+            "client_id": r.id,
+            "client_name": r.name,
+            "status": r.status,
+            "account_manager_id": r.account_manager_id,
+            "account_manager_name": names.get(r.account_manager_id),
+            "last_contact_at": r.last_contact_at,
+            "contact_cadence_days": r.cadence_days,
+            "next_contact_due_at": r.due_at,
+            "overdue": r.due_at <= now,
+            "days_overdue": cadence.days_overdue(r.due_at, now),
+        }
+        for r in rows
+    ]
+
+
+def _feedback_stats(rows: list[Any]) -> dict[str, Any]:
+    nps_scores = [r.score for r in rows if r.kind == "nps"]
+    csat_scores = [r.score for r in rows if r.kind == "csat"]
+    groups = [nps_group(s) for s in nps_scores]
+    promoters, detractors = groups.count("promoter"), groups.count("detractor")
+    return {
+        "responses": len(rows),
+        "nps_responses": len(nps_scores),
+        "promoters": promoters,
+        "passives": groups.count("passive"),
+        "detractors": detractors,
+        "nps": stats.nps(promoters, detractors, len(nps_scores)),
+        "csat_responses": len(csat_scores),
+        "csat_avg": stats.mean(csat_scores),
+        "low": sum(1 for r in rows if r.low),
+    }
+
+
+async def feedback_report(
+    session: AsyncSession,
+    caller: Caller,
+    *,
+    account_manager_id: uuid.UUID | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> dict[str, Any]:
+    """Feedback received in ``[since, until)``: NPS (promoters 9-10, passives 7-8,
+    detractors 0-6) and the CSAT average; overall and per account manager."""
+    stmt = (
+        select(Feedback.kind, Feedback.score, Feedback.low, client_replica.c.account_manager_id)
+        .join(client_replica, client_replica.c.id == Feedback.client_id)
+        .where(in_scope(caller, Feedback.client_id), *_range(Feedback.received_at, since, until))
+    )
+    if account_manager_id is not None:
+        stmt = stmt.where(client_replica.c.account_manager_id == account_manager_id)
+    rows = list((await session.execute(stmt)).all())
+    by_manager: dict[Any, list[Any]] = defaultdict(list)
+    for row in rows:
+        by_manager[row.account_manager_id].append(row)
+    names = await staff_names(session, set(by_manager))
+    managers = sorted(
+        (
+            {"account_manager_id": m, "name": names.get(m), **_feedback_stats(g)}
+            for m, g in by_manager.items()
+        ),
+        key=lambda m: ((m["name"] or "~").lower(), str(m["account_manager_id"])),
+    )
+    return {
+        "from": since,
+        "to": until,
+        "account_manager_id": account_manager_id,
+        **_feedback_stats(rows),
+        "managers": managers,
+    }
+
+
+async def activity_report(
+    session: AsyncSession,
+    caller: Caller,
+    now: datetime,
+    *,
+    account_manager_id: uuid.UUID | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> list[dict[str, Any]]:
+    """Per member of staff who logged interactions (with clients the caller may see) in
+    ``[since, until)``: interactions by type, meetings held, their reports on time, late, or
+    missing past their deadline."""
+    scope = in_scope(caller, Interaction.client_id)
+    period = _range(Interaction.occurred_at, since, until)
+    counts = (
+        select(Interaction.author_id, Interaction.type, func.count())
+        .where(scope, *period)
+        .group_by(Interaction.author_id, Interaction.type)
+    )
+    meetings = (
+        select(
+            Interaction.author_id,
+            MeetingReport.on_time,
+            Interaction.report_due_at,
+            Interaction.report_submitted_at,
+        )
+        .outerjoin(MeetingReport, MeetingReport.interaction_id == Interaction.id)
+        .where(scope, *period, Interaction.type == "meeting")
+    )
+    if account_manager_id is not None:
+        counts = counts.where(Interaction.author_id == account_manager_id)
+        meetings = meetings.where(Interaction.author_id == account_manager_id)
+    out: dict[Any, dict[str, Any]] = {}
+
+    def entry(author: Any) -> dict[str, Any]:
+        return out.setdefault(
+            author,
+            {
+                "staff_id": author,
+                "name": None,
+                "interactions": 0,
+                "by_type": dict.fromkeys(TYPES, 0),
+                "meetings": 0,
+                "reports_on_time": 0,
+                "reports_late": 0,
+                "reports_missing": 0,
+                "reports_pending": 0,
+            },
+        )
+
+    for author, kind, count in (await session.execute(counts)).all():
+        e = entry(author)
+        e["interactions"] += count
+        e["by_type"][kind] = e["by_type"].get(kind, 0) + count
+    for row in (await session.execute(meetings)).all():
+        e = entry(row.author_id)
+        e["meetings"] += 1
+        if row.report_submitted_at is not None:
+            e["reports_on_time" if row.on_time else "reports_late"] += 1
+        elif row.report_due_at is not None and row.report_due_at < now:
+            e["reports_missing"] += 1
+        else:
+            e["reports_pending"] += 1
+    names = await staff_names(session, set(out))
+    for author, e in out.items():
+        e["name"] = names.get(author)
+        e["reports_on_time_pct"] = stats.pct(
+            e["reports_on_time"], e["meetings"] - e["reports_pending"]
+        )
+    return sorted(out.values(), key=lambda e: ((e["name"] or "~").lower(), str(e["staff_id"])))

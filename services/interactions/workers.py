@@ -1,0 +1,332 @@
+"""The scans of the interactions service, as scheduled jobs (``shared.scheduler``).
+
+Each scan selects its due rows through a partial index on the open rows, in batches of
+``scan_batch_size`` (one transaction each), locks them ``FOR UPDATE SKIP LOCKED`` (a replica
+scanning at the same time takes other rows, and a use case changing a row — answering a
+request — makes the scan pass it by), flags them in one UPDATE and emits their alerts with
+``uow.emit_once_many``: a deterministic key per rule and subject, so an alert is emitted once
+however often the scan runs and however many replicas run it. Four statements a batch,
+whatever its size. The clock is the scheduler's (``now`` is passed in).
+
+The conditions repeat the indexes' predicates with literals (``status = 'open'``, ``NOT
+flag``), so PostgreSQL can prove a partial index applies whatever plan it caches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Select, literal_column, or_, select, update
+
+from services.interactions.domain import cadence, sla
+from services.interactions.domain.meetings import meeting_report_hours
+from services.interactions.domain.tasks import overdue_key
+from services.interactions.events import (
+    ContactOverdueV1,
+    MeetingReportOverdueV1,
+    RequestPromiseBrokenV1,
+    SlaAtRiskV1,
+    SlaBreachedV1,
+    TaskOverdueV1,
+)
+from services.interactions.handlers.snapshots import meeting_fields, request_fields, task_fields
+from services.interactions.settings import InteractionsSettings
+from services.interactions.store import repository as repo
+from services.interactions.store.models import ContactCadence, Interaction, Request, Task
+from shared.calendar import business_minutes_between, parse_calendar
+from shared.messaging.envelope import Event
+from shared.replicas import client_replica
+from shared.scheduler import ScheduledJob
+from shared.uow import UnitOfWorkFactory
+
+OPEN: ColumnElement[str] = literal_column("'open'")
+ACKNOWLEDGED: ColumnElement[str] = literal_column("'acknowledged'")
+ACTIVE: ColumnElement[str] = literal_column("'active'")
+
+Alert = tuple[str, Event]
+Build = Callable[[Any, repo.ClientInfo, datetime], Alert | None]
+
+
+@dataclass(frozen=True)
+class Scan:
+    """A scan: the due rows' query (Core columns, ``id`` and ``client_id`` among them), the
+    entity whose rows it locks and flags, the flags set on them, and the alert of a row."""
+
+    query: Callable[[datetime], Select[Any]]
+    entity: type[Any]
+    key: Any
+    flags: Callable[[datetime], dict[str, Any]]
+    build: Build
+
+    def due(self, now: datetime) -> Select[Any]:
+        return self.query(now).with_for_update(of=self.entity, skip_locked=True)
+
+
+async def run_scan(
+    spec: Scan, uow_factory: UnitOfWorkFactory, now: datetime, batch_size: int
+) -> int:
+    """Batch by batch, one transaction each: select and lock the due rows (skipping rows
+    locked by another scanner or a use case), flag them in one UPDATE, emit their alerts
+    with ``emit_once_many`` (two statements). Returns the alerts emitted."""
+    emitted = 0
+    query = spec.due(now).limit(batch_size)
+    while True:
+        async with uow_factory() as uow:
+            rows = list((await uow.session.execute(query)).all())
+            if not rows:
+                return emitted
+            await uow.session.execute(
+                update(spec.entity)
+                .where(spec.key.in_([row.key for row in rows]))
+                .values(**spec.flags(now))
+                .execution_options(synchronize_session=False)
+            )
+            clients = await repo.clients_info(uow.session, {row.client_id for row in rows})
+            alerts = [
+                alert
+                for row in rows
+                if (client := clients.get(row.client_id)) is not None
+                and (alert := spec.build(row, client, now)) is not None
+            ]
+            emitted += await uow.emit_once_many(alerts)
+            await uow.commit()
+        if len(rows) < batch_size:
+            return emitted
+
+
+# ---------------------------------------------------------------- requests
+
+REQUEST_ROW = (
+    Request.id.label("key"),
+    *[c for c in Request.__table__.columns],
+    Interaction.type.label("interaction_type"),
+    Interaction.subject.label("interaction_subject"),
+    Interaction.contact_ids.label("interaction_contact_ids"),
+)
+
+
+def _requests(*conditions: Any) -> Select[Any]:
+    return (
+        select(*REQUEST_ROW)
+        .join(Interaction, Interaction.id == Request.interaction_id)
+        .where(*conditions)
+    )
+
+
+def _request_fields(row: Any, client: repo.ClientInfo, now: datetime) -> dict[str, Any]:
+    interaction = SimpleNamespace(
+        type=row.interaction_type,
+        subject=row.interaction_subject,
+        contact_ids=row.interaction_contact_ids,
+    )
+    return request_fields(cast(Any, row), cast(Any, interaction), client, now)
+
+
+def breach_query(now: datetime) -> Select[Any]:
+    return _requests(Request.status == OPEN, Request.due_at <= now).order_by(Request.due_at)
+
+
+def _breached(row: Any, client: repo.ClientInfo, now: datetime) -> Alert:
+    fields = {**_request_fields(row, client, now), "status": "breached", "breached": True}
+    return f"sla.breached:{row.id}", SlaBreachedV1(**fields)
+
+
+def at_risk_query(now: datetime) -> Select[Any]:
+    return _requests(
+        Request.status == OPEN, ~Request.at_risk_notified, Request.at_risk_at <= now
+    ).order_by(Request.at_risk_at)
+
+
+def _at_risk(row: Any, client: repo.ClientInfo, now: datetime) -> Alert | None:
+    if row.due_at <= now:
+        return None  # past due already: the breach says it
+    calendar = parse_calendar(row.calendar)
+    return f"sla.at_risk:{row.id}", SlaAtRiskV1(
+        **_request_fields(row, client, now),
+        at_risk_at=row.at_risk_at,
+        elapsed_fraction=round(sla.elapsed_fraction(row.opened_at, row.due_at, now, calendar), 4),
+        minutes_left=business_minutes_between(now, row.due_at, calendar),
+    )
+
+
+def promise_query(now: datetime) -> Select[Any]:
+    return _requests(
+        Request.status == ACKNOWLEDGED, ~Request.promise_broken, Request.promised_by <= now
+    ).order_by(Request.promised_by)
+
+
+def _promise_broken(row: Any, client: repo.ClientInfo, now: datetime) -> Alert:
+    return (
+        f"request.promise_broken:{row.id}",
+        RequestPromiseBrokenV1(**_request_fields(row, client, now)),
+    )
+
+
+# ---------------------------------------------------------------- meetings, tasks, cadence
+
+
+def report_query(now: datetime) -> Select[Any]:
+    return (
+        select(Interaction.id.label("key"), *Interaction.__table__.columns)
+        .where(
+            Interaction.report_due_at.is_not(None),
+            Interaction.report_submitted_at.is_(None),
+            ~Interaction.report_overdue_notified,
+            Interaction.report_due_at < now,
+        )
+        .order_by(Interaction.report_due_at)
+    )
+
+
+def _report_overdue(row: Any, client: repo.ClientInfo, now: datetime) -> Alert:
+    return f"meeting.report_overdue:{row.id}", MeetingReportOverdueV1(
+        **meeting_fields(cast(Any, row), client),
+        meeting_report_hours=meeting_report_hours(client.sla),
+    )
+
+
+def task_query(now: datetime) -> Select[Any]:
+    return (
+        select(Task.id.label("key"), *Task.__table__.columns)
+        .where(
+            Task.status == OPEN,
+            ~Task.overdue_notified,
+            Task.due_at < now,
+        )
+        .order_by(Task.due_at)
+    )
+
+
+def _task_overdue(row: Any, client: repo.ClientInfo, now: datetime) -> Alert:
+    return overdue_key(row.id, row.due_at), TaskOverdueV1(**task_fields(cast(Any, row), client))
+
+
+def cadence_query(now: datetime) -> Select[Any]:
+    return (
+        select(ContactCadence.client_id.label("key"), *ContactCadence.__table__.columns)
+        .join(client_replica, client_replica.c.id == ContactCadence.client_id)
+        .where(
+            or_(
+                ContactCadence.notified_due_at.is_(None),
+                ContactCadence.notified_due_at != ContactCadence.due_at,
+            ),
+            ContactCadence.due_at <= now,
+            client_replica.c.status == ACTIVE,
+        )
+        .order_by(ContactCadence.due_at)
+    )
+
+
+def _contact_overdue(row: Any, client: repo.ClientInfo, now: datetime) -> Alert:
+    return cadence.lapse_key(row.client_id, row.due_at), ContactOverdueV1(
+        **client.team(),
+        last_contact_at=row.last_contact_at,
+        contact_cadence_days=row.cadence_days,
+        due_at=row.due_at,
+        days_overdue=cadence.days_overdue(row.due_at, now),
+    )
+
+
+BREACHES = Scan(
+    breach_query,
+    Request,
+    Request.id,
+    lambda now: {"status": "breached", "breached": True, "updated_at": now},
+    _breached,
+)
+AT_RISK = Scan(at_risk_query, Request, Request.id, lambda now: {"at_risk_notified": True}, _at_risk)
+PROMISES = Scan(
+    promise_query,
+    Request,
+    Request.id,
+    lambda now: {"promise_broken": True, "updated_at": now},
+    _promise_broken,
+)
+REPORTS = Scan(
+    report_query,
+    Interaction,
+    Interaction.id,
+    lambda now: {"report_overdue_notified": True},
+    _report_overdue,
+)
+TASKS = Scan(task_query, Task, Task.id, lambda now: {"overdue_notified": True}, _task_overdue)
+CADENCE = Scan(
+    cadence_query,
+    ContactCadence,
+    ContactCadence.client_id,
+    lambda now: {"notified_due_at": ContactCadence.due_at},
+    _contact_overdue,
+)
+
+
+async def scan_breaches(
+    uow_factory: UnitOfWorkFactory, now: datetime, batch_size: int = 500
+) -> int:
+    """``sla.breached`` once per request whose due date passed with no first response."""
+    return await run_scan(BREACHES, uow_factory, now, batch_size)
+
+
+async def scan_at_risk(uow_factory: UnitOfWorkFactory, now: datetime, batch_size: int = 500) -> int:
+    """``sla.at_risk`` once per open request past its at-risk instant (a share of the
+    business-time window, ``ORBIT_SLA_AT_RISK_FRACTION``) and not yet due."""
+    return await run_scan(AT_RISK, uow_factory, now, batch_size)
+
+
+async def scan_promises(
+    uow_factory: UnitOfWorkFactory, now: datetime, batch_size: int = 500
+) -> int:
+    """``request.promise_broken`` once per acknowledged request whose promise passed."""
+    return await run_scan(PROMISES, uow_factory, now, batch_size)
+
+
+async def scan_reports(uow_factory: UnitOfWorkFactory, now: datetime, batch_size: int = 500) -> int:
+    """``meeting.report_overdue`` once per past meeting without a report by its deadline."""
+    return await run_scan(REPORTS, uow_factory, now, batch_size)
+
+
+async def scan_tasks(uow_factory: UnitOfWorkFactory, now: datetime, batch_size: int = 500) -> int:
+    """``task.overdue`` once per open task and deadline (a moved deadline can lapse again)."""
+    return await run_scan(TASKS, uow_factory, now, batch_size)
+
+
+async def scan_contact_cadence(
+    uow_factory: UnitOfWorkFactory, now: datetime, batch_size: int = 500
+) -> int:
+    """``client.contact_overdue`` once per lapse of an active client's contact cadence."""
+    return await run_scan(CADENCE, uow_factory, now, batch_size)
+
+
+# ---------------------------------------------------------------- the jobs
+
+
+class ScanJob:
+    """One scan as a scheduled job, with the batch size from the service's settings."""
+
+    def __init__(
+        self, scan: Callable[[UnitOfWorkFactory, datetime, int], Awaitable[int]], batch_size: int
+    ) -> None:
+        self.scan = scan
+        self.batch_size = batch_size
+
+    async def __call__(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:
+        return await self.scan(uow_factory, now, self.batch_size)
+
+
+SCANS = {
+    "sla_breached": scan_breaches,
+    "sla_at_risk": scan_at_risk,
+    "promise_broken": scan_promises,
+    "meeting_report_overdue": scan_reports,
+    "task_overdue": scan_tasks,
+    "contact_overdue": scan_contact_cadence,
+}
+
+
+def scheduled_jobs(settings: InteractionsSettings) -> Mapping[str, ScheduledJob]:
+    """The service's scans, bound to its settings. Breaches run before at-risk, so a request
+    found past due by the same round is announced as breached only."""
+    return {name: ScanJob(job, settings.scan_batch_size) for name, job in SCANS.items()}

@@ -1,0 +1,227 @@
+"""The reports on PostgreSQL: SLA compliance with median and p90 first-response minutes,
+contact cadence, feedback (NPS, CSAT) and activity, in the caller's scope, and each one as
+CSV and Excel."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from datetime import timedelta
+
+import pytest
+
+from tests.integration.interactions.helpers import ADMIN, NOW, Api, field_errors, iso
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def api(any_api: Api) -> Api:
+    """Each test here runs on SQLite (the embedded mode) and on PostgreSQL."""
+    return any_api
+
+
+async def answered_after(api: Api, who: dict[str, str], client: object, minutes: int) -> None:
+    inbound = await api.log(
+        who,
+        client,
+        requires_response=True,  # type: ignore[arg-type]
+        occurred_at=iso(NOW),
+    )
+    await api.log(
+        who,
+        client,
+        direction="outbound",  # type: ignore[arg-type]
+        responds_to=inbound["id"],
+        occurred_at=iso(NOW + timedelta(minutes=minutes)),
+    )
+
+
+async def test_sla_report(api: Api) -> None:
+    mia = await api.staff("Mia", "manager", "north")
+    bob = await api.staff("Bob", "manager", "south")
+    acme = await api.client("Acme", mia, first_response_minutes=60)
+    globex = await api.client("Globex", bob, first_response_minutes=60)
+    api.advance(hours=3)
+    for minutes in (10, 20, 30, 40, 90):  # 90: late
+        await answered_after(api, mia.headers, acme, minutes)
+    await api.log(
+        mia.headers, acme, requires_response=True, occurred_at=iso(NOW)
+    )  # unanswered, due at NOW + 60: breached
+    await api.log(mia.headers, acme, requires_response=True)  # opened now: open
+    await answered_after(api, bob.headers, globex, 5)
+
+    mine = (await api.http.get("/api/v1/reports/sla", headers=mia.headers)).json()
+    assert {
+        k: mine[k]
+        for k in ("requests", "answered", "answered_on_time", "breached", "open", "compliance_pct")
+    } == {
+        "requests": 7,
+        "answered": 5,
+        "answered_on_time": 4,
+        "breached": 2,
+        "open": 1,
+        "compliance_pct": 66.7,
+    }
+    assert mine["first_response_minutes"] == {"median": 30.0, "p90": 90.0}
+    assert [m["name"] for m in mine["managers"]] == ["Mia"]
+
+    everyone = (await api.http.get("/api/v1/reports/sla", headers=ADMIN)).json()
+    assert everyone["requests"] == 8
+    assert [(m["name"], m["requests"]) for m in everyone["managers"]] == [("Bob", 1), ("Mia", 7)]
+    only_bob = (
+        await api.http.get(
+            "/api/v1/reports/sla", headers=ADMIN, params={"account_manager_id": bob.id}
+        )
+    ).json()
+    assert only_bob["requests"] == 1 and only_bob["first_response_minutes"]["median"] == 5.0
+    later = (
+        await api.http.get(
+            "/api/v1/reports/sla", headers=ADMIN, params={"from": iso(NOW + timedelta(hours=1))}
+        )
+    ).json()
+    assert later["requests"] == 1 and later["from"] == "2026-11-23T10:00:00Z"
+    by_day = (
+        await api.http.get(
+            "/api/v1/reports/sla", headers=ADMIN, params={"from": "2026-11-23", "to": "2026-11-23"}
+        )
+    ).json()
+    assert by_day["requests"] == 8
+
+    exported = await api.http.get("/api/v1/reports/sla", headers=ADMIN, params={"format": "csv"})
+    assert exported.status_code == 200
+    assert exported.headers["content-type"].startswith("text/csv")
+    assert 'filename="sla.csv"' in exported.headers["content-disposition"]
+    lines = list(csv.DictReader(io.StringIO(exported.text)))
+    assert [(row["name"], row["requests"]) for row in lines] == [
+        ("Bob", "1"),
+        ("Mia", "7"),
+        ("(all)", "8"),
+    ]
+    assert lines[-1]["first_response_minutes_p90"] == "90.0"
+
+    workbook = await api.http.get(
+        "/api/v1/reports/sla",
+        headers={
+            **ADMIN,
+            "Accept": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        },
+    )
+    assert workbook.status_code == 200
+    assert 'filename="sla.xlsx"' in workbook.headers["content-disposition"]
+    with zipfile.ZipFile(io.BytesIO(workbook.content)) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+        strings = (
+            archive.read("xl/sharedStrings.xml").decode()
+            if "xl/sharedStrings.xml" in archive.namelist()
+            else ""
+        )
+    assert "Mia" in sheet + strings and "(all)" in sheet + strings
+
+    bad = await api.http.get("/api/v1/reports/sla", headers=ADMIN, params={"format": "pdf"})
+    assert field_errors(bad) == {"format"}
+    assert (
+        await api.http.get("/api/v1/reports/sla", headers=ADMIN, params={"from": "yesterday"})
+    ).status_code == 422
+
+
+async def test_contact_cadence_report(api: Api) -> None:
+    mia = await api.staff("Mia")
+    bob = await api.staff("Bob")
+    acme = await api.client("Acme", mia, cadence_days=3)
+    quiet = await api.client("Quiet", mia, cadence_days=7)
+    await api.client("Bob's", bob, cadence_days=3)
+    api.advance(days=1)
+    await api.log(mia.headers, acme, type="call", direction="outbound")
+    api.advance(days=9)
+    report = (await api.http.get("/api/v1/reports/contact-cadence", headers=mia.headers)).json()
+    rows = {r["client_name"]: r for r in report["items"]}
+    assert set(rows) == {"Acme", "Quiet"}
+    assert rows["Acme"]["last_contact_at"] == "2026-11-24T09:00:00Z"
+    assert rows["Acme"]["days_overdue"] == 6 and rows["Quiet"]["days_overdue"] == 3
+    assert rows["Quiet"]["last_contact_at"] is None
+    assert [r["client_id"] for r in report["items"]] == [acme.id, quiet.id]  # most overdue first
+    exported = await api.http.get(
+        "/api/v1/reports/contact-cadence", headers=mia.headers, params={"format": "csv"}
+    )
+    assert len(list(csv.DictReader(io.StringIO(exported.text)))) == 2
+    everyone = await api.http.get(
+        "/api/v1/reports/contact-cadence", headers=ADMIN, params={"overdue": "true"}
+    )
+    assert len(everyone.json()["items"]) == 3
+
+
+async def test_feedback_and_activity_reports(api: Api) -> None:
+    mia = await api.staff("Mia")
+    acme = await api.client("Acme", mia)
+    for kind, score in (
+        ("nps", 10),
+        ("nps", 9),
+        ("nps", 8),
+        ("nps", 3),
+        ("csat", 4),
+        ("csat", 5),
+        ("csat", 1),
+    ):
+        response = await api.http.post(
+            "/api/v1/feedback",
+            headers=mia.headers,
+            json={"client_id": acme.id, "kind": kind, "score": score},
+        )
+        assert response.status_code == 201
+    report = (await api.http.get("/api/v1/reports/feedback", headers=mia.headers)).json()
+    assert {
+        k: report[k]
+        for k in ("responses", "promoters", "passives", "detractors", "nps", "csat_avg", "low")
+    } == {
+        "responses": 7,
+        "promoters": 2,
+        "passives": 1,
+        "detractors": 1,
+        "nps": 25.0,
+        "csat_avg": 3.33,
+        "low": 2,
+    }
+    other = await api.staff("Other")
+    assert (await api.http.get("/api/v1/reports/feedback", headers=other.headers)).json()[
+        "responses"
+    ] == 0
+
+    on_time = await api.log(
+        mia.headers,
+        acme,
+        type="meeting",
+        direction="outbound",
+        occurred_at=iso(NOW - timedelta(hours=2)),
+    )
+    await api.log(
+        mia.headers,
+        acme,
+        type="meeting",
+        direction="outbound",
+        occurred_at=iso(NOW - timedelta(days=3)),
+    )  # report missing
+    await api.log(mia.headers, acme, type="call", direction="outbound")
+    await api.log(mia.headers, acme, type="note", direction="internal")
+    assert (
+        await api.http.post(
+            f"/api/v1/interactions/{on_time['id']}/report",
+            headers=mia.headers,
+            json={"summary": "ok"},
+        )
+    ).status_code == 201
+    activity = (await api.http.get("/api/v1/reports/activity", headers=mia.headers)).json()
+    [row] = activity["items"]
+    assert row["name"] == "Mia" and row["interactions"] == 4
+    assert row["by_type"] == {"call": 1, "email": 0, "meeting": 2, "message": 0, "note": 1}
+    assert (row["meetings"], row["reports_on_time"], row["reports_missing"]) == (2, 1, 1)
+    assert row["reports_on_time_pct"] == 50.0
+    exported = await api.http.get(
+        "/api/v1/reports/activity", headers=mia.headers, params={"format": "xlsx"}
+    )
+    assert exported.status_code == 200 and exported.content[:2] == b"PK"
+    feedback_csv = await api.http.get(
+        "/api/v1/reports/feedback", headers={**mia.headers, "Accept": "text/csv"}
+    )
+    assert feedback_csv.text.splitlines()[0].startswith("account_manager_id,name,responses")

@@ -1,0 +1,258 @@
+"""The scans on PostgreSQL: each alert exactly once across two concurrent scanners (their own
+engines, as two replicas of the service) and repeated runs, in small batches; what a scan
+must not alert (answered, on hold, inactive clients); alerts again after a new lapse."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from services.interactions.workers import SCANS
+from shared.db import create_engine, session_factory
+from shared.tables import outbox, scheduled_alerts
+from shared.uow import UnitOfWorkFactory
+from tests.integration.interactions.helpers import ADMIN, NOW, Api, iso
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def api(any_api: Api) -> Api:
+    """Each test here runs on SQLite (the embedded mode) and on PostgreSQL."""
+    return any_api
+
+
+@pytest.fixture
+async def replicas(api: Api) -> AsyncIterator[list[UnitOfWorkFactory]]:
+    """Two more replicas of the service's scans on the same database (own engines)."""
+    engines = [create_engine(api.runtime.database_url) for _ in range(2)]
+    yield [UnitOfWorkFactory(session_factory(e), api.clock) for e in engines]
+    for engine in engines:
+        await engine.dispose()
+
+
+async def run_scans(
+    factories: list[UnitOfWorkFactory], api: Api, *, rounds: int = 3, batch_size: int = 2
+) -> None:
+    now = api.clock.now()
+    for _ in range(rounds):
+        await asyncio.gather(
+            *(job(factory, now, batch_size) for factory in factories for job in SCANS.values())
+        )
+
+
+async def alerts(api: Api) -> Counter[str]:
+    types = await api.event_types()
+    return Counter(
+        t
+        for t in types
+        if t
+        not in (
+            "interaction.logged",
+            "request.opened",
+            "request.answered",
+            "meeting.report_submitted",
+            "task.deadline_moved",
+            "feedback.received",
+        )
+    )
+
+
+async def test_each_alert_once_across_two_concurrent_scanners(
+    api: Api,
+    replicas: list[UnitOfWorkFactory],
+) -> None:
+    mia = await api.staff("Mia", "manager", "north")
+    clients = [
+        await api.client(
+            f"Client {i}", mia, first_response_minutes=60, cadence_days=3, report_hours=24
+        )
+        for i in range(3)
+    ]
+    requests = [await api.log(mia.headers, c, requires_response=True) for c in clients]
+    requests.append(
+        await api.log(
+            mia.headers,
+            clients[0],
+            requires_response=True,
+            occurred_at=iso(NOW - timedelta(minutes=1)),
+        )
+    )
+    # the fourth is acknowledged with a promise due in 2 hours
+    promised = requests.pop()
+    await api.log(
+        mia.headers,
+        clients[0],
+        direction="outbound",
+        responds_to=promised["id"],
+        promise_by=iso(NOW + timedelta(hours=2)),
+    )
+    await api.log(
+        mia.headers,
+        clients[1],
+        type="meeting",
+        direction="outbound",
+        occurred_at=iso(NOW - timedelta(hours=1)),
+    )
+    task = await api.http.post(
+        "/api/v1/tasks",
+        headers=mia.headers,
+        json={
+            "client_id": clients[2].id,
+            "title": "Send the offer",
+            "assignee_id": mia.id,
+            "due_at": iso(NOW + timedelta(days=1)),
+        },
+    )
+    assert task.status_code == 201
+
+    # 50 minutes in: three requests at risk (45 of 60 minutes), nothing else due yet
+    api.advance(minutes=50)
+    await run_scans([api.runtime.uow, *replicas], api)
+    assert await alerts(api) == Counter({"sla.at_risk": 3})
+    at_risk = await api.events("sla.at_risk")
+    assert {e["request_id"] for e in at_risk} == {r["request_id"] for r in requests}
+    assert all(e["minutes_left"] == 10 and e["elapsed_fraction"] > 0.8 for e in at_risk)
+    assert all(e["account_manager_id"] == mia.id for e in at_risk)
+
+    # five days later everything is due
+    api.advance(days=5)
+    await run_scans([api.runtime.uow, *replicas], api)
+    assert await alerts(api) == Counter(
+        {
+            "sla.at_risk": 3,
+            "sla.breached": 3,
+            "request.promise_broken": 1,
+            "meeting.report_overdue": 1,
+            "task.overdue": 1,
+            "client.contact_overdue": 3,
+        }
+    )
+    async with api.runtime.sessions() as session:
+        keys = await session.scalar(select(func.count()).select_from(scheduled_alerts))
+        total = await session.scalar(select(func.count()).select_from(outbox))
+    assert keys == 12
+    assert total == len(await api.event_types())
+    breached = await api.request(mia.headers, requests[0]["request_id"])
+    assert breached["status"] == "breached" and breached["breached"] is True
+    broken = await api.request(mia.headers, promised["request_id"])
+    assert broken["promise_broken"] is True and broken["status"] == "acknowledged"
+    overdue = await api.events("client.contact_overdue")
+    assert sorted(e["days_overdue"] for e in overdue) == [2, 2, 2]
+
+    # later rounds find nothing more
+    api.advance(hours=1)
+    await run_scans([api.runtime.uow, *replicas], api, rounds=1)
+    assert sum((await alerts(api)).values()) == 12
+
+
+async def test_what_is_not_alerted(api: Api, replicas: list[UnitOfWorkFactory]) -> None:
+    mia = await api.staff("Mia")
+    acme = await api.client("Acme", mia)
+    paused = await api.client("Paused", mia, status="paused")
+    answered = await api.log(mia.headers, acme, requires_response=True)
+    await api.log(mia.headers, acme, direction="outbound", responds_to=answered["id"])
+    held = await api.log(mia.headers, acme, requires_response=True)
+    assert (
+        await api.http.post(
+            f"/api/v1/requests/{held['request_id']}/hold",
+            headers=mia.headers,
+            json={"reason": "logs"},
+        )
+    ).status_code == 200
+    meeting = await api.log(mia.headers, acme, type="meeting", direction="outbound")
+    report = await api.http.post(
+        f"/api/v1/interactions/{meeting['id']}/report", headers=mia.headers, json={"summary": "ok"}
+    )
+    assert report.status_code == 201
+    done = await api.http.post(
+        "/api/v1/tasks",
+        headers=mia.headers,
+        json={
+            "client_id": acme.id,
+            "title": "t",
+            "assignee_id": mia.id,
+            "due_at": iso(NOW + timedelta(hours=1)),
+        },
+    )
+    assert (
+        await api.http.patch(
+            f"/api/v1/tasks/{done.json()['id']}", headers=mia.headers, json={"status": "done"}
+        )
+    ).status_code == 200
+    api.advance(days=1)  # acme was contacted: cadence of 3 days not lapsed
+    await run_scans([api.runtime.uow, *replicas], api)
+    assert await alerts(api) == Counter()
+    api.advance(days=3)
+    await run_scans([api.runtime.uow, *replicas], api)
+    # only acme lapses; the paused client is not alerted
+    assert await alerts(api) == Counter({"client.contact_overdue": 1})
+    assert (await api.events("client.contact_overdue"))[0]["client_id"] == acme.id
+    assert paused.id not in {e["client_id"] for e in await api.events("client.contact_overdue")}
+
+
+async def test_a_new_lapse_and_a_moved_deadline_alert_again(
+    api: Api,
+    replicas: list[UnitOfWorkFactory],
+) -> None:
+    mia = await api.staff("Mia")
+    acme = await api.client("Acme", mia, cadence_days=3)
+    task = await api.http.post(
+        "/api/v1/tasks",
+        headers=mia.headers,
+        json={
+            "client_id": acme.id,
+            "title": "t",
+            "assignee_id": mia.id,
+            "due_at": iso(NOW + timedelta(days=1)),
+        },
+    )
+    task_id = task.json()["id"]
+    api.advance(days=4)
+    await run_scans([api.runtime.uow, *replicas], api)
+    assert await alerts(api) == Counter({"client.contact_overdue": 1, "task.overdue": 1})
+    # a contact, then the next lapse
+    await api.log(mia.headers, acme, type="call", direction="outbound")
+    moved = await api.http.patch(
+        f"/api/v1/tasks/{task_id}",
+        headers=mia.headers,
+        json={"due_at": iso(api.clock.now() + timedelta(days=1)), "reason": "client on leave"},
+    )
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["overdue"] is False
+    await run_scans([api.runtime.uow, *replicas], api)
+    assert await alerts(api) == Counter({"client.contact_overdue": 1, "task.overdue": 1})
+    api.advance(days=3, hours=1)
+    await run_scans([api.runtime.uow, *replicas], api)
+    assert await alerts(api) == Counter({"client.contact_overdue": 2, "task.overdue": 2})
+    lapses = await api.events("client.contact_overdue")
+    assert lapses[0]["last_contact_at"] is None
+    assert lapses[1]["last_contact_at"] is not None and lapses[1]["days_overdue"] == 0
+    history = await api.http.get(f"/api/v1/tasks/{task_id}/history", headers=mia.headers)
+    assert [m["reason"] for m in history.json()["items"]] == ["client on leave"]
+    moved_event = (await api.events("task.deadline_moved"))[0]
+    assert moved_event["reason"] == "client on leave" and moved_event["task_id"] == task_id
+
+
+async def test_the_scheduler_runs_the_scans(api: Api) -> None:
+    """The jobs of the spec, run by the runtime's scheduler at its clock."""
+    mia = await api.staff("Mia")
+    acme = await api.client("Acme", mia, first_response_minutes=30)
+    await api.log(ADMIN, acme, requires_response=True)
+    api.advance(hours=2)
+    results = await api.runtime.scheduler.run_once()
+    assert set(results) == {
+        "sla_breached",
+        "sla_at_risk",
+        "promise_broken",
+        "meeting_report_overdue",
+        "task_overdue",
+        "contact_overdue",
+    }
+    assert results["sla_breached"] == 1 and results["sla_at_risk"] == 0
+    assert await alerts(api) == Counter({"sla.breached": 1})

@@ -1,0 +1,140 @@
+"""Tasks and feedback over HTTP on PostgreSQL: assignees, deadline moves with reasons and
+their history, scores and the low flag, and the 422 problems of bad input."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from tests.integration.interactions.helpers import NOW, Api, field_errors, iso
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def api(any_api: Api) -> Api:
+    """Each test here runs on SQLite (the embedded mode) and on PostgreSQL."""
+    return any_api
+
+
+async def test_tasks(api: Api) -> None:
+    mia = await api.staff("Mia")
+    specialist = await api.staff("Sam", "manager", "engineering")
+    gone = await api.staff("Gone", active=False)
+    acme = await api.client("Acme", mia)
+    other = await api.client("Other", mia)
+    call = await api.log(mia.headers, acme, type="call", direction="outbound")
+    body = {
+        "client_id": acme.id,
+        "title": "Send the logs",
+        "assignee_id": specialist.id,
+        "due_at": iso(NOW + timedelta(days=2)),
+        "interaction_id": call["id"],
+    }
+    created = await api.http.post("/api/v1/tasks", headers=mia.headers, json=body)
+    assert created.status_code == 201, created.text
+    task = created.json()
+    assert task["status"] == "open" and task["overdue"] is False
+    path = f"/api/v1/tasks/{task['id']}"
+
+    for change, fields in [
+        ({"assignee_id": gone.id}, {"assignee_id"}),
+        ({"assignee_id": str(uuid.uuid4())}, {"assignee_id"}),
+        ({"title": ""}, {"title"}),
+        ({"due_at": "tomorrow"}, {"due_at"}),
+        ({"interaction_id": str(uuid.uuid4())}, {"interaction_id"}),
+    ]:
+        response = await api.http.post(
+            "/api/v1/tasks", headers=mia.headers, json={**body, **change}
+        )
+        assert field_errors(response) == fields, change
+    foreign_call = await api.log(mia.headers, other, type="call", direction="outbound")
+    response = await api.http.post(
+        "/api/v1/tasks", headers=mia.headers, json={**body, "interaction_id": foreign_call["id"]}
+    )
+    assert field_errors(response) == {"interaction_id"}
+
+    later = iso(NOW + timedelta(days=5))
+    assert field_errors(
+        await api.http.patch(path, headers=mia.headers, json={"due_at": later})
+    ) == {"reason"}
+    assert field_errors(await api.http.patch(path, headers=mia.headers, json={"reason": "x"})) == {
+        "reason"
+    }
+    assert field_errors(await api.http.patch(path, headers=mia.headers, json={"title": None})) == {
+        "title"
+    }
+    moved = await api.http.patch(
+        path, headers=mia.headers, json={"due_at": later, "reason": "waiting for access"}
+    )
+    assert moved.status_code == 200 and moved.json()["due_at"] == "2026-11-28T09:00:00Z"
+    api.clock.advance(timedelta(minutes=1))  # the history is in order of the moves' times
+    earlier = await api.http.patch(
+        path, headers=mia.headers, json={"due_at": iso(NOW + timedelta(days=4))}
+    )
+    assert earlier.status_code == 200
+    history = (await api.http.get(f"{path}/history", headers=mia.headers)).json()["items"]
+    assert [(m["reason"], m["new_due_at"]) for m in history] == [
+        ("waiting for access", "2026-11-28T09:00:00Z"),
+        (None, "2026-11-27T09:00:00Z"),
+    ]
+    events = await api.events("task.deadline_moved")
+    assert [e["reason"] for e in events] == ["waiting for access", None]
+    assert events[0]["assignee_id"] == specialist.id and events[0]["client_name"] == "Acme"
+    done = await api.http.patch(path, headers=specialist.headers, json={"status": "done"})
+    assert done.status_code == 200 and done.json()["done_at"] is not None
+    listed = await api.http.get(
+        "/api/v1/tasks", headers=mia.headers, params={"status": "done", "client_id": acme.id}
+    )
+    assert [t["id"] for t in listed.json()["items"]] == [task["id"]]
+
+
+async def test_feedback(api: Api) -> None:
+    mia = await api.staff("Mia")
+    acme = await api.client("Acme", mia)
+    for kind, score, low in (
+        ("nps", 6, True),
+        ("nps", 7, False),
+        ("csat", 2, True),
+        ("csat", 3, False),
+    ):
+        response = await api.http.post(
+            "/api/v1/feedback",
+            headers=mia.headers,
+            json={
+                "client_id": acme.id,
+                "kind": kind,
+                "score": score,
+                "comment": "fine",
+                "contact_id": acme.contacts[0],
+            },
+        )
+        assert response.status_code == 201, response.text
+        assert response.json()["low"] is low
+    events = await api.events("feedback.received")
+    assert [(e["kind"], e["score"], e["low"]) for e in events] == [
+        ("nps", 6, True),
+        ("nps", 7, False),
+        ("csat", 2, True),
+        ("csat", 3, False),
+    ]
+    assert events[0]["account_manager_id"] == mia.id
+    base = {"client_id": acme.id, "kind": "nps", "score": 5}
+    for change, fields in [
+        ({"score": 11}, {"score"}),
+        ({"score": -1}, {"score"}),
+        ({"kind": "csat", "score": 0}, {"score"}),
+        ({"score": "5"}, {"score"}),
+        ({"score": True}, {"score"}),
+        ({"kind": "ces"}, {"kind"}),
+        ({"contact_id": str(uuid.uuid4())}, {"contact_id"}),
+        ({"received_at": iso(NOW + timedelta(days=1))}, {"received_at"}),
+    ]:
+        response = await api.http.post(
+            "/api/v1/feedback", headers=mia.headers, json={**base, **change}
+        )
+        assert field_errors(response) == fields, change
+    low = await api.http.get("/api/v1/feedback", headers=mia.headers, params={"low": "true"})
+    assert sorted(f["score"] for f in low.json()["items"]) == [2, 6]

@@ -1,0 +1,34 @@
+"""The interactions service's settings and spec: its knobs from the environment, refused
+when out of range, and the scans built from them."""
+
+from __future__ import annotations
+
+import pydantic
+import pytest
+
+from services import embedded
+from services.interactions import app as interactions_app
+from services.interactions.settings import InteractionsSettings
+from services.interactions.workers import SCANS, ScanJob
+
+
+def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ORBIT_SLA_AT_RISK_FRACTION", "0.5")
+    monkeypatch.setenv("ORBIT_SCAN_BATCH_SIZE", "50")
+    settings = embedded.load_settings("interactions")
+    assert isinstance(settings, InteractionsSettings)
+    assert settings.sla_at_risk_fraction == 0.5 and settings.scan_batch_size == 50
+    for bad in ("0", "1", "1.5", "-0.1", "often"):
+        monkeypatch.setenv("ORBIT_SLA_AT_RISK_FRACTION", bad)
+        with pytest.raises(pydantic.ValidationError, match="sla_at_risk_fraction"):
+            embedded.load_settings("interactions")
+
+
+def test_the_scans_are_built_from_the_settings() -> None:
+    assert interactions_app.SPEC.settings_cls is InteractionsSettings
+    assert interactions_app.SPEC.jobs is not None
+    jobs = interactions_app.SPEC.jobs(InteractionsSettings(scan_batch_size=7))
+    assert set(jobs) == set(SCANS)
+    assert all(isinstance(j, ScanJob) and j.batch_size == 7 for j in jobs.values())
+    # breaches are scanned before at-risk: a request found past due is announced once
+    assert list(jobs).index("sla_breached") < list(jobs).index("sla_at_risk")
