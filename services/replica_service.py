@@ -8,7 +8,7 @@ own name, migrations, routers and handlers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from shared.app import create_app as create_specs_app
 from shared.messaging.consumer import EventHandler
 from shared.replicas import REPLICA_HANDLERS, load_replica_staff
 from shared.runtime import ServiceSpec
+from shared.scheduler import ScheduledJob
 from shared.settings import OrbitSettings
 
 
@@ -27,15 +28,20 @@ def replica_service_spec(
     *,
     routers: Sequence[APIRouter] = (),
     handlers: Mapping[str, EventHandler] = REPLICA_HANDLERS,
+    jobs: Callable[[Any], Mapping[str, ScheduledJob]] | None = None,
+    settings_cls: type[OrbitSettings] = OrbitSettings,
 ) -> ServiceSpec:
     """A service authenticating against its staff replica; ``handlers`` must keep the replicas
-    (``REPLICA_HANDLERS``, the default, or a mapping built on them)."""
+    (``REPLICA_HANDLERS``, the default, or a mapping built on them); ``jobs`` and
+    ``settings_cls`` as in ``ServiceSpec``."""
     return ServiceSpec(
         name=name,
         routers=tuple(routers),
         migrations=migrations,
         staff_loader=load_replica_staff,
         handlers=handlers,
+        jobs=jobs,
+        settings_cls=settings_cls,
     )
 
 

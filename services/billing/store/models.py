@@ -42,11 +42,14 @@ def _client_timezone(client_id: Any) -> Any:
     return column_property(
         select(client_replica.c.timezone)
         .where(client_replica.c.id == client_id)
-        .scalar_subquery()
+        .scalar_subquery(),
+        expire_on_flush=False,  # it does not change with the row: no lazy reload (async)
     )
 
 
+# The predicates of the scans' partial indexes (the scans filter with the same text).
 OPEN_INVOICE = "status IN ('issued', 'partially_paid', 'overdue')"
+ACTIVE_CONTRACT = "status = 'active'"
 
 
 class Contract(Base):
@@ -55,7 +58,7 @@ class Contract(Base):
         UniqueConstraint("client_id", "number", name="uq_contracts_client_number"),
         # The contract scan: active contracts by the next day something is due for them.
         Index("ix_contracts_next_check", "next_check_on",
-              postgresql_where=text("status = 'active'"), sqlite_where=text("status = 'active'")),
+              postgresql_where=text(ACTIVE_CONTRACT), sqlite_where=text(ACTIVE_CONTRACT)),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -164,6 +167,7 @@ class Allocation(Base):
     )
     amount: Mapped[Decimal] = mapped_column(Money)
     source: Mapped[str] = mapped_column(String(10))  # payment | credit
+    position: Mapped[int] = mapped_column(Integer, default=0)  # order within the payment
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -152,6 +152,7 @@ def upgrade() -> None:
     sa.Column('payment_id', sa.Uuid(), nullable=True),
     sa.Column('amount', shared.db.Money(), nullable=False),
     sa.Column('source', sa.String(length=10), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('created_at', shared.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], ),
     sa.ForeignKeyConstraint(['payment_id'], ['payments.id'], ),
