@@ -13,7 +13,14 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from services.billing.api import contracts, estimates, invoices, opportunities, payments
+from services.billing.api import (
+    contracts,
+    estimates,
+    invoices,
+    opportunities,
+    payments,
+    reports,
+)
 from services.billing.settings import BillingSettings
 from services.billing.workers import ContractScanJob, PaymentControlJob
 from services.replica_service import create_single_service_app, replica_service_spec
@@ -36,7 +43,7 @@ def scheduled_jobs(settings: BillingSettings) -> dict[str, ScheduledJob]:
 SPEC = replica_service_spec(
     NAME, Path(__file__).parent / "migrations",
     routers=(contracts.router, invoices.router, payments.router, estimates.router,
-             opportunities.router),
+             opportunities.router, reports.router),
     jobs=scheduled_jobs,
     settings_cls=BillingSettings,
 )

@@ -201,6 +201,13 @@ ENDPOINTS = [
     Endpoint("get opportunity", get(lambda d: f"/api/v1/opportunities/{d.opportunity}")),
     Endpoint("patch opportunity", send("PATCH", fixed("/api/v1/opportunities/{d.opportunity}"),
                                        lambda d: {"title": "Upsell"})),
+    # reports list the client ids of their rows
+    Endpoint("aging report", get(lambda d: "/api/v1/reports/aging"), None, lambda d: d.client),
+    Endpoint("ltv report", get(lambda d: "/api/v1/reports/ltv"), None, lambda d: d.client),
+    Endpoint("payment discipline report", get(lambda d: "/api/v1/reports/payment-discipline"),
+             None, lambda d: d.client),
+    Endpoint("aging report as csv", get(lambda d: "/api/v1/reports/aging?format=csv"), None,
+             lambda d: d.client),
 ]
 
 
@@ -225,7 +232,12 @@ async def test_access(world: World, endpoint: Endpoint, caller: str, whose: str)
     want = expected(endpoint, caller, whose == "own")
     if endpoint.ok is None and response.status_code == 200:
         assert endpoint.listed is not None
-        ids = {item["id"] for item in response.json()["items"]}
+        if response.headers["content-type"].startswith("text/csv"):
+            ids = {line.split(",")[0] for line in response.text.splitlines()}
+        elif "rows" in response.json():
+            ids = {str(row["client_id"]) for row in response.json()["rows"]}
+        else:
+            ids = {item["id"] for item in response.json()["items"]}
         got: int | str = SEEN if endpoint.listed(dept) in ids else UNSEEN
     else:
         got = response.status_code
