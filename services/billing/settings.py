@@ -13,6 +13,9 @@ class BillingSettings(OrbitSettings):
     dunning_schedule: str = "-3,1,7,14,30"
     # Steps this many days past the due date (or later) carry escalate: true.
     dunning_escalate_from_days: int = Field(default=14, ge=-366, le=366)
+    # The seller printed on invoice PDFs.
+    billing_seller_name: str = "Orbit"
+    billing_seller_address: str = ""
     # Rows per transaction of the scans.
     billing_scan_batch_size: int = Field(default=500, ge=1, le=10000)
 

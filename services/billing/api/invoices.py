@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import and_, or_
 
+from services.billing.api import pdf
 from services.billing.api.deps import RuntimeDep, SettingsDep, StaffDep, presenting
 from services.billing.api.presenters import invoice_out
 from services.billing.api.schemas import InvoiceOut, InvoiceStatus
@@ -71,6 +73,23 @@ async def get_invoice(invoice_id: uuid.UUID, caller: StaffDep, runtime: RuntimeD
     async with runtime.sessions() as session:
         invoice = await repo.get_invoice(session, caller, invoice_id)
     return invoice_out(invoice, runtime.clock.now())
+
+
+@router.get("/{invoice_id}/pdf", operation_id="getInvoicePdf", response_class=Response,
+            responses={200: {"content": {"application/pdf": {
+                "schema": {"type": "string", "format": "binary"}}}}})
+async def invoice_pdf(invoice_id: uuid.UUID, caller: StaffDep, runtime: RuntimeDep,
+                      settings: SettingsDep) -> Response:
+    """The invoice as a PDF: seller, client, lines, taxes, totals, number and dates."""
+    async with runtime.sessions() as session:
+        invoice = await repo.get_invoice(session, caller, invoice_id)
+        client = await repo.get_client(session, caller, invoice.client_id)
+    document = await asyncio.to_thread(
+        pdf.invoice_pdf, invoice, settings.billing_seller_name,
+        settings.billing_seller_address, client.name)
+    name = invoice.number or f"draft-{invoice.id}"
+    return Response(document, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="invoice-{name}.pdf"'})
 
 
 @router.patch("/{invoice_id}", response_model=InvoiceOut, operation_id="updateInvoice")

@@ -193,3 +193,33 @@ async def test_bad_money_is_422(api: Api) -> None:
     jpy = await api.http.post("/api/v1/payments", headers=ADMIN, json={
         "client_id": client, "amount": "10.5", "currency": "JPY"})
     assert field_errors(jpy) == {"amount"}
+
+
+def pdf_text_codes(document: bytes) -> str:
+    """The decompressed streams of a PDF (the ToUnicode maps name each glyph's code point)."""
+    import re
+    import zlib
+
+    out = []
+    for stream in re.findall(rb"stream\n(.*?)endstream", document, re.S):
+        try:
+            out.append(zlib.decompress(stream.strip()).decode("latin-1"))
+        except zlib.error:
+            out.append(stream.decode("latin-1"))
+    return "\n".join(out).upper()
+
+
+async def test_invoice_pdf_renders_cyrillic(api: Api) -> None:
+    client = await api.client("ООО Ромашка", None)  # noqa: RUF001 (Cyrillic on purpose)
+    invoice = await api.invoice(client, LINES, issue={})
+    response = await api.http.get(f"/api/v1/invoices/{invoice['id']}/pdf", headers=ADMIN)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert 'filename="invoice-2026-000001.pdf"' in response.headers["content-disposition"]
+    document = response.content
+    assert document.startswith(b"%PDF-") and b"/FontFile2" in document and b"Roboto" in document
+    codes = pdf_text_codes(document)
+    for letter in "ОРомашкКонсалтиг":  # the Cyrillic letters of the client and the line
+        assert f"{ord(letter):04X}" in codes, letter
+    missing = await api.http.get(f"/api/v1/invoices/{client}/pdf", headers=ADMIN)
+    assert missing.status_code == 404
