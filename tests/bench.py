@@ -25,6 +25,7 @@ from shared.messaging.envelope import Event
 from shared.messaging.outbox import OutboxRelay
 from shared.migrations import migrate
 from shared.uow import UnitOfWorkFactory
+from tests.bench_billing import billing_report
 
 EVENTS = 2000
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,6 +84,7 @@ async def main() -> None:
         return f"sqlite+aiosqlite:///{tmp / f'bench{next(counter)}.db'}"
 
     rows = await run_case("SQLite + in-process bus", sqlite_url, InProcessBus)
+    billing_url, billing_setup = sqlite_url, "SQLite"
     pg, kafka = os.environ.get("ORBIT_TEST_DATABASE_URL"), os.environ.get(
         "ORBIT_TEST_KAFKA_BOOTSTRAP")
     if pg and kafka:
@@ -102,6 +104,7 @@ async def main() -> None:
             return admin.set(database=name).render_as_string(hide_password=False)
 
         rows += await run_case("PostgreSQL + Kafka (acks=all)", pg_url, lambda: KafkaBus(kafka))
+        billing_url, billing_setup = pg_url, "PostgreSQL"
     report = "\n".join([
         f"## Outbox relay throughput — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
@@ -113,6 +116,7 @@ async def main() -> None:
         "|---|---|---|---|---|---|",
         *rows,
         "",
+        await billing_report(billing_url, billing_setup),
     ])
     print(report)
     out = ROOT / "docs" / "benchmarks.md"

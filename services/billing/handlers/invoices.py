@@ -152,16 +152,21 @@ async def issue_invoice(uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID,
     due_date = command.due_date or issue_date + timedelta(days=terms)
     if due_date < issue_date:
         raise Invalid.field("due_date", "must not be before issue_date")
-    invoice.number = invoice_number(
-        issue_date.year, await repo.next_invoice_number(uow.session, issue_date.year))
     invoice.issue_date, invoice.due_date = issue_date, due_date
     invoice.status = ISSUED
     invoice.issued_by = caller.id
     invoice.next_action_on = first_action_on(due_date, settings.dunning_steps)
     invoice.updated_at = uow.clock.now()
+    credit = (await repo.credit_balances(uow.session, client.id)).get(invoice.currency)
+    await uow.session.flush()
+    # The number last: the year's counter row stays locked from here to the commit, so
+    # everything that can be done before is done before (issuing keeps its rate).
+    invoice.number = invoice_number(
+        issue_date.year, await repo.next_invoice_number(uow.session, issue_date.year))
     await uow.session.flush()
     await uow.emit(InvoiceIssuedV1(**invoice_fields(invoice, client)))
-    await apply_credit(uow, invoice, client, today)
+    if credit:
+        await apply_credit(uow, invoice, client, today, credit)
     if contract is not None:
         await check_budget(uow, contract, client)
     return invoice
@@ -174,10 +179,9 @@ def first_action_on(due_date: date, steps: tuple[int, ...]) -> date:
 
 
 async def apply_credit(uow: UnitOfWork, invoice: Invoice, client: ClientInfo,
-                       today: date) -> None:
-    """Settle what the client's credit in the invoice's currency can of its balance."""
-    credit = (await repo.credit_balances(uow.session, client.id)).get(invoice.currency)
-    amount = credit_to_apply(credit or Decimal(0), balance(invoice))
+                       today: date, credit: Decimal) -> None:
+    """Settle what the client's ``credit`` in the invoice's currency can of its balance."""
+    amount = credit_to_apply(credit, balance(invoice))
     if amount <= 0:
         return
     now = uow.clock.now()

@@ -19,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Select, Table, func, select
+from sqlalchemy import ColumnElement, Select, Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.billing.domain.invoices import OPEN, VOID
@@ -207,18 +207,21 @@ async def open_invoices(session: AsyncSession, client_id: uuid.UUID) -> list[Inv
 
 
 async def next_invoice_number(session: AsyncSession, year: int) -> int:
-    """The next number of ``year``: the counter row is locked until the transaction ends, so
-    concurrent issuers queue and a rolled-back issue gives its number back (no gap)."""
-    counters = cast(Table, InvoiceCounter.__table__)
-    await insert_ignore(session, counters, {"year": year, "last_number": 0})
-    counter = await session.scalar(
-        select(InvoiceCounter).where(InvoiceCounter.year == year)
-        .with_for_update().execution_options(populate_existing=True)
+    """The next number of ``year``: one UPDATE ... RETURNING that locks the counter row until
+    the transaction ends, so concurrent issuers queue and a rolled-back issue gives its number
+    back (no gap). The year's row is created on its first issue."""
+    bump = (
+        update(InvoiceCounter).where(InvoiceCounter.year == year)
+        .values(last_number=InvoiceCounter.last_number + 1)
+        .returning(InvoiceCounter.last_number)
     )
-    assert counter is not None
-    counter.last_number += 1
-    await session.flush()
-    return counter.last_number
+    number = await session.scalar(bump)
+    if number is None:
+        counters = cast(Table, InvoiceCounter.__table__)
+        await insert_ignore(session, counters, {"year": year, "last_number": 0})
+        number = await session.scalar(bump)
+    assert number is not None
+    return int(number)
 
 
 # ---------------------------------------------------------------- payments and credit
