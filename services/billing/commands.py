@@ -45,6 +45,18 @@ Currency = Annotated[
     WithJsonSchema({"type": "string", "pattern": "^[A-Z]{3}$", "examples": ["EUR"],
                     "description": "ISO 4217"}),
 ]
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def _sane_date(value: date) -> date:
+    """Dates far enough from the calendar's ends that terms, due dates and the dunning
+    schedule never overflow it."""
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(f"must be between {EARLIEST} and {LATEST}")
+    return value
+
+
+Day = Annotated[date, AfterValidator(_sane_date)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 Number = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
@@ -80,8 +92,8 @@ class CreateContract(InputModel):
     client_id: uuid.UUID
     number: Number
     title: Title
-    starts_on: date
-    ends_on: date
+    starts_on: Day
+    ends_on: Day
     auto_renew: bool = False
     renewal_notice_days: Days = 30
     payment_terms_days: Days = 30
@@ -101,7 +113,7 @@ class UpdateContract(_Patch):
 
     number: Number | None = None
     title: Title | None = None
-    ends_on: date | None = None
+    ends_on: Day | None = None
     auto_renew: bool | None = None
     renewal_notice_days: Days | None = None
     payment_terms_days: Days | None = None
@@ -113,7 +125,7 @@ class UpdateContract(_Patch):
 class RenewContract(InputModel):
     """Renew now: for the same term, or until ``ends_on`` when given."""
 
-    ends_on: date | None = None
+    ends_on: Day | None = None
 
 
 # ---------------------------------------------------------------- invoices and estimates
@@ -149,8 +161,8 @@ class UpdateInvoice(_Patch):
 
 
 class IssueInvoice(InputModel):
-    issue_date: date | None = None  # default: today in the client's timezone
-    due_date: date | None = None  # default: issue_date + the contract's payment terms
+    issue_date: Day | None = None  # default: today in the client's timezone
+    due_date: Day | None = None  # default: issue_date + the contract's payment terms
 
     @model_validator(mode="after")
     def _ordered(self) -> IssueInvoice:
@@ -160,7 +172,7 @@ class IssueInvoice(InputModel):
 
 
 class PromiseToPay(InputModel):
-    promised_on: date
+    promised_on: Day
     note: Note | None = None
 
 
@@ -170,7 +182,7 @@ class CreateEstimate(InputModel):
     title: Title
     currency: Currency
     lines: Annotated[list[LineIn], Field(min_length=1, max_length=500)]
-    valid_until: date | None = None
+    valid_until: Day | None = None
 
 
 # ---------------------------------------------------------------- payments
@@ -210,7 +222,7 @@ class CreateOpportunity(InputModel):
     kind: Kind = "upsell"
     stage: Stage = "lead"
     value: MoneyIn | None = None
-    expected_close: date | None = None
+    expected_close: Day | None = None
     owner_id: uuid.UUID | None = None  # default: the caller (a manager or head), else none
     lost_reason: Note | None = None
 
@@ -222,6 +234,6 @@ class UpdateOpportunity(_Patch):
     kind: Kind | None = None
     stage: Stage | None = None
     value: MoneyIn | None = None
-    expected_close: date | None = None
+    expected_close: Day | None = None
     owner_id: uuid.UUID | None = None
     lost_reason: Note | None = None

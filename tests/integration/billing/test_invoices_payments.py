@@ -223,3 +223,18 @@ async def test_invoice_pdf_renders_cyrillic(api: Api) -> None:
         assert f"{ord(letter):04X}" in codes, letter
     missing = await api.http.get(f"/api/v1/invoices/{client}/pdf", headers=ADMIN)
     assert missing.status_code == 404
+
+
+async def test_dates_at_the_calendars_end_are_422_not_500(api: Api) -> None:
+    client = await api.client("Acme", None)
+    draft = await api.invoice(client)
+    response = await api.http.post(f"/api/v1/invoices/{draft['id']}/issue", headers=ADMIN,
+                                   json={"issue_date": "9999-12-31"})
+    assert field_errors(response) == {"issue_date"}
+    contract = await api.http.post("/api/v1/contracts", headers=ADMIN, json={
+        "client_id": client, "number": "X", "title": "T", "starts_on": "2026-01-01",
+        "ends_on": "9999-12-31", "auto_renew": True})
+    assert field_errors(contract) == {"ends_on"}
+    unknown = await api.http.post("/api/v1/invoices", headers=ADMIN, json={
+        "client_id": client, "currency": "EUR", "lines": [], "colour": "red"})
+    assert field_errors(unknown) == {"colour"}
