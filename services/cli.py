@@ -1,4 +1,4 @@
-"""The ``orbit`` command: run, serve, migrate, token, schemas."""
+"""The ``orbit`` command: run, serve, migrate, token, schemas, openapi, dlq, demo."""
 
 from __future__ import annotations
 
@@ -140,6 +140,29 @@ def cmd_schemas(args: argparse.Namespace, settings: OrbitSettings) -> int:
     return 0
 
 
+def cmd_openapi(args: argparse.Namespace, settings: OrbitSettings) -> int:
+    from services.apidoc import api_docs_drift, write_api_docs
+
+    if args.check:
+        problems = api_docs_drift(args.root)
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if problems:
+            print(
+                "orbit: docs/openapi.json or docs/api.md differ from the code: run "
+                "`make openapi` and commit the result",
+                file=sys.stderr,
+            )
+            return 1
+        print("API documents are up to date")
+        return 0
+    changed = write_api_docs(args.root)
+    for path in changed:
+        print(f"updated {path}")
+    print(f"API documents written ({len(changed)} changed)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="orbit", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -180,6 +203,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schemas.add_argument("--root", type=Path, default=Path("."), help="the repository (default: .)")
     schemas.set_defaults(func=cmd_schemas)
+
+    openapi = sub.add_parser(
+        "openapi", help="write docs/openapi.json (all services) and the reference in docs/api.md"
+    )
+    openapi.add_argument(
+        "--check", action="store_true", help="write nothing; list the drift, exit 1 if any"
+    )
+    openapi.add_argument("--root", type=Path, default=Path("."), help="the repository (default: .)")
+    openapi.set_defaults(func=cmd_openapi)
     return parser
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Literal
@@ -25,6 +26,7 @@ from shared.messaging.bus import Bus, create_bus
 from shared.metrics import render
 from shared.runtime import ServiceRuntime, ServiceSpec
 from shared.settings import OrbitSettings
+from shared.tracing import configure_tracing
 
 
 class Readiness(BaseModel):
@@ -52,6 +54,8 @@ def build_app(
     Each service's settings are read here, once (``ServiceSpec.load_settings``: ``settings``
     plus the service's own knobs); an invalid value raises ``pydantic.ValidationError``."""
     own = {s.name: s.load_settings(settings) for s in specs}
+    # On only with OTEL_EXPORTER_OTLP_ENDPOINT and the otel extra (shared/tracing.py).
+    configure_tracing("orbit" if len(specs) != 1 else f"orbit-{specs[0].name}")
     the_bus = bus or create_bus(
         settings.kafka_bootstrap,
         partitions=settings.kafka_partitions,
@@ -225,13 +229,53 @@ def add_problem_responses(schema: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+_GENERIC_PAGE = re.compile(r"^Page_(?P<item>[A-Za-z0-9]+)_$")
+
+
+def readable_component_names(schema: dict[str, Any]) -> dict[str, Any]:
+    """Component names client generators turn into readable types (every ``$ref`` follows):
+
+    - a page of a generic ``Page[ClientOut]`` (``Page_ClientOut_`` by pydantic) is
+      ``ClientPage``, its title too;
+    - two models of one name in an app (``ReportOut`` of billing and of interactions in the
+      embedded app), named by FastAPI after their module path
+      (``services__billing__api__exports__ReportOut``), are ``BillingReportOut`` and
+      ``InteractionsReportOut``.
+
+    A service's own document changes only in these names, never in paths or fields."""
+    schemas = schema.get("components", {}).get("schemas", {})
+    renames: dict[str, str] = {}
+    for name in schemas:
+        parts = name.split("__")
+        page = _GENERIC_PAGE.match(name)
+        if len(parts) > 2 and parts[0] == "services":
+            renames[name] = parts[1].capitalize() + parts[-1]
+        elif page:
+            renames[name] = page["item"].removesuffix("Out") + "Page"
+    if not renames or len(set(renames.values()) | (set(schemas) - set(renames))) != len(schemas):
+        return schema  # a renamed one would collide: keep FastAPI's names
+    text = json.dumps(schema)
+    for old, new in renames.items():
+        text = text.replace(f'"#/components/schemas/{old}"', f'"#/components/schemas/{new}"')
+    renamed: dict[str, Any] = json.loads(text)
+    components = renamed["components"]["schemas"]
+    renamed["components"]["schemas"] = {
+        renames.get(name, name): value for name, value in components.items()
+    }
+    for old, new in renames.items():
+        if _GENERIC_PAGE.match(old):
+            renamed["components"]["schemas"][new]["title"] = new
+    return renamed
+
+
 def document_problems(app: FastAPI) -> None:
-    """Make ``app.openapi()`` (and /openapi.json) document the problem+json errors."""
+    """Make ``app.openapi()`` (and /openapi.json) document the problem+json errors, with
+    readable component names."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = add_problem_responses(build())
+            app.openapi_schema = readable_component_names(add_problem_responses(build()))
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

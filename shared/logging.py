@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import unexpected_error
 from shared.metrics import HTTP_LATENCY, HTTP_REQUESTS
+from shared.tracing import current_trace_id, finish_server_span, server_span
 
 log = logging.getLogger("orbit.http")
 
@@ -64,6 +65,9 @@ class JsonFormatter(logging.Formatter):
                 value = context.get(key)
             if value is not None:
                 entry[key] = str(value)
+        trace_id = current_trace_id()
+        if trace_id:
+            entry["trace_id"] = trace_id
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
         return json.dumps(entry, default=str)
@@ -113,19 +117,23 @@ class RequestContextMiddleware:
             await send(message)
 
         method, path = scope.get("method", ""), scope.get("path", "")
-        try:
-            await self.app(scope, receive, send_with_id)
-        except Exception as exc:
-            if response_started:
-                # Too late for a 500: the server closes the connection. Logged here, once.
-                log.error("error after the response started on %s %s", method, path, exc_info=exc)
-            else:
-                await unexpected_error(exc, method, path)(scope, receive, send_with_id)
-        finally:
-            elapsed = time.perf_counter() - started
-            route = scope.get("route")
-            route_path = getattr(route, "path", "unmatched")
-            HTTP_REQUESTS.labels(method, route_path, str(status)).inc()
-            HTTP_LATENCY.labels(method, route_path).observe(elapsed)
-            log.info("%s %s %s %.1fms", method, path, status, elapsed * 1000)
-            request_id_var.reset(token)
+        with server_span(method, Headers(scope=scope)) as span:
+            try:
+                await self.app(scope, receive, send_with_id)
+            except Exception as exc:
+                if response_started:
+                    # Too late for a 500: the server closes the connection. Logged here, once.
+                    log.error(
+                        "error after the response started on %s %s", method, path, exc_info=exc
+                    )
+                else:
+                    await unexpected_error(exc, method, path)(scope, receive, send_with_id)
+            finally:
+                elapsed = time.perf_counter() - started
+                route = scope.get("route")
+                route_path = getattr(route, "path", "unmatched")
+                HTTP_REQUESTS.labels(method, route_path, str(status)).inc()
+                HTTP_LATENCY.labels(method, route_path).observe(elapsed)
+                finish_server_span(span, route_path, status)
+                log.info("%s %s %s %.1fms", method, path, status, elapsed * 1000)
+                request_id_var.reset(token)

@@ -95,3 +95,22 @@ def create_replica_tables_v1() -> None:
     op.create_index(
         "ix_client_replica_account_manager_id", "client_replica", ["account_manager_id"]
     )
+
+
+def platform_tables_v2() -> None:
+    """Tracing and operations on the platform tables: the emitting span's ``traceparent`` on
+    the outbox, when and how ``orbit dlq`` resolved a dead letter, and the index the
+    retention job deletes old inbox rows by (sent outbox rows go by ``ix_outbox_unsent``)."""
+    op.add_column("outbox", sa.Column("traceparent", sa.String(100), nullable=True))
+    op.add_column("dead_letters", sa.Column("resolved_at", UTCDateTime(), nullable=True))
+    op.add_column("dead_letters", sa.Column("resolution", sa.String(20), nullable=True))
+    op.create_index("ix_inbox_processed_at", "inbox", ["processed_at"])
+
+
+def drop_platform_tables_v2() -> None:
+    op.drop_index("ix_inbox_processed_at", table_name="inbox")
+    with op.batch_alter_table("dead_letters") as batch:
+        batch.drop_column("resolution")
+        batch.drop_column("resolved_at")
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("traceparent")

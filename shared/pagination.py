@@ -37,6 +37,9 @@ Cursor = Annotated[
 
 
 class Page(BaseModel, Generic[T]):
+    """A page of a list; ``Page[ClientOut]`` is ``ClientPage`` in the OpenAPI documents
+    (``shared.app.readable_component_names``)."""
+
     items: list[T]
     next_cursor: str | None = None
 

@@ -32,6 +32,8 @@ outbox = Table(
     Column("sent_at", UTCDateTime, nullable=True),
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", Text, nullable=True),
+    # The W3C traceparent of the span that emitted the event (tracing on), else NULL.
+    Column("traceparent", String(100), nullable=True),
 )
 Index("ix_outbox_unsent", outbox.c.sent_at, outbox.c.seq)
 
@@ -42,6 +44,7 @@ inbox = Table(
     Column("event_type", String(200), nullable=False),
     Column("processed_at", UTCDateTime, nullable=False),
 )
+Index("ix_inbox_processed_at", inbox.c.processed_at)
 
 dead_letters = Table(
     "dead_letters",
@@ -56,6 +59,9 @@ dead_letters = Table(
     Column("error", Text, nullable=False),
     Column("attempts", Integer, nullable=False),
     Column("failed_at", UTCDateTime, nullable=False),
+    # ``orbit dlq``: when the row was replayed or discarded, and how (NULL: still parked).
+    Column("resolved_at", UTCDateTime, nullable=True),
+    Column("resolution", String(20), nullable=True),
 )
 
 idempotency_keys = Table(

@@ -15,6 +15,7 @@ from shared.clock import Clock, SystemClock
 from shared.db import insert_ignore
 from shared.messaging.envelope import CloudEvent, Event, topic_for
 from shared.tables import outbox, scheduled_alerts
+from shared.tracing import current_traceparent
 
 # Called after a commit that wrote events, with those events.
 CommitHook = Callable[[Sequence[CloudEvent]], None]
@@ -80,6 +81,7 @@ class UnitOfWork:
                 event_type=envelope.type,
                 payload=envelope.to_json().decode(),
                 created_at=self.clock.now(),
+                traceparent=current_traceparent(),
             )
         )
         self.emitted.append(envelope)
@@ -127,6 +129,7 @@ class UnitOfWork:
             ).all()
         )
         rows = []
+        traceparent = current_traceparent()
         for key, event in alerts:
             if key not in claimed:
                 continue
@@ -140,6 +143,7 @@ class UnitOfWork:
                     "event_type": envelope.type,
                     "payload": envelope.to_json().decode(),
                     "created_at": now,
+                    "traceparent": traceparent,
                 }
             )
             self.emitted.append(envelope)

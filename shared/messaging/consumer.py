@@ -27,6 +27,7 @@ from shared.metrics import (
     EVENTS_RETRIED,
 )
 from shared.tables import dead_letters, inbox, outbox
+from shared.tracing import consumer_span
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger("orbit.consumer")
@@ -80,8 +81,14 @@ class EventConsumer:
             handler = self.handlers.get(envelope.type)
             if handler is None:
                 return  # an event type this service does not care about
-            # Every line logged while applying the event (the handler's too) names it.
-            with log_fields(event_id=envelope.id, event_type=envelope.type):
+            # Every line logged while applying the event (the handler's too) names it; with
+            # tracing on, it runs in a span continuing the trace of the request that caused it.
+            with (
+                log_fields(event_id=envelope.id, event_type=envelope.type),
+                consumer_span(
+                    self.service, envelope.type, str(envelope.id), message.topic, message.headers
+                ),
+            ):
                 await self._process(message, envelope, handler)
 
     async def _process(self, message: Message, envelope: CloudEvent, handler: EventHandler) -> None:

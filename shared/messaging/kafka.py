@@ -184,6 +184,7 @@ class KafkaConsumerWorker:
                                 value=record.value or b"",
                                 partition=record.partition,
                                 offset=record.offset,
+                                headers=tuple(record.headers or ()),
                             )
                         )
                         done = record.offset

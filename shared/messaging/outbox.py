@@ -25,8 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.clock import Clock, SystemClock
 from shared.db import advisory_xact_lock
 from shared.messaging.bus import Bus, Message
+from shared.messaging.envelope import CONTENT_TYPE
 from shared.metrics import OUTBOX_PENDING, OUTBOX_PUBLISH_FAILURES, OUTBOX_PUBLISHED
 from shared.tables import outbox
+from shared.tracing import TRACEPARENT
 
 log = logging.getLogger("orbit.outbox")
 
@@ -36,6 +38,16 @@ def _seq_in(session: AsyncSession, seqs: list[int]) -> ColumnElement[Any]:
     if session.get_bind().dialect.name == "postgresql":
         return outbox.c.seq == func.any(bindparam("seqs", seqs, type_=ARRAY(BigInteger)))
     return outbox.c.seq.in_(seqs)
+
+
+_CONTENT_TYPE = (("content-type", CONTENT_TYPE.encode()),)
+
+
+def _headers(traceparent: str | None) -> tuple[tuple[str, bytes], ...]:
+    """A record's headers: CloudEvents structured mode, and the emitting span's trace."""
+    if traceparent:
+        return (*_CONTENT_TYPE, (TRACEPARENT, traceparent.encode()))
+    return _CONTENT_TYPE
 
 
 class OutboxRelay:
@@ -144,9 +156,9 @@ class OutboxRelay:
         return bind.dialect.name if bind is not None else ""
 
     async def _batch(self, session: AsyncSession, after: int | None = None) -> list[Any]:
-        stmt = select(outbox.c.seq, outbox.c.topic, outbox.c.key, outbox.c.payload).where(
-            outbox.c.sent_at.is_(None)
-        )
+        stmt = select(
+            outbox.c.seq, outbox.c.topic, outbox.c.key, outbox.c.payload, outbox.c.traceparent
+        ).where(outbox.c.sent_at.is_(None))
         if after is not None:
             stmt = stmt.where(outbox.c.seq > after)
         return list(
@@ -163,7 +175,7 @@ class OutboxRelay:
                         topic=r.topic,
                         key=r.key,
                         value=r.payload.encode(),
-                        headers=(("content-type", b"application/cloudevents+json"),),
+                        headers=_headers(r.traceparent),
                     )
                     for r in rows
                 ]
