@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import json
 import sys
 import uuid
 from collections.abc import Sequence
@@ -38,7 +40,7 @@ def service_settings(service: str, base: OrbitSettings) -> OrbitSettings:
 def _serve(app: object, host: str, port: int, settings: OrbitSettings) -> None:
     import uvicorn
 
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     # uvloop and httptools when installed (uvicorn[standard]); open connections (e.g. event
     # streams) get ORBIT_SHUTDOWN_TIMEOUT_SECONDS to finish before a stop closes them.
     uvicorn.run(
@@ -58,8 +60,25 @@ def cmd_run(args: argparse.Namespace, settings: OrbitSettings) -> int:
 
     for service in SERVICES:
         service_settings(service, settings)
+    print(run_banner(args.host, args.port), flush=True)
     _serve(embedded_app(settings), args.host, args.port, settings)
     return 0
+
+
+def run_banner(host: str, port: int) -> str:
+    """What ``orbit run`` prints first: where the API and its docs are, how to get a token."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    base = f"http://{shown}:{port}"
+    return "\n".join(
+        [
+            f"Orbit (all services) on {base}",
+            f"  API docs    {base}/docs  (OpenAPI {base}/openapi.json; docs/api.md in the repo)",
+            "  a token     TOKEN=$(orbit token --sub 00000000-0000-4000-8000-000000000001 "
+            "--role admin)",
+            f'  a request   curl -H "Authorization: Bearer $TOKEN" {base}/api/v1/clients',
+            f"  demo data   orbit demo --url {base}   (or: make demo)",
+        ]
+    )
 
 
 def cmd_serve(args: argparse.Namespace, settings: OrbitSettings) -> int:
@@ -81,7 +100,7 @@ def _cannot_connect(exc: BaseException) -> bool:
 def cmd_migrate(args: argparse.Namespace, settings: OrbitSettings) -> int:
     from services.embedded import SPECS
 
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     names = list(SERVICES) if args.service == "all" else [args.service]
     for name in names:
         url = settings.database_url_for(name)
@@ -163,6 +182,65 @@ def cmd_openapi(args: argparse.Namespace, settings: OrbitSettings) -> int:
     return 0
 
 
+def cmd_dlq(args: argparse.Namespace, settings: OrbitSettings) -> int:
+    """``orbit dlq list|show|replay|discard <service>``: the service's dead letters."""
+    configure_logging(settings.log_level, settings.log_format)
+    own = service_settings(args.service, settings)
+    if args.verb in ("replay", "discard") and not args.id and not args.all:
+        print(f"orbit: dlq {args.verb} needs --id N (repeatable) or --all", file=sys.stderr)
+        return 2
+    return asyncio.run(_dlq(args, own))
+
+
+async def _dlq(args: argparse.Namespace, settings: OrbitSettings) -> int:
+    from services.embedded import SPECS
+    from shared.messaging import dlq
+    from shared.messaging.bus import InProcessBus
+    from shared.runtime import ServiceRuntime
+
+    # The service's current handlers, on its database; nothing is started (its running
+    # relay publishes what a replayed handler emits).
+    runtime = ServiceRuntime(SPECS[args.service], settings, InProcessBus())
+    try:
+        if args.verb == "list":
+            rows = await dlq.parked(runtime.sessions, include_resolved=args.all)
+            for row in rows:
+                state = f"{row.resolution} {row.resolved_at.isoformat()}" if row.resolved_at else ""
+                print(
+                    f"{row.id}\t{row.failed_at.isoformat()}\t{row.event_type or '-'}\t"
+                    f"{row.event_id or '-'}\t{row.topic}[{row.partition}]@{row.offset}\t"
+                    f"attempts={row.attempts}\t{state or 'parked'}\t{row.error[:120]}"
+                )
+            print(f"{len(rows)} dead letter(s) in {args.service}", file=sys.stderr)
+            return 0
+        if args.verb == "show":
+            found = [await dlq.one(runtime.sessions, i) for i in args.id or []]
+            if not found or any(f is None for f in found):
+                print("orbit: dlq show needs --id N of an existing dead letter", file=sys.stderr)
+                return 1
+            for row in found:
+                print(json.dumps(_dead_letter_json(row), indent=2, default=str))
+            return 0
+        act = dlq.replay if args.verb == "replay" else dlq.discard
+        results = await act(runtime.consumer, None if args.all else list(args.id))
+        missing = set(args.id or []) - {r.id for r in results}
+        for result in results:
+            print(f"{result.id}\t{result.event_id or '-'}\t{result.outcome}\t{result.detail}")
+        for dead_letter_id in sorted(missing):
+            print(f"{dead_letter_id}\t-\tnot_found", file=sys.stderr)
+        bad = missing or any(r.outcome in ("failed", "not_replayable") for r in results)
+        return 1 if bad else 0
+    finally:
+        await runtime.dispose()
+
+
+def _dead_letter_json(row: object) -> dict[str, object]:
+    values = dict(row._mapping)  # type: ignore[attr-defined]
+    with contextlib.suppress(ValueError):
+        values["payload"] = json.loads(str(values["payload"]))
+    return values
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="orbit", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -212,6 +290,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     openapi.add_argument("--root", type=Path, default=Path("."), help="the repository (default: .)")
     openapi.set_defaults(func=cmd_openapi)
+
+    dead = sub.add_parser(
+        "dlq", help="a service's dead letters: list, show, replay (through its handlers), discard"
+    )
+    dead.add_argument("verb", choices=["list", "show", "replay", "discard"])
+    dead.add_argument("service", choices=SERVICES)
+    dead.add_argument("--id", type=int, action="append", help="a dead letter's id (repeatable)")
+    dead.add_argument(
+        "--all",
+        action="store_true",
+        help="replay/discard: every parked one; list: the resolved ones too",
+    )
+    dead.set_defaults(func=cmd_dlq)
     return parser
 
 

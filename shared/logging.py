@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -73,9 +74,32 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def configure_logging(level: str = "INFO") -> None:
+class TextFormatter(JsonFormatter):
+    """Readable lines for a person at a terminal: time, level, logger, message, then the
+    context fields (``ORBIT_LOG_FORMAT=text``, or ``auto`` on a terminal)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = json.loads(super().format(record))
+        ts = datetime.fromtimestamp(record.created).strftime("%H:%M:%S.%f")[:-3]
+        context = " ".join(
+            f"{k}={entry[k]}"
+            for k in ("service", "event_type", "request_id", "trace_id")
+            if k in entry
+        )
+        line = f"{ts} {entry['level'].upper():<7} {entry['logger']:<16} {entry['msg']}"
+        if context:
+            line += f"  [{context}]"
+        if "exc" in entry:
+            line += "\n" + entry["exc"]
+        return line
+
+
+def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
+    """Logs on stderr: JSON lines, or readable text lines when ``fmt`` is ``text``, or
+    ``auto`` and stderr is a terminal (``ORBIT_LOG_FORMAT``)."""
     handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter())
+    text = fmt == "text" or (fmt == "auto" and sys.stderr.isatty())
+    handler.setFormatter(TextFormatter() if text else JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -19,6 +19,8 @@ class OrbitSettings(BaseSettings):
 
     env: Literal["dev", "test", "prod"] = "dev"
     log_level: str = "INFO"
+    # JSON lines, or readable text; auto: text when stderr is a terminal, else JSON.
+    log_format: Literal["auto", "json", "text"] = "auto"
     data_dir: Path = Path("./var")
 
     # Databases: ORBIT_DATABASE_URL may hold "{service}" to name one database per service;

@@ -125,20 +125,31 @@ class EventConsumer:
 
     async def _apply(self, envelope: CloudEvent, handler: EventHandler) -> None:
         async with self.uow_factory() as uow:
-            first_time = await insert_ignore(
-                uow.session,
-                inbox,
-                {
-                    "event_id": envelope.id,
-                    "event_type": envelope.type,
-                    "processed_at": uow.clock.now(),
-                },
-            )
-            if not first_time:
-                EVENTS_DUPLICATE.labels(self.service).inc()
+            if not await self.apply_in(uow, envelope, handler):
                 return
-            await handler(uow, envelope)
             await uow.commit()
+        self.applied(uow, envelope)
+
+    async def apply_in(self, uow: UnitOfWork, envelope: CloudEvent, handler: EventHandler) -> bool:
+        """The inbox row and the handler's effect in ``uow`` (not committed); False when the
+        event was applied before (a duplicate)."""
+        first_time = await insert_ignore(
+            uow.session,
+            inbox,
+            {
+                "event_id": envelope.id,
+                "event_type": envelope.type,
+                "processed_at": uow.clock.now(),
+            },
+        )
+        if not first_time:
+            EVENTS_DUPLICATE.labels(self.service).inc()
+            return False
+        await handler(uow, envelope)
+        return True
+
+    def applied(self, uow: UnitOfWork, envelope: CloudEvent) -> None:
+        """After the commit of an applied event: count it, wake the relay, tell on_applied."""
         EVENTS_PROCESSED.labels(self.service, envelope.type).inc()
         if uow.emitted and self.on_commit is not None:
             self.on_commit()
