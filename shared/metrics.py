@@ -2,7 +2,25 @@
 
 from __future__ import annotations
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+import importlib.metadata
+import platform
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    Counter,
+    Gauge,
+    Histogram,
+    Info,
+    generate_latest,
+)
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("orbit")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
 
 EVENTS_PROCESSED = Counter(
     "orbit_events_processed_total", "Events applied by a consumer", ["service", "event_type"]
@@ -23,8 +41,31 @@ OUTBOX_PUBLISH_FAILURES = Counter(
     "orbit_outbox_publish_failures_total", "Failed outbox publish attempts", ["service"]
 )
 OUTBOX_PENDING = Gauge("orbit_outbox_pending", "Unsent outbox rows at the last scan", ["service"])
+OUTBOX_OLDEST_UNSENT_AGE = Gauge(
+    "orbit_outbox_oldest_unsent_age_seconds",
+    "Age of the oldest unsent outbox row at the last count (0: none)",
+    ["service"],
+)
 HTTP_REQUESTS = Counter("orbit_http_requests_total", "HTTP requests", ["method", "route", "status"])
-HTTP_LATENCY = Histogram("orbit_http_request_seconds", "HTTP request latency", ["method", "route"])
+HTTP_LATENCY = Histogram(
+    "orbit_http_request_duration_seconds", "HTTP request duration", ["method", "route"]
+)
+CONSUMER_LAG = Gauge(
+    "orbit_consumer_lag",
+    "Records of a partition not yet consumed by the group (high watermark - position)",
+    ["group", "topic", "partition"],
+)
+SCHEDULER_RUNS = Counter(
+    "orbit_scheduler_runs_total", "Runs of a scheduled job", ["service", "job", "outcome"]
+)
+ALERTS_EMITTED = Counter(
+    "orbit_alerts_emitted_total", "Alerts emitted by a scheduled job", ["service", "job"]
+)
+RETENTION_DELETED = Counter(
+    "orbit_retention_deleted_rows_total", "Rows deleted by the retention job", ["service", "table"]
+)
+BUILD_INFO = Info("orbit_build", "The running Orbit: version and Python")
+BUILD_INFO.info({"version": _version(), "python": platform.python_version()})
 
 
 def render() -> tuple[bytes, str]:

@@ -29,6 +29,7 @@ from shared.messaging.consumer import EventConsumer, EventHandler
 from shared.messaging.envelope import CloudEvent, dlq_topic_for, topic_for
 from shared.messaging.outbox import OutboxRelay
 from shared.migrations import migrate
+from shared.retention import RetentionJob, RetentionRule, platform_rules
 from shared.scheduler import ScheduledJob, Scheduler
 from shared.settings import OrbitSettings
 from shared.uow import UnitOfWorkFactory
@@ -50,6 +51,8 @@ class ServiceSpec:
     # The scheduled jobs, built from the service's settings (an instance of settings_cls).
     jobs: Callable[[Any], Mapping[str, ScheduledJob]] | None = None
     settings_cls: type[OrbitSettings] = OrbitSettings
+    # The service's own retention rules (shared/retention.py), beyond the platform's.
+    retention: Callable[[Any], Sequence[RetentionRule]] | None = None
 
     def load_settings(self, base: OrbitSettings | None = None) -> OrbitSettings:
         """The settings the service runs with, an instance of ``settings_cls``: ``base`` itself
@@ -124,6 +127,14 @@ class ServiceRuntime:
             interval=settings.scheduler_interval_seconds,
             clock=self.clock,
         )
+        self.retention = RetentionJob(
+            spec.name,
+            self.sessions,
+            [*platform_rules(settings), *(spec.retention(settings) if spec.retention else [])],
+            clock=self.clock,
+            batch_size=settings.retention_batch_size,
+            interval=settings.retention_interval_seconds,
+        )
         self.verifier = TokenVerifier(settings)
         self._tasks: list[asyncio.Task[None]] = []
         # Subscribe now, so an in-process bus delivers to this service from the first publish.
@@ -153,6 +164,8 @@ class ServiceRuntime:
             spawn("consumer", self._consumer_worker.run())
         if scheduler and self.scheduler.jobs:
             spawn("scheduler", self.scheduler.run())
+        if scheduler:
+            spawn("retention", self.retention.run())
 
     async def _create_topics(self) -> None:
         """Create ``orbit.<service>`` and its DLQ at start (retrying while the bus is down)."""

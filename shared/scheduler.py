@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 
 from shared.clock import Clock
+from shared.metrics import ALERTS_EMITTED, SCHEDULER_RUNS
 from shared.uow import UnitOfWorkFactory
 
 log = logging.getLogger("orbit.scheduler")
@@ -48,6 +49,10 @@ class Scheduler:
             except Exception:
                 log.exception("scheduled job %s.%s failed", self.service, name)
                 results[name] = -1
+                SCHEDULER_RUNS.labels(self.service, name, "error").inc()
+                continue
+            SCHEDULER_RUNS.labels(self.service, name, "ok").inc()
+            ALERTS_EMITTED.labels(self.service, name).inc(max(results[name] or 0, 0))
         return results
 
     async def run(self) -> None:

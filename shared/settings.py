@@ -53,6 +53,14 @@ class OrbitSettings(BaseSettings):
 
     scheduler_interval_seconds: float = Field(default=30, gt=0)
 
+    # Retention (shared/retention.py): sent outbox rows and inbox rows (and a service's own
+    # rows, e.g. deliveries) older than this are deleted, in batches, every interval.
+    retention_outbox_days: float = Field(default=7, gt=0)
+    retention_inbox_days: float = Field(default=30, gt=0)
+    retention_deliveries_days: float = Field(default=90, gt=0)
+    retention_batch_size: int = Field(default=1000, ge=1, le=100_000)
+    retention_interval_seconds: float = Field(default=3600, gt=0)
+
     # Auth
     jwt_secret: str = DEV_JWT_SECRET
     jwks_url: str | None = None

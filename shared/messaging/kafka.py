@@ -17,6 +17,7 @@ from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 
 from shared.messaging.bus import Message, Processor, Worker
+from shared.metrics import CONSUMER_LAG
 
 log = logging.getLogger("orbit.kafka")
 TOPIC_ALREADY_EXISTS = 36
@@ -173,6 +174,7 @@ class KafkaConsumerWorker:
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
         while True:
             batches = await consumer.getmany(timeout_ms=500, max_records=500)
+            self._measure_lag(consumer)
             for tp, records in batches.items():
                 done: int | None = None
                 try:
@@ -191,3 +193,14 @@ class KafkaConsumerWorker:
                 finally:
                     if done is not None:
                         await consumer.commit({TopicPartition(tp.topic, tp.partition): done + 1})
+
+    def _measure_lag(self, consumer: AIOKafkaConsumer) -> None:
+        """``orbit_consumer_lag`` per assigned partition: the high watermark of the last
+        fetch less the consumer's position (what is fetched but not processed counts)."""
+        with contextlib.suppress(Exception):  # a rebalance in between: measured next time
+            for tp in consumer.assignment():
+                state = consumer._subscription.subscription.assignment.state_value(tp)
+                if state.highwater is not None and state.has_valid_position:
+                    CONSUMER_LAG.labels(self.group, tp.topic, str(tp.partition)).set(
+                        max(state.highwater - state.position, 0)
+                    )

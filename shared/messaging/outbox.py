@@ -16,6 +16,7 @@ import contextlib
 import logging
 import time
 import zlib
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, ColumnElement, bindparam, func, select, update
@@ -26,7 +27,12 @@ from shared.clock import Clock, SystemClock
 from shared.db import advisory_xact_lock
 from shared.messaging.bus import Bus, Message
 from shared.messaging.envelope import CONTENT_TYPE
-from shared.metrics import OUTBOX_PENDING, OUTBOX_PUBLISH_FAILURES, OUTBOX_PUBLISHED
+from shared.metrics import (
+    OUTBOX_OLDEST_UNSENT_AGE,
+    OUTBOX_PENDING,
+    OUTBOX_PUBLISH_FAILURES,
+    OUTBOX_PUBLISHED,
+)
 from shared.tables import outbox
 from shared.tracing import TRACEPARENT
 
@@ -38,6 +44,13 @@ def _seq_in(session: AsyncSession, seqs: list[int]) -> ColumnElement[Any]:
     if session.get_bind().dialect.name == "postgresql":
         return outbox.c.seq == func.any(bindparam("seqs", seqs, type_=ARRAY(BigInteger)))
     return outbox.c.seq.in_(seqs)
+
+
+def _aware(moment: datetime) -> datetime:
+    """A timestamp read back in UTC (func.min bypasses the column type on SQLite)."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 _CONTENT_TYPE = (("content-type", CONTENT_TYPE.encode()),)
@@ -189,6 +202,7 @@ class OutboxRelay:
         if not rows:
             self._backlog = 0
             OUTBOX_PENDING.labels(self.service).set(0)
+            OUTBOX_OLDEST_UNSENT_AGE.labels(self.service).set(0)
             return
         seqs = [r.seq for r in rows]
         if error is not None:
@@ -206,14 +220,19 @@ class OutboxRelay:
         # less what was published since.
         if error is None and len(rows) < self.batch_size:
             self._backlog = 0
+            OUTBOX_OLDEST_UNSENT_AGE.labels(self.service).set(0)
         elif self._backlog is None or time.monotonic() - self._backlog_counted >= 1.0:
             self._backlog_counted = time.monotonic()
-            self._backlog = int(
-                await session.scalar(
-                    select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))
+            count, oldest = (
+                await session.execute(
+                    select(func.count(), func.min(outbox.c.created_at)).where(
+                        outbox.c.sent_at.is_(None)
+                    )
                 )
-                or 0
-            )
+            ).one()
+            self._backlog = int(count or 0)
+            age = (self.clock.now() - _aware(oldest)).total_seconds() if oldest else 0.0
+            OUTBOX_OLDEST_UNSENT_AGE.labels(self.service).set(max(age, 0.0))
         elif error is None:
             self._backlog = max(self._backlog - len(rows), 0)
         OUTBOX_PENDING.labels(self.service).set(self._backlog)

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select
 
 from services.clients.app import SPEC as CLIENTS
@@ -101,6 +102,16 @@ async def test_a_poison_event_fixed_by_a_new_handler_and_replayed_is_applied_onc
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await bus.stop()
+
+    # The consumer measured its lag on the partitions it was given.
+    lag = [
+        sample
+        for metric in REGISTRY.collect()
+        if metric.name == "orbit_consumer_lag"
+        for sample in metric.samples
+        if sample.labels["group"] == v1.group
+    ]
+    assert lag and all(s.labels["topic"] == f"orbit.{producer}" for s in lag)
 
     (letter,) = await dlq.parked(uow.sessions)
     assert letter.event_id == str(poison.id) and "ValueError" in letter.error
