@@ -6,15 +6,26 @@ STAMP  := $(VENV)/.installed
 LOCAL  := deploy/local
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-unit lint bench clean schemas
+.PHONY: install run test test-unit lint bench clean schemas openapi lock demo
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# The pinned versions of requirements-dev.lock (`make lock`), then the project itself
+# (editable) without resolving anything: every install of one commit gets the same versions.
+$(STAMP): pyproject.toml requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
+
+# Refresh the lock files from pyproject.toml (uv, from PyPI), keeping the pinned versions
+# that still fit; `make lock UPGRADE=--upgrade` takes the newest allowed. Commit both.
+UPGRADE ?=
+LOCK_ARGS = --universal --python-version 3.11 --custom-compile-command "make lock" -q $(UPGRADE)
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --extra otel $(LOCK_ARGS) -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra dev $(LOCK_ARGS) -o requirements-dev.lock
 
 run: install
 	$(BIN)/orbit run --host 127.0.0.1 --port 8000
@@ -42,6 +53,15 @@ lint: install
 # JSON Schemas (docs/events/) and the AsyncAPI document (docs/asyncapi.yaml) from the event models.
 schemas: install
 	$(BIN)/orbit schemas
+
+# docs/openapi.json (all services) and the reference half of docs/api.md from the code.
+openapi: install
+	$(BIN)/orbit openapi
+
+# A realistic portfolio in a running Orbit (make run in another terminal), through its API.
+DEMO_URL ?= http://127.0.0.1:8000
+demo: install
+	$(BIN)/orbit demo --url $(DEMO_URL)
 
 # Relay throughput on SQLite and on PostgreSQL + Kafka (started like for `make test`), and
 # the SLA scans over 100,000 open requests on PostgreSQL.

@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
@@ -92,7 +93,20 @@ def build_app(
         lifespan=lifespan,
         description="Orbit: the backend account-management teams run on.",
     )
-    app.add_middleware(RequestContextMiddleware)
+    if settings.cors_origin_list:
+        # Outermost: a preflight is answered before anything else; bearer tokens, not
+        # cookies, so no credentials. X-Request-ID and Retry-After are readable by scripts.
+        app.add_middleware(RequestContextMiddleware)
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origin_list,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After", "Content-Disposition"],
+            max_age=600,
+        )
+    else:
+        app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
     document_problems(app)
     for spec in specs:

@@ -72,6 +72,10 @@ class OrbitSettings(BaseSettings):
 
     smtp_url: str | None = None
 
+    # Browser frontends on other origins: comma-separated origins (https://app.example.com),
+    # or "*"; empty (the default): no CORS headers, the browser allows the same origin only.
+    cors_origins: str = ""
+
     # How long a stopping server waits for open requests and streams (below compose's grace).
     shutdown_timeout_seconds: int = Field(default=8, gt=0)
 
@@ -92,6 +96,10 @@ class OrbitSettings(BaseSettings):
         if self.database_url:
             return self.database_url.replace("{service}", service)
         return f"sqlite+aiosqlite:///{(self.data_dir / f'{service}.db').as_posix()}"
+
+    @property
+    def cors_origin_list(self) -> list[str]:
+        return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
 
     @property
     def uses_kafka(self) -> bool:
