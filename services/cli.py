@@ -234,6 +234,24 @@ async def _dlq(args: argparse.Namespace, settings: OrbitSettings) -> int:
         await runtime.dispose()
 
 
+def cmd_demo(args: argparse.Namespace, settings: OrbitSettings) -> int:
+    from services.demo import DemoError, fill
+
+    try:
+        summary = fill(
+            args.url,
+            settings.jwt_secret,
+            clients=args.clients,
+            progress=lambda step: print(f"demo: {step}", file=sys.stderr, flush=True),
+        )
+    except (DemoError, OSError) as exc:
+        print(f"orbit: demo: {exc}", file=sys.stderr)
+        return 1
+    print(f"Orbit at {args.url} holds the demo portfolio (run again: nothing is added twice):")
+    print("\n".join(summary.lines()))
+    return 0
+
+
 def _dead_letter_json(row: object) -> dict[str, object]:
     values = dict(row._mapping)  # type: ignore[attr-defined]
     with contextlib.suppress(ValueError):
@@ -303,6 +321,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="replay/discard: every parked one; list: the resolved ones too",
     )
     dead.set_defaults(func=cmd_dlq)
+
+    demo = sub.add_parser(
+        "demo", help="fill a running Orbit with a realistic portfolio through its API (idempotent)"
+    )
+    demo.add_argument("--url", default="http://127.0.0.1:8000", help="the running Orbit")
+    demo.add_argument("--clients", type=int, default=50, help="how many clients (default 50)")
+    demo.set_defaults(func=cmd_demo)
     return parser
 
 

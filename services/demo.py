@@ -1,0 +1,531 @@
+"""``orbit demo``: a realistic portfolio in a running Orbit, through its public API only, so a
+frontend team sees every screen populated at once.
+
+Heads and managers in two departments; clients across tiers, countries and statuses with
+contacts (birthdays, some this week); a month of interactions (answered, breached, on hold,
+promised) and meetings with and without reports; tasks; NPS and CSAT feedback (some low);
+contracts (some near renewal); invoices current, partly paid, overdue and paid.
+
+Idempotent: every creating call carries an ``Idempotency-Key`` derived from what it creates
+(``orbit-demo:<thing>:<n>``), and every date is counted from the day the demo's first staff
+member was created (read back on a second run), so a second run sends the same requests and
+gets the first answers back: nothing is added twice. Calls that take no key (holding a
+request) answer 409 once done, which the demo takes as done.
+
+Standard library only (urllib): it runs wherever ``orbit`` is installed.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from shared.auth import issue_token
+
+DEMO_ADMIN = "00000000-0000-4000-8000-00000000de30"
+KEY_PREFIX = "orbit-demo"
+
+COUNTRIES = [
+    ("DE", "Europe/Berlin"),
+    ("FR", "Europe/Paris"),
+    ("GB", "Europe/London"),
+    ("NL", "Europe/Amsterdam"),
+    ("US", "America/New_York"),
+    ("RU", "Europe/Moscow"),
+    ("ES", "Europe/Madrid"),
+]
+TIERS = ["key"] * 2 + ["standard"] * 5 + ["small"] * 3
+SEGMENTS = ["manufacturing", "retail", "logistics", "software", "finance", "healthcare"]
+NAMES = [
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Hooli",
+    "Stark",
+    "Wayne",
+    "Wonka",
+    "Tyrell",
+    "Cyberdyne",
+    "Soylent",
+    "Aperture",
+    "Vandelay",
+    "Gringotts",
+    "Oscorp",
+    "Monarch",
+    "Nakatomi",
+    "Pied Piper",
+    "Dunder",
+    "Massive",
+    "Blue Sun",
+    "Zorg",
+    "Ollivander",
+    "Virtucon",
+]
+SUFFIXES = ["GmbH", "SA", "Ltd", "BV", "Inc", "AG", "SL", "LLC"]
+PEOPLE = [
+    "Anna",
+    "Boris",
+    "Chloé",
+    "Dmitri",
+    "Elena",
+    "Felix",
+    "Greta",
+    "Hugo",
+    "Ines",
+    "Jonas",
+    "Katya",
+    "Lars",
+    "Marta",
+    "Nils",
+    "Olga",
+    "Pavel",
+    "Quentin",
+    "Rosa",
+    "Sven",
+    "Tanja",
+]
+SURNAMES = ["Weber", "Ivanova", "Martin", "Smith", "de Vries", "García", "Novak", "Berg"]
+
+
+class DemoError(Exception):
+    """The API refused a demo request in a way the demo cannot continue from."""
+
+
+@dataclass
+class Api:
+    """A JSON client of a running Orbit (urllib), as the demo's admin."""
+
+    base_url: str
+    token: str
+    timeout: float = 30.0
+    calls: Counter[str] = field(default_factory=Counter)
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        key: str | None = None,
+        ok: tuple[int, ...] = (200, 201),
+        token: str | None = None,
+    ) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {token or self.token}", "Accept": "application/json"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        if key is not None:
+            headers["Idempotency-Key"] = f"{KEY_PREFIX}:{key}"
+        request = urllib.request.Request(
+            self.base_url.rstrip("/") + path, data=data, headers=headers, method=method
+        )
+        self.calls[method] += 1
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                status, raw = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, raw = error.code, error.read()
+        payload = json.loads(raw) if raw else None
+        if status not in ok:
+            raise DemoError(f"{method} {path} answered {status}: {payload}")
+        return status, payload
+
+    def create(self, path: str, body: Any, key: str, **kwargs: Any) -> Any:
+        return self.call("POST", path, body, key=key, **kwargs)[1]
+
+    def eventually(self, what: str, attempt: Callable[[], Any], timeout: float = 60) -> Any:
+        """``attempt()`` until it stops answering 404/401/422 (the services' replicas of
+        staff and clients arrive a moment after the clients service answered)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return attempt()
+            except DemoError as error:
+                if time.monotonic() > deadline or not any(
+                    f"answered {s}" in str(error) for s in (401, 404, 422)
+                ):
+                    raise DemoError(f"{what}: {error}") from error
+                time.sleep(0.2)
+
+
+@dataclass
+class Summary:
+    staff: int = 0
+    clients: int = 0
+    contacts: int = 0
+    interactions: int = 0
+    reports: int = 0
+    held: int = 0
+    tasks: int = 0
+    feedback: int = 0
+    contracts: int = 0
+    invoices: int = 0
+    payments: int = 0
+
+    def lines(self) -> list[str]:
+        return [f"{name:>12}  {value}" for name, value in vars(self).items()]
+
+
+def _at(day: date, days_back: int, hour: int, minute: int = 0) -> str:
+    moment = datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC)
+    return (moment - timedelta(days=days_back)).isoformat()
+
+
+def fill(
+    base_url: str,
+    jwt_secret: str,
+    *,
+    clients: int = 50,
+    seed: int = 7,
+    progress: Callable[[str], None] = lambda _: None,
+) -> Summary:
+    """Fill the Orbit at ``base_url`` (idempotent); returns what the portfolio holds."""
+    api = Api(base_url, issue_token(jwt_secret, DEMO_ADMIN, "admin", 3600))
+    rng = random.Random(seed)
+    summary = Summary()
+
+    # --- staff: two departments, a head and managers each ----------------------------------
+    progress("staff")
+    staff: list[dict[str, Any]] = []
+    heads = []
+    for d, department in enumerate(("Enterprise", "Mid-market")):
+        head = api.create(
+            "/api/v1/staff",
+            {
+                "name": f"{PEOPLE[d]} {SURNAMES[d]}",
+                "email": f"head{d + 1}@demo.orbit.example",
+                "role": "head",
+                "department": department,
+                "timezone": "Europe/Berlin",
+            },
+            key=f"staff:head:{d}",
+        )
+        heads.append(head)
+        staff.append(head)
+    # Every date of the demo counts from the day its first staff member was created.
+    today = datetime.fromisoformat(heads[0]["created_at"]).astimezone(UTC).date()
+    managers = []
+    for m in range(5):
+        head = heads[m % 2]
+        manager = api.create(
+            "/api/v1/staff",
+            {
+                "name": f"{PEOPLE[m + 2]} {SURNAMES[(m + 2) % len(SURNAMES)]}",
+                "email": f"manager{m + 1}@demo.orbit.example",
+                "role": "manager",
+                "department": head["department"],
+                "head_id": head["id"],
+                "timezone": COUNTRIES[m % len(COUNTRIES)][1],
+                "locale": "ru" if m == 4 else "en",
+            },
+            key=f"staff:manager:{m}",
+        )
+        managers.append(manager)
+        staff.append(manager)
+    summary.staff = len(staff)
+
+    # --- clients and contacts ---------------------------------------------------------------
+    progress(f"{clients} clients with contacts")
+    portfolio = []
+    for c in range(clients):
+        country, timezone = COUNTRIES[c % len(COUNTRIES)]
+        tier = TIERS[c % len(TIERS)]
+        status = "prospect" if c % 12 == 5 else ("paused" if c % 17 == 9 else "active")
+        name = f"{NAMES[c % len(NAMES)]} {SUFFIXES[c % len(SUFFIXES)]}"
+        if c >= len(NAMES):
+            name += f" {c // len(NAMES) + 1}"
+        client = api.create(
+            "/api/v1/clients",
+            {
+                "name": name,
+                "kind": "b2c" if c % 10 == 7 else "b2b",
+                "tier": tier,
+                "status": status,
+                "account_manager_id": managers[c % len(managers)]["id"],
+                "segment": SEGMENTS[c % len(SEGMENTS)],
+                "tags": sorted({SEGMENTS[c % len(SEGMENTS)], tier, country.lower()}),
+                "country": country,
+                "timezone": timezone,
+            },
+            key=f"client:{c}",
+        )
+        contacts = []
+        for k in range(2 if c % 3 else 3):
+            first, last = PEOPLE[(c + k * 7) % len(PEOPLE)], SURNAMES[(c + k) % len(SURNAMES)]
+            # Some birthdays this week, the rest spread over the year.
+            birthday = (
+                today + timedelta(days=(c % 6) + 1)
+                if k == 0 and c % 5 == 0
+                else (date(1970 + (c * 3 + k) % 30, 1 + (c + k) % 12, 1 + (c * 7 + k) % 28))
+            )
+            contact = api.create(
+                f"/api/v1/clients/{client['id']}/contacts",
+                {
+                    "name": f"{first} {last}",
+                    "email": f"{first.lower()}.{c}.{k}@client{c}.example".replace("é", "e"),
+                    "phone": f"+4930{1000000 + c * 10 + k}",
+                    "position": ["CEO", "CFO", "CTO", "Head of Purchasing"][k % 4],
+                    "roles": [["decision_maker"], ["billing"], ["technical"]][k % 3],
+                    "birthday": f"--{birthday.month:02d}-{birthday.day:02d}"
+                    if k == 0 and c % 5 == 0
+                    else birthday.isoformat(),
+                    "preferred_channel": ["email", "phone", "messenger"][k % 3],
+                },
+                key=f"contact:{c}:{k}",
+            )
+            contacts.append(contact)
+        summary.contacts += len(contacts)
+        portfolio.append((c, client, contacts))
+    summary.clients = len(portfolio)
+
+    # --- interactions: a month of them ------------------------------------------------------
+    progress("a month of interactions, meetings, tasks and feedback")
+    for c, client, contacts in portfolio:
+        if client["status"] == "prospect" and c % 2:
+            continue
+        manager = managers[c % len(managers)]
+        contact_ids = [contacts[0]["id"]]
+
+        def log(n: int, body: dict[str, Any], client_id: str = client["id"], c: int = c) -> Any:
+            def attempt() -> Any:
+                return api.create(
+                    "/api/v1/interactions", {"client_id": client_id, **body}, key=f"ia:{c}:{n}"
+                )
+
+            return api.eventually("logging an interaction", attempt)
+
+        # An outbound call and an email thread answered on time.
+        log(
+            0,
+            {
+                "type": "call",
+                "direction": "outbound",
+                "occurred_at": _at(today, 28 - c % 5, 10),
+                "subject": "Quarterly check-in",
+                "contact_ids": contact_ids,
+            },
+        )
+        asked = log(
+            1,
+            {
+                "type": "email",
+                "direction": "inbound",
+                "occurred_at": _at(today, 20 - c % 4, 9),
+                "subject": "Question about the invoice",
+                "requires_response": True,
+                "contact_ids": contact_ids,
+            },
+        )
+        log(
+            2,
+            {
+                "type": "email",
+                "direction": "outbound",
+                "occurred_at": _at(today, 20 - c % 4, 11),
+                "subject": "Re: Question about the invoice",
+                "responds_to": asked["id"],
+                "contact_ids": contact_ids,
+            },
+        )
+        summary.interactions += 3
+        if c % 4 == 0:  # an unanswered request: breached by the SLA scan
+            log(
+                3,
+                {
+                    "type": "email",
+                    "direction": "inbound",
+                    "occurred_at": _at(today, 3, 9),
+                    "subject": "Urgent: delivery delayed",
+                    "requires_response": True,
+                    "contact_ids": contact_ids,
+                },
+            )
+            summary.interactions += 1
+        if c % 4 == 1:  # a request on hold, waiting for the client
+            waiting = log(
+                4,
+                {
+                    "type": "message",
+                    "direction": "inbound",
+                    "occurred_at": _at(today, 2, 14),
+                    "subject": "Please change our billing address",
+                    "requires_response": True,
+                    "contact_ids": contact_ids,
+                },
+            )
+            summary.interactions += 1
+            _, requests = api.call("GET", f"/api/v1/requests?client_id={client['id']}")
+            for request in requests["items"]:
+                if request["interaction_id"] == waiting["id"]:
+                    api.call(
+                        "POST",
+                        f"/api/v1/requests/{request['id']}/hold",
+                        {"reason": "Waiting for the client's new registration documents"},
+                        ok=(200, 201, 409),
+                    )
+                    summary.held += 1
+        if c % 4 == 2:  # answered with a promise for the full answer
+            asked = log(
+                5,
+                {
+                    "type": "call",
+                    "direction": "inbound",
+                    "occurred_at": _at(today, 1, 10),
+                    "subject": "Pricing for next year",
+                    "requires_response": True,
+                    "contact_ids": contact_ids,
+                },
+            )
+            log(
+                6,
+                {
+                    "type": "email",
+                    "direction": "outbound",
+                    "occurred_at": _at(today, 1, 11),
+                    "subject": "Re: Pricing for next year",
+                    "responds_to": asked["id"],
+                    "promise_by": _at(today, -3, 12),
+                    "contact_ids": contact_ids,
+                },
+            )
+            summary.interactions += 2
+        # Meetings, with and without reports.
+        meeting = log(
+            7,
+            {
+                "type": "meeting",
+                "direction": "outbound",
+                "occurred_at": _at(today, 7 + c % 9, 15),
+                "subject": "Steering committee",
+                "contact_ids": [x["id"] for x in contacts],
+            },
+        )
+        summary.interactions += 1
+        if c % 3 != 0:
+            api.create(
+                f"/api/v1/interactions/{meeting['id']}/report",
+                {
+                    "summary": "Reviewed the roadmap and the open tickets.",
+                    "decisions": ["Go ahead with phase 2"],
+                    "next_steps": ["Send the proposal"],
+                },
+                key=f"report:{c}",
+            )
+            summary.reports += 1
+        # Tasks, one overdue now and then.
+        api.create(
+            "/api/v1/tasks",
+            {
+                "client_id": client["id"],
+                "title": "Prepare the renewal proposal",
+                "due_at": _at(today, -7 if c % 5 else 2, 17),
+                "assignee_id": manager["id"],
+                "interaction_id": meeting["id"],
+            },
+            key=f"task:{c}",
+        )
+        summary.tasks += 1
+        # Feedback: NPS and CSAT, some low.
+        api.create(
+            "/api/v1/feedback",
+            {
+                "client_id": client["id"],
+                "kind": "nps" if c % 2 else "csat",
+                "score": (rng.choice([9, 10, 8, 6, 3]) if c % 2 else rng.choice([5, 4, 2])),
+                "comment": "Demo feedback",
+                "contact_id": contacts[0]["id"],
+                "received_at": _at(today, 5 + c % 10, 12),
+            },
+            key=f"feedback:{c}",
+        )
+        summary.feedback += 1
+
+    # --- billing: contracts, invoices, payments ---------------------------------------------
+    progress("contracts, invoices and payments")
+    for c, client, _contacts in portfolio:
+        if client["status"] == "prospect":
+            continue
+        ends = today + timedelta(days=20 if c % 4 == 0 else 200 + c)  # some near renewal
+        contract_body = {
+            "client_id": client["id"],
+            "number": f"DEMO-{c + 1:03d}",
+            "title": "Support and development",
+            "starts_on": (ends - timedelta(days=365)).isoformat(),
+            "ends_on": ends.isoformat(),
+            "auto_renew": c % 3 == 0,
+            "renewal_notice_days": 30,
+            "payment_terms_days": 30,
+            "value": {"amount": f"{12000 + c * 500}.00", "currency": "EUR"},
+            "budget": {"amount": f"{12000 + c * 500}.00", "currency": "EUR"},
+        }
+
+        def create_contract(body: dict[str, Any] = contract_body, c: int = c) -> Any:
+            return api.create("/api/v1/contracts", body, key=f"contract:{c}")
+
+        contract = api.eventually("creating a contract", create_contract)
+        summary.contracts += 1
+        # Current (due later), overdue (due 20 days ago), paid, and partly paid.
+        plan = [(0, 30), (40, -20)] if c % 2 else [(10, 20), (50, -10)]
+        for i, (issued_days_ago, due_in) in enumerate(plan):
+            invoice = api.create(
+                "/api/v1/invoices",
+                {
+                    "client_id": client["id"],
+                    "contract_id": contract["id"],
+                    "currency": "EUR",
+                    "lines": [
+                        {
+                            "description": "Monthly support",
+                            "quantity": "1",
+                            "unit_price": f"{1000 + c * 10}.00",
+                            "tax_rate": "0.19",
+                        },
+                        {
+                            "description": "Development hours",
+                            "quantity": str(4 + c % 6),
+                            "unit_price": "95.00",
+                            "tax_rate": "0.19",
+                        },
+                    ],
+                },
+                key=f"invoice:{c}:{i}",
+            )
+            issued = api.create(
+                f"/api/v1/invoices/{invoice['id']}/issue",
+                {
+                    "issue_date": (today - timedelta(days=issued_days_ago)).isoformat(),
+                    "due_date": (today + timedelta(days=due_in)).isoformat(),
+                },
+                key=f"issue:{c}:{i}",
+            )
+            summary.invoices += 1
+            # The overdue one paid in full now and then, the current one paid in part.
+            if (i == 1 and c % 3 == 0) or (i == 0 and c % 3 == 1):
+                total = str(issued["total"])
+                amount = total if i == 1 else f"{Decimal(total) / 2:.2f}"
+                api.create(
+                    "/api/v1/payments",
+                    {
+                        "client_id": client["id"],
+                        "amount": amount,
+                        "currency": "EUR",
+                        "received_at": _at(today, 2, 10),
+                        "method": "bank_transfer",
+                        "reference": f"DEMO-PAY-{c}-{i}",
+                        "allocations": [{"invoice_id": invoice["id"], "amount": amount}],
+                    },
+                    key=f"payment:{c}:{i}",
+                )
+                summary.payments += 1
+    return summary
