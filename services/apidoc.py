@@ -9,7 +9,9 @@ OpenAPI document of the four services, i.e. the embedded app's) and the generate
 
 from __future__ import annotations
 
+import copy
 import difflib
+import functools
 import json
 from pathlib import Path
 from typing import Any
@@ -26,12 +28,16 @@ Schema = dict[str, Any]
 
 
 def openapi_document() -> Schema:
-    """The embedded app's OpenAPI document: every service's paths, one origin."""
+    """The embedded app's OpenAPI document: every service's paths, one origin (a copy)."""
+    return copy.deepcopy(_document())
+
+
+@functools.cache
+def _document() -> Schema:
     from services.embedded import embedded_app
 
     # Building the app connects to nothing; the settings only name the (unused) databases.
-    app = embedded_app(OrbitSettings())
-    return app.openapi()
+    return embedded_app(OrbitSettings()).openapi()
 
 
 def openapi_text(document: Schema | None = None) -> str:

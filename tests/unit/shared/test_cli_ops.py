@@ -10,8 +10,10 @@ import logging
 import uuid
 from pathlib import Path
 
+import pytest
 from sqlalchemy import insert, select
 
+from services import cli
 from services.cli import run_banner
 from services.clients.app import SPEC as CLIENTS
 from shared.clock import SystemClock
@@ -19,7 +21,6 @@ from shared.db import create_engine
 from shared.logging import JsonFormatter, TextFormatter, log_fields
 from shared.migrations import migrate
 from shared.tables import dead_letters
-from tests.unit.shared.test_cli import orbit
 
 
 async def _park(url: str) -> None:
@@ -66,35 +67,48 @@ async def _resolutions(url: str) -> list[str | None]:
     return list(rows)
 
 
-def test_orbit_dlq_list_show_replay_discard(tmp_path: Path) -> None:
+def test_orbit_dlq_list_show_replay_discard(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'clients.db'}"
     asyncio.run(_park(url))
-    env = {"ORBIT_CLIENTS_DATABASE_URL": url, "ORBIT_LOG_FORMAT": "json"}
+    monkeypatch.setenv("ORBIT_CLIENTS_DATABASE_URL", url)
+    monkeypatch.setenv("ORBIT_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(cli, "configure_logging", lambda *args: None)  # keep pytest's capture
 
-    listed = orbit(tmp_path, "dlq", "list", "clients", **env)
-    assert listed.returncode == 0, listed.stderr
-    lines = listed.stdout.splitlines()
-    assert len(lines) == 2 and lines[0].startswith("1\t") and "parked" in lines[0]
+    def orbit(*args: str) -> tuple[int, str]:
+        code = cli.main(["dlq", *args])
+        return code, capsys.readouterr().out
 
-    shown = orbit(tmp_path, "dlq", "show", "clients", "--id", "2", **env)
-    assert shown.returncode == 0 and json.loads(shown.stdout)["payload"] == "{not json"
-    assert orbit(tmp_path, "dlq", "replay", "clients", **env).returncode == 2  # no --id/--all
+    code, listed = orbit("list", "clients")
+    lines = listed.splitlines()
+    assert code == 0 and len(lines) == 2
+    assert lines[0].startswith("1\t") and "parked" in lines[0]
+
+    code, shown = orbit("show", "clients", "--id", "2")
+    assert code == 0 and json.loads(shown)["payload"] == "{not json"
+    assert orbit("show", "clients", "--id", "9")[0] == 1
+    assert orbit("replay", "clients")[0] == 2  # neither --id nor --all
 
     # Nothing in clients handles orbit.x events, and a non-CloudEvent cannot be replayed.
-    replayed = orbit(tmp_path, "dlq", "replay", "clients", "--all", **env)
-    assert replayed.returncode == 1
-    assert [line.split("\t")[2] for line in replayed.stdout.splitlines()] == [
+    with caplog.at_level(logging.INFO, logger="orbit.dlq"):
+        code, replayed = orbit("replay", "clients", "--all")
+    assert code == 1
+    assert [line.split("\t")[2] for line in replayed.splitlines()] == [
         "not_replayable",
         "not_replayable",
     ]
-    assert '"logger": "orbit.dlq"' in replayed.stderr  # every action is logged
+    assert [r.name for r in caplog.records if r.name == "orbit.dlq"] == ["orbit.dlq"] * 2
 
-    discarded = orbit(tmp_path, "dlq", "discard", "clients", "--id", "2", **env)
-    assert discarded.returncode == 0 and "\tdiscarded" in discarded.stdout
+    code, discarded = orbit("discard", "clients", "--id", "2")
+    assert code == 0 and "\tdiscarded" in discarded
     assert asyncio.run(_resolutions(url)) == [None, "discarded"]
-    everything = orbit(tmp_path, "dlq", "list", "clients", "--all", **env)
-    assert "parked" in everything.stdout.splitlines()[0]
-    assert "discarded" in everything.stdout.splitlines()[1]
+    assert len(orbit("list", "clients")[1].splitlines()) == 1
+    everything = orbit("list", "clients", "--all")[1].splitlines()
+    assert "parked" in everything[0] and "discarded" in everything[1]
 
 
 def test_orbit_run_says_where_the_docs_are_and_how_to_get_a_token() -> None:
