@@ -37,6 +37,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 from sqlalchemy.types import DateTime, TypeDecorator
 
 from shared.sqlite_inline import inline_creator, is_inline
@@ -200,6 +201,14 @@ def read_engine(engine: AsyncEngine) -> AsyncEngine:
         pool_size=READ_POOL_SIZE,
         read_only=True,
     )
+
+
+@event.listens_for(Session, "loaded_as_persistent")
+def _keep_loaded(session: Session, instance: object) -> None:
+    """Objects a session loads live as long as the session. Its identity map holds them
+    weakly: a use case that checks an object and lets go of it (``await check(...)``) would
+    otherwise read it again by the next ``session.get`` once it was collected."""
+    session.info.setdefault("orbit.loaded", []).append(instance)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
