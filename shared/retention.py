@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Column, Table, delete, select
+from sqlalchemy import Column, ColumnElement, Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.clock import Clock
@@ -36,6 +36,8 @@ class RetentionRule:
     table: Table
     column: Column[Any]  # a timestamp column, indexed
     max_age: timedelta
+    # Only rows that also match this (e.g. deliveries no longer pending), or every old row.
+    where: ColumnElement[bool] | None = None
 
     def __post_init__(self) -> None:
         if len(self.table.primary_key.columns) != 1:
@@ -69,7 +71,11 @@ async def prune(
             keys = (
                 await session.scalars(
                     select(key)
-                    .where(rule.column.is_not(None), rule.column < cutoff)
+                    .where(
+                        rule.column.is_not(None),
+                        rule.column < cutoff,
+                        *([rule.where] if rule.where is not None else []),
+                    )
                     .order_by(rule.column)
                     .limit(batch_size)
                 )

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from tests.bench import http
 from tests.bench.billing import billing_report
-from tests.bench.relay import relay_vs_raw, sqlite_rows
+from tests.bench.relay import relay_after_churn, relay_vs_raw, sqlite_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUNDS = 3
@@ -111,6 +111,19 @@ def embedded_section(seconds: int, workdir: Path) -> list[str]:
     ]
 
 
+def churn_section(pg_url) -> list[str]:  # type: ignore[no-untyped-def]
+    """The relay on PostgreSQL after months of traffic, and after the retention job."""
+    return [
+        f"Relay after churn (PostgreSQL, in-process bus: the database side): {RELAY_EVENTS:,} "
+        f"events drained, batch {RELAY_BATCH}.",
+        "",
+        "| outbox | events | seconds | events/s |",
+        "|---|---|---|---|",
+        *asyncio.run(relay_after_churn(pg_url, RELAY_EVENTS, RELAY_BATCH)),
+        "",
+    ]
+
+
 def main() -> None:
     seconds = int(os.environ.get("BENCH_SECONDS", "8"))
     workdir = Path(tempfile.mkdtemp(prefix="orbit-bench-"))
@@ -142,6 +155,7 @@ def main() -> None:
             "|---|---|---|---|---|",
             *asyncio.run(relay_vs_raw(pg_url, kafka, RELAY_EVENTS, RELAY_BATCH)),
             "",
+            *churn_section(pg_url),
         ]
     print("\n".join(relay), flush=True)
     sections += relay

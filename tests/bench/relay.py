@@ -155,3 +155,67 @@ async def relay_vs_raw(make_pg_url, bootstrap: str, events: int, batch: int) -> 
         f"| **Orbit relay**, batch {batch}, {rounds} pipelined per transaction | {events} | "
         f"{relay_seconds:.2f} | {events / relay_seconds:,.0f} | — |",
     ]
+
+
+CHURN_ROWS = 200_000
+
+
+async def relay_after_churn(make_pg_url, events: int, batch: int) -> list[str]:
+    """The relay draining ``events`` on PostgreSQL (in-process bus: the database side only)
+    on a fresh outbox, on one holding ``CHURN_ROWS`` sent rows of past traffic, and on that
+    one after the retention job pruned them (and autovacuum's work done by hand)."""
+    from sqlalchemy import text
+
+    from shared.retention import RetentionJob, platform_rules
+    from shared.tables import outbox
+
+    url = await make_pg_url()
+    await migrate(CLIENTS.migrations, url)
+    engine = create_engine(url)
+    sessions = session_factory(engine)
+    rounds = OrbitSettings().relay_batches_per_round
+
+    async def timed() -> float:
+        await fill(url, events)
+        return await drain(url, InProcessBus(), batch, rounds)
+
+    fresh = await timed()
+    async with engine.begin() as conn:
+        # Months of traffic: sent rows, 30 days old (one statement, server-side).
+        await conn.execute(
+            text(
+                "INSERT INTO outbox (event_id, topic, key, event_type, payload, created_at, "
+                "sent_at, attempts) SELECT gen_random_uuid(), 'orbit.bench', (g % 50)::text, "
+                "'orbit.bench.tick.happened.v1', repeat('x', 600), now() - interval '30 days', "
+                "now() - interval '30 days', 0 FROM generate_series(1, :n) g"
+            ),
+            {"n": CHURN_ROWS},
+        )
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("ANALYZE outbox"))
+    churned = await timed()
+    job = RetentionJob(
+        "bench",
+        sessions,
+        platform_rules(OrbitSettings()),
+        clock=SystemClock(),
+        batch_size=OrbitSettings().retention_batch_size,
+        interval=3600,
+    )
+    started = time.perf_counter()
+    deleted = (await job.run_once())[outbox.name]
+    prune_seconds = time.perf_counter() - started
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("VACUUM ANALYZE outbox"))
+    pruned = await timed()
+    await engine.dispose()
+    return [
+        f"| fresh outbox | {events} | {fresh:.2f} | {events / fresh:,.0f} |",
+        f"| after {CHURN_ROWS:,} sent rows of churn | {events} | {churned:.2f} | "
+        f"{events / churned:,.0f} |",
+        f"| after retention deleted {deleted:,} rows ({prune_seconds:.1f} s, batches of "
+        f"{OrbitSettings().retention_batch_size}) | {events} | {pruned:.2f} | "
+        f"{events / pruned:,.0f} |",
+    ]

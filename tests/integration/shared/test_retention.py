@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Column, Integer, MetaData, Table, func, insert, select, update
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, insert, select, update
 
 from services.clients.app import SPEC as CLIENTS
 from shared.clock import FixedClock
@@ -24,6 +24,7 @@ deliveries = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("finished_at", UTCDateTime, nullable=True),
+    Column("status", String(20), nullable=False, server_default="sent"),
 )
 
 
@@ -61,11 +62,17 @@ async def test_old_rows_are_pruned_in_batches_and_the_rest_stays(any_db_url: str
             )
         for when in (old, young, None):
             await session.execute(insert(deliveries).values(finished_at=when))
+        await session.execute(insert(deliveries).values(finished_at=old, status="pending"))
 
     settings = test_settings(retention_outbox_days=7, retention_inbox_days=30)
     rules = [
         *platform_rules(settings),
-        RetentionRule(deliveries, deliveries.c.finished_at, timedelta(days=30)),
+        RetentionRule(
+            deliveries,
+            deliveries.c.finished_at,
+            timedelta(days=30),
+            where=deliveries.c.status != "pending",
+        ),
     ]
     assert await prune(sessions, rules[0], now, batch_size=2) == 5  # three batches
     service = f"ret{uuid.uuid4().hex[:6]}"
@@ -74,7 +81,7 @@ async def test_old_rows_are_pruned_in_batches_and_the_rest_stays(any_db_url: str
     assert await count(sessions, outbox) == 2
     assert await count(sessions, outbox, outbox.c.sent_at.is_(None)) == 1
     assert await count(sessions, inbox) == 1
-    assert await count(sessions, deliveries) == 2
+    assert await count(sessions, deliveries) == 3  # the young, the unfinished, the pending
     assert RETENTION_DELETED.labels(service, "inbox")._value.get() == 3
 
     # A row that grows old later goes on a later run.
