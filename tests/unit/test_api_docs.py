@@ -96,3 +96,28 @@ def test_asyncapi_document_is_valid_against_the_official_asyncapi_3_schema() -> 
 def test_openapi_document_comes_from_the_embedded_app() -> None:
     # The same object the embedded server serves at /openapi.json.
     assert openapi_document()["info"]["title"].startswith("Orbit (embedded")
+
+
+def test_component_names_are_made_readable_and_refs_follow() -> None:
+    from shared.app import readable_component_names
+
+    schema = {
+        "paths": {"/x": {"get": {"responses": {"200": {"content": {"application/json": {
+            "schema": {"$ref": "#/components/schemas/Page_ThingOut_"}}}}}}}},
+        "components": {"schemas": {
+            "Page_ThingOut_": {"title": "Page[ThingOut]", "properties": {"items": {
+                "items": {"$ref": "#/components/schemas/services__a__api__ReportOut"}}}}},
+            "services__a__api__ReportOut": {"title": "ReportOut"},
+            "services__b__api__ReportOut": {"title": "ReportOut"},
+        }},
+    }
+    renamed = readable_component_names(schema)
+    assert set(renamed["components"]["schemas"]) == {"ThingPage", "AReportOut", "BReportOut"}
+    assert renamed["components"]["schemas"]["ThingPage"]["title"] == "ThingPage"
+    ref = renamed["paths"]["/x"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert ref["schema"] == {"$ref": "#/components/schemas/ThingPage"}
+    items = renamed["components"]["schemas"]["ThingPage"]["properties"]["items"]["items"]
+    assert items == {"$ref": "#/components/schemas/AReportOut"}
+    # A rename that would collide with an existing name keeps FastAPI's names.
+    schema["components"]["schemas"]["ThingPage"] = {}
+    assert "Page_ThingOut_" in readable_component_names(schema)["components"]["schemas"]
