@@ -101,15 +101,21 @@ def test_openapi_document_comes_from_the_embedded_app() -> None:
 def test_component_names_are_made_readable_and_refs_follow() -> None:
     from shared.app import readable_component_names
 
-    schema = {
-        "paths": {"/x": {"get": {"responses": {"200": {"content": {"application/json": {
-            "schema": {"$ref": "#/components/schemas/Page_ThingOut_"}}}}}}}},
-        "components": {"schemas": {
-            "Page_ThingOut_": {"title": "Page[ThingOut]", "properties": {"items": {
-                "items": {"$ref": "#/components/schemas/services__a__api__ReportOut"}}}}},
-            "services__a__api__ReportOut": {"title": "ReportOut"},
-            "services__b__api__ReportOut": {"title": "ReportOut"},
-        }},
+    page_ref = {"$ref": "#/components/schemas/Page_ThingOut_"}
+    report_ref = {"$ref": "#/components/schemas/services__a__api__ReportOut"}
+    body = {"application/json": {"schema": page_ref}}
+    schema: dict[str, Any] = {
+        "paths": {"/x": {"get": {"responses": {"200": {"content": body}}}}},
+        "components": {
+            "schemas": {
+                "Page_ThingOut_": {
+                    "title": "Page[ThingOut]",
+                    "properties": {"items": {"items": report_ref}},
+                },
+                "services__a__api__ReportOut": {"title": "ReportOut"},
+                "services__b__api__ReportOut": {"title": "ReportOut"},
+            }
+        },
     }
     renamed = readable_component_names(schema)
     assert set(renamed["components"]["schemas"]) == {"ThingPage", "AReportOut", "BReportOut"}
