@@ -102,7 +102,7 @@ async def log_interaction(
         InteractionLoggedV1(**interaction_fields(interaction, client, is_contact=is_contact))
     )
     if request is not None:
-        await requests.announce_opened(uow, request, interaction, client)
+        await requests.announce_opened(uow, request, client)
     elif command.responds_to is not None:
         await requests.answer_request(uow, caller, interaction, client)
     if is_contact:

@@ -34,6 +34,9 @@ def new_request(
         id=uuid.uuid4(),
         client_id=client.id,
         interaction_id=interaction.id,
+        interaction_type=interaction.type,
+        subject=interaction.subject,
+        contact_ids=list(interaction.contact_ids or []),
         status="open",
         opened_at=opened,
         due_at=sla.due_at(opened, minutes, calendar),
@@ -48,12 +51,10 @@ def new_request(
     )
 
 
-async def announce_opened(
-    uow: UnitOfWork, request: Request, interaction: Interaction, client: ClientInfo
-) -> None:
+async def announce_opened(uow: UnitOfWork, request: Request, client: ClientInfo) -> None:
     await uow.emit(
         RequestOpenedV1(
-            **request_fields(request, interaction, client, uow.clock.now()),
+            **request_fields(request, client, uow.clock.now()),
             at_risk_at=request.at_risk_at,
         )
     )
@@ -107,6 +108,7 @@ async def answer_request(
         request.status = "acknowledged"
         request.acknowledged_at = request.acknowledged_at or at
         request.promised_by = reply.promise_by
+        request.promise_broken = False  # the new promise is watched (and may break) again
     else:
         request.status = "answered"
         request.resolved_at = at
@@ -114,7 +116,7 @@ async def answer_request(
     await uow.session.flush()
     await uow.emit(
         RequestAnsweredV1(
-            **request_fields(request, target, client, now),
+            **request_fields(request, client, now),
             response_interaction_id=reply.id,
             responded_by=reply.author_id,
             response_minutes=request.response_minutes,
