@@ -25,7 +25,8 @@ from functools import lru_cache
 from operator import attrgetter
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, literal_column, or_, select, update
+from sqlalchemy import ColumnElement, Select, Text, literal_column, or_, select, update
+from sqlalchemy import cast as cast_
 
 from services.interactions.domain import cadence, promises, sla
 from services.interactions.domain.meetings import meeting_report_hours
@@ -160,13 +161,14 @@ def at_risk_query(now: datetime) -> Select[Any]:
 
 @lru_cache(maxsize=256)
 def _calendar(data: str) -> BusinessCalendar:
+    """A request's calendar from its JSON text (few distinct calendars: parsed once each)."""
     return parse_calendar(json.loads(data))
 
 
 def _at_risk(row: Any, client: repo.ClientInfo, now: datetime) -> Alert | None:
     if row.due_at <= now:
         return None  # past due already: the breach says it
-    calendar = _calendar(json.dumps(row.calendar, sort_keys=True))
+    calendar = _calendar(row.calendar_json)
     return f"sla.at_risk:{row.id}", SlaAtRiskV1(
         **request_fields(row, client, now),
         at_risk_at=row.at_risk_at,
@@ -267,7 +269,7 @@ AT_RISK = Scan(
     Request,
     Request.id,
     lambda now: {"at_risk_notified": True},
-    (*REQUEST_COLUMNS, Request.at_risk_at, Request.calendar),
+    (*REQUEST_COLUMNS, Request.at_risk_at, cast_(Request.calendar, Text).label("calendar_json")),
     "at_risk_at",
     _at_risk,
 )
