@@ -159,6 +159,7 @@ async def measure(url: str) -> list[str]:
             started = time.perf_counter()
             emitted = await scan(uow_factory, NOW, BATCH)
             scan_s = time.perf_counter() - started
+
             async def rescan(scan: Any = scan) -> int:
                 return int(await scan(uow_factory, NOW, BATCH))
 
