@@ -9,7 +9,12 @@ from collections.abc import Callable
 from datetime import datetime
 
 from services.interactions.domain import promises, sla
-from services.interactions.events import RequestAnsweredV1, RequestOpenedV1
+from services.interactions.events import (
+    RequestAnsweredV1,
+    RequestHeldV1,
+    RequestOpenedV1,
+    RequestResumedV1,
+)
 from services.interactions.handlers.snapshots import request_fields, request_status
 from services.interactions.settings import InteractionsSettings
 from services.interactions.store import repository as repo
@@ -147,8 +152,9 @@ def _check(check: Callable[[str], None], status: str) -> None:
 async def hold_request(
     uow: UnitOfWork, caller: Caller, request_id: uuid.UUID, reason: str
 ) -> Request:
-    """Waiting on the client: the SLA clock stops (``on_hold``) until resumed."""
-    request, _client = await _locked_request(uow, caller, request_id)
+    """Waiting on the client: the SLA clock stops (``on_hold``) until resumed;
+    ``request.held`` says so (its subscribers stop counting too)."""
+    request, client = await _locked_request(uow, caller, request_id)
     now = uow.clock.now()
     _check(sla.check_hold, request_status(request, now))
     request.status = "on_hold"
@@ -156,13 +162,19 @@ async def hold_request(
     request.hold_reason = reason
     request.updated_at = now
     await uow.session.flush()
+    await uow.emit(
+        RequestHeldV1(
+            **request_fields(request, client, now), held_at=now, held_by=caller.id, reason=reason
+        )
+    )
     return request
 
 
 async def resume_request(uow: UnitOfWork, caller: Caller, request_id: uuid.UUID) -> Request:
     """The clock restarts; ``due_at`` (and the at-risk instant) move by the business time the
-    hold lasted, counted in the calendar the request opened with."""
-    request, _client = await _locked_request(uow, caller, request_id)
+    hold lasted, counted in the calendar the request opened with; ``request.resumed`` carries
+    the new deadlines."""
+    request, client = await _locked_request(uow, caller, request_id)
     now = uow.clock.now()
     _check(sla.check_resume, request.status)
     assert request.on_hold_since is not None
@@ -181,6 +193,14 @@ async def resume_request(uow: UnitOfWork, caller: Caller, request_id: uuid.UUID)
     request.on_hold_since = None
     request.updated_at = now
     await uow.session.flush()
+    await uow.emit(
+        RequestResumedV1(
+            **request_fields(request, client, now),
+            at_risk_at=request.at_risk_at,
+            held_minutes=resumed.held_minutes,
+            resumed_by=caller.id,
+        )
+    )
     return request
 
 

@@ -74,6 +74,8 @@ async def alerts(api: Api) -> Counter[str]:
             "meeting.report_submitted",
             "task.deadline_moved",
             "feedback.received",
+            "request.held",
+            "request.resumed",
         )
     )
 
@@ -328,3 +330,43 @@ async def test_a_new_promise_after_a_broken_one_is_watched_again(
     assert await alerts(api) == Counter({"request.promise_broken": 2})
     broken = await api.events("request.promise_broken")
     assert broken[0]["promised_by"] != broken[1]["promised_by"]
+
+
+async def test_a_hold_moves_the_deadline_and_says_so_at_risk_stays_once(
+    api: Api, replicas: list[UnitOfWorkFactory]
+) -> None:
+    """At risk, then held for two business hours and resumed: ``request.held`` and
+    ``request.resumed`` carry the state (the new ``due_at``); the at-risk alert is not repeated
+    (the clock stopped, it did not rewind: the request is as much at risk as before); the
+    breach comes at the moved deadline, once."""
+    mia = await api.staff("Mia")
+    acme = await api.client("Acme", mia, first_response_minutes=60)
+    asked = await api.log(mia.headers, acme, requires_response=True)
+    request_id = asked["request_id"]
+    first_due = (await api.request(mia.headers, request_id))["due_at"]
+    api.advance(minutes=50)
+    await run_scans([api.runtime.uow, *replicas], api)
+    assert await alerts(api) == Counter({"sla.at_risk": 1})
+    held = await api.http.post(
+        f"/api/v1/requests/{request_id}/hold", headers=mia.headers, json={"reason": "logs"}
+    )
+    assert held.status_code == 200, held.text
+    api.advance(hours=2)
+    await run_scans([api.runtime.uow, *replicas], api)  # held: nothing, though past first_due
+    assert await alerts(api) == Counter({"sla.at_risk": 1})
+    resumed = await api.http.post(f"/api/v1/requests/{request_id}/resume", headers=mia.headers)
+    assert resumed.status_code == 200, resumed.text
+    assert resumed.json()["due_at"] > first_due
+    (held_event,) = await api.events("request.held")
+    (resumed_event,) = await api.events("request.resumed")
+    assert held_event["status"] == "on_hold" and held_event["reason"] == "logs"
+    assert held_event["held_by"] == mia.id and held_event["account_manager_id"] == mia.id
+    assert resumed_event["status"] == "open" and resumed_event["held_minutes"] == 120
+    assert resumed_event["due_at"] == resumed.json()["due_at"]
+    await run_scans([api.runtime.uow, *replicas], api)
+    assert await alerts(api) == Counter({"sla.at_risk": 1})  # not again
+    api.advance(minutes=11)
+    await run_scans([api.runtime.uow, *replicas], api)
+    assert await alerts(api) == Counter({"sla.at_risk": 1, "sla.breached": 1})
+    (breach,) = await api.events("sla.breached")
+    assert breach["due_at"] == resumed_event["due_at"] and breach["on_hold_minutes"] == 120
