@@ -8,7 +8,7 @@ and committed meanwhile is re-checked and left), the UPDATE sets the flag that t
 out of the index and returns the narrow columns their alerts need (a request carries its
 interaction's type, subject and contacts: no join). The alerts are emitted with
 ``uow.emit_once_many``: a deterministic key per rule, subject and due instant, so an alert is
-emitted once however often the scan runs and however many replicas run it. Three statements a
+emitted once however often the scan runs and however many replicas run it. Four statements a
 batch, whatever its size. The clock is the scheduler's (``now`` is passed in).
 
 The conditions repeat the indexes' predicates with literals (``status = 'open'``, ``NOT
