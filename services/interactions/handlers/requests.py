@@ -47,7 +47,7 @@ def new_request(
         due_at=sla.due_at(opened, minutes, calendar),
         at_risk_at=sla.at_risk_at(opened, minutes, settings.sla_at_risk_fraction, calendar),
         first_response_minutes=minutes,
-        calendar=calendar.to_dict(),
+        calendar=sla.calendar_json(calendar),
         breached=False,
         at_risk_notified=False,
         promise_broken=False,
