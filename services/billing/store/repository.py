@@ -157,19 +157,51 @@ async def lock_client_of(
 async def lock_clients(
     session: AsyncSession, client_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, ClientInfo]:
-    """Lock the clients' rows in id order (the scans: no deadlock between two of them)."""
-    found: dict[uuid.UUID, ClientInfo] = {}
-    for client_id in sorted(set(client_ids)):
-        stmt = (
-            select(client_replica)
-            .where(client_replica.c.id == client_id)
+    """Lock the clients' rows in id order (the scans: no deadlock between two of them, nor
+    with a use case) and read them with their managers' heads: one statement (PostgreSQL
+    locks the rows as the sorted result returns them)."""
+    if not client_ids:
+        return {}
+    manager = staff_replica.alias("manager")
+    rows = (
+        await session.execute(
+            select(
+                client_replica.c.id,
+                client_replica.c.name,
+                client_replica.c.timezone,
+                client_replica.c.account_manager_id,
+                client_replica.c.contacts,
+                manager.c.role.label("manager_role"),
+                manager.c.head_id.label("manager_head_id"),
+            )
+            .outerjoin(manager, manager.c.id == client_replica.c.account_manager_id)
+            .where(client_replica.c.id.in_(sorted(set(client_ids))))
+            .order_by(client_replica.c.id)
             .with_for_update(of=client_replica, key_share=True)
         )
-        try:
-            found[client_id] = await _client_info(session, stmt, client_id)
-        except NotFound:
-            continue
-    return found
+    ).all()
+    return {
+        row.id: ClientInfo(
+            id=row.id,
+            name=row.name,
+            timezone=row.timezone or "UTC",
+            account_manager_id=row.account_manager_id,
+            head_id=_head_of(row.account_manager_id, row.manager_role, row.manager_head_id),
+            contacts=list(row.contacts or []),
+        )
+        for row in rows
+    }
+
+
+def _head_of(
+    manager_id: uuid.UUID | None, role: str | None, head_id: uuid.UUID | None
+) -> uuid.UUID | None:
+    """:func:`responsible_head` from the manager's replica row (``role`` None: no row)."""
+    if manager_id is None or role is None:
+        return None
+    if head_id is None and role == "head":
+        return manager_id
+    return head_id
 
 
 # ---------------------------------------------------------------- contracts
