@@ -111,18 +111,19 @@ class UnitOfWork:
         ids = {key: uuid.uuid5(uuid.NAMESPACE_URL, f"orbit:{key}") for key, _ in alerts}
         dialect = self.session.get_bind().dialect.name
         insert_of = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        # One statement, compiled once and cached: SQLAlchemy's "insertmanyvalues" expands
+        # the parameter sets into multi-row VALUES (a ``.values([...])`` list would be
+        # compiled afresh for every batch size, thousands of bind parameters each time).
         claimed = set(
             (
                 await self.session.scalars(
                     insert_of(scheduled_alerts)
-                    .values(
-                        [
-                            {"alert_key": key, "event_id": ids[key], "emitted_at": now}
-                            for key in dict.fromkeys(key for key, _ in alerts)
-                        ]
-                    )
                     .on_conflict_do_nothing()
-                    .returning(scheduled_alerts.c.alert_key)
+                    .returning(scheduled_alerts.c.alert_key),
+                    [
+                        {"alert_key": key, "event_id": ids[key], "emitted_at": now}
+                        for key in dict.fromkeys(key for key, _ in alerts)
+                    ],
                 )
             ).all()
         )
