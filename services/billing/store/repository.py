@@ -19,10 +19,22 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Select, Table, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    Table,
+    Text,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
+from sqlalchemy import cast as sa_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.billing.domain.invoices import OPEN, VOID
+from services.billing.domain.invoices import NUMBER_DIGITS, OPEN, VOID
 from services.billing.store.models import (
     Allocation,
     Contract,
@@ -37,6 +49,7 @@ from shared.auth import Caller, Role
 from shared.db import insert_ignore
 from shared.errors import NotFound
 from shared.replicas import client_replica, client_scope, staff_replica
+from shared.tables import outbox
 
 T = TypeVar("T")
 
@@ -274,11 +287,64 @@ async def next_invoice_number(session: AsyncSession, year: int) -> int:
     )
     number = await session.scalar(bump)
     if number is None:
-        counters = cast(Table, InvoiceCounter.__table__)
-        await insert_ignore(session, counters, {"year": year, "last_number": 0})
+        await create_counter(session, year)
         number = await session.scalar(bump)
     assert number is not None
     return int(number)
+
+
+async def create_counter(session: AsyncSession, year: int) -> None:
+    """``year``'s counter row at 0, unless a concurrent first issue of the year made it."""
+    await insert_ignore(
+        session, cast(Table, InvoiceCounter.__table__), {"year": year, "last_number": 0}
+    )
+
+
+def number_and_publish(
+    invoice_id: uuid.UUID, year: int, outbox_row: dict[str, Any], placeholder: str
+) -> Select[Any]:
+    """PostgreSQL, one statement: bump ``year``'s counter (its row stays locked until the
+    transaction ends), give the invoice its number, and write the outbox row whose payload
+    holds ``placeholder`` where the number goes; returns the number (no row: the year has no
+    counter row yet). The counter lock is taken by the last statement before the commit,
+    so concurrent issuers queue behind one statement and a commit, nothing more.
+
+    ``WITH bumped AS (UPDATE invoice_counters ... RETURNING last_number), numbered AS
+    (UPDATE invoices SET number = '2026-' || lpad((SELECT last_number FROM bumped)...)
+    WHERE id = ... AND EXISTS (SELECT FROM bumped) RETURNING number),
+    sent AS (INSERT INTO outbox ... SELECT ..., replace(payload, placeholder, number) FROM
+    numbered) SELECT number FROM numbered``."""
+    counters = cast(Table, InvoiceCounter.__table__)
+    invoices_ = cast(Table, Invoice.__table__)
+    bumped = (
+        update(counters)
+        .where(counters.c.year == year)
+        .values(last_number=counters.c.last_number + 1)
+        .returning(counters.c.last_number)
+        .cte("bumped")
+    )
+    digits = sa_cast(select(bumped.c.last_number).scalar_subquery(), String)
+    numbered = (
+        update(invoices_)
+        .where(invoices_.c.id == invoice_id, select(bumped.c.last_number).exists())
+        .values(
+            number=literal(f"{year}-", String)
+            + func.lpad(digits, func.greatest(NUMBER_DIGITS, func.length(digits)), "0")
+        )
+        .returning(invoices_.c.number)
+        .cte("numbered")
+    )
+    columns = [name for name in outbox_row if name != "payload"]
+    sent = insert(outbox).from_select(
+        [*columns, "payload"],
+        select(
+            *(literal(outbox_row[name], outbox.c[name].type) for name in columns),
+            func.replace(
+                literal(outbox_row["payload"], Text), literal(placeholder, Text), numbered.c.number
+            ),
+        ),
+    )
+    return select(numbered.c.number).add_cte(sent.cte("sent"))
 
 
 # ---------------------------------------------------------------- payments and credit
