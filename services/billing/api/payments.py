@@ -42,6 +42,7 @@ async def book_payment(
     """Book a payment (admins, the client's manager or head, ``service`` tokens): to the
     given allocations, or to the oldest open invoices in its currency; the rest becomes the
     client's credit. The same ``(client_id, reference)`` again returns the first payment."""
+
     async def command(uow: UnitOfWork) -> tuple[BaseModel, bool]:
         payment, created = await handlers.book_payment(uow, caller, body)
         allocations = await repo.allocations_of(uow.session, [payment.id])

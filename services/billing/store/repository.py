@@ -13,28 +13,42 @@ invoice counter; every use case and scan takes them in that order.
 from __future__ import annotations
 
 import uuid
+import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Numeric,
     Select,
     String,
     Table,
     Text,
+    and_,
     func,
     insert,
     literal,
+    not_,
+    or_,
     select,
+    true,
     update,
 )
 from sqlalchemy import cast as sa_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.billing.domain.invoices import NUMBER_DIGITS, OPEN, VOID
+from services.billing.domain.invoices import (
+    ISSUED,
+    NUMBER_DIGITS,
+    OPEN,
+    OVERDUE,
+    PARTIALLY_PAID,
+    VOID,
+)
 from services.billing.store.models import (
     Allocation,
     Contract,
@@ -258,6 +272,65 @@ def invoices(caller: Caller) -> Select[Any]:
     return select(Invoice).where(scope(caller, Invoice.client_id))
 
 
+@lru_cache(maxsize=1)
+def _zones() -> tuple[tuple[str, zoneinfo.ZoneInfo], ...]:
+    return tuple((name, zoneinfo.ZoneInfo(name)) for name in sorted(zoneinfo.available_timezones()))
+
+
+@lru_cache(maxsize=8)
+def _zones_off_utc(minute: datetime) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The timezones whose date at ``minute`` (UTC) is a day behind UTC's, and a day ahead.
+    Offsets are whole minutes, so the answer holds for the whole minute."""
+    utc = minute.date()
+    behind, ahead = [], []
+    for name, zone in _zones():
+        local = minute.astimezone(zone).date()
+        if local < utc:
+            behind.append(name)
+        elif local > utc:
+            ahead.append(name)
+    return tuple(behind), tuple(ahead)
+
+
+def past_due(now: datetime) -> ColumnElement[bool]:
+    """SQL: the invoice's due date is before its client's today at ``now`` (the replica's
+    timezone, UTC when unknown, as :func:`today_in`). A client's today is UTC's date, a day
+    before or a day after: a due date two days before UTC's is past everywhere, UTC's
+    yesterday is past unless the client is still a day behind, UTC's today only where it is
+    tomorrow already."""
+    minute = now.astimezone(UTC).replace(second=0, microsecond=0)
+    behind, ahead = _zones_off_utc(minute)
+    utc = minute.date()
+    zone = func.coalesce(Invoice.client_timezone, "UTC")
+    due = Invoice.due_date
+    yesterday = utc - timedelta(days=1)
+    cases = [due < yesterday, and_(due == yesterday, zone.not_in(behind) if behind else true())]
+    if ahead:
+        cases.append(and_(due == utc, zone.in_(ahead)))
+    return and_(due.is_not(None), or_(*cases))
+
+
+def shows_overdue(now: datetime) -> ColumnElement[bool]:
+    """SQL of :func:`~services.billing.domain.invoices.effective_status`: an issued or
+    partly paid invoice with a balance past its due date shows as overdue before the scan
+    marks it (money compared as numbers: SQLite keeps it as text)."""
+    return and_(
+        Invoice.status.in_((ISSUED, PARTIALLY_PAID)),
+        sa_cast(Invoice.total, Numeric) > sa_cast(Invoice.amount_paid, Numeric),
+        past_due(now),
+    )
+
+
+def invoice_status_is(status: str, now: datetime) -> ColumnElement[bool]:
+    """SQL: the invoice's status as the API shows it at ``now`` is ``status`` (so a list
+    filtered by status pages in SQL: full pages, exact cursors)."""
+    if status == OVERDUE:
+        return or_(Invoice.status == OVERDUE, shows_overdue(now))
+    if status in (ISSUED, PARTIALLY_PAID):
+        return and_(Invoice.status == status, not_(shows_overdue(now)))
+    return Invoice.status == status
+
+
 async def get_invoice(
     session: AsyncSession, caller: Caller, invoice_id: uuid.UUID, *, for_update: bool = False
 ) -> Invoice:
@@ -435,8 +508,6 @@ async def is_active_staff(session: AsyncSession, staff_id: uuid.UUID) -> bool:
 
 def today_in(timezone: str | None, now: Any) -> date:
     """``now`` as a date in the client's timezone (UTC when unknown)."""
-    import zoneinfo
-
     try:
         zone = zoneinfo.ZoneInfo(timezone or "UTC")
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
