@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -195,23 +196,29 @@ async def issue_invoice(
     due_date = command.due_date or issue_date + timedelta(days=terms)
     if due_date < issue_date:
         raise Invalid.field("due_date", "must not be before issue_date")
-    invoice.issue_date, invoice.due_date = issue_date, due_date
-    invoice.status = ISSUED
-    invoice.issued_by = caller.id
-    invoice.next_action_on = first_action_on(due_date, settings.dunning_steps)
-    invoice.updated_at = uow.clock.now()
+    # The invoice as issued (written with its number below: one UPDATE on PostgreSQL).
+    issued = {
+        "issue_date": issue_date,
+        "due_date": due_date,
+        "status": ISSUED,
+        "issued_by": caller.id,
+        "next_action_on": first_action_on(due_date, settings.dunning_steps),
+        "updated_at": uow.clock.now(),
+    }
     credit = (await repo.credit_balances(uow.session, client.id)).get(invoice.currency)
-    await uow.session.flush()
-    # What the contract's invoices add up to, this one included: read before the number (the
+    # What the contract's invoices add up to with this one: read before the number (the
     # client's lock, taken first, serialises the issues against its contracts).
     invoiced = None
     if contract is not None and contract.budget_amount is not None:
-        invoiced = await repo.invoiced_against(
-            uow.session, contract.id, contract.budget_currency or invoice.currency
-        )
+        currency = contract.budget_currency or invoice.currency
+        invoiced = await repo.invoiced_against(uow.session, contract.id, currency)
+        if invoice.currency == currency:
+            invoiced += invoice.total
+    for name, value in issued.items():
+        setattr(invoice, name, value)
     # The number last: the year's counter row stays locked from here to the commit, so
     # everything that can be done before is done before (issuing keeps its rate).
-    await _number_and_announce(uow, invoice, client, issue_date.year)
+    await _number_and_announce(uow, invoice, client, issue_date.year, issued)
     if credit:
         await apply_credit(uow, invoice, client, today, credit)
     if contract is not None and invoiced is not None:
@@ -220,12 +227,12 @@ async def issue_invoice(
 
 
 async def _number_and_announce(
-    uow: UnitOfWork, invoice: Invoice, client: ClientInfo, year: int
+    uow: UnitOfWork, invoice: Invoice, client: ClientInfo, year: int, issued: dict[str, Any]
 ) -> None:
-    """The invoice's number and its ``invoice.issued`` in the outbox. On PostgreSQL one
-    statement takes the counter's lock and writes both (:func:`repo.number_and_publish`);
-    elsewhere (SQLite: a write transaction holds the whole database from its start, the
-    order makes no difference) three."""
+    """The invoice's number, its ``issued`` columns, and its ``invoice.issued`` in the
+    outbox. On PostgreSQL one statement takes the counter's lock and writes all three
+    (:func:`repo.number_and_publish`); elsewhere (SQLite: a write transaction holds the whole
+    database from its start, the order makes no difference) three."""
     session = uow.session
     if session.get_bind().dialect.name != "postgresql":
         invoice.number = invoice_number(year, await repo.next_invoice_number(session, year))
@@ -244,13 +251,15 @@ async def _number_and_announce(
         "payload": envelope.to_json().decode(),
         "created_at": now,
     }
-    statement = repo.number_and_publish(invoice.id, year, row, placeholder)
+    statement = repo.number_and_publish(invoice.id, year, issued, row, placeholder)
     number = await session.scalar(statement)
     if number is None:  # the year's first invoice: its counter row, then again
         await repo.create_counter(session, year)
         number = await session.scalar(statement)
     assert number is not None
-    set_committed_value(invoice, "number", number)
+    # The row holds them now: nothing left for the session to flush.
+    for name, value in {**issued, "number": number}.items():
+        set_committed_value(invoice, name, value)
     uow.emitted.append(
         event.model_copy(update={"number": number}).to_cloudevent(event_id=envelope.id, time=now)
     )

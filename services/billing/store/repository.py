@@ -374,13 +374,18 @@ async def create_counter(session: AsyncSession, year: int) -> None:
 
 
 def number_and_publish(
-    invoice_id: uuid.UUID, year: int, outbox_row: dict[str, Any], placeholder: str
+    invoice_id: uuid.UUID,
+    year: int,
+    values: dict[str, Any],
+    outbox_row: dict[str, Any],
+    placeholder: str,
 ) -> Select[Any]:
     """PostgreSQL, one statement: bump ``year``'s counter (its row stays locked until the
-    transaction ends), give the invoice its number, and write the outbox row whose payload
-    holds ``placeholder`` where the number goes; returns the number (no row: the year has no
-    counter row yet). The counter lock is taken by the last statement before the commit,
-    so concurrent issuers queue behind one statement and a commit, nothing more.
+    transaction ends), give the invoice its number and the other ``values``, and write the
+    outbox row whose payload holds ``placeholder`` where the number goes; returns the number
+    (no row: the year has no counter row yet). The counter lock is taken by the last
+    statement before the commit, so concurrent issuers queue behind one statement and a
+    commit, nothing more.
 
     ``WITH bumped AS (UPDATE invoice_counters ... RETURNING last_number), numbered AS
     (UPDATE invoices SET number = '2026-' || lpad((SELECT last_number FROM bumped)...)
@@ -401,8 +406,9 @@ def number_and_publish(
         update(invoices_)
         .where(invoices_.c.id == invoice_id, select(bumped.c.last_number).exists())
         .values(
+            **values,
             number=literal(f"{year}-", String)
-            + func.lpad(digits, func.greatest(NUMBER_DIGITS, func.length(digits)), "0")
+            + func.lpad(digits, func.greatest(NUMBER_DIGITS, func.length(digits)), "0"),
         )
         .returning(invoices_.c.number)
         .cte("numbered")
