@@ -257,6 +257,8 @@ def fill(
                 "tags": sorted({SEGMENTS[c % len(SEGMENTS)], tier, country.lower()}),
                 "country": country,
                 "timezone": timezone,
+                # A relaxed response target on some (their requests on hold are still open).
+                "sla": {"first_response_minutes": 43200} if c % 4 == 1 else None,
             },
             key=f"client:{c}",
         )
