@@ -106,12 +106,12 @@ MESSAGES: dict[str, dict[Language, tuple[str, str]]] = {
     },
     "invoice.payment_reminder_due": {
         "en": (
-            "Payment reminder: invoice {number}, {balance}",
-            "Invoice {number} ({balance} open) is due on {due_date}.",
+            "Payment reminder: {client}, invoice {number}, {balance}",
+            "Invoice {number} of {client} ({balance} open) is due on {due_date}.",
         ),
         "ru": (
-            "Напоминание об оплате: счёт {number}, {balance}",
-            "Счёт {number} (к оплате {balance}) нужно оплатить до {due_date}.",
+            "Напоминание об оплате: {client}, счёт {number}, {balance}",
+            "Счёт {number} клиента {client} (к оплате {balance}) нужно оплатить до {due_date}.",
         ),
     },
     "invoice.promise_broken": {
