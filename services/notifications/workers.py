@@ -480,11 +480,7 @@ async def webhook_failed(uow: Any, item: Claimed, outcome: Outcome, now: datetim
     webhook.disabled_reason = f"every delivery failed since {webhook.failing_since.isoformat()}"
     await uow.session.execute(
         update(Delivery)
-        .where(
-            Delivery.webhook_id == webhook.id,
-            Delivery.status == "pending",
-            Delivery.id != item.id,
-        )
+        .where(Delivery.webhook_id == webhook.id, Delivery.status == "pending")
         .values(status="cancelled", claimed_until=None)
     )
     event_id = uuid.uuid5(
@@ -505,7 +501,7 @@ async def webhook_failed(uow: Any, item: Claimed, outcome: Outcome, now: datetim
             client_id=None,
             root_event_id=event_id,
         )
-    log.warning("webhook %s disabled after failing for %s", webhook.id, WEBHOOK_DISABLE_AFTER)
+    log.warning("webhook %s disabled: %s", webhook.id, webhook.disabled_reason)
 
 
 # ---------------------------------------------------------------- escalation

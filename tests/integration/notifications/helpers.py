@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from services.notifications.app import create_app
+from services.notifications.settings import NotificationsSettings
 from services.notifications.store.models import Delivery, Notification
 from services.notifications.workers import DeliveryWorker, delivery_workers
 from shared.clock import FixedClock
@@ -164,7 +165,7 @@ class Notif:
 async def make_notif(url: str, **settings: Any) -> AsyncIterator[Notif]:
     clock = FixedClock(NOW)
     app = create_app(
-        test_settings(database_url=url, **settings),
+        NotificationsSettings(**(test_settings(database_url=url).model_dump() | settings)),
         clock=clock,
         migrate_on_start=True,
         workers=False,
