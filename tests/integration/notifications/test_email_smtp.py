@@ -30,7 +30,7 @@ class Inbox:
         self.messages: list[EmailMessage] = []
         self.refuse: set[str] = set()
 
-    async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_RCPT(
         self, server: Any, session: Session, envelope: Envelope, address: str, options: Any
     ) -> str:
         if address in self.refuse:
@@ -38,7 +38,7 @@ class Inbox:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
         self.messages.append(email.message_from_bytes(raw, policy=default))  # type: ignore[arg-type]
         return "250 Message accepted"

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from standardwebhooks import Webhook as Verifier
+from standardwebhooks.webhooks import WebhookVerificationError
 
 from services.notifications.settings import NotificationsSettings
 from services.notifications.workers import DeliveryWorker, WebhookSender
@@ -136,7 +137,7 @@ async def test_signed_retried_and_delivered_once(hooks: Notif, receiver: Receive
         assert payload["specversion"] == "1.0" and payload["data"]["number"] == "2026-000042"
         ids.add(headers["webhook-id"])
     assert ids == {str(row.id)}  # the same message id on every attempt
-    with pytest.raises(Exception):
+    with pytest.raises(WebhookVerificationError):
         Verifier("whsec_" + "A" * 32).verify(receiver.requests[0][2], receiver.requests[0][1])
 
     deliveries = await notif.http.get(f"/api/v1/webhooks/{created['id']}/deliveries", headers=ADMIN)
