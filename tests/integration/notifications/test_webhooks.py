@@ -52,10 +52,8 @@ class Receiver:
         status = self.statuses.pop(0) if self.statuses else 200
         extra = "Location: http://169.254.169.254/\r\n" if status == 302 else ""
         reply = b"x" * 5000 if status == 500 else b"ok"
-        writer.write(
-            f"HTTP/1.1 {status} X\r\n{extra}Content-Length: {len(reply)}\r\nConnection: close\r\n\r\n".encode()
-            + reply
-        )
+        head = f"HTTP/1.1 {status} X\r\n{extra}Content-Length: {len(reply)}\r\n"
+        writer.write(f"{head}Connection: close\r\n\r\n".encode() + reply)
         await writer.drain()
         writer.close()
 
