@@ -104,6 +104,7 @@ class ServiceRuntime:
             bus,
             reads=self.reads,
             batch_size=settings.relay_batch_size,
+            batches_per_round=settings.relay_batches_per_round,
             interval=settings.relay_interval_seconds,
             linger=settings.relay_linger_seconds,
             clock=self.clock,

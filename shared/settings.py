@@ -39,6 +39,9 @@ class OrbitSettings(BaseSettings):
     kafka_partitions: int = Field(default=3, ge=1)
     kafka_replication_factor: int = Field(default=1, ge=1)
     relay_batch_size: int = Field(default=200, ge=1)
+    # PostgreSQL: batches a relay publishes per transaction, pipelined (the next is read and
+    # the last marked sent while one is on its way to Kafka; one batch in flight at a time).
+    relay_batches_per_round: int = Field(default=10, ge=1)
     relay_interval_seconds: float = Field(default=0.2, gt=0)
     # After a commit wakes the relay, it waits this long so concurrent commits share a batch.
     relay_linger_seconds: float = Field(default=0.005, ge=0, le=1)

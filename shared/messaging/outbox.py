@@ -47,6 +47,7 @@ class OutboxRelay:
         *,
         reads: async_sessionmaker[AsyncSession] | None = None,
         batch_size: int = 200,
+        batches_per_round: int = 1,
         interval: float = 0.2,
         linger: float = 0.005,
         clock: Clock | None = None,
@@ -56,6 +57,8 @@ class OutboxRelay:
         self.reads = reads or sessions  # reads of the batch (SQLite)
         self.bus = bus
         self.batch_size = batch_size
+        # PostgreSQL: batches published in one transaction, pipelined (see _pipeline).
+        self.batches_per_round = max(1, batches_per_round)
         self.interval = interval
         # After a wake-up, wait this long before reading the outbox, so the events of commits
         # made meanwhile go out in the same batch (one transaction and one Kafka round trip
@@ -74,17 +77,16 @@ class OutboxRelay:
         self._wake.set()
 
     async def run_once(self) -> int:
-        """Publish one batch; returns how many rows were published (0: none or not leader)."""
+        """Publish a round (one batch; on PostgreSQL up to ``batches_per_round``, pipelined);
+        returns how many rows were published (0: none, or another relay is the publisher)."""
         async with self._local:
             if self._dialect() == "postgresql":
                 # One transaction: the advisory lock makes this relay the only publisher of
-                # the service until the batch is marked sent.
+                # the service until its batches are marked sent.
                 async with self.sessions() as session, session.begin():
                     if not await advisory_xact_lock(session, self._lock_id, wait=False):
                         return 0  # another relay of this service publishes this round
-                    rows = await self._batch(session)
-                    error = await self._publish(rows)
-                    await self._mark(session, rows, error)
+                    published, error = await self._pipeline(session)
             else:
                 # SQLite (the embedded mode: one process owns the file, ``_local`` makes one
                 # round at a time): the batch is read without the write lock and marked in a
@@ -96,26 +98,59 @@ class OutboxRelay:
                 if rows:
                     async with self.sessions() as session, session.begin():
                         await self._mark(session, rows, error)
+                published = 0 if error is not None else len(rows)
+        OUTBOX_PUBLISHED.labels(self.service).inc(published)
         if error is not None:
             OUTBOX_PUBLISH_FAILURES.labels(self.service).inc()
             raise error
-        OUTBOX_PUBLISHED.labels(self.service).inc(len(rows))
-        return len(rows)
+        return published
+
+    async def _pipeline(self, session: AsyncSession) -> tuple[int, Exception | None]:
+        """Up to ``batches_per_round`` batches in this transaction, the database work of one
+        overlapping the Kafka round trip of another: while batch k is being published, batch
+        k-1 is marked sent and batch k+1 is read. Batch k+1 is published only once k is
+        acknowledged, so there is never more than one batch in flight (order per key holds
+        even when a publish fails). Returns the rows published and the publish error."""
+        rows = await self._batch(session)
+        if not rows:
+            await self._mark(session, rows, None)
+            return 0, None
+        published = 0
+        acknowledged: list[Any] = []
+        for round_ in range(self.batches_per_round):
+            sending = asyncio.ensure_future(self._publish(rows))
+            try:
+                if acknowledged:
+                    await self._mark(session, acknowledged, None)
+                    acknowledged = []
+                more = len(rows) == self.batch_size and round_ + 1 < self.batches_per_round
+                following = await self._batch(session, after=rows[-1].seq) if more else []
+            except BaseException:
+                sending.cancel()
+                raise
+            error = await sending
+            if error is not None:
+                await self._mark(session, rows, error)
+                return published, error
+            published += len(rows)
+            acknowledged, rows = rows, following
+            if not rows:
+                break
+        await self._mark(session, acknowledged, None)
+        return published, None
 
     def _dialect(self) -> str:
         bind = self.sessions.kw.get("bind")
         return bind.dialect.name if bind is not None else ""
 
-    async def _batch(self, session: AsyncSession) -> list[Any]:
+    async def _batch(self, session: AsyncSession, after: int | None = None) -> list[Any]:
+        stmt = select(outbox.c.seq, outbox.c.topic, outbox.c.key, outbox.c.payload).where(
+            outbox.c.sent_at.is_(None)
+        )
+        if after is not None:
+            stmt = stmt.where(outbox.c.seq > after)
         return list(
-            (
-                await session.execute(
-                    select(outbox.c.seq, outbox.c.topic, outbox.c.key, outbox.c.payload)
-                    .where(outbox.c.sent_at.is_(None))
-                    .order_by(outbox.c.seq)
-                    .limit(self.batch_size)
-                )
-            ).all()
+            (await session.execute(stmt.order_by(outbox.c.seq).limit(self.batch_size))).all()
         )
 
     async def _publish(self, rows: list[Any]) -> Exception | None:
@@ -189,7 +224,7 @@ class OutboxRelay:
             try:
                 published = await self.run_once()
                 backoff = self.interval
-                if published == self.batch_size and not self._stopping:
+                if published >= self.batch_size and not self._stopping:
                     continue
             except asyncio.CancelledError:
                 raise

@@ -5,6 +5,9 @@
   ``orbit run`` (SQLite, in-process bus).
 - Relay: against raw aiokafka with the same payloads and settings; on SQLite, batched
   against one row per round.
+- Billing: issuing invoices concurrently against creating drafts; the payment-control scan
+  against a raw indexed select (tests/bench/billing.py).
+- ``python -m tests.bench.scans`` (also run by ``make bench``): the interactions SLA scans.
 
 The PostgreSQL + Kafka parts need ORBIT_TEST_DATABASE_URL and ORBIT_TEST_KAFKA_BOOTSTRAP
 (``make bench`` starts deploy/local for them). BENCH_SECONDS sets each wrk run's length.
@@ -22,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.bench import http
+from tests.bench.billing import billing_report
 from tests.bench.relay import relay_vs_raw, sqlite_rows
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,6 +155,21 @@ def main() -> None:
             *sections,
         ]
     )
+    if pg:
+
+        async def billing_url() -> str:
+            return await create_database(pg, "bench_billing")
+
+        billing = asyncio.run(billing_report(billing_url, "PostgreSQL"))
+    else:
+        counter = iter(range(100))
+
+        async def billing_url() -> str:
+            return f"sqlite+aiosqlite:///{workdir / f'billing{next(counter)}.db'}"
+
+        billing = asyncio.run(billing_report(billing_url, "SQLite"))
+    print(billing, flush=True)
+    report += "\n" + billing
     out = ROOT / "docs" / "benchmarks.md"
     if not out.exists():
         out.write_text("# Benchmarks\n\nWritten by `make bench`; newest last.\n\n")

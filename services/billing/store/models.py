@@ -1,11 +1,230 @@
 """Tables of the billing service (its own database), besides the platform tables and the
-replicas of the clients service's staff and clients (`shared.replicas`)."""
+replicas of the clients service's staff and clients (``shared.replicas``).
+
+Money columns are ``shared.db.Money`` (NUMERIC on PostgreSQL, text on SQLite), each beside
+its ISO 4217 currency. The scans find their due rows through partial indexes on the open
+rows (``ix_invoices_next_action``, ``ix_contracts_next_check``).
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    select,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column
+
+from shared.db import JSONType, Money, UTCDateTime
+from shared.replicas import client_replica
 
 
 class Base(DeclarativeBase):
     metadata = MetaData()
+
+
+def _client_timezone(client_id: Any) -> Any:
+    """The client's timezone from the replica (its "today" decides overdue and days late)."""
+    return column_property(
+        select(client_replica.c.timezone).where(client_replica.c.id == client_id).scalar_subquery(),
+        expire_on_flush=False,  # it does not change with the row: no lazy reload (async)
+    )
+
+
+# The predicates of the scans' partial indexes (the scans filter with the same text).
+OPEN_INVOICE = "status IN ('issued', 'partially_paid', 'overdue')"
+ACTIVE_CONTRACT = "status = 'active'"
+
+
+class Contract(Base):
+    __tablename__ = "contracts"
+    __table_args__ = (
+        UniqueConstraint("client_id", "number", name="uq_contracts_client_number"),
+        # The contract scan: active contracts by the next day something is due for them.
+        Index(
+            "ix_contracts_next_check",
+            "next_check_on",
+            postgresql_where=text(ACTIVE_CONTRACT),
+            sqlite_where=text(ACTIVE_CONTRACT),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    number: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(300))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    auto_renew: Mapped[bool] = mapped_column(Boolean)
+    renewal_notice_days: Mapped[int] = mapped_column(Integer)
+    payment_terms_days: Mapped[int] = mapped_column(Integer)
+    value_amount: Mapped[Decimal | None] = mapped_column(Money)
+    value_currency: Mapped[str | None] = mapped_column(String(3))
+    budget_amount: Mapped[Decimal | None] = mapped_column(Money)
+    budget_currency: Mapped[str | None] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(20))
+    renewals: Mapped[int] = mapped_column(Integer, default=0)
+    # The scan's state: the end date the expiry notice was sent for, the next day to look.
+    notice_sent_for: Mapped[date | None] = mapped_column(Date)
+    next_check_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    client_timezone: Mapped[str | None] = _client_timezone(client_id)
+
+
+class InvoiceCounter(Base):
+    """The last number given per year: locked by the issuing transaction (gap-free)."""
+
+    __tablename__ = "invoice_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer)
+
+
+class Invoice(Base):
+    __tablename__ = "invoices"
+    __table_args__ = (
+        UniqueConstraint("number", name="uq_invoices_number"),
+        # The payment-control scan: open invoices by the next day something is due for them.
+        Index(
+            "ix_invoices_next_action",
+            "next_action_on",
+            postgresql_where=text(OPEN_INVOICE),
+            sqlite_where=text(OPEN_INVOICE),
+        ),
+        Index("ix_invoices_client_status", "client_id", "status"),
+        Index("ix_invoices_contract", "contract_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    contract_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("contracts.id"))
+    estimate_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    number: Mapped[str | None] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3))
+    # [{description, quantity, unit_price, tax_rate, net, tax}] with decimal strings
+    lines: Mapped[list[dict[str, str]]] = mapped_column(JSONType)
+    subtotal: Mapped[Decimal] = mapped_column(Money)
+    tax: Mapped[Decimal] = mapped_column(Money)
+    total: Mapped[Decimal] = mapped_column(Money)
+    amount_paid: Mapped[Decimal] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(String(20))
+    issue_date: Mapped[date | None] = mapped_column(Date)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    paid_on: Mapped[date | None] = mapped_column(Date)  # the day it was paid in full
+    notes: Mapped[str | None] = mapped_column(Text)
+    # Payment control: the last dunning step sent, overdue sent, the promise to pay.
+    dunning_step: Mapped[int | None] = mapped_column(Integer)
+    overdue_sent: Mapped[bool] = mapped_column(Boolean, default=False)
+    promised_on: Mapped[date | None] = mapped_column(Date)
+    promise_note: Mapped[str | None] = mapped_column(Text)
+    promise_state: Mapped[str | None] = mapped_column(String(10))
+    next_action_on: Mapped[date | None] = mapped_column(Date)
+    issued_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    client_timezone: Mapped[str | None] = _client_timezone(client_id)
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+    __table_args__ = (
+        # (client, reference) once: a repeated bank import returns the first payment.
+        UniqueConstraint("client_id", "reference", name="uq_payments_client_reference"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    method: Mapped[str] = mapped_column(String(30))
+    reference: Mapped[str | None] = mapped_column(String(200))
+    credit: Mapped[Decimal] = mapped_column(Money)  # the surplus that became client credit
+    booked_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Allocation(Base):
+    """Money applied to an invoice: from a payment, or from the client's credit."""
+
+    __tablename__ = "allocations"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    invoice_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("invoices.id"), index=True)
+    payment_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("payments.id"), index=True
+    )
+    amount: Mapped[Decimal] = mapped_column(Money)
+    source: Mapped[str] = mapped_column(String(10))  # payment | credit
+    position: Mapped[int] = mapped_column(Integer, default=0)  # order within the payment
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CreditEntry(Base):
+    """The client's credit ledger per currency: + a payment's surplus, - credit applied."""
+
+    __tablename__ = "credit_entries"
+    __table_args__ = (Index("ix_credit_entries_client_currency", "client_id", "currency"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    payment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    invoice_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Estimate(Base):
+    __tablename__ = "estimates"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    contract_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("contracts.id"))
+    title: Mapped[str] = mapped_column(String(300))
+    currency: Mapped[str] = mapped_column(String(3))
+    lines: Mapped[list[dict[str, str]]] = mapped_column(JSONType)
+    subtotal: Mapped[Decimal] = mapped_column(Money)
+    tax: Mapped[Decimal] = mapped_column(Money)
+    total: Mapped[Decimal] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(String(20))  # draft | approved | invoiced
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    invoice_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    approved_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Opportunity(Base):
+    __tablename__ = "opportunities"
+    __table_args__ = (Index("ix_opportunities_stage", "stage"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20))
+    stage: Mapped[str] = mapped_column(String(20))
+    value_amount: Mapped[Decimal | None] = mapped_column(Money)
+    value_currency: Mapped[str | None] = mapped_column(String(3))
+    expected_close: Mapped[date | None] = mapped_column(Date)
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    lost_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -16,7 +16,13 @@ from shared.commands import run_command
 router = APIRouter(prefix="/api/v1/preferences", tags=["preferences"])
 
 
-@router.get("", response_model=PreferencesOut, operation_id="getPreferences")
+@router.get(
+    "",
+    response_model=PreferencesOut,
+    operation_id="getPreferences",
+    # the shared problem set of every operation (a malformed query string)
+    responses={422: {"description": "Invalid request"}},
+)
 async def get_preferences(caller: CallerDep, runtime: RuntimeDep) -> PreferencesOut:
     async with runtime.reads() as session:
         row = await repo.preference_of(session, caller.id)

@@ -27,7 +27,13 @@ def _present(rules: tuple[Rule, ...]) -> RulesOut:
     return RulesOut(rules_out(rules))
 
 
-@router.get("", response_model=list[RuleOut], operation_id="listRules")
+@router.get(
+    "",
+    response_model=list[RuleOut],
+    operation_id="listRules",
+    # the shared problem set of every operation (a malformed query string)
+    responses={422: {"description": "Invalid request"}},
+)
 async def list_rules(caller: CallerDep, runtime: RuntimeDep) -> list[RuleOut]:
     """The rules in force (the contract's defaults until an admin saves others)."""
     async with runtime.reads() as session:

@@ -168,3 +168,62 @@ async def test_two_relays_on_one_database_never_publish_a_row_twice(
     for event in events_of(records):
         by_key[event.subject or ""].append(event.data["n"])
     assert all(v == sorted(v) for v in by_key.values())
+
+
+async def test_pipelined_rounds_keep_key_order(
+    db: Outbox, buses: Callable[..., KafkaBus], kafka: str
+) -> None:
+    """Several batches per transaction (the next read and the last marked while one is in
+    flight): every row once, one key's events in order."""
+    clients = [uuid.uuid4() for _ in range(5)]
+    async with db.uow() as uow:
+        for n in range(60):
+            await uow.emit(db.numbered(client_id=clients[n % 5], n=n))
+        await uow.commit()
+    relay = OutboxRelay(
+        db.service, db.sessions, buses(partitions=3), batch_size=7, batches_per_round=4
+    )
+    rounds = []
+    while (published := await relay.run_once()) > 0:
+        rounds.append(published)
+    assert rounds == [28, 28, 4]
+    assert await relay.pending() == 0
+    records = await read_topic(kafka, topic_for(db.service), expect=60)
+    numbers: dict[str, list[int]] = defaultdict(list)
+    for event in events_of(records):
+        numbers[event.subject or ""].append(event.data["n"])
+    assert sorted(n for v in numbers.values() for n in v) == list(range(60))
+    assert all(v == sorted(v) for v in numbers.values())
+
+
+class FailingOnce(KafkaBus):
+    """Refuses its second publish (the broker went away), then works again."""
+
+    calls = 0
+
+    async def publish(self, messages: Any) -> None:
+        self.calls += 1
+        if self.calls == 2:
+            raise ConnectionError("broker gone")
+        await super().publish(messages)
+
+
+async def test_a_failed_batch_mid_round_keeps_what_went_before_and_sends_the_rest_later(
+    db: Outbox, kafka: str
+) -> None:
+    client = uuid.uuid4()
+    async with db.uow() as uow:
+        for n in range(10):
+            await uow.emit(db.numbered(client_id=client, n=n))
+        await uow.commit()
+    bus = FailingOnce(kafka)
+    try:
+        relay = OutboxRelay(db.service, db.sessions, bus, batch_size=3, batches_per_round=4)
+        with pytest.raises(ConnectionError):
+            await relay.run_once()
+        assert await relay.pending() == 7  # the first batch is marked sent, committed
+        assert await relay.run_once() == 7  # the failed batch first, then the rest
+    finally:
+        await bus.stop()
+    records = await read_topic(kafka, topic_for(db.service), expect=10)
+    assert [e.data["n"] for e in events_of(records)] == list(range(10))

@@ -10,6 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from services import embedded
+from services.billing.settings import BillingSettings
 from services.clients import app as clients_app
 from services.clients.settings import ClientsSettings
 from services.clients.workers import BirthdayJob
@@ -74,7 +75,7 @@ def test_load_settings_validates_each_service_from_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     assert isinstance(embedded.load_settings("clients"), ClientsSettings)
-    assert type(embedded.load_settings("billing")) is OrbitSettings
+    assert isinstance(embedded.load_settings("billing"), BillingSettings)
     given = ClientsSettings(birthday_notice_days=1)
     assert embedded.load_settings("clients", given) is given
 

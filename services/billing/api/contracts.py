@@ -1,0 +1,102 @@
+"""/api/v1/contracts: contracts with renewal control."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from services.billing.api.deps import RuntimeDep, StaffDep, presenting
+from services.billing.api.presenters import contract_out
+from services.billing.api.schemas import ContractOut
+from services.billing.commands import CreateContract, RenewContract, UpdateContract
+from services.billing.handlers import contracts as handlers
+from services.billing.store import repository as repo
+from services.billing.store.models import Contract
+from shared.commands import as_presented, run_command
+from shared.idempotency import IdempotencyKey
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+
+router = APIRouter(prefix="/api/v1/contracts", tags=["contracts"])
+
+
+@router.post("", status_code=201, response_model=ContractOut, operation_id="createContract")
+async def create_contract(
+    body: CreateContract, caller: StaffDep, runtime: RuntimeDep, idem: IdempotencyKey
+) -> JSONResponse:
+    return await run_command(
+        runtime.uow,
+        presenting(lambda uow: handlers.create_contract(uow, caller, body), contract_out),
+        as_presented,
+        caller_id=caller.id,
+        idempotency=idem,
+        status_code=201,
+    )
+
+
+@router.get("", response_model=Page[ContractOut], operation_id="listContracts")
+async def list_contracts(
+    caller: StaffDep,
+    runtime: RuntimeDep,
+    client_id: uuid.UUID | None = None,
+    status: Literal["active", "expired", "terminated"] | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[ContractOut]:
+    """The contracts of the clients the caller may see, oldest first."""
+    stmt = repo.contracts(caller)
+    if client_id is not None:
+        stmt = stmt.where(Contract.client_id == client_id)
+    if status is not None:
+        stmt = stmt.where(Contract.status == status)
+    async with runtime.reads() as session:
+        items, next_cursor = await paginate(
+            session, stmt, [Contract.created_at, Contract.id], limit=limit, cursor=cursor
+        )
+    return Page(items=[contract_out(c) for c in items], next_cursor=next_cursor)
+
+
+@router.get("/{contract_id}", response_model=ContractOut, operation_id="getContract")
+async def get_contract(
+    contract_id: uuid.UUID, caller: StaffDep, runtime: RuntimeDep
+) -> ContractOut:
+    async with runtime.reads() as session:
+        return contract_out(await repo.get_contract(session, caller, contract_id))
+
+
+@router.patch("/{contract_id}", response_model=ContractOut, operation_id="updateContract")
+async def update_contract(
+    contract_id: uuid.UUID, body: UpdateContract, caller: StaffDep, runtime: RuntimeDep
+) -> JSONResponse:
+    return await run_command(
+        runtime.uow,
+        presenting(
+            lambda uow: handlers.update_contract(uow, caller, contract_id, body), contract_out
+        ),
+        as_presented,
+        caller_id=caller.id,
+    )
+
+
+@router.post("/{contract_id}/renew", response_model=ContractOut, operation_id="renewContract")
+async def renew_contract(
+    contract_id: uuid.UUID,
+    caller: StaffDep,
+    runtime: RuntimeDep,
+    idem: IdempotencyKey,
+    body: RenewContract | None = None,
+) -> JSONResponse:
+    """Renew for the same term from the day after ``ends_on`` (or until the given
+    ``ends_on``); ``contract.renewed``."""
+    command = body or RenewContract()
+    return await run_command(
+        runtime.uow,
+        presenting(
+            lambda uow: handlers.renew_contract(uow, caller, contract_id, command), contract_out
+        ),
+        as_presented,
+        caller_id=caller.id,
+        idempotency=idem,
+    )

@@ -1,0 +1,101 @@
+"""/api/v1/estimates: approved, an estimate becomes a draft invoice."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from services.billing.api.deps import RuntimeDep, StaffDep, presenting
+from services.billing.api.presenters import estimate_out, invoice_out
+from services.billing.api.schemas import EstimateOut, InvoiceOut
+from services.billing.commands import CreateEstimate
+from services.billing.handlers import estimates as handlers
+from services.billing.store import repository as repo
+from services.billing.store.models import Estimate
+from shared.commands import as_presented, run_command
+from shared.idempotency import IdempotencyKey
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+
+router = APIRouter(prefix="/api/v1/estimates", tags=["estimates"])
+
+
+@router.post("", status_code=201, response_model=EstimateOut, operation_id="createEstimate")
+async def create_estimate(
+    body: CreateEstimate, caller: StaffDep, runtime: RuntimeDep, idem: IdempotencyKey
+) -> JSONResponse:
+    return await run_command(
+        runtime.uow,
+        presenting(lambda uow: handlers.create_estimate(uow, caller, body), estimate_out),
+        as_presented,
+        caller_id=caller.id,
+        idempotency=idem,
+        status_code=201,
+    )
+
+
+@router.get("", response_model=Page[EstimateOut], operation_id="listEstimates")
+async def list_estimates(
+    caller: StaffDep,
+    runtime: RuntimeDep,
+    client_id: uuid.UUID | None = None,
+    status: Literal["draft", "approved", "invoiced"] | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[EstimateOut]:
+    stmt = repo.estimates(caller)
+    if client_id is not None:
+        stmt = stmt.where(Estimate.client_id == client_id)
+    if status is not None:
+        stmt = stmt.where(Estimate.status == status)
+    async with runtime.reads() as session:
+        items, next_cursor = await paginate(
+            session, stmt, [Estimate.created_at, Estimate.id], limit=limit, cursor=cursor
+        )
+    return Page(items=[estimate_out(e) for e in items], next_cursor=next_cursor)
+
+
+@router.get("/{estimate_id}", response_model=EstimateOut, operation_id="getEstimate")
+async def get_estimate(
+    estimate_id: uuid.UUID, caller: StaffDep, runtime: RuntimeDep
+) -> EstimateOut:
+    async with runtime.reads() as session:
+        return estimate_out(await repo.get_estimate(session, caller, estimate_id))
+
+
+@router.post("/{estimate_id}/approve", response_model=EstimateOut, operation_id="approveEstimate")
+async def approve_estimate(
+    estimate_id: uuid.UUID, caller: StaffDep, runtime: RuntimeDep
+) -> JSONResponse:
+    return await run_command(
+        runtime.uow,
+        presenting(lambda uow: handlers.approve_estimate(uow, caller, estimate_id), estimate_out),
+        as_presented,
+        caller_id=caller.id,
+    )
+
+
+@router.post(
+    "/{estimate_id}/invoice",
+    status_code=201,
+    response_model=InvoiceOut,
+    operation_id="invoiceEstimate",
+)
+async def invoice_estimate(
+    estimate_id: uuid.UUID, caller: StaffDep, runtime: RuntimeDep, idem: IdempotencyKey
+) -> JSONResponse:
+    """A draft invoice with the approved estimate's lines (once: then 409)."""
+    now = runtime.clock.now()
+    return await run_command(
+        runtime.uow,
+        presenting(
+            lambda uow: handlers.invoice_estimate(uow, caller, estimate_id),
+            lambda i: invoice_out(i, now),
+        ),
+        as_presented,
+        caller_id=caller.id,
+        idempotency=idem,
+        status_code=201,
+    )

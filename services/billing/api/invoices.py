@@ -1,0 +1,201 @@
+"""/api/v1/invoices: drafts, issue, void, promise to pay."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import timedelta
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import and_, or_
+
+from services.billing.api import pdf
+from services.billing.api.deps import RuntimeDep, SettingsDep, StaffDep, presenting
+from services.billing.api.presenters import invoice_out
+from services.billing.api.schemas import InvoiceOut, InvoiceStatus
+from services.billing.commands import CreateInvoice, IssueInvoice, PromiseToPay, UpdateInvoice
+from services.billing.domain.invoices import ISSUED, OVERDUE, PARTIALLY_PAID
+from services.billing.handlers import invoices as handlers
+from services.billing.store import repository as repo
+from services.billing.store.models import Invoice
+from shared.commands import as_presented, run_command
+from shared.idempotency import IdempotencyKey
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+
+router = APIRouter(prefix="/api/v1/invoices", tags=["invoices"])
+
+
+@router.post("", status_code=201, response_model=InvoiceOut, operation_id="createInvoice")
+async def create_invoice(
+    body: CreateInvoice, caller: StaffDep, runtime: RuntimeDep, idem: IdempotencyKey
+) -> JSONResponse:
+    """A draft invoice (its lines stay editable until it is issued)."""
+    now = runtime.clock.now()
+    return await run_command(
+        runtime.uow,
+        presenting(
+            lambda uow: handlers.create_invoice(uow, caller, body), lambda i: invoice_out(i, now)
+        ),
+        as_presented,
+        caller_id=caller.id,
+        idempotency=idem,
+        status_code=201,
+    )
+
+
+@router.get("", response_model=Page[InvoiceOut], operation_id="listInvoices")
+async def list_invoices(
+    caller: StaffDep,
+    runtime: RuntimeDep,
+    client_id: uuid.UUID | None = None,
+    contract_id: uuid.UUID | None = None,
+    status: InvoiceStatus | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[InvoiceOut]:
+    """The invoices of the clients the caller may see, oldest first. ``status=overdue`` also
+    finds unpaid invoices past their due date the scan has not marked yet."""
+    now = runtime.clock.now()
+    stmt = repo.invoices(caller)
+    if client_id is not None:
+        stmt = stmt.where(Invoice.client_id == client_id)
+    if contract_id is not None:
+        stmt = stmt.where(Invoice.contract_id == contract_id)
+    if status == OVERDUE:
+        # "today" differs per client timezone: a day either side, then exact per row below.
+        late = and_(
+            Invoice.status.in_((ISSUED, PARTIALLY_PAID)),
+            Invoice.due_date < (now + timedelta(days=1)).date(),
+        )
+        stmt = stmt.where(or_(Invoice.status == OVERDUE, late))
+    elif status is not None:
+        stmt = stmt.where(Invoice.status == status)
+    async with runtime.reads() as session:
+        items, next_cursor = await paginate(
+            session, stmt, [Invoice.created_at, Invoice.id], limit=limit, cursor=cursor
+        )
+    shown = [invoice_out(i, now) for i in items]
+    if status is not None:
+        shown = [i for i in shown if i.status == status]
+    return Page(items=shown, next_cursor=next_cursor)
+
+
+@router.get("/{invoice_id}", response_model=InvoiceOut, operation_id="getInvoice")
+async def get_invoice(invoice_id: uuid.UUID, caller: StaffDep, runtime: RuntimeDep) -> InvoiceOut:
+    async with runtime.reads() as session:
+        invoice = await repo.get_invoice(session, caller, invoice_id)
+    return invoice_out(invoice, runtime.clock.now())
+
+
+@router.get(
+    "/{invoice_id}/pdf",
+    operation_id="getInvoicePdf",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
+    },
+)
+async def invoice_pdf(
+    invoice_id: uuid.UUID, caller: StaffDep, runtime: RuntimeDep, settings: SettingsDep
+) -> Response:
+    """The invoice as a PDF: seller, client, lines, taxes, totals, number and dates."""
+    async with runtime.reads() as session:
+        invoice = await repo.get_invoice(session, caller, invoice_id)
+        client = await repo.get_client(session, caller, invoice.client_id)
+    document = await asyncio.to_thread(
+        pdf.invoice_pdf,
+        invoice,
+        settings.billing_seller_name,
+        settings.billing_seller_address,
+        client.name,
+    )
+    name = invoice.number or f"draft-{invoice.id}"
+    return Response(
+        document,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="invoice-{name}.pdf"'},
+    )
+
+
+@router.patch("/{invoice_id}", response_model=InvoiceOut, operation_id="updateInvoice")
+async def update_invoice(
+    invoice_id: uuid.UUID, body: UpdateInvoice, caller: StaffDep, runtime: RuntimeDep
+) -> JSONResponse:
+    """A draft's lines, currency and notes (an issued invoice: 409)."""
+    now = runtime.clock.now()
+    return await run_command(
+        runtime.uow,
+        presenting(
+            lambda uow: handlers.update_invoice(uow, caller, invoice_id, body),
+            lambda i: invoice_out(i, now),
+        ),
+        as_presented,
+        caller_id=caller.id,
+    )
+
+
+@router.post("/{invoice_id}/issue", response_model=InvoiceOut, operation_id="issueInvoice")
+async def issue_invoice(
+    invoice_id: uuid.UUID,
+    caller: StaffDep,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    idem: IdempotencyKey,
+    body: IssueInvoice | None = None,
+) -> JSONResponse:
+    """Assign the year's next number (unique, gap-free), freeze the lines; optional
+    ``issue_date`` (default today) and ``due_date`` (default + the payment terms)."""
+    command = body or IssueInvoice()
+    now = runtime.clock.now()
+    return await run_command(
+        runtime.uow,
+        presenting(
+            lambda uow: handlers.issue_invoice(uow, caller, invoice_id, command, settings),
+            lambda i: invoice_out(i, now),
+        ),
+        as_presented,
+        caller_id=caller.id,
+        idempotency=idem,
+    )
+
+
+@router.post("/{invoice_id}/void", response_model=InvoiceOut, operation_id="voidInvoice")
+async def void_invoice(
+    invoice_id: uuid.UUID, caller: StaffDep, runtime: RuntimeDep, idem: IdempotencyKey
+) -> JSONResponse:
+    """A paid or partly paid invoice cannot be voided: 409."""
+    now = runtime.clock.now()
+    return await run_command(
+        runtime.uow,
+        presenting(
+            lambda uow: handlers.void_invoice(uow, caller, invoice_id),
+            lambda i: invoice_out(i, now),
+        ),
+        as_presented,
+        caller_id=caller.id,
+        idempotency=idem,
+    )
+
+
+@router.post("/{invoice_id}/promise", response_model=InvoiceOut, operation_id="promiseToPay")
+async def promise_to_pay(
+    invoice_id: uuid.UUID,
+    body: PromiseToPay,
+    caller: StaffDep,
+    runtime: RuntimeDep,
+    idem: IdempotencyKey,
+) -> JSONResponse:
+    """The client's promise to pay by ``promised_on``: reminders pause until then; still
+    unpaid the day after, ``invoice.promise_broken``."""
+    now = runtime.clock.now()
+    return await run_command(
+        runtime.uow,
+        presenting(
+            lambda uow: handlers.promise_to_pay(uow, caller, invoice_id, body),
+            lambda i: invoice_out(i, now),
+        ),
+        as_presented,
+        caller_id=caller.id,
+        idempotency=idem,
+    )

@@ -1,0 +1,83 @@
+"""/api/v1/opportunities: upsell and sales projects."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from services.billing.api.deps import RuntimeDep, StaffDep, presenting
+from services.billing.api.presenters import opportunity_out
+from services.billing.api.schemas import OpportunityOut
+from services.billing.commands import CreateOpportunity, Stage, UpdateOpportunity
+from services.billing.handlers import opportunities as handlers
+from services.billing.store import repository as repo
+from services.billing.store.models import Opportunity
+from shared.commands import as_presented, run_command
+from shared.idempotency import IdempotencyKey
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+
+router = APIRouter(prefix="/api/v1/opportunities", tags=["opportunities"])
+
+
+@router.post("", status_code=201, response_model=OpportunityOut, operation_id="createOpportunity")
+async def create_opportunity(
+    body: CreateOpportunity, caller: StaffDep, runtime: RuntimeDep, idem: IdempotencyKey
+) -> JSONResponse:
+    return await run_command(
+        runtime.uow,
+        presenting(lambda uow: handlers.create_opportunity(uow, caller, body), opportunity_out),
+        as_presented,
+        caller_id=caller.id,
+        idempotency=idem,
+        status_code=201,
+    )
+
+
+@router.get("", response_model=Page[OpportunityOut], operation_id="listOpportunities")
+async def list_opportunities(
+    caller: StaffDep,
+    runtime: RuntimeDep,
+    client_id: uuid.UUID | None = None,
+    stage: Stage | None = None,
+    owner_id: uuid.UUID | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[OpportunityOut]:
+    stmt = repo.opportunities(caller)
+    if client_id is not None:
+        stmt = stmt.where(Opportunity.client_id == client_id)
+    if stage is not None:
+        stmt = stmt.where(Opportunity.stage == stage)
+    if owner_id is not None:
+        stmt = stmt.where(Opportunity.owner_id == owner_id)
+    async with runtime.reads() as session:
+        items, next_cursor = await paginate(
+            session, stmt, [Opportunity.created_at, Opportunity.id], limit=limit, cursor=cursor
+        )
+    return Page(items=[opportunity_out(o) for o in items], next_cursor=next_cursor)
+
+
+@router.get("/{opportunity_id}", response_model=OpportunityOut, operation_id="getOpportunity")
+async def get_opportunity(
+    opportunity_id: uuid.UUID, caller: StaffDep, runtime: RuntimeDep
+) -> OpportunityOut:
+    async with runtime.reads() as session:
+        return opportunity_out(await repo.get_opportunity(session, caller, opportunity_id))
+
+
+@router.patch("/{opportunity_id}", response_model=OpportunityOut, operation_id="updateOpportunity")
+async def update_opportunity(
+    opportunity_id: uuid.UUID, body: UpdateOpportunity, caller: StaffDep, runtime: RuntimeDep
+) -> JSONResponse:
+    """Stage changes emit ``opportunity.stage_changed``; ``lost`` needs ``lost_reason``."""
+    return await run_command(
+        runtime.uow,
+        presenting(
+            lambda uow: handlers.update_opportunity(uow, caller, opportunity_id, body),
+            opportunity_out,
+        ),
+        as_presented,
+        caller_id=caller.id,
+    )

@@ -1,0 +1,99 @@
+"""/api/v1/payments and the client's credit (/api/v1/clients/{id}/credit)."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from services.billing.api.deps import CallerDep, RuntimeDep, StaffDep
+from services.billing.api.presenters import credit_out, payment_out
+from services.billing.api.schemas import CreditOut, PaymentOut
+from services.billing.commands import BookPayment
+from services.billing.handlers import payments as handlers
+from services.billing.store import repository as repo
+from services.billing.store.models import Payment
+from shared.commands import as_presented, run_command
+from shared.idempotency import IdempotencyKey
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+from shared.uow import UnitOfWork
+
+router = APIRouter(prefix="/api/v1", tags=["payments"])
+
+
+@router.post(
+    "/payments",
+    status_code=201,
+    response_model=PaymentOut,
+    operation_id="bookPayment",
+    responses={
+        200: {
+            "model": PaymentOut,
+            "description": "the same (client_id, reference) was booked "
+            "before: that payment, nothing booked twice",
+        }
+    },
+)
+async def book_payment(
+    body: BookPayment, caller: CallerDep, runtime: RuntimeDep, idem: IdempotencyKey
+) -> JSONResponse:
+    """Book a payment (admins, the client's manager or head, ``service`` tokens): to the
+    given allocations, or to the oldest open invoices in its currency; the rest becomes the
+    client's credit. The same ``(client_id, reference)`` again returns the first payment."""
+    created = True
+
+    async def command(uow: UnitOfWork) -> BaseModel:
+        nonlocal created
+        payment, created = await handlers.book_payment(uow, caller, body)
+        allocations = await repo.allocations_of(uow.session, [payment.id])
+        return payment_out(payment, allocations[payment.id])
+
+    response = await run_command(
+        runtime.uow, command, as_presented, caller_id=caller.id, idempotency=idem, status_code=201
+    )
+    if not created:
+        response.status_code = 200
+    return response
+
+
+@router.get("/payments", response_model=Page[PaymentOut], operation_id="listPayments")
+async def list_payments(
+    caller: StaffDep,
+    runtime: RuntimeDep,
+    client_id: uuid.UUID | None = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[PaymentOut]:
+    stmt = repo.payments(caller)
+    if client_id is not None:
+        stmt = stmt.where(Payment.client_id == client_id)
+    async with runtime.reads() as session:
+        items, next_cursor = await paginate(
+            session, stmt, [Payment.created_at, Payment.id], limit=limit, cursor=cursor
+        )
+        allocations = await repo.allocations_of(session, [p.id for p in items])
+    return Page(items=[payment_out(p, allocations[p.id]) for p in items], next_cursor=next_cursor)
+
+
+@router.get("/payments/{payment_id}", response_model=PaymentOut, operation_id="getPayment")
+async def get_payment(payment_id: uuid.UUID, caller: StaffDep, runtime: RuntimeDep) -> PaymentOut:
+    async with runtime.reads() as session:
+        payment = await repo.get_payment(session, caller, payment_id)
+        allocations = await repo.allocations_of(session, [payment.id])
+    return payment_out(payment, allocations[payment.id])
+
+
+@router.get(
+    "/clients/{client_id}/credit",
+    response_model=CreditOut,
+    operation_id="getClientCredit",
+    tags=["credit"],
+)
+async def client_credit(client_id: uuid.UUID, caller: StaffDep, runtime: RuntimeDep) -> CreditOut:
+    """The client's credit per currency (payment surpluses not yet used by invoices)."""
+    async with runtime.reads() as session:
+        client = await repo.get_client(session, caller, client_id)
+        balances = await repo.credit_balances(session, client.id)
+    return credit_out(client.id, balances)

@@ -1,0 +1,167 @@
+"""Entities -> response bodies (amounts as strings with the currency's decimals)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from services.billing.api.schemas import (
+    AllocationOut,
+    ContractOut,
+    CreditOut,
+    EstimateOut,
+    InvoiceOut,
+    LineOut,
+    MoneyOut,
+    OpportunityOut,
+    PaymentOut,
+)
+from services.billing.domain.invoices import days_overdue, effective_status
+from services.billing.domain.money import format_amount
+from services.billing.store.models import (
+    Allocation,
+    Contract,
+    Estimate,
+    Invoice,
+    Opportunity,
+    Payment,
+)
+from services.billing.store.repository import today_in
+
+
+def money(amount: Decimal | None, currency: str | None) -> MoneyOut | None:
+    if amount is None or currency is None:
+        return None
+    return MoneyOut(amount=format_amount(amount, currency), currency=currency)
+
+
+def contract_out(contract: Contract) -> ContractOut:
+    return ContractOut(
+        id=contract.id,
+        client_id=contract.client_id,
+        number=contract.number,
+        title=contract.title,
+        starts_on=contract.starts_on,
+        ends_on=contract.ends_on,
+        auto_renew=contract.auto_renew,
+        renewal_notice_days=contract.renewal_notice_days,
+        payment_terms_days=contract.payment_terms_days,
+        value=money(contract.value_amount, contract.value_currency),
+        budget=money(contract.budget_amount, contract.budget_currency),
+        status=contract.status,
+        renewals=contract.renewals,
+        created_at=contract.created_at,
+        updated_at=contract.updated_at,
+    )
+
+
+def lines_out(lines: list[dict[str, Any]], currency: str) -> list[LineOut]:
+    return [
+        LineOut(
+            description=line["description"],
+            quantity=line["quantity"],
+            unit_price=line["unit_price"],
+            tax_rate=line["tax_rate"],
+            net=line["net"],
+            tax=line["tax"],
+            total=format_amount(Decimal(line["net"]) + Decimal(line["tax"]), currency),
+        )
+        for line in lines
+    ]
+
+
+def invoice_out(invoice: Invoice, now: datetime) -> InvoiceOut:
+    """The invoice as the API shows it; overdue and days overdue on the client's today."""
+    c = invoice.currency
+    balance = invoice.total - invoice.amount_paid
+    today = today_in(invoice.client_timezone, now)
+    status = effective_status(invoice.status, balance, invoice.due_date, today)
+    return InvoiceOut(
+        id=invoice.id,
+        number=invoice.number,
+        client_id=invoice.client_id,
+        contract_id=invoice.contract_id,
+        estimate_id=invoice.estimate_id,
+        currency=c,
+        lines=lines_out(invoice.lines, c),
+        subtotal=format_amount(invoice.subtotal, c),
+        tax=format_amount(invoice.tax, c),
+        total=format_amount(invoice.total, c),
+        amount_paid=format_amount(invoice.amount_paid, c),
+        balance=format_amount(balance, c),
+        issue_date=invoice.issue_date,
+        due_date=invoice.due_date,
+        status=status,
+        days_overdue=days_overdue(status, balance, invoice.due_date, today),
+        paid_on=invoice.paid_on,
+        promised_on=invoice.promised_on,
+        promise_note=invoice.promise_note,
+        promise_state=invoice.promise_state,
+        notes=invoice.notes,
+        created_at=invoice.created_at,
+        updated_at=invoice.updated_at,
+    )
+
+
+def payment_out(payment: Payment, allocations: list[Allocation]) -> PaymentOut:
+    c = payment.currency
+    return PaymentOut(
+        id=payment.id,
+        client_id=payment.client_id,
+        amount=format_amount(payment.amount, c),
+        currency=c,
+        received_at=payment.received_at,
+        method=payment.method,
+        reference=payment.reference,
+        allocations=[
+            AllocationOut(invoice_id=a.invoice_id, amount=format_amount(a.amount, c))
+            for a in allocations
+        ],
+        credit=format_amount(payment.credit, c),
+        created_at=payment.created_at,
+    )
+
+
+def credit_out(client_id: uuid.UUID, balances: dict[str, Decimal]) -> CreditOut:
+    return CreditOut(
+        client_id=client_id,
+        balances=[MoneyOut(amount=format_amount(a, c), currency=c) for c, a in balances.items()],
+    )
+
+
+def estimate_out(estimate: Estimate) -> EstimateOut:
+    c = estimate.currency
+    return EstimateOut(
+        id=estimate.id,
+        client_id=estimate.client_id,
+        contract_id=estimate.contract_id,
+        title=estimate.title,
+        currency=c,
+        lines=lines_out(estimate.lines, c),
+        subtotal=format_amount(estimate.subtotal, c),
+        tax=format_amount(estimate.tax, c),
+        total=format_amount(estimate.total, c),
+        status=estimate.status,
+        valid_until=estimate.valid_until,
+        invoice_id=estimate.invoice_id,
+        created_at=estimate.created_at,
+        updated_at=estimate.updated_at,
+    )
+
+
+def opportunity_out(opportunity: Opportunity) -> OpportunityOut:
+    return OpportunityOut(
+        id=opportunity.id,
+        client_id=opportunity.client_id,
+        title=opportunity.title,
+        kind=opportunity.kind,
+        stage=opportunity.stage,
+        value=money(opportunity.value_amount, opportunity.value_currency),
+        expected_close=opportunity.expected_close,
+        owner_id=opportunity.owner_id,
+        lost_reason=opportunity.lost_reason,
+        created_at=opportunity.created_at,
+        updated_at=opportunity.updated_at,
+    )

@@ -1,0 +1,124 @@
+"""/api/v1/reports: ageing, revenue, LTV, payment discipline, pipeline; each as JSON, CSV
+or Excel (``?format=csv|xlsx`` or the ``Accept`` header)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response
+
+from services.billing.api.deps import RuntimeDep, StaffDep
+from services.billing.api.exports import CSV, XLSX, Format, ReportOut, negotiate, render
+from services.billing.store import reports
+from services.billing.store.repository import today_in
+from shared.errors import Invalid
+
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+
+FormatQuery = Annotated[Format | None, Query(description="json (default), csv or xlsx")]
+AcceptHeader = Annotated[str | None, Header(include_in_schema=False)]
+RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {
+        "content": {
+            CSV: {"schema": {"type": "string"}},
+            XLSX: {"schema": {"type": "string", "format": "binary"}},
+        }
+    }
+}
+
+
+def _today(runtime: RuntimeDep) -> date:
+    return today_in("UTC", runtime.clock.now())
+
+
+@router.get("/aging", response_model=ReportOut, responses=RESPONSES, operation_id="agingReport")
+async def aging(
+    caller: StaffDep,
+    runtime: RuntimeDep,
+    as_of: date | None = None,
+    account_manager_id: uuid.UUID | None = None,
+    format: FormatQuery = None,
+    accept: AcceptHeader = None,
+) -> Response:
+    """Per client and currency (then totals per currency): open amounts on ``as_of``
+    (default today) by days overdue: current, 1-30, 31-60, 61-90, 90+."""
+    async with runtime.sessions() as session:
+        report = await reports.aging(session, caller, as_of or _today(runtime), account_manager_id)
+    return render(report, negotiate(format, accept), _today(runtime))
+
+
+@router.get("/revenue", response_model=ReportOut, responses=RESPONSES, operation_id="revenueReport")
+async def revenue(
+    caller: StaffDep,
+    runtime: RuntimeDep,
+    from_: Annotated[date | None, Query(alias="from")] = None,
+    to: date | None = None,
+    account_manager_id: uuid.UUID | None = None,
+    format: FormatQuery = None,
+    accept: AcceptHeader = None,
+) -> Response:
+    """Invoiced and collected per account manager and currency, ``from`` to ``to``
+    (default: the current month)."""
+    today = _today(runtime)
+    start, end = from_ or today.replace(day=1), to or today
+    if end < start:
+        raise Invalid(
+            "to is before from", [{"loc": ["query", "to"], "msg": "must not be before from"}]
+        )
+    async with runtime.sessions() as session:
+        report = await reports.revenue(session, caller, start, end, account_manager_id)
+    return render(report, negotiate(format, accept), today)
+
+
+@router.get("/ltv", response_model=ReportOut, responses=RESPONSES, operation_id="ltvReport")
+async def ltv(
+    caller: StaffDep,
+    runtime: RuntimeDep,
+    client_id: uuid.UUID | None = None,
+    format: FormatQuery = None,
+    accept: AcceptHeader = None,
+) -> Response:
+    """Lifetime value per client and currency: invoiced, collected, open."""
+    async with runtime.sessions() as session:
+        report = await reports.ltv(session, caller, client_id)
+    return render(report, negotiate(format, accept), _today(runtime))
+
+
+@router.get(
+    "/payment-discipline",
+    response_model=ReportOut,
+    responses=RESPONSES,
+    operation_id="paymentDisciplineReport",
+)
+async def payment_discipline(
+    caller: StaffDep,
+    runtime: RuntimeDep,
+    account_manager_id: uuid.UUID | None = None,
+    format: FormatQuery = None,
+    accept: AcceptHeader = None,
+) -> Response:
+    """Per client and currency: invoices paid, share paid on time, average days late, DSO,
+    overdue balance."""
+    async with runtime.sessions() as session:
+        report = await reports.payment_discipline(
+            session, caller, _today(runtime), account_manager_id
+        )
+    return render(report, negotiate(format, accept), _today(runtime))
+
+
+@router.get(
+    "/pipeline", response_model=ReportOut, responses=RESPONSES, operation_id="pipelineReport"
+)
+async def pipeline(
+    caller: StaffDep,
+    runtime: RuntimeDep,
+    account_manager_id: uuid.UUID | None = None,
+    format: FormatQuery = None,
+    accept: AcceptHeader = None,
+) -> Response:
+    """Open opportunities by account manager, stage and currency."""
+    async with runtime.sessions() as session:
+        report = await reports.pipeline(session, caller, account_manager_id)
+    return render(report, negotiate(format, accept), _today(runtime))

@@ -1,0 +1,129 @@
+"""Response bodies of the billing API (names follow CONTRACT.md); the request bodies are
+the command models of ``services/billing/commands.py``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Amount = str
+
+
+class MoneyOut(BaseModel):
+    amount: Amount = Field(examples=["1234.50"])
+    currency: str = Field(examples=["EUR"])
+
+
+class ContractOut(BaseModel):
+    id: uuid.UUID
+    client_id: uuid.UUID
+    number: str
+    title: str
+    starts_on: date
+    ends_on: date
+    auto_renew: bool
+    renewal_notice_days: int
+    payment_terms_days: int
+    value: MoneyOut | None
+    budget: MoneyOut | None
+    status: Literal["active", "expired", "terminated"]
+    renewals: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class LineOut(BaseModel):
+    description: str
+    quantity: str
+    unit_price: str
+    tax_rate: str
+    net: Amount
+    tax: Amount
+    total: Amount
+
+
+InvoiceStatus = Literal["draft", "issued", "partially_paid", "paid", "overdue", "void"]
+
+
+class InvoiceOut(BaseModel):
+    id: uuid.UUID
+    number: str | None
+    client_id: uuid.UUID
+    contract_id: uuid.UUID | None
+    estimate_id: uuid.UUID | None
+    currency: str
+    lines: list[LineOut]
+    subtotal: Amount
+    tax: Amount
+    total: Amount
+    amount_paid: Amount
+    balance: Amount
+    issue_date: date | None
+    due_date: date | None
+    status: InvoiceStatus
+    days_overdue: int
+    paid_on: date | None
+    promised_on: date | None
+    promise_note: str | None
+    promise_state: Literal["pending", "kept", "broken"] | None
+    notes: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class AllocationOut(BaseModel):
+    invoice_id: uuid.UUID
+    amount: Amount
+    source: Literal["payment", "credit"] = "payment"
+
+
+class PaymentOut(BaseModel):
+    id: uuid.UUID
+    client_id: uuid.UUID
+    amount: Amount
+    currency: str
+    received_at: datetime
+    method: str
+    reference: str | None
+    allocations: list[AllocationOut]
+    credit: Amount = Field(description="the surplus that became client credit")
+    created_at: datetime
+
+
+class CreditOut(BaseModel):
+    client_id: uuid.UUID
+    balances: list[MoneyOut] = Field(description="the client's credit per currency")
+
+
+class EstimateOut(BaseModel):
+    id: uuid.UUID
+    client_id: uuid.UUID
+    contract_id: uuid.UUID | None
+    title: str
+    currency: str
+    lines: list[LineOut]
+    subtotal: Amount
+    tax: Amount
+    total: Amount
+    status: Literal["draft", "approved", "invoiced"]
+    valid_until: date | None
+    invoice_id: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class OpportunityOut(BaseModel):
+    id: uuid.UUID
+    client_id: uuid.UUID
+    title: str
+    kind: Literal["upsell", "new_project"]
+    stage: Literal["lead", "qualified", "proposal", "won", "lost"]
+    value: MoneyOut | None
+    expected_close: date | None
+    owner_id: uuid.UUID | None
+    lost_reason: str | None
+    created_at: datetime
+    updated_at: datetime

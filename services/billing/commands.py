@@ -1,0 +1,253 @@
+"""Request bodies of the billing API: one command model per use case (``shared.inputs``:
+unknown fields and control characters refused).
+
+Amounts are decimal strings (an int is taken too; a float never: it has lost the exact
+value already), parsed to ``Decimal``; NaN and Infinity are refused here, the rules that
+depend on the currency (its decimals, the line bounds) in the handlers (``domain/``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from services.billing.domain.money import check_currency, to_decimal
+from services.billing.domain.opportunities import KINDS, STAGES
+from shared.inputs import InputModel
+
+
+def _decimal(value: Any) -> Decimal:
+    if isinstance(value, int | str | Decimal) and not isinstance(value, bool):
+        return to_decimal(value)
+    raise ValueError('must be a decimal string such as "1234.50"')
+
+
+DecimalText = Annotated[
+    Decimal,
+    BeforeValidator(_decimal),
+    WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["1234.50"]}),
+]
+Currency = Annotated[
+    str,
+    StringConstraints(min_length=3, max_length=3),
+    AfterValidator(check_currency),
+    WithJsonSchema(
+        {"type": "string", "pattern": "^[A-Z]{3}$", "examples": ["EUR"], "description": "ISO 4217"}
+    ),
+]
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def _sane_date(value: date) -> date:
+    """Dates far enough from the calendar's ends that terms, due dates and the dunning
+    schedule never overflow it."""
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(f"must be between {EARLIEST} and {LATEST}")
+    return value
+
+
+Day = Annotated[date, AfterValidator(_sane_date)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+Number = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Days = Annotated[int, Field(ge=0, le=365)]
+Stage = Literal["lead", "qualified", "proposal", "won", "lost"]
+Kind = Literal["upsell", "new_project"]
+assert set(STAGES) == set(Stage.__args__) and set(KINDS) == set(Kind.__args__)  # type: ignore[attr-defined]
+
+
+class _Patch(InputModel):
+    """A partial update: an omitted field is kept; ``null`` clears a field that may be empty
+    and is refused (422 naming the field) for one that may not."""
+
+    NOT_NULL: ClassVar[tuple[str, ...]] = ()
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _not_null(cls, value: Any, info: ValidationInfo) -> Any:
+        if value is None and info.field_name in cls.NOT_NULL:
+            raise ValueError("may not be null")
+        return value
+
+
+class MoneyIn(InputModel):
+    amount: DecimalText
+    currency: Currency
+
+
+# ---------------------------------------------------------------- contracts
+
+
+class CreateContract(InputModel):
+    client_id: uuid.UUID
+    number: Number
+    title: Title
+    starts_on: Day
+    ends_on: Day
+    auto_renew: bool = False
+    renewal_notice_days: Days = 30
+    payment_terms_days: Days = 30
+    value: MoneyIn | None = None
+    budget: MoneyIn | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CreateContract:
+        if self.ends_on <= self.starts_on:
+            raise ValueError("ends_on must be after starts_on")
+        return self
+
+
+class UpdateContract(_Patch):
+    NOT_NULL = (
+        "number",
+        "title",
+        "ends_on",
+        "auto_renew",
+        "renewal_notice_days",
+        "payment_terms_days",
+        "status",
+    )
+
+    number: Number | None = None
+    title: Title | None = None
+    ends_on: Day | None = None
+    auto_renew: bool | None = None
+    renewal_notice_days: Days | None = None
+    payment_terms_days: Days | None = None
+    value: MoneyIn | None = None
+    budget: MoneyIn | None = None
+    status: Literal["active", "terminated"] | None = None
+
+
+class RenewContract(InputModel):
+    """Renew now: for the same term, or until ``ends_on`` when given."""
+
+    ends_on: Day | None = None
+
+
+# ---------------------------------------------------------------- invoices and estimates
+
+
+class LineIn(InputModel):
+    description: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)
+    ]
+    quantity: DecimalText
+    unit_price: DecimalText
+    tax_rate: DecimalText = Decimal(0)
+
+
+Lines = Annotated[list[LineIn], Field(max_length=500)]
+
+
+class CreateInvoice(InputModel):
+    client_id: uuid.UUID
+    contract_id: uuid.UUID | None = None
+    currency: Currency | None = None  # default: the contract's (value, budget), else required
+    lines: Lines = Field(default_factory=list)
+    notes: Note | None = None
+
+
+class UpdateInvoice(_Patch):
+    """A draft's lines and notes (an issued invoice's lines are frozen: 409)."""
+
+    NOT_NULL = ("lines", "currency")
+
+    lines: Lines | None = None
+    currency: Currency | None = None
+    notes: Note | None = None
+
+
+class IssueInvoice(InputModel):
+    issue_date: Day | None = None  # default: today in the client's timezone
+    due_date: Day | None = None  # default: issue_date + the contract's payment terms
+
+    @model_validator(mode="after")
+    def _ordered(self) -> IssueInvoice:
+        if self.issue_date and self.due_date and self.due_date < self.issue_date:
+            raise ValueError("due_date must not be before issue_date")
+        return self
+
+
+class PromiseToPay(InputModel):
+    promised_on: Day
+    note: Note | None = None
+
+
+class CreateEstimate(InputModel):
+    client_id: uuid.UUID
+    contract_id: uuid.UUID | None = None
+    title: Title
+    currency: Currency
+    lines: Annotated[list[LineIn], Field(min_length=1, max_length=500)]
+    valid_until: Day | None = None
+
+
+# ---------------------------------------------------------------- payments
+
+
+class AllocationIn(InputModel):
+    invoice_id: uuid.UUID
+    amount: DecimalText
+
+
+class BookPayment(InputModel):
+    client_id: uuid.UUID
+    amount: DecimalText
+    currency: Currency
+    received_at: datetime | None = None  # default: now
+    method: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=30)
+    ] = "bank_transfer"
+    reference: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = None
+    # Explicit allocations; omitted: the oldest open invoices in the payment's currency.
+    allocations: Annotated[list[AllocationIn], Field(max_length=500)] | None = None
+
+    @field_validator("received_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("needs a UTC offset (RFC 3339)")
+        return value
+
+
+# ---------------------------------------------------------------- opportunities
+
+
+class CreateOpportunity(InputModel):
+    client_id: uuid.UUID
+    title: Title
+    kind: Kind = "upsell"
+    stage: Stage = "lead"
+    value: MoneyIn | None = None
+    expected_close: Day | None = None
+    owner_id: uuid.UUID | None = None  # default: the caller (a manager or head), else none
+    lost_reason: Note | None = None
+
+
+class UpdateOpportunity(_Patch):
+    NOT_NULL = ("title", "kind", "stage")
+
+    title: Title | None = None
+    kind: Kind | None = None
+    stage: Stage | None = None
+    value: MoneyIn | None = None
+    expected_close: Day | None = None
+    owner_id: uuid.UUID | None = None
+    lost_reason: Note | None = None

@@ -1,0 +1,96 @@
+"""Exact money: ``Decimal`` amounts in an ISO 4217 currency, rounded half-up to the
+currency's minor unit.
+
+The minor units come from Babel's CLDR data (``babel.numbers.get_currency_precision``: EUR 2,
+JPY 0, KWD 3, ...), the list of known currencies from ``babel.numbers.list_currencies``; no
+hand-kept table. Amounts cross the API as decimal strings, never floats.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
+
+from babel.numbers import get_currency_precision, list_currencies
+
+# The largest amount a line, an invoice or a payment may reach: far beyond any real invoice,
+# well inside the NUMERIC(20, 6) columns (and the float-free sums of a report).
+MAX_AMOUNT = Decimal("1000000000000")  # 10^12
+_CODE = re.compile(r"[A-Z]{3}")
+
+
+class MoneyError(ValueError):
+    """A rule of money broken by an input: the caller maps it to a 422 naming the field."""
+
+
+class UnknownCurrency(MoneyError):
+    pass
+
+
+class InvalidAmount(MoneyError):
+    pass
+
+
+@lru_cache(maxsize=1)
+def _known() -> frozenset[str]:
+    return frozenset(list_currencies())
+
+
+def check_currency(code: str) -> str:
+    """``code`` if it names an ISO 4217 currency Babel knows (upper-case letters), else
+    :class:`UnknownCurrency`."""
+    if not isinstance(code, str) or not _CODE.fullmatch(code) or code not in _known():
+        raise UnknownCurrency(f"unknown currency {code!r} (an ISO 4217 code such as EUR)")
+    return code
+
+
+def minor_unit(currency: str) -> int:
+    """Decimal places of the currency's minor unit (EUR 2, JPY 0, KWD 3)."""
+    return int(get_currency_precision(check_currency(currency)))
+
+
+def quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_unit(currency))
+
+
+def round_money(amount: Decimal, currency: str) -> Decimal:
+    """``amount`` rounded half-up (away from zero on a tie) to the currency's minor unit."""
+    return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+
+
+def to_decimal(value: object, what: str = "amount") -> Decimal:
+    """A finite ``Decimal`` from a decimal string, an int or a Decimal (never a float: a float
+    has already lost the exact value). NaN, Infinity and garbage: :class:`InvalidAmount`."""
+    if isinstance(value, bool | float):
+        raise InvalidAmount(f"{what} must be a decimal string, not a float")
+    try:
+        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError) as exc:
+        raise InvalidAmount(f"{what} is not a decimal number: {value!r}") from exc
+    if not number.is_finite():
+        raise InvalidAmount(f"{what} must be a finite number, not {value!r}")
+    return number
+
+
+def check_amount(
+    amount: Decimal, currency: str, what: str = "amount", *, positive: bool = False
+) -> Decimal:
+    """A money amount as given: finite, not negative (or > 0 when ``positive``), within
+    :data:`MAX_AMOUNT`, and with no more decimals than the currency has (1.005 EUR is not
+    an amount someone can pay)."""
+    amount = to_decimal(amount, what)
+    if amount < 0 or (positive and amount == 0):
+        raise InvalidAmount(f"{what} must be {'greater than' if positive else 'at least'} 0")
+    if amount > MAX_AMOUNT:
+        raise InvalidAmount(f"{what} exceeds {MAX_AMOUNT}")
+    if round_money(amount, currency) != amount:
+        raise InvalidAmount(
+            f"{what} has more decimals than {currency} has ({minor_unit(currency)})"
+        )
+    return amount
+
+
+def format_amount(amount: Decimal, currency: str) -> str:
+    """The API's decimal string: exactly the currency's decimals ("1234.50", "1000" for JPY)."""
+    return format(round_money(amount, currency), "f")

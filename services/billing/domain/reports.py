@@ -1,0 +1,56 @@
+"""Pure arithmetic of the billing reports: ageing buckets, payment discipline, DSO."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+BUCKETS = ("current", "1_30", "31_60", "61_90", "90_plus")
+
+
+def aging_bucket(due_date: date, as_of: date) -> str:
+    days = (as_of - due_date).days
+    if days <= 0:
+        return "current"
+    if days <= 30:
+        return "1_30"
+    if days <= 60:
+        return "31_60"
+    if days <= 90:
+        return "61_90"
+    return "90_plus"
+
+
+@dataclass(frozen=True)
+class PaidInvoice:
+    due_date: date
+    paid_on: date
+
+
+@dataclass(frozen=True)
+class Discipline:
+    invoices_paid: int
+    on_time_share: Decimal | None  # fraction, 4 decimals
+    average_days_late: Decimal | None  # over the late ones, 1 decimal
+
+
+def discipline(paid: Sequence[PaidInvoice]) -> Discipline:
+    if not paid:
+        return Discipline(0, None, None)
+    late = [(p.paid_on - p.due_date).days for p in paid if p.paid_on > p.due_date]
+    on_time = Decimal(len(paid) - len(late)) / Decimal(len(paid))
+    average = (
+        (Decimal(sum(late)) / Decimal(len(late))).quantize(Decimal("0.1"))
+        if late
+        else Decimal("0.0")
+    )
+    return Discipline(len(paid), on_time.quantize(Decimal("0.0001")), average)
+
+
+def dso(receivables: Decimal, invoiced: Decimal, days: int) -> Decimal | None:
+    """Days sales outstanding: receivables / sales over the period x its days (1 decimal)."""
+    if invoiced <= 0:
+        return None
+    return (receivables / invoiced * days).quantize(Decimal("0.1"))

@@ -1,0 +1,216 @@
+"""Events the billing service publishes (topic ``orbit.billing``, key = client id).
+
+Each carries what a subscriber needs to act without calling back: the client, its account
+manager and the head responsible for escalations, and the amounts as decimal strings with
+their ISO 4217 currency. Frozen; a breaking change is a new ``...V2``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.messaging.envelope import Event
+
+Amount = str  # a decimal string with the currency's minor unit, e.g. "1234.50"
+InvoiceStatus = Literal["draft", "issued", "partially_paid", "paid", "overdue", "void"]
+Stage = Literal["lead", "qualified", "proposal", "won", "lost"]
+
+
+class BillingMoneyV1(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    amount: Amount
+    currency: str
+
+
+class ClientTeam(Event):
+    """Who an event about a client is for: the client, its account manager, and the head
+    responsible for escalations (the manager's head; a head without one: themself)."""
+
+    client_id: uuid.UUID
+    client_name: str | None
+    account_manager_id: uuid.UUID | None
+    head_id: uuid.UUID | None
+
+
+# ---------------------------------------------------------------- contracts
+
+
+class ContractSnapshot(ClientTeam):
+    contract_id: uuid.UUID
+    number: str
+    title: str
+    starts_on: date
+    ends_on: date
+    auto_renew: bool
+    renewal_notice_days: int
+    payment_terms_days: int
+    value: BillingMoneyV1 | None
+    budget: BillingMoneyV1 | None
+    status: Literal["active", "expired", "terminated"]
+
+
+class ContractCreatedV1(ContractSnapshot):
+    TYPE: ClassVar[str] = "orbit.billing.contract.created.v1"
+
+
+class ContractUpdatedV1(ContractSnapshot):
+    TYPE: ClassVar[str] = "orbit.billing.contract.updated.v1"
+
+    changed: list[str]
+
+
+class ContractExpiringV1(ContractSnapshot):
+    """``renewal_notice_days`` before ``ends_on`` (in the client's timezone), once per end."""
+
+    TYPE: ClassVar[str] = "orbit.billing.contract.expiring.v1"
+
+    days_left: int
+
+
+class ContractRenewedV1(ContractSnapshot):
+    """Renewed for the same term (automatically at its end when ``auto_renew``, or by hand):
+    ``starts_on``/``ends_on`` are the new period."""
+
+    TYPE: ClassVar[str] = "orbit.billing.contract.renewed.v1"
+
+    previous_starts_on: date
+    previous_ends_on: date
+    automatic: bool
+
+
+class ContractExpiredV1(ContractSnapshot):
+    TYPE: ClassVar[str] = "orbit.billing.contract.expired.v1"
+
+
+class BudgetThresholdReachedV1(ClientTeam):
+    """What was invoiced against a contract reached ``threshold`` % of its budget (80 and 100,
+    once each)."""
+
+    TYPE: ClassVar[str] = "orbit.billing.budget.threshold_reached.v1"
+
+    contract_id: uuid.UUID
+    contract_number: str
+    threshold: int
+    budget: Amount
+    invoiced: Amount
+    currency: str
+
+
+# ---------------------------------------------------------------- invoices
+
+
+class InvoiceSnapshot(ClientTeam):
+    invoice_id: uuid.UUID
+    number: str | None
+    contract_id: uuid.UUID | None
+    currency: str
+    subtotal: Amount
+    tax: Amount
+    total: Amount
+    amount_paid: Amount
+    balance: Amount
+    issue_date: date | None
+    due_date: date | None
+    status: InvoiceStatus
+
+
+class InvoiceIssuedV1(InvoiceSnapshot):
+    TYPE: ClassVar[str] = "orbit.billing.invoice.issued.v1"
+
+
+class InvoiceVoidedV1(InvoiceSnapshot):
+    TYPE: ClassVar[str] = "orbit.billing.invoice.voided.v1"
+
+
+class InvoicePaidV1(InvoiceSnapshot):
+    TYPE: ClassVar[str] = "orbit.billing.invoice.paid.v1"
+
+    paid_on: date
+
+
+class InvoiceOverdueV1(InvoiceSnapshot):
+    """Past its due date (in the client's timezone) with a balance; once per invoice.
+    ``step`` is the last dunning step sent so far (days from the due date), if any."""
+
+    TYPE: ClassVar[str] = "orbit.billing.invoice.overdue.v1"
+
+    days_overdue: int
+    step: int | None
+
+
+class BillingContactV1(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    contact_id: uuid.UUID
+    name: str
+    email: str | None
+
+
+class InvoicePaymentReminderDueV1(InvoiceSnapshot):
+    """A step of the dunning schedule (``step`` days from the due date; negative: before it)
+    is due, once per invoice and step. ``escalate`` from ORBIT_DUNNING_ESCALATE_FROM_DAYS:
+    the head should hear of it too. ``billing_contacts``: whom to remind at the client."""
+
+    TYPE: ClassVar[str] = "orbit.billing.invoice.payment_reminder_due.v1"
+
+    days_overdue: int
+    step: int
+    escalate: bool
+    billing_contacts: list[BillingContactV1] = Field(default_factory=list)
+
+
+class InvoicePromiseBrokenV1(InvoiceSnapshot):
+    """The client promised to pay by ``promised_on``; the day after, a balance is left."""
+
+    TYPE: ClassVar[str] = "orbit.billing.invoice.promise_broken.v1"
+
+    promised_on: date
+    promise_note: str | None
+    days_overdue: int
+    step: int | None
+
+
+# ---------------------------------------------------------------- payments
+
+
+class PaymentAllocationV1(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    invoice_id: uuid.UUID
+    invoice_number: str | None
+    amount: Amount
+
+
+class PaymentReceivedV1(ClientTeam):
+    TYPE: ClassVar[str] = "orbit.billing.payment.received.v1"
+
+    payment_id: uuid.UUID
+    amount: Amount
+    currency: str
+    received_at: datetime
+    method: str
+    reference: str | None
+    allocations: list[PaymentAllocationV1]
+    credit: Amount  # the surplus that became client credit
+
+
+# ---------------------------------------------------------------- opportunities
+
+
+class OpportunityStageChangedV1(ClientTeam):
+    TYPE: ClassVar[str] = "orbit.billing.opportunity.stage_changed.v1"
+
+    opportunity_id: uuid.UUID
+    title: str
+    kind: Literal["upsell", "new_project"]
+    old_stage: Stage | None  # null when the opportunity was just created
+    new_stage: Stage
+    value: BillingMoneyV1 | None
+    expected_close: date | None
+    owner_id: uuid.UUID | None
+    lost_reason: str | None

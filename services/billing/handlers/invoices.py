@@ -1,0 +1,330 @@
+"""Invoices: drafts (lines editable), issue (number, credit applied, budget checked), void,
+promise to pay."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+
+from services.billing.commands import (
+    CreateInvoice,
+    IssueInvoice,
+    LineIn,
+    PromiseToPay,
+    UpdateInvoice,
+)
+from services.billing.domain import dunning
+from services.billing.domain.allocation import credit_to_apply
+from services.billing.domain.budget import thresholds_reached
+from services.billing.domain.invoices import (
+    DRAFT,
+    ISSUED,
+    OPEN,
+    PAID,
+    VOID,
+    IllegalTransition,
+    check_editable,
+    check_issue,
+    check_void,
+    invoice_number,
+    status_after_payment,
+)
+from services.billing.domain.money import format_amount
+from services.billing.events import (
+    BudgetThresholdReachedV1,
+    InvoiceIssuedV1,
+    InvoicePaidV1,
+    InvoiceVoidedV1,
+)
+from services.billing.handlers.common import (
+    balance,
+    checked_lines,
+    client_today,
+    invoice_fields,
+    require_staff,
+)
+from services.billing.settings import BillingSettings
+from services.billing.store import repository as repo
+from services.billing.store.models import Allocation, Contract, CreditEntry, Invoice
+from services.billing.store.repository import ClientInfo
+from shared.auth import Caller
+from shared.errors import Conflict, Invalid
+from shared.uow import UnitOfWork
+
+DEFAULT_PAYMENT_TERMS_DAYS = 30
+
+
+async def _contract_of(
+    uow: UnitOfWork, caller: Caller, client_id: uuid.UUID, contract_id: uuid.UUID | None
+) -> Contract | None:
+    if contract_id is None:
+        return None
+    contract = await uow.session.get(Contract, contract_id)
+    if contract is None or contract.client_id != client_id:
+        raise Invalid.field("contract_id", "not a contract of this client")
+    return contract
+
+
+def _default_currency(contract: Contract | None) -> str | None:
+    if contract is None:
+        return None
+    return contract.budget_currency or contract.value_currency
+
+
+async def create_invoice(uow: UnitOfWork, caller: Caller, command: CreateInvoice) -> Invoice:
+    require_staff(caller)
+    client = await repo.get_client(uow.session, caller, command.client_id, for_update=True)
+    contract = await _contract_of(uow, caller, client.id, command.contract_id)
+    currency = command.currency or _default_currency(contract)
+    if currency is None:
+        raise Invalid.field("currency", "required (the contract names no currency)")
+    lines, totals = checked_lines(command.lines, currency)
+    return await new_draft(
+        uow,
+        client.id,
+        contract.id if contract else None,
+        currency,
+        lines,
+        totals.subtotal,
+        totals.tax,
+        command.notes or None,
+        None,
+    )
+
+
+async def new_draft(
+    uow: UnitOfWork,
+    client_id: uuid.UUID,
+    contract_id: uuid.UUID | None,
+    currency: str,
+    lines: list[dict[str, str]],
+    subtotal: Decimal,
+    tax: Decimal,
+    notes: str | None,
+    estimate_id: uuid.UUID | None,
+) -> Invoice:
+    now = uow.clock.now()
+    invoice = Invoice(
+        id=uuid.uuid4(),
+        client_id=client_id,
+        contract_id=contract_id,
+        estimate_id=estimate_id,
+        number=None,
+        currency=currency,
+        lines=lines,
+        subtotal=subtotal,
+        tax=tax,
+        total=subtotal + tax,
+        amount_paid=Decimal(0),
+        status=DRAFT,
+        notes=notes,
+        overdue_sent=False,
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(invoice)
+    await uow.session.flush()
+    await uow.session.refresh(invoice, ["client_timezone"])
+    return invoice
+
+
+async def _locked(
+    uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID
+) -> tuple[Invoice, ClientInfo]:
+    require_staff(caller)
+    client = await repo.lock_client_of(uow.session, caller, Invoice, invoice_id, "invoice")
+    invoice = await repo.get_invoice(uow.session, caller, invoice_id, for_update=True)
+    return invoice, client
+
+
+async def update_invoice(
+    uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID, command: UpdateInvoice
+) -> Invoice:
+    invoice, _client = await _locked(uow, caller, invoice_id)
+    try:
+        check_editable(invoice.status)
+    except IllegalTransition as exc:
+        raise Conflict(str(exc)) from exc
+    fields = command.model_dump(exclude_unset=True)
+    currency = fields.get("currency", invoice.currency)
+    if "lines" in fields or currency != invoice.currency:
+        lines, totals = checked_lines(
+            command.lines if command.lines is not None else _lines_in(invoice), currency
+        )
+        invoice.lines, invoice.currency = lines, currency
+        invoice.subtotal, invoice.tax, invoice.total = totals.subtotal, totals.tax, totals.total
+    if "notes" in fields:
+        invoice.notes = command.notes or None
+    invoice.updated_at = uow.clock.now()
+    await uow.session.flush()
+    return invoice
+
+
+def _lines_in(invoice: Invoice) -> list[LineIn]:
+    return [
+        LineIn.model_validate(
+            {k: line[k] for k in ("description", "quantity", "unit_price", "tax_rate")}
+        )
+        for line in invoice.lines
+    ]
+
+
+async def issue_invoice(
+    uow: UnitOfWork,
+    caller: Caller,
+    invoice_id: uuid.UUID,
+    command: IssueInvoice,
+    settings: BillingSettings,
+) -> Invoice:
+    """Draft -> issued: the year's next number (gap-free: the counter row is locked until
+    this transaction commits), the dates, the client's credit in the currency applied, the
+    contract's budget thresholds checked."""
+    invoice, client = await _locked(uow, caller, invoice_id)
+    try:
+        check_issue(invoice.status, len(invoice.lines))
+    except IllegalTransition as exc:
+        raise Conflict(str(exc)) from exc
+    today = client_today(client, uow)
+    contract = await uow.session.get(Contract, invoice.contract_id) if invoice.contract_id else None
+    issue_date = command.issue_date or today
+    terms = contract.payment_terms_days if contract else DEFAULT_PAYMENT_TERMS_DAYS
+    due_date = command.due_date or issue_date + timedelta(days=terms)
+    if due_date < issue_date:
+        raise Invalid.field("due_date", "must not be before issue_date")
+    invoice.issue_date, invoice.due_date = issue_date, due_date
+    invoice.status = ISSUED
+    invoice.issued_by = caller.id
+    invoice.next_action_on = first_action_on(due_date, settings.dunning_steps)
+    invoice.updated_at = uow.clock.now()
+    credit = (await repo.credit_balances(uow.session, client.id)).get(invoice.currency)
+    await uow.session.flush()
+    # The number last: the year's counter row stays locked from here to the commit, so
+    # everything that can be done before is done before (issuing keeps its rate).
+    invoice.number = invoice_number(
+        issue_date.year, await repo.next_invoice_number(uow.session, issue_date.year)
+    )
+    await uow.session.flush()
+    await uow.emit(InvoiceIssuedV1(**invoice_fields(invoice, client)))
+    if credit:
+        await apply_credit(uow, invoice, client, today, credit)
+    if contract is not None:
+        await check_budget(uow, contract, client)
+    return invoice
+
+
+def first_action_on(due_date: date, steps: tuple[int, ...]) -> date:
+    """The first day payment control may have something to do: the first dunning step or
+    the day after the due date (overdue), whichever comes first."""
+    return min(due_date + timedelta(days=steps[0]), due_date + timedelta(days=1))
+
+
+async def apply_credit(
+    uow: UnitOfWork, invoice: Invoice, client: ClientInfo, today: date, credit: Decimal
+) -> None:
+    """Settle what the client's ``credit`` in the invoice's currency can of its balance."""
+    amount = credit_to_apply(credit, balance(invoice))
+    if amount <= 0:
+        return
+    now = uow.clock.now()
+    uow.session.add(
+        Allocation(
+            id=uuid.uuid4(),
+            invoice_id=invoice.id,
+            payment_id=None,
+            amount=amount,
+            source="credit",
+            position=0,
+            created_at=now,
+        )
+    )
+    uow.session.add(
+        CreditEntry(
+            id=uuid.uuid4(),
+            client_id=client.id,
+            currency=invoice.currency,
+            amount=-amount,
+            payment_id=None,
+            invoice_id=invoice.id,
+            created_at=now,
+        )
+    )
+    await settle(uow, invoice, client, amount, today)
+
+
+async def settle(
+    uow: UnitOfWork, invoice: Invoice, client: ClientInfo, amount: Decimal, today: date
+) -> None:
+    """``amount`` paid on ``invoice``: its status follows; paid in full, it leaves payment
+    control (a promise to pay by then was kept) and ``invoice.paid`` is emitted."""
+    invoice.amount_paid += amount
+    invoice.status = status_after_payment(
+        invoice.total, invoice.amount_paid, invoice.due_date, today
+    )
+    invoice.updated_at = uow.clock.now()
+    if invoice.status == PAID:
+        invoice.paid_on = today
+        invoice.next_action_on = None
+        if invoice.promised_on is not None and invoice.promise_state == dunning.PENDING:
+            invoice.promise_state = dunning.promise_outcome(invoice.promised_on, today, today)
+    await uow.session.flush()
+    if invoice.status == PAID:
+        await uow.emit(InvoicePaidV1(**invoice_fields(invoice, client), paid_on=today))
+
+
+async def check_budget(uow: UnitOfWork, contract: Contract, client: ClientInfo) -> None:
+    """``budget.threshold_reached`` at 80 % and 100 % of the contract's budget, once each."""
+    if contract.budget_amount is None or contract.budget_currency is None:
+        return
+    invoiced = await repo.invoiced_against(uow.session, contract.id, contract.budget_currency)
+    for threshold in thresholds_reached(contract.budget_amount, invoiced):
+        await uow.emit_once(
+            f"budget:{contract.id}:{threshold}",
+            BudgetThresholdReachedV1(
+                **client.team(),
+                contract_id=contract.id,
+                contract_number=contract.number,
+                threshold=threshold,
+                budget=format_amount(contract.budget_amount, contract.budget_currency),
+                invoiced=format_amount(invoiced, contract.budget_currency),
+                currency=contract.budget_currency,
+            ),
+        )
+
+
+async def void_invoice(uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID) -> Invoice:
+    invoice, client = await _locked(uow, caller, invoice_id)
+    try:
+        check_void(invoice.status, invoice.amount_paid)
+    except IllegalTransition as exc:
+        raise Conflict(str(exc)) from exc
+    was_issued = invoice.status != DRAFT
+    invoice.status = VOID
+    invoice.next_action_on = None
+    invoice.updated_at = uow.clock.now()
+    await uow.session.flush()
+    if was_issued:
+        await uow.emit(InvoiceVoidedV1(**invoice_fields(invoice, client)))
+    return invoice
+
+
+async def promise_to_pay(
+    uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID, command: PromiseToPay
+) -> Invoice:
+    """The client promises to pay by ``promised_on``: reminders pause until then."""
+    invoice, client = await _locked(uow, caller, invoice_id)
+    if invoice.status not in OPEN:
+        raise Conflict(
+            f"the invoice is {invoice.status}: only an unpaid issued invoice takes a promise to pay"
+        )
+    today = client_today(client, uow)
+    if command.promised_on < today:
+        raise Invalid.field("promised_on", "must not be in the past")
+    invoice.promised_on = command.promised_on
+    invoice.promise_note = command.note or None
+    invoice.promise_state = dunning.PENDING
+    check_on = command.promised_on + timedelta(days=1)
+    invoice.next_action_on = min(invoice.next_action_on or check_on, check_on)
+    invoice.updated_at = uow.clock.now()
+    await uow.session.flush()
+    return invoice

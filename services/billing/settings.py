@@ -1,0 +1,33 @@
+"""The billing service's knobs (environment ``ORBIT_...`` like every setting)."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+
+from services.billing.domain.dunning import ScheduleError, parse_schedule
+from shared.settings import OrbitSettings
+
+
+class BillingSettings(OrbitSettings):
+    # Days relative to the due date at which a reminder is due (ORBIT_DUNNING_SCHEDULE).
+    dunning_schedule: str = "-3,1,7,14,30"
+    # Steps this many days past the due date (or later) carry escalate: true.
+    dunning_escalate_from_days: int = Field(default=14, ge=-366, le=366)
+    # The seller printed on invoice PDFs.
+    billing_seller_name: str = "Orbit"
+    billing_seller_address: str = ""
+    # Rows per transaction of the scans.
+    billing_scan_batch_size: int = Field(default=500, ge=1, le=10000)
+
+    @field_validator("dunning_schedule")
+    @classmethod
+    def _schedule(cls, value: str) -> str:
+        try:
+            parse_schedule(value)
+        except ScheduleError as exc:
+            raise ValueError(str(exc)) from exc
+        return value
+
+    @property
+    def dunning_steps(self) -> tuple[int, ...]:
+        return parse_schedule(self.dunning_schedule)

@@ -1,0 +1,388 @@
+"""The billing reports: one query function each, returning rows (plain dicts, amounts as
+``Decimal``) within the caller's scope; ``api/exports.py`` renders the same rows as JSON,
+CSV or Excel. Amounts of different currencies are never added: every money row is per
+currency."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.billing.domain.invoices import DRAFT, OPEN, VOID
+from services.billing.domain.opportunities import OPEN_STAGES
+from services.billing.domain.reports import (
+    BUCKETS,
+    PaidInvoice,
+    aging_bucket,
+    discipline,
+    dso,
+)
+from services.billing.store.models import Allocation, Invoice, Opportunity, Payment
+from services.billing.store.repository import scope
+from shared.auth import Caller
+from shared.replicas import client_replica, staff_replica
+
+Row = dict[str, Any]
+DSO_DAYS = 90
+
+
+@dataclass
+class Report:
+    """A report's rows and the names and kinds of its columns (``money`` columns hold
+    ``Decimal`` amounts in the row's ``currency``)."""
+
+    name: str
+    columns: list[str]
+    money: list[str]
+    rows: list[Row]
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+async def _clients(
+    session: AsyncSession,
+    caller: Caller,
+    account_manager_id: uuid.UUID | None = None,
+    client_id: uuid.UUID | None = None,
+) -> dict[uuid.UUID, Any]:
+    stmt = select(
+        client_replica.c.id, client_replica.c.name, client_replica.c.account_manager_id
+    ).where(scope(caller, client_replica.c.id))
+    if account_manager_id is not None:
+        stmt = stmt.where(client_replica.c.account_manager_id == account_manager_id)
+    if client_id is not None:
+        stmt = stmt.where(client_replica.c.id == client_id)
+    return {row.id: row for row in (await session.execute(stmt)).all()}
+
+
+async def _invoices(
+    session: AsyncSession, client_ids: list[uuid.UUID], *conditions: Any
+) -> list[Invoice]:
+    if not client_ids:
+        return []
+    stmt = select(Invoice).where(
+        Invoice.client_id.in_(client_ids), Invoice.status.notin_((DRAFT, VOID)), *conditions
+    )
+    return list((await session.scalars(stmt.order_by(Invoice.issue_date, Invoice.id))).all())
+
+
+def _end_of(day: date) -> datetime:
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
+
+
+async def aging(
+    session: AsyncSession, caller: Caller, as_of: date, account_manager_id: uuid.UUID | None = None
+) -> Report:
+    """Per client and currency: what was open on ``as_of`` (issued by then, less what was
+    paid by then), by days past the due date; then the totals per currency."""
+    clients = await _clients(session, caller, account_manager_id)
+    invoices = await _invoices(session, list(clients), Invoice.issue_date <= as_of)
+    paid: dict[uuid.UUID, Decimal] = defaultdict(Decimal)
+    if invoices:
+        allocations = (
+            await session.execute(
+                select(Allocation.invoice_id, Allocation.amount).where(
+                    Allocation.invoice_id.in_([i.id for i in invoices]),
+                    Allocation.created_at < _end_of(as_of),
+                )
+            )
+        ).all()
+        for invoice_id, amount in allocations:
+            paid[invoice_id] += amount
+    per: dict[tuple[uuid.UUID, str], Row] = {}
+    totals: dict[str, Row] = {}
+    for invoice in invoices:
+        open_amount = invoice.total - paid[invoice.id]
+        if open_amount <= 0 or invoice.due_date is None:
+            continue
+        bucket = aging_bucket(invoice.due_date, as_of)
+        client = clients[invoice.client_id]
+        client_row = per.setdefault(
+            (client.id, invoice.currency),
+            _aging_row(client.id, client.name, client.account_manager_id, invoice.currency),
+        )
+        total_row = totals.setdefault(
+            invoice.currency, _aging_row(None, "TOTAL", None, invoice.currency)
+        )
+        for row in (client_row, total_row):
+            row[bucket] += open_amount
+            row["total"] += open_amount
+    rows = sorted(per.values(), key=lambda r: (r["client_name"], r["currency"]))
+    rows += [totals[c] for c in sorted(totals)]
+    return Report(
+        "aging",
+        ["client_id", "client_name", "account_manager_id", "currency", *BUCKETS, "total"],
+        [*BUCKETS, "total"],
+        rows,
+        {"as_of": as_of, "account_manager_id": account_manager_id},
+    )
+
+
+def _aging_row(
+    client_id: uuid.UUID | None, name: str, manager: uuid.UUID | None, currency: str
+) -> Row:
+    return {
+        "client_id": client_id,
+        "client_name": name,
+        "account_manager_id": manager,
+        "currency": currency,
+        **{b: Decimal(0) for b in BUCKETS},
+        "total": Decimal(0),
+    }
+
+
+async def _manager_names(session: AsyncSession) -> dict[uuid.UUID, str]:
+    rows = (await session.execute(select(staff_replica.c.id, staff_replica.c.name))).all()
+    return {r.id: r.name for r in rows}
+
+
+async def revenue(
+    session: AsyncSession,
+    caller: Caller,
+    start: date,
+    end: date,
+    account_manager_id: uuid.UUID | None = None,
+) -> Report:
+    """Per account manager and currency: invoiced (invoices issued in the period) and
+    collected (payments received in it)."""
+    clients = await _clients(session, caller, account_manager_id)
+    names = await _manager_names(session)
+    rows: dict[tuple[Any, str], Row] = {}
+
+    def row(client_id: uuid.UUID, currency: str) -> Row:
+        manager = clients[client_id].account_manager_id
+        return rows.setdefault(
+            (manager, currency),
+            {
+                "account_manager_id": manager,
+                "account_manager_name": names.get(manager),
+                "currency": currency,
+                "invoices": 0,
+                "invoiced": Decimal(0),
+                "collected": Decimal(0),
+            },
+        )
+
+    for invoice in await _invoices(
+        session, list(clients), Invoice.issue_date >= start, Invoice.issue_date <= end
+    ):
+        target = row(invoice.client_id, invoice.currency)
+        target["invoices"] += 1
+        target["invoiced"] += invoice.total
+    if clients:
+        payments = (
+            await session.scalars(
+                select(Payment).where(
+                    Payment.client_id.in_(list(clients)),
+                    Payment.received_at >= datetime.combine(start, time(0), tzinfo=UTC),
+                    Payment.received_at < _end_of(end),
+                )
+            )
+        ).all()
+        for payment in payments:
+            row(payment.client_id, payment.currency)["collected"] += payment.amount
+    ordered = sorted(
+        rows.values(),
+        key=lambda r: (
+            r["account_manager_name"] or "",
+            str(r["account_manager_id"]),
+            r["currency"],
+        ),
+    )
+    return Report(
+        "revenue",
+        [
+            "account_manager_id",
+            "account_manager_name",
+            "currency",
+            "invoices",
+            "invoiced",
+            "collected",
+        ],
+        ["invoiced", "collected"],
+        ordered,
+        {"from": start, "to": end, "account_manager_id": account_manager_id},
+    )
+
+
+async def ltv(session: AsyncSession, caller: Caller, client_id: uuid.UUID | None = None) -> Report:
+    """Per client and currency, over the whole relationship: invoiced, collected, open."""
+    clients = await _clients(session, caller, client_id=client_id)
+    rows: dict[tuple[uuid.UUID, str], Row] = {}
+
+    def row(cid: uuid.UUID, currency: str) -> Row:
+        return rows.setdefault(
+            (cid, currency),
+            {
+                "client_id": cid,
+                "client_name": clients[cid].name,
+                "currency": currency,
+                "invoices": 0,
+                "first_invoice": None,
+                "last_invoice": None,
+                "invoiced": Decimal(0),
+                "collected": Decimal(0),
+                "open": Decimal(0),
+            },
+        )
+
+    for invoice in await _invoices(session, list(clients)):
+        target = row(invoice.client_id, invoice.currency)
+        target["invoices"] += 1
+        target["invoiced"] += invoice.total
+        target["open"] += invoice.total - invoice.amount_paid
+        target["first_invoice"] = target["first_invoice"] or invoice.issue_date
+        target["last_invoice"] = invoice.issue_date
+    if clients:
+        for payment in (
+            await session.scalars(select(Payment).where(Payment.client_id.in_(list(clients))))
+        ).all():
+            row(payment.client_id, payment.currency)["collected"] += payment.amount
+    ordered = sorted(rows.values(), key=lambda r: (r["client_name"], r["currency"]))
+    return Report(
+        "ltv",
+        [
+            "client_id",
+            "client_name",
+            "currency",
+            "invoices",
+            "first_invoice",
+            "last_invoice",
+            "invoiced",
+            "collected",
+            "open",
+        ],
+        ["invoiced", "collected", "open"],
+        ordered,
+        {"client_id": client_id},
+    )
+
+
+async def payment_discipline(
+    session: AsyncSession, caller: Caller, today: date, account_manager_id: uuid.UUID | None = None
+) -> Report:
+    """Per client and currency: invoices paid, the share paid on time, average days late
+    (of the late ones), DSO (open receivables / invoiced over the last 90 days x 90) and the
+    overdue balance."""
+    clients = await _clients(session, caller, account_manager_id)
+    per: dict[tuple[uuid.UUID, str], list[Invoice]] = defaultdict(list)
+    for invoice in await _invoices(session, list(clients)):
+        per[(invoice.client_id, invoice.currency)].append(invoice)
+    rows = []
+    since = today - timedelta(days=DSO_DAYS)
+    for (cid, currency), invoices in per.items():
+        paid = [
+            PaidInvoice(i.due_date, i.paid_on)
+            for i in invoices
+            if i.paid_on is not None and i.due_date is not None
+        ]
+        result = discipline(paid)
+        receivables = sum(
+            (i.total - i.amount_paid for i in invoices if i.status in OPEN), Decimal(0)
+        )
+        overdue = sum(
+            (
+                i.total - i.amount_paid
+                for i in invoices
+                if i.status in OPEN and i.due_date is not None and i.due_date < today
+            ),
+            Decimal(0),
+        )
+        recent = sum(
+            (i.total for i in invoices if i.issue_date is not None and i.issue_date > since),
+            Decimal(0),
+        )
+        rows.append(
+            {
+                "client_id": cid,
+                "client_name": clients[cid].name,
+                "account_manager_id": clients[cid].account_manager_id,
+                "currency": currency,
+                "invoices_paid": result.invoices_paid,
+                "on_time_share": result.on_time_share,
+                "average_days_late": result.average_days_late,
+                "dso": dso(receivables, recent, DSO_DAYS),
+                "overdue_balance": overdue,
+            }
+        )
+    rows.sort(key=lambda r: (r["client_name"], r["currency"]))
+    return Report(
+        "payment-discipline",
+        [
+            "client_id",
+            "client_name",
+            "account_manager_id",
+            "currency",
+            "invoices_paid",
+            "on_time_share",
+            "average_days_late",
+            "dso",
+            "overdue_balance",
+        ],
+        ["overdue_balance"],
+        rows,
+        {"as_of": today, "account_manager_id": account_manager_id},
+    )
+
+
+async def pipeline(
+    session: AsyncSession, caller: Caller, account_manager_id: uuid.UUID | None = None
+) -> Report:
+    """Open opportunities by the client's account manager, stage and currency."""
+    clients = await _clients(session, caller, account_manager_id)
+    names = await _manager_names(session)
+    rows: dict[tuple[Any, str, str | None], Row] = {}
+    if clients:
+        found = (
+            await session.scalars(
+                select(Opportunity).where(
+                    Opportunity.client_id.in_(list(clients)), Opportunity.stage.in_(OPEN_STAGES)
+                )
+            )
+        ).all()
+        for opportunity in found:
+            manager = clients[opportunity.client_id].account_manager_id
+            key = (manager, opportunity.stage, opportunity.value_currency)
+            row = rows.setdefault(
+                key,
+                {
+                    "account_manager_id": manager,
+                    "account_manager_name": names.get(manager),
+                    "stage": opportunity.stage,
+                    "currency": opportunity.value_currency,
+                    "opportunities": 0,
+                    "value": Decimal(0),
+                },
+            )
+            row["opportunities"] += 1
+            row["value"] += opportunity.value_amount or Decimal(0)
+    order = {s: i for i, s in enumerate(OPEN_STAGES)}
+    ordered = sorted(
+        rows.values(),
+        key=lambda r: (
+            r["account_manager_name"] or "",
+            str(r["account_manager_id"]),
+            order[r["stage"]],
+            r["currency"] or "",
+        ),
+    )
+    return Report(
+        "pipeline",
+        [
+            "account_manager_id",
+            "account_manager_name",
+            "stage",
+            "currency",
+            "opportunities",
+            "value",
+        ],
+        ["value"],
+        ordered,
+        {"account_manager_id": account_manager_id},
+    )

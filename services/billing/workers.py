@@ -1,0 +1,264 @@
+"""Scheduled jobs of the billing service (``shared.scheduler``), against the injected clock.
+
+- :class:`ContractScanJob`: ``contract.expiring`` once per contract end, ``renewal_notice_days``
+  before it; after the end an ``auto_renew`` contract renews for the same term
+  (``contract.renewed``), any other expires (``contract.expired``).
+- :class:`PaymentControlJob`: an issued invoice past its due date with a balance becomes
+  ``overdue`` (``invoice.overdue`` once), the dunning steps (``payment_reminder_due`` once
+  per step), a broken promise to pay (``invoice.promise_broken``).
+
+Both find their due rows through a partial index on the open rows (``next_check_on``,
+``next_action_on``: the next day something may be due for the row), keyset-paged in batches
+of ``billing_scan_batch_size``, one transaction per batch. Each batch locks its clients'
+replica rows in id order first (like the use cases, so the outbox order per client matches
+the commit order), then re-reads its rows locked, so two scanners (replicas) serialise on a
+client and the second finds the work done; every event goes out under its deterministic key
+(``uow.emit_once``) besides: exactly once.
+
+"Today" is the client's (its timezone): a row is selected when it may be due anywhere on
+earth (up to UTC+14) and decided with the client's own date.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, text
+
+from services.billing.domain import dunning
+from services.billing.domain.contracts import EXPIRED
+from services.billing.domain.invoices import OVERDUE, days_overdue
+from services.billing.events import (
+    ContractExpiredV1,
+    ContractExpiringV1,
+    InvoiceOverdueV1,
+    InvoicePaymentReminderDueV1,
+    InvoicePromiseBrokenV1,
+)
+from services.billing.handlers.common import balance, contract_fields, invoice_fields
+from services.billing.handlers.contracts import next_check, renew
+from services.billing.store import repository as repo
+from services.billing.store.models import ACTIVE_CONTRACT, OPEN_INVOICE, Contract, Invoice
+from services.billing.store.repository import ClientInfo, locked, today_in
+from shared.uow import UnitOfWork, UnitOfWorkFactory
+
+EARLIEST_OFFSET = timedelta(hours=14)  # the first timezone to reach a date (UTC+14)
+
+
+def latest_today(now: datetime) -> date:
+    """The latest date it is anywhere on earth at ``now``."""
+    return (now + EARLIEST_OFFSET).date()
+
+
+async def _batches(
+    uow_factory: UnitOfWorkFactory,
+    now: datetime,
+    batch_size: int,
+    entity: Any,
+    due_column: Any,
+    open_filter: Any,
+    process: Any,
+) -> int:
+    """Keyset-page the due rows (``due_column <= latest today``, through its partial index:
+    ``open_filter`` is the index's own predicate, as literal SQL so the planner can match it),
+    one transaction per batch: lock the batch's clients in id order, re-read the rows locked,
+    ``process`` each. Returns how many events were emitted."""
+    bound = latest_today(now)
+    after: tuple[date, uuid.UUID] | None = None
+    emitted = 0
+    while True:
+        async with uow_factory() as uow:
+            stmt = select(entity.id, entity.client_id, due_column).where(
+                open_filter, due_column.is_not(None), due_column <= bound
+            )
+            if after is not None:
+                stmt = stmt.where(
+                    or_(due_column > after[0], and_(due_column == after[0], entity.id > after[1]))
+                )
+            rows = (
+                await uow.session.execute(stmt.order_by(due_column, entity.id).limit(batch_size))
+            ).all()
+            if not rows:
+                return emitted
+            after = (rows[-1][2], rows[-1][0])
+            clients = await repo.lock_clients(uow.session, [r[1] for r in rows])
+            fresh = (
+                await uow.session.scalars(
+                    locked(
+                        select(entity)
+                        .where(entity.id.in_([r[0] for r in rows]), open_filter)
+                        .order_by(entity.id),
+                        entity,
+                    )
+                )
+            ).all()
+            for row in fresh:
+                client = clients.get(row.client_id)
+                if client is not None:
+                    emitted += await process(uow, row, client, today_in(client.timezone, now))
+            await uow.commit()
+        if len(rows) < batch_size:
+            return emitted
+
+
+# ---------------------------------------------------------------- contracts
+
+
+async def _contract_due(
+    uow: UnitOfWork, contract: Contract, client: ClientInfo, today: date
+) -> int:
+    if contract.next_check_on is None or contract.next_check_on > today:
+        return 0  # not yet in the client's timezone (or done by another scanner)
+    emitted = 0
+    if today > contract.ends_on:
+        ended = contract.ends_on
+        if contract.auto_renew:
+            event: Any = await renew(uow, contract, client, None, automatic=True)
+            key = f"contract-renewed:{contract.id}:{ended}"
+        else:
+            contract.status = EXPIRED
+            contract.next_check_on = None
+            contract.updated_at = uow.clock.now()
+            await uow.session.flush()
+            event = ContractExpiredV1(**contract_fields(contract, client))
+            key = f"contract-expired:{contract.id}:{ended}"
+        return 1 if await uow.emit_once(key, event) else 0
+    if contract.notice_sent_for != contract.ends_on:
+        contract.notice_sent_for = contract.ends_on
+        event = ContractExpiringV1(
+            **contract_fields(contract, client), days_left=(contract.ends_on - today).days
+        )
+        if await uow.emit_once(f"contract-expiring:{contract.id}:{contract.ends_on}", event):
+            emitted += 1
+    contract.next_check_on = next_check(contract)
+    await uow.session.flush()
+    return emitted
+
+
+async def scan_contracts(
+    uow_factory: UnitOfWorkFactory, now: datetime, batch_size: int = 500
+) -> int:
+    return await _batches(
+        uow_factory,
+        now,
+        batch_size,
+        Contract,
+        Contract.next_check_on,
+        text(ACTIVE_CONTRACT),
+        _contract_due,
+    )
+
+
+class ContractScanJob:
+    def __init__(self, batch_size: int = 500) -> None:
+        self.batch_size = batch_size
+
+    async def __call__(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:
+        return await scan_contracts(uow_factory, now, self.batch_size)
+
+
+# ---------------------------------------------------------------- invoices
+
+
+class PaymentControl:
+    """The dunning schedule and escalation, from the settings."""
+
+    def __init__(self, schedule: Sequence[int], escalate_from: int) -> None:
+        self.schedule = tuple(schedule)
+        self.escalate_from = escalate_from
+
+    async def process(
+        self, uow: UnitOfWork, invoice: Invoice, client: ClientInfo, today: date
+    ) -> int:
+        if (
+            invoice.next_action_on is None
+            or invoice.next_action_on > today
+            or invoice.due_date is None
+            or balance(invoice) <= 0
+        ):
+            return 0
+        plan = dunning.plan(
+            due_date=invoice.due_date,
+            today=today,
+            schedule=self.schedule,
+            escalate_from=self.escalate_from,
+            last_step=invoice.dunning_step,
+            overdue_sent=invoice.overdue_sent,
+            promised_on=invoice.promised_on,
+            promise_state=invoice.promise_state,
+        )
+        events: list[tuple[str, Any]] = []
+        if plan.overdue or (today > invoice.due_date and invoice.status != OVERDUE):
+            invoice.status = OVERDUE
+        invoice.overdue_sent = invoice.overdue_sent or plan.overdue
+        invoice.dunning_step = plan.last_step
+        invoice.promise_state = plan.promise_state
+        invoice.next_action_on = plan.next_action_on
+        invoice.updated_at = uow.clock.now()
+        await uow.session.flush()
+        late = days_overdue(invoice.status, balance(invoice), invoice.due_date, today)
+        fields = invoice_fields(invoice, client)
+        if plan.overdue:
+            events.append(
+                (
+                    f"invoice-overdue:{invoice.id}",
+                    InvoiceOverdueV1(**fields, days_overdue=late, step=plan.last_step),
+                )
+            )
+        if plan.reminder is not None:
+            events.append(
+                (
+                    f"dunning:{invoice.id}:{plan.reminder.step}",
+                    InvoicePaymentReminderDueV1(
+                        **fields,
+                        days_overdue=plan.reminder.days_overdue,
+                        step=plan.reminder.step,
+                        escalate=plan.reminder.escalate,
+                        billing_contacts=client.billing_contacts(),
+                    ),
+                )
+            )
+        if plan.promise_broken and invoice.promised_on is not None:
+            events.append(
+                (
+                    f"promise-broken:{invoice.id}:{invoice.promised_on}",
+                    InvoicePromiseBrokenV1(
+                        **fields,
+                        promised_on=invoice.promised_on,
+                        promise_note=invoice.promise_note,
+                        days_overdue=late,
+                        step=plan.last_step,
+                    ),
+                )
+            )
+        emitted = 0
+        for key, event in events:
+            if await uow.emit_once(key, event):
+                emitted += 1
+        return emitted
+
+
+async def scan_invoices(
+    uow_factory: UnitOfWorkFactory, now: datetime, control: PaymentControl, batch_size: int = 500
+) -> int:
+    return await _batches(
+        uow_factory,
+        now,
+        batch_size,
+        Invoice,
+        Invoice.next_action_on,
+        text(OPEN_INVOICE),
+        control.process,
+    )
+
+
+class PaymentControlJob:
+    def __init__(self, schedule: Sequence[int], escalate_from: int, batch_size: int = 500) -> None:
+        self.control = PaymentControl(schedule, escalate_from)
+        self.batch_size = batch_size
+
+    async def __call__(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:
+        return await scan_invoices(uow_factory, now, self.control, self.batch_size)

@@ -1,0 +1,56 @@
+"""Budget thresholds, opportunity stages and report arithmetic."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from services.billing.domain.budget import thresholds_reached, usage
+from services.billing.domain.opportunities import StageError, change_stage
+from services.billing.domain.reports import PaidInvoice, aging_bucket, discipline, dso
+
+D = Decimal
+
+
+def test_budget_thresholds() -> None:
+    assert thresholds_reached(D(1000), D("799.99")) == []
+    assert thresholds_reached(D(1000), D(800)) == [80]
+    assert thresholds_reached(D(1000), D(1000)) == [80, 100]
+    assert thresholds_reached(None, D(1000)) == []
+    assert usage(D(1000), D(250)) == D("0.25")
+
+
+def test_opportunity_stages() -> None:
+    assert change_stage("lead", "proposal", None) is None
+    assert change_stage("proposal", "lost", " too expensive ") == "too expensive"
+    with pytest.raises(StageError) as missing:
+        change_stage("proposal", "lost", " ")
+    assert not missing.value.conflict
+    with pytest.raises(StageError) as closed:
+        change_stage("won", "lead", None)
+    assert closed.value.conflict
+
+
+def test_aging_and_discipline() -> None:
+    as_of = date(2026, 12, 31)
+    assert aging_bucket(date(2026, 12, 31), as_of) == "current"
+    assert aging_bucket(date(2026, 12, 1), as_of) == "1_30"
+    assert aging_bucket(date(2026, 11, 30), as_of) == "31_60"
+    assert aging_bucket(date(2026, 10, 15), as_of) == "61_90"
+    assert aging_bucket(date(2026, 9, 1), as_of) == "90_plus"
+    result = discipline(
+        [
+            PaidInvoice(date(2026, 1, 10), date(2026, 1, 9)),
+            PaidInvoice(date(2026, 1, 10), date(2026, 1, 20)),
+            PaidInvoice(date(2026, 1, 10), date(2026, 1, 15)),
+        ]
+    )
+    assert (result.invoices_paid, result.on_time_share, result.average_days_late) == (
+        3,
+        D("0.3333"),
+        D("7.5"),
+    )
+    assert dso(D(500), D(3000), 90) == D("15.0")
+    assert dso(D(500), D(0), 90) is None
