@@ -221,7 +221,7 @@ async def apply_rule(uow: UnitOfWork, event: CloudEvent, rule: Rule) -> None:
     staff_ids = [s for s in dict.fromkeys(staff_ids) if s is not None]
     staff = await repo.staff_by_ids(session, staff_ids)
     preferences = await repo.preferences_of(session, staff_ids)
-    contact_ids = [c["id"] for c in contacts if c.get("id")]
+    contact_ids = [i for i in (_uuid(c.get("id")) for c in contacts) if i is not None]
     locales = await repo.locales_of(
         session, [*staff_ids, *contact_ids, *([client_id] if client_id else [])]
     )
@@ -267,8 +267,8 @@ async def apply_rule(uow: UnitOfWork, event: CloudEvent, rule: Rule) -> None:
     if "email" not in rule.channels or template is None:
         return
     client_locale = locales.get(client_id) if client_id else None
-    for contact in {c["id"]: c for c in contacts if c.get("id")}.values():
-        contact_id = uuid.UUID(contact["id"])
+    for contact in {str(c["id"]): c for c in contacts if _uuid(c.get("id"))}.values():
+        contact_id = uuid.UUID(str(contact["id"]))
         language = language_of(locales.get(contact_id), client_locale)
         key = f"email:{event.id}:contact:{contact_id}"
         common: dict[str, Any] = {

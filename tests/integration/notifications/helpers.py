@@ -33,7 +33,7 @@ SLA = {
     "calendar": {"timezone": "UTC", "working_hours": "24x7", "holidays_country": None},
 }
 
-__all__ = ["ADMIN", "NOW", "Notif", "Person", "notif"]
+__all__ = ["ADMIN", "NOW", "Notif", "Person", "any_notif", "notif"]
 
 
 @dataclass(frozen=True)
@@ -177,6 +177,13 @@ async def make_notif(url: str, **settings: Any) -> AsyncIterator[Notif]:
 @pytest.fixture
 async def notif(pg_url: str) -> AsyncIterator[Notif]:
     async for value in make_notif(pg_url):
+        yield value
+
+
+@pytest.fixture
+async def any_notif(any_db_url: str) -> AsyncIterator[Notif]:
+    """The app on SQLite (the embedded mode's database) and on PostgreSQL."""
+    async for value in make_notif(any_db_url):
         yield value
 
 

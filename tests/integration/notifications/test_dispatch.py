@@ -21,7 +21,8 @@ BREACHED = "orbit.interactions.sla.breached.v1"
 REMINDER = "orbit.billing.invoice.payment_reminder_due.v1"
 
 
-async def test_sla_breach_reaches_the_manager_in_app_and_by_email(notif: Notif) -> None:
+async def test_sla_breach_reaches_the_manager_in_app_and_by_email(any_notif: Notif) -> None:
+    notif = any_notif
     head = await notif.staff("Hanna", role="head")
     ida = await notif.staff("Ida", head=head, locale="ru")
     client = await notif.client("Initech", ida)
@@ -42,7 +43,8 @@ async def test_sla_breach_reaches_the_manager_in_app_and_by_email(notif: Notif) 
     assert row.escalate_at == NOW + timedelta(hours=4)
 
 
-async def test_the_feed_alerts_of_interactions_and_billing(notif: Notif) -> None:
+async def test_the_feed_alerts_of_interactions_and_billing(any_notif: Notif) -> None:
+    notif = any_notif
     ida = await notif.staff("Ida")
     client = await notif.client("Initech", ida)
     base = {
@@ -76,7 +78,8 @@ async def test_the_feed_alerts_of_interactions_and_billing(notif: Notif) -> None
     assert len([n for n in await notif.feed(ida) if "feedback" in n["type"]]) == 1
 
 
-async def test_a_redelivered_event_adds_nothing(notif: Notif) -> None:
+async def test_a_redelivered_event_adds_nothing(any_notif: Notif) -> None:
+    notif = any_notif
     ida = await notif.staff("Ida")
     client = await notif.client("Initech", ida)
     event_id = uuid.uuid4()
@@ -89,7 +92,8 @@ async def test_a_redelivered_event_adds_nothing(notif: Notif) -> None:
     assert len(await notif.deliveries(event_id=event_id)) == 1
 
 
-async def test_payment_reminders_go_to_billing_contacts_in_their_language(notif: Notif) -> None:
+async def test_payment_reminders_go_to_billing_contacts_in_their_language(any_notif: Notif) -> None:
+    notif = any_notif
     ida = await notif.staff("Ida")
     olga, john, nomail, tech = (str(uuid.uuid4()) for _ in range(4))
     client = await notif.client(
@@ -136,7 +140,8 @@ async def test_payment_reminders_go_to_billing_contacts_in_their_language(notif:
     assert [n for n in await notif.feed(ida) if n["type"] == REMINDER] == []
 
 
-async def test_meeting_minutes_go_to_the_meetings_participants(notif: Notif) -> None:
+async def test_meeting_minutes_go_to_the_meetings_participants(any_notif: Notif) -> None:
+    notif = any_notif
     ida = await notif.staff("Ida")
     olga, petr = str(uuid.uuid4()), str(uuid.uuid4())
     client = await notif.client(
@@ -174,7 +179,8 @@ async def test_meeting_minutes_go_to_the_meetings_participants(notif: Notif) -> 
     assert "Renew" in (row.text_body or "")
 
 
-async def test_rules_api(notif: Notif) -> None:
+async def test_rules_api(any_notif: Notif) -> None:
+    notif = any_notif
     ida = await notif.staff("Ida")
     defaults = (await notif.http.get("/api/v1/rules", headers=ida.headers)).json()
     assert {r["event_type"] for r in defaults} >= {BREACHED, REMINDER}
@@ -227,7 +233,8 @@ async def test_rules_api(notif: Notif) -> None:
     assert await notif.deliveries(channel="email") == []
 
 
-async def test_preferences(notif: Notif) -> None:
+async def test_preferences(any_notif: Notif) -> None:
+    notif = any_notif
     ida = await notif.staff("Ida", timezone="Europe/Berlin")
     got = await notif.http.get("/api/v1/preferences", headers=ida.headers)
     assert got.json() == {
@@ -270,7 +277,8 @@ async def test_preferences(notif: Notif) -> None:
     assert held.next_attempt_at == NOW + timedelta(hours=1)  # 11:00 Berlin
 
 
-async def test_deliveries_are_for_admins(notif: Notif) -> None:
+async def test_deliveries_are_for_admins(any_notif: Notif) -> None:
+    notif = any_notif
     ida = await notif.staff("Ida")
     client = await notif.client("Initech", ida)
     await notif.deliver(BREACHED, sla_breached(client, ida))
