@@ -2,10 +2,41 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
 from pydantic import Field, field_validator
 
 from services.notifications.domain.ssrf import Network, parse_networks
 from shared.settings import OrbitSettings
+
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    hostname: str
+    port: int
+    username: str | None
+    password: str | None
+    use_tls: bool
+    start_tls: bool | None
+
+
+def parse_smtp_url(url: str) -> SmtpTarget:
+    """``smtp://[user:password@]host[:port][?starttls=true|false]`` or ``smtps://...``
+    (implicit TLS, port 465 by default)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ValueError("ORBIT_SMTP_URL must be smtp://host[:port] or smtps://host[:port]")
+    query = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
+    starttls = query.get("starttls")
+    return SmtpTarget(
+        hostname=parts.hostname,
+        port=parts.port or (465 if parts.scheme == "smtps" else 25),
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        use_tls=parts.scheme == "smtps",
+        start_tls=None if starttls is None else starttls.lower() in ("1", "true", "yes"),
+    )
 
 
 class NotificationsSettings(OrbitSettings):
@@ -34,6 +65,13 @@ class NotificationsSettings(OrbitSettings):
     # ORBIT_ESCALATION_BATCH_SIZE: unacknowledged alerts the escalation scan climbs per
     # transaction.
     escalation_batch_size: int = Field(default=200, ge=1, le=10_000)
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp(cls, value: str | None) -> str | None:
+        if value:
+            parse_smtp_url(value)
+        return value
 
     @field_validator("webhook_allowed_networks")
     @classmethod

@@ -22,7 +22,6 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 import httpx
@@ -46,7 +45,7 @@ from services.notifications.handlers.dispatch import (
     channels_for,
 )
 from services.notifications.handlers.webhooks import checked_destination
-from services.notifications.settings import NotificationsSettings
+from services.notifications.settings import NotificationsSettings, parse_smtp_url
 from services.notifications.store import repository as repo
 from services.notifications.store.models import Delivery, Notification, Webhook
 from shared.clock import Clock
@@ -231,34 +230,6 @@ class DeliveryWorker:
 
 
 # ---------------------------------------------------------------- email
-
-
-@dataclass(frozen=True)
-class SmtpTarget:
-    hostname: str
-    port: int
-    username: str | None
-    password: str | None
-    use_tls: bool
-    start_tls: bool | None
-
-
-def parse_smtp_url(url: str) -> SmtpTarget:
-    """``smtp://[user:password@]host[:port][?starttls=true|false]`` or ``smtps://...``
-    (implicit TLS, port 465 by default)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        raise ValueError("ORBIT_SMTP_URL must be smtp://host[:port] or smtps://host[:port]")
-    query = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
-    starttls = query.get("starttls")
-    return SmtpTarget(
-        hostname=parts.hostname,
-        port=parts.port or (465 if parts.scheme == "smtps" else 25),
-        username=unquote(parts.username) if parts.username else None,
-        password=unquote(parts.password) if parts.password else None,
-        use_tls=parts.scheme == "smtps",
-        start_tls=None if starttls is None else starttls.lower() in ("1", "true", "yes"),
-    )
 
 
 class Mailer:
