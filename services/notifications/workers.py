@@ -43,6 +43,7 @@ from services.notifications.handlers.dispatch import (
     add_notification,
     add_staff_email,
     channels_for,
+    forget_cached,
 )
 from services.notifications.handlers.webhooks import checked_destination
 from services.notifications.settings import NotificationsSettings, parse_smtp_url
@@ -447,6 +448,7 @@ async def webhook_failed(uow: Any, item: Claimed, outcome: Outcome, now: datetim
     if now - webhook.failing_since < WEBHOOK_DISABLE_AFTER:
         return
     webhook.active = False
+    forget_cached(uow)
     webhook.disabled_at = now
     webhook.disabled_reason = f"every delivery failed since {webhook.failing_since.isoformat()}"
     await uow.session.execute(

@@ -12,7 +12,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, time
-from typing import Any
+from time import monotonic
+from typing import Any, cast
 
 from services.notifications.domain.catalog import Severity
 from services.notifications.domain.escalation import escalate_at
@@ -166,11 +167,49 @@ def _delivery(*, now: datetime, status: str = "pending", **values: Any) -> dict[
     }
 
 
+# ---------------------------------------------------------------- short-lived caches
+
+# The rules and the webhook subscriptions are read for every event and change rarely: each
+# process keeps them CACHE_SECONDS (per database), and forgets them at once when it changes
+# them itself; another process sees a change within CACHE_SECONDS.
+CACHE_SECONDS = 5.0
+_cache: dict[tuple[str, str], tuple[float, Any]] = {}
+
+
+def _cache_key(uow: UnitOfWork, what: str) -> tuple[str, str]:
+    bind = uow.session.get_bind()
+    return (str(getattr(bind, "url", id(bind))), what)
+
+
+def forget_cached(uow: UnitOfWork) -> None:
+    """Forget this database's cached rules and subscriptions (after changing them)."""
+    for what in ("rules", "webhooks"):
+        _cache.pop(_cache_key(uow, what), None)
+
+
+async def _cached(uow: UnitOfWork, what: str, load: Any) -> Any:
+    key = _cache_key(uow, what)
+    hit = _cache.get(key)
+    if hit is not None and monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    value = await load(uow.session)
+    _cache[key] = (monotonic(), value)
+    return value
+
+
+async def rules_in_force(uow: UnitOfWork) -> tuple[Rule, ...]:
+    return cast(tuple[Rule, ...], await _cached(uow, "rules", repo.load_rules))
+
+
+async def subscriptions(uow: UnitOfWork, event_type: str) -> list[repo.Subscription]:
+    every = cast(list[repo.Subscription], await _cached(uow, "webhooks", repo.active_webhooks))
+    return [w for w in every if event_type in w.event_types]
+
+
 async def dispatch(uow: UnitOfWork, event: CloudEvent) -> None:
     """Everything ``event`` turns into: webhooks for its subscribers, and what its rule says."""
     await add_webhook_deliveries(uow, event)
-    rules = await repo.load_rules(uow.session)
-    rule = rule_for(rules, event.type)
+    rule = rule_for(await rules_in_force(uow), event.type)
     if rule is None or not applies(rule, event.data):
         return
     await apply_rule(uow, event, rule)
@@ -180,7 +219,7 @@ async def add_webhook_deliveries(uow: UnitOfWork, event: CloudEvent) -> int:
     now = uow.clock.now()
     added = 0
     payload = event.to_json().decode()
-    for webhook in await repo.webhooks_for(uow.session, event.type):
+    for webhook in await subscriptions(uow, event.type):
         added += await repo.add_delivery(
             uow.session,
             _delivery(
@@ -219,21 +258,16 @@ async def apply_rule(uow: UnitOfWork, event: CloudEvent, rule: Rule) -> None:
         elif recipient == "client_contacts":
             contacts += await _meeting_contacts(uow, data, client_id)
     staff_ids = [s for s in dict.fromkeys(staff_ids) if s is not None]
-    staff = await repo.staff_by_ids(session, staff_ids)
-    preferences = await repo.preferences_of(session, staff_ids)
-    contact_ids = [i for i in (_uuid(c.get("id")) for c in contacts) if i is not None]
-    locales = await repo.locales_of(
-        session, [*staff_ids, *contact_ids, *([client_id] if client_id else [])]
-    )
+    people = await repo.recipients(session, staff_ids)
     now = uow.clock.now()
     delay = rule.escalation_delay
     for staff_id in staff_ids:
-        person = staff.get(staff_id)
-        if person is None or not person.active:
+        found = people.get(staff_id)
+        if found is None or not found.staff.active:
             continue
-        preference = preferences.get(staff_id)
+        person, preference = found.staff, found.preference
         wanted = channels_for(preference, rule.severity)
-        language = language_of(locales.get(staff_id))
+        language = language_of(found.locale)
         title, body = describe(event.type, data, language)
         if "in_app" in rule.channels and "in_app" in wanted:
             await add_notification(
@@ -266,6 +300,8 @@ async def apply_rule(uow: UnitOfWork, event: CloudEvent, rule: Rule) -> None:
     template = CLIENT_TEMPLATES.get(event.type)
     if "email" not in rule.channels or template is None:
         return
+    contact_ids = [i for i in (_uuid(c.get("id")) for c in contacts) if i is not None]
+    locales = await repo.locales_of(session, [*contact_ids, *([client_id] if client_id else [])])
     client_locale = locales.get(client_id) if client_id else None
     for contact in {str(c["id"]): c for c in contacts if _uuid(c.get("id"))}.values():
         contact_id = uuid.UUID(str(contact["id"]))

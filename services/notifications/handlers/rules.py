@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.notifications.domain.rules import Rule, RuleError, validate_rules
+from services.notifications.handlers.dispatch import forget_cached
 from services.notifications.store import repository as repo
 from shared.auth import Caller, Role
 from shared.errors import Invalid
@@ -23,4 +24,5 @@ async def replace_rules(uow: UnitOfWork, caller: Caller, items: Any) -> tuple[Ru
             [{"loc": ["body", *loc], "msg": msg} for loc, msg in exc.errors],
         ) from exc
     await repo.save_rules(uow.session, rules, caller.id, uow.clock.now())
+    forget_cached(uow)  # this process applies them from the next event on
     return rules

@@ -22,6 +22,7 @@ from services.notifications.domain.ssrf import (
     literal_address,
     parse_target,
 )
+from services.notifications.handlers.dispatch import forget_cached
 from services.notifications.store import repository as repo
 from services.notifications.store.models import Delivery, Webhook
 from shared.auth import Caller, Role
@@ -96,6 +97,7 @@ async def create_webhook(
     )
     uow.session.add(webhook)
     await uow.session.flush()
+    forget_cached(uow)
     return NewWebhook(webhook, secret)
 
 
@@ -105,6 +107,7 @@ async def delete_webhook(uow: UnitOfWork, caller: Caller, webhook_id: uuid.UUID)
     webhook = await repo.get_webhook(uow.session, webhook_id, for_update=True)
     webhook.active = False
     webhook.deleted_at = uow.clock.now()
+    forget_cached(uow)
     await uow.session.execute(
         update(Delivery)
         .where(Delivery.webhook_id == webhook_id, Delivery.status == "pending")

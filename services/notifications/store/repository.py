@@ -146,6 +146,37 @@ async def staff_by_ids(
     }
 
 
+@dataclass(frozen=True)
+class Recipient:
+    """A staff member with what a notification to them needs: their preferences (None: the
+    defaults) and their locale."""
+
+    staff: StaffInfo
+    preference: Preference | None
+    locale: str | None
+
+
+async def recipients(
+    session: AsyncSession, staff_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Recipient]:
+    """Staff members with their preferences and locales, in one query."""
+    if not staff_ids:
+        return {}
+    rows = await session.execute(
+        select(staff_replica, Preference, Locale.locale)
+        .outerjoin(Preference, Preference.staff_id == staff_replica.c.id)
+        .outerjoin(Locale, Locale.subject_id == staff_replica.c.id)
+        .where(staff_replica.c.id.in_(staff_ids))
+    )
+    out = {}
+    for row in rows:
+        info = StaffInfo(
+            row.id, row.name, row.email, row.role, row.head_id, row.timezone, row.active
+        )
+        out[row.id] = Recipient(info, row.Preference, row.locale)
+    return out
+
+
 async def admin_ids(session: AsyncSession) -> list[uuid.UUID]:
     rows = await session.scalars(
         select(staff_replica.c.id)
@@ -188,12 +219,21 @@ async def set_locale(
 # ---------------------------------------------------------------- webhooks and deliveries
 
 
-async def webhooks_for(session: AsyncSession, event_type: str) -> list[Webhook]:
-    """Active subscriptions naming ``event_type`` (few: filtered here, on both databases)."""
-    rows = await session.scalars(
-        select(Webhook).where(Webhook.active.is_(True), Webhook.deleted_at.is_(None))
+@dataclass(frozen=True)
+class Subscription:
+    id: uuid.UUID
+    url: str
+    event_types: frozenset[str]
+
+
+async def active_webhooks(session: AsyncSession) -> list[Subscription]:
+    """Every active subscription (few: the event types are matched by the caller)."""
+    rows = await session.execute(
+        select(Webhook.id, Webhook.url, Webhook.event_types).where(
+            Webhook.active.is_(True), Webhook.deleted_at.is_(None)
+        )
     )
-    return [w for w in rows if event_type in w.event_types]
+    return [Subscription(r.id, r.url, frozenset(r.event_types)) for r in rows]
 
 
 async def webhooks_page(
