@@ -48,7 +48,12 @@ from services.notifications.handlers.dispatch import (
 from services.notifications.handlers.webhooks import checked_destination
 from services.notifications.settings import NotificationsSettings, parse_smtp_url
 from services.notifications.store import repository as repo
-from services.notifications.store.models import Delivery, Notification, Webhook
+from services.notifications.store.models import (
+    Delivery,
+    DeliveryAttempt,
+    Notification,
+    Webhook,
+)
 from shared.clock import Clock
 from shared.scheduler import ScheduledJob
 from shared.uow import UnitOfWorkFactory
@@ -206,6 +211,17 @@ class DeliveryWorker:
             row.response_code = outcome.code
             row.duration_ms = outcome.duration_ms
             row.response_excerpt = outcome.excerpt
+            attempt = DeliveryAttempt(
+                id=uuid.uuid4(),
+                delivery_id=row.id,
+                number=row.attempts,
+                at=now,
+                outcome="sent",
+                response_code=outcome.code,
+                duration_ms=outcome.duration_ms,
+                error=None if outcome.ok else (outcome.error or "failed")[:2000],
+            )
+            uow.session.add(attempt)
             if outcome.ok:
                 row.status = "sent"
                 row.sent_at = now
@@ -217,8 +233,10 @@ class DeliveryWorker:
                 wait = None if outcome.permanent else self.retry_delay(row, now)
                 if wait is None:
                     row.status = "failed"
+                    attempt.outcome = "failed"
                 else:
                     row.next_attempt_at = now + wait
+                    attempt.outcome = "retry"
                 if self.on_failure is not None:
                     await self.on_failure(uow, item, outcome, now)
             await uow.commit()

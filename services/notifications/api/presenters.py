@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from services.notifications.api.schemas import (
+    DeliveryAttemptOut,
     DeliveryOut,
     NotificationOut,
     PreferencesOut,
@@ -14,7 +15,7 @@ from services.notifications.api.schemas import (
 from services.notifications.domain.rules import Rule
 from services.notifications.handlers.preferences import Preferences
 from services.notifications.handlers.webhooks import NewWebhook
-from services.notifications.store.models import Delivery, Notification, Webhook
+from services.notifications.store.models import Delivery, DeliveryAttempt, Notification, Webhook
 
 
 def notification_out(notification: Notification) -> NotificationOut:
@@ -53,5 +54,7 @@ def new_webhook_out(created: NewWebhook) -> WebhookOut:
     return webhook_out(created.webhook, created.secret)
 
 
-def delivery_out(delivery: Delivery) -> DeliveryOut:
-    return DeliveryOut.model_validate(delivery)
+def delivery_out(delivery: Delivery, history: Sequence[DeliveryAttempt] = ()) -> DeliveryOut:
+    out = DeliveryOut.model_validate(delivery)
+    out.history = [DeliveryAttemptOut.model_validate(a) for a in history]
+    return out

@@ -70,6 +70,17 @@ class WebhookOut(BaseModel):
     disabled_reason: str | None
 
 
+class DeliveryAttemptOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    number: int
+    at: datetime
+    outcome: str
+    response_code: int | None
+    duration_ms: int | None
+    error: str | None
+
+
 class DeliveryOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -96,3 +107,5 @@ class DeliveryOut(BaseModel):
     response_code: int | None
     duration_ms: int | None
     response_excerpt: str | None
+    # every attempt so far, first first (the fields above repeat the last one)
+    history: list[DeliveryAttemptOut] = []

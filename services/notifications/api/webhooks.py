@@ -94,7 +94,8 @@ async def list_webhook_deliveries(
             limit=limit,
             cursor=cursor,
         )
-    return page_of(items, next_cursor, delivery_out)
+        history = await repo.attempts_of(session, [d.id for d in items])
+    return page_of(items, next_cursor, lambda d: delivery_out(d, history[d.id]))
 
 
 @router.post(
@@ -130,4 +131,5 @@ async def list_deliveries(
         items, next_cursor = await repo.deliveries_page(
             session, channel=channel, status=status, limit=limit, cursor=cursor
         )
-    return page_of(items, next_cursor, delivery_out)
+        history = await repo.attempts_of(session, [d.id for d in items])
+    return page_of(items, next_cursor, lambda d: delivery_out(d, history[d.id]))

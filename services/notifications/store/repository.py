@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.notifications.domain.rules import DEFAULT_RULES, Rule
 from services.notifications.store.models import (
     Delivery,
+    DeliveryAttempt,
     Locale,
     Notification,
     Preference,
@@ -276,6 +277,22 @@ async def deliveries_page(
     return await paginate(
         session, stmt, [Delivery.created_at, Delivery.id], limit=limit, cursor=cursor, desc=True
     )
+
+
+async def attempts_of(
+    session: AsyncSession, delivery_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[DeliveryAttempt]]:
+    """The attempts of each delivery, first first (one query for a page of deliveries)."""
+    out: dict[uuid.UUID, list[DeliveryAttempt]] = {i: [] for i in delivery_ids}
+    if delivery_ids:
+        rows = await session.scalars(
+            select(DeliveryAttempt)
+            .where(DeliveryAttempt.delivery_id.in_(delivery_ids))
+            .order_by(DeliveryAttempt.delivery_id, DeliveryAttempt.number)
+        )
+        for attempt in rows:
+            out[attempt.delivery_id].append(attempt)
+    return out
 
 
 async def get_webhook_delivery(

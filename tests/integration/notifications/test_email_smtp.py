@@ -135,6 +135,11 @@ async def test_a_permanent_refusal_fails_without_retry(mailing: Notif, smtp: Smt
     [row] = await notif.deliveries(channel="email")
     assert (row.status, row.response_code) == ("failed", 550)
     assert smtp.inbox.messages == []
+    from tests.integration.notifications.helpers import ADMIN
+
+    listed = await notif.http.get("/api/v1/deliveries", headers=ADMIN, params={"status": "failed"})
+    [item] = listed.json()["items"]
+    assert [(a["outcome"], a["response_code"]) for a in item["history"]] == [("failed", 550)]
 
 
 async def test_digest_bundles_info_emails(mailing: Notif, smtp: SmtpServer) -> None:

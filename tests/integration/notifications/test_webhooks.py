@@ -142,6 +142,12 @@ async def test_signed_retried_and_delivered_once(hooks: Notif, receiver: Receive
     [listed_row] = deliveries.json()["items"]
     assert (listed_row["status"], listed_row["response_code"]) == ("sent", 200)
     assert listed_row["duration_ms"] is not None
+    assert [(a["number"], a["outcome"], a["response_code"]) for a in listed_row["history"]] == [
+        (1, "retry", 500),
+        (2, "retry", 503),
+        (3, "sent", 200),
+    ]
+    assert listed_row["history"][0]["error"] == "HTTP 500"
 
     # manual retry sends it once more
     retry = await notif.http.post(

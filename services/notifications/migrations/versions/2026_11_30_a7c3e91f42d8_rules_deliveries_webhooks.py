@@ -112,6 +112,22 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("key", name="uq_deliveries_key"),
     )
+    op.create_table(
+        "delivery_attempts",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("delivery_id", sa.Uuid(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("at", shared.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("outcome", sa.String(length=10), nullable=False),
+        sa.Column("response_code", sa.Integer(), nullable=True),
+        sa.Column("duration_ms", sa.Integer(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("delivery_attempts", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_delivery_attempts_delivery", ["delivery_id", "number"], unique=False
+        )
     with op.batch_alter_table("deliveries", schema=None) as batch_op:
         batch_op.create_index(
             "ix_deliveries_due",
@@ -127,6 +143,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("delivery_attempts")
     op.drop_table("deliveries")
     op.drop_table("webhooks")
     op.drop_table("locales")
