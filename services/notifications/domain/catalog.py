@@ -22,7 +22,8 @@ RECIPIENTS: tuple[Recipient, ...] = get_args(Recipient)
 
 ESCALATED = "orbit.notifications.alert.escalated.v1"
 
-# The contract's event catalogue: rules may name these, webhooks subscribe to them.
+# The event catalogue (the contract's and the services' additions, docs/events/): rules may
+# name these, webhooks subscribe to them. A unit test keeps it equal to docs/events/.
 EVENT_TYPES: tuple[str, ...] = (
     "orbit.clients.staff.created.v1",
     "orbit.clients.staff.updated.v1",
@@ -46,11 +47,15 @@ EVENT_TYPES: tuple[str, ...] = (
     "orbit.interactions.task.deadline_moved.v1",
     "orbit.interactions.request.promise_broken.v1",
     "orbit.interactions.feedback.received.v1",
+    "orbit.interactions.request.held.v1",
+    "orbit.interactions.request.resumed.v1",
     "orbit.billing.contract.created.v1",
+    "orbit.billing.contract.updated.v1",
     "orbit.billing.contract.expiring.v1",
     "orbit.billing.contract.renewed.v1",
     "orbit.billing.contract.expired.v1",
     "orbit.billing.invoice.issued.v1",
+    "orbit.billing.invoice.voided.v1",
     "orbit.billing.invoice.payment_reminder_due.v1",
     "orbit.billing.invoice.overdue.v1",
     "orbit.billing.invoice.paid.v1",

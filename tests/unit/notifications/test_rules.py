@@ -155,3 +155,11 @@ def test_matching() -> None:
     assert breached is not None and applies(breached, {})
     assert breached.escalation_delay == timedelta(hours=4)
     assert all(r.event_type in EVENT_TYPES for r in DEFAULT_RULES)
+
+
+def test_the_catalogue_is_every_published_event_type() -> None:
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parents[3] / "docs" / "events"
+    published = {p.name.removesuffix(".json") for p in docs.glob("orbit.*.json")}
+    assert set(EVENT_TYPES) == published
