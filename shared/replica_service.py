@@ -9,7 +9,7 @@ routers, subscribers, scheduled jobs and settings class, and serves the spec wit
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +30,12 @@ def replica_service_spec(
     subscribers: Mapping[str, EventHandler] = REPLICA_HANDLERS,
     jobs: Callable[[Any], Mapping[str, ScheduledJob]] | None = None,
     settings_cls: type[OrbitSettings] = OrbitSettings,
+    workers: Callable[[Any], Mapping[str, Callable[[], Awaitable[None]]]] | None = None,
 ) -> ServiceSpec:
     """A service authenticating against its staff replica. ``subscribers`` (event type ->
     reaction) must keep the replicas (``REPLICA_HANDLERS``, the default, or a mapping built on
     them); ``jobs`` builds the scheduled jobs from the service's settings, an instance of
-    ``settings_cls``."""
+    ``settings_cls``; ``workers`` the long-running workers besides them (see ``ServiceSpec``)."""
     return ServiceSpec(
         name=name,
         routers=tuple(routers),
@@ -43,4 +44,5 @@ def replica_service_spec(
         handlers=subscribers,
         jobs=jobs,
         settings_cls=settings_cls,
+        workers=workers,
     )

@@ -50,6 +50,10 @@ class ServiceSpec:
     # The scheduled jobs, built from the service's settings (an instance of settings_cls).
     jobs: Callable[[Any], Mapping[str, ScheduledJob]] | None = None
     settings_cls: type[OrbitSettings] = OrbitSettings
+    # Long-running workers besides the relay, consumer and scheduler (e.g. the notifications
+    # service's email and webhook senders): name -> coroutine function, built from the
+    # running service; started with the scheduler, cancelled at stop.
+    workers: Callable[[ServiceRuntime], Mapping[str, Callable[[], Awaitable[None]]]] | None = None
 
     def load_settings(self, base: OrbitSettings | None = None) -> OrbitSettings:
         """The settings the service runs with, an instance of ``settings_cls``: ``base`` itself
@@ -153,6 +157,9 @@ class ServiceRuntime:
             spawn("consumer", self._consumer_worker.run())
         if scheduler and self.scheduler.jobs:
             spawn("scheduler", self.scheduler.run())
+        if scheduler and self.spec.workers is not None:
+            for name, work in self.spec.workers(self).items():
+                spawn(name, work())
 
     async def _create_topics(self) -> None:
         """Create ``orbit.<service>`` and its DLQ at start (retrying while the bus is down)."""
