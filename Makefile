@@ -64,9 +64,11 @@ demo: install
 	$(BIN)/orbit demo --url $(DEMO_URL)
 
 # Relay throughput on SQLite and on PostgreSQL + Kafka (started like for `make test`), and
-# the SLA scans over 100,000 open requests on PostgreSQL.
+# the SLA scans over 100,000 open requests on PostgreSQL, the notifications latency (event
+# commit -> in-app notification against raw Kafka produce -> consume).
 bench: install
-	@$(WITH_SERVERS) $(BIN)/python -m tests.bench && $(BIN)/python -m tests.bench.scans
+	@$(WITH_SERVERS) $(BIN)/python -m tests.bench && $(BIN)/python -m tests.bench.scans \
+		&& $(BIN)/python -m tests.bench.notifications
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

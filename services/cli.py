@@ -10,6 +10,7 @@ import sys
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
@@ -40,10 +41,12 @@ def service_settings(service: str, base: OrbitSettings) -> OrbitSettings:
 def _serve(app: object, host: str, port: int, settings: OrbitSettings) -> None:
     import uvicorn
 
+    from shared.lifecycle import begin_shutdown
+
     configure_logging(settings.log_level, settings.log_format)
     # uvloop and httptools when installed (uvicorn[standard]); open connections (e.g. event
     # streams) get ORBIT_SHUTDOWN_TIMEOUT_SECONDS to finish before a stop closes them.
-    uvicorn.run(
+    config = uvicorn.Config(
         app,  # type: ignore[arg-type]
         host=host,
         port=port,
@@ -53,6 +56,16 @@ def _serve(app: object, host: str, port: int, settings: OrbitSettings) -> None:
         http="auto",
         timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
     )
+
+    class StoppingServer(uvicorn.Server):
+        """Tells the app a stop began (``shared.lifecycle``) before uvicorn waits for open
+        connections, so event streams end at once instead of at the graceful timeout."""
+
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            begin_shutdown()
+            super().handle_exit(sig, frame)
+
+    StoppingServer(config).run()
 
 
 def cmd_run(args: argparse.Namespace, settings: OrbitSettings) -> int:

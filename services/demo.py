@@ -1,7 +1,8 @@
 """``orbit demo``: a realistic portfolio in a running Orbit, through its public API only, so a
 frontend team sees every screen populated at once.
 
-Heads and managers in two departments; clients across tiers, countries and statuses with
+Heads and managers in two departments (their notification preferences: quiet hours, a
+daily digest); clients across tiers, countries and statuses with
 contacts (birthdays, some this week); a month of interactions (answered, breached, on hold,
 promised) and meetings with and without reports; tasks; NPS and CSAT feedback (some low);
 contracts (some near renewal); invoices current, partly paid, overdue and paid.
@@ -162,6 +163,7 @@ class Api:
 @dataclass
 class Summary:
     staff: int = 0
+    preferences: int = 0
     clients: int = 0
     contacts: int = 0
     interactions: int = 0
@@ -234,6 +236,21 @@ def fill(
         managers.append(manager)
         staff.append(manager)
     summary.staff = len(staff)
+
+    # --- notification preferences (notifications service), each as the manager ------------
+    progress("notification preferences")
+    for m, manager in enumerate(managers):
+        as_manager = issue_token(jwt_secret, manager["id"], "manager", 3600)
+        preferences: dict[str, Any] = {
+            "quiet_hours": {"start": "20:00", "end": "08:00"} if m % 2 == 0 else None,
+            "digest": {"enabled": True, "at": "08:30"} if m % 3 == 0 else None,
+        }
+
+        def put_preferences(body: dict[str, Any] = preferences, token: str = as_manager) -> Any:
+            return api.call("PUT", "/api/v1/preferences", body, token=token)[1]
+
+        api.eventually("setting preferences", put_preferences)
+        summary.preferences += 1
 
     # --- clients and contacts ---------------------------------------------------------------
     progress(f"{clients} clients with contacts")

@@ -9,7 +9,7 @@ routers, subscribers, scheduled jobs and settings class, and serves the spec wit
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from fastapi import APIRouter
 
 from shared.messaging.consumer import EventHandler
 from shared.replicas import REPLICA_HANDLERS, load_replica_staff
+from shared.retention import RetentionRule
 from shared.runtime import ServiceSpec
 from shared.scheduler import ScheduledJob
 from shared.settings import OrbitSettings
@@ -30,11 +31,14 @@ def replica_service_spec(
     subscribers: Mapping[str, EventHandler] = REPLICA_HANDLERS,
     jobs: Callable[[Any], Mapping[str, ScheduledJob]] | None = None,
     settings_cls: type[OrbitSettings] = OrbitSettings,
+    workers: Callable[[Any], Mapping[str, Callable[[], Awaitable[None]]]] | None = None,
+    retention: Callable[[Any], Sequence[RetentionRule]] | None = None,
 ) -> ServiceSpec:
     """A service authenticating against its staff replica. ``subscribers`` (event type ->
     reaction) must keep the replicas (``REPLICA_HANDLERS``, the default, or a mapping built on
     them); ``jobs`` builds the scheduled jobs from the service's settings, an instance of
-    ``settings_cls``."""
+    ``settings_cls``; ``workers`` the long-running workers besides them; ``retention`` the
+    service's own retention rules (see ``ServiceSpec``)."""
     return ServiceSpec(
         name=name,
         routers=tuple(routers),
@@ -43,4 +47,6 @@ def replica_service_spec(
         handlers=subscribers,
         jobs=jobs,
         settings_cls=settings_cls,
+        workers=workers,
+        retention=retention,
     )

@@ -53,6 +53,10 @@ class ServiceSpec:
     settings_cls: type[OrbitSettings] = OrbitSettings
     # The service's own retention rules (shared/retention.py), beyond the platform's.
     retention: Callable[[Any], Sequence[RetentionRule]] | None = None
+    # Long-running workers besides the relay, consumer and scheduler (e.g. the notifications
+    # service's email and webhook senders): name -> coroutine function, built from the
+    # running service; started with the scheduler, cancelled at stop.
+    workers: Callable[[ServiceRuntime], Mapping[str, Callable[[], Awaitable[None]]]] | None = None
 
     def load_settings(self, base: OrbitSettings | None = None) -> OrbitSettings:
         """The settings the service runs with, an instance of ``settings_cls``: ``base`` itself
@@ -166,6 +170,9 @@ class ServiceRuntime:
             spawn("scheduler", self.scheduler.run())
         if scheduler:
             spawn("retention", self.retention.run())
+        if scheduler and self.spec.workers is not None:
+            for name, work in self.spec.workers(self).items():
+                spawn(name, work())
 
     async def _create_topics(self) -> None:
         """Create ``orbit.<service>`` and its DLQ at start (retrying while the bus is down)."""

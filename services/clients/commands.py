@@ -122,6 +122,8 @@ class ClientIn(In):
     country: Country | None = None
     timezone: Timezone = "UTC"
     sla: SlaIn | None = None
+    # The language of emails to the client's contacts (a contact's own locale wins).
+    locale: Locale | None = None
 
 
 class ClientPatch(Patch):
@@ -143,6 +145,7 @@ class ClientPatch(Patch):
     country: Country | None = None
     timezone: Timezone | None = None
     sla: SlaIn | None = None
+    locale: Locale | None = None
     status: ClientStatus | None = None
     status_reason: Reason | None = None
     account_manager_id: uuid.UUID | None = None
@@ -186,6 +189,8 @@ class ContactIn(In):
     roles: list[ContactRole] = Field(default_factory=list, max_length=4)
     birthday: BirthdayText | None = None
     preferred_channel: Channel | None = None
+    # The language of emails to the contact (else the client's).
+    locale: Locale | None = None
 
 
 class ContactPatch(Patch):
@@ -198,3 +203,4 @@ class ContactPatch(Patch):
     roles: list[ContactRole] | None = Field(default=None, max_length=4)
     birthday: BirthdayText | None = None
     preferred_channel: Channel | None = None
+    locale: Locale | None = None

@@ -72,6 +72,8 @@ class ClientContactV1(BaseModel):
     phone: str | None
     roles: list[ContactRole]
     preferred_channel: str | None
+    # BCP 47, the language of emails to the contact (added later: optional).
+    locale: str | None = None
 
 
 class ClientSnapshot(Event):
@@ -101,6 +103,8 @@ class ClientSnapshot(Event):
     updated_at: datetime
     contacts: list[ClientContactV1] = []
     status_reason: str | None = None
+    # BCP 47, the language of emails to the client's contacts (added later: optional).
+    locale: str | None = None
 
 
 class ClientCreatedV1(ClientSnapshot):
@@ -146,6 +150,8 @@ class ContactSnapshot(Event):
     preferred_channel: str | None
     account_manager_department: str | None = None
     head_id: uuid.UUID | None = None
+    # BCP 47, the language of emails to the contact (added later: optional).
+    locale: str | None = None
 
 
 class ContactCreatedV1(ContactSnapshot):

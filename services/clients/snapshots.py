@@ -77,6 +77,7 @@ async def client_snapshot(
         "tags": list(client.tags or []),
         "country": client.country,
         "timezone": client.timezone,
+        "locale": client.locale,
         "sla": client_sla(client, settings),
         "created_at": client.created_at,
         "updated_at": client.updated_at,
@@ -88,6 +89,7 @@ async def client_snapshot(
                 "phone": c.phone,
                 "roles": list(c.roles or []),
                 "preferred_channel": c.preferred_channel,
+                "locale": c.locale,
             }
             for c in contacts
         ],
@@ -108,4 +110,5 @@ async def contact_snapshot(uow: UnitOfWork, contact: Contact, client: Client) ->
         "roles": list(contact.roles or []),
         "birthday": contact.birthday,
         "preferred_channel": contact.preferred_channel,
+        "locale": contact.locale,
     }

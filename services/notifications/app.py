@@ -1,24 +1,63 @@
-"""The notifications service: per-user feeds, rules, preferences, deliveries, escalations."""
+"""The notifications service: per-user feeds and their live stream, rules, preferences,
+email and webhook deliveries, and the escalation chain.
+
+It keeps replicas of the clients service's staff and clients (``shared.replicas``) and the
+locales of staff, clients and contacts; every event of the catalogue goes through
+``subscribers.py`` (rules, webhook subscriptions). Its settings
+(:class:`NotificationsSettings`) are read once, when the app is built: the runtime builds the
+escalation scan (``workers.scheduled_jobs``) and the email and webhook senders
+(``workers.delivery_workers``) from them."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI
+from sqlalchemy import Table
 
 from services.notifications import SERVICE
-from services.notifications.api import notifications
+from services.notifications.api import notifications, preferences, rules, webhooks
+from services.notifications.settings import NotificationsSettings
+from services.notifications.store.models import Delivery, DeliveryAttempt
 from services.notifications.subscribers import SUBSCRIBERS
+from services.notifications.workers import delivery_workers, scheduled_jobs
 from shared.app import build_service_app
 from shared.replica_service import replica_service_spec
+from shared.retention import RetentionRule
 from shared.settings import OrbitSettings
+
+
+def retention_rules(settings: OrbitSettings) -> list[RetentionRule]:
+    """Deliveries that are done (sent, failed, skipped, cancelled; never a pending one) and
+    their attempts, after ``ORBIT_RETENTION_DELIVERIES_DAYS``."""
+    age = timedelta(days=settings.retention_deliveries_days)
+    deliveries = cast(Table, Delivery.__table__)
+    attempts = cast(Table, DeliveryAttempt.__table__)
+    return [
+        RetentionRule(
+            deliveries, deliveries.c.created_at, age, where=deliveries.c.status != "pending"
+        ),
+        RetentionRule(attempts, attempts.c.at, age),
+    ]
+
 
 SPEC = replica_service_spec(
     SERVICE,
     Path(__file__).parent / "migrations",
-    routers=(notifications.router,),
+    routers=(
+        notifications.router,
+        rules.router,
+        preferences.router,
+        webhooks.router,
+        webhooks.deliveries_router,
+    ),
     subscribers=SUBSCRIBERS,
+    jobs=scheduled_jobs,
+    settings_cls=NotificationsSettings,
+    workers=delivery_workers,
+    retention=retention_rules,
 )
 
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import uuid
 
+from services.notifications.domain.catalog import EVENT_TYPES
+from services.notifications.handlers.dispatch import dispatch
+from services.notifications.store import repository as repo
 from services.notifications.store.models import Notification
 from shared.db import insert_ignore
 from shared.messaging.consumer import EventHandler
@@ -92,12 +95,52 @@ def then(*steps: EventHandler) -> EventHandler:
     return subscriber
 
 
+async def keep_locales(uow: UnitOfWork, event: CloudEvent) -> None:
+    """The locales of staff, clients and contacts (the replicas do not keep them): the
+    language of their emails. An event without the field (older ones) changes nothing."""
+    data = event.data
+    if event.type.startswith("orbit.clients.staff.") and "locale" in data:
+        await repo.set_locale(uow.session, uuid.UUID(data["staff_id"]), "staff", data["locale"])
+    elif event.type.startswith("orbit.clients.client."):
+        if "locale" in data:
+            await repo.set_locale(
+                uow.session, uuid.UUID(data["client_id"]), "client", data["locale"]
+            )
+        for contact in data.get("contacts") or []:
+            if "locale" in contact:
+                await repo.set_locale(
+                    uow.session, uuid.UUID(contact["contact_id"]), "contact", contact["locale"]
+                )
+    elif (
+        event.type.startswith("orbit.clients.contact.")
+        and "locale" in data
+        and not event.type.startswith("orbit.clients.contact.birthday_upcoming")
+    ):
+        await repo.set_locale(uow.session, uuid.UUID(data["contact_id"]), "contact", data["locale"])
+
+
+FEED_ENTRIES: dict[str, EventHandler] = {
+    "orbit.clients.client.created.v1": on_client_created,
+    "orbit.clients.client.assigned.v1": on_client_assigned,
+}
+
+
+def _subscriber(event_type: str) -> EventHandler:
+    """Replicas first, then locales, the fixed feed entries, and what the rules and the
+    webhook subscriptions make of the event."""
+    steps = [
+        step
+        for step in (
+            REPLICA_HANDLERS.get(event_type),
+            keep_locales if event_type.startswith("orbit.clients.") else None,
+            FEED_ENTRIES.get(event_type),
+            dispatch,
+        )
+        if step is not None
+    ]
+    return then(*steps)
+
+
 SUBSCRIBERS: dict[str, EventHandler] = {
-    **REPLICA_HANDLERS,
-    "orbit.clients.client.created.v1": then(
-        REPLICA_HANDLERS["orbit.clients.client.created.v1"], on_client_created
-    ),
-    "orbit.clients.client.assigned.v1": then(
-        REPLICA_HANDLERS["orbit.clients.client.assigned.v1"], on_client_assigned
-    ),
+    event_type: _subscriber(event_type) for event_type in (*REPLICA_HANDLERS, *EVENT_TYPES)
 }

@@ -43,6 +43,7 @@ def client_out(client: Client, settings: ClientsSettings) -> ClientOut:
         tags=list(client.tags or []),
         country=client.country,
         timezone=client.timezone,
+        locale=client.locale,
         sla=SlaOut.model_validate(client_sla(client, settings)),
         sla_overrides=dict(client.sla_overrides or {}),
         status_reason=client.status_reason,

@@ -101,6 +101,7 @@ class ClientOut(BaseModel):
     tags: list[str]
     country: str | None
     timezone: str
+    locale: str | None
     sla: SlaOut
     # The client's own SLA settings (the rest of ``sla`` comes from the tier defaults).
     sla_overrides: dict[str, Any]
@@ -132,6 +133,7 @@ class ContactOut(BaseModel):
     roles: list[str]
     birthday: str | None
     preferred_channel: str | None
+    locale: str | None
     created_at: datetime
     updated_at: datetime
 

@@ -24,7 +24,7 @@ from shared.calendar import CalendarError, parse_calendar
 from shared.errors import Conflict, Forbidden, Invalid
 from shared.uow import UnitOfWork
 
-PLAIN_CLIENT_FIELDS = ("name", "kind", "tier", "segment", "country", "timezone")
+PLAIN_CLIENT_FIELDS = ("name", "kind", "tier", "segment", "country", "timezone", "locale")
 SLA_INPUTS = frozenset({"sla", "tier", "timezone", "country"})
 
 
@@ -72,6 +72,7 @@ async def create_client(
         tags=list(data.tags),
         country=data.country,
         timezone=data.timezone,
+        locale=data.locale or None,
         sla_overrides=merge_overrides({}, data.sla.model_dump(exclude_none=True))
         if data.sla
         else {},
@@ -188,7 +189,7 @@ async def update_client(
     changed: list[str] = []
     for name in PLAIN_CLIENT_FIELDS:
         if name in fields:
-            value = fields[name] if name != "segment" else (fields[name] or None)
+            value = fields[name] if name not in ("segment", "locale") else (fields[name] or None)
             if getattr(client, name) != value:
                 setattr(client, name, value)
                 changed.append(name)

@@ -23,7 +23,16 @@ from shared.auth import Caller
 from shared.errors import Conflict, Invalid
 from shared.uow import UnitOfWork
 
-CONTACT_FIELDS = ("name", "email", "phone", "position", "roles", "birthday", "preferred_channel")
+CONTACT_FIELDS = (
+    "name",
+    "email",
+    "phone",
+    "position",
+    "roles",
+    "birthday",
+    "preferred_channel",
+    "locale",
+)
 
 
 def _client_today(client: Client, now: datetime) -> date:
@@ -51,6 +60,7 @@ async def _contact_values(
         out["phone"] = None
     out["roles"] = normalize_roles(out.get("roles") or [])
     out["position"] = out.get("position") or None
+    out["locale"] = out.get("locale") or None
     birthday: Birthday | None = None
     if out.get("birthday"):
         try:

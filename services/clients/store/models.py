@@ -57,6 +57,8 @@ class Client(Base):
     segment: Mapped[str | None] = mapped_column(String(100))
     tags: Mapped[list[str]] = mapped_column(JSONType, default=list)
     country: Mapped[str | None] = mapped_column(String(2))
+    # BCP 47: the language of emails to the client's contacts (a contact's own wins).
+    locale: Mapped[str | None] = mapped_column(String(35))
     timezone: Mapped[str] = mapped_column(String(64))
     sla_overrides: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     status_reason: Mapped[str | None] = mapped_column(Text)
@@ -109,6 +111,7 @@ class Contact(Base):
     birthday: Mapped[str | None] = mapped_column(String(10))
     birthday_md: Mapped[int | None] = mapped_column(Integer, index=True)
     preferred_channel: Mapped[str | None] = mapped_column(String(20))
+    locale: Mapped[str | None] = mapped_column(String(35))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Index, MetaData, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import (
+    Boolean,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.db import UTCDateTime
+from shared.db import JSONType, UTCDateTime
 
 
 class Base(DeclarativeBase):
@@ -16,12 +27,24 @@ class Base(DeclarativeBase):
 
 
 class Notification(Base):
-    """One entry of a staff member's in-app feed; one per (recipient, event)."""
+    """One entry of a staff member's in-app feed; one per (recipient, event).
+
+    An alert whose rule escalates has ``escalate_at``; the scan moves it up the reporting
+    line when it passes unacknowledged: a new entry for the head (``level`` + 1, the
+    escalation's event id, the same ``root_event_id``) and ``escalate_at`` cleared. An
+    acknowledgement clears ``escalate_at`` on every entry of the alert."""
 
     __tablename__ = "notifications"
     __table_args__ = (
         UniqueConstraint("recipient_id", "event_id", name="uq_notifications_recipient_event"),
         Index("ix_notifications_feed", "recipient_id", "created_at", "id"),
+        Index(
+            "ix_notifications_escalate_at",
+            "escalate_at",
+            postgresql_where=text("escalate_at IS NOT NULL"),
+            sqlite_where=text("escalate_at IS NOT NULL"),
+        ),
+        Index("ix_notifications_root", "root_event_id"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -35,3 +58,133 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    root_event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    escalate_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalate_after: Mapped[str | None] = mapped_column(String(40))
+
+
+class RuleSet(Base):
+    """The rules as an admin last saved them (one row); none: the contract's defaults."""
+
+    __tablename__ = "rule_sets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rules: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+
+
+class Preference(Base):
+    """A staff member's own choices; none: the defaults."""
+
+    __tablename__ = "preferences"
+
+    staff_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    channels: Mapped[dict[str, list[str]]] = mapped_column(JSONType)
+    quiet_hours: Mapped[dict[str, str] | None] = mapped_column(JSONType)
+    digest: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Locale(Base):
+    """The locale of a staff member, a client or a contact, from the clients events (the
+    replicas do not keep it)."""
+
+    __tablename__ = "locales"
+
+    subject_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # staff | client | contact
+    locale: Mapped[str | None] = mapped_column(String(35))
+
+
+class Webhook(Base):
+    """An admin's subscription: event types to one URL, signed with its secret."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    event_types: Mapped[list[str]] = mapped_column(JSONType)
+    secret: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    # Since when every attempt failed (reset by a success); 5 days of it disables it.
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disabled_reason: Mapped[str | None] = mapped_column(String(300))
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DeliveryAttempt(Base):
+    """One attempt at a delivery: when, its outcome, the response code and time taken."""
+
+    __tablename__ = "delivery_attempts"
+    __table_args__ = (
+        Index("ix_delivery_attempts_delivery", "delivery_id", "number"),
+        Index("ix_delivery_attempts_at", "at"),  # retention
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    delivery_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    number: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(String(10))  # sent | retry | failed
+    response_code: Mapped[int | None] = mapped_column(Integer)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class Delivery(Base):
+    """One email or webhook to send: written with the notification in the consumer's
+    transaction (``key`` unique: one per event, recipient and channel), sent by a worker.
+
+    status: ``pending`` (``next_attempt_at``: first or next try; ``digest``: waits for the
+    recipient's daily digest), ``sent``, ``failed`` (permanently, or retries spent),
+    ``skipped`` (nothing to send to: a contact without an email), ``cancelled``."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_deliveries_key"),
+        Index(
+            "ix_deliveries_due",
+            "channel",
+            "next_attempt_at",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
+        Index("ix_deliveries_list", "created_at", "id"),
+        Index("ix_deliveries_webhook", "webhook_id", "created_at", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    key: Mapped[str] = mapped_column(String(300))
+    channel: Mapped[str] = mapped_column(String(10))  # email | webhook
+    status: Mapped[str] = mapped_column(String(10))
+    event_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    event_type: Mapped[str] = mapped_column(String(200))
+    client_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    severity: Mapped[str] = mapped_column(String(10))
+    recipient_kind: Mapped[str] = mapped_column(String(10))  # staff | contact | webhook
+    recipient_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    address: Mapped[str | None] = mapped_column(String(2000))  # email address or URL
+    webhook_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    template: Mapped[str | None] = mapped_column(String(60))
+    locale: Mapped[str | None] = mapped_column(String(10))
+    subject: Mapped[str | None] = mapped_column(String(300))
+    text_body: Mapped[str | None] = mapped_column(Text)
+    html_body: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[str | None] = mapped_column(Text)  # the webhook body (the CloudEvent)
+    digest: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    response_code: Mapped[int | None] = mapped_column(Integer)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    response_excerpt: Mapped[str | None] = mapped_column(Text)

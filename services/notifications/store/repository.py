@@ -4,13 +4,30 @@ recipient, so another user's notification is simply not found."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notifications.store.models import Notification
+from services.notifications.domain.rules import DEFAULT_RULES, Rule
+from services.notifications.store.models import (
+    Delivery,
+    DeliveryAttempt,
+    Locale,
+    Notification,
+    Preference,
+    RuleSet,
+    Webhook,
+)
+from shared.db import insert_ignore, upsert
 from shared.pagination import paginate
+from shared.replicas import client_replica, staff_replica
 from shared.store import one_or_404
+
+RULE_SET_ID = 1
 
 
 async def feed_page(
@@ -52,4 +69,272 @@ async def get_own_notification(
     )
     return await one_or_404(
         session, stmt, Notification, "notification", notification_id, for_update=for_update
+    )
+
+
+# ---------------------------------------------------------------- rules and preferences
+
+
+async def load_rules(session: AsyncSession) -> tuple[Rule, ...]:
+    """The rules in force: as an admin last saved them, else the contract's defaults."""
+    saved = await session.scalar(select(RuleSet).where(RuleSet.id == RULE_SET_ID))
+    if saved is None:
+        return DEFAULT_RULES
+    return tuple(
+        Rule(
+            event_type=r["event_type"],
+            recipients=tuple(r["recipients"]),
+            channels=tuple(r["channels"]),
+            severity=r["severity"],
+            escalate_after=r.get("escalate_after"),
+        )
+        for r in saved.rules
+    )
+
+
+async def save_rules(
+    session: AsyncSession, rules: Sequence[Rule], by: uuid.UUID, now: datetime
+) -> None:
+    await upsert(
+        session,
+        RuleSet.__table__,  # type: ignore[arg-type]
+        "id",
+        {
+            "id": RULE_SET_ID,
+            "rules": [r.as_dict() for r in rules],
+            "updated_at": now,
+            "updated_by": by,
+        },
+    )
+
+
+async def preference_of(session: AsyncSession, staff_id: uuid.UUID) -> Preference | None:
+    return await session.scalar(select(Preference).where(Preference.staff_id == staff_id))
+
+
+async def preferences_of(
+    session: AsyncSession, staff_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Preference]:
+    if not staff_ids:
+        return {}
+    rows = await session.scalars(select(Preference).where(Preference.staff_id.in_(staff_ids)))
+    return {p.staff_id: p for p in rows}
+
+
+# ---------------------------------------------------------------- people
+
+
+@dataclass(frozen=True)
+class StaffInfo:
+    id: uuid.UUID
+    name: str
+    email: str
+    role: str
+    head_id: uuid.UUID | None
+    timezone: str
+    active: bool
+
+
+async def staff_by_ids(
+    session: AsyncSession, staff_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, StaffInfo]:
+    if not staff_ids:
+        return {}
+    rows = await session.execute(select(staff_replica).where(staff_replica.c.id.in_(staff_ids)))
+    return {
+        r.id: StaffInfo(r.id, r.name, r.email, r.role, r.head_id, r.timezone, r.active)
+        for r in rows
+    }
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A staff member with what a notification to them needs: their preferences (None: the
+    defaults) and their locale."""
+
+    staff: StaffInfo
+    preference: Preference | None
+    locale: str | None
+
+
+async def recipients(
+    session: AsyncSession, staff_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, Recipient]:
+    """Staff members with their preferences and locales, in one query."""
+    if not staff_ids:
+        return {}
+    rows = await session.execute(
+        select(staff_replica, Preference, Locale.locale)
+        .outerjoin(Preference, Preference.staff_id == staff_replica.c.id)
+        .outerjoin(Locale, Locale.subject_id == staff_replica.c.id)
+        .where(staff_replica.c.id.in_(staff_ids))
+    )
+    out = {}
+    for row in rows:
+        info = StaffInfo(
+            row.id, row.name, row.email, row.role, row.head_id, row.timezone, row.active
+        )
+        out[row.id] = Recipient(info, row.Preference, row.locale)
+    return out
+
+
+async def admin_ids(session: AsyncSession) -> list[uuid.UUID]:
+    rows = await session.scalars(
+        select(staff_replica.c.id)
+        .where(staff_replica.c.role == "admin", staff_replica.c.active.is_(True))
+        .order_by(staff_replica.c.id)
+    )
+    return list(rows)
+
+
+async def client_contacts(session: AsyncSession, client_id: uuid.UUID) -> list[dict[str, Any]]:
+    """The client's contacts as the replica keeps them (id, name, email, roles)."""
+    contacts = await session.scalar(
+        select(client_replica.c.contacts).where(client_replica.c.id == client_id)
+    )
+    return list(contacts or [])
+
+
+async def locales_of(
+    session: AsyncSession, subject_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, str | None]:
+    if not subject_ids:
+        return {}
+    rows = await session.execute(
+        select(Locale.subject_id, Locale.locale).where(Locale.subject_id.in_(subject_ids))
+    )
+    return {r.subject_id: r.locale for r in rows}
+
+
+async def set_locale(
+    session: AsyncSession, subject_id: uuid.UUID, kind: str, locale: str | None
+) -> None:
+    await upsert(
+        session,
+        Locale.__table__,  # type: ignore[arg-type]
+        "subject_id",
+        {"subject_id": subject_id, "kind": kind, "locale": locale or None},
+    )
+
+
+# ---------------------------------------------------------------- webhooks and deliveries
+
+
+@dataclass(frozen=True)
+class Subscription:
+    id: uuid.UUID
+    url: str
+    event_types: frozenset[str]
+
+
+async def active_webhooks(session: AsyncSession) -> list[Subscription]:
+    """Every active subscription (few: the event types are matched by the caller)."""
+    rows = await session.execute(
+        select(Webhook.id, Webhook.url, Webhook.event_types).where(
+            Webhook.active.is_(True), Webhook.deleted_at.is_(None)
+        )
+    )
+    return [Subscription(r.id, r.url, frozenset(r.event_types)) for r in rows]
+
+
+async def webhooks_page(
+    session: AsyncSession, *, limit: int, cursor: str | None
+) -> tuple[list[Webhook], str | None]:
+    stmt = select(Webhook).where(Webhook.deleted_at.is_(None))
+    return await paginate(
+        session, stmt, [Webhook.created_at, Webhook.id], limit=limit, cursor=cursor, desc=True
+    )
+
+
+async def get_webhook(
+    session: AsyncSession, webhook_id: uuid.UUID, *, for_update: bool = False
+) -> Webhook:
+    stmt = select(Webhook).where(Webhook.id == webhook_id, Webhook.deleted_at.is_(None))
+    return await one_or_404(session, stmt, Webhook, "webhook", webhook_id, for_update=for_update)
+
+
+async def add_delivery(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """One delivery per ``key`` (event, recipient, channel): a second is ignored."""
+    return await insert_ignore(session, Delivery.__table__, values)  # type: ignore[arg-type]
+
+
+async def deliveries_page(
+    session: AsyncSession,
+    *,
+    channel: str | None,
+    status: str | None,
+    webhook_id: uuid.UUID | None = None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Delivery], str | None]:
+    stmt = select(Delivery)
+    if channel is not None:
+        stmt = stmt.where(Delivery.channel == channel)
+    if status is not None:
+        stmt = stmt.where(Delivery.status == status)
+    if webhook_id is not None:
+        stmt = stmt.where(Delivery.webhook_id == webhook_id)
+    return await paginate(
+        session, stmt, [Delivery.created_at, Delivery.id], limit=limit, cursor=cursor, desc=True
+    )
+
+
+async def attempts_of(
+    session: AsyncSession, delivery_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[DeliveryAttempt]]:
+    """The attempts of each delivery, first first (one query for a page of deliveries)."""
+    out: dict[uuid.UUID, list[DeliveryAttempt]] = {i: [] for i in delivery_ids}
+    if delivery_ids:
+        rows = await session.scalars(
+            select(DeliveryAttempt)
+            .where(DeliveryAttempt.delivery_id.in_(delivery_ids))
+            .order_by(DeliveryAttempt.delivery_id, DeliveryAttempt.number)
+        )
+        for attempt in rows:
+            out[attempt.delivery_id].append(attempt)
+    return out
+
+
+async def get_webhook_delivery(
+    session: AsyncSession,
+    webhook_id: uuid.UUID,
+    delivery_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+) -> Delivery:
+    stmt = select(Delivery).where(Delivery.id == delivery_id, Delivery.webhook_id == webhook_id)
+    return await one_or_404(session, stmt, Delivery, "delivery", delivery_id, for_update=for_update)
+
+
+# ---------------------------------------------------------------- the live stream
+
+
+async def notifications_after(
+    session: AsyncSession,
+    recipient_id: uuid.UUID,
+    after: datetime | None,
+    *,
+    limit: int = 200,
+    newest: bool = False,
+) -> list[Notification]:
+    """The recipient's notifications created at or after ``after`` (all when None), oldest
+    first (the feed index); ``newest``: newest first."""
+    stmt = select(Notification).where(Notification.recipient_id == recipient_id)
+    if after is not None:
+        stmt = stmt.where(Notification.created_at >= after)
+    if newest:
+        stmt = stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
+    else:
+        stmt = stmt.order_by(Notification.created_at, Notification.id)
+    stmt = stmt.limit(limit)
+    return list(await session.scalars(stmt))
+
+
+async def notification_time(
+    session: AsyncSession, recipient_id: uuid.UUID, notification_id: uuid.UUID
+) -> datetime | None:
+    return await session.scalar(
+        select(Notification.created_at).where(
+            Notification.id == notification_id, Notification.recipient_id == recipient_id
+        )
     )

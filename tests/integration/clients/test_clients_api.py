@@ -542,6 +542,7 @@ async def test_contacts_crud_and_validation(api: Api) -> None:
             "phone": None,
             "roles": ["technical"],
             "preferred_channel": None,
+            "locale": None,
         }
     ]
 

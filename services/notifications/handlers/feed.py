@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import update
+
 from services.notifications.store import repository as repo
 from services.notifications.store.models import Notification
 from shared.auth import Caller
@@ -43,5 +45,13 @@ async def acknowledge_notification(
         notification.acked_at = now
     if notification.read_at is None:
         notification.read_at = now
+    # Acknowledged at any level, the alert climbs no further: no entry of it escalates.
+    root = notification.root_event_id or notification.event_id
+    await uow.session.execute(
+        update(Notification)
+        .where(Notification.root_event_id == root, Notification.escalate_at.is_not(None))
+        .values(escalate_at=None)
+    )
+    notification.escalate_at = None
     await uow.session.flush()
     return notification

@@ -1,0 +1,252 @@
+"""Notification rules: which event types notify whom, how, how urgently, and when an
+unacknowledged alert climbs to the head. Pure: validation, defaults and matching."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from services.notifications.domain.catalog import (
+    CHANNELS,
+    ESCALATED,
+    EVENT_TYPES,
+    RECIPIENTS,
+    SEVERITIES,
+    Channel,
+    Recipient,
+    Severity,
+)
+
+Loc = tuple[str | int, ...]
+
+# PnW, or PnDTnHnMnS with at least one part; no years or months (their length varies).
+_DURATION = re.compile(
+    r"P(?:(?P<weeks>\d+)W|(?:(?P<days>\d+)D)?"
+    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?)"
+)
+MAX_ESCALATE_AFTER = timedelta(days=365)
+
+
+class RuleError(ValueError):
+    """A rule list that is not valid: ``errors`` are ``(loc, msg)`` naming each item."""
+
+    def __init__(self, errors: list[tuple[Loc, str]]) -> None:
+        super().__init__("; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in errors))
+        self.errors = errors
+
+
+def parse_duration(text: str) -> timedelta:
+    """An ISO 8601 duration of weeks, days, hours, minutes and seconds (``PT4H``, ``P1DT2H``,
+    ``P2W``) as a timedelta; ``ValueError`` for anything else, zero, or over a year."""
+    match = _DURATION.fullmatch(text) if isinstance(text, str) else None
+    if match is None or text in ("P", "PT") or text.endswith("T"):
+        raise ValueError(f"not an ISO 8601 duration such as PT4H or P1D: {text!r}")
+    parts = {k: int(v) for k, v in match.groupdict().items() if v is not None}
+    if not parts:
+        raise ValueError(f"not an ISO 8601 duration such as PT4H or P1D: {text!r}")
+    duration = timedelta(**parts)
+    if duration <= timedelta(0):
+        raise ValueError("must be longer than zero")
+    if duration > MAX_ESCALATE_AFTER:
+        raise ValueError("must be at most a year (P365D)")
+    return duration
+
+
+@dataclass(frozen=True)
+class Rule:
+    event_type: str
+    recipients: tuple[Recipient, ...]
+    channels: tuple[Channel, ...]
+    severity: Severity
+    escalate_after: str | None = None
+
+    @property
+    def escalation_delay(self) -> timedelta | None:
+        return parse_duration(self.escalate_after) if self.escalate_after else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "event_type": self.event_type,
+            "recipients": list(self.recipients),
+            "channels": list(self.channels),
+            "severity": self.severity,
+            "escalate_after": self.escalate_after,
+        }
+
+
+def _rule(
+    short: str,
+    recipients: tuple[Recipient, ...],
+    channels: tuple[Channel, ...],
+    severity: Severity,
+    escalate_after: str | None = None,
+) -> Rule:
+    return Rule(f"orbit.{short}.v1", recipients, channels, severity, escalate_after)
+
+
+MANAGER: tuple[Recipient, ...] = ("account_manager",)
+IN_APP: tuple[Channel, ...] = ("in_app",)
+IN_APP_EMAIL: tuple[Channel, ...] = ("in_app", "email")
+
+# The contract's defaults: SLA breach, unpaid overdue invoice, missing meeting report, contact
+# overdue, expiring contract and low feedback score notify the account manager in-app and by
+# email; SLA breaches and overdue invoices escalate; payment reminders are emailed to the
+# client's billing contacts; a submitted meeting report is emailed to the meeting's client
+# participants. The other alerts of interactions and billing reach the manager's feed.
+DEFAULT_RULES: tuple[Rule, ...] = (
+    _rule("interactions.sla.breached", MANAGER, IN_APP_EMAIL, "critical", "PT4H"),
+    _rule("interactions.sla.at_risk", MANAGER, IN_APP, "warning"),
+    _rule("interactions.request.promise_broken", MANAGER, IN_APP_EMAIL, "warning"),
+    _rule("interactions.meeting.report_overdue", MANAGER, IN_APP_EMAIL, "warning"),
+    _rule("interactions.client.contact_overdue", MANAGER, IN_APP_EMAIL, "warning"),
+    _rule("interactions.task.overdue", MANAGER, IN_APP, "warning"),
+    _rule("interactions.feedback.received", MANAGER, IN_APP_EMAIL, "warning"),
+    _rule("interactions.meeting.report_submitted", ("client_contacts",), ("email",), "info"),
+    _rule("billing.invoice.overdue", MANAGER, IN_APP_EMAIL, "critical", "P1D"),
+    _rule("billing.invoice.payment_reminder_due", ("billing_contacts",), ("email",), "info"),
+    _rule("billing.invoice.promise_broken", MANAGER, IN_APP_EMAIL, "warning"),
+    _rule("billing.contract.expiring", MANAGER, IN_APP_EMAIL, "warning"),
+    _rule("billing.budget.threshold_reached", MANAGER, IN_APP, "warning"),
+)
+
+# The contacts of a client are no staff: they are reached by email only, with an email
+# written for clients, which exists for these event types.
+CONTACT_RECIPIENTS: frozenset[str] = frozenset({"billing_contacts", "client_contacts"})
+CLIENT_TEMPLATES: dict[str, str] = {
+    "orbit.billing.invoice.payment_reminder_due.v1": "payment_reminder",
+    "orbit.interactions.meeting.report_submitted.v1": "meeting_minutes",
+}
+
+
+def applies(rule: Rule, data: Mapping[str, Any]) -> bool:
+    """Whether an event matching ``rule``'s type is worth a notification: feedback only when
+    its score is low (NPS <= 6, CSAT <= 2); everything else always."""
+    if rule.event_type == "orbit.interactions.feedback.received.v1":
+        return bool(data.get("low"))
+    return True
+
+
+def validate_rules(items: Sequence[Any]) -> tuple[Rule, ...]:
+    """The rules of a ``PUT /rules`` body (a list of objects), or :class:`RuleError` naming
+    every bad item: unknown event type, recipient or channel, bad severity, bad ISO 8601
+    duration, an event type twice, missing or unknown fields."""
+    errors: list[tuple[Loc, str]] = []
+    rules: list[Rule] = []
+    seen: dict[str, int] = {}
+    if not isinstance(items, list | tuple):
+        raise RuleError([((), "must be a list of rules")])
+    fields = {"event_type", "recipients", "channels", "severity", "escalate_after"}
+    for index, item in enumerate(items):
+        at: Loc = (index,)
+        if not isinstance(item, Mapping):
+            errors.append((at, "must be an object"))
+            continue
+        before = len(errors)
+        errors += [((*at, k), "unknown field") for k in item if k not in fields]
+        errors += [
+            ((*at, k), "field required")
+            for k in ("event_type", "recipients", "channels", "severity")
+            if k not in item
+        ]
+        event_type = item.get("event_type")
+        if "event_type" in item:
+            if not isinstance(event_type, str) or event_type not in EVENT_TYPES:
+                errors.append(((*at, "event_type"), f"unknown event type: {event_type!r}"))
+            elif event_type == ESCALATED:
+                errors.append(
+                    ((*at, "event_type"), "escalations follow the rule of the escalated alert")
+                )
+            elif event_type in seen:
+                errors.append(
+                    (
+                        (*at, "event_type"),
+                        f"a second rule for {event_type} (first: #{seen[event_type]})",
+                    )
+                )
+            else:
+                seen[event_type] = index
+        recipients = _members(item, "recipients", RECIPIENTS, "recipient", at, errors)
+        channels = _members(item, "channels", CHANNELS, "channel", at, errors)
+        severity = item.get("severity")
+        if "severity" in item and severity not in SEVERITIES:
+            errors.append(((*at, "severity"), f"must be one of {', '.join(SEVERITIES)}"))
+        escalate_after = item.get("escalate_after")
+        if escalate_after is not None:
+            try:
+                parse_duration(escalate_after)
+            except ValueError as exc:
+                errors.append(((*at, "escalate_after"), str(exc)))
+            if "in_app" not in channels:
+                errors.append(
+                    (
+                        (*at, "escalate_after"),
+                        "escalation needs the in_app channel (an alert to acknowledge)",
+                    )
+                )
+        if (
+            set(recipients) & CONTACT_RECIPIENTS
+            and isinstance(event_type, str)
+            and event_type not in CLIENT_TEMPLATES
+        ):
+            errors.append(
+                (
+                    (*at, "recipients"),
+                    "the client's contacts get emails written for clients, which exist for "
+                    + ", ".join(CLIENT_TEMPLATES)
+                    + " only",
+                )
+            )
+        if (
+            recipients
+            and channels
+            and set(recipients) <= CONTACT_RECIPIENTS
+            and set(channels) - {"email", "webhook"}
+        ):
+            errors.append(((*at, "channels"), "the client's contacts are reached by email only"))
+        if len(errors) == before:
+            rules.append(
+                Rule(
+                    event_type=str(event_type),
+                    recipients=tuple(recipients),  # type: ignore[arg-type]
+                    channels=tuple(channels),  # type: ignore[arg-type]
+                    severity=severity,  # type: ignore[arg-type]
+                    escalate_after=escalate_after,
+                )
+            )
+    if errors:
+        raise RuleError(errors)
+    return tuple(rules)
+
+
+def _members(
+    item: Mapping[str, Any],
+    field: str,
+    allowed: tuple[str, ...],
+    what: str,
+    at: Loc,
+    errors: list[tuple[Loc, str]],
+) -> list[str]:
+    value = item.get(field)
+    if field not in item:
+        return []
+    if not isinstance(value, list) or not value:
+        errors.append(((*at, field), f"must be a non-empty list of {what}s"))
+        return []
+    out: list[str] = []
+    for position, member in enumerate(value):
+        if member not in allowed:
+            errors.append(
+                ((*at, field, position), f"unknown {what} {member!r}: one of {', '.join(allowed)}")
+            )
+        elif member in out:
+            errors.append(((*at, field, position), f"{what} {member!r} twice"))
+        else:
+            out.append(member)
+    return out
+
+
+def rule_for(rules: Sequence[Rule], event_type: str) -> Rule | None:
+    return next((r for r in rules if r.event_type == event_type), None)

@@ -1,0 +1,77 @@
+"""Emails from templates: ``templates/<language>/<name>.j2`` holds three blocks, ``subject``,
+``text`` and ``html`` (autoescaped), rendered with the same context; every template exists in
+every language of ``domain.messages.LANGUAGES`` (a unit test checks it). The message itself is
+a multipart/alternative ``EmailMessage`` (text first, HTML preferred by mail clients)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from services.notifications.domain.messages import Language
+
+TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATE_NAMES = ("staff_alert", "payment_reminder", "meeting_minutes", "digest")
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        undefined=StrictUndefined,
+        autoescape=False,  # the html blocks turn it on themselves
+        keep_trailing_newline=False,
+    )
+
+
+def render(name: str, language: Language, context: dict[str, Any]) -> RenderedEmail:
+    """The three parts of template ``name`` in ``language``."""
+    template = _environment().get_template(f"{language}/{name}.j2")
+
+    def block(part: str) -> str:
+        return "".join(template.blocks[part](template.new_context(dict(context)))).strip()
+
+    subject = " ".join(block("subject").split())[:300]
+    return RenderedEmail(subject=subject, text=block("text") + "\n", html=block("html"))
+
+
+def build_message(
+    *,
+    sender: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None,
+    delivery_id: uuid.UUID,
+    language: str | None,
+    when: Any,
+) -> EmailMessage:
+    """A multipart text + HTML message; its Message-ID derives from the delivery id, so a
+    message sent again after a crash is recognisable as the same one."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = format_datetime(when)
+    domain = sender.rsplit("@", 1)[-1].strip(">") or "orbit.local"
+    message["Message-ID"] = f"<{delivery_id}@{domain}>" if delivery_id else make_msgid()
+    if language:
+        message["Content-Language"] = language
+    message.set_content(text)
+    if html:
+        message.add_alternative(html, subtype="html")
+    return message

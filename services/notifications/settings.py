@@ -1,0 +1,87 @@
+"""The notifications service's knobs (environment ``ORBIT_...`` like every setting)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from pydantic import Field, field_validator
+
+from services.notifications.domain.ssrf import Network, parse_networks
+from shared.settings import OrbitSettings
+
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    hostname: str
+    port: int
+    username: str | None
+    password: str | None
+    use_tls: bool
+    start_tls: bool | None
+
+
+def parse_smtp_url(url: str) -> SmtpTarget:
+    """``smtp://[user:password@]host[:port][?starttls=true|false]`` or ``smtps://...``
+    (implicit TLS, port 465 by default)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ValueError("ORBIT_SMTP_URL must be smtp://host[:port] or smtps://host[:port]")
+    query = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
+    starttls = query.get("starttls")
+    return SmtpTarget(
+        hostname=parts.hostname,
+        port=parts.port or (465 if parts.scheme == "smtps" else 25),
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        use_tls=parts.scheme == "smtps",
+        start_tls=None if starttls is None else starttls.lower() in ("1", "true", "yes"),
+    )
+
+
+class NotificationsSettings(OrbitSettings):
+    # ORBIT_SMTP_FROM: the From of every email (ORBIT_SMTP_URL says where they go:
+    # smtp://[user:password@]host[:port][?starttls=true], or smtps:// for implicit TLS).
+    smtp_from: str = "Orbit <orbit@localhost>"
+    smtp_timeout_seconds: float = Field(default=10, gt=0, le=120)
+    # ORBIT_DELIVERY_POLL_SECONDS: how often the delivery workers look for due emails and
+    # webhooks; ORBIT_DELIVERY_BATCH_SIZE: how many each takes at a time;
+    # ORBIT_DELIVERY_CLAIM_SECONDS: how long a taken delivery is reserved for the worker that
+    # took it (after a crash another worker takes it once this has passed).
+    delivery_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    delivery_batch_size: int = Field(default=20, ge=1, le=500)
+    delivery_claim_seconds: float = Field(default=120, ge=5, le=3600)
+    # Webhooks: connect and read timeouts, bytes of the response body kept, and the SSRF
+    # exceptions (ORBIT_WEBHOOK_ALLOWED_NETWORKS: comma-separated CIDRs;
+    # ORBIT_WEBHOOK_ALLOW_LOOPBACK=true: loopback only, for development and tests).
+    webhook_connect_timeout_seconds: float = Field(default=5, gt=0, le=60)
+    webhook_read_timeout_seconds: float = Field(default=10, gt=0, le=120)
+    webhook_response_excerpt_bytes: int = Field(default=512, ge=0, le=65536)
+    webhook_allowed_networks: str = ""
+    webhook_allow_loopback: bool = False
+    # The live stream: how often it looks for new notifications, and the heartbeat comment.
+    stream_poll_seconds: float = Field(default=0.5, gt=0, le=30)
+    stream_heartbeat_seconds: float = Field(default=15, gt=0, le=300)
+    # ORBIT_ESCALATION_BATCH_SIZE: unacknowledged alerts the escalation scan climbs per
+    # transaction.
+    escalation_batch_size: int = Field(default=200, ge=1, le=10_000)
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp(cls, value: str | None) -> str | None:
+        if value:
+            parse_smtp_url(value)
+        return value
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        try:
+            parse_networks(value)
+        except ValueError as exc:
+            raise ValueError(f"not a comma-separated list of CIDRs: {exc}") from exc
+        return value
+
+    @property
+    def allowed_networks(self) -> tuple[Network, ...]:
+        return parse_networks(self.webhook_allowed_networks)

@@ -1,0 +1,45 @@
+"""Clients and contacts take an optional ``locale`` (BCP 47, validated like staff's): the
+language of emails to them, carried in their events."""
+
+from __future__ import annotations
+
+from tests.integration.clients.helpers import Api
+from tests.support.apps import auth
+
+
+async def test_client_and_contact_locale(api: Api) -> None:
+    mia = await api.staff("Mia Manager")
+    manager = auth(mia["id"], "manager")
+    acme = await api.client("Acme", mia["id"], locale="ru-RU")
+    assert acme["locale"] == "ru-RU"
+    bad = await api.http.post(
+        "/api/v1/clients", headers=manager, json={"name": "X", "locale": "not a locale"}
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["loc"] == ["body", "locale"]
+
+    base = f"/api/v1/clients/{acme['id']}/contacts"
+    created = await api.http.post(base, headers=manager, json={"name": "Olga", "locale": "ru"})
+    assert created.status_code == 201 and created.json()["locale"] == "ru"
+    plain = await api.http.post(base, headers=manager, json={"name": "John"})
+    assert plain.json()["locale"] is None
+    wrong = await api.http.post(base, headers=manager, json={"name": "Z", "locale": "e_n"})
+    assert wrong.status_code == 422
+    patched = await api.http.patch(
+        f"/api/v1/contacts/{plain.json()['id']}", headers=manager, json={"locale": "en-GB"}
+    )
+    assert patched.status_code == 200 and patched.json()["locale"] == "en-GB"
+    cleared = await api.http.patch(
+        f"/api/v1/clients/{acme['id']}", headers=manager, json={"locale": None}
+    )
+    assert cleared.status_code == 200 and cleared.json()["locale"] is None
+
+    [client_created] = await api.events("orbit.clients.client.created.v1", key=acme["id"])
+    assert client_created["locale"] == "ru-RU"
+    contact_events = await api.events("orbit.clients.contact.created.v1", key=acme["id"])
+    assert [e["locale"] for e in contact_events] == ["ru", None]
+    [updated] = await api.events("orbit.clients.contact.updated.v1", key=acme["id"])
+    assert updated["locale"] == "en-GB"
+    last = (await api.events("orbit.clients.client.updated.v1", key=acme["id"]))[-1]
+    assert last["locale"] is None
+    assert {c["name"]: c["locale"] for c in last["contacts"]} == {"Olga": "ru", "John": "en-GB"}

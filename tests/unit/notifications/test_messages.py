@@ -1,0 +1,133 @@
+"""Messages and email templates: every template in every language, multipart, the client
+emails carrying what the client needs (number, amount, due date), the recipient's language."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from services.notifications.domain.catalog import EVENT_TYPES
+from services.notifications.domain.messages import LANGUAGES, MESSAGES, describe, language_of
+from services.notifications.domain.rules import DEFAULT_RULES
+from services.notifications.emails import TEMPLATE_NAMES, TEMPLATES, build_message, render
+
+CONTEXTS: dict[str, dict[str, Any]] = {
+    "staff_alert": {
+        "recipient_name": "Ida",
+        "title": "SLA breached: Initech",
+        "body": "Not answered <b>",
+        "client_name": "Initech",
+        "severity": "critical",
+        "level": 1,
+    },
+    "payment_reminder": {
+        "recipient_name": "Olga",
+        "client_name": "Initech",
+        "number": "2026-000042",
+        "balance": "1234.50",
+        "total": "1500.00",
+        "currency": "EUR",
+        "due_date": "2026-11-01",
+        "days_overdue": 7,
+    },
+    "meeting_minutes": {
+        "recipient_name": "Olga",
+        "client_name": "Initech",
+        "subject": "Quarterly review",
+        "meeting_date": "2026-11-20",
+        "summary": "We agreed on the plan.",
+        "decisions": ["Renew for a year"],
+        "next_steps": ["Send the offer"],
+    },
+    "digest": {"recipient_name": "Ida", "items": [{"subject": "A"}, {"subject": "B"}]},
+}
+
+
+def test_every_template_exists_in_every_language() -> None:
+    files = {p.relative_to(TEMPLATES).as_posix() for p in TEMPLATES.rglob("*.j2")}
+    assert files == {f"{lang}/{name}.j2" for lang in LANGUAGES for name in TEMPLATE_NAMES}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("name", TEMPLATE_NAMES)
+def test_templates_render_three_parts(name: str, language: str) -> None:
+    email = render(name, language, CONTEXTS[name])  # type: ignore[arg-type]
+    assert email.subject and "\n" not in email.subject
+    assert email.text.strip()
+    assert email.html.startswith("<!doctype html>")
+    assert f'lang="{language}"' in email.html
+    assert "<b>" not in email.html  # escaped
+
+
+def test_payment_reminder_says_number_amount_and_due_date_in_both_languages() -> None:
+    en = render("payment_reminder", "en", CONTEXTS["payment_reminder"])
+    ru = render("payment_reminder", "ru", CONTEXTS["payment_reminder"])
+    for email in (en, ru):
+        for part in (email.subject, email.text, email.html):
+            assert "2026-000042" in part
+            assert "1234.50 EUR" in part
+            assert "2026-11-01" in part
+    assert "Overdue" in en.subject and "Просрочена" in ru.subject
+    assert "Dear Olga" in en.text and "Уважаемый(ая) Olga" in ru.text
+    before = render("payment_reminder", "en", CONTEXTS["payment_reminder"] | {"days_overdue": -3})
+    assert before.subject.startswith("Reminder")
+
+
+def test_multipart_message() -> None:
+    email = render("meeting_minutes", "ru", CONTEXTS["meeting_minutes"])
+    message = build_message(
+        sender="Orbit <orbit@example.com>",
+        to="olga@example.com",
+        subject=email.subject,
+        text=email.text,
+        html=email.html,
+        delivery_id=uuid.UUID(int=7),
+        language="ru",
+        when=datetime(2026, 11, 30, tzinfo=UTC),
+    )
+    assert message.get_content_type() == "multipart/alternative"
+    parts = [p.get_content_type() for p in message.iter_parts()]
+    assert parts == ["text/plain", "text/html"]
+    assert message["Message-ID"] == f"<{uuid.UUID(int=7)}@example.com>"
+    assert "Итоги" in str(message["Subject"])
+
+
+def test_languages() -> None:
+    assert language_of("ru-RU") == "ru"
+    assert language_of(None, "ru") == "ru"
+    assert language_of("de", "ru") == "ru"
+    assert language_of("en-GB", "ru") == "en"
+    assert language_of(None, None) == "en"
+    assert language_of("") == "en"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_default_rule_has_a_message(language: str) -> None:
+    for rule in DEFAULT_RULES:
+        short = rule.event_type.split(".", 2)[2].rsplit(".", 1)[0]
+        assert short in MESSAGES
+        title, body = describe(rule.event_type, {"client_name": "Initech"}, language)  # type: ignore[arg-type]
+        assert "Initech" in title + body or short in ("meeting.report_submitted", "task.overdue")
+
+
+def test_invoice_message_has_number_amount_and_days() -> None:
+    title, body = describe(
+        "orbit.billing.invoice.overdue.v1",
+        {
+            "client_name": "Initech",
+            "number": "2026-000042",
+            "balance": "1234.50",
+            "currency": "EUR",
+            "due_date": "2026-11-01",
+            "days_overdue": 7,
+        },
+        "en",
+    )
+    assert title == "Invoice 2026-000042 overdue: Initech, 1234.50 EUR"
+    assert "7 days overdue" in body
+    generic = describe("orbit.billing.invoice.paid.v1", {"client_name": "Initech"}, "ru")
+    assert "Initech" in generic[0]
+    assert all(t in EVENT_TYPES for t in (r.event_type for r in DEFAULT_RULES))
