@@ -9,6 +9,10 @@ from fastapi import FastAPI
 
 from services.notifications import SERVICE
 from services.notifications.api import notifications
+from services.notifications.scorecard.api import scorecard
+from services.notifications.scorecard.jobs import scheduled_jobs as scorecard_jobs
+from services.notifications.scorecard.settings import ScorecardSettings
+from services.notifications.scorecard.subscribers import SCORECARD_SUBSCRIBERS, merge_subscribers
 from services.notifications.subscribers import SUBSCRIBERS
 from shared.app import build_service_app
 from shared.replica_service import replica_service_spec
@@ -17,8 +21,10 @@ from shared.settings import OrbitSettings
 SPEC = replica_service_spec(
     SERVICE,
     Path(__file__).parent / "migrations",
-    routers=(notifications.router,),
-    subscribers=SUBSCRIBERS,
+    routers=(notifications.router, scorecard.router),
+    subscribers=merge_subscribers(SUBSCRIBERS, SCORECARD_SUBSCRIBERS),
+    jobs=scorecard_jobs,
+    settings_cls=ScorecardSettings,
 )
 
 
