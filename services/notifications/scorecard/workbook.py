@@ -8,10 +8,11 @@ import csv
 import io
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 import xlsxwriter
+from babel.numbers import get_currency_precision
 
 from services.notifications.scorecard.report import COLUMNS, Scorecard
 
@@ -26,9 +27,27 @@ def _text(value: Any) -> Any:
     return value
 
 
+AMOUNTS = ("current", "previous", "year_ago", "change", "change_year")
+
+
+def amount_text(value: Decimal, currency: str) -> str:
+    """An amount with its currency's minor unit (ISO 4217, e.g. 2 for EUR, 0 for JPY)."""
+    places = get_currency_precision(currency)
+    return format(value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_EVEN), "f")
+
+
 def plain_rows(card: Scorecard) -> list[dict[str, Any]]:
-    """The rows with numbers as exact decimal strings (counts stay integers), ids as text."""
-    return [{c: _text(row.get(c)) for c in COLUMNS} for row in card.rows]
+    """The rows with numbers as exact decimal strings (amounts in their currency's minor
+    unit; counts stay integers), ids as text."""
+    out = []
+    for row in card.rows:
+        plain = {c: _text(row.get(c)) for c in COLUMNS}
+        if row.get("currency"):
+            for column in AMOUNTS:
+                if isinstance(row.get(column), Decimal):
+                    plain[column] = amount_text(row[column], row["currency"])
+        out.append(plain)
+    return out
 
 
 def to_csv(card: Scorecard) -> str:

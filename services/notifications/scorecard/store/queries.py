@@ -265,8 +265,7 @@ async def _pipeline(
 async def overdue_balances(
     session: AsyncSession, managers: Managers, end: date, end_at: datetime
 ) -> list[dict[str, Any]]:
-    """Invoices due before ``end`` with a balance left at ``end_at``: the balance now plus
-    what payments received since settled of it (at most its total)."""
+    """Invoices due before ``end`` with a balance left at ``end_at``."""
     inv = sc_invoices.c
     query = select(
         inv.invoice_id,
@@ -283,17 +282,25 @@ async def overdue_balances(
     if not invoices:
         return []
     al = sc_allocations.c
-    later: dict[uuid.UUID, Decimal] = {}
-    query_al = (
-        select(al.invoice_id, func.sum(al.amount))
-        .where(al.received_at >= end_at)
-        .group_by(al.invoice_id)
+    due = _scoped(
+        select(inv.invoice_id).where(inv.due_date < end, inv.status.notin_(("void", "draft"))),
+        inv.account_manager_id,
+        managers,
     )
-    for invoice_id, amount in await session.execute(query_al):
-        later[invoice_id] = Decimal(amount)
+    before: dict[uuid.UUID, Decimal] = {}
+    after: dict[uuid.UUID, Decimal] = {}
+    query_al = select(al.invoice_id, al.received_at, al.amount).where(al.invoice_id.in_(due))
+    for invoice_id, received_at, amount in await session.execute(query_al):
+        side = before if received_at < end_at else after
+        side[invoice_id] = side.get(invoice_id, Decimal(0)) + amount
     result = []
     for row in invoices:
-        balance = min(row["total"], row["balance"] + later.get(row["invoice_id"], Decimal(0)))
+        # Two upper bounds of the balance then: what the payments before left of the total
+        # (credit applied is not a payment), and the balance last seen plus what payments
+        # since settled (an invoice event is not sent for every partial payment).
+        left = row["total"] - before.get(row["invoice_id"], Decimal(0))
+        seen = row["balance"] + after.get(row["invoice_id"], Decimal(0))
+        balance = max(Decimal(0), min(left, seen))
         if balance > 0:
             result.append({**row, "balance": balance})
     return result
