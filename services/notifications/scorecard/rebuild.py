@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from pydantic import ValidationError
 from sqlalchemy import delete
 
@@ -72,15 +73,12 @@ async def rebuild(
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap,
         enable_auto_commit=False,
+        auto_offset_reset="earliest",
         isolation_level="read_committed",
     )
     await consumer.start()
     try:
-        partitions = [
-            TopicPartition(topic, p)
-            for topic in topics or topics_of(handlers)
-            for p in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
+        partitions = await _partitions(bootstrap, topics or topics_of(handlers))
         if not partitions:
             return result
         consumer.assign(partitions)
@@ -109,6 +107,22 @@ async def rebuild(
         result.failed,
     )
     return result
+
+
+async def _partitions(bootstrap: str, topics: Sequence[str]) -> list[TopicPartition]:
+    """Every partition of ``topics`` (a topic that does not exist has none)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(topics))
+    finally:
+        await admin.close()
+    return [
+        TopicPartition(topic["topic"], p["partition"])
+        for topic in described
+        if not topic["error_code"]
+        for p in sorted(topic["partitions"], key=lambda p: p["partition"])
+    ]
 
 
 async def _record(
