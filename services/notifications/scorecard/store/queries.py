@@ -275,7 +275,7 @@ async def overdue_balances(
         inv.currency,
         inv.total,
         inv.balance,
-    ).where(inv.due_date < end, inv.status.notin_(("void", "draft")))
+    ).where(inv.issue_date < end, inv.due_date < end, inv.status.notin_(("void", "draft")))
     invoices = list(
         (await session.execute(_scoped(query, inv.account_manager_id, managers))).mappings()
     )
@@ -283,7 +283,9 @@ async def overdue_balances(
         return []
     al = sc_allocations.c
     due = _scoped(
-        select(inv.invoice_id).where(inv.due_date < end, inv.status.notin_(("void", "draft"))),
+        select(inv.invoice_id).where(
+            inv.issue_date < end, inv.due_date < end, inv.status.notin_(("void", "draft"))
+        ),
         inv.account_manager_id,
         managers,
     )
