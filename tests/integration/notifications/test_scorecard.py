@@ -1,4 +1,4 @@
-"""The scorecard on a real PostgreSQL database: events of the clients, interactions and
+"""The scorecard on a real PostgreSQL database (and SQLite, the embedded mode): events of the clients, interactions and
 billing services (their own event models) through the notifications consumer build the
 expected KPIs; delivering them all again changes nothing; the scope matrix (manager, head,
 admin); CSV and an Excel workbook with its charts; bad parameters are 422."""
@@ -44,8 +44,9 @@ class Env:
 
 
 @pytest.fixture
-async def env(pg_url: str) -> AsyncIterator[Env]:
-    settings = test_settings(database_url=pg_url, scheduler_interval_seconds=3600)
+async def env(any_db_url: str) -> AsyncIterator[Env]:
+    """The world on PostgreSQL and on SQLite (``orbit run``, the embedded mode)."""
+    settings = test_settings(database_url=any_db_url, scheduler_interval_seconds=3600)
     app = create_app(settings, clock=FixedClock(NOW), migrate_on_start=True)
     async with running(app) as http:
         world = World(runtime_of(app, "notifications"))
