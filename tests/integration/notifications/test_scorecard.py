@@ -1,7 +1,8 @@
-"""The scorecard on a real PostgreSQL database (and SQLite, the embedded mode): events of the clients, interactions and
-billing services (their own event models) through the notifications consumer build the
-expected KPIs; delivering them all again changes nothing; the scope matrix (manager, head,
-admin); CSV and an Excel workbook with its charts; bad parameters are 422."""
+"""The scorecard on a real PostgreSQL database (and on SQLite, the embedded mode): events
+of the clients, interactions and billing services (their own event models) through the
+notifications consumer build the expected KPIs; delivering them all again changes nothing;
+the scope matrix (manager, head, admin); CSV and an Excel workbook with its charts; bad
+parameters are 422."""
 
 from __future__ import annotations
 
