@@ -261,7 +261,11 @@ async def scorecard_for(
         points.append(point)
         point = previous(point)
     for point in reversed(points):
-        found = now if point == span else await _tallies(session, who, point)
+        if point == span:
+            found = now
+        else:
+            start_at, end_at = utc_bounds(point, who.timezone)
+            found = await queries.sla_tallies(session, who.managers, start_at, end_at)
         tally = _total(found, keys)
         value = tally.values()["sla_compliance"]
         trend.append((point.label, value if isinstance(value, Decimal) else None))
