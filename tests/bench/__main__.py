@@ -7,6 +7,8 @@
   against one row per round.
 - Billing: issuing invoices concurrently against creating drafts; the payment-control scan
   against a raw indexed select (tests/bench/billing.py).
+- Scorecard: the KPI projection's throughput against the raw consumer; the scorecard over a
+  year of data against raw SQL aggregates (tests/bench/scorecard.py).
 - ``python -m tests.bench.scans`` (also run by ``make bench``): the interactions SLA scans.
 
 The PostgreSQL + Kafka parts need ORBIT_TEST_DATABASE_URL and ORBIT_TEST_KAFKA_BOOTSTRAP
@@ -27,6 +29,7 @@ from pathlib import Path
 from tests.bench import http
 from tests.bench.billing import billing_report
 from tests.bench.relay import relay_vs_raw, sqlite_rows
+from tests.bench.scorecard import scorecard_report
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUNDS = 3
@@ -170,6 +173,21 @@ def main() -> None:
         billing = asyncio.run(billing_report(billing_url, "SQLite"))
     print(billing, flush=True)
     report += "\n" + billing
+    if pg:
+
+        async def scorecard_url() -> str:
+            return await create_database(pg, "bench_scorecard")
+
+        scorecard = asyncio.run(scorecard_report(scorecard_url, "PostgreSQL"))
+    else:
+        sc_counter = iter(range(100))
+
+        async def scorecard_url() -> str:
+            return f"sqlite+aiosqlite:///{workdir / f'scorecard{next(sc_counter)}.db'}"
+
+        scorecard = asyncio.run(scorecard_report(scorecard_url, "SQLite"))
+    print(scorecard, flush=True)
+    report += "\n" + scorecard
     out = ROOT / "docs" / "benchmarks.md"
     if not out.exists():
         out.write_text("# Benchmarks\n\nWritten by `make bench`; newest last.\n\n")

@@ -12,12 +12,13 @@ a request's answer and breach stick). They read ``event.data``: no other service
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, func, or_
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.scorecard.store.models import (
@@ -33,7 +34,7 @@ from services.notifications.scorecard.store.models import (
     sc_requests,
     sc_staff,
 )
-from shared.db import insert_ignore, upsert
+from shared.db import insert_ignore
 from shared.messaging.consumer import EventHandler
 from shared.messaging.envelope import CloudEvent
 from shared.uow import UnitOfWork
@@ -51,8 +52,37 @@ def _date(value: Any) -> date | None:
     return date.fromisoformat(str(value)) if value else None
 
 
-async def _stored_time(session: AsyncSession, column: Any, key: Any, value: Any) -> Any:
-    return await session.scalar(select(column).where(key == value))
+async def merge(
+    session: AsyncSession,
+    table: Table,
+    key: str,
+    values: Mapping[str, Any],
+    *,
+    newer_only: bool = False,
+    keep: Mapping[str, Callable[[Any, Any], Any]] | None = None,
+) -> None:
+    """One statement: insert ``values``, or update the row with the same ``key``. With
+    ``newer_only`` the update happens only when the stored ``source_time`` is not newer;
+    ``keep`` computes a column from the stored and the new value (SQL expressions)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(table).values(**values)
+    rules = keep or {}
+    set_ = {
+        k: rules[k](table.c[k], stmt.excluded[k]) if k in rules else stmt.excluded[k]
+        for k in values
+        if k != key
+    }
+    where = table.c.source_time <= stmt.excluded.source_time if newer_only else None
+    await session.execute(stmt.on_conflict_do_update(index_elements=[key], set_=set_, where=where))
+
+
+def _first(stored: Any, new: Any) -> Any:
+    return func.coalesce(stored, new)
+
+
+def _either(stored: Any, new: Any) -> Any:
+    return or_(stored, new)
 
 
 # ---------------------------------------------------------------- clients
@@ -61,11 +91,8 @@ async def _stored_time(session: AsyncSession, column: Any, key: Any, value: Any)
 async def on_staff(uow: UnitOfWork, event: CloudEvent) -> None:
     data = event.data
     staff_id = uuid.UUID(str(data["staff_id"]))
-    stored = await _stored_time(uow.session, sc_staff.c.source_time, sc_staff.c.id, staff_id)
-    if stored is not None and stored > event.time:
-        return
     values = {k: data.get(k) for k in ("name", "email", "role", "department", "locale")}
-    await upsert(
+    await merge(
         uow.session,
         sc_staff,
         "id",
@@ -77,6 +104,7 @@ async def on_staff(uow: UnitOfWork, event: CloudEvent) -> None:
             "active": bool(data.get("active", True)),
             "source_time": event.time,
         },
+        newer_only=True,
     )
 
 
@@ -105,12 +133,7 @@ async def on_client(uow: UnitOfWork, event: CloudEvent) -> None:
 async def on_invoice(uow: UnitOfWork, event: CloudEvent) -> None:
     data = event.data
     invoice_id = uuid.UUID(str(data["invoice_id"]))
-    stored = await _stored_time(
-        uow.session, sc_invoices.c.source_time, sc_invoices.c.invoice_id, invoice_id
-    )
-    if stored is not None and stored > event.time:
-        return
-    await upsert(
+    await merge(
         uow.session,
         sc_invoices,
         "invoice_id",
@@ -127,6 +150,7 @@ async def on_invoice(uow: UnitOfWork, event: CloudEvent) -> None:
             "status": data["status"],
             "source_time": event.time,
         },
+        newer_only=True,
     )
 
 
@@ -201,15 +225,6 @@ async def on_request(uow: UnitOfWork, event: CloudEvent) -> None:
     """A request's events merge into one row: the first answer and a breach stick."""
     data = event.data
     request_id = uuid.UUID(str(data["request_id"]))
-    row = (
-        (
-            await uow.session.execute(
-                select(sc_requests).where(sc_requests.c.request_id == request_id)
-            )
-        )
-        .mappings()
-        .first()
-    )
     answered_at = _time(data.get("answered_at"))
     minutes = data.get("response_minutes") if data.get("first_response") else None
     values = {
@@ -222,42 +237,34 @@ async def on_request(uow: UnitOfWork, event: CloudEvent) -> None:
         "response_minutes": minutes,
         "breached": bool(data.get("breached")),
     }
-    if row is not None:
-        if row["answered_at"] is not None and (
-            answered_at is None or row["answered_at"] < answered_at
-        ):
-            values["answered_at"] = row["answered_at"]
-        if row["response_minutes"] is not None:
-            values["response_minutes"] = row["response_minutes"]
-        values["breached"] = values["breached"] or row["breached"]
-    await upsert(uow.session, sc_requests, "request_id", values)
+    await merge(
+        uow.session,
+        sc_requests,
+        "request_id",
+        values,
+        keep={"answered_at": _first, "response_minutes": _first, "breached": _either},
+    )
 
 
 async def _meeting(
     uow: UnitOfWork, data: Mapping[str, Any], occurred_at: Any, **change: Any
 ) -> None:
     interaction_id = uuid.UUID(str(data["interaction_id"]))
-    row = (
-        (
-            await uow.session.execute(
-                select(sc_meetings).where(sc_meetings.c.interaction_id == interaction_id)
-            )
-        )
-        .mappings()
-        .first()
-    )
     values = {
         "interaction_id": interaction_id,
         "client_id": uuid.UUID(str(data["client_id"])),
         "account_manager_id": _uuid(data.get("account_manager_id")),
         "occurred_at": _time(occurred_at),
-        "report_on_time": row["report_on_time"] if row else None,
-        "report_overdue": row["report_overdue"] if row else False,
+        "report_on_time": change.get("report_on_time"),
+        "report_overdue": bool(change.get("report_overdue", False)),
     }
-    if change.get("report_on_time") is not None and values["report_on_time"] is None:
-        values["report_on_time"] = change["report_on_time"]
-    values["report_overdue"] = values["report_overdue"] or change.get("report_overdue", False)
-    await upsert(uow.session, sc_meetings, "interaction_id", values)
+    await merge(
+        uow.session,
+        sc_meetings,
+        "interaction_id",
+        values,
+        keep={"report_on_time": _first, "report_overdue": _either},
+    )
 
 
 async def on_interaction(uow: UnitOfWork, event: CloudEvent) -> None:

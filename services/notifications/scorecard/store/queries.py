@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.scorecard.domain.kpis import CLIENT_STATUSES, OPEN_STAGES, Tally
@@ -167,23 +167,38 @@ async def _requests(
     out: dict[uuid.UUID | None, Tally],
     start_at: datetime,
     end_at: datetime,
+    *,
+    minutes: bool = True,
 ) -> None:
-    """Requests opened in the period: answered on time, breached, first-response minutes."""
+    """Requests opened in the period: answered on time, breached (counted in SQL) and, with
+    ``minutes``, the first-response minutes (for the median)."""
     rq = sc_requests.c
-    query = select(
-        rq.account_manager_id, rq.answered_at, rq.due_at, rq.breached, rq.response_minutes
-    ).where(rq.opened_at >= start_at, rq.opened_at < end_at)
-    for manager, answered_at, due_at, breached, minutes in await session.execute(
+    in_period = (rq.opened_at >= start_at) & (rq.opened_at < end_at)
+    on_time = (~rq.breached) & rq.answered_at.is_not(None) & (rq.answered_at <= rq.due_at)
+    query = (
+        select(
+            rq.account_manager_id,
+            func.count(),
+            func.sum(case((rq.breached, 1), else_=0)),
+            func.sum(case((on_time, 1), else_=0)),
+        )
+        .where(in_period)
+        .group_by(rq.account_manager_id)
+    )
+    for manager, requests, breached, answered in await session.execute(
         _scoped(query, rq.account_manager_id, managers)
     ):
         tally = _tally(out, manager)
-        tally.count("requests")
-        if breached:
-            tally.count("breached")
-        elif answered_at is not None and answered_at <= due_at:
-            tally.count("answered_on_time")
-        if minutes is not None:
-            tally.response_minutes.append(minutes)
+        tally.count("requests", requests)
+        tally.count("breached", int(breached or 0))
+        tally.count("answered_on_time", int(answered or 0))
+    if not minutes:
+        return
+    query = select(rq.account_manager_id, rq.response_minutes).where(
+        in_period, rq.response_minutes.is_not(None)
+    )
+    for manager, value in await session.execute(_scoped(query, rq.account_manager_id, managers)):
+        _tally(out, manager).response_minutes.append(value)
 
 
 async def sla_tallies(
@@ -191,7 +206,7 @@ async def sla_tallies(
 ) -> dict[uuid.UUID | None, Tally]:
     """Only the requests' part of :func:`tallies` (the SLA compliance trend)."""
     out: dict[uuid.UUID | None, Tally] = {}
-    await _requests(session, managers, out, start_at, end_at)
+    await _requests(session, managers, out, start_at, end_at, minutes=False)
     return out
 
 
@@ -285,7 +300,19 @@ async def overdue_balances(
     session: AsyncSession, managers: Managers, end: date, end_at: datetime
 ) -> list[dict[str, Any]]:
     """Invoices due before ``end`` with a balance left at ``end_at``."""
-    inv = sc_invoices.c
+    inv, al = sc_invoices.c, sc_allocations.c
+    # Only invoices that can have a balance then: one left now, or paid (in part) since.
+    candidates = _scoped(
+        select(inv.invoice_id).where(
+            inv.issue_date < end,
+            inv.due_date < end,
+            inv.status.notin_(("void", "draft")),
+            (inv.balance > 0)
+            | inv.invoice_id.in_(select(al.invoice_id).where(al.received_at >= end_at)),
+        ),
+        inv.account_manager_id,
+        managers,
+    )
     query = select(
         inv.invoice_id,
         inv.client_id,
@@ -294,20 +321,11 @@ async def overdue_balances(
         inv.currency,
         inv.total,
         inv.balance,
-    ).where(inv.issue_date < end, inv.due_date < end, inv.status.notin_(("void", "draft")))
-    invoices = list(
-        (await session.execute(_scoped(query, inv.account_manager_id, managers))).mappings()
-    )
+    ).where(inv.invoice_id.in_(candidates))
+    invoices = list((await session.execute(query)).mappings())
     if not invoices:
         return []
-    al = sc_allocations.c
-    due = _scoped(
-        select(inv.invoice_id).where(
-            inv.issue_date < end, inv.due_date < end, inv.status.notin_(("void", "draft"))
-        ),
-        inv.account_manager_id,
-        managers,
-    )
+    due = candidates
     before: dict[uuid.UUID, Decimal] = {}
     after: dict[uuid.UUID, Decimal] = {}
     query_al = select(al.invoice_id, al.received_at, al.amount).where(al.invoice_id.in_(due))
