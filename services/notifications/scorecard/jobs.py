@@ -37,6 +37,7 @@ from services.notifications.scorecard.domain.periods import (
     completed_span,
     utc_bounds,
 )
+from services.notifications.scorecard.preferences import subscriptions
 from services.notifications.scorecard.report import Audience, Scorecard, scorecard_for
 from services.notifications.scorecard.settings import ScorecardSettings
 from services.notifications.scorecard.store import queries
@@ -187,9 +188,12 @@ async def write_reports(
         local = now.astimezone(ZoneInfo(person.timezone))
         if local.time() < settings.report_local_time:
             continue
+        async with uow_factory() as uow:
+            wanted = await subscriptions(uow.session, person.id)
         for period in settings.report_periods:
             if (
-                period not in PERIODS
+                not wanted.get(period, False)
+                or period not in PERIODS
                 or period == "quarter"
                 or not is_due(cast(Period, period), local.date())
             ):

@@ -12,6 +12,7 @@ import uuid
 import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -19,6 +20,8 @@ import openpyxl
 import pytest
 
 from services.notifications.app import create_app
+from services.notifications.scorecard.jobs import write_reports
+from services.notifications.scorecard.settings import ScorecardSettings
 from shared.clock import FixedClock
 from tests.integration.notifications.scorecard_world import NOW, World, build
 from tests.support.apps import ADMIN, auth, running, runtime_of, test_settings
@@ -243,3 +246,25 @@ async def test_unknown_staff_member_sees_nothing_but_is_not_an_error(env: Env) -
         "/api/v1/reports/scorecard", headers=auth(uuid.uuid4(), "manager"), params=WEEK
     )
     assert response.status_code == 401
+
+
+async def test_a_head_turns_a_scheduled_report_off(env: Env) -> None:
+    hana, ann = env.as_("Hana", "head"), env.as_("Ann", "manager")
+    path = "/api/v1/reports/scorecard/subscriptions"
+    response = await env.http.get(path, headers=hana)
+    assert response.json() == {"day": True, "week": True, "month": True}
+    response = await env.http.put(path, headers=hana, json={"week": False})
+    assert response.status_code == 200, response.text
+    assert response.json() == {"day": True, "week": False, "month": True}
+    assert (await env.http.put(path, headers=ann, json={"week": False})).status_code == 403
+    for body in ({"year": False}, {"week": "sometimes"}):
+        response = await env.http.put(path, headers=hana, json=body)
+        assert response.status_code == 422, body
+
+    monday = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    weekly = ScorecardSettings(**(test_settings().model_dump() | {"report_periods": ["week"]}))
+    uows = env.world.runtime.uow
+    assert await write_reports(uows, monday, weekly) == 0  # off
+    response = await env.http.put(path, headers=hana, json={"week": True, "day": None})
+    assert response.json() == {"day": True, "week": True, "month": True}
+    assert await write_reports(uows, monday, weekly) == 1  # on again: Hana's

@@ -195,8 +195,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
 
+    op.create_table(
+        "sc_report_preferences",
+        sa.Column("staff_id", sa.Uuid(), nullable=False),
+        sa.Column("period", sa.String(length=10), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", shared.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("staff_id", "period"),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("sc_report_preferences")
     op.drop_table("sc_staff")
     with op.batch_alter_table("sc_requests", schema=None) as batch_op:
         batch_op.drop_index("ix_sc_requests_manager_opened")

@@ -14,10 +14,12 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from services.notifications.api.deps import CallerDep, RuntimeDep
-from services.notifications.scorecard import report
+from services.notifications.scorecard import preferences, report
 from services.notifications.scorecard.domain.periods import Period
 from services.notifications.scorecard.workbook import plain_rows, to_csv, to_xlsx
+from shared.commands import run_command
 from shared.errors import Invalid
+from shared.inputs import In
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -110,3 +112,45 @@ async def scorecard(
     if chosen == "csv":
         return Response(to_csv(card), media_type=f"{CSV}; charset=utf-8", headers=headers)
     return Response(to_xlsx(card), media_type=XLSX, headers=headers)
+
+
+class SubscriptionsIn(In):
+    """Which scheduled reports to get: a report not named keeps its choice."""
+
+    day: bool | None = None
+    week: bool | None = None
+    month: bool | None = None
+
+
+class SubscriptionsOut(BaseModel):
+    day: bool
+    week: bool
+    month: bool
+
+
+@router.get(
+    "/scorecard/subscriptions",
+    response_model=SubscriptionsOut,
+    operation_id="scorecardSubscriptions",
+)
+async def get_subscriptions(caller: CallerDep, runtime: RuntimeDep) -> SubscriptionsOut:
+    """The caller's scheduled reports (daily, weekly, monthly): on unless turned off."""
+    async with runtime.sessions() as session:
+        return SubscriptionsOut(**await preferences.subscriptions(session, caller.id))
+
+
+@router.put(
+    "/scorecard/subscriptions",
+    response_model=SubscriptionsOut,
+    operation_id="setScorecardSubscriptions",
+)
+async def put_subscriptions(
+    body: SubscriptionsIn, caller: CallerDep, runtime: RuntimeDep
+) -> Response:
+    """Turn the caller's daily, weekly or monthly report on or off (heads and admins)."""
+    return await run_command(
+        runtime.uow,
+        lambda uow: preferences.set_subscriptions(uow, caller, body.model_dump()),
+        lambda chosen: SubscriptionsOut(**chosen),
+        caller_id=caller.id,
+    )

@@ -205,3 +205,13 @@ sc_reports = Table(
     UniqueConstraint("recipient_id", "period", "period_start", name="uq_sc_reports_once"),
     Index("ix_sc_reports_status", "status", "created_at"),
 )
+
+# A staff member's choice of scheduled reports (no row: the report is on).
+sc_report_preferences = Table(
+    "sc_report_preferences",
+    scorecard_metadata,
+    Column("staff_id", Uuid, primary_key=True),
+    Column("period", String(10), primary_key=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
