@@ -31,6 +31,15 @@ async def subscriptions(session: AsyncSession, staff_id: uuid.UUID) -> dict[str,
     return {period: bool(chosen.get(period, True)) for period in REPORTS}
 
 
+async def subscriptions_of(
+    session: AsyncSession, caller: Caller, staff_id: uuid.UUID
+) -> dict[str, bool]:
+    """:func:`subscriptions` of the caller, or of anyone for an admin (else 403)."""
+    if staff_id != caller.id and caller.role != "admin":
+        raise Forbidden("only an admin sees another person's scheduled reports")
+    return await subscriptions(session, staff_id)
+
+
 async def set_subscriptions(
     uow: UnitOfWork, caller: Caller, changes: Mapping[str, bool | None]
 ) -> dict[str, bool]:

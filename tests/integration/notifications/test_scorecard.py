@@ -257,6 +257,10 @@ async def test_a_head_turns_a_scheduled_report_off(env: Env) -> None:
     assert response.status_code == 200, response.text
     assert response.json() == {"day": True, "week": False, "month": True}
     assert (await env.http.put(path, headers=ann, json={"week": False})).status_code == 403
+    hana_id = str(env.world.staff["Hana"])
+    response = await env.http.get(path, headers=ADMIN, params={"staff_id": hana_id})
+    assert response.json()["week"] is False
+    assert (await env.http.get(path, headers=ann, params={"staff_id": hana_id})).status_code == 403
     for body in ({"year": False}, {"week": "sometimes"}):
         response = await env.http.put(path, headers=hana, json=body)
         assert response.status_code == 422, body

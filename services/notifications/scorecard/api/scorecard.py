@@ -133,10 +133,14 @@ class SubscriptionsOut(BaseModel):
     response_model=SubscriptionsOut,
     operation_id="scorecardSubscriptions",
 )
-async def get_subscriptions(caller: CallerDep, runtime: RuntimeDep) -> SubscriptionsOut:
-    """The caller's scheduled reports (daily, weekly, monthly): on unless turned off."""
+async def get_subscriptions(
+    caller: CallerDep, runtime: RuntimeDep, staff_id: uuid.UUID | None = None
+) -> SubscriptionsOut:
+    """The scheduled reports (daily, weekly, monthly) of the caller, or of ``staff_id`` for
+    an admin: on unless turned off."""
     async with runtime.sessions() as session:
-        return SubscriptionsOut(**await preferences.subscriptions(session, caller.id))
+        chosen = await preferences.subscriptions_of(session, caller, staff_id or caller.id)
+    return SubscriptionsOut(**chosen)
 
 
 @router.put(
