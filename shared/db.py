@@ -8,6 +8,7 @@ PostgreSQL's on every SQLite engine :func:`create_engine` makes.
 
 from __future__ import annotations
 
+import functools
 import socket
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -36,7 +37,12 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 from sqlalchemy.types import DateTime, TypeDecorator
+
+from shared.sqlite_inline import inline_creator, is_inline
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 JSONType = JSON().with_variant(postgresql.JSONB(), "postgresql")
 # An autoincrementing 64-bit key on PostgreSQL; SQLite only autoincrements INTEGER PRIMARY KEY.
@@ -129,7 +135,9 @@ def _sqlite_engine(url: str, *, echo: bool, pool_size: int, read_only: bool) -> 
     engine = create_async_engine(
         url,
         echo=echo,
-        connect_args={"timeout": 30},
+        # sqlite3 called on the event loop's thread, not through aiosqlite's (see
+        # shared/sqlite_inline.py); it waits up to the busy timeout for another connection's lock.
+        async_creator=inline_creator(database or ":memory:", SQLITE_BUSY_TIMEOUT_SECONDS),
         pool_size=pool_size,
         max_overflow=0,
         execution_options={_READ_ONLY: True} if read_only else {},
@@ -160,7 +168,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # cut (not on a crash of the process), and commits stop waiting for an fsync each.
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        # An inline connection fails at once on a lock and waits for it in a worker thread.
+        timeout = 0 if is_inline(dbapi_connection) else SQLITE_BUSY_TIMEOUT_SECONDS * 1000
+        cursor.execute(f"PRAGMA busy_timeout={int(timeout)}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -191,6 +201,14 @@ def read_engine(engine: AsyncEngine) -> AsyncEngine:
         pool_size=READ_POOL_SIZE,
         read_only=True,
     )
+
+
+@event.listens_for(Session, "loaded_as_persistent")
+def _keep_loaded(session: Session, instance: object) -> None:
+    """Objects a session loads live as long as the session. Its identity map holds them
+    weakly: a use case that checks an object and lets go of it (``await check(...)``) would
+    otherwise read it again by the next ``session.get`` once it was collected."""
+    session.info.setdefault("orbit.loaded", []).append(instance)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -243,21 +261,34 @@ async def advisory_xact_lock(session: AsyncSession, key: int, *, wait: bool = Tr
     return bool(await session.scalar(select(func.pg_try_advisory_xact_lock(key))))
 
 
+@functools.lru_cache(maxsize=512)
+def _insert_ignore_stmt(table: Table, dialect: str) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return insert(table).on_conflict_do_nothing()
+
+
+@functools.lru_cache(maxsize=512)
+def _upsert_stmt(table: Table, dialect: str, key: str, columns: tuple[str, ...]) -> Any:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(table)
+    return stmt.on_conflict_do_update(
+        index_elements=[key], set_={c: stmt.excluded[c] for c in columns if c != key}
+    )
+
+
+# The two statements below are built once per table (and column set) and executed with the
+# values as parameters: building an INSERT .. ON CONFLICT (its ``excluded`` alias, its cache
+# key) costs more CPU than running it, and consumers run one per event.
+
+
 async def insert_ignore(session: AsyncSession, table: Table, values: Mapping[str, Any]) -> bool:
     """INSERT that does nothing on a unique conflict; True when the row was inserted."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table).values(**values).on_conflict_do_nothing()
-    result = await session.execute(stmt)
+    stmt = _insert_ignore_stmt(table, session.get_bind().dialect.name)
+    result = await session.execute(stmt, dict(values))
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def upsert(session: AsyncSession, table: Table, key: str, values: Mapping[str, Any]) -> None:
     """INSERT, or UPDATE every given column when a row with the same ``key`` exists."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table).values(**values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[key], set_={k: stmt.excluded[k] for k in values if k != key}
-    )
-    await session.execute(stmt)
+    stmt = _upsert_stmt(table, session.get_bind().dialect.name, key, tuple(sorted(values)))
+    await session.execute(stmt, dict(values))

@@ -115,6 +115,8 @@ def wrk(
                 f"-c{CONNECTIONS}",
                 f"-d{seconds}s",
                 "--latency",
+                "--timeout",
+                "10s",
                 "-s",
                 script.name,
                 url,
@@ -132,8 +134,8 @@ def wrk(
     total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     return Result(
         requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-        p50_ms=_ms(re.search(r"50%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
-        p99_ms=_ms(re.search(r"99%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
+        p50_ms=_ms(re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
+        p99_ms=_ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
         cpu_ms_per_request=cpu * 1000 / max(total, 1),
     )
 
