@@ -12,13 +12,15 @@ import uuid
 import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 import openpyxl
 import pytest
 
+from services.billing.events import InvoiceIssuedV1, InvoicePaidV1
+from services.interactions.events import RequestOpenedV1, SlaBreachedV1
 from services.notifications.app import create_app
 from services.notifications.scorecard.jobs import write_reports
 from services.notifications.scorecard.settings import ScorecardSettings
@@ -272,3 +274,54 @@ async def test_a_head_turns_a_scheduled_report_off(env: Env) -> None:
     response = await env.http.put(path, headers=hana, json={"week": True, "day": None})
     assert response.json() == {"day": True, "week": True, "month": True}
     assert await write_reports(uows, monday, weekly) == 1  # on again: Hana's
+
+
+async def test_facts_do_not_depend_on_the_order_of_events(env: Env) -> None:
+    """An invoice's older event arriving after a newer one does not undo it; a request's
+    breach and first answer stick whatever comes after."""
+    world = env.world
+    at = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+    invoice_id = uuid.uuid4()
+    team = {**world._team("Acme")}
+    snapshot = {
+        **team,
+        "invoice_id": invoice_id,
+        "number": "INV-late",
+        "contract_id": None,
+        "currency": "EUR",
+        "subtotal": "70.00",
+        "tax": "0",
+        "total": "70.00",
+        "issue_date": date(2026, 11, 24),
+        "due_date": date(2026, 11, 25),
+    }
+    await world.deliver(
+        InvoicePaidV1(
+            **snapshot, amount_paid="70.00", balance="0", status="paid", paid_on=date(2026, 11, 24)
+        ),
+        at + timedelta(hours=1),
+    )
+    await world.deliver(
+        InvoiceIssuedV1(**snapshot, amount_paid="0", balance="70.00", status="issued"), at
+    )
+    card = await env.card(ADMIN)
+    assert value(card, "manager", "Ann", "revenue_invoiced", "EUR") == "1070.00"
+    assert value(card, "manager", "Ann", "overdue_balance", "EUR") == "600.00"  # not 670
+
+    request_id = uuid.uuid4()
+    opened = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+    await world.deliver(
+        SlaBreachedV1(
+            **world._request("Acme", request_id, opened, status="breached", breached=True)
+        ),
+        opened + timedelta(hours=1),
+    )
+    await world.deliver(
+        RequestOpenedV1(
+            **world._request("Acme", request_id, opened), at_risk_at=opened + timedelta(minutes=45)
+        ),
+        opened,
+    )
+    card = await env.card(ADMIN)
+    assert value(card, "manager", "Ann", "requests") == 4
+    assert value(card, "manager", "Ann", "breached") == 2
