@@ -41,9 +41,12 @@ async def run_command(
     caller_id: object,
     idempotency: IdempotencyRequest | None = None,
     status_code: int = 200,
+    status_of: Callable[[E], int] | None = None,
 ) -> JSONResponse:
     """Run one use case in one unit of work and commit once, honouring an Idempotency-Key;
-    the response body is ``present(entity)`` of what the use case returns."""
+    the response body is ``present(entity)`` of what the use case returns, its status
+    ``status_of(entity)`` when the use case decides it (e.g. 201 created, 200 found), else
+    ``status_code``. The status is stored with the body: a replay answers the same."""
     caller = str(caller_id)
     async with uow_factory() as uow:
         if idempotency is not None:
@@ -53,6 +56,8 @@ async def run_command(
         try:
             result = await command(uow)
             body = present(result).model_dump(mode="json")
+            if status_of is not None:
+                status_code = status_of(result)
             if idempotency is not None:
                 await remember_response(uow, caller, idempotency, status_code, body)
             await uow.commit()

@@ -111,18 +111,19 @@ class UnitOfWork:
         ids = {key: uuid.uuid5(uuid.NAMESPACE_URL, f"orbit:{key}") for key, _ in alerts}
         dialect = self.session.get_bind().dialect.name
         insert_of = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        # executemany with RETURNING: SQLAlchemy's "insertmanyvalues" compiles the statement
+        # once and sends it as multi-row INSERTs (a literal multi-row .values() would be
+        # compiled anew for every batch, which costs more than the database's work)
         claimed = set(
             (
                 await self.session.scalars(
                     insert_of(scheduled_alerts)
-                    .values(
-                        [
-                            {"alert_key": key, "event_id": ids[key], "emitted_at": now}
-                            for key in dict.fromkeys(key for key, _ in alerts)
-                        ]
-                    )
                     .on_conflict_do_nothing()
-                    .returning(scheduled_alerts.c.alert_key)
+                    .returning(scheduled_alerts.c.alert_key),
+                    [
+                        {"alert_key": key, "event_id": ids[key], "emitted_at": now}
+                        for key in dict.fromkeys(key for key, _ in alerts)
+                    ],
                 )
             ).all()
         )

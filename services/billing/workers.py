@@ -10,10 +10,13 @@
 Both find their due rows through a partial index on the open rows (``next_check_on``,
 ``next_action_on``: the next day something may be due for the row), keyset-paged in batches
 of ``billing_scan_batch_size``, one transaction per batch. Each batch locks its clients'
-replica rows in id order first (like the use cases, so the outbox order per client matches
-the commit order), then re-reads its rows locked, so two scanners (replicas) serialise on a
-client and the second finds the work done; every event goes out under its deterministic key
-(``uow.emit_once``) besides: exactly once.
+replica rows in id order first (one statement; like the use cases, so the outbox order per
+client matches the commit order and a scan never deadlocks with a use case), then re-reads
+its rows locked and still due, so two scanners (replicas) serialise on a client and the
+second finds the work done; every event goes out under its deterministic key besides:
+exactly once. Payment control does a batch in a fixed number of statements (one UPDATE per
+distinct new state, ``uow.emit_once_many`` for the alerts); the contract scan, over far
+fewer rows, goes row by row.
 
 "Today" is the client's (its timezone): a row is selected when it may be due anywhere on
 earth (up to UTC+14) and decided with the client's own date.
@@ -24,9 +27,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select, text
+from sqlalchemy import and_, or_, select, text, update
 
 from services.billing.domain import dunning
 from services.billing.domain.contracts import EXPIRED
@@ -163,6 +167,30 @@ class ContractScanJob:
 # ---------------------------------------------------------------- invoices
 
 
+PLAN_COLUMNS = ("status", "overdue_sent", "dunning_step", "promise_state", "next_action_on")
+# What the scan reads of an invoice: the event fields and the payment-control state.
+SCANNED_COLUMNS = (
+    Invoice.id,
+    Invoice.client_id,
+    Invoice.number,
+    Invoice.contract_id,
+    Invoice.currency,
+    Invoice.subtotal,
+    Invoice.tax,
+    Invoice.total,
+    Invoice.amount_paid,
+    Invoice.issue_date,
+    Invoice.due_date,
+    Invoice.status,
+    Invoice.dunning_step,
+    Invoice.overdue_sent,
+    Invoice.promised_on,
+    Invoice.promise_note,
+    Invoice.promise_state,
+    Invoice.next_action_on,
+)
+
+
 class PaymentControl:
     """The dunning schedule and escalation, from the settings."""
 
@@ -170,16 +198,16 @@ class PaymentControl:
         self.schedule = tuple(schedule)
         self.escalate_from = escalate_from
 
-    async def process(
-        self, uow: UnitOfWork, invoice: Invoice, client: ClientInfo, today: date
-    ) -> int:
-        if (
-            invoice.next_action_on is None
-            or invoice.next_action_on > today
-            or invoice.due_date is None
-            or balance(invoice) <= 0
-        ):
-            return 0
+    def decide(
+        self, invoice: SimpleNamespace, client: ClientInfo, today: date
+    ) -> tuple[dict[str, Any] | None, list[tuple[str, Any]]]:
+        """What is due for ``invoice`` (its columns, updated in place) on the client's
+        ``today``: the new payment-control state (None: nothing changes) and the alerts
+        under their deterministic keys."""
+        if invoice.next_action_on is None or invoice.next_action_on > today:
+            return None, []  # not yet in the client's timezone
+        if invoice.due_date is None or balance(cast(Invoice, invoice)) <= 0:
+            return {"next_action_on": None}, []  # nothing can fall due on it
         plan = dunning.plan(
             due_date=invoice.due_date,
             today=today,
@@ -190,26 +218,27 @@ class PaymentControl:
             promised_on=invoice.promised_on,
             promise_state=invoice.promise_state,
         )
-        events: list[tuple[str, Any]] = []
-        if plan.overdue or (today > invoice.due_date and invoice.status != OVERDUE):
+        if plan.overdue or today > invoice.due_date:
             invoice.status = OVERDUE
         invoice.overdue_sent = invoice.overdue_sent or plan.overdue
         invoice.dunning_step = plan.last_step
         invoice.promise_state = plan.promise_state
         invoice.next_action_on = plan.next_action_on
-        invoice.updated_at = uow.clock.now()
-        await uow.session.flush()
-        late = days_overdue(invoice.status, balance(invoice), invoice.due_date, today)
-        fields = invoice_fields(invoice, client)
+        state = {name: getattr(invoice, name) for name in PLAN_COLUMNS}
+        late = days_overdue(
+            invoice.status, balance(cast(Invoice, invoice)), invoice.due_date, today
+        )
+        fields = invoice_fields(cast(Invoice, invoice), client)
+        alerts: list[tuple[str, Any]] = []
         if plan.overdue:
-            events.append(
+            alerts.append(
                 (
                     f"invoice-overdue:{invoice.id}",
                     InvoiceOverdueV1(**fields, days_overdue=late, step=plan.last_step),
                 )
             )
         if plan.reminder is not None:
-            events.append(
+            alerts.append(
                 (
                     f"dunning:{invoice.id}:{plan.reminder.step}",
                     InvoicePaymentReminderDueV1(
@@ -222,7 +251,7 @@ class PaymentControl:
                 )
             )
         if plan.promise_broken and invoice.promised_on is not None:
-            events.append(
+            alerts.append(
                 (
                     f"promise-broken:{invoice.id}:{invoice.promised_on}",
                     InvoicePromiseBrokenV1(
@@ -234,25 +263,80 @@ class PaymentControl:
                     ),
                 )
             )
-        emitted = 0
-        for key, event in events:
-            if await uow.emit_once(key, event):
-                emitted += 1
-        return emitted
+        return state, alerts
+
+
+async def _control_batch(
+    uow: UnitOfWork,
+    control: PaymentControl,
+    rows: Sequence[Any],
+    bound: date,
+    now: datetime,
+) -> int:
+    """One batch of due invoices, in a few statements whatever its size: lock the clients
+    (one statement, id order), re-read the invoices locked and still due (one), set their new
+    state (one UPDATE per distinct state: the batch's invoices mostly share one), claim the
+    alerts' keys and write the claimed ones to the outbox (``emit_once_many``: two)."""
+    clients = await repo.lock_clients(uow.session, [r.client_id for r in rows])
+    fresh = (
+        await uow.session.execute(
+            select(*SCANNED_COLUMNS)
+            .where(
+                Invoice.id.in_([r.id for r in rows]),
+                text(OPEN_INVOICE),
+                Invoice.next_action_on <= bound,
+            )
+            .order_by(Invoice.id)
+            .with_for_update(of=Invoice, key_share=True)
+        )
+    ).all()
+    changes: dict[tuple[Any, ...], list[uuid.UUID]] = {}
+    alerts: list[tuple[str, Any]] = []
+    for row in fresh:
+        client = clients.get(row.client_id)
+        if client is None:
+            continue
+        invoice = SimpleNamespace(**row._asdict())
+        state, due = control.decide(invoice, client, today_in(client.timezone, now))
+        if state is not None:
+            changes.setdefault(tuple(sorted(state.items())), []).append(invoice.id)
+            alerts += due
+    for state_items, ids in changes.items():
+        await uow.session.execute(
+            update(Invoice)
+            .where(Invoice.id.in_(ids))
+            .values(**dict(state_items), updated_at=uow.clock.now())
+            .execution_options(synchronize_session=False)
+        )
+    return await uow.emit_once_many(alerts)
 
 
 async def scan_invoices(
     uow_factory: UnitOfWorkFactory, now: datetime, control: PaymentControl, batch_size: int = 500
 ) -> int:
-    return await _batches(
-        uow_factory,
-        now,
-        batch_size,
-        Invoice,
-        Invoice.next_action_on,
-        text(OPEN_INVOICE),
-        control.process,
-    )
+    """Payment control: the open invoices whose ``next_action_on`` may have come anywhere
+    on earth, keyset-paged through their partial index, one transaction per batch
+    (:func:`_control_batch`). Returns how many alerts were emitted."""
+    bound = latest_today(now)
+    after: tuple[date, uuid.UUID] | None = None
+    emitted = 0
+    due = Invoice.next_action_on
+    while True:
+        async with uow_factory() as uow:
+            stmt = select(Invoice.id, Invoice.client_id, due).where(
+                text(OPEN_INVOICE), due.is_not(None), due <= bound
+            )
+            if after is not None:
+                stmt = stmt.where(or_(due > after[0], and_(due == after[0], Invoice.id > after[1])))
+            stmt = stmt.order_by(due, Invoice.id).limit(batch_size)
+            rows = (await uow.session.execute(stmt)).all()
+            if not rows:
+                return emitted
+            after = (rows[-1].next_action_on, rows[-1].id)
+            emitted += await _control_batch(uow, control, rows, bound, now)
+            await uow.commit()
+        if len(rows) < batch_size:
+            return emitted
 
 
 class PaymentControlJob:

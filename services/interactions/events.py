@@ -102,6 +102,28 @@ class RequestAnsweredV1(RequestSnapshot):
     first_response: bool
 
 
+class RequestHeldV1(RequestSnapshot):
+    """Waiting on the client: the request's SLA clock stopped (``status`` on_hold) at
+    ``held_at``; no at-risk or breach alert while held."""
+
+    TYPE: ClassVar[str] = "orbit.interactions.request.held.v1"
+
+    held_at: datetime
+    held_by: uuid.UUID
+    reason: str
+
+
+class RequestResumedV1(RequestSnapshot):
+    """The clock restarted: ``due_at`` and ``at_risk_at`` moved by the business minutes the
+    hold lasted (``held_minutes``; ``on_hold_minutes`` is the total so far)."""
+
+    TYPE: ClassVar[str] = "orbit.interactions.request.resumed.v1"
+
+    at_risk_at: datetime
+    held_minutes: int
+    resumed_by: uuid.UUID
+
+
 class SlaAtRiskV1(RequestSnapshot):
     TYPE: ClassVar[str] = "orbit.interactions.sla.at_risk.v1"
 

@@ -1,12 +1,15 @@
 """The scans of the interactions service, as scheduled jobs (``shared.scheduler``).
 
-Each scan selects its due rows through a partial index on the open rows, in batches of
-``scan_batch_size`` (one transaction each), locks them ``FOR UPDATE SKIP LOCKED`` (a replica
-scanning at the same time takes other rows, and a use case changing a row — answering a
-request — makes the scan pass it by), flags them in one UPDATE and emits their alerts with
-``uow.emit_once_many``: a deterministic key per rule and subject, so an alert is emitted once
-however often the scan runs and however many replicas run it. Four statements a batch,
-whatever its size. The clock is the scheduler's (``now`` is passed in).
+Each scan claims its due rows in batches of ``scan_batch_size`` (one transaction each) with
+one ``UPDATE … RETURNING``: its subquery selects the due keys through a partial index on the
+open rows and locks them ``FOR UPDATE SKIP LOCKED`` (a replica scanning at the same time takes
+other rows; a row a use case holds — a request being answered — is passed by, and one changed
+and committed meanwhile is re-checked and left), the UPDATE sets the flag that takes the rows
+out of the index and returns the narrow columns their alerts need (a request carries its
+interaction's type, subject and contacts: no join). The alerts are emitted with
+``uow.emit_once_many``: a deterministic key per rule, subject and due instant, so an alert is
+emitted once however often the scan runs and however many replicas run it. Four statements a
+batch, whatever its size. The clock is the scheduler's (``now`` is passed in).
 
 The conditions repeat the indexes' predicates with literals (``status = 'open'``, ``NOT
 flag``), so PostgreSQL can prove a partial index applies whatever plan it caches.
@@ -14,15 +17,18 @@ flag``), so PostgreSQL can prove a partial index applies whatever plan it caches
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
+from functools import lru_cache
+from operator import attrgetter
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, literal_column, or_, select, update
+from sqlalchemy import ColumnElement, Select, Text, literal_column, or_, select, update
+from sqlalchemy import cast as cast_
 
-from services.interactions.domain import cadence, sla
+from services.interactions.domain import cadence, promises, sla
 from services.interactions.domain.meetings import meeting_report_hours
 from services.interactions.domain.tasks import overdue_key
 from services.interactions.events import (
@@ -37,7 +43,7 @@ from services.interactions.handlers.snapshots import meeting_fields, request_fie
 from services.interactions.settings import InteractionsSettings
 from services.interactions.store import repository as repo
 from services.interactions.store.models import ContactCadence, Interaction, Request, Task
-from shared.calendar import business_minutes_between, parse_calendar
+from shared.calendar import BusinessCalendar, business_minutes_between, parse_calendar
 from shared.messaging.envelope import Event
 from shared.replicas import client_replica
 from shared.scheduler import ScheduledJob
@@ -53,38 +59,51 @@ Build = Callable[[Any, repo.ClientInfo, datetime], Alert | None]
 
 @dataclass(frozen=True)
 class Scan:
-    """A scan: the due rows' query (Core columns, ``id`` and ``client_id`` among them), the
-    entity whose rows it locks and flags, the flags set on them, and the alert of a row."""
+    """A scan: the query of its due rows' keys (through the partial index, in the order they
+    fell due), the entity whose rows it claims, the flags a claim sets, the columns the alerts
+    need (``client_id`` among them), the column the batch is ordered by, and the alert of a
+    claimed row."""
 
     query: Callable[[datetime], Select[Any]]
     entity: type[Any]
     key: Any
     flags: Callable[[datetime], dict[str, Any]]
+    columns: tuple[Any, ...]
+    order: str
     build: Build
 
     def due(self, now: datetime) -> Select[Any]:
+        """The due rows' keys, locked ``FOR UPDATE SKIP LOCKED``: rows another scanner or a
+        use case holds are passed by; a row changed and committed meanwhile is checked again
+        against the conditions (PostgreSQL's re-check of a locked row) and left if it no longer
+        matches."""
         return self.query(now).with_for_update(of=self.entity, skip_locked=True)
+
+    def claim(self, now: datetime, batch_size: int) -> Any:
+        """One statement: flag a batch of due rows and return what their alerts need."""
+        return (
+            update(self.entity)
+            .where(self.key.in_(self.due(now).limit(batch_size).scalar_subquery()))
+            .values(**self.flags(now))
+            .returning(*self.columns)
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def run_scan(
     spec: Scan, uow_factory: UnitOfWorkFactory, now: datetime, batch_size: int
 ) -> int:
-    """Batch by batch, one transaction each: select and lock the due rows (skipping rows
-    locked by another scanner or a use case), flag them in one UPDATE, emit their alerts
-    with ``emit_once_many`` (two statements). Returns the alerts emitted."""
+    """Batch by batch, one transaction each: claim a batch of due rows (one ``UPDATE …
+    RETURNING`` that selects them through the partial index, locks them skipping rows locked
+    elsewhere, and flags them out of the index), read their clients, emit their alerts with
+    ``emit_once_many`` (two statements). Returns the alerts emitted."""
     emitted = 0
-    query = spec.due(now).limit(batch_size)
     while True:
         async with uow_factory() as uow:
-            rows = list((await uow.session.execute(query)).all())
+            rows = list((await uow.session.execute(spec.claim(now, batch_size))).all())
             if not rows:
                 return emitted
-            await uow.session.execute(
-                update(spec.entity)
-                .where(spec.key.in_([row.key for row in rows]))
-                .values(**spec.flags(now))
-                .execution_options(synchronize_session=False)
-            )
+            rows.sort(key=attrgetter(spec.order))  # RETURNING keeps no order
             clients = await repo.clients_info(uow.session, {row.client_id for row in rows})
             alerts = [
                 alert
@@ -100,30 +119,29 @@ async def run_scan(
 
 # ---------------------------------------------------------------- requests
 
-REQUEST_ROW = (
-    Request.id.label("key"),
-    *[c for c in Request.__table__.columns],
-    Interaction.type.label("interaction_type"),
-    Interaction.subject.label("interaction_subject"),
-    Interaction.contact_ids.label("interaction_contact_ids"),
+# what a request's alerts carry (``request_fields``), returned by the claim
+REQUEST_COLUMNS = (
+    Request.id,
+    Request.client_id,
+    Request.interaction_id,
+    Request.interaction_type,
+    Request.subject,
+    Request.contact_ids,
+    Request.status,
+    Request.opened_at,
+    Request.due_at,
+    Request.first_response_minutes,
+    Request.breached,
+    Request.answered_at,
+    Request.acknowledged_at,
+    Request.promised_by,
+    Request.resolved_at,
+    Request.on_hold_minutes,
 )
 
 
 def _requests(*conditions: Any) -> Select[Any]:
-    return (
-        select(*REQUEST_ROW)
-        .join(Interaction, Interaction.id == Request.interaction_id)
-        .where(*conditions)
-    )
-
-
-def _request_fields(row: Any, client: repo.ClientInfo, now: datetime) -> dict[str, Any]:
-    interaction = SimpleNamespace(
-        type=row.interaction_type,
-        subject=row.interaction_subject,
-        contact_ids=row.interaction_contact_ids,
-    )
-    return request_fields(cast(Any, row), cast(Any, interaction), client, now)
+    return select(Request.id).where(*conditions)
 
 
 def breach_query(now: datetime) -> Select[Any]:
@@ -131,7 +149,7 @@ def breach_query(now: datetime) -> Select[Any]:
 
 
 def _breached(row: Any, client: repo.ClientInfo, now: datetime) -> Alert:
-    fields = {**_request_fields(row, client, now), "status": "breached", "breached": True}
+    fields = {**request_fields(row, client, now), "status": "breached", "breached": True}
     return f"sla.breached:{row.id}", SlaBreachedV1(**fields)
 
 
@@ -141,12 +159,18 @@ def at_risk_query(now: datetime) -> Select[Any]:
     ).order_by(Request.at_risk_at)
 
 
+@lru_cache(maxsize=256)
+def _calendar(data: str) -> BusinessCalendar:
+    """A request's calendar from its JSON text (few distinct calendars: parsed once each)."""
+    return parse_calendar(json.loads(data))
+
+
 def _at_risk(row: Any, client: repo.ClientInfo, now: datetime) -> Alert | None:
     if row.due_at <= now:
         return None  # past due already: the breach says it
-    calendar = parse_calendar(row.calendar)
+    calendar = _calendar(row.calendar_json)
     return f"sla.at_risk:{row.id}", SlaAtRiskV1(
-        **_request_fields(row, client, now),
+        **request_fields(row, client, now),
         at_risk_at=row.at_risk_at,
         elapsed_fraction=round(sla.elapsed_fraction(row.opened_at, row.due_at, now, calendar), 4),
         minutes_left=business_minutes_between(now, row.due_at, calendar),
@@ -161,8 +185,8 @@ def promise_query(now: datetime) -> Select[Any]:
 
 def _promise_broken(row: Any, client: repo.ClientInfo, now: datetime) -> Alert:
     return (
-        f"request.promise_broken:{row.id}",
-        RequestPromiseBrokenV1(**_request_fields(row, client, now)),
+        promises.broken_key(row.id, row.promised_by),
+        RequestPromiseBrokenV1(**request_fields(row, client, now)),
     )
 
 
@@ -171,7 +195,7 @@ def _promise_broken(row: Any, client: repo.ClientInfo, now: datetime) -> Alert:
 
 def report_query(now: datetime) -> Select[Any]:
     return (
-        select(Interaction.id.label("key"), *Interaction.__table__.columns)
+        select(Interaction.id)
         .where(
             Interaction.report_due_at.is_not(None),
             Interaction.report_submitted_at.is_(None),
@@ -191,7 +215,7 @@ def _report_overdue(row: Any, client: repo.ClientInfo, now: datetime) -> Alert:
 
 def task_query(now: datetime) -> Select[Any]:
     return (
-        select(Task.id.label("key"), *Task.__table__.columns)
+        select(Task.id)
         .where(
             Task.status == OPEN,
             ~Task.overdue_notified,
@@ -207,7 +231,7 @@ def _task_overdue(row: Any, client: repo.ClientInfo, now: datetime) -> Alert:
 
 def cadence_query(now: datetime) -> Select[Any]:
     return (
-        select(ContactCadence.client_id.label("key"), *ContactCadence.__table__.columns)
+        select(ContactCadence.client_id)
         .join(client_replica, client_replica.c.id == ContactCadence.client_id)
         .where(
             or_(
@@ -236,14 +260,26 @@ BREACHES = Scan(
     Request,
     Request.id,
     lambda now: {"status": "breached", "breached": True, "updated_at": now},
+    REQUEST_COLUMNS,
+    "due_at",
     _breached,
 )
-AT_RISK = Scan(at_risk_query, Request, Request.id, lambda now: {"at_risk_notified": True}, _at_risk)
+AT_RISK = Scan(
+    at_risk_query,
+    Request,
+    Request.id,
+    lambda now: {"at_risk_notified": True},
+    (*REQUEST_COLUMNS, Request.at_risk_at, cast_(Request.calendar, Text).label("calendar_json")),
+    "at_risk_at",
+    _at_risk,
+)
 PROMISES = Scan(
     promise_query,
     Request,
     Request.id,
     lambda now: {"promise_broken": True, "updated_at": now},
+    REQUEST_COLUMNS,
+    "promised_by",
     _promise_broken,
 )
 REPORTS = Scan(
@@ -251,14 +287,26 @@ REPORTS = Scan(
     Interaction,
     Interaction.id,
     lambda now: {"report_overdue_notified": True},
+    tuple(Interaction.__table__.columns),
+    "report_due_at",
     _report_overdue,
 )
-TASKS = Scan(task_query, Task, Task.id, lambda now: {"overdue_notified": True}, _task_overdue)
+TASKS = Scan(
+    task_query,
+    Task,
+    Task.id,
+    lambda now: {"overdue_notified": True},
+    tuple(Task.__table__.columns),
+    "due_at",
+    _task_overdue,
+)
 CADENCE = Scan(
     cadence_query,
     ContactCadence,
     ContactCadence.client_id,
     lambda now: {"notified_due_at": ContactCadence.due_at},
+    tuple(ContactCadence.__table__.columns),
+    "due_at",
     _contact_overdue,
 )
 

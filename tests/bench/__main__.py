@@ -1,8 +1,10 @@
 """``make bench``: every benchmark, one report appended to docs/benchmarks.md.
 
 - HTTP: ``orbit serve clients`` on PostgreSQL + Kafka against the bare FastAPI + asyncpg
-  baseline (tests/bench/bare_app.py), wrk at 16 connections, three rounds; and the embedded
-  ``orbit run`` (SQLite, in-process bus).
+  baseline (tests/bench/bare_app.py), wrk at 16 connections, three rounds; ``orbit serve
+  interactions`` (with ``orbit serve clients`` feeding its replica, on a Kafka broker of their
+  own) against the bare app's one-row ``POST /api/v1/interactions``, three rounds; and the
+  embedded ``orbit run`` (SQLite, in-process bus).
 - Relay: against raw aiokafka with the same payloads and settings; on SQLite, batched
   against one row per round.
 - Billing: issuing invoices concurrently against creating drafts; the payment-control scan
@@ -12,7 +14,10 @@
 - ``python -m tests.bench.scans`` (also run by ``make bench``): the interactions SLA scans.
 
 The PostgreSQL + Kafka parts need ORBIT_TEST_DATABASE_URL and ORBIT_TEST_KAFKA_BOOTSTRAP
-(``make bench`` starts deploy/local for them). BENCH_SECONDS sets each wrk run's length.
+(``make bench`` starts deploy/local for them). BENCH_SECONDS sets each wrk run's length;
+BENCH_SECTIONS (comma-separated: http, interactions, embedded, relay, billing, scorecard;
+default all)
+picks some.
 """
 
 from __future__ import annotations
@@ -35,7 +40,12 @@ ROOT = Path(__file__).resolve().parents[2]
 ROUNDS = 3
 RELAY_EVENTS = 20_000
 RELAY_BATCH = 200
-GOALS = {"POST /api/v1/clients": 0.5, "GET /api/v1/clients/{id}": 0.6}
+GOALS = {
+    "POST /api/v1/clients": 0.5,
+    "GET /api/v1/clients/{id}": 0.6,
+    http.INBOUND: 0.5,
+    http.OUTBOUND: 0.5,
+}
 
 
 async def create_database(admin_url: str, prefix: str) -> str:
@@ -96,6 +106,55 @@ def http_section(pg: str, kafka: str, seconds: int, workdir: Path) -> list[str]:
     ]
 
 
+def interactions_section(pg: str, seconds: int, workdir: Path) -> list[str]:
+    rows = []
+    ratios: dict[str, list[float]] = {}
+    with http.dedicated_kafka("bench-interactions") as kafka:
+        for n in range(1, ROUNDS + 1):
+            clients_db = asyncio.run(create_database(pg, "bench_clients"))
+            interactions_db = asyncio.run(create_database(pg, "bench_interactions"))
+            bare_db = asyncio.run(create_database(pg, "bench_bare"))
+            orbit = http.orbit_interactions(clients_db, interactions_db, kafka, seconds, workdir)
+            base = http.bare_interactions(bare_db, seconds, workdir)
+            for op, mine in orbit.items():
+                ratio = mine.requests_per_second / base.requests_per_second
+                ratios.setdefault(op, []).append(ratio)
+                rows.append(
+                    f"| {n} | `{op}` | {mine.requests_per_second:,.0f} | {mine.p50_ms:.1f} | "
+                    f"{mine.p99_ms:.1f} | {mine.cpu_ms_per_request:.2f} | "
+                    f"{base.requests_per_second:,.0f} | {base.p50_ms:.1f} | {base.p99_ms:.1f} | "
+                    f"{base.cpu_ms_per_request:.2f} | **{ratio:.2f}x** | "
+                    f"{mine.p99_ms / base.p99_ms:.1f}x |"
+                )
+            print("\n".join(rows[-2:]), flush=True)
+    summary = [
+        f"- `{op}`: median ratio {statistics.median(r):.2f}x over {len(r)} rounds"
+        + (f" (goal {GOALS[op]}x)" if op in GOALS else "")
+        for op, r in ratios.items()
+    ]
+    return [
+        "### HTTP, interactions in production mode (PostgreSQL + Kafka), wrk -t1 -c16",
+        "",
+        f"Each round: fresh databases, `orbit serve interactions` with `orbit serve clients` "
+        f"beside it (idle while measured) on a Kafka broker of their own; a manager and "
+        f"{http.INTERACTION_CLIENTS} clients created through the clients API and waited for in "
+        "the interactions replica; each POST picks one of the clients at random. Inbound: "
+        "`requires_response` (the client row locked, the interaction, its request, two outbox "
+        "events); outbound: an email (the interaction, the contact cadence, one event). The "
+        "baseline: the bare app inserting one row of the same fields into a table of its own "
+        f"(the inbound bodies). {seconds} s per operation, one process measured at a time. "
+        "CPU = the server process's user + system time per request.",
+        "",
+        "| round | operation | Orbit req/s | p50 ms | p99 ms | CPU ms/req | bare req/s | "
+        "p50 ms | p99 ms | CPU ms/req | ratio | p99 ratio |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        *rows,
+        "",
+        *summary,
+        "",
+    ]
+
+
 def embedded_section(seconds: int, workdir: Path) -> list[str]:
     result, idle, after = http.embedded(seconds, workdir)
     line = (
@@ -119,10 +178,69 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="orbit-bench-"))
     pg = os.environ.get("ORBIT_TEST_DATABASE_URL")
     kafka = os.environ.get("ORBIT_TEST_KAFKA_BOOTSTRAP")
+    wanted = set(
+        os.environ.get("BENCH_SECTIONS", "http,interactions,embedded,relay,billing,scorecard")
+        .replace(" ", "")
+        .split(",")
+    )
     sections: list[str] = []
-    if pg and kafka:
+    if pg and kafka and "http" in wanted:
         sections += http_section(pg, kafka, seconds, workdir)
-    sections += embedded_section(seconds, workdir)
+    if pg and "interactions" in wanted:
+        sections += interactions_section(pg, seconds, workdir)
+    if "embedded" in wanted:
+        sections += embedded_section(seconds, workdir)
+    if "relay" in wanted:
+        sections += relay_section(pg, kafka, workdir)
+    if "billing" in wanted:
+        sections += [billing_section(pg, workdir)]
+    if "scorecard" in wanted:
+        sections += [scorecard_section(pg, workdir)]
+    report = "\n".join(
+        [
+            f"## Benchmarks — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+            "",
+            f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}.",
+            "",
+            *sections,
+        ]
+    )
+    out = ROOT / "docs" / "benchmarks.md"
+    if not out.exists():
+        out.write_text("# Benchmarks\n\nWritten by `make bench`; newest last.\n\n")
+    with out.open("a") as f:
+        f.write(report + "\n")
+    print(f"appended to {out}")
+
+
+def billing_section(pg: str | None, workdir: Path) -> str:
+    counter = iter(range(100))
+
+    async def billing_url() -> str:
+        if pg:
+            return await create_database(pg, "bench_billing")
+        return f"sqlite+aiosqlite:///{workdir / f'billing{next(counter)}.db'}"
+
+    report = asyncio.run(billing_report(billing_url, "PostgreSQL" if pg else "SQLite"))
+    print(report, flush=True)
+    return report.replace("## Billing", "### Billing", 1)
+
+
+def scorecard_section(pg: str | None, workdir: Path) -> str:
+    counter = iter(range(100))
+
+    async def scorecard_url() -> str:
+        if pg:
+            return await create_database(pg, "bench_scorecard")
+        return f"sqlite+aiosqlite:///{workdir / f'scorecard{next(counter)}.db'}"
+
+    report = asyncio.run(scorecard_report(scorecard_url, "PostgreSQL" if pg else "SQLite"))
+    print(report, flush=True)
+    return report.replace("## Scorecard", "### Scorecard", 1)
+
+
+def relay_section(pg: str | None, kafka: str | None, workdir: Path) -> list[str]:
     relay = [
         "### Outbox relay",
         "",
@@ -147,53 +265,7 @@ def main() -> None:
             "",
         ]
     print("\n".join(relay), flush=True)
-    sections += relay
-    report = "\n".join(
-        [
-            f"## Benchmarks — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-            "",
-            f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
-            f"{platform.python_version()}.",
-            "",
-            *sections,
-        ]
-    )
-    if pg:
-
-        async def billing_url() -> str:
-            return await create_database(pg, "bench_billing")
-
-        billing = asyncio.run(billing_report(billing_url, "PostgreSQL"))
-    else:
-        counter = iter(range(100))
-
-        async def billing_url() -> str:
-            return f"sqlite+aiosqlite:///{workdir / f'billing{next(counter)}.db'}"
-
-        billing = asyncio.run(billing_report(billing_url, "SQLite"))
-    print(billing, flush=True)
-    report += "\n" + billing
-    if pg:
-
-        async def scorecard_url() -> str:
-            return await create_database(pg, "bench_scorecard")
-
-        scorecard = asyncio.run(scorecard_report(scorecard_url, "PostgreSQL"))
-    else:
-        sc_counter = iter(range(100))
-
-        async def scorecard_url() -> str:
-            return f"sqlite+aiosqlite:///{workdir / f'scorecard{next(sc_counter)}.db'}"
-
-        scorecard = asyncio.run(scorecard_report(scorecard_url, "SQLite"))
-    print(scorecard, flush=True)
-    report += "\n" + scorecard
-    out = ROOT / "docs" / "benchmarks.md"
-    if not out.exists():
-        out.write_text("# Benchmarks\n\nWritten by `make bench`; newest last.\n\n")
-    with out.open("a") as f:
-        f.write(report + "\n")
-    print(f"appended to {out}")
+    return relay
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """The BASELINE of the HTTP benchmark, not product code: a bare FastAPI + asyncpg app doing
-what ``POST /api/v1/clients``, ``GET /api/v1/clients/{id}`` and ``GET /api/v1/clients`` do at
-their core, with nothing around it — one pool, one statement per request, the same pydantic
-body, the same scope condition (``account_manager_id`` = the caller), no auth, no outbox.
+what ``POST /api/v1/clients``, ``GET /api/v1/clients/{id}``, ``GET /api/v1/clients`` and
+``POST /api/v1/interactions`` do at their core, with nothing around it — one pool, one
+statement per request, a pydantic body of the same fields, the same scope condition
+(``account_manager_id`` = the caller), no auth, no outbox; an interaction is one row inserted
+into a table of its own (no client check, no request, no events).
 
 Run: ``BARE_DATABASE_URL=postgresql://… uvicorn tests.bench.bare_app:app``.
 """
@@ -38,6 +40,21 @@ CREATE TABLE IF NOT EXISTS bare_clients (
 );
 CREATE INDEX IF NOT EXISTS bare_clients_manager ON bare_clients (account_manager_id);
 CREATE INDEX IF NOT EXISTS bare_clients_created ON bare_clients (created_at, id);
+CREATE TABLE IF NOT EXISTS bare_interactions (
+    id uuid PRIMARY KEY,
+    client_id uuid NOT NULL,
+    type text NOT NULL,
+    direction text NOT NULL,
+    occurred_at timestamptz NOT NULL,
+    subject text,
+    summary text,
+    contact_ids jsonb NOT NULL,
+    requires_response boolean NOT NULL,
+    author_id uuid NOT NULL,
+    created_at timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS bare_interactions_client
+    ON bare_interactions (client_id, occurred_at, id);
 """
 
 
@@ -70,6 +87,37 @@ class Page(BaseModel):
     next_cursor: str | None
 
 
+class InteractionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: uuid.UUID
+    type: Literal["call", "email", "meeting", "message", "note"]
+    direction: Literal["inbound", "outbound", "internal"]
+    occurred_at: datetime
+    subject: Annotated[str, StringConstraints(max_length=500)] | None = None
+    summary: Annotated[str, StringConstraints(max_length=20_000)] | None = None
+    contact_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
+    requires_response: bool = False
+
+
+class InteractionOut(BaseModel):
+    id: uuid.UUID
+    client_id: uuid.UUID
+    type: str
+    direction: str
+    occurred_at: datetime
+    subject: str | None
+    summary: str | None
+    contact_ids: list[uuid.UUID]
+    requires_response: bool
+    author_id: uuid.UUID
+    created_at: datetime
+
+
+_INTERACTION_COLUMNS = (
+    "id, client_id, type, direction, occurred_at, subject, summary, contact_ids, "
+    "requires_response, author_id, created_at"
+)
 _COLUMNS = "id, name, kind, tier, status, account_manager_id, tags, country, timezone, created_at"
 
 
@@ -138,3 +186,23 @@ async def list_clients(request: Request, limit: int = 50) -> Page:
         limit,
     )
     return Page(items=[_out(r) for r in rows], next_cursor=None)
+
+
+@app.post("/api/v1/interactions", status_code=201, response_model=InteractionOut)
+async def log_interaction(body: InteractionIn, request: Request) -> InteractionOut:
+    row = await request.app.state.pool.fetchrow(
+        f"INSERT INTO bare_interactions ({_INTERACTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, "
+        f"$6, $7, $8, $9, $10, $11) RETURNING {_INTERACTION_COLUMNS}",
+        uuid.uuid4(),
+        body.client_id,
+        body.type,
+        body.direction,
+        body.occurred_at,
+        body.subject,
+        body.summary,
+        [str(c) for c in body.contact_ids],
+        body.requires_response,
+        MANAGER_ID,
+        datetime.now(UTC),
+    )
+    return InteractionOut(**dict(row))

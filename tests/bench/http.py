@@ -1,7 +1,9 @@
-"""HTTP benchmark: ``orbit serve clients`` (production mode: PostgreSQL + Kafka) against the
-bare FastAPI + asyncpg baseline (tests/bench/bare_app.py), both driven by ``wrk`` in the same
-run; and the embedded ``orbit run`` (SQLite, in-process bus). Each process runs alone while
-it is measured; wrk (C) keeps the load generator off the Python CPU budget."""
+"""HTTP benchmark: ``orbit serve clients`` and ``orbit serve interactions`` (production mode:
+PostgreSQL + Kafka) against the bare FastAPI + asyncpg baseline (tests/bench/bare_app.py), both
+driven by ``wrk`` in the same run; and the embedded ``orbit run`` (SQLite, in-process bus).
+Each process runs alone while it is measured (interactions needs the clients service running
+beside it, idle, to feed its replica); wrk (C) keeps the load generator off the Python CPU
+budget."""
 
 from __future__ import annotations
 
@@ -14,11 +16,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from shared.auth import issue_token
@@ -97,15 +101,27 @@ def wrk(
     seconds: int,
     token: str | None = None,
     body: dict[str, object] | None = None,
+    bodies: list[dict[str, object]] | None = None,
 ) -> Result:
-    """Run wrk against ``url``; every answer must be a 2xx."""
+    """Run wrk against ``url``; every answer must be a 2xx. ``bodies``: POST one of them,
+    picked at random, per request."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        if body is not None:
+        if body is not None or bodies:
             script.write('wrk.method = "POST"\n')
-            script.write(f"wrk.body = [[{json.dumps(body)}]]\n")
             script.write('wrk.headers["Content-Type"] = "application/json"\n')
+        if body is not None:
+            script.write(f"wrk.body = [[{json.dumps(body)}]]\n")
         if token:
             script.write(f'wrk.headers["Authorization"] = "Bearer {token}"\n')
+        if bodies:
+            script.write("bodies = {\n")
+            script.writelines(f"  [[{json.dumps(b)}]],\n" for b in bodies)
+            script.write("}\n")
+            script.write(
+                "request = function()\n"
+                "  return wrk.format(nil, nil, nil, bodies[math.random(#bodies)])\n"
+                "end\n"
+            )
     try:
         cpu = _cpu_seconds(pid)
         out = subprocess.run(
@@ -115,8 +131,6 @@ def wrk(
                 f"-c{CONNECTIONS}",
                 f"-d{seconds}s",
                 "--latency",
-                "--timeout",
-                "10s",
                 "-s",
                 script.name,
                 url,
@@ -129,13 +143,20 @@ def wrk(
         cpu = _cpu_seconds(pid) - cpu
     finally:
         os.unlink(script.name)
-    if "Non-2xx" in out or "Socket errors" in out:
+    if "Non-2xx" in out or "Socket errors" in out or "Latency Distribution" not in out:
         raise AssertionError(f"wrk against {url} got errors:\n{out}")
+    try:
+        return _parse(out, cpu)
+    except (AttributeError, ValueError) as exc:
+        raise AssertionError(f"cannot read wrk's output:\n{out}") from exc
+
+
+def _parse(out: str, cpu: float) -> Result:
     total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     return Result(
         requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-        p50_ms=_ms(re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
-        p99_ms=_ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
+        p50_ms=_ms(re.search(r"^\s*50%[ \t]+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
+        p99_ms=_ms(re.search(r"^\s*99%[ \t]+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
         cpu_ms_per_request=cpu * 1000 / max(total, 1),
     )
 
@@ -271,6 +292,136 @@ def bare(database_url: str, seconds: int, workdir: Path) -> dict[str, Result]:
     ) as proc:
         client = _request("POST", f"{base}/api/v1/clients", None, BODY)
         return measure_endpoints(base, proc.pid, None, str(client["id"]), seconds)
+
+
+# ---------------------------------------------------------------- interactions
+
+INTERACTION_CLIENTS = 16  # the load spreads over them (a use case locks its client's row)
+INBOUND = "POST /api/v1/interactions (inbound, opens a request)"
+OUTBOUND = "POST /api/v1/interactions (outbound email)"
+
+
+def interaction_bodies(client_ids: list[str]) -> dict[str, list[dict[str, object]]]:
+    """Per operation, one body per client: an inbound email that needs a response (the
+    interaction, its request, two events) and an outbound email (the interaction, the client's
+    contact cadence, one event)."""
+    occurred = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    common: dict[str, object] = {
+        "type": "email",
+        "occurred_at": occurred,
+        "subject": "Invoice question",
+        "summary": "The client asks why the March invoice lists two licences.",
+    }
+    return {
+        INBOUND: [
+            {**common, "client_id": c, "direction": "inbound", "requires_response": True}
+            for c in client_ids
+        ],
+        OUTBOUND: [{**common, "client_id": c, "direction": "outbound"} for c in client_ids],
+    }
+
+
+@contextmanager
+def dedicated_kafka(name: str) -> Iterator[str]:
+    """An empty broker of deploy/local/kafka.sh of its own (the consumer groups ``orbit.<svc>``
+    of a shared broker belong to whoever else runs the services), stopped afterwards."""
+    from tests.support.servers import kafka_instance
+
+    kafka_instance("reset", name)
+    try:
+        yield kafka_instance("start", name)
+    finally:
+        kafka_instance("stop", name)
+
+
+def _known_to_interactions(base: str, token: str, client_id: str, timeout: float = 60) -> None:
+    """Wait until the interactions replica has the client: an internal note is accepted."""
+    deadline = time.monotonic() + timeout
+    body: dict[str, object] = {
+        "client_id": client_id,
+        "type": "note",
+        "direction": "internal",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "summary": "bench warm-up",
+    }
+    while True:
+        try:
+            _request("POST", f"{base}/api/v1/interactions", token, body)
+            return
+        except urllib.error.HTTPError as exc:
+            if exc.code not in (401, 404, 422) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def orbit_interactions(
+    clients_db: str, interactions_db: str, kafka: str, seconds: int, workdir: Path
+) -> dict[str, Result]:
+    """``orbit serve interactions`` with ``orbit serve clients`` beside it on the same Kafka:
+    staff and clients created through the clients API reach the interactions replica through
+    Kafka; then wrk against ``POST /api/v1/interactions``."""
+    env = orbit_env(
+        ORBIT_CLIENTS_DATABASE_URL=clients_db,
+        ORBIT_INTERACTIONS_DATABASE_URL=interactions_db,
+        ORBIT_KAFKA_BOOTSTRAP=kafka,
+    )
+    for service in ("clients", "interactions"):
+        subprocess.run(
+            [ORBIT, "migrate", service],
+            env=env,
+            check=True,
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            cwd=ROOT,
+        )
+    clients_port, port = free_port(), free_port()
+    clients_base, base = f"http://127.0.0.1:{clients_port}", f"http://127.0.0.1:{port}"
+    with (
+        server(
+            [ORBIT, "serve", "clients", "--port", str(clients_port)],
+            env,
+            f"{clients_base}/readyz",
+            workdir / "orbit-serve-clients.log",
+        ),
+        server(
+            [ORBIT, "serve", "interactions", "--port", str(port)],
+            env,
+            f"{base}/readyz",
+            workdir / "orbit-serve-interactions.log",
+        ) as proc,
+    ):
+        token, first = manager_token(clients_base)
+        client_ids = [first] + [
+            str(_request("POST", f"{clients_base}/api/v1/clients", token, BODY)["id"])
+            for _ in range(INTERACTION_CLIENTS - 1)
+        ]
+        for client_id in client_ids:
+            _known_to_interactions(base, token, client_id)
+        return {
+            op: wrk(f"{base}/api/v1/interactions", proc.pid, seconds=seconds, token=token, bodies=b)
+            for op, b in interaction_bodies(client_ids).items()
+        }
+
+
+def bare_interactions(database_url: str, seconds: int, workdir: Path) -> Result:
+    """The baseline of ``POST /api/v1/interactions``: one row inserted, same bodies."""
+    dsn = database_url.replace("postgresql+asyncpg://", "postgresql://")
+    env = {**os.environ, "BARE_DATABASE_URL": dsn}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    client_ids = [str(uuid.uuid4()) for _ in range(INTERACTION_CLIENTS)]
+    with server(
+        [UVICORN, "tests.bench.bare_app:app", "--port", str(port), "--log-level", "warning"],
+        env,
+        f"{base}/api/v1/clients?limit=1",
+        workdir / "bare-interactions.log",
+    ) as proc:
+        return wrk(
+            f"{base}/api/v1/interactions",
+            proc.pid,
+            seconds=seconds,
+            bodies=interaction_bodies(client_ids)[INBOUND],
+        )
 
 
 def embedded(seconds: int, workdir: Path) -> tuple[Result, float, float]:

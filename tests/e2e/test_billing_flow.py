@@ -1,23 +1,46 @@
-"""Billing end to end in the embedded mode (``orbit run``, real process, SQLite, the
-in-process bus): a manager created in the clients service reaches billing's replica; an
-invoice issued with a past due date becomes overdue through the scheduler (``invoice.overdue``
-published, i.e. sent from the outbox); a payment settles it and ``invoice.paid`` is
-published. The manager's feed entry for the overdue invoice belongs to the notifications
-rules (a separate issue) and is not checked here."""
+"""Billing end to end, in both ways of running.
+
+Embedded (``orbit run``, real process, SQLite, the in-process bus): a manager created in the
+clients service reaches billing's replica; an invoice issued with a past due date becomes
+overdue through the scheduler (``invoice.overdue`` published, i.e. sent from the outbox); a
+payment settles it and ``invoice.paid`` is published.
+
+Production (``orbit serve billing`` on PostgreSQL + Kafka): the same invoice, overdue through
+the scheduler, ``invoice.overdue`` and ``invoice.paid`` read back from the ``orbit.billing``
+topic. The manager and client are seeded into billing's replica (as the clients events leave
+them): on the shared test Kafka other runs' billing processes join the same consumer group
+(``orbit.billing``) and may own the partition carrying this run's clients events, so the
+clients -> billing path is left to the first flow and the embedded test.
+
+The manager's feed entry for the overdue invoice belongs to the notifications rules (a
+separate issue) and is not checked here."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import sqlite3
+import subprocess
 import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer
+from aiokafka.structs import TopicPartition
 
+from shared.db import create_engine, session_factory, upsert
+from shared.messaging.envelope import CloudEvent
+from shared.replicas import client_replica, staff_replica
 from tests.e2e.test_first_flow import ORBIT, base_env, process, wait_healthy
 from tests.support.apps import auth
+from tests.support.kafka import create_topics
 from tests.support.net import free_port
+from tests.support.servers import fresh_postgres_database
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
@@ -123,3 +146,199 @@ async def test_overdue_then_paid_in_embedded_mode(tmp_path: Path) -> None:
             assert event["invoice_id"] == invoice["id"]
             got = await api.get(f"/api/v1/invoices/{invoice['id']}", headers=manager)
             assert (got.json()["status"], got.json()["balance"]) == ("paid", "0.00")
+
+
+# ---------------------------------------------------------------- production mode
+
+TOPIC = "orbit.billing"
+
+
+class TopicWatch:
+    """The records of ``orbit.billing`` from the offsets at the start on (no consumer group:
+    assigned partitions, so no rebalance with other runs' consumers), collected in the
+    background. The topic is created first when missing (as the bus would: 3 partitions)."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self.consumer = AIOKafkaConsumer(
+            bootstrap_servers=bootstrap, enable_auto_commit=False, isolation_level="read_committed"
+        )
+        self.events: list[CloudEvent] = []
+
+    async def _assign(self) -> None:
+        partitions: set[int] | None = None
+        while not partitions:
+            await self.consumer._client.force_metadata_update()
+            partitions = self.consumer.partitions_for_topic(TOPIC)
+            if not partitions:
+                await asyncio.sleep(0.5)
+        tps = [TopicPartition(TOPIC, p) for p in sorted(partitions)]
+        self.consumer.assign(tps)
+        for tp, offset in (await self.consumer.end_offsets(tps)).items():
+            self.consumer.seek(tp, offset)  # explicit: a lazy seek_to_end could skip records
+
+    async def _collect(self) -> None:
+        while True:
+            for records in (await self.consumer.getmany(timeout_ms=500)).values():
+                self.events += [CloudEvent.from_json(r.value or b"{}") for r in records]
+
+    def of(self, event_type: str, invoice_id: str) -> list[dict[str, Any]]:
+        return [
+            e.data
+            for e in self.events
+            if e.type == event_type and e.data.get("invoice_id") == invoice_id
+        ]
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def on(cls, bootstrap: str) -> AsyncIterator[TopicWatch]:
+        await create_topics(bootstrap, [TOPIC])
+        watch = cls(bootstrap)
+        await watch.consumer.start()
+        try:
+            await asyncio.wait_for(watch._assign(), timeout=60)
+            task = asyncio.create_task(watch._collect())
+            try:
+                yield watch
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        finally:
+            await watch.consumer.stop()
+
+
+async def seed_replica(url: str, manager_id: uuid.UUID, client_id: uuid.UUID) -> None:
+    """The manager and client in billing's replica, as their clients events leave them."""
+    now = datetime.now(UTC)
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as session:
+            await upsert(
+                session,
+                staff_replica,
+                "id",
+                {
+                    "id": manager_id,
+                    "name": "Mia Manager",
+                    "email": f"mia.{manager_id.hex[:8]}@example.com",
+                    "role": "manager",
+                    "department": None,
+                    "head_id": None,
+                    "timezone": "Europe/Berlin",
+                    "active": True,
+                    "source_time": now,
+                },
+            )
+            await upsert(
+                session,
+                client_replica,
+                "id",
+                {
+                    "id": client_id,
+                    "name": "Acme GmbH",
+                    "tier": "standard",
+                    "status": "active",
+                    "account_manager_id": manager_id,
+                    "timezone": "Europe/Berlin",
+                    "country": "DE",
+                    "sla": {},
+                    "contacts": [],
+                    "source_time": now,
+                },
+            )
+            await session.commit()
+    finally:
+        await engine.dispose()
+
+
+async def test_overdue_then_paid_in_production_mode(tmp_path: Path, kafka: str) -> None:
+    async with fresh_postgres_database("e2e_billing") as db_url:
+        env = base_env(ORBIT_KAFKA_BOOTSTRAP=kafka, ORBIT_BILLING_DATABASE_URL=db_url)
+        migrated = subprocess.run(
+            [ORBIT, "migrate", "billing"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            stdin=subprocess.DEVNULL,
+        )
+        assert migrated.returncode == 0, migrated.stderr
+        manager_id, client_id = uuid.uuid4(), uuid.uuid4()
+        await seed_replica(db_url, manager_id, client_id)
+        manager = auth(manager_id, "manager")
+        port = free_port()
+        log = tmp_path / "billing.log"
+        with process([ORBIT, "serve", "billing", "--port", str(port)], env, log) as proc:
+            url = f"http://127.0.0.1:{port}"
+            await wait_healthy(url, proc, log)
+            async with (
+                TopicWatch.on(kafka) as topic,
+                httpx.AsyncClient(base_url=url, timeout=30) as api,
+            ):
+                draft = await api.post(
+                    "/api/v1/invoices",
+                    headers=manager,
+                    json={
+                        "client_id": str(client_id),
+                        "currency": "EUR",
+                        "lines": [
+                            {
+                                "description": "Консалтинг",
+                                "quantity": "2",
+                                "unit_price": "500.00",
+                                "tax_rate": "0.19",
+                            }
+                        ],
+                    },
+                )
+                assert draft.status_code == 201, draft.text
+                invoice_id = draft.json()["id"]
+                issued = await api.post(
+                    f"/api/v1/invoices/{invoice_id}/issue",
+                    headers=manager,
+                    json={"issue_date": "2026-01-05", "due_date": "2026-01-19"},
+                )
+                assert issued.status_code == 200, issued.text
+                number = issued.json()["number"]
+
+                async def overdue() -> list[dict[str, Any]]:
+                    return topic.of("orbit.billing.invoice.overdue.v1", invoice_id)
+
+                # generous bounds: other runs share the broker (and their rebalances)
+                [event] = await eventually(
+                    overdue, timeout=120, interval=0.5, what="invoice.overdue on Kafka"
+                )
+                assert (
+                    event["number"],
+                    event["client_id"],
+                    event["account_manager_id"],
+                    event["balance"],
+                    event["due_date"],
+                ) == (number, str(client_id), str(manager_id), "1190.00", "2026-01-19")
+                issued_events = topic.of("orbit.billing.invoice.issued.v1", invoice_id)
+                assert [e["number"] for e in issued_events] == [number]
+                got = await api.get(f"/api/v1/invoices/{invoice_id}", headers=manager)
+                assert got.json()["status"] == "overdue"
+                paid = await api.post(
+                    "/api/v1/payments",
+                    headers=manager,
+                    json={
+                        "client_id": str(client_id),
+                        "amount": "1190.00",
+                        "currency": "EUR",
+                        "reference": "SEPA-1",
+                    },
+                )
+                assert paid.status_code == 201, paid.text
+
+                async def settled() -> list[dict[str, Any]]:
+                    return topic.of("orbit.billing.invoice.paid.v1", invoice_id)
+
+                [event] = await eventually(
+                    settled, timeout=120, interval=0.5, what="invoice.paid on Kafka"
+                )
+                assert (event["balance"], event["status"]) == ("0.00", "paid")
+                got = await api.get(f"/api/v1/invoices/{invoice_id}", headers=manager)
+                assert (got.json()["status"], got.json()["balance"]) == ("paid", "0.00")
+                # overdue once, however often the scheduler ran in the meantime
+                assert len(topic.of("orbit.billing.invoice.overdue.v1", invoice_id)) == 1

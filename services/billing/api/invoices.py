@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import timedelta
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import and_, or_
 
 from services.billing.api import pdf
 from services.billing.api.deps import RuntimeDep, SettingsDep, StaffDep, presenting
 from services.billing.api.presenters import invoice_out
 from services.billing.api.schemas import InvoiceOut, InvoiceStatus
 from services.billing.commands import CreateInvoice, IssueInvoice, PromiseToPay, UpdateInvoice
-from services.billing.domain.invoices import ISSUED, OVERDUE, PARTIALLY_PAID
 from services.billing.handlers import invoices as handlers
 from services.billing.store import repository as repo
 from services.billing.store.models import Invoice
@@ -54,31 +51,22 @@ async def list_invoices(
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[InvoiceOut]:
-    """The invoices of the clients the caller may see, oldest first. ``status=overdue`` also
-    finds unpaid invoices past their due date the scan has not marked yet."""
+    """The invoices of the clients the caller may see, oldest first. ``status`` is the
+    status shown: ``overdue`` also finds unpaid invoices past their due date (the client's
+    today) the scan has not marked yet, ``issued`` leaves them out."""
     now = runtime.clock.now()
     stmt = repo.invoices(caller)
     if client_id is not None:
         stmt = stmt.where(Invoice.client_id == client_id)
     if contract_id is not None:
         stmt = stmt.where(Invoice.contract_id == contract_id)
-    if status == OVERDUE:
-        # "today" differs per client timezone: a day either side, then exact per row below.
-        late = and_(
-            Invoice.status.in_((ISSUED, PARTIALLY_PAID)),
-            Invoice.due_date < (now + timedelta(days=1)).date(),
-        )
-        stmt = stmt.where(or_(Invoice.status == OVERDUE, late))
-    elif status is not None:
-        stmt = stmt.where(Invoice.status == status)
+    if status is not None:
+        stmt = stmt.where(repo.invoice_status_is(status, now))
     async with runtime.reads() as session:
         items, next_cursor = await paginate(
             session, stmt, [Invoice.created_at, Invoice.id], limit=limit, cursor=cursor
         )
-    shown = [invoice_out(i, now) for i in items]
-    if status is not None:
-        shown = [i for i in shown if i.status == status]
-    return Page(items=shown, next_cursor=next_cursor)
+    return Page(items=[invoice_out(i, now) for i in items], next_cursor=next_cursor)
 
 
 @router.get("/{invoice_id}", response_model=InvoiceOut, operation_id="getInvoice")

@@ -15,7 +15,7 @@ from services.billing.commands import BookPayment
 from services.billing.handlers import payments as handlers
 from services.billing.store import repository as repo
 from services.billing.store.models import Payment
-from shared.commands import as_presented, run_command
+from shared.commands import run_command
 from shared.idempotency import IdempotencyKey
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
 from shared.uow import UnitOfWork
@@ -42,20 +42,22 @@ async def book_payment(
     """Book a payment (admins, the client's manager or head, ``service`` tokens): to the
     given allocations, or to the oldest open invoices in its currency; the rest becomes the
     client's credit. The same ``(client_id, reference)`` again returns the first payment."""
-    created = True
 
-    async def command(uow: UnitOfWork) -> BaseModel:
-        nonlocal created
+    async def command(uow: UnitOfWork) -> tuple[BaseModel, bool]:
         payment, created = await handlers.book_payment(uow, caller, body)
         allocations = await repo.allocations_of(uow.session, [payment.id])
-        return payment_out(payment, allocations[payment.id])
+        return payment_out(payment, allocations[payment.id]), created
 
-    response = await run_command(
-        runtime.uow, command, as_presented, caller_id=caller.id, idempotency=idem, status_code=201
+    # 201 booked now, 200 the same (client_id, reference) booked before; an Idempotency-Key
+    # stores that status with the body, so its replay answers the same.
+    return await run_command(
+        runtime.uow,
+        command,
+        lambda booked: booked[0],
+        caller_id=caller.id,
+        idempotency=idem,
+        status_of=lambda booked: 201 if booked[1] else 200,
     )
-    if not created:
-        response.status_code = 200
-    return response
 
 
 @router.get("/payments", response_model=Page[PaymentOut], operation_id="listPayments")

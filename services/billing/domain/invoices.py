@@ -176,6 +176,9 @@ def days_overdue(status: str, balance: Decimal, due_date: date | None, today: da
     return max(0, (today - due_date).days)
 
 
+NUMBER_DIGITS = 6
+
+
 def invoice_number(year: int, sequence: int) -> str:
     """``2026-000042``: the year of issue and its gap-free sequence."""
-    return f"{year}-{sequence:06d}"
+    return f"{year}-{sequence:0{NUMBER_DIGITS}d}"

@@ -6,6 +6,9 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm.attributes import set_committed_value
 
 from services.billing.commands import (
     CreateInvoice,
@@ -50,6 +53,7 @@ from services.billing.store.models import Allocation, Contract, CreditEntry, Inv
 from services.billing.store.repository import ClientInfo
 from shared.auth import Caller
 from shared.errors import Conflict, Invalid
+from shared.messaging.envelope import topic_for
 from shared.uow import UnitOfWork
 
 DEFAULT_PAYMENT_TERMS_DAYS = 30
@@ -192,25 +196,73 @@ async def issue_invoice(
     due_date = command.due_date or issue_date + timedelta(days=terms)
     if due_date < issue_date:
         raise Invalid.field("due_date", "must not be before issue_date")
-    invoice.issue_date, invoice.due_date = issue_date, due_date
-    invoice.status = ISSUED
-    invoice.issued_by = caller.id
-    invoice.next_action_on = first_action_on(due_date, settings.dunning_steps)
-    invoice.updated_at = uow.clock.now()
+    # The invoice as issued (written with its number below: one UPDATE on PostgreSQL).
+    issued = {
+        "issue_date": issue_date,
+        "due_date": due_date,
+        "status": ISSUED,
+        "issued_by": caller.id,
+        "next_action_on": first_action_on(due_date, settings.dunning_steps),
+        "updated_at": uow.clock.now(),
+    }
     credit = (await repo.credit_balances(uow.session, client.id)).get(invoice.currency)
-    await uow.session.flush()
+    # What the contract's invoices add up to with this one: read before the number (the
+    # client's lock, taken first, serialises the issues against its contracts).
+    invoiced = None
+    if contract is not None and contract.budget_amount is not None:
+        currency = contract.budget_currency or invoice.currency
+        invoiced = await repo.invoiced_against(uow.session, contract.id, currency)
+        if invoice.currency == currency:
+            invoiced += invoice.total
+    for name, value in issued.items():
+        setattr(invoice, name, value)
     # The number last: the year's counter row stays locked from here to the commit, so
     # everything that can be done before is done before (issuing keeps its rate).
-    invoice.number = invoice_number(
-        issue_date.year, await repo.next_invoice_number(uow.session, issue_date.year)
-    )
-    await uow.session.flush()
-    await uow.emit(InvoiceIssuedV1(**invoice_fields(invoice, client)))
+    await _number_and_announce(uow, invoice, client, issue_date.year, issued)
     if credit:
         await apply_credit(uow, invoice, client, today, credit)
-    if contract is not None:
-        await check_budget(uow, contract, client)
+    if contract is not None and invoiced is not None:
+        await budget_thresholds(uow, contract, client, invoiced)
     return invoice
+
+
+async def _number_and_announce(
+    uow: UnitOfWork, invoice: Invoice, client: ClientInfo, year: int, issued: dict[str, Any]
+) -> None:
+    """The invoice's number, its ``issued`` columns, and its ``invoice.issued`` in the
+    outbox. On PostgreSQL one statement takes the counter's lock and writes all three
+    (:func:`repo.number_and_publish`); elsewhere (SQLite: a write transaction holds the whole
+    database from its start, the order makes no difference) three."""
+    session = uow.session
+    if session.get_bind().dialect.name != "postgresql":
+        invoice.number = invoice_number(year, await repo.next_invoice_number(session, year))
+        await session.flush()
+        await uow.emit(InvoiceIssuedV1(**invoice_fields(invoice, client)))
+        return
+    placeholder = f"@@orbit-invoice-number-{uuid.uuid4().hex}@@"
+    event = InvoiceIssuedV1(**{**invoice_fields(invoice, client), "number": placeholder})
+    now = uow.clock.now()
+    envelope = event.to_cloudevent(time=now)
+    row = {
+        "event_id": envelope.id,
+        "topic": topic_for(event.service()),
+        "key": event.key(),
+        "event_type": envelope.type,
+        "payload": envelope.to_json().decode(),
+        "created_at": now,
+    }
+    statement = repo.number_and_publish(invoice.id, year, issued, row, placeholder)
+    number = await session.scalar(statement)
+    if number is None:  # the year's first invoice: its counter row, then again
+        await repo.create_counter(session, year)
+        number = await session.scalar(statement)
+    assert number is not None
+    # The row holds them now: nothing left for the session to flush.
+    for name, value in {**issued, "number": number}.items():
+        set_committed_value(invoice, name, value)
+    uow.emitted.append(
+        event.model_copy(update={"number": number}).to_cloudevent(event_id=envelope.id, time=now)
+    )
 
 
 def first_action_on(due_date: date, steps: tuple[int, ...]) -> date:
@@ -272,24 +324,30 @@ async def settle(
         await uow.emit(InvoicePaidV1(**invoice_fields(invoice, client), paid_on=today))
 
 
-async def check_budget(uow: UnitOfWork, contract: Contract, client: ClientInfo) -> None:
-    """``budget.threshold_reached`` at 80 % and 100 % of the contract's budget, once each."""
+async def budget_thresholds(
+    uow: UnitOfWork, contract: Contract, client: ClientInfo, invoiced: Decimal
+) -> None:
+    """``budget.threshold_reached`` at 80 % and 100 % of the contract's budget, once each
+    (one statement claims the keys; the outbox is written only for a new one)."""
     if contract.budget_amount is None or contract.budget_currency is None:
         return
-    invoiced = await repo.invoiced_against(uow.session, contract.id, contract.budget_currency)
-    for threshold in thresholds_reached(contract.budget_amount, invoiced):
-        await uow.emit_once(
-            f"budget:{contract.id}:{threshold}",
-            BudgetThresholdReachedV1(
-                **client.team(),
-                contract_id=contract.id,
-                contract_number=contract.number,
-                threshold=threshold,
-                budget=format_amount(contract.budget_amount, contract.budget_currency),
-                invoiced=format_amount(invoiced, contract.budget_currency),
-                currency=contract.budget_currency,
-            ),
-        )
+    await uow.emit_once_many(
+        [
+            (
+                f"budget:{contract.id}:{threshold}",
+                BudgetThresholdReachedV1(
+                    **client.team(),
+                    contract_id=contract.id,
+                    contract_number=contract.number,
+                    threshold=threshold,
+                    budget=format_amount(contract.budget_amount, contract.budget_currency),
+                    invoiced=format_amount(invoiced, contract.budget_currency),
+                    currency=contract.budget_currency,
+                ),
+            )
+            for threshold in thresholds_reached(contract.budget_amount, invoiced)
+        ]
+    )
 
 
 async def void_invoice(uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID) -> Invoice:

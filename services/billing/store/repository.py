@@ -13,16 +13,42 @@ invoice counter; every use case and scan takes them in that order.
 from __future__ import annotations
 
 import uuid
+import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import ColumnElement, Select, Table, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Numeric,
+    Select,
+    String,
+    Table,
+    Text,
+    and_,
+    func,
+    insert,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy import cast as sa_cast
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.billing.domain.invoices import OPEN, VOID
+from services.billing.domain.invoices import (
+    ISSUED,
+    NUMBER_DIGITS,
+    OPEN,
+    OVERDUE,
+    PARTIALLY_PAID,
+    VOID,
+)
 from services.billing.store.models import (
     Allocation,
     Contract,
@@ -37,6 +63,7 @@ from shared.auth import Caller, Role
 from shared.db import insert_ignore
 from shared.errors import NotFound
 from shared.replicas import client_replica, client_scope, staff_replica
+from shared.tables import outbox
 
 T = TypeVar("T")
 
@@ -157,19 +184,51 @@ async def lock_client_of(
 async def lock_clients(
     session: AsyncSession, client_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, ClientInfo]:
-    """Lock the clients' rows in id order (the scans: no deadlock between two of them)."""
-    found: dict[uuid.UUID, ClientInfo] = {}
-    for client_id in sorted(set(client_ids)):
-        stmt = (
-            select(client_replica)
-            .where(client_replica.c.id == client_id)
+    """Lock the clients' rows in id order (the scans: no deadlock between two of them, nor
+    with a use case) and read them with their managers' heads: one statement (PostgreSQL
+    locks the rows as the sorted result returns them)."""
+    if not client_ids:
+        return {}
+    manager = staff_replica.alias("manager")
+    rows = (
+        await session.execute(
+            select(
+                client_replica.c.id,
+                client_replica.c.name,
+                client_replica.c.timezone,
+                client_replica.c.account_manager_id,
+                client_replica.c.contacts,
+                manager.c.role.label("manager_role"),
+                manager.c.head_id.label("manager_head_id"),
+            )
+            .outerjoin(manager, manager.c.id == client_replica.c.account_manager_id)
+            .where(client_replica.c.id.in_(sorted(set(client_ids))))
+            .order_by(client_replica.c.id)
             .with_for_update(of=client_replica, key_share=True)
         )
-        try:
-            found[client_id] = await _client_info(session, stmt, client_id)
-        except NotFound:
-            continue
-    return found
+    ).all()
+    return {
+        row.id: ClientInfo(
+            id=row.id,
+            name=row.name,
+            timezone=row.timezone or "UTC",
+            account_manager_id=row.account_manager_id,
+            head_id=_head_of(row.account_manager_id, row.manager_role, row.manager_head_id),
+            contacts=list(row.contacts or []),
+        )
+        for row in rows
+    }
+
+
+def _head_of(
+    manager_id: uuid.UUID | None, role: str | None, head_id: uuid.UUID | None
+) -> uuid.UUID | None:
+    """:func:`responsible_head` from the manager's replica row (``role`` None: no row)."""
+    if manager_id is None or role is None:
+        return None
+    if head_id is None and role == "head":
+        return manager_id
+    return head_id
 
 
 # ---------------------------------------------------------------- contracts
@@ -213,6 +272,65 @@ def invoices(caller: Caller) -> Select[Any]:
     return select(Invoice).where(scope(caller, Invoice.client_id))
 
 
+@lru_cache(maxsize=1)
+def _zones() -> tuple[tuple[str, zoneinfo.ZoneInfo], ...]:
+    return tuple((name, zoneinfo.ZoneInfo(name)) for name in sorted(zoneinfo.available_timezones()))
+
+
+@lru_cache(maxsize=8)
+def _zones_off_utc(minute: datetime) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The timezones whose date at ``minute`` (UTC) is a day behind UTC's, and a day ahead.
+    Offsets are whole minutes, so the answer holds for the whole minute."""
+    utc = minute.date()
+    behind, ahead = [], []
+    for name, zone in _zones():
+        local = minute.astimezone(zone).date()
+        if local < utc:
+            behind.append(name)
+        elif local > utc:
+            ahead.append(name)
+    return tuple(behind), tuple(ahead)
+
+
+def past_due(now: datetime) -> ColumnElement[bool]:
+    """SQL: the invoice's due date is before its client's today at ``now`` (the replica's
+    timezone, UTC when unknown, as :func:`today_in`). A client's today is UTC's date, a day
+    before or a day after: a due date two days before UTC's is past everywhere, UTC's
+    yesterday is past unless the client is still a day behind, UTC's today only where it is
+    tomorrow already."""
+    minute = now.astimezone(UTC).replace(second=0, microsecond=0)
+    behind, ahead = _zones_off_utc(minute)
+    utc = minute.date()
+    zone = func.coalesce(Invoice.client_timezone, "UTC")
+    due = Invoice.due_date
+    yesterday = utc - timedelta(days=1)
+    cases = [due < yesterday, and_(due == yesterday, zone.not_in(behind) if behind else true())]
+    if ahead:
+        cases.append(and_(due == utc, zone.in_(ahead)))
+    return and_(due.is_not(None), or_(*cases))
+
+
+def shows_overdue(now: datetime) -> ColumnElement[bool]:
+    """SQL of :func:`~services.billing.domain.invoices.effective_status`: an issued or
+    partly paid invoice with a balance past its due date shows as overdue before the scan
+    marks it (money compared as numbers: SQLite keeps it as text)."""
+    return and_(
+        Invoice.status.in_((ISSUED, PARTIALLY_PAID)),
+        sa_cast(Invoice.total, Numeric) > sa_cast(Invoice.amount_paid, Numeric),
+        past_due(now),
+    )
+
+
+def invoice_status_is(status: str, now: datetime) -> ColumnElement[bool]:
+    """SQL: the invoice's status as the API shows it at ``now`` is ``status`` (so a list
+    filtered by status pages in SQL: full pages, exact cursors)."""
+    if status == OVERDUE:
+        return or_(Invoice.status == OVERDUE, shows_overdue(now))
+    if status in (ISSUED, PARTIALLY_PAID):
+        return and_(Invoice.status == status, not_(shows_overdue(now)))
+    return Invoice.status == status
+
+
 async def get_invoice(
     session: AsyncSession, caller: Caller, invoice_id: uuid.UUID, *, for_update: bool = False
 ) -> Invoice:
@@ -242,11 +360,70 @@ async def next_invoice_number(session: AsyncSession, year: int) -> int:
     )
     number = await session.scalar(bump)
     if number is None:
-        counters = cast(Table, InvoiceCounter.__table__)
-        await insert_ignore(session, counters, {"year": year, "last_number": 0})
+        await create_counter(session, year)
         number = await session.scalar(bump)
     assert number is not None
     return int(number)
+
+
+async def create_counter(session: AsyncSession, year: int) -> None:
+    """``year``'s counter row at 0, unless a concurrent first issue of the year made it."""
+    await insert_ignore(
+        session, cast(Table, InvoiceCounter.__table__), {"year": year, "last_number": 0}
+    )
+
+
+def number_and_publish(
+    invoice_id: uuid.UUID,
+    year: int,
+    values: dict[str, Any],
+    outbox_row: dict[str, Any],
+    placeholder: str,
+) -> Select[Any]:
+    """PostgreSQL, one statement: bump ``year``'s counter (its row stays locked until the
+    transaction ends), give the invoice its number and the other ``values``, and write the
+    outbox row whose payload holds ``placeholder`` where the number goes; returns the number
+    (no row: the year has no counter row yet). The counter lock is taken by the last
+    statement before the commit, so concurrent issuers queue behind one statement and a
+    commit, nothing more.
+
+    ``WITH bumped AS (UPDATE invoice_counters ... RETURNING last_number), numbered AS
+    (UPDATE invoices SET number = '2026-' || lpad((SELECT last_number FROM bumped)...)
+    WHERE id = ... AND EXISTS (SELECT FROM bumped) RETURNING number),
+    sent AS (INSERT INTO outbox ... SELECT ..., replace(payload, placeholder, number) FROM
+    numbered) SELECT number FROM numbered``."""
+    counters = cast(Table, InvoiceCounter.__table__)
+    invoices_ = cast(Table, Invoice.__table__)
+    bumped = (
+        update(counters)
+        .where(counters.c.year == year)
+        .values(last_number=counters.c.last_number + 1)
+        .returning(counters.c.last_number)
+        .cte("bumped")
+    )
+    digits = sa_cast(select(bumped.c.last_number).scalar_subquery(), String)
+    numbered = (
+        update(invoices_)
+        .where(invoices_.c.id == invoice_id, select(bumped.c.last_number).exists())
+        .values(
+            **values,
+            number=literal(f"{year}-", String)
+            + func.lpad(digits, func.greatest(NUMBER_DIGITS, func.length(digits)), "0"),
+        )
+        .returning(invoices_.c.number)
+        .cte("numbered")
+    )
+    columns = [name for name in outbox_row if name != "payload"]
+    sent = insert(outbox).from_select(
+        [*columns, "payload"],
+        select(
+            *(literal(outbox_row[name], outbox.c[name].type) for name in columns),
+            func.replace(
+                literal(outbox_row["payload"], Text), literal(placeholder, Text), numbered.c.number
+            ),
+        ),
+    )
+    return select(numbered.c.number).add_cte(sent.cte("sent"))
 
 
 # ---------------------------------------------------------------- payments and credit
@@ -337,8 +514,6 @@ async def is_active_staff(session: AsyncSession, staff_id: uuid.UUID) -> bool:
 
 def today_in(timezone: str | None, now: Any) -> date:
     """``now`` as a date in the client's timezone (UTC when unknown)."""
-    import zoneinfo
-
     try:
         zone = zoneinfo.ZoneInfo(timezone or "UTC")
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):

@@ -1,8 +1,10 @@
 """Promises ("answer the same day, or say when you will"): a first response may promise the
-full answer by an instant; a promise that passes unresolved is broken, once."""
+full answer by an instant; a promise that passes unresolved is broken, once per promise (a
+new promise after a broken one is watched again)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 
@@ -26,3 +28,9 @@ def is_broken(promised_by: datetime | None, resolved_at: datetime | None, now: d
     if resolved_at is not None:
         return resolved_at > promised_by
     return now >= promised_by
+
+
+def broken_key(request_id: uuid.UUID, promised_by: datetime) -> str:
+    """One alert per promise: named by the promised instant, so a new promise made after a
+    broken one (or moving one) is watched, and alerted, again."""
+    return f"request.promise_broken:{request_id}:{promised_by.isoformat()}"

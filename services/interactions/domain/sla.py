@@ -7,10 +7,13 @@ of the client's SLA leaves open requests alone), so every rule here takes them a
 
 from __future__ import annotations
 
+import copy
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 from shared.calendar import (
@@ -33,14 +36,31 @@ class HoldError(ValueError):
 
 def calendar_of(sla: Mapping[str, Any] | None) -> BusinessCalendar:
     """The business calendar of a client's SLA (the replica's ``sla.calendar``); a client
-    whose replica holds no usable calendar counts 24x7 in UTC rather than never."""
+    whose replica holds no usable calendar counts 24x7 in UTC rather than never. Parsed once
+    per distinct calendar (clients share a handful; parsing one costs more than the rest of
+    a request's SLA arithmetic)."""
     data = (sla or {}).get("calendar")
     if not isinstance(data, Mapping):
         return BusinessCalendar()
     try:
-        return parse_calendar(data)
+        return _parsed(json.dumps(data, sort_keys=True, default=str))
     except CalendarError:
         return BusinessCalendar()
+
+
+@lru_cache(maxsize=1024)
+def _parsed(data: str) -> BusinessCalendar:
+    return parse_calendar(json.loads(data))
+
+
+def calendar_json(calendar: BusinessCalendar) -> dict[str, Any]:
+    """The JSON form a request keeps of its calendar (a fresh copy: it is stored)."""
+    return copy.deepcopy(_calendar_dict(calendar))
+
+
+@lru_cache(maxsize=1024)
+def _calendar_dict(calendar: BusinessCalendar) -> dict[str, Any]:
+    return calendar.to_dict()
 
 
 def first_response_minutes(sla: Mapping[str, Any] | None) -> int:

@@ -85,24 +85,24 @@ async def log_interaction(
         interaction.report_due_at = meetings.report_due_at(
             command.occurred_at, meetings.meeting_report_hours(client.sla)
         )
-    uow.session.add(interaction)
-    await uow.session.flush()
     is_contact = cadence.is_contact(command.type, command.direction, command.missed)
     opens = rules.opens_request(
         command.type, command.direction, command.requires_response, command.missed
     )
-    # logged first, then what it caused (the request it opened or answered)
+    # logged first, then what it caused (the request it opened or answered); the interaction
+    # knows its request's id before either is written: two INSERTs in one flush, no UPDATE
+    uow.session.add(interaction)
     request = None
     if opens:
         request = requests.new_request(interaction, client, settings, now)
-        uow.session.add(request)
         interaction.request_id = request.id
-        await uow.session.flush()
+        uow.session.add(request)
+    await uow.session.flush()
     await uow.emit(
         InteractionLoggedV1(**interaction_fields(interaction, client, is_contact=is_contact))
     )
     if request is not None:
-        await requests.announce_opened(uow, request, interaction, client)
+        await requests.announce_opened(uow, request, client)
     elif command.responds_to is not None:
         await requests.answer_request(uow, caller, interaction, client)
     if is_contact:

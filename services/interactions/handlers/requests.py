@@ -9,7 +9,12 @@ from collections.abc import Callable
 from datetime import datetime
 
 from services.interactions.domain import promises, sla
-from services.interactions.events import RequestAnsweredV1, RequestOpenedV1
+from services.interactions.events import (
+    RequestAnsweredV1,
+    RequestHeldV1,
+    RequestOpenedV1,
+    RequestResumedV1,
+)
 from services.interactions.handlers.snapshots import request_fields, request_status
 from services.interactions.settings import InteractionsSettings
 from services.interactions.store import repository as repo
@@ -34,12 +39,15 @@ def new_request(
         id=uuid.uuid4(),
         client_id=client.id,
         interaction_id=interaction.id,
+        interaction_type=interaction.type,
+        subject=interaction.subject,
+        contact_ids=list(interaction.contact_ids or []),
         status="open",
         opened_at=opened,
         due_at=sla.due_at(opened, minutes, calendar),
         at_risk_at=sla.at_risk_at(opened, minutes, settings.sla_at_risk_fraction, calendar),
         first_response_minutes=minutes,
-        calendar=calendar.to_dict(),
+        calendar=sla.calendar_json(calendar),
         breached=False,
         at_risk_notified=False,
         promise_broken=False,
@@ -48,12 +56,10 @@ def new_request(
     )
 
 
-async def announce_opened(
-    uow: UnitOfWork, request: Request, interaction: Interaction, client: ClientInfo
-) -> None:
+async def announce_opened(uow: UnitOfWork, request: Request, client: ClientInfo) -> None:
     await uow.emit(
         RequestOpenedV1(
-            **request_fields(request, interaction, client, uow.clock.now()),
+            **request_fields(request, client, uow.clock.now()),
             at_risk_at=request.at_risk_at,
         )
     )
@@ -107,6 +113,7 @@ async def answer_request(
         request.status = "acknowledged"
         request.acknowledged_at = request.acknowledged_at or at
         request.promised_by = reply.promise_by
+        request.promise_broken = False  # the new promise is watched (and may break) again
     else:
         request.status = "answered"
         request.resolved_at = at
@@ -114,7 +121,7 @@ async def answer_request(
     await uow.session.flush()
     await uow.emit(
         RequestAnsweredV1(
-            **request_fields(request, target, client, now),
+            **request_fields(request, client, now),
             response_interaction_id=reply.id,
             responded_by=reply.author_id,
             response_minutes=request.response_minutes,
@@ -145,8 +152,9 @@ def _check(check: Callable[[str], None], status: str) -> None:
 async def hold_request(
     uow: UnitOfWork, caller: Caller, request_id: uuid.UUID, reason: str
 ) -> Request:
-    """Waiting on the client: the SLA clock stops (``on_hold``) until resumed."""
-    request, _client = await _locked_request(uow, caller, request_id)
+    """Waiting on the client: the SLA clock stops (``on_hold``) until resumed;
+    ``request.held`` says so (its subscribers stop counting too)."""
+    request, client = await _locked_request(uow, caller, request_id)
     now = uow.clock.now()
     _check(sla.check_hold, request_status(request, now))
     request.status = "on_hold"
@@ -154,13 +162,19 @@ async def hold_request(
     request.hold_reason = reason
     request.updated_at = now
     await uow.session.flush()
+    await uow.emit(
+        RequestHeldV1(
+            **request_fields(request, client, now), held_at=now, held_by=caller.id, reason=reason
+        )
+    )
     return request
 
 
 async def resume_request(uow: UnitOfWork, caller: Caller, request_id: uuid.UUID) -> Request:
     """The clock restarts; ``due_at`` (and the at-risk instant) move by the business time the
-    hold lasted, counted in the calendar the request opened with."""
-    request, _client = await _locked_request(uow, caller, request_id)
+    hold lasted, counted in the calendar the request opened with; ``request.resumed`` carries
+    the new deadlines."""
+    request, client = await _locked_request(uow, caller, request_id)
     now = uow.clock.now()
     _check(sla.check_resume, request.status)
     assert request.on_hold_since is not None
@@ -179,6 +193,14 @@ async def resume_request(uow: UnitOfWork, caller: Caller, request_id: uuid.UUID)
     request.on_hold_since = None
     request.updated_at = now
     await uow.session.flush()
+    await uow.emit(
+        RequestResumedV1(
+            **request_fields(request, client, now),
+            at_risk_at=request.at_risk_at,
+            held_minutes=resumed.held_minutes,
+            resumed_by=caller.id,
+        )
+    )
     return request
 
 

@@ -14,16 +14,16 @@ def request_status(request: Request, now: datetime) -> str:
     return view_status(request.status, request.due_at, now)
 
 
-def request_fields(
-    request: Request, interaction: Interaction, client: ClientInfo, now: datetime
-) -> dict[str, Any]:
+def request_fields(request: Request, client: ClientInfo, now: datetime) -> dict[str, Any]:
+    """A request's snapshot; ``request`` is the entity or a row of the same names (the
+    scans' ``UPDATE … RETURNING``)."""
     return {
         **client.team(),
         "request_id": request.id,
         "interaction_id": request.interaction_id,
-        "interaction_type": interaction.type,
-        "subject": interaction.subject,
-        "contact_ids": list(interaction.contact_ids or []),
+        "interaction_type": request.interaction_type,
+        "subject": request.subject,
+        "contact_ids": list(request.contact_ids or []),
         "status": request_status(request, now),
         "opened_at": request.opened_at,
         "due_at": request.due_at,

@@ -111,6 +111,11 @@ class Request(Base):
     interaction_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("interactions.id"), unique=True
     )
+    # what the request's events carry of its interaction (an interaction is never edited):
+    # the scans build their alerts from the request's row alone
+    interaction_type: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str | None] = mapped_column(String(500))
+    contact_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
     status: Mapped[str] = mapped_column(String(20))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -3,6 +3,8 @@ marked): totals, numbering, the state machine, allocation and credit, idempotent
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.integration.billing.helpers import Api, as_, field_errors
@@ -185,6 +187,29 @@ async def test_same_reference_returns_the_first_payment(any_api: Api) -> None:
     assert other.status_code == 409
     got = (await any_api.http.get(f"/api/v1/invoices/{invoice['id']}", headers=ADMIN)).json()
     assert got["amount_paid"] == "50.00"
+    assert len(await any_api.events("orbit.billing.payment.received.v1")) == 1
+
+
+async def test_idempotency_key_replays_the_status_of_the_first_answer(any_api: Api) -> None:
+    """With an Idempotency-Key the replay answers what the first request answered: 201 for
+    a payment booked by it, 200 for one that found its (client_id, reference) booked."""
+    client = await any_api.client("Acme", None)
+    await any_api.invoice(client, issue={})
+    body = {"client_id": client, "amount": "50.00", "currency": "EUR", "reference": "R-8"}
+
+    async def post(key: str) -> Any:
+        return await any_api.http.post(
+            "/api/v1/payments", json=body, headers={**ADMIN, "Idempotency-Key": key}
+        )
+
+    booked, booked_again = await post("k-1"), await post("k-1")
+    assert (booked.status_code, booked_again.status_code) == (201, 201)
+    assert booked_again.headers.get("idempotent-replayed") == "true"
+    found, found_again = await post("k-2"), await post("k-2")
+    assert (found.status_code, found_again.status_code) == (200, 200)
+    assert "idempotent-replayed" not in found.headers
+    assert found_again.headers.get("idempotent-replayed") == "true"
+    assert booked.json() == booked_again.json() == found.json() == found_again.json()
     assert len(await any_api.events("orbit.billing.payment.received.v1")) == 1
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,7 +36,7 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday, 10:00 in Berlin
 OFFICE = {d: ["09:00", "18:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
 BERLIN_OFFICE = {"timezone": "Europe/Berlin", "working_hours": OFFICE, "holidays_country": "DE"}
 
-__all__ = ["ADMIN", "NOW", "Api", "any_api", "api", "field_errors", "iso"]
+__all__ = ["ADMIN", "NOW", "Api", "any_api", "api", "field_errors", "iso", "pg_api_of"]
 
 
 def iso(moment: datetime) -> str:
@@ -185,16 +186,23 @@ class Api:
         return self.clock.advance(timedelta(**delta))
 
 
-@pytest.fixture
-async def api(pg_url: str) -> AsyncIterator[Api]:
-    """The interactions app on a fresh PostgreSQL database; workers off (the scans are run by
-    the tests, at the clock they set)."""
+@asynccontextmanager
+async def pg_api_of(database_url: str) -> AsyncIterator[Api]:
+    """The interactions app on ``database_url`` with a fixed clock; workers off (the scans are
+    run by the tests, at the clock they set)."""
     clock = FixedClock(NOW)
     app = create_app(
-        test_settings(database_url=pg_url), clock=clock, migrate_on_start=True, workers=False
+        test_settings(database_url=database_url), clock=clock, migrate_on_start=True, workers=False
     )
     async with running(app) as http:
         yield Api(http, runtime_of(app, "interactions"), clock)
+
+
+@pytest.fixture
+async def api(pg_url: str) -> AsyncIterator[Api]:
+    """The interactions app on a fresh PostgreSQL database."""
+    async with pg_api_of(pg_url) as api:
+        yield api
 
 
 @pytest.fixture

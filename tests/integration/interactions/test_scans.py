@@ -12,11 +12,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from services.interactions.workers import SCANS
+from services.interactions.workers import BREACHES, SCANS
 from shared.db import create_engine, session_factory
 from shared.tables import outbox, scheduled_alerts
 from shared.uow import UnitOfWorkFactory
-from tests.integration.interactions.helpers import ADMIN, NOW, Api, iso
+from tests.integration.interactions.helpers import ADMIN, NOW, Api, iso, pg_api_of
 
 pytestmark = pytest.mark.integration
 
@@ -32,6 +32,21 @@ async def replicas(api: Api) -> AsyncIterator[list[UnitOfWorkFactory]]:
     """Two more replicas of the service's scans on the same database (own engines)."""
     engines = [create_engine(api.runtime.database_url) for _ in range(2)]
     yield [UnitOfWorkFactory(session_factory(e), api.clock) for e in engines]
+    for engine in engines:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def pg_api(pg_url: str) -> AsyncIterator[Api]:
+    """The app on PostgreSQL only (row locks are what is tested)."""
+    async with pg_api_of(pg_url) as api:
+        yield api
+
+
+@pytest.fixture
+async def replicas_pg(pg_api: Api) -> AsyncIterator[list[UnitOfWorkFactory]]:
+    engines = [create_engine(pg_api.runtime.database_url) for _ in range(2)]
+    yield [UnitOfWorkFactory(session_factory(e), pg_api.clock) for e in engines]
     for engine in engines:
         await engine.dispose()
 
@@ -59,6 +74,8 @@ async def alerts(api: Api) -> Counter[str]:
             "meeting.report_submitted",
             "task.deadline_moved",
             "feedback.received",
+            "request.held",
+            "request.resumed",
         )
     )
 
@@ -256,3 +273,100 @@ async def test_the_scheduler_runs_the_scans(api: Api) -> None:
     }
     assert results["sla_breached"] == 1 and results["sla_at_risk"] == 0
     assert await alerts(api) == Counter({"sla.breached": 1})
+
+
+async def test_a_claimed_batch_is_not_claimed_again_by_a_concurrent_scanner(
+    pg_api: Api, replicas_pg: list[UnitOfWorkFactory]
+) -> None:
+    """The claim itself (without the alert keys behind it): while one scanner holds its batch,
+    another claims none of those rows, neither while it waits nor after the first commits."""
+    api = pg_api
+    mia = await api.staff("Mia")
+    acme = await api.client("Acme", mia, first_response_minutes=30)
+    for _ in range(3):
+        await api.log(mia.headers, acme, requires_response=True)
+    api.advance(days=2)
+    now = api.clock.now()
+    first, second = replicas_pg
+    async with first() as holder:
+        claimed = (await holder.session.execute(BREACHES.claim(now, 10))).all()
+        assert len(claimed) == 3
+        async with second() as other:
+            racing = asyncio.ensure_future(other.session.execute(BREACHES.claim(now, 10)))
+            await asyncio.sleep(0.3)  # racing waits, or (SKIP LOCKED) is already done
+            await holder.commit()
+            again = (await asyncio.wait_for(racing, timeout=10)).all()
+            await other.commit()
+    assert again == []
+
+
+async def test_a_new_promise_after_a_broken_one_is_watched_again(
+    api: Api, replicas: list[UnitOfWorkFactory]
+) -> None:
+    mia = await api.staff("Mia")
+    acme = await api.client("Acme", mia, first_response_minutes=600)
+    asked = await api.log(mia.headers, acme, requires_response=True)
+
+    async def promise(hours: int) -> None:
+        await api.log(
+            mia.headers,
+            acme,
+            direction="outbound",
+            responds_to=asked["id"],
+            promise_by=iso(api.clock.now() + timedelta(hours=hours)),
+        )
+
+    await promise(1)
+    api.advance(hours=2)
+    await run_scans([api.runtime.uow, *replicas], api)
+    assert (await api.request(mia.headers, asked["request_id"]))["promise_broken"] is True
+    await promise(1)  # a new promise: watched again, not broken yet
+    request = await api.request(mia.headers, asked["request_id"])
+    assert request["promise_broken"] is False and request["status"] == "acknowledged"
+    await run_scans([api.runtime.uow, *replicas], api)
+    assert await alerts(api) == Counter({"request.promise_broken": 1})
+    api.advance(hours=2)
+    await run_scans([api.runtime.uow, *replicas], api)
+    assert await alerts(api) == Counter({"request.promise_broken": 2})
+    broken = await api.events("request.promise_broken")
+    assert broken[0]["promised_by"] != broken[1]["promised_by"]
+
+
+async def test_a_hold_moves_the_deadline_and_says_so_at_risk_stays_once(
+    api: Api, replicas: list[UnitOfWorkFactory]
+) -> None:
+    """At risk, then held for two business hours and resumed: ``request.held`` and
+    ``request.resumed`` carry the state (the new ``due_at``); the at-risk alert is not repeated
+    (the clock stopped, it did not rewind: the request is as much at risk as before); the
+    breach comes at the moved deadline, once."""
+    mia = await api.staff("Mia")
+    acme = await api.client("Acme", mia, first_response_minutes=60)
+    asked = await api.log(mia.headers, acme, requires_response=True)
+    request_id = asked["request_id"]
+    first_due = (await api.request(mia.headers, request_id))["due_at"]
+    api.advance(minutes=50)
+    await run_scans([api.runtime.uow, *replicas], api)
+    assert await alerts(api) == Counter({"sla.at_risk": 1})
+    held = await api.http.post(
+        f"/api/v1/requests/{request_id}/hold", headers=mia.headers, json={"reason": "logs"}
+    )
+    assert held.status_code == 200, held.text
+    api.advance(hours=2)
+    await run_scans([api.runtime.uow, *replicas], api)  # held: nothing, though past first_due
+    assert await alerts(api) == Counter({"sla.at_risk": 1})
+    resumed = await api.http.post(f"/api/v1/requests/{request_id}/resume", headers=mia.headers)
+    assert resumed.status_code == 200, resumed.text
+    assert resumed.json()["due_at"] > first_due
+    (held_event,) = await api.events("request.held")
+    (resumed_event,) = await api.events("request.resumed")
+    assert held_event["status"] == "on_hold" and held_event["reason"] == "logs"
+    assert held_event["held_by"] == mia.id and held_event["account_manager_id"] == mia.id
+    assert resumed_event["status"] == "open" and resumed_event["held_minutes"] == 120
+    assert resumed_event["due_at"] == resumed.json()["due_at"]
+    await run_scans([api.runtime.uow, *replicas], api)
+    assert await alerts(api) == Counter({"sla.at_risk": 1})  # not again
+    api.advance(minutes=11)
+    await run_scans([api.runtime.uow, *replicas], api)
+    assert await alerts(api) == Counter({"sla.at_risk": 1, "sla.breached": 1})
+    (breach,) = await api.events("sla.breached")
+    assert breach["due_at"] == resumed_event["due_at"] and breach["on_hold_minutes"] == 120
