@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
@@ -167,11 +167,14 @@ def _problem_response(status: int) -> dict[str, Any]:
     return response
 
 
-def problem_statuses(path: str, method: str, operation: dict[str, Any]) -> list[int]:
+def problem_statuses(
+    path: str, method: str, operation: dict[str, Any], body_fields: Collection[str] = ()
+) -> list[int]:
     """The error statuses an operation can answer: 400 when it takes a body (one that cannot
     be parsed) or an ``Idempotency-Key`` (out of bounds), 401/403/503 when it is
-    authenticated (every API call loads its caller), 404 when it names an object in its path,
-    409 when it changes something, 422 when it takes input."""
+    authenticated (every API call loads its caller), 404 when it names an object in its path
+    or a client in its body (``client_id``: unknown or out of the caller's scope), 409 when it
+    changes something, 422 when it takes input."""
     statuses = []
     if "requestBody" in operation or any(
         p.get("in") == "header" and p.get("name", "").lower() == "idempotency-key"
@@ -182,7 +185,7 @@ def problem_statuses(path: str, method: str, operation: dict[str, Any]) -> list[
         statuses += [401, 403, 503]
         if method in _MUTATING:
             statuses.append(409)
-    if "{" in path:
+    if "{" in path or "client_id" in body_fields:
         statuses.append(404)
     if (
         "422" in operation.get("responses", {})
@@ -191,6 +194,16 @@ def problem_statuses(path: str, method: str, operation: dict[str, Any]) -> list[
     ):
         statuses.append(422)
     return sorted(statuses)
+
+
+def _body_fields(operation: dict[str, Any], schemas: dict[str, Any]) -> set[str]:
+    """The top-level properties of an operation's JSON request body (its ``$ref`` resolved)."""
+    content = operation.get("requestBody", {}).get("content", {})
+    body = content.get("application/json", {}).get("schema", {})
+    ref = body.get("$ref", "")
+    if ref.startswith("#/components/schemas/"):
+        body = schemas.get(ref.rsplit("/", 1)[-1], {})
+    return set(body.get("properties", {}))
 
 
 def add_problem_responses(schema: dict[str, Any]) -> dict[str, Any]:
@@ -206,7 +219,8 @@ def add_problem_responses(schema: dict[str, Any]) -> dict[str, Any]:
             if method not in _MUTATING | {"get", "head", "options", "trace"}:
                 continue
             responses = operation.setdefault("responses", {})
-            for status in problem_statuses(path, method, operation):
+            fields = _body_fields(operation, schemas)
+            for status in problem_statuses(path, method, operation, fields):
                 declared = responses.get(str(status), {})
                 responses[str(status)] = {
                     **_problem_response(status),

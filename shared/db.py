@@ -219,6 +219,9 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 # insufficient resources (too many connections), 57P operator intervention (shutdown,
 # starting up, database dropped).
 _UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
+# 55000 (object not in prerequisite state) only with this message: the database is closed to
+# new connections (``ALTER DATABASE … ALLOW_CONNECTIONS false``, e.g. during maintenance).
+_NOT_ACCEPTING_CONNECTIONS = "is not currently accepting connections"
 _DRIVER_MODULES = ("sqlalchemy.", "asyncpg.", "aiosqlite.")
 
 
@@ -232,6 +235,8 @@ def is_database_unreachable(exc: BaseException) -> bool:
         for cause in (exc.orig, getattr(exc.orig, "__cause__", None)):
             state = getattr(cause, "sqlstate", None)
             if isinstance(state, str) and state.startswith(_UNAVAILABLE_SQLSTATES):
+                return True
+            if state == "55000" and _NOT_ACCEPTING_CONNECTIONS in str(cause):
                 return True
         return False
     if isinstance(exc, sa_exc.TimeoutError):  # no pooled connection came free in time

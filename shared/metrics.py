@@ -13,6 +13,11 @@ EVENTS_DUPLICATE = Counter(
 EVENTS_RETRIED = Counter(
     "orbit_events_retried_total", "Failed event handling attempts that were retried", ["service"]
 )
+EVENTS_WAITED_FOR_DATABASE = Counter(
+    "orbit_events_waited_for_database_total",
+    "Waits of a consumer for its unreachable database (not counted as attempts)",
+    ["service"],
+)
 EVENTS_DEAD_LETTERED = Counter(
     "orbit_events_dead_lettered_total", "Events parked in the dead-letter topic", ["service"]
 )

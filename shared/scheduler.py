@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 
 from shared.clock import Clock
+from shared.db import is_database_unreachable
 from shared.uow import UnitOfWorkFactory
 
 log = logging.getLogger("orbit.scheduler")
@@ -37,7 +38,10 @@ class Scheduler:
         self.clock = clock
 
     async def run_once(self) -> dict[str, int]:
-        """Run every job once at the clock's now; a failing job is logged, the others run."""
+        """Run every job once at the clock's now; a failing job is logged, the others run.
+
+        A job that fails because the database is unreachable is simply tried again at the
+        next round (its alerts are keyed by due time, so none is lost or doubled)."""
         now = self.clock.now()
         results: dict[str, int] = {}
         for name, job in self.jobs.items():
@@ -45,8 +49,17 @@ class Scheduler:
                 results[name] = await job(self.uow_factory, now)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("scheduled job %s.%s failed", self.service, name)
+            except Exception as exc:
+                if is_database_unreachable(exc):
+                    log.warning(
+                        "scheduled job %s.%s: database unreachable, next try in %.0fs: %r",
+                        self.service,
+                        name,
+                        self.interval,
+                        exc,
+                    )
+                else:
+                    log.exception("scheduled job %s.%s failed", self.service, name)
                 results[name] = -1
         return results
 

@@ -90,6 +90,9 @@ class InProcessBus:
                     self.published.append(message)
                 for _group, process in list(self._subscribers.get(message.topic, ())):
                     await process(message)
+                    # Let requests in between: a consumer on SQLite may not yield at all
+                    # (shared/sqlite_inline.py), and a batch is hundreds of events.
+                    await asyncio.sleep(0)
 
 
 def create_bus(bootstrap: str | None, *, partitions: int = 3, replication: int = 1) -> Bus:

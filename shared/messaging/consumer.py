@@ -1,6 +1,11 @@
 """Idempotent event consumption: inbox row and effect in one transaction, retries with
 backoff, then the dead-letter topic ``orbit.<service>.dlq`` plus the ``dead_letters`` table.
 
+An outage is not a poison event: while the service's own database is unreachable
+(:func:`shared.db.is_database_unreachable`) the consumer waits and tries again, as long as it
+takes, without counting the attempt and without dead-lettering; only other failures count
+towards the dead letter.
+
 The transport (Kafka consumer group or in-process bus) hands each message to
 :meth:`EventConsumer.process`; offsets are committed by the transport after it returns.
 """
@@ -16,7 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import insert
 
-from shared.db import insert_ignore
+from shared.db import insert_ignore, is_database_unreachable
 from shared.logging import log_fields
 from shared.messaging.bus import Message
 from shared.messaging.envelope import CloudEvent, dlq_topic_for
@@ -25,6 +30,7 @@ from shared.metrics import (
     EVENTS_DUPLICATE,
     EVENTS_PROCESSED,
     EVENTS_RETRIED,
+    EVENTS_WAITED_FOR_DATABASE,
 )
 from shared.tables import dead_letters, inbox, outbox
 from shared.uow import UnitOfWork, UnitOfWorkFactory
@@ -75,7 +81,9 @@ class EventConsumer:
                     message.offset,
                     exc,
                 )
-                await self._dead_letter(message, None, f"not a CloudEvent: {exc}", attempts=1)
+                await self._dead_letter_when_reachable(
+                    message, None, f"not a CloudEvent: {exc}", attempts=1
+                )
                 return
             handler = self.handlers.get(envelope.type)
             if handler is None:
@@ -86,6 +94,7 @@ class EventConsumer:
 
     async def _process(self, message: Message, envelope: CloudEvent, handler: EventHandler) -> None:
         attempt = 1
+        outages = 0
         while True:
             try:
                 await self._apply(envelope, handler)
@@ -93,6 +102,11 @@ class EventConsumer:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                if _is_outage(exc):
+                    outages += 1
+                    await self._wait_for_database(envelope, outages, exc)
+                    continue
+                outages = 0
                 if attempt >= self.max_attempts:
                     log.error(
                         "dead-lettering %s %s after %d attempts: %r",
@@ -101,7 +115,9 @@ class EventConsumer:
                         attempt,
                         exc,
                     )
-                    await self._dead_letter(message, envelope, repr(exc), attempts=attempt)
+                    await self._dead_letter_when_reachable(
+                        message, envelope, repr(exc), attempts=attempt
+                    )
                     return
                 EVENTS_RETRIED.labels(self.service).inc()
                 delay = min(self.backoff * 2 ** (attempt - 1), self.backoff_max)
@@ -115,6 +131,43 @@ class EventConsumer:
                 )
                 await asyncio.sleep(delay)
                 attempt += 1
+
+    async def _wait_for_database(
+        self, envelope: CloudEvent | None, outages: int, exc: BaseException
+    ) -> None:
+        """Sleep before trying again while the database is unreachable: the backoff doubling
+        up to ``backoff_max`` (the first wait is at least 50 ms, so a zero backoff does not
+        spin against a server that is down)."""
+        EVENTS_WAITED_FOR_DATABASE.labels(self.service).inc()
+        delay = min(max(self.backoff, 0.05) * 2 ** min(outages - 1, 30), self.backoff_max)
+        log_at = log.warning if outages == 1 or outages % 20 == 0 else log.debug
+        log_at(
+            "database unreachable while applying %s %s (wait %d, not counted as an attempt), "
+            "trying again in %.2fs: %r",
+            envelope.type if envelope else "a message",
+            envelope.id if envelope else "",
+            outages,
+            delay,
+            exc,
+        )
+        await asyncio.sleep(delay)
+
+    async def _dead_letter_when_reachable(
+        self, message: Message, envelope: CloudEvent | None, error: str, *, attempts: int
+    ) -> None:
+        """Park the message, waiting for the database if it went away meanwhile."""
+        outages = 0
+        while True:
+            try:
+                await self._dead_letter(message, envelope, error, attempts=attempts)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if not _is_outage(exc):
+                    raise
+                outages += 1
+                await self._wait_for_database(envelope, outages, exc)
 
     async def _apply(self, envelope: CloudEvent, handler: EventHandler) -> None:
         async with self.uow_factory() as uow:
@@ -179,3 +232,16 @@ class EventConsumer:
         EVENTS_DEAD_LETTERED.labels(self.service).inc()
         if self.on_commit is not None:
             self.on_commit()
+
+
+def _is_outage(exc: BaseException) -> bool:
+    """The database unreachable, said by ``exc`` or by an exception it was raised from (a
+    handler that wraps the driver's error)."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if is_database_unreachable(seen):
+            return True
+        seen = seen.__cause__
+    return False

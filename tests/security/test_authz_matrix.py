@@ -1,0 +1,632 @@
+"""The object-level authorization matrix, generated from the embedded app's OpenAPI: every
+operation x every kind of caller, so a new endpoint cannot be forgotten.
+
+``OPS`` maps each ``operationId`` to how to call it on the north department's objects (its
+path, a valid body, fresh objects for the actions that change state); the first test fails
+when the OpenAPI has an operation ``OPS`` does not know (or the other way round). The rules
+(CONTRACT.md): a bad token (none, expired, wrong signature, ``alg: none``, a deactivated
+member of staff) is 401; an object out of the caller's scope is 404, never 200 or 403; no
+response to a caller out of scope names any of north's objects (not in a list, not in a
+report); an action the caller's role may not take is 403.
+
+One embedded app (every service, SQLite, the in-process bus) serves the whole module, with
+two departments each with a head, a manager and a client with a contact, interactions (a
+request, a meeting with its report), a task, feedback, a contract, an issued invoice, a
+payment, an estimate and an opportunity. The callers are seen from north's objects: its
+manager, another manager of north, south's manager, north's head, south's head, the admin, a
+``service`` token, and five bad tokens — 74 operations x 12 callers = 888 cells, one test
+per operation (its message lists every wrong cell).
+
+What the matrix found and pins: a ``service`` token outside billing is a caller with no scope
+(objects 404, lists and reports empty), in billing it is refused (403) but for booking
+payments; a head may hand over a leaver of their department; a manager or head creating a
+client for someone they may not assign it to is 403.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import json
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from services.embedded import embedded_app
+from tests.support.apps import ADMIN, auth, running, test_settings, token
+from tests.support.waiting import eventually
+
+CALLERS = [
+    "own_manager",  # north's manager, the account manager of north's client
+    "peer_manager",  # another manager of north (same head), not the account manager
+    "other_manager",  # south's manager
+    "own_head",  # north's head
+    "other_head",  # south's head
+    "admin",
+    "service",
+    "no_token",
+    "expired_token",
+    "wrong_signature",
+    "alg_none",
+    "deactivated",
+]
+BAD_TOKENS = {"no_token", "expired_token", "wrong_signature", "alg_none", "deactivated"}
+# Callers who may not see north's clients (a service token outside billing has no scope).
+FOREIGN = frozenset({"peer_manager", "other_manager", "other_head", "service"})
+OWN_SIDE = frozenset({"own_manager", "own_head"})  # besides admin: who sees north's objects
+STAFF = frozenset({"own_manager", "peer_manager", "other_manager", "own_head", "other_head"})
+
+
+def iso(at: datetime) -> str:
+    return at.isoformat()
+
+
+def alg_none_token(sub: str, role: str) -> str:
+    def part(value: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    exp = int((datetime.now(UTC) + timedelta(hours=1)).timestamp())
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part({'sub': sub, 'role': role, 'exp': exp})}."
+
+
+@dataclass
+class Side:
+    head: str = ""
+    manager: str = ""
+    client: str = ""
+    client_name: str = ""
+    contact: str = ""
+    interaction: str = ""
+    request: str = ""
+    meeting: str = ""
+    task: str = ""
+    feedback: str = ""
+    contract: str = ""
+    invoice: str = ""
+    payment: str = ""
+    estimate: str = ""
+    opportunity: str = ""
+    notification: str = ""
+
+    def object_ids(self) -> list[str]:
+        """What a caller out of scope must never see (staff are a public directory)."""
+        return [
+            v for k, v in vars(self).items() if k not in ("head", "manager", "notification") and v
+        ]
+
+
+@dataclass
+class World:
+    http: httpx.AsyncClient
+    north: Side
+    south: Side
+    callers: dict[str, dict[str, str]] = field(default_factory=dict)
+    peer: str = ""
+
+    async def admin(
+        self, method: str, path: str, body: dict[str, Any] | None = None, expect: int = 201
+    ) -> dict[str, Any]:
+        response = await self.http.request(method, path, headers=ADMIN, json=body)
+        assert response.status_code == expect, f"{method} {path}: {response.text}"
+        return dict(response.json())
+
+    async def post(self, path: str, body: dict[str, Any] | None = None, expect: int = 201) -> str:
+        return str((await self.admin("POST", path, body, expect))["id"])
+
+    # ---- fresh objects of north, made by the admin, for the actions that change state
+    async def staff(self, role: str = "manager", **extra: Any) -> str:
+        return await self.post(
+            "/api/v1/staff",
+            {
+                "name": f"Staff {uuid.uuid4().hex[:6]}",
+                "email": f"{uuid.uuid4().hex[:12]}@authz.example",
+                "role": role,
+                **extra,
+            },
+        )
+
+    async def client(self) -> str:
+        return await self.post(
+            "/api/v1/clients",
+            {"name": f"Client {uuid.uuid4().hex[:8]}", "account_manager_id": self.north.manager},
+        )
+
+    async def contact(self) -> str:
+        return await self.post(f"/api/v1/clients/{self.north.client}/contacts", {"name": "C"})
+
+    async def interaction(self, **extra: Any) -> dict[str, Any]:
+        body = {
+            "client_id": self.north.client,
+            "type": "email",
+            "direction": "inbound",
+            "occurred_at": iso(datetime.now(UTC) - timedelta(minutes=5)),
+            **extra,
+        }
+        return await self.admin("POST", "/api/v1/interactions", body)
+
+    async def meeting(self) -> str:
+        return str(
+            (
+                await self.interaction(
+                    type="meeting",
+                    direction="outbound",
+                    occurred_at=iso(datetime.now(UTC) - timedelta(hours=1)),
+                )
+            )["id"]
+        )
+
+    async def request(self, held: bool = False) -> str:
+        request_id = str((await self.interaction(requires_response=True))["request_id"])
+        if held:
+            await self.admin(
+                "POST", f"/api/v1/requests/{request_id}/hold", {"reason": "waiting"}, 200
+            )
+        return request_id
+
+    async def task(self) -> str:
+        return await self.post("/api/v1/tasks", task_body(self))
+
+    async def draft(self) -> str:
+        return await self.post("/api/v1/invoices", invoice_body(self))
+
+    async def issued(self) -> str:
+        draft = await self.draft()
+        await self.admin("POST", f"/api/v1/invoices/{draft}/issue", {}, 200)
+        return draft
+
+    async def contract(self) -> str:
+        return await self.post("/api/v1/contracts", contract_body(self))
+
+    async def estimate(self, approved: bool = False) -> str:
+        estimate = await self.post("/api/v1/estimates", estimate_body(self))
+        if approved:
+            await self.admin("POST", f"/api/v1/estimates/{estimate}/approve", None, 200)
+        return estimate
+
+
+def task_body(w: World) -> dict[str, Any]:
+    return {
+        "client_id": w.north.client,
+        "title": "Send offer",
+        "due_at": iso(datetime.now(UTC) + timedelta(days=2)),
+        "assignee_id": w.north.manager,
+    }
+
+
+def invoice_body(w: World) -> dict[str, Any]:
+    return {
+        "client_id": w.north.client,
+        "currency": "EUR",
+        "lines": [{"description": "Work", "quantity": "1", "unit_price": "100.00"}],
+    }
+
+
+def contract_body(w: World) -> dict[str, Any]:
+    return {
+        "client_id": w.north.client,
+        "number": uuid.uuid4().hex[:8],
+        "title": "Support",
+        "starts_on": "2026-01-01",
+        "ends_on": "2026-12-31",
+    }
+
+
+def estimate_body(w: World) -> dict[str, Any]:
+    return {
+        "client_id": w.north.client,
+        "title": "Extra work",
+        "currency": "EUR",
+        "lines": [{"description": "x", "quantity": "2", "unit_price": "50"}],
+    }
+
+
+async def seed(w: World, name: str, side: Side) -> None:
+    side.head = await w.staff("head", department=name)
+    side.manager = await w.staff("manager", department=name, head_id=side.head)
+    side.client_name = f"Client {name} {uuid.uuid4().hex[:8]}"
+    side.client = await w.post(
+        "/api/v1/clients",
+        {"name": side.client_name, "account_manager_id": side.manager, "tier": "key"},
+    )
+    side.contact = await w.post(f"/api/v1/clients/{side.client}/contacts", {"name": "Contact"})
+
+    async def replicated() -> bool:  # interactions and billing took the client's events
+        credit = await w.http.get(f"/api/v1/clients/{side.client}/credit", headers=ADMIN)
+        tasks = await w.http.post("/api/v1/tasks", headers=ADMIN, json=task_body(w))
+        if tasks.status_code == 201:
+            side.task = str(tasks.json()["id"])
+        return credit.status_code == 200 and tasks.status_code == 201
+
+    await eventually(replicated, timeout=30, what=f"{name}'s client in every service")
+    inbound = await w.interaction(requires_response=True)
+    side.interaction, side.request = str(inbound["id"]), str(inbound["request_id"])
+    side.meeting = await w.meeting()
+    await w.admin("POST", f"/api/v1/interactions/{side.meeting}/report", {"summary": "done"})
+    side.feedback = await w.post(
+        "/api/v1/feedback", {"client_id": side.client, "kind": "nps", "score": 9}
+    )
+    side.contract = await w.contract()
+    side.invoice = await w.issued()
+    side.payment = await w.post(
+        "/api/v1/payments",
+        {"client_id": side.client, "amount": "10.00", "currency": "EUR", "reference": name},
+    )
+    side.estimate = await w.estimate()
+    side.opportunity = await w.post(
+        "/api/v1/opportunities", {"client_id": side.client, "title": "Upsell"}
+    )
+    manager = auth(side.manager, "manager")
+
+    async def notified() -> list[Any]:
+        response = await w.http.get("/api/v1/notifications", headers=manager)
+        return list(response.json()["items"]) if response.status_code == 200 else []
+
+    side.notification = str((await eventually(notified, what="a notification"))[0]["id"])
+
+
+async def _replicated_everywhere(
+    http: httpx.AsyncClient, active: list[str], inactive: list[str]
+) -> None:
+    """Every service knows the staff made last (and that ``inactive`` left)."""
+    feeds = ["/api/v1/interactions", "/api/v1/invoices", "/api/v1/notifications"]
+
+    async def known() -> bool:
+        for path in feeds:
+            for staff_id in active:
+                role = "service" if staff_id == active[-1] else "manager"
+                response = await http.get(path, headers=auth(staff_id, role))
+                if response.status_code == 401:
+                    return False
+            for staff_id in inactive:
+                response = await http.get(path, headers=auth(staff_id, "manager"))
+                if response.status_code != 401:
+                    return False
+        return True
+
+    await eventually(known, timeout=30, what="the last staff in every service")
+
+
+@pytest.fixture(scope="module")
+async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
+    data = tmp_path_factory.mktemp("authz")
+    app = embedded_app(test_settings(data_dir=str(data)))
+    async with running(app) as http:
+        north, south = Side(), Side()
+        w = World(http, north, south)
+        for name, side in (("north", north), ("south", south)):
+            w.north = side  # seed() builds its bodies from w.north: the side being seeded
+            await seed(w, name, side)
+        w.north, w.south = north, south
+        w.peer = await w.staff("manager", department="north", head_id=w.north.head)
+        service = await w.staff("service")
+        dormant = await w.staff("manager", department="north", head_id=w.north.head)
+        await w.admin("PATCH", f"/api/v1/staff/{dormant}", {"active": False}, 200)
+        await _replicated_everywhere(http, [w.peer, service], [dormant])
+        w.callers = {
+            "own_manager": auth(w.north.manager, "manager"),
+            "peer_manager": auth(w.peer, "manager"),
+            "other_manager": auth(w.south.manager, "manager"),
+            "own_head": auth(w.north.head, "head"),
+            "other_head": auth(w.south.head, "head"),
+            "admin": ADMIN,
+            "service": auth(service, "service"),
+            "no_token": {},
+            "expired_token": {
+                "Authorization": f"Bearer {token(w.north.manager, 'manager', ttl=-120)}"
+            },
+            "wrong_signature": {
+                "Authorization": "Bearer "
+                + token(w.north.manager, "manager", secret="not-the-secret-" + "x" * 40)
+            },
+            "alg_none": {"Authorization": f"Bearer {alg_none_token(w.north.manager, 'admin')}"},
+            "deactivated": auth(dormant, "manager"),
+        }
+        yield w
+
+
+# ---------------------------------------------------------------- the table of operations
+
+PathFn = Callable[[World], Awaitable[str]]
+BodyFn = Callable[[World], dict[str, Any] | None]
+
+
+def at(template: str) -> PathFn:
+    """A path naming north's seeded objects: ``{n.client}``…"""
+
+    async def path(w: World) -> str:
+        return template.format(n=w.north)
+
+    return path
+
+
+def fresh(template: str, make: Callable[[World], Awaitable[str]]) -> PathFn:
+    """A path naming an object made for this call alone (the call may change it)."""
+
+    async def path(w: World) -> str:
+        return template.format(id=await make(w))
+
+    return path
+
+
+@dataclass(frozen=True)
+class Op:
+    path: PathFn
+    body: BodyFn = lambda w: None
+    ok: int = 200
+    # "object": names north's objects (404 out of scope); "list": lists or reports (200, out of
+    # scope north's objects absent); "staff": the public staff directory; "public": no auth.
+    kind: str = "object"
+    sees: frozenset[str] = OWN_SIDE  # who sees the target besides the admin
+    denied: frozenset[str] = frozenset()  # who sees it but may not do this: 403
+    admin_sees: bool = True  # False: the target is its owner's alone (a feed entry)
+    service: int | None = None  # a service token's status (None: a caller with no scope)
+    listed: Callable[[Side], str] | None = None  # a list: the id it must show to who sees it
+
+
+def listing(path: str, what: Callable[[Side], str] | None = None, **kw: Any) -> Op:
+    kw.setdefault("kind", "list")
+    return Op(at(path + ("&" if "?" in path else "?") + "limit=500"), listed=what, **kw)
+
+
+ADMIN_ONLY = STAFF | {"service"}  # everyone but the admin is refused
+
+OPS: dict[str, Op] = {
+    "healthz": Op(at("/healthz"), kind="public"),
+    "readyz": Op(at("/readyz"), kind="public"),
+    # ---- clients: staff directory (everyone reads it, only admins change it)
+    "createStaff": Op(
+        at("/api/v1/staff"),
+        lambda w: {"name": "N", "email": f"{uuid.uuid4().hex[:10]}@x.example", "role": "manager"},
+        201,
+        kind="staff",
+        denied=ADMIN_ONLY,
+    ),
+    "listStaff": listing("/api/v1/staff", lambda s: s.manager, sees=STAFF | {"service"}),
+    "getStaff": Op(at("/api/v1/staff/{n.manager}"), kind="staff"),
+    "updateStaff": Op(
+        fresh("/api/v1/staff/{id}", lambda w: w.staff()),
+        lambda w: {"timezone": "Europe/Paris"},
+        kind="staff",
+        denied=ADMIN_ONLY,
+    ),
+    "handoverStaff": Op(
+        fresh("/api/v1/staff/{id}/handover", lambda w: w.staff(department="north")),
+        lambda w: {"to_manager_id": w.north.manager, "reason": "leaving"},
+        kind="staff",
+        denied=ADMIN_ONLY - {"own_head"},  # a head hands over a leaver of their department
+    ),
+    # ---- clients
+    "createClient": Op(
+        at("/api/v1/clients"),
+        lambda w: {"name": f"New {uuid.uuid4().hex[:6]}", "account_manager_id": w.north.manager},
+        201,
+        denied=FOREIGN,  # a manager assigns a new client to themselves, a head in their team
+    ),
+    "listClients": listing("/api/v1/clients", lambda s: s.client),
+    "getClient": Op(at("/api/v1/clients/{n.client}")),
+    "updateClient": Op(at("/api/v1/clients/{n.client}"), lambda w: {"segment": "smb"}),
+    "assignClient": Op(
+        fresh("/api/v1/clients/{id}/assign", World.client),
+        lambda w: {"account_manager_id": w.peer, "reason": "rebalancing"},
+        denied=frozenset({"own_manager"}),  # admins and heads reassign
+    ),
+    "listClientAssignments": listing("/api/v1/clients/{n.client}/assignments", kind="object"),
+    "createContact": Op(at("/api/v1/clients/{n.client}/contacts"), lambda w: {"name": "X"}, 201),
+    "listContacts": listing("/api/v1/clients/{n.client}/contacts", kind="object"),
+    "getContact": Op(at("/api/v1/contacts/{n.contact}")),
+    "updateContact": Op(at("/api/v1/contacts/{n.contact}"), lambda w: {"position": "CFO"}),
+    "deleteContact": Op(fresh("/api/v1/contacts/{id}", World.contact), ok=204),
+    "portfolioReport": listing("/api/v1/reports/portfolio"),
+    # ---- interactions
+    "logInteraction": Op(
+        at("/api/v1/interactions"),
+        lambda w: {
+            "client_id": w.north.client,
+            "type": "note",
+            "direction": "internal",
+            "occurred_at": iso(datetime.now(UTC)),
+        },
+        201,
+    ),
+    "listInteractions": listing("/api/v1/interactions", lambda s: s.interaction),
+    "getInteraction": Op(at("/api/v1/interactions/{n.interaction}")),
+    "submitMeetingReport": Op(
+        fresh("/api/v1/interactions/{id}/report", World.meeting),
+        lambda w: {"summary": "went well"},
+        201,
+    ),
+    "getMeetingReport": Op(at("/api/v1/interactions/{n.meeting}/report")),
+    "listRequests": listing("/api/v1/requests", lambda s: s.request),
+    "getRequest": Op(at("/api/v1/requests/{n.request}")),
+    "holdRequest": Op(
+        fresh("/api/v1/requests/{id}/hold", World.request), lambda w: {"reason": "waiting"}
+    ),
+    "resumeRequest": Op(
+        fresh("/api/v1/requests/{id}/resume", lambda w: w.request(held=True)), lambda w: {}
+    ),
+    "createTask": Op(at("/api/v1/tasks"), task_body, 201),
+    "listTasks": listing("/api/v1/tasks", lambda s: s.task),
+    "getTask": Op(at("/api/v1/tasks/{n.task}")),
+    "updateTask": Op(fresh("/api/v1/tasks/{id}", World.task), lambda w: {"title": "Call back"}),
+    "listTaskDeadlineMoves": listing("/api/v1/tasks/{n.task}/history", kind="object"),
+    "recordFeedback": Op(
+        at("/api/v1/feedback"),
+        lambda w: {"client_id": w.north.client, "kind": "nps", "score": 7},
+        201,
+    ),
+    "listFeedback": listing("/api/v1/feedback", lambda s: s.feedback),
+    "getFeedback": Op(at("/api/v1/feedback/{n.feedback}")),
+    "slaReport": listing("/api/v1/reports/sla"),
+    "contactCadenceReport": listing("/api/v1/reports/contact-cadence"),
+    "feedbackReport": listing("/api/v1/reports/feedback"),
+    "activityReport": listing("/api/v1/reports/activity"),
+    # ---- billing
+    "createContract": Op(at("/api/v1/contracts"), contract_body, 201),
+    "listContracts": listing("/api/v1/contracts", lambda s: s.contract),
+    "getContract": Op(at("/api/v1/contracts/{n.contract}")),
+    "updateContract": Op(at("/api/v1/contracts/{n.contract}"), lambda w: {"title": "Support"}),
+    "renewContract": Op(fresh("/api/v1/contracts/{id}/renew", World.contract), lambda w: {}),
+    "createInvoice": Op(at("/api/v1/invoices"), invoice_body, 201),
+    "listInvoices": listing("/api/v1/invoices", lambda s: s.invoice),
+    "getInvoice": Op(at("/api/v1/invoices/{n.invoice}")),
+    "updateInvoice": Op(fresh("/api/v1/invoices/{id}", World.draft), lambda w: {"notes": "n"}),
+    "getInvoicePdf": Op(at("/api/v1/invoices/{n.invoice}/pdf")),
+    "issueInvoice": Op(fresh("/api/v1/invoices/{id}/issue", World.draft), lambda w: {}),
+    "voidInvoice": Op(fresh("/api/v1/invoices/{id}/void", World.issued)),
+    "promiseToPay": Op(
+        fresh("/api/v1/invoices/{id}/promise", World.issued),
+        lambda w: {"promised_on": (datetime.now(UTC) + timedelta(days=10)).date().isoformat()},
+    ),
+    "bookPayment": Op(
+        at("/api/v1/payments"),
+        lambda w: {
+            "client_id": w.north.client,
+            "amount": "1.00",
+            "currency": "EUR",
+            "reference": uuid.uuid4().hex,
+        },
+        201,
+        service=201,
+    ),
+    "listPayments": listing("/api/v1/payments", lambda s: s.payment),
+    "getPayment": Op(at("/api/v1/payments/{n.payment}")),
+    "getClientCredit": Op(at("/api/v1/clients/{n.client}/credit")),
+    "createEstimate": Op(at("/api/v1/estimates"), estimate_body, 201),
+    "listEstimates": listing("/api/v1/estimates", lambda s: s.estimate),
+    "getEstimate": Op(at("/api/v1/estimates/{n.estimate}")),
+    "approveEstimate": Op(fresh("/api/v1/estimates/{id}/approve", World.estimate)),
+    "invoiceEstimate": Op(
+        fresh("/api/v1/estimates/{id}/invoice", lambda w: w.estimate(approved=True)), ok=201
+    ),
+    "createOpportunity": Op(
+        at("/api/v1/opportunities"), lambda w: {"client_id": w.north.client, "title": "More"}, 201
+    ),
+    "listOpportunities": listing("/api/v1/opportunities", lambda s: s.opportunity),
+    "getOpportunity": Op(at("/api/v1/opportunities/{n.opportunity}")),
+    "updateOpportunity": Op(
+        at("/api/v1/opportunities/{n.opportunity}"), lambda w: {"title": "Upsell"}
+    ),
+    "agingReport": listing("/api/v1/reports/aging"),
+    "revenueReport": listing("/api/v1/reports/revenue"),
+    "ltvReport": listing("/api/v1/reports/ltv"),
+    "paymentDisciplineReport": listing("/api/v1/reports/payment-discipline"),
+    "pipelineReport": listing("/api/v1/reports/pipeline"),
+    # ---- notifications: a feed entry is its recipient's alone (anyone else: 404)
+    "listNotifications": listing(
+        "/api/v1/notifications",
+        lambda s: s.notification,
+        sees=frozenset({"own_manager"}),
+        admin_sees=False,
+    ),
+    "markNotificationRead": Op(
+        at("/api/v1/notifications/{n.notification}/read"),
+        sees=frozenset({"own_manager"}),
+        admin_sees=False,
+    ),
+    "ackNotification": Op(
+        at("/api/v1/notifications/{n.notification}/ack"),
+        sees=frozenset({"own_manager"}),
+        admin_sees=False,
+    ),
+}
+
+
+# Billing refuses a service token everything but booking payments (a bank import).
+BILLING = {"/api/v1/contracts", "/api/v1/invoices", "/api/v1/payments", "/api/v1/estimates"}
+BILLING_REPORTS = {"aging", "revenue", "ltv", "payment-discipline", "pipeline"}
+
+
+def _billing(path: str) -> bool:
+    parts = path.split("/")
+    return (
+        "/".join(parts[:4]) in BILLING
+        or path.startswith("/api/v1/opportunities")
+        or path.endswith("/credit")
+        or (path.startswith("/api/v1/reports/") and parts[4] in BILLING_REPORTS)
+    )
+
+
+def _operations() -> dict[str, tuple[str, str]]:
+    app = embedded_app(test_settings(data_dir="/nonexistent-never-started"))
+    found: dict[str, tuple[str, str]] = {}
+    for path, methods in app.openapi()["paths"].items():
+        for method, operation in methods.items():
+            if method in ("get", "post", "put", "patch", "delete"):
+                found[operation["operationId"]] = (method.upper(), path)
+    return found
+
+
+OPERATIONS = _operations()
+for _id, (_, _path) in OPERATIONS.items():
+    if _id in OPS and _billing(_path) and OPS[_id].service is None:
+        OPS[_id] = dataclasses.replace(OPS[_id], service=403)
+
+
+def test_every_operation_of_the_openapi_is_in_the_matrix() -> None:
+    missing = sorted(set(OPERATIONS) - set(OPS))
+    stale = sorted(set(OPS) - set(OPERATIONS))
+    assert not missing, f"operations with no fixture in OPS: {missing}"
+    assert not stale, f"OPS names operations the OpenAPI no longer has: {stale}"
+
+
+def expected(op: Op, caller: str) -> int:
+    if op.kind == "public":
+        return 200
+    if caller in BAD_TOKENS:
+        return 401
+    if caller == "service" and op.service is not None:
+        return op.service
+    if caller == "admin":
+        return op.ok if op.admin_sees or op.kind == "list" else 404
+    if caller in op.denied:
+        return 403
+    if op.kind == "staff":
+        return op.ok
+    if op.kind == "list":
+        return op.ok
+    return op.ok if caller in op.sees else 404
+
+
+def _leaks(w: World, text: str) -> list[str]:
+    return [i for i in [*w.north.object_ids(), w.north.client_name] if i in text]
+
+
+@pytest.mark.parametrize("operation_id", sorted(OPERATIONS))
+async def test_matrix(world: World, operation_id: str) -> None:
+    op = OPS[operation_id]
+    method, _ = OPERATIONS[operation_id]
+    wrong: list[str] = []
+    for caller in CALLERS:
+        path = await op.path(world)
+        response = await world.http.request(
+            method, path, headers=world.callers[caller], json=op.body(world)
+        )
+        got, want = response.status_code, expected(op, caller)
+        cell = f"{caller} {method} {path}"
+        if got != want:
+            wrong.append(f"{cell}: {got} (want {want}) {response.text[:200]}")
+            continue
+        if got >= 400:
+            if not response.headers.get("content-type", "").startswith("application/problem+json"):
+                wrong.append(f"{cell}: {got} is not problem+json")
+            if got == 401 and response.headers.get("www-authenticate") != "Bearer":
+                wrong.append(f"{cell}: 401 without WWW-Authenticate: Bearer")
+        if (
+            caller in FOREIGN
+            and op.kind != "staff"
+            and not (caller == "service" and op.service)
+            and got < 300
+            and (leaked := _leaks(world, response.text))
+        ):
+            wrong.append(f"{cell}: names north's objects {leaked}")
+        if op.listed is not None and got == 200:
+            shown = op.listed(world.north) in response.text
+            should = caller in op.sees or (caller == "admin" and op.admin_sees)
+            if shown != should:
+                wrong.append(f"{cell}: north's object {'' if shown else 'not '}listed")
+    assert not wrong, "\n".join(wrong)
