@@ -3,7 +3,8 @@ period and the same period a year earlier side by side and the change.
 
 Scope as everywhere: a manager sees themself, a head their team (who reports to them or
 shares their department, and themself), an admin everyone (facts of clients without a
-manager too). A filter outside the caller's scope is a 403. Periods are in the reader's
+manager too), a ``service`` token nobody (an empty scorecard, like every report). A filter
+outside the caller's scope is a 403. Periods are in the reader's
 timezone (their staff record's; UTC for an admin without one).
 
 Rows are long: one per scope level (manager, department, total), KPI and currency, so JSON,
@@ -116,8 +117,8 @@ async def audience(
         members = [me] if me else []
         if department is not None and department != caller.department:
             raise Forbidden("a manager sees their own scorecard")
-    else:
-        raise Forbidden("the scorecard is for managers, heads and admins")
+    else:  # a service token: a caller with no scope, an empty scorecard
+        members = []
     in_scope = account_manager_id is None or account_manager_id in {m.id for m in members}
     if not in_scope and caller.role != Role.ADMIN:
         raise Forbidden("that account manager is outside your scope")
