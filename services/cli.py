@@ -1,4 +1,4 @@
-"""The ``orbit`` command: run, serve, migrate, token, schemas."""
+"""The ``orbit`` command: run, serve, migrate, token, schemas, reports rebuild."""
 
 from __future__ import annotations
 
@@ -153,6 +153,36 @@ def cmd_schemas(args: argparse.Namespace, settings: OrbitSettings) -> int:
     return 0
 
 
+def cmd_reports_rebuild(args: argparse.Namespace, settings: OrbitSettings) -> int:
+    """Rebuild the scorecard's KPI projection (notifications database) from Kafka."""
+    from services.notifications.scorecard.rebuild import rebuild
+    from shared.db import create_engine, session_factory
+    from shared.uow import UnitOfWorkFactory
+
+    configure_logging(settings.log_level)
+    if not settings.kafka_bootstrap:
+        print("orbit: reports rebuild reads Kafka: set ORBIT_KAFKA_BOOTSTRAP", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        engine = create_engine(settings.database_url_for("notifications"))
+        try:
+            result = await rebuild(
+                UnitOfWorkFactory(session_factory(engine)),
+                str(settings.kafka_bootstrap),
+                topics=args.topic or None,
+            )
+        finally:
+            await engine.dispose()
+        print(
+            f"scorecard projection rebuilt: {result.read} events read, "
+            f"{result.applied} applied, {result.failed} failed"
+        )
+        return 1 if result.failed else 0
+
+    return asyncio.run(run())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="orbit", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -193,6 +223,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schemas.add_argument("--root", type=Path, default=Path("."), help="the repository (default: .)")
     schemas.set_defaults(func=cmd_schemas)
+
+    reports = sub.add_parser("reports", help="the scorecard's KPI projection")
+    reports_sub = reports.add_subparsers(dest="reports_command", required=True)
+    rebuild = reports_sub.add_parser(
+        "rebuild",
+        help="empty the KPI projection and apply the events of the topics from their start",
+    )
+    rebuild.add_argument(
+        "--topic",
+        action="append",
+        help="a topic to read (repeatable; default: orbit.billing, orbit.clients, "
+        "orbit.interactions)",
+    )
+    rebuild.set_defaults(func=cmd_reports_rebuild)
     return parser
 
 

@@ -17,12 +17,26 @@ from fastapi import FastAPI
 
 from services.notifications import SERVICE
 from services.notifications.api import notifications, preferences, rules, webhooks
+from services.notifications.scorecard.api import scorecard
+from services.notifications.scorecard.jobs import scheduled_jobs as scorecard_jobs
+from services.notifications.scorecard.settings import ScorecardSettings
+from services.notifications.scorecard.subscribers import SCORECARD_SUBSCRIBERS, merge_subscribers
 from services.notifications.settings import NotificationsSettings
 from services.notifications.subscribers import SUBSCRIBERS
 from services.notifications.workers import delivery_workers, scheduled_jobs
 from shared.app import build_service_app
 from shared.replica_service import replica_service_spec
 from shared.settings import OrbitSettings
+
+
+class NotificationsServiceSettings(NotificationsSettings, ScorecardSettings):
+    """The service's knobs: the notifications' and the scorecard's."""
+
+
+def all_jobs(settings: NotificationsServiceSettings) -> dict[str, Any]:
+    """The escalation and delivery scans, and the scheduled scorecard reports."""
+    return {**scheduled_jobs(settings), **scorecard_jobs(settings)}
+
 
 SPEC = replica_service_spec(
     SERVICE,
@@ -33,10 +47,11 @@ SPEC = replica_service_spec(
         preferences.router,
         webhooks.router,
         webhooks.deliveries_router,
+        scorecard.router,
     ),
-    subscribers=SUBSCRIBERS,
-    jobs=scheduled_jobs,
-    settings_cls=NotificationsSettings,
+    subscribers=merge_subscribers(SUBSCRIBERS, SCORECARD_SUBSCRIBERS),
+    jobs=all_jobs,
+    settings_cls=NotificationsServiceSettings,
     workers=delivery_workers,
 )
 
