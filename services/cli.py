@@ -1,4 +1,5 @@
-"""The ``orbit`` command: run, serve, migrate, token, schemas, openapi, dlq, demo."""
+"""The ``orbit`` command: run, serve, migrate, token, schemas, openapi, dlq, demo, reports
+rebuild."""
 
 from __future__ import annotations
 
@@ -272,6 +273,36 @@ def _dead_letter_json(row: object) -> dict[str, object]:
     return values
 
 
+def cmd_reports_rebuild(args: argparse.Namespace, settings: OrbitSettings) -> int:
+    """Rebuild the scorecard's KPI projection (notifications database) from Kafka."""
+    from services.notifications.scorecard.rebuild import rebuild
+    from shared.db import create_engine, session_factory
+    from shared.uow import UnitOfWorkFactory
+
+    configure_logging(settings.log_level)
+    if not settings.kafka_bootstrap:
+        print("orbit: reports rebuild reads Kafka: set ORBIT_KAFKA_BOOTSTRAP", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        engine = create_engine(settings.database_url_for("notifications"))
+        try:
+            result = await rebuild(
+                UnitOfWorkFactory(session_factory(engine)),
+                str(settings.kafka_bootstrap),
+                topics=args.topic or None,
+            )
+        finally:
+            await engine.dispose()
+        print(
+            f"scorecard projection rebuilt: {result.read} events read, "
+            f"{result.applied} applied, {result.failed} failed"
+        )
+        return 1 if result.failed else 0
+
+    return asyncio.run(run())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="orbit", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -341,6 +372,20 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--url", default="http://127.0.0.1:8000", help="the running Orbit")
     demo.add_argument("--clients", type=int, default=50, help="how many clients (default 50)")
     demo.set_defaults(func=cmd_demo)
+
+    reports = sub.add_parser("reports", help="the scorecard's KPI projection")
+    reports_sub = reports.add_subparsers(dest="reports_command", required=True)
+    rebuild = reports_sub.add_parser(
+        "rebuild",
+        help="empty the KPI projection and apply the events of the topics from their start",
+    )
+    rebuild.add_argument(
+        "--topic",
+        action="append",
+        help="a topic to read (repeatable; default: orbit.billing, orbit.clients, "
+        "orbit.interactions)",
+    )
+    rebuild.set_defaults(func=cmd_reports_rebuild)
     return parser
 
 

@@ -19,6 +19,10 @@ from sqlalchemy import Table
 
 from services.notifications import SERVICE
 from services.notifications.api import notifications, preferences, rules, webhooks
+from services.notifications.scorecard.api import scorecard
+from services.notifications.scorecard.jobs import scheduled_jobs as scorecard_jobs
+from services.notifications.scorecard.settings import ScorecardSettings
+from services.notifications.scorecard.subscribers import SCORECARD_SUBSCRIBERS, merge_subscribers
 from services.notifications.settings import NotificationsSettings
 from services.notifications.store.models import Delivery, DeliveryAttempt
 from services.notifications.subscribers import SUBSCRIBERS
@@ -43,6 +47,15 @@ def retention_rules(settings: OrbitSettings) -> list[RetentionRule]:
     ]
 
 
+class NotificationsServiceSettings(NotificationsSettings, ScorecardSettings):
+    """The service's knobs: the notifications' and the scorecard's."""
+
+
+def all_jobs(settings: NotificationsServiceSettings) -> dict[str, Any]:
+    """The escalation and delivery scans, and the scheduled scorecard reports."""
+    return {**scheduled_jobs(settings), **scorecard_jobs(settings)}
+
+
 SPEC = replica_service_spec(
     SERVICE,
     Path(__file__).parent / "migrations",
@@ -52,10 +65,11 @@ SPEC = replica_service_spec(
         preferences.router,
         webhooks.router,
         webhooks.deliveries_router,
+        scorecard.router,
     ),
-    subscribers=SUBSCRIBERS,
-    jobs=scheduled_jobs,
-    settings_cls=NotificationsSettings,
+    subscribers=merge_subscribers(SUBSCRIBERS, SCORECARD_SUBSCRIBERS),
+    jobs=all_jobs,
+    settings_cls=NotificationsServiceSettings,
     workers=delivery_workers,
     retention=retention_rules,
 )

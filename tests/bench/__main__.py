@@ -9,11 +9,14 @@
   against one row per round.
 - Billing: issuing invoices concurrently against creating drafts; the payment-control scan
   against a raw indexed select (tests/bench/billing.py).
+- Scorecard: the KPI projection's throughput against the raw consumer; the scorecard over a
+  year of data against raw SQL aggregates (tests/bench/scorecard.py).
 - ``python -m tests.bench.scans`` (also run by ``make bench``): the interactions SLA scans.
 
 The PostgreSQL + Kafka parts need ORBIT_TEST_DATABASE_URL and ORBIT_TEST_KAFKA_BOOTSTRAP
 (``make bench`` starts deploy/local for them). BENCH_SECONDS sets each wrk run's length;
-BENCH_SECTIONS (comma-separated: http, interactions, embedded, relay, billing; default all)
+BENCH_SECTIONS (comma-separated: http, interactions, embedded, relay, billing, scorecard;
+default all)
 picks some.
 """
 
@@ -31,6 +34,7 @@ from pathlib import Path
 from tests.bench import http
 from tests.bench.billing import billing_report
 from tests.bench.relay import relay_after_churn, relay_vs_raw, sqlite_rows
+from tests.bench.scorecard import scorecard_report
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUNDS = 3
@@ -188,7 +192,7 @@ def main() -> None:
     pg = os.environ.get("ORBIT_TEST_DATABASE_URL")
     kafka = os.environ.get("ORBIT_TEST_KAFKA_BOOTSTRAP")
     wanted = set(
-        os.environ.get("BENCH_SECTIONS", "http,interactions,embedded,relay,billing")
+        os.environ.get("BENCH_SECTIONS", "http,interactions,embedded,relay,billing,scorecard")
         .replace(" ", "")
         .split(",")
     )
@@ -203,6 +207,8 @@ def main() -> None:
         sections += relay_section(pg, kafka, workdir)
     if "billing" in wanted:
         sections += [billing_section(pg, workdir)]
+    if "scorecard" in wanted:
+        sections += [scorecard_section(pg, workdir)]
     report = "\n".join(
         [
             f"## Benchmarks — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
@@ -232,6 +238,19 @@ def billing_section(pg: str | None, workdir: Path) -> str:
     report = asyncio.run(billing_report(billing_url, "PostgreSQL" if pg else "SQLite"))
     print(report, flush=True)
     return report.replace("## Billing", "### Billing", 1)
+
+
+def scorecard_section(pg: str | None, workdir: Path) -> str:
+    counter = iter(range(100))
+
+    async def scorecard_url() -> str:
+        if pg:
+            return await create_database(pg, "bench_scorecard")
+        return f"sqlite+aiosqlite:///{workdir / f'scorecard{next(counter)}.db'}"
+
+    report = asyncio.run(scorecard_report(scorecard_url, "PostgreSQL" if pg else "SQLite"))
+    print(report, flush=True)
+    return report.replace("## Scorecard", "### Scorecard", 1)
 
 
 def relay_section(pg: str | None, kafka: str | None, workdir: Path) -> list[str]:

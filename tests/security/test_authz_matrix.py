@@ -534,6 +534,16 @@ OPS: dict[str, Op] = {
     "ltvReport": listing("/api/v1/reports/ltv"),
     "paymentDisciplineReport": listing("/api/v1/reports/payment-discipline"),
     "pipelineReport": listing("/api/v1/reports/pipeline"),
+    # ---- notifications: the manager scorecard (a report: each caller their own scope) and
+    # the scheduled reports' subscriptions (heads and admins change theirs)
+    "scorecardReport": listing("/api/v1/reports/scorecard?period=month"),
+    "scorecardSubscriptions": listing("/api/v1/reports/scorecard/subscriptions", kind="staff"),
+    "setScorecardSubscriptions": Op(
+        at("/api/v1/reports/scorecard/subscriptions"),
+        lambda w: {"week": True},
+        kind="staff",
+        denied=frozenset({"own_manager", "peer_manager", "other_manager", "service"}),
+    ),
     # ---- notifications: a feed entry is its recipient's alone (anyone else: 404)
     "listNotifications": listing(
         "/api/v1/notifications",

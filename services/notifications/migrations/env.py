@@ -1,6 +1,7 @@
+from services.notifications.scorecard.store.models import scorecard_metadata
 from services.notifications.store.models import Base
 from shared.migrations import run_env
 from shared.replicas import replica_metadata
 from shared.tables import platform_metadata
 
-run_env([platform_metadata, replica_metadata, Base.metadata])
+run_env([platform_metadata, replica_metadata, Base.metadata, scorecard_metadata])

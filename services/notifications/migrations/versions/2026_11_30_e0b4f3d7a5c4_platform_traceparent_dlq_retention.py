@@ -2,7 +2,7 @@
 on inbox.processed_at (tracing, orbit dlq, retention); an index on delivery_attempts.at
 
 Revision ID: e0b4f3d7a5c4
-Revises: a7c3e91f42d8
+Revises: 5c0a7d3e9b21
 Create Date: 2026-11-30
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from shared.migration_ops import drop_platform_tables_v2, platform_tables_v2
 
 revision = "e0b4f3d7a5c4"
-down_revision = "a7c3e91f42d8"
+down_revision = "5c0a7d3e9b21"
 branch_labels = None
 depends_on = None
 

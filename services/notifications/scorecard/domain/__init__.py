@@ -1,0 +1,1 @@
+"""Pure rules of the scorecard: periods, KPI arithmetic, deviations (no I/O)."""

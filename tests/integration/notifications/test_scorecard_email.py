@@ -1,0 +1,128 @@
+"""The scheduled weekly report reaches a real SMTP server (aiosmtpd on loopback) once,
+however many replicas write and send it, in the head's locale, with the deviations and a
+valid .xlsx attached that has its charts; a refused send is retried."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import socket
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, time
+from email.message import EmailMessage
+from email.policy import default
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from services.notifications.app import create_app
+from services.notifications.scorecard.jobs import send_reports, write_reports
+from services.notifications.scorecard.settings import ScorecardSettings
+from services.notifications.scorecard.store.models import sc_reports
+from shared.clock import FixedClock
+from shared.runtime import ServiceRuntime
+from tests.integration.notifications.scorecard_world import NOW, World, build
+from tests.integration.notifications.test_scorecard import check_workbook
+from tests.support.apps import running, runtime_of, test_settings
+
+pytestmark = pytest.mark.integration
+
+MONDAY = datetime(2026, 11, 30, 7, 30, tzinfo=UTC)  # the weekly report of 2026-W48 is due
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        parsed = email.message_from_bytes(envelope.content, policy=default)
+        assert isinstance(parsed, EmailMessage)
+        self.messages.append(parsed)
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+async def runtime(pg_url: str) -> AsyncIterator[ServiceRuntime]:
+    settings = test_settings(database_url=pg_url, scheduler_interval_seconds=3600)
+    app = create_app(settings, clock=FixedClock(NOW), migrate_on_start=True)
+    async with running(app):
+        runtime = runtime_of(app, "notifications")
+        await build(World(runtime))
+        yield runtime
+
+
+def settings_for(port: int) -> ScorecardSettings:
+    values = test_settings().model_dump() | {
+        "smtp_url": f"smtp://127.0.0.1:{port}",
+        "report_periods": ["week"],
+        "report_local_time": time(7, 0),
+    }
+    return ScorecardSettings(**values)
+
+
+async def test_the_weekly_report_is_sent_once_with_its_workbook(
+    runtime: ServiceRuntime, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    settings = settings_for(port)
+    # before the local time: nothing yet
+    assert await write_reports(runtime.uow, MONDAY.replace(hour=6, minute=59), settings) == 0
+
+    # three replicas write at once, and again later: one report
+    written = await asyncio.gather(
+        *(write_reports(runtime.uow, MONDAY, settings) for _ in range(3))
+    )
+    assert sum(written) == 1
+    assert await write_reports(runtime.uow, MONDAY.replace(hour=9), settings) == 0
+
+    # the SMTP server refuses (nothing listens there): kept, retried later
+    down = settings_for(free_port())
+    assert await send_reports(runtime.uow, MONDAY, down) == 0
+    async with runtime.uow() as uow:
+        row = (await uow.session.execute(select(sc_reports))).mappings().one()
+    assert (row["status"], row["attempts"]) == ("pending", 1)
+    assert row["last_error"]
+
+    sent = await asyncio.gather(*(send_reports(runtime.uow, MONDAY, settings) for _ in range(3)))
+    assert sum(sent) == 1
+    assert await send_reports(runtime.uow, MONDAY, settings) == 0
+    for _ in range(50):
+        if inbox.messages:
+            break
+        await asyncio.sleep(0.05)
+    assert len(inbox.messages) == 1
+    mail = inbox.messages[0]
+    assert mail["To"] == "hana@orbit.example"
+    assert "Еженедельный отчёт по KPI: 2026-W48" in mail["Subject"]  # Hana reads Russian
+    html = mail.get_body(("html",))
+    assert html is not None
+    text = html.get_content()
+    assert "Отдел Sales" in text
+    assert "Клиент Beta ушёл" in text
+    assert "Соблюдение SLA у Ann упало с 100.0% до 66.7%" in text  # noqa: RUF001
+    assert "Acme" in text and "600" in text  # its overdue balance grew
+    (attachment,) = list(mail.iter_attachments())
+    assert attachment.get_filename() == "scorecard-week-2026-W48.xlsx"
+    check_workbook(attachment.get_content(), manager="Ann", eur="1000")
+    async with runtime.uow() as uow:
+        row = (await uow.session.execute(select(sc_reports))).mappings().one()
+    assert (row["status"], row["attempts"], row["locale"]) == ("sent", 2, "ru")
