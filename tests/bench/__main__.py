@@ -64,6 +64,36 @@ async def create_database(admin_url: str, prefix: str) -> str:
     return admin.set(database=name).render_as_string(hide_password=False)
 
 
+COMPARED_HEADER = [
+    "| round | operation | Orbit req/s | p50 ms | p99 ms | CPU ms/req | bare req/s | "
+    "p50 ms | p99 ms | CPU ms/req | ratio | p99 ratio |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
+]
+
+
+def compared(
+    n: int, op: str, mine: http.Result, base: http.Result, ratios: dict[str, list[float]]
+) -> str:
+    """One row of a table against the bare app; the throughput ratio is kept in ``ratios``."""
+    ratio = mine.requests_per_second / base.requests_per_second
+    ratios.setdefault(op, []).append(ratio)
+    return (
+        f"| {n} | `{op}` | {mine.requests_per_second:,.0f} | {mine.p50_ms:.1f} | "
+        f"{mine.p99_ms:.1f} | {mine.cpu_ms_per_request:.2f} | "
+        f"{base.requests_per_second:,.0f} | {base.p50_ms:.1f} | {base.p99_ms:.1f} | "
+        f"{base.cpu_ms_per_request:.2f} | **{ratio:.2f}x** | "
+        f"{mine.p99_ms / base.p99_ms:.1f}x |"
+    )
+
+
+def summarised(ratios: dict[str, list[float]]) -> list[str]:
+    return [
+        f"- `{op}`: median ratio {statistics.median(r):.2f}x over {len(r)} rounds"
+        + (f" (goal {GOALS[op]}x)" if op in GOALS else "")
+        for op, r in ratios.items()
+    ]
+
+
 def http_section(pg: str, kafka: str, seconds: int, workdir: Path) -> list[str]:
     rows = []
     ratios: dict[str, list[float]] = {}
@@ -74,21 +104,9 @@ def http_section(pg: str, kafka: str, seconds: int, workdir: Path) -> list[str]:
         bare = http.bare(bare_db, seconds, workdir)
         for op, mine in orbit.items():
             base = bare[op]
-            ratio = mine.requests_per_second / base.requests_per_second
-            ratios.setdefault(op, []).append(ratio)
-            rows.append(
-                f"| {n} | `{op}` | {mine.requests_per_second:,.0f} | {mine.p50_ms:.1f} | "
-                f"{mine.p99_ms:.1f} | {mine.cpu_ms_per_request:.2f} | "
-                f"{base.requests_per_second:,.0f} | {base.p50_ms:.1f} | {base.p99_ms:.1f} | "
-                f"{base.cpu_ms_per_request:.2f} | **{ratio:.2f}x** | "
-                f"{mine.p99_ms / base.p99_ms:.1f}x |"
-            )
+            rows.append(compared(n, op, mine, base, ratios))
         print("\n".join(rows[-3:]), flush=True)
-    summary = [
-        f"- `{op}`: median ratio {statistics.median(r):.2f}x over {len(r)} rounds"
-        + (f" (goal {GOALS[op]}x)" if op in GOALS else "")
-        for op, r in ratios.items()
-    ]
+    summary = summarised(ratios)
     return [
         "### HTTP, production mode (PostgreSQL + Kafka), wrk -t1 -c16",
         "",
@@ -96,9 +114,7 @@ def http_section(pg: str, kafka: str, seconds: int, workdir: Path) -> list[str]:
         f"{seconds} s per operation, one process measured at a time. CPU = the server "
         "process's user + system time per request.",
         "",
-        "| round | operation | Orbit req/s | p50 ms | p99 ms | CPU ms/req | bare req/s | "
-        "p50 ms | p99 ms | CPU ms/req | ratio | p99 ratio |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        *COMPARED_HEADER,
         *rows,
         "",
         *summary,
@@ -117,21 +133,9 @@ def interactions_section(pg: str, seconds: int, workdir: Path) -> list[str]:
             orbit = http.orbit_interactions(clients_db, interactions_db, kafka, seconds, workdir)
             base = http.bare_interactions(bare_db, seconds, workdir)
             for op, mine in orbit.items():
-                ratio = mine.requests_per_second / base.requests_per_second
-                ratios.setdefault(op, []).append(ratio)
-                rows.append(
-                    f"| {n} | `{op}` | {mine.requests_per_second:,.0f} | {mine.p50_ms:.1f} | "
-                    f"{mine.p99_ms:.1f} | {mine.cpu_ms_per_request:.2f} | "
-                    f"{base.requests_per_second:,.0f} | {base.p50_ms:.1f} | {base.p99_ms:.1f} | "
-                    f"{base.cpu_ms_per_request:.2f} | **{ratio:.2f}x** | "
-                    f"{mine.p99_ms / base.p99_ms:.1f}x |"
-                )
+                rows.append(compared(n, op, mine, base, ratios))
             print("\n".join(rows[-2:]), flush=True)
-    summary = [
-        f"- `{op}`: median ratio {statistics.median(r):.2f}x over {len(r)} rounds"
-        + (f" (goal {GOALS[op]}x)" if op in GOALS else "")
-        for op, r in ratios.items()
-    ]
+    summary = summarised(ratios)
     return [
         "### HTTP, interactions in production mode (PostgreSQL + Kafka), wrk -t1 -c16",
         "",
@@ -145,9 +149,7 @@ def interactions_section(pg: str, seconds: int, workdir: Path) -> list[str]:
         f"(the inbound bodies). {seconds} s per operation, one process measured at a time. "
         "CPU = the server process's user + system time per request.",
         "",
-        "| round | operation | Orbit req/s | p50 ms | p99 ms | CPU ms/req | bare req/s | "
-        "p50 ms | p99 ms | CPU ms/req | ratio | p99 ratio |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        *COMPARED_HEADER,
         *rows,
         "",
         *summary,
