@@ -25,7 +25,7 @@ from typing import Any
 
 import aiosmtplib
 import httpx
-from sqlalchemy import Select, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from standardwebhooks import Webhook as Signer
 
 from services.notifications.domain.escalation import escalation_key, next_head
@@ -33,8 +33,8 @@ from services.notifications.domain.messages import describe, language_of
 from services.notifications.domain.rules import parse_duration, rule_for
 from services.notifications.domain.schedule import (
     WEBHOOK_DISABLE_AFTER,
-    email_retry_delay,
-    webhook_retry_delay,
+    Failure,
+    retry_delay,
 )
 from services.notifications.domain.ssrf import UnsafeDestination, parse_target
 from services.notifications.emails import build_message, render
@@ -55,6 +55,7 @@ from services.notifications.store.models import (
     Webhook,
 )
 from shared.clock import Clock
+from shared.db import is_database_unreachable
 from shared.scheduler import ScheduledJob
 from shared.uow import UnitOfWorkFactory
 
@@ -63,8 +64,10 @@ log = logging.getLogger("orbit.notifications.workers")
 
 @dataclass(frozen=True)
 class Outcome:
-    """What one attempt came to: ``ok``; else ``permanent`` (no retry) or a temporary
-    failure, with the error, the response code and the start of the response body."""
+    """What one attempt came to: ``ok``; else ``permanent`` (no retry), ``unavailable`` (the
+    SMTP server or the receiver is down: an outage, retried until it ends) or a temporary
+    refusal of this message, with the error, the response code and the start of the
+    response body."""
 
     ok: bool
     error: str | None = None
@@ -72,6 +75,13 @@ class Outcome:
     permanent: bool = False
     excerpt: str | None = None
     duration_ms: int | None = None
+    unavailable: bool = False
+
+    @property
+    def failure(self) -> Failure:
+        if self.permanent:
+            return "permanent"
+        return "unavailable" if self.unavailable else "rejected"
 
 
 @dataclass(frozen=True)
@@ -199,11 +209,57 @@ class DeliveryWorker:
         return len(claimed)
 
     async def record(self, item: Claimed, outcome: Outcome) -> None:
+        """Record an attempt that was made. The email or webhook has gone (or not) already, so
+        a database that cannot be reached now (restarted, the session killed) is waited for
+        while the claim lasts: left unrecorded, the delivery would be sent again."""
+        deadline = monotonic.monotonic() + self.claim_seconds
+        pause = 0.05
+        while True:
+            try:
+                await self._record(item, outcome)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if not is_database_unreachable(exc) or monotonic.monotonic() + pause > deadline:
+                    raise
+                log.warning(
+                    "%s delivery %s: database unreachable while recording, retrying: %r",
+                    self.channel,
+                    item.id,
+                    exc,
+                )
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 2.0)
+
+    async def _record(self, item: Claimed, outcome: Outcome) -> None:
         async with self.uow_factory() as uow:
             now = self.clock.now()
             row = await uow.session.get(Delivery, item.id, with_for_update=True)
             if row is None or row.status != "pending":
                 return  # cancelled meanwhile
+            error = None if outcome.ok else (outcome.error or "failed")[:2000]
+            status, label = "sent", "sent"
+            if not outcome.ok:
+                failure = await self._classify(uow, item, outcome, now)
+                rejections, first_rejection = 0, now
+                if failure == "rejected":
+                    rejections, first_rejection = await self._rejections(uow, item.id, now)
+                wait = retry_delay(
+                    self.channel,
+                    failure,
+                    tries=row.attempts + 1,
+                    rejections=rejections,
+                    first_rejection_at=first_rejection,
+                    now=now,
+                    jitter=random.uniform(-1, 1),
+                )
+                if wait is None:
+                    status, label = "failed", "failed"
+                else:
+                    status = "pending"
+                    label = "waiting" if failure == "unavailable" else "retry"
+                    row.next_attempt_at = now + wait
             row.attempts += 1
             row.first_attempt_at = row.first_attempt_at or now
             row.last_attempt_at = now
@@ -211,41 +267,55 @@ class DeliveryWorker:
             row.response_code = outcome.code
             row.duration_ms = outcome.duration_ms
             row.response_excerpt = outcome.excerpt
-            attempt = DeliveryAttempt(
-                id=uuid.uuid4(),
-                delivery_id=row.id,
-                number=row.attempts,
-                at=now,
-                outcome="sent",
-                response_code=outcome.code,
-                duration_ms=outcome.duration_ms,
-                error=None if outcome.ok else (outcome.error or "failed")[:2000],
+            row.status = status
+            row.last_error = error
+            uow.session.add(
+                DeliveryAttempt(
+                    id=uuid.uuid4(),
+                    delivery_id=row.id,
+                    number=row.attempts,
+                    at=now,
+                    outcome=label,
+                    response_code=outcome.code,
+                    duration_ms=outcome.duration_ms,
+                    error=error,
+                )
             )
-            uow.session.add(attempt)
             if outcome.ok:
-                row.status = "sent"
                 row.sent_at = now
-                row.last_error = None
                 if self.on_success is not None:
                     await self.on_success(uow, item, now)
-            else:
-                row.last_error = (outcome.error or "failed")[:2000]
-                wait = None if outcome.permanent else self.retry_delay(row, now)
-                if wait is None:
-                    row.status = "failed"
-                    attempt.outcome = "failed"
-                else:
-                    row.next_attempt_at = now + wait
-                    attempt.outcome = "retry"
-                if self.on_failure is not None:
-                    await self.on_failure(uow, item, outcome, now)
+            elif self.on_failure is not None:
+                await self.on_failure(uow, item, outcome, now)
             await uow.commit()
 
-    def retry_delay(self, row: Delivery, now: datetime) -> timedelta | None:
-        jitter = random.uniform(-1, 1)
-        if self.channel == "webhook":
-            return webhook_retry_delay(row.attempts, jitter)
-        return email_retry_delay(row.attempts, row.first_attempt_at or now, now, jitter)
+    async def _classify(self, uow: Any, item: Claimed, outcome: Outcome, now: datetime) -> Failure:
+        """The kind of a failure. A receiver answering 5xx (or not at all) is an outage only
+        while its endpoint fails everything: when another delivery to it has succeeded since
+        this one was first tried, the error is this message's and spends its budget."""
+        failure = outcome.failure
+        if failure != "unavailable" or item.webhook_id is None or item.first_attempt_at is None:
+            return failure
+        failing_since = await uow.session.scalar(
+            select(Webhook.failing_since).where(Webhook.id == item.webhook_id)
+        )
+        if failing_since is not None and failing_since <= item.first_attempt_at:
+            return "unavailable"
+        return "rejected"
+
+    async def _rejections(
+        self, uow: Any, delivery_id: uuid.UUID, now: datetime
+    ) -> tuple[int, datetime]:
+        """How many of the delivery's attempts were refused (this one included), and when the
+        first of them was."""
+        count, first = (
+            await uow.session.execute(
+                select(func.count(), func.min(DeliveryAttempt.at)).where(
+                    DeliveryAttempt.delivery_id == delivery_id, DeliveryAttempt.outcome == "retry"
+                )
+            )
+        ).one()
+        return int(count) + 1, first or now
 
 
 # ---------------------------------------------------------------- email
@@ -315,7 +385,9 @@ class Mailer:
         try:
             await client.connect()
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            error = Outcome(ok=False, error=f"cannot connect to the SMTP server: {exc!r}")
+            error = Outcome(
+                ok=False, error=f"cannot connect to the SMTP server: {exc!r}", unavailable=True
+            )
             return {item.id: error for items, _ in batches for item in items}
         try:
             for items, message in batches:
@@ -324,7 +396,13 @@ class Mailer:
                 elapsed = int((monotonic.perf_counter() - started) * 1000)
                 for item in items:
                     outcomes[item.id] = Outcome(
-                        outcome.ok, outcome.error, outcome.code, outcome.permanent, None, elapsed
+                        outcome.ok,
+                        outcome.error,
+                        outcome.code,
+                        outcome.permanent,
+                        None,
+                        elapsed,
+                        outcome.unavailable,
                     )
         finally:
             with contextlib.suppress(Exception):
@@ -343,9 +421,16 @@ class Mailer:
                 permanent=all(500 <= c < 600 for c in codes),
             )
         except aiosmtplib.SMTPResponseException as exc:
-            return Outcome(ok=False, error=str(exc), code=exc.code, permanent=500 <= exc.code < 600)
+            return Outcome(
+                ok=False,
+                error=str(exc),
+                code=exc.code,
+                permanent=500 <= exc.code < 600,
+                unavailable=exc.code == 421,  # service not available, closing the channel
+            )
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            return Outcome(ok=False, error=repr(exc))
+            # the connection dropped or timed out: the server's trouble, not the message's
+            return Outcome(ok=False, error=repr(exc), unavailable=True)
         if refused:
             code = next(iter(refused.values())).code
             return Outcome(ok=False, error=str(refused), code=code, permanent=500 <= code < 600)
@@ -434,16 +519,18 @@ class WebhookSender:
                     if len(body) >= self.excerpt_bytes:
                         break
                 excerpt = body[: self.excerpt_bytes].decode("utf-8", "replace")
-                ok = 200 <= response.status_code < 300
+                code = response.status_code
+                ok = 200 <= code < 300
                 return Outcome(
                     ok=ok,
-                    error=None if ok else f"HTTP {response.status_code}",
-                    code=response.status_code,
+                    error=None if ok else f"HTTP {code}",
+                    code=code,
                     excerpt=excerpt,
                     duration_ms=took(),
+                    unavailable=code >= 500 or code in (408, 429),
                 )
         except (httpx.HTTPError, ssl.SSLError, OSError) as exc:
-            return Outcome(ok=False, error=repr(exc), duration_ms=took())
+            return Outcome(ok=False, error=repr(exc), duration_ms=took(), unavailable=True)
 
 
 async def webhook_succeeded(uow: Any, item: Claimed, now: datetime) -> None:
@@ -462,7 +549,7 @@ async def webhook_failed(uow: Any, item: Claimed, outcome: Outcome, now: datetim
     if webhook is None or not webhook.active:
         return
     if webhook.failing_since is None:
-        webhook.failing_since = item.first_attempt_at or now
+        webhook.failing_since = now
     if now - webhook.failing_since < WEBHOOK_DISABLE_AFTER:
         return
     webhook.active = False

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from services.notifications.domain.catalog import PersonalChannel, Severity
@@ -31,14 +32,28 @@ EMAIL_FIRST_DELAY = timedelta(seconds=5)
 EMAIL_MAX_DELAY = timedelta(hours=1)
 EMAIL_GIVE_UP_AFTER = timedelta(days=3)
 
+# An outage (the SMTP server or the receiver cannot be reached, or says it is unavailable) is
+# not the message's fault: it is retried without limit and spends none of the budgets above,
+# the wait capped so that the backlog goes out soon after the far side is back.
+EMAIL_OUTAGE_MAX_DELAY = timedelta(minutes=5)
+WEBHOOK_OUTAGE_MAX_DELAY = timedelta(hours=1)
+
+# What a failed attempt was: ``permanent`` (never retried: SMTP 5xx, the subscription
+# deleted), ``rejected`` (the far side answered and refused this message for now: SMTP 4xx,
+# HTTP 4xx; retried within the budget) or ``unavailable`` (an outage: retried until it ends).
+Failure = Literal["permanent", "rejected", "unavailable"]
+
+
+def _jittered(base: timedelta, jitter: float) -> timedelta:
+    return base * (1 + JITTER * max(-1.0, min(1.0, jitter)))
+
 
 def webhook_retry_delay(failed_attempts: int, jitter: float = 0.0) -> timedelta | None:
     """How long to wait after the ``failed_attempts``-th failed attempt (1 = the first), or
     None when the schedule is spent. ``jitter`` in [-1, 1] scales the +-20 %."""
     if failed_attempts < 1 or failed_attempts > len(WEBHOOK_RETRY_DELAYS):
         return None
-    base = WEBHOOK_RETRY_DELAYS[failed_attempts - 1]
-    return base * (1 + JITTER * max(-1.0, min(1.0, jitter)))
+    return _jittered(WEBHOOK_RETRY_DELAYS[failed_attempts - 1], jitter)
 
 
 def email_retry_delay(
@@ -50,7 +65,45 @@ def email_retry_delay(
         return None
     exponent = min(max(failed_attempts - 1, 0), 20)
     base = min(EMAIL_FIRST_DELAY * (2**exponent), EMAIL_MAX_DELAY)
-    return base * (1 + JITTER * max(-1.0, min(1.0, jitter)))
+    return _jittered(base, jitter)
+
+
+def outage_delay(channel: str, tries: int, jitter: float = 0.0) -> timedelta:
+    """The wait after the ``tries``-th attempt (of any kind) when the far side is down: the
+    channel's schedule (email 5 s doubling, webhooks 5 s, 5 min, 30 min ...), capped at
+    :data:`EMAIL_OUTAGE_MAX_DELAY` / :data:`WEBHOOK_OUTAGE_MAX_DELAY`; never None."""
+    tries = max(tries, 1)
+    if channel == "webhook":
+        base = WEBHOOK_RETRY_DELAYS[min(tries, len(WEBHOOK_RETRY_DELAYS)) - 1]
+        return _jittered(min(base, WEBHOOK_OUTAGE_MAX_DELAY), jitter)
+    base = min(EMAIL_FIRST_DELAY * (2 ** min(tries - 1, 20)), EMAIL_OUTAGE_MAX_DELAY)
+    return _jittered(base, jitter)
+
+
+def retry_delay(
+    channel: str,
+    failure: Failure,
+    *,
+    tries: int,
+    rejections: int,
+    first_rejection_at: datetime,
+    now: datetime,
+    jitter: float = 0.0,
+) -> timedelta | None:
+    """When to try a failed delivery again, or None when it has failed for good.
+
+    ``tries``: its attempts so far, this one included; ``rejections``: how many of them were
+    ``rejected`` (this one included when it was), the first at ``first_rejection_at``. Only
+    rejections spend the budget (webhooks: the 7 retries of :data:`WEBHOOK_RETRY_DELAYS`;
+    email: :data:`EMAIL_GIVE_UP_AFTER` from the first rejection); an outage waits
+    :func:`outage_delay` however long it lasts; a permanent failure is not retried."""
+    if failure == "permanent":
+        return None
+    if failure == "unavailable":
+        return outage_delay(channel, tries, jitter)
+    if channel == "webhook":
+        return webhook_retry_delay(rejections, jitter)
+    return email_retry_delay(rejections, first_rejection_at, now, jitter)
 
 
 # ---------------------------------------------------------------- preferences

@@ -143,8 +143,8 @@ async def test_signed_retried_and_delivered_once(hooks: Notif, receiver: Receive
     assert (listed_row["status"], listed_row["response_code"]) == ("sent", 200)
     assert listed_row["duration_ms"] is not None
     assert [(a["number"], a["outcome"], a["response_code"]) for a in listed_row["history"]] == [
-        (1, "retry", 500),
-        (2, "retry", 503),
+        (1, "waiting", 500),  # the receiver down: an outage, no budget spent
+        (2, "waiting", 503),
         (3, "sent", 200),
     ]
     assert listed_row["history"][0]["error"] == "HTTP 500"

@@ -1,5 +1,5 @@
 """Quiet hours and the daily digest in the person's timezone, across DST changes; the retry
-schedules of webhooks and email."""
+schedules of webhooks and email (an outage retried without end, refusals within a budget)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,17 @@ from hypothesis import strategies as st
 
 from services.notifications.domain.schedule import (
     EMAIL_GIVE_UP_AFTER,
+    EMAIL_OUTAGE_MAX_DELAY,
+    WEBHOOK_OUTAGE_MAX_DELAY,
     WEBHOOK_RETRY_DELAYS,
     Digest,
     QuietHours,
     email_retry_delay,
     next_digest_at,
+    outage_delay,
     plan_email,
     quiet_until,
+    retry_delay,
     webhook_retry_delay,
 )
 
@@ -123,3 +127,60 @@ def test_email_backoff_doubles_to_an_hour_then_gives_up() -> None:
     assert email_retry_delay(2, first, first) == timedelta(seconds=10)
     assert email_retry_delay(30, first, first) == timedelta(hours=1)
     assert email_retry_delay(5, first, first + EMAIL_GIVE_UP_AFTER) is None
+
+
+def test_an_outage_is_retried_without_end_and_spends_no_budget() -> None:
+    first = utc(2026, 1, 1)
+    week = first + timedelta(days=7)
+    for channel in ("email", "webhook"):
+        # a week of an unreachable SMTP server / a receiver answering 503: still retried
+        assert retry_delay(
+            channel, "unavailable", tries=5000, rejections=0, first_rejection_at=week, now=week
+        )
+    assert outage_delay("email", 1) == timedelta(seconds=5)
+    assert outage_delay("email", 3) == timedelta(seconds=20)
+    assert outage_delay("email", 40) == EMAIL_OUTAGE_MAX_DELAY == timedelta(minutes=5)
+    assert [outage_delay("webhook", n) for n in (1, 2, 3)] == list(WEBHOOK_RETRY_DELAYS[:3])
+    assert outage_delay("webhook", 4) == WEBHOOK_OUTAGE_MAX_DELAY == timedelta(hours=1)
+    assert outage_delay("webhook", 99, jitter=1.0) == timedelta(hours=1) * 1.2
+
+
+def test_rejections_spend_the_budget_outages_before_them_do_not() -> None:
+    first = utc(2026, 1, 1)
+    later = first + timedelta(days=10)  # ten days of outage before the first refusal
+    # webhooks: the 7 retries of the schedule count refusals only, whatever came before
+    assert retry_delay(
+        "webhook", "rejected", tries=300, rejections=1, first_rejection_at=later, now=later
+    ) == timedelta(seconds=5)
+    assert (
+        retry_delay(
+            "webhook", "rejected", tries=300, rejections=8, first_rejection_at=later, now=later
+        )
+        is None
+    )
+    # email: three days from the first refusal, not from the first attempt
+    assert retry_delay(
+        "email", "rejected", tries=900, rejections=2, first_rejection_at=later, now=later
+    ) == timedelta(seconds=10)
+    assert (
+        retry_delay(
+            "email",
+            "rejected",
+            tries=900,
+            rejections=60,
+            first_rejection_at=later,
+            now=later + EMAIL_GIVE_UP_AFTER,
+        )
+        is None
+    )
+
+
+def test_a_permanent_failure_is_not_retried() -> None:
+    now = utc(2026, 1, 1)
+    for channel in ("email", "webhook"):
+        assert (
+            retry_delay(
+                channel, "permanent", tries=1, rejections=0, first_rejection_at=now, now=now
+            )
+            is None
+        )
