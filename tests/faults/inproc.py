@@ -4,15 +4,19 @@ admin connection that finds and kills a service's database sessions on the real 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import asyncpg
 from sqlalchemy.engine import make_url
 
+from shared.db import is_database_unreachable
 from tests.support.servers import postgres_admin_url
 from tests.support.waiting import eventually
 
+T = TypeVar("T")
 REPORT = Path(__file__).resolve().parents[2] / "var" / "faults-report.md"
 
 
@@ -88,3 +92,19 @@ async def kill_all(killer: asyncpg.Connection, database: str) -> int:
         database,
     )
     return sum(1 for r in rows if r["killed"])
+
+
+async def settled(probe: Callable[[], Awaitable[T]], *, timeout: float = 30.0) -> T:
+    """``probe()`` once the database answers: a session killed by the scenario may still sit
+    in the pool, and the first use of it fails (as the services' own retries expect)."""
+
+    async def attempt() -> tuple[T] | None:
+        try:
+            return (await probe(),)
+        except Exception as exc:
+            if is_database_unreachable(exc):
+                return None
+            raise
+
+    (value,) = await eventually(attempt, timeout=timeout, what="the database to answer")
+    return value
