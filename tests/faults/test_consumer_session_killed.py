@@ -27,8 +27,6 @@ from shared.clock import FixedClock
 from shared.messaging.bus import Message
 from shared.messaging.envelope import CloudEvent
 from shared.metrics import EVENTS_WAITED_FOR_DATABASE
-from shared.replicas import client_replica
-from shared.runtime import ServiceRuntime
 from shared.tables import dead_letters, inbox
 from tests.faults.inproc import (
     Row,
@@ -43,9 +41,7 @@ from tests.faults.inproc import (
 from tests.integration.clients.test_replicas_kafka import IsolatedKafkaBus, drop_topics
 from tests.integration.notifications.helpers import (
     NOW,
-    SLA,
     Notif,
-    Person,
     make_notif,
     sla_breached,
 )
@@ -90,7 +86,7 @@ async def test_consumer_session_killed_mid_batch(pg_url: str, kafka: str) -> Non
         bus = IsolatedKafkaBus(kafka, prefix)
         settings = test_settings(database_url=pg_url, kafka_bootstrap=kafka)
         app = create_app(settings, bus=bus, clock=FixedClock(NOW), migrate_on_start=True)
-        await stack.enter_async_context(running(app))
+        http = await stack.enter_async_context(running(app))
         runtime = runtime_of(app, "notifications")
         producer = IsolatedKafkaBus(kafka, prefix)
         await producer.start()
@@ -98,42 +94,11 @@ async def test_consumer_session_killed_mid_batch(pg_url: str, kafka: str) -> Non
         killer = await admin()
         stack.push_async_callback(killer.close)
 
-        manager = uuid.uuid4()
-        client = uuid.uuid4()
-        staff = {
-            "staff_id": str(manager),
-            "name": "Ida",
-            "email": "ida@orbit.example",
-            "role": "manager",
-            "department": "sales",
-            "head_id": None,
-            "timezone": "UTC",
-            "locale": None,
-            "active": True,
-        }
-        account = {
-            "client_id": str(client),
-            "name": "Initech",
-            "kind": "b2b",
-            "tier": "key",
-            "status": "active",
-            "account_manager_id": str(manager),
-            "account_manager_department": "sales",
-            "head_id": None,
-            "segment": None,
-            "tags": [],
-            "country": None,
-            "timezone": "UTC",
-            "sla": SLA,
-            "created_at": NOW.isoformat(),
-            "updated_at": NOW.isoformat(),
-            "contacts": [],
-            "locale": None,
-        }
-        await producer.publish([event("orbit.clients.staff.created.v1", staff)])
-        await producer.publish([event("orbit.clients.client.created.v1", account)])
+        # the manager and the client through the consumer directly; the alerts over Kafka
+        notif = Notif(http, runtime, FixedClock(NOW))
+        ida = await notif.staff("Ida")
+        client = await notif.client("Initech", ida)
 
-        ida = Person(manager, {}, "ida@orbit.example")
         alerts: list[Message] = []
 
         def breaches(n: int) -> list[Message]:
@@ -150,9 +115,6 @@ async def test_consumer_session_killed_mid_batch(pg_url: str, kafka: str) -> Non
             return await settled(count)
 
         # 1. killed inside its transaction: the feed table is locked, the batch blocks on it
-        await eventually(
-            lambda: _replica_ready(runtime, client), timeout=60, what="the client replica"
-        )
         waited = waited_for_database()
         holder = await connect(pg_url)
         stack.push_async_callback(holder.close)
@@ -197,14 +159,6 @@ async def test_consumer_session_killed_mid_batch(pg_url: str, kafka: str) -> Non
                 sum(feed.values()) - len(feed),
             )
         )
-
-
-async def _replica_ready(runtime: ServiceRuntime, client: uuid.UUID) -> bool:
-    async with runtime.sessions() as session:
-        found = await session.scalar(
-            select(client_replica.c.id).where(client_replica.c.id == client)
-        )
-    return found is not None
 
 
 async def _at_least(probe: Callable[[], Awaitable[int]], n: int) -> bool:
