@@ -144,3 +144,38 @@ async def test_smtp_and_receiver_down_for_days_then_each_delivered_once(
         )
     )
     assert uuid.UUID(next(iter(emails)))  # the Message-IDs are the delivery ids
+
+
+async def test_a_message_the_receiver_chokes_on_is_not_an_outage(
+    world: tuple[Notif, SmtpServer, Receiver],
+) -> None:
+    """The other side of the rule: once another delivery to the endpoint has succeeded, a 5xx
+    is this message's and spends its budget (7 retries), so it cannot wait forever."""
+    notif, _, receiver = world
+    response = await notif.http.post(
+        "/api/v1/webhooks", headers=ADMIN, json={"url": receiver.url, "event_types": [OVERDUE]}
+    )
+    assert response.status_code == 201, response.text
+    ida = await notif.staff("Ida")
+    client = await notif.client("Initech", ida)
+    worker = notif.workers()["webhooks"]
+    receiver.statuses = [500]
+    await notif.deliver(OVERDUE, invoice_data(client, ida, days_overdue=1))
+    assert await worker.run_once() == 1  # A: the receiver looks down
+    await notif.deliver(OVERDUE, invoice_data(client, ida, days_overdue=2))
+    assert await worker.run_once() == 1  # B: accepted, so the receiver is up
+    receiver.statuses = [500] * 100
+    for _ in range(12):
+        notif.clock.advance(timedelta(hours=12))
+        await drain({"webhooks": worker})
+    first, second = await notif.deliveries(channel="webhook")
+    assert (first.status, second.status) == ("failed", "sent")
+    async with notif.runtime.reads() as session:
+        history = list(
+            await session.scalars(
+                select(DeliveryAttempt.outcome)
+                .where(DeliveryAttempt.delivery_id == first.id)
+                .order_by(DeliveryAttempt.number)
+            )
+        )
+    assert history == ["waiting"] + ["retry"] * 7 + ["failed"]
