@@ -1,7 +1,8 @@
 """Running a use case from a route: one unit of work, one commit.
 
 :func:`run_command` runs a command (a use case bound to its arguments) that returns an entity,
-presents the entity as the response body (``present``: entity -> pydantic model), and honours
+presents the entity as the response body (``present``: entity -> pydantic model, called inside
+the unit of work before the commit, so it may read the entity's loaded state), and honours
 an ``Idempotency-Key`` (``shared.idempotency``: the stored response is written in the same
 transaction as the effect). :func:`execute` runs one without a response body (a DELETE).
 """
@@ -25,12 +26,6 @@ from shared.idempotency import (
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 
 E = TypeVar("E")
-
-
-def as_presented(model: BaseModel) -> BaseModel:
-    """The presenter of a command that presents its result inside the unit of work (when the
-    response needs the transaction's state, e.g. its clock)."""
-    return model
 
 
 async def run_command(

@@ -6,6 +6,7 @@ a multipart/alternative ``EmailMessage`` (text first, HTML preferred by mail cli
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -19,6 +20,13 @@ from services.notifications.domain.messages import Language
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE_NAMES = ("staff_alert", "payment_reminder", "meeting_minutes", "digest")
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    content: bytes
 
 
 @dataclass(frozen=True)
@@ -59,9 +67,11 @@ def build_message(
     delivery_id: uuid.UUID,
     language: str | None,
     when: Any,
+    attachments: Sequence[Attachment] = (),
 ) -> EmailMessage:
-    """A multipart text + HTML message; its Message-ID derives from the delivery id, so a
-    message sent again after a crash is recognisable as the same one."""
+    """A multipart text + HTML message (with ``attachments``, if any); its Message-ID derives
+    from the delivery id, so a message sent again after a crash is recognisable as the same
+    one."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
@@ -74,4 +84,9 @@ def build_message(
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")
+    for attachment in attachments:
+        maintype, subtype = attachment.content_type.split("/", 1)
+        message.add_attachment(
+            attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename
+        )
     return message

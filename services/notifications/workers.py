@@ -21,9 +21,9 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from typing import Any
 
-import aiosmtplib
 import httpx
 from sqlalchemy import Select, func, or_, select, update
 from standardwebhooks import Webhook as Signer
@@ -47,6 +47,7 @@ from services.notifications.handlers.dispatch import (
 )
 from services.notifications.handlers.webhooks import checked_destination
 from services.notifications.settings import NotificationsSettings, parse_smtp_url
+from services.notifications.smtp import Outcome, send_messages
 from services.notifications.store import repository as repo
 from services.notifications.store.models import (
     Delivery,
@@ -60,28 +61,6 @@ from shared.scheduler import ScheduledJob
 from shared.uow import UnitOfWorkFactory
 
 log = logging.getLogger("orbit.notifications.workers")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What one attempt came to: ``ok``; else ``permanent`` (no retry), ``unavailable`` (the
-    SMTP server or the receiver is down: an outage, retried until it ends) or a temporary
-    refusal of this message, with the error, the response code and the start of the
-    response body."""
-
-    ok: bool
-    error: str | None = None
-    code: int | None = None
-    permanent: bool = False
-    excerpt: str | None = None
-    duration_ms: int | None = None
-    unavailable: bool = False
-
-    @property
-    def failure(self) -> Failure:
-        if self.permanent:
-            return "permanent"
-        return "unavailable" if self.unavailable else "rejected"
 
 
 @dataclass(frozen=True)
@@ -332,8 +311,8 @@ class Mailer:
         self.timeout = settings.smtp_timeout_seconds
         self.clock = clock
 
-    def _messages(self, claimed: Sequence[Claimed]) -> list[tuple[list[Claimed], Any]]:
-        out: list[tuple[list[Claimed], Any]] = []
+    def _messages(self, claimed: Sequence[Claimed]) -> list[tuple[list[Claimed], EmailMessage]]:
+        out: list[tuple[list[Claimed], EmailMessage]] = []
         digests: dict[tuple[uuid.UUID | None, str | None], list[Claimed]] = {}
         for item in claimed:
             if item.digest:
@@ -371,70 +350,15 @@ class Mailer:
         return out
 
     async def send(self, claimed: Sequence[Claimed]) -> dict[uuid.UUID, Outcome]:
-        outcomes: dict[uuid.UUID, Outcome] = {}
         batches = self._messages(claimed)
-        client = aiosmtplib.SMTP(
-            hostname=self.target.hostname,
-            port=self.target.port,
-            username=self.target.username,
-            password=self.target.password,
-            use_tls=self.target.use_tls,
-            start_tls=self.target.start_tls,
-            timeout=self.timeout,
+        outcomes = await send_messages(
+            self.target, [message for _, message in batches], timeout_seconds=self.timeout
         )
-        try:
-            await client.connect()
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            error = Outcome(
-                ok=False, error=f"cannot connect to the SMTP server: {exc!r}", unavailable=True
-            )
-            return {item.id: error for items, _ in batches for item in items}
-        try:
-            for items, message in batches:
-                started = monotonic.perf_counter()
-                outcome = await self._send_one(client, message)
-                elapsed = int((monotonic.perf_counter() - started) * 1000)
-                for item in items:
-                    outcomes[item.id] = Outcome(
-                        outcome.ok,
-                        outcome.error,
-                        outcome.code,
-                        outcome.permanent,
-                        None,
-                        elapsed,
-                        outcome.unavailable,
-                    )
-        finally:
-            with contextlib.suppress(Exception):
-                await client.quit()
-        return outcomes
-
-    async def _send_one(self, client: aiosmtplib.SMTP, message: Any) -> Outcome:
-        try:
-            refused, _ = await client.send_message(message)
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            codes = [r.code for r in exc.recipients]
-            return Outcome(
-                ok=False,
-                error=str(exc),
-                code=codes[0] if codes else None,
-                permanent=all(500 <= c < 600 for c in codes),
-            )
-        except aiosmtplib.SMTPResponseException as exc:
-            return Outcome(
-                ok=False,
-                error=str(exc),
-                code=exc.code,
-                permanent=500 <= exc.code < 600,
-                unavailable=exc.code == 421,  # service not available, closing the channel
-            )
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
-            # the connection dropped or timed out: the server's trouble, not the message's
-            return Outcome(ok=False, error=repr(exc), unavailable=True)
-        if refused:
-            code = next(iter(refused.values())).code
-            return Outcome(ok=False, error=str(refused), code=code, permanent=500 <= code < 600)
-        return Outcome(ok=True, code=250)
+        return {
+            item.id: outcome
+            for (items, _), outcome in zip(batches, outcomes, strict=True)
+            for item in items
+        }
 
 
 # ---------------------------------------------------------------- webhooks

@@ -8,14 +8,14 @@ from typing import Literal
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from services.billing.api.deps import RuntimeDep, StaffDep, presenting
+from services.billing.api.deps import RuntimeDep, StaffDep
 from services.billing.api.presenters import contract_out
 from services.billing.api.schemas import ContractOut
 from services.billing.commands import CreateContract, RenewContract, UpdateContract
 from services.billing.handlers import contracts as handlers
 from services.billing.store import repository as repo
 from services.billing.store.models import Contract
-from shared.commands import as_presented, run_command
+from shared.commands import run_command
 from shared.idempotency import IdempotencyKey
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
 
@@ -28,8 +28,8 @@ async def create_contract(
 ) -> JSONResponse:
     return await run_command(
         runtime.uow,
-        presenting(lambda uow: handlers.create_contract(uow, caller, body), contract_out),
-        as_presented,
+        lambda uow: handlers.create_contract(uow, caller, body),
+        contract_out,
         caller_id=caller.id,
         idempotency=idem,
         status_code=201,
@@ -72,10 +72,8 @@ async def update_contract(
 ) -> JSONResponse:
     return await run_command(
         runtime.uow,
-        presenting(
-            lambda uow: handlers.update_contract(uow, caller, contract_id, body), contract_out
-        ),
-        as_presented,
+        lambda uow: handlers.update_contract(uow, caller, contract_id, body),
+        contract_out,
         caller_id=caller.id,
     )
 
@@ -93,10 +91,8 @@ async def renew_contract(
     command = body or RenewContract()
     return await run_command(
         runtime.uow,
-        presenting(
-            lambda uow: handlers.renew_contract(uow, caller, contract_id, command), contract_out
-        ),
-        as_presented,
+        lambda uow: handlers.renew_contract(uow, caller, contract_id, command),
+        contract_out,
         caller_id=caller.id,
         idempotency=idem,
     )

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar, cast
+from typing import Annotated, cast
 
 from fastapi import Depends
-from pydantic import BaseModel
 
 from services.billing.handlers.common import require_staff
 from services.billing.settings import BillingSettings
 from shared.app import caller_dependency, runtime_dependency
 from shared.auth import Caller
 from shared.runtime import ServiceRuntime
-from shared.uow import UnitOfWork
 
 SERVICE = "billing"
-T = TypeVar("T")
 
 RuntimeDep = Annotated[ServiceRuntime, Depends(runtime_dependency(SERVICE))]
 CallerDep = Annotated[Caller, Depends(caller_dependency(SERVICE))]
@@ -36,14 +32,3 @@ def get_settings(runtime: RuntimeDep) -> BillingSettings:
 
 
 SettingsDep = Annotated[BillingSettings, Depends(get_settings)]
-
-
-def presenting(
-    handler: Callable[[UnitOfWork], Awaitable[T]], present: Callable[[T], BaseModel]
-) -> Callable[[UnitOfWork], Awaitable[BaseModel]]:
-    """A use case whose entity the router presents (for ``run_command``)."""
-
-    async def command(uow: UnitOfWork) -> BaseModel:
-        return present(await handler(uow))
-
-    return command

@@ -8,14 +8,14 @@ from typing import Literal
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from services.billing.api.deps import RuntimeDep, StaffDep, presenting
+from services.billing.api.deps import RuntimeDep, StaffDep
 from services.billing.api.presenters import estimate_out, invoice_out
 from services.billing.api.schemas import EstimateOut, InvoiceOut
 from services.billing.commands import CreateEstimate
 from services.billing.handlers import estimates as handlers
 from services.billing.store import repository as repo
 from services.billing.store.models import Estimate
-from shared.commands import as_presented, run_command
+from shared.commands import run_command
 from shared.idempotency import IdempotencyKey
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
 
@@ -28,8 +28,8 @@ async def create_estimate(
 ) -> JSONResponse:
     return await run_command(
         runtime.uow,
-        presenting(lambda uow: handlers.create_estimate(uow, caller, body), estimate_out),
-        as_presented,
+        lambda uow: handlers.create_estimate(uow, caller, body),
+        estimate_out,
         caller_id=caller.id,
         idempotency=idem,
         status_code=201,
@@ -71,8 +71,8 @@ async def approve_estimate(
 ) -> JSONResponse:
     return await run_command(
         runtime.uow,
-        presenting(lambda uow: handlers.approve_estimate(uow, caller, estimate_id), estimate_out),
-        as_presented,
+        lambda uow: handlers.approve_estimate(uow, caller, estimate_id),
+        estimate_out,
         caller_id=caller.id,
     )
 
@@ -90,11 +90,8 @@ async def invoice_estimate(
     now = runtime.clock.now()
     return await run_command(
         runtime.uow,
-        presenting(
-            lambda uow: handlers.invoice_estimate(uow, caller, estimate_id),
-            lambda i: invoice_out(i, now),
-        ),
-        as_presented,
+        lambda uow: handlers.invoice_estimate(uow, caller, estimate_id),
+        lambda i: invoice_out(i, now),
         caller_id=caller.id,
         idempotency=idem,
         status_code=201,

@@ -9,14 +9,14 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from services.billing.api import pdf
-from services.billing.api.deps import RuntimeDep, SettingsDep, StaffDep, presenting
+from services.billing.api.deps import RuntimeDep, SettingsDep, StaffDep
 from services.billing.api.presenters import invoice_out
 from services.billing.api.schemas import InvoiceOut, InvoiceStatus
 from services.billing.commands import CreateInvoice, IssueInvoice, PromiseToPay, UpdateInvoice
 from services.billing.handlers import invoices as handlers
 from services.billing.store import repository as repo
 from services.billing.store.models import Invoice
-from shared.commands import as_presented, run_command
+from shared.commands import run_command
 from shared.idempotency import IdempotencyKey
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
 
@@ -31,10 +31,8 @@ async def create_invoice(
     now = runtime.clock.now()
     return await run_command(
         runtime.uow,
-        presenting(
-            lambda uow: handlers.create_invoice(uow, caller, body), lambda i: invoice_out(i, now)
-        ),
-        as_presented,
+        lambda uow: handlers.create_invoice(uow, caller, body),
+        lambda i: invoice_out(i, now),
         caller_id=caller.id,
         idempotency=idem,
         status_code=201,
@@ -114,11 +112,8 @@ async def update_invoice(
     now = runtime.clock.now()
     return await run_command(
         runtime.uow,
-        presenting(
-            lambda uow: handlers.update_invoice(uow, caller, invoice_id, body),
-            lambda i: invoice_out(i, now),
-        ),
-        as_presented,
+        lambda uow: handlers.update_invoice(uow, caller, invoice_id, body),
+        lambda i: invoice_out(i, now),
         caller_id=caller.id,
     )
 
@@ -138,11 +133,8 @@ async def issue_invoice(
     now = runtime.clock.now()
     return await run_command(
         runtime.uow,
-        presenting(
-            lambda uow: handlers.issue_invoice(uow, caller, invoice_id, command, settings),
-            lambda i: invoice_out(i, now),
-        ),
-        as_presented,
+        lambda uow: handlers.issue_invoice(uow, caller, invoice_id, command, settings),
+        lambda i: invoice_out(i, now),
         caller_id=caller.id,
         idempotency=idem,
     )
@@ -156,11 +148,8 @@ async def void_invoice(
     now = runtime.clock.now()
     return await run_command(
         runtime.uow,
-        presenting(
-            lambda uow: handlers.void_invoice(uow, caller, invoice_id),
-            lambda i: invoice_out(i, now),
-        ),
-        as_presented,
+        lambda uow: handlers.void_invoice(uow, caller, invoice_id),
+        lambda i: invoice_out(i, now),
         caller_id=caller.id,
         idempotency=idem,
     )
@@ -179,11 +168,8 @@ async def promise_to_pay(
     now = runtime.clock.now()
     return await run_command(
         runtime.uow,
-        presenting(
-            lambda uow: handlers.promise_to_pay(uow, caller, invoice_id, body),
-            lambda i: invoice_out(i, now),
-        ),
-        as_presented,
+        lambda uow: handlers.promise_to_pay(uow, caller, invoice_id, body),
+        lambda i: invoice_out(i, now),
         caller_id=caller.id,
         idempotency=idem,
     )

@@ -7,14 +7,14 @@ import uuid
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from services.billing.api.deps import RuntimeDep, StaffDep, presenting
+from services.billing.api.deps import RuntimeDep, StaffDep
 from services.billing.api.presenters import opportunity_out
 from services.billing.api.schemas import OpportunityOut
 from services.billing.commands import CreateOpportunity, Stage, UpdateOpportunity
 from services.billing.handlers import opportunities as handlers
 from services.billing.store import repository as repo
 from services.billing.store.models import Opportunity
-from shared.commands import as_presented, run_command
+from shared.commands import run_command
 from shared.idempotency import IdempotencyKey
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
 
@@ -27,8 +27,8 @@ async def create_opportunity(
 ) -> JSONResponse:
     return await run_command(
         runtime.uow,
-        presenting(lambda uow: handlers.create_opportunity(uow, caller, body), opportunity_out),
-        as_presented,
+        lambda uow: handlers.create_opportunity(uow, caller, body),
+        opportunity_out,
         caller_id=caller.id,
         idempotency=idem,
         status_code=201,
@@ -74,10 +74,7 @@ async def update_opportunity(
     """Stage changes emit ``opportunity.stage_changed``; ``lost`` needs ``lost_reason``."""
     return await run_command(
         runtime.uow,
-        presenting(
-            lambda uow: handlers.update_opportunity(uow, caller, opportunity_id, body),
-            opportunity_out,
-        ),
-        as_presented,
+        lambda uow: handlers.update_opportunity(uow, caller, opportunity_id, body),
+        opportunity_out,
         caller_id=caller.id,
     )

@@ -10,30 +10,25 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 
 from services.billing.api.deps import RuntimeDep, StaffDep
-from services.billing.api.exports import CSV, XLSX, Format, ReportOut, negotiate, render
+from services.billing.api.exports import ReportOut, render
 from services.billing.store import reports
 from services.billing.store.repository import today_in
 from shared.errors import Invalid
+from shared.exports import EXPORT_RESPONSES, Format, negotiate
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
 FormatQuery = Annotated[Format | None, Query(description="json (default), csv or xlsx")]
 AcceptHeader = Annotated[str | None, Header(include_in_schema=False)]
-RESPONSES: dict[int | str, dict[str, object]] = {
-    200: {
-        "content": {
-            CSV: {"schema": {"type": "string"}},
-            XLSX: {"schema": {"type": "string", "format": "binary"}},
-        }
-    }
-}
 
 
 def _today(runtime: RuntimeDep) -> date:
     return today_in("UTC", runtime.clock.now())
 
 
-@router.get("/aging", response_model=ReportOut, responses=RESPONSES, operation_id="agingReport")
+@router.get(
+    "/aging", response_model=ReportOut, responses=EXPORT_RESPONSES, operation_id="agingReport"
+)
 async def aging(
     caller: StaffDep,
     runtime: RuntimeDep,
@@ -46,10 +41,12 @@ async def aging(
     (default today) by days overdue: current, 1-30, 31-60, 61-90, 90+."""
     async with runtime.sessions() as session:
         report = await reports.aging(session, caller, as_of or _today(runtime), account_manager_id)
-    return render(report, negotiate(format, accept), _today(runtime))
+    return await render(report, negotiate(format, accept), _today(runtime))
 
 
-@router.get("/revenue", response_model=ReportOut, responses=RESPONSES, operation_id="revenueReport")
+@router.get(
+    "/revenue", response_model=ReportOut, responses=EXPORT_RESPONSES, operation_id="revenueReport"
+)
 async def revenue(
     caller: StaffDep,
     runtime: RuntimeDep,
@@ -69,10 +66,10 @@ async def revenue(
         )
     async with runtime.sessions() as session:
         report = await reports.revenue(session, caller, start, end, account_manager_id)
-    return render(report, negotiate(format, accept), today)
+    return await render(report, negotiate(format, accept), today)
 
 
-@router.get("/ltv", response_model=ReportOut, responses=RESPONSES, operation_id="ltvReport")
+@router.get("/ltv", response_model=ReportOut, responses=EXPORT_RESPONSES, operation_id="ltvReport")
 async def ltv(
     caller: StaffDep,
     runtime: RuntimeDep,
@@ -83,13 +80,13 @@ async def ltv(
     """Lifetime value per client and currency: invoiced, collected, open."""
     async with runtime.sessions() as session:
         report = await reports.ltv(session, caller, client_id)
-    return render(report, negotiate(format, accept), _today(runtime))
+    return await render(report, negotiate(format, accept), _today(runtime))
 
 
 @router.get(
     "/payment-discipline",
     response_model=ReportOut,
-    responses=RESPONSES,
+    responses=EXPORT_RESPONSES,
     operation_id="paymentDisciplineReport",
 )
 async def payment_discipline(
@@ -105,11 +102,11 @@ async def payment_discipline(
         report = await reports.payment_discipline(
             session, caller, _today(runtime), account_manager_id
         )
-    return render(report, negotiate(format, accept), _today(runtime))
+    return await render(report, negotiate(format, accept), _today(runtime))
 
 
 @router.get(
-    "/pipeline", response_model=ReportOut, responses=RESPONSES, operation_id="pipelineReport"
+    "/pipeline", response_model=ReportOut, responses=EXPORT_RESPONSES, operation_id="pipelineReport"
 )
 async def pipeline(
     caller: StaffDep,
@@ -121,4 +118,4 @@ async def pipeline(
     """Open opportunities by account manager, stage and currency."""
     async with runtime.sessions() as session:
         report = await reports.pipeline(session, caller, account_manager_id)
-    return render(report, negotiate(format, accept), _today(runtime))
+    return await render(report, negotiate(format, accept), _today(runtime))

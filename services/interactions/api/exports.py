@@ -1,45 +1,24 @@
-"""Renderers of the reports: the same rows as JSON (the report's model), CSV or an Excel
-workbook (CONTRACT.md "Reports and exports"): ``?format=csv|xlsx`` or the matching ``Accept``
-header, with a file name in ``Content-Disposition``.
-
-CSV is streamed row by row. The workbook is written by XlsxWriter in constant-memory mode (a
-row at a time to a temporary file, off the event loop) and streamed from that file.
-"""
+"""The reports' rows as JSON (the report's model), CSV or an Excel workbook
+(``shared.exports``: ``?format=csv|xlsx`` or the matching ``Accept`` header): a column is a
+header and how to read its value from a row; a value is shown as :func:`cell` says."""
 
 from __future__ import annotations
 
-import asyncio
-import csv
-import io
-import os
-import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
-from typing import Any, Literal
+from decimal import Decimal
+from typing import Any
 
-import xlsxwriter
 from fastapi import Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 from pydantic import BaseModel
 
-Format = Literal["json", "csv", "xlsx"]
-CSV = "text/csv"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from shared.exports import CSV, XLSX, Format, csv_response, negotiate, table, xlsx_response
+
+__all__ = ["CSV", "XLSX", "Column", "Format", "cell", "render"]
+
 Column = tuple[str, Callable[[dict[str, Any]], Any]]
-CHUNK = 64 * 1024
-
-
-def wanted_format(request: Request, format: Format | None) -> Format:
-    """``?format=`` wins; else the ``Accept`` header (CSV or the Excel type); else JSON."""
-    if format is not None:
-        return format
-    accept = request.headers.get("accept", "")
-    if XLSX in accept:
-        return "xlsx"
-    if CSV in accept:
-        return "csv"
-    return "json"
 
 
 def cell(value: Any) -> Any:
@@ -52,57 +31,9 @@ def cell(value: Any) -> Any:
         return str(value)
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return str(value)
     return value
-
-
-def _disposition(name: str, extension: str) -> dict[str, str]:
-    return {"Content-Disposition": f'attachment; filename="{name}.{extension}"'}
-
-
-def csv_lines(columns: Sequence[Column], rows: Sequence[dict[str, Any]]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    writer.writerow([header for header, _ in columns])
-    yield flush()
-    for row in rows:
-        writer.writerow([cell(get(row)) for _, get in columns])
-        yield flush()
-
-
-def write_workbook(
-    path: str, sheet: str, columns: Sequence[Column], rows: Sequence[dict[str, Any]]
-) -> None:
-    workbook = xlsxwriter.Workbook(path, {"constant_memory": True})
-    try:
-        worksheet = workbook.add_worksheet(sheet[:31])
-        bold = workbook.add_format({"bold": True})
-        for col, (header, _) in enumerate(columns):
-            worksheet.write_string(0, col, header, bold)
-        for number, row in enumerate(rows, start=1):
-            for col, (_, get) in enumerate(columns):
-                value = cell(get(row))
-                if isinstance(value, (int, float)):
-                    worksheet.write_number(number, col, value)
-                else:
-                    worksheet.write_string(number, col, str(value))
-    finally:
-        workbook.close()
-
-
-def _stream_file(path: str) -> Iterator[bytes]:
-    try:
-        with open(path, "rb") as handle:
-            while chunk := handle.read(CHUNK):
-                yield chunk
-    finally:
-        os.unlink(path)
 
 
 async def render(
@@ -115,22 +46,15 @@ async def render(
     rows: Sequence[dict[str, Any]],
 ) -> Response:
     """``body`` as JSON, or ``rows`` (one per line, ``columns`` in order) as CSV or Excel."""
-    chosen = wanted_format(request, format)
+    chosen = negotiate(format, request.headers.get("accept"))
+    if chosen == "json":
+        return Response(body.model_dump_json(by_alias=True), media_type="application/json")
+    header = [title for title, _ in columns]
+
+    def cells() -> Iterator[list[Any]]:
+        for row in rows:
+            yield [cell(get(row)) for _, get in columns]
+
     if chosen == "csv":
-        return StreamingResponse(
-            csv_lines(columns, rows),
-            media_type=f"{CSV}; charset=utf-8",
-            headers=_disposition(name, "csv"),
-        )
-    if chosen == "xlsx":
-        handle, path = tempfile.mkstemp(suffix=".xlsx")
-        os.close(handle)
-        try:
-            await asyncio.to_thread(write_workbook, path, name, columns, rows)
-        except BaseException:
-            os.unlink(path)
-            raise
-        return StreamingResponse(
-            _stream_file(path), media_type=XLSX, headers=_disposition(name, "xlsx")
-        )
-    return Response(body.model_dump_json(by_alias=True), media_type="application/json")
+        return csv_response(f"{name}.csv", header, cells())
+    return await xlsx_response(f"{name}.xlsx", table(name, header, cells()))

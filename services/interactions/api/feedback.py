@@ -14,10 +14,9 @@ from services.interactions.domain.feedback import FeedbackKind
 from services.interactions.handlers import feedback as handlers
 from services.interactions.store import repository as repo
 from services.interactions.store.models import Feedback
-from shared.commands import as_presented, run_command
+from shared.commands import run_command
 from shared.idempotency import IdempotencyKey
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
-from shared.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1/feedback", tags=["feedback"])
 
@@ -29,11 +28,13 @@ async def record_feedback(
     """NPS 0-10 or CSAT 1-5; ``feedback.received`` carries ``low: true`` for NPS <= 6 or
     CSAT <= 2."""
 
-    async def command(uow: UnitOfWork) -> FeedbackOut:
-        return feedback_out(await handlers.record_feedback(uow, caller, body))
-
     return await run_command(
-        runtime.uow, command, as_presented, caller_id=caller.id, idempotency=idem, status_code=201
+        runtime.uow,
+        lambda uow: handlers.record_feedback(uow, caller, body),
+        feedback_out,
+        caller_id=caller.id,
+        idempotency=idem,
+        status_code=201,
     )
 
 

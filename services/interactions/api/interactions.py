@@ -20,11 +20,10 @@ from services.interactions.domain.interactions import Direction, InteractionType
 from services.interactions.handlers import interactions as handlers
 from services.interactions.store import repository as repo
 from services.interactions.store.models import Interaction
-from shared.commands import as_presented, run_command
+from shared.commands import run_command
 from shared.errors import NotFound
 from shared.idempotency import IdempotencyKey
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
-from shared.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1/interactions", tags=["interactions"])
 
@@ -42,11 +41,13 @@ async def log_interaction(
     ``responds_to`` answers the request that interaction opened (``promise_by``: the first
     response promises the full answer by then)."""
 
-    async def command(uow: UnitOfWork) -> InteractionOut:
-        return interaction_out(await handlers.log_interaction(uow, caller, body, settings))
-
     return await run_command(
-        runtime.uow, command, as_presented, caller_id=caller.id, idempotency=idem, status_code=201
+        runtime.uow,
+        lambda uow: handlers.log_interaction(uow, caller, body, settings),
+        interaction_out,
+        caller_id=caller.id,
+        idempotency=idem,
+        status_code=201,
     )
 
 
@@ -111,11 +112,13 @@ async def submit_report(
     or a second report). Its event carries the meeting's client participants, subject,
     summary, decisions and next steps, so the minutes can be sent to them."""
 
-    async def command(uow: UnitOfWork) -> ReportOut:
-        return report_out(await handlers.submit_report(uow, caller, interaction_id, body))
-
     return await run_command(
-        runtime.uow, command, as_presented, caller_id=caller.id, idempotency=idem, status_code=201
+        runtime.uow,
+        lambda uow: handlers.submit_report(uow, caller, interaction_id, body),
+        report_out,
+        caller_id=caller.id,
+        idempotency=idem,
+        status_code=201,
     )
 
 

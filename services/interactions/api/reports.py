@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.interactions.api.deps import CallerDep, RuntimeDep
-from services.interactions.api.exports import CSV, XLSX, Column, Format, render
+from services.interactions.api.exports import Column, render
 from services.interactions.api.params import FromParam, ToParam, lower_bound, upper_bound
 from services.interactions.api.schemas import (
     ActivityReportOut,
@@ -20,17 +20,9 @@ from services.interactions.api.schemas import (
 )
 from services.interactions.domain.interactions import TYPES
 from services.interactions.store import reports
+from shared.exports import EXPORT_RESPONSES, Format
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
-
-EXPORTS: dict[int | str, dict[str, Any]] = {
-    200: {
-        "content": {
-            CSV: {"schema": {"type": "string"}},
-            XLSX: {"schema": {"type": "string", "format": "binary"}},
-        }
-    }
-}
 
 
 def _get(key: str, *path: str) -> Any:
@@ -52,7 +44,9 @@ SLA_FIGURES: list[Column] = [
 ]
 
 
-@router.get("/sla", response_model=SlaReportOut, operation_id="slaReport", responses=EXPORTS)
+@router.get(
+    "/sla", response_model=SlaReportOut, operation_id="slaReport", responses=EXPORT_RESPONSES
+)
 async def sla_report(
     request: Request,
     caller: CallerDep,
@@ -94,7 +88,7 @@ async def sla_report(
     "/contact-cadence",
     response_model=CadenceReportOut,
     operation_id="contactCadenceReport",
-    responses=EXPORTS,
+    responses=EXPORT_RESPONSES,
 )
 async def contact_cadence(
     request: Request,
@@ -133,7 +127,10 @@ async def contact_cadence(
 
 
 @router.get(
-    "/feedback", response_model=FeedbackReportOut, operation_id="feedbackReport", responses=EXPORTS
+    "/feedback",
+    response_model=FeedbackReportOut,
+    operation_id="feedbackReport",
+    responses=EXPORT_RESPONSES,
 )
 async def feedback_report(
     request: Request,
@@ -182,7 +179,10 @@ async def feedback_report(
 
 
 @router.get(
-    "/activity", response_model=ActivityReportOut, operation_id="activityReport", responses=EXPORTS
+    "/activity",
+    response_model=ActivityReportOut,
+    operation_id="activityReport",
+    responses=EXPORT_RESPONSES,
 )
 async def activity_report(
     request: Request,

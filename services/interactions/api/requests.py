@@ -14,9 +14,8 @@ from services.interactions.domain.sla import RequestStatus
 from services.interactions.handlers import requests as handlers
 from services.interactions.store import repository as repo
 from services.interactions.store.models import Request
-from shared.commands import as_presented, run_command
+from shared.commands import run_command
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
-from shared.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1/requests", tags=["requests"])
 
@@ -63,11 +62,12 @@ async def hold_request(
     """Waiting on the client: the SLA clock stops (``on_hold``). Only an open request within
     its window can be held (409 otherwise)."""
 
-    async def command(uow: UnitOfWork) -> RequestOut:
-        request = await handlers.hold_request(uow, caller, request_id, body.reason)
-        return request_out(request, uow.clock.now())
-
-    return await run_command(runtime.uow, command, as_presented, caller_id=caller.id)
+    return await run_command(
+        runtime.uow,
+        lambda uow: handlers.hold_request(uow, caller, request_id, body.reason),
+        lambda request: request_out(request, runtime.clock.now()),
+        caller_id=caller.id,
+    )
 
 
 @router.post("/{request_id}/resume", response_model=RequestOut, operation_id="resumeRequest")
@@ -80,8 +80,9 @@ async def resume_request(
     """The SLA clock restarts; ``due_at`` moves by the business time spent on hold (409 when
     the request is not on hold)."""
 
-    async def command(uow: UnitOfWork) -> RequestOut:
-        request = await handlers.resume_request(uow, caller, request_id)
-        return request_out(request, uow.clock.now())
-
-    return await run_command(runtime.uow, command, as_presented, caller_id=caller.id)
+    return await run_command(
+        runtime.uow,
+        lambda uow: handlers.resume_request(uow, caller, request_id),
+        lambda request: request_out(request, runtime.clock.now()),
+        caller_id=caller.id,
+    )

@@ -14,10 +14,9 @@ from services.interactions.domain.tasks import TaskStatus
 from services.interactions.handlers import tasks as handlers
 from services.interactions.store import repository as repo
 from services.interactions.store.models import Task, TaskDeadlineMove
-from shared.commands import as_presented, run_command
+from shared.commands import run_command
 from shared.idempotency import IdempotencyKey
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
-from shared.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
 
@@ -28,11 +27,13 @@ async def create_task(
 ) -> JSONResponse:
     """A task about one of the caller's clients, for any active member of staff."""
 
-    async def command(uow: UnitOfWork) -> TaskOut:
-        return task_out(await handlers.create_task(uow, caller, body), uow.clock.now())
-
     return await run_command(
-        runtime.uow, command, as_presented, caller_id=caller.id, idempotency=idem, status_code=201
+        runtime.uow,
+        lambda uow: handlers.create_task(uow, caller, body),
+        lambda entity: task_out(entity, runtime.clock.now()),
+        caller_id=caller.id,
+        idempotency=idem,
+        status_code=201,
     )
 
 
@@ -79,10 +80,12 @@ async def update_task(
     """Change a task; moving ``due_at`` later needs a ``reason`` (kept in the history and
     announced as ``task.deadline_moved``)."""
 
-    async def command(uow: UnitOfWork) -> TaskOut:
-        return task_out(await handlers.update_task(uow, caller, task_id, body), uow.clock.now())
-
-    return await run_command(runtime.uow, command, as_presented, caller_id=caller.id)
+    return await run_command(
+        runtime.uow,
+        lambda uow: handlers.update_task(uow, caller, task_id, body),
+        lambda entity: task_out(entity, runtime.clock.now()),
+        caller_id=caller.id,
+    )
 
 
 @router.get(

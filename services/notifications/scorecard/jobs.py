@@ -5,7 +5,8 @@ timezone, in their locale, with the scorecard workbook attached.
 Two jobs. ``scorecard_reports`` writes one ``sc_reports`` row per recipient, period kind and
 period (the unique key: however often the scan runs and however many replicas run it, one
 report); ``scorecard_mail`` sends the pending rows (a row locked while it is sent, so two
-replicas never send one twice), retrying a failure up to ``ORBIT_REPORT_MAX_ATTEMPTS``.
+replicas never send one twice), retrying a refusal up to ``ORBIT_REPORT_MAX_ATTEMPTS`` (an
+unreachable server: until it is back).
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ from services.notifications.scorecard.store import queries
 from services.notifications.scorecard.store.models import sc_reports
 from services.notifications.scorecard.store.queries import StaffRow
 from services.notifications.scorecard.workbook import to_xlsx
+from services.notifications.settings import parse_smtp_url
+from services.notifications.smtp import send_messages
 from shared.db import insert_ignore
 from shared.scheduler import ScheduledJob
 from shared.settings import OrbitSettings
@@ -240,9 +243,11 @@ async def send_reports(
     uow_factory: UnitOfWorkFactory, now: datetime, settings: ScorecardSettings
 ) -> int:
     """Send the pending reports, one row locked per send (``SKIP LOCKED``: another replica
-    takes the next); how many were sent."""
+    takes the next), the way every email is sent (``services.notifications.smtp``); how many
+    were sent."""
     if not settings.smtp_url:
         return 0
+    target = parse_smtp_url(settings.smtp_url)
     sent = 0
     while True:
         async with uow_factory() as uow:
@@ -257,29 +262,35 @@ async def send_reports(
             if row is None:
                 return sent
             mail = mailer.message(
+                report_id=row["id"],
                 sender=settings.report_from,
                 to=row["email"],
+                locale=row["locale"],
                 subject=row["subject"],
                 html=row["html"],
                 attachment_name=row["attachment_name"],
                 attachment=row["attachment"],
+                when=now,
+            )
+            (outcome,) = await send_messages(
+                target, [mail], timeout_seconds=settings.report_smtp_timeout_seconds
             )
             values: dict[str, Any]
-            try:
-                await mailer.send(
-                    mail, settings.smtp_url, timeout_seconds=settings.report_smtp_timeout_seconds
-                )
-            except Exception as exc:
+            if not outcome.ok:
                 attempts = row["attempts"] + 1
                 log.warning(
-                    "report %s to %s not sent (attempt %d): %r",
+                    "report %s to %s not sent (attempt %d): %s",
                     row["id"],
                     row["email"],
                     attempts,
-                    exc,
+                    outcome.error,
                 )
-                values = {"attempts": attempts, "last_error": repr(exc)[:2000]}
-                if attempts >= settings.report_max_attempts:
+                values = {"attempts": attempts, "last_error": (outcome.error or "failed")[:2000]}
+                # an unreachable server is an outage, not the report's fault: kept pending
+                # however long it lasts; a refusal counts, a 5xx ends it at once
+                if outcome.permanent or (
+                    not outcome.unavailable and attempts >= settings.report_max_attempts
+                ):
                     values["status"] = "failed"
                 await uow.session.execute(
                     update(sc_reports).where(sc_reports.c.id == row["id"]).values(**values)

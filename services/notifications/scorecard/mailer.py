@@ -1,19 +1,21 @@
 """The scheduled reports' email: the HTML summary in the recipient's locale (Jinja2
-templates, ``templates/report.<locale>.html``) and the sending over SMTP (aiosmtplib) to
-``ORBIT_SMTP_URL`` (``smtp://[user:password@]host[:port]``; ``smtps://`` for implicit TLS,
-``?starttls=1`` to upgrade)."""
+templates, ``templates/report.<locale>.html``). It is built and sent like every email
+(``services.notifications.emails.build_message``, ``services.notifications.smtp``)."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
 
-import aiosmtplib
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from services.notifications.emails import Attachment, build_message
+from shared.exports import XLSX
+
+PLAIN = "This report is HTML; open it in a mail client that shows HTML."
 LOCALES = ("en", "ru")
 TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -31,30 +33,27 @@ def render_html(locale: str, **context: Any) -> str:
 
 
 def message(
-    *, sender: str, to: str, subject: str, html: str, attachment_name: str, attachment: bytes
+    *,
+    report_id: uuid.UUID,
+    sender: str,
+    to: str,
+    locale: str,
+    subject: str,
+    html: str,
+    attachment_name: str,
+    attachment: bytes,
+    when: datetime,
 ) -> EmailMessage:
-    mail = EmailMessage()
-    mail["From"], mail["To"], mail["Subject"] = sender, to, subject
-    mail.set_content("This report is HTML; open it in a mail client that shows HTML.")
-    mail.add_alternative(html, subtype="html")
-    maintype, subtype = XLSX.split("/")
-    mail.add_attachment(attachment, maintype=maintype, subtype=subtype, filename=attachment_name)
-    return mail
-
-
-async def send(mail: EmailMessage, smtp_url: str, *, timeout_seconds: float) -> None:
-    """Send ``mail`` through the SMTP server of ``smtp_url``; raises on any failure."""
-    url = urlsplit(smtp_url)
-    if url.scheme not in ("smtp", "smtps"):
-        raise ValueError(f"ORBIT_SMTP_URL must be smtp:// or smtps://, not {url.scheme!r}")
-    query = parse_qs(url.query)
-    await aiosmtplib.send(
-        mail,
-        hostname=url.hostname or "localhost",
-        port=url.port or (465 if url.scheme == "smtps" else 25),
-        username=unquote(url.username) if url.username else None,
-        password=unquote(url.password) if url.password else None,
-        use_tls=url.scheme == "smtps",
-        start_tls=query.get("starttls") == ["1"],
-        timeout=timeout_seconds,
+    """The report's email (its Message-ID from the report's id): a text line, the HTML and
+    the workbook."""
+    return build_message(
+        sender=sender,
+        to=to,
+        subject=subject,
+        text=PLAIN,
+        html=html,
+        delivery_id=report_id,
+        language=locale,
+        when=when,
+        attachments=[Attachment(attachment_name, XLSX, attachment)],
     )

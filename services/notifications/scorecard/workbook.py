@@ -4,17 +4,18 @@ compliance trend (a line chart). Used by the API and by the scheduled reports al
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
+from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-import xlsxwriter
 from babel.numbers import get_currency_precision
+from xlsxwriter.workbook import Workbook
 
 from services.notifications.scorecard.report import COLUMNS, Scorecard
+from shared import exports
+from shared.exports import Amount, write_table
 
 
 def _text(value: Any) -> Any:
@@ -50,47 +51,54 @@ def plain_rows(card: Scorecard) -> list[dict[str, Any]]:
     return out
 
 
-def to_csv(card: Scorecard) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(plain_rows(card))
-    return buffer.getvalue()
+def _amount(value: Decimal, currency: str) -> Amount:
+    return Amount(Decimal(amount_text(value, currency)), get_currency_precision(currency))
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    return _text(value)
+def _cells(card: Scorecard) -> Iterator[list[Any]]:
+    """The rows as workbook cells: amounts exact in their currency's minor unit (number cells
+    with its decimals), other numbers as numbers."""
+    for row in card.rows:
+        cells = []
+        for column in COLUMNS:
+            value = row.get(column)
+            if isinstance(value, Decimal):
+                currency = row.get("currency")
+                cells.append(
+                    _amount(value, currency) if currency and column in AMOUNTS else float(value)
+                )
+            else:
+                cells.append(_text(value))
+        yield cells
 
 
-def to_xlsx(card: Scorecard) -> bytes:
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    bold = book.add_format({"bold": True})
+def text_rows(card: Scorecard) -> Iterator[list[Any]]:
+    """The rows as CSV fields (:func:`plain_rows`, in the order of the columns)."""
+    for row in plain_rows(card):
+        yield [row[c] for c in COLUMNS]
 
+
+def write_workbook(book: Workbook, card: Scorecard) -> None:
+    """The KPI rows (with a title line, frozen header and filter), revenue per manager with a
+    column chart per currency, and the SLA compliance trend with a line chart."""
     sheet = book.add_worksheet("Scorecard")
-    sheet.write_string(0, 0, f"{card.period} {card.span.label} ({card.timezone})", bold)
-    for col, name in enumerate(COLUMNS):
-        sheet.write_string(1, col, name, bold)
-        sheet.set_column(col, col, max(12, len(name) + 2))
-    for index, row in enumerate(card.rows, start=2):
-        for col, name in enumerate(COLUMNS):
-            value = row.get(name)
-            if value is not None:
-                sheet.write(index, col, _cell(value))
+    title = book.add_format({"bold": True})
+    sheet.write_string(0, 0, f"{card.period} {card.span.label} ({card.timezone})", title)
+    count = write_table(book, sheet, COLUMNS, _cells(card), first_row=1, widths=True)
     sheet.freeze_panes(2, 0)
-    sheet.autofilter(1, 0, len(card.rows) + 1, len(COLUMNS) - 1)
+    sheet.autofilter(1, 0, count + 1, len(COLUMNS) - 1)
 
     revenue = book.add_worksheet("Revenue")
     currencies = sorted({c for _, money in card.revenue_by_manager for c in money})
-    revenue.write_string(0, 0, "manager", bold)
-    for col, currency in enumerate(currencies, start=1):
-        revenue.write_string(0, col, currency, bold)
-    for line, (name, money) in enumerate(card.revenue_by_manager, start=1):
-        revenue.write_string(line, 0, name)
-        for col, currency in enumerate(currencies, start=1):
-            revenue.write_number(line, col, float(money.get(currency, Decimal(0))))
+    write_table(
+        book,
+        revenue,
+        ["manager", *currencies],
+        (
+            [name, *(_amount(money.get(c, Decimal(0)), c) for c in currencies)]
+            for name, money in card.revenue_by_manager
+        ),
+    )
     revenue.set_column(0, 0, 28)
     last = len(card.revenue_by_manager)
     for n, currency in enumerate(currencies):
@@ -107,12 +115,12 @@ def to_xlsx(card: Scorecard) -> bytes:
         revenue.insert_chart(1 + n * 16, len(currencies) + 2, chart)
 
     sla = book.add_worksheet("SLA")
-    sla.write_string(0, 0, "period", bold)
-    sla.write_string(0, 1, "sla_compliance", bold)
-    for line, (label, value) in enumerate(card.sla_trend, start=1):
-        sla.write_string(line, 0, label)
-        if value is not None:
-            sla.write_number(line, 1, float(value))
+    write_table(
+        book,
+        sla,
+        ["period", "sla_compliance"],
+        ([label, None if value is None else float(value)] for label, value in card.sla_trend),
+    )
     chart = book.add_chart({"type": "line"})
     chart.add_series(
         {
@@ -125,5 +133,8 @@ def to_xlsx(card: Scorecard) -> bytes:
     chart.set_title({"name": "SLA compliance trend"})
     chart.set_y_axis({"min": 0, "max": 100})
     sla.insert_chart(1, 3, chart)
-    book.close()
-    return buffer.getvalue()
+
+
+def to_xlsx(card: Scorecard) -> bytes:
+    """The workbook in memory (the scheduled report's attachment)."""
+    return exports.workbook_bytes(lambda book: write_workbook(book, card))

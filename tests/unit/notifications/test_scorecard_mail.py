@@ -1,17 +1,19 @@
 """The scheduled reports' pieces without servers: when each report is due, its deterministic
 id, the recipient's locale, the HTML in both languages (escaped), the email with its
-attachment, and a refused SMTP URL."""
+attachment (built like every email), and a refused SMTP URL."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 
 from services.notifications.scorecard.domain.deviations import Deviation
 from services.notifications.scorecard.jobs import MESSAGES, is_due, report_id
-from services.notifications.scorecard.mailer import XLSX, locale_of, message, render_html, send
+from services.notifications.scorecard.mailer import locale_of, message, render_html
+from services.notifications.settings import parse_smtp_url
+from shared.exports import XLSX
 
 
 def test_when_each_report_is_due() -> None:
@@ -64,31 +66,26 @@ def test_html_is_escaped_and_lists_deviations(locale: str) -> None:
 
 
 def test_the_email_carries_html_and_the_workbook() -> None:
+    report = uuid.uuid4()
     mail = message(
+        report_id=report,
         sender="Orbit <o@example.com>",
         to="hana@example.com",
+        locale="ru",
         subject="Отчёт",
         html="<p>hi</p>",
         attachment_name="scorecard.xlsx",
         attachment=b"PK\x03\x04",
+        when=datetime(2026, 11, 30, 7, tzinfo=UTC),
     )
     assert mail.get_body(("html",)) is not None
+    assert mail["Message-ID"] == f"<{report}@example.com>"  # the same one if sent again
     (attachment,) = list(mail.iter_attachments())
     assert attachment.get_content_type() == XLSX
+    assert attachment.get_filename() == "scorecard.xlsx"
     assert attachment.get_content() == b"PK\x03\x04"
 
 
-async def test_only_smtp_urls_are_used() -> None:
+def test_only_smtp_urls_are_used() -> None:
     with pytest.raises(ValueError, match="smtp"):
-        await send(
-            message(
-                sender="a@b.c",
-                to="d@e.f",
-                subject="s",
-                html="h",
-                attachment_name="x.xlsx",
-                attachment=b"",
-            ),
-            "http://localhost",
-            timeout_seconds=1,
-        )
+        parse_smtp_url("http://localhost")

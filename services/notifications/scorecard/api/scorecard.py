@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Query, Response
@@ -16,16 +16,14 @@ from pydantic import BaseModel
 from services.notifications.api.deps import CallerDep, RuntimeDep
 from services.notifications.scorecard import preferences, report
 from services.notifications.scorecard.domain.periods import Period
-from services.notifications.scorecard.workbook import plain_rows, to_csv, to_xlsx
+from services.notifications.scorecard.workbook import plain_rows, text_rows, write_workbook
 from shared.commands import run_command
 from shared.errors import Invalid
+from shared.exports import EXPORT_RESPONSES, Format, csv_response, negotiate, xlsx_response
 from shared.inputs import In
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
-Format = Literal["json", "csv", "xlsx"]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV = "text/csv"
 EARLIEST, LATEST = date(1901, 1, 1), date(2999, 12, 31)
 
 
@@ -39,29 +37,11 @@ class ScorecardOut(BaseModel):
     rows: list[dict[str, Any]]
 
 
-def negotiate(format: Format | None, accept: str | None) -> Format:
-    if format is not None:
-        return format
-    accept = (accept or "").lower()
-    if XLSX in accept:
-        return "xlsx"
-    if CSV in accept:
-        return "csv"
-    return "json"
-
-
 @router.get(
     "/scorecard",
     response_model=ScorecardOut,
     operation_id="scorecardReport",
-    responses={
-        200: {
-            "content": {
-                CSV: {"schema": {"type": "string"}},
-                XLSX: {"schema": {"type": "string", "format": "binary"}},
-            }
-        }
-    },
+    responses=EXPORT_RESPONSES,
 )
 async def scorecard(
     caller: CallerDep,
@@ -108,10 +88,9 @@ async def scorecard(
         )
         return JSONResponse(body.model_dump(mode="json"))
     filename = f"scorecard-{card.period}-{card.span.label}.{chosen}"
-    headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if chosen == "csv":
-        return Response(to_csv(card), media_type=f"{CSV}; charset=utf-8", headers=headers)
-    return Response(to_xlsx(card), media_type=XLSX, headers=headers)
+        return csv_response(filename, report.COLUMNS, text_rows(card))
+    return await xlsx_response(filename, lambda book: write_workbook(book, card))
 
 
 class SubscriptionsIn(In):

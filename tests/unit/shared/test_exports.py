@@ -1,0 +1,119 @@
+"""The one renderer of the reports' CSV and Excel: negotiation, CSV lines (streamed, CRLF,
+exact amounts), workbook cells by type (money exact with its minor-unit format, text never a
+formula), the streamed workbook and the in-memory one."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+from typing import Any
+
+import openpyxl
+import pytest
+
+from shared.exports import (
+    CSV,
+    XLSX,
+    Amount,
+    csv_lines,
+    csv_response,
+    negotiate,
+    table,
+    workbook_bytes,
+    write_table,
+    xlsx_response,
+)
+
+
+@pytest.mark.parametrize(
+    ("format", "accept", "chosen"),
+    [
+        ("csv", XLSX, "csv"),
+        (None, XLSX, "xlsx"),
+        (None, f"{CSV}, */*", "csv"),
+        (None, "TEXT/CSV", "csv"),
+        (None, "application/json", "json"),
+        (None, None, "json"),
+    ],
+)
+def test_negotiation(format: Any, accept: str | None, chosen: str) -> None:
+    assert negotiate(format, accept) == chosen
+
+
+def test_csv_lines_stream_one_row_at_a_time() -> None:
+    rows = [["a,b", Amount(Decimal("1000.50"), 2), None, 3], ['say "hi"', Amount(Decimal(7), 0)]]
+    lines = list(csv_lines(["text", "amount", "empty", "n"], rows))
+    assert lines == ["text,amount,empty,n\r\n", '"a,b",1000.50,,3\r\n', '"say ""hi""",7\r\n']
+
+
+def _sheet(content: bytes) -> Any:
+    return openpyxl.load_workbook(io.BytesIO(content)).active
+
+
+def test_cells_by_type() -> None:
+    rows = [
+        [
+            '=HYPERLINK("http://evil")',
+            Amount(Decimal("1234.50"), 2),
+            Amount(Decimal("0.1000000000000000055511151231257827"), 3),
+            Amount(Decimal(5), 0),
+            7,
+            2.5,
+            True,
+            None,
+            "http://example.com",
+        ]
+    ]
+    content = workbook_bytes(table("a-very-long-report-name-of-more-than-31", ["h"] * 9, rows))
+    sheet = _sheet(content)
+    assert sheet.title == "a-very-long-report-name-of-more"
+    header, row = (list(r) for r in sheet.iter_rows())
+    assert [c.value for c in header] == ["h"] * 9 and header[0].font.b
+    assert row[0].data_type == "s" and row[0].value == '=HYPERLINK("http://evil")'
+    assert (row[1].value, row[1].number_format) == (1234.5, "#,##0.00")
+    # an amount no double holds exactly stays text, never rounded
+    assert row[2].value == "0.1000000000000000055511151231257827"
+    assert (row[3].value, row[3].number_format) == (5, "#,##0")
+    assert (row[4].value, row[5].value) == (7, 2.5)
+    assert row[6].value == "True"
+    assert row[7].value is None
+    assert row[8].value == "http://example.com" and row[8].hyperlink is None
+
+
+def test_a_table_below_a_title_with_column_widths() -> None:
+    def build(book: Any) -> None:
+        sheet = book.add_worksheet("S")
+        sheet.write_string(0, 0, "title")
+        assert (
+            write_table(
+                book, sheet, ["name", "n"], iter([["x", 1], ["y", 2]]), first_row=1, widths=True
+            )
+            == 2
+        )
+
+    sheet = _sheet(workbook_bytes(build))
+    assert [[c.value for c in r] for r in sheet.iter_rows()] == [
+        ["title", None],
+        ["name", "n"],
+        ["x", 1],
+        ["y", 2],
+    ]
+    assert sheet.column_dimensions["A"].width >= 12
+
+
+async def _body(response: Any) -> bytes:
+    chunks = [c if isinstance(c, bytes) else c.encode() async for c in response.body_iterator]
+    return b"".join(chunks)
+
+
+async def test_responses_stream_with_a_file_name() -> None:
+    response = csv_response("r.csv", ["a"], iter([[1], [2]]))
+    assert response.media_type == f"{CSV}; charset=utf-8"
+    assert response.headers["content-disposition"] == 'attachment; filename="r.csv"'
+    assert await _body(response) == b"a\r\n1\r\n2\r\n"
+
+    response = await xlsx_response("r.xlsx", table("r", ["a"], [[Amount(Decimal("2.50"), 2)]]))
+    assert response.media_type == XLSX
+    assert response.headers["content-disposition"] == 'attachment; filename="r.xlsx"'
+    sheet = _sheet(await _body(response))
+    assert [[c.value for c in r] for r in sheet.iter_rows()] == [["a"], [2.5]]
