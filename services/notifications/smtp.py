@@ -2,7 +2,8 @@
 (aiosmtplib) to the server of ``ORBIT_SMTP_URL`` (``settings.parse_smtp_url``), sends each
 message on it and classifies what happened as an :class:`Outcome`: sent; refused for good (a
 5xx reply: no retry); refused for now (4xx); or the server unavailable (a dropped connection,
-a timeout, a 421, a server that cannot be reached: an outage, not the message's fault). The delivery worker's emails and the scorecard's scheduled reports both go here."""
+a timeout, a 421, a server that cannot be reached: an outage, not the message's fault). The
+delivery worker's emails and the scorecard's scheduled reports both go here."""
 
 from __future__ import annotations
 
