@@ -155,3 +155,65 @@ def consumer_span(
         },
     ):
         yield
+
+
+@contextlib.contextmanager
+def send_span(
+    name: str, traceparents: Sequence[str | None], attributes: Mapping[str, Any]
+) -> Iterator[Any]:
+    """A worker sending something written earlier under ``traceparents`` (a delivery's email
+    or webhook): a client span, current while sending, the child of the first context and
+    linked to the others (a digest bundles several deliveries); a root span when there is
+    none. Yields the span (None when tracing is off) for :func:`finish_send_span`."""
+    if _tracer is None:
+        yield None
+        return
+    from opentelemetry import trace
+    from opentelemetry.context import Context
+    from opentelemetry.trace import Link, SpanKind
+
+    contexts = [_context_of(t) for t in traceparents if t]
+    parent = contexts[0] if contexts else Context()
+    links = [Link(trace.get_current_span(c).get_span_context()) for c in contexts[1:]]
+    with _tracer.start_as_current_span(
+        name,
+        context=parent,
+        kind=SpanKind.CLIENT,
+        links=links,
+        attributes={k: v for k, v in attributes.items() if v is not None},
+    ) as span:
+        yield span
+
+
+def finish_send_span(
+    span: Any, outcome: str, ok: bool, attributes: Mapping[str, Any] | None = None
+) -> None:
+    """What a send came to: ``orbit.delivery.outcome`` (and ``error.type`` and an error
+    status when it failed), and ``attributes`` (a response code)."""
+    if span is None:
+        return
+    from opentelemetry.trace import Status, StatusCode
+
+    for key, value in (attributes or {}).items():
+        if value is not None:
+            span.set_attribute(key, value)
+    span.set_attribute("orbit.delivery.outcome", outcome)
+    if not ok:
+        span.set_attribute("error.type", outcome)
+        span.set_status(Status(StatusCode.ERROR))
+
+
+@contextlib.contextmanager
+def continuing(traceparent: str | None) -> Iterator[None]:
+    """The trace of ``traceparent`` current without a span of its own: what is logged (its
+    ``trace_id``) or emitted meanwhile belongs to it."""
+    if _tracer is None or not traceparent:
+        yield
+        return
+    from opentelemetry import context
+
+    token = context.attach(_context_of(traceparent))
+    try:
+        yield
+    finally:
+        context.detach(token)

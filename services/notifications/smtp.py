@@ -1,16 +1,17 @@
-"""The one way an email leaves Orbit: :func:`send_messages` opens one SMTP connection
+"""The one way an email leaves Orbit: :func:`connection` opens one SMTP connection
 (aiosmtplib) to the server of ``ORBIT_SMTP_URL`` (``settings.parse_smtp_url``), sends each
-message on it and classifies what happened as an :class:`Outcome`: sent; refused for good (a
-5xx reply: no retry); refused for now (4xx); or the server unavailable (a dropped connection,
-a timeout, a 421, a server that cannot be reached: an outage, not the message's fault). The
-delivery worker's emails and the scorecard's scheduled reports both go here."""
+message on it (:func:`send_messages`: a list of them) and classifies what happened as an
+:class:`Outcome`: sent; refused for good (a 5xx reply: no retry); refused for now (4xx); or
+the server unavailable (a dropped connection, a timeout, a 421, a server that cannot be
+reached: an outage, not the message's fault). The delivery worker's emails and the
+scorecard's scheduled reports both go here."""
 
 from __future__ import annotations
 
 import contextlib
 import time as monotonic
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
 from email.message import EmailMessage
 
 import aiosmtplib
@@ -45,6 +46,16 @@ async def send_messages(
     target: SmtpTarget, messages: Sequence[EmailMessage], *, timeout_seconds: float
 ) -> list[Outcome]:
     """Each message's outcome, in order (all the same when the server cannot be reached)."""
+    async with connection(target, timeout_seconds=timeout_seconds) as send:
+        return [await send(message) for message in messages]
+
+
+@contextlib.asynccontextmanager
+async def connection(
+    target: SmtpTarget, *, timeout_seconds: float
+) -> AsyncIterator[Callable[[EmailMessage], Awaitable[Outcome]]]:
+    """One SMTP connection: yields a function sending one message on it and returning its
+    outcome (every message unavailable when the server cannot be reached); quits after."""
     client = aiosmtplib.SMTP(
         hostname=target.hostname,
         port=target.port,
@@ -60,28 +71,24 @@ async def send_messages(
         unreachable = Outcome(
             ok=False, error=f"cannot connect to the SMTP server: {exc!r}", unavailable=True
         )
-        return [unreachable] * len(messages)
-    outcomes = []
+
+        async def refused(message: EmailMessage) -> Outcome:
+            return unreachable
+
+        yield refused
+        return
+
+    async def send(message: EmailMessage) -> Outcome:
+        started = monotonic.perf_counter()
+        outcome = await _send_one(client, message)
+        elapsed = int((monotonic.perf_counter() - started) * 1000)
+        return replace(outcome, duration_ms=elapsed)
+
     try:
-        for message in messages:
-            started = monotonic.perf_counter()
-            outcome = await _send_one(client, message)
-            elapsed = int((monotonic.perf_counter() - started) * 1000)
-            outcomes.append(
-                Outcome(
-                    outcome.ok,
-                    outcome.error,
-                    outcome.code,
-                    outcome.permanent,
-                    None,
-                    elapsed,
-                    outcome.unavailable,
-                )
-            )
+        yield send
     finally:
         with contextlib.suppress(Exception):
             await client.quit()
-    return outcomes
 
 
 async def _send_one(client: aiosmtplib.SMTP, message: EmailMessage) -> Outcome:

@@ -47,7 +47,7 @@ from services.notifications.handlers.dispatch import (
 )
 from services.notifications.handlers.webhooks import checked_destination
 from services.notifications.settings import NotificationsSettings, parse_smtp_url
-from services.notifications.smtp import Outcome, send_messages
+from services.notifications.smtp import Outcome, connection
 from services.notifications.store import repository as repo
 from services.notifications.store.models import (
     Delivery,
@@ -58,6 +58,13 @@ from services.notifications.store.models import (
 from shared.clock import Clock
 from shared.db import is_database_unreachable
 from shared.scheduler import ScheduledJob
+from shared.tracing import (
+    TRACEPARENT,
+    continuing,
+    current_traceparent,
+    finish_send_span,
+    send_span,
+)
 from shared.uow import UnitOfWorkFactory
 
 log = logging.getLogger("orbit.notifications.workers")
@@ -80,6 +87,7 @@ class Claimed:
     digest: bool
     attempts: int
     first_attempt_at: datetime | None
+    traceparent: str | None = None  # of the consumer that wrote the row (tracing on)
 
 
 Send = Callable[[Sequence[Claimed]], Awaitable[dict[uuid.UUID, Outcome]]]
@@ -171,6 +179,7 @@ class DeliveryWorker:
                         row.digest,
                         row.attempts,
                         row.first_attempt_at,
+                        row.traceparent,
                     )
                 )
             await uow.commit()
@@ -184,7 +193,8 @@ class DeliveryWorker:
         outcomes = await self.send(claimed)
         for item in claimed:
             outcome = outcomes.get(item.id) or Outcome(ok=False, error="not attempted")
-            await self.record(item, outcome)
+            with continuing(item.traceparent):  # its log lines carry the event's trace_id
+                await self.record(item, outcome)
         return len(claimed)
 
     async def record(self, item: Claimed, outcome: Outcome) -> None:
@@ -267,6 +277,14 @@ class DeliveryWorker:
             elif self.on_failure is not None:
                 await self.on_failure(uow, item, outcome, now)
             await uow.commit()
+        log.info(
+            "%s delivery %s: %s (attempt %d, code %s)",
+            self.channel,
+            item.id,
+            label,
+            row.attempts,
+            outcome.code,
+        )
 
     async def _classify(self, uow: Any, item: Claimed, outcome: Outcome, now: datetime) -> Failure:
         """The kind of a failure. A receiver answering 5xx (or not at all) is an outage only
@@ -350,15 +368,32 @@ class Mailer:
         return out
 
     async def send(self, claimed: Sequence[Claimed]) -> dict[uuid.UUID, Outcome]:
-        batches = self._messages(claimed)
-        outcomes = await send_messages(
-            self.target, [message for _, message in batches], timeout_seconds=self.timeout
-        )
-        return {
-            item.id: outcome
-            for (items, _), outcome in zip(batches, outcomes, strict=True)
-            for item in items
-        }
+        """Each email in an ``email.send`` span continuing its deliveries' trace."""
+        outcomes: dict[uuid.UUID, Outcome] = {}
+        async with connection(self.target, timeout_seconds=self.timeout) as send:
+            for items, message in self._messages(claimed):
+                ids = [str(item.id) for item in items]
+                with send_span(
+                    "email.send",
+                    [item.traceparent for item in items],
+                    {
+                        "orbit.delivery.id": ids[0],
+                        "orbit.delivery.ids": ids if len(ids) > 1 else None,  # a digest
+                        "orbit.delivery.channel": "email",
+                        "orbit.delivery.attempt": items[0].attempts + 1,
+                    },
+                ) as span:
+                    outcome = await send(message)
+                    finish_send_span(
+                        span, _label(outcome), outcome.ok, {"orbit.smtp.code": outcome.code}
+                    )
+                outcomes.update((item.id, outcome) for item in items)
+        return outcomes
+
+
+def _label(outcome: Outcome) -> str:
+    """An outcome in a word, for a span: sent, rejected, permanent or unavailable."""
+    return "sent" if outcome.ok else outcome.failure
 
 
 # ---------------------------------------------------------------- webhooks
@@ -398,6 +433,32 @@ class WebhookSender:
     async def _post(
         self, client: httpx.AsyncClient, item: Claimed, hook: tuple[str, str, bool] | None
     ) -> Outcome:
+        """One webhook in a ``webhook.send`` span continuing its delivery's trace; the request
+        carries that span's ``traceparent`` for the receiver to continue."""
+        with send_span(
+            "webhook.send",
+            [item.traceparent],
+            {
+                "orbit.delivery.id": str(item.id),
+                "orbit.delivery.channel": "webhook",
+                "orbit.delivery.attempt": item.attempts + 1,
+                "orbit.webhook.id": str(item.webhook_id) if item.webhook_id else None,
+                "http.request.method": "POST",
+            },
+        ) as span:
+            outcome = await self._attempt(client, item, hook, span)
+            finish_send_span(
+                span, _label(outcome), outcome.ok, {"http.response.status_code": outcome.code}
+            )
+            return outcome
+
+    async def _attempt(
+        self,
+        client: httpx.AsyncClient,
+        item: Claimed,
+        hook: tuple[str, str, bool] | None,
+        span: Any,
+    ) -> Outcome:
         if hook is None or not hook[2]:
             return Outcome(ok=False, error="the subscription was deleted", permanent=True)
         url, secret, _ = hook
@@ -428,6 +489,12 @@ class WebhookSender:
             "webhook-timestamp": str(int(now.timestamp())),
             "webhook-signature": signature,
         }
+        traceparent = current_traceparent()
+        if traceparent:
+            headers[TRACEPARENT] = traceparent
+        if span is not None:
+            span.set_attribute("server.address", target.host)
+            span.set_attribute("server.port", target.port)
         extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
         try:
             async with client.stream(

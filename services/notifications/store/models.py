@@ -188,3 +188,6 @@ class Delivery(Base):
     response_code: Mapped[int | None] = mapped_column(Integer)
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     response_excerpt: Mapped[str | None] = mapped_column(Text)
+    # The W3C traceparent of the span that wrote the row (the consumer applying the event,
+    # tracing on): the worker's send span continues it.
+    traceparent: Mapped[str | None] = mapped_column(String(100))

@@ -26,6 +26,7 @@ from shared.db import insert_ignore, upsert
 from shared.pagination import paginate
 from shared.replicas import client_replica, staff_replica
 from shared.store import one_or_404
+from shared.tracing import current_traceparent
 
 RULE_SET_ID = 1
 
@@ -254,7 +255,9 @@ async def get_webhook(
 
 
 async def add_delivery(session: AsyncSession, values: dict[str, Any]) -> bool:
-    """One delivery per ``key`` (event, recipient, channel): a second is ignored."""
+    """One delivery per ``key`` (event, recipient, channel): a second is ignored. It keeps
+    the current span's ``traceparent`` (tracing on: the consumer's), for its sending."""
+    values = {"traceparent": current_traceparent(), **values}
     return await insert_ignore(session, Delivery.__table__, values)  # type: ignore[arg-type]
 
 
