@@ -124,6 +124,7 @@ async def test_signed_retried_and_delivered_once(hooks: Notif, receiver: Receive
     assert await worker.run_once() == 0
     [row] = await notif.deliveries(channel="webhook")
     assert (row.status, row.attempts, row.response_code) == ("sent", 3, 200)
+    assert row.traceparent is None
 
     assert len(receiver.requests) == 3
     ids = set()
@@ -134,6 +135,7 @@ async def test_signed_retried_and_delivered_once(hooks: Notif, receiver: Receive
         assert payload["type"] == OVERDUE and payload["id"] == str(event_id)
         assert payload["specversion"] == "1.0" and payload["data"]["number"] == "2026-000042"
         ids.add(headers["webhook-id"])
+        assert "traceparent" not in headers  # tracing off: nothing of it is sent
     assert ids == {str(row.id)}  # the same message id on every attempt
     with pytest.raises(WebhookVerificationError):
         Verifier("whsec_" + "A" * 32).verify(receiver.requests[0][2], receiver.requests[0][1])

@@ -7,8 +7,6 @@ log lines carry the trace_id."""
 from __future__ import annotations
 
 import asyncio
-import io
-import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -20,8 +18,6 @@ from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import TopicPartition
 from cloudevents.v1.kafka import KafkaMessage, from_structured
 from fastapi import FastAPI
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 from sqlalchemy import select
@@ -29,7 +25,7 @@ from sqlalchemy import select
 from services.clients.app import SPEC as CLIENTS
 from shared.clock import SystemClock
 from shared.db import create_engine, session_factory
-from shared.logging import JsonFormatter, RequestContextMiddleware
+from shared.logging import RequestContextMiddleware
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.envelope import CloudEvent, Event
 from shared.messaging.kafka import KafkaBus
@@ -39,6 +35,7 @@ from shared.tables import outbox
 from shared.tracing import configure_tracing, disable_tracing
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 from tests.support.kafka import unique_service_name
+from tests.support.tracing import in_memory_spans, json_log_lines
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -59,14 +56,8 @@ class PongedV1(Event):
 
 @pytest.fixture
 def spans() -> Iterator[InMemorySpanExporter]:
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    configure_tracing("orbit-test", provider)
-    try:
+    with in_memory_spans() as exporter:
         yield exporter
-    finally:
-        disable_tracing()
 
 
 @pytest.fixture
@@ -117,15 +108,6 @@ async def test_one_trace_from_the_http_request_through_kafka_to_the_consumer(
     spans: InMemorySpanExporter, uow: UnitOfWorkFactory, kafka: str
 ) -> None:
     client_id = uuid.uuid4()
-    lines = io.StringIO()
-    handler = logging.StreamHandler(lines)
-    handler.setFormatter(JsonFormatter())
-    handler.setLevel(logging.INFO)
-    logger = logging.getLogger("orbit")
-    logger.addHandler(handler)
-    level = logger.level
-    logger.setLevel(logging.INFO)
-
     app = FastAPI()
     app.add_middleware(RequestContextMiddleware)
 
@@ -145,22 +127,21 @@ async def test_one_trace_from_the_http_request_through_kafka_to_the_consumer(
     worker = bus.subscribe(consumer.group, consumer.topics, consumer.process)
     task = asyncio.create_task(worker.run())
     try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
-            assert (await http.post("/ping")).status_code == 200
-        relay = OutboxRelay(PRODUCER, uow.sessions, bus)
-        assert await relay.run_once() == 1
+        with json_log_lines() as logged:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+                assert (await http.post("/ping")).status_code == 200
+            relay = OutboxRelay(PRODUCER, uow.sessions, bus)
+            assert await relay.run_once() == 1
 
-        async def consumed() -> bool:
-            return any(s.kind == SpanKind.CONSUMER for s in spans.get_finished_spans())
+            async def consumed() -> bool:
+                return any(s.kind == SpanKind.CONSUMER for s in spans.get_finished_spans())
 
-        await eventually(consumed, timeout=60, what="the consumer's span")
+            await eventually(consumed, timeout=60, what="the consumer's span")
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await bus.stop()
-        logger.removeHandler(handler)
-        logger.setLevel(level)
 
     (server,) = [s for s in spans.get_finished_spans() if s.kind == SpanKind.SERVER]
     (applied,) = [s for s in spans.get_finished_spans() if s.kind == SpanKind.CONSUMER]
@@ -191,7 +172,6 @@ async def test_one_trace_from_the_http_request_through_kafka_to_the_consumer(
     assert record.headers["traceparent"] == rows[PingedV1.TYPE].encode()
 
     # Log lines: the request's and the handler's carry the trace id.
-    logged = [json.loads(line) for line in lines.getvalue().splitlines()]
     assert any(e["logger"] == "orbit.http" and e.get("trace_id") == hex_trace for e in logged)
     assert any(e["logger"] == "orbit.test" and e.get("trace_id") == hex_trace for e in logged)
 
