@@ -7,8 +7,10 @@ One trace runs HTTP request -> outbox -> Kafka -> consumer: the request's server
 ``UnitOfWork.emit`` stores its W3C ``traceparent`` (:func:`current_traceparent`) in the
 outbox row; the relay copies it to the Kafka record's ``traceparent`` header; the consumer
 applies the event inside a span continuing it (:func:`consumer_span`), so the events and
-deliveries a subscriber writes carry the same trace. Log lines carry ``trace_id``
-(:func:`current_trace_id`).
+deliveries a subscriber writes carry the same trace; a worker sending a delivery later does
+it in a span continuing the delivery's stored ``traceparent`` (:func:`send_span`), so the
+trace runs on to the email or webhook. Log lines carry ``trace_id`` (:func:`current_trace_id`,
+:func:`continuing`).
 """
 
 from __future__ import annotations

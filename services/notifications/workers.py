@@ -7,7 +7,11 @@ any transaction, and records each outcome in another short one: sent, retried la
 backoff of ``domain.schedule``) or failed. Nothing waits in the consumer: a slow mail server
 or receiver holds up only its own rows. A process that dies between sending and recording
 leaves the claim to expire, and the row is sent again (at least once; the email's Message-ID
-and the webhook's ``webhook-id`` stay the same, so a receiver can tell)."""
+and the webhook's ``webhook-id`` stay the same, so a receiver can tell).
+
+With tracing on (``shared.tracing``), each email or webhook is sent in an ``email.send`` /
+``webhook.send`` span continuing the trace its delivery row keeps (``traceparent``: the
+consumer's that wrote it), and the attempt's log line carries that trace's id."""
 
 from __future__ import annotations
 
