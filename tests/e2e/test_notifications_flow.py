@@ -18,10 +18,10 @@ import pytest
 from standardwebhooks import Webhook as Verifier
 
 from tests.e2e.test_first_flow import ORBIT, base_env, four_databases, process, wait_healthy
-from tests.integration.notifications.test_email_smtp import SmtpServer, parts
-from tests.integration.notifications.test_webhooks import Receiver
 from tests.support.apps import auth
 from tests.support.net import free_port
+from tests.support.receiver import Receiver
+from tests.support.smtp import SmtpServer, parts
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
