@@ -31,7 +31,14 @@ from schemathesis.specs.openapi.checks import (
 from services.apidoc import OPENAPI_FILE
 from services.embedded import embedded_app, standalone_app
 from shared.settings import SERVICES
-from tests.e2e.test_first_flow import ORBIT, base_env, four_databases, process, wait_healthy
+from tests.e2e.test_first_flow import (
+    ORBIT,
+    base_env,
+    four_databases,
+    migrate_all,
+    process,
+    wait_healthy,
+)
 from tests.support.apps import ADMIN, TEST_SECRET, test_settings
 from tests.support.net import free_port
 from tests.support.servers import ROOT, kafka_bootstrap
@@ -95,14 +102,19 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
+def bounded(max_examples: int) -> settings:
+    """Hypothesis settings of a bounded, repeatable run."""
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+    )
+
+
 @schema.parametrize()
-@settings(
-    max_examples=MAX_EXAMPLES,
-    deadline=None,
-    phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,
-)
+@bounded(MAX_EXAMPLES)
 def test_api(case: Case, server: str) -> None:
     case.call_and_validate(base_url=server, headers=dict(ADMIN), checks=CHECKS)
 
@@ -163,15 +175,7 @@ async def production(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
             ORBIT_KAFKA_BOOTSTRAP=kafka_bootstrap(),
             **{f"ORBIT_{svc.upper()}_DATABASE_URL": url for svc, url in urls.items()},
         )
-        migrated = subprocess.run(
-            [ORBIT, "migrate", "all"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            stdin=subprocess.DEVNULL,
-        )
-        assert migrated.returncode == 0, migrated.stderr
+        migrate_all(env)
         ports = {svc: free_port() for svc in SERVICES}
         with ExitStack() as stack:
             procs = {
@@ -192,13 +196,7 @@ async def production(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
 
 
 @merged.parametrize()
-@settings(
-    max_examples=PRODUCTION_MAX_EXAMPLES,
-    deadline=None,
-    phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,
-)
+@bounded(PRODUCTION_MAX_EXAMPLES)
 def test_production_processes(case: Case, production: dict[str, str]) -> None:
     operation = case.operation.definition.raw.get("operationId", case.path)
     SENT[operation] = SENT.get(operation, 0) + 1
