@@ -566,3 +566,41 @@ async def test_invoice_text_the_api_refuses_is_a_422(orbit: Orbit, hostile_clien
             content = json.dumps(body)  # ASCII: a lone surrogate spelled \\ud83d
             response = await orbit.http.post("/api/v1/invoices", headers=JSON, content=content)
             assert_problem(response, 422)
+
+
+# ---------------------------------------------------------------- numbers and dates at the edges
+
+
+async def test_numbers_no_invoice_can_hold_are_a_422(orbit: Orbit, hostile_client: str) -> None:
+    """``1e-999999999`` is a finite decimal a billion digits long once written out: it was
+    stored and formatted (memory, seconds, then a 500)."""
+    for number in ["1e-999999999", "1e999999999", "-1e999999", "NaN", "sNaN", "Infinity"]:
+        line = {"description": "x", "quantity": "1", "unit_price": "1.00"}
+        for field in ("quantity", "unit_price", "tax_rate"):
+            body = {
+                "client_id": hostile_client,
+                "currency": "EUR",
+                "lines": [{**line, field: number}],
+            }
+            response = await orbit.http.post("/api/v1/invoices", headers=ADMIN, json=body)
+            assert_problem(response, 422)
+        payment = {"client_id": hostile_client, "amount": number, "currency": "EUR"}
+        response = await orbit.http.post("/api/v1/payments", headers=ADMIN, json=payment)
+        assert_problem(response, 422)
+
+
+@pytest.mark.parametrize("report", ["sla", "feedback", "activity", "revenue"])
+async def test_reports_over_the_whole_calendar_answer(orbit: Orbit, report: str) -> None:
+    """From 0001-01-01 to 9999-12-31: the end of the last day was past the calendar (a 500)."""
+    for fmt in ("json", "csv", "xlsx"):
+        response = await orbit.http.get(
+            f"/api/v1/reports/{report}",
+            headers=ADMIN,
+            params={"from": "0001-01-01", "to": "9999-12-31", "format": fmt},
+        )
+        assert response.status_code in (200, 422), response.text[:300]
+        if response.status_code == 422:
+            assert_problem(response, 422)
+    for path in ["aging?as_of=9999-12-31", "aging?as_of=0001-01-01"]:
+        response = await orbit.http.get(f"/api/v1/reports/{path}", headers=ADMIN)
+        assert response.status_code in (200, 422), response.text[:300]
