@@ -22,6 +22,7 @@ a DNS answer pointing at it is an SSRF attempt the tests can watch fail.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import re
 import socket
@@ -604,3 +605,44 @@ async def test_reports_over_the_whole_calendar_answer(orbit: Orbit, report: str)
     for path in ["aging?as_of=9999-12-31", "aging?as_of=0001-01-01"]:
         response = await orbit.http.get(f"/api/v1/reports/{path}", headers=ADMIN)
         assert response.status_code in (200, 422), response.text[:300]
+
+
+# ---------------------------------------------------------------- hostile tokens and headers
+
+
+def _b64(value: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+
+async def test_hostile_tokens_are_a_401_and_hostile_headers_no_500(orbit: Orbit) -> None:
+    admin = "00000000-0000-4000-8000-000000000001"
+    tokens = [
+        "x" * 8000,
+        "a.b.c",
+        "é" * 10,
+        f"{_b64({'alg': 'HS256'})}.{_b64({'sub': 'x' * 10000, 'role': 'admin'})}.sig",
+        f"{_b64({'alg': 'HS256', 'kid': '../../etc/passwd'})}.{_b64({'sub': admin})}.x",
+        f"{_b64({'alg': 'RS256'})}.{_b64({'sub': admin, 'role': 'admin'})}.x",  # confusion
+        f"{_b64({'alg': 'HS256', 'crit': ['x']})}.{_b64([1, 2])}.x",
+        f"{_b64({'alg': 'none'})}.{_b64({'sub': ['a'], 'role': {'x': 1}, 'exp': 'soon'})}.",
+    ]
+    for value in tokens:
+        headers = {"Authorization": f"Bearer {value}".encode()}
+        response = await orbit.http.get("/api/v1/clients", headers=headers)
+        assert_problem(response, 401)
+    for name, value in [
+        ("Idempotency-Key", "é" * 50),
+        ("Idempotency-Key", "k" * 199 + "é"),
+        ("X-Request-ID", "é\u202e" * 50),
+        ("Content-Type", "application/json; charset=utf-16"),
+        ("Content-Type", "multipart/form-data; boundary=x"),
+    ]:
+        email = f"hostile.{uuid.uuid4().hex[:8]}@header.example"
+        response = await orbit.http.post(
+            "/api/v1/staff",
+            headers={**ADMIN, name: value.encode()},
+            content=json.dumps({"name": "n", "email": email, "role": "manager"}).encode(),
+        )
+        assert response.status_code < 500, (name, value, response.text[:300])
+        if response.status_code >= 400:
+            assert response.headers["content-type"].startswith("application/problem+json")
