@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from shared.auth import Caller, authenticate
+from shared.body_limit import BodyLimitMiddleware
 from shared.clock import Clock
 from shared.errors import PROBLEM_JSON, RETRY_AFTER_SECONDS, Problem, install_error_handlers
 from shared.logging import RequestContextMiddleware
@@ -93,6 +94,9 @@ def build_app(
         lifespan=lifespan,
         description="Orbit: the backend account-management teams run on.",
     )
+    # Innermost of the three: the 413 is logged and counted with the request id, and carries
+    # the CORS headers a browser needs to read it.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origin_list:
         # Outermost: a preflight is answered before anything else; bearer tokens, not
         # cookies, so no credentials. X-Request-ID and Retry-After are readable by scripts.
@@ -164,7 +168,9 @@ _PROBLEMS: dict[int, str] = {
     404: "No such object, or one outside the caller's scope",
     409: "Conflicts with the current state: a duplicate, an illegal transition, or an "
     "Idempotency-Key used with another body or still in progress",
-    422: "Invalid request: `errors` lists each invalid field (`loc`, `msg`)",
+    413: "The request body is larger than `ORBIT_MAX_BODY_BYTES` (1 MiB by default)",
+    422: "Invalid request: `errors` lists each invalid field (`loc`, `msg`); also a JSON body "
+    "nested too deeply to parse",
     503: "The service cannot reach its database; retry after `Retry-After` seconds",
 }
 _MUTATING = {"post", "put", "patch", "delete"}
@@ -192,13 +198,16 @@ def problem_statuses(
     be parsed) or an ``Idempotency-Key`` (out of bounds), 401/403/503 when it is
     authenticated (every API call loads its caller), 404 when it names an object in its path
     or a client in its body (``client_id``: unknown or out of the caller's scope), 409 when it
-    changes something, 422 when it takes input."""
+    changes something, 413 when it takes a body (larger than ``ORBIT_MAX_BODY_BYTES``), 422
+    when it takes input."""
     statuses = []
     if "requestBody" in operation or any(
         p.get("in") == "header" and p.get("name", "").lower() == "idempotency-key"
         for p in operation.get("parameters", [])
     ):
         statuses.append(400)
+    if "requestBody" in operation:
+        statuses.append(413)
     if operation.get("security"):
         statuses += [401, 403, 503]
         if method in _MUTATING:

@@ -145,6 +145,7 @@ _HTTP_SLUGS = {
     404: ("Not Found", "not-found"),
     405: ("Method Not Allowed", "method-not-allowed"),
     409: ("Conflict", "conflict"),
+    413: ("Content Too Large", "content-too-large"),
     415: ("Unsupported Media Type", "unsupported-media-type"),
 }
 
@@ -187,6 +188,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc.__cause__, RecursionError):
+            # FastAPI's 400 for a body the JSON parser gave up on: nested deeper than it
+            # recurses (about 1000 levels). Invalid input like any other, named as such.
+            msg = "the JSON is nested too deeply"
+            errors = [{"loc": ["body"], "msg": msg}]
+            return problem(422, "Unprocessable Content", msg, "validation", errors=errors)
         title, slug = _HTTP_SLUGS.get(exc.status_code, ("Error", f"http-{exc.status_code}"))
         # The exception's headers are part of the answer; a 405's Allow names every method
         # of the path (RFC 9110 15.5.6).

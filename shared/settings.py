@@ -76,6 +76,10 @@ class OrbitSettings(BaseSettings):
     # or "*"; empty (the default): no CORS headers, the browser allows the same origin only.
     cors_origins: str = ""
 
+    # The largest request body accepted (bytes); a larger one is a 413 (shared/body_limit.py).
+    # 1 MiB: an invoice of 500 lines of 1000 characters fits.
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+
     # How long a stopping server waits for open requests and streams (below compose's grace).
     shutdown_timeout_seconds: int = Field(default=8, gt=0)
 

@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import json
 import sqlite3
-import subprocess
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -36,7 +35,7 @@ from aiokafka.structs import TopicPartition
 from shared.db import create_engine, session_factory, upsert
 from shared.messaging.envelope import CloudEvent
 from shared.replicas import client_replica, staff_replica
-from tests.e2e.test_first_flow import ORBIT, base_env, process, wait_healthy
+from tests.e2e.test_first_flow import ORBIT, base_env, migrate_all, process, wait_healthy
 from tests.support.apps import auth
 from tests.support.kafka import create_topics
 from tests.support.net import free_port
@@ -254,15 +253,7 @@ async def seed_replica(url: str, manager_id: uuid.UUID, client_id: uuid.UUID) ->
 async def test_overdue_then_paid_in_production_mode(tmp_path: Path, kafka: str) -> None:
     async with fresh_postgres_database("e2e_billing") as db_url:
         env = base_env(ORBIT_KAFKA_BOOTSTRAP=kafka, ORBIT_BILLING_DATABASE_URL=db_url)
-        migrated = subprocess.run(
-            [ORBIT, "migrate", "billing"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            stdin=subprocess.DEVNULL,
-        )
-        assert migrated.returncode == 0, migrated.stderr
+        migrate_all(env, "billing")
         manager_id, client_id = uuid.uuid4(), uuid.uuid4()
         await seed_replica(db_url, manager_id, client_id)
         manager = auth(manager_id, "manager")

@@ -38,6 +38,20 @@ def base_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def migrate_all(env: dict[str, str], target: str = "all") -> str:
+    """``orbit migrate <target>`` with ``env``; its output, once it exited with 0."""
+    migrated = subprocess.run(
+        [ORBIT, "migrate", target],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert migrated.returncode == 0, migrated.stderr
+    return migrated.stdout
+
+
 @contextmanager
 def process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("wb") as out:
@@ -153,16 +167,7 @@ async def test_production_mode(tmp_path: Path, kafka: str) -> None:
             ORBIT_KAFKA_BOOTSTRAP=kafka,
             **{f"ORBIT_{svc.upper()}_DATABASE_URL": url for svc, url in urls.items()},
         )
-        migrated = subprocess.run(
-            [ORBIT, "migrate", "all"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            stdin=subprocess.DEVNULL,
-        )
-        assert migrated.returncode == 0, migrated.stderr
-        assert migrated.stdout.split() == [
+        assert migrate_all(env).split() == [
             "migrated",
             "clients",
             "migrated",

@@ -8,7 +8,6 @@ The manager's feed showing the ``sla.breached`` alert is left to the notificatio
 
 from __future__ import annotations
 
-import subprocess
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,7 +15,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.test_first_flow import ORBIT, base_env, four_databases, process, wait_healthy
+from tests.e2e.test_first_flow import (
+    ORBIT,
+    base_env,
+    four_databases,
+    migrate_all,
+    process,
+    wait_healthy,
+)
 from tests.support.apps import auth
 from tests.support.net import free_port
 from tests.support.waiting import eventually
@@ -129,15 +135,7 @@ async def test_production_mode(tmp_path: Path, kafka: str) -> None:
             ORBIT_KAFKA_BOOTSTRAP=kafka,
             **{f"ORBIT_{svc.upper()}_DATABASE_URL": url for svc, url in urls.items()},
         )
-        migrated = subprocess.run(
-            [ORBIT, "migrate", "all"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            stdin=subprocess.DEVNULL,
-        )
-        assert migrated.returncode == 0, migrated.stderr
+        migrate_all(env)
         ports = {svc: free_port() for svc in ("clients", "interactions")}
         with (
             process(

@@ -7,7 +7,6 @@ climbs to the manager's head (``escalate_after`` shortened through ``PUT /rules`
 
 from __future__ import annotations
 
-import subprocess
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,11 +16,18 @@ import httpx
 import pytest
 from standardwebhooks import Webhook as Verifier
 
-from tests.e2e.test_first_flow import ORBIT, base_env, four_databases, process, wait_healthy
-from tests.integration.notifications.test_email_smtp import SmtpServer, parts
-from tests.integration.notifications.test_webhooks import Receiver
+from tests.e2e.test_first_flow import (
+    ORBIT,
+    base_env,
+    four_databases,
+    migrate_all,
+    process,
+    wait_healthy,
+)
 from tests.support.apps import auth
 from tests.support.net import free_port
+from tests.support.receiver import Receiver
+from tests.support.smtp import SmtpServer, parts
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
@@ -191,15 +197,7 @@ async def test_production_mode(
             **{f"ORBIT_{svc.upper()}_DATABASE_URL": url for svc, url in urls.items()},
             **delivery_env(smtp),
         )
-        migrated = subprocess.run(
-            [ORBIT, "migrate", "all"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            stdin=subprocess.DEVNULL,
-        )
-        assert migrated.returncode == 0, migrated.stderr
+        migrate_all(env)
         ports = {svc: free_port() for svc in ("clients", "billing", "notifications")}
         with (
             process(

@@ -1,4 +1,5 @@
-"""The object-level authorization matrix, generated from the embedded app's OpenAPI: every
+"""The object-level authorization matrix, generated from docs/openapi.json (the merged,
+checked-in document, which tests/unit/test_api_docs.py holds equal to the code): every
 operation x every kind of caller, so a new endpoint cannot be forgotten.
 
 ``OPS`` maps each ``operationId`` to how to call it on the north department's objects (its
@@ -9,13 +10,15 @@ member of staff) is 401; an object out of the caller's scope is 404, never 200 o
 response to a caller out of scope names any of north's objects (not in a list, not in a
 report); an action the caller's role may not take is 403.
 
-One embedded app (every service, SQLite, the in-process bus) serves the whole module, with
-two departments each with a head, a manager and a client with a contact, interactions (a
-request, a meeting with its report), a task, feedback, a contract, an issued invoice, a
-payment, an estimate and an opportunity. The callers are seen from north's objects: its
+One embedded app (every service, the in-process bus) serves the whole matrix, once on SQLite
+(the embedded mode's files) and once on PostgreSQL (four fresh databases, one per service:
+the scope checks are SQL, so each dialect answers them), with two departments each with a
+head, a manager and a client with a contact, interactions (a request, a meeting with its
+report), a task, feedback, a contract, an issued invoice, a payment, an estimate and an
+opportunity. The callers are seen from north's objects: its
 manager, another manager of north, south's manager, north's head, south's head, the admin, a
-``service`` token, and five bad tokens — 74 operations x 12 callers = 888 cells, one test
-per operation (its message lists every wrong cell).
+``service`` token, and five bad tokens — every operation x 12 callers, one test per
+operation and database (its message lists every wrong cell).
 
 What the matrix found and pins: a ``service`` token outside billing is a caller with no scope
 (objects 404, lists and reports empty), in billing it is refused (403) but for booking
@@ -30,6 +33,7 @@ import dataclasses
 import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -37,10 +41,13 @@ from typing import Any
 import httpx
 import pytest
 
+from services.apidoc import OPENAPI_FILE, openapi_document
 from services.embedded import embedded_app
 from services.notifications.api.presenters import rules_out
 from services.notifications.domain.rules import DEFAULT_RULES
+from shared.settings import SERVICES
 from tests.support.apps import ADMIN, auth, running, test_settings, token
+from tests.support.servers import ROOT, fresh_postgres_database
 from tests.support.waiting import eventually
 
 CALLERS = [
@@ -309,11 +316,20 @@ async def _replicated_everywhere(
     await eventually(known, timeout=30, what="the last staff in every service")
 
 
-@pytest.fixture(scope="module")
-async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World]:
-    data = tmp_path_factory.mktemp("authz")
-    app = embedded_app(test_settings(data_dir=str(data)))
-    async with running(app) as http:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+async def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[World]:
+    async with AsyncExitStack() as stack:
+        urls: dict[str, str] = {}
+        if request.param == "postgresql":
+            for service in SERVICES:
+                urls[f"{service}_database_url"] = await stack.enter_async_context(
+                    fresh_postgres_database(f"authz_{service}")
+                )
+        data = tmp_path_factory.mktemp("authz")
+        app = embedded_app(test_settings(data_dir=str(data), **urls))
+        http = await stack.enter_async_context(running(app))
         north, south = Side(), Side()
         w = World(http, north, south)
         for name, side in (("north", north), ("south", south)):
@@ -603,20 +619,25 @@ def _billing(path: str) -> bool:
     )
 
 
-def _operations() -> dict[str, tuple[str, str]]:
-    app = embedded_app(test_settings(data_dir="/nonexistent-never-started"))
+def _operations(document: dict[str, Any]) -> dict[str, tuple[str, str]]:
     found: dict[str, tuple[str, str]] = {}
-    for path, methods in app.openapi()["paths"].items():
+    for path, methods in document["paths"].items():
         for method, operation in methods.items():
             if method in ("get", "post", "put", "patch", "delete"):
                 found[operation["operationId"]] = (method.upper(), path)
     return found
 
 
-OPERATIONS = _operations()
+# The checked-in document, what integrators read: an operation added to the code without
+# `make openapi` fails tests/unit/test_api_docs.py and the test below.
+OPERATIONS = _operations(json.loads((ROOT / OPENAPI_FILE).read_text()))
 for _id, (_, _path) in OPERATIONS.items():
     if _id in OPS and _billing(_path) and OPS[_id].service is None:
         OPS[_id] = dataclasses.replace(OPS[_id], service=403)
+
+
+def test_the_matrix_document_is_the_code_s() -> None:
+    assert _operations(openapi_document()) == OPERATIONS, "run `make openapi`"
 
 
 def test_every_operation_of_the_openapi_is_in_the_matrix() -> None:

@@ -1,8 +1,10 @@
-"""Schemathesis over the embedded server's OpenAPI: every operation with a few generated
-requests (as the admin), against a real ``orbit run`` process on SQLite. No 5xx, and every
-response matches its documented status, content type and schema.
+"""Schemathesis over the merged OpenAPI: every operation with a few generated requests (as
+the admin), against a real ``orbit run`` process on SQLite, and against the four production
+processes (``orbit serve <service>`` on PostgreSQL and Kafka). No 5xx, and every response
+matches its documented status, content type and schema (problem+json for every error).
 
-Bounded so ``make test`` stays fast: ``MAX_EXAMPLES`` requests per operation (74 operations)."""
+Bounded so ``make test`` stays fast: ``MAX_EXAMPLES`` requests per operation on the embedded
+server, ``PRODUCTION_MAX_EXAMPLES`` on the production processes."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -25,9 +28,20 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from services.embedded import embedded_app
+from services.apidoc import OPENAPI_FILE
+from services.embedded import embedded_app, standalone_app
+from shared.settings import SERVICES
+from tests.e2e.test_first_flow import (
+    ORBIT,
+    base_env,
+    four_databases,
+    migrate_all,
+    process,
+    wait_healthy,
+)
 from tests.support.apps import ADMIN, TEST_SECRET, test_settings
 from tests.support.net import free_port
+from tests.support.servers import ROOT, kafka_bootstrap
 
 MAX_EXAMPLES = 5
 # What must hold; "a schema-valid request is accepted" does not (a random head_id is a
@@ -88,13 +102,103 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         log.close()
 
 
+def bounded(max_examples: int) -> settings:
+    """Hypothesis settings of a bounded, repeatable run."""
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+    )
+
+
 @schema.parametrize()
-@settings(
-    max_examples=MAX_EXAMPLES,
-    deadline=None,
-    phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,
-)
+@bounded(MAX_EXAMPLES)
 def test_api(case: Case, server: str) -> None:
     case.call_and_validate(base_url=server, headers=dict(ADMIN), checks=CHECKS)
+
+
+def test_an_oversized_body_is_a_413_over_a_real_socket(server: str) -> None:
+    """uvicorn in front of the body limit (tests/security/test_attacks.py has the rest): a
+    declared Content-Length and a chunked body over the limit are both a 413 problem+json,
+    and the connection is closed (the rest of the body is never read)."""
+    big = b"a" * (2 * 1_048_576)
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, len(big), 65536):
+            yield big[start : start + 65536]
+
+    headers = {**ADMIN, "Content-Type": "application/json"}
+    with httpx.Client(base_url=server, timeout=30) as http:
+        for content in (big, chunks()):
+            response = http.post("/api/v1/staff", headers=headers, content=content)
+            assert response.status_code == 413, response.text
+            assert response.headers["content-type"] == "application/problem+json"
+            assert response.headers["connection"] == "close"
+            assert response.json()["type"] == "https://orbit.dev/problems/content-too-large"
+
+
+# ---------------------------------------------------------------- the four production processes
+# The merged, checked-in document against `orbit serve <service>` x 4 on PostgreSQL (a fresh
+# database each) and Kafka, each operation sent to the process that serves its path. The
+# services' topics and consumer groups are fixed (`orbit.<service>`), as in tests/e2e: on a
+# broker shared with other test runs, point ORBIT_TEST_KAFKA_BOOTSTRAP at one of your own.
+
+PRODUCTION_MAX_EXAMPLES = 5
+merged = schemathesis.openapi.from_path(ROOT / OPENAPI_FILE)
+# The schema's examples and PRODUCTION_MAX_EXAMPLES generated requests per operation; not the
+# coverage phase (boundary and negative values of every parameter, ~50 requests an
+# operation: the embedded test above runs it) — it would take the run past its 2 minutes.
+merged.config.phases.coverage.enabled = False
+
+
+def _owners() -> dict[str, str]:
+    """Each path of the merged document -> the service that serves it (health: any)."""
+    settings = test_settings(data_dir="/nonexistent-never-started")
+    owners: dict[str, str] = {}
+    for service in SERVICES:
+        for path in standalone_app(service, settings).openapi()["paths"]:
+            owners.setdefault(path, service)
+    return owners
+
+
+OWNERS = _owners()
+SENT: dict[str, int] = {}  # operation -> cases sent (the counts of the report)
+
+
+@pytest.fixture(scope="module")
+async def production(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[dict[str, str]]:
+    logs: Path = tmp_path_factory.mktemp("schemathesis-production")
+    async with four_databases() as urls:
+        env = base_env(
+            ORBIT_KAFKA_BOOTSTRAP=kafka_bootstrap(),
+            **{f"ORBIT_{svc.upper()}_DATABASE_URL": url for svc, url in urls.items()},
+        )
+        migrate_all(env)
+        ports = {svc: free_port() for svc in SERVICES}
+        with ExitStack() as stack:
+            procs = {
+                svc: stack.enter_context(
+                    process(
+                        [ORBIT, "serve", svc, "--port", str(ports[svc])], env, logs / f"{svc}.log"
+                    )
+                )
+                for svc in SERVICES
+            }
+            for svc, proc in procs.items():
+                await wait_healthy(f"http://127.0.0.1:{ports[svc]}", proc, logs / f"{svc}.log")
+            yield {svc: f"http://127.0.0.1:{port}" for svc, port in ports.items()}
+            print(  # the counts of issue 14's report (pytest -s shows them)
+                f"\nschemathesis on the production processes: {len(SENT)} operations, "
+                f"{sum(SENT.values())} cases; most: {sorted(SENT.items(), key=lambda i: -i[1])[:5]}"
+            )
+
+
+@merged.parametrize()
+@bounded(PRODUCTION_MAX_EXAMPLES)
+def test_production_processes(case: Case, production: dict[str, str]) -> None:
+    operation = case.operation.definition.raw.get("operationId", case.path)
+    SENT[operation] = SENT.get(operation, 0) + 1
+    base_url = production[OWNERS.get(case.path, "clients")]
+    case.call_and_validate(base_url=base_url, headers=dict(ADMIN), checks=CHECKS)

@@ -17,6 +17,8 @@ from babel.numbers import get_currency_precision, list_currencies
 # The largest amount a line, an invoice or a payment may reach: far beyond any real invoice,
 # well inside the NUMERIC(20, 6) columns (and the float-free sums of a report).
 MAX_AMOUNT = Decimal("1000000000000")  # 10^12
+# The most digits (and the furthest exponent) an amount, quantity or rate may be written with.
+MAX_DIGITS = 40
 _CODE = re.compile(r"[A-Z]{3}")
 
 
@@ -72,6 +74,11 @@ def to_decimal(value: object, what: str = "amount") -> Decimal:
         raise InvalidAmount(f"{what} is not a decimal number: {value!r}") from exc
     if not number.is_finite():
         raise InvalidAmount(f"{what} must be a finite number, not {value!r}")
+    # "1e-999999999" is finite, but written out in full it is a billion digits (memory and
+    # time, then a 500): no amount, quantity or rate has that many.
+    digits, exponent = len(number.as_tuple().digits), number.as_tuple().exponent
+    if digits > MAX_DIGITS or not isinstance(exponent, int) or abs(exponent) > MAX_DIGITS:
+        raise InvalidAmount(f"{what} has more than {MAX_DIGITS} digits")
     return number
 
 

@@ -73,6 +73,9 @@ async def _invoices(
 
 
 def _end_of(day: date) -> datetime:
+    """The instant a day ends (UTC); the calendar's last day ends at its last instant."""
+    if day >= date.max:
+        return datetime.max.replace(tzinfo=UTC)
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
 
 

@@ -4,60 +4,18 @@ restart of the worker); a permanent refusal fails the delivery without retrying.
 
 from __future__ import annotations
 
-import email
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
-from email.message import EmailMessage
-from email.policy import default
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import Envelope, Session
 
 from services.notifications.workers import delivery_workers
 from tests.integration.notifications.helpers import Notif, invoice_data, make_notif, sla_breached
 from tests.support.net import free_port
+from tests.support.smtp import SmtpServer, parts
 
 pytestmark = pytest.mark.integration
-
-
-class Inbox:
-    """An aiosmtpd handler keeping every message; ``refuse`` answers RCPT with a 550."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.refuse: set[str] = set()
-
-    async def handle_RCPT(
-        self, server: Any, session: Session, envelope: Envelope, address: str, options: Any
-    ) -> str:
-        if address in self.refuse:
-            return "550 5.1.1 no such user"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Session, envelope: Envelope) -> str:
-        raw = envelope.original_content or b""
-        self.messages.append(email.message_from_bytes(raw, policy=default))  # type: ignore[arg-type]
-        return "250 Message accepted"
-
-
-class SmtpServer:
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.inbox = Inbox()
-        self.controller: Controller | None = None
-
-    def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
 
 
 @pytest.fixture
@@ -71,10 +29,6 @@ def smtp() -> Iterator[SmtpServer]:
 async def mailing(pg_url: str, smtp: SmtpServer) -> AsyncIterator[Notif]:
     async for value in make_notif(pg_url, smtp_url=f"smtp://127.0.0.1:{smtp.port}"):
         yield value
-
-
-def parts(message: EmailMessage) -> dict[str, str]:
-    return {p.get_content_type(): p.get_content() for p in message.iter_parts()}  # type: ignore[attr-defined]
 
 
 async def test_down_then_up_nothing_lost_nothing_twice(mailing: Notif, smtp: SmtpServer) -> None:

@@ -6,11 +6,9 @@ and again at delivery."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -27,43 +25,10 @@ from tests.integration.notifications.helpers import (
     make_notif,
     sla_breached,
 )
+from tests.support.receiver import Receiver
 
 pytestmark = pytest.mark.integration
 OVERDUE = "orbit.billing.invoice.overdue.v1"
-
-
-@dataclass
-class Receiver:
-    """A small HTTP server answering ``statuses`` in turn (then 200), keeping each request."""
-
-    statuses: list[int] = field(default_factory=list)
-    requests: list[tuple[str, dict[str, str], bytes]] = field(default_factory=list)
-    port: int = 0
-    server: asyncio.Server | None = None
-
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        head = await reader.readuntil(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        headers = {
-            k.lower(): v.strip() for k, v in (x.split(":", 1) for x in lines[1:] if ":" in x)
-        }
-        body = await reader.readexactly(int(headers.get("content-length", "0")))
-        self.requests.append((lines[0], headers, body))
-        status = self.statuses.pop(0) if self.statuses else 200
-        extra = "Location: http://169.254.169.254/\r\n" if status == 302 else ""
-        reply = b"x" * 5000 if status == 500 else b"ok"
-        head = f"HTTP/1.1 {status} X\r\n{extra}Content-Length: {len(reply)}\r\n"
-        writer.write(f"{head}Connection: close\r\n\r\n".encode() + reply)
-        await writer.drain()
-        writer.close()
-
-    async def start(self) -> None:
-        self.server = await asyncio.start_server(self.handle, "127.0.0.1", 0)
-        self.port = self.server.sockets[0].getsockname()[1]
-
-    @property
-    def url(self) -> str:
-        return f"http://localhost:{self.port}/hooks/orbit?src=test"
 
 
 @pytest.fixture
