@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -24,6 +25,16 @@ TOPIC_ALREADY_EXISTS = 36
 
 
 class KafkaBus:
+    # The relay's producer: idempotent, every replica acknowledges (the benchmark's bare
+    # producer uses the same settings, tests/bench/notifications.py).
+    PRODUCER: dict[str, Any] = {
+        "enable_idempotence": True,
+        "acks": "all",
+        "linger_ms": 5,
+        "request_timeout_ms": 15000,
+        "retry_backoff_ms": 200,
+    }
+
     def __init__(self, bootstrap: str, *, partitions: int = 3, replication: int = 1) -> None:
         self.bootstrap = bootstrap
         self.partitions = partitions
@@ -53,14 +64,7 @@ class KafkaBus:
     async def _get_producer(self) -> AIOKafkaProducer:
         async with self._lock:
             if self._producer is None:
-                producer = AIOKafkaProducer(
-                    bootstrap_servers=self.bootstrap,
-                    enable_idempotence=True,
-                    acks="all",
-                    linger_ms=5,
-                    request_timeout_ms=15000,
-                    retry_backoff_ms=200,
-                )
+                producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, **self.PRODUCER)
                 try:
                     await producer.start()
                 except BaseException:
