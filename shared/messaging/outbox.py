@@ -252,6 +252,10 @@ class OutboxRelay:
     async def run(self) -> None:
         backoff = self.interval
         while not self._stopping:
+            # Cleared before the round reads the outbox: a commit that wakes the relay while
+            # the round is under way (its row not read) makes the next round start at once,
+            # instead of waiting for the interval.
+            self._wake.clear()
             try:
                 published = await self.run_once()
                 backoff = self.interval
@@ -264,7 +268,6 @@ class OutboxRelay:
                 backoff = min(max(backoff * 2, 0.5), 10.0)
             if self._stopping:
                 break
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), backoff)
                 if self.linger > 0 and not self._stopping:
