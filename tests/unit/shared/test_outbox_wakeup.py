@@ -1,5 +1,6 @@
 """The relay's wake-up path (SQLite, in-process bus): a commit made while a round is under way
-is published by the next round at once, not after the interval."""
+is published by the next round at once, not after the interval; the linger only after a busy
+round."""
 
 from __future__ import annotations
 
@@ -76,3 +77,13 @@ async def test_a_commit_during_a_round_is_published_at_once_not_after_the_interv
         with contextlib.suppress(asyncio.CancelledError):
             await task
         await engine.dispose()
+
+
+def test_the_relay_lingers_only_after_a_busy_round(sqlite_url: str) -> None:
+    relay = OutboxRelay("lingertest", session_factory(create_engine(sqlite_url)), InProcessBus())
+    assert relay.linger > 0
+    assert not relay.lingers_after(0)
+    assert not relay.lingers_after(1)  # one commit at a time: publish at once
+    assert relay.lingers_after(2)  # commits coming together: gather them in one batch
+    relay.linger = 0
+    assert not relay.lingers_after(50)
