@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import insert
 
-from shared.db import insert_ignore, is_database_unreachable
+from shared.db import insert_ignore, insert_ignore_many, is_database_unreachable
 from shared.logging import log_fields
 from shared.messaging.bus import Message
 from shared.messaging.envelope import CloudEvent, dlq_topic_for
@@ -122,7 +122,23 @@ class EventConsumer:
         with log_fields(service=self.service):
             try:
                 async with self.uow_factory() as uow:
+                    # The inbox rows of the whole batch in one statement: the handlers run for
+                    # the events applied for the first time, each once, in order.
+                    now = uow.clock.now()
+                    first_time = await insert_ignore_many(
+                        uow.session,
+                        inbox,
+                        [
+                            {"event_id": e.id, "event_type": e.type, "processed_at": now}
+                            for _m, e, _h in work
+                        ],
+                        "event_id",
+                    )
                     for message, envelope, handler in work:
+                        if envelope.id not in first_time:
+                            duplicates += 1
+                            continue
+                        first_time.discard(envelope.id)  # an event given twice: applied once
                         with (
                             log_fields(event_id=envelope.id, event_type=envelope.type),
                             consumer_span(
@@ -133,10 +149,8 @@ class EventConsumer:
                                 message.headers,
                             ),
                         ):
-                            if await self._apply_first_time(uow, envelope, handler):
-                                applied.append(envelope)
-                            else:
-                                duplicates += 1
+                            await handler(uow, envelope)
+                        applied.append(envelope)
                     await uow.commit()
             except asyncio.CancelledError:
                 raise
