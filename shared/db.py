@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import socket
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -291,6 +291,17 @@ async def insert_ignore(session: AsyncSession, table: Table, values: Mapping[str
     stmt = _insert_ignore_stmt(table, session.get_bind().dialect.name)
     result = await session.execute(stmt, dict(values))
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def insert_ignore_many(
+    session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]], key: str
+) -> set[Any]:
+    """:func:`insert_ignore` for many rows in one statement (a multi-row INSERT); returns the
+    ``key`` values of the rows inserted (a key given twice is inserted once)."""
+    if not rows:
+        return set()
+    stmt = _insert_ignore_stmt(table, session.get_bind().dialect.name).returning(table.c[key])
+    return set((await session.scalars(stmt, [dict(r) for r in rows])).all())
 
 
 async def upsert(session: AsyncSession, table: Table, key: str, values: Mapping[str, Any]) -> None:

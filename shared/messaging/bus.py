@@ -28,6 +28,10 @@ class Message:
 # A consumer's processing function: must handle (or dead-letter) the message, and only raise
 # when the message must be delivered again later (e.g. its own database is unreachable).
 Processor = Callable[[Message], Awaitable[None]]
+# Optionally, several messages of one partition at once: True when all were handled (in one
+# transaction), False when none was (the transport then gives them to the Processor one by
+# one).
+BatchProcessor = Callable[[Sequence[Message]], Awaitable[bool]]
 
 
 class Bus(Protocol):
@@ -39,7 +43,14 @@ class Bus(Protocol):
 
     async def ready(self) -> bool: ...
     async def ensure_topics(self, topics: Sequence[str]) -> None: ...
-    def subscribe(self, group: str, topics: Sequence[str], process: Processor) -> Worker: ...
+    def subscribe(
+        self,
+        group: str,
+        topics: Sequence[str],
+        process: Processor,
+        *,
+        process_batch: BatchProcessor | None = None,
+    ) -> Worker: ...
 
 
 class Worker(Protocol):
@@ -78,7 +89,15 @@ class InProcessBus:
     async def ensure_topics(self, topics: Sequence[str]) -> None:
         return None
 
-    def subscribe(self, group: str, topics: Sequence[str], process: Processor) -> Worker:
+    def subscribe(
+        self,
+        group: str,
+        topics: Sequence[str],
+        process: Processor,
+        *,
+        process_batch: BatchProcessor | None = None,
+    ) -> Worker:
+        """``process_batch`` is not used: the relay's publish delivers one message at a time."""
         for topic in topics:
             self._subscribers[topic].append((group, process))
         return _Idle()

@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import insert
 
-from shared.db import insert_ignore, is_database_unreachable
+from shared.db import insert_ignore, insert_ignore_many, is_database_unreachable
 from shared.logging import log_fields
 from shared.messaging.bus import Message
 from shared.messaging.envelope import CloudEvent, dlq_topic_for
@@ -98,6 +98,70 @@ class EventConsumer:
                 ),
             ):
                 await self._process(message, envelope, handler)
+
+    async def process_batch(self, messages: Sequence[Message]) -> bool:
+        """Apply ``messages`` (consecutive records of one partition, a backlog) in one
+        transaction: their inbox rows and effects, in order, committed together — one commit
+        (one WAL flush) and one offset commit for all instead of one each. True when done;
+        False when nothing was committed because one of them is not a CloudEvent or failed
+        (the transport then gives them to :meth:`process` one by one, with its retries, waits
+        and dead letters, in the same order)."""
+        work: list[tuple[Message, CloudEvent, EventHandler]] = []
+        for message in messages:
+            try:
+                envelope = CloudEvent.from_json(message.value)
+            except (ValidationError, ValueError):
+                return False
+            handler = self.handlers.get(envelope.type)
+            if handler is not None:
+                work.append((message, envelope, handler))
+        if not work:
+            return True
+        applied: list[CloudEvent] = []
+        duplicates = 0
+        with log_fields(service=self.service):
+            try:
+                async with self.uow_factory() as uow:
+                    # The inbox rows of the whole batch in one statement: the handlers run for
+                    # the events applied for the first time, each once, in order.
+                    now = uow.clock.now()
+                    first_time = await insert_ignore_many(
+                        uow.session,
+                        inbox,
+                        [
+                            {"event_id": e.id, "event_type": e.type, "processed_at": now}
+                            for _m, e, _h in work
+                        ],
+                        "event_id",
+                    )
+                    for message, envelope, handler in work:
+                        if envelope.id not in first_time:
+                            duplicates += 1
+                            continue
+                        first_time.discard(envelope.id)  # an event given twice: applied once
+                        with (
+                            log_fields(event_id=envelope.id, event_type=envelope.type),
+                            consumer_span(
+                                self.service,
+                                envelope.type,
+                                str(envelope.id),
+                                message.topic,
+                                message.headers,
+                            ),
+                        ):
+                            await handler(uow, envelope)
+                        applied.append(envelope)
+                    await uow.commit()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.info(
+                    "a batch of %d events failed (%r): applying them one by one", len(work), exc
+                )
+                return False
+        EVENTS_DUPLICATE.labels(self.service).inc(duplicates)
+        self.applied_many(uow, applied)
+        return True
 
     async def _process(self, message: Message, envelope: CloudEvent, handler: EventHandler) -> None:
         attempt = 1
@@ -186,6 +250,14 @@ class EventConsumer:
     async def apply_in(self, uow: UnitOfWork, envelope: CloudEvent, handler: EventHandler) -> bool:
         """The inbox row and the handler's effect in ``uow`` (not committed); False when the
         event was applied before (a duplicate)."""
+        if await self._apply_first_time(uow, envelope, handler):
+            return True
+        EVENTS_DUPLICATE.labels(self.service).inc()
+        return False
+
+    async def _apply_first_time(
+        self, uow: UnitOfWork, envelope: CloudEvent, handler: EventHandler
+    ) -> bool:
         first_time = await insert_ignore(
             uow.session,
             inbox,
@@ -195,19 +267,24 @@ class EventConsumer:
                 "processed_at": uow.clock.now(),
             },
         )
-        if not first_time:
-            EVENTS_DUPLICATE.labels(self.service).inc()
-            return False
-        await handler(uow, envelope)
-        return True
+        if first_time:
+            await handler(uow, envelope)
+        return first_time
 
     def applied(self, uow: UnitOfWork, envelope: CloudEvent) -> None:
         """After the commit of an applied event: count it, wake the relay, tell on_applied."""
-        EVENTS_PROCESSED.labels(self.service, envelope.type).inc()
+        self.applied_many(uow, [envelope])
+
+    def applied_many(self, uow: UnitOfWork, envelopes: Sequence[CloudEvent]) -> None:
+        """After the commit of applied events: count them, wake the relay, tell on_applied."""
+        if not envelopes:
+            return
+        for envelope in envelopes:
+            EVENTS_PROCESSED.labels(self.service, envelope.type).inc()
         if uow.emitted and self.on_commit is not None:
             self.on_commit()
         if self.on_applied is not None:
-            self.on_applied([envelope])
+            self.on_applied(list(envelopes))
 
     async def _dead_letter(
         self, message: Message, envelope: CloudEvent | None, error: str, *, attempts: int

@@ -10,13 +10,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 
-from shared.messaging.bus import Message, Processor, Worker
+from shared.messaging.bus import BatchProcessor, Message, Processor, Worker
 from shared.metrics import CONSUMER_LAG
 
 log = logging.getLogger("orbit.kafka")
@@ -24,6 +25,16 @@ TOPIC_ALREADY_EXISTS = 36
 
 
 class KafkaBus:
+    # The relay's producer: idempotent, every replica acknowledges (the benchmark's bare
+    # producer uses the same settings, tests/bench/notifications.py).
+    PRODUCER: dict[str, Any] = {
+        "enable_idempotence": True,
+        "acks": "all",
+        "linger_ms": 5,
+        "request_timeout_ms": 15000,
+        "retry_backoff_ms": 200,
+    }
+
     def __init__(self, bootstrap: str, *, partitions: int = 3, replication: int = 1) -> None:
         self.bootstrap = bootstrap
         self.partitions = partitions
@@ -53,14 +64,7 @@ class KafkaBus:
     async def _get_producer(self) -> AIOKafkaProducer:
         async with self._lock:
             if self._producer is None:
-                producer = AIOKafkaProducer(
-                    bootstrap_servers=self.bootstrap,
-                    enable_idempotence=True,
-                    acks="all",
-                    linger_ms=5,
-                    request_timeout_ms=15000,
-                    retry_backoff_ms=200,
-                )
+                producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap, **self.PRODUCER)
                 try:
                     await producer.start()
                 except BaseException:
@@ -115,8 +119,15 @@ class KafkaBus:
         finally:
             await admin.close()
 
-    def subscribe(self, group: str, topics: Sequence[str], process: Processor) -> Worker:
-        return KafkaConsumerWorker(self, group, list(topics), process)
+    def subscribe(
+        self,
+        group: str,
+        topics: Sequence[str],
+        process: Processor,
+        *,
+        process_batch: BatchProcessor | None = None,
+    ) -> Worker:
+        return KafkaConsumerWorker(self, group, list(topics), process, process_batch)
 
 
 async def _graceful_stop(producer: AIOKafkaProducer) -> None:
@@ -134,13 +145,26 @@ class KafkaConsumerWorker:
 
     ``process`` applies or dead-letters a message; when it raises (its own database is
     down), the partition is not committed past that message and the consumer restarts.
+    When a fetch brings several records of a partition (a backlog), ``process_batch`` may
+    apply them together (one transaction); when it declines, they go one by one.
     """
 
-    def __init__(self, bus: KafkaBus, group: str, topics: list[str], process: Processor) -> None:
+    # At most this many records in one ``process_batch`` (one transaction).
+    BATCH_MAX = 100
+
+    def __init__(
+        self,
+        bus: KafkaBus,
+        group: str,
+        topics: list[str],
+        process: Processor,
+        process_batch: BatchProcessor | None = None,
+    ) -> None:
         self.bus = bus
         self.group = group
         self.topics = topics
         self.process = process
+        self.process_batch = process_batch
         self.started = asyncio.Event()
 
     async def run(self) -> None:
@@ -176,20 +200,31 @@ class KafkaConsumerWorker:
             batches = await consumer.getmany(timeout_ms=500, max_records=500)
             self._measure_lag(consumer)
             for tp, records in batches.items():
+                messages = [
+                    Message(
+                        topic=record.topic,
+                        key=(record.key or b"").decode(),
+                        value=record.value or b"",
+                        partition=record.partition,
+                        offset=record.offset,
+                        headers=tuple(record.headers or ()),
+                    )
+                    for record in records
+                ]
                 done: int | None = None
                 try:
-                    for record in records:
-                        await self.process(
-                            Message(
-                                topic=record.topic,
-                                key=(record.key or b"").decode(),
-                                value=record.value or b"",
-                                partition=record.partition,
-                                offset=record.offset,
-                                headers=tuple(record.headers or ()),
-                            )
-                        )
-                        done = record.offset
+                    for start in range(0, len(messages), self.BATCH_MAX):
+                        chunk = messages[start : start + self.BATCH_MAX]
+                        if (
+                            len(chunk) > 1
+                            and self.process_batch is not None
+                            and await self.process_batch(chunk)
+                        ):
+                            done = chunk[-1].offset
+                            continue
+                        for message in chunk:
+                            await self.process(message)
+                            done = message.offset
                 finally:
                     if done is not None:
                         await consumer.commit({TopicPartition(tp.topic, tp.partition): done + 1})

@@ -5,8 +5,10 @@
   bus is down rows wait and the relay retries with backoff.
 - On PostgreSQL, a transaction-scoped advisory lock makes one relay the publisher at a time,
   so two relay processes on one database never publish a row twice.
-- A wake-up after a commit lingers a few milliseconds, so the events of concurrent commits
-  go out in one batch (one transaction, one Kafka round trip).
+- A wake-up after a commit lingers a few milliseconds when the previous round was busy
+  (more than one row: commits are coming concurrently), so their events go out in one batch
+  (one transaction, one Kafka round trip); at a low rate (one row a round) it publishes at
+  once, the linger would only add to every event's latency.
 """
 
 from __future__ import annotations
@@ -87,7 +89,9 @@ class OutboxRelay:
         self.interval = interval
         # After a wake-up, wait this long before reading the outbox, so the events of commits
         # made meanwhile go out in the same batch (one transaction and one Kafka round trip
-        # for many commits under load, instead of one each).
+        # for many commits under load, instead of one each): only when the previous round
+        # published more than one row (commits are concurrent); one row a round is a low rate,
+        # where waiting would only delay each event.
         self.linger = linger
         self._backlog: int | None = None  # unsent rows, as last counted or estimated
         self._backlog_counted = 0.0
@@ -249,9 +253,19 @@ class OutboxRelay:
         self._stopping = True
         self._wake.set()
 
+    def lingers_after(self, published: int) -> bool:
+        """Whether a wake-up following a round that published ``published`` rows waits
+        ``linger`` first: only after a busy round (more than one row)."""
+        return self.linger > 0 and published > 1
+
     async def run(self) -> None:
         backoff = self.interval
+        published = 0
         while not self._stopping:
+            # Cleared before the round reads the outbox: a commit that wakes the relay while
+            # the round is under way (its row not read) makes the next round start at once,
+            # instead of waiting for the interval.
+            self._wake.clear()
             try:
                 published = await self.run_once()
                 backoff = self.interval
@@ -264,8 +278,7 @@ class OutboxRelay:
                 backoff = min(max(backoff * 2, 0.5), 10.0)
             if self._stopping:
                 break
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), backoff)
-                if self.linger > 0 and not self._stopping:
+                if self.lingers_after(published) and not self._stopping:
                     await asyncio.sleep(self.linger)

@@ -1,6 +1,7 @@
 """Consumers on the real Kafka: redelivery has one effect; a poison event is dead-lettered
 (topic and table) and the events after it are still processed; a restarted consumer resumes
-after its committed offsets."""
+after its committed offsets; a backlog is applied in batches (one transaction for many), each
+event once, in order, and a failure in a batch makes them go one by one."""
 
 from __future__ import annotations
 
@@ -229,3 +230,75 @@ async def test_a_restarted_consumer_resumes_after_its_committed_offsets(
 
 async def _equal_sets(probe, expected):  # type: ignore[no-untyped-def]
     return sorted(await probe()) == sorted(expected)
+
+
+async def _run_batching(
+    consumer: EventConsumer, bus: KafkaBus, expected: list[str], db: Effects
+) -> None:
+    worker = bus.subscribe(
+        consumer.group, consumer.topics, consumer.process, process_batch=consumer.process_batch
+    )
+    task = asyncio.create_task(worker.run())
+    try:
+
+        async def done() -> bool:
+            return await db.applied() == expected
+
+        assert await eventually(done, timeout=60, what="every event applied once, in order")
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_a_backlog_is_applied_in_few_transactions_each_event_once_in_order(
+    db: Effects, kafka: str
+) -> None:
+    producer = unique_service_name()
+    transactions: list[int] = []
+
+    async def record_in_transaction(uow: UnitOfWork, event: CloudEvent) -> None:
+        transactions.append(int(await uow.session.scalar(select(func.txid_current())) or 0))
+        await uow.session.execute(insert(effects).values(event_id=str(event.id)))
+
+    consumer = EventConsumer(
+        unique_service_name(), db.uow, {f"orbit.{producer}.thing.done.v1": record_in_transaction}
+    )
+    client = uuid.uuid4()
+    events = [envelope(producer, "done", client, n=n) for n in range(30)]
+    bus = KafkaBus(kafka)
+    # Published before the consumer starts: its first fetch brings the whole backlog.
+    await bus.publish([message(producer, e) for e in [*events[:10], events[3], *events[10:]]])
+    try:
+        await _run_batching(consumer, bus, [str(e.id) for e in events], db)
+    finally:
+        await bus.stop()
+    assert len(set(transactions)) < len(events) / 2  # batched: not one transaction each
+
+
+async def test_a_failure_in_a_batch_keeps_nothing_of_it_and_applies_them_one_by_one(
+    db: Effects, kafka: str
+) -> None:
+    producer = unique_service_name()
+    client = uuid.uuid4()
+    events = [envelope(producer, "done", client, n=n) for n in range(10)]
+    failures: list[str] = []
+
+    async def fail_once_on_the_fifth(uow: UnitOfWork, event: CloudEvent) -> None:
+        await uow.session.execute(insert(effects).values(event_id=str(event.id)))
+        if event.id == events[4].id and not failures:
+            failures.append(str(event.id))
+            raise ValueError("a transient failure")
+
+    consumer = EventConsumer(
+        unique_service_name(),
+        db.uow,
+        {f"orbit.{producer}.thing.done.v1": fail_once_on_the_fifth},
+        backoff=0.01,
+    )
+    bus = KafkaBus(kafka)
+    await bus.publish([message(producer, e) for e in events])
+    try:
+        await _run_batching(consumer, bus, [str(e.id) for e in events], db)
+    finally:
+        await bus.stop()
+    assert failures == [str(events[4].id)]
