@@ -169,8 +169,13 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         # An inline connection fails at once on a lock and waits for it in a worker thread.
-        timeout = 0 if is_inline(dbapi_connection) else SQLITE_BUSY_TIMEOUT_SECONDS * 1000
+        inline = is_inline(dbapi_connection)
+        timeout = 0 if inline else SQLITE_BUSY_TIMEOUT_SECONDS * 1000
         cursor.execute(f"PRAGMA busy_timeout={int(timeout)}")
+        if inline:
+            # Its checkpoints run in a worker thread, not inside a commit on the event loop
+            # (shared/sqlite_inline.py).
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
