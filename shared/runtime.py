@@ -143,7 +143,12 @@ class ServiceRuntime:
         self._tasks: list[asyncio.Task[None]] = []
         # Subscribe now, so an in-process bus delivers to this service from the first publish.
         self._consumer_worker = (
-            bus.subscribe(self.consumer.group, self.consumer.topics, self.consumer.process)
+            bus.subscribe(
+                self.consumer.group,
+                self.consumer.topics,
+                self.consumer.process,
+                batch=self.consumer.process_many,
+            )
             if spec.handlers
             else None
         )

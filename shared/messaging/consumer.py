@@ -7,7 +7,9 @@ takes, without counting the attempt and without dead-lettering; only other failu
 towards the dead letter.
 
 The transport (Kafka consumer group or in-process bus) hands each message to
-:meth:`EventConsumer.process`; offsets are committed by the transport after it returns.
+:meth:`EventConsumer.process`; offsets are committed by the transport after it returns. The
+in-process bus hands several at once to :meth:`EventConsumer.process_many`: their inbox rows
+and effects in one transaction, or, when any of them fails, each on its own as above.
 """
 
 from __future__ import annotations
@@ -98,6 +100,73 @@ class EventConsumer:
                 ),
             ):
                 await self._process(message, envelope, handler)
+
+    async def process_many(self, messages: Sequence[Message]) -> None:
+        """:meth:`process` for several messages, in order: all in one transaction (one
+        commit for their inbox rows and effects, each event flushed before the next is
+        applied; the loop runs other tasks between events). When one fails (a handler's
+        error, a message that is not a CloudEvent, the database), nothing of the batch is
+        kept and each message goes through :meth:`process` on its own: its retries, dead
+        letter and outage waits."""
+        batch: list[tuple[Message, CloudEvent, EventHandler]] = []
+        for message in messages:
+            try:
+                envelope = CloudEvent.from_json(message.value)
+            except (ValidationError, ValueError):
+                batch = []
+                break
+            handler = self.handlers.get(envelope.type)
+            if handler is not None:
+                batch.append((message, envelope, handler))
+        else:
+            if not batch:
+                return  # only event types this service does not care about
+            with log_fields(service=self.service):
+                applied = await self._apply_many(batch)
+            if applied is not None:
+                return
+        for message in messages:
+            await self.process(message)
+
+    async def _apply_many(
+        self, batch: Sequence[tuple[Message, CloudEvent, EventHandler]]
+    ) -> list[CloudEvent] | None:
+        """Apply ``batch`` in one unit of work; None (rolled back) when anything failed."""
+        applied: list[CloudEvent] = []
+        try:
+            async with self.uow_factory() as uow:
+                for message, envelope, handler in batch:
+                    with (
+                        log_fields(event_id=envelope.id, event_type=envelope.type),
+                        consumer_span(
+                            self.service,
+                            envelope.type,
+                            str(envelope.id),
+                            message.topic,
+                            message.headers,
+                        ),
+                    ):
+                        if await self.apply_in(uow, envelope, handler):
+                            applied.append(envelope)
+                        # What the handler left pending is written before the next event
+                        # reads (the sessions do not autoflush).
+                        await uow.session.flush()
+                    # Requests run in between, as between events applied one by one (on
+                    # SQLite a handler may not yield at all: shared/sqlite_inline.py).
+                    await asyncio.sleep(0)
+                await uow.commit()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.info("a batch of %d events failed (%r); applying them one by one", len(batch), exc)
+            return None
+        for envelope in applied:
+            EVENTS_PROCESSED.labels(self.service, envelope.type).inc()
+        if uow.emitted and self.on_commit is not None:
+            self.on_commit()
+        if applied and self.on_applied is not None:
+            self.on_applied(applied)
+        return applied
 
     async def _process(self, message: Message, envelope: CloudEvent, handler: EventHandler) -> None:
         attempt = 1

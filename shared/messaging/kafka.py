@@ -16,7 +16,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 
-from shared.messaging.bus import Message, Processor, Worker
+from shared.messaging.bus import BatchProcessor, Message, Processor, Worker
 from shared.metrics import CONSUMER_LAG
 
 log = logging.getLogger("orbit.kafka")
@@ -115,7 +115,14 @@ class KafkaBus:
         finally:
             await admin.close()
 
-    def subscribe(self, group: str, topics: Sequence[str], process: Processor) -> Worker:
+    def subscribe(
+        self,
+        group: str,
+        topics: Sequence[str],
+        process: Processor,
+        batch: BatchProcessor | None = None,
+    ) -> Worker:
+        """A consumer group member; it processes each record on its own (``batch`` unused)."""
         return KafkaConsumerWorker(self, group, list(topics), process)
 
 
