@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import socket
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -278,11 +278,15 @@ def _insert_ignore_stmt(table: Table, dialect: str) -> Any:
 
 
 @functools.lru_cache(maxsize=512)
-def _upsert_stmt(table: Table, dialect: str, key: str, columns: tuple[str, ...]) -> Any:
+def _upsert_stmt(
+    table: Table, dialect: str, key: str, columns: tuple[str, ...], unless_newer: str | None
+) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(table)
     return stmt.on_conflict_do_update(
-        index_elements=[key], set_={c: stmt.excluded[c] for c in columns if c != key}
+        index_elements=[key],
+        set_={c: stmt.excluded[c] for c in columns if c != key},
+        where=table.c[unless_newer] <= stmt.excluded[unless_newer] if unless_newer else None,
     )
 
 
@@ -298,7 +302,19 @@ async def insert_ignore(session: AsyncSession, table: Table, values: Mapping[str
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def upsert(session: AsyncSession, table: Table, key: str, values: Mapping[str, Any]) -> None:
-    """INSERT, or UPDATE every given column when a row with the same ``key`` exists."""
-    stmt = _upsert_stmt(table, session.get_bind().dialect.name, key, tuple(sorted(values)))
+async def upsert(
+    session: AsyncSession,
+    table: Table,
+    key: str,
+    values: Mapping[str, Any],
+    *,
+    keep: Collection[str] = (),
+    unless_newer: str | None = None,
+) -> None:
+    """INSERT, or UPDATE every given column when a row with the same ``key`` exists. ``keep``:
+    columns only inserted, never updated; ``unless_newer``: a column (e.g. a source time) whose
+    stored value, when greater than the given one, leaves the existing row as it is (one
+    statement where a read of the stored value and a write would be two)."""
+    columns = tuple(sorted(c for c in values if c not in keep))
+    stmt = _upsert_stmt(table, session.get_bind().dialect.name, key, columns, unless_newer)
     await session.execute(stmt, dict(values))
