@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import socket
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -169,8 +169,13 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         # An inline connection fails at once on a lock and waits for it in a worker thread.
-        timeout = 0 if is_inline(dbapi_connection) else SQLITE_BUSY_TIMEOUT_SECONDS * 1000
+        inline = is_inline(dbapi_connection)
+        timeout = 0 if inline else SQLITE_BUSY_TIMEOUT_SECONDS * 1000
         cursor.execute(f"PRAGMA busy_timeout={int(timeout)}")
+        if inline:
+            # Its checkpoints run in a worker thread, not inside a commit on the event loop
+            # (shared/sqlite_inline.py).
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -273,11 +278,15 @@ def _insert_ignore_stmt(table: Table, dialect: str) -> Any:
 
 
 @functools.lru_cache(maxsize=512)
-def _upsert_stmt(table: Table, dialect: str, key: str, columns: tuple[str, ...]) -> Any:
+def _upsert_stmt(
+    table: Table, dialect: str, key: str, columns: tuple[str, ...], unless_newer: str | None
+) -> Any:
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(table)
     return stmt.on_conflict_do_update(
-        index_elements=[key], set_={c: stmt.excluded[c] for c in columns if c != key}
+        index_elements=[key],
+        set_={c: stmt.excluded[c] for c in columns if c != key},
+        where=table.c[unless_newer] <= stmt.excluded[unless_newer] if unless_newer else None,
     )
 
 
@@ -304,7 +313,19 @@ async def insert_ignore_many(
     return set((await session.scalars(stmt, [dict(r) for r in rows])).all())
 
 
-async def upsert(session: AsyncSession, table: Table, key: str, values: Mapping[str, Any]) -> None:
-    """INSERT, or UPDATE every given column when a row with the same ``key`` exists."""
-    stmt = _upsert_stmt(table, session.get_bind().dialect.name, key, tuple(sorted(values)))
+async def upsert(
+    session: AsyncSession,
+    table: Table,
+    key: str,
+    values: Mapping[str, Any],
+    *,
+    keep: Collection[str] = (),
+    unless_newer: str | None = None,
+) -> None:
+    """INSERT, or UPDATE every given column when a row with the same ``key`` exists. ``keep``:
+    columns only inserted, never updated; ``unless_newer``: a column (e.g. a source time) whose
+    stored value, when greater than the given one, leaves the existing row as it is (one
+    statement where a read of the stored value and a write would be two)."""
+    columns = tuple(sorted(c for c in values if c not in keep))
+    stmt = _upsert_stmt(table, session.get_bind().dialect.name, key, columns, unless_newer)
     await session.execute(stmt, dict(values))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -72,52 +71,40 @@ def _uuid(value: Any) -> uuid.UUID | None:
     return uuid.UUID(str(value)) if value else None
 
 
-async def _is_stale(session: AsyncSession, table: Table, row_id: uuid.UUID, at: datetime) -> bool:
-    stored = await session.scalar(select(table.c.source_time).where(table.c.id == row_id))
-    return stored is not None and stored > at
-
-
 async def on_staff_changed(uow: UnitOfWork, event: CloudEvent) -> None:
     data = event.data
     staff_id = uuid.UUID(str(data["staff_id"]))
-    if await _is_stale(uow.session, staff_replica, staff_id, event.time):
-        return
     values = {k: data.get(k) for k in STAFF_FIELDS}
     values["head_id"] = _uuid(values["head_id"])
     values["timezone"] = values["timezone"] or "UTC"
+    # An event older than the stored row's changes nothing.
     await upsert(
-        uow.session, staff_replica, "id", {"id": staff_id, **values, "source_time": event.time}
+        uow.session,
+        staff_replica,
+        "id",
+        {"id": staff_id, **values, "source_time": event.time},
+        unless_newer="source_time",
     )
 
 
 async def on_client_changed(uow: UnitOfWork, event: CloudEvent) -> None:
     data = event.data
     client_id = uuid.UUID(str(data["client_id"]))
-    if await _is_stale(uow.session, client_replica, client_id, event.time):
-        return
     values = {k: data.get(k) for k in CLIENT_FIELDS}
     values["account_manager_id"] = _uuid(values["account_manager_id"])
     values["sla"] = values["sla"] or {}
-    if "contacts" in data:
-        # The event carries the client's contacts: the replica takes them as they are.
-        contacts = [_contact_entry(c) for c in data["contacts"] or []]
-    else:
-        contacts = (
-            await uow.session.scalar(
-                select(client_replica.c.contacts).where(client_replica.c.id == client_id)
-            )
-            or []
-        )
+    # The event carries the client's contacts: the replica takes them as they are; else the
+    # stored ones stay (none for a client first seen).
+    carried = "contacts" in data
+    contacts = [_contact_entry(c) for c in data["contacts"] or []] if carried else []
+    # An event older than the stored row's changes nothing.
     await upsert(
         uow.session,
         client_replica,
         "id",
-        {
-            "id": client_id,
-            **values,
-            "contacts": contacts,
-            "source_time": event.time,
-        },
+        {"id": client_id, **values, "contacts": contacts, "source_time": event.time},
+        keep=() if carried else ("contacts",),
+        unless_newer="source_time",
     )
 
 

@@ -17,11 +17,18 @@ for it — so nearly every call stays inline.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+
+log = logging.getLogger("orbit.db")
+
+# A checkpoint after this many commits that changed rows (a write transaction of the services
+# touches a few pages: about SQLite's default of one per 1,000 WAL pages).
+CHECKPOINT_EVERY_COMMITS = 200
 
 # What SQLite answers when another connection holds the lock it needs.
 _BUSY_MESSAGES = ("database is locked", "database table is locked")
@@ -108,15 +115,63 @@ class InlineCursor:
         self._cursor.arraysize = value
 
 
+class _Checkpointer:
+    """The WAL checkpoints of one database file, run in a worker thread, one at a time."""
+
+    _of: dict[str, _Checkpointer] = {}
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self.commits = 0
+        self.running = False
+        self.done = 0  # checkpoints run (tests)
+
+    @classmethod
+    def of(cls, database: str) -> _Checkpointer:
+        found = cls._of.get(database)
+        if found is None:
+            found = cls._of[database] = cls(database)
+        return found
+
+    def committed(self) -> None:
+        """Count a commit that changed rows; start a checkpoint when one is due."""
+        self.commits += 1
+        if self.commits < CHECKPOINT_EVERY_COMMITS or self.running:
+            return
+        self.commits = 0
+        self.running = True
+        future = asyncio.get_running_loop().run_in_executor(None, self._checkpoint)
+        future.add_done_callback(self._finished)
+
+    def _checkpoint(self) -> None:
+        conn = sqlite3.connect(self.database, timeout=0, check_same_thread=False)
+        try:
+            # PASSIVE: copies what no reader still needs, never waits for a lock (like the
+            # automatic checkpoint); a writer restarts the WAL once all of it is copied.
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        finally:
+            conn.close()
+
+    def _finished(self, future: asyncio.Future[None]) -> None:
+        self.running = False
+        self.done += 1
+        if not future.cancelled() and future.exception() is not None:
+            log.warning("WAL checkpoint of %s failed: %r", self.database, future.exception())
+
+
 class InlineConnection:
     """The part of ``aiosqlite.Connection`` SQLAlchemy's aiosqlite dialect uses."""
 
-    def __init__(self, conn: sqlite3.Connection, busy_timeout_ms: int) -> None:
+    def __init__(
+        self, conn: sqlite3.Connection, busy_timeout_ms: int, database: str = ":memory:"
+    ) -> None:
         self._conn = conn
         self._connection: sqlite3.Connection | None = conn  # None once closed
         self._tx = _RunNow()
         self.busy_timeout_ms = busy_timeout_ms
         self._waits = asyncio.Lock()
+        self._checkpoints = None if database == ":memory:" else _Checkpointer.of(database)
+        self._changes = conn.total_changes
 
     async def _run(self, function: Callable[..., T], *args: Any) -> T:
         """``function(*args)`` on the loop's thread; when the database is locked by another
@@ -148,6 +203,9 @@ class InlineConnection:
 
     async def commit(self) -> None:
         await self._run(self._conn.commit)
+        if self._checkpoints is not None and self._conn.total_changes != self._changes:
+            self._changes = self._conn.total_changes
+            self._checkpoints.committed()
 
     async def rollback(self) -> None:
         await self._run(self._conn.rollback)
@@ -168,7 +226,7 @@ def inline_creator(database: str, busy_timeout_seconds: float) -> Callable[[], A
 
     async def connect() -> InlineConnection:
         conn = sqlite3.connect(database, timeout=0, check_same_thread=False, isolation_level=None)
-        return InlineConnection(conn, int(busy_timeout_seconds * 1000))
+        return InlineConnection(conn, int(busy_timeout_seconds * 1000), database)
 
     return connect
 

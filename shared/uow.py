@@ -17,6 +17,10 @@ from shared.messaging.envelope import CloudEvent, Event, topic_for
 from shared.tables import outbox, scheduled_alerts
 from shared.tracing import current_traceparent
 
+# Built once, the values given as parameters: a statement built anew per event (``.values()``)
+# has its cache key computed anew each time, which costs more than SQLite's insert.
+_INSERT_OUTBOX = insert(outbox)
+
 # Called after a commit that wrote events, with those events.
 CommitHook = Callable[[Sequence[CloudEvent]], None]
 
@@ -74,15 +78,16 @@ class UnitOfWork:
         """Write ``event`` to the outbox in this transaction; the relay publishes it later."""
         envelope = event.to_cloudevent(event_id=event_id, time=time or self.clock.now())
         await self.session.execute(
-            insert(outbox).values(
-                event_id=envelope.id,
-                topic=topic_for(event.service()),
-                key=event.key(),
-                event_type=envelope.type,
-                payload=envelope.to_json().decode(),
-                created_at=self.clock.now(),
-                traceparent=current_traceparent(),
-            )
+            _INSERT_OUTBOX,
+            {
+                "event_id": envelope.id,
+                "topic": topic_for(event.service()),
+                "key": event.key(),
+                "event_type": envelope.type,
+                "payload": envelope.to_json().decode(),
+                "created_at": self.clock.now(),
+                "traceparent": current_traceparent(),
+            },
         )
         self.emitted.append(envelope)
         return envelope

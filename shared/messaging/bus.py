@@ -28,10 +28,14 @@ class Message:
 # A consumer's processing function: must handle (or dead-letter) the message, and only raise
 # when the message must be delivered again later (e.g. its own database is unreachable).
 Processor = Callable[[Message], Awaitable[None]]
-# Optionally, several messages of one partition at once: True when all were handled (in one
-# transaction), False when none was (the transport then gives them to the Processor one by
-# one).
+# Optionally, several messages at once (consecutive ones of a partition, or of the
+# consumer's topics in order on the in-process bus): True when all were handled in one
+# transaction, False when none was (the bus then gives them to the Processor one by one).
 BatchProcessor = Callable[[Sequence[Message]], Awaitable[bool]]
+
+# The in-process bus hands a consumer at most this many messages at once: one transaction of
+# the consumer for all of them (its database's writer is held that long).
+DELIVERY_BATCH = 16
 
 
 class Bus(Protocol):
@@ -50,7 +54,11 @@ class Bus(Protocol):
         process: Processor,
         *,
         process_batch: BatchProcessor | None = None,
-    ) -> Worker: ...
+    ) -> Worker:
+        """Deliver the messages of ``topics`` to ``process``; a bus may hand several in order
+        to ``process_batch`` instead, when given (Kafka: a backlog of a partition; the
+        in-process bus: a relay batch)."""
+        ...
 
 
 class Worker(Protocol):
@@ -64,15 +72,25 @@ class _Idle:
         await asyncio.Event().wait()
 
 
+@dataclass(frozen=True, eq=False)
+class _Subscription:
+    group: str
+    process: Processor
+    batch: BatchProcessor | None
+
+
 class InProcessBus:
     """Delivers each published message to every subscribed group before ``publish`` returns.
 
-    Because the relay marks outbox rows sent only after ``publish`` returns, a crash in the
-    middle means the rows are delivered again on restart (consumers deduplicate by inbox).
+    Each subscription gets the messages of its topics in the published order, up to
+    :data:`DELIVERY_BATCH` at a time when it takes batches (one transaction of the consumer
+    for them), one by one otherwise. Because the relay marks outbox rows sent only after
+    ``publish`` returns, a crash in the middle means the rows are delivered again on restart
+    (consumers deduplicate by inbox).
     """
 
     def __init__(self) -> None:
-        self._subscribers: dict[str, list[tuple[str, Processor]]] = defaultdict(list)
+        self._subscribers: dict[str, list[_Subscription]] = defaultdict(list)
         self._lock = asyncio.Lock()
         self.published: list[Message] = []
         self.keep_history = False
@@ -97,20 +115,35 @@ class InProcessBus:
         *,
         process_batch: BatchProcessor | None = None,
     ) -> Worker:
-        """``process_batch`` is not used: the relay's publish delivers one message at a time."""
+        subscription = _Subscription(group, process, process_batch)
         for topic in topics:
-            self._subscribers[topic].append((group, process))
+            self._subscribers[topic].append(subscription)
         return _Idle()
 
     async def publish(self, messages: Sequence[Message]) -> None:
         async with self._lock:
+            if self.keep_history:
+                self.published.extend(messages)
+            routed: dict[_Subscription, list[Message]] = {}
             for message in messages:
-                if self.keep_history:
-                    self.published.append(message)
-                for _group, process in list(self._subscribers.get(message.topic, ())):
-                    await process(message)
+                for subscription in self._subscribers.get(message.topic, ()):
+                    routed.setdefault(subscription, []).append(message)
+            for subscription, theirs in routed.items():
+                if subscription.batch is None:
+                    chunks: list[Sequence[Message]] = [[m] for m in theirs]
+                else:
+                    chunks = [
+                        theirs[i : i + DELIVERY_BATCH]
+                        for i in range(0, len(theirs), DELIVERY_BATCH)
+                    ]
+                for chunk in chunks:
+                    if subscription.batch is None or len(chunk) == 1:
+                        await subscription.process(chunk[0])
+                    elif not await subscription.batch(chunk):
+                        for message in chunk:  # none applied: one by one (retries, DLQ)
+                            await subscription.process(message)
                     # Let requests in between: a consumer on SQLite may not yield at all
-                    # (shared/sqlite_inline.py), and a batch is hundreds of events.
+                    # (shared/sqlite_inline.py), and a relay batch is hundreds of events.
                     await asyncio.sleep(0)
 
 

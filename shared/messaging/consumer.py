@@ -7,7 +7,10 @@ takes, without counting the attempt and without dead-lettering; only other failu
 towards the dead letter.
 
 The transport (Kafka consumer group or in-process bus) hands each message to
-:meth:`EventConsumer.process`; offsets are committed by the transport after it returns.
+:meth:`EventConsumer.process`; offsets are committed by the transport after it returns. Both
+hand several at once to :meth:`EventConsumer.process_batch` when they have them (Kafka: a
+partition's backlog in one fetch; the in-process bus: a relay batch): their inbox rows and
+effects in one transaction, or, when any of them fails, each on its own as above.
 """
 
 from __future__ import annotations
@@ -151,6 +154,12 @@ class EventConsumer:
                         ):
                             await handler(uow, envelope)
                         applied.append(envelope)
+                        # What the handler left pending is written before the next event
+                        # reads (the sessions do not autoflush); requests run in between, as
+                        # between events applied one by one (on SQLite a handler may not
+                        # yield at all: shared/sqlite_inline.py).
+                        await uow.session.flush()
+                        await asyncio.sleep(0)
                     await uow.commit()
             except asyncio.CancelledError:
                 raise

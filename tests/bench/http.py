@@ -424,8 +424,10 @@ def bare_interactions(database_url: str, seconds: int, workdir: Path) -> Result:
         )
 
 
-def embedded(seconds: int, workdir: Path) -> tuple[Result, float, float]:
-    """``orbit run`` on SQLite: POST /clients; and its RSS (MB) idle and after the load."""
+def embedded(seconds: int, workdir: Path) -> tuple[Result, float, float, float]:
+    """``orbit run`` on SQLite: POST /clients; its RSS (MB) idle and after the load; and the
+    CPU ms per request including the work the load left behind (the other services'
+    consumers applying the client.created events after wrk stopped)."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = orbit_env(ORBIT_DATA_DIR=str(workdir / "var"))
@@ -434,8 +436,25 @@ def embedded(seconds: int, workdir: Path) -> tuple[Result, float, float]:
     ) as proc:
         token, _ = manager_token(base)
         idle = _rss_mb(proc.pid)
+        before = _settled_cpu(proc.pid)
         result = wrk(f"{base}/api/v1/clients", proc.pid, seconds=seconds, token=token, body=BODY)
-        return result, idle, _rss_mb(proc.pid)
+        requests = max(result.requests_per_second * seconds, 1)
+        drained = (_settled_cpu(proc.pid) - before) * 1000 / requests
+        return result, idle, _rss_mb(proc.pid), drained
+
+
+def _settled_cpu(pid: int, idle_cpu_seconds: float = 0.06, timeout: float = 120) -> float:
+    """The process's CPU seconds once it has gone quiet (less than ``idle_cpu_seconds`` of
+    CPU in a second: its relays and consumers have nothing left to do)."""
+    last = _cpu_seconds(pid)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = _cpu_seconds(pid)
+        if now - last < idle_cpu_seconds:
+            return now
+        last = now
+    return last
 
 
 def _rss_mb(pid: int) -> float:

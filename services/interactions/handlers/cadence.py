@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from services.interactions.domain import cadence
 from services.interactions.store.models import ContactCadence
+from shared.db import insert_ignore
 from shared.messaging.consumer import EventHandler
 from shared.messaging.envelope import CloudEvent
 from shared.replicas import REPLICA_HANDLERS, on_client_changed
@@ -44,22 +45,26 @@ async def track_client(
     uow: UnitOfWork, client_id: uuid.UUID, days: int, known_at: datetime
 ) -> None:
     """Start the client's cadence when first seen, or follow a change of its cadence."""
+    # First seen (every client.created): one INSERT, no read of the row nor ORM flush.
+    started = await insert_ignore(
+        uow.session,
+        ContactCadence.__table__,  # type: ignore[arg-type]
+        {
+            "client_id": client_id,
+            "last_contact_at": None,
+            "since": known_at,
+            "cadence_days": days,
+            "due_at": cadence.contact_due_at(known_at, days),
+            "notified_due_at": None,
+        },
+    )
+    if started:
+        return
     row = await _row(uow, client_id)
-    if row is None:
-        uow.session.add(
-            ContactCadence(
-                client_id=client_id,
-                last_contact_at=None,
-                since=known_at,
-                cadence_days=days,
-                due_at=cadence.contact_due_at(known_at, days),
-                notified_due_at=None,
-            )
-        )
-    elif row.cadence_days != days:
+    if row is not None and row.cadence_days != days:
         row.cadence_days = days
         row.due_at = cadence.contact_due_at(row.since, days)
-    await uow.session.flush()
+        await uow.session.flush()
 
 
 async def record_contact(

@@ -36,7 +36,7 @@ from services.clients.app import create_app as clients_app
 from services.interactions.app import create_app as interactions_app
 from services.notifications.app import create_app as notifications_app
 from shared.auth import Caller, Role
-from shared.messaging.bus import Message, Processor, Worker
+from shared.messaging.bus import BatchProcessor, Message, Processor, Worker
 from shared.messaging.kafka import KafkaBus
 from shared.replicas import client_replica, client_scope, staff_replica
 from shared.runtime import ServiceRuntime
@@ -85,8 +85,20 @@ class IsolatedKafkaBus:
             [dataclasses.replace(m, topic=self._name(m.topic)) for m in messages]
         )
 
-    def subscribe(self, group: str, topics: Sequence[str], process: Processor) -> Worker:
-        return self.kafka.subscribe(self._name(group), [self._name(t) for t in topics], process)
+    def subscribe(
+        self,
+        group: str,
+        topics: Sequence[str],
+        process: Processor,
+        *,
+        process_batch: BatchProcessor | None = None,
+    ) -> Worker:
+        return self.kafka.subscribe(
+            self._name(group),
+            [self._name(t) for t in topics],
+            process,
+            process_batch=process_batch,
+        )
 
 
 @dataclasses.dataclass

@@ -7,12 +7,12 @@ import logging
 import uuid
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, event, insert, select
 
 from shared.clock import SystemClock
 from shared.db import create_engine, session_factory
 from shared.logging import JsonFormatter
-from shared.messaging.bus import InProcessBus, Message
+from shared.messaging.bus import DELIVERY_BATCH, InProcessBus, Message
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.envelope import CloudEvent
 from shared.tables import dead_letters, outbox, platform_metadata
@@ -27,7 +27,11 @@ effects = Table(
 )
 
 
-async def test_inprocess_delivery_is_idempotent_and_parks_poison(sqlite_url: str) -> None:
+@pytest.mark.parametrize("batches", [False, True], ids=["one-by-one", "batches"])
+async def test_inprocess_delivery_is_idempotent_and_parks_poison(
+    sqlite_url: str, batches: bool
+) -> None:
+    """Batches too: the poison event fails its batch, which is then applied one by one."""
     engine = create_engine(sqlite_url)
     async with engine.begin() as conn:
         await conn.run_sync(platform_metadata.create_all)
@@ -48,7 +52,12 @@ async def test_inprocess_delivery_is_idempotent_and_parks_poison(sqlite_url: str
         backoff=0,
     )
     bus = InProcessBus()
-    bus.subscribe(consumer.group, consumer.topics, consumer.process)
+    bus.subscribe(
+        consumer.group,
+        consumer.topics,
+        consumer.process,
+        process_batch=consumer.process_batch if batches else None,
+    )
 
     def msg(kind: str, event_id: uuid.UUID) -> Message:
         event = CloudEvent(
@@ -77,6 +86,57 @@ async def test_inprocess_delivery_is_idempotent_and_parks_poison(sqlite_url: str
     assert [a.event_id for a in applied] == [str(one), str(two)]
     assert [(p.event_id, p.attempts) for p in parked] == [(str(bad), 2)]
     assert [d.topic for d in dlq] == ["orbit.sink.dlq"]
+    await engine.dispose()
+
+
+async def test_a_batch_is_applied_in_order_in_one_transaction(sqlite_url: str) -> None:
+    """The in-process bus hands a consumer up to DELIVERY_BATCH events at once: one commit for
+    their inbox rows and effects, in order; a duplicate inside a batch or delivered again
+    later is applied once; on_applied hears of each applied event."""
+    engine = create_engine(sqlite_url)
+    async with engine.begin() as conn:
+        await conn.run_sync(platform_metadata.create_all)
+        await conn.run_sync(effects_metadata.create_all)
+    sessions = session_factory(engine)
+    commits: list[object] = []
+    event.listen(engine.sync_engine, "commit", commits.append)
+
+    async def record(uow: UnitOfWork, event: CloudEvent) -> None:
+        await uow.session.execute(insert(effects).values(event_id=str(event.id)))
+
+    told: list[uuid.UUID] = []
+    consumer = EventConsumer(
+        "sink",
+        UnitOfWorkFactory(sessions, SystemClock()),
+        {"orbit.source.thing.done.v1": record},
+        on_applied=lambda events: told.extend(e.id for e in events),
+    )
+    bus = InProcessBus()
+    bus.subscribe(
+        consumer.group, consumer.topics, consumer.process, process_batch=consumer.process_batch
+    )
+    ids = [uuid.uuid4() for _ in range(2 * DELIVERY_BATCH + 3)]
+    messages = [
+        Message(
+            topic="orbit.source",
+            key="k",
+            value=CloudEvent(
+                id=i,
+                source="orbit/source",
+                type="orbit.source.thing.done.v1",
+                time=SystemClock().now(),
+            ).to_json(),
+        )
+        for i in ids
+    ]
+    messages.insert(1, messages[0])  # a duplicate in the first batch
+    await bus.publish(messages)
+    assert len(commits) == 3  # ceil((2 * 16 + 4) / 16)
+    await bus.publish(messages[:5])  # delivered again: nothing applied twice
+    async with sessions() as s:
+        applied = (await s.scalars(select(effects.c.event_id).order_by(effects.c.id))).all()
+    assert applied == [str(i) for i in ids]
+    assert told == ids
     await engine.dispose()
 
 

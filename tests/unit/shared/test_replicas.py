@@ -135,6 +135,18 @@ async def test_late_replica_learns_contacts_and_ignores_older_events(sqlite_url:
     latest = await row()
     assert latest.account_manager_id == MANAGER_B
     assert [c["name"] for c in latest.contacts] == ["Dora"]
+
+    # an event that carries no contacts (an older producer's) keeps the stored ones
+    envelope = updated(MANAGER_A, []).to_cloudevent(time=T0 + timedelta(minutes=4))
+    without = envelope.model_copy(
+        update={"data": {k: v for k, v in envelope.data.items() if k != "contacts"}}
+    )
+    async with uows() as uow:
+        await REPLICA_HANDLERS[without.type](uow, without)
+        await uow.commit()
+    latest = await row()
+    assert latest.account_manager_id == MANAGER_A
+    assert [c["name"] for c in latest.contacts] == ["Dora"]
     await engine.dispose()
 
 

@@ -5,9 +5,13 @@ waits for it in a worker thread, without blocking the loop."""
 from __future__ import annotations
 
 import asyncio
+import threading
 
+import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
+from shared import sqlite_inline
 from shared.db import create_engine, session_factory
 from shared.sqlite_inline import InlineConnection
 
@@ -49,5 +53,41 @@ async def test_engines_use_the_inline_connection(sqlite_url: str) -> None:
             assert await conn.scalar(text("PRAGMA busy_timeout")) == 0
             assert await conn.scalar(text("PRAGMA journal_mode")) == "wal"
             assert await conn.scalar(text("SELECT lower('ÄRGER')")) == "ärger"
+    finally:
+        await engine.dispose()
+
+
+async def test_checkpoints_run_in_a_worker_thread_not_in_the_commit(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's automatic checkpoint (an fsync inside a commit on the loop) is off; every
+    CHECKPOINT_EVERY_COMMITS writing commits start one in a worker thread instead."""
+    monkeypatch.setattr(sqlite_inline, "CHECKPOINT_EVERY_COMMITS", 5)
+    engine = create_engine(sqlite_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (x INTEGER)"))
+            assert await conn.scalar(text("PRAGMA wal_autocheckpoint")) == 0
+        database = make_url(sqlite_url).database
+        assert database
+        checkpoints = sqlite_inline._Checkpointer.of(database)
+        threads: list[int] = []
+        original = checkpoints._checkpoint
+
+        def checkpoint() -> None:
+            threads.append(threading.get_ident())
+            original()
+
+        monkeypatch.setattr(checkpoints, "_checkpoint", checkpoint)
+        for i in range(5):
+            async with session_factory(engine)() as session:
+                await session.execute(text("INSERT INTO t VALUES (:x)"), {"x": i})
+                await session.commit()
+            await asyncio.sleep(0)
+        deadline = asyncio.get_running_loop().time() + 10
+        while checkpoints.done < 1 and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
+        assert checkpoints.done == 1 and len(threads) == 1
+        assert threading.get_ident() not in threads
     finally:
         await engine.dispose()
