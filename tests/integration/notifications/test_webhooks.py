@@ -67,15 +67,6 @@ class Receiver:
 
 
 @pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    r = Receiver()
-    await r.start()
-    yield r
-    assert r.server is not None
-    r.server.close()
-
-
-@pytest.fixture
 async def hooks(pg_url: str) -> AsyncIterator[Notif]:
     async for value in make_notif(pg_url, webhook_allow_loopback=True):
         yield value

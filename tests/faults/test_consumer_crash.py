@@ -1,0 +1,68 @@
+"""Issue 14, fault 2: the notifications service (the consumer of billing's alerts, and the
+sender of their emails and webhooks) is killed with SIGKILL in the middle of a batch and
+restarted, twice, under a steady load of writes: no effect is lost, none is doubled."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from tests.faults.conftest import StartScenario
+from tests.faults.harness import Load, Row, dead_letters, make_row, observe, phase, query
+
+pytestmark = pytest.mark.faults
+
+
+async def _inbox(url: str) -> int:
+    (row,) = await query(url, "SELECT count(*) AS n FROM inbox")
+    return int(row["n"])
+
+
+async def test_consumer_killed_mid_batch(start_scenario: StartScenario, report: list[Row]) -> None:
+    s = await start_scenario()
+    notifications = s.cluster.node("notifications")
+    load = Load(s.cluster.urls("billing"), s.world, rate=5)
+    load.start()
+    kills = 0
+    for _ in range(2):
+        # The consumer down while billing goes on: a backlog builds up on Kafka ...
+        s.cluster.kill(notifications)
+        kills += 1
+        phase("notifications killed")
+        await asyncio.sleep(3)
+        before = await _inbox(s.databases["notifications"])
+        await s.cluster.restart(notifications)
+        phase("notifications restarted")
+        # ... and it is killed again as soon as it has applied part of it: mid-batch (its
+        # offsets are committed per fetched batch, so what it applied is read again).
+        deadline = time.monotonic() + 30
+        while await _inbox(s.databases["notifications"]) <= before:
+            assert time.monotonic() < deadline, "the restarted consumer applies nothing"
+            await asyncio.sleep(0.05)
+        s.cluster.kill(notifications)
+        kills += 1
+        phase("notifications killed mid-batch")
+        await s.cluster.restart(notifications)
+        phase("notifications restarted")
+    await asyncio.sleep(2)
+    await load.stop()
+    phase("load stopped")
+
+    assert load.accepted == len(load.writes), load.statuses()  # billing was never touched
+    effects = await observe(
+        load.issued.values(), s.databases, s.broker, s.cluster, s.smtp, s.receiver, s.world
+    )
+    phase("observed")
+    report.append(
+        make_row(
+            "2. consumer (notifications) kill -9 mid-batch, restarted",
+            load,
+            effects,
+            f"{kills} kills; {effects.email_copies} email / {effects.webhook_copies} webhook "
+            "copies resent (same Message-ID / webhook-id)",
+        )
+    )
+    assert (effects.lost, effects.duplicated) == (0, 0), effects.describe()
+    assert not any((await dead_letters(s.databases)).values())
