@@ -61,10 +61,13 @@ cmd_start() {
   if [ ! -f "$DATA/PG_VERSION" ]; then
     as_pg "$bin/initdb" -D "$DATA" -U postgres -A trust -E UTF8 --no-instructions >/dev/null
   fi
-  local p
+  local p sync=off
   p="$(remember_port "$PGDIR/port")"
+  # A named instance is crashed on purpose (restart): a commit it acknowledged must survive
+  # that, so it commits synchronously (fsync stays off: the OS itself does not crash).
+  [ -z "$NAME" ] || sync=on
   as_pg "$bin/pg_ctl" -D "$DATA" -l "$PGDIR/server.log" -w -t 60 start -o \
-    "-p $p -c listen_addresses=127.0.0.1 -k $PGDIR -c fsync=off -c synchronous_commit=off \
+    "-p $p -c listen_addresses=127.0.0.1 -k $PGDIR -c fsync=off -c synchronous_commit=$sync \
      -c full_page_writes=off -c max_connections=300" >/dev/null \
     || { tail -n 30 "$PGDIR/server.log" >&2; die "PostgreSQL did not start"; }
   local i

@@ -5,6 +5,7 @@ the report, written to ``var/faults-report.md`` and shown at the end of the run.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -67,21 +68,30 @@ def report() -> Iterator[list[Row]]:
 
 
 @pytest.fixture(scope="session")
-async def faults_postgres() -> AsyncIterator[Postgres]:
-    postgres = Postgres()
-    postgres.start()
-    await postgres.migrate_templates()
-    phase("postgres started, templates migrated")
-    yield postgres
+async def faults_servers() -> AsyncIterator[tuple[Postgres, Broker]]:
+    """The private PostgreSQL (templates migrated) and a fresh broker, made side by side."""
+    postgres, broker = Postgres(), Broker()
+
+    async def database() -> None:
+        postgres.start()
+        await postgres.migrate_templates()
+
+    await asyncio.gather(database(), asyncio.to_thread(broker.reset))
+    phase("postgres started and templates migrated; broker reset")
+    yield postgres, broker
+    broker.stop()
     await postgres.drop_templates()
     postgres.stop()
 
 
-@pytest.fixture(scope="session")
-def faults_broker() -> Iterator[Broker]:
-    broker = Broker()
-    yield broker
-    broker.stop()
+@pytest.fixture
+def faults_postgres(faults_servers: tuple[Postgres, Broker]) -> Postgres:
+    return faults_servers[0]
+
+
+@pytest.fixture
+def faults_broker(faults_servers: tuple[Postgres, Broker]) -> Broker:
+    return faults_servers[1]
 
 
 @pytest.fixture

@@ -136,17 +136,13 @@ class Broker:
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap)
         await admin.start()
         await consumer.start()
+        await asyncio.sleep(0)  # its coordinator's task starts (else stop() raises)
         try:
             groups = [g[0] for g in await admin.list_consumer_groups() if g[0].startswith("orbit.")]
             result: dict[str, int] = {}
             for group in groups:
                 committed = await admin.list_consumer_group_offsets(group)
-                topics = {tp.topic for tp in committed}
-                partitions = [
-                    TopicPartition(t, p)
-                    for t in topics
-                    for p in (consumer.partitions_for_topic(t) or set())
-                ]
+                partitions = await _partitions(consumer, {tp.topic for tp in committed})
                 ends = await consumer.end_offsets(partitions) if partitions else {}
                 result[group] = sum(
                     max(end - max(committed[tp].offset, 0) if tp in committed else end, 0)
@@ -162,28 +158,36 @@ class Broker:
         end offsets of now, with no consumer group."""
         consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False)
         await consumer.start()
+        await asyncio.sleep(0)  # its coordinator's task starts (else stop() raises)
         try:
-            partitions = [
-                TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()
-            ]
-            if not partitions:
-                return []
+            partitions = await _partitions(consumer, [topic])
             consumer.assign(partitions)
             ends = await consumer.end_offsets(partitions)
             await consumer.seek_to_beginning(*partitions)
             found: list[dict[str, Any]] = []
             deadline = time.monotonic() + 60
-            while any(await consumer.position(tp) < ends[tp] for tp in partitions):
+            while True:
+                behind = [tp for tp in partitions if await consumer.position(tp) < ends[tp]]
+                if not behind:
+                    return found
                 assert time.monotonic() < deadline, f"reading {topic} took over 60 s"
-                for batch in (await consumer.getmany(timeout_ms=500)).values():
-                    found += [
-                        json.loads(r.value or b"{}")
-                        for r in batch
-                        if r.offset < ends[r.topic_partition]
-                    ]  # type: ignore[attr-defined]
-            return found
+                for tp, batch in (await consumer.getmany(*behind, timeout_ms=500)).items():
+                    found += [json.loads(r.value or b"{}") for r in batch if r.offset < ends[tp]]
         finally:
             await consumer.stop()
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topics: Iterable[str]) -> list[TopicPartition]:
+    """Every partition of ``topics`` (which exist), once the consumer's metadata has them."""
+    topics = set(topics)
+    deadline = time.monotonic() + 30
+    while True:
+        known = {t: consumer.partitions_for_topic(t) for t in topics}
+        if all(known.values()):
+            return [TopicPartition(t, p) for t, ps in known.items() for p in sorted(ps or ())]
+        assert time.monotonic() < deadline, f"no metadata for {topics}: {known}"
+        await consumer._client.force_metadata_update()
+        await asyncio.sleep(0.1)
 
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -350,23 +354,32 @@ class Cluster:
             stdin=subprocess.DEVNULL,
         )
 
-    async def ready(self, nodes: Iterable[Node] | None = None, timeout: float = 90) -> None:
+    async def ready(self, nodes: Iterable[Node] | None = None, timeout: float = 180) -> None:
         """Every node (default: all) answers ``/readyz`` 200."""
         pending = list(nodes if nodes is not None else self.all())
         deadline = time.monotonic() + timeout
-        async with httpx.AsyncClient(timeout=3) as http:
+        last: dict[str, str] = {}
+        async with httpx.AsyncClient(timeout=5) as http:
             while pending:
                 for node in list(pending):
                     assert node.proc is not None
                     if node.proc.poll() is not None:
                         raise AssertionError(f"{node.name} exited:\n{node.tail()}")
-                    with contextlib.suppress(httpx.TransportError):
-                        if (await http.get(f"{node.url}/readyz")).status_code == 200:
-                            pending.remove(node)
+                    try:
+                        response = await http.get(f"{node.url}/readyz")
+                    except httpx.TransportError as exc:
+                        last[node.name] = repr(exc)
+                        continue
+                    last[node.name] = f"{response.status_code} {response.text[:300]}"
+                    if response.status_code == 200:
+                        pending.remove(node)
                 if pending and time.monotonic() > deadline:
                     raise AssertionError(
                         f"not ready after {timeout}s: {[n.name for n in pending]}\n"
-                        + "\n".join(f"--- {n.name}\n{n.tail()}" for n in pending)
+                        + "\n".join(
+                            f"--- {n.name} (/readyz: {last.get(n.name)})\n{n.tail()}"
+                            for n in pending
+                        )
                     )
                 if pending:
                     await asyncio.sleep(0.3)
@@ -510,6 +523,7 @@ class Write:
     content_type: str = ""
     body: str = ""
     at: float = 0.0  # monotonic time it was sent
+    retry_after: str = ""
 
     @property
     def accepted(self) -> bool:
@@ -557,6 +571,7 @@ class Load:
             response.headers.get("content-type", ""),
             response.text[:500],
             at=began,
+            retry_after=response.headers.get("retry-after", ""),
         )
         self.writes.append(write)
         return write, (response.json() if write.accepted else None)
@@ -834,6 +849,12 @@ def row_line(row: Row) -> str:
 
 
 def make_row(scenario: str, load: Load, effects: Effects, note: str = "") -> Row:
+    copies = ""
+    if effects.email_copies or effects.webhook_copies:
+        copies = (
+            f"; resent after a crash: {effects.email_copies} emails, "
+            f"{effects.webhook_copies} webhooks (same Message-ID / webhook-id)"
+        )
     return Row(
         scenario=scenario,
         writes=len(load.writes),
@@ -843,5 +864,27 @@ def make_row(scenario: str, load: Load, effects: Effects, note: str = "") -> Row
         observed=effects.observed,
         lost=effects.lost,
         duplicated=effects.duplicated,
-        note=note,
+        note=note + copies,
+    )
+
+
+async def overdue_events(broker: Broker, invoices: dict[str, str]) -> dict[str, list[str]]:
+    """The ``invoice.overdue`` records on Kafka of ``invoices`` (id -> number; the topic also
+    holds earlier scenarios'): per invoice number, the event id of each record."""
+    found: dict[str, list[str]] = {}
+    for event in await broker.records("orbit.billing"):
+        invoice_id = event.get("data", {}).get("invoice_id")
+        if event.get("type") == OVERDUE and invoice_id in invoices:
+            found.setdefault(invoices[invoice_id], []).append(event["id"])
+    return found
+
+
+async def metric(url: str, name: str) -> float:
+    """The sum of a Prometheus counter of one process (all its label sets)."""
+    async with httpx.AsyncClient(timeout=10) as http:
+        text = (await http.get(f"{url}/metrics")).text
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith(name + "{") or line.startswith(name + " ")
     )
