@@ -6,10 +6,10 @@ the report, written to ``var/faults-report.md`` and shown at the end of the run.
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -32,6 +32,7 @@ from tests.support.servers import ROOT
 
 REPORT: list[Row] = []
 REPORT_FILE = ROOT / "var" / "faults-report.md"
+LOGS = ROOT / "var" / "faults"  # the processes' logs of the last run of each scenario
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -134,19 +135,20 @@ async def start_scenario(
     faults_postgres: Postgres,
     smtp: SmtpServer,
     receiver: Receiver,
-    tmp_path: Path,
+    request: pytest.FixtureRequest,
     report: list[Row],
 ) -> AsyncIterator[StartScenario]:
     """``await start_scenario(replicas=1)``: fresh databases, the services running (and
     ready), a manager with clients and a webhook known everywhere."""
+    logs = LOGS / request.node.name
+    shutil.rmtree(logs, ignore_errors=True)
+    logs.mkdir(parents=True)
     async with AsyncExitStack() as stack:
 
         async def start(replicas: int = 1, **env: str) -> Scenario:
             phase("scenario: databases")
             databases = await stack.enter_async_context(faults_postgres.databases())
-            cluster = Cluster(
-                cluster_env(broker.bootstrap, databases, smtp, **env), tmp_path, replicas
-            )
+            cluster = Cluster(cluster_env(broker.bootstrap, databases, smtp, **env), logs, replicas)
             stack.callback(cluster.stop)
             phase("scenario: starting the services")
             await cluster.start()

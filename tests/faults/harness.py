@@ -438,7 +438,7 @@ def cluster_env(
         ORBIT_DELIVERY_POLL_SECONDS="0.2",
         # A delivery claimed by a process that was killed is taken up again after this.
         ORBIT_DELIVERY_CLAIM_SECONDS="5",
-        ORBIT_DATABASE_POOL_SIZE="5",
+        ORBIT_LOG_LEVEL="INFO",  # a line per request, with its time
         **{f"ORBIT_{svc.upper()}_DATABASE_URL": url for svc, url in databases.items()},
         **extra,
     )
@@ -647,6 +647,24 @@ class Load:
     @property
     def accepted(self) -> int:
         return sum(w.accepted for w in self.writes)
+
+    @property
+    def slowest(self) -> float:
+        return max((w.seconds for w in self.writes if w.accepted), default=0.0)
+
+    def timeline(self) -> str:
+        """Per second of the run: the statuses and the slowest answer (for failure messages)."""
+        if not self.writes:
+            return "no writes"
+        start = min(w.at for w in self.writes)
+        seconds: dict[int, list[Write]] = {}
+        for w in self.writes:
+            seconds.setdefault(int(w.at - start), []).append(w)
+        return "\n".join(
+            f"  +{second:3d}s {dict(Counter(str(w.status) for w in ws))} "
+            f"slowest {max(w.seconds for w in ws):.1f}s"
+            for second, ws in sorted(seconds.items())
+        )
 
 
 # ---------------------------------------------------------------- what happened

@@ -20,6 +20,9 @@ pytestmark = pytest.mark.faults
 
 KILLED_FOR = 20.0
 FROZEN_FOR = 10.0
+# A write that takes longer is a hang. Generous: the broker's JVM starting again takes the CPU
+# of a small machine for a while, and the relay publishes the backlog in the same processes.
+HANG = 30.0
 
 
 async def test_broker_killed_then_frozen(start_scenario: StartScenario, report: list[Row]) -> None:
@@ -27,7 +30,7 @@ async def test_broker_killed_then_frozen(start_scenario: StartScenario, report: 
     billing = s.cluster.urls("billing")
 
     # Phase 1: kill -9, down ~20 s, started again (same port, same data).
-    killed = Load(billing, s.world, rate=3)
+    killed = Load(billing, s.world, rate=3, timeout=HANG)
     killed.start()
     await asyncio.sleep(2)
     s.broker.kill()
@@ -40,8 +43,8 @@ async def test_broker_killed_then_frozen(start_scenario: StartScenario, report: 
     await asyncio.sleep(2)
     await killed.stop()
     during = killed.statuses(down_at, up_at)
-    assert set(during) == {"200", "201"} and sum(during.values()) > 20, during
-    assert killed.accepted == len(killed.writes), killed.statuses()
+    assert set(during) == {"200", "201"} and sum(during.values()) > 20, killed.timeline()
+    assert killed.accepted == len(killed.writes), killed.timeline()
     effects = await observe(
         killed.issued.values(), s.databases, s.broker, s.cluster, s.smtp, s.receiver, s.world
     )
@@ -51,13 +54,14 @@ async def test_broker_killed_then_frozen(start_scenario: StartScenario, report: 
             f"1a. Kafka broker kill -9, down {up_at - down_at:.0f} s, restarted",
             killed,
             effects,
-            f"{sum(during.values())} writes while it was down, all 2xx",
+            f"{sum(during.values())} writes while it was down, all 2xx; "
+            f"slowest write {killed.slowest:.1f} s",
         )
     )
     assert (effects.lost, effects.duplicated) == (0, 0), effects.describe()
 
     # Phase 2: the broker frozen (SIGSTOP): connections stay open, nothing answers.
-    frozen = Load(billing, s.world, rate=3)
+    frozen = Load(billing, s.world, rate=3, timeout=HANG)
     frozen.start()
     await asyncio.sleep(2)
     s.broker.freeze()
@@ -72,8 +76,8 @@ async def test_broker_killed_then_frozen(start_scenario: StartScenario, report: 
     await asyncio.sleep(2)
     await frozen.stop()
     during = frozen.statuses(stopped_at, thawed_at)
-    assert set(during) == {"200", "201"} and sum(during.values()) > 10, during
-    assert frozen.accepted == len(frozen.writes), frozen.statuses()
+    assert set(during) == {"200", "201"} and sum(during.values()) > 10, frozen.timeline()
+    assert frozen.accepted == len(frozen.writes), frozen.timeline()
     every = {**killed.issued, **frozen.issued}
     effects = await observe(
         every.values(), s.databases, s.broker, s.cluster, s.smtp, s.receiver, s.world
@@ -84,7 +88,8 @@ async def test_broker_killed_then_frozen(start_scenario: StartScenario, report: 
             f"1b. Kafka broker frozen (SIGSTOP) {thawed_at - stopped_at:.0f} s, SIGCONT",
             frozen,
             effects.only(frozen.issued.values()),
-            f"{sum(during.values())} writes while it was frozen, all 2xx",
+            f"{sum(during.values())} writes while it was frozen, all 2xx; "
+            f"slowest write {frozen.slowest:.1f} s",
         )
     )
     assert (effects.lost, effects.duplicated) == (0, 0), effects.describe()

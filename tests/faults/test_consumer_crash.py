@@ -23,7 +23,7 @@ async def _inbox(url: str) -> int:
 async def test_consumer_killed_mid_batch(start_scenario: StartScenario, report: list[Row]) -> None:
     s = await start_scenario()
     notifications = s.cluster.node("notifications")
-    load = Load(s.cluster.urls("billing"), s.world, rate=5)
+    load = Load(s.cluster.urls("billing"), s.world, rate=3)
     load.start()
     # The consumer down while billing goes on: a backlog builds up on Kafka ...
     s.cluster.kill(notifications)
