@@ -41,6 +41,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.structs import TopicPartition
 from sqlalchemy.engine import make_url
 
+from services.notifications.handlers.dispatch import CACHE_SECONDS
 from tests.integration.notifications.test_email_smtp import SmtpServer
 from tests.integration.notifications.test_webhooks import Receiver
 from tests.support.apps import auth
@@ -466,6 +467,16 @@ async def make_world(cluster: Cluster, receiver: Receiver, clients: int = 6) -> 
     a webhook for ``invoice.overdue``; returns once billing and notifications know them."""
     admin = auth(uuid.uuid4(), "admin")
     tag = uuid.uuid4().hex[:8]
+    # The webhook first: another replica of notifications sees a new subscription within
+    # CACHE_SECONDS (5 s, documented), so the load starts no sooner than that after it.
+    async with httpx.AsyncClient(base_url=cluster.urls("notifications")[0], timeout=15) as api:
+        hook = await api.post(
+            "/api/v1/webhooks",
+            headers=admin,
+            json={"url": f"http://127.0.0.1:{receiver.port}/orbit", "event_types": [OVERDUE]},
+        )
+        assert hook.status_code == 201, hook.text
+    subscribed_at = time.monotonic()
     async with httpx.AsyncClient(base_url=cluster.urls("clients")[0], timeout=15) as api:
         email = f"mia.{tag}@example.com"
         response = await api.post(
@@ -485,12 +496,6 @@ async def make_world(cluster: Cluster, receiver: Receiver, clients: int = 6) -> 
             assert response.status_code == 201, response.text
             client_ids.append(response.json()["id"])
     async with httpx.AsyncClient(base_url=cluster.urls("notifications")[0], timeout=15) as api:
-        hook = await api.post(
-            "/api/v1/webhooks",
-            headers=admin,
-            json={"url": f"http://127.0.0.1:{receiver.port}/orbit", "event_types": [OVERDUE]},
-        )
-        assert hook.status_code == 201, hook.text
         world = World(manager_id, email, client_ids, hook.json()["secret"])
         deadline = time.monotonic() + 60
         while (await api.get("/api/v1/notifications", headers=world.manager)).status_code != 200:
@@ -508,6 +513,7 @@ async def make_world(cluster: Cluster, receiver: Receiver, clients: int = 6) -> 
                         cluster.tails()
                     )
                     await asyncio.sleep(0.2)
+    await asyncio.sleep(max(subscribed_at + CACHE_SECONDS + 0.5 - time.monotonic(), 0))
     return world
 
 

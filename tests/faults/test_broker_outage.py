@@ -20,9 +20,10 @@ pytestmark = pytest.mark.faults
 
 KILLED_FOR = 20.0
 FROZEN_FOR = 10.0
-# A write that takes longer is a hang. Generous: the broker's JVM starting again takes the CPU
-# of a small machine for a while, and the relay publishes the backlog in the same processes.
-HANG = 30.0
+# A write that takes longer is a hang. Generous: on a small shared machine the broker's JVM
+# starting again (and recovering its log after the kill) takes the CPU for a minute, and writes
+# slowed down to 30 s meanwhile in some runs.
+HANG = 60.0
 
 
 async def test_broker_killed_then_frozen(start_scenario: StartScenario, report: list[Row]) -> None:
