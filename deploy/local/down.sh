@@ -8,6 +8,11 @@ for dir in "$STATE"/kafka-*/; do
   [ "$name" = kafka-lib ] && continue
   bash "$HERE/kafka.sh" stop "${name#kafka-}"
 done
+for dir in "$STATE"/pg-*/; do
+  [ -d "$dir" ] || continue
+  name="$(basename "$dir")"
+  bash "$HERE/postgres.sh" stop "${name#pg-}"
+done
 bash "$HERE/postgres.sh" stop
 rm -f "$STATE/env"
 exit 0

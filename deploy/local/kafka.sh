@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Apache Kafka 4.x, one KRaft node (broker + controller), from its own jars on Maven Central.
-#   kafka.sh install|start|stop|reset|status|bootstrap [NAME]    (NAME: instance, default main)
+#   kafka.sh install|start|stop|reset|status|bootstrap|pid [NAME]    (NAME: instance, default main)
 # Instances live side by side in $STATE/kafka-NAME; a restarted instance keeps its ports and data.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
@@ -115,5 +115,7 @@ case "${1:-}" in
   reset) cmd_stop; rm -rf "$DIR/data" ;;
   status) if pid_alive "$DIR/pid"; then echo "running at $(bootstrap)"; else echo "stopped"; exit 1; fi ;;
   bootstrap) bootstrap ;;
-  *) echo "usage: $0 install|start|stop|reset|status|bootstrap [NAME]" >&2; exit 2 ;;
+  # The broker's JVM (fault tests kill -9 or SIGSTOP it); exit 1 when it is not running.
+  pid) if pid_alive "$DIR/pid"; then cat "$DIR/pid"; else echo "stopped" >&2; exit 1; fi ;;
+  *) echo "usage: $0 install|start|stop|reset|status|bootstrap|pid [NAME]" >&2; exit 2 ;;
 esac

@@ -35,10 +35,10 @@ from aiokafka.structs import TopicPartition
 from shared.db import create_engine, session_factory, upsert
 from shared.messaging.envelope import CloudEvent
 from shared.replicas import client_replica, staff_replica
-from tests.e2e.test_first_flow import ORBIT, base_env, migrate_all, process, wait_healthy
 from tests.support.apps import auth
 from tests.support.kafka import create_topics
 from tests.support.net import free_port
+from tests.support.processes import ORBIT, base_env, migrate_all, process, wait_healthy
 from tests.support.servers import fresh_postgres_database
 from tests.support.waiting import eventually
 

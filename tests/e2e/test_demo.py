@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.test_first_flow import ORBIT, base_env, process, wait_healthy
 from tests.support.apps import auth
 from tests.support.net import free_port
+from tests.support.processes import ORBIT, base_env, process, wait_healthy
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e

@@ -3,83 +3,25 @@ an admin creates a manager and a client; the manager's feed shows the notificati
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support.apps import TEST_SECRET, auth
+from tests.support.apps import auth
 from tests.support.net import free_port
-from tests.support.servers import fresh_postgres_database
+from tests.support.processes import (
+    ORBIT,
+    base_env,
+    four_databases,
+    migrate_all,
+    process,
+    wait_healthy,
+)
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
-ORBIT = str(Path(sys.executable).with_name("orbit"))
-
-
-def base_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ORBIT_")}
-    env.update(
-        {
-            "ORBIT_ENV": "test",
-            "ORBIT_JWT_SECRET": TEST_SECRET,
-            "ORBIT_SCHEDULER_INTERVAL_SECONDS": "1",
-            "ORBIT_LOG_LEVEL": "WARNING",
-        }
-    )
-    env.update(extra)
-    return env
-
-
-def migrate_all(env: dict[str, str], target: str = "all") -> str:
-    """``orbit migrate <target>`` with ``env``; its output, once it exited with 0."""
-    migrated = subprocess.run(
-        [ORBIT, "migrate", target],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
-    assert migrated.returncode == 0, migrated.stderr
-    return migrated.stdout
-
-
-@contextmanager
-def process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            args, env=env, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-        )
-        try:
-            yield proc
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-async def wait_healthy(base_url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
-    async def healthy() -> bool:
-        if proc.poll() is not None:
-            raise AssertionError(f"{base_url} exited: {log.read_text()[-3000:]}")
-        try:
-            async with httpx.AsyncClient(base_url=base_url, timeout=2) as client:
-                return (await client.get("/readyz")).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    await eventually(healthy, timeout=90, interval=0.3, what=f"{base_url} ready")
 
 
 async def first_flow(clients_url: str, notifications_url: str) -> None:
@@ -143,22 +85,6 @@ async def test_embedded_mode(tmp_path: Path) -> None:
         await wait_healthy(url, proc, log)
         await first_flow(url, url)
     assert (tmp_path / "var" / "clients.db").exists()
-
-
-@asynccontextmanager
-async def four_databases() -> AsyncIterator[dict[str, str]]:
-    async with (
-        fresh_postgres_database("e2e_clients") as clients,
-        fresh_postgres_database("e2e_interactions") as interactions,
-        fresh_postgres_database("e2e_billing") as billing,
-        fresh_postgres_database("e2e_notifications") as notifications,
-    ):
-        yield {
-            "clients": clients,
-            "interactions": interactions,
-            "billing": billing,
-            "notifications": notifications,
-        }
 
 
 async def test_production_mode(tmp_path: Path, kafka: str) -> None:

@@ -8,7 +8,6 @@ climbs to the manager's head (``escalate_after`` shortened through ``PUT /rules`
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,11 @@ import httpx
 import pytest
 from standardwebhooks import Webhook as Verifier
 
-from tests.e2e.test_first_flow import (
+from tests.integration.notifications.test_email_smtp import SmtpServer, parts
+from tests.integration.notifications.test_webhooks import Receiver
+from tests.support.apps import auth
+from tests.support.net import free_port
+from tests.support.processes import (
     ORBIT,
     base_env,
     four_databases,
@@ -24,31 +27,10 @@ from tests.e2e.test_first_flow import (
     process,
     wait_healthy,
 )
-from tests.support.apps import auth
-from tests.support.net import free_port
-from tests.support.receiver import Receiver
-from tests.support.smtp import SmtpServer, parts
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 OVERDUE = "orbit.billing.invoice.overdue.v1"
-
-
-@pytest.fixture
-def smtp() -> Any:
-    server = SmtpServer(free_port())
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    r = Receiver()
-    await r.start()
-    yield r
-    assert r.server is not None
-    r.server.close()
 
 
 def delivery_env(smtp: SmtpServer) -> dict[str, str]:

@@ -13,7 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.e2e.test_first_flow import (
+from tests.support.apps import auth
+from tests.support.net import free_port
+from tests.support.processes import (
     ORBIT,
     base_env,
     four_databases,
@@ -21,8 +23,6 @@ from tests.e2e.test_first_flow import (
     process,
     wait_healthy,
 )
-from tests.support.apps import auth
-from tests.support.net import free_port
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e

@@ -31,7 +31,9 @@ from schemathesis.specs.openapi.checks import (
 from services.apidoc import OPENAPI_FILE
 from services.embedded import embedded_app, standalone_app
 from shared.settings import SERVICES
-from tests.e2e.test_first_flow import (
+from tests.support.apps import ADMIN, TEST_SECRET, test_settings
+from tests.support.net import free_port
+from tests.support.processes import (
     ORBIT,
     base_env,
     four_databases,
@@ -39,8 +41,6 @@ from tests.e2e.test_first_flow import (
     process,
     wait_healthy,
 )
-from tests.support.apps import ADMIN, TEST_SECRET, test_settings
-from tests.support.net import free_port
 from tests.support.servers import ROOT, kafka_bootstrap
 
 MAX_EXAMPLES = 5

@@ -22,10 +22,10 @@ from services.notifications.app import create_app
 from services.notifications.settings import NotificationsSettings
 from shared.clock import SystemClock
 from shared.migrations import migrate
-from tests.e2e.test_first_flow import ORBIT, base_env, process, wait_healthy
 from tests.integration.notifications.helpers import Notif, Person, sla_breached
 from tests.support.apps import running, runtime_of, test_settings
 from tests.support.net import free_port
+from tests.support.processes import ORBIT, base_env, process, wait_healthy
 
 pytestmark = pytest.mark.integration
 MIGRATIONS = Path(__file__).resolve().parents[3] / "services" / "notifications" / "migrations"

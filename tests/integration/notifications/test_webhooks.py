@@ -32,15 +32,6 @@ OVERDUE = "orbit.billing.invoice.overdue.v1"
 
 
 @pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    r = Receiver()
-    await r.start()
-    yield r
-    assert r.server is not None
-    r.server.close()
-
-
-@pytest.fixture
 async def hooks(pg_url: str) -> AsyncIterator[Notif]:
     async for value in make_notif(pg_url, webhook_allow_loopback=True):
         yield value
