@@ -1,23 +1,35 @@
-"""``make bench``: every benchmark, one report appended to docs/benchmarks.md.
+"""``make bench``: every benchmark, one report appended to docs/benchmarks.md, headed by one
+table of every goal of issues 7, 9 to 12 and 14 (tests/bench/summary.py): Orbit against its
+baseline measured in the same run.
 
-- HTTP: ``orbit serve clients`` on PostgreSQL + Kafka against the bare FastAPI + asyncpg
-  baseline (tests/bench/bare_app.py), wrk at 16 connections, three rounds; ``orbit serve
-  interactions`` (with ``orbit serve clients`` feeding its replica, on a Kafka broker of their
-  own) against the bare app's one-row ``POST /api/v1/interactions``, three rounds; and the
-  embedded ``orbit run`` (SQLite, in-process bus).
-- Relay: against raw aiokafka with the same payloads and settings; on SQLite, batched
-  against one row per round.
-- Billing: issuing invoices concurrently against creating drafts; the payment-control scan
+- http: ``orbit serve clients`` on PostgreSQL + Kafka against the bare FastAPI + asyncpg
+  baseline (tests/bench/bare_app.py: one statement per request; the read by id is ``SELECT …
+  WHERE id = $1 AND account_manager_id = $2``), wrk at 16 connections, three rounds.
+- interactions: ``orbit serve interactions`` (with ``orbit serve clients`` feeding its replica,
+  on a Kafka broker of their own) against the bare app's one-row ``POST /api/v1/interactions``.
+- embedded: ``orbit run`` (SQLite, in-process bus), ``POST /api/v1/clients``.
+- relay: against raw aiokafka with the same payloads and settings; on SQLite, batched against
+  one row per round; after churn.
+- consumer: the Kafka consumer with its inbox against raw aiokafka + one asyncpg inbox insert
+  per poll batch (tests/bench/consumer.py).
+- billing: issuing invoices concurrently against creating drafts; the payment-control scan
   against a raw indexed select (tests/bench/billing.py).
-- Scorecard: the KPI projection's throughput against the raw consumer; the scorecard over a
-  year of data against raw SQL aggregates (tests/bench/scorecard.py).
-- ``python -m tests.bench.scans`` (also run by ``make bench``): the interactions SLA scans.
+- scorecard: the KPI projection against the raw consumer; the scorecard over a year of data
+  against raw SQL aggregates (tests/bench/scorecard.py).
+- scans: the interactions SLA scans over 100,000 open requests (tests/bench/scans.py).
+- notifications: event commit -> in-app notification against raw Kafka produce -> consume.
+- mixed: list reads, reads by id, interaction writes and payments for ``BENCH_MIXED_SECONDS``
+  (default 120) against the four ``orbit serve`` processes and against ``orbit run``
+  (tests/bench/mixed.py).
 
 The PostgreSQL + Kafka parts need ORBIT_TEST_DATABASE_URL and ORBIT_TEST_KAFKA_BOOTSTRAP
-(``make bench`` starts deploy/local for them). BENCH_SECONDS sets each wrk run's length;
-BENCH_SECTIONS (comma-separated: http, interactions, embedded, relay, billing, scorecard;
-default all)
-picks some.
+(``make bench`` starts deploy/local for them). Every database a section creates is dropped
+after it. Knobs: BENCH_SECTIONS (comma-separated names above; default all), BENCH_SECONDS
+(each wrk run of http/interactions/embedded, default 8), BENCH_MIXED_SECONDS,
+BENCH_CONSUMER_EVENTS (default 10,000), BENCH_NOTIFY_EVENTS, BENCH_REPORT (the file appended
+to; default docs/benchmarks.md). A short development run::
+
+    BENCH_REPORT=/tmp/bench.md BENCH_SECONDS=3 BENCH_MIXED_SECONDS=10 python -m tests.bench
 """
 
 from __future__ import annotations
