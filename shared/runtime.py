@@ -123,6 +123,7 @@ class ServiceRuntime:
             backoff_max=settings.consumer_backoff_max_seconds,
             on_commit=self.relay.wake,
             on_applied=self.staff.forget_events,
+            batch_size=settings.consumer_batch_size,
         )
         self.scheduler = Scheduler(
             spec.name,

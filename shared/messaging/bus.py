@@ -28,6 +28,15 @@ class Message:
 # A consumer's processing function: must handle (or dead-letter) the message, and only raise
 # when the message must be delivered again later (e.g. its own database is unreachable).
 Processor = Callable[[Message], Awaitable[None]]
+# The same for a run of messages of one partition, in order.
+BatchProcessor = Callable[[Sequence[Message]], Awaitable[None]]
+
+
+def batch_processor_of(process: Processor) -> BatchProcessor | None:
+    """A transport that reads messages in batches (Kafka) hands them to ``process_many`` of
+    the object whose bound ``process`` it was given (``EventConsumer``), when it has one."""
+    many = getattr(getattr(process, "__self__", None), "process_many", None)
+    return many if callable(many) else None
 
 
 class Bus(Protocol):

@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import insert
+from sqlalchemy.dialects import postgresql, sqlite
 
 from shared.db import insert_ignore, is_database_unreachable
 from shared.logging import log_fields
@@ -53,6 +54,7 @@ class EventConsumer:
         backoff_max: float = 5.0,
         on_commit: Callable[[], None] | None = None,
         on_applied: Callable[[Sequence[CloudEvent]], None] | None = None,
+        batch_size: int = 1,
     ) -> None:
         self.service = service
         self.group = f"orbit.{service}"
@@ -65,6 +67,8 @@ class EventConsumer:
         # Called with the event once its effect is committed (e.g. the staff cache's
         # invalidation); the events a handler emits wake the relay through the unit of work.
         self.on_applied = on_applied
+        # process_many: events applied per transaction (1: each in its own)
+        self.batch_size = max(1, batch_size)
 
     @property
     def topics(self) -> list[str]:
@@ -98,6 +102,112 @@ class EventConsumer:
                 ),
             ):
                 await self._process(message, envelope, handler)
+
+    async def process_many(self, messages: Sequence[Message]) -> None:
+        """Apply a run of messages of one partition, in order, ``batch_size`` per transaction.
+
+        Each event's inbox row and effect are written as by :meth:`process`, and the batch is
+        committed once. When an event of the batch fails (or is not a CloudEvent), the batch
+        is rolled back, the events before it are applied again as a batch, and the failing
+        one goes through :meth:`process` alone (its retries, the wait for the database, the
+        dead letter): the order of the events is kept, and no event's effect is left half
+        done. An event applied before is skipped by its inbox row, in a batch as alone.
+        """
+        pending = list(messages)
+        while pending:
+            batch = pending[: self.batch_size]
+            if len(batch) == 1:
+                await self.process(batch[0])
+                pending = pending[1:]
+                continue
+            with log_fields(service=self.service):
+                done = await self._apply_batch(batch)
+                if done < len(batch):
+                    # everything before it is committed: the failing one alone
+                    await self.process(batch[done])
+                    done += 1
+            pending = pending[done:]
+
+    async def _apply_batch(self, batch: Sequence[Message]) -> int:
+        """Apply ``batch`` in one transaction; how many of its first messages are done
+        (committed, or nothing to do). Fewer than all: the next one must go alone."""
+        entries: list[tuple[Message, CloudEvent, EventHandler | None]] = []
+        for message in batch:
+            try:
+                envelope = CloudEvent.from_json(message.value)
+            except (ValidationError, ValueError):
+                break  # dead-lettered by process(), alone
+            entries.append((message, envelope, self.handlers.get(envelope.type)))
+        while entries:
+            failed = await self._apply_entries(entries)
+            if failed is None:
+                return len(entries)
+            if failed == 0:
+                return 0
+            entries = entries[:failed]  # rolled back: those before it again, as a batch
+        return 0
+
+    async def _apply_entries(
+        self, entries: Sequence[tuple[Message, CloudEvent, EventHandler | None]]
+    ) -> int | None:
+        """None when all of ``entries`` are committed; else the index of the first event
+        that failed (the transaction rolled back). The inbox rows of the batch are claimed by
+        one statement; each event claimed here is applied once, in order."""
+        applied: list[CloudEvent] = []
+        duplicates = 0
+        try:
+            async with self.uow_factory() as uow:
+                claimed = await _claim_inbox(
+                    uow, [envelope for _, envelope, handler in entries if handler is not None]
+                )
+                for index, (message, envelope, handler) in enumerate(entries):
+                    if handler is None:
+                        continue
+                    if envelope.id not in claimed:
+                        duplicates += 1  # counted once committed (a rollback redoes the batch)
+                        continue
+                    claimed.discard(envelope.id)  # the same event twice in a batch: once
+                    try:
+                        with (
+                            log_fields(event_id=envelope.id, event_type=envelope.type),
+                            consumer_span(
+                                self.service,
+                                envelope.type,
+                                str(envelope.id),
+                                message.topic,
+                                message.headers,
+                            ),
+                        ):
+                            await handler(uow, envelope)
+                            applied.append(envelope)
+                            # the next handler reads the database as if alone: these
+                            # changes written, nothing cached in the session (autoflush is off)
+                            session = uow.session
+                            if session.new or session.dirty or session.deleted:
+                                await session.flush()
+                            if session.identity_map:
+                                session.expire_all()
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception:
+                        return index
+                if applied:
+                    await uow.commit()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            return 0  # the claim or the commit (or the database) failed: the first one alone
+        if duplicates:
+            EVENTS_DUPLICATE.labels(self.service).inc(duplicates)
+        if not applied:
+            return None
+        for envelope in applied:
+            EVENTS_PROCESSED.labels(self.service, envelope.type).inc()
+        if uow.emitted and self.on_commit is not None:
+            self.on_commit()
+        if self.on_applied is not None:
+            self.on_applied(applied)
+        return None
 
     async def _process(self, message: Message, envelope: CloudEvent, handler: EventHandler) -> None:
         attempt = 1
@@ -250,6 +360,27 @@ class EventConsumer:
         EVENTS_DEAD_LETTERED.labels(self.service).inc()
         if self.on_commit is not None:
             self.on_commit()
+
+
+async def _claim_inbox(uow: UnitOfWork, envelopes: Sequence[CloudEvent]) -> set[uuid.UUID]:
+    """The inbox rows of ``envelopes`` in one statement; the ids not applied before."""
+    if not envelopes:
+        return set()
+    now = uow.clock.now()
+    dialect = uow.session.get_bind().dialect.name
+    insert_of = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # executemany with RETURNING: compiled once, sent as multi-row INSERTs (insertmanyvalues)
+    return set(
+        (
+            await uow.session.scalars(
+                insert_of(inbox).on_conflict_do_nothing().returning(inbox.c.event_id),
+                [
+                    {"event_id": e.id, "event_type": e.type, "processed_at": now}
+                    for e in {e.id: e for e in envelopes}.values()
+                ],
+            )
+        ).all()
+    )
 
 
 def _is_outage(exc: BaseException) -> bool:

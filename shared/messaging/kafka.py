@@ -10,13 +10,14 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError
 from aiokafka.structs import TopicPartition
 
-from shared.messaging.bus import Message, Processor, Worker
+from shared.messaging.bus import Message, Processor, Worker, batch_processor_of
 from shared.metrics import CONSUMER_LAG
 
 log = logging.getLogger("orbit.kafka")
@@ -172,23 +173,22 @@ class KafkaConsumerWorker:
                     await consumer.stop()
 
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
+        many = batch_processor_of(self.process)
         while True:
             batches = await consumer.getmany(timeout_ms=500, max_records=500)
             self._measure_lag(consumer)
             for tp, records in batches.items():
+                if many is not None and len(records) > 1:
+                    # several events per transaction; should it raise, the partition is not
+                    # committed past what came before (the inbox skips what was applied)
+                    await many([_message(r) for r in records])
+                    after = records[-1].offset + 1
+                    await consumer.commit({TopicPartition(tp.topic, tp.partition): after})
+                    continue
                 done: int | None = None
                 try:
                     for record in records:
-                        await self.process(
-                            Message(
-                                topic=record.topic,
-                                key=(record.key or b"").decode(),
-                                value=record.value or b"",
-                                partition=record.partition,
-                                offset=record.offset,
-                                headers=tuple(record.headers or ()),
-                            )
-                        )
+                        await self.process(_message(record))
                         done = record.offset
                 finally:
                     if done is not None:
@@ -204,3 +204,14 @@ class KafkaConsumerWorker:
                     CONSUMER_LAG.labels(self.group, tp.topic, str(tp.partition)).set(
                         max(state.highwater - state.position, 0)
                     )
+
+
+def _message(record: Any) -> Message:
+    return Message(
+        topic=record.topic,
+        key=(record.key or b"").decode(),
+        value=record.value or b"",
+        partition=record.partition,
+        offset=record.offset,
+        headers=tuple(record.headers or ()),
+    )

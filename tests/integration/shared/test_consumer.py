@@ -96,7 +96,9 @@ async def db(pg_url: str) -> AsyncIterator[Effects]:
         await engine.dispose()  # also when the test failed
 
 
-async def test_redelivery_poison_and_dead_letters(db: Effects, kafka: str) -> None:
+@pytest.mark.parametrize("batch_size", [1, 50], ids=["one-per-transaction", "batches"])
+async def test_redelivery_poison_and_dead_letters(db: Effects, kafka: str, batch_size: int) -> None:
+    """Alone or in batches of a poll (``process_many``), the same effects."""
     producer, consumer_name = unique_service_name(), unique_service_name()
 
     async def explode(uow: UnitOfWork, event: CloudEvent) -> None:
@@ -109,6 +111,7 @@ async def test_redelivery_poison_and_dead_letters(db: Effects, kafka: str) -> No
         {f"orbit.{producer}.thing.done.v1": record, f"orbit.{producer}.thing.bad.v1": explode},
         max_attempts=3,
         backoff=0.01,
+        batch_size=batch_size,
     )
     assert consumer.topics == [f"orbit.{producer}"]
     bus = KafkaBus(kafka)
