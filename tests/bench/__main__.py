@@ -39,6 +39,7 @@ import os
 import platform
 import statistics
 import tempfile
+import traceback
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -358,11 +359,16 @@ def main() -> None:
         ("mixed", lambda: mixed_section(pg, workdir) if pg else []),
     ]
     sections: list[str] = []
+    failed: list[str] = []
     try:
         for name, run in runs:
             if name in wanted:
                 try:
                     sections += run()
+                except Exception as exc:  # the other sections still run and are reported
+                    traceback.print_exc()
+                    failed.append(name)
+                    sections += [f"### Section `{name}` failed", "", f"    {exc!r}"[:2000], ""]
                 finally:
                     asyncio.run(drop_databases())
     finally:
@@ -375,7 +381,8 @@ def main() -> None:
             f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python "
             f"{platform.python_version()}; load average {load_before:.1f} at the start, "
             f"{os.getloadavg()[0]:.1f} at the end; {minutes:.0f} min. Sections: "
-            f"{', '.join(n for n, _ in runs if n in wanted)}.",
+            f"{', '.join(n for n, _ in runs if n in wanted)}"
+            + (f" ({', '.join(failed)} failed)." if failed else "."),
             "",
             *summary.table(),
             *sections,
@@ -388,6 +395,8 @@ def main() -> None:
         f.write(report + "\n")
     print("\n".join(summary.table()))
     print(f"appended to {out}")
+    if failed:
+        raise SystemExit(f"sections failed: {', '.join(failed)}")
 
 
 def billing_section(pg: str | None, workdir: Path) -> str:
