@@ -63,12 +63,12 @@ DEMO_URL ?= http://127.0.0.1:8000
 demo: install
 	$(BIN)/orbit demo --url $(DEMO_URL)
 
-# Relay throughput on SQLite and on PostgreSQL + Kafka (started like for `make test`), and
-# the SLA scans over 100,000 open requests on PostgreSQL, the notifications latency (event
-# commit -> in-app notification against raw Kafka produce -> consume).
+# Every benchmark against its baseline in one run (tests/bench/__main__.py; PostgreSQL + Kafka
+# started like for `make test`), appended to docs/benchmarks.md with one table of every goal.
+# BENCH_SECTIONS picks sections, BENCH_SECONDS / BENCH_MIXED_SECONDS shorten the wrk runs,
+# BENCH_REPORT writes elsewhere (a development run).
 bench: install
-	@$(WITH_SERVERS) $(BIN)/python -m tests.bench && $(BIN)/python -m tests.bench.scans \
-		&& $(BIN)/python -m tests.bench.notifications
+	@$(WITH_SERVERS) $(BIN)/python -m tests.bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

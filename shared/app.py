@@ -62,6 +62,7 @@ def build_app(
         settings.kafka_bootstrap,
         partitions=settings.kafka_partitions,
         replication=settings.kafka_replication_factor,
+        consumer_batch_size=settings.consumer_batch_size,
     )
 
     @asynccontextmanager

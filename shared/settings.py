@@ -48,6 +48,8 @@ class OrbitSettings(BaseSettings):
     # After a commit wakes the relay, it waits this long so concurrent commits share a batch.
     relay_linger_seconds: float = Field(default=0.005, ge=0, le=1)
     consumer_max_attempts: int = Field(default=4, ge=1)
+    # Kafka consumers apply up to this many events of a poll per transaction (1: one each)
+    consumer_batch_size: int = Field(default=50, ge=1)
     consumer_backoff_seconds: float = Field(default=0.2, ge=0)
     consumer_backoff_max_seconds: float = Field(default=5.0, ge=0)
 

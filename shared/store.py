@@ -8,6 +8,7 @@ found, so its existence never leaks); :func:`one_or_404` turns "not found" into 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Select
@@ -37,11 +38,12 @@ async def one_or_404(
     object_id: uuid.UUID,
     *,
     for_update: bool = False,
+    params: Mapping[str, Any] | None = None,
 ) -> T:
     """The one ``entity`` a scoped query selects, locked when ``for_update``; else 404 naming
     ``what`` and its id (an object out of scope is simply not found: its existence is not
-    revealed)."""
-    found = await session.scalar(locked(stmt, entity) if for_update else stmt)
+    revealed). ``params``: the values of a statement built once with bound parameters."""
+    found = await session.scalar(locked(stmt, entity) if for_update else stmt, params)
     if found is None:
         raise NotFound(f"{what} {object_id} not found")
     return cast(T, found)

@@ -147,9 +147,20 @@ class InProcessBus:
                     await asyncio.sleep(0)
 
 
-def create_bus(bootstrap: str | None, *, partitions: int = 3, replication: int = 1) -> Bus:
+def create_bus(
+    bootstrap: str | None,
+    *,
+    partitions: int = 3,
+    replication: int = 1,
+    consumer_batch_size: int = 50,
+) -> Bus:
     if bootstrap:
         from shared.messaging.kafka import KafkaBus
 
-        return KafkaBus(bootstrap, partitions=partitions, replication=replication)
+        return KafkaBus(
+            bootstrap,
+            partitions=partitions,
+            replication=replication,
+            consumer_batch_size=consumer_batch_size,
+        )
     return InProcessBus()

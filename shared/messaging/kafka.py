@@ -35,10 +35,20 @@ class KafkaBus:
         "retry_backoff_ms": 200,
     }
 
-    def __init__(self, bootstrap: str, *, partitions: int = 3, replication: int = 1) -> None:
+    def __init__(
+        self,
+        bootstrap: str,
+        *,
+        partitions: int = 3,
+        replication: int = 1,
+        consumer_batch_size: int = 50,
+    ) -> None:
         self.bootstrap = bootstrap
         self.partitions = partitions
         self.replication = replication
+        # At most this many records of a partition in one ``process_batch`` (one transaction
+        # of the consumer; ``ORBIT_CONSUMER_BATCH_SIZE``); 1: a transaction per event.
+        self.consumer_batch_size = consumer_batch_size
         self._producer: AIOKafkaProducer | None = None
         self._lock = asyncio.Lock()
         self._known_topics: set[str] = set()
@@ -149,9 +159,6 @@ class KafkaConsumerWorker:
     apply them together (one transaction); when it declines, they go one by one.
     """
 
-    # At most this many records in one ``process_batch`` (one transaction).
-    BATCH_MAX = 100
-
     def __init__(
         self,
         bus: KafkaBus,
@@ -213,8 +220,9 @@ class KafkaConsumerWorker:
                 ]
                 done: int | None = None
                 try:
-                    for start in range(0, len(messages), self.BATCH_MAX):
-                        chunk = messages[start : start + self.BATCH_MAX]
+                    size = self.bus.consumer_batch_size
+                    for start in range(0, len(messages), size):
+                        chunk = messages[start : start + size]
                         if (
                             len(chunk) > 1
                             and self.process_batch is not None

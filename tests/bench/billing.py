@@ -31,6 +31,7 @@ from shared.db import create_engine, session_factory
 from shared.migrations import migrate
 from shared.replicas import client_replica
 from shared.uow import UnitOfWork, UnitOfWorkFactory
+from tests.bench import summary
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 ADMIN = Caller(uuid.UUID("00000000-0000-4000-8000-000000000001"), Role.ADMIN)
@@ -119,6 +120,13 @@ async def issue_vs_drafts(url: str) -> list[str]:
     assert sorted(numbers) == [f"2026-{n:06d}" for n in range(1, INVOICES + 1)], "gap or dup"
     await engine.dispose()
     drafts_rate, issue_rate = INVOICES / draft_seconds, INVOICES / issue_seconds
+    summary.at_least(
+        f"issue invoices ({CONCURRENCY} concurrent, numbering lock) vs create drafts",
+        issue_rate,
+        drafts_rate,
+        "invoices/s",
+        0.5,
+    )
     return [
         f"| create drafts (baseline) | {INVOICES} | {CONCURRENCY} | {draft_seconds:.2f} | "
         f"{drafts_rate:,.0f} | 100 % |",
@@ -196,6 +204,12 @@ async def scan_vs_select(url: str) -> list[str]:
         )
     assert overdue == due_rows and again == 0, (overdue, again)
     await engine.dispose()
+    summary.record(
+        f"payment-control scan, {SCANNED:,} invoices, {due_rows:,} due",
+        f"{scan_seconds:.2f} s",
+        f"{baseline:.3f} s (raw indexed select)",
+        f"{scan_seconds / baseline:.0f}x the time",
+    )
     return [
         f"| raw indexed select of the due rows (baseline) | {SCANNED:,} | {due_rows:,} | "
         f"- | {baseline:.3f} | 1x |",

@@ -130,6 +130,8 @@ def wrk(
                 "-t1",
                 f"-c{CONNECTIONS}",
                 f"-d{seconds}s",
+                "--timeout",
+                "10s",  # wrk's 2 s would count slow answers of a loaded machine as errors
                 "--latency",
                 "-s",
                 script.name,

@@ -19,6 +19,7 @@ from shared.messaging.outbox import OutboxRelay
 from shared.migrations import migrate
 from shared.settings import OrbitSettings
 from shared.uow import UnitOfWorkFactory
+from tests.bench import summary
 
 EVENTS = 2000
 
@@ -147,6 +148,13 @@ async def relay_vs_raw(make_pg_url, bootstrap: str, events: int, batch: int) -> 
     rounds = OrbitSettings().relay_batches_per_round
     relay_seconds = await drain(url, bus, batch, rounds)
     await bus.stop()
+    summary.at_least(
+        f"outbox relay, {events:,} events, vs raw aiokafka produce (same settings)",
+        events / relay_seconds,
+        events / streamed,
+        "events/s",
+        0.3,
+    )
     return [
         f"| raw aiokafka, all sends then one wait | {events} | {streamed:.2f} | "
         f"{events / streamed:,.0f} | {streamed / relay_seconds:.2f}x |",

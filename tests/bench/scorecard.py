@@ -41,6 +41,7 @@ from shared.messaging.consumer import EventConsumer
 from shared.messaging.envelope import CloudEvent, Event, topic_for
 from shared.migrations import migrate
 from shared.uow import UnitOfWork, UnitOfWorkFactory
+from tests.bench import summary
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 EVENTS = 2_000
@@ -161,6 +162,13 @@ async def projection_vs_raw(make_url: Callable[[], Awaitable[str]]) -> list[str]
         results[label] = time.perf_counter() - started
         await engine.dispose()
     base = results["raw consumer: inbox + commit, no-op handler (baseline)"]
+    summary.at_least(
+        "scorecard projection vs the raw consumer (inbox + commit)",
+        EVENTS / results["scorecard projection"],
+        EVENTS / base,
+        "events/s",
+        None,
+    )
     return [
         f"| {label} | {EVENTS:,} | {seconds:.2f} | {EVENTS / seconds:,.0f} | "
         f"{base / seconds:.2f}x |"
@@ -381,6 +389,12 @@ async def scorecard_vs_raw(url: str) -> list[str]:
     card_times = [await card() for _ in range(ROUNDS)]
     await engine.dispose()
     base, mine = statistics.median(raw_times), statistics.median(card_times)
+    summary.record(
+        "scorecard query, a year of facts, admin",
+        f"{mine:.3f} s",
+        f"{base:.3f} s (raw SQL aggregates)",
+        f"{mine / base:.1f}x the time",
+    )
     return [
         f"| raw SQL aggregates of the same rows, 3 periods (baseline) | {facts:,} | "
         f"{base:.3f} | 1x |",
@@ -420,7 +434,7 @@ def main() -> None:
     import os
     import tempfile
 
-    from tests.bench.__main__ import ROOT, create_database
+    from tests.bench.__main__ import ROOT, create_database, drop_databases
 
     pg = os.environ.get("ORBIT_TEST_DATABASE_URL")
     workdir = Path(tempfile.mkdtemp())
@@ -431,7 +445,10 @@ def main() -> None:
             return await create_database(pg, "bench_scorecard")
         return f"sqlite+aiosqlite:///{workdir / f'scorecard{next(counter)}.db'}"
 
-    report = asyncio.run(scorecard_report(make_url, "PostgreSQL" if pg else "SQLite"))
+    try:
+        report = asyncio.run(scorecard_report(make_url, "PostgreSQL" if pg else "SQLite"))
+    finally:
+        asyncio.run(drop_databases())
     print(report, flush=True)
     with (ROOT / "docs" / "benchmarks.md").open("a") as f:
         f.write(report + "\n")

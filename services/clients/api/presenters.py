@@ -31,6 +31,36 @@ def handover_out(done: Handover) -> HandoverOut:
     )
 
 
+# The effective SLA's response part per settings object, then per (tier, timezone,
+# country) of the clients without overrides: a page of clients shares a handful of them,
+# and building one (merge, then validate the nested model) cost more than the rest of the
+# client's presenter. The settings object is kept in the entry, so its id is not reused
+# while it is cached.
+_SLA_OUTS: dict[int, tuple[ClientsSettings, dict[tuple[str, str, str | None], SlaOut]]] = {}
+_SLA_OUTS_MAX = 4096  # entries per settings object before starting again
+
+
+def sla_out(client: Client, settings: ClientsSettings) -> SlaOut:
+    """The client's effective SLA as returned: for a client without overrides of its own (most
+    of them), the same instance for the same tier, timezone and country (the response models
+    are never modified)."""
+    if client.sla_overrides:
+        return SlaOut.model_validate(client_sla(client, settings))
+    entry = _SLA_OUTS.get(id(settings))
+    if entry is None or entry[0] is not settings:
+        if len(_SLA_OUTS) > 16:
+            _SLA_OUTS.clear()
+        entry = _SLA_OUTS[id(settings)] = (settings, {})
+    cache = entry[1]
+    key = (client.tier, client.timezone, client.country)
+    found = cache.get(key)
+    if found is None:
+        if len(cache) >= _SLA_OUTS_MAX:
+            cache.clear()
+        found = cache[key] = SlaOut.model_validate(client_sla(client, settings))
+    return found
+
+
 def client_out(client: Client, settings: ClientsSettings) -> ClientOut:
     return ClientOut(
         id=client.id,
@@ -44,7 +74,7 @@ def client_out(client: Client, settings: ClientsSettings) -> ClientOut:
         country=client.country,
         timezone=client.timezone,
         locale=client.locale,
-        sla=SlaOut.model_validate(client_sla(client, settings)),
+        sla=sla_out(client, settings),
         sla_overrides=dict(client.sla_overrides or {}),
         status_reason=client.status_reason,
         created_at=client.created_at,

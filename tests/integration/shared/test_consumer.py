@@ -97,7 +97,9 @@ async def db(pg_url: str) -> AsyncIterator[Effects]:
         await engine.dispose()  # also when the test failed
 
 
-async def test_redelivery_poison_and_dead_letters(db: Effects, kafka: str) -> None:
+@pytest.mark.parametrize("batch_size", [1, 50], ids=["one-per-transaction", "batches"])
+async def test_redelivery_poison_and_dead_letters(db: Effects, kafka: str, batch_size: int) -> None:
+    """Alone or in batches of a partition's backlog (``process_batch``), the same effects."""
     producer, consumer_name = unique_service_name(), unique_service_name()
 
     async def explode(uow: UnitOfWork, event: CloudEvent) -> None:
@@ -112,8 +114,10 @@ async def test_redelivery_poison_and_dead_letters(db: Effects, kafka: str) -> No
         backoff=0.01,
     )
     assert consumer.topics == [f"orbit.{producer}"]
-    bus = KafkaBus(kafka)
-    worker = bus.subscribe(consumer.group, consumer.topics, consumer.process)
+    bus = KafkaBus(kafka, consumer_batch_size=batch_size)
+    worker = bus.subscribe(
+        consumer.group, consumer.topics, consumer.process, process_batch=consumer.process_batch
+    )
     task = asyncio.create_task(worker.run())
 
     client = uuid.uuid4()
