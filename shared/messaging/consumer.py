@@ -164,6 +164,10 @@ class EventConsumer:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                if is_database_unreachable(exc):
+                    # an outage, not the batch's fault: wait once as process() would, then
+                    # one by one, where process() waits for as long as it lasts
+                    await self._wait_for_database(None, 1, exc)
                 log.info(
                     "a batch of %d events failed (%r): applying them one by one", len(work), exc
                 )
