@@ -50,7 +50,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if REPORT:
         terminalreporter.write_sep("-", "faults: per scenario")
         terminalreporter.write_line(HEADER)
-        for row in REPORT:
+        for row in sorted(REPORT, key=lambda r: r.scenario):
             terminalreporter.write_line(row_line(row))
 
 
@@ -63,7 +63,7 @@ def report() -> Iterator[list[Row]]:
             "# Faults: per scenario (tests/faults)\n\n"
             + HEADER
             + "\n"
-            + "\n".join(row_line(r) for r in REPORT)
+            + "\n".join(row_line(r) for r in sorted(REPORT, key=lambda r: r.scenario))
             + "\n"
         )
 

@@ -53,7 +53,6 @@ NAME = "faults"  # the Kafka and PostgreSQL instances of this suite
 SERVICES = ("clients", "interactions", "billing", "notifications")
 OVERDUE = "orbit.billing.invoice.overdue.v1"
 NUMBER = re.compile(r"\b\d{4}-\d{6}\b")  # an invoice number, 2026-000042
-STATE = Path(os.environ.get("ORBIT_LOCAL_DIR", "/var/tmp/orbit-local"))
 
 
 _T0 = time.monotonic()
@@ -417,16 +416,6 @@ class Cluster:
 
     def tails(self, chars: int = 1500) -> str:
         return "\n".join(f"--- {n.name} (log tail)\n{n.tail(chars)}" for n in self.all())
-
-    def errors(self) -> list[str]:
-        """Log lines at level error (a 500 is logged so), from every node."""
-        found = []
-        for node in self.all():
-            with contextlib.suppress(FileNotFoundError):
-                for line in node.log.read_text(errors="replace").splitlines():
-                    if '"level": "error"' in line or "Traceback" in line:
-                        found.append(f"{node.name}: {line[:600]}")
-        return found
 
 
 def cluster_env(

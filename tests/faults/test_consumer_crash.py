@@ -61,7 +61,7 @@ async def test_consumer_killed_mid_batch(start_scenario: StartScenario, report: 
             "2. consumer (notifications) kill -9 mid-batch, restarted",
             load,
             effects,
-            f"killed twice, the second time after applying {applied} events of a backlog "
+            f"killed twice, the second time after applying {applied} event(s) of a backlog "
             f"(group lag {lag})",
         )
     )

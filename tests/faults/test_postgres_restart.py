@@ -88,8 +88,8 @@ async def test_postgres_crash_and_30s_outage(
             f"3. PostgreSQL crash (stop -m immediate), down {back_at - crashed_at:.0f} s",
             load,
             effects,
-            f"{len(refused)} refused 503 problem+json (slowest {slowest:.1f} s), "
-            f"no 500, no hang; writes again {recovered_at - back_at:.1f} s after it was back; "
+            f"{len(refused)} refused 503 problem+json (slowest {slowest:.2f} s), "
+            f"no 500, no hang; writes again {recovered_at - back_at:.2f} s after it was back; "
             f"{len(in_doubt)} refused issues committed; numbers gap-free; 0 dead letters",
         )
     )
