@@ -27,15 +27,16 @@ from shared.messaging.outbox import OutboxRelay
 from shared.tables import inbox
 from tests.integration.notifications.helpers import ADMIN, Notif, make_notif
 from tests.integration.notifications.test_email_smtp import SmtpServer, smtp
-from tests.integration.notifications.test_webhooks import Receiver, receiver, subscribe
+from tests.integration.notifications.test_webhooks import subscribe
 from tests.support.apps import running, runtime_of, test_settings
 from tests.support.kafka import unique_service_name
+from tests.support.receiver import Receiver
 from tests.support.servers import fresh_postgres_database
 from tests.support.tracing import in_memory_spans, json_log_lines
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
-__all__ = ["receiver", "smtp"]  # the fixtures of the email and webhook tests
+__all__ = ["smtp"]  # the email tests' fixture (``receiver``: tests/conftest.py)
 CREATED = "orbit.clients.client.created.v1"
 
 
