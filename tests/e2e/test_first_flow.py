@@ -17,6 +17,7 @@ from tests.support.processes import (
     four_databases,
     migrate_all,
     process,
+    serving,
     wait_healthy,
 )
 from tests.support.waiting import eventually
@@ -103,37 +104,5 @@ async def test_production_mode(tmp_path: Path, kafka: str) -> None:
             "migrated",
             "notifications",
         ]
-        ports = {svc: free_port() for svc in urls}
-        with (
-            process(
-                [ORBIT, "serve", "clients", "--port", str(ports["clients"])],
-                env,
-                tmp_path / "clients.log",
-            ) as clients,
-            process(
-                [ORBIT, "serve", "interactions", "--port", str(ports["interactions"])],
-                env,
-                tmp_path / "interactions.log",
-            ) as interactions,
-            process(
-                [ORBIT, "serve", "billing", "--port", str(ports["billing"])],
-                env,
-                tmp_path / "billing.log",
-            ) as billing,
-            process(
-                [ORBIT, "serve", "notifications", "--port", str(ports["notifications"])],
-                env,
-                tmp_path / "notifications.log",
-            ) as notifications,
-        ):
-            procs = {
-                "clients": clients,
-                "interactions": interactions,
-                "billing": billing,
-                "notifications": notifications,
-            }
-            for svc, proc in procs.items():
-                await wait_healthy(f"http://127.0.0.1:{ports[svc]}", proc, tmp_path / f"{svc}.log")
-            await first_flow(
-                f"http://127.0.0.1:{ports['clients']}", f"http://127.0.0.1:{ports['notifications']}"
-            )
+        async with serving(list(urls), env, tmp_path) as served:
+            await first_flow(served["clients"], served["notifications"])

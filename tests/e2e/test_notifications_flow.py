@@ -25,6 +25,7 @@ from tests.support.processes import (
     four_databases,
     migrate_all,
     process,
+    serving,
     wait_healthy,
 )
 from tests.support.waiting import eventually
@@ -180,31 +181,8 @@ async def test_production_mode(
             **delivery_env(smtp),
         )
         migrate_all(env)
-        ports = {svc: free_port() for svc in ("clients", "billing", "notifications")}
-        with (
-            process(
-                [ORBIT, "serve", "clients", "--port", str(ports["clients"])],
-                env,
-                tmp_path / "clients.log",
-            ) as clients,
-            process(
-                [ORBIT, "serve", "billing", "--port", str(ports["billing"])],
-                env,
-                tmp_path / "billing.log",
-            ) as billing,
-            process(
-                [ORBIT, "serve", "notifications", "--port", str(ports["notifications"])],
-                env,
-                tmp_path / "notifications.log",
-            ) as notifications,
-        ):
-            procs = {"clients": clients, "billing": billing, "notifications": notifications}
-            for svc, proc in procs.items():
-                await wait_healthy(f"http://127.0.0.1:{ports[svc]}", proc, tmp_path / f"{svc}.log")
+        services = ("clients", "billing", "notifications")
+        async with serving(services, env, tmp_path) as served:
             await notification_flow(
-                f"http://127.0.0.1:{ports['clients']}",
-                f"http://127.0.0.1:{ports['billing']}",
-                f"http://127.0.0.1:{ports['notifications']}",
-                smtp,
-                receiver,
+                served["clients"], served["billing"], served["notifications"], smtp, receiver
             )

@@ -13,7 +13,6 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -34,12 +33,10 @@ from shared.settings import SERVICES
 from tests.support.apps import ADMIN, TEST_SECRET, test_settings
 from tests.support.net import free_port
 from tests.support.processes import (
-    ORBIT,
     base_env,
     four_databases,
     migrate_all,
-    process,
-    wait_healthy,
+    serving,
 )
 from tests.support.servers import ROOT, kafka_bootstrap
 
@@ -182,24 +179,13 @@ async def production(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
             **{f"ORBIT_{svc.upper()}_DATABASE_URL": url for svc, url in urls.items()},
         )
         migrate_all(env)
-        ports = {svc: free_port() for svc in SERVICES}
-        with ExitStack() as stack:
-            procs = {
-                svc: stack.enter_context(
-                    process(
-                        [ORBIT, "serve", svc, "--port", str(ports[svc])], env, logs / f"{svc}.log"
-                    )
-                )
-                for svc in SERVICES
-            }
-            for svc, proc in procs.items():
-                await wait_healthy(f"http://127.0.0.1:{ports[svc]}", proc, logs / f"{svc}.log")
-            yield {svc: f"http://127.0.0.1:{port}" for svc, port in ports.items()}
-            print(  # the counts of issue 14's report (pytest -s shows them)
-                f"\nschemathesis on the production processes: {len(SENT)} operations, "
-                f"{sum(SENT.values())} cases, {sum(TOOK.values()):.0f} s; slowest: "
-                f"{sorted(TOOK.items(), key=lambda i: -i[1])[:3]}"
-            )
+        async with serving(SERVICES, env, logs) as served:
+            yield served
+        print(  # the counts of issue 14's report (pytest -s shows them)
+            f"\nschemathesis on the production processes: {len(SENT)} operations, "
+            f"{sum(SENT.values())} cases, {sum(TOOK.values()):.0f} s; slowest: "
+            f"{sorted(TOOK.items(), key=lambda i: -i[1])[:3]}"
+        )
 
 
 @merged.exclude(operation_id=STREAM).parametrize()

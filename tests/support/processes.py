@@ -8,13 +8,14 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
 
 import httpx
 
 from tests.support.apps import TEST_SECRET
+from tests.support.net import free_port
 from tests.support.servers import fresh_postgres_database
 from tests.support.waiting import eventually
 
@@ -79,6 +80,25 @@ async def wait_healthy(
             return False
 
     await eventually(healthy, timeout=timeout, interval=0.3, what=f"{base_url} ready")
+
+
+@asynccontextmanager
+async def serving(
+    services: Sequence[str], env: dict[str, str], logs: Path
+) -> AsyncIterator[dict[str, str]]:
+    """``orbit serve <service>`` for each of ``services`` on a free port, logging to
+    ``logs/<service>.log``, all ready; yields each service's base URL (stopped afterwards)."""
+    ports = {svc: free_port() for svc in services}
+    with ExitStack() as stack:
+        procs = {
+            svc: stack.enter_context(
+                process([ORBIT, "serve", svc, "--port", str(port)], env, logs / f"{svc}.log")
+            )
+            for svc, port in ports.items()
+        }
+        for svc, proc in procs.items():
+            await wait_healthy(f"http://127.0.0.1:{ports[svc]}", proc, logs / f"{svc}.log")
+        yield {svc: f"http://127.0.0.1:{port}" for svc, port in ports.items()}
 
 
 @asynccontextmanager
