@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Run COMMAND with the clock of every process it starts moved (Debian's libfaketime):
+#   clock.sh VARIANT COMMAND...
+# VARIANT: see clock.py (+400d, saturday, dst, @YYYY-MM-DD HH:MM:SS). The servers are its own
+# (ORBIT_LOCAL_DIR defaults to /var/tmp/orbit-clock-VARIANT, started by COMMAND's up.sh under
+# the moved clock), never the ones of another run, which keep the real time.
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+[ $# -ge 2 ] || { echo "usage: $0 VARIANT COMMAND..." >&2; exit 2; }
+variant="$1"
+shift
+
+command -v faketime >/dev/null || apt_install faketime
+lib="$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null | head -n 1)"
+[ -n "$lib" ] || die "no libfaketimeMT.so.1 after installing faketime"
+
+offset="$(python3 "$HERE/clock.py" "$variant")"
+slug="$(printf '%s' "$variant" | tr -c 'A-Za-z0-9' '-')"
+export ORBIT_LOCAL_DIR="${ORBIT_LOCAL_DIR:-/var/tmp/orbit-clock-$slug}"
+# Servers of the real time would disagree with the moved clients: up.sh starts our own.
+unset ORBIT_TEST_DATABASE_URL ORBIT_TEST_KAFKA_BOOTSTRAP
+# One offset for every process (an "@" start would restart at each process's start). The
+# monotonic clock stays real: asyncio's and the JVM's timers and timeouts run on it.
+export FAKETIME="$offset" FAKETIME_DONT_FAKE_MONOTONIC=1
+export LD_PRELOAD="$lib${LD_PRELOAD:+:$LD_PRELOAD}"
+say "clock $variant: $(date -u '+%Y-%m-%d %H:%M:%S %A') UTC (offset ${offset}s), state in $ORBIT_LOCAL_DIR"
+exec "$@"
