@@ -31,6 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from shared.auth import issue_token
+from shared.clock import local_date
 
 DEMO_ADMIN = "00000000-0000-4000-8000-00000000de30"
 KEY_PREFIX = "orbit-demo"
@@ -216,7 +217,7 @@ def fill(
         heads.append(head)
         staff.append(head)
     # Every date of the demo counts from the day its first staff member was created.
-    today = datetime.fromisoformat(heads[0]["created_at"]).astimezone(UTC).date()
+    today = local_date(datetime.fromisoformat(heads[0]["created_at"]), "UTC")
     managers = []
     for m in range(5):
         head = heads[m % 2]

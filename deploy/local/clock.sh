@@ -15,8 +15,12 @@ lib="$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null | head -n 1)"
 [ -n "$lib" ] || die "no libfaketimeMT.so.1 after installing faketime"
 
 offset="$(python3 "$HERE/clock.py" "$variant")"
-slug="$(printf '%s' "$variant" | tr -c 'A-Za-z0-9' '-')"
+slug="$(printf '%s' "$variant" | sed 's/^+/plus/; s/^-/minus/' | tr -c 'A-Za-z0-9' '-')"
 export ORBIT_LOCAL_DIR="${ORBIT_LOCAL_DIR:-/var/tmp/orbit-clock-$slug}"
+# Installed on the real clock: a download's TLS certificates are checked against it (a year
+# ahead, Maven Central's or a mirror's certificate may already have expired).
+bash "$HERE/postgres.sh" install
+bash "$HERE/kafka.sh" install
 # Servers of the real time would disagree with the moved clients: up.sh starts our own.
 unset ORBIT_TEST_DATABASE_URL ORBIT_TEST_KAFKA_BOOTSTRAP
 # One offset for every process (an "@" start would restart at each process's start). The

@@ -60,6 +60,7 @@ from services.billing.store.models import (
     Payment,
 )
 from shared.auth import Caller, Role
+from shared.clock import local_date
 from shared.db import insert_ignore
 from shared.errors import NotFound
 from shared.replicas import client_replica, client_scope, staff_replica
@@ -284,7 +285,7 @@ def _zones_off_utc(minute: datetime) -> tuple[tuple[str, ...], tuple[str, ...]]:
     utc = minute.date()
     behind, ahead = [], []
     for name, zone in _zones():
-        local = minute.astimezone(zone).date()
+        local = local_date(minute, zone)
         if local < utc:
             behind.append(name)
         elif local > utc:
@@ -515,7 +516,6 @@ async def is_active_staff(session: AsyncSession, staff_id: uuid.UUID) -> bool:
 def today_in(timezone: str | None, now: Any) -> date:
     """``now`` as a date in the client's timezone (UTC when unknown)."""
     try:
-        zone = zoneinfo.ZoneInfo(timezone or "UTC")
+        return local_date(now, timezone or "UTC")
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    return cast(date, now.astimezone(zone).date())
+        return local_date(now, "UTC")

@@ -47,6 +47,7 @@ from services.notifications.scorecard.store.queries import StaffRow
 from services.notifications.scorecard.workbook import to_xlsx
 from services.notifications.settings import parse_smtp_url
 from services.notifications.smtp import send_messages
+from shared.clock import local_date
 from shared.db import insert_ignore
 from shared.scheduler import ScheduledJob
 from shared.settings import OrbitSettings
@@ -188,20 +189,20 @@ async def write_reports(
         staff = await queries.all_staff(uow.session)
     written = 0
     for person, who in recipients(staff):
-        local = now.astimezone(ZoneInfo(person.timezone))
-        if local.time() < settings.report_local_time:
+        if now.astimezone(ZoneInfo(person.timezone)).time() < settings.report_local_time:
             continue
         async with uow_factory() as uow:
             wanted = await subscriptions(uow.session, person.id)
+        today = local_date(now, person.timezone)
         for period in settings.report_periods:
             if (
                 not wanted.get(period, False)
                 or period not in PERIODS
                 or period == "quarter"
-                or not is_due(cast(Period, period), local.date())
+                or not is_due(cast(Period, period), today)
             ):
                 continue
-            span = completed_span(cast(Period, period), local.date())
+            span = completed_span(cast(Period, period), today)
             written += await _write_report(uow_factory, person, who, span, now)
     return written
 
