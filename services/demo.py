@@ -184,6 +184,15 @@ def _at(day: date, days_back: int, hour: int, minute: int = 0) -> str:
     return (moment - timedelta(days=days_back)).isoformat()
 
 
+def pause(api: Api, client: dict[str, Any]) -> Any:
+    """The client paused (a second run finds it paused already and changes nothing)."""
+    path = f"/api/v1/clients/{client['id']}"
+    current = api.call("GET", path)[1]
+    if current["status"] == "paused":
+        return current
+    return api.call("PATCH", path, {"status": "paused"})[1]
+
+
 def fill(
     base_url: str,
     jwt_secret: str,
@@ -259,6 +268,8 @@ def fill(
         country, timezone = COUNTRIES[c % len(COUNTRIES)]
         tier = TIERS[c % len(TIERS)]
         status = "prospect" if c % 12 == 5 else ("paused" if c % 17 == 9 else "active")
+        # A client is created as a prospect or active; pausing is a step of its lifecycle.
+        created_as = "active" if status == "paused" else status
         name = f"{NAMES[c % len(NAMES)]} {SUFFIXES[c % len(SUFFIXES)]}"
         if c >= len(NAMES):
             name += f" {c // len(NAMES) + 1}"
@@ -268,7 +279,7 @@ def fill(
                 "name": name,
                 "kind": "b2c" if c % 10 == 7 else "b2b",
                 "tier": tier,
-                "status": status,
+                "status": created_as,
                 "account_manager_id": managers[c % len(managers)]["id"],
                 "segment": SEGMENTS[c % len(SEGMENTS)],
                 "tags": sorted({SEGMENTS[c % len(SEGMENTS)], tier, country.lower()}),
@@ -304,6 +315,8 @@ def fill(
                 key=f"contact:{c}:{k}",
             )
             contacts.append(contact)
+        if status == "paused":
+            client = pause(api, client)
         summary.contacts += len(contacts)
         portfolio.append((c, client, contacts))
     summary.clients = len(portfolio)
