@@ -1,6 +1,11 @@
-"""No import circle between the modules of ``shared/`` and ``services/`` (imports inside
-functions count, as in ``test_layers.py``): a port never imports its adapters back, e.g.
-``shared/messaging/bus.py`` knows neither the Kafka nor the in-process bus."""
+"""The import graph of ``shared/`` and ``services/`` (imports inside functions count, as in
+``test_layers.py``):
+
+- no import circle: a port never imports its adapters back, e.g. ``shared/messaging/bus.py``
+  knows neither the Kafka nor the in-process bus;
+- the tooling (the event schema generator and its compatibility check) is off the runtime
+  path: nothing the running services import reaches it.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +18,21 @@ def import_graph() -> dict[str, set[str]]:
         module: {target for _, target in imports(path) if target in files and target != module}
         for module, path in files.items()
     }
+
+
+RUNTIME_ROOTS = ("services.embedded", "shared.app")
+TOOLING = ("services.schemas", "services.schema_docs", "services.schema_compat")
+
+
+def reachable(graph: dict[str, set[str]], roots: tuple[str, ...]) -> set[str]:
+    seen: set[str] = set()
+    todo = list(roots)
+    while todo:
+        module = todo.pop()
+        if module not in seen:
+            seen.add(module)
+            todo.extend(graph[module])
+    return seen
 
 
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
@@ -51,3 +71,10 @@ def test_no_import_cycle_in_shared_and_services() -> None:
 
 def test_the_bus_port_imports_no_transport() -> None:
     assert not {m for m in import_graph()["shared.messaging.bus"] if m.startswith("shared.")}
+
+
+def test_the_runtime_never_imports_the_tooling() -> None:
+    graph = import_graph()
+    runtime = reachable(graph, RUNTIME_ROOTS)
+    assert "services.clients.handlers" in runtime  # the roots do see the services
+    assert not runtime & set(TOOLING)
