@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select
 
+from services.notifications.domain.catalog import Severity
+from services.notifications.domain.dispatch import staff_email
 from services.notifications.domain.escalation import escalation_key, next_head
 from services.notifications.domain.messages import describe, language_of
 from services.notifications.domain.rules import parse_duration, rule_for
@@ -17,7 +19,7 @@ from services.notifications.events import AlertEscalatedV1
 from services.notifications.handlers.dispatch import (
     add_notification,
     add_staff_email,
-    channels_for,
+    staff_member,
 )
 from services.notifications.store import repository as repo
 from services.notifications.store.models import Notification
@@ -103,10 +105,13 @@ async def _climb(uow: Any, row: Notification, rules: Sequence[Any], now: datetim
     if emitted is None:
         return 0
     preference = (await repo.preferences_of(session, [target.id])).get(target.id)
-    language = language_of((await repo.locales_of(session, [target.id])).get(target.id))
+    locale = (await repo.locales_of(session, [target.id])).get(target.id)
+    person = staff_member(target, preference, locale)
+    language = language_of(locale)
     data = {"level": level, "alert_title": row.title, "alert_body": row.body}
     title, body = describe(AlertEscalatedV1.TYPE, data, language)
-    wanted = channels_for(preference, row.severity)  # type: ignore[arg-type]
+    severity = cast(Severity, row.severity)
+    wanted = person.choices.wanted(severity)
     rule = rule_for(rules, row.type)
     if "in_app" in wanted:
         await add_notification(
@@ -126,16 +131,12 @@ async def _climb(uow: Any, row: Notification, rules: Sequence[Any], now: datetim
     if rule is not None and "email" in rule.channels and "email" in wanted:
         await add_staff_email(
             uow,
-            staff=target,
-            preference=preference,
+            staff_email(person, severity, language, title, body, uow.clock.now()),
             event_id=emitted.id,
             event_type=row.type,
-            severity=row.severity,  # type: ignore[arg-type]
+            severity=row.severity,
             client_id=row.client_id,
             client_name=None,
-            language=language,
-            title=title,
-            body=body,
             level=level,
         )
     return 1
