@@ -157,7 +157,7 @@ export async function firstDay(baseUrl: string, token: string): Promise<string[]
   if (next !== null) lines.push("more…");
   const preferences = await api.GET("/api/v1/preferences");
   if (preferences.error) throw new Error(preferences.error.detail);
-  const critical: ("in_app" | "email")[] | undefined = preferences.data.channels.critical;
-  lines.push(`critical alerts by ${(critical ?? []).join(", ")}`);
+  const critical: ("in_app" | "email")[] = preferences.data.channels.critical;
+  lines.push(`critical alerts by ${critical.join(", ")}`);
   return lines;
 }

@@ -11,6 +11,7 @@ from services.notifications.domain.catalog import (
     DeliveryChannel,
     DeliveryStatus,
     EventType,
+    NotificationType,
     PersonalChannel,
     Recipient,
     RecipientKind,
@@ -23,7 +24,7 @@ class NotificationOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
-    type: EventType
+    type: NotificationType
     severity: Severity
     title: str
     body: str
@@ -46,10 +47,10 @@ class RuleIn(BaseModel):
     """One rule of a ``PUT /rules`` body (the body is a list of them); validated strictly by
     the use case, each bad item named in the 422."""
 
-    event_type: str
-    recipients: list[str]
-    channels: list[str]
-    severity: str
+    event_type: EventType
+    recipients: list[Recipient]
+    channels: list[Channel]
+    severity: Severity
     escalate_after: str | None = None
 
 
@@ -63,8 +64,16 @@ class DigestOut(BaseModel):
     at: str
 
 
+class ChannelsOut(BaseModel):
+    """The personal channels of each severity."""
+
+    info: list[PersonalChannel]
+    warning: list[PersonalChannel]
+    critical: list[PersonalChannel]
+
+
 class PreferencesOut(BaseModel):
-    channels: dict[Severity, list[PersonalChannel]]
+    channels: ChannelsOut
     quiet_hours: QuietHoursOut | None
     digest: DigestOut | None
 
@@ -104,7 +113,7 @@ class DeliveryOut(BaseModel):
     channel: DeliveryChannel
     status: DeliveryStatus
     event_id: uuid.UUID
-    event_type: EventType
+    event_type: NotificationType
     client_id: uuid.UUID | None
     recipient_kind: RecipientKind
     recipient_id: uuid.UUID | None

@@ -76,6 +76,12 @@ EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 
 ESCALATED: EventType = "orbit.notifications.alert.escalated.v1"
 
+# A notification's (and an email delivery's) type: the event that caused it, or the
+# notifications service's own notice to admins that a webhook was disabled (no event).
+WEBHOOK_DISABLED = "orbit.notifications.webhook.disabled.v1"
+NotificationType = Literal[EventType, "orbit.notifications.webhook.disabled.v1"]
+NOTIFICATION_TYPES: tuple[NotificationType, ...] = get_args(NotificationType)
+
 # Short names (``sla.breached``) for messages and templates: the type without the service
 # prefix and the version.
 
