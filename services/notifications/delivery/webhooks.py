@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from standardwebhooks import Webhook as Signer
 
 from services.notifications.delivery.worker import Claimed, outcome_label
+from services.notifications.domain.catalog import WEBHOOK_DISABLED
 from services.notifications.domain.messages import describe
 from services.notifications.domain.schedule import WEBHOOK_DISABLE_AFTER
 from services.notifications.domain.ssrf import UnsafeDestination, parse_target
@@ -195,14 +196,12 @@ async def webhook_failed(uow: Any, item: Claimed, outcome: Outcome, now: datetim
         uuid.NAMESPACE_URL, f"orbit:notifications:webhook-disabled:{webhook.id}:{now.isoformat()}"
     )
     for admin_id in await repo.admin_ids(uow.session):
-        title, body = describe(
-            "orbit.notifications.webhook.disabled.v1", {"url": webhook.url}, "en"
-        )
+        title, body = describe(WEBHOOK_DISABLED, {"url": webhook.url}, "en")
         await add_notification(
             uow,
             recipient_id=admin_id,
             event_id=event_id,
-            event_type="orbit.notifications.webhook.disabled.v1",
+            event_type=WEBHOOK_DISABLED,
             severity="warning",
             title=title,
             body=body,
