@@ -1,0 +1,114 @@
+"""Issue 17, section 2, embedded (``orbit run``: one process, SQLite per service, the
+in-process bus): what the clients service committed is usable at once in interactions,
+billing and notifications, 100 rounds in a row with no wait; an id the clients service does
+not know is still 404 (422 for a contact, 401 for a token's subject); access scope holds."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from services.embedded import embedded_app
+from shared.replicas import client_replica
+from tests.support.apps import auth, running, runtime_of, test_settings
+from tests.support.readyourwrites import (
+    SERVICE_OF,
+    Orbit,
+    Tally,
+    invoice_body,
+    one_round,
+    rounds,
+)
+from tests.support.waiting import eventually
+
+ROUNDS = 100
+
+
+@pytest.fixture
+async def app(tmp_path: Path) -> FastAPI:
+    return embedded_app(test_settings(data_dir=str(tmp_path)))
+
+
+@pytest.fixture
+async def orbit(app: FastAPI) -> AsyncIterator[Orbit]:
+    async with running(app) as http:
+        yield Orbit({service: http for service in set(SERVICE_OF.values())})
+
+
+async def test_created_objects_are_usable_at_once_100_times(orbit: Orbit) -> None:
+    started = time.monotonic()
+    tally = await rounds(orbit, ROUNDS)
+    elapsed = time.monotonic() - started
+    print(
+        f"embedded: {tally.rounds} rounds, {tally.calls} calls, {len(tally.failures)} failed, "
+        f"{elapsed:.1f} s"
+    )
+    assert tally.rounds == ROUNDS
+    assert tally.failures == []
+
+
+async def test_unknown_ids_stay_not_found(orbit: Orbit) -> None:
+    made = await one_round(orbit, 0, Tally())
+    nobody = str(uuid.uuid4())
+    invoice = invoice_body(nobody)
+    response = await orbit.call("POST", "/api/v1/invoices", made.headers, invoice)
+    assert response.status_code == 404, response.text
+    interaction = {
+        "client_id": made.client,
+        "type": "email",
+        "direction": "outbound",
+        "occurred_at": (datetime.now(UTC) - timedelta(minutes=1)).isoformat(),
+        "contact_ids": [nobody],
+    }
+    response = await orbit.call("POST", "/api/v1/interactions", made.headers, interaction)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["loc"] == ["body", "contact_ids", "0"]
+    for path in ("/api/v1/notifications", "/api/v1/invoices", "/api/v1/tasks"):
+        response = await orbit.call("GET", path, auth(nobody, "manager"))
+        assert response.status_code == 401, response.text
+
+
+async def test_scope_holds_after_reading_through(orbit: Orbit) -> None:
+    """A brand-new manager and a brand-new client of another manager: 404, not 201."""
+    theirs = await orbit.create_all()
+    mine = await orbit.create_all()
+    response = await orbit.call(
+        "POST", "/api/v1/invoices", mine.headers, invoice_body(theirs.client)
+    )
+    assert response.status_code == 404, response.text
+    task = {
+        "client_id": theirs.client,
+        "title": "Not mine",
+        "due_at": (datetime.now(UTC) + timedelta(days=1)).isoformat(),
+        "assignee_id": mine.manager,
+    }
+    response = await orbit.call("POST", "/api/v1/tasks", mine.headers, task)
+    assert response.status_code == 404, response.text
+
+
+async def test_the_events_arriving_later_agree(orbit: Orbit, app: FastAPI) -> None:
+    """The replica written by a read-through is the one the events make: once they are
+    applied, the client's row in every replica service has its contact and its version."""
+    made = await one_round(orbit, 0, Tally())
+    client_id = uuid.UUID(made.client)
+
+    async def converged() -> bool:
+        for service in ("interactions", "billing", "notifications"):
+            async with runtime_of(app, service).reads() as session:
+                row = (
+                    await session.execute(
+                        select(client_replica).where(client_replica.c.id == client_id)
+                    )
+                ).first()
+            if row is None or [c["id"] for c in row.contacts] != [made.contact]:
+                return False
+        return True
+
+    await eventually(converged, timeout=30, what="the replicas agree with the clients service")
