@@ -28,6 +28,8 @@ from tests.support.readyourwrites import (
 )
 from tests.support.waiting import eventually
 
+pytestmark = pytest.mark.integration
+
 ROUNDS = 100
 
 
