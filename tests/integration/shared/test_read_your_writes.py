@@ -10,13 +10,15 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
 from services.embedded import embedded_app
-from shared.replicas import client_replica
+from shared.readthrough import SERVICE_SUBJECT
+from shared.replicas import client_replica, put_client
 from tests.support.apps import auth, running, runtime_of, test_settings
 from tests.support.readyourwrites import (
     SERVICE_OF,
@@ -114,3 +116,71 @@ async def test_the_events_arriving_later_agree(orbit: Orbit, app: FastAPI) -> No
         return True
 
     await eventually(converged, timeout=30, what="the replicas agree with the clients service")
+
+
+async def test_the_owner_endpoint_is_for_services(orbit: Orbit) -> None:
+    made = await orbit.create_all()
+    http = orbit.http["clients"]
+    path = f"/internal/v1/replica/clients/{made.client}"
+    assert (await http.get(path)).status_code == 401
+    assert (await http.get(path, headers=made.headers)).status_code == 403
+    service = auth(SERVICE_SUBJECT, "service")  # no staff record needed
+    state = (await http.get(path, headers=service)).json()
+    assert state["client"]["client_id"] == made.client
+    assert [c["contact_id"] for c in state["client"]["contacts"]] == [made.contact]
+    assert state["manager"]["staff_id"] == made.manager
+    staff = await http.get(f"/internal/v1/replica/staff/{made.manager}", headers=service)
+    assert staff.json()["staff"]["role"] == "manager"
+    unknown = await http.get(f"/internal/v1/replica/staff/{uuid.uuid4()}", headers=service)
+    assert unknown.status_code == 404
+    assert (
+        "/internal/v1/replica/staff/{staff_id}"
+        not in (await http.get("/openapi.json")).json()["paths"]
+    )
+
+
+async def test_versions_decide_between_a_read_through_and_the_events(app: FastAPI) -> None:
+    """The owner's state is written as of its ``updated_at``: an event of the same or an older
+    version changes nothing, a newer one wins; the owner's contacts replace the replica's
+    whatever the version (contacts change without changing the client's)."""
+    async with running(app):
+        runtime = runtime_of(app, "billing")
+        client_id = uuid.uuid4()
+        t1 = datetime.now(UTC)
+
+        def state(name: str, contacts: list[str] | None) -> dict[str, Any]:
+            data: dict[str, Any] = {
+                "client_id": str(client_id),
+                "name": name,
+                "tier": "standard",
+                "status": "active",
+                "timezone": "UTC",
+                "sla": {},
+            }
+            if contacts is not None:
+                data["contacts"] = [{"contact_id": c, "name": c} for c in contacts]
+            return data
+
+        async def row() -> Any:
+            async with runtime.reads() as session:
+                query = select(client_replica).where(client_replica.c.id == client_id)
+                return (await session.execute(query)).one()
+
+        async def put(data: dict[str, Any], version: datetime, **kw: bool) -> None:
+            async with runtime.sessions() as session:
+                await put_client(session, data, version, **kw)
+                await session.commit()
+
+        await put(state("Read through", ["a"]), t1, contacts_as_of_now=True)
+        await put(state("Older event", None), t1 - timedelta(seconds=1))
+        assert (await row()).name == "Read through"
+        await put(
+            state("Older owner state", ["a", "b"]),
+            t1 - timedelta(seconds=2),
+            contacts_as_of_now=True,
+        )
+        found = await row()
+        assert (found.name, [c["id"] for c in found.contacts]) == ("Read through", ["a", "b"])
+        await put(state("Newer event", None), t1 + timedelta(seconds=1))
+        found = await row()
+        assert (found.name, [c["id"] for c in found.contacts]) == ("Newer event", ["a", "b"])
