@@ -184,3 +184,21 @@ async def test_versions_decide_between_a_read_through_and_the_events(app: FastAP
         await put(state("Newer event", None), t1 + timedelta(seconds=1))
         found = await row()
         assert (found.name, [c["id"] for c in found.contacts]) == ("Newer event", ["a", "b"])
+
+
+async def test_a_new_head_sees_a_new_client_of_their_new_report_at_once(orbit: Orbit) -> None:
+    tag = uuid.uuid4().hex[:8]
+    head = await orbit.create(
+        "/api/v1/staff", {"name": "Head", "email": f"h-{tag}@ryw.example", "role": "head"}
+    )
+    manager = await orbit.create(
+        "/api/v1/staff",
+        {"name": "Report", "email": f"r-{tag}@ryw.example", "role": "manager", "head_id": head},
+    )
+    client = await orbit.create(
+        "/api/v1/clients", {"name": f"Team client {tag}", "account_manager_id": manager}
+    )
+    response = await orbit.call(
+        "POST", "/api/v1/invoices", auth(head, "head"), invoice_body(client)
+    )
+    assert response.status_code == 201, response.text
