@@ -79,6 +79,9 @@ class ReadThrough:
             async with self.writes() as writer:
                 found = await self._client(writer, client_id)
                 await writer.commit()
+            # The read's transaction ends (nothing to keep: expire_on_commit is off), so its
+            # next statement sees what was just written (SQLite: a new snapshot).
+            await session.commit()
             return found
         return await self._client(session, client_id)
 

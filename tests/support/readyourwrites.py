@@ -18,7 +18,7 @@ from tests.support.apps import ADMIN, auth
 # The service answering each path prefix.
 SERVICE_OF = {
     "/api/v1/staff": "clients",
-    "/api/v1/clients": "clients",
+    "/api/v1/clients": "clients",  # but /api/v1/clients/{id}/credit: billing (one app here)
     "/api/v1/interactions": "interactions",
     "/api/v1/feedback": "interactions",
     "/api/v1/tasks": "interactions",

@@ -202,3 +202,10 @@ async def test_a_new_head_sees_a_new_client_of_their_new_report_at_once(orbit: O
         "POST", "/api/v1/invoices", auth(head, "head"), invoice_body(client)
     )
     assert response.status_code == 201, response.text
+
+
+async def test_a_read_names_a_new_client_at_once(orbit: Orbit) -> None:
+    """A GET (a read-only session) reads through too."""
+    made = await orbit.create_all()
+    response = await orbit.call("GET", f"/api/v1/clients/{made.client}/credit", made.headers)
+    assert response.status_code == 200, response.text
