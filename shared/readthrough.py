@@ -153,14 +153,10 @@ async def refresh_staff(session: AsyncSession, staff_id: uuid.UUID) -> bool:
     return read_through is not None and await read_through.staff(staff_id)
 
 
-def http_owner(settings: OrbitSettings) -> tuple[OwnerFetch, Callable[[], Awaitable[None]]]:
-    """The fetch from the clients service at ``ORBIT_CLIENTS_URL``, and its closing. Its
-    credential: ``ORBIT_SERVICE_TOKEN``, else a short-lived ``service`` token signed with
-    ``ORBIT_JWT_SECRET``."""
-    assert settings.clients_url
-    client = httpx.AsyncClient(
-        base_url=settings.clients_url.rstrip("/"), timeout=settings.owner_timeout_seconds
-    )
+def service_bearer(settings: OrbitSettings) -> Callable[[], str]:
+    """The credential of the reads from the owner: ``ORBIT_SERVICE_TOKEN``, else a ``service``
+    token signed with ``ORBIT_JWT_SECRET`` (with ``ORBIT_JWT_AUDIENCE`` when set), renewed
+    when half its life is gone."""
     signed: list[tuple[str, float]] = []
 
     def bearer() -> str:
@@ -168,9 +164,24 @@ def http_owner(settings: OrbitSettings) -> tuple[OwnerFetch, Callable[[], Awaita
             return settings.service_token
         now = time.time()
         if not signed or signed[0][1] < now + TOKEN_SECONDS / 2:
-            token = issue_token(settings.jwt_secret, SERVICE_SUBJECT, "service", TOKEN_SECONDS)
+            audience = {"aud": settings.jwt_audience} if settings.jwt_audience else {}
+            token = issue_token(
+                settings.jwt_secret, SERVICE_SUBJECT, "service", TOKEN_SECONDS, **audience
+            )
             signed[:] = [(token, now + TOKEN_SECONDS)]
         return signed[0][0]
+
+    return bearer
+
+
+def http_owner(settings: OrbitSettings) -> tuple[OwnerFetch, Callable[[], Awaitable[None]]]:
+    """The fetch from the clients service at ``ORBIT_CLIENTS_URL`` (with
+    :func:`service_bearer`), and its closing."""
+    assert settings.clients_url
+    client = httpx.AsyncClient(
+        base_url=settings.clients_url.rstrip("/"), timeout=settings.owner_timeout_seconds
+    )
+    bearer = service_bearer(settings)
 
     async def fetch(kind: Kind, object_id: uuid.UUID) -> dict[str, Any] | None:
         try:
