@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.auth import issue_token
 from shared.errors import Unavailable
+from shared.metrics import READS_THROUGH
 from shared.replicas import client_replica, put_client, put_staff
 from shared.settings import OrbitSettings
 
@@ -64,8 +65,12 @@ class ReadThrough:
     sessions (for a miss found by a read-only session)."""
 
     def __init__(
-        self, writes: async_sessionmaker[AsyncSession], fetch: OwnerFetch | None = None
+        self,
+        service: str,
+        writes: async_sessionmaker[AsyncSession],
+        fetch: OwnerFetch | None = None,
     ) -> None:
+        self.service = service
         self.writes = writes
         self.fetch = fetch
         self.close: Callable[[], Awaitable[None]] | None = None
@@ -118,13 +123,18 @@ class ReadThrough:
 
     async def _fetch(self, kind: Kind, object_id: uuid.UUID) -> dict[str, Any] | None:
         assert self.fetch is not None
+        counted = READS_THROUGH.labels(self.service, kind, "unavailable")
         try:
-            return await self.fetch(kind, object_id)
+            state = await self.fetch(kind, object_id)
         except OwnerUnavailable:
+            counted.inc()
             raise
         except Exception as exc:  # the owner's database, or anything else on the way
+            counted.inc()
             log.warning("cannot read %s %s from the clients service: %r", kind, object_id, exc)
             raise unavailable(kind, object_id) from exc
+        READS_THROUGH.labels(self.service, kind, "unknown" if state is None else "found").inc()
+        return state
 
 
 def unavailable(kind: Kind, object_id: uuid.UUID) -> OwnerUnavailable:

@@ -107,7 +107,7 @@ class ServiceRuntime:
         self.read_engine = read_engine(self.engine)
         self.reads: async_sessionmaker[AsyncSession] = session_factory(self.read_engine)
         # A lookup that misses a replica finds the service's way to the owner in its session.
-        self.read_through = ReadThrough(self.sessions)
+        self.read_through = ReadThrough(spec.name, self.sessions)
         if spec.reads_through and settings.clients_url:
             self.read_through.fetch, self.read_through.close = http_owner(settings)
         self.sessions.configure(info={SESSION_KEY: self.read_through})

@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from services.embedded import embedded_app
+from shared.metrics import READS_THROUGH
 from shared.readthrough import SERVICE_SUBJECT
 from shared.replicas import client_replica, put_client
 from tests.support.apps import auth, running, runtime_of, test_settings
@@ -61,9 +62,12 @@ async def test_created_objects_are_usable_at_once_100_times(orbit: Orbit) -> Non
 async def test_unknown_ids_stay_not_found(orbit: Orbit) -> None:
     made = await one_round(orbit, 0, Tally())
     nobody = str(uuid.uuid4())
+    unknown = READS_THROUGH.labels("billing", "client", "unknown")
+    before = unknown._value.get()
     invoice = invoice_body(nobody)
     response = await orbit.call("POST", "/api/v1/invoices", made.headers, invoice)
     assert response.status_code == 404, response.text
+    assert unknown._value.get() == before + 1  # asked, and the owner does not know it
     interaction = {
         "client_id": made.client,
         "type": "email",
