@@ -69,6 +69,10 @@ def build_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtimes = {s.name: ServiceRuntime(s, own[s.name], the_bus, clock) for s in specs}
+        # Replica misses read through to the clients service: in this process when it is here.
+        owner = next((r for r in runtimes.values() if r.spec.owner is not None), None)
+        for runtime in runtimes.values():
+            runtime.link_owner(owner)
         app.state.orbit = runtimes
         app.state.bus = the_bus
         started: list[ServiceRuntime] = []
@@ -173,7 +177,8 @@ _PROBLEMS: dict[int, str] = {
     413: "The request body is larger than `ORBIT_MAX_BODY_BYTES` (1 MiB by default)",
     422: "Invalid request: `errors` lists each invalid field (`loc`, `msg`); also a JSON body "
     "nested too deeply to parse",
-    503: "The service cannot reach its database; retry after `Retry-After` seconds",
+    503: "The service cannot reach its database, or the clients service to confirm a client, "
+    "contact or member of staff it has not seen yet; retry after `Retry-After` seconds",
 }
 _MUTATING = {"post", "put", "patch", "delete"}
 

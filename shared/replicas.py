@@ -3,13 +3,16 @@
 clients (manager, tier, status, SLA and calendar), with the access-scope filter built on them.
 
 Event-carried state transfer: each clients event holds the whole current state, so a replica
-row is simply replaced (older events than the stored one are ignored).
+row is simply replaced (older events than the stored one are ignored). A lookup that misses
+reads through to the clients service and writes its answer the same way
+(``shared.readthrough``), so what the clients service committed is usable at once.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -71,41 +74,66 @@ def _uuid(value: Any) -> uuid.UUID | None:
     return uuid.UUID(str(value)) if value else None
 
 
-async def on_staff_changed(uow: UnitOfWork, event: CloudEvent) -> None:
-    data = event.data
+def _version(value: datetime | str) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+async def put_staff(session: AsyncSession, data: dict[str, Any], version: datetime | str) -> None:
+    """Write a member of staff (a staff event's data, or the owner's state read through) as of
+    ``version``; a row of a newer version stays as it is."""
     staff_id = uuid.UUID(str(data["staff_id"]))
     values = {k: data.get(k) for k in STAFF_FIELDS}
     values["head_id"] = _uuid(values["head_id"])
     values["timezone"] = values["timezone"] or "UTC"
-    # An event older than the stored row's changes nothing.
     await upsert(
-        uow.session,
+        session,
         staff_replica,
         "id",
-        {"id": staff_id, **values, "source_time": event.time},
+        {"id": staff_id, **values, "source_time": _version(version)},
         unless_newer="source_time",
     )
 
 
-async def on_client_changed(uow: UnitOfWork, event: CloudEvent) -> None:
-    data = event.data
+async def put_client(
+    session: AsyncSession,
+    data: dict[str, Any],
+    version: datetime | str,
+    *,
+    contacts_as_of_now: bool = False,
+) -> None:
+    """Write a client (a client event's data, or the owner's state read through) as of
+    ``version``; a row of a newer version stays as it is. The contacts ``data`` carries
+    replace the stored ones (else those stay: none for a client first seen); with
+    ``contacts_as_of_now`` (the owner's current list, read under the row's lock) whatever
+    the version: contacts change without changing the client's version."""
     client_id = uuid.UUID(str(data["client_id"]))
     values = {k: data.get(k) for k in CLIENT_FIELDS}
     values["account_manager_id"] = _uuid(values["account_manager_id"])
     values["sla"] = values["sla"] or {}
-    # The event carries the client's contacts: the replica takes them as they are; else the
-    # stored ones stay (none for a client first seen).
     carried = "contacts" in data
     contacts = [_contact_entry(c) for c in data["contacts"] or []] if carried else []
-    # An event older than the stored row's changes nothing.
     await upsert(
-        uow.session,
+        session,
         client_replica,
         "id",
-        {"id": client_id, **values, "contacts": contacts, "source_time": event.time},
+        {"id": client_id, **values, "contacts": contacts, "source_time": _version(version)},
         keep=() if carried else ("contacts",),
         unless_newer="source_time",
     )
+    if contacts_as_of_now and carried:
+        await session.execute(
+            client_replica.update()
+            .where(client_replica.c.id == client_id)
+            .values(contacts=contacts)
+        )
+
+
+async def on_staff_changed(uow: UnitOfWork, event: CloudEvent) -> None:
+    await put_staff(uow.session, event.data, event.time)
+
+
+async def on_client_changed(uow: UnitOfWork, event: CloudEvent) -> None:
+    await put_client(uow.session, event.data, event.time)
 
 
 def _contact_entry(data: dict[str, Any]) -> dict[str, Any]:

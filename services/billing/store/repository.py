@@ -62,6 +62,7 @@ from services.billing.store.models import (
 from shared.auth import Caller, Role
 from shared.db import insert_ignore
 from shared.errors import NotFound
+from shared.readthrough import refresh_client, refresh_staff
 from shared.replicas import client_replica, client_scope, staff_replica
 from shared.tables import outbox
 
@@ -141,9 +142,18 @@ async def responsible_head(session: AsyncSession, manager_id: uuid.UUID | None) 
 
 
 async def _client_info(
-    session: AsyncSession, stmt: Select[Any], client_id: object, what: str = "client"
+    session: AsyncSession,
+    stmt: Select[Any],
+    client_id: object,
+    what: str = "client",
+    *,
+    read_through: uuid.UUID | None = None,
 ) -> ClientInfo:
+    """The row of ``stmt``; none: 404, after reading ``read_through`` (a client id) through to
+    the clients service (``shared.readthrough``: a client created a moment ago is found)."""
     row = (await session.execute(stmt)).first()
+    if row is None and read_through is not None and await refresh_client(session, read_through):
+        row = (await session.execute(stmt)).first()
     if row is None:
         raise NotFound(f"{what} {client_id} not found")
     return ClientInfo(
@@ -169,7 +179,8 @@ async def get_client(
     session: AsyncSession, caller: Caller, client_id: uuid.UUID, *, for_update: bool = False
 ) -> ClientInfo:
     """The client if the caller may see it (a service token: any client), else 404."""
-    return await _client_info(session, _client_select(caller, client_id, for_update), client_id)
+    stmt = _client_select(caller, client_id, for_update)
+    return await _client_info(session, stmt, client_id, read_through=client_id)
 
 
 async def lock_client_of(
@@ -506,9 +517,11 @@ async def get_opportunity(
 
 
 async def is_active_staff(session: AsyncSession, staff_id: uuid.UUID) -> bool:
-    active = await session.scalar(
-        select(staff_replica.c.active).where(staff_replica.c.id == staff_id)
-    )
+    """An active member of staff (one the replica does not have yet: read through)."""
+    query = select(staff_replica.c.active).where(staff_replica.c.id == staff_id)
+    active = await session.scalar(query)
+    if active is None and await refresh_staff(session, staff_id):
+        active = await session.scalar(query)
     return bool(active)
 
 

@@ -17,7 +17,8 @@ WRITERS = (Role.MANAGER, Role.HEAD, Role.ADMIN)
 
 
 async def record_feedback(uow: UnitOfWork, caller: Caller, command: RecordFeedback) -> Feedback:
-    client = await repo.lock_client(uow.session, caller, command.client_id)
+    contacts = [] if command.contact_id is None else [command.contact_id]
+    client = await repo.lock_client(uow.session, caller, command.client_id, contacts)
     caller.require(*WRITERS)
     problem = rules.check_score(command.kind, command.score)
     if problem:

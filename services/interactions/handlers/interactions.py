@@ -41,7 +41,7 @@ async def log_interaction(
     requiring a response, or a missed inbound call, opens a request; an outbound reply with
     ``responds_to`` answers one; an outbound contact or a meeting resets the contact cadence;
     a meeting's report falls due ``meeting_report_hours`` after it."""
-    client = await repo.lock_client(uow.session, caller, command.client_id)
+    client = await repo.lock_client(uow.session, caller, command.client_id, command.contact_ids)
     caller.require(*WRITERS)
     now = uow.clock.now()
     found = rules.problems(

@@ -6,6 +6,7 @@ admin all). An object outside the scope is not found (404): its existence never 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
@@ -23,6 +24,7 @@ from services.interactions.store.models import (
 )
 from shared.auth import Caller
 from shared.errors import NotFound
+from shared.readthrough import refresh_client, refresh_staff
 from shared.replicas import client_replica, client_scope, staff_replica
 
 T = TypeVar("T")
@@ -109,20 +111,26 @@ def client_info(row: Any) -> ClientInfo:
     )
 
 
-async def lock_client(session: AsyncSession, caller: Caller, client_id: uuid.UUID) -> ClientInfo:
+async def lock_client(
+    session: AsyncSession,
+    caller: Caller,
+    client_id: uuid.UUID,
+    contact_ids: Iterable[uuid.UUID] = (),
+) -> ClientInfo:
     """The client (if the caller may see it, else 404), its replica row locked until the
     transaction ends: every use case emitting a client's events takes this lock first, so
     they reach the outbox in commit order. FOR NO KEY UPDATE of the replica row only (the
-    staff row joined is read, not locked); SQLite serialises writers anyway."""
+    staff row joined is read, not locked); SQLite serialises writers anyway.
+
+    A client the replica does not have (or not in the caller's scope, or without one of
+    ``contact_ids`` among its contacts) is read through to the clients service first
+    (``shared.readthrough``): what it committed a moment ago is found."""
     stmt = (
         client_info_query()
         .where(client_replica.c.id == client_id, client_scope(caller, client_replica.c.id))
         .with_for_update(of=client_replica, key_share=True)
     )
-    row = (await session.execute(stmt)).first()
-    if row is None:
-        raise NotFound(f"client {client_id} not found")
-    return client_info(row)
+    return await _locked(session, stmt, client_id, contact_ids)
 
 
 async def lock_client_row(session: AsyncSession, client_id: uuid.UUID) -> ClientInfo:
@@ -133,10 +141,28 @@ async def lock_client_row(session: AsyncSession, client_id: uuid.UUID) -> Client
         .where(client_replica.c.id == client_id)
         .with_for_update(of=client_replica, key_share=True)
     )
+    return await _locked(session, stmt, client_id)
+
+
+async def _locked(
+    session: AsyncSession,
+    stmt: Select[Any],
+    client_id: uuid.UUID,
+    contact_ids: Iterable[uuid.UUID] = (),
+) -> ClientInfo:
     row = (await session.execute(stmt)).first()
+    if (row is None or _unknown_contacts(row, contact_ids)) and await refresh_client(
+        session, client_id
+    ):
+        row = (await session.execute(stmt)).first()
     if row is None:
         raise NotFound(f"client {client_id} not found")
     return client_info(row)
+
+
+def _unknown_contacts(row: Any, contact_ids: Iterable[uuid.UUID]) -> bool:
+    known = {str(c.get("id")) for c in row.contacts or []}
+    return any(str(c) not in known for c in contact_ids)
 
 
 async def sees_client(session: AsyncSession, caller: Caller, client_id: uuid.UUID) -> bool:
@@ -339,12 +365,12 @@ def task_history(task_id: uuid.UUID) -> Select[Any]:
 
 
 async def active_staff(session: AsyncSession, staff_id: uuid.UUID) -> bool:
-    found = await session.scalar(
-        select(staff_replica.c.id).where(
-            staff_replica.c.id == staff_id, staff_replica.c.active.is_(True)
-        )
-    )
-    return found is not None
+    """An active member of staff (one the replica does not have yet: read through)."""
+    query = select(staff_replica.c.active).where(staff_replica.c.id == staff_id)
+    active = await session.scalar(query)
+    if active is None and await refresh_staff(session, staff_id):
+        active = await session.scalar(query)
+    return bool(active)
 
 
 # ---------------------------------------------------------------- feedback
