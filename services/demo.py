@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import random
-import time
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -144,20 +143,6 @@ class Api:
 
     def create(self, path: str, body: Any, key: str, **kwargs: Any) -> Any:
         return self.call("POST", path, body, key=key, **kwargs)[1]
-
-    def eventually(self, what: str, attempt: Callable[[], Any], timeout: float = 60) -> Any:
-        """``attempt()`` until it stops answering 404/401/422 (the services' replicas of
-        staff and clients arrive a moment after the clients service answered)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                return attempt()
-            except DemoError as error:
-                if time.monotonic() > deadline or not any(
-                    f"answered {s}" in str(error) for s in (401, 404, 422)
-                ):
-                    raise DemoError(f"{what}: {error}") from error
-                time.sleep(0.2)
 
 
 @dataclass
@@ -296,10 +281,8 @@ def set_preferences(api: Api, jwt_secret: str, managers: list[dict[str, Any]]) -
             "digest": {"enabled": True, "at": "08:30"} if m % 3 == 0 else None,
         }
 
-        def put_preferences(body: dict[str, Any] = preferences, token: str = as_manager) -> Any:
-            return api.call("PUT", "/api/v1/preferences", body, token=token)[1]
-
-        api.eventually("setting preferences", put_preferences)
+        # Right after the manager was created, as a frontend would (read your writes).
+        api.call("PUT", "/api/v1/preferences", preferences, token=as_manager)
     return len(managers)
 
 
@@ -419,15 +402,12 @@ def work_with(
 
 
 def interaction_log(api: Api, client_id: str, c: int) -> Log:
-    """Logs the client's interaction number ``n`` (once the replicas know the client)."""
+    """Logs the client's interaction number ``n``."""
 
     def log(n: int, body: dict[str, Any]) -> Any:
-        def attempt() -> Any:
-            return api.create(
-                "/api/v1/interactions", {"client_id": client_id, **body}, key=f"ia:{c}:{n}"
-            )
-
-        return api.eventually("logging an interaction", attempt)
+        return api.create(
+            "/api/v1/interactions", {"client_id": client_id, **body}, key=f"ia:{c}:{n}"
+        )
 
     return log
 
@@ -587,10 +567,7 @@ def bill(run: Run, c: int, client: dict[str, Any]) -> None:
         "budget": {"amount": f"{12000 + c * 500}.00", "currency": "EUR"},
     }
 
-    def create_contract() -> Any:
-        return api.create("/api/v1/contracts", contract_body, key=f"contract:{c}")
-
-    contract = api.eventually("creating a contract", create_contract)
+    contract = api.create("/api/v1/contracts", contract_body, key=f"contract:{c}")
     summary.contracts += 1
     plan = [(0, 30), (40, -20)] if c % 2 else [(10, 20), (50, -10)]
     for i, terms in enumerate(plan):
