@@ -83,7 +83,7 @@ def static_site(directory: Path) -> Iterator[str]:
     """The files of ``directory`` over HTTP on a free loopback port: the page's origin."""
 
     class Quiet(SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     server = ThreadingHTTPServer(
