@@ -41,8 +41,8 @@ class Readiness(BaseModel):
 # The bearer scheme of the OpenAPI document (routes that take a token in another way too,
 # e.g. the notifications stream's ticket, depend on it directly).
 # What a browser on another origin (ORBIT_CORS_ORIGINS) may send besides the safelisted
-# headers: Last-Event-ID resumes the notifications stream (a fetch-based reader, or an
-# EventSource reconnecting), traceparent continues a browser's trace.
+# headers: Last-Event-ID resumes the notifications stream (a fetch-based reader sends it
+# with Authorization), traceparent continues a browser's trace.
 CORS_REQUEST_HEADERS = [
     "Authorization",
     "Content-Type",

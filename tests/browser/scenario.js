@@ -1,7 +1,7 @@
 // What a frontend on another origin does with Orbit, in the page's own JavaScript (so CORS
 // applies): fetches with a bearer token, the live stream through a native EventSource opened
-// with a stream ticket, a notification caused by a write, and a dropped stream resumed twice
-// (a fetch-based reader sending Last-Event-ID, a new EventSource with ?last_event_id=).
+// with a stream ticket, a notification caused by a write, and dropped streams resumed (a
+// fetch-based reader sending Last-Event-ID, new EventSources with ?last_event_id=).
 // It returns what it saw; tests/e2e/test_browser.py judges it.
 
 const WAIT_MS = 30000; // a guard against hanging, not a measurement
@@ -136,6 +136,26 @@ window.runScenario = async function runScenario(cfg) {
   // else was queued behind it.
   seen.created.push(await createClient(`${cfg.tag} five`, `${cfg.tag}-5`));
   seen.resumed = await within(resumed.until(2), "the next notification");
-  resumed.source.close();
+
+  // A real drop: the test cuts the connections to Orbit under the open EventSource. The
+  // browser reconnects by itself (same URL, with Last-Event-ID); the spent ticket is
+  // refused and the EventSource closes. The page resumes as docs/api.md says.
+  const states = [];
+  const closed = new Promise((resolve) => {
+    resumed.source.addEventListener("error", () => {
+      states.push(resumed.source.readyState);
+      if (resumed.source.readyState === EventSource.CLOSED) resolve();
+    });
+  });
+  seen.cut = (await fetch("/cut", { method: "POST" })).status;
+  await within(closed, "the EventSource to give up");
+  seen.native = { states, received: resumed.received.length };
+  seen.created.push(await createClient(`${cfg.tag} six`, `${cfg.tag}-6`));
+  const third = await ticket();
+  const lastSeen = seen.resumed[seen.resumed.length - 1].id;
+  const reopened = listen(`${stream}?${new URLSearchParams({ ticket: third.ticket, last_event_id: lastSeen })}`);
+  await reopened.opened;
+  seen.reopened = await within(reopened.until(1), "notification after the drop");
+  reopened.source.close();
   return seen;
 };
