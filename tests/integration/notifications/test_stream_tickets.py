@@ -225,3 +225,33 @@ async def test_an_admin_without_a_staff_record_streams_with_a_ticket(replicas: R
         http.stream("GET", STREAM, params={"ticket": ticket}, headers=admin.headers) as stream,
     ):
         assert stream.status_code == 200
+
+
+async def test_a_new_stream_resumes_after_the_query_s_last_event_id(replicas: Replicas) -> None:
+    """An EventSource cannot send Last-Event-ID when it is opened: ``?last_event_id=`` does
+    the same (the header, when sent, wins)."""
+    ida = await replicas.a.staff("Ida")
+    client = await replicas.a.client("Initech", ida)
+    sent = []
+    for kind in ("sla.at_risk", "sla.breached", "task.overdue"):
+        replicas.clock.advance(timedelta(seconds=1))  # the stream's order: time, then id
+        sent.append(
+            await replicas.a.deliver(f"orbit.interactions.{kind}.v1", sla_breached(client, ida))
+        )
+    feed = {n["event_id"]: n["id"] for n in await replicas.a.feed(ida)}
+    first, second = feed[str(sent[0].id)], feed[str(sent[1].id)]
+
+    async def resumed(params: dict[str, str], headers: dict[str, str]) -> list[str]:
+        params = params | {"ticket": await replicas.ticket(ida)}
+        async with (
+            httpx.AsyncClient(base_url=replicas.urls[1], timeout=30) as http,
+            http.stream("GET", STREAM, params=params, headers=headers) as stream,
+        ):
+            got = await asyncio.wait_for(
+                sse_events(stream.aiter_lines(), 2 if not headers else 1), 10
+            )
+        return [g["data"]["event_id"] for g in got]
+
+    assert await resumed({"last_event_id": first}, {}) == [str(e.id) for e in sent[1:]]
+    by_header = await resumed({"last_event_id": first}, {"Last-Event-ID": second})
+    assert by_header == [str(sent[2].id)]
