@@ -211,7 +211,7 @@ def cmd_dlq(args: argparse.Namespace, settings: OrbitSettings) -> int:
 async def _dlq(args: argparse.Namespace, settings: OrbitSettings) -> int:
     from services.embedded import SPECS
     from shared.messaging import dlq
-    from shared.messaging.bus import InProcessBus
+    from shared.messaging.inprocess import InProcessBus
     from shared.runtime import ServiceRuntime
 
     # The service's current handlers, on its database; nothing is started (its running

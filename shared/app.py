@@ -24,7 +24,8 @@ from shared.body_limit import BodyLimitMiddleware
 from shared.clock import Clock
 from shared.errors import PROBLEM_JSON, RETRY_AFTER_SECONDS, Problem, install_error_handlers
 from shared.logging import RequestContextMiddleware
-from shared.messaging.bus import Bus, create_bus
+from shared.messaging.bus import Bus
+from shared.messaging.factory import create_bus
 from shared.metrics import render
 from shared.runtime import ServiceRuntime, ServiceSpec
 from shared.settings import OrbitSettings

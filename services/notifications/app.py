@@ -6,7 +6,7 @@ locales of staff, clients and contacts; every event of the catalogue goes throug
 ``subscribers.py`` (rules, webhook subscriptions). Its settings
 (:class:`NotificationsSettings`) are read once, when the app is built: the runtime builds the
 escalation scan (``workers.scheduled_jobs``) and the email and webhook senders
-(``workers.delivery_workers``) from them."""
+(``delivery.delivery_workers``) from them."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from sqlalchemy import Table
 
 from services.notifications import SERVICE
 from services.notifications.api import notifications, preferences, rules, webhooks
+from services.notifications.delivery import delivery_workers
 from services.notifications.scorecard.api import scorecard
 from services.notifications.scorecard.jobs import scheduled_jobs as scorecard_jobs
 from services.notifications.scorecard.settings import ScorecardSettings
@@ -26,7 +27,7 @@ from services.notifications.scorecard.subscribers import SCORECARD_SUBSCRIBERS, 
 from services.notifications.settings import NotificationsSettings
 from services.notifications.store.models import Delivery, DeliveryAttempt
 from services.notifications.subscribers import SUBSCRIBERS
-from services.notifications.workers import delivery_workers, scheduled_jobs
+from services.notifications.workers import scheduled_jobs
 from shared.app import build_service_app
 from shared.replica_service import replica_service_spec
 from shared.retention import RetentionRule

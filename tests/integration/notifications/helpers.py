@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import select
 
 from services.notifications.app import create_app
+from services.notifications.delivery import DeliveryWorker, delivery_workers
 from services.notifications.settings import NotificationsSettings
 from services.notifications.store.models import Delivery, Notification
-from services.notifications.workers import DeliveryWorker, delivery_workers
 from shared.clock import FixedClock
 from shared.messaging.bus import Message
 from shared.messaging.envelope import CloudEvent

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Query, Response
@@ -31,7 +31,7 @@ class ScorecardOut(BaseModel):
     """The scorecard: its parameters (period, bounds, timezone), columns and rows (one per
     scope level, KPI and currency; amounts and ratios as decimal strings)."""
 
-    report: str
+    report: Literal["scorecard"]
     parameters: dict[str, Any]
     columns: list[str]
     rows: list[dict[str, Any]]

@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import median as _median
+from typing import get_args
+
+from shared.values import ClientStatus
 
 ONE_PLACE = Decimal("0.1")
 
@@ -87,7 +90,7 @@ def merge_money(parts: Iterable[Mapping[str, Decimal]]) -> Money:
 
 # ---------------------------------------------------------------- one scope's raw facts
 
-CLIENT_STATUSES = ("prospect", "active", "paused", "churned")
+CLIENT_STATUSES: tuple[ClientStatus, ...] = get_args(ClientStatus)
 OPEN_STAGES = ("lead", "qualified", "proposal")
 
 # The KPIs of a scorecard row, in order; money ones are per currency.
