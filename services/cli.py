@@ -52,6 +52,8 @@ def _serve(app: object, host: str, port: int, settings: OrbitSettings) -> None:
         host=host,
         port=port,
         log_config=None,
+        # Orbit logs each request itself, path without query (a stream ticket stays out).
+        access_log=False,
         lifespan="on",
         loop="auto",
         http="auto",

@@ -39,7 +39,28 @@ class Readiness(BaseModel):
     checks: dict[str, bool]
 
 
-_bearer_scheme = HTTPBearer(auto_error=False, description="JWT (HS256 dev/test, RS256 via JWKS)")
+# The bearer scheme of the OpenAPI document (routes that take a token in another way too,
+# e.g. the notifications stream's ticket, depend on it directly).
+# What a browser on another origin (ORBIT_CORS_ORIGINS) may send besides the safelisted
+# headers: Last-Event-ID resumes the notifications stream (a fetch-based reader sends it
+# with Authorization), traceparent continues a browser's trace.
+CORS_REQUEST_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "Idempotency-Key",
+    "X-Request-ID",
+    "Last-Event-ID",
+    "traceparent",
+]
+# ... and may read: every response header docs/api.md names.
+CORS_RESPONSE_HEADERS = [
+    "X-Request-ID",
+    "Retry-After",
+    "Content-Disposition",
+    "Idempotent-Replayed",
+]
+
+bearer_scheme = HTTPBearer(auto_error=False, description="JWT (HS256 dev/test, RS256 via JWKS)")
 
 
 def build_app(
@@ -105,14 +126,15 @@ def build_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origin_list:
         # Outermost: a preflight is answered before anything else; bearer tokens, not
-        # cookies, so no credentials. X-Request-ID and Retry-After are readable by scripts.
+        # cookies, so no credentials. The response headers docs/api.md names are readable
+        # by scripts.
         app.add_middleware(RequestContextMiddleware)
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origin_list,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
-            expose_headers=["X-Request-ID", "Retry-After", "Content-Disposition"],
+            allow_headers=CORS_REQUEST_HEADERS,
+            expose_headers=CORS_RESPONSE_HEADERS,
             max_age=600,
         )
     else:
@@ -341,7 +363,7 @@ def caller_dependency(service: str) -> Callable[..., object]:
     async def get_caller(
         request: Request,
         runtime: ServiceRuntime = Depends(get_runtime),
-        _bearer: HTTPAuthorizationCredentials | None = Depends(_bearer_scheme),
+        _bearer: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),
     ) -> Caller:
         authorization = request.headers.get("authorization")
         return await authenticate(authorization, runtime.verifier, runtime.load_staff)

@@ -62,6 +62,9 @@ class NotificationsSettings(OrbitSettings):
     # The live stream: how often it looks for new notifications, and the heartbeat comment.
     stream_poll_seconds: float = Field(default=0.5, gt=0, le=30)
     stream_heartbeat_seconds: float = Field(default=15, gt=0, le=300)
+    # ORBIT_STREAM_TICKET_SECONDS: how long a stream ticket (a browser's EventSource) may
+    # wait before it opens the stream.
+    stream_ticket_seconds: float = Field(default=60, ge=1, le=600)
     # ORBIT_ESCALATION_BATCH_SIZE: unacknowledged alerts the escalation scan climbs per
     # transaction.
     escalation_batch_size: int = Field(default=200, ge=1, le=10_000)

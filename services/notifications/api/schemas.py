@@ -134,3 +134,11 @@ class DeliveryOut(BaseModel):
     response_excerpt: str | None
     # every attempt so far, first first (the fields above repeat the last one)
     history: list[DeliveryAttemptOut] = []
+
+
+class StreamTicketOut(BaseModel):
+    """A ticket for ``GET /api/v1/notifications/stream?ticket=…``: opens one stream of the
+    caller's feed, once, until ``expires_at``."""
+
+    ticket: str
+    expires_at: datetime

@@ -191,3 +191,20 @@ class Delivery(Base):
     # The W3C traceparent of the span that wrote the row (the consumer applying the event,
     # tracing on): the worker's send span continues it.
     traceparent: Mapped[str | None] = mapped_column(String(100))
+
+
+class StreamTicket(Base):
+    """A ticket that opens one live stream for a browser's ``EventSource``
+    (``domain/tickets.py``): only its SHA-256 ``digest``, the staff member (and role) it was
+    issued to, when it expires and when it was used. Expired rows are deleted when new
+    tickets are issued."""
+
+    __tablename__ = "stream_tickets"
+    __table_args__ = (Index("ix_stream_tickets_expires_at", "expires_at"),)
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

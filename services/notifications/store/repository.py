@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.domain.rules import DEFAULT_RULES, Rule
+from services.notifications.domain.tickets import TicketState
 from services.notifications.store.models import (
     Delivery,
     DeliveryAttempt,
@@ -20,6 +21,7 @@ from services.notifications.store.models import (
     Notification,
     Preference,
     RuleSet,
+    StreamTicket,
     Webhook,
 )
 from shared.db import insert_ignore, upsert
@@ -341,3 +343,45 @@ async def notification_time(
             Notification.id == notification_id, Notification.recipient_id == recipient_id
         )
     )
+
+
+# ---------------------------------------------------------------- stream tickets
+
+
+async def add_stream_ticket(
+    session: AsyncSession,
+    digest: str,
+    staff_id: uuid.UUID,
+    role: str,
+    now: datetime,
+    expires_at: datetime,
+) -> None:
+    """Store a new ticket (its digest) and delete the expired ones (used or not)."""
+    await session.execute(delete(StreamTicket).where(StreamTicket.expires_at <= now))
+    session.add(
+        StreamTicket(
+            digest=digest, staff_id=staff_id, role=role, created_at=now, expires_at=expires_at
+        )
+    )
+
+
+async def use_stream_ticket(
+    session: AsyncSession, digest: str, now: datetime
+) -> tuple[TicketState, str] | None:
+    """Mark the ticket used, in one statement that only matches an unused ticket: of two
+    concurrent requests, one gets it and the other finds it used. Returns its state (with
+    ``used_before``) and role, or None when no such ticket is stored."""
+    took = (
+        await session.execute(
+            update(StreamTicket)
+            .where(StreamTicket.digest == digest, StreamTicket.used_at.is_(None))
+            .values(used_at=now)
+            .returning(StreamTicket.staff_id, StreamTicket.expires_at, StreamTicket.role)
+        )
+    ).first()
+    if took is not None:
+        return TicketState(took.staff_id, took.expires_at, used_before=False), took.role
+    row = await session.get(StreamTicket, digest)
+    if row is None:
+        return None
+    return TicketState(row.staff_id, row.expires_at, used_before=True), row.role
