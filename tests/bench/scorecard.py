@@ -25,15 +25,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from services.notifications.scorecard.store import models as m
 from sqlalchemy import insert, text
 
 from services.billing.events import InvoiceIssuedV1
 from services.interactions.events import FeedbackReceivedV1, RequestOpenedV1
 from services.notifications.app import SPEC as NOTIFICATIONS
-from services.notifications.scorecard.report import Audience, scorecard_for
-from services.notifications.scorecard.store import models as m
-from services.notifications.scorecard.store.queries import all_staff
-from services.notifications.scorecard.subscribers import SCORECARD_SUBSCRIBERS
+from services.notifications.handlers.scorecard.projection import SCORECARD_SUBSCRIBERS
+from services.notifications.handlers.scorecard.report import Audience, scorecard_for
+from services.notifications.store.scorecard.queries import all_staff
 from shared.clock import FixedClock
 from shared.db import create_engine, session_factory
 from shared.messaging.bus import Message

@@ -51,6 +51,8 @@ class Claimed:
     attempts: int
     first_attempt_at: datetime | None
     traceparent: str | None = None  # of the consumer that wrote the row (tracing on)
+    attachment_name: str | None = None  # a scorecard report's workbook
+    attachment: bytes | None = None
 
 
 Send = Callable[[Sequence[Claimed]], Awaitable[dict[uuid.UUID, Outcome]]]
@@ -143,6 +145,8 @@ class DeliveryWorker:
                         row.attempts,
                         row.first_attempt_at,
                         row.traceparent,
+                        row.attachment_name,
+                        row.attachment,
                     )
                 )
             await uow.commit()

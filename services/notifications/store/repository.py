@@ -111,8 +111,11 @@ async def save_rules(
     )
 
 
-async def preference_of(session: AsyncSession, staff_id: uuid.UUID) -> Preference | None:
-    return await session.scalar(select(Preference).where(Preference.staff_id == staff_id))
+async def preference_of(
+    session: AsyncSession, staff_id: uuid.UUID, *, for_update: bool = False
+) -> Preference | None:
+    query = select(Preference).where(Preference.staff_id == staff_id)
+    return await session.scalar(query.with_for_update() if for_update else query)
 
 
 async def preferences_of(

@@ -18,9 +18,9 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from services.notifications.app import create_app
-from services.notifications.scorecard.jobs import send_reports, write_reports
-from services.notifications.scorecard.settings import ScorecardSettings
-from services.notifications.scorecard.store.models import sc_reports
+from services.notifications.handlers.scorecard.reports import send_reports, write_reports
+from services.notifications.settings import NotificationsSettings
+from services.notifications.store.scorecard.models import sc_reports
 from shared.clock import FixedClock
 from shared.runtime import ServiceRuntime
 from tests.integration.notifications.scorecard_world import NOW, World, build
@@ -72,13 +72,13 @@ async def runtime(pg_url: str) -> AsyncIterator[ServiceRuntime]:
         yield runtime
 
 
-def settings_for(port: int) -> ScorecardSettings:
+def settings_for(port: int) -> NotificationsSettings:
     values = test_settings().model_dump() | {
         "smtp_url": f"smtp://127.0.0.1:{port}",
         "report_periods": ["week"],
         "report_local_time": time(7, 0),
     }
-    return ScorecardSettings(**values)
+    return NotificationsSettings(**values)
 
 
 async def test_the_weekly_report_is_sent_once_with_its_workbook(

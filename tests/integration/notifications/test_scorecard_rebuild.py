@@ -12,8 +12,8 @@ from sqlalchemy import delete, func, select
 
 from services.cli import main
 from services.notifications.app import create_app
-from services.notifications.scorecard.rebuild import rebuild, topics_of
-from services.notifications.scorecard.store.models import sc_applied, sc_invoices, sc_requests
+from services.notifications.handlers.scorecard.rebuild import rebuild, topics_of
+from services.notifications.store.scorecard.models import sc_applied, sc_invoices, sc_requests
 from shared.clock import FixedClock
 from tests.integration.notifications.scorecard_world import NOW, World, build
 from tests.support.apps import ADMIN, running, runtime_of, test_settings

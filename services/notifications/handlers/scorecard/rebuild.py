@@ -25,8 +25,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from pydantic import ValidationError
 from sqlalchemy import delete
 
-from services.notifications.scorecard.store.models import PROJECTION_TABLES
-from services.notifications.scorecard.subscribers import SCORECARD_SUBSCRIBERS
+from services.notifications.handlers.scorecard.projection import SCORECARD_SUBSCRIBERS
+from services.notifications.store.scorecard.models import PROJECTION_TABLES
 from shared.messaging.consumer import EventHandler
 from shared.messaging.envelope import CloudEvent
 from shared.uow import UnitOfWork, UnitOfWorkFactory
