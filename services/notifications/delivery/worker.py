@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import undefer
 
 from services.notifications.domain.schedule import Failure, retry_delay
 from services.notifications.smtp import Outcome
@@ -116,6 +117,7 @@ class DeliveryWorker:
             )
             .order_by(Delivery.next_attempt_at, Delivery.id)
             .limit(self.batch_size)
+            .options(undefer(Delivery.attachment))
         )
 
     async def claim(self) -> list[Claimed]:
