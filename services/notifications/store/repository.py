@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.domain.rules import DEFAULT_RULES, Rule
+from services.notifications.domain.scorecard.reports import TEMPLATE as REPORT_TEMPLATE
 from services.notifications.domain.tickets import TicketState
 from services.notifications.store.models import (
     Delivery,
@@ -275,7 +276,10 @@ async def deliveries_page(
     limit: int,
     cursor: str | None,
 ) -> tuple[list[Delivery], str | None]:
-    stmt = select(Delivery)
+    # the deliveries of events (a scorecard report is an email delivery with no event behind it)
+    stmt = select(Delivery).where(
+        or_(Delivery.template.is_(None), Delivery.template != REPORT_TEMPLATE)
+    )
     if channel is not None:
         stmt = stmt.where(Delivery.channel == channel)
     if status is not None:

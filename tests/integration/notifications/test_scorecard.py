@@ -274,6 +274,10 @@ async def test_a_head_turns_a_scheduled_report_off(env: Env) -> None:
     response = await env.http.put(path, headers=hana, json={"week": True, "day": None})
     assert response.json() == {"day": True, "week": True, "month": True}
     assert await write_reports(uows, monday, weekly) == 1  # on again: Hana's
+    # the report is an email delivery, kept out of the delivery log of events
+    response = await env.http.get("/api/v1/deliveries", headers=ADMIN)
+    assert response.status_code == 200, response.text
+    assert "scorecard" not in response.text
 
 
 async def test_facts_do_not_depend_on_the_order_of_events(env: Env) -> None:
