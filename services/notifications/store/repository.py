@@ -267,6 +267,10 @@ async def add_delivery(session: AsyncSession, values: dict[str, Any]) -> bool:
     return await insert_ignore(session, Delivery.__table__, values)  # type: ignore[arg-type]
 
 
+async def has_delivery(session: AsyncSession, key: str) -> bool:
+    return await session.scalar(select(Delivery.id).where(Delivery.key == key)) is not None
+
+
 async def deliveries_page(
     session: AsyncSession,
     *,

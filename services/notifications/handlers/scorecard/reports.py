@@ -10,13 +10,10 @@ like every email, outside any transaction, with the same retries.
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 from zoneinfo import ZoneInfo
-
-from sqlalchemy import select
 
 from services.notifications.domain.messages import language_of
 from services.notifications.domain.scorecard.deviations import (
@@ -40,12 +37,9 @@ from services.notifications.handlers.scorecard.report import Audience, Scorecard
 from services.notifications.handlers.scorecard.workbook import to_xlsx
 from services.notifications.settings import NotificationsSettings
 from services.notifications.store import repository as repo
-from services.notifications.store.models import Delivery
 from services.notifications.store.scorecard import queries
 from services.notifications.store.scorecard.queries import StaffRow
 from shared.uow import UnitOfWorkFactory
-
-log = logging.getLogger("orbit.scorecard")
 
 
 def recipients(staff: list[StaffRow]) -> list[tuple[StaffRow, Audience]]:
@@ -178,7 +172,7 @@ async def _write_report(
 ) -> int:
     key = report_key(person.id, span.period, span.start)
     async with uow_factory() as uow:
-        if await uow.session.scalar(select(Delivery.id).where(Delivery.key == key)):
+        if await repo.has_delivery(uow.session, key):
             return 0
         card = await scorecard_for(uow.session, who, span.period, span.start)
         deviations = await _deviations(uow.session, who, card)
