@@ -19,7 +19,7 @@ from shared.migrations import alembic_config, migrate, migration_engine
 
 pytestmark = pytest.mark.integration
 
-BEFORE, REVISION = "7d2e5b19c0a3", "3f9a2c7e1b64"
+BEFORE, REVISION = "b4e81c2f7a90", "3f9a2c7e1b64"
 AT = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
 
 

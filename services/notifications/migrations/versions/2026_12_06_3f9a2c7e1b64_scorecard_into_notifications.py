@@ -5,7 +5,7 @@ reports are email ``deliveries`` with their workbook in ``deliveries.attachment`
 (``sc_reports`` goes: every report row is carried over, the pending ones still to send)
 
 Revision ID: 3f9a2c7e1b64
-Revises: 7d2e5b19c0a3
+Revises: b4e81c2f7a90 (the stream tickets)
 Create Date: 2026-12-06
 """
 
@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql
 import shared.db
 
 revision = "3f9a2c7e1b64"
-down_revision = "7d2e5b19c0a3"
+down_revision = "b4e81c2f7a90"
 branch_labels = None
 depends_on = None
 
