@@ -103,8 +103,6 @@ def build_message(
     message["Date"] = format_datetime(when)
     domain = sender.rsplit("@", 1)[-1].strip(">") or "orbit.local"
     message["Message-ID"] = f"<{delivery_id}@{domain}>" if delivery_id else make_msgid()
-    if language:
-        message["Content-Language"] = language
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")
@@ -113,4 +111,7 @@ def build_message(
         message.add_attachment(
             attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename
         )
+    # Last: set_content() drops, and making the message multipart moves, Content-* headers.
+    if language:
+        message["Content-Language"] = language
     return message
