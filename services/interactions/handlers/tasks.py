@@ -13,6 +13,7 @@ from services.interactions.store import repository as repo
 from services.interactions.store.models import Task, TaskDeadlineMove
 from shared.auth import Caller, Role
 from shared.errors import Forbidden, Invalid
+from shared.replicas import lock_client
 from shared.uow import UnitOfWork
 
 WRITERS = (Role.MANAGER, Role.HEAD, Role.ADMIN)
@@ -24,7 +25,7 @@ async def _check_assignee(uow: UnitOfWork, assignee_id: uuid.UUID) -> None:
 
 
 async def create_task(uow: UnitOfWork, caller: Caller, command: CreateTask) -> Task:
-    client = await repo.lock_client(uow.session, caller, command.client_id)
+    client = await lock_client(uow.session, caller, command.client_id)
     caller.require(*WRITERS)
     await _check_assignee(uow, command.assignee_id)
     if command.interaction_id is not None:
@@ -59,7 +60,7 @@ async def update_task(
     """Change a task. Whoever sees the task's client may change everything; the assignee
     (who may not see the client) may mark it done or open, and move its deadline."""
     client_id = await repo.task_client_id(uow.session, caller, task_id)  # 404 if unseen
-    client = await repo.lock_client_row(uow.session, client_id)
+    client = await lock_client(uow.session, None, client_id)
     in_scope = await repo.sees_client(uow.session, caller, client_id)
     task = await repo.get_task(uow.session, caller, task_id, for_update=True)
     changes = command.model_dump(exclude_unset=True)

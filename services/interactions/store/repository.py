@@ -6,8 +6,6 @@ admin all). An object outside the scope is not found (404): its existence never 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
@@ -24,145 +22,15 @@ from services.interactions.store.models import (
 )
 from shared.auth import Caller
 from shared.errors import NotFound
-from shared.readthrough import refresh_client, refresh_staff
+from shared.readthrough import refresh_staff
 from shared.replicas import client_replica, client_scope, staff_replica
 
 T = TypeVar("T")
-HEAD_ROLE = "head"
 
 
 def in_scope(caller: Caller, client_id: Any) -> ColumnElement[bool]:
     """SQL condition: the client of ``client_id`` (a column) is in the caller's scope."""
     return client_scope(caller, cast(ColumnElement[Any], client_id))
-
-
-@dataclass(frozen=True)
-class ClientInfo:
-    """A client as this service knows it (its replica), with its account manager's team."""
-
-    id: uuid.UUID
-    name: str
-    status: str
-    account_manager_id: uuid.UUID | None
-    sla: dict[str, Any]
-    contacts: list[dict[str, Any]]
-    department: str | None
-    head_id: uuid.UUID | None
-
-    def team(self) -> dict[str, Any]:
-        """The fields every event about the client carries."""
-        return {
-            "client_id": self.id,
-            "client_name": self.name,
-            "account_manager_id": self.account_manager_id,
-            "account_manager_department": self.department,
-            "head_id": self.head_id,
-        }
-
-    def contact_ids(self) -> set[str]:
-        return {str(c.get("id")) for c in self.contacts}
-
-
-def responsible_head(
-    manager_id: uuid.UUID | None, role: str | None, head_id: uuid.UUID | None
-) -> uuid.UUID | None:
-    """The head answering for a client: the manager's head; a head with none above answers
-    themself; none without a manager (as the clients events define ``head_id``)."""
-    if manager_id is None:
-        return None
-    if head_id is not None:
-        return head_id
-    return manager_id if role == HEAD_ROLE else None
-
-
-manager = staff_replica.alias("manager")
-CLIENT_COLUMNS = (
-    client_replica.c.id,
-    client_replica.c.name,
-    client_replica.c.status,
-    client_replica.c.account_manager_id,
-    client_replica.c.sla,
-    client_replica.c.contacts,
-    manager.c.department,
-    manager.c.role,
-    manager.c.head_id,
-)
-
-
-def client_info_query() -> Select[Any]:
-    """Clients with their manager's department, role and head (one outer join)."""
-    return (
-        select(*CLIENT_COLUMNS)
-        .select_from(client_replica)
-        .outerjoin(manager, manager.c.id == client_replica.c.account_manager_id)
-    )
-
-
-def client_info(row: Any) -> ClientInfo:
-    return ClientInfo(
-        id=row.id,
-        name=row.name,
-        status=row.status,
-        account_manager_id=row.account_manager_id,
-        sla=dict(row.sla or {}),
-        contacts=list(row.contacts or []),
-        department=row.department,
-        head_id=responsible_head(row.account_manager_id, row.role, row.head_id),
-    )
-
-
-async def lock_client(
-    session: AsyncSession,
-    caller: Caller,
-    client_id: uuid.UUID,
-    contact_ids: Iterable[uuid.UUID] = (),
-) -> ClientInfo:
-    """The client (if the caller may see it, else 404), its replica row locked until the
-    transaction ends: every use case emitting a client's events takes this lock first, so
-    they reach the outbox in commit order. FOR NO KEY UPDATE of the replica row only (the
-    staff row joined is read, not locked); SQLite serialises writers anyway.
-
-    A client the replica does not have (or not in the caller's scope, or without one of
-    ``contact_ids`` among its contacts) is read through to the clients service first
-    (``shared.readthrough``): what it committed a moment ago is found."""
-    stmt = (
-        client_info_query()
-        .where(client_replica.c.id == client_id, client_scope(caller, client_replica.c.id))
-        .with_for_update(of=client_replica, key_share=True)
-    )
-    return await _locked(session, stmt, client_id, contact_ids)
-
-
-async def lock_client_row(session: AsyncSession, client_id: uuid.UUID) -> ClientInfo:
-    """The client's replica row locked, without a scope check: for a use case that checked
-    the caller's right to the object already (an assignee's task)."""
-    stmt = (
-        client_info_query()
-        .where(client_replica.c.id == client_id)
-        .with_for_update(of=client_replica, key_share=True)
-    )
-    return await _locked(session, stmt, client_id)
-
-
-async def _locked(
-    session: AsyncSession,
-    stmt: Select[Any],
-    client_id: uuid.UUID,
-    contact_ids: Iterable[uuid.UUID] = (),
-) -> ClientInfo:
-    row = (await session.execute(stmt)).first()
-    if (row is None or _unknown_contacts(row, contact_ids)) and await refresh_client(
-        session, client_id
-    ):
-        row = (await session.execute(stmt)).first()
-    if row is None:
-        raise NotFound(f"client {client_id} not found")
-    return client_info(row)
-
-
-def _unknown_contacts(row: Any, contact_ids: Iterable[uuid.UUID]) -> bool:
-    known = {str(c.get("id")) for c in row.contacts or []}
-    return any(str(c) not in known for c in contact_ids)
 
 
 async def sees_client(session: AsyncSession, caller: Caller, client_id: uuid.UUID) -> bool:
@@ -172,18 +40,6 @@ async def sees_client(session: AsyncSession, caller: Caller, client_id: uuid.UUI
         )
     )
     return found is not None
-
-
-async def clients_info(
-    session: AsyncSession, client_ids: set[uuid.UUID]
-) -> dict[uuid.UUID, ClientInfo]:
-    """Unscoped (for the scans): the clients of the given ids."""
-    if not client_ids:
-        return {}
-    rows = (
-        await session.execute(client_info_query().where(client_replica.c.id.in_(client_ids)))
-    ).all()
-    return {row.id: client_info(row) for row in rows}
 
 
 async def scoped_one(
