@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from services.interactions import SERVICE
 from services.interactions.api import feedback, interactions, reports, requests, tasks
 from services.interactions.handlers.cadence import HANDLERS
 from services.interactions.settings import InteractionsSettings
@@ -22,10 +23,8 @@ from shared.app import build_service_app
 from shared.replica_service import replica_service_spec
 from shared.settings import OrbitSettings
 
-NAME = "interactions"
-
 SPEC = replica_service_spec(
-    NAME,
+    SERVICE,
     Path(__file__).parent / "migrations",
     routers=(interactions.router, requests.router, tasks.router, feedback.router, reports.router),
     subscribers=HANDLERS,
