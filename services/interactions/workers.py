@@ -39,8 +39,8 @@ from services.interactions.events import (
     SlaBreachedV1,
     TaskOverdueV1,
 )
-from services.interactions.handlers.snapshots import meeting_fields, request_fields, task_fields
 from services.interactions.settings import InteractionsSettings
+from services.interactions.snapshots import meeting_fields, request_fields, task_fields
 from services.interactions.store.models import ContactCadence, Interaction, Request, Task
 from shared.calendar import BusinessCalendar, business_minutes_between, parse_calendar
 from shared.messaging.envelope import Event

@@ -11,13 +11,13 @@ from services.interactions.domain import interactions as rules
 from services.interactions.events import InteractionLoggedV1, MeetingReportSubmittedV1
 from services.interactions.handlers import requests
 from services.interactions.handlers.cadence import cadence_days, record_contact
-from services.interactions.handlers.snapshots import (
+from services.interactions.settings import InteractionsSettings
+from services.interactions.snapshots import (
     contact_refs,
     interaction_fields,
     meeting_fields,
 )
-from services.interactions.settings import InteractionsSettings
-from services.interactions.store import repository as repo
+from services.interactions.store import interactions as repo
 from services.interactions.store.models import Interaction, MeetingReport
 from shared.auth import Caller, Role
 from shared.errors import Conflict, Invalid

@@ -26,7 +26,7 @@ from services.clients.events import (
     StaffCreatedV1,
 )
 from services.interactions.app import create_app
-from services.interactions.handlers.cadence import HANDLERS
+from services.interactions.subscribers import SUBSCRIBERS
 from shared.clock import FixedClock
 from shared.messaging.envelope import Event
 from shared.runtime import ServiceRuntime
@@ -79,7 +79,7 @@ class Api:
         """Apply a clients event as the consumer would (replicas and contact cadence)."""
         envelope = event.to_cloudevent(time=self.clock.now())
         async with self.runtime.uow() as uow:
-            await HANDLERS[envelope.type](uow, envelope)
+            await SUBSCRIBERS[envelope.type](uow, envelope)
             await uow.commit()
 
     async def staff(
