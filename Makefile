@@ -39,7 +39,9 @@ WITH_SERVERS = set -e; \
 	  set -a; . "$${ORBIT_LOCAL_DIR:-/var/tmp/orbit-local}/env"; set +a; \
 	fi;
 
+# Chromium for the browser test comes from Debian too (deploy/local/chromium.sh).
 test: install
+	@bash $(LOCAL)/chromium.sh install
 	@$(WITH_SERVERS) $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 # The suite on a moved clock: every process (PostgreSQL, Kafka, pytest and what it starts) under

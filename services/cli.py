@@ -52,6 +52,8 @@ def _serve(app: object, host: str, port: int, settings: OrbitSettings) -> None:
         host=host,
         port=port,
         log_config=None,
+        # Orbit logs each request itself, path without query (a stream ticket stays out).
+        access_log=False,
         lifespan="on",
         loop="auto",
         http="auto",
@@ -209,7 +211,7 @@ def cmd_dlq(args: argparse.Namespace, settings: OrbitSettings) -> int:
 async def _dlq(args: argparse.Namespace, settings: OrbitSettings) -> int:
     from services.embedded import SPECS
     from shared.messaging import dlq
-    from shared.messaging.bus import InProcessBus
+    from shared.messaging.inprocess import InProcessBus
     from shared.runtime import ServiceRuntime
 
     # The service's current handlers, on its database; nothing is started (its running
@@ -275,7 +277,7 @@ def _dead_letter_json(row: object) -> dict[str, object]:
 
 def cmd_reports_rebuild(args: argparse.Namespace, settings: OrbitSettings) -> int:
     """Rebuild the scorecard's KPI projection (notifications database) from Kafka."""
-    from services.notifications.scorecard.rebuild import rebuild
+    from services.notifications.handlers.scorecard.rebuild import rebuild
     from shared.db import create_engine, session_factory
     from shared.uow import UnitOfWorkFactory
 

@@ -1,6 +1,6 @@
 """The event catalogue: every service's event models and what each service consumes, for the
 JSON Schemas and the AsyncAPI document (``orbit schemas``; the machinery is
-``shared.messaging.schemas``).
+``services.schema_docs`` and ``services.schema_compat``).
 
 A composition root (like ``services.embedded``): it imports every service's events.
 """
@@ -11,16 +11,10 @@ import importlib
 import importlib.util
 from pathlib import Path
 
-from shared.messaging import schemas as machinery
+from services import schema_docs as machinery
+from services.schema_compat import Schema, compatibility_problems
+from services.schema_docs import ASYNCAPI_FILE, EVENTS_DIR, EventCatalogue, event_schema
 from shared.messaging.envelope import Event, registry
-from shared.messaging.schemas import (
-    ASYNCAPI_FILE,
-    EVENTS_DIR,
-    EventCatalogue,
-    Schema,
-    compatibility_problems,
-    event_schema,
-)
 from shared.settings import SERVICES
 
 __all__ = [

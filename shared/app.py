@@ -24,7 +24,8 @@ from shared.body_limit import BodyLimitMiddleware
 from shared.clock import Clock
 from shared.errors import PROBLEM_JSON, RETRY_AFTER_SECONDS, Problem, install_error_handlers
 from shared.logging import RequestContextMiddleware
-from shared.messaging.bus import Bus, create_bus
+from shared.messaging.bus import Bus
+from shared.messaging.factory import create_bus
 from shared.metrics import render
 from shared.runtime import ServiceRuntime, ServiceSpec
 from shared.settings import OrbitSettings
@@ -38,7 +39,28 @@ class Readiness(BaseModel):
     checks: dict[str, bool]
 
 
-_bearer_scheme = HTTPBearer(auto_error=False, description="JWT (HS256 dev/test, RS256 via JWKS)")
+# The bearer scheme of the OpenAPI document (routes that take a token in another way too,
+# e.g. the notifications stream's ticket, depend on it directly).
+# What a browser on another origin (ORBIT_CORS_ORIGINS) may send besides the safelisted
+# headers: Last-Event-ID resumes the notifications stream (a fetch-based reader sends it
+# with Authorization), traceparent continues a browser's trace.
+CORS_REQUEST_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "Idempotency-Key",
+    "X-Request-ID",
+    "Last-Event-ID",
+    "traceparent",
+]
+# ... and may read: every response header docs/api.md names.
+CORS_RESPONSE_HEADERS = [
+    "X-Request-ID",
+    "Retry-After",
+    "Content-Disposition",
+    "Idempotent-Replayed",
+]
+
+bearer_scheme = HTTPBearer(auto_error=False, description="JWT (HS256 dev/test, RS256 via JWKS)")
 
 
 def build_app(
@@ -68,6 +90,10 @@ def build_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtimes = {s.name: ServiceRuntime(s, own[s.name], the_bus, clock) for s in specs}
+        # Replica misses read through to the clients service: in this process when it is here.
+        owner = next((r for r in runtimes.values() if r.spec.owner is not None), None)
+        for runtime in runtimes.values():
+            runtime.link_owner(owner)
         app.state.orbit = runtimes
         app.state.bus = the_bus
         started: list[ServiceRuntime] = []
@@ -100,14 +126,15 @@ def build_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.cors_origin_list:
         # Outermost: a preflight is answered before anything else; bearer tokens, not
-        # cookies, so no credentials. X-Request-ID and Retry-After are readable by scripts.
+        # cookies, so no credentials. The response headers docs/api.md names are readable
+        # by scripts.
         app.add_middleware(RequestContextMiddleware)
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origin_list,
             allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-            allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"],
-            expose_headers=["X-Request-ID", "Retry-After", "Content-Disposition"],
+            allow_headers=CORS_REQUEST_HEADERS,
+            expose_headers=CORS_RESPONSE_HEADERS,
             max_age=600,
         )
     else:
@@ -172,7 +199,8 @@ _PROBLEMS: dict[int, str] = {
     413: "The request body is larger than `ORBIT_MAX_BODY_BYTES` (1 MiB by default)",
     422: "Invalid request: `errors` lists each invalid field (`loc`, `msg`); also a JSON body "
     "nested too deeply to parse",
-    503: "The service cannot reach its database; retry after `Retry-After` seconds",
+    503: "The service cannot reach its database, or the clients service to confirm a client, "
+    "contact or member of staff it has not seen yet; retry after `Retry-After` seconds",
 }
 _MUTATING = {"post", "put", "patch", "delete"}
 
@@ -335,7 +363,7 @@ def caller_dependency(service: str) -> Callable[..., object]:
     async def get_caller(
         request: Request,
         runtime: ServiceRuntime = Depends(get_runtime),
-        _bearer: HTTPAuthorizationCredentials | None = Depends(_bearer_scheme),
+        _bearer: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),
     ) -> Caller:
         authorization = request.headers.get("authorization")
         return await authenticate(authorization, runtime.verifier, runtime.load_staff)

@@ -1,6 +1,6 @@
 """Domain exceptions, mapped in one place to RFC 9457 ``application/problem+json``.
 
-- :class:`OrbitError` subclasses: their status (400, 401, 403, 404, 409, 422);
+- :class:`OrbitError` subclasses: their status (400, 401, 403, 404, 409, 422, 503);
 - request validation: 422 listing ``errors: [{loc, msg}]``;
 - the database unreachable (refused or lost connection, server shutting down): 503 with
   ``Retry-After``, without internals;
@@ -80,6 +80,12 @@ class NotFound(OrbitError):
 
 class Conflict(OrbitError):
     status, title, slug = 409, "Conflict", "conflict"
+
+
+class Unavailable(OrbitError):
+    """Something the answer depends on cannot be reached now: 503 with ``Retry-After``."""
+
+    status, title, slug = 503, "Service Unavailable", "unavailable"
 
 
 class Invalid(OrbitError):

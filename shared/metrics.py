@@ -69,6 +69,11 @@ ALERTS_EMITTED = Counter(
 RETENTION_DELETED = Counter(
     "orbit_retention_deleted_rows_total", "Rows deleted by the retention job", ["service", "table"]
 )
+READS_THROUGH = Counter(
+    "orbit_replica_reads_through_total",
+    "Replica misses read through to the clients service (shared/readthrough.py)",
+    ["service", "kind", "outcome"],
+)
 BUILD_INFO = Info("orbit_build", "The running Orbit: version and Python")
 BUILD_INFO.info({"version": _version(), "python": platform.python_version()})
 

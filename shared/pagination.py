@@ -17,7 +17,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Query
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,7 +38,10 @@ Cursor = Annotated[
 
 class Page(BaseModel, Generic[T]):
     """A page of a list; ``Page[ClientOut]`` is ``ClientPage`` in the OpenAPI documents
-    (``shared.app.readable_component_names``)."""
+    (``shared.app.readable_component_names``). ``next_cursor`` is always there (null on the
+    last page): required in the response schema."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
     items: list[T]
     next_cursor: str | None = None

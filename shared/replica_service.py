@@ -44,6 +44,7 @@ def replica_service_spec(
         routers=tuple(routers),
         migrations=migrations,
         staff_loader=load_replica_staff,
+        reads_through=True,
         handlers=subscribers,
         jobs=jobs,
         settings_cls=settings_cls,

@@ -29,6 +29,7 @@ from shared.messaging.consumer import EventConsumer, EventHandler
 from shared.messaging.envelope import CloudEvent, dlq_topic_for, topic_for
 from shared.messaging.outbox import OutboxRelay
 from shared.migrations import migrate
+from shared.readthrough import READS_KEY, SESSION_KEY, OwnerFetch, ReadThrough, http_owner
 from shared.retention import RetentionJob, RetentionRule, platform_rules
 from shared.scheduler import ScheduledJob, Scheduler
 from shared.settings import OrbitSettings
@@ -57,6 +58,11 @@ class ServiceSpec:
     # service's email and webhook senders): name -> coroutine function, built from the
     # running service; started with the scheduler, cancelled at stop.
     workers: Callable[[ServiceRuntime], Mapping[str, Callable[[], Awaitable[None]]]] | None = None
+    # The owner of the replicated data (the clients service): its running service's fetch of
+    # a client's or a member of staff's current state (shared/readthrough.py).
+    owner: Callable[[ServiceRuntime], OwnerFetch] | None = None
+    # A service keeping replicas of the owner's data: a replica miss reads through to it.
+    reads_through: bool = False
 
     def load_settings(self, base: OrbitSettings | None = None) -> OrbitSettings:
         """The settings the service runs with, an instance of ``settings_cls``: ``base`` itself
@@ -100,6 +106,12 @@ class ServiceRuntime:
         self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
         self.read_engine = read_engine(self.engine)
         self.reads: async_sessionmaker[AsyncSession] = session_factory(self.read_engine)
+        # A lookup that misses a replica finds the service's way to the owner in its session.
+        self.read_through = ReadThrough(spec.name, self.sessions)
+        if spec.reads_through and settings.clients_url:
+            self.read_through.fetch, self.read_through.close = http_owner(settings)
+        self.sessions.configure(info={SESSION_KEY: self.read_through})
+        self.reads.configure(info={SESSION_KEY: self.read_through, READS_KEY: True})
         self.uow = UnitOfWorkFactory(self.sessions, self.clock)
         self.relay = OutboxRelay(
             spec.name,
@@ -209,7 +221,9 @@ class ServiceRuntime:
         await self.dispose()
 
     async def dispose(self) -> None:
-        """Close the database pools."""
+        """Close the database pools (and the way to the owner)."""
+        if self.read_through.close is not None:
+            await self.read_through.close()
         await self.read_engine.dispose()
         await self.engine.dispose()
 
@@ -224,8 +238,28 @@ class ServiceRuntime:
         return await self.staff.get(staff_id)
 
     async def _read_staff(self, staff_id: uuid.UUID) -> StaffRecord | None:
+        """The staff record; one the replica does not have yet is read through to the owner
+        (a member of staff created a moment ago calls at once)."""
         async with self.reads() as session:
-            return await self.spec.staff_loader(session, staff_id)
+            record = await self.spec.staff_loader(session, staff_id)
+        if record is None and await self.read_through.staff(staff_id):
+            async with self.reads() as session:
+                record = await self.spec.staff_loader(session, staff_id)
+        return record
+
+    def link_owner(self, owner: ServiceRuntime | None) -> None:
+        """Read through to ``owner`` when it runs in this process (``orbit run``); without it
+        and without ``ORBIT_CLIENTS_URL``, a replica service has its replicas only."""
+        if not self.spec.reads_through:
+            return
+        if owner is not None and owner.spec.owner is not None:
+            self.read_through.fetch = owner.spec.owner(owner)
+        elif self.read_through.fetch is None:
+            log.warning(
+                "%s: ORBIT_CLIENTS_URL is not set: a client, contact or member of staff "
+                "created a moment ago is not found until its event arrives",
+                self.name,
+            )
 
     async def database_ready(self) -> bool:
         try:

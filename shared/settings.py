@@ -72,6 +72,15 @@ class OrbitSettings(BaseSettings):
     # A change made or received by the process applies at once; other processes within this.
     auth_cache_seconds: float = Field(default=5.0, ge=0)
 
+    # Read-your-writes (shared/readthrough.py): where interactions, billing and notifications
+    # read a client, contact or member of staff their replica does not have yet. Unset: the
+    # clients service in the same process (orbit run), else none (the replica only).
+    clients_url: str | None = None
+    # How long such a read may take before the call answers 503 (Retry-After).
+    owner_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    # The bearer token of those reads (role "service"); unset: one signed with jwt_secret.
+    service_token: str | None = None
+
     smtp_url: str | None = None
 
     # Browser frontends on other origins: comma-separated origins (https://app.example.com),

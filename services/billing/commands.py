@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from services.billing.domain.money import check_currency, to_decimal
-from services.billing.domain.opportunities import KINDS, STAGES
+from services.billing.domain.opportunities import Kind, Stage
 from shared.inputs import InputModel
 
 
@@ -64,9 +64,6 @@ Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 Number = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 Days = Annotated[int, Field(ge=0, le=365)]
-Stage = Literal["lead", "qualified", "proposal", "won", "lost"]
-Kind = Literal["upsell", "new_project"]
-assert set(STAGES) == set(Stage.__args__) and set(KINDS) == set(Kind.__args__)  # type: ignore[attr-defined]
 
 
 class _Patch(InputModel):

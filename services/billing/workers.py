@@ -46,7 +46,8 @@ from services.billing.handlers.common import balance, contract_fields, invoice_f
 from services.billing.handlers.contracts import next_check, renew
 from services.billing.store import repository as repo
 from services.billing.store.models import ACTIVE_CONTRACT, OPEN_INVOICE, Contract, Invoice
-from services.billing.store.repository import ClientInfo, locked, today_in
+from services.billing.store.repository import locked, today_in
+from shared.replicas import ClientView
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 
 EARLIEST_OFFSET = timedelta(hours=14)  # the first timezone to reach a date (UTC+14)
@@ -112,7 +113,7 @@ async def _batches(
 
 
 async def _contract_due(
-    uow: UnitOfWork, contract: Contract, client: ClientInfo, today: date
+    uow: UnitOfWork, contract: Contract, client: ClientView, today: date
 ) -> int:
     if contract.next_check_on is None or contract.next_check_on > today:
         return 0  # not yet in the client's timezone (or done by another scanner)
@@ -199,7 +200,7 @@ class PaymentControl:
         self.escalate_from = escalate_from
 
     def decide(
-        self, invoice: SimpleNamespace, client: ClientInfo, today: date
+        self, invoice: SimpleNamespace, client: ClientView, today: date
     ) -> tuple[dict[str, Any] | None, list[tuple[str, Any]]]:
         """What is due for ``invoice`` (its columns, updated in place) on the client's
         ``today``: the new payment-control state (None: nothing changes) and the alerts

@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from services.clients import SERVICE
-from services.clients.api import clients, contacts, reports, staff
+from services.clients.api import clients, contacts, replicas, reports, staff
 from services.clients.settings import ClientsSettings
 from services.clients.store.repository import load_staff_record
 from services.clients.workers import BirthdayJob
@@ -31,11 +31,13 @@ def scheduled_jobs(settings: ClientsSettings) -> dict[str, ScheduledJob]:
 
 SPEC = ServiceSpec(
     name=SERVICE,
-    routers=(staff.router, clients.router, contacts.router, reports.router),
+    routers=(staff.router, clients.router, contacts.router, reports.router, replicas.router),
     migrations=Path(__file__).parent / "migrations",
     staff_loader=load_staff_record,
     jobs=scheduled_jobs,
     settings_cls=ClientsSettings,
+    # The other services read through to it (shared/readthrough.py).
+    owner=replicas.owner_fetch,
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, StringConstraints, WithJsonSchema, field_validator, model_validator
 
 from services.notifications.domain.catalog import EVENT_TYPES, PERSONAL_CHANNELS, PersonalChannel
 from shared.inputs import In
@@ -58,7 +58,12 @@ class PreferencesIn(In):
     digest: DigestIn | None = None
 
 
-EventType = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+# Checked against the catalogue below (one 422 naming every unknown type); documented as its enum.
+EventType = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200),
+    WithJsonSchema({"type": "string", "enum": list(EVENT_TYPES)}),
+]
 
 
 class WebhookIn(In):

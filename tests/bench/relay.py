@@ -13,8 +13,9 @@ from typing import ClassVar
 from services.clients.app import SPEC as CLIENTS
 from shared.clock import SystemClock
 from shared.db import create_engine, session_factory
-from shared.messaging.bus import Bus, InProcessBus
+from shared.messaging.bus import Bus
 from shared.messaging.envelope import Event
+from shared.messaging.inprocess import InProcessBus
 from shared.messaging.outbox import OutboxRelay
 from shared.migrations import migrate
 from shared.settings import OrbitSettings

@@ -1,4 +1,5 @@
-"""``orbit demo`` against the embedded server (``orbit run``, a real process): it fills every
+"""``orbit demo`` against the embedded server (``orbit run``, a real process), exactly as the
+README tells a newcomer (``make demo``: the default size, run twice): it fills every
 service through the public API — staff, clients with contacts, interactions with a request
 on hold and breached ones, meetings with reports, tasks, feedback, contracts, invoices
 overdue and partly paid, payments — and a second run adds nothing."""
@@ -50,13 +51,23 @@ async def test_orbit_demo_fills_every_service_and_a_second_run_adds_nothing(
     admin = auth(uuid.uuid4(), "admin")
     with process([ORBIT, "run", "--port", str(port)], env, log) as proc:
         await wait_healthy(url, proc, log)
-        demo = [ORBIT, "demo", "--url", url, "--clients", "4"]
+        demo = [ORBIT, "demo", "--url", url]  # what `make demo` runs: the default size
         first = subprocess.run(demo, env=env, capture_output=True, text=True, timeout=300)
         assert first.returncode == 0, first.stderr
         async with httpx.AsyncClient(base_url=url, timeout=10) as api:
             before = await counts(api, admin)
-            assert before["clients"] == 4 and before["staff"] == 7
+            # The README's promise: heads and managers, 50 clients across tiers, countries and
+            # statuses, contacts with birthdays, meetings with and without reports, ...
+            assert before["clients"] == 50 and before["staff"] == 7
             assert all(before.values()), before
+            clients = (await api.get("/api/v1/clients?limit=500", headers=admin)).json()["items"]
+            assert {c["status"] for c in clients} == {"prospect", "active", "paused"}
+            assert len({c["tier"] for c in clients}) >= 3
+            assert len({c["country"] for c in clients}) >= 3
+            meetings = (
+                await api.get("/api/v1/interactions?type=meeting&limit=500", headers=admin)
+            ).json()["items"]
+            assert meetings, "no meetings"
 
             async def breached() -> int:
                 answer = await api.get("/api/v1/requests?status=breached", headers=admin)
@@ -64,7 +75,7 @@ async def test_orbit_demo_fills_every_service_and_a_second_run_adds_nothing(
 
             await eventually(breached, timeout=60, what="a breached request")
             held = await api.get("/api/v1/requests?status=on_hold", headers=admin)
-            assert len(held.json()["items"]) == 1
+            assert held.json()["items"], "no request on hold"
             statuses = {
                 i["status"]
                 for i in (await api.get("/api/v1/invoices?limit=500", headers=admin)).json()[

@@ -20,8 +20,8 @@ import pytest
 from sqlalchemy import select
 from standardwebhooks import Webhook as Verifier
 
+from services.notifications.delivery import DeliveryWorker
 from services.notifications.store.models import DeliveryAttempt
-from services.notifications.workers import DeliveryWorker
 from tests.faults.inproc import Row, report
 from tests.integration.notifications.helpers import (
     ADMIN,

@@ -580,6 +580,8 @@ OPS: dict[str, Op] = {
     ),
     # the live stream: only its refusals are checked (an accepted stream never ends)
     "streamNotifications": Op(at("/api/v1/notifications/stream"), kind="stream"),
+    # a stream ticket: any caller's own (it opens the caller's stream, as the token does)
+    "createStreamTicket": Op(at("/api/v1/notifications/stream-tickets"), ok=201, kind="staff"),
     # rules: everyone reads them, admins change them
     "listRules": Op(at("/api/v1/rules"), kind="staff"),
     "replaceRules": Op(at("/api/v1/rules"), rules_body, kind="staff", denied=ADMIN_ONLY),

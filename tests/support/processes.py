@@ -87,8 +87,11 @@ async def serving(
     services: Sequence[str], env: dict[str, str], logs: Path
 ) -> AsyncIterator[dict[str, str]]:
     """``orbit serve <service>`` for each of ``services`` on a free port, logging to
-    ``logs/<service>.log``, all ready; yields each service's base URL (stopped afterwards)."""
+    ``logs/<service>.log``, all ready; yields each service's base URL (stopped afterwards).
+    The others read through to the clients service among them (``ORBIT_CLIENTS_URL``)."""
     ports = {svc: free_port() for svc in services}
+    if "clients" in ports and "ORBIT_CLIENTS_URL" not in env:
+        env = {**env, "ORBIT_CLIENTS_URL": f"http://127.0.0.1:{ports['clients']}"}
     with ExitStack() as stack:
         procs = {
             svc: stack.enter_context(

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from services.billing.domain.money import format_amount, minor_unit
+from services.billing.domain.reports import ReportName
 from services.billing.store.reports import Report
 from shared.exports import Amount, Format, csv_response, table, xlsx_response
 
@@ -26,7 +27,7 @@ from shared.exports import Amount, Format, csv_response, table, xlsx_response
 class ReportOut(BaseModel):
     """A report: its parameters, its columns and its rows (amounts as decimal strings)."""
 
-    report: str
+    report: ReportName
     parameters: dict[str, Any]
     columns: list[str]
     rows: list[dict[str, Any]]

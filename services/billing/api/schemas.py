@@ -7,7 +7,10 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.billing.domain.contracts import ContractStatus
+from services.billing.domain.opportunities import Kind, Stage
 
 Amount = str
 
@@ -29,7 +32,7 @@ class ContractOut(BaseModel):
     payment_terms_days: int
     value: MoneyOut | None
     budget: MoneyOut | None
-    status: Literal["active", "expired", "terminated"]
+    status: ContractStatus
     renewals: int
     created_at: datetime
     updated_at: datetime
@@ -75,6 +78,9 @@ class InvoiceOut(BaseModel):
 
 
 class AllocationOut(BaseModel):
+    # Always answered: required in the response schema although it has a default.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
     invoice_id: uuid.UUID
     amount: Amount
     source: Literal["payment", "credit"] = "payment"
@@ -119,8 +125,8 @@ class OpportunityOut(BaseModel):
     id: uuid.UUID
     client_id: uuid.UUID
     title: str
-    kind: Literal["upsell", "new_project"]
-    stage: Literal["lead", "qualified", "proposal", "won", "lost"]
+    kind: Kind
+    stage: Stage
     value: MoneyOut | None
     expected_close: date | None
     owner_id: uuid.UUID | None

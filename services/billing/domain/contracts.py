@@ -10,9 +10,11 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Literal, get_args
 
-ACTIVE, EXPIRED, TERMINATED = "active", "expired", "terminated"
-STATUSES = (ACTIVE, EXPIRED, TERMINATED)
+ContractStatus = Literal["active", "expired", "terminated"]
+STATUSES: tuple[ContractStatus, ...] = get_args(ContractStatus)
+ACTIVE, EXPIRED, TERMINATED = STATUSES
 MAX_TERM_MONTHS = 1200
 
 

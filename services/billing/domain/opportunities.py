@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-STAGES = ("lead", "qualified", "proposal", "won", "lost")
-OPEN_STAGES = ("lead", "qualified", "proposal")
-KINDS = ("upsell", "new_project")
+from typing import Literal, get_args
+
+Stage = Literal["lead", "qualified", "proposal", "won", "lost"]
+STAGES: tuple[Stage, ...] = get_args(Stage)
+OPEN_STAGES: tuple[Stage, ...] = ("lead", "qualified", "proposal")
+Kind = Literal["upsell", "new_project"]
+KINDS: tuple[Kind, ...] = get_args(Kind)
 
 
 class StageError(ValueError):

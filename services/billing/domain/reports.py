@@ -6,7 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Literal
 
+# The reports of ``GET /api/v1/reports/<name>`` (their JSON's ``report``).
+ReportName = Literal["aging", "revenue", "ltv", "payment-discipline", "pipeline"]
 BUCKETS = ("current", "1_30", "31_60", "61_90", "90_plus")
 
 

@@ -12,9 +12,10 @@ from services.billing.domain.invoices import Line, LineError, Totals, check_line
 from services.billing.domain.invoices import invoice_totals as totals_of
 from services.billing.domain.money import MoneyError, check_amount, format_amount
 from services.billing.store.models import Contract, Invoice
-from services.billing.store.repository import ClientInfo, today_in
+from services.billing.store.repository import today_in
 from shared.auth import Caller, Role
 from shared.errors import Invalid
+from shared.replicas import ClientView
 from shared.uow import UnitOfWork
 
 STAFF_ROLES = (Role.ADMIN, Role.HEAD, Role.MANAGER)
@@ -71,13 +72,13 @@ def balance(invoice: Invoice) -> Decimal:
     return invoice.total - invoice.amount_paid
 
 
-def client_today(client: ClientInfo, uow: UnitOfWork) -> date:
+def client_today(client: ClientView, uow: UnitOfWork) -> date:
     return today_in(client.timezone, uow.clock.now())
 
 
-def contract_fields(contract: Contract, client: ClientInfo) -> dict[str, Any]:
+def contract_fields(contract: Contract, client: ClientView) -> dict[str, Any]:
     return {
-        **client.team(),
+        **client.team(department=False),
         "contract_id": contract.id,
         "number": contract.number,
         "title": contract.title,
@@ -92,10 +93,10 @@ def contract_fields(contract: Contract, client: ClientInfo) -> dict[str, Any]:
     }
 
 
-def invoice_fields(invoice: Invoice, client: ClientInfo) -> dict[str, Any]:
+def invoice_fields(invoice: Invoice, client: ClientView) -> dict[str, Any]:
     c = invoice.currency
     return {
-        **client.team(),
+        **client.team(department=False),
         "invoice_id": invoice.id,
         "number": invoice.number,
         "contract_id": invoice.contract_id,

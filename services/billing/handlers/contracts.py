@@ -17,9 +17,9 @@ from services.billing.events import ContractCreatedV1, ContractRenewedV1, Contra
 from services.billing.handlers.common import contract_fields, money, require_staff
 from services.billing.store import repository as repo
 from services.billing.store.models import Contract
-from services.billing.store.repository import ClientInfo
 from shared.auth import Caller
 from shared.errors import Conflict, Invalid
+from shared.replicas import ClientView
 from shared.uow import UnitOfWork
 
 
@@ -77,7 +77,7 @@ async def create_contract(uow: UnitOfWork, caller: Caller, command: CreateContra
 
 async def _locked(
     uow: UnitOfWork, caller: Caller, contract_id: uuid.UUID
-) -> tuple[Contract, ClientInfo]:
+) -> tuple[Contract, ClientView]:
     require_staff(caller)
     client = await repo.lock_client_of(uow.session, caller, Contract, contract_id, "contract")
     contract = await repo.get_contract(uow.session, caller, contract_id, for_update=True)
@@ -133,7 +133,7 @@ async def update_contract(
 async def renew(
     uow: UnitOfWork,
     contract: Contract,
-    client: ClientInfo,
+    client: ClientView,
     ends_on: date | None,
     *,
     automatic: bool,

@@ -10,9 +10,9 @@ from services.billing.events import OpportunityStageChangedV1
 from services.billing.handlers.common import money, money_out, require_staff
 from services.billing.store import repository as repo
 from services.billing.store.models import Opportunity
-from services.billing.store.repository import ClientInfo
 from shared.auth import Caller, Role
 from shared.errors import Conflict, Invalid
+from shared.replicas import ClientView
 from shared.uow import UnitOfWork
 
 
@@ -31,11 +31,11 @@ async def _check_owner(uow: UnitOfWork, owner_id: uuid.UUID | None) -> None:
 
 
 async def _emit(
-    uow: UnitOfWork, opportunity: Opportunity, client: ClientInfo, old: str | None
+    uow: UnitOfWork, opportunity: Opportunity, client: ClientView, old: str | None
 ) -> None:
     await uow.emit(
         OpportunityStageChangedV1(
-            **client.team(),
+            **client.team(department=False),
             opportunity_id=opportunity.id,
             title=opportunity.title,
             kind=opportunity.kind,

@@ -124,7 +124,7 @@ async def book_payment(
     await uow.session.flush()
     await uow.emit(
         PaymentReceivedV1(
-            **client.team(),
+            **client.team(department=False),
             payment_id=payment.id,
             amount=format_amount(payment.amount, payment.currency),
             currency=payment.currency,

@@ -20,6 +20,7 @@ from services.billing.domain.opportunities import OPEN_STAGES
 from services.billing.domain.reports import (
     BUCKETS,
     PaidInvoice,
+    ReportName,
     aging_bucket,
     discipline,
     dso,
@@ -38,7 +39,7 @@ class Report:
     """A report's rows and the names and kinds of its columns (``money`` columns hold
     ``Decimal`` amounts in the row's ``currency``)."""
 
-    name: str
+    name: ReportName
     columns: list[str]
     money: list[str]
     rows: list[Row]

@@ -24,6 +24,11 @@ from services.clients.commands import (
     StaffIn,
     StaffPatch,
 )
+from services.clients.domain.contacts import Channel, ContactRole
+from services.clients.domain.kind import ClientKind
+from services.clients.domain.sla import Tier
+from services.clients.domain.status import ClientStatus
+from services.clients.domain.team import StaffRole
 
 __all__ = [
     "AssignIn",
@@ -64,7 +69,7 @@ class StaffOut(BaseModel):
     id: uuid.UUID
     name: str
     email: str
-    role: str
+    role: StaffRole
     department: str | None
     head_id: uuid.UUID | None
     timezone: str
@@ -93,9 +98,9 @@ class SlaOut(BaseModel):
 class ClientOut(BaseModel):
     id: uuid.UUID
     name: str
-    kind: str
-    tier: str
-    status: str
+    kind: ClientKind
+    tier: Tier
+    status: ClientStatus
     account_manager_id: uuid.UUID | None
     segment: str | None
     tags: list[str]
@@ -130,9 +135,9 @@ class ContactOut(BaseModel):
     email: str | None
     phone: str | None
     position: str | None
-    roles: list[str]
+    roles: list[ContactRole]
     birthday: str | None
-    preferred_channel: str | None
+    preferred_channel: Channel | None
     locale: str | None
     created_at: datetime
     updated_at: datetime
@@ -144,8 +149,8 @@ class ContactOut(BaseModel):
 class ClientRef(BaseModel):
     id: uuid.UUID
     name: str
-    tier: str
-    status: str
+    tier: Tier
+    status: ClientStatus
     account_manager_id: uuid.UUID | None
 
 
@@ -153,8 +158,8 @@ class ManagerPortfolio(BaseModel):
     account_manager_id: uuid.UUID | None
     name: str | None
     total: int
-    by_status: dict[str, int]
-    by_tier: dict[str, int]
+    by_status: dict[ClientStatus, int]
+    by_tier: dict[Tier, int]
     key_clients: int
 
 
@@ -174,8 +179,8 @@ class PortfolioOut(BaseModel):
     as_of: datetime
     account_manager_id: uuid.UUID | None
     total: int
-    by_status: dict[str, int]
-    by_tier: dict[str, int]
+    by_status: dict[ClientStatus, int]
+    by_tier: dict[Tier, int]
     managers: list[ManagerPortfolio]
     key_clients: list[ClientRef]
     upcoming_birthdays: list[UpcomingBirthday]

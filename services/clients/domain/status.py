@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-# A client's statuses (the API's schemas, the events and the reports take these), and the
-# ones a new client may start in.
-ClientStatus = Literal["prospect", "active", "paused", "churned"]
+from shared.values import ClientStatus
+
+# A client's statuses (``shared.values``: the API's schemas, the events and the reports of
+# every service take these), and the ones a new client may start in.
 STATUSES: tuple[ClientStatus, ...] = get_args(ClientStatus)
 InitialStatus = Literal["prospect", "active"]
 

@@ -9,13 +9,12 @@ from fastapi.responses import JSONResponse
 
 from services.interactions.api.deps import CallerDep, RuntimeDep
 from services.interactions.api.presenters import request_out
-from services.interactions.api.schemas import HoldRequest, RequestOut, ResumeRequest
+from services.interactions.api.schemas import HoldIn, RequestOut, ResumeIn
 from services.interactions.domain.sla import RequestStatus
 from services.interactions.handlers import requests as handlers
-from services.interactions.store import repository as repo
-from services.interactions.store.models import Request
+from services.interactions.store import requests as repo
 from shared.commands import run_command
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 
 router = APIRouter(prefix="/api/v1/requests", tags=["requests"])
 
@@ -37,15 +36,8 @@ async def list_requests(
         caller, now, status=status, client_id=client_id, account_manager_id=account_manager_id
     )
     async with runtime.reads() as session:
-        items, next_cursor = await paginate(
-            session,
-            stmt,
-            [Request.opened_at, Request.id],
-            limit=limit,
-            cursor=cursor,
-            desc=True,
-        )
-    return Page(items=[request_out(r, now) for r in items], next_cursor=next_cursor)
+        items, next_cursor = await repo.requests_page(session, stmt, limit=limit, cursor=cursor)
+    return page_of(items, next_cursor, lambda r: request_out(r, now))
 
 
 @router.get("/{request_id}", response_model=RequestOut, operation_id="getRequest")
@@ -57,7 +49,7 @@ async def get_request(request_id: uuid.UUID, caller: CallerDep, runtime: Runtime
 
 @router.post("/{request_id}/hold", response_model=RequestOut, operation_id="holdRequest")
 async def hold_request(
-    request_id: uuid.UUID, body: HoldRequest, caller: CallerDep, runtime: RuntimeDep
+    request_id: uuid.UUID, body: HoldIn, caller: CallerDep, runtime: RuntimeDep
 ) -> JSONResponse:
     """Waiting on the client: the SLA clock stops (``on_hold``). Only an open request within
     its window can be held (409 otherwise)."""
@@ -75,7 +67,7 @@ async def resume_request(
     request_id: uuid.UUID,
     caller: CallerDep,
     runtime: RuntimeDep,
-    body: ResumeRequest | None = Body(default=None),
+    body: ResumeIn | None = Body(default=None),
 ) -> JSONResponse:
     """The SLA clock restarts; ``due_at`` moves by the business time spent on hold (409 when
     the request is not on hold)."""

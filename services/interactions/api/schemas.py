@@ -9,37 +9,42 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.interactions.commands import (
-    CreateTask,
-    HoldRequest,
-    LogInteraction,
-    RecordFeedback,
-    ResumeRequest,
-    SubmitReport,
-    UpdateTask,
+    FeedbackIn,
+    HoldIn,
+    InteractionIn,
+    MeetingReportIn,
+    ResumeIn,
+    TaskIn,
+    TaskPatch,
 )
+from services.interactions.domain.feedback import FeedbackKind
+from services.interactions.domain.interactions import Direction, InteractionType
+from services.interactions.domain.sla import RequestStatus
+from services.interactions.domain.tasks import TaskStatus
+from shared.values import ClientStatus
 
 __all__ = [
-    "CreateTask",
+    "FeedbackIn",
     "FeedbackOut",
-    "HoldRequest",
+    "HoldIn",
+    "InteractionIn",
     "InteractionOut",
-    "LogInteraction",
-    "RecordFeedback",
+    "MeetingReportIn",
     "ReportOut",
     "RequestOut",
-    "ResumeRequest",
-    "SubmitReport",
+    "ResumeIn",
+    "TaskIn",
     "TaskMoveOut",
     "TaskOut",
-    "UpdateTask",
+    "TaskPatch",
 ]
 
 
 class InteractionOut(BaseModel):
     id: uuid.UUID
     client_id: uuid.UUID
-    type: str
-    direction: str
+    type: InteractionType
+    direction: Direction
     occurred_at: datetime
     subject: str | None
     summary: str | None
@@ -61,7 +66,7 @@ class RequestOut(BaseModel):
     id: uuid.UUID
     client_id: uuid.UUID
     interaction_id: uuid.UUID
-    status: str
+    status: RequestStatus
     opened_at: datetime
     due_at: datetime
     at_risk_at: datetime
@@ -100,7 +105,7 @@ class TaskOut(BaseModel):
     title: str
     due_at: datetime
     assignee_id: uuid.UUID
-    status: str
+    status: TaskStatus
     interaction_id: uuid.UUID | None
     created_by: uuid.UUID
     created_at: datetime
@@ -122,7 +127,7 @@ class TaskMoveOut(BaseModel):
 class FeedbackOut(BaseModel):
     id: uuid.UUID
     client_id: uuid.UUID
-    kind: str
+    kind: FeedbackKind
     score: int
     comment: str | None
     contact_id: uuid.UUID | None
@@ -169,7 +174,7 @@ class SlaReportOut(SlaFigures):
 class CadenceRow(BaseModel):
     client_id: uuid.UUID
     client_name: str
-    status: str
+    status: ClientStatus
     account_manager_id: uuid.UUID | None
     account_manager_name: str | None
     last_contact_at: datetime | None
@@ -214,7 +219,7 @@ class ActivityRow(BaseModel):
     staff_id: uuid.UUID
     name: str | None
     interactions: int
-    by_type: dict[str, int]
+    by_type: dict[InteractionType, int]
     meetings: int
     reports_on_time: int
     reports_late: int

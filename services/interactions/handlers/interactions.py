@@ -5,22 +5,23 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from services.interactions.commands import LogInteraction, SubmitReport
+from services.interactions.commands import InteractionIn, MeetingReportIn
 from services.interactions.domain import cadence, meetings
 from services.interactions.domain import interactions as rules
 from services.interactions.events import InteractionLoggedV1, MeetingReportSubmittedV1
 from services.interactions.handlers import requests
 from services.interactions.handlers.cadence import cadence_days, record_contact
-from services.interactions.handlers.snapshots import (
+from services.interactions.settings import InteractionsSettings
+from services.interactions.snapshots import (
     contact_refs,
     interaction_fields,
     meeting_fields,
 )
-from services.interactions.settings import InteractionsSettings
-from services.interactions.store import repository as repo
+from services.interactions.store import interactions as repo
 from services.interactions.store.models import Interaction, MeetingReport
 from shared.auth import Caller, Role
 from shared.errors import Conflict, Invalid
+from shared.replicas import lock_client
 from shared.uow import UnitOfWork
 
 WRITERS = (Role.MANAGER, Role.HEAD, Role.ADMIN)
@@ -35,13 +36,13 @@ def invalid(found: dict[str, str]) -> Invalid:
 
 
 async def log_interaction(
-    uow: UnitOfWork, caller: Caller, command: LogInteraction, settings: InteractionsSettings
+    uow: UnitOfWork, caller: Caller, command: InteractionIn, settings: InteractionsSettings
 ) -> Interaction:
     """Log an interaction with a client the caller may see (404 otherwise). An inbound one
     requiring a response, or a missed inbound call, opens a request; an outbound reply with
     ``responds_to`` answers one; an outbound contact or a meeting resets the contact cadence;
     a meeting's report falls due ``meeting_report_hours`` after it."""
-    client = await repo.lock_client(uow.session, caller, command.client_id)
+    client = await lock_client(uow.session, caller, command.client_id, command.contact_ids)
     caller.require(*WRITERS)
     now = uow.clock.now()
     found = rules.problems(
@@ -111,12 +112,12 @@ async def log_interaction(
 
 
 async def submit_report(
-    uow: UnitOfWork, caller: Caller, interaction_id: uuid.UUID, command: SubmitReport
+    uow: UnitOfWork, caller: Caller, interaction_id: uuid.UUID, command: MeetingReportIn
 ) -> MeetingReport:
     """The report of a meeting (409 for another type of interaction, or when it exists: a
     report is submitted once)."""
     client_id = (await repo.get_interaction(uow.session, caller, interaction_id)).client_id
-    client = await repo.lock_client(uow.session, caller, client_id)
+    client = await lock_client(uow.session, caller, client_id)
     caller.require(*WRITERS)
     interaction = await repo.get_interaction(uow.session, caller, interaction_id, for_update=True)
     if interaction.type != "meeting" or interaction.report_due_at is None:

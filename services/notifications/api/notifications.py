@@ -9,17 +9,27 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.security import HTTPAuthorizationCredentials
 
 from services.notifications.api.deps import CallerDep, RuntimeDep
 from services.notifications.api.presenters import notification_out
-from services.notifications.api.schemas import NotificationOut
+from services.notifications.api.schemas import NotificationOut, StreamTicketOut
+from services.notifications.domain.tickets import (
+    new_ticket,
+    ticket_digest,
+    ticket_expiry,
+    ticket_refusal,
+)
 from services.notifications.handlers import feed as handlers
 from services.notifications.settings import NotificationsSettings
 from services.notifications.store import repository as repo
 from services.notifications.store.models import Notification
+from shared.app import bearer_scheme
+from shared.auth import Caller, Role, authenticate
 from shared.commands import run_command
+from shared.errors import Unauthorized
 from shared.lifecycle import shutting_down
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 
@@ -80,6 +90,85 @@ def _sse(notification: Notification) -> str:
     return f"id: {notification.id}\nevent: notification\ndata: {data}\n\n"
 
 
+def _settings(runtime: RuntimeDep) -> NotificationsSettings:
+    settings = runtime.settings
+    assert isinstance(settings, NotificationsSettings)
+    return settings
+
+
+@router.post(
+    "/stream-tickets",
+    status_code=201,
+    response_model=StreamTicketOut,
+    operation_id="createStreamTicket",
+)
+async def create_stream_ticket(
+    caller: CallerDep, runtime: RuntimeDep, response: Response
+) -> StreamTicketOut:
+    """A single-use ticket that opens the caller's stream without the ``Authorization``
+    header, for a browser's ``EventSource``: ``GET /stream?ticket=…`` within
+    ``expires_at`` (``ORBIT_STREAM_TICKET_SECONDS``, 60 s by default). Only its hash is
+    stored; any process of the service accepts it, once."""
+    ticket = new_ticket()
+    now = runtime.clock.now()
+    expires_at = ticket_expiry(now, _settings(runtime).stream_ticket_seconds)
+    async with runtime.uow() as uow:
+        await repo.add_stream_ticket(
+            uow.session, ticket_digest(ticket), caller.id, caller.role.value, now, expires_at
+        )
+        await uow.commit()
+    response.headers["Cache-Control"] = "no-store"
+    return StreamTicketOut(ticket=ticket, expires_at=expires_at)
+
+
+TicketParam = Annotated[
+    str | None,
+    Query(
+        max_length=200,
+        description="A ticket of `POST /stream-tickets` instead of the `Authorization` "
+        "header (a browser's `EventSource` cannot send headers); single use",
+    ),
+]
+
+
+async def stream_caller(
+    request: Request,
+    runtime: RuntimeDep,
+    ticket: TicketParam = None,
+    _bearer: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),
+) -> Caller:
+    """The caller of the stream: the bearer token's, or the staff member a stream ticket
+    was issued to (used up here; with a bearer token too, both must name the same one)."""
+    authorization = request.headers.get("authorization")
+    if ticket is None:
+        return await authenticate(authorization, runtime.verifier, runtime.load_staff)
+    bearer = (
+        await authenticate(authorization, runtime.verifier, runtime.load_staff)
+        if authorization
+        else None
+    )
+    now = runtime.clock.now()
+    async with runtime.uow() as uow:
+        found = await repo.use_stream_ticket(uow.session, ticket_digest(ticket), now)
+        await uow.commit()
+    refusal = ticket_refusal(found[0] if found else None, now, bearer.id if bearer else None)
+    if refusal is not None or found is None:
+        raise Unauthorized(refusal or "unknown stream ticket")
+    state, issued_role = found
+    # As for a token: the staff record decides (deactivated since: refused), and an admin
+    # needs none.
+    staff = await runtime.load_staff(state.staff_id)
+    if staff is None and issued_role == Role.ADMIN:
+        return Caller(state.staff_id, Role.ADMIN, None)
+    if staff is None or not staff.active:
+        raise Unauthorized("the stream ticket's staff member is not active")
+    role = staff.role if staff.role in {r.value for r in Role} else issued_role
+    return Caller(staff.id, Role(role), staff.department)
+
+
+StreamCallerDep = Annotated[Caller, Depends(stream_caller)]
+
+
 @router.get(
     "/stream",
     operation_id="streamNotifications",
@@ -88,17 +177,28 @@ def _sse(notification: Notification) -> str:
 )
 async def stream(
     request: Request,
-    caller: CallerDep,
+    caller: StreamCallerDep,
     runtime: RuntimeDep,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+    resume_after: Annotated[
+        str | None,
+        Query(
+            alias="last_event_id",
+            max_length=100,
+            description="Resume after this notification id, as the `Last-Event-ID` header "
+            "(which wins): for a new `EventSource`, which cannot send the header",
+        ),
+    ] = None,
 ) -> StreamingResponse:
     """The caller's new notifications as server-sent events (``event: notification``,
     ``id:`` the notification id, ``data:`` as in the feed), a ``: heartbeat`` comment every
-    ~15 s. With ``Last-Event-ID`` it resumes after that notification. Notifications created
-    by any process are seen (the stream polls the table); the stream ends when the server
-    stops."""
-    settings = runtime.settings
-    assert isinstance(settings, NotificationsSettings)
+    ~15 s. With ``Last-Event-ID`` (or ``?last_event_id=``) it resumes after that
+    notification. Notifications created by any process are seen (the stream polls the
+    table); the stream ends when the server stops. Authenticated by the ``Authorization``
+    header or, for a browser's ``EventSource``, by ``?ticket=`` (``POST /stream-tickets``);
+    a used, expired, unknown or foreign ticket is a 401."""
+    settings = _settings(runtime)
+    last_event_id = last_event_id or resume_after
     resume: tuple[datetime, str] | None = None
     watermark: datetime | None = None
     seen: dict[uuid.UUID, datetime] = {}

@@ -5,13 +5,27 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from services.notifications.domain.catalog import (
+    AttemptOutcome,
+    Channel,
+    DeliveryChannel,
+    DeliveryStatus,
+    EventType,
+    NotificationType,
+    PersonalChannel,
+    Recipient,
+    RecipientKind,
+    Severity,
+)
+from services.notifications.domain.messages import Language
+
 
 class NotificationOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
-    type: str
-    severity: str
+    type: NotificationType
+    severity: Severity
     title: str
     body: str
     client_id: uuid.UUID | None
@@ -22,10 +36,10 @@ class NotificationOut(BaseModel):
 
 
 class RuleOut(BaseModel):
-    event_type: str
-    recipients: list[str]
-    channels: list[str]
-    severity: str
+    event_type: EventType
+    recipients: list[Recipient]
+    channels: list[Channel]
+    severity: Severity
     escalate_after: str | None
 
 
@@ -33,10 +47,10 @@ class RuleIn(BaseModel):
     """One rule of a ``PUT /rules`` body (the body is a list of them); validated strictly by
     the use case, each bad item named in the 422."""
 
-    event_type: str
-    recipients: list[str]
-    channels: list[str]
-    severity: str
+    event_type: EventType
+    recipients: list[Recipient]
+    channels: list[Channel]
+    severity: Severity
     escalate_after: str | None = None
 
 
@@ -50,8 +64,16 @@ class DigestOut(BaseModel):
     at: str
 
 
+class ChannelsOut(BaseModel):
+    """The personal channels of each severity."""
+
+    info: list[PersonalChannel]
+    warning: list[PersonalChannel]
+    critical: list[PersonalChannel]
+
+
 class PreferencesOut(BaseModel):
-    channels: dict[str, list[str]]
+    channels: ChannelsOut
     quiet_hours: QuietHoursOut | None
     digest: DigestOut | None
 
@@ -61,7 +83,7 @@ class WebhookOut(BaseModel):
 
     id: uuid.UUID
     url: str
-    event_types: list[str]
+    event_types: list[EventType]
     secret: str | None
     active: bool
     created_at: datetime
@@ -75,27 +97,30 @@ class DeliveryAttemptOut(BaseModel):
 
     number: int
     at: datetime
-    outcome: str
+    outcome: AttemptOutcome
     response_code: int | None
     duration_ms: int | None
     error: str | None
 
 
 class DeliveryOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    # ``history`` is always answered: required in the response schema despite its default.
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_serialization_defaults_required=True
+    )
 
     id: uuid.UUID
-    channel: str
-    status: str
+    channel: DeliveryChannel
+    status: DeliveryStatus
     event_id: uuid.UUID
-    event_type: str
+    event_type: NotificationType
     client_id: uuid.UUID | None
-    recipient_kind: str
+    recipient_kind: RecipientKind
     recipient_id: uuid.UUID | None
     address: str | None
     webhook_id: uuid.UUID | None
     template: str | None
-    locale: str | None
+    locale: Language | None
     subject: str | None
     digest: bool
     attempts: int
@@ -109,3 +134,11 @@ class DeliveryOut(BaseModel):
     response_excerpt: str | None
     # every attempt so far, first first (the fields above repeat the last one)
     history: list[DeliveryAttemptOut] = []
+
+
+class StreamTicketOut(BaseModel):
+    """A ticket for ``GET /api/v1/notifications/stream?ticket=…``: opens one stream of the
+    caller's feed, once, until ``expires_at``."""
+
+    ticket: str
+    expires_at: datetime

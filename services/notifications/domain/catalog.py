@@ -20,11 +20,18 @@ PERSONAL_CHANNELS: tuple[PersonalChannel, ...] = get_args(PersonalChannel)
 Recipient = Literal["account_manager", "head", "billing_contacts", "client_contacts", "admins"]
 RECIPIENTS: tuple[Recipient, ...] = get_args(Recipient)
 
-ESCALATED = "orbit.notifications.alert.escalated.v1"
+# A delivery (an email or a webhook POST; in-app notifications are rows of their own): its
+# channel, whom it goes to, its state, and the outcome of each attempt (``retry``: failed,
+# tried again; ``waiting``: the receiver unreachable, waits without spending a try).
+DeliveryChannel = Literal["email", "webhook"]
+RecipientKind = Literal["staff", "contact", "webhook"]
+DeliveryStatus = Literal["pending", "sent", "failed", "skipped", "cancelled"]
+AttemptOutcome = Literal["sent", "retry", "waiting", "failed"]
 
 # The event catalogue (the contract's and the services' additions, docs/events/): rules may
-# name these, webhooks subscribe to them. A unit test keeps it equal to docs/events/.
-EVENT_TYPES: tuple[str, ...] = (
+# name these, webhooks subscribe to them, notifications and deliveries carry one. A unit test
+# keeps it equal to docs/events/.
+EventType = Literal[
     "orbit.clients.staff.created.v1",
     "orbit.clients.staff.updated.v1",
     "orbit.clients.client.created.v1",
@@ -63,8 +70,17 @@ EVENT_TYPES: tuple[str, ...] = (
     "orbit.billing.budget.threshold_reached.v1",
     "orbit.billing.invoice.promise_broken.v1",
     "orbit.billing.opportunity.stage_changed.v1",
-    ESCALATED,
-)
+    "orbit.notifications.alert.escalated.v1",
+]
+EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
+
+ESCALATED: EventType = "orbit.notifications.alert.escalated.v1"
+
+# A notification's (and an email delivery's) type: the event that caused it, or the
+# notifications service's own notice to admins that a webhook was disabled (no event).
+WEBHOOK_DISABLED = "orbit.notifications.webhook.disabled.v1"
+NotificationType = Literal[EventType, "orbit.notifications.webhook.disabled.v1"]
+NOTIFICATION_TYPES: tuple[NotificationType, ...] = get_args(NotificationType)
 
 # Short names (``sla.breached``) for messages and templates: the type without the service
 # prefix and the version.

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -76,7 +77,8 @@ class RuleSet(Base):
 
 
 class Preference(Base):
-    """A staff member's own choices; none: the defaults."""
+    """A staff member's own choices; none: the defaults. ``reports``: the scorecard's
+    scheduled reports turned on or off (``{"week": false}``; a report not named is on)."""
 
     __tablename__ = "preferences"
 
@@ -84,6 +86,7 @@ class Preference(Base):
     channels: Mapped[dict[str, list[str]]] = mapped_column(JSONType)
     quiet_hours: Mapped[dict[str, str] | None] = mapped_column(JSONType)
     digest: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    reports: Mapped[dict[str, bool] | None] = mapped_column(JSONType)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -142,7 +145,10 @@ class Delivery(Base):
 
     status: ``pending`` (``next_attempt_at``: first or next try; ``digest``: waits for the
     recipient's daily digest), ``sent``, ``failed`` (permanently, or retries spent),
-    ``skipped`` (nothing to send to: a contact without an email), ``cancelled``."""
+    ``skipped`` (nothing to send to: a contact without an email), ``cancelled``.
+
+    A scorecard report is an email delivery too (``template`` ``scorecard_report``, its
+    workbook in ``attachment``), written by the report job rather than by an event."""
 
     __tablename__ = "deliveries"
     __table_args__ = (
@@ -176,6 +182,9 @@ class Delivery(Base):
     text_body: Mapped[str | None] = mapped_column(Text)
     html_body: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[str | None] = mapped_column(Text)  # the webhook body (the CloudEvent)
+    attachment_name: Mapped[str | None] = mapped_column(String(200))
+    # loaded only by the sender (a workbook is large; the delivery log does not show it)
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     digest: Mapped[bool] = mapped_column(Boolean, default=False)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -191,3 +200,20 @@ class Delivery(Base):
     # The W3C traceparent of the span that wrote the row (the consumer applying the event,
     # tracing on): the worker's send span continues it.
     traceparent: Mapped[str | None] = mapped_column(String(100))
+
+
+class StreamTicket(Base):
+    """A ticket that opens one live stream for a browser's ``EventSource``
+    (``domain/tickets.py``): only its SHA-256 ``digest``, the staff member (and role) it was
+    issued to, when it expires and when it was used. Expired rows are deleted when new
+    tickets are issued."""
+
+    __tablename__ = "stream_tickets"
+    __table_args__ = (Index("ix_stream_tickets_expires_at", "expires_at"),)
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    staff_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

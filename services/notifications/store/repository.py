@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.domain.rules import DEFAULT_RULES, Rule
+from services.notifications.domain.scorecard.reports import TEMPLATE as REPORT_TEMPLATE
+from services.notifications.domain.tickets import TicketState
 from services.notifications.store.models import (
     Delivery,
     DeliveryAttempt,
@@ -20,6 +22,7 @@ from services.notifications.store.models import (
     Notification,
     Preference,
     RuleSet,
+    StreamTicket,
     Webhook,
 )
 from shared.db import insert_ignore, upsert
@@ -109,8 +112,11 @@ async def save_rules(
     )
 
 
-async def preference_of(session: AsyncSession, staff_id: uuid.UUID) -> Preference | None:
-    return await session.scalar(select(Preference).where(Preference.staff_id == staff_id))
+async def preference_of(
+    session: AsyncSession, staff_id: uuid.UUID, *, for_update: bool = False
+) -> Preference | None:
+    query = select(Preference).where(Preference.staff_id == staff_id)
+    return await session.scalar(query.with_for_update() if for_update else query)
 
 
 async def preferences_of(
@@ -261,6 +267,10 @@ async def add_delivery(session: AsyncSession, values: dict[str, Any]) -> bool:
     return await insert_ignore(session, Delivery.__table__, values)  # type: ignore[arg-type]
 
 
+async def has_delivery(session: AsyncSession, key: str) -> bool:
+    return await session.scalar(select(Delivery.id).where(Delivery.key == key)) is not None
+
+
 async def deliveries_page(
     session: AsyncSession,
     *,
@@ -270,7 +280,10 @@ async def deliveries_page(
     limit: int,
     cursor: str | None,
 ) -> tuple[list[Delivery], str | None]:
-    stmt = select(Delivery)
+    # the deliveries of events (a scorecard report is an email delivery with no event behind it)
+    stmt = select(Delivery).where(
+        or_(Delivery.template.is_(None), Delivery.template != REPORT_TEMPLATE)
+    )
     if channel is not None:
         stmt = stmt.where(Delivery.channel == channel)
     if status is not None:
@@ -341,3 +354,45 @@ async def notification_time(
             Notification.id == notification_id, Notification.recipient_id == recipient_id
         )
     )
+
+
+# ---------------------------------------------------------------- stream tickets
+
+
+async def add_stream_ticket(
+    session: AsyncSession,
+    digest: str,
+    staff_id: uuid.UUID,
+    role: str,
+    now: datetime,
+    expires_at: datetime,
+) -> None:
+    """Store a new ticket (its digest) and delete the expired ones (used or not)."""
+    await session.execute(delete(StreamTicket).where(StreamTicket.expires_at <= now))
+    session.add(
+        StreamTicket(
+            digest=digest, staff_id=staff_id, role=role, created_at=now, expires_at=expires_at
+        )
+    )
+
+
+async def use_stream_ticket(
+    session: AsyncSession, digest: str, now: datetime
+) -> tuple[TicketState, str] | None:
+    """Mark the ticket used, in one statement that only matches an unused ticket: of two
+    concurrent requests, one gets it and the other finds it used. Returns its state (with
+    ``used_before``) and role, or None when no such ticket is stored."""
+    took = (
+        await session.execute(
+            update(StreamTicket)
+            .where(StreamTicket.digest == digest, StreamTicket.used_at.is_(None))
+            .values(used_at=now)
+            .returning(StreamTicket.staff_id, StreamTicket.expires_at, StreamTicket.role)
+        )
+    ).first()
+    if took is not None:
+        return TicketState(took.staff_id, took.expires_at, used_before=False), took.role
+    row = await session.get(StreamTicket, digest)
+    if row is None:
+        return None
+    return TicketState(row.staff_id, row.expires_at, used_before=True), row.role

@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import select
 
 from services.notifications.app import create_app
+from services.notifications.delivery import DeliveryWorker, delivery_workers
 from services.notifications.settings import NotificationsSettings
 from services.notifications.store.models import Delivery, Notification
-from services.notifications.workers import DeliveryWorker, delivery_workers
 from shared.clock import FixedClock
 from shared.messaging.bus import Message
 from shared.messaging.envelope import CloudEvent
@@ -163,6 +163,8 @@ class Notif:
 
 
 async def make_notif(url: str, **settings: Any) -> AsyncIterator[Notif]:
+    # the scorecard's scheduled reports (email deliveries to heads) are not these tests'
+    settings = {"report_periods": [], **settings}
     clock = FixedClock(NOW)
     app = create_app(
         NotificationsSettings(**(test_settings(database_url=url).model_dump() | settings)),

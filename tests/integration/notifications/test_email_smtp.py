@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.notifications.workers import delivery_workers
+from services.notifications.delivery import delivery_workers
 from tests.integration.notifications.helpers import Notif, invoice_data, make_notif, sla_breached
 from tests.support.net import free_port
 from tests.support.smtp import SmtpServer, parts

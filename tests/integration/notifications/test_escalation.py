@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from services.notifications.workers import escalate
+from services.notifications.handlers.escalation import escalate
 from shared.uow import UnitOfWorkFactory
 from tests.integration.notifications.helpers import NOW, Notif, Person, sla_breached
 from tests.support.outbox import outbox_events

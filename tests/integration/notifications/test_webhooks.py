@@ -16,8 +16,8 @@ import pytest
 from standardwebhooks import Webhook as Verifier
 from standardwebhooks.webhooks import WebhookVerificationError
 
+from services.notifications.delivery import DeliveryWorker, WebhookSender
 from services.notifications.settings import NotificationsSettings
-from services.notifications.workers import DeliveryWorker, WebhookSender
 from tests.integration.notifications.helpers import (
     ADMIN,
     Notif,

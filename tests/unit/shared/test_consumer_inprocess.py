@@ -12,9 +12,10 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, event, insert, 
 from shared.clock import SystemClock
 from shared.db import create_engine, session_factory
 from shared.logging import JsonFormatter
-from shared.messaging.bus import DELIVERY_BATCH, InProcessBus, Message
+from shared.messaging.bus import Message
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.envelope import CloudEvent
+from shared.messaging.inprocess import DELIVERY_BATCH, InProcessBus
 from shared.tables import dead_letters, outbox, platform_metadata
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 

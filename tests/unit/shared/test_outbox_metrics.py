@@ -11,8 +11,9 @@ import pytest
 from services.clients.app import SPEC as CLIENTS
 from shared.clock import SystemClock
 from shared.db import create_engine, session_factory
-from shared.messaging.bus import InProcessBus, Message
+from shared.messaging.bus import Message
 from shared.messaging.envelope import Event
+from shared.messaging.inprocess import InProcessBus
 from shared.messaging.outbox import OutboxRelay
 from shared.metrics import OUTBOX_PENDING
 from shared.migrations import migrate

@@ -1,0 +1,99 @@
+"""/internal/v1/replica: the current state of one client or member of staff, for the other
+services' read-through (``shared.readthrough``): a lookup that misses its replica asks here.
+
+Internal (left out of the OpenAPI document): a ``service`` (or admin) token only; the state
+is the one the clients events carry (``snapshots.py``) plus the version (``updated_at``) the
+replica writes it as. 404 when the id is unknown.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, cast
+
+from fastapi import APIRouter, Request
+from fastapi.encoders import jsonable_encoder
+
+from services.clients.api.deps import RuntimeDep
+from services.clients.settings import ClientsSettings
+from services.clients.snapshots import client_snapshot, staff_event_fields
+from services.clients.store import repository as repo
+from services.clients.store.models import Client, Staff
+from shared.auth import Role
+from shared.errors import Forbidden, NotFound, Unauthorized
+from shared.readthrough import Kind, OwnerFetch
+from shared.runtime import ServiceRuntime
+from shared.uow import UnitOfWork
+
+router = APIRouter(prefix="/internal/v1/replica", include_in_schema=False)
+
+
+def _staff_state(staff: Staff) -> dict[str, Any]:
+    return {**staff_event_fields(staff), "updated_at": staff.updated_at}
+
+
+async def replica_state(
+    runtime: ServiceRuntime, kind: Kind, object_id: uuid.UUID
+) -> dict[str, Any] | None:
+    """``{"client": <as its events carry it, contacts included>, "manager": <staff> | null}``
+    or ``{"staff": <as its events carry it>}``, as JSON, each with ``updated_at``; None when
+    the id is unknown. One read-only transaction."""
+    async with UnitOfWork(runtime.reads, runtime.clock) as uow:
+        if kind == "staff":
+            staff = await repo.get_staff(uow.session, object_id)
+            return None if staff is None else jsonable_encoder({"staff": _staff_state(staff)})
+        client = await uow.session.get(Client, object_id)
+        if client is None:
+            return None
+        settings = cast(ClientsSettings, runtime.settings)
+        manager = (
+            await repo.get_staff(uow.session, client.account_manager_id)
+            if client.account_manager_id
+            else None
+        )
+        state = {
+            "client": await client_snapshot(uow, client, settings),
+            "manager": None if manager is None else _staff_state(manager),
+        }
+        return jsonable_encoder(state)
+
+
+def owner_fetch(runtime: ServiceRuntime) -> OwnerFetch:
+    """The other services' fetch when they run in this process (``orbit run``)."""
+
+    async def fetch(kind: Kind, object_id: uuid.UUID) -> dict[str, Any] | None:
+        return await replica_state(runtime, kind, object_id)
+
+    return fetch
+
+
+async def _service_only(request: Request, runtime: ServiceRuntime) -> None:
+    """A service token (or an admin's): verified, with no staff record needed."""
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("expected 'Authorization: Bearer <token>'")
+    claims = await runtime.verifier.decode(token.strip())
+    if claims.role not in (Role.SERVICE, Role.ADMIN):
+        raise Forbidden("the replica state is for services")
+
+
+async def _answer(
+    request: Request, runtime: ServiceRuntime, kind: Kind, object_id: uuid.UUID
+) -> dict[str, Any]:
+    await _service_only(request, runtime)
+    state = await replica_state(runtime, kind, object_id)
+    if state is None:
+        raise NotFound(f"{kind} {object_id} not found")
+    return state
+
+
+@router.get("/clients/{client_id}")
+async def client_state(
+    client_id: uuid.UUID, request: Request, runtime: RuntimeDep
+) -> dict[str, Any]:
+    return await _answer(request, runtime, "client", client_id)
+
+
+@router.get("/staff/{staff_id}")
+async def staff_state(staff_id: uuid.UUID, request: Request, runtime: RuntimeDep) -> dict[str, Any]:
+    return await _answer(request, runtime, "staff", staff_id)

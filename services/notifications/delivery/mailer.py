@@ -1,0 +1,98 @@
+"""The email channel: the claimed email deliveries sent through one SMTP connection per
+round, each email in an ``email.send`` span continuing its deliveries' trace."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from email.message import EmailMessage
+
+from services.notifications.delivery.worker import Claimed, outcome_label
+from services.notifications.domain.messages import language_of
+from services.notifications.emails import Attachment, build_message, render
+from services.notifications.settings import NotificationsSettings, parse_smtp_url
+from services.notifications.smtp import Outcome, connection
+from shared.clock import Clock
+from shared.exports import XLSX
+from shared.tracing import finish_send_span, send_span
+
+
+def _attachments(item: Claimed) -> list[Attachment]:
+    """A scorecard report's workbook (the only attachment an email delivery carries)."""
+    if item.attachment is None:
+        return []
+    return [Attachment(item.attachment_name or "attachment.xlsx", XLSX, item.attachment)]
+
+
+class Mailer:
+    """Sends the claimed emails through one SMTP connection per round (aiosmtplib); a digest
+    row is bundled with the recipient's other due digest rows into one email."""
+
+    def __init__(self, settings: NotificationsSettings, clock: Clock) -> None:
+        assert settings.smtp_url is not None
+        self.target = parse_smtp_url(settings.smtp_url)
+        self.sender = settings.smtp_from
+        self.timeout = settings.smtp_timeout_seconds
+        self.clock = clock
+
+    def _messages(self, claimed: Sequence[Claimed]) -> list[tuple[list[Claimed], EmailMessage]]:
+        out: list[tuple[list[Claimed], EmailMessage]] = []
+        digests: dict[tuple[uuid.UUID | None, str | None], list[Claimed]] = {}
+        for item in claimed:
+            if item.digest:
+                digests.setdefault((item.recipient_id, item.address), []).append(item)
+                continue
+            message = build_message(
+                sender=self.sender,
+                to=item.address or "",
+                subject=item.subject or "",
+                text=item.text_body or "",
+                html=item.html_body,
+                delivery_id=item.id,
+                language=item.locale,
+                when=self.clock.now(),
+                attachments=_attachments(item),
+            )
+            out.append(([item], message))
+        for (_, address), items in digests.items():
+            language = language_of(items[0].locale)
+            email = render(
+                "digest",
+                language,
+                {"recipient_name": "", "items": [{"subject": i.subject} for i in items]},
+            )
+            message = build_message(
+                sender=self.sender,
+                to=address or "",
+                subject=email.subject,
+                text=email.text,
+                html=email.html,
+                delivery_id=items[0].id,
+                language=language,
+                when=self.clock.now(),
+            )
+            out.append((items, message))
+        return out
+
+    async def send(self, claimed: Sequence[Claimed]) -> dict[uuid.UUID, Outcome]:
+        """Each email in an ``email.send`` span continuing its deliveries' trace."""
+        outcomes: dict[uuid.UUID, Outcome] = {}
+        async with connection(self.target, timeout_seconds=self.timeout) as send:
+            for items, message in self._messages(claimed):
+                ids = [str(item.id) for item in items]
+                with send_span(
+                    "email.send",
+                    [item.traceparent for item in items],
+                    {
+                        "orbit.delivery.id": ids[0],
+                        "orbit.delivery.ids": ids if len(ids) > 1 else None,  # a digest
+                        "orbit.delivery.channel": "email",
+                        "orbit.delivery.attempt": items[0].attempts + 1,
+                    },
+                ) as span:
+                    outcome = await send(message)
+                    finish_send_span(
+                        span, outcome_label(outcome), outcome.ok, {"orbit.smtp.code": outcome.code}
+                    )
+                outcomes.update((item.id, outcome) for item in items)
+        return outcomes

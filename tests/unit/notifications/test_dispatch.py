@@ -1,0 +1,159 @@
+"""What an event turns into, planned from its context (``domain/dispatch.py``): webhooks first,
+then the rule's staff (their channels, language, quiet hours and digest), then the client's
+contacts, each once, in their language."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, time, timedelta
+
+from services.notifications.domain.dispatch import (
+    Choices,
+    ContactEmailRow,
+    Context,
+    FeedRow,
+    StaffEmailRow,
+    StaffMember,
+    Subscription,
+    WebhookRow,
+    contacts_for,
+    needs_replica_contacts,
+    plan_dispatch,
+    staff_recipients,
+)
+from services.notifications.domain.rules import DEFAULT_RULES, Rule, rule_for
+from services.notifications.domain.schedule import Digest, QuietHours
+
+NOW = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+BREACHED = "orbit.interactions.sla.breached.v1"
+REMINDER = "orbit.billing.invoice.payment_reminder_due.v1"
+MINUTES = "orbit.interactions.meeting.report_submitted.v1"
+CLIENT = uuid.uuid4()
+
+
+def rule(event_type: str) -> Rule:
+    found = rule_for(DEFAULT_RULES, event_type)
+    assert found is not None
+    return found
+
+
+def person(name: str, **values: object) -> StaffMember:
+    fields: dict[str, object] = {
+        "name": name,
+        "email": f"{name.lower()}@orbit.test",
+        "timezone": "UTC",
+        "active": True,
+    }
+    return StaffMember(uuid.uuid4(), **(fields | values))  # type: ignore[arg-type]
+
+
+def breach(manager: StaffMember, head: uuid.UUID | None = None) -> dict[str, object]:
+    return {
+        "client_id": str(CLIENT),
+        "client_name": "Initech",
+        "account_manager_id": str(manager.id),
+        "head_id": str(head) if head else None,
+    }
+
+
+def test_webhooks_come_first_and_alone_without_a_rule() -> None:
+    hooks = (Subscription(uuid.uuid4(), "https://a.test/"), Subscription(uuid.uuid4(), "https://b"))
+    assert plan_dispatch(BREACHED, {}, Context(hooks), NOW) == [WebhookRow(h) for h in hooks]
+
+    ida = person("Ida")
+    rows = plan_dispatch(BREACHED, breach(ida), Context(hooks[:1], rule(BREACHED), [ida]), NOW)
+    assert [type(r) for r in rows] == [WebhookRow, FeedRow, StaffEmailRow]
+
+
+def test_the_manager_gets_a_feed_entry_that_escalates_and_an_email_in_her_language() -> None:
+    ida = person("Ida", locale="ru-RU")
+    context = Context(rule=rule(BREACHED), staff=[ida])
+    feed, email = plan_dispatch(BREACHED, breach(ida), context, NOW)
+    assert isinstance(feed, FeedRow) and isinstance(email, StaffEmailRow)
+    assert feed == FeedRow(ida.id, email.title, email.body, "PT4H", NOW + timedelta(hours=4))
+    assert (email.staff, email.language, email.title) == (ida, "ru", "Нарушен SLA: Initech")
+    assert (email.send_at, email.digest) == (NOW, False)  # critical: now
+
+
+def test_inactive_staff_get_nothing_and_choices_pick_the_channels() -> None:
+    gone = person("Gone", active=False)
+    feed_only = person("Feed", choices=Choices({"critical": ["in_app"]}))
+    mail_only = person("Mail", choices=Choices({"critical": ["email"]}))
+    context = Context(rule=rule(BREACHED), staff=[gone, feed_only, mail_only])
+    rows = plan_dispatch(BREACHED, breach(gone), context, NOW)
+    assert [(type(r), getattr(r, "recipient_id", None)) for r in rows] == [
+        (FeedRow, feed_only.id),
+        (StaffEmailRow, None),
+    ]
+    assert isinstance(rows[1], StaffEmailRow) and rows[1].staff == mail_only
+
+
+def test_staff_emails_wait_for_the_digest_or_the_end_of_quiet_hours() -> None:
+    digest_at = (NOW - timedelta(hours=4)).time()
+    quiet = QuietHours(time(NOW.hour - 1), time(NOW.hour + 2))
+    info_rule = Rule(BREACHED, ("account_manager",), ("email",), "info")
+    warning_rule = Rule(BREACHED, ("account_manager",), ("email",), "warning")
+    ida = person("Ida", choices=Choices(digest=Digest(True, digest_at), quiet=quiet))
+
+    [digest] = plan_dispatch(BREACHED, breach(ida), Context(rule=info_rule, staff=[ida]), NOW)
+    assert isinstance(digest, StaffEmailRow)
+    assert (digest.digest, digest.send_at) == (True, NOW + timedelta(hours=20))
+    [later] = plan_dispatch(BREACHED, breach(ida), Context(rule=warning_rule, staff=[ida]), NOW)
+    assert isinstance(later, StaffEmailRow)
+    assert (later.digest, later.send_at) == (False, NOW + timedelta(hours=2))
+
+
+def test_staff_recipients_once_each_in_the_rules_order() -> None:
+    ida, admin = uuid.uuid4(), uuid.uuid4()
+    everyone = Rule(BREACHED, ("head", "account_manager", "admins"), ("in_app",), "info")
+    data = {"account_manager_id": str(ida), "head_id": str(ida)}
+    assert staff_recipients(everyone, data, [admin, ida]) == [ida, admin]
+    assert staff_recipients(everyone, {"account_manager_id": "not a uuid"}, []) == []
+
+
+def test_billing_contacts_from_the_event_else_the_replica() -> None:
+    reminder = rule(REMINDER)
+    carried = {"billing_contacts": [{"contact_id": "c1", "name": "Carl", "email": "c@x.test"}]}
+    replica = [
+        {"id": "r1", "name": "Rita", "email": "r@x.test", "roles": ["billing"]},
+        {"id": "r2", "name": "Rob", "email": "rob@x.test", "roles": ["technical"]},
+    ]
+    assert not needs_replica_contacts(reminder, carried)
+    assert contacts_for(reminder, carried, replica) == [
+        {"id": "c1", "name": "Carl", "email": "c@x.test"}
+    ]
+    assert needs_replica_contacts(reminder, {})
+    assert contacts_for(reminder, {}, replica) == replica[:1]
+
+
+def test_meeting_participants_from_the_event_else_their_ids_in_the_replica() -> None:
+    minutes = rule(MINUTES)
+    replica = [{"id": "r1", "name": "Rita"}, {"id": "r2", "name": "Rob"}]
+    carried = {"contacts": [{"contact_id": "c1", "name": "Carl"}], "contact_ids": ["r2"]}
+    assert not needs_replica_contacts(minutes, carried)
+    assert contacts_for(minutes, carried, replica) == [{"id": "c1", "name": "Carl", "email": None}]
+    assert needs_replica_contacts(minutes, {"contacts": [], "contact_ids": ["r2"]})
+    assert contacts_for(minutes, {"contact_ids": ["r2"]}, replica) == [replica[1]]
+
+
+def test_each_contact_once_in_their_language_and_without_an_address_skipped() -> None:
+    anna, boris = uuid.uuid4(), uuid.uuid4()
+    contacts = [
+        {"id": str(anna), "name": "Anna", "email": "old@x.test"},
+        {"id": str(boris), "name": "Boris", "email": ""},
+        {"id": str(anna), "name": "Anna", "email": "anna@x.test"},
+        {"id": "not a uuid", "name": "Nobody", "email": "n@x.test"},
+    ]
+    data = {"client_id": str(CLIENT), "client_name": "Initech", "number": "INV-1"}
+    context = Context(rule=rule(REMINDER), contacts=contacts, locales={CLIENT: "ru", anna: "en"})
+    first, second = plan_dispatch(REMINDER, data, context, NOW)
+    assert isinstance(first, ContactEmailRow) and isinstance(second, ContactEmailRow)
+    assert (first.contact_id, first.address, first.language) == (anna, "anna@x.test", "en")
+    assert (first.template, first.context["number"]) == ("payment_reminder", "INV-1")
+    assert (second.contact_id, second.address, second.language) == (boris, None, "ru")
+
+
+def test_no_client_email_unless_the_rule_emails() -> None:
+    in_app = Rule(REMINDER, ("billing_contacts",), ("in_app",), "info")
+    contacts = [{"id": str(uuid.uuid4()), "email": "a@x.test"}]
+    assert plan_dispatch(REMINDER, {}, Context(rule=in_app, contacts=contacts), NOW) == []
