@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from services.billing import SERVICE
 from services.billing.api import (
     contracts,
     estimates,
@@ -28,8 +29,6 @@ from shared.replica_service import replica_service_spec
 from shared.scheduler import ScheduledJob
 from shared.settings import OrbitSettings
 
-NAME = "billing"
-
 
 def scheduled_jobs(settings: BillingSettings) -> dict[str, ScheduledJob]:
     """The service's scans, bound to its settings."""
@@ -43,7 +42,7 @@ def scheduled_jobs(settings: BillingSettings) -> dict[str, ScheduledJob]:
 
 
 SPEC = replica_service_spec(
-    NAME,
+    SERVICE,
     Path(__file__).parent / "migrations",
     routers=(
         contracts.router,

@@ -34,7 +34,8 @@ from sqlalchemy import and_, or_, select, text, update
 
 from services.billing.domain import dunning
 from services.billing.domain.contracts import EXPIRED
-from services.billing.domain.invoices import OVERDUE, days_overdue
+from services.billing.domain.dates import today_in
+from services.billing.domain.invoices import OVERDUE, balance, days_overdue
 from services.billing.events import (
     ContractExpiredV1,
     ContractExpiringV1,
@@ -42,11 +43,11 @@ from services.billing.events import (
     InvoicePaymentReminderDueV1,
     InvoicePromiseBrokenV1,
 )
-from services.billing.handlers.common import balance, contract_fields, invoice_fields
 from services.billing.handlers.contracts import next_check, renew
-from services.billing.store import repository as repo
+from services.billing.snapshots import contract_fields, invoice_fields
+from services.billing.store.clients import ClientInfo, lock_clients
 from services.billing.store.models import ACTIVE_CONTRACT, OPEN_INVOICE, Contract, Invoice
-from services.billing.store.repository import ClientInfo, locked, today_in
+from shared.store import locked
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 
 EARLIEST_OFFSET = timedelta(hours=14)  # the first timezone to reach a date (UTC+14)
@@ -88,7 +89,7 @@ async def _batches(
             if not rows:
                 return emitted
             after = (rows[-1][2], rows[-1][0])
-            clients = await repo.lock_clients(uow.session, [r[1] for r in rows])
+            clients = await lock_clients(uow.session, [r[1] for r in rows])
             fresh = (
                 await uow.session.scalars(
                     locked(
@@ -277,7 +278,7 @@ async def _control_batch(
     (one statement, id order), re-read the invoices locked and still due (one), set their new
     state (one UPDATE per distinct state: the batch's invoices mostly share one), claim the
     alerts' keys and write the claimed ones to the outbox (``emit_once_many``: two)."""
-    clients = await repo.lock_clients(uow.session, [r.client_id for r in rows])
+    clients = await lock_clients(uow.session, [r.client_id for r in rows])
     fresh = (
         await uow.session.execute(
             select(*SCANNED_COLUMNS)

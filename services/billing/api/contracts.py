@@ -13,11 +13,10 @@ from services.billing.api.presenters import contract_out
 from services.billing.api.schemas import ContractOut
 from services.billing.commands import CreateContract, RenewContract, UpdateContract
 from services.billing.handlers import contracts as handlers
-from services.billing.store import repository as repo
-from services.billing.store.models import Contract
+from services.billing.store import contracts as repo
 from shared.commands import run_command
 from shared.idempotency import IdempotencyKey
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 
 router = APIRouter(prefix="/api/v1/contracts", tags=["contracts"])
 
@@ -46,16 +45,11 @@ async def list_contracts(
     cursor: Cursor = None,
 ) -> Page[ContractOut]:
     """The contracts of the clients the caller may see, oldest first."""
-    stmt = repo.contracts(caller)
-    if client_id is not None:
-        stmt = stmt.where(Contract.client_id == client_id)
-    if status is not None:
-        stmt = stmt.where(Contract.status == status)
     async with runtime.reads() as session:
-        items, next_cursor = await paginate(
-            session, stmt, [Contract.created_at, Contract.id], limit=limit, cursor=cursor
+        items, next_cursor = await repo.contracts_page(
+            session, caller, client_id=client_id, status=status, limit=limit, cursor=cursor
         )
-    return Page(items=[contract_out(c) for c in items], next_cursor=next_cursor)
+    return page_of(items, next_cursor, contract_out)
 
 
 @router.get("/{contract_id}", response_model=ContractOut, operation_id="getContract")

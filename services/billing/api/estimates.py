@@ -13,11 +13,10 @@ from services.billing.api.presenters import estimate_out, invoice_out
 from services.billing.api.schemas import EstimateOut, InvoiceOut
 from services.billing.commands import CreateEstimate
 from services.billing.handlers import estimates as handlers
-from services.billing.store import repository as repo
-from services.billing.store.models import Estimate
+from services.billing.store import estimates as repo
 from shared.commands import run_command
 from shared.idempotency import IdempotencyKey
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 
 router = APIRouter(prefix="/api/v1/estimates", tags=["estimates"])
 
@@ -45,16 +44,11 @@ async def list_estimates(
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[EstimateOut]:
-    stmt = repo.estimates(caller)
-    if client_id is not None:
-        stmt = stmt.where(Estimate.client_id == client_id)
-    if status is not None:
-        stmt = stmt.where(Estimate.status == status)
     async with runtime.reads() as session:
-        items, next_cursor = await paginate(
-            session, stmt, [Estimate.created_at, Estimate.id], limit=limit, cursor=cursor
+        items, next_cursor = await repo.estimates_page(
+            session, caller, client_id=client_id, status=status, limit=limit, cursor=cursor
         )
-    return Page(items=[estimate_out(e) for e in items], next_cursor=next_cursor)
+    return page_of(items, next_cursor, estimate_out)
 
 
 @router.get("/{estimate_id}", response_model=EstimateOut, operation_id="getEstimate")

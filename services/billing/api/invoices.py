@@ -14,11 +14,11 @@ from services.billing.api.presenters import invoice_out
 from services.billing.api.schemas import InvoiceOut, InvoiceStatus
 from services.billing.commands import CreateInvoice, IssueInvoice, PromiseToPay, UpdateInvoice
 from services.billing.handlers import invoices as handlers
-from services.billing.store import repository as repo
-from services.billing.store.models import Invoice
+from services.billing.store import invoices as repo
+from services.billing.store.clients import get_client
 from shared.commands import run_command
 from shared.idempotency import IdempotencyKey
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 
 router = APIRouter(prefix="/api/v1/invoices", tags=["invoices"])
 
@@ -53,18 +53,18 @@ async def list_invoices(
     status shown: ``overdue`` also finds unpaid invoices past their due date (the client's
     today) the scan has not marked yet, ``issued`` leaves them out."""
     now = runtime.clock.now()
-    stmt = repo.invoices(caller)
-    if client_id is not None:
-        stmt = stmt.where(Invoice.client_id == client_id)
-    if contract_id is not None:
-        stmt = stmt.where(Invoice.contract_id == contract_id)
-    if status is not None:
-        stmt = stmt.where(repo.invoice_status_is(status, now))
     async with runtime.reads() as session:
-        items, next_cursor = await paginate(
-            session, stmt, [Invoice.created_at, Invoice.id], limit=limit, cursor=cursor
+        items, next_cursor = await repo.invoices_page(
+            session,
+            caller,
+            now,
+            client_id=client_id,
+            contract_id=contract_id,
+            status=status,
+            limit=limit,
+            cursor=cursor,
         )
-    return Page(items=[invoice_out(i, now) for i in items], next_cursor=next_cursor)
+    return page_of(items, next_cursor, lambda i: invoice_out(i, now))
 
 
 @router.get("/{invoice_id}", response_model=InvoiceOut, operation_id="getInvoice")
@@ -88,7 +88,7 @@ async def invoice_pdf(
     """The invoice as a PDF: seller, client, lines, taxes, totals, number and dates."""
     async with runtime.reads() as session:
         invoice = await repo.get_invoice(session, caller, invoice_id)
-        client = await repo.get_client(session, caller, invoice.client_id)
+        client = await get_client(session, caller, invoice.client_id)
     document = await asyncio.to_thread(
         pdf.invoice_pdf,
         invoice,

@@ -12,11 +12,10 @@ from services.billing.api.presenters import opportunity_out
 from services.billing.api.schemas import OpportunityOut
 from services.billing.commands import CreateOpportunity, Stage, UpdateOpportunity
 from services.billing.handlers import opportunities as handlers
-from services.billing.store import repository as repo
-from services.billing.store.models import Opportunity
+from services.billing.store import opportunities as repo
 from shared.commands import run_command
 from shared.idempotency import IdempotencyKey
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 
 router = APIRouter(prefix="/api/v1/opportunities", tags=["opportunities"])
 
@@ -45,18 +44,17 @@ async def list_opportunities(
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[OpportunityOut]:
-    stmt = repo.opportunities(caller)
-    if client_id is not None:
-        stmt = stmt.where(Opportunity.client_id == client_id)
-    if stage is not None:
-        stmt = stmt.where(Opportunity.stage == stage)
-    if owner_id is not None:
-        stmt = stmt.where(Opportunity.owner_id == owner_id)
     async with runtime.reads() as session:
-        items, next_cursor = await paginate(
-            session, stmt, [Opportunity.created_at, Opportunity.id], limit=limit, cursor=cursor
+        items, next_cursor = await repo.opportunities_page(
+            session,
+            caller,
+            client_id=client_id,
+            stage=stage,
+            owner_id=owner_id,
+            limit=limit,
+            cursor=cursor,
         )
-    return Page(items=[opportunity_out(o) for o in items], next_cursor=next_cursor)
+    return page_of(items, next_cursor, opportunity_out)
 
 
 @router.get("/{opportunity_id}", response_model=OpportunityOut, operation_id="getOpportunity")

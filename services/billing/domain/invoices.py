@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Protocol
 
 from services.billing.domain.money import (
     MAX_AMOUNT,
@@ -32,6 +33,18 @@ STATUSES = (DRAFT, ISSUED, PARTIALLY_PAID, PAID, OVERDUE, VOID)
 OPEN = (ISSUED, PARTIALLY_PAID, OVERDUE)  # issued, with a balance left
 MAX_LINES = 500
 MAX_QUANTITY = Decimal("1000000000")
+
+
+class Owed(Protocol):
+    """An issued invoice's amounts (the entity, or the columns a scan reads)."""
+
+    total: Decimal
+    amount_paid: Decimal
+
+
+def balance(invoice: Owed) -> Decimal:
+    """What is left to pay of the invoice."""
+    return invoice.total - invoice.amount_paid
 
 
 class LineError(MoneyError):

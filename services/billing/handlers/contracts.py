@@ -14,10 +14,11 @@ from services.billing.domain.contracts import (
     renewal,
 )
 from services.billing.events import ContractCreatedV1, ContractRenewedV1, ContractUpdatedV1
-from services.billing.handlers.common import contract_fields, money, require_staff
-from services.billing.store import repository as repo
+from services.billing.handlers.common import money, require_staff
+from services.billing.snapshots import contract_fields
+from services.billing.store import contracts as repo
+from services.billing.store.clients import ClientInfo, get_client, lock_client_of
 from services.billing.store.models import Contract
-from services.billing.store.repository import ClientInfo
 from shared.auth import Caller
 from shared.errors import Conflict, Invalid
 from shared.uow import UnitOfWork
@@ -43,7 +44,7 @@ async def _unique_number(
 
 async def create_contract(uow: UnitOfWork, caller: Caller, command: CreateContract) -> Contract:
     require_staff(caller)
-    client = await repo.get_client(uow.session, caller, command.client_id, for_update=True)
+    client = await get_client(uow.session, caller, command.client_id, for_update=True)
     await _unique_number(uow, client.id, command.number, None)
     value, value_currency = money(command.value, "value")
     budget, budget_currency = money(command.budget, "budget")
@@ -79,7 +80,7 @@ async def _locked(
     uow: UnitOfWork, caller: Caller, contract_id: uuid.UUID
 ) -> tuple[Contract, ClientInfo]:
     require_staff(caller)
-    client = await repo.lock_client_of(uow.session, caller, Contract, contract_id, "contract")
+    client = await lock_client_of(uow.session, caller, Contract, contract_id, "contract")
     contract = await repo.get_contract(uow.session, caller, contract_id, for_update=True)
     return contract, client
 
