@@ -1,8 +1,8 @@
 """The billing service: contracts, estimates and budgets, invoices, payments and credit,
 payment control (overdue, dunning, promises to pay), opportunities and reports.
 
-It keeps replicas of the clients service's staff and clients, fed by its events; its
-settings (:class:`BillingSettings`) are read once, when the app is built, and the scheduled
+It keeps replicas of the clients service's staff and clients, fed by its events
+(``subscribers.py``); its settings (:class:`BillingSettings`) are read once, when the app is built, and the scheduled
 jobs are built from them (:func:`scheduled_jobs`).
 """
 
@@ -23,6 +23,7 @@ from services.billing.api import (
     reports,
 )
 from services.billing.settings import BillingSettings
+from services.billing.subscribers import SUBSCRIBERS
 from services.billing.workers import ContractScanJob, PaymentControlJob
 from shared.app import build_service_app
 from shared.replica_service import replica_service_spec
@@ -52,6 +53,7 @@ SPEC = replica_service_spec(
         opportunities.router,
         reports.router,
     ),
+    subscribers=SUBSCRIBERS,
     jobs=scheduled_jobs,
     settings_cls=BillingSettings,
 )

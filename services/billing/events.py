@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.billing.domain.contracts import ContractStatus
+from services.billing.domain.invoices import InvoiceStatus
+from services.billing.domain.opportunities import Kind, Stage
 from shared.messaging.envelope import Event
 
 Amount = str  # a decimal string with the currency's minor unit, e.g. "1234.50"
-InvoiceStatus = Literal["draft", "issued", "partially_paid", "paid", "overdue", "void"]
-Stage = Literal["lead", "qualified", "proposal", "won", "lost"]
 
 
 class BillingMoneyV1(BaseModel):
@@ -51,7 +52,7 @@ class ContractSnapshot(ClientTeam):
     payment_terms_days: int
     value: BillingMoneyV1 | None
     budget: BillingMoneyV1 | None
-    status: Literal["active", "expired", "terminated"]
+    status: ContractStatus
 
 
 class ContractCreatedV1(ContractSnapshot):
@@ -207,7 +208,7 @@ class OpportunityStageChangedV1(ClientTeam):
 
     opportunity_id: uuid.UUID
     title: str
-    kind: Literal["upsell", "new_project"]
+    kind: Kind
     old_stage: Stage | None  # null when the opportunity was just created
     new_stage: Stage
     value: BillingMoneyV1 | None

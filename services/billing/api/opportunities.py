@@ -7,10 +7,11 @@ import uuid
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from services.billing.api.deps import RuntimeDep, StaffDep
+from services.billing.api.deps import CallerDep, RuntimeDep, StaffDep
 from services.billing.api.presenters import opportunity_out
 from services.billing.api.schemas import OpportunityOut
-from services.billing.commands import CreateOpportunity, Stage, UpdateOpportunity
+from services.billing.commands import OpportunityIn, OpportunityPatch
+from services.billing.domain.opportunities import Stage
 from services.billing.handlers import opportunities as handlers
 from services.billing.store import opportunities as repo
 from shared.commands import run_command
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/api/v1/opportunities", tags=["opportunities"])
 
 @router.post("", status_code=201, response_model=OpportunityOut, operation_id="createOpportunity")
 async def create_opportunity(
-    body: CreateOpportunity, caller: StaffDep, runtime: RuntimeDep, idem: IdempotencyKey
+    body: OpportunityIn, caller: CallerDep, runtime: RuntimeDep, idem: IdempotencyKey
 ) -> JSONResponse:
     return await run_command(
         runtime.uow,
@@ -67,7 +68,7 @@ async def get_opportunity(
 
 @router.patch("/{opportunity_id}", response_model=OpportunityOut, operation_id="updateOpportunity")
 async def update_opportunity(
-    opportunity_id: uuid.UUID, body: UpdateOpportunity, caller: StaffDep, runtime: RuntimeDep
+    opportunity_id: uuid.UUID, body: OpportunityPatch, caller: CallerDep, runtime: RuntimeDep
 ) -> JSONResponse:
     """Stage changes emit ``opportunity.stage_changed``; ``lost`` needs ``lost_reason``."""
     return await run_command(

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from services.billing.api.deps import CallerDep, RuntimeDep, StaffDep
 from services.billing.api.presenters import credit_out, payment_out
 from services.billing.api.schemas import CreditOut, PaymentOut
-from services.billing.commands import BookPayment
+from services.billing.commands import PaymentIn
 from services.billing.handlers import payments as handlers
 from services.billing.store import payments as repo
 from services.billing.store.clients import get_client
@@ -37,7 +37,7 @@ router = APIRouter(prefix="/api/v1", tags=["payments"])
     },
 )
 async def book_payment(
-    body: BookPayment, caller: CallerDep, runtime: RuntimeDep, idem: IdempotencyKey
+    body: PaymentIn, caller: CallerDep, runtime: RuntimeDep, idem: IdempotencyKey
 ) -> JSONResponse:
     """Book a payment (admins, the client's manager or head, ``service`` tokens): to the
     given allocations, or to the oldest open invoices in its currency; the rest becomes the

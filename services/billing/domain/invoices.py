@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Protocol
+from typing import Literal, Protocol, get_args
 
 from services.billing.domain.money import (
     MAX_AMOUNT,
@@ -21,15 +21,10 @@ from services.billing.domain.money import (
     to_decimal,
 )
 
-DRAFT, ISSUED, PARTIALLY_PAID, PAID, OVERDUE, VOID = (
-    "draft",
-    "issued",
-    "partially_paid",
-    "paid",
-    "overdue",
-    "void",
-)
-STATUSES = (DRAFT, ISSUED, PARTIALLY_PAID, PAID, OVERDUE, VOID)
+# An invoice's statuses (the API's schemas and query parameter, the events take these).
+InvoiceStatus = Literal["draft", "issued", "partially_paid", "paid", "overdue", "void"]
+STATUSES: tuple[InvoiceStatus, ...] = get_args(InvoiceStatus)
+DRAFT, ISSUED, PARTIALLY_PAID, PAID, OVERDUE, VOID = STATUSES
 OPEN = (ISSUED, PARTIALLY_PAID, OVERDUE)  # issued, with a balance left
 MAX_LINES = 500
 MAX_QUANTITY = Decimal("1000000000")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from services.billing.commands import CreateContract, RenewContract, UpdateContract
+from services.billing.commands import ContractIn, ContractPatch, RenewIn
 from services.billing.domain.contracts import (
     ACTIVE,
+    TERMINATED,
     ContractDatesError,
     check_dates,
     notice_on,
@@ -42,7 +43,7 @@ async def _unique_number(
         raise Conflict(f"the client already has a contract numbered {number!r}")
 
 
-async def create_contract(uow: UnitOfWork, caller: Caller, command: CreateContract) -> Contract:
+async def create_contract(uow: UnitOfWork, caller: Caller, command: ContractIn) -> Contract:
     require_staff(caller)
     client = await get_client(uow.session, caller, command.client_id, for_update=True)
     await _unique_number(uow, client.id, command.number, None)
@@ -86,7 +87,7 @@ async def _locked(
 
 
 async def update_contract(
-    uow: UnitOfWork, caller: Caller, contract_id: uuid.UUID, command: UpdateContract
+    uow: UnitOfWork, caller: Caller, contract_id: uuid.UUID, command: ContractPatch
 ) -> Contract:
     contract, client = await _locked(uow, caller, contract_id)
     fields = command.model_dump(exclude_unset=True)
@@ -163,10 +164,10 @@ async def renew(
 
 
 async def renew_contract(
-    uow: UnitOfWork, caller: Caller, contract_id: uuid.UUID, command: RenewContract
+    uow: UnitOfWork, caller: Caller, contract_id: uuid.UUID, command: RenewIn
 ) -> Contract:
     contract, client = await _locked(uow, caller, contract_id)
-    if contract.status == "terminated":
+    if contract.status == TERMINATED:
         raise Conflict("the contract was terminated: it cannot be renewed")
     await uow.emit(await renew(uow, contract, client, command.ends_on, automatic=False))
     return contract

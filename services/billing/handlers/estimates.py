@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from services.billing.commands import CreateEstimate
+from services.billing.commands import EstimateIn
+from services.billing.domain.estimates import APPROVED, DRAFT, INVOICED
 from services.billing.handlers.common import checked_lines, require_staff
 from services.billing.handlers.invoices import new_draft
 from services.billing.store import estimates as repo
@@ -14,10 +15,8 @@ from shared.auth import Caller
 from shared.errors import Conflict, Invalid
 from shared.uow import UnitOfWork
 
-DRAFT, APPROVED, INVOICED = "draft", "approved", "invoiced"
 
-
-async def create_estimate(uow: UnitOfWork, caller: Caller, command: CreateEstimate) -> Estimate:
+async def create_estimate(uow: UnitOfWork, caller: Caller, command: EstimateIn) -> Estimate:
     require_staff(caller)
     client = await get_client(uow.session, caller, command.client_id, for_update=True)
     if command.contract_id is not None:

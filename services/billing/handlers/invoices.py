@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy.orm.attributes import set_committed_value
 
 from services.billing.commands import (
-    CreateInvoice,
-    IssueInvoice,
+    InvoiceIn,
+    InvoicePatch,
+    IssueIn,
     LineIn,
-    PromiseToPay,
-    UpdateInvoice,
+    PromiseIn,
 )
 from services.billing.domain import dunning
 from services.billing.domain.allocation import credit_to_apply
@@ -73,7 +73,7 @@ def _default_currency(contract: Contract | None) -> str | None:
     return contract.budget_currency or contract.value_currency
 
 
-async def create_invoice(uow: UnitOfWork, caller: Caller, command: CreateInvoice) -> Invoice:
+async def create_invoice(uow: UnitOfWork, caller: Caller, command: InvoiceIn) -> Invoice:
     require_staff(caller)
     client = await get_client(uow.session, caller, command.client_id, for_update=True)
     contract = await _contract_of(uow, caller, client.id, command.contract_id)
@@ -140,7 +140,7 @@ async def _locked(
 
 
 async def update_invoice(
-    uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID, command: UpdateInvoice
+    uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID, command: InvoicePatch
 ) -> Invoice:
     invoice, _client = await _locked(uow, caller, invoice_id)
     try:
@@ -175,7 +175,7 @@ async def issue_invoice(
     uow: UnitOfWork,
     caller: Caller,
     invoice_id: uuid.UUID,
-    command: IssueInvoice,
+    command: IssueIn,
     settings: BillingSettings,
 ) -> Invoice:
     """Draft -> issued: the year's next number (gap-free: the counter row is locked until
@@ -364,7 +364,7 @@ async def void_invoice(uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID) -
 
 
 async def promise_to_pay(
-    uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID, command: PromiseToPay
+    uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID, command: PromiseIn
 ) -> Invoice:
     """The client promises to pay by ``promised_on``: reminders pause until then."""
     invoice, client = await _locked(uow, caller, invoice_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from services.billing.commands import CreateOpportunity, UpdateOpportunity
+from services.billing.commands import OpportunityIn, OpportunityPatch
 from services.billing.domain.opportunities import StageError, change_stage
 from services.billing.events import OpportunityStageChangedV1
 from services.billing.handlers.common import money, require_staff
@@ -45,7 +45,7 @@ async def _emit(
 
 
 async def create_opportunity(
-    uow: UnitOfWork, caller: Caller, command: CreateOpportunity
+    uow: UnitOfWork, caller: Caller, command: OpportunityIn
 ) -> Opportunity:
     require_staff(caller)
     client = await get_client(uow.session, caller, command.client_id, for_update=True)
@@ -77,7 +77,7 @@ async def create_opportunity(
 
 
 async def update_opportunity(
-    uow: UnitOfWork, caller: Caller, opportunity_id: uuid.UUID, command: UpdateOpportunity
+    uow: UnitOfWork, caller: Caller, opportunity_id: uuid.UUID, command: OpportunityPatch
 ) -> Opportunity:
     require_staff(caller)
     client = await lock_client_of(uow.session, caller, Opportunity, opportunity_id, "opportunity")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from services.billing.commands import BookPayment
+from services.billing.commands import PaymentIn
 from services.billing.domain.allocation import (
     AllocationError,
     OpenInvoice,
@@ -25,9 +25,7 @@ from shared.errors import Conflict, Invalid
 from shared.uow import UnitOfWork
 
 
-async def book_payment(
-    uow: UnitOfWork, caller: Caller, command: BookPayment
-) -> tuple[Payment, bool]:
+async def book_payment(uow: UnitOfWork, caller: Caller, command: PaymentIn) -> tuple[Payment, bool]:
     """The payment and whether it was booked now (False: the same ``(client_id, reference)``
     was booked before and that payment is returned, nothing booked twice). Admins, the
     client's manager or head, and ``service`` tokens (a bank import) may book."""
