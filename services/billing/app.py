@@ -2,8 +2,8 @@
 payment control (overdue, dunning, promises to pay), opportunities and reports.
 
 It keeps replicas of the clients service's staff and clients, fed by its events
-(``subscribers.py``); its settings (:class:`BillingSettings`) are read once, when the app is built, and the scheduled
-jobs are built from them (:func:`scheduled_jobs`).
+(``subscribers.py``); its settings (:class:`BillingSettings`) are read once, when the app is
+built, and the scheduled jobs are built from them (:func:`scheduled_jobs`).
 """
 
 from __future__ import annotations
