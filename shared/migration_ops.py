@@ -114,3 +114,39 @@ def drop_platform_tables_v2() -> None:
         batch.drop_column("resolved_at")
     with op.batch_alter_table("outbox") as batch:
         batch.drop_column("traceparent")
+
+
+def client_replica_team_v1() -> None:
+    """The account manager's team on ``client_replica`` (as the client events carry it): the
+    manager's department and the head responsible for escalations, filled from
+    ``staff_replica`` for the rows there (the manager's head; a head without one: themself;
+    no manager, or one not replicated: none, until the client's next event)."""
+    op.add_column(
+        "client_replica",
+        sa.Column("account_manager_department", sa.String(200), nullable=True),
+    )
+    op.add_column("client_replica", sa.Column("head_id", sa.Uuid(), nullable=True))
+    op.execute(
+        """
+        UPDATE client_replica SET
+            account_manager_department = (
+                SELECT s.department FROM staff_replica s
+                WHERE s.id = client_replica.account_manager_id
+            ),
+            head_id = (
+                SELECT CASE
+                    WHEN s.head_id IS NOT NULL THEN s.head_id
+                    WHEN s.role = 'head' THEN s.id
+                END
+                FROM staff_replica s
+                WHERE s.id = client_replica.account_manager_id
+            )
+        WHERE account_manager_id IS NOT NULL
+        """
+    )
+
+
+def drop_client_replica_team_v1() -> None:
+    with op.batch_alter_table("client_replica") as batch:
+        batch.drop_column("head_id")
+        batch.drop_column("account_manager_department")

@@ -1,6 +1,7 @@
 """Read models of the clients service's data, kept by the services that consume its events
 (interactions, billing, notifications): staff (for authentication and head scope) and
-clients (manager, tier, status, SLA and calendar), with the access-scope filter built on them.
+clients (manager and their team, tier, status, SLA and calendar), with the access-scope filter
+built on them and the one view of a client the consumers read (:class:`ClientView`).
 
 Event-carried state transfer: each clients event holds the whole current state, so a replica
 row is simply replaced (older events than the stored one are ignored). A lookup that misses
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +23,7 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     MetaData,
+    Select,
     String,
     Table,
     Uuid,
@@ -30,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Caller, Role, StaffRecord
 from shared.db import JSONType, UTCDateTime, upsert
+from shared.errors import NotFound
 from shared.messaging.consumer import EventHandler
 from shared.messaging.envelope import CloudEvent
 from shared.uow import UnitOfWork
@@ -59,6 +64,10 @@ client_replica = Table(
     Column("tier", String(20), nullable=False),
     Column("status", String(20), nullable=False),
     Column("account_manager_id", Uuid, nullable=True, index=True),
+    # The account manager's team as the client events carry it: their department, and the
+    # head responsible for escalations (the clients service's ``domain/team.py``).
+    Column("account_manager_department", String(200), nullable=True),
+    Column("head_id", Uuid, nullable=True),
     Column("timezone", String(64), nullable=False),
     Column("country", String(2), nullable=True),
     Column("sla", JSONType, nullable=False),
@@ -67,7 +76,17 @@ client_replica = Table(
 )
 
 STAFF_FIELDS = ("name", "email", "role", "department", "head_id", "timezone", "active")
-CLIENT_FIELDS = ("name", "tier", "status", "account_manager_id", "timezone", "country", "sla")
+CLIENT_FIELDS = (
+    "name",
+    "tier",
+    "status",
+    "account_manager_id",
+    "account_manager_department",
+    "head_id",
+    "timezone",
+    "country",
+    "sla",
+)
 
 
 def _uuid(value: Any) -> uuid.UUID | None:
@@ -109,6 +128,7 @@ async def put_client(
     client_id = uuid.UUID(str(data["client_id"]))
     values = {k: data.get(k) for k in CLIENT_FIELDS}
     values["account_manager_id"] = _uuid(values["account_manager_id"])
+    values["head_id"] = _uuid(values["head_id"])
     values["sla"] = values["sla"] or {}
     carried = "contacts" in data
     contacts = [_contact_entry(c) for c in data["contacts"] or []] if carried else []
@@ -206,3 +226,139 @@ def client_scope(caller: Caller, client_id: ColumnElement[Any]) -> ColumnElement
         return client_id.in_(mine)
     own = select(client_replica.c.id).where(client_replica.c.account_manager_id == caller.id)
     return client_id.in_(own)
+
+
+# ---------------------------------------------------------------- the client view
+
+
+@dataclass(frozen=True)
+class ClientView:
+    """A client as the consuming services know it (its replica row): what their use cases
+    and scans read, and the team header every event about the client carries."""
+
+    id: uuid.UUID
+    name: str
+    tier: str
+    status: str
+    timezone: str
+    account_manager_id: uuid.UUID | None
+    account_manager_department: str | None
+    head_id: uuid.UUID | None
+    sla: dict[str, Any]
+    contacts: list[dict[str, Any]]
+
+    def team(self, *, department: bool = True) -> dict[str, Any]:
+        """Who an event about the client is for: the client, its account manager (and their
+        department, unless ``department`` is False: billing's events do not carry it), and
+        the head responsible for escalations."""
+        header = {
+            "client_id": self.id,
+            "client_name": self.name,
+            "account_manager_id": self.account_manager_id,
+            "account_manager_department": self.account_manager_department,
+            "head_id": self.head_id,
+        }
+        if not department:
+            del header["account_manager_department"]
+        return header
+
+    def contact_ids(self) -> set[str]:
+        return {str(c.get("id")) for c in self.contacts}
+
+    def billing_contacts(self) -> list[dict[str, Any]]:
+        """The contacts whose roles include ``billing`` (whom to remind of an invoice)."""
+        return [
+            {"contact_id": c["id"], "name": c.get("name") or "", "email": c.get("email")}
+            for c in self.contacts
+            if "billing" in (c.get("roles") or [])
+        ]
+
+
+def client_view(row: Any) -> ClientView:
+    """The view of a ``client_replica`` row."""
+    return ClientView(
+        id=row.id,
+        name=row.name,
+        tier=row.tier,
+        status=row.status,
+        timezone=row.timezone or "UTC",
+        account_manager_id=row.account_manager_id,
+        account_manager_department=row.account_manager_department,
+        head_id=row.head_id,
+        sla=dict(row.sla or {}),
+        contacts=list(row.contacts or []),
+    )
+
+
+def client_select(caller: Caller | None, client_id: Any, *, lock: bool = False) -> Select[Any]:
+    """The client ``client_id`` (an id, or a scalar subquery naming it) if ``caller`` may see
+    it (None: any client, for the scans and service tokens). ``lock``: its row FOR NO KEY
+    UPDATE until the transaction ends; every use case that emits a client's events takes this
+    lock first, so they reach the outbox in commit order (SQLite serialises writers anyway)."""
+    stmt = select(client_replica).where(client_replica.c.id == client_id)
+    if caller is not None:
+        stmt = stmt.where(client_scope(caller, client_replica.c.id))
+    if lock:
+        stmt = stmt.with_for_update(of=client_replica, key_share=True)
+    return stmt
+
+
+async def one_client(
+    session: AsyncSession,
+    stmt: Select[Any],
+    missing: str,
+    *,
+    read_through: uuid.UUID | None = None,
+    contact_ids: Iterable[uuid.UUID] = (),
+) -> ClientView:
+    """The client of ``stmt`` (:func:`client_select`), else 404 with ``missing``. A miss on
+    ``read_through`` (a client id: the row absent, out of scope, or without one of
+    ``contact_ids`` among its contacts) asks the clients service first
+    (``shared.readthrough``): what it committed a moment ago is found."""
+    from shared.readthrough import refresh_client  # it writes through this module
+
+    row = (await session.execute(stmt)).first()
+    unknown = row is None or _unknown_contacts(row, contact_ids)
+    if unknown and read_through is not None and await refresh_client(session, read_through):
+        row = (await session.execute(stmt)).first()
+    if row is None:
+        raise NotFound(missing)
+    return client_view(row)
+
+
+async def lock_client(
+    session: AsyncSession,
+    caller: Caller | None,
+    client_id: uuid.UUID,
+    contact_ids: Iterable[uuid.UUID] = (),
+) -> ClientView:
+    """The client, its row locked (:func:`client_select`), if ``caller`` may see it (None:
+    unscoped), read through on a miss; else 404."""
+    stmt = client_select(caller, client_id, lock=True)
+    return await one_client(
+        session,
+        stmt,
+        f"client {client_id} not found",
+        read_through=client_id,
+        contact_ids=contact_ids,
+    )
+
+
+async def client_views(
+    session: AsyncSession, client_ids: Iterable[uuid.UUID], *, lock: bool = False
+) -> dict[uuid.UUID, ClientView]:
+    """Unscoped (for the scans): the clients of the given ids, by id. ``lock``: their rows
+    locked in id order (no deadlock between two scans, nor with a use case; PostgreSQL locks
+    the rows as the sorted result returns them)."""
+    ids = sorted(set(client_ids))
+    if not ids:
+        return {}
+    stmt = select(client_replica).where(client_replica.c.id.in_(ids))
+    if lock:
+        stmt = stmt.order_by(client_replica.c.id).with_for_update(of=client_replica, key_share=True)
+    return {row.id: client_view(row) for row in (await session.execute(stmt)).all()}
+
+
+def _unknown_contacts(row: Any, contact_ids: Iterable[uuid.UUID]) -> bool:
+    known = {str(c.get("id")) for c in row.contacts or []}
+    return any(str(c) not in known for c in contact_ids)

@@ -1,8 +1,8 @@
 """Events the billing service publishes (topic ``orbit.billing``, key = client id).
 
 Each carries what a subscriber needs to act without calling back: the client, its account
-manager and the head responsible for escalations, and the amounts as decimal strings with
-their ISO 4217 currency. Frozen; a breaking change is a new ``...V2``.
+manager, the manager's department and the head responsible for escalations, and the amounts
+as decimal strings with their ISO 4217 currency. Frozen; a breaking change is a new ``...V2``.
 """
 
 from __future__ import annotations
@@ -29,12 +29,15 @@ class BillingMoneyV1(BaseModel):
 
 
 class ClientTeam(Event):
-    """Who an event about a client is for: the client, its account manager, and the head
-    responsible for escalations (the manager's head; a head without one: themself)."""
+    """Who an event about a client is for: the client, its account manager and the manager's
+    department, and the head responsible for escalations (the manager's head; a head without
+    one: themself; else null): the header of every client event of every service."""
 
     client_id: uuid.UUID
     client_name: str | None
     account_manager_id: uuid.UUID | None
+    # Added to the published v1s (so optional in their schemas): always sent.
+    account_manager_department: str | None = None
     head_id: uuid.UUID | None
 
 

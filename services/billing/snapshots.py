@@ -1,5 +1,5 @@
 """The state the billing service's events carry (event-carried state transfer): the client
-and its team (``store.clients.ClientInfo.team``), and the whole current state of the contract,
+and its team (``store.clients.ClientView.team``), and the whole current state of the contract,
 invoice or opportunity concerned. The use cases (``handlers/``) and the scans (``workers.py``)
 build their events from these."""
 
@@ -10,8 +10,8 @@ from typing import Any
 
 from services.billing.domain.invoices import balance
 from services.billing.domain.money import format_amount
-from services.billing.store.clients import ClientInfo
 from services.billing.store.models import Contract, Invoice, Opportunity
+from shared.replicas import ClientView
 
 
 def money_out(amount: Decimal | None, currency: str | None) -> dict[str, str] | None:
@@ -20,7 +20,7 @@ def money_out(amount: Decimal | None, currency: str | None) -> dict[str, str] | 
     return {"amount": format_amount(amount, currency), "currency": currency}
 
 
-def contract_fields(contract: Contract, client: ClientInfo) -> dict[str, Any]:
+def contract_fields(contract: Contract, client: ClientView) -> dict[str, Any]:
     return {
         **client.team(),
         "contract_id": contract.id,
@@ -37,7 +37,7 @@ def contract_fields(contract: Contract, client: ClientInfo) -> dict[str, Any]:
     }
 
 
-def invoice_fields(invoice: Invoice, client: ClientInfo) -> dict[str, Any]:
+def invoice_fields(invoice: Invoice, client: ClientView) -> dict[str, Any]:
     c = invoice.currency
     return {
         **client.team(),
@@ -56,7 +56,7 @@ def invoice_fields(invoice: Invoice, client: ClientInfo) -> dict[str, Any]:
     }
 
 
-def opportunity_fields(opportunity: Opportunity, client: ClientInfo) -> dict[str, Any]:
+def opportunity_fields(opportunity: Opportunity, client: ClientView) -> dict[str, Any]:
     return {
         **client.team(),
         "opportunity_id": opportunity.id,

@@ -44,8 +44,9 @@ from services.billing.events import (
 from services.billing.handlers.contracts import next_check, renew
 from services.billing.snapshots import contract_fields, invoice_fields
 from services.billing.store import scans
-from services.billing.store.clients import ClientInfo, lock_clients
+from services.billing.store.clients import lock_clients
 from services.billing.store.models import Contract, Invoice
+from shared.replicas import ClientView
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 
 EARLIEST_OFFSET = timedelta(hours=14)  # the first timezone to reach a date (UTC+14)
@@ -89,7 +90,7 @@ async def _batches(
 
 
 async def _contract_due(
-    uow: UnitOfWork, contract: Contract, client: ClientInfo, today: date
+    uow: UnitOfWork, contract: Contract, client: ClientView, today: date
 ) -> int:
     if contract.next_check_on is None or contract.next_check_on > today:
         return 0  # not yet in the client's timezone (or done by another scanner)
@@ -147,7 +148,7 @@ class PaymentControl:
         self.escalate_from = escalate_from
 
     def decide(
-        self, invoice: SimpleNamespace, client: ClientInfo, today: date
+        self, invoice: SimpleNamespace, client: ClientView, today: date
     ) -> tuple[dict[str, Any] | None, list[tuple[str, Any]]]:
         """What is due for ``invoice`` (its columns, updated in place) on the client's
         ``today``: the new payment-control state (None: nothing changes) and the alerts

@@ -1,0 +1,3 @@
+"""The interactions service. ``SERVICE`` is its name: its topic, its database, its runtime."""
+
+SERVICE = "interactions"

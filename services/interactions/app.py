@@ -14,21 +14,20 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from services.interactions import SERVICE
 from services.interactions.api import feedback, interactions, reports, requests, tasks
-from services.interactions.handlers.cadence import HANDLERS
 from services.interactions.settings import InteractionsSettings
+from services.interactions.subscribers import SUBSCRIBERS
 from services.interactions.workers import scheduled_jobs
 from shared.app import build_service_app
 from shared.replica_service import replica_service_spec
 from shared.settings import OrbitSettings
 
-NAME = "interactions"
-
 SPEC = replica_service_spec(
-    NAME,
+    SERVICE,
     Path(__file__).parent / "migrations",
     routers=(interactions.router, requests.router, tasks.router, feedback.router, reports.router),
-    subscribers=HANDLERS,
+    subscribers=SUBSCRIBERS,
     jobs=scheduled_jobs,
     settings_cls=InteractionsSettings,
 )

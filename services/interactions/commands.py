@@ -1,24 +1,23 @@
-"""The request bodies of the interactions API as command models (``shared.inputs`` bases:
-unknown fields, control characters and lone surrogates refused with a 422 naming them)."""
+"""The request bodies of the interactions API as command models (``shared.inputs.In`` and
+``Patch``: unknown fields, control characters and lone surrogates refused with a 422 naming
+them; a patch's ``null`` refused for the fields in ``NOT_NULL``).
+
+Named verb-first (``LogInteraction``, ``CreateTask``), where the clients service names them
+``<Thing>In`` / ``<Thing>Patch``: the class name is the schema's name in the OpenAPI
+document (and the TypeScript client generated from it), so renaming is a contract change."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated
 
-from pydantic import (
-    AfterValidator,
-    AwareDatetime,
-    Field,
-    StringConstraints,
-    ValidationInfo,
-    field_validator,
-)
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 
 from services.interactions.domain.feedback import FeedbackKind
 from services.interactions.domain.interactions import Direction, InteractionType
-from shared.inputs import InputModel
+from services.interactions.domain.tasks import TaskStatus
+from shared.inputs import In, Patch
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -45,11 +44,7 @@ Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
-class Command(InputModel):
-    """A request body of the interactions API."""
-
-
-class LogInteraction(Command):
+class LogInteraction(In):
     """``POST /api/v1/interactions``. An inbound interaction with ``requires_response`` (or a
     missed inbound call) opens a request; an outbound one with ``responds_to`` answers the
     request that interaction opened (``promise_by``: a first response promising the full
@@ -68,19 +63,19 @@ class LogInteraction(Command):
     promise_by: Instant | None = None
 
 
-class HoldRequest(Command):
+class HoldRequest(In):
     """``POST /api/v1/requests/{id}/hold``: waiting on the client, the SLA clock stops."""
 
     reason: Reason
 
 
-class ResumeRequest(Command):
+class ResumeRequest(In):
     """``POST /api/v1/requests/{id}/resume`` (the body is optional)."""
 
     note: Reason | None = None
 
 
-class SubmitReport(Command):
+class SubmitReport(In):
     """``POST /api/v1/interactions/{id}/report``: the minutes of a meeting."""
 
     summary: RequiredText
@@ -88,7 +83,7 @@ class SubmitReport(Command):
     next_steps: list[Line] = Field(default_factory=list, max_length=100)
 
 
-class CreateTask(Command):
+class CreateTask(In):
     client_id: uuid.UUID
     title: Title
     due_at: Instant
@@ -96,27 +91,20 @@ class CreateTask(Command):
     interaction_id: uuid.UUID | None = None
 
 
-class UpdateTask(Command):
+class UpdateTask(Patch):
     """``PATCH /api/v1/tasks/{id}``: an omitted field is kept; moving ``due_at`` later needs a
     ``reason``."""
 
-    NOT_NULL: ClassVar[tuple[str, ...]] = ("title", "due_at", "assignee_id", "status")
+    NOT_NULL = ("title", "due_at", "assignee_id", "status")
 
     title: Title | None = None
     due_at: Instant | None = None
     assignee_id: uuid.UUID | None = None
-    status: Literal["open", "done"] | None = None
+    status: TaskStatus | None = None
     reason: Reason | None = None
 
-    @field_validator("*", mode="after")
-    @classmethod
-    def _not_null(cls, value: Any, info: ValidationInfo) -> Any:
-        if value is None and info.field_name in cls.NOT_NULL:
-            raise ValueError("may not be null")
-        return value
 
-
-class RecordFeedback(Command):
+class RecordFeedback(In):
     """``POST /api/v1/feedback``: NPS 0-10 or CSAT 1-5."""
 
     client_id: uuid.UUID

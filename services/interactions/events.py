@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
 from services.interactions.domain.feedback import FeedbackKind
 from services.interactions.domain.interactions import Direction, InteractionType
+from services.interactions.domain.sla import RequestStatus
+from services.interactions.domain.tasks import TaskStatus
 from shared.messaging.envelope import Event
-
-RequestStatusV1 = Literal["open", "on_hold", "acknowledged", "answered", "breached"]
 
 
 class ContactRefV1(BaseModel):
@@ -71,7 +71,7 @@ class RequestSnapshot(ClientEvent):
     interaction_type: InteractionType
     subject: str | None
     contact_ids: list[uuid.UUID]
-    status: RequestStatusV1
+    status: RequestStatus
     opened_at: datetime
     due_at: datetime
     first_response_minutes: int
@@ -185,7 +185,7 @@ class TaskSnapshot(ClientEvent):
     title: str
     due_at: datetime
     assignee_id: uuid.UUID
-    status: Literal["open", "done"]
+    status: TaskStatus
     interaction_id: uuid.UUID | None
     created_by: uuid.UUID
 

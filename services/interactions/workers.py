@@ -39,13 +39,12 @@ from services.interactions.events import (
     SlaBreachedV1,
     TaskOverdueV1,
 )
-from services.interactions.handlers.snapshots import meeting_fields, request_fields, task_fields
 from services.interactions.settings import InteractionsSettings
-from services.interactions.store import repository as repo
+from services.interactions.snapshots import meeting_fields, request_fields, task_fields
 from services.interactions.store.models import ContactCadence, Interaction, Request, Task
 from shared.calendar import BusinessCalendar, business_minutes_between, parse_calendar
 from shared.messaging.envelope import Event
-from shared.replicas import client_replica
+from shared.replicas import ClientView, client_replica, client_views
 from shared.scheduler import ScheduledJob
 from shared.uow import UnitOfWorkFactory
 
@@ -54,7 +53,7 @@ ACKNOWLEDGED: ColumnElement[str] = literal_column("'acknowledged'")
 ACTIVE: ColumnElement[str] = literal_column("'active'")
 
 Alert = tuple[str, Event]
-Build = Callable[[Any, repo.ClientInfo, datetime], Alert | None]
+Build = Callable[[Any, ClientView, datetime], Alert | None]
 
 
 @dataclass(frozen=True)
@@ -104,7 +103,7 @@ async def run_scan(
             if not rows:
                 return emitted
             rows.sort(key=attrgetter(spec.order))  # RETURNING keeps no order
-            clients = await repo.clients_info(uow.session, {row.client_id for row in rows})
+            clients = await client_views(uow.session, {row.client_id for row in rows})
             alerts = [
                 alert
                 for row in rows
@@ -148,7 +147,7 @@ def breach_query(now: datetime) -> Select[Any]:
     return _requests(Request.status == OPEN, Request.due_at <= now).order_by(Request.due_at)
 
 
-def _breached(row: Any, client: repo.ClientInfo, now: datetime) -> Alert:
+def _breached(row: Any, client: ClientView, now: datetime) -> Alert:
     fields = {**request_fields(row, client, now), "status": "breached", "breached": True}
     return f"sla.breached:{row.id}", SlaBreachedV1(**fields)
 
@@ -165,7 +164,7 @@ def _calendar(data: str) -> BusinessCalendar:
     return parse_calendar(json.loads(data))
 
 
-def _at_risk(row: Any, client: repo.ClientInfo, now: datetime) -> Alert | None:
+def _at_risk(row: Any, client: ClientView, now: datetime) -> Alert | None:
     if row.due_at <= now:
         return None  # past due already: the breach says it
     calendar = _calendar(row.calendar_json)
@@ -183,7 +182,7 @@ def promise_query(now: datetime) -> Select[Any]:
     ).order_by(Request.promised_by)
 
 
-def _promise_broken(row: Any, client: repo.ClientInfo, now: datetime) -> Alert:
+def _promise_broken(row: Any, client: ClientView, now: datetime) -> Alert:
     return (
         promises.broken_key(row.id, row.promised_by),
         RequestPromiseBrokenV1(**request_fields(row, client, now)),
@@ -206,7 +205,7 @@ def report_query(now: datetime) -> Select[Any]:
     )
 
 
-def _report_overdue(row: Any, client: repo.ClientInfo, now: datetime) -> Alert:
+def _report_overdue(row: Any, client: ClientView, now: datetime) -> Alert:
     return f"meeting.report_overdue:{row.id}", MeetingReportOverdueV1(
         **meeting_fields(cast(Any, row), client),
         meeting_report_hours=meeting_report_hours(client.sla),
@@ -225,7 +224,7 @@ def task_query(now: datetime) -> Select[Any]:
     )
 
 
-def _task_overdue(row: Any, client: repo.ClientInfo, now: datetime) -> Alert:
+def _task_overdue(row: Any, client: ClientView, now: datetime) -> Alert:
     return overdue_key(row.id, row.due_at), TaskOverdueV1(**task_fields(cast(Any, row), client))
 
 
@@ -245,7 +244,7 @@ def cadence_query(now: datetime) -> Select[Any]:
     )
 
 
-def _contact_overdue(row: Any, client: repo.ClientInfo, now: datetime) -> Alert:
+def _contact_overdue(row: Any, client: ClientView, now: datetime) -> Alert:
     return cadence.lapse_key(row.client_id, row.due_at), ContactOverdueV1(
         **client.team(),
         last_contact_at=row.last_contact_at,

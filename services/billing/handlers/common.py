@@ -12,9 +12,9 @@ from services.billing.domain.dates import today_in
 from services.billing.domain.invoices import Line, LineError, Totals, check_lines, line_totals
 from services.billing.domain.invoices import invoice_totals as totals_of
 from services.billing.domain.money import MoneyError, check_amount, format_amount
-from services.billing.store.clients import ClientInfo
 from shared.auth import Caller, Role
 from shared.errors import Invalid
+from shared.replicas import ClientView
 from shared.uow import UnitOfWork
 
 STAFF_ROLES = (Role.ADMIN, Role.HEAD, Role.MANAGER)
@@ -61,5 +61,5 @@ def checked_lines(lines: Sequence[LineIn], currency: str) -> tuple[list[dict[str
     return stored, totals_of(checked, currency)
 
 
-def client_today(client: ClientInfo, uow: UnitOfWork) -> date:
+def client_today(client: ClientView, uow: UnitOfWork) -> date:
     return today_in(client.timezone, uow.clock.now())

@@ -18,10 +18,11 @@ from services.billing.events import ContractCreatedV1, ContractRenewedV1, Contra
 from services.billing.handlers.common import money, require_staff
 from services.billing.snapshots import contract_fields
 from services.billing.store import contracts as repo
-from services.billing.store.clients import ClientInfo, get_client, lock_client_of
+from services.billing.store.clients import get_client, lock_client_of
 from services.billing.store.models import Contract
 from shared.auth import Caller
 from shared.errors import Conflict, Invalid
+from shared.replicas import ClientView
 from shared.uow import UnitOfWork
 
 
@@ -79,7 +80,7 @@ async def create_contract(uow: UnitOfWork, caller: Caller, command: ContractIn) 
 
 async def _locked(
     uow: UnitOfWork, caller: Caller, contract_id: uuid.UUID
-) -> tuple[Contract, ClientInfo]:
+) -> tuple[Contract, ClientView]:
     require_staff(caller)
     client = await lock_client_of(uow.session, caller, Contract, contract_id, "contract")
     contract = await repo.get_contract(uow.session, caller, contract_id, for_update=True)
@@ -135,7 +136,7 @@ async def update_contract(
 async def renew(
     uow: UnitOfWork,
     contract: Contract,
-    client: ClientInfo,
+    client: ClientView,
     ends_on: date | None,
     *,
     automatic: bool,

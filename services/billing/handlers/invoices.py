@@ -45,12 +45,13 @@ from services.billing.handlers.common import checked_lines, client_today, requir
 from services.billing.settings import BillingSettings
 from services.billing.snapshots import invoice_fields
 from services.billing.store import invoices as repo
-from services.billing.store.clients import ClientInfo, get_client, lock_client_of
+from services.billing.store.clients import get_client, lock_client_of
 from services.billing.store.models import Allocation, Contract, CreditEntry, Invoice
 from services.billing.store.payments import credit_balances
 from shared.auth import Caller
 from shared.errors import Conflict, Invalid
 from shared.messaging.envelope import topic_for
+from shared.replicas import ClientView
 from shared.uow import UnitOfWork
 
 DEFAULT_PAYMENT_TERMS_DAYS = 30
@@ -132,7 +133,7 @@ async def new_draft(
 
 async def _locked(
     uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID
-) -> tuple[Invoice, ClientInfo]:
+) -> tuple[Invoice, ClientView]:
     require_staff(caller)
     client = await lock_client_of(uow.session, caller, Invoice, invoice_id, "invoice")
     invoice = await repo.get_invoice(uow.session, caller, invoice_id, for_update=True)
@@ -224,7 +225,7 @@ async def issue_invoice(
 
 
 async def _number_and_announce(
-    uow: UnitOfWork, invoice: Invoice, client: ClientInfo, year: int, issued: dict[str, Any]
+    uow: UnitOfWork, invoice: Invoice, client: ClientView, year: int, issued: dict[str, Any]
 ) -> None:
     """The invoice's number, its ``issued`` columns, and its ``invoice.issued`` in the
     outbox. On PostgreSQL one statement takes the counter's lock and writes all three
@@ -269,7 +270,7 @@ def first_action_on(due_date: date, steps: tuple[int, ...]) -> date:
 
 
 async def apply_credit(
-    uow: UnitOfWork, invoice: Invoice, client: ClientInfo, today: date, credit: Decimal
+    uow: UnitOfWork, invoice: Invoice, client: ClientView, today: date, credit: Decimal
 ) -> None:
     """Settle what the client's ``credit`` in the invoice's currency can of its balance."""
     amount = credit_to_apply(credit, balance(invoice))
@@ -302,7 +303,7 @@ async def apply_credit(
 
 
 async def settle(
-    uow: UnitOfWork, invoice: Invoice, client: ClientInfo, amount: Decimal, today: date
+    uow: UnitOfWork, invoice: Invoice, client: ClientView, amount: Decimal, today: date
 ) -> None:
     """``amount`` paid on ``invoice``: its status follows; paid in full, it leaves payment
     control (a promise to pay by then was kept) and ``invoice.paid`` is emitted."""
@@ -322,7 +323,7 @@ async def settle(
 
 
 async def budget_thresholds(
-    uow: UnitOfWork, contract: Contract, client: ClientInfo, invoiced: Decimal
+    uow: UnitOfWork, contract: Contract, client: ClientView, invoiced: Decimal
 ) -> None:
     """``budget.threshold_reached`` at 80 % and 100 % of the contract's budget, once each
     (one statement claims the keys; the outbox is written only for a new one)."""

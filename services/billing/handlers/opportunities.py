@@ -11,7 +11,6 @@ from services.billing.handlers.common import money, require_staff
 from services.billing.snapshots import opportunity_fields
 from services.billing.store import opportunities as repo
 from services.billing.store.clients import (
-    ClientInfo,
     get_client,
     is_active_staff,
     lock_client_of,
@@ -19,6 +18,7 @@ from services.billing.store.clients import (
 from services.billing.store.models import Opportunity
 from shared.auth import Caller, Role
 from shared.errors import Conflict, Invalid
+from shared.replicas import ClientView
 from shared.uow import UnitOfWork
 
 
@@ -37,7 +37,7 @@ async def _check_owner(uow: UnitOfWork, owner_id: uuid.UUID | None) -> None:
 
 
 async def _emit(
-    uow: UnitOfWork, opportunity: Opportunity, client: ClientInfo, old: str | None
+    uow: UnitOfWork, opportunity: Opportunity, client: ClientView, old: str | None
 ) -> None:
     await uow.emit(
         OpportunityStageChangedV1(**opportunity_fields(opportunity, client), old_stage=old)

@@ -6,18 +6,18 @@ from typing import Annotated, cast
 
 from fastapi import Depends
 
+from services.interactions import SERVICE
 from services.interactions.settings import InteractionsSettings
-from shared.app import caller_dependency, runtime_dependency
 from shared.auth import Caller
+from shared.deps import service_deps
 from shared.runtime import ServiceRuntime
 
-SERVICE = "interactions"
+DEPS = service_deps(SERVICE)
+RuntimeDep = Annotated[ServiceRuntime, DEPS.runtime]
+CallerDep = Annotated[Caller, DEPS.caller]
 
-RuntimeDep = Annotated[ServiceRuntime, Depends(runtime_dependency(SERVICE))]
-CallerDep = Annotated[Caller, Depends(caller_dependency(SERVICE))]
 
-
-def get_settings(runtime: RuntimeDep) -> InteractionsSettings:
+async def get_settings(runtime: RuntimeDep) -> InteractionsSettings:
     return cast(InteractionsSettings, runtime.settings)
 
 

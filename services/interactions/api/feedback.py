@@ -12,11 +12,10 @@ from services.interactions.api.presenters import feedback_out
 from services.interactions.api.schemas import FeedbackOut, RecordFeedback
 from services.interactions.domain.feedback import FeedbackKind
 from services.interactions.handlers import feedback as handlers
-from services.interactions.store import repository as repo
-from services.interactions.store.models import Feedback
+from services.interactions.store import feedback as repo
 from shared.commands import run_command
 from shared.idempotency import IdempotencyKey
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 
 router = APIRouter(prefix="/api/v1/feedback", tags=["feedback"])
 
@@ -51,15 +50,8 @@ async def list_feedback(
     """Feedback of the caller's clients, newest first."""
     stmt = repo.filtered_feedback(caller, client_id=client_id, kind=kind, low=low)
     async with runtime.reads() as session:
-        items, next_cursor = await paginate(
-            session,
-            stmt,
-            [Feedback.received_at, Feedback.id],
-            limit=limit,
-            cursor=cursor,
-            desc=True,
-        )
-    return Page(items=[feedback_out(f) for f in items], next_cursor=next_cursor)
+        items, next_cursor = await repo.feedback_page(session, stmt, limit=limit, cursor=cursor)
+    return page_of(items, next_cursor, feedback_out)
 
 
 @router.get("/{feedback_id}", response_model=FeedbackOut, operation_id="getFeedback")

@@ -18,12 +18,11 @@ from services.interactions.api.schemas import (
 )
 from services.interactions.domain.interactions import Direction, InteractionType
 from services.interactions.handlers import interactions as handlers
-from services.interactions.store import repository as repo
-from services.interactions.store.models import Interaction
+from services.interactions.store import interactions as repo
 from shared.commands import run_command
 from shared.errors import NotFound
 from shared.idempotency import IdempotencyKey
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 
 router = APIRouter(prefix="/api/v1/interactions", tags=["interactions"])
 
@@ -75,15 +74,8 @@ async def list_interactions(
         until=upper_bound(until),
     )
     async with runtime.reads() as session:
-        items, next_cursor = await paginate(
-            session,
-            stmt,
-            [Interaction.occurred_at, Interaction.id],
-            limit=limit,
-            cursor=cursor,
-            desc=True,
-        )
-    return Page(items=[interaction_out(i) for i in items], next_cursor=next_cursor)
+        items, next_cursor = await repo.interactions_page(session, stmt, limit=limit, cursor=cursor)
+    return page_of(items, next_cursor, interaction_out)
 
 
 @router.get("/{interaction_id}", response_model=InteractionOut, operation_id="getInteraction")

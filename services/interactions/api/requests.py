@@ -12,10 +12,9 @@ from services.interactions.api.presenters import request_out
 from services.interactions.api.schemas import HoldRequest, RequestOut, ResumeRequest
 from services.interactions.domain.sla import RequestStatus
 from services.interactions.handlers import requests as handlers
-from services.interactions.store import repository as repo
-from services.interactions.store.models import Request
+from services.interactions.store import requests as repo
 from shared.commands import run_command
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 
 router = APIRouter(prefix="/api/v1/requests", tags=["requests"])
 
@@ -37,15 +36,8 @@ async def list_requests(
         caller, now, status=status, client_id=client_id, account_manager_id=account_manager_id
     )
     async with runtime.reads() as session:
-        items, next_cursor = await paginate(
-            session,
-            stmt,
-            [Request.opened_at, Request.id],
-            limit=limit,
-            cursor=cursor,
-            desc=True,
-        )
-    return Page(items=[request_out(r, now) for r in items], next_cursor=next_cursor)
+        items, next_cursor = await repo.requests_page(session, stmt, limit=limit, cursor=cursor)
+    return page_of(items, next_cursor, lambda r: request_out(r, now))
 
 
 @router.get("/{request_id}", response_model=RequestOut, operation_id="getRequest")

@@ -12,11 +12,10 @@ from services.interactions.api.presenters import task_move_out, task_out
 from services.interactions.api.schemas import CreateTask, TaskMoveOut, TaskOut, UpdateTask
 from services.interactions.domain.tasks import TaskStatus
 from services.interactions.handlers import tasks as handlers
-from services.interactions.store import repository as repo
-from services.interactions.store.models import Task, TaskDeadlineMove
+from services.interactions.store import tasks as repo
 from shared.commands import run_command
 from shared.idempotency import IdempotencyKey
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
 
@@ -51,19 +50,11 @@ async def list_tasks(
     """Tasks of the caller's clients and tasks assigned to the caller, oldest first."""
     now = runtime.clock.now()
     stmt = repo.filtered_tasks(
-        caller,
-        client_id=client_id,
-        assignee_id=assignee_id,
-        status=status,
-        overdue_at=now if overdue else None,
+        caller, now, client_id=client_id, assignee_id=assignee_id, status=status, overdue=overdue
     )
-    if overdue is False:
-        stmt = stmt.where((Task.status != "open") | (Task.due_at >= now))
     async with runtime.reads() as session:
-        items, next_cursor = await paginate(
-            session, stmt, [Task.created_at, Task.id], limit=limit, cursor=cursor
-        )
-    return Page(items=[task_out(t, now) for t in items], next_cursor=next_cursor)
+        items, next_cursor = await repo.tasks_page(session, stmt, limit=limit, cursor=cursor)
+    return page_of(items, next_cursor, lambda t: task_out(t, now))
 
 
 @router.get("/{task_id}", response_model=TaskOut, operation_id="getTask")
@@ -101,11 +92,7 @@ async def task_history(
     """Every move of the task's deadline, oldest first."""
     async with runtime.reads() as session:
         await repo.get_task(session, caller, task_id)
-        items, next_cursor = await paginate(
-            session,
-            repo.task_history(task_id),
-            [TaskDeadlineMove.moved_at, TaskDeadlineMove.id],
-            limit=limit,
-            cursor=cursor,
+        items, next_cursor = await repo.task_moves_page(
+            session, task_id, limit=limit, cursor=cursor
         )
-    return Page(items=[task_move_out(m) for m in items], next_cursor=next_cursor)
+    return page_of(items, next_cursor, task_move_out)

@@ -4,12 +4,12 @@ and how far in the future ``occurred_at`` may be."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, get_args
 
 InteractionType = Literal["call", "email", "meeting", "message", "note"]
 Direction = Literal["inbound", "outbound", "internal"]
-TYPES: tuple[InteractionType, ...] = ("call", "email", "meeting", "message", "note")
-DIRECTIONS: tuple[Direction, ...] = ("inbound", "outbound", "internal")
+TYPES: tuple[InteractionType, ...] = get_args(InteractionType)
+DIRECTIONS: tuple[Direction, ...] = get_args(Direction)
 
 # Clocks differ: an occurred_at up to this far ahead of the server's clock is accepted.
 FUTURE_TOLERANCE = timedelta(minutes=5)

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from shared.calendar import (
     BusinessCalendar,
@@ -24,8 +24,9 @@ from shared.calendar import (
     parse_calendar,
 )
 
+# A request's statuses (the API's schemas and query parameters, the events).
 RequestStatus = Literal["open", "on_hold", "acknowledged", "answered", "breached"]
-STATUSES: tuple[RequestStatus, ...] = ("open", "on_hold", "acknowledged", "answered", "breached")
+REQUEST_STATUSES: tuple[RequestStatus, ...] = get_args(RequestStatus)
 DEFAULT_FIRST_RESPONSE_MINUTES = 240
 DEFAULT_AT_RISK_FRACTION = 0.75
 

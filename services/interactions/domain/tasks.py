@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Literal, get_args
 
+# A task's statuses (the commands, the API's schemas and query parameters, the events).
 TaskStatus = Literal["open", "done"]
+TASK_STATUSES: tuple[TaskStatus, ...] = get_args(TaskStatus)
 
 
 class ReasonRequired(ValueError):

@@ -11,14 +11,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from services.interactions.domain import cadence
+from services.interactions.store.cadence import cadence_row
 from services.interactions.store.models import ContactCadence
 from shared.db import insert_ignore
-from shared.messaging.consumer import EventHandler
-from shared.messaging.envelope import CloudEvent
-from shared.replicas import REPLICA_HANDLERS, on_client_changed
 from shared.uow import UnitOfWork
 
 DEFAULT_CADENCE_DAYS = 7
@@ -29,16 +25,6 @@ def cadence_days(sla: dict[str, Any] | None) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
         return value
     return DEFAULT_CADENCE_DAYS
-
-
-async def _row(uow: UnitOfWork, client_id: uuid.UUID) -> ContactCadence | None:
-    stmt = (
-        select(ContactCadence)
-        .where(ContactCadence.client_id == client_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return await uow.session.scalar(stmt)
 
 
 async def track_client(
@@ -60,7 +46,7 @@ async def track_client(
     )
     if started:
         return
-    row = await _row(uow, client_id)
+    row = await cadence_row(uow.session, client_id)
     if row is not None and row.cadence_days != days:
         row.cadence_days = days
         row.due_at = cadence.contact_due_at(row.since, days)
@@ -72,7 +58,7 @@ async def record_contact(
 ) -> None:
     """A contact at ``occurred_at``: the next one is due ``days`` later (a contact logged
     late, before the last known one, changes nothing)."""
-    row = await _row(uow, client_id)
+    row = await cadence_row(uow.session, client_id)
     if row is None:
         row = ContactCadence(
             client_id=client_id,
@@ -89,22 +75,3 @@ async def record_contact(
     row.cadence_days = days
     row.due_at = cadence.contact_due_at(last, days)
     await uow.session.flush()
-
-
-async def on_client_event(uow: UnitOfWork, event: CloudEvent) -> None:
-    """Keep the client replica (``shared.replicas``), then the client's cadence."""
-    await on_client_changed(uow, event)
-    data = event.data
-    await track_client(
-        uow, uuid.UUID(str(data["client_id"])), cadence_days(data.get("sla")), event.time
-    )
-
-
-HANDLERS: dict[str, EventHandler] = {
-    **REPLICA_HANDLERS,
-    **{
-        event_type: on_client_event
-        for event_type, handler in REPLICA_HANDLERS.items()
-        if handler is on_client_changed
-    },
-}

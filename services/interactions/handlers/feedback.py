@@ -7,10 +7,10 @@ import uuid
 from services.interactions.commands import RecordFeedback
 from services.interactions.domain import feedback as rules
 from services.interactions.events import FeedbackReceivedV1
-from services.interactions.store import repository as repo
 from services.interactions.store.models import Feedback
 from shared.auth import Caller, Role
 from shared.errors import Invalid
+from shared.replicas import lock_client
 from shared.uow import UnitOfWork
 
 WRITERS = (Role.MANAGER, Role.HEAD, Role.ADMIN)
@@ -18,7 +18,7 @@ WRITERS = (Role.MANAGER, Role.HEAD, Role.ADMIN)
 
 async def record_feedback(uow: UnitOfWork, caller: Caller, command: RecordFeedback) -> Feedback:
     contacts = [] if command.contact_id is None else [command.contact_id]
-    client = await repo.lock_client(uow.session, caller, command.client_id, contacts)
+    client = await lock_client(uow.session, caller, command.client_id, contacts)
     caller.require(*WRITERS)
     problem = rules.check_score(command.kind, command.score)
     if problem:

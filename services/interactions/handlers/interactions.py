@@ -11,16 +11,17 @@ from services.interactions.domain import interactions as rules
 from services.interactions.events import InteractionLoggedV1, MeetingReportSubmittedV1
 from services.interactions.handlers import requests
 from services.interactions.handlers.cadence import cadence_days, record_contact
-from services.interactions.handlers.snapshots import (
+from services.interactions.settings import InteractionsSettings
+from services.interactions.snapshots import (
     contact_refs,
     interaction_fields,
     meeting_fields,
 )
-from services.interactions.settings import InteractionsSettings
-from services.interactions.store import repository as repo
+from services.interactions.store import interactions as repo
 from services.interactions.store.models import Interaction, MeetingReport
 from shared.auth import Caller, Role
 from shared.errors import Conflict, Invalid
+from shared.replicas import lock_client
 from shared.uow import UnitOfWork
 
 WRITERS = (Role.MANAGER, Role.HEAD, Role.ADMIN)
@@ -41,7 +42,7 @@ async def log_interaction(
     requiring a response, or a missed inbound call, opens a request; an outbound reply with
     ``responds_to`` answers one; an outbound contact or a meeting resets the contact cadence;
     a meeting's report falls due ``meeting_report_hours`` after it."""
-    client = await repo.lock_client(uow.session, caller, command.client_id, command.contact_ids)
+    client = await lock_client(uow.session, caller, command.client_id, command.contact_ids)
     caller.require(*WRITERS)
     now = uow.clock.now()
     found = rules.problems(
@@ -116,7 +117,7 @@ async def submit_report(
     """The report of a meeting (409 for another type of interaction, or when it exists: a
     report is submitted once)."""
     client_id = (await repo.get_interaction(uow.session, caller, interaction_id)).client_id
-    client = await repo.lock_client(uow.session, caller, client_id)
+    client = await lock_client(uow.session, caller, client_id)
     caller.require(*WRITERS)
     interaction = await repo.get_interaction(uow.session, caller, interaction_id, for_update=True)
     if interaction.type != "meeting" or interaction.report_due_at is None:

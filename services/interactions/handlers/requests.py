@@ -15,19 +15,19 @@ from services.interactions.events import (
     RequestOpenedV1,
     RequestResumedV1,
 )
-from services.interactions.handlers.snapshots import request_fields, request_status
 from services.interactions.settings import InteractionsSettings
-from services.interactions.store import repository as repo
+from services.interactions.snapshots import request_fields, request_status
+from services.interactions.store import interactions, requests
 from services.interactions.store.models import Interaction, Request
-from services.interactions.store.repository import ClientInfo
 from shared.auth import Caller
 from shared.calendar import business_minutes_between, parse_calendar
 from shared.errors import Conflict, Invalid, NotFound
+from shared.replicas import ClientView, lock_client
 from shared.uow import UnitOfWork
 
 
 def new_request(
-    interaction: Interaction, client: ClientInfo, settings: InteractionsSettings, now: datetime
+    interaction: Interaction, client: ClientView, settings: InteractionsSettings, now: datetime
 ) -> Request:
     """The request of an inbound interaction: due ``first_response_minutes`` of the client's
     business calendar after it arrived (kept, with that calendar, whatever the client's SLA
@@ -56,7 +56,7 @@ def new_request(
     )
 
 
-async def announce_opened(uow: UnitOfWork, request: Request, client: ClientInfo) -> None:
+async def announce_opened(uow: UnitOfWork, request: Request, client: ClientView) -> None:
     await uow.emit(
         RequestOpenedV1(
             **request_fields(request, client, uow.clock.now()),
@@ -66,7 +66,7 @@ async def announce_opened(uow: UnitOfWork, request: Request, client: ClientInfo)
 
 
 async def answer_request(
-    uow: UnitOfWork, caller: Caller, reply: Interaction, client: ClientInfo
+    uow: UnitOfWork, caller: Caller, reply: Interaction, client: ClientView
 ) -> Request | None:
     """Apply an outbound reply (``responds_to``) to the request the replied-to interaction
     opened. The first reply is the first response (``acknowledged`` with a promise, else
@@ -76,12 +76,12 @@ async def answer_request(
     The replied-to interaction outside the caller's scope: 404; of another client, or one
     that opened no request: 422."""
     assert reply.responds_to is not None
-    target = await repo.find_interaction(uow.session, caller, reply.responds_to)
+    target = await interactions.find_interaction(uow.session, caller, reply.responds_to)
     if target is None:
         raise NotFound(f"interaction {reply.responds_to} not found")
     if target.client_id != client.id:
         raise Invalid.field("responds_to", "that interaction is another client's")
-    request = await repo.request_of_interaction(uow.session, target.id, for_update=True)
+    request = await requests.request_of_interaction(uow.session, target.id, for_update=True)
     if request is None:
         raise Invalid.field("responds_to", "that interaction opened no request")
     at = reply.occurred_at
@@ -133,12 +133,12 @@ async def answer_request(
 
 async def _locked_request(
     uow: UnitOfWork, caller: Caller, request_id: uuid.UUID
-) -> tuple[Request, ClientInfo]:
+) -> tuple[Request, ClientView]:
     """The request and its client for a change: the client locked first (as by every use
     case emitting its events), the request read under that lock."""
-    client_id = (await repo.get_request(uow.session, caller, request_id)).client_id
-    client = await repo.lock_client(uow.session, caller, client_id)
-    request = await repo.get_request(uow.session, caller, request_id, for_update=True)
+    client_id = (await requests.get_request(uow.session, caller, request_id)).client_id
+    client = await lock_client(uow.session, caller, client_id)
+    request = await requests.get_request(uow.session, caller, request_id, for_update=True)
     return request, client
 
 

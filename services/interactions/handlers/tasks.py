@@ -8,27 +8,31 @@ import uuid
 from services.interactions.commands import CreateTask, UpdateTask
 from services.interactions.domain import tasks as rules
 from services.interactions.events import TaskDeadlineMovedV1
-from services.interactions.handlers.snapshots import task_fields
-from services.interactions.store import repository as repo
+from services.interactions.snapshots import task_fields
+from services.interactions.store import clients, interactions
+from services.interactions.store import tasks as repo
 from services.interactions.store.models import Task, TaskDeadlineMove
 from shared.auth import Caller, Role
 from shared.errors import Forbidden, Invalid
+from shared.replicas import lock_client
 from shared.uow import UnitOfWork
 
 WRITERS = (Role.MANAGER, Role.HEAD, Role.ADMIN)
 
 
 async def _check_assignee(uow: UnitOfWork, assignee_id: uuid.UUID) -> None:
-    if not await repo.active_staff(uow.session, assignee_id):
+    if not await clients.active_staff(uow.session, assignee_id):
         raise Invalid.field("assignee_id", "not an active member of staff")
 
 
 async def create_task(uow: UnitOfWork, caller: Caller, command: CreateTask) -> Task:
-    client = await repo.lock_client(uow.session, caller, command.client_id)
+    client = await lock_client(uow.session, caller, command.client_id)
     caller.require(*WRITERS)
     await _check_assignee(uow, command.assignee_id)
     if command.interaction_id is not None:
-        interaction = await repo.find_interaction(uow.session, caller, command.interaction_id)
+        interaction = await interactions.find_interaction(
+            uow.session, caller, command.interaction_id
+        )
         if interaction is None:
             raise Invalid.field("interaction_id", "no such interaction")
         if interaction.client_id != client.id:
@@ -59,8 +63,8 @@ async def update_task(
     """Change a task. Whoever sees the task's client may change everything; the assignee
     (who may not see the client) may mark it done or open, and move its deadline."""
     client_id = await repo.task_client_id(uow.session, caller, task_id)  # 404 if unseen
-    client = await repo.lock_client_row(uow.session, client_id)
-    in_scope = await repo.sees_client(uow.session, caller, client_id)
+    client = await lock_client(uow.session, None, client_id)
+    in_scope = await clients.sees_client(uow.session, caller, client_id)
     task = await repo.get_task(uow.session, caller, task_id, for_update=True)
     changes = command.model_dump(exclude_unset=True)
     reason = changes.pop("reason", None)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.interactions.domain import cadence, stats
 from services.interactions.domain.feedback import nps_group
 from services.interactions.domain.interactions import TYPES
+from services.interactions.store.clients import in_scope
 from services.interactions.store.models import (
     ContactCadence,
     Feedback,
@@ -21,7 +22,6 @@ from services.interactions.store.models import (
     MeetingReport,
     Request,
 )
-from services.interactions.store.repository import in_scope
 from shared.auth import Caller
 from shared.replicas import client_replica, staff_replica
 

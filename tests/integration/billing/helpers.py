@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from services.billing.app import create_app
+from services.clients.domain.team import responsible_head
 from shared.clock import FixedClock
 from shared.db import upsert
 from shared.replicas import client_replica, staff_replica
@@ -72,6 +73,15 @@ class Api:
     ) -> str:
         client_id = uuid.uuid4()
         async with self.runtime.sessions() as session:
+            manager = (
+                (
+                    await session.execute(
+                        select(staff_replica).where(staff_replica.c.id == uuid.UUID(manager_id))
+                    )
+                ).first()
+                if manager_id
+                else None
+            )
             await upsert(
                 session,
                 client_replica,
@@ -82,6 +92,11 @@ class Api:
                     "tier": "standard",
                     "status": "active",
                     "account_manager_id": uuid.UUID(manager_id) if manager_id else None,
+                    # The manager's team, as the client events carry it.
+                    "account_manager_department": manager.department if manager else None,
+                    "head_id": responsible_head(manager.id, manager.role, manager.head_id)
+                    if manager
+                    else None,
                     "timezone": timezone,
                     "country": None,
                     "sla": {},

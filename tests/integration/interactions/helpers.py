@@ -8,7 +8,7 @@ import json
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,6 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from services.clients.domain.team import responsible_head
 from services.clients.events import (
     CalendarV1,
     ClientContactV1,
@@ -25,7 +26,7 @@ from services.clients.events import (
     StaffCreatedV1,
 )
 from services.interactions.app import create_app
-from services.interactions.handlers.cadence import HANDLERS
+from services.interactions.subscribers import SUBSCRIBERS
 from shared.clock import FixedClock
 from shared.messaging.envelope import Event
 from shared.runtime import ServiceRuntime
@@ -61,12 +62,24 @@ class Api:
     http: httpx.AsyncClient
     runtime: ServiceRuntime
     clock: FixedClock
+    # Who has been fed as staff: id -> (role, department, head_id), for the client events'
+    # team fields (the manager's department and responsible head, as the clients service).
+    people: dict[str, tuple[str, str | None, uuid.UUID | None]] = field(default_factory=dict)
+
+    def team(self, manager: Person | None) -> dict[str, Any]:
+        if manager is None or manager.id not in self.people:
+            return {"account_manager_department": None, "head_id": None}
+        role, department, head_id = self.people[manager.id]
+        return {
+            "account_manager_department": department,
+            "head_id": responsible_head(uuid.UUID(manager.id), role, head_id),
+        }
 
     async def feed(self, event: Event) -> None:
         """Apply a clients event as the consumer would (replicas and contact cadence)."""
         envelope = event.to_cloudevent(time=self.clock.now())
         async with self.runtime.uow() as uow:
-            await HANDLERS[envelope.type](uow, envelope)
+            await SUBSCRIBERS[envelope.type](uow, envelope)
             await uow.commit()
 
     async def staff(
@@ -91,6 +104,7 @@ class Api:
                 active=active,
             )
         )
+        self.people[str(staff_id)] = (role, department, uuid.UUID(head_id) if head_id else None)
         return Person(str(staff_id), auth(staff_id, role))
 
     async def client(
@@ -117,8 +131,7 @@ class Api:
             tier="standard",
             status=status,
             account_manager_id=uuid.UUID(manager.id) if manager else None,
-            account_manager_department=None,
-            head_id=None,
+            **self.team(manager),
             segment=None,
             tags=[],
             country="DE",

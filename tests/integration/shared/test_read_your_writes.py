@@ -190,14 +190,24 @@ async def test_versions_decide_between_a_read_through_and_the_events(app: FastAP
         assert (found.name, [c["id"] for c in found.contacts]) == ("Newer event", ["a", "b"])
 
 
-async def test_a_new_head_sees_a_new_client_of_their_new_report_at_once(orbit: Orbit) -> None:
+async def test_a_new_head_sees_a_new_client_of_their_new_report_at_once(
+    orbit: Orbit, app: FastAPI
+) -> None:
+    """... and the replica knows the client's team (read through or from the event alike):
+    the manager's department and the head responsible for escalations."""
     tag = uuid.uuid4().hex[:8]
     head = await orbit.create(
         "/api/v1/staff", {"name": "Head", "email": f"h-{tag}@ryw.example", "role": "head"}
     )
     manager = await orbit.create(
         "/api/v1/staff",
-        {"name": "Report", "email": f"r-{tag}@ryw.example", "role": "manager", "head_id": head},
+        {
+            "name": "Report",
+            "email": f"r-{tag}@ryw.example",
+            "role": "manager",
+            "head_id": head,
+            "department": f"team {tag}",
+        },
     )
     client = await orbit.create(
         "/api/v1/clients", {"name": f"Team client {tag}", "account_manager_id": manager}
@@ -206,6 +216,13 @@ async def test_a_new_head_sees_a_new_client_of_their_new_report_at_once(orbit: O
         "POST", "/api/v1/invoices", auth(head, "head"), invoice_body(client)
     )
     assert response.status_code == 201, response.text
+    async with runtime_of(app, "billing").reads() as session:
+        row = (
+            await session.execute(
+                select(client_replica).where(client_replica.c.id == uuid.UUID(client))
+            )
+        ).one()
+    assert (row.account_manager_department, str(row.head_id)) == (f"team {tag}", head)
 
 
 async def test_a_read_names_a_new_client_at_once(orbit: Orbit) -> None:

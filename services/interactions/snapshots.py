@@ -7,14 +7,14 @@ from typing import Any
 
 from services.interactions.domain.sla import view_status
 from services.interactions.store.models import Interaction, Request, Task
-from services.interactions.store.repository import ClientInfo
+from shared.replicas import ClientView
 
 
 def request_status(request: Request, now: datetime) -> str:
     return view_status(request.status, request.due_at, now)
 
 
-def request_fields(request: Request, client: ClientInfo, now: datetime) -> dict[str, Any]:
+def request_fields(request: Request, client: ClientView, now: datetime) -> dict[str, Any]:
     """A request's snapshot; ``request`` is the entity or a row of the same names (the
     scans' ``UPDATE … RETURNING``)."""
     return {
@@ -38,7 +38,7 @@ def request_fields(request: Request, client: ClientInfo, now: datetime) -> dict[
 
 
 def interaction_fields(
-    interaction: Interaction, client: ClientInfo, *, is_contact: bool
+    interaction: Interaction, client: ClientView, *, is_contact: bool
 ) -> dict[str, Any]:
     return {
         **client.team(),
@@ -59,7 +59,7 @@ def interaction_fields(
     }
 
 
-def meeting_fields(interaction: Interaction, client: ClientInfo) -> dict[str, Any]:
+def meeting_fields(interaction: Interaction, client: ClientView) -> dict[str, Any]:
     assert interaction.report_due_at is not None
     return {
         **client.team(),
@@ -72,7 +72,7 @@ def meeting_fields(interaction: Interaction, client: ClientInfo) -> dict[str, An
     }
 
 
-def contact_refs(interaction: Interaction, client: ClientInfo) -> list[dict[str, Any]]:
+def contact_refs(interaction: Interaction, client: ClientView) -> list[dict[str, Any]]:
     """The meeting's participants on the client's side, with what the replica knows of them
     (a contact deleted since keeps its id, without name or email)."""
     known = {str(c.get("id")): c for c in client.contacts}
@@ -85,7 +85,7 @@ def contact_refs(interaction: Interaction, client: ClientInfo) -> list[dict[str,
     return refs
 
 
-def task_fields(task: Task, client: ClientInfo) -> dict[str, Any]:
+def task_fields(task: Task, client: ClientView) -> dict[str, Any]:
     return {
         **client.team(),
         "task_id": task.id,

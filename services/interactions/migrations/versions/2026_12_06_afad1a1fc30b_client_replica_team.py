@@ -1,0 +1,24 @@
+"""client_replica: the account manager's department and the responsible head, as the client
+events carry them (filled from staff_replica where it can be)
+
+Revision ID: afad1a1fc30b
+Revises: c8f2d1b5e3a2
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+from shared.migration_ops import client_replica_team_v1, drop_client_replica_team_v1
+
+revision = "afad1a1fc30b"
+down_revision = "c8f2d1b5e3a2"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    client_replica_team_v1()
+
+
+def downgrade() -> None:
+    drop_client_replica_team_v1()
