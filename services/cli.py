@@ -277,7 +277,7 @@ def _dead_letter_json(row: object) -> dict[str, object]:
 
 def cmd_reports_rebuild(args: argparse.Namespace, settings: OrbitSettings) -> int:
     """Rebuild the scorecard's KPI projection (notifications database) from Kafka."""
-    from services.notifications.scorecard.rebuild import rebuild
+    from services.notifications.handlers.scorecard.rebuild import rebuild
     from shared.db import create_engine, session_factory
     from shared.uow import UnitOfWorkFactory
 

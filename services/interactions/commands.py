@@ -2,9 +2,8 @@
 ``Patch``: unknown fields, control characters and lone surrogates refused with a 422 naming
 them; a patch's ``null`` refused for the fields in ``NOT_NULL``).
 
-Named verb-first (``LogInteraction``, ``CreateTask``), where the clients service names them
-``<Thing>In`` / ``<Thing>Patch``: the class name is the schema's name in the OpenAPI
-document (and the TypeScript client generated from it), so renaming is a contract change."""
+Named ``<Thing>In`` / ``<Thing>Patch`` as in every service; the class name is the schema's
+name in the OpenAPI document (and the TypeScript client generated from it)."""
 
 from __future__ import annotations
 
@@ -44,7 +43,7 @@ Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
-class LogInteraction(In):
+class InteractionIn(In):
     """``POST /api/v1/interactions``. An inbound interaction with ``requires_response`` (or a
     missed inbound call) opens a request; an outbound one with ``responds_to`` answers the
     request that interaction opened (``promise_by``: a first response promising the full
@@ -63,19 +62,19 @@ class LogInteraction(In):
     promise_by: Instant | None = None
 
 
-class HoldRequest(In):
+class HoldIn(In):
     """``POST /api/v1/requests/{id}/hold``: waiting on the client, the SLA clock stops."""
 
     reason: Reason
 
 
-class ResumeRequest(In):
+class ResumeIn(In):
     """``POST /api/v1/requests/{id}/resume`` (the body is optional)."""
 
     note: Reason | None = None
 
 
-class SubmitReport(In):
+class MeetingReportIn(In):
     """``POST /api/v1/interactions/{id}/report``: the minutes of a meeting."""
 
     summary: RequiredText
@@ -83,7 +82,7 @@ class SubmitReport(In):
     next_steps: list[Line] = Field(default_factory=list, max_length=100)
 
 
-class CreateTask(In):
+class TaskIn(In):
     client_id: uuid.UUID
     title: Title
     due_at: Instant
@@ -91,7 +90,7 @@ class CreateTask(In):
     interaction_id: uuid.UUID | None = None
 
 
-class UpdateTask(Patch):
+class TaskPatch(Patch):
     """``PATCH /api/v1/tasks/{id}``: an omitted field is kept; moving ``due_at`` later needs a
     ``reason``."""
 
@@ -104,7 +103,7 @@ class UpdateTask(Patch):
     reason: Reason | None = None
 
 
-class RecordFeedback(In):
+class FeedbackIn(In):
     """``POST /api/v1/feedback``: NPS 0-10 or CSAT 1-5."""
 
     client_id: uuid.UUID

@@ -3,10 +3,13 @@ email and webhook deliveries, and the escalation chain.
 
 It keeps replicas of the clients service's staff and clients (``shared.replicas``) and the
 locales of staff, clients and contacts; every event of the catalogue goes through
-``subscribers.py`` (rules, webhook subscriptions). Its settings
-(:class:`NotificationsSettings`) are read once, when the app is built: the runtime builds the
-escalation scan (``workers.scheduled_jobs``) and the email and webhook senders
-(``delivery.delivery_workers``) from them."""
+``subscribers.py`` (rules, webhook subscriptions, the scorecard's KPI projection). The
+manager scorecard is one of its features: its router ``api/scorecard.py``, its use cases
+``handlers/scorecard/``, its tables ``store/scorecard/``, its rules ``domain/scorecard/``.
+
+Its settings (:class:`NotificationsSettings`) are read once, when the app is built: the
+runtime builds the escalation scan and the scorecard's reports (``workers.scheduled_jobs``)
+and the email and webhook senders (``delivery.delivery_workers``) from them."""
 
 from __future__ import annotations
 
@@ -18,12 +21,8 @@ from fastapi import FastAPI
 from sqlalchemy import Table
 
 from services.notifications import SERVICE
-from services.notifications.api import notifications, preferences, rules, webhooks
+from services.notifications.api import notifications, preferences, rules, scorecard, webhooks
 from services.notifications.delivery import delivery_workers
-from services.notifications.scorecard.api import scorecard
-from services.notifications.scorecard.jobs import scheduled_jobs as scorecard_jobs
-from services.notifications.scorecard.settings import ScorecardSettings
-from services.notifications.scorecard.subscribers import SCORECARD_SUBSCRIBERS, merge_subscribers
 from services.notifications.settings import NotificationsSettings
 from services.notifications.store.models import Delivery, DeliveryAttempt
 from services.notifications.subscribers import SUBSCRIBERS
@@ -48,15 +47,6 @@ def retention_rules(settings: OrbitSettings) -> list[RetentionRule]:
     ]
 
 
-class NotificationsServiceSettings(NotificationsSettings, ScorecardSettings):
-    """The service's knobs: the notifications' and the scorecard's."""
-
-
-def all_jobs(settings: NotificationsServiceSettings) -> dict[str, Any]:
-    """The escalation and delivery scans, and the scheduled scorecard reports."""
-    return {**scheduled_jobs(settings), **scorecard_jobs(settings)}
-
-
 SPEC = replica_service_spec(
     SERVICE,
     Path(__file__).parent / "migrations",
@@ -68,9 +58,9 @@ SPEC = replica_service_spec(
         webhooks.deliveries_router,
         scorecard.router,
     ),
-    subscribers=merge_subscribers(SUBSCRIBERS, SCORECARD_SUBSCRIBERS),
-    jobs=all_jobs,
-    settings_cls=NotificationsServiceSettings,
+    subscribers=SUBSCRIBERS,
+    jobs=scheduled_jobs,
+    settings_cls=NotificationsSettings,
     workers=delivery_workers,
     retention=retention_rules,
 )

@@ -1,10 +1,15 @@
 """Emails from templates: ``templates/<language>/<name>.j2`` holds three blocks, ``subject``,
 ``text`` and ``html`` (autoescaped), rendered with the same context; every template exists in
 every language of ``domain.messages.LANGUAGES`` (a unit test checks it). The message itself is
-a multipart/alternative ``EmailMessage`` (text first, HTML preferred by mail clients)."""
+a multipart/alternative ``EmailMessage`` (text first, HTML preferred by mail clients).
+
+The scorecard's scheduled report is one HTML page per language
+(``templates/scorecard/report.<language>.html``, its words in ``messages.json``), rendered
+when the report is written; the workbook goes with it as an attachment."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,12 +19,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from services.notifications.domain.messages import Language
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE_NAMES = ("staff_alert", "payment_reminder", "meeting_minutes", "digest")
+REPORT_TEMPLATES = TEMPLATES / "scorecard"
+# The text part of a scheduled report (the report itself is the HTML and the workbook).
+REPORT_PLAIN = "This report is HTML; open it in a mail client that shows HTML."
+# The words of the scheduled report in each language.
+REPORT_WORDS: dict[str, Any] = json.loads(
+    (REPORT_TEMPLATES / "messages.json").read_text(encoding="utf-8")
+)
 
 
 @dataclass(frozen=True)
@@ -44,6 +56,18 @@ def _environment() -> Environment:
         autoescape=False,  # the html blocks turn it on themselves
         keep_trailing_newline=False,
     )
+
+
+@lru_cache(maxsize=1)
+def _report_environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(REPORT_TEMPLATES), autoescape=select_autoescape(["html"])
+    )
+
+
+def render_report(language: Language, **context: Any) -> str:
+    """The scheduled report's HTML in ``language``."""
+    return _report_environment().get_template(f"report.{language}.html").render(**context)
 
 
 def render(name: str, language: Language, context: dict[str, Any]) -> RenderedEmail:
@@ -79,8 +103,6 @@ def build_message(
     message["Date"] = format_datetime(when)
     domain = sender.rsplit("@", 1)[-1].strip(">") or "orbit.local"
     message["Message-ID"] = f"<{delivery_id}@{domain}>" if delivery_id else make_msgid()
-    if language:
-        message["Content-Language"] = language
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")
@@ -89,4 +111,7 @@ def build_message(
         message.add_attachment(
             attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename
         )
+    # Last: set_content() drops, and making the message multipart moves, Content-* headers.
+    if language:
+        message["Content-Language"] = language
     return message

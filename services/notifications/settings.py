@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import time
 from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, field_validator
@@ -68,6 +69,12 @@ class NotificationsSettings(OrbitSettings):
     # ORBIT_ESCALATION_BATCH_SIZE: unacknowledged alerts the escalation scan climbs per
     # transaction.
     escalation_batch_size: int = Field(default=200, ge=1, le=10_000)
+    # The scorecard's scheduled reports (sent as email deliveries, like every email):
+    # ORBIT_REPORT_LOCAL_TIME: when they are written, in each recipient's timezone (daily
+    # every day, weekly on Mondays, monthly on the 1st; "HH:MM"); ORBIT_REPORT_PERIODS: which
+    # are written (a JSON list).
+    report_local_time: time = time(7, 0)
+    report_periods: list[str] = Field(default_factory=lambda: ["day", "week", "month"])
 
     @field_validator("smtp_url")
     @classmethod

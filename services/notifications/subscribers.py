@@ -2,15 +2,19 @@
 
 A subscriber runs in the consumer's unit of work, which commits with the inbox row
 (``shared.messaging.consumer``); :data:`SUBSCRIBERS` maps each event type to one. They keep
-the replicas of the clients service's data (``shared.replicas``) and add entries to the feeds.
+the replicas of the clients service's data (``shared.replicas``), add entries to the feeds,
+and then keep the scorecard's KPI projection (``handlers.scorecard.projection``).
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
+from collections.abc import Mapping
 
 from services.notifications.domain.catalog import EVENT_TYPES
 from services.notifications.handlers.dispatch import dispatch
+from services.notifications.handlers.scorecard.projection import SCORECARD_SUBSCRIBERS
 from services.notifications.store import repository as repo
 from services.notifications.store.models import Notification
 from shared.db import insert_ignore
@@ -18,6 +22,8 @@ from shared.messaging.consumer import EventHandler
 from shared.messaging.envelope import CloudEvent
 from shared.replicas import REPLICA_HANDLERS
 from shared.uow import UnitOfWork
+
+log = logging.getLogger("orbit.notifications.subscribers")
 
 
 async def notify(
@@ -141,6 +147,38 @@ def _subscriber(event_type: str) -> EventHandler:
     return then(*steps)
 
 
-SUBSCRIBERS: dict[str, EventHandler] = {
+NOTIFICATIONS: dict[str, EventHandler] = {
     event_type: _subscriber(event_type) for event_type in (*REPLICA_HANDLERS, *EVENT_TYPES)
 }
+
+
+def merge_subscribers(
+    base: Mapping[str, EventHandler], extra: Mapping[str, EventHandler]
+) -> dict[str, EventHandler]:
+    """``base`` and ``extra`` together; where both react to a type, ``base`` then ``extra``,
+    in the same unit of work. There the projection (``extra``) runs in a savepoint, and an
+    event it cannot read (a field missing or malformed) is left out of the KPIs with a
+    warning instead of holding the alert of ``base`` up (the event would be dead-lettered
+    whole); a database error still fails the event, to be retried."""
+    merged = dict(base)
+    for event_type, reaction in extra.items():
+        first = merged.get(event_type)
+        if first is None:
+            merged[event_type] = reaction
+            continue
+
+        async def both(
+            uow: UnitOfWork, event: CloudEvent, a: EventHandler = first, b: EventHandler = reaction
+        ) -> None:
+            await a(uow, event)
+            try:
+                async with uow.session.begin_nested():
+                    await b(uow, event)
+            except (KeyError, TypeError, ValueError) as exc:
+                log.warning("scorecard: %s %s left out of the KPIs: %r", event.type, event.id, exc)
+
+        merged[event_type] = both
+    return merged
+
+
+SUBSCRIBERS = merge_subscribers(NOTIFICATIONS, SCORECARD_SUBSCRIBERS)

@@ -1,5 +1,5 @@
-"""The scheduled jobs of the notifications service (the scorecard's reports are in
-``scorecard/jobs.py``): each a class bound to its settings, run by the scheduler as
+"""The scheduled jobs of the notifications service (the escalation scan and the scorecard's
+reports): each a class bound to its settings, run by the scheduler as
 ``job(uow_factory, now)``. The long-running senders are in ``delivery/``."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from services.notifications.handlers.escalation import escalate
+from services.notifications.handlers.scorecard.reports import write_reports
 from services.notifications.settings import NotificationsSettings
 from shared.scheduler import ScheduledJob
 from shared.uow import UnitOfWorkFactory
@@ -23,6 +24,19 @@ class EscalationJob:
         return await escalate(uow_factory, now, batch_size=self.batch_size)
 
 
+class ScorecardReportsJob:
+    """The scorecard's scheduled reports due now, written as email deliveries."""
+
+    def __init__(self, settings: NotificationsSettings) -> None:
+        self.settings = settings
+
+    async def __call__(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:
+        return await write_reports(uow_factory, now, self.settings)
+
+
 def scheduled_jobs(settings: NotificationsSettings) -> Mapping[str, ScheduledJob]:
     """The service's jobs, bound to its settings."""
-    return {"escalations": EscalationJob(settings.escalation_batch_size)}
+    return {
+        "escalations": EscalationJob(settings.escalation_batch_size),
+        "scorecard_reports": ScorecardReportsJob(settings),
+    }

@@ -27,7 +27,7 @@ from sqlalchemy import insert
 from shared.db import insert_ignore, insert_ignore_many, is_database_unreachable
 from shared.logging import log_fields
 from shared.messaging.bus import Message
-from shared.messaging.envelope import CloudEvent, dlq_topic_for
+from shared.messaging.envelope import CloudEvent, dlq_topic_for, topics_of
 from shared.metrics import (
     EVENTS_DEAD_LETTERED,
     EVENTS_DUPLICATE,
@@ -71,7 +71,7 @@ class EventConsumer:
 
     @property
     def topics(self) -> list[str]:
-        return sorted({"orbit." + t.split(".")[1] for t in self.handlers})
+        return topics_of(self.handlers)
 
     async def process(self, message: Message) -> None:
         with log_fields(service=self.service):

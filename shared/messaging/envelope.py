@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
@@ -115,6 +116,12 @@ registry = EventRegistry()
 
 def topic_for(service: str) -> str:
     return f"orbit.{service}"
+
+
+def topics_of(event_types: Iterable[str]) -> list[str]:
+    """The topics ``event_types`` are published on (``orbit.<service>.<...>`` on the topic of
+    its service, :func:`topic_for`), sorted."""
+    return sorted({topic_for(event_type.split(".")[1]) for event_type in event_types})
 
 
 def dlq_topic_for(service: str) -> str:

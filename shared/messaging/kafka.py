@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
@@ -247,3 +247,62 @@ class KafkaConsumerWorker:
                     CONSUMER_LAG.labels(self.group, tp.topic, str(tp.partition)).set(
                         max(state.highwater - state.position, 0)
                     )
+
+
+async def read_from_start(
+    bootstrap: str, topics: Sequence[str], *, batch_size: int = 500
+) -> AsyncIterator[list[Message]]:
+    """Every record of ``topics`` from the beginning of each partition up to its end offset
+    when called, in batches of at most ``batch_size`` (a topic that does not exist has none).
+    No consumer group: every partition is assigned, nothing is committed, no service's group
+    is touched; records published meanwhile are not read."""
+    partitions = await _partitions(bootstrap, topics)
+    if not partitions:
+        return
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+    )
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        ends = await consumer.end_offsets(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        pending = {tp for tp in partitions if ends[tp] > 0}
+        while pending:
+            batches = await consumer.getmany(*pending, timeout_ms=1000, max_records=batch_size)
+            yield [
+                Message(
+                    topic=tp.topic,
+                    key=(record.key or b"").decode(errors="replace"),
+                    value=record.value or b"",
+                    partition=tp.partition,
+                    offset=record.offset,
+                )
+                for tp, records in batches.items()
+                for record in records
+                if record.offset < ends[tp]
+            ]
+            for tp in list(pending):
+                if await consumer.position(tp) >= ends[tp]:
+                    pending.discard(tp)
+    finally:
+        await consumer.stop()
+
+
+async def _partitions(bootstrap: str, topics: Sequence[str]) -> list[TopicPartition]:
+    """Every partition of ``topics`` (a topic that does not exist has none)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(topics))
+    finally:
+        await admin.close()
+    return [
+        TopicPartition(topic["topic"], p["partition"])
+        for topic in described
+        if not topic["error_code"]
+        for p in sorted(topic["partitions"], key=lambda p: p["partition"])
+    ]

@@ -30,16 +30,17 @@ from sqlalchemy import insert, text
 from services.billing.events import InvoiceIssuedV1
 from services.interactions.events import FeedbackReceivedV1, RequestOpenedV1
 from services.notifications.app import SPEC as NOTIFICATIONS
-from services.notifications.scorecard.report import Audience, scorecard_for
-from services.notifications.scorecard.store import models as m
-from services.notifications.scorecard.store.queries import all_staff
-from services.notifications.scorecard.subscribers import SCORECARD_SUBSCRIBERS
+from services.notifications.handlers.scorecard.projection import SCORECARD_SUBSCRIBERS
+from services.notifications.handlers.scorecard.report import Audience, scorecard_for
+from services.notifications.store.scorecard import models as m
+from services.notifications.store.scorecard.queries import all_staff
 from shared.clock import FixedClock
 from shared.db import create_engine, session_factory
 from shared.messaging.bus import Message
 from shared.messaging.consumer import EventConsumer
 from shared.messaging.envelope import CloudEvent, Event, topic_for
 from shared.migrations import migrate
+from shared.replicas import staff_replica
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 from tests.bench import summary
 
@@ -188,14 +189,13 @@ def _year_of_rows() -> dict[Any, list[dict[str, Any]]]:
             "department": f"Dept {n % 5}",
             "head_id": None,
             "timezone": "UTC",
-            "locale": "en",
             "active": True,
             "source_time": NOW,
         }
         for n, manager in enumerate(managers)
     ]
     rows: dict[Any, list[dict[str, Any]]] = {t: [] for t in m.PROJECTION_TABLES}
-    rows[m.sc_staff] = staff
+    rows[staff_replica] = staff  # the service's staff replica (no locale: English)
     start = NOW - timedelta(days=400)
 
     def when() -> datetime:
@@ -355,7 +355,7 @@ async def scorecard_vs_raw(url: str) -> list[str]:
         async with engine.connect() as conn:
             await conn.execute(text("ANALYZE"))
             await conn.commit()
-    facts = sum(len(v) for t, v in rows.items() if t is not m.sc_staff)
+    facts = sum(len(v) for t, v in rows.items() if t is not staff_replica)
 
     async def raw() -> float:
         started = time.perf_counter()

@@ -169,3 +169,35 @@ def test_the_checks_catch_a_bad_edge() -> None:
         "services.clients.domain.api",
         "services.billing.store.models",
     } <= found
+
+
+SCORECARD = SERVICES_DIR / "notifications"
+
+
+def scorecard_files() -> list[Path]:
+    return [
+        p
+        for p in service_files()
+        if p.is_relative_to(SCORECARD)
+        and "scorecard" in [Path(part).stem for part in p.relative_to(SCORECARD).parts[:2]]
+    ]
+
+
+def test_the_scorecard_is_a_feature_of_notifications_under_the_layer_rules() -> None:
+    """No service inside the service: the scorecard's files are in the notifications roles
+    (its rules in ``domain/``, its use cases in ``handlers/``, its tables and reads in
+    ``store/``, its router in ``api/``), so the rules above cover them like the rest."""
+    assert not (SCORECARD / "scorecard").exists()
+    files = scorecard_files()
+    roles = {p.relative_to(SCORECARD).parts[0] for p in files}
+    assert roles == {"api", "domain", "store", "handlers"}
+    assert any("domain" in p.parts for p in files)  # under test_domain_does_no_io
+    assert any(is_use_case(p) for p in files)  # under test_use_cases_never_import_the_api
+    store = [p for p in files if p.relative_to(SCORECARD).parts[0] == "store"]
+    bad = [
+        f"{p.relative_to(ROOT)} line {line}: {module}"
+        for p in store
+        for line, module in imports(p)
+        if within(module, "services.notifications.handlers", "services.notifications.api")
+    ]
+    assert not bad, f"the scorecard's store imports its use cases or the API: {bad}"

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from services.interactions.api.deps import CallerDep, RuntimeDep
 from services.interactions.api.presenters import feedback_out
-from services.interactions.api.schemas import FeedbackOut, RecordFeedback
+from services.interactions.api.schemas import FeedbackIn, FeedbackOut
 from services.interactions.domain.feedback import FeedbackKind
 from services.interactions.handlers import feedback as handlers
 from services.interactions.store import feedback as repo
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api/v1/feedback", tags=["feedback"])
 
 @router.post("", status_code=201, response_model=FeedbackOut, operation_id="recordFeedback")
 async def record_feedback(
-    body: RecordFeedback, caller: CallerDep, runtime: RuntimeDep, idem: IdempotencyKey
+    body: FeedbackIn, caller: CallerDep, runtime: RuntimeDep, idem: IdempotencyKey
 ) -> JSONResponse:
     """NPS 0-10 or CSAT 1-5; ``feedback.received`` carries ``low: true`` for NPS <= 6 or
     CSAT <= 2."""

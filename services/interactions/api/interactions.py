@@ -11,10 +11,10 @@ from services.interactions.api.deps import CallerDep, RuntimeDep, SettingsDep
 from services.interactions.api.params import FromParam, ToParam, lower_bound, upper_bound
 from services.interactions.api.presenters import interaction_out, report_out
 from services.interactions.api.schemas import (
+    InteractionIn,
     InteractionOut,
-    LogInteraction,
+    MeetingReportIn,
     ReportOut,
-    SubmitReport,
 )
 from services.interactions.domain.interactions import Direction, InteractionType
 from services.interactions.handlers import interactions as handlers
@@ -29,7 +29,7 @@ router = APIRouter(prefix="/api/v1/interactions", tags=["interactions"])
 
 @router.post("", status_code=201, response_model=InteractionOut, operation_id="logInteraction")
 async def log_interaction(
-    body: LogInteraction,
+    body: InteractionIn,
     caller: CallerDep,
     runtime: RuntimeDep,
     settings: SettingsDep,
@@ -95,7 +95,7 @@ async def get_interaction(
 )
 async def submit_report(
     interaction_id: uuid.UUID,
-    body: SubmitReport,
+    body: MeetingReportIn,
     caller: CallerDep,
     runtime: RuntimeDep,
     idem: IdempotencyKey,

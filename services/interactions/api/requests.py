@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from services.interactions.api.deps import CallerDep, RuntimeDep
 from services.interactions.api.presenters import request_out
-from services.interactions.api.schemas import HoldRequest, RequestOut, ResumeRequest
+from services.interactions.api.schemas import HoldIn, RequestOut, ResumeIn
 from services.interactions.domain.sla import RequestStatus
 from services.interactions.handlers import requests as handlers
 from services.interactions.store import requests as repo
@@ -49,7 +49,7 @@ async def get_request(request_id: uuid.UUID, caller: CallerDep, runtime: Runtime
 
 @router.post("/{request_id}/hold", response_model=RequestOut, operation_id="holdRequest")
 async def hold_request(
-    request_id: uuid.UUID, body: HoldRequest, caller: CallerDep, runtime: RuntimeDep
+    request_id: uuid.UUID, body: HoldIn, caller: CallerDep, runtime: RuntimeDep
 ) -> JSONResponse:
     """Waiting on the client: the SLA clock stops (``on_hold``). Only an open request within
     its window can be held (409 otherwise)."""
@@ -67,7 +67,7 @@ async def resume_request(
     request_id: uuid.UUID,
     caller: CallerDep,
     runtime: RuntimeDep,
-    body: ResumeRequest | None = Body(default=None),
+    body: ResumeIn | None = Body(default=None),
 ) -> JSONResponse:
     """The SLA clock restarts; ``due_at`` moves by the business time spent on hold (409 when
     the request is not on hold)."""

@@ -9,13 +9,13 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.interactions.commands import (
-    CreateTask,
-    HoldRequest,
-    LogInteraction,
-    RecordFeedback,
-    ResumeRequest,
-    SubmitReport,
-    UpdateTask,
+    FeedbackIn,
+    HoldIn,
+    InteractionIn,
+    MeetingReportIn,
+    ResumeIn,
+    TaskIn,
+    TaskPatch,
 )
 from services.interactions.domain.feedback import FeedbackKind
 from services.interactions.domain.interactions import Direction, InteractionType
@@ -24,19 +24,19 @@ from services.interactions.domain.tasks import TaskStatus
 from shared.values import ClientStatus
 
 __all__ = [
-    "CreateTask",
+    "FeedbackIn",
     "FeedbackOut",
-    "HoldRequest",
+    "HoldIn",
+    "InteractionIn",
     "InteractionOut",
-    "LogInteraction",
-    "RecordFeedback",
+    "MeetingReportIn",
     "ReportOut",
     "RequestOut",
-    "ResumeRequest",
-    "SubmitReport",
+    "ResumeIn",
+    "TaskIn",
     "TaskMoveOut",
     "TaskOut",
-    "UpdateTask",
+    "TaskPatch",
 ]
 
 

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from services.interactions.api.deps import CallerDep, RuntimeDep
 from services.interactions.api.presenters import task_move_out, task_out
-from services.interactions.api.schemas import CreateTask, TaskMoveOut, TaskOut, UpdateTask
+from services.interactions.api.schemas import TaskIn, TaskMoveOut, TaskOut, TaskPatch
 from services.interactions.domain.tasks import TaskStatus
 from services.interactions.handlers import tasks as handlers
 from services.interactions.store import tasks as repo
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
 
 @router.post("", status_code=201, response_model=TaskOut, operation_id="createTask")
 async def create_task(
-    body: CreateTask, caller: CallerDep, runtime: RuntimeDep, idem: IdempotencyKey
+    body: TaskIn, caller: CallerDep, runtime: RuntimeDep, idem: IdempotencyKey
 ) -> JSONResponse:
     """A task about one of the caller's clients, for any active member of staff."""
 
@@ -66,7 +66,7 @@ async def get_task(task_id: uuid.UUID, caller: CallerDep, runtime: RuntimeDep) -
 
 @router.patch("/{task_id}", response_model=TaskOut, operation_id="updateTask")
 async def update_task(
-    task_id: uuid.UUID, body: UpdateTask, caller: CallerDep, runtime: RuntimeDep
+    task_id: uuid.UUID, body: TaskPatch, caller: CallerDep, runtime: RuntimeDep
 ) -> JSONResponse:
     """Change a task; moving ``due_at`` later needs a ``reason`` (kept in the history and
     announced as ``task.deadline_moved``)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from services.interactions.commands import RecordFeedback
+from services.interactions.commands import FeedbackIn
 from services.interactions.domain import feedback as rules
 from services.interactions.events import FeedbackReceivedV1
 from services.interactions.store.models import Feedback
@@ -16,7 +16,7 @@ from shared.uow import UnitOfWork
 WRITERS = (Role.MANAGER, Role.HEAD, Role.ADMIN)
 
 
-async def record_feedback(uow: UnitOfWork, caller: Caller, command: RecordFeedback) -> Feedback:
+async def record_feedback(uow: UnitOfWork, caller: Caller, command: FeedbackIn) -> Feedback:
     contacts = [] if command.contact_id is None else [command.contact_id]
     client = await lock_client(uow.session, caller, command.client_id, contacts)
     caller.require(*WRITERS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from services.interactions.commands import LogInteraction, SubmitReport
+from services.interactions.commands import InteractionIn, MeetingReportIn
 from services.interactions.domain import cadence, meetings
 from services.interactions.domain import interactions as rules
 from services.interactions.events import InteractionLoggedV1, MeetingReportSubmittedV1
@@ -36,7 +36,7 @@ def invalid(found: dict[str, str]) -> Invalid:
 
 
 async def log_interaction(
-    uow: UnitOfWork, caller: Caller, command: LogInteraction, settings: InteractionsSettings
+    uow: UnitOfWork, caller: Caller, command: InteractionIn, settings: InteractionsSettings
 ) -> Interaction:
     """Log an interaction with a client the caller may see (404 otherwise). An inbound one
     requiring a response, or a missed inbound call, opens a request; an outbound reply with
@@ -112,7 +112,7 @@ async def log_interaction(
 
 
 async def submit_report(
-    uow: UnitOfWork, caller: Caller, interaction_id: uuid.UUID, command: SubmitReport
+    uow: UnitOfWork, caller: Caller, interaction_id: uuid.UUID, command: MeetingReportIn
 ) -> MeetingReport:
     """The report of a meeting (409 for another type of interaction, or when it exists: a
     report is submitted once)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from services.interactions.commands import CreateTask, UpdateTask
+from services.interactions.commands import TaskIn, TaskPatch
 from services.interactions.domain import tasks as rules
 from services.interactions.events import TaskDeadlineMovedV1
 from services.interactions.snapshots import task_fields
@@ -25,7 +25,7 @@ async def _check_assignee(uow: UnitOfWork, assignee_id: uuid.UUID) -> None:
         raise Invalid.field("assignee_id", "not an active member of staff")
 
 
-async def create_task(uow: UnitOfWork, caller: Caller, command: CreateTask) -> Task:
+async def create_task(uow: UnitOfWork, caller: Caller, command: TaskIn) -> Task:
     client = await lock_client(uow.session, caller, command.client_id)
     caller.require(*WRITERS)
     await _check_assignee(uow, command.assignee_id)
@@ -58,7 +58,7 @@ async def create_task(uow: UnitOfWork, caller: Caller, command: CreateTask) -> T
 
 
 async def update_task(
-    uow: UnitOfWork, caller: Caller, task_id: uuid.UUID, command: UpdateTask
+    uow: UnitOfWork, caller: Caller, task_id: uuid.UUID, command: TaskPatch
 ) -> Task:
     """Change a task. Whoever sees the task's client may change everything; the assignee
     (who may not see the client) may mark it done or open, and move its deadline."""

@@ -9,11 +9,19 @@ from email.message import EmailMessage
 
 from services.notifications.delivery.worker import Claimed, outcome_label
 from services.notifications.domain.messages import language_of
-from services.notifications.emails import build_message, render
+from services.notifications.emails import Attachment, build_message, render
 from services.notifications.settings import NotificationsSettings, parse_smtp_url
 from services.notifications.smtp import Outcome, connection
 from shared.clock import Clock
+from shared.exports import XLSX
 from shared.tracing import finish_send_span, send_span
+
+
+def _attachments(item: Claimed) -> list[Attachment]:
+    """A scorecard report's workbook (the only attachment an email delivery carries)."""
+    if item.attachment is None:
+        return []
+    return [Attachment(item.attachment_name or "attachment.xlsx", XLSX, item.attachment)]
 
 
 class Mailer:
@@ -43,6 +51,7 @@ class Mailer:
                 delivery_id=item.id,
                 language=item.locale,
                 when=self.clock.now(),
+                attachments=_attachments(item),
             )
             out.append(([item], message))
         for (_, address), items in digests.items():

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import undefer
 
 from services.notifications.domain.schedule import Failure, retry_delay
 from services.notifications.smtp import Outcome
@@ -51,6 +52,8 @@ class Claimed:
     attempts: int
     first_attempt_at: datetime | None
     traceparent: str | None = None  # of the consumer that wrote the row (tracing on)
+    attachment_name: str | None = None  # a scorecard report's workbook
+    attachment: bytes | None = None
 
 
 Send = Callable[[Sequence[Claimed]], Awaitable[dict[uuid.UUID, Outcome]]]
@@ -114,6 +117,7 @@ class DeliveryWorker:
             )
             .order_by(Delivery.next_attempt_at, Delivery.id)
             .limit(self.batch_size)
+            .options(undefer(Delivery.attachment))
         )
 
     async def claim(self) -> list[Claimed]:
@@ -143,6 +147,8 @@ class DeliveryWorker:
                         row.attempts,
                         row.first_attempt_at,
                         row.traceparent,
+                        row.attachment_name,
+                        row.attachment,
                     )
                 )
             await uow.commit()

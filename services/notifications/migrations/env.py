@@ -1,5 +1,5 @@
-from services.notifications.scorecard.store.models import scorecard_metadata
 from services.notifications.store.models import Base
+from services.notifications.store.scorecard.models import scorecard_metadata
 from shared.migrations import run_env
 from shared.replicas import replica_metadata
 from shared.tables import platform_metadata

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -76,7 +77,8 @@ class RuleSet(Base):
 
 
 class Preference(Base):
-    """A staff member's own choices; none: the defaults."""
+    """A staff member's own choices; none: the defaults. ``reports``: the scorecard's
+    scheduled reports turned on or off (``{"week": false}``; a report not named is on)."""
 
     __tablename__ = "preferences"
 
@@ -84,6 +86,7 @@ class Preference(Base):
     channels: Mapped[dict[str, list[str]]] = mapped_column(JSONType)
     quiet_hours: Mapped[dict[str, str] | None] = mapped_column(JSONType)
     digest: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    reports: Mapped[dict[str, bool] | None] = mapped_column(JSONType)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -142,7 +145,10 @@ class Delivery(Base):
 
     status: ``pending`` (``next_attempt_at``: first or next try; ``digest``: waits for the
     recipient's daily digest), ``sent``, ``failed`` (permanently, or retries spent),
-    ``skipped`` (nothing to send to: a contact without an email), ``cancelled``."""
+    ``skipped`` (nothing to send to: a contact without an email), ``cancelled``.
+
+    A scorecard report is an email delivery too (``template`` ``scorecard_report``, its
+    workbook in ``attachment``), written by the report job rather than by an event."""
 
     __tablename__ = "deliveries"
     __table_args__ = (
@@ -176,6 +182,9 @@ class Delivery(Base):
     text_body: Mapped[str | None] = mapped_column(Text)
     html_body: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[str | None] = mapped_column(Text)  # the webhook body (the CloudEvent)
+    attachment_name: Mapped[str | None] = mapped_column(String(200))
+    # loaded only by the sender (a workbook is large; the delivery log does not show it)
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     digest: Mapped[bool] = mapped_column(Boolean, default=False)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.domain.rules import DEFAULT_RULES, Rule
+from services.notifications.domain.scorecard.reports import TEMPLATE as REPORT_TEMPLATE
 from services.notifications.domain.tickets import TicketState
 from services.notifications.store.models import (
     Delivery,
@@ -111,8 +112,11 @@ async def save_rules(
     )
 
 
-async def preference_of(session: AsyncSession, staff_id: uuid.UUID) -> Preference | None:
-    return await session.scalar(select(Preference).where(Preference.staff_id == staff_id))
+async def preference_of(
+    session: AsyncSession, staff_id: uuid.UUID, *, for_update: bool = False
+) -> Preference | None:
+    query = select(Preference).where(Preference.staff_id == staff_id)
+    return await session.scalar(query.with_for_update() if for_update else query)
 
 
 async def preferences_of(
@@ -263,6 +267,10 @@ async def add_delivery(session: AsyncSession, values: dict[str, Any]) -> bool:
     return await insert_ignore(session, Delivery.__table__, values)  # type: ignore[arg-type]
 
 
+async def has_delivery(session: AsyncSession, key: str) -> bool:
+    return await session.scalar(select(Delivery.id).where(Delivery.key == key)) is not None
+
+
 async def deliveries_page(
     session: AsyncSession,
     *,
@@ -272,7 +280,10 @@ async def deliveries_page(
     limit: int,
     cursor: str | None,
 ) -> tuple[list[Delivery], str | None]:
-    stmt = select(Delivery)
+    # the deliveries of events (a scorecard report is an email delivery with no event behind it)
+    stmt = select(Delivery).where(
+        or_(Delivery.template.is_(None), Delivery.template != REPORT_TEMPLATE)
+    )
     if channel is not None:
         stmt = stmt.where(Delivery.channel == channel)
     if status is not None:

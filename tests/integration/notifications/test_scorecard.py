@@ -22,8 +22,8 @@ import pytest
 from services.billing.events import InvoiceIssuedV1, InvoicePaidV1
 from services.interactions.events import RequestOpenedV1, SlaBreachedV1
 from services.notifications.app import create_app
-from services.notifications.scorecard.jobs import write_reports
-from services.notifications.scorecard.settings import ScorecardSettings
+from services.notifications.handlers.scorecard.reports import write_reports
+from services.notifications.settings import NotificationsSettings
 from shared.clock import FixedClock
 from tests.integration.notifications.scorecard_world import NOW, World, build
 from tests.support.apps import ADMIN, auth, running, runtime_of, test_settings
@@ -268,12 +268,16 @@ async def test_a_head_turns_a_scheduled_report_off(env: Env) -> None:
         assert response.status_code == 422, body
 
     monday = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
-    weekly = ScorecardSettings(**(test_settings().model_dump() | {"report_periods": ["week"]}))
+    weekly = NotificationsSettings(**(test_settings().model_dump() | {"report_periods": ["week"]}))
     uows = env.world.runtime.uow
     assert await write_reports(uows, monday, weekly) == 0  # off
     response = await env.http.put(path, headers=hana, json={"week": True, "day": None})
     assert response.json() == {"day": True, "week": True, "month": True}
     assert await write_reports(uows, monday, weekly) == 1  # on again: Hana's
+    # the report is an email delivery, kept out of the delivery log of events
+    response = await env.http.get("/api/v1/deliveries", headers=ADMIN)
+    assert response.status_code == 200, response.text
+    assert "scorecard" not in response.text
 
 
 async def test_facts_do_not_depend_on_the_order_of_events(env: Env) -> None:

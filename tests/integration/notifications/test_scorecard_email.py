@@ -1,6 +1,7 @@
 """The scheduled weekly report reaches a real SMTP server (aiosmtpd on loopback) once,
-however many replicas write and send it, in the head's locale, with the deviations and a
-valid .xlsx attached that has its charts; a refused send is retried."""
+however many replicas write it and however many delivery workers send it, in the head's
+language, with the deviations and a valid .xlsx attached that has its charts; while the
+server is unreachable it waits as a pending delivery."""
 
 from __future__ import annotations
 
@@ -8,19 +9,21 @@ import asyncio
 import email
 import socket
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from email.message import EmailMessage
 from email.policy import default
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from services.notifications.app import create_app
-from services.notifications.scorecard.jobs import send_reports, write_reports
-from services.notifications.scorecard.settings import ScorecardSettings
-from services.notifications.scorecard.store.models import sc_reports
+from services.notifications.delivery import DeliveryWorker, Mailer
+from services.notifications.domain.scorecard.reports import TEMPLATE
+from services.notifications.handlers.scorecard.reports import write_reports
+from services.notifications.settings import NotificationsSettings
+from services.notifications.store.models import Delivery
 from shared.clock import FixedClock
 from shared.runtime import ServiceRuntime
 from tests.integration.notifications.scorecard_world import NOW, World, build
@@ -69,16 +72,34 @@ async def runtime(pg_url: str) -> AsyncIterator[ServiceRuntime]:
     async with running(app):
         runtime = runtime_of(app, "notifications")
         await build(World(runtime))
+        async with runtime.uow() as uow:  # the alerts the world's events raised: not sent here
+            await uow.session.execute(update(Delivery).values(status="cancelled"))
+            await uow.commit()
         yield runtime
 
 
-def settings_for(port: int) -> ScorecardSettings:
+def settings_for(port: int) -> NotificationsSettings:
     values = test_settings().model_dump() | {
         "smtp_url": f"smtp://127.0.0.1:{port}",
         "report_periods": ["week"],
         "report_local_time": time(7, 0),
     }
-    return ScorecardSettings(**values)
+    return NotificationsSettings(**values)
+
+
+def email_worker(
+    runtime: ServiceRuntime, settings: NotificationsSettings, clock: FixedClock
+) -> DeliveryWorker:
+    """A delivery worker of the email channel (as each replica runs one)."""
+    send = Mailer(settings, clock).send
+    return DeliveryWorker(
+        "email", runtime.uow, clock, send, batch_size=10, poll_seconds=1, claim_seconds=60
+    )
+
+
+async def report_row(runtime: ServiceRuntime) -> Delivery:
+    async with runtime.reads() as session:
+        return (await session.scalars(select(Delivery).where(Delivery.template == TEMPLATE))).one()
 
 
 async def test_the_weekly_report_is_sent_once_with_its_workbook(
@@ -97,19 +118,20 @@ async def test_the_weekly_report_is_sent_once_with_its_workbook(
     assert await write_reports(runtime.uow, MONDAY.replace(hour=9), settings) == 0
 
     # nothing listens on the SMTP port: an outage, kept pending however often it is tried
-    # (beyond ORBIT_REPORT_MAX_ATTEMPTS, which counts refusals)
-    down = settings_for(free_port())
-    tries = down.report_max_attempts + 1
+    clock = FixedClock(MONDAY)
+    down = email_worker(runtime, settings_for(free_port()), clock)
+    tries = 6
     for _ in range(tries):
-        assert await send_reports(runtime.uow, MONDAY, down) == 0
-    async with runtime.uow() as uow:
-        row = (await uow.session.execute(select(sc_reports))).mappings().one()
-    assert (row["status"], row["attempts"]) == ("pending", tries)
-    assert row["last_error"]
+        assert await down.run_once() == 1
+        clock.advance(timedelta(hours=1))
+    row = await report_row(runtime)
+    assert (row.status, row.attempts) == ("pending", tries)
+    assert row.last_error
 
-    sent = await asyncio.gather(*(send_reports(runtime.uow, MONDAY, settings) for _ in range(3)))
+    senders = [email_worker(runtime, settings, clock) for _ in range(3)]
+    sent = await asyncio.gather(*(worker.run_once() for worker in senders))
     assert sum(sent) == 1
-    assert await send_reports(runtime.uow, MONDAY, settings) == 0
+    assert await senders[0].run_once() == 0
     for _ in range(50):
         if inbox.messages:
             break
@@ -128,6 +150,5 @@ async def test_the_weekly_report_is_sent_once_with_its_workbook(
     (attachment,) = list(mail.iter_attachments())
     assert attachment.get_filename() == "scorecard-week-2026-W48.xlsx"
     check_workbook(attachment.get_content(), manager="Ann", eur="1000")
-    async with runtime.uow() as uow:
-        row = (await uow.session.execute(select(sc_reports))).mappings().one()
-    assert (row["status"], row["attempts"], row["locale"]) == ("sent", tries + 1, "ru")
+    row = await report_row(runtime)
+    assert (row.status, row.attempts, row.locale) == ("sent", tries + 1, "ru")

@@ -93,6 +93,7 @@ def test_multipart_message() -> None:
     assert parts == ["text/plain", "text/html"]
     assert message["Message-ID"] == f"<{uuid.UUID(int=7)}@example.com>"
     assert "Итоги" in str(message["Subject"])
+    assert message["Content-Language"] == "ru"
 
 
 def test_languages() -> None:

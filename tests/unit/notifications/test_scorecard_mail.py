@@ -1,18 +1,29 @@
-"""The scheduled reports' pieces without servers: when each report is due, its deterministic
-id, the recipient's locale, the HTML in both languages (escaped), the email with its
-attachment (built like every email), and a refused SMTP URL."""
+"""The scheduled reports' pieces without servers: when each report is due and which are, its
+deterministic id, the recipient's language (the one rule of every email), the HTML in both
+languages (escaped), the email of its delivery with the workbook attached (built by the
+delivery worker's mailer like every email), and a refused SMTP URL."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
-from services.notifications.scorecard.domain.deviations import Deviation
-from services.notifications.scorecard.jobs import MESSAGES, is_due, report_id
-from services.notifications.scorecard.mailer import locale_of, message, render_html
-from services.notifications.settings import parse_smtp_url
+from services.notifications.delivery import Claimed, Mailer
+from services.notifications.domain.messages import language_of
+from services.notifications.domain.scorecard.deviations import Deviation
+from services.notifications.domain.scorecard.reports import (
+    due_reports,
+    is_due,
+    report_id,
+    reports_chosen,
+)
+from services.notifications.emails import REPORT_WORDS as MESSAGES
+from services.notifications.emails import render_report
+from services.notifications.settings import NotificationsSettings, parse_smtp_url
+from shared.clock import FixedClock
 from shared.exports import XLSX
 
 
@@ -20,6 +31,15 @@ def test_when_each_report_is_due() -> None:
     monday, tuesday, first = date(2026, 11, 30), date(2026, 12, 1), date(2026, 12, 1)
     assert is_due("day", tuesday) and is_due("week", monday) and is_due("month", first)
     assert not is_due("week", tuesday) and not is_due("month", monday)
+
+
+def test_which_reports_are_due() -> None:
+    monday, tuesday = date(2026, 11, 30), date(2026, 12, 1)
+    every = ["day", "week", "month", "quarter"]  # a quarterly report is not a scheduled one
+    assert due_reports(every, reports_chosen(None), monday) == ["day", "week"]
+    assert due_reports(every, reports_chosen({"week": False}), monday) == ["day"]
+    assert due_reports(["week"], reports_chosen(None), tuesday) == []
+    assert reports_chosen({"day": False}) == {"day": False, "week": True, "month": True}
 
 
 def test_one_id_per_recipient_kind_and_period() -> None:
@@ -32,11 +52,19 @@ def test_one_id_per_recipient_kind_and_period() -> None:
 
 
 @pytest.mark.parametrize(
-    ("given", "locale"),
-    [("ru", "ru"), ("ru-RU", "ru"), ("RU", "ru"), ("en-GB", "en"), (None, "en"), ("de", "en")],
+    ("given", "language"),
+    [
+        ("ru", "ru"),
+        ("ru-RU", "ru"),
+        ("RU", "ru"),
+        ("en-GB", "en"),
+        (None, "en"),
+        ("de", "en"),
+        ("rus", "en"),  # not the BCP 47 tag of Russian: English, as for every email
+    ],
 )
-def test_locale(given: str | None, locale: str) -> None:
-    assert locale_of(given) == locale
+def test_a_report_is_in_the_language_of_every_email(given: str | None, language: str) -> None:
+    assert language_of(given) == language
 
 
 def test_both_languages_have_every_word() -> None:
@@ -47,8 +75,8 @@ def test_both_languages_have_every_word() -> None:
 
 
 @pytest.mark.parametrize("locale", ["en", "ru"])
-def test_html_is_escaped_and_lists_deviations(locale: str) -> None:
-    html = render_html(
+def test_html_is_escaped_and_lists_deviations(locale: Any) -> None:
+    html = render_report(
         locale,
         title="T",
         scope="S",
@@ -67,17 +95,30 @@ def test_html_is_escaped_and_lists_deviations(locale: str) -> None:
 
 def test_the_email_carries_html_and_the_workbook() -> None:
     report = uuid.uuid4()
-    mail = message(
-        report_id=report,
-        sender="Orbit <o@example.com>",
-        to="hana@example.com",
-        locale="ru",
+    settings = NotificationsSettings(
+        smtp_url="smtp://127.0.0.1:25", smtp_from="Orbit <o@example.com>"
+    )
+    item = Claimed(
+        id=report,
+        channel="email",
+        address="hana@example.com",
         subject="Отчёт",
-        html="<p>hi</p>",
+        text_body="text",
+        html_body="<p>hi</p>",
+        payload=None,
+        locale="ru",
+        webhook_id=None,
+        recipient_id=uuid.uuid4(),
+        digest=False,
+        attempts=0,
+        first_attempt_at=None,
         attachment_name="scorecard.xlsx",
         attachment=b"PK\x03\x04",
-        when=datetime(2026, 11, 30, 7, tzinfo=UTC),
     )
+    ((items, mail),) = Mailer(
+        settings, FixedClock(datetime(2026, 11, 30, 7, tzinfo=UTC))
+    )._messages([item])
+    assert items == [item]
     assert mail.get_body(("html",)) is not None
     assert mail["Message-ID"] == f"<{report}@example.com>"  # the same one if sent again
     (attachment,) = list(mail.iter_attachments())

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from services.notifications.scorecard.domain.deviations import churned, overdue_grew, sla_fell
-from services.notifications.scorecard.domain.kpis import (
+from services.notifications.domain.scorecard.deviations import churned, overdue_grew, sla_fell
+from services.notifications.domain.scorecard.kpis import (
     Tally,
     change,
     compliance,
@@ -20,7 +20,7 @@ from services.notifications.scorecard.domain.kpis import (
     money_change,
     nps,
 )
-from services.notifications.scorecard.domain.periods import (
+from services.notifications.domain.scorecard.periods import (
     completed_span,
     local_date,
     previous,

@@ -18,7 +18,7 @@ def test_defaults_refuse_private_destinations() -> None:
     assert settings.webhook_allow_loopback is False
     assert settings.allowed_networks == ()
     assert settings.stream_heartbeat_seconds == 15
-    assert set(scheduled_jobs(settings)) == {"escalations"}
+    assert set(scheduled_jobs(settings)) == {"escalations", "scorecard_reports"}
 
 
 def test_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,8 +21,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notifications.scorecard.domain.kpis import MONEY_KPIS, Tally, change
-from services.notifications.scorecard.domain.periods import (
+from services.notifications.domain.scorecard.kpis import MONEY_KPIS, Tally, change
+from services.notifications.domain.scorecard.periods import (
     Period,
     Span,
     previous,
@@ -30,8 +30,8 @@ from services.notifications.scorecard.domain.periods import (
     utc_bounds,
     year_earlier,
 )
-from services.notifications.scorecard.store import queries
-from services.notifications.scorecard.store.queries import Managers, StaffRow
+from services.notifications.store.scorecard import queries
+from services.notifications.store.scorecard.queries import Managers, StaffRow
 from shared.auth import Caller, Role
 from shared.errors import Forbidden
 

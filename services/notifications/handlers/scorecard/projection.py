@@ -1,5 +1,6 @@
 """The KPI projection: reactions to the clients, interactions and billing events
-(:data:`SCORECARD_SUBSCRIBERS`, event type -> reaction).
+(:data:`SCORECARD_SUBSCRIBERS`, event type -> reaction; ``subscribers.py`` runs them after the
+service's own). Staff come from the service's staff replica.
 
 Each reaction records one fact (the latest state of a request, an invoice, a meeting...; a
 history row for client states and opportunity stages) keyed by the fact's own id, and is
@@ -11,7 +12,6 @@ a request's answer and breach stick). They read ``event.data``: no other service
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
@@ -22,7 +22,7 @@ from sqlalchemy import Table, func, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notifications.scorecard.store.models import (
+from services.notifications.store.scorecard.models import (
     sc_allocations,
     sc_applied,
     sc_cadence_lapses,
@@ -33,7 +33,6 @@ from services.notifications.scorecard.store.models import (
     sc_opportunity_states,
     sc_payments,
     sc_requests,
-    sc_staff,
 )
 from shared.db import insert_ignore
 from shared.messaging.consumer import EventHandler
@@ -51,9 +50,6 @@ def _time(value: Any) -> datetime | None:
 
 def _date(value: Any) -> date | None:
     return date.fromisoformat(str(value)) if value else None
-
-
-log = logging.getLogger("orbit.scorecard")
 
 
 async def merge(
@@ -90,26 +86,6 @@ def _either(stored: Any, new: Any) -> Any:
 
 
 # ---------------------------------------------------------------- clients
-
-
-async def on_staff(uow: UnitOfWork, event: CloudEvent) -> None:
-    data = event.data
-    staff_id = uuid.UUID(str(data["staff_id"]))
-    values = {k: data.get(k) for k in ("name", "email", "role", "department", "locale")}
-    await merge(
-        uow.session,
-        sc_staff,
-        "id",
-        {
-            "id": staff_id,
-            **values,
-            "head_id": _uuid(data.get("head_id")),
-            "timezone": data.get("timezone") or "UTC",
-            "active": bool(data.get("active", True)),
-            "source_time": event.time,
-        },
-        newer_only=True,
-    )
 
 
 async def on_client(uow: UnitOfWork, event: CloudEvent) -> None:
@@ -317,8 +293,6 @@ def once(reaction: EventHandler) -> EventHandler:
 
 
 _REACTIONS: dict[str, EventHandler] = {
-    "orbit.clients.staff.created.v1": on_staff,
-    "orbit.clients.staff.updated.v1": on_staff,
     **{
         f"orbit.clients.client.{verb}.v1": on_client
         for verb in ("created", "updated", "assigned", "status_changed")
@@ -354,32 +328,3 @@ _REACTIONS: dict[str, EventHandler] = {
 }
 
 SCORECARD_SUBSCRIBERS: dict[str, EventHandler] = {t: once(r) for t, r in _REACTIONS.items()}
-
-
-def merge_subscribers(
-    base: Mapping[str, EventHandler], extra: Mapping[str, EventHandler]
-) -> dict[str, EventHandler]:
-    """``base`` and ``extra`` together; where both react to a type, ``base`` then ``extra``,
-    in the same unit of work. There the projection (``extra``) runs in a savepoint, and an
-    event it cannot read (a field missing or malformed) is left out of the KPIs with a
-    warning instead of holding the alert of ``base`` up (the event would be dead-lettered
-    whole); a database error still fails the event, to be retried."""
-    merged = dict(base)
-    for event_type, reaction in extra.items():
-        first = merged.get(event_type)
-        if first is None:
-            merged[event_type] = reaction
-            continue
-
-        async def both(
-            uow: UnitOfWork, event: CloudEvent, a: EventHandler = first, b: EventHandler = reaction
-        ) -> None:
-            await a(uow, event)
-            try:
-                async with uow.session.begin_nested():
-                    await b(uow, event)
-            except (KeyError, TypeError, ValueError) as exc:
-                log.warning("scorecard: %s %s left out of the KPIs: %r", event.type, event.id, exc)
-
-        merged[event_type] = both
-    return merged

@@ -1,5 +1,5 @@
-"""The scorecard's reads: who is in the caller's scope, and the tallies of each manager in a
-period (:func:`tallies`), from the projection tables.
+"""The scorecard's reads: the staff (the service's staff replica and their locales), and
+the tallies of each manager in a period (:func:`tallies`), from the projection tables.
 
 Counts and sums are grouped in SQL; "as of" figures (clients by status, pipeline, overdue
 balance) take each client's, opportunity's or invoice's last state before the period's end.
@@ -18,8 +18,9 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notifications.scorecard.domain.kpis import CLIENT_STATUSES, OPEN_STAGES, Tally
-from services.notifications.scorecard.store.models import (
+from services.notifications.domain.scorecard.kpis import CLIENT_STATUSES, OPEN_STAGES, Tally
+from services.notifications.store.models import Locale
+from services.notifications.store.scorecard.models import (
     sc_allocations,
     sc_cadence_lapses,
     sc_client_states,
@@ -29,8 +30,8 @@ from services.notifications.scorecard.store.models import (
     sc_opportunity_states,
     sc_payments,
     sc_requests,
-    sc_staff,
 )
+from shared.replicas import staff_replica
 
 
 @dataclass(frozen=True)
@@ -47,12 +48,25 @@ class StaffRow:
 
 
 async def all_staff(session: AsyncSession) -> list[StaffRow]:
-    rows = (await session.execute(select(sc_staff).order_by(sc_staff.c.name))).mappings()
-    return [StaffRow(**{k: r[k] for k in StaffRow.__dataclass_fields__}) for r in rows]
-
-
-async def staff_member(session: AsyncSession, staff_id: uuid.UUID) -> StaffRow | None:
-    return next((s for s in await all_staff(session) if s.id == staff_id), None)
+    """Every staff member of the service's staff replica, with their locale (the language of
+    their report)."""
+    st = staff_replica.c
+    query = (
+        select(
+            st.id,
+            st.name,
+            st.email,
+            st.role,
+            st.department,
+            st.head_id,
+            st.timezone,
+            Locale.locale,
+            st.active,
+        )
+        .outerjoin(Locale, (Locale.subject_id == st.id) & (Locale.kind == "staff"))
+        .order_by(st.name, st.id)
+    )
+    return [StaffRow(*row) for row in await session.execute(query)]
 
 
 def team_of(head: StaffRow | uuid.UUID, staff: Iterable[StaffRow]) -> list[StaffRow]:

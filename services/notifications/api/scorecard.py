@@ -14,9 +14,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from services.notifications.api.deps import CallerDep, RuntimeDep
-from services.notifications.scorecard import preferences, report
-from services.notifications.scorecard.domain.periods import Period
-from services.notifications.scorecard.workbook import plain_rows, text_rows, write_workbook
+from services.notifications.domain.scorecard.periods import Period
+from services.notifications.handlers import preferences
+from services.notifications.handlers.scorecard import report
+from services.notifications.handlers.scorecard.workbook import plain_rows, text_rows, write_workbook
 from shared.commands import run_command
 from shared.errors import Invalid
 from shared.exports import EXPORT_RESPONSES, Format, csv_response, negotiate, xlsx_response
@@ -118,7 +119,7 @@ async def get_subscriptions(
     """The scheduled reports (daily, weekly, monthly) of the caller, or of ``staff_id`` for
     an admin: on unless turned off."""
     async with runtime.sessions() as session:
-        chosen = await preferences.subscriptions_of(session, caller, staff_id or caller.id)
+        chosen = await preferences.report_subscriptions_of(session, caller, staff_id or caller.id)
     return SubscriptionsOut(**chosen)
 
 
@@ -133,7 +134,7 @@ async def put_subscriptions(
     """Turn the caller's daily, weekly or monthly report on or off (heads and admins)."""
     return await run_command(
         runtime.uow,
-        lambda uow: preferences.set_subscriptions(uow, caller, body.model_dump()),
+        lambda uow: preferences.set_report_subscriptions(uow, caller, body.model_dump()),
         lambda chosen: SubscriptionsOut(**chosen),
         caller_id=caller.id,
     )

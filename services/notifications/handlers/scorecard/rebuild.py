@@ -3,9 +3,10 @@ topics.
 
 1. The projection tables (``PROJECTION_TABLES``, its inbox ``sc_applied`` included) are
    emptied, in one transaction.
-2. The end offset of every partition of the topics is noted; every partition is assigned
-   (no consumer group: nothing is committed, the service's own group ``orbit.notifications``
-   is not touched) and read from its beginning up to that offset.
+2. The topics are read from their beginning up to their end offsets at the start, through
+   the bus's Kafka adapter (``shared.messaging.kafka.read_from_start``: no consumer group,
+   nothing committed, the service's own group ``orbit.notifications`` is not touched); the
+   topics are those of the projection's event types (``topics_of``, the topic rule).
 3. Each event the projection reacts to is applied as the live consumer applies it, guarded
    by ``sc_applied``; a batch of records is one transaction.
 
@@ -20,23 +21,17 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 from pydantic import ValidationError
 from sqlalchemy import delete
 
-from services.notifications.scorecard.store.models import PROJECTION_TABLES
-from services.notifications.scorecard.subscribers import SCORECARD_SUBSCRIBERS
+from services.notifications.handlers.scorecard.projection import SCORECARD_SUBSCRIBERS
+from services.notifications.store.scorecard.models import PROJECTION_TABLES
 from shared.messaging.consumer import EventHandler
-from shared.messaging.envelope import CloudEvent
+from shared.messaging.envelope import CloudEvent, topics_of
+from shared.messaging.kafka import read_from_start
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger("orbit.scorecard.rebuild")
-
-
-def topics_of(handlers: Mapping[str, EventHandler] = SCORECARD_SUBSCRIBERS) -> list[str]:
-    """The topics of the event types the projection reacts to (``orbit.<service>``)."""
-    return sorted({"orbit." + t.split(".")[1] for t in handlers})
 
 
 @dataclass
@@ -70,36 +65,13 @@ async def rebuild(
     projection's event types) from the beginning up to their end offsets at the start."""
     result = RebuildResult()
     await truncate(uow_factory)
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        isolation_level="read_committed",
-    )
-    await consumer.start()
-    try:
-        partitions = await _partitions(bootstrap, topics or topics_of(handlers))
-        if not partitions:
-            return result
-        consumer.assign(partitions)
-        ends = await consumer.end_offsets(partitions)
-        await consumer.seek_to_beginning(*partitions)
-        pending = {tp for tp in partitions if ends[tp] > 0}
-        while pending:
-            batches = await consumer.getmany(*pending, timeout_ms=1000, max_records=batch_size)
-            async with uow_factory() as uow:
-                for tp, records in batches.items():
-                    for record in records:
-                        if record.offset >= ends[tp]:
-                            continue
-                        result.read += 1
-                        await _record(uow, handlers, record.value or b"", result)
-                await uow.commit()
-            for tp in list(pending):
-                if await consumer.position(tp) >= ends[tp]:
-                    pending.discard(tp)
-    finally:
-        await consumer.stop()
+    chosen = topics or topics_of(handlers)
+    async for batch in read_from_start(bootstrap, chosen, batch_size=batch_size):
+        async with uow_factory() as uow:
+            for message in batch:
+                result.read += 1
+                await _record(uow, handlers, message.value, result)
+            await uow.commit()
     log.info(
         "projection rebuilt: %d records read, %d applied, %d failed",
         result.read,
@@ -107,22 +79,6 @@ async def rebuild(
         result.failed,
     )
     return result
-
-
-async def _partitions(bootstrap: str, topics: Sequence[str]) -> list[TopicPartition]:
-    """Every partition of ``topics`` (a topic that does not exist has none)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        described = await admin.describe_topics(list(topics))
-    finally:
-        await admin.close()
-    return [
-        TopicPartition(topic["topic"], p["partition"])
-        for topic in described
-        if not topic["error_code"]
-        for p in sorted(topic["partitions"], key=lambda p: p["partition"])
-    ]
 
 
 async def _record(

@@ -13,7 +13,7 @@ from typing import Any
 from babel.numbers import get_currency_precision
 from xlsxwriter.workbook import Workbook
 
-from services.notifications.scorecard.report import COLUMNS, Scorecard
+from services.notifications.handlers.scorecard.report import COLUMNS, Scorecard
 from shared import exports
 from shared.exports import Amount, write_table
 

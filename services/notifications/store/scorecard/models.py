@@ -1,9 +1,10 @@
 """Tables of the scorecard: the KPI projection (one row per fact, the latest state of each
-request, invoice, payment, meeting...; history rows where the scorecard needs "as of"), the
-projection's own inbox, and the scheduled report rows.
+request, invoice, payment, meeting...; history rows where the scorecard needs "as of") and
+the projection's own inbox. Staff are the service's staff replica (``shared.replicas``), the
+scheduled reports are ``deliveries`` rows and the choice of reports is in ``preferences``.
 
 Every projection table starts with ``sc_`` and is emptied by ``orbit reports rebuild``
-(:data:`PROJECTION_TABLES`); ``sc_reports`` is not (the reports already sent stay sent).
+(:data:`PROJECTION_TABLES`).
 """
 
 from __future__ import annotations
@@ -14,12 +15,9 @@ from sqlalchemy import (
     Date,
     Index,
     Integer,
-    LargeBinary,
     MetaData,
     String,
     Table,
-    Text,
-    UniqueConstraint,
     Uuid,
 )
 
@@ -34,22 +32,6 @@ sc_applied = Table(
     scorecard_metadata,
     Column("event_id", Uuid, primary_key=True),
     Column("applied_at", UTCDateTime, nullable=False),
-)
-
-# Staff as the clients events describe them, with their locale (the report's language).
-sc_staff = Table(
-    "sc_staff",
-    scorecard_metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("email", String(320), nullable=False),
-    Column("role", String(20), nullable=False),
-    Column("department", String(200), nullable=True),
-    Column("head_id", Uuid, nullable=True),
-    Column("timezone", String(64), nullable=False),
-    Column("locale", String(35), nullable=True),
-    Column("active", Boolean, nullable=False),
-    Column("source_time", UTCDateTime, nullable=False),
 )
 
 # Every state a client was in (one row per clients event): status and manager as of a time.
@@ -171,7 +153,6 @@ sc_cadence_lapses = Table(
 
 PROJECTION_TABLES = (
     sc_applied,
-    sc_staff,
     sc_client_states,
     sc_invoices,
     sc_payments,
@@ -181,37 +162,4 @@ PROJECTION_TABLES = (
     sc_requests,
     sc_meetings,
     sc_cadence_lapses,
-)
-
-# One scheduled report per recipient, kind and period (the unique key makes it once).
-sc_reports = Table(
-    "sc_reports",
-    scorecard_metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("recipient_id", Uuid, nullable=False),
-    Column("period", String(10), nullable=False),
-    Column("period_start", Date, nullable=False),
-    Column("email", String(320), nullable=False),
-    Column("locale", String(5), nullable=False),
-    Column("subject", String(300), nullable=False),
-    Column("html", Text, nullable=False),
-    Column("attachment_name", String(200), nullable=False),
-    Column("attachment", LargeBinary, nullable=False),
-    Column("status", String(10), nullable=False),  # pending, sent, failed
-    Column("attempts", Integer, nullable=False),
-    Column("last_error", Text, nullable=True),
-    Column("created_at", UTCDateTime, nullable=False),
-    Column("sent_at", UTCDateTime, nullable=True),
-    UniqueConstraint("recipient_id", "period", "period_start", name="uq_sc_reports_once"),
-    Index("ix_sc_reports_status", "status", "created_at"),
-)
-
-# A staff member's choice of scheduled reports (no row: the report is on).
-sc_report_preferences = Table(
-    "sc_report_preferences",
-    scorecard_metadata,
-    Column("staff_id", Uuid, primary_key=True),
-    Column("period", String(10), primary_key=True),
-    Column("enabled", Boolean, nullable=False),
-    Column("updated_at", UTCDateTime, nullable=False),
 )
