@@ -24,23 +24,10 @@ from services.billing.api import (
 )
 from services.billing.settings import BillingSettings
 from services.billing.subscribers import SUBSCRIBERS
-from services.billing.workers import ContractScanJob, PaymentControlJob
+from services.billing.workers import scheduled_jobs
 from shared.app import build_service_app
 from shared.replica_service import replica_service_spec
-from shared.scheduler import ScheduledJob
 from shared.settings import OrbitSettings
-
-
-def scheduled_jobs(settings: BillingSettings) -> dict[str, ScheduledJob]:
-    """The service's scans, bound to its settings."""
-    batch = settings.billing_scan_batch_size
-    return {
-        "contracts": ContractScanJob(batch),
-        "payment_control": PaymentControlJob(
-            settings.dunning_steps, settings.dunning_escalate_from_days, batch
-        ),
-    }
-
 
 SPEC = replica_service_spec(
     SERVICE,

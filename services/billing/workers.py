@@ -1,4 +1,5 @@
-"""Scheduled jobs of the billing service (``shared.scheduler``), against the injected clock.
+"""Scheduled jobs of the billing service (``shared.scheduler``), against the injected clock,
+bound to its settings by :func:`scheduled_jobs`.
 
 - :class:`ContractScanJob`: ``contract.expiring`` once per contract end, ``renewal_notice_days``
   before it; after the end an ``auto_renew`` contract renews for the same term
@@ -42,11 +43,13 @@ from services.billing.events import (
     InvoicePromiseBrokenV1,
 )
 from services.billing.handlers.contracts import next_check, renew
+from services.billing.settings import BillingSettings
 from services.billing.snapshots import contract_fields, invoice_fields
 from services.billing.store import scans
 from services.billing.store.clients import lock_clients
 from services.billing.store.models import Contract, Invoice
 from shared.replicas import ClientView
+from shared.scheduler import ScheduledJob
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 
 EARLIEST_OFFSET = timedelta(hours=14)  # the first timezone to reach a date (UTC+14)
@@ -271,3 +274,14 @@ class PaymentControlJob:
 
     async def __call__(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:
         return await scan_invoices(uow_factory, now, self.control, self.batch_size)
+
+
+def scheduled_jobs(settings: BillingSettings) -> dict[str, ScheduledJob]:
+    """The service's scans, bound to its settings."""
+    batch = settings.billing_scan_batch_size
+    return {
+        "contracts": ContractScanJob(batch),
+        "payment_control": PaymentControlJob(
+            settings.dunning_steps, settings.dunning_escalate_from_days, batch
+        ),
+    }
