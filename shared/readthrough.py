@@ -3,7 +3,7 @@
 A client, contact or member of staff the clients service (the owner) has committed is usable
 at once by the other services, before its event reaches them: a lookup that misses its
 replica asks the owner (:class:`ReadThrough`), writes what it answers into the replica by the
-same versioned upsert as the events (``shared.replicas.put_client`` / ``put_staff``: a later
+same versioned upsert as the events (``shared.replica_store.put_client`` / ``put_staff``: a later
 event of the same or an older version changes nothing, a newer one wins), and looks again.
 
 - the owner does not know the id: the miss stands (404, or the use case's 422);
@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.auth import issue_token
 from shared.errors import Unavailable
 from shared.metrics import READS_THROUGH
-from shared.replicas import client_replica, put_client, put_staff
+from shared.replica_store import client_replica, put_client, put_staff
 from shared.settings import OrbitSettings
 
 log = logging.getLogger("orbit.readthrough")

@@ -15,137 +15,44 @@ import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
-    Column,
     ColumnElement,
-    MetaData,
     Select,
-    String,
-    Table,
-    Uuid,
     select,
     true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Caller, Role, StaffRecord
-from shared.db import JSONType, UTCDateTime, upsert
 from shared.errors import NotFound
 from shared.messaging.consumer import EventHandler
 from shared.messaging.envelope import CloudEvent
+from shared.readthrough import refresh_client
+from shared.replica_store import (
+    CLIENT_FIELDS,
+    STAFF_FIELDS,
+    client_replica,
+    contact_entry,
+    put_client,
+    put_staff,
+    replica_metadata,
+    staff_replica,
+)
 from shared.uow import UnitOfWork
 
 log = logging.getLogger("orbit.replicas")
-replica_metadata = MetaData()
 
-staff_replica = Table(
-    "staff_replica",
-    replica_metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("name", String(200), nullable=False),
-    Column("email", String(320), nullable=False),
-    Column("role", String(20), nullable=False),
-    Column("department", String(200), nullable=True),
-    Column("head_id", Uuid, nullable=True),
-    Column("timezone", String(64), nullable=False),
-    Column("active", Boolean, nullable=False),
-    Column("source_time", UTCDateTime, nullable=False),
-)
-
-client_replica = Table(
+__all__ = [
+    "CLIENT_FIELDS",
+    "STAFF_FIELDS",
     "client_replica",
-    replica_metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("name", String(300), nullable=False),
-    Column("tier", String(20), nullable=False),
-    Column("status", String(20), nullable=False),
-    Column("account_manager_id", Uuid, nullable=True, index=True),
-    # The account manager's team as the client events carry it: their department, and the
-    # head responsible for escalations (the clients service's ``domain/team.py``).
-    Column("account_manager_department", String(200), nullable=True),
-    Column("head_id", Uuid, nullable=True),
-    Column("timezone", String(64), nullable=False),
-    Column("country", String(2), nullable=True),
-    Column("sla", JSONType, nullable=False),
-    Column("contacts", JSONType, nullable=False),
-    Column("source_time", UTCDateTime, nullable=False),
-)
-
-STAFF_FIELDS = ("name", "email", "role", "department", "head_id", "timezone", "active")
-CLIENT_FIELDS = (
-    "name",
-    "tier",
-    "status",
-    "account_manager_id",
-    "account_manager_department",
-    "head_id",
-    "timezone",
-    "country",
-    "sla",
-)
-
-
-def _uuid(value: Any) -> uuid.UUID | None:
-    return uuid.UUID(str(value)) if value else None
-
-
-def _version(value: datetime | str) -> datetime:
-    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
-
-
-async def put_staff(session: AsyncSession, data: dict[str, Any], version: datetime | str) -> None:
-    """Write a member of staff (a staff event's data, or the owner's state read through) as of
-    ``version``; a row of a newer version stays as it is."""
-    staff_id = uuid.UUID(str(data["staff_id"]))
-    values = {k: data.get(k) for k in STAFF_FIELDS}
-    values["head_id"] = _uuid(values["head_id"])
-    values["timezone"] = values["timezone"] or "UTC"
-    await upsert(
-        session,
-        staff_replica,
-        "id",
-        {"id": staff_id, **values, "source_time": _version(version)},
-        unless_newer="source_time",
-    )
-
-
-async def put_client(
-    session: AsyncSession,
-    data: dict[str, Any],
-    version: datetime | str,
-    *,
-    contacts_as_of_now: bool = False,
-) -> None:
-    """Write a client (a client event's data, or the owner's state read through) as of
-    ``version``; a row of a newer version stays as it is. The contacts ``data`` carries
-    replace the stored ones (else those stay: none for a client first seen); with
-    ``contacts_as_of_now`` (the owner's current list, read under the row's lock) whatever
-    the version: contacts change without changing the client's version."""
-    client_id = uuid.UUID(str(data["client_id"]))
-    values = {k: data.get(k) for k in CLIENT_FIELDS}
-    values["account_manager_id"] = _uuid(values["account_manager_id"])
-    values["head_id"] = _uuid(values["head_id"])
-    values["sla"] = values["sla"] or {}
-    carried = "contacts" in data
-    contacts = [_contact_entry(c) for c in data["contacts"] or []] if carried else []
-    await upsert(
-        session,
-        client_replica,
-        "id",
-        {"id": client_id, **values, "contacts": contacts, "source_time": _version(version)},
-        keep=() if carried else ("contacts",),
-        unless_newer="source_time",
-    )
-    if contacts_as_of_now and carried:
-        await session.execute(
-            client_replica.update()
-            .where(client_replica.c.id == client_id)
-            .values(contacts=contacts)
-        )
+    "put_client",
+    "put_staff",
+    "replica_metadata",
+    "staff_replica",
+]
 
 
 async def on_staff_changed(uow: UnitOfWork, event: CloudEvent) -> None:
@@ -154,13 +61,6 @@ async def on_staff_changed(uow: UnitOfWork, event: CloudEvent) -> None:
 
 async def on_client_changed(uow: UnitOfWork, event: CloudEvent) -> None:
     await put_client(uow.session, event.data, event.time)
-
-
-def _contact_entry(data: dict[str, Any]) -> dict[str, Any]:
-    """A contact as the replica keeps it: id, name, email, roles, preferred channel."""
-    return {k: data.get(k) for k in ("name", "email", "roles", "preferred_channel")} | {
-        "id": str(data["contact_id"])
-    }
 
 
 async def on_contact_changed(uow: UnitOfWork, event: CloudEvent) -> None:
@@ -177,7 +77,7 @@ async def on_contact_changed(uow: UnitOfWork, event: CloudEvent) -> None:
         return
     kept = [c for c in contacts if c.get("id") != data["contact_id"]]
     if not event.type.startswith("orbit.clients.contact.deleted"):
-        kept.append(_contact_entry(data))
+        kept.append(contact_entry(data))
     await uow.session.execute(
         client_replica.update().where(client_replica.c.id == client_id).values(contacts=kept)
     )
@@ -312,8 +212,6 @@ async def one_client(
     ``read_through`` (a client id: the row absent, out of scope, or without one of
     ``contact_ids`` among its contacts) asks the clients service first
     (``shared.readthrough``): what it committed a moment ago is found."""
-    from shared.readthrough import refresh_client  # it writes through this module
-
     row = (await session.execute(stmt)).first()
     unknown = row is None or _unknown_contacts(row, contact_ids)
     if unknown and read_through is not None and await refresh_client(session, read_through):

@@ -1,0 +1,130 @@
+"""The replica tables of the clients service's data (staff, clients with their contacts) and
+their one writer, the versioned upsert (``put_staff`` / ``put_client``: an older version than
+the stored one is ignored). Both the events (``shared.replicas``) and the read-through
+(``shared.readthrough``) write through here; the reads and the access scope live in
+``shared.replicas``."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, Column, MetaData, String, Table, Uuid
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.db import JSONType, UTCDateTime, upsert
+
+replica_metadata = MetaData()
+
+staff_replica = Table(
+    "staff_replica",
+    replica_metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("department", String(200), nullable=True),
+    Column("head_id", Uuid, nullable=True),
+    Column("timezone", String(64), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("source_time", UTCDateTime, nullable=False),
+)
+
+client_replica = Table(
+    "client_replica",
+    replica_metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("tier", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("account_manager_id", Uuid, nullable=True, index=True),
+    # The account manager's team as the client events carry it: their department, and the
+    # head responsible for escalations (the clients service's ``domain/team.py``).
+    Column("account_manager_department", String(200), nullable=True),
+    Column("head_id", Uuid, nullable=True),
+    Column("timezone", String(64), nullable=False),
+    Column("country", String(2), nullable=True),
+    Column("sla", JSONType, nullable=False),
+    Column("contacts", JSONType, nullable=False),
+    Column("source_time", UTCDateTime, nullable=False),
+)
+
+STAFF_FIELDS = ("name", "email", "role", "department", "head_id", "timezone", "active")
+CLIENT_FIELDS = (
+    "name",
+    "tier",
+    "status",
+    "account_manager_id",
+    "account_manager_department",
+    "head_id",
+    "timezone",
+    "country",
+    "sla",
+)
+
+
+def _uuid(value: Any) -> uuid.UUID | None:
+    return uuid.UUID(str(value)) if value else None
+
+
+def _version(value: datetime | str) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+async def put_staff(session: AsyncSession, data: dict[str, Any], version: datetime | str) -> None:
+    """Write a member of staff (a staff event's data, or the owner's state read through) as of
+    ``version``; a row of a newer version stays as it is."""
+    staff_id = uuid.UUID(str(data["staff_id"]))
+    values = {k: data.get(k) for k in STAFF_FIELDS}
+    values["head_id"] = _uuid(values["head_id"])
+    values["timezone"] = values["timezone"] or "UTC"
+    await upsert(
+        session,
+        staff_replica,
+        "id",
+        {"id": staff_id, **values, "source_time": _version(version)},
+        unless_newer="source_time",
+    )
+
+
+async def put_client(
+    session: AsyncSession,
+    data: dict[str, Any],
+    version: datetime | str,
+    *,
+    contacts_as_of_now: bool = False,
+) -> None:
+    """Write a client (a client event's data, or the owner's state read through) as of
+    ``version``; a row of a newer version stays as it is. The contacts ``data`` carries
+    replace the stored ones (else those stay: none for a client first seen); with
+    ``contacts_as_of_now`` (the owner's current list, read under the row's lock) whatever
+    the version: contacts change without changing the client's version."""
+    client_id = uuid.UUID(str(data["client_id"]))
+    values = {k: data.get(k) for k in CLIENT_FIELDS}
+    values["account_manager_id"] = _uuid(values["account_manager_id"])
+    values["head_id"] = _uuid(values["head_id"])
+    values["sla"] = values["sla"] or {}
+    carried = "contacts" in data
+    contacts = [contact_entry(c) for c in data["contacts"] or []] if carried else []
+    await upsert(
+        session,
+        client_replica,
+        "id",
+        {"id": client_id, **values, "contacts": contacts, "source_time": _version(version)},
+        keep=() if carried else ("contacts",),
+        unless_newer="source_time",
+    )
+    if contacts_as_of_now and carried:
+        await session.execute(
+            client_replica.update()
+            .where(client_replica.c.id == client_id)
+            .values(contacts=contacts)
+        )
+
+
+def contact_entry(data: dict[str, Any]) -> dict[str, Any]:
+    """A contact as the replica keeps it: id, name, email, roles, preferred channel."""
+    return {k: data.get(k) for k in ("name", "email", "roles", "preferred_channel")} | {
+        "id": str(data["contact_id"])
+    }
