@@ -25,8 +25,8 @@ from services.billing.domain.reports import (
     discipline,
     dso,
 )
+from services.billing.store.clients import scope
 from services.billing.store.models import Allocation, Invoice, Opportunity, Payment
-from services.billing.store.repository import scope
 from shared.auth import Caller
 from shared.replicas import client_replica, staff_replica
 
