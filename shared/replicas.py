@@ -147,20 +147,17 @@ class ClientView:
     sla: dict[str, Any]
     contacts: list[dict[str, Any]]
 
-    def team(self, *, department: bool = True) -> dict[str, Any]:
-        """Who an event about the client is for: the client, its account manager (and their
-        department, unless ``department`` is False: billing's events do not carry it), and
-        the head responsible for escalations."""
-        header = {
+    def team(self) -> dict[str, Any]:
+        """Who an event about the client is for, the header of every client event of every
+        service: the client, its account manager and their department, and the head
+        responsible for escalations."""
+        return {
             "client_id": self.id,
             "client_name": self.name,
             "account_manager_id": self.account_manager_id,
             "account_manager_department": self.account_manager_department,
             "head_id": self.head_id,
         }
-        if not department:
-            del header["account_manager_department"]
-        return header
 
     def contact_ids(self) -> set[str]:
         return {str(c.get("id")) for c in self.contacts}

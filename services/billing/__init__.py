@@ -1,0 +1,3 @@
+"""The billing service. ``SERVICE`` is its name: its topic, its database, its runtime."""
+
+SERVICE = "billing"

@@ -1,9 +1,9 @@
 """The billing service: contracts, estimates and budgets, invoices, payments and credit,
 payment control (overdue, dunning, promises to pay), opportunities and reports.
 
-It keeps replicas of the clients service's staff and clients, fed by its events; its
-settings (:class:`BillingSettings`) are read once, when the app is built, and the scheduled
-jobs are built from them (:func:`scheduled_jobs`).
+It keeps replicas of the clients service's staff and clients, fed by its events
+(``subscribers.py``); its settings (:class:`BillingSettings`) are read once, when the app is
+built, and the scheduled jobs are built from them (:func:`scheduled_jobs`).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from services.billing import SERVICE
 from services.billing.api import (
     contracts,
     estimates,
@@ -22,28 +23,14 @@ from services.billing.api import (
     reports,
 )
 from services.billing.settings import BillingSettings
-from services.billing.workers import ContractScanJob, PaymentControlJob
+from services.billing.subscribers import SUBSCRIBERS
+from services.billing.workers import scheduled_jobs
 from shared.app import build_service_app
 from shared.replica_service import replica_service_spec
-from shared.scheduler import ScheduledJob
 from shared.settings import OrbitSettings
 
-NAME = "billing"
-
-
-def scheduled_jobs(settings: BillingSettings) -> dict[str, ScheduledJob]:
-    """The service's scans, bound to its settings."""
-    batch = settings.billing_scan_batch_size
-    return {
-        "contracts": ContractScanJob(batch),
-        "payment_control": PaymentControlJob(
-            settings.dunning_steps, settings.dunning_escalate_from_days, batch
-        ),
-    }
-
-
 SPEC = replica_service_spec(
-    NAME,
+    SERVICE,
     Path(__file__).parent / "migrations",
     routers=(
         contracts.router,
@@ -53,6 +40,7 @@ SPEC = replica_service_spec(
         opportunities.router,
         reports.router,
     ),
+    subscribers=SUBSCRIBERS,
     jobs=scheduled_jobs,
     settings_cls=BillingSettings,
 )

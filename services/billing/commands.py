@@ -1,5 +1,7 @@
-"""Request bodies of the billing API: one command model per use case (``shared.inputs``:
-unknown fields and control characters refused).
+"""Commands of the billing service: the request bodies its use cases take (``handlers/``),
+named as in every service: ``<Thing>In`` creates, ``<Thing>Patch`` changes part of one,
+``<Action>In`` takes an action (``shared.inputs``: unknown fields and control characters
+refused; a patch refuses ``null`` for the fields in ``NOT_NULL``).
 
 Amounts are decimal strings (an int is taken too; a float never: it has lost the exact
 value already), parsed to ``Decimal``; NaN and Infinity are refused here, the rules that
@@ -11,22 +13,22 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     AfterValidator,
     BeforeValidator,
     Field,
     StringConstraints,
-    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
 
+from services.billing.domain.contracts import SettableStatus
 from services.billing.domain.money import check_currency, to_decimal
 from services.billing.domain.opportunities import Kind, Stage
-from shared.inputs import InputModel
+from shared.inputs import In, Patch
 
 
 def _decimal(value: Any) -> Decimal:
@@ -66,21 +68,7 @@ Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 Days = Annotated[int, Field(ge=0, le=365)]
 
 
-class _Patch(InputModel):
-    """A partial update: an omitted field is kept; ``null`` clears a field that may be empty
-    and is refused (422 naming the field) for one that may not."""
-
-    NOT_NULL: ClassVar[tuple[str, ...]] = ()
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _not_null(cls, value: Any, info: ValidationInfo) -> Any:
-        if value is None and info.field_name in cls.NOT_NULL:
-            raise ValueError("may not be null")
-        return value
-
-
-class MoneyIn(InputModel):
+class MoneyIn(In):
     amount: DecimalText
     currency: Currency
 
@@ -88,7 +76,7 @@ class MoneyIn(InputModel):
 # ---------------------------------------------------------------- contracts
 
 
-class CreateContract(InputModel):
+class ContractIn(In):
     client_id: uuid.UUID
     number: Number
     title: Title
@@ -101,13 +89,13 @@ class CreateContract(InputModel):
     budget: MoneyIn | None = None
 
     @model_validator(mode="after")
-    def _ordered(self) -> CreateContract:
+    def _ordered(self) -> ContractIn:
         if self.ends_on <= self.starts_on:
             raise ValueError("ends_on must be after starts_on")
         return self
 
 
-class UpdateContract(_Patch):
+class ContractPatch(Patch):
     NOT_NULL = (
         "number",
         "title",
@@ -126,10 +114,10 @@ class UpdateContract(_Patch):
     payment_terms_days: Days | None = None
     value: MoneyIn | None = None
     budget: MoneyIn | None = None
-    status: Literal["active", "terminated"] | None = None
+    status: SettableStatus | None = None
 
 
-class RenewContract(InputModel):
+class RenewIn(In):
     """Renew now: for the same term, or until ``ends_on`` when given."""
 
     ends_on: Day | None = None
@@ -138,7 +126,7 @@ class RenewContract(InputModel):
 # ---------------------------------------------------------------- invoices and estimates
 
 
-class LineIn(InputModel):
+class LineIn(In):
     description: Annotated[
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)
     ]
@@ -150,7 +138,7 @@ class LineIn(InputModel):
 Lines = Annotated[list[LineIn], Field(max_length=500)]
 
 
-class CreateInvoice(InputModel):
+class InvoiceIn(In):
     client_id: uuid.UUID
     contract_id: uuid.UUID | None = None
     currency: Currency | None = None  # default: the contract's (value, budget), else required
@@ -158,7 +146,7 @@ class CreateInvoice(InputModel):
     notes: Note | None = None
 
 
-class UpdateInvoice(_Patch):
+class InvoicePatch(Patch):
     """A draft's lines and notes (an issued invoice's lines are frozen: 409)."""
 
     NOT_NULL = ("lines", "currency")
@@ -168,23 +156,23 @@ class UpdateInvoice(_Patch):
     notes: Note | None = None
 
 
-class IssueInvoice(InputModel):
+class IssueIn(In):
     issue_date: Day | None = None  # default: today in the client's timezone
     due_date: Day | None = None  # default: issue_date + the contract's payment terms
 
     @model_validator(mode="after")
-    def _ordered(self) -> IssueInvoice:
+    def _ordered(self) -> IssueIn:
         if self.issue_date and self.due_date and self.due_date < self.issue_date:
             raise ValueError("due_date must not be before issue_date")
         return self
 
 
-class PromiseToPay(InputModel):
+class PromiseIn(In):
     promised_on: Day
     note: Note | None = None
 
 
-class CreateEstimate(InputModel):
+class EstimateIn(In):
     client_id: uuid.UUID
     contract_id: uuid.UUID | None = None
     title: Title
@@ -196,12 +184,12 @@ class CreateEstimate(InputModel):
 # ---------------------------------------------------------------- payments
 
 
-class AllocationIn(InputModel):
+class AllocationIn(In):
     invoice_id: uuid.UUID
     amount: DecimalText
 
 
-class BookPayment(InputModel):
+class PaymentIn(In):
     client_id: uuid.UUID
     amount: DecimalText
     currency: Currency
@@ -227,7 +215,7 @@ class BookPayment(InputModel):
 # ---------------------------------------------------------------- opportunities
 
 
-class CreateOpportunity(InputModel):
+class OpportunityIn(In):
     client_id: uuid.UUID
     title: Title
     kind: Kind = "upsell"
@@ -238,7 +226,7 @@ class CreateOpportunity(InputModel):
     lost_reason: Note | None = None
 
 
-class UpdateOpportunity(_Patch):
+class OpportunityPatch(Patch):
     NOT_NULL = ("title", "kind", "stage")
 
     title: Title | None = None

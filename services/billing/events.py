@@ -1,23 +1,24 @@
 """Events the billing service publishes (topic ``orbit.billing``, key = client id).
 
 Each carries what a subscriber needs to act without calling back: the client, its account
-manager and the head responsible for escalations, and the amounts as decimal strings with
-their ISO 4217 currency. Frozen; a breaking change is a new ``...V2``.
+manager, the manager's department and the head responsible for escalations, and the amounts
+as decimal strings with their ISO 4217 currency. Frozen; a breaking change is a new ``...V2``.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import ClassVar, Literal
+from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.billing.domain.contracts import ContractStatus
+from services.billing.domain.invoices import InvoiceStatus
+from services.billing.domain.opportunities import Kind, Stage
 from shared.messaging.envelope import Event
 
 Amount = str  # a decimal string with the currency's minor unit, e.g. "1234.50"
-InvoiceStatus = Literal["draft", "issued", "partially_paid", "paid", "overdue", "void"]
-Stage = Literal["lead", "qualified", "proposal", "won", "lost"]
 
 
 class BillingMoneyV1(BaseModel):
@@ -28,12 +29,15 @@ class BillingMoneyV1(BaseModel):
 
 
 class ClientTeam(Event):
-    """Who an event about a client is for: the client, its account manager, and the head
-    responsible for escalations (the manager's head; a head without one: themself)."""
+    """Who an event about a client is for: the client, its account manager and the manager's
+    department, and the head responsible for escalations (the manager's head; a head without
+    one: themself; else null): the header of every client event of every service."""
 
     client_id: uuid.UUID
     client_name: str | None
     account_manager_id: uuid.UUID | None
+    # Added to the published v1s (so optional in their schemas): always sent.
+    account_manager_department: str | None = None
     head_id: uuid.UUID | None
 
 
@@ -51,7 +55,7 @@ class ContractSnapshot(ClientTeam):
     payment_terms_days: int
     value: BillingMoneyV1 | None
     budget: BillingMoneyV1 | None
-    status: Literal["active", "expired", "terminated"]
+    status: ContractStatus
 
 
 class ContractCreatedV1(ContractSnapshot):
@@ -207,7 +211,7 @@ class OpportunityStageChangedV1(ClientTeam):
 
     opportunity_id: uuid.UUID
     title: str
-    kind: Literal["upsell", "new_project"]
+    kind: Kind
     old_stage: Stage | None  # null when the opportunity was just created
     new_stage: Stage
     value: BillingMoneyV1 | None

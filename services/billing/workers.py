@@ -1,4 +1,5 @@
-"""Scheduled jobs of the billing service (``shared.scheduler``), against the injected clock.
+"""Scheduled jobs of the billing service (``shared.scheduler``), against the injected clock,
+bound to its settings by :func:`scheduled_jobs`.
 
 - :class:`ContractScanJob`: ``contract.expiring`` once per contract end, ``renewal_notice_days``
   before it; after the end an ``auto_renew`` contract renews for the same term
@@ -30,11 +31,10 @@ from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import and_, or_, select, text, update
-
 from services.billing.domain import dunning
 from services.billing.domain.contracts import EXPIRED
-from services.billing.domain.invoices import OVERDUE, days_overdue
+from services.billing.domain.dates import today_in
+from services.billing.domain.invoices import OVERDUE, balance, days_overdue
 from services.billing.events import (
     ContractExpiredV1,
     ContractExpiringV1,
@@ -42,12 +42,14 @@ from services.billing.events import (
     InvoicePaymentReminderDueV1,
     InvoicePromiseBrokenV1,
 )
-from services.billing.handlers.common import balance, contract_fields, invoice_fields
 from services.billing.handlers.contracts import next_check, renew
-from services.billing.store import repository as repo
-from services.billing.store.models import ACTIVE_CONTRACT, OPEN_INVOICE, Contract, Invoice
-from services.billing.store.repository import locked, today_in
+from services.billing.settings import BillingSettings
+from services.billing.snapshots import contract_fields, invoice_fields
+from services.billing.store import scans
+from services.billing.store.clients import lock_clients
+from services.billing.store.models import Contract, Invoice
 from shared.replicas import ClientView
+from shared.scheduler import ScheduledJob
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 
 EARLIEST_OFFSET = timedelta(hours=14)  # the first timezone to reach a date (UTC+14)
@@ -62,45 +64,23 @@ async def _batches(
     uow_factory: UnitOfWorkFactory,
     now: datetime,
     batch_size: int,
-    entity: Any,
-    due_column: Any,
-    open_filter: Any,
+    due: scans.Due,
     process: Any,
 ) -> int:
-    """Keyset-page the due rows (``due_column <= latest today``, through its partial index:
-    ``open_filter`` is the index's own predicate, as literal SQL so the planner can match it),
-    one transaction per batch: lock the batch's clients in id order, re-read the rows locked,
+    """Keyset-page the due rows (due by the latest today, through their partial index), one
+    transaction per batch: lock the batch's clients in id order, re-read the rows locked,
     ``process`` each. Returns how many events were emitted."""
     bound = latest_today(now)
     after: tuple[date, uuid.UUID] | None = None
     emitted = 0
     while True:
         async with uow_factory() as uow:
-            stmt = select(entity.id, entity.client_id, due_column).where(
-                open_filter, due_column.is_not(None), due_column <= bound
-            )
-            if after is not None:
-                stmt = stmt.where(
-                    or_(due_column > after[0], and_(due_column == after[0], entity.id > after[1]))
-                )
-            rows = (
-                await uow.session.execute(stmt.order_by(due_column, entity.id).limit(batch_size))
-            ).all()
+            rows = await scans.due_rows(uow.session, due, bound, after, batch_size)
             if not rows:
                 return emitted
             after = (rows[-1][2], rows[-1][0])
-            clients = await repo.lock_clients(uow.session, [r[1] for r in rows])
-            fresh = (
-                await uow.session.scalars(
-                    locked(
-                        select(entity)
-                        .where(entity.id.in_([r[0] for r in rows]), open_filter)
-                        .order_by(entity.id),
-                        entity,
-                    )
-                )
-            ).all()
-            for row in fresh:
+            clients = await lock_clients(uow.session, [r[1] for r in rows])
+            for row in await scans.locked_open(uow.session, due, [r[0] for r in rows]):
                 client = clients.get(row.client_id)
                 if client is not None:
                     emitted += await process(uow, row, client, today_in(client.timezone, now))
@@ -146,15 +126,7 @@ async def _contract_due(
 async def scan_contracts(
     uow_factory: UnitOfWorkFactory, now: datetime, batch_size: int = 500
 ) -> int:
-    return await _batches(
-        uow_factory,
-        now,
-        batch_size,
-        Contract,
-        Contract.next_check_on,
-        text(ACTIVE_CONTRACT),
-        _contract_due,
-    )
+    return await _batches(uow_factory, now, batch_size, scans.CONTRACTS_DUE, _contract_due)
 
 
 class ContractScanJob:
@@ -169,27 +141,6 @@ class ContractScanJob:
 
 
 PLAN_COLUMNS = ("status", "overdue_sent", "dunning_step", "promise_state", "next_action_on")
-# What the scan reads of an invoice: the event fields and the payment-control state.
-SCANNED_COLUMNS = (
-    Invoice.id,
-    Invoice.client_id,
-    Invoice.number,
-    Invoice.contract_id,
-    Invoice.currency,
-    Invoice.subtotal,
-    Invoice.tax,
-    Invoice.total,
-    Invoice.amount_paid,
-    Invoice.issue_date,
-    Invoice.due_date,
-    Invoice.status,
-    Invoice.dunning_step,
-    Invoice.overdue_sent,
-    Invoice.promised_on,
-    Invoice.promise_note,
-    Invoice.promise_state,
-    Invoice.next_action_on,
-)
 
 
 class PaymentControl:
@@ -278,19 +229,8 @@ async def _control_batch(
     (one statement, id order), re-read the invoices locked and still due (one), set their new
     state (one UPDATE per distinct state: the batch's invoices mostly share one), claim the
     alerts' keys and write the claimed ones to the outbox (``emit_once_many``: two)."""
-    clients = await repo.lock_clients(uow.session, [r.client_id for r in rows])
-    fresh = (
-        await uow.session.execute(
-            select(*SCANNED_COLUMNS)
-            .where(
-                Invoice.id.in_([r.id for r in rows]),
-                text(OPEN_INVOICE),
-                Invoice.next_action_on <= bound,
-            )
-            .order_by(Invoice.id)
-            .with_for_update(of=Invoice, key_share=True)
-        )
-    ).all()
+    clients = await lock_clients(uow.session, [r.client_id for r in rows])
+    fresh = await scans.locked_invoices_due(uow.session, [r.id for r in rows], bound)
     changes: dict[tuple[Any, ...], list[uuid.UUID]] = {}
     alerts: list[tuple[str, Any]] = []
     for row in fresh:
@@ -302,13 +242,7 @@ async def _control_batch(
         if state is not None:
             changes.setdefault(tuple(sorted(state.items())), []).append(invoice.id)
             alerts += due
-    for state_items, ids in changes.items():
-        await uow.session.execute(
-            update(Invoice)
-            .where(Invoice.id.in_(ids))
-            .values(**dict(state_items), updated_at=uow.clock.now())
-            .execution_options(synchronize_session=False)
-        )
+    await scans.set_invoice_states(uow.session, changes, uow.clock.now())
     return await uow.emit_once_many(alerts)
 
 
@@ -321,16 +255,9 @@ async def scan_invoices(
     bound = latest_today(now)
     after: tuple[date, uuid.UUID] | None = None
     emitted = 0
-    due = Invoice.next_action_on
     while True:
         async with uow_factory() as uow:
-            stmt = select(Invoice.id, Invoice.client_id, due).where(
-                text(OPEN_INVOICE), due.is_not(None), due <= bound
-            )
-            if after is not None:
-                stmt = stmt.where(or_(due > after[0], and_(due == after[0], Invoice.id > after[1])))
-            stmt = stmt.order_by(due, Invoice.id).limit(batch_size)
-            rows = (await uow.session.execute(stmt)).all()
+            rows = await scans.due_rows(uow.session, scans.INVOICES_DUE, bound, after, batch_size)
             if not rows:
                 return emitted
             after = (rows[-1].next_action_on, rows[-1].id)
@@ -347,3 +274,14 @@ class PaymentControlJob:
 
     async def __call__(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:
         return await scan_invoices(uow_factory, now, self.control, self.batch_size)
+
+
+def scheduled_jobs(settings: BillingSettings) -> dict[str, ScheduledJob]:
+    """The service's scans, bound to its settings."""
+    batch = settings.billing_scan_batch_size
+    return {
+        "contracts": ContractScanJob(batch),
+        "payment_control": PaymentControlJob(
+            settings.dunning_steps, settings.dunning_escalate_from_days, batch
+        ),
+    }

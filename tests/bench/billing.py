@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, text
 
 from services.billing.app import SPEC as BILLING
-from services.billing.commands import CreateInvoice, IssueInvoice, LineIn
+from services.billing.commands import InvoiceIn, IssueIn, LineIn
 from services.billing.handlers import invoices as handlers
 from services.billing.settings import BillingSettings
 from services.billing.store.models import OPEN_INVOICE, Invoice
@@ -99,7 +99,7 @@ async def issue_vs_drafts(url: str) -> list[str]:
     def draft(client: uuid.UUID) -> Callable[[UnitOfWork], Awaitable[Any]]:
         async def job(uow: UnitOfWork) -> None:
             invoice = await handlers.create_invoice(
-                uow, ADMIN, CreateInvoice(client_id=client, currency="EUR", lines=[line])
+                uow, ADMIN, InvoiceIn(client_id=client, currency="EUR", lines=[line])
             )
             drafts.append(invoice.id)
 
@@ -107,7 +107,7 @@ async def issue_vs_drafts(url: str) -> list[str]:
 
     def issue(invoice_id: uuid.UUID) -> Callable[[UnitOfWork], Awaitable[Any]]:
         async def job(uow: UnitOfWork) -> None:
-            await handlers.issue_invoice(uow, ADMIN, invoice_id, IssueInvoice(), settings)
+            await handlers.issue_invoice(uow, ADMIN, invoice_id, IssueIn(), settings)
 
         return job
 

@@ -3,28 +3,27 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from services.billing.api.deps import RuntimeDep, StaffDep
+from services.billing.api.deps import CallerDep, RuntimeDep, StaffDep
 from services.billing.api.presenters import contract_out
 from services.billing.api.schemas import ContractOut
-from services.billing.commands import CreateContract, RenewContract, UpdateContract
+from services.billing.commands import ContractIn, ContractPatch, RenewIn
+from services.billing.domain.contracts import ContractStatus
 from services.billing.handlers import contracts as handlers
-from services.billing.store import repository as repo
-from services.billing.store.models import Contract
+from services.billing.store import contracts as repo
 from shared.commands import run_command
 from shared.idempotency import IdempotencyKey
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 
 router = APIRouter(prefix="/api/v1/contracts", tags=["contracts"])
 
 
 @router.post("", status_code=201, response_model=ContractOut, operation_id="createContract")
 async def create_contract(
-    body: CreateContract, caller: StaffDep, runtime: RuntimeDep, idem: IdempotencyKey
+    body: ContractIn, caller: CallerDep, runtime: RuntimeDep, idem: IdempotencyKey
 ) -> JSONResponse:
     return await run_command(
         runtime.uow,
@@ -41,21 +40,16 @@ async def list_contracts(
     caller: StaffDep,
     runtime: RuntimeDep,
     client_id: uuid.UUID | None = None,
-    status: Literal["active", "expired", "terminated"] | None = None,
+    status: ContractStatus | None = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[ContractOut]:
     """The contracts of the clients the caller may see, oldest first."""
-    stmt = repo.contracts(caller)
-    if client_id is not None:
-        stmt = stmt.where(Contract.client_id == client_id)
-    if status is not None:
-        stmt = stmt.where(Contract.status == status)
     async with runtime.reads() as session:
-        items, next_cursor = await paginate(
-            session, stmt, [Contract.created_at, Contract.id], limit=limit, cursor=cursor
+        items, next_cursor = await repo.contracts_page(
+            session, caller, client_id=client_id, status=status, limit=limit, cursor=cursor
         )
-    return Page(items=[contract_out(c) for c in items], next_cursor=next_cursor)
+    return page_of(items, next_cursor, contract_out)
 
 
 @router.get("/{contract_id}", response_model=ContractOut, operation_id="getContract")
@@ -68,7 +62,7 @@ async def get_contract(
 
 @router.patch("/{contract_id}", response_model=ContractOut, operation_id="updateContract")
 async def update_contract(
-    contract_id: uuid.UUID, body: UpdateContract, caller: StaffDep, runtime: RuntimeDep
+    contract_id: uuid.UUID, body: ContractPatch, caller: CallerDep, runtime: RuntimeDep
 ) -> JSONResponse:
     return await run_command(
         runtime.uow,
@@ -81,14 +75,14 @@ async def update_contract(
 @router.post("/{contract_id}/renew", response_model=ContractOut, operation_id="renewContract")
 async def renew_contract(
     contract_id: uuid.UUID,
-    caller: StaffDep,
+    caller: CallerDep,
     runtime: RuntimeDep,
     idem: IdempotencyKey,
-    body: RenewContract | None = None,
+    body: RenewIn | None = None,
 ) -> JSONResponse:
     """Renew for the same term from the day after ``ends_on`` (or until the given
     ``ends_on``); ``contract.renewed``."""
-    command = body or RenewContract()
+    command = body or RenewIn()
     return await run_command(
         runtime.uow,
         lambda uow: handlers.renew_contract(uow, caller, contract_id, command),

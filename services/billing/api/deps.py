@@ -6,29 +6,30 @@ from typing import Annotated, cast
 
 from fastapi import Depends
 
+from services.billing import SERVICE
 from services.billing.handlers.common import require_staff
 from services.billing.settings import BillingSettings
-from shared.app import caller_dependency, runtime_dependency
 from shared.auth import Caller
+from shared.deps import service_deps
 from shared.runtime import ServiceRuntime
 
-SERVICE = "billing"
+DEPS = service_deps(SERVICE)
+RuntimeDep = Annotated[ServiceRuntime, DEPS.runtime]
+CallerDep = Annotated[Caller, DEPS.caller]
 
-RuntimeDep = Annotated[ServiceRuntime, Depends(runtime_dependency(SERVICE))]
-CallerDep = Annotated[Caller, Depends(caller_dependency(SERVICE))]
+
+async def get_settings(runtime: RuntimeDep) -> BillingSettings:
+    return cast(BillingSettings, runtime.settings)
+
+
+SettingsDep = Annotated[BillingSettings, Depends(get_settings)]
 
 
 async def staff_caller(caller: CallerDep) -> Caller:
-    """A member of staff (a ``service`` token may only book payments: 403)."""
+    """A member of staff, for the reads (a ``service`` token may only book payments: 403).
+    A command's use case checks its caller itself (``handlers/``)."""
     require_staff(caller)
     return caller
 
 
 StaffDep = Annotated[Caller, Depends(staff_caller)]
-
-
-def get_settings(runtime: RuntimeDep) -> BillingSettings:
-    return cast(BillingSettings, runtime.settings)
-
-
-SettingsDep = Annotated[BillingSettings, Depends(get_settings)]

@@ -3,28 +3,27 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from services.billing.api.deps import RuntimeDep, StaffDep
+from services.billing.api.deps import CallerDep, RuntimeDep, StaffDep
 from services.billing.api.presenters import estimate_out, invoice_out
 from services.billing.api.schemas import EstimateOut, InvoiceOut
-from services.billing.commands import CreateEstimate
+from services.billing.commands import EstimateIn
+from services.billing.domain.estimates import EstimateStatus
 from services.billing.handlers import estimates as handlers
-from services.billing.store import repository as repo
-from services.billing.store.models import Estimate
+from services.billing.store import estimates as repo
 from shared.commands import run_command
 from shared.idempotency import IdempotencyKey
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 
 router = APIRouter(prefix="/api/v1/estimates", tags=["estimates"])
 
 
 @router.post("", status_code=201, response_model=EstimateOut, operation_id="createEstimate")
 async def create_estimate(
-    body: CreateEstimate, caller: StaffDep, runtime: RuntimeDep, idem: IdempotencyKey
+    body: EstimateIn, caller: CallerDep, runtime: RuntimeDep, idem: IdempotencyKey
 ) -> JSONResponse:
     return await run_command(
         runtime.uow,
@@ -41,20 +40,15 @@ async def list_estimates(
     caller: StaffDep,
     runtime: RuntimeDep,
     client_id: uuid.UUID | None = None,
-    status: Literal["draft", "approved", "invoiced"] | None = None,
+    status: EstimateStatus | None = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[EstimateOut]:
-    stmt = repo.estimates(caller)
-    if client_id is not None:
-        stmt = stmt.where(Estimate.client_id == client_id)
-    if status is not None:
-        stmt = stmt.where(Estimate.status == status)
     async with runtime.reads() as session:
-        items, next_cursor = await paginate(
-            session, stmt, [Estimate.created_at, Estimate.id], limit=limit, cursor=cursor
+        items, next_cursor = await repo.estimates_page(
+            session, caller, client_id=client_id, status=status, limit=limit, cursor=cursor
         )
-    return Page(items=[estimate_out(e) for e in items], next_cursor=next_cursor)
+    return page_of(items, next_cursor, estimate_out)
 
 
 @router.get("/{estimate_id}", response_model=EstimateOut, operation_id="getEstimate")
@@ -67,7 +61,7 @@ async def get_estimate(
 
 @router.post("/{estimate_id}/approve", response_model=EstimateOut, operation_id="approveEstimate")
 async def approve_estimate(
-    estimate_id: uuid.UUID, caller: StaffDep, runtime: RuntimeDep
+    estimate_id: uuid.UUID, caller: CallerDep, runtime: RuntimeDep
 ) -> JSONResponse:
     return await run_command(
         runtime.uow,
@@ -84,7 +78,7 @@ async def approve_estimate(
     operation_id="invoiceEstimate",
 )
 async def invoice_estimate(
-    estimate_id: uuid.UUID, caller: StaffDep, runtime: RuntimeDep, idem: IdempotencyKey
+    estimate_id: uuid.UUID, caller: CallerDep, runtime: RuntimeDep, idem: IdempotencyKey
 ) -> JSONResponse:
     """A draft invoice with the approved estimate's lines (once: then 409)."""
     now = runtime.clock.now()

@@ -9,23 +9,24 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from services.billing.api import pdf
-from services.billing.api.deps import RuntimeDep, SettingsDep, StaffDep
+from services.billing.api.deps import CallerDep, RuntimeDep, SettingsDep, StaffDep
 from services.billing.api.presenters import invoice_out
-from services.billing.api.schemas import InvoiceOut, InvoiceStatus
-from services.billing.commands import CreateInvoice, IssueInvoice, PromiseToPay, UpdateInvoice
+from services.billing.api.schemas import InvoiceOut
+from services.billing.commands import InvoiceIn, InvoicePatch, IssueIn, PromiseIn
+from services.billing.domain.invoices import InvoiceStatus
 from services.billing.handlers import invoices as handlers
-from services.billing.store import repository as repo
-from services.billing.store.models import Invoice
+from services.billing.store import invoices as repo
+from services.billing.store.clients import get_client
 from shared.commands import run_command
 from shared.idempotency import IdempotencyKey
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 
 router = APIRouter(prefix="/api/v1/invoices", tags=["invoices"])
 
 
 @router.post("", status_code=201, response_model=InvoiceOut, operation_id="createInvoice")
 async def create_invoice(
-    body: CreateInvoice, caller: StaffDep, runtime: RuntimeDep, idem: IdempotencyKey
+    body: InvoiceIn, caller: CallerDep, runtime: RuntimeDep, idem: IdempotencyKey
 ) -> JSONResponse:
     """A draft invoice (its lines stay editable until it is issued)."""
     now = runtime.clock.now()
@@ -53,18 +54,18 @@ async def list_invoices(
     status shown: ``overdue`` also finds unpaid invoices past their due date (the client's
     today) the scan has not marked yet, ``issued`` leaves them out."""
     now = runtime.clock.now()
-    stmt = repo.invoices(caller)
-    if client_id is not None:
-        stmt = stmt.where(Invoice.client_id == client_id)
-    if contract_id is not None:
-        stmt = stmt.where(Invoice.contract_id == contract_id)
-    if status is not None:
-        stmt = stmt.where(repo.invoice_status_is(status, now))
     async with runtime.reads() as session:
-        items, next_cursor = await paginate(
-            session, stmt, [Invoice.created_at, Invoice.id], limit=limit, cursor=cursor
+        items, next_cursor = await repo.invoices_page(
+            session,
+            caller,
+            now,
+            client_id=client_id,
+            contract_id=contract_id,
+            status=status,
+            limit=limit,
+            cursor=cursor,
         )
-    return Page(items=[invoice_out(i, now) for i in items], next_cursor=next_cursor)
+    return page_of(items, next_cursor, lambda i: invoice_out(i, now))
 
 
 @router.get("/{invoice_id}", response_model=InvoiceOut, operation_id="getInvoice")
@@ -88,7 +89,7 @@ async def invoice_pdf(
     """The invoice as a PDF: seller, client, lines, taxes, totals, number and dates."""
     async with runtime.reads() as session:
         invoice = await repo.get_invoice(session, caller, invoice_id)
-        client = await repo.get_client(session, caller, invoice.client_id)
+        client = await get_client(session, caller, invoice.client_id)
     document = await asyncio.to_thread(
         pdf.invoice_pdf,
         invoice,
@@ -106,7 +107,7 @@ async def invoice_pdf(
 
 @router.patch("/{invoice_id}", response_model=InvoiceOut, operation_id="updateInvoice")
 async def update_invoice(
-    invoice_id: uuid.UUID, body: UpdateInvoice, caller: StaffDep, runtime: RuntimeDep
+    invoice_id: uuid.UUID, body: InvoicePatch, caller: CallerDep, runtime: RuntimeDep
 ) -> JSONResponse:
     """A draft's lines, currency and notes (an issued invoice: 409)."""
     now = runtime.clock.now()
@@ -121,15 +122,15 @@ async def update_invoice(
 @router.post("/{invoice_id}/issue", response_model=InvoiceOut, operation_id="issueInvoice")
 async def issue_invoice(
     invoice_id: uuid.UUID,
-    caller: StaffDep,
+    caller: CallerDep,
     runtime: RuntimeDep,
     settings: SettingsDep,
     idem: IdempotencyKey,
-    body: IssueInvoice | None = None,
+    body: IssueIn | None = None,
 ) -> JSONResponse:
     """Assign the year's next number (unique, gap-free), freeze the lines; optional
     ``issue_date`` (default today) and ``due_date`` (default + the payment terms)."""
-    command = body or IssueInvoice()
+    command = body or IssueIn()
     now = runtime.clock.now()
     return await run_command(
         runtime.uow,
@@ -142,7 +143,7 @@ async def issue_invoice(
 
 @router.post("/{invoice_id}/void", response_model=InvoiceOut, operation_id="voidInvoice")
 async def void_invoice(
-    invoice_id: uuid.UUID, caller: StaffDep, runtime: RuntimeDep, idem: IdempotencyKey
+    invoice_id: uuid.UUID, caller: CallerDep, runtime: RuntimeDep, idem: IdempotencyKey
 ) -> JSONResponse:
     """A paid or partly paid invoice cannot be voided: 409."""
     now = runtime.clock.now()
@@ -158,8 +159,8 @@ async def void_invoice(
 @router.post("/{invoice_id}/promise", response_model=InvoiceOut, operation_id="promiseToPay")
 async def promise_to_pay(
     invoice_id: uuid.UUID,
-    body: PromiseToPay,
-    caller: StaffDep,
+    body: PromiseIn,
+    caller: CallerDep,
     runtime: RuntimeDep,
     idem: IdempotencyKey,
 ) -> JSONResponse:

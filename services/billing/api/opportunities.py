@@ -7,23 +7,23 @@ import uuid
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from services.billing.api.deps import RuntimeDep, StaffDep
+from services.billing.api.deps import CallerDep, RuntimeDep, StaffDep
 from services.billing.api.presenters import opportunity_out
 from services.billing.api.schemas import OpportunityOut
-from services.billing.commands import CreateOpportunity, Stage, UpdateOpportunity
+from services.billing.commands import OpportunityIn, OpportunityPatch
+from services.billing.domain.opportunities import Stage
 from services.billing.handlers import opportunities as handlers
-from services.billing.store import repository as repo
-from services.billing.store.models import Opportunity
+from services.billing.store import opportunities as repo
 from shared.commands import run_command
 from shared.idempotency import IdempotencyKey
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 
 router = APIRouter(prefix="/api/v1/opportunities", tags=["opportunities"])
 
 
 @router.post("", status_code=201, response_model=OpportunityOut, operation_id="createOpportunity")
 async def create_opportunity(
-    body: CreateOpportunity, caller: StaffDep, runtime: RuntimeDep, idem: IdempotencyKey
+    body: OpportunityIn, caller: CallerDep, runtime: RuntimeDep, idem: IdempotencyKey
 ) -> JSONResponse:
     return await run_command(
         runtime.uow,
@@ -45,18 +45,17 @@ async def list_opportunities(
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[OpportunityOut]:
-    stmt = repo.opportunities(caller)
-    if client_id is not None:
-        stmt = stmt.where(Opportunity.client_id == client_id)
-    if stage is not None:
-        stmt = stmt.where(Opportunity.stage == stage)
-    if owner_id is not None:
-        stmt = stmt.where(Opportunity.owner_id == owner_id)
     async with runtime.reads() as session:
-        items, next_cursor = await paginate(
-            session, stmt, [Opportunity.created_at, Opportunity.id], limit=limit, cursor=cursor
+        items, next_cursor = await repo.opportunities_page(
+            session,
+            caller,
+            client_id=client_id,
+            stage=stage,
+            owner_id=owner_id,
+            limit=limit,
+            cursor=cursor,
         )
-    return Page(items=[opportunity_out(o) for o in items], next_cursor=next_cursor)
+    return page_of(items, next_cursor, opportunity_out)
 
 
 @router.get("/{opportunity_id}", response_model=OpportunityOut, operation_id="getOpportunity")
@@ -69,7 +68,7 @@ async def get_opportunity(
 
 @router.patch("/{opportunity_id}", response_model=OpportunityOut, operation_id="updateOpportunity")
 async def update_opportunity(
-    opportunity_id: uuid.UUID, body: UpdateOpportunity, caller: StaffDep, runtime: RuntimeDep
+    opportunity_id: uuid.UUID, body: OpportunityPatch, caller: CallerDep, runtime: RuntimeDep
 ) -> JSONResponse:
     """Stage changes emit ``opportunity.stage_changed``; ``lost`` needs ``lost_reason``."""
     return await run_command(

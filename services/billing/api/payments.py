@@ -11,13 +11,13 @@ from pydantic import BaseModel
 from services.billing.api.deps import CallerDep, RuntimeDep, StaffDep
 from services.billing.api.presenters import credit_out, payment_out
 from services.billing.api.schemas import CreditOut, PaymentOut
-from services.billing.commands import BookPayment
+from services.billing.commands import PaymentIn
 from services.billing.handlers import payments as handlers
-from services.billing.store import repository as repo
-from services.billing.store.models import Payment
+from services.billing.store import payments as repo
+from services.billing.store.clients import get_client
 from shared.commands import run_command
 from shared.idempotency import IdempotencyKey
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, paginate
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 from shared.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["payments"])
@@ -37,7 +37,7 @@ router = APIRouter(prefix="/api/v1", tags=["payments"])
     },
 )
 async def book_payment(
-    body: BookPayment, caller: CallerDep, runtime: RuntimeDep, idem: IdempotencyKey
+    body: PaymentIn, caller: CallerDep, runtime: RuntimeDep, idem: IdempotencyKey
 ) -> JSONResponse:
     """Book a payment (admins, the client's manager or head, ``service`` tokens): to the
     given allocations, or to the oldest open invoices in its currency; the rest becomes the
@@ -68,15 +68,12 @@ async def list_payments(
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[PaymentOut]:
-    stmt = repo.payments(caller)
-    if client_id is not None:
-        stmt = stmt.where(Payment.client_id == client_id)
     async with runtime.reads() as session:
-        items, next_cursor = await paginate(
-            session, stmt, [Payment.created_at, Payment.id], limit=limit, cursor=cursor
+        items, next_cursor = await repo.payments_page(
+            session, caller, client_id=client_id, limit=limit, cursor=cursor
         )
         allocations = await repo.allocations_of(session, [p.id for p in items])
-    return Page(items=[payment_out(p, allocations[p.id]) for p in items], next_cursor=next_cursor)
+    return page_of(items, next_cursor, lambda p: payment_out(p, allocations[p.id]))
 
 
 @router.get("/payments/{payment_id}", response_model=PaymentOut, operation_id="getPayment")
@@ -96,6 +93,6 @@ async def get_payment(payment_id: uuid.UUID, caller: StaffDep, runtime: RuntimeD
 async def client_credit(client_id: uuid.UUID, caller: StaffDep, runtime: RuntimeDep) -> CreditOut:
     """The client's credit per currency (payment surpluses not yet used by invoices)."""
     async with runtime.reads() as session:
-        client = await repo.get_client(session, caller, client_id)
+        client = await get_client(session, caller, client_id)
         balances = await repo.credit_balances(session, client.id)
     return credit_out(client.id, balances)

@@ -18,6 +18,7 @@ from services.billing.api.schemas import (
     OpportunityOut,
     PaymentOut,
 )
+from services.billing.domain.dates import today_in
 from services.billing.domain.invoices import days_overdue, effective_status
 from services.billing.domain.money import format_amount
 from services.billing.store.models import (
@@ -28,7 +29,6 @@ from services.billing.store.models import (
     Opportunity,
     Payment,
 )
-from services.billing.store.repository import today_in
 
 
 def money(amount: Decimal | None, currency: str | None) -> MoneyOut | None:

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Header, Query, Response
 
 from services.billing.api.deps import RuntimeDep, StaffDep
 from services.billing.api.exports import ReportOut, render
+from services.billing.domain.dates import today_in
 from services.billing.store import reports
-from services.billing.store.repository import today_in
 from shared.errors import Invalid
 from shared.exports import EXPORT_RESPONSES, Format, negotiate
 

@@ -10,6 +10,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.billing.domain.contracts import ContractStatus
+from services.billing.domain.dunning import PromiseState
+from services.billing.domain.estimates import EstimateStatus
+from services.billing.domain.invoices import InvoiceStatus
 from services.billing.domain.opportunities import Kind, Stage
 
 Amount = str
@@ -48,9 +51,6 @@ class LineOut(BaseModel):
     total: Amount
 
 
-InvoiceStatus = Literal["draft", "issued", "partially_paid", "paid", "overdue", "void"]
-
-
 class InvoiceOut(BaseModel):
     id: uuid.UUID
     number: str | None
@@ -71,7 +71,7 @@ class InvoiceOut(BaseModel):
     paid_on: date | None
     promised_on: date | None
     promise_note: str | None
-    promise_state: Literal["pending", "kept", "broken"] | None
+    promise_state: PromiseState | None
     notes: str | None
     created_at: datetime
     updated_at: datetime
@@ -114,7 +114,7 @@ class EstimateOut(BaseModel):
     subtotal: Amount
     tax: Amount
     total: Amount
-    status: Literal["draft", "approved", "invoiced"]
+    status: EstimateStatus
     valid_until: date | None
     invoice_id: uuid.UUID | None
     created_at: datetime

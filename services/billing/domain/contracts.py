@@ -15,6 +15,8 @@ from typing import Literal, get_args
 ContractStatus = Literal["active", "expired", "terminated"]
 STATUSES: tuple[ContractStatus, ...] = get_args(ContractStatus)
 ACTIVE, EXPIRED, TERMINATED = STATUSES
+# The statuses a person may set (a contract expires by the scan).
+SettableStatus = Literal["active", "terminated"]
 MAX_TERM_MONTHS = 1200
 
 

@@ -14,8 +14,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Literal, get_args
 
-PENDING, KEPT, BROKEN = "pending", "kept", "broken"
+# What became of a promise to pay.
+PromiseState = Literal["pending", "kept", "broken"]
+PROMISE_STATES: tuple[PromiseState, ...] = get_args(PromiseState)
+PENDING, KEPT, BROKEN = PROMISE_STATES
 DEFAULT_SCHEDULE = (-3, 1, 7, 14, 30)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Literal, Protocol, get_args
 
 from services.billing.domain.money import (
     MAX_AMOUNT,
@@ -20,18 +21,25 @@ from services.billing.domain.money import (
     to_decimal,
 )
 
-DRAFT, ISSUED, PARTIALLY_PAID, PAID, OVERDUE, VOID = (
-    "draft",
-    "issued",
-    "partially_paid",
-    "paid",
-    "overdue",
-    "void",
-)
-STATUSES = (DRAFT, ISSUED, PARTIALLY_PAID, PAID, OVERDUE, VOID)
+# An invoice's statuses (the API's schemas and query parameter, the events take these).
+InvoiceStatus = Literal["draft", "issued", "partially_paid", "paid", "overdue", "void"]
+STATUSES: tuple[InvoiceStatus, ...] = get_args(InvoiceStatus)
+DRAFT, ISSUED, PARTIALLY_PAID, PAID, OVERDUE, VOID = STATUSES
 OPEN = (ISSUED, PARTIALLY_PAID, OVERDUE)  # issued, with a balance left
 MAX_LINES = 500
 MAX_QUANTITY = Decimal("1000000000")
+
+
+class Owed(Protocol):
+    """An issued invoice's amounts (the entity, or the columns a scan reads)."""
+
+    total: Decimal
+    amount_paid: Decimal
+
+
+def balance(invoice: Owed) -> Decimal:
+    """What is left to pay of the invoice."""
+    return invoice.total - invoice.amount_paid
 
 
 class LineError(MoneyError):

@@ -5,17 +5,20 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from services.billing.commands import CreateContract, RenewContract, UpdateContract
+from services.billing.commands import ContractIn, ContractPatch, RenewIn
 from services.billing.domain.contracts import (
     ACTIVE,
+    TERMINATED,
     ContractDatesError,
     check_dates,
     notice_on,
     renewal,
 )
 from services.billing.events import ContractCreatedV1, ContractRenewedV1, ContractUpdatedV1
-from services.billing.handlers.common import contract_fields, money, require_staff
-from services.billing.store import repository as repo
+from services.billing.handlers.common import money, require_staff
+from services.billing.snapshots import contract_fields
+from services.billing.store import contracts as repo
+from services.billing.store.clients import get_client, lock_client_of
 from services.billing.store.models import Contract
 from shared.auth import Caller
 from shared.errors import Conflict, Invalid
@@ -41,9 +44,9 @@ async def _unique_number(
         raise Conflict(f"the client already has a contract numbered {number!r}")
 
 
-async def create_contract(uow: UnitOfWork, caller: Caller, command: CreateContract) -> Contract:
+async def create_contract(uow: UnitOfWork, caller: Caller, command: ContractIn) -> Contract:
     require_staff(caller)
-    client = await repo.get_client(uow.session, caller, command.client_id, for_update=True)
+    client = await get_client(uow.session, caller, command.client_id, for_update=True)
     await _unique_number(uow, client.id, command.number, None)
     value, value_currency = money(command.value, "value")
     budget, budget_currency = money(command.budget, "budget")
@@ -79,13 +82,13 @@ async def _locked(
     uow: UnitOfWork, caller: Caller, contract_id: uuid.UUID
 ) -> tuple[Contract, ClientView]:
     require_staff(caller)
-    client = await repo.lock_client_of(uow.session, caller, Contract, contract_id, "contract")
+    client = await lock_client_of(uow.session, caller, Contract, contract_id, "contract")
     contract = await repo.get_contract(uow.session, caller, contract_id, for_update=True)
     return contract, client
 
 
 async def update_contract(
-    uow: UnitOfWork, caller: Caller, contract_id: uuid.UUID, command: UpdateContract
+    uow: UnitOfWork, caller: Caller, contract_id: uuid.UUID, command: ContractPatch
 ) -> Contract:
     contract, client = await _locked(uow, caller, contract_id)
     fields = command.model_dump(exclude_unset=True)
@@ -162,10 +165,10 @@ async def renew(
 
 
 async def renew_contract(
-    uow: UnitOfWork, caller: Caller, contract_id: uuid.UUID, command: RenewContract
+    uow: UnitOfWork, caller: Caller, contract_id: uuid.UUID, command: RenewIn
 ) -> Contract:
     contract, client = await _locked(uow, caller, contract_id)
-    if contract.status == "terminated":
+    if contract.status == TERMINATED:
         raise Conflict("the contract was terminated: it cannot be renewed")
     await uow.emit(await renew(uow, contract, client, command.ends_on, automatic=False))
     return contract

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import uuid
 
-from services.billing.commands import CreateEstimate
+from services.billing.commands import EstimateIn
+from services.billing.domain.estimates import APPROVED, DRAFT, INVOICED
 from services.billing.handlers.common import checked_lines, require_staff
 from services.billing.handlers.invoices import new_draft
-from services.billing.store import repository as repo
+from services.billing.store import estimates as repo
+from services.billing.store.clients import get_client, lock_client_of
 from services.billing.store.models import Contract, Estimate, Invoice
 from shared.auth import Caller
 from shared.errors import Conflict, Invalid
 from shared.uow import UnitOfWork
 
-DRAFT, APPROVED, INVOICED = "draft", "approved", "invoiced"
 
-
-async def create_estimate(uow: UnitOfWork, caller: Caller, command: CreateEstimate) -> Estimate:
+async def create_estimate(uow: UnitOfWork, caller: Caller, command: EstimateIn) -> Estimate:
     require_staff(caller)
-    client = await repo.get_client(uow.session, caller, command.client_id, for_update=True)
+    client = await get_client(uow.session, caller, command.client_id, for_update=True)
     if command.contract_id is not None:
         contract = await uow.session.get(Contract, command.contract_id)
         if contract is None or contract.client_id != client.id:
@@ -49,7 +49,7 @@ async def create_estimate(uow: UnitOfWork, caller: Caller, command: CreateEstima
 
 async def _locked(uow: UnitOfWork, caller: Caller, estimate_id: uuid.UUID) -> Estimate:
     require_staff(caller)
-    await repo.lock_client_of(uow.session, caller, Estimate, estimate_id, "estimate")
+    await lock_client_of(uow.session, caller, Estimate, estimate_id, "estimate")
     return await repo.get_estimate(uow.session, caller, estimate_id, for_update=True)
 
 

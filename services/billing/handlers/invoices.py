@@ -11,11 +11,11 @@ from typing import Any
 from sqlalchemy.orm.attributes import set_committed_value
 
 from services.billing.commands import (
-    CreateInvoice,
-    IssueInvoice,
+    InvoiceIn,
+    InvoicePatch,
+    IssueIn,
     LineIn,
-    PromiseToPay,
-    UpdateInvoice,
+    PromiseIn,
 )
 from services.billing.domain import dunning
 from services.billing.domain.allocation import credit_to_apply
@@ -27,6 +27,7 @@ from services.billing.domain.invoices import (
     PAID,
     VOID,
     IllegalTransition,
+    balance,
     check_editable,
     check_issue,
     check_void,
@@ -40,16 +41,13 @@ from services.billing.events import (
     InvoicePaidV1,
     InvoiceVoidedV1,
 )
-from services.billing.handlers.common import (
-    balance,
-    checked_lines,
-    client_today,
-    invoice_fields,
-    require_staff,
-)
+from services.billing.handlers.common import checked_lines, client_today, require_staff
 from services.billing.settings import BillingSettings
-from services.billing.store import repository as repo
+from services.billing.snapshots import invoice_fields
+from services.billing.store import invoices as repo
+from services.billing.store.clients import get_client, lock_client_of
 from services.billing.store.models import Allocation, Contract, CreditEntry, Invoice
+from services.billing.store.payments import credit_balances
 from shared.auth import Caller
 from shared.errors import Conflict, Invalid
 from shared.messaging.envelope import topic_for
@@ -76,9 +74,9 @@ def _default_currency(contract: Contract | None) -> str | None:
     return contract.budget_currency or contract.value_currency
 
 
-async def create_invoice(uow: UnitOfWork, caller: Caller, command: CreateInvoice) -> Invoice:
+async def create_invoice(uow: UnitOfWork, caller: Caller, command: InvoiceIn) -> Invoice:
     require_staff(caller)
-    client = await repo.get_client(uow.session, caller, command.client_id, for_update=True)
+    client = await get_client(uow.session, caller, command.client_id, for_update=True)
     contract = await _contract_of(uow, caller, client.id, command.contract_id)
     currency = command.currency or _default_currency(contract)
     if currency is None:
@@ -137,13 +135,13 @@ async def _locked(
     uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID
 ) -> tuple[Invoice, ClientView]:
     require_staff(caller)
-    client = await repo.lock_client_of(uow.session, caller, Invoice, invoice_id, "invoice")
+    client = await lock_client_of(uow.session, caller, Invoice, invoice_id, "invoice")
     invoice = await repo.get_invoice(uow.session, caller, invoice_id, for_update=True)
     return invoice, client
 
 
 async def update_invoice(
-    uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID, command: UpdateInvoice
+    uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID, command: InvoicePatch
 ) -> Invoice:
     invoice, _client = await _locked(uow, caller, invoice_id)
     try:
@@ -178,7 +176,7 @@ async def issue_invoice(
     uow: UnitOfWork,
     caller: Caller,
     invoice_id: uuid.UUID,
-    command: IssueInvoice,
+    command: IssueIn,
     settings: BillingSettings,
 ) -> Invoice:
     """Draft -> issued: the year's next number (gap-free: the counter row is locked until
@@ -205,7 +203,7 @@ async def issue_invoice(
         "next_action_on": first_action_on(due_date, settings.dunning_steps),
         "updated_at": uow.clock.now(),
     }
-    credit = (await repo.credit_balances(uow.session, client.id)).get(invoice.currency)
+    credit = (await credit_balances(uow.session, client.id)).get(invoice.currency)
     # What the contract's invoices add up to with this one: read before the number (the
     # client's lock, taken first, serialises the issues against its contracts).
     invoiced = None
@@ -336,7 +334,7 @@ async def budget_thresholds(
             (
                 f"budget:{contract.id}:{threshold}",
                 BudgetThresholdReachedV1(
-                    **client.team(department=False),
+                    **client.team(),
                     contract_id=contract.id,
                     contract_number=contract.number,
                     threshold=threshold,
@@ -367,7 +365,7 @@ async def void_invoice(uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID) -
 
 
 async def promise_to_pay(
-    uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID, command: PromiseToPay
+    uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID, command: PromiseIn
 ) -> Invoice:
     """The client promises to pay by ``promised_on``: reminders pause until then."""
     invoice, client = await _locked(uow, caller, invoice_id)

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import uuid
 
-from services.billing.commands import CreateOpportunity, UpdateOpportunity
+from services.billing.commands import OpportunityIn, OpportunityPatch
 from services.billing.domain.opportunities import StageError, change_stage
 from services.billing.events import OpportunityStageChangedV1
-from services.billing.handlers.common import money, money_out, require_staff
-from services.billing.store import repository as repo
+from services.billing.handlers.common import money, require_staff
+from services.billing.snapshots import opportunity_fields
+from services.billing.store import opportunities as repo
+from services.billing.store.clients import (
+    get_client,
+    is_active_staff,
+    lock_client_of,
+)
 from services.billing.store.models import Opportunity
 from shared.auth import Caller, Role
 from shared.errors import Conflict, Invalid
@@ -26,7 +32,7 @@ def _stage(old: str, new: str, lost_reason: str | None) -> str | None:
 
 
 async def _check_owner(uow: UnitOfWork, owner_id: uuid.UUID | None) -> None:
-    if owner_id is not None and not await repo.is_active_staff(uow.session, owner_id):
+    if owner_id is not None and not await is_active_staff(uow.session, owner_id):
         raise Invalid.field("owner_id", "not an active member of staff")
 
 
@@ -34,26 +40,15 @@ async def _emit(
     uow: UnitOfWork, opportunity: Opportunity, client: ClientView, old: str | None
 ) -> None:
     await uow.emit(
-        OpportunityStageChangedV1(
-            **client.team(department=False),
-            opportunity_id=opportunity.id,
-            title=opportunity.title,
-            kind=opportunity.kind,
-            old_stage=old,
-            new_stage=opportunity.stage,
-            value=money_out(opportunity.value_amount, opportunity.value_currency),
-            expected_close=opportunity.expected_close,
-            owner_id=opportunity.owner_id,
-            lost_reason=opportunity.lost_reason,
-        )
+        OpportunityStageChangedV1(**opportunity_fields(opportunity, client), old_stage=old)
     )
 
 
 async def create_opportunity(
-    uow: UnitOfWork, caller: Caller, command: CreateOpportunity
+    uow: UnitOfWork, caller: Caller, command: OpportunityIn
 ) -> Opportunity:
     require_staff(caller)
-    client = await repo.get_client(uow.session, caller, command.client_id, for_update=True)
+    client = await get_client(uow.session, caller, command.client_id, for_update=True)
     lost_reason = _stage(command.stage, command.stage, command.lost_reason)
     owner_id = command.owner_id
     if owner_id is None and caller.role in (Role.MANAGER, Role.HEAD):
@@ -82,12 +77,10 @@ async def create_opportunity(
 
 
 async def update_opportunity(
-    uow: UnitOfWork, caller: Caller, opportunity_id: uuid.UUID, command: UpdateOpportunity
+    uow: UnitOfWork, caller: Caller, opportunity_id: uuid.UUID, command: OpportunityPatch
 ) -> Opportunity:
     require_staff(caller)
-    client = await repo.lock_client_of(
-        uow.session, caller, Opportunity, opportunity_id, "opportunity"
-    )
+    client = await lock_client_of(uow.session, caller, Opportunity, opportunity_id, "opportunity")
     opportunity = await repo.get_opportunity(uow.session, caller, opportunity_id, for_update=True)
     fields = command.model_dump(exclude_unset=True)
     old_stage = opportunity.stage

@@ -4,34 +4,35 @@ from __future__ import annotations
 
 import uuid
 
-from services.billing.commands import BookPayment
+from services.billing.commands import PaymentIn
 from services.billing.domain.allocation import (
     AllocationError,
     OpenInvoice,
     allocate_explicit,
     allocate_oldest,
 )
+from services.billing.domain.invoices import balance
 from services.billing.domain.money import MoneyError, check_amount, format_amount
 from services.billing.events import PaymentReceivedV1
-from services.billing.handlers.common import STAFF_ROLES, balance, client_today
+from services.billing.handlers.common import STAFF_ROLES, client_today
 from services.billing.handlers.invoices import settle
-from services.billing.store import repository as repo
+from services.billing.store import invoices as invoice_store
+from services.billing.store import payments as repo
+from services.billing.store.clients import get_client
 from services.billing.store.models import Allocation, CreditEntry, Payment
 from shared.auth import Caller, Role
 from shared.errors import Conflict, Invalid
 from shared.uow import UnitOfWork
 
 
-async def book_payment(
-    uow: UnitOfWork, caller: Caller, command: BookPayment
-) -> tuple[Payment, bool]:
+async def book_payment(uow: UnitOfWork, caller: Caller, command: PaymentIn) -> tuple[Payment, bool]:
     """The payment and whether it was booked now (False: the same ``(client_id, reference)``
     was booked before and that payment is returned, nothing booked twice). Admins, the
     client's manager or head, and ``service`` tokens (a bank import) may book."""
     caller.require(*STAFF_ROLES, Role.SERVICE)
     # The client's lock serialises two posts of the same reference: the second one finds
     # the first payment once the first commits.
-    client = await repo.get_client(uow.session, caller, command.client_id, for_update=True)
+    client = await get_client(uow.session, caller, command.client_id, for_update=True)
     if command.reference is not None:
         first = await repo.payment_by_reference(uow.session, client.id, command.reference)
         if first is not None:
@@ -45,7 +46,7 @@ async def book_payment(
         amount = check_amount(command.amount, command.currency, "amount", positive=True)
     except MoneyError as exc:
         raise Invalid.field("amount", str(exc)) from exc
-    open_invoices = {i.id: i for i in await repo.open_invoices(uow.session, client.id)}
+    open_invoices = {i.id: i for i in await invoice_store.open_invoices(uow.session, client.id)}
     candidates = [
         OpenInvoice(i.id, i.currency, balance(i), i.issue_date, i.number or "")  # type: ignore[arg-type]
         for i in open_invoices.values()
@@ -124,7 +125,7 @@ async def book_payment(
     await uow.session.flush()
     await uow.emit(
         PaymentReceivedV1(
-            **client.team(department=False),
+            **client.team(),
             payment_id=payment.id,
             amount=format_amount(payment.amount, payment.currency),
             currency=payment.currency,

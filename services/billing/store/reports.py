@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.billing.domain.dates import today_in
 from services.billing.domain.invoices import DRAFT, OPEN, VOID
 from services.billing.domain.opportunities import OPEN_STAGES
 from services.billing.domain.reports import (
@@ -25,8 +26,8 @@ from services.billing.domain.reports import (
     discipline,
     dso,
 )
+from services.billing.store.clients import scope
 from services.billing.store.models import Allocation, Invoice, Opportunity, Payment
-from services.billing.store.repository import scope, today_in
 from shared.auth import Caller
 from shared.replicas import client_replica, staff_replica
 

@@ -23,7 +23,7 @@ async def days(api: Api, count: int) -> None:
 
 async def test_overdue_dunning_partial_payment_and_paid(any_api: Api) -> None:
     head = await any_api.staff("Hal", "head")
-    manager = await any_api.staff("Mia", head_id=head)
+    manager = await any_api.staff("Mia", department="north", head_id=head)
     contacts = [
         {
             "id": "5b0c1e7e-0000-4000-8000-000000000001",
@@ -53,6 +53,7 @@ async def test_overdue_dunning_partial_payment_and_paid(any_api: Api) -> None:
             "number",
             "client_id",
             "account_manager_id",
+            "account_manager_department",
             "head_id",
             "total",
             "balance",
@@ -65,6 +66,7 @@ async def test_overdue_dunning_partial_payment_and_paid(any_api: Api) -> None:
         "number": "2026-000001",
         "client_id": client,
         "account_manager_id": manager,
+        "account_manager_department": "north",
         "head_id": head,
         "total": "120.00",
         "balance": "120.00",

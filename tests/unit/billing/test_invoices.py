@@ -4,15 +4,27 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from types import SimpleNamespace
+from typing import get_args
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from services.billing.domain.invoices import (
+    DRAFT,
+    ISSUED,
+    OPEN,
+    OVERDUE,
+    PAID,
+    PARTIALLY_PAID,
+    STATUSES,
+    VOID,
     IllegalTransition,
+    InvoiceStatus,
     Line,
     LineError,
+    balance,
     check_issue,
     check_line,
     check_lines,
@@ -127,3 +139,16 @@ def test_status_after_payment_and_overdue() -> None:
     assert days_overdue("overdue", D(5), due, date(2026, 12, 31)) == 31
     assert days_overdue("paid", D(0), due, date(2026, 12, 31)) == 0
     assert invoice_number(2026, 42) == "2026-000042"
+
+
+def test_the_balance_is_what_is_left_to_pay() -> None:
+    owed = SimpleNamespace(total=D("119.00"), amount_paid=D("19.00"))
+    assert balance(owed) == D("100.00")
+    assert balance(SimpleNamespace(total=D("50"), amount_paid=D("50"))) == 0
+
+
+def test_the_statuses_are_one_value_set() -> None:
+    """The constants the rules use are the value set the API and the events take."""
+    assert get_args(InvoiceStatus) == STATUSES
+    assert (DRAFT, ISSUED, PARTIALLY_PAID, PAID, OVERDUE, VOID) == STATUSES
+    assert set(OPEN) < set(STATUSES)

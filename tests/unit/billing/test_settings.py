@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from services.billing.app import SPEC, scheduled_jobs
+from services.billing.app import SPEC
 from services.billing.settings import BillingSettings
-from services.billing.workers import ContractScanJob, PaymentControlJob
+from services.billing.workers import ContractScanJob, PaymentControlJob, scheduled_jobs
 from tests.support.apps import test_settings
 
 
