@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 LOCAL  := deploy/local
 PYTEST_ARGS ?=
 
-.PHONY: install run test test-unit lint bench clean schemas openapi lock demo
+.PHONY: install run test test-clock test-clock-all test-unit lint bench clean schemas openapi lock demo
 
 install: $(STAMP)
 
@@ -43,6 +43,20 @@ WITH_SERVERS = set -e; \
 test: install
 	@bash $(LOCAL)/chromium.sh install
 	@$(WITH_SERVERS) $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# The suite on a moved clock: every process (PostgreSQL, Kafka, pytest and what it starts) under
+# libfaketime, on servers of its own (deploy/local/clock.sh; docs/operations.md "Tested on any
+# day"). CLOCK: +400d, saturday (the next Saturday 23:30 UTC), dst (the next last Sunday of
+# March 01:30 UTC) or @YYYY-MM-DD HH:MM:SS. tests/faults is left out (see the docs).
+CLOCK ?= +400d
+CLOCK_VARIANTS := +400d saturday dst
+test-clock: install
+	@bash $(LOCAL)/clock.sh '$(CLOCK)' $(MAKE) --no-print-directory test \
+	  PYTEST_ARGS='--ignore=tests/faults $(PYTEST_ARGS)'
+
+test-clock-all: install
+	@set -e; for variant in $(CLOCK_VARIANTS); do \
+	  $(MAKE) --no-print-directory test-clock CLOCK=$$variant; done
 
 test-unit: install
 	$(BIN)/python -m pytest -q tests/unit

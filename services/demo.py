@@ -30,6 +30,7 @@ from decimal import Decimal
 from typing import Any
 
 from shared.auth import issue_token
+from shared.clock import local_date
 
 DEMO_ADMIN = "00000000-0000-4000-8000-00000000de30"
 KEY_PREFIX = "orbit-demo"
@@ -210,7 +211,7 @@ def fill(
     heads, managers = create_staff(api)
     summary.staff = len(heads) + len(managers)
     # Every date of the demo counts from the day its first staff member was created.
-    today = datetime.fromisoformat(heads[0]["created_at"]).astimezone(UTC).date()
+    today = local_date(datetime.fromisoformat(heads[0]["created_at"]), "UTC")
     run = Run(api, today, rng, summary)
 
     progress("notification preferences")

@@ -41,6 +41,8 @@ from typing import Any
 
 import holidays
 
+from shared.clock import local_date
+
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 END_OF_DAY = time.max  # how "24:00" is held in ``working_hours``
 _HHMM = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]|24:00")
@@ -235,7 +237,7 @@ def is_business_time(at: datetime, calendar: BusinessCalendar) -> bool:
     instant = _utc(at, "at")
     if calendar.working_hours is None:
         return True
-    day = instant.astimezone(calendar._zone).date()
+    day = local_date(instant, calendar._zone)
     for offset in (-1, 0, 1):
         interval = calendar.interval(day + timedelta(days=offset))
         if interval is not None and interval[0] <= instant < interval[1]:
@@ -347,8 +349,8 @@ def _intervals_from(
     than ``start``, in order; up to the local day of ``until`` if given, else endless (but
     ``ValueError`` after three years without a working minute)."""
     zone = calendar._zone
-    day = start.astimezone(zone).date() - _ONE_DAY
-    last = None if until is None else until.astimezone(zone).date() + _ONE_DAY
+    day = local_date(start, zone) - _ONE_DAY
+    last = None if until is None else local_date(until, zone) + _ONE_DAY
     idle_days = 0
     while last is None or day <= last:
         try:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import zoneinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from functools import lru_cache
 from typing import Protocol
 
 
@@ -32,3 +34,18 @@ class FixedClock:
     def advance(self, delta: timedelta) -> datetime:
         self._at += delta
         return self._at
+
+
+def local_date(instant: datetime, timezone: str | tzinfo) -> date:
+    """The date of ``instant`` in ``timezone`` (an IANA name or a tzinfo): the one way Orbit
+    turns an instant into someone's "today". 23:30 UTC on a Saturday is Sunday in
+    Europe/Berlin and Asia/Tokyo, Saturday in America/New_York. ``instant`` must be aware."""
+    if instant.tzinfo is None:
+        raise ValueError("local_date needs an aware datetime")
+    zone = _zone(timezone) if isinstance(timezone, str) else timezone
+    return instant.astimezone(zone).date()
+
+
+@lru_cache(maxsize=1024)
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(name)

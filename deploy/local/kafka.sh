@@ -74,8 +74,14 @@ cmd_start() {
   fi
   configure
   : > "$DIR/server.log"
-  # Started directly (no wrapper shell), so the pid file holds the JVM's own pid.
-  java "${JAVA_OPTS[@]}" kafka.Kafka "$DIR/server.properties" >"$DIR/stdout.log" 2>&1 </dev/null &
+  # Under a moved clock (clock.sh) the JVM gets libfaketime alone, its monotonic clock moved
+  # too: libfaketime 0.9.10 turns the JVM's timed waits on a real monotonic clock into busy
+  # loops (a core spinning). Started directly (env execs), so the pid file holds the JVM's.
+  local jvm=(env)
+  if [ -n "${ORBIT_CLOCK_JVM_PRELOAD:-}" ]; then
+    jvm=(env -u FAKETIME_DONT_FAKE_MONOTONIC "LD_PRELOAD=$ORBIT_CLOCK_JVM_PRELOAD")
+  fi
+  "${jvm[@]}" java "${JAVA_OPTS[@]}" kafka.Kafka "$DIR/server.properties" >"$DIR/stdout.log" 2>&1 </dev/null &
   echo $! > "$DIR/pid"
   disown
   local port i

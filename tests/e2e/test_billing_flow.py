@@ -36,6 +36,7 @@ from shared.db import create_engine, session_factory, upsert
 from shared.messaging.envelope import CloudEvent
 from shared.replicas import client_replica, staff_replica
 from tests.support.apps import auth
+from tests.support.dates import overdue_issue
 from tests.support.kafka import create_topics
 from tests.support.net import free_port
 from tests.support.processes import ORBIT, base_env, migrate_all, process, wait_healthy
@@ -109,7 +110,7 @@ async def test_overdue_then_paid_in_embedded_mode(tmp_path: Path) -> None:
             issued = await api.post(
                 f"/api/v1/invoices/{invoice['id']}/issue",
                 headers=manager,
-                json={"issue_date": "2026-01-05", "due_date": "2026-01-19"},
+                json=overdue_issue(),
             )
             assert issued.status_code == 200, issued.text
             assert issued.json()["total"] == "1190.00"
@@ -284,10 +285,9 @@ async def test_overdue_then_paid_in_production_mode(tmp_path: Path, kafka: str) 
                 )
                 assert draft.status_code == 201, draft.text
                 invoice_id = draft.json()["id"]
+                dates = overdue_issue()
                 issued = await api.post(
-                    f"/api/v1/invoices/{invoice_id}/issue",
-                    headers=manager,
-                    json={"issue_date": "2026-01-05", "due_date": "2026-01-19"},
+                    f"/api/v1/invoices/{invoice_id}/issue", headers=manager, json=dates
                 )
                 assert issued.status_code == 200, issued.text
                 number = issued.json()["number"]
@@ -305,7 +305,7 @@ async def test_overdue_then_paid_in_production_mode(tmp_path: Path, kafka: str) 
                     event["account_manager_id"],
                     event["balance"],
                     event["due_date"],
-                ) == (number, str(client_id), str(manager_id), "1190.00", "2026-01-19")
+                ) == (number, str(client_id), str(manager_id), "1190.00", dates["due_date"])
                 issued_events = topic.of("orbit.billing.invoice.issued.v1", invoice_id)
                 assert [e["number"] for e in issued_events] == [number]
                 got = await api.get(f"/api/v1/invoices/{invoice_id}", headers=manager)

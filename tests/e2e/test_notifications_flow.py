@@ -18,6 +18,7 @@ from standardwebhooks import Webhook as Verifier
 from tests.integration.notifications.test_email_smtp import SmtpServer, parts
 from tests.integration.notifications.test_webhooks import Receiver
 from tests.support.apps import auth
+from tests.support.dates import overdue_issue
 from tests.support.net import free_port
 from tests.support.processes import (
     ORBIT,
@@ -113,7 +114,7 @@ async def notification_flow(
         issued = await api.post(
             f"/api/v1/invoices/{invoice['id']}/issue",
             headers=mia,
-            json={"issue_date": "2026-01-05", "due_date": "2026-01-19"},
+            json=overdue_issue(),
         )
         assert issued.status_code == 200, issued.text
         number = issued.json()["number"]

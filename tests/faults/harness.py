@@ -45,6 +45,7 @@ from services.notifications.handlers.dispatch import CACHE_SECONDS
 from tests.integration.notifications.test_email_smtp import SmtpServer
 from tests.integration.notifications.test_webhooks import Receiver
 from tests.support.apps import auth
+from tests.support.dates import overdue_issue
 from tests.support.net import free_port
 from tests.support.processes import ORBIT, base_env
 from tests.support.servers import LOCAL, kafka_instance
@@ -593,7 +594,7 @@ class Load:
             "issue",
             url,
             f"/api/v1/invoices/{invoice['id']}/issue",
-            {"issue_date": "2026-01-05", "due_date": "2026-01-19"},
+            overdue_issue(),
         )
         if issued is not None:
             self.issued[issued["id"]] = issued["number"]

@@ -236,8 +236,9 @@ def contract_body(w: World) -> dict[str, Any]:
         "client_id": w.north.client,
         "number": uuid.uuid4().hex[:8],
         "title": "Support",
-        "starts_on": "2026-01-01",
-        "ends_on": "2026-12-31",
+        # a year from today (the app runs on the real clock)
+        "starts_on": str(datetime.now(UTC).date()),
+        "ends_on": str(datetime.now(UTC).date() + timedelta(days=364)),
     }
 
 

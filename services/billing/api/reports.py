@@ -23,6 +23,7 @@ AcceptHeader = Annotated[str | None, Header(include_in_schema=False)]
 
 
 def _today(runtime: RuntimeDep) -> date:
+    """UTC's date: only the name of an exported file (``aging-2026-11-23.csv``)."""
     return today_in("UTC", runtime.clock.now())
 
 
@@ -37,10 +38,15 @@ async def aging(
     format: FormatQuery = None,
     accept: AcceptHeader = None,
 ) -> Response:
-    """Per client and currency (then totals per currency): open amounts on ``as_of``
-    (default today) by days overdue: current, 1-30, 31-60, 61-90, 90+."""
+    """Per client and currency (then totals per currency): open amounts on ``as_of`` by days
+    overdue: current, 1-30, 31-60, 61-90, 90+. Without ``as_of``, each client's own today:
+    the date in the client's timezone (the one its invoices' dates are in), so an invoice
+    issued today is in at once, east of UTC too (at 23:30 UTC it is already tomorrow in
+    Berlin and Tokyo); ``parameters.as_of`` is then null."""
     async with runtime.sessions() as session:
-        report = await reports.aging(session, caller, as_of or _today(runtime), account_manager_id)
+        report = await reports.aging(
+            session, caller, as_of, runtime.clock.now(), account_manager_id
+        )
     return await render(report, negotiate(format, accept), _today(runtime))
 
 
@@ -56,17 +62,18 @@ async def revenue(
     format: FormatQuery = None,
     accept: AcceptHeader = None,
 ) -> Response:
-    """Invoiced and collected per account manager and currency, ``from`` to ``to``
-    (default: the current month)."""
-    today = _today(runtime)
-    start, end = from_ or today.replace(day=1), to or today
-    if end < start:
+    """Invoiced and collected per account manager and currency, ``from`` to ``to``. Without
+    them, each client's current month so far: from the first of the month to today, both
+    in the client's timezone (``parameters.from``/``to`` are then null)."""
+    if from_ is not None and to is not None and to < from_:
         raise Invalid(
             "to is before from", [{"loc": ["query", "to"], "msg": "must not be before from"}]
         )
     async with runtime.sessions() as session:
-        report = await reports.revenue(session, caller, start, end, account_manager_id)
-    return await render(report, negotiate(format, accept), today)
+        report = await reports.revenue(
+            session, caller, from_, to, runtime.clock.now(), account_manager_id
+        )
+    return await render(report, negotiate(format, accept), _today(runtime))
 
 
 @router.get("/ltv", response_model=ReportOut, responses=EXPORT_RESPONSES, operation_id="ltvReport")
@@ -97,10 +104,11 @@ async def payment_discipline(
     accept: AcceptHeader = None,
 ) -> Response:
     """Per client and currency: invoices paid, share paid on time, average days late, DSO,
-    overdue balance."""
+    overdue balance; overdue on each client's today (the date in its timezone) at
+    ``parameters.at``."""
     async with runtime.sessions() as session:
         report = await reports.payment_discipline(
-            session, caller, _today(runtime), account_manager_id
+            session, caller, runtime.clock.now(), account_manager_id
         )
     return await render(report, negotiate(format, accept), _today(runtime))
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import zoneinfo
 from datetime import date
-from typing import Any, cast
+from typing import Any
+
+from shared.clock import local_date
 
 
 def today_in(timezone: str | None, now: Any) -> date:
     """``now`` as a date in the client's timezone (UTC when unknown)."""
     try:
-        zone = zoneinfo.ZoneInfo(timezone or "UTC")
+        return local_date(now, timezone or "UTC")
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone = zoneinfo.ZoneInfo("UTC")
-    return cast(date, now.astimezone(zone).date())
+        return local_date(now, "UTC")

@@ -41,6 +41,7 @@ from services.billing.domain.invoices import (
 from services.billing.store.clients import scope
 from services.billing.store.models import Invoice, InvoiceCounter
 from shared.auth import Caller
+from shared.clock import local_date
 from shared.db import insert_ignore
 from shared.pagination import paginate
 from shared.store import locked, one_or_404
@@ -59,7 +60,7 @@ def _zones_off_utc(minute: datetime) -> tuple[tuple[str, ...], tuple[str, ...]]:
     utc = minute.date()
     behind, ahead = [], []
     for name, zone in _zones():
-        local = minute.astimezone(zone).date()
+        local = local_date(minute, zone)
         if local < utc:
             behind.append(name)
         elif local > utc:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.billing.domain.dates import today_in
 from services.billing.domain.invoices import DRAFT, OPEN, VOID
 from services.billing.domain.opportunities import OPEN_STAGES
 from services.billing.domain.reports import (
@@ -53,7 +54,10 @@ async def _clients(
     client_id: uuid.UUID | None = None,
 ) -> dict[uuid.UUID, Any]:
     stmt = select(
-        client_replica.c.id, client_replica.c.name, client_replica.c.account_manager_id
+        client_replica.c.id,
+        client_replica.c.name,
+        client_replica.c.account_manager_id,
+        client_replica.c.timezone,
     ).where(scope(caller, client_replica.c.id))
     if account_manager_id is not None:
         stmt = stmt.where(client_replica.c.account_manager_id == account_manager_id)
@@ -73,6 +77,11 @@ async def _invoices(
     return list((await session.scalars(stmt.order_by(Invoice.issue_date, Invoice.id))).all())
 
 
+def _start_of(day: date) -> datetime:
+    """The instant a day starts (UTC)."""
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
 def _end_of(day: date) -> datetime:
     """The instant a day ends (UTC); the calendar's last day ends at its last instant."""
     if day >= date.max:
@@ -80,20 +89,40 @@ def _end_of(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
 
 
+def client_today(client: Any, now: datetime) -> date:
+    """The client's today at ``now``: the date in its timezone (the one its invoices' dates
+    are in), UTC when unknown."""
+    return today_in(client.timezone, now)
+
+
 async def aging(
-    session: AsyncSession, caller: Caller, as_of: date, account_manager_id: uuid.UUID | None = None
+    session: AsyncSession,
+    caller: Caller,
+    as_of: date | None,
+    now: datetime,
+    account_manager_id: uuid.UUID | None = None,
 ) -> Report:
     """Per client and currency: what was open on ``as_of`` (issued by then, less what was
-    paid by then), by days past the due date; then the totals per currency."""
+    paid by then), by days past the due date; then the totals per currency. Without
+    ``as_of``, each client's own today at ``now`` (its timezone's date) and what was paid
+    until ``now``: an invoice issued today east of UTC is in at once."""
     clients = await _clients(session, caller, account_manager_id)
-    invoices = await _invoices(session, list(clients), Invoice.issue_date <= as_of)
+    day = {cid: as_of or client_today(c, now) for cid, c in clients.items()}
+    latest = max(day.values(), default=as_of or now.date())
+    invoices = [
+        i
+        for i in await _invoices(session, list(clients), Invoice.issue_date <= latest)
+        if i.issue_date is not None and i.issue_date <= day[i.client_id]
+    ]
     paid: dict[uuid.UUID, Decimal] = defaultdict(Decimal)
     if invoices:
         allocations = (
             await session.execute(
                 select(Allocation.invoice_id, Allocation.amount).where(
                     Allocation.invoice_id.in_([i.id for i in invoices]),
-                    Allocation.created_at < _end_of(as_of),
+                    Allocation.created_at < _end_of(as_of)
+                    if as_of
+                    else Allocation.created_at <= now,
                 )
             )
         ).all()
@@ -105,7 +134,7 @@ async def aging(
         open_amount = invoice.total - paid[invoice.id]
         if open_amount <= 0 or invoice.due_date is None:
             continue
-        bucket = aging_bucket(invoice.due_date, as_of)
+        bucket = aging_bucket(invoice.due_date, day[invoice.client_id])
         client = clients[invoice.client_id]
         client_row = per.setdefault(
             (client.id, invoice.currency),
@@ -149,13 +178,19 @@ async def _manager_names(session: AsyncSession) -> dict[uuid.UUID, str]:
 async def revenue(
     session: AsyncSession,
     caller: Caller,
-    start: date,
-    end: date,
+    start: date | None,
+    end: date | None,
+    now: datetime,
     account_manager_id: uuid.UUID | None = None,
 ) -> Report:
     """Per account manager and currency: invoiced (invoices issued in the period) and
-    collected (payments received in it)."""
+    collected (payments received in it). Without ``start``/``end``, each client's current
+    month so far: from the first of its month to its today (its timezone's), payments until
+    ``now``."""
     clients = await _clients(session, caller, account_manager_id)
+    today = {cid: client_today(c, now) for cid, c in clients.items()}
+    first = {cid: start or day.replace(day=1) for cid, day in today.items()}
+    last = {cid: end or day for cid, day in today.items()}
     names = await _manager_names(session)
     rows: dict[tuple[Any, str], Row] = {}
 
@@ -174,9 +209,15 @@ async def revenue(
         )
 
     for invoice in await _invoices(
-        session, list(clients), Invoice.issue_date >= start, Invoice.issue_date <= end
+        session,
+        list(clients),
+        Invoice.issue_date >= min(first.values(), default=date.max),
+        Invoice.issue_date <= max(last.values(), default=date.min),
     ):
-        target = row(invoice.client_id, invoice.currency)
+        cid = invoice.client_id
+        if invoice.issue_date is None or not first[cid] <= invoice.issue_date <= last[cid]:
+            continue
+        target = row(cid, invoice.currency)
         target["invoices"] += 1
         target["invoiced"] += invoice.total
     if clients:
@@ -184,12 +225,14 @@ async def revenue(
             await session.scalars(
                 select(Payment).where(
                     Payment.client_id.in_(list(clients)),
-                    Payment.received_at >= datetime.combine(start, time(0), tzinfo=UTC),
-                    Payment.received_at < _end_of(end),
+                    Payment.received_at >= _start_of(min(first.values())),
+                    Payment.received_at < _end_of(end) if end else Payment.received_at <= now,
                 )
             )
         ).all()
         for payment in payments:
+            if payment.received_at < _start_of(first[payment.client_id]):
+                continue
             row(payment.client_id, payment.currency)["collected"] += payment.amount
     ordered = sorted(
         rows.values(),
@@ -269,18 +312,22 @@ async def ltv(session: AsyncSession, caller: Caller, client_id: uuid.UUID | None
 
 
 async def payment_discipline(
-    session: AsyncSession, caller: Caller, today: date, account_manager_id: uuid.UUID | None = None
+    session: AsyncSession,
+    caller: Caller,
+    now: datetime,
+    account_manager_id: uuid.UUID | None = None,
 ) -> Report:
     """Per client and currency: invoices paid, the share paid on time, average days late
     (of the late ones), DSO (open receivables / invoiced over the last 90 days x 90) and the
-    overdue balance."""
+    overdue balance; "today" is each client's own (its timezone's date at ``now``)."""
     clients = await _clients(session, caller, account_manager_id)
     per: dict[tuple[uuid.UUID, str], list[Invoice]] = defaultdict(list)
     for invoice in await _invoices(session, list(clients)):
         per[(invoice.client_id, invoice.currency)].append(invoice)
     rows = []
-    since = today - timedelta(days=DSO_DAYS)
     for (cid, currency), invoices in per.items():
+        today = client_today(clients[cid], now)
+        since = today - timedelta(days=DSO_DAYS)
         paid = [
             PaidInvoice(i.due_date, i.paid_on)
             for i in invoices
@@ -331,7 +378,7 @@ async def payment_discipline(
         ],
         ["overdue_balance"],
         rows,
-        {"as_of": today, "account_manager_id": account_manager_id},
+        {"at": now, "account_manager_id": account_manager_id},
     )
 
 

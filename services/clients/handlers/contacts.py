@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-import zoneinfo
 from datetime import date, datetime
 from typing import Any
 
@@ -20,6 +19,7 @@ from services.clients.snapshots import contact_snapshot
 from services.clients.store import repository as repo
 from services.clients.store.models import Client, Contact
 from shared.auth import Caller
+from shared.clock import local_date
 from shared.errors import Conflict, Invalid
 from shared.uow import UnitOfWork
 
@@ -36,7 +36,7 @@ CONTACT_FIELDS = (
 
 
 def _client_today(client: Client, now: datetime) -> date:
-    return now.astimezone(zoneinfo.ZoneInfo(client.timezone)).date()
+    return local_date(now, client.timezone)
 
 
 async def _contact_values(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-import zoneinfo
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,6 +15,7 @@ from services.clients.domain.status import STATUSES
 from services.clients.store.models import Client, ContactRoleIndex, Staff
 from services.clients.store.repository import birthday_candidates, client_scope
 from shared.auth import Caller
+from shared.clock import local_date
 
 
 def _zeros(keys: tuple[str, ...]) -> dict[str, int]:
@@ -35,7 +35,7 @@ async def upcoming_birthdays(
 ) -> list[dict[str, Any]]:
     """Contacts (of clients that are not churned) whose birthday is within ``within_days``
     of today in their client's timezone, soonest first."""
-    today_utc = now.date()
+    today_utc = local_date(now, "UTC")
     keys = month_days_between(
         today_utc - timedelta(days=1), today_utc + timedelta(days=within_days + 1)
     )
@@ -46,7 +46,7 @@ async def upcoming_birthdays(
             continue
         if not contact.birthday:
             continue
-        today = now.astimezone(zoneinfo.ZoneInfo(client.timezone)).date()
+        today = local_date(now, client.timezone)
         birthday = parse_birthday(contact.birthday)
         day = upcoming(birthday, today, within_days)
         if day is None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
@@ -18,6 +17,7 @@ from services.notifications.domain.scorecard.periods import Period
 from services.notifications.handlers import preferences
 from services.notifications.handlers.scorecard import report
 from services.notifications.handlers.scorecard.workbook import plain_rows, text_rows, write_workbook
+from shared.clock import local_date
 from shared.commands import run_command
 from shared.errors import Invalid
 from shared.exports import EXPORT_RESPONSES, Format, csv_response, negotiate, xlsx_response
@@ -67,7 +67,7 @@ async def scorecard(
     now = runtime.clock.now()
 
     def today(timezone: str) -> date:
-        return now.astimezone(ZoneInfo(timezone)).date()
+        return local_date(now, timezone)
 
     async with runtime.sessions() as session:
         card = await report.scorecard(

@@ -10,6 +10,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from services.notifications.domain.catalog import PersonalChannel, Severity
+from shared.clock import local_date
 
 # Standard Webhooks' recommendation, at least 24 hours in all: after the first attempt fails,
 # wait 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (each +-20 % jitter); then it has failed.
@@ -144,8 +145,7 @@ def quiet_until(now: datetime, timezone: str, quiet: QuietHours | None) -> datet
     if quiet is None or quiet.start == quiet.end:
         return None
     zone = ZoneInfo(timezone)
-    local = now.astimezone(zone)
-    today = local.date()
+    today = local_date(now, zone)
     for day in (today - timedelta(days=1), today):
         start = _local(day, quiet.start, zone)
         end_day = day if quiet.start < quiet.end else day + timedelta(days=1)
@@ -159,7 +159,7 @@ def next_digest_at(now: datetime, timezone: str, at: time) -> datetime:
     """The next time the daily digest goes out: ``at`` in ``timezone``, strictly after
     ``now`` (an aware UTC instant)."""
     zone = ZoneInfo(timezone)
-    day = now.astimezone(zone).date()
+    day = local_date(now, zone)
     for offset in range(3):
         candidate = _local(day + timedelta(days=offset), at, zone)
         if candidate > now:

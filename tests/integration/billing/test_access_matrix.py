@@ -25,6 +25,7 @@ import httpx
 import pytest
 
 from services.billing.app import create_app
+from shared.clock import FixedClock
 from tests.integration.billing.helpers import NOW, Api, billing_settings
 from tests.support.apps import ADMIN, auth, running, runtime_of
 from tests.support.servers import fresh_postgres_database
@@ -79,11 +80,11 @@ class World:
 @pytest.fixture(scope="module")
 async def world() -> AsyncIterator[World]:
     async with fresh_postgres_database("billing_access") as url:
-        app = create_app(billing_settings(url), migrate_on_start=True)
+        # The app and the dates below share one fixed clock (a promise must lie ahead of it).
+        clock = FixedClock(NOW)
+        app = create_app(billing_settings(url), clock=clock, migrate_on_start=True)
         async with running(app) as http:
-            from shared.clock import FixedClock
-
-            api = Api(http, runtime_of(app, "billing"), FixedClock(NOW))
+            api = Api(http, runtime_of(app, "billing"), clock)
             w = World(api, {}, {})
             ids: dict[str, str] = {}
             for name in ("north", "south"):

@@ -6,10 +6,11 @@ import csv
 import io
 import zipfile
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
-from tests.integration.billing.helpers import Api, as_
+from tests.integration.billing.helpers import NOW, Api, as_
 from tests.support.apps import ADMIN
 
 pytestmark = pytest.mark.integration
@@ -160,3 +161,56 @@ async def test_csv_and_xlsx(any_api: Api) -> None:
         "/api/v1/reports/aging", headers=as_(await any_api.staff("Bank", "service"), "service")
     )
     assert service.status_code == 403
+
+
+# Saturday 28 November 2026, 23:30 UTC: already Sunday in Berlin, Tokyo and Kiritimati (UTC+14),
+# still Saturday in UTC and New York.
+LATE_SATURDAY = NOW.replace(day=28, hour=23, minute=30)
+EAST = ("Europe/Berlin", "Asia/Tokyo", "Pacific/Kiritimati")
+ZONES = (*EAST, "UTC", "America/New_York")
+
+
+async def clients_issued_today(api: Api) -> tuple[str, dict[str, str]]:
+    """A client in each of ``ZONES`` with two invoices at ``LATE_SATURDAY``: one issued on
+    its today (the default), one issued a week before and due on UTC's Saturday (overdue
+    where it is Sunday already)."""
+    api.clock.set(LATE_SATURDAY)
+    manager = await api.staff("Mia")
+    clients = {}
+    for zone in ZONES:
+        clients[zone] = await api.client(zone, manager, timezone=zone)
+        today = await api.invoice(clients[zone], issue={})
+        assert today["issue_date"] == ("2026-11-29" if zone in EAST else "2026-11-28"), zone
+        await api.invoice(
+            clients[zone], issue={"issue_date": "2026-11-20", "due_date": "2026-11-28"}
+        )
+    return manager, clients
+
+
+async def test_default_today_of_each_report_is_the_clients_today(any_api: Api) -> None:
+    manager, clients = await clients_issued_today(any_api)
+    zone_of = {client: zone for zone, client in clients.items()}
+
+    async def report(name: str) -> dict[str, Any]:
+        response = await any_api.http.get(f"/api/v1/reports/{name}", headers=as_(manager))
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    aging = await report("aging")
+    assert aging["parameters"]["as_of"] is None
+    buckets = {zone_of[r["client_id"]]: r for r in aging["rows"] if r["client_id"]}
+    assert set(buckets) == set(ZONES), "an invoice issued today is missing"
+    for zone, row in buckets.items():
+        assert row["total"] == "240.00", zone
+        if zone in EAST:
+            assert (row["current"], row["1_30"]) == ("120.00", "120.00"), zone
+        else:
+            assert (row["current"], row["1_30"]) == ("240.00", "0.00"), zone
+
+    revenue = await report("revenue")
+    assert revenue["parameters"]["from"] is None and revenue["parameters"]["to"] is None
+    assert [(r["invoices"], r["invoiced"]) for r in revenue["rows"]] == [(10, "1200.00")]
+
+    discipline = await report("payment-discipline")
+    overdue = {zone_of[r["client_id"]]: r["overdue_balance"] for r in discipline["rows"]}
+    assert overdue == {zone: "120.00" if zone in EAST else "0.00" for zone in ZONES}

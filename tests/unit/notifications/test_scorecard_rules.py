@@ -22,13 +22,13 @@ from services.notifications.domain.scorecard.kpis import (
 )
 from services.notifications.domain.scorecard.periods import (
     completed_span,
-    local_date,
     previous,
     same_day_a_year_earlier,
     span_of,
     utc_bounds,
     year_earlier,
 )
+from shared.clock import local_date
 
 
 @pytest.mark.parametrize(

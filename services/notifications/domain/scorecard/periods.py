@@ -99,8 +99,3 @@ def utc_bounds(span: Span, timezone: str) -> tuple[datetime, datetime]:
         datetime.combine(span.start, time(), zone).astimezone(UTC),
         datetime.combine(span.end, time(), zone).astimezone(UTC),
     )
-
-
-def local_date(instant: datetime, timezone: str) -> date:
-    """The date of ``instant`` in ``timezone``."""
-    return instant.astimezone(ZoneInfo(timezone)).date()

@@ -39,6 +39,7 @@ from services.notifications.settings import NotificationsSettings
 from services.notifications.store import repository as repo
 from services.notifications.store.scorecard import queries
 from services.notifications.store.scorecard.queries import StaffRow
+from shared.clock import local_date
 from shared.uow import UnitOfWorkFactory
 
 
@@ -156,13 +157,13 @@ async def write_reports(
         staff = await queries.all_staff(uow.session)
     written = 0
     for person, who in recipients(staff):
-        local = now.astimezone(ZoneInfo(person.timezone))
-        if local.time() < settings.report_local_time:
+        if now.astimezone(ZoneInfo(person.timezone)).time() < settings.report_local_time:
             continue
         async with uow_factory() as uow:
             chosen = await report_subscriptions(uow.session, person.id)
-        for period in due_reports(settings.report_periods, chosen, local.date()):
-            span = completed_span(period, local.date())
+        today = local_date(now, person.timezone)
+        for period in due_reports(settings.report_periods, chosen, today):
+            span = completed_span(period, today)
             written += await _write_report(uow_factory, person, who, span, now)
     return written
 
