@@ -32,6 +32,7 @@ from shared.commands import run_command
 from shared.errors import Unauthorized
 from shared.lifecycle import shutting_down
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
+from shared.values import STAFF_ROLES
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 
@@ -162,7 +163,7 @@ async def stream_caller(
         return Caller(state.staff_id, Role.ADMIN, None)
     if staff is None or not staff.active:
         raise Unauthorized("the stream ticket's staff member is not active")
-    role = staff.role if staff.role in {r.value for r in Role} else issued_role
+    role = staff.role if staff.role in STAFF_ROLES else issued_role
     return Caller(staff.id, Role(role), staff.department)
 
 
