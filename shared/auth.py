@@ -53,10 +53,6 @@ class Caller:
     role: Role
     department: str | None = None
 
-    @property
-    def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
-
     def require(self, *roles: Role) -> None:
         if self.role not in roles:
             raise Forbidden(f"this action needs the role {' or '.join(r.value for r in roles)}")

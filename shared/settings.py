@@ -115,7 +115,3 @@ class OrbitSettings(BaseSettings):
     @property
     def cors_origin_list(self) -> list[str]:
         return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
-
-    @property
-    def uses_kafka(self) -> bool:
-        return bool(self.kafka_bootstrap)

@@ -20,7 +20,6 @@ from typing import Literal, get_args
 PromiseState = Literal["pending", "kept", "broken"]
 PROMISE_STATES: tuple[PromiseState, ...] = get_args(PromiseState)
 PENDING, KEPT, BROKEN = PROMISE_STATES
-DEFAULT_SCHEDULE = (-3, 1, 7, 14, 30)
 
 
 class ScheduleError(ValueError):

@@ -20,7 +20,7 @@ def test_environment_is_read_with_orbit_prefix(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("ORBIT_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
     settings = OrbitSettings()
     assert settings.scheduler_interval_seconds == 1
-    assert settings.uses_kafka
+    assert settings.kafka_bootstrap == "127.0.0.1:9092"
 
 
 def test_dev_secret_is_refused_in_production() -> None:
