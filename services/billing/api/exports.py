@@ -18,10 +18,10 @@ from fastapi import Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from services.billing.domain.money import format_amount, minor_unit
 from services.billing.domain.reports import ReportName
 from services.billing.store.reports import Report
 from shared.exports import Amount, Format, csv_response, table, xlsx_response
+from shared.money import format_amount, minor_unit
 
 
 class ReportOut(BaseModel):

@@ -7,15 +7,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from datetime import date, datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Any
 
-from babel.numbers import get_currency_precision
 from xlsxwriter.workbook import Workbook
 
 from services.notifications.handlers.scorecard.report import COLUMNS, Scorecard
 from shared import exports
 from shared.exports import Amount, write_table
+from shared.money import format_amount, minor_unit
 
 
 def _text(value: Any) -> Any:
@@ -31,12 +31,6 @@ def _text(value: Any) -> Any:
 AMOUNTS = ("current", "previous", "year_ago", "change", "change_year")
 
 
-def amount_text(value: Decimal, currency: str) -> str:
-    """An amount with its currency's minor unit (ISO 4217, e.g. 2 for EUR, 0 for JPY)."""
-    places = get_currency_precision(currency)
-    return format(value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_EVEN), "f")
-
-
 def plain_rows(card: Scorecard) -> list[dict[str, Any]]:
     """The rows with numbers as exact decimal strings (amounts in their currency's minor
     unit; counts stay integers), ids as text."""
@@ -46,13 +40,13 @@ def plain_rows(card: Scorecard) -> list[dict[str, Any]]:
         if row.get("currency"):
             for column in AMOUNTS:
                 if isinstance(row.get(column), Decimal):
-                    plain[column] = amount_text(row[column], row["currency"])
+                    plain[column] = format_amount(row[column], row["currency"])
         out.append(plain)
     return out
 
 
 def _amount(value: Decimal, currency: str) -> Amount:
-    return Amount(Decimal(amount_text(value, currency)), get_currency_precision(currency))
+    return Amount(Decimal(format_amount(value, currency)), minor_unit(currency))
 
 
 def _cells(card: Scorecard) -> Iterator[list[Any]]:
