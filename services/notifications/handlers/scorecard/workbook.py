@@ -4,9 +4,7 @@ compliance trend (a line chart). Used by the API and by the scheduled reports al
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -14,19 +12,8 @@ from xlsxwriter.workbook import Workbook
 
 from services.notifications.handlers.scorecard.report import COLUMNS, Scorecard
 from shared import exports
-from shared.exports import Amount, write_table
+from shared.exports import Amount, cell, write_table
 from shared.money import format_amount, minor_unit
-
-
-def _text(value: Any) -> Any:
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return value
-
 
 AMOUNTS = ("current", "previous", "year_ago", "change", "change_year")
 
@@ -36,7 +23,7 @@ def plain_rows(card: Scorecard) -> list[dict[str, Any]]:
     unit; counts stay integers), ids as text."""
     out = []
     for row in card.rows:
-        plain = {c: _text(row.get(c)) for c in COLUMNS}
+        plain = {c: cell(row.get(c)) for c in COLUMNS}
         if row.get("currency"):
             for column in AMOUNTS:
                 if isinstance(row.get(column), Decimal):
@@ -62,7 +49,7 @@ def _cells(card: Scorecard) -> Iterator[list[Any]]:
                     _amount(value, currency) if currency and column in AMOUNTS else float(value)
                 )
             else:
-                cells.append(_text(value))
+                cells.append(cell(value))
         yield cells
 
 
