@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -23,7 +22,7 @@ from shared.replicas import staff_replica
 from shared.subscribers import chain, compose, tolerant
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 
-T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+T0 = SystemClock().now()  # when the events happen: any instant (nothing compares it)
 
 
 def event(event_type: str) -> CloudEvent:
