@@ -16,11 +16,12 @@ from typing import Any
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
-from shared.auth import Role, issue_token
+from shared.auth import issue_token
 from shared.db import is_database_unreachable
 from shared.logging import configure_logging
 from shared.migrations import migrate
 from shared.settings import SERVICES, OrbitSettings
+from shared.values import STAFF_ROLES
 
 
 class ConfigurationError(Exception):
@@ -326,7 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     token = sub.add_parser("token", help="print a dev token signed with ORBIT_JWT_SECRET")
     token.add_argument("--sub", type=uuid.UUID, required=True)
-    token.add_argument("--role", choices=[r.value for r in Role], required=True)
+    token.add_argument("--role", choices=STAFF_ROLES, required=True)
     token.add_argument("--ttl", type=int, default=3600, help="seconds (default 3600)")
     token.set_defaults(func=cmd_token)
 

@@ -26,7 +26,7 @@ SPECS: dict[str, ServiceSpec] = {s.name: s for s in (CLIENTS, INTERACTIONS, BILL
 
 def load_settings(service: str, base: OrbitSettings | None = None) -> OrbitSettings:
     """The settings ``service`` runs with (``ServiceSpec.load_settings``): ``base`` plus the
-    service's own knobs, e.g. the clients service's ``ORBIT_SLA_DEFAULTS``. Raises
+    service's own knobs, e.g. the clients service's ``ORBIT_CLIENTS_SLA_DEFAULTS``. Raises
     ``pydantic.ValidationError`` (a ``ValueError``) when the configuration is invalid;
     ``KeyError`` for an unknown service."""
     return SPECS[service].load_settings(base)

@@ -20,13 +20,21 @@ import jwt
 
 from shared.errors import Forbidden, Unauthorized, Unavailable
 from shared.settings import OrbitSettings
+from shared.values import STAFF_ROLES
 
 
 class Role(StrEnum):
+    """The roles of ``shared.values.StaffRole`` (the one vocabulary: schemas, events and
+    tokens spell these values), as names for code."""
+
     MANAGER = "manager"
     HEAD = "head"
     ADMIN = "admin"
     SERVICE = "service"
+
+
+if tuple(Role) != STAFF_ROLES:  # one vocabulary: the enum names exactly the values
+    raise ImportError(f"shared.auth.Role {tuple(Role)} differs from StaffRole {STAFF_ROLES}")
 
 
 @dataclass(frozen=True)
@@ -44,10 +52,6 @@ class Caller:
     id: uuid.UUID
     role: Role
     department: str | None = None
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
 
     def require(self, *roles: Role) -> None:
         if self.role not in roles:

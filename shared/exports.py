@@ -1,9 +1,10 @@
-"""The one renderer of a report's rows as CSV or an Excel workbook (CONTRACT.md "Reports and
-exports": ``?format=csv|xlsx`` or the matching ``Accept`` header, a file name in
-``Content-Disposition``; JSON, the default, is each report's own model).
+"""The one report convention and the one renderer of a report's rows as CSV or an Excel
+workbook (CONTRACT.md "Reports and exports": ``?format=csv|xlsx`` or the matching ``Accept``
+header, a file name in ``Content-Disposition``; JSON, the default, is each report's own
+model): :func:`report_response` answers a report in the format asked for.
 
-A service turns its rows into cells first (its ids, dates and decimals as it shows them); here
-a cell is written by its type:
+A value is shown as :func:`cell` says (ids, instants and dates, decimals, booleans as text; in
+a report's JSON rows too), then written by its type:
 
 - ``None``: an empty field in CSV, no cell in Excel;
 - :class:`Amount` (money, exact): its decimal string in CSV; in Excel a number cell with the
@@ -26,13 +27,16 @@ import csv
 import io
 import os
 import tempfile
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 import xlsxwriter
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -62,6 +66,21 @@ class Amount:
     @property
     def text(self) -> str:
         return format(self.value, "f")
+
+
+def cell(value: Any) -> Any:
+    """A value as a report shows it: instants and dates in ISO 8601, ids as text, booleans
+    ``true``/``false``, decimals as their exact string; ``None``, numbers, text and
+    :class:`Amount` as they are."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return value
 
 
 def negotiate(format: Format | None, accept: str | None) -> Format:
@@ -97,7 +116,7 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[
 
     yield line(header)
     for row in rows:
-        yield line(v.text if isinstance(v, Amount) else v for v in row)
+        yield line(v.text if isinstance(v, Amount) else cell(v) for v in row)
 
 
 def csv_response(
@@ -136,7 +155,7 @@ def write_table(
     count = 0
     for count, row in enumerate(rows, start=1):
         line = first_row + count
-        for col, value in enumerate(row):
+        for col, value in enumerate(map(cell, row)):
             if value is None:
                 continue
             if isinstance(value, Amount):
@@ -207,3 +226,32 @@ async def xlsx_response(
         os.unlink(path)
         raise
     return StreamingResponse(_stream_file(path), media_type=XLSX, headers=disposition(filename))
+
+
+# ---------------------------------------------------------------- the convention
+
+
+async def report_response(
+    format: Format | None,
+    accept: str | None,
+    *,
+    body: Callable[[], BaseModel],
+    filename: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    workbook: Build | None = None,
+    sheet: str | None = None,
+    widths: bool = False,
+    constant_memory: bool = True,
+) -> Response:
+    """A report in the format asked for (:func:`negotiate`): ``body()`` as JSON, or ``header``
+    and ``rows`` as ``<filename>.csv``, or ``<filename>.xlsx``: the workbook ``workbook``
+    writes, by default one sheet (``sheet``, else the file name) holding the table
+    (:func:`table`; ``widths``). ``constant_memory``: see :func:`xlsx_response`."""
+    chosen = negotiate(format, accept)
+    if chosen == "json":
+        return Response(body().model_dump_json(by_alias=True), media_type="application/json")
+    if chosen == "csv":
+        return csv_response(f"{filename}.csv", header, rows)
+    build = workbook or table(sheet or filename, header, rows, widths=widths)
+    return await xlsx_response(f"{filename}.xlsx", build, constant_memory=constant_memory)

@@ -35,10 +35,11 @@ def replica_service_spec(
     retention: Callable[[Any], Sequence[RetentionRule]] | None = None,
 ) -> ServiceSpec:
     """A service authenticating against its staff replica. ``subscribers`` (event type ->
-    reaction) must keep the replicas (``REPLICA_HANDLERS``, the default, or a mapping built on
-    them); ``jobs`` builds the scheduled jobs from the service's settings, an instance of
-    ``settings_cls``; ``workers`` the long-running workers besides them; ``retention`` the
-    service's own retention rules (see ``ServiceSpec``)."""
+    reaction) must keep the replicas (``REPLICA_HANDLERS``, the default, or a mapping
+    composed on them: ``shared.subscribers.compose``); ``jobs`` builds the scheduled jobs
+    from the service's settings, an instance of ``settings_cls``; ``workers`` the
+    long-running workers besides them; ``retention`` the service's own retention rules (see
+    ``ServiceSpec``)."""
     return ServiceSpec(
         name=name,
         routers=tuple(routers),

@@ -1,21 +1,61 @@
-"""Typed settings from the environment (``ORBIT_`` prefix), shared by every service."""
+"""Typed settings from the environment (``ORBIT_`` prefix), shared by every service.
+
+A service's own knobs live in its ``settings.py`` and carry its name (``billing_...`` read
+from ``ORBIT_BILLING_...``). A knob renamed so keeps its old variable as a deprecated alias
+(:func:`renamed`): read when the new one is unset, with a warning."""
 
 from __future__ import annotations
 
+import logging
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, AliasGenerator, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES = ("clients", "interactions", "billing", "notifications")
 DEV_JWT_SECRET = "orbit-dev-secret-change-me-0123456789abcdef"
 
+log = logging.getLogger("orbit.settings")
+
+
+def renamed(service: str, *old_names: str) -> SettingsConfigDict:
+    """The ``model_config`` of a service's settings whose knobs ``old_names`` were renamed to
+    carry the service's name (``dunning_schedule`` -> ``billing_dunning_schedule``): each is
+    read from ``ORBIT_<SERVICE>_<NAME>``, else from its old ``ORBIT_<NAME>`` (deprecated)."""
+    old_of = {f"{service}_{old}": old for old in old_names}
+
+    def names(field: str) -> AliasChoices | None:
+        old = old_of.get(field)
+        return AliasChoices(f"ORBIT_{field.upper()}", f"ORBIT_{old.upper()}") if old else None
+
+    # None: the field keeps its own name (AliasGenerator skips it; its stub says otherwise).
+    generator = AliasGenerator(validation_alias=names)  # type: ignore[arg-type]
+    return SettingsConfigDict(alias_generator=generator)
+
+
+def deprecated_variables(
+    settings_cls: type[BaseSettings], environ: Mapping[str, str] = os.environ
+) -> dict[str, str]:
+    """The deprecated variables set in ``environ`` that ``settings_cls`` still reads: old
+    name -> new name (:func:`renamed`)."""
+    present = {name.upper() for name in environ}
+    found = {}
+    for info in settings_cls.model_fields.values():
+        alias = info.validation_alias
+        if isinstance(alias, AliasChoices):
+            new, *olds = [str(choice) for choice in alias.choices]
+            found.update({old: new for old in olds if old.upper() in present})
+    return found
+
 
 class OrbitSettings(BaseSettings):
     """Every knob of Orbit. A field ``foo_bar`` is read from ``ORBIT_FOO_BAR``."""
 
-    model_config = SettingsConfigDict(env_prefix="ORBIT_", extra="ignore")
+    # validate_by_name: a renamed knob (an alias) is still given by its field name in code.
+    model_config = SettingsConfigDict(env_prefix="ORBIT_", extra="ignore", validate_by_name=True)
 
     env: Literal["dev", "test", "prod"] = "dev"
     log_level: str = "INFO"
@@ -95,6 +135,12 @@ class OrbitSettings(BaseSettings):
     shutdown_timeout_seconds: int = Field(default=8, gt=0)
 
     @model_validator(mode="after")
+    def _warn_deprecated_variables(self) -> OrbitSettings:
+        for old, new in sorted(deprecated_variables(type(self)).items()):
+            log.warning("%s is deprecated: set %s instead", old, new)
+        return self
+
+    @model_validator(mode="after")
     def _refuse_dev_secret_in_prod(self) -> OrbitSettings:
         if self.env == "prod" and self.jwks_url is None and self.jwt_secret == DEV_JWT_SECRET:
             raise ValueError(
@@ -115,7 +161,3 @@ class OrbitSettings(BaseSettings):
     @property
     def cors_origin_list(self) -> list[str]:
         return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
-
-    @property
-    def uses_kafka(self) -> bool:
-        return bool(self.kafka_bootstrap)

@@ -26,9 +26,9 @@ from pydantic import (
 )
 
 from services.billing.domain.contracts import SettableStatus
-from services.billing.domain.money import check_currency, to_decimal
 from services.billing.domain.opportunities import Kind, Stage
 from shared.inputs import In, Patch
+from shared.money import check_currency, to_decimal
 
 
 def _decimal(value: Any) -> Decimal:

@@ -157,7 +157,7 @@ class BillingContactV1(BaseModel):
 
 class InvoicePaymentReminderDueV1(InvoiceSnapshot):
     """A step of the dunning schedule (``step`` days from the due date; negative: before it)
-    is due, once per invoice and step. ``escalate`` from ORBIT_DUNNING_ESCALATE_FROM_DAYS:
+    is due, once per invoice and step. ``escalate`` from ORBIT_BILLING_DUNNING_ESCALATE_FROM_DAYS:
     the head should hear of it too. ``billing_contacts``: whom to remind at the client."""
 
     TYPE: ClassVar[str] = "orbit.billing.invoice.payment_reminder_due.v1"

@@ -1,25 +1,29 @@
-"""The billing service's knobs (environment ``ORBIT_...`` like every setting)."""
+"""The billing service's knobs (environment ``ORBIT_BILLING_...``; the unprefixed names of
+the dunning knobs are still read, deprecated)."""
 
 from __future__ import annotations
 
 from pydantic import Field, field_validator
 
 from services.billing.domain.dunning import ScheduleError, parse_schedule
-from shared.settings import OrbitSettings
+from shared.settings import OrbitSettings, renamed
 
 
 class BillingSettings(OrbitSettings):
-    # Days relative to the due date at which a reminder is due (ORBIT_DUNNING_SCHEDULE).
-    dunning_schedule: str = "-3,1,7,14,30"
+    model_config = renamed("billing", "dunning_schedule", "dunning_escalate_from_days")
+
+    # Days relative to the due date at which a reminder is due
+    # (ORBIT_BILLING_DUNNING_SCHEDULE).
+    billing_dunning_schedule: str = "-3,1,7,14,30"
     # Steps this many days past the due date (or later) carry escalate: true.
-    dunning_escalate_from_days: int = Field(default=14, ge=-366, le=366)
+    billing_dunning_escalate_from_days: int = Field(default=14, ge=-366, le=366)
     # The seller printed on invoice PDFs.
     billing_seller_name: str = "Orbit"
     billing_seller_address: str = ""
     # Rows per transaction of the scans.
     billing_scan_batch_size: int = Field(default=500, ge=1, le=10000)
 
-    @field_validator("dunning_schedule")
+    @field_validator("billing_dunning_schedule")
     @classmethod
     def _schedule(cls, value: str) -> str:
         try:
@@ -30,4 +34,4 @@ class BillingSettings(OrbitSettings):
 
     @property
     def dunning_steps(self) -> tuple[int, ...]:
-        return parse_schedule(self.dunning_schedule)
+        return parse_schedule(self.billing_dunning_schedule)

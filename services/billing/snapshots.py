@@ -9,8 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from services.billing.domain.invoices import balance
-from services.billing.domain.money import format_amount
 from services.billing.store.models import Contract, Invoice, Opportunity
+from shared.money import format_amount
 from shared.replicas import ClientView
 
 

@@ -282,6 +282,6 @@ def scheduled_jobs(settings: BillingSettings) -> dict[str, ScheduledJob]:
     return {
         "contracts": ContractScanJob(batch),
         "payment_control": PaymentControlJob(
-            settings.dunning_steps, settings.dunning_escalate_from_days, batch
+            settings.dunning_steps, settings.billing_dunning_escalate_from_days, batch
         ),
     }

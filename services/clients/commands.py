@@ -19,10 +19,10 @@ from services.clients.domain.kind import ClientKind
 from services.clients.domain.sla import Tier
 from services.clients.domain.status import ClientStatus, InitialStatus
 from services.clients.domain.tags import InvalidTag, normalize_tag, normalize_tags
-from services.clients.domain.team import StaffRole
 from shared.calendar import CalendarError, parse_calendar
 from shared.fields import Country, Locale, Name, Timezone
 from shared.inputs import In, Patch
+from shared.values import StaffRole
 
 
 def check_tag(value: str) -> str:

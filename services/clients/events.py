@@ -16,8 +16,8 @@ from services.clients.domain.contacts import ContactRole
 from services.clients.domain.kind import ClientKind
 from services.clients.domain.sla import Tier
 from services.clients.domain.status import ClientStatus
-from services.clients.domain.team import StaffRole
 from shared.messaging.envelope import Event
+from shared.values import StaffRole
 
 
 class CalendarV1(BaseModel):

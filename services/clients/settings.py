@@ -1,4 +1,5 @@
-"""The clients service's knobs (environment ``ORBIT_...`` like every setting)."""
+"""The clients service's knobs (environment ``ORBIT_CLIENTS_...``; their unprefixed names are
+still read, deprecated)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,17 @@ from typing import Any
 from pydantic import Field, StrictInt, field_validator
 
 from services.clients.domain.sla import SLA_FIELDS, TIERS
-from shared.settings import OrbitSettings
+from shared.settings import OrbitSettings, renamed
 
 
 class ClientsSettings(OrbitSettings):
+    model_config = renamed(
+        "clients", "sla_defaults", "default_working_hours", "birthday_notice_days"
+    )
+
     # Per-tier SLA defaults; key clients get the tightest, small ones the loosest (refused
-    # otherwise). ORBIT_SLA_DEFAULTS takes JSON.
-    sla_defaults: dict[str, dict[str, StrictInt]] = Field(
+    # otherwise). ORBIT_CLIENTS_SLA_DEFAULTS takes JSON.
+    clients_sla_defaults: dict[str, dict[str, StrictInt]] = Field(
         default_factory=lambda: {
             "key": {
                 "first_response_minutes": 60,
@@ -34,12 +39,12 @@ class ClientsSettings(OrbitSettings):
         }
     )
     # Working hours of a client's calendar when it sets none (its own timezone and country).
-    default_working_hours: dict[str, list[str]] = Field(
+    clients_default_working_hours: dict[str, list[str]] = Field(
         default_factory=lambda: {d: ["09:00", "18:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
     )
-    birthday_notice_days: int = Field(default=7, ge=0, le=60)
+    clients_birthday_notice_days: int = Field(default=7, ge=0, le=60)
 
-    @field_validator("sla_defaults")
+    @field_validator("clients_sla_defaults")
     @classmethod
     def _every_tier_every_target(
         cls, value: dict[str, dict[str, int]]
@@ -67,7 +72,7 @@ class ClientsSettings(OrbitSettings):
             )
         return value
 
-    @field_validator("default_working_hours")
+    @field_validator("clients_default_working_hours")
     @classmethod
     def _usable_hours(cls, value: dict[str, Any]) -> dict[str, Any]:
         from shared.calendar import CalendarError, parse_calendar

@@ -36,10 +36,10 @@ def client_sla(client: Client, settings: ClientsSettings) -> dict[str, Any]:
     return effective_sla(
         client.tier,
         client.sla_overrides,
-        tier_defaults=settings.sla_defaults,
+        tier_defaults=settings.clients_sla_defaults,
         client_timezone=client.timezone,
         client_country=client.country,
-        default_working_hours=settings.default_working_hours,
+        default_working_hours=settings.clients_default_working_hours,
     )
 
 

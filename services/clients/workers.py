@@ -58,4 +58,4 @@ class BirthdayJob:
 
 def scheduled_jobs(settings: ClientsSettings) -> dict[str, ScheduledJob]:
     """The service's jobs, bound to its settings."""
-    return {"birthdays": BirthdayJob(settings.birthday_notice_days)}
+    return {"birthdays": BirthdayJob(settings.clients_birthday_notice_days)}

@@ -14,23 +14,20 @@ from services.interactions.handlers.cadence import cadence_days, track_client
 from shared.messaging.consumer import EventHandler
 from shared.messaging.envelope import CloudEvent
 from shared.replicas import REPLICA_HANDLERS, on_client_changed
+from shared.subscribers import compose
 from shared.uow import UnitOfWork
 
 
 async def on_client_event(uow: UnitOfWork, event: CloudEvent) -> None:
-    """Keep the client replica (``shared.replicas``), then the client's cadence."""
-    await on_client_changed(uow, event)
+    """Keep the client's cadence (after its replica: ``SUBSCRIBERS``)."""
     data = event.data
     await track_client(
         uow, uuid.UUID(str(data["client_id"])), cadence_days(data.get("sla")), event.time
     )
 
 
-SUBSCRIBERS: dict[str, EventHandler] = {
-    **REPLICA_HANDLERS,
-    **{
-        event_type: on_client_event
-        for event_type, handler in REPLICA_HANDLERS.items()
-        if handler is on_client_changed
-    },
-}
+# The replicas (``shared.replicas``), then the clients' cadence.
+SUBSCRIBERS: dict[str, EventHandler] = compose(
+    REPLICA_HANDLERS,
+    {t: on_client_event for t, handler in REPLICA_HANDLERS.items() if handler is on_client_changed},
+)

@@ -1,12 +1,12 @@
 """The scans of the interactions service, as scheduled jobs (``shared.scheduler``).
 
-Each scan claims its due rows in batches of ``scan_batch_size`` (one transaction each) with
-one ``UPDATE … RETURNING``: its subquery selects the due keys through a partial index on the
-open rows and locks them ``FOR UPDATE SKIP LOCKED`` (a replica scanning at the same time takes
-other rows; a row a use case holds — a request being answered — is passed by, and one changed
-and committed meanwhile is re-checked and left), the UPDATE sets the flag that takes the rows
-out of the index and returns the narrow columns their alerts need (a request carries its
-interaction's type, subject and contacts: no join). The alerts are emitted with
+Each scan claims its due rows in batches of ``interactions_scan_batch_size`` (one transaction
+each) with one ``UPDATE … RETURNING``: its subquery selects the due keys through a partial
+index on the open rows and locks them ``FOR UPDATE SKIP LOCKED`` (a replica scanning at the
+same time takes other rows; a row a use case holds — a request being answered — is passed by,
+and one changed and committed meanwhile is re-checked and left), the UPDATE sets the flag that
+takes the rows out of the index and returns the narrow columns their alerts need (a request
+carries its interaction's type, subject and contacts: no join). The alerts are emitted with
 ``uow.emit_once_many``: a deterministic key per rule, subject and due instant, so an alert is
 emitted once however often the scan runs and however many replicas run it. Four statements a
 batch, whatever its size. The clock is the scheduler's (``now`` is passed in).
@@ -319,7 +319,7 @@ async def scan_breaches(
 
 async def scan_at_risk(uow_factory: UnitOfWorkFactory, now: datetime, batch_size: int = 500) -> int:
     """``sla.at_risk`` once per open request past its at-risk instant (a share of the
-    business-time window, ``ORBIT_SLA_AT_RISK_FRACTION``) and not yet due."""
+    business-time window, ``ORBIT_INTERACTIONS_SLA_AT_RISK_FRACTION``) and not yet due."""
     return await run_scan(AT_RISK, uow_factory, now, batch_size)
 
 
@@ -376,4 +376,6 @@ SCANS = {
 def scheduled_jobs(settings: InteractionsSettings) -> Mapping[str, ScheduledJob]:
     """The service's scans, bound to its settings. Breaches run before at-risk, so a request
     found past due by the same round is announced as breached only."""
-    return {name: ScanJob(job, settings.scan_batch_size) for name, job in SCANS.items()}
+    return {
+        name: ScanJob(job, settings.interactions_scan_batch_size) for name, job in SCANS.items()
+    }

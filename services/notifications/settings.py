@@ -1,4 +1,5 @@
-"""The notifications service's knobs (environment ``ORBIT_...`` like every setting)."""
+"""The notifications service's knobs (environment ``ORBIT_NOTIFICATIONS_...``, their
+unprefixed names still read, deprecated; the SMTP ones are ``ORBIT_SMTP_...``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from urllib.parse import unquote, urlsplit
 from pydantic import Field, field_validator
 
 from services.notifications.domain.ssrf import Network, parse_networks
-from shared.settings import OrbitSettings
+from shared.settings import OrbitSettings, renamed
 
 
 @dataclass(frozen=True)
@@ -41,40 +42,60 @@ def parse_smtp_url(url: str) -> SmtpTarget:
 
 
 class NotificationsSettings(OrbitSettings):
+    model_config = renamed(
+        "notifications",
+        "delivery_poll_seconds",
+        "delivery_batch_size",
+        "delivery_claim_seconds",
+        "webhook_connect_timeout_seconds",
+        "webhook_read_timeout_seconds",
+        "webhook_response_excerpt_bytes",
+        "webhook_allowed_networks",
+        "webhook_allow_loopback",
+        "stream_poll_seconds",
+        "stream_heartbeat_seconds",
+        "stream_ticket_seconds",
+        "escalation_batch_size",
+        "report_local_time",
+        "report_periods",
+    )
+
     # ORBIT_SMTP_FROM: the From of every email (ORBIT_SMTP_URL says where they go:
     # smtp://[user:password@]host[:port][?starttls=true], or smtps:// for implicit TLS).
     smtp_from: str = "Orbit <orbit@localhost>"
     smtp_timeout_seconds: float = Field(default=10, gt=0, le=120)
-    # ORBIT_DELIVERY_POLL_SECONDS: how often the delivery workers look for due emails and
-    # webhooks; ORBIT_DELIVERY_BATCH_SIZE: how many each takes at a time;
-    # ORBIT_DELIVERY_CLAIM_SECONDS: how long a taken delivery is reserved for the worker that
+    # ORBIT_NOTIFICATIONS_DELIVERY_POLL_SECONDS: how often the delivery workers look for due
+    # emails and webhooks; ..._DELIVERY_BATCH_SIZE: how many each takes at a time;
+    # ..._DELIVERY_CLAIM_SECONDS: how long a taken delivery is reserved for the worker that
     # took it (after a crash another worker takes it once this has passed).
-    delivery_poll_seconds: float = Field(default=0.5, gt=0, le=60)
-    delivery_batch_size: int = Field(default=20, ge=1, le=500)
-    delivery_claim_seconds: float = Field(default=120, ge=5, le=3600)
+    notifications_delivery_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    notifications_delivery_batch_size: int = Field(default=20, ge=1, le=500)
+    notifications_delivery_claim_seconds: float = Field(default=120, ge=5, le=3600)
     # Webhooks: connect and read timeouts, bytes of the response body kept, and the SSRF
-    # exceptions (ORBIT_WEBHOOK_ALLOWED_NETWORKS: comma-separated CIDRs;
-    # ORBIT_WEBHOOK_ALLOW_LOOPBACK=true: loopback only, for development and tests).
-    webhook_connect_timeout_seconds: float = Field(default=5, gt=0, le=60)
-    webhook_read_timeout_seconds: float = Field(default=10, gt=0, le=120)
-    webhook_response_excerpt_bytes: int = Field(default=512, ge=0, le=65536)
-    webhook_allowed_networks: str = ""
-    webhook_allow_loopback: bool = False
+    # exceptions (ORBIT_NOTIFICATIONS_WEBHOOK_ALLOWED_NETWORKS: comma-separated CIDRs;
+    # ..._WEBHOOK_ALLOW_LOOPBACK=true: loopback only, for development and tests).
+    notifications_webhook_connect_timeout_seconds: float = Field(default=5, gt=0, le=60)
+    notifications_webhook_read_timeout_seconds: float = Field(default=10, gt=0, le=120)
+    notifications_webhook_response_excerpt_bytes: int = Field(default=512, ge=0, le=65536)
+    notifications_webhook_allowed_networks: str = ""
+    notifications_webhook_allow_loopback: bool = False
     # The live stream: how often it looks for new notifications, and the heartbeat comment.
-    stream_poll_seconds: float = Field(default=0.5, gt=0, le=30)
-    stream_heartbeat_seconds: float = Field(default=15, gt=0, le=300)
-    # ORBIT_STREAM_TICKET_SECONDS: how long a stream ticket (a browser's EventSource) may
-    # wait before it opens the stream.
-    stream_ticket_seconds: float = Field(default=60, ge=1, le=600)
-    # ORBIT_ESCALATION_BATCH_SIZE: unacknowledged alerts the escalation scan climbs per
-    # transaction.
-    escalation_batch_size: int = Field(default=200, ge=1, le=10_000)
+    notifications_stream_poll_seconds: float = Field(default=0.5, gt=0, le=30)
+    notifications_stream_heartbeat_seconds: float = Field(default=15, gt=0, le=300)
+    # ORBIT_NOTIFICATIONS_STREAM_TICKET_SECONDS: how long a stream ticket (a browser's
+    # EventSource) may wait before it opens the stream.
+    notifications_stream_ticket_seconds: float = Field(default=60, ge=1, le=600)
+    # ORBIT_NOTIFICATIONS_ESCALATION_BATCH_SIZE: unacknowledged alerts the escalation scan
+    # climbs per transaction.
+    notifications_escalation_batch_size: int = Field(default=200, ge=1, le=10_000)
     # The scorecard's scheduled reports (sent as email deliveries, like every email):
-    # ORBIT_REPORT_LOCAL_TIME: when they are written, in each recipient's timezone (daily
-    # every day, weekly on Mondays, monthly on the 1st; "HH:MM"); ORBIT_REPORT_PERIODS: which
-    # are written (a JSON list).
-    report_local_time: time = time(7, 0)
-    report_periods: list[str] = Field(default_factory=lambda: ["day", "week", "month"])
+    # ORBIT_NOTIFICATIONS_REPORT_LOCAL_TIME: when they are written, in each recipient's
+    # timezone (daily every day, weekly on Mondays, monthly on the 1st; "HH:MM");
+    # ..._REPORT_PERIODS: which are written (a JSON list).
+    notifications_report_local_time: time = time(7, 0)
+    notifications_report_periods: list[str] = Field(
+        default_factory=lambda: ["day", "week", "month"]
+    )
 
     @field_validator("smtp_url")
     @classmethod
@@ -83,7 +104,7 @@ class NotificationsSettings(OrbitSettings):
             parse_smtp_url(value)
         return value
 
-    @field_validator("webhook_allowed_networks")
+    @field_validator("notifications_webhook_allowed_networks")
     @classmethod
     def _networks(cls, value: str) -> str:
         try:
@@ -94,4 +115,4 @@ class NotificationsSettings(OrbitSettings):
 
     @property
     def allowed_networks(self) -> tuple[Network, ...]:
-        return parse_networks(self.webhook_allowed_networks)
+        return parse_networks(self.notifications_webhook_allowed_networks)

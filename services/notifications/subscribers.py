@@ -8,9 +8,7 @@ and then keep the scorecard's KPI projection (``handlers.scorecard.projection``)
 
 from __future__ import annotations
 
-import logging
 import uuid
-from collections.abc import Mapping
 
 from services.notifications.domain.catalog import EVENT_TYPES
 from services.notifications.handlers.dispatch import dispatch
@@ -21,9 +19,8 @@ from shared.db import insert_ignore
 from shared.messaging.consumer import EventHandler
 from shared.messaging.envelope import CloudEvent
 from shared.replicas import REPLICA_HANDLERS
+from shared.subscribers import compose, tolerant
 from shared.uow import UnitOfWork
-
-log = logging.getLogger("orbit.notifications.subscribers")
 
 
 async def notify(
@@ -91,16 +88,6 @@ async def on_client_assigned(uow: UnitOfWork, event: CloudEvent) -> None:
         )
 
 
-def then(*steps: EventHandler) -> EventHandler:
-    """One subscriber running ``steps`` in order, in the same unit of work."""
-
-    async def subscriber(uow: UnitOfWork, event: CloudEvent) -> None:
-        for step in steps:
-            await step(uow, event)
-
-    return subscriber
-
-
 async def keep_locales(uow: UnitOfWork, event: CloudEvent) -> None:
     """The locales of staff, clients and contacts (the replicas do not keep them): the
     language of their emails. An event without the field (older ones) changes nothing."""
@@ -131,54 +118,16 @@ FEED_ENTRIES: dict[str, EventHandler] = {
 }
 
 
-def _subscriber(event_type: str) -> EventHandler:
-    """Replicas first, then locales, the fixed feed entries, and what the rules and the
-    webhook subscriptions make of the event."""
-    steps = [
-        step
-        for step in (
-            REPLICA_HANDLERS.get(event_type),
-            keep_locales if event_type.startswith("orbit.clients.") else None,
-            FEED_ENTRIES.get(event_type),
-            dispatch,
-        )
-        if step is not None
-    ]
-    return then(*steps)
+_EVENT_TYPES = (*REPLICA_HANDLERS, *EVENT_TYPES)
 
-
-NOTIFICATIONS: dict[str, EventHandler] = {
-    event_type: _subscriber(event_type) for event_type in (*REPLICA_HANDLERS, *EVENT_TYPES)
-}
-
-
-def merge_subscribers(
-    base: Mapping[str, EventHandler], extra: Mapping[str, EventHandler]
-) -> dict[str, EventHandler]:
-    """``base`` and ``extra`` together; where both react to a type, ``base`` then ``extra``,
-    in the same unit of work. There the projection (``extra``) runs in a savepoint, and an
-    event it cannot read (a field missing or malformed) is left out of the KPIs with a
-    warning instead of holding the alert of ``base`` up (the event would be dead-lettered
-    whole); a database error still fails the event, to be retried."""
-    merged = dict(base)
-    for event_type, reaction in extra.items():
-        first = merged.get(event_type)
-        if first is None:
-            merged[event_type] = reaction
-            continue
-
-        async def both(
-            uow: UnitOfWork, event: CloudEvent, a: EventHandler = first, b: EventHandler = reaction
-        ) -> None:
-            await a(uow, event)
-            try:
-                async with uow.session.begin_nested():
-                    await b(uow, event)
-            except (KeyError, TypeError, ValueError) as exc:
-                log.warning("scorecard: %s %s left out of the KPIs: %r", event.type, event.id, exc)
-
-        merged[event_type] = both
-    return merged
-
-
-SUBSCRIBERS = merge_subscribers(NOTIFICATIONS, SCORECARD_SUBSCRIBERS)
+# Replicas first, then locales, the fixed feed entries, and what the rules and the webhook
+# subscriptions make of the event; then the scorecard's projection (``tolerant``: an event it
+# cannot read is left out of the KPIs with a warning instead of holding the alert up; a
+# database error still fails the event).
+SUBSCRIBERS: dict[str, EventHandler] = compose(
+    REPLICA_HANDLERS,
+    {t: keep_locales for t in _EVENT_TYPES if t.startswith("orbit.clients.")},
+    FEED_ENTRIES,
+    dict.fromkeys(_EVENT_TYPES, dispatch),
+    {t: tolerant(r, "scorecard KPIs") for t, r in SCORECARD_SUBSCRIBERS.items()},
+)

@@ -37,6 +37,6 @@ class ScorecardReportsJob:
 def scheduled_jobs(settings: NotificationsSettings) -> Mapping[str, ScheduledJob]:
     """The service's jobs, bound to its settings."""
     return {
-        "escalations": EscalationJob(settings.escalation_batch_size),
+        "escalations": EscalationJob(settings.notifications_escalation_batch_size),
         "scorecard_reports": ScorecardReportsJob(settings),
     }

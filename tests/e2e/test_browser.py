@@ -190,7 +190,7 @@ async def test_a_page_on_another_origin_uses_orbit_and_its_live_stream(tmp_path:
         env = base_env(
             ORBIT_DATA_DIR=str(tmp_path / "var"),
             ORBIT_CORS_ORIGINS=site,
-            ORBIT_STREAM_POLL_SECONDS="0.1",
+            ORBIT_NOTIFICATIONS_STREAM_POLL_SECONDS="0.1",
             ORBIT_LOG_LEVEL="INFO",
         )
         log = tmp_path / "orbit-run.log"

@@ -38,8 +38,8 @@ OVERDUE = "orbit.billing.invoice.overdue.v1"
 def delivery_env(smtp: SmtpServer) -> dict[str, str]:
     return {
         "ORBIT_SMTP_URL": f"smtp://127.0.0.1:{smtp.port}",
-        "ORBIT_WEBHOOK_ALLOW_LOOPBACK": "true",
-        "ORBIT_DELIVERY_POLL_SECONDS": "0.2",
+        "ORBIT_NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK": "true",
+        "ORBIT_NOTIFICATIONS_DELIVERY_POLL_SECONDS": "0.2",
     }
 
 

@@ -425,10 +425,10 @@ def cluster_env(
     return base_env(
         ORBIT_KAFKA_BOOTSTRAP=bootstrap,
         ORBIT_SMTP_URL=f"smtp://127.0.0.1:{smtp.port}",
-        ORBIT_WEBHOOK_ALLOW_LOOPBACK="true",
-        ORBIT_DELIVERY_POLL_SECONDS="0.2",
+        ORBIT_NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK="true",
+        ORBIT_NOTIFICATIONS_DELIVERY_POLL_SECONDS="0.2",
         # A delivery claimed by a process that was killed is taken up again after this.
-        ORBIT_DELIVERY_CLAIM_SECONDS="5",
+        ORBIT_NOTIFICATIONS_DELIVERY_CLAIM_SECONDS="5",
         ORBIT_LOG_LEVEL="INFO",  # a line per request, with its time
         **{f"ORBIT_{svc.upper()}_DATABASE_URL": url for svc, url in databases.items()},
         **extra,

@@ -49,7 +49,9 @@ async def world(pg_url: str) -> AsyncIterator[tuple[Notif, SmtpServer, Receiver]
     await receiver.start()
     try:
         async for notif in make_notif(
-            pg_url, smtp_url=f"smtp://127.0.0.1:{smtp.port}", webhook_allow_loopback=True
+            pg_url,
+            smtp_url=f"smtp://127.0.0.1:{smtp.port}",
+            notifications_webhook_allow_loopback=True,
         ):
             yield notif, smtp, receiver
     finally:

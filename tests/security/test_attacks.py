@@ -15,8 +15,8 @@ app (every service, SQLite, the in-process bus, its real workers) with a real SM
   characters), never a 500.
 
 The webhook receivers listen on 127.0.0.2, the one network the app lets webhooks reach
-(``ORBIT_WEBHOOK_ALLOWED_NETWORKS=127.0.0.2/32``): 127.0.0.1 stays refused, so a redirect or
-a DNS answer pointing at it is an SSRF attempt the tests can watch fail.
+(``ORBIT_NOTIFICATIONS_WEBHOOK_ALLOWED_NETWORKS=127.0.0.2/32``): 127.0.0.1 stays refused, so a
+redirect or a DNS answer pointing at it is an SSRF attempt the tests can watch fail.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from tests.support.waiting import eventually
 MIB = 1_048_576
 JSON = {**ADMIN, "Content-Type": "application/json"}
 CREATED = "orbit.clients.client.created.v1"
-ALLOWED_HOST = "127.0.0.2"  # ORBIT_WEBHOOK_ALLOWED_NETWORKS: the receivers live here
+ALLOWED_HOST = "127.0.0.2"  # ORBIT_NOTIFICATIONS_WEBHOOK_ALLOWED_NETWORKS: the receivers live here
 
 
 def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
@@ -154,9 +154,9 @@ async def orbit(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Orbit
     dns = FakeDns()
     with pytest.MonkeyPatch.context() as env:
         # The notifications service reads its own knobs from the environment, once, here.
-        env.setenv("ORBIT_WEBHOOK_ALLOWED_NETWORKS", f"{ALLOWED_HOST}/32")
-        env.setenv("ORBIT_WEBHOOK_ALLOW_LOOPBACK", "false")
-        env.setenv("ORBIT_DELIVERY_POLL_SECONDS", "0.1")
+        env.setenv("ORBIT_NOTIFICATIONS_WEBHOOK_ALLOWED_NETWORKS", f"{ALLOWED_HOST}/32")
+        env.setenv("ORBIT_NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK", "false")
+        env.setenv("ORBIT_NOTIFICATIONS_DELIVERY_POLL_SECONDS", "0.1")
         app = embedded_app(
             test_settings(
                 data_dir=str(tmp_path_factory.mktemp("attacks")),

@@ -24,7 +24,6 @@ from services.clients.domain.contacts import Channel as ContactChannel
 from services.clients.domain.contacts import ContactRole
 from services.clients.domain.kind import ClientKind
 from services.clients.domain.sla import Tier
-from services.clients.domain.team import StaffRole
 from services.interactions.domain.feedback import FeedbackKind
 from services.interactions.domain.interactions import Direction, InteractionType
 from services.interactions.domain.sla import RequestStatus
@@ -42,7 +41,7 @@ from services.notifications.domain.catalog import (
     Severity,
 )
 from services.notifications.domain.messages import Language
-from shared.values import ClientStatus
+from shared.values import ClientStatus, StaffRole
 
 Schema = dict[str, Any]
 

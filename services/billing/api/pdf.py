@@ -9,8 +9,8 @@ from decimal import Decimal
 import font_roboto
 from fpdf import FPDF
 
-from services.billing.domain.money import format_amount
 from services.billing.store.models import Invoice
+from shared.money import format_amount
 
 TITLES = {"draft": "DRAFT INVOICE", "void": "VOID INVOICE"}
 

@@ -20,7 +20,6 @@ from services.billing.api.schemas import (
 )
 from services.billing.domain.dates import today_in
 from services.billing.domain.invoices import days_overdue, effective_status
-from services.billing.domain.money import format_amount
 from services.billing.store.models import (
     Allocation,
     Contract,
@@ -29,6 +28,7 @@ from services.billing.store.models import (
     Opportunity,
     Payment,
 )
+from shared.money import format_amount
 
 
 def money(amount: Decimal | None, currency: str | None) -> MoneyOut | None:

@@ -14,7 +14,7 @@ from services.billing.api.exports import ReportOut, render
 from services.billing.domain.dates import today_in
 from services.billing.store import reports
 from shared.errors import Invalid
-from shared.exports import EXPORT_RESPONSES, Format, negotiate
+from shared.exports import EXPORT_RESPONSES, Format
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -47,7 +47,7 @@ async def aging(
         report = await reports.aging(
             session, caller, as_of, runtime.clock.now(), account_manager_id
         )
-    return await render(report, negotiate(format, accept), _today(runtime))
+    return await render(report, format, accept, _today(runtime))
 
 
 @router.get(
@@ -73,7 +73,7 @@ async def revenue(
         report = await reports.revenue(
             session, caller, from_, to, runtime.clock.now(), account_manager_id
         )
-    return await render(report, negotiate(format, accept), _today(runtime))
+    return await render(report, format, accept, _today(runtime))
 
 
 @router.get("/ltv", response_model=ReportOut, responses=EXPORT_RESPONSES, operation_id="ltvReport")
@@ -87,7 +87,7 @@ async def ltv(
     """Lifetime value per client and currency: invoiced, collected, open."""
     async with runtime.sessions() as session:
         report = await reports.ltv(session, caller, client_id)
-    return await render(report, negotiate(format, accept), _today(runtime))
+    return await render(report, format, accept, _today(runtime))
 
 
 @router.get(
@@ -110,7 +110,7 @@ async def payment_discipline(
         report = await reports.payment_discipline(
             session, caller, runtime.clock.now(), account_manager_id
         )
-    return await render(report, negotiate(format, accept), _today(runtime))
+    return await render(report, format, accept, _today(runtime))
 
 
 @router.get(
@@ -126,4 +126,4 @@ async def pipeline(
     """Open opportunities by account manager, stage and currency."""
     async with runtime.sessions() as session:
         report = await reports.pipeline(session, caller, account_manager_id)
-    return await render(report, negotiate(format, accept), _today(runtime))
+    return await render(report, format, accept, _today(runtime))

@@ -14,10 +14,3 @@ def thresholds_reached(
     if budget is None or budget <= 0:
         return []
     return [t for t in thresholds if invoiced * 100 >= budget * t]
-
-
-def usage(budget: Decimal | None, invoiced: Decimal) -> Decimal | None:
-    """The share of the budget used, as a fraction (1 = all of it), 4 decimals."""
-    if budget is None or budget <= 0:
-        return None
-    return (invoiced / budget).quantize(Decimal("0.0001"))

@@ -1,7 +1,7 @@
 """Payment control of one issued invoice on a given day (in the client's timezone): is it
 overdue, which dunning step is due, is a promise to pay broken, and when to look again.
 
-The schedule (``ORBIT_DUNNING_SCHEDULE``, default ``-3,1,7,14,30``) holds days relative to
+The schedule (``ORBIT_BILLING_DUNNING_SCHEDULE``, default ``-3,1,7,14,30``) holds days relative to
 the due date. The scan emits the latest step that is due and not emitted yet (a late scan
 does not flood the client with every missed step); partial payments do not restart the
 schedule (it counts from the due date); a fully paid invoice leaves the scan; a promise to
@@ -20,7 +20,6 @@ from typing import Literal, get_args
 PromiseState = Literal["pending", "kept", "broken"]
 PROMISE_STATES: tuple[PromiseState, ...] = get_args(PromiseState)
 PENDING, KEPT, BROKEN = PROMISE_STATES
-DEFAULT_SCHEDULE = (-3, 1, 7, 14, 30)
 
 
 class ScheduleError(ValueError):

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal, Protocol, get_args
 
-from services.billing.domain.money import (
+from shared.money import (
     MAX_AMOUNT,
     InvalidAmount,
     MoneyError,

@@ -11,9 +11,9 @@ from services.billing.commands import LineIn, MoneyIn
 from services.billing.domain.dates import today_in
 from services.billing.domain.invoices import Line, LineError, Totals, check_lines, line_totals
 from services.billing.domain.invoices import invoice_totals as totals_of
-from services.billing.domain.money import MoneyError, check_amount, format_amount
 from shared.auth import Caller, Role
 from shared.errors import Invalid
+from shared.money import MoneyError, check_amount, format_amount
 from shared.replicas import ClientView
 from shared.uow import UnitOfWork
 

@@ -34,7 +34,6 @@ from services.billing.domain.invoices import (
     invoice_number,
     status_after_payment,
 )
-from services.billing.domain.money import format_amount
 from services.billing.events import (
     BudgetThresholdReachedV1,
     InvoiceIssuedV1,
@@ -51,6 +50,7 @@ from services.billing.store.payments import credit_balances
 from shared.auth import Caller
 from shared.errors import Conflict, Invalid
 from shared.messaging.envelope import topic_for
+from shared.money import format_amount
 from shared.replicas import ClientView
 from shared.uow import UnitOfWork
 

@@ -12,7 +12,6 @@ from services.billing.domain.allocation import (
     allocate_oldest,
 )
 from services.billing.domain.invoices import balance
-from services.billing.domain.money import MoneyError, check_amount, format_amount
 from services.billing.events import PaymentReceivedV1
 from services.billing.handlers.common import STAFF_ROLES, client_today
 from services.billing.handlers.invoices import settle
@@ -22,6 +21,7 @@ from services.billing.store.clients import get_client
 from services.billing.store.models import Allocation, CreditEntry, Payment
 from shared.auth import Caller, Role
 from shared.errors import Conflict, Invalid
+from shared.money import MoneyError, check_amount, format_amount
 from shared.uow import UnitOfWork
 
 

@@ -28,7 +28,7 @@ from services.clients.domain.contacts import Channel, ContactRole
 from services.clients.domain.kind import ClientKind
 from services.clients.domain.sla import Tier
 from services.clients.domain.status import ClientStatus
-from services.clients.domain.team import StaffRole
+from shared.values import StaffRole
 
 __all__ = [
     "AssignIn",

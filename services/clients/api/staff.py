@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse
 from services.clients.api.deps import CallerDep, RuntimeDep, SettingsDep
 from services.clients.api.presenters import handover_out, staff_out
 from services.clients.api.schemas import HandoverIn, HandoverOut, StaffIn, StaffOut, StaffPatch
-from services.clients.domain.team import StaffRole
 from services.clients.handlers import staff as use_cases
 from services.clients.store import repository as repo
 from shared.commands import run_command
@@ -18,6 +17,7 @@ from shared.errors import NotFound
 from shared.idempotency import IdempotencyKey
 from shared.inputs import Text
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
+from shared.values import StaffRole
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
 

@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Mapping
-from typing import Any, Literal, get_args
+from typing import Any
 
-# A member of staff's role (the API's schemas, the events and ``shared.auth.Role`` spell the
-# same values; a unit test keeps them equal).
-StaffRole = Literal["manager", "head", "admin", "service"]
-STAFF_ROLES: tuple[StaffRole, ...] = get_args(StaffRole)
+from shared.values import StaffRole
+
 HEAD_ROLE: StaffRole = "head"
 # The roles that may have clients (an account manager is a manager or a head).
 MANAGING_ROLES: tuple[StaffRole, ...] = ("manager", "head")

@@ -28,7 +28,6 @@ from shared.calendar import (
 RequestStatus = Literal["open", "on_hold", "acknowledged", "answered", "breached"]
 REQUEST_STATUSES: tuple[RequestStatus, ...] = get_args(RequestStatus)
 DEFAULT_FIRST_RESPONSE_MINUTES = 240
-DEFAULT_AT_RISK_FRACTION = 0.75
 
 
 class HoldError(ValueError):

@@ -54,7 +54,7 @@ async def log_interaction(
         missed=command.missed,
         responds_to=command.responds_to,
         promise_by=command.promise_by,
-        tolerance=timedelta(minutes=settings.occurred_at_tolerance_minutes),
+        tolerance=timedelta(minutes=settings.interactions_occurred_at_tolerance_minutes),
     )
     known = client.contact_ids()
     for index, contact_id in enumerate(command.contact_ids):

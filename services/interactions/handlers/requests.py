@@ -45,7 +45,9 @@ def new_request(
         status="open",
         opened_at=opened,
         due_at=sla.due_at(opened, minutes, calendar),
-        at_risk_at=sla.at_risk_at(opened, minutes, settings.sla_at_risk_fraction, calendar),
+        at_risk_at=sla.at_risk_at(
+            opened, minutes, settings.interactions_sla_at_risk_fraction, calendar
+        ),
         first_response_minutes=minutes,
         calendar=sla.calendar_json(calendar),
         breached=False,

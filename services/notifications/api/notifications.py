@@ -31,6 +31,7 @@ from shared.commands import run_command
 from shared.errors import Unauthorized
 from shared.lifecycle import shutting_down
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
+from shared.values import STAFF_ROLES
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 
@@ -106,11 +107,11 @@ async def create_stream_ticket(
 ) -> StreamTicketOut:
     """A single-use ticket that opens the caller's stream without the ``Authorization``
     header, for a browser's ``EventSource``: ``GET /stream?ticket=…`` within
-    ``expires_at`` (``ORBIT_STREAM_TICKET_SECONDS``, 60 s by default). Only its hash is
-    stored; any process of the service accepts it, once."""
+    ``expires_at`` (``ORBIT_NOTIFICATIONS_STREAM_TICKET_SECONDS``, 60 s by default). Only its
+    hash is stored; any process of the service accepts it, once."""
     ticket = new_ticket()
     now = runtime.clock.now()
-    expires_at = ticket_expiry(now, _settings(runtime).stream_ticket_seconds)
+    expires_at = ticket_expiry(now, _settings(runtime).notifications_stream_ticket_seconds)
     async with runtime.uow() as uow:
         await repo.add_stream_ticket(
             uow.session, ticket_digest(ticket), caller.id, caller.role.value, now, expires_at
@@ -161,7 +162,7 @@ async def stream_caller(
         return Caller(state.staff_id, Role.ADMIN, None)
     if staff is None or not staff.active:
         raise Unauthorized("the stream ticket's staff member is not active")
-    role = staff.role if staff.role in {r.value for r in Role} else issued_role
+    role = staff.role if staff.role in STAFF_ROLES else issued_role
     return Caller(staff.id, Role(role), staff.department)
 
 
@@ -242,10 +243,10 @@ async def stream(
                 floor = watermark - 2 * STREAM_LOOKBACK
                 for key in [k for k, at in seen.items() if at < floor]:
                     del seen[key]
-            if time.monotonic() - last_beat >= settings.stream_heartbeat_seconds:
+            if time.monotonic() - last_beat >= settings.notifications_stream_heartbeat_seconds:
                 last_beat = time.monotonic()
                 yield ": heartbeat\n\n"
-            await asyncio.sleep(settings.stream_poll_seconds)
+            await asyncio.sleep(settings.notifications_stream_poll_seconds)
 
     return StreamingResponse(
         events(),

@@ -9,7 +9,6 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from services.notifications.api.deps import CallerDep, RuntimeDep
@@ -20,7 +19,7 @@ from services.notifications.handlers.scorecard.workbook import plain_rows, text_
 from shared.clock import local_date
 from shared.commands import run_command
 from shared.errors import Invalid
-from shared.exports import EXPORT_RESPONSES, Format, csv_response, negotiate, xlsx_response
+from shared.exports import EXPORT_RESPONSES, Format, report_response
 from shared.inputs import In
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
@@ -79,19 +78,20 @@ async def scorecard(
             department=department,
             account_manager_id=account_manager_id,
         )
-    chosen = negotiate(format, accept)
-    if chosen == "json":
-        body = ScorecardOut(
+    return await report_response(
+        format,
+        accept,
+        body=lambda: ScorecardOut(
             report="scorecard",
             parameters=card.parameters,
             columns=report.COLUMNS,
             rows=plain_rows(card),
-        )
-        return JSONResponse(body.model_dump(mode="json"))
-    filename = f"scorecard-{card.period}-{card.span.label}.{chosen}"
-    if chosen == "csv":
-        return csv_response(filename, report.COLUMNS, text_rows(card))
-    return await xlsx_response(filename, lambda book: write_workbook(book, card))
+        ),
+        filename=f"scorecard-{card.period}-{card.span.label}",
+        header=report.COLUMNS,
+        rows=text_rows(card),
+        workbook=lambda book: write_workbook(book, card),
+    )
 
 
 class SubscriptionsIn(In):

@@ -42,7 +42,7 @@ async def create_webhook(
             caller,
             body,
             allowed=settings.allowed_networks,
-            allow_loopback=settings.webhook_allow_loopback,
+            allow_loopback=settings.notifications_webhook_allow_loopback,
         ),
         new_webhook_out,
         caller_id=caller.id,

@@ -28,9 +28,9 @@ def delivery_workers(runtime: Any) -> dict[str, Callable[[], Awaitable[None]]]:
     it is set, emails wait as pending deliveries)."""
     settings: NotificationsSettings = runtime.settings
     common: dict[str, Any] = {
-        "batch_size": settings.delivery_batch_size,
-        "poll_seconds": settings.delivery_poll_seconds,
-        "claim_seconds": settings.delivery_claim_seconds,
+        "batch_size": settings.notifications_delivery_batch_size,
+        "poll_seconds": settings.notifications_delivery_poll_seconds,
+        "claim_seconds": settings.notifications_delivery_claim_seconds,
     }
     workers: dict[str, DeliveryWorker] = {}
     if settings.smtp_url:

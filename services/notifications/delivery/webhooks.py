@@ -49,10 +49,10 @@ class WebhookSender:
         self.clock = clock
         self.uow_factory = uow_factory
         self.timeout = httpx.Timeout(
-            settings.webhook_read_timeout_seconds,
-            connect=settings.webhook_connect_timeout_seconds,
+            settings.notifications_webhook_read_timeout_seconds,
+            connect=settings.notifications_webhook_connect_timeout_seconds,
         )
-        self.excerpt_bytes = settings.webhook_response_excerpt_bytes
+        self.excerpt_bytes = settings.notifications_webhook_response_excerpt_bytes
 
     async def send(self, claimed: Sequence[Claimed]) -> dict[uuid.UUID, Outcome]:
         ids = {c.webhook_id for c in claimed if c.webhook_id}
@@ -110,7 +110,9 @@ class WebhookSender:
         try:
             target = parse_target(url)
             addresses = await checked_destination(
-                url, self.settings.allowed_networks, self.settings.webhook_allow_loopback
+                url,
+                self.settings.allowed_networks,
+                self.settings.notifications_webhook_allow_loopback,
             )
         except UnsafeDestination as exc:
             return Outcome(ok=False, error=str(exc), duration_ms=took())

@@ -5,8 +5,8 @@ be a public unicast address: not loopback, private, shared (CGNAT), link-local (
 the cloud metadata address), multicast, reserved or unspecified, also when an IPv6 address
 carries an IPv4 one (``::ffff:127.0.0.1``, 6to4, NAT64). IPv4 spelled as one number
 (``2130706433``), in octal or hex, is read the way the C resolver reads it.
-``allowed`` networks (``ORBIT_WEBHOOK_ALLOWED_NETWORKS``) and ``allow_loopback``
-(``ORBIT_WEBHOOK_ALLOW_LOOPBACK``, development and tests) lift the refusal.
+``allowed`` networks (``ORBIT_NOTIFICATIONS_WEBHOOK_ALLOWED_NETWORKS``) and ``allow_loopback``
+(``ORBIT_NOTIFICATIONS_WEBHOOK_ALLOW_LOOPBACK``, development and tests) lift the refusal.
 """
 
 from __future__ import annotations
@@ -172,7 +172,8 @@ def check_addresses(
 
 
 def parse_networks(value: str | Sequence[str] | None) -> tuple[Network, ...]:
-    """CIDRs from a comma-separated string or a list (``ORBIT_WEBHOOK_ALLOWED_NETWORKS``)."""
+    """CIDRs from a comma-separated string or a list
+    (``ORBIT_NOTIFICATIONS_WEBHOOK_ALLOWED_NETWORKS``)."""
     if not value:
         return ()
     items = value.split(",") if isinstance(value, str) else list(value)

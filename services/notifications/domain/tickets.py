@@ -2,9 +2,9 @@
 opens the caller's live stream without a bearer token in its URL.
 
 A ticket is an opaque random string, issued to a bearer-authenticated caller, valid for a
-short while (``ORBIT_STREAM_TICKET_SECONDS``) and good for one stream: only its SHA-256 is
-stored, with the staff member it is bound to; opening a stream marks it used in the same
-statement that finds it, so two requests cannot both use it."""
+short while (``ORBIT_NOTIFICATIONS_STREAM_TICKET_SECONDS``) and good for one stream: only its
+SHA-256 is stored, with the staff member it is bound to; opening a stream marks it used in the
+same statement that finds it, so two requests cannot both use it."""
 
 from __future__ import annotations
 

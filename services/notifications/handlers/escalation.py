@@ -26,7 +26,7 @@ from services.notifications.store.models import Notification
 from shared.uow import UnitOfWorkFactory
 
 
-async def escalate(uow_factory: UnitOfWorkFactory, now: datetime, *, batch_size: int = 200) -> int:
+async def escalate(uow_factory: UnitOfWorkFactory, now: datetime, *, batch_size: int) -> int:
     """Climb every alert past its ``escalate_at`` and unacknowledged one step: the holder's
     head gets a feed entry (level + 1, and an email when the rule says so), the event
     ``alert.escalated.v1`` is emitted under a deterministic key (the alert and the head), and

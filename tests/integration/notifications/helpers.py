@@ -164,7 +164,7 @@ class Notif:
 
 async def make_notif(url: str, **settings: Any) -> AsyncIterator[Notif]:
     # the scorecard's scheduled reports (email deliveries to heads) are not these tests'
-    settings = {"report_periods": [], **settings}
+    settings = {"notifications_report_periods": [], **settings}
     clock = FixedClock(NOW)
     app = create_app(
         NotificationsSettings(**(test_settings(database_url=url).model_dump() | settings)),

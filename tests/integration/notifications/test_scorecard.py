@@ -268,7 +268,9 @@ async def test_a_head_turns_a_scheduled_report_off(env: Env) -> None:
         assert response.status_code == 422, body
 
     monday = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
-    weekly = NotificationsSettings(**(test_settings().model_dump() | {"report_periods": ["week"]}))
+    weekly = NotificationsSettings(
+        **(test_settings().model_dump() | {"notifications_report_periods": ["week"]})
+    )
     uows = env.world.runtime.uow
     assert await write_reports(uows, monday, weekly) == 0  # off
     response = await env.http.put(path, headers=hana, json={"week": True, "day": None})

@@ -81,8 +81,8 @@ async def runtime(pg_url: str) -> AsyncIterator[ServiceRuntime]:
 def settings_for(port: int) -> NotificationsSettings:
     values = test_settings().model_dump() | {
         "smtp_url": f"smtp://127.0.0.1:{port}",
-        "report_periods": ["week"],
-        "report_local_time": time(7, 0),
+        "notifications_report_periods": ["week"],
+        "notifications_report_local_time": time(7, 0),
     }
     return NotificationsSettings(**values)
 

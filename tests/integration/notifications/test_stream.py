@@ -65,8 +65,8 @@ async def test_stream_across_processes(pg_url: str, tmp_path: Path) -> None:
         port = free_port()
         env = base_env(
             ORBIT_NOTIFICATIONS_DATABASE_URL=pg_url,
-            ORBIT_STREAM_POLL_SECONDS="0.1",
-            ORBIT_STREAM_HEARTBEAT_SECONDS="0.5",
+            ORBIT_NOTIFICATIONS_STREAM_POLL_SECONDS="0.1",
+            ORBIT_NOTIFICATIONS_STREAM_HEARTBEAT_SECONDS="0.5",
             ORBIT_SHUTDOWN_TIMEOUT_SECONDS="8",
         )
         log = tmp_path / "serve.log"

@@ -52,7 +52,9 @@ class Replicas:
 
 
 def notifications_app(url: str, clock: FixedClock) -> FastAPI:
-    settings = test_settings(database_url=url).model_dump() | {"stream_poll_seconds": 0.05}
+    settings = test_settings(database_url=url).model_dump() | {
+        "notifications_stream_poll_seconds": 0.05
+    }
     return create_app(
         NotificationsSettings(**settings), clock=clock, migrate_on_start=True, workers=False
     )

@@ -71,7 +71,7 @@ def spans() -> Iterator[InMemorySpanExporter]:
 async def notif(pg_url: str, smtp: SmtpServer) -> AsyncIterator[Notif]:
     smtp.start()
     async for value in make_notif(
-        pg_url, smtp_url=f"smtp://127.0.0.1:{smtp.port}", webhook_allow_loopback=True
+        pg_url, smtp_url=f"smtp://127.0.0.1:{smtp.port}", notifications_webhook_allow_loopback=True
     ):
         yield value
 

@@ -33,7 +33,7 @@ OVERDUE = "orbit.billing.invoice.overdue.v1"
 
 @pytest.fixture
 async def hooks(pg_url: str) -> AsyncIterator[Notif]:
-    async for value in make_notif(pg_url, webhook_allow_loopback=True):
+    async for value in make_notif(pg_url, notifications_webhook_allow_loopback=True):
         yield value
 
 
@@ -202,7 +202,7 @@ async def test_ssrf_again_at_delivery(hooks: Notif, receiver: Receiver) -> None:
     ida = await notif.staff("Ida")
     client = await notif.client("Initech", ida)
     await notif.deliver(OVERDUE, invoice_data(client, ida))
-    strict = NotificationsSettings(env="test", webhook_allow_loopback=False)
+    strict = NotificationsSettings(env="test", notifications_webhook_allow_loopback=False)
     worker = DeliveryWorker(
         "webhook",
         notif.runtime.uow,

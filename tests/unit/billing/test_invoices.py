@@ -36,7 +36,7 @@ from services.billing.domain.invoices import (
     line_totals,
     status_after_payment,
 )
-from services.billing.domain.money import round_money
+from shared.money import round_money
 
 D = Decimal
 

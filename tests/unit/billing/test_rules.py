@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from services.billing.domain.budget import thresholds_reached, usage
+from services.billing.domain.budget import thresholds_reached
 from services.billing.domain.opportunities import StageError, change_stage
 from services.billing.domain.reports import PaidInvoice, aging_bucket, discipline, dso
 
@@ -19,7 +19,6 @@ def test_budget_thresholds() -> None:
     assert thresholds_reached(D(1000), D(800)) == [80]
     assert thresholds_reached(D(1000), D(1000)) == [80, 100]
     assert thresholds_reached(None, D(1000)) == []
-    assert usage(D(1000), D(250)) == D("0.25")
 
 
 def test_opportunity_stages() -> None:

@@ -12,8 +12,8 @@ from tests.support.apps import test_settings
 
 
 def test_dunning_schedule_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ORBIT_DUNNING_SCHEDULE", "30, -5,7")
-    monkeypatch.setenv("ORBIT_DUNNING_ESCALATE_FROM_DAYS", "7")
+    monkeypatch.setenv("ORBIT_BILLING_DUNNING_SCHEDULE", "30, -5,7")
+    monkeypatch.setenv("ORBIT_BILLING_DUNNING_ESCALATE_FROM_DAYS", "7")
     settings = SPEC.load_settings(test_settings())
     assert isinstance(settings, BillingSettings)
     assert settings.dunning_steps == (-5, 7, 30)
@@ -27,13 +27,13 @@ def test_dunning_schedule_from_the_environment(monkeypatch: pytest.MonkeyPatch) 
 def test_defaults() -> None:
     settings = BillingSettings()
     assert settings.dunning_steps == (-3, 1, 7, 14, 30)
-    assert settings.dunning_escalate_from_days == 14
+    assert settings.billing_dunning_escalate_from_days == 14
 
 
 @pytest.mark.parametrize("schedule", ["", "soon", "1,,x", "400"])
 def test_a_bad_schedule_is_refused_naming_it(
     monkeypatch: pytest.MonkeyPatch, schedule: str
 ) -> None:
-    monkeypatch.setenv("ORBIT_DUNNING_SCHEDULE", schedule)
-    with pytest.raises(ValidationError, match="dunning_schedule"):
+    monkeypatch.setenv("ORBIT_BILLING_DUNNING_SCHEDULE", schedule)
+    with pytest.raises(ValidationError, match="ORBIT_BILLING_DUNNING_SCHEDULE"):
         BillingSettings()

@@ -32,8 +32,8 @@ def birthday_days(app: object, service: str = "clients") -> int:
 async def test_every_path_binds_the_job_to_the_settings_passed_in(
     path: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("ORBIT_BIRTHDAY_NOTICE_DAYS", "3")  # must not win over the settings
-    settings = clients_settings(tmp_path, birthday_notice_days=11)
+    monkeypatch.setenv("ORBIT_CLIENTS_BIRTHDAY_NOTICE_DAYS", "3")  # must not win over the settings
+    settings = clients_settings(tmp_path, clients_birthday_notice_days=11)
     if path == "create_app":
         app = clients_app.create_app(settings, migrate_on_start=True)
     elif path == "serve":
@@ -49,23 +49,23 @@ async def test_every_path_binds_the_job_to_the_settings_passed_in(
 async def test_shared_settings_get_the_clients_knobs_once_at_start(
     path: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("ORBIT_BIRTHDAY_NOTICE_DAYS", "5")
+    monkeypatch.setenv("ORBIT_CLIENTS_BIRTHDAY_NOTICE_DAYS", "5")
     shared = test_settings(data_dir=tmp_path)
     if path == "serve":
         app = embedded.standalone_app("clients", shared, migrate_on_start=True)
     else:
         app = embedded.embedded_app(shared)
-    monkeypatch.setenv("ORBIT_BIRTHDAY_NOTICE_DAYS", "9")  # too late: read at start-up
+    monkeypatch.setenv("ORBIT_CLIENTS_BIRTHDAY_NOTICE_DAYS", "9")  # too late: read at start-up
     async with running(app):
         assert birthday_days(app) == 5
         settings = runtime_of(app, "clients").settings
-        assert isinstance(settings, ClientsSettings) and settings.birthday_notice_days == 5
+        assert isinstance(settings, ClientsSettings) and settings.clients_birthday_notice_days == 5
 
 
 def test_the_jobs_are_built_from_the_settings() -> None:
     assert clients_app.SPEC.settings_cls is ClientsSettings
     assert clients_app.SPEC.jobs is not None
-    job = clients_app.SPEC.jobs(ClientsSettings(birthday_notice_days=2))["birthdays"]
+    job = clients_app.SPEC.jobs(ClientsSettings(clients_birthday_notice_days=2))["birthdays"]
     assert isinstance(job, BirthdayJob) and job.notice_days == 2
     with pytest.raises(TypeError):
         BirthdayJob()  # type: ignore[call-arg]
@@ -76,11 +76,11 @@ def test_load_settings_validates_each_service_from_the_environment(
 ) -> None:
     assert isinstance(embedded.load_settings("clients"), ClientsSettings)
     assert isinstance(embedded.load_settings("billing"), BillingSettings)
-    given = ClientsSettings(birthday_notice_days=1)
+    given = ClientsSettings(clients_birthday_notice_days=1)
     assert embedded.load_settings("clients", given) is given
 
     monkeypatch.setenv(
-        "ORBIT_SLA_DEFAULTS",
+        "ORBIT_CLIENTS_SLA_DEFAULTS",
         '{"key": {"first_response_minutes": 999, '
         '"contact_cadence_days": 3, "meeting_report_hours": 24}, "standard": '
         '{"first_response_minutes": 240, "contact_cadence_days": 7, '
@@ -95,8 +95,8 @@ def test_load_settings_validates_each_service_from_the_environment(
     ):
         with pytest.raises(ValidationError, match=r"key\.first_response_minutes"):
             load()
-    monkeypatch.setenv("ORBIT_BIRTHDAY_NOTICE_DAYS", "99")
-    with pytest.raises(ValueError, match="birthday_notice_days"):
+    monkeypatch.setenv("ORBIT_CLIENTS_BIRTHDAY_NOTICE_DAYS", "99")
+    with pytest.raises(ValueError, match="ORBIT_CLIENTS_BIRTHDAY_NOTICE_DAYS"):
         embedded.load_settings("clients")
 
 

@@ -32,9 +32,9 @@ def with_target(tier: str, name: str, value: Any) -> dict[str, dict[str, Any]]:
 
 
 def test_the_defaults_are_ordered_from_key_to_small() -> None:
-    assert ClientsSettings().sla_defaults == DEFAULTS
+    assert ClientsSettings().clients_sla_defaults == DEFAULTS
     equal = {tier: dict(DEFAULTS["standard"]) for tier in DEFAULTS}
-    assert ClientsSettings(sla_defaults=equal).sla_defaults == equal
+    assert ClientsSettings(clients_sla_defaults=equal).clients_sla_defaults == equal
 
 
 @pytest.mark.parametrize(
@@ -52,9 +52,9 @@ def test_a_higher_tier_looser_than_a_lower_one_is_refused(
 ) -> None:
     bad = with_target(tier, name, DEFAULTS[value][name] + 1)
     with pytest.raises(ValidationError) as raised:
-        ClientsSettings(sla_defaults=bad)
+        ClientsSettings(clients_sla_defaults=bad)
     message = str(raised.value)
-    assert "sla_defaults" in message and "key <= standard <= small" in message
+    assert "clients_sla_defaults" in message and "key <= standard <= small" in message
     assert f"{looser}.{name} ({DEFAULTS[value][name] + 1}) is looser than {than}.{name}" in (
         message
     )
@@ -62,7 +62,7 @@ def test_a_higher_tier_looser_than_a_lower_one_is_refused(
 
 def test_defaults_from_the_environment_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     bad = with_target("key", "contact_cadence_days", 30)
-    monkeypatch.setenv("ORBIT_SLA_DEFAULTS", json.dumps(bad))
+    monkeypatch.setenv("ORBIT_CLIENTS_SLA_DEFAULTS", json.dumps(bad))
     with pytest.raises(ValidationError) as raised:
         ClientsSettings()
     assert "key.contact_cadence_days (30) is looser than standard.contact_cadence_days (7)" in (
@@ -73,10 +73,10 @@ def test_defaults_from_the_environment_are_checked(monkeypatch: pytest.MonkeyPat
 @pytest.mark.parametrize("value", [0, -5, True, "60", 1.5, None])
 def test_targets_are_whole_numbers_from_one(value: Any) -> None:
     with pytest.raises(ValidationError):
-        ClientsSettings(sla_defaults=with_target("key", "first_response_minutes", value))
+        ClientsSettings(clients_sla_defaults=with_target("key", "first_response_minutes", value))
 
 
 def test_every_tier_needs_its_targets() -> None:
     missing = {k: v for k, v in DEFAULTS.items() if k != "small"}
     with pytest.raises(ValidationError, match="no SLA defaults for the small tier"):
-        ClientsSettings(sla_defaults=missing)
+        ClientsSettings(clients_sla_defaults=missing)

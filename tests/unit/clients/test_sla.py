@@ -12,10 +12,10 @@ def sla(tier: str, overrides: dict | None, tz: str = "Europe/Berlin", country: s
     return effective_sla(
         tier,
         overrides,
-        tier_defaults=SETTINGS.sla_defaults,
+        tier_defaults=SETTINGS.clients_sla_defaults,
         client_timezone=tz,
         client_country=country,
-        default_working_hours=SETTINGS.default_working_hours,
+        default_working_hours=SETTINGS.clients_default_working_hours,
     )
 
 
@@ -87,14 +87,14 @@ def test_settings_refuse_incomplete_or_unusable_defaults() -> None:
     with pytest.raises(ValidationError, match="small tier"):
         ClientsSettings(
             **base,
-            sla_defaults={
-                "key": SETTINGS.sla_defaults["key"],
-                "standard": SETTINGS.sla_defaults["standard"],
+            clients_sla_defaults={
+                "key": SETTINGS.clients_sla_defaults["key"],
+                "standard": SETTINGS.clients_sla_defaults["standard"],
             },
         )
-    broken = {t: dict(v) for t, v in SETTINGS.sla_defaults.items()}
+    broken = {t: dict(v) for t, v in SETTINGS.clients_sla_defaults.items()}
     broken["key"]["first_response_minutes"] = 0
     with pytest.raises(ValidationError, match=r"key\.first_response_minutes"):
-        ClientsSettings(**base, sla_defaults=broken)
+        ClientsSettings(**base, clients_sla_defaults=broken)
     with pytest.raises(ValidationError, match=r"working_hours\.mon"):
-        ClientsSettings(**base, default_working_hours={"mon": ["18:00", "09:00"]})
+        ClientsSettings(**base, clients_default_working_hours={"mon": ["18:00", "09:00"]})

@@ -13,21 +13,25 @@ from services.interactions.workers import SCANS, ScanJob
 
 
 def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ORBIT_SLA_AT_RISK_FRACTION", "0.5")
-    monkeypatch.setenv("ORBIT_SCAN_BATCH_SIZE", "50")
+    monkeypatch.setenv("ORBIT_INTERACTIONS_SLA_AT_RISK_FRACTION", "0.5")
+    monkeypatch.setenv("ORBIT_INTERACTIONS_SCAN_BATCH_SIZE", "50")
     settings = embedded.load_settings("interactions")
     assert isinstance(settings, InteractionsSettings)
-    assert settings.sla_at_risk_fraction == 0.5 and settings.scan_batch_size == 50
+    assert (
+        settings.interactions_sla_at_risk_fraction == 0.5
+        and settings.interactions_scan_batch_size == 50
+    )
     for bad in ("0", "1", "1.5", "-0.1", "often"):
-        monkeypatch.setenv("ORBIT_SLA_AT_RISK_FRACTION", bad)
-        with pytest.raises(pydantic.ValidationError, match="sla_at_risk_fraction"):
+        variable = "ORBIT_INTERACTIONS_SLA_AT_RISK_FRACTION"
+        monkeypatch.setenv(variable, bad)
+        with pytest.raises(pydantic.ValidationError, match=variable):
             embedded.load_settings("interactions")
 
 
 def test_the_scans_are_built_from_the_settings() -> None:
     assert interactions_app.SPEC.settings_cls is InteractionsSettings
     assert interactions_app.SPEC.jobs is not None
-    jobs = interactions_app.SPEC.jobs(InteractionsSettings(scan_batch_size=7))
+    jobs = interactions_app.SPEC.jobs(InteractionsSettings(interactions_scan_batch_size=7))
     assert set(jobs) == set(SCANS)
     assert all(isinstance(j, ScanJob) and j.batch_size == 7 for j in jobs.values())
     # breaches are scanned before at-risk: a request found past due is announced once

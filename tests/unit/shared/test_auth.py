@@ -41,7 +41,7 @@ async def test_manager_token_of_active_staff_gives_its_scope() -> None:
 async def test_admin_token_needs_no_staff_record() -> None:
     admin_id = uuid.uuid4()
     caller = await call(issue_token(SECRET, admin_id, "admin"))
-    assert caller.is_admin and caller.id == admin_id
+    assert caller.role == Role.ADMIN and caller.id == admin_id
 
 
 async def test_an_admin_staff_record_wins_over_the_admin_token() -> None:

@@ -33,8 +33,9 @@ def orbit(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess
 @pytest.mark.parametrize(
     ("variable", "value", "names"),
     [
-        ("ORBIT_SLA_DEFAULTS", '{"key": {}}', "sla_defaults"),
-        ("ORBIT_BIRTHDAY_NOTICE_DAYS", "999", "birthday_notice_days"),
+        # a service's knob: named by its variable
+        ("ORBIT_CLIENTS_SLA_DEFAULTS", '{"key": {}}', "ORBIT_CLIENTS_SLA_DEFAULTS"),
+        ("ORBIT_CLIENTS_BIRTHDAY_NOTICE_DAYS", "999", "ORBIT_CLIENTS_BIRTHDAY_NOTICE_DAYS"),
         ("ORBIT_KAFKA_PARTITIONS", "0", "kafka_partitions"),  # a shared setting, as before
     ],
 )

@@ -1,23 +1,30 @@
-"""The one renderer of the reports' CSV and Excel: negotiation, CSV lines (streamed, CRLF,
-exact amounts), workbook cells by type (money exact with its minor-unit format, text never a
-formula), the streamed workbook and the in-memory one."""
+"""The one renderer of the reports' CSV and Excel: negotiation, values shown as cells (ids,
+dates, decimals, booleans as text), CSV lines (streamed, CRLF, exact amounts), workbook cells
+by type (money exact with its minor-unit format, text never a formula), the streamed workbook
+and the in-memory one, and the one report convention (JSON, CSV or Excel, named files)."""
 
 from __future__ import annotations
 
 import io
+import json
+import uuid
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 import openpyxl
 import pytest
+from pydantic import BaseModel
 
 from shared.exports import (
     CSV,
     XLSX,
     Amount,
+    cell,
     csv_lines,
     csv_response,
     negotiate,
+    report_response,
     table,
     workbook_bytes,
     write_table,
@@ -75,7 +82,7 @@ def test_cells_by_type() -> None:
     assert row[2].value == "0.1000000000000000055511151231257827"
     assert (row[3].value, row[3].number_format) == (5, "#,##0")
     assert (row[4].value, row[5].value) == (7, 2.5)
-    assert row[6].value == "True"
+    assert row[6].value == "true"  # a boolean as every report shows it (cell)
     assert row[7].value is None
     assert row[8].value == "http://example.com" and row[8].hyperlink is None
 
@@ -117,3 +124,65 @@ async def test_responses_stream_with_a_file_name() -> None:
     assert response.headers["content-disposition"] == 'attachment; filename="r.xlsx"'
     sheet = _sheet(await _body(response))
     assert [[c.value for c in r] for r in sheet.iter_rows()] == [["a"], [2.5]]
+
+
+def test_values_are_shown_as_cells() -> None:
+    ident = uuid.UUID(int=7)
+    at = datetime(2001, 2, 3, 9, 30, tzinfo=UTC)  # formatting only: no clock
+    money = Amount(Decimal("2.50"), 2)
+    values = [None, ident, at, date(2000, 2, 29), True, False, Decimal("1E+2"), 3, 0.5, "x", money]
+    assert [cell(v) for v in values] == [
+        None,
+        "00000000-0000-0000-0000-000000000007",
+        "2001-02-03T09:30:00+00:00",
+        "2000-02-29",
+        "true",
+        "false",
+        "100",
+        3,
+        0.5,
+        "x",
+        money,
+    ]
+    assert list(csv_lines(["a", "b", "c"], [[ident, True, None]]))[1] == (
+        "00000000-0000-0000-0000-000000000007,true,\r\n"
+    )
+
+
+class Probe(BaseModel):
+    total: int
+
+
+@pytest.mark.parametrize(
+    ("format", "accept", "media", "filename"),
+    [
+        (None, None, "application/json", None),
+        ("csv", XLSX, f"{CSV}; charset=utf-8", "probe-1.csv"),
+        (None, XLSX, XLSX, "probe-1.xlsx"),
+    ],
+)
+async def test_a_report_answers_the_format_asked_for(
+    format: Any, accept: str | None, media: str, filename: str | None
+) -> None:
+    response = await report_response(
+        format,
+        accept,
+        body=lambda: Probe(total=2),
+        filename="probe-1",
+        header=["n", "when"],
+        rows=iter([[1, date(2001, 1, 2)], [2, None]]),
+        sheet="probe",
+    )
+    assert response.media_type == media
+    if filename is None:
+        assert json.loads(bytes(response.body)) == {"total": 2}
+        return
+    assert response.headers["content-disposition"] == f'attachment; filename="{filename}"'
+    body = await _body(response)
+    if media == XLSX:
+        book = openpyxl.load_workbook(io.BytesIO(body))
+        assert book.sheetnames == ["probe"]
+        rows = [[c.value for c in r] for r in book["probe"].iter_rows()]
+        assert rows == [["n", "when"], [1, "2001-01-02"], [2, None]]
+    else:
+        assert body == b"n,when\r\n1,2001-01-02\r\n2,\r\n"

@@ -34,7 +34,7 @@ def is_due(period: Period, today: date) -> bool:
 def due_reports(
     configured: Iterable[str], chosen: Mapping[str, bool], today: date
 ) -> list[Scheduled]:
-    """The reports due ``today``: configured (``ORBIT_REPORT_PERIODS``), chosen by the
+    """The reports due ``today``: configured (``ORBIT_NOTIFICATIONS_REPORT_PERIODS``), chosen by the
     recipient, and due on that day."""
     return [
         cast(Scheduled, period)

@@ -1,6 +1,6 @@
 """The scheduled reports: a daily, weekly and monthly email to each head (their team) and
-each admin with a staff record (everyone), at ``ORBIT_REPORT_LOCAL_TIME`` in the recipient's
-timezone, in their language, with the scorecard workbook attached.
+each admin with a staff record (everyone), at ``ORBIT_NOTIFICATIONS_REPORT_LOCAL_TIME`` in the
+recipient's timezone, in their language, with the scorecard workbook attached.
 
 :func:`write_reports` (the ``scorecard_reports`` job) writes each report due as an email
 ``deliveries`` row (its key unique per recipient, period kind and period: however often the
@@ -157,12 +157,15 @@ async def write_reports(
         staff = await queries.all_staff(uow.session)
     written = 0
     for person, who in recipients(staff):
-        if now.astimezone(ZoneInfo(person.timezone)).time() < settings.report_local_time:
+        if (
+            now.astimezone(ZoneInfo(person.timezone)).time()
+            < settings.notifications_report_local_time
+        ):
             continue
         async with uow_factory() as uow:
             chosen = await report_subscriptions(uow.session, person.id)
         today = local_date(now, person.timezone)
-        for period in due_reports(settings.report_periods, chosen, today):
+        for period in due_reports(settings.notifications_report_periods, chosen, today):
             span = completed_span(period, today)
             written += await _write_report(uow_factory, person, who, span, now)
     return written

@@ -4,37 +4,18 @@ compliance trend (a line chart). Used by the API and by the scheduled reports al
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
-from datetime import date, datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Any
 
-from babel.numbers import get_currency_precision
 from xlsxwriter.workbook import Workbook
 
 from services.notifications.handlers.scorecard.report import COLUMNS, Scorecard
 from shared import exports
-from shared.exports import Amount, write_table
-
-
-def _text(value: Any) -> Any:
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    return value
-
+from shared.exports import Amount, cell, write_table
+from shared.money import format_amount, minor_unit
 
 AMOUNTS = ("current", "previous", "year_ago", "change", "change_year")
-
-
-def amount_text(value: Decimal, currency: str) -> str:
-    """An amount with its currency's minor unit (ISO 4217, e.g. 2 for EUR, 0 for JPY)."""
-    places = get_currency_precision(currency)
-    return format(value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_EVEN), "f")
 
 
 def plain_rows(card: Scorecard) -> list[dict[str, Any]]:
@@ -42,17 +23,17 @@ def plain_rows(card: Scorecard) -> list[dict[str, Any]]:
     unit; counts stay integers), ids as text."""
     out = []
     for row in card.rows:
-        plain = {c: _text(row.get(c)) for c in COLUMNS}
+        plain = {c: cell(row.get(c)) for c in COLUMNS}
         if row.get("currency"):
             for column in AMOUNTS:
                 if isinstance(row.get(column), Decimal):
-                    plain[column] = amount_text(row[column], row["currency"])
+                    plain[column] = format_amount(row[column], row["currency"])
         out.append(plain)
     return out
 
 
 def _amount(value: Decimal, currency: str) -> Amount:
-    return Amount(Decimal(amount_text(value, currency)), get_currency_precision(currency))
+    return Amount(Decimal(format_amount(value, currency)), minor_unit(currency))
 
 
 def _cells(card: Scorecard) -> Iterator[list[Any]]:
@@ -68,7 +49,7 @@ def _cells(card: Scorecard) -> Iterator[list[Any]]:
                     _amount(value, currency) if currency and column in AMOUNTS else float(value)
                 )
             else:
-                cells.append(_text(value))
+                cells.append(cell(value))
         yield cells
 
 

@@ -1,4 +1,5 @@
-"""Money: ISO 4217 minor units from Babel's data, half-up rounding, refused amounts."""
+"""Money: ISO 4217 minor units from Babel's data, half-up rounding (billing's and the
+scorecard's), refused amounts."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.billing.domain.money import (
+from shared.money import (
     MAX_AMOUNT,
     InvalidAmount,
     UnknownCurrency,
@@ -42,6 +43,17 @@ def test_minor_units_come_from_iso_data(currency: str, places: int) -> None:
 )
 def test_half_up_to_the_minor_unit(amount: str, currency: str, rounded: str) -> None:
     assert str(round_money(Decimal(amount), currency)) == rounded
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "text"),
+    [("0.125", "EUR", "0.13"), ("0.135", "EUR", "0.14"), ("2.5", "JPY", "3"), ("7", "EUR", "7.00")],
+)
+def test_amounts_are_written_with_a_tie_away_from_zero(
+    amount: str, currency: str, text: str
+) -> None:
+    """The one rule of every report (the scorecard rounded ties to even before)."""
+    assert format_amount(Decimal(amount), currency) == text
 
 
 @pytest.mark.parametrize("code", ["ZZZ", "eur", "EURO", "", "E1R", "€"])

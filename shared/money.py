@@ -1,5 +1,6 @@
 """Exact money: ``Decimal`` amounts in an ISO 4217 currency, rounded half-up to the
-currency's minor unit.
+currency's minor unit: the one rounding rule of every service (billing's invoices, the
+scorecard's amounts and workbook). Pure: no I/O (a domain module may import it).
 
 The minor units come from Babel's CLDR data (``babel.numbers.get_currency_precision``: EUR 2,
 JPY 0, KWD 3, ...), the list of known currencies from ``babel.numbers.list_currencies``; no
