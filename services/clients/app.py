@@ -2,7 +2,7 @@
 
 Its settings (:class:`ClientsSettings`) are read once, when the app is built
 (``ServiceSpec.load_settings``), and passed down: the runtime builds the scheduled jobs from
-them (:func:`scheduled_jobs`) and hands the same object to the API (``SettingsDep``). Nothing
+them (``workers.scheduled_jobs``) and hands the same object to the API (``SettingsDep``). Nothing
 reads the environment later.
 """
 
@@ -17,17 +17,10 @@ from services.clients import SERVICE
 from services.clients.api import clients, contacts, replicas, reports, staff
 from services.clients.settings import ClientsSettings
 from services.clients.store.repository import load_staff_record
-from services.clients.workers import BirthdayJob
+from services.clients.workers import scheduled_jobs
 from shared.app import build_service_app
 from shared.runtime import ServiceSpec
-from shared.scheduler import ScheduledJob
 from shared.settings import OrbitSettings
-
-
-def scheduled_jobs(settings: ClientsSettings) -> dict[str, ScheduledJob]:
-    """The service's jobs, bound to its settings."""
-    return {"birthdays": BirthdayJob(settings.clients_birthday_notice_days)}
-
 
 SPEC = ServiceSpec(
     name=SERVICE,

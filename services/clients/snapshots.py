@@ -5,6 +5,7 @@ events from these."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from services.clients.domain.sla import effective_sla
@@ -12,6 +13,7 @@ from services.clients.domain.team import responsible_head
 from services.clients.settings import ClientsSettings
 from services.clients.store import repository as repo
 from services.clients.store.models import Client, Contact, Staff
+from shared.readthrough import Kind
 from shared.uow import UnitOfWork
 
 
@@ -111,4 +113,29 @@ async def contact_snapshot(uow: UnitOfWork, contact: Contact, client: Client) ->
         "birthday": contact.birthday,
         "preferred_channel": contact.preferred_channel,
         "locale": contact.locale,
+    }
+
+
+def staff_state(staff: Staff) -> dict[str, Any]:
+    """A member of staff as the replica read-through answers it: as its events carry it,
+    plus the version (``updated_at``) the replica writes it as."""
+    return {**staff_event_fields(staff), "updated_at": staff.updated_at}
+
+
+async def replica_snapshot(
+    uow: UnitOfWork, kind: Kind, object_id: uuid.UUID, settings: ClientsSettings
+) -> dict[str, Any] | None:
+    """``{"client": <as its events carry it, contacts included>, "manager": <staff> | null}``
+    or ``{"staff": <as its events carry it>}``, each with ``updated_at``; None when the id is
+    unknown (``api/replicas.py`` answers it)."""
+    if kind == "staff":
+        staff = await repo.get_staff(uow.session, object_id)
+        return None if staff is None else {"staff": staff_state(staff)}
+    client = await uow.session.get(Client, object_id)
+    if client is None:
+        return None
+    manager = await account_manager(uow, client)
+    return {
+        "client": await client_snapshot(uow, client, settings),
+        "manager": None if manager is None else staff_state(manager),
     }

@@ -1,12 +1,14 @@
-"""Scheduled jobs of the clients service."""
+"""Scheduled jobs of the clients service, bound to its settings by :func:`scheduled_jobs`."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from services.clients.events import ContactBirthdayUpcomingV1
+from services.clients.settings import ClientsSettings
 from services.clients.snapshots import account_manager, manager_team
 from services.clients.store.reports import upcoming_birthdays
+from shared.scheduler import ScheduledJob
 from shared.uow import UnitOfWorkFactory
 
 
@@ -45,10 +47,15 @@ async def announce_birthdays(
 
 
 class BirthdayJob:
-    """The scheduled job, ``notice_days`` from the service's settings (``app.scheduled_jobs``)."""
+    """The scheduled job, ``notice_days`` from the service's settings (:func:`scheduled_jobs`)."""
 
     def __init__(self, notice_days: int) -> None:
         self.notice_days = notice_days
 
     async def __call__(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:
         return await announce_birthdays(uow_factory, now, self.notice_days)
+
+
+def scheduled_jobs(settings: ClientsSettings) -> dict[str, ScheduledJob]:
+    """The service's jobs, bound to its settings."""
+    return {"birthdays": BirthdayJob(settings.clients_birthday_notice_days)}

@@ -32,14 +32,14 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import TopicPartition
 
-from shared.db import create_engine, session_factory, upsert
+from shared.db import create_engine, session_factory
 from shared.messaging.envelope import CloudEvent
-from shared.replicas import client_replica, staff_replica
 from tests.support.apps import auth
 from tests.support.dates import overdue_issue
 from tests.support.kafka import create_topics
 from tests.support.net import free_port
 from tests.support.processes import ORBIT, base_env, migrate_all, process, wait_healthy
+from tests.support.replicas import seed_client, seed_staff
 from tests.support.servers import fresh_postgres_database
 from tests.support.waiting import eventually
 
@@ -213,38 +213,22 @@ async def seed_replica(url: str, manager_id: uuid.UUID, client_id: uuid.UUID) ->
     engine = create_engine(url)
     try:
         async with session_factory(engine)() as session:
-            await upsert(
+            await seed_staff(
                 session,
-                staff_replica,
-                "id",
-                {
-                    "id": manager_id,
-                    "name": "Mia Manager",
-                    "email": f"mia.{manager_id.hex[:8]}@example.com",
-                    "role": "manager",
-                    "department": None,
-                    "head_id": None,
-                    "timezone": "Europe/Berlin",
-                    "active": True,
-                    "source_time": now,
-                },
+                manager_id,
+                "Mia Manager",
+                at=now,
+                email=f"mia.{manager_id.hex[:8]}@example.com",
+                timezone="Europe/Berlin",
             )
-            await upsert(
+            await seed_client(
                 session,
-                client_replica,
-                "id",
-                {
-                    "id": client_id,
-                    "name": "Acme GmbH",
-                    "tier": "standard",
-                    "status": "active",
-                    "account_manager_id": manager_id,
-                    "timezone": "Europe/Berlin",
-                    "country": "DE",
-                    "sla": {},
-                    "contacts": [],
-                    "source_time": now,
-                },
+                client_id,
+                "Acme GmbH",
+                manager_id,
+                at=now,
+                timezone="Europe/Berlin",
+                country="DE",
             )
             await session.commit()
     finally:

@@ -14,11 +14,9 @@ from typing import Any, cast
 from fastapi import APIRouter, Request
 from fastapi.encoders import jsonable_encoder
 
+from services.clients import snapshots
 from services.clients.api.deps import RuntimeDep
 from services.clients.settings import ClientsSettings
-from services.clients.snapshots import client_snapshot, staff_event_fields
-from services.clients.store import repository as repo
-from services.clients.store.models import Client, Staff
 from shared.auth import Role
 from shared.errors import Forbidden, NotFound, Unauthorized
 from shared.readthrough import Kind, OwnerFetch
@@ -28,34 +26,14 @@ from shared.uow import UnitOfWork
 router = APIRouter(prefix="/internal/v1/replica", include_in_schema=False)
 
 
-def _staff_state(staff: Staff) -> dict[str, Any]:
-    return {**staff_event_fields(staff), "updated_at": staff.updated_at}
-
-
 async def replica_state(
     runtime: ServiceRuntime, kind: Kind, object_id: uuid.UUID
 ) -> dict[str, Any] | None:
-    """``{"client": <as its events carry it, contacts included>, "manager": <staff> | null}``
-    or ``{"staff": <as its events carry it>}``, as JSON, each with ``updated_at``; None when
-    the id is unknown. One read-only transaction."""
+    """The state ``snapshots.replica_snapshot`` reads, as JSON; one read-only transaction."""
     async with UnitOfWork(runtime.reads, runtime.clock) as uow:
-        if kind == "staff":
-            staff = await repo.get_staff(uow.session, object_id)
-            return None if staff is None else jsonable_encoder({"staff": _staff_state(staff)})
-        client = await uow.session.get(Client, object_id)
-        if client is None:
-            return None
         settings = cast(ClientsSettings, runtime.settings)
-        manager = (
-            await repo.get_staff(uow.session, client.account_manager_id)
-            if client.account_manager_id
-            else None
-        )
-        state = {
-            "client": await client_snapshot(uow, client, settings),
-            "manager": None if manager is None else _staff_state(manager),
-        }
-        return jsonable_encoder(state)
+        state = await snapshots.replica_snapshot(uow, kind, object_id, settings)
+    return None if state is None else jsonable_encoder(state)
 
 
 def owner_fetch(runtime: ServiceRuntime) -> OwnerFetch:

@@ -25,7 +25,6 @@ from services.notifications.domain.tickets import (
 from services.notifications.handlers import feed as handlers
 from services.notifications.settings import NotificationsSettings
 from services.notifications.store import repository as repo
-from services.notifications.store.models import Notification
 from shared.app import bearer_scheme
 from shared.auth import Caller, Role, authenticate
 from shared.commands import run_command
@@ -86,8 +85,8 @@ async def ack(notification_id: uuid.UUID, caller: CallerDep, runtime: RuntimeDep
 STREAM_LOOKBACK = timedelta(seconds=5)
 
 
-def _sse(notification: Notification) -> str:
-    data = notification_out(notification).model_dump_json()
+def _sse(notification: NotificationOut) -> str:
+    data = notification.model_dump_json()
     return f"id: {notification.id}\nevent: notification\ndata: {data}\n\n"
 
 
@@ -239,7 +238,7 @@ async def stream(
                 seen[row.id] = row.created_at
                 if watermark is None or row.created_at > watermark:
                     watermark = row.created_at
-                yield _sse(row)
+                yield _sse(notification_out(row))
             if watermark is not None and len(seen) > 1000:
                 floor = watermark - 2 * STREAM_LOOKBACK
                 for key in [k for k, at in seen.items() if at < floor]:

@@ -16,13 +16,11 @@ import pytest
 from sqlalchemy import select
 
 from services.billing.app import create_app
-from services.clients.domain.team import responsible_head
 from shared.clock import FixedClock
-from shared.db import upsert
-from shared.replicas import client_replica, staff_replica
 from shared.runtime import ServiceRuntime
 from shared.tables import outbox
 from tests.support.apps import ADMIN, auth, running, runtime_of, test_settings
+from tests.support.replicas import seed_client, seed_staff
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # a Monday
 
@@ -44,21 +42,15 @@ class Api:
     ) -> str:
         staff_id = uuid.uuid4()
         async with self.runtime.sessions() as session:
-            await upsert(
+            await seed_staff(
                 session,
-                staff_replica,
-                "id",
-                {
-                    "id": staff_id,
-                    "name": name,
-                    "email": f"{staff_id.hex[:10]}@orbit.example",
-                    "role": role,
-                    "department": department,
-                    "head_id": uuid.UUID(head_id) if head_id else None,
-                    "timezone": "UTC",
-                    "active": active,
-                    "source_time": NOW,
-                },
+                staff_id,
+                name,
+                at=NOW,
+                role=role,
+                department=department,
+                head_id=uuid.UUID(head_id) if head_id else None,
+                active=active,
             )
             await session.commit()
         return str(staff_id)
@@ -73,36 +65,14 @@ class Api:
     ) -> str:
         client_id = uuid.uuid4()
         async with self.runtime.sessions() as session:
-            manager = (
-                (
-                    await session.execute(
-                        select(staff_replica).where(staff_replica.c.id == uuid.UUID(manager_id))
-                    )
-                ).first()
-                if manager_id
-                else None
-            )
-            await upsert(
+            await seed_client(
                 session,
-                client_replica,
-                "id",
-                {
-                    "id": client_id,
-                    "name": name,
-                    "tier": "standard",
-                    "status": "active",
-                    "account_manager_id": uuid.UUID(manager_id) if manager_id else None,
-                    # The manager's team, as the client events carry it.
-                    "account_manager_department": manager.department if manager else None,
-                    "head_id": responsible_head(manager.id, manager.role, manager.head_id)
-                    if manager
-                    else None,
-                    "timezone": timezone,
-                    "country": None,
-                    "sla": {},
-                    "contacts": contacts or [],
-                    "source_time": NOW,
-                },
+                client_id,
+                name,
+                uuid.UUID(manager_id) if manager_id else None,
+                at=NOW,
+                timezone=timezone,
+                contacts=contacts,
             )
             await session.commit()
         return str(client_id)
@@ -182,10 +152,3 @@ async def any_api(any_db_url: str) -> AsyncIterator[Api]:
     app = create_app(billing_settings(any_db_url), clock=clock, migrate_on_start=True)
     async with running(app) as http:
         yield Api(http, runtime_of(app, "billing"), clock)
-
-
-def field_errors(response: httpx.Response) -> set[str]:
-    """The dotted field paths (without ``body``) a 422 problem names."""
-    assert response.status_code == 422, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    return {".".join(str(p) for p in e["loc"] if p != "body") for e in response.json()["errors"]}

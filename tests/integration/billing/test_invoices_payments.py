@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.integration.billing.helpers import Api, as_, field_errors
+from tests.integration.billing.helpers import Api, as_
 from tests.support.apps import ADMIN
+from tests.support.problems import field_errors
 
 pytestmark = pytest.mark.integration
 

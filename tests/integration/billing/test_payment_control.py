@@ -9,8 +9,9 @@ from datetime import timedelta
 
 import pytest
 
-from tests.integration.billing.helpers import NOW, Api, as_, field_errors
+from tests.integration.billing.helpers import NOW, Api, as_
 from tests.support.apps import ADMIN
+from tests.support.problems import field_errors
 
 pytestmark = pytest.mark.integration
 

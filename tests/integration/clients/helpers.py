@@ -69,12 +69,5 @@ async def any_api(any_db_url: str) -> AsyncIterator[Api]:
         yield Api(http, runtime_of(app, "clients"), clock)
 
 
-def field_errors(response: httpx.Response) -> set[str]:
-    """The dotted field paths (without ``body``) a 422 problem names."""
-    assert response.status_code == 422, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    return {".".join(str(p) for p in e["loc"] if p != "body") for e in response.json()["errors"]}
-
-
 def names(page: dict[str, Any]) -> list[str]:
     return [item["name"] for item in page["items"]]

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.integration.clients.helpers import Api, field_errors
+from tests.integration.clients.helpers import Api
 from tests.support.apps import ADMIN
+from tests.support.problems import field_errors
 
 pytestmark = pytest.mark.integration
 

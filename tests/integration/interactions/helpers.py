@@ -32,6 +32,7 @@ from shared.messaging.envelope import Event
 from shared.runtime import ServiceRuntime
 from shared.tables import outbox
 from tests.support.apps import ADMIN, auth, running, runtime_of, test_settings
+from tests.support.problems import field_errors
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday, 10:00 in Berlin
 OFFICE = {d: ["09:00", "18:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
@@ -227,13 +228,3 @@ async def any_api(any_db_url: str) -> AsyncIterator[Api]:
     )
     async with running(app) as http:
         yield Api(http, runtime_of(app, "interactions"), clock)
-
-
-def field_errors(response: httpx.Response) -> set[str]:
-    """The dotted field paths (without ``body``/``query``) a 422 problem names."""
-    assert response.status_code == 422, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    return {
-        ".".join(str(p) for p in e["loc"] if p not in ("body", "query"))
-        for e in response.json()["errors"]
-    }

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.integration.interactions.helpers import ADMIN, NOW, Api, field_errors, iso
+from tests.integration.interactions.helpers import ADMIN, NOW, Api, iso
+from tests.support.problems import field_errors
 
 pytestmark = pytest.mark.integration
 

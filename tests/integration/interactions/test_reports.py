@@ -11,7 +11,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.integration.interactions.helpers import ADMIN, NOW, Api, field_errors, iso
+from tests.integration.interactions.helpers import ADMIN, NOW, Api, iso
+from tests.support.problems import field_errors
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 import pytest
 
-from tests.integration.interactions.helpers import NOW, Api, field_errors, iso
+from tests.integration.interactions.helpers import NOW, Api, iso
+from tests.support.problems import field_errors
 
 pytestmark = pytest.mark.integration
 
