@@ -17,12 +17,12 @@ from shared.money import MoneyError, check_amount, format_amount
 from shared.replicas import ClientView
 from shared.uow import UnitOfWork
 
-STAFF_ROLES = (Role.ADMIN, Role.HEAD, Role.MANAGER)
+PEOPLE_ROLES = (Role.ADMIN, Role.HEAD, Role.MANAGER)
 
 
 def require_staff(caller: Caller) -> None:
     """Everything but booking payments is for staff: a ``service`` token gets 403."""
-    caller.require(*STAFF_ROLES)
+    caller.require(*PEOPLE_ROLES)
 
 
 def money(value: MoneyIn | None, field: str) -> tuple[Decimal | None, str | None]:

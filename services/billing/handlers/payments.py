@@ -13,7 +13,7 @@ from services.billing.domain.allocation import (
 )
 from services.billing.domain.invoices import balance
 from services.billing.events import PaymentReceivedV1
-from services.billing.handlers.common import STAFF_ROLES, client_today
+from services.billing.handlers.common import PEOPLE_ROLES, client_today
 from services.billing.handlers.invoices import settle
 from services.billing.store import invoices as invoice_store
 from services.billing.store import payments as repo
@@ -29,7 +29,7 @@ async def book_payment(uow: UnitOfWork, caller: Caller, command: PaymentIn) -> t
     """The payment and whether it was booked now (False: the same ``(client_id, reference)``
     was booked before and that payment is returned, nothing booked twice). Admins, the
     client's manager or head, and ``service`` tokens (a bank import) may book."""
-    caller.require(*STAFF_ROLES, Role.SERVICE)
+    caller.require(*PEOPLE_ROLES, Role.SERVICE)
     # The client's lock serialises two posts of the same reference: the second one finds
     # the first payment once the first commits.
     client = await get_client(uow.session, caller, command.client_id, for_update=True)
