@@ -175,15 +175,16 @@ async def clients_issued_today(api: Api) -> tuple[str, dict[str, str]]:
     its today (the default), one issued a week before and due on UTC's Saturday (overdue
     where it is Sunday already)."""
     api.clock.set(LATE_SATURDAY)
+    saturday = LATE_SATURDAY.date()  # UTC's (and New York's) date; the east is on Sunday
     manager = await api.staff("Mia")
     clients = {}
     for zone in ZONES:
         clients[zone] = await api.client(zone, manager, timezone=zone)
         today = await api.invoice(clients[zone], issue={})
-        assert today["issue_date"] == ("2026-11-29" if zone in EAST else "2026-11-28"), zone
-        await api.invoice(
-            clients[zone], issue={"issue_date": "2026-11-20", "due_date": "2026-11-28"}
-        )
+        expected = saturday + timedelta(days=1) if zone in EAST else saturday
+        assert today["issue_date"] == expected.isoformat(), zone
+        earlier = {"issue_date": str(saturday - timedelta(days=8)), "due_date": str(saturday)}
+        await api.invoice(clients[zone], issue=earlier)
     return manager, clients
 
 
