@@ -25,8 +25,9 @@ class InteractionsSettings(OrbitSettings):
     # assignee is warned (task.due_soon, once per task and deadline).
     interactions_task_due_soon_hours: int = Field(default=24, ge=1, le=24 * 30)
     # ORBIT_INTERACTIONS_CONTACT_DUE_SOON_DAYS: how many days before a client's contact cadence
-    # lapses the manager is warned (client.contact_due_soon, once per lapse).
-    interactions_contact_due_soon_days: int = Field(default=3, ge=1, le=90)
+    # lapses the manager is warned (client.contact_due_soon, once per lapse), for cadences
+    # longer than that (a shorter one would warn as soon as the client is contacted).
+    interactions_contact_due_soon_days: int = Field(default=1, ge=1, le=90)
     # ORBIT_INTERACTIONS_MEETING_REMINDER_MINUTES: how long before a planned meeting starts its
     # staff participants are reminded (meeting.reminder, once per meeting and start).
     interactions_meeting_reminder_minutes: int = Field(default=30, ge=1, le=24 * 60)

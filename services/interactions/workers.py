@@ -20,8 +20,8 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from functools import lru_cache
+from datetime import datetime, timedelta
+from functools import lru_cache, partial
 from operator import attrgetter
 from typing import Any, cast
 
@@ -29,14 +29,16 @@ from sqlalchemy import ColumnElement, Select, Text, literal_column, or_, select,
 from sqlalchemy import cast as cast_
 
 from services.interactions.domain import cadence, promises, sla
+from services.interactions.domain import tasks as task_rules
 from services.interactions.domain.meetings import meeting_report_hours
-from services.interactions.domain.tasks import overdue_key
 from services.interactions.events import (
+    ContactDueSoonV1,
     ContactOverdueV1,
     MeetingReportOverdueV1,
     RequestPromiseBrokenV1,
     SlaAtRiskV1,
     SlaBreachedV1,
+    TaskDueSoonV1,
     TaskOverdueV1,
 )
 from services.interactions.settings import InteractionsSettings
@@ -54,6 +56,8 @@ ACTIVE: ColumnElement[str] = literal_column("'active'")
 
 Alert = tuple[str, Event]
 Build = Callable[[Any, ClientView, datetime], Alert | None]
+# a scan as a job's body: (unit of work factory, now, batch size) -> alerts emitted
+ScanRun = Callable[[UnitOfWorkFactory, datetime, int], Awaitable[int]]
 
 
 @dataclass(frozen=True)
@@ -225,22 +229,64 @@ def task_query(now: datetime) -> Select[Any]:
 
 
 def _task_overdue(row: Any, client: ClientView, now: datetime) -> Alert:
-    return overdue_key(row.id, row.due_at), TaskOverdueV1(**task_fields(cast(Any, row), client))
+    return task_rules.overdue_key(row.id, row.due_at), TaskOverdueV1(
+        **task_fields(cast(Any, row), client)
+    )
 
 
-def cadence_query(now: datetime) -> Select[Any]:
+def task_due_soon_query(lead: timedelta, now: datetime) -> Select[Any]:
+    return (
+        select(Task.id)
+        .where(
+            Task.status == OPEN,
+            ~Task.due_soon_notified,
+            Task.due_at <= now + lead,
+        )
+        .order_by(Task.due_at)
+    )
+
+
+def _task_due_soon(lead: timedelta, row: Any, client: ClientView, now: datetime) -> Alert | None:
+    if not task_rules.is_due_soon(row.status, row.due_at, now, lead):
+        return None  # past its deadline already: task.overdue says it
+    return task_rules.due_soon_key(row.id, row.due_at), TaskDueSoonV1(
+        **task_fields(cast(Any, row), client),
+        hours_left=task_rules.hours_left(row.due_at, now),
+    )
+
+
+def _lapses(flag: Any, until: datetime) -> Select[Any]:
+    """Active clients whose cadence lapses at or before ``until`` and whose lapse the rule
+    recording its due instant in ``flag`` has not handled yet."""
     return (
         select(ContactCadence.client_id)
         .join(client_replica, client_replica.c.id == ContactCadence.client_id)
         .where(
-            or_(
-                ContactCadence.notified_due_at.is_(None),
-                ContactCadence.notified_due_at != ContactCadence.due_at,
-            ),
-            ContactCadence.due_at <= now,
+            or_(flag.is_(None), flag != ContactCadence.due_at),
+            ContactCadence.due_at <= until,
             client_replica.c.status == ACTIVE,
         )
         .order_by(ContactCadence.due_at)
+    )
+
+
+def cadence_query(now: datetime) -> Select[Any]:
+    return _lapses(ContactCadence.notified_due_at, now)
+
+
+def contact_due_soon_query(lead_days: int, now: datetime) -> Select[Any]:
+    return _lapses(ContactCadence.warned_due_at, now + timedelta(days=lead_days))
+
+
+def _contact_due_soon(lead_days: int, row: Any, client: ClientView, now: datetime) -> Alert | None:
+    if not cadence.is_due_soon(row.due_at, now, row.cadence_days, lead_days):
+        return None  # lapsed already (contact_overdue), or a cadence too short to warn of
+    return cadence.due_soon_key(row.client_id, row.due_at), ContactDueSoonV1(
+        **client.team(),
+        last_contact_at=row.last_contact_at,
+        contact_cadence_days=row.cadence_days,
+        due_at=row.due_at,
+        days_left=cadence.days_left(row.due_at, now),
     )
 
 
@@ -310,6 +356,32 @@ CADENCE = Scan(
 )
 
 
+def task_due_soon(lead: timedelta) -> Scan:
+    """``task.due_soon``: open tasks whose deadline is at most ``lead`` away."""
+    return Scan(
+        partial(task_due_soon_query, lead),
+        Task,
+        Task.id,
+        lambda now: {"due_soon_notified": True},
+        tuple(Task.__table__.columns),
+        "due_at",
+        partial(_task_due_soon, lead),
+    )
+
+
+def contact_due_soon(lead_days: int) -> Scan:
+    """``client.contact_due_soon``: active clients whose cadence lapses within ``lead_days``."""
+    return Scan(
+        partial(contact_due_soon_query, lead_days),
+        ContactCadence,
+        ContactCadence.client_id,
+        lambda now: {"warned_due_at": ContactCadence.due_at},
+        tuple(ContactCadence.__table__.columns),
+        "due_at",
+        partial(_contact_due_soon, lead_days),
+    )
+
+
 async def scan_breaches(
     uow_factory: UnitOfWorkFactory, now: datetime, batch_size: int = 500
 ) -> int:
@@ -353,9 +425,7 @@ async def scan_contact_cadence(
 class ScanJob:
     """One scan as a scheduled job, with the batch size from the service's settings."""
 
-    def __init__(
-        self, scan: Callable[[UnitOfWorkFactory, datetime, int], Awaitable[int]], batch_size: int
-    ) -> None:
+    def __init__(self, scan: ScanRun, batch_size: int) -> None:
         self.scan = scan
         self.batch_size = batch_size
 
@@ -363,19 +433,33 @@ class ScanJob:
         return await self.scan(uow_factory, now, self.batch_size)
 
 
-SCANS = {
-    "sla_breached": scan_breaches,
-    "sla_at_risk": scan_at_risk,
-    "promise_broken": scan_promises,
-    "meeting_report_overdue": scan_reports,
-    "task_overdue": scan_tasks,
-    "contact_overdue": scan_contact_cadence,
-}
+def scans(settings: InteractionsSettings) -> dict[str, ScanRun]:
+    """The service's scans, those warning ahead with the leads of ``settings``. Breaches run
+    before at-risk, so a request found past due by the same round is announced as breached
+    only."""
+    return {
+        "sla_breached": scan_breaches,
+        "sla_at_risk": scan_at_risk,
+        "promise_broken": scan_promises,
+        "meeting_report_overdue": scan_reports,
+        "task_overdue": scan_tasks,
+        "task_due_soon": partial(
+            run_scan, task_due_soon(timedelta(hours=settings.interactions_task_due_soon_hours))
+        ),
+        "contact_overdue": scan_contact_cadence,
+        "contact_due_soon": partial(
+            run_scan, contact_due_soon(settings.interactions_contact_due_soon_days)
+        ),
+    }
+
+
+# the scans with the default settings (not read from the environment)
+SCANS = scans(InteractionsSettings.model_construct())
 
 
 def scheduled_jobs(settings: InteractionsSettings) -> Mapping[str, ScheduledJob]:
-    """The service's scans, bound to its settings. Breaches run before at-risk, so a request
-    found past due by the same round is announced as breached only."""
+    """The service's scans, bound to its settings."""
     return {
-        name: ScanJob(job, settings.interactions_scan_batch_size) for name, job in SCANS.items()
+        name: ScanJob(job, settings.interactions_scan_batch_size)
+        for name, job in scans(settings).items()
     }

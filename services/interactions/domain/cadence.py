@@ -44,3 +44,27 @@ def lapse_key(client_id: uuid.UUID, due: datetime) -> str:
     """One alert per lapse: the lapse is named by its due instant, which a new contact moves,
     so the next lapse has another key."""
     return f"client.contact_overdue:{client_id}:{due.isoformat()}"
+
+
+def days_left(due: datetime, now: datetime) -> int:
+    """Whole days until ``due``, a begun day counted whole (0 at or after it)."""
+    if now >= due:
+        return 0
+    return math.ceil((due - now) / timedelta(days=1))
+
+
+def warns_ahead(cadence_days: int, lead_days: int) -> bool:
+    """Whether a cadence is warned of ``lead_days`` before it lapses: only when it is longer
+    than the lead (a shorter one would be warned of as soon as the client is contacted)."""
+    return cadence_days > lead_days
+
+
+def is_due_soon(due: datetime, now: datetime, cadence_days: int, lead_days: int) -> bool:
+    """The lapse at ``due`` is at most ``lead_days`` away and not yet come, for a cadence
+    warned of ahead (``warns_ahead``)."""
+    return warns_ahead(cadence_days, lead_days) and now < due <= now + timedelta(days=lead_days)
+
+
+def due_soon_key(client_id: uuid.UUID, due: datetime) -> str:
+    """One warning per lapse, named by its due instant as ``lapse_key``."""
+    return f"client.contact_due_soon:{client_id}:{due.isoformat()}"

@@ -167,6 +167,13 @@ class Task(Base):
             postgresql_where=text("status = 'open' AND NOT overdue_notified"),
             sqlite_where=text("status = 'open' AND NOT overdue_notified"),
         ),
+        # the task.due_soon scan: open tasks not yet warned of for their current deadline
+        Index(
+            "ix_tasks_open_due_soon",
+            "due_at",
+            postgresql_where=text("status = 'open' AND NOT due_soon_notified"),
+            sqlite_where=text("status = 'open' AND NOT due_soon_notified"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -181,6 +188,7 @@ class Task(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     overdue_notified: Mapped[bool] = mapped_column(Boolean, default=False)
+    due_soon_notified: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class TaskDeadlineMove(Base):
@@ -217,7 +225,8 @@ class Feedback(Base):
 class ContactCadence(Base):
     """Per client: the last contact (outbound interaction or meeting) and when the next one
     is due; ``since`` is the last contact or, before any, when the client became known here.
-    ``notified_due_at`` is the due date of the lapse already alerted."""
+    ``notified_due_at`` is the due date of the lapse already alerted, ``warned_due_at`` that
+    of the lapse already warned of (``client.contact_due_soon``)."""
 
     __tablename__ = "contact_cadence"
     __table_args__ = (
@@ -227,6 +236,12 @@ class ContactCadence(Base):
             postgresql_where=text("notified_due_at IS NULL OR notified_due_at <> due_at"),
             sqlite_where=text("notified_due_at IS NULL OR notified_due_at <> due_at"),
         ),
+        Index(
+            "ix_contact_cadence_warn",
+            "due_at",
+            postgresql_where=text("warned_due_at IS NULL OR warned_due_at <> due_at"),
+            sqlite_where=text("warned_due_at IS NULL OR warned_due_at <> due_at"),
+        ),
     )
 
     client_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -235,3 +250,4 @@ class ContactCadence(Base):
     cadence_days: Mapped[int] = mapped_column(Integer)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     notified_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    warned_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -92,6 +92,41 @@ async def test_tasks(api: Api) -> None:
     assert [t["id"] for t in listed.json()["items"]] == [task["id"]]
 
 
+async def test_the_assignee_is_told_of_assignments_and_completion(api: Api) -> None:
+    """``task.assigned`` on creation and on each reassignment (the previous assignee named),
+    ``task.completed`` when done, each in the write's unit of work; a refused write and a
+    change of nothing else announce nothing."""
+    mia = await api.staff("Mia")
+    sam = await api.staff("Sam", "manager", "engineering")
+    acme = await api.client("Acme", mia)
+    body = {
+        "client_id": acme.id,
+        "title": "Send the logs",
+        "assignee_id": sam.id,
+        "due_at": iso(NOW + timedelta(days=2)),
+    }
+    created = await api.http.post("/api/v1/tasks", headers=mia.headers, json=body)
+    assert created.status_code == 201, created.text
+    path = f"/api/v1/tasks/{created.json()['id']}"
+    refused = await api.http.post(
+        "/api/v1/tasks", headers=mia.headers, json={**body, "assignee_id": str(uuid.uuid4())}
+    )
+    assert refused.status_code == 422
+    for change in ({"title": "Send the full logs"}, {"assignee_id": mia.id}, {"status": "done"}):
+        response = await api.http.patch(path, headers=mia.headers, json=change)
+        assert response.status_code == 200, response.text
+    assigned = await api.events("task.assigned")
+    assert [(e["assignee_id"], e["previous_assignee_id"]) for e in assigned] == [
+        (sam.id, None),
+        (mia.id, sam.id),
+    ]
+    assert all(e["assigned_by"] == mia.id and e["client_name"] == "Acme" for e in assigned)
+    assert assigned[0]["title"] == "Send the logs" and assigned[0]["status"] == "open"
+    (completed,) = await api.events("task.completed")
+    assert completed["completed_by"] == mia.id and completed["status"] == "done"
+    assert completed["completed_at"] == iso(NOW).replace("+00:00", "Z")
+
+
 async def test_feedback(api: Api) -> None:
     mia = await api.staff("Mia")
     acme = await api.client("Acme", mia)
