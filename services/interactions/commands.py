@@ -15,6 +15,7 @@ from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 
 from services.interactions.domain.feedback import FeedbackKind
 from services.interactions.domain.interactions import Direction, InteractionType
+from services.interactions.domain.planned import MeetingKind
 from services.interactions.domain.tasks import TaskStatus
 from shared.inputs import In, Patch
 
@@ -41,6 +42,7 @@ RequiredText = Annotated[
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Location = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
 
 class InteractionIn(In):
@@ -112,3 +114,39 @@ class FeedbackIn(In):
     comment: LongText | None = None
     contact_id: uuid.UUID | None = None
     received_at: Instant | None = None
+
+
+class MeetingIn(In):
+    """``POST /api/v1/meetings``: a meeting or call planned with a client, in the future;
+    ``location`` is a place or a link. The caller organises it and is among the staff."""
+
+    client_id: uuid.UUID
+    kind: MeetingKind = "meeting"
+    starts_at: Instant
+    ends_at: Instant
+    subject: Title
+    agenda: LongText | None = None
+    location: Location | None = None
+    contact_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
+    staff_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
+
+
+class MeetingRescheduleIn(In):
+    """``POST /api/v1/meetings/{id}/reschedule``: a new time, in the future, and why."""
+
+    starts_at: Instant
+    ends_at: Instant
+    reason: Reason
+
+
+class MeetingCancelIn(In):
+    """``POST /api/v1/meetings/{id}/cancel``."""
+
+    reason: Reason
+
+
+class MeetingHeldIn(In):
+    """``POST /api/v1/meetings/{id}/held`` (the body is optional): logs the meeting
+    interaction, ``summary`` its summary."""
+
+    summary: LongText | None = None

@@ -28,12 +28,14 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, Select, Text, literal_column, or_, select, update
 from sqlalchemy import cast as cast_
 
-from services.interactions.domain import cadence, promises, sla
+from services.interactions.domain import cadence, planned, promises, sla
 from services.interactions.domain import tasks as task_rules
 from services.interactions.domain.meetings import meeting_report_hours
 from services.interactions.events import (
     ContactDueSoonV1,
     ContactOverdueV1,
+    MeetingNoOutcomeV1,
+    MeetingReminderV1,
     MeetingReportOverdueV1,
     RequestPromiseBrokenV1,
     SlaAtRiskV1,
@@ -42,8 +44,19 @@ from services.interactions.events import (
     TaskOverdueV1,
 )
 from services.interactions.settings import InteractionsSettings
-from services.interactions.snapshots import meeting_fields, request_fields, task_fields
-from services.interactions.store.models import ContactCadence, Interaction, Request, Task
+from services.interactions.snapshots import (
+    meeting_fields,
+    planned_meeting_fields,
+    request_fields,
+    task_fields,
+)
+from services.interactions.store.models import (
+    ContactCadence,
+    Interaction,
+    PlannedMeeting,
+    Request,
+    Task,
+)
 from shared.calendar import BusinessCalendar, business_minutes_between, parse_calendar
 from shared.messaging.envelope import Event
 from shared.replicas import ClientView, client_replica, client_views
@@ -51,6 +64,7 @@ from shared.scheduler import ScheduledJob
 from shared.uow import UnitOfWorkFactory
 
 OPEN: ColumnElement[str] = literal_column("'open'")
+PLANNED: ColumnElement[str] = literal_column("'planned'")
 ACKNOWLEDGED: ColumnElement[str] = literal_column("'acknowledged'")
 ACTIVE: ColumnElement[str] = literal_column("'active'")
 
@@ -234,18 +248,6 @@ def _task_overdue(row: Any, client: ClientView, now: datetime) -> Alert:
     )
 
 
-def task_due_soon_query(lead: timedelta, now: datetime) -> Select[Any]:
-    return (
-        select(Task.id)
-        .where(
-            Task.status == OPEN,
-            ~Task.due_soon_notified,
-            Task.due_at <= now + lead,
-        )
-        .order_by(Task.due_at)
-    )
-
-
 def _task_due_soon(lead: timedelta, row: Any, client: ClientView, now: datetime) -> Alert | None:
     if not task_rules.is_due_soon(row.status, row.due_at, now, lead):
         return None  # past its deadline already: task.overdue says it
@@ -356,15 +358,80 @@ CADENCE = Scan(
 )
 
 
+# ---------------------------------------------------------------- planned meetings
+
+
+def _reminder(lead: timedelta, row: Any, client: ClientView, now: datetime) -> Alert | None:
+    if not planned.is_reminder_due(row.status, row.starts_at, now, lead):
+        return None  # begun already: too late to remind
+    return planned.reminder_key(row.id, row.starts_at), MeetingReminderV1(
+        **planned_meeting_fields(cast(Any, row), client),
+        lead_minutes=int(lead / timedelta(minutes=1)),
+    )
+
+
+def _no_outcome(row: Any, client: ClientView, now: datetime) -> Alert:
+    return planned.no_outcome_key(row.id, row.ends_at), MeetingNoOutcomeV1(
+        **planned_meeting_fields(cast(Any, row), client),
+        hours_since_end=planned.hours_since(row.ends_at, now),
+    )
+
+
+def _flag_scan(
+    column: Any,
+    flag: str,
+    status: ColumnElement[str],
+    until: Callable[[datetime], datetime],
+    build: Build,
+) -> Scan:
+    """A scan of the rows in ``status`` whose ``column`` is at or before ``until(now)`` and
+    whose boolean ``flag`` is not set (the partial index on ``column`` holds those), setting
+    it."""
+    entity = column.class_
+
+    def query(now: datetime) -> Select[Any]:
+        return (
+            select(entity.id)
+            .where(entity.status == status, ~getattr(entity, flag), column <= until(now))
+            .order_by(column)
+        )
+
+    return Scan(
+        query,
+        entity,
+        entity.id,
+        lambda now: {flag: True},
+        tuple(entity.__table__.columns),
+        column.key,
+        build,
+    )
+
+
+def meeting_reminders(lead: timedelta) -> Scan:
+    """``meeting.reminder``: planned meetings starting within ``lead``."""
+    return _flag_scan(
+        PlannedMeeting.starts_at,
+        "reminder_notified",
+        PLANNED,
+        lambda now: now + lead,
+        partial(_reminder, lead),
+    )
+
+
+def meetings_without_outcome(after: timedelta) -> Scan:
+    """``meeting.no_outcome``: meetings still planned ``after`` their end."""
+    return _flag_scan(
+        PlannedMeeting.ends_at, "no_outcome_notified", PLANNED, lambda now: now - after, _no_outcome
+    )
+
+
 def task_due_soon(lead: timedelta) -> Scan:
     """``task.due_soon``: open tasks whose deadline is at most ``lead`` away."""
-    return Scan(
-        partial(task_due_soon_query, lead),
-        Task,
-        Task.id,
-        lambda now: {"due_soon_notified": True},
-        tuple(Task.__table__.columns),
-        "due_at",
+    return _flag_scan(
+        Task.due_at,
+        "due_soon_notified",
+        OPEN,
+        lambda now: now + lead,
         partial(_task_due_soon, lead),
     )
 
@@ -449,6 +516,16 @@ def scans(settings: InteractionsSettings) -> dict[str, ScanRun]:
         "contact_overdue": scan_contact_cadence,
         "contact_due_soon": partial(
             run_scan, contact_due_soon(settings.interactions_contact_due_soon_days)
+        ),
+        "meeting_reminder": partial(
+            run_scan,
+            meeting_reminders(timedelta(minutes=settings.interactions_meeting_reminder_minutes)),
+        ),
+        "meeting_no_outcome": partial(
+            run_scan,
+            meetings_without_outcome(
+                timedelta(hours=settings.interactions_meeting_no_outcome_hours)
+            ),
         ),
     }
 

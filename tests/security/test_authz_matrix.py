@@ -93,6 +93,7 @@ class Side:
     interaction: str = ""
     request: str = ""
     meeting: str = ""
+    planned: str = ""  # a planned meeting
     task: str = ""
     feedback: str = ""
     contract: str = ""
@@ -180,6 +181,11 @@ class World:
     async def task(self) -> str:
         return await self.post("/api/v1/tasks", task_body(self))
 
+    async def planned_meeting(self) -> str:
+        """A meeting planned to start in two minutes (so it may be marked held at once: the
+        app runs on the real clock)."""
+        return await self.post("/api/v1/meetings", meeting_body(self))
+
     async def draft(self) -> str:
         return await self.post("/api/v1/invoices", invoice_body(self))
 
@@ -220,6 +226,26 @@ def task_body(w: World) -> dict[str, Any]:
         "title": "Send offer",
         "due_at": iso(datetime.now(UTC) + timedelta(days=2)),
         "assignee_id": w.north.manager,
+    }
+
+
+def meeting_body(w: World) -> dict[str, Any]:
+    start = datetime.now(UTC) + timedelta(minutes=2)
+    return {
+        "client_id": w.north.client,
+        "starts_at": iso(start),
+        "ends_at": iso(start + timedelta(hours=1)),
+        "subject": "Review",
+        "contact_ids": [w.north.contact],
+    }
+
+
+def reschedule_body(w: World) -> dict[str, Any]:
+    start = datetime.now(UTC) + timedelta(days=2)
+    return {
+        "starts_at": iso(start),
+        "ends_at": iso(start + timedelta(hours=1)),
+        "reason": "the client asked",
     }
 
 
@@ -273,6 +299,7 @@ async def seed(w: World, name: str, side: Side) -> None:
     side.interaction, side.request = str(inbound["id"]), str(inbound["request_id"])
     side.meeting = await w.meeting()
     await w.admin("POST", f"/api/v1/interactions/{side.meeting}/report", {"summary": "done"})
+    side.planned = await w.planned_meeting()
     side.feedback = await w.post(
         "/api/v1/feedback", {"client_id": side.client, "kind": "nps", "score": 9}
     )
@@ -489,6 +516,18 @@ OPS: dict[str, Op] = {
     "getTask": Op(at("/api/v1/tasks/{n.task}")),
     "updateTask": Op(fresh("/api/v1/tasks/{id}", World.task), lambda w: {"title": "Call back"}),
     "listTaskDeadlineMoves": listing("/api/v1/tasks/{n.task}/history", kind="object"),
+    "scheduleMeeting": Op(at("/api/v1/meetings"), meeting_body, 201),
+    "listMeetings": listing("/api/v1/meetings", lambda s: s.planned),
+    "getMeeting": Op(at("/api/v1/meetings/{n.planned}")),
+    "rescheduleMeeting": Op(
+        fresh("/api/v1/meetings/{id}/reschedule", World.planned_meeting), reschedule_body
+    ),
+    "cancelMeeting": Op(
+        fresh("/api/v1/meetings/{id}/cancel", World.planned_meeting), lambda w: {"reason": "off"}
+    ),
+    "markMeetingHeld": Op(
+        fresh("/api/v1/meetings/{id}/held", World.planned_meeting), lambda w: {"summary": "ok"}
+    ),
     "recordFeedback": Op(
         at("/api/v1/feedback"),
         lambda w: {"client_id": w.north.client, "kind": "nps", "score": 7},

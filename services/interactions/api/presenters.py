@@ -7,6 +7,7 @@ from datetime import datetime
 from services.interactions.api.schemas import (
     FeedbackOut,
     InteractionOut,
+    MeetingOut,
     ReportOut,
     RequestOut,
     TaskMoveOut,
@@ -19,6 +20,7 @@ from services.interactions.store.models import (
     Feedback,
     Interaction,
     MeetingReport,
+    PlannedMeeting,
     Request,
     Task,
     TaskDeadlineMove,
@@ -83,3 +85,7 @@ def task_move_out(move: TaskDeadlineMove) -> TaskMoveOut:
 
 def feedback_out(item: Feedback) -> FeedbackOut:
     return FeedbackOut.model_validate(item, from_attributes=True)
+
+
+def meeting_out(meeting: PlannedMeeting) -> MeetingOut:
+    return MeetingOut.model_validate(meeting, from_attributes=True)

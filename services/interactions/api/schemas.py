@@ -12,13 +12,18 @@ from services.interactions.commands import (
     FeedbackIn,
     HoldIn,
     InteractionIn,
+    MeetingCancelIn,
+    MeetingHeldIn,
+    MeetingIn,
     MeetingReportIn,
+    MeetingRescheduleIn,
     ResumeIn,
     TaskIn,
     TaskPatch,
 )
 from services.interactions.domain.feedback import FeedbackKind
 from services.interactions.domain.interactions import Direction, InteractionType
+from services.interactions.domain.planned import MeetingKind, MeetingStatus
 from services.interactions.domain.sla import RequestStatus
 from services.interactions.domain.tasks import TaskStatus
 from shared.values import ClientStatus
@@ -29,7 +34,12 @@ __all__ = [
     "HoldIn",
     "InteractionIn",
     "InteractionOut",
+    "MeetingCancelIn",
+    "MeetingHeldIn",
+    "MeetingIn",
+    "MeetingOut",
     "MeetingReportIn",
+    "MeetingRescheduleIn",
     "ReportOut",
     "RequestOut",
     "ResumeIn",
@@ -60,6 +70,8 @@ class InteractionOut(BaseModel):
     # meetings: when the report is due and when it came in
     report_due_at: datetime | None
     report_submitted_at: datetime | None
+    # logged by marking this planned meeting held
+    meeting_id: uuid.UUID | None
 
 
 class RequestOut(BaseModel):
@@ -97,6 +109,8 @@ class ReportOut(BaseModel):
     submitted_at: datetime
     due_at: datetime
     on_time: bool
+    # the planned meeting the reported meeting was, if it was planned
+    meeting_id: uuid.UUID | None
 
 
 class TaskOut(BaseModel):
@@ -122,6 +136,30 @@ class TaskMoveOut(BaseModel):
     reason: str | None
     moved_by: uuid.UUID
     moved_at: datetime
+
+
+class MeetingOut(BaseModel):
+    """A planned meeting or call. ``sequence``: its iCalendar SEQUENCE (0 when scheduled, +1
+    on each reschedule and on the cancellation); ``reason``: of the last reschedule or of
+    the cancellation; ``interaction_id``: the interaction logged when it was marked held."""
+
+    id: uuid.UUID
+    client_id: uuid.UUID
+    kind: MeetingKind
+    status: MeetingStatus
+    subject: str
+    agenda: str | None
+    location: str | None
+    starts_at: datetime
+    ends_at: datetime
+    contact_ids: list[uuid.UUID]
+    staff_ids: list[uuid.UUID]
+    organizer_id: uuid.UUID
+    sequence: int
+    reason: str | None
+    interaction_id: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime
 
 
 class FeedbackOut(BaseModel):

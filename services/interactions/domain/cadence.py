@@ -68,3 +68,15 @@ def is_due_soon(due: datetime, now: datetime, cadence_days: int, lead_days: int)
 def due_soon_key(client_id: uuid.UUID, due: datetime) -> str:
     """One warning per lapse, named by its due instant as ``lapse_key``."""
     return f"client.contact_due_soon:{client_id}:{due.isoformat()}"
+
+
+def covers(
+    lapse_due: datetime, starts_at: datetime, ends_at: datetime, now: datetime, grace: timedelta
+) -> bool:
+    """Whether a planned meeting (neither held nor cancelled) keeps a lapse's alerts quiet at
+    ``now``: it starts by the lapse (the contact is planned in time), and its outcome can
+    still come — ``now`` is less than ``grace`` after its end (the time a meeting has to be
+    marked held before ``meeting.no_outcome``). Marked held, it is a contact and moves the
+    lapse; cancelled, or without an outcome past the grace, it covers nothing, and the lapse
+    is warned of or alerted as if it had never been planned."""
+    return starts_at <= lapse_due and now < ends_at + grace

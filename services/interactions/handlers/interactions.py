@@ -21,7 +21,7 @@ from services.interactions.store import interactions as repo
 from services.interactions.store.models import Interaction, MeetingReport
 from shared.auth import Caller, Role
 from shared.errors import Conflict, Invalid
-from shared.replicas import lock_client
+from shared.replicas import ClientView, lock_client
 from shared.uow import UnitOfWork
 
 WRITERS = (Role.MANAGER, Role.HEAD, Role.ADMIN)
@@ -33,6 +33,19 @@ def invalid(found: dict[str, str]) -> Invalid:
     return Invalid(
         detail, [{"loc": ["body", *name.split(".")], "msg": msg} for name, msg in found.items()]
     )
+
+
+def contact_problems(client: ClientView, contact_ids: list[uuid.UUID]) -> dict[str, str]:
+    """The ``contact_ids`` that are not the client's (field by field), or named twice."""
+    known = client.contact_ids()
+    found = {
+        f"contact_ids.{index}": "not a contact of this client"
+        for index, contact_id in enumerate(contact_ids)
+        if str(contact_id) not in known
+    }
+    if len(set(contact_ids)) != len(contact_ids):
+        found.setdefault("contact_ids", "a contact is named twice")
+    return found
 
 
 async def log_interaction(
@@ -56,12 +69,7 @@ async def log_interaction(
         promise_by=command.promise_by,
         tolerance=timedelta(minutes=settings.interactions_occurred_at_tolerance_minutes),
     )
-    known = client.contact_ids()
-    for index, contact_id in enumerate(command.contact_ids):
-        if str(contact_id) not in known:
-            found[f"contact_ids.{index}"] = "not a contact of this client"
-    if len(set(command.contact_ids)) != len(command.contact_ids):
-        found.setdefault("contact_ids", "a contact is named twice")
+    found.update(contact_problems(client, command.contact_ids))
     if found:
         raise invalid(found)
     interaction = Interaction(
@@ -137,6 +145,7 @@ async def submit_report(
         submitted_at=now,
         due_at=interaction.report_due_at,
         on_time=meetings.on_time(now, interaction.report_due_at),
+        meeting_id=interaction.meeting_id,
     )
     uow.session.add(report)
     interaction.report_submitted_at = now
@@ -144,7 +153,7 @@ async def submit_report(
     await uow.emit(
         MeetingReportSubmittedV1(
             **meeting_fields(interaction, client),
-            contacts=contact_refs(interaction, client),
+            contacts=contact_refs(interaction.contact_ids, client),
             summary=report.summary,
             decisions=report.decisions,
             next_steps=report.next_steps,

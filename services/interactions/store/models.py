@@ -72,6 +72,8 @@ class Interaction(Base):
     report_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     report_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     report_overdue_notified: Mapped[bool] = mapped_column(Boolean, default=False)
+    # a meeting logged by marking a planned meeting held: that planned meeting
+    meeting_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
 
 class Request(Base):
@@ -152,6 +154,8 @@ class MeetingReport(Base):
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     on_time: Mapped[bool] = mapped_column(Boolean)
+    # the planned meeting whose interaction this report is of, if any
+    meeting_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
 
 class Task(Base):
@@ -251,3 +255,72 @@ class ContactCadence(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     notified_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     warned_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PlannedMeeting(Base):
+    """A meeting or call planned with a client (``domain/planned.py``): ``planned`` until
+    held (``interaction_id``: the ``meeting`` interaction it logged) or cancelled. What its
+    events carry is on the row (``contact_ids``, ``staff_ids``: the scans build the reminder
+    and no-outcome alerts from the claimed row alone); the participants are also in
+    ``planned_meeting_participants``, by person. ``reminder_notified`` and
+    ``no_outcome_notified`` are the scans' flags (reset by a reschedule)."""
+
+    __tablename__ = "planned_meetings"
+    __table_args__ = (
+        Index("ix_planned_meetings_starts", "starts_at", "id"),
+        Index("ix_planned_meetings_client_starts", "client_id", "starts_at", "id"),
+        # the meeting.reminder scan: planned meetings not yet reminded of, by start
+        Index(
+            "ix_planned_meetings_remind",
+            "starts_at",
+            postgresql_where=text("status = 'planned' AND NOT reminder_notified"),
+            sqlite_where=text("status = 'planned' AND NOT reminder_notified"),
+        ),
+        # the meeting.no_outcome scan and the cadence's cover: planned meetings, by end
+        Index(
+            "ix_planned_meetings_open_end",
+            "ends_at",
+            postgresql_where=text("status = 'planned' AND NOT no_outcome_notified"),
+            sqlite_where=text("status = 'planned' AND NOT no_outcome_notified"),
+        ),
+        Index(
+            "ix_planned_meetings_planned_client",
+            "client_id",
+            "starts_at",
+            postgresql_where=text("status = 'planned'"),
+            sqlite_where=text("status = 'planned'"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    kind: Mapped[str] = mapped_column(String(10))
+    subject: Mapped[str] = mapped_column(String(500))
+    agenda: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(String(2000))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(10))
+    contact_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    staff_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    organizer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    interaction_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("interactions.id"))
+    reason: Mapped[str | None] = mapped_column(Text)  # of the last reschedule or the cancel
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reminder_notified: Mapped[bool] = mapped_column(Boolean, default=False)
+    no_outcome_notified: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PlannedMeetingParticipant(Base):
+    """Who takes part in a planned meeting: ``kind`` contact (the client's) or staff."""
+
+    __tablename__ = "planned_meeting_participants"
+    __table_args__ = (Index("ix_planned_meeting_participants_person", "participant_id", "kind"),)
+
+    meeting_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("planned_meetings.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    participant_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)

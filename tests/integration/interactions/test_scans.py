@@ -304,6 +304,8 @@ async def test_the_scheduler_runs_the_scans(api: Api) -> None:
         "task_due_soon",
         "contact_overdue",
         "contact_due_soon",
+        "meeting_reminder",
+        "meeting_no_outcome",
     }
     assert results["sla_breached"] == 1 and results["sla_at_risk"] == 0
     assert await alerts(api) == Counter({"sla.breached": 1})
