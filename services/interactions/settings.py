@@ -32,5 +32,6 @@ class InteractionsSettings(OrbitSettings):
     # staff participants are reminded (meeting.reminder, once per meeting and start).
     interactions_meeting_reminder_minutes: int = Field(default=30, ge=1, le=24 * 60)
     # ORBIT_INTERACTIONS_MEETING_NO_OUTCOME_HOURS: how long after its end a meeting still
-    # planned (neither held nor cancelled) is announced (meeting.no_outcome, once).
+    # planned (neither held nor cancelled) is announced (meeting.no_outcome, once); until then
+    # a planned meeting starting by a client's cadence lapse keeps that lapse's alerts quiet.
     interactions_meeting_no_outcome_hours: int = Field(default=4, ge=1, le=24 * 14)

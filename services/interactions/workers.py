@@ -25,7 +25,7 @@ from functools import lru_cache, partial
 from operator import attrgetter
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Text, literal_column, or_, select, update
+from sqlalchemy import ColumnElement, Select, Text, exists, literal_column, or_, select, update
 from sqlalchemy import cast as cast_
 
 from services.interactions.domain import cadence, planned, promises, sla
@@ -257,9 +257,22 @@ def _task_due_soon(lead: timedelta, row: Any, client: ClientView, now: datetime)
     )
 
 
-def _lapses(flag: Any, until: datetime) -> Select[Any]:
-    """Active clients whose cadence lapses at or before ``until`` and whose lapse the rule
-    recording its due instant in ``flag`` has not handled yet."""
+def _uncovered(now: datetime, grace: timedelta) -> ColumnElement[bool]:
+    """No planned meeting covers the client's lapse (``cadence.covers``): none still planned
+    that starts by the lapse and ended less than ``grace`` ago (or has not ended)."""
+    return ~exists().where(
+        PlannedMeeting.client_id == ContactCadence.client_id,
+        PlannedMeeting.status == PLANNED,
+        PlannedMeeting.starts_at <= ContactCadence.due_at,
+        PlannedMeeting.ends_at > now - grace,
+    )
+
+
+def _lapses(flag: Any, until: datetime, now: datetime, grace: timedelta) -> Select[Any]:
+    """Active clients whose cadence lapses at or before ``until``, whose lapse the rule
+    recording its due instant in ``flag`` has not handled yet and no planned meeting covers
+    (a covered lapse stays in the index: its alert comes once the cover ends, if it does
+    before a contact moves the lapse)."""
     return (
         select(ContactCadence.client_id)
         .join(client_replica, client_replica.c.id == ContactCadence.client_id)
@@ -267,17 +280,18 @@ def _lapses(flag: Any, until: datetime) -> Select[Any]:
             or_(flag.is_(None), flag != ContactCadence.due_at),
             ContactCadence.due_at <= until,
             client_replica.c.status == ACTIVE,
+            _uncovered(now, grace),
         )
         .order_by(ContactCadence.due_at)
     )
 
 
-def cadence_query(now: datetime) -> Select[Any]:
-    return _lapses(ContactCadence.notified_due_at, now)
+def cadence_query(grace: timedelta, now: datetime) -> Select[Any]:
+    return _lapses(ContactCadence.notified_due_at, now, now, grace)
 
 
-def contact_due_soon_query(lead_days: int, now: datetime) -> Select[Any]:
-    return _lapses(ContactCadence.warned_due_at, now + timedelta(days=lead_days))
+def contact_due_soon_query(lead_days: int, grace: timedelta, now: datetime) -> Select[Any]:
+    return _lapses(ContactCadence.warned_due_at, now + timedelta(days=lead_days), now, grace)
 
 
 def _contact_due_soon(lead_days: int, row: Any, client: ClientView, now: datetime) -> Alert | None:
@@ -347,17 +361,6 @@ TASKS = Scan(
     "due_at",
     _task_overdue,
 )
-CADENCE = Scan(
-    cadence_query,
-    ContactCadence,
-    ContactCadence.client_id,
-    lambda now: {"notified_due_at": ContactCadence.due_at},
-    tuple(ContactCadence.__table__.columns),
-    "due_at",
-    _contact_overdue,
-)
-
-
 # ---------------------------------------------------------------- planned meetings
 
 
@@ -436,15 +439,32 @@ def task_due_soon(lead: timedelta) -> Scan:
     )
 
 
-def contact_due_soon(lead_days: int) -> Scan:
-    """``client.contact_due_soon``: active clients whose cadence lapses within ``lead_days``."""
+def _cadence_scan(query: Callable[[datetime], Select[Any]], flag: str, build: Build) -> Scan:
+    """A scan of the contact cadence, recording the lapse handled (its due instant) in
+    ``flag``."""
     return Scan(
-        partial(contact_due_soon_query, lead_days),
+        query,
         ContactCadence,
         ContactCadence.client_id,
-        lambda now: {"warned_due_at": ContactCadence.due_at},
+        lambda now: {flag: ContactCadence.due_at},
         tuple(ContactCadence.__table__.columns),
         "due_at",
+        build,
+    )
+
+
+def contact_overdue(grace: timedelta) -> Scan:
+    """``client.contact_overdue``: active clients whose cadence lapsed, unless a planned
+    meeting covers the lapse (``cadence.covers``, ``grace``: its time to be marked held)."""
+    return _cadence_scan(partial(cadence_query, grace), "notified_due_at", _contact_overdue)
+
+
+def contact_due_soon(lead_days: int, grace: timedelta) -> Scan:
+    """``client.contact_due_soon``: active clients whose cadence lapses within ``lead_days``,
+    unless a planned meeting covers the lapse."""
+    return _cadence_scan(
+        partial(contact_due_soon_query, lead_days, grace),
+        "warned_due_at",
         partial(_contact_due_soon, lead_days),
     )
 
@@ -479,13 +499,6 @@ async def scan_tasks(uow_factory: UnitOfWorkFactory, now: datetime, batch_size: 
     return await run_scan(TASKS, uow_factory, now, batch_size)
 
 
-async def scan_contact_cadence(
-    uow_factory: UnitOfWorkFactory, now: datetime, batch_size: int = 500
-) -> int:
-    """``client.contact_overdue`` once per lapse of an active client's contact cadence."""
-    return await run_scan(CADENCE, uow_factory, now, batch_size)
-
-
 # ---------------------------------------------------------------- the jobs
 
 
@@ -503,7 +516,10 @@ class ScanJob:
 def scans(settings: InteractionsSettings) -> dict[str, ScanRun]:
     """The service's scans, those warning ahead with the leads of ``settings``. Breaches run
     before at-risk, so a request found past due by the same round is announced as breached
-    only."""
+    only. A planned meeting keeps a client's cadence alerts quiet while it covers the lapse
+    (``cadence.covers``), until ``ORBIT_INTERACTIONS_MEETING_NO_OUTCOME_HOURS`` after its
+    end: the time it has to be marked held."""
+    grace = timedelta(hours=settings.interactions_meeting_no_outcome_hours)
     return {
         "sla_breached": scan_breaches,
         "sla_at_risk": scan_at_risk,
@@ -513,9 +529,9 @@ def scans(settings: InteractionsSettings) -> dict[str, ScanRun]:
         "task_due_soon": partial(
             run_scan, task_due_soon(timedelta(hours=settings.interactions_task_due_soon_hours))
         ),
-        "contact_overdue": scan_contact_cadence,
+        "contact_overdue": partial(run_scan, contact_overdue(grace)),
         "contact_due_soon": partial(
-            run_scan, contact_due_soon(settings.interactions_contact_due_soon_days)
+            run_scan, contact_due_soon(settings.interactions_contact_due_soon_days, grace)
         ),
         "meeting_reminder": partial(
             run_scan,

@@ -268,3 +268,38 @@ async def test_the_reminder_and_the_no_outcome_alert_once_each(api: Api) -> None
         meetings[0]["id"],
         meetings[1]["id"],
     ]
+
+
+async def test_a_meeting_planned_before_the_lapse_keeps_the_cadence_quiet(api: Api) -> None:
+    """Cadence of 3 days, warned 1 day ahead. Acme's meeting (day 2) is held: a contact, no
+    alert. Gamma's (day 2) is never marked: quiet until 4 hours after its end, then its lapse
+    is alerted. Delta's meeting comes after the lapse (day 4): it covers nothing. Beta has
+    none."""
+    mia = await api.staff("Mia")
+    acme, beta, gamma, delta = [
+        await api.client(name, mia, cadence_days=3) for name in ("Acme", "Beta", "Gamma", "Delta")
+    ]
+    planned = {
+        client.id: await plan(
+            api,
+            mia.headers,
+            client_id=client.id,
+            starts_at=at(days=day),
+            ends_at=at(days=day, hours=1),
+            subject="Check-in",
+        )
+        for client, day in ((acme, 2), (gamma, 2), (delta, 4))
+    }
+    names = ("contact_overdue", "contact_due_soon")
+    api.advance(days=2, hours=2)  # the lapses (day 3) are 22 hours away
+    held = await api.http.post(
+        f"/api/v1/meetings/{planned[acme.id]['id']}/held", headers=mia.headers
+    )
+    assert held.status_code == 200, held.text
+    await scan(api, *names)
+    warned = {e["client_id"] for e in await api.events("client.contact_due_soon")}
+    assert warned == {beta.id, delta.id}
+    api.advance(days=1, hours=-1)  # day 3, 1 hour: past the lapses
+    await scan(api, *names)
+    overdue = [e["client_id"] for e in await api.events("client.contact_overdue")]
+    assert sorted(overdue) == sorted([beta.id, gamma.id, delta.id])

@@ -38,3 +38,15 @@ def test_one_warning_per_lapse() -> None:
     client = uuid.uuid4()
     assert cadence.due_soon_key(client, NOW) != cadence.due_soon_key(client, NOW + DAY)
     assert cadence.due_soon_key(client, NOW) != cadence.lapse_key(client, NOW)
+
+
+def test_a_planned_meeting_covers_the_lapse_it_comes_before() -> None:
+    """Starting by the lapse, it covers it until ``grace`` after its end (the time it has to
+    be marked held); starting after the lapse, it covers nothing."""
+    due, grace = NOW + 3 * DAY, timedelta(hours=4)
+    start, end = NOW + 2 * DAY, NOW + 2 * DAY + timedelta(hours=1)
+    assert cadence.covers(due, start, end, NOW, grace)
+    assert cadence.covers(due, due, due + timedelta(hours=1), NOW, grace)  # at the lapse
+    assert cadence.covers(due, start, end, end + grace - timedelta(seconds=1), grace)
+    assert not cadence.covers(due, start, end, end + grace, grace)  # no outcome: lapse alerted
+    assert not cadence.covers(due, due + timedelta(seconds=1), due + DAY, NOW, grace)
