@@ -105,6 +105,13 @@ class TaskPatch(Patch):
     reason: Reason | None = None
 
 
+class FeedbackWithdrawIn(In):
+    """``POST /api/v1/feedback/{id}/withdraw``: entered by mistake (the wrong client, a
+    typo), and why."""
+
+    reason: Reason
+
+
 class FeedbackIn(In):
     """``POST /api/v1/feedback``: NPS 0-10 or CSAT 1-5."""
 

@@ -242,6 +242,22 @@ class TaskDeadlineMovedV1(TaskSnapshot):
     moved_by: uuid.UUID
 
 
+class FeedbackWithdrawnV1(ClientEvent):
+    """Feedback entered by mistake, withdrawn: it no longer counts (NPS, CSAT, low scores);
+    a projection that counted its ``feedback.received`` takes it out."""
+
+    TYPE: ClassVar[str] = "orbit.interactions.feedback.withdrawn.v1"
+
+    feedback_id: uuid.UUID
+    kind: FeedbackKind
+    score: int
+    low: bool
+    received_at: datetime
+    withdrawn_at: datetime
+    withdrawn_by: uuid.UUID
+    reason: str
+
+
 class PlannedMeetingSnapshot(ClientEvent):
     """A planned meeting or call with the client (``POST /api/v1/meetings``): when, where
     (``location``: a place or a link), who (the client's ``contacts``, the ``staff_ids``

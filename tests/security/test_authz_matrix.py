@@ -181,6 +181,11 @@ class World:
     async def task(self) -> str:
         return await self.post("/api/v1/tasks", task_body(self))
 
+    async def feedback(self) -> str:
+        return await self.post(
+            "/api/v1/feedback", {"client_id": self.north.client, "kind": "csat", "score": 4}
+        )
+
     async def planned_meeting(self) -> str:
         """A meeting planned to start in two minutes (so it may be marked held at once: the
         app runs on the real clock)."""
@@ -535,6 +540,9 @@ OPS: dict[str, Op] = {
     ),
     "listFeedback": listing("/api/v1/feedback", lambda s: s.feedback),
     "getFeedback": Op(at("/api/v1/feedback/{n.feedback}")),
+    "withdrawFeedback": Op(
+        fresh("/api/v1/feedback/{id}/withdraw", World.feedback), lambda w: {"reason": "typo"}
+    ),
     "slaReport": listing("/api/v1/reports/sla"),
     "contactCadenceReport": listing("/api/v1/reports/contact-cadence"),
     "feedbackReport": listing("/api/v1/reports/feedback"),

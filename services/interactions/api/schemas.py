@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.interactions.commands import (
     FeedbackIn,
+    FeedbackWithdrawIn,
     HoldIn,
     InteractionIn,
     MeetingCancelIn,
@@ -31,6 +32,7 @@ from shared.values import ClientStatus
 __all__ = [
     "FeedbackIn",
     "FeedbackOut",
+    "FeedbackWithdrawIn",
     "HoldIn",
     "InteractionIn",
     "InteractionOut",
@@ -172,6 +174,10 @@ class FeedbackOut(BaseModel):
     low: bool
     received_at: datetime
     recorded_by: uuid.UUID
+    # withdrawn (entered by mistake): shown, counted in no report
+    withdrawn_at: datetime | None
+    withdrawn_by: uuid.UUID | None
+    withdrawn_reason: str | None
 
 
 # ---------------------------------------------------------------- reports

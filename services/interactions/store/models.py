@@ -224,6 +224,10 @@ class Feedback(Base):
     low: Mapped[bool] = mapped_column(Boolean)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    # withdrawn (entered by mistake, e.g. for the wrong client): out of the reports
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class ContactCadence(Base):

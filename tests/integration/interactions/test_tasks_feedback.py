@@ -174,3 +174,34 @@ async def test_feedback(api: Api) -> None:
         assert field_errors(response) == fields, change
     low = await api.http.get("/api/v1/feedback", headers=mia.headers, params={"low": "true"})
     assert sorted(f["score"] for f in low.json()["items"]) == [2, 6]
+
+
+async def test_feedback_entered_by_mistake_is_withdrawn(api: Api) -> None:
+    """Withdrawn with a reason: still listed (``withdrawn_at``), out of the feedback report,
+    announced once; a second withdrawal is 409; another manager's 404."""
+    mia = await api.staff("Mia")
+    olga = await api.staff("Olga")
+    acme = await api.client("Acme", mia)
+    ids = []
+    for score in (3, 10):
+        response = await api.http.post(
+            "/api/v1/feedback",
+            headers=mia.headers,
+            json={"client_id": acme.id, "kind": "nps", "score": score},
+        )
+        ids.append(response.json()["id"])
+    path = f"/api/v1/feedback/{ids[0]}/withdraw"
+    assert field_errors(await api.http.post(path, headers=mia.headers, json={})) == {"reason"}
+    reason = {"reason": "meant for another client"}
+    assert (await api.http.post(path, headers=olga.headers, json=reason)).status_code == 404
+    withdrawn = await api.http.post(path, headers=mia.headers, json=reason)
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert withdrawn.json()["withdrawn_reason"] == reason["reason"]
+    assert withdrawn.json()["withdrawn_by"] == mia.id and withdrawn.json()["withdrawn_at"]
+    assert (await api.http.post(path, headers=mia.headers, json=reason)).status_code == 409
+    (event,) = await api.events("feedback.withdrawn")
+    assert event["feedback_id"] == ids[0] and event["low"] is True and event["score"] == 3
+    listed = await api.http.get("/api/v1/feedback", headers=mia.headers)
+    assert len(listed.json()["items"]) == 2
+    report = (await api.http.get("/api/v1/reports/feedback", headers=mia.headers)).json()
+    assert report["nps_responses"] == 1 and report["promoters"] == 1 and report["low"] == 0
