@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from services.interactions.domain.sla import view_status
-from services.interactions.store.models import Interaction, PlannedMeeting, Request, Task
+from services.interactions.store.models import Feedback, Interaction, PlannedMeeting, Request, Task
 from shared.replicas import ClientView
 
 
@@ -116,4 +116,15 @@ def planned_meeting_fields(meeting: PlannedMeeting, client: ClientView) -> dict[
         "organizer_id": meeting.organizer_id,
         "sequence": meeting.sequence,
         "interaction_id": meeting.interaction_id,
+    }
+
+
+def feedback_fields(item: Feedback, client: ClientView) -> dict[str, Any]:
+    return {
+        **client.team(),
+        "feedback_id": item.id,
+        "kind": item.kind,
+        "score": item.score,
+        "low": item.low,
+        "received_at": item.received_at,
     }

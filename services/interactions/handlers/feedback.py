@@ -9,6 +9,7 @@ import uuid
 from services.interactions.commands import FeedbackIn, FeedbackWithdrawIn
 from services.interactions.domain import feedback as rules
 from services.interactions.events import FeedbackReceivedV1, FeedbackWithdrawnV1
+from services.interactions.snapshots import feedback_fields
 from services.interactions.store import feedback as repo
 from services.interactions.store.models import Feedback
 from shared.auth import Caller, Role
@@ -47,14 +48,9 @@ async def record_feedback(uow: UnitOfWork, caller: Caller, command: FeedbackIn) 
     await uow.session.flush()
     await uow.emit(
         FeedbackReceivedV1(
-            **client.team(),
-            feedback_id=item.id,
-            kind=item.kind,
-            score=item.score,
+            **feedback_fields(item, client),
             comment=item.comment,
             contact_id=item.contact_id,
-            low=item.low,
-            received_at=item.received_at,
             recorded_by=caller.id,
         )
     )
@@ -78,12 +74,7 @@ async def withdraw_feedback(
     await uow.session.flush()
     await uow.emit(
         FeedbackWithdrawnV1(
-            **client.team(),
-            feedback_id=item.id,
-            kind=item.kind,
-            score=item.score,
-            low=item.low,
-            received_at=item.received_at,
+            **feedback_fields(item, client),
             withdrawn_at=item.withdrawn_at,
             withdrawn_by=caller.id,
             reason=command.reason,
