@@ -84,6 +84,13 @@ class MeetingReportIn(In):
     next_steps: list[Line] = Field(default_factory=list, max_length=100)
 
 
+class MeetingReportAmendIn(MeetingReportIn):
+    """``PUT /api/v1/interactions/{id}/report``: the report as it should read, and why it
+    changes."""
+
+    reason: Reason
+
+
 class TaskIn(In):
     client_id: uuid.UUID
     title: Title

@@ -187,6 +187,22 @@ class MeetingReportSubmittedV1(MeetingSnapshot):
     on_time: bool
 
 
+class MeetingReportAmendedV1(MeetingSnapshot):
+    """The minutes of a meeting corrected (``revision`` 1 for the first amendment), with
+    the client's participants to send them to again."""
+
+    TYPE: ClassVar[str] = "orbit.interactions.meeting.report_amended.v1"
+
+    contacts: list[ContactRefV1]
+    summary: str
+    decisions: list[str]
+    next_steps: list[str]
+    amended_by: uuid.UUID
+    amended_at: datetime
+    reason: str
+    revision: int
+
+
 class MeetingReportOverdueV1(MeetingSnapshot):
     TYPE: ClassVar[str] = "orbit.interactions.meeting.report_overdue.v1"
 

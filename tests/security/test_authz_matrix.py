@@ -170,6 +170,11 @@ class World:
             )["id"]
         )
 
+    async def reported_meeting(self) -> str:
+        meeting = await self.meeting()
+        await self.admin("POST", f"/api/v1/interactions/{meeting}/report", {"summary": "done"})
+        return meeting
+
     async def request(self, held: bool = False) -> str:
         request_id = str((await self.interaction(requires_response=True))["request_id"])
         if held:
@@ -508,6 +513,10 @@ OPS: dict[str, Op] = {
         201,
     ),
     "getMeetingReport": Op(at("/api/v1/interactions/{n.meeting}/report")),
+    "amendMeetingReport": Op(
+        fresh("/api/v1/interactions/{id}/report", World.reported_meeting),
+        lambda w: {"summary": "went well", "reason": "typo"},
+    ),
     "listRequests": listing("/api/v1/requests", lambda s: s.request),
     "getRequest": Op(at("/api/v1/requests/{n.request}")),
     "holdRequest": Op(

@@ -16,6 +16,7 @@ from services.interactions.commands import (
     MeetingCancelIn,
     MeetingHeldIn,
     MeetingIn,
+    MeetingReportAmendIn,
     MeetingReportIn,
     MeetingRescheduleIn,
     ResumeIn,
@@ -40,6 +41,7 @@ __all__ = [
     "MeetingHeldIn",
     "MeetingIn",
     "MeetingOut",
+    "MeetingReportAmendIn",
     "MeetingReportIn",
     "MeetingRescheduleIn",
     "ReportOut",
@@ -113,6 +115,11 @@ class ReportOut(BaseModel):
     on_time: bool
     # the planned meeting the reported meeting was, if it was planned
     meeting_id: uuid.UUID | None
+    # amendments: how many (0: as submitted), the last one's time, author and reason
+    revision: int
+    amended_at: datetime | None
+    amended_by: uuid.UUID | None
+    amendment_reason: str | None
 
 
 class TaskOut(BaseModel):

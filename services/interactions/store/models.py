@@ -156,6 +156,11 @@ class MeetingReport(Base):
     on_time: Mapped[bool] = mapped_column(Boolean)
     # the planned meeting whose interaction this report is of, if any
     meeting_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # amendments: how many, the last one's time, author and reason
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    amended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    amended_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    amendment_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class Task(Base):

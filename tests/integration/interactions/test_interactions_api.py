@@ -352,3 +352,36 @@ async def test_unknown_client_and_admin_without_staff_record(api: Api) -> None:
         },
     )
     assert response.status_code == 404
+
+
+async def test_a_submitted_report_is_amended_with_a_reason(api: Api) -> None:
+    """The report reads as amended, ``revision`` counts the amendments, on time stays as it
+    was; ``meeting.report_amended`` carries the participants; no report yet, or another
+    manager's meeting: 404."""
+    mia = await api.staff("Mia")
+    olga = await api.staff("Olga")
+    acme = await api.client("Acme", mia)
+    meeting = await api.log(
+        mia.headers, acme, type="meeting", direction="outbound", contact_ids=acme.contacts
+    )
+    path = f"/api/v1/interactions/{meeting['id']}/report"
+    amendment = {"summary": "Agreed on phase 2", "next_steps": ["Send the offer"], "reason": "typo"}
+    assert (await api.http.put(path, headers=mia.headers, json=amendment)).status_code == 404
+    submitted = await api.http.post(path, headers=mia.headers, json={"summary": "Agreed"})
+    assert submitted.status_code == 201 and submitted.json()["revision"] == 0
+    no_reason = {k: v for k, v in amendment.items() if k != "reason"}
+    assert field_errors(await api.http.put(path, headers=mia.headers, json=no_reason)) == {"reason"}
+    assert (await api.http.put(path, headers=olga.headers, json=amendment)).status_code == 404
+    for revision in (1, 2):
+        api.advance(hours=1)
+        amended = await api.http.put(path, headers=mia.headers, json=amendment)
+        assert amended.status_code == 200, amended.text
+        assert amended.json()["revision"] == revision
+    report = (await api.http.get(path, headers=mia.headers)).json()
+    assert report["summary"] == "Agreed on phase 2" and report["next_steps"] == ["Send the offer"]
+    assert report["on_time"] is True and report["amendment_reason"] == "typo"
+    assert report["amended_by"] == mia.id and report["submitted_at"] < report["amended_at"]
+    events = await api.events("meeting.report_amended")
+    assert [e["revision"] for e in events] == [1, 2]
+    assert [c["contact_id"] for c in events[0]["contacts"]] == acme.contacts
+    assert events[0]["reason"] == "typo" and events[0]["amended_by"] == mia.id
