@@ -16,6 +16,7 @@ from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 from services.interactions.domain.feedback import FeedbackKind
 from services.interactions.domain.interactions import Direction, InteractionType
 from services.interactions.domain.planned import MeetingKind
+from services.interactions.domain.sla import CloseCode
 from services.interactions.domain.tasks import TaskStatus
 from shared.inputs import In, Patch
 
@@ -68,6 +69,13 @@ class HoldIn(In):
     """``POST /api/v1/requests/{id}/hold``: waiting on the client, the SLA clock stops."""
 
     reason: Reason
+
+
+class RequestCloseIn(In):
+    """``POST /api/v1/requests/{id}/close``: not a real request; ``code`` says what it was."""
+
+    reason: Reason
+    code: CloseCode = "other"
 
 
 class ResumeIn(In):

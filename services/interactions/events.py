@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from services.interactions.domain.feedback import FeedbackKind
 from services.interactions.domain.interactions import Direction, InteractionType
 from services.interactions.domain.planned import MeetingKind, MeetingStatus
-from services.interactions.domain.sla import RequestStatus
+from services.interactions.domain.sla import CloseCode, RequestStatus
 from services.interactions.domain.tasks import TaskStatus
 from shared.messaging.envelope import Event
 
@@ -123,6 +123,18 @@ class RequestResumedV1(RequestSnapshot):
     at_risk_at: datetime
     held_minutes: int
     resumed_by: uuid.UUID
+
+
+class RequestClosedV1(RequestSnapshot):
+    """Not a real request (spam, a duplicate, misdirected): closed with a reason and its
+    ``code``; it leaves the SLA figures (a projection that counted it takes it out)."""
+
+    TYPE: ClassVar[str] = "orbit.interactions.request.closed.v1"
+
+    closed_at: datetime
+    closed_by: uuid.UUID
+    code: CloseCode
+    reason: str
 
 
 class SlaAtRiskV1(RequestSnapshot):

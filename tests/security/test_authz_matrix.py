@@ -522,6 +522,10 @@ OPS: dict[str, Op] = {
     "holdRequest": Op(
         fresh("/api/v1/requests/{id}/hold", World.request), lambda w: {"reason": "waiting"}
     ),
+    "closeRequest": Op(
+        fresh("/api/v1/requests/{id}/close", World.request),
+        lambda w: {"reason": "spam", "code": "spam"},
+    ),
     "resumeRequest": Op(
         fresh("/api/v1/requests/{id}/resume", lambda w: w.request(held=True)), lambda w: {}
     ),

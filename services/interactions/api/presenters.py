@@ -55,6 +55,10 @@ def request_out(request: Request, now: datetime) -> RequestOut:
         hold_reason=request.hold_reason,
         on_hold_minutes=current_hold_minutes(request, now),
         updated_at=request.updated_at,
+        closed_at=request.closed_at,
+        closed_by=request.closed_by,
+        close_code=request.close_code,
+        close_reason=request.close_reason,
     )
 
 

@@ -19,6 +19,7 @@ from services.interactions.commands import (
     MeetingReportAmendIn,
     MeetingReportIn,
     MeetingRescheduleIn,
+    RequestCloseIn,
     ResumeIn,
     TaskIn,
     TaskPatch,
@@ -26,7 +27,7 @@ from services.interactions.commands import (
 from services.interactions.domain.feedback import FeedbackKind
 from services.interactions.domain.interactions import Direction, InteractionType
 from services.interactions.domain.planned import MeetingKind, MeetingStatus
-from services.interactions.domain.sla import RequestStatus
+from services.interactions.domain.sla import CloseCode, RequestStatus
 from services.interactions.domain.tasks import TaskStatus
 from shared.values import ClientStatus
 
@@ -45,6 +46,7 @@ __all__ = [
     "MeetingReportIn",
     "MeetingRescheduleIn",
     "ReportOut",
+    "RequestCloseIn",
     "RequestOut",
     "ResumeIn",
     "TaskIn",
@@ -101,6 +103,11 @@ class RequestOut(BaseModel):
     # business minutes on hold so far (a hold still running included)
     on_hold_minutes: int
     updated_at: datetime
+    # closed as not a real request: when, by whom, what it was and why
+    closed_at: datetime | None
+    closed_by: uuid.UUID | None
+    close_code: CloseCode | None
+    close_reason: str | None
 
 
 class ReportOut(BaseModel):

@@ -138,6 +138,11 @@ class Request(Base):
     on_hold_minutes: Mapped[int] = mapped_column(Integer, default=0)
     hold_reason: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # closed as not a real request (spam, a duplicate): out of the SLA figures
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    close_code: Mapped[str | None] = mapped_column(String(20))
+    close_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class MeetingReport(Base):
