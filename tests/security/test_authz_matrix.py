@@ -93,6 +93,7 @@ class Side:
     interaction: str = ""
     request: str = ""
     meeting: str = ""
+    planned: str = ""  # a planned meeting
     task: str = ""
     feedback: str = ""
     contract: str = ""
@@ -169,6 +170,11 @@ class World:
             )["id"]
         )
 
+    async def reported_meeting(self) -> str:
+        meeting = await self.meeting()
+        await self.admin("POST", f"/api/v1/interactions/{meeting}/report", {"summary": "done"})
+        return meeting
+
     async def request(self, held: bool = False) -> str:
         request_id = str((await self.interaction(requires_response=True))["request_id"])
         if held:
@@ -179,6 +185,16 @@ class World:
 
     async def task(self) -> str:
         return await self.post("/api/v1/tasks", task_body(self))
+
+    async def feedback(self) -> str:
+        return await self.post(
+            "/api/v1/feedback", {"client_id": self.north.client, "kind": "csat", "score": 4}
+        )
+
+    async def planned_meeting(self) -> str:
+        """A meeting planned to start in two minutes (so it may be marked held at once: the
+        app runs on the real clock)."""
+        return await self.post("/api/v1/meetings", meeting_body(self))
 
     async def draft(self) -> str:
         return await self.post("/api/v1/invoices", invoice_body(self))
@@ -220,6 +236,26 @@ def task_body(w: World) -> dict[str, Any]:
         "title": "Send offer",
         "due_at": iso(datetime.now(UTC) + timedelta(days=2)),
         "assignee_id": w.north.manager,
+    }
+
+
+def meeting_body(w: World) -> dict[str, Any]:
+    start = datetime.now(UTC) + timedelta(minutes=2)
+    return {
+        "client_id": w.north.client,
+        "starts_at": iso(start),
+        "ends_at": iso(start + timedelta(hours=1)),
+        "subject": "Review",
+        "contact_ids": [w.north.contact],
+    }
+
+
+def reschedule_body(w: World) -> dict[str, Any]:
+    start = datetime.now(UTC) + timedelta(days=2)
+    return {
+        "starts_at": iso(start),
+        "ends_at": iso(start + timedelta(hours=1)),
+        "reason": "the client asked",
     }
 
 
@@ -273,6 +309,7 @@ async def seed(w: World, name: str, side: Side) -> None:
     side.interaction, side.request = str(inbound["id"]), str(inbound["request_id"])
     side.meeting = await w.meeting()
     await w.admin("POST", f"/api/v1/interactions/{side.meeting}/report", {"summary": "done"})
+    side.planned = await w.planned_meeting()
     side.feedback = await w.post(
         "/api/v1/feedback", {"client_id": side.client, "kind": "nps", "score": 9}
     )
@@ -476,10 +513,18 @@ OPS: dict[str, Op] = {
         201,
     ),
     "getMeetingReport": Op(at("/api/v1/interactions/{n.meeting}/report")),
+    "amendMeetingReport": Op(
+        fresh("/api/v1/interactions/{id}/report", World.reported_meeting),
+        lambda w: {"summary": "went well", "reason": "typo"},
+    ),
     "listRequests": listing("/api/v1/requests", lambda s: s.request),
     "getRequest": Op(at("/api/v1/requests/{n.request}")),
     "holdRequest": Op(
         fresh("/api/v1/requests/{id}/hold", World.request), lambda w: {"reason": "waiting"}
+    ),
+    "closeRequest": Op(
+        fresh("/api/v1/requests/{id}/close", World.request),
+        lambda w: {"reason": "spam", "code": "spam"},
     ),
     "resumeRequest": Op(
         fresh("/api/v1/requests/{id}/resume", lambda w: w.request(held=True)), lambda w: {}
@@ -489,6 +534,18 @@ OPS: dict[str, Op] = {
     "getTask": Op(at("/api/v1/tasks/{n.task}")),
     "updateTask": Op(fresh("/api/v1/tasks/{id}", World.task), lambda w: {"title": "Call back"}),
     "listTaskDeadlineMoves": listing("/api/v1/tasks/{n.task}/history", kind="object"),
+    "scheduleMeeting": Op(at("/api/v1/meetings"), meeting_body, 201),
+    "listMeetings": listing("/api/v1/meetings", lambda s: s.planned),
+    "getMeeting": Op(at("/api/v1/meetings/{n.planned}")),
+    "rescheduleMeeting": Op(
+        fresh("/api/v1/meetings/{id}/reschedule", World.planned_meeting), reschedule_body
+    ),
+    "cancelMeeting": Op(
+        fresh("/api/v1/meetings/{id}/cancel", World.planned_meeting), lambda w: {"reason": "off"}
+    ),
+    "markMeetingHeld": Op(
+        fresh("/api/v1/meetings/{id}/held", World.planned_meeting), lambda w: {"summary": "ok"}
+    ),
     "recordFeedback": Op(
         at("/api/v1/feedback"),
         lambda w: {"client_id": w.north.client, "kind": "nps", "score": 7},
@@ -496,6 +553,9 @@ OPS: dict[str, Op] = {
     ),
     "listFeedback": listing("/api/v1/feedback", lambda s: s.feedback),
     "getFeedback": Op(at("/api/v1/feedback/{n.feedback}")),
+    "withdrawFeedback": Op(
+        fresh("/api/v1/feedback/{id}/withdraw", World.feedback), lambda w: {"reason": "typo"}
+    ),
     "slaReport": listing("/api/v1/reports/sla"),
     "contactCadenceReport": listing("/api/v1/reports/contact-cadence"),
     "feedbackReport": listing("/api/v1/reports/feedback"),
