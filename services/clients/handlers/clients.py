@@ -15,7 +15,7 @@ from services.clients.events import (
     ClientStatusChangedV1,
     ClientUpdatedV1,
 )
-from services.clients.settings import ClientsSettings
+from services.clients.policies import ClientPolicies
 from services.clients.snapshots import client_sla, client_snapshot
 from services.clients.store import repository as repo
 from services.clients.store.models import Assignment, Client, Staff
@@ -51,7 +51,7 @@ async def check_manager(
 
 
 async def create_client(
-    uow: UnitOfWork, caller: Caller, data: ClientIn, settings: ClientsSettings
+    uow: UnitOfWork, caller: Caller, data: ClientIn, policies: ClientPolicies
 ) -> Client:
     caller.require(Role.ADMIN, Role.HEAD, Role.MANAGER)
     manager_id = data.account_manager_id
@@ -80,7 +80,7 @@ async def create_client(
         created_at=now,
         updated_at=now,
     )
-    check_sla(client_sla(client, settings))
+    check_sla(await client_sla(uow, client, policies))
     uow.session.add(client)
     await uow.session.flush()
     if manager_id is not None:
@@ -96,7 +96,7 @@ async def create_client(
             )
         )
     await repo.set_tags(uow.session, client, new=True)
-    await uow.emit(ClientCreatedV1(**await client_snapshot(uow, client, settings, new=True)))
+    await uow.emit(ClientCreatedV1(**await client_snapshot(uow, client, policies, new=True)))
     return client
 
 
@@ -106,7 +106,7 @@ async def reassign(
     client: Client,
     manager: Staff,
     reason: str | None,
-    settings: ClientsSettings,
+    policies: ClientPolicies,
 ) -> bool:
     """Give ``client`` to ``manager`` (checked already): history row and event. False when
     the client is already theirs (nothing to do)."""
@@ -130,7 +130,7 @@ async def reassign(
     await uow.session.flush()
     await uow.emit(
         ClientAssignedV1(
-            **await client_snapshot(uow, client, settings),
+            **await client_snapshot(uow, client, policies),
             from_manager_id=previous,
             to_manager_id=manager.id,
             reason=reason,
@@ -144,12 +144,12 @@ async def assign_client(
     caller: Caller,
     client_id: uuid.UUID,
     data: AssignIn,
-    settings: ClientsSettings,
+    policies: ClientPolicies,
 ) -> Client:
     client = await repo.get_client(uow.session, caller, client_id, for_update=True)
     caller.require(Role.ADMIN, Role.HEAD)
     manager = await check_manager(uow, caller, data.account_manager_id)
-    await reassign(uow, caller, client, manager, data.reason, settings)
+    await reassign(uow, caller, client, manager, data.reason, policies)
     return client
 
 
@@ -158,7 +158,7 @@ async def update_client(
     caller: Caller,
     client_id: uuid.UUID,
     data: ClientPatch,
-    settings: ClientsSettings,
+    policies: ClientPolicies,
 ) -> Client:
     """PATCH: the given fields change (validated), ``client.updated`` lists them; a status
     change follows the lifecycle and emits ``client.status_changed``; a new manager is an
@@ -204,7 +204,7 @@ async def update_client(
             client.sla_overrides = merged
             changed.append("sla")
     if SLA_INPUTS & set(changed):
-        check_sla(client_sla(client, settings))
+        check_sla(await client_sla(uow, client, policies))
 
     if changed or change:
         client.updated_at = uow.clock.now()
@@ -216,17 +216,17 @@ async def update_client(
         await repo.set_tags(uow.session, client)
     if changed:
         await uow.emit(
-            ClientUpdatedV1(**await client_snapshot(uow, client, settings), changed=sorted(changed))
+            ClientUpdatedV1(**await client_snapshot(uow, client, policies), changed=sorted(changed))
         )
     if change:
         await uow.emit(
             ClientStatusChangedV1(
-                **await client_snapshot(uow, client, settings),
+                **await client_snapshot(uow, client, policies),
                 old_status=change.old,
                 new_status=change.new,
                 reason=change.reason,
             )
         )
     if new_manager is not None:
-        await reassign(uow, caller, client, new_manager, assignment_reason, settings)
+        await reassign(uow, caller, client, new_manager, assignment_reason, policies)
     return client
