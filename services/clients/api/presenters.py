@@ -5,16 +5,22 @@ from __future__ import annotations
 
 from services.clients.api.schemas import (
     AssignmentOut,
+    AuditOut,
     ClientOut,
     ContactOut,
     HandoverOut,
+    SettingsIn,
+    SettingsOut,
+    SettingsVersionOut,
     SlaOut,
     StaffOut,
 )
+from services.clients.handlers.settings import SettingsView
 from services.clients.handlers.staff import Handover
 from services.clients.policies import ClientPolicies
 from services.clients.settings import ClientsSettings
-from services.clients.store.models import Assignment, Client, Contact, Staff
+from services.clients.store.models import Assignment, Client, Contact, SettingsVersion, Staff
+from shared.audit import AuditRow
 
 
 def staff_out(staff: Staff) -> StaffOut:
@@ -99,3 +105,22 @@ def assignment_out(assignment: Assignment) -> AssignmentOut:
 
 def contact_out(contact: Contact) -> ContactOut:
     return ContactOut.model_validate(contact, from_attributes=True)
+
+
+def settings_out(found: SettingsView) -> SettingsOut:
+    return SettingsOut.model_validate(found, from_attributes=True)
+
+
+def settings_version_out(row: SettingsVersion) -> SettingsVersionOut:
+    return SettingsVersionOut(
+        department=row.department or None,
+        version=row.version,
+        document=SettingsIn.model_validate(row.document),
+        changed_fields=list(row.changed_fields or []),
+        author_id=row.author_id,
+        created_at=row.created_at,
+    )
+
+
+def audit_out(row: AuditRow) -> AuditOut:
+    return AuditOut.model_validate(row, from_attributes=True)

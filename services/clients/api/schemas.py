@@ -20,6 +20,7 @@ from services.clients.commands import (
     ContactIn,
     ContactPatch,
     HandoverIn,
+    SettingsIn,
     SlaIn,
     StaffIn,
     StaffPatch,
@@ -33,6 +34,7 @@ from shared.values import StaffRole
 __all__ = [
     "AssignIn",
     "AssignmentOut",
+    "AuditOut",
     "CalendarIn",
     "CalendarOut",
     "ClientIn",
@@ -46,6 +48,9 @@ __all__ = [
     "HandoverOut",
     "ManagerPortfolio",
     "PortfolioOut",
+    "SettingsIn",
+    "SettingsOut",
+    "SettingsVersionOut",
     "SlaIn",
     "SlaOut",
     "StaffIn",
@@ -186,3 +191,47 @@ class PortfolioOut(BaseModel):
     upcoming_birthdays: list[UpcomingBirthday]
     birthday_window_days: int
     without_decision_maker: list[ClientRef]
+
+
+# ---------------------------------------------------------------- settings and audit
+
+
+class SettingsOut(BaseModel):
+    """A scope's settings: the values in force (its document over the global one over the
+    environment's defaults; null: each owning service's own default), the fields its own
+    document sets, its version (0: nothing stored, the environment's values) and who wrote it
+    when."""
+
+    department: str | None
+    version: int
+    values: SettingsIn
+    overridden: list[str]
+    updated_by: uuid.UUID | None
+    updated_at: datetime | None
+
+
+class SettingsVersionOut(BaseModel):
+    """One stored version of a scope's document, with the fields whose value in force it
+    changed."""
+
+    department: str | None
+    version: int
+    document: SettingsIn
+    changed_fields: list[str]
+    author_id: uuid.UUID | None
+    created_at: datetime
+
+
+class AuditOut(BaseModel):
+    """One changed field: who changed it (``actor_id``), when, from what to what, in which
+    request."""
+
+    id: int
+    at: datetime
+    actor_id: uuid.UUID | None
+    entity: str
+    entity_id: str
+    field: str
+    old: Any
+    new: Any
+    request_id: str | None

@@ -15,6 +15,7 @@ from services.clients.domain.team import (
     touches_reporting_lines,
 )
 from services.clients.events import ClientUpdatedV1, StaffCreatedV1, StaffUpdatedV1
+from services.clients.handlers import trail
 from services.clients.handlers.clients import check_manager, reassign
 from services.clients.policies import ClientPolicies
 from services.clients.snapshots import client_snapshot, manager_team, staff_event_fields
@@ -85,7 +86,8 @@ async def create_staff(uow: UnitOfWork, caller: Caller, data: StaffIn) -> Staff:
     )
     uow.session.add(staff)
     await uow.session.flush()
-    await uow.emit(StaffCreatedV1(**staff_event_fields(staff)))
+    await trail.created(uow, caller, "staff", staff, trail.STAFF_FIELDS)
+    await uow.emit(StaffCreatedV1(**staff_event_fields(staff), actor_id=caller.id))
     return staff
 
 
@@ -131,11 +133,13 @@ async def update_staff(
     if problem is not None:
         raise Conflict(problem)
     team_before = manager_team(staff)
+    before = trail.state(staff, trail.STAFF_FIELDS)
     for name in changed:
         setattr(staff, name, changes[name])
     staff.updated_at = uow.clock.now()
     await uow.session.flush()
-    await uow.emit(StaffUpdatedV1(**staff_event_fields(staff), changed=changed))
+    await trail.changed(uow, caller, "staff", staff, before, trail.STAFF_FIELDS)
+    await uow.emit(StaffUpdatedV1(**staff_event_fields(staff), changed=changed, actor_id=caller.id))
     team_after = manager_team(staff)
     team_changed = sorted(k for k in team_after if team_after[k] != team_before[k])
     if portfolio and team_changed:
@@ -145,6 +149,7 @@ async def update_staff(
                 ClientUpdatedV1(
                     **await client_snapshot(uow, client, policies),
                     changed=team_changed,
+                    actor_id=caller.id,
                 )
             )
     return staff
