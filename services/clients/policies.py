@@ -6,7 +6,7 @@ manager's department (:class:`ClientPolicies`)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,7 @@ from services.clients.domain.sla import effective_sla
 from services.clients.settings import ClientsSettings
 from services.clients.store import settings as store
 from services.clients.store.models import Client, SettingsVersion
+from shared.uow import UnitOfWork
 
 GLOBAL = ""  # the global scope's key (a department's is its name)
 
@@ -117,3 +118,17 @@ class ClientPolicies:
             default_working_hours=values["working_hours"],
             default_holidays_country=values.get("holidays_country"),
         )
+
+
+def presentable(
+    policies: ClientPolicies, command: Callable[[UnitOfWork], Awaitable[Client]]
+) -> Callable[[UnitOfWork], Awaitable[Client]]:
+    """``command``, then ``policies`` loaded to present the client it returns (in the same
+    unit of work)."""
+
+    async def run(uow: UnitOfWork) -> Client:
+        client = await command(uow)
+        await policies.load(uow.session, [client])
+        return client
+
+    return run

@@ -457,6 +457,23 @@ OPS: dict[str, Op] = {
     "updateContact": Op(at("/api/v1/contacts/{n.contact}"), lambda w: {"position": "CFO"}),
     "deleteContact": Op(fresh("/api/v1/contacts/{id}", World.contact), ok=204),
     "portfolioReport": listing("/api/v1/reports/portfolio"),
+    # policies: admins, and a head for their own department (403 for another's)
+    "getSettings": Op(
+        at("/api/v1/settings?department=north"), kind="staff", denied=ADMIN_ONLY - {"own_head"}
+    ),
+    "putSettings": Op(
+        at("/api/v1/settings?department=north"),
+        lambda w: {"low_score": {"nps_max": 6}},
+        kind="staff",
+        denied=ADMIN_ONLY - {"own_head"},
+    ),
+    "listSettingsHistory": Op(
+        at("/api/v1/settings/history?department=north"),
+        kind="staff",
+        denied=ADMIN_ONLY - {"own_head"},
+    ),
+    # the audit trail of an entity: within the caller's scope, as the entity itself
+    "listAudit": Op(at("/api/v1/audit?entity=client&id={n.client}")),
     # ---- interactions
     "logInteraction": Op(
         at("/api/v1/interactions"),

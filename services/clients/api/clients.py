@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
@@ -24,29 +23,14 @@ from services.clients.domain.sla import Tier
 from services.clients.domain.status import ClientStatus
 from services.clients.handlers import clients as use_cases
 from services.clients.handlers import contacts as contact_cases
-from services.clients.policies import ClientPolicies
+from services.clients.policies import presentable
 from services.clients.store import repository as repo
-from services.clients.store.models import Client
 from shared.commands import run_command
 from shared.idempotency import IdempotencyKey
 from shared.inputs import Text
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
-from shared.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1/clients", tags=["clients"])
-
-
-def presentable(
-    policies: ClientPolicies, command: Callable[[UnitOfWork], Awaitable[Client]]
-) -> Callable[[UnitOfWork], Awaitable[Client]]:
-    """``command``, then the policies loaded to present the client it returns."""
-
-    async def run(uow: UnitOfWork) -> Client:
-        client = await command(uow)
-        await policies.load(uow.session, [client])
-        return client
-
-    return run
 
 
 @router.post("", status_code=201, response_model=ClientOut, operation_id="createClient")

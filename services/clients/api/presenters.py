@@ -9,8 +9,8 @@ from services.clients.api.schemas import (
     ClientOut,
     ContactOut,
     HandoverOut,
-    SettingsIn,
     SettingsOut,
+    SettingsValuesOut,
     SettingsVersionOut,
     SlaOut,
     StaffOut,
@@ -115,7 +115,7 @@ def settings_version_out(row: SettingsVersion) -> SettingsVersionOut:
     return SettingsVersionOut(
         department=row.department or None,
         version=row.version,
-        document=SettingsIn.model_validate(row.document),
+        document=SettingsValuesOut.model_validate(row.document),
         changed_fields=list(row.changed_fields or []),
         author_id=row.author_id,
         created_at=row.created_at,
