@@ -172,3 +172,18 @@ def create_audit_log_v1() -> None:
 
 def drop_audit_log_v1() -> None:
     op.drop_table("audit_log")
+
+
+def create_policy_replica_v1() -> None:
+    """The copy of the policies set at run time (``shared/policy_replica.py``)."""
+    op.create_table(
+        "policy_replica",
+        sa.Column("department", sa.String(200), primary_key=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("document", JSONType, nullable=False),
+        sa.Column("source_time", UTCDateTime(), nullable=False),
+    )
+
+
+def drop_policy_replica_v1() -> None:
+    op.drop_table("policy_replica")

@@ -45,9 +45,8 @@ from services.apidoc import OPENAPI_FILE, openapi_document
 from services.embedded import embedded_app
 from services.notifications.api.presenters import rules_out
 from services.notifications.domain.rules import DEFAULT_RULES
-from shared.settings import SERVICES
 from tests.support.apps import ADMIN, auth, running, test_settings, token
-from tests.support.servers import ROOT, fresh_postgres_database
+from tests.support.servers import ROOT, fresh_service_databases
 from tests.support.waiting import eventually
 
 CALLERS = [
@@ -324,10 +323,7 @@ async def world(
     async with AsyncExitStack() as stack:
         urls: dict[str, str] = {}
         if request.param == "postgresql":
-            for service in SERVICES:
-                urls[f"{service}_database_url"] = await stack.enter_async_context(
-                    fresh_postgres_database(f"authz_{service}")
-                )
+            urls = await fresh_service_databases(stack, "authz")
         data = tmp_path_factory.mktemp("authz")
         app = embedded_app(test_settings(data_dir=str(data), **urls))
         http = await stack.enter_async_context(running(app))

@@ -4,11 +4,14 @@ taking effect in the client events the other services' replicas follow."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import timedelta
+from typing import Any, cast
 
 import pytest
 
-from tests.integration.clients.helpers import Api
+from services.clients.settings import ClientsSettings
+from services.clients.workers import announce_birthdays
+from tests.integration.clients.helpers import NOW, Api
 from tests.support.apps import ADMIN, ADMIN_ID, auth
 from tests.support.problems import field_errors
 
@@ -134,3 +137,21 @@ async def test_a_head_sets_their_department_within_the_bounds(api: Api) -> None:
     mine = await api.http.get(URL, headers=as_head, params={"department": "north"})
     assert mine.json()["values"]["sla_defaults"]["key"]["first_response_minutes"] == 45
     assert mine.json()["updated_by"] == head["id"]
+
+
+async def test_the_birthday_notice_is_the_departments(api: Api) -> None:
+    north = await api.staff("Nia North", department="north")
+    south = await api.staff("Sam South", department="south")
+    in_five_days = (NOW + timedelta(days=5)).strftime("1980-%m-%d")
+    for manager in (north, south):
+        client = await api.client(f"Client of {manager['name']}", manager["id"])
+        contact = {"name": f"Contact of {manager['name']}", "birthday": in_five_days}
+        created = await api.http.post(
+            f"/api/v1/clients/{client['id']}/contacts", headers=ADMIN, json=contact
+        )
+        assert created.status_code == 201
+    assert (await put(api, {"birthday_notice_days": 2}, department="north")).status_code == 200
+    settings = cast(ClientsSettings, api.runtime.settings)
+    assert await announce_birthdays(api.runtime.uow, NOW, 7, settings) == 1
+    (event,) = await api.events("orbit.clients.contact.birthday_upcoming.v1")
+    assert event["account_manager_id"] == south["id"] and event["days_ahead"] == 5
