@@ -129,6 +129,12 @@ async def put_settings(
     )
     after = changed_book.effective(department)
     problems = rules.tier_order_problems(after)
+    if not scope:  # a global change must leave every department's targets in order too
+        for other in sorted(name for name in book.stored if name):
+            problems += [
+                (loc, f"{msg} (in department {other})")
+                for loc, msg in rules.tier_order_problems(changed_book.effective(other))
+            ]
     if problems:
         raise invalid(problems)
     changed = rules.changed_fields(book.effective(department), after)

@@ -111,6 +111,11 @@ async def test_validation_names_the_field(api: Api) -> None:
     bounds = await put(api, {"bounds": {"low_score": {"min": 1}}}, department="north")
     assert field_errors(bounds) == {"bounds"}
     assert field_errors(await put(api, {"bounds": {"name": {"min": 1}}})) == {"bounds"}
+    north = {"sla_defaults": {"key": {"first_response_minutes": 200}}}
+    assert (await put(api, north, department="north")).status_code == 200
+    tighter = await put(api, {"sla_defaults": {"standard": {"first_response_minutes": 100}}})
+    assert field_errors(tighter) == {"sla_defaults.key.first_response_minutes"}
+    assert "in department north" in tighter.json()["detail"]
 
 
 async def test_a_head_sets_their_department_within_the_bounds(api: Api) -> None:
