@@ -11,6 +11,7 @@ from services.clients.api.presenters import audit_out
 from services.clients.api.schemas import AuditOut
 from services.clients.handlers.audit import AuditedEntity, check_audit_scope
 from shared.audit import trail_page
+from shared.inputs import Text
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -22,7 +23,7 @@ async def list_audit(
     runtime: RuntimeDep,
     entity: AuditedEntity,
     id: Annotated[
-        str,
+        Text,
         Query(
             min_length=1,
             max_length=200,

@@ -14,13 +14,14 @@ from services.clients.api.schemas import SettingsIn, SettingsOut, SettingsVersio
 from services.clients.handlers import settings as use_cases
 from shared.commands import run_command
 from shared.errors import Invalid
+from shared.inputs import Text
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 from shared.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1/settings", tags=["settings"])
 
 Department = Annotated[
-    str | None,
+    Text | None,
     Query(
         min_length=1,
         max_length=200,
