@@ -45,9 +45,8 @@ from services.apidoc import OPENAPI_FILE, openapi_document
 from services.embedded import embedded_app
 from services.notifications.api.presenters import rules_out
 from services.notifications.domain.rules import DEFAULT_RULES
-from shared.settings import SERVICES
 from tests.support.apps import ADMIN, auth, running, test_settings, token
-from tests.support.servers import ROOT, fresh_postgres_database
+from tests.support.servers import ROOT, fresh_service_databases
 from tests.support.waiting import eventually
 
 CALLERS = [
@@ -361,10 +360,7 @@ async def world(
     async with AsyncExitStack() as stack:
         urls: dict[str, str] = {}
         if request.param == "postgresql":
-            for service in SERVICES:
-                urls[f"{service}_database_url"] = await stack.enter_async_context(
-                    fresh_postgres_database(f"authz_{service}")
-                )
+            urls = await fresh_service_databases(stack, "authz")
         data = tmp_path_factory.mktemp("authz")
         app = embedded_app(test_settings(data_dir=str(data), **urls))
         http = await stack.enter_async_context(running(app))
@@ -494,6 +490,23 @@ OPS: dict[str, Op] = {
     "updateContact": Op(at("/api/v1/contacts/{n.contact}"), lambda w: {"position": "CFO"}),
     "deleteContact": Op(fresh("/api/v1/contacts/{id}", World.contact), ok=204),
     "portfolioReport": listing("/api/v1/reports/portfolio"),
+    # policies: admins, and a head for their own department (403 for another's)
+    "getSettings": Op(
+        at("/api/v1/settings?department=north"), kind="staff", denied=ADMIN_ONLY - {"own_head"}
+    ),
+    "putSettings": Op(
+        at("/api/v1/settings?department=north"),
+        lambda w: {"low_score": {"nps_max": 6}},
+        kind="staff",
+        denied=ADMIN_ONLY - {"own_head"},
+    ),
+    "listSettingsHistory": Op(
+        at("/api/v1/settings/history?department=north"),
+        kind="staff",
+        denied=ADMIN_ONLY - {"own_head"},
+    ),
+    # the audit trail of an entity: within the caller's scope, as the entity itself
+    "listAudit": Op(at("/api/v1/audit?entity=client&id={n.client}")),
     # ---- interactions
     "logInteraction": Op(
         at("/api/v1/interactions"),
