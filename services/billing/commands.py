@@ -181,6 +181,27 @@ class EstimateIn(In):
     valid_until: Day | None = None
 
 
+class EstimatePatch(Patch):
+    """A draft's title, currency, lines and ``valid_until`` (null: no limit); an approved,
+    invoiced or rejected estimate is a 409."""
+
+    NOT_NULL = ("title", "currency", "lines")
+
+    title: Title | None = None
+    currency: Currency | None = None
+    lines: Annotated[list[LineIn], Field(min_length=1, max_length=500)] | None = None
+    valid_until: Day | None = None
+
+
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+
+class ReasonIn(In):
+    """A correction's reason (it goes into the event: the audit trail)."""
+
+    reason: Reason
+
+
 # ---------------------------------------------------------------- payments
 
 

@@ -14,6 +14,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.billing.domain.contracts import ContractStatus
+from services.billing.domain.estimates import EstimateStatus
 from services.billing.domain.invoices import InvoiceStatus
 from services.billing.domain.opportunities import Kind, Stage
 from shared.messaging.envelope import Event
@@ -201,6 +202,54 @@ class PaymentReceivedV1(ClientTeam):
     reference: str | None
     allocations: list[PaymentAllocationV1]
     credit: Amount  # the surplus that became client credit
+
+
+# ---------------------------------------------------------------- estimates
+
+
+class EstimateSnapshot(ClientTeam):
+    estimate_id: uuid.UUID
+    contract_id: uuid.UUID | None
+    title: str
+    currency: str
+    subtotal: Amount
+    tax: Amount
+    total: Amount
+    valid_until: date | None
+    status: EstimateStatus
+
+
+class EstimateCreatedV1(EstimateSnapshot):
+    TYPE: ClassVar[str] = "orbit.billing.estimate.created.v1"
+
+
+class EstimateUpdatedV1(EstimateSnapshot):
+    """A draft changed (its lines, title, currency, valid_until): ``changed`` names them."""
+
+    TYPE: ClassVar[str] = "orbit.billing.estimate.updated.v1"
+
+    changed: list[str]
+
+
+class EstimateApprovedV1(EstimateSnapshot):
+    TYPE: ClassVar[str] = "orbit.billing.estimate.approved.v1"
+
+    approved_by: uuid.UUID
+
+
+class EstimateRejectedV1(EstimateSnapshot):
+    TYPE: ClassVar[str] = "orbit.billing.estimate.rejected.v1"
+
+    reason: str
+    rejected_by: uuid.UUID
+
+
+class EstimateInvoicedV1(EstimateSnapshot):
+    """The approved estimate became a draft invoice (``invoice_id``)."""
+
+    TYPE: ClassVar[str] = "orbit.billing.estimate.invoiced.v1"
+
+    invoice_id: uuid.UUID
 
 
 # ---------------------------------------------------------------- opportunities

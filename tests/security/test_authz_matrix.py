@@ -538,6 +538,10 @@ OPS: dict[str, Op] = {
     "invoiceEstimate": Op(
         fresh("/api/v1/estimates/{id}/invoice", lambda w: w.estimate(approved=True)), ok=201
     ),
+    "updateEstimate": Op(fresh("/api/v1/estimates/{id}", World.estimate), lambda w: {"title": "B"}),
+    "rejectEstimate": Op(
+        fresh("/api/v1/estimates/{id}/reject", World.estimate), lambda w: {"reason": "no"}
+    ),
     "createOpportunity": Op(
         at("/api/v1/opportunities"), lambda w: {"client_id": w.north.client, "title": "More"}, 201
     ),

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from services.billing.api.deps import CallerDep, RuntimeDep, StaffDep
 from services.billing.api.presenters import estimate_out, invoice_out
 from services.billing.api.schemas import EstimateOut, InvoiceOut
-from services.billing.commands import EstimateIn
+from services.billing.commands import EstimateIn, EstimatePatch, ReasonIn
 from services.billing.domain.estimates import EstimateStatus
 from services.billing.handlers import estimates as handlers
 from services.billing.store import estimates as repo
@@ -25,10 +25,11 @@ router = APIRouter(prefix="/api/v1/estimates", tags=["estimates"])
 async def create_estimate(
     body: EstimateIn, caller: CallerDep, runtime: RuntimeDep, idem: IdempotencyKey
 ) -> JSONResponse:
+    now = runtime.clock.now()
     return await run_command(
         runtime.uow,
         lambda uow: handlers.create_estimate(uow, caller, body),
-        estimate_out,
+        lambda e: estimate_out(e, now),
         caller_id=caller.id,
         idempotency=idem,
         status_code=201,
@@ -44,11 +45,20 @@ async def list_estimates(
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[EstimateOut]:
+    """The estimates, oldest first; ``status`` as shown (``expired``: a draft past its
+    ``valid_until`` in the client's today)."""
+    now = runtime.clock.now()
     async with runtime.reads() as session:
         items, next_cursor = await repo.estimates_page(
-            session, caller, client_id=client_id, status=status, limit=limit, cursor=cursor
+            session,
+            caller,
+            client_id=client_id,
+            status=status,
+            now=now,
+            limit=limit,
+            cursor=cursor,
         )
-    return page_of(items, next_cursor, estimate_out)
+    return page_of(items, next_cursor, lambda e: estimate_out(e, now))
 
 
 @router.get("/{estimate_id}", response_model=EstimateOut, operation_id="getEstimate")
@@ -56,17 +66,49 @@ async def get_estimate(
     estimate_id: uuid.UUID, caller: StaffDep, runtime: RuntimeDep
 ) -> EstimateOut:
     async with runtime.reads() as session:
-        return estimate_out(await repo.get_estimate(session, caller, estimate_id))
+        estimate = await repo.get_estimate(session, caller, estimate_id)
+    return estimate_out(estimate, runtime.clock.now())
+
+
+@router.patch("/{estimate_id}", response_model=EstimateOut, operation_id="updateEstimate")
+async def update_estimate(
+    estimate_id: uuid.UUID, body: EstimatePatch, caller: CallerDep, runtime: RuntimeDep
+) -> JSONResponse:
+    """Change a draft (an expired one too: a later ``valid_until`` revives it); an approved,
+    invoiced or rejected estimate is a 409."""
+    now = runtime.clock.now()
+    return await run_command(
+        runtime.uow,
+        lambda uow: handlers.update_estimate(uow, caller, estimate_id, body),
+        lambda e: estimate_out(e, now),
+        caller_id=caller.id,
+    )
 
 
 @router.post("/{estimate_id}/approve", response_model=EstimateOut, operation_id="approveEstimate")
 async def approve_estimate(
     estimate_id: uuid.UUID, caller: CallerDep, runtime: RuntimeDep
 ) -> JSONResponse:
+    """The client accepted the draft: before its ``valid_until``, else 409 (expired)."""
+    now = runtime.clock.now()
     return await run_command(
         runtime.uow,
         lambda uow: handlers.approve_estimate(uow, caller, estimate_id),
-        estimate_out,
+        lambda e: estimate_out(e, now),
+        caller_id=caller.id,
+    )
+
+
+@router.post("/{estimate_id}/reject", response_model=EstimateOut, operation_id="rejectEstimate")
+async def reject_estimate(
+    estimate_id: uuid.UUID, body: ReasonIn, caller: CallerDep, runtime: RuntimeDep
+) -> JSONResponse:
+    """The client declined the draft, for ``reason`` (in ``estimate.rejected``)."""
+    now = runtime.clock.now()
+    return await run_command(
+        runtime.uow,
+        lambda uow: handlers.reject_estimate(uow, caller, estimate_id, body),
+        lambda e: estimate_out(e, now),
         caller_id=caller.id,
     )
 

@@ -18,6 +18,7 @@ from services.billing.api.schemas import (
     OpportunityOut,
     PaymentOut,
 )
+from services.billing.domain import estimates
 from services.billing.domain.dates import today_in
 from services.billing.domain.invoices import days_overdue, effective_status
 from services.billing.store.models import (
@@ -131,8 +132,10 @@ def credit_out(client_id: uuid.UUID, balances: dict[str, Decimal]) -> CreditOut:
     )
 
 
-def estimate_out(estimate: Estimate) -> EstimateOut:
+def estimate_out(estimate: Estimate, now: datetime) -> EstimateOut:
+    """The estimate as the API shows it at ``now`` (a draft past ``valid_until``: expired)."""
     c = estimate.currency
+    today = today_in(estimate.client_timezone, now)
     return EstimateOut(
         id=estimate.id,
         client_id=estimate.client_id,
@@ -143,9 +146,10 @@ def estimate_out(estimate: Estimate) -> EstimateOut:
         subtotal=format_amount(estimate.subtotal, c),
         tax=format_amount(estimate.tax, c),
         total=format_amount(estimate.total, c),
-        status=estimate.status,
+        status=estimates.effective_status(estimate.status, estimate.valid_until, today),
         valid_until=estimate.valid_until,
         invoice_id=estimate.invoice_id,
+        rejected_reason=estimate.rejected_reason,
         created_at=estimate.created_at,
         updated_at=estimate.updated_at,
     )

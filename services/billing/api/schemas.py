@@ -117,6 +117,7 @@ class EstimateOut(BaseModel):
     status: EstimateStatus
     valid_until: date | None
     invoice_id: uuid.UUID | None
+    rejected_reason: str | None
     created_at: datetime
     updated_at: datetime
 

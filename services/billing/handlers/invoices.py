@@ -14,7 +14,6 @@ from services.billing.commands import (
     InvoiceIn,
     InvoicePatch,
     IssueIn,
-    LineIn,
     PromiseIn,
 )
 from services.billing.domain import dunning
@@ -40,7 +39,12 @@ from services.billing.events import (
     InvoicePaidV1,
     InvoiceVoidedV1,
 )
-from services.billing.handlers.common import checked_lines, client_today, require_staff
+from services.billing.handlers.common import (
+    checked_lines,
+    client_today,
+    reprice,
+    require_staff,
+)
 from services.billing.settings import BillingSettings
 from services.billing.snapshots import invoice_fields
 from services.billing.store import invoices as repo
@@ -149,27 +153,12 @@ async def update_invoice(
     except IllegalTransition as exc:
         raise Conflict(str(exc)) from exc
     fields = command.model_dump(exclude_unset=True)
-    currency = fields.get("currency", invoice.currency)
-    if "lines" in fields or currency != invoice.currency:
-        lines, totals = checked_lines(
-            command.lines if command.lines is not None else _lines_in(invoice), currency
-        )
-        invoice.lines, invoice.currency = lines, currency
-        invoice.subtotal, invoice.tax, invoice.total = totals.subtotal, totals.tax, totals.total
+    reprice(invoice, command.lines, fields.get("currency", invoice.currency))
     if "notes" in fields:
         invoice.notes = command.notes or None
     invoice.updated_at = uow.clock.now()
     await uow.session.flush()
     return invoice
-
-
-def _lines_in(invoice: Invoice) -> list[LineIn]:
-    return [
-        LineIn.model_validate(
-            {k: line[k] for k in ("description", "quantity", "unit_price", "tax_rate")}
-        )
-        for line in invoice.lines
-    ]
 
 
 async def issue_invoice(

@@ -69,16 +69,21 @@ def _zones_off_utc(minute: datetime) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def past_due(now: datetime) -> ColumnElement[bool]:
-    """SQL: the invoice's due date is before its client's today at ``now`` (the replica's
-    timezone, UTC when unknown, as ``domain.dates.today_in``). A client's today is UTC's date, a day
-    before or a day after: a due date two days before UTC's is past everywhere, UTC's
+    """SQL: the invoice's due date is before its client's today at ``now``
+    (:func:`before_client_today`)."""
+    return before_client_today(Invoice.due_date, Invoice.client_timezone, now)
+
+
+def before_client_today(due: Any, timezone: Any, now: datetime) -> ColumnElement[bool]:
+    """SQL: the date ``due`` is before the client's today at ``now`` (the replica's
+    ``timezone``, UTC when unknown, as ``domain.dates.today_in``). A client's today is UTC's
+    date, a day before or a day after: a date two days before UTC's is past everywhere, UTC's
     yesterday is past unless the client is still a day behind, UTC's today only where it is
     tomorrow already."""
     minute = now.astimezone(UTC).replace(second=0, microsecond=0)
     behind, ahead = _zones_off_utc(minute)
     utc = minute.date()
-    zone = func.coalesce(Invoice.client_timezone, "UTC")
-    due = Invoice.due_date
+    zone = func.coalesce(timezone, "UTC")
     yesterday = utc - timedelta(days=1)
     cases = [due < yesterday, and_(due == yesterday, zone.not_in(behind) if behind else true())]
     if ahead:

@@ -204,12 +204,15 @@ class Estimate(Base):
     subtotal: Mapped[Decimal] = mapped_column(Money)
     tax: Mapped[Decimal] = mapped_column(Money)
     total: Mapped[Decimal] = mapped_column(Money)
-    status: Mapped[str] = mapped_column(String(20))  # draft | approved | invoiced
+    status: Mapped[str] = mapped_column(String(20))  # draft | approved | invoiced | rejected
     valid_until: Mapped[date | None] = mapped_column(Date)
     invoice_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     approved_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    rejected_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    client_timezone: Mapped[str | None] = _client_timezone(client_id)
 
 
 class Opportunity(Base):
