@@ -191,6 +191,16 @@ class PaymentAllocationV1(BaseModel):
     amount: Amount
 
 
+class ReopenedInvoiceV1(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    invoice_id: uuid.UUID
+    invoice_number: str | None
+    amount: Amount  # what the reversal took back from the invoice
+    balance: Amount
+    status: InvoiceStatus
+
+
 class PaymentReceivedV1(ClientTeam):
     TYPE: ClassVar[str] = "orbit.billing.payment.received.v1"
 
@@ -202,6 +212,24 @@ class PaymentReceivedV1(ClientTeam):
     reference: str | None
     allocations: list[PaymentAllocationV1]
     credit: Amount  # the surplus that became client credit
+
+
+class PaymentReversedV1(ClientTeam):
+    """A bounced or mis-booked payment was reversed: the invoices it paid are open again
+    (``reopened``: each with what it owes now and its status), its surplus left the client's
+    credit (``credit_removed``), payment control resumes."""
+
+    TYPE: ClassVar[str] = "orbit.billing.payment.reversed.v1"
+
+    payment_id: uuid.UUID
+    amount: Amount
+    currency: str
+    received_at: datetime
+    reference: str | None
+    reason: str
+    reversed_by: uuid.UUID
+    reopened: list[ReopenedInvoiceV1]
+    credit_removed: Amount
 
 
 # ---------------------------------------------------------------- estimates

@@ -197,6 +197,17 @@ class World:
             await self.admin("POST", f"/api/v1/estimates/{estimate}/approve", None, 200)
         return estimate
 
+    async def payment(self) -> str:
+        return await self.post(
+            "/api/v1/payments",
+            {
+                "client_id": self.north.client,
+                "amount": "1.00",
+                "currency": "EUR",
+                "reference": uuid.uuid4().hex,
+            },
+        )
+
     async def webhook(self) -> str:
         return await self.post("/api/v1/webhooks", webhook_body(self))
 
@@ -530,6 +541,9 @@ OPS: dict[str, Op] = {
     ),
     "listPayments": listing("/api/v1/payments", lambda s: s.payment),
     "getPayment": Op(at("/api/v1/payments/{n.payment}")),
+    "reversePayment": Op(
+        fresh("/api/v1/payments/{id}/reverse", World.payment), lambda w: {"reason": "bounced"}
+    ),
     "getClientCredit": Op(at("/api/v1/clients/{n.client}/credit")),
     "createEstimate": Op(at("/api/v1/estimates"), estimate_body, 201),
     "listEstimates": listing("/api/v1/estimates", lambda s: s.estimate),

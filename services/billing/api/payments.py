@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from services.billing.api.deps import CallerDep, RuntimeDep, StaffDep
 from services.billing.api.presenters import credit_out, payment_out
 from services.billing.api.schemas import CreditOut, PaymentOut
-from services.billing.commands import PaymentIn
+from services.billing.commands import PaymentIn, ReasonIn
 from services.billing.handlers import payments as handlers
 from services.billing.store import payments as repo
 from services.billing.store.clients import get_client
@@ -82,6 +82,26 @@ async def get_payment(payment_id: uuid.UUID, caller: StaffDep, runtime: RuntimeD
         payment = await repo.get_payment(session, caller, payment_id)
         allocations = await repo.allocations_of(session, [payment.id])
     return payment_out(payment, allocations[payment.id])
+
+
+@router.post(
+    "/payments/{payment_id}/reverse", response_model=PaymentOut, operation_id="reversePayment"
+)
+async def reverse_payment(
+    payment_id: uuid.UUID, body: ReasonIn, caller: CallerDep, runtime: RuntimeDep
+) -> JSONResponse:
+    """Reverse a bounced or mis-booked payment, for ``reason``: the invoices it paid are
+    open again (their balance back, overdue if past due) and payment control resumes on
+    them; its surplus leaves the client's credit (409 when that credit was used since). The
+    reports follow (collected no longer counts it; the ageing as of a day before the
+    reversal still does). Once: reversing it again answers the same payment, nothing twice."""
+
+    async def command(uow: UnitOfWork) -> BaseModel:
+        payment = await handlers.reverse_payment(uow, caller, payment_id, body)
+        allocations = await repo.allocations_of(uow.session, [payment.id])
+        return payment_out(payment, allocations[payment.id])
+
+    return await run_command(runtime.uow, command, lambda p: p, caller_id=caller.id)
 
 
 @router.get(

@@ -119,9 +119,12 @@ def payment_out(payment: Payment, allocations: list[Allocation]) -> PaymentOut:
         allocations=[
             AllocationOut(invoice_id=a.invoice_id, amount=format_amount(a.amount, c))
             for a in allocations
+            if a.source == "payment"
         ],
         credit=format_amount(payment.credit, c),
         created_at=payment.created_at,
+        reversed_at=payment.reversed_at,
+        reversal_reason=payment.reversal_reason,
     )
 
 

@@ -97,6 +97,10 @@ class PaymentOut(BaseModel):
     allocations: list[AllocationOut]
     credit: Amount = Field(description="the surplus that became client credit")
     created_at: datetime
+    reversed_at: datetime | None = Field(
+        description="when the payment was reversed (bounced, mis-booked); null: it stands"
+    )
+    reversal_reason: str | None
 
 
 class CreditOut(BaseModel):

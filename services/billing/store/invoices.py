@@ -169,6 +169,16 @@ async def open_invoices(session: AsyncSession, client_id: uuid.UUID) -> list[Inv
     return list((await session.scalars(locked(stmt, Invoice))).all())
 
 
+async def locked_invoices(
+    session: AsyncSession, invoice_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Invoice]:
+    """The invoices by id, locked (under their client's lock), in id order."""
+    if not invoice_ids:
+        return {}
+    stmt = select(Invoice).where(Invoice.id.in_(set(invoice_ids))).order_by(Invoice.id)
+    return {i.id: i for i in (await session.scalars(locked(stmt, Invoice))).all()}
+
+
 async def invoiced_against(session: AsyncSession, contract_id: uuid.UUID, currency: str) -> Decimal:
     """The total of the contract's issued invoices (void ones excluded) in ``currency``."""
     total = await session.scalar(

@@ -159,10 +159,16 @@ class Payment(Base):
     credit: Mapped[Decimal] = mapped_column(Money)  # the surplus that became client credit
     booked_by: Mapped[uuid.UUID] = mapped_column(Uuid)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A bounced or mis-booked payment: reversed (its allocations re-opened), when, by whom, why.
+    reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reversed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    reversal_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class Allocation(Base):
-    """Money applied to an invoice: from a payment, or from the client's credit."""
+    """Money applied to an invoice: from a payment, or from the client's credit; a payment's
+    reversal adds the negative of each of its allocations (``source`` ``reversal``, at the
+    time of the reversal: the ageing as of an earlier day still sees them paid)."""
 
     __tablename__ = "allocations"
 
@@ -172,7 +178,7 @@ class Allocation(Base):
         Uuid, ForeignKey("payments.id"), index=True
     )
     amount: Mapped[Decimal] = mapped_column(Money)
-    source: Mapped[str] = mapped_column(String(10))  # payment | credit
+    source: Mapped[str] = mapped_column(String(10))  # payment | credit | reversal
     position: Mapped[int] = mapped_column(Integer, default=0)  # order within the payment
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

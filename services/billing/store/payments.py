@@ -41,9 +41,11 @@ async def payments_page(
     )
 
 
-async def get_payment(session: AsyncSession, caller: Caller, payment_id: uuid.UUID) -> Payment:
+async def get_payment(
+    session: AsyncSession, caller: Caller, payment_id: uuid.UUID, *, for_update: bool = False
+) -> Payment:
     stmt = payments(caller).where(Payment.id == payment_id)
-    return await one_or_404(session, stmt, Payment, "payment", payment_id)
+    return await one_or_404(session, stmt, Payment, "payment", payment_id, for_update=for_update)
 
 
 async def payment_by_reference(

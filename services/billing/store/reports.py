@@ -184,9 +184,9 @@ async def revenue(
     account_manager_id: uuid.UUID | None = None,
 ) -> Report:
     """Per account manager and currency: invoiced (invoices issued in the period) and
-    collected (payments received in it). Without ``start``/``end``, each client's current
-    month so far: from the first of its month to its today (its timezone's), payments until
-    ``now``."""
+    collected (payments received in it, a reversed one not). Without ``start``/``end``, each
+    client's current month so far: from the first of its month to its today (its
+    timezone's), payments until ``now``."""
     clients = await _clients(session, caller, account_manager_id)
     today = {cid: client_today(c, now) for cid, c in clients.items()}
     first = {cid: start or day.replace(day=1) for cid, day in today.items()}
@@ -225,6 +225,7 @@ async def revenue(
             await session.scalars(
                 select(Payment).where(
                     Payment.client_id.in_(list(clients)),
+                    Payment.reversed_at.is_(None),
                     Payment.received_at >= _start_of(min(first.values())),
                     Payment.received_at < _end_of(end) if end else Payment.received_at <= now,
                 )
@@ -259,7 +260,8 @@ async def revenue(
 
 
 async def ltv(session: AsyncSession, caller: Caller, client_id: uuid.UUID | None = None) -> Report:
-    """Per client and currency, over the whole relationship: invoiced, collected, open."""
+    """Per client and currency, over the whole relationship: invoiced, collected (reversed
+    payments not), open."""
     clients = await _clients(session, caller, client_id=client_id)
     rows: dict[tuple[uuid.UUID, str], Row] = {}
 
@@ -288,7 +290,11 @@ async def ltv(session: AsyncSession, caller: Caller, client_id: uuid.UUID | None
         target["last_invoice"] = invoice.issue_date
     if clients:
         for payment in (
-            await session.scalars(select(Payment).where(Payment.client_id.in_(list(clients))))
+            await session.scalars(
+                select(Payment).where(
+                    Payment.client_id.in_(list(clients)), Payment.reversed_at.is_(None)
+                )
+            )
         ).all():
             row(payment.client_id, payment.currency)["collected"] += payment.amount
     ordered = sorted(rows.values(), key=lambda r: (r["client_name"], r["currency"]))

@@ -69,3 +69,76 @@ async def test_an_estimate_is_edited_while_draft_rejected_with_a_reason_and_expi
     assert events["rejected"][0]["client_id"] == client
     assert [e["estimate_id"] for e in events["approved"]] == [old["id"]]
     assert events["invoiced"][0]["status"] == "invoiced"
+
+
+async def _report(api: Api, name: str, **params: str) -> dict[str, Any]:
+    return dict(
+        (await api.http.get(f"/api/v1/reports/{name}", headers=ADMIN, params=params)).json()
+    )
+
+
+async def test_a_bounced_payment_is_reversed_once_and_the_invoices_and_reports_follow(
+    any_api: Api,
+) -> None:
+    client = await any_api.client("Acme", None)
+    today = NOW.date()
+    invoice = await any_api.invoice(
+        client,
+        issue={
+            "issue_date": str(today - timedelta(days=20)),
+            "due_date": str(today - timedelta(days=5)),
+        },
+    )
+    body = {"client_id": client, "amount": "150.00", "currency": "EUR", "reference": "B-1"}
+    payment = await any_api.post("/api/v1/payments", body, expect=201)
+    assert payment["credit"] == "30.00"
+    paid = (await any_api.http.get(f"/api/v1/invoices/{invoice['id']}", headers=ADMIN)).json()
+    assert paid["status"] == "paid"
+    month = {"from": str(today.replace(day=1)), "to": str(today)}
+    revenue = await _report(any_api, "revenue", **month)
+    assert [r["collected"] for r in revenue["rows"]] == ["150.00"]
+    discipline = await _report(any_api, "payment-discipline")
+    assert discipline["rows"][0]["invoices_paid"] == 1
+    assert (await _report(any_api, "aging", as_of=str(today)))["rows"] == []
+
+    any_api.clock.advance(timedelta(days=1))
+    path = f"/api/v1/payments/{payment['id']}/reverse"
+    reversed_ = await any_api.post(path, {"reason": "bounced"}, expect=200)
+    assert (reversed_["reversal_reason"], reversed_["reversed_at"] is not None) == ("bounced", True)
+    again = await any_api.post(path, {"reason": "twice"}, expect=200)
+    assert again == reversed_  # once: nothing reversed twice
+    reopened = (await any_api.http.get(f"/api/v1/invoices/{invoice['id']}", headers=ADMIN)).json()
+    assert (reopened["status"], reopened["balance"], reopened["paid_on"]) == (
+        "overdue",
+        "120.00",
+        None,
+    )
+    credit = (await any_api.http.get(f"/api/v1/clients/{client}/credit", headers=ADMIN)).json()
+    assert credit["balances"] == []
+    [event] = await any_api.events("orbit.billing.payment.reversed.v1")
+    assert (event["reason"], event["credit_removed"], event["client_id"]) == (
+        "bounced",
+        "30.00",
+        client,
+    )
+    assert [(r["invoice_id"], r["amount"], r["status"]) for r in event["reopened"]] == [
+        (invoice["id"], "120.00", "overdue")
+    ]
+    # the reports follow: nothing collected, nothing paid, the invoice open again in the
+    # ageing (as of the day before the reversal it was paid)
+    revenue = await _report(any_api, "revenue", **month)
+    assert [r["collected"] for r in revenue["rows"]] == ["0.00"]
+    discipline = await _report(any_api, "payment-discipline")
+    assert (discipline["rows"][0]["invoices_paid"], discipline["rows"][0]["overdue_balance"]) == (
+        0,
+        "120.00",
+    )
+    aging = await _report(any_api, "aging", as_of=str(today + timedelta(days=1)))
+    assert [r["total"] for r in aging["rows"] if r["client_name"] == "Acme"] == ["120.00"]
+    assert (await _report(any_api, "aging", as_of=str(today)))["rows"] == []
+    # dunning resumes: the scan finds the invoice overdue and sends what is due
+    await any_api.scan()
+    assert len(await any_api.events("orbit.billing.invoice.overdue.v1")) == 1
+    # the same reference booked again is the reversed payment (a new one takes a new one)
+    rebook = await any_api.http.post("/api/v1/payments", json=body, headers=ADMIN)
+    assert rebook.status_code == 200 and rebook.json()["reversed_at"] is not None
