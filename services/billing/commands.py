@@ -202,6 +202,21 @@ class ReasonIn(In):
     reason: Reason
 
 
+class CreditNoteIn(In):
+    """A credit note: ``lines`` (priced like the invoice's, in its currency) or an ``amount``
+    (tax included; its tax in the invoice's proportion), one of the two, and the reason."""
+
+    lines: Annotated[list[LineIn], Field(min_length=1, max_length=500)] | None = None
+    amount: DecimalText | None = None
+    reason: Reason
+
+    @model_validator(mode="after")
+    def _one_of(self) -> CreditNoteIn:
+        if (self.lines is None) == (self.amount is None):
+            raise ValueError("give either lines or amount")
+        return self
+
+
 # ---------------------------------------------------------------- payments
 
 

@@ -148,6 +148,21 @@ class InvoiceOverdueV1(InvoiceSnapshot):
     step: int | None
 
 
+class InvoiceCreditedV1(InvoiceSnapshot):
+    """A credit note against the invoice (its state after it): ``applied`` took its balance
+    down, ``to_credit`` became the client's credit (the invoice was paid already)."""
+
+    TYPE: ClassVar[str] = "orbit.billing.invoice.credited.v1"
+
+    credit_note_id: uuid.UUID
+    credit_note_number: str
+    credit_total: Amount
+    applied: Amount
+    to_credit: Amount
+    reason: str
+    issued_by: uuid.UUID
+
+
 class BillingContactV1(BaseModel):
     model_config = ConfigDict(frozen=True)
 

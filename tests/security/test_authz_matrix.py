@@ -528,6 +528,12 @@ OPS: dict[str, Op] = {
         fresh("/api/v1/invoices/{id}/promise", World.issued),
         lambda w: {"promised_on": (datetime.now(UTC) + timedelta(days=10)).date().isoformat()},
     ),
+    "createCreditNote": Op(
+        fresh("/api/v1/invoices/{id}/credit-notes", World.issued),
+        lambda w: {"amount": "1.00", "reason": "discount"},
+        201,
+    ),
+    "listCreditNotes": Op(at("/api/v1/invoices/{n.invoice}/credit-notes")),
     "bookPayment": Op(
         at("/api/v1/payments"),
         lambda w: {

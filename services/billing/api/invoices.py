@@ -10,11 +10,13 @@ from fastapi.responses import JSONResponse
 
 from services.billing.api import pdf
 from services.billing.api.deps import CallerDep, RuntimeDep, SettingsDep, StaffDep
-from services.billing.api.presenters import invoice_out
-from services.billing.api.schemas import InvoiceOut
-from services.billing.commands import InvoiceIn, InvoicePatch, IssueIn, PromiseIn
+from services.billing.api.presenters import credit_note_out, invoice_out
+from services.billing.api.schemas import CreditNoteOut, InvoiceOut
+from services.billing.commands import CreditNoteIn, InvoiceIn, InvoicePatch, IssueIn, PromiseIn
 from services.billing.domain.invoices import InvoiceStatus
+from services.billing.handlers import credit_notes
 from services.billing.handlers import invoices as handlers
+from services.billing.store import credit_notes as credit_note_store
 from services.billing.store import invoices as repo
 from services.billing.store.clients import get_client
 from shared.commands import run_command
@@ -174,3 +176,54 @@ async def promise_to_pay(
         caller_id=caller.id,
         idempotency=idem,
     )
+
+
+@router.post(
+    "/{invoice_id}/credit-notes",
+    status_code=201,
+    response_model=CreditNoteOut,
+    operation_id="createCreditNote",
+    tags=["credit notes"],
+)
+async def create_credit_note(
+    invoice_id: uuid.UUID,
+    body: CreditNoteIn,
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    idem: IdempotencyKey,
+) -> JSONResponse:
+    """A credit note against an issued (or paid) invoice, for ``reason``: by ``lines`` or
+    an ``amount`` (tax included), never more than what is left uncredited (422); a draft or
+    void invoice is a 409. Numbered in its own gap-free yearly series (``CN-2026-000001``);
+    it takes the invoice's balance down first (paid in full: the invoice is paid), the rest
+    becomes the client's credit. ``invoice.credited``; the reports follow."""
+    return await run_command(
+        runtime.uow,
+        lambda uow: credit_notes.credit_invoice(uow, caller, invoice_id, body),
+        credit_note_out,
+        caller_id=caller.id,
+        idempotency=idem,
+        status_code=201,
+    )
+
+
+@router.get(
+    "/{invoice_id}/credit-notes",
+    response_model=Page[CreditNoteOut],
+    operation_id="listCreditNotes",
+    tags=["credit notes"],
+)
+async def list_credit_notes(
+    invoice_id: uuid.UUID,
+    caller: StaffDep,
+    runtime: RuntimeDep,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[CreditNoteOut]:
+    """The invoice's credit notes in number order."""
+    async with runtime.reads() as session:
+        invoice = await repo.get_invoice(session, caller, invoice_id)
+        items, next_cursor = await credit_note_store.credit_notes_page(
+            session, caller, invoice.id, limit=limit, cursor=cursor
+        )
+    return page_of(items, next_cursor, credit_note_out)

@@ -10,6 +10,7 @@ from typing import Any
 from services.billing.api.schemas import (
     AllocationOut,
     ContractOut,
+    CreditNoteOut,
     CreditOut,
     EstimateOut,
     InvoiceOut,
@@ -24,6 +25,7 @@ from services.billing.domain.invoices import days_overdue, effective_status
 from services.billing.store.models import (
     Allocation,
     Contract,
+    CreditNote,
     Estimate,
     Invoice,
     Opportunity,
@@ -91,6 +93,7 @@ def invoice_out(invoice: Invoice, now: datetime) -> InvoiceOut:
         tax=format_amount(invoice.tax, c),
         total=format_amount(invoice.total, c),
         amount_paid=format_amount(invoice.amount_paid, c),
+        credited=format_amount(invoice.credited, c),
         balance=format_amount(balance, c),
         issue_date=invoice.issue_date,
         due_date=invoice.due_date,
@@ -125,6 +128,27 @@ def payment_out(payment: Payment, allocations: list[Allocation]) -> PaymentOut:
         created_at=payment.created_at,
         reversed_at=payment.reversed_at,
         reversal_reason=payment.reversal_reason,
+    )
+
+
+def credit_note_out(note: CreditNote) -> CreditNoteOut:
+    c = note.currency
+    return CreditNoteOut(
+        id=note.id,
+        number=note.number,
+        invoice_id=note.invoice_id,
+        client_id=note.client_id,
+        currency=c,
+        lines=lines_out(note.lines, c),
+        subtotal=format_amount(note.subtotal, c),
+        tax=format_amount(note.tax, c),
+        total=format_amount(note.total, c),
+        applied=format_amount(note.applied, c),
+        to_credit=format_amount(note.to_credit, c),
+        reason=note.reason,
+        issue_date=note.issue_date,
+        issued_by=note.issued_by,
+        created_at=note.created_at,
     )
 
 

@@ -62,7 +62,11 @@ class InvoiceOut(BaseModel):
     subtotal: Amount
     tax: Amount
     total: Amount
-    amount_paid: Amount
+    amount_paid: Amount = Field(
+        description="paid by payments, the client's credit and credit notes (what of "
+        "`credited` settled the balance)"
+    )
+    credited: Amount = Field(description="the total of the credit notes against it")
     balance: Amount
     issue_date: date | None
     due_date: date | None
@@ -101,6 +105,24 @@ class PaymentOut(BaseModel):
         description="when the payment was reversed (bounced, mis-booked); null: it stands"
     )
     reversal_reason: str | None
+
+
+class CreditNoteOut(BaseModel):
+    id: uuid.UUID
+    number: str = Field(description="its own gap-free yearly series: CN-2026-000001")
+    invoice_id: uuid.UUID
+    client_id: uuid.UUID
+    currency: str
+    lines: list[LineOut]
+    subtotal: Amount
+    tax: Amount
+    total: Amount
+    applied: Amount = Field(description="what it took off the invoice's balance")
+    to_credit: Amount = Field(description="what became the client's credit")
+    reason: str
+    issue_date: date
+    issued_by: uuid.UUID
+    created_at: datetime
 
 
 class CreditOut(BaseModel):

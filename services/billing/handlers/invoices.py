@@ -135,7 +135,7 @@ async def new_draft(
     return invoice
 
 
-async def _locked(
+async def locked_invoice(
     uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID
 ) -> tuple[Invoice, ClientView]:
     require_staff(caller)
@@ -147,7 +147,7 @@ async def _locked(
 async def update_invoice(
     uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID, command: InvoicePatch
 ) -> Invoice:
-    invoice, _client = await _locked(uow, caller, invoice_id)
+    invoice, _client = await locked_invoice(uow, caller, invoice_id)
     try:
         check_editable(invoice.status)
     except IllegalTransition as exc:
@@ -171,7 +171,7 @@ async def issue_invoice(
     """Draft -> issued: the year's next number (gap-free: the counter row is locked until
     this transaction commits), the dates, the client's credit in the currency applied, the
     contract's budget thresholds checked."""
-    invoice, client = await _locked(uow, caller, invoice_id)
+    invoice, client = await locked_invoice(uow, caller, invoice_id)
     try:
         check_issue(invoice.status, len(invoice.lines))
     except IllegalTransition as exc:
@@ -338,7 +338,7 @@ async def budget_thresholds(
 
 
 async def void_invoice(uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID) -> Invoice:
-    invoice, client = await _locked(uow, caller, invoice_id)
+    invoice, client = await locked_invoice(uow, caller, invoice_id)
     try:
         check_void(invoice.status, invoice.amount_paid)
     except IllegalTransition as exc:
@@ -357,7 +357,7 @@ async def promise_to_pay(
     uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID, command: PromiseIn
 ) -> Invoice:
     """The client promises to pay by ``promised_on``: reminders pause until then."""
-    invoice, client = await _locked(uow, caller, invoice_id)
+    invoice, client = await locked_invoice(uow, caller, invoice_id)
     if invoice.status not in OPEN:
         raise Conflict(
             f"the invoice is {invoice.status}: only an unpaid issued invoice takes a promise to pay"

@@ -39,7 +39,7 @@ from services.billing.domain.invoices import (
     VOID,
 )
 from services.billing.store.clients import scope
-from services.billing.store.models import Invoice, InvoiceCounter
+from services.billing.store.models import CreditNoteCounter, Invoice, InvoiceCounter
 from shared.auth import Caller
 from shared.clock import local_date
 from shared.db import insert_ignore
@@ -191,29 +191,35 @@ async def invoiced_against(session: AsyncSession, contract_id: uuid.UUID, curren
     return Decimal(str(total or 0))
 
 
-async def next_invoice_number(session: AsyncSession, year: int) -> int:
-    """The next number of ``year``: one UPDATE ... RETURNING that locks the counter row until
-    the transaction ends, so concurrent issuers queue and a rolled-back issue gives its number
-    back (no gap). The year's row is created on its first issue."""
+Counter = type[InvoiceCounter] | type[CreditNoteCounter]
+
+
+async def next_invoice_number(
+    session: AsyncSession, year: int, counter: Counter = InvoiceCounter
+) -> int:
+    """The next number of ``year`` in ``counter``'s series (invoices, credit notes): one
+    UPDATE ... RETURNING that locks the counter row until the transaction ends, so
+    concurrent issuers queue and a rolled-back issue gives its number back (no gap). The
+    year's row is created on its first issue."""
     bump = (
-        update(InvoiceCounter)
-        .where(InvoiceCounter.year == year)
-        .values(last_number=InvoiceCounter.last_number + 1)
-        .returning(InvoiceCounter.last_number)
+        update(counter)
+        .where(counter.year == year)
+        .values(last_number=counter.last_number + 1)
+        .returning(counter.last_number)
     )
     number = await session.scalar(bump)
     if number is None:
-        await create_counter(session, year)
+        await create_counter(session, year, counter)
         number = await session.scalar(bump)
     assert number is not None
     return int(number)
 
 
-async def create_counter(session: AsyncSession, year: int) -> None:
+async def create_counter(
+    session: AsyncSession, year: int, counter: Counter = InvoiceCounter
+) -> None:
     """``year``'s counter row at 0, unless a concurrent first issue of the year made it."""
-    await insert_ignore(
-        session, cast(Table, InvoiceCounter.__table__), {"year": year, "last_number": 0}
-    )
+    await insert_ignore(session, cast(Table, counter.__table__), {"year": year, "last_number": 0})
 
 
 def number_and_publish(

@@ -96,6 +96,15 @@ class InvoiceCounter(Base):
     last_number: Mapped[int] = mapped_column(Integer)
 
 
+class CreditNoteCounter(Base):
+    """The last credit note number given per year: locked like :class:`InvoiceCounter`."""
+
+    __tablename__ = "credit_note_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer)
+
+
 class Invoice(Base):
     __tablename__ = "invoices"
     __table_args__ = (
@@ -123,6 +132,9 @@ class Invoice(Base):
     tax: Mapped[Decimal] = mapped_column(Money)
     total: Mapped[Decimal] = mapped_column(Money)
     amount_paid: Mapped[Decimal] = mapped_column(Money)
+    # What credit notes took off the invoice (their total; part of amount_paid where they
+    # settled its balance).
+    credited: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     status: Mapped[str] = mapped_column(String(20))
     issue_date: Mapped[date | None] = mapped_column(Date)
     due_date: Mapped[date | None] = mapped_column(Date)
@@ -178,8 +190,33 @@ class Allocation(Base):
         Uuid, ForeignKey("payments.id"), index=True
     )
     amount: Mapped[Decimal] = mapped_column(Money)
-    source: Mapped[str] = mapped_column(String(10))  # payment | credit | reversal
+    source: Mapped[str] = mapped_column(String(10))  # payment|credit|reversal|creditnote
     position: Mapped[int] = mapped_column(Integer, default=0)  # order within the payment
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CreditNote(Base):
+    """A credit against an issued invoice, numbered in its own gap-free yearly series: what
+    settles the invoice's balance is an allocation (``source`` ``creditnote``), the rest
+    (the invoice was paid already) becomes the client's credit."""
+
+    __tablename__ = "credit_notes"
+    __table_args__ = (UniqueConstraint("number", name="uq_credit_notes_number"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    invoice_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("invoices.id"), index=True)
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    number: Mapped[str] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3))
+    lines: Mapped[list[dict[str, str]]] = mapped_column(JSONType)
+    subtotal: Mapped[Decimal] = mapped_column(Money)
+    tax: Mapped[Decimal] = mapped_column(Money)
+    total: Mapped[Decimal] = mapped_column(Money)
+    applied: Mapped[Decimal] = mapped_column(Money)  # to the invoice's balance
+    to_credit: Mapped[Decimal] = mapped_column(Money)  # to the client's credit
+    reason: Mapped[str] = mapped_column(Text)
+    issue_date: Mapped[date] = mapped_column(Date)
+    issued_by: Mapped[uuid.UUID] = mapped_column(Uuid)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -237,3 +274,4 @@ class Opportunity(Base):
     lost_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+

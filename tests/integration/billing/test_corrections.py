@@ -142,3 +142,77 @@ async def test_a_bounced_payment_is_reversed_once_and_the_invoices_and_reports_f
     # the same reference booked again is the reversed payment (a new one takes a new one)
     rebook = await any_api.http.post("/api/v1/payments", json=body, headers=ADMIN)
     assert rebook.status_code == 200 and rebook.json()["reversed_at"] is not None
+
+
+async def test_credit_notes_take_an_invoice_down_in_their_own_series_and_the_reports_follow(
+    any_api: Api,
+) -> None:
+    client = await any_api.client("Acme", None)
+    today = NOW.date()
+    invoice = await any_api.invoice(client, issue={})  # 100.00 + 20 % tax
+    path = f"/api/v1/invoices/{invoice['id']}/credit-notes"
+    first = await any_api.post(path, {"amount": "60.00", "reason": "late delivery"}, expect=201)
+    assert (first["number"], first["subtotal"], first["tax"], first["total"]) == (
+        f"CN-{today.year}-000001",
+        "50.00",
+        "10.00",
+        "60.00",
+    )
+    assert (first["applied"], first["to_credit"]) == ("60.00", "0.00")
+    shown = (await any_api.http.get(f"/api/v1/invoices/{invoice['id']}", headers=ADMIN)).json()
+    assert (shown["balance"], shown["credited"], shown["status"]) == (
+        "60.00",
+        "60.00",
+        "partially_paid",
+    )
+    too_much = await any_api.http.post(path, json={"amount": "60.01", "reason": "x"}, headers=ADMIN)
+    assert too_much.status_code == 422
+    both = await any_api.http.post(
+        path, json={"amount": "1", "lines": [LINE], "reason": "x"}, headers=ADMIN
+    )
+    assert both.status_code == 422
+    line = {"description": "Refund", "quantity": "1", "unit_price": "50", "tax_rate": "0.2"}
+    second = await any_api.post(path, {"lines": [line], "reason": "cancelled"}, expect=201)
+    assert second["number"] == f"CN-{today.year}-000002"  # no gap for the refused one
+    shown = (await any_api.http.get(f"/api/v1/invoices/{invoice['id']}", headers=ADMIN)).json()
+    assert (shown["balance"], shown["status"]) == ("0.00", "paid")
+    listed = (await any_api.http.get(path, headers=ADMIN)).json()
+    assert [n["number"] for n in listed["items"]] == [first["number"], second["number"]]
+
+    # a paid invoice: the credit becomes the client's credit
+    paid = await any_api.invoice(client, issue={})
+    payment = {"client_id": client, "amount": "120.00", "currency": "EUR", "reference": "P-1"}
+    await any_api.post("/api/v1/payments", payment, expect=201)
+    third = await any_api.post(
+        f"/api/v1/invoices/{paid['id']}/credit-notes",
+        {"amount": "24", "reason": "discount"},
+        expect=201,
+    )
+    assert (third["applied"], third["to_credit"]) == ("0.00", "24.00")
+    credit = (await any_api.http.get(f"/api/v1/clients/{client}/credit", headers=ADMIN)).json()
+    assert credit["balances"] == [{"amount": "24.00", "currency": "EUR"}]
+    draft = await any_api.invoice(client)
+    refused = await any_api.http.post(
+        f"/api/v1/invoices/{draft['id']}/credit-notes",
+        json={"amount": "1", "reason": "x"},
+        headers=ADMIN,
+    )
+    assert refused.status_code == 409
+
+    events = await any_api.events("orbit.billing.invoice.credited.v1")
+    assert [
+        (e["credit_note_number"], e["applied"], e["to_credit"], e["reason"]) for e in events
+    ] == [
+        (first["number"], "60.00", "0.00", "late delivery"),
+        (second["number"], "60.00", "0.00", "cancelled"),
+        (third["number"], "0.00", "24.00", "discount"),
+    ]
+    # the reports follow: invoiced less the credit notes, nothing open
+    month = {"from": str(today.replace(day=1)), "to": str(today)}
+    revenue = await _report(any_api, "revenue", **month)
+    assert [(r["invoices"], r["invoiced"], r["collected"]) for r in revenue["rows"]] == [
+        (2, "96.00", "120.00")
+    ]
+    ltv = await _report(any_api, "ltv")
+    assert [(r["invoiced"], r["open"]) for r in ltv["rows"]] == [("96.00", "0.00")]
+    assert (await _report(any_api, "aging", as_of=str(today)))["rows"] == []
