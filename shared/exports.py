@@ -32,7 +32,7 @@ import io
 import os
 import tempfile
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -125,8 +125,8 @@ def csv_field(value: Any) -> Any:
     return cell(value)
 
 
-def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
-    """The header, then each row, one CSV line at a time."""
+def _csv_writer() -> Callable[[Iterable[Any]], str]:
+    """A function making one CSV line (CRLF) of its values."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
 
@@ -137,8 +137,24 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[
         buffer.truncate()
         return text
 
+    return line
+
+
+def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+    """The header, then each row, one CSV line at a time."""
+    line = _csv_writer()
     yield line(header)
     for row in rows:
+        yield line(csv_field(v) for v in row)
+
+
+async def csv_lines_of(
+    header: Sequence[str], rows: AsyncIterator[Sequence[Any]]
+) -> AsyncIterator[str]:
+    """:func:`csv_lines` of rows read as they are sent (a list read page by page)."""
+    line = _csv_writer()
+    yield line(header)
+    async for row in rows:
         yield line(csv_field(v) for v in row)
 
 
@@ -252,6 +268,24 @@ async def xlsx_response(
 
 
 # ---------------------------------------------------------------- the convention
+
+
+async def list_export(
+    format: Literal["csv", "xlsx"],
+    filename: str,
+    header: Sequence[str],
+    rows: AsyncIterator[Sequence[Any]],
+) -> Response:
+    """A list as ``<filename>.csv`` (streamed as its rows are read) or ``<filename>.xlsx``
+    (its rows read, then the workbook written off the event loop and streamed)."""
+    if format == "csv":
+        return StreamingResponse(
+            csv_lines_of(header, rows),
+            media_type=f"{CSV}; charset=utf-8",
+            headers=disposition(f"{filename}.csv"),
+        )
+    collected = [row async for row in rows]
+    return await xlsx_response(f"{filename}.xlsx", table(filename, header, collected))
 
 
 async def report_response(

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
+from functools import partial
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from services.billing.api.deps import CallerDep, RuntimeDep, StaffDep
+from services.billing.api.lists import ListDep, each, sorted_list
 from services.billing.api.presenters import estimate_out, invoice_out
 from services.billing.api.schemas import EstimateOut, InvoiceOut
 from services.billing.commands import EstimateIn, EstimatePatch, ReasonIn
@@ -15,8 +19,9 @@ from services.billing.domain.estimates import EstimateStatus
 from services.billing.handlers import estimates as handlers
 from services.billing.store import estimates as repo
 from shared.commands import run_command
+from shared.exports import EXPORT_RESPONSES
 from shared.idempotency import IdempotencyKey
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
+from shared.pagination import Page
 
 router = APIRouter(prefix="/api/v1/estimates", tags=["estimates"])
 
@@ -36,29 +41,59 @@ async def create_estimate(
     )
 
 
-@router.get("", response_model=Page[EstimateOut], operation_id="listEstimates")
+ESTIMATE_COLUMNS = [
+    "id",
+    "client_id",
+    "contract_id",
+    "title",
+    "currency",
+    "subtotal",
+    "tax",
+    "total",
+    "status",
+    "valid_until",
+    "invoice_id",
+    "rejected_reason",
+    "created_at",
+]
+
+
+@router.get(
+    "",
+    response_model=Page[EstimateOut],
+    responses=EXPORT_RESPONSES,
+    operation_id="listEstimates",
+)
 async def list_estimates(
     caller: StaffDep,
     runtime: RuntimeDep,
+    query: ListDep,
     client_id: uuid.UUID | None = None,
     status: EstimateStatus | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> Page[EstimateOut]:
-    """The estimates, oldest first; ``status`` as shown (``expired``: a draft past its
-    ``valid_until`` in the client's today)."""
+    valid_until_before: date | None = None,
+    sort: Annotated[str | None, repo.SORTS.param()] = None,
+) -> Page[EstimateOut] | Response:
+    """The estimates, oldest first unless ``sort`` says otherwise; ``status`` as shown
+    (``expired``: a draft past its ``valid_until`` in the client's today)."""
     now = runtime.clock.now()
-    async with runtime.reads() as session:
-        items, next_cursor = await repo.estimates_page(
-            session,
-            caller,
-            client_id=client_id,
-            status=status,
-            now=now,
-            limit=limit,
-            cursor=cursor,
-        )
-    return page_of(items, next_cursor, lambda e: estimate_out(e, now))
+    stmt = repo.estimates(
+        caller,
+        client_id=client_id,
+        status=status,
+        now=now,
+        valid_until_before=valid_until_before,
+    )
+    return await sorted_list(
+        runtime,
+        stmt,
+        repo.SORTS,
+        sort,
+        each(partial(estimate_out, now=now)),
+        query,
+        filename="estimates",
+        header=ESTIMATE_COLUMNS,
+        money=("subtotal", "tax", "total"),
+    )
 
 
 @router.get("/{estimate_id}", response_model=EstimateOut, operation_id="getEstimate")

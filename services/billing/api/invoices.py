@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import date
+from functools import partial
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
 from services.billing.api import pdf
 from services.billing.api.deps import CallerDep, RuntimeDep, SettingsDep, StaffDep
+from services.billing.api.lists import ListDep, each, sorted_list
 from services.billing.api.presenters import credit_note_out, invoice_out
 from services.billing.api.schemas import CreditNoteOut, InvoiceOut
 from services.billing.commands import CreditNoteIn, InvoiceIn, InvoicePatch, IssueIn, PromiseIn
@@ -20,6 +24,7 @@ from services.billing.store import credit_notes as credit_note_store
 from services.billing.store import invoices as repo
 from services.billing.store.clients import get_client
 from shared.commands import run_command
+from shared.exports import EXPORT_RESPONSES
 from shared.idempotency import IdempotencyKey
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 
@@ -42,32 +47,73 @@ async def create_invoice(
     )
 
 
-@router.get("", response_model=Page[InvoiceOut], operation_id="listInvoices")
+INVOICE_COLUMNS = [
+    "id",
+    "number",
+    "client_id",
+    "contract_id",
+    "currency",
+    "subtotal",
+    "tax",
+    "total",
+    "amount_paid",
+    "credited",
+    "balance",
+    "issue_date",
+    "due_date",
+    "status",
+    "days_overdue",
+    "paid_on",
+    "created_at",
+]
+
+
+@router.get(
+    "",
+    response_model=Page[InvoiceOut],
+    responses=EXPORT_RESPONSES,
+    operation_id="listInvoices",
+)
 async def list_invoices(
     caller: StaffDep,
     runtime: RuntimeDep,
+    query: ListDep,
     client_id: uuid.UUID | None = None,
     contract_id: uuid.UUID | None = None,
     status: InvoiceStatus | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> Page[InvoiceOut]:
-    """The invoices of the clients the caller may see, oldest first. ``status`` is the
-    status shown: ``overdue`` also finds unpaid invoices past their due date (the client's
-    today) the scan has not marked yet, ``issued`` leaves them out."""
+    due_from: date | None = None,
+    due_to: date | None = None,
+    number: Annotated[str | None, Query(max_length=20)] = None,
+    sort: Annotated[str | None, repo.SORTS.param()] = None,
+) -> Page[InvoiceOut] | Response:
+    """The invoices of the clients the caller may see, oldest first unless ``sort`` says
+    otherwise (a draft without a number or dates sorts last by them; ``status`` sorts by
+    the stored status). ``status`` is the status shown: ``overdue`` also finds unpaid
+    invoices past their due date (the client's today) the scan has not marked yet,
+    ``issued`` leaves them out; ``due_from``/``due_to`` the due date (both included),
+    ``number`` one invoice's number."""
     now = runtime.clock.now()
-    async with runtime.reads() as session:
-        items, next_cursor = await repo.invoices_page(
-            session,
-            caller,
-            now,
-            client_id=client_id,
-            contract_id=contract_id,
-            status=status,
-            limit=limit,
-            cursor=cursor,
-        )
-    return page_of(items, next_cursor, lambda i: invoice_out(i, now))
+    stmt = repo.invoices(
+        caller,
+        client_id=client_id,
+        contract_id=contract_id,
+        status=status,
+        now=now,
+        due_from=due_from,
+        due_to=due_to,
+        number=number,
+    )
+    return await sorted_list(
+        runtime,
+        stmt,
+        repo.SORTS,
+        sort,
+        each(partial(invoice_out, now=now)),
+        query,
+        filename="invoices",
+        header=INVOICE_COLUMNS,
+        money=("subtotal", "tax", "total", "amount_paid", "credited", "balance"),
+    )
 
 
 @router.get("/{invoice_id}", response_model=InvoiceOut, operation_id="getInvoice")

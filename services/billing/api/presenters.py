@@ -7,6 +7,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from services.billing.api.schemas import (
     AllocationOut,
     ContractOut,
@@ -31,6 +33,7 @@ from services.billing.store.models import (
     Opportunity,
     Payment,
 )
+from services.billing.store.payments import allocations_of
 from shared.money import format_amount
 
 
@@ -129,6 +132,12 @@ def payment_out(payment: Payment, allocations: list[Allocation]) -> PaymentOut:
         reversed_at=payment.reversed_at,
         reversal_reason=payment.reversal_reason,
     )
+
+
+async def payments_out(session: AsyncSession, items: list[Payment]) -> list[PaymentOut]:
+    """A page of payments, each with its allocations (read in one query)."""
+    allocations = await allocations_of(session, [p.id for p in items])
+    return [payment_out(p, allocations[p.id]) for p in items]
 
 
 def credit_note_out(note: CreditNote) -> CreditNoteOut:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, not_, select
@@ -12,10 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.billing.domain.estimates import DRAFT, EXPIRED
 from services.billing.store.clients import scope
 from services.billing.store.invoices import before_client_today
-from services.billing.store.models import Estimate
+from services.billing.store.models import ESTIMATE_SORTS, Estimate
 from shared.auth import Caller
-from shared.pagination import paginate
 from shared.store import one_or_404
+
+# The fields the list sorts by (``?sort=``), each backed by an index.
+SORTS = ESTIMATE_SORTS
 
 
 def expired(now: datetime) -> ColumnElement[bool]:
@@ -43,33 +45,19 @@ def estimates(
     client_id: uuid.UUID | None = None,
     status: str | None = None,
     now: datetime | None = None,
+    valid_until_before: date | None = None,
 ) -> Select[Any]:
     """The estimates of the clients the caller may see, narrowed by the list's filters:
     ``status`` is the one shown at ``now``."""
     stmt = select(Estimate).where(scope(caller, Estimate.client_id))
+    if valid_until_before is not None:
+        stmt = stmt.where(Estimate.valid_until <= valid_until_before)
     if client_id is not None:
         stmt = stmt.where(Estimate.client_id == client_id)
     if status is not None:
         assert now is not None
         stmt = stmt.where(estimate_status_is(status, now))
     return stmt
-
-
-async def estimates_page(
-    session: AsyncSession,
-    caller: Caller,
-    *,
-    client_id: uuid.UUID | None,
-    status: str | None,
-    now: datetime,
-    limit: int,
-    cursor: str | None,
-) -> tuple[list[Estimate], str | None]:
-    """One page of the caller's estimates, oldest first: created_at, id."""
-    stmt = estimates(caller, client_id=client_id, status=status, now=now)
-    return await paginate(
-        session, stmt, [Estimate.created_at, Estimate.id], limit=limit, cursor=cursor
-    )
 
 
 async def get_estimate(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 import zoneinfo
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, cast
@@ -39,13 +39,15 @@ from services.billing.domain.invoices import (
     VOID,
 )
 from services.billing.store.clients import scope
-from services.billing.store.models import CreditNoteCounter, Invoice, InvoiceCounter
+from services.billing.store.models import INVOICE_SORTS, CreditNoteCounter, Invoice, InvoiceCounter
 from shared.auth import Caller
 from shared.clock import local_date
 from shared.db import insert_ignore
-from shared.pagination import paginate
 from shared.store import locked, one_or_404
 from shared.tables import outbox
+
+# The fields the list sorts by (``?sort=``), each backed by an index.
+SORTS = INVOICE_SORTS
 
 
 @lru_cache(maxsize=1)
@@ -119,10 +121,20 @@ def invoices(
     contract_id: uuid.UUID | None = None,
     status: str | None = None,
     now: datetime | None = None,
+    due_from: date | None = None,
+    due_to: date | None = None,
+    number: str | None = None,
 ) -> Select[Any]:
     """The invoices of the clients the caller may see, narrowed by the list's filters:
-    ``status`` is the one shown at ``now`` (:func:`invoice_status_is`)."""
+    ``status`` is the one shown at ``now`` (:func:`invoice_status_is`), the due date within
+    ``due_from``..``due_to`` (both included), the ``number`` exactly."""
     stmt = select(Invoice).where(scope(caller, Invoice.client_id))
+    if due_from is not None:
+        stmt = stmt.where(Invoice.due_date >= due_from)
+    if due_to is not None:
+        stmt = stmt.where(Invoice.due_date <= due_to)
+    if number is not None:
+        stmt = stmt.where(Invoice.number == number)
     if client_id is not None:
         stmt = stmt.where(Invoice.client_id == client_id)
     if contract_id is not None:
@@ -131,25 +143,6 @@ def invoices(
         assert now is not None, "a status is the one shown at a moment"
         stmt = stmt.where(invoice_status_is(status, now))
     return stmt
-
-
-async def invoices_page(
-    session: AsyncSession,
-    caller: Caller,
-    now: datetime,
-    *,
-    client_id: uuid.UUID | None,
-    contract_id: uuid.UUID | None,
-    status: str | None,
-    limit: int,
-    cursor: str | None,
-) -> tuple[list[Invoice], str | None]:
-    """One page of the caller's invoices, oldest first: created_at, id (filtered by the
-    status shown at ``now`` in SQL: full pages, exact cursors)."""
-    stmt = invoices(caller, client_id=client_id, contract_id=contract_id, status=status, now=now)
-    return await paginate(
-        session, stmt, [Invoice.created_at, Invoice.id], limit=limit, cursor=cursor
-    )
 
 
 async def get_invoice(

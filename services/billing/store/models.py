@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column
 
 from shared.db import JSONType, Money, UTCDateTime
+from shared.pagination import SortKey, Sorts
 from shared.replicas import client_replica
 
 
@@ -275,3 +276,61 @@ class Opportunity(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
+
+# ---------------------------------------------------------------- the lists' sorts
+# The fields each list sorts by (``?sort=``, ``shared.pagination.Sorts``), each with an
+# index on (its key, id) so a sorted page reads the index (the migration
+# ``2026_12_06_f3b9d1e7c5a8_list_sorts`` creates the same expressions).
+
+LAST_DAY = "'9999-12-31'"  # what a missing date sorts as: after every date
+
+INVOICE_SORTS = Sorts(
+    Invoice.id,
+    "created_at",
+    created_at=SortKey(Invoice.created_at),
+    number=SortKey(Invoice.number, null="''"),
+    issue_date=SortKey(Invoice.issue_date, null=LAST_DAY),
+    due_date=SortKey(Invoice.due_date, null=LAST_DAY),
+    total=SortKey(Invoice.total, "money"),
+    status=SortKey(Invoice.status),
+)
+CONTRACT_SORTS = Sorts(
+    Contract.id,
+    "created_at",
+    created_at=SortKey(Contract.created_at),
+    number=SortKey(Contract.number, "text"),
+    title=SortKey(Contract.title, "text"),
+    starts_on=SortKey(Contract.starts_on),
+    ends_on=SortKey(Contract.ends_on),
+    status=SortKey(Contract.status),
+)
+PAYMENT_SORTS = Sorts(
+    Payment.id,
+    "created_at",
+    created_at=SortKey(Payment.created_at),
+    received_at=SortKey(Payment.received_at),
+    amount=SortKey(Payment.amount, "money"),
+)
+ESTIMATE_SORTS = Sorts(
+    Estimate.id,
+    "created_at",
+    created_at=SortKey(Estimate.created_at),
+    title=SortKey(Estimate.title, "text"),
+    valid_until=SortKey(Estimate.valid_until, null=LAST_DAY),
+    total=SortKey(Estimate.total, "money"),
+    status=SortKey(Estimate.status),
+)
+OPPORTUNITY_SORTS = Sorts(
+    Opportunity.id,
+    "created_at",
+    created_at=SortKey(Opportunity.created_at),
+    title=SortKey(Opportunity.title, "text"),
+    expected_close=SortKey(Opportunity.expected_close, null=LAST_DAY),
+    value=SortKey(Opportunity.value_amount, "money", null="-1"),
+    stage=SortKey(Opportunity.stage),
+)
+
+for _sorts in (INVOICE_SORTS, CONTRACT_SORTS, PAYMENT_SORTS, ESTIMATE_SORTS, OPPORTUNITY_SORTS):
+    for _name, _key in _sorts.fields.items():
+        _table = _sorts.id_column.class_.__tablename__
+        Index(f"ix_{_table}_sort_{_name}", _key.expression(), _sorts.id_column)
