@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from services.billing.domain.contracts import SettableStatus
+from services.billing.domain.documents import Language
 from services.billing.domain.opportunities import Kind, Stage
 from shared.inputs import In, Patch
 from shared.money import check_currency, to_decimal
@@ -215,6 +216,26 @@ class CreditNoteIn(In):
         if (self.lines is None) == (self.amount is None):
             raise ValueError("give either lines or amount")
         return self
+
+
+# ---------------------------------------------------------------- legal and bank details
+
+Detail = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+
+
+class BillingDetailsIn(In):
+    """A client's legal and bank details as its documents print them (a PUT: each field
+    omitted or null is cleared); ``language``: its documents' language."""
+
+    legal_name: Title | None = None
+    tax_id: Detail | None = None
+    registration_code: Detail | None = None
+    address: Note | None = None
+    bank_name: Title | None = None
+    bank_account: Detail | None = None
+    bank_code: Detail | None = None
+    correspondent_account: Detail | None = None
+    language: Language | None = None
 
 
 # ---------------------------------------------------------------- payments

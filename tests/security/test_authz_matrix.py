@@ -551,6 +551,12 @@ OPS: dict[str, Op] = {
         fresh("/api/v1/payments/{id}/reverse", World.payment), lambda w: {"reason": "bounced"}
     ),
     "getClientCredit": Op(at("/api/v1/clients/{n.client}/credit")),
+    "getClientBillingDetails": Op(at("/api/v1/clients/{n.client}/billing-details")),
+    "putClientBillingDetails": Op(
+        at("/api/v1/clients/{n.client}/billing-details"),
+        lambda w: {"legal_name": "North LLC", "tax_id": "7701234567"},
+    ),
+    "getInvoiceAct": Op(at("/api/v1/invoices/{n.invoice}/act.pdf"), ok=409),
     "createEstimate": Op(at("/api/v1/estimates"), estimate_body, 201),
     "listEstimates": listing("/api/v1/estimates", lambda s: s.estimate),
     "getEstimate": Op(at("/api/v1/estimates/{n.estimate}")),
@@ -641,7 +647,7 @@ def _billing(path: str) -> bool:
     return (
         "/".join(parts[:4]) in BILLING
         or path.startswith("/api/v1/opportunities")
-        or path.endswith("/credit")
+        or path.endswith(("/credit", "/billing-details"))
         or (path.startswith("/api/v1/reports/") and parts[4] in BILLING_REPORTS)
     )
 

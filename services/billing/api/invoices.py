@@ -6,7 +6,7 @@ import asyncio
 import uuid
 from datetime import date
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
@@ -14,21 +14,33 @@ from fastapi.responses import JSONResponse
 from services.billing.api import pdf
 from services.billing.api.deps import CallerDep, RuntimeDep, SettingsDep, StaffDep
 from services.billing.api.lists import ListDep, each, sorted_list
+from services.billing.api.pdf import seller_party
 from services.billing.api.presenters import credit_note_out, invoice_out
 from services.billing.api.schemas import CreditNoteOut, InvoiceOut
 from services.billing.commands import CreditNoteIn, InvoiceIn, InvoicePatch, IssueIn, PromiseIn
+from services.billing.domain.documents import (
+    Language,
+    NotCertifiable,
+    check_certifiable,
+    document_language,
+)
 from services.billing.domain.invoices import InvoiceStatus
 from services.billing.handlers import credit_notes
 from services.billing.handlers import invoices as handlers
 from services.billing.store import credit_notes as credit_note_store
 from services.billing.store import invoices as repo
+from services.billing.store.billing_details import billing_details, client_country, party_of
 from services.billing.store.clients import get_client
 from shared.commands import run_command
+from shared.errors import Conflict
 from shared.exports import EXPORT_RESPONSES
 from shared.idempotency import IdempotencyKey
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 
 router = APIRouter(prefix="/api/v1/invoices", tags=["invoices"])
+PDF_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
+}
 
 
 @router.post("", status_code=201, response_model=InvoiceOut, operation_id="createInvoice")
@@ -127,30 +139,63 @@ async def get_invoice(invoice_id: uuid.UUID, caller: StaffDep, runtime: RuntimeD
     "/{invoice_id}/pdf",
     operation_id="getInvoicePdf",
     response_class=Response,
-    responses={
-        200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
-    },
+    responses=PDF_RESPONSES,
 )
 async def invoice_pdf(
     invoice_id: uuid.UUID, caller: StaffDep, runtime: RuntimeDep, settings: SettingsDep
 ) -> Response:
-    """The invoice as a PDF: seller, client, lines, taxes, totals, number and dates."""
+    """The invoice as a PDF: the seller and the client with their legal and bank details,
+    lines, taxes, totals, number and dates."""
     async with runtime.reads() as session:
         invoice = await repo.get_invoice(session, caller, invoice_id)
         client = await get_client(session, caller, invoice.client_id)
+        details = await billing_details(session, client.id)
     document = await asyncio.to_thread(
-        pdf.invoice_pdf,
-        invoice,
-        settings.billing_seller_name,
-        settings.billing_seller_address,
-        client.name,
+        pdf.invoice_pdf, invoice, seller_party(settings), party_of(client.name, details)
     )
     name = invoice.number or f"draft-{invoice.id}"
+    return _pdf(document, f"invoice-{name}.pdf")
+
+
+def _pdf(document: bytes, filename: str) -> Response:
     return Response(
         document,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="invoice-{name}.pdf"'},
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
     )
+
+
+@router.get(
+    "/{invoice_id}/act.pdf",
+    operation_id="getInvoiceAct",
+    response_class=Response,
+    responses=PDF_RESPONSES,
+)
+async def invoice_act(
+    invoice_id: uuid.UUID,
+    caller: StaffDep,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    lang: Language | None = None,
+) -> Response:
+    """The certificate of completed work (акт выполненных работ) of a paid invoice (else
+    409): the parties with their legal and bank details, the work, the totals with tax, in
+    Russian or English (``lang``; else the client's documents' language, else Russian for
+    a client in a Russian-speaking country, English otherwise)."""
+    async with runtime.reads() as session:
+        invoice = await repo.get_invoice(session, caller, invoice_id)
+        client = await get_client(session, caller, invoice.client_id)
+        details = await billing_details(session, client.id)
+        country = await client_country(session, client.id)
+    try:
+        check_certifiable(invoice.status)
+    except NotCertifiable as exc:
+        raise Conflict(str(exc)) from exc
+    language = document_language(lang, details.language if details else None, country)
+    document = await asyncio.to_thread(
+        pdf.act_pdf, invoice, seller_party(settings), party_of(client.name, details), language
+    )
+    return _pdf(document, f"act-{invoice.number}.pdf")
 
 
 @router.patch("/{invoice_id}", response_model=InvoiceOut, operation_id="updateInvoice")

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.billing.api.schemas import (
     AllocationOut,
+    BillingDetailsOut,
     ContractOut,
     CreditNoteOut,
     CreditOut,
@@ -24,8 +25,10 @@ from services.billing.api.schemas import (
 from services.billing.domain import estimates
 from services.billing.domain.dates import today_in
 from services.billing.domain.invoices import days_overdue, effective_status
+from services.billing.store.billing_details import DETAIL_FIELDS
 from services.billing.store.models import (
     Allocation,
+    ClientBillingDetails,
     Contract,
     CreditNote,
     Estimate,
@@ -158,6 +161,16 @@ def credit_note_out(note: CreditNote) -> CreditNoteOut:
         issue_date=note.issue_date,
         issued_by=note.issued_by,
         created_at=note.created_at,
+    )
+
+
+def billing_details_out(
+    client_id: uuid.UUID, details: ClientBillingDetails | None
+) -> BillingDetailsOut:
+    """A client's details (all null until someone enters them)."""
+    fields = {name: getattr(details, name, None) for name in DETAIL_FIELDS}
+    return BillingDetailsOut(
+        client_id=client_id, updated_at=getattr(details, "updated_at", None), **fields
     )
 
 

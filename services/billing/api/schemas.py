@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.billing.domain.contracts import ContractStatus
+from services.billing.domain.documents import Language
 from services.billing.domain.dunning import PromiseState
 from services.billing.domain.estimates import EstimateStatus
 from services.billing.domain.invoices import InvoiceStatus
@@ -123,6 +124,20 @@ class CreditNoteOut(BaseModel):
     issue_date: date
     issued_by: uuid.UUID
     created_at: datetime
+
+
+class BillingDetailsOut(BaseModel):
+    client_id: uuid.UUID
+    legal_name: str | None
+    tax_id: str | None = Field(description="INN or VAT number")
+    registration_code: str | None = Field(description="KPP")
+    address: str | None
+    bank_name: str | None
+    bank_account: str | None = Field(description="account number or IBAN")
+    bank_code: str | None = Field(description="BIC or SWIFT")
+    correspondent_account: str | None
+    language: Language | None = Field(description="its documents' language")
+    updated_at: datetime | None
 
 
 class CreditOut(BaseModel):

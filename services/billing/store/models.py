@@ -334,3 +334,23 @@ for _sorts in (INVOICE_SORTS, CONTRACT_SORTS, PAYMENT_SORTS, ESTIMATE_SORTS, OPP
     for _name, _key in _sorts.fields.items():
         _table = _sorts.id_column.class_.__tablename__
         Index(f"ix_{_table}_sort_{_name}", _key.expression(), _sorts.id_column)
+
+
+class ClientBillingDetails(Base):
+    """A client's legal and bank details, as its invoices and certificates of completed work
+    print them (billing's own: the clients service knows the client, not its bank)."""
+
+    __tablename__ = "client_billing_details"
+
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    legal_name: Mapped[str | None] = mapped_column(String(300))
+    tax_id: Mapped[str | None] = mapped_column(String(50))  # INN or VAT number
+    registration_code: Mapped[str | None] = mapped_column(String(50))  # KPP
+    address: Mapped[str | None] = mapped_column(Text)
+    bank_name: Mapped[str | None] = mapped_column(String(300))
+    bank_account: Mapped[str | None] = mapped_column(String(50))  # account or IBAN
+    bank_code: Mapped[str | None] = mapped_column(String(50))  # BIC or SWIFT
+    correspondent_account: Mapped[str | None] = mapped_column(String(50))
+    language: Mapped[str | None] = mapped_column(String(2))  # ru | en: its documents' language
+    updated_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
