@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from services.billing import SERVICE
 from services.billing.api import (
+    billing_details,
     contracts,
     estimates,
     invoices,
@@ -39,6 +40,7 @@ SPEC = replica_service_spec(
         estimates.router,
         opportunities.router,
         reports.router,
+        billing_details.router,
     ),
     subscribers=SUBSCRIBERS,
     jobs=scheduled_jobs,

@@ -212,6 +212,17 @@ class World:
             await self.admin("POST", f"/api/v1/estimates/{estimate}/approve", None, 200)
         return estimate
 
+    async def payment(self) -> str:
+        return await self.post(
+            "/api/v1/payments",
+            {
+                "client_id": self.north.client,
+                "amount": "1.00",
+                "currency": "EUR",
+                "reference": uuid.uuid4().hex,
+            },
+        )
+
     async def webhook(self) -> str:
         return await self.post("/api/v1/webhooks", webhook_body(self))
 
@@ -590,6 +601,12 @@ OPS: dict[str, Op] = {
         fresh("/api/v1/invoices/{id}/promise", World.issued),
         lambda w: {"promised_on": (datetime.now(UTC) + timedelta(days=10)).date().isoformat()},
     ),
+    "createCreditNote": Op(
+        fresh("/api/v1/invoices/{id}/credit-notes", World.issued),
+        lambda w: {"amount": "1.00", "reason": "discount"},
+        201,
+    ),
+    "listCreditNotes": Op(at("/api/v1/invoices/{n.invoice}/credit-notes")),
     "bookPayment": Op(
         at("/api/v1/payments"),
         lambda w: {
@@ -603,13 +620,26 @@ OPS: dict[str, Op] = {
     ),
     "listPayments": listing("/api/v1/payments", lambda s: s.payment),
     "getPayment": Op(at("/api/v1/payments/{n.payment}")),
+    "reversePayment": Op(
+        fresh("/api/v1/payments/{id}/reverse", World.payment), lambda w: {"reason": "bounced"}
+    ),
     "getClientCredit": Op(at("/api/v1/clients/{n.client}/credit")),
+    "getClientBillingDetails": Op(at("/api/v1/clients/{n.client}/billing-details")),
+    "putClientBillingDetails": Op(
+        at("/api/v1/clients/{n.client}/billing-details"),
+        lambda w: {"legal_name": "North LLC", "tax_id": "7701234567"},
+    ),
+    "getInvoiceAct": Op(at("/api/v1/invoices/{n.invoice}/act.pdf"), ok=409),
     "createEstimate": Op(at("/api/v1/estimates"), estimate_body, 201),
     "listEstimates": listing("/api/v1/estimates", lambda s: s.estimate),
     "getEstimate": Op(at("/api/v1/estimates/{n.estimate}")),
     "approveEstimate": Op(fresh("/api/v1/estimates/{id}/approve", World.estimate)),
     "invoiceEstimate": Op(
         fresh("/api/v1/estimates/{id}/invoice", lambda w: w.estimate(approved=True)), ok=201
+    ),
+    "updateEstimate": Op(fresh("/api/v1/estimates/{id}", World.estimate), lambda w: {"title": "B"}),
+    "rejectEstimate": Op(
+        fresh("/api/v1/estimates/{id}/reject", World.estimate), lambda w: {"reason": "no"}
     ),
     "createOpportunity": Op(
         at("/api/v1/opportunities"), lambda w: {"client_id": w.north.client, "title": "More"}, 201
@@ -690,7 +720,7 @@ def _billing(path: str) -> bool:
     return (
         "/".join(parts[:4]) in BILLING
         or path.startswith("/api/v1/opportunities")
-        or path.endswith("/credit")
+        or path.endswith(("/credit", "/billing-details"))
         or (path.startswith("/api/v1/reports/") and parts[4] in BILLING_REPORTS)
     )
 
