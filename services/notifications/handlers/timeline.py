@@ -42,6 +42,7 @@ from shared.auth import Caller
 from shared.errors import NotFound
 from shared.messaging.consumer import EventHandler
 from shared.messaging.envelope import CloudEvent
+from shared.subscribers import compose
 from shared.uow import UnitOfWork
 
 
@@ -86,6 +87,9 @@ TIMELINE_SUBSCRIBERS: dict[str, EventHandler] = {
 }
 # Every event of the catalogue may raise alerts about a client.
 ALERT_SUBSCRIBERS: dict[str, EventHandler] = dict.fromkeys(EVENT_TYPES, on_alerts)
+# What ``orbit timeline rebuild`` applies to each event read again (the alerts from the
+# notifications rows, which a rebuild does not touch).
+REBUILD_SUBSCRIBERS: dict[str, EventHandler] = compose(TIMELINE_SUBSCRIBERS, ALERT_SUBSCRIBERS)
 
 
 # ---------------------------------------------------------------- the reads
