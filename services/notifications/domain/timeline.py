@@ -371,6 +371,24 @@ def alert_entry(
     )
 
 
+def escalation_entry(event_id: uuid.UUID, data: Mapping[str, Any], at: datetime) -> Entry:
+    """An alert nobody acknowledged in time, gone up the reporting line (``alert.escalated``)."""
+    return Entry(
+        "alert",
+        event_id,
+        at,
+        _short(f"Escalated (level {data['level']}): {data['title']}") or "Escalated",
+        {
+            "event_type": data["alert_type"],
+            "severity": data["severity"],
+            "level": int(data["level"]),
+            "alert_event_id": data["alert_event_id"],
+            "to_staff_id": data["to_staff_id"],
+        },
+        history=True,
+    )
+
+
 # ---------------------------------------------------------------- the summary
 
 

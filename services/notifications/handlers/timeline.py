@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.domain.calendar_feed import zone_of
-from services.notifications.domain.catalog import EVENT_TYPES
+from services.notifications.domain.catalog import ESCALATED, EVENT_TYPES
 from services.notifications.domain.timeline import (
     CONTACT_EVENTS,
     ENTRY_EVENTS,
@@ -33,6 +33,7 @@ from services.notifications.domain.timeline import (
     alert_entry,
     days_since,
     entry_of,
+    escalation_entry,
     item_of,
     next_contact_due,
     request_deadline,
@@ -66,8 +67,14 @@ async def on_event(uow: UnitOfWork, event: CloudEvent) -> None:
 
 
 async def on_alerts(uow: UnitOfWork, event: CloudEvent) -> None:
-    """The alerts this event raised about a client (the notifications rows the rules wrote
-    a moment ago, in the same unit of work): one history entry per client."""
+    """The alerts this event raised about a client: the feed entries the rules wrote a moment
+    ago in the same unit of work (level 0 of the alert, found by its root event), one history
+    entry per client; an escalation, from its event."""
+    if event.type == ESCALATED:
+        escalated = escalation_entry(event.id, event.data, event.time)
+        client_id = uuid.UUID(str(event.data["client_id"]))
+        await store.put_entry(uow.session, client_id, escalated, event.id, event.time)
+        return
     rows = await store.alerts_of(uow.session, event.id)
     for client_id in dict.fromkeys(r.client_id for r in rows):
         mine = [r for r in rows if r.client_id == client_id]

@@ -226,10 +226,16 @@ async def note_feedback(
 
 
 async def alerts_of(session: AsyncSession, event_id: uuid.UUID) -> list[Any]:
-    """The notifications an event raised about a client (client, title, severity)."""
+    """The feed entries the rules wrote for an event about a client (client, title,
+    severity): the alert's first level, through the index of its root event (its
+    escalations, later, share the root: left out, they have events of their own)."""
     stmt = (
         select(Notification.client_id, Notification.title, Notification.severity)
-        .where(Notification.event_id == event_id, Notification.client_id.is_not(None))
+        .where(
+            Notification.root_event_id == event_id,
+            Notification.level == 0,
+            Notification.client_id.is_not(None),
+        )
         .order_by(Notification.created_at, Notification.id)
     )
     return list((await session.execute(stmt)).all())

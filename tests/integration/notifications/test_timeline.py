@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from services.notifications.domain.timeline import TIMELINE_TYPES
+from services.notifications.events import AlertEscalatedV1
 from tests.integration.notifications.helpers import ADMIN, NOW, Notif
 from tests.integration.notifications.timeline_world import DAY, Month, live
 
@@ -21,6 +22,7 @@ async def world(notif: Notif) -> tuple[Month, dict[str, dict[str, str]]]:
     client_id = await notif.client("Initech", manager, timezone="Europe/Berlin")
     month = await live(notif, manager, client_id)
     callers = {"manager": manager.headers, "head": head.headers, "other": other.headers}
+    month.ids["head"] = head.id
     return month, callers
 
 
@@ -36,6 +38,23 @@ async def test_one_merged_stream_newest_first_paged_filtered_and_idempotent(
     any_notif: Notif,
 ) -> None:
     m, callers = await world(any_notif)
+    # the overdue invoice's alert, unacknowledged, went up to the head (the scan's event)
+    await m.at(
+        NOW,
+        AlertEscalatedV1(
+            client_id=m.client_id,
+            alert_event_id=m.sent[-1].id,
+            alert_type="orbit.billing.invoice.overdue.v1",
+            severity="critical",
+            title="Invoice 2026-000042 overdue",
+            level=1,
+            from_staff_id=m.manager.id,
+            to_staff_id=m.ids["head"],
+            notification_id=uuid.uuid4(),
+            escalate_after="P1D",
+            escalated_at=NOW,
+        ),
+    )
     page = await timeline(any_notif, m, callers["manager"], limit=500)
     items = page["items"]
     assert page["next_cursor"] is None
@@ -67,6 +86,10 @@ async def test_one_merged_stream_newest_first_paged_filtered_and_idempotent(
         "orbit.interactions.feedback.received.v1",
         "orbit.billing.invoice.overdue.v1",
     } <= alerts
+    escalated = [a for a in by_type["alert"] if "level" in a["details"]]
+    assert [(a["title"], a["details"]["level"]) for a in escalated] == [
+        ("Escalated (level 1): Invoice 2026-000042 overdue", 1)
+    ]
 
     # paged by two through equal timestamps (the contact and task events share NOW - 1 day):
     # every entry once, in the same order

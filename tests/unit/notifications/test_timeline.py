@@ -16,6 +16,7 @@ from services.notifications.domain.timeline import (
     alert_entry,
     days_since,
     entry_of,
+    escalation_entry,
     item_of,
     next_contact_due,
     parse_types,
@@ -135,6 +136,22 @@ def test_one_alert_entry_per_event_with_the_highest_severity() -> None:
     assert entry is not None and entry.history and entry.entity_id == event_id
     assert entry.details == {"event_type": "t", "severity": "critical", "recipients": 2}
     assert alert_entry(event_id, "t", AT, [], []) is None
+
+
+def test_an_escalation_is_an_alert_entry_of_its_own() -> None:
+    event_id, alert = uuid.uuid4(), uuid.uuid4()
+    data = {
+        "level": 2,
+        "title": "SLA breached",
+        "alert_type": "orbit.interactions.sla.breached.v1",
+        "severity": "critical",
+        "alert_event_id": str(alert),
+        "to_staff_id": str(uuid.uuid4()),
+    }
+    entry = escalation_entry(event_id, data, AT)
+    assert (entry.type, entry.entity_id, entry.history) == ("alert", event_id, True)
+    assert entry.title == "Escalated (level 2): SLA breached"
+    assert entry.details["alert_event_id"] == str(alert)
 
 
 def test_types_are_parsed_from_lists_and_commas() -> None:
