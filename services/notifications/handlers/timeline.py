@@ -40,9 +40,9 @@ from services.notifications.domain.timeline import (
 )
 from services.notifications.store import timeline as store
 from shared.auth import Caller
-from shared.errors import NotFound
 from shared.messaging.consumer import EventHandler
 from shared.messaging.envelope import CloudEvent
+from shared.replicas import ClientView, client_select, one_client
 from shared.subscribers import compose
 from shared.uow import UnitOfWork
 
@@ -102,13 +102,12 @@ REBUILD_SUBSCRIBERS: dict[str, EventHandler] = compose(TIMELINE_SUBSCRIBERS, ALE
 # ---------------------------------------------------------------- the reads
 
 
-async def visible_client(session: AsyncSession, caller: Caller, client_id: uuid.UUID) -> Any:
-    """The client's replica row, if the caller may see the client (else 404, as the clients
-    service answers for a client out of scope)."""
-    row = await store.visible_client(session, caller, client_id)
-    if row is None:
-        raise NotFound(f"client {client_id} not found")
-    return row
+async def visible_client(session: AsyncSession, caller: Caller, client_id: uuid.UUID) -> ClientView:
+    """The client, if the caller may see it (else 404, as the clients service answers for a
+    client out of scope); a miss reads through to the clients service first, so a client
+    created a moment ago is found (with nothing on its timeline yet)."""
+    stmt = client_select(caller, client_id)
+    return await one_client(session, stmt, f"client {client_id} not found", read_through=client_id)
 
 
 async def timeline_page(
@@ -179,7 +178,7 @@ async def client_summary(
     if facts is not None:
         summary.last_contact_at = facts.last_contact_at
         summary.days_since_last_contact = days_since(facts.last_contact_at, summary.today, zone)
-        cadence = (client.sla or {}).get("contact_cadence_days")
+        cadence = client.sla.get("contact_cadence_days")
         summary.next_contact_due = next_contact_due(facts.last_contact_at, cadence)
         if facts.nps_at is not None:
             summary.last_nps = (facts.nps_score, facts.nps_at)

@@ -244,14 +244,6 @@ async def alerts_of(session: AsyncSession, event_id: uuid.UUID) -> list[Any]:
 # ---------------------------------------------------------------- reads (the API)
 
 
-async def visible_client(session: AsyncSession, caller: Caller, client_id: uuid.UUID) -> Any:
-    """The client's replica row if the caller may see it, else None."""
-    stmt = select(client_replica).where(
-        client_replica.c.id == client_id, client_scope(caller, client_replica.c.id)
-    )
-    return (await session.execute(stmt)).first()
-
-
 async def entries_page(
     session: AsyncSession,
     client_id: uuid.UUID,
