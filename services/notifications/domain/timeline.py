@@ -189,6 +189,8 @@ def _report(data: Mapping[str, Any], at: datetime) -> Entry:
             "next_steps": list(data.get("next_steps") or []),
             "on_time": data.get("on_time"),
             "submitted_by": data.get("submitted_by"),
+            "revision": data.get("revision", 0),
+            "amended_reason": data.get("reason"),
         },
     )
 
@@ -201,16 +203,19 @@ def _task(event_type: str, data: Mapping[str, Any], at: datetime) -> Entry:
     )
 
 
-def _feedback(data: Mapping[str, Any], at: datetime) -> Entry:
+def _feedback(event_type: str, data: Mapping[str, Any], at: datetime) -> Entry:
     kind = str(data["kind"])
+    withdrawn = event_type == FEEDBACK_WITHDRAWN
     return Entry(
         "feedback",
         _uuid(data["feedback_id"]),
         _time(data.get("received_at") or at),
-        f"{kind.upper()} {data['score']}",
+        f"{kind.upper()} {data['score']}" + (" (withdrawn)" if withdrawn else ""),
         {
             **_pick(data, "kind", "score", "low", "contact_id"),
             "comment": _short(data.get("comment")),
+            "withdrawn": withdrawn,
+            "withdrawn_reason": data.get("reason") if withdrawn else None,
         },
     )
 
@@ -300,7 +305,9 @@ INVOICE_EVENTS = tuple(
 )
 INTERACTION_LOGGED = "orbit.interactions.interaction.logged.v1"
 REPORT_SUBMITTED = "orbit.interactions.meeting.report_submitted.v1"
+REPORT_AMENDED = "orbit.interactions.meeting.report_amended.v1"
 FEEDBACK_RECEIVED = "orbit.interactions.feedback.received.v1"
+FEEDBACK_WITHDRAWN = "orbit.interactions.feedback.withdrawn.v1"
 PAYMENT_RECEIVED = "orbit.billing.payment.received.v1"
 STAGE_CHANGED = "orbit.billing.opportunity.stage_changed.v1"
 
@@ -310,8 +317,10 @@ ENTRY_EVENTS: tuple[str, ...] = (
     *REQUEST_EVENTS,
     *MEETING_EVENTS,
     REPORT_SUBMITTED,
+    REPORT_AMENDED,
     *TASK_EVENTS,
     FEEDBACK_RECEIVED,
+    FEEDBACK_WITHDRAWN,
     *CONTRACT_EVENTS,
     *INVOICE_EVENTS,
     PAYMENT_RECEIVED,
@@ -329,12 +338,12 @@ def entry_of(event_type: str, data: Mapping[str, Any], at: datetime) -> Entry | 
         return _request(event_type, data, at)
     if event_type in MEETING_EVENTS:
         return _meeting(event_type, data, at)
-    if event_type == REPORT_SUBMITTED:
+    if event_type in (REPORT_SUBMITTED, REPORT_AMENDED):
         return _report(data, at)
     if event_type in TASK_EVENTS:
         return _task(event_type, data, at)
-    if event_type == FEEDBACK_RECEIVED:
-        return _feedback(data, at)
+    if event_type in (FEEDBACK_RECEIVED, FEEDBACK_WITHDRAWN):
+        return _feedback(event_type, data, at)
     if event_type in CONTRACT_EVENTS:
         return _contract(event_type, data, at)
     if event_type in INVOICE_EVENTS:
@@ -447,7 +456,7 @@ class Amounts:
 
 # ---------------------------------------------------------------- the current state
 
-ItemKind = Literal["request", "task", "meeting", "contract", "invoice", "birthday"]
+ItemKind = Literal["request", "task", "meeting", "contract", "invoice", "birthday", "feedback"]
 ITEM_KINDS: tuple[ItemKind, ...] = get_args(ItemKind)
 CONTACT_EVENTS = tuple(f"orbit.clients.contact.{v}.v1" for v in ("created", "updated", "deleted"))
 
@@ -456,7 +465,8 @@ CONTACT_EVENTS = tuple(f"orbit.clients.contact.{v}.v1" for v in ("created", "upd
 class Item:
     """The current state of one dated thing of a client, what the summary counts and the
     calendar shows: a request (due, promised by), a task (due), a meeting (start, end), a
-    contract (end), an invoice (due date, balance), a contact's birthday. ``gone``: the
+    contract (end), an invoice (due date, balance), a contact's birthday, a feedback score
+    (``title`` its kind, nps or csat; withdrawn: ``status``). ``gone``: the
     thing no longer exists (a deleted contact, or one without a birthday now)."""
 
     kind: ItemKind
@@ -464,6 +474,7 @@ class Item:
     status: str
     title: str
     at: datetime | None = None
+    score: int | None = None
     ends_at: datetime | None = None
     promised_by: datetime | None = None
     on_date: date | None = None
@@ -543,6 +554,15 @@ def item_of(event_type: str, data: Mapping[str, Any]) -> Item | None:
             on_date=_maybe_date(data.get("due_date")),
             currency=str(data["currency"]),
             balance=Decimal(str(data["balance"])),
+        )
+    if event_type in (FEEDBACK_RECEIVED, FEEDBACK_WITHDRAWN):
+        return Item(
+            "feedback",
+            _uuid(data["feedback_id"]),
+            "withdrawn" if event_type == FEEDBACK_WITHDRAWN else "received",
+            str(data["kind"]),
+            at=_time(data["received_at"]),
+            score=int(data["score"]),
         )
     if event_type in CONTACT_EVENTS:
         deleted = _name(event_type) == "contact.deleted"

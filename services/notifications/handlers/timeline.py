@@ -4,9 +4,9 @@ notifications an event raised are there to be put on the timeline).
 
 Each event puts its entry on the client's timeline (``domain.timeline.entry_of``: a state
 entry updated in place, or a history entry), keeps the current state of the thing it is about
-(``item_of``: what the summary counts and the calendar shows), and the client's last contact
-and last NPS/CSAT. Every write is idempotent (keyed by the entry's key or the thing's id, an
-older event than the stored one changing nothing), so an event applied twice, by the consumer
+(``item_of``: what the summary counts and the calendar shows; feedback scores too), and the
+client's last contact. Every write is idempotent (keyed by the entry's key or the thing's id,
+an older event than the stored one changing nothing), so an event applied twice, by the consumer
 or by ``orbit timeline rebuild`` (``handlers.scorecard.rebuild`` with these subscribers and
 tables), leaves the same rows. They read ``event.data``: no other service is imported.
 """
@@ -27,7 +27,6 @@ from services.notifications.domain.catalog import ESCALATED, EVENT_TYPES
 from services.notifications.domain.timeline import (
     CONTACT_EVENTS,
     ENTRY_EVENTS,
-    FEEDBACK_RECEIVED,
     INTERACTION_LOGGED,
     Amounts,
     alert_entry,
@@ -61,9 +60,6 @@ async def on_event(uow: UnitOfWork, event: CloudEvent) -> None:
         await store.note_contact(
             uow.session, client_id, datetime.fromisoformat(str(data["occurred_at"]))
         )
-    elif event.type == FEEDBACK_RECEIVED:
-        at = datetime.fromisoformat(str(data.get("received_at") or event.time.isoformat()))
-        await store.note_feedback(uow.session, client_id, str(data["kind"]), int(data["score"]), at)
 
 
 async def on_alerts(uow: UnitOfWork, event: CloudEvent) -> None:
@@ -180,8 +176,6 @@ async def client_summary(
         summary.days_since_last_contact = days_since(facts.last_contact_at, summary.today, zone)
         cadence = client.sla.get("contact_cadence_days")
         summary.next_contact_due = next_contact_due(facts.last_contact_at, cadence)
-        if facts.nps_at is not None:
-            summary.last_nps = (facts.nps_score, facts.nps_at)
-        if facts.csat_at is not None:
-            summary.last_csat = (facts.csat_score, facts.csat_at)
+    scores = await store.last_scores(session, client_id)
+    summary.last_nps, summary.last_csat = scores.get("nps"), scores.get("csat")
     return summary

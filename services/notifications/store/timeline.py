@@ -1,7 +1,7 @@
 """The tables of the client-at-a-glance read models and their queries: the timeline's
 entries, the current state of each client's dated things (requests, tasks, meetings,
-contracts, invoices, contacts' birthdays) with the staff of each meeting, a few facts per
-client (last contact, last NPS and CSAT), and the staff's calendar feeds.
+contracts, invoices, contacts' birthdays, feedback scores) with the staff of each meeting,
+each client's last contact, and the staff's calendar feeds.
 
 Every table but ``calendar_feeds`` is a projection of the events: emptied and filled again by
 ``orbit timeline rebuild`` (:data:`TIMELINE_TABLES`). The reads are scoped by the caller's
@@ -84,6 +84,7 @@ timeline_items = Table(
     Column("description", Text, nullable=True),
     Column("sequence", Integer, nullable=False),
     Column("birthday", String(10), nullable=True),
+    Column("score", Integer, nullable=True),
     Column("source_time", UTCDateTime, nullable=False),
     Index("ix_timeline_items_client", "client_id", "kind"),
     Index("ix_timeline_items_staff", "staff_id", "kind"),
@@ -102,10 +103,6 @@ timeline_clients = Table(
     timeline_metadata,
     Column("client_id", Uuid, primary_key=True),
     Column("last_contact_at", UTCDateTime, nullable=True),
-    Column("nps_score", Integer, nullable=True),
-    Column("nps_at", UTCDateTime, nullable=True),
-    Column("csat_score", Integer, nullable=True),
-    Column("csat_at", UTCDateTime, nullable=True),
 )
 
 calendar_feeds = Table(
@@ -186,6 +183,7 @@ async def put_item(
         "description": item.description,
         "sequence": item.sequence,
         "birthday": item.birthday,
+        "score": item.score,
         "source_time": event_time,
     }
     await upsert(session, timeline_items, "key", values)
@@ -208,20 +206,6 @@ async def note_contact(session: AsyncSession, client_id: uuid.UUID, at: datetime
         .where(timeline_clients.c.client_id == client_id)
         .where(or_(column.is_(None), column < at))
         .values(last_contact_at=at)
-    )
-
-
-async def note_feedback(
-    session: AsyncSession, client_id: uuid.UUID, kind: str, score: int, at: datetime
-) -> None:
-    """The client's last NPS (or CSAT): the score received last."""
-    await insert_ignore(session, timeline_clients, {"client_id": client_id})
-    score_col, at_col = timeline_clients.c[f"{kind}_score"], timeline_clients.c[f"{kind}_at"]
-    await session.execute(
-        update(timeline_clients)
-        .where(timeline_clients.c.client_id == client_id)
-        .where(or_(at_col.is_(None), at_col <= at))
-        .values({score_col: score, at_col: at})
     )
 
 
@@ -294,6 +278,29 @@ async def open_items(session: AsyncSession, client_id: uuid.UUID) -> list[Any]:
 async def client_facts(session: AsyncSession, client_id: uuid.UUID) -> Any:
     stmt = select(timeline_clients).where(timeline_clients.c.client_id == client_id)
     return (await session.execute(stmt)).first()
+
+
+async def last_scores(session: AsyncSession, client_id: uuid.UUID) -> dict[str, Any]:
+    """The client's last NPS and CSAT that still count (withdrawn ones left out): kind ->
+    (score, received at)."""
+    i = timeline_items
+    found: dict[str, Any] = {}
+    for kind in ("nps", "csat"):
+        stmt = (
+            select(i.c.score, i.c.at)
+            .where(
+                i.c.client_id == client_id,
+                i.c.kind == "feedback",
+                i.c.title == kind,
+                i.c.status == "received",
+            )
+            .order_by(i.c.at.desc(), i.c.key.desc())
+            .limit(1)
+        )
+        row = (await session.execute(stmt)).first()
+        if row is not None:
+            found[kind] = (row.score, row.at)
+    return found
 
 
 # ---------------------------------------------------------------- the calendar

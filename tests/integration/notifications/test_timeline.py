@@ -139,6 +139,26 @@ async def test_scoped_like_the_client_and_bad_parameters_are_422(any_notif: Noti
 
 async def test_the_summary_of_the_client(any_notif: Notif) -> None:
     m, callers = await world(any_notif)
+    # an NPS of 10 entered by mistake, withdrawn: the last NPS that counts is still the 3
+    mistake = {
+        **{k: str(v) if isinstance(v, uuid.UUID) else v for k, v in m.team().items()},
+        "feedback_id": str(uuid.uuid4()),
+        "kind": "nps",
+        "score": 10,
+        "low": False,
+        "received_at": (NOW - DAY).isoformat(),
+    }
+    received = {**mistake, "comment": None, "contact_id": None, "recorded_by": str(m.manager.id)}
+    await m.at(NOW - DAY, ("orbit.interactions.feedback.received.v1", received))
+    withdrawn = {
+        **mistake,
+        "withdrawn_at": NOW.isoformat(),
+        "withdrawn_by": str(m.manager.id),
+        "reason": "wrong client",
+    }
+    await m.at(NOW, ("orbit.interactions.feedback.withdrawn.v1", withdrawn))
+    feedback = await timeline(any_notif, m, callers["manager"], types="feedback")
+    assert [f["title"] for f in feedback["items"]] == ["NPS 10 (withdrawn)", "NPS 3"]
     response = await any_notif.http.get(
         f"/api/v1/clients/{m.client_id}/summary", headers=callers["manager"]
     )

@@ -73,6 +73,21 @@ def test_a_request_is_one_entry_updated_in_place_an_opportunity_one_per_event() 
     assert entry.title == "Opportunity Upsell: lead → proposal"
 
 
+def test_an_amended_report_updates_the_report_s_entry() -> None:
+    report = {"interaction_id": str(uuid.uuid4()), "subject": "Review", "summary": "v1"}
+    submitted = entry_of(
+        "orbit.interactions.meeting.report_submitted.v1", {**report, "submitted_at": AT}, AT
+    )
+    amended = entry_of(
+        "orbit.interactions.meeting.report_amended.v1",
+        {**report, "summary": "v2", "revision": 1, "reason": "typo"},
+        AT + timedelta(days=1),
+    )
+    assert submitted is not None and amended is not None
+    assert submitted.key(uuid.uuid4()) == amended.key(uuid.uuid4())
+    assert (amended.details["summary"], amended.details["revision"]) == ("v2", 1)
+
+
 def test_every_entry_event_has_an_entry_and_other_events_none() -> None:
     assert entry_of("orbit.clients.client.updated.v1", {}, AT) is None
     assert entry_of("orbit.billing.budget.threshold_reached.v1", {}, AT) is None
@@ -126,6 +141,13 @@ def test_the_state_of_things() -> None:
     no_birthday = item_of("orbit.clients.contact.updated.v1", {**contact, "birthday": None})
     assert no_birthday is not None and no_birthday.gone
     assert item_of("orbit.interactions.interaction.logged.v1", {}) is None
+    score = {"feedback_id": str(uuid.uuid4()), "kind": "csat", "score": 2, "received_at": AT}
+    taken_back = item_of("orbit.interactions.feedback.withdrawn.v1", score)
+    assert taken_back is not None
+    assert (taken_back.status, taken_back.title, taken_back.score) == ("withdrawn", "csat", 2)
+    entry = entry_of("orbit.interactions.feedback.withdrawn.v1", {**score, "reason": "typo"}, AT)
+    assert entry is not None and entry.title == "CSAT 2 (withdrawn)"
+    assert entry.details["withdrawn_reason"] == "typo"
 
 
 def test_one_alert_entry_per_event_with_the_highest_severity() -> None:

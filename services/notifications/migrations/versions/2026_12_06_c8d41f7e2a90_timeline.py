@@ -1,5 +1,5 @@
 """timeline: the client-at-a-glance projection (timeline entries, the state of each client's
-dated things with their meetings' staff, per-client facts) and the staff's calendar feeds
+dated things with their meetings' staff, the last contact per client) and the staff's calendar feeds
 
 Revision ID: c8d41f7e2a90
 Revises: 6d627e302ee2
@@ -53,6 +53,7 @@ def upgrade() -> None:
         sa.Column("description", sa.Text(), nullable=True),
         sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("birthday", sa.String(length=10), nullable=True),
+        sa.Column("score", sa.Integer(), nullable=True),
         sa.Column("source_time", shared.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("key"),
     )
@@ -69,10 +70,6 @@ def upgrade() -> None:
         "timeline_clients",
         sa.Column("client_id", sa.Uuid(), nullable=False),
         sa.Column("last_contact_at", shared.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("nps_score", sa.Integer(), nullable=True),
-        sa.Column("nps_at", shared.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("csat_score", sa.Integer(), nullable=True),
-        sa.Column("csat_at", shared.db.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("client_id"),
     )
     op.create_table(
