@@ -454,6 +454,25 @@ def listing(path: str, what: Callable[[Side], str] | None = None, **kw: Any) -> 
 
 ADMIN_ONLY = STAFF | {"service"}  # everyone but the admin is refused
 
+
+async def calendar_feed(w: World, owner: str) -> dict[str, Any]:
+    response = await w.http.post("/api/v1/calendar/feeds", headers=auth(owner, "manager"))
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def own_feed(w: World) -> str:
+    """A feed of north's manager (the only one who may revoke it)."""
+    return str((await calendar_feed(w, w.north.manager))["id"])
+
+
+async def peer_feed_token(w: World) -> str:
+    """The token of a feed of north's other manager, who has no client: its URL is the
+    credential (any caller, any token or none, reads it) and shows nothing of north's."""
+    url = str((await calendar_feed(w, w.peer))["url"])
+    return url.removeprefix("/api/v1/calendar/feeds/").removesuffix(".ics")
+
+
 OPS: dict[str, Op] = {
     "healthz": Op(at("/healthz"), kind="public"),
     "readyz": Op(at("/readyz"), kind="public"),
@@ -664,6 +683,20 @@ OPS: dict[str, Op] = {
         kind="staff",
         denied=frozenset({"own_manager", "peer_manager", "other_manager", "service"}),
     ),
+    # ---- notifications: one client at a glance (scoped like the client), the calendar feeds
+    # (staff make their own; one's feed is revoked by its owner alone; its URL needs no token)
+    "clientTimeline": Op(at("/api/v1/clients/{n.client}/timeline")),
+    "clientSummary": Op(at("/api/v1/clients/{n.client}/summary")),
+    "createCalendarFeed": Op(
+        at("/api/v1/calendar/feeds"), ok=201, kind="staff", denied=frozenset({"service"})
+    ),
+    "deleteCalendarFeed": Op(
+        fresh("/api/v1/calendar/feeds/{id}", own_feed),
+        ok=204,
+        sees=frozenset({"own_manager"}),
+        admin_sees=False,
+    ),
+    "getCalendarFeed": Op(fresh("/api/v1/calendar/feeds/{id}.ics", peer_feed_token), kind="public"),
     # ---- notifications: a feed entry is its recipient's alone (anyone else: 404)
     "listNotifications": listing(
         "/api/v1/notifications",

@@ -100,6 +100,7 @@ class Notif:
         *,
         contacts: list[dict[str, Any]] = (),  # type: ignore[assignment]
         locale: str | None = None,
+        timezone: str = "UTC",
     ) -> uuid.UUID:
         client_id = uuid.uuid4()
         await self.deliver(
@@ -116,7 +117,7 @@ class Notif:
                 "segment": None,
                 "tags": [],
                 "country": None,
-                "timezone": "UTC",
+                "timezone": timezone,
                 "sla": SLA,
                 "created_at": NOW.isoformat(),
                 "updated_at": NOW.isoformat(),
