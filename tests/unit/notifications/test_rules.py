@@ -212,3 +212,20 @@ def test_the_catalogue_is_every_published_event_type() -> None:
         )
     }
     assert set(EVENT_TYPES) == published | planned
+
+
+def test_docs_list_every_default_rule_with_its_channels_and_severity() -> None:
+    from pathlib import Path
+
+    api = (Path(__file__).resolve().parents[3] / "docs" / "api.md").read_text()
+    rows = {
+        line.split("|")[1].strip(" `"): [c.strip() for c in line.split("|")[2:6]]
+        for line in api.split("## Alerts: who is told what")[1].split("\n## ")[0].splitlines()
+        if line.startswith("| `orbit.")
+    }
+    assert set(rows) == {r.event_type for r in DEFAULT_RULES}
+    for r in DEFAULT_RULES:
+        reaches, channels, severity, escalates = rows[r.event_type]
+        assert len(reaches.split(", ")) == len(r.recipients), r.event_type
+        assert (channels, severity) == (", ".join(r.channels), r.severity), r.event_type
+        assert escalates == (r.escalate_after or "\u2014"), r.event_type
