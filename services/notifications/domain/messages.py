@@ -190,11 +190,11 @@ MESSAGES: dict[str, dict[Language, tuple[str, str]]] = {
     "invoice.payment_reminder_due": {
         "en": (
             "Payment reminder: {client}, invoice {number}, {balance}",
-            "Invoice {number} of {client} ({balance} open) is due on {due_date}.",
+            "Invoice {number} of {client} ({balance} open), due on {due_date}: the reminder of day {step} of the dunning schedule goes to the client ({days_overdue} days overdue).",
         ),
         "ru": (
             "Напоминание об оплате: {client}, счёт {number}, {balance}",
-            "Счёт {number} клиента {client} (к оплате {balance}) нужно оплатить до {due_date}.",
+            "Счёт {number} клиента {client} (к оплате {balance}), срок оплаты {due_date}: клиенту уходит напоминание дня {step} графика взыскания (просрочка {days_overdue} дн.).",
         ),
     },
     "invoice.promise_broken": {
