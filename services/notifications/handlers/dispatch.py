@@ -205,6 +205,7 @@ async def write_rows(
                 severity=rule.severity,
                 client_id=client_id,
                 client_name=event.data.get("client_name"),
+                escalates=rule.escalate_after is not None,
             )
         else:
             await _add_contact_email(uow, row, event, rule, client_id, now)
@@ -257,8 +258,10 @@ async def add_staff_email(
     client_id: uuid.UUID | None,
     client_name: str | None,
     level: int = 0,
+    escalates: bool = False,
 ) -> bool:
-    """An alert email to a staff member, as planned (``domain.dispatch.staff_email``)."""
+    """An alert email to a staff member, as planned (``domain.dispatch.staff_email``);
+    ``escalates``: the alert climbs when not acknowledged (the email says so)."""
     staff = row.staff
     email = render(
         "staff_alert",
@@ -270,6 +273,7 @@ async def add_staff_email(
             "client_name": client_name,
             "severity": severity,
             "level": level,
+            "escalates": escalates,
         },
     )
     return await repo.add_delivery(

@@ -483,6 +483,9 @@ async def test_a_seed_rule_reaches_its_person(world: World, seed: Seed) -> None:
     if "email" in rule.channels:
         [mail] = mails
         assert str(mail["Subject"]) == entry["title"] and GREETING[seed.reaches] in texts[0]
+        # asked to acknowledge only when the alert climbs unacknowledged
+        asked = "Acknowledge it" in texts[0] or "Подтвердите уведомление" in texts[0]
+        assert asked == (rule.escalate_after is not None)
     else:
         assert mails == []  # the rule's channel is the feed only
     if seed.instant:

@@ -28,6 +28,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "client_name": "Initech",
         "severity": "critical",
         "level": 1,
+        "escalates": True,
     },
     "payment_reminder": {
         "recipient_name": "Olga",
