@@ -29,6 +29,8 @@ staff_replica = Table(
     Column("timezone", String(64), nullable=False),
     Column("active", Boolean, nullable=False),
     Column("source_time", UTCDateTime, nullable=False),
+    # Their job title (the signature of the emails to their clients).
+    Column("title", String(200), nullable=True),
 )
 
 client_replica = Table(
@@ -50,7 +52,7 @@ client_replica = Table(
     Column("source_time", UTCDateTime, nullable=False),
 )
 
-STAFF_FIELDS = ("name", "email", "role", "department", "head_id", "timezone", "active")
+STAFF_FIELDS = ("name", "email", "role", "department", "head_id", "timezone", "active", "title")
 CLIENT_FIELDS = (
     "name",
     "tier",

@@ -36,6 +36,7 @@ def check_tag(value: str) -> str:
 Tag = Annotated[str, AfterValidator(check_tag)]
 Tags = Annotated[list[Tag], Field(max_length=50), AfterValidator(normalize_tags)]
 Department = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+JobTitle = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 # Why something changed: optional (a status) or required and not blank (an assignment).
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
 RequiredReason = Annotated[
@@ -54,6 +55,7 @@ class StaffIn(In):
     head_id: uuid.UUID | None = None
     timezone: Timezone = "UTC"
     locale: Locale | None = None
+    title: JobTitle | None = None
 
 
 class StaffPatch(Patch):
@@ -66,6 +68,7 @@ class StaffPatch(Patch):
     head_id: uuid.UUID | None = None
     timezone: Timezone | None = None
     locale: Locale | None = None
+    title: JobTitle | None = None
     active: bool | None = None
 
 

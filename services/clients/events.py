@@ -49,6 +49,8 @@ class StaffSnapshot(Event):
     timezone: str
     locale: str | None
     active: bool
+    # Added to the published v1s (so optional in their schemas): always sent.
+    title: str | None = None
 
 
 class StaffCreatedV1(StaffSnapshot):

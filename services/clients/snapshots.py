@@ -27,6 +27,7 @@ def staff_event_fields(staff: Staff) -> dict[str, Any]:
         "head_id": staff.head_id,
         "timezone": staff.timezone,
         "locale": staff.locale,
+        "title": staff.title,
         "active": staff.active,
     }
 

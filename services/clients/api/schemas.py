@@ -74,6 +74,7 @@ class StaffOut(BaseModel):
     head_id: uuid.UUID | None
     timezone: str
     locale: str | None
+    title: str | None
     active: bool
     created_at: datetime
     updated_at: datetime

@@ -37,6 +37,8 @@ class Staff(Base):
     head_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("staff.id"))
     timezone: Mapped[str] = mapped_column(String(64))
     locale: Mapped[str | None] = mapped_column(String(35))
+    # Their job title, as clients read it under their name in Orbit's emails.
+    title: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -4,7 +4,7 @@ language of emails to them, carried in their events."""
 from __future__ import annotations
 
 from tests.integration.clients.helpers import Api
-from tests.support.apps import auth
+from tests.support.apps import ADMIN, auth
 
 
 async def test_client_and_contact_locale(api: Api) -> None:
@@ -43,3 +43,24 @@ async def test_client_and_contact_locale(api: Api) -> None:
     last = (await api.events("orbit.clients.client.updated.v1", key=acme["id"]))[-1]
     assert last["locale"] is None
     assert {c["name"]: c["locale"] for c in last["contacts"]} == {"Olga": "ru", "John": "en-GB"}
+
+
+async def test_staff_job_title(api: Api) -> None:
+    """Staff take an optional job title (the signature of their emails to clients), carried
+    in the staff events; blank clears it."""
+    mia = await api.staff("Mia Manager", title="  Senior Account Manager ")
+    assert mia["title"] == "Senior Account Manager"
+    bob = await api.staff("Bob Manager")
+    assert bob["title"] is None
+    long = await api.http.post(
+        "/api/v1/staff",
+        headers=ADMIN,
+        json={"name": "X", "email": "x@x.example", "title": "t" * 201},
+    )
+    assert long.status_code == 422 and long.json()["errors"][0]["loc"] == ["body", "title"]
+    cleared = await api.http.patch(f"/api/v1/staff/{mia['id']}", headers=ADMIN, json={"title": ""})
+    assert cleared.status_code == 200 and cleared.json()["title"] is None
+    [created] = await api.events("orbit.clients.staff.created.v1", key=mia["id"])
+    assert created["title"] == "Senior Account Manager"
+    [updated] = await api.events("orbit.clients.staff.updated.v1", key=mia["id"])
+    assert (updated["title"], updated["changed"]) == (None, ["title"])
