@@ -92,13 +92,19 @@ def build_message(
     language: str | None,
     when: Any,
     attachments: Sequence[Attachment] = (),
+    reply_to: str | None = None,
+    cc: str | None = None,
 ) -> EmailMessage:
     """A multipart text + HTML message (with ``attachments``, if any); its Message-ID derives
     from the delivery id, so a message sent again after a crash is recognisable as the same
-    one."""
+    one. ``reply_to``, ``cc``: the client's account manager, for an email to a client."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
+    if cc:
+        message["Cc"] = cc
+    if reply_to:
+        message["Reply-To"] = reply_to
     message["Subject"] = subject
     message["Date"] = format_datetime(when)
     domain = sender.rsplit("@", 1)[-1].strip(">") or "orbit.local"

@@ -64,6 +64,9 @@ class NotificationsSettings(OrbitSettings):
     # smtp://[user:password@]host[:port][?starttls=true], or smtps:// for implicit TLS).
     smtp_from: str = "Orbit <orbit@localhost>"
     smtp_timeout_seconds: float = Field(default=10, gt=0, le=120)
+    # ORBIT_NOTIFICATIONS_CC_MANAGER=true: an email to a client's contact is copied to the
+    # client's account manager (it always answers to them: Reply-To).
+    notifications_cc_manager: bool = False
     # ORBIT_NOTIFICATIONS_DELIVERY_POLL_SECONDS: how often the delivery workers look for due
     # emails and webhooks; ..._DELIVERY_BATCH_SIZE: how many each takes at a time;
     # ..._DELIVERY_CLAIM_SECONDS: how long a taken delivery is reserved for the worker that

@@ -9,6 +9,7 @@ from email.message import EmailMessage
 
 from services.notifications.delivery.worker import Claimed, outcome_label
 from services.notifications.domain.messages import language_of
+from services.notifications.domain.senders import from_header
 from services.notifications.emails import Attachment, build_message, render
 from services.notifications.settings import NotificationsSettings, parse_smtp_url
 from services.notifications.smtp import Outcome, connection
@@ -32,6 +33,7 @@ class Mailer:
         assert settings.smtp_url is not None
         self.target = parse_smtp_url(settings.smtp_url)
         self.sender = settings.smtp_from
+        self.cc_manager = settings.notifications_cc_manager
         self.timeout = settings.smtp_timeout_seconds
         self.clock = clock
 
@@ -43,8 +45,10 @@ class Mailer:
                 digests.setdefault((item.recipient_id, item.address), []).append(item)
                 continue
             message = build_message(
-                sender=self.sender,
+                sender=from_header(self.sender, item.sender_name),
                 to=item.address or "",
+                reply_to=item.reply_to,
+                cc=item.reply_to if self.cc_manager else None,
                 subject=item.subject or "",
                 text=item.text_body or "",
                 html=item.html_body,

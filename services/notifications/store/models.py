@@ -182,6 +182,10 @@ class Delivery(Base):
     text_body: Mapped[str | None] = mapped_column(Text)
     html_body: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[str | None] = mapped_column(Text)  # the webhook body (the CloudEvent)
+    # An email to a client comes from their account manager (domain/senders.py): the display
+    # name of its From and its Reply-To (None: Orbit's own sender).
+    sender_name: Mapped[str | None] = mapped_column(String(200))
+    reply_to: Mapped[str | None] = mapped_column(String(320))
     attachment_name: Mapped[str | None] = mapped_column(String(200))
     # loaded only by the sender (a workbook is large; the delivery log does not show it)
     attachment: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)

@@ -74,9 +74,10 @@ class Notif:
         head: Person | None = None,
         locale: str | None = None,
         timezone: str = "UTC",
+        title: str | None = None,
     ) -> Person:
         staff_id = uuid.uuid4()
-        email = f"{name.lower()}.{staff_id.hex[:6]}@orbit.example"
+        email = f"{name.lower().replace(' ', '.')}.{staff_id.hex[:6]}@orbit.example"
         await self.deliver(
             "orbit.clients.staff.created.v1",
             {
@@ -89,6 +90,7 @@ class Notif:
                 "timezone": timezone,
                 "locale": locale,
                 "active": True,
+                "title": title,
             },
         )
         return Person(staff_id, auth(staff_id, role), email)

@@ -32,6 +32,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "currency": "EUR",
         "due_date": "2026-11-01",
         "days_overdue": 7,
+        "manager": None,
     },
     "meeting_minutes": {
         "recipient_name": "Olga",
@@ -41,6 +42,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "summary": "We agreed on the plan.",
         "decisions": ["Renew for a year"],
         "next_steps": ["Send the offer"],
+        "manager": {"name": "Ida Petrova", "title": "Key Account <Manager>"},
     },
     "digest": {"recipient_name": "Ida", "items": [{"subject": "A"}, {"subject": "B"}]},
 }
