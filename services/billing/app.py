@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from services.billing import SERVICE
 from services.billing.api import (
     contracts,
+    documents,
     estimates,
     invoices,
     opportunities,
@@ -39,10 +40,13 @@ SPEC = replica_service_spec(
         estimates.router,
         opportunities.router,
         reports.router,
+        documents.router,
     ),
     subscribers=SUBSCRIBERS,
     jobs=scheduled_jobs,
     settings_cls=BillingSettings,
+    # The invoice PDF of the notifications' emails (shared/documents.py).
+    documents=documents.documents_fetch,
 )
 
 

@@ -24,7 +24,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from services.notifications.domain.messages import Language
 
 TEMPLATES = Path(__file__).parent / "templates"
-TEMPLATE_NAMES = ("staff_alert", "payment_reminder", "meeting_minutes", "digest")
+TEMPLATE_NAMES = ("staff_alert", "payment_reminder", "meeting_minutes", "digest", "invoice_issued")
 REPORT_TEMPLATES = TEMPLATES / "scorecard"
 # The text part of a scheduled report (the report itself is the HTML and the workbook).
 REPORT_PLAIN = "This report is HTML; open it in a mail client that shows HTML."

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 from fastapi import APIRouter, Response
@@ -16,7 +15,6 @@ from services.billing.commands import InvoiceIn, InvoicePatch, IssueIn, PromiseI
 from services.billing.domain.invoices import InvoiceStatus
 from services.billing.handlers import invoices as handlers
 from services.billing.store import invoices as repo
-from services.billing.store.clients import get_client
 from shared.commands import run_command
 from shared.idempotency import IdempotencyKey
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
@@ -83,25 +81,13 @@ async def get_invoice(invoice_id: uuid.UUID, caller: StaffDep, runtime: RuntimeD
         200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
     },
 )
-async def invoice_pdf(
-    invoice_id: uuid.UUID, caller: StaffDep, runtime: RuntimeDep, settings: SettingsDep
-) -> Response:
+async def invoice_pdf(invoice_id: uuid.UUID, caller: StaffDep, runtime: RuntimeDep) -> Response:
     """The invoice as a PDF: seller, client, lines, taxes, totals, number and dates."""
-    async with runtime.reads() as session:
-        invoice = await repo.get_invoice(session, caller, invoice_id)
-        client = await get_client(session, caller, invoice.client_id)
-    document = await asyncio.to_thread(
-        pdf.invoice_pdf,
-        invoice,
-        settings.billing_seller_name,
-        settings.billing_seller_address,
-        client.name,
-    )
-    name = invoice.number or f"draft-{invoice.id}"
+    document = await pdf.invoice_document(runtime, caller, invoice_id)
     return Response(
-        document,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="invoice-{name}.pdf"'},
+        document.content,
+        media_type=document.content_type,
+        headers={"Content-Disposition": f'inline; filename="{document.filename}"'},
     )
 
 

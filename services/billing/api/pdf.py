@@ -4,12 +4,20 @@ package's data files, so Cyrillic (and every Latin) name renders."""
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from decimal import Decimal
+from typing import Any
 
 import font_roboto
 from fpdf import FPDF
 
+from services.billing.settings import BillingSettings
+from services.billing.store import invoices as repo
+from services.billing.store.clients import get_client
 from services.billing.store.models import Invoice
+from shared.auth import Caller
+from shared.documents import PDF, Document
 from shared.money import format_amount
 
 TITLES = {"draft": "DRAFT INVOICE", "void": "VOID INVOICE"}
@@ -87,3 +95,22 @@ def invoice_pdf(invoice: Invoice, seller: str, seller_address: str, client_name:
         pdf.set_font("Roboto", "", 9)
         pdf.multi_cell(0, 5, invoice.notes)
     return bytes(pdf.output())
+
+
+async def invoice_document(runtime: Any, caller: Caller, invoice_id: uuid.UUID) -> Document:
+    """The caller's invoice as a PDF document (404 when they may not see it), rendered off
+    the event loop: ``GET /api/v1/invoices/{id}/pdf`` and the internal endpoint the emails'
+    attachments are fetched from."""
+    settings: BillingSettings = runtime.settings
+    async with runtime.reads() as session:
+        invoice = await repo.get_invoice(session, caller, invoice_id)
+        client = await get_client(session, caller, invoice.client_id)
+    content = await asyncio.to_thread(
+        invoice_pdf,
+        invoice,
+        settings.billing_seller_name,
+        settings.billing_seller_address,
+        client.name,
+    )
+    name = invoice.number or f"draft-{invoice.id}"
+    return Document(f"invoice-{name}.pdf", PDF, content)

@@ -56,6 +56,7 @@ class Claimed:
     attachment: bytes | None = None
     sender_name: str | None = None  # an email to a client: their manager's name
     reply_to: str | None = None  # ... and address
+    document: str | None = None  # fetched when sent: invoice_pdf:<id>
 
 
 Send = Callable[[Sequence[Claimed]], Awaitable[dict[uuid.UUID, Outcome]]]
@@ -153,6 +154,7 @@ class DeliveryWorker:
                         row.attachment,
                         row.sender_name,
                         row.reply_to,
+                        row.document,
                     )
                 )
             await uow.commit()

@@ -114,6 +114,16 @@ MESSAGES: dict[str, dict[Language, tuple[str, str]]] = {
             "Счёт {number} клиента {client} (к оплате {balance}) нужно оплатить до {due_date}.",
         ),
     },
+    "invoice.issued": {
+        "en": (
+            "Invoice issued: {client}, invoice {number}",
+            "Invoice {number} of {client} is due on {due_date}.",
+        ),
+        "ru": (
+            "Выставлен счёт: {client}, счёт {number}",
+            "Счёт {number} клиента {client} нужно оплатить до {due_date}.",
+        ),
+    },
     "invoice.promise_broken": {
         "en": (
             "Payment promise broken: {client}, invoice {number}",

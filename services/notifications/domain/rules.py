@@ -107,6 +107,7 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     _rule("interactions.meeting.report_submitted", ("client_contacts",), ("email",), "info"),
     _rule("billing.invoice.overdue", MANAGER, IN_APP_EMAIL, "critical", "P1D"),
     _rule("billing.invoice.payment_reminder_due", ("billing_contacts",), ("email",), "info"),
+    _rule("billing.invoice.issued", ("billing_contacts",), ("email",), "info"),
     _rule("billing.invoice.promise_broken", MANAGER, IN_APP_EMAIL, "warning"),
     _rule("billing.contract.expiring", MANAGER, IN_APP_EMAIL, "warning"),
     _rule("billing.budget.threshold_reached", MANAGER, IN_APP, "warning"),
@@ -117,6 +118,7 @@ DEFAULT_RULES: tuple[Rule, ...] = (
 CONTACT_RECIPIENTS: frozenset[str] = frozenset({"billing_contacts", "client_contacts"})
 CLIENT_TEMPLATES: dict[str, str] = {
     "orbit.billing.invoice.payment_reminder_due.v1": "payment_reminder",
+    "orbit.billing.invoice.issued.v1": "invoice_issued",
     "orbit.interactions.meeting.report_submitted.v1": "meeting_minutes",
 }
 

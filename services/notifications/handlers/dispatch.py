@@ -15,6 +15,7 @@ from datetime import datetime, time
 from time import monotonic
 from typing import Any, cast
 
+from services.notifications.domain.attachments import document_of
 from services.notifications.domain.dispatch import (
     Choices,
     ContactEmailRow,
@@ -324,6 +325,7 @@ async def _add_contact_email(
         email = render(row.template, row.language, signed(row.context, sender))
         values = _delivery(
             **headers_of(sender),
+            document=document_of(row.template, event.data),
             address=row.address,
             subject=email.subject,
             text_body=email.text,

@@ -186,6 +186,9 @@ class Delivery(Base):
     # name of its From and its Reply-To (None: Orbit's own sender).
     sender_name: Mapped[str | None] = mapped_column(String(200))
     reply_to: Mapped[str | None] = mapped_column(String(320))
+    # A document another service renders, fetched when the email is sent and attached
+    # (``invoice_pdf:<invoice id>``: the invoice and payment-reminder emails; shared/documents).
+    document: Mapped[str | None] = mapped_column(String(100))
     attachment_name: Mapped[str | None] = mapped_column(String(200))
     # loaded only by the sender (a workbook is large; the delivery log does not show it)
     attachment: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)

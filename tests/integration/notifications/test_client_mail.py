@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.integration.notifications.helpers import Notif, invoice_data, make_notif
+from tests.support.net import free_port
 from tests.support.smtp import SmtpServer, parts
 
 pytestmark = pytest.mark.integration
@@ -70,3 +71,15 @@ async def test_without_a_manager_orbit_and_the_team(pg_url: str, smtp: SmtpServe
     assert received.message["Reply-To"] is None and received.message["Cc"] is None
     text = parts(received.message)["text/plain"]
     assert text.endswith("С уважением,\nваша команда по работе с клиентами\n")
+
+
+async def test_the_invoice_pdf_unavailable_the_email_waits(pg_url: str, smtp: SmtpServer) -> None:
+    """Billing cannot be reached (nothing listens at ORBIT_BILLING_URL): the reminder is not
+    sent without its PDF; it waits and is retried like an email whose server is down."""
+    async for notif in mailing(pg_url, smtp, billing_url=f"http://127.0.0.1:{free_port()}"):
+        await remind(notif, None)
+        [row] = await notif.deliveries(channel="email")
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert (row.document or "").startswith("invoice_pdf:")
+    assert "invoice_pdf cannot be fetched" in (row.last_error or "")
+    assert smtp.inbox.received == []

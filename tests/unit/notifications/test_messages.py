@@ -44,6 +44,16 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "next_steps": ["Send the offer"],
         "manager": {"name": "Ida Petrova", "title": "Key Account <Manager>"},
     },
+    "invoice_issued": {
+        "recipient_name": "Olga",
+        "client_name": "Initech",
+        "number": "2026-000042",
+        "total": "1500.00",
+        "currency": "EUR",
+        "issue_date": "2026-10-02",
+        "due_date": "2026-11-01",
+        "manager": {"name": "Ida", "title": None},
+    },
     "digest": {"recipient_name": "Ida", "items": [{"subject": "A"}, {"subject": "B"}]},
 }
 
