@@ -12,6 +12,7 @@ import uuid
 
 from services.notifications.domain.catalog import EVENT_TYPES
 from services.notifications.handlers.dispatch import dispatch
+from services.notifications.handlers.invitations import INVITATIONS
 from services.notifications.handlers.scorecard.projection import SCORECARD_SUBSCRIBERS
 from services.notifications.store import repository as repo
 from services.notifications.store.models import Notification
@@ -121,7 +122,8 @@ FEED_ENTRIES: dict[str, EventHandler] = {
 _EVENT_TYPES = (*REPLICA_HANDLERS, *EVENT_TYPES)
 
 # Replicas first, then locales, the fixed feed entries, and what the rules and the webhook
-# subscriptions make of the event; then the scorecard's projection (``tolerant``: an event it
+# subscriptions make of the event; the invitations of planned meetings to the client's
+# participants; then the scorecard's projection (``tolerant``: an event it
 # cannot read is left out of the KPIs with a warning instead of holding the alert up; a
 # database error still fails the event).
 SUBSCRIBERS: dict[str, EventHandler] = compose(
@@ -129,5 +131,6 @@ SUBSCRIBERS: dict[str, EventHandler] = compose(
     {t: keep_locales for t in _EVENT_TYPES if t.startswith("orbit.clients.")},
     FEED_ENTRIES,
     dict.fromkeys(_EVENT_TYPES, dispatch),
+    INVITATIONS,
     {t: tolerant(r, "scorecard KPIs") for t, r in SCORECARD_SUBSCRIBERS.items()},
 )

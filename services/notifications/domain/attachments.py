@@ -4,6 +4,7 @@ delivery (``document``: ``invoice_pdf:<invoice id>``) and fetched when the email
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -34,6 +35,12 @@ def parse_document(reference: str) -> tuple[str, uuid.UUID] | None:
         return (kind, uuid.UUID(object_id)) if kind in DOCUMENT_KINDS else None
     except ValueError:
         return None
+
+
+def calendar_method(content: bytes) -> str | None:
+    """The iTIP method of an iCalendar object (``METHOD:REQUEST``), None without one."""
+    found = re.search(rb"^METHOD:([A-Za-z-]+)\r?$", content, re.MULTILINE)
+    return found.group(1).decode().upper() if found else None
 
 
 def content_type_of(filename: str) -> str:

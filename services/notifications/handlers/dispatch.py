@@ -38,8 +38,8 @@ from services.notifications.domain.schedule import Digest, QuietHours
 from services.notifications.domain.senders import headers_of, signed
 from services.notifications.emails import render
 from services.notifications.store import repository as repo
+from services.notifications.store.client_mail import manager_of
 from services.notifications.store.models import Notification, Preference
-from services.notifications.store.senders import manager_of
 from shared.db import insert_ignore
 from shared.messaging.envelope import CloudEvent
 from shared.uow import UnitOfWork

@@ -102,6 +102,7 @@ class Notif:
         *,
         contacts: list[dict[str, Any]] = (),  # type: ignore[assignment]
         locale: str | None = None,
+        timezone: str = "UTC",
     ) -> uuid.UUID:
         client_id = uuid.uuid4()
         await self.deliver(
@@ -118,7 +119,7 @@ class Notif:
                 "segment": None,
                 "tags": [],
                 "country": None,
-                "timezone": "UTC",
+                "timezone": timezone,
                 "sla": SLA,
                 "created_at": NOW.isoformat(),
                 "updated_at": NOW.isoformat(),

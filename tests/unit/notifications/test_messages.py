@@ -54,6 +54,19 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "due_date": "2026-11-01",
         "manager": {"name": "Ida", "title": None},
     },
+    "meeting_invitation": {
+        "recipient_name": "Olga",
+        "client_name": "Initech",
+        "change": "rescheduled",
+        "kind": "meeting",
+        "subject": "Review <b>",
+        "when": "2026-12-10 12:00-13:00 (Europe/Moscow)",
+        "previous_when": "2026-12-09 12:00-13:00 (Europe/Moscow)",
+        "location": "Room <b>",
+        "agenda": "Results",
+        "reason": "Asked by the client",
+        "manager": None,
+    },
     "digest": {"recipient_name": "Ida", "items": [{"subject": "A"}, {"subject": "B"}]},
 }
 
