@@ -126,7 +126,7 @@ async def put_client(
 
 
 def contact_entry(data: dict[str, Any]) -> dict[str, Any]:
-    """A contact as the replica keeps it: id, name, email, roles, preferred channel."""
-    return {k: data.get(k) for k in ("name", "email", "roles", "preferred_channel")} | {
-        "id": str(data["contact_id"])
-    }
+    """A contact as the replica keeps it: id, name, email, roles, preferred channel, birthday
+    ("YYYY-MM-DD" or "--MM-DD": the clients events' text)."""
+    keep = ("name", "email", "roles", "preferred_channel", "birthday")
+    return {k: data.get(k) for k in keep} | {"id": str(data["contact_id"])}

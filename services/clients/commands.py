@@ -127,6 +127,8 @@ class ClientIn(In):
     sla: SlaIn | None = None
     # The language of emails to the client's contacts (a contact's own locale wins).
     locale: Locale | None = None
+    # The contacts get greetings (birthdays, the department's holidays) by email.
+    greetings: bool = False
 
 
 class ClientPatch(Patch):
@@ -135,7 +137,16 @@ class ClientPatch(Patch):
     lifecycle (churning needs ``status_reason``); ``account_manager_id`` reassigns like
     ``POST /clients/{id}/assign``, ``assignment_reason`` saying why (history and event)."""
 
-    NOT_NULL = ("name", "kind", "tier", "tags", "timezone", "status", "account_manager_id")
+    NOT_NULL = (
+        "name",
+        "kind",
+        "tier",
+        "tags",
+        "timezone",
+        "status",
+        "account_manager_id",
+        "greetings",
+    )
 
     name: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
@@ -149,6 +160,7 @@ class ClientPatch(Patch):
     timezone: Timezone | None = None
     sla: SlaIn | None = None
     locale: Locale | None = None
+    greetings: bool | None = None
     status: ClientStatus | None = None
     status_reason: Reason | None = None
     account_manager_id: uuid.UUID | None = None

@@ -76,6 +76,8 @@ class ClientContactV1(BaseModel):
     preferred_channel: str | None
     # BCP 47, the language of emails to the contact (added later: optional).
     locale: str | None = None
+    # Added later (optional): their greetings (notifications) need it.
+    birthday: str | None = None  # "YYYY-MM-DD", or "--MM-DD" when the year is not known
 
 
 class ClientSnapshot(Event):
@@ -107,6 +109,8 @@ class ClientSnapshot(Event):
     status_reason: str | None = None
     # BCP 47, the language of emails to the client's contacts (added later: optional).
     locale: str | None = None
+    # The contacts get greetings by email (the manager's choice; added later: optional).
+    greetings: bool = False
 
 
 class ClientCreatedV1(ClientSnapshot):

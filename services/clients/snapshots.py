@@ -81,6 +81,7 @@ async def client_snapshot(
         "country": client.country,
         "timezone": client.timezone,
         "locale": client.locale,
+        "greetings": client.greetings,
         "sla": client_sla(client, settings),
         "created_at": client.created_at,
         "updated_at": client.updated_at,
@@ -93,6 +94,7 @@ async def client_snapshot(
                 "roles": list(c.roles or []),
                 "preferred_channel": c.preferred_channel,
                 "locale": c.locale,
+                "birthday": c.birthday,
             }
             for c in contacts
         ],

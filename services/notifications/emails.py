@@ -32,6 +32,7 @@ TEMPLATE_NAMES = (
     "digest",
     "invoice_issued",
     "meeting_invitation",
+    "greeting",
 )
 REPORT_TEMPLATES = TEMPLATES / "scorecard"
 # The text part of a scheduled report (the report itself is the HTML and the workbook).

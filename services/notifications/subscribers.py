@@ -12,6 +12,7 @@ import uuid
 
 from services.notifications.domain.catalog import EVENT_TYPES
 from services.notifications.handlers.dispatch import dispatch
+from services.notifications.handlers.greetings import keep_choice
 from services.notifications.handlers.invitations import INVITATIONS
 from services.notifications.handlers.scorecard.projection import SCORECARD_SUBSCRIBERS
 from services.notifications.store import repository as repo
@@ -129,6 +130,7 @@ _EVENT_TYPES = (*REPLICA_HANDLERS, *EVENT_TYPES)
 SUBSCRIBERS: dict[str, EventHandler] = compose(
     REPLICA_HANDLERS,
     {t: keep_locales for t in _EVENT_TYPES if t.startswith("orbit.clients.")},
+    {t: keep_choice for t in _EVENT_TYPES if t.startswith("orbit.clients.client.")},
     FEED_ENTRIES,
     dict.fromkeys(_EVENT_TYPES, dispatch),
     INVITATIONS,

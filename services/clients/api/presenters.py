@@ -74,6 +74,7 @@ def client_out(client: Client, settings: ClientsSettings) -> ClientOut:
         country=client.country,
         timezone=client.timezone,
         locale=client.locale,
+        greetings=client.greetings,
         sla=sla_out(client, settings),
         sla_overrides=dict(client.sla_overrides or {}),
         status_reason=client.status_reason,

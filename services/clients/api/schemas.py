@@ -108,6 +108,7 @@ class ClientOut(BaseModel):
     country: str | None
     timezone: str
     locale: str | None
+    greetings: bool
     sla: SlaOut
     # The client's own SLA settings (the rest of ``sla`` comes from the tier defaults).
     sla_overrides: dict[str, Any]

@@ -101,6 +101,16 @@ class Locale(Base):
     locale: Mapped[str | None] = mapped_column(String(35))
 
 
+class GreetingChoice(Base):
+    """Whether a client's contacts get greetings (the client's ``greetings``, from the client
+    events): the greetings job reads the clients turned on (``domain/greetings.py``)."""
+
+    __tablename__ = "greeting_choices"
+
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+
+
 class Webhook(Base):
     """An admin's subscription: event types to one URL, signed with its secret."""
 

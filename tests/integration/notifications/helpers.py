@@ -103,6 +103,7 @@ class Notif:
         contacts: list[dict[str, Any]] = (),  # type: ignore[assignment]
         locale: str | None = None,
         timezone: str = "UTC",
+        greetings: bool = False,
     ) -> uuid.UUID:
         client_id = uuid.uuid4()
         await self.deliver(
@@ -131,11 +132,13 @@ class Notif:
                         "phone": None,
                         "roles": c.get("roles", ["billing"]),
                         "preferred_channel": None,
+                        "birthday": c.get("birthday"),
                         **({"locale": c["locale"]} if "locale" in c else {}),
                     }
                     for c in contacts
                 ],
                 "locale": locale,
+                "greetings": greetings,
             },
         )
         return client_id

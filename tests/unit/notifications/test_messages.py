@@ -67,6 +67,14 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "reason": "Asked by the client",
         "manager": None,
     },
+    "greeting": {
+        "recipient_name": "Olga <b>",
+        "client_name": "Initech",
+        "birthday": False,
+        "wish": "Happy New Year!",
+        "year": 2027,
+        "manager": None,
+    },
     "digest": {"recipient_name": "Ida", "items": [{"subject": "A"}, {"subject": "B"}]},
 }
 
