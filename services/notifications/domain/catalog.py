@@ -77,9 +77,13 @@ EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 ESCALATED: EventType = "orbit.notifications.alert.escalated.v1"
 
 # A notification's (and an email delivery's) type: the event that caused it, or the
-# notifications service's own notice to admins that a webhook was disabled (no event).
+# notifications service's own notice to admins that a webhook was disabled, or a greeting to a
+# client's contact (no event).
 WEBHOOK_DISABLED = "orbit.notifications.webhook.disabled.v1"
-NotificationType = Literal[EventType, "orbit.notifications.webhook.disabled.v1"]
+GREETING = "orbit.notifications.greeting.v1"
+NotificationType = Literal[
+    EventType, "orbit.notifications.webhook.disabled.v1", "orbit.notifications.greeting.v1"
+]
 NOTIFICATION_TYPES: tuple[NotificationType, ...] = get_args(NotificationType)
 
 # Short names (``sla.breached``) for messages and templates: the type without the service

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from services.notifications.domain.catalog import GREETING
 from services.notifications.domain.greetings import (
     TEMPLATE,
     due_greetings,
@@ -26,8 +27,6 @@ from services.notifications.store import repository as repo
 from services.notifications.store.client_mail import greeted_clients, manager_of, set_greetings
 from shared.messaging.envelope import CloudEvent
 from shared.uow import UnitOfWork, UnitOfWorkFactory
-
-GREETING_EVENT = "orbit.notifications.greeting"
 
 
 async def keep_choice(uow: UnitOfWork, event: CloudEvent) -> None:
@@ -77,7 +76,7 @@ async def send_greetings(
                     "status": "pending",
                     # No event behind it: the greeting's own id.
                     "event_id": uuid.uuid5(uuid.NAMESPACE_URL, greeting_key(item)),
-                    "event_type": f"{GREETING_EVENT}.{item.occasion}",
+                    "event_type": GREETING,
                     "client_id": item.client.client_id,
                     "severity": "info",
                     "recipient_kind": "contact",

@@ -15,7 +15,7 @@ import pytest
 
 from services.notifications.handlers.greetings import send_greetings
 from services.notifications.settings import NotificationsSettings
-from tests.integration.notifications.helpers import NOW, Notif, make_notif
+from tests.integration.notifications.helpers import ADMIN, NOW, Notif, make_notif
 from tests.support.smtp import SmtpServer, parts
 
 pytestmark = pytest.mark.integration
@@ -70,3 +70,10 @@ async def test_birthdays_and_new_year_once(notif: Notif, any_db_url: str, smtp: 
     assert await notif.workers()["email"].run_once() == 2
     wishes = {str(m["To"]): str(m["Subject"]) for m in smtp.inbox.messages[1:]}
     assert wishes == {olga["email"]: "С Новым годом!", john["email"]: "Happy New Year!"}
+    listed = await notif.http.get("/api/v1/deliveries", headers=ADMIN)
+    assert listed.status_code == 200, listed.text
+    items = listed.json()["items"]
+    assert {(i["event_type"], i["status"]) for i in items} == {
+        ("orbit.notifications.greeting.v1", "sent")
+    }
+    assert len(items) == 3

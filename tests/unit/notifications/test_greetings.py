@@ -101,3 +101,16 @@ def test_the_words() -> None:
     )
     assert greeting_context(due, "ru", "Initech")["wish"] == "С Новым годом!"  # noqa: RUF001
     assert greeting_context(due, "en", "Initech")["birthday"] is False
+
+
+def test_the_holidays_setting_is_checked() -> None:
+    from pydantic import ValidationError
+
+    from services.notifications.settings import NotificationsSettings
+
+    ok = NotificationsSettings(
+        env="test", notifications_greeting_holidays={"*": ["new_year", "12-31"]}
+    )
+    assert ok.notifications_greeting_holidays == {"*": ["new_year", "12-31"]}
+    with pytest.raises(ValidationError, match="not a holiday: 'easter'"):
+        NotificationsSettings(env="test", notifications_greeting_holidays={"north": ["easter"]})
