@@ -53,6 +53,9 @@ class Claimed:
     traceparent: str | None = None  # of the consumer that wrote the row (tracing on)
     attachment_name: str | None = None  # a scorecard report's workbook
     attachment: bytes | None = None
+    sender_name: str | None = None  # an email to a client: their manager's name
+    reply_to: str | None = None  # ... and address
+    document: str | None = None  # fetched when sent: invoice_pdf:<id>
 
 
 Send = Callable[[Sequence[Claimed]], Awaitable[dict[uuid.UUID, Outcome]]]
@@ -161,6 +164,9 @@ class DeliveryWorker:
                         row.traceparent,
                         row.attachment_name,
                         row.attachment,
+                        row.sender_name,
+                        row.reply_to,
+                        row.document,
                     )
                 )
             await uow.commit()

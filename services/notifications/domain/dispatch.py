@@ -229,8 +229,9 @@ def client_context(template: str, data: Mapping[str, Any], contact: Contact) -> 
         "recipient_name": contact.get("name") or "",
         "client_name": data.get("client_name") or "",
     }
-    if template == "payment_reminder":
+    if template in ("payment_reminder", "invoice_issued"):
         context |= {
+            "issue_date": data.get("issue_date") or "",
             "number": data.get("number") or "",
             "balance": data.get("balance"),
             "total": data.get("total"),

@@ -197,6 +197,16 @@ MESSAGES: dict[str, dict[Language, tuple[str, str]]] = {
             "Счёт {number} клиента {client} (к оплате {balance}), срок оплаты {due_date}: клиенту уходит напоминание дня {step} графика взыскания (просрочка {days_overdue} дн.).",
         ),
     },
+    "invoice.issued": {
+        "en": (
+            "Invoice issued: {client}, invoice {number}",
+            "Invoice {number} of {client} is due on {due_date}.",
+        ),
+        "ru": (
+            "Выставлен счёт: {client}, счёт {number}",
+            "Счёт {number} клиента {client} нужно оплатить до {due_date}.",
+        ),
+    },
     "invoice.promise_broken": {
         "en": (
             "Payment promise broken: {client}, invoice {number}",

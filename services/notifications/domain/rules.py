@@ -129,6 +129,7 @@ DEFAULT_RULES: tuple[Rule, ...] = (
         IN_APP_EMAIL,
         "warning",
     ),
+    _rule("billing.invoice.issued", ("billing_contacts",), ("email",), "info"),
     _rule("billing.invoice.promise_broken", MANAGER, IN_APP_EMAIL, "warning"),
     _rule("billing.contract.expiring", MANAGER, IN_APP_EMAIL, "warning"),
     _rule("billing.budget.threshold_reached", MANAGER, IN_APP, "warning"),
@@ -155,6 +156,7 @@ def reaches(rule: Rule, recipient: Recipient, data: Mapping[str, Any]) -> bool:
 CONTACT_RECIPIENTS: frozenset[str] = frozenset({"billing_contacts", "client_contacts"})
 CLIENT_TEMPLATES: dict[str, str] = {
     "orbit.billing.invoice.payment_reminder_due.v1": "payment_reminder",
+    "orbit.billing.invoice.issued.v1": "invoice_issued",
     "orbit.interactions.meeting.report_submitted.v1": "meeting_minutes",
 }
 

@@ -16,6 +16,7 @@ from time import monotonic
 from typing import Any, cast
 
 from services.notifications.domain.catalog import CLIENT_EMAIL_UNSENT
+from services.notifications.domain.attachments import document_of
 from services.notifications.domain.dispatch import (
     UNSENT_SEVERITY,
     Choices,
@@ -37,8 +38,10 @@ from services.notifications.domain.dispatch import (
 )
 from services.notifications.domain.rules import Rule, applies, rule_for
 from services.notifications.domain.schedule import Digest, QuietHours
+from services.notifications.domain.senders import headers_of, signed
 from services.notifications.emails import render
 from services.notifications.store import repository as repo
+from services.notifications.store.client_mail import manager_of
 from services.notifications.store.models import Notification, Preference
 from shared.db import insert_ignore
 from shared.messaging.envelope import CloudEvent
@@ -327,8 +330,12 @@ async def _add_contact_email(
             status="skipped", last_error="the contact has no email address", **common
         )
     else:
-        email = render(row.template, row.language, dict(row.context))
+        # From the client's account manager (domain/senders.py), signed by them.
+        sender = await manager_of(uow.session, event.data.get("account_manager_id"))
+        email = render(row.template, row.language, signed(row.context, sender))
         values = _delivery(
+            **headers_of(sender),
+            document=document_of(row.template, event.data),
             address=row.address,
             subject=email.subject,
             text_body=email.text,
