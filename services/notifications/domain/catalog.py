@@ -96,6 +96,23 @@ EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 
 ESCALATED: EventType = "orbit.notifications.alert.escalated.v1"
 
+# The staff recipients an event names by a field of its data, and the event types that
+# carry it (a rule naming them for another type would reach nobody): a task's assignee and
+# creator, a planned meeting's staff participants and organizer.
+TASK_EVENTS: frozenset[EventType] = frozenset(
+    t for t in EVENT_TYPES if t.startswith("orbit.interactions.task.")
+)
+PLANNED_MEETING_EVENTS: frozenset[EventType] = frozenset(
+    f"orbit.interactions.meeting.{name}.v1"  # type: ignore[misc]
+    for name in ("scheduled", "rescheduled", "cancelled", "reminder", "no_outcome")
+)
+PERSON_FIELDS: dict[Recipient, tuple[str, frozenset[EventType]]] = {
+    "assignee": ("assignee_id", TASK_EVENTS),
+    "creator": ("created_by", TASK_EVENTS),
+    "participants": ("staff_ids", PLANNED_MEETING_EVENTS),
+    "organizer": ("organizer_id", PLANNED_MEETING_EVENTS),
+}
+
 # A notification's (and an email delivery's) type: the event that caused it, or one of the
 # notifications service's own notices (no event): to admins, that a webhook was disabled;
 # to the account manager, that an email for the client could not be sent (what to fix); or a

@@ -15,8 +15,8 @@ from datetime import datetime, time
 from time import monotonic
 from typing import Any, cast
 
-from services.notifications.domain.catalog import CLIENT_EMAIL_UNSENT
 from services.notifications.domain.attachments import document_of
+from services.notifications.domain.catalog import CLIENT_EMAIL_UNSENT
 from services.notifications.domain.dispatch import (
     UNSENT_SEVERITY,
     Choices,
