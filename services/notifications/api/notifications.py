@@ -7,15 +7,22 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials
+from pydantic import AwareDatetime
 
 from services.notifications.api.deps import CallerDep, RuntimeDep
+from services.notifications.api.filters import AboutDep
 from services.notifications.api.presenters import notification_out
-from services.notifications.api.schemas import NotificationOut, StreamTicketOut
+from services.notifications.api.schemas import (
+    CountOut,
+    NotificationOut,
+    StreamTicketOut,
+    UpdatedOut,
+)
 from services.notifications.domain.tickets import (
     new_ticket,
     ticket_digest,
@@ -36,20 +43,72 @@ from shared.values import STAFF_ROLES
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 
 
+FeedSort = Literal["created_at", "-created_at"]
+
+
 @router.get("", response_model=Page[NotificationOut], operation_id="listNotifications")
 async def list_notifications(
     caller: CallerDep,
     runtime: RuntimeDep,
+    about: AboutDep,
     unread: bool | None = None,
+    sort: Annotated[
+        FeedSort, Query(description="`-created_at` (newest first, the default) or `created_at`")
+    ] = "-created_at",
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[NotificationOut]:
-    """The caller's feed, newest first; ``unread=true`` only the unread entries."""
+    """The caller's feed, newest first (``sort=created_at``: oldest first); ``unread=true``
+    only the unread entries (``false``: the read ones), ``client_id``, ``type``,
+    ``severity`` only those about that client, of that type, of that severity."""
+    where = repo.FeedFilter(unread=unread, **about.as_filter())
     async with runtime.reads() as session:
         items, next_cursor = await repo.feed_page(
-            session, caller.id, unread=unread, limit=limit, cursor=cursor
+            session,
+            caller.id,
+            where,
+            limit=limit,
+            cursor=cursor,
+            oldest_first=sort == "created_at",
         )
     return page_of(items, next_cursor, notification_out)
+
+
+@router.get("/count", response_model=CountOut, operation_id="countNotifications")
+async def count_notifications(
+    caller: CallerDep, runtime: RuntimeDep, about: AboutDep, unread: bool | None = None
+) -> CountOut:
+    """How many of the caller's notifications match (the filters of the feed): a badge's
+    number. Counted up to 10,000: beyond, ``count`` is 10000 and ``capped`` true."""
+    where = repo.FeedFilter(unread=unread, **about.as_filter())
+    async with runtime.reads() as session:
+        count, capped = await repo.feed_count(session, caller.id, where)
+    return CountOut(count=count, capped=capped)
+
+
+@router.post("/read-all", response_model=UpdatedOut, operation_id="markAllNotificationsRead")
+async def read_all(
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    about: AboutDep,
+    before: Annotated[
+        AwareDatetime | None,
+        Query(
+            description="only those created at or before this instant: the `created_at` of "
+            "the newest entry the UI shows, so what arrived since stays unread"
+        ),
+    ] = None,
+) -> JSONResponse:
+    """Mark the caller's unread notifications read (only their own; with ``client_id``,
+    ``type``, ``severity``, ``before``: only those); ``updated``: how many were. Again:
+    0, nothing changes (the first read time stays)."""
+    where = repo.FeedFilter(before=before, **about.as_filter())
+    return await run_command(
+        runtime.uow,
+        lambda uow: handlers.mark_all_read(uow, caller, where),
+        lambda updated: UpdatedOut(updated=updated),
+        caller_id=caller.id,
+    )
 
 
 @router.post(
