@@ -4,12 +4,12 @@ recipient, so another user's notification is simply not found."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.domain.rules import DEFAULT_RULES, Rule
@@ -399,36 +399,82 @@ async def get_webhook_delivery(
 
 # ---------------------------------------------------------------- the live stream
 
+# A position in a recipient's stream: the (seq, id) of the last entry sent.
+StreamCursor = tuple[int, uuid.UUID]
 
-async def notifications_after(
-    session: AsyncSession,
-    recipient_id: uuid.UUID,
-    after: datetime | None,
-    *,
-    limit: int = 200,
-    newest: bool = False,
+
+async def stream_after(
+    session: AsyncSession, recipient_id: uuid.UUID, after: StreamCursor | None, *, limit: int
 ) -> list[Notification]:
-    """The recipient's notifications created at or after ``after`` (all when None), oldest
-    first (the feed index); ``newest``: newest first."""
+    """The recipient's entries after ``after`` (all when None), by (seq, id): the stream
+    index. ``seq`` numbers a recipient's entries in the order their transactions committed
+    (the database gives it, see the model), so nothing can appear later before the cursor."""
     stmt = select(Notification).where(Notification.recipient_id == recipient_id)
     if after is not None:
-        stmt = stmt.where(Notification.created_at >= after)
-    if newest:
-        stmt = stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
-    else:
-        stmt = stmt.order_by(Notification.created_at, Notification.id)
-    stmt = stmt.limit(limit)
+        stmt = stmt.where(_after_cursor(after))
+    return list(
+        await session.scalars(stmt.order_by(Notification.seq, Notification.id).limit(limit))
+    )
+
+
+def _after_cursor(cursor: StreamCursor) -> ColumnElement[bool]:
+    return or_(
+        Notification.seq > cursor[0],
+        and_(Notification.seq == cursor[0], Notification.id > cursor[1]),
+    )
+
+
+async def streams_after(
+    session: AsyncSession, cursors: Mapping[uuid.UUID, StreamCursor | None], *, limit: int
+) -> list[Notification]:
+    """For each recipient of ``cursors``, their entries after its cursor (all when None), at
+    most ``limit`` each, by recipient then (seq, id): one statement for many streams."""
+    if not cursors:
+        return []
+    matching = or_(
+        *(
+            Notification.recipient_id == recipient
+            if cursor is None
+            else and_(Notification.recipient_id == recipient, _after_cursor(cursor))
+            for recipient, cursor in cursors.items()
+        )
+    )
+    ranked = (
+        select(
+            Notification.id.label("entry_id"),
+            func.row_number()
+            .over(
+                partition_by=Notification.recipient_id,
+                order_by=(Notification.seq, Notification.id),
+            )
+            .label("n"),
+        )
+        .where(matching)
+        .subquery()
+    )
+    stmt = (
+        select(Notification)
+        .join(ranked, ranked.c.entry_id == Notification.id)
+        .where(ranked.c.n <= limit)
+        .order_by(Notification.recipient_id, Notification.seq, Notification.id)
+    )
     return list(await session.scalars(stmt))
 
 
-async def notification_time(
-    session: AsyncSession, recipient_id: uuid.UUID, notification_id: uuid.UUID
-) -> datetime | None:
-    return await session.scalar(
-        select(Notification.created_at).where(
-            Notification.id == notification_id, Notification.recipient_id == recipient_id
-        )
+async def stream_cursor(
+    session: AsyncSession, recipient_id: uuid.UUID, notification_id: uuid.UUID | None
+) -> StreamCursor | None:
+    """The cursor of the recipient's entry ``notification_id`` (None: not theirs, or no such
+    entry); without an id, of their newest entry (None: they have none)."""
+    stmt = select(Notification.seq, Notification.id).where(
+        Notification.recipient_id == recipient_id
     )
+    if notification_id is not None:
+        stmt = stmt.where(Notification.id == notification_id)
+    else:
+        stmt = stmt.order_by(Notification.seq.desc(), Notification.id.desc())
+    found = (await session.execute(stmt.limit(1))).first()
+    return None if found is None else (int(found.seq), found.id)
 
 
 # ---------------------------------------------------------------- stream tickets
