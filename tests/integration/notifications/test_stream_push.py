@@ -95,9 +95,7 @@ async def test_resume_between_entries_of_one_instant(pushed: Served) -> None:
     second = uuid.UUID(int=1, version=4)
     assert second < first
     for entry in (first, second):
-        async with notif.runtime.uow() as uow:
-            await uow.session.execute(insert(Notification).values(_entry(entry, ida)))
-            await uow.commit()
+        await _write([_entry(entry, ida)], notif)
     stream, lines = await _open(pushed.api, ida, **{"Last-Event-ID": str(first)})
     try:
         [got] = await asyncio.wait_for(sse_events(lines, 1), 20)
@@ -108,13 +106,18 @@ async def test_resume_between_entries_of_one_instant(pushed: Served) -> None:
     stream, lines = await _open(pushed.api, ida, **{"Last-Event-ID": str(second)})
     try:
         third = uuid.uuid4()
-        async with notif.runtime.uow() as uow:
-            await uow.session.execute(insert(Notification).values(_entry(third, ida)))
-            await uow.commit()
+        await _write([_entry(third, ida)], notif)
         [got] = await asyncio.wait_for(sse_events(lines, 1), 20)
         assert got["id"] == str(third)
     finally:
         await stream.__aexit__(None, None, None)
+
+
+async def _write(entries: list[dict[str, Any]], notif: Notif) -> None:
+    """Entries written in one transaction, as a rule with several recipients writes them."""
+    async with notif.runtime.uow() as uow:
+        await uow.session.execute(insert(Notification), entries)
+        await uow.commit()
 
 
 def _entry(entry_id: uuid.UUID, person: Person) -> dict[str, Any]:
@@ -180,3 +183,28 @@ def _closed(hub: live.FeedHub) -> Any:
         return hub.streams == 0
 
     return probe
+
+
+async def test_one_transaction_for_many_streams(pushed: Served) -> None:
+    """One transaction writes an entry for two people: each of their streams gets its own,
+    a second stream of the same person resumed further back gets its backlog first (one read
+    serves streams with different cursors), and a backlog longer than one read's share
+    arrives whole."""
+    notif = pushed.notif
+    ida, max_ = await notif.staff("Ida"), await notif.staff("Max")
+    backlog = [uuid.uuid4() for _ in range(live.PER_RECIPIENT + 5)]
+    await _write([_entry(i, ida) for i in backlog], notif)
+    resumed, r_lines = await _open(pushed.api, ida, **{"Last-Event-ID": str(backlog[0])})
+    fresh, f_lines = await _open(pushed.api, ida)
+    other, o_lines = await _open(pushed.api, max_)
+    try:
+        together = [_entry(uuid.uuid4(), ida), _entry(uuid.uuid4(), max_)]
+        await _write(together, notif)
+        got = await asyncio.wait_for(sse_events(r_lines, len(backlog)), 20)
+        assert [g["id"] for g in got] == [str(i) for i in [*backlog[1:], together[0]["id"]]]
+        [mine] = await asyncio.wait_for(sse_events(f_lines, 1), 20)
+        [theirs] = await asyncio.wait_for(sse_events(o_lines, 1), 20)
+        assert (mine["id"], theirs["id"]) == (str(together[0]["id"]), str(together[1]["id"]))
+    finally:
+        for stream in (resumed, fresh, other):
+            await stream.__aexit__(None, None, None)
