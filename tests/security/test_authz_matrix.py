@@ -714,6 +714,10 @@ OPS: dict[str, Op] = {
         sees=frozenset({"own_manager"}),
         admin_sees=False,
     ),
+    # the caller's own count and read-all: every caller answers for their own feed only
+    # (that another's entries are neither counted nor marked: tests/integration/notifications)
+    "countNotifications": Op(at("/api/v1/notifications/count?unread=true"), kind="staff"),
+    "markAllNotificationsRead": Op(at("/api/v1/notifications/read-all"), kind="staff"),
     # the live stream: only its refusals are checked (an accepted stream never ends)
     "streamNotifications": Op(at("/api/v1/notifications/stream"), kind="stream"),
     # a stream ticket: any caller's own (it opens the caller's stream, as the token does)
