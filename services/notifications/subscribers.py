@@ -13,6 +13,7 @@ import uuid
 from services.notifications.domain.catalog import EVENT_TYPES
 from services.notifications.handlers.dispatch import dispatch
 from services.notifications.handlers.scorecard.projection import SCORECARD_SUBSCRIBERS
+from services.notifications.handlers.search import SEARCH_SUBSCRIBERS
 from services.notifications.store import repository as repo
 from services.notifications.store.models import Notification
 from shared.db import insert_ignore
@@ -123,11 +124,13 @@ _EVENT_TYPES = (*REPLICA_HANDLERS, *EVENT_TYPES)
 # Replicas first, then locales, the fixed feed entries, and what the rules and the webhook
 # subscriptions make of the event; then the scorecard's projection (``tolerant``: an event it
 # cannot read is left out of the KPIs with a warning instead of holding the alert up; a
-# database error still fails the event).
+# database error still fails the event), and the search documents (``handlers.search``,
+# tolerant too).
 SUBSCRIBERS: dict[str, EventHandler] = compose(
     REPLICA_HANDLERS,
     {t: keep_locales for t in _EVENT_TYPES if t.startswith("orbit.clients.")},
     FEED_ENTRIES,
     dict.fromkeys(_EVENT_TYPES, dispatch),
     {t: tolerant(r, "scorecard KPIs") for t, r in SCORECARD_SUBSCRIBERS.items()},
+    {t: tolerant(r, "search") for t, r in SEARCH_SUBSCRIBERS.items()},
 )

@@ -561,6 +561,12 @@ OPS: dict[str, Op] = {
         kind="staff",
         denied=frozenset({"own_manager", "peer_manager", "other_manager", "service"}),
     ),
+    # ---- notifications: search (each caller their own clients' documents)
+    "search": Op(
+        at("/api/v1/search?q={n.client_name}&types=client,contact,invoice"),
+        kind="list",
+        listed=lambda s: s.client,
+    ),
     # ---- notifications: a feed entry is its recipient's alone (anyone else: 404)
     "listNotifications": listing(
         "/api/v1/notifications",
