@@ -278,14 +278,28 @@ def _dead_letter_json(row: object) -> dict[str, object]:
 
 def cmd_reports_rebuild(args: argparse.Namespace, settings: OrbitSettings) -> int:
     """Rebuild the scorecard's KPI projection (notifications database) from Kafka."""
+    return _rebuild(args, settings, "reports")
+
+
+def cmd_search_rebuild(args: argparse.Namespace, settings: OrbitSettings) -> int:
+    """Rebuild search's documents (notifications database) from Kafka."""
+    return _rebuild(args, settings, "search")
+
+
+def _rebuild(args: argparse.Namespace, settings: OrbitSettings, what: str) -> int:
     from services.notifications.handlers.scorecard.rebuild import rebuild
+    from services.notifications.handlers.search import SEARCH_SUBSCRIBERS
+    from services.notifications.store.search import search_documents
     from shared.db import create_engine, session_factory
     from shared.uow import UnitOfWorkFactory
 
     configure_logging(settings.log_level)
     if not settings.kafka_bootstrap:
-        print("orbit: reports rebuild reads Kafka: set ORBIT_KAFKA_BOOTSTRAP", file=sys.stderr)
+        print(f"orbit: {what} rebuild reads Kafka: set ORBIT_KAFKA_BOOTSTRAP", file=sys.stderr)
         return 2
+    projection: dict[str, Any] = (
+        {"handlers": SEARCH_SUBSCRIBERS, "tables": (search_documents,)} if what == "search" else {}
+    )
 
     async def run() -> int:
         engine = create_engine(settings.database_url_for("notifications"))
@@ -294,12 +308,13 @@ def cmd_reports_rebuild(args: argparse.Namespace, settings: OrbitSettings) -> in
                 UnitOfWorkFactory(session_factory(engine)),
                 str(settings.kafka_bootstrap),
                 topics=args.topic or None,
+                **projection,
             )
         finally:
             await engine.dispose()
         print(
-            f"scorecard projection rebuilt: {result.read} events read, "
-            f"{result.applied} applied, {result.failed} failed"
+            f"{'search documents' if what == 'search' else 'scorecard projection'} rebuilt: "
+            f"{result.read} events read, {result.applied} applied, {result.failed} failed"
         )
         return 1 if result.failed else 0
 
@@ -376,19 +391,21 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--clients", type=int, default=50, help="how many clients (default 50)")
     demo.set_defaults(func=cmd_demo)
 
-    reports = sub.add_parser("reports", help="the scorecard's KPI projection")
-    reports_sub = reports.add_subparsers(dest="reports_command", required=True)
-    rebuild = reports_sub.add_parser(
-        "rebuild",
-        help="empty the KPI projection and apply the events of the topics from their start",
-    )
-    rebuild.add_argument(
-        "--topic",
-        action="append",
-        help="a topic to read (repeatable; default: orbit.billing, orbit.clients, "
-        "orbit.interactions)",
-    )
-    rebuild.set_defaults(func=cmd_reports_rebuild)
+    for name, what, func in (
+        ("reports", "the scorecard's KPI projection", cmd_reports_rebuild),
+        ("search", "search's documents", cmd_search_rebuild),
+    ):
+        group = sub.add_parser(name, help=what)
+        rebuild = group.add_subparsers(dest=f"{name}_command", required=True).add_parser(
+            "rebuild", help=f"empty {what} and apply the events of the topics from their start"
+        )
+        rebuild.add_argument(
+            "--topic",
+            action="append",
+            help="a topic to read (repeatable; default: orbit.billing, orbit.clients, "
+            "orbit.interactions)",
+        )
+        rebuild.set_defaults(func=func)
     return parser
 
 

@@ -9,10 +9,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from aiokafka import AIOKafkaProducer
 
+from services.notifications.handlers.scorecard.rebuild import rebuild
+from services.notifications.handlers.search import SEARCH_SUBSCRIBERS
+from services.notifications.store.search import search_documents
+from shared.messaging.envelope import CloudEvent
 from tests.integration.notifications.helpers import ADMIN, NOW, Notif, Person, invoice_data
-
-pytestmark = pytest.mark.usefixtures("any_notif")
+from tests.support.kafka import create_topics, unique_service_name
 
 
 async def find(
@@ -52,11 +56,10 @@ async def contact_client(
     return client_id, contact_id
 
 
-async def interaction(
-    notif: Notif, client_id: uuid.UUID, manager: Person, subject: str, summary: str
-) -> str:
-    interaction_id = str(uuid.uuid4())
-    await notif.deliver(
+async def interaction_event(
+    notif: Notif, client_id: uuid.UUID, manager: Person, subject: str, summary: str = ""
+) -> CloudEvent:
+    return await notif.deliver(
         "orbit.interactions.interaction.logged.v1",
         {
             "client_id": str(client_id),
@@ -64,7 +67,7 @@ async def interaction(
             "account_manager_id": str(manager.id),
             "account_manager_department": "sales",
             "head_id": None,
-            "interaction_id": interaction_id,
+            "interaction_id": str(uuid.uuid4()),
             "type": "call",
             "direction": "outbound",
             "occurred_at": NOW.isoformat(),
@@ -80,7 +83,13 @@ async def interaction(
             "is_contact": True,
         },
     )
-    return interaction_id
+
+
+async def interaction(
+    notif: Notif, client_id: uuid.UUID, manager: Person, subject: str, summary: str
+) -> str:
+    event = await interaction_event(notif, client_id, manager, subject, summary)
+    return str(event.data["interaction_id"])
 
 
 async def test_words_names_phones_and_numbers(any_notif: Notif) -> None:
@@ -200,3 +209,35 @@ async def test_refused(any_notif: Notif, params: dict[str, str], where: str) -> 
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     assert where in response.text
+
+
+async def test_rebuilt_from_kafka(notif: Notif, kafka: str) -> None:
+    """``orbit search rebuild``: the documents emptied and read again from the topics."""
+    anna = await notif.staff("Anna")
+    client_id = await notif.client("Initech", anna)
+    topic = f"{unique_service_name()}.interactions"
+    await create_topics(kafka, [topic])
+    producer = AIOKafkaProducer(bootstrap_servers=kafka)
+    await producer.start()
+    try:
+        for subject in ("TPS reports", "Stapler"):
+            event = await interaction_event(notif, client_id, anna, subject)
+            await producer.send_and_wait(topic, event.to_json(), key=str(client_id).encode())
+    finally:
+        await producer.stop()
+    async with notif.runtime.uow() as uow:
+        await uow.session.execute(
+            search_documents.delete().where(search_documents.c.title == "Stapler")
+        )
+        await uow.commit()
+    assert await find(notif, anna, "stapler") == []
+    result = await rebuild(
+        notif.runtime.uow,
+        kafka,
+        topics=[topic],
+        handlers=SEARCH_SUBSCRIBERS,
+        tables=(search_documents,),
+    )
+    assert (result.read, result.applied, result.failed) == (2, 2, 0)
+    assert [i["title"] for i in await find(notif, anna, "stapler")] == ["Stapler"]
+    assert await find(notif, anna, "Initech") == []  # only the topics read are rebuilt
