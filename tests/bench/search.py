@@ -191,11 +191,11 @@ CALLERS = {  # kind -> (id, role) of the seeded staff
 
 # The statements of one search (services/notifications/store/search.py), raw.
 SCOPE = {
-    "manager": "client_id IN (SELECT id FROM client_replica WHERE account_manager_id = $1) "
-    "AND $4::text IS NOT NULL",
-    "head": "client_id IN (SELECT id FROM client_replica WHERE account_manager_id IN "
-    "(SELECT id FROM staff_replica WHERE head_id = $1 OR department = $4) "
-    "OR account_manager_id = $1)",
+    "manager": "client_id = ANY((SELECT array_agg(id) FROM client_replica "
+    "WHERE account_manager_id = $1)::uuid[]) AND $4::text IS NOT NULL",
+    "head": "client_id = ANY((SELECT array_agg(id) FROM client_replica WHERE "
+    "account_manager_id IN (SELECT id FROM staff_replica WHERE head_id = $1 OR department = $4) "
+    "OR account_manager_id = $1)::uuid[])",
     "admin": "$1::uuid IS NOT NULL AND $4::text IS NOT NULL",
 }
 COLUMNS = "type, entity_id, client_id, title, body, at"
@@ -255,7 +255,12 @@ async def _load(call: Callable[[Search], Awaitable[None]], count: int) -> list[f
 async def raw_runs(dsn: str) -> dict[str, list[float]]:
     import asyncpg
 
-    pool = await asyncpg.create_pool(dsn, min_size=CONNECTIONS, max_size=CONNECTIONS)
+    pool = await asyncpg.create_pool(
+        dsn,
+        min_size=CONNECTIONS,
+        max_size=CONNECTIONS,
+        server_settings={"plan_cache_mode": "force_custom_plan", "work_mem": "16MB"},  # as search
+    )
     out: dict[str, list[float]] = {}
     try:
         for kind in CALLERS:

@@ -79,6 +79,7 @@ async def search(
 ) -> list[Hit]:
     """The documents of the caller's clients matching ``query``, best first: full text,
     similar names, phone numbers, emails and invoice numbers (``domain.search``)."""
+    await store.plan_each_query(session)
     number = rules.number_prefix(query)
     email = query.lower() if "@" in query and " " not in query else None
     matches = [
