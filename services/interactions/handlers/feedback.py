@@ -14,6 +14,8 @@ from services.interactions.store import feedback as repo
 from services.interactions.store.models import Feedback
 from shared.auth import Caller, Role
 from shared.errors import Conflict, Invalid
+from shared.policies import policy_value
+from shared.policy_replica import policy_documents
 from shared.replicas import lock_client
 from shared.uow import UnitOfWork
 
@@ -33,6 +35,17 @@ async def record_feedback(uow: UnitOfWork, caller: Caller, command: FeedbackIn) 
     received = command.received_at or now
     if received > now:
         raise Invalid.field("received_at", "is in the future")
+    documents = await policy_documents(uow.session, client.account_manager_department)
+    low = rules.is_low(
+        command.kind,
+        command.score,
+        nps_max=policy_value(
+            documents, client.account_manager_department, "low_score.nps_max", rules.LOW_NPS_MAX
+        ),
+        csat_max=policy_value(
+            documents, client.account_manager_department, "low_score.csat_max", rules.LOW_CSAT_MAX
+        ),
+    )
     item = Feedback(
         id=uuid.uuid4(),
         client_id=client.id,
@@ -40,7 +53,7 @@ async def record_feedback(uow: UnitOfWork, caller: Caller, command: FeedbackIn) 
         score=command.score,
         comment=command.comment or None,
         contact_id=command.contact_id,
-        low=rules.is_low(command.kind, command.score),
+        low=low,
         received_at=received,
         recorded_by=caller.id,
     )

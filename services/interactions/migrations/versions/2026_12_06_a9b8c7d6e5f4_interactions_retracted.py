@@ -3,7 +3,7 @@ keeps when the client became known (``known_at``: what it counts from when no co
 existing rows start from their ``since``)
 
 Revision ID: a9b8c7d6e5f4
-Revises: f2c4d6e8a0b7
+Revises: ff805bec84fe
 Create Date: 2026-12-06
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import shared.db
 
 revision = "a9b8c7d6e5f4"
-down_revision = "f2c4d6e8a0b7"
+down_revision = "ff805bec84fe"
 branch_labels = None
 depends_on = None
 
