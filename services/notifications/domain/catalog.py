@@ -80,6 +80,7 @@ EventType = Literal[
     "orbit.interactions.request.closed.v1",
     "orbit.interactions.meeting.report_amended.v1",
     "orbit.interactions.feedback.withdrawn.v1",
+    "orbit.interactions.interaction.retracted.v1",
     "orbit.billing.contract.created.v1",
     "orbit.billing.contract.updated.v1",
     "orbit.billing.contract.expiring.v1",
