@@ -42,6 +42,7 @@ EventType = Literal[
     "orbit.clients.contact.updated.v1",
     "orbit.clients.contact.deleted.v1",
     "orbit.clients.contact.birthday_upcoming.v1",
+    "orbit.clients.settings.changed.v1",
     "orbit.interactions.interaction.logged.v1",
     "orbit.interactions.request.opened.v1",
     "orbit.interactions.request.answered.v1",
