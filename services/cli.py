@@ -1,5 +1,5 @@
 """The ``orbit`` command: run, serve, migrate, token, schemas, openapi, dlq, demo, reports
-rebuild."""
+rebuild, timeline rebuild."""
 
 from __future__ import annotations
 
@@ -278,14 +278,33 @@ def _dead_letter_json(row: object) -> dict[str, object]:
 
 def cmd_reports_rebuild(args: argparse.Namespace, settings: OrbitSettings) -> int:
     """Rebuild the scorecard's KPI projection (notifications database) from Kafka."""
+    return _rebuild_projection(args, settings, "scorecard")
+
+
+def cmd_timeline_rebuild(args: argparse.Namespace, settings: OrbitSettings) -> int:
+    """Rebuild the client-at-a-glance projection (notifications database) from Kafka."""
+    return _rebuild_projection(args, settings, "timeline")
+
+
+def _rebuild_projection(args: argparse.Namespace, settings: OrbitSettings, which: str) -> int:
+    from services.notifications.handlers.scorecard.projection import SCORECARD_SUBSCRIBERS
     from services.notifications.handlers.scorecard.rebuild import rebuild
+    from services.notifications.handlers.timeline import REBUILD_SUBSCRIBERS
+    from services.notifications.store.scorecard.models import PROJECTION_TABLES
+    from services.notifications.store.timeline import TIMELINE_TABLES
     from shared.db import create_engine, session_factory
     from shared.uow import UnitOfWorkFactory
 
     configure_logging(settings.log_level)
+    command = "reports" if which == "scorecard" else which
     if not settings.kafka_bootstrap:
-        print("orbit: reports rebuild reads Kafka: set ORBIT_KAFKA_BOOTSTRAP", file=sys.stderr)
+        print(f"orbit: {command} rebuild reads Kafka: set ORBIT_KAFKA_BOOTSTRAP", file=sys.stderr)
         return 2
+    handlers, tables = (
+        (SCORECARD_SUBSCRIBERS, PROJECTION_TABLES)
+        if which == "scorecard"
+        else (REBUILD_SUBSCRIBERS, TIMELINE_TABLES)
+    )
 
     async def run() -> int:
         engine = create_engine(settings.database_url_for("notifications"))
@@ -294,11 +313,13 @@ def cmd_reports_rebuild(args: argparse.Namespace, settings: OrbitSettings) -> in
                 UnitOfWorkFactory(session_factory(engine)),
                 str(settings.kafka_bootstrap),
                 topics=args.topic or None,
+                handlers=handlers,
+                tables=tables,
             )
         finally:
             await engine.dispose()
         print(
-            f"scorecard projection rebuilt: {result.read} events read, "
+            f"{which} projection rebuilt: {result.read} events read, "
             f"{result.applied} applied, {result.failed} failed"
         )
         return 1 if result.failed else 0
@@ -389,6 +410,21 @@ def build_parser() -> argparse.ArgumentParser:
         "orbit.interactions)",
     )
     rebuild.set_defaults(func=cmd_reports_rebuild)
+
+    timeline = sub.add_parser("timeline", help="the client-at-a-glance projection")
+    timeline_sub = timeline.add_subparsers(dest="timeline_command", required=True)
+    timeline_rebuild = timeline_sub.add_parser(
+        "rebuild",
+        help="empty the timelines, summaries and calendars' state and apply the events of "
+        "the topics from their start",
+    )
+    timeline_rebuild.add_argument(
+        "--topic",
+        action="append",
+        help="a topic to read (repeatable; default: orbit.billing, orbit.clients, "
+        "orbit.interactions, orbit.notifications)",
+    )
+    timeline_rebuild.set_defaults(func=cmd_timeline_rebuild)
     return parser
 
 

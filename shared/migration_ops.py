@@ -187,3 +187,14 @@ def create_policy_replica_v1() -> None:
 
 def drop_policy_replica_v1() -> None:
     op.drop_table("policy_replica")
+
+
+def staff_replica_title_v1() -> None:
+    """The staff member's job title on ``staff_replica`` (as the staff events carry it: the
+    signature of the emails to their clients); none until their next event or read."""
+    op.add_column("staff_replica", sa.Column("title", sa.String(200), nullable=True))
+
+
+def drop_staff_replica_title_v1() -> None:
+    with op.batch_alter_table("staff_replica") as batch:
+        batch.drop_column("title")

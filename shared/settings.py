@@ -122,6 +122,10 @@ class OrbitSettings(BaseSettings):
     owner_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
     # The bearer token of those reads (role "service"); unset: one signed with jwt_secret.
     service_token: str | None = None
+    # Where notifications fetches the documents billing renders (the invoice PDF attached to
+    # emails; shared/documents.py), with the same token and timeout. Unset: the billing
+    # service in the same process (orbit run), else none (the emails go without the PDF).
+    billing_url: str | None = None
 
     smtp_url: str | None = None
 

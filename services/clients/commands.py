@@ -37,6 +37,7 @@ def check_tag(value: str) -> str:
 Tag = Annotated[str, AfterValidator(check_tag)]
 Tags = Annotated[list[Tag], Field(max_length=50), AfterValidator(normalize_tags)]
 Department = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+JobTitle = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 # Why something changed: optional (a status) or required and not blank (an assignment).
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
 RequiredReason = Annotated[
@@ -55,6 +56,7 @@ class StaffIn(In):
     head_id: uuid.UUID | None = None
     timezone: Timezone = "UTC"
     locale: Locale | None = None
+    title: JobTitle | None = None
 
 
 class StaffPatch(Patch):
@@ -67,6 +69,7 @@ class StaffPatch(Patch):
     head_id: uuid.UUID | None = None
     timezone: Timezone | None = None
     locale: Locale | None = None
+    title: JobTitle | None = None
     active: bool | None = None
 
 
@@ -125,6 +128,8 @@ class ClientIn(In):
     sla: SlaIn | None = None
     # The language of emails to the client's contacts (a contact's own locale wins).
     locale: Locale | None = None
+    # The contacts get greetings (birthdays, the department's holidays) by email.
+    greetings: bool = False
 
 
 class ClientPatch(Patch):
@@ -133,7 +138,16 @@ class ClientPatch(Patch):
     lifecycle (churning needs ``status_reason``); ``account_manager_id`` reassigns like
     ``POST /clients/{id}/assign``, ``assignment_reason`` saying why (history and event)."""
 
-    NOT_NULL = ("name", "kind", "tier", "tags", "timezone", "status", "account_manager_id")
+    NOT_NULL = (
+        "name",
+        "kind",
+        "tier",
+        "tags",
+        "timezone",
+        "status",
+        "account_manager_id",
+        "greetings",
+    )
 
     name: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
@@ -147,6 +161,7 @@ class ClientPatch(Patch):
     timezone: Timezone | None = None
     sla: SlaIn | None = None
     locale: Locale | None = None
+    greetings: bool | None = None
     status: ClientStatus | None = None
     status_reason: Reason | None = None
     account_manager_id: uuid.UUID | None = None

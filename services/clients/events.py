@@ -51,6 +51,8 @@ class StaffSnapshot(Event):
     active: bool
     # Who made the change (null: the system, or an event from before it was added).
     actor_id: uuid.UUID | None = None
+    # Added to the published v1s (so optional in their schemas): always sent.
+    title: str | None = None
 
 
 class StaffCreatedV1(StaffSnapshot):
@@ -76,6 +78,8 @@ class ClientContactV1(BaseModel):
     preferred_channel: str | None
     # BCP 47, the language of emails to the contact (added later: optional).
     locale: str | None = None
+    # Added later (optional): their greetings (notifications) need it.
+    birthday: str | None = None  # "YYYY-MM-DD", or "--MM-DD" when the year is not known
 
 
 class ClientSnapshot(Event):
@@ -110,6 +114,8 @@ class ClientSnapshot(Event):
     # Who made the change (null: the system — e.g. a policy change re-stating the client's
     # SLA names its author — or an event from before it was added).
     actor_id: uuid.UUID | None = None
+    # The contacts get greetings by email (the manager's choice; added later: optional).
+    greetings: bool = False
 
 
 class ClientCreatedV1(ClientSnapshot):

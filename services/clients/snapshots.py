@@ -26,6 +26,7 @@ def staff_event_fields(staff: Staff) -> dict[str, Any]:
         "head_id": staff.head_id,
         "timezone": staff.timezone,
         "locale": staff.locale,
+        "title": staff.title,
         "active": staff.active,
     }
 
@@ -82,6 +83,7 @@ async def client_snapshot(
         "country": client.country,
         "timezone": client.timezone,
         "locale": client.locale,
+        "greetings": client.greetings,
         "sla": await client_sla(uow, client, policies, manager),
         "created_at": client.created_at,
         "updated_at": client.updated_at,
@@ -94,6 +96,7 @@ async def client_snapshot(
                 "roles": list(c.roles or []),
                 "preferred_channel": c.preferred_channel,
                 "locale": c.locale,
+                "birthday": c.birthday,
             }
             for c in contacts
         ],

@@ -18,6 +18,9 @@ baseline measured in the same run.
   against raw SQL aggregates (tests/bench/scorecard.py).
 - scans: the interactions SLA scans over 100,000 open requests (tests/bench/scans.py).
 - notifications: event commit -> in-app notification against raw Kafka produce -> consume.
+- stream: the live stream, push against the old poll: 1,000 idle streams (CPU, memory), a
+  notification to all of them, one manager's alert from a low NPS score to their stream, on
+  ``orbit serve`` and ``orbit run`` (tests/bench/stream.py).
 - mixed: list reads, reads by id, interaction writes and payments for ``BENCH_MIXED_SECONDS``
   (default 120) against the four ``orbit serve`` processes and against ``orbit run``
   (tests/bench/mixed.py).
@@ -71,7 +74,9 @@ LABELS = {  # what the bare app does for the operation, in the summary table
     http.INBOUND: " vs one `INSERT`",
     http.OUTBOUND: " vs one `INSERT`",
 }
-SECTIONS = "http,interactions,embedded,relay,consumer,billing,scorecard,scans,notifications,mixed"
+SECTIONS = (
+    "http,interactions,embedded,relay,consumer,billing,scorecard,scans,notifications,stream,mixed"
+)
 
 
 CREATED: list[tuple[str, str]] = []  # (the server's admin DSN, database name) of this run
@@ -327,6 +332,14 @@ def notifications_section(pg: str, kafka: str) -> list[str]:
     return [report.replace("## Notifications", "### Notifications", 1)]
 
 
+def stream_section(pg: str, workdir: Path) -> list[str]:
+    from tests.bench.stream import stream_report
+
+    report = stream_report(lambda prefix: asyncio.run(create_database(pg, prefix)), workdir)
+    print("\n".join(report), flush=True)
+    return report
+
+
 def mixed_section(pg: str, workdir: Path) -> list[str]:
     from tests.bench.mixed import mixed_report
 
@@ -359,6 +372,7 @@ def main() -> None:
         ("scorecard", lambda: [scorecard_section(pg, workdir)]),
         ("scans", lambda: scans_section() if pg else []),
         ("notifications", lambda: notifications_section(pg, kafka) if pg and kafka else []),
+        ("stream", lambda: stream_section(pg, workdir) if pg else []),
         ("mixed", lambda: mixed_section(pg, workdir) if pg else []),
     ]
     sections: list[str] = []

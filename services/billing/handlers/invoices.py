@@ -14,7 +14,6 @@ from services.billing.commands import (
     InvoiceIn,
     InvoicePatch,
     IssueIn,
-    LineIn,
     PromiseIn,
 )
 from services.billing.domain import dunning
@@ -40,7 +39,12 @@ from services.billing.events import (
     InvoicePaidV1,
     InvoiceVoidedV1,
 )
-from services.billing.handlers.common import checked_lines, client_today, require_staff
+from services.billing.handlers.common import (
+    checked_lines,
+    client_today,
+    reprice,
+    require_staff,
+)
 from services.billing.settings import BillingSettings
 from services.billing.snapshots import invoice_fields
 from services.billing.store import invoices as repo
@@ -132,7 +136,7 @@ async def new_draft(
     return invoice
 
 
-async def _locked(
+async def locked_invoice(
     uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID
 ) -> tuple[Invoice, ClientView]:
     require_staff(caller)
@@ -144,33 +148,18 @@ async def _locked(
 async def update_invoice(
     uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID, command: InvoicePatch
 ) -> Invoice:
-    invoice, _client = await _locked(uow, caller, invoice_id)
+    invoice, _client = await locked_invoice(uow, caller, invoice_id)
     try:
         check_editable(invoice.status)
     except IllegalTransition as exc:
         raise Conflict(str(exc)) from exc
     fields = command.model_dump(exclude_unset=True)
-    currency = fields.get("currency", invoice.currency)
-    if "lines" in fields or currency != invoice.currency:
-        lines, totals = checked_lines(
-            command.lines if command.lines is not None else _lines_in(invoice), currency
-        )
-        invoice.lines, invoice.currency = lines, currency
-        invoice.subtotal, invoice.tax, invoice.total = totals.subtotal, totals.tax, totals.total
+    reprice(invoice, command.lines, fields.get("currency", invoice.currency))
     if "notes" in fields:
         invoice.notes = command.notes or None
     invoice.updated_at = uow.clock.now()
     await uow.session.flush()
     return invoice
-
-
-def _lines_in(invoice: Invoice) -> list[LineIn]:
-    return [
-        LineIn.model_validate(
-            {k: line[k] for k in ("description", "quantity", "unit_price", "tax_rate")}
-        )
-        for line in invoice.lines
-    ]
 
 
 async def issue_invoice(
@@ -183,7 +172,7 @@ async def issue_invoice(
     """Draft -> issued: the year's next number (gap-free: the counter row is locked until
     this transaction commits), the dates, the client's credit in the currency applied, the
     contract's budget thresholds checked."""
-    invoice, client = await _locked(uow, caller, invoice_id)
+    invoice, client = await locked_invoice(uow, caller, invoice_id)
     try:
         check_issue(invoice.status, len(invoice.lines))
     except IllegalTransition as exc:
@@ -354,7 +343,7 @@ async def budget_thresholds(
 
 
 async def void_invoice(uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID) -> Invoice:
-    invoice, client = await _locked(uow, caller, invoice_id)
+    invoice, client = await locked_invoice(uow, caller, invoice_id)
     try:
         check_void(invoice.status, invoice.amount_paid)
     except IllegalTransition as exc:
@@ -373,7 +362,7 @@ async def promise_to_pay(
     uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID, command: PromiseIn
 ) -> Invoice:
     """The client promises to pay by ``promised_on``: reminders pause until then."""
-    invoice, client = await _locked(uow, caller, invoice_id)
+    invoice, client = await locked_invoice(uow, caller, invoice_id)
     if invoice.status not in OPEN:
         raise Conflict(
             f"the invoice is {invoice.status}: only an unpaid issued invoice takes a promise to pay"

@@ -91,6 +91,7 @@ def client_out(client: Client, policies: ClientPolicies) -> ClientOut:
         country=client.country,
         timezone=client.timezone,
         locale=client.locale,
+        greetings=client.greetings,
         sla=sla_out(client, policies),
         sla_overrides=dict(client.sla_overrides or {}),
         status_reason=client.status_reason,

@@ -80,6 +80,7 @@ class StaffOut(BaseModel):
     head_id: uuid.UUID | None
     timezone: str
     locale: str | None
+    title: str | None
     active: bool
     created_at: datetime
     updated_at: datetime
@@ -113,6 +114,7 @@ class ClientOut(BaseModel):
     country: str | None
     timezone: str
     locale: str | None
+    greetings: bool
     sla: SlaOut
     # The client's own SLA settings (the rest of ``sla`` comes from the tier defaults).
     sla_overrides: dict[str, Any]

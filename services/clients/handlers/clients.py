@@ -26,7 +26,16 @@ from shared.calendar import CalendarError, parse_calendar
 from shared.errors import Conflict, Forbidden, Invalid
 from shared.uow import UnitOfWork
 
-PLAIN_CLIENT_FIELDS = ("name", "kind", "tier", "segment", "country", "timezone", "locale")
+PLAIN_CLIENT_FIELDS = (
+    "name",
+    "kind",
+    "tier",
+    "segment",
+    "country",
+    "timezone",
+    "locale",
+    "greetings",
+)
 SLA_INPUTS = frozenset({"sla", "tier", "timezone", "country"})
 
 
@@ -75,6 +84,7 @@ async def create_client(
         country=data.country,
         timezone=data.timezone,
         locale=data.locale or None,
+        greetings=data.greetings,
         sla_overrides=merge_overrides({}, data.sla.model_dump(exclude_none=True))
         if data.sla
         else {},

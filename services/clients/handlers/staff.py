@@ -80,6 +80,7 @@ async def create_staff(uow: UnitOfWork, caller: Caller, data: StaffIn) -> Staff:
         head_id=data.head_id,
         timezone=data.timezone,
         locale=data.locale or None,
+        title=data.title or None,
         active=True,
         created_at=now,
         updated_at=now,
@@ -115,7 +116,7 @@ async def update_staff(
         other = await repo.staff_by_email(uow.session, changes["email"])
         if other is not None and other.id != staff.id:
             raise Conflict(f"a staff member with email {changes['email']} already exists")
-    for name in ("department", "locale"):
+    for name in ("department", "locale", "title"):
         if name in changes:
             changes[name] = changes[name] or None
     changed = changed_fields({k: getattr(staff, k) for k in changes}, changes)

@@ -37,6 +37,8 @@ class Staff(Base):
     head_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("staff.id"))
     timezone: Mapped[str] = mapped_column(String(64))
     locale: Mapped[str | None] = mapped_column(String(35))
+    # Their job title, as clients read it under their name in Orbit's emails.
+    title: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -59,6 +61,9 @@ class Client(Base):
     country: Mapped[str | None] = mapped_column(String(2))
     # BCP 47: the language of emails to the client's contacts (a contact's own wins).
     locale: Mapped[str | None] = mapped_column(String(35))
+    # The manager's choice: the contacts get Orbit's greetings (birthdays, the holidays of
+    # the manager's department). Off by default.
+    greetings: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     timezone: Mapped[str] = mapped_column(String(64))
     sla_overrides: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     status_reason: Mapped[str | None] = mapped_column(Text)
