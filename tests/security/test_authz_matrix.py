@@ -697,6 +697,12 @@ OPS: dict[str, Op] = {
         admin_sees=False,
     ),
     "getCalendarFeed": Op(fresh("/api/v1/calendar/feeds/{id}.ics", peer_feed_token), kind="public"),
+    # ---- notifications: search (each caller their own clients' documents)
+    "search": Op(
+        at("/api/v1/search?q={n.client_name}&types=client,contact,invoice"),
+        kind="list",
+        listed=lambda s: s.client,
+    ),
     # ---- notifications: a feed entry is its recipient's alone (anyone else: 404)
     "listNotifications": listing(
         "/api/v1/notifications",
