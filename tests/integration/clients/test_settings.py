@@ -157,6 +157,6 @@ async def test_the_birthday_notice_is_the_departments(api: Api) -> None:
         assert created.status_code == 201
     assert (await put(api, {"birthday_notice_days": 2}, department="north")).status_code == 200
     settings = cast(ClientsSettings, api.runtime.settings)
-    assert await announce_birthdays(api.runtime.uow, NOW, 7, settings) == 1
+    await announce_birthdays(api.runtime.uow, NOW, 7, settings)  # the scheduler's may run too
     (event,) = await api.events("orbit.clients.contact.birthday_upcoming.v1")
     assert event["account_manager_id"] == south["id"] and event["days_ahead"] == 5
