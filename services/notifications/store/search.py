@@ -178,10 +178,15 @@ async def plan_each_query(session: AsyncSession) -> None:
     of a prepared statement cannot tell a rare word from a common one, and may read the whole
     table by a sequential scan for a word in no document), with room for exact bitmaps."""
     if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-        # the bitmap of a head's clients' documents (100,000 and more) stays exact, not
-        # lossy (a lossy one rechecks every row of its pages: seconds)
-        await session.execute(text("SET LOCAL work_mem = '16MB'"))
+        # work_mem: the bitmap of a head's clients' documents (100,000 and more) stays
+        # exact, not lossy (a lossy one rechecks every row of its pages: seconds); both for
+        # this transaction only, in one round trip
+        await session.execute(
+            text(
+                "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), "
+                "set_config('work_mem', '16MB', true)"
+            )
+        )
 
 
 async def text_matches(
