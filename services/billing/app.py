@@ -17,6 +17,7 @@ from services.billing import SERVICE
 from services.billing.api import (
     billing_details,
     contracts,
+    documents,
     estimates,
     invoices,
     opportunities,
@@ -41,10 +42,13 @@ SPEC = replica_service_spec(
         opportunities.router,
         reports.router,
         billing_details.router,
+        documents.router,
     ),
     subscribers=SUBSCRIBERS,
     jobs=scheduled_jobs,
     settings_cls=BillingSettings,
+    # The invoice PDF of the notifications' emails (shared/documents.py).
+    documents=documents.documents_fetch,
 )
 
 

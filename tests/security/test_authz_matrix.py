@@ -45,9 +45,8 @@ from services.apidoc import OPENAPI_FILE, openapi_document
 from services.embedded import embedded_app
 from services.notifications.api.presenters import rules_out
 from services.notifications.domain.rules import DEFAULT_RULES
-from shared.settings import SERVICES
 from tests.support.apps import ADMIN, auth, running, test_settings, token
-from tests.support.servers import ROOT, fresh_postgres_database
+from tests.support.servers import ROOT, fresh_service_databases
 from tests.support.waiting import eventually
 
 CALLERS = [
@@ -93,6 +92,7 @@ class Side:
     interaction: str = ""
     request: str = ""
     meeting: str = ""
+    planned: str = ""  # a planned meeting
     task: str = ""
     feedback: str = ""
     contract: str = ""
@@ -169,6 +169,11 @@ class World:
             )["id"]
         )
 
+    async def reported_meeting(self) -> str:
+        meeting = await self.meeting()
+        await self.admin("POST", f"/api/v1/interactions/{meeting}/report", {"summary": "done"})
+        return meeting
+
     async def request(self, held: bool = False) -> str:
         request_id = str((await self.interaction(requires_response=True))["request_id"])
         if held:
@@ -179,6 +184,16 @@ class World:
 
     async def task(self) -> str:
         return await self.post("/api/v1/tasks", task_body(self))
+
+    async def feedback(self) -> str:
+        return await self.post(
+            "/api/v1/feedback", {"client_id": self.north.client, "kind": "csat", "score": 4}
+        )
+
+    async def planned_meeting(self) -> str:
+        """A meeting planned to start in two minutes (so it may be marked held at once: the
+        app runs on the real clock)."""
+        return await self.post("/api/v1/meetings", meeting_body(self))
 
     async def draft(self) -> str:
         return await self.post("/api/v1/invoices", invoice_body(self))
@@ -234,6 +249,26 @@ def task_body(w: World) -> dict[str, Any]:
     }
 
 
+def meeting_body(w: World) -> dict[str, Any]:
+    start = datetime.now(UTC) + timedelta(minutes=2)
+    return {
+        "client_id": w.north.client,
+        "starts_at": iso(start),
+        "ends_at": iso(start + timedelta(hours=1)),
+        "subject": "Review",
+        "contact_ids": [w.north.contact],
+    }
+
+
+def reschedule_body(w: World) -> dict[str, Any]:
+    start = datetime.now(UTC) + timedelta(days=2)
+    return {
+        "starts_at": iso(start),
+        "ends_at": iso(start + timedelta(hours=1)),
+        "reason": "the client asked",
+    }
+
+
 def invoice_body(w: World) -> dict[str, Any]:
     return {
         "client_id": w.north.client,
@@ -284,6 +319,7 @@ async def seed(w: World, name: str, side: Side) -> None:
     side.interaction, side.request = str(inbound["id"]), str(inbound["request_id"])
     side.meeting = await w.meeting()
     await w.admin("POST", f"/api/v1/interactions/{side.meeting}/report", {"summary": "done"})
+    side.planned = await w.planned_meeting()
     side.feedback = await w.post(
         "/api/v1/feedback", {"client_id": side.client, "kind": "nps", "score": 9}
     )
@@ -335,10 +371,7 @@ async def world(
     async with AsyncExitStack() as stack:
         urls: dict[str, str] = {}
         if request.param == "postgresql":
-            for service in SERVICES:
-                urls[f"{service}_database_url"] = await stack.enter_async_context(
-                    fresh_postgres_database(f"authz_{service}")
-                )
+            urls = await fresh_service_databases(stack, "authz")
         data = tmp_path_factory.mktemp("authz")
         app = embedded_app(test_settings(data_dir=str(data), **urls))
         http = await stack.enter_async_context(running(app))
@@ -421,6 +454,25 @@ def listing(path: str, what: Callable[[Side], str] | None = None, **kw: Any) -> 
 
 ADMIN_ONLY = STAFF | {"service"}  # everyone but the admin is refused
 
+
+async def calendar_feed(w: World, owner: str) -> dict[str, Any]:
+    response = await w.http.post("/api/v1/calendar/feeds", headers=auth(owner, "manager"))
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def own_feed(w: World) -> str:
+    """A feed of north's manager (the only one who may revoke it)."""
+    return str((await calendar_feed(w, w.north.manager))["id"])
+
+
+async def peer_feed_token(w: World) -> str:
+    """The token of a feed of north's other manager, who has no client: its URL is the
+    credential (any caller, any token or none, reads it) and shows nothing of north's."""
+    url = str((await calendar_feed(w, w.peer))["url"])
+    return url.removeprefix("/api/v1/calendar/feeds/").removesuffix(".ics")
+
+
 OPS: dict[str, Op] = {
     "healthz": Op(at("/healthz"), kind="public"),
     "readyz": Op(at("/readyz"), kind="public"),
@@ -468,6 +520,23 @@ OPS: dict[str, Op] = {
     "updateContact": Op(at("/api/v1/contacts/{n.contact}"), lambda w: {"position": "CFO"}),
     "deleteContact": Op(fresh("/api/v1/contacts/{id}", World.contact), ok=204),
     "portfolioReport": listing("/api/v1/reports/portfolio"),
+    # policies: admins, and a head for their own department (403 for another's)
+    "getSettings": Op(
+        at("/api/v1/settings?department=north"), kind="staff", denied=ADMIN_ONLY - {"own_head"}
+    ),
+    "putSettings": Op(
+        at("/api/v1/settings?department=north"),
+        lambda w: {"low_score": {"nps_max": 6}},
+        kind="staff",
+        denied=ADMIN_ONLY - {"own_head"},
+    ),
+    "listSettingsHistory": Op(
+        at("/api/v1/settings/history?department=north"),
+        kind="staff",
+        denied=ADMIN_ONLY - {"own_head"},
+    ),
+    # the audit trail of an entity: within the caller's scope, as the entity itself
+    "listAudit": Op(at("/api/v1/audit?entity=client&id={n.client}")),
     # ---- interactions
     "logInteraction": Op(
         at("/api/v1/interactions"),
@@ -487,10 +556,18 @@ OPS: dict[str, Op] = {
         201,
     ),
     "getMeetingReport": Op(at("/api/v1/interactions/{n.meeting}/report")),
+    "amendMeetingReport": Op(
+        fresh("/api/v1/interactions/{id}/report", World.reported_meeting),
+        lambda w: {"summary": "went well", "reason": "typo"},
+    ),
     "listRequests": listing("/api/v1/requests", lambda s: s.request),
     "getRequest": Op(at("/api/v1/requests/{n.request}")),
     "holdRequest": Op(
         fresh("/api/v1/requests/{id}/hold", World.request), lambda w: {"reason": "waiting"}
+    ),
+    "closeRequest": Op(
+        fresh("/api/v1/requests/{id}/close", World.request),
+        lambda w: {"reason": "spam", "code": "spam"},
     ),
     "resumeRequest": Op(
         fresh("/api/v1/requests/{id}/resume", lambda w: w.request(held=True)), lambda w: {}
@@ -500,6 +577,18 @@ OPS: dict[str, Op] = {
     "getTask": Op(at("/api/v1/tasks/{n.task}")),
     "updateTask": Op(fresh("/api/v1/tasks/{id}", World.task), lambda w: {"title": "Call back"}),
     "listTaskDeadlineMoves": listing("/api/v1/tasks/{n.task}/history", kind="object"),
+    "scheduleMeeting": Op(at("/api/v1/meetings"), meeting_body, 201),
+    "listMeetings": listing("/api/v1/meetings", lambda s: s.planned),
+    "getMeeting": Op(at("/api/v1/meetings/{n.planned}")),
+    "rescheduleMeeting": Op(
+        fresh("/api/v1/meetings/{id}/reschedule", World.planned_meeting), reschedule_body
+    ),
+    "cancelMeeting": Op(
+        fresh("/api/v1/meetings/{id}/cancel", World.planned_meeting), lambda w: {"reason": "off"}
+    ),
+    "markMeetingHeld": Op(
+        fresh("/api/v1/meetings/{id}/held", World.planned_meeting), lambda w: {"summary": "ok"}
+    ),
     "recordFeedback": Op(
         at("/api/v1/feedback"),
         lambda w: {"client_id": w.north.client, "kind": "nps", "score": 7},
@@ -507,6 +596,9 @@ OPS: dict[str, Op] = {
     ),
     "listFeedback": listing("/api/v1/feedback", lambda s: s.feedback),
     "getFeedback": Op(at("/api/v1/feedback/{n.feedback}")),
+    "withdrawFeedback": Op(
+        fresh("/api/v1/feedback/{id}/withdraw", World.feedback), lambda w: {"reason": "typo"}
+    ),
     "slaReport": listing("/api/v1/reports/sla"),
     "contactCadenceReport": listing("/api/v1/reports/contact-cadence"),
     "feedbackReport": listing("/api/v1/reports/feedback"),
@@ -591,6 +683,26 @@ OPS: dict[str, Op] = {
         kind="staff",
         denied=frozenset({"own_manager", "peer_manager", "other_manager", "service"}),
     ),
+    # ---- notifications: one client at a glance (scoped like the client), the calendar feeds
+    # (staff make their own; one's feed is revoked by its owner alone; its URL needs no token)
+    "clientTimeline": Op(at("/api/v1/clients/{n.client}/timeline")),
+    "clientSummary": Op(at("/api/v1/clients/{n.client}/summary")),
+    "createCalendarFeed": Op(
+        at("/api/v1/calendar/feeds"), ok=201, kind="staff", denied=frozenset({"service"})
+    ),
+    "deleteCalendarFeed": Op(
+        fresh("/api/v1/calendar/feeds/{id}", own_feed),
+        ok=204,
+        sees=frozenset({"own_manager"}),
+        admin_sees=False,
+    ),
+    "getCalendarFeed": Op(fresh("/api/v1/calendar/feeds/{id}.ics", peer_feed_token), kind="public"),
+    # ---- notifications: search (each caller their own clients' documents)
+    "search": Op(
+        at("/api/v1/search?q={n.client_name}&types=client,contact,invoice"),
+        kind="list",
+        listed=lambda s: s.client,
+    ),
     # ---- notifications: a feed entry is its recipient's alone (anyone else: 404)
     "listNotifications": listing(
         "/api/v1/notifications",
@@ -608,6 +720,10 @@ OPS: dict[str, Op] = {
         sees=frozenset({"own_manager"}),
         admin_sees=False,
     ),
+    # the caller's own count and read-all: every caller answers for their own feed only
+    # (that another's entries are neither counted nor marked: tests/integration/notifications)
+    "countNotifications": Op(at("/api/v1/notifications/count?unread=true"), kind="staff"),
+    "markAllNotificationsRead": Op(at("/api/v1/notifications/read-all"), kind="staff"),
     # the live stream: only its refusals are checked (an accepted stream never ends)
     "streamNotifications": Op(at("/api/v1/notifications/stream"), kind="stream"),
     # a stream ticket: any caller's own (it opens the caller's stream, as the token does)

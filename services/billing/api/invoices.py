@@ -141,20 +141,11 @@ async def get_invoice(invoice_id: uuid.UUID, caller: StaffDep, runtime: RuntimeD
     response_class=Response,
     responses=PDF_RESPONSES,
 )
-async def invoice_pdf(
-    invoice_id: uuid.UUID, caller: StaffDep, runtime: RuntimeDep, settings: SettingsDep
-) -> Response:
+async def invoice_pdf(invoice_id: uuid.UUID, caller: StaffDep, runtime: RuntimeDep) -> Response:
     """The invoice as a PDF: the seller and the client with their legal and bank details,
     lines, taxes, totals, number and dates."""
-    async with runtime.reads() as session:
-        invoice = await repo.get_invoice(session, caller, invoice_id)
-        client = await get_client(session, caller, invoice.client_id)
-        details = await billing_details(session, client.id)
-    document = await asyncio.to_thread(
-        pdf.invoice_pdf, invoice, seller_party(settings), party_of(client.name, details)
-    )
-    name = invoice.number or f"draft-{invoice.id}"
-    return _pdf(document, f"invoice-{name}.pdf")
+    document = await pdf.invoice_document(runtime, caller, invoice_id)
+    return _pdf(document.content, document.filename)
 
 
 def _pdf(document: bytes, filename: str) -> Response:

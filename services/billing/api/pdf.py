@@ -5,14 +5,22 @@ their taxes, the totals, the number and the dates. Text is set in Roboto, loaded
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from decimal import Decimal
+from typing import Any
 
 import font_roboto
 from fpdf import FPDF
 
 from services.billing.domain.documents import LABELS, Language, Party, party_lines
 from services.billing.settings import BillingSettings
+from services.billing.store import invoices as repo
+from services.billing.store.billing_details import billing_details, party_of
+from services.billing.store.clients import get_client
 from services.billing.store.models import Invoice
+from shared.auth import Caller
+from shared.documents import PDF, Document
 from shared.money import format_amount
 
 TITLES = {"draft": "DRAFT INVOICE", "void": "VOID INVOICE"}
@@ -177,3 +185,20 @@ def act_pdf(invoice: Invoice, seller: Party, client: Party, lang: Language) -> b
         pdf.cell(90, 6, f"{head}: ____________________ ({words['signature']})")
     pdf.ln()
     return bytes(pdf.output())
+
+
+async def invoice_document(runtime: Any, caller: Caller, invoice_id: uuid.UUID) -> Document:
+    """The caller's invoice as a PDF document (404 when they may not see it), with the seller's
+    and the client's legal and bank details, rendered off the event loop: ``GET
+    /api/v1/invoices/{id}/pdf`` and the internal endpoint the emails' attachments are fetched
+    from."""
+    settings: BillingSettings = runtime.settings
+    async with runtime.reads() as session:
+        invoice = await repo.get_invoice(session, caller, invoice_id)
+        client = await get_client(session, caller, invoice.client_id)
+        details = await billing_details(session, client.id)
+    content = await asyncio.to_thread(
+        invoice_pdf, invoice, seller_party(settings), party_of(client.name, details)
+    )
+    name = invoice.number or f"draft-{invoice.id}"
+    return Document(f"invoice-{name}.pdf", PDF, content)

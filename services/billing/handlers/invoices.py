@@ -18,7 +18,7 @@ from services.billing.commands import (
 )
 from services.billing.domain import dunning
 from services.billing.domain.allocation import credit_to_apply
-from services.billing.domain.budget import thresholds_reached
+from services.billing.domain.budget import THRESHOLDS, thresholds_reached
 from services.billing.domain.invoices import (
     DRAFT,
     ISSUED,
@@ -55,6 +55,7 @@ from shared.auth import Caller
 from shared.errors import Conflict, Invalid
 from shared.messaging.envelope import topic_for
 from shared.money import format_amount
+from shared.policy_replica import policy_value_of
 from shared.replicas import ClientView
 from shared.uow import UnitOfWork
 
@@ -314,10 +315,14 @@ async def settle(
 async def budget_thresholds(
     uow: UnitOfWork, contract: Contract, client: ClientView, invoiced: Decimal
 ) -> None:
-    """``budget.threshold_reached`` at 80 % and 100 % of the contract's budget, once each
-    (one statement claims the keys; the outbox is written only for a new one)."""
+    """``budget.threshold_reached`` at each threshold of the contract's budget (80 % and
+    100 % unless the client's department's policy sets others: ``budget_thresholds``), once
+    each (one statement claims the keys; the outbox is written only for a new one)."""
     if contract.budget_amount is None or contract.budget_currency is None:
         return
+    thresholds = await policy_value_of(
+        uow.session, client.account_manager_department, "budget_thresholds", THRESHOLDS
+    )
     await uow.emit_once_many(
         [
             (
@@ -332,7 +337,7 @@ async def budget_thresholds(
                     currency=contract.budget_currency,
                 ),
             )
-            for threshold in thresholds_reached(contract.budget_amount, invoiced)
+            for threshold in thresholds_reached(contract.budget_amount, invoiced, tuple(thresholds))
         ]
     )
 
