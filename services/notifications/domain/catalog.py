@@ -102,6 +102,7 @@ EventType = Literal[
     "orbit.billing.estimate.approved.v1",
     "orbit.billing.estimate.rejected.v1",
     "orbit.billing.estimate.invoiced.v1",
+    "orbit.billing.estimate.expired.v1",
     "orbit.notifications.alert.escalated.v1",
 ]
 EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
