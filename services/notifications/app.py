@@ -27,6 +27,7 @@ from services.notifications.api import (
     preferences,
     rules,
     scorecard,
+    search,
     timeline,
     webhooks,
 )
@@ -67,6 +68,7 @@ SPEC = replica_service_spec(
         scorecard.router,
         timeline.router,
         calendar.router,
+        search.router,
     ),
     subscribers=SUBSCRIBERS,
     jobs=scheduled_jobs,

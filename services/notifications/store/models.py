@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Index,
     Integer,
@@ -46,6 +47,14 @@ class Notification(Base):
             sqlite_where=text("escalate_at IS NOT NULL"),
         ),
         Index("ix_notifications_root", "root_event_id"),
+        Index("ix_notifications_stream", "recipient_id", "seq", "id"),
+        Index(
+            "ix_notifications_unread",
+            "recipient_id",
+            "created_at",
+            postgresql_where=text("read_at IS NULL"),
+            sqlite_where=text("read_at IS NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -63,6 +72,11 @@ class Notification(Base):
     root_event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     escalate_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     escalate_after: Mapped[str | None] = mapped_column(String(40))
+    # The live stream's order, numbered by the database at insert (never by the code), in the
+    # order the recipient's entries commit: PostgreSQL, a sequence taken under the
+    # recipient's transaction-long advisory lock; SQLite, the recipient's next number (one
+    # writer at a time). Written before: 0. See the migration c5d1e7a3f920.
+    seq: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
 
 
 class RuleSet(Base):
@@ -99,6 +113,16 @@ class Locale(Base):
     subject_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))  # staff | client | contact
     locale: Mapped[str | None] = mapped_column(String(35))
+
+
+class GreetingChoice(Base):
+    """Whether a client's contacts get greetings (the client's ``greetings``, from the client
+    events): the greetings job reads the clients turned on (``domain/greetings.py``)."""
+
+    __tablename__ = "greeting_choices"
+
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean)
 
 
 class Webhook(Base):
@@ -182,6 +206,13 @@ class Delivery(Base):
     text_body: Mapped[str | None] = mapped_column(Text)
     html_body: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[str | None] = mapped_column(Text)  # the webhook body (the CloudEvent)
+    # An email to a client comes from their account manager (domain/senders.py): the display
+    # name of its From and its Reply-To (None: Orbit's own sender).
+    sender_name: Mapped[str | None] = mapped_column(String(200))
+    reply_to: Mapped[str | None] = mapped_column(String(320))
+    # A document another service renders, fetched when the email is sent and attached
+    # (``invoice_pdf:<invoice id>``: the invoice and payment-reminder emails; shared/documents).
+    document: Mapped[str | None] = mapped_column(String(100))
     attachment_name: Mapped[str | None] = mapped_column(String(200))
     # loaded only by the sender (a workbook is large; the delivery log does not show it)
     attachment: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)

@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
-import subprocess
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
@@ -26,42 +23,16 @@ from icalendar import Calendar
 
 from tests.integration.notifications.helpers import ADMIN, NOW, Notif
 from tests.integration.notifications.timeline_world import DAY, live, meeting
-
-ROOT = Path(__file__).resolve().parents[3]
-PACKAGE = ROOT / "tests/ical"
-TIMEOUT = 300
+from tests.support.node import ICAL, npm_ci, require_node, run
 
 
 def ical_js(feed: bytes, tmp_path: Path, since: date, until: date) -> list[dict[str, Any]]:
-    """The events of ``feed`` as ical.js reads them (tests/ical/read.mjs)."""
-    missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
-    if missing:
-        reason = f"Node.js is not installed ({', '.join(missing)} not on PATH)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    installed = PACKAGE / "node_modules/.package-lock.json"
-    lock = PACKAGE / "package-lock.json"
-    if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
-        done = subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund"],
-            cwd=PACKAGE,
-            capture_output=True,
-            text=True,
-            timeout=TIMEOUT,
-            check=False,
-        )
-        assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
+    """The events of ``feed`` as ical.js reads them (tests/ical/feed.mjs)."""
+    require_node()
+    npm_ci(ICAL)
     path = tmp_path / "feed.ics"
     path.write_bytes(feed)
-    read = subprocess.run(
-        ["node", "read.mjs", str(path), f"{since}T00:00:00Z", f"{until}T00:00:00Z"],
-        cwd=PACKAGE,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
+    read = run(["node", "feed.mjs", str(path), f"{since}T00:00:00Z", f"{until}T00:00:00Z"], ICAL)
     assert read.returncode == 0, read.stderr
     return list(json.loads(read.stdout))
 

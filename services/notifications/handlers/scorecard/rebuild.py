@@ -67,7 +67,8 @@ async def rebuild(
 ) -> RebuildResult:
     """Empty the projection (``tables``) and apply every event of ``topics`` (default: those
     of the projection's event types, ``handlers``) from the beginning up to their end
-    offsets at the start."""
+    offsets at the start. ``handlers`` and ``tables``: the scorecard's by default, or another
+    projection of the service (the timeline's, search's documents)."""
     result = RebuildResult()
     await truncate(uow_factory, tables)
     chosen = topics or topics_of(handlers)

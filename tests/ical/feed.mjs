@@ -2,7 +2,7 @@
 // Python `icalendar` library that wrote it) and prints its events as JSON: uid, summary,
 // sequence, status, start and end (UTC instants, or dates for all-day events), the start's
 // time zone, and the occurrences of a recurring event within [from, to).
-// Usage: node read.mjs FILE FROM_ISO TO_ISO
+// Usage: node feed.mjs FILE FROM_ISO TO_ISO
 import { readFileSync } from "node:fs";
 import ICAL from "ical.js";
 
