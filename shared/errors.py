@@ -128,6 +128,19 @@ def problem(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=sent)
 
 
+# A path parameter of this name is a credential (a calendar feed's URL): the request log
+# shows its route's template instead of the path.
+SECRET_PATH_PARAMETER = "{token}"
+
+
+def loggable_path(scope: Mapping[str, Any]) -> str:
+    """The request's path as the logs show it: without a credential it holds."""
+    route_path = getattr(scope.get("route"), "path", "")
+    if SECRET_PATH_PARAMETER in route_path:
+        return str(route_path)
+    return str(scope.get("path", ""))
+
+
 def unexpected_error(exc: BaseException, method: str, path: str) -> JSONResponse:
     """The 500 of an unexpected exception: logged here, once, with its traceback."""
     log.error("unhandled error on %s %s", method, path, exc_info=exc)
@@ -210,8 +223,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def _database(request: Request, exc: Exception) -> JSONResponse:
         if is_database_unreachable(exc):
-            return database_unavailable(request.method, request.url.path, exc)
-        return unexpected_error(exc, request.method, request.url.path)
+            return database_unavailable(request.method, loggable_path(request.scope), exc)
+        return unexpected_error(exc, request.method, loggable_path(request.scope))
 
     # OSError: asyncpg raises a refused connection as ConnectionRefusedError, unwrapped.
     for kind in (sa_exc.DBAPIError, sa_exc.TimeoutError, OSError):
@@ -221,4 +234,4 @@ def install_error_handlers(app: FastAPI) -> None:
     # with the request id, and keeps the exception from the server, which would log it again).
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        return unexpected_error(exc, request.method, request.url.path)
+        return unexpected_error(exc, request.method, loggable_path(request.scope))

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.errors import unexpected_error
+from shared.errors import loggable_path, unexpected_error
 from shared.metrics import HTTP_LATENCY, HTTP_REQUESTS
 from shared.tracing import current_trace_id, finish_server_span, server_span
 
@@ -140,11 +140,12 @@ class RequestContextMiddleware:
                 MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
             await send(message)
 
-        method, path = scope.get("method", ""), scope.get("path", "")
+        method = scope.get("method", "")
         with server_span(method, Headers(scope=scope)) as span:
             try:
                 await self.app(scope, receive, send_with_id)
             except Exception as exc:
+                path = loggable_path(scope)
                 if response_started:
                     # Too late for a 500: the server closes the connection. Logged here, once.
                     log.error(
@@ -159,5 +160,5 @@ class RequestContextMiddleware:
                 HTTP_REQUESTS.labels(method, route_path, str(status)).inc()
                 HTTP_LATENCY.labels(method, route_path).observe(elapsed)
                 finish_server_span(span, route_path, status)
-                log.info("%s %s %s %.1fms", method, path, status, elapsed * 1000)
+                log.info("%s %s %s %.1fms", method, loggable_path(scope), status, elapsed * 1000)
                 request_id_var.reset(token)

@@ -11,11 +11,13 @@ Node.js is needed for the ical.js half: skipped where it is absent, except in CI
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 import recurring_ical_events
 from icalendar import Calendar
 
@@ -50,7 +52,7 @@ async def served(notif: Notif, url: str) -> bytes:
 
 
 async def test_the_served_feed_read_by_independent_parsers(
-    any_notif: Notif, tmp_path: Path
+    any_notif: Notif, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     head = await any_notif.staff("Hana", role="head")
     manager = await any_notif.staff("Ann", head=head)
@@ -61,7 +63,13 @@ async def test_the_served_feed_read_by_independent_parsers(
     feed = await new_feed(any_notif, manager.headers)
     assert feed["url"] == f"/api/v1/calendar/feeds/{feed['url'].split('/')[-1]}"
     assert feed["url"].endswith(".ics")
-    body = await served(any_notif, feed["url"])
+    with caplog.at_level(logging.INFO, logger="orbit.http"):
+        body = await served(any_notif, feed["url"])
+    # the token is the credential: the request log shows the route, not the URL
+    token = feed["url"].removeprefix("/api/v1/calendar/feeds/").removesuffix(".ics")
+    logged = [r.getMessage() for r in caplog.records if r.name == "orbit.http"]
+    assert logged == [f"GET /api/v1/calendar/feeds/{{token}}.ics 200 {logged[0].split()[-1]}"]
+    assert token not in caplog.text
 
     since, until = NOW.date(), (NOW + 800 * DAY).date()
     events = {e["uid"].split("-")[0]: e for e in ical_js(body, tmp_path, since, until)}

@@ -17,7 +17,7 @@ from services.notifications.domain.messages import (
     format_instant,
     language_of,
 )
-from services.notifications.domain.rules import DEFAULT_RULES
+from services.notifications.domain.rules import CLIENT_TEMPLATES, DEFAULT_RULES
 from services.notifications.emails import TEMPLATE_NAMES, TEMPLATES, build_message, render
 
 CONTEXTS: dict[str, dict[str, Any]] = {
@@ -222,3 +222,18 @@ def test_messages_print_instants_in_the_zone_and_say_the_new_alerts() -> None:
     _, body = describe("orbit.interactions.meeting.reminder.v1", meeting, "ru", "Europe/Moscow")
     assert body.startswith("Звонок \u00abKick-off\u00bb с клиентом Initech начинается")  # noqa: RUF001
     assert body.endswith(" 7 декабря 2026, 12:00 (Europe/Moscow).")
+
+
+@pytest.mark.parametrize("template", sorted(set(CLIENT_TEMPLATES.values())))
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_every_client_email_has_its_unsent_notices(template: str, language: Any) -> None:
+    """A client email nobody can receive becomes a notice to the manager: each template of
+    the rules has its entity and both causes' words (an issued invoice once lacked them)."""
+    from services.notifications.domain.dispatch import UNSENT_ENTITY
+    from services.notifications.domain.messages import describe_unsent
+
+    assert template in UNSENT_ENTITY
+    data = {"client_name": "Initech", "number": "2026-000042", "subject": "Review"}
+    for cause in ("no_contacts", "no_email"):
+        title, body = describe_unsent(template, cause, data, ["Jane"], language)
+        assert "Initech" in title + body
