@@ -92,8 +92,11 @@ def build_app(
         runtimes = {s.name: ServiceRuntime(s, own[s.name], the_bus, clock) for s in specs}
         # Replica misses read through to the clients service: in this process when it is here.
         owner = next((r for r in runtimes.values() if r.spec.owner is not None), None)
+        # Documents (the invoice PDF of emails) from the service rendering them, when here.
+        renderer = next((r for r in runtimes.values() if r.spec.documents is not None), None)
         for runtime in runtimes.values():
             runtime.link_owner(owner)
+            runtime.link_documents(renderer)
         app.state.orbit = runtimes
         app.state.bus = the_bus
         started: list[ServiceRuntime] = []

@@ -16,9 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import Depends
+from fastapi import Depends, Request
 
 from shared.app import caller_dependency, runtime_dependency
+from shared.auth import Role
+from shared.errors import Forbidden, Unauthorized
 
 
 @dataclass(frozen=True)
@@ -36,3 +38,14 @@ def service_deps(service: str) -> ServiceDeps:
         runtime=Depends(runtime_dependency(service)),
         caller=Depends(caller_dependency(service)),
     )
+
+
+async def require_service(request: Request, runtime: Any) -> None:
+    """The internal endpoints (``/internal/v1/...``, for the other services): a ``service``
+    token (or an admin's), verified, with no staff record needed; else 401/403."""
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("expected 'Authorization: Bearer <token>'")
+    claims = await runtime.verifier.decode(token.strip())
+    if claims.role not in (Role.SERVICE, Role.ADMIN):
+        raise Forbidden("this endpoint is for services")

@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from shared.documents import DocumentFetch
 from shared.messaging.consumer import EventHandler
 from shared.replicas import REPLICA_HANDLERS, load_replica_staff
 from shared.retention import RetentionRule
@@ -33,6 +34,7 @@ def replica_service_spec(
     settings_cls: type[OrbitSettings] = OrbitSettings,
     workers: Callable[[Any], Mapping[str, Callable[[], Awaitable[None]]]] | None = None,
     retention: Callable[[Any], Sequence[RetentionRule]] | None = None,
+    documents: Callable[[Any], DocumentFetch] | None = None,
 ) -> ServiceSpec:
     """A service authenticating against its staff replica. ``subscribers`` (event type ->
     reaction) must keep the replicas (``REPLICA_HANDLERS``, the default, or a mapping
@@ -51,4 +53,5 @@ def replica_service_spec(
         settings_cls=settings_cls,
         workers=workers,
         retention=retention,
+        documents=documents,
     )

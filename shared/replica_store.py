@@ -29,6 +29,8 @@ staff_replica = Table(
     Column("timezone", String(64), nullable=False),
     Column("active", Boolean, nullable=False),
     Column("source_time", UTCDateTime, nullable=False),
+    # Their job title (the signature of the emails to their clients).
+    Column("title", String(200), nullable=True),
 )
 
 client_replica = Table(
@@ -50,7 +52,7 @@ client_replica = Table(
     Column("source_time", UTCDateTime, nullable=False),
 )
 
-STAFF_FIELDS = ("name", "email", "role", "department", "head_id", "timezone", "active")
+STAFF_FIELDS = ("name", "email", "role", "department", "head_id", "timezone", "active", "title")
 CLIENT_FIELDS = (
     "name",
     "tier",
@@ -124,7 +126,7 @@ async def put_client(
 
 
 def contact_entry(data: dict[str, Any]) -> dict[str, Any]:
-    """A contact as the replica keeps it: id, name, email, roles, preferred channel."""
-    return {k: data.get(k) for k in ("name", "email", "roles", "preferred_channel")} | {
-        "id": str(data["contact_id"])
-    }
+    """A contact as the replica keeps it: id, name, email, roles, preferred channel, birthday
+    ("YYYY-MM-DD" or "--MM-DD": the clients events' text)."""
+    keep = ("name", "email", "roles", "preferred_channel", "birthday")
+    return {k: data.get(k) for k in keep} | {"id": str(data["contact_id"])}

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from shared.auth import StaffCache, StaffRecord, TokenVerifier
 from shared.clock import Clock, SystemClock
 from shared.db import create_engine, read_engine, session_factory
+from shared.documents import DocumentFetch, http_documents
 from shared.logging import log_fields
 from shared.messaging.bus import Bus
 from shared.messaging.consumer import EventConsumer, EventHandler
@@ -63,6 +64,9 @@ class ServiceSpec:
     owner: Callable[[ServiceRuntime], OwnerFetch] | None = None
     # A service keeping replicas of the owner's data: a replica miss reads through to it.
     reads_through: bool = False
+    # A service rendering documents for the others' emails (billing: the invoice PDF): its
+    # running service's fetch of one (shared/documents.py).
+    documents: Callable[[ServiceRuntime], DocumentFetch] | None = None
 
     def load_settings(self, base: OrbitSettings | None = None) -> OrbitSettings:
         """The settings the service runs with, an instance of ``settings_cls``: ``base`` itself
@@ -110,6 +114,12 @@ class ServiceRuntime:
         self.read_through = ReadThrough(spec.name, self.sessions)
         if spec.reads_through and settings.clients_url:
             self.read_through.fetch, self.read_through.close = http_owner(settings)
+        # The documents the other services render (shared/documents.py): linked in this
+        # process (link_documents), else at ORBIT_BILLING_URL.
+        self.documents: DocumentFetch | None = None
+        self._close_documents: Callable[[], Awaitable[None]] | None = None
+        if settings.billing_url:
+            self.documents, self._close_documents = http_documents(settings)
         self.sessions.configure(info={SESSION_KEY: self.read_through})
         self.reads.configure(info={SESSION_KEY: self.read_through, READS_KEY: True})
         self.uow = UnitOfWorkFactory(self.sessions, self.clock)
@@ -224,6 +234,8 @@ class ServiceRuntime:
         """Close the database pools (and the way to the owner)."""
         if self.read_through.close is not None:
             await self.read_through.close()
+        if self._close_documents is not None:
+            await self._close_documents()
         await self.read_engine.dispose()
         await self.engine.dispose()
 
@@ -260,6 +272,11 @@ class ServiceRuntime:
                 "created a moment ago is not found until its event arrives",
                 self.name,
             )
+
+    def link_documents(self, renderer: ServiceRuntime | None) -> None:
+        """Fetch documents from ``renderer`` when it runs in this process (``orbit run``)."""
+        if renderer is not None and renderer.spec.documents is not None and not self.documents:
+            self.documents = renderer.spec.documents(renderer)
 
     async def database_ready(self) -> bool:
         try:

@@ -100,6 +100,8 @@ class OrbitSettings(BaseSettings):
     retention_outbox_days: float = Field(default=7, gt=0)
     retention_inbox_days: float = Field(default=30, gt=0)
     retention_deliveries_days: float = Field(default=90, gt=0)
+    # Audit rows (shared/audit.py): years, far beyond the outbox's days.
+    retention_audit_days: float = Field(default=3650, gt=0)
     retention_batch_size: int = Field(default=1000, ge=1, le=100_000)
     retention_interval_seconds: float = Field(default=3600, gt=0)
 
@@ -120,6 +122,10 @@ class OrbitSettings(BaseSettings):
     owner_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
     # The bearer token of those reads (role "service"); unset: one signed with jwt_secret.
     service_token: str | None = None
+    # Where notifications fetches the documents billing renders (the invoice PDF attached to
+    # emails; shared/documents.py), with the same token and timeout. Unset: the billing
+    # service in the same process (orbit run), else none (the emails go without the PDF).
+    billing_url: str | None = None
 
     smtp_url: str | None = None
 

@@ -15,7 +15,9 @@ from fastapi import FastAPI
 
 from services.billing import SERVICE
 from services.billing.api import (
+    billing_details,
     contracts,
+    documents,
     estimates,
     invoices,
     opportunities,
@@ -39,10 +41,14 @@ SPEC = replica_service_spec(
         estimates.router,
         opportunities.router,
         reports.router,
+        billing_details.router,
+        documents.router,
     ),
     subscribers=SUBSCRIBERS,
     jobs=scheduled_jobs,
     settings_cls=BillingSettings,
+    # The invoice PDF of the notifications' emails (shared/documents.py).
+    documents=documents.documents_fetch,
 )
 
 

@@ -21,10 +21,19 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from services.notifications.domain.attachments import calendar_method
 from services.notifications.domain.messages import Language
 
 TEMPLATES = Path(__file__).parent / "templates"
-TEMPLATE_NAMES = ("staff_alert", "payment_reminder", "meeting_minutes", "digest")
+TEMPLATE_NAMES = (
+    "staff_alert",
+    "payment_reminder",
+    "meeting_minutes",
+    "digest",
+    "invoice_issued",
+    "meeting_invitation",
+    "greeting",
+)
 REPORT_TEMPLATES = TEMPLATES / "scorecard"
 # The text part of a scheduled report (the report itself is the HTML and the workbook).
 REPORT_PLAIN = "This report is HTML; open it in a mail client that shows HTML."
@@ -92,13 +101,19 @@ def build_message(
     language: str | None,
     when: Any,
     attachments: Sequence[Attachment] = (),
+    reply_to: str | None = None,
+    cc: str | None = None,
 ) -> EmailMessage:
     """A multipart text + HTML message (with ``attachments``, if any); its Message-ID derives
     from the delivery id, so a message sent again after a crash is recognisable as the same
-    one."""
+    one. ``reply_to``, ``cc``: the client's account manager, for an email to a client."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
+    if cc:
+        message["Cc"] = cc
+    if reply_to:
+        message["Reply-To"] = reply_to
     message["Subject"] = subject
     message["Date"] = format_datetime(when)
     domain = sender.rsplit("@", 1)[-1].strip(">") or "orbit.local"
@@ -106,10 +121,27 @@ def build_message(
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")
+    # An invitation is also the message's calendar alternative (text/calendar; method=...),
+    # the part mail clients show with Accept / Decline, besides its .ics attachment.
+    methods = {
+        id(a): calendar_method(a.content) for a in attachments if a.content_type == "text/calendar"
+    }
+    for attachment in attachments:
+        if id(attachment) in methods:
+            params = {"method": methods[id(attachment)] or "PUBLISH"}
+            message.add_alternative(
+                attachment.content.decode("utf-8"), subtype="calendar", params=params
+            )
     for attachment in attachments:
         maintype, subtype = attachment.content_type.split("/", 1)
         message.add_attachment(
-            attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename
+            attachment.content,
+            maintype=maintype,
+            subtype=subtype,
+            filename=attachment.filename,
+            params={"method": methods[id(attachment)] or "PUBLISH", "charset": "utf-8"}
+            if id(attachment) in methods
+            else {},
         )
     # Last: set_content() drops, and making the message multipart moves, Content-* headers.
     if language:

@@ -9,6 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, field_validator
 
+from services.notifications.domain.greetings import check_holiday
 from services.notifications.domain.ssrf import Network, parse_networks
 from shared.settings import OrbitSettings, renamed
 
@@ -64,6 +65,9 @@ class NotificationsSettings(OrbitSettings):
     # smtp://[user:password@]host[:port][?starttls=true], or smtps:// for implicit TLS).
     smtp_from: str = "Orbit <orbit@localhost>"
     smtp_timeout_seconds: float = Field(default=10, gt=0, le=120)
+    # ORBIT_NOTIFICATIONS_CC_MANAGER=true: an email to a client's contact is copied to the
+    # client's account manager (it always answers to them: Reply-To).
+    notifications_cc_manager: bool = False
     # ORBIT_NOTIFICATIONS_DELIVERY_POLL_SECONDS: how often the delivery workers look for due
     # emails and webhooks; ..._DELIVERY_BATCH_SIZE: how many each takes at a time;
     # ..._DELIVERY_CLAIM_SECONDS: how long a taken delivery is reserved for the worker that
@@ -102,6 +106,22 @@ class NotificationsSettings(OrbitSettings):
     notifications_report_periods: list[str] = Field(
         default_factory=lambda: ["day", "week", "month"]
     )
+    # Greetings to the contacts of the clients whose manager turned them on (the client's
+    # ``greetings``): ORBIT_NOTIFICATIONS_GREETING_HOLIDAYS: the holidays each department
+    # greets on, a JSON object of department -> codes of domain/greetings.py HOLIDAYS or
+    # "MM-DD" dates ("*": every other department; {}: birthdays only), e.g.
+    # {"*": ["new_year"], "moscow": ["new_year", "international_womens_day"]};
+    # ..._GREETING_LOCAL_TIME: from when on the day, in the client's time zone ("HH:MM").
+    notifications_greeting_holidays: dict[str, list[str]] = Field(default_factory=dict)
+    notifications_greeting_local_time: time = time(9, 0)
+
+    @field_validator("notifications_greeting_holidays")
+    @classmethod
+    def _holidays(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for codes in value.values():
+            for code in codes:
+                check_holiday(code)
+        return value
 
     @field_validator("smtp_url")
     @classmethod

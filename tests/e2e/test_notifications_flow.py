@@ -57,7 +57,9 @@ async def notification_flow(
             return dict(response.json())
 
         head = await staff("Hanna", "head", department="north")
-        manager = await staff("Mia", "manager", department="north", head_id=head["id"])
+        manager = await staff(
+            "Mia", "manager", department="north", head_id=head["id"], title="Account manager"
+        )
         client = await api.post(
             "/api/v1/clients",
             headers=admin,
@@ -138,14 +140,27 @@ async def notification_flow(
         [mail] = await eventually(manager_mail, timeout=60, what="the manager's email")
         assert number in str(mail["Subject"]) and "Initech" in str(mail["Subject"])
 
-        async def reminder() -> list[Any]:
-            return mail_to(f"olga.{tag}@initech.example")
+        async def to_olga() -> list[Any]:
+            olga = mail_to(f"olga.{tag}@initech.example")
+            return olga if len(olga) >= 2 else []
 
-        reminders = await eventually(reminder, timeout=60, what="the payment reminder")
-        text = parts(reminders[0])
-        assert number in str(reminders[0]["Subject"]) and "1190.00 EUR" in text["text/plain"]
-        assert "Уважаемый(ая) Olga" in text["text/plain"]  # the client's locale: ru
-        assert "text/html" in text
+        # The invoice, then the payment reminder: from the manager, signed by her, the
+        # invoice's PDF attached (fetched from billing when sent).
+        mails = await eventually(to_olga, timeout=60, what="the invoice and the reminder")
+        by_subject = {str(m["Subject"]).split(":")[0]: m for m in mails}
+        assert set(by_subject) == {f"Счёт {number}", "Просрочена оплата"}
+        for mail in mails:
+            assert mail["From"].addresses[0].display_name == "Mia"
+            assert mail["Reply-To"] == manager["email"]
+            text = parts(mail)
+            assert number in str(mail["Subject"]) and "1190.00 EUR" in text["text/plain"]
+            assert "Уважаемый(ая) Olga" in text["text/plain"]  # the client's locale: ru
+            assert text["text/plain"].endswith("С уважением,\nMia\nAccount manager\n")  # noqa: RUF001
+            assert "text/html" in text
+            [pdf] = list(mail.iter_attachments())
+            assert pdf.get_content_type() == "application/pdf"
+            assert pdf.get_filename() == f"invoice-{number}.pdf"
+            assert pdf.get_content().startswith(b"%PDF")
 
         async def webhook() -> list[Any]:
             return [r for r in rx.requests if OVERDUE.encode() in r[2]]

@@ -63,5 +63,10 @@ class SmtpServer:
 
 
 def parts(message: EmailMessage) -> dict[str, str]:
-    """The text parts of a multipart message by content type."""
-    return {p.get_content_type(): p.get_content() for p in message.iter_parts()}  # type: ignore[attr-defined]
+    """The text parts of a multipart message by content type (those of its alternative, when
+    it has attachments besides; the attachments left out)."""
+    return {
+        p.get_content_type(): p.get_content()  # type: ignore[attr-defined]
+        for p in message.walk()
+        if p.get_content_maintype() == "text" and not p.is_attachment()
+    }

@@ -13,14 +13,11 @@ fails.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
-import shutil
-import subprocess
 from pathlib import Path
 
-import pytest
+from tests.support.node import npm_ci, require_node, run
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "tests/typescript"
@@ -28,33 +25,6 @@ GENERATED = PACKAGE / "generated/orbit.d.ts"
 BIN = PACKAGE / "node_modules/.bin"
 # The documented command: the line of docs/api.md that generates the types.
 COMMAND = re.compile(r"^npx openapi-typescript docs/openapi\.json .*$", re.MULTILINE)
-TIMEOUT = 300  # seconds for npm ci, generation, or tsc: a hang fails instead of blocking
-
-
-def _require_node() -> None:
-    missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
-    if not missing:
-        return
-    reason = f"Node.js is not installed ({', '.join(missing)} not on PATH): install Node 20+"
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        args, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT, check=False
-    )
-
-
-def _install() -> None:
-    """``npm ci`` from the lock file unless node_modules is already its install."""
-    installed = PACKAGE / "node_modules/.package-lock.json"
-    lock = PACKAGE / "package-lock.json"
-    if installed.exists() and installed.stat().st_mtime >= lock.stat().st_mtime:
-        return
-    done = _run(["npm", "ci", "--no-audit", "--no-fund"], PACKAGE)
-    assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
 
 
 def documented_command() -> list[str]:
@@ -95,17 +65,17 @@ def test_the_client_uses_no_any_and_no_casts() -> None:
 
 
 def test_generated_types_compile_a_typed_client_in_strict_mode() -> None:
-    _require_node()
-    _install()
+    require_node()
+    npm_ci(PACKAGE)
     args = documented_command()
     output = args.index("-o") + 1
     args[output] = str(GENERATED)
     # The pinned tool of the lock file, run from the repository root as the docs run it.
     args = [str(BIN / "openapi-typescript"), *args[2:]]
     GENERATED.parent.mkdir(exist_ok=True)
-    generated = _run(args, ROOT)
+    generated = run(args, ROOT)
     assert generated.returncode == 0, f"{args}:\n{generated.stdout}\n{generated.stderr}"
-    checked = _run([str(BIN / "tsc"), "-p", str(PACKAGE / "tsconfig.json")], PACKAGE)
+    checked = run([str(BIN / "tsc"), "-p", str(PACKAGE / "tsconfig.json")], PACKAGE)
     assert checked.returncode == 0, (
         "the generated types do not compile tests/typescript/client.ts:\n"
         + checked.stdout

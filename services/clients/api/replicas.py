@@ -16,9 +16,10 @@ from fastapi.encoders import jsonable_encoder
 
 from services.clients import snapshots
 from services.clients.api.deps import RuntimeDep
+from services.clients.policies import ClientPolicies
 from services.clients.settings import ClientsSettings
-from shared.auth import Role
-from shared.errors import Forbidden, NotFound, Unauthorized
+from shared.deps import require_service
+from shared.errors import NotFound
 from shared.readthrough import Kind, OwnerFetch
 from shared.runtime import ServiceRuntime
 from shared.uow import UnitOfWork
@@ -31,8 +32,8 @@ async def replica_state(
 ) -> dict[str, Any] | None:
     """The state ``snapshots.replica_snapshot`` reads, as JSON; one read-only transaction."""
     async with UnitOfWork(runtime.reads, runtime.clock) as uow:
-        settings = cast(ClientsSettings, runtime.settings)
-        state = await snapshots.replica_snapshot(uow, kind, object_id, settings)
+        policies = ClientPolicies(cast(ClientsSettings, runtime.settings))
+        state = await snapshots.replica_snapshot(uow, kind, object_id, policies)
     return None if state is None else jsonable_encoder(state)
 
 
@@ -45,20 +46,10 @@ def owner_fetch(runtime: ServiceRuntime) -> OwnerFetch:
     return fetch
 
 
-async def _service_only(request: Request, runtime: ServiceRuntime) -> None:
-    """A service token (or an admin's): verified, with no staff record needed."""
-    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("expected 'Authorization: Bearer <token>'")
-    claims = await runtime.verifier.decode(token.strip())
-    if claims.role not in (Role.SERVICE, Role.ADMIN):
-        raise Forbidden("the replica state is for services")
-
-
 async def _answer(
     request: Request, runtime: ServiceRuntime, kind: Kind, object_id: uuid.UUID
 ) -> dict[str, Any]:
-    await _service_only(request, runtime)
+    await require_service(request, runtime)
     state = await replica_state(runtime, kind, object_id)
     if state is None:
         raise NotFound(f"{kind} {object_id} not found")

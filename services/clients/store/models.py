@@ -37,6 +37,8 @@ class Staff(Base):
     head_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("staff.id"))
     timezone: Mapped[str] = mapped_column(String(64))
     locale: Mapped[str | None] = mapped_column(String(35))
+    # Their job title, as clients read it under their name in Orbit's emails.
+    title: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -59,6 +61,9 @@ class Client(Base):
     country: Mapped[str | None] = mapped_column(String(2))
     # BCP 47: the language of emails to the client's contacts (a contact's own wins).
     locale: Mapped[str | None] = mapped_column(String(35))
+    # The manager's choice: the contacts get Orbit's greetings (birthdays, the holidays of
+    # the manager's department). Off by default.
+    greetings: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     timezone: Mapped[str] = mapped_column(String(64))
     sla_overrides: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     status_reason: Mapped[str | None] = mapped_column(Text)
@@ -127,3 +132,18 @@ class ContactRoleIndex(Base):
     )
     role: Mapped[str] = mapped_column(String(20), primary_key=True)
     client_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("clients.id", ondelete="CASCADE"))
+
+
+class SettingsVersion(Base):
+    """One version of a settings document (``/api/v1/settings``): the global one
+    (``department`` empty) or a department's; the highest version is in force. Appended,
+    never changed."""
+
+    __tablename__ = "settings_versions"
+
+    department: Mapped[str] = mapped_column(String(200), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    changed_fields: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    author_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

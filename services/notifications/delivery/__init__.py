@@ -34,7 +34,7 @@ def delivery_workers(runtime: Any) -> dict[str, Callable[[], Awaitable[None]]]:
     }
     workers: dict[str, DeliveryWorker] = {}
     if settings.smtp_url:
-        mailer = Mailer(settings, runtime.clock)
+        mailer = Mailer(settings, runtime.clock, runtime.documents)
         workers["email"] = DeliveryWorker(
             "email", runtime.uow, runtime.clock, mailer.send, **common
         )

@@ -15,9 +15,20 @@ CHANNELS: tuple[Channel, ...] = get_args(Channel)
 PersonalChannel = Literal["in_app", "email"]
 PERSONAL_CHANNELS: tuple[PersonalChannel, ...] = get_args(PersonalChannel)
 
-# Whom a rule notifies: staff from the event (the account manager, the head), the client's
+# Whom a rule notifies: staff from the event (the account manager, the head; a task's
+# assignee and creator; a planned meeting's staff participants and organizer), the client's
 # contacts (billing contacts, the meeting's participants), or staff by role (every admin).
-Recipient = Literal["account_manager", "head", "billing_contacts", "client_contacts", "admins"]
+Recipient = Literal[
+    "account_manager",
+    "head",
+    "assignee",
+    "creator",
+    "participants",
+    "organizer",
+    "billing_contacts",
+    "client_contacts",
+    "admins",
+]
 RECIPIENTS: tuple[Recipient, ...] = get_args(Recipient)
 
 # A delivery (an email or a webhook POST; in-app notifications are rows of their own): its
@@ -42,6 +53,7 @@ EventType = Literal[
     "orbit.clients.contact.updated.v1",
     "orbit.clients.contact.deleted.v1",
     "orbit.clients.contact.birthday_upcoming.v1",
+    "orbit.clients.settings.changed.v1",
     "orbit.interactions.interaction.logged.v1",
     "orbit.interactions.request.opened.v1",
     "orbit.interactions.request.answered.v1",
@@ -52,10 +64,23 @@ EventType = Literal[
     "orbit.interactions.meeting.report_overdue.v1",
     "orbit.interactions.task.overdue.v1",
     "orbit.interactions.task.deadline_moved.v1",
+    "orbit.interactions.task.assigned.v1",
+    "orbit.interactions.task.completed.v1",
+    "orbit.interactions.task.due_soon.v1",
+    "orbit.interactions.client.contact_due_soon.v1",
+    "orbit.interactions.meeting.scheduled.v1",
+    "orbit.interactions.meeting.rescheduled.v1",
+    "orbit.interactions.meeting.cancelled.v1",
+    "orbit.interactions.meeting.reminder.v1",
+    "orbit.interactions.meeting.no_outcome.v1",
     "orbit.interactions.request.promise_broken.v1",
     "orbit.interactions.feedback.received.v1",
     "orbit.interactions.request.held.v1",
     "orbit.interactions.request.resumed.v1",
+    "orbit.interactions.request.closed.v1",
+    "orbit.interactions.meeting.report_amended.v1",
+    "orbit.interactions.feedback.withdrawn.v1",
+    "orbit.interactions.interaction.retracted.v1",
     "orbit.billing.contract.created.v1",
     "orbit.billing.contract.updated.v1",
     "orbit.billing.contract.expiring.v1",
@@ -70,16 +95,50 @@ EventType = Literal[
     "orbit.billing.budget.threshold_reached.v1",
     "orbit.billing.invoice.promise_broken.v1",
     "orbit.billing.opportunity.stage_changed.v1",
+    "orbit.billing.invoice.credited.v1",
+    "orbit.billing.payment.reversed.v1",
+    "orbit.billing.estimate.created.v1",
+    "orbit.billing.estimate.updated.v1",
+    "orbit.billing.estimate.approved.v1",
+    "orbit.billing.estimate.rejected.v1",
+    "orbit.billing.estimate.invoiced.v1",
+    "orbit.billing.estimate.expired.v1",
     "orbit.notifications.alert.escalated.v1",
 ]
 EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 
 ESCALATED: EventType = "orbit.notifications.alert.escalated.v1"
 
-# A notification's (and an email delivery's) type: the event that caused it, or the
-# notifications service's own notice to admins that a webhook was disabled (no event).
+# The staff recipients an event names by a field of its data, and the event types that
+# carry it (a rule naming them for another type would reach nobody): a task's assignee and
+# creator, a planned meeting's staff participants and organizer.
+TASK_EVENTS: frozenset[EventType] = frozenset(
+    t for t in EVENT_TYPES if t.startswith("orbit.interactions.task.")
+)
+PLANNED_MEETING_EVENTS: frozenset[EventType] = frozenset(
+    f"orbit.interactions.meeting.{name}.v1"  # type: ignore[misc]
+    for name in ("scheduled", "rescheduled", "cancelled", "reminder", "no_outcome")
+)
+PERSON_FIELDS: dict[Recipient, tuple[str, frozenset[EventType]]] = {
+    "assignee": ("assignee_id", TASK_EVENTS),
+    "creator": ("created_by", TASK_EVENTS),
+    "participants": ("staff_ids", PLANNED_MEETING_EVENTS),
+    "organizer": ("organizer_id", PLANNED_MEETING_EVENTS),
+}
+
+# A notification's (and an email delivery's) type: the event that caused it, or one of the
+# notifications service's own notices (no event): to admins, that a webhook was disabled;
+# to the account manager, that an email for the client could not be sent (what to fix); or a
+# greeting to a client's contact.
 WEBHOOK_DISABLED = "orbit.notifications.webhook.disabled.v1"
-NotificationType = Literal[EventType, "orbit.notifications.webhook.disabled.v1"]
+CLIENT_EMAIL_UNSENT = "orbit.notifications.client_email.unsent.v1"
+GREETING = "orbit.notifications.greeting.v1"
+NotificationType = Literal[
+    EventType,
+    "orbit.notifications.webhook.disabled.v1",
+    "orbit.notifications.client_email.unsent.v1",
+    "orbit.notifications.greeting.v1",
+]
 NOTIFICATION_TYPES: tuple[NotificationType, ...] = get_args(NotificationType)
 
 # Short names (``sla.breached``) for messages and templates: the type without the service

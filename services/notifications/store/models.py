@@ -115,6 +115,16 @@ class Locale(Base):
     locale: Mapped[str | None] = mapped_column(String(35))
 
 
+class GreetingChoice(Base):
+    """Whether a client's contacts get greetings (the client's ``greetings``, from the client
+    events): the greetings job reads the clients turned on (``domain/greetings.py``)."""
+
+    __tablename__ = "greeting_choices"
+
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean)
+
+
 class Webhook(Base):
     """An admin's subscription: event types to one URL, signed with its secret."""
 
@@ -196,6 +206,13 @@ class Delivery(Base):
     text_body: Mapped[str | None] = mapped_column(Text)
     html_body: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[str | None] = mapped_column(Text)  # the webhook body (the CloudEvent)
+    # An email to a client comes from their account manager (domain/senders.py): the display
+    # name of its From and its Reply-To (None: Orbit's own sender).
+    sender_name: Mapped[str | None] = mapped_column(String(200))
+    reply_to: Mapped[str | None] = mapped_column(String(320))
+    # A document another service renders, fetched when the email is sent and attached
+    # (``invoice_pdf:<invoice id>``: the invoice and payment-reminder emails; shared/documents).
+    document: Mapped[str | None] = mapped_column(String(100))
     attachment_name: Mapped[str | None] = mapped_column(String(200))
     # loaded only by the sender (a workbook is large; the delivery log does not show it)
     attachment: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)

@@ -544,6 +544,7 @@ async def test_contacts_crud_and_validation(api: Api) -> None:
             "roles": ["technical"],
             "preferred_channel": None,
             "locale": None,
+            "birthday": "--02-29",
         }
     ]
 

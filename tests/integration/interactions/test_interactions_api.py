@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
+from services.interactions.workers import SCANS
 from tests.integration.interactions.helpers import ADMIN, NOW, Api, iso
 from tests.support.problems import field_errors
 
@@ -352,3 +354,148 @@ async def test_unknown_client_and_admin_without_staff_record(api: Api) -> None:
         },
     )
     assert response.status_code == 404
+
+
+async def test_a_submitted_report_is_amended_with_a_reason(api: Api) -> None:
+    """The report reads as amended, ``revision`` counts the amendments, on time stays as it
+    was; ``meeting.report_amended`` carries the participants; no report yet, or another
+    manager's meeting: 404."""
+    mia = await api.staff("Mia")
+    olga = await api.staff("Olga")
+    acme = await api.client("Acme", mia)
+    meeting = await api.log(
+        mia.headers, acme, type="meeting", direction="outbound", contact_ids=acme.contacts
+    )
+    path = f"/api/v1/interactions/{meeting['id']}/report"
+    amendment = {"summary": "Agreed on phase 2", "next_steps": ["Send the offer"], "reason": "typo"}
+    assert (await api.http.put(path, headers=mia.headers, json=amendment)).status_code == 404
+    submitted = await api.http.post(path, headers=mia.headers, json={"summary": "Agreed"})
+    assert submitted.status_code == 201 and submitted.json()["revision"] == 0
+    no_reason = {k: v for k, v in amendment.items() if k != "reason"}
+    assert field_errors(await api.http.put(path, headers=mia.headers, json=no_reason)) == {"reason"}
+    assert (await api.http.put(path, headers=olga.headers, json=amendment)).status_code == 404
+    for revision in (1, 2):
+        api.advance(hours=1)
+        amended = await api.http.put(path, headers=mia.headers, json=amendment)
+        assert amended.status_code == 200, amended.text
+        assert amended.json()["revision"] == revision
+    report = (await api.http.get(path, headers=mia.headers)).json()
+    assert report["summary"] == "Agreed on phase 2" and report["next_steps"] == ["Send the offer"]
+    assert report["on_time"] is True and report["amendment_reason"] == "typo"
+    assert report["amended_by"] == mia.id and report["submitted_at"] < report["amended_at"]
+    events = await api.events("meeting.report_amended")
+    assert [e["revision"] for e in events] == [1, 2]
+    assert [c["contact_id"] for c in events[0]["contacts"]] == acme.contacts
+    assert events[0]["reason"] == "typo" and events[0]["amended_by"] == mia.id
+
+
+async def test_a_request_that_is_not_one_is_closed_and_leaves_the_sla(api: Api) -> None:
+    """Closed with a code and a reason (a held one too): ``closed``, out of the SLA report,
+    no breach alert when its due date passes, ``request.closed`` once; closing again is 409,
+    another manager's 404."""
+    mia = await api.staff("Mia")
+    olga = await api.staff("Olga")
+    acme = await api.client("Acme", mia, first_response_minutes=60)
+    spam = await api.log(mia.headers, acme, requires_response=True)
+    held = await api.log(mia.headers, acme, requires_response=True)
+    real = await api.log(mia.headers, acme, requires_response=True)
+    hold = await api.http.post(
+        f"/api/v1/requests/{held['request_id']}/hold", headers=mia.headers, json={"reason": "x"}
+    )
+    assert hold.status_code == 200
+    body = {"reason": "an advertisement", "code": "spam"}
+    path = f"/api/v1/requests/{spam['request_id']}/close"
+    assert field_errors(await api.http.post(path, headers=mia.headers, json={"code": "spam"})) == {
+        "reason"
+    }
+    assert (await api.http.post(path, headers=olga.headers, json=body)).status_code == 404
+    closed = await api.http.post(path, headers=mia.headers, json=body)
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["status"] == "closed" and closed.json()["close_code"] == "spam"
+    assert closed.json()["closed_by"] == mia.id and closed.json()["close_reason"] == body["reason"]
+    assert (await api.http.post(path, headers=mia.headers, json=body)).status_code == 409
+    duplicate = await api.http.post(
+        f"/api/v1/requests/{held['request_id']}/close",
+        headers=mia.headers,
+        json={"reason": "asked twice", "code": "duplicate"},
+    )
+    assert duplicate.json()["status"] == "closed" and duplicate.json()["on_hold_since"] is None
+    events = await api.events("request.closed")
+    assert [(e["request_id"], e["code"]) for e in events] == [
+        (spam["request_id"], "spam"),
+        (held["request_id"], "duplicate"),
+    ]
+    api.advance(hours=2)
+    for name in ("sla_breached", "sla_at_risk"):
+        await SCANS[name](api.runtime.uow, api.clock.now(), 10)
+    assert [e["request_id"] for e in await api.events("sla.breached")] == [real["request_id"]]
+    report = (await api.http.get("/api/v1/reports/sla", headers=mia.headers)).json()
+    assert report["requests"] == 1 and report["breached"] == 1
+    listed = await api.http.get(
+        "/api/v1/requests", headers=mia.headers, params={"status": "closed"}
+    )
+    assert len(listed.json()["items"]) == 2
+
+
+async def test_an_interaction_logged_by_mistake_is_retracted_and_counts_no_more(api: Api) -> None:
+    """Retracted with a reason: shown as retracted; as a contact it no longer moves the
+    cadence (which counts from the last contact that still does, else from when the client
+    became known); its request is closed (code ``retracted``, out of the SLA report); a
+    retracted meeting's report is due no more. Again, a reply, another manager's: 409, 404."""
+    mia = await api.staff("Mia")
+    olga = await api.staff("Olga")
+    acme = await api.client("Acme", mia, cadence_days=3, report_hours=24)
+    quiet = await api.client("Quiet", mia, cadence_days=3)
+
+    async def log(client: Any, days: float, **body: Any) -> dict[str, Any]:
+        return await api.log(
+            mia.headers, client, occurred_at=iso(NOW - timedelta(days=days)), **body
+        )
+
+    asked = await log(acme, 3, requires_response=True)
+    reply = await log(acme, 2.9, direction="outbound", responds_to=asked["id"])
+    call = await log(acme, 2, type="call", direction="outbound")
+    meeting = await log(acme, 0.5, type="meeting", direction="outbound")
+    only = await log(quiet, 1, type="email", direction="outbound")
+
+    async def cadence(name: str) -> tuple[str | None, str]:
+        report = await api.http.get("/api/v1/reports/contact-cadence", headers=mia.headers)
+        (row,) = [r for r in report.json()["items"] if r["client_name"] == name]
+        return row["last_contact_at"], row["next_contact_due_at"]
+
+    def retract(interaction: dict[str, Any], who: dict[str, str] = mia.headers) -> Any:
+        return api.http.post(
+            f"/api/v1/interactions/{interaction['id']}/retract",
+            headers=who,
+            json={"reason": "logged for the wrong client"},
+        )
+
+    assert await cadence("Acme") == ("2026-11-22T21:00:00Z", "2026-11-25T21:00:00Z")
+    assert (await retract(meeting, olga.headers)).status_code == 404
+    retracted = await retract(meeting)
+    assert retracted.status_code == 200, retracted.text
+    assert retracted.json()["retracted_by"] == mia.id and retracted.json()["retracted_at"]
+    assert (await retract(meeting)).status_code == 409
+    assert (await retract(reply)).status_code == 409
+    assert await cadence("Acme") == ("2026-11-21T09:00:00Z", "2026-11-24T09:00:00Z")  # the call
+    assert (await retract(call)).status_code == 200
+    assert await cadence("Acme") == ("2026-11-20T11:24:00Z", "2026-11-23T11:24:00Z")  # the reply
+    assert (await retract(only)).status_code == 200
+    assert await cadence("Quiet") == (None, "2026-11-26T09:00:00Z")  # from when it became known
+
+    assert (await retract(asked)).status_code == 200
+    request = await api.request(mia.headers, asked["request_id"])
+    assert request["status"] == "closed" and request["close_code"] == "retracted"
+    sla = (await api.http.get("/api/v1/reports/sla", headers=mia.headers)).json()
+    assert sla["requests"] == 0
+    events = await api.events("interaction.retracted")
+    assert [(e["interaction_id"], e["was_contact"]) for e in events] == [
+        (meeting["id"], True),
+        (call["id"], True),
+        (only["id"], True),
+        (asked["id"], False),
+    ]
+    assert events[3]["request_id"] == asked["request_id"]
+    api.advance(days=2)
+    await SCANS["meeting_report_overdue"](api.runtime.uow, api.clock.now(), 10)
+    assert await api.events("meeting.report_overdue") == []

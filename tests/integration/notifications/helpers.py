@@ -74,9 +74,10 @@ class Notif:
         head: Person | None = None,
         locale: str | None = None,
         timezone: str = "UTC",
+        title: str | None = None,
     ) -> Person:
         staff_id = uuid.uuid4()
-        email = f"{name.lower()}.{staff_id.hex[:6]}@orbit.example"
+        email = f"{name.lower().replace(' ', '.')}.{staff_id.hex[:6]}@orbit.example"
         await self.deliver(
             "orbit.clients.staff.created.v1",
             {
@@ -89,6 +90,7 @@ class Notif:
                 "timezone": timezone,
                 "locale": locale,
                 "active": True,
+                "title": title,
             },
         )
         return Person(staff_id, auth(staff_id, role), email)
@@ -100,10 +102,14 @@ class Notif:
         *,
         contacts: list[dict[str, Any]] = (),  # type: ignore[assignment]
         locale: str | None = None,
+        timezone: str = "UTC",
+        greetings: bool = False,
+        client_id: uuid.UUID | None = None,  # given: an update of that client
     ) -> uuid.UUID:
-        client_id = uuid.uuid4()
+        change = "updated" if client_id else "created"
+        client_id = client_id or uuid.uuid4()
         await self.deliver(
-            "orbit.clients.client.created.v1",
+            f"orbit.clients.client.{change}.v1",
             {
                 "client_id": str(client_id),
                 "name": name,
@@ -116,7 +122,7 @@ class Notif:
                 "segment": None,
                 "tags": [],
                 "country": None,
-                "timezone": "UTC",
+                "timezone": timezone,
                 "sla": SLA,
                 "created_at": NOW.isoformat(),
                 "updated_at": NOW.isoformat(),
@@ -128,11 +134,13 @@ class Notif:
                         "phone": None,
                         "roles": c.get("roles", ["billing"]),
                         "preferred_channel": None,
+                        "birthday": c.get("birthday"),
                         **({"locale": c["locale"]} if "locale" in c else {}),
                     }
                     for c in contacts
                 ],
                 "locale": locale,
+                "greetings": greetings,
             },
         )
         return client_id

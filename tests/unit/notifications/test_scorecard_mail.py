@@ -117,7 +117,7 @@ def test_the_email_carries_html_and_the_workbook() -> None:
     )
     ((items, mail),) = Mailer(
         settings, FixedClock(datetime(2026, 11, 30, 7, tzinfo=UTC))
-    )._messages([item])
+    )._messages([item], {})
     assert items == [item]
     assert mail.get_body(("html",)) is not None
     assert mail["Message-ID"] == f"<{report}@example.com>"  # the same one if sent again

@@ -18,7 +18,7 @@ def test_defaults_refuse_private_destinations() -> None:
     assert settings.notifications_webhook_allow_loopback is False
     assert settings.allowed_networks == ()
     assert settings.notifications_stream_heartbeat_seconds == 15
-    assert set(scheduled_jobs(settings)) == {"escalations", "scorecard_reports"}
+    assert set(scheduled_jobs(settings)) == {"escalations", "scorecard_reports", "greetings"}
 
 
 def test_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -120,6 +120,7 @@ async def test_late_replica_learns_contacts_and_ignores_older_events(sqlite_url:
             "email": "dora@acme.example",
             "roles": ["decision_maker"],
             "preferred_channel": "email",
+            "birthday": None,
         }
     ]
 

@@ -1,0 +1,23 @@
+"""staff_replica: the staff member's job title, as the staff events carry it
+
+Revision ID: 617ad93cbae4
+Revises: 6d627e302ee2
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+from shared.migration_ops import drop_staff_replica_title_v1, staff_replica_title_v1
+
+revision = "617ad93cbae4"
+down_revision = "6d627e302ee2"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    staff_replica_title_v1()
+
+
+def downgrade() -> None:
+    drop_staff_replica_title_v1()
