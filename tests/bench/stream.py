@@ -95,6 +95,17 @@ class Stream:
 
 
 async def open_stream(base: str, token: str) -> Stream:
+    """Open one stream (a 503 of a process busy opening hundreds: again after a second, as
+    a browser's EventSource would)."""
+    for _ in range(30):
+        stream = await _try_open(base, token)
+        if stream is not None:
+            return stream
+        await asyncio.sleep(1)
+    raise RuntimeError("the stream was refused 30 times")
+
+
+async def _try_open(base: str, token: str) -> Stream | None:
     parts = urlsplit(base)
     reader, writer = await asyncio.open_connection(parts.hostname, parts.port, limit=1 << 20)
     writer.write(
@@ -108,6 +119,8 @@ async def open_stream(base: str, token: str) -> Stream:
     if b" 200 " not in status:
         rest = await reader.read(2000)
         writer.close()
+        if b" 503 " in status:
+            return None
         raise RuntimeError(f"stream refused: {status!r} {rest!r}")
     while (await reader.readline()) not in (b"\r\n", b""):
         pass
@@ -238,9 +251,9 @@ async def crowd(base: str, url: str, pid: int, staff: list[uuid.UUID]) -> Crowd:
     rss_before = http._rss_mb(pid)
     streams: list[Stream] = []
     try:
-        for chunk in range(0, len(staff), 50):
+        for chunk in range(0, len(staff), 25):
             streams += await asyncio.gather(
-                *(open_stream(base, _token(s)) for s in staff[chunk : chunk + 50])
+                *(open_stream(base, _token(s)) for s in staff[chunk : chunk + 25])
             )
         await asyncio.sleep(3)  # the opening's work done
         rss_after = http._rss_mb(pid)

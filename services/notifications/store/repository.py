@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.domain.rules import DEFAULT_RULES, Rule
@@ -424,6 +424,23 @@ def _after_cursor(cursor: StreamCursor) -> ColumnElement[bool]:
     )
 
 
+# PostgreSQL: one index range per recipient, however many (SQLite: the portable form).
+_STREAMS_AFTER = text(
+    """
+    SELECT entry.* FROM unnest(
+        CAST(:recipients AS uuid[]), CAST(:seqs AS bigint[]), CAST(:ids AS uuid[])
+    ) AS stream(recipient_id, seq, id)
+    CROSS JOIN LATERAL (
+        SELECT * FROM notifications AS n
+        WHERE n.recipient_id = stream.recipient_id AND (n.seq, n.id) > (stream.seq, stream.id)
+        ORDER BY n.seq, n.id
+        LIMIT :per
+    ) AS entry
+    ORDER BY entry.recipient_id, entry.seq, entry.id
+    """
+)
+
+
 async def streams_after(
     session: AsyncSession, cursors: Mapping[uuid.UUID, StreamCursor | None], *, limit: int
 ) -> list[Notification]:
@@ -431,6 +448,14 @@ async def streams_after(
     most ``limit`` each, by recipient then (seq, id): one statement for many streams."""
     if not cursors:
         return []
+    if session.get_bind().dialect.name == "postgresql":
+        start = [cursor or (-1, uuid.UUID(int=0)) for cursor in cursors.values()]
+        query = _STREAMS_AFTER.bindparams(
+            recipients=list(cursors), seqs=[c[0] for c in start], ids=[c[1] for c in start]
+        )
+        return list(
+            await session.scalars(select(Notification).from_statement(query), {"per": limit})
+        )
     matching = or_(
         *(
             Notification.recipient_id == recipient
