@@ -1,10 +1,10 @@
 """Meeting invitations through a real SMTP server on loopback (aiosmtpd), on SQLite and
-PostgreSQL, read back by a
-second, independent iCalendar implementation (ical.js, tests/ical): each client participant
-gets the invitation in their language from the account manager, as a text/calendar part
-(method=REQUEST) and an .ics attachment; a reschedule updates the same event (same UID, a
-higher SEQUENCE), a cancellation cancels it (METHOD:CANCEL); a participant without an email
-is a skipped delivery; a redelivered event sends nothing twice."""
+PostgreSQL, read back by a second, independent iCalendar implementation (ical.js,
+tests/ical): each client participant gets the invitation in their language from the account
+manager, as a text/calendar part (method=REQUEST) and an .ics attachment; a reschedule
+updates the same event (same UID, a higher SEQUENCE), a cancellation cancels it
+(METHOD:CANCEL); a participant without an email is a skipped delivery; a redelivered event
+sends nothing twice."""
 
 # ruff: noqa: RUF001 (Russian emails: Cyrillic on purpose)
 from __future__ import annotations
