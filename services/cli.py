@@ -1,5 +1,5 @@
 """The ``orbit`` command: run, serve, migrate, token, schemas, openapi, dlq, demo, reports
-rebuild."""
+rebuild, timeline rebuild."""
 
 from __future__ import annotations
 
@@ -278,14 +278,68 @@ def _dead_letter_json(row: object) -> dict[str, object]:
 
 def cmd_reports_rebuild(args: argparse.Namespace, settings: OrbitSettings) -> int:
     """Rebuild the scorecard's KPI projection (notifications database) from Kafka."""
+    return _rebuild_projection(args, settings, "reports")
+
+
+def cmd_timeline_rebuild(args: argparse.Namespace, settings: OrbitSettings) -> int:
+    """Rebuild the client-at-a-glance projection (notifications database) from Kafka."""
+    return _rebuild_projection(args, settings, "timeline")
+
+
+def cmd_search_rebuild(args: argparse.Namespace, settings: OrbitSettings) -> int:
+    """Rebuild search's documents (notifications database) from Kafka."""
+    return _rebuild_projection(args, settings, "search")
+
+
+# The projections of the notifications database rebuilt from Kafka: command -> (what it
+# rebuilds, the topics read by default, the command's function).
+PROJECTIONS: dict[str, tuple[str, str, Any]] = {
+    "reports": (
+        "the scorecard's KPI projection",
+        "orbit.billing, orbit.clients, orbit.interactions",
+        cmd_reports_rebuild,
+    ),
+    "timeline": (
+        "the timelines, summaries and calendars' state",
+        "orbit.billing, orbit.clients, orbit.interactions, orbit.notifications",
+        cmd_timeline_rebuild,
+    ),
+    "search": (
+        "search's documents",
+        "orbit.billing, orbit.clients, orbit.interactions",
+        cmd_search_rebuild,
+    ),
+}
+
+
+def _projection(command: str) -> tuple[Any, Any]:
+    """The subscribers and tables of a projection rebuilt by ``orbit <command> rebuild``."""
+    if command == "timeline":
+        from services.notifications.handlers.timeline import REBUILD_SUBSCRIBERS
+        from services.notifications.store.timeline import TIMELINE_TABLES
+
+        return REBUILD_SUBSCRIBERS, TIMELINE_TABLES
+    if command == "search":
+        from services.notifications.handlers.search import SEARCH_SUBSCRIBERS
+        from services.notifications.store.search import search_documents
+
+        return SEARCH_SUBSCRIBERS, (search_documents,)
+    from services.notifications.handlers.scorecard.projection import SCORECARD_SUBSCRIBERS
+    from services.notifications.store.scorecard.models import PROJECTION_TABLES
+
+    return SCORECARD_SUBSCRIBERS, PROJECTION_TABLES
+
+
+def _rebuild_projection(args: argparse.Namespace, settings: OrbitSettings, command: str) -> int:
     from services.notifications.handlers.scorecard.rebuild import rebuild
     from shared.db import create_engine, session_factory
     from shared.uow import UnitOfWorkFactory
 
     configure_logging(settings.log_level)
     if not settings.kafka_bootstrap:
-        print("orbit: reports rebuild reads Kafka: set ORBIT_KAFKA_BOOTSTRAP", file=sys.stderr)
+        print(f"orbit: {command} rebuild reads Kafka: set ORBIT_KAFKA_BOOTSTRAP", file=sys.stderr)
         return 2
+    handlers, tables = _projection(command)
 
     async def run() -> int:
         engine = create_engine(settings.database_url_for("notifications"))
@@ -294,11 +348,13 @@ def cmd_reports_rebuild(args: argparse.Namespace, settings: OrbitSettings) -> in
                 UnitOfWorkFactory(session_factory(engine)),
                 str(settings.kafka_bootstrap),
                 topics=args.topic or None,
+                handlers=handlers,
+                tables=tables,
             )
         finally:
             await engine.dispose()
         print(
-            f"scorecard projection rebuilt: {result.read} events read, "
+            f"{PROJECTIONS[command][0]} rebuilt: {result.read} events read, "
             f"{result.applied} applied, {result.failed} failed"
         )
         return 1 if result.failed else 0
@@ -376,19 +432,17 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--clients", type=int, default=50, help="how many clients (default 50)")
     demo.set_defaults(func=cmd_demo)
 
-    reports = sub.add_parser("reports", help="the scorecard's KPI projection")
-    reports_sub = reports.add_subparsers(dest="reports_command", required=True)
-    rebuild = reports_sub.add_parser(
-        "rebuild",
-        help="empty the KPI projection and apply the events of the topics from their start",
-    )
-    rebuild.add_argument(
-        "--topic",
-        action="append",
-        help="a topic to read (repeatable; default: orbit.billing, orbit.clients, "
-        "orbit.interactions)",
-    )
-    rebuild.set_defaults(func=cmd_reports_rebuild)
+    for name, (what, topics, func) in PROJECTIONS.items():
+        group = sub.add_parser(name, help=what)
+        rebuild = group.add_subparsers(dest=f"{name}_command", required=True).add_parser(
+            "rebuild", help=f"empty {what} and apply the events of the topics from their start"
+        )
+        rebuild.add_argument(
+            "--topic",
+            action="append",
+            help=f"a topic to read (repeatable; default: {topics})",
+        )
+        rebuild.set_defaults(func=func)
     return parser
 
 

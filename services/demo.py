@@ -5,13 +5,16 @@ Heads and managers in two departments (their notification preferences: quiet hou
 daily digest); clients across tiers, countries and statuses with
 contacts (birthdays, some this week); a month of interactions (answered, breached, on hold,
 promised) and meetings with and without reports; tasks; NPS and CSAT feedback (some low);
-contracts (some near renewal); invoices current, partly paid, overdue and paid.
+meetings and calls planned for the coming two weeks (one in ten cancelled), so a calendar
+has something in it; contracts (some near renewal); invoices current, partly paid, overdue
+and paid.
 
 Idempotent: every creating call carries an ``Idempotency-Key`` derived from what it creates
 (``orbit-demo:<thing>:<n>``), and every date is counted from the day the demo's first staff
 member was created (read back on a second run), so a second run sends the same requests and
 gets the first answers back: nothing is added twice. Calls that take no key (holding a
-request) answer 409 once done, which the demo takes as done.
+request) answer 409 once done, which the demo takes as done. A planned meeting whose start
+has passed by a later run is left out of that run (it was planned by the first).
 
 Standard library only (urllib): it runs wherever ``orbit`` is installed.
 """
@@ -156,6 +159,7 @@ class Summary:
     reports: int = 0
     held: int = 0
     tasks: int = 0
+    planned: int = 0
     feedback: int = 0
     contracts: int = 0
     invoices: int = 0
@@ -225,6 +229,13 @@ def fill(
         if client["status"] == "prospect" and c % 2:
             continue
         work_with(run, managers[c % len(managers)], c, client, contacts)
+
+    progress("meetings planned for the coming two weeks")
+    for c, client, contacts in portfolio:
+        if client["status"] == "active":
+            manager = managers[c % len(managers)]
+            as_manager = issue_token(jwt_secret, manager["id"], "manager", 3600)
+            plan_meeting(run, as_manager, c, client, contacts)
 
     progress("contracts, invoices and payments")
     for c, client, _contacts in portfolio:
@@ -545,6 +556,44 @@ def hold_meeting(run: Run, log: Log, c: int, contacts: list[dict[str, Any]]) -> 
         )
         run.summary.reports += 1
     return meeting
+
+
+def plan_meeting(
+    run: Run, as_manager: str, c: int, client: dict[str, Any], contacts: list[dict[str, Any]]
+) -> None:
+    """A meeting (a call for one client in three) planned by the client's manager within
+    the coming two weeks, in working hours, with the first contact; one in ten cancelled."""
+    starts = datetime.fromisoformat(_at(run.today, -(1 + c % 14), 8 + c % 8, 30 * (c % 2)))
+    if starts <= datetime.now(UTC):
+        return  # a later run: planned by the first one, and past by now
+    call = c % 3 == 0
+    meeting = run.api.create(
+        "/api/v1/meetings",
+        {
+            "client_id": client["id"],
+            "kind": "call" if call else "meeting",
+            "starts_at": starts.isoformat(),
+            "ends_at": (starts + timedelta(minutes=30 if call else 60)).isoformat(),
+            "subject": "Quarterly check-in" if c % 2 else "Roadmap review",
+            "agenda": "Open tickets; the renewal; next quarter's plans",
+            "location": f"https://meet.demo.orbit.example/{c}"
+            if call
+            else "At the client's office",
+            "contact_ids": [contacts[0]["id"]],
+        },
+        key=f"meeting:{c}",
+        token=as_manager,
+    )
+    run.summary.planned += 1
+    if c % 10 == 7:
+        run.api.call(
+            "POST",
+            f"/api/v1/meetings/{meeting['id']}/cancel",
+            {"reason": "The client asked to skip this quarter"},
+            key=f"meeting-cancel:{c}",
+            ok=(200, 409),
+            token=as_manager,
+        )
 
 
 # ---------------------------------------------------------------- billing

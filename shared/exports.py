@@ -12,7 +12,11 @@ a report's JSON rows too), then written by its type:
   rounding slips in);
 - ``int``/``float`` (not ``bool``): a number cell in Excel;
 - anything else: text (``str``), in Excel always a string cell (``write_string``: a value
-  starting with ``=`` is never a formula, a URL never a link).
+  starting with ``=`` is never a formula, a URL never a link); in CSV a text that begins
+  with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is neutralised with a leading
+  single quote (:func:`safe_text`, OWASP "CSV injection"), so a spreadsheet opening the file
+  shows it as text and runs nothing. Only text is: numbers, money, dates and ids (whose
+  shown form may begin with ``-``) stay as they are.
 
 CSV (the ``csv`` module, CRLF) is streamed row by row. A workbook (XlsxWriter) answering a
 request is written to a temporary file, off the event loop, and
@@ -28,7 +32,7 @@ import io
 import os
 import tempfile
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -101,9 +105,28 @@ def disposition(filename: str) -> dict[str, str]:
 
 # ---------------------------------------------------------------- CSV
 
+# What makes a spreadsheet read a CSV field as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
-    """The header, then each row, one CSV line at a time."""
+
+def safe_text(text: str) -> str:
+    """``text`` as a CSV field a spreadsheet shows as text: a leading single quote when it
+    begins like a formula (:data:`FORMULA_STARTS`), else unchanged."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def csv_field(value: Any) -> Any:
+    """One CSV field: money as its exact decimal, text made safe (:func:`safe_text`), the
+    rest as :func:`cell` shows it."""
+    if isinstance(value, Amount):
+        return value.text
+    if isinstance(value, str):
+        return safe_text(value)
+    return cell(value)
+
+
+def _csv_writer() -> Callable[[Iterable[Any]], str]:
+    """A function making one CSV line (CRLF) of its values."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
 
@@ -114,9 +137,25 @@ def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[
         buffer.truncate()
         return text
 
+    return line
+
+
+def csv_lines(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Iterator[str]:
+    """The header, then each row, one CSV line at a time."""
+    line = _csv_writer()
     yield line(header)
     for row in rows:
-        yield line(v.text if isinstance(v, Amount) else cell(v) for v in row)
+        yield line(csv_field(v) for v in row)
+
+
+async def csv_lines_of(
+    header: Sequence[str], rows: AsyncIterator[Sequence[Any]]
+) -> AsyncIterator[str]:
+    """:func:`csv_lines` of rows read as they are sent (a list read page by page)."""
+    line = _csv_writer()
+    yield line(header)
+    async for row in rows:
+        yield line(csv_field(v) for v in row)
 
 
 def csv_response(
@@ -229,6 +268,24 @@ async def xlsx_response(
 
 
 # ---------------------------------------------------------------- the convention
+
+
+async def list_export(
+    format: Literal["csv", "xlsx"],
+    filename: str,
+    header: Sequence[str],
+    rows: AsyncIterator[Sequence[Any]],
+) -> Response:
+    """A list as ``<filename>.csv`` (streamed as its rows are read) or ``<filename>.xlsx``
+    (its rows read, then the workbook written off the event loop and streamed)."""
+    if format == "csv":
+        return StreamingResponse(
+            csv_lines_of(header, rows),
+            media_type=f"{CSV}; charset=utf-8",
+            headers=disposition(f"{filename}.csv"),
+        )
+    collected = [row async for row in rows]
+    return await xlsx_response(f"{filename}.xlsx", table(filename, header, collected))
 
 
 async def report_response(

@@ -152,6 +152,43 @@ def drop_client_replica_team_v1() -> None:
         batch.drop_column("account_manager_department")
 
 
+def create_audit_log_v1() -> None:
+    """The audit trail (``shared/audit.py``): append-only, one row per changed field."""
+    op.create_table(
+        "audit_log",
+        sa.Column("id", BigIntPK, primary_key=True, autoincrement=True),
+        sa.Column("at", UTCDateTime(), nullable=False),
+        sa.Column("actor_id", sa.Uuid(), nullable=True),
+        sa.Column("entity", sa.String(50), nullable=False),
+        sa.Column("entity_id", sa.String(200), nullable=False),
+        sa.Column("field", sa.String(100), nullable=False),
+        sa.Column("old", JSONType, nullable=True),
+        sa.Column("new", JSONType, nullable=True),
+        sa.Column("request_id", sa.String(100), nullable=True),
+    )
+    op.create_index("ix_audit_log_entity", "audit_log", ["entity", "entity_id", "id"])
+    op.create_index("ix_audit_log_at", "audit_log", ["at"])
+
+
+def drop_audit_log_v1() -> None:
+    op.drop_table("audit_log")
+
+
+def create_policy_replica_v1() -> None:
+    """The copy of the policies set at run time (``shared/policy_replica.py``)."""
+    op.create_table(
+        "policy_replica",
+        sa.Column("department", sa.String(200), primary_key=True),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("document", JSONType, nullable=False),
+        sa.Column("source_time", UTCDateTime(), nullable=False),
+    )
+
+
+def drop_policy_replica_v1() -> None:
+    op.drop_table("policy_replica")
+
+
 def staff_replica_title_v1() -> None:
     """The staff member's job title on ``staff_replica`` (as the staff events carry it: the
     signature of the emails to their clients); none until their next event or read."""

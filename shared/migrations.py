@@ -65,6 +65,17 @@ def _upgrade(connection: Connection, config: Config, revision: str) -> None:
     command.upgrade(config, revision)
 
 
+# Full-text objects the models cannot express (PostgreSQL tsvector columns and GIN/trigram
+# indexes, SQLite FTS5 virtual tables and their shadow tables) are named ``fts_...``:
+# autogenerate (and the models-match-migrations check) leaves them to their migrations.
+FTS_PREFIX = "fts_"
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Alembic's ``include_name`` hook: every object but the ``fts_`` ones."""
+    return not (name or "").startswith(FTS_PREFIX)
+
+
 def run_env(target_metadata: Sequence[MetaData]) -> None:
     """The body of every service's ``env.py``."""
     connection: Connection | None = context.config.attributes.get("connection")
@@ -76,6 +87,7 @@ def run_env(target_metadata: Sequence[MetaData]) -> None:
             url=context.config.get_main_option("sqlalchemy.url"),
             target_metadata=list(target_metadata),
             literal_binds=True,
+            include_name=include_name,
         )
         with context.begin_transaction():
             context.run_migrations()
@@ -94,7 +106,10 @@ async def _run_async(url: str, target_metadata: Sequence[MetaData]) -> None:
 
 
 def _run(connection: Connection, target_metadata: Sequence[MetaData]) -> None:
-    kwargs: dict[str, Any] = {"render_as_batch": connection.dialect.name == "sqlite"}
+    kwargs: dict[str, Any] = {
+        "render_as_batch": connection.dialect.name == "sqlite",
+        "include_name": include_name,
+    }
     context.configure(connection=connection, target_metadata=list(target_metadata), **kwargs)
     with context.begin_transaction():
         context.run_migrations()

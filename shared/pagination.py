@@ -4,22 +4,46 @@ The cursor is an opaque, URL-safe token holding the sort key of the last item re
 next page starts strictly after it, so pages stay stable while rows are inserted. A cursor
 that is not one this module made (truncated, tampered with, from another list) is a 422 naming
 ``["query", "cursor"]``, the same problem FastAPI's own validation gives for a bad ``limit``.
+
+Sorting (CONTRACT.md "Lists"): a list declares its :class:`Sorts`, the fields a table sorts
+by, and takes ``?sort=field`` (ascending) or ``?sort=-field`` (descending); an unknown field
+is a 422 naming ``["query", "sort"]`` (the OpenAPI document lists the fields as the
+parameter's pattern). :func:`paginate_sorted` pages by ``(sort key, id)``: the cursor holds
+both and names the sort, so a cursor of another sort is a 422 too and pages stay stable
+under any sort. A key is the column as it is, except:
+
+- text (``kind="text"``) sorts case-insensitively: ``lower(column)`` (SQLite's ``lower()``
+  is replaced by a Unicode one, ``shared.db``), in the database's collation;
+- money (``kind="money"``) sorts as a number (SQLite keeps it as text: ``CAST(... AS REAL)``
+  there);
+- a nullable column sorts with its ``null`` value (e.g. ``'9999-12-31'``: a draft without
+  a due date last ascending), so the keyset never compares NULL.
+
+Each key is an expression an index is built on (the service's migration), so a sorted page
+reads the index from the cursor on. ``?total=true`` adds the count of the whole filtered
+list (:func:`count_total`), bounded: at most :data:`MAX_TOTAL` rows are counted and
+``total_capped`` says when there are more.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
-from typing import Annotated, Any, Generic, TypeVar
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Query
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict
-from sqlalchemy import ColumnElement, Select, and_, or_
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import ColumnElement, Float, Select, and_, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import FunctionElement
 
 T = TypeVar("T")
 # The page size of every list when ?limit= is absent (routes: ``limit: Limit = DEFAULT_LIMIT``).
@@ -45,12 +69,19 @@ class Page(BaseModel, Generic[T]):
 
     items: list[T]
     next_cursor: str | None = None
+    total: int | None = Field(
+        default=None, description="with ?total=true: how many items the whole list has"
+    )
+    total_capped: bool | None = Field(
+        default=None,
+        description="with ?total=true: true when there are more than 10,000 (total is then 10,000)",
+    )
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
+    if isinstance(value, datetime | date):
         return value.isoformat()
-    if isinstance(value, uuid.UUID):
+    if isinstance(value, uuid.UUID | Decimal):
         return str(value)
     return value
 
@@ -91,6 +122,17 @@ def _value(value: Any, kind: type) -> Any:
         if not isinstance(value, str):
             raise ValueError("a string is needed")
         return value
+    if kind is date:
+        if not isinstance(value, str):
+            raise ValueError("a date must be a string")
+        return date.fromisoformat(value)
+    if kind is Decimal:
+        if not isinstance(value, str):
+            raise ValueError("an amount must be a string")
+        amount = Decimal(value)
+        if not amount.is_finite():
+            raise ValueError("not a finite amount")
+        return amount
     if isinstance(value, (dict, list, bool)) or value is None:
         raise ValueError(f"not a {kind.__name__}")
     return kind(value)
@@ -144,6 +186,156 @@ async def paginate(
         items = items[:limit]
         next_cursor = encode_cursor([getattr(items[-1], c.key) for c in order_by])
     return items, next_cursor
+
+
+# ---------------------------------------------------------------- sorting
+
+MAX_TOTAL = 10_000
+Kind = Literal["plain", "text", "money"]
+
+
+class money_key(FunctionElement[Any]):
+    """A money column as a number to sort by: itself on PostgreSQL (NUMERIC), ``CAST(...
+    AS REAL)`` on SQLite (where it is text)."""
+
+    name = "money_key"
+    inherit_cache = True
+    type = Float()
+
+
+@compiles(money_key)
+def _money_key(element: money_key, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.clauses, **kw))
+
+
+@compiles(money_key, "sqlite")
+def _money_key_sqlite(element: money_key, compiler: Any, **kw: Any) -> str:
+    return f"CAST({compiler.process(element.clauses, **kw)} AS REAL)"
+
+
+@dataclass(frozen=True)
+class SortKey:
+    """A field a list sorts by: ``column`` (a mapped attribute), its ``kind``, and for a
+    nullable column the literal SQL its NULL sorts as (``"'9999-12-31'"``, ``"''"``)."""
+
+    column: Any
+    kind: Kind = "plain"
+    null: str | None = None
+
+    def expression(self) -> Any:
+        key: Any = self.column
+        if self.null is not None:
+            key = func.coalesce(key, literal_column(self.null))
+        if self.kind == "text":
+            return func.lower(key)
+        if self.kind == "money":
+            return money_key(key)
+        return key
+
+    def python_type(self) -> type:
+        if self.kind == "money":
+            return Decimal
+        kind = self.column.type.python_type
+        return date if kind is date else kind
+
+
+@dataclass(frozen=True)
+class Sort:
+    """A sort asked for: its field's name, key, and direction."""
+
+    name: str
+    key: SortKey
+    desc: bool
+
+
+class Sorts:
+    """The fields a list sorts by (``?sort=``) and its default sort (e.g. ``"created_at"``);
+    ``id`` is the tie-breaker of every sort (the last column of the keyset)."""
+
+    def __init__(self, id_column: Any, default: str, **fields: SortKey) -> None:
+        assert default.lstrip("-") in fields
+        self.id_column, self.default, self.fields = id_column, default, fields
+
+    @property
+    def pattern(self) -> str:
+        return "^-?(" + "|".join(re.escape(name) for name in self.fields) + ")$"
+
+    def param(self) -> Any:
+        """The ``Query`` of a list's ``?sort=`` (``sort: Annotated[str | None,
+        SORTS.param()] = None``): the fields as its pattern and description."""
+        names = ", ".join(self.fields)
+        return Query(
+            pattern=self.pattern,
+            max_length=50,
+            description=f"sort by one of: {names} (ascending; -field: descending; "
+            f"default {self.default}); text case-insensitively",
+        )
+
+    def parse(self, sort: str | None) -> Sort:
+        wanted = sort or self.default
+        name = wanted.lstrip("-")
+        if name not in self.fields or wanted.count("-") > 1:
+            raise RequestValidationError(
+                [
+                    {
+                        "type": "value_error",
+                        "loc": ("query", "sort"),
+                        "msg": f"sort by one of {', '.join(self.fields)} (-field: descending)",
+                        "input": sort,
+                    }
+                ]
+            )
+        return Sort(name, self.fields[name], wanted.startswith("-"))
+
+
+async def paginate_sorted(
+    session: AsyncSession,
+    stmt: Select[Any],
+    sorts: Sorts,
+    sort: str | None,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Any], str | None]:
+    """One page of an ORM ``select(Entity)`` in the order ``sort`` asks (:meth:`Sorts.parse`),
+    keyset-paged on (the sort key, the id); the cursor names the sort it was made for."""
+    chosen = sorts.parse(sort)
+    key = chosen.key.expression().label("sort_key")
+    columns = [chosen.key.expression(), sorts.id_column]
+    if cursor:
+        name, value, last_id = decode_cursor(cursor, [str, chosen.key.python_type(), uuid.UUID])
+        if name != ("-" if chosen.desc else "") + chosen.name:
+            raise invalid_cursor("a cursor of another sort", cursor)
+        stmt = stmt.where(_after(columns, [value, last_id], chosen.desc))
+    ordering = [c.desc() if chosen.desc else c.asc() for c in columns]
+    rows = (await session.execute(stmt.add_columns(key).order_by(*ordering).limit(limit + 1))).all()
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        last, value = rows[-1]
+        name = ("-" if chosen.desc else "") + chosen.name
+        if isinstance(value, float):  # SQLite's REAL of a money key: back to its decimal
+            value = Decimal(repr(value))
+        next_cursor = encode_cursor([name, value, getattr(last, sorts.id_column.key)])
+    return [row[0] for row in rows], next_cursor
+
+
+async def count_total(session: AsyncSession, stmt: Select[Any]) -> tuple[int, bool]:
+    """How many rows ``stmt`` (a list's filtered select) has, counting at most
+    :data:`MAX_TOTAL` + 1 (the cost is bounded); and whether there are more than
+    :data:`MAX_TOTAL` (then the count is :data:`MAX_TOTAL`)."""
+    bounded = stmt.order_by(None).limit(MAX_TOTAL + 1).subquery()
+    found = int(await session.scalar(select(func.count()).select_from(bounded)) or 0)
+    return min(found, MAX_TOTAL), found > MAX_TOTAL
+
+
+Total = Annotated[
+    bool,
+    Query(
+        description=f"add the count of the whole list (total; at most {MAX_TOTAL}: "
+        "total_capped says when there are more)"
+    ),
+]
 
 
 E = TypeVar("E")

@@ -100,6 +100,8 @@ class OrbitSettings(BaseSettings):
     retention_outbox_days: float = Field(default=7, gt=0)
     retention_inbox_days: float = Field(default=30, gt=0)
     retention_deliveries_days: float = Field(default=90, gt=0)
+    # Audit rows (shared/audit.py): years, far beyond the outbox's days.
+    retention_audit_days: float = Field(default=3650, gt=0)
     retention_batch_size: int = Field(default=1000, ge=1, le=100_000)
     retention_interval_seconds: float = Field(default=3600, gt=0)
 

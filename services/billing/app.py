@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from services.billing import SERVICE
 from services.billing.api import (
+    billing_details,
     contracts,
     documents,
     estimates,
@@ -40,6 +41,7 @@ SPEC = replica_service_spec(
         estimates.router,
         opportunities.router,
         reports.router,
+        billing_details.router,
         documents.router,
     ),
     subscribers=SUBSCRIBERS,

@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from services.billing.domain.contracts import SettableStatus
+from services.billing.domain.documents import Language
 from services.billing.domain.opportunities import Kind, Stage
 from shared.inputs import In, Patch
 from shared.money import check_currency, to_decimal
@@ -179,6 +180,62 @@ class EstimateIn(In):
     currency: Currency
     lines: Annotated[list[LineIn], Field(min_length=1, max_length=500)]
     valid_until: Day | None = None
+
+
+class EstimatePatch(Patch):
+    """A draft's title, currency, lines and ``valid_until`` (null: no limit); an approved,
+    invoiced or rejected estimate is a 409."""
+
+    NOT_NULL = ("title", "currency", "lines")
+
+    title: Title | None = None
+    currency: Currency | None = None
+    lines: Annotated[list[LineIn], Field(min_length=1, max_length=500)] | None = None
+    valid_until: Day | None = None
+
+
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+
+class ReasonIn(In):
+    """A correction's reason (it goes into the event: the audit trail)."""
+
+    reason: Reason
+
+
+class CreditNoteIn(In):
+    """A credit note: ``lines`` (priced like the invoice's, in its currency) or an ``amount``
+    (tax included; its tax in the invoice's proportion), one of the two, and the reason."""
+
+    lines: Annotated[list[LineIn], Field(min_length=1, max_length=500)] | None = None
+    amount: DecimalText | None = None
+    reason: Reason
+
+    @model_validator(mode="after")
+    def _one_of(self) -> CreditNoteIn:
+        if (self.lines is None) == (self.amount is None):
+            raise ValueError("give either lines or amount")
+        return self
+
+
+# ---------------------------------------------------------------- legal and bank details
+
+Detail = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+
+
+class BillingDetailsIn(In):
+    """A client's legal and bank details as its documents print them (a PUT: each field
+    omitted or null is cleared); ``language``: its documents' language."""
+
+    legal_name: Title | None = None
+    tax_id: Detail | None = None
+    registration_code: Detail | None = None
+    address: Note | None = None
+    bank_name: Title | None = None
+    bank_account: Detail | None = None
+    bank_code: Detail | None = None
+    correspondent_account: Detail | None = None
+    language: Language | None = None
 
 
 # ---------------------------------------------------------------- payments

@@ -14,6 +14,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.billing.domain.contracts import ContractStatus
+from services.billing.domain.estimates import EstimateStatus
 from services.billing.domain.invoices import InvoiceStatus
 from services.billing.domain.opportunities import Kind, Stage
 from shared.messaging.envelope import Event
@@ -147,6 +148,21 @@ class InvoiceOverdueV1(InvoiceSnapshot):
     step: int | None
 
 
+class InvoiceCreditedV1(InvoiceSnapshot):
+    """A credit note against the invoice (its state after it): ``applied`` took its balance
+    down, ``to_credit`` became the client's credit (the invoice was paid already)."""
+
+    TYPE: ClassVar[str] = "orbit.billing.invoice.credited.v1"
+
+    credit_note_id: uuid.UUID
+    credit_note_number: str
+    credit_total: Amount
+    applied: Amount
+    to_credit: Amount
+    reason: str
+    issued_by: uuid.UUID
+
+
 class BillingContactV1(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -190,6 +206,16 @@ class PaymentAllocationV1(BaseModel):
     amount: Amount
 
 
+class ReopenedInvoiceV1(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    invoice_id: uuid.UUID
+    invoice_number: str | None
+    amount: Amount  # what the reversal took back from the invoice
+    balance: Amount
+    status: InvoiceStatus
+
+
 class PaymentReceivedV1(ClientTeam):
     TYPE: ClassVar[str] = "orbit.billing.payment.received.v1"
 
@@ -201,6 +227,72 @@ class PaymentReceivedV1(ClientTeam):
     reference: str | None
     allocations: list[PaymentAllocationV1]
     credit: Amount  # the surplus that became client credit
+
+
+class PaymentReversedV1(ClientTeam):
+    """A bounced or mis-booked payment was reversed: the invoices it paid are open again
+    (``reopened``: each with what it owes now and its status), its surplus left the client's
+    credit (``credit_removed``), payment control resumes."""
+
+    TYPE: ClassVar[str] = "orbit.billing.payment.reversed.v1"
+
+    payment_id: uuid.UUID
+    amount: Amount
+    currency: str
+    received_at: datetime
+    reference: str | None
+    reason: str
+    reversed_by: uuid.UUID
+    reopened: list[ReopenedInvoiceV1]
+    credit_removed: Amount
+
+
+# ---------------------------------------------------------------- estimates
+
+
+class EstimateSnapshot(ClientTeam):
+    estimate_id: uuid.UUID
+    contract_id: uuid.UUID | None
+    title: str
+    currency: str
+    subtotal: Amount
+    tax: Amount
+    total: Amount
+    valid_until: date | None
+    status: EstimateStatus
+
+
+class EstimateCreatedV1(EstimateSnapshot):
+    TYPE: ClassVar[str] = "orbit.billing.estimate.created.v1"
+
+
+class EstimateUpdatedV1(EstimateSnapshot):
+    """A draft changed (its lines, title, currency, valid_until): ``changed`` names them."""
+
+    TYPE: ClassVar[str] = "orbit.billing.estimate.updated.v1"
+
+    changed: list[str]
+
+
+class EstimateApprovedV1(EstimateSnapshot):
+    TYPE: ClassVar[str] = "orbit.billing.estimate.approved.v1"
+
+    approved_by: uuid.UUID
+
+
+class EstimateRejectedV1(EstimateSnapshot):
+    TYPE: ClassVar[str] = "orbit.billing.estimate.rejected.v1"
+
+    reason: str
+    rejected_by: uuid.UUID
+
+
+class EstimateInvoicedV1(EstimateSnapshot):
+    """The approved estimate became a draft invoice (``invoice_id``)."""
+
+    TYPE: ClassVar[str] = "orbit.billing.estimate.invoiced.v1"
+
+    invoice_id: uuid.UUID
 
 
 # ---------------------------------------------------------------- opportunities

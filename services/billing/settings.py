@@ -17,9 +17,17 @@ class BillingSettings(OrbitSettings):
     billing_dunning_schedule: str = "-3,1,7,14,30"
     # Steps this many days past the due date (or later) carry escalate: true.
     billing_dunning_escalate_from_days: int = Field(default=14, ge=-366, le=366)
-    # The seller printed on invoice PDFs.
+    # The seller printed on invoices and certificates of completed work: name, address,
+    # tax id (INN or VAT number), registration code (KPP), bank, account (or IBAN), bank code
+    # (BIC or SWIFT), correspondent account.
     billing_seller_name: str = "Orbit"
     billing_seller_address: str = ""
+    billing_seller_tax_id: str = ""
+    billing_seller_registration_code: str = ""
+    billing_seller_bank_name: str = ""
+    billing_seller_bank_account: str = ""
+    billing_seller_bank_code: str = ""
+    billing_seller_correspondent_account: str = ""
     # Rows per transaction of the scans.
     billing_scan_batch_size: int = Field(default=500, ge=1, le=10000)
 

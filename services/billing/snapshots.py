@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from services.billing.domain.invoices import balance
-from services.billing.store.models import Contract, Invoice, Opportunity
+from services.billing.store.models import Contract, Estimate, Invoice, Opportunity
 from shared.money import format_amount
 from shared.replicas import ClientView
 
@@ -53,6 +53,22 @@ def invoice_fields(invoice: Invoice, client: ClientView) -> dict[str, Any]:
         "issue_date": invoice.issue_date,
         "due_date": invoice.due_date,
         "status": invoice.status,
+    }
+
+
+def estimate_fields(estimate: Estimate, client: ClientView) -> dict[str, Any]:
+    c = estimate.currency
+    return {
+        **client.team(),
+        "estimate_id": estimate.id,
+        "contract_id": estimate.contract_id,
+        "title": estimate.title,
+        "currency": c,
+        "subtotal": format_amount(estimate.subtotal, c),
+        "tax": format_amount(estimate.tax, c),
+        "total": format_amount(estimate.total, c),
+        "valid_until": estimate.valid_until,
+        "status": estimate.status,
     }
 
 

@@ -8,6 +8,7 @@ service (name, timezone, country, locale) and the ``In``/``Patch`` bases come fr
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from typing import Annotated, Any, Literal
 
@@ -219,3 +220,116 @@ class ContactPatch(Patch):
     birthday: BirthdayText | None = None
     preferred_channel: Channel | None = None
     locale: Locale | None = None
+
+
+# ---------------------------------------------------------------- settings (policies)
+
+
+class SlaTargetsIn(In):
+    """One tier's SLA targets; an omitted target is inherited."""
+
+    first_response_minutes: int | None = Field(default=None, ge=1, le=60 * 24 * 30, strict=True)
+    contact_cadence_days: int | None = Field(default=None, ge=1, le=365, strict=True)
+    meeting_report_hours: int | None = Field(default=None, ge=1, le=24 * 30, strict=True)
+
+
+class LowScoreIn(In):
+    """A feedback score at or below these is low (flagged, alerted)."""
+
+    nps_max: int | None = Field(default=None, ge=0, le=10, strict=True)
+    csat_max: int | None = Field(default=None, ge=1, le=5, strict=True)
+
+
+ReportPeriod = Literal["day", "week", "month"]
+
+
+class ReportSchedulesIn(In):
+    """The scorecard's scheduled reports: when (``HH:MM`` in each recipient's timezone) and
+    which periods."""
+
+    local_time: Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")] | None = (
+        None
+    )
+    periods: list[ReportPeriod] | None = Field(default=None, max_length=3)
+
+
+class BoundIn(In):
+    """What a head may set for their department: numbers at or below the named path within
+    ``[min, max]``."""
+
+    min: float | None = None
+    max: float | None = None
+
+
+def ascending(values: list[int] | None) -> list[int] | None:
+    if values is not None and any(b <= a for a, b in itertools.pairwise(values)):
+        raise ValueError("must be strictly ascending")
+    return values
+
+
+Ascending = AfterValidator(ascending)
+DaysOffset = Annotated[int, Field(ge=-366, le=366, strict=True)]
+Percent = Annotated[int, Field(ge=1, le=1000, strict=True)]
+
+
+class SettingsIn(In):
+    """A settings document: the global one (``PUT /api/v1/settings``) or a department's
+    (``?department=``). A field left out (or null) is inherited: from the environment's
+    defaults for the global document, from the global document for a department's."""
+
+    sla_defaults: dict[Tier, SlaTargetsIn] | None = None
+    working_hours: dict[str, list[str]] | None = None
+    holidays_country: Country | None = None
+    at_risk_fraction: float | None = Field(default=None, gt=0, lt=1)
+    birthday_notice_days: int | None = Field(default=None, ge=0, le=60, strict=True)
+    dunning_schedule: Annotated[list[DaysOffset], Ascending] | None = Field(
+        default=None, min_length=1, max_length=20
+    )
+    dunning_escalate_from_days: DaysOffset | None = None
+    budget_thresholds: Annotated[list[Percent], Ascending] | None = Field(
+        default=None, min_length=1, max_length=10
+    )
+    low_score: LowScoreIn | None = None
+    scorecard_deviation_points: float | None = Field(default=None, ge=0, le=100)
+    report_schedules: ReportSchedulesIn | None = None
+    bounds: dict[str, BoundIn] | None = Field(
+        default=None,
+        description="global only: per dotted path of numbers (``sla_defaults.key``, "
+        "``budget_thresholds``), the min and max a head may set for their department",
+    )
+
+    @field_validator("working_hours")
+    @classmethod
+    def _hours(cls, value: Any) -> Any:
+        if value is not None:
+            try:
+                parse_calendar({"working_hours": value})
+            except CalendarError as exc:
+                raise ValueError(exc.msg) from exc
+        return value
+
+    @field_validator("bounds")
+    @classmethod
+    def _bounds(cls, value: dict[str, BoundIn] | None) -> dict[str, BoundIn] | None:
+        for name, bound in (value or {}).items():
+            if name.split(".")[0] not in BOUNDABLE:
+                raise ValueError(f"{name}: not a field of numbers ({', '.join(BOUNDABLE)})")
+            if bound.min is not None and bound.max is not None and bound.min > bound.max:
+                raise ValueError(f"{name}: min is above max")
+        return value
+
+    def document(self) -> dict[str, Any]:
+        """The stored form: the fields set, nulls left out (inherited)."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+
+BOUNDABLE = (
+    "sla_defaults",
+    "at_risk_fraction",
+    "birthday_notice_days",
+    "dunning_schedule",
+    "dunning_escalate_from_days",
+    "budget_thresholds",
+    "low_score",
+    "scorecard_deviation_points",
+)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -49,6 +49,8 @@ class StaffSnapshot(Event):
     timezone: str
     locale: str | None
     active: bool
+    # Who made the change (null: the system, or an event from before it was added).
+    actor_id: uuid.UUID | None = None
     # Added to the published v1s (so optional in their schemas): always sent.
     title: str | None = None
 
@@ -109,6 +111,9 @@ class ClientSnapshot(Event):
     status_reason: str | None = None
     # BCP 47, the language of emails to the client's contacts (added later: optional).
     locale: str | None = None
+    # Who made the change (null: the system — e.g. a policy change re-stating the client's
+    # SLA names its author — or an event from before it was added).
+    actor_id: uuid.UUID | None = None
     # The contacts get greetings by email (the manager's choice; added later: optional).
     greetings: bool = False
 
@@ -118,6 +123,9 @@ class ClientCreatedV1(ClientSnapshot):
 
 
 class ClientUpdatedV1(ClientSnapshot):
+    """``changed``: the fields that changed (``sla`` when the client's effective SLA changed,
+    e.g. by a change of the policies in force), by ``actor_id``."""
+
     TYPE: ClassVar[str] = "orbit.clients.client.updated.v1"
 
     changed: list[str]
@@ -158,6 +166,8 @@ class ContactSnapshot(Event):
     head_id: uuid.UUID | None = None
     # BCP 47, the language of emails to the contact (added later: optional).
     locale: str | None = None
+    # Who made the change (null: an event from before it was added).
+    actor_id: uuid.UUID | None = None
 
 
 class ContactCreatedV1(ContactSnapshot):
@@ -193,3 +203,23 @@ class ContactBirthdayUpcomingV1(Event):
     age: int | None
     account_manager_department: str | None = None
     head_id: uuid.UUID | None = None
+
+
+class SettingsChangedV1(Event):
+    """A settings document changed (``PUT /api/v1/settings``): the global one (``department``
+    null) or a department's. ``values`` is the document as stored: the fields it sets; a
+    field it leaves out is inherited (a department's from the global document, the global
+    document's from each service's own defaults), so a service keeping a copy
+    (``shared/policy_replica.py``) merges them as the clients service does
+    (``shared.policies.overlay``). ``changed_fields``: the fields whose value in force changed."""
+
+    TYPE: ClassVar[str] = "orbit.clients.settings.changed.v1"
+    KEY_FIELD: ClassVar[str] = "scope"
+
+    scope: str  # "global" or "department:<name>", the Kafka key: a scope's changes in order
+    department: str | None
+    version: int
+    values: dict[str, Any]
+    changed_fields: list[str]
+    actor_id: uuid.UUID | None
+    changed_at: datetime

@@ -8,9 +8,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from services.clients.domain.sla import effective_sla
 from services.clients.domain.team import responsible_head
-from services.clients.settings import ClientsSettings
+from services.clients.policies import ClientPolicies
 from services.clients.store import repository as repo
 from services.clients.store.models import Client, Contact, Staff
 from shared.readthrough import Kind
@@ -32,16 +31,18 @@ def staff_event_fields(staff: Staff) -> dict[str, Any]:
     }
 
 
-def client_sla(client: Client, settings: ClientsSettings) -> dict[str, Any]:
-    """The client's effective SLA: its tier's defaults, overridden by its own settings."""
-    return effective_sla(
-        client.tier,
-        client.sla_overrides,
-        tier_defaults=settings.clients_sla_defaults,
-        client_timezone=client.timezone,
-        client_country=client.country,
-        default_working_hours=settings.clients_default_working_hours,
-    )
+async def client_sla(
+    uow: UnitOfWork, client: Client, policies: ClientPolicies, manager: Staff | None = None
+) -> dict[str, Any]:
+    """The client's effective SLA: its tier's defaults in its account manager's department
+    (``manager``, read when not given), overridden by its own settings."""
+    await policies.ready(uow.session)
+    if manager is None:
+        manager = await account_manager(uow, client)
+    department = None if manager is None else manager.department
+    if manager is not None:
+        policies.departments[manager.id] = department
+    return policies.sla(client, department)
 
 
 def manager_team(manager: Staff | None) -> dict[str, Any]:
@@ -62,11 +63,12 @@ async def account_manager(uow: UnitOfWork, client: Client) -> Staff | None:
 
 
 async def client_snapshot(
-    uow: UnitOfWork, client: Client, settings: ClientsSettings, *, new: bool = False
+    uow: UnitOfWork, client: Client, policies: ClientPolicies, *, new: bool = False
 ) -> dict[str, Any]:
     """The state a client event carries: the client, its SLA and its manager's team (a
     ``new`` client has no contacts yet: not queried)."""
     contacts = [] if new else await repo.contacts_of_client(uow.session, client.id)
+    manager = await account_manager(uow, client)
     return {
         "client_id": client.id,
         "name": client.name,
@@ -75,14 +77,14 @@ async def client_snapshot(
         "status": client.status,
         "status_reason": client.status_reason,
         "account_manager_id": client.account_manager_id,
-        **manager_team(await account_manager(uow, client)),
+        **manager_team(manager),
         "segment": client.segment,
         "tags": list(client.tags or []),
         "country": client.country,
         "timezone": client.timezone,
         "locale": client.locale,
         "greetings": client.greetings,
-        "sla": client_sla(client, settings),
+        "sla": await client_sla(uow, client, policies, manager),
         "created_at": client.created_at,
         "updated_at": client.updated_at,
         "contacts": [
@@ -126,7 +128,7 @@ def staff_state(staff: Staff) -> dict[str, Any]:
 
 
 async def replica_snapshot(
-    uow: UnitOfWork, kind: Kind, object_id: uuid.UUID, settings: ClientsSettings
+    uow: UnitOfWork, kind: Kind, object_id: uuid.UUID, policies: ClientPolicies
 ) -> dict[str, Any] | None:
     """``{"client": <as its events carry it, contacts included>, "manager": <staff> | null}``
     or ``{"staff": <as its events carry it>}``, each with ``updated_at``; None when the id is
@@ -139,6 +141,6 @@ async def replica_snapshot(
         return None
     manager = await account_manager(uow, client)
     return {
-        "client": await client_snapshot(uow, client, settings),
+        "client": await client_snapshot(uow, client, policies),
         "manager": None if manager is None else staff_state(manager),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.clients.events import ContactBirthdayUpcomingV1
+from services.clients.policies import PolicyBook, load_book
 from services.clients.settings import ClientsSettings
 from services.clients.snapshots import account_manager, manager_team
 from services.clients.store.reports import upcoming_birthdays
@@ -18,21 +19,33 @@ def birthday_alert_key(contact_id: object, year: int) -> str:
 
 
 async def announce_birthdays(
-    uow_factory: UnitOfWorkFactory, now: datetime, notice_days: int
+    uow_factory: UnitOfWorkFactory,
+    now: datetime,
+    notice_days: int,
+    settings: ClientsSettings | None = None,
 ) -> int:
     """Emit ``contact.birthday_upcoming`` for each birthday within ``notice_days`` (in the
     client's timezone), once per contact and year, however often the scan runs. A birthday
-    entered late (inside the window) is announced at the next scan."""
+    entered late (inside the window) is announced at the next scan. With ``settings``, the
+    notice is each department's ``birthday_notice_days`` in force (``/api/v1/settings``;
+    ``notice_days`` is then the environment's, version 0)."""
     emitted = 0
     async with uow_factory() as uow:
-        for found in await upcoming_birthdays(uow.session, now, notice_days):
+        book = None if settings is None else await load_book(uow.session, settings)
+        widest = notice_days if book is None else max(notice_of_every_scope(book))
+        for found in await upcoming_birthdays(uow.session, now, widest):
             contact, client, day = found["contact"], found["client"], found["birthday"]
+            manager = await account_manager(uow, client)
+            if book is not None:
+                department = None if manager is None else manager.department
+                if found["days_ahead"] > book.effective(department)["birthday_notice_days"]:
+                    continue
             event = ContactBirthdayUpcomingV1(
                 contact_id=contact.id,
                 client_id=client.id,
                 client_name=client.name,
                 account_manager_id=client.account_manager_id,
-                **manager_team(await account_manager(uow, client)),
+                **manager_team(manager),
                 name=contact.name,
                 email=contact.email,
                 roles=list(contact.roles or []),
@@ -46,16 +59,23 @@ async def announce_birthdays(
     return emitted
 
 
-class BirthdayJob:
-    """The scheduled job, ``notice_days`` from the service's settings (:func:`scheduled_jobs`)."""
+def notice_of_every_scope(book: PolicyBook) -> list[int]:
+    """The birthday notice in force globally and in each department with a document."""
+    return [int(book.effective(scope)["birthday_notice_days"]) for scope in {"", *book.stored}]
 
-    def __init__(self, notice_days: int) -> None:
+
+class BirthdayJob:
+    """The scheduled job: the notice of the settings in force (``/api/v1/settings``), else
+    ``notice_days`` from the service's environment (:func:`scheduled_jobs`)."""
+
+    def __init__(self, notice_days: int, settings: ClientsSettings | None = None) -> None:
         self.notice_days = notice_days
+        self.settings = settings
 
     async def __call__(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:
-        return await announce_birthdays(uow_factory, now, self.notice_days)
+        return await announce_birthdays(uow_factory, now, self.notice_days, self.settings)
 
 
 def scheduled_jobs(settings: ClientsSettings) -> dict[str, ScheduledJob]:
     """The service's jobs, bound to its settings."""
-    return {"birthdays": BirthdayJob(settings.clients_birthday_notice_days)}
+    return {"birthdays": BirthdayJob(settings.clients_birthday_notice_days, settings)}

@@ -1,5 +1,6 @@
 """The interactions service: interaction log, inbound requests and their first-response SLA,
-meeting reports, tasks, feedback and their reports; the scans that turn them into alerts.
+planned meetings, meeting reports, tasks, feedback and their reports; the scans that turn
+them into alerts.
 
 It keeps replicas of the clients service's staff and clients (``shared.replicas``), and per
 client the contact cadence, fed by the clients events. Its settings
@@ -15,7 +16,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from services.interactions import SERVICE
-from services.interactions.api import feedback, interactions, reports, requests, tasks
+from services.interactions.api import feedback, interactions, meetings, reports, requests, tasks
 from services.interactions.settings import InteractionsSettings
 from services.interactions.subscribers import SUBSCRIBERS
 from services.interactions.workers import scheduled_jobs
@@ -26,7 +27,14 @@ from shared.settings import OrbitSettings
 SPEC = replica_service_spec(
     SERVICE,
     Path(__file__).parent / "migrations",
-    routers=(interactions.router, requests.router, tasks.router, feedback.router, reports.router),
+    routers=(
+        interactions.router,
+        requests.router,
+        tasks.router,
+        meetings.router,
+        feedback.router,
+        reports.router,
+    ),
     subscribers=SUBSCRIBERS,
     jobs=scheduled_jobs,
     settings_cls=InteractionsSettings,

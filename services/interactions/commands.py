@@ -15,6 +15,8 @@ from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 
 from services.interactions.domain.feedback import FeedbackKind
 from services.interactions.domain.interactions import Direction, InteractionType
+from services.interactions.domain.planned import MeetingKind
+from services.interactions.domain.sla import CloseCode
 from services.interactions.domain.tasks import TaskStatus
 from shared.inputs import In, Patch
 
@@ -41,6 +43,7 @@ RequiredText = Annotated[
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Location = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
 
 class InteractionIn(In):
@@ -68,6 +71,13 @@ class HoldIn(In):
     reason: Reason
 
 
+class RequestCloseIn(In):
+    """``POST /api/v1/requests/{id}/close``: not a real request; ``code`` says what it was."""
+
+    reason: Reason
+    code: CloseCode = "other"
+
+
 class ResumeIn(In):
     """``POST /api/v1/requests/{id}/resume`` (the body is optional)."""
 
@@ -80,6 +90,13 @@ class MeetingReportIn(In):
     summary: RequiredText
     decisions: list[Line] = Field(default_factory=list, max_length=100)
     next_steps: list[Line] = Field(default_factory=list, max_length=100)
+
+
+class MeetingReportAmendIn(MeetingReportIn):
+    """``PUT /api/v1/interactions/{id}/report``: the report as it should read, and why it
+    changes."""
+
+    reason: Reason
 
 
 class TaskIn(In):
@@ -103,6 +120,13 @@ class TaskPatch(Patch):
     reason: Reason | None = None
 
 
+class FeedbackWithdrawIn(In):
+    """``POST /api/v1/feedback/{id}/withdraw``: entered by mistake (the wrong client, a
+    typo), and why."""
+
+    reason: Reason
+
+
 class FeedbackIn(In):
     """``POST /api/v1/feedback``: NPS 0-10 or CSAT 1-5."""
 
@@ -112,3 +136,39 @@ class FeedbackIn(In):
     comment: LongText | None = None
     contact_id: uuid.UUID | None = None
     received_at: Instant | None = None
+
+
+class MeetingIn(In):
+    """``POST /api/v1/meetings``: a meeting or call planned with a client, in the future;
+    ``location`` is a place or a link. The caller organises it and is among the staff."""
+
+    client_id: uuid.UUID
+    kind: MeetingKind = "meeting"
+    starts_at: Instant
+    ends_at: Instant
+    subject: Title
+    agenda: LongText | None = None
+    location: Location | None = None
+    contact_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
+    staff_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
+
+
+class MeetingRescheduleIn(In):
+    """``POST /api/v1/meetings/{id}/reschedule``: a new time, in the future, and why."""
+
+    starts_at: Instant
+    ends_at: Instant
+    reason: Reason
+
+
+class MeetingCancelIn(In):
+    """``POST /api/v1/meetings/{id}/cancel``."""
+
+    reason: Reason
+
+
+class MeetingHeldIn(In):
+    """``POST /api/v1/meetings/{id}/held`` (the body is optional): logs the meeting
+    interaction, ``summary`` its summary."""
+
+    summary: LongText | None = None

@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict
 
 from services.interactions.domain.feedback import FeedbackKind
 from services.interactions.domain.interactions import Direction, InteractionType
-from services.interactions.domain.sla import RequestStatus
+from services.interactions.domain.planned import MeetingKind, MeetingStatus
+from services.interactions.domain.sla import CloseCode, RequestStatus
 from services.interactions.domain.tasks import TaskStatus
 from shared.messaging.envelope import Event
 
@@ -124,6 +125,18 @@ class RequestResumedV1(RequestSnapshot):
     resumed_by: uuid.UUID
 
 
+class RequestClosedV1(RequestSnapshot):
+    """Not a real request (spam, a duplicate, misdirected): closed with a reason and its
+    ``code``; it leaves the SLA figures (a projection that counted it takes it out)."""
+
+    TYPE: ClassVar[str] = "orbit.interactions.request.closed.v1"
+
+    closed_at: datetime
+    closed_by: uuid.UUID
+    code: CloseCode
+    reason: str
+
+
 class SlaAtRiskV1(RequestSnapshot):
     TYPE: ClassVar[str] = "orbit.interactions.sla.at_risk.v1"
 
@@ -151,6 +164,18 @@ class ContactOverdueV1(ClientEvent):
     days_overdue: int
 
 
+class ContactDueSoonV1(ClientEvent):
+    """An active client's contact cadence lapses in ``days_left`` days (a configurable lead,
+    ``ORBIT_INTERACTIONS_CONTACT_DUE_SOON_DAYS``): once per lapse, while there is time to act."""
+
+    TYPE: ClassVar[str] = "orbit.interactions.client.contact_due_soon.v1"
+
+    last_contact_at: datetime | None
+    contact_cadence_days: int
+    due_at: datetime
+    days_left: int
+
+
 class MeetingSnapshot(ClientEvent):
     interaction_id: uuid.UUID
     subject: str | None
@@ -174,6 +199,22 @@ class MeetingReportSubmittedV1(MeetingSnapshot):
     on_time: bool
 
 
+class MeetingReportAmendedV1(MeetingSnapshot):
+    """The minutes of a meeting corrected (``revision`` 1 for the first amendment), with
+    the client's participants to send them to again."""
+
+    TYPE: ClassVar[str] = "orbit.interactions.meeting.report_amended.v1"
+
+    contacts: list[ContactRefV1]
+    summary: str
+    decisions: list[str]
+    next_steps: list[str]
+    amended_by: uuid.UUID
+    amended_at: datetime
+    reason: str
+    revision: int
+
+
 class MeetingReportOverdueV1(MeetingSnapshot):
     TYPE: ClassVar[str] = "orbit.interactions.meeting.report_overdue.v1"
 
@@ -190,6 +231,32 @@ class TaskSnapshot(ClientEvent):
     created_by: uuid.UUID
 
 
+class TaskAssignedV1(TaskSnapshot):
+    """A task given to ``assignee_id``: on creation (``previous_assignee_id`` null) and on
+    each reassignment."""
+
+    TYPE: ClassVar[str] = "orbit.interactions.task.assigned.v1"
+
+    previous_assignee_id: uuid.UUID | None
+    assigned_by: uuid.UUID
+
+
+class TaskCompletedV1(TaskSnapshot):
+    TYPE: ClassVar[str] = "orbit.interactions.task.completed.v1"
+
+    completed_at: datetime
+    completed_by: uuid.UUID
+
+
+class TaskDueSoonV1(TaskSnapshot):
+    """An open task's deadline is ``hours_left`` hours away (a configurable lead,
+    ``ORBIT_INTERACTIONS_TASK_DUE_SOON_HOURS``): once per task and deadline."""
+
+    TYPE: ClassVar[str] = "orbit.interactions.task.due_soon.v1"
+
+    hours_left: int
+
+
 class TaskOverdueV1(TaskSnapshot):
     TYPE: ClassVar[str] = "orbit.interactions.task.overdue.v1"
 
@@ -201,6 +268,81 @@ class TaskDeadlineMovedV1(TaskSnapshot):
     new_due_at: datetime
     reason: str | None
     moved_by: uuid.UUID
+
+
+class FeedbackWithdrawnV1(ClientEvent):
+    """Feedback entered by mistake, withdrawn: it no longer counts (NPS, CSAT, low scores);
+    a projection that counted its ``feedback.received`` takes it out."""
+
+    TYPE: ClassVar[str] = "orbit.interactions.feedback.withdrawn.v1"
+
+    feedback_id: uuid.UUID
+    kind: FeedbackKind
+    score: int
+    low: bool
+    received_at: datetime
+    withdrawn_at: datetime
+    withdrawn_by: uuid.UUID
+    reason: str
+
+
+class PlannedMeetingSnapshot(ClientEvent):
+    """A planned meeting or call with the client (``POST /api/v1/meetings``): when, where
+    (``location``: a place or a link), who (the client's ``contacts``, the ``staff_ids``
+    with the organiser among them), its state, and its iCalendar ``sequence`` (0 when
+    scheduled, +1 on each reschedule or cancel). ``interaction_id``: the ``meeting``
+    interaction logged when it was marked held."""
+
+    meeting_id: uuid.UUID
+    kind: MeetingKind
+    subject: str
+    agenda: str | None
+    location: str | None
+    starts_at: datetime
+    ends_at: datetime
+    status: MeetingStatus
+    contacts: list[ContactRefV1]
+    staff_ids: list[uuid.UUID]
+    organizer_id: uuid.UUID
+    sequence: int
+    interaction_id: uuid.UUID | None
+
+
+class MeetingScheduledV1(PlannedMeetingSnapshot):
+    TYPE: ClassVar[str] = "orbit.interactions.meeting.scheduled.v1"
+
+
+class MeetingRescheduledV1(PlannedMeetingSnapshot):
+    TYPE: ClassVar[str] = "orbit.interactions.meeting.rescheduled.v1"
+
+    previous_starts_at: datetime
+    previous_ends_at: datetime
+    reason: str
+
+
+class MeetingCancelledV1(PlannedMeetingSnapshot):
+    TYPE: ClassVar[str] = "orbit.interactions.meeting.cancelled.v1"
+
+    reason: str
+
+
+class MeetingReminderV1(PlannedMeetingSnapshot):
+    """The meeting starts in ``lead_minutes`` (``ORBIT_INTERACTIONS_MEETING_REMINDER_MINUTES``):
+    once per meeting and start, for its staff participants."""
+
+    TYPE: ClassVar[str] = "orbit.interactions.meeting.reminder.v1"
+
+    lead_minutes: int
+
+
+class MeetingNoOutcomeV1(PlannedMeetingSnapshot):
+    """Still ``planned`` ``hours_since_end`` hours after its end
+    (``ORBIT_INTERACTIONS_MEETING_NO_OUTCOME_HOURS``): mark it held or cancelled. Once per
+    meeting."""
+
+    TYPE: ClassVar[str] = "orbit.interactions.meeting.no_outcome.v1"
+
+    hours_since_end: int
 
 
 class FeedbackReceivedV1(ClientEvent):

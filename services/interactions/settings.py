@@ -21,3 +21,17 @@ class InteractionsSettings(OrbitSettings):
     interactions_occurred_at_tolerance_minutes: int = Field(default=5, ge=0, le=60)
     # ORBIT_INTERACTIONS_SCAN_BATCH_SIZE: due rows a scan handles per transaction.
     interactions_scan_batch_size: int = Field(default=500, ge=1, le=10_000)
+    # ORBIT_INTERACTIONS_TASK_DUE_SOON_HOURS: how long before an open task's deadline its
+    # assignee is warned (task.due_soon, once per task and deadline).
+    interactions_task_due_soon_hours: int = Field(default=24, ge=1, le=24 * 30)
+    # ORBIT_INTERACTIONS_CONTACT_DUE_SOON_DAYS: how many days before a client's contact cadence
+    # lapses the manager is warned (client.contact_due_soon, once per lapse), for cadences
+    # longer than that (a shorter one would warn as soon as the client is contacted).
+    interactions_contact_due_soon_days: int = Field(default=1, ge=1, le=90)
+    # ORBIT_INTERACTIONS_MEETING_REMINDER_MINUTES: how long before a planned meeting starts its
+    # staff participants are reminded (meeting.reminder, once per meeting and start).
+    interactions_meeting_reminder_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # ORBIT_INTERACTIONS_MEETING_NO_OUTCOME_HOURS: how long after its end a meeting still
+    # planned (neither held nor cancelled) is announced (meeting.no_outcome, once); until then
+    # a planned meeting starting by a client's cadence lapse keeps that lapse's alerts quiet.
+    interactions_meeting_no_outcome_hours: int = Field(default=4, ge=1, le=24 * 14)

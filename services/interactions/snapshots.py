@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from services.interactions.domain.sla import view_status
-from services.interactions.store.models import Interaction, Request, Task
+from services.interactions.store.models import Feedback, Interaction, PlannedMeeting, Request, Task
 from shared.replicas import ClientView
 
 
@@ -72,12 +72,12 @@ def meeting_fields(interaction: Interaction, client: ClientView) -> dict[str, An
     }
 
 
-def contact_refs(interaction: Interaction, client: ClientView) -> list[dict[str, Any]]:
-    """The meeting's participants on the client's side, with what the replica knows of them
+def contact_refs(contact_ids: list[Any] | None, client: ClientView) -> list[dict[str, Any]]:
+    """A meeting's participants on the client's side, with what the replica knows of them
     (a contact deleted since keeps its id, without name or email)."""
     known = {str(c.get("id")): c for c in client.contacts}
     refs = []
-    for contact_id in interaction.contact_ids or []:
+    for contact_id in contact_ids or []:
         contact = known.get(str(contact_id), {})
         refs.append(
             {"contact_id": contact_id, "name": contact.get("name"), "email": contact.get("email")}
@@ -95,4 +95,36 @@ def task_fields(task: Task, client: ClientView) -> dict[str, Any]:
         "status": task.status,
         "interaction_id": task.interaction_id,
         "created_by": task.created_by,
+    }
+
+
+def planned_meeting_fields(meeting: PlannedMeeting, client: ClientView) -> dict[str, Any]:
+    """A planned meeting's snapshot; ``meeting`` is the entity or a row of the same names
+    (the scans' ``UPDATE … RETURNING``)."""
+    return {
+        **client.team(),
+        "meeting_id": meeting.id,
+        "kind": meeting.kind,
+        "subject": meeting.subject,
+        "agenda": meeting.agenda,
+        "location": meeting.location,
+        "starts_at": meeting.starts_at,
+        "ends_at": meeting.ends_at,
+        "status": meeting.status,
+        "contacts": contact_refs(meeting.contact_ids, client),
+        "staff_ids": list(meeting.staff_ids or []),
+        "organizer_id": meeting.organizer_id,
+        "sequence": meeting.sequence,
+        "interaction_id": meeting.interaction_id,
+    }
+
+
+def feedback_fields(item: Feedback, client: ClientView) -> dict[str, Any]:
+    return {
+        **client.team(),
+        "feedback_id": item.id,
+        "kind": item.kind,
+        "score": item.score,
+        "low": item.low,
+        "received_at": item.received_at,
     }

@@ -3,7 +3,8 @@
 A subscriber runs in the consumer's unit of work, which commits with the inbox row
 (``shared.messaging.consumer``); :data:`SUBSCRIBERS` maps each event type to one. They keep
 the replicas of the clients service's data (``shared.replicas``) and, per client, the
-contact cadence (``handlers/cadence.py``).
+contact cadence (``handlers/cadence.py``), and the policies set at run time its rules read
+(``shared.policy_replica``: the low feedback scores).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import uuid
 from services.interactions.handlers.cadence import cadence_days, track_client
 from shared.messaging.consumer import EventHandler
 from shared.messaging.envelope import CloudEvent
+from shared.policy_replica import POLICY_HANDLERS
 from shared.replicas import REPLICA_HANDLERS, on_client_changed
 from shared.subscribers import compose
 from shared.uow import UnitOfWork
@@ -26,8 +28,9 @@ async def on_client_event(uow: UnitOfWork, event: CloudEvent) -> None:
     )
 
 
-# The replicas (``shared.replicas``), then the clients' cadence.
+# The replicas (``shared.replicas``), then the clients' cadence; the policies.
 SUBSCRIBERS: dict[str, EventHandler] = compose(
     REPLICA_HANDLERS,
     {t: on_client_event for t, handler in REPLICA_HANDLERS.items() if handler is on_client_changed},
+    POLICY_HANDLERS,
 )

@@ -20,28 +20,43 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from functools import lru_cache
+from datetime import datetime, timedelta
+from functools import lru_cache, partial
 from operator import attrgetter
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Text, literal_column, or_, select, update
+from sqlalchemy import ColumnElement, Select, Text, exists, literal_column, or_, select, update
 from sqlalchemy import cast as cast_
 
-from services.interactions.domain import cadence, promises, sla
+from services.interactions.domain import cadence, planned, promises, sla
+from services.interactions.domain import tasks as task_rules
 from services.interactions.domain.meetings import meeting_report_hours
-from services.interactions.domain.tasks import overdue_key
 from services.interactions.events import (
+    ContactDueSoonV1,
     ContactOverdueV1,
+    MeetingNoOutcomeV1,
+    MeetingReminderV1,
     MeetingReportOverdueV1,
     RequestPromiseBrokenV1,
     SlaAtRiskV1,
     SlaBreachedV1,
+    TaskDueSoonV1,
     TaskOverdueV1,
 )
 from services.interactions.settings import InteractionsSettings
-from services.interactions.snapshots import meeting_fields, request_fields, task_fields
-from services.interactions.store.models import ContactCadence, Interaction, Request, Task
+from services.interactions.snapshots import (
+    meeting_fields,
+    planned_meeting_fields,
+    request_fields,
+    task_fields,
+)
+from services.interactions.store.models import (
+    ContactCadence,
+    Interaction,
+    PlannedMeeting,
+    Request,
+    Task,
+)
 from shared.calendar import BusinessCalendar, business_minutes_between, parse_calendar
 from shared.messaging.envelope import Event
 from shared.replicas import ClientView, client_replica, client_views
@@ -49,11 +64,14 @@ from shared.scheduler import ScheduledJob
 from shared.uow import UnitOfWorkFactory
 
 OPEN: ColumnElement[str] = literal_column("'open'")
+PLANNED: ColumnElement[str] = literal_column("'planned'")
 ACKNOWLEDGED: ColumnElement[str] = literal_column("'acknowledged'")
 ACTIVE: ColumnElement[str] = literal_column("'active'")
 
 Alert = tuple[str, Event]
 Build = Callable[[Any, ClientView, datetime], Alert | None]
+# a scan as a job's body: (unit of work factory, now, batch size) -> alerts emitted
+ScanRun = Callable[[UnitOfWorkFactory, datetime, int], Awaitable[int]]
 
 
 @dataclass(frozen=True)
@@ -225,22 +243,66 @@ def task_query(now: datetime) -> Select[Any]:
 
 
 def _task_overdue(row: Any, client: ClientView, now: datetime) -> Alert:
-    return overdue_key(row.id, row.due_at), TaskOverdueV1(**task_fields(cast(Any, row), client))
+    return task_rules.overdue_key(row.id, row.due_at), TaskOverdueV1(
+        **task_fields(cast(Any, row), client)
+    )
 
 
-def cadence_query(now: datetime) -> Select[Any]:
+def _task_due_soon(lead: timedelta, row: Any, client: ClientView, now: datetime) -> Alert | None:
+    if not task_rules.is_due_soon(row.status, row.due_at, now, lead):
+        return None  # past its deadline already: task.overdue says it
+    return task_rules.due_soon_key(row.id, row.due_at), TaskDueSoonV1(
+        **task_fields(cast(Any, row), client),
+        hours_left=task_rules.hours_left(row.due_at, now),
+    )
+
+
+def _uncovered(now: datetime, grace: timedelta) -> ColumnElement[bool]:
+    """No planned meeting covers the client's lapse (``cadence.covers``): none still planned
+    that starts by the lapse and ended less than ``grace`` ago (or has not ended)."""
+    return ~exists().where(
+        PlannedMeeting.client_id == ContactCadence.client_id,
+        PlannedMeeting.status == PLANNED,
+        PlannedMeeting.starts_at <= ContactCadence.due_at,
+        PlannedMeeting.ends_at > now - grace,
+    )
+
+
+def _lapses(flag: Any, until: datetime, now: datetime, grace: timedelta) -> Select[Any]:
+    """Active clients whose cadence lapses at or before ``until``, whose lapse the rule
+    recording its due instant in ``flag`` has not handled yet and no planned meeting covers
+    (a covered lapse stays in the index: its alert comes once the cover ends, if it does
+    before a contact moves the lapse)."""
     return (
         select(ContactCadence.client_id)
         .join(client_replica, client_replica.c.id == ContactCadence.client_id)
         .where(
-            or_(
-                ContactCadence.notified_due_at.is_(None),
-                ContactCadence.notified_due_at != ContactCadence.due_at,
-            ),
-            ContactCadence.due_at <= now,
+            or_(flag.is_(None), flag != ContactCadence.due_at),
+            ContactCadence.due_at <= until,
             client_replica.c.status == ACTIVE,
+            _uncovered(now, grace),
         )
         .order_by(ContactCadence.due_at)
+    )
+
+
+def cadence_query(grace: timedelta, now: datetime) -> Select[Any]:
+    return _lapses(ContactCadence.notified_due_at, now, now, grace)
+
+
+def contact_due_soon_query(lead_days: int, grace: timedelta, now: datetime) -> Select[Any]:
+    return _lapses(ContactCadence.warned_due_at, now + timedelta(days=lead_days), now, grace)
+
+
+def _contact_due_soon(lead_days: int, row: Any, client: ClientView, now: datetime) -> Alert | None:
+    if not cadence.is_due_soon(row.due_at, now, row.cadence_days, lead_days):
+        return None  # lapsed already (contact_overdue), or a cadence too short to warn of
+    return cadence.due_soon_key(row.client_id, row.due_at), ContactDueSoonV1(
+        **client.team(),
+        last_contact_at=row.last_contact_at,
+        contact_cadence_days=row.cadence_days,
+        due_at=row.due_at,
+        days_left=cadence.days_left(row.due_at, now),
     )
 
 
@@ -299,15 +361,112 @@ TASKS = Scan(
     "due_at",
     _task_overdue,
 )
-CADENCE = Scan(
-    cadence_query,
-    ContactCadence,
-    ContactCadence.client_id,
-    lambda now: {"notified_due_at": ContactCadence.due_at},
-    tuple(ContactCadence.__table__.columns),
-    "due_at",
-    _contact_overdue,
-)
+# ---------------------------------------------------------------- planned meetings
+
+
+def _reminder(lead: timedelta, row: Any, client: ClientView, now: datetime) -> Alert | None:
+    if not planned.is_reminder_due(row.status, row.starts_at, now, lead):
+        return None  # begun already: too late to remind
+    return planned.reminder_key(row.id, row.starts_at), MeetingReminderV1(
+        **planned_meeting_fields(cast(Any, row), client),
+        lead_minutes=int(lead / timedelta(minutes=1)),
+    )
+
+
+def _no_outcome(row: Any, client: ClientView, now: datetime) -> Alert:
+    return planned.no_outcome_key(row.id, row.ends_at), MeetingNoOutcomeV1(
+        **planned_meeting_fields(cast(Any, row), client),
+        hours_since_end=planned.hours_since(row.ends_at, now),
+    )
+
+
+def _flag_scan(
+    column: Any,
+    flag: str,
+    status: ColumnElement[str],
+    until: Callable[[datetime], datetime],
+    build: Build,
+) -> Scan:
+    """A scan of the rows in ``status`` whose ``column`` is at or before ``until(now)`` and
+    whose boolean ``flag`` is not set (the partial index on ``column`` holds those), setting
+    it."""
+    entity = column.class_
+
+    def query(now: datetime) -> Select[Any]:
+        return (
+            select(entity.id)
+            .where(entity.status == status, ~getattr(entity, flag), column <= until(now))
+            .order_by(column)
+        )
+
+    return Scan(
+        query,
+        entity,
+        entity.id,
+        lambda now: {flag: True},
+        tuple(entity.__table__.columns),
+        column.key,
+        build,
+    )
+
+
+def meeting_reminders(lead: timedelta) -> Scan:
+    """``meeting.reminder``: planned meetings starting within ``lead``."""
+    return _flag_scan(
+        PlannedMeeting.starts_at,
+        "reminder_notified",
+        PLANNED,
+        lambda now: now + lead,
+        partial(_reminder, lead),
+    )
+
+
+def meetings_without_outcome(after: timedelta) -> Scan:
+    """``meeting.no_outcome``: meetings still planned ``after`` their end."""
+    return _flag_scan(
+        PlannedMeeting.ends_at, "no_outcome_notified", PLANNED, lambda now: now - after, _no_outcome
+    )
+
+
+def task_due_soon(lead: timedelta) -> Scan:
+    """``task.due_soon``: open tasks whose deadline is at most ``lead`` away."""
+    return _flag_scan(
+        Task.due_at,
+        "due_soon_notified",
+        OPEN,
+        lambda now: now + lead,
+        partial(_task_due_soon, lead),
+    )
+
+
+def _cadence_scan(query: Callable[[datetime], Select[Any]], flag: str, build: Build) -> Scan:
+    """A scan of the contact cadence, recording the lapse handled (its due instant) in
+    ``flag``."""
+    return Scan(
+        query,
+        ContactCadence,
+        ContactCadence.client_id,
+        lambda now: {flag: ContactCadence.due_at},
+        tuple(ContactCadence.__table__.columns),
+        "due_at",
+        build,
+    )
+
+
+def contact_overdue(grace: timedelta) -> Scan:
+    """``client.contact_overdue``: active clients whose cadence lapsed, unless a planned
+    meeting covers the lapse (``cadence.covers``, ``grace``: its time to be marked held)."""
+    return _cadence_scan(partial(cadence_query, grace), "notified_due_at", _contact_overdue)
+
+
+def contact_due_soon(lead_days: int, grace: timedelta) -> Scan:
+    """``client.contact_due_soon``: active clients whose cadence lapses within ``lead_days``,
+    unless a planned meeting covers the lapse."""
+    return _cadence_scan(
+        partial(contact_due_soon_query, lead_days, grace),
+        "warned_due_at",
+        partial(_contact_due_soon, lead_days),
+    )
 
 
 async def scan_breaches(
@@ -340,22 +499,13 @@ async def scan_tasks(uow_factory: UnitOfWorkFactory, now: datetime, batch_size: 
     return await run_scan(TASKS, uow_factory, now, batch_size)
 
 
-async def scan_contact_cadence(
-    uow_factory: UnitOfWorkFactory, now: datetime, batch_size: int = 500
-) -> int:
-    """``client.contact_overdue`` once per lapse of an active client's contact cadence."""
-    return await run_scan(CADENCE, uow_factory, now, batch_size)
-
-
 # ---------------------------------------------------------------- the jobs
 
 
 class ScanJob:
     """One scan as a scheduled job, with the batch size from the service's settings."""
 
-    def __init__(
-        self, scan: Callable[[UnitOfWorkFactory, datetime, int], Awaitable[int]], batch_size: int
-    ) -> None:
+    def __init__(self, scan: ScanRun, batch_size: int) -> None:
         self.scan = scan
         self.batch_size = batch_size
 
@@ -363,19 +513,46 @@ class ScanJob:
         return await self.scan(uow_factory, now, self.batch_size)
 
 
-SCANS = {
-    "sla_breached": scan_breaches,
-    "sla_at_risk": scan_at_risk,
-    "promise_broken": scan_promises,
-    "meeting_report_overdue": scan_reports,
-    "task_overdue": scan_tasks,
-    "contact_overdue": scan_contact_cadence,
-}
+def scans(settings: InteractionsSettings) -> dict[str, ScanRun]:
+    """The service's scans, those warning ahead with the leads of ``settings``. Breaches run
+    before at-risk, so a request found past due by the same round is announced as breached
+    only. A planned meeting keeps a client's cadence alerts quiet while it covers the lapse
+    (``cadence.covers``), until ``ORBIT_INTERACTIONS_MEETING_NO_OUTCOME_HOURS`` after its
+    end: the time it has to be marked held."""
+    grace = timedelta(hours=settings.interactions_meeting_no_outcome_hours)
+    return {
+        "sla_breached": scan_breaches,
+        "sla_at_risk": scan_at_risk,
+        "promise_broken": scan_promises,
+        "meeting_report_overdue": scan_reports,
+        "task_overdue": scan_tasks,
+        "task_due_soon": partial(
+            run_scan, task_due_soon(timedelta(hours=settings.interactions_task_due_soon_hours))
+        ),
+        "contact_overdue": partial(run_scan, contact_overdue(grace)),
+        "contact_due_soon": partial(
+            run_scan, contact_due_soon(settings.interactions_contact_due_soon_days, grace)
+        ),
+        "meeting_reminder": partial(
+            run_scan,
+            meeting_reminders(timedelta(minutes=settings.interactions_meeting_reminder_minutes)),
+        ),
+        "meeting_no_outcome": partial(
+            run_scan,
+            meetings_without_outcome(
+                timedelta(hours=settings.interactions_meeting_no_outcome_hours)
+            ),
+        ),
+    }
+
+
+# the scans with the default settings (not read from the environment)
+SCANS = scans(InteractionsSettings.model_construct())
 
 
 def scheduled_jobs(settings: InteractionsSettings) -> Mapping[str, ScheduledJob]:
-    """The service's scans, bound to its settings. Breaches run before at-risk, so a request
-    found past due by the same round is announced as breached only."""
+    """The service's scans, bound to its settings."""
     return {
-        name: ScanJob(job, settings.interactions_scan_batch_size) for name, job in SCANS.items()
+        name: ScanJob(job, settings.interactions_scan_batch_size)
+        for name, job in scans(settings).items()
     }

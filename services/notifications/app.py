@@ -21,7 +21,16 @@ from fastapi import FastAPI
 from sqlalchemy import Table
 
 from services.notifications import SERVICE
-from services.notifications.api import notifications, preferences, rules, scorecard, webhooks
+from services.notifications.api import (
+    calendar,
+    notifications,
+    preferences,
+    rules,
+    scorecard,
+    search,
+    timeline,
+    webhooks,
+)
 from services.notifications.delivery import delivery_workers
 from services.notifications.settings import NotificationsSettings
 from services.notifications.store.models import Delivery, DeliveryAttempt
@@ -57,6 +66,9 @@ SPEC = replica_service_spec(
         webhooks.router,
         webhooks.deliveries_router,
         scorecard.router,
+        timeline.router,
+        calendar.router,
+        search.router,
     ),
     subscribers=SUBSCRIBERS,
     jobs=scheduled_jobs,

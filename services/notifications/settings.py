@@ -83,8 +83,14 @@ class NotificationsSettings(OrbitSettings):
     notifications_webhook_response_excerpt_bytes: int = Field(default=512, ge=0, le=65536)
     notifications_webhook_allowed_networks: str = ""
     notifications_webhook_allow_loopback: bool = False
-    # The live stream: how often it looks for new notifications, and the heartbeat comment.
-    notifications_stream_poll_seconds: float = Field(default=0.5, gt=0, le=30)
+    # The live stream (services/notifications/stream.py): pushed as entries commit
+    # (PostgreSQL LISTEN/NOTIFY; in-process with SQLite). ..._STREAM_POLL_SECONDS: a safety
+    # read of every open stream even when nothing woke it; ..._STREAM_PUSH=false: no push,
+    # each stream reads at that period (what the streams did before: 0.5 s; the baseline of
+    # make bench). ..._STREAM_HEARTBEAT_SECONDS: the comment that keeps proxies from closing
+    # a silent stream.
+    notifications_stream_push: bool = True
+    notifications_stream_poll_seconds: float = Field(default=60, gt=0, le=3600)
     notifications_stream_heartbeat_seconds: float = Field(default=15, gt=0, le=300)
     # ORBIT_NOTIFICATIONS_STREAM_TICKET_SECONDS: how long a stream ticket (a browser's
     # EventSource) may wait before it opens the stream.

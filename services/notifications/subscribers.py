@@ -15,6 +15,8 @@ from services.notifications.handlers.dispatch import dispatch
 from services.notifications.handlers.greetings import keep_choice
 from services.notifications.handlers.invitations import INVITATIONS
 from services.notifications.handlers.scorecard.projection import SCORECARD_SUBSCRIBERS
+from services.notifications.handlers.search import SEARCH_SUBSCRIBERS
+from services.notifications.handlers.timeline import ALERT_SUBSCRIBERS, TIMELINE_SUBSCRIBERS
 from services.notifications.store import repository as repo
 from services.notifications.store.models import Notification
 from shared.db import insert_ignore
@@ -126,7 +128,9 @@ _EVENT_TYPES = (*REPLICA_HANDLERS, *EVENT_TYPES)
 # subscriptions make of the event; the invitations of planned meetings to the client's
 # participants; then the scorecard's projection (``tolerant``: an event it
 # cannot read is left out of the KPIs with a warning instead of holding the alert up; a
-# database error still fails the event).
+# database error still fails the event), the client-at-a-glance projection (the timeline
+# with the alerts just raised, the summary's and the calendar's state; as tolerant), and the
+# search documents (``handlers.search``, tolerant too).
 SUBSCRIBERS: dict[str, EventHandler] = compose(
     REPLICA_HANDLERS,
     {t: keep_locales for t in _EVENT_TYPES if t.startswith("orbit.clients.")},
@@ -135,4 +139,7 @@ SUBSCRIBERS: dict[str, EventHandler] = compose(
     dict.fromkeys(_EVENT_TYPES, dispatch),
     INVITATIONS,
     {t: tolerant(r, "scorecard KPIs") for t, r in SCORECARD_SUBSCRIBERS.items()},
+    {t: tolerant(r, "client timeline") for t, r in TIMELINE_SUBSCRIBERS.items()},
+    {t: tolerant(r, "client timeline") for t, r in ALERT_SUBSCRIBERS.items()},
+    {t: tolerant(r, "search") for t, r in SEARCH_SUBSCRIBERS.items()},
 )

@@ -18,6 +18,12 @@ baseline measured in the same run.
   against raw SQL aggregates (tests/bench/scorecard.py).
 - scans: the interactions SLA scans over 100,000 open requests (tests/bench/scans.py).
 - notifications: event commit -> in-app notification against raw Kafka produce -> consume.
+- stream: the live stream, push against the old poll: 1,000 idle streams (CPU, memory), a
+  notification to all of them, one manager's alert from a low NPS score to their stream, on
+  ``orbit serve`` and ``orbit run`` (tests/bench/stream.py).
+- search: ``GET /api/v1/search`` of ``orbit serve notifications`` over 1,000,000 generated
+  interactions (and clients, contacts, invoices) against the raw SQL of the same statements,
+  p50/p99 at 4 connections for a manager, a head and an admin (tests/bench/search.py).
 - mixed: list reads, reads by id, interaction writes and payments for ``BENCH_MIXED_SECONDS``
   (default 120) against the four ``orbit serve`` processes and against ``orbit run``
   (tests/bench/mixed.py).
@@ -26,7 +32,8 @@ The PostgreSQL + Kafka parts need ORBIT_TEST_DATABASE_URL and ORBIT_TEST_KAFKA_B
 (``make bench`` starts deploy/local for them). Every database a section creates is dropped
 after it. Knobs: BENCH_SECTIONS (comma-separated names above; default all), BENCH_SECONDS
 (each wrk run of http/interactions/embedded, default 8), BENCH_MIXED_SECONDS,
-BENCH_CONSUMER_EVENTS (default 10,000), BENCH_NOTIFY_EVENTS, BENCH_REPORT (the file appended
+BENCH_CONSUMER_EVENTS (default 10,000), BENCH_NOTIFY_EVENTS, BENCH_SEARCH_DOCUMENTS (default
+1,000,000) and BENCH_SEARCH_REQUESTS (per caller, default 600), BENCH_REPORT (the file appended
 to; default docs/benchmarks.md). A short development run::
 
     BENCH_REPORT=/tmp/bench.md BENCH_SECONDS=3 BENCH_MIXED_SECONDS=10 python -m tests.bench
@@ -71,7 +78,10 @@ LABELS = {  # what the bare app does for the operation, in the summary table
     http.INBOUND: " vs one `INSERT`",
     http.OUTBOUND: " vs one `INSERT`",
 }
-SECTIONS = "http,interactions,embedded,relay,consumer,billing,scorecard,scans,notifications,mixed"
+SECTIONS = (
+    "http,interactions,embedded,relay,consumer,billing,scorecard,scans,notifications,stream,"
+    "search,mixed"
+)
 
 
 CREATED: list[tuple[str, str]] = []  # (the server's admin DSN, database name) of this run
@@ -327,6 +337,22 @@ def notifications_section(pg: str, kafka: str) -> list[str]:
     return [report.replace("## Notifications", "### Notifications", 1)]
 
 
+def stream_section(pg: str, workdir: Path) -> list[str]:
+    from tests.bench.stream import stream_report
+
+    report = stream_report(lambda prefix: asyncio.run(create_database(pg, prefix)), workdir)
+    print("\n".join(report), flush=True)
+    return report
+
+
+def search_section(pg: str, kafka: str, workdir: Path) -> list[str]:
+    from tests.bench.search import search_report
+
+    report = search_report(asyncio.run(create_database(pg, "bench_search")), kafka, workdir)
+    print("\n".join(report), flush=True)
+    return report
+
+
 def mixed_section(pg: str, workdir: Path) -> list[str]:
     from tests.bench.mixed import mixed_report
 
@@ -359,6 +385,8 @@ def main() -> None:
         ("scorecard", lambda: [scorecard_section(pg, workdir)]),
         ("scans", lambda: scans_section() if pg else []),
         ("notifications", lambda: notifications_section(pg, kafka) if pg and kafka else []),
+        ("stream", lambda: stream_section(pg, workdir) if pg else []),
+        ("search", lambda: search_section(pg, kafka, workdir) if pg and kafka else []),
         ("mixed", lambda: mixed_section(pg, workdir) if pg else []),
     ]
     sections: list[str] = []

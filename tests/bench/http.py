@@ -213,6 +213,25 @@ def orbit_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def migrated_env(kafka: str, urls: dict[str, str]) -> dict[str, str]:
+    """The environment of ``orbit serve`` for the services of ``urls`` (service -> database
+    URL) on ``kafka``, their databases migrated."""
+    env = orbit_env(
+        ORBIT_KAFKA_BOOTSTRAP=kafka,
+        **{f"ORBIT_{s.upper()}_DATABASE_URL": url for s, url in urls.items()},
+    )
+    for service in urls:
+        subprocess.run(
+            [ORBIT, "migrate", service],
+            env=env,
+            check=True,
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            cwd=ROOT,
+        )
+    return env
+
+
 def manager_token(base: str) -> tuple[str, str]:
     """Create a manager through the API (as an admin); their token and a client of theirs."""
     admin = issue_token(SECRET, uuid.uuid4(), "admin", ttl_seconds=7200)
@@ -362,20 +381,7 @@ def orbit_interactions(
     """``orbit serve interactions`` with ``orbit serve clients`` beside it on the same Kafka:
     staff and clients created through the clients API reach the interactions replica through
     Kafka; then wrk against ``POST /api/v1/interactions``."""
-    env = orbit_env(
-        ORBIT_CLIENTS_DATABASE_URL=clients_db,
-        ORBIT_INTERACTIONS_DATABASE_URL=interactions_db,
-        ORBIT_KAFKA_BOOTSTRAP=kafka,
-    )
-    for service in ("clients", "interactions"):
-        subprocess.run(
-            [ORBIT, "migrate", service],
-            env=env,
-            check=True,
-            capture_output=True,
-            stdin=subprocess.DEVNULL,
-            cwd=ROOT,
-        )
+    env = migrated_env(kafka, {"clients": clients_db, "interactions": interactions_db})
     clients_port, port = free_port(), free_port()
     clients_base, base = f"http://127.0.0.1:{clients_port}", f"http://127.0.0.1:{port}"
     with (

@@ -286,19 +286,7 @@ def production(
 ) -> tuple[list[Process], Load]:
     urls = {s: make_url(f"bench_mixed_{s}") for s in SERVICES}
     with http.dedicated_kafka("bench-mixed") as kafka:
-        env = http.orbit_env(
-            ORBIT_KAFKA_BOOTSTRAP=kafka,
-            **{f"ORBIT_{s.upper()}_DATABASE_URL": url for s, url in urls.items()},
-        )
-        for service in SERVICES:
-            subprocess.run(
-                [http.ORBIT, "migrate", service],
-                env=env,
-                check=True,
-                capture_output=True,
-                stdin=subprocess.DEVNULL,
-                cwd=http.ROOT,
-            )
+        env = http.migrated_env(kafka, urls)
         with ExitStack() as stack:
             pids, bases = {}, {}
             for service in SERVICES:

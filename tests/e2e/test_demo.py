@@ -1,13 +1,15 @@
 """``orbit demo`` against the embedded server (``orbit run``, a real process), exactly as the
 README tells a newcomer (``make demo``: the default size, run twice): it fills every
 service through the public API — staff, clients with contacts, interactions with a request
-on hold and breached ones, meetings with reports, tasks, feedback, contracts, invoices
-overdue and partly paid, payments — and a second run adds nothing."""
+on hold and breached ones, meetings with reports, tasks, meetings planned for the coming two
+weeks, feedback, contracts, invoices overdue and partly paid, payments — and a second run
+adds nothing."""
 
 from __future__ import annotations
 
 import subprocess
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -25,6 +27,7 @@ LISTS = (
     "clients",
     "interactions",
     "tasks",
+    "meetings",
     "feedback",
     "contracts",
     "invoices",
@@ -68,6 +71,15 @@ async def test_orbit_demo_fills_every_service_and_a_second_run_adds_nothing(
                 await api.get("/api/v1/interactions?type=meeting&limit=500", headers=admin)
             ).json()["items"]
             assert meetings, "no meetings"
+            # a calendar with something in it: the coming two weeks, meetings and calls
+            planned = (await api.get("/api/v1/meetings?limit=500", headers=admin)).json()["items"]
+            now = datetime.now(UTC)
+            assert all(now < datetime.fromisoformat(m["starts_at"]) for m in planned)
+            assert all(
+                datetime.fromisoformat(m["starts_at"]) < now + timedelta(days=15) for m in planned
+            )
+            assert {m["kind"] for m in planned} == {"meeting", "call"}
+            assert {m["status"] for m in planned} == {"planned", "cancelled"}
 
             async def breached() -> int:
                 answer = await api.get("/api/v1/requests?status=breached", headers=admin)

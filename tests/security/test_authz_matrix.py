@@ -45,9 +45,8 @@ from services.apidoc import OPENAPI_FILE, openapi_document
 from services.embedded import embedded_app
 from services.notifications.api.presenters import rules_out
 from services.notifications.domain.rules import DEFAULT_RULES
-from shared.settings import SERVICES
 from tests.support.apps import ADMIN, auth, running, test_settings, token
-from tests.support.servers import ROOT, fresh_postgres_database
+from tests.support.servers import ROOT, fresh_service_databases
 from tests.support.waiting import eventually
 
 CALLERS = [
@@ -93,6 +92,7 @@ class Side:
     interaction: str = ""
     request: str = ""
     meeting: str = ""
+    planned: str = ""  # a planned meeting
     task: str = ""
     feedback: str = ""
     contract: str = ""
@@ -169,6 +169,11 @@ class World:
             )["id"]
         )
 
+    async def reported_meeting(self) -> str:
+        meeting = await self.meeting()
+        await self.admin("POST", f"/api/v1/interactions/{meeting}/report", {"summary": "done"})
+        return meeting
+
     async def request(self, held: bool = False) -> str:
         request_id = str((await self.interaction(requires_response=True))["request_id"])
         if held:
@@ -179,6 +184,16 @@ class World:
 
     async def task(self) -> str:
         return await self.post("/api/v1/tasks", task_body(self))
+
+    async def feedback(self) -> str:
+        return await self.post(
+            "/api/v1/feedback", {"client_id": self.north.client, "kind": "csat", "score": 4}
+        )
+
+    async def planned_meeting(self) -> str:
+        """A meeting planned to start in two minutes (so it may be marked held at once: the
+        app runs on the real clock)."""
+        return await self.post("/api/v1/meetings", meeting_body(self))
 
     async def draft(self) -> str:
         return await self.post("/api/v1/invoices", invoice_body(self))
@@ -196,6 +211,17 @@ class World:
         if approved:
             await self.admin("POST", f"/api/v1/estimates/{estimate}/approve", None, 200)
         return estimate
+
+    async def payment(self) -> str:
+        return await self.post(
+            "/api/v1/payments",
+            {
+                "client_id": self.north.client,
+                "amount": "1.00",
+                "currency": "EUR",
+                "reference": uuid.uuid4().hex,
+            },
+        )
 
     async def webhook(self) -> str:
         return await self.post("/api/v1/webhooks", webhook_body(self))
@@ -220,6 +246,26 @@ def task_body(w: World) -> dict[str, Any]:
         "title": "Send offer",
         "due_at": iso(datetime.now(UTC) + timedelta(days=2)),
         "assignee_id": w.north.manager,
+    }
+
+
+def meeting_body(w: World) -> dict[str, Any]:
+    start = datetime.now(UTC) + timedelta(minutes=2)
+    return {
+        "client_id": w.north.client,
+        "starts_at": iso(start),
+        "ends_at": iso(start + timedelta(hours=1)),
+        "subject": "Review",
+        "contact_ids": [w.north.contact],
+    }
+
+
+def reschedule_body(w: World) -> dict[str, Any]:
+    start = datetime.now(UTC) + timedelta(days=2)
+    return {
+        "starts_at": iso(start),
+        "ends_at": iso(start + timedelta(hours=1)),
+        "reason": "the client asked",
     }
 
 
@@ -273,6 +319,7 @@ async def seed(w: World, name: str, side: Side) -> None:
     side.interaction, side.request = str(inbound["id"]), str(inbound["request_id"])
     side.meeting = await w.meeting()
     await w.admin("POST", f"/api/v1/interactions/{side.meeting}/report", {"summary": "done"})
+    side.planned = await w.planned_meeting()
     side.feedback = await w.post(
         "/api/v1/feedback", {"client_id": side.client, "kind": "nps", "score": 9}
     )
@@ -324,10 +371,7 @@ async def world(
     async with AsyncExitStack() as stack:
         urls: dict[str, str] = {}
         if request.param == "postgresql":
-            for service in SERVICES:
-                urls[f"{service}_database_url"] = await stack.enter_async_context(
-                    fresh_postgres_database(f"authz_{service}")
-                )
+            urls = await fresh_service_databases(stack, "authz")
         data = tmp_path_factory.mktemp("authz")
         app = embedded_app(test_settings(data_dir=str(data), **urls))
         http = await stack.enter_async_context(running(app))
@@ -410,6 +454,25 @@ def listing(path: str, what: Callable[[Side], str] | None = None, **kw: Any) -> 
 
 ADMIN_ONLY = STAFF | {"service"}  # everyone but the admin is refused
 
+
+async def calendar_feed(w: World, owner: str) -> dict[str, Any]:
+    response = await w.http.post("/api/v1/calendar/feeds", headers=auth(owner, "manager"))
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+async def own_feed(w: World) -> str:
+    """A feed of north's manager (the only one who may revoke it)."""
+    return str((await calendar_feed(w, w.north.manager))["id"])
+
+
+async def peer_feed_token(w: World) -> str:
+    """The token of a feed of north's other manager, who has no client: its URL is the
+    credential (any caller, any token or none, reads it) and shows nothing of north's."""
+    url = str((await calendar_feed(w, w.peer))["url"])
+    return url.removeprefix("/api/v1/calendar/feeds/").removesuffix(".ics")
+
+
 OPS: dict[str, Op] = {
     "healthz": Op(at("/healthz"), kind="public"),
     "readyz": Op(at("/readyz"), kind="public"),
@@ -457,6 +520,23 @@ OPS: dict[str, Op] = {
     "updateContact": Op(at("/api/v1/contacts/{n.contact}"), lambda w: {"position": "CFO"}),
     "deleteContact": Op(fresh("/api/v1/contacts/{id}", World.contact), ok=204),
     "portfolioReport": listing("/api/v1/reports/portfolio"),
+    # policies: admins, and a head for their own department (403 for another's)
+    "getSettings": Op(
+        at("/api/v1/settings?department=north"), kind="staff", denied=ADMIN_ONLY - {"own_head"}
+    ),
+    "putSettings": Op(
+        at("/api/v1/settings?department=north"),
+        lambda w: {"low_score": {"nps_max": 6}},
+        kind="staff",
+        denied=ADMIN_ONLY - {"own_head"},
+    ),
+    "listSettingsHistory": Op(
+        at("/api/v1/settings/history?department=north"),
+        kind="staff",
+        denied=ADMIN_ONLY - {"own_head"},
+    ),
+    # the audit trail of an entity: within the caller's scope, as the entity itself
+    "listAudit": Op(at("/api/v1/audit?entity=client&id={n.client}")),
     # ---- interactions
     "logInteraction": Op(
         at("/api/v1/interactions"),
@@ -476,10 +556,18 @@ OPS: dict[str, Op] = {
         201,
     ),
     "getMeetingReport": Op(at("/api/v1/interactions/{n.meeting}/report")),
+    "amendMeetingReport": Op(
+        fresh("/api/v1/interactions/{id}/report", World.reported_meeting),
+        lambda w: {"summary": "went well", "reason": "typo"},
+    ),
     "listRequests": listing("/api/v1/requests", lambda s: s.request),
     "getRequest": Op(at("/api/v1/requests/{n.request}")),
     "holdRequest": Op(
         fresh("/api/v1/requests/{id}/hold", World.request), lambda w: {"reason": "waiting"}
+    ),
+    "closeRequest": Op(
+        fresh("/api/v1/requests/{id}/close", World.request),
+        lambda w: {"reason": "spam", "code": "spam"},
     ),
     "resumeRequest": Op(
         fresh("/api/v1/requests/{id}/resume", lambda w: w.request(held=True)), lambda w: {}
@@ -489,6 +577,18 @@ OPS: dict[str, Op] = {
     "getTask": Op(at("/api/v1/tasks/{n.task}")),
     "updateTask": Op(fresh("/api/v1/tasks/{id}", World.task), lambda w: {"title": "Call back"}),
     "listTaskDeadlineMoves": listing("/api/v1/tasks/{n.task}/history", kind="object"),
+    "scheduleMeeting": Op(at("/api/v1/meetings"), meeting_body, 201),
+    "listMeetings": listing("/api/v1/meetings", lambda s: s.planned),
+    "getMeeting": Op(at("/api/v1/meetings/{n.planned}")),
+    "rescheduleMeeting": Op(
+        fresh("/api/v1/meetings/{id}/reschedule", World.planned_meeting), reschedule_body
+    ),
+    "cancelMeeting": Op(
+        fresh("/api/v1/meetings/{id}/cancel", World.planned_meeting), lambda w: {"reason": "off"}
+    ),
+    "markMeetingHeld": Op(
+        fresh("/api/v1/meetings/{id}/held", World.planned_meeting), lambda w: {"summary": "ok"}
+    ),
     "recordFeedback": Op(
         at("/api/v1/feedback"),
         lambda w: {"client_id": w.north.client, "kind": "nps", "score": 7},
@@ -496,6 +596,9 @@ OPS: dict[str, Op] = {
     ),
     "listFeedback": listing("/api/v1/feedback", lambda s: s.feedback),
     "getFeedback": Op(at("/api/v1/feedback/{n.feedback}")),
+    "withdrawFeedback": Op(
+        fresh("/api/v1/feedback/{id}/withdraw", World.feedback), lambda w: {"reason": "typo"}
+    ),
     "slaReport": listing("/api/v1/reports/sla"),
     "contactCadenceReport": listing("/api/v1/reports/contact-cadence"),
     "feedbackReport": listing("/api/v1/reports/feedback"),
@@ -517,6 +620,12 @@ OPS: dict[str, Op] = {
         fresh("/api/v1/invoices/{id}/promise", World.issued),
         lambda w: {"promised_on": (datetime.now(UTC) + timedelta(days=10)).date().isoformat()},
     ),
+    "createCreditNote": Op(
+        fresh("/api/v1/invoices/{id}/credit-notes", World.issued),
+        lambda w: {"amount": "1.00", "reason": "discount"},
+        201,
+    ),
+    "listCreditNotes": Op(at("/api/v1/invoices/{n.invoice}/credit-notes")),
     "bookPayment": Op(
         at("/api/v1/payments"),
         lambda w: {
@@ -530,13 +639,26 @@ OPS: dict[str, Op] = {
     ),
     "listPayments": listing("/api/v1/payments", lambda s: s.payment),
     "getPayment": Op(at("/api/v1/payments/{n.payment}")),
+    "reversePayment": Op(
+        fresh("/api/v1/payments/{id}/reverse", World.payment), lambda w: {"reason": "bounced"}
+    ),
     "getClientCredit": Op(at("/api/v1/clients/{n.client}/credit")),
+    "getClientBillingDetails": Op(at("/api/v1/clients/{n.client}/billing-details")),
+    "putClientBillingDetails": Op(
+        at("/api/v1/clients/{n.client}/billing-details"),
+        lambda w: {"legal_name": "North LLC", "tax_id": "7701234567"},
+    ),
+    "getInvoiceAct": Op(at("/api/v1/invoices/{n.invoice}/act.pdf"), ok=409),
     "createEstimate": Op(at("/api/v1/estimates"), estimate_body, 201),
     "listEstimates": listing("/api/v1/estimates", lambda s: s.estimate),
     "getEstimate": Op(at("/api/v1/estimates/{n.estimate}")),
     "approveEstimate": Op(fresh("/api/v1/estimates/{id}/approve", World.estimate)),
     "invoiceEstimate": Op(
         fresh("/api/v1/estimates/{id}/invoice", lambda w: w.estimate(approved=True)), ok=201
+    ),
+    "updateEstimate": Op(fresh("/api/v1/estimates/{id}", World.estimate), lambda w: {"title": "B"}),
+    "rejectEstimate": Op(
+        fresh("/api/v1/estimates/{id}/reject", World.estimate), lambda w: {"reason": "no"}
     ),
     "createOpportunity": Op(
         at("/api/v1/opportunities"), lambda w: {"client_id": w.north.client, "title": "More"}, 201
@@ -561,6 +683,26 @@ OPS: dict[str, Op] = {
         kind="staff",
         denied=frozenset({"own_manager", "peer_manager", "other_manager", "service"}),
     ),
+    # ---- notifications: one client at a glance (scoped like the client), the calendar feeds
+    # (staff make their own; one's feed is revoked by its owner alone; its URL needs no token)
+    "clientTimeline": Op(at("/api/v1/clients/{n.client}/timeline")),
+    "clientSummary": Op(at("/api/v1/clients/{n.client}/summary")),
+    "createCalendarFeed": Op(
+        at("/api/v1/calendar/feeds"), ok=201, kind="staff", denied=frozenset({"service"})
+    ),
+    "deleteCalendarFeed": Op(
+        fresh("/api/v1/calendar/feeds/{id}", own_feed),
+        ok=204,
+        sees=frozenset({"own_manager"}),
+        admin_sees=False,
+    ),
+    "getCalendarFeed": Op(fresh("/api/v1/calendar/feeds/{id}.ics", peer_feed_token), kind="public"),
+    # ---- notifications: search (each caller their own clients' documents)
+    "search": Op(
+        at("/api/v1/search?q={n.client_name}&types=client,contact,invoice"),
+        kind="list",
+        listed=lambda s: s.client,
+    ),
     # ---- notifications: a feed entry is its recipient's alone (anyone else: 404)
     "listNotifications": listing(
         "/api/v1/notifications",
@@ -578,6 +720,10 @@ OPS: dict[str, Op] = {
         sees=frozenset({"own_manager"}),
         admin_sees=False,
     ),
+    # the caller's own count and read-all: every caller answers for their own feed only
+    # (that another's entries are neither counted nor marked: tests/integration/notifications)
+    "countNotifications": Op(at("/api/v1/notifications/count?unread=true"), kind="staff"),
+    "markAllNotificationsRead": Op(at("/api/v1/notifications/read-all"), kind="staff"),
     # the live stream: only its refusals are checked (an accepted stream never ends)
     "streamNotifications": Op(at("/api/v1/notifications/stream"), kind="stream"),
     # a stream ticket: any caller's own (it opens the caller's stream, as the token does)
@@ -617,7 +763,7 @@ def _billing(path: str) -> bool:
     return (
         "/".join(parts[:4]) in BILLING
         or path.startswith("/api/v1/opportunities")
-        or path.endswith("/credit")
+        or path.endswith(("/credit", "/billing-details"))
         or (path.startswith("/api/v1/reports/") and parts[4] in BILLING_REPORTS)
     )
 

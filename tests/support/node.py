@@ -51,13 +51,13 @@ ICAL = Path(__file__).resolve().parents[1] / "ical"
 
 
 def read_ical(document: bytes) -> dict[str, object]:
-    """An iCalendar object as ical.js (tests/ical/read.mjs, a second implementation,
+    """An iCalendar object as ical.js (tests/ical/invitation.mjs, a second implementation,
     independent of Python's icalendar) reads it: method, uid, sequence, status, summary,
     location, description, start and end (utc, local, zone), organizer, attendees."""
     import json
 
     require_node()
     npm_ci(ICAL)
-    done = run(["node", str(ICAL / "read.mjs")], ICAL, stdin=document)
+    done = run(["node", str(ICAL / "invitation.mjs")], ICAL, stdin=document)
     assert done.returncode == 0, f"ical.js cannot read it:\n{done.stderr}\n{document.decode()}"
     return dict(json.loads(done.stdout))

@@ -11,11 +11,13 @@ import os
 import subprocess
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
+
+from shared.settings import SERVICES
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL = ROOT / "deploy" / "local"
@@ -81,6 +83,17 @@ async def fresh_postgres_database(prefix: str = "t") -> AsyncIterator[str]:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await conn.close()
+
+
+async def fresh_service_databases(stack: AsyncExitStack, prefix: str) -> dict[str, str]:
+    """A new PostgreSQL database per service (dropped when ``stack`` closes), as the settings
+    of an embedded app name them: ``{"<service>_database_url": url}``."""
+    return {
+        f"{service}_database_url": await stack.enter_async_context(
+            fresh_postgres_database(f"{prefix}_{service}")
+        )
+        for service in SERVICES
+    }
 
 
 def kafka_instance(action: str, name: str) -> str:

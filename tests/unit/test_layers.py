@@ -37,7 +37,13 @@ IO_LIBRARIES = (
     "urllib.request",
     "smtplib",
 )
-PURE_SHARED = ("shared.calendar", "shared.clock", "shared.money", "shared.values")
+PURE_SHARED = (
+    "shared.calendar",
+    "shared.clock",
+    "shared.money",
+    "shared.policies",
+    "shared.values",
+)
 COMPOSITION_ROOTS = ("services.cli", "services.embedded", "services.schemas")
 USE_CASE_MODULES = ("handlers", "subscribers", "commands", "snapshots", "workers")
 

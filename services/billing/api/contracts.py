@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from services.billing.api.deps import CallerDep, RuntimeDep, StaffDep
+from services.billing.api.lists import ListDep, each, sorted_list
 from services.billing.api.presenters import contract_out
 from services.billing.api.schemas import ContractOut
 from services.billing.commands import ContractIn, ContractPatch, RenewIn
@@ -15,8 +18,9 @@ from services.billing.domain.contracts import ContractStatus
 from services.billing.handlers import contracts as handlers
 from services.billing.store import contracts as repo
 from shared.commands import run_command
+from shared.exports import EXPORT_RESPONSES
 from shared.idempotency import IdempotencyKey
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
+from shared.pagination import Page
 
 router = APIRouter(prefix="/api/v1/contracts", tags=["contracts"])
 
@@ -35,21 +39,52 @@ async def create_contract(
     )
 
 
-@router.get("", response_model=Page[ContractOut], operation_id="listContracts")
+CONTRACT_COLUMNS = [
+    "id",
+    "client_id",
+    "number",
+    "title",
+    "starts_on",
+    "ends_on",
+    "auto_renew",
+    "payment_terms_days",
+    "value_amount",
+    "value_currency",
+    "budget_amount",
+    "budget_currency",
+    "status",
+    "created_at",
+]
+
+
+@router.get(
+    "",
+    response_model=Page[ContractOut],
+    responses=EXPORT_RESPONSES,
+    operation_id="listContracts",
+)
 async def list_contracts(
     caller: StaffDep,
     runtime: RuntimeDep,
+    query: ListDep,
     client_id: uuid.UUID | None = None,
     status: ContractStatus | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> Page[ContractOut]:
-    """The contracts of the clients the caller may see, oldest first."""
-    async with runtime.reads() as session:
-        items, next_cursor = await repo.contracts_page(
-            session, caller, client_id=client_id, status=status, limit=limit, cursor=cursor
-        )
-    return page_of(items, next_cursor, contract_out)
+    ends_before: date | None = None,
+    sort: Annotated[str | None, repo.SORTS.param()] = None,
+) -> Page[ContractOut] | Response:
+    """The contracts of the clients the caller may see, oldest first unless ``sort`` says
+    otherwise; ``ends_before``: ending on or before that day."""
+    stmt = repo.contracts(caller, client_id=client_id, status=status, ends_before=ends_before)
+    return await sorted_list(
+        runtime,
+        stmt,
+        repo.SORTS,
+        sort,
+        each(contract_out),
+        query,
+        filename="contracts",
+        header=CONTRACT_COLUMNS,
+    )
 
 
 @router.get("/{contract_id}", response_model=ContractOut, operation_id="getContract")

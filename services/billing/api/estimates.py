@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
+from functools import partial
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from services.billing.api.deps import CallerDep, RuntimeDep, StaffDep
+from services.billing.api.lists import ListDep, each, sorted_list
 from services.billing.api.presenters import estimate_out, invoice_out
 from services.billing.api.schemas import EstimateOut, InvoiceOut
-from services.billing.commands import EstimateIn
+from services.billing.commands import EstimateIn, EstimatePatch, ReasonIn
 from services.billing.domain.estimates import EstimateStatus
 from services.billing.handlers import estimates as handlers
 from services.billing.store import estimates as repo
 from shared.commands import run_command
+from shared.exports import EXPORT_RESPONSES
 from shared.idempotency import IdempotencyKey
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
+from shared.pagination import Page
 
 router = APIRouter(prefix="/api/v1/estimates", tags=["estimates"])
 
@@ -25,30 +30,70 @@ router = APIRouter(prefix="/api/v1/estimates", tags=["estimates"])
 async def create_estimate(
     body: EstimateIn, caller: CallerDep, runtime: RuntimeDep, idem: IdempotencyKey
 ) -> JSONResponse:
+    now = runtime.clock.now()
     return await run_command(
         runtime.uow,
         lambda uow: handlers.create_estimate(uow, caller, body),
-        estimate_out,
+        lambda e: estimate_out(e, now),
         caller_id=caller.id,
         idempotency=idem,
         status_code=201,
     )
 
 
-@router.get("", response_model=Page[EstimateOut], operation_id="listEstimates")
+ESTIMATE_COLUMNS = [
+    "id",
+    "client_id",
+    "contract_id",
+    "title",
+    "currency",
+    "subtotal",
+    "tax",
+    "total",
+    "status",
+    "valid_until",
+    "invoice_id",
+    "rejected_reason",
+    "created_at",
+]
+
+
+@router.get(
+    "",
+    response_model=Page[EstimateOut],
+    responses=EXPORT_RESPONSES,
+    operation_id="listEstimates",
+)
 async def list_estimates(
     caller: StaffDep,
     runtime: RuntimeDep,
+    query: ListDep,
     client_id: uuid.UUID | None = None,
     status: EstimateStatus | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> Page[EstimateOut]:
-    async with runtime.reads() as session:
-        items, next_cursor = await repo.estimates_page(
-            session, caller, client_id=client_id, status=status, limit=limit, cursor=cursor
-        )
-    return page_of(items, next_cursor, estimate_out)
+    valid_until_before: date | None = None,
+    sort: Annotated[str | None, repo.SORTS.param()] = None,
+) -> Page[EstimateOut] | Response:
+    """The estimates, oldest first unless ``sort`` says otherwise; ``status`` as shown
+    (``expired``: a draft past its ``valid_until`` in the client's today)."""
+    now = runtime.clock.now()
+    stmt = repo.estimates(
+        caller,
+        client_id=client_id,
+        status=status,
+        now=now,
+        valid_until_before=valid_until_before,
+    )
+    return await sorted_list(
+        runtime,
+        stmt,
+        repo.SORTS,
+        sort,
+        each(partial(estimate_out, now=now)),
+        query,
+        filename="estimates",
+        header=ESTIMATE_COLUMNS,
+        money=("subtotal", "tax", "total"),
+    )
 
 
 @router.get("/{estimate_id}", response_model=EstimateOut, operation_id="getEstimate")
@@ -56,17 +101,49 @@ async def get_estimate(
     estimate_id: uuid.UUID, caller: StaffDep, runtime: RuntimeDep
 ) -> EstimateOut:
     async with runtime.reads() as session:
-        return estimate_out(await repo.get_estimate(session, caller, estimate_id))
+        estimate = await repo.get_estimate(session, caller, estimate_id)
+    return estimate_out(estimate, runtime.clock.now())
+
+
+@router.patch("/{estimate_id}", response_model=EstimateOut, operation_id="updateEstimate")
+async def update_estimate(
+    estimate_id: uuid.UUID, body: EstimatePatch, caller: CallerDep, runtime: RuntimeDep
+) -> JSONResponse:
+    """Change a draft (an expired one too: a later ``valid_until`` revives it); an approved,
+    invoiced or rejected estimate is a 409."""
+    now = runtime.clock.now()
+    return await run_command(
+        runtime.uow,
+        lambda uow: handlers.update_estimate(uow, caller, estimate_id, body),
+        lambda e: estimate_out(e, now),
+        caller_id=caller.id,
+    )
 
 
 @router.post("/{estimate_id}/approve", response_model=EstimateOut, operation_id="approveEstimate")
 async def approve_estimate(
     estimate_id: uuid.UUID, caller: CallerDep, runtime: RuntimeDep
 ) -> JSONResponse:
+    """The client accepted the draft: before its ``valid_until``, else 409 (expired)."""
+    now = runtime.clock.now()
     return await run_command(
         runtime.uow,
         lambda uow: handlers.approve_estimate(uow, caller, estimate_id),
-        estimate_out,
+        lambda e: estimate_out(e, now),
+        caller_id=caller.id,
+    )
+
+
+@router.post("/{estimate_id}/reject", response_model=EstimateOut, operation_id="rejectEstimate")
+async def reject_estimate(
+    estimate_id: uuid.UUID, body: ReasonIn, caller: CallerDep, runtime: RuntimeDep
+) -> JSONResponse:
+    """The client declined the draft, for ``reason`` (in ``estimate.rejected``)."""
+    now = runtime.clock.now()
+    return await run_command(
+        runtime.uow,
+        lambda uow: handlers.reject_estimate(uow, caller, estimate_id, body),
+        lambda e: estimate_out(e, now),
         caller_id=caller.id,
     )
 

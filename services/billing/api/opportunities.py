@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from services.billing.api.deps import CallerDep, RuntimeDep, StaffDep
+from services.billing.api.lists import ListDep, each, sorted_list
 from services.billing.api.presenters import opportunity_out
 from services.billing.api.schemas import OpportunityOut
 from services.billing.commands import OpportunityIn, OpportunityPatch
@@ -15,8 +18,9 @@ from services.billing.domain.opportunities import Stage
 from services.billing.handlers import opportunities as handlers
 from services.billing.store import opportunities as repo
 from shared.commands import run_command
+from shared.exports import EXPORT_RESPONSES
 from shared.idempotency import IdempotencyKey
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
+from shared.pagination import Page
 
 router = APIRouter(prefix="/api/v1/opportunities", tags=["opportunities"])
 
@@ -35,27 +39,59 @@ async def create_opportunity(
     )
 
 
-@router.get("", response_model=Page[OpportunityOut], operation_id="listOpportunities")
+OPPORTUNITY_COLUMNS = [
+    "id",
+    "client_id",
+    "title",
+    "kind",
+    "stage",
+    "value_amount",
+    "value_currency",
+    "expected_close",
+    "owner_id",
+    "lost_reason",
+    "created_at",
+]
+
+
+@router.get(
+    "",
+    response_model=Page[OpportunityOut],
+    responses=EXPORT_RESPONSES,
+    operation_id="listOpportunities",
+)
 async def list_opportunities(
     caller: StaffDep,
     runtime: RuntimeDep,
+    query: ListDep,
     client_id: uuid.UUID | None = None,
     stage: Stage | None = None,
     owner_id: uuid.UUID | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> Page[OpportunityOut]:
-    async with runtime.reads() as session:
-        items, next_cursor = await repo.opportunities_page(
-            session,
-            caller,
-            client_id=client_id,
-            stage=stage,
-            owner_id=owner_id,
-            limit=limit,
-            cursor=cursor,
-        )
-    return page_of(items, next_cursor, opportunity_out)
+    close_from: date | None = None,
+    close_to: date | None = None,
+    sort: Annotated[str | None, repo.SORTS.param()] = None,
+) -> Page[OpportunityOut] | Response:
+    """The opportunities of the clients the caller may see, oldest first unless ``sort``
+    says otherwise (without a value or an expected close: last by them);
+    ``close_from``/``close_to``: the expected close (both included)."""
+    stmt = repo.opportunities(
+        caller,
+        client_id=client_id,
+        stage=stage,
+        owner_id=owner_id,
+        close_from=close_from,
+        close_to=close_to,
+    )
+    return await sorted_list(
+        runtime,
+        stmt,
+        repo.SORTS,
+        sort,
+        each(opportunity_out),
+        query,
+        filename="opportunities",
+        header=OPPORTUNITY_COLUMNS,
+    )
 
 
 @router.get("/{opportunity_id}", response_model=OpportunityOut, operation_id="getOpportunity")

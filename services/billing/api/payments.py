@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from services.billing.api.deps import CallerDep, RuntimeDep, StaffDep
-from services.billing.api.presenters import credit_out, payment_out
+from services.billing.api.lists import ListDep, sorted_list
+from services.billing.api.presenters import credit_out, payment_out, payments_out
 from services.billing.api.schemas import CreditOut, PaymentOut
-from services.billing.commands import PaymentIn
+from services.billing.commands import PaymentIn, ReasonIn
 from services.billing.handlers import payments as handlers
 from services.billing.store import payments as repo
 from services.billing.store.clients import get_client
 from shared.commands import run_command
+from shared.exports import EXPORT_RESPONSES
 from shared.idempotency import IdempotencyKey
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
+from shared.pagination import Page
 from shared.uow import UnitOfWork
 
 router = APIRouter(prefix="/api/v1", tags=["payments"])
@@ -60,20 +64,53 @@ async def book_payment(
     )
 
 
-@router.get("/payments", response_model=Page[PaymentOut], operation_id="listPayments")
+PAYMENT_COLUMNS = [
+    "id",
+    "client_id",
+    "amount",
+    "currency",
+    "received_at",
+    "method",
+    "reference",
+    "credit",
+    "reversed_at",
+    "reversal_reason",
+    "created_at",
+]
+
+
+@router.get(
+    "/payments",
+    response_model=Page[PaymentOut],
+    responses=EXPORT_RESPONSES,
+    operation_id="listPayments",
+)
 async def list_payments(
     caller: StaffDep,
     runtime: RuntimeDep,
+    query: ListDep,
     client_id: uuid.UUID | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> Page[PaymentOut]:
-    async with runtime.reads() as session:
-        items, next_cursor = await repo.payments_page(
-            session, caller, client_id=client_id, limit=limit, cursor=cursor
-        )
-        allocations = await repo.allocations_of(session, [p.id for p in items])
-    return page_of(items, next_cursor, lambda p: payment_out(p, allocations[p.id]))
+    received_from: date | None = None,
+    received_to: date | None = None,
+    sort: Annotated[str | None, repo.SORTS.param()] = None,
+) -> Page[PaymentOut] | Response:
+    """The payments of the clients the caller may see, oldest first unless ``sort`` says
+    otherwise; ``received_from``/``received_to``: received on those days (UTC, both
+    included)."""
+    stmt = repo.payments(
+        caller, client_id=client_id, received_from=received_from, received_to=received_to
+    )
+    return await sorted_list(
+        runtime,
+        stmt,
+        repo.SORTS,
+        sort,
+        payments_out,
+        query,
+        filename="payments",
+        header=PAYMENT_COLUMNS,
+        money=("amount", "credit"),
+    )
 
 
 @router.get("/payments/{payment_id}", response_model=PaymentOut, operation_id="getPayment")
@@ -82,6 +119,26 @@ async def get_payment(payment_id: uuid.UUID, caller: StaffDep, runtime: RuntimeD
         payment = await repo.get_payment(session, caller, payment_id)
         allocations = await repo.allocations_of(session, [payment.id])
     return payment_out(payment, allocations[payment.id])
+
+
+@router.post(
+    "/payments/{payment_id}/reverse", response_model=PaymentOut, operation_id="reversePayment"
+)
+async def reverse_payment(
+    payment_id: uuid.UUID, body: ReasonIn, caller: CallerDep, runtime: RuntimeDep
+) -> JSONResponse:
+    """Reverse a bounced or mis-booked payment, for ``reason``: the invoices it paid are
+    open again (their balance back, overdue if past due) and payment control resumes on
+    them; its surplus leaves the client's credit (409 when that credit was used since). The
+    reports follow (collected no longer counts it; the ageing as of a day before the
+    reversal still does). Once: reversing it again answers the same payment, nothing twice."""
+
+    async def command(uow: UnitOfWork) -> BaseModel:
+        payment = await handlers.reverse_payment(uow, caller, payment_id, body)
+        allocations = await repo.allocations_of(uow.session, [payment.id])
+        return payment_out(payment, allocations[payment.id])
+
+    return await run_command(runtime.uow, command, lambda p: p, caller_id=caller.id)
 
 
 @router.get(

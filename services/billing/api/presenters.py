@@ -7,9 +7,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from services.billing.api.schemas import (
     AllocationOut,
+    BillingDetailsOut,
     ContractOut,
+    CreditNoteOut,
     CreditOut,
     EstimateOut,
     InvoiceOut,
@@ -18,16 +22,21 @@ from services.billing.api.schemas import (
     OpportunityOut,
     PaymentOut,
 )
+from services.billing.domain import estimates
 from services.billing.domain.dates import today_in
 from services.billing.domain.invoices import days_overdue, effective_status
+from services.billing.store.billing_details import DETAIL_FIELDS
 from services.billing.store.models import (
     Allocation,
+    ClientBillingDetails,
     Contract,
+    CreditNote,
     Estimate,
     Invoice,
     Opportunity,
     Payment,
 )
+from services.billing.store.payments import allocations_of
 from shared.money import format_amount
 
 
@@ -90,6 +99,7 @@ def invoice_out(invoice: Invoice, now: datetime) -> InvoiceOut:
         tax=format_amount(invoice.tax, c),
         total=format_amount(invoice.total, c),
         amount_paid=format_amount(invoice.amount_paid, c),
+        credited=format_amount(invoice.credited, c),
         balance=format_amount(balance, c),
         issue_date=invoice.issue_date,
         due_date=invoice.due_date,
@@ -118,9 +128,49 @@ def payment_out(payment: Payment, allocations: list[Allocation]) -> PaymentOut:
         allocations=[
             AllocationOut(invoice_id=a.invoice_id, amount=format_amount(a.amount, c))
             for a in allocations
+            if a.source == "payment"
         ],
         credit=format_amount(payment.credit, c),
         created_at=payment.created_at,
+        reversed_at=payment.reversed_at,
+        reversal_reason=payment.reversal_reason,
+    )
+
+
+async def payments_out(session: AsyncSession, items: list[Payment]) -> list[PaymentOut]:
+    """A page of payments, each with its allocations (read in one query)."""
+    allocations = await allocations_of(session, [p.id for p in items])
+    return [payment_out(p, allocations[p.id]) for p in items]
+
+
+def credit_note_out(note: CreditNote) -> CreditNoteOut:
+    c = note.currency
+    return CreditNoteOut(
+        id=note.id,
+        number=note.number,
+        invoice_id=note.invoice_id,
+        client_id=note.client_id,
+        currency=c,
+        lines=lines_out(note.lines, c),
+        subtotal=format_amount(note.subtotal, c),
+        tax=format_amount(note.tax, c),
+        total=format_amount(note.total, c),
+        applied=format_amount(note.applied, c),
+        to_credit=format_amount(note.to_credit, c),
+        reason=note.reason,
+        issue_date=note.issue_date,
+        issued_by=note.issued_by,
+        created_at=note.created_at,
+    )
+
+
+def billing_details_out(
+    client_id: uuid.UUID, details: ClientBillingDetails | None
+) -> BillingDetailsOut:
+    """A client's details (all null until someone enters them)."""
+    fields = {name: getattr(details, name, None) for name in DETAIL_FIELDS}
+    return BillingDetailsOut(
+        client_id=client_id, updated_at=getattr(details, "updated_at", None), **fields
     )
 
 
@@ -131,8 +181,10 @@ def credit_out(client_id: uuid.UUID, balances: dict[str, Decimal]) -> CreditOut:
     )
 
 
-def estimate_out(estimate: Estimate) -> EstimateOut:
+def estimate_out(estimate: Estimate, now: datetime) -> EstimateOut:
+    """The estimate as the API shows it at ``now`` (a draft past ``valid_until``: expired)."""
     c = estimate.currency
+    today = today_in(estimate.client_timezone, now)
     return EstimateOut(
         id=estimate.id,
         client_id=estimate.client_id,
@@ -143,9 +195,10 @@ def estimate_out(estimate: Estimate) -> EstimateOut:
         subtotal=format_amount(estimate.subtotal, c),
         tax=format_amount(estimate.tax, c),
         total=format_amount(estimate.total, c),
-        status=estimate.status,
+        status=estimates.effective_status(estimate.status, estimate.valid_until, today),
         valid_until=estimate.valid_until,
         invoice_id=estimate.invoice_id,
+        rejected_reason=estimate.rejected_reason,
         created_at=estimate.created_at,
         updated_at=estimate.updated_at,
     )

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.billing.domain.contracts import ContractStatus
+from services.billing.domain.documents import Language
 from services.billing.domain.dunning import PromiseState
 from services.billing.domain.estimates import EstimateStatus
 from services.billing.domain.invoices import InvoiceStatus
@@ -62,7 +63,11 @@ class InvoiceOut(BaseModel):
     subtotal: Amount
     tax: Amount
     total: Amount
-    amount_paid: Amount
+    amount_paid: Amount = Field(
+        description="paid by payments, the client's credit and credit notes (what of "
+        "`credited` settled the balance)"
+    )
+    credited: Amount = Field(description="the total of the credit notes against it")
     balance: Amount
     issue_date: date | None
     due_date: date | None
@@ -97,6 +102,42 @@ class PaymentOut(BaseModel):
     allocations: list[AllocationOut]
     credit: Amount = Field(description="the surplus that became client credit")
     created_at: datetime
+    reversed_at: datetime | None = Field(
+        description="when the payment was reversed (bounced, mis-booked); null: it stands"
+    )
+    reversal_reason: str | None
+
+
+class CreditNoteOut(BaseModel):
+    id: uuid.UUID
+    number: str = Field(description="its own gap-free yearly series: CN-2026-000001")
+    invoice_id: uuid.UUID
+    client_id: uuid.UUID
+    currency: str
+    lines: list[LineOut]
+    subtotal: Amount
+    tax: Amount
+    total: Amount
+    applied: Amount = Field(description="what it took off the invoice's balance")
+    to_credit: Amount = Field(description="what became the client's credit")
+    reason: str
+    issue_date: date
+    issued_by: uuid.UUID
+    created_at: datetime
+
+
+class BillingDetailsOut(BaseModel):
+    client_id: uuid.UUID
+    legal_name: str | None
+    tax_id: str | None = Field(description="INN or VAT number")
+    registration_code: str | None = Field(description="KPP")
+    address: str | None
+    bank_name: str | None
+    bank_account: str | None = Field(description="account number or IBAN")
+    bank_code: str | None = Field(description="BIC or SWIFT")
+    correspondent_account: str | None
+    language: Language | None = Field(description="its documents' language")
+    updated_at: datetime | None
 
 
 class CreditOut(BaseModel):
@@ -117,6 +158,7 @@ class EstimateOut(BaseModel):
     status: EstimateStatus
     valid_until: date | None
     invoice_id: uuid.UUID | None
+    rejected_reason: str | None
     created_at: datetime
     updated_at: datetime
 

@@ -95,3 +95,17 @@ def allocate_explicit(
 def credit_to_apply(credit: Decimal, balance: Decimal) -> Decimal:
     """How much of a client's credit settles an invoice's balance."""
     return max(Decimal(0), min(credit, balance))
+
+
+class ReversalError(ValueError):
+    """A payment that cannot be reversed (a 409)."""
+
+
+def check_reversal(surplus: Decimal, credit: Decimal, currency: str) -> None:
+    """A reversal takes back the payment's ``surplus`` from the client's ``credit`` in the
+    payment's currency: it must still be there (not applied to other invoices since)."""
+    if surplus > credit:
+        raise ReversalError(
+            f"the payment's surplus {surplus} {currency} became client credit and "
+            f"only {credit} {currency} of it is left: reverse what it paid first"
+        )

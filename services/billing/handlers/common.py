@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from services.billing.commands import LineIn, MoneyIn
 from services.billing.domain.dates import today_in
@@ -59,6 +60,28 @@ def checked_lines(lines: Sequence[LineIn], currency: str) -> tuple[list[dict[str
             }
         )
     return stored, totals_of(checked, currency)
+
+
+def lines_in(stored: list[dict[str, str]]) -> list[LineIn]:
+    """Stored lines (an invoice's, an estimate's) as the input they were made from."""
+    return [
+        LineIn.model_validate(
+            {k: line[k] for k in ("description", "quantity", "unit_price", "tax_rate")}
+        )
+        for line in stored
+    ]
+
+
+def reprice(priced: Any, lines: Sequence[LineIn] | None, currency: str) -> bool:
+    """Set the lines (``None``: the stored ones), currency and totals of a draft invoice or
+    estimate (``priced``); whether its lines or currency changed."""
+    if lines is None and currency == priced.currency:
+        return False
+    stored, totals = checked_lines(lines if lines is not None else lines_in(priced.lines), currency)
+    changed = (stored, currency) != (priced.lines, priced.currency)
+    priced.lines, priced.currency = stored, currency
+    priced.subtotal, priced.tax, priced.total = totals.subtotal, totals.tax, totals.total
+    return changed
 
 
 def client_today(client: ClientView, uow: UnitOfWork) -> date:

@@ -14,12 +14,11 @@ from services.billing.commands import (
     InvoiceIn,
     InvoicePatch,
     IssueIn,
-    LineIn,
     PromiseIn,
 )
 from services.billing.domain import dunning
 from services.billing.domain.allocation import credit_to_apply
-from services.billing.domain.budget import thresholds_reached
+from services.billing.domain.budget import THRESHOLDS, thresholds_reached
 from services.billing.domain.invoices import (
     DRAFT,
     ISSUED,
@@ -40,7 +39,12 @@ from services.billing.events import (
     InvoicePaidV1,
     InvoiceVoidedV1,
 )
-from services.billing.handlers.common import checked_lines, client_today, require_staff
+from services.billing.handlers.common import (
+    checked_lines,
+    client_today,
+    reprice,
+    require_staff,
+)
 from services.billing.settings import BillingSettings
 from services.billing.snapshots import invoice_fields
 from services.billing.store import invoices as repo
@@ -51,6 +55,7 @@ from shared.auth import Caller
 from shared.errors import Conflict, Invalid
 from shared.messaging.envelope import topic_for
 from shared.money import format_amount
+from shared.policy_replica import policy_value_of
 from shared.replicas import ClientView
 from shared.uow import UnitOfWork
 
@@ -131,7 +136,7 @@ async def new_draft(
     return invoice
 
 
-async def _locked(
+async def locked_invoice(
     uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID
 ) -> tuple[Invoice, ClientView]:
     require_staff(caller)
@@ -143,33 +148,18 @@ async def _locked(
 async def update_invoice(
     uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID, command: InvoicePatch
 ) -> Invoice:
-    invoice, _client = await _locked(uow, caller, invoice_id)
+    invoice, _client = await locked_invoice(uow, caller, invoice_id)
     try:
         check_editable(invoice.status)
     except IllegalTransition as exc:
         raise Conflict(str(exc)) from exc
     fields = command.model_dump(exclude_unset=True)
-    currency = fields.get("currency", invoice.currency)
-    if "lines" in fields or currency != invoice.currency:
-        lines, totals = checked_lines(
-            command.lines if command.lines is not None else _lines_in(invoice), currency
-        )
-        invoice.lines, invoice.currency = lines, currency
-        invoice.subtotal, invoice.tax, invoice.total = totals.subtotal, totals.tax, totals.total
+    reprice(invoice, command.lines, fields.get("currency", invoice.currency))
     if "notes" in fields:
         invoice.notes = command.notes or None
     invoice.updated_at = uow.clock.now()
     await uow.session.flush()
     return invoice
-
-
-def _lines_in(invoice: Invoice) -> list[LineIn]:
-    return [
-        LineIn.model_validate(
-            {k: line[k] for k in ("description", "quantity", "unit_price", "tax_rate")}
-        )
-        for line in invoice.lines
-    ]
 
 
 async def issue_invoice(
@@ -182,7 +172,7 @@ async def issue_invoice(
     """Draft -> issued: the year's next number (gap-free: the counter row is locked until
     this transaction commits), the dates, the client's credit in the currency applied, the
     contract's budget thresholds checked."""
-    invoice, client = await _locked(uow, caller, invoice_id)
+    invoice, client = await locked_invoice(uow, caller, invoice_id)
     try:
         check_issue(invoice.status, len(invoice.lines))
     except IllegalTransition as exc:
@@ -325,10 +315,14 @@ async def settle(
 async def budget_thresholds(
     uow: UnitOfWork, contract: Contract, client: ClientView, invoiced: Decimal
 ) -> None:
-    """``budget.threshold_reached`` at 80 % and 100 % of the contract's budget, once each
-    (one statement claims the keys; the outbox is written only for a new one)."""
+    """``budget.threshold_reached`` at each threshold of the contract's budget (80 % and
+    100 % unless the client's department's policy sets others: ``budget_thresholds``), once
+    each (one statement claims the keys; the outbox is written only for a new one)."""
     if contract.budget_amount is None or contract.budget_currency is None:
         return
+    thresholds = await policy_value_of(
+        uow.session, client.account_manager_department, "budget_thresholds", THRESHOLDS
+    )
     await uow.emit_once_many(
         [
             (
@@ -343,13 +337,13 @@ async def budget_thresholds(
                     currency=contract.budget_currency,
                 ),
             )
-            for threshold in thresholds_reached(contract.budget_amount, invoiced)
+            for threshold in thresholds_reached(contract.budget_amount, invoiced, tuple(thresholds))
         ]
     )
 
 
 async def void_invoice(uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID) -> Invoice:
-    invoice, client = await _locked(uow, caller, invoice_id)
+    invoice, client = await locked_invoice(uow, caller, invoice_id)
     try:
         check_void(invoice.status, invoice.amount_paid)
     except IllegalTransition as exc:
@@ -368,7 +362,7 @@ async def promise_to_pay(
     uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID, command: PromiseIn
 ) -> Invoice:
     """The client promises to pay by ``promised_on``: reminders pause until then."""
-    invoice, client = await _locked(uow, caller, invoice_id)
+    invoice, client = await locked_invoice(uow, caller, invoice_id)
     if invoice.status not in OPEN:
         raise Conflict(
             f"the invoice is {invoice.status}: only an unpaid issued invoice takes a promise to pay"

@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date, datetime
+from decimal import Decimal
 
-from services.billing.commands import PaymentIn
+from services.billing.commands import PaymentIn, ReasonIn
 from services.billing.domain.allocation import (
     AllocationError,
     OpenInvoice,
+    ReversalError,
     allocate_explicit,
     allocate_oldest,
+    check_reversal,
 )
-from services.billing.domain.invoices import balance
-from services.billing.events import PaymentReceivedV1
-from services.billing.handlers.common import PEOPLE_ROLES, client_today
+from services.billing.domain.invoices import balance, status_after_payment
+from services.billing.events import PaymentReceivedV1, PaymentReversedV1
+from services.billing.handlers.common import PEOPLE_ROLES, client_today, require_staff
 from services.billing.handlers.invoices import settle
 from services.billing.store import invoices as invoice_store
 from services.billing.store import payments as repo
-from services.billing.store.clients import get_client
-from services.billing.store.models import Allocation, CreditEntry, Payment
+from services.billing.store.clients import get_client, lock_client_of
+from services.billing.store.models import Allocation, CreditEntry, Invoice, Payment
+from services.billing.store.payments import credit_balances
 from shared.auth import Caller, Role
 from shared.errors import Conflict, Invalid
 from shared.money import MoneyError, check_amount, format_amount
@@ -111,17 +116,7 @@ async def book_payment(uow: UnitOfWork, caller: Caller, command: PaymentIn) -> t
             }
         )
     if split.credit > 0:
-        uow.session.add(
-            CreditEntry(
-                id=uuid.uuid4(),
-                client_id=client.id,
-                currency=payment.currency,
-                amount=split.credit,
-                payment_id=payment.id,
-                invoice_id=None,
-                created_at=now,
-            )
-        )
+        uow.session.add(_credit_entry(payment, split.credit, now))
     await uow.session.flush()
     await uow.emit(
         PaymentReceivedV1(
@@ -139,3 +134,97 @@ async def book_payment(uow: UnitOfWork, caller: Caller, command: PaymentIn) -> t
     for share in split.allocations:
         await settle(uow, open_invoices[share.invoice_id], client, share.amount, today)
     return payment, True
+
+
+async def reverse_payment(
+    uow: UnitOfWork, caller: Caller, payment_id: uuid.UUID, command: ReasonIn
+) -> Payment:
+    """A bounced or mis-booked payment, reversed: each allocation it made is taken back (a
+    negative allocation now), its invoices are open again (paid in full: ``paid_on``
+    cleared) and payment control looks at them today (dunning resumes where it was); its
+    surplus leaves the client's credit (409 if that credit was used since). Once: reversing
+    a reversed payment returns it unchanged."""
+    require_staff(caller)
+    client = await lock_client_of(uow.session, caller, Payment, payment_id, "payment")
+    payment = await repo.get_payment(uow.session, caller, payment_id, for_update=True)
+    if payment.reversed_at is not None:
+        return payment
+    if payment.credit > 0:
+        credit = (await credit_balances(uow.session, client.id)).get(payment.currency, Decimal(0))
+        try:
+            check_reversal(payment.credit, credit, payment.currency)
+        except ReversalError as exc:
+            raise Conflict(str(exc)) from exc
+    now = uow.clock.now()
+    today = client_today(client, uow)
+    shares = (await repo.allocations_of(uow.session, [payment.id]))[payment.id]
+    invoices = await invoice_store.locked_invoices(uow.session, [a.invoice_id for a in shares])
+    reopened = []
+    for position, share in enumerate(shares):
+        invoice = invoices[share.invoice_id]
+        uow.session.add(
+            Allocation(
+                id=uuid.uuid4(),
+                invoice_id=invoice.id,
+                payment_id=payment.id,
+                amount=-share.amount,
+                source="reversal",
+                position=position,
+                created_at=now,
+            )
+        )
+        _reopen(invoice, share.amount, today, now)
+        reopened.append(
+            {
+                "invoice_id": invoice.id,
+                "invoice_number": invoice.number,
+                "amount": format_amount(share.amount, payment.currency),
+                "balance": format_amount(balance(invoice), payment.currency),
+                "status": invoice.status,
+            }
+        )
+    if payment.credit > 0:
+        uow.session.add(_credit_entry(payment, -payment.credit, now))
+    payment.reversed_at, payment.reversed_by = now, caller.id
+    payment.reversal_reason = command.reason
+    await uow.session.flush()
+    await uow.emit(
+        PaymentReversedV1(
+            **client.team(),
+            payment_id=payment.id,
+            amount=format_amount(payment.amount, payment.currency),
+            currency=payment.currency,
+            received_at=payment.received_at,
+            reference=payment.reference,
+            reason=command.reason,
+            reversed_by=caller.id,
+            reopened=reopened,
+            credit_removed=format_amount(payment.credit, payment.currency),
+        )
+    )
+    return payment
+
+
+def _reopen(invoice: Invoice, amount: Decimal, today: date, now: datetime) -> None:
+    """``amount`` paid on ``invoice`` taken back: its status follows, payment control looks
+    at it from today (a kept promise stays kept)."""
+    invoice.amount_paid -= amount
+    invoice.status = status_after_payment(
+        invoice.total, invoice.amount_paid, invoice.due_date, today
+    )
+    invoice.paid_on = None
+    invoice.next_action_on = today
+    invoice.updated_at = now
+
+
+def _credit_entry(payment: Payment, amount: Decimal, now: datetime) -> CreditEntry:
+    """A change of the client's credit by ``payment``: + its surplus, - that surplus reversed."""
+    return CreditEntry(
+        id=uuid.uuid4(),
+        client_id=payment.client_id,
+        currency=payment.currency,
+        amount=amount,
+        payment_id=payment.id,
+        invoice_id=None,
+        created_at=now,
+    )

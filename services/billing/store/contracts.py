@@ -3,44 +3,38 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.billing.store.clients import scope
-from services.billing.store.models import Contract
+from services.billing.store.models import CONTRACT_SORTS, Contract
 from shared.auth import Caller
-from shared.pagination import paginate
 from shared.store import one_or_404
+
+# The fields the list sorts by (``?sort=``), each backed by an index.
+SORTS = CONTRACT_SORTS
 
 
 def contracts(
-    caller: Caller, *, client_id: uuid.UUID | None = None, status: str | None = None
+    caller: Caller,
+    *,
+    client_id: uuid.UUID | None = None,
+    status: str | None = None,
+    ends_before: date | None = None,
 ) -> Select[Any]:
-    """The contracts of the clients the caller may see, narrowed by the list's filters."""
+    """The contracts of the clients the caller may see, narrowed by the list's filters
+    (``ends_before``: ending on or before that day)."""
     stmt = select(Contract).where(scope(caller, Contract.client_id))
+    if ends_before is not None:
+        stmt = stmt.where(Contract.ends_on <= ends_before)
     if client_id is not None:
         stmt = stmt.where(Contract.client_id == client_id)
     if status is not None:
         stmt = stmt.where(Contract.status == status)
     return stmt
-
-
-async def contracts_page(
-    session: AsyncSession,
-    caller: Caller,
-    *,
-    client_id: uuid.UUID | None,
-    status: str | None,
-    limit: int,
-    cursor: str | None,
-) -> tuple[list[Contract], str | None]:
-    """One page of the caller's contracts, oldest first: created_at, id."""
-    stmt = contracts(caller, client_id=client_id, status=status)
-    return await paginate(
-        session, stmt, [Contract.created_at, Contract.id], limit=limit, cursor=cursor
-    )
 
 
 async def get_contract(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 import zoneinfo
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, cast
@@ -39,13 +39,15 @@ from services.billing.domain.invoices import (
     VOID,
 )
 from services.billing.store.clients import scope
-from services.billing.store.models import Invoice, InvoiceCounter
+from services.billing.store.models import INVOICE_SORTS, CreditNoteCounter, Invoice, InvoiceCounter
 from shared.auth import Caller
 from shared.clock import local_date
 from shared.db import insert_ignore
-from shared.pagination import paginate
 from shared.store import locked, one_or_404
 from shared.tables import outbox
+
+# The fields the list sorts by (``?sort=``), each backed by an index.
+SORTS = INVOICE_SORTS
 
 
 @lru_cache(maxsize=1)
@@ -69,16 +71,21 @@ def _zones_off_utc(minute: datetime) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def past_due(now: datetime) -> ColumnElement[bool]:
-    """SQL: the invoice's due date is before its client's today at ``now`` (the replica's
-    timezone, UTC when unknown, as ``domain.dates.today_in``). A client's today is UTC's date, a day
-    before or a day after: a due date two days before UTC's is past everywhere, UTC's
+    """SQL: the invoice's due date is before its client's today at ``now``
+    (:func:`before_client_today`)."""
+    return before_client_today(Invoice.due_date, Invoice.client_timezone, now)
+
+
+def before_client_today(due: Any, timezone: Any, now: datetime) -> ColumnElement[bool]:
+    """SQL: the date ``due`` is before the client's today at ``now`` (the replica's
+    ``timezone``, UTC when unknown, as ``domain.dates.today_in``). A client's today is UTC's
+    date, a day before or a day after: a date two days before UTC's is past everywhere, UTC's
     yesterday is past unless the client is still a day behind, UTC's today only where it is
     tomorrow already."""
     minute = now.astimezone(UTC).replace(second=0, microsecond=0)
     behind, ahead = _zones_off_utc(minute)
     utc = minute.date()
-    zone = func.coalesce(Invoice.client_timezone, "UTC")
-    due = Invoice.due_date
+    zone = func.coalesce(timezone, "UTC")
     yesterday = utc - timedelta(days=1)
     cases = [due < yesterday, and_(due == yesterday, zone.not_in(behind) if behind else true())]
     if ahead:
@@ -114,10 +121,20 @@ def invoices(
     contract_id: uuid.UUID | None = None,
     status: str | None = None,
     now: datetime | None = None,
+    due_from: date | None = None,
+    due_to: date | None = None,
+    number: str | None = None,
 ) -> Select[Any]:
     """The invoices of the clients the caller may see, narrowed by the list's filters:
-    ``status`` is the one shown at ``now`` (:func:`invoice_status_is`)."""
+    ``status`` is the one shown at ``now`` (:func:`invoice_status_is`), the due date within
+    ``due_from``..``due_to`` (both included), the ``number`` exactly."""
     stmt = select(Invoice).where(scope(caller, Invoice.client_id))
+    if due_from is not None:
+        stmt = stmt.where(Invoice.due_date >= due_from)
+    if due_to is not None:
+        stmt = stmt.where(Invoice.due_date <= due_to)
+    if number is not None:
+        stmt = stmt.where(Invoice.number == number)
     if client_id is not None:
         stmt = stmt.where(Invoice.client_id == client_id)
     if contract_id is not None:
@@ -126,25 +143,6 @@ def invoices(
         assert now is not None, "a status is the one shown at a moment"
         stmt = stmt.where(invoice_status_is(status, now))
     return stmt
-
-
-async def invoices_page(
-    session: AsyncSession,
-    caller: Caller,
-    now: datetime,
-    *,
-    client_id: uuid.UUID | None,
-    contract_id: uuid.UUID | None,
-    status: str | None,
-    limit: int,
-    cursor: str | None,
-) -> tuple[list[Invoice], str | None]:
-    """One page of the caller's invoices, oldest first: created_at, id (filtered by the
-    status shown at ``now`` in SQL: full pages, exact cursors)."""
-    stmt = invoices(caller, client_id=client_id, contract_id=contract_id, status=status, now=now)
-    return await paginate(
-        session, stmt, [Invoice.created_at, Invoice.id], limit=limit, cursor=cursor
-    )
 
 
 async def get_invoice(
@@ -164,6 +162,16 @@ async def open_invoices(session: AsyncSession, client_id: uuid.UUID) -> list[Inv
     return list((await session.scalars(locked(stmt, Invoice))).all())
 
 
+async def locked_invoices(
+    session: AsyncSession, invoice_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Invoice]:
+    """The invoices by id, locked (under their client's lock), in id order."""
+    if not invoice_ids:
+        return {}
+    stmt = select(Invoice).where(Invoice.id.in_(set(invoice_ids))).order_by(Invoice.id)
+    return {i.id: i for i in (await session.scalars(locked(stmt, Invoice))).all()}
+
+
 async def invoiced_against(session: AsyncSession, contract_id: uuid.UUID, currency: str) -> Decimal:
     """The total of the contract's issued invoices (void ones excluded) in ``currency``."""
     total = await session.scalar(
@@ -176,29 +184,35 @@ async def invoiced_against(session: AsyncSession, contract_id: uuid.UUID, curren
     return Decimal(str(total or 0))
 
 
-async def next_invoice_number(session: AsyncSession, year: int) -> int:
-    """The next number of ``year``: one UPDATE ... RETURNING that locks the counter row until
-    the transaction ends, so concurrent issuers queue and a rolled-back issue gives its number
-    back (no gap). The year's row is created on its first issue."""
+Counter = type[InvoiceCounter] | type[CreditNoteCounter]
+
+
+async def next_invoice_number(
+    session: AsyncSession, year: int, counter: Counter = InvoiceCounter
+) -> int:
+    """The next number of ``year`` in ``counter``'s series (invoices, credit notes): one
+    UPDATE ... RETURNING that locks the counter row until the transaction ends, so
+    concurrent issuers queue and a rolled-back issue gives its number back (no gap). The
+    year's row is created on its first issue."""
     bump = (
-        update(InvoiceCounter)
-        .where(InvoiceCounter.year == year)
-        .values(last_number=InvoiceCounter.last_number + 1)
-        .returning(InvoiceCounter.last_number)
+        update(counter)
+        .where(counter.year == year)
+        .values(last_number=counter.last_number + 1)
+        .returning(counter.last_number)
     )
     number = await session.scalar(bump)
     if number is None:
-        await create_counter(session, year)
+        await create_counter(session, year, counter)
         number = await session.scalar(bump)
     assert number is not None
     return int(number)
 
 
-async def create_counter(session: AsyncSession, year: int) -> None:
+async def create_counter(
+    session: AsyncSession, year: int, counter: Counter = InvoiceCounter
+) -> None:
     """``year``'s counter row at 0, unless a concurrent first issue of the year made it."""
-    await insert_ignore(
-        session, cast(Table, InvoiceCounter.__table__), {"year": year, "last_number": 0}
-    )
+    await insert_ignore(session, cast(Table, counter.__table__), {"year": year, "last_number": 0})
 
 
 def number_and_publish(

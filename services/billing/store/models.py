@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column
 
 from shared.db import JSONType, Money, UTCDateTime
+from shared.pagination import SortKey, Sorts
 from shared.replicas import client_replica
 
 
@@ -96,6 +97,15 @@ class InvoiceCounter(Base):
     last_number: Mapped[int] = mapped_column(Integer)
 
 
+class CreditNoteCounter(Base):
+    """The last credit note number given per year: locked like :class:`InvoiceCounter`."""
+
+    __tablename__ = "credit_note_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer)
+
+
 class Invoice(Base):
     __tablename__ = "invoices"
     __table_args__ = (
@@ -123,6 +133,9 @@ class Invoice(Base):
     tax: Mapped[Decimal] = mapped_column(Money)
     total: Mapped[Decimal] = mapped_column(Money)
     amount_paid: Mapped[Decimal] = mapped_column(Money)
+    # What credit notes took off the invoice (their total; part of amount_paid where they
+    # settled its balance).
+    credited: Mapped[Decimal] = mapped_column(Money, default=Decimal(0), server_default="0")
     status: Mapped[str] = mapped_column(String(20))
     issue_date: Mapped[date | None] = mapped_column(Date)
     due_date: Mapped[date | None] = mapped_column(Date)
@@ -159,10 +172,16 @@ class Payment(Base):
     credit: Mapped[Decimal] = mapped_column(Money)  # the surplus that became client credit
     booked_by: Mapped[uuid.UUID] = mapped_column(Uuid)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A bounced or mis-booked payment: reversed (its allocations re-opened), when, by whom, why.
+    reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reversed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    reversal_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class Allocation(Base):
-    """Money applied to an invoice: from a payment, or from the client's credit."""
+    """Money applied to an invoice: from a payment, or from the client's credit; a payment's
+    reversal adds the negative of each of its allocations (``source`` ``reversal``, at the
+    time of the reversal: the ageing as of an earlier day still sees them paid)."""
 
     __tablename__ = "allocations"
 
@@ -172,8 +191,33 @@ class Allocation(Base):
         Uuid, ForeignKey("payments.id"), index=True
     )
     amount: Mapped[Decimal] = mapped_column(Money)
-    source: Mapped[str] = mapped_column(String(10))  # payment | credit
+    source: Mapped[str] = mapped_column(String(10))  # payment|credit|reversal|creditnote
     position: Mapped[int] = mapped_column(Integer, default=0)  # order within the payment
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CreditNote(Base):
+    """A credit against an issued invoice, numbered in its own gap-free yearly series: what
+    settles the invoice's balance is an allocation (``source`` ``creditnote``), the rest
+    (the invoice was paid already) becomes the client's credit."""
+
+    __tablename__ = "credit_notes"
+    __table_args__ = (UniqueConstraint("number", name="uq_credit_notes_number"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    invoice_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("invoices.id"), index=True)
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    number: Mapped[str] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3))
+    lines: Mapped[list[dict[str, str]]] = mapped_column(JSONType)
+    subtotal: Mapped[Decimal] = mapped_column(Money)
+    tax: Mapped[Decimal] = mapped_column(Money)
+    total: Mapped[Decimal] = mapped_column(Money)
+    applied: Mapped[Decimal] = mapped_column(Money)  # to the invoice's balance
+    to_credit: Mapped[Decimal] = mapped_column(Money)  # to the client's credit
+    reason: Mapped[str] = mapped_column(Text)
+    issue_date: Mapped[date] = mapped_column(Date)
+    issued_by: Mapped[uuid.UUID] = mapped_column(Uuid)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -204,12 +248,15 @@ class Estimate(Base):
     subtotal: Mapped[Decimal] = mapped_column(Money)
     tax: Mapped[Decimal] = mapped_column(Money)
     total: Mapped[Decimal] = mapped_column(Money)
-    status: Mapped[str] = mapped_column(String(20))  # draft | approved | invoiced
+    status: Mapped[str] = mapped_column(String(20))  # draft | approved | invoiced | rejected
     valid_until: Mapped[date | None] = mapped_column(Date)
     invoice_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     approved_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    rejected_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    client_timezone: Mapped[str | None] = _client_timezone(client_id)
 
 
 class Opportunity(Base):
@@ -227,4 +274,83 @@ class Opportunity(Base):
     owner_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     lost_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# ---------------------------------------------------------------- the lists' sorts
+# The fields each list sorts by (``?sort=``, ``shared.pagination.Sorts``), each with an
+# index on (its key, id) so a sorted page reads the index (the migration
+# ``2026_12_06_f3b9d1e7c5a8_list_sorts`` creates the same expressions).
+
+LAST_DAY = "'9999-12-31'"  # what a missing date sorts as: after every date
+
+INVOICE_SORTS = Sorts(
+    Invoice.id,
+    "created_at",
+    created_at=SortKey(Invoice.created_at),
+    number=SortKey(Invoice.number, null="''"),
+    issue_date=SortKey(Invoice.issue_date, null=LAST_DAY),
+    due_date=SortKey(Invoice.due_date, null=LAST_DAY),
+    total=SortKey(Invoice.total, "money"),
+    status=SortKey(Invoice.status),
+)
+CONTRACT_SORTS = Sorts(
+    Contract.id,
+    "created_at",
+    created_at=SortKey(Contract.created_at),
+    number=SortKey(Contract.number, "text"),
+    title=SortKey(Contract.title, "text"),
+    starts_on=SortKey(Contract.starts_on),
+    ends_on=SortKey(Contract.ends_on),
+    status=SortKey(Contract.status),
+)
+PAYMENT_SORTS = Sorts(
+    Payment.id,
+    "created_at",
+    created_at=SortKey(Payment.created_at),
+    received_at=SortKey(Payment.received_at),
+    amount=SortKey(Payment.amount, "money"),
+)
+ESTIMATE_SORTS = Sorts(
+    Estimate.id,
+    "created_at",
+    created_at=SortKey(Estimate.created_at),
+    title=SortKey(Estimate.title, "text"),
+    valid_until=SortKey(Estimate.valid_until, null=LAST_DAY),
+    total=SortKey(Estimate.total, "money"),
+    status=SortKey(Estimate.status),
+)
+OPPORTUNITY_SORTS = Sorts(
+    Opportunity.id,
+    "created_at",
+    created_at=SortKey(Opportunity.created_at),
+    title=SortKey(Opportunity.title, "text"),
+    expected_close=SortKey(Opportunity.expected_close, null=LAST_DAY),
+    value=SortKey(Opportunity.value_amount, "money", null="-1"),
+    stage=SortKey(Opportunity.stage),
+)
+
+for _sorts in (INVOICE_SORTS, CONTRACT_SORTS, PAYMENT_SORTS, ESTIMATE_SORTS, OPPORTUNITY_SORTS):
+    for _name, _key in _sorts.fields.items():
+        _table = _sorts.id_column.class_.__tablename__
+        Index(f"ix_{_table}_sort_{_name}", _key.expression(), _sorts.id_column)
+
+
+class ClientBillingDetails(Base):
+    """A client's legal and bank details, as its invoices and certificates of completed work
+    print them (billing's own: the clients service knows the client, not its bank)."""
+
+    __tablename__ = "client_billing_details"
+
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    legal_name: Mapped[str | None] = mapped_column(String(300))
+    tax_id: Mapped[str | None] = mapped_column(String(50))  # INN or VAT number
+    registration_code: Mapped[str | None] = mapped_column(String(50))  # KPP
+    address: Mapped[str | None] = mapped_column(Text)
+    bank_name: Mapped[str | None] = mapped_column(String(300))
+    bank_account: Mapped[str | None] = mapped_column(String(50))  # account or IBAN
+    bank_code: Mapped[str | None] = mapped_column(String(50))  # BIC or SWIFT
+    correspondent_account: Mapped[str | None] = mapped_column(String(50))
+    language: Mapped[str | None] = mapped_column(String(2))  # ru | en: its documents' language
+    updated_by: Mapped[uuid.UUID] = mapped_column(Uuid)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

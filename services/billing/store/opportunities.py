@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.billing.store.clients import scope
-from services.billing.store.models import Opportunity
+from services.billing.store.models import OPPORTUNITY_SORTS, Opportunity
 from shared.auth import Caller
-from shared.pagination import paginate
 from shared.store import one_or_404
+
+# The fields the list sorts by (``?sort=``), each backed by an index.
+SORTS = OPPORTUNITY_SORTS
 
 
 def opportunities(
@@ -21,9 +24,16 @@ def opportunities(
     client_id: uuid.UUID | None = None,
     stage: str | None = None,
     owner_id: uuid.UUID | None = None,
+    close_from: date | None = None,
+    close_to: date | None = None,
 ) -> Select[Any]:
-    """The opportunities of the clients the caller may see, narrowed by the list's filters."""
+    """The opportunities of the clients the caller may see, narrowed by the list's filters
+    (the expected close within ``close_from``..``close_to``, both included)."""
     stmt = select(Opportunity).where(scope(caller, Opportunity.client_id))
+    if close_from is not None:
+        stmt = stmt.where(Opportunity.expected_close >= close_from)
+    if close_to is not None:
+        stmt = stmt.where(Opportunity.expected_close <= close_to)
     if client_id is not None:
         stmt = stmt.where(Opportunity.client_id == client_id)
     if stage is not None:
@@ -31,23 +41,6 @@ def opportunities(
     if owner_id is not None:
         stmt = stmt.where(Opportunity.owner_id == owner_id)
     return stmt
-
-
-async def opportunities_page(
-    session: AsyncSession,
-    caller: Caller,
-    *,
-    client_id: uuid.UUID | None,
-    stage: str | None,
-    owner_id: uuid.UUID | None,
-    limit: int,
-    cursor: str | None,
-) -> tuple[list[Opportunity], str | None]:
-    """One page of the caller's opportunities, oldest first: created_at, id."""
-    stmt = opportunities(caller, client_id=client_id, stage=stage, owner_id=owner_id)
-    return await paginate(
-        session, stmt, [Opportunity.created_at, Opportunity.id], limit=limit, cursor=cursor
-    )
 
 
 async def get_opportunity(

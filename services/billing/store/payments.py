@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,38 +13,39 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.billing.store.clients import scope
-from services.billing.store.models import Allocation, CreditEntry, Payment
+from services.billing.store.models import PAYMENT_SORTS, Allocation, CreditEntry, Payment
 from shared.auth import Caller
-from shared.pagination import paginate
 from shared.store import one_or_404
 
+# The fields the list sorts by (``?sort=``), each backed by an index.
+SORTS = PAYMENT_SORTS
 
-def payments(caller: Caller, *, client_id: uuid.UUID | None = None) -> Select[Any]:
-    """The payments of the clients the caller may see (of one client when given)."""
+
+def payments(
+    caller: Caller,
+    *,
+    client_id: uuid.UUID | None = None,
+    received_from: date | None = None,
+    received_to: date | None = None,
+) -> Select[Any]:
+    """The payments of the clients the caller may see (of one client when given; received
+    within the UTC days ``received_from``..``received_to``, both included)."""
     stmt = select(Payment).where(scope(caller, Payment.client_id))
+    if received_from is not None:
+        stmt = stmt.where(Payment.received_at >= datetime.combine(received_from, time(0), UTC))
+    if received_to is not None:
+        end = received_to + timedelta(days=1)
+        stmt = stmt.where(Payment.received_at < datetime.combine(end, time(0), UTC))
     if client_id is not None:
         stmt = stmt.where(Payment.client_id == client_id)
     return stmt
 
 
-async def payments_page(
-    session: AsyncSession,
-    caller: Caller,
-    *,
-    client_id: uuid.UUID | None,
-    limit: int,
-    cursor: str | None,
-) -> tuple[list[Payment], str | None]:
-    """One page of the caller's payments, oldest first: created_at, id."""
-    stmt = payments(caller, client_id=client_id)
-    return await paginate(
-        session, stmt, [Payment.created_at, Payment.id], limit=limit, cursor=cursor
-    )
-
-
-async def get_payment(session: AsyncSession, caller: Caller, payment_id: uuid.UUID) -> Payment:
+async def get_payment(
+    session: AsyncSession, caller: Caller, payment_id: uuid.UUID, *, for_update: bool = False
+) -> Payment:
     stmt = payments(caller).where(Payment.id == payment_id)
-    return await one_or_404(session, stmt, Payment, "payment", payment_id)
+    return await one_or_404(session, stmt, Payment, "payment", payment_id, for_update=for_update)
 
 
 async def payment_by_reference(

@@ -27,7 +27,7 @@ from services.billing.domain.reports import (
     dso,
 )
 from services.billing.store.clients import scope
-from services.billing.store.models import Allocation, Invoice, Opportunity, Payment
+from services.billing.store.models import Allocation, CreditNote, Invoice, Opportunity, Payment
 from shared.auth import Caller
 from shared.replicas import client_replica, staff_replica
 
@@ -183,10 +183,10 @@ async def revenue(
     now: datetime,
     account_manager_id: uuid.UUID | None = None,
 ) -> Report:
-    """Per account manager and currency: invoiced (invoices issued in the period) and
-    collected (payments received in it). Without ``start``/``end``, each client's current
-    month so far: from the first of its month to its today (its timezone's), payments until
-    ``now``."""
+    """Per account manager and currency: invoiced (invoices issued in the period, less the
+    credit notes issued in it) and collected (payments received in it, a reversed one not).
+    Without ``start``/``end``, each client's current month so far: from the first of its
+    month to its today (its timezone's), payments until ``now``."""
     clients = await _clients(session, caller, account_manager_id)
     today = {cid: client_today(c, now) for cid, c in clients.items()}
     first = {cid: start or day.replace(day=1) for cid, day in today.items()}
@@ -221,10 +221,22 @@ async def revenue(
         target["invoices"] += 1
         target["invoiced"] += invoice.total
     if clients:
+        notes = await session.scalars(
+            select(CreditNote).where(
+                CreditNote.client_id.in_(list(clients)),
+                CreditNote.issue_date >= min(first.values()),
+                CreditNote.issue_date <= max(last.values()),
+            )
+        )
+        for note in notes:
+            if first[note.client_id] <= note.issue_date <= last[note.client_id]:
+                row(note.client_id, note.currency)["invoiced"] -= note.total
+    if clients:
         payments = (
             await session.scalars(
                 select(Payment).where(
                     Payment.client_id.in_(list(clients)),
+                    Payment.reversed_at.is_(None),
                     Payment.received_at >= _start_of(min(first.values())),
                     Payment.received_at < _end_of(end) if end else Payment.received_at <= now,
                 )
@@ -259,7 +271,8 @@ async def revenue(
 
 
 async def ltv(session: AsyncSession, caller: Caller, client_id: uuid.UUID | None = None) -> Report:
-    """Per client and currency, over the whole relationship: invoiced, collected, open."""
+    """Per client and currency, over the whole relationship: invoiced (less credit notes),
+    collected (reversed payments not), open."""
     clients = await _clients(session, caller, client_id=client_id)
     rows: dict[tuple[uuid.UUID, str], Row] = {}
 
@@ -282,13 +295,17 @@ async def ltv(session: AsyncSession, caller: Caller, client_id: uuid.UUID | None
     for invoice in await _invoices(session, list(clients)):
         target = row(invoice.client_id, invoice.currency)
         target["invoices"] += 1
-        target["invoiced"] += invoice.total
+        target["invoiced"] += invoice.total - invoice.credited
         target["open"] += invoice.total - invoice.amount_paid
         target["first_invoice"] = target["first_invoice"] or invoice.issue_date
         target["last_invoice"] = invoice.issue_date
     if clients:
         for payment in (
-            await session.scalars(select(Payment).where(Payment.client_id.in_(list(clients))))
+            await session.scalars(
+                select(Payment).where(
+                    Payment.client_id.in_(list(clients)), Payment.reversed_at.is_(None)
+                )
+            )
         ).all():
             row(payment.client_id, payment.currency)["collected"] += payment.amount
     ordered = sorted(rows.values(), key=lambda r: (r["client_name"], r["currency"]))

@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from services.clients.api.deps import CallerDep, RuntimeDep, SettingsDep
+from services.clients.api.deps import CallerDep, PoliciesDep, RuntimeDep
 from services.clients.api.presenters import assignment_out, client_out, contact_out
 from services.clients.api.schemas import (
     AssignIn,
@@ -23,6 +23,7 @@ from services.clients.domain.sla import Tier
 from services.clients.domain.status import ClientStatus
 from services.clients.handlers import clients as use_cases
 from services.clients.handlers import contacts as contact_cases
+from services.clients.policies import presentable
 from services.clients.store import repository as repo
 from shared.commands import run_command
 from shared.idempotency import IdempotencyKey
@@ -37,13 +38,13 @@ async def create_client(
     body: ClientIn,
     caller: CallerDep,
     runtime: RuntimeDep,
-    settings: SettingsDep,
+    policies: PoliciesDep,
     idem: IdempotencyKey,
 ) -> JSONResponse:
     return await run_command(
         runtime.uow,
-        lambda uow: use_cases.create_client(uow, caller, body, settings),
-        lambda c: client_out(c, settings),
+        presentable(policies, lambda uow: use_cases.create_client(uow, caller, body, policies)),
+        lambda c: client_out(c, policies),
         caller_id=caller.id,
         idempotency=idem,
         status_code=201,
@@ -54,7 +55,7 @@ async def create_client(
 async def list_clients(
     caller: CallerDep,
     runtime: RuntimeDep,
-    settings: SettingsDep,
+    policies: PoliciesDep,
     account_manager_id: uuid.UUID | None = None,
     status: ClientStatus | None = None,
     tier: Tier | None = None,
@@ -69,16 +70,18 @@ async def list_clients(
     )
     async with runtime.reads() as session:
         items, next_cursor = await repo.clients_page(session, stmt, limit=limit, cursor=cursor)
-    return page_of(items, next_cursor, lambda c: client_out(c, settings))
+        await policies.load(session, items)
+    return page_of(items, next_cursor, lambda c: client_out(c, policies))
 
 
 @router.get("/{client_id}", response_model=ClientOut, operation_id="getClient")
 async def get_client(
-    client_id: uuid.UUID, caller: CallerDep, runtime: RuntimeDep, settings: SettingsDep
+    client_id: uuid.UUID, caller: CallerDep, runtime: RuntimeDep, policies: PoliciesDep
 ) -> ClientOut:
     async with runtime.reads() as session:
         client = await repo.get_client(session, caller, client_id)
-    return client_out(client, settings)
+        await policies.load(session, [client])
+    return client_out(client, policies)
 
 
 @router.patch("/{client_id}", response_model=ClientOut, operation_id="updateClient")
@@ -87,12 +90,14 @@ async def update_client(
     body: ClientPatch,
     caller: CallerDep,
     runtime: RuntimeDep,
-    settings: SettingsDep,
+    policies: PoliciesDep,
 ) -> JSONResponse:
     return await run_command(
         runtime.uow,
-        lambda uow: use_cases.update_client(uow, caller, client_id, body, settings),
-        lambda c: client_out(c, settings),
+        presentable(
+            policies, lambda uow: use_cases.update_client(uow, caller, client_id, body, policies)
+        ),
+        lambda c: client_out(c, policies),
         caller_id=caller.id,
     )
 
@@ -103,14 +108,16 @@ async def assign_client(
     body: AssignIn,
     caller: CallerDep,
     runtime: RuntimeDep,
-    settings: SettingsDep,
+    policies: PoliciesDep,
     idem: IdempotencyKey,
 ) -> JSONResponse:
     """Give the client to another account manager (heads within their team, admins)."""
     return await run_command(
         runtime.uow,
-        lambda uow: use_cases.assign_client(uow, caller, client_id, body, settings),
-        lambda c: client_out(c, settings),
+        presentable(
+            policies, lambda uow: use_cases.assign_client(uow, caller, client_id, body, policies)
+        ),
+        lambda c: client_out(c, policies),
         caller_id=caller.id,
         idempotency=idem,
     )

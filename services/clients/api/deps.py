@@ -7,6 +7,7 @@ from typing import Annotated, cast
 from fastapi import Depends
 
 from services.clients import SERVICE
+from services.clients.policies import ClientPolicies
 from services.clients.settings import ClientsSettings
 from shared.auth import Caller
 from shared.deps import service_deps
@@ -22,3 +23,11 @@ async def get_settings(runtime: RuntimeDep) -> ClientsSettings:
 
 
 SettingsDep = Annotated[ClientsSettings, Depends(get_settings)]
+
+
+async def get_policies(settings: SettingsDep) -> ClientPolicies:
+    """The policies of one request (read from the database once, when first needed)."""
+    return ClientPolicies(settings)
+
+
+PoliciesDep = Annotated[ClientPolicies, Depends(get_policies)]

@@ -5,16 +5,22 @@ from __future__ import annotations
 
 from services.clients.api.schemas import (
     AssignmentOut,
+    AuditOut,
     ClientOut,
     ContactOut,
     HandoverOut,
+    SettingsOut,
+    SettingsValuesOut,
+    SettingsVersionOut,
     SlaOut,
     StaffOut,
 )
+from services.clients.handlers.settings import SettingsView
 from services.clients.handlers.staff import Handover
+from services.clients.policies import ClientPolicies
 from services.clients.settings import ClientsSettings
-from services.clients.snapshots import client_sla
-from services.clients.store.models import Assignment, Client, Contact, Staff
+from services.clients.store.models import Assignment, Client, Contact, SettingsVersion, Staff
+from shared.audit import AuditRow
 
 
 def staff_out(staff: Staff) -> StaffOut:
@@ -31,37 +37,48 @@ def handover_out(done: Handover) -> HandoverOut:
     )
 
 
-# The effective SLA's response part per settings object, then per (tier, timezone,
-# country) of the clients without overrides: a page of clients shares a handful of them,
-# and building one (merge, then validate the nested model) cost more than the rest of the
-# client's presenter. The settings object is kept in the entry, so its id is not reused
-# while it is cached.
-_SLA_OUTS: dict[int, tuple[ClientsSettings, dict[tuple[str, str, str | None], SlaOut]]] = {}
+# The effective SLA's response part per settings object, then per policy versions in force
+# and (tier, timezone, country) of the clients without overrides: a page of clients shares a
+# handful of them, and building one (merge, then validate the nested model) cost more than
+# the rest of the client's presenter. The settings object is kept in the entry, so its id is
+# not reused while it is cached.
+SlaKey = tuple[int, str | None, int, str, str, str | None]
+_SLA_OUTS: dict[int, tuple[ClientsSettings, dict[SlaKey, SlaOut]]] = {}
 _SLA_OUTS_MAX = 4096  # entries per settings object before starting again
 
 
-def sla_out(client: Client, settings: ClientsSettings) -> SlaOut:
+def sla_out(client: Client, policies: ClientPolicies) -> SlaOut:
     """The client's effective SLA as returned: for a client without overrides of its own (most
-    of them), the same instance for the same tier, timezone and country (the response models
-    are never modified)."""
-    if client.sla_overrides:
-        return SlaOut.model_validate(client_sla(client, settings))
+    of them), the same instance for the same policy versions, tier, timezone and country (the
+    response models are never modified)."""
+    department = policies.department_of(client)
+    if client.sla_overrides or policies.book is None:
+        return SlaOut.model_validate(policies.sla(client, department))
+    settings, book = policies.settings, policies.book
     entry = _SLA_OUTS.get(id(settings))
     if entry is None or entry[0] is not settings:
         if len(_SLA_OUTS) > 16:
             _SLA_OUTS.clear()
         entry = _SLA_OUTS[id(settings)] = (settings, {})
     cache = entry[1]
-    key = (client.tier, client.timezone, client.country)
+    scope = department if book.document(department) is not None else None
+    key = (
+        book.version(None),
+        scope,
+        book.version(scope) if scope else 0,
+        client.tier,
+        client.timezone,
+        client.country,
+    )
     found = cache.get(key)
     if found is None:
         if len(cache) >= _SLA_OUTS_MAX:
             cache.clear()
-        found = cache[key] = SlaOut.model_validate(client_sla(client, settings))
+        found = cache[key] = SlaOut.model_validate(policies.sla(client, department))
     return found
 
 
-def client_out(client: Client, settings: ClientsSettings) -> ClientOut:
+def client_out(client: Client, policies: ClientPolicies) -> ClientOut:
     return ClientOut(
         id=client.id,
         name=client.name,
@@ -75,7 +92,7 @@ def client_out(client: Client, settings: ClientsSettings) -> ClientOut:
         timezone=client.timezone,
         locale=client.locale,
         greetings=client.greetings,
-        sla=sla_out(client, settings),
+        sla=sla_out(client, policies),
         sla_overrides=dict(client.sla_overrides or {}),
         status_reason=client.status_reason,
         created_at=client.created_at,
@@ -89,3 +106,22 @@ def assignment_out(assignment: Assignment) -> AssignmentOut:
 
 def contact_out(contact: Contact) -> ContactOut:
     return ContactOut.model_validate(contact, from_attributes=True)
+
+
+def settings_out(found: SettingsView) -> SettingsOut:
+    return SettingsOut.model_validate(found, from_attributes=True)
+
+
+def settings_version_out(row: SettingsVersion) -> SettingsVersionOut:
+    return SettingsVersionOut(
+        department=row.department or None,
+        version=row.version,
+        document=SettingsValuesOut.model_validate(row.document),
+        changed_fields=list(row.changed_fields or []),
+        author_id=row.author_id,
+        created_at=row.created_at,
+    )
+
+
+def audit_out(row: AuditRow) -> AuditOut:
+    return AuditOut.model_validate(row, from_attributes=True)

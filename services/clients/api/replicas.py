@@ -16,6 +16,7 @@ from fastapi.encoders import jsonable_encoder
 
 from services.clients import snapshots
 from services.clients.api.deps import RuntimeDep
+from services.clients.policies import ClientPolicies
 from services.clients.settings import ClientsSettings
 from shared.deps import require_service
 from shared.errors import NotFound
@@ -31,8 +32,8 @@ async def replica_state(
 ) -> dict[str, Any] | None:
     """The state ``snapshots.replica_snapshot`` reads, as JSON; one read-only transaction."""
     async with UnitOfWork(runtime.reads, runtime.clock) as uow:
-        settings = cast(ClientsSettings, runtime.settings)
-        state = await snapshots.replica_snapshot(uow, kind, object_id, settings)
+        policies = ClientPolicies(cast(ClientsSettings, runtime.settings))
+        state = await snapshots.replica_snapshot(uow, kind, object_id, policies)
     return None if state is None else jsonable_encoder(state)
 
 

@@ -10,7 +10,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 
 from services.clients.commands import (
     AssignIn,
@@ -20,6 +20,8 @@ from services.clients.commands import (
     ContactIn,
     ContactPatch,
     HandoverIn,
+    ReportPeriod,
+    SettingsIn,
     SlaIn,
     StaffIn,
     StaffPatch,
@@ -33,6 +35,7 @@ from shared.values import StaffRole
 __all__ = [
     "AssignIn",
     "AssignmentOut",
+    "AuditOut",
     "CalendarIn",
     "CalendarOut",
     "ClientIn",
@@ -46,6 +49,9 @@ __all__ = [
     "HandoverOut",
     "ManagerPortfolio",
     "PortfolioOut",
+    "SettingsIn",
+    "SettingsOut",
+    "SettingsVersionOut",
     "SlaIn",
     "SlaOut",
     "StaffIn",
@@ -188,3 +194,97 @@ class PortfolioOut(BaseModel):
     upcoming_birthdays: list[UpcomingBirthday]
     birthday_window_days: int
     without_decision_maker: list[ClientRef]
+
+
+# ---------------------------------------------------------------- settings and audit
+
+
+class Filled(BaseModel):
+    """A response whose every field is present: null when the document does not set it."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _absent_is_null(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {**dict.fromkeys(cls.model_fields), **data}
+        return data
+
+
+class SlaTargetsOut(Filled):
+    first_response_minutes: int | None
+    contact_cadence_days: int | None
+    meeting_report_hours: int | None
+
+
+class LowScoreOut(Filled):
+    nps_max: int | None
+    csat_max: int | None
+
+
+class ReportSchedulesOut(Filled):
+    local_time: str | None
+    periods: list[ReportPeriod] | None
+
+
+class BoundOut(Filled):
+    min: float | None
+    max: float | None
+
+
+class SettingsValuesOut(Filled):
+    """A settings document's fields (``PUT /api/v1/settings`` takes them); null: not set
+    here (in the values in force: each owning service's own default)."""
+
+    sla_defaults: dict[Tier, SlaTargetsOut] | None
+    working_hours: dict[str, list[str]] | None
+    holidays_country: str | None
+    at_risk_fraction: float | None
+    birthday_notice_days: int | None
+    dunning_schedule: list[int] | None
+    dunning_escalate_from_days: int | None
+    budget_thresholds: list[int] | None
+    low_score: LowScoreOut | None
+    scorecard_deviation_points: float | None
+    report_schedules: ReportSchedulesOut | None
+    bounds: dict[str, BoundOut] | None
+
+
+class SettingsOut(BaseModel):
+    """A scope's settings: the values in force (its document over the global one over the
+    environment's defaults; null: each owning service's own default), the fields its own
+    document sets, its version (0: nothing stored, the environment's values) and who wrote it
+    when."""
+
+    department: str | None
+    version: int
+    values: SettingsValuesOut
+    overridden: list[str]
+    updated_by: uuid.UUID | None
+    updated_at: datetime | None
+
+
+class SettingsVersionOut(BaseModel):
+    """One stored version of a scope's document, with the fields whose value in force it
+    changed."""
+
+    department: str | None
+    version: int
+    document: SettingsValuesOut
+    changed_fields: list[str]
+    author_id: uuid.UUID | None
+    created_at: datetime
+
+
+class AuditOut(BaseModel):
+    """One changed field: who changed it (``actor_id``), when, from what to what, in which
+    request."""
+
+    id: int
+    at: datetime
+    actor_id: uuid.UUID | None
+    entity: str
+    entity_id: str
+    field: str
+    old: Any
+    new: Any
+    request_id: str | None

@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from services.clients.api.deps import CallerDep, RuntimeDep, SettingsDep
+from services.clients.api.deps import CallerDep, PoliciesDep, RuntimeDep
 from services.clients.api.presenters import handover_out, staff_out
 from services.clients.api.schemas import HandoverIn, HandoverOut, StaffIn, StaffOut, StaffPatch
 from services.clients.handlers import staff as use_cases
@@ -68,14 +68,14 @@ async def update_staff(
     body: StaffPatch,
     caller: CallerDep,
     runtime: RuntimeDep,
-    settings: SettingsDep,
+    policies: PoliciesDep,
 ) -> JSONResponse:
     """Update a member of staff (admins). ``"active": false`` deactivates: their tokens stop
     working in every service; someone who still manages clients must hand them over first
     (409)."""
     return await run_command(
         runtime.uow,
-        lambda uow: use_cases.update_staff(uow, caller, staff_id, body, settings),
+        lambda uow: use_cases.update_staff(uow, caller, staff_id, body, policies),
         staff_out,
         caller_id=caller.id,
     )
@@ -87,14 +87,14 @@ async def handover(
     body: HandoverIn,
     caller: CallerDep,
     runtime: RuntimeDep,
-    settings: SettingsDep,
+    policies: PoliciesDep,
     idem: IdempotencyKey,
 ) -> JSONResponse:
     """Move every client of this manager to ``to_manager_id`` at once (admins; heads within
     their team), with a history row and a ``client.assigned`` event for each client."""
     return await run_command(
         runtime.uow,
-        lambda uow: use_cases.handover(uow, caller, staff_id, body, settings),
+        lambda uow: use_cases.handover(uow, caller, staff_id, body, policies),
         handover_out,
         caller_id=caller.id,
         idempotency=idem,

@@ -21,9 +21,11 @@ def effective_sla(
     client_timezone: str,
     client_country: str | None,
     default_working_hours: Mapping[str, list[str]],
+    default_holidays_country: str | None = None,
 ) -> dict[str, Any]:
     """Merge: each omitted field takes the tier default; the calendar defaults to the client's
-    own timezone and country with the default working hours, again field by field."""
+    own timezone and country (or the policy's holiday country when it sets one) with the
+    default working hours, again field by field."""
     overrides = overrides or {}
     defaults = tier_defaults[tier]
     sla: dict[str, Any] = {
@@ -34,7 +36,9 @@ def effective_sla(
     sla["calendar"] = {
         "timezone": calendar.get("timezone") or client_timezone,
         "working_hours": calendar.get("working_hours") or dict(default_working_hours),
-        "holidays_country": calendar.get("holidays_country", client_country),
+        "holidays_country": calendar.get(
+            "holidays_country", default_holidays_country or client_country
+        ),
     }
     return sla
 

@@ -15,10 +15,12 @@ from services.clients.events import (
     ClientStatusChangedV1,
     ClientUpdatedV1,
 )
-from services.clients.settings import ClientsSettings
+from services.clients.handlers import trail
+from services.clients.policies import ClientPolicies
 from services.clients.snapshots import client_sla, client_snapshot
 from services.clients.store import repository as repo
 from services.clients.store.models import Assignment, Client, Staff
+from shared import audit
 from shared.auth import Caller, Role
 from shared.calendar import CalendarError, parse_calendar
 from shared.errors import Conflict, Forbidden, Invalid
@@ -60,7 +62,7 @@ async def check_manager(
 
 
 async def create_client(
-    uow: UnitOfWork, caller: Caller, data: ClientIn, settings: ClientsSettings
+    uow: UnitOfWork, caller: Caller, data: ClientIn, policies: ClientPolicies
 ) -> Client:
     caller.require(Role.ADMIN, Role.HEAD, Role.MANAGER)
     manager_id = data.account_manager_id
@@ -90,7 +92,7 @@ async def create_client(
         created_at=now,
         updated_at=now,
     )
-    check_sla(client_sla(client, settings))
+    check_sla(await client_sla(uow, client, policies))
     uow.session.add(client)
     await uow.session.flush()
     if manager_id is not None:
@@ -106,7 +108,12 @@ async def create_client(
             )
         )
     await repo.set_tags(uow.session, client, new=True)
-    await uow.emit(ClientCreatedV1(**await client_snapshot(uow, client, settings, new=True)))
+    await trail.created(uow, caller, "client", client, (*trail.CLIENT_FIELDS, "account_manager_id"))
+    await uow.emit(
+        ClientCreatedV1(
+            **await client_snapshot(uow, client, policies, new=True), actor_id=caller.id
+        )
+    )
     return client
 
 
@@ -116,7 +123,7 @@ async def reassign(
     client: Client,
     manager: Staff,
     reason: str | None,
-    settings: ClientsSettings,
+    policies: ClientPolicies,
 ) -> bool:
     """Give ``client`` to ``manager`` (checked already): history row and event. False when
     the client is already theirs (nothing to do)."""
@@ -138,9 +145,13 @@ async def reassign(
         )
     )
     await uow.session.flush()
+    await audit.record(
+        uow, caller.id, "client", client.id, {"account_manager_id": (previous, manager.id)}
+    )
     await uow.emit(
         ClientAssignedV1(
-            **await client_snapshot(uow, client, settings),
+            **await client_snapshot(uow, client, policies),
+            actor_id=caller.id,
             from_manager_id=previous,
             to_manager_id=manager.id,
             reason=reason,
@@ -154,12 +165,12 @@ async def assign_client(
     caller: Caller,
     client_id: uuid.UUID,
     data: AssignIn,
-    settings: ClientsSettings,
+    policies: ClientPolicies,
 ) -> Client:
     client = await repo.get_client(uow.session, caller, client_id, for_update=True)
     caller.require(Role.ADMIN, Role.HEAD)
     manager = await check_manager(uow, caller, data.account_manager_id)
-    await reassign(uow, caller, client, manager, data.reason, settings)
+    await reassign(uow, caller, client, manager, data.reason, policies)
     return client
 
 
@@ -168,12 +179,13 @@ async def update_client(
     caller: Caller,
     client_id: uuid.UUID,
     data: ClientPatch,
-    settings: ClientsSettings,
+    policies: ClientPolicies,
 ) -> Client:
     """PATCH: the given fields change (validated), ``client.updated`` lists them; a status
     change follows the lifecycle and emits ``client.status_changed``; a new manager is an
     assignment (history and ``client.assigned``)."""
     client = await repo.get_client(uow.session, caller, client_id, for_update=True)
+    before = trail.state(client, trail.CLIENT_FIELDS)
     fields = data.model_dump(exclude_unset=True)
     new_manager: Staff | None = None
     manager_id = fields.pop("account_manager_id", None)
@@ -214,7 +226,7 @@ async def update_client(
             client.sla_overrides = merged
             changed.append("sla")
     if SLA_INPUTS & set(changed):
-        check_sla(client_sla(client, settings))
+        check_sla(await client_sla(uow, client, policies))
 
     if changed or change:
         client.updated_at = uow.clock.now()
@@ -226,17 +238,23 @@ async def update_client(
         await repo.set_tags(uow.session, client)
     if changed:
         await uow.emit(
-            ClientUpdatedV1(**await client_snapshot(uow, client, settings), changed=sorted(changed))
+            ClientUpdatedV1(
+                **await client_snapshot(uow, client, policies),
+                changed=sorted(changed),
+                actor_id=caller.id,
+            )
         )
     if change:
         await uow.emit(
             ClientStatusChangedV1(
-                **await client_snapshot(uow, client, settings),
+                **await client_snapshot(uow, client, policies),
+                actor_id=caller.id,
                 old_status=change.old,
                 new_status=change.new,
                 reason=change.reason,
             )
         )
+    await trail.changed(uow, caller, "client", client, before, trail.CLIENT_FIELDS)
     if new_manager is not None:
-        await reassign(uow, caller, client, new_manager, assignment_reason, settings)
+        await reassign(uow, caller, client, new_manager, assignment_reason, policies)
     return client

@@ -15,6 +15,7 @@ from services.clients.domain.contacts import (
     normalize_roles,
 )
 from services.clients.events import ContactCreatedV1, ContactDeletedV1, ContactUpdatedV1
+from services.clients.handlers import trail
 from services.clients.snapshots import contact_snapshot
 from services.clients.store import repository as repo
 from services.clients.store.models import Client, Contact
@@ -23,16 +24,8 @@ from shared.clock import local_date
 from shared.errors import Conflict, Invalid
 from shared.uow import UnitOfWork
 
-CONTACT_FIELDS = (
-    "name",
-    "email",
-    "phone",
-    "position",
-    "roles",
-    "birthday",
-    "preferred_channel",
-    "locale",
-)
+# The fields a contact is created and patched with (its audited fields but its client).
+CONTACT_FIELDS = trail.CONTACT_FIELDS[1:]
 
 
 def _client_today(client: Client, now: datetime) -> date:
@@ -87,7 +80,10 @@ async def create_contact(
     uow.session.add(contact)
     await uow.session.flush()
     await repo.set_contact_roles(uow.session, contact)
-    await uow.emit(ContactCreatedV1(**await contact_snapshot(uow, contact, client)))
+    await trail.created(uow, caller, "contact", contact, trail.CONTACT_FIELDS)
+    await uow.emit(
+        ContactCreatedV1(**await contact_snapshot(uow, contact, client), actor_id=caller.id)
+    )
     return contact
 
 
@@ -113,19 +109,24 @@ async def update_contact(
     changed = [k for k, v in values.items() if getattr(contact, k) != v]
     if not changed:
         return contact
+    before = trail.state(contact, trail.CONTACT_FIELDS)
     for name in changed:
         setattr(contact, name, values[name])
     contact.updated_at = uow.clock.now()
     await uow.session.flush()
     if "roles" in changed:
         await repo.set_contact_roles(uow.session, contact)
-    await uow.emit(ContactUpdatedV1(**await contact_snapshot(uow, contact, client)))
+    await trail.changed(uow, caller, "contact", contact, before, trail.CONTACT_FIELDS)
+    await uow.emit(
+        ContactUpdatedV1(**await contact_snapshot(uow, contact, client), actor_id=caller.id)
+    )
     return contact
 
 
 async def delete_contact(uow: UnitOfWork, caller: Caller, contact_id: uuid.UUID) -> None:
     contact, client = await _locked_contact(uow, caller, contact_id)
     snapshot = await contact_snapshot(uow, contact, client)
+    await trail.deleted(uow, caller, "contact", contact, trail.CONTACT_FIELDS[1:])
     await uow.session.delete(contact)
     await uow.session.flush()
-    await uow.emit(ContactDeletedV1(**snapshot))
+    await uow.emit(ContactDeletedV1(**snapshot, actor_id=caller.id))

@@ -15,8 +15,9 @@ from services.clients.domain.team import (
     touches_reporting_lines,
 )
 from services.clients.events import ClientUpdatedV1, StaffCreatedV1, StaffUpdatedV1
+from services.clients.handlers import trail
 from services.clients.handlers.clients import check_manager, reassign
-from services.clients.settings import ClientsSettings
+from services.clients.policies import ClientPolicies
 from services.clients.snapshots import client_snapshot, manager_team, staff_event_fields
 from services.clients.store import repository as repo
 from services.clients.store.models import Staff
@@ -86,7 +87,8 @@ async def create_staff(uow: UnitOfWork, caller: Caller, data: StaffIn) -> Staff:
     )
     uow.session.add(staff)
     await uow.session.flush()
-    await uow.emit(StaffCreatedV1(**staff_event_fields(staff)))
+    await trail.created(uow, caller, "staff", staff, trail.STAFF_FIELDS)
+    await uow.emit(StaffCreatedV1(**staff_event_fields(staff), actor_id=caller.id))
     return staff
 
 
@@ -95,7 +97,7 @@ async def update_staff(
     caller: Caller,
     staff_id: uuid.UUID,
     data: StaffPatch,
-    settings: ClientsSettings,
+    policies: ClientPolicies,
 ) -> Staff:
     """Update or (de)activate a member of staff. A deactivated member's tokens stop working
     in every service (they learn it from ``staff.updated``); someone who still manages
@@ -132,11 +134,13 @@ async def update_staff(
     if problem is not None:
         raise Conflict(problem)
     team_before = manager_team(staff)
+    before = trail.state(staff, trail.STAFF_FIELDS)
     for name in changed:
         setattr(staff, name, changes[name])
     staff.updated_at = uow.clock.now()
     await uow.session.flush()
-    await uow.emit(StaffUpdatedV1(**staff_event_fields(staff), changed=changed))
+    await trail.changed(uow, caller, "staff", staff, before, trail.STAFF_FIELDS)
+    await uow.emit(StaffUpdatedV1(**staff_event_fields(staff), changed=changed, actor_id=caller.id))
     team_after = manager_team(staff)
     team_changed = sorted(k for k in team_after if team_after[k] != team_before[k])
     if portfolio and team_changed:
@@ -144,8 +148,9 @@ async def update_staff(
         for client in await repo.clients_of_manager(uow.session, staff.id, for_update=True):
             await uow.emit(
                 ClientUpdatedV1(
-                    **await client_snapshot(uow, client, settings),
+                    **await client_snapshot(uow, client, policies),
                     changed=team_changed,
+                    actor_id=caller.id,
                 )
             )
     return staff
@@ -156,7 +161,7 @@ async def handover(
     caller: Caller,
     staff_id: uuid.UUID,
     data: HandoverIn,
-    settings: ClientsSettings,
+    policies: ClientPolicies,
 ) -> Handover:
     """Move every client of a (leaving) manager to another one at once: a history row and a
     ``client.assigned`` event per client. Admins; heads within their own team."""
@@ -171,7 +176,7 @@ async def handover(
     target = await check_manager(uow, caller, data.to_manager_id, field="to_manager_id")
     moved: list[uuid.UUID] = []
     for client in await repo.clients_of_manager(uow.session, staff_id, for_update=True):
-        await reassign(uow, caller, client, target, data.reason, settings)
+        await reassign(uow, caller, client, target, data.reason, policies)
         moved.append(client.id)
     return Handover(
         from_manager_id=staff_id, to_manager_id=target.id, reason=data.reason, client_ids=moved

@@ -132,3 +132,18 @@ class ContactRoleIndex(Base):
     )
     role: Mapped[str] = mapped_column(String(20), primary_key=True)
     client_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("clients.id", ondelete="CASCADE"))
+
+
+class SettingsVersion(Base):
+    """One version of a settings document (``/api/v1/settings``): the global one
+    (``department`` empty) or a department's; the highest version is in force. Appended,
+    never changed."""
+
+    __tablename__ = "settings_versions"
+
+    department: Mapped[str] = mapped_column(String(200), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    changed_fields: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    author_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

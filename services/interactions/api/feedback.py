@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from services.interactions.api.deps import CallerDep, RuntimeDep
 from services.interactions.api.presenters import feedback_out
-from services.interactions.api.schemas import FeedbackIn, FeedbackOut
+from services.interactions.api.schemas import FeedbackIn, FeedbackOut, FeedbackWithdrawIn
 from services.interactions.domain.feedback import FeedbackKind
 from services.interactions.handlers import feedback as handlers
 from services.interactions.store import feedback as repo
@@ -60,3 +60,24 @@ async def get_feedback(
 ) -> FeedbackOut:
     async with runtime.reads() as session:
         return feedback_out(await repo.get_feedback(session, caller, feedback_id))
+
+
+@router.post("/{feedback_id}/withdraw", response_model=FeedbackOut, operation_id="withdrawFeedback")
+async def withdraw_feedback(
+    feedback_id: uuid.UUID,
+    body: FeedbackWithdrawIn,
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    idem: IdempotencyKey,
+) -> JSONResponse:
+    """Feedback entered by mistake (the wrong client): withdrawn with a reason, it stays
+    listed with ``withdrawn_at`` and counts in no report (``feedback.withdrawn``); 409 when
+    withdrawn already."""
+
+    return await run_command(
+        runtime.uow,
+        lambda uow: handlers.withdraw_feedback(uow, caller, feedback_id, body),
+        feedback_out,
+        caller_id=caller.id,
+        idempotency=idem,
+    )

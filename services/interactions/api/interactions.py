@@ -13,6 +13,7 @@ from services.interactions.api.presenters import interaction_out, report_out
 from services.interactions.api.schemas import (
     InteractionIn,
     InteractionOut,
+    MeetingReportAmendIn,
     MeetingReportIn,
     ReportOut,
 )
@@ -130,3 +131,29 @@ async def get_report(
     if report is None:
         raise NotFound(f"interaction {interaction_id} has no report")
     return report_out(report)
+
+
+@router.put(
+    "/{interaction_id}/report",
+    response_model=ReportOut,
+    operation_id="amendMeetingReport",
+    tags=["meeting reports"],
+)
+async def amend_report(
+    interaction_id: uuid.UUID,
+    body: MeetingReportAmendIn,
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    idem: IdempotencyKey,
+) -> JSONResponse:
+    """Correct the submitted report of a meeting, saying why (404 when it has none yet):
+    ``revision`` +1; ``meeting.report_amended`` carries the participants, so the corrected
+    minutes are sent to them again. Whether it came in on time does not change."""
+
+    return await run_command(
+        runtime.uow,
+        lambda uow: handlers.amend_report(uow, caller, interaction_id, body),
+        report_out,
+        caller_id=caller.id,
+        idempotency=idem,
+    )

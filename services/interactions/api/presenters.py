@@ -7,6 +7,7 @@ from datetime import datetime
 from services.interactions.api.schemas import (
     FeedbackOut,
     InteractionOut,
+    MeetingOut,
     ReportOut,
     RequestOut,
     TaskMoveOut,
@@ -19,6 +20,7 @@ from services.interactions.store.models import (
     Feedback,
     Interaction,
     MeetingReport,
+    PlannedMeeting,
     Request,
     Task,
     TaskDeadlineMove,
@@ -53,6 +55,10 @@ def request_out(request: Request, now: datetime) -> RequestOut:
         hold_reason=request.hold_reason,
         on_hold_minutes=current_hold_minutes(request, now),
         updated_at=request.updated_at,
+        closed_at=request.closed_at,
+        closed_by=request.closed_by,
+        close_code=request.close_code,
+        close_reason=request.close_reason,
     )
 
 
@@ -83,3 +89,7 @@ def task_move_out(move: TaskDeadlineMove) -> TaskMoveOut:
 
 def feedback_out(item: Feedback) -> FeedbackOut:
     return FeedbackOut.model_validate(item, from_attributes=True)
+
+
+def meeting_out(meeting: PlannedMeeting) -> MeetingOut:
+    return MeetingOut.model_validate(meeting, from_attributes=True)

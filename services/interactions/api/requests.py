@@ -9,11 +9,12 @@ from fastapi.responses import JSONResponse
 
 from services.interactions.api.deps import CallerDep, RuntimeDep
 from services.interactions.api.presenters import request_out
-from services.interactions.api.schemas import HoldIn, RequestOut, ResumeIn
+from services.interactions.api.schemas import HoldIn, RequestCloseIn, RequestOut, ResumeIn
 from services.interactions.domain.sla import RequestStatus
 from services.interactions.handlers import requests as handlers
 from services.interactions.store import requests as repo
 from shared.commands import run_command
+from shared.idempotency import IdempotencyKey
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 
 router = APIRouter(prefix="/api/v1/requests", tags=["requests"])
@@ -77,4 +78,25 @@ async def resume_request(
         lambda uow: handlers.resume_request(uow, caller, request_id),
         lambda request: request_out(request, runtime.clock.now()),
         caller_id=caller.id,
+    )
+
+
+@router.post("/{request_id}/close", response_model=RequestOut, operation_id="closeRequest")
+async def close_request(
+    request_id: uuid.UUID,
+    body: RequestCloseIn,
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    idem: IdempotencyKey,
+) -> JSONResponse:
+    """Not a real request (``code``: spam, duplicate, misdirected, other), with a reason:
+    ``closed``, it leaves the SLA figures and raises no more alerts (``request.closed``);
+    409 when closed already."""
+
+    return await run_command(
+        runtime.uow,
+        lambda uow: handlers.close_request(uow, caller, request_id, body),
+        lambda request: request_out(request, runtime.clock.now()),
+        caller_id=caller.id,
+        idempotency=idem,
     )

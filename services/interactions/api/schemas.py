@@ -10,27 +10,43 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.interactions.commands import (
     FeedbackIn,
+    FeedbackWithdrawIn,
     HoldIn,
     InteractionIn,
+    MeetingCancelIn,
+    MeetingHeldIn,
+    MeetingIn,
+    MeetingReportAmendIn,
     MeetingReportIn,
+    MeetingRescheduleIn,
+    RequestCloseIn,
     ResumeIn,
     TaskIn,
     TaskPatch,
 )
 from services.interactions.domain.feedback import FeedbackKind
 from services.interactions.domain.interactions import Direction, InteractionType
-from services.interactions.domain.sla import RequestStatus
+from services.interactions.domain.planned import MeetingKind, MeetingStatus
+from services.interactions.domain.sla import CloseCode, RequestStatus
 from services.interactions.domain.tasks import TaskStatus
 from shared.values import ClientStatus
 
 __all__ = [
     "FeedbackIn",
     "FeedbackOut",
+    "FeedbackWithdrawIn",
     "HoldIn",
     "InteractionIn",
     "InteractionOut",
+    "MeetingCancelIn",
+    "MeetingHeldIn",
+    "MeetingIn",
+    "MeetingOut",
+    "MeetingReportAmendIn",
     "MeetingReportIn",
+    "MeetingRescheduleIn",
     "ReportOut",
+    "RequestCloseIn",
     "RequestOut",
     "ResumeIn",
     "TaskIn",
@@ -60,6 +76,8 @@ class InteractionOut(BaseModel):
     # meetings: when the report is due and when it came in
     report_due_at: datetime | None
     report_submitted_at: datetime | None
+    # logged by marking this planned meeting held
+    meeting_id: uuid.UUID | None
 
 
 class RequestOut(BaseModel):
@@ -85,6 +103,11 @@ class RequestOut(BaseModel):
     # business minutes on hold so far (a hold still running included)
     on_hold_minutes: int
     updated_at: datetime
+    # closed as not a real request: when, by whom, what it was and why
+    closed_at: datetime | None
+    closed_by: uuid.UUID | None
+    close_code: CloseCode | None
+    close_reason: str | None
 
 
 class ReportOut(BaseModel):
@@ -97,6 +120,13 @@ class ReportOut(BaseModel):
     submitted_at: datetime
     due_at: datetime
     on_time: bool
+    # the planned meeting the reported meeting was, if it was planned
+    meeting_id: uuid.UUID | None
+    # amendments: how many (0: as submitted), the last one's time, author and reason
+    revision: int
+    amended_at: datetime | None
+    amended_by: uuid.UUID | None
+    amendment_reason: str | None
 
 
 class TaskOut(BaseModel):
@@ -124,6 +154,30 @@ class TaskMoveOut(BaseModel):
     moved_at: datetime
 
 
+class MeetingOut(BaseModel):
+    """A planned meeting or call. ``sequence``: its iCalendar SEQUENCE (0 when scheduled, +1
+    on each reschedule and on the cancellation); ``reason``: of the last reschedule or of
+    the cancellation; ``interaction_id``: the interaction logged when it was marked held."""
+
+    id: uuid.UUID
+    client_id: uuid.UUID
+    kind: MeetingKind
+    status: MeetingStatus
+    subject: str
+    agenda: str | None
+    location: str | None
+    starts_at: datetime
+    ends_at: datetime
+    contact_ids: list[uuid.UUID]
+    staff_ids: list[uuid.UUID]
+    organizer_id: uuid.UUID
+    sequence: int
+    reason: str | None
+    interaction_id: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime
+
+
 class FeedbackOut(BaseModel):
     id: uuid.UUID
     client_id: uuid.UUID
@@ -134,6 +188,10 @@ class FeedbackOut(BaseModel):
     low: bool
     received_at: datetime
     recorded_by: uuid.UUID
+    # withdrawn (entered by mistake): shown, counted in no report
+    withdrawn_at: datetime | None
+    withdrawn_by: uuid.UUID | None
+    withdrawn_reason: str | None
 
 
 # ---------------------------------------------------------------- reports

@@ -16,9 +16,15 @@ def check_score(kind: str, score: int) -> str | None:
     return None
 
 
-def is_low(kind: str, score: int) -> bool:
-    """NPS <= 6 (a detractor) or CSAT <= 2."""
-    return score <= 6 if kind == "nps" else score <= 2
+# A score at or below these is low, unless the department's policy sets others
+# (``low_score.nps_max``, ``low_score.csat_max``).
+LOW_NPS_MAX = 6
+LOW_CSAT_MAX = 2
+
+
+def is_low(kind: str, score: int, nps_max: int = LOW_NPS_MAX, csat_max: int = LOW_CSAT_MAX) -> bool:
+    """NPS <= ``nps_max`` (6: a detractor) or CSAT <= ``csat_max`` (2)."""
+    return score <= nps_max if kind == "nps" else score <= csat_max
 
 
 def nps_group(score: int) -> Literal["promoter", "passive", "detractor"]:

@@ -25,8 +25,10 @@ from shared.calendar import (
 )
 
 # A request's statuses (the API's schemas and query parameters, the events).
-RequestStatus = Literal["open", "on_hold", "acknowledged", "answered", "breached"]
+RequestStatus = Literal["open", "on_hold", "acknowledged", "answered", "breached", "closed"]
 REQUEST_STATUSES: tuple[RequestStatus, ...] = get_args(RequestStatus)
+# Why a request was closed as not a real one (it leaves the SLA figures).
+CloseCode = Literal["spam", "duplicate", "misdirected", "other"]
 DEFAULT_FIRST_RESPONSE_MINUTES = 240
 
 
@@ -139,6 +141,12 @@ def check_hold(status: str) -> None:
         raise HoldError("the request is on hold already")
     if status != "open":
         raise HoldError(f"a request that is {status} cannot be put on hold")
+
+
+def check_close(status: str) -> None:
+    """Any request but a closed one can be closed as not a real request."""
+    if status == "closed":
+        raise HoldError("the request is closed already")
 
 
 def check_resume(status: str) -> None:

@@ -42,6 +42,7 @@ async def track_client(
             "cadence_days": days,
             "due_at": cadence.contact_due_at(known_at, days),
             "notified_due_at": None,
+            "warned_due_at": None,
         },
     )
     if started:
@@ -67,6 +68,7 @@ async def record_contact(
             cadence_days=days,
             due_at=occurred_at,
             notified_due_at=None,
+            warned_due_at=None,
         )
         uow.session.add(row)
     last = cadence.later_contact(row.last_contact_at, occurred_at)

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
-from services.interactions.commands import InteractionIn, MeetingReportIn
+from services.interactions.commands import InteractionIn, MeetingReportAmendIn, MeetingReportIn
 from services.interactions.domain import cadence, meetings
 from services.interactions.domain import interactions as rules
-from services.interactions.events import InteractionLoggedV1, MeetingReportSubmittedV1
+from services.interactions.events import (
+    InteractionLoggedV1,
+    MeetingReportAmendedV1,
+    MeetingReportSubmittedV1,
+)
 from services.interactions.handlers import requests
 from services.interactions.handlers.cadence import cadence_days, record_contact
 from services.interactions.settings import InteractionsSettings
@@ -20,8 +25,8 @@ from services.interactions.snapshots import (
 from services.interactions.store import interactions as repo
 from services.interactions.store.models import Interaction, MeetingReport
 from shared.auth import Caller, Role
-from shared.errors import Conflict, Invalid
-from shared.replicas import lock_client
+from shared.errors import Conflict, Invalid, NotFound
+from shared.replicas import ClientView, lock_client
 from shared.uow import UnitOfWork
 
 WRITERS = (Role.MANAGER, Role.HEAD, Role.ADMIN)
@@ -33,6 +38,19 @@ def invalid(found: dict[str, str]) -> Invalid:
     return Invalid(
         detail, [{"loc": ["body", *name.split(".")], "msg": msg} for name, msg in found.items()]
     )
+
+
+def contact_problems(client: ClientView, contact_ids: list[uuid.UUID]) -> dict[str, str]:
+    """The ``contact_ids`` that are not the client's (field by field), or named twice."""
+    known = client.contact_ids()
+    found = {
+        f"contact_ids.{index}": "not a contact of this client"
+        for index, contact_id in enumerate(contact_ids)
+        if str(contact_id) not in known
+    }
+    if len(set(contact_ids)) != len(contact_ids):
+        found.setdefault("contact_ids", "a contact is named twice")
+    return found
 
 
 async def log_interaction(
@@ -56,12 +74,7 @@ async def log_interaction(
         promise_by=command.promise_by,
         tolerance=timedelta(minutes=settings.interactions_occurred_at_tolerance_minutes),
     )
-    known = client.contact_ids()
-    for index, contact_id in enumerate(command.contact_ids):
-        if str(contact_id) not in known:
-            found[f"contact_ids.{index}"] = "not a contact of this client"
-    if len(set(command.contact_ids)) != len(command.contact_ids):
-        found.setdefault("contact_ids", "a contact is named twice")
+    found.update(contact_problems(client, command.contact_ids))
     if found:
         raise invalid(found)
     interaction = Interaction(
@@ -111,15 +124,35 @@ async def log_interaction(
     return interaction
 
 
+async def _locked_interaction(
+    uow: UnitOfWork, caller: Caller, interaction_id: uuid.UUID
+) -> tuple[Interaction, ClientView]:
+    """The interaction and its client for a change of its report: the client locked first
+    (as by every use case emitting its events), the interaction read under that lock."""
+    client_id = (await repo.get_interaction(uow.session, caller, interaction_id)).client_id
+    client = await lock_client(uow.session, caller, client_id)
+    caller.require(*WRITERS)
+    interaction = await repo.get_interaction(uow.session, caller, interaction_id, for_update=True)
+    return interaction, client
+
+
+def _minutes(interaction: Interaction, client: ClientView, report: MeetingReport) -> dict[str, Any]:
+    """What a report's events carry: the meeting, its client participants, the minutes."""
+    return {
+        **meeting_fields(interaction, client),
+        "contacts": contact_refs(interaction.contact_ids, client),
+        "summary": report.summary,
+        "decisions": report.decisions,
+        "next_steps": report.next_steps,
+    }
+
+
 async def submit_report(
     uow: UnitOfWork, caller: Caller, interaction_id: uuid.UUID, command: MeetingReportIn
 ) -> MeetingReport:
     """The report of a meeting (409 for another type of interaction, or when it exists: a
     report is submitted once)."""
-    client_id = (await repo.get_interaction(uow.session, caller, interaction_id)).client_id
-    client = await lock_client(uow.session, caller, client_id)
-    caller.require(*WRITERS)
-    interaction = await repo.get_interaction(uow.session, caller, interaction_id, for_update=True)
+    interaction, client = await _locked_interaction(uow, caller, interaction_id)
     if interaction.type != "meeting" or interaction.report_due_at is None:
         raise Conflict(
             f"interaction {interaction_id} is a {interaction.type}: only meetings have reports"
@@ -137,20 +170,49 @@ async def submit_report(
         submitted_at=now,
         due_at=interaction.report_due_at,
         on_time=meetings.on_time(now, interaction.report_due_at),
+        meeting_id=interaction.meeting_id,
+        revision=0,
     )
     uow.session.add(report)
     interaction.report_submitted_at = now
     await uow.session.flush()
     await uow.emit(
         MeetingReportSubmittedV1(
-            **meeting_fields(interaction, client),
-            contacts=contact_refs(interaction, client),
-            summary=report.summary,
-            decisions=report.decisions,
-            next_steps=report.next_steps,
+            **_minutes(interaction, client, report),
             submitted_by=caller.id,
             submitted_at=now,
             on_time=report.on_time,
+        )
+    )
+    return report
+
+
+async def amend_report(
+    uow: UnitOfWork, caller: Caller, interaction_id: uuid.UUID, command: MeetingReportAmendIn
+) -> MeetingReport:
+    """Correct a submitted report (404 when the meeting has none yet): it reads as given,
+    ``revision`` counts the amendments; whether it came in on time stays as it was. Its
+    event carries the participants, so the corrected minutes reach them again."""
+    interaction, client = await _locked_interaction(uow, caller, interaction_id)
+    report = await repo.get_report(uow.session, interaction.id, for_update=True)
+    if report is None:
+        raise NotFound(f"interaction {interaction_id} has no report")
+    now = uow.clock.now()
+    report.summary = command.summary
+    report.decisions = list(command.decisions)
+    report.next_steps = list(command.next_steps)
+    report.revision += 1
+    report.amended_at = now
+    report.amended_by = caller.id
+    report.amendment_reason = command.reason
+    await uow.session.flush()
+    await uow.emit(
+        MeetingReportAmendedV1(
+            **_minutes(interaction, client, report),
+            amended_by=caller.id,
+            amended_at=now,
+            reason=command.reason,
+            revision=report.revision,
         )
     )
     return report

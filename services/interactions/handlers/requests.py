@@ -8,9 +8,11 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
+from services.interactions.commands import RequestCloseIn
 from services.interactions.domain import promises, sla
 from services.interactions.events import (
     RequestAnsweredV1,
+    RequestClosedV1,
     RequestHeldV1,
     RequestOpenedV1,
     RequestResumedV1,
@@ -201,6 +203,37 @@ async def resume_request(uow: UnitOfWork, caller: Caller, request_id: uuid.UUID)
             at_risk_at=request.at_risk_at,
             held_minutes=resumed.held_minutes,
             resumed_by=caller.id,
+        )
+    )
+    return request
+
+
+async def close_request(
+    uow: UnitOfWork, caller: Caller, request_id: uuid.UUID, command: RequestCloseIn
+) -> Request:
+    """Not a real request: closed with a reason and its code (409 when closed already). It
+    leaves the SLA figures and the scans (no at-risk, breach or broken-promise alert after
+    it); ``request.closed`` says so."""
+    request, client = await _locked_request(uow, caller, request_id)
+    now = uow.clock.now()
+    _check(sla.check_close, request.status)
+    if request.on_hold_since is not None:  # closing ends the hold
+        request.on_hold_minutes = current_hold_minutes(request, now)
+        request.on_hold_since = None
+    request.status = "closed"
+    request.closed_at = now
+    request.closed_by = caller.id
+    request.close_code = command.code
+    request.close_reason = command.reason
+    request.updated_at = now
+    await uow.session.flush()
+    await uow.emit(
+        RequestClosedV1(
+            **request_fields(request, client, now),
+            closed_at=now,
+            closed_by=caller.id,
+            code=command.code,
+            reason=command.reason,
         )
     )
     return request

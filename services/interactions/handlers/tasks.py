@@ -1,5 +1,7 @@
-"""Follow-up tasks: any active member of staff can be the assignee; a deadline moved later
-needs a reason, is kept in the task's history and announced (``task.deadline_moved``)."""
+"""Follow-up tasks: any active member of staff can be the assignee (told by
+``task.assigned``, on creation and on each reassignment); a deadline moved later needs a
+reason, is kept in the task's history and announced (``task.deadline_moved``); a task marked
+done is announced (``task.completed``)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import uuid
 
 from services.interactions.commands import TaskIn, TaskPatch
 from services.interactions.domain import tasks as rules
-from services.interactions.events import TaskDeadlineMovedV1
+from services.interactions.events import TaskAssignedV1, TaskCompletedV1, TaskDeadlineMovedV1
 from services.interactions.snapshots import task_fields
 from services.interactions.store import clients, interactions
 from services.interactions.store import tasks as repo
@@ -51,9 +53,15 @@ async def create_task(uow: UnitOfWork, caller: Caller, command: TaskIn) -> Task:
         updated_at=now,
         done_at=None,
         overdue_notified=False,
+        due_soon_notified=False,
     )
     uow.session.add(task)
     await uow.session.flush()
+    await uow.emit(
+        TaskAssignedV1(
+            **task_fields(task, client), previous_assignee_id=None, assigned_by=caller.id
+        )
+    )
     return task
 
 
@@ -75,14 +83,18 @@ async def update_task(
     if reason is not None and "due_at" not in changes:
         raise Invalid.field("reason", "give it together with a new due_at")
     now = uow.clock.now()
+    previous_assignee = None
     if "assignee_id" in changes and changes["assignee_id"] != task.assignee_id:
         await _check_assignee(uow, changes["assignee_id"])
+        previous_assignee = task.assignee_id
         task.assignee_id = changes["assignee_id"]
     if "title" in changes:
         task.title = changes["title"]
+    completed = False
     if "status" in changes and changes["status"] != task.status:
         task.status = changes["status"]
         task.done_at = now if task.status == "done" else None
+        completed = task.status == "done"
     moved = None
     if "due_at" in changes:
         try:
@@ -100,7 +112,9 @@ async def update_task(
             raise Invalid.field("reason", str(exc)) from exc
     if moved is not None:
         task.due_at = moved.new_due_at
-        task.overdue_notified = False  # a new deadline can be missed (and alerted) again
+        # a new deadline can come near and be missed (and alerted) again
+        task.overdue_notified = False
+        task.due_soon_notified = False
         uow.session.add(moved)
     task.updated_at = now
     await uow.session.flush()
@@ -113,5 +127,17 @@ async def update_task(
                 reason=moved.reason,
                 moved_by=caller.id,
             )
+        )
+    if previous_assignee is not None:
+        await uow.emit(
+            TaskAssignedV1(
+                **task_fields(task, client),
+                previous_assignee_id=previous_assignee,
+                assigned_by=caller.id,
+            )
+        )
+    if completed:
+        await uow.emit(
+            TaskCompletedV1(**task_fields(task, client), completed_at=now, completed_by=caller.id)
         )
     return task

@@ -1,6 +1,7 @@
 from services.interactions.store.models import Base
 from shared.migrations import run_env
+from shared.policy_replica import policy_metadata
 from shared.replicas import replica_metadata
 from shared.tables import platform_metadata
 
-run_env([platform_metadata, replica_metadata, Base.metadata])
+run_env([platform_metadata, replica_metadata, policy_metadata, Base.metadata])

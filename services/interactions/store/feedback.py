@@ -41,6 +41,8 @@ async def feedback_page(
     )
 
 
-async def get_feedback(session: AsyncSession, caller: Caller, feedback_id: uuid.UUID) -> Feedback:
+async def get_feedback(
+    session: AsyncSession, caller: Caller, feedback_id: uuid.UUID, *, for_update: bool = False
+) -> Feedback:
     stmt = select(Feedback).where(Feedback.id == feedback_id, in_scope(caller, Feedback.client_id))
-    return await one_or_404(session, stmt, Feedback, "feedback", feedback_id)
+    return await one_or_404(session, stmt, Feedback, "feedback", feedback_id, for_update=for_update)

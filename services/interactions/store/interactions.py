@@ -23,7 +23,7 @@ from services.interactions.store.clients import in_scope
 from services.interactions.store.models import Interaction, MeetingReport
 from shared.auth import Caller
 from shared.pagination import paginate
-from shared.store import one_or_404
+from shared.store import locked, one_or_404
 
 
 def scoped_interactions(caller: Caller) -> Select[Any]:
@@ -85,5 +85,8 @@ async def interactions_page(
     )
 
 
-async def get_report(session: AsyncSession, interaction_id: uuid.UUID) -> MeetingReport | None:
-    return await session.get(MeetingReport, interaction_id)
+async def get_report(
+    session: AsyncSession, interaction_id: uuid.UUID, *, for_update: bool = False
+) -> MeetingReport | None:
+    stmt = select(MeetingReport).where(MeetingReport.interaction_id == interaction_id)
+    return await session.scalar(locked(stmt, MeetingReport) if for_update else stmt)

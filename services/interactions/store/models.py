@@ -72,6 +72,8 @@ class Interaction(Base):
     report_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     report_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     report_overdue_notified: Mapped[bool] = mapped_column(Boolean, default=False)
+    # a meeting logged by marking a planned meeting held: that planned meeting
+    meeting_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
 
 class Request(Base):
@@ -136,6 +138,11 @@ class Request(Base):
     on_hold_minutes: Mapped[int] = mapped_column(Integer, default=0)
     hold_reason: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # closed as not a real request (spam, a duplicate): out of the SLA figures
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    close_code: Mapped[str | None] = mapped_column(String(20))
+    close_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class MeetingReport(Base):
@@ -152,6 +159,13 @@ class MeetingReport(Base):
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     on_time: Mapped[bool] = mapped_column(Boolean)
+    # the planned meeting whose interaction this report is of, if any
+    meeting_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # amendments: how many, the last one's time, author and reason
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    amended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    amended_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    amendment_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class Task(Base):
@@ -167,6 +181,13 @@ class Task(Base):
             postgresql_where=text("status = 'open' AND NOT overdue_notified"),
             sqlite_where=text("status = 'open' AND NOT overdue_notified"),
         ),
+        # the task.due_soon scan: open tasks not yet warned of for their current deadline
+        Index(
+            "ix_tasks_open_due_soon",
+            "due_at",
+            postgresql_where=text("status = 'open' AND NOT due_soon_notified"),
+            sqlite_where=text("status = 'open' AND NOT due_soon_notified"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -181,6 +202,7 @@ class Task(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     overdue_notified: Mapped[bool] = mapped_column(Boolean, default=False)
+    due_soon_notified: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class TaskDeadlineMove(Base):
@@ -212,12 +234,17 @@ class Feedback(Base):
     low: Mapped[bool] = mapped_column(Boolean)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     recorded_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+    # withdrawn (entered by mistake, e.g. for the wrong client): out of the reports
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class ContactCadence(Base):
     """Per client: the last contact (outbound interaction or meeting) and when the next one
     is due; ``since`` is the last contact or, before any, when the client became known here.
-    ``notified_due_at`` is the due date of the lapse already alerted."""
+    ``notified_due_at`` is the due date of the lapse already alerted, ``warned_due_at`` that
+    of the lapse already warned of (``client.contact_due_soon``)."""
 
     __tablename__ = "contact_cadence"
     __table_args__ = (
@@ -227,6 +254,12 @@ class ContactCadence(Base):
             postgresql_where=text("notified_due_at IS NULL OR notified_due_at <> due_at"),
             sqlite_where=text("notified_due_at IS NULL OR notified_due_at <> due_at"),
         ),
+        Index(
+            "ix_contact_cadence_warn",
+            "due_at",
+            postgresql_where=text("warned_due_at IS NULL OR warned_due_at <> due_at"),
+            sqlite_where=text("warned_due_at IS NULL OR warned_due_at <> due_at"),
+        ),
     )
 
     client_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -235,3 +268,73 @@ class ContactCadence(Base):
     cadence_days: Mapped[int] = mapped_column(Integer)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     notified_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    warned_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PlannedMeeting(Base):
+    """A meeting or call planned with a client (``domain/planned.py``): ``planned`` until
+    held (``interaction_id``: the ``meeting`` interaction it logged) or cancelled. What its
+    events carry is on the row (``contact_ids``, ``staff_ids``: the scans build the reminder
+    and no-outcome alerts from the claimed row alone); the participants are also in
+    ``planned_meeting_participants``, by person. ``reminder_notified`` and
+    ``no_outcome_notified`` are the scans' flags (reset by a reschedule)."""
+
+    __tablename__ = "planned_meetings"
+    __table_args__ = (
+        Index("ix_planned_meetings_starts", "starts_at", "id"),
+        Index("ix_planned_meetings_client_starts", "client_id", "starts_at", "id"),
+        # the meeting.reminder scan: planned meetings not yet reminded of, by start
+        Index(
+            "ix_planned_meetings_remind",
+            "starts_at",
+            postgresql_where=text("status = 'planned' AND NOT reminder_notified"),
+            sqlite_where=text("status = 'planned' AND NOT reminder_notified"),
+        ),
+        # the meeting.no_outcome scan and the cadence's cover: planned meetings, by end
+        Index(
+            "ix_planned_meetings_open_end",
+            "ends_at",
+            postgresql_where=text("status = 'planned' AND NOT no_outcome_notified"),
+            sqlite_where=text("status = 'planned' AND NOT no_outcome_notified"),
+        ),
+        Index(
+            "ix_planned_meetings_planned_client",
+            "client_id",
+            "starts_at",
+            postgresql_where=text("status = 'planned'"),
+            sqlite_where=text("status = 'planned'"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    kind: Mapped[str] = mapped_column(String(10))
+    subject: Mapped[str] = mapped_column(String(500))
+    agenda: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[str | None] = mapped_column(String(2000))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(10))
+    contact_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    staff_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    organizer_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    interaction_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("interactions.id"))
+    reason: Mapped[str | None] = mapped_column(Text)  # of the last reschedule or the cancel
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reminder_notified: Mapped[bool] = mapped_column(Boolean, default=False)
+    no_outcome_notified: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PlannedMeetingParticipant(Base):
+    """Who takes part in a planned meeting: ``kind`` contact (the client's) or staff."""
+
+    __tablename__ = "planned_meeting_participants"
+    __table_args__ = (Index("ix_planned_meeting_participants_person", "participant_id", "kind"),)
+
+    meeting_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("planned_meetings.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    participant_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)

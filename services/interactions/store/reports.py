@@ -83,9 +83,10 @@ async def sla_report(
     since: datetime | None,
     until: datetime | None,
 ) -> dict[str, Any]:
-    """Requests opened in ``[since, until)``: counts, compliance (first responses on time of
-    the requests decided: answered, or breached without an answer) and the median and p90
-    of first-response business minutes; overall and per account manager."""
+    """Requests opened in ``[since, until)`` (those closed as not real requests left out):
+    counts, compliance (first responses on time of the requests decided: answered, or
+    breached without an answer) and the median and p90 of first-response business minutes;
+    overall and per account manager."""
     stmt = (
         select(
             Request.status,
@@ -96,7 +97,11 @@ async def sla_report(
             client_replica.c.account_manager_id,
         )
         .join(client_replica, client_replica.c.id == Request.client_id)
-        .where(in_scope(caller, Request.client_id), *_range(Request.opened_at, since, until))
+        .where(
+            in_scope(caller, Request.client_id),
+            Request.status != "closed",
+            *_range(Request.opened_at, since, until),
+        )
     )
     if account_manager_id is not None:
         stmt = stmt.where(client_replica.c.account_manager_id == account_manager_id)
@@ -194,12 +199,16 @@ async def feedback_report(
     since: datetime | None,
     until: datetime | None,
 ) -> dict[str, Any]:
-    """Feedback received in ``[since, until)``: NPS (promoters 9-10, passives 7-8,
-    detractors 0-6) and the CSAT average; overall and per account manager."""
+    """Feedback received in ``[since, until)`` and not withdrawn: NPS (promoters 9-10,
+    passives 7-8, detractors 0-6) and the CSAT average; overall and per account manager."""
     stmt = (
         select(Feedback.kind, Feedback.score, Feedback.low, client_replica.c.account_manager_id)
         .join(client_replica, client_replica.c.id == Feedback.client_id)
-        .where(in_scope(caller, Feedback.client_id), *_range(Feedback.received_at, since, until))
+        .where(
+            in_scope(caller, Feedback.client_id),
+            Feedback.withdrawn_at.is_(None),
+            *_range(Feedback.received_at, since, until),
+        )
     )
     if account_manager_id is not None:
         stmt = stmt.where(client_replica.c.account_manager_id == account_manager_id)

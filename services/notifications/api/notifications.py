@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials
+from pydantic import AwareDatetime
 
+from services.notifications import stream as live
 from services.notifications.api.deps import CallerDep, RuntimeDep
+from services.notifications.api.filters import AboutDep
 from services.notifications.api.presenters import notification_out
-from services.notifications.api.schemas import NotificationOut, StreamTicketOut
+from services.notifications.api.schemas import (
+    CountOut,
+    NotificationOut,
+    StreamTicketOut,
+    UpdatedOut,
+)
 from services.notifications.domain.tickets import (
     new_ticket,
     ticket_digest,
@@ -29,27 +34,78 @@ from shared.app import bearer_scheme
 from shared.auth import Caller, Role, authenticate
 from shared.commands import run_command
 from shared.errors import Unauthorized
-from shared.lifecycle import shutting_down
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 from shared.values import STAFF_ROLES
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
 
 
+FeedSort = Literal["created_at", "-created_at"]
+
+
 @router.get("", response_model=Page[NotificationOut], operation_id="listNotifications")
 async def list_notifications(
     caller: CallerDep,
     runtime: RuntimeDep,
+    about: AboutDep,
     unread: bool | None = None,
+    sort: Annotated[
+        FeedSort, Query(description="`-created_at` (newest first, the default) or `created_at`")
+    ] = "-created_at",
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[NotificationOut]:
-    """The caller's feed, newest first; ``unread=true`` only the unread entries."""
+    """The caller's feed, newest first (``sort=created_at``: oldest first); ``unread=true``
+    only the unread entries (``false``: the read ones), ``client_id``, ``type``,
+    ``severity`` only those about that client, of that type, of that severity."""
+    where = repo.FeedFilter(unread=unread, **about.as_filter())
     async with runtime.reads() as session:
         items, next_cursor = await repo.feed_page(
-            session, caller.id, unread=unread, limit=limit, cursor=cursor
+            session,
+            caller.id,
+            where,
+            limit=limit,
+            cursor=cursor,
+            oldest_first=sort == "created_at",
         )
     return page_of(items, next_cursor, notification_out)
+
+
+@router.get("/count", response_model=CountOut, operation_id="countNotifications")
+async def count_notifications(
+    caller: CallerDep, runtime: RuntimeDep, about: AboutDep, unread: bool | None = None
+) -> CountOut:
+    """How many of the caller's notifications match (the filters of the feed): a badge's
+    number. Counted up to 10,000: beyond, ``count`` is 10000 and ``capped`` true."""
+    where = repo.FeedFilter(unread=unread, **about.as_filter())
+    async with runtime.reads() as session:
+        count, capped = await repo.feed_count(session, caller.id, where)
+    return CountOut(count=count, capped=capped)
+
+
+@router.post("/read-all", response_model=UpdatedOut, operation_id="markAllNotificationsRead")
+async def read_all(
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    about: AboutDep,
+    before: Annotated[
+        AwareDatetime | None,
+        Query(
+            description="only those created at or before this instant: the `created_at` of "
+            "the newest entry the UI shows, so what arrived since stays unread"
+        ),
+    ] = None,
+) -> JSONResponse:
+    """Mark the caller's unread notifications read (only their own; with ``client_id``,
+    ``type``, ``severity``, ``before``: only those); ``updated``: how many were. Again:
+    0, nothing changes (the first read time stays)."""
+    where = repo.FeedFilter(before=before, **about.as_filter())
+    return await run_command(
+        runtime.uow,
+        lambda uow: handlers.mark_all_read(uow, caller, where),
+        lambda updated: UpdatedOut(updated=updated),
+        caller_id=caller.id,
+    )
 
 
 @router.post(
@@ -80,9 +136,7 @@ async def ack(notification_id: uuid.UUID, caller: CallerDep, runtime: RuntimeDep
 
 # ---------------------------------------------------------------- the live stream
 
-# Rows committed slightly out of created_at order (concurrent transactions) are still caught:
-# each poll looks this far back and skips what it already sent.
-STREAM_LOOKBACK = timedelta(seconds=5)
+HEARTBEAT = ": heartbeat\n\n"
 
 
 def _sse(notification: NotificationOut) -> str:
@@ -176,7 +230,6 @@ StreamCallerDep = Annotated[Caller, Depends(stream_caller)]
     responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"}},
 )
 async def stream(
-    request: Request,
     caller: StreamCallerDep,
     runtime: RuntimeDep,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
@@ -192,61 +245,30 @@ async def stream(
 ) -> StreamingResponse:
     """The caller's new notifications as server-sent events (``event: notification``,
     ``id:`` the notification id, ``data:`` as in the feed), a ``: heartbeat`` comment every
-    ~15 s. With ``Last-Event-ID`` (or ``?last_event_id=``) it resumes after that
-    notification. Notifications created by any process are seen (the stream polls the
-    table); the stream ends when the server stops. Authenticated by the ``Authorization``
-    header or, for a browser's ``EventSource``, by ``?ticket=`` (``POST /stream-tickets``);
-    a used, expired, unknown or foreign ticket is a 401."""
+    ~15 s of silence. Pushed: an entry written by any process of the service reaches the
+    stream as its transaction commits. With ``Last-Event-ID`` (or ``?last_event_id=``) it
+    resumes exactly after that notification: everything that became visible after it, in
+    that order, nothing twice; an unknown id starts from now. The stream ends when the
+    server stops. Authenticated by the ``Authorization`` header or, for a browser's
+    ``EventSource``, by ``?ticket=`` (``POST /stream-tickets``); a used, expired, unknown or
+    foreign ticket is a 401."""
     settings = _settings(runtime)
-    last_event_id = last_event_id or resume_after
-    resume: tuple[datetime, str] | None = None
-    watermark: datetime | None = None
-    seen: dict[uuid.UUID, datetime] = {}
-    async with runtime.reads() as session:
-        if last_event_id:
-            try:
-                last_id = uuid.UUID(last_event_id.strip())
-            except ValueError:
-                last_id = None
-            at = await repo.notification_time(session, caller.id, last_id) if last_id else None
-            if at is not None:
-                resume = (at, str(last_id))
-                watermark = at
-        if watermark is None and resume is None:
-            # Only what is created from now on: everything at or after the newest is seen.
-            latest = await repo.notifications_after(session, caller.id, None, limit=1, newest=True)
-            if latest:
-                watermark = latest[0].created_at
-                for row in await repo.notifications_after(session, caller.id, watermark):
-                    seen[row.id] = row.created_at
+    start = await live.stream_start(runtime.reads, caller.id, last_event_id or resume_after)
+    hub = live.feed_hub(runtime) if settings.notifications_stream_push else None
 
     async def events() -> AsyncIterator[str]:
-        nonlocal watermark
         yield "retry: 2000\n: connected\n\n"
-        last_beat = time.monotonic()
-        while not shutting_down():
-            if await request.is_disconnected():
-                return
-            since = None if watermark is None else watermark - STREAM_LOOKBACK
-            async with runtime.reads() as session:
-                rows = await repo.notifications_after(session, caller.id, since, limit=1000)
-            for row in rows:
-                if row.id in seen:
-                    continue
-                if resume is not None and (row.created_at, str(row.id)) <= resume:
-                    continue
-                seen[row.id] = row.created_at
-                if watermark is None or row.created_at > watermark:
-                    watermark = row.created_at
-                yield _sse(notification_out(row))
-            if watermark is not None and len(seen) > 1000:
-                floor = watermark - 2 * STREAM_LOOKBACK
-                for key in [k for k, at in seen.items() if at < floor]:
-                    del seen[key]
-            if time.monotonic() - last_beat >= settings.notifications_stream_heartbeat_seconds:
-                last_beat = time.monotonic()
-                yield ": heartbeat\n\n"
-            await asyncio.sleep(settings.notifications_stream_poll_seconds)
+        entries = live.stream_entries(
+            runtime.reads,
+            hub,
+            caller.id,
+            start,
+            poll_seconds=settings.notifications_stream_poll_seconds,
+            heartbeat_seconds=settings.notifications_stream_heartbeat_seconds,
+            heartbeat=HEARTBEAT,
+        )
+        async for entry in entries:
+            yield HEARTBEAT if entry is HEARTBEAT else _sse(notification_out(entry))
 
     return StreamingResponse(
         events(),

@@ -59,7 +59,9 @@ async def replace_rules(
     caller: CallerDep, runtime: RuntimeDep, body: Any = Body(...)
 ) -> JSONResponse:
     """Replace every rule (admins). Each bad item is named in the 422: unknown event type,
-    recipient or channel, bad severity, an ``escalate_after`` that is no ISO 8601 duration."""
+    recipient or channel, bad severity, an ``escalate_after`` that is no ISO 8601 duration, a
+    recipient the event type does not name (``assignee``/``creator``: task events only;
+    ``participants``/``organizer``: planned-meeting events only)."""
     return await run_command(
         runtime.uow,
         lambda uow: use_cases.replace_rules(uow, caller, body),

@@ -142,3 +142,17 @@ class StreamTicketOut(BaseModel):
 
     ticket: str
     expires_at: datetime
+
+
+class CountOut(BaseModel):
+    """How many notifications match; ``capped``: more than ``count`` (the count stops at
+    10,000)."""
+
+    count: int
+    capped: bool
+
+
+class UpdatedOut(BaseModel):
+    """How many notifications a bulk change changed."""
+
+    updated: int

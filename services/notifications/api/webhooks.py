@@ -9,6 +9,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from services.notifications.api.deps import CallerDep, RuntimeDep
+from services.notifications.api.filters import AboutDep
 from services.notifications.api.presenters import delivery_out, new_webhook_out, webhook_out
 from services.notifications.api.schemas import DeliveryOut, WebhookOut
 from services.notifications.commands import WebhookIn
@@ -78,22 +79,20 @@ async def list_webhook_deliveries(
     webhook_id: uuid.UUID,
     caller: CallerDep,
     runtime: RuntimeDep,
+    about: AboutDep,
     status: DeliveryStatus | None = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[DeliveryOut]:
-    """The subscription's deliveries, newest first, with status, response code and timing."""
+    """The subscription's deliveries, newest first, with status, response code and timing;
+    ``client_id``, ``type`` (the event's), ``severity`` narrow them."""
     caller.require(Role.ADMIN)
+    where = repo.DeliveryFilter(
+        channel="webhook", status=status, webhook_id=webhook_id, **about.as_filter()
+    )
     async with runtime.reads() as session:
         await repo.get_webhook(session, webhook_id)
-        items, next_cursor = await repo.deliveries_page(
-            session,
-            channel="webhook",
-            status=status,
-            webhook_id=webhook_id,
-            limit=limit,
-            cursor=cursor,
-        )
+        items, next_cursor = await repo.deliveries_page(session, where, limit=limit, cursor=cursor)
         history = await repo.attempts_of(session, [d.id for d in items])
     return page_of(items, next_cursor, lambda d: delivery_out(d, history[d.id]))
 
@@ -119,17 +118,18 @@ async def retry_delivery(
 async def list_deliveries(
     caller: CallerDep,
     runtime: RuntimeDep,
+    about: AboutDep,
     channel: Literal["email", "webhook"] | None = None,
     status: DeliveryStatus | None = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[DeliveryOut]:
     """Every delivery (admins), newest first: status, attempts, last error, response code,
-    timing."""
+    timing; ``channel``, ``status``, ``client_id``, ``type`` (the event's), ``severity``
+    narrow them."""
     caller.require(Role.ADMIN)
+    where = repo.DeliveryFilter(channel=channel, status=status, **about.as_filter())
     async with runtime.reads() as session:
-        items, next_cursor = await repo.deliveries_page(
-            session, channel=channel, status=status, limit=limit, cursor=cursor
-        )
+        items, next_cursor = await repo.deliveries_page(session, where, limit=limit, cursor=cursor)
         history = await repo.attempts_of(session, [d.id for d in items])
     return page_of(items, next_cursor, lambda d: delivery_out(d, history[d.id]))

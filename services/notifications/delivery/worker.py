@@ -10,7 +10,6 @@ and the webhook's ``webhook-id`` stay the same, so a receiver can tell)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import time as monotonic
@@ -94,6 +93,7 @@ class DeliveryWorker:
 
     async def run(self) -> None:
         delay = self.poll_seconds
+        task = asyncio.current_task()
         while True:
             try:
                 handled = await self.run_once()
@@ -104,10 +104,22 @@ class DeliveryWorker:
                 log.exception("%s deliveries: round failed", self.channel)
                 handled = 0
                 delay = min(delay * 2, 30)
+            # A cancellation swallowed down in the round (by a database driver closing its
+            # connection) still stops the worker: the process must be able to stop.
+            if task is not None and task.cancelling():
+                raise asyncio.CancelledError
             if handled < self.batch_size:
                 self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), delay)
+                await self._idle(delay)
+
+    async def _idle(self, delay: float) -> None:
+        """Until woken, at most ``delay`` seconds. Not ``asyncio.wait_for``: on Python 3.11 it
+        loses a cancellation that comes as the wake-up does, and the process never stops."""
+        waiter = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({waiter}, timeout=delay)
+        finally:
+            waiter.cancel()
 
     def _due(self, now: datetime) -> Select[Any]:
         return (

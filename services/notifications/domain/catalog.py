@@ -15,9 +15,20 @@ CHANNELS: tuple[Channel, ...] = get_args(Channel)
 PersonalChannel = Literal["in_app", "email"]
 PERSONAL_CHANNELS: tuple[PersonalChannel, ...] = get_args(PersonalChannel)
 
-# Whom a rule notifies: staff from the event (the account manager, the head), the client's
+# Whom a rule notifies: staff from the event (the account manager, the head; a task's
+# assignee and creator; a planned meeting's staff participants and organizer), the client's
 # contacts (billing contacts, the meeting's participants), or staff by role (every admin).
-Recipient = Literal["account_manager", "head", "billing_contacts", "client_contacts", "admins"]
+Recipient = Literal[
+    "account_manager",
+    "head",
+    "assignee",
+    "creator",
+    "participants",
+    "organizer",
+    "billing_contacts",
+    "client_contacts",
+    "admins",
+]
 RECIPIENTS: tuple[Recipient, ...] = get_args(Recipient)
 
 # A delivery (an email or a webhook POST; in-app notifications are rows of their own): its
@@ -52,6 +63,15 @@ EventType = Literal[
     "orbit.interactions.meeting.report_overdue.v1",
     "orbit.interactions.task.overdue.v1",
     "orbit.interactions.task.deadline_moved.v1",
+    "orbit.interactions.task.assigned.v1",
+    "orbit.interactions.task.completed.v1",
+    "orbit.interactions.task.due_soon.v1",
+    "orbit.interactions.client.contact_due_soon.v1",
+    "orbit.interactions.meeting.scheduled.v1",
+    "orbit.interactions.meeting.rescheduled.v1",
+    "orbit.interactions.meeting.cancelled.v1",
+    "orbit.interactions.meeting.reminder.v1",
+    "orbit.interactions.meeting.no_outcome.v1",
     "orbit.interactions.request.promise_broken.v1",
     "orbit.interactions.feedback.received.v1",
     "orbit.interactions.request.held.v1",
@@ -76,13 +96,35 @@ EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 
 ESCALATED: EventType = "orbit.notifications.alert.escalated.v1"
 
-# A notification's (and an email delivery's) type: the event that caused it, or the
-# notifications service's own notice to admins that a webhook was disabled, or a greeting to a
-# client's contact (no event).
+# The staff recipients an event names by a field of its data, and the event types that
+# carry it (a rule naming them for another type would reach nobody): a task's assignee and
+# creator, a planned meeting's staff participants and organizer.
+TASK_EVENTS: frozenset[EventType] = frozenset(
+    t for t in EVENT_TYPES if t.startswith("orbit.interactions.task.")
+)
+PLANNED_MEETING_EVENTS: frozenset[EventType] = frozenset(
+    f"orbit.interactions.meeting.{name}.v1"  # type: ignore[misc]
+    for name in ("scheduled", "rescheduled", "cancelled", "reminder", "no_outcome")
+)
+PERSON_FIELDS: dict[Recipient, tuple[str, frozenset[EventType]]] = {
+    "assignee": ("assignee_id", TASK_EVENTS),
+    "creator": ("created_by", TASK_EVENTS),
+    "participants": ("staff_ids", PLANNED_MEETING_EVENTS),
+    "organizer": ("organizer_id", PLANNED_MEETING_EVENTS),
+}
+
+# A notification's (and an email delivery's) type: the event that caused it, or one of the
+# notifications service's own notices (no event): to admins, that a webhook was disabled;
+# to the account manager, that an email for the client could not be sent (what to fix); or a
+# greeting to a client's contact.
 WEBHOOK_DISABLED = "orbit.notifications.webhook.disabled.v1"
+CLIENT_EMAIL_UNSENT = "orbit.notifications.client_email.unsent.v1"
 GREETING = "orbit.notifications.greeting.v1"
 NotificationType = Literal[
-    EventType, "orbit.notifications.webhook.disabled.v1", "orbit.notifications.greeting.v1"
+    EventType,
+    "orbit.notifications.webhook.disabled.v1",
+    "orbit.notifications.client_email.unsent.v1",
+    "orbit.notifications.greeting.v1",
 ]
 NOTIFICATION_TYPES: tuple[NotificationType, ...] = get_args(NotificationType)
 

@@ -5,8 +5,10 @@ subscriptions naming the event's type, the rule in force, the recipients, the lo
 with :func:`plan_dispatch` and writes the rows. Webhook deliveries come first (for every
 subscription naming the type, rule or not); then, when the rule applies, for each staff
 recipient in the rule's order a feed entry and an email (the rule's channels and the person's
-choices for the severity); then one email per client contact the rule reaches (or a skipped
-row, when the contact has no address)."""
+choices for the severity), its instants in their zone; then one email per client contact
+the rule reaches (or a skipped row, when the contact has no address), and when a client email
+reaches nobody or a contact has no address, a notice to the account manager saying what to
+fix, once per cause and entity (the invoice, the meeting), however many events repeat it."""
 
 from __future__ import annotations
 
@@ -16,10 +18,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from services.notifications.domain.catalog import Severity
+from services.notifications.domain.catalog import PERSON_FIELDS, Channel, Severity
 from services.notifications.domain.escalation import escalate_at
-from services.notifications.domain.messages import Language, describe, language_of
-from services.notifications.domain.rules import CLIENT_TEMPLATES, Rule
+from services.notifications.domain.messages import (
+    Language,
+    describe,
+    describe_unsent,
+    language_of,
+)
+from services.notifications.domain.rules import ACTORS, CLIENT_TEMPLATES, Rule, reaches
 from services.notifications.domain.schedule import (
     DEFAULT_CHANNELS,
     Digest,
@@ -77,13 +84,15 @@ class Subscription:
 class Context:
     """Everything read for one event. ``staff``: the rule's staff recipients found in the
     replica, in the rule's order; ``contacts``: the client contacts it reaches;
-    ``locales``: of the contacts and the client."""
+    ``locales``: of the contacts and the client; ``manager``: the account manager, told
+    when a client email cannot be sent."""
 
     subscriptions: Sequence[Subscription] = ()
     rule: Rule | None = None
     staff: Sequence[StaffMember] = ()
     contacts: Sequence[Contact] = ()
     locales: Mapping[uuid.UUID, str | None] = field(default_factory=dict)
+    manager: StaffMember | None = None
 
 
 @dataclass(frozen=True)
@@ -124,23 +133,44 @@ class ContactEmailRow:
     context: Mapping[str, Any]
 
 
-Row = WebhookRow | FeedRow | StaffEmailRow | ContactEmailRow
+@dataclass(frozen=True)
+class UnsentRow:
+    """The account manager's notice that a client email was not sent (a feed entry and an
+    email, by their choices), once per ``key``: the cause and the entity."""
+
+    key: str
+    alerts: tuple[FeedRow | StaffEmailRow, ...]
+
+
+Row = WebhookRow | FeedRow | StaffEmailRow | ContactEmailRow | UnsentRow
+# The notices' severity and channels.
+UNSENT_SEVERITY: Severity = "warning"
+UNSENT_CHANNELS: tuple[Channel, ...] = ("in_app", "email")
 
 
 def staff_recipients(
     rule: Rule, data: Mapping[str, Any], admins: Sequence[uuid.UUID]
 ) -> list[uuid.UUID]:
     """The staff the rule names for this event, each once, in the rule's order: the event's
-    account manager and head, the active admins (``admins``)."""
+    account manager and head, a task's assignee and creator, a planned meeting's staff
+    participants and organizer, the active admins (``admins``); a recipient reached only
+    when a field is true (``rules.ONLY_WHEN``) only then; never the one whose action the
+    event tells (``rules.ACTORS``)."""
     ids: list[uuid.UUID | None] = []
     for recipient in rule.recipients:
+        if not reaches(rule, recipient, data):
+            continue
         if recipient == "account_manager":
             ids.append(as_uuid(data.get("account_manager_id")))
         elif recipient == "head":
             ids.append(as_uuid(data.get("head_id")))
         elif recipient == "admins":
             ids += admins
-    return [i for i in dict.fromkeys(ids) if i is not None]
+        elif recipient in PERSON_FIELDS:
+            value = data.get(PERSON_FIELDS[recipient][0])
+            ids += [as_uuid(v) for v in value] if isinstance(value, list) else [as_uuid(value)]
+    actors = {as_uuid(data.get(actor)) for actor in ACTORS}
+    return [i for i in dict.fromkeys(ids) if i is not None and i not in actors]
 
 
 def client_template(rule: Rule, event_type: str) -> str | None:
@@ -234,6 +264,61 @@ def staff_email(
     return StaffEmailRow(staff, language, title, body, plan.send_at, plan.digest)
 
 
+def alerts_for(
+    person: StaffMember,
+    severity: Severity,
+    channels: Sequence[Channel],
+    title: str,
+    body: str,
+    now: datetime,
+    language: Language,
+    rule: Rule | None = None,
+) -> list[FeedRow | StaffEmailRow]:
+    """A staff member's feed entry and email: the channels ∩ their choices for the severity
+    (the feed entry escalating as ``rule`` says)."""
+    wanted = person.choices.wanted(severity)
+    rows: list[FeedRow | StaffEmailRow] = []
+    if "in_app" in channels and "in_app" in wanted:
+        delay = rule.escalation_delay if rule else None
+        after = rule.escalate_after if rule else None
+        rows.append(FeedRow(person.id, title, body, after, escalate_at(now, delay)))
+    if "email" in channels and "email" in wanted:
+        rows.append(staff_email(person, severity, language, title, body, now))
+    return rows
+
+
+# The entity a client email is about (the field naming it), per template.
+UNSENT_ENTITY: dict[str, str] = {
+    "payment_reminder": "invoice_id",
+    "meeting_minutes": "interaction_id",
+}
+
+
+def unsent_notices(
+    template: str,
+    data: Mapping[str, Any],
+    contacts: Sequence[Contact],
+    manager: StaffMember | None,
+    now: datetime,
+) -> list[UnsentRow]:
+    """What the account manager must fix when a client email is not sent: nobody to send it
+    to (``no_contacts``), or contacts without an email address (``no_email``, naming them).
+    Keyed by cause and entity (the invoice of a reminder, the meeting of minutes)."""
+    if manager is None or not manager.active:
+        return []
+    missing = [str(c.get("name") or c.get("id")) for c in contacts if not c.get("email")]
+    causes = [("no_contacts", [])] if not contacts else [("no_email", missing)] if missing else []
+    language = language_of(manager.locale)
+    entity = data.get(UNSENT_ENTITY[template]) or data.get("client_id")
+    notices = []
+    for cause, names in causes:
+        title, body = describe_unsent(template, cause, data, names, language)
+        alerts = alerts_for(manager, UNSENT_SEVERITY, UNSENT_CHANNELS, title, body, now, language)
+        if alerts:
+            notices.append(UnsentRow(f"{template}:{cause}:{entity}", tuple(alerts)))
+    return notices
+
+
 def plan_dispatch(
     event_type: str, data: Mapping[str, Any], context: Context, now: datetime
 ) -> list[Row]:
@@ -245,28 +330,17 @@ def plan_dispatch(
     for person in context.staff:
         if not person.active:
             continue
-        wanted = person.choices.wanted(rule.severity)
         language = language_of(person.locale)
-        title, body = describe(event_type, data, language)
-        if "in_app" in rule.channels and "in_app" in wanted:
-            rows.append(
-                FeedRow(
-                    person.id,
-                    title,
-                    body,
-                    rule.escalate_after,
-                    escalate_at(now, rule.escalation_delay),
-                )
-            )
-        if "email" in rule.channels and "email" in wanted:
-            rows.append(staff_email(person, rule.severity, language, title, body, now))
+        title, body = describe(event_type, data, language, person.timezone)
+        rows += alerts_for(person, rule.severity, rule.channels, title, body, now, language, rule)
     template = client_template(rule, event_type)
     if template is None:
         return rows
     client_id = as_uuid(data.get("client_id"))
     client_locale = context.locales.get(client_id) if client_id else None
     # Each contact once (the last of its entries, where the first stood).
-    for contact in {str(c["id"]): c for c in context.contacts if as_uuid(c.get("id"))}.values():
+    contacts = {str(c["id"]): c for c in context.contacts if as_uuid(c.get("id"))}.values()
+    for contact in contacts:
         contact_id = uuid.UUID(str(contact["id"]))
         rows.append(
             ContactEmailRow(
@@ -277,4 +351,4 @@ def plan_dispatch(
                 client_context(template, data, contact),
             )
         )
-    return rows
+    return rows + unsent_notices(template, data, list(contacts), context.manager, now)

@@ -13,6 +13,7 @@ from services.notifications.domain.catalog import (
     CHANNELS,
     ESCALATED,
     EVENT_TYPES,
+    PERSON_FIELDS,
     RECIPIENTS,
     SEVERITIES,
     Channel,
@@ -94,24 +95,61 @@ IN_APP_EMAIL: tuple[Channel, ...] = ("in_app", "email")
 # The contract's defaults: SLA breach, unpaid overdue invoice, missing meeting report, contact
 # overdue, expiring contract and low feedback score notify the account manager in-app and by
 # email; SLA breaches and overdue invoices escalate; payment reminders are emailed to the
-# client's billing contacts; a submitted meeting report is emailed to the meeting's client
-# participants. The other alerts of interactions and billing reach the manager's feed.
+# client's billing contacts (and, from the escalating step of the dunning schedule, copy the
+# head); a submitted meeting report is emailed to the meeting's client participants. The
+# other alerts of interactions and billing reach the manager's feed. Every duty reaches a
+# person: a contact's birthday and a lapse of the cadence about to come reach the manager; a
+# task reaches its assignee when given, before its deadline and after it (and the manager),
+# its creator when done, the manager when its deadline moves; a planned meeting reminds its
+# staff participants, and one left without an outcome reaches its organizer and the manager.
+# Nobody is told of their own action (:data:`ACTORS`).
 DEFAULT_RULES: tuple[Rule, ...] = (
     _rule("interactions.sla.breached", MANAGER, IN_APP_EMAIL, "critical", "PT4H"),
     _rule("interactions.sla.at_risk", MANAGER, IN_APP, "warning"),
     _rule("interactions.request.promise_broken", MANAGER, IN_APP_EMAIL, "warning"),
     _rule("interactions.meeting.report_overdue", MANAGER, IN_APP_EMAIL, "warning"),
     _rule("interactions.client.contact_overdue", MANAGER, IN_APP_EMAIL, "warning"),
-    _rule("interactions.task.overdue", MANAGER, IN_APP, "warning"),
+    _rule("interactions.client.contact_due_soon", MANAGER, IN_APP_EMAIL, "warning"),
+    _rule("interactions.task.assigned", ("assignee",), IN_APP_EMAIL, "info"),
+    _rule("interactions.task.due_soon", ("assignee",), IN_APP_EMAIL, "warning"),
+    _rule("interactions.task.overdue", ("assignee", "account_manager"), IN_APP_EMAIL, "warning"),
+    _rule("interactions.task.deadline_moved", MANAGER, IN_APP_EMAIL, "info"),
+    _rule("interactions.task.completed", ("creator",), IN_APP_EMAIL, "info"),
+    _rule("interactions.meeting.reminder", ("participants",), IN_APP_EMAIL, "info"),
+    _rule(
+        "interactions.meeting.no_outcome", ("organizer", "account_manager"), IN_APP_EMAIL, "warning"
+    ),
     _rule("interactions.feedback.received", MANAGER, IN_APP_EMAIL, "warning"),
     _rule("interactions.meeting.report_submitted", ("client_contacts",), ("email",), "info"),
+    _rule("clients.contact.birthday_upcoming", MANAGER, IN_APP_EMAIL, "info"),
     _rule("billing.invoice.overdue", MANAGER, IN_APP_EMAIL, "critical", "P1D"),
-    _rule("billing.invoice.payment_reminder_due", ("billing_contacts",), ("email",), "info"),
+    _rule(
+        "billing.invoice.payment_reminder_due",
+        ("billing_contacts", "head"),
+        IN_APP_EMAIL,
+        "warning",
+    ),
     _rule("billing.invoice.issued", ("billing_contacts",), ("email",), "info"),
     _rule("billing.invoice.promise_broken", MANAGER, IN_APP_EMAIL, "warning"),
     _rule("billing.contract.expiring", MANAGER, IN_APP_EMAIL, "warning"),
     _rule("billing.budget.threshold_reached", MANAGER, IN_APP, "warning"),
 )
+
+# Who did what the event tells (the field naming them): they are not told of it.
+ACTORS: tuple[str, ...] = ("assigned_by", "completed_by", "moved_by")
+
+# Recipients reached only when a field of the event is true: the head hears of a payment
+# reminder from the escalating step of the dunning schedule (``escalate``).
+ONLY_WHEN: dict[tuple[str, Recipient], str] = {
+    ("orbit.billing.invoice.payment_reminder_due.v1", "head"): "escalate",
+}
+
+
+def reaches(rule: Rule, recipient: Recipient, data: Mapping[str, Any]) -> bool:
+    """Whether ``recipient`` of ``rule`` is reached by this event (see :data:`ONLY_WHEN`)."""
+    flag = ONLY_WHEN.get((rule.event_type, recipient))
+    return flag is None or data.get(flag) is True
+
 
 # The contacts of a client are no staff: they are reached by email only, with an email
 # written for clients, which exists for these event types.
@@ -201,6 +239,12 @@ def validate_rules(items: Sequence[Any]) -> tuple[Rule, ...]:
                     + " only",
                 )
             )
+        if isinstance(event_type, str) and event_type in EVENT_TYPES:
+            errors += [
+                ((*at, "recipients"), f"{event_type} names no {recipient} (no {field})")
+                for recipient, (field, types) in PERSON_FIELDS.items()
+                if recipient in recipients and event_type not in types
+            ]
         if (
             recipients
             and channels

@@ -16,7 +16,9 @@ from time import monotonic
 from typing import Any, cast
 
 from services.notifications.domain.attachments import document_of
+from services.notifications.domain.catalog import CLIENT_EMAIL_UNSENT
 from services.notifications.domain.dispatch import (
+    UNSENT_SEVERITY,
     Choices,
     ContactEmailRow,
     Context,
@@ -25,6 +27,7 @@ from services.notifications.domain.dispatch import (
     StaffEmailRow,
     StaffMember,
     Subscription,
+    UnsentRow,
     WebhookRow,
     as_uuid,
     client_template,
@@ -127,13 +130,13 @@ async def load_context(uow: UnitOfWork, event: CloudEvent) -> Context:
         return Context(hooks)
     admins = await repo.admin_ids(session) if "admins" in rule.recipients else []
     staff_ids = staff_recipients(rule, data, admins)
-    found = await repo.recipients(session, staff_ids)
-    staff = [
-        staff_member(found[i].staff, found[i].preference, found[i].locale)
-        for i in staff_ids
-        if i in found
-    ]
-    if client_template(rule, event.type) is None:
+    template = client_template(rule, event.type)
+    # The account manager is told when a client email cannot be sent.
+    manager_id = as_uuid(data.get("account_manager_id")) if template else None
+    found = await repo.recipients(session, [*staff_ids, *([manager_id] if manager_id else [])])
+    people = {i: staff_member(r.staff, r.preference, r.locale) for i, r in found.items()}
+    staff = [people[i] for i in staff_ids if i in people]
+    if template is None:
         return Context(hooks, rule, staff)
     client_id = as_uuid(data.get("client_id"))
     replica: list[dict[str, Any]] = []
@@ -142,7 +145,8 @@ async def load_context(uow: UnitOfWork, event: CloudEvent) -> Context:
     contacts = contacts_for(rule, data, replica)
     contact_ids = [i for i in (as_uuid(c.get("id")) for c in contacts) if i is not None]
     locales = await repo.locales_of(session, [*contact_ids, *([client_id] if client_id else [])])
-    return Context(hooks, rule, staff, contacts, locales)
+    manager = people.get(manager_id) if manager_id else None
+    return Context(hooks, rule, staff, contacts, locales, manager)
 
 
 async def dispatch(uow: UnitOfWork, event: CloudEvent) -> None:
@@ -179,7 +183,9 @@ async def write_rows(
             )
             continue
         assert rule is not None  # the other rows come from the rule
-        if isinstance(row, FeedRow):
+        if isinstance(row, UnsentRow):
+            await _add_unsent(uow, row, client_id, event.data.get("client_name"))
+        elif isinstance(row, FeedRow):
             await add_notification(
                 uow,
                 recipient_id=row.recipient_id,
@@ -202,6 +208,7 @@ async def write_rows(
                 severity=rule.severity,
                 client_id=client_id,
                 client_name=event.data.get("client_name"),
+                escalates=rule.escalate_after is not None,
             )
         else:
             await _add_contact_email(uow, row, event, rule, client_id, now)
@@ -254,8 +261,10 @@ async def add_staff_email(
     client_id: uuid.UUID | None,
     client_name: str | None,
     level: int = 0,
+    escalates: bool = False,
 ) -> bool:
-    """An alert email to a staff member, as planned (``domain.dispatch.staff_email``)."""
+    """An alert email to a staff member, as planned (``domain.dispatch.staff_email``);
+    ``escalates``: the alert climbs when not acknowledged (the email says so)."""
     staff = row.staff
     email = render(
         "staff_alert",
@@ -267,6 +276,7 @@ async def add_staff_email(
             "client_name": client_name,
             "severity": severity,
             "level": level,
+            "escalates": escalates,
         },
     )
     return await repo.add_delivery(
@@ -334,6 +344,37 @@ async def _add_contact_email(
             **common,
         )
     await repo.add_delivery(uow.session, values)
+
+
+async def _add_unsent(
+    uow: UnitOfWork, row: UnsentRow, client_id: uuid.UUID | None, client_name: str | None
+) -> None:
+    """The account manager's notice that a client email was not sent: a feed entry and an
+    email of the service's own type, once per cause and entity (a deterministic event id)."""
+    notice_id = uuid.uuid5(uuid.NAMESPACE_URL, f"orbit:notifications:unsent:{row.key}")
+    for alert in row.alerts:
+        if isinstance(alert, FeedRow):
+            await add_notification(
+                uow,
+                recipient_id=alert.recipient_id,
+                event_id=notice_id,
+                event_type=CLIENT_EMAIL_UNSENT,
+                severity=UNSENT_SEVERITY,
+                title=alert.title,
+                body=alert.body,
+                client_id=client_id,
+                root_event_id=notice_id,
+            )
+        else:
+            await add_staff_email(
+                uow,
+                alert,
+                event_id=notice_id,
+                event_type=CLIENT_EMAIL_UNSENT,
+                severity=UNSENT_SEVERITY,
+                client_id=client_id,
+                client_name=client_name,
+            )
 
 
 def _delivery(*, now: datetime, status: str = "pending", **values: Any) -> dict[str, Any]:

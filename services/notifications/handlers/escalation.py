@@ -138,5 +138,6 @@ async def _climb(uow: Any, row: Notification, rules: Sequence[Any], now: datetim
             client_id=row.client_id,
             client_name=None,
             level=level,
+            escalates=True,
         )
     return 1

@@ -32,6 +32,12 @@ async def mark_notification_read(
     return notification
 
 
+async def mark_all_read(uow: UnitOfWork, caller: Caller, where: repo.FeedFilter) -> int:
+    """Mark the caller's unread notifications that ``where`` keeps read (never anyone
+    else's); how many were."""
+    return await repo.mark_feed_read(uow.session, caller.id, where, uow.clock.now())
+
+
 async def acknowledge_notification(
     uow: UnitOfWork, caller: Caller, notification_id: uuid.UUID
 ) -> Notification:

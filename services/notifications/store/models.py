@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Index,
     Integer,
@@ -46,6 +47,14 @@ class Notification(Base):
             sqlite_where=text("escalate_at IS NOT NULL"),
         ),
         Index("ix_notifications_root", "root_event_id"),
+        Index("ix_notifications_stream", "recipient_id", "seq", "id"),
+        Index(
+            "ix_notifications_unread",
+            "recipient_id",
+            "created_at",
+            postgresql_where=text("read_at IS NULL"),
+            sqlite_where=text("read_at IS NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -63,6 +72,11 @@ class Notification(Base):
     root_event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     escalate_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     escalate_after: Mapped[str | None] = mapped_column(String(40))
+    # The live stream's order, numbered by the database at insert (never by the code), in the
+    # order the recipient's entries commit: PostgreSQL, a sequence taken under the
+    # recipient's transaction-long advisory lock; SQLite, the recipient's next number (one
+    # writer at a time). Written before: 0. See the migration c5d1e7a3f920.
+    seq: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
 
 
 class RuleSet(Base):

@@ -4,12 +4,12 @@ recipient, so another user's notification is simply not found."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.domain.rules import DEFAULT_RULES, Rule
@@ -34,29 +34,93 @@ from shared.tracing import current_traceparent
 RULE_SET_ID = 1
 
 
+@dataclass(frozen=True)
+class FeedFilter:
+    """What a feed list, its count or ``read-all`` keeps of the recipient's entries: read or
+    not (``unread`` True / False / None: all), about one client, of one type, of one
+    severity; ``before``: created at or before that instant."""
+
+    unread: bool | None = None
+    client_id: uuid.UUID | None = None
+    type: str | None = None
+    severity: str | None = None
+    before: datetime | None = None
+
+
+def _feed_where(recipient_id: uuid.UUID, where: FeedFilter) -> list[ColumnElement[bool]]:
+    clauses = [Notification.recipient_id == recipient_id]
+    if where.unread is True:
+        clauses.append(Notification.read_at.is_(None))
+    elif where.unread is False:
+        clauses.append(Notification.read_at.is_not(None))
+    if where.client_id is not None:
+        clauses.append(Notification.client_id == where.client_id)
+    if where.type is not None:
+        clauses.append(Notification.type == where.type)
+    if where.severity is not None:
+        clauses.append(Notification.severity == where.severity)
+    if where.before is not None:
+        clauses.append(Notification.created_at <= where.before)
+    return clauses
+
+
 async def feed_page(
     session: AsyncSession,
     recipient_id: uuid.UUID,
+    where: FeedFilter,
     *,
-    unread: bool | None,
     limit: int,
     cursor: str | None,
+    oldest_first: bool = False,
 ) -> tuple[list[Notification], str | None]:
-    """One page of a recipient's feed, newest first (created_at, id: the feed index);
-    ``unread`` True: only unread entries, False: only read ones, None: all."""
-    stmt = select(Notification).where(Notification.recipient_id == recipient_id)
-    if unread is True:
-        stmt = stmt.where(Notification.read_at.is_(None))
-    elif unread is False:
-        stmt = stmt.where(Notification.read_at.is_not(None))
+    """One page of a recipient's feed, newest first (``oldest_first``: the other way), by
+    (created_at, id): the feed index."""
+    stmt = select(Notification).where(*_feed_where(recipient_id, where))
     return await paginate(
         session,
         stmt,
         [Notification.created_at, Notification.id],
         limit=limit,
         cursor=cursor,
-        desc=True,
+        desc=not oldest_first,
     )
+
+
+# A count reads at most this many rows (and says so): a badge shows "9999+", not a scan of a
+# feed of a million entries.
+COUNT_CAP = 10_000
+
+
+async def feed_count(
+    session: AsyncSession, recipient_id: uuid.UUID, where: FeedFilter, *, cap: int = COUNT_CAP
+) -> tuple[int, bool]:
+    """How many of the recipient's entries match, counted up to ``cap``; True when there are
+    more than ``cap`` (the count is then ``cap``)."""
+    matching = (
+        select(Notification.id).where(*_feed_where(recipient_id, where)).limit(cap + 1)
+    ).subquery()
+    found = int(await session.scalar(select(func.count()).select_from(matching)) or 0)
+    return min(found, cap), found > cap
+
+
+async def mark_feed_read(
+    session: AsyncSession, recipient_id: uuid.UUID, where: FeedFilter, now: datetime
+) -> int:
+    """Mark the recipient's unread entries that match read (now); how many were."""
+    unread = FeedFilter(
+        unread=True,
+        client_id=where.client_id,
+        type=where.type,
+        severity=where.severity,
+        before=where.before,
+    )
+    result = await session.execute(
+        update(Notification)
+        .where(*_feed_where(recipient_id, unread))
+        .values(read_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def get_own_notification(
@@ -271,25 +335,36 @@ async def has_delivery(session: AsyncSession, key: str) -> bool:
     return await session.scalar(select(Delivery.id).where(Delivery.key == key)) is not None
 
 
+@dataclass(frozen=True)
+class DeliveryFilter:
+    """What a list of deliveries keeps: its channel, status, subscription, the client and the
+    type (``event_type``) and severity of the event behind it."""
+
+    channel: str | None = None
+    status: str | None = None
+    webhook_id: uuid.UUID | None = None
+    client_id: uuid.UUID | None = None
+    type: str | None = None
+    severity: str | None = None
+
+
 async def deliveries_page(
-    session: AsyncSession,
-    *,
-    channel: str | None,
-    status: str | None,
-    webhook_id: uuid.UUID | None = None,
-    limit: int,
-    cursor: str | None,
+    session: AsyncSession, where: DeliveryFilter, *, limit: int, cursor: str | None
 ) -> tuple[list[Delivery], str | None]:
     # the deliveries of events (a scorecard report is an email delivery with no event behind it)
     stmt = select(Delivery).where(
         or_(Delivery.template.is_(None), Delivery.template != REPORT_TEMPLATE)
     )
-    if channel is not None:
-        stmt = stmt.where(Delivery.channel == channel)
-    if status is not None:
-        stmt = stmt.where(Delivery.status == status)
-    if webhook_id is not None:
-        stmt = stmt.where(Delivery.webhook_id == webhook_id)
+    for column, value in (
+        (Delivery.channel, where.channel),
+        (Delivery.status, where.status),
+        (Delivery.webhook_id, where.webhook_id),
+        (Delivery.client_id, where.client_id),
+        (Delivery.event_type, where.type),
+        (Delivery.severity, where.severity),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
     return await paginate(
         session, stmt, [Delivery.created_at, Delivery.id], limit=limit, cursor=cursor, desc=True
     )
@@ -324,36 +399,82 @@ async def get_webhook_delivery(
 
 # ---------------------------------------------------------------- the live stream
 
+# A position in a recipient's stream: the (seq, id) of the last entry sent.
+StreamCursor = tuple[int, uuid.UUID]
 
-async def notifications_after(
-    session: AsyncSession,
-    recipient_id: uuid.UUID,
-    after: datetime | None,
-    *,
-    limit: int = 200,
-    newest: bool = False,
+
+async def stream_after(
+    session: AsyncSession, recipient_id: uuid.UUID, after: StreamCursor | None, *, limit: int
 ) -> list[Notification]:
-    """The recipient's notifications created at or after ``after`` (all when None), oldest
-    first (the feed index); ``newest``: newest first."""
+    """The recipient's entries after ``after`` (all when None), by (seq, id): the stream
+    index. ``seq`` numbers a recipient's entries in the order their transactions committed
+    (the database gives it, see the model), so nothing can appear later before the cursor."""
     stmt = select(Notification).where(Notification.recipient_id == recipient_id)
     if after is not None:
-        stmt = stmt.where(Notification.created_at >= after)
-    if newest:
-        stmt = stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
-    else:
-        stmt = stmt.order_by(Notification.created_at, Notification.id)
-    stmt = stmt.limit(limit)
+        stmt = stmt.where(_after_cursor(after))
+    return list(
+        await session.scalars(stmt.order_by(Notification.seq, Notification.id).limit(limit))
+    )
+
+
+def _after_cursor(cursor: StreamCursor) -> ColumnElement[bool]:
+    return or_(
+        Notification.seq > cursor[0],
+        and_(Notification.seq == cursor[0], Notification.id > cursor[1]),
+    )
+
+
+async def streams_after(
+    session: AsyncSession, cursors: Mapping[uuid.UUID, StreamCursor | None], *, limit: int
+) -> list[Notification]:
+    """For each recipient of ``cursors``, their entries after its cursor (all when None), at
+    most ``limit`` each, by recipient then (seq, id): one statement for many streams."""
+    if not cursors:
+        return []
+    matching = or_(
+        *(
+            Notification.recipient_id == recipient
+            if cursor is None
+            else and_(Notification.recipient_id == recipient, _after_cursor(cursor))
+            for recipient, cursor in cursors.items()
+        )
+    )
+    ranked = (
+        select(
+            Notification.id.label("entry_id"),
+            func.row_number()
+            .over(
+                partition_by=Notification.recipient_id,
+                order_by=(Notification.seq, Notification.id),
+            )
+            .label("n"),
+        )
+        .where(matching)
+        .subquery()
+    )
+    stmt = (
+        select(Notification)
+        .join(ranked, ranked.c.entry_id == Notification.id)
+        .where(ranked.c.n <= limit)
+        .order_by(Notification.recipient_id, Notification.seq, Notification.id)
+    )
     return list(await session.scalars(stmt))
 
 
-async def notification_time(
-    session: AsyncSession, recipient_id: uuid.UUID, notification_id: uuid.UUID
-) -> datetime | None:
-    return await session.scalar(
-        select(Notification.created_at).where(
-            Notification.id == notification_id, Notification.recipient_id == recipient_id
-        )
+async def stream_cursor(
+    session: AsyncSession, recipient_id: uuid.UUID, notification_id: uuid.UUID | None
+) -> StreamCursor | None:
+    """The cursor of the recipient's entry ``notification_id`` (None: not theirs, or no such
+    entry); without an id, of their newest entry (None: they have none)."""
+    stmt = select(Notification.seq, Notification.id).where(
+        Notification.recipient_id == recipient_id
     )
+    if notification_id is not None:
+        stmt = stmt.where(Notification.id == notification_id)
+    else:
+        stmt = stmt.order_by(Notification.seq.desc(), Notification.id.desc())
+    found = (await session.execute(stmt.limit(1))).first()
+    return None if found is None else (int(found.seq), found.id)
 
 
 # ---------------------------------------------------------------- stream tickets

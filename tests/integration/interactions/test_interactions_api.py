@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.interactions.workers import SCANS
 from tests.integration.interactions.helpers import ADMIN, NOW, Api, iso
 from tests.support.problems import field_errors
 
@@ -352,3 +353,84 @@ async def test_unknown_client_and_admin_without_staff_record(api: Api) -> None:
         },
     )
     assert response.status_code == 404
+
+
+async def test_a_submitted_report_is_amended_with_a_reason(api: Api) -> None:
+    """The report reads as amended, ``revision`` counts the amendments, on time stays as it
+    was; ``meeting.report_amended`` carries the participants; no report yet, or another
+    manager's meeting: 404."""
+    mia = await api.staff("Mia")
+    olga = await api.staff("Olga")
+    acme = await api.client("Acme", mia)
+    meeting = await api.log(
+        mia.headers, acme, type="meeting", direction="outbound", contact_ids=acme.contacts
+    )
+    path = f"/api/v1/interactions/{meeting['id']}/report"
+    amendment = {"summary": "Agreed on phase 2", "next_steps": ["Send the offer"], "reason": "typo"}
+    assert (await api.http.put(path, headers=mia.headers, json=amendment)).status_code == 404
+    submitted = await api.http.post(path, headers=mia.headers, json={"summary": "Agreed"})
+    assert submitted.status_code == 201 and submitted.json()["revision"] == 0
+    no_reason = {k: v for k, v in amendment.items() if k != "reason"}
+    assert field_errors(await api.http.put(path, headers=mia.headers, json=no_reason)) == {"reason"}
+    assert (await api.http.put(path, headers=olga.headers, json=amendment)).status_code == 404
+    for revision in (1, 2):
+        api.advance(hours=1)
+        amended = await api.http.put(path, headers=mia.headers, json=amendment)
+        assert amended.status_code == 200, amended.text
+        assert amended.json()["revision"] == revision
+    report = (await api.http.get(path, headers=mia.headers)).json()
+    assert report["summary"] == "Agreed on phase 2" and report["next_steps"] == ["Send the offer"]
+    assert report["on_time"] is True and report["amendment_reason"] == "typo"
+    assert report["amended_by"] == mia.id and report["submitted_at"] < report["amended_at"]
+    events = await api.events("meeting.report_amended")
+    assert [e["revision"] for e in events] == [1, 2]
+    assert [c["contact_id"] for c in events[0]["contacts"]] == acme.contacts
+    assert events[0]["reason"] == "typo" and events[0]["amended_by"] == mia.id
+
+
+async def test_a_request_that_is_not_one_is_closed_and_leaves_the_sla(api: Api) -> None:
+    """Closed with a code and a reason (a held one too): ``closed``, out of the SLA report,
+    no breach alert when its due date passes, ``request.closed`` once; closing again is 409,
+    another manager's 404."""
+    mia = await api.staff("Mia")
+    olga = await api.staff("Olga")
+    acme = await api.client("Acme", mia, first_response_minutes=60)
+    spam = await api.log(mia.headers, acme, requires_response=True)
+    held = await api.log(mia.headers, acme, requires_response=True)
+    real = await api.log(mia.headers, acme, requires_response=True)
+    hold = await api.http.post(
+        f"/api/v1/requests/{held['request_id']}/hold", headers=mia.headers, json={"reason": "x"}
+    )
+    assert hold.status_code == 200
+    body = {"reason": "an advertisement", "code": "spam"}
+    path = f"/api/v1/requests/{spam['request_id']}/close"
+    assert field_errors(await api.http.post(path, headers=mia.headers, json={"code": "spam"})) == {
+        "reason"
+    }
+    assert (await api.http.post(path, headers=olga.headers, json=body)).status_code == 404
+    closed = await api.http.post(path, headers=mia.headers, json=body)
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["status"] == "closed" and closed.json()["close_code"] == "spam"
+    assert closed.json()["closed_by"] == mia.id and closed.json()["close_reason"] == body["reason"]
+    assert (await api.http.post(path, headers=mia.headers, json=body)).status_code == 409
+    duplicate = await api.http.post(
+        f"/api/v1/requests/{held['request_id']}/close",
+        headers=mia.headers,
+        json={"reason": "asked twice", "code": "duplicate"},
+    )
+    assert duplicate.json()["status"] == "closed" and duplicate.json()["on_hold_since"] is None
+    events = await api.events("request.closed")
+    assert [(e["request_id"], e["code"]) for e in events] == [
+        (spam["request_id"], "spam"),
+        (held["request_id"], "duplicate"),
+    ]
+    api.advance(hours=2)
+    for name in ("sla_breached", "sla_at_risk"):
+        await SCANS[name](api.runtime.uow, api.clock.now(), 10)
+    assert [e["request_id"] for e in await api.events("sla.breached")] == [real["request_id"]]
+    report = (await api.http.get("/api/v1/reports/sla", headers=mia.headers)).json()
+    assert report["requests"] == 1 and report["breached"] == 1
+    listed = await api.http.get(
+        "/api/v1/requests", headers=mia.headers, params={"status": "closed"}
+    )
+    assert len(listed.json()["items"]) == 2

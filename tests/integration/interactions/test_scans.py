@@ -1,6 +1,8 @@
 """The scans on PostgreSQL: each alert exactly once across two concurrent scanners (their own
 engines, as two replicas of the service) and repeated runs, in small batches; what a scan
-must not alert (answered, on hold, inactive clients); alerts again after a new lapse."""
+must not alert (answered, on hold, inactive clients); alerts again after a new lapse; the
+warnings ahead of a deadline (task.due_soon, client.contact_due_soon) at the default
+leads."""
 
 from __future__ import annotations
 
@@ -73,6 +75,8 @@ async def alerts(api: Api) -> Counter[str]:
             "request.answered",
             "meeting.report_submitted",
             "task.deadline_moved",
+            "task.assigned",
+            "task.completed",
             "feedback.received",
             "request.held",
             "request.resumed",
@@ -128,10 +132,12 @@ async def test_each_alert_once_across_two_concurrent_scanners(
     )
     assert task.status_code == 201
 
-    # 50 minutes in: three requests at risk (45 of 60 minutes), nothing else due yet
+    # 50 minutes in: three requests at risk (45 of 60 minutes), the task due within 24 hours
     api.advance(minutes=50)
     await run_scans([api.runtime.uow, *replicas], api)
-    assert await alerts(api) == Counter({"sla.at_risk": 3})
+    assert await alerts(api) == Counter({"sla.at_risk": 3, "task.due_soon": 1})
+    (due_soon,) = await api.events("task.due_soon")
+    assert due_soon["hours_left"] == 24 and due_soon["assignee_id"] == mia.id
     at_risk = await api.events("sla.at_risk")
     assert {e["request_id"] for e in at_risk} == {r["request_id"] for r in requests}
     assert all(e["minutes_left"] == 10 and e["elapsed_fraction"] > 0.8 for e in at_risk)
@@ -147,13 +153,14 @@ async def test_each_alert_once_across_two_concurrent_scanners(
             "request.promise_broken": 1,
             "meeting.report_overdue": 1,
             "task.overdue": 1,
+            "task.due_soon": 1,
             "client.contact_overdue": 3,
         }
     )
     async with api.runtime.sessions() as session:
         keys = await session.scalar(select(func.count()).select_from(scheduled_alerts))
         total = await session.scalar(select(func.count()).select_from(outbox))
-    assert keys == 12
+    assert keys == 13
     assert total == len(await api.event_types())
     breached = await api.request(mia.headers, requests[0]["request_id"])
     assert breached["status"] == "breached" and breached["breached"] is True
@@ -165,7 +172,7 @@ async def test_each_alert_once_across_two_concurrent_scanners(
     # later rounds find nothing more
     api.advance(hours=1)
     await run_scans([api.runtime.uow, *replicas], api, rounds=1)
-    assert sum((await alerts(api)).values()) == 12
+    assert sum((await alerts(api)).values()) == 13
 
 
 async def test_what_is_not_alerted(api: Api, replicas: list[UnitOfWorkFactory]) -> None:
@@ -243,10 +250,35 @@ async def test_a_new_lapse_and_a_moved_deadline_alert_again(
     assert moved.status_code == 200, moved.text
     assert moved.json()["overdue"] is False
     await run_scans([api.runtime.uow, *replicas], api)
-    assert await alerts(api) == Counter({"client.contact_overdue": 1, "task.overdue": 1})
-    api.advance(days=3, hours=1)
+    # the moved deadline is a day away: warned of, once
+    assert await alerts(api) == Counter(
+        {"client.contact_overdue": 1, "task.overdue": 1, "task.due_soon": 1}
+    )
+    # the next lapse (3 days after the contact) comes within a day: warned of, once
+    api.advance(days=2, hours=1)
     await run_scans([api.runtime.uow, *replicas], api)
-    assert await alerts(api) == Counter({"client.contact_overdue": 2, "task.overdue": 2})
+    assert await alerts(api) == Counter(
+        {
+            "client.contact_overdue": 1,
+            "client.contact_due_soon": 1,
+            "task.overdue": 2,
+            "task.due_soon": 1,
+        }
+    )
+    (warning,) = await api.events("client.contact_due_soon")
+    assert warning["days_left"] == 1 and warning["client_id"] == acme.id
+    assert warning["contact_cadence_days"] == 3 and warning["last_contact_at"] is not None
+    api.advance(days=1)
+    await run_scans([api.runtime.uow, *replicas], api)
+    assert await alerts(api) == Counter(
+        {
+            "client.contact_overdue": 2,
+            "client.contact_due_soon": 1,
+            "task.overdue": 2,
+            "task.due_soon": 1,
+        }
+    )
+    assert warning["due_at"] == (await api.events("client.contact_overdue"))[1]["due_at"]
     lapses = await api.events("client.contact_overdue")
     assert lapses[0]["last_contact_at"] is None
     assert lapses[1]["last_contact_at"] is not None and lapses[1]["days_overdue"] == 0
@@ -269,7 +301,11 @@ async def test_the_scheduler_runs_the_scans(api: Api) -> None:
         "promise_broken",
         "meeting_report_overdue",
         "task_overdue",
+        "task_due_soon",
         "contact_overdue",
+        "contact_due_soon",
+        "meeting_reminder",
+        "meeting_no_outcome",
     }
     assert results["sla_breached"] == 1 and results["sla_at_risk"] == 0
     assert await alerts(api) == Counter({"sla.breached": 1})

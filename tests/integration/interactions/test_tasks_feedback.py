@@ -92,6 +92,41 @@ async def test_tasks(api: Api) -> None:
     assert [t["id"] for t in listed.json()["items"]] == [task["id"]]
 
 
+async def test_the_assignee_is_told_of_assignments_and_completion(api: Api) -> None:
+    """``task.assigned`` on creation and on each reassignment (the previous assignee named),
+    ``task.completed`` when done, each in the write's unit of work; a refused write and a
+    change of nothing else announce nothing."""
+    mia = await api.staff("Mia")
+    sam = await api.staff("Sam", "manager", "engineering")
+    acme = await api.client("Acme", mia)
+    body = {
+        "client_id": acme.id,
+        "title": "Send the logs",
+        "assignee_id": sam.id,
+        "due_at": iso(NOW + timedelta(days=2)),
+    }
+    created = await api.http.post("/api/v1/tasks", headers=mia.headers, json=body)
+    assert created.status_code == 201, created.text
+    path = f"/api/v1/tasks/{created.json()['id']}"
+    refused = await api.http.post(
+        "/api/v1/tasks", headers=mia.headers, json={**body, "assignee_id": str(uuid.uuid4())}
+    )
+    assert refused.status_code == 422
+    for change in ({"title": "Send the full logs"}, {"assignee_id": mia.id}, {"status": "done"}):
+        response = await api.http.patch(path, headers=mia.headers, json=change)
+        assert response.status_code == 200, response.text
+    assigned = await api.events("task.assigned")
+    assert [(e["assignee_id"], e["previous_assignee_id"]) for e in assigned] == [
+        (sam.id, None),
+        (mia.id, sam.id),
+    ]
+    assert all(e["assigned_by"] == mia.id and e["client_name"] == "Acme" for e in assigned)
+    assert assigned[0]["title"] == "Send the logs" and assigned[0]["status"] == "open"
+    (completed,) = await api.events("task.completed")
+    assert completed["completed_by"] == mia.id and completed["status"] == "done"
+    assert completed["completed_at"] == iso(NOW).replace("+00:00", "Z")
+
+
 async def test_feedback(api: Api) -> None:
     mia = await api.staff("Mia")
     acme = await api.client("Acme", mia)
@@ -139,3 +174,34 @@ async def test_feedback(api: Api) -> None:
         assert field_errors(response) == fields, change
     low = await api.http.get("/api/v1/feedback", headers=mia.headers, params={"low": "true"})
     assert sorted(f["score"] for f in low.json()["items"]) == [2, 6]
+
+
+async def test_feedback_entered_by_mistake_is_withdrawn(api: Api) -> None:
+    """Withdrawn with a reason: still listed (``withdrawn_at``), out of the feedback report,
+    announced once; a second withdrawal is 409; another manager's 404."""
+    mia = await api.staff("Mia")
+    olga = await api.staff("Olga")
+    acme = await api.client("Acme", mia)
+    ids = []
+    for score in (3, 10):
+        response = await api.http.post(
+            "/api/v1/feedback",
+            headers=mia.headers,
+            json={"client_id": acme.id, "kind": "nps", "score": score},
+        )
+        ids.append(response.json()["id"])
+    path = f"/api/v1/feedback/{ids[0]}/withdraw"
+    assert field_errors(await api.http.post(path, headers=mia.headers, json={})) == {"reason"}
+    reason = {"reason": "meant for another client"}
+    assert (await api.http.post(path, headers=olga.headers, json=reason)).status_code == 404
+    withdrawn = await api.http.post(path, headers=mia.headers, json=reason)
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert withdrawn.json()["withdrawn_reason"] == reason["reason"]
+    assert withdrawn.json()["withdrawn_by"] == mia.id and withdrawn.json()["withdrawn_at"]
+    assert (await api.http.post(path, headers=mia.headers, json=reason)).status_code == 409
+    (event,) = await api.events("feedback.withdrawn")
+    assert event["feedback_id"] == ids[0] and event["low"] is True and event["score"] == 3
+    listed = await api.http.get("/api/v1/feedback", headers=mia.headers)
+    assert len(listed.json()["items"]) == 2
+    report = (await api.http.get("/api/v1/reports/feedback", headers=mia.headers)).json()
+    assert report["nps_responses"] == 1 and report["promoters"] == 1 and report["low"] == 0

@@ -104,10 +104,12 @@ class Notif:
         locale: str | None = None,
         timezone: str = "UTC",
         greetings: bool = False,
+        client_id: uuid.UUID | None = None,  # given: an update of that client
     ) -> uuid.UUID:
-        client_id = uuid.uuid4()
+        change = "updated" if client_id else "created"
+        client_id = client_id or uuid.uuid4()
         await self.deliver(
-            "orbit.clients.client.created.v1",
+            f"orbit.clients.client.{change}.v1",
             {
                 "client_id": str(client_id),
                 "name": name,

@@ -12,7 +12,7 @@ from sqlalchemy import Column, Integer, MetaData, Table, insert, select
 
 from services.embedded import SPECS
 from shared.db import Money, UTCDateTime, create_engine
-from shared.migrations import migrate
+from shared.migrations import include_name, migrate
 
 pytestmark = pytest.mark.integration
 
@@ -66,7 +66,7 @@ async def test_migrations_run_from_zero_and_match_the_models(any_db_url: str, se
     async with engine.connect() as conn:
 
         def diff(sync_conn):  # type: ignore[no-untyped-def]
-            context = MigrationContext.configure(sync_conn)
+            context = MigrationContext.configure(sync_conn, opts={"include_name": include_name})
             return compare_metadata(context, list(targets))  # type: ignore[call-overload]
 
         changes = await conn.run_sync(diff)

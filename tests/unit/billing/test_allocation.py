@@ -14,8 +14,10 @@ from hypothesis import strategies as st
 from services.billing.domain.allocation import (
     AllocationError,
     OpenInvoice,
+    ReversalError,
     allocate_explicit,
     allocate_oldest,
+    check_reversal,
     credit_to_apply,
 )
 
@@ -119,3 +121,10 @@ def test_explicit_split_conserves_money(
         assert sum(w for _, w in wanted) > amount
         return
     assert amount == sum(a.amount for a in split.allocations) + split.credit
+
+
+def test_a_reversal_needs_the_payments_surplus_still_in_credit() -> None:
+    check_reversal(Decimal("30"), Decimal("30"), "EUR")
+    check_reversal(Decimal(0), Decimal(0), "EUR")
+    with pytest.raises(ReversalError, match="only 10 EUR"):
+        check_reversal(Decimal("30"), Decimal("10"), "EUR")

@@ -71,6 +71,14 @@ def test_the_jobs_are_built_from_the_settings() -> None:
         BirthdayJob()  # type: ignore[call-arg]
 
 
+def test_audit_rows_are_kept_years_where_the_outbox_keeps_days() -> None:
+    assert clients_app.SPEC.retention is not None
+    (rule,) = clients_app.SPEC.retention(ClientsSettings())
+    assert rule.table.name == "audit_log" and rule.max_age.days == 3650
+    (rule,) = clients_app.SPEC.retention(ClientsSettings(retention_audit_days=30))
+    assert rule.max_age.days == 30
+
+
 def test_load_settings_validates_each_service_from_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -110,7 +118,7 @@ def test_lists_default_to_the_shared_page_size() -> None:
         for parameter in item.get("get", {}).get("parameters", [])
         if parameter["name"] == "limit"
     }
-    assert len(defaults) == 4 and set(defaults.values()) == {DEFAULT_LIMIT}, defaults
+    assert len(defaults) == 6 and set(defaults.values()) == {DEFAULT_LIMIT}, defaults
 
 
 async def test_a_method_the_path_lacks_is_405_naming_the_allowed_ones(tmp_path: Path) -> None:

@@ -15,11 +15,14 @@ from services.interactions.workers import SCANS, ScanJob
 def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ORBIT_INTERACTIONS_SLA_AT_RISK_FRACTION", "0.5")
     monkeypatch.setenv("ORBIT_INTERACTIONS_SCAN_BATCH_SIZE", "50")
+    monkeypatch.setenv("ORBIT_INTERACTIONS_TASK_DUE_SOON_HOURS", "48")
     settings = embedded.load_settings("interactions")
     assert isinstance(settings, InteractionsSettings)
     assert (
         settings.interactions_sla_at_risk_fraction == 0.5
         and settings.interactions_scan_batch_size == 50
+        and settings.interactions_task_due_soon_hours == 48
+        and settings.interactions_contact_due_soon_days == 1
     )
     for bad in ("0", "1", "1.5", "-0.1", "often"):
         variable = "ORBIT_INTERACTIONS_SLA_AT_RISK_FRACTION"

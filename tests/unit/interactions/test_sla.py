@@ -19,6 +19,7 @@ from services.interactions.domain.sla import (
     at_risk_at,
     at_risk_minutes,
     calendar_of,
+    check_close,
     check_hold,
     check_resume,
     due_at,
@@ -194,6 +195,13 @@ def test_an_at_risk_instant_already_passed_stays() -> None:
     )
     assert resumed.at_risk_at == risk
     assert resumed.due_at == utc(2026, 11, 30, 11)
+
+
+def test_any_request_but_a_closed_one_can_be_closed() -> None:
+    for status in ("open", "on_hold", "acknowledged", "answered", "breached"):
+        check_close(status)
+    with pytest.raises(HoldError, match="closed already"):
+        check_close("closed")
 
 
 def test_hold_and_resume_need_the_right_state() -> None:

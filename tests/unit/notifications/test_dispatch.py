@@ -15,6 +15,7 @@ from services.notifications.domain.dispatch import (
     StaffEmailRow,
     StaffMember,
     Subscription,
+    UnsentRow,
     WebhookRow,
     contacts_for,
     needs_replica_contacts,
@@ -157,3 +158,78 @@ def test_no_client_email_unless_the_rule_emails() -> None:
     in_app = Rule(REMINDER, ("billing_contacts",), ("in_app",), "info")
     contacts = [{"id": str(uuid.uuid4()), "email": "a@x.test"}]
     assert plan_dispatch(REMINDER, {}, Context(rule=in_app, contacts=contacts), NOW) == []
+
+
+def test_tasks_meetings_and_the_head_of_an_escalating_reminder() -> None:
+    ida, ole, head = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    task = {"assignee_id": str(ole), "created_by": str(ida), "account_manager_id": str(ida)}
+    assigned = rule("orbit.interactions.task.assigned.v1")
+    assert staff_recipients(assigned, task | {"assigned_by": str(ida)}, []) == [ole]
+    assert staff_recipients(assigned, task | {"assigned_by": str(ole)}, []) == []  # self
+    completed = rule("orbit.interactions.task.completed.v1")
+    assert staff_recipients(completed, task | {"completed_by": str(ole)}, []) == [ida]
+    assert staff_recipients(completed, task | {"completed_by": str(ida)}, []) == []
+    overdue = rule("orbit.interactions.task.overdue.v1")
+    assert staff_recipients(overdue, task, []) == [ole, ida]
+    mine = task | {"assignee_id": str(ida)}
+    assert staff_recipients(overdue, mine, []) == [ida]  # once
+    moved = rule("orbit.interactions.task.deadline_moved.v1")
+    assert staff_recipients(moved, task | {"moved_by": str(ole)}, []) == [ida]
+    meeting = {"staff_ids": [str(ida), str(ole)], "organizer_id": str(ole)}
+    reminder = rule("orbit.interactions.meeting.reminder.v1")
+    assert staff_recipients(reminder, meeting, []) == [ida, ole]
+    no_outcome = rule("orbit.interactions.meeting.no_outcome.v1")
+    assert staff_recipients(no_outcome, meeting | {"account_manager_id": str(ida)}, []) == [
+        ole,
+        ida,
+    ]
+    dunning = rule(REMINDER)
+    assert staff_recipients(dunning, {"head_id": str(head), "escalate": False}, []) == []
+    assert staff_recipients(dunning, {"head_id": str(head), "escalate": True}, []) == [head]
+
+
+def test_instants_in_each_readers_zone_and_language() -> None:
+    tokyo = person("Ida", timezone="Asia/Tokyo", locale="ru")
+    berlin = person("Ole", timezone="Europe/Berlin")
+    data = {
+        "client_name": "Initech",
+        "title": "Call back",
+        "assignee_id": str(tokyo.id),
+        "due_at": "2026-12-06T23:30:00+00:00",
+        "hours_left": 4,
+    }
+    context = Context(rule=rule("orbit.interactions.task.due_soon.v1"), staff=[tokyo, berlin])
+    feed_ru, _, feed_en, _ = plan_dispatch(
+        "orbit.interactions.task.due_soon.v1", data, context, NOW
+    )
+    assert isinstance(feed_ru, FeedRow) and isinstance(feed_en, FeedRow)
+    assert "7 декабря 2026, 08:30 (Asia/Tokyo)" in feed_ru.body
+    assert "7 Dec 2026, 00:30 (Europe/Berlin)" in feed_en.body
+
+
+def test_a_client_email_reaching_nobody_tells_the_manager_what_to_fix() -> None:
+    ida = person("Ida", locale="ru")
+    invoice = uuid.uuid4()
+    data = {"client_id": str(CLIENT), "client_name": "Initech", "number": "INV-1"}
+    data |= {"invoice_id": str(invoice), "account_manager_id": str(ida.id)}
+    nobody = Context(rule=rule(REMINDER), manager=ida)
+    [notice] = plan_dispatch(REMINDER, data, nobody, NOW)
+    assert isinstance(notice, UnsentRow) and notice.key == f"payment_reminder:no_contacts:{invoice}"
+    feed, email = notice.alerts
+    assert isinstance(feed, FeedRow) and isinstance(email, StaffEmailRow)
+    assert feed.recipient_id == ida.id
+    assert feed.title == "Напоминание об оплате не отправлено: Initech"  # noqa: RUF001
+    assert "нет контакта для счетов" in feed.body
+    boris = {"id": str(uuid.uuid4()), "name": "Boris", "email": None}
+    anna = {"id": str(uuid.uuid4()), "name": "Anna", "email": "anna@x.test"}
+    meeting = uuid.uuid4()
+    minutes = {"client_name": "Initech", "subject": "Review", "interaction_id": str(meeting)}
+    partly = Context(rule=rule(MINUTES), contacts=[boris, anna], manager=person("Ole"))
+    *emails, notice = plan_dispatch(MINUTES, minutes, partly, NOW)
+    assert [type(e) for e in emails] == [ContactEmailRow, ContactEmailRow]
+    assert isinstance(notice, UnsentRow) and notice.key == f"meeting_minutes:no_email:{meeting}"
+    assert notice.alerts[0].title == "Meeting minutes not sent: Review"
+    assert "not sent to Boris: no email address" in notice.alerts[0].body
+    everyone = Context(rule=rule(MINUTES), contacts=[anna], manager=person("Ole"))
+    assert not any(isinstance(r, UnsentRow) for r in plan_dispatch(MINUTES, minutes, everyone, NOW))
+    assert plan_dispatch(REMINDER, data, Context(rule=rule(REMINDER)), NOW) == []  # no manager

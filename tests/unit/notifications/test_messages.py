@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 
 from services.notifications.domain.catalog import EVENT_TYPES
-from services.notifications.domain.messages import LANGUAGES, MESSAGES, describe, language_of
+from services.notifications.domain.messages import (
+    LANGUAGES,
+    MESSAGES,
+    describe,
+    format_instant,
+    language_of,
+)
 from services.notifications.domain.rules import DEFAULT_RULES
 from services.notifications.emails import TEMPLATE_NAMES, TEMPLATES, build_message, render
 
@@ -22,6 +28,7 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "client_name": "Initech",
         "severity": "critical",
         "level": 1,
+        "escalates": True,
     },
     "payment_reminder": {
         "recipient_name": "Olga",
@@ -165,3 +172,53 @@ def test_invoice_message_has_number_amount_and_days() -> None:
     generic = describe("orbit.billing.invoice.paid.v1", {"client_name": "Initech"}, "ru")
     assert "Initech" in generic[0]
     assert all(t in EVENT_TYPES for t in (r.event_type for r in DEFAULT_RULES))
+
+
+@pytest.mark.parametrize(
+    ("instant", "zone", "language", "expected"),
+    [
+        # near midnight UTC: already the next day in Tokyo
+        ("2026-12-06T23:30:00+00:00", "Asia/Tokyo", "en", "7 Dec 2026, 08:30 (Asia/Tokyo)"),
+        ("2026-12-06T23:30:00+00:00", "Asia/Tokyo", "ru", "7 декабря 2026, 08:30 (Asia/Tokyo)"),
+        # and still the day before in New York
+        ("2026-12-07T01:15:00Z", "America/New_York", "en", "6 Dec 2026, 20:15 (America/New_York)"),
+        ("2026-07-01T12:00:00+00:00", "Europe/Berlin", "ru", "1 июля 2026, 14:00 (Europe/Berlin)"),
+        ("2026-12-06T23:30:00", "Nowhere/Atlantis", "en", "6 Dec 2026, 23:30 (UTC)"),
+        (datetime(2026, 12, 6, 23, 30, tzinfo=UTC), None, "en", "6 Dec 2026, 23:30 (UTC)"),
+    ],
+)
+def test_instants_in_the_readers_zone(
+    instant: Any, zone: Any, language: Any, expected: str
+) -> None:
+    assert format_instant(instant, zone, language) == expected
+
+
+def test_messages_print_instants_in_the_zone_and_say_the_new_alerts() -> None:
+    data = {
+        "client_name": "Initech",
+        "request_id": str(uuid.uuid4()),
+        "subject": "Report",
+        "due_at": "2026-12-06T23:30:00+00:00",
+    }
+    _, body = describe("orbit.interactions.sla.at_risk.v1", data, "en", "Asia/Tokyo")
+    assert (
+        body
+        == "The request \u201cReport\u201d of Initech is due by 7 Dec 2026, 08:30 (Asia/Tokyo)."
+    )
+    birthday = {"client_name": "Initech", "name": "Olga", "birthday": "2026-12-10"}
+    title, body = describe(
+        "orbit.clients.contact.birthday_upcoming.v1", birthday | {"days_ahead": 4, "age": 40}, "en"
+    )
+    assert title == "Birthday on 2026-12-10: Olga, Initech"
+    assert body == "Olga of Initech celebrates a birthday on 2026-12-10 (turns 40): in 4 days."
+    _, body = describe(
+        "orbit.clients.contact.birthday_upcoming.v1",
+        birthday | {"days_ahead": 4, "age": None},
+        "ru",
+    )
+    assert body == "Olga (Initech) празднует день рождения 2026-12-10: через 4 дн."
+    meeting = {"client_name": "Initech", "subject": "Kick-off", "kind": "call", "location": None}
+    meeting["starts_at"] = "2026-12-07T09:00:00+00:00"
+    _, body = describe("orbit.interactions.meeting.reminder.v1", meeting, "ru", "Europe/Moscow")
+    assert body.startswith("Звонок \u00abKick-off\u00bb с клиентом Initech начинается")  # noqa: RUF001
+    assert body.endswith(" 7 декабря 2026, 12:00 (Europe/Moscow).")

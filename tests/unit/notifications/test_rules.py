@@ -53,10 +53,43 @@ def test_defaults_are_valid_and_cover_the_contract_and_the_feed_alerts() -> None
     for name in ("sla.breached", "invoice.overdue"):
         assert short[name].escalate_after is not None
         assert "email" in short[name].channels
-    assert short["invoice.payment_reminder_due"].recipients == ("billing_contacts",)
+    assert short["invoice.payment_reminder_due"].recipients == ("billing_contacts", "head")
     assert short["meeting.report_submitted"].recipients == ("client_contacts",)
     assert short["sla.breached"].severity == "critical"
     assert short["sla.at_risk"].severity == "warning"
+    # Every duty reaches a person (issue 19), in-app and by email.
+    for name, recipients in {
+        "contact.birthday_upcoming": ("account_manager",),
+        "client.contact_due_soon": ("account_manager",),
+        "task.assigned": ("assignee",),
+        "task.due_soon": ("assignee",),
+        "task.overdue": ("assignee", "account_manager"),
+        "task.deadline_moved": ("account_manager",),
+        "task.completed": ("creator",),
+        "meeting.reminder": ("participants",),
+        "meeting.no_outcome": ("organizer", "account_manager"),
+    }.items():
+        assert (short[name].recipients, short[name].channels) == (
+            recipients,
+            ("in_app", "email"),
+        ), name
+
+
+def test_a_person_named_by_a_field_only_for_the_events_carrying_it() -> None:
+    assert errors_of([rule(recipients=["assignee", "participants"])]) == [
+        (
+            (0, "recipients"),
+            "orbit.interactions.sla.breached.v1 names no assignee (no assignee_id)",
+        ),
+        (
+            (0, "recipients"),
+            "orbit.interactions.sla.breached.v1 names no participants (no staff_ids)",
+        ),
+    ]
+    task = rule(event_type="orbit.interactions.task.completed.v1", escalate_after=None)
+    assert validate_rules([task | {"recipients": ["creator", "assignee"]}])
+    meeting = task | {"event_type": "orbit.interactions.meeting.cancelled.v1"}
+    assert validate_rules([meeting | {"recipients": ["organizer", "participants"]}])
 
 
 @pytest.mark.parametrize(
@@ -162,4 +195,37 @@ def test_the_catalogue_is_every_published_event_type() -> None:
 
     docs = Path(__file__).resolve().parents[3] / "docs" / "events"
     published = {p.name.removesuffix(".json") for p in docs.glob("orbit.*.json")}
-    assert set(EVENT_TYPES) == published
+    # The interactions events of issue 19 (tasks, cadence, planned meetings), whose models
+    # and schemas come with the planned meetings; routed here already.
+    planned = {
+        f"orbit.interactions.{name}.v1"
+        for name in (
+            "task.assigned",
+            "task.completed",
+            "task.due_soon",
+            "client.contact_due_soon",
+            "meeting.scheduled",
+            "meeting.rescheduled",
+            "meeting.cancelled",
+            "meeting.reminder",
+            "meeting.no_outcome",
+        )
+    }
+    assert set(EVENT_TYPES) == published | planned
+
+
+def test_docs_list_every_default_rule_with_its_channels_and_severity() -> None:
+    from pathlib import Path
+
+    api = (Path(__file__).resolve().parents[3] / "docs" / "api.md").read_text()
+    rows = {
+        line.split("|")[1].strip(" `"): [c.strip() for c in line.split("|")[2:6]]
+        for line in api.split("## Alerts: who is told what")[1].split("\n## ")[0].splitlines()
+        if line.startswith("| `orbit.")
+    }
+    assert set(rows) == {r.event_type for r in DEFAULT_RULES}
+    for r in DEFAULT_RULES:
+        reaches, channels, severity, escalates = rows[r.event_type]
+        assert len(reaches.split(", ")) == len(r.recipients), r.event_type
+        assert (channels, severity) == (", ".join(r.channels), r.severity), r.event_type
+        assert escalates == (r.escalate_after or "\u2014"), r.event_type

@@ -21,10 +21,12 @@ from shared.exports import (
     XLSX,
     Amount,
     cell,
+    csv_field,
     csv_lines,
     csv_response,
     negotiate,
     report_response,
+    safe_text,
     table,
     workbook_bytes,
     write_table,
@@ -51,6 +53,34 @@ def test_csv_lines_stream_one_row_at_a_time() -> None:
     rows = [["a,b", Amount(Decimal("1000.50"), 2), None, 3], ['say "hi"', Amount(Decimal(7), 0)]]
     lines = list(csv_lines(["text", "amount", "empty", "n"], rows))
     assert lines == ["text,amount,empty,n\r\n", '"a,b",1000.50,,3\r\n', '"say ""hi""",7\r\n']
+
+
+@pytest.mark.parametrize(
+    ("text", "safe"),
+    [
+        ("=1+2", "'=1+2"),
+        ("+7 495 000", "'+7 495 000"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("a=b", "a=b"),
+        ("'quoted", "'quoted"),
+        ("", ""),
+    ],
+)
+def test_text_that_begins_like_a_formula_is_neutralised(text: str, safe: str) -> None:
+    assert safe_text(text) == safe
+
+
+def test_only_text_is_neutralised_numbers_and_money_stay_numbers() -> None:
+    assert csv_field(Amount(Decimal("-12.50"), 2)) == "-12.50"
+    assert csv_field(Decimal("-3.1")) == "-3.1"
+    assert csv_field(-4) == -4
+    assert csv_field(date(2026, 1, 2)) == "2026-01-02"
+    assert csv_field("-x") == "'-x"
+    lines = list(csv_lines(["a", "b"], [['=HYPERLINK("http://evil")', Amount(Decimal(-1), 0)]]))
+    assert lines[1] == '"\'=HYPERLINK(""http://evil"")",-1\r\n'
 
 
 def _sheet(content: bytes) -> Any:

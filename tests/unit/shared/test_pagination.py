@@ -21,9 +21,13 @@ from shared.pagination import (
     Cursor,
     Limit,
     Page,
+    SortKey,
+    Sorts,
+    count_total,
     decode_cursor,
     encode_cursor,
     paginate,
+    paginate_sorted,
 )
 
 
@@ -208,3 +212,70 @@ async def test_a_good_cursor_pages_on(http: httpx.AsyncClient) -> None:
     assert len(first["items"]) == 2 and first["next_cursor"]
     rest = (await http.get("/items", params={"cursor": first["next_cursor"]})).json()
     assert len(rest["items"]) == 1 and rest["next_cursor"] is None
+
+
+SORTS = Sorts(
+    Item.id,
+    "created_at",
+    created_at=SortKey(Item.created_at),
+    name=SortKey(Item.name, "text"),
+)
+
+
+def test_a_sort_is_a_declared_field_either_way_else_a_422_naming_sort() -> None:
+    assert (SORTS.parse(None).name, SORTS.parse(None).desc) == ("created_at", False)
+    assert (SORTS.parse("-name").name, SORTS.parse("-name").desc) == ("name", True)
+    for bad in ("secret", "--name", "name-"):
+        with pytest.raises(RequestValidationError) as caught:
+            SORTS.parse(bad)
+        assert caught.value.errors()[0]["loc"] == ("query", "sort")
+    assert SORTS.pattern == "^-?(created_at|name)$"
+
+
+def test_a_money_key_is_a_number_on_sqlite_and_the_column_on_postgresql() -> None:
+    from sqlalchemy import Column, Table
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    from shared.db import Money
+
+    money = Table("m", MetaData(), Column("amount", Money)).c.amount
+    key = SortKey(money, "money", null="-1").expression()
+    assert str(key.compile(dialect=sqlite.dialect())) == "CAST(coalesce(m.amount, -1) AS REAL)"
+    assert str(key.compile(dialect=postgresql.dialect())) == "coalesce(m.amount, -1)"
+
+
+async def test_sorted_pages_are_stable_either_way_and_count_bounded(sqlite_url: str) -> None:
+    engine = create_engine(sqlite_url)
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    sessions = session_factory(engine)
+    base = datetime(2026, 1, 1, tzinfo=UTC)
+    names = ["b", "A", "a", "C", "b", "Ä"]
+    async with sessions() as s:
+        s.add_all(Item(id=uuid.uuid4(), name=n, created_at=base) for n in names)
+        await s.commit()
+    for sort in ("name", "-name"):
+        seen: list[str] = []
+        cursor = None
+        while True:
+            async with sessions() as s:
+                items, cursor = await paginate_sorted(
+                    s, select(Item), SORTS, sort, limit=2, cursor=cursor
+                )
+            seen += [i.name for i in items]
+            if cursor is None:
+                break
+        folded = sorted(names, key=str.lower, reverse=sort.startswith("-"))
+        assert [n.lower() for n in seen] == [n.lower() for n in folded], sort
+        with pytest.raises(RequestValidationError):  # a cursor of another sort
+            async with sessions() as s:
+                await paginate_sorted(
+                    s,
+                    select(Item),
+                    SORTS,
+                    "created_at",
+                    limit=2,
+                    cursor=cursor or encode_cursor(["name", "a", str(uuid.uuid4())]),
+                )
+    async with sessions() as s:
+        assert await count_total(s, select(Item)) == (6, False)

@@ -1,5 +1,6 @@
 """``orbit reports rebuild``: the KPI projection rebuilt from Kafka, from the start of the
-topics.
+topics (``orbit timeline rebuild``: the client-at-a-glance projection, the same way with its
+subscribers and tables, ``handlers.timeline``).
 
 1. The projection tables (``PROJECTION_TABLES``, its inbox ``sc_applied`` included) are
    emptied, in one transaction.
@@ -22,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from pydantic import ValidationError
-from sqlalchemy import delete
+from sqlalchemy import Table, delete
 
 from services.notifications.handlers.scorecard.projection import SCORECARD_SUBSCRIBERS
 from services.notifications.store.scorecard.models import PROJECTION_TABLES
@@ -41,9 +42,11 @@ class RebuildResult:
     failed: int = 0
 
 
-async def truncate(uow_factory: UnitOfWorkFactory) -> None:
+async def truncate(
+    uow_factory: UnitOfWorkFactory, tables: Sequence[Table] = PROJECTION_TABLES
+) -> None:
     async with uow_factory() as uow:
-        for table in PROJECTION_TABLES:
+        for table in tables:
             await uow.session.execute(delete(table))
         await uow.commit()
 
@@ -59,12 +62,15 @@ async def rebuild(
     *,
     topics: Sequence[str] | None = None,
     handlers: Mapping[str, EventHandler] = SCORECARD_SUBSCRIBERS,
+    tables: Sequence[Table] = PROJECTION_TABLES,
     batch_size: int = 500,
 ) -> RebuildResult:
-    """Empty the projection and apply every event of ``topics`` (default: those of the
-    projection's event types) from the beginning up to their end offsets at the start."""
+    """Empty the projection (``tables``) and apply every event of ``topics`` (default: those
+    of the projection's event types, ``handlers``) from the beginning up to their end
+    offsets at the start. ``handlers`` and ``tables``: the scorecard's by default, or another
+    projection of the service (the timeline's, search's documents)."""
     result = RebuildResult()
-    await truncate(uow_factory)
+    await truncate(uow_factory, tables)
     chosen = topics or topics_of(handlers)
     async for batch in read_from_start(bootstrap, chosen, batch_size=batch_size):
         async with uow_factory() as uow:

@@ -1,0 +1,110 @@
+"""The audit trail: an append-only row per changed field — who (``actor_id``), what
+(``entity``, ``entity_id``, ``field``), ``old`` -> ``new``, the request id and the time —
+written in the same unit of work as the change, so a change and its audit rows commit or roll
+back together.
+
+A service with an audit trail creates the table in a migration
+(``shared.migration_ops.create_audit_log_v1``), calls :func:`record` from its use cases, keeps
+the rows ``ORBIT_RETENTION_AUDIT_DAYS`` (:func:`retention_rule`, years by default, where the
+outbox keeps its rows days) and answers ``GET /api/v1/audit`` for the entities it owns
+(:func:`trail_page`; the service checks the caller's scope on the entity first).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from pydantic_core import to_jsonable_python
+from sqlalchemy import Index, MetaData, String, Table, insert, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import Uuid
+
+from shared.db import BigIntPK, JSONType, UTCDateTime
+from shared.logging import request_id_var
+from shared.pagination import paginate
+from shared.retention import RetentionRule
+from shared.settings import OrbitSettings
+from shared.uow import UnitOfWork
+
+
+class AuditBase(DeclarativeBase):
+    metadata = MetaData()
+
+
+class AuditRow(AuditBase):
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_entity", "entity", "entity_id", "id"),
+        Index("ix_audit_log_at", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntPK, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    entity: Mapped[str] = mapped_column(String(50))
+    entity_id: Mapped[str] = mapped_column(String(200))
+    field: Mapped[str] = mapped_column(String(100))
+    old: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    new: Mapped[Any] = mapped_column(JSONType, nullable=True)
+    request_id: Mapped[str | None] = mapped_column(String(100))
+
+
+audit_log = cast(Table, AuditRow.__table__)
+_INSERT = insert(AuditRow)
+
+Change = tuple[Any, Any]  # (old, new)
+
+
+def diff(
+    before: Mapping[str, Any], after: Mapping[str, Any], fields: Iterable[str] | None = None
+) -> dict[str, Change]:
+    """The fields whose value differs between two states, ``{field: (old, new)}``."""
+    names = fields if fields is not None else sorted(set(before) | set(after))
+    return {n: (before.get(n), after.get(n)) for n in names if before.get(n) != after.get(n)}
+
+
+async def record(
+    uow: UnitOfWork,
+    actor_id: uuid.UUID | None,
+    entity: str,
+    entity_id: object,
+    changes: Mapping[str, Change],
+) -> None:
+    """Append one row per changed field to ``audit_log`` in ``uow``'s transaction (values
+    stored as JSON: ids and times as strings)."""
+    if not changes:
+        return
+    at = uow.clock.now()
+    request_id = request_id_var.get()
+    await uow.session.execute(
+        _INSERT,
+        [
+            {
+                "at": at,
+                "actor_id": actor_id,
+                "entity": entity,
+                "entity_id": str(entity_id),
+                "field": field,
+                "old": to_jsonable_python(old),
+                "new": to_jsonable_python(new),
+                "request_id": request_id,
+            }
+            for field, (old, new) in changes.items()
+        ],
+    )
+
+
+async def trail_page(
+    session: Any, entity: str, entity_id: object, *, limit: int, cursor: str | None
+) -> tuple[list[AuditRow], str | None]:
+    """One page of an entity's audit rows, oldest first (the ``ix_audit_log_entity`` index)."""
+    stmt = select(AuditRow).where(AuditRow.entity == entity, AuditRow.entity_id == str(entity_id))
+    return await paginate(session, stmt, [AuditRow.id], limit=limit, cursor=cursor)
+
+
+def retention_rule(settings: OrbitSettings) -> RetentionRule:
+    """Audit rows are deleted after ``ORBIT_RETENTION_AUDIT_DAYS`` (default ten years)."""
+    return RetentionRule(audit_log, audit_log.c.at, timedelta(days=settings.retention_audit_days))

@@ -1,0 +1,52 @@
+"""The contact cadence's warning before a lapse (``client.contact_due_soon``): when it
+comes, the days left, once per lapse."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from services.interactions.domain import cadence
+
+NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
+DAY = timedelta(days=1)
+
+
+def test_due_soon_within_the_lead_before_the_lapse() -> None:
+    assert cadence.is_due_soon(NOW + DAY, NOW, cadence_days=7, lead_days=1)
+    assert cadence.is_due_soon(NOW + 2 * DAY, NOW, cadence_days=7, lead_days=2)
+    assert not cadence.is_due_soon(NOW + 2 * DAY, NOW, cadence_days=7, lead_days=1)
+    assert not cadence.is_due_soon(NOW, NOW, cadence_days=7, lead_days=1)  # lapsed: overdue
+    assert not cadence.is_due_soon(NOW - DAY, NOW, cadence_days=7, lead_days=1)
+
+
+def test_a_cadence_no_longer_than_the_lead_is_not_warned_of() -> None:
+    assert cadence.warns_ahead(2, 1) and not cadence.warns_ahead(1, 1)
+    assert not cadence.warns_ahead(3, 3)
+    assert not cadence.is_due_soon(NOW + DAY, NOW, cadence_days=3, lead_days=3)
+    assert cadence.is_due_soon(NOW + DAY, NOW, cadence_days=4, lead_days=3)
+
+
+def test_days_left_count_a_begun_day() -> None:
+    assert cadence.days_left(NOW + 3 * DAY, NOW) == 3
+    assert cadence.days_left(NOW + timedelta(hours=1), NOW) == 1
+    assert cadence.days_left(NOW + DAY + timedelta(seconds=1), NOW) == 2
+    assert cadence.days_left(NOW, NOW) == 0
+
+
+def test_one_warning_per_lapse() -> None:
+    client = uuid.uuid4()
+    assert cadence.due_soon_key(client, NOW) != cadence.due_soon_key(client, NOW + DAY)
+    assert cadence.due_soon_key(client, NOW) != cadence.lapse_key(client, NOW)
+
+
+def test_a_planned_meeting_covers_the_lapse_it_comes_before() -> None:
+    """Starting by the lapse, it covers it until ``grace`` after its end (the time it has to
+    be marked held); starting after the lapse, it covers nothing."""
+    due, grace = NOW + 3 * DAY, timedelta(hours=4)
+    start, end = NOW + 2 * DAY, NOW + 2 * DAY + timedelta(hours=1)
+    assert cadence.covers(due, start, end, NOW, grace)
+    assert cadence.covers(due, due, due + timedelta(hours=1), NOW, grace)  # at the lapse
+    assert cadence.covers(due, start, end, end + grace - timedelta(seconds=1), grace)
+    assert not cadence.covers(due, start, end, end + grace, grace)  # no outcome: lapse alerted
+    assert not cadence.covers(due, due + timedelta(seconds=1), due + DAY, NOW, grace)
