@@ -1,7 +1,7 @@
 """estimates.rejected_reason: why the client declined (POST /estimates/{id}/reject)
 
 Revision ID: b1e5a7c0d2f1
-Revises: d382c9ecd451
+Revises: 8c40d6109fd8
 Create Date: 2026-12-06
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "b1e5a7c0d2f1"
-down_revision = "d382c9ecd451"
+down_revision = "8c40d6109fd8"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """settings_versions (policies set at run time) and audit_log (the audit trail)
 
 Revision ID: c5d2a9e7f310
-Revises: b7e1c0a4d2f1
+Revises: ada60049a541
 Create Date: 2026-12-06
 """
 
@@ -14,7 +14,7 @@ from shared.db import JSONType, UTCDateTime
 from shared.migration_ops import create_audit_log_v1, drop_audit_log_v1
 
 revision = "c5d2a9e7f310"
-down_revision = "b7e1c0a4d2f1"
+down_revision = "ada60049a541"
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@ deadline) and contact_cadence.warned_due_at (client.contact_due_soon, once per l
 with the partial index its scan reads
 
 Revision ID: b3d9e6f1a2c4
-Revises: afad1a1fc30b
+Revises: 4e7b2d0a9c58
 Create Date: 2026-12-06
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import shared.db
 
 revision = "b3d9e6f1a2c4"
-down_revision = "afad1a1fc30b"
+down_revision = "4e7b2d0a9c58"
 branch_labels = None
 depends_on = None
 

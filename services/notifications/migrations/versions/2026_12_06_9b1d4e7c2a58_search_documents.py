@@ -4,7 +4,7 @@ reports) and its full-text parts: PostgreSQL a generated tsvector (``russian`` a
 ``fts_search`` (unicode61) and ``fts_search_names`` (trigram) kept by triggers
 
 Revision ID: 9b1d4e7c2a58
-Revises: 6d627e302ee2
+Revises: 4c8e1f6a9b27
 Create Date: 2026-12-06
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import shared.db
 
 revision = "9b1d4e7c2a58"
-down_revision = "6d627e302ee2"
+down_revision = "4c8e1f6a9b27"
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@ and its wake-up (PostgreSQL: a NOTIFY on channel ``orbit_notifications`` carryin
 the inserting transaction's commit); an index of the unread entries (counts, read-all)
 
 Revision ID: c5d1e7a3f920
-Revises: 6d627e302ee2
+Revises: 9b1d4e7c2a58
 Create Date: 2026-12-06
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "c5d1e7a3f920"
-down_revision = "6d627e302ee2"
+down_revision = "9b1d4e7c2a58"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 dated things with their meetings' staff, the last contact per client) and the staff's calendar feeds
 
 Revision ID: c8d41f7e2a90
-Revises: 6d627e302ee2
+Revises: c5d1e7a3f920
 Create Date: 2026-12-06
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import shared.db
 
 revision = "c8d41f7e2a90"
-down_revision = "6d627e302ee2"
+down_revision = "c5d1e7a3f920"
 branch_labels = None
 depends_on = None
 
