@@ -290,6 +290,7 @@ def alerts_for(
 # The entity a client email is about (the field naming it), per template.
 UNSENT_ENTITY: dict[str, str] = {
     "payment_reminder": "invoice_id",
+    "invoice_issued": "invoice_id",
     "meeting_minutes": "interaction_id",
 }
 
