@@ -287,6 +287,13 @@ class EstimateRejectedV1(EstimateSnapshot):
     rejected_by: uuid.UUID
 
 
+class EstimateExpiredV1(EstimateSnapshot):
+    """A draft past its ``valid_until`` (the client's today), once per ``valid_until``: it
+    can no longer be approved (a later ``valid_until`` revives it)."""
+
+    TYPE: ClassVar[str] = "orbit.billing.estimate.expired.v1"
+
+
 class EstimateInvoicedV1(EstimateSnapshot):
     """The approved estimate became a draft invoice (``invoice_id``)."""
 

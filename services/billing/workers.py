@@ -4,6 +4,8 @@ bound to its settings by :func:`scheduled_jobs`.
 - :class:`ContractScanJob`: ``contract.expiring`` once per contract end, ``renewal_notice_days``
   before it; after the end an ``auto_renew`` contract renews for the same term
   (``contract.renewed``), any other expires (``contract.expired``).
+- :class:`EstimateExpiryJob`: a draft estimate past its ``valid_until`` (the client's
+  today), ``estimate.expired`` once per ``valid_until``.
 - :class:`PaymentControlJob`: an issued invoice past its due date with a balance becomes
   ``overdue`` (``invoice.overdue`` once), the dunning steps (``payment_reminder_due`` once
   per step), a broken promise to pay (``invoice.promise_broken``).
@@ -34,20 +36,23 @@ from typing import Any, cast
 from services.billing.domain import dunning
 from services.billing.domain.contracts import EXPIRED
 from services.billing.domain.dates import today_in
+from services.billing.domain.estimates import EXPIRED as EXPIRED_ESTIMATE
+from services.billing.domain.estimates import is_expired
 from services.billing.domain.invoices import OVERDUE, balance, days_overdue
 from services.billing.events import (
     ContractExpiredV1,
     ContractExpiringV1,
+    EstimateExpiredV1,
     InvoiceOverdueV1,
     InvoicePaymentReminderDueV1,
     InvoicePromiseBrokenV1,
 )
 from services.billing.handlers.contracts import next_check, renew
 from services.billing.settings import BillingSettings
-from services.billing.snapshots import contract_fields, invoice_fields
+from services.billing.snapshots import contract_fields, estimate_fields, invoice_fields
 from services.billing.store import scans
 from services.billing.store.clients import lock_clients
-from services.billing.store.models import Contract, Invoice
+from services.billing.store.models import Contract, Estimate, Invoice
 from shared.replicas import ClientView
 from shared.scheduler import ScheduledJob
 from shared.uow import UnitOfWork, UnitOfWorkFactory
@@ -135,6 +140,29 @@ class ContractScanJob:
 
     async def __call__(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:
         return await scan_contracts(uow_factory, now, self.batch_size)
+
+
+# ---------------------------------------------------------------- estimates
+
+
+async def _estimate_due(
+    uow: UnitOfWork, estimate: Estimate, client: ClientView, today: date
+) -> int:
+    if estimate.valid_until is None or not is_expired(estimate.valid_until, today):
+        return 0  # not yet in the client's timezone
+    estimate.expiry_noticed_on = today
+    await uow.session.flush()
+    event = EstimateExpiredV1(**{**estimate_fields(estimate, client), "status": EXPIRED_ESTIMATE})
+    key = f"estimate-expired:{estimate.id}:{estimate.valid_until}"
+    return 1 if await uow.emit_once(key, event) else 0
+
+
+class EstimateExpiryJob:
+    def __init__(self, batch_size: int = 500) -> None:
+        self.batch_size = batch_size
+
+    async def __call__(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:
+        return await _batches(uow_factory, now, self.batch_size, scans.ESTIMATES_DUE, _estimate_due)
 
 
 # ---------------------------------------------------------------- invoices
@@ -281,6 +309,7 @@ def scheduled_jobs(settings: BillingSettings) -> dict[str, ScheduledJob]:
     batch = settings.billing_scan_batch_size
     return {
         "contracts": ContractScanJob(batch),
+        "estimates": EstimateExpiryJob(batch),
         "payment_control": PaymentControlJob(
             settings.dunning_steps, settings.billing_dunning_escalate_from_days, batch
         ),

@@ -65,6 +65,12 @@ class InteractionIn(In):
     promise_by: Instant | None = None
 
 
+class InteractionRetractIn(In):
+    """``POST /api/v1/interactions/{id}/retract``: logged by mistake, and why."""
+
+    reason: Reason
+
+
 class HoldIn(In):
     """``POST /api/v1/requests/{id}/hold``: waiting on the client, the SLA clock stops."""
 

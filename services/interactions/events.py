@@ -63,6 +63,25 @@ class InteractionLoggedV1(ClientEvent):
     is_contact: bool
 
 
+class InteractionRetractedV1(ClientEvent):
+    """An interaction logged by mistake, retracted: it counts no more: not as a contact
+    (``was_contact``: the cadence counts from the last contact that still does), nor its
+    request (``request_id``: closed, code ``retracted``), nor in the reports."""
+
+    TYPE: ClassVar[str] = "orbit.interactions.interaction.retracted.v1"
+
+    interaction_id: uuid.UUID
+    type: InteractionType
+    direction: Direction
+    occurred_at: datetime
+    author_id: uuid.UUID
+    request_id: uuid.UUID | None
+    was_contact: bool
+    retracted_at: datetime
+    retracted_by: uuid.UUID
+    reason: str
+
+
 class RequestSnapshot(ClientEvent):
     """A request's state: when it opened and is due (in the client's business calendar,
     ``first_response_minutes`` of it), its status and first response."""

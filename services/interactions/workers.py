@@ -218,6 +218,7 @@ def report_query(now: datetime) -> Select[Any]:
             Interaction.report_submitted_at.is_(None),
             ~Interaction.report_overdue_notified,
             Interaction.report_due_at < now,
+            Interaction.retracted_at.is_(None),  # a retracted meeting's report is due no more
         )
         .order_by(Interaction.report_due_at)
     )

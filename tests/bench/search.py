@@ -193,9 +193,9 @@ CALLERS = {  # kind -> (id, role) of the seeded staff
 SCOPE = {
     "manager": "client_id = ANY((SELECT array_agg(id) FROM client_replica "
     "WHERE account_manager_id = $1)::uuid[]) AND $4::text IS NOT NULL",
-    "head": "client_id = ANY((SELECT array_agg(id) FROM client_replica WHERE "
-    "account_manager_id IN (SELECT id FROM staff_replica WHERE head_id = $1 OR department = $4) "
-    "OR account_manager_id = $1)::uuid[])",
+    "head": "client_id IN (SELECT id FROM client_replica WHERE account_manager_id IN "
+    "(SELECT id FROM staff_replica WHERE head_id = $1 OR department = $4) "
+    "OR account_manager_id = $1)",
     "admin": "$1::uuid IS NOT NULL AND $4::text IS NOT NULL",
 }
 COLUMNS = "type, entity_id, client_id, title, body, at"

@@ -169,6 +169,9 @@ class World:
             )["id"]
         )
 
+    async def logged(self) -> str:
+        return str((await self.interaction(type="note", direction="internal"))["id"])
+
     async def reported_meeting(self) -> str:
         meeting = await self.meeting()
         await self.admin("POST", f"/api/v1/interactions/{meeting}/report", {"summary": "done"})
@@ -550,6 +553,9 @@ OPS: dict[str, Op] = {
     ),
     "listInteractions": listing("/api/v1/interactions", lambda s: s.interaction),
     "getInteraction": Op(at("/api/v1/interactions/{n.interaction}")),
+    "retractInteraction": Op(
+        fresh("/api/v1/interactions/{id}/retract", World.logged), lambda w: {"reason": "typo"}
+    ),
     "submitMeetingReport": Op(
         fresh("/api/v1/interactions/{id}/report", World.meeting),
         lambda w: {"summary": "went well"},

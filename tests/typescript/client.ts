@@ -74,6 +74,8 @@ export function requestLabel(request: Request): string {
       return `answered in ${request.response_minutes ?? 0} min`;
     case "breached":
       return "breached";
+    case "closed":
+      return `closed (${request.close_code ?? "?"}): ${request.close_reason ?? ""}`;
     default:
       return unreachable(request.status);
   }

@@ -1,8 +1,8 @@
 """An estimate's life: draft -> approved -> invoiced (once: a draft invoice with its lines);
 a draft can be edited, or rejected with a reason. ``valid_until`` is enforced: a draft past
 it (the client's today is after it) shows as ``expired`` and can no longer be approved
-(a read-time state: nothing is stored when the day passes); it can still be edited (a new
-``valid_until`` revives it) or rejected."""
+(a read-time state; the expiry scan sends ``estimate.expired`` once per ``valid_until``);
+it can still be edited (a new ``valid_until`` revives it) or rejected."""
 
 from __future__ import annotations
 

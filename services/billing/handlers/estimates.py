@@ -107,6 +107,8 @@ async def update_estimate(
         if name in fields and fields[name] != getattr(estimate, name):
             setattr(estimate, name, fields[name])
             changed.append(name)
+    if "valid_until" in changed:
+        estimate.expiry_noticed_on = None  # the expiry scan looks at the new day
     if not changed:
         return estimate
     estimate.updated_at = uow.clock.now()

@@ -49,6 +49,7 @@ def _client_timezone(client_id: Any) -> Any:
 # The predicates of the scans' partial indexes (the scans filter with the same text).
 OPEN_INVOICE = "status IN ('issued', 'partially_paid', 'overdue')"
 ACTIVE_CONTRACT = "status = 'active'"
+UNNOTICED_DRAFT_ESTIMATE = "status = 'draft' AND expiry_noticed_on IS NULL"
 
 
 class Contract(Base):
@@ -238,6 +239,15 @@ class CreditEntry(Base):
 
 class Estimate(Base):
     __tablename__ = "estimates"
+    __table_args__ = (
+        # The expiry scan: drafts not yet noticed expired, by their last valid day.
+        Index(
+            "ix_estimates_expiry",
+            "valid_until",
+            postgresql_where=text(UNNOTICED_DRAFT_ESTIMATE),
+            sqlite_where=text(UNNOTICED_DRAFT_ESTIMATE),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     client_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
@@ -253,6 +263,9 @@ class Estimate(Base):
     invoice_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     approved_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     rejected_reason: Mapped[str | None] = mapped_column(Text)
+    # The day the scan found the draft past its valid_until (estimate.expired sent); a new
+    # valid_until clears it.
+    expiry_noticed_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -12,7 +12,14 @@ from typing import Any
 from sqlalchemy import and_, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.billing.store.models import ACTIVE_CONTRACT, OPEN_INVOICE, Contract, Invoice
+from services.billing.store.models import (
+    ACTIVE_CONTRACT,
+    OPEN_INVOICE,
+    UNNOTICED_DRAFT_ESTIMATE,
+    Contract,
+    Estimate,
+    Invoice,
+)
 from shared.store import locked
 
 
@@ -28,6 +35,7 @@ class Due:
 
 CONTRACTS_DUE = Due(Contract, Contract.next_check_on, text(ACTIVE_CONTRACT))
 INVOICES_DUE = Due(Invoice, Invoice.next_action_on, text(OPEN_INVOICE))
+ESTIMATES_DUE = Due(Estimate, Estimate.valid_until, text(UNNOTICED_DRAFT_ESTIMATE))
 
 # What payment control reads of an invoice: the event fields and the payment-control state.
 SCANNED_COLUMNS: tuple[Any, ...] = (

@@ -13,6 +13,7 @@ from services.interactions.api.presenters import interaction_out, report_out
 from services.interactions.api.schemas import (
     InteractionIn,
     InteractionOut,
+    InteractionRetractIn,
     MeetingReportAmendIn,
     MeetingReportIn,
     ReportOut,
@@ -154,6 +155,30 @@ async def amend_report(
         runtime.uow,
         lambda uow: handlers.amend_report(uow, caller, interaction_id, body),
         report_out,
+        caller_id=caller.id,
+        idempotency=idem,
+    )
+
+
+@router.post(
+    "/{interaction_id}/retract", response_model=InteractionOut, operation_id="retractInteraction"
+)
+async def retract_interaction(
+    interaction_id: uuid.UUID,
+    body: InteractionRetractIn,
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    idem: IdempotencyKey,
+) -> JSONResponse:
+    """An interaction logged by mistake, with a reason: shown as retracted, it counts no more
+    — not as a contact, not its request (closed, code ``retracted``), not a meeting's report,
+    not in the reports (``interaction.retracted``). 409 when retracted already, for a reply
+    to a request, and for a meeting logged by marking a planned meeting held."""
+
+    return await run_command(
+        runtime.uow,
+        lambda uow: handlers.retract_interaction(uow, caller, interaction_id, body),
+        interaction_out,
         caller_id=caller.id,
         idempotency=idem,
     )

@@ -13,6 +13,7 @@ from services.interactions.commands import (
     FeedbackWithdrawIn,
     HoldIn,
     InteractionIn,
+    InteractionRetractIn,
     MeetingCancelIn,
     MeetingHeldIn,
     MeetingIn,
@@ -38,6 +39,7 @@ __all__ = [
     "HoldIn",
     "InteractionIn",
     "InteractionOut",
+    "InteractionRetractIn",
     "MeetingCancelIn",
     "MeetingHeldIn",
     "MeetingIn",
@@ -78,6 +80,10 @@ class InteractionOut(BaseModel):
     report_submitted_at: datetime | None
     # logged by marking this planned meeting held
     meeting_id: uuid.UUID | None
+    # retracted (logged by mistake): counts for nothing
+    retracted_at: datetime | None
+    retracted_by: uuid.UUID | None
+    retract_reason: str | None
 
 
 class RequestOut(BaseModel):

@@ -27,6 +27,11 @@ def contact_due_at(since: datetime, cadence_days: int) -> datetime:
     return since + timedelta(days=cadence_days)
 
 
+def cadence_start(last_contact: datetime | None, known_at: datetime) -> datetime:
+    """What the cadence counts from: the last contact, or when the client became known."""
+    return known_at if last_contact is None else last_contact
+
+
 def later_contact(current: datetime | None, occurred_at: datetime) -> datetime:
     """The last contact after one more at ``occurred_at`` (one logged late changes nothing
     when a later contact is known)."""

@@ -1,5 +1,5 @@
 """Rules of the interaction log: which interactions open a request, which may answer one,
-and how far in the future ``occurred_at`` may be."""
+how far in the future ``occurred_at`` may be, and which may be retracted."""
 
 from __future__ import annotations
 
@@ -51,3 +51,21 @@ def problems(
     if promise_by is not None and responds_to is None:
         found["promise_by"] = "a promise is made in a reply: give responds_to"
     return found
+
+
+class RetractError(ValueError):
+    """A retraction the interaction does not allow (the API's 409)."""
+
+
+def check_retract(
+    *, retracted: bool, responds_to: object | None, meeting_id: object | None
+) -> None:
+    """Any interaction logged by mistake may be retracted once, but a reply to a request
+    (the request's answer is on record: log a correcting reply) and a meeting logged by
+    marking a planned meeting held (the plan says it took place)."""
+    if retracted:
+        raise RetractError("the interaction is retracted already")
+    if responds_to is not None:
+        raise RetractError("a reply to a request cannot be retracted: its answer is on record")
+    if meeting_id is not None:
+        raise RetractError("logged by marking a planned meeting held: it cannot be retracted")

@@ -28,7 +28,7 @@ from shared.calendar import (
 RequestStatus = Literal["open", "on_hold", "acknowledged", "answered", "breached", "closed"]
 REQUEST_STATUSES: tuple[RequestStatus, ...] = get_args(RequestStatus)
 # Why a request was closed as not a real one (it leaves the SLA figures).
-CloseCode = Literal["spam", "duplicate", "misdirected", "other"]
+CloseCode = Literal["spam", "duplicate", "misdirected", "other", "retracted"]
 DEFAULT_FIRST_RESPONSE_MINUTES = 240
 
 

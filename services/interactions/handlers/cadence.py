@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from services.interactions.domain import cadence
-from services.interactions.store.cadence import cadence_row
+from services.interactions.store.cadence import cadence_row, last_contact_at
 from services.interactions.store.models import ContactCadence
 from shared.db import insert_ignore
 from shared.uow import UnitOfWork
@@ -43,6 +43,7 @@ async def track_client(
             "due_at": cadence.contact_due_at(known_at, days),
             "notified_due_at": None,
             "warned_due_at": None,
+            "known_at": known_at,
         },
     )
     if started:
@@ -69,6 +70,7 @@ async def record_contact(
             due_at=occurred_at,
             notified_due_at=None,
             warned_due_at=None,
+            known_at=occurred_at,
         )
         uow.session.add(row)
     last = cadence.later_contact(row.last_contact_at, occurred_at)
@@ -76,4 +78,18 @@ async def record_contact(
     row.since = last
     row.cadence_days = days
     row.due_at = cadence.contact_due_at(last, days)
+    await uow.session.flush()
+
+
+async def forget_contact(uow: UnitOfWork, client_id: uuid.UUID, days: int) -> None:
+    """A contact retracted: the cadence counts from the last contact that still counts, or
+    from when the client became known when none does."""
+    row = await cadence_row(uow.session, client_id)
+    if row is None:
+        return
+    last = await last_contact_at(uow.session, client_id)
+    row.last_contact_at = last
+    row.since = cadence.cadence_start(last, row.known_at or row.since)
+    row.cadence_days = days
+    row.due_at = cadence.contact_due_at(row.since, days)
     await uow.session.flush()

@@ -6,16 +6,23 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from services.interactions.commands import InteractionIn, MeetingReportAmendIn, MeetingReportIn
+from services.interactions.commands import (
+    InteractionIn,
+    InteractionRetractIn,
+    MeetingReportAmendIn,
+    MeetingReportIn,
+    RequestCloseIn,
+)
 from services.interactions.domain import cadence, meetings
 from services.interactions.domain import interactions as rules
 from services.interactions.events import (
     InteractionLoggedV1,
+    InteractionRetractedV1,
     MeetingReportAmendedV1,
     MeetingReportSubmittedV1,
 )
 from services.interactions.handlers import requests
-from services.interactions.handlers.cadence import cadence_days, record_contact
+from services.interactions.handlers.cadence import cadence_days, forget_contact, record_contact
 from services.interactions.settings import InteractionsSettings
 from services.interactions.snapshots import (
     contact_refs,
@@ -24,6 +31,7 @@ from services.interactions.snapshots import (
 )
 from services.interactions.store import interactions as repo
 from services.interactions.store.models import Interaction, MeetingReport
+from services.interactions.store.requests import request_of_interaction
 from shared.auth import Caller, Role
 from shared.errors import Conflict, Invalid, NotFound
 from shared.replicas import ClientView, lock_client
@@ -216,3 +224,51 @@ async def amend_report(
         )
     )
     return report
+
+
+async def retract_interaction(
+    uow: UnitOfWork, caller: Caller, interaction_id: uuid.UUID, command: InteractionRetractIn
+) -> Interaction:
+    """Retract an interaction logged by mistake (409 when ``rules.check_retract`` refuses):
+    kept and shown as retracted, it counts no more — as a contact (the cadence counts from
+    the last contact that still does), its request (closed, code ``retracted``: out of the
+    SLA figures), a meeting's report (due no more), the activity report."""
+    interaction, client = await _locked_interaction(uow, caller, interaction_id)
+    try:
+        rules.check_retract(
+            retracted=interaction.retracted_at is not None,
+            responds_to=interaction.responds_to,
+            meeting_id=interaction.meeting_id,
+        )
+    except rules.RetractError as exc:
+        raise Conflict(str(exc)) from exc
+    now = uow.clock.now()
+    interaction.retracted_at = now
+    interaction.retracted_by = caller.id
+    interaction.retract_reason = command.reason
+    await uow.session.flush()
+    was_contact = cadence.is_contact(interaction.type, interaction.direction, interaction.missed)
+    await uow.emit(
+        InteractionRetractedV1(
+            **client.team(),
+            interaction_id=interaction.id,
+            type=interaction.type,
+            direction=interaction.direction,
+            occurred_at=interaction.occurred_at,
+            author_id=interaction.author_id,
+            request_id=interaction.request_id,
+            was_contact=was_contact,
+            retracted_at=now,
+            retracted_by=caller.id,
+            reason=command.reason,
+        )
+    )
+    request = await request_of_interaction(uow.session, interaction.id, for_update=True)
+    if request is not None and request.status != "closed":
+        closing = RequestCloseIn(
+            reason=f"interaction retracted: {command.reason}", code="retracted"
+        )
+        await requests.close(uow, caller, request, client, closing)
+    if was_contact:
+        await forget_contact(uow, client.id, cadence_days(client.sla))
+    return interaction

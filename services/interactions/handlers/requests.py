@@ -215,8 +215,15 @@ async def close_request(
     leaves the SLA figures and the scans (no at-risk, breach or broken-promise alert after
     it); ``request.closed`` says so."""
     request, client = await _locked_request(uow, caller, request_id)
-    now = uow.clock.now()
     _check(sla.check_close, request.status)
+    return await close(uow, caller, request, client, command)
+
+
+async def close(
+    uow: UnitOfWork, caller: Caller, request: Request, client: ClientView, command: RequestCloseIn
+) -> Request:
+    """Close ``request`` (locked, its client locked) and announce it."""
+    now = uow.clock.now()
     if request.on_hold_since is not None:  # closing ends the hold
         request.on_hold_minutes = current_hold_minutes(request, now)
         request.on_hold_since = None

@@ -74,6 +74,10 @@ class Interaction(Base):
     report_overdue_notified: Mapped[bool] = mapped_column(Boolean, default=False)
     # a meeting logged by marking a planned meeting held: that planned meeting
     meeting_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # retracted (logged by mistake): counts for nothing (cadence, SLA, reports)
+    retracted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    retracted_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    retract_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class Request(Base):
@@ -269,6 +273,8 @@ class ContactCadence(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     notified_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     warned_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # when the client became known here (the cadence's start when no contact counts)
+    known_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PlannedMeeting(Base):

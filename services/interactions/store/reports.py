@@ -244,9 +244,9 @@ async def activity_report(
 ) -> list[dict[str, Any]]:
     """Per member of staff who logged interactions (with clients the caller may see) in
     ``[since, until)``: interactions by type, meetings held, their reports on time, late, or
-    missing past their deadline."""
+    missing past their deadline (retracted interactions left out)."""
     scope = in_scope(caller, Interaction.client_id)
-    period = _range(Interaction.occurred_at, since, until)
+    period = [*_range(Interaction.occurred_at, since, until), Interaction.retracted_at.is_(None)]
     counts = (
         select(Interaction.author_id, Interaction.type, func.count())
         .where(scope, *period)

@@ -269,6 +269,26 @@ MESSAGES: dict[str, dict[Language, tuple[str, str]]] = {
             "Напоминание об оплате счёта {number} не отправлено контактам {names}: нет адреса почты. Добавьте адреса.",
         ),
     },
+    "client_email.unsent.invoice_issued.no_contacts": {
+        "en": (
+            "Invoice not sent: {client}",
+            "The invoice {number} was not emailed: {client} has no billing contact. Add a contact with the billing role and an email address.",
+        ),
+        "ru": (
+            "Счёт не отправлен: {client}",
+            "Счёт {number} не отправлен по почте: у клиента {client} нет контакта для счетов. Добавьте контакт с ролью billing и адресом почты.",
+        ),
+    },
+    "client_email.unsent.invoice_issued.no_email": {
+        "en": (
+            "Invoice not sent: {client}",
+            "The invoice {number} was not emailed to {names}: no email address. Add their addresses.",
+        ),
+        "ru": (
+            "Счёт не отправлен: {client}",
+            "Счёт {number} не отправлен контактам {names}: нет адреса почты. Добавьте адреса.",
+        ),
+    },
     "client_email.unsent.meeting_minutes.no_contacts": {
         "en": (
             "Meeting minutes not sent: {subject}",

@@ -48,6 +48,10 @@ async def test_an_estimate_is_edited_while_draft_rejected_with_a_reason_and_expi
     assert [e["id"] for e in listed["items"]] == [old["id"]]
     drafts = (await any_api.http.get("/api/v1/estimates?status=draft", headers=ADMIN)).json()
     assert drafts["items"] == []
+    await any_api.scan()
+    await any_api.scan()  # once per valid_until
+    [expired] = await any_api.events("orbit.billing.estimate.expired.v1")
+    assert (expired["estimate_id"], expired["status"]) == (old["id"], "expired")
     refused = await any_api.http.post(f"{old_path}/approve", headers=ADMIN)
     assert refused.status_code == 409 and "expired" in refused.json()["detail"]
     # a later valid_until revives it

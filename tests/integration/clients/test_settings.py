@@ -148,6 +148,8 @@ async def test_the_birthday_notice_is_the_departments(api: Api) -> None:
     north = await api.staff("Nia North", department="north")
     south = await api.staff("Sam South", department="south")
     in_five_days = (NOW + timedelta(days=5)).strftime("1980-%m-%d")
+    # Set before the birthdays exist: the service's own scheduler scans every second too.
+    assert (await put(api, {"birthday_notice_days": 2}, department="north")).status_code == 200
     for manager in (north, south):
         client = await api.client(f"Client of {manager['name']}", manager["id"])
         contact = {"name": f"Contact of {manager['name']}", "birthday": in_five_days}
@@ -155,8 +157,7 @@ async def test_the_birthday_notice_is_the_departments(api: Api) -> None:
             f"/api/v1/clients/{client['id']}/contacts", headers=ADMIN, json=contact
         )
         assert created.status_code == 201
-    assert (await put(api, {"birthday_notice_days": 2}, department="north")).status_code == 200
     settings = cast(ClientsSettings, api.runtime.settings)
-    assert await announce_birthdays(api.runtime.uow, NOW, 7, settings) == 1
+    await announce_birthdays(api.runtime.uow, NOW, 7, settings)  # the scheduler's may run too
     (event,) = await api.events("orbit.clients.contact.birthday_upcoming.v1")
     assert event["account_manager_id"] == south["id"] and event["days_ahead"] == 5

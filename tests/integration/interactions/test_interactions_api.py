@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -434,3 +435,67 @@ async def test_a_request_that_is_not_one_is_closed_and_leaves_the_sla(api: Api) 
         "/api/v1/requests", headers=mia.headers, params={"status": "closed"}
     )
     assert len(listed.json()["items"]) == 2
+
+
+async def test_an_interaction_logged_by_mistake_is_retracted_and_counts_no_more(api: Api) -> None:
+    """Retracted with a reason: shown as retracted; as a contact it no longer moves the
+    cadence (which counts from the last contact that still does, else from when the client
+    became known); its request is closed (code ``retracted``, out of the SLA report); a
+    retracted meeting's report is due no more. Again, a reply, another manager's: 409, 404."""
+    mia = await api.staff("Mia")
+    olga = await api.staff("Olga")
+    acme = await api.client("Acme", mia, cadence_days=3, report_hours=24)
+    quiet = await api.client("Quiet", mia, cadence_days=3)
+
+    async def log(client: Any, days: float, **body: Any) -> dict[str, Any]:
+        return await api.log(
+            mia.headers, client, occurred_at=iso(NOW - timedelta(days=days)), **body
+        )
+
+    asked = await log(acme, 3, requires_response=True)
+    reply = await log(acme, 2.9, direction="outbound", responds_to=asked["id"])
+    call = await log(acme, 2, type="call", direction="outbound")
+    meeting = await log(acme, 0.5, type="meeting", direction="outbound")
+    only = await log(quiet, 1, type="email", direction="outbound")
+
+    async def cadence(name: str) -> tuple[str | None, str]:
+        report = await api.http.get("/api/v1/reports/contact-cadence", headers=mia.headers)
+        (row,) = [r for r in report.json()["items"] if r["client_name"] == name]
+        return row["last_contact_at"], row["next_contact_due_at"]
+
+    def retract(interaction: dict[str, Any], who: dict[str, str] = mia.headers) -> Any:
+        return api.http.post(
+            f"/api/v1/interactions/{interaction['id']}/retract",
+            headers=who,
+            json={"reason": "logged for the wrong client"},
+        )
+
+    assert await cadence("Acme") == ("2026-11-22T21:00:00Z", "2026-11-25T21:00:00Z")
+    assert (await retract(meeting, olga.headers)).status_code == 404
+    retracted = await retract(meeting)
+    assert retracted.status_code == 200, retracted.text
+    assert retracted.json()["retracted_by"] == mia.id and retracted.json()["retracted_at"]
+    assert (await retract(meeting)).status_code == 409
+    assert (await retract(reply)).status_code == 409
+    assert await cadence("Acme") == ("2026-11-21T09:00:00Z", "2026-11-24T09:00:00Z")  # the call
+    assert (await retract(call)).status_code == 200
+    assert await cadence("Acme") == ("2026-11-20T11:24:00Z", "2026-11-23T11:24:00Z")  # the reply
+    assert (await retract(only)).status_code == 200
+    assert await cadence("Quiet") == (None, "2026-11-26T09:00:00Z")  # from when it became known
+
+    assert (await retract(asked)).status_code == 200
+    request = await api.request(mia.headers, asked["request_id"])
+    assert request["status"] == "closed" and request["close_code"] == "retracted"
+    sla = (await api.http.get("/api/v1/reports/sla", headers=mia.headers)).json()
+    assert sla["requests"] == 0
+    events = await api.events("interaction.retracted")
+    assert [(e["interaction_id"], e["was_contact"]) for e in events] == [
+        (meeting["id"], True),
+        (call["id"], True),
+        (only["id"], True),
+        (asked["id"], False),
+    ]
+    assert events[3]["request_id"] == asked["request_id"]
+    api.advance(days=2)
+    await SCANS["meeting_report_overdue"](api.runtime.uow, api.clock.now(), 10)
+    assert await api.events("meeting.report_overdue") == []

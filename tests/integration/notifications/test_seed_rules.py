@@ -353,6 +353,12 @@ SEEDS = [
         "Payment reminder: Initech, invoice 2026-000042, 1234.50 EUR",
     ),
     Seed(
+        "invoice.issued",
+        lambda w: w.invoice() | {"status": "issued"},
+        "olga@initech.test",
+        "Счёт 2026-000042: 1500.00 EUR",
+    ),
+    Seed(
         "invoice.promise_broken",
         lambda w: (
             w.invoice()

@@ -15,8 +15,11 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import func, select
 
 from services.embedded import embedded_app
+from shared.settings import SERVICES
+from shared.tables import dead_letters
 from tests.support.apps import ADMIN, auth, running, runtime_of, test_settings
 from tests.support.outbox import outbox_events
 from tests.support.servers import fresh_service_databases
@@ -141,3 +144,6 @@ async def test_a_department_policy_reaches_interactions_and_billing(
         runtime_of(app, "billing"), "orbit.billing.budget.threshold_reached.v1"
     )
     assert [e["threshold"] for e in reached] == [50]  # not 80: the department's thresholds
+    for service in SERVICES:  # every consumer took settings.changed (notifications: webhooks)
+        async with runtime_of(app, service).reads() as session:
+            assert await session.scalar(select(func.count()).select_from(dead_letters)) == 0

@@ -50,3 +50,8 @@ def test_a_planned_meeting_covers_the_lapse_it_comes_before() -> None:
     assert cadence.covers(due, start, end, end + grace - timedelta(seconds=1), grace)
     assert not cadence.covers(due, start, end, end + grace, grace)  # no outcome: lapse alerted
     assert not cadence.covers(due, due + timedelta(seconds=1), due + DAY, NOW, grace)
+
+
+def test_the_cadence_counts_from_the_last_contact_or_when_the_client_became_known() -> None:
+    assert cadence.cadence_start(NOW, NOW - DAY) == NOW
+    assert cadence.cadence_start(None, NOW - DAY) == NOW - DAY

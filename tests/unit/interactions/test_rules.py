@@ -226,3 +226,14 @@ def test_statistics_are_order_free_and_bounded(xs: list[int], rnd: object) -> No
     # at least 90 % of the values are at or below p90, and fewer are strictly below it
     assert sum(x <= p90 for x in xs) >= 0.9 * len(xs)  # type: ignore[operator]
     assert sum(x < p90 for x in xs) < 0.9 * len(xs) or len(xs) == 1  # type: ignore[operator]
+
+
+def test_which_interactions_may_be_retracted() -> None:
+    interactions.check_retract(retracted=False, responds_to=None, meeting_id=None)
+    for blocked in (
+        {"retracted": True, "responds_to": None, "meeting_id": None},
+        {"retracted": False, "responds_to": uuid.uuid4(), "meeting_id": None},
+        {"retracted": False, "responds_to": None, "meeting_id": uuid.uuid4()},
+    ):
+        with pytest.raises(interactions.RetractError):
+            interactions.check_retract(**blocked)  # type: ignore[arg-type]

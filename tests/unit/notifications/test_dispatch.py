@@ -233,3 +233,20 @@ def test_a_client_email_reaching_nobody_tells_the_manager_what_to_fix() -> None:
     everyone = Context(rule=rule(MINUTES), contacts=[anna], manager=person("Ole"))
     assert not any(isinstance(r, UnsentRow) for r in plan_dispatch(MINUTES, minutes, everyone, NOW))
     assert plan_dispatch(REMINDER, data, Context(rule=rule(REMINDER)), NOW) == []  # no manager
+
+
+def test_every_client_email_that_cannot_go_has_its_notice() -> None:
+    from services.notifications.domain.dispatch import UNSENT_ENTITY
+    from services.notifications.domain.rules import CLIENT_TEMPLATES
+
+    manager = person("Ida")
+    for event_type, template in CLIENT_TEMPLATES.items():
+        assert template in UNSENT_ENTITY, template
+        data = {"client_name": "Initech", UNSENT_ENTITY[template]: str(uuid.uuid4())}
+        nobody = Context(rule=rule(event_type), manager=manager)
+        [notice] = plan_dispatch(event_type, data, nobody, NOW)
+        assert isinstance(notice, UnsentRow), event_type
+        boris = {"id": str(uuid.uuid4()), "name": "Boris", "email": None}
+        partly = Context(rule=rule(event_type), contacts=[boris], manager=manager)
+        *_, notice = plan_dispatch(event_type, data, partly, NOW)
+        assert isinstance(notice, UnsentRow) and "Boris" in notice.alerts[0].body, event_type

@@ -195,23 +195,7 @@ def test_the_catalogue_is_every_published_event_type() -> None:
 
     docs = Path(__file__).resolve().parents[3] / "docs" / "events"
     published = {p.name.removesuffix(".json") for p in docs.glob("orbit.*.json")}
-    # The interactions events of issue 19 (tasks, cadence, planned meetings), whose models
-    # and schemas come with the planned meetings; routed here already.
-    planned = {
-        f"orbit.interactions.{name}.v1"
-        for name in (
-            "task.assigned",
-            "task.completed",
-            "task.due_soon",
-            "client.contact_due_soon",
-            "meeting.scheduled",
-            "meeting.rescheduled",
-            "meeting.cancelled",
-            "meeting.reminder",
-            "meeting.no_outcome",
-        )
-    }
-    assert set(EVENT_TYPES) == published | planned
+    assert set(EVENT_TYPES) == published
 
 
 def test_docs_list_every_default_rule_with_its_channels_and_severity() -> None:
