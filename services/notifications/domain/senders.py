@@ -40,6 +40,10 @@ def headers_of(sender: Sender | None) -> dict[str, Any]:
 def from_header(smtp_from: str, sender_name: str | None) -> str:
     """The From of an email: ORBIT_SMTP_FROM's address under the manager's name (the address
     stays Orbit's: the mail server is allowed to send as it), else ORBIT_SMTP_FROM itself."""
-    if not sender_name:
+    name = " ".join((sender_name or "").split())  # a line break in a name splits no header
+    if not name:
         return smtp_from
-    return str(Address(display_name=sender_name, addr_spec=parseaddr(smtp_from)[1]))
+    try:
+        return str(Address(display_name=name, addr_spec=parseaddr(smtp_from)[1]))
+    except ValueError:  # an address it cannot put a name to: Orbit's own From
+        return smtp_from

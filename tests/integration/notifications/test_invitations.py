@@ -1,9 +1,10 @@
-"""Meeting invitations through a real SMTP server on loopback (aiosmtpd), read back by a
-second, independent iCalendar implementation (ical.js, tests/ical): each client participant
-gets the invitation in their language from the account manager, as a text/calendar part
-(method=REQUEST) and an .ics attachment; a reschedule updates the same event (same UID, a
-higher SEQUENCE), a cancellation cancels it (METHOD:CANCEL); a participant without an email
-is a skipped delivery; a redelivered event sends nothing twice."""
+"""Meeting invitations through a real SMTP server on loopback (aiosmtpd), on SQLite and
+PostgreSQL, read back by a second, independent iCalendar implementation (ical.js,
+tests/ical): each client participant gets the invitation in their language from the account
+manager, as a text/calendar part (method=REQUEST) and an .ics attachment; a reschedule
+updates the same event (same UID, a higher SEQUENCE), a cancellation cancels it
+(METHOD:CANCEL); a participant without an email is a skipped delivery; a redelivered event
+sends nothing twice."""
 
 # ruff: noqa: RUF001 (Russian emails: Cyrillic on purpose)
 from __future__ import annotations
@@ -72,8 +73,8 @@ def mails_to(smtp: SmtpServer, address: str) -> list[EmailMessage]:
     return [m for m in smtp.inbox.messages if str(m["To"]) == address]
 
 
-async def test_invitation_reschedule_cancel(pg_url: str, smtp: SmtpServer) -> None:
-    async for notif in make_notif(pg_url, smtp_url=f"smtp://127.0.0.1:{smtp.port}"):
+async def test_invitation_reschedule_cancel(any_db_url: str, smtp: SmtpServer) -> None:
+    async for notif in make_notif(any_db_url, smtp_url=f"smtp://127.0.0.1:{smtp.port}"):
         await flow(notif, smtp)
 
 

@@ -24,3 +24,10 @@ def test_content_types() -> None:
     assert content_type_of("invite.ICS") == "text/calendar"
     assert content_type_of("scorecard-week-2026-W48.xlsx").endswith("spreadsheetml.sheet")
     assert content_type_of("README") == "application/octet-stream"
+
+
+def test_every_client_email_names_the_entity_an_unsent_notice_is_about() -> None:
+    from services.notifications.domain.dispatch import UNSENT_ENTITY
+    from services.notifications.domain.rules import CLIENT_TEMPLATES
+
+    assert set(UNSENT_ENTITY) == set(CLIENT_TEMPLATES.values())

@@ -46,3 +46,10 @@ def test_headers() -> None:
     assert from_header("orbit@acme.example", "Пётр, Иванов") == (
         '"Пётр, Иванов" <orbit@acme.example>'
     )
+
+
+def test_a_line_break_in_the_name_splits_no_header() -> None:
+    assert from_header("orbit@acme.example", "Mia\r\nBcc: evil@evil.example") == (
+        '"Mia Bcc: evil@evil.example" <orbit@acme.example>'
+    )
+    assert from_header("orbit@acme.example", " \r\n ") == "orbit@acme.example"
