@@ -139,6 +139,18 @@ class World:
             "on_time": True,
         }
 
+    def amended(self, contacts: list[dict[str, Any]]) -> dict[str, Any]:
+        minutes = self.minutes(contacts)
+        for field in ("submitted_by", "submitted_at", "on_time"):
+            del minutes[field]
+        return minutes | {
+            "summary": "We agreed on the revised plan.",
+            "amended_by": str(self.mia.id),
+            "amended_at": self.at(),
+            "reason": "The date of the offer was wrong.",
+            "revision": 1,
+        }
+
     def invoice(self) -> dict[str, Any]:
         return invoice_data(self.client, self.mia, self.hanna, account_manager_department="sales")
 
@@ -316,6 +328,12 @@ SEEDS = [
         "Итоги нашей встречи: Kick-off",
     ),
     Seed(
+        "meeting.report_amended",
+        lambda w: w.amended([{"contact_id": w.olga, "name": "Olga", "email": "olga@initech.test"}]),
+        "olga@initech.test",
+        "Исправленные итоги нашей встречи: Kick-off",
+    ),
+    Seed(
         "contact.birthday_upcoming",
         lambda w: {
             "contact_id": w.olga,
@@ -481,6 +499,7 @@ async def test_a_seed_rule_reaches_its_person(world: World, seed: Seed) -> None:
     if person is None:  # a client contact: an email only, in their language
         [mail] = mails
         assert str(mail["Subject"]).startswith(seed.title) and "Уважаемый(ая) Olga" in texts[0]
+        assert data.get("reason", "") in texts[0]  # an amendment says why
         return
     [entry] = await feed(world, person, event.id)
     assert entry["type"] == seed.type and entry["title"].startswith(seed.title)
