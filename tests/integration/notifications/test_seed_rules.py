@@ -540,12 +540,16 @@ async def test_a_client_email_that_cannot_go_tells_the_manager_once(
         event_type = "orbit.billing.invoice.payment_reminder_due.v1"
         data = world.invoice() | {"days_overdue": 7, "step": 7, "escalate": False}
         data["billing_contacts"] = []
+        events = [(event_type, data)] * 2
     else:
         event_type = "orbit.interactions.meeting.report_submitted.v1"
         boris = {"contact_id": world.boris, "name": "Boris", "email": None}
         data = world.minutes([boris] if case == "no email" else [])
-    for _ in range(2):  # the same cause again (a later step, a resubmission): one notice
-        await world.notif.deliver(event_type, shaped(event_type, "", data))
+        amended = world.amended([boris] if case == "no email" else [])
+        amended["interaction_id"] = data["interaction_id"]
+        events = [(event_type, data), ("orbit.interactions.meeting.report_amended.v1", amended)]
+    for kind, body in events:  # the same cause again (a later step, an amendment): one notice
+        await world.notif.deliver(kind, shaped(kind, "", body))
     notices = [
         n
         for n in await world.notif.feed(world.mia)
