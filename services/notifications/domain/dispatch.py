@@ -246,6 +246,9 @@ def client_context(template: str, data: Mapping[str, Any], contact: Contact) -> 
             "summary": data.get("summary") or "",
             "decisions": list(data.get("decisions") or []),
             "next_steps": list(data.get("next_steps") or []),
+            # an amendment (meeting.report_amended): corrected minutes, saying why
+            "amended": data.get("revision") is not None,
+            "reason": data.get("reason") or "",
         }
     return context
 

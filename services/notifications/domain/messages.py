@@ -73,6 +73,10 @@ MESSAGES: dict[str, dict[Language, tuple[str, str]]] = {
         "en": ("Meeting minutes: {subject}", "{summary}"),
         "ru": ("Протокол встречи: {subject}", "{summary}"),
     },
+    "meeting.report_amended": {
+        "en": ("Meeting minutes corrected: {subject}", "{reason}"),
+        "ru": ("Протокол встречи исправлен: {subject}", "{reason}"),
+    },
     "client.contact_overdue": {
         "en": (
             "Contact overdue: {client}",

@@ -96,7 +96,8 @@ IN_APP_EMAIL: tuple[Channel, ...] = ("in_app", "email")
 # overdue, expiring contract and low feedback score notify the account manager in-app and by
 # email; SLA breaches and overdue invoices escalate; payment reminders are emailed to the
 # client's billing contacts (and, from the escalating step of the dunning schedule, copy the
-# head); a submitted meeting report is emailed to the meeting's client participants. The
+# head); a submitted meeting report is emailed to the meeting's client participants, and
+# again, as corrected minutes, when it is amended. The
 # other alerts of interactions and billing reach the manager's feed. Every duty reaches a
 # person: a contact's birthday and a lapse of the cadence about to come reach the manager; a
 # task reaches its assignee when given, before its deadline and after it (and the manager),
@@ -121,6 +122,7 @@ DEFAULT_RULES: tuple[Rule, ...] = (
     ),
     _rule("interactions.feedback.received", MANAGER, IN_APP_EMAIL, "warning"),
     _rule("interactions.meeting.report_submitted", ("client_contacts",), ("email",), "info"),
+    _rule("interactions.meeting.report_amended", ("client_contacts",), ("email",), "info"),
     _rule("clients.contact.birthday_upcoming", MANAGER, IN_APP_EMAIL, "info"),
     _rule("billing.invoice.overdue", MANAGER, IN_APP_EMAIL, "critical", "P1D"),
     _rule(
@@ -158,6 +160,7 @@ CLIENT_TEMPLATES: dict[str, str] = {
     "orbit.billing.invoice.payment_reminder_due.v1": "payment_reminder",
     "orbit.billing.invoice.issued.v1": "invoice_issued",
     "orbit.interactions.meeting.report_submitted.v1": "meeting_minutes",
+    "orbit.interactions.meeting.report_amended.v1": "meeting_minutes",
 }
 
 

@@ -139,6 +139,18 @@ class World:
             "on_time": True,
         }
 
+    def amended(self, contacts: list[dict[str, Any]]) -> dict[str, Any]:
+        minutes = self.minutes(contacts)
+        for field in ("submitted_by", "submitted_at", "on_time"):
+            del minutes[field]
+        return minutes | {
+            "summary": "We agreed on the revised plan.",
+            "amended_by": str(self.mia.id),
+            "amended_at": self.at(),
+            "reason": "The date of the offer was wrong.",
+            "revision": 1,
+        }
+
     def invoice(self) -> dict[str, Any]:
         return invoice_data(self.client, self.mia, self.hanna, account_manager_department="sales")
 
@@ -316,6 +328,12 @@ SEEDS = [
         "Итоги нашей встречи: Kick-off",
     ),
     Seed(
+        "meeting.report_amended",
+        lambda w: w.amended([{"contact_id": w.olga, "name": "Olga", "email": "olga@initech.test"}]),
+        "olga@initech.test",
+        "Исправленные итоги нашей встречи: Kick-off",
+    ),
+    Seed(
         "contact.birthday_upcoming",
         lambda w: {
             "contact_id": w.olga,
@@ -481,6 +499,7 @@ async def test_a_seed_rule_reaches_its_person(world: World, seed: Seed) -> None:
     if person is None:  # a client contact: an email only, in their language
         [mail] = mails
         assert str(mail["Subject"]).startswith(seed.title) and "Уважаемый(ая) Olga" in texts[0]
+        assert data.get("reason", "") in texts[0]  # an amendment says why
         return
     [entry] = await feed(world, person, event.id)
     assert entry["type"] == seed.type and entry["title"].startswith(seed.title)
@@ -521,12 +540,16 @@ async def test_a_client_email_that_cannot_go_tells_the_manager_once(
         event_type = "orbit.billing.invoice.payment_reminder_due.v1"
         data = world.invoice() | {"days_overdue": 7, "step": 7, "escalate": False}
         data["billing_contacts"] = []
+        events = [(event_type, data)] * 2
     else:
         event_type = "orbit.interactions.meeting.report_submitted.v1"
         boris = {"contact_id": world.boris, "name": "Boris", "email": None}
         data = world.minutes([boris] if case == "no email" else [])
-    for _ in range(2):  # the same cause again (a later step, a resubmission): one notice
-        await world.notif.deliver(event_type, shaped(event_type, "", data))
+        amended = world.amended([boris] if case == "no email" else [])
+        amended["interaction_id"] = data["interaction_id"]
+        events = [(event_type, data), ("orbit.interactions.meeting.report_amended.v1", amended)]
+    for kind, body in events:  # the same cause again (a later step, an amendment): one notice
+        await world.notif.deliver(kind, shaped(kind, "", body))
     notices = [
         n
         for n in await world.notif.feed(world.mia)

@@ -49,6 +49,8 @@ CONTEXTS: dict[str, dict[str, Any]] = {
         "summary": "We agreed on the plan.",
         "decisions": ["Renew for a year"],
         "next_steps": ["Send the offer"],
+        "amended": False,
+        "reason": "",
         "manager": {"name": "Ida Petrova", "title": "Key Account <Manager>"},
     },
     "invoice_issued": {
@@ -136,6 +138,30 @@ def test_multipart_message() -> None:
     assert message["Content-Language"] == "ru"
 
 
+@pytest.mark.parametrize(
+    ("language", "subject", "why"),
+    [
+        ("en", "Corrected minutes of our meeting: Quarterly review", "Reason for the correction"),
+        ("ru", "Исправленные итоги нашей встречи: Quarterly review", "Причина исправления"),
+    ],
+)
+def test_amended_minutes_say_corrected_and_why(language: Any, subject: str, why: str) -> None:
+    from services.notifications.domain.dispatch import client_context
+
+    data = {"subject": "Quarterly review", "occurred_at": "2026-11-20T10:00:00+00:00"}
+    contact = {"name": "Olga"}
+    amended = data | {"revision": 1, "reason": "The date of the <b>offer</b>", "summary": "New"}
+    context = client_context("meeting_minutes", amended, contact) | {"manager": None}
+    email = render("meeting_minutes", language, context)
+    assert email.subject.startswith(subject)
+    assert f"{why}: The date of the <b>offer</b>" in email.text
+    assert f"{why}: The date of the &lt;b&gt;offer&lt;/b&gt;" in email.html
+    context = client_context("meeting_minutes", data, contact) | {"manager": None}
+    first = render("meeting_minutes", language, context)
+    assert "orrected" not in first.subject + first.text and "Исправлен" not in first.subject
+    assert why not in first.text
+
+
 def test_languages() -> None:
     assert language_of("ru-RU") == "ru"
     assert language_of(None, "ru") == "ru"
@@ -151,7 +177,11 @@ def test_every_default_rule_has_a_message(language: str) -> None:
         short = rule.event_type.split(".", 2)[2].rsplit(".", 1)[0]
         assert short in MESSAGES
         title, body = describe(rule.event_type, {"client_name": "Initech"}, language)  # type: ignore[arg-type]
-        assert "Initech" in title + body or short in ("meeting.report_submitted", "task.overdue")
+        assert "Initech" in title + body or short in (
+            "meeting.report_submitted",
+            "meeting.report_amended",
+            "task.overdue",
+        )
 
 
 def test_invoice_message_has_number_amount_and_days() -> None:

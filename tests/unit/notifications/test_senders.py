@@ -16,6 +16,8 @@ MINUTES = {
     "summary": "Agreed.",
     "decisions": [],
     "next_steps": [],
+    "amended": False,
+    "reason": "",
 }
 
 
