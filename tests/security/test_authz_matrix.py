@@ -553,6 +553,7 @@ OPS: dict[str, Op] = {
     ),
     "listInteractions": listing("/api/v1/interactions", lambda s: s.interaction),
     "getInteraction": Op(at("/api/v1/interactions/{n.interaction}")),
+    "listInteractionAudit": Op(at("/api/v1/interactions/{n.interaction}/audit")),
     "retractInteraction": Op(
         fresh("/api/v1/interactions/{id}/retract", World.logged), lambda w: {"reason": "typo"}
     ),
@@ -568,6 +569,7 @@ OPS: dict[str, Op] = {
     ),
     "listRequests": listing("/api/v1/requests", lambda s: s.request),
     "getRequest": Op(at("/api/v1/requests/{n.request}")),
+    "listRequestAudit": Op(at("/api/v1/requests/{n.request}/audit")),
     "holdRequest": Op(
         fresh("/api/v1/requests/{id}/hold", World.request), lambda w: {"reason": "waiting"}
     ),
@@ -602,6 +604,7 @@ OPS: dict[str, Op] = {
     ),
     "listFeedback": listing("/api/v1/feedback", lambda s: s.feedback),
     "getFeedback": Op(at("/api/v1/feedback/{n.feedback}")),
+    "listFeedbackAudit": Op(at("/api/v1/feedback/{n.feedback}/audit")),
     "withdrawFeedback": Op(
         fresh("/api/v1/feedback/{id}/withdraw", World.feedback), lambda w: {"reason": "typo"}
     ),
