@@ -14,7 +14,6 @@ from fastapi import APIRouter, Path
 
 from shared.audit import AuditOut, trail
 from shared.auth import Caller
-from shared.deps import ServiceDeps
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 from shared.runtime import ServiceRuntime
 
@@ -23,16 +22,26 @@ Find = Callable[[Any, Caller, uuid.UUID], Awaitable[object]]
 
 
 def add_trail_route(
-    router: APIRouter, deps: ServiceDeps, entity: str, find: Find, *, operation_id: str, doc: str
+    router: APIRouter,
+    entity: str,
+    find: Find,
+    *,
+    runtime: Any,
+    caller: Any,
+    operation_id: str,
+    doc: str,
+    prefix: str = "",
 ) -> None:
-    """Add ``GET /{<entity>_id}/audit`` to ``router`` (a collection's): ``doc`` says which
-    corrections its rows record."""
+    """Add ``GET <prefix>/{<entity>_id}/audit`` to ``router``, with the service's
+    ``Depends`` markers of its runtime and its caller (``shared.deps.ServiceDeps``, or a
+    stricter caller): ``doc`` says which corrections its rows record."""
     param = f"{entity}_id"
+    runtime_dep, caller_dep = runtime, caller
 
     async def list_trail(
         entity_id: Annotated[uuid.UUID, Path(alias=param)],
-        caller: Annotated[Caller, deps.caller],
-        runtime: Annotated[ServiceRuntime, deps.runtime],
+        caller: Annotated[Caller, caller_dep],
+        runtime: Annotated[ServiceRuntime, runtime_dep],
         limit: Limit = DEFAULT_LIMIT,
         cursor: Cursor = None,
     ) -> Page[AuditOut]:
@@ -41,7 +50,7 @@ def add_trail_route(
             return await trail(session, entity, entity_id, limit=limit, cursor=cursor)
 
     router.add_api_route(
-        f"/{{{param}}}/audit",
+        f"{prefix}/{{{param}}}/audit",
         list_trail,
         methods=["GET"],
         response_model=Page[AuditOut],

@@ -86,9 +86,10 @@ async def withdraw_feedback(
 
 add_trail_route(
     router,
-    DEPS,
     "feedback",
     repo.get_feedback,
+    runtime=DEPS.runtime,
+    caller=DEPS.caller,
     operation_id="listFeedbackAudit",
     doc="The corrections of feedback (withdrawn)",
 )

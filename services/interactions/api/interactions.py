@@ -187,9 +187,10 @@ async def retract_interaction(
 
 add_trail_route(
     router,
-    DEPS,
     "interaction",
     repo.get_interaction,
+    runtime=DEPS.runtime,
+    caller=DEPS.caller,
     operation_id="listInteractionAudit",
     doc="The corrections of an interaction (retracted, its meeting report amended)",
 )

@@ -105,9 +105,10 @@ async def close_request(
 
 add_trail_route(
     router,
-    DEPS,
     "request",
     repo.get_request,
+    runtime=DEPS.runtime,
+    caller=DEPS.caller,
     operation_id="listRequestAudit",
     doc="The corrections of a request (closed as not a real one)",
 )
