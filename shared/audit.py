@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 from sqlalchemy import Index, MetaData, String, Table, insert, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -24,7 +25,7 @@ from sqlalchemy.types import Uuid
 
 from shared.db import BigIntPK, JSONType, UTCDateTime
 from shared.logging import request_id_var
-from shared.pagination import paginate
+from shared.pagination import Page, page_of, paginate
 from shared.retention import RetentionRule
 from shared.settings import OrbitSettings
 from shared.uow import UnitOfWork
@@ -103,6 +104,33 @@ async def trail_page(
     """One page of an entity's audit rows, oldest first (the ``ix_audit_log_entity`` index)."""
     stmt = select(AuditRow).where(AuditRow.entity == entity, AuditRow.entity_id == str(entity_id))
     return await paginate(session, stmt, [AuditRow.id], limit=limit, cursor=cursor)
+
+
+class AuditOut(BaseModel):
+    """One changed field: who changed it (``actor_id``), when, from what to what, in which
+    request."""
+
+    id: int
+    at: datetime
+    actor_id: uuid.UUID | None
+    entity: str
+    entity_id: str
+    field: str
+    old: Any
+    new: Any
+    request_id: str | None
+
+
+def audit_out(row: AuditRow) -> AuditOut:
+    return AuditOut.model_validate(row, from_attributes=True)
+
+
+async def trail(
+    session: Any, entity: str, entity_id: object, *, limit: int, cursor: str | None
+) -> Page[AuditOut]:
+    """One page of an entity's trail as served (the caller's scope on it checked before)."""
+    items, next_cursor = await trail_page(session, entity, entity_id, limit=limit, cursor=cursor)
+    return page_of(items, next_cursor, audit_out)
 
 
 def retention_rule(settings: OrbitSettings) -> RetentionRule:

@@ -28,6 +28,7 @@ from services.billing.settings import BillingSettings
 from services.billing.subscribers import SUBSCRIBERS
 from services.billing.workers import scheduled_jobs
 from shared.app import build_service_app
+from shared.audit import retention_rule as audit_retention
 from shared.replica_service import replica_service_spec
 from shared.settings import OrbitSettings
 
@@ -47,6 +48,8 @@ SPEC = replica_service_spec(
     subscribers=SUBSCRIBERS,
     jobs=scheduled_jobs,
     settings_cls=BillingSettings,
+    # The corrections' audit rows for years (ORBIT_RETENTION_AUDIT_DAYS).
+    retention=lambda settings: [audit_retention(settings)],
     # The invoice PDF of the notifications' emails (shared/documents.py).
     documents=documents.documents_fetch,
 )

@@ -21,6 +21,7 @@ from services.interactions.settings import InteractionsSettings
 from services.interactions.subscribers import SUBSCRIBERS
 from services.interactions.workers import scheduled_jobs
 from shared.app import build_service_app
+from shared.audit import retention_rule as audit_retention
 from shared.replica_service import replica_service_spec
 from shared.settings import OrbitSettings
 
@@ -38,6 +39,8 @@ SPEC = replica_service_spec(
     subscribers=SUBSCRIBERS,
     jobs=scheduled_jobs,
     settings_cls=InteractionsSettings,
+    # The corrections' audit rows for years (ORBIT_RETENTION_AUDIT_DAYS).
+    retention=lambda settings: [audit_retention(settings)],
 )
 
 

@@ -553,6 +553,7 @@ OPS: dict[str, Op] = {
     ),
     "listInteractions": listing("/api/v1/interactions", lambda s: s.interaction),
     "getInteraction": Op(at("/api/v1/interactions/{n.interaction}")),
+    "listInteractionAudit": Op(at("/api/v1/interactions/{n.interaction}/audit")),
     "retractInteraction": Op(
         fresh("/api/v1/interactions/{id}/retract", World.logged), lambda w: {"reason": "typo"}
     ),
@@ -568,6 +569,7 @@ OPS: dict[str, Op] = {
     ),
     "listRequests": listing("/api/v1/requests", lambda s: s.request),
     "getRequest": Op(at("/api/v1/requests/{n.request}")),
+    "listRequestAudit": Op(at("/api/v1/requests/{n.request}/audit")),
     "holdRequest": Op(
         fresh("/api/v1/requests/{id}/hold", World.request), lambda w: {"reason": "waiting"}
     ),
@@ -602,6 +604,7 @@ OPS: dict[str, Op] = {
     ),
     "listFeedback": listing("/api/v1/feedback", lambda s: s.feedback),
     "getFeedback": Op(at("/api/v1/feedback/{n.feedback}")),
+    "listFeedbackAudit": Op(at("/api/v1/feedback/{n.feedback}/audit")),
     "withdrawFeedback": Op(
         fresh("/api/v1/feedback/{id}/withdraw", World.feedback), lambda w: {"reason": "typo"}
     ),
@@ -618,6 +621,7 @@ OPS: dict[str, Op] = {
     "createInvoice": Op(at("/api/v1/invoices"), invoice_body, 201),
     "listInvoices": listing("/api/v1/invoices", lambda s: s.invoice),
     "getInvoice": Op(at("/api/v1/invoices/{n.invoice}")),
+    "listInvoiceAudit": Op(at("/api/v1/invoices/{n.invoice}/audit")),
     "updateInvoice": Op(fresh("/api/v1/invoices/{id}", World.draft), lambda w: {"notes": "n"}),
     "getInvoicePdf": Op(at("/api/v1/invoices/{n.invoice}/pdf")),
     "issueInvoice": Op(fresh("/api/v1/invoices/{id}/issue", World.draft), lambda w: {}),
@@ -645,6 +649,7 @@ OPS: dict[str, Op] = {
     ),
     "listPayments": listing("/api/v1/payments", lambda s: s.payment),
     "getPayment": Op(at("/api/v1/payments/{n.payment}")),
+    "listPaymentAudit": Op(at("/api/v1/payments/{n.payment}/audit")),
     "reversePayment": Op(
         fresh("/api/v1/payments/{id}/reverse", World.payment), lambda w: {"reason": "bounced"}
     ),
@@ -658,6 +663,7 @@ OPS: dict[str, Op] = {
     "createEstimate": Op(at("/api/v1/estimates"), estimate_body, 201),
     "listEstimates": listing("/api/v1/estimates", lambda s: s.estimate),
     "getEstimate": Op(at("/api/v1/estimates/{n.estimate}")),
+    "listEstimateAudit": Op(at("/api/v1/estimates/{n.estimate}/audit")),
     "approveEstimate": Op(fresh("/api/v1/estimates/{id}/approve", World.estimate)),
     "invoiceEstimate": Op(
         fresh("/api/v1/estimates/{id}/invoice", lambda w: w.estimate(approved=True)), ok=201

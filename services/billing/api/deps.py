@@ -32,4 +32,5 @@ async def staff_caller(caller: CallerDep) -> Caller:
     return caller
 
 
-StaffDep = Annotated[Caller, Depends(staff_caller)]
+STAFF = Depends(staff_caller)
+StaffDep = Annotated[Caller, STAFF]

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from services.billing.api.deps import CallerDep, RuntimeDep, StaffDep
+from services.billing.api.deps import DEPS, STAFF, CallerDep, RuntimeDep, StaffDep
 from services.billing.api.lists import ListDep, each, sorted_list
 from services.billing.api.presenters import estimate_out, invoice_out
 from services.billing.api.schemas import EstimateOut, InvoiceOut
@@ -18,6 +18,7 @@ from services.billing.commands import EstimateIn, EstimatePatch, ReasonIn
 from services.billing.domain.estimates import EstimateStatus
 from services.billing.handlers import estimates as handlers
 from services.billing.store import estimates as repo
+from shared.audit_routes import add_trail_route
 from shared.commands import run_command
 from shared.exports import EXPORT_RESPONSES
 from shared.idempotency import IdempotencyKey
@@ -167,3 +168,14 @@ async def invoice_estimate(
         idempotency=idem,
         status_code=201,
     )
+
+
+add_trail_route(
+    router,
+    "estimate",
+    repo.get_estimate,
+    runtime=DEPS.runtime,
+    caller=STAFF,
+    operation_id="listEstimateAudit",
+    doc="The changes of an estimate (its draft patched, rejected with its reason)",
+)

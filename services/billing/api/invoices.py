@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
 from services.billing.api import pdf
-from services.billing.api.deps import CallerDep, RuntimeDep, SettingsDep, StaffDep
+from services.billing.api.deps import DEPS, STAFF, CallerDep, RuntimeDep, SettingsDep, StaffDep
 from services.billing.api.lists import ListDep, each, sorted_list
 from services.billing.api.pdf import seller_party
 from services.billing.api.presenters import credit_note_out, invoice_out
@@ -31,6 +31,7 @@ from services.billing.store import credit_notes as credit_note_store
 from services.billing.store import invoices as repo
 from services.billing.store.billing_details import billing_details, client_country, party_of
 from services.billing.store.clients import get_client
+from shared.audit_routes import add_trail_route
 from shared.commands import run_command
 from shared.errors import Conflict
 from shared.exports import EXPORT_RESPONSES
@@ -309,3 +310,14 @@ async def list_credit_notes(
             session, caller, invoice.id, limit=limit, cursor=cursor
         )
     return page_of(items, next_cursor, credit_note_out)
+
+
+add_trail_route(
+    router,
+    "invoice",
+    repo.get_invoice,
+    runtime=DEPS.runtime,
+    caller=STAFF,
+    operation_id="listInvoiceAudit",
+    doc="The corrections of an invoice (credit notes with their reason, voided)",
+)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from services.billing.api.deps import CallerDep, RuntimeDep, StaffDep
+from services.billing.api.deps import DEPS, STAFF, CallerDep, RuntimeDep, StaffDep
 from services.billing.api.lists import ListDep, sorted_list
 from services.billing.api.presenters import credit_out, payment_out, payments_out
 from services.billing.api.schemas import CreditOut, PaymentOut
@@ -18,6 +18,7 @@ from services.billing.commands import PaymentIn, ReasonIn
 from services.billing.handlers import payments as handlers
 from services.billing.store import payments as repo
 from services.billing.store.clients import get_client
+from shared.audit_routes import add_trail_route
 from shared.commands import run_command
 from shared.exports import EXPORT_RESPONSES
 from shared.idempotency import IdempotencyKey
@@ -153,3 +154,15 @@ async def client_credit(client_id: uuid.UUID, caller: StaffDep, runtime: Runtime
         client = await get_client(session, caller, client_id)
         balances = await repo.credit_balances(session, client.id)
     return credit_out(client.id, balances)
+
+
+add_trail_route(
+    router,
+    "payment",
+    repo.get_payment,
+    runtime=DEPS.runtime,
+    caller=STAFF,
+    operation_id="listPaymentAudit",
+    doc="The corrections of a payment (reversed, with its reason)",
+    prefix="/payments",
+)

@@ -21,6 +21,7 @@ from services.billing.handlers.invoices import locked_invoice, settle
 from services.billing.snapshots import invoice_fields
 from services.billing.store import invoices as invoice_store
 from services.billing.store.models import Allocation, CreditEntry, CreditNote, CreditNoteCounter
+from shared import audit
 from shared.auth import Caller
 from shared.errors import Conflict, Invalid
 from shared.money import MoneyError, check_amount, format_amount
@@ -74,6 +75,20 @@ async def credit_invoice(
         created_at=now,
     )
     uow.session.add(note)
+    await audit.record(
+        uow,
+        caller.id,
+        "invoice",
+        invoice.id,
+        {
+            "credited": (
+                format_amount(invoice.credited, currency),
+                format_amount(invoice.credited + totals.total, currency),
+            ),
+            "credit_note": (None, note.number),
+            "credit_note_reason": (None, command.reason),
+        },
+    )
     invoice.credited += totals.total
     if parts.applied > 0:
         uow.session.add(

@@ -4,6 +4,7 @@ emits its ``estimate.*`` event (the audit trail: who, and why for a rejection)."
 
 from __future__ import annotations
 
+import copy
 import uuid
 
 from services.billing.commands import EstimateIn, EstimatePatch, ReasonIn
@@ -35,10 +36,14 @@ from services.billing.snapshots import estimate_fields
 from services.billing.store import estimates as repo
 from services.billing.store.clients import get_client, lock_client_of
 from services.billing.store.models import Contract, Estimate, Invoice
+from shared import audit
 from shared.auth import Caller
 from shared.errors import Conflict, Invalid
 from shared.replicas import ClientView
 from shared.uow import UnitOfWork
+
+# A draft's fields in its audit trail when patched.
+EDITABLE = ("title", "valid_until", "currency", "lines")
 
 
 async def create_estimate(uow: UnitOfWork, caller: Caller, command: EstimateIn) -> Estimate:
@@ -93,6 +98,7 @@ async def update_estimate(
     except IllegalTransition as exc:
         raise Conflict(str(exc)) from exc
     fields = command.model_dump(exclude_unset=True)
+    before = {name: copy.deepcopy(getattr(estimate, name)) for name in EDITABLE}
     was = (estimate.lines, estimate.currency)
     changed = []
     if reprice(estimate, command.lines, fields.get("currency", estimate.currency)):
@@ -113,6 +119,8 @@ async def update_estimate(
         return estimate
     estimate.updated_at = uow.clock.now()
     await uow.session.flush()
+    after = {name: getattr(estimate, name) for name in EDITABLE}
+    await audit.record(uow, caller.id, "estimate", estimate.id, audit.diff(before, after, EDITABLE))
     await uow.emit(EstimateUpdatedV1(**estimate_fields(estimate, client), changed=sorted(changed)))
     return estimate
 
@@ -141,6 +149,13 @@ async def reject_estimate(
         check_reject(estimate.status)
     except IllegalTransition as exc:
         raise Conflict(str(exc)) from exc
+    await audit.record(
+        uow,
+        caller.id,
+        "estimate",
+        estimate.id,
+        {"status": (estimate.status, REJECTED), "rejected_reason": (None, command.reason)},
+    )
     estimate.status = REJECTED
     estimate.rejected_reason = command.reason
     estimate.updated_at = uow.clock.now()

@@ -51,6 +51,7 @@ from services.billing.store import invoices as repo
 from services.billing.store.clients import get_client, lock_client_of
 from services.billing.store.models import Allocation, Contract, CreditEntry, Invoice
 from services.billing.store.payments import credit_balances
+from shared import audit
 from shared.auth import Caller
 from shared.errors import Conflict, Invalid
 from shared.messaging.envelope import topic_for
@@ -349,6 +350,7 @@ async def void_invoice(uow: UnitOfWork, caller: Caller, invoice_id: uuid.UUID) -
     except IllegalTransition as exc:
         raise Conflict(str(exc)) from exc
     was_issued = invoice.status != DRAFT
+    await audit.record(uow, caller.id, "invoice", invoice.id, {"status": (invoice.status, VOID)})
     invoice.status = VOID
     invoice.next_action_on = None
     invoice.updated_at = uow.clock.now()

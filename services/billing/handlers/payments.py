@@ -24,6 +24,7 @@ from services.billing.store import payments as repo
 from services.billing.store.clients import get_client, lock_client_of
 from services.billing.store.models import Allocation, CreditEntry, Invoice, Payment
 from services.billing.store.payments import credit_balances
+from shared import audit
 from shared.auth import Caller, Role
 from shared.errors import Conflict, Invalid
 from shared.money import MoneyError, check_amount, format_amount
@@ -188,6 +189,13 @@ async def reverse_payment(
     payment.reversed_at, payment.reversed_by = now, caller.id
     payment.reversal_reason = command.reason
     await uow.session.flush()
+    await audit.record(
+        uow,
+        caller.id,
+        "payment",
+        payment.id,
+        {"reversed_at": (None, now), "reversal_reason": (None, command.reason)},
+    )
     await uow.emit(
         PaymentReversedV1(
             **client.team(),

@@ -1,7 +1,8 @@
 from services.billing.store.models import Base
+from shared.audit import AuditBase
 from shared.migrations import run_env
 from shared.policy_replica import policy_metadata
 from shared.replicas import replica_metadata
 from shared.tables import platform_metadata
 
-run_env([platform_metadata, replica_metadata, policy_metadata, Base.metadata])
+run_env([platform_metadata, replica_metadata, policy_metadata, AuditBase.metadata, Base.metadata])

@@ -7,12 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from services.clients.api.deps import CallerDep, RuntimeDep
-from services.clients.api.presenters import audit_out
-from services.clients.api.schemas import AuditOut
 from services.clients.handlers.audit import AuditedEntity, check_audit_scope
-from shared.audit import trail_page
+from shared.audit import AuditOut, trail
 from shared.inputs import Text
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
@@ -39,5 +37,4 @@ async def list_audit(
     see docs/architecture.md, "Audit trail"."""
     async with runtime.reads() as session:
         await check_audit_scope(session, caller, entity, id)
-        items, next_cursor = await trail_page(session, entity, id, limit=limit, cursor=cursor)
-    return page_of(items, next_cursor, audit_out)
+        return await trail(session, entity, id, limit=limit, cursor=cursor)

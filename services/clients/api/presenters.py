@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from services.clients.api.schemas import (
     AssignmentOut,
-    AuditOut,
     ClientOut,
     ContactOut,
     HandoverOut,
@@ -20,7 +19,6 @@ from services.clients.handlers.staff import Handover
 from services.clients.policies import ClientPolicies
 from services.clients.settings import ClientsSettings
 from services.clients.store.models import Assignment, Client, Contact, SettingsVersion, Staff
-from shared.audit import AuditRow
 
 
 def staff_out(staff: Staff) -> StaffOut:
@@ -121,7 +119,3 @@ def settings_version_out(row: SettingsVersion) -> SettingsVersionOut:
         author_id=row.author_id,
         created_at=row.created_at,
     )
-
-
-def audit_out(row: AuditRow) -> AuditOut:
-    return AuditOut.model_validate(row, from_attributes=True)

@@ -30,6 +30,7 @@ from services.clients.domain.contacts import Channel, ContactRole
 from services.clients.domain.kind import ClientKind
 from services.clients.domain.sla import Tier
 from services.clients.domain.status import ClientStatus
+from shared.audit import AuditOut
 from shared.values import StaffRole
 
 __all__ = [
@@ -273,18 +274,3 @@ class SettingsVersionOut(BaseModel):
     changed_fields: list[str]
     author_id: uuid.UUID | None
     created_at: datetime
-
-
-class AuditOut(BaseModel):
-    """One changed field: who changed it (``actor_id``), when, from what to what, in which
-    request."""
-
-    id: int
-    at: datetime
-    actor_id: uuid.UUID | None
-    entity: str
-    entity_id: str
-    field: str
-    old: Any
-    new: Any
-    request_id: str | None

@@ -7,12 +7,13 @@ import uuid
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from services.interactions.api.deps import CallerDep, RuntimeDep
+from services.interactions.api.deps import DEPS, CallerDep, RuntimeDep
 from services.interactions.api.presenters import feedback_out
 from services.interactions.api.schemas import FeedbackIn, FeedbackOut, FeedbackWithdrawIn
 from services.interactions.domain.feedback import FeedbackKind
 from services.interactions.handlers import feedback as handlers
 from services.interactions.store import feedback as repo
+from shared.audit_routes import add_trail_route
 from shared.commands import run_command
 from shared.idempotency import IdempotencyKey
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
@@ -81,3 +82,14 @@ async def withdraw_feedback(
         caller_id=caller.id,
         idempotency=idem,
     )
+
+
+add_trail_route(
+    router,
+    "feedback",
+    repo.get_feedback,
+    runtime=DEPS.runtime,
+    caller=DEPS.caller,
+    operation_id="listFeedbackAudit",
+    doc="The corrections of feedback (withdrawn)",
+)

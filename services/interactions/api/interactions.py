@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from services.interactions.api.deps import CallerDep, RuntimeDep, SettingsDep
+from services.interactions.api.deps import DEPS, CallerDep, RuntimeDep, SettingsDep
 from services.interactions.api.params import FromParam, ToParam, lower_bound, upper_bound
 from services.interactions.api.presenters import interaction_out, report_out
 from services.interactions.api.schemas import (
@@ -21,6 +21,7 @@ from services.interactions.api.schemas import (
 from services.interactions.domain.interactions import Direction, InteractionType
 from services.interactions.handlers import interactions as handlers
 from services.interactions.store import interactions as repo
+from shared.audit_routes import add_trail_route
 from shared.commands import run_command
 from shared.errors import NotFound
 from shared.idempotency import IdempotencyKey
@@ -182,3 +183,14 @@ async def retract_interaction(
         caller_id=caller.id,
         idempotency=idem,
     )
+
+
+add_trail_route(
+    router,
+    "interaction",
+    repo.get_interaction,
+    runtime=DEPS.runtime,
+    caller=DEPS.caller,
+    operation_id="listInteractionAudit",
+    doc="The corrections of an interaction (retracted, its meeting report amended)",
+)

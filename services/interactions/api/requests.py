@@ -7,12 +7,13 @@ import uuid
 from fastapi import APIRouter, Body
 from fastapi.responses import JSONResponse
 
-from services.interactions.api.deps import CallerDep, RuntimeDep
+from services.interactions.api.deps import DEPS, CallerDep, RuntimeDep
 from services.interactions.api.presenters import request_out
 from services.interactions.api.schemas import HoldIn, RequestCloseIn, RequestOut, ResumeIn
 from services.interactions.domain.sla import RequestStatus
 from services.interactions.handlers import requests as handlers
 from services.interactions.store import requests as repo
+from shared.audit_routes import add_trail_route
 from shared.commands import run_command
 from shared.idempotency import IdempotencyKey
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
@@ -100,3 +101,14 @@ async def close_request(
         caller_id=caller.id,
         idempotency=idem,
     )
+
+
+add_trail_route(
+    router,
+    "request",
+    repo.get_request,
+    runtime=DEPS.runtime,
+    caller=DEPS.caller,
+    operation_id="listRequestAudit",
+    doc="The corrections of a request (closed as not a real one)",
+)

@@ -12,6 +12,7 @@ from services.interactions.events import FeedbackReceivedV1, FeedbackWithdrawnV1
 from services.interactions.snapshots import feedback_fields
 from services.interactions.store import feedback as repo
 from services.interactions.store.models import Feedback
+from shared import audit
 from shared.auth import Caller, Role
 from shared.errors import Conflict, Invalid
 from shared.policies import policy_value
@@ -85,6 +86,13 @@ async def withdraw_feedback(
     item.withdrawn_by = caller.id
     item.withdrawn_reason = command.reason
     await uow.session.flush()
+    await audit.record(
+        uow,
+        caller.id,
+        "feedback",
+        item.id,
+        {"withdrawn_at": (None, item.withdrawn_at), "withdrawn_reason": (None, command.reason)},
+    )
     await uow.emit(
         FeedbackWithdrawnV1(
             **feedback_fields(item, client),

@@ -32,12 +32,15 @@ from services.interactions.snapshots import (
 from services.interactions.store import interactions as repo
 from services.interactions.store.models import Interaction, MeetingReport
 from services.interactions.store.requests import request_of_interaction
+from shared import audit
 from shared.auth import Caller, Role
 from shared.errors import Conflict, Invalid, NotFound
 from shared.replicas import ClientView, lock_client
 from shared.uow import UnitOfWork
 
 WRITERS = (Role.MANAGER, Role.HEAD, Role.ADMIN)
+# A meeting report's fields in the interaction's audit trail (``report.<field>``) when amended.
+REPORT_FIELDS = ("summary", "decisions", "next_steps", "revision")
 
 
 def invalid(found: dict[str, str]) -> Invalid:
@@ -206,6 +209,7 @@ async def amend_report(
     if report is None:
         raise NotFound(f"interaction {interaction_id} has no report")
     now = uow.clock.now()
+    before = {name: getattr(report, name) for name in (*REPORT_FIELDS, "amendment_reason")}
     report.summary = command.summary
     report.decisions = list(command.decisions)
     report.next_steps = list(command.next_steps)
@@ -214,6 +218,17 @@ async def amend_report(
     report.amended_by = caller.id
     report.amendment_reason = command.reason
     await uow.session.flush()
+    after = {name: getattr(report, name) for name in REPORT_FIELDS}
+    changes = audit.diff(before, after, REPORT_FIELDS)
+    # The reason always: a second amendment may give the same one.
+    changes["amendment_reason"] = (before["amendment_reason"], command.reason)
+    await audit.record(
+        uow,
+        caller.id,
+        "interaction",
+        interaction.id,
+        {f"report.{name}": change for name, change in changes.items()},
+    )
     await uow.emit(
         MeetingReportAmendedV1(
             **_minutes(interaction, client, report),
@@ -247,6 +262,13 @@ async def retract_interaction(
     interaction.retracted_by = caller.id
     interaction.retract_reason = command.reason
     await uow.session.flush()
+    await audit.record(
+        uow,
+        caller.id,
+        "interaction",
+        interaction.id,
+        {"retracted_at": (None, now), "retract_reason": (None, command.reason)},
+    )
     was_contact = cadence.is_contact(interaction.type, interaction.direction, interaction.missed)
     await uow.emit(
         InteractionRetractedV1(

@@ -21,6 +21,7 @@ from services.interactions.settings import InteractionsSettings
 from services.interactions.snapshots import request_fields, request_status
 from services.interactions.store import interactions, requests
 from services.interactions.store.models import Interaction, Request
+from shared import audit
 from shared.auth import Caller
 from shared.calendar import business_minutes_between, parse_calendar
 from shared.errors import Conflict, Invalid, NotFound
@@ -224,6 +225,7 @@ async def close(
 ) -> Request:
     """Close ``request`` (locked, its client locked) and announce it."""
     now = uow.clock.now()
+    status = request.status
     if request.on_hold_since is not None:  # closing ends the hold
         request.on_hold_minutes = current_hold_minutes(request, now)
         request.on_hold_since = None
@@ -234,6 +236,17 @@ async def close(
     request.close_reason = command.reason
     request.updated_at = now
     await uow.session.flush()
+    await audit.record(
+        uow,
+        caller.id,
+        "request",
+        request.id,
+        {
+            "status": (status, "closed"),
+            "close_code": (None, command.code),
+            "close_reason": (None, command.reason),
+        },
+    )
     await uow.emit(
         RequestClosedV1(
             **request_fields(request, client, now),

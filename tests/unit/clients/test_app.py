@@ -10,10 +10,13 @@ import pytest
 from pydantic import ValidationError
 
 from services import embedded
+from services.billing import app as billing_app
 from services.billing.settings import BillingSettings
 from services.clients import app as clients_app
 from services.clients.settings import ClientsSettings
 from services.clients.workers import BirthdayJob
+from services.interactions import app as interactions_app
+from shared.runtime import ServiceSpec
 from shared.settings import OrbitSettings
 from tests.support.apps import ADMIN, running, runtime_of, test_settings
 
@@ -71,11 +74,13 @@ def test_the_jobs_are_built_from_the_settings() -> None:
         BirthdayJob()  # type: ignore[call-arg]
 
 
-def test_audit_rows_are_kept_years_where_the_outbox_keeps_days() -> None:
-    assert clients_app.SPEC.retention is not None
-    (rule,) = clients_app.SPEC.retention(ClientsSettings())
+@pytest.mark.parametrize("spec", [clients_app.SPEC, interactions_app.SPEC, billing_app.SPEC])
+def test_audit_rows_are_kept_years_where_the_outbox_keeps_days(spec: ServiceSpec) -> None:
+    """Each service keeping an audit trail (docs/architecture.md, "Audit trail")."""
+    assert spec.retention is not None
+    (rule,) = spec.retention(spec.settings_cls())
     assert rule.table.name == "audit_log" and rule.max_age.days == 3650
-    (rule,) = clients_app.SPEC.retention(ClientsSettings(retention_audit_days=30))
+    (rule,) = spec.retention(spec.settings_cls(retention_audit_days=30))
     assert rule.max_age.days == 30
 
 

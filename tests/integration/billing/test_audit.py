@@ -1,0 +1,113 @@
+"""The corrections' audit trail in billing: a credit note, a void, a payment reversal, an
+estimate patched or rejected each write a row per changed field (actor, reason, request id) in
+the correction's transaction, read at ``GET /api/v1/{invoices,payments,estimates}/{id}/audit``
+in the entity's scope."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from services.billing.commands import ReasonIn
+from services.billing.handlers.estimates import reject_estimate
+from shared.auth import Caller, Role
+from tests.integration.billing.helpers import Api, as_
+
+pytestmark = pytest.mark.integration
+
+LINE = {"description": "Design", "quantity": "2", "unit_price": "100", "tax_rate": "0.2"}
+
+
+async def trail(api: Api, path: str, headers: dict[str, str]) -> Any:
+    response = await api.http.get(f"/api/v1/{path}/audit", headers=headers)
+    return response if response.status_code != 200 else response.json()["items"]
+
+
+def changes(items: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    return [(r["field"], r["old"], r["new"]) for r in items]
+
+
+async def test_each_correction_writes_its_rows_with_actor_and_reason(any_api: Api) -> None:
+    api = any_api
+    mia = await api.staff("Mia")
+    olga = await api.staff("Olga")
+    client = await api.client("Acme", mia)
+    headers = {**as_(mia), "X-Request-ID": "req-fix-2"}
+
+    invoice = await api.invoice(client, issue={}, headers=as_(mia))  # 120.00
+    await api.post(
+        f"/api/v1/invoices/{invoice['id']}/credit-notes",
+        {"amount": "60.00", "reason": "late delivery"},
+        headers,
+        expect=201,
+    )
+    rows = await trail(api, f"invoices/{invoice['id']}", as_(mia))
+    assert changes(rows) == [
+        ("credited", "0.00", "60.00"),
+        ("credit_note", None, rows[1]["new"]),
+        ("credit_note_reason", None, "late delivery"),
+    ]
+    assert rows[1]["new"].startswith("CN-")
+    assert {(r["actor_id"], r["request_id"]) for r in rows} == {(mia, "req-fix-2")}
+    draft = await api.invoice(client, headers=as_(mia))
+    await api.post(f"/api/v1/invoices/{draft['id']}/void", None, headers, expect=200)
+    assert changes(await trail(api, f"invoices/{draft['id']}", as_(mia))) == [
+        ("status", "draft", "void")
+    ]
+
+    body = {"client_id": client, "amount": "60.00", "currency": "EUR", "reference": "B-1"}
+    payment = await api.post("/api/v1/payments", body, as_(mia), expect=201)
+    reversed_ = await api.post(
+        f"/api/v1/payments/{payment['id']}/reverse", {"reason": "bounced"}, headers, expect=200
+    )
+    assert changes(await trail(api, f"payments/{payment['id']}", as_(mia))) == [
+        ("reversed_at", None, reversed_["reversed_at"]),
+        ("reversal_reason", None, "bounced"),
+    ]
+
+    estimate = await api.post(
+        "/api/v1/estimates",
+        {"client_id": client, "title": "Phase 1", "currency": "EUR", "lines": [LINE]},
+        as_(mia),
+        expect=201,
+    )
+    path = f"/api/v1/estimates/{estimate['id']}"
+    patched = await api.http.patch(path, json={"title": "Phase 1b"}, headers=headers)
+    assert patched.status_code == 200, patched.text
+    await api.post(f"{path}/reject", {"reason": "too dear"}, headers, expect=200)
+    rows = await trail(api, f"estimates/{estimate['id']}", as_(mia))
+    assert changes(rows) == [
+        ("title", "Phase 1", "Phase 1b"),
+        ("status", "draft", "rejected"),
+        ("rejected_reason", None, "too dear"),
+    ]
+    assert {r["actor_id"] for r in rows} == {mia}
+
+    # Scoped like the entity: another manager's trail is 404.
+    for entity_path in (
+        f"invoices/{invoice['id']}",
+        f"payments/{payment['id']}",
+        f"estimates/{estimate['id']}",
+        f"payments/{uuid.uuid4()}",
+    ):
+        assert (await trail(api, entity_path, as_(olga))).status_code == 404
+
+
+async def test_a_rolled_back_correction_leaves_no_row(any_api: Api) -> None:
+    api = any_api
+    mia = await api.staff("Mia")
+    client = await api.client("Acme", mia)
+    estimate = await api.post(
+        "/api/v1/estimates",
+        {"client_id": client, "title": "Phase 1", "currency": "EUR", "lines": [LINE]},
+        as_(mia),
+        expect=201,
+    )
+    caller = Caller(uuid.UUID(mia), Role.MANAGER)
+    async with api.runtime.uow() as uow:  # never committed
+        await reject_estimate(uow, caller, uuid.UUID(estimate["id"]), ReasonIn(reason="too dear"))
+    assert await trail(api, f"estimates/{estimate['id']}", as_(mia)) == []
+    shown = await api.http.get(f"/api/v1/estimates/{estimate['id']}", headers=as_(mia))
+    assert shown.json()["status"] == "draft"

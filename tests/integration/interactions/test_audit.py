@@ -1,0 +1,114 @@
+"""The corrections' audit trail in the interactions service: retracting an interaction,
+amending a meeting report, closing a request, withdrawing feedback each write a row per
+changed field (actor, reason, request id) in the correction's transaction, read at
+``GET /api/v1/{interactions,requests,feedback}/{id}/audit`` in the entity's scope."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from services.interactions.commands import InteractionRetractIn
+from services.interactions.handlers.interactions import retract_interaction
+from shared.auth import Caller, Role
+from tests.integration.interactions.helpers import Api
+
+pytestmark = pytest.mark.integration
+
+
+async def trail(api: Api, path: str, headers: dict[str, str]) -> Any:
+    response = await api.http.get(f"/api/v1/{path}/audit", headers=headers)
+    return response if response.status_code != 200 else response.json()["items"]
+
+
+def rows(items: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    return [(r["field"], r["old"], r["new"], r["actor_id"], r["request_id"]) for r in items]
+
+
+async def test_each_correction_writes_its_rows_with_actor_and_reason(any_api: Api) -> None:
+    api = any_api
+    mia = await api.staff("Mia")
+    olga = await api.staff("Olga")
+    acme = await api.client("Acme", mia)
+    headers = {**mia.headers, "X-Request-ID": "req-fix-1"}
+
+    meeting = await api.log(mia.headers, acme, type="meeting", direction="outbound")
+    report = f"/api/v1/interactions/{meeting['id']}/report"
+    await api.http.post(report, headers=mia.headers, json={"summary": "Roadmap"})
+    assert await trail(api, f"interactions/{meeting['id']}", mia.headers) == []
+    amended = await api.http.put(
+        report, headers=headers, json={"summary": "Roadmap agreed", "reason": "typo"}
+    )
+    assert amended.status_code == 200, amended.text
+    retracted = await api.http.post(
+        f"/api/v1/interactions/{meeting['id']}/retract",
+        headers=headers,
+        json={"reason": "wrong client"},
+    )
+    assert retracted.status_code == 200, retracted.text
+    at = retracted.json()["retracted_at"]
+    items = await trail(api, f"interactions/{meeting['id']}", mia.headers)
+    assert [(f, o, n) for f, o, n, *_ in rows(items)] == [
+        ("report.summary", "Roadmap", "Roadmap agreed"),
+        ("report.revision", 0, 1),
+        ("report.amendment_reason", None, "typo"),
+        ("retracted_at", None, at),
+        ("retract_reason", None, "wrong client"),
+    ]
+    assert {(r["actor_id"], r["request_id"]) for r in items} == {(mia.id, "req-fix-1")}
+
+    asked = await api.log(mia.headers, acme, requires_response=True)
+    closed = await api.http.post(
+        f"/api/v1/requests/{asked['request_id']}/close",
+        headers=headers,
+        json={"reason": "an auto-reply", "code": "spam"},
+    )
+    assert closed.status_code == 200, closed.text
+    assert rows(await trail(api, f"requests/{asked['request_id']}", mia.headers)) == [
+        ("status", "open", "closed", mia.id, "req-fix-1"),
+        ("close_code", None, "spam", mia.id, "req-fix-1"),
+        ("close_reason", None, "an auto-reply", mia.id, "req-fix-1"),
+    ]
+
+    feedback = await api.http.post(
+        "/api/v1/feedback",
+        headers=mia.headers,
+        json={"client_id": acme.id, "kind": "nps", "score": 3},
+    )
+    feedback_id = feedback.json()["id"]
+    withdrawn = await api.http.post(
+        f"/api/v1/feedback/{feedback_id}/withdraw", headers=headers, json={"reason": "mistake"}
+    )
+    assert withdrawn.status_code == 200, withdrawn.text
+    (_, reason) = await trail(api, f"feedback/{feedback_id}", mia.headers)
+    assert (reason["field"], reason["new"], reason["actor_id"]) == (
+        "withdrawn_reason",
+        "mistake",
+        mia.id,
+    )
+
+    # Scoped like the entity: another manager's trail is 404.
+    for path in (
+        f"interactions/{meeting['id']}",
+        f"requests/{asked['request_id']}",
+        f"feedback/{feedback_id}",
+        f"interactions/{uuid.uuid4()}",
+    ):
+        assert (await trail(api, path, olga.headers)).status_code == 404
+
+
+async def test_a_rolled_back_correction_leaves_no_row(any_api: Api) -> None:
+    api = any_api
+    mia = await api.staff("Mia")
+    acme = await api.client("Acme", mia)
+    call = await api.log(mia.headers, acme, type="call", direction="outbound")
+    caller = Caller(uuid.UUID(mia.id), Role.MANAGER)
+    async with api.runtime.uow() as uow:  # never committed
+        await retract_interaction(
+            uow, caller, uuid.UUID(call["id"]), InteractionRetractIn(reason="wrong client")
+        )
+    assert await trail(api, f"interactions/{call['id']}", mia.headers) == []
+    interaction = await api.http.get(f"/api/v1/interactions/{call['id']}", headers=mia.headers)
+    assert interaction.json()["retracted_at"] is None
