@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import Insert, MetaData, Table, select
 
 from services.clients.store.models import (
     Assignment,
@@ -27,6 +28,13 @@ BEFORE_LOWERCASE_TAGS = "291dc7ec0b26"
 AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
+def at_revision(model: Any, **values: Any) -> Insert:
+    """An INSERT of ``values`` into ``model``'s table written with only those columns (so a
+    column added by a later revision, with its default, is not in the statement)."""
+    columns = [c._copy() for c in model.__table__.columns if c.name in values]
+    return Table(model.__tablename__, MetaData(), *columns).insert().values(**values)
+
+
 async def test_existing_tags_are_lowercased_deduplicated_and_reindexed(any_db_url: str) -> None:
     await migrate(MIGRATIONS, any_db_url, BEFORE_LOWERCASE_TAGS)
     stored = {  # as the service stored them before: sorted, unique as typed
@@ -40,7 +48,8 @@ async def test_existing_tags_are_lowercased_deduplicated_and_reindexed(any_db_ur
         async with engine.begin() as conn:
             for name, tags in stored.items():
                 await conn.execute(
-                    insert(Client).values(
+                    at_revision(
+                        Client,
                         id=ids[name],
                         name=name,
                         name_lower=name,
@@ -59,7 +68,7 @@ async def test_existing_tags_are_lowercased_deduplicated_and_reindexed(any_db_ur
                     )
                 )
                 for tag in tags:
-                    await conn.execute(insert(ClientTag).values(client_id=ids[name], tag=tag))
+                    await conn.execute(at_revision(ClientTag, client_id=ids[name], tag=tag))
 
         await migrate(MIGRATIONS, any_db_url)
 
@@ -99,7 +108,8 @@ async def test_name_lower_becomes_text_keeping_clients_and_their_dependents(
     try:
         async with engine.begin() as conn:
             await conn.execute(
-                insert(Staff).values(
+                at_revision(
+                    Staff,
                     id=mia,
                     name="Mia",
                     email="mia@orbit.example",
@@ -114,7 +124,8 @@ async def test_name_lower_becomes_text_keeping_clients_and_their_dependents(
                 )
             )
             await conn.execute(
-                insert(Client).values(
+                at_revision(
+                    Client,
                     id=acme,
                     name="Acme",
                     name_lower="acme",
@@ -132,9 +143,10 @@ async def test_name_lower_becomes_text_keeping_clients_and_their_dependents(
                     updated_at=AT,
                 )
             )
-            await conn.execute(insert(ClientTag).values(client_id=acme, tag="vip"))
+            await conn.execute(at_revision(ClientTag, client_id=acme, tag="vip"))
             await conn.execute(
-                insert(Assignment).values(
+                at_revision(
+                    Assignment,
                     id=uuid.uuid4(),
                     client_id=acme,
                     from_manager_id=None,
@@ -145,7 +157,8 @@ async def test_name_lower_becomes_text_keeping_clients_and_their_dependents(
                 )
             )
             await conn.execute(
-                insert(Contact).values(
+                at_revision(
+                    Contact,
                     id=dora,
                     client_id=acme,
                     name="Dora",
@@ -161,7 +174,7 @@ async def test_name_lower_becomes_text_keeping_clients_and_their_dependents(
                 )
             )
             await conn.execute(
-                insert(ContactRoleIndex).values(contact_id=dora, role="billing", client_id=acme)
+                at_revision(ContactRoleIndex, contact_id=dora, role="billing", client_id=acme)
             )
 
         await migrate(MIGRATIONS, any_db_url)
@@ -169,7 +182,8 @@ async def test_name_lower_becomes_text_keeping_clients_and_their_dependents(
         longest = "İ" * 300
         async with engine.begin() as conn:
             await conn.execute(
-                insert(Client).values(
+                at_revision(
+                    Client,
                     id=uuid.uuid4(),
                     name=longest,
                     name_lower=longest.lower(),
