@@ -208,13 +208,13 @@ def test_invoice_message_has_number_amount_and_days() -> None:
     ("instant", "zone", "language", "expected"),
     [
         # near midnight UTC: already the next day in Tokyo
-        ("2026-12-06T23:30:00+00:00", "Asia/Tokyo", "en", "7 Dec 2026, 08:30 (Asia/Tokyo)"),
-        ("2026-12-06T23:30:00+00:00", "Asia/Tokyo", "ru", "7 декабря 2026, 08:30 (Asia/Tokyo)"),
+        ("2031-12-06T23:30:00+00:00", "Asia/Tokyo", "en", "7 Dec 2031, 08:30 (Asia/Tokyo)"),
+        ("2031-12-06T23:30:00+00:00", "Asia/Tokyo", "ru", "7 декабря 2031, 08:30 (Asia/Tokyo)"),
         # and still the day before in New York
-        ("2026-12-07T01:15:00Z", "America/New_York", "en", "6 Dec 2026, 20:15 (America/New_York)"),
-        ("2026-07-01T12:00:00+00:00", "Europe/Berlin", "ru", "1 июля 2026, 14:00 (Europe/Berlin)"),
-        ("2026-12-06T23:30:00", "Nowhere/Atlantis", "en", "6 Dec 2026, 23:30 (UTC)"),
-        (datetime(2026, 12, 6, 23, 30, tzinfo=UTC), None, "en", "6 Dec 2026, 23:30 (UTC)"),
+        ("2031-12-07T01:15:00Z", "America/New_York", "en", "6 Dec 2031, 20:15 (America/New_York)"),
+        ("2031-07-01T12:00:00+00:00", "Europe/Berlin", "ru", "1 июля 2031, 14:00 (Europe/Berlin)"),
+        ("2031-12-06T23:30:00", "Nowhere/Atlantis", "en", "6 Dec 2031, 23:30 (UTC)"),
+        (datetime(2031, 12, 6, 23, 30, tzinfo=UTC), None, "en", "6 Dec 2031, 23:30 (UTC)"),
     ],
 )
 def test_instants_in_the_readers_zone(
@@ -228,12 +228,12 @@ def test_messages_print_instants_in_the_zone_and_say_the_new_alerts() -> None:
         "client_name": "Initech",
         "request_id": str(uuid.uuid4()),
         "subject": "Report",
-        "due_at": "2026-12-06T23:30:00+00:00",
+        "due_at": "2031-12-06T23:30:00+00:00",
     }
     _, body = describe("orbit.interactions.sla.at_risk.v1", data, "en", "Asia/Tokyo")
     assert (
         body
-        == "The request \u201cReport\u201d of Initech is due by 7 Dec 2026, 08:30 (Asia/Tokyo)."
+        == "The request \u201cReport\u201d of Initech is due by 7 Dec 2031, 08:30 (Asia/Tokyo)."
     )
     birthday = {"client_name": "Initech", "name": "Olga", "birthday": "2026-12-10"}
     title, body = describe(
