@@ -24,6 +24,9 @@ pytestmark = pytest.mark.integration
 
 MEETING = "orbit.interactions.meeting."
 
+# The meeting's day: three days after the test's clock (09:00 UTC, 12:00 in Moscow).
+DAY = (NOW + timedelta(days=3)).date().isoformat()
+
 
 def meeting(
     client: uuid.UUID,
@@ -104,7 +107,7 @@ async def flow(notif: Notif, smtp: SmtpServer) -> None:
 
     [to_olga] = mails_to(smtp, olga["email"])
     assert to_olga["Subject"] == (
-        "Приглашение: Quarterly review, 2026-11-26 12:00\u201313:00 (Europe/Moscow)"
+        f"Приглашение: Quarterly review, {DAY} 12:00\u201313:00 (Europe/Moscow)"
     )
     assert to_olga["From"].addresses[0].display_name == "Ida Petrova"
     assert to_olga["Reply-To"] == ida.email
@@ -114,7 +117,7 @@ async def flow(notif: Notif, smtp: SmtpServer) -> None:
     calendar_part = next(p for p in to_olga.walk() if p.get_content_type() == "text/calendar")
     assert calendar_part.get_param("method") == "REQUEST"
     [to_john] = mails_to(smtp, john["email"])
-    assert str(to_john["Subject"]).startswith("Invitation: Quarterly review, 2026-11-26 12:00")
+    assert str(to_john["Subject"]).startswith(f"Invitation: Quarterly review, {DAY} 12:00")
     assert invitation_of(to_john) == invitation_of(to_olga)
 
     read = read_ical(invitation_of(to_olga))
@@ -123,11 +126,11 @@ async def flow(notif: Notif, smtp: SmtpServer) -> None:
     assert (read["summary"], read["location"]) == ("Quarterly review", "Tverskaya 1, Moscow")
     assert read["description"] == "Results; the plan, next quarter"
     assert read["start"] == {
-        "utc": "2026-11-26T09:00:00.000Z",
-        "local": "2026-11-26T12:00:00",
+        "utc": f"{DAY}T09:00:00.000Z",
+        "local": f"{DAY}T12:00:00",
         "zone": "Europe/Moscow",
     }
-    assert read["end"]["utc"] == "2026-11-26T10:00:00.000Z"
+    assert read["end"]["utc"] == f"{DAY}T10:00:00.000Z"
     assert "Europe/Moscow" in read["zones"]
     assert read["organizer"]["address"] == f"mailto:{ida.email}"
     assert read["organizer"]["name"] == "Ida Petrova"
@@ -158,13 +161,11 @@ async def flow(notif: Notif, smtp: SmtpServer) -> None:
     await notif.deliver(MEETING + "rescheduled.v1", moved)
     assert await worker.run_once() == 2
     [_, to_olga] = mails_to(smtp, olga["email"])
-    assert str(to_olga["Subject"]).startswith(
-        "Перенесено: Quarterly review, теперь 2026-11-26 14:00"
-    )
-    assert "с 2026-11-26 12:00\u201313:00 (Europe/Moscow) на" in parts(to_olga)["text/plain"]
+    assert str(to_olga["Subject"]).startswith(f"Перенесено: Quarterly review, теперь {DAY} 14:00")
+    assert f"с {DAY} 12:00\u201313:00 (Europe/Moscow) на" in parts(to_olga)["text/plain"]
     read = read_ical(invitation_of(to_olga))
     assert (read["method"], read["uid"], read["sequence"]) == ("REQUEST", f"{meeting_id}@orbit", 1)
-    assert read["start"]["utc"] == "2026-11-26T11:00:00.000Z"
+    assert read["start"]["utc"] == f"{DAY}T11:00:00.000Z"
 
     # Cancelled: the same event, cancelled.
     await notif.deliver(MEETING + "cancelled.v1", moved | {"sequence": 2, "status": "cancelled"})
