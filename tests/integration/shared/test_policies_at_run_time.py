@@ -175,3 +175,49 @@ async def test_the_dunning_schedule_and_escalation_reach_the_open_invoices(orbit
     orbit.clock.advance(timedelta(days=1))  # day 3 of the new schedule
     await orbit.scan("billing")
     assert await reminders() == [(1, False), (3, True)]
+
+
+async def test_a_departments_rules_over_the_global_ones(orbit: Orbit) -> None:
+    head, as_mia, client = await orbit.team("rules")
+    other_head, as_other, other_client = await orbit.team("other")
+    low = "orbit.interactions.feedback.received.v1"
+    own = [{"event_type": low, "recipients": ["head"], "channels": ["in_app"], "severity": "info"}]
+    # a head: their own department's rules only; the global ones are the admins'
+    for who, params in ((other_head, {"department": "rules"}), (head, {})):
+        denied = await orbit.http.put("/api/v1/rules", headers=who, params=params, json=own)
+        assert denied.status_code == 403, denied.text
+    wrong = await orbit.http.put(
+        "/api/v1/rules",
+        headers=head,
+        params={"department": "rules"},
+        json=[own[0] | {"department": "x"}],
+    )
+    assert wrong.status_code == 422 and "department" in str(wrong.json()["errors"][0]["loc"])
+    saved = await orbit.http.put(
+        "/api/v1/rules", headers=head, params={"department": "rules"}, json=own
+    )
+    assert saved.status_code == 200, saved.text
+    in_force = {r["event_type"]: r for r in saved.json()}
+    assert (in_force[low]["department"], in_force[low]["recipients"]) == ("rules", ["head"])
+    assert all(r["department"] is None for t, r in in_force.items() if t != low)
+    read = await orbit.http.get("/api/v1/rules", headers=as_mia, params={"department": "rules"})
+    assert read.json() == saved.json()
+    assert (
+        await orbit.http.get("/api/v1/rules", headers=as_other, params={"department": "rules"})
+    ).status_code == 403
+    assert low not in {
+        r["event_type"]
+        for r in (await orbit.http.get("/api/v1/rules", headers=as_mia)).json()
+        if r["department"]
+    }
+
+    async def feed(who: dict[str, str]) -> list[str]:
+        found = await orbit.http.get("/api/v1/notifications", headers=who)
+        return [n["client_id"] for n in found.json()["items"] if n["type"] == low]
+
+    for who, at in ((as_mia, client), (as_other, other_client)):
+        await orbit.post("/api/v1/feedback", {"client_id": at, "kind": "nps", "score": 1}, who)
+    # the department's client: its head (its rule), not its manager; the other's: the global rule
+    await eventually(lambda: feed(head), what="the head's entry")
+    await eventually(lambda: feed(as_other), what="the other manager's entry")
+    assert (await feed(head), await feed(as_mia), await feed(other_head)) == ([client], [], [])
