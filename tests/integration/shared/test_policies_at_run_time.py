@@ -1,14 +1,17 @@
 """The policies a head sets at run time (``PUT /api/v1/settings?department=``) followed to the
 scans and alerts of the services that apply them, every service in one process (``orbit
-run``: SQLite, the in-process bus) on a clock the test moves: the at-risk fraction (the
-requests interactions opens next), the dunning schedule and its escalation step (billing's
-payment reminders, the open invoices re-planned). The budget and low-score thresholds and the
-SLA targets: ``test_policies_round_trip.py``."""
+run``: the in-process bus; SQLite and PostgreSQL) on a clock the test moves: the at-risk
+fraction (the requests interactions opens next), the dunning schedule and its escalation step
+(billing's payment reminders, the open invoices re-planned), a department's notification
+rules (``/api/v1/rules?department=``: its clients' alerts). The budget and low-score
+thresholds and the SLA targets: ``test_policies_round_trip.py``; the report schedules and the
+scorecard deviation threshold: ``notifications/test_scorecard_policies.py``."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +28,7 @@ from shared.policy_replica import policy_replica
 from shared.replica_store import client_replica
 from tests.support.apps import ADMIN, auth, running, runtime_of, test_settings
 from tests.support.outbox import outbox_events
+from tests.support.servers import fresh_service_databases
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -113,14 +117,18 @@ class Orbit:
         return await outbox_events(runtime_of(self.app, service), event_type)
 
 
-@pytest.fixture(scope="module")
-async def orbit(tmp_path_factory: Any) -> AsyncIterator[Orbit]:
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+async def orbit(request: pytest.FixtureRequest, tmp_path_factory: Any) -> AsyncIterator[Orbit]:
     clock = FixedClock(datetime.now(UTC).replace(second=0, microsecond=0))
-    data_dir = Path(tmp_path_factory.mktemp("orbit"))
-    settings = test_settings(data_dir=str(data_dir), scheduler_interval_seconds=3600)
-    app = embedded_app(settings, clock=clock)
-    async with running(app) as http:
-        yield Orbit(app, http, clock)
+    async with AsyncExitStack() as stack:
+        urls: dict[str, str] = {}
+        if request.param == "postgresql":
+            urls = await fresh_service_databases(stack, "runtime_policies")
+        data_dir = Path(tmp_path_factory.mktemp("orbit"))
+        settings = test_settings(data_dir=str(data_dir), scheduler_interval_seconds=3600, **urls)
+        app = embedded_app(settings, clock=clock)
+        async with running(app) as http:
+            yield Orbit(app, http, clock)
 
 
 async def test_the_at_risk_fraction_reaches_the_requests_opened_next(orbit: Orbit) -> None:
