@@ -740,9 +740,19 @@ OPS: dict[str, Op] = {
     "streamNotifications": Op(at("/api/v1/notifications/stream"), kind="stream"),
     # a stream ticket: any caller's own (it opens the caller's stream, as the token does)
     "createStreamTicket": Op(at("/api/v1/notifications/stream-tickets"), ok=201, kind="staff"),
-    # rules: everyone reads them, admins change them
-    "listRules": Op(at("/api/v1/rules"), kind="staff"),
-    "replaceRules": Op(at("/api/v1/rules"), rules_body, kind="staff", denied=ADMIN_ONLY),
+    # rules: everyone reads the global ones, admins change them; a department's own: its
+    # staff read them, its head (and admins) change them
+    "listRules": Op(
+        at("/api/v1/rules?department=north"),
+        kind="staff",
+        denied=frozenset({"other_manager", "other_head", "service"}),
+    ),
+    "replaceRules": Op(
+        at("/api/v1/rules?department=north"),
+        rules_body,
+        kind="staff",
+        denied=ADMIN_ONLY - {"own_head"},
+    ),
     # preferences: the caller's own
     "getPreferences": Op(at("/api/v1/preferences"), kind="staff"),
     "replacePreferences": Op(at("/api/v1/preferences"), lambda w: {}, kind="staff"),

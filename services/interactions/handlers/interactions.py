@@ -119,7 +119,8 @@ async def log_interaction(
     uow.session.add(interaction)
     request = None
     if opens:
-        request = requests.new_request(interaction, client, settings, now)
+        fraction = await requests.at_risk_fraction(uow, client, settings)
+        request = requests.new_request(interaction, client, fraction, now)
         interaction.request_id = request.id
         uow.session.add(request)
     await uow.session.flush()
