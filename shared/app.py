@@ -28,6 +28,7 @@ from shared.messaging.bus import Bus
 from shared.messaging.factory import create_bus
 from shared.metrics import render
 from shared.runtime import ServiceRuntime, ServiceSpec
+from shared.scopes import route_scope
 from shared.settings import OrbitSettings
 from shared.tracing import configure_tracing
 
@@ -360,6 +361,9 @@ def runtime_dependency(service: str) -> Callable[[Request], Awaitable[ServiceRun
 
 
 def caller_dependency(service: str) -> Callable[..., object]:
+    """The authenticated caller of a route of ``service``; an integration also needs the
+    route's scope (``<service>:read`` for a GET, ``<service>:write`` otherwise): every route
+    taking the caller is covered, with nothing to declare."""
     get_runtime = runtime_dependency(service)
 
     # Defaults, not Annotated: the annotations are strings and get_runtime is a local name.
@@ -369,6 +373,8 @@ def caller_dependency(service: str) -> Callable[..., object]:
         _bearer: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),
     ) -> Caller:
         authorization = request.headers.get("authorization")
-        return await authenticate(authorization, runtime.verifier, runtime.load_staff)
+        caller = await authenticate(authorization, runtime.verifier, runtime.load_staff)
+        caller.require_scopes((route_scope(service, request.method),))
+        return caller
 
     return get_caller

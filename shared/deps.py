@@ -7,20 +7,27 @@ In a service's ``api/deps.py``::
     CallerDep = Annotated[Caller, DEPS.caller]
 
 ``RuntimeDep`` is the service's :class:`ServiceRuntime`, ``CallerDep`` the authenticated
-:class:`Caller` (its token checked against the service's staff records). The dependency
-functions themselves are ``shared.app.runtime_dependency`` and ``caller_dependency``.
+:class:`Caller` (its token checked against the service's staff records; an integration's
+against the route's scope, ``shared/scopes.py``). The dependency functions themselves are
+``shared.app.runtime_dependency`` and ``caller_dependency``.
+
+A router whose answers show other services' data says so once, for all its routes::
+
+    router = APIRouter(dependencies=[DEPS.reads("clients", "interactions", "billing")])
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Depends, Request
 
 from shared.app import caller_dependency, runtime_dependency
-from shared.auth import Role
+from shared.auth import Caller, Role
 from shared.errors import Forbidden, Unauthorized
+from shared.scopes import parse_scopes
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,12 @@ class ServiceDeps:
     runtime: Any
     caller: Any
 
+    def reads(self, *services: str) -> Any:
+        """A router's dependency: an integration needs the ``read`` scopes of ``services``
+        too (besides its route's own), for routes that show those services' data."""
+        needed = tuple(sorted(parse_scopes([f"{s}:read" for s in services])))
+        return Depends(_also_reads(self.caller.dependency, needed))
+
 
 def service_deps(service: str) -> ServiceDeps:
     return ServiceDeps(
@@ -38,6 +51,15 @@ def service_deps(service: str) -> ServiceDeps:
         runtime=Depends(runtime_dependency(service)),
         caller=Depends(caller_dependency(service)),
     )
+
+
+def _also_reads(
+    get_caller: Callable[..., Awaitable[Caller]], needed: tuple[str, ...]
+) -> Callable[..., Awaitable[None]]:
+    async def also_reads(caller: Caller = Depends(get_caller)) -> None:
+        caller.require_scopes(needed)
+
+    return also_reads
 
 
 async def require_service(request: Request, runtime: Any) -> None:

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel
 
-from services.notifications.api.deps import CallerDep, RuntimeDep
+from services.notifications.api.deps import OTHERS_READS, CallerDep, RuntimeDep
 from services.notifications.domain.scorecard.periods import Period
 from services.notifications.handlers import preferences
 from services.notifications.handlers.scorecard import report
@@ -22,7 +22,7 @@ from shared.errors import Invalid
 from shared.exports import EXPORT_RESPONSES, Format, report_response
 from shared.inputs import In
 
-router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"], dependencies=[OTHERS_READS])
 
 EARLIEST, LATEST = date(1901, 1, 1), date(2999, 12, 31)
 
