@@ -11,7 +11,8 @@ In a service's ``api/deps.py``::
 against the route's scope, ``shared/scopes.py``). The dependency functions themselves are
 ``shared.app.runtime_dependency`` and ``caller_dependency``.
 
-A router whose answers show other services' data says so once, for all its routes::
+A router whose answers show other services' data says so once, for all its routes (or a
+route for itself, in its decorator's ``dependencies``)::
 
     router = APIRouter(dependencies=[DEPS.reads("clients", "interactions", "billing")])
 """
@@ -24,7 +25,7 @@ from typing import Any
 
 from fastapi import Depends, Request
 
-from shared.app import caller_dependency, runtime_dependency
+from shared.app import caller_dependency, checks_scopes, runtime_dependency
 from shared.auth import Caller, Role
 from shared.errors import Forbidden, Unauthorized
 from shared.scopes import parse_scopes
@@ -59,6 +60,7 @@ def _also_reads(
     async def also_reads(caller: Caller = Depends(get_caller)) -> None:
         caller.require_scopes(needed)
 
+    checks_scopes(also_reads, needed)
     return also_reads
 
 

@@ -31,7 +31,7 @@ from services.notifications.domain.tickets import (
 from services.notifications.handlers import feed as handlers
 from services.notifications.settings import NotificationsSettings
 from services.notifications.store import repository as repo
-from shared.app import bearer_scheme
+from shared.app import bearer_scheme, checks_route_scope
 from shared.auth import Caller, Role, authenticate
 from shared.commands import run_command
 from shared.errors import Unauthorized
@@ -227,6 +227,7 @@ async def stream_caller(
     return caller
 
 
+checks_route_scope(stream_caller, SERVICE)
 StreamCallerDep = Annotated[Caller, Depends(stream_caller)]
 
 
