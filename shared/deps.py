@@ -12,7 +12,8 @@ against the route's scope, ``shared/scopes.py``). The dependency functions thems
 ``shared.app.runtime_dependency`` and ``caller_dependency``.
 
 A router whose answers show other services' data says so once, for all its routes (or a
-route for itself, in its decorator's ``dependencies``)::
+route for itself, in its decorator's ``dependencies``); ``DEPS.needs("billing:write")`` for a
+route that changes another service's data::
 
     router = APIRouter(dependencies=[DEPS.reads("clients", "interactions", "billing")])
 """
@@ -39,11 +40,16 @@ class ServiceDeps:
     runtime: Any
     caller: Any
 
+    def needs(self, *scopes: str) -> Any:
+        """A router's (or a route's) dependency: an integration needs ``scopes`` too, besides
+        its route's own (e.g. a route of one service that writes another's data)."""
+        parse_scopes(scopes)  # a typo fails at import, not at the first request
+        return Depends(_also_needs(self.caller.dependency, tuple(dict.fromkeys(scopes))))
+
     def reads(self, *services: str) -> Any:
-        """A router's dependency: an integration needs the ``read`` scopes of ``services``
-        too (besides its route's own), for routes that show those services' data."""
-        needed = tuple(sorted(parse_scopes([f"{s}:read" for s in services])))
-        return Depends(_also_reads(self.caller.dependency, needed))
+        """:meth:`needs` the ``read`` scopes of ``services``: for routes that show those
+        services' data."""
+        return self.needs(*(f"{s}:read" for s in sorted(services)))
 
 
 def service_deps(service: str) -> ServiceDeps:
@@ -54,14 +60,14 @@ def service_deps(service: str) -> ServiceDeps:
     )
 
 
-def _also_reads(
+def _also_needs(
     get_caller: Callable[..., Awaitable[Caller]], needed: tuple[str, ...]
 ) -> Callable[..., Awaitable[None]]:
-    async def also_reads(caller: Caller = Depends(get_caller)) -> None:
+    async def also_needs(caller: Caller = Depends(get_caller)) -> None:
         caller.require_scopes(needed)
 
-    checks_scopes(also_reads, needed)
-    return also_reads
+    checks_scopes(also_needs, needed)
+    return also_needs
 
 
 async def require_service(request: Request, runtime: Any) -> None:

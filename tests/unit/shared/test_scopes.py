@@ -1,5 +1,5 @@
 """The integration scopes' vocabulary and the rule naming a route's scope (shared/scopes.py),
-and the ``orbit token --scopes`` that issues them."""
+the OpenAPI naming each route's, and the ``orbit token --scopes`` that issues them."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import uuid
 
 import jwt
 import pytest
+from fastapi import APIRouter, FastAPI
 
 from services import cli
+from shared.app import document_scopes
+from shared.deps import service_deps
 from shared.scopes import SCOPES, ScopeError, missing_scopes, parse_scopes, route_scope
 from shared.settings import DEV_JWT_SECRET
 
@@ -106,3 +109,29 @@ def test_orbit_token_refuses_an_unknown_scope(capsys: pytest.CaptureFixture[str]
         token_of(capsys, "--role", "integration", "--scopes", "clients:read,files:read")
     assert exit_.value.code == 2
     assert "unknown scope files:read" in capsys.readouterr().err
+
+
+def test_the_openapi_names_the_scopes_of_each_route() -> None:
+    deps = service_deps("billing")
+    router = APIRouter(dependencies=[deps.reads("interactions", "clients")])
+
+    @router.get("/things", dependencies=[deps.caller])
+    async def things() -> None: ...
+
+    @router.post("/things", dependencies=[deps.caller, deps.needs("clients:write")])
+    async def make() -> None: ...
+
+    app = FastAPI()
+    app.include_router(router)
+    paths = document_scopes(app, app.openapi())["paths"]["/things"]
+    assert paths["get"]["security"] == [
+        {"HTTPBearer": ["billing:read", "clients:read", "interactions:read"]}
+    ]
+    assert paths["post"]["security"] == [
+        {"HTTPBearer": ["billing:write", "clients:read", "interactions:read", "clients:write"]}
+    ]
+
+
+def test_a_route_naming_an_unknown_scope_fails_at_once() -> None:
+    with pytest.raises(ScopeError, match="billing:admin"):
+        service_deps("billing").needs("billing:admin")
