@@ -38,7 +38,7 @@ from shared.errors import Conflict, Invalid, NotFound
 from shared.replicas import ClientView, lock_client
 from shared.uow import UnitOfWork
 
-WRITERS = (Role.MANAGER, Role.HEAD, Role.ADMIN)
+WRITERS = (Role.MANAGER, Role.HEAD, Role.ADMIN, Role.INTEGRATION)
 # A meeting report's fields in the interaction's audit trail (``report.<field>``) when amended.
 REPORT_FIELDS = ("summary", "decisions", "next_steps", "revision")
 
