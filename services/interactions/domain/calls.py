@@ -23,9 +23,9 @@ CALL_DIRECTIONS: tuple[CallDirection, ...] = get_args(CallDirection)
 # alone), or a call from or to a number no contact has (waiting to be assigned).
 CallOutcome = Literal["missed", "logged", "attempt", "unmatched"]
 CALL_OUTCOMES: tuple[CallOutcome, ...] = get_args(CallOutcome)
-# The request statuses a callback answers (a request on hold waits on the client: a call
-# to them answers it as well).
-CALLBACK_STATUSES = ("open", "on_hold")
+# The statuses of a request still waiting for its first response, which a callback answers
+# (one on hold waits on the client, one breached is late: a call to them answers either).
+CALLBACK_STATUSES = ("open", "on_hold", "breached")
 
 
 def outside_number(direction: str, from_: str, to: str) -> str:
