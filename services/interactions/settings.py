@@ -61,6 +61,13 @@ class InteractionsSettings(OrbitSettings):
     # URL the request arrived at.
     interactions_twilio_webhook_url: str | None = None
 
+    @field_validator("interactions_twilio_auth_token", "interactions_twilio_webhook_url")
+    @classmethod
+    def _empty_is_unset(cls, value: SecretStr | str | None) -> SecretStr | str | None:
+        """An empty token (a key anyone could sign with) or URL is no setting."""
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        return value if text and text.strip() else None
+
     @field_validator("interactions_call_integrations")
     @classmethod
     def _usable_secrets(cls, value: dict[str, SecretStr]) -> dict[str, SecretStr]:

@@ -73,8 +73,8 @@ async def assign_call(
 ) -> Call:
     """An unmatched call is a client's (one the caller may see: 404 otherwise): it is acted
     on as a matched one would have been. 409 when it is matched already."""
-    call = await repo.get_call(uow.session, caller, call_id, for_update=True)
     caller.require(*WRITERS)
+    call = await repo.get_call(uow.session, caller, call_id, for_update=True)
     contact_ids = [command.contact_id] if command.contact_id else []
     client = await lock_client(uow.session, caller, command.client_id, contact_ids)
     if call.client_id is not None:

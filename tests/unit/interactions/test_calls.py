@@ -7,8 +7,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from services.interactions.domain import calls
+from services.interactions.settings import InteractionsSettings
 
 NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
 
@@ -172,3 +174,25 @@ def test_a_twilio_callback_orbit_cannot_take_names_its_field(
     with pytest.raises(calls.TwilioFormatError) as raised:
         calls.twilio_call(_status(**given))
     assert raised.value.field == field
+
+
+# ---------------------------------------------------------------- the settings
+
+
+def test_integration_secrets_are_standard_webhooks_secrets_under_plain_names() -> None:
+    good = "whsec_" + "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    settings = InteractionsSettings(interactions_call_integrations={"office-pbx": good})
+    assert settings.interactions_call_integrations["office-pbx"].get_secret_value() == good
+    for bad in ({"pbx": "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}, {"pbx": "whsec_c2hvcnQ="}):
+        with pytest.raises(ValidationError):
+            InteractionsSettings(interactions_call_integrations=bad)
+    for name in ("twilio", "Office PBX", ""):
+        with pytest.raises(ValidationError):
+            InteractionsSettings(interactions_call_integrations={name: good})
+
+
+def test_an_empty_twilio_token_is_no_token() -> None:
+    assert (
+        InteractionsSettings(interactions_twilio_auth_token=" ").interactions_twilio_auth_token
+        is None
+    )
