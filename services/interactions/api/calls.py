@@ -41,6 +41,24 @@ UNSIGNED = {
 }
 
 
+STANDARD_HEADERS = {
+    "parameters": [
+        {
+            "name": name,
+            "in": "header",
+            "required": True,
+            "schema": {"type": "string"},
+            "description": description,
+        }
+        for name, description in (
+            ("webhook-id", "the message's id (at most 200 characters): taken once"),
+            ("webhook-timestamp", "Unix seconds, within 5 minutes of the server's clock"),
+            ("webhook-signature", "v1,<base64 HMAC-SHA256 of id.timestamp.body>"),
+        )
+    ]
+}
+
+
 @dataclass(frozen=True)
 class Signed:
     """A request a telephony integration signed: its name and the id of the message."""
@@ -88,6 +106,7 @@ def _present(call: Any) -> CallOut:
     response_model=CallOut,
     operation_id="receiveCall",
     responses=UNSIGNED,  # type: ignore[arg-type]
+    openapi_extra=STANDARD_HEADERS,
 )
 async def receive_call(
     body: CallIn, signed: SignedDep, runtime: RuntimeDep, settings: SettingsDep
