@@ -45,16 +45,21 @@ def e164(raw: str, default_region: str | None) -> str | None:
 def match_contact(
     number: str | None, clients: Iterable[tuple[uuid.UUID, Sequence[Mapping[str, Any]]]]
 ) -> tuple[uuid.UUID, uuid.UUID] | None:
-    """The (client id, contact id) of the first contact whose phone is ``number``, clients in
-    the order given (the caller orders them: a number shared by two clients' contacts goes
-    to the first); None when no contact has it."""
+    """The (client id, contact id) of the contact whose phone is ``number`` (the first such
+    contact of the client); None when no contact has it, or contacts of two clients do (the
+    call is not guessed onto either client's record: a manager assigns it)."""
     if number is None:
         return None
-    for client_id, contacts in clients:
-        for contact in contacts:
-            if contact.get("phone") == number and contact.get("id"):
-                return client_id, uuid.UUID(str(contact["id"]))
-    return None
+    found = {
+        client_id: uuid.UUID(str(contact["id"]))
+        for client_id, contacts in clients
+        for contact in reversed(contacts)
+        if contact.get("phone") == number and contact.get("id")
+    }
+    if len(found) != 1:
+        return None
+    [(client_id, contact_id)] = found.items()
+    return client_id, contact_id
 
 
 def outcome(direction: str, answered: bool) -> CallOutcome:

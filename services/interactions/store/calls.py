@@ -25,7 +25,7 @@ async def clients_with_number(
     session: AsyncSession, number: str
 ) -> list[tuple[uuid.UUID, Sequence[dict[str, Any]]]]:
     """(client id, contacts) of the clients whose contacts' JSON names ``number`` (an E.164:
-    ``+`` and digits, no LIKE wildcard), by id; the domain's ``match_contact`` picks the
+    ``+`` and digits, no LIKE wildcard), by id; the domain's ``match_contact`` finds the
     contact whose phone it is (the text match is a filter, not the answer)."""
     stmt = (
         select(client_replica.c.id, client_replica.c.contacts)
