@@ -178,6 +178,7 @@ async def test_a_call_record_without_a_valid_signature_is_401(calls_api: Api) ->
         "too new": signed(body, age=-10 * 60),
         "no signature": (payload, {k: v for k, v in headers.items() if k != "webhook-signature"}),
         "garbled": (payload, headers | {"webhook-signature": "v1"}),
+        "unsigned, no call record": ('{"direction": 1}', {"content-type": "application/json"}),
     }
     for case, (content, sent) in cases.items():
         response = await api.http.post(CALLS, content=content, headers=sent)
