@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, String, cast, or_, select
+from sqlalchemy import Select, String, cast, or_, select, type_coerce
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.interactions.domain.calls import CALLBACK_STATUSES
@@ -24,14 +25,16 @@ from shared.store import locked, one_or_404
 async def clients_with_number(
     session: AsyncSession, number: str
 ) -> list[tuple[uuid.UUID, Sequence[dict[str, Any]]]]:
-    """(client id, contacts) of the clients whose contacts' JSON names ``number`` (an E.164:
-    ``+`` and digits, no LIKE wildcard), by id; the domain's ``match_contact`` finds the
-    contact whose phone it is (the text match is a filter, not the answer)."""
-    stmt = (
-        select(client_replica.c.id, client_replica.c.contacts)
-        .where(cast(client_replica.c.contacts, String).like(f'%"{number}"%'))
-        .order_by(client_replica.c.id)
-    )
+    """(client id, contacts) of the clients with a contact whose phone is ``number``, by id:
+    on PostgreSQL by JSONB containment (``@>``), on SQLite by the JSON's text naming it (an
+    E.164 is ``+`` and digits: no LIKE wildcard); the domain's ``match_contact`` then finds
+    the contact (the SQL is a filter, not the answer)."""
+    contacts = client_replica.c.contacts
+    if session.get_bind().dialect.name == "postgresql":
+        found = type_coerce(contacts, JSONB).contains([{"phone": number}])
+    else:
+        found = cast(contacts, String).like(f'%"{number}"%')
+    stmt = select(client_replica.c.id, contacts).where(found).order_by(client_replica.c.id)
     return [(row.id, list(row.contacts or [])) for row in (await session.execute(stmt)).all()]
 
 
