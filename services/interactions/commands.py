@@ -13,6 +13,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
 
+from services.interactions.domain.calls import CallDirection
 from services.interactions.domain.feedback import FeedbackKind
 from services.interactions.domain.interactions import Direction, InteractionType
 from services.interactions.domain.planned import MeetingKind
@@ -43,6 +44,11 @@ RequiredText = Annotated[
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+PhoneText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+RecordingUrl = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=2000, pattern=r"^https?://[^\s]+$"),
+]
 Location = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
 
@@ -63,6 +69,28 @@ class InteractionIn(In):
     missed: bool = False
     responds_to: uuid.UUID | None = None
     promise_by: Instant | None = None
+
+
+class CallIn(In):
+    """``POST /api/v1/integrations/calls``: a call record of a telephony integration. ``from``
+    and ``to`` as the PBX gives them (E.164 matches a contact; a national number is read in
+    ``ORBIT_INTERACTIONS_CALL_DEFAULT_REGION``); ``answered`` false: missed (inbound) or not
+    picked up (outbound)."""
+
+    direction: CallDirection
+    from_: PhoneText = Field(alias="from")
+    to: PhoneText
+    started_at: Instant
+    duration_seconds: int = Field(ge=0, le=7 * 24 * 3600)
+    answered: bool
+    recording_url: RecordingUrl | None = None
+
+
+class CallAssignIn(In):
+    """``POST /api/v1/integrations/calls/{id}/assign``: whose call an unmatched one was."""
+
+    client_id: uuid.UUID
+    contact_id: uuid.UUID | None = None
 
 
 class InteractionRetractIn(In):

@@ -3,9 +3,17 @@ names are still read, deprecated)."""
 
 from __future__ import annotations
 
-from pydantic import Field
+import base64
+import binascii
+import re
+
+from pydantic import Field, SecretStr, field_validator
 
 from shared.settings import OrbitSettings, renamed
+
+# A telephony integration's name (kept with each of its calls); the Twilio adapter's is TWILIO.
+INTEGRATION_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,49}")
+TWILIO = "twilio"
 
 
 class InteractionsSettings(OrbitSettings):
@@ -35,3 +43,46 @@ class InteractionsSettings(OrbitSettings):
     # planned (neither held nor cancelled) is announced (meeting.no_outcome, once); until then
     # a planned meeting starting by a client's cadence lapse keeps that lapse's alerts quiet.
     interactions_meeting_no_outcome_hours: int = Field(default=4, ge=1, le=24 * 14)
+    # ORBIT_INTERACTIONS_CALL_INTEGRATIONS: the telephony integrations that may post call
+    # records to POST /api/v1/integrations/calls, a JSON object name -> Standard Webhooks
+    # secret ("whsec_" + base64), e.g. {"office-pbx": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}.
+    # A request is accepted when its signature is one of these secrets' (the name is kept with
+    # the call); none configured: every call record is refused (401).
+    interactions_call_integrations: dict[str, SecretStr] = Field(default_factory=dict)
+    # ORBIT_INTERACTIONS_CALL_DEFAULT_REGION: the country (ISO 3166 alpha-2) a call's national
+    # number (without +) is read in; unset: only international numbers match a contact.
+    interactions_call_default_region: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    # ORBIT_INTERACTIONS_TWILIO_AUTH_TOKEN: the Twilio account's auth token, the key of the
+    # X-Twilio-Signature of its status callbacks (POST /api/v1/integrations/calls/twilio);
+    # unset: that route refuses everything (401).
+    interactions_twilio_auth_token: SecretStr | None = None
+    # ORBIT_INTERACTIONS_TWILIO_WEBHOOK_URL: the status callback URL exactly as configured in
+    # Twilio (Twilio signs it; behind the gateway the service sees another one); unset: the
+    # URL the request arrived at.
+    interactions_twilio_webhook_url: str | None = None
+
+    @field_validator("interactions_twilio_auth_token", "interactions_twilio_webhook_url")
+    @classmethod
+    def _empty_is_unset(cls, value: SecretStr | str | None) -> SecretStr | str | None:
+        """An empty token (a key anyone could sign with) or URL is no setting."""
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        return value if text and text.strip() else None
+
+    @field_validator("interactions_call_integrations")
+    @classmethod
+    def _usable_secrets(cls, value: dict[str, SecretStr]) -> dict[str, SecretStr]:
+        for name, secret in value.items():
+            if not INTEGRATION_NAME.fullmatch(name) or name == TWILIO:
+                raise ValueError(
+                    f"integration name {name!r}: 1 to 50 of a-z, 0-9, - and _ (not {TWILIO!r})"
+                )
+            text = secret.get_secret_value()
+            try:
+                key = base64.b64decode(text.removeprefix("whsec_"), validate=True)
+            except (binascii.Error, ValueError):
+                key = b""
+            if not text.startswith("whsec_") or len(key) < 16:
+                raise ValueError(
+                    f"the secret of {name!r} is not whsec_ and the base64 of 16 bytes or more"
+                )
+        return value

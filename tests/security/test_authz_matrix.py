@@ -461,7 +461,8 @@ class Op:
     body: BodyFn = lambda w: None
     ok: int = 200
     # "object": names north's objects (404 out of scope); "list": lists or reports (200, out of
-    # scope north's objects absent); "staff": the public staff directory; "public": no auth.
+    # scope north's objects absent); "staff": the public staff directory; "public": no auth;
+    # "signed": a webhook signed by an integration (a bearer token is no signature: 401).
     kind: str = "object"
     sees: frozenset[str] = OWN_SIDE  # who sees the target besides the admin
     denied: frozenset[str] = frozenset()  # who sees it but may not do this: 403
@@ -476,6 +477,18 @@ def listing(path: str, what: Callable[[Side], str] | None = None, **kw: Any) -> 
 
 
 ADMIN_ONLY = STAFF | {"service", "integration"}  # everyone but the admin is refused
+SERVICE_ONLY = frozenset({"service"})  # only the service token is refused
+
+
+def call_record() -> dict[str, Any]:
+    return {
+        "direction": "inbound",
+        "from": "+49301234567",
+        "to": "+49302222222",
+        "started_at": iso(datetime.now(UTC) - timedelta(minutes=5)),
+        "duration_seconds": 0,
+        "answered": False,
+    }
 
 
 async def calendar_feed(w: World, owner: str) -> dict[str, Any]:
@@ -631,6 +644,20 @@ OPS: dict[str, Op] = {
         fresh("/api/v1/feedback/{id}/withdraw", World.feedback), lambda w: {"reason": "typo"}
     ),
     "slaReport": listing("/api/v1/reports/sla"),
+    # ---- telephony: call records are signed by the integration (no bearer token: 401 for
+    # every caller here, none signs); unmatched calls have no owner, all staff list them
+    "receiveCall": Op(at("/api/v1/integrations/calls"), lambda w: call_record(), kind="signed"),
+    "receiveTwilioCall": Op(
+        at("/api/v1/integrations/calls/twilio"), lambda w: call_record(), kind="signed"
+    ),
+    "listCalls": listing("/api/v1/integrations/calls?matched=false", denied=SERVICE_ONLY),
+    "assignCall": Op(  # no such call: 404 to staff, the service token's 403
+        at(f"/api/v1/integrations/calls/{uuid.uuid4()}/assign"),
+        lambda w: {"client_id": w.north.client},
+        ok=404,
+        kind="staff",
+        denied=SERVICE_ONLY,
+    ),
     "contactCadenceReport": listing("/api/v1/reports/contact-cadence"),
     "feedbackReport": listing("/api/v1/reports/feedback"),
     "activityReport": listing("/api/v1/reports/activity"),
@@ -851,6 +878,8 @@ def expected(op: Op, caller: str) -> int:
     if op.kind == "public":
         return 200
     if op.kind == "stream":  # only bad tokens are sent
+        return 401
+    if op.kind == "signed":  # a bearer token is no signature
         return 401
     if caller in BAD_TOKENS:
         return 401

@@ -20,6 +20,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
     Uuid,
     text,
 )
@@ -344,3 +345,49 @@ class PlannedMeetingParticipant(Base):
     )
     kind: Mapped[str] = mapped_column(String(10), primary_key=True)
     participant_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+
+
+class Call(Base):
+    """A call record a telephony integration sent (``POST /api/v1/integrations/calls``, the
+    Twilio adapter), once per (``integration``, ``external_id``: the ``webhook-id``, Twilio's
+    ``CallSid``). ``number`` is the client's side in E.164 (null: not a phone number); a
+    call matched to a contact has its client and contact and what it became (``outcome``:
+    the interaction logged, the request it opened or answered); an unmatched one has none
+    until a manager assigns it."""
+
+    __tablename__ = "calls"
+    __table_args__ = (
+        UniqueConstraint("integration", "external_id", name="uq_calls_external"),
+        Index("ix_calls_client_number", "client_id", "number", "started_at"),
+        Index("ix_calls_received", "received_at", "id"),
+        # the unmatched list
+        Index(
+            "ix_calls_unmatched",
+            "received_at",
+            "id",
+            postgresql_where=text("client_id IS NULL"),
+            sqlite_where=text("client_id IS NULL"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    integration: Mapped[str] = mapped_column(String(100))
+    external_id: Mapped[str] = mapped_column(String(200))
+    direction: Mapped[str] = mapped_column(String(20))
+    from_number: Mapped[str] = mapped_column(String(64))
+    to_number: Mapped[str] = mapped_column(String(64))
+    number: Mapped[str | None] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_seconds: Mapped[int] = mapped_column(Integer)
+    answered: Mapped[bool] = mapped_column(Boolean)
+    recording_url: Mapped[str | None] = mapped_column(String(2000))
+    outcome: Mapped[str] = mapped_column(String(20))
+    client_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    contact_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    interaction_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("interactions.id"))
+    # the request it opened (a missed inbound call) or answered (a callback)
+    request_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # an unmatched call assigned to a client by hand: when and by whom
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assigned_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
