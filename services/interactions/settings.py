@@ -3,7 +3,10 @@ names are still read, deprecated)."""
 
 from __future__ import annotations
 
-from pydantic import Field
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
 
 from shared.settings import OrbitSettings, renamed
 
@@ -35,3 +38,43 @@ class InteractionsSettings(OrbitSettings):
     # planned (neither held nor cancelled) is announced (meeting.no_outcome, once); until then
     # a planned meeting starting by a client's cadence lapse keeps that lapse's alerts quiet.
     interactions_meeting_no_outcome_hours: int = Field(default=4, ge=1, le=24 * 14)
+
+    # Email in (docs/operations.md, "Email in"): the mailbox polled over IMAP, off unless
+    # ORBIT_INTERACTIONS_IMAP_URL is set (imap://host[:port], or imaps:// for TLS).
+    interactions_imap_url: str | None = None
+    interactions_imap_user: str | None = None
+    interactions_imap_password: str | None = None
+    interactions_imap_folder: str = "INBOX"
+    # ORBIT_INTERACTIONS_IMAP_POLL_SECONDS: how often the mailbox is read (at a scheduler
+    # round, ORBIT_SCHEDULER_INTERVAL_SECONDS, at the earliest).
+    interactions_imap_poll_seconds: float = Field(default=60, gt=0, le=24 * 3600)
+    # ORBIT_INTERACTIONS_IMAP_BATCH_SIZE: new messages read per poll (the rest at the next).
+    interactions_imap_batch_size: int = Field(default=100, ge=1, le=1000)
+    interactions_imap_timeout_seconds: float = Field(default=20, gt=0, le=300)
+    # ORBIT_INTERACTIONS_EMAIL_OPENS_REQUEST: whether a mail from a client (a known contact,
+    # or a reply in an Orbit thread) that expects an answer opens a request (its SLA runs);
+    # automatic mail (Auto-Submitted, Precedence: bulk/list/junk) never does.
+    interactions_email_opens_request: bool = True
+
+    @field_validator("interactions_imap_url")
+    @classmethod
+    def _imap(cls, value: str | None) -> str | None:
+        if value:
+            parse_imap_url(value)
+        return value
+
+
+@dataclass(frozen=True)
+class ImapTarget:
+    host: str
+    port: int
+    tls: bool
+
+
+def parse_imap_url(url: str) -> ImapTarget:
+    """``imap://host[:port]`` (143) or ``imaps://host[:port]`` (993)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("imap", "imaps") or not parts.hostname:
+        raise ValueError("ORBIT_INTERACTIONS_IMAP_URL must be imap://host[:port] or imaps://...")
+    tls = parts.scheme == "imaps"
+    return ImapTarget(parts.hostname, parts.port or (993 if tls else 143), tls)

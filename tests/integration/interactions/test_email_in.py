@@ -1,0 +1,157 @@
+"""Email in against a real IMAP server (deploy/local's dovecot): messages delivered to a
+mailbox of the test's own over LMTP, read by the interactions worker's poll (workers.py:
+MailboxPoll), on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import smtplib
+import uuid
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, select
+
+from services.interactions.domain.mail import MAILBOX_AUTHOR
+from services.interactions.settings import InteractionsSettings
+from services.interactions.store.models import InboundEmail, MailboxState
+from services.interactions.workers import MailboxPoll
+from shared.mailrefs import message_id
+from tests.integration.interactions.helpers import ADMIN, Api, ClientRef
+from tests.support.servers import MailServer, mail_server
+
+
+@pytest.fixture
+def server() -> MailServer:
+    return mail_server()
+
+
+def contact_email(client: ClientRef, index: int = 0) -> str:
+    """The address the helpers give a client's contact (helpers.py: Api.client)."""
+    return f"c{index}.{uuid.UUID(client.contacts[index]).hex[:6]}@client.example"
+
+
+class Mailbox:
+    """A mailbox of the test's own on the server, and the poll reading it."""
+
+    def __init__(self, server: MailServer, api: Api) -> None:
+        self.server, self.api = server, api
+        self.user = f"t{uuid.uuid4().hex[:12]}"
+        self.settings = InteractionsSettings(
+            interactions_imap_url=server.imap_url,
+            interactions_imap_user=self.user,
+            interactions_imap_password=server.password,
+            interactions_imap_poll_seconds=60,
+        )
+        self.poll = MailboxPoll(self.settings)
+
+    def deliver(self, sender: str, subject: str, body: str, **headers: str) -> str:
+        """Deliver a message over LMTP (as a mail server does); its Message-ID."""
+        message = EmailMessage()
+        message["From"] = sender
+        message["To"] = f"{self.user}@localhost"
+        message["Subject"] = subject
+        message["Date"] = format_datetime(self.api.clock.now() - timedelta(minutes=5))
+        message["Message-ID"] = f"<{uuid.uuid4().hex}@mail.example>"
+        for name, value in headers.items():
+            message[name.replace("_", "-")] = value
+        message.set_content(body)
+        with smtplib.LMTP(self.server.lmtp_host, self.server.lmtp_port) as lmtp:
+            assert lmtp.send_message(message) == {}
+        return str(message["Message-ID"])
+
+    async def run(self) -> int:
+        """One poll a poll interval after the last (the job skips an earlier round)."""
+        self.api.advance(seconds=61)
+        return await self.poll(self.api.runtime.uow, self.api.clock.now())
+
+    async def taken_in(self) -> dict[str, InboundEmail]:
+        async with self.api.runtime.sessions() as session:
+            rows = await session.scalars(select(InboundEmail))
+            return {row.message_id: row for row in rows}
+
+
+async def emails_of(api: Api, client: ClientRef) -> list[dict[str, Any]]:
+    response = await api.http.get(
+        "/api/v1/interactions", headers=ADMIN, params={"client_id": client.id, "type": "email"}
+    )
+    assert response.status_code == 200, response.text
+    return list(response.json()["items"])
+
+
+async def test_mail_becomes_interactions_each_once(any_api: Api, server: MailServer) -> None:
+    api = any_api
+    manager = await api.staff("Mia")
+    acme = await api.client("Acme", manager)
+    globex = await api.client("Globex", manager)
+    box = Mailbox(server, api)
+    orbit_mail = message_id(uuid.uuid4(), "orbit.example", globex.id)  # a reminder Orbit sent
+
+    asked = box.deliver(contact_email(acme), "Broken export", "The export fails since Monday.")
+    replied = box.deliver(
+        "Finance <finance@globex.example>",  # not a contact: the thread says whose it is
+        "Re: Payment reminder",
+        "Paid yesterday, see attached.",
+        In_Reply_To=orbit_mail,
+        References=orbit_mail,
+    )
+    stranger = box.deliver("someone@elsewhere.example", "Hello", "Do you sell widgets?")
+    away = box.deliver(
+        contact_email(acme, 1), "Out of office", "Back on Monday.", Auto_Submitted="auto-replied"
+    )
+
+    assert await box.run() == 2
+    assert await box.run() == 0  # read again: nothing new
+    taken = await box.taken_in()
+    assert {m: taken[m].outcome for m in (asked, replied, stranger, away)} == {
+        asked: "logged",
+        replied: "logged",
+        stranger: "unmatched",
+        away: "ignored",
+    }
+    assert taken[replied].in_reply_to == orbit_mail and taken[replied].reference_ids == [orbit_mail]
+
+    [new] = await emails_of(api, acme)
+    assert (new["subject"], new["direction"], new["summary"]) == (
+        "Broken export",
+        "inbound",
+        "The export fails since Monday.",
+    )
+    assert new["contact_ids"] == [acme.contacts[0]] and new["author_id"] == str(MAILBOX_AUTHOR)
+    [reply] = await emails_of(api, globex)
+    assert (reply["subject"], reply["contact_ids"]) == ("Re: Payment reminder", [])
+    opened = await api.events("request.opened")
+    assert sorted(e["client_id"] for e in opened) == sorted([acme.id, globex.id])
+    request = await api.request(ADMIN, new["request_id"])
+    assert request["status"] == "open"
+
+    # The client writes again in the thread: logged on Acme, its request still the one
+    follow_up = box.deliver(
+        contact_email(acme), "Re: Broken export", "Any news?", In_Reply_To=asked, References=asked
+    )
+    assert await box.run() == 1
+    assert len(await emails_of(api, acme)) == 2
+    assert len(await api.events("request.opened")) == 2
+    assert (await box.taken_in())[follow_up].client_id == uuid.UUID(acme.id)
+
+    # The read state lost (or the folder renumbered): the Message-IDs keep each message once
+    async with api.runtime.uow() as uow:
+        await uow.session.execute(delete(MailboxState))
+        await uow.commit()
+    assert await box.run() == 0
+    assert len(await box.taken_in()) == 5
+    assert len(await emails_of(api, acme)) == 2
+
+
+async def test_the_rule_off_logs_without_a_request(any_api: Api, server: MailServer) -> None:
+    api = any_api
+    acme = await api.client("Acme", await api.staff("Mia"))
+    box = Mailbox(server, api)
+    box.settings.interactions_email_opens_request = False
+    box.deliver(contact_email(acme).upper(), "Thanks", "All good.")  # addresses: any case
+    assert await box.run() == 1
+    [logged] = await emails_of(api, acme)
+    assert logged["request_id"] is None
+    assert await api.events("request.opened") == []

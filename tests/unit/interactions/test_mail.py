@@ -1,0 +1,117 @@
+"""Rules of email in (services/interactions/domain/mail.py): parsing, threads, automatic
+mail, the outcome and whether a mail opens a request."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+
+import pytest
+
+from services.interactions.domain.mail import (
+    TEXT_MAX,
+    Attachment,
+    InboundMail,
+    occurred_at,
+    opens_request,
+    outcome,
+    parse_mail,
+)
+
+NOW = datetime(2031, 3, 4, 10, 0, tzinfo=UTC)
+
+
+def raw(body: str = "Hello", html: str | None = None, **headers: str) -> bytes:
+    message = EmailMessage()
+    message["From"] = "Olga Petrova <Olga@Client.Example>"
+    message["Subject"] = "Invoice   question "
+    for name, value in headers.items():
+        message[name.replace("_", "-")] = value
+    message.set_content(body)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
+    return message.as_bytes()
+
+
+def test_a_message_is_parsed_into_what_orbit_keeps() -> None:
+    mail = parse_mail(
+        raw(
+            "Where is it?",
+            Message_ID="<a1@client.example>",
+            In_Reply_To="<orbit-2@orbit.example>",
+            References="<orbit-1@orbit.example> <orbit-2@orbit.example>",
+            Date="Tue, 04 Mar 2031 09:30:00 +0100",
+        ),
+        "<fallback@x>",
+    )
+    assert mail.message_id == "<a1@client.example>"
+    assert mail.sender == "olga@client.example"
+    assert mail.subject == "Invoice question"
+    assert mail.text == "Where is it?"
+    assert mail.sent_at == datetime(2031, 3, 4, 8, 30, tzinfo=UTC)
+    assert mail.thread() == ["<orbit-2@orbit.example>", "<orbit-1@orbit.example>"]
+    assert not mail.automatic and mail.attachments == ()
+
+
+def test_without_a_message_id_the_fallback_stands_for_it() -> None:
+    mail = parse_mail(raw(), "<uid.7.12@mailbox.orbit>")
+    assert mail.message_id == "<uid.7.12@mailbox.orbit>"
+    assert mail.sent_at is None and mail.thread() == []
+
+
+def test_the_text_is_the_plain_part_else_the_html_without_tags_cut_at_the_limit() -> None:
+    assert parse_mail(raw("plain", html="<p>rich</p>"), "<x>").text == "plain"
+    message = EmailMessage()
+    message.set_content("<p>Fish &amp; <b>chips</b></p>", subtype="html")
+    assert parse_mail(message.as_bytes(), "<x>").text == "Fish &  chips"
+    assert len(parse_mail(raw("x" * (TEXT_MAX + 10)), "<x>").text) == TEXT_MAX
+
+
+def test_attachments_are_listed_with_their_sizes() -> None:
+    message = EmailMessage()
+    message.set_content("see attached")
+    message.add_attachment(
+        b"%PDF-1.7 ...", maintype="application", subtype="pdf", filename="act.pdf"
+    )
+    mail = parse_mail(message.as_bytes(), "<x>")
+    assert mail.attachments == (Attachment("act.pdf", "application/pdf", 12),)
+
+
+@pytest.mark.parametrize(
+    ("headers", "automatic"),
+    [
+        ({}, False),
+        ({"Auto_Submitted": "no"}, False),
+        ({"Auto_Submitted": "auto-replied"}, True),
+        ({"Precedence": "bulk"}, True),
+        ({"Precedence": "List"}, True),
+        ({"List_Id": "<news.client.example>"}, True),
+    ],
+)
+def test_automatic_mail(headers: dict[str, str], automatic: bool) -> None:
+    assert parse_mail(raw(**headers), "<x>").automatic is automatic
+
+
+def mail(automatic: bool = False, sent_at: datetime | None = None) -> InboundMail:
+    return InboundMail("<m@x>", "a@b", "s", "t", sent_at, None, (), automatic, ())
+
+
+def test_the_outcome() -> None:
+    assert outcome(mail(), matched=True, in_thread=False) == "logged"
+    assert outcome(mail(), matched=False, in_thread=False) == "unmatched"
+    assert outcome(mail(automatic=True), matched=True, in_thread=False) == "ignored"
+    assert outcome(mail(automatic=True), matched=False, in_thread=False) == "ignored"
+    assert outcome(mail(automatic=True), matched=True, in_thread=True) == "logged"
+
+
+def test_a_persons_mail_opens_a_request_unless_its_thread_has_one() -> None:
+    assert opens_request(mail(), enabled=True, thread_has_open_request=False)
+    assert not opens_request(mail(), enabled=True, thread_has_open_request=True)
+    assert not opens_request(mail(), enabled=False, thread_has_open_request=False)
+    assert not opens_request(mail(automatic=True), enabled=True, thread_has_open_request=False)
+
+
+def test_it_occurred_when_sent_but_never_after_it_was_read() -> None:
+    assert occurred_at(mail(sent_at=NOW - timedelta(hours=1)), NOW) == NOW - timedelta(hours=1)
+    assert occurred_at(mail(sent_at=NOW + timedelta(hours=1)), NOW) == NOW
+    assert occurred_at(mail(), NOW) == NOW
