@@ -1,6 +1,7 @@
 """Reading Orbit's mailbox over IMAP (the standard library's ``imaplib``, run in a thread).
 
-A poll opens the folder read-only (nothing is marked seen, moved or deleted: the mailbox stays
+``imaps://`` verifies the server's certificate (the system's trust store). A poll opens the
+folder read-only (nothing is marked seen, moved or deleted: the mailbox stays
 the people's) and fetches the messages after the highest UID taken in, valid while the
 folder's ``UIDVALIDITY`` is the one it was read with (else from the start: the Message-ID
 guard keeps each message once).
@@ -9,6 +10,7 @@ guard keeps each message once).
 from __future__ import annotations
 
 import imaplib
+import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -65,9 +67,15 @@ def _quoted(folder: str) -> str:
 def fetch_new(mailbox: Mailbox, known: tuple[int, int] | None, limit: int) -> Fetched:
     """Up to ``limit`` messages after UID ``known[1]`` (``known``: the UIDVALIDITY and last
     UID taken in, None at first), oldest first. Blocking: run it in a thread."""
-    factory = imaplib.IMAP4_SSL if mailbox.target.tls else imaplib.IMAP4
+    host, port = mailbox.target.host, mailbox.target.port
     try:
-        with factory(mailbox.target.host, mailbox.target.port, timeout=mailbox.timeout) as imap:
+        with (
+            imaplib.IMAP4_SSL(
+                host, port, ssl_context=ssl.create_default_context(), timeout=mailbox.timeout
+            )
+            if mailbox.target.tls
+            else imaplib.IMAP4(host, port, timeout=mailbox.timeout)
+        ) as imap:
             _ok(imap.login(mailbox.user, mailbox.password), "LOGIN")
             _ok(imap.select(_quoted(mailbox.folder), readonly=True), "SELECT")
             _, validity = imap.response("UIDVALIDITY")
