@@ -4,6 +4,7 @@ MailboxPoll), on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import smtplib
 import uuid
 from datetime import timedelta
@@ -20,6 +21,7 @@ from services.interactions.store.models import InboundEmail, MailboxState
 from services.interactions.workers import MailboxPoll
 from shared.mailrefs import message_id
 from tests.integration.interactions.helpers import ADMIN, Api, ClientRef
+from tests.support.apps import auth
 from tests.support.servers import MailServer, mail_server
 
 
@@ -78,7 +80,7 @@ async def emails_of(api: Api, client: ClientRef) -> list[dict[str, Any]]:
         "/api/v1/interactions", headers=ADMIN, params={"client_id": client.id, "type": "email"}
     )
     assert response.status_code == 200, response.text
-    return list(response.json()["items"])
+    return [i for i in response.json()["items"] if i["direction"] == "inbound"]
 
 
 async def test_mail_becomes_interactions_each_once(any_api: Api, server: MailServer) -> None:
@@ -136,6 +138,17 @@ async def test_mail_becomes_interactions_each_once(any_api: Api, server: MailSer
     assert len(await api.events("request.opened")) == 2
     assert (await box.taken_in())[follow_up].client_id == uuid.UUID(acme.id)
 
+    # The manager answers: the request the email opened is answered
+    await api.log(
+        auth(manager.id, "manager"),
+        acme,
+        type="email",
+        direction="outbound",
+        responds_to=new["id"],
+        subject="Re: Broken export",
+    )
+    assert (await api.request(ADMIN, new["request_id"]))["status"] == "answered"
+
     # The read state lost (or the folder renumbered): the Message-IDs keep each message once
     async with api.runtime.uow() as uow:
         await uow.session.execute(delete(MailboxState))
@@ -143,6 +156,22 @@ async def test_mail_becomes_interactions_each_once(any_api: Api, server: MailSer
     assert await box.run() == 0
     assert len(await box.taken_in()) == 5
     assert len(await emails_of(api, acme)) == 2
+
+
+async def test_two_replicas_polling_at_once_take_each_message_once(
+    api: Api, server: MailServer
+) -> None:
+    acme = await api.client("Acme", await api.staff("Mia"))
+    box = Mailbox(server, api)
+    sent = [box.deliver(contact_email(acme, i % 2), f"Question {i}", "?") for i in range(4)]
+    sent.append(box.deliver("someone@elsewhere.example", "Hello", "Widgets?"))
+    other = MailboxPoll(box.settings)  # a second replica's job
+    now = api.advance(seconds=61)
+    counts = await asyncio.gather(box.poll(api.runtime.uow, now), other(api.runtime.uow, now))
+    assert sum(counts) == 4
+    assert sorted(await box.taken_in()) == sorted(sent)
+    assert len(await emails_of(api, acme)) == 4
+    assert len(await api.events("request.opened")) == 4
 
 
 async def test_the_rule_off_logs_without_a_request(any_api: Api, server: MailServer) -> None:
