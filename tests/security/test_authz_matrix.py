@@ -749,6 +749,8 @@ OPS: dict[str, Op] = {
     # webhooks and deliveries: admins only
     "createWebhook": Op(at("/api/v1/webhooks"), webhook_body, 201, kind="staff", denied=ADMIN_ONLY),
     "listWebhooks": Op(at("/api/v1/webhooks"), kind="staff", denied=ADMIN_ONLY),
+    # the messages read from the mailbox: an unmatched one is in no client's scope
+    "listInboundEmails": Op(at("/api/v1/integrations/emails"), kind="staff", denied=ADMIN_ONLY),
     "deleteWebhook": Op(
         fresh("/api/v1/webhooks/{id}", World.webhook), ok=204, kind="staff", denied=ADMIN_ONLY
     ),

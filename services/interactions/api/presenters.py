@@ -6,6 +6,7 @@ from datetime import datetime
 
 from services.interactions.api.schemas import (
     FeedbackOut,
+    InboundEmailOut,
     InteractionOut,
     MeetingOut,
     ReportOut,
@@ -18,6 +19,7 @@ from services.interactions.domain import tasks as task_rules
 from services.interactions.handlers.requests import current_hold_minutes
 from services.interactions.store.models import (
     Feedback,
+    InboundEmail,
     Interaction,
     MeetingReport,
     PlannedMeeting,
@@ -89,6 +91,10 @@ def task_move_out(move: TaskDeadlineMove) -> TaskMoveOut:
 
 def feedback_out(item: Feedback) -> FeedbackOut:
     return FeedbackOut.model_validate(item, from_attributes=True)
+
+
+def inbound_email_out(item: InboundEmail) -> InboundEmailOut:
+    return InboundEmailOut.model_validate(item, from_attributes=True)
 
 
 def meeting_out(meeting: PlannedMeeting) -> MeetingOut:

@@ -7,12 +7,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Text, func, select
+from sqlalchemy import Select, Text, func, select
 from sqlalchemy import cast as cast_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.interactions.store.models import InboundEmail, MailboxState, Request
+from shared.pagination import paginate
 from shared.replicas import ClientView, client_replica, client_view
 
 
@@ -76,6 +78,31 @@ def contact_of(client: ClientView, address: str) -> str | None:
         if str(contact.get("email") or "").strip().lower() == address:
             return str(contact.get("id"))
     return None
+
+
+def filtered_emails(outcome: str | None = None, client_id: uuid.UUID | None = None) -> Select[Any]:
+    """The messages taken in (every mailbox): for admins only, as a message logged nowhere
+    belongs to no client's scope."""
+    stmt = select(InboundEmail)
+    if outcome is not None:
+        stmt = stmt.where(InboundEmail.outcome == outcome)
+    if client_id is not None:
+        stmt = stmt.where(InboundEmail.client_id == client_id)
+    return stmt
+
+
+async def emails_page(
+    session: AsyncSession, stmt: Select[Any], *, limit: int, cursor: str | None
+) -> tuple[list[InboundEmail], str | None]:
+    """One page of ``stmt`` (``filtered_emails``), newest first: received_at, id."""
+    return await paginate(
+        session,
+        stmt,
+        [InboundEmail.received_at, InboundEmail.id],
+        limit=limit,
+        cursor=cursor,
+        desc=True,
+    )
 
 
 async def mailbox_state(

@@ -114,6 +114,17 @@ async def test_mail_becomes_interactions_each_once(any_api: Api, server: MailSer
         away: "ignored",
     }
     assert taken[replied].in_reply_to == orbit_mail and taken[replied].reference_ids == [orbit_mail]
+    listed = await api.http.get(
+        "/api/v1/integrations/emails", headers=ADMIN, params={"outcome": "unmatched"}
+    )
+    assert [(m["message_id"], m["sender"], m["client_id"]) for m in listed.json()["items"]] == [
+        (stranger, "someone@elsewhere.example", None)
+    ]
+    everything = await api.http.get("/api/v1/integrations/emails", headers=ADMIN)
+    assert len(everything.json()["items"]) == 4
+    mia = auth(manager.id, "manager")
+    refused = await api.http.get("/api/v1/integrations/emails", headers=mia)
+    assert refused.status_code == 403, refused.text  # admins only: unmatched mail has no scope
 
     [new] = await emails_of(api, acme)
     assert (new["subject"], new["direction"], new["summary"]) == (
@@ -140,7 +151,7 @@ async def test_mail_becomes_interactions_each_once(any_api: Api, server: MailSer
 
     # The manager answers: the request the email opened is answered
     await api.log(
-        auth(manager.id, "manager"),
+        mia,
         acme,
         type="email",
         direction="outbound",
