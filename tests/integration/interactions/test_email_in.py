@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import delete, select
 
 from services.interactions.domain.mail import MAILBOX_AUTHOR
+from services.interactions.mailbox import MailboxError
 from services.interactions.settings import InteractionsSettings
 from services.interactions.store.models import InboundEmail, MailboxState
 from services.interactions.workers import MailboxPoll
@@ -195,3 +196,15 @@ async def test_the_rule_off_logs_without_a_request(any_api: Api, server: MailSer
     [logged] = await emails_of(api, acme)
     assert logged["request_id"] is None
     assert await api.events("request.opened") == []
+
+
+async def test_a_refused_login_fails_the_poll_and_takes_nothing_in(
+    api: Api, server: MailServer
+) -> None:
+    box = Mailbox(server, api)
+    box.deliver("someone@elsewhere.example", "Hello", "Widgets?")
+    wrong = box.settings.model_copy(update={"interactions_imap_password": "wrong"})
+    with pytest.raises(MailboxError, match=r"LOGIN|AUTHENTICATIONFAILED"):
+        await MailboxPoll(wrong)(api.runtime.uow, api.clock.now())
+    assert await box.taken_in() == {}
+    assert await box.run() == 0 and len(await box.taken_in()) == 1  # the right one reads it
