@@ -55,6 +55,9 @@ class InteractionsSettings(OrbitSettings):
     # or a reply in an Orbit thread) that expects an answer opens a request (its SLA runs);
     # automatic mail (Auto-Submitted, Precedence: bulk/list/junk) never does.
     interactions_email_opens_request: bool = True
+    # ORBIT_INTERACTIONS_EMAIL_REQUEST_MAX_AGE_HOURS: a mail sent longer ago than this when it
+    # is read (a mailbox's history, read when it is connected) is logged but opens no request.
+    interactions_email_request_max_age_hours: int = Field(default=168, ge=1, le=24 * 365)
 
     @field_validator("interactions_imap_url")
     @classmethod

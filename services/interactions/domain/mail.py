@@ -8,7 +8,7 @@ import html
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
@@ -145,8 +145,19 @@ def outcome(mail: InboundMail, *, matched: bool, in_thread: bool) -> MailOutcome
     return "logged" if matched else "unmatched"
 
 
-def opens_request(mail: InboundMail, *, enabled: bool, thread_has_open_request: bool) -> bool:
+def opens_request(
+    mail: InboundMail,
+    *,
+    enabled: bool,
+    thread_has_open_request: bool,
+    received: datetime,
+    max_age: timedelta,
+) -> bool:
     """A mail from a client expects an answer (opens a request, its SLA running) unless the
-    rule is off (``ORBIT_INTERACTIONS_EMAIL_OPENS_REQUEST``), the mail is automatic, or it
-    continues a thread whose request is still unanswered (the thread has its request)."""
-    return enabled and not mail.automatic and not thread_has_open_request
+    rule is off (``ORBIT_INTERACTIONS_EMAIL_OPENS_REQUEST``), the mail is automatic, it
+    continues a thread whose request is still unanswered (the thread has its request), or it
+    was sent more than ``max_age`` before it was read (a mailbox's history, read when it is
+    first connected, is logged, not turned into a storm of breached requests)."""
+    if not enabled or mail.automatic or thread_has_open_request:
+        return False
+    return received - occurred_at(mail, received) <= max_age

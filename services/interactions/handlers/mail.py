@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict
+from datetime import timedelta
 
 from services.interactions.commands import InteractionIn
 from services.interactions.domain import mail as rules
@@ -87,6 +88,8 @@ async def take_in(
                 mail,
                 enabled=settings.interactions_email_opens_request,
                 thread_has_open_request=await repo.has_unanswered_request(uow.session, earlier),
+                received=now,
+                max_age=timedelta(hours=settings.interactions_email_request_max_age_hours),
             ),
         )
         interaction = await log_interaction(uow, MAILBOX, command, settings)

@@ -25,6 +25,8 @@ from tests.integration.interactions.helpers import ADMIN, Api, ClientRef
 from tests.support.apps import auth
 from tests.support.servers import MailServer, mail_server
 
+MINUTES_5 = timedelta(minutes=5)
+
 
 @pytest.fixture
 def server() -> MailServer:
@@ -50,13 +52,15 @@ class Mailbox:
         )
         self.poll = MailboxPoll(self.settings)
 
-    def deliver(self, sender: str, subject: str, body: str, **headers: str) -> str:
-        """Deliver a message over LMTP (as a mail server does); its Message-ID."""
+    def deliver(
+        self, sender: str, subject: str, body: str, ago: timedelta = MINUTES_5, **headers: str
+    ) -> str:
+        """Deliver a message sent ``ago`` over LMTP (as a mail server does); its Message-ID."""
         message = EmailMessage()
         message["From"] = sender
         message["To"] = f"{self.user}@localhost"
         message["Subject"] = subject
-        message["Date"] = format_datetime(self.api.clock.now() - timedelta(minutes=5))
+        message["Date"] = format_datetime(self.api.clock.now() - ago)
         message["Message-ID"] = f"<{uuid.uuid4().hex}@mail.example>"
         for name, value in headers.items():
             message[name.replace("_", "-")] = value
@@ -196,6 +200,16 @@ async def test_the_rule_off_logs_without_a_request(any_api: Api, server: MailSer
     [logged] = await emails_of(api, acme)
     assert logged["request_id"] is None
     assert await api.events("request.opened") == []
+
+
+async def test_a_mailboxs_history_is_logged_without_requests(api: Api, server: MailServer) -> None:
+    acme = await api.client("Acme", await api.staff("Mia"))
+    box = Mailbox(server, api)
+    box.deliver(contact_email(acme), "Old question", "?", ago=timedelta(days=8))
+    box.deliver(contact_email(acme), "New question", "?", ago=timedelta(days=6))
+    assert await box.run() == 2
+    logged = {i["subject"]: i["request_id"] for i in await emails_of(api, acme)}
+    assert logged["Old question"] is None and logged["New question"] is not None
 
 
 async def test_a_refused_login_fails_the_poll_and_takes_nothing_in(

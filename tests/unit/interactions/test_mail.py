@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from functools import partial
 
 import pytest
 
@@ -105,10 +106,16 @@ def test_the_outcome() -> None:
 
 
 def test_a_persons_mail_opens_a_request_unless_its_thread_has_one() -> None:
-    assert opens_request(mail(), enabled=True, thread_has_open_request=False)
-    assert not opens_request(mail(), enabled=True, thread_has_open_request=True)
-    assert not opens_request(mail(), enabled=False, thread_has_open_request=False)
-    assert not opens_request(mail(automatic=True), enabled=True, thread_has_open_request=False)
+    week = timedelta(days=7)
+    rule = partial(opens_request, received=NOW, max_age=week)
+    assert rule(mail(), enabled=True, thread_has_open_request=False)
+    assert not rule(mail(), enabled=True, thread_has_open_request=True)
+    assert not rule(mail(), enabled=False, thread_has_open_request=False)
+    assert not rule(mail(automatic=True), enabled=True, thread_has_open_request=False)
+    # history (read when the mailbox is connected) is logged, opens no request
+    assert rule(mail(sent_at=NOW - week), enabled=True, thread_has_open_request=False)
+    old = mail(sent_at=NOW - week - timedelta(seconds=1))
+    assert not rule(old, enabled=True, thread_has_open_request=False)
 
 
 def test_it_occurred_when_sent_but_never_after_it_was_read() -> None:
