@@ -164,6 +164,8 @@ async def test_mail_becomes_interactions_each_once(any_api: Api, server: MailSer
         subject="Re: Broken export",
     )
     assert (await api.request(ADMIN, new["request_id"]))["status"] == "answered"
+    sla = (await api.http.get("/api/v1/reports/sla", headers=mia)).json()
+    assert (sla["requests"], sla["answered"], sla["answered_on_time"], sla["open"]) == (2, 1, 1, 1)
 
     # The read state lost (or the folder renumbered): the Message-IDs keep each message once
     async with api.runtime.uow() as uow:
