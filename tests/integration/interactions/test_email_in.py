@@ -53,7 +53,13 @@ class Mailbox:
         self.poll = MailboxPoll(self.settings)
 
     def deliver(
-        self, sender: str, subject: str, body: str, ago: timedelta = MINUTES_5, **headers: str
+        self,
+        sender: str,
+        subject: str,
+        body: str,
+        ago: timedelta = MINUTES_5,
+        attachment: tuple[str, bytes] | None = None,
+        **headers: str,
     ) -> str:
         """Deliver a message sent ``ago`` over LMTP (as a mail server does); its Message-ID."""
         message = EmailMessage()
@@ -65,6 +71,9 @@ class Mailbox:
         for name, value in headers.items():
             message[name.replace("_", "-")] = value
         message.set_content(body)
+        if attachment:
+            name, content = attachment
+            message.add_attachment(content, "application", "pdf", filename=name)
         with smtplib.LMTP(self.server.lmtp_host, self.server.lmtp_port) as lmtp:
             assert lmtp.send_message(message) == {}
         return str(message["Message-ID"])
@@ -101,6 +110,7 @@ async def test_mail_becomes_interactions_each_once(any_api: Api, server: MailSer
         "Finance <finance@globex.example>",  # not a contact: the thread says whose it is
         "Re: Payment reminder",
         "Paid yesterday, see attached.",
+        attachment=("payment.pdf", b"%PDF-1.7 " + b"x" * 1000),
         In_Reply_To=orbit_mail,
         References=orbit_mail,
     )
@@ -126,7 +136,12 @@ async def test_mail_becomes_interactions_each_once(any_api: Api, server: MailSer
         (stranger, "someone@elsewhere.example", None)
     ]
     everything = await api.http.get("/api/v1/integrations/emails", headers=ADMIN)
-    assert len(everything.json()["items"]) == 4
+    listed_by_id = {m["message_id"]: m for m in everything.json()["items"]}
+    assert listed_by_id.keys() == {asked, replied, stranger, away}
+    assert listed_by_id[replied]["references"] == [orbit_mail]
+    assert listed_by_id[replied]["attachments"] == [
+        {"filename": "payment.pdf", "content_type": "application/pdf", "size": 1009}
+    ]
     mia = auth(manager.id, "manager")
     refused = await api.http.get("/api/v1/integrations/emails", headers=mia)
     assert refused.status_code == 403, refused.text  # admins only: unmatched mail has no scope
