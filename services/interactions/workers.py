@@ -592,7 +592,12 @@ class MailboxPoll:
         self.polled_at = now
         logged = 0
         for uid, raw in fetched.messages:
-            mail = mail_rules.parse_mail(raw, f"<uid.{fetched.uidvalidity}.{uid}@mailbox.orbit>")
+            fallback = f"<uid.{fetched.uidvalidity}.{uid}@mailbox.orbit>"
+            try:
+                mail = mail_rules.parse_mail(raw, fallback)
+            except Exception:  # a poison message must not stop the mailbox
+                log.exception("email in: message %s of %s could not be parsed", uid, name)
+                mail = mail_rules.unreadable(fallback)
             try:
                 async with uow_factory() as uow:
                     record = await take_in(uow, name, uid, mail, self.settings)

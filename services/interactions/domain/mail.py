@@ -53,6 +53,16 @@ class InboundMail:
         return [*ids, *(r for r in reversed(self.references) if r not in ids)]
 
 
+def _header(message: EmailMessage, name: str, default: str = "") -> str:
+    """A header's text; its raw text when the parser cannot read it (``Message-ID: <>``)."""
+    try:
+        value = message.get(name)
+    except (IndexError, ValueError, TypeError, AttributeError):
+        wanted = name.lower()
+        value = next((v for k, v in message.raw_items() if k.lower() == wanted), None)
+    return default if value is None else str(value)
+
+
 def _ids(value: object) -> list[str]:
     return _MESSAGE_ID.findall(str(value or ""))
 
@@ -60,12 +70,12 @@ def _ids(value: object) -> list[str]:
 def is_automatic(message: EmailMessage) -> bool:
     """Mail no person wrote: ``Auto-Submitted`` other than ``no`` (RFC 3834: out-of-office
     replies, notifications), ``Precedence: bulk|list|junk``, a mailing list or a bounce."""
-    auto = str(message.get("Auto-Submitted", "no")).strip().lower()
-    precedence = str(message.get("Precedence", "")).strip().lower()
+    auto = _header(message, "Auto-Submitted", "no").strip().lower()
+    precedence = _header(message, "Precedence").strip().lower()
     return (
         auto != "no"
         or precedence in ("bulk", "list", "junk")
-        or message.get("List-Id") is not None
+        or "List-Id" in message
         or message.get_content_type() == "multipart/report"
     )
 
@@ -113,21 +123,27 @@ def parse_mail(raw: bytes, fallback_id: str) -> InboundMail:
     ``Message-ID`` (derived from where the message is, so it is the same at every read)."""
     message = message_from_bytes(raw, policy=policy.default)
     assert isinstance(message, EmailMessage)
-    senders = getaddresses([str(message.get("From", ""))])
-    ids = _ids(message.get("Message-ID"))
-    reply_to = _ids(message.get("In-Reply-To"))
-    subject = " ".join(str(message.get("Subject", "")).split())
+    senders = getaddresses([_header(message, "From")])
+    ids = _ids(_header(message, "Message-ID"))
+    reply_to = _ids(_header(message, "In-Reply-To"))
+    subject = " ".join(_header(message, "Subject").split())
     return InboundMail(
         message_id=ids[0] if ids else fallback_id,
         sender=senders[0][1].strip().lower() if senders else "",
         subject=subject[:SUBJECT_MAX],
         text=_text(message),
-        sent_at=_sent_at(message.get("Date")),
+        sent_at=_sent_at(_header(message, "Date")),
         in_reply_to=reply_to[0] if reply_to else None,
-        references=tuple(_ids(message.get("References"))),
+        references=tuple(_ids(_header(message, "References"))),
         automatic=is_automatic(message),
         attachments=_attachments(message),
     )
+
+
+def unreadable(fallback_id: str) -> InboundMail:
+    """What stands for a message the parser gives up on: kept (``unmatched``, subject
+    "(unreadable message)") so that the mailbox moves past it."""
+    return InboundMail(fallback_id, "", "(unreadable message)", "", None, None, (), False, ())
 
 
 def occurred_at(mail: InboundMail, received: datetime) -> datetime:

@@ -229,6 +229,22 @@ async def test_a_mailboxs_history_is_logged_without_requests(api: Api, server: M
     assert logged["Old question"] is None and logged["New question"] is not None
 
 
+async def test_a_broken_message_is_kept_once_by_its_uid(api: Api, server: MailServer) -> None:
+    box = Mailbox(server, api)
+    broken = b"From: someone@elsewhere.example\r\nMessage-ID: <>\r\nSubject: ?\r\n\r\nx\r\n"
+    with smtplib.LMTP(server.lmtp_host, server.lmtp_port) as lmtp:
+        lmtp.sendmail("someone@elsewhere.example", [f"{box.user}@localhost"], broken)
+    box.deliver("someone@elsewhere.example", "After it", "the mailbox goes on")
+    assert await box.run() == 0
+    async with api.runtime.uow() as uow:
+        await uow.session.execute(delete(MailboxState))  # read again from the start
+        await uow.commit()
+    assert await box.run() == 0
+    taken = await box.taken_in()
+    assert len(taken) == 2 and all(m.outcome == "unmatched" for m in taken.values())
+    assert any(m.startswith("<uid.") for m in taken)
+
+
 async def test_a_refused_login_fails_the_poll_and_takes_nothing_in(
     api: Api, server: MailServer
 ) -> None:

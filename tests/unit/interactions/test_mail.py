@@ -17,6 +17,7 @@ from services.interactions.domain.mail import (
     opens_request,
     outcome,
     parse_mail,
+    unreadable,
 )
 
 NOW = datetime(2031, 3, 4, 10, 0, tzinfo=UTC)
@@ -58,6 +59,17 @@ def test_without_a_message_id_the_fallback_stands_for_it() -> None:
     mail = parse_mail(raw(), "<uid.7.12@mailbox.orbit>")
     assert mail.message_id == "<uid.7.12@mailbox.orbit>"
     assert mail.sent_at is None and mail.thread() == []
+
+
+def test_a_header_the_parser_cannot_read_is_taken_as_it_is() -> None:
+    broken = b"From: a@b.example\r\nMessage-ID: <>\r\nIn-Reply-To: <>\r\n\r\nbody"
+    mail = parse_mail(broken, "<uid.7.12@mailbox.orbit>")
+    assert (mail.message_id, mail.sender, mail.in_reply_to) == (
+        "<uid.7.12@mailbox.orbit>",
+        "a@b.example",
+        None,
+    )
+    assert unreadable("<uid.7.13@mailbox.orbit>").subject == "(unreadable message)"
 
 
 def test_the_text_is_the_plain_part_else_the_html_without_tags_cut_at_the_limit() -> None:
