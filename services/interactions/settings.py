@@ -59,6 +59,10 @@ class InteractionsSettings(OrbitSettings):
     # is read (a mailbox's history, read when it is connected) is logged but opens no request.
     interactions_email_request_max_age_hours: int = Field(default=168, ge=1, le=24 * 365)
 
+    # ORBIT_INTERACTIONS_INBOUND_EMAIL_TOKEN: the secret of the inbound email webhook's URL
+    # (POST /api/v1/integrations/emails/postmark/{token}); unset, the webhook is off (404).
+    interactions_inbound_email_token: str | None = Field(default=None, min_length=24)
+
     @field_validator("interactions_imap_url")
     @classmethod
     def _imap(cls, value: str | None) -> str | None:

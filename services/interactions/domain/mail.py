@@ -25,6 +25,10 @@ SUBJECT_MAX = 500
 TEXT_MAX = 20_000  # the interaction's summary: the text body, cut here
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _TAGS = re.compile(r"<[^>]*>")
+# the headers of a provider's message email in reads
+_PROVIDER_HEADERS = frozenset(
+    ("message-id", "in-reply-to", "references", "auto-submitted", "precedence", "list-id")
+)
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,45 @@ def parse_mail(raw: bytes, fallback_id: str) -> InboundMail:
         references=tuple(_ids(_header(message, "References"))),
         automatic=is_automatic(message),
         attachments=_attachments(message),
+    )
+
+
+def provider_mail(
+    *,
+    provider: str,
+    provider_id: str,
+    sender: str,
+    subject: str,
+    date: str,
+    text: str,
+    html_text: str,
+    headers: list[tuple[str, str]],
+    attachments: tuple[Attachment, ...],
+) -> InboundMail:
+    """A message an email provider's inbound webhook posted, parsed already (Postmark): its
+    headers as (name, value) pairs; without a ``Message-ID`` header, the provider's id of it
+    stands for one."""
+    message = EmailMessage()
+    for name, value in headers:
+        if name.lower() in _PROVIDER_HEADERS:
+            try:
+                message[name] = value
+            except (ValueError, TypeError, IndexError):
+                continue  # a header the parser refuses: as if absent
+    ids = _ids(_header(message, "Message-ID"))
+    reply_to = _ids(_header(message, "In-Reply-To"))
+    senders = getaddresses([sender])
+    body = text.strip() or html.unescape(_TAGS.sub(" ", html_text)).strip()
+    return InboundMail(
+        message_id=ids[0] if ids else f"<{provider_id}@{provider}.inbound>",
+        sender=senders[0][1].strip().lower() if senders else "",
+        subject=" ".join(subject.split())[:SUBJECT_MAX],
+        text=body[:TEXT_MAX],
+        sent_at=_sent_at(date),
+        in_reply_to=reply_to[0] if reply_to else None,
+        references=tuple(_ids(_header(message, "References"))),
+        automatic=is_automatic(message),
+        attachments=attachments,
     )
 
 

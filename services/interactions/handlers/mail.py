@@ -97,3 +97,12 @@ async def take_in(
     uow.session.add(record)
     await uow.session.flush()
     return record
+
+
+async def receive(
+    uow: UnitOfWork, mailbox: str, mail: rules.InboundMail, settings: InteractionsSettings
+) -> InboundEmail:
+    """A message an email provider's webhook posted: taken in once; a retry (the provider
+    sends again until it sees a 2xx) answers with the message as it was taken in."""
+    taken = await take_in(uow, mailbox, None, mail, settings)
+    return taken or await repo.message(uow.session, mailbox, mail.message_id)

@@ -26,6 +26,14 @@ async def seen(session: AsyncSession, mailbox: str, message_id: str) -> bool:
     return (await session.scalar(stmt)) is not None
 
 
+async def message(session: AsyncSession, mailbox: str, message_id: str) -> InboundEmail:
+    """The message taken in (it is: ``seen`` said so)."""
+    stmt = select(InboundEmail).where(
+        InboundEmail.mailbox == mailbox, InboundEmail.message_id == message_id
+    )
+    return (await session.scalars(stmt)).one()
+
+
 async def thread_of(
     session: AsyncSession, mailbox: str, message_ids: Sequence[str]
 ) -> list[InboundEmail]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import smtplib
 import uuid
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -15,14 +16,16 @@ from typing import Any
 import pytest
 from sqlalchemy import delete, select
 
+from services.interactions.app import create_app
 from services.interactions.domain.mail import MAILBOX_AUTHOR
 from services.interactions.mailbox import MailboxError
 from services.interactions.settings import InteractionsSettings
 from services.interactions.store.models import InboundEmail, MailboxState
 from services.interactions.workers import MailboxPoll
+from shared.clock import FixedClock
 from shared.mailrefs import message_id
-from tests.integration.interactions.helpers import ADMIN, Api, ClientRef
-from tests.support.apps import auth
+from tests.integration.interactions.helpers import ADMIN, NOW, Api, ClientRef
+from tests.support.apps import auth, running, runtime_of, test_settings
 from tests.support.servers import MailServer, mail_server
 
 MINUTES_5 = timedelta(minutes=5)
@@ -255,3 +258,70 @@ async def test_a_refused_login_fails_the_poll_and_takes_nothing_in(
         await MailboxPoll(wrong)(api.runtime.uow, api.clock.now())
     assert await box.taken_in() == {}
     assert await box.run() == 0 and len(await box.taken_in()) == 1  # the right one reads it
+
+
+# ---------------------------------------------------------------- the Postmark webhook
+
+TOKEN = "postmark-secret-0123456789abcdef"
+
+
+@pytest.fixture
+async def hooked(any_db_url: str) -> AsyncIterator[Api]:
+    """The interactions app with the inbound email webhook's secret set."""
+    clock = FixedClock(NOW)
+    base = test_settings(database_url=any_db_url).model_dump()
+    settings = InteractionsSettings(**base, interactions_inbound_email_token=TOKEN)
+    app = create_app(settings, clock=clock, migrate_on_start=True, workers=False)
+    async with running(app) as http:
+        yield Api(http, runtime_of(app, "interactions"), clock)
+
+
+def postmark(api: Api, sender: str, subject: str, **headers: str) -> dict[str, Any]:
+    """A body as Postmark posts it (the fields email in reads, and some it does not)."""
+    return {
+        "FromName": "Someone",
+        "From": sender,
+        "To": "support@orbit.example",
+        "Subject": subject,
+        "MessageID": str(uuid.uuid4()),
+        "Date": format_datetime(api.clock.now() - MINUTES_5),
+        "TextBody": "",
+        "HtmlBody": "<p>Our export fails &amp; stops.</p>",
+        "Headers": [{"Name": n.replace("_", "-"), "Value": v} for n, v in headers.items()],
+        "Attachments": [{"Name": "log.txt", "ContentType": "text/plain", "ContentLength": 42}],
+        "MailboxHash": "",
+    }
+
+
+async def test_the_postmark_webhook_takes_each_message_in_once(hooked: Api) -> None:
+    api = hooked
+    acme = await api.client("Acme", await api.staff("Mia"))
+    globex = await api.client("Globex", await api.staff("Ida"))
+    url = f"/api/v1/integrations/emails/postmark/{TOKEN}"
+    asked = postmark(api, contact_email(acme), "Export", Message_ID="<q1@client.example>")
+
+    wrong = await api.http.post(url.replace(TOKEN, "x" * len(TOKEN)), json=asked)
+    assert wrong.status_code == 404, wrong.text
+    first = await api.http.post(url, json=asked)
+    assert first.status_code == 200, first.text
+    again = await api.http.post(url, json=asked)  # Postmark retries: the same message
+    assert again.status_code == 200 and again.json() == first.json()
+    taken = first.json()
+    assert (taken["message_id"], taken["outcome"], taken["client_id"]) == (
+        "<q1@client.example>",
+        "logged",
+        acme.id,
+    )
+    assert taken["attachments"] == [
+        {"filename": "log.txt", "content_type": "text/plain", "size": 42}
+    ]
+    [logged] = await emails_of(api, acme)
+    assert logged["summary"] == "Our export fails & stops." and logged["request_id"]
+
+    orbit_mail = message_id(uuid.uuid4(), "orbit.example", globex.id)
+    reply = postmark(api, "cfo@globex.example", "Re: Invoice", In_Reply_To=orbit_mail)
+    answered = await api.http.post(url, json=reply)
+    assert answered.status_code == 200, answered.text
+    assert answered.json()["client_id"] == globex.id
+    assert answered.json()["message_id"] == f"<{reply['MessageID']}@postmark.inbound>"
+    assert len(await emails_of(api, globex)) == 1 and len(await emails_of(api, acme)) == 1

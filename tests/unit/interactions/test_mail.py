@@ -17,6 +17,7 @@ from services.interactions.domain.mail import (
     opens_request,
     outcome,
     parse_mail,
+    provider_mail,
     unreadable,
 )
 
@@ -134,3 +135,43 @@ def test_it_occurred_when_sent_but_never_after_it_was_read() -> None:
     assert occurred_at(mail(sent_at=NOW - timedelta(hours=1)), NOW) == NOW - timedelta(hours=1)
     assert occurred_at(mail(sent_at=NOW + timedelta(hours=1)), NOW) == NOW
     assert occurred_at(mail(), NOW) == NOW
+
+
+def provider(**kw: object) -> InboundMail:
+    fields: dict[str, object] = {
+        "provider": "postmark",
+        "provider_id": "p-1",
+        "sender": "Olga <OLGA@client.example>",
+        "subject": " Re:  Invoice ",
+        "date": "Tue, 04 Mar 2031 09:30:00 +0100",
+        "text": "",
+        "html_text": "<p>Paid &amp; done</p>",
+        "headers": [],
+        "attachments": (),
+    }
+    return provider_mail(**{**fields, **kw})  # type: ignore[arg-type]
+
+
+def test_a_providers_message_is_read_as_a_mailbox_one() -> None:
+    mail = provider(
+        headers=[
+            ("Message-ID", "<a1@client.example>"),
+            ("In-Reply-To", "<o2@orbit.example>"),
+            ("References", "<o1@orbit.example> <o2@orbit.example>"),
+            ("X-Spam-Score", "0"),
+        ]
+    )
+    assert (mail.message_id, mail.sender, mail.subject, mail.text) == (
+        "<a1@client.example>",
+        "olga@client.example",
+        "Re: Invoice",
+        "Paid & done",
+    )
+    assert mail.thread() == ["<o2@orbit.example>", "<o1@orbit.example>"]
+    assert mail.sent_at == datetime(2031, 3, 4, 8, 30, tzinfo=UTC) and not mail.automatic
+
+
+def test_a_providers_message_without_its_id_or_with_broken_headers() -> None:
+    mail = provider(headers=[("Message-ID", "<>"), ("Auto-Submitted", "auto-replied")])
+    assert mail.message_id == "<p-1@postmark.inbound>" and mail.automatic
+    assert provider(text="plain wins").text == "plain wins"

@@ -52,3 +52,9 @@ def test_the_mailbox_is_polled_only_when_one_is_set() -> None:
     for bad in ("pop3://mail.example", "mail.example:143", "imap://"):
         with pytest.raises(pydantic.ValidationError, match="imap://host"):
             InteractionsSettings(interactions_imap_url=bad)
+
+
+def test_the_inbound_email_webhooks_secret_is_long() -> None:
+    with pytest.raises(pydantic.ValidationError, match="at least 24 characters"):
+        InteractionsSettings(interactions_inbound_email_token="short")
+    assert InteractionsSettings().interactions_inbound_email_token is None  # off
