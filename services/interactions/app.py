@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from services.interactions import SERVICE
 from services.interactions.api import (
     calls,
+    emails,
     feedback,
     interactions,
     meetings,
@@ -44,6 +45,7 @@ SPEC = replica_service_spec(
         feedback.router,
         reports.router,
         calls.router,
+        emails.router,
     ),
     subscribers=SUBSCRIBERS,
     jobs=scheduled_jobs,

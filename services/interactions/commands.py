@@ -11,7 +11,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from services.interactions.domain.calls import CallDirection
 from services.interactions.domain.feedback import FeedbackKind
@@ -206,3 +206,35 @@ class MeetingHeldIn(In):
     interaction, ``summary`` its summary."""
 
     summary: LongText | None = None
+
+
+class PostmarkHeader(BaseModel):
+    name: str = Field(alias="Name", max_length=200)
+    value: str = Field(default="", alias="Value", max_length=20_000)
+
+
+class PostmarkAttachment(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: str = Field(default="unnamed", alias="Name", max_length=500)
+    content_type: str = Field(default="application/octet-stream", alias="ContentType")
+    content_length: int = Field(default=0, alias="ContentLength", ge=0)
+
+
+class PostmarkInboundIn(BaseModel):
+    """``POST /api/v1/integrations/emails/postmark/{token}``: Postmark's inbound webhook JSON
+    (https://postmarkapp.com/developer/webhooks/inbound-webhook), the fields email in reads;
+    the others are ignored (a provider's format, not Orbit's)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    sender: str = Field(default="", alias="From", max_length=2000)
+    subject: str = Field(default="", alias="Subject", max_length=10_000)
+    date: str = Field(default="", alias="Date", max_length=200)
+    message_id: str = Field(alias="MessageID", min_length=1, max_length=200)
+    text_body: str = Field(default="", alias="TextBody", max_length=1_000_000)
+    html_body: str = Field(default="", alias="HtmlBody", max_length=2_000_000)
+    headers: list[PostmarkHeader] = Field(default_factory=list, alias="Headers", max_length=500)
+    attachments: list[PostmarkAttachment] = Field(
+        default_factory=list, alias="Attachments", max_length=100
+    )

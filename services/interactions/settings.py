@@ -6,6 +6,8 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 
@@ -86,3 +88,50 @@ class InteractionsSettings(OrbitSettings):
                     f"the secret of {name!r} is not whsec_ and the base64 of 16 bytes or more"
                 )
         return value
+
+    # Email in (docs/operations.md, "Email in"): the mailbox polled over IMAP, off unless
+    # ORBIT_INTERACTIONS_IMAP_URL is set (imap://host[:port], or imaps:// for TLS).
+    interactions_imap_url: str | None = None
+    interactions_imap_user: str | None = None
+    interactions_imap_password: str | None = None
+    interactions_imap_folder: str = "INBOX"
+    # ORBIT_INTERACTIONS_IMAP_POLL_SECONDS: how often the mailbox is read (at a scheduler
+    # round, ORBIT_SCHEDULER_INTERVAL_SECONDS, at the earliest).
+    interactions_imap_poll_seconds: float = Field(default=60, gt=0, le=24 * 3600)
+    # ORBIT_INTERACTIONS_IMAP_BATCH_SIZE: new messages read per poll (the rest at the next).
+    interactions_imap_batch_size: int = Field(default=100, ge=1, le=1000)
+    interactions_imap_timeout_seconds: float = Field(default=20, gt=0, le=300)
+    # ORBIT_INTERACTIONS_EMAIL_OPENS_REQUEST: whether a mail from a client (a known contact,
+    # or a reply in an Orbit thread) that expects an answer opens a request (its SLA runs);
+    # automatic mail (Auto-Submitted, Precedence: bulk/list/junk) never does.
+    interactions_email_opens_request: bool = True
+    # ORBIT_INTERACTIONS_EMAIL_REQUEST_MAX_AGE_HOURS: a mail sent longer ago than this when it
+    # is read (a mailbox's history, read when it is connected) is logged but opens no request.
+    interactions_email_request_max_age_hours: int = Field(default=168, ge=1, le=24 * 365)
+
+    # ORBIT_INTERACTIONS_INBOUND_EMAIL_TOKEN: the secret of the inbound email webhook's URL
+    # (POST /api/v1/integrations/emails/postmark/{token}); unset, the webhook is off (404).
+    interactions_inbound_email_token: str | None = Field(default=None, min_length=24)
+
+    @field_validator("interactions_imap_url")
+    @classmethod
+    def _imap(cls, value: str | None) -> str | None:
+        if value:
+            parse_imap_url(value)
+        return value
+
+
+@dataclass(frozen=True)
+class ImapTarget:
+    host: str
+    port: int
+    tls: bool
+
+
+def parse_imap_url(url: str) -> ImapTarget:
+    """``imap://host[:port]`` (143) or ``imaps://host[:port]`` (993)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("imap", "imaps") or not parts.hostname:
+        raise ValueError("ORBIT_INTERACTIONS_IMAP_URL must be imap://host[:port] or imaps://...")
+    tls = parts.scheme == "imaps"
+    return ImapTarget(parts.hostname, parts.port or (993 if tls else 143), tls)

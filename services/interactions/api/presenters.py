@@ -7,6 +7,7 @@ from datetime import datetime
 from services.interactions.api.schemas import (
     CallOut,
     FeedbackOut,
+    InboundEmailOut,
     InteractionOut,
     MeetingOut,
     ReportOut,
@@ -20,6 +21,7 @@ from services.interactions.handlers.requests import current_hold_minutes
 from services.interactions.store.models import (
     Call,
     Feedback,
+    InboundEmail,
     Interaction,
     MeetingReport,
     PlannedMeeting,
@@ -115,6 +117,10 @@ def task_move_out(move: TaskDeadlineMove) -> TaskMoveOut:
 
 def feedback_out(item: Feedback) -> FeedbackOut:
     return FeedbackOut.model_validate(item, from_attributes=True)
+
+
+def inbound_email_out(item: InboundEmail) -> InboundEmailOut:
+    return InboundEmailOut.model_validate(item, from_attributes=True)
 
 
 def meeting_out(meeting: PlannedMeeting) -> MeetingOut:

@@ -22,6 +22,7 @@ from services.interactions.commands import (
     MeetingReportAmendIn,
     MeetingReportIn,
     MeetingRescheduleIn,
+    PostmarkInboundIn,
     RequestCloseIn,
     ResumeIn,
     TaskIn,
@@ -30,6 +31,7 @@ from services.interactions.commands import (
 from services.interactions.domain.calls import CallDirection, CallOutcome
 from services.interactions.domain.feedback import FeedbackKind
 from services.interactions.domain.interactions import Direction, InteractionType
+from services.interactions.domain.mail import MailOutcome
 from services.interactions.domain.planned import MeetingKind, MeetingStatus
 from services.interactions.domain.sla import CloseCode, RequestStatus
 from services.interactions.domain.tasks import TaskStatus
@@ -43,6 +45,7 @@ __all__ = [
     "FeedbackOut",
     "FeedbackWithdrawIn",
     "HoldIn",
+    "InboundEmailOut",
     "InteractionIn",
     "InteractionOut",
     "InteractionRetractIn",
@@ -53,6 +56,7 @@ __all__ = [
     "MeetingReportAmendIn",
     "MeetingReportIn",
     "MeetingRescheduleIn",
+    "PostmarkInboundIn",
     "ReportOut",
     "RequestCloseIn",
     "RequestOut",
@@ -235,6 +239,28 @@ class FeedbackOut(BaseModel):
     withdrawn_at: datetime | None
     withdrawn_by: uuid.UUID | None
     withdrawn_reason: str | None
+
+
+class MailAttachmentOut(BaseModel):
+    filename: str
+    content_type: str
+    size: int
+
+
+class InboundEmailOut(BaseModel):
+    """A message read from the mailbox (email in) and what became of it."""
+
+    id: uuid.UUID
+    message_id: str
+    received_at: datetime
+    sender: str
+    subject: str | None
+    in_reply_to: str | None
+    references: list[str] = Field(validation_alias="reference_ids")
+    outcome: MailOutcome
+    client_id: uuid.UUID | None
+    interaction_id: uuid.UUID | None
+    attachments: list[MailAttachmentOut]
 
 
 # ---------------------------------------------------------------- reports

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     ForeignKey,
     Index,
@@ -391,3 +392,42 @@ class Call(Base):
     # an unmatched call assigned to a client by hand: when and by whom
     assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     assigned_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+class InboundEmail(Base):
+    """A message read from Orbit's mailbox (email in), once per ``(mailbox, message_id)``
+    whatever the retries: what became of it (``outcome``: logged on ``client_id`` as
+    ``interaction_id``, unmatched, ignored), its thread (``in_reply_to``, ``reference_ids``:
+    its References) and its attachments' names, types and sizes (not their content yet)."""
+
+    __tablename__ = "inbound_emails"
+    __table_args__ = (
+        UniqueConstraint("mailbox", "message_id", name="uq_inbound_emails_message"),
+        Index("ix_inbound_emails_outcome", "outcome", "received_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    mailbox: Mapped[str] = mapped_column(String(300))
+    message_id: Mapped[str] = mapped_column(String(998))
+    uid: Mapped[int | None] = mapped_column(BigInteger)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sender: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str | None] = mapped_column(String(500))
+    in_reply_to: Mapped[str | None] = mapped_column(String(998))
+    reference_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    outcome: Mapped[str] = mapped_column(String(20))
+    client_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    interaction_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+
+
+class MailboxState(Base):
+    """How far a mailbox has been read: the highest IMAP UID taken in, valid while the
+    folder's ``UIDVALIDITY`` stays the same."""
+
+    __tablename__ = "mailbox_state"
+
+    mailbox: Mapped[str] = mapped_column(String(300), primary_key=True)
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger)
+    polled_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -2,7 +2,7 @@
 assigned)
 
 Revision ID: d1c4a7e2b9f6
-Revises: b6c3e8d1f4a7
+Revises: 5d1e8a3c7b20
 Create Date: 2026-12-06
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import shared.db
 
 revision = "d1c4a7e2b9f6"
-down_revision = "b6c3e8d1f4a7"
+down_revision = "5d1e8a3c7b20"
 branch_labels = None
 depends_on = None
 
