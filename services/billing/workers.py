@@ -128,14 +128,12 @@ async def _contract_due(
     return emitted
 
 
-async def scan_contracts(
-    uow_factory: UnitOfWorkFactory, now: datetime, batch_size: int = 500
-) -> int:
+async def scan_contracts(uow_factory: UnitOfWorkFactory, now: datetime, batch_size: int) -> int:
     return await _batches(uow_factory, now, batch_size, scans.CONTRACTS_DUE, _contract_due)
 
 
 class ContractScanJob:
-    def __init__(self, batch_size: int = 500) -> None:
+    def __init__(self, batch_size: int) -> None:
         self.batch_size = batch_size
 
     async def __call__(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:
@@ -158,7 +156,7 @@ async def _estimate_due(
 
 
 class EstimateExpiryJob:
-    def __init__(self, batch_size: int = 500) -> None:
+    def __init__(self, batch_size: int) -> None:
         self.batch_size = batch_size
 
     async def __call__(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:
@@ -275,7 +273,7 @@ async def _control_batch(
 
 
 async def scan_invoices(
-    uow_factory: UnitOfWorkFactory, now: datetime, control: PaymentControl, batch_size: int = 500
+    uow_factory: UnitOfWorkFactory, now: datetime, control: PaymentControl, batch_size: int
 ) -> int:
     """Payment control: the open invoices whose ``next_action_on`` may have come anywhere
     on earth, keyset-paged through their partial index, one transaction per batch
@@ -296,7 +294,7 @@ async def scan_invoices(
 
 
 class PaymentControlJob:
-    def __init__(self, schedule: Sequence[int], escalate_from: int, batch_size: int = 500) -> None:
+    def __init__(self, schedule: Sequence[int], escalate_from: int, batch_size: int) -> None:
         self.control = PaymentControl(schedule, escalate_from)
         self.batch_size = batch_size
 
