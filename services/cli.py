@@ -161,18 +161,12 @@ def cmd_schemas(args: argparse.Namespace, settings: OrbitSettings) -> int:
     from services.schemas import breaking_changes, check_schemas, write_schemas
 
     if args.check:
-        problems = check_schemas(args.root)
-        for problem in problems:
-            print(problem, file=sys.stderr)
-        if problems:
-            print(
-                "orbit: event schemas differ from the models: run `make schemas` (a change "
-                "that breaks a published vN needs a new vN+1 model instead)",
-                file=sys.stderr,
-            )
-            return 1
-        print("event schemas are up to date")
-        return 0
+        return _drift(
+            check_schemas(args.root),
+            "orbit: event schemas differ from the models: run `make schemas` (a change "
+            "that breaks a published vN needs a new vN+1 model instead)",
+            "event schemas are up to date",
+        )
     breaking = breaking_changes(args.root)
     for problem in breaking:
         print(f"breaking change: {problem}", file=sys.stderr)
@@ -183,33 +177,38 @@ def cmd_schemas(args: argparse.Namespace, settings: OrbitSettings) -> int:
             file=sys.stderr,
         )
         return 1
-    changed = write_schemas(args.root)
-    for path in changed:
-        print(f"updated {path}")
-    print(f"event schemas written ({len(changed)} changed)")
-    return 0
+    return _written(write_schemas(args.root), "event schemas")
 
 
 def cmd_openapi(args: argparse.Namespace, settings: OrbitSettings) -> int:
     from services.apidoc import api_docs_drift, write_api_docs
 
     if args.check:
-        problems = api_docs_drift(args.root)
-        for problem in problems:
-            print(problem, file=sys.stderr)
-        if problems:
-            print(
-                "orbit: docs/openapi.json or docs/api.md differ from the code: run "
-                "`make openapi` and commit the result",
-                file=sys.stderr,
-            )
-            return 1
-        print("API documents are up to date")
-        return 0
-    changed = write_api_docs(args.root)
+        return _drift(
+            api_docs_drift(args.root),
+            "orbit: docs/openapi.json or docs/api.md differ from the code: run "
+            "`make openapi` and commit the result",
+            "API documents are up to date",
+        )
+    return _written(write_api_docs(args.root), "API documents")
+
+
+def _drift(problems: Sequence[str], advice: str, up_to_date: str) -> int:
+    """A generated document's check: each difference and the advice on stderr (exit 1), or
+    ``up_to_date``."""
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        print(advice, file=sys.stderr)
+        return 1
+    print(up_to_date)
+    return 0
+
+
+def _written(changed: Sequence[object], what: str) -> int:
     for path in changed:
         print(f"updated {path}")
-    print(f"API documents written ({len(changed)} changed)")
+    print(f"{what} written ({len(changed)} changed)")
     return 0
 
 

@@ -83,12 +83,7 @@ def build_app(
     own = {s.name: s.load_settings(settings) for s in specs}
     # On only with OTEL_EXPORTER_OTLP_ENDPOINT and the otel extra (shared/tracing.py).
     configure_tracing("orbit" if len(specs) != 1 else f"orbit-{specs[0].name}")
-    the_bus = bus or create_bus(
-        settings.kafka_bootstrap,
-        partitions=settings.kafka_partitions,
-        replication=settings.kafka_replication_factor,
-        consumer_batch_size=settings.consumer_batch_size,
-    )
+    the_bus = bus or create_bus(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

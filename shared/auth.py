@@ -194,23 +194,17 @@ class TokenVerifier:
         try:
             if self._jwks is not None:
                 signing_key = await asyncio.to_thread(self._jwks.get_signing_key_from_jwt, token)
-                payload = jwt.decode(
-                    token,
-                    signing_key.key,
-                    algorithms=["RS256"],
-                    audience=self.audience,
-                    leeway=self.leeway,
-                    options={"require": ["sub", "exp"]},
-                )
+                key, algorithm = signing_key.key, "RS256"
             else:
-                payload = jwt.decode(
-                    token,
-                    self.secret,
-                    algorithms=["HS256"],
-                    audience=self.audience,
-                    leeway=self.leeway,
-                    options={"require": ["sub", "exp"]},
-                )
+                key, algorithm = self.secret, "HS256"
+            payload = jwt.decode(
+                token,
+                key,
+                algorithms=[algorithm],
+                audience=self.audience,
+                leeway=self.leeway,
+                options={"require": ["sub", "exp"]},
+            )
         except jwt.PyJWKClientError as exc:
             raise Unauthorized(f"cannot verify token: {exc}") from exc
         except jwt.InvalidTokenError as exc:

@@ -36,6 +36,15 @@ class FixedClock:
         return self._at
 
 
+def zone_of(name: str | None) -> zoneinfo.ZoneInfo:
+    """The IANA zone ``name`` for showing or dating something; UTC when missing or unknown
+    (a replica or an event written before its zone was checked never fails a reader)."""
+    try:
+        return _zone(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return _zone("UTC")
+
+
 def local_date(instant: datetime, timezone: str | tzinfo) -> date:
     """The date of ``instant`` in ``timezone`` (an IANA name or a tzinfo): the one way Orbit
     turns an instant into someone's "today". 23:30 UTC on a Saturday is Sunday in

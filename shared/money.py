@@ -1,6 +1,9 @@
 """Exact money: ``Decimal`` amounts in an ISO 4217 currency, rounded half-up to the
-currency's minor unit: the one rounding rule of every service (billing's invoices, the
-scorecard's amounts and workbook). Pure: no I/O (a domain module may import it).
+currency's minor unit; and the one rounding rule of every service: money (billing's
+invoices, the scorecard's amounts and workbook) and figures (billing's report shares and
+days, the scorecard's KPIs and changes, interactions' statistics) round half-up, away from
+zero on a tie (:func:`round_half_up`), never to even. Pure: no I/O (a domain module may
+import it).
 
 The minor units come from Babel's CLDR data (``babel.numbers.get_currency_precision``: EUR 2,
 JPY 0, KWD 3, ...), the list of known currencies from ``babel.numbers.list_currencies``; no
@@ -57,6 +60,12 @@ def minor_unit(currency: str) -> int:
 @lru_cache(maxsize=512)
 def quantum(currency: str) -> Decimal:
     return Decimal(1).scaleb(-minor_unit(currency))
+
+
+def round_half_up(value: Decimal, places: int) -> Decimal:
+    """``value`` to ``places`` decimals, half-up (away from zero on a tie: 1.25 -> 1.3,
+    -1.25 -> -1.3): how every figure Orbit shows is rounded (a share, an average, a score)."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def round_money(amount: Decimal, currency: str) -> Decimal:

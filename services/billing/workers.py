@@ -129,14 +129,12 @@ async def _contract_due(
     return emitted
 
 
-async def scan_contracts(
-    uow_factory: UnitOfWorkFactory, now: datetime, batch_size: int = 500
-) -> int:
+async def scan_contracts(uow_factory: UnitOfWorkFactory, now: datetime, batch_size: int) -> int:
     return await _batches(uow_factory, now, batch_size, scans.CONTRACTS_DUE, _contract_due)
 
 
 class ContractScanJob:
-    def __init__(self, batch_size: int = 500) -> None:
+    def __init__(self, batch_size: int) -> None:
         self.batch_size = batch_size
 
     async def __call__(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:
@@ -159,7 +157,7 @@ async def _estimate_due(
 
 
 class EstimateExpiryJob:
-    def __init__(self, batch_size: int = 500) -> None:
+    def __init__(self, batch_size: int) -> None:
         self.batch_size = batch_size
 
     async def __call__(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:
@@ -297,7 +295,7 @@ async def _control_batch(
 
 
 async def scan_invoices(
-    uow_factory: UnitOfWorkFactory, now: datetime, control: PaymentControl, batch_size: int = 500
+    uow_factory: UnitOfWorkFactory, now: datetime, control: PaymentControl, batch_size: int
 ) -> int:
     """Payment control: the open invoices whose ``next_action_on`` may have come anywhere
     on earth, keyset-paged through their partial index, one transaction per batch
@@ -318,7 +316,7 @@ async def scan_invoices(
 
 
 class PaymentControlJob:
-    def __init__(self, schedule: Sequence[int], escalate_from: int, batch_size: int = 500) -> None:
+    def __init__(self, schedule: Sequence[int], escalate_from: int, batch_size: int) -> None:
         self.control = PaymentControl(schedule, escalate_from)
         self.batch_size = batch_size
 

@@ -481,32 +481,28 @@ def contact_due_soon(lead_days: int, grace: timedelta) -> Scan:
     )
 
 
-async def scan_breaches(
-    uow_factory: UnitOfWorkFactory, now: datetime, batch_size: int = 500
-) -> int:
+async def scan_breaches(uow_factory: UnitOfWorkFactory, now: datetime, batch_size: int) -> int:
     """``sla.breached`` once per request whose due date passed with no first response."""
     return await run_scan(BREACHES, uow_factory, now, batch_size)
 
 
-async def scan_at_risk(uow_factory: UnitOfWorkFactory, now: datetime, batch_size: int = 500) -> int:
+async def scan_at_risk(uow_factory: UnitOfWorkFactory, now: datetime, batch_size: int) -> int:
     """``sla.at_risk`` once per open request past its at-risk instant (a share of the
     business-time window, ``ORBIT_INTERACTIONS_SLA_AT_RISK_FRACTION``) and not yet due."""
     return await run_scan(AT_RISK, uow_factory, now, batch_size)
 
 
-async def scan_promises(
-    uow_factory: UnitOfWorkFactory, now: datetime, batch_size: int = 500
-) -> int:
+async def scan_promises(uow_factory: UnitOfWorkFactory, now: datetime, batch_size: int) -> int:
     """``request.promise_broken`` once per acknowledged request whose promise passed."""
     return await run_scan(PROMISES, uow_factory, now, batch_size)
 
 
-async def scan_reports(uow_factory: UnitOfWorkFactory, now: datetime, batch_size: int = 500) -> int:
+async def scan_reports(uow_factory: UnitOfWorkFactory, now: datetime, batch_size: int) -> int:
     """``meeting.report_overdue`` once per past meeting without a report by its deadline."""
     return await run_scan(REPORTS, uow_factory, now, batch_size)
 
 
-async def scan_tasks(uow_factory: UnitOfWorkFactory, now: datetime, batch_size: int = 500) -> int:
+async def scan_tasks(uow_factory: UnitOfWorkFactory, now: datetime, batch_size: int) -> int:
     """``task.overdue`` once per open task and deadline (a moved deadline can lapse again)."""
     return await run_scan(TASKS, uow_factory, now, batch_size)
 

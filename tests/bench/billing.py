@@ -192,11 +192,12 @@ async def scan_vs_select(url: str) -> list[str]:
 
     baseline = await raw_select()
     control = PaymentControl((-3, 1, 7, 14, 30), 14)
+    batch = BillingSettings.model_construct().billing_scan_batch_size  # the default's batch
     started = time.perf_counter()
-    emitted = await scan_invoices(uows, NOW, control)
+    emitted = await scan_invoices(uows, NOW, control, batch)
     scan_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    again = await scan_invoices(uows, NOW, control)
+    again = await scan_invoices(uows, NOW, control, batch)
     idle_seconds = time.perf_counter() - started
     async with uows() as uow:
         overdue = await uow.session.scalar(

@@ -8,6 +8,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
+from shared.money import round_half_up
+
 # The reports of ``GET /api/v1/reports/<name>`` (their JSON's ``report``).
 ReportName = Literal["aging", "revenue", "ltv", "payment-discipline", "pipeline"]
 BUCKETS = ("current", "1_30", "31_60", "61_90", "90_plus")
@@ -44,16 +46,12 @@ def discipline(paid: Sequence[PaidInvoice]) -> Discipline:
         return Discipline(0, None, None)
     late = [(p.paid_on - p.due_date).days for p in paid if p.paid_on > p.due_date]
     on_time = Decimal(len(paid) - len(late)) / Decimal(len(paid))
-    average = (
-        (Decimal(sum(late)) / Decimal(len(late))).quantize(Decimal("0.1"))
-        if late
-        else Decimal("0.0")
-    )
-    return Discipline(len(paid), on_time.quantize(Decimal("0.0001")), average)
+    average = round_half_up(Decimal(sum(late)) / Decimal(len(late)), 1) if late else Decimal("0.0")
+    return Discipline(len(paid), round_half_up(on_time, 4), average)
 
 
 def dso(receivables: Decimal, invoiced: Decimal, days: int) -> Decimal | None:
     """Days sales outstanding: receivables / sales over the period x its days (1 decimal)."""
     if invoiced <= 0:
         return None
-    return (receivables / invoiced * days).quantize(Decimal("0.1"))
+    return round_half_up(receivables / invoiced * days, 1)

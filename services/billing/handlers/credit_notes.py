@@ -4,7 +4,6 @@ series, settling the invoice's balance, the rest the client's credit."""
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 
 from services.billing.commands import CreditNoteIn
 from services.billing.domain.credit_notes import (
@@ -24,7 +23,7 @@ from services.billing.store.models import Allocation, CreditEntry, CreditNote, C
 from shared import audit
 from shared.auth import Caller
 from shared.errors import Conflict, Invalid
-from shared.money import MoneyError, check_amount, format_amount
+from shared.money import MoneyError, check_amount, format_amount, round_half_up
 from shared.uow import UnitOfWork
 
 
@@ -133,7 +132,7 @@ async def credit_invoice(
 
 
 def _amount_line(number: str | None, totals: Totals, currency: str) -> dict[str, str]:
-    rate = (totals.tax / totals.subtotal).quantize(Decimal("0.0001")) if totals.subtotal else 0
+    rate = round_half_up(totals.tax / totals.subtotal, 4) if totals.subtotal else 0
     return {
         "description": f"Credit to invoice {number}",
         "quantity": "1",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+
+from shared.money import round_half_up
 
 
 def median(values: Iterable[float]) -> float | None:
@@ -40,7 +42,7 @@ def pct(part: int, whole: int) -> float | None:
     if whole == 0:
         return None
     value = Decimal(part * 100) / Decimal(whole)
-    return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    return float(round_half_up(value, 1))
 
 
 def nps(promoters: int, detractors: int, responses: int) -> float | None:
@@ -48,11 +50,11 @@ def nps(promoters: int, detractors: int, responses: int) -> float | None:
     if responses == 0:
         return None
     value = Decimal((promoters - detractors) * 100) / Decimal(responses)
-    return float(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    return float(round_half_up(value, 1))
 
 
 def mean(values: Sequence[float]) -> float | None:
     if not values:
         return None
     value = Decimal(sum(Decimal(str(v)) for v in values)) / Decimal(len(values))
-    return float(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    return float(round_half_up(value, 2))

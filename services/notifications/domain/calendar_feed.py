@@ -21,9 +21,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import Calendar, Event
+
+from shared.clock import zone_of
 
 PRODID = "-//Orbit//Staff calendar//EN"
 MEDIA_TYPE = "text/calendar"
@@ -58,13 +59,6 @@ def parse_birthday(text: str | None) -> Birthday | None:
     except ValueError:
         return None
     return Birthday(int(month), int(day), int(year) if year else None)
-
-
-def zone_of(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def _uid(kind: str, entity_id: uuid.UUID) -> str:

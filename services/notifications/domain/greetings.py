@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
+from shared.clock import local_date
+
 BIRTHDAY = "birthday"
 EVERY_DEPARTMENT = "*"
 TEMPLATE = "greeting"
@@ -156,10 +158,10 @@ def due_greetings(
     them on its department's holidays today."""
     due: list[Due] = []
     for client in clients:
-        local = now.astimezone(ZoneInfo(client.timezone))
-        if local.time() < send_at:
+        zone = ZoneInfo(client.timezone)
+        if now.astimezone(zone).time() < send_at:
             continue
-        today = local.date()
+        today = local_date(now, zone)
         occasions = [
             code
             for code in holidays_of(client.department, holidays)

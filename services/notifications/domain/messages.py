@@ -7,9 +7,9 @@ from collections.abc import Mapping
 from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.notifications.domain.catalog import CLIENT_EMAIL_UNSENT, short_name
+from shared.clock import zone_of
 
 Language = Literal["en", "ru"]
 LANGUAGES: tuple[Language, ...] = ("en", "ru")
@@ -382,14 +382,6 @@ KIND_NAMES: dict[Language, dict[str, str]] = {
     "en": {"meeting": "The meeting", "call": "The call"},
     "ru": {"meeting": "Встреча", "call": "Звонок"},
 }
-
-
-def zone_of(name: str | None) -> ZoneInfo:
-    """The IANA zone ``name``; UTC when missing or unknown."""
-    try:
-        return ZoneInfo(name) if name else ZoneInfo("UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def format_instant(value: datetime | str, zone: str | None, language: Language) -> str:

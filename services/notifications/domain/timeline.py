@@ -18,6 +18,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal, get_args
 
+from shared.clock import local_date
+
 TimelineType = Literal[
     "interaction",
     "request",
@@ -420,7 +422,7 @@ def days_since(moment: datetime | None, today: date, zone: Any) -> int | None:
     """Whole days from ``moment`` (as a date in ``zone``) to ``today``; None without one."""
     if moment is None:
         return None
-    return (today - moment.astimezone(zone).date()).days
+    return (today - local_date(moment, zone)).days
 
 
 def next_contact_due(last_contact_at: datetime | None, cadence_days: Any) -> datetime | None:

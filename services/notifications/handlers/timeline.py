@@ -22,7 +22,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notifications.domain.calendar_feed import zone_of
 from services.notifications.domain.catalog import ESCALATED, EVENT_TYPES
 from services.notifications.domain.timeline import (
     CONTACT_EVENTS,
@@ -39,6 +38,7 @@ from services.notifications.domain.timeline import (
 )
 from services.notifications.store import timeline as store
 from shared.auth import Caller
+from shared.clock import local_date, zone_of
 from shared.messaging.consumer import EventHandler
 from shared.messaging.envelope import CloudEvent
 from shared.replicas import ClientView, client_select, one_client
@@ -155,7 +155,7 @@ async def client_summary(
     overdue invoices are the client's, in its timezone."""
     client = await visible_client(session, caller, client_id)
     zone = zone_of(client.timezone)
-    summary = Summary(client_id, now.astimezone(zone).date())
+    summary = Summary(client_id, local_date(now, zone))
     for item in await store.open_items(session, client_id):
         if item.kind == "request":
             summary.open_requests += 1

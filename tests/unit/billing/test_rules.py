@@ -53,3 +53,4 @@ def test_aging_and_discipline() -> None:
     )
     assert dso(D(500), D(3000), 90) == D("15.0")
     assert dso(D(500), D(0), 90) is None
+    assert dso(D(1), D(4), 5) == D("1.3")  # 1.25 days: a tie rounds half-up, not to even

@@ -103,6 +103,9 @@ def test_change() -> None:
         "delta": Decimal(5),
         "percent": Decimal("50.0"),
     }
+    # 1 of 16 is 6.25 %: a tie, rounded away from zero like every figure (shared.money).
+    assert change(17, 16) == {"delta": Decimal(1), "percent": Decimal("6.3")}
+    assert change(15, 16) == {"delta": Decimal(-1), "percent": Decimal("-6.3")}
     assert change(3, 0) == {"delta": Decimal(3), "percent": None}
     assert change(None, 1) == {"delta": None, "percent": None}
 

@@ -1,4 +1,5 @@
-"""local_date: the one way an instant becomes someone's date."""
+"""local_date: the one way an instant becomes someone's date; zone_of: a stored zone name as
+a zone a reader can always use."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from shared.clock import local_date
+from shared.clock import local_date, zone_of
 
 SATURDAY_2330 = datetime(2027, 3, 13, 23, 30, tzinfo=UTC)
 
@@ -52,3 +53,14 @@ def test_across_the_night_the_clocks_change_in_europe() -> None:
 def test_a_naive_instant_is_refused() -> None:
     with pytest.raises(ValueError):
         local_date(datetime(2027, 3, 13, 23, 30), "UTC")
+
+
+@pytest.mark.parametrize("name", [None, "", "Mars/Olympus_Mons", "../etc/passwd", "utc+3"])
+def test_a_missing_or_unknown_zone_reads_as_utc(name: str | None) -> None:
+    assert zone_of(name) == ZoneInfo("UTC")
+    assert local_date(SATURDAY_2330, zone_of(name)) == date(2027, 3, 13)
+
+
+def test_a_known_zone_is_itself() -> None:
+    assert zone_of("Asia/Tokyo") == ZoneInfo("Asia/Tokyo")
+    assert local_date(SATURDAY_2330, zone_of("Asia/Tokyo")) == date(2027, 3, 14)

@@ -17,6 +17,7 @@ from shared.money import (
     check_currency,
     format_amount,
     minor_unit,
+    round_half_up,
     round_money,
     to_decimal,
 )
@@ -54,6 +55,22 @@ def test_amounts_are_written_with_a_tie_away_from_zero(
 ) -> None:
     """The one rule of every report (the scorecard rounded ties to even before)."""
     assert format_amount(Decimal(amount), currency) == text
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "rounded"),
+    [
+        ("1.25", 1, "1.3"),  # to even: 1.2
+        ("-1.25", 1, "-1.3"),
+        ("6.25", 1, "6.3"),
+        ("0.33335", 4, "0.3334"),  # to even: 0.3334 too
+        ("0.33345", 4, "0.3335"),  # to even: 0.3334
+        ("2.5", 0, "3"),
+        ("7", 1, "7.0"),
+    ],
+)
+def test_figures_round_half_up_like_money(value: str, places: int, rounded: str) -> None:
+    assert str(round_half_up(Decimal(value), places)) == rounded
 
 
 @pytest.mark.parametrize("code", ["ZZZ", "eur", "EURO", "", "E1R", "€"])

@@ -4,17 +4,16 @@ another period, and money kept per currency (never summed across currencies)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from statistics import median as _median
 from typing import get_args
 
+from shared.money import round_half_up
 from shared.values import ClientStatus
-
-ONE_PLACE = Decimal("0.1")
 
 
 def _percent(part: int, whole: int) -> Decimal:
-    return (Decimal(100) * part / whole).quantize(ONE_PLACE, ROUND_HALF_UP)
+    return round_half_up(Decimal(100) * part / whole, 1)
 
 
 def nps(scores: Iterable[int]) -> Decimal | None:
@@ -48,7 +47,7 @@ def median(values: Iterable[float]) -> Decimal | None:
     items = list(values)
     if not items:
         return None
-    return Decimal(str(_median(items))).quantize(ONE_PLACE, ROUND_HALF_UP)
+    return round_half_up(Decimal(str(_median(items))), 1)
 
 
 Number = int | Decimal
@@ -60,7 +59,7 @@ def change(current: Number | None, before: Number | None) -> dict[str, Decimal |
     if current is None or before is None:
         return {"delta": None, "percent": None}
     delta = Decimal(current) - Decimal(before)
-    percent = None if before == 0 else (delta * 100 / abs(Decimal(before))).quantize(ONE_PLACE)
+    percent = None if before == 0 else round_half_up(delta * 100 / abs(Decimal(before)), 1)
     return {"delta": delta, "percent": percent}
 
 
