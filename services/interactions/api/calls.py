@@ -37,7 +37,12 @@ UNSIGNED = {
         "description": "No valid signature: a header missing, a timestamp more than 5 minutes "
         "away, or no configured secret's signature",
         "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
+    },
+    409: {
+        "description": "The same `webhook-id` (or `CallSid`) with another body, or its first "
+        "delivery still in progress",
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    },
 }
 
 

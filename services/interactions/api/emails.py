@@ -17,7 +17,7 @@ from services.interactions.handlers import mail as handlers
 from services.interactions.store import mail as repo
 from shared.auth import Role
 from shared.commands import run_command
-from shared.errors import NotFound
+from shared.errors import PROBLEM_JSON, NotFound
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 
 router = APIRouter(prefix="/api/v1/integrations/emails", tags=["email in"])
@@ -44,8 +44,20 @@ async def list_inbound_emails(
     return page_of(items, next_cursor, inbound_email_out)
 
 
+CONCURRENT_DELIVERY = {
+    409: {
+        "description": "The same message is being taken in by another delivery at this moment "
+        "(the provider retries)",
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+}
+
+
 @router.post(
-    "/postmark/{token}", response_model=InboundEmailOut, operation_id="receivePostmarkEmail"
+    "/postmark/{token}",
+    response_model=InboundEmailOut,
+    operation_id="receivePostmarkEmail",
+    responses=CONCURRENT_DELIVERY,  # type: ignore[arg-type]
 )
 async def receive_postmark_email(
     token: str, body: PostmarkInboundIn, runtime: RuntimeDep, settings: SettingsDep
