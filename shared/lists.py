@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
+from uuid import UUID
 
 from fastapi import Depends, Query, Response
 from pydantic import BaseModel
@@ -78,7 +79,7 @@ def _flat(model: BaseModel, money: frozenset[str]) -> dict[str, Any]:
             amount, of = getattr(value, "amount", None), getattr(value, "currency", None)
             if isinstance(amount, str) and of:
                 row[f"{name}_amount"] = Amount(Decimal(amount), minor_unit(of))
-        elif isinstance(value, list) and all(isinstance(v, str | int) for v in value):
+        elif isinstance(value, list) and all(isinstance(v, str | int | UUID) for v in value):
             row[name] = ", ".join(str(v) for v in value)
         elif isinstance(value, list | dict):
             continue

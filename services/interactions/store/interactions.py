@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.interactions.store.clients import in_scope
 from services.interactions.store.models import Interaction, MeetingReport
 from shared.auth import Caller
-from shared.pagination import paginate
 from shared.store import locked, one_or_404
 
 
@@ -69,20 +68,6 @@ def filtered_interactions(
     if until is not None:
         stmt = stmt.where(Interaction.occurred_at < until)
     return stmt
-
-
-async def interactions_page(
-    session: AsyncSession, stmt: Select[Any], *, limit: int, cursor: str | None
-) -> tuple[list[Interaction], str | None]:
-    """One page of ``stmt`` (``filtered_interactions``), newest first: occurred_at, id."""
-    return await paginate(
-        session,
-        stmt,
-        [Interaction.occurred_at, Interaction.id],
-        limit=limit,
-        cursor=cursor,
-        desc=True,
-    )
 
 
 async def get_report(

@@ -9,8 +9,7 @@ Create Date: 2026-12-06
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from alembic import op
+from shared.migration_ops import create_sort_indexes_v1, drop_sort_indexes_v1
 
 revision = "d8a4c2e6f0b1"
 down_revision = "c5d2a9e7f310"
@@ -33,10 +32,8 @@ INDEXES = [
 
 
 def upgrade() -> None:
-    for name, table, key in INDEXES:
-        op.create_index(name, table, [sa.text(key), sa.text("id")])
+    create_sort_indexes_v1(INDEXES)
 
 
 def downgrade() -> None:
-    for name, table, _ in INDEXES:
-        op.drop_index(name, table_name=table)
+    drop_sort_indexes_v1(INDEXES)
