@@ -24,6 +24,10 @@ baseline measured in the same run.
 - search: ``GET /api/v1/search`` of ``orbit serve notifications`` over 1,000,000 generated
   interactions (and clients, contacts, invoices) against the raw SQL of the same statements,
   p50/p99 at 4 connections for a manager, a head and an admin (tests/bench/search.py).
+- scale: a large department's data (30,000 clients, 2,000,000 interactions, 300,000
+  invoices, 1,000,000 notifications…) in the four services' databases; every list and report
+  a UI calls, as a manager and a head, p50/p99 at 16 connections against its raw SQL, and an
+  ``auto_explain`` check that none reads a whole table (tests/bench/scale.py; BENCH_SCALE).
 - mixed: list reads, reads by id, interaction writes and payments for ``BENCH_MIXED_SECONDS``
   (default 120) against the four ``orbit serve`` processes and against ``orbit run``
   (tests/bench/mixed.py).
@@ -80,7 +84,7 @@ LABELS = {  # what the bare app does for the operation, in the summary table
 }
 SECTIONS = (
     "http,interactions,embedded,relay,consumer,billing,scorecard,scans,notifications,stream,"
-    "search,mixed"
+    "search,scale,mixed"
 )
 
 
@@ -353,6 +357,14 @@ def search_section(pg: str, kafka: str, workdir: Path) -> list[str]:
     return report
 
 
+def scale_section(pg: str, kafka: str, workdir: Path) -> list[str]:
+    from tests.bench.scale import scale_report
+
+    report = scale_report(lambda p: asyncio.run(create_database(pg, p)), kafka, workdir)
+    print("\n".join(report), flush=True)
+    return report
+
+
 def mixed_section(pg: str, workdir: Path) -> list[str]:
     from tests.bench.mixed import mixed_report
 
@@ -387,6 +399,7 @@ def main() -> None:
         ("notifications", lambda: notifications_section(pg, kafka) if pg and kafka else []),
         ("stream", lambda: stream_section(pg, workdir) if pg else []),
         ("search", lambda: search_section(pg, kafka, workdir) if pg and kafka else []),
+        ("scale", lambda: scale_section(pg, kafka, workdir) if pg and kafka else []),
         ("mixed", lambda: mixed_section(pg, workdir) if pg else []),
     ]
     sections: list[str] = []

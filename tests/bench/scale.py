@@ -1,0 +1,685 @@
+"""Department-scale data (run by ``make bench`` as the section ``scale``, or alone:
+``python -m tests.bench.scale``; needs ORBIT_TEST_DATABASE_URL and _KAFKA_BOOTSTRAP).
+
+A large department's data, generated in PostgreSQL itself (``INSERT … SELECT`` over
+``generate_series``, one statement per table, then ``VACUUM ANALYZE``) into the four services'
+migrated databases: 300 staff in 10 departments, 30,000 clients, 100,000 contacts,
+2,000,000 interactions, 200,000 requests, 100,000 tasks, 50,000 feedback scores, 30,000
+contracts, 300,000 invoices, 150,000 payments, 1,000,000 notifications and 600,000 timeline
+entries with 60,000 open things (``BENCH_SCALE`` multiplies every count but the staff; default 1).
+
+Then, against the four ``orbit serve`` processes, every list and report a UI calls, as a
+manager (about 100 clients) and as the head of their department (about 3,000):
+
+- **EXPLAIN**: one call of each endpoint with ``auto_explain`` logging the plan of every
+  statement the service runs (``ALTER DATABASE … SET session_preload_libraries``), read back
+  from the server's log: a ``Seq Scan`` on one of the big tables is a whole-table read.
+- **Load**: ``REQUESTS`` calls of each endpoint over 16 connections (p50/p99), against the
+  raw SQL of the same page or aggregate with asyncpg on 16 connections in the same run.
+
+Goals (issue 21 §5): every list and the timeline p99 under 100 ms, every report under 1 s,
+each within 3x its raw query; no list or report reads a whole table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import statistics
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from shared.auth import issue_token
+from tests.bench import summary
+from tests.bench.http import ORBIT, ROOT, SECRET, free_port, migrated_env, server
+
+SCALE = float(os.environ.get("BENCH_SCALE", "1"))
+DEPARTMENTS, MANAGERS = 10, 289  # + 10 heads + 1 admin = 300 staff
+
+
+def _n(count: int) -> int:
+    return max(1, int(count * SCALE))
+
+
+CLIENTS, CONTACTS = _n(30_000), _n(100_000)
+INTERACTIONS, REQUESTS_, TASKS, FEEDBACK = _n(2_000_000), _n(200_000), _n(100_000), _n(50_000)
+CONTRACTS, INVOICES, PAYMENTS = _n(30_000), _n(300_000), _n(150_000)
+NOTIFICATIONS, TIMELINE = _n(1_000_000), _n(600_000)
+CONNECTIONS = 16
+REQUESTS = int(os.environ.get("BENCH_SCALE_REQUESTS", "320"))  # per endpoint and caller
+LIST_GOAL_MS, REPORT_GOAL_MS, RATIO_GOAL = 100.0, 1000.0, 3.0
+
+# The callers: manager 7 (department 8) and the head of department 8.
+MANAGER = "00000000-0000-4000-9000-000000000007"
+HEAD = "00000000-0000-4000-8000-000000000008"
+CALLERS = {"manager": (MANAGER, "manager", "dept8"), "head": (HEAD, "head", "dept8")}
+ONE_CLIENT = "00000000-0000-4000-a000-000000000006"  # a client of manager 7 (6 % 289 == 6 - 0)
+
+
+def _id(block: str, expr: str) -> str:
+    return f"('00000000-0000-4000-{block}-' || lpad(({expr})::text, 12, '0'))::uuid"
+
+
+def _client(expr: str) -> str:
+    return _id("a000", expr)
+
+
+def _manager_of(client: str) -> str:
+    return f"(1 + ({client}) % {MANAGERS})"
+
+
+def _dept_of(manager: str) -> str:
+    return f"(1 + ({manager}) % {DEPARTMENTS})"
+
+
+STAFF_SQL = f"""
+SELECT {_id("8000", "g")} AS id, 'Head ' || g AS name, 'head' || g || '@bench.example' AS email,
+    'head' AS role, 'dept' || g AS department, NULL::uuid AS head_id
+FROM generate_series(1, {DEPARTMENTS}) g
+UNION ALL
+SELECT {_id("9000", "g")}, 'Manager ' || g, 'm' || g || '@bench.example', 'manager',
+    'dept' || {_dept_of("g")}, {_id("8000", _dept_of("g"))}
+FROM generate_series(1, {MANAGERS}) g
+UNION ALL
+SELECT '{uuid.UUID(int=1)}'::uuid, 'Admin', 'admin@bench.example', 'admin', NULL, NULL
+"""
+NAMES = "Северный Южный Альянс Ромашка Вектор Орион Acme Globex Initech Umbrella Stark Wayne"
+CLIENT_SQL = f"""
+SELECT {_client("g")} AS id,
+    (ARRAY[{",".join(f"'{w}'" for w in NAMES.split())}])[1 + g % 12] || ' ' || g AS name,
+    (ARRAY['key','standard','small'])[1 + g % 3] AS tier,
+    {_id("9000", _manager_of("g"))} AS account_manager_id,
+    'dept' || {_dept_of(_manager_of("g"))} AS department,
+    {_id("8000", _dept_of(_manager_of("g")))} AS head_id,
+    now() - (g % 1000) * interval '1 day' AS created_at
+FROM generate_series(1, {CLIENTS}) g
+"""
+SLA = '{"first_response_minutes": 240, "contact_cadence_days": 30}'
+
+
+def _replicas() -> list[str]:
+    """The staff and client replicas of interactions, billing and notifications."""
+    return [
+        f"""INSERT INTO staff_replica (id, name, email, role, department, head_id, timezone,
+            active, source_time)
+        SELECT id, name, email, role, department, head_id, 'UTC', true, now()
+        FROM ({STAFF_SQL}) s""",
+        f"""INSERT INTO client_replica (id, name, tier, status, account_manager_id,
+            account_manager_department, head_id, timezone, sla, contacts, source_time)
+        SELECT id, name, tier, 'active', account_manager_id, department, head_id, 'UTC',
+            '{SLA}', '[]', now() FROM ({CLIENT_SQL}) c""",
+    ]
+
+
+def clients_sql() -> list[str]:
+    return [
+        f"""INSERT INTO staff (id, name, email, role, department, head_id, timezone, active,
+            created_at, updated_at)
+        SELECT id, name, email, role, department, head_id, 'UTC', true, now(), now()
+        FROM ({STAFF_SQL}) s""",
+        f"""INSERT INTO clients (id, name, name_lower, kind, tier, status, account_manager_id,
+            tags, timezone, sla_overrides, created_at, updated_at)
+        SELECT id, name, lower(name), 'b2b', tier, 'active', account_manager_id, '[]', 'UTC',
+            '{{}}', created_at, created_at FROM ({CLIENT_SQL}) c""",
+        f"""INSERT INTO contacts (id, client_id, name, email, phone, roles, created_at,
+            updated_at)
+        SELECT gen_random_uuid(), {_client(f"1 + g % {CLIENTS}")}, 'Contact ' || g,
+            'c' || g || '@bench.example', '+7912' || lpad(g::text, 7, '0'), '[]',
+            now() - (g % 900) * interval '1 day', now()
+        FROM generate_series(1, {CONTACTS}) g""",
+    ]
+
+
+def interactions_sql(calendar: str) -> list[str]:
+    return [
+        *_replicas(),
+        f"""INSERT INTO interactions (id, client_id, type, direction, occurred_at, subject,
+            summary, contact_ids, requires_response, missed, author_id, created_at,
+            report_overdue_notified)
+        SELECT {_id("b000", "g")}, {_client(f"1 + g % {CLIENTS}")},
+            (ARRAY['call','email','meeting','message','note'])[1 + g % 5],
+            (ARRAY['inbound','outbound'])[1 + g % 2], now() - g * interval '13 seconds',
+            'Subject ' || g, 'Summary of interaction ' || g, '[]', false, false,
+            {_id("9000", _manager_of(f"1 + g % {CLIENTS}"))}, now() - g * interval '13 seconds',
+            false
+        FROM generate_series(1, {INTERACTIONS}) g""",
+        f"""INSERT INTO requests (id, client_id, interaction_id, status, opened_at, due_at,
+            at_risk_at, first_response_minutes, calendar, breached, at_risk_notified,
+            answered_at, response_minutes, promise_broken, on_hold_minutes, updated_at,
+            interaction_type, subject, contact_ids)
+        SELECT gen_random_uuid(), {_client(f"1 + g % {CLIENTS}")}, {_id("b000", "g")},
+            CASE WHEN g % 10 = 0 THEN 'open' ELSE 'answered' END,
+            now() - g * interval '130 seconds', now() - g * interval '130 seconds'
+                + interval '4 hours', now() - g * interval '130 seconds' + interval '3 hours',
+            240, '{calendar}', g % 17 = 0, false,
+            CASE WHEN g % 10 = 0 THEN NULL ELSE now() - g * interval '130 seconds'
+                + interval '1 hour' END,
+            CASE WHEN g % 10 = 0 THEN NULL ELSE 60 + g % 300 END, false, 0, now(), 'email',
+            'Subject ' || g, '[]'
+        FROM generate_series(1, {REQUESTS_}) g""",
+        f"""INSERT INTO tasks (id, client_id, title, due_at, assignee_id, status, created_by,
+            created_at, updated_at, overdue_notified, due_soon_notified)
+        SELECT gen_random_uuid(), {_client(f"1 + g % {CLIENTS}")}, 'Task ' || g,
+            now() + (g % 60 - 30) * interval '1 day',
+            {_id("9000", _manager_of(f"1 + g % {CLIENTS}"))},
+            CASE WHEN g % 3 = 0 THEN 'done' ELSE 'open' END,
+            {_id("9000", _manager_of(f"1 + g % {CLIENTS}"))}, now() - g * interval '1 minute',
+            now(), false, false
+        FROM generate_series(1, {TASKS}) g""",
+        f"""INSERT INTO feedback (id, client_id, kind, score, low, received_at, recorded_by)
+        SELECT gen_random_uuid(), {_client(f"1 + g % {CLIENTS}")},
+            CASE WHEN g % 2 = 0 THEN 'nps' ELSE 'csat' END,
+            CASE WHEN g % 2 = 0 THEN g % 11 ELSE 1 + g % 5 END,
+            CASE WHEN g % 2 = 0 THEN g % 11 <= 6 ELSE 1 + g % 5 <= 2 END,
+            now() - g * interval '7 minutes', {_id("9000", _manager_of(f"1 + g % {CLIENTS}"))}
+        FROM generate_series(1, {FEEDBACK}) g""",
+        f"""INSERT INTO contact_cadence (client_id, last_contact_at, since, cadence_days, due_at)
+        SELECT {_client("g")}, now() - (g % 45) * interval '1 day', now() - interval '1 year',
+            30, now() - (g % 45) * interval '1 day' + interval '30 days'
+        FROM generate_series(1, {CLIENTS}) g""",
+    ]
+
+
+def billing_sql() -> list[str]:
+    client = _client(f"1 + g % {CLIENTS}")
+    return [
+        *_replicas(),
+        f"""INSERT INTO contracts (id, client_id, number, title, starts_on, ends_on, auto_renew,
+            renewal_notice_days, payment_terms_days, status, renewals, created_at, updated_at)
+        SELECT gen_random_uuid(), {client}, 'C-' || g, 'Contract ' || g,
+            current_date - (g % 700), current_date - (g % 700) + 365, g % 2 = 0, 30, 14,
+            CASE WHEN g % 700 > 365 THEN 'expired' ELSE 'active' END, 0,
+            now() - (g % 700) * interval '1 day', now()
+        FROM generate_series(1, {CONTRACTS}) g""",
+        f"""INSERT INTO invoices (id, client_id, number, currency, lines, subtotal, tax, total,
+            amount_paid, status, issue_date, due_date, overdue_sent, created_at, updated_at)
+        SELECT gen_random_uuid(), {client}, 'INV-' || lpad(g::text, 7, '0'),
+            (ARRAY['EUR','USD','RUB'])[1 + g % 3], '[]', 1000 + g % 5000, 0, 1000 + g % 5000,
+            CASE WHEN g % 4 = 0 THEN 0 ELSE 1000 + g % 5000 END,
+            CASE WHEN g % 4 = 0 THEN (ARRAY['issued','overdue'])[1 + g % 2] ELSE 'paid' END,
+            current_date - (g % 730), current_date - (g % 730) + 14, false,
+            now() - (g % 730) * interval '1 day', now()
+        FROM generate_series(1, {INVOICES}) g""",
+        f"""INSERT INTO payments (id, client_id, amount, currency, received_at, method,
+            reference, credit, booked_by, created_at)
+        SELECT gen_random_uuid(), {client}, 1000 + g % 5000, (ARRAY['EUR','USD','RUB'])[1 + g % 3],
+            now() - (g % 730) * interval '1 day', 'bank_transfer', 'P-' || g, 0,
+            {_id("9000", _manager_of(f"1 + g % {CLIENTS}"))}, now() - (g % 730) * interval '1 day'
+        FROM generate_series(1, {PAYMENTS}) g""",
+    ]
+
+
+def notifications_sql() -> list[str]:
+    return [
+        *_replicas(),
+        f"""INSERT INTO notifications (id, recipient_id, type, severity, title, body, client_id,
+            event_id, created_at, read_at, level, seq)
+        SELECT gen_random_uuid(), {_id("9000", f"1 + g % {MANAGERS}")},
+            'orbit.interactions.sla.breached.v1',
+            (ARRAY['info','warning','critical'])[1 + g % 3], 'Alert ' || g, 'Body ' || g,
+            {_client(f"1 + g % {CLIENTS}")}, gen_random_uuid(), now() - g * interval '20 seconds',
+            CASE WHEN g % 5 = 0 THEN NULL ELSE now() END, 0, g
+        FROM generate_series(1, {NOTIFICATIONS}) g""",
+        f"""INSERT INTO timeline_entries (key, client_id, type, entity_id, at, title, details,
+            event_id, source_time)
+        SELECT gen_random_uuid(), {_client(f"1 + g % {CLIENTS}")},
+            (ARRAY['interaction','request','invoice','payment','task','feedback'])[1 + g % 6],
+            gen_random_uuid(), now() - g * interval '40 seconds', 'Entry ' || g, '{{}}',
+            gen_random_uuid(), now()
+        FROM generate_series(1, {TIMELINE}) g""",
+        f"""INSERT INTO timeline_items (key, kind, entity_id, client_id, status, title, at,
+            sequence, source_time)
+        SELECT gen_random_uuid(), (ARRAY['request','task','invoice','contract'])[1 + g % 4],
+            gen_random_uuid(), {_client(f"1 + g % {CLIENTS}")}, 'open', 'Item ' || g,
+            now() + (g % 90 - 30) * interval '1 day', 0, now()
+        FROM generate_series(1, {TIMELINE // 10}) g""",
+    ]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    service: str
+    path: str
+    raw: str  # the same page or aggregate: $1 the caller's id, $2 their department
+    report: bool = False
+
+    @property
+    def goal_ms(self) -> float:
+        return REPORT_GOAL_MS if self.report else LIST_GOAL_MS
+
+
+# The scope of a caller over the clients: own clients, or the department's (a head).
+OWN = {
+    "manager": "account_manager_id = $1 AND $2::text IS NOT NULL",
+    "head": "(account_manager_id = $1 OR account_manager_id IN "
+    "(SELECT id FROM staff WHERE department = $2))",
+}
+REPLICA = {
+    "manager": "client_id IN (SELECT id FROM client_replica WHERE account_manager_id = $1) "
+    "AND $2::text IS NOT NULL",
+    "head": "client_id IN (SELECT id FROM client_replica WHERE account_manager_id = $1 OR "
+    "account_manager_department = $2)",
+}
+PAGE = "LIMIT 51"
+ENDPOINTS = [
+    Endpoint(
+        "clients",
+        "/api/v1/clients",
+        f"SELECT * FROM clients WHERE {{own}} ORDER BY created_at, id {PAGE}",
+    ),
+    Endpoint(
+        "clients",
+        f"/api/v1/clients/{ONE_CLIENT}/contacts",
+        "SELECT * FROM contacts "
+        f"WHERE client_id = '{ONE_CLIENT}' AND client_id IN (SELECT id FROM clients WHERE "
+        "{own}) ORDER BY created_at, id " + PAGE,
+    ),
+    Endpoint(
+        "clients",
+        "/api/v1/reports/portfolio",
+        "SELECT tier, status, count(*) FROM clients WHERE {own} GROUP BY tier, status",
+        report=True,
+    ),
+    Endpoint(
+        "interactions",
+        "/api/v1/interactions",
+        f"SELECT * FROM interactions WHERE {{replica}} ORDER BY occurred_at DESC, id DESC {PAGE}",
+    ),
+    Endpoint(
+        "interactions",
+        "/api/v1/requests",
+        f"SELECT * FROM requests WHERE {{replica}} ORDER BY opened_at DESC, id DESC {PAGE}",
+    ),
+    Endpoint(
+        "interactions",
+        "/api/v1/tasks",
+        f"SELECT * FROM tasks WHERE {{replica}} ORDER BY created_at, id {PAGE}",
+    ),
+    Endpoint(
+        "interactions",
+        "/api/v1/feedback",
+        f"SELECT * FROM feedback WHERE {{replica}} ORDER BY received_at DESC, id DESC {PAGE}",
+    ),
+    Endpoint(
+        "interactions",
+        "/api/v1/reports/sla",
+        "SELECT count(*), sum(breached::int), "
+        "avg(response_minutes) FROM requests WHERE {replica} AND opened_at >= now() - "
+        "interval '30 days'",
+        report=True,
+    ),
+    Endpoint(
+        "interactions",
+        "/api/v1/reports/contact-cadence",
+        "SELECT * FROM contact_cadence WHERE {replica} ORDER BY due_at, client_id",
+        report=True,
+    ),
+    Endpoint(
+        "billing",
+        "/api/v1/invoices",
+        f"SELECT * FROM invoices WHERE {{replica}} ORDER BY created_at, id {PAGE}",
+    ),
+    Endpoint(
+        "billing",
+        "/api/v1/invoices?sort=-due_date",
+        f"SELECT * FROM invoices WHERE {{replica}} ORDER BY due_date DESC, id DESC {PAGE}",
+    ),
+    Endpoint(
+        "billing",
+        "/api/v1/payments",
+        f"SELECT * FROM payments WHERE {{replica}} ORDER BY created_at, id {PAGE}",
+    ),
+    Endpoint(
+        "billing",
+        "/api/v1/contracts",
+        f"SELECT * FROM contracts WHERE {{replica}} ORDER BY created_at, id {PAGE}",
+    ),
+    Endpoint(
+        "billing",
+        "/api/v1/reports/aging",
+        "SELECT currency, sum(total - amount_paid) "
+        "FROM invoices WHERE {replica} AND status IN ('issued', 'partially_paid', "
+        "'overdue') GROUP BY currency",
+        report=True,
+    ),
+    Endpoint(
+        "billing",
+        "/api/v1/reports/revenue",
+        "SELECT currency, date_trunc('month', "
+        "received_at), sum(amount) FROM payments WHERE {replica} AND received_at >= "
+        "now() - interval '1 year' GROUP BY 1, 2",
+        report=True,
+    ),
+    Endpoint(
+        "notifications",
+        "/api/v1/notifications",
+        "SELECT * FROM notifications WHERE "
+        f"recipient_id = $1 AND $2::text IS NOT NULL ORDER BY seq DESC, id DESC {PAGE}",
+    ),
+    Endpoint(
+        "notifications",
+        "/api/v1/notifications/count?unread=true",
+        "SELECT count(*) FROM "
+        "(SELECT 1 FROM notifications WHERE recipient_id = $1 AND read_at IS NULL AND "
+        "$2::text IS NOT NULL LIMIT 10001) n",
+    ),
+    Endpoint(
+        "notifications",
+        f"/api/v1/clients/{ONE_CLIENT}/summary",
+        "SELECT * FROM "
+        f"timeline_items WHERE client_id = '{ONE_CLIENT}' AND $1::uuid IS NOT NULL AND "
+        "$2::text IS NOT NULL",
+    ),
+    Endpoint(
+        "notifications",
+        f"/api/v1/clients/{ONE_CLIENT}/timeline",
+        "SELECT * FROM "
+        f"timeline_entries WHERE client_id = '{ONE_CLIENT}' AND $1::uuid IS NOT NULL AND "
+        f"$2::text IS NOT NULL ORDER BY at DESC, key DESC {PAGE}",
+    ),
+]
+
+
+def _raw_sql(endpoint: Endpoint, kind: str) -> str:
+    return endpoint.raw.replace("{own}", OWN[kind]).replace("{replica}", REPLICA[kind])
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+async def _load(call: Callable[[], Awaitable[None]], count: int) -> list[float]:
+    samples: list[float] = []
+
+    async def worker(n: int) -> None:
+        for _ in range(n):
+            started = time.perf_counter()
+            await call()
+            samples.append((time.perf_counter() - started) * 1000)
+
+    await asyncio.gather(*(worker(count // CONNECTIONS) for _ in range(CONNECTIONS)))
+    return samples
+
+
+async def seed(dsns: dict[str, str]) -> float:
+    import asyncpg
+
+    from services.interactions.domain import sla
+
+    started = time.perf_counter()
+    calendar = sla.calendar_json(sla.calendar_of(None))
+    plans = {
+        "clients": clients_sql(),
+        "interactions": interactions_sql(__import__("json").dumps(calendar)),
+        "billing": billing_sql(),
+        "notifications": notifications_sql(),
+    }
+
+    async def one(service: str) -> None:
+        conn = await asyncpg.connect(dsns[service])
+        try:
+            for sql in plans[service]:
+                await conn.execute(sql)
+            await conn.execute("VACUUM ANALYZE")
+        finally:
+            await conn.close()
+
+    await asyncio.gather(*(one(s) for s in plans))
+    return time.perf_counter() - started
+
+
+async def raw_runs(dsns: dict[str, str]) -> dict[tuple[str, str], list[float]]:
+    import asyncpg
+
+    pools = {
+        s: await asyncpg.create_pool(d, min_size=CONNECTIONS, max_size=CONNECTIONS)
+        for s, d in dsns.items()
+    }
+    out: dict[tuple[str, str], list[float]] = {}
+    try:
+        for endpoint in ENDPOINTS:
+            for kind, (staff_id, _, department) in CALLERS.items():
+                sql, pool = _raw_sql(endpoint, kind), pools[endpoint.service]
+
+                async def call(
+                    sql: str = sql, pool: Any = pool, who: str = staff_id, dept: str = department
+                ) -> None:
+                    async with pool.acquire() as conn:
+                        await conn.fetch(sql, uuid.UUID(who), dept)
+
+                await _load(call, CONNECTIONS * 2)
+                out[(endpoint.path, kind)] = await _load(call, REQUESTS)
+    finally:
+        for pool in pools.values():
+            await pool.close()
+    return out
+
+
+def _headers(kind: str) -> dict[str, str]:
+    staff_id, role, _ = CALLERS[kind]
+    return {"Authorization": "Bearer " + issue_token(SECRET, staff_id, role, ttl_seconds=7200)}
+
+
+async def orbit_runs(bases: dict[str, str], once: bool = False) -> dict[tuple[str, str], Any]:
+    """Each endpoint as each caller: ``REQUESTS`` calls (ms each), or one call (its status)."""
+    out: dict[tuple[str, str], Any] = {}
+    limits = httpx.Limits(max_connections=CONNECTIONS * 4)
+    async with httpx.AsyncClient(limits=limits, timeout=60) as http:
+        for endpoint in ENDPOINTS:
+            for kind in CALLERS:
+                url, headers = bases[endpoint.service] + endpoint.path, _headers(kind)
+
+                async def call(url: str = url, headers: dict[str, str] = headers) -> None:
+                    response = await http.get(url, headers=headers)
+                    assert response.status_code == 200, (url, response.text[:300])
+
+                if once:
+                    await call()
+                    out[(endpoint.path, kind)] = True
+                    continue
+                await _load(call, CONNECTIONS * 2)
+                out[(endpoint.path, kind)] = await _load(call, REQUESTS)
+    return out
+
+
+@contextmanager
+def serving(env: dict[str, str], workdir: Path, tag: str) -> Iterator[dict[str, str]]:
+    bases: dict[str, str] = {}
+    with ExitStack() as stack:
+        for service in ("clients", "interactions", "billing", "notifications"):
+            port = free_port()
+            bases[service] = f"http://127.0.0.1:{port}"
+            stack.enter_context(
+                server(
+                    [ORBIT, "serve", service, "--port", str(port)],
+                    env,
+                    f"{bases[service]}/readyz",
+                    workdir / f"orbit-scale-{tag}-{service}.log",
+                )
+            )
+        yield bases
+
+
+async def _server_log() -> Path | None:
+    """The PostgreSQL server's log file, when it is deploy/local's (``data/../server.log``)."""
+    import asyncpg
+
+    dsn = os.environ["ORBIT_TEST_DATABASE_URL"].replace("postgresql+asyncpg://", "postgresql://")
+    conn = await asyncpg.connect(dsn)
+    try:
+        data = await conn.fetchval("SHOW data_directory")
+    finally:
+        await conn.close()
+    log = Path(data).parent / "server.log"
+    return log if log.exists() else None
+
+
+async def _auto_explain(dsns: dict[str, str], on: bool) -> None:
+    import asyncpg
+
+    for dsn in dsns.values():
+        name = dsn.rsplit("/", 1)[1]
+        conn = await asyncpg.connect(dsn)
+        try:
+            if on:
+                await conn.execute(
+                    f"ALTER DATABASE \"{name}\" SET session_preload_libraries = 'auto_explain'"
+                )
+                await conn.execute(f'ALTER DATABASE "{name}" SET auto_explain.log_min_duration = 0')
+            else:
+                await conn.execute(f'ALTER DATABASE "{name}" RESET ALL')
+        finally:
+            await conn.close()
+
+
+def whole_table_reads(plans: str, big: set[str]) -> list[str]:
+    """The ``big`` tables that a logged plan of a ``SELECT`` reads whole (``Seq Scan on``)."""
+    found, select = set(), False
+    for line in plans.splitlines():
+        if "Query Text:" in line:
+            select = line.split("Query Text:", 1)[1].lstrip().upper().startswith(("SELECT", "WITH"))
+        elif select and "Seq Scan on " in line:
+            table = line.split("Seq Scan on ", 1)[1].split()[0]
+            if table in big:
+                found.add(table)
+    return sorted(found)
+
+
+async def _big_tables(dsns: dict[str, str]) -> set[str]:
+    """The tables of 10,000 rows or more (a sequential scan of a small one is the right plan)."""
+    import asyncpg
+
+    big: set[str] = set()
+    for dsn in dsns.values():
+        conn = await asyncpg.connect(dsn)
+        try:
+            rows = await conn.fetch(
+                "SELECT relname FROM pg_class WHERE relkind = 'r' AND reltuples >= 10000"
+            )
+        finally:
+            await conn.close()
+        big |= {r["relname"] for r in rows}
+    return big
+
+
+def explain_check(env: dict[str, str], dsns: dict[str, str], workdir: Path) -> dict[str, Any]:
+    """Each endpoint called once with every statement's plan logged; the whole-table reads."""
+    log = asyncio.run(_server_log())
+    if log is None:
+        return {}
+    big = asyncio.run(_big_tables(dsns))
+    asyncio.run(_auto_explain(dsns, on=True))
+    reads: dict[str, Any] = {}
+    try:
+        # the scheduled scans (their own statements, not an endpoint's) run once at start-up
+        quiet = {**env, "ORBIT_SCHEDULER_INTERVAL_SECONDS": "86400"}
+        with serving(quiet, workdir, "explain") as bases, httpx.Client(timeout=60) as http:
+            time.sleep(5)
+            for endpoint in ENDPOINTS:
+                found: set[str] = set()
+                for kind in CALLERS:
+                    offset = log.stat().st_size
+                    url = bases[endpoint.service] + endpoint.path
+                    response = http.get(url, headers=_headers(kind))
+                    assert response.status_code == 200, (url, response.text[:300])
+                    time.sleep(0.2)  # the server's log writer
+                    with log.open("rb") as f:
+                        f.seek(offset)
+                        found |= set(whole_table_reads(f.read().decode(errors="replace"), big))
+                reads[endpoint.path] = sorted(found)
+    finally:
+        asyncio.run(_auto_explain(dsns, on=False))
+    return reads
+
+
+def scale_report(make_url: Callable[[str], str], kafka: str, workdir: Path) -> list[str]:
+    urls = {
+        s: make_url(f"bench_scale_{s}")
+        for s in ("clients", "interactions", "billing", "notifications")
+    }
+    dsns = {s: u.replace("postgresql+asyncpg://", "postgresql://") for s, u in urls.items()}
+    env = migrated_env(kafka, urls)
+    seconds = asyncio.run(seed(dsns))
+    reads = explain_check(env, dsns, workdir)
+    raw = asyncio.run(raw_runs(dsns))
+    with serving(env, workdir, "load") as bases:
+        mine = asyncio.run(orbit_runs(bases))
+    rows = []
+    for endpoint in ENDPOINTS:
+        for kind in CALLERS:
+            p50, p99 = _percentiles(mine[(endpoint.path, kind)])
+            r50, r99 = _percentiles(raw[(endpoint.path, kind)])
+            ratio = p99 / r99 if r99 else float("inf")
+            whole = reads.get(endpoint.path)
+            scans = "not checked" if whole is None else (", ".join(whole) or "none")
+            met = p99 < endpoint.goal_ms and ratio <= RATIO_GOAL and not whole
+            rows.append(
+                f"| `{endpoint.path}` | {kind} | {p50:.1f} | {p99:.1f} | {r50:.1f} | {r99:.1f} "
+                f"| {ratio:.1f}x | {scans} | {'met' if met else '**missed**'} |"
+            )
+            summary.record(
+                f"`GET {endpoint.path}` at department scale, {kind}, p99",
+                f"{p99:.1f} ms",
+                f"{r99:.1f} ms (raw SQL)",
+                f"{ratio:.2f}x",
+                f"< {endpoint.goal_ms:.0f} ms, ≤ {RATIO_GOAL:.0f}x",
+                met,
+            )
+    stamp = f"{datetime.now(UTC):%Y-%m-%d %H:%M}"
+    return [
+        f"### Department-scale data (BENCH_SCALE={SCALE:g}) — {stamp} UTC",
+        "",
+        f"Generated in {seconds:.0f} s: 300 staff, {CLIENTS:,} clients, {CONTACTS:,} contacts, "
+        f"{INTERACTIONS:,} interactions, {REQUESTS_:,} requests, {TASKS:,} tasks, "
+        f"{FEEDBACK:,} feedback, {CONTRACTS:,} contracts, {INVOICES:,} invoices, "
+        f"{PAYMENTS:,} payments, {NOTIFICATIONS:,} notifications, {TIMELINE:,} timeline "
+        f"entries. The four `orbit serve` processes on PostgreSQL; {REQUESTS} calls per "
+        f"endpoint and caller over {CONNECTIONS} connections; the raw SQL of the same page or "
+        "aggregate with asyncpg on as many connections. Whole-table reads: the big tables "
+        "in a `Seq Scan` of the plans `auto_explain` logged for one call of the endpoint. "
+        f"Goals: lists p99 < {LIST_GOAL_MS:.0f} ms, reports < {REPORT_GOAL_MS:.0f} ms, "
+        f"≤ {RATIO_GOAL:.0f}x the raw query, no whole-table read. Load average "
+        f"{os.getloadavg()[0]:.1f} at the end.",
+        "",
+        "| endpoint | caller | Orbit p50 ms | p99 ms | raw p50 ms | raw p99 ms | p99 ratio "
+        "| whole-table reads | goal |",
+        "|---|---|---|---|---|---|---|---|---|",
+        *rows,
+        "",
+    ]
+
+
+def main() -> None:
+    import tempfile
+
+    from tests.bench.__main__ import create_database, drop_databases
+
+    pg = os.environ["ORBIT_TEST_DATABASE_URL"]
+    kafka = os.environ["ORBIT_TEST_KAFKA_BOOTSTRAP"]
+    random.seed(5)
+    try:
+        report = scale_report(
+            lambda prefix: asyncio.run(create_database(pg, prefix)),
+            kafka,
+            Path(tempfile.mkdtemp(prefix="orbit-scale-")),
+        )
+    finally:
+        asyncio.run(drop_databases())
+    print("\n".join(summary.table() + report), flush=True)
+    out = Path(os.environ.get("BENCH_REPORT", ROOT / "docs" / "benchmarks.md"))
+    with out.open("a") as f:
+        f.write("\n".join(report) + "\n")
+
+
+if __name__ == "__main__":
+    main()
