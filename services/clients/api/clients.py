@@ -8,10 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.clients.api.deps import CallerDep, PoliciesDep, RuntimeDep
-from services.clients.api.presenters import assignment_out, client_out, contact_out
+from services.clients.api.presenters import assignment_out, client_out, clients_out, contact_out
 from services.clients.api.schemas import (
     AssignIn,
     AssignmentOut,
@@ -28,7 +27,6 @@ from services.clients.handlers import clients as use_cases
 from services.clients.handlers import contacts as contact_cases
 from services.clients.policies import presentable
 from services.clients.store import repository as repo
-from services.clients.store.models import CLIENT_SORTS, CONTACT_SORTS, Client
 from shared.commands import run_command
 from shared.exports import EXPORT_RESPONSES
 from shared.idempotency import IdempotencyKey
@@ -81,7 +79,7 @@ async def list_clients(
     department: Text | None = None,
     created_from: date | None = None,
     created_to: date | None = None,
-    sort: Annotated[str | None, CLIENT_SORTS.param()] = None,
+    sort: Annotated[str | None, repo.CLIENT_SORTS.param()] = None,
 ) -> Page[ClientOut] | Response:
     """The clients the caller may see, oldest first unless ``sort`` says otherwise (``name``
     case-insensitively, in the database's collation; ``tier`` and ``status`` by their
@@ -99,16 +97,12 @@ async def list_clients(
         created_to=created_to,
     )
 
-    async def present(session: AsyncSession, items: list[Client]) -> list[ClientOut]:
-        await policies.load(session, items)
-        return [client_out(client, policies) for client in items]
-
     return await sorted_list(
         runtime,
         stmt,
-        CLIENT_SORTS,
+        repo.CLIENT_SORTS,
         sort,
-        present,
+        clients_out(policies),
         query,
         filename="clients",
         header=CLIENT_COLUMNS,
@@ -222,7 +216,7 @@ async def list_contacts(
     runtime: RuntimeDep,
     query: ListDep,
     role: ContactRole | None = None,
-    sort: Annotated[str | None, CONTACT_SORTS.param()] = None,
+    sort: Annotated[str | None, repo.CONTACT_SORTS.param()] = None,
 ) -> Page[ContactOut] | Response:
     """The client's contacts, oldest first unless ``sort`` says otherwise (``name``
     case-insensitively)."""
@@ -238,7 +232,7 @@ async def contacts_list(
     return await sorted_list(
         runtime,
         stmt,
-        CONTACT_SORTS,
+        repo.CONTACT_SORTS,
         sort,
         each(contact_out),
         query,

@@ -15,7 +15,6 @@ from services.clients.api.schemas import ContactOut, ContactPatch
 from services.clients.domain.contacts import ContactRole
 from services.clients.handlers import contacts as use_cases
 from services.clients.store import repository as repo
-from services.clients.store.models import CONTACT_SORTS
 from shared.commands import execute, run_command
 from shared.exports import EXPORT_RESPONSES
 from shared.inputs import Text
@@ -38,7 +37,7 @@ async def list_all_contacts(
     client_id: uuid.UUID | None = None,
     role: ContactRole | None = None,
     q: Text | None = None,
-    sort: Annotated[str | None, CONTACT_SORTS.param()] = None,
+    sort: Annotated[str | None, repo.CONTACT_SORTS.param()] = None,
 ) -> Page[ContactOut] | Response:
     """The contacts of every client the caller may see (of one client with ``client_id``:
     an empty list for a client out of scope), oldest first unless ``sort`` says otherwise

@@ -13,7 +13,6 @@ from services.clients.api.presenters import handover_out, staff_out
 from services.clients.api.schemas import HandoverIn, HandoverOut, StaffIn, StaffOut, StaffPatch
 from services.clients.handlers import staff as use_cases
 from services.clients.store import repository as repo
-from services.clients.store.models import STAFF_SORTS
 from shared.commands import run_command
 from shared.errors import NotFound
 from shared.exports import EXPORT_RESPONSES
@@ -52,7 +51,7 @@ async def list_staff(
     department: Text | None = None,
     active: bool | None = None,
     q: Text | None = None,
-    sort: Annotated[str | None, STAFF_SORTS.param()] = None,
+    sort: Annotated[str | None, repo.STAFF_SORTS.param()] = None,
 ) -> Page[StaffOut] | Response:
     """The staff directory, oldest first unless ``sort`` says otherwise (``name``
     case-insensitively)."""
@@ -60,7 +59,7 @@ async def list_staff(
     return await sorted_list(
         runtime,
         stmt,
-        STAFF_SORTS,
+        repo.STAFF_SORTS,
         sort,
         each(staff_out),
         query,

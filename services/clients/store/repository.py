@@ -22,6 +22,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+# the lists' sorts (``?sort=``), declared beside their tables: the routers take them here
+from services.clients.store.models import CLIENT_SORTS as CLIENT_SORTS
+from services.clients.store.models import CONTACT_SORTS as CONTACT_SORTS
+from services.clients.store.models import STAFF_SORTS as STAFF_SORTS
 from services.clients.store.models import (
     Assignment,
     Client,

@@ -15,7 +15,6 @@ from services.interactions.api.schemas import FeedbackIn, FeedbackOut, FeedbackW
 from services.interactions.domain.feedback import FeedbackKind
 from services.interactions.handlers import feedback as handlers
 from services.interactions.store import feedback as repo
-from services.interactions.store.models import FEEDBACK_SORTS
 from shared.audit_routes import add_trail_route
 from shared.commands import run_command
 from shared.exports import EXPORT_RESPONSES
@@ -58,7 +57,7 @@ async def list_feedback(
     low: bool | None = None,
     since: FromParam = None,
     until: ToParam = None,
-    sort: Annotated[str | None, FEEDBACK_SORTS.param()] = None,
+    sort: Annotated[str | None, repo.SORTS.param()] = None,
 ) -> Page[FeedbackOut] | Response:
     """Feedback of the caller's clients, newest first unless ``sort`` says otherwise;
     ``from``/``to`` bound when it was received."""
@@ -73,7 +72,7 @@ async def list_feedback(
     return await sorted_list(
         runtime,
         stmt,
-        FEEDBACK_SORTS,
+        repo.SORTS,
         sort,
         each(feedback_out),
         query,

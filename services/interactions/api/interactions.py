@@ -22,7 +22,6 @@ from services.interactions.api.schemas import (
 from services.interactions.domain.interactions import Direction, InteractionType
 from services.interactions.handlers import interactions as handlers
 from services.interactions.store import interactions as repo
-from services.interactions.store.models import INTERACTION_SORTS
 from shared.audit_routes import add_trail_route
 from shared.commands import run_command
 from shared.errors import NotFound
@@ -73,7 +72,7 @@ async def list_interactions(
     author_id: uuid.UUID | None = None,
     since: FromParam = None,
     until: ToParam = None,
-    sort: Annotated[str | None, INTERACTION_SORTS.param()] = None,
+    sort: Annotated[str | None, repo.SORTS.param()] = None,
 ) -> Page[InteractionOut] | Response:
     """The interactions with the caller's clients, newest first unless ``sort`` says
     otherwise; ``from``/``to`` bound when they occurred."""
@@ -89,7 +88,7 @@ async def list_interactions(
     return await sorted_list(
         runtime,
         stmt,
-        INTERACTION_SORTS,
+        repo.SORTS,
         sort,
         each(interaction_out),
         query,

@@ -21,7 +21,6 @@ from services.interactions.api.schemas import (
 from services.interactions.domain.planned import MeetingStatus
 from services.interactions.handlers import meetings as handlers
 from services.interactions.store import meetings as repo
-from services.interactions.store.models import MEETING_SORTS
 from shared.commands import run_command
 from shared.exports import EXPORT_RESPONSES
 from shared.idempotency import IdempotencyKey
@@ -62,7 +61,7 @@ async def list_meetings(
     since: FromParam = None,
     until: ToParam = None,
     status: MeetingStatus | None = None,
-    sort: Annotated[str | None, MEETING_SORTS.param()] = None,
+    sort: Annotated[str | None, repo.SORTS.param()] = None,
 ) -> Page[MeetingOut] | Response:
     """Meetings of the caller's clients and those the caller is invited to, in calendar
     order (by start) unless ``sort`` says otherwise; ``from``/``to`` bound the start."""
@@ -76,7 +75,7 @@ async def list_meetings(
     return await sorted_list(
         runtime,
         stmt,
-        MEETING_SORTS,
+        repo.SORTS,
         sort,
         each(meeting_out),
         query,

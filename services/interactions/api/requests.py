@@ -16,7 +16,6 @@ from services.interactions.api.schemas import HoldIn, RequestCloseIn, RequestOut
 from services.interactions.domain.sla import RequestStatus
 from services.interactions.handlers import requests as handlers
 from services.interactions.store import requests as repo
-from services.interactions.store.models import REQUEST_SORTS
 from shared.audit_routes import add_trail_route
 from shared.commands import run_command
 from shared.exports import EXPORT_RESPONSES
@@ -42,7 +41,7 @@ async def list_requests(
     account_manager_id: uuid.UUID | None = None,
     opened_from: OpenedFrom = None,
     opened_to: OpenedTo = None,
-    sort: Annotated[str | None, REQUEST_SORTS.param()] = None,
+    sort: Annotated[str | None, repo.SORTS.param()] = None,
 ) -> Page[RequestOut] | Response:
     """The requests of the caller's clients, newest first unless ``sort`` says otherwise
     (``status`` sorts by the stored status). ``status=breached`` includes open requests
@@ -61,7 +60,7 @@ async def list_requests(
     return await sorted_list(
         runtime,
         stmt,
-        REQUEST_SORTS,
+        repo.SORTS,
         sort,
         each(partial(request_out, now=now)),
         query,

@@ -16,7 +16,6 @@ from services.interactions.api.schemas import TaskIn, TaskMoveOut, TaskOut, Task
 from services.interactions.domain.tasks import TaskStatus
 from services.interactions.handlers import tasks as handlers
 from services.interactions.store import tasks as repo
-from services.interactions.store.models import TASK_SORTS
 from shared.commands import run_command
 from shared.exports import EXPORT_RESPONSES
 from shared.idempotency import IdempotencyKey
@@ -57,7 +56,7 @@ async def list_tasks(
     status: TaskStatus | None = None,
     overdue: bool | None = None,
     due_before: DueBefore = None,
-    sort: Annotated[str | None, TASK_SORTS.param()] = None,
+    sort: Annotated[str | None, repo.SORTS.param()] = None,
 ) -> Page[TaskOut] | Response:
     """Tasks of the caller's clients and tasks assigned to the caller, oldest first unless
     ``sort`` says otherwise; ``due_before``: due before that instant (a date: by its end)."""
@@ -74,7 +73,7 @@ async def list_tasks(
     return await sorted_list(
         runtime,
         stmt,
-        TASK_SORTS,
+        repo.SORTS,
         sort,
         each(partial(task_out, now=now)),
         query,

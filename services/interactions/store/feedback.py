@@ -10,9 +10,11 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.interactions.store.clients import in_scope
-from services.interactions.store.models import Feedback
+from services.interactions.store.models import FEEDBACK_SORTS, Feedback
 from shared.auth import Caller
 from shared.store import one_or_404
+
+SORTS = FEEDBACK_SORTS  # the list's ``?sort=`` (declared beside the table)
 
 
 def filtered_feedback(

@@ -20,9 +20,11 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.interactions.store.clients import in_scope
-from services.interactions.store.models import Interaction, MeetingReport
+from services.interactions.store.models import INTERACTION_SORTS, Interaction, MeetingReport
 from shared.auth import Caller
 from shared.store import locked, one_or_404
+
+SORTS = INTERACTION_SORTS  # the list's ``?sort=`` (declared beside the table)
 
 
 def scoped_interactions(caller: Caller) -> Select[Any]:

@@ -12,10 +12,16 @@ from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.interactions.store.clients import in_scope
-from services.interactions.store.models import PlannedMeeting, PlannedMeetingParticipant
+from services.interactions.store.models import (
+    MEETING_SORTS,
+    PlannedMeeting,
+    PlannedMeetingParticipant,
+)
 from shared.auth import Caller
 from shared.errors import NotFound
 from shared.store import one_or_404
+
+SORTS = MEETING_SORTS  # the list's ``?sort=`` (declared beside the table)
 
 
 def meeting_scope(caller: Caller) -> ColumnElement[bool]:

@@ -11,9 +11,11 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.interactions.store.clients import in_scope, of_manager
-from services.interactions.store.models import Request
+from services.interactions.store.models import REQUEST_SORTS, Request
 from shared.auth import Caller
 from shared.store import locked, one_or_404
+
+SORTS = REQUEST_SORTS  # the list's ``?sort=`` (declared beside the table)
 
 
 def scoped_requests(caller: Caller) -> Select[Any]:

@@ -12,11 +12,13 @@ from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.interactions.store.clients import in_scope
-from services.interactions.store.models import Task, TaskDeadlineMove
+from services.interactions.store.models import TASK_SORTS, Task, TaskDeadlineMove
 from shared.auth import Caller
 from shared.errors import NotFound
 from shared.pagination import paginate
 from shared.store import one_or_404
+
+SORTS = TASK_SORTS  # the list's ``?sort=`` (declared beside the table)
 
 
 def task_scope(caller: Caller) -> ColumnElement[bool]:

@@ -7,17 +7,20 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.api.deps import CallerDep, RuntimeDep
 from services.notifications.api.filters import AboutDep
-from services.notifications.api.presenters import delivery_out, new_webhook_out, webhook_out
+from services.notifications.api.presenters import (
+    deliveries_out,
+    delivery_out,
+    new_webhook_out,
+    webhook_out,
+)
 from services.notifications.api.schemas import DeliveryOut, WebhookOut
 from services.notifications.commands import WebhookIn
 from services.notifications.handlers import webhooks as use_cases
 from services.notifications.settings import NotificationsSettings
 from services.notifications.store import repository as repo
-from services.notifications.store.models import Delivery
 from shared.auth import Role
 from shared.commands import execute, run_command
 from shared.exports import EXPORT_RESPONSES
@@ -100,11 +103,6 @@ async def list_webhook_deliveries(
     return await deliveries_list(runtime, where, sort, query)
 
 
-async def _with_history(session: AsyncSession, items: list[Delivery]) -> list[DeliveryOut]:
-    history = await repo.attempts_of(session, [d.id for d in items])
-    return [delivery_out(d, history[d.id]) for d in items]
-
-
 async def deliveries_list(
     runtime: RuntimeDep, where: repo.DeliveryFilter, sort: str | None, query: ListQuery
 ) -> Page[DeliveryOut] | Response:
@@ -115,7 +113,7 @@ async def deliveries_list(
         repo.deliveries(where),
         repo.DELIVERY_SORTS,
         sort,
-        _with_history,
+        deliveries_out,
         query,
         filename="deliveries",
         header=[name for name in DeliveryOut.model_fields if name != "history"],
