@@ -93,7 +93,9 @@ def _operation_lines(path: str, method: str, operation: Schema) -> list[str]:
         lines += ["", " ".join(operation["description"].split())]
     lines.append("")
     if operation.get("security"):
-        lines.append("- auth: bearer token")
+        scopes = dict.fromkeys(s for r in operation["security"] for ss in r.values() for s in ss)
+        needs = f"; an integration needs {', '.join(f'`{s}`' for s in scopes)}" if scopes else ""
+        lines.append(f"- auth: bearer token{needs}")
     params = operation.get("parameters", [])
     for param in params:
         required = ", required" if param.get("required") else ""

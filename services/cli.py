@@ -16,10 +16,11 @@ from typing import Any
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
-from shared.auth import issue_token
+from shared.auth import Role, issue_token
 from shared.db import is_database_unreachable
 from shared.logging import configure_logging
 from shared.migrations import migrate
+from shared.scopes import ScopeError, parse_scopes
 from shared.settings import SERVICES, OrbitSettings
 from shared.values import STAFF_ROLES
 
@@ -139,8 +140,21 @@ def cmd_migrate(args: argparse.Namespace, settings: OrbitSettings) -> int:
 
 
 def cmd_token(args: argparse.Namespace, settings: OrbitSettings) -> int:
-    print(issue_token(settings.jwt_secret, args.sub, args.role, args.ttl))
+    integration = args.role == Role.INTEGRATION
+    if integration != (args.scopes is not None):
+        need = "needs --scopes" if integration else "takes no --scopes (an integration's)"
+        print(f"orbit token: the role {args.role} {need}", file=sys.stderr)
+        return 2
+    print(issue_token(settings.jwt_secret, args.sub, args.role, args.ttl, scopes=args.scopes))
     return 0
+
+
+def scopes_argument(value: str) -> list[str]:
+    """``--scopes clients:read,interactions:write`` (commas or spaces): checked."""
+    try:
+        return sorted(parse_scopes(value))
+    except ScopeError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def cmd_schemas(args: argparse.Namespace, settings: OrbitSettings) -> int:
@@ -385,6 +399,12 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--sub", type=uuid.UUID, required=True)
     token.add_argument("--role", choices=STAFF_ROLES, required=True)
     token.add_argument("--ttl", type=int, default=3600, help="seconds (default 3600)")
+    token.add_argument(
+        "--scopes",
+        type=scopes_argument,
+        help="an integration's scopes, comma-separated: <service>:<read|write> of "
+        f"{', '.join(SERVICES)} (required with --role integration)",
+    )
     token.set_defaults(func=cmd_token)
 
     schemas = sub.add_parser(

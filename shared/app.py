@@ -13,8 +13,10 @@ from contextlib import asynccontextmanager
 from typing import Any, Literal
 
 from fastapi import Depends, FastAPI, Request, Response
+from fastapi.dependencies.models import Dependant
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
@@ -28,6 +30,7 @@ from shared.messaging.bus import Bus
 from shared.messaging.factory import create_bus
 from shared.metrics import render
 from shared.runtime import ServiceRuntime, ServiceSpec
+from shared.scopes import route_scope
 from shared.settings import OrbitSettings
 from shared.tracing import configure_tracing
 
@@ -195,7 +198,7 @@ _PROBLEMS: dict[int, str] = {
     400: "Malformed request: a body that cannot be parsed, or an Idempotency-Key that is "
     "empty or longer than 200 characters",
     401: "Missing, expired or invalid bearer token",
-    403: "The caller's role may not do this",
+    403: "The caller's role may not do this, or an integration's token lacks the operation's scope",
     404: "No such object, or one outside the caller's scope",
     409: "Conflicts with the current state: a duplicate, an illegal transition, or an "
     "Idempotency-Key used with another body or still in progress",
@@ -344,10 +347,58 @@ def document_problems(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = readable_component_names(add_problem_responses(build()))
+            schema = readable_component_names(add_problem_responses(build()))
+            app.openapi_schema = document_scopes(app, schema)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+# The dependencies that check an integration's scopes (``shared/scopes.py``): a route's
+# caller (the service whose ``read``/``write`` it needs, by the method) and the scopes a
+# router needs besides (``shared.deps.ServiceDeps.reads``). The OpenAPI names them.
+_ROUTE_SCOPE_SERVICE: dict[Callable[..., object], str] = {}
+_EXTRA_SCOPES: dict[Callable[..., object], tuple[str, ...]] = {}
+
+
+def checks_route_scope(call: Callable[..., object], service: str) -> None:
+    """``call`` (a caller dependency) checks the scope of ``service`` its route needs."""
+    _ROUTE_SCOPE_SERVICE[call] = service
+
+
+def checks_scopes(call: Callable[..., object], scopes: tuple[str, ...]) -> None:
+    """``call`` (a router's dependency) checks ``scopes`` besides the route's own."""
+    _EXTRA_SCOPES[call] = scopes
+
+
+def operation_scopes(dependant: Dependant, method: str) -> list[str]:
+    """The scopes an integration needs for a route (its dependencies'), the route's first."""
+    found: list[str] = []
+    for dependency in dependant.dependencies:
+        call = dependency.call
+        if call is not None and call in _ROUTE_SCOPE_SERVICE:
+            found.insert(0, route_scope(_ROUTE_SCOPE_SERVICE[call], method))
+        found += _EXTRA_SCOPES.get(call, ()) if call is not None else ()
+        found += operation_scopes(dependency, method)
+    return list(dict.fromkeys(found))
+
+
+def document_scopes(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
+    """Each authenticated operation's security requirement names the scopes an integration
+    needs (OpenAPI 3.1: the roles a non-OAuth scheme requires), e.g. ``[{"HTTPBearer":
+    ["clients:read"]}]``."""
+    for route in iter_route_contexts(app.routes):  # the included routers' routes too
+        dependant = getattr(route, "dependant", None)
+        if not isinstance(dependant, Dependant) or not route.include_in_schema:
+            continue
+        for method in route.methods or ():
+            operation = schema["paths"].get(route.path_format, {}).get(method.lower())
+            scopes = operation_scopes(dependant, method)
+            if operation and operation.get("security") and scopes:
+                operation["security"] = [
+                    {name: scopes for name in r} for r in operation["security"]
+                ]
+    return schema
 
 
 def runtime_dependency(service: str) -> Callable[[Request], Awaitable[ServiceRuntime]]:
@@ -360,6 +411,9 @@ def runtime_dependency(service: str) -> Callable[[Request], Awaitable[ServiceRun
 
 
 def caller_dependency(service: str) -> Callable[..., object]:
+    """The authenticated caller of a route of ``service``; an integration also needs the
+    route's scope (``<service>:read`` for a GET, ``<service>:write`` otherwise): every route
+    taking the caller is covered, with nothing to declare."""
     get_runtime = runtime_dependency(service)
 
     # Defaults, not Annotated: the annotations are strings and get_runtime is a local name.
@@ -369,6 +423,9 @@ def caller_dependency(service: str) -> Callable[..., object]:
         _bearer: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),
     ) -> Caller:
         authorization = request.headers.get("authorization")
-        return await authenticate(authorization, runtime.verifier, runtime.load_staff)
+        caller = await authenticate(authorization, runtime.verifier, runtime.load_staff)
+        caller.require_scopes((route_scope(service, request.method),))
+        return caller
 
+    checks_route_scope(get_caller, service)
     return get_caller

@@ -1,8 +1,15 @@
 """Bearer-token authentication: JWT HS256 (shared secret) or RS256 via a JWKS URL.
 
-Claims: ``sub`` (staff id), ``role`` (manager|head|admin|service), ``exp``. An admin token
-needs no staff record; any other token's ``sub`` must be an active staff member of the
-service's own staff table (clients) or replica (the others, fed by the clients' events).
+Claims: ``sub`` (staff id), ``role`` (manager|head|admin|service|integration), ``exp`` and,
+for an integration, ``scopes`` (``shared/scopes.py``). An admin token needs no staff record;
+any other token's ``sub`` must be an active staff member of the service's own staff table
+(clients) or replica (the others, fed by the clients' events).
+
+An integration (an outside system: telephony, a mailbox, an ERP) reaches a route only with
+the route's scope (:meth:`Caller.require_scopes`, called for every route by
+``shared.app.caller_dependency``) and, within it, acts for the whole company: it sees every
+client, as an admin does, but takes none of the administrative actions (staff, settings,
+rules, webhooks, assignments), which name their roles and leave it out.
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -19,6 +26,7 @@ from typing import Any
 import jwt
 
 from shared.errors import Forbidden, Unauthorized, Unavailable
+from shared.scopes import ScopeError, missing_scopes, parse_scopes
 from shared.settings import OrbitSettings
 from shared.values import STAFF_ROLES
 
@@ -31,7 +39,11 @@ class Role(StrEnum):
     HEAD = "head"
     ADMIN = "admin"
     SERVICE = "service"
+    INTEGRATION = "integration"
 
+
+# The roles that see every client (an integration within its scopes).
+COMPANY_WIDE = frozenset({Role.ADMIN, Role.INTEGRATION})
 
 if tuple(Role) != STAFF_ROLES:  # one vocabulary: the enum names exactly the values
     raise ImportError(f"shared.auth.Role {tuple(Role)} differs from StaffRole {STAFF_ROLES}")
@@ -52,16 +64,33 @@ class Caller:
     id: uuid.UUID
     role: Role
     department: str | None = None
+    scopes: frozenset[str] = frozenset()  # an integration's; the others' are not checked
+
+    @property
+    def company_wide(self) -> bool:
+        """Sees every client: an admin, or an integration (within its scopes)."""
+        return self.role in COMPANY_WIDE
 
     def require(self, *roles: Role) -> None:
         if self.role not in roles:
             raise Forbidden(f"this action needs the role {' or '.join(r.value for r in roles)}")
+
+    def require_scopes(self, needed: Collection[str]) -> None:
+        """An integration without all of ``needed``: 403 naming what it lacks. People and
+        services are not scoped (their role and the data's scope decide)."""
+        if self.role != Role.INTEGRATION:
+            return
+        missing = missing_scopes(self.scopes, needed)
+        if missing:
+            held = ", ".join(sorted(self.scopes)) or "none"
+            raise Forbidden(f"this needs the scope {' and '.join(missing)}; the token has {held}")
 
 
 @dataclass(frozen=True)
 class Claims:
     sub: uuid.UUID
     role: Role
+    scopes: frozenset[str] = frozenset()
 
 
 StaffLookup = Callable[[uuid.UUID], Awaitable[StaffRecord | None]]
@@ -202,7 +231,14 @@ def _claims(payload: dict[str, Any]) -> Claims:
         role = Role(payload.get("role", ""))
     except ValueError as exc:
         raise Unauthorized("invalid token: unknown role") from exc
-    return Claims(sub=sub, role=role)
+    raw_scopes = payload.get("scopes")
+    if raw_scopes is not None and not isinstance(raw_scopes, (str, list)):
+        raise Unauthorized("invalid token: scopes is neither a list nor a string")
+    try:
+        scopes = parse_scopes(raw_scopes)
+    except ScopeError as exc:
+        raise Unauthorized(f"invalid token: {exc}") from exc
+    return Claims(sub=sub, role=role, scopes=scopes)
 
 
 async def authenticate(
@@ -232,18 +268,30 @@ async def authenticate(
         role = Role(staff.role)
     except ValueError:
         role = claims.role
-    return Caller(staff.id, role, staff.department)
+    # Scopes bind an integration only (a person's token carrying some gains nothing by them).
+    scopes = claims.scopes if role == Role.INTEGRATION else frozenset()
+    return Caller(staff.id, role, staff.department, scopes)
 
 
 def issue_token(
-    secret: str, sub: uuid.UUID | str, role: str, ttl_seconds: int = 3600, **claims: Any
+    secret: str,
+    sub: uuid.UUID | str,
+    role: str,
+    ttl_seconds: int = 3600,
+    *,
+    scopes: Iterable[str] | None = None,
+    **claims: Any,
 ) -> str:
+    """A token signed with ``secret``; ``scopes`` (an integration's) are checked against the
+    vocabulary (:class:`shared.scopes.ScopeError` for an unknown one)."""
     now = datetime.now(UTC)
-    payload = {
+    payload: dict[str, Any] = {
         "sub": str(sub),
         "role": role,
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(seconds=ttl_seconds)).timestamp()),
         **claims,
     }
+    if scopes is not None:
+        payload["scopes"] = sorted(parse_scopes(list(scopes)))
     return jwt.encode(payload, secret, algorithm="HS256")

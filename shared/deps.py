@@ -7,20 +7,29 @@ In a service's ``api/deps.py``::
     CallerDep = Annotated[Caller, DEPS.caller]
 
 ``RuntimeDep`` is the service's :class:`ServiceRuntime`, ``CallerDep`` the authenticated
-:class:`Caller` (its token checked against the service's staff records). The dependency
-functions themselves are ``shared.app.runtime_dependency`` and ``caller_dependency``.
+:class:`Caller` (its token checked against the service's staff records; an integration's
+against the route's scope, ``shared/scopes.py``). The dependency functions themselves are
+``shared.app.runtime_dependency`` and ``caller_dependency``.
+
+A router whose answers show other services' data says so once, for all its routes (or a
+route for itself, in its decorator's ``dependencies``); ``DEPS.needs("billing:write")`` for a
+route that changes another service's data::
+
+    router = APIRouter(dependencies=[DEPS.reads("clients", "interactions", "billing")])
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Depends, Request
 
-from shared.app import caller_dependency, runtime_dependency
-from shared.auth import Role
+from shared.app import caller_dependency, checks_scopes, runtime_dependency
+from shared.auth import Caller, Role
 from shared.errors import Forbidden, Unauthorized
+from shared.scopes import parse_scopes
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,17 @@ class ServiceDeps:
     runtime: Any
     caller: Any
 
+    def needs(self, *scopes: str) -> Any:
+        """A router's (or a route's) dependency: an integration needs ``scopes`` too, besides
+        its route's own (e.g. a route of one service that writes another's data)."""
+        parse_scopes(scopes)  # a typo fails at import, not at the first request
+        return Depends(_also_needs(self.caller.dependency, tuple(dict.fromkeys(scopes))))
+
+    def reads(self, *services: str) -> Any:
+        """:meth:`needs` the ``read`` scopes of ``services``: for routes that show those
+        services' data."""
+        return self.needs(*(f"{s}:read" for s in sorted(services)))
+
 
 def service_deps(service: str) -> ServiceDeps:
     return ServiceDeps(
@@ -38,6 +58,16 @@ def service_deps(service: str) -> ServiceDeps:
         runtime=Depends(runtime_dependency(service)),
         caller=Depends(caller_dependency(service)),
     )
+
+
+def _also_needs(
+    get_caller: Callable[..., Awaitable[Caller]], needed: tuple[str, ...]
+) -> Callable[..., Awaitable[None]]:
+    async def also_needs(caller: Caller = Depends(get_caller)) -> None:
+        caller.require_scopes(needed)
+
+    checks_scopes(also_needs, needed)
+    return also_needs
 
 
 async def require_service(request: Request, runtime: Any) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, String, Table, select
+from sqlalchemy import Column, ColumnElement, Integer, MetaData, String, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import JSONType, UTCDateTime, upsert
@@ -64,10 +64,16 @@ async def policy_documents(
 ) -> dict[str, dict[str, Any]]:
     """The global document and ``department``'s, as stored (``{"": …, "<name>": …}``)."""
     scopes = ["", department] if department else [""]
+    return await every_policy_document(session, policy_replica.c.department.in_(scopes))
+
+
+async def every_policy_document(
+    session: AsyncSession, *where: ColumnElement[bool]
+) -> dict[str, dict[str, Any]]:
+    """Every scope's document as stored (a scan's batch reads them once for all its
+    clients' departments), or those ``where`` selects."""
     rows = await session.execute(
-        select(policy_replica.c.department, policy_replica.c.document).where(
-            policy_replica.c.department.in_(scopes)
-        )
+        select(policy_replica.c.department, policy_replica.c.document).where(*where)
     )
     return {scope: dict(document or {}) for scope, document in rows}
 

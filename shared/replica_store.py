@@ -126,7 +126,8 @@ async def put_client(
 
 
 def contact_entry(data: dict[str, Any]) -> dict[str, Any]:
-    """A contact as the replica keeps it: id, name, email, roles, preferred channel, birthday
-    ("YYYY-MM-DD" or "--MM-DD": the clients events' text)."""
-    keep = ("name", "email", "roles", "preferred_channel", "birthday")
+    """A contact as the replica keeps it: id, name, email, phone (E.164: the interactions
+    service matches calls by it), roles, preferred channel, birthday ("YYYY-MM-DD" or
+    "--MM-DD": the clients events' text)."""
+    keep = ("name", "email", "phone", "roles", "preferred_channel", "birthday")
     return {k: data.get(k) for k in keep} | {"id": str(data["contact_id"])}

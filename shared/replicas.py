@@ -108,11 +108,11 @@ def client_scope(caller: Caller, client_id: ColumnElement[Any]) -> ColumnElement
     """SQL condition: ``client_id`` belongs to a client the caller may see.
 
     manager: their own clients; head: their own clients and those of the staff who report to
-    them (``head_id``) or share their department; admin: all (the clients service's
-    ``client_scope`` on the replicas). Use it in every list and lookup, so out-of-scope rows
-    are not found.
+    them (``head_id``) or share their department; admin and integration: all (the clients
+    service's ``client_scope`` on the replicas). Use it in every list and lookup, so
+    out-of-scope rows are not found.
     """
-    if caller.role == Role.ADMIN:
+    if caller.company_wide:
         return true()
     if caller.role == Role.HEAD:
         team = staff_replica.c.head_id == caller.id

@@ -13,6 +13,7 @@ from typing import Literal, get_args
 # A client's statuses (the lifecycle is ``services/clients/domain/status.py``).
 ClientStatus = Literal["prospect", "active", "paused", "churned"]
 
-# A member of staff's role, as tokens carry it (``service``: another service, not a person).
-StaffRole = Literal["manager", "head", "admin", "service"]
+# A member of staff's role, as tokens carry it (``service``: another service, not a person;
+# ``integration``: an outside system, its token carrying scopes, ``shared/scopes.py``).
+StaffRole = Literal["manager", "head", "admin", "service", "integration"]
 STAFF_ROLES: tuple[StaffRole, ...] = get_args(StaffRole)

@@ -25,10 +25,11 @@ fi
 # ahead, Maven Central's or a mirror's certificate may already have expired).
 bash "$HERE/postgres.sh" install
 bash "$HERE/kafka.sh" install
+bash "$HERE/dovecot.sh" install
 
 offset="$(python3 "$HERE/clock.py" "$variant")"
 # Servers of the real time would disagree with the moved clients: up.sh starts our own.
-unset ORBIT_TEST_DATABASE_URL ORBIT_TEST_KAFKA_BOOTSTRAP
+unset ORBIT_TEST_DATABASE_URL ORBIT_TEST_KAFKA_BOOTSTRAP ORBIT_TEST_IMAP_URL ORBIT_TEST_LMTP_URL
 # One offset for every process (an "@" start would restart at each process's start). The
 # monotonic clock stays real: asyncio's and Python's timers and timeouts run on it (Python's
 # lock timeouts reach the kernel untranslated). The JVM is the exception (kafka.sh): its

@@ -14,5 +14,6 @@ for dir in "$STATE"/pg-*/; do
   bash "$HERE/postgres.sh" stop "${name#pg-}"
 done
 bash "$HERE/postgres.sh" stop
+bash "$HERE/dovecot.sh" stop
 rm -f "$STATE/env"
 exit 0

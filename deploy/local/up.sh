@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start PostgreSQL and Kafka for the tests; write $STATE/env with the variables the tests read.
+# Start PostgreSQL, Kafka and dovecot (IMAP, LMTP) for the tests; write $STATE/env with the variables the tests read.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 timed() {
@@ -16,5 +16,8 @@ pg_url="$(timed "PostgreSQL" bash "$HERE/postgres.sh" start)"
 # consumers down); the jars stay cached.
 bash "$HERE/kafka.sh" reset main
 kafka="$(timed "Kafka" bash "$HERE/kafka.sh" start main)"
+read -r imap lmtp mail_password <<<"$(timed "dovecot" bash "$HERE/dovecot.sh" start)"
 printf 'ORBIT_TEST_DATABASE_URL=%s\nORBIT_TEST_KAFKA_BOOTSTRAP=%s\n' "$pg_url" "$kafka" > "$STATE/env"
+printf 'ORBIT_TEST_IMAP_URL=%s\nORBIT_TEST_LMTP_URL=%s\nORBIT_TEST_IMAP_PASSWORD=%s\n' \
+  "$imap" "$lmtp" "$mail_password" >> "$STATE/env"
 say "servers up: $STATE/env"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from services.billing.domain.dunning import ScheduleError, parse_schedule
+from services.billing.domain.dunning import ScheduleError, Terms, parse_schedule
 from shared.settings import OrbitSettings, renamed
 
 
@@ -43,3 +43,8 @@ class BillingSettings(OrbitSettings):
     @property
     def dunning_steps(self) -> tuple[int, ...]:
         return parse_schedule(self.billing_dunning_schedule)
+
+    @property
+    def dunning_terms(self) -> Terms:
+        """The bootstrap dunning terms: what applies while no policy sets them."""
+        return Terms(self.dunning_steps, self.billing_dunning_escalate_from_days)

@@ -28,7 +28,7 @@ earth (up to UTC+14) and decided with the client's own date.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, cast
@@ -53,6 +53,7 @@ from services.billing.snapshots import contract_fields, estimate_fields, invoice
 from services.billing.store import scans
 from services.billing.store.clients import lock_clients
 from services.billing.store.models import Contract, Estimate, Invoice
+from shared.policy_replica import every_policy_document
 from shared.replicas import ClientView
 from shared.scheduler import ScheduledJob
 from shared.uow import UnitOfWork, UnitOfWorkFactory
@@ -172,11 +173,30 @@ PLAN_COLUMNS = ("status", "overdue_sent", "dunning_step", "promise_state", "next
 
 
 class PaymentControl:
-    """The dunning schedule and escalation, from the settings."""
+    """The dunning schedule and escalation: the environment's (``schedule``,
+    ``escalate_from``), each department's policy over them (``documents``, the policy
+    replica as a batch reads it: :meth:`with_policies`)."""
 
-    def __init__(self, schedule: Sequence[int], escalate_from: int) -> None:
+    def __init__(
+        self,
+        schedule: Sequence[int],
+        escalate_from: int,
+        documents: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
         self.schedule = tuple(schedule)
         self.escalate_from = escalate_from
+        self.documents = dict(documents or {})
+        self._terms: dict[str | None, dunning.Terms] = {}
+
+    def with_policies(self, documents: Mapping[str, Mapping[str, Any]]) -> PaymentControl:
+        return PaymentControl(self.schedule, self.escalate_from, documents)
+
+    def terms(self, department: str | None) -> dunning.Terms:
+        found = self._terms.get(department)
+        if found is None:
+            default = dunning.Terms(self.schedule, self.escalate_from)
+            found = self._terms[department] = dunning.terms(self.documents, department, default)
+        return found
 
     def decide(
         self, invoice: SimpleNamespace, client: ClientView, today: date
@@ -188,11 +208,12 @@ class PaymentControl:
             return None, []  # not yet in the client's timezone
         if invoice.due_date is None or balance(cast(Invoice, invoice)) <= 0:
             return {"next_action_on": None}, []  # nothing can fall due on it
+        terms = self.terms(client.account_manager_department)
         plan = dunning.plan(
             due_date=invoice.due_date,
             today=today,
-            schedule=self.schedule,
-            escalate_from=self.escalate_from,
+            schedule=terms.schedule,
+            escalate_from=terms.escalate_from,
             last_step=invoice.dunning_step,
             overdue_sent=invoice.overdue_sent,
             promised_on=invoice.promised_on,
@@ -258,6 +279,7 @@ async def _control_batch(
     state (one UPDATE per distinct state: the batch's invoices mostly share one), claim the
     alerts' keys and write the claimed ones to the outbox (``emit_once_many``: two)."""
     clients = await lock_clients(uow.session, [r.client_id for r in rows])
+    control = control.with_policies(await every_policy_document(uow.session))
     fresh = await scans.locked_invoices_due(uow.session, [r.id for r in rows], bound)
     changes: dict[tuple[Any, ...], list[uuid.UUID]] = {}
     alerts: list[tuple[str, Any]] = []

@@ -16,7 +16,16 @@ from typing import Any
 from fastapi import FastAPI
 
 from services.interactions import SERVICE
-from services.interactions.api import feedback, interactions, meetings, reports, requests, tasks
+from services.interactions.api import (
+    calls,
+    emails,
+    feedback,
+    interactions,
+    meetings,
+    reports,
+    requests,
+    tasks,
+)
 from services.interactions.settings import InteractionsSettings
 from services.interactions.subscribers import SUBSCRIBERS
 from services.interactions.workers import scheduled_jobs
@@ -35,6 +44,8 @@ SPEC = replica_service_spec(
         meetings.router,
         feedback.router,
         reports.router,
+        calls.router,
+        emails.router,
     ),
     subscribers=SUBSCRIBERS,
     jobs=scheduled_jobs,

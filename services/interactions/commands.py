@@ -11,8 +11,9 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from services.interactions.domain.calls import CallDirection
 from services.interactions.domain.feedback import FeedbackKind
 from services.interactions.domain.interactions import Direction, InteractionType
 from services.interactions.domain.planned import MeetingKind
@@ -43,6 +44,11 @@ RequiredText = Annotated[
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 Line = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+PhoneText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+RecordingUrl = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=2000, pattern=r"^https?://[^\s]+$"),
+]
 Location = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
 
 
@@ -63,6 +69,28 @@ class InteractionIn(In):
     missed: bool = False
     responds_to: uuid.UUID | None = None
     promise_by: Instant | None = None
+
+
+class CallIn(In):
+    """``POST /api/v1/integrations/calls``: a call record of a telephony integration. ``from``
+    and ``to`` as the PBX gives them (E.164 matches a contact; a national number is read in
+    ``ORBIT_INTERACTIONS_CALL_DEFAULT_REGION``); ``answered`` false: missed (inbound) or not
+    picked up (outbound)."""
+
+    direction: CallDirection
+    from_: PhoneText = Field(alias="from")
+    to: PhoneText
+    started_at: Instant
+    duration_seconds: int = Field(ge=0, le=7 * 24 * 3600)
+    answered: bool
+    recording_url: RecordingUrl | None = None
+
+
+class CallAssignIn(In):
+    """``POST /api/v1/integrations/calls/{id}/assign``: whose call an unmatched one was."""
+
+    client_id: uuid.UUID
+    contact_id: uuid.UUID | None = None
 
 
 class InteractionRetractIn(In):
@@ -178,3 +206,35 @@ class MeetingHeldIn(In):
     interaction, ``summary`` its summary."""
 
     summary: LongText | None = None
+
+
+class PostmarkHeader(BaseModel):
+    name: str = Field(alias="Name", max_length=200)
+    value: str = Field(default="", alias="Value", max_length=20_000)
+
+
+class PostmarkAttachment(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: str = Field(default="unnamed", alias="Name", max_length=500)
+    content_type: str = Field(default="application/octet-stream", alias="ContentType")
+    content_length: int = Field(default=0, alias="ContentLength", ge=0)
+
+
+class PostmarkInboundIn(BaseModel):
+    """``POST /api/v1/integrations/emails/postmark/{token}``: Postmark's inbound webhook JSON
+    (https://postmarkapp.com/developer/webhooks/inbound-webhook), the fields email in reads;
+    the others are ignored (a provider's format, not Orbit's)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    sender: str = Field(default="", alias="From", max_length=2000)
+    subject: str = Field(default="", alias="Subject", max_length=10_000)
+    date: str = Field(default="", alias="Date", max_length=200)
+    message_id: str = Field(alias="MessageID", min_length=1, max_length=200)
+    text_body: str = Field(default="", alias="TextBody", max_length=1_000_000)
+    html_body: str = Field(default="", alias="HtmlBody", max_length=2_000_000)
+    headers: list[PostmarkHeader] = Field(default_factory=list, alias="Headers", max_length=500)
+    attachments: list[PostmarkAttachment] = Field(
+        default_factory=list, alias="Attachments", max_length=100
+    )

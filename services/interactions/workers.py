@@ -17,7 +17,9 @@ flag``), so PostgreSQL can prove a partial index applies whatever plan it caches
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,8 +29,10 @@ from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, Text, exists, literal_column, or_, select, update
 from sqlalchemy import cast as cast_
+from sqlalchemy.exc import IntegrityError
 
 from services.interactions.domain import cadence, planned, promises, sla
+from services.interactions.domain import mail as mail_rules
 from services.interactions.domain import tasks as task_rules
 from services.interactions.domain.meetings import meeting_report_hours
 from services.interactions.events import (
@@ -43,6 +47,8 @@ from services.interactions.events import (
     TaskDueSoonV1,
     TaskOverdueV1,
 )
+from services.interactions.handlers.mail import take_in
+from services.interactions.mailbox import Fetched, Mailbox, fetch_new
 from services.interactions.settings import InteractionsSettings
 from services.interactions.snapshots import (
     meeting_fields,
@@ -50,6 +56,7 @@ from services.interactions.snapshots import (
     request_fields,
     task_fields,
 )
+from services.interactions.store import mail as mail_store
 from services.interactions.store.models import (
     ContactCadence,
     Interaction,
@@ -63,6 +70,8 @@ from shared.replicas import ClientView, client_replica, client_views
 from shared.scheduler import ScheduledJob
 from shared.uow import UnitOfWorkFactory
 
+log = logging.getLogger("orbit.interactions.email_in")
+
 OPEN: ColumnElement[str] = literal_column("'open'")
 PLANNED: ColumnElement[str] = literal_column("'planned'")
 ACKNOWLEDGED: ColumnElement[str] = literal_column("'acknowledged'")
@@ -72,6 +81,8 @@ Alert = tuple[str, Event]
 Build = Callable[[Any, ClientView, datetime], Alert | None]
 # a scan as a job's body: (unit of work factory, now, batch size) -> alerts emitted
 ScanRun = Callable[[UnitOfWorkFactory, datetime, int], Awaitable[int]]
+# the mailbox read (blocking, run in a thread): (mailbox, (uidvalidity, last uid), limit)
+Fetch = Callable[[Mailbox, tuple[int, int] | None, int], Fetched]
 
 
 @dataclass(frozen=True)
@@ -551,9 +562,60 @@ def scans(settings: InteractionsSettings) -> dict[str, ScanRun]:
 SCANS = scans(InteractionsSettings.model_construct())
 
 
+# ---------------------------------------------------------------- email in
+
+
+class MailboxPoll:
+    """Email in (``handlers/mail.py``): at most every ``ORBIT_INTERACTIONS_IMAP_POLL_SECONDS``,
+    the mailbox's new messages, each taken in in a transaction of its own that also records
+    its UID read, so a message is taken in once whatever fails between two of them; two
+    replicas polling at once collide on the Message-ID's unique key, and the loser passes the
+    message by. Returns the messages logged on a client."""
+
+    def __init__(self, settings: InteractionsSettings, fetch: Fetch = fetch_new) -> None:
+        self.settings = settings
+        self.mailbox = Mailbox.of(settings)
+        self.fetch = fetch
+        self.polled_at: datetime | None = None
+
+    async def __call__(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:
+        interval = timedelta(seconds=self.settings.interactions_imap_poll_seconds)
+        if self.polled_at is not None and now - self.polled_at < interval:
+            return 0
+        name = self.mailbox.name
+        async with uow_factory() as uow:
+            state = await mail_store.mailbox_state(uow.session, name)
+            known = (state.uidvalidity, state.last_uid) if state else None
+        fetched = await asyncio.to_thread(
+            self.fetch, self.mailbox, known, self.settings.interactions_imap_batch_size
+        )
+        self.polled_at = now
+        logged = 0
+        for uid, raw in fetched.messages:
+            fallback = f"<uid.{fetched.uidvalidity}.{uid}@mailbox.orbit>"
+            try:
+                mail = mail_rules.parse_mail(raw, fallback)
+            except Exception:  # a poison message must not stop the mailbox
+                log.exception("email in: message %s of %s could not be parsed", uid, name)
+                mail = mail_rules.unreadable(fallback)
+            try:
+                async with uow_factory() as uow:
+                    record = await take_in(uow, name, uid, mail, self.settings)
+                    await mail_store.advance(uow.session, name, fetched.uidvalidity, uid, now)
+                    await uow.commit()
+            except IntegrityError:
+                log.info("email in: %s taken in by another poll", mail.message_id)
+                continue
+            logged += record is not None and record.outcome == "logged"
+        return logged
+
+
 def scheduled_jobs(settings: InteractionsSettings) -> Mapping[str, ScheduledJob]:
-    """The service's scans, bound to its settings."""
-    return {
+    """The service's scans, bound to its settings; the mailbox's poll when one is set."""
+    jobs: dict[str, ScheduledJob] = {
         name: ScanJob(job, settings.interactions_scan_batch_size)
         for name, job in scans(settings).items()
     }
+    if settings.interactions_imap_url:
+        jobs["email_in"] = MailboxPoll(settings)
+    return jobs

@@ -23,6 +23,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from services.notifications.domain.attachments import calendar_method
 from services.notifications.domain.messages import Language
+from shared.mailrefs import message_id
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEMPLATE_NAMES = (
@@ -103,10 +104,13 @@ def build_message(
     attachments: Sequence[Attachment] = (),
     reply_to: str | None = None,
     cc: str | None = None,
+    client_id: uuid.UUID | None = None,
 ) -> EmailMessage:
     """A multipart text + HTML message (with ``attachments``, if any); its Message-ID derives
     from the delivery id, so a message sent again after a crash is recognisable as the same
-    one. ``reply_to``, ``cc``: the client's account manager, for an email to a client."""
+    one. ``reply_to``, ``cc``: the client's account manager, for an email to a client;
+    ``client_id``: that client, named in the Message-ID (``shared.mailrefs``) so that a reply
+    read from Orbit's mailbox is logged on it."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
@@ -117,7 +121,9 @@ def build_message(
     message["Subject"] = subject
     message["Date"] = format_datetime(when)
     domain = sender.rsplit("@", 1)[-1].strip(">") or "orbit.local"
-    message["Message-ID"] = f"<{delivery_id}@{domain}>" if delivery_id else make_msgid()
+    message["Message-ID"] = (
+        message_id(delivery_id, domain, client_id) if delivery_id else make_msgid()
+    )
     message.set_content(text)
     if html:
         message.add_alternative(html, subtype="html")

@@ -22,6 +22,7 @@ from services.notifications.store.models import Notification
 from shared.db import insert_ignore
 from shared.messaging.consumer import EventHandler
 from shared.messaging.envelope import CloudEvent
+from shared.policy_replica import POLICY_HANDLERS
 from shared.replicas import REPLICA_HANDLERS
 from shared.subscribers import compose, tolerant
 from shared.uow import UnitOfWork
@@ -124,15 +125,17 @@ FEED_ENTRIES: dict[str, EventHandler] = {
 
 _EVENT_TYPES = (*REPLICA_HANDLERS, *EVENT_TYPES)
 
-# Replicas first, then locales, the fixed feed entries, and what the rules and the webhook
-# subscriptions make of the event; the invitations of planned meetings to the client's
-# participants; then the scorecard's projection (``tolerant``: an event it
-# cannot read is left out of the KPIs with a warning instead of holding the alert up; a
-# database error still fails the event), the client-at-a-glance projection (the timeline
-# with the alerts just raised, the summary's and the calendar's state; as tolerant), and the
-# search documents (``handlers.search``, tolerant too).
+# Replicas first (the clients' and the policies': the scorecard's deviation threshold and
+# report schedules, ``shared.policy_replica``), then locales, the fixed feed entries, and
+# what the rules and the webhook subscriptions make of the event; the invitations of planned
+# meetings to the client's participants; then the scorecard's projection (``tolerant``: an
+# event it cannot read is left out of the KPIs with a warning instead of holding the alert
+# up; a database error still fails the event), the client-at-a-glance projection (the
+# timeline with the alerts just raised, the summary's and the calendar's state; as
+# tolerant), and the search documents (``handlers.search``, tolerant too).
 SUBSCRIBERS: dict[str, EventHandler] = compose(
     REPLICA_HANDLERS,
+    POLICY_HANDLERS,
     {t: keep_locales for t in _EVENT_TYPES if t.startswith("orbit.clients.")},
     {t: keep_choice for t in _EVENT_TYPES if t.startswith("orbit.clients.client.")},
     FEED_ENTRIES,

@@ -17,13 +17,19 @@ head, a manager and a client with a contact, interactions (a request, a meeting 
 report), a task, feedback, a contract, an issued invoice, a payment, an estimate and an
 opportunity. The callers are seen from north's objects: its
 manager, another manager of north, south's manager, north's head, south's head, the admin, a
-``service`` token, and five bad tokens — every operation x 12 callers, one test per
-operation and database (its message lists every wrong cell).
+``service`` token, an integration holding exactly the scopes the operation documents (its
+OpenAPI security requirement), the same integration with none, and five bad tokens — every
+operation x 14 callers, one test per operation and database (its message lists every wrong
+cell). An operation documenting several scopes is also refused (403 naming it) to the
+integration holding all but one of them.
 
 What the matrix found and pins: a ``service`` token outside billing is a caller with no scope
 (objects 404, lists and reports empty), in billing it is refused (403) but for booking
 payments; a head may hand over a leaver of their department; a manager or head creating a
-client for someone they may not assign it to is 403.
+client for someone they may not assign it to is 403. An integration within its scopes sees
+and works every client, as an admin does, and is refused (403) what only admins or heads may
+do (staff, assignments, settings, rules, webhooks, scheduled reports) and a calendar feed; one
+without the operation's scope is refused everything, by a 403 naming the scope it lacks.
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ import base64
 import dataclasses
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -45,7 +51,8 @@ from services.apidoc import OPENAPI_FILE, openapi_document
 from services.embedded import embedded_app
 from services.notifications.api.presenters import rules_out
 from services.notifications.domain.rules import DEFAULT_RULES
-from tests.support.apps import ADMIN, auth, running, test_settings, token
+from shared.auth import issue_token
+from tests.support.apps import ADMIN, TEST_SECRET, auth, running, test_settings, token
 from tests.support.servers import ROOT, fresh_service_databases
 from tests.support.waiting import eventually
 
@@ -57,6 +64,8 @@ CALLERS = [
     "other_head",  # south's head
     "admin",
     "service",
+    "integration",  # with the operation's documented scopes, exactly
+    "integration_unscoped",  # with none
     "no_token",
     "expired_token",
     "wrong_signature",
@@ -66,6 +75,7 @@ CALLERS = [
 BAD_TOKENS = {"no_token", "expired_token", "wrong_signature", "alg_none", "deactivated"}
 # Callers who may not see north's clients (a service token outside billing has no scope).
 FOREIGN = frozenset({"peer_manager", "other_manager", "other_head", "service"})
+INTEGRATIONS = frozenset({"integration", "integration_unscoped"})
 OWN_SIDE = frozenset({"own_manager", "own_head"})  # besides admin: who sees north's objects
 STAFF = frozenset({"own_manager", "peer_manager", "other_manager", "own_head", "other_head"})
 
@@ -116,6 +126,7 @@ class World:
     south: Side
     callers: dict[str, dict[str, str]] = field(default_factory=dict)
     peer: str = ""
+    integration: str = ""  # an integration's staff record (its tokens carry the scopes)
 
     async def admin(
         self, method: str, path: str, body: dict[str, Any] | None = None, expect: int = 201
@@ -345,16 +356,22 @@ async def seed(w: World, name: str, side: Side) -> None:
     side.notification = str((await eventually(notified, what="a notification"))[0]["id"])
 
 
+def integration(staff_id: str, scopes: Iterable[str]) -> dict[str, str]:
+    """The headers of an integration's token with these scopes."""
+    signed = issue_token(TEST_SECRET, staff_id, "integration", scopes=scopes)
+    return {"Authorization": f"Bearer {signed}"}
+
+
 async def _replicated_everywhere(
-    http: httpx.AsyncClient, active: list[str], inactive: list[str]
+    http: httpx.AsyncClient, active: dict[str, str], inactive: list[str]
 ) -> None:
-    """Every service knows the staff made last (and that ``inactive`` left)."""
+    """Every service knows the staff made last (``active``: id -> role; and that
+    ``inactive`` left)."""
     feeds = ["/api/v1/interactions", "/api/v1/invoices", "/api/v1/notifications"]
 
     async def known() -> bool:
         for path in feeds:
-            for staff_id in active:
-                role = "service" if staff_id == active[-1] else "manager"
+            for staff_id, role in active.items():
                 response = await http.get(path, headers=auth(staff_id, role))
                 if response.status_code == 401:
                     return False
@@ -386,9 +403,11 @@ async def world(
         w.north, w.south = north, south
         w.peer = await w.staff("manager", department="north", head_id=w.north.head)
         service = await w.staff("service")
+        w.integration = await w.staff("integration")
         dormant = await w.staff("manager", department="north", head_id=w.north.head)
         await w.admin("PATCH", f"/api/v1/staff/{dormant}", {"active": False}, 200)
-        await _replicated_everywhere(http, [w.peer, service], [dormant])
+        active = {w.peer: "manager", service: "service", w.integration: "integration"}
+        await _replicated_everywhere(http, active, [dormant])
         w.callers = {
             "own_manager": auth(w.north.manager, "manager"),
             "peer_manager": auth(w.peer, "manager"),
@@ -397,6 +416,7 @@ async def world(
             "other_head": auth(w.south.head, "head"),
             "admin": ADMIN,
             "service": auth(service, "service"),
+            "integration_unscoped": integration(w.integration, []),
             "no_token": {},
             "expired_token": {
                 "Authorization": f"Bearer {token(w.north.manager, 'manager', ttl=-120)}"
@@ -441,7 +461,8 @@ class Op:
     body: BodyFn = lambda w: None
     ok: int = 200
     # "object": names north's objects (404 out of scope); "list": lists or reports (200, out of
-    # scope north's objects absent); "staff": the public staff directory; "public": no auth.
+    # scope north's objects absent); "staff": the public staff directory; "public": no auth;
+    # "signed": a webhook signed by an integration (a bearer token is no signature: 401).
     kind: str = "object"
     sees: frozenset[str] = OWN_SIDE  # who sees the target besides the admin
     denied: frozenset[str] = frozenset()  # who sees it but may not do this: 403
@@ -455,7 +476,19 @@ def listing(path: str, what: Callable[[Side], str] | None = None, **kw: Any) -> 
     return Op(at(path + ("&" if "?" in path else "?") + "limit=500"), listed=what, **kw)
 
 
-ADMIN_ONLY = STAFF | {"service"}  # everyone but the admin is refused
+ADMIN_ONLY = STAFF | {"service", "integration"}  # everyone but the admin is refused
+SERVICE_ONLY = frozenset({"service"})  # only the service token is refused
+
+
+def call_record() -> dict[str, Any]:
+    return {
+        "direction": "inbound",
+        "from": "+49301234567",
+        "to": "+49302222222",
+        "started_at": iso(datetime.now(UTC) - timedelta(minutes=5)),
+        "duration_seconds": 0,
+        "answered": False,
+    }
 
 
 async def calendar_feed(w: World, owner: str) -> dict[str, Any]:
@@ -487,7 +520,9 @@ OPS: dict[str, Op] = {
         kind="staff",
         denied=ADMIN_ONLY,
     ),
-    "listStaff": listing("/api/v1/staff", lambda s: s.manager, sees=STAFF | {"service"}),
+    "listStaff": listing(
+        "/api/v1/staff", lambda s: s.manager, sees=STAFF | {"service", "integration"}
+    ),
     "getStaff": Op(at("/api/v1/staff/{n.manager}"), kind="staff"),
     "updateStaff": Op(
         fresh("/api/v1/staff/{id}", lambda w: w.staff()),
@@ -514,7 +549,7 @@ OPS: dict[str, Op] = {
     "assignClient": Op(
         fresh("/api/v1/clients/{id}/assign", World.client),
         lambda w: {"account_manager_id": w.peer, "reason": "rebalancing"},
-        denied=frozenset({"own_manager"}),  # admins and heads reassign
+        denied=frozenset({"own_manager", "integration"}),  # admins and heads reassign
     ),
     "listClientAssignments": listing("/api/v1/clients/{n.client}/assignments", kind="object"),
     "createContact": Op(at("/api/v1/clients/{n.client}/contacts"), lambda w: {"name": "X"}, 201),
@@ -610,6 +645,20 @@ OPS: dict[str, Op] = {
         fresh("/api/v1/feedback/{id}/withdraw", World.feedback), lambda w: {"reason": "typo"}
     ),
     "slaReport": listing("/api/v1/reports/sla"),
+    # ---- telephony: call records are signed by the integration (no bearer token: 401 for
+    # every caller here, none signs); unmatched calls have no owner, all staff list them
+    "receiveCall": Op(at("/api/v1/integrations/calls"), lambda w: call_record(), kind="signed"),
+    "receiveTwilioCall": Op(
+        at("/api/v1/integrations/calls/twilio"), lambda w: call_record(), kind="signed"
+    ),
+    "listCalls": listing("/api/v1/integrations/calls?matched=false", denied=SERVICE_ONLY),
+    "assignCall": Op(  # no such call: 404 to staff, the service token's 403
+        at(f"/api/v1/integrations/calls/{uuid.uuid4()}/assign"),
+        lambda w: {"client_id": w.north.client},
+        ok=404,
+        kind="staff",
+        denied=SERVICE_ONLY,
+    ),
     "contactCadenceReport": listing("/api/v1/reports/contact-cadence"),
     "feedbackReport": listing("/api/v1/reports/feedback"),
     "activityReport": listing("/api/v1/reports/activity"),
@@ -694,14 +743,19 @@ OPS: dict[str, Op] = {
         at("/api/v1/reports/scorecard/subscriptions"),
         lambda w: {"week": True},
         kind="staff",
-        denied=frozenset({"own_manager", "peer_manager", "other_manager", "service"}),
+        denied=frozenset(
+            {"own_manager", "peer_manager", "other_manager", "service", "integration"}
+        ),
     ),
     # ---- notifications: one client at a glance (scoped like the client), the calendar feeds
     # (staff make their own; one's feed is revoked by its owner alone; its URL needs no token)
     "clientTimeline": Op(at("/api/v1/clients/{n.client}/timeline")),
     "clientSummary": Op(at("/api/v1/clients/{n.client}/summary")),
     "createCalendarFeed": Op(
-        at("/api/v1/calendar/feeds"), ok=201, kind="staff", denied=frozenset({"service"})
+        at("/api/v1/calendar/feeds"),
+        ok=201,
+        kind="staff",
+        denied=frozenset({"service", "integration"}),
     ),
     "deleteCalendarFeed": Op(
         fresh("/api/v1/calendar/feeds/{id}", own_feed),
@@ -741,15 +795,35 @@ OPS: dict[str, Op] = {
     "streamNotifications": Op(at("/api/v1/notifications/stream"), kind="stream"),
     # a stream ticket: any caller's own (it opens the caller's stream, as the token does)
     "createStreamTicket": Op(at("/api/v1/notifications/stream-tickets"), ok=201, kind="staff"),
-    # rules: everyone reads them, admins change them
-    "listRules": Op(at("/api/v1/rules"), kind="staff"),
-    "replaceRules": Op(at("/api/v1/rules"), rules_body, kind="staff", denied=ADMIN_ONLY),
+    # rules: everyone reads the global ones, admins change them; a department's own: its
+    # staff read them, its head (and admins) change them
+    "listRules": Op(
+        at("/api/v1/rules?department=north"),
+        kind="staff",
+        denied=frozenset({"other_manager", "other_head", "service"}),
+    ),
+    "replaceRules": Op(
+        at("/api/v1/rules?department=north"),
+        rules_body,
+        kind="staff",
+        denied=ADMIN_ONLY - {"own_head"},
+    ),
     # preferences: the caller's own
     "getPreferences": Op(at("/api/v1/preferences"), kind="staff"),
     "replacePreferences": Op(at("/api/v1/preferences"), lambda w: {}, kind="staff"),
     # webhooks and deliveries: admins only
     "createWebhook": Op(at("/api/v1/webhooks"), webhook_body, 201, kind="staff", denied=ADMIN_ONLY),
     "listWebhooks": Op(at("/api/v1/webhooks"), kind="staff", denied=ADMIN_ONLY),
+    # the messages read from the mailbox: an unmatched one is in no client's scope
+    "listInboundEmails": Op(at("/api/v1/integrations/emails"), kind="staff", denied=ADMIN_ONLY),
+    # the inbound email webhook: its URL's secret is the credential, whatever the bearer; the
+    # matrix's app has none set (the webhook is off): 404 for every caller
+    "receivePostmarkEmail": Op(
+        at("/api/v1/integrations/emails/postmark/no-such-secret-0123456789"),
+        lambda w: {"MessageID": "m-1", "From": "someone@elsewhere.example"},
+        404,
+        kind="public",
+    ),
     "deleteWebhook": Op(
         fresh("/api/v1/webhooks/{id}", World.webhook), ok=204, kind="staff", denied=ADMIN_ONLY
     ),
@@ -781,19 +855,21 @@ def _billing(path: str) -> bool:
     )
 
 
-def _operations(document: dict[str, Any]) -> dict[str, tuple[str, str]]:
-    found: dict[str, tuple[str, str]] = {}
+def _operations(document: dict[str, Any]) -> dict[str, tuple[str, str, tuple[str, ...]]]:
+    """operationId -> (method, path, the scopes its security requirement names)."""
+    found: dict[str, tuple[str, str, tuple[str, ...]]] = {}
     for path, methods in document["paths"].items():
         for method, operation in methods.items():
             if method in ("get", "post", "put", "patch", "delete"):
-                found[operation["operationId"]] = (method.upper(), path)
+                scopes = [s for r in operation.get("security", []) for v in r.values() for s in v]
+                found[operation["operationId"]] = (method.upper(), path, tuple(scopes))
     return found
 
 
 # The checked-in document, what integrators read: an operation added to the code without
 # `make openapi` fails tests/unit/test_api_docs.py and the test below.
 OPERATIONS = _operations(json.loads((ROOT / OPENAPI_FILE).read_text()))
-for _id, (_, _path) in OPERATIONS.items():
+for _id, (_, _path, _scopes) in OPERATIONS.items():
     if _id in OPS and _billing(_path) and OPS[_id].service is None:
         OPS[_id] = dataclasses.replace(OPS[_id], service=403)
 
@@ -811,17 +887,21 @@ def test_every_operation_of_the_openapi_is_in_the_matrix() -> None:
 
 def expected(op: Op, caller: str) -> int:
     if op.kind == "public":
-        return 200
+        return op.ok
     if op.kind == "stream":  # only bad tokens are sent
+        return 401
+    if op.kind == "signed":  # a bearer token is no signature
         return 401
     if caller in BAD_TOKENS:
         return 401
+    if caller == "integration_unscoped":
+        return 403
     if caller == "service" and op.service is not None:
         return op.service
-    if caller == "admin":
-        return op.ok if op.admin_sees or op.kind == "list" else 404
     if caller in op.denied:
         return 403
+    if caller in ("admin", "integration"):  # the whole company
+        return op.ok if op.admin_sees or op.kind == "list" else 404
     if op.kind == "staff":
         return op.ok
     if op.kind == "list":
@@ -833,30 +913,39 @@ def _leaks(w: World, text: str) -> list[str]:
     return [i for i in [*w.north.object_ids(), w.north.client_name] if i in text]
 
 
+def _lacks_scope(response: httpx.Response, scope: str) -> bool:
+    """A 403 problem+json naming the scope an integration lacks."""
+    return response.status_code == 403 and f"needs the scope {scope}" in response.json()["detail"]
+
+
 @pytest.mark.parametrize("operation_id", sorted(OPERATIONS))
 async def test_matrix(world: World, operation_id: str) -> None:
     op = OPS[operation_id]
-    method, _ = OPERATIONS[operation_id]
+    method, _, scopes = OPERATIONS[operation_id]
+    callers = {**world.callers, "integration": integration(world.integration, scopes)}
     wrong: list[str] = []
     for caller in CALLERS:
         if op.kind == "stream" and caller not in BAD_TOKENS:
             continue
         path = await op.path(world)
         response = await world.http.request(
-            method, path, headers=world.callers[caller], json=op.body(world)
+            method, path, headers=callers[caller], json=op.body(world)
         )
         got, want = response.status_code, expected(op, caller)
         cell = f"{caller} {method} {path}"
         if got != want:
             wrong.append(f"{cell}: {got} (want {want}) {response.text[:200]}")
             continue
+        unscoped = caller == "integration_unscoped" and op.kind != "public"
+        if unscoped and scopes and not _lacks_scope(response, scopes[0]):
+            wrong.append(f"{cell}: does not name the scope {scopes[0]}: {response.text}")
         if got >= 400:
             if not response.headers.get("content-type", "").startswith("application/problem+json"):
                 wrong.append(f"{cell}: {got} is not problem+json")
             if got == 401 and response.headers.get("www-authenticate") != "Bearer":
                 wrong.append(f"{cell}: 401 without WWW-Authenticate: Bearer")
         if (
-            caller in FOREIGN
+            caller in FOREIGN | {"integration_unscoped"}
             and op.kind != "staff"
             and not (caller == "service" and op.service)
             and got < 300
@@ -865,7 +954,85 @@ async def test_matrix(world: World, operation_id: str) -> None:
             wrong.append(f"{cell}: names north's objects {leaked}")
         if op.listed is not None and got == 200:
             shown = op.listed(world.north) in response.text
-            should = caller in op.sees or (caller == "admin" and op.admin_sees)
+            should = caller in op.sees or (caller in ("admin", "integration") and op.admin_sees)
             if shown != should:
                 wrong.append(f"{cell}: north's object {'' if shown else 'not '}listed")
     assert not wrong, "\n".join(wrong)
+
+
+def _but_one(scopes: tuple[str, ...]) -> list[tuple[str, tuple[str, ...]]]:
+    return [(s, tuple(t for t in scopes if t != s)) for s in scopes] if len(scopes) > 1 else []
+
+
+@pytest.mark.parametrize(
+    "operation_id", sorted(i for i, (_, _, scopes) in OPERATIONS.items() if _but_one(scopes))
+)
+async def test_each_documented_scope_is_needed(world: World, operation_id: str) -> None:
+    """An operation that shows other services' data (a client's timeline) needs each of
+    the scopes it documents: without any one of them, a 403 naming it."""
+    op = OPS[operation_id]
+    method, _, scopes = OPERATIONS[operation_id]
+    for lacking, held in _but_one(scopes):
+        response = await world.http.request(
+            method,
+            await op.path(world),
+            headers=integration(world.integration, held),
+            json=op.body(world),
+        )
+        assert _lacks_scope(response, lacking), f"{operation_id} without {lacking}: {response.text}"
+
+
+# ---------------------------------------------------------------- integrations, by story
+
+
+async def test_an_integration_logging_interactions_reads_no_invoices(world: World) -> None:
+    """A telephony bridge (``interactions:write``) logs a call on any client; the invoices are
+    not its business (403 naming ``billing:read``), nor the log it writes to (``:read``)."""
+    bridge = integration(world.integration, ["interactions:write"])
+    call = {
+        "client_id": world.south.client,
+        "type": "call",
+        "direction": "inbound",
+        "occurred_at": iso(datetime.now(UTC)),
+    }
+    logged = await world.http.post("/api/v1/interactions", headers=bridge, json=call)
+    assert logged.status_code == 201, logged.text
+    assert logged.json()["client_id"] == world.south.client
+    for path in ("/api/v1/invoices", f"/api/v1/invoices/{world.north.invoice}"):
+        refused = await world.http.get(path, headers=bridge)
+        assert _lacks_scope(refused, "billing:read"), refused.text
+    unread = await world.http.get("/api/v1/interactions", headers=bridge)
+    assert _lacks_scope(unread, "interactions:read"), unread.text
+
+
+async def test_an_integration_reading_clients_lists_every_client_and_creates_none(
+    world: World,
+) -> None:
+    """``clients:read``: every department's clients (the whole company), and no new one."""
+    reader = integration(world.integration, ["clients:read"])
+    listed = await world.http.get("/api/v1/clients?limit=500", headers=reader)
+    assert listed.status_code == 200, listed.text
+    assert {world.north.client_name, world.south.client_name} <= set(
+        c["name"] for c in listed.json()["items"]
+    )
+    body = {"name": "Not By A Reader", "account_manager_id": world.north.manager}
+    refused = await world.http.post("/api/v1/clients", headers=reader, json=body)
+    assert _lacks_scope(refused, "clients:write"), refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    names = await world.http.get("/api/v1/clients?limit=500&q=not by a reader", headers=ADMIN)
+    assert names.json()["items"] == []
+
+
+async def test_an_integration_opens_no_stream_beyond_its_scopes(world: World) -> None:
+    """The live stream bypasses the common caller dependency: its bearer token needs
+    ``notifications:read`` all the same, and a stream ticket (which carries no scopes) opens
+    no integration's stream."""
+    writer = integration(world.integration, ["notifications:write"])
+    ticket = await world.http.post("/api/v1/notifications/stream-tickets", headers=writer)
+    assert ticket.status_code == 201, ticket.text
+    by_ticket = await world.http.get(
+        "/api/v1/notifications/stream", params={"ticket": ticket.json()["ticket"]}
+    )
+    by_token = await world.http.get("/api/v1/notifications/stream", headers=writer)
+    for refused in (by_ticket, by_token):
+        assert _lacks_scope(refused, "notifications:read"), refused.text

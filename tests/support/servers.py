@@ -1,8 +1,9 @@
 """Where the real PostgreSQL and Kafka of the tests are.
 
 ``make test`` starts them with deploy/local/up.sh and exports ORBIT_TEST_DATABASE_URL (a
-server on which the tests may create databases) and ORBIT_TEST_KAFKA_BOOTSTRAP. Point those
-at servers of your own to use them instead.
+server on which the tests may create databases) and ORBIT_TEST_KAFKA_BOOTSTRAP, and the
+IMAP server of email in (ORBIT_TEST_IMAP_URL, ORBIT_TEST_LMTP_URL). Point those at servers
+of your own to use them instead.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import subprocess
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -60,6 +63,28 @@ def kafka_bootstrap() -> str:
         _missing("ORBIT_TEST_KAFKA_BOOTSTRAP")
     assert bootstrap
     return bootstrap
+
+
+@dataclass(frozen=True)
+class MailServer:
+    """The dovecot of deploy/local: IMAP and LMTP on loopback, any user with ``password``."""
+
+    imap_url: str
+    lmtp_host: str
+    lmtp_port: int
+    password: str
+
+
+def mail_server() -> MailServer:
+    """The IMAP server of the email-in tests (ORBIT_TEST_IMAP_URL, ORBIT_TEST_LMTP_URL,
+    ORBIT_TEST_IMAP_PASSWORD; deploy/local/dovecot.sh)."""
+    imap, lmtp = _setting("ORBIT_TEST_IMAP_URL"), _setting("ORBIT_TEST_LMTP_URL")
+    if not imap or not lmtp:
+        _missing("ORBIT_TEST_IMAP_URL")
+    assert imap and lmtp
+    parts = urlsplit(lmtp)
+    assert parts.hostname and parts.port, lmtp
+    return MailServer(imap, parts.hostname, parts.port, _setting("ORBIT_TEST_IMAP_PASSWORD") or "")
 
 
 @asynccontextmanager

@@ -96,7 +96,7 @@ export async function firstDay(baseUrl: string, token: string): Promise<string[]
     body: { name: "Ada Manager", email: "ada@example.com" },
   });
   if (staff.error) throw new Error(staff.error.detail);
-  const role: "manager" | "head" | "admin" | "service" = staff.data.role;
+  const role: "manager" | "head" | "admin" | "service" | "integration" = staff.data.role;
   const created = await api.POST("/api/v1/clients", {
     body: { name: "Acme GmbH", country: "DE", account_manager_id: staff.data.id, tags: ["de"] },
     params: { header: { "Idempotency-Key": "first-client" } },

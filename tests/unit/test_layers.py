@@ -41,6 +41,7 @@ PURE_SHARED = (
     "shared.calendar",
     "shared.clock",
     "shared.money",
+    "shared.phones",
     "shared.policies",
     "shared.values",
 )

@@ -1,20 +1,24 @@
 """Payment control of one issued invoice on a given day (in the client's timezone): is it
 overdue, which dunning step is due, is a promise to pay broken, and when to look again.
 
-The schedule (``ORBIT_BILLING_DUNNING_SCHEDULE``, default ``-3,1,7,14,30``) holds days relative to
-the due date. The scan emits the latest step that is due and not emitted yet (a late scan
-does not flood the client with every missed step); partial payments do not restart the
-schedule (it counts from the due date); a fully paid invoice leaves the scan; a promise to
-pay pauses the reminders until its day, and the day after, still unpaid, it is broken and
-the reminders go on.
+The schedule holds days relative to the due date: the client's department's
+``dunning_schedule`` and ``dunning_escalate_from_days`` set at run time (``/api/v1/settings``,
+:func:`terms`), else ``ORBIT_BILLING_DUNNING_SCHEDULE`` (default ``-3,1,7,14,30``) and
+``ORBIT_BILLING_DUNNING_ESCALATE_FROM_DAYS`` (14). The scan emits the latest step that is due
+and not emitted yet (a late scan does not flood the client with every missed step); partial
+payments do not restart the schedule (it counts from the due date); a fully paid invoice
+leaves the scan; a promise to pay pauses the reminders until its day, and the day after,
+still unpaid, it is broken and the reminders go on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
+
+from shared.policies import policy_value
 
 # What became of a promise to pay.
 PromiseState = Literal["pending", "kept", "broken"]
@@ -42,6 +46,28 @@ def parse_schedule(text: str | Sequence[int]) -> tuple[int, ...]:
     if any(abs(s) > 366 for s in steps):
         raise ScheduleError("each dunning step must be within 366 days of the due date")
     return tuple(sorted(set(steps)))
+
+
+@dataclass(frozen=True)
+class Terms:
+    """A department's dunning schedule (sorted days from the due date) and the step from
+    which a reminder escalates."""
+
+    schedule: tuple[int, ...]
+    escalate_from: int
+
+
+def terms(
+    documents: Mapping[str, Mapping[str, Any]], department: str | None, default: Terms
+) -> Terms:
+    """``department``'s dunning terms: its policy's ``dunning_schedule`` and
+    ``dunning_escalate_from_days`` (its own document over the global one,
+    ``shared.policies``), each else ``default``'s (the environment's)."""
+    schedule = policy_value(documents, department, "dunning_schedule", default.schedule)
+    escalate = policy_value(
+        documents, department, "dunning_escalate_from_days", default.escalate_from
+    )
+    return Terms(parse_schedule(schedule), int(escalate))
 
 
 @dataclass(frozen=True)

@@ -18,11 +18,13 @@ from shared.money import MoneyError, check_amount, format_amount
 from shared.replicas import ClientView
 from shared.uow import UnitOfWork
 
-PEOPLE_ROLES = (Role.ADMIN, Role.HEAD, Role.MANAGER)
+# Staff, and an integration (within its scopes, for the whole company).
+PEOPLE_ROLES = (Role.ADMIN, Role.HEAD, Role.MANAGER, Role.INTEGRATION)
 
 
 def require_staff(caller: Caller) -> None:
-    """Everything but booking payments is for staff: a ``service`` token gets 403."""
+    """Everything but booking payments is for staff and integrations: a ``service`` token
+    gets 403."""
     caller.require(*PEOPLE_ROLES)
 
 

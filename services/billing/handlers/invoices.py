@@ -56,7 +56,7 @@ from shared.auth import Caller
 from shared.errors import Conflict, Invalid
 from shared.messaging.envelope import topic_for
 from shared.money import format_amount
-from shared.policy_replica import policy_value_of
+from shared.policy_replica import policy_documents, policy_value_of
 from shared.replicas import ClientView
 from shared.uow import UnitOfWork
 
@@ -191,7 +191,9 @@ async def issue_invoice(
         "due_date": due_date,
         "status": ISSUED,
         "issued_by": caller.id,
-        "next_action_on": first_action_on(due_date, settings.dunning_steps),
+        "next_action_on": first_action_on(
+            due_date, (await dunning_terms(uow, client, settings)).schedule
+        ),
         "updated_at": uow.clock.now(),
     }
     credit = (await credit_balances(uow.session, client.id)).get(invoice.currency)
@@ -252,6 +254,16 @@ async def _number_and_announce(
     uow.emitted.append(
         event.model_copy(update={"number": number}).to_cloudevent(event_id=envelope.id, time=now)
     )
+
+
+async def dunning_terms(
+    uow: UnitOfWork, client: ClientView, settings: BillingSettings
+) -> dunning.Terms:
+    """The client's department's dunning terms (``/api/v1/settings``), else the
+    environment's."""
+    department = client.account_manager_department
+    documents = await policy_documents(uow.session, department)
+    return dunning.terms(documents, department, settings.dunning_terms)
 
 
 def first_action_on(due_date: date, steps: tuple[int, ...]) -> date:

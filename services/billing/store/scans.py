@@ -108,3 +108,18 @@ async def set_invoice_states(
             .values(**dict(state_items), updated_at=at)
             .execution_options(synchronize_session=False)
         )
+
+
+async def recheck_open_invoices(session: AsyncSession, on: date, at: datetime) -> None:
+    """Every open invoice with a due date looked at again by payment control from ``on``
+    (a policy changed its dunning terms; one UPDATE)."""
+    await session.execute(
+        update(Invoice)
+        .where(
+            INVOICES_DUE.open_filter,
+            Invoice.due_date.is_not(None),
+            or_(Invoice.next_action_on.is_(None), Invoice.next_action_on > on),
+        )
+        .values(next_action_on=on, updated_at=at)
+        .execution_options(synchronize_session=False)
+    )

@@ -64,7 +64,7 @@ async def check_manager(
 async def create_client(
     uow: UnitOfWork, caller: Caller, data: ClientIn, policies: ClientPolicies
 ) -> Client:
-    caller.require(Role.ADMIN, Role.HEAD, Role.MANAGER)
+    caller.require(Role.ADMIN, Role.HEAD, Role.MANAGER, Role.INTEGRATION)
     manager_id = data.account_manager_id
     if manager_id is None and caller.role in (Role.MANAGER, Role.HEAD):
         manager_id = caller.id

@@ -49,8 +49,9 @@ def team_of(caller: Caller) -> ColumnElement[bool]:
 
 
 def client_scope(caller: Caller) -> ColumnElement[bool]:
-    """manager: own clients; head: clients of their department's / team's managers; admin: all."""
-    if caller.role == Role.ADMIN:
+    """manager: own clients; head: clients of their department's / team's managers; admin and
+    integration: all."""
+    if caller.company_wide:
         return true()
     if caller.role == Role.HEAD:
         managers = select(Staff.id).where(team_of(caller))
@@ -121,13 +122,15 @@ def filtered_clients(
     return stmt
 
 
-# The read by id of a manager (their own clients) and of an admin (any), the most frequent
-# reads: built once with bound ids (building the select cost more than running it).
+# The read by id of a manager (their own clients) and of an admin or integration (any), the
+# most frequent reads: built once with bound ids (building the select cost more than running it).
+_ANY_CLIENT_BY_ID = select(Client).where(Client.id == bindparam("client_id"))
 _CLIENT_BY_ID = {
     Role.MANAGER: select(Client).where(
         Client.account_manager_id == bindparam("caller_id"), Client.id == bindparam("client_id")
     ),
-    Role.ADMIN: select(Client).where(Client.id == bindparam("client_id")),
+    Role.ADMIN: _ANY_CLIENT_BY_ID,
+    Role.INTEGRATION: _ANY_CLIENT_BY_ID,
 }
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.interactions.api.schemas import (
+    CallOut,
     FeedbackOut,
+    InboundEmailOut,
     InteractionOut,
     MeetingOut,
     ReportOut,
@@ -17,7 +19,9 @@ from services.interactions.domain import sla
 from services.interactions.domain import tasks as task_rules
 from services.interactions.handlers.requests import current_hold_minutes
 from services.interactions.store.models import (
+    Call,
     Feedback,
+    InboundEmail,
     Interaction,
     MeetingReport,
     PlannedMeeting,
@@ -25,6 +29,30 @@ from services.interactions.store.models import (
     Task,
     TaskDeadlineMove,
 )
+
+
+def call_out(call: Call) -> CallOut:
+    return CallOut(
+        id=call.id,
+        integration=call.integration,
+        direction=call.direction,
+        from_=call.from_number,
+        to=call.to_number,
+        number=call.number,
+        started_at=call.started_at,
+        duration_seconds=call.duration_seconds,
+        answered=call.answered,
+        recording_url=call.recording_url,
+        outcome=call.outcome,
+        matched=call.client_id is not None,
+        client_id=call.client_id,
+        contact_id=call.contact_id,
+        interaction_id=call.interaction_id,
+        request_id=call.request_id,
+        received_at=call.received_at,
+        assigned_at=call.assigned_at,
+        assigned_by=call.assigned_by,
+    )
 
 
 def interaction_out(interaction: Interaction) -> InteractionOut:
@@ -89,6 +117,10 @@ def task_move_out(move: TaskDeadlineMove) -> TaskMoveOut:
 
 def feedback_out(item: Feedback) -> FeedbackOut:
     return FeedbackOut.model_validate(item, from_attributes=True)
+
+
+def inbound_email_out(item: InboundEmail) -> InboundEmailOut:
+    return InboundEmailOut.model_validate(item, from_attributes=True)
 
 
 def meeting_out(meeting: PlannedMeeting) -> MeetingOut:

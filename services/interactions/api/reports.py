@@ -41,6 +41,9 @@ SLA_FIGURES: list[Column] = [
 ] + [
     ("first_response_minutes_median", _get("first_response_minutes", "median")),
     ("first_response_minutes_p90", _get("first_response_minutes", "p90")),
+    ("missed_calls", _get("missed_calls")),
+    ("callback_minutes_median", _get("callback_minutes", "median")),
+    ("callback_minutes_p90", _get("callback_minutes", "p90")),
 ]
 
 
@@ -57,8 +60,9 @@ async def sla_report(
     format: Format | None = None,
 ) -> Response:
     """Requests opened in the period: answered, on time, breached, open, compliance and the
-    median and p90 first-response business minutes, overall and per account manager. CSV and
-    Excel: one line per manager, then the overall line."""
+    median and p90 first-response business minutes, the missed calls and their callback
+    minutes (clock time, median and p90), overall and per account manager. CSV and Excel: one
+    line per manager, then the overall line."""
     async with runtime.sessions() as session:
         data = await reports.sla_report(
             session,

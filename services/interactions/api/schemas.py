@@ -9,6 +9,8 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.interactions.commands import (
+    CallAssignIn,
+    CallIn,
     FeedbackIn,
     FeedbackWithdrawIn,
     HoldIn,
@@ -20,23 +22,30 @@ from services.interactions.commands import (
     MeetingReportAmendIn,
     MeetingReportIn,
     MeetingRescheduleIn,
+    PostmarkInboundIn,
     RequestCloseIn,
     ResumeIn,
     TaskIn,
     TaskPatch,
 )
+from services.interactions.domain.calls import CallDirection, CallOutcome
 from services.interactions.domain.feedback import FeedbackKind
 from services.interactions.domain.interactions import Direction, InteractionType
+from services.interactions.domain.mail import MailOutcome
 from services.interactions.domain.planned import MeetingKind, MeetingStatus
 from services.interactions.domain.sla import CloseCode, RequestStatus
 from services.interactions.domain.tasks import TaskStatus
 from shared.values import ClientStatus
 
 __all__ = [
+    "CallAssignIn",
+    "CallIn",
+    "CallOut",
     "FeedbackIn",
     "FeedbackOut",
     "FeedbackWithdrawIn",
     "HoldIn",
+    "InboundEmailOut",
     "InteractionIn",
     "InteractionOut",
     "InteractionRetractIn",
@@ -47,6 +56,7 @@ __all__ = [
     "MeetingReportAmendIn",
     "MeetingReportIn",
     "MeetingRescheduleIn",
+    "PostmarkInboundIn",
     "ReportOut",
     "RequestCloseIn",
     "RequestOut",
@@ -84,6 +94,37 @@ class InteractionOut(BaseModel):
     retracted_at: datetime | None
     retracted_by: uuid.UUID | None
     retract_reason: str | None
+
+
+class CallOut(BaseModel):
+    """A call record of a telephony integration and what it became."""
+
+    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
+
+    id: uuid.UUID
+    integration: str
+    direction: CallDirection
+    from_: str = Field(alias="from")
+    to: str
+    # the client's side (the caller of an inbound call, the callee of an outbound one) in
+    # E.164; null when it is no phone number
+    number: str | None
+    started_at: datetime
+    duration_seconds: int
+    answered: bool
+    recording_url: str | None
+    # missed (its callback request opened), logged, attempt (an outbound call not picked
+    # up), unmatched (no contact has the number: assign it)
+    outcome: CallOutcome
+    matched: bool
+    client_id: uuid.UUID | None
+    contact_id: uuid.UUID | None
+    interaction_id: uuid.UUID | None
+    # the request the call opened (missed) or answered (a callback)
+    request_id: uuid.UUID | None
+    received_at: datetime
+    assigned_at: datetime | None
+    assigned_by: uuid.UUID | None
 
 
 class RequestOut(BaseModel):
@@ -200,11 +241,34 @@ class FeedbackOut(BaseModel):
     withdrawn_reason: str | None
 
 
+class MailAttachmentOut(BaseModel):
+    filename: str
+    content_type: str
+    size: int
+
+
+class InboundEmailOut(BaseModel):
+    """A message read from the mailbox (email in) and what became of it."""
+
+    id: uuid.UUID
+    message_id: str
+    received_at: datetime
+    sender: str
+    subject: str | None
+    in_reply_to: str | None
+    references: list[str] = Field(validation_alias="reference_ids")
+    outcome: MailOutcome
+    client_id: uuid.UUID | None
+    interaction_id: uuid.UUID | None
+    attachments: list[MailAttachmentOut]
+
+
 # ---------------------------------------------------------------- reports
 
 
 class ResponseTimes(BaseModel):
-    """First-response business minutes (time on hold excluded)."""
+    """Minutes, median and p90: first responses in business minutes (time on hold excluded),
+    callbacks in minutes of the clock."""
 
     median: float | None
     p90: float | None
@@ -219,6 +283,10 @@ class SlaFigures(BaseModel):
     # answered on time, in percent of the requests decided (answered, or breached unanswered)
     compliance_pct: float | None
     first_response_minutes: ResponseTimes
+    # missed inbound calls (the requests they opened) and how long their callers waited for
+    # the call back, in minutes of the clock (of those called back)
+    missed_calls: int
+    callback_minutes: ResponseTimes
 
 
 class ManagerSla(SlaFigures):

@@ -20,7 +20,7 @@ from shared.policy_replica import policy_documents
 from shared.replicas import lock_client
 from shared.uow import UnitOfWork
 
-WRITERS = (Role.MANAGER, Role.HEAD, Role.ADMIN)
+WRITERS = (Role.MANAGER, Role.HEAD, Role.ADMIN, Role.INTEGRATION)
 
 
 async def record_feedback(uow: UnitOfWork, caller: Caller, command: FeedbackIn) -> Feedback:

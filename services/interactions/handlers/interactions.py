@@ -38,7 +38,7 @@ from shared.errors import Conflict, Invalid, NotFound
 from shared.replicas import ClientView, lock_client
 from shared.uow import UnitOfWork
 
-WRITERS = (Role.MANAGER, Role.HEAD, Role.ADMIN)
+WRITERS = (Role.MANAGER, Role.HEAD, Role.ADMIN, Role.INTEGRATION)
 # A meeting report's fields in the interaction's audit trail (``report.<field>``) when amended.
 REPORT_FIELDS = ("summary", "decisions", "next_steps", "revision")
 
@@ -119,7 +119,8 @@ async def log_interaction(
     uow.session.add(interaction)
     request = None
     if opens:
-        request = requests.new_request(interaction, client, settings, now)
+        fraction = await requests.at_risk_fraction(uow, client, settings)
+        request = requests.new_request(interaction, client, fraction, now)
         interaction.request_id = request.id
         uow.session.add(request)
     await uow.session.flush()

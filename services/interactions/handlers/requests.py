@@ -25,16 +25,33 @@ from shared import audit
 from shared.auth import Caller
 from shared.calendar import business_minutes_between, parse_calendar
 from shared.errors import Conflict, Invalid, NotFound
+from shared.policy_replica import policy_value_of
 from shared.replicas import ClientView, lock_client
 from shared.uow import UnitOfWork
 
 
+async def at_risk_fraction(
+    uow: UnitOfWork, client: ClientView, settings: InteractionsSettings
+) -> float:
+    """The share of a request's window after which it is at risk: the client's department's
+    ``at_risk_fraction`` (``/api/v1/settings``), else the environment's."""
+    return float(
+        await policy_value_of(
+            uow.session,
+            client.account_manager_department,
+            "at_risk_fraction",
+            settings.interactions_sla_at_risk_fraction,
+        )
+    )
+
+
 def new_request(
-    interaction: Interaction, client: ClientView, settings: InteractionsSettings, now: datetime
+    interaction: Interaction, client: ClientView, at_risk_fraction: float, now: datetime
 ) -> Request:
     """The request of an inbound interaction: due ``first_response_minutes`` of the client's
-    business calendar after it arrived (kept, with that calendar, whatever the client's SLA
-    becomes later)."""
+    business calendar after it arrived, at risk once ``at_risk_fraction`` of that window has
+    passed (kept, with that calendar, whatever the client's SLA or the policy becomes
+    later)."""
     calendar = sla.calendar_of(client.sla)
     minutes = sla.first_response_minutes(client.sla)
     opened = interaction.occurred_at
@@ -48,9 +65,7 @@ def new_request(
         status="open",
         opened_at=opened,
         due_at=sla.due_at(opened, minutes, calendar),
-        at_risk_at=sla.at_risk_at(
-            opened, minutes, settings.interactions_sla_at_risk_fraction, calendar
-        ),
+        at_risk_at=sla.at_risk_at(opened, minutes, at_risk_fraction, calendar),
         first_response_minutes=minutes,
         calendar=sla.calendar_json(calendar),
         breached=False,

@@ -19,7 +19,7 @@ from shared.errors import Forbidden, Invalid
 from shared.replicas import lock_client
 from shared.uow import UnitOfWork
 
-WRITERS = (Role.MANAGER, Role.HEAD, Role.ADMIN)
+WRITERS = (Role.MANAGER, Role.HEAD, Role.ADMIN, Role.INTEGRATION)
 
 
 async def _check_assignee(uow: UnitOfWork, assignee_id: uuid.UUID) -> None:

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     ForeignKey,
     Index,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
     Uuid,
     text,
 )
@@ -345,6 +347,91 @@ class PlannedMeetingParticipant(Base):
     )
     kind: Mapped[str] = mapped_column(String(10), primary_key=True)
     participant_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+
+
+class Call(Base):
+    """A call record a telephony integration sent (``POST /api/v1/integrations/calls``, the
+    Twilio adapter), once per (``integration``, ``external_id``: the ``webhook-id``, Twilio's
+    ``CallSid``). ``number`` is the client's side in E.164 (null: not a phone number); a
+    call matched to a contact has its client and contact and what it became (``outcome``:
+    the interaction logged, the request it opened or answered); an unmatched one has none
+    until a manager assigns it."""
+
+    __tablename__ = "calls"
+    __table_args__ = (
+        UniqueConstraint("integration", "external_id", name="uq_calls_external"),
+        Index("ix_calls_client_number", "client_id", "number", "started_at"),
+        Index("ix_calls_received", "received_at", "id"),
+        # the unmatched list
+        Index(
+            "ix_calls_unmatched",
+            "received_at",
+            "id",
+            postgresql_where=text("client_id IS NULL"),
+            sqlite_where=text("client_id IS NULL"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    integration: Mapped[str] = mapped_column(String(100))
+    external_id: Mapped[str] = mapped_column(String(200))
+    direction: Mapped[str] = mapped_column(String(20))
+    from_number: Mapped[str] = mapped_column(String(64))
+    to_number: Mapped[str] = mapped_column(String(64))
+    number: Mapped[str | None] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_seconds: Mapped[int] = mapped_column(Integer)
+    answered: Mapped[bool] = mapped_column(Boolean)
+    recording_url: Mapped[str | None] = mapped_column(String(2000))
+    outcome: Mapped[str] = mapped_column(String(20))
+    client_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    contact_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    interaction_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("interactions.id"))
+    # the request it opened (a missed inbound call) or answered (a callback)
+    request_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # an unmatched call assigned to a client by hand: when and by whom
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assigned_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+class InboundEmail(Base):
+    """A message read from Orbit's mailbox (email in), once per ``(mailbox, message_id)``
+    whatever the retries: what became of it (``outcome``: logged on ``client_id`` as
+    ``interaction_id``, unmatched, ignored), its thread (``in_reply_to``, ``reference_ids``:
+    its References) and its attachments' names, types and sizes (not their content yet)."""
+
+    __tablename__ = "inbound_emails"
+    __table_args__ = (
+        UniqueConstraint("mailbox", "message_id", name="uq_inbound_emails_message"),
+        Index("ix_inbound_emails_outcome", "outcome", "received_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    mailbox: Mapped[str] = mapped_column(String(300))
+    message_id: Mapped[str] = mapped_column(String(998))
+    uid: Mapped[int | None] = mapped_column(BigInteger)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sender: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str | None] = mapped_column(String(500))
+    in_reply_to: Mapped[str | None] = mapped_column(String(998))
+    reference_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    outcome: Mapped[str] = mapped_column(String(20))
+    client_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    interaction_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+
+
+class MailboxState(Base):
+    """How far a mailbox has been read: the highest IMAP UID taken in, valid while the
+    folder's ``UIDVALIDITY`` stays the same."""
+
+    __tablename__ = "mailbox_state"
+
+    mailbox: Mapped[str] = mapped_column(String(300), primary_key=True)
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger)
+    polled_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 # ---------------------------------------------------------------- the lists' sorts

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.interactions.domain import cadence, stats
+from services.interactions.domain import cadence, calls, stats
 from services.interactions.domain.feedback import nps_group
 from services.interactions.domain.interactions import TYPES
 from services.interactions.store.clients import in_scope
@@ -63,6 +63,12 @@ def _sla_stats(rows: list[Any], now: datetime) -> dict[str, Any]:
     )
     open_ = requests - len(answered) - unanswered_breached
     minutes = [r.response_minutes for r in answered if r.response_minutes is not None]
+    missed = [r for r in rows if r.interaction_type == "call" and r.missed]
+    callbacks = [
+        calls.callback_minutes(r.opened_at, r.answered_at)
+        for r in missed
+        if r.answered_at is not None
+    ]
     return {
         "requests": requests,
         "answered": len(answered),
@@ -71,6 +77,8 @@ def _sla_stats(rows: list[Any], now: datetime) -> dict[str, Any]:
         "open": open_,
         "compliance_pct": stats.pct(len(on_time), requests - open_),
         "first_response_minutes": {"median": stats.median(minutes), "p90": stats.p90(minutes)},
+        "missed_calls": len(missed),
+        "callback_minutes": {"median": stats.median(callbacks), "p90": stats.p90(callbacks)},
     }
 
 
@@ -86,7 +94,8 @@ async def sla_report(
     """Requests opened in ``[since, until)`` (those closed as not real requests left out):
     counts, compliance (first responses on time of the requests decided: answered, or
     breached without an answer) and the median and p90 of first-response business minutes;
-    overall and per account manager."""
+    the missed calls among them and the clock minutes their callers waited for a call back
+    (median, p90 of those answered); overall and per account manager."""
     stmt = (
         select(
             Request.status,
@@ -94,9 +103,13 @@ async def sla_report(
             Request.due_at,
             Request.answered_at,
             Request.response_minutes,
+            Request.opened_at,
+            Request.interaction_type,
+            Interaction.missed,
             client_replica.c.account_manager_id,
         )
         .join(client_replica, client_replica.c.id == Request.client_id)
+        .join(Interaction, Interaction.id == Request.interaction_id)
         .where(
             in_scope(caller, Request.client_id),
             Request.status != "closed",

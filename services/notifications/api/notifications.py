@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import AwareDatetime
 
+from services.notifications import SERVICE
 from services.notifications import stream as live
 from services.notifications.api.deps import CallerDep, RuntimeDep
 from services.notifications.api.filters import AboutDep
@@ -30,11 +31,12 @@ from services.notifications.domain.tickets import (
 from services.notifications.handlers import feed as handlers
 from services.notifications.settings import NotificationsSettings
 from services.notifications.store import repository as repo
-from shared.app import bearer_scheme
+from shared.app import bearer_scheme, checks_route_scope
 from shared.auth import Caller, Role, authenticate
 from shared.commands import run_command
 from shared.errors import Unauthorized
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
+from shared.scopes import route_scope
 from shared.values import STAFF_ROLES
 
 router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
@@ -195,7 +197,9 @@ async def stream_caller(
     was issued to (used up here; with a bearer token too, both must name the same one)."""
     authorization = request.headers.get("authorization")
     if ticket is None:
-        return await authenticate(authorization, runtime.verifier, runtime.load_staff)
+        caller = await authenticate(authorization, runtime.verifier, runtime.load_staff)
+        caller.require_scopes((route_scope(SERVICE, request.method),))
+        return caller
     bearer = (
         await authenticate(authorization, runtime.verifier, runtime.load_staff)
         if authorization
@@ -217,9 +221,13 @@ async def stream_caller(
     if staff is None or not staff.active:
         raise Unauthorized("the stream ticket's staff member is not active")
     role = staff.role if staff.role in STAFF_ROLES else issued_role
-    return Caller(staff.id, Role(role), staff.department)
+    caller = Caller(staff.id, Role(role), staff.department)
+    # A ticket carries no scopes: an integration opens its stream with its token alone.
+    caller.require_scopes((route_scope(SERVICE, request.method),))
+    return caller
 
 
+checks_route_scope(stream_caller, SERVICE)
 StreamCallerDep = Annotated[Caller, Depends(stream_caller)]
 
 

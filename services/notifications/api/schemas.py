@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.notifications.domain.catalog import (
     AttemptOutcome,
@@ -41,6 +41,9 @@ class RuleOut(BaseModel):
     channels: list[Channel]
     severity: Severity
     escalate_after: str | None
+    department: str | None = Field(
+        description="the department whose rule this is (null: a global rule)"
+    )
 
 
 class RuleIn(BaseModel):
@@ -52,6 +55,10 @@ class RuleIn(BaseModel):
     channels: list[Channel]
     severity: Severity
     escalate_after: str | None = None
+    department: str | None = Field(
+        default=None,
+        description="null, or the department of ``?department=`` (the rules are saved for it)",
+    )
 
 
 class QuietHoursOut(BaseModel):

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel
 
-from services.notifications.api.deps import CallerDep, RuntimeDep
+from services.notifications.api.deps import OTHERS_READS, CallerDep, RuntimeDep
 from services.notifications.domain.scorecard.periods import Period
 from services.notifications.handlers import preferences
 from services.notifications.handlers.scorecard import report
@@ -41,6 +41,7 @@ class ScorecardOut(BaseModel):
     "/scorecard",
     response_model=ScorecardOut,
     operation_id="scorecardReport",
+    dependencies=[OTHERS_READS],
     responses=EXPORT_RESPONSES,
 )
 async def scorecard(

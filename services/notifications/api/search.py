@@ -9,13 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from services.notifications.api.deps import CallerDep, RuntimeDep
+from services.notifications.api.deps import OTHERS_READS, CallerDep, RuntimeDep
 from services.notifications.domain import search as rules
 from services.notifications.domain.search import SearchType
 from services.notifications.handlers import search as handlers
 from shared.errors import Invalid
 
-router = APIRouter(prefix="/api/v1/search", tags=["search"])
+router = APIRouter(prefix="/api/v1/search", tags=["search"], dependencies=[OTHERS_READS])
 
 
 class SearchHitOut(BaseModel):

@@ -12,14 +12,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
-from services.notifications.api.deps import CallerDep, RuntimeDep
+from services.notifications.api.deps import OTHERS_READS, CallerDep, RuntimeDep
 from services.notifications.domain.timeline import TIMELINE_TYPES, TimelineType, parse_types
 from services.notifications.handlers import timeline as use_cases
 from shared.errors import Invalid
 from shared.money import format_amount
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 
-router = APIRouter(prefix="/api/v1/clients", tags=["timeline"])
+router = APIRouter(prefix="/api/v1/clients", tags=["timeline"], dependencies=[OTHERS_READS])
 
 
 class TimelineItemOut(BaseModel):

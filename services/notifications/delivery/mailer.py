@@ -96,6 +96,7 @@ class Mailer:
                 to=item.address or "",
                 reply_to=item.reply_to,
                 cc=item.reply_to if self.cc_manager else None,
+                client_id=item.client_id,
                 subject=item.subject or "",
                 text=item.text_body or "",
                 html=item.html_body,

@@ -56,6 +56,7 @@ class Claimed:
     sender_name: str | None = None  # an email to a client: their manager's name
     reply_to: str | None = None  # ... and address
     document: str | None = None  # fetched when sent: invoice_pdf:<id>
+    client_id: uuid.UUID | None = None  # an email to a client's contact: that client
 
 
 Send = Callable[[Sequence[Claimed]], Awaitable[dict[uuid.UUID, Outcome]]]
@@ -167,6 +168,7 @@ class DeliveryWorker:
                         row.sender_name,
                         row.reply_to,
                         row.document,
+                        row.client_id if row.recipient_kind == "contact" else None,
                     )
                 )
             await uow.commit()

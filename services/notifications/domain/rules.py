@@ -63,6 +63,7 @@ class Rule:
     channels: tuple[Channel, ...]
     severity: Severity
     escalate_after: str | None = None
+    department: str | None = None  # a department's rule (its clients' events); None: global
 
     @property
     def escalation_delay(self) -> timedelta | None:
@@ -75,6 +76,7 @@ class Rule:
             "channels": list(self.channels),
             "severity": self.severity,
             "escalate_after": self.escalate_after,
+            "department": self.department,
         }
 
 
@@ -172,16 +174,17 @@ def applies(rule: Rule, data: Mapping[str, Any]) -> bool:
     return True
 
 
-def validate_rules(items: Sequence[Any]) -> tuple[Rule, ...]:
-    """The rules of a ``PUT /rules`` body (a list of objects), or :class:`RuleError` naming
-    every bad item: unknown event type, recipient or channel, bad severity, bad ISO 8601
-    duration, an event type twice, missing or unknown fields."""
+def validate_rules(items: Sequence[Any], department: str | None = None) -> tuple[Rule, ...]:
+    """The rules of a ``PUT /rules`` body (a list of objects) for ``department`` (None: the
+    global rules), or :class:`RuleError` naming every bad item: unknown event type, recipient
+    or channel, bad severity, bad ISO 8601 duration, an event type twice, missing or unknown
+    fields, a ``department`` other than the one the rules are saved for."""
     errors: list[tuple[Loc, str]] = []
     rules: list[Rule] = []
     seen: dict[str, int] = {}
     if not isinstance(items, list | tuple):
         raise RuleError([((), "must be a list of rules")])
-    fields = {"event_type", "recipients", "channels", "severity", "escalate_after"}
+    fields = {"event_type", "recipients", "channels", "severity", "escalate_after", "department"}
     for index, item in enumerate(items):
         at: Loc = (index,)
         if not isinstance(item, Mapping):
@@ -189,6 +192,15 @@ def validate_rules(items: Sequence[Any]) -> tuple[Rule, ...]:
             continue
         before = len(errors)
         errors += [((*at, k), "unknown field") for k in item if k not in fields]
+        if item.get("department") not in (None, department):
+            errors.append(
+                (
+                    (*at, "department"),
+                    f"must be {department!r} (the department the rules are saved for)"
+                    if department
+                    else "must be null: these are the global rules (?department= for one's)",
+                )
+            )
         errors += [
             ((*at, k), "field required")
             for k in ("event_type", "recipients", "channels", "severity")
@@ -263,11 +275,22 @@ def validate_rules(items: Sequence[Any]) -> tuple[Rule, ...]:
                     channels=tuple(channels),  # type: ignore[arg-type]
                     severity=severity,  # type: ignore[arg-type]
                     escalate_after=escalate_after,
+                    department=department,
                 )
             )
     if errors:
         raise RuleError(errors)
     return tuple(rules)
+
+
+def rules_of_department(
+    global_rules: Sequence[Rule], department_rules: Sequence[Rule]
+) -> tuple[Rule, ...]:
+    """The rules in force for a department's clients: its own rules, and the global rule of
+    every event type it sets none for (a department's rule replaces the global one of its
+    event type, or adds one)."""
+    own = {rule.event_type for rule in department_rules}
+    return (*department_rules, *(rule for rule in global_rules if rule.event_type not in own))
 
 
 def _members(
@@ -299,3 +322,13 @@ def _members(
 
 def rule_for(rules: Sequence[Rule], event_type: str) -> Rule | None:
     return next((r for r in rules if r.event_type == event_type), None)
+
+
+RuleBook = Mapping[str | None, tuple[Rule, ...]]  # the global rules (None), each department's
+
+
+def rules_for(book: RuleBook, department: str | None) -> tuple[Rule, ...]:
+    """The rules in force for the events of ``department``'s clients (the global ones for
+    None or a department without rules of its own)."""
+    own = book.get(department) if department else None
+    return book[None] if own is None else rules_of_department(book[None], own)

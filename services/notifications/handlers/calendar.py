@@ -57,7 +57,7 @@ async def feed_calendar(session: AsyncSession, token: str, now: datetime) -> byt
     if owner_id is None:
         raise missing
     staff = await load_replica_staff(session, owner_id)
-    if staff is None or not staff.active or staff.role == Role.SERVICE:
+    if staff is None or not staff.active or staff.role in (Role.SERVICE, Role.INTEGRATION):
         raise missing
     owner = Caller(id=staff.id, role=Role(staff.role), department=staff.department)
     since = now - FEED_PAST

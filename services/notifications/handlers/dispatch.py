@@ -36,7 +36,7 @@ from services.notifications.domain.dispatch import (
     plan_dispatch,
     staff_recipients,
 )
-from services.notifications.domain.rules import Rule, applies, rule_for
+from services.notifications.domain.rules import Rule, RuleBook, applies, rule_for, rules_for
 from services.notifications.domain.schedule import Digest, QuietHours
 from services.notifications.domain.senders import headers_of, signed
 from services.notifications.emails import render
@@ -109,8 +109,17 @@ async def _cached(uow: UnitOfWork, what: str, load: Any) -> Any:
     return value
 
 
-async def rules_in_force(uow: UnitOfWork) -> tuple[Rule, ...]:
-    return cast(tuple[Rule, ...], await _cached(uow, "rules", repo.load_rules))
+async def rules_in_force(uow: UnitOfWork, data: dict[str, Any] | None = None) -> tuple[Rule, ...]:
+    """The rules for an event with ``data``: those of its client's department (the account
+    manager's, as the event names it or the client replica holds it), else the global ones."""
+    book = cast(RuleBook, await _cached(uow, "rules", repo.load_rule_book))
+    if len(book) == 1 or data is None:  # no department sets rules of its own
+        return book[None]
+    department = data.get("account_manager_department")
+    client_id = as_uuid(data.get("client_id"))
+    if "account_manager_department" not in data and client_id is not None:
+        department = await repo.client_department(uow.session, client_id)
+    return rules_for(book, department)
 
 
 async def subscriptions(uow: UnitOfWork, event_type: str) -> list[repo.Subscription]:
@@ -125,7 +134,7 @@ async def load_context(uow: UnitOfWork, event: CloudEvent) -> Context:
     session = uow.session
     hooks = [Subscription(w.id, w.url) for w in await subscriptions(uow, event.type)]
     data = event.data
-    rule = rule_for(await rules_in_force(uow), event.type)
+    rule = rule_for(await rules_in_force(uow, data), event.type)
     if rule is None or not applies(rule, data):
         return Context(hooks)
     admins = await repo.admin_ids(session) if "admins" in rule.recipients else []

@@ -4,7 +4,6 @@ its ``escalate_at`` and unacknowledged climbs one step of the reporting line
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -14,7 +13,7 @@ from services.notifications.domain.catalog import Severity
 from services.notifications.domain.dispatch import staff_email
 from services.notifications.domain.escalation import escalation_key, next_head
 from services.notifications.domain.messages import describe, language_of
-from services.notifications.domain.rules import parse_duration, rule_for
+from services.notifications.domain.rules import RuleBook, parse_duration, rule_for, rules_for
 from services.notifications.events import AlertEscalatedV1
 from services.notifications.handlers.dispatch import (
     add_notification,
@@ -50,7 +49,7 @@ async def escalate(uow_factory: UnitOfWorkFactory, now: datetime, *, batch_size:
             rows = list(await session.scalars(stmt))
             if not rows:
                 return total
-            rules = await repo.load_rules(session)
+            rules = await repo.load_rule_book(session)
             for row in rows:
                 row.escalate_at = None
                 total += await _climb(uow, row, rules, now)
@@ -59,7 +58,7 @@ async def escalate(uow_factory: UnitOfWorkFactory, now: datetime, *, batch_size:
             return total
 
 
-async def _climb(uow: Any, row: Notification, rules: Sequence[Any], now: datetime) -> int:
+async def _climb(uow: Any, row: Notification, rules: RuleBook, now: datetime) -> int:
     session = uow.session
     root = row.root_event_id or row.event_id
     if row.client_id is None or not row.escalate_after:
@@ -112,7 +111,8 @@ async def _climb(uow: Any, row: Notification, rules: Sequence[Any], now: datetim
     title, body = describe(AlertEscalatedV1.TYPE, data, language)
     severity = cast(Severity, row.severity)
     wanted = person.choices.wanted(severity)
-    rule = rule_for(rules, row.type)
+    department = await repo.client_department(session, row.client_id) if len(rules) > 1 else None
+    rule = rule_for(rules_for(rules, department), row.type)
     if "in_app" in wanted:
         await add_notification(
             uow,

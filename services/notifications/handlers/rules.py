@@ -1,28 +1,61 @@
-"""Use cases of the rules: everyone reads them, admins replace them."""
+"""Use cases of the rules: everyone reads the global ones, admins replace them; a
+department's own rules (over the global ones for the events of its clients) are read by its
+staff and replaced by its head, and by admins for every department."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from services.notifications.domain.rules import Rule, RuleError, validate_rules
 from services.notifications.handlers.dispatch import forget_cached
 from services.notifications.store import repository as repo
 from shared.auth import Caller, Role
-from shared.errors import Invalid
+from shared.errors import Forbidden, Invalid
 from shared.uow import UnitOfWork
 
 
-async def replace_rules(uow: UnitOfWork, caller: Caller, items: Any) -> tuple[Rule, ...]:
-    """Replace every rule with ``items`` (the PUT body); a bad item is a 422 naming it
-    (``["body", 3, "channels", 0]``). An event type without a rule notifies nobody."""
+def check_reader(caller: Caller, department: str | None) -> None:
+    """The global rules: everyone; a department's: admins and its own staff."""
+    if department and caller.role != Role.ADMIN and caller.department != department:
+        raise Forbidden("a department's rules are read by its own staff and admins")
+
+
+def check_writer(caller: Caller, department: str | None) -> None:
+    """The global rules: admins; a department's: admins and its own head."""
+    if caller.role == Role.ADMIN:
+        return
+    if department and caller.role == Role.HEAD and caller.department == department:
+        return
+    if department:
+        raise Forbidden("a head changes the rules of their own department only")
     caller.require(Role.ADMIN)
+
+
+async def read_rules(
+    session: AsyncSession, caller: Caller, department: str | None
+) -> tuple[Rule, ...]:
+    """The rules in force for ``department``'s clients (the global ones for None)."""
+    check_reader(caller, department)
+    return await repo.load_rules(session, department)
+
+
+async def replace_rules(
+    uow: UnitOfWork, caller: Caller, items: Any, department: str | None = None
+) -> tuple[Rule, ...]:
+    """Replace every rule of the scope with ``items`` (the PUT body); a bad item is a 422
+    naming it (``["body", 3, "channels", 0]``). An event type without a rule notifies nobody
+    (a department's: its global rule applies). Answers the rules now in force for the
+    scope."""
+    check_writer(caller, department)
     try:
-        rules = validate_rules(items)
+        rules = validate_rules(items, department)
     except RuleError as exc:
         raise Invalid(
             "the rules are not valid",
             [{"loc": ["body", *loc], "msg": msg} for loc, msg in exc.errors],
         ) from exc
-    await repo.save_rules(uow.session, rules, caller.id, uow.clock.now())
+    await repo.save_rules(uow.session, rules, caller.id, uow.clock.now(), department)
     forget_cached(uow)  # this process applies them from the next event on
-    return rules
+    return rules if department is None else await repo.load_rules(uow.session, department)

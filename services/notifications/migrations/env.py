@@ -3,6 +3,7 @@ from services.notifications.store.scorecard.models import scorecard_metadata
 from services.notifications.store.search import search_metadata
 from services.notifications.store.timeline import timeline_metadata
 from shared.migrations import run_env
+from shared.policy_replica import policy_metadata
 from shared.replicas import replica_metadata
 from shared.tables import platform_metadata
 
@@ -10,6 +11,7 @@ run_env(
     [
         platform_metadata,
         replica_metadata,
+        policy_metadata,
         Base.metadata,
         scorecard_metadata,
         timeline_metadata,

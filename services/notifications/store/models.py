@@ -90,6 +90,18 @@ class RuleSet(Base):
     updated_by: Mapped[uuid.UUID] = mapped_column(Uuid)
 
 
+class DepartmentRuleSet(Base):
+    """A department's own rules as its head or an admin last saved them: they replace the
+    global rule of their event types (or add one) for the events of its clients."""
+
+    __tablename__ = "department_rule_sets"
+
+    department: Mapped[str] = mapped_column(String(200), primary_key=True)
+    rules: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[uuid.UUID] = mapped_column(Uuid)
+
+
 class Preference(Base):
     """A staff member's own choices; none: the defaults. ``reports``: the scorecard's
     scheduled reports turned on or off (``{"week": false}``; a report not named is on)."""

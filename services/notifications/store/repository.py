@@ -7,17 +7,18 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notifications.domain.rules import DEFAULT_RULES, Rule
+from services.notifications.domain.rules import DEFAULT_RULES, Rule, rules_of_department
 from services.notifications.domain.scorecard.reports import TEMPLATE as REPORT_TEMPLATE
 from services.notifications.domain.tickets import TicketState
 from services.notifications.store.models import (
     Delivery,
     DeliveryAttempt,
+    DepartmentRuleSet,
     Locale,
     Notification,
     Preference,
@@ -143,11 +144,19 @@ async def get_own_notification(
 # ---------------------------------------------------------------- rules and preferences
 
 
-async def load_rules(session: AsyncSession) -> tuple[Rule, ...]:
-    """The rules in force: as an admin last saved them, else the contract's defaults."""
-    saved = await session.scalar(select(RuleSet).where(RuleSet.id == RULE_SET_ID))
-    if saved is None:
-        return DEFAULT_RULES
+async def client_department(session: AsyncSession, client_id: uuid.UUID) -> str | None:
+    """The department of the client's account manager, as the client replica holds it."""
+    return cast(
+        str | None,
+        await session.scalar(
+            select(client_replica.c.account_manager_department).where(
+                client_replica.c.id == client_id
+            )
+        ),
+    )
+
+
+def _rules(stored: Sequence[Mapping[str, Any]], department: str | None) -> tuple[Rule, ...]:
     return tuple(
         Rule(
             event_type=r["event_type"],
@@ -155,25 +164,51 @@ async def load_rules(session: AsyncSession) -> tuple[Rule, ...]:
             channels=tuple(r["channels"]),
             severity=r["severity"],
             escalate_after=r.get("escalate_after"),
+            department=department,
         )
-        for r in saved.rules
+        for r in stored
     )
+
+
+async def load_rules(session: AsyncSession, department: str | None = None) -> tuple[Rule, ...]:
+    """The rules in force: as an admin last saved them, else the contract's defaults; for a
+    ``department``, its own rules over those (``domain.rules.rules_of_department``)."""
+    saved = await session.scalar(select(RuleSet).where(RuleSet.id == RULE_SET_ID))
+    found = DEFAULT_RULES if saved is None else _rules(saved.rules, None)
+    if department is None:
+        return found
+    own = await session.scalar(
+        select(DepartmentRuleSet.rules).where(DepartmentRuleSet.department == department)
+    )
+    return rules_of_department(found, _rules(own or [], department))
+
+
+async def load_rule_book(session: AsyncSession) -> dict[str | None, tuple[Rule, ...]]:
+    """The global rules in force (key None) and each department's own rules."""
+    book: dict[str | None, tuple[Rule, ...]] = {None: await load_rules(session)}
+    rows = await session.execute(select(DepartmentRuleSet.department, DepartmentRuleSet.rules))
+    book.update({department: _rules(rules, department) for department, rules in rows})
+    return book
 
 
 async def save_rules(
-    session: AsyncSession, rules: Sequence[Rule], by: uuid.UUID, now: datetime
+    session: AsyncSession,
+    rules: Sequence[Rule],
+    by: uuid.UUID,
+    now: datetime,
+    department: str | None = None,
 ) -> None:
-    await upsert(
-        session,
-        RuleSet.__table__,  # type: ignore[arg-type]
-        "id",
-        {
-            "id": RULE_SET_ID,
-            "rules": [r.as_dict() for r in rules],
-            "updated_at": now,
-            "updated_by": by,
-        },
-    )
+    """Replace the global rules, or ``department``'s own."""
+    saved = {"rules": [r.as_dict() for r in rules], "updated_at": now, "updated_by": by}
+    if department is None:
+        table, key, row = RuleSet.__table__, "id", {"id": RULE_SET_ID, **saved}
+    else:
+        table, key, row = (
+            DepartmentRuleSet.__table__,
+            "department",
+            {"department": department, **saved},
+        )
+    await upsert(session, table, key, row)  # type: ignore[arg-type]
 
 
 async def preference_of(

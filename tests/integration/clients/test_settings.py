@@ -107,6 +107,13 @@ async def test_validation_names_the_field(api: Api) -> None:
     assert field_errors(loose) == {"sla_defaults.key.first_response_minutes"}
     assert field_errors(await put(api, {"budget_thresholds": [100, 80]})) == {"budget_thresholds"}
     assert field_errors(await put(api, {"at_risk_fraction": 1.5})) == {"at_risk_fraction"}
+    assert field_errors(await put(api, {"dunning_schedule": [7, 1]})) == {"dunning_schedule"}
+    late = await put(api, {"dunning_escalate_from_days": 400})
+    assert field_errors(late) == {"dunning_escalate_from_days"}
+    points = await put(api, {"scorecard_deviation_points": 101})
+    assert field_errors(points) == {"scorecard_deviation_points"}
+    reports = await put(api, {"report_schedules": {"local_time": "25:00", "periods": ["year"]}})
+    assert field_errors(reports) == {"report_schedules.local_time", "report_schedules.periods.0"}
     assert field_errors(await put(api, {"nonsense": 1})) == {"nonsense"}
     bounds = await put(api, {"bounds": {"low_score": {"min": 1}}}, department="north")
     assert field_errors(bounds) == {"bounds"}

@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 
 from services.notifications.delivery import delivery_workers
+from shared.mailrefs import referenced_client
 from tests.integration.notifications.helpers import Notif, invoice_data, make_notif, sla_breached
 from tests.support.net import free_port
 from tests.support.smtp import SmtpServer, parts
@@ -75,7 +76,10 @@ async def test_down_then_up_nothing_lost_nothing_twice(mailing: Notif, smtp: Smt
     client_parts = parts(client_mail)
     assert "Dear Olga" in client_parts["text/plain"]
     assert "<strong>2026-000042</strong>" in client_parts["text/html"]
-    assert client_mail["Message-ID"].strip("<>").split("@")[0] in {str(d.id) for d in sent}
+    # the delivery's id, and the client a reply read from Orbit's mailbox is logged on
+    assert client_mail["Message-ID"][1:37] in {str(d.id) for d in sent}
+    assert referenced_client([client_mail["Message-ID"]]) == client
+    assert referenced_client([staff["Message-ID"]]) is None  # to staff: no client named
 
 
 async def test_a_permanent_refusal_fails_without_retry(mailing: Notif, smtp: SmtpServer) -> None:

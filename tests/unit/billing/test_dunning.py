@@ -15,9 +15,11 @@ from services.billing.domain.dunning import (
     PENDING,
     Plan,
     ScheduleError,
+    Terms,
     parse_schedule,
     plan,
     promise_outcome,
+    terms,
 )
 
 DUE = date(2026, 12, 1)
@@ -174,3 +176,15 @@ def test_every_step_at_most_once_in_order(schedule: list[int], scan_days: list[i
         overdue_sent = overdue_sent or p.overdue
         last, next_on = p.last_step, p.next_action_on
     assert sent == sorted(set(sent))
+
+
+def test_terms_of_a_department_over_the_global_policy_over_the_environment() -> None:
+    default = Terms(SCHEDULE, 14)
+    documents = {
+        "": {"dunning_escalate_from_days": 7},
+        "north": {"dunning_schedule": [5, 1, 3]},
+    }
+    assert terms({}, "north", default) == default
+    assert terms(documents, None, default) == Terms(SCHEDULE, 7)
+    assert terms(documents, "north", default) == Terms((1, 3, 5), 7)
+    assert terms(documents, "south", default) == Terms(SCHEDULE, 7)

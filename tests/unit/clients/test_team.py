@@ -29,7 +29,7 @@ OTHER_HEAD = uuid.UUID(int=3)
 
 
 def test_staff_roles_are_the_roles_tokens_carry() -> None:
-    assert STAFF_ROLES == ("manager", "head", "admin", "service")
+    assert STAFF_ROLES == ("manager", "head", "admin", "service", "integration")
     assert tuple(r.value for r in Role) == STAFF_ROLES
     assert HEAD_ROLE in MANAGING_ROLES and set(MANAGING_ROLES) <= set(STAFF_ROLES)
 

@@ -8,7 +8,7 @@ import pytest
 
 from services import embedded
 from services.interactions import app as interactions_app
-from services.interactions.settings import InteractionsSettings
+from services.interactions.settings import ImapTarget, InteractionsSettings, parse_imap_url
 from services.interactions.workers import SCANS, ScanJob
 
 
@@ -39,3 +39,22 @@ def test_the_scans_are_built_from_the_settings() -> None:
     assert all(isinstance(j, ScanJob) and j.batch_size == 7 for j in jobs.values())
     # breaches are scanned before at-risk: a request found past due is announced once
     assert list(jobs).index("sla_breached") < list(jobs).index("sla_at_risk")
+
+
+def test_the_mailbox_is_polled_only_when_one_is_set() -> None:
+    assert "email_in" not in interactions_app.SPEC.jobs(InteractionsSettings())
+    settings = InteractionsSettings(
+        interactions_imap_url="imaps://mail.example", interactions_imap_user="orbit"
+    )
+    assert "email_in" in interactions_app.SPEC.jobs(settings)
+    assert parse_imap_url("imaps://mail.example") == ImapTarget("mail.example", 993, True)
+    assert parse_imap_url("imap://127.0.0.1:1143") == ImapTarget("127.0.0.1", 1143, False)
+    for bad in ("pop3://mail.example", "mail.example:143", "imap://"):
+        with pytest.raises(pydantic.ValidationError, match="imap://host"):
+            InteractionsSettings(interactions_imap_url=bad)
+
+
+def test_the_inbound_email_webhooks_secret_is_long() -> None:
+    with pytest.raises(pydantic.ValidationError, match="at least 24 characters"):
+        InteractionsSettings(interactions_inbound_email_token="short")
+    assert InteractionsSettings().interactions_inbound_email_token is None  # off

@@ -14,6 +14,7 @@ from services.notifications.domain.rules import (
     applies,
     parse_duration,
     rule_for,
+    rules_of_department,
     validate_rules,
 )
 
@@ -213,3 +214,20 @@ def test_docs_list_every_default_rule_with_its_channels_and_severity() -> None:
         assert len(reaches.split(", ")) == len(r.recipients), r.event_type
         assert (channels, severity) == (", ".join(r.channels), r.severity), r.event_type
         assert escalates == (r.escalate_after or "\u2014"), r.event_type
+
+
+def test_a_departments_rules_replace_or_add_to_the_global_ones() -> None:
+    breach = rule(recipients=["head"], channels=["in_app"], severity="warning")
+    at_risk = rule(event_type="orbit.interactions.sla.at_risk.v1", escalate_after=None)
+    own = validate_rules([breach, at_risk | {"department": "north"}], "north")
+    assert {r.department for r in own} == {"north"}
+    merged = rules_of_department(DEFAULT_RULES, own)
+    assert rule_for(merged, "orbit.interactions.sla.breached.v1") == own[0]
+    assert rule_for(merged, "orbit.interactions.sla.at_risk.v1") == own[1]
+    overdue = "orbit.billing.invoice.overdue.v1"
+    assert rule_for(merged, overdue) == rule_for(DEFAULT_RULES, overdue)
+    assert len(merged) == len({r.event_type for r in (*DEFAULT_RULES, *own)})
+    with pytest.raises(RuleError) as caught:
+        validate_rules([rule(department="south")], "north")
+    assert [loc for loc, _ in caught.value.errors] == [(0, "department")]
+    assert [loc for loc, _ in errors_of([rule(department="north")])] == [(0, "department")]

@@ -4,7 +4,7 @@ add up before ratios, and the deviations of the scheduled reports."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 import pytest
@@ -28,6 +28,7 @@ from services.notifications.domain.scorecard.periods import (
     utc_bounds,
     year_earlier,
 )
+from services.notifications.domain.scorecard.reports import ReportPolicy, report_policy
 from shared.clock import local_date
 
 
@@ -145,3 +146,18 @@ def test_deviations() -> None:
     assert grew is not None and list(grew.detail) == ["EUR"]
     assert overdue_grew("Acme", {"EUR": Decimal(10)}, {"EUR": Decimal(20)}) is None
     assert [d.subject for d in churned(["A", "B"])] == ["A", "B"]
+
+
+def test_report_policy_of_a_department_over_the_environment() -> None:
+    default = ReportPolicy(time(7, 0), ("day", "week", "month"), Decimal(5))
+    documents = {
+        "": {"scorecard_deviation_points": 2.5},
+        "north": {"report_schedules": {"local_time": "18:30", "periods": ["week"]}},
+    }
+    assert report_policy({}, "north", default) == default
+    assert report_policy(documents, None, default) == ReportPolicy(
+        time(7, 0), ("day", "week", "month"), Decimal("2.5")
+    )
+    assert report_policy(documents, "north", default) == ReportPolicy(
+        time(18, 30), ("week",), Decimal("2.5")
+    )

@@ -18,7 +18,8 @@ MANAGER = StaffRecord(uuid.uuid4(), "manager", "north", True)
 GONE = StaffRecord(uuid.uuid4(), "manager", "north", False)
 GONE_ADMIN = StaffRecord(uuid.uuid4(), "admin", None, False)
 DEMOTED = StaffRecord(uuid.uuid4(), "manager", "south", True)  # was an admin
-STAFF = {s.id: s for s in (MANAGER, GONE, GONE_ADMIN, DEMOTED)}
+BRIDGE = StaffRecord(uuid.uuid4(), "integration", None, True)  # a telephony bridge
+STAFF = {s.id: s for s in (MANAGER, GONE, GONE_ADMIN, DEMOTED, BRIDGE)}
 
 
 async def lookup(staff_id: uuid.UUID) -> StaffRecord | None:
@@ -84,6 +85,43 @@ async def test_algorithm_none_is_refused() -> None:
     )
     with pytest.raises(Unauthorized):
         await call(unsigned)
+
+
+async def test_an_integration_carries_its_scopes_and_sees_the_company() -> None:
+    caller = await call(issue_token(SECRET, BRIDGE.id, "integration", scopes=["clients:read"]))
+    assert caller == Caller(BRIDGE.id, Role.INTEGRATION, None, frozenset({"clients:read"}))
+    assert caller.company_wide and Caller(uuid.uuid4(), Role.ADMIN).company_wide
+    assert not Caller(uuid.uuid4(), Role.HEAD, "north").company_wide
+    caller.require_scopes(["clients:read"])
+    with pytest.raises(Forbidden, match="needs the scope billing:read; the token has clients:read"):
+        caller.require_scopes(["clients:read", "billing:read"])
+
+
+async def test_scopes_bind_an_integration_only() -> None:
+    # a manager's token with scopes is a manager's (not narrowed, not widened)
+    manager = await call(issue_token(SECRET, MANAGER.id, "manager", scopes=["clients:read"]))
+    assert manager == Caller(MANAGER.id, Role.MANAGER, "north")
+    manager.require_scopes(["billing:write"])
+    # an integration's record wins over a token claiming another role: no scopes, no route
+    bridge = await call(issue_token(SECRET, BRIDGE.id, "admin"))
+    assert bridge.role == Role.INTEGRATION and bridge.scopes == frozenset()
+    with pytest.raises(Forbidden, match="the token has none"):
+        bridge.require_scopes(["clients:read"])
+
+
+@pytest.mark.parametrize("scopes", [["clients:read", "files:read"], "clients:admin", 7, {"a": 1}])
+async def test_a_token_with_unknown_scopes_is_401(scopes: object) -> None:
+    token = jwt.encode(
+        {
+            "sub": str(BRIDGE.id),
+            "role": "integration",
+            "exp": int(time.time()) + 60,
+            "scopes": scopes,
+        },
+        SECRET,
+    )
+    with pytest.raises(Unauthorized, match="invalid token"):
+        await call(token)
 
 
 def test_require_role() -> None:

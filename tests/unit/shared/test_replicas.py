@@ -118,6 +118,7 @@ async def test_late_replica_learns_contacts_and_ignores_older_events(sqlite_url:
             "id": str(DORA.contact_id),
             "name": "Dora",
             "email": "dora@acme.example",
+            "phone": None,
             "roles": ["decision_maker"],
             "preferred_channel": "email",
             "birthday": None,

@@ -2,7 +2,7 @@
 (``?sort=``) that had none (each list's default sort has had its index all along)
 
 Revision ID: e9c3a5b7d1f2
-Revises: b6c3e8d1f4a7
+Revises: d1c4a7e2b9f6
 Create Date: 2026-12-06
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from shared.migration_ops import create_sort_indexes_v1, drop_sort_indexes_v1
 
 revision = "e9c3a5b7d1f2"
-down_revision = "b6c3e8d1f4a7"
+down_revision = "d1c4a7e2b9f6"
 branch_labels = None
 depends_on = None
 

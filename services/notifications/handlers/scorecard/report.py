@@ -107,7 +107,7 @@ async def audience(
     staff = await queries.all_staff(session)
     me = next((s for s in staff if s.id == caller.id), None)
     timezone = me.timezone if me else "UTC"
-    if caller.role == Role.ADMIN:
+    if caller.company_wide:  # an admin, an integration
         members = staff
     elif caller.role == Role.HEAD:
         members = queries.team_of(me or caller.id, staff)
@@ -120,14 +120,14 @@ async def audience(
     else:  # a service token: a caller with no scope, an empty scorecard
         members = []
     in_scope = account_manager_id is None or account_manager_id in {m.id for m in members}
-    if not in_scope and caller.role != Role.ADMIN:
+    if not in_scope and not caller.company_wide:
         raise Forbidden("that account manager is outside your scope")
     filtered = department is not None or account_manager_id is not None
     if department is not None:
         members = [m for m in members if m.department == department]
     if account_manager_id is not None:
         members = [m for m in members if m.id == account_manager_id]
-    if caller.role == Role.ADMIN and not filtered:
+    if caller.company_wide and not filtered:
         return Audience(members, None, timezone)
     managers: set[uuid.UUID | None] = {m.id for m in members}
     if account_manager_id is not None:

@@ -1,6 +1,9 @@
 """The scheduled reports: a daily, weekly and monthly email to each head (their team) and
-each admin with a staff record (everyone), at ``ORBIT_NOTIFICATIONS_REPORT_LOCAL_TIME`` in the
-recipient's timezone, in their language, with the scorecard workbook attached.
+each admin with a staff record (everyone), at the time of the recipient's department's
+``report_schedules`` (``/api/v1/settings``; else ``ORBIT_NOTIFICATIONS_REPORT_LOCAL_TIME``) in
+their timezone, in their language, with the scorecard workbook attached; a manager's SLA
+compliance falling by the department's ``scorecard_deviation_points`` (else 5) is a
+deviation.
 
 :func:`write_reports` (the ``scorecard_reports`` job) writes each report due as an email
 ``deliveries`` row (its key unique per recipient, period kind and period: however often the
@@ -17,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from services.notifications.domain.messages import language_of
 from services.notifications.domain.scorecard.deviations import (
+    SLA_DROP_POINTS,
     Deviation,
     churned,
     overdue_grew,
@@ -27,9 +31,11 @@ from services.notifications.domain.scorecard.periods import Span, completed_span
 from services.notifications.domain.scorecard.reports import (
     EVENT_TYPE,
     TEMPLATE,
+    ReportPolicy,
     due_reports,
     report_id,
     report_key,
+    report_policy,
 )
 from services.notifications.emails import REPORT_PLAIN, REPORT_WORDS, render_report
 from services.notifications.handlers.preferences import report_subscriptions
@@ -40,6 +46,7 @@ from services.notifications.store import repository as repo
 from services.notifications.store.scorecard import queries
 from services.notifications.store.scorecard.queries import StaffRow
 from shared.clock import local_date
+from shared.policy_replica import every_policy_document
 from shared.uow import UnitOfWorkFactory
 
 
@@ -83,12 +90,16 @@ def _change(now: Any, before: Any) -> str:
     return f"{'+' if delta >= 0 else ''}{format(delta, 'f')}"
 
 
-async def _deviations(session: Any, who: Audience, card: Scorecard) -> list[Deviation]:
+async def _deviations(
+    session: Any, who: Audience, card: Scorecard, points: Decimal
+) -> list[Deviation]:
     found: list[Deviation] = []
     for member in card.members:
         now = card.current_tallies.get(member.id, Tally()).values()["sla_compliance"]
         before = card.previous_tallies.get(member.id, Tally()).values()["sla_compliance"]
-        deviation = sla_fell(member.name, cast(Decimal | None, now), cast(Decimal | None, before))
+        deviation = sla_fell(
+            member.name, cast(Decimal | None, now), cast(Decimal | None, before), points
+        )
         if deviation:
             found.append(deviation)
     _, end_at = utc_bounds(card.span, who.timezone)
@@ -155,31 +166,40 @@ async def write_reports(
     """Write the reports due at ``now`` that are not written yet; how many were written."""
     async with uow_factory() as uow:
         staff = await queries.all_staff(uow.session)
+        documents = await every_policy_document(uow.session)
+    default = ReportPolicy(
+        settings.notifications_report_local_time,
+        tuple(settings.notifications_report_periods),
+        SLA_DROP_POINTS,
+    )
     written = 0
     for person, who in recipients(staff):
-        if (
-            now.astimezone(ZoneInfo(person.timezone)).time()
-            < settings.notifications_report_local_time
-        ):
+        policy = report_policy(documents, person.department, default)
+        if now.astimezone(ZoneInfo(person.timezone)).time() < policy.local_time:
             continue
         async with uow_factory() as uow:
             chosen = await report_subscriptions(uow.session, person.id)
         today = local_date(now, person.timezone)
-        for period in due_reports(settings.notifications_report_periods, chosen, today):
+        for period in due_reports(policy.periods, chosen, today):
             span = completed_span(period, today)
-            written += await _write_report(uow_factory, person, who, span, now)
+            written += await _write_report(uow_factory, person, who, span, now, policy)
     return written
 
 
 async def _write_report(
-    uow_factory: UnitOfWorkFactory, person: StaffRow, who: Audience, span: Span, now: datetime
+    uow_factory: UnitOfWorkFactory,
+    person: StaffRow,
+    who: Audience,
+    span: Span,
+    now: datetime,
+    policy: ReportPolicy,
 ) -> int:
     key = report_key(person.id, span.period, span.start)
     async with uow_factory() as uow:
         if await repo.has_delivery(uow.session, key):
             return 0
         card = await scorecard_for(uow.session, who, span.period, span.start)
-        deviations = await _deviations(uow.session, who, card)
+        deviations = await _deviations(uow.session, who, card, policy.deviation_points)
         subject, html = _html(person, card, deviations, span.period)
         row_id = report_id(person.id, span.period, span.start)
         inserted = await repo.add_delivery(

@@ -1,0 +1,137 @@
+"""Queries of email in: the messages taken in (one per mailbox and Message-ID), a message's
+thread, how far a mailbox was read, and the clients an address is a contact of. Unscoped: the
+mailbox worker acts for no caller (what it logs is scoped when read)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, Text, func, select
+from sqlalchemy import cast as cast_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.interactions.store.models import InboundEmail, MailboxState, Request
+from shared.pagination import paginate
+from shared.replicas import ClientView, client_replica, client_view
+
+
+async def seen(session: AsyncSession, mailbox: str, message_id: str) -> bool:
+    """Whether the message was taken in already (the guard of "each message once")."""
+    stmt = select(InboundEmail.id).where(
+        InboundEmail.mailbox == mailbox, InboundEmail.message_id == message_id
+    )
+    return (await session.scalar(stmt)) is not None
+
+
+async def message(session: AsyncSession, mailbox: str, message_id: str) -> InboundEmail:
+    """The message taken in (it is: ``seen`` said so)."""
+    stmt = select(InboundEmail).where(
+        InboundEmail.mailbox == mailbox, InboundEmail.message_id == message_id
+    )
+    return (await session.scalars(stmt)).one()
+
+
+async def thread_of(
+    session: AsyncSession, mailbox: str, message_ids: Sequence[str]
+) -> list[InboundEmail]:
+    """The messages of ``message_ids`` taken in and logged on a client, in that order (the
+    nearest of a thread first)."""
+    if not message_ids:
+        return []
+    stmt = select(InboundEmail).where(
+        InboundEmail.mailbox == mailbox,
+        InboundEmail.message_id.in_(list(message_ids)),
+        InboundEmail.client_id.is_not(None),
+    )
+    found = {row.message_id: row for row in await session.scalars(stmt)}
+    return [found[m] for m in message_ids if m in found]
+
+
+async def has_unanswered_request(
+    session: AsyncSession, interaction_ids: Sequence[uuid.UUID]
+) -> bool:
+    """Whether one of ``interaction_ids`` opened a request still waiting for its first
+    response (neither answered nor closed)."""
+    if not interaction_ids:
+        return False
+    stmt = select(Request.id).where(
+        Request.interaction_id.in_(list(interaction_ids)),
+        Request.answered_at.is_(None),
+        Request.status != "closed",
+    )
+    return (await session.scalar(stmt.limit(1))) is not None
+
+
+async def clients_of_address(session: AsyncSession, address: str) -> list[ClientView]:
+    """The clients with a contact whose email is ``address`` (case-insensitive). The JSON
+    text of the contacts narrows the rows; their contacts are compared field by field."""
+    if not address:
+        return []
+    wanted = address.lower()
+    stmt = (
+        select(client_replica)
+        .where(func.lower(cast_(client_replica.c.contacts, Text)).contains(wanted, autoescape=True))
+        .order_by(client_replica.c.id)
+    )
+    views = [client_view(row) for row in (await session.execute(stmt)).all()]
+    return [v for v in views if contact_of(v, wanted) is not None]
+
+
+def contact_of(client: ClientView, address: str) -> str | None:
+    """The id of the client's contact with the email ``address`` (lower-case), if any."""
+    for contact in client.contacts:
+        if str(contact.get("email") or "").strip().lower() == address:
+            return str(contact.get("id"))
+    return None
+
+
+def filtered_emails(outcome: str | None = None, client_id: uuid.UUID | None = None) -> Select[Any]:
+    """The messages taken in (every mailbox): for admins only, as a message logged nowhere
+    belongs to no client's scope."""
+    stmt = select(InboundEmail)
+    if outcome is not None:
+        stmt = stmt.where(InboundEmail.outcome == outcome)
+    if client_id is not None:
+        stmt = stmt.where(InboundEmail.client_id == client_id)
+    return stmt
+
+
+async def emails_page(
+    session: AsyncSession, stmt: Select[Any], *, limit: int, cursor: str | None
+) -> tuple[list[InboundEmail], str | None]:
+    """One page of ``stmt`` (``filtered_emails``), newest first: received_at, id."""
+    return await paginate(
+        session,
+        stmt,
+        [InboundEmail.received_at, InboundEmail.id],
+        limit=limit,
+        cursor=cursor,
+        desc=True,
+    )
+
+
+async def mailbox_state(
+    session: AsyncSession, mailbox: str, *, for_update: bool = False
+) -> MailboxState | None:
+    stmt = select(MailboxState).where(MailboxState.mailbox == mailbox)
+    return await session.scalar(stmt.with_for_update() if for_update else stmt)
+
+
+async def advance(
+    session: AsyncSession, mailbox: str, uidvalidity: int, uid: int, now: datetime
+) -> None:
+    """Record ``uid`` read (in the transaction that took the message in)."""
+    state = await mailbox_state(session, mailbox, for_update=True)
+    if state is None:
+        session.add(
+            MailboxState(mailbox=mailbox, uidvalidity=uidvalidity, last_uid=uid, polled_at=now)
+        )
+        return
+    if state.uidvalidity != uidvalidity:
+        state.uidvalidity, state.last_uid = uidvalidity, uid
+    else:
+        state.last_uid = max(state.last_uid, uid)
+    state.polled_at = now
