@@ -198,3 +198,15 @@ def staff_replica_title_v1() -> None:
 def drop_staff_replica_title_v1() -> None:
     with op.batch_alter_table("staff_replica") as batch:
         batch.drop_column("title")
+
+
+def create_sort_indexes_v1(indexes: list[tuple[str, str, str]]) -> None:
+    """The indexes of the lists' sorts: ``(name, table, key)`` each, on (key, id); the key an
+    expression both databases take alike (``shared.pagination.sort_indexes``)."""
+    for name, table, key in indexes:
+        op.create_index(name, table, [sa.text(key), sa.text("id")])
+
+
+def drop_sort_indexes_v1(indexes: list[tuple[str, str, str]]) -> None:
+    for name, table, _ in indexes:
+        op.drop_index(name, table_name=table)

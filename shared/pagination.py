@@ -40,7 +40,17 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from fastapi import Query
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, Float, Select, and_, func, literal_column, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Index,
+    Select,
+    and_,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import FunctionElement
@@ -252,9 +262,13 @@ class Sorts:
     """The fields a list sorts by (``?sort=``) and its default sort (e.g. ``"created_at"``);
     ``id`` is the tie-breaker of every sort (the last column of the keyset)."""
 
-    def __init__(self, id_column: Any, default: str, **fields: SortKey) -> None:
+    def __init__(
+        self, id_column: Any, default: str, *, indexed: tuple[str, ...] = (), **fields: SortKey
+    ) -> None:
         assert default.lstrip("-") in fields
         self.id_column, self.default, self.fields = id_column, default, fields
+        # the fields whose (key, id) index the table had before (not ``ix_<table>_sort_...``)
+        self.indexed = frozenset(indexed)
 
     @property
     def pattern(self) -> str:
@@ -286,6 +300,20 @@ class Sorts:
                 ]
             )
         return Sort(name, self.fields[name], wanted.startswith("-"))
+
+
+def sort_indexes(*lists: Sorts) -> list[Index]:
+    """An index on (key, id) for each field of each of ``lists``, named
+    ``ix_<table>_sort_<field>``, on the key's own expression (declared beside the tables; the
+    service's migration creates the same ones). A field whose (key, id) index the table had
+    already (``Sorts(..., indexed=...)``, e.g. ``ix_requests_opened``) is left to it."""
+    made = []
+    for sorts in lists:
+        table = sorts.id_column.class_.__tablename__
+        for name, key in sorts.fields.items():
+            if name not in sorts.indexed:
+                made.append(Index(f"ix_{table}_sort_{name}", key.expression(), sorts.id_column))
+    return made
 
 
 async def paginate_sorted(

@@ -554,6 +554,7 @@ OPS: dict[str, Op] = {
     "listClientAssignments": listing("/api/v1/clients/{n.client}/assignments", kind="object"),
     "createContact": Op(at("/api/v1/clients/{n.client}/contacts"), lambda w: {"name": "X"}, 201),
     "listContacts": listing("/api/v1/clients/{n.client}/contacts", kind="object"),
+    "listAllContacts": listing("/api/v1/contacts", lambda s: s.contact),
     "getContact": Op(at("/api/v1/contacts/{n.contact}")),
     "updateContact": Op(at("/api/v1/contacts/{n.contact}"), lambda w: {"position": "CFO"}),
     "deleteContact": Op(fresh("/api/v1/contacts/{id}", World.contact), ok=204),

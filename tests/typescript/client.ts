@@ -82,7 +82,9 @@ export function requestLabel(request: Request): string {
 }
 
 export async function firstDay(baseUrl: string, token: string): Promise<string[]> {
-  const api = createClient<paths>({
+  // JSON answers and problems: the lists that also answer CSV and Excel (?format=) type
+  // as their JSON pages.
+  const api = createClient<paths, "application/json" | "application/problem+json">({
     baseUrl,
     headers: { Authorization: `Bearer ${token}` },
   });

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from services.clients.api.deps import CallerDep, PoliciesDep, RuntimeDep
-from services.clients.api.presenters import assignment_out, client_out, contact_out
+from services.clients.api.presenters import assignment_out, client_out, clients_out, contact_out
 from services.clients.api.schemas import (
     AssignIn,
     AssignmentOut,
@@ -26,8 +28,10 @@ from services.clients.handlers import contacts as contact_cases
 from services.clients.policies import presentable
 from services.clients.store import repository as repo
 from shared.commands import run_command
+from shared.exports import EXPORT_RESPONSES
 from shared.idempotency import IdempotencyKey
 from shared.inputs import Text
+from shared.lists import ListDep, ListQuery, each, sorted_list
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 
 router = APIRouter(prefix="/api/v1/clients", tags=["clients"])
@@ -51,27 +55,58 @@ async def create_client(
     )
 
 
-@router.get("", response_model=Page[ClientOut], operation_id="listClients")
+# The columns of the lists as files: every field but the nested SLA.
+CLIENT_COLUMNS = [name for name in ClientOut.model_fields if not name.startswith("sla")]
+CONTACT_COLUMNS = list(ContactOut.model_fields)
+
+
+@router.get(
+    "",
+    response_model=Page[ClientOut],
+    responses=EXPORT_RESPONSES,
+    operation_id="listClients",
+)
 async def list_clients(
     caller: CallerDep,
     runtime: RuntimeDep,
     policies: PoliciesDep,
+    query: ListDep,
     account_manager_id: uuid.UUID | None = None,
     status: ClientStatus | None = None,
     tier: Tier | None = None,
     tag: Text | None = None,
     q: Text | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> Page[ClientOut]:
-    """The clients the caller may see, oldest first (stable order: created_at, id)."""
+    department: Text | None = None,
+    created_from: date | None = None,
+    created_to: date | None = None,
+    sort: Annotated[str | None, repo.CLIENT_SORTS.param()] = None,
+) -> Page[ClientOut] | Response:
+    """The clients the caller may see, oldest first unless ``sort`` says otherwise (``name``
+    case-insensitively, in the database's collation; ``tier`` and ``status`` by their
+    names). ``department``: the department of their account manager; ``created_from``/
+    ``created_to``: the UTC days they were created on (both included)."""
     stmt = repo.filtered_clients(
-        caller, account_manager_id=account_manager_id, status=status, tier=tier, tag=tag, q=q
+        caller,
+        account_manager_id=account_manager_id,
+        status=status,
+        tier=tier,
+        tag=tag,
+        q=q,
+        department=department,
+        created_from=created_from,
+        created_to=created_to,
     )
-    async with runtime.reads() as session:
-        items, next_cursor = await repo.clients_page(session, stmt, limit=limit, cursor=cursor)
-        await policies.load(session, items)
-    return page_of(items, next_cursor, lambda c: client_out(c, policies))
+
+    return await sorted_list(
+        runtime,
+        stmt,
+        repo.CLIENT_SORTS,
+        sort,
+        clients_out(policies),
+        query,
+        filename="clients",
+        header=CLIENT_COLUMNS,
+    )
 
 
 @router.get("/{client_id}", response_model=ClientOut, operation_id="getClient")
@@ -171,6 +206,7 @@ async def create_contact(
 @router.get(
     "/{client_id}/contacts",
     response_model=Page[ContactOut],
+    responses=EXPORT_RESPONSES,
     operation_id="listContacts",
     tags=["contacts"],
 )
@@ -178,13 +214,28 @@ async def list_contacts(
     client_id: uuid.UUID,
     caller: CallerDep,
     runtime: RuntimeDep,
+    query: ListDep,
     role: ContactRole | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> Page[ContactOut]:
+    sort: Annotated[str | None, repo.CONTACT_SORTS.param()] = None,
+) -> Page[ContactOut] | Response:
+    """The client's contacts, oldest first unless ``sort`` says otherwise (``name``
+    case-insensitively)."""
     async with runtime.reads() as session:
         await repo.get_client(session, caller, client_id)
-        items, next_cursor = await repo.contacts_page(
-            session, caller, client_id, role, limit=limit, cursor=cursor
-        )
-    return page_of(items, next_cursor, contact_out)
+    return await contacts_list(runtime, repo.contacts_of(caller, client_id, role), sort, query)
+
+
+async def contacts_list(
+    runtime: RuntimeDep, stmt: Any, sort: str | None, query: ListQuery
+) -> Page[ContactOut] | Response:
+    """A list of contacts (``stmt``) in the ``sort`` asked for, or as a file."""
+    return await sorted_list(
+        runtime,
+        stmt,
+        repo.CONTACT_SORTS,
+        sort,
+        each(contact_out),
+        query,
+        filename="contacts",
+        header=CONTACT_COLUMNS,
+    )

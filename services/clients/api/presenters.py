@@ -3,6 +3,8 @@ returns into the response body (``shared.commands.run_command`` takes one)."""
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from services.clients.api.schemas import (
     AssignmentOut,
     ClientOut,
@@ -19,6 +21,7 @@ from services.clients.handlers.staff import Handover
 from services.clients.policies import ClientPolicies
 from services.clients.settings import ClientsSettings
 from services.clients.store.models import Assignment, Client, Contact, SettingsVersion, Staff
+from shared.lists import Present
 
 
 def staff_out(staff: Staff) -> StaffOut:
@@ -119,3 +122,14 @@ def settings_version_out(row: SettingsVersion) -> SettingsVersionOut:
         author_id=row.author_id,
         created_at=row.created_at,
     )
+
+
+def clients_out(policies: ClientPolicies) -> Present[Client, ClientOut]:
+    """The presenter of a page of clients (``shared.lists.sorted_list``): their policies read
+    in the page's session, then each client."""
+
+    async def present(session: AsyncSession, items: list[Client]) -> list[ClientOut]:
+        await policies.load(session, items)
+        return [client_out(client, policies) for client in items]
+
+    return present

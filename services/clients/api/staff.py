@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from services.clients.api.deps import CallerDep, PoliciesDep, RuntimeDep
@@ -14,9 +15,11 @@ from services.clients.handlers import staff as use_cases
 from services.clients.store import repository as repo
 from shared.commands import run_command
 from shared.errors import NotFound
+from shared.exports import EXPORT_RESPONSES
 from shared.idempotency import IdempotencyKey
 from shared.inputs import Text
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
+from shared.lists import ListDep, each, sorted_list
+from shared.pagination import Page
 from shared.values import StaffRole
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
@@ -36,21 +39,33 @@ async def create_staff(
     )
 
 
-@router.get("", response_model=Page[StaffOut], operation_id="listStaff")
+STAFF_COLUMNS = list(StaffOut.model_fields)  # the columns of the list as a file
+
+
+@router.get("", response_model=Page[StaffOut], responses=EXPORT_RESPONSES, operation_id="listStaff")
 async def list_staff(
     caller: CallerDep,
     runtime: RuntimeDep,
+    query: ListDep,
     role: StaffRole | None = None,
     department: Text | None = None,
     active: bool | None = None,
     q: Text | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> Page[StaffOut]:
+    sort: Annotated[str | None, repo.STAFF_SORTS.param()] = None,
+) -> Page[StaffOut] | Response:
+    """The staff directory, oldest first unless ``sort`` says otherwise (``name``
+    case-insensitively)."""
     stmt = repo.filtered_staff(role=role, department=department, active=active, q=q)
-    async with runtime.reads() as session:
-        items, next_cursor = await repo.staff_page(session, stmt, limit=limit, cursor=cursor)
-    return page_of(items, next_cursor, staff_out)
+    return await sorted_list(
+        runtime,
+        stmt,
+        repo.STAFF_SORTS,
+        sort,
+        each(staff_out),
+        query,
+        filename="staff",
+        header=STAFF_COLUMNS,
+    )
 
 
 @router.get("/{staff_id}", response_model=StaffOut, operation_id="getStaff")

@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import JSONType, UTCDateTime
+from shared.pagination import SortKey, Sorts, sort_indexes
 
 
 class Base(DeclarativeBase):
@@ -147,3 +148,34 @@ class SettingsVersion(Base):
     changed_fields: Mapped[list[str]] = mapped_column(JSONType, default=list)
     author_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# ---------------------------------------------------------------- the lists' sorts
+# The fields each list sorts by (``?sort=``, ``shared.pagination.Sorts``), each with an
+# index on (its key, id) so a sorted page reads the index (the migration
+# ``2026_12_06_d8a4c2e6f0b1_list_sorts`` creates the same expressions). A client's name
+# sorts by ``name_lower`` (lower-cased as Python does, the same on both databases), in the
+# database's collation.
+
+CLIENT_SORTS = Sorts(
+    Client.id,
+    "created_at",
+    created_at=SortKey(Client.created_at),
+    updated_at=SortKey(Client.updated_at),
+    name=SortKey(Client.name_lower),
+    tier=SortKey(Client.tier),
+    status=SortKey(Client.status),
+)
+STAFF_SORTS = Sorts(
+    Staff.id,
+    "created_at",
+    created_at=SortKey(Staff.created_at),
+    name=SortKey(Staff.name, "text"),
+)
+CONTACT_SORTS = Sorts(
+    Contact.id,
+    "created_at",
+    created_at=SortKey(Contact.created_at),
+    name=SortKey(Contact.name, "text"),
+)
+sort_indexes(CLIENT_SORTS, STAFF_SORTS, CONTACT_SORTS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 import zlib
 from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -21,6 +22,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+# the lists' sorts (``?sort=``), declared beside their tables: the routers take them here
+from services.clients.store.models import CLIENT_SORTS as CLIENT_SORTS
+from services.clients.store.models import CONTACT_SORTS as CONTACT_SORTS
+from services.clients.store.models import STAFF_SORTS as STAFF_SORTS
 from services.clients.store.models import (
     Assignment,
     Client,
@@ -54,6 +59,31 @@ def client_scope(caller: Caller) -> ColumnElement[bool]:
     return Client.account_manager_id == caller.id
 
 
+def within_days(
+    stmt: Select[Any], column: Any, first: date | None, last: date | None
+) -> Select[Any]:
+    """``stmt`` narrowed to ``column`` within the UTC days ``first``..``last`` (both included;
+    either open)."""
+    if first is not None:
+        stmt = stmt.where(column >= datetime.combine(first, time(0), UTC))
+    if last is not None:
+        stmt = stmt.where(column < datetime.combine(last + timedelta(days=1), time(0), UTC))
+    return stmt
+
+
+def matching(stmt: Select[Any], q: str | None, name: Any, email: Any) -> Select[Any]:
+    """``stmt`` narrowed to the rows whose name or email holds ``q`` (case-insensitively)."""
+    if q and q.strip():
+        needle = q.strip().lower()
+        stmt = stmt.where(
+            or_(
+                func.lower(name).contains(needle, autoescape=True),
+                func.lower(email).contains(needle, autoescape=True),
+            )
+        )
+    return stmt
+
+
 def scoped_clients(caller: Caller) -> Select[Any]:
     return select(Client).where(client_scope(caller))
 
@@ -66,11 +96,19 @@ def filtered_clients(
     tier: str | None = None,
     tag: str | None = None,
     q: str | None = None,
+    department: str | None = None,
+    created_from: date | None = None,
+    created_to: date | None = None,
 ) -> Select[Any]:
-    """The list of clients the caller may see, narrowed by the contract's filters."""
-    stmt = scoped_clients(caller)
+    """The list of clients the caller may see, narrowed by the contract's filters, the
+    department of their account manager and the UTC days they were created on (both
+    included)."""
+    stmt = within_days(scoped_clients(caller), Client.created_at, created_from, created_to)
     if account_manager_id is not None:
         stmt = stmt.where(Client.account_manager_id == account_manager_id)
+    if department is not None:
+        managers = select(Staff.id).where(Staff.department == department)
+        stmt = stmt.where(Client.account_manager_id.in_(managers))
     if status is not None:
         stmt = stmt.where(Client.status == status)
     if tier is not None:
@@ -129,13 +167,6 @@ async def clients_of_manager(
 async def count_clients_of_manager(session: AsyncSession, manager_id: uuid.UUID) -> int:
     stmt = select(func.count()).select_from(Client).where(Client.account_manager_id == manager_id)
     return int(await session.scalar(stmt) or 0)
-
-
-async def clients_page(
-    session: AsyncSession, stmt: Select[Any], *, limit: int, cursor: str | None
-) -> tuple[list[Client], str | None]:
-    """One page of ``stmt`` (``filtered_clients``), oldest first: created_at, id."""
-    return await paginate(session, stmt, [Client.created_at, Client.id], limit=limit, cursor=cursor)
 
 
 def assignments_of(client_id: uuid.UUID) -> Select[Any]:
@@ -218,22 +249,7 @@ def filtered_staff(
         stmt = stmt.where(Staff.department == department)
     if active is not None:
         stmt = stmt.where(Staff.active == active)
-    if q and q.strip():
-        needle = q.strip().lower()
-        stmt = stmt.where(
-            or_(
-                func.lower(Staff.name).contains(needle, autoescape=True),
-                Staff.email.contains(needle, autoescape=True),
-            )
-        )
-    return stmt
-
-
-async def staff_page(
-    session: AsyncSession, stmt: Select[Any], *, limit: int, cursor: str | None
-) -> tuple[list[Staff], str | None]:
-    """One page of ``stmt`` (``filtered_staff``), oldest first: created_at, id."""
-    return await paginate(session, stmt, [Staff.created_at, Staff.id], limit=limit, cursor=cursor)
+    return matching(stmt, q, Staff.name, Staff.email)
 
 
 async def is_in_team(session: AsyncSession, caller: Caller, staff_id: uuid.UUID) -> bool:
@@ -274,32 +290,23 @@ def scoped_contacts(caller: Caller) -> Select[Any]:
     return select(Contact).join(Client, Client.id == Contact.client_id).where(client_scope(caller))
 
 
-def contacts_of(caller: Caller, client_id: uuid.UUID, role: str | None = None) -> Select[Any]:
-    stmt = scoped_contacts(caller).where(Contact.client_id == client_id)
+def contacts_of(
+    caller: Caller,
+    client_id: uuid.UUID | None,
+    role: str | None = None,
+    q: str | None = None,
+) -> Select[Any]:
+    """The contacts the caller may see (of one client when given), with ``role``, whose
+    name or email holds ``q`` (case-insensitively)."""
+    stmt = scoped_contacts(caller)
+    if client_id is not None:
+        stmt = stmt.where(Contact.client_id == client_id)
+    stmt = matching(stmt, q, Contact.name, Contact.email)
     if role is not None:
         stmt = stmt.where(
             Contact.id.in_(select(ContactRoleIndex.contact_id).where(ContactRoleIndex.role == role))
         )
     return stmt
-
-
-async def contacts_page(
-    session: AsyncSession,
-    caller: Caller,
-    client_id: uuid.UUID,
-    role: str | None,
-    *,
-    limit: int,
-    cursor: str | None,
-) -> tuple[list[Contact], str | None]:
-    """One page of a client's contacts (``contacts_of``), oldest first (``ix_contacts_client``)."""
-    return await paginate(
-        session,
-        contacts_of(caller, client_id, role),
-        [Contact.created_at, Contact.id],
-        limit=limit,
-        cursor=cursor,
-    )
 
 
 async def contacts_of_client(session: AsyncSession, client_id: uuid.UUID) -> list[Contact]:

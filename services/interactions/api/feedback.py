@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from services.interactions.api.deps import DEPS, CallerDep, RuntimeDep
+from services.interactions.api.params import FromParam, ToParam, lower_bound, upper_bound
 from services.interactions.api.presenters import feedback_out
 from services.interactions.api.schemas import FeedbackIn, FeedbackOut, FeedbackWithdrawIn
 from services.interactions.domain.feedback import FeedbackKind
@@ -15,8 +17,10 @@ from services.interactions.handlers import feedback as handlers
 from services.interactions.store import feedback as repo
 from shared.audit_routes import add_trail_route
 from shared.commands import run_command
+from shared.exports import EXPORT_RESPONSES
 from shared.idempotency import IdempotencyKey
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
+from shared.lists import ListDep, each, sorted_list
+from shared.pagination import Page
 
 router = APIRouter(prefix="/api/v1/feedback", tags=["feedback"])
 
@@ -38,21 +42,43 @@ async def record_feedback(
     )
 
 
-@router.get("", response_model=Page[FeedbackOut], operation_id="listFeedback")
+@router.get(
+    "",
+    response_model=Page[FeedbackOut],
+    responses=EXPORT_RESPONSES,
+    operation_id="listFeedback",
+)
 async def list_feedback(
     caller: CallerDep,
     runtime: RuntimeDep,
+    query: ListDep,
     client_id: uuid.UUID | None = None,
     kind: FeedbackKind | None = None,
     low: bool | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> Page[FeedbackOut]:
-    """Feedback of the caller's clients, newest first."""
-    stmt = repo.filtered_feedback(caller, client_id=client_id, kind=kind, low=low)
-    async with runtime.reads() as session:
-        items, next_cursor = await repo.feedback_page(session, stmt, limit=limit, cursor=cursor)
-    return page_of(items, next_cursor, feedback_out)
+    since: FromParam = None,
+    until: ToParam = None,
+    sort: Annotated[str | None, repo.SORTS.param()] = None,
+) -> Page[FeedbackOut] | Response:
+    """Feedback of the caller's clients, newest first unless ``sort`` says otherwise;
+    ``from``/``to`` bound when it was received."""
+    stmt = repo.filtered_feedback(
+        caller,
+        client_id=client_id,
+        kind=kind,
+        low=low,
+        since=lower_bound(since),
+        until=upper_bound(until),
+    )
+    return await sorted_list(
+        runtime,
+        stmt,
+        repo.SORTS,
+        sort,
+        each(feedback_out),
+        query,
+        filename="feedback",
+        header=list(FeedbackOut.model_fields),
+    )
 
 
 @router.get("/{feedback_id}", response_model=FeedbackOut, operation_id="getFeedback")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from services.interactions.api.deps import DEPS, CallerDep, RuntimeDep, SettingsDep
@@ -24,8 +25,10 @@ from services.interactions.store import interactions as repo
 from shared.audit_routes import add_trail_route
 from shared.commands import run_command
 from shared.errors import NotFound
+from shared.exports import EXPORT_RESPONSES
 from shared.idempotency import IdempotencyKey
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
+from shared.lists import ListDep, each, sorted_list
+from shared.pagination import Page
 
 router = APIRouter(prefix="/api/v1/interactions", tags=["interactions"])
 
@@ -53,20 +56,26 @@ async def log_interaction(
     )
 
 
-@router.get("", response_model=Page[InteractionOut], operation_id="listInteractions")
+@router.get(
+    "",
+    response_model=Page[InteractionOut],
+    responses=EXPORT_RESPONSES,
+    operation_id="listInteractions",
+)
 async def list_interactions(
     caller: CallerDep,
     runtime: RuntimeDep,
+    query: ListDep,
     client_id: uuid.UUID | None = None,
     type: InteractionType | None = None,
     direction: Direction | None = None,
     author_id: uuid.UUID | None = None,
     since: FromParam = None,
     until: ToParam = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> Page[InteractionOut]:
-    """The interactions with the caller's clients, newest first."""
+    sort: Annotated[str | None, repo.SORTS.param()] = None,
+) -> Page[InteractionOut] | Response:
+    """The interactions with the caller's clients, newest first unless ``sort`` says
+    otherwise; ``from``/``to`` bound when they occurred."""
     stmt = repo.filtered_interactions(
         caller,
         client_id=client_id,
@@ -76,9 +85,16 @@ async def list_interactions(
         since=lower_bound(since),
         until=upper_bound(until),
     )
-    async with runtime.reads() as session:
-        items, next_cursor = await repo.interactions_page(session, stmt, limit=limit, cursor=cursor)
-    return page_of(items, next_cursor, interaction_out)
+    return await sorted_list(
+        runtime,
+        stmt,
+        repo.SORTS,
+        sort,
+        each(interaction_out),
+        query,
+        filename="interactions",
+        header=list(InteractionOut.model_fields),
+    )
 
 
 @router.get("/{interaction_id}", response_model=InteractionOut, operation_id="getInteraction")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Response
 from fastapi.responses import JSONResponse
 
 from services.interactions.api.deps import CallerDep, RuntimeDep, SettingsDep
@@ -21,8 +22,10 @@ from services.interactions.domain.planned import MeetingStatus
 from services.interactions.handlers import meetings as handlers
 from services.interactions.store import meetings as repo
 from shared.commands import run_command
+from shared.exports import EXPORT_RESPONSES
 from shared.idempotency import IdempotencyKey
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
+from shared.lists import ListDep, each, sorted_list
+from shared.pagination import Page
 
 router = APIRouter(prefix="/api/v1/meetings", tags=["meetings"])
 
@@ -44,19 +47,24 @@ async def schedule_meeting(
     )
 
 
-@router.get("", response_model=Page[MeetingOut], operation_id="listMeetings")
+@router.get(
+    "",
+    response_model=Page[MeetingOut],
+    responses=EXPORT_RESPONSES,
+    operation_id="listMeetings",
+)
 async def list_meetings(
     caller: CallerDep,
     runtime: RuntimeDep,
+    query: ListDep,
     client_id: uuid.UUID | None = None,
     since: FromParam = None,
     until: ToParam = None,
     status: MeetingStatus | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> Page[MeetingOut]:
+    sort: Annotated[str | None, repo.SORTS.param()] = None,
+) -> Page[MeetingOut] | Response:
     """Meetings of the caller's clients and those the caller is invited to, in calendar
-    order (by start); ``from``/``to`` bound the start."""
+    order (by start) unless ``sort`` says otherwise; ``from``/``to`` bound the start."""
     stmt = repo.filtered_meetings(
         caller,
         client_id=client_id,
@@ -64,9 +72,16 @@ async def list_meetings(
         until=upper_bound(until),
         status=status,
     )
-    async with runtime.reads() as session:
-        items, next_cursor = await repo.meetings_page(session, stmt, limit=limit, cursor=cursor)
-    return page_of(items, next_cursor, meeting_out)
+    return await sorted_list(
+        runtime,
+        stmt,
+        repo.SORTS,
+        sort,
+        each(meeting_out),
+        query,
+        filename="meetings",
+        header=list(MeetingOut.model_fields),
+    )
 
 
 @router.get("/{meeting_id}", response_model=MeetingOut, operation_id="getMeeting")

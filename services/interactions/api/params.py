@@ -49,3 +49,20 @@ def _instant(value: datetime | date | None, name: str, *, end: bool) -> datetime
                 }
             ]
         ) from exc
+
+
+OpenedFrom = Annotated[
+    AwareDatetime | date | None,
+    Query(description="opened from this instant, or this date's start in UTC (inclusive)"),
+]
+OpenedTo = Annotated[
+    AwareDatetime | date | None,
+    Query(
+        description="opened until this instant (exclusive), or the end of this date in UTC "
+        "(inclusive)"
+    ),
+]
+DueBefore = Annotated[
+    AwareDatetime | date | None,
+    Query(description="due before this instant, or by the end of this date in UTC"),
+]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
+from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Response
 from fastapi.responses import JSONResponse
 
 from services.interactions.api.deps import DEPS, CallerDep, RuntimeDep
+from services.interactions.api.params import OpenedFrom, OpenedTo, lower_bound, upper_bound
 from services.interactions.api.presenters import request_out
 from services.interactions.api.schemas import HoldIn, RequestCloseIn, RequestOut, ResumeIn
 from services.interactions.domain.sla import RequestStatus
@@ -15,31 +18,55 @@ from services.interactions.handlers import requests as handlers
 from services.interactions.store import requests as repo
 from shared.audit_routes import add_trail_route
 from shared.commands import run_command
+from shared.exports import EXPORT_RESPONSES
 from shared.idempotency import IdempotencyKey
-from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
+from shared.lists import ListDep, each, sorted_list
+from shared.pagination import Page
 
 router = APIRouter(prefix="/api/v1/requests", tags=["requests"])
 
 
-@router.get("", response_model=Page[RequestOut], operation_id="listRequests")
+@router.get(
+    "",
+    response_model=Page[RequestOut],
+    responses=EXPORT_RESPONSES,
+    operation_id="listRequests",
+)
 async def list_requests(
     caller: CallerDep,
     runtime: RuntimeDep,
+    query: ListDep,
     status: RequestStatus | None = None,
     client_id: uuid.UUID | None = None,
     account_manager_id: uuid.UUID | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> Page[RequestOut]:
-    """The requests of the caller's clients, newest first. ``status=breached`` includes open
-    requests past their due date that the scan has not recorded yet."""
+    opened_from: OpenedFrom = None,
+    opened_to: OpenedTo = None,
+    sort: Annotated[str | None, repo.SORTS.param()] = None,
+) -> Page[RequestOut] | Response:
+    """The requests of the caller's clients, newest first unless ``sort`` says otherwise
+    (``status`` sorts by the stored status). ``status=breached`` includes open requests
+    past their due date that the scan has not recorded yet; ``opened_from``/``opened_to``
+    bound when they were opened."""
     now = runtime.clock.now()
     stmt = repo.filtered_requests(
-        caller, now, status=status, client_id=client_id, account_manager_id=account_manager_id
+        caller,
+        now,
+        status=status,
+        client_id=client_id,
+        account_manager_id=account_manager_id,
+        opened_from=lower_bound(opened_from, "opened_from"),
+        opened_until=upper_bound(opened_to, "opened_to"),
     )
-    async with runtime.reads() as session:
-        items, next_cursor = await repo.requests_page(session, stmt, limit=limit, cursor=cursor)
-    return page_of(items, next_cursor, lambda r: request_out(r, now))
+    return await sorted_list(
+        runtime,
+        stmt,
+        repo.SORTS,
+        sort,
+        each(partial(request_out, now=now)),
+        query,
+        filename="requests",
+        header=list(RequestOut.model_fields),
+    )
 
 
 @router.get("/{request_id}", response_model=RequestOut, operation_id="getRequest")

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from services.interactions.api.deps import CallerDep, RuntimeDep
+from services.interactions.api.params import DueBefore, upper_bound
 from services.interactions.api.presenters import task_move_out, task_out
 from services.interactions.api.schemas import TaskIn, TaskMoveOut, TaskOut, TaskPatch
 from services.interactions.domain.tasks import TaskStatus
 from services.interactions.handlers import tasks as handlers
 from services.interactions.store import tasks as repo
 from shared.commands import run_command
+from shared.exports import EXPORT_RESPONSES
 from shared.idempotency import IdempotencyKey
+from shared.lists import ListDep, each, sorted_list
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
@@ -36,25 +41,45 @@ async def create_task(
     )
 
 
-@router.get("", response_model=Page[TaskOut], operation_id="listTasks")
+@router.get(
+    "",
+    response_model=Page[TaskOut],
+    responses=EXPORT_RESPONSES,
+    operation_id="listTasks",
+)
 async def list_tasks(
     caller: CallerDep,
     runtime: RuntimeDep,
+    query: ListDep,
     client_id: uuid.UUID | None = None,
     assignee_id: uuid.UUID | None = None,
     status: TaskStatus | None = None,
     overdue: bool | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> Page[TaskOut]:
-    """Tasks of the caller's clients and tasks assigned to the caller, oldest first."""
+    due_before: DueBefore = None,
+    sort: Annotated[str | None, repo.SORTS.param()] = None,
+) -> Page[TaskOut] | Response:
+    """Tasks of the caller's clients and tasks assigned to the caller, oldest first unless
+    ``sort`` says otherwise; ``due_before``: due before that instant (a date: by its end)."""
     now = runtime.clock.now()
     stmt = repo.filtered_tasks(
-        caller, now, client_id=client_id, assignee_id=assignee_id, status=status, overdue=overdue
+        caller,
+        now,
+        client_id=client_id,
+        assignee_id=assignee_id,
+        status=status,
+        overdue=overdue,
+        due_before=upper_bound(due_before, "due_before"),
     )
-    async with runtime.reads() as session:
-        items, next_cursor = await repo.tasks_page(session, stmt, limit=limit, cursor=cursor)
-    return page_of(items, next_cursor, lambda t: task_out(t, now))
+    return await sorted_list(
+        runtime,
+        stmt,
+        repo.SORTS,
+        sort,
+        each(partial(task_out, now=now)),
+        query,
+        filename="tasks",
+        header=list(TaskOut.model_fields),
+    )
 
 
 @router.get("/{task_id}", response_model=TaskOut, operation_id="getTask")

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.interactions.store.clients import in_scope
-from services.interactions.store.models import Feedback
+from services.interactions.store.models import FEEDBACK_SORTS, Feedback
 from shared.auth import Caller
-from shared.pagination import paginate
 from shared.store import one_or_404
+
+SORTS = FEEDBACK_SORTS  # the list's ``?sort=`` (declared beside the table)
 
 
 def filtered_feedback(
@@ -21,8 +23,16 @@ def filtered_feedback(
     client_id: uuid.UUID | None = None,
     kind: str | None = None,
     low: bool | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> Select[Any]:
+    """Feedback the caller may see, received from ``since`` (inclusive) until ``until``
+    (exclusive)."""
     stmt = select(Feedback).where(in_scope(caller, Feedback.client_id))
+    if since is not None:
+        stmt = stmt.where(Feedback.received_at >= since)
+    if until is not None:
+        stmt = stmt.where(Feedback.received_at < until)
     if client_id is not None:
         stmt = stmt.where(Feedback.client_id == client_id)
     if kind is not None:
@@ -30,15 +40,6 @@ def filtered_feedback(
     if low is not None:
         stmt = stmt.where(Feedback.low.is_(low))
     return stmt
-
-
-async def feedback_page(
-    session: AsyncSession, stmt: Select[Any], *, limit: int, cursor: str | None
-) -> tuple[list[Feedback], str | None]:
-    """One page of ``stmt`` (``filtered_feedback``), newest first: received_at, id."""
-    return await paginate(
-        session, stmt, [Feedback.received_at, Feedback.id], limit=limit, cursor=cursor, desc=True
-    )
 
 
 async def get_feedback(

@@ -20,10 +20,11 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.interactions.store.clients import in_scope
-from services.interactions.store.models import Interaction, MeetingReport
+from services.interactions.store.models import INTERACTION_SORTS, Interaction, MeetingReport
 from shared.auth import Caller
-from shared.pagination import paginate
 from shared.store import locked, one_or_404
+
+SORTS = INTERACTION_SORTS  # the list's ``?sort=`` (declared beside the table)
 
 
 def scoped_interactions(caller: Caller) -> Select[Any]:
@@ -69,20 +70,6 @@ def filtered_interactions(
     if until is not None:
         stmt = stmt.where(Interaction.occurred_at < until)
     return stmt
-
-
-async def interactions_page(
-    session: AsyncSession, stmt: Select[Any], *, limit: int, cursor: str | None
-) -> tuple[list[Interaction], str | None]:
-    """One page of ``stmt`` (``filtered_interactions``), newest first: occurred_at, id."""
-    return await paginate(
-        session,
-        stmt,
-        [Interaction.occurred_at, Interaction.id],
-        limit=limit,
-        cursor=cursor,
-        desc=True,
-    )
 
 
 async def get_report(

@@ -12,11 +12,16 @@ from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.interactions.store.clients import in_scope
-from services.interactions.store.models import PlannedMeeting, PlannedMeetingParticipant
+from services.interactions.store.models import (
+    MEETING_SORTS,
+    PlannedMeeting,
+    PlannedMeetingParticipant,
+)
 from shared.auth import Caller
 from shared.errors import NotFound
-from shared.pagination import paginate
 from shared.store import one_or_404
+
+SORTS = MEETING_SORTS  # the list's ``?sort=`` (declared beside the table)
 
 
 def meeting_scope(caller: Caller) -> ColumnElement[bool]:
@@ -70,15 +75,6 @@ def filtered_meetings(
     if status is not None:
         stmt = stmt.where(PlannedMeeting.status == status)
     return stmt
-
-
-async def meetings_page(
-    session: AsyncSession, stmt: Select[Any], *, limit: int, cursor: str | None
-) -> tuple[list[PlannedMeeting], str | None]:
-    """One page of ``stmt`` (``filtered_meetings``), in calendar order: starts_at, id."""
-    return await paginate(
-        session, stmt, [PlannedMeeting.starts_at, PlannedMeeting.id], limit=limit, cursor=cursor
-    )
 
 
 def participants(meeting: PlannedMeeting) -> list[PlannedMeetingParticipant]:

@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.db import JSONType, UTCDateTime
+from shared.pagination import SortKey, Sorts, sort_indexes
 
 
 class Base(DeclarativeBase):
@@ -431,3 +432,50 @@ class MailboxState(Base):
     uidvalidity: Mapped[int] = mapped_column(BigInteger)
     last_uid: Mapped[int] = mapped_column(BigInteger)
     polled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# ---------------------------------------------------------------- the lists' sorts
+# The fields each list sorts by (``?sort=``, ``shared.pagination.Sorts``), each with an
+# index on (its key, id) so a sorted page reads the index: the list's default sort has had
+# one all along (``indexed``), the others are ``ix_<table>_sort_<field>`` (the migration
+# ``2026_12_06_e9c3a5b7d1f2_list_sorts`` creates the same). A status sorts by the stored
+# one (a request past its due date the scan has not marked yet is still ``open`` there).
+
+INTERACTION_SORTS = Sorts(
+    Interaction.id,
+    "-occurred_at",
+    indexed=("occurred_at",),
+    occurred_at=SortKey(Interaction.occurred_at),
+    created_at=SortKey(Interaction.created_at),
+)
+REQUEST_SORTS = Sorts(
+    Request.id,
+    "-opened_at",
+    indexed=("opened_at",),
+    opened_at=SortKey(Request.opened_at),
+    due_at=SortKey(Request.due_at),
+    status=SortKey(Request.status),
+)
+TASK_SORTS = Sorts(
+    Task.id,
+    "created_at",
+    indexed=("created_at",),
+    created_at=SortKey(Task.created_at),
+    due_at=SortKey(Task.due_at),
+    status=SortKey(Task.status),
+)
+FEEDBACK_SORTS = Sorts(
+    Feedback.id,
+    "-received_at",
+    indexed=("received_at",),
+    received_at=SortKey(Feedback.received_at),
+    score=SortKey(Feedback.score),
+)
+MEETING_SORTS = Sorts(
+    PlannedMeeting.id,
+    "starts_at",
+    indexed=("starts_at",),
+    starts_at=SortKey(PlannedMeeting.starts_at),
+    created_at=SortKey(PlannedMeeting.created_at),
+)
+sort_indexes(INTERACTION_SORTS, REQUEST_SORTS, TASK_SORTS, FEEDBACK_SORTS, MEETING_SORTS)

@@ -11,10 +11,11 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.interactions.store.clients import in_scope, of_manager
-from services.interactions.store.models import Request
+from services.interactions.store.models import REQUEST_SORTS, Request
 from shared.auth import Caller
-from shared.pagination import paginate
 from shared.store import locked, one_or_404
+
+SORTS = REQUEST_SORTS  # the list's ``?sort=`` (declared beside the table)
 
 
 def scoped_requests(caller: Caller) -> Select[Any]:
@@ -42,10 +43,17 @@ def filtered_requests(
     status: str | None = None,
     client_id: uuid.UUID | None = None,
     account_manager_id: uuid.UUID | None = None,
+    opened_from: datetime | None = None,
+    opened_until: datetime | None = None,
 ) -> Select[Any]:
     """Requests the caller may see. ``status`` as readers see it: an open request past its
-    due date is ``breached`` even before the scan recorded it."""
+    due date is ``breached`` even before the scan recorded it; opened from ``opened_from``
+    (inclusive) until ``opened_until`` (exclusive)."""
     stmt = scoped_requests(caller)
+    if opened_from is not None:
+        stmt = stmt.where(Request.opened_at >= opened_from)
+    if opened_until is not None:
+        stmt = stmt.where(Request.opened_at < opened_until)
     if status == "open":
         stmt = stmt.where(Request.status == "open", Request.due_at > now)
     elif status == "breached":
@@ -59,12 +67,3 @@ def filtered_requests(
     if account_manager_id is not None:
         stmt = stmt.where(of_manager(Request.client_id, account_manager_id))
     return stmt
-
-
-async def requests_page(
-    session: AsyncSession, stmt: Select[Any], *, limit: int, cursor: str | None
-) -> tuple[list[Request], str | None]:
-    """One page of ``stmt`` (``filtered_requests``), newest first: opened_at, id."""
-    return await paginate(
-        session, stmt, [Request.opened_at, Request.id], limit=limit, cursor=cursor, desc=True
-    )

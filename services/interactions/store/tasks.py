@@ -12,11 +12,13 @@ from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.interactions.store.clients import in_scope
-from services.interactions.store.models import Task, TaskDeadlineMove
+from services.interactions.store.models import TASK_SORTS, Task, TaskDeadlineMove
 from shared.auth import Caller
 from shared.errors import NotFound
 from shared.pagination import paginate
 from shared.store import one_or_404
+
+SORTS = TASK_SORTS  # the list's ``?sort=`` (declared beside the table)
 
 
 def task_scope(caller: Caller) -> ColumnElement[bool]:
@@ -49,10 +51,13 @@ def filtered_tasks(
     assignee_id: uuid.UUID | None = None,
     status: str | None = None,
     overdue: bool | None = None,
+    due_before: datetime | None = None,
 ) -> Select[Any]:
     """Tasks the caller may see; ``overdue``: open past their deadline at ``now`` (False:
-    the others)."""
+    the others); ``due_before``: due before that instant."""
     stmt = select(Task).where(task_scope(caller))
+    if due_before is not None:
+        stmt = stmt.where(Task.due_at < due_before)
     if client_id is not None:
         stmt = stmt.where(Task.client_id == client_id)
     if assignee_id is not None:
@@ -64,13 +69,6 @@ def filtered_tasks(
     elif overdue is False:
         stmt = stmt.where((Task.status != "open") | (Task.due_at >= now))
     return stmt
-
-
-async def tasks_page(
-    session: AsyncSession, stmt: Select[Any], *, limit: int, cursor: str | None
-) -> tuple[list[Task], str | None]:
-    """One page of ``stmt`` (``filtered_tasks``), oldest first: created_at, id."""
-    return await paginate(session, stmt, [Task.created_at, Task.id], limit=limit, cursor=cursor)
 
 
 async def task_moves_page(

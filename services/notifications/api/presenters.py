@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from services.notifications.api.schemas import (
     DeliveryAttemptOut,
     DeliveryOut,
@@ -15,6 +17,7 @@ from services.notifications.api.schemas import (
 from services.notifications.domain.rules import Rule
 from services.notifications.handlers.preferences import Preferences
 from services.notifications.handlers.webhooks import NewWebhook
+from services.notifications.store import repository as repo
 from services.notifications.store.models import Delivery, DeliveryAttempt, Notification, Webhook
 
 
@@ -58,3 +61,10 @@ def delivery_out(delivery: Delivery, history: Sequence[DeliveryAttempt] = ()) ->
     out = DeliveryOut.model_validate(delivery)
     out.history = [DeliveryAttemptOut.model_validate(a) for a in history]
     return out
+
+
+async def deliveries_out(session: AsyncSession, items: list[Delivery]) -> list[DeliveryOut]:
+    """A page of deliveries (``shared.lists.sorted_list``), each with its attempts (read in
+    one query, in the page's session)."""
+    history = await repo.attempts_of(session, [d.id for d in items])
+    return [delivery_out(d, history[d.id]) for d in items]

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
 from services.notifications.api.deps import CallerDep, RuntimeDep
 from services.notifications.api.filters import AboutDep
-from services.notifications.api.presenters import delivery_out, new_webhook_out, webhook_out
+from services.notifications.api.presenters import (
+    deliveries_out,
+    delivery_out,
+    new_webhook_out,
+    webhook_out,
+)
 from services.notifications.api.schemas import DeliveryOut, WebhookOut
 from services.notifications.commands import WebhookIn
 from services.notifications.handlers import webhooks as use_cases
@@ -18,7 +23,9 @@ from services.notifications.settings import NotificationsSettings
 from services.notifications.store import repository as repo
 from shared.auth import Role
 from shared.commands import execute, run_command
+from shared.exports import EXPORT_RESPONSES
 from shared.idempotency import IdempotencyKey
+from shared.lists import ListDep, ListQuery, sorted_list
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
@@ -73,6 +80,7 @@ async def delete_webhook(webhook_id: uuid.UUID, caller: CallerDep, runtime: Runt
 @router.get(
     "/{webhook_id}/deliveries",
     response_model=Page[DeliveryOut],
+    responses=EXPORT_RESPONSES,
     operation_id="listWebhookDeliveries",
 )
 async def list_webhook_deliveries(
@@ -80,10 +88,10 @@ async def list_webhook_deliveries(
     caller: CallerDep,
     runtime: RuntimeDep,
     about: AboutDep,
+    query: ListDep,
     status: DeliveryStatus | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> Page[DeliveryOut]:
+    sort: Annotated[str | None, repo.DELIVERY_SORTS.param()] = None,
+) -> Page[DeliveryOut] | Response:
     """The subscription's deliveries, newest first, with status, response code and timing;
     ``client_id``, ``type`` (the event's), ``severity`` narrow them."""
     caller.require(Role.ADMIN)
@@ -92,9 +100,24 @@ async def list_webhook_deliveries(
     )
     async with runtime.reads() as session:
         await repo.get_webhook(session, webhook_id)
-        items, next_cursor = await repo.deliveries_page(session, where, limit=limit, cursor=cursor)
-        history = await repo.attempts_of(session, [d.id for d in items])
-    return page_of(items, next_cursor, lambda d: delivery_out(d, history[d.id]))
+    return await deliveries_list(runtime, where, sort, query)
+
+
+async def deliveries_list(
+    runtime: RuntimeDep, where: repo.DeliveryFilter, sort: str | None, query: ListQuery
+) -> Page[DeliveryOut] | Response:
+    """A page of the deliveries ``where`` keeps, each with its attempts (``?total=true``:
+    with their count), or the whole list as a file (the attempts' history left out)."""
+    return await sorted_list(
+        runtime,
+        repo.deliveries(where),
+        repo.DELIVERY_SORTS,
+        sort,
+        deliveries_out,
+        query,
+        filename="deliveries",
+        header=[name for name in DeliveryOut.model_fields if name != "history"],
+    )
 
 
 @router.post(
@@ -114,22 +137,24 @@ async def retry_delivery(
     )
 
 
-@deliveries_router.get("", response_model=Page[DeliveryOut], operation_id="listDeliveries")
+@deliveries_router.get(
+    "",
+    response_model=Page[DeliveryOut],
+    responses=EXPORT_RESPONSES,
+    operation_id="listDeliveries",
+)
 async def list_deliveries(
     caller: CallerDep,
     runtime: RuntimeDep,
     about: AboutDep,
+    query: ListDep,
     channel: Literal["email", "webhook"] | None = None,
     status: DeliveryStatus | None = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> Page[DeliveryOut]:
+    sort: Annotated[str | None, repo.DELIVERY_SORTS.param()] = None,
+) -> Page[DeliveryOut] | Response:
     """Every delivery (admins), newest first: status, attempts, last error, response code,
     timing; ``channel``, ``status``, ``client_id``, ``type`` (the event's), ``severity``
     narrow them."""
     caller.require(Role.ADMIN)
     where = repo.DeliveryFilter(channel=channel, status=status, **about.as_filter())
-    async with runtime.reads() as session:
-        items, next_cursor = await repo.deliveries_page(session, where, limit=limit, cursor=cursor)
-        history = await repo.attempts_of(session, [d.id for d in items])
-    return page_of(items, next_cursor, lambda d: delivery_out(d, history[d.id]))
+    return await deliveries_list(runtime, where, sort, query)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, text, update
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.domain.rules import DEFAULT_RULES, Rule, rules_of_department
@@ -27,7 +27,7 @@ from services.notifications.store.models import (
     Webhook,
 )
 from shared.db import insert_ignore, upsert
-from shared.pagination import paginate
+from shared.pagination import SortKey, Sorts, paginate
 from shared.replicas import client_replica, staff_replica
 from shared.store import one_or_404
 from shared.tracing import current_traceparent
@@ -383,10 +383,15 @@ class DeliveryFilter:
     severity: str | None = None
 
 
-async def deliveries_page(
-    session: AsyncSession, where: DeliveryFilter, *, limit: int, cursor: str | None
-) -> tuple[list[Delivery], str | None]:
-    # the deliveries of events (a scorecard report is an email delivery with no event behind it)
+# ``?sort=`` of the deliveries lists: newest first on ``ix_deliveries_list`` (the one order)
+DELIVERY_SORTS = Sorts(
+    Delivery.id, "-created_at", indexed=("created_at",), created_at=SortKey(Delivery.created_at)
+)
+
+
+def deliveries(where: DeliveryFilter) -> Select[Any]:
+    """The deliveries ``where`` keeps (of events: a scorecard report is an email delivery
+    with no event behind it); paged by ``DELIVERY_SORTS``."""
     stmt = select(Delivery).where(
         or_(Delivery.template.is_(None), Delivery.template != REPORT_TEMPLATE)
     )
@@ -400,9 +405,7 @@ async def deliveries_page(
     ):
         if value is not None:
             stmt = stmt.where(column == value)
-    return await paginate(
-        session, stmt, [Delivery.created_at, Delivery.id], limit=limit, cursor=cursor, desc=True
-    )
+    return stmt
 
 
 async def attempts_of(

@@ -11,7 +11,6 @@ from typing import Any
 
 import openpyxl
 import pytest
-from sqlalchemy import select, text
 
 from services.billing.store.models import (
     CONTRACT_SORTS,
@@ -23,21 +22,11 @@ from services.billing.store.models import (
 from shared.pagination import Sorts
 from tests.integration.billing.helpers import NOW, Api
 from tests.support.apps import ADMIN
+from tests.support.lists import all_items, sorts_read_their_indexes
 
 
 async def _all(api: Api, path: str, **params: Any) -> list[dict[str, Any]]:
-    """Every item of a list, two at a time (so the cursors are used)."""
-    items: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        query = {**params, "limit": 2, **({"cursor": cursor} if cursor else {})}
-        response = await api.http.get(path, params=query, headers=ADMIN)
-        assert response.status_code == 200, response.text
-        page = response.json()
-        items += page["items"]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            return items
+    return await all_items(api.http, path, **params)
 
 
 def _line(price: str) -> list[dict[str, str]]:
@@ -199,15 +188,5 @@ async def test_every_sort_reads_its_index(api: Api, sorts: Sorts) -> None:
     """PostgreSQL orders each sort (both ways) by its (key, id) index: with sorting and
     sequential scans priced out, the plan names the index (a key that did not match its
     index's expression would need a Sort)."""
-    table = sorts.id_column.class_
     async with api.runtime.sessions() as session:
-        await session.execute(text("SET LOCAL enable_seqscan = off"))
-        await session.execute(text("SET LOCAL enable_sort = off"))
-        for name, key in sorts.fields.items():
-            for desc in (False, True):
-                columns = [key.expression(), sorts.id_column]
-                ordering = [c.desc() if desc else c.asc() for c in columns]
-                query = select(table).order_by(*ordering).limit(50)
-                compiled = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
-                plan = "\n".join((await session.execute(text(f"EXPLAIN {compiled}"))).scalars())
-                assert f"ix_{table.__tablename__}_sort_{name}" in plan, (name, desc, plan)
+        await sorts_read_their_indexes(session, sorts)

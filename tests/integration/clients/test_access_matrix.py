@@ -303,6 +303,15 @@ async def list_contacts(c: Cell) -> Outcome:
     return status(response)
 
 
+async def list_all_contacts(c: Cell) -> Outcome:
+    """The contacts of every client in scope: by name, and narrowed to the object's client."""
+    response = await c.call("GET", "/api/v1/contacts", params={"limit": 500, "sort": "name"})
+    of_client = await c.call("GET", "/api/v1/contacts", params={"client_id": c.t.client})
+    if response.status_code != 200:
+        return status(response)
+    return listed(c.t.contact in ids(response), c.t.contact in ids(of_client))
+
+
 async def get_contact(c: Cell) -> Outcome:
     response = await c.call("GET", f"/api/v1/contacts/{c.t.contact}")
     if response.status_code == 200:
@@ -455,6 +464,8 @@ MATRIX: dict[str, Row] = {
                             (201, 404),     (201, 404),     (201, 201)),
     "list-contacts":    Row("GET /clients/{id}/contacts", list_contacts,
                             (200, 404),     (200, 404),     (200, 200)),
+    "all-contacts":     Row("GET /contacts (by name, of the client)", list_all_contacts,
+                            (SEEN, UNSEEN), (SEEN, UNSEEN), (SEEN, SEEN)),
     "get-contact":      Row("GET /contacts/{id}", get_contact,
                             (200, 404),     (200, 404),     (200, 200)),
     "patch-contact":    Row("PATCH /contacts/{id} (position)", patch_contact,

@@ -1,12 +1,13 @@
 """The feed a UI lists, counts and clears, on SQLite and PostgreSQL: filters by client, type
 and severity, oldest-first sort, ``/count`` (the badge), ``/read-all`` (only the caller's
-own, only up to ``before``), and the delivery log's filters."""
+own, only up to ``before``), and the delivery log's filters, sort, total and export."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
+from services.notifications.store.repository import DELIVERY_SORTS
 from tests.integration.notifications.helpers import (
     ADMIN,
     Notif,
@@ -14,6 +15,7 @@ from tests.integration.notifications.helpers import (
     invoice_data,
     sla_breached,
 )
+from tests.support.lists import all_items, exported, sorts_read_their_indexes
 
 FEED = "/api/v1/notifications"
 SLA = "orbit.interactions.sla.breached.v1"
@@ -94,7 +96,20 @@ async def test_filters_count_sort_and_read_all(any_notif: Notif) -> None:
     assert none["items"] == []
     forbidden = await notif.http.get(deliveries, params={"type": SLA}, headers=ida.headers)
     assert forbidden.status_code == 403
+    # sorted oldest first through its cursors, counted, and as a file
+    oldest = await all_items(notif.http, deliveries, sort="created_at")
+    assert [d["id"] for d in oldest] == [d["id"] for d in every][::-1]
+    counted = await _get(notif, _admin(), deliveries, total="true", limit=1)
+    assert (counted["total"], counted["total_capped"]) == (len(every), False)
+    rows = await exported(notif.http, deliveries, "csv", client_id=str(initech))
+    assert [r["id"] for r in rows] == [d["id"] for d in by_client]
+    assert "history" not in rows[0] and rows[0]["event_type"] == by_client[0]["event_type"]
 
 
 def _admin() -> Person:
     return Person(id=None, headers=ADMIN, email="")  # type: ignore[arg-type]
+
+
+async def test_the_delivery_log_s_sort_reads_its_index(notif: Notif) -> None:
+    async with notif.runtime.sessions() as session:
+        await sorts_read_their_indexes(session, DELIVERY_SORTS)
