@@ -16,7 +16,15 @@ from typing import Any
 from fastapi import FastAPI
 
 from services.interactions import SERVICE
-from services.interactions.api import feedback, interactions, meetings, reports, requests, tasks
+from services.interactions.api import (
+    feedback,
+    interactions,
+    meetings,
+    owners,
+    reports,
+    requests,
+    tasks,
+)
 from services.interactions.settings import InteractionsSettings
 from services.interactions.subscribers import SUBSCRIBERS
 from services.interactions.workers import scheduled_jobs
@@ -35,12 +43,16 @@ SPEC = replica_service_spec(
         meetings.router,
         feedback.router,
         reports.router,
+        owners.router,
     ),
     subscribers=SUBSCRIBERS,
     jobs=scheduled_jobs,
     settings_cls=InteractionsSettings,
     # The corrections' audit rows for years (ORBIT_RETENTION_AUDIT_DAYS).
     retention=lambda settings: [audit_retention(settings)],
+    # The client of an interaction or a meeting report, for the documents attached to them
+    # (shared/owners.py).
+    owners=owners.lookup,
 )
 
 

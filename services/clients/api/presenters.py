@@ -3,10 +3,14 @@ returns into the response body (``shared.commands.run_command`` takes one)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from services.clients.api.schemas import (
     AssignmentOut,
     ClientOut,
     ContactOut,
+    FileLinkOut,
+    FileOut,
     HandoverOut,
     SettingsOut,
     SettingsValuesOut,
@@ -18,7 +22,14 @@ from services.clients.handlers.settings import SettingsView
 from services.clients.handlers.staff import Handover
 from services.clients.policies import ClientPolicies
 from services.clients.settings import ClientsSettings
-from services.clients.store.models import Assignment, Client, Contact, SettingsVersion, Staff
+from services.clients.store.models import (
+    Assignment,
+    Client,
+    Contact,
+    SettingsVersion,
+    Staff,
+    StoredFile,
+)
 
 
 def staff_out(staff: Staff) -> StaffOut:
@@ -118,4 +129,14 @@ def settings_version_out(row: SettingsVersion) -> SettingsVersionOut:
         changed_fields=list(row.changed_fields or []),
         author_id=row.author_id,
         created_at=row.created_at,
+    )
+
+
+def file_out(stored: StoredFile) -> FileOut:
+    return FileOut.model_validate(stored, from_attributes=True)
+
+
+def file_link_out(stored: StoredFile, url: str, expires_at: datetime) -> FileLinkOut:
+    return FileLinkOut(
+        **file_out(stored).model_dump(), download_url=url, download_expires_at=expires_at
     )
