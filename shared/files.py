@@ -8,7 +8,8 @@ Two backends behind one port (:class:`ObjectStore`), chosen by ``ORBIT_FILES_BAC
   expiring link (:func:`sign_link`, :func:`link_is_valid`).
 - ``s3``: an S3-compatible store (Amazon S3, SeaweedFS, MinIO) through aiobotocore, at
   ``ORBIT_FILES_ENDPOINT`` (unset: AWS) in ``ORBIT_FILES_BUCKET`` (created when missing), with
-  ``ORBIT_FILES_ACCESS_KEY`` / ``ORBIT_FILES_SECRET_KEY``, path-style addressing. Downloads
+  ``ORBIT_FILES_ACCESS_KEY`` / ``ORBIT_FILES_SECRET_KEY``, path-style addressing, every key
+  after ``ORBIT_FILES_PREFIX`` (a bucket shared with others). Downloads
   are presigned GET URLs, signed for ``ORBIT_FILES_PUBLIC_ENDPOINT`` when browsers reach the
   store at another address than the service does.
 
@@ -147,6 +148,8 @@ class S3Config:
     secret_key: str | None = None
     # The address browsers reach the store at, when not ``endpoint`` (presigned URLs).
     public_endpoint: str | None = None
+    # Before every key in the bucket ("orbit/": a bucket shared with others).
+    prefix: str = ""
 
 
 class S3Store:
@@ -192,13 +195,16 @@ class S3Store:
                 await client.create_bucket(Bucket=self.config.bucket)
         self._bucket_ready = True
 
+    def _key(self, key: str) -> str:
+        return self.config.prefix + key
+
     async def put(self, key: str, data: bytes, content_type: str) -> None:
         digest = base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
         async with self._client() as client:
             await self._ensure_bucket(client)
             await client.put_object(
                 Bucket=self.config.bucket,
-                Key=key,
+                Key=self._key(key),
                 Body=data,
                 ContentType=content_type,
                 ContentMD5=digest,
@@ -207,7 +213,7 @@ class S3Store:
     async def get(self, key: str) -> bytes | None:
         async with self._client() as client:
             try:
-                response = await client.get_object(Bucket=self.config.bucket, Key=key)
+                response = await client.get_object(Bucket=self.config.bucket, Key=self._key(key))
             except client.exceptions.NoSuchKey:
                 return None
             async with response["Body"] as stream:
@@ -216,14 +222,14 @@ class S3Store:
 
     async def delete(self, key: str) -> None:
         async with self._client() as client:
-            await client.delete_object(Bucket=self.config.bucket, Key=key)
+            await client.delete_object(Bucket=self.config.bucket, Key=self._key(key))
 
     async def keys_before(self, before: datetime) -> list[str]:
         keys: list[str] = []
         async with self._client() as client:
             await self._ensure_bucket(client)
             pages = client.get_paginator("list_objects_v2").paginate(
-                Bucket=self.config.bucket, Prefix=PREFIX
+                Bucket=self.config.bucket, Prefix=self._key(PREFIX)
             )
             async for page in pages:
                 for item in page.get("Contents", []):
@@ -231,7 +237,7 @@ class S3Store:
                     if modified.tzinfo is None:
                         modified = modified.replace(tzinfo=UTC)
                     if modified < before:
-                        keys.append(item["Key"])
+                        keys.append(item["Key"][len(self.config.prefix) :])
         return sorted(keys)
 
     async def presigned_url(
@@ -242,7 +248,7 @@ class S3Store:
                 "get_object",
                 Params={
                     "Bucket": self.config.bucket,
-                    "Key": key,
+                    "Key": self._key(key),
                     "ResponseContentType": content_type,
                     "ResponseContentDisposition": content_disposition(filename),
                 },

@@ -60,6 +60,8 @@ class ClientsSettings(OrbitSettings):
     files_access_key: str | None = None
     files_secret_key: str | None = None
     files_public_endpoint: str | None = None
+    # s3: before every key ("orbit/": a bucket shared with other data).
+    files_prefix: str = ""
     # The largest document (bytes; larger: 413) and the accepted types (larger: 415), a
     # comma-separated list of media types, "type/*" for a family.
     files_max_bytes: int = Field(default=25 * 1024 * 1024, ge=1, le=5 * 1024**3)
@@ -99,6 +101,7 @@ class ClientsSettings(OrbitSettings):
                         access_key=self.files_access_key,
                         secret_key=self.files_secret_key,
                         public_endpoint=self.files_public_endpoint,
+                        prefix=self.files_prefix,
                     )
                 )
             else:

@@ -89,8 +89,10 @@ async def orbit(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
                 "files_endpoint": s3.endpoint,
                 "files_access_key": s3.access_key,
                 "files_secret_key": s3.secret_key,
-                # A bucket of the test's own: its objects are the test's.
-                "files_bucket": f"orbit-test-{uuid.uuid4().hex[:12]}",
+                # One bucket (a SeaweedFS collection, with volumes of its own) for every
+                # test, a folder of its own in it: its objects are the test's.
+                "files_bucket": "orbit-tests",
+                "files_prefix": f"{uuid.uuid4().hex}/",
             }
         settings = ClientsSettings(**test_settings().model_dump() | values)
         app = embedded_app(settings)
