@@ -25,6 +25,7 @@ fi
 # ahead, Maven Central's or a mirror's certificate may already have expired).
 bash "$HERE/postgres.sh" install
 bash "$HERE/kafka.sh" install
+bash "$HERE/seaweedfs.sh" install
 
 offset="$(python3 "$HERE/clock.py" "$variant")"
 # Servers of the real time would disagree with the moved clients: up.sh starts our own.

@@ -14,5 +14,10 @@ for dir in "$STATE"/pg-*/; do
   bash "$HERE/postgres.sh" stop "${name#pg-}"
 done
 bash "$HERE/postgres.sh" stop
+for dir in "$STATE"/seaweedfs-*/; do
+  [ -d "$dir" ] || continue
+  name="$(basename "$dir")"
+  bash "$HERE/seaweedfs.sh" stop "${name#seaweedfs-}"
+done
 rm -f "$STATE/env"
 exit 0

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Start PostgreSQL and Kafka for the tests; write $STATE/env with the variables the tests read.
+# Start PostgreSQL, Kafka and SeaweedFS (S3) for the tests; write $STATE/env with the variables
+# the tests read.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 timed() {
@@ -16,5 +17,9 @@ pg_url="$(timed "PostgreSQL" bash "$HERE/postgres.sh" start)"
 # consumers down); the jars stay cached.
 bash "$HERE/kafka.sh" reset main
 kafka="$(timed "Kafka" bash "$HERE/kafka.sh" start main)"
-printf 'ORBIT_TEST_DATABASE_URL=%s\nORBIT_TEST_KAFKA_BOOTSTRAP=%s\n' "$pg_url" "$kafka" > "$STATE/env"
+timed "SeaweedFS" bash "$HERE/seaweedfs.sh" start main >/dev/null
+{
+  printf 'ORBIT_TEST_DATABASE_URL=%s\nORBIT_TEST_KAFKA_BOOTSTRAP=%s\n' "$pg_url" "$kafka"
+  bash "$HERE/seaweedfs.sh" env main
+} > "$STATE/env"
 say "servers up: $STATE/env"

@@ -128,6 +128,8 @@ async def test_upload_list_download_delete(orbit: Orbit) -> None:
 
     found = (await orbit.http.get(f"/api/v1/files/{stored['id']}", headers=as_mia)).json()
     assert found["download_expires_at"] > found["created_at"]
+    # The store's presigned URL, or the service's own signed path on local disk.
+    assert found["download_url"].startswith(("http://", "/")[orbit.mode == "local-sqlite"])
     content = await orbit.download(found["download_url"])
     assert content.status_code == 200, content.text
     assert content.content == PDF
