@@ -294,4 +294,5 @@ def link_is_valid(secret: str, file_id: uuid.UUID, expires: int, token: str, now
     """Whether ``token`` signs ``file_id`` until ``expires``, and ``now`` is before then."""
     if now.timestamp() >= expires:
         return False
-    return hmac.compare_digest(sign_link(secret, file_id, expires), token)
+    # As bytes: a token may hold any character (compare_digest refuses non-ASCII strings).
+    return hmac.compare_digest(sign_link(secret, file_id, expires).encode(), token.encode())

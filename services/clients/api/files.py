@@ -120,7 +120,7 @@ async def download_file(
     file_id: uuid.UUID,
     runtime: RuntimeDep,
     settings: SettingsDep,
-    expires: Annotated[int, Query()],
+    expires: Annotated[int, Query(ge=0, le=2**40)],
     token: Annotated[str, Query(max_length=100)],
 ) -> Response:
     """The document's bytes by the signed link ``GET /api/v1/files/{id}`` gave (no bearer:

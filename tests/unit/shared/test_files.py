@@ -30,6 +30,7 @@ def test_a_signed_link_is_valid_until_it_expires() -> None:
     assert not link_is_valid("other", FILE, expires, token, NOW)
     assert not link_is_valid("secret", uuid.uuid4(), expires, token, NOW)
     assert not link_is_valid("secret", FILE, expires + 3600, token, NOW)  # a later expiry
+    assert not link_is_valid("secret", FILE, expires, "Токен", NOW)  # any text: no error
 
 
 def test_keys_name_their_file() -> None:
