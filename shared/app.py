@@ -95,6 +95,7 @@ def build_app(
         for runtime in runtimes.values():
             runtime.link_owner(owner)
             runtime.link_documents(renderer)
+            runtime.link_owner_lookups(list(runtimes.values()))
         app.state.orbit = runtimes
         app.state.bus = the_bus
         started: list[ServiceRuntime] = []
@@ -124,7 +125,17 @@ def build_app(
     )
     # Innermost of the three: the 413 is logged and counted with the request id, and carries
     # the CORS headers a browser needs to read it.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        # The routes taking larger bodies (uploads), each with its own limit.
+        larger={
+            path: limit
+            for s in specs
+            if s.body_limits is not None
+            for path, limit in s.body_limits(own[s.name]).items()
+        },
+    )
     if settings.cors_origin_list:
         # Outermost: a preflight is answered before anything else; bearer tokens, not
         # cookies, so no credentials. The response headers docs/api.md names are readable
@@ -198,6 +209,7 @@ _PROBLEMS: dict[int, str] = {
     409: "Conflicts with the current state: a duplicate, an illegal transition, or an "
     "Idempotency-Key used with another body or still in progress",
     413: "The request body is larger than `ORBIT_MAX_BODY_BYTES` (1 MiB by default)",
+    415: "The file's type is not accepted (`ORBIT_FILES_ALLOWED_TYPES`)",
     422: "Invalid request: `errors` lists each invalid field (`loc`, `msg`); also a JSON body "
     "nested too deeply to parse",
     503: "The service cannot reach its database, or the clients service to confirm a client, "
@@ -227,9 +239,10 @@ def problem_statuses(
     """The error statuses an operation can answer: 400 when it takes a body (one that cannot
     be parsed) or an ``Idempotency-Key`` (out of bounds), 401/403/503 when it is
     authenticated (every API call loads its caller), 404 when it names an object in its path
-    or a client in its body (``client_id``: unknown or out of the caller's scope), 409 when it
-    changes something, 413 when it takes a body (larger than ``ORBIT_MAX_BODY_BYTES``), 422
-    when it takes input."""
+    or a client in its body (``client_id``, or a document's ``owner_id``: unknown or out of
+    the caller's scope), 409 when it changes something, 413 when it takes a body (larger
+    than ``ORBIT_MAX_BODY_BYTES``), 415 when it takes a file (a type not accepted), 422 when
+    it takes input. (The statuses an operation declares itself are documented too.)"""
     statuses = []
     if "requestBody" in operation or any(
         p.get("in") == "header" and p.get("name", "").lower() == "idempotency-key"
@@ -238,11 +251,13 @@ def problem_statuses(
         statuses.append(400)
     if "requestBody" in operation:
         statuses.append(413)
+        if "multipart/form-data" in operation["requestBody"].get("content", {}):
+            statuses.append(415)
     if operation.get("security"):
         statuses += [401, 403, 503]
         if method in _MUTATING:
             statuses.append(409)
-    if "{" in path or "client_id" in body_fields:
+    if "{" in path or {"client_id", "owner_id"} & set(body_fields):
         statuses.append(404)
     if (
         "422" in operation.get("responses", {})
@@ -277,7 +292,13 @@ def add_problem_responses(schema: dict[str, Any]) -> dict[str, Any]:
                 continue
             responses = operation.setdefault("responses", {})
             fields = _body_fields(operation, schemas)
-            for status in problem_statuses(path, method, operation, fields):
+            # Error statuses the route declares without a body of their own are problems too.
+            declared_errors = {
+                int(s) for s, r in responses.items() if s[0] in "45" and "content" not in r
+            }
+            for status in sorted(
+                {*problem_statuses(path, method, operation, fields)} | declared_errors
+            ):
                 declared = responses.get(str(status), {})
                 responses[str(status)] = {
                     **_problem_response(status),
@@ -297,6 +318,7 @@ def add_problem_responses(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 _GENERIC_PAGE = re.compile(r"^Page_(?P<item>[A-Za-z0-9]+)_$")
+_FORM_BODY = re.compile(r"^Body_(?P<operation>[a-z][A-Za-z0-9]*)$")
 
 
 def readable_component_names(schema: dict[str, Any]) -> dict[str, Any]:
@@ -307,7 +329,9 @@ def readable_component_names(schema: dict[str, Any]) -> dict[str, Any]:
     - two models of one name in an app (``ReportOut`` of billing and of interactions in the
       embedded app), named by FastAPI after their module path
       (``services__billing__api__exports__ReportOut``), are ``BillingReportOut`` and
-      ``InteractionsReportOut``.
+      ``InteractionsReportOut``;
+    - the multipart form of an operation (``Body_uploadFile`` by FastAPI) is
+      ``UploadFileForm``.
 
     A service's own document changes only in these names, never in paths or fields."""
     schemas = schema.get("components", {}).get("schemas", {})
@@ -315,10 +339,14 @@ def readable_component_names(schema: dict[str, Any]) -> dict[str, Any]:
     for name in schemas:
         parts = name.split("__")
         page = _GENERIC_PAGE.match(name)
+        form = _FORM_BODY.match(name)
         if len(parts) > 2 and parts[0] == "services":
             renames[name] = parts[1].capitalize() + parts[-1]
         elif page:
             renames[name] = page["item"].removesuffix("Out") + "Page"
+        elif form:
+            operation = form["operation"]
+            renames[name] = operation[0].upper() + operation[1:] + "Form"
     if not renames or len(set(renames.values()) | (set(schemas) - set(renames))) != len(schemas):
         return schema  # a renamed one would collide: keep FastAPI's names
     text = json.dumps(schema)
@@ -330,7 +358,7 @@ def readable_component_names(schema: dict[str, Any]) -> dict[str, Any]:
         renames.get(name, name): value for name, value in components.items()
     }
     for old, new in renames.items():
-        if _GENERIC_PAGE.match(old):
+        if _GENERIC_PAGE.match(old) or _FORM_BODY.match(old):
             renamed["components"]["schemas"][new]["title"] = new
     return renamed
 

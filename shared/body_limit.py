@@ -10,6 +10,8 @@ problem+json. Nothing beyond the limit is ever buffered.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -29,19 +31,24 @@ class BodyTooLarge(HTTPException):
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, larger: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        # Paths (exact) that take a larger body (uploads), with their own limit.
+        self.larger = dict(larger or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.larger.get(scope.get("path", ""), self.max_bytes)
         declared = Headers(scope=scope).get("content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
             if declared.isdigit():
                 detail, status, title, slug = (
-                    too_large_detail(self.max_bytes),
+                    too_large_detail(limit),
                     413,
                     "Content Too Large",
                     "content-too-large",
@@ -57,7 +64,6 @@ class BodyLimitMiddleware:
             await response(scope, receive, send)
             return
         received = 0
-        limit = self.max_bytes
 
         async def counted() -> Message:
             nonlocal received

@@ -17,6 +17,7 @@ from fastapi import APIRouter
 
 from shared.documents import DocumentFetch
 from shared.messaging.consumer import EventHandler
+from shared.owners import OwnerLookup
 from shared.replicas import REPLICA_HANDLERS, load_replica_staff
 from shared.retention import RetentionRule
 from shared.runtime import ServiceSpec
@@ -35,6 +36,7 @@ def replica_service_spec(
     workers: Callable[[Any], Mapping[str, Callable[[], Awaitable[None]]]] | None = None,
     retention: Callable[[Any], Sequence[RetentionRule]] | None = None,
     documents: Callable[[Any], DocumentFetch] | None = None,
+    owners: Callable[[Any], OwnerLookup] | None = None,
 ) -> ServiceSpec:
     """A service authenticating against its staff replica. ``subscribers`` (event type ->
     reaction) must keep the replicas (``REPLICA_HANDLERS``, the default, or a mapping
@@ -54,4 +56,5 @@ def replica_service_spec(
         workers=workers,
         retention=retention,
         documents=documents,
+        owners=owners,
     )

@@ -30,6 +30,7 @@ from shared.messaging.consumer import EventConsumer, EventHandler
 from shared.messaging.envelope import CloudEvent, dlq_topic_for, topic_for
 from shared.messaging.outbox import OutboxRelay
 from shared.migrations import migrate
+from shared.owners import OWNING_SERVICE, OwnerLookup, http_owner_lookup
 from shared.readthrough import READS_KEY, SESSION_KEY, OwnerFetch, ReadThrough, http_owner
 from shared.retention import RetentionJob, RetentionRule, platform_rules
 from shared.scheduler import ScheduledJob, Scheduler
@@ -67,6 +68,15 @@ class ServiceSpec:
     # A service rendering documents for the others' emails (billing: the invoice PDF): its
     # running service's fetch of one (shared/documents.py).
     documents: Callable[[ServiceRuntime], DocumentFetch] | None = None
+    # A service keeping objects documents are attached to (interactions, billing): its
+    # running service's lookup of the client one of them belongs to (shared/owners.py).
+    owners: Callable[[ServiceRuntime], OwnerLookup] | None = None
+    # The service keeping the documents (clients): it asks the others for their objects'
+    # clients (in this process, else at ORBIT_INTERACTIONS_URL / ORBIT_BILLING_URL).
+    resolves_owners: bool = False
+    # Request bodies larger than ORBIT_MAX_BODY_BYTES a route takes (the uploads): path ->
+    # bytes, built from the service's settings (shared/body_limit.py).
+    body_limits: Callable[[Any], Mapping[str, int]] | None = None
 
     def load_settings(self, base: OrbitSettings | None = None) -> OrbitSettings:
         """The settings the service runs with, an instance of ``settings_cls``: ``base`` itself
@@ -120,6 +130,19 @@ class ServiceRuntime:
         self._close_documents: Callable[[], Awaitable[None]] | None = None
         if settings.billing_url:
             self.documents, self._close_documents = http_documents(settings)
+        # Which client another service's object belongs to (shared/owners.py): linked in
+        # this process (link_owner_lookups), else at the owning service's URL.
+        self.owner_lookups: dict[str, OwnerLookup] = {}
+        self._close_lookups: list[Callable[[], Awaitable[None]]] = []
+        if spec.resolves_owners:
+            for service, url in (
+                ("interactions", settings.interactions_url),
+                ("billing", settings.billing_url),
+            ):
+                if url:
+                    lookup, close = http_owner_lookup(settings, url)
+                    self.owner_lookups[service] = lookup
+                    self._close_lookups.append(close)
         self.sessions.configure(info={SESSION_KEY: self.read_through})
         self.reads.configure(info={SESSION_KEY: self.read_through, READS_KEY: True})
         self.uow = UnitOfWorkFactory(self.sessions, self.clock)
@@ -236,6 +259,8 @@ class ServiceRuntime:
             await self.read_through.close()
         if self._close_documents is not None:
             await self._close_documents()
+        for close in self._close_lookups:
+            await close()
         await self.read_engine.dispose()
         await self.engine.dispose()
 
@@ -277,6 +302,23 @@ class ServiceRuntime:
         """Fetch documents from ``renderer`` when it runs in this process (``orbit run``)."""
         if renderer is not None and renderer.spec.documents is not None and not self.documents:
             self.documents = renderer.spec.documents(renderer)
+
+    def link_owner_lookups(self, runtimes: Sequence[ServiceRuntime]) -> None:
+        """Ask the services in this process (``orbit run``) which client their objects belong
+        to, unless a URL of theirs is configured."""
+        if not self.spec.resolves_owners:
+            return
+        for other in runtimes:
+            if other.spec.owners is not None and other.name not in self.owner_lookups:
+                self.owner_lookups[other.name] = other.spec.owners(other)
+        missing = sorted(set(OWNING_SERVICE.values()) - set(self.owner_lookups))
+        if missing:
+            log.warning(
+                "%s: no way to the %s service(s) (ORBIT_INTERACTIONS_URL, ORBIT_BILLING_URL): "
+                "files of their objects answer 503",
+                self.name,
+                ", ".join(missing),
+            )
 
     async def database_ready(self) -> bool:
         try:

@@ -126,6 +126,11 @@ class OrbitSettings(BaseSettings):
     # emails; shared/documents.py), with the same token and timeout. Unset: the billing
     # service in the same process (orbit run), else none (the emails go without the PDF).
     billing_url: str | None = None
+    # Where the clients service asks which client an interaction or a meeting report belongs
+    # to (a document attached to it; shared/owners.py), as billing_url for contracts and
+    # invoices. Unset: the interactions service in the same process (orbit run), else none
+    # (such uploads answer 503).
+    interactions_url: str | None = None
 
     smtp_url: str | None = None
 

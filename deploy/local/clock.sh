@@ -26,6 +26,7 @@ fi
 bash "$HERE/postgres.sh" install
 bash "$HERE/kafka.sh" install
 bash "$HERE/dovecot.sh" install
+bash "$HERE/seaweedfs.sh" install
 
 offset="$(python3 "$HERE/clock.py" "$variant")"
 # Servers of the real time would disagree with the moved clients: up.sh starts our own.

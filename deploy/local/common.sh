@@ -46,6 +46,20 @@ remember_port() {
 
 pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
+# Stop the process of the pid FILE: TERM, up to 30 s to exit, then KILL; the file removed.
+stop_pid() {
+  local file="$1" pid i
+  pid_alive "$file" || { rm -f "$file"; return 0; }
+  pid="$(cat "$file")"
+  kill -TERM "$pid" 2>/dev/null || true
+  for i in $(seq 1 60); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$file"
+}
+
 apt_install() {
   [ "$(id -u)" = 0 ] || die "need root to apt-get install $*"
   say "installing $* (apt)"

@@ -15,5 +15,10 @@ for dir in "$STATE"/pg-*/; do
 done
 bash "$HERE/postgres.sh" stop
 bash "$HERE/dovecot.sh" stop
+for dir in "$STATE"/seaweedfs-*/; do
+  [ -d "$dir" ] || continue
+  name="$(basename "$dir")"
+  bash "$HERE/seaweedfs.sh" stop "${name#seaweedfs-}"
+done
 rm -f "$STATE/env"
 exit 0

@@ -101,18 +101,7 @@ cmd_start() {
   die "Kafka ($NAME) did not start within 120 s"
 }
 
-cmd_stop() {
-  pid_alive "$DIR/pid" || { rm -f "$DIR/pid"; return 0; }
-  local pid i
-  pid="$(cat "$DIR/pid")"
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 60); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.5
-  done
-  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-  rm -f "$DIR/pid"
-}
+cmd_stop() { stop_pid "$DIR/pid"; }
 
 case "${1:-}" in
   install) cmd_install ;;

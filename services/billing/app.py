@@ -21,6 +21,7 @@ from services.billing.api import (
     estimates,
     invoices,
     opportunities,
+    owners,
     payments,
     reports,
 )
@@ -44,6 +45,7 @@ SPEC = replica_service_spec(
         reports.router,
         billing_details.router,
         documents.router,
+        owners.router,
     ),
     subscribers=SUBSCRIBERS,
     jobs=scheduled_jobs,
@@ -52,6 +54,9 @@ SPEC = replica_service_spec(
     retention=lambda settings: [audit_retention(settings)],
     # The invoice PDF of the notifications' emails (shared/documents.py).
     documents=documents.documents_fetch,
+    # The client of a contract or an invoice, for the documents attached to them
+    # (shared/owners.py).
+    owners=owners.lookup,
 )
 
 

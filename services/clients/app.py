@@ -14,7 +14,16 @@ from typing import Any
 from fastapi import FastAPI
 
 from services.clients import SERVICE
-from services.clients.api import audit, clients, contacts, replicas, reports, settings, staff
+from services.clients.api import (
+    audit,
+    clients,
+    contacts,
+    files,
+    replicas,
+    reports,
+    settings,
+    staff,
+)
 from services.clients.settings import ClientsSettings
 from services.clients.store.repository import load_staff_record
 from services.clients.workers import scheduled_jobs
@@ -32,6 +41,7 @@ SPEC = ServiceSpec(
         reports.router,
         settings.router,
         audit.router,
+        files.router,
         replicas.router,
     ),
     migrations=Path(__file__).parent / "migrations",
@@ -42,6 +52,10 @@ SPEC = ServiceSpec(
     retention=lambda settings: [audit_retention(settings)],
     # The other services read through to it (shared/readthrough.py).
     owner=replicas.owner_fetch,
+    # Documents (/api/v1/files): the services keeping their owners say whose client each is.
+    resolves_owners=True,
+    # An upload is the document and its form fields (a few KiB beyond the file).
+    body_limits=lambda settings: {files.PATH: settings.files_max_bytes + 64 * 1024},
 )
 
 

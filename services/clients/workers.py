@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.clients.events import ContactBirthdayUpcomingV1
+from services.clients.handlers.files import sweep_orphans
 from services.clients.policies import PolicyBook, load_book
 from services.clients.settings import ClientsSettings
 from services.clients.snapshots import account_manager, manager_team
@@ -76,6 +77,26 @@ class BirthdayJob:
         return await announce_birthdays(uow_factory, now, self.notice_days, self.settings)
 
 
+class FilesSweep:
+    """The scheduled job removing the documents' objects left without a row for
+    ``ORBIT_FILES_ORPHAN_MINUTES`` (handlers/files.py: ``sweep_orphans``); it lists the store
+    at most once per half of that time, whatever the scheduler's interval."""
+
+    def __init__(self, settings: ClientsSettings) -> None:
+        self.settings = settings
+        self.grace = timedelta(minutes=settings.files_orphan_minutes)
+        self.last: datetime | None = None
+
+    async def __call__(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:
+        if self.last is not None and now - self.last < self.grace / 2:
+            return 0
+        self.last = now
+        return await sweep_orphans(uow_factory, self.settings.object_store(), now - self.grace)
+
+
 def scheduled_jobs(settings: ClientsSettings) -> dict[str, ScheduledJob]:
     """The service's jobs, bound to its settings."""
-    return {"birthdays": BirthdayJob(settings.clients_birthday_notice_days, settings)}
+    return {
+        "birthdays": BirthdayJob(settings.clients_birthday_notice_days, settings),
+        "files_sweep": FilesSweep(settings),
+    }

@@ -22,6 +22,7 @@ from services.interactions.api import (
     feedback,
     interactions,
     meetings,
+    owners,
     reports,
     requests,
     tasks,
@@ -46,12 +47,16 @@ SPEC = replica_service_spec(
         reports.router,
         calls.router,
         emails.router,
+        owners.router,
     ),
     subscribers=SUBSCRIBERS,
     jobs=scheduled_jobs,
     settings_cls=InteractionsSettings,
     # The corrections' audit rows for years (ORBIT_RETENTION_AUDIT_DAYS).
     retention=lambda settings: [audit_retention(settings)],
+    # The client of an interaction or a meeting report, for the documents attached to them
+    # (shared/owners.py).
+    owners=owners.lookup,
 )
 
 

@@ -110,6 +110,7 @@ class Side:
     payment: str = ""
     estimate: str = ""
     opportunity: str = ""
+    file: str = ""  # a document attached to the invoice (its client through billing)
     notification: str = ""
 
     def object_ids(self) -> list[str]:
@@ -158,6 +159,22 @@ class World:
 
     async def contact(self) -> str:
         return await self.post(f"/api/v1/clients/{self.north.client}/contacts", {"name": "C"})
+
+    async def file(self) -> str:
+        """A document attached to north's invoice."""
+        response = await self.http.post(
+            "/api/v1/files",
+            headers=ADMIN,
+            data={"owner_type": "invoice", "owner_id": self.north.invoice},
+            files={"file": ("act.pdf", b"%PDF-1.4 act", "application/pdf")},
+        )
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+    async def file_link(self) -> str:
+        """The signed download link of a document of north's (the link is the credential)."""
+        found = await self.admin("GET", f"/api/v1/files/{await self.file()}", expect=200)
+        return str(found["download_url"])
 
     async def interaction(self, **extra: Any) -> dict[str, Any]:
         body = {
@@ -339,6 +356,7 @@ async def seed(w: World, name: str, side: Side) -> None:
     )
     side.contract = await w.contract()
     side.invoice = await w.issued()
+    side.file = await w.file()
     side.payment = await w.post(
         "/api/v1/payments",
         {"client_id": side.client, "amount": "10.00", "currency": "EUR", "reference": name},
@@ -469,6 +487,7 @@ class Op:
     admin_sees: bool = True  # False: the target is its owner's alone (a feed entry)
     service: int | None = None  # a service token's status (None: a caller with no scope)
     listed: Callable[[Side], str] | None = None  # a list: the id it must show to who sees it
+    upload: bool = False  # the body is a multipart form with a file (POST /api/v1/files)
 
 
 def listing(path: str, what: Callable[[Side], str] | None = None, **kw: Any) -> Op:
@@ -764,6 +783,18 @@ OPS: dict[str, Op] = {
         admin_sees=False,
     ),
     "getCalendarFeed": Op(fresh("/api/v1/calendar/feeds/{id}.ics", peer_feed_token), kind="public"),
+    # documents: scoped through the owner's client (here an invoice, resolved by billing);
+    # the signed download link is the credential (any caller, any token or none)
+    "uploadFile": Op(
+        at("/api/v1/files"),
+        lambda w: {"owner_type": "invoice", "owner_id": w.north.invoice},
+        201,
+        upload=True,
+    ),
+    "listFiles": listing("/api/v1/files", lambda s: s.file),
+    "getFile": Op(at("/api/v1/files/{n.file}")),
+    "deleteFile": Op(fresh("/api/v1/files/{id}", World.file), ok=204),
+    "downloadFile": Op(fresh("{id}", World.file_link), kind="public"),
     # ---- notifications: search (each caller their own clients' documents)
     "search": Op(
         at("/api/v1/search?q={n.client_name}&types=client,contact,invoice"),
@@ -928,9 +959,13 @@ async def test_matrix(world: World, operation_id: str) -> None:
         if op.kind == "stream" and caller not in BAD_TOKENS:
             continue
         path = await op.path(world)
-        response = await world.http.request(
-            method, path, headers=callers[caller], json=op.body(world)
-        )
+        sent: dict[str, Any] = {"json": op.body(world)}
+        if op.upload:
+            sent = {
+                "data": op.body(world),
+                "files": {"file": ("a.pdf", b"%PDF-1.4", "application/pdf")},
+            }
+        response = await world.http.request(method, path, headers=callers[caller], **sent)
         got, want = response.status_code, expected(op, caller)
         cell = f"{caller} {method} {path}"
         if got != want:

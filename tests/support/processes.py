@@ -89,12 +89,16 @@ async def serving(
     """``orbit serve <service>`` for each of ``services`` on a free port, logging to
     ``logs/<service>.log``, all ready; yields each service's base URL (stopped afterwards).
     The others read through to the clients service among them (``ORBIT_CLIENTS_URL``) and
-    fetch the invoice PDF of their emails from the billing service (``ORBIT_BILLING_URL``)."""
+    fetch the invoice PDF of their emails from the billing service (``ORBIT_BILLING_URL``);
+    the clients service asks interactions and billing whose client a document's owner is
+    (``ORBIT_INTERACTIONS_URL``)."""
     ports = {svc: free_port() for svc in services}
     if "clients" in ports and "ORBIT_CLIENTS_URL" not in env:
         env = {**env, "ORBIT_CLIENTS_URL": f"http://127.0.0.1:{ports['clients']}"}
     if "billing" in ports and "ORBIT_BILLING_URL" not in env:
         env = {**env, "ORBIT_BILLING_URL": f"http://127.0.0.1:{ports['billing']}"}
+    if "interactions" in ports and "ORBIT_INTERACTIONS_URL" not in env:
+        env = {**env, "ORBIT_INTERACTIONS_URL": f"http://127.0.0.1:{ports['interactions']}"}
     with ExitStack() as stack:
         procs = {
             svc: stack.enter_context(

@@ -132,3 +132,24 @@ def kafka_instance(action: str, name: str) -> str:
     )
     lines = result.stdout.strip().splitlines()
     return lines[-1] if lines else ""
+
+
+@dataclass(frozen=True)
+class S3Server:
+    endpoint: str
+    access_key: str
+    secret_key: str
+
+
+def s3_server() -> S3Server:
+    """The S3-compatible store of the documents' tests (SeaweedFS: deploy/local/seaweedfs.sh),
+    ORBIT_TEST_S3_ENDPOINT with its keys."""
+    endpoint = _setting("ORBIT_TEST_S3_ENDPOINT")
+    if not endpoint:
+        _missing("ORBIT_TEST_S3_ENDPOINT")
+    assert endpoint
+    return S3Server(
+        endpoint,
+        _setting("ORBIT_TEST_S3_ACCESS_KEY") or "",
+        _setting("ORBIT_TEST_S3_SECRET_KEY") or "",
+    )

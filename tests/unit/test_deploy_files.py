@@ -51,6 +51,7 @@ SAMPLE_ID = "00000000-0000-4000-8000-000000000000"
 OPERATOR_VALUES = {
     "POSTGRES_PASSWORD": "compose-test-password",
     "ORBIT_JWT_SECRET": "compose-test-secret-0123456789abcdef-0123456789",
+    "ORBIT_FILES_SECRET_KEY": "compose-test-files-secret-0123456789",
 }
 INTERPOLATION = re.compile(
     r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}"

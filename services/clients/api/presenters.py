@@ -3,12 +3,16 @@ returns into the response body (``shared.commands.run_command`` takes one)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.clients.api.schemas import (
     AssignmentOut,
     ClientOut,
     ContactOut,
+    FileLinkOut,
+    FileOut,
     HandoverOut,
     SettingsOut,
     SettingsValuesOut,
@@ -20,7 +24,14 @@ from services.clients.handlers.settings import SettingsView
 from services.clients.handlers.staff import Handover
 from services.clients.policies import ClientPolicies
 from services.clients.settings import ClientsSettings
-from services.clients.store.models import Assignment, Client, Contact, SettingsVersion, Staff
+from services.clients.store.models import (
+    Assignment,
+    Client,
+    Contact,
+    SettingsVersion,
+    Staff,
+    StoredFile,
+)
 from shared.lists import Present
 
 
@@ -133,3 +144,13 @@ def clients_out(policies: ClientPolicies) -> Present[Client, ClientOut]:
         return [client_out(client, policies) for client in items]
 
     return present
+
+
+def file_out(stored: StoredFile) -> FileOut:
+    return FileOut.model_validate(stored, from_attributes=True)
+
+
+def file_link_out(stored: StoredFile, url: str, expires_at: datetime) -> FileLinkOut:
+    return FileLinkOut(
+        **file_out(stored).model_dump(), download_url=url, download_expires_at=expires_at
+    )

@@ -31,6 +31,7 @@ from services.clients.domain.kind import ClientKind
 from services.clients.domain.sla import Tier
 from services.clients.domain.status import ClientStatus
 from shared.audit import AuditOut
+from shared.owners import OwnerType
 from shared.values import StaffRole
 
 __all__ = [
@@ -274,3 +275,31 @@ class SettingsVersionOut(BaseModel):
     changed_fields: list[str]
     author_id: uuid.UUID | None
     created_at: datetime
+
+
+# ---------------------------------------------------------------- files
+
+
+class FileOut(BaseModel):
+    """A document's metadata (its bytes: ``download_url`` of ``GET /api/v1/files/{id}``)."""
+
+    id: uuid.UUID
+    owner_type: OwnerType
+    owner_id: uuid.UUID
+    # The client the owner belongs to (the document's scope).
+    client_id: uuid.UUID
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by: uuid.UUID | None
+    created_at: datetime
+
+
+class FileLinkOut(FileOut):
+    """A document's metadata and a short-lived link to its bytes (no credentials needed):
+    a presigned URL of the object store, or this service's signed ``/content`` link (a path
+    on the API's origin)."""
+
+    download_url: str
+    download_expires_at: datetime

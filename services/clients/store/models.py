@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     ForeignKey,
     Index,
@@ -179,3 +180,28 @@ CONTACT_SORTS = Sorts(
     name=SortKey(Contact.name, "text"),
 )
 sort_indexes(CLIENT_SORTS, STAFF_SORTS, CONTACT_SORTS)
+
+
+class StoredFile(Base):
+    """A document (``/api/v1/files``): its metadata; its bytes are the object ``storage_key``
+    in the object store (shared/files.py). ``client_id`` is the client its owner belongs to,
+    resolved at upload: every read is scoped through it."""
+
+    __tablename__ = "files"
+    __table_args__ = (
+        Index("ix_files_owner", "owner_type", "owner_id", "created_at", "id"),
+        Index("ix_files_client", "client_id", "created_at", "id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    owner_type: Mapped[str] = mapped_column(String(20))
+    owner_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    client_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("clients.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(300))
+    # Who uploaded it (an admin token needs no staff record, so no foreign key).
+    uploaded_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -56,8 +56,9 @@ def test_a_renamed_knob_reads_its_old_variable_deprecated(
     assert deprecated_variables(Probe) == {}
 
 
-# Knobs of a service's settings without its name: the platform's SMTP settings.
-UNPREFIXED = {"notifications": ("smtp_",)}
+# Knobs of a service's settings without its name: the platform's SMTP settings, the
+# documents' store (ORBIT_FILES_..., CONTRACT's names).
+UNPREFIXED = {"notifications": ("smtp_",), "clients": ("files_",)}
 
 
 def test_every_service_knob_carries_its_service_name() -> None:

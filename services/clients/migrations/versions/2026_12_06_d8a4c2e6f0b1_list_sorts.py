@@ -3,7 +3,7 @@
 a contact's or a member of staff's lower-cased)
 
 Revision ID: d8a4c2e6f0b1
-Revises: c5d2a9e7f310
+Revises: 8f3c1d2e4a67
 Create Date: 2026-12-06
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from shared.migration_ops import create_sort_indexes_v1, drop_sort_indexes_v1
 
 revision = "d8a4c2e6f0b1"
-down_revision = "c5d2a9e7f310"
+down_revision = "8f3c1d2e4a67"
 branch_labels = None
 depends_on = None
 
