@@ -123,7 +123,7 @@ def test_lists_default_to_the_shared_page_size() -> None:
         for parameter in item.get("get", {}).get("parameters", [])
         if parameter["name"] == "limit"
     }
-    assert len(defaults) == 7 and set(defaults.values()) == {DEFAULT_LIMIT}, defaults
+    assert len(defaults) == 8 and set(defaults.values()) == {DEFAULT_LIMIT}, defaults
 
 
 async def test_a_method_the_path_lacks_is_405_naming_the_allowed_ones(tmp_path: Path) -> None:
