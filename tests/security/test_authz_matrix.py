@@ -148,6 +148,15 @@ class World:
     async def contact(self) -> str:
         return await self.post(f"/api/v1/clients/{self.north.client}/contacts", {"name": "C"})
 
+    async def import_(self) -> str:
+        """A dry run of north's head (an import is its author's, and any admin's)."""
+        data, files = import_form(self)
+        response = await self.http.post(
+            "/api/v1/imports", headers=self.callers["own_head"], data=data, files=files
+        )
+        assert response.status_code == 202, response.text
+        return str(response.json()["id"])
+
     async def interaction(self, **extra: Any) -> dict[str, Any]:
         body = {
             "client_id": self.north.client,
@@ -415,6 +424,14 @@ async def world(
 
 PathFn = Callable[[World], Awaitable[str]]
 BodyFn = Callable[[World], dict[str, Any] | None]
+# A multipart upload instead of a JSON body: (form fields, files).
+FormFn = Callable[[World], tuple[dict[str, str], dict[str, tuple[str, bytes]]]]
+
+
+def import_form(w: World) -> tuple[dict[str, str], dict[str, tuple[str, bytes]]]:
+    csv = "external_id,name,tier,country,timezone,account_manager_email\n"
+    csv += f"authz-{uuid.uuid4().hex[:8]},Imported,standard,DE,Europe/Berlin,\n"
+    return {"kind": "clients", "dry_run": "true"}, {"file": ("clients.csv", csv.encode())}
 
 
 def at(template: str) -> PathFn:
@@ -448,6 +465,7 @@ class Op:
     admin_sees: bool = True  # False: the target is its owner's alone (a feed entry)
     service: int | None = None  # a service token's status (None: a caller with no scope)
     listed: Callable[[Side], str] | None = None  # a list: the id it must show to who sees it
+    form: FormFn | None = None  # a multipart upload (instead of ``body``)
 
 
 def listing(path: str, what: Callable[[Side], str] | None = None, **kw: Any) -> Op:
@@ -540,6 +558,15 @@ OPS: dict[str, Op] = {
     ),
     # the audit trail of an entity: within the caller's scope, as the entity itself
     "listAudit": Op(at("/api/v1/audit?entity=client&id={n.client}")),
+    # imports: admins, and heads (clients and contacts); an import is its author's
+    "createImport": Op(
+        at("/api/v1/imports"),
+        ok=202,
+        kind="staff",
+        denied=frozenset({"own_manager", "peer_manager", "other_manager", "service"}),
+        form=import_form,
+    ),
+    "getImport": Op(fresh("/api/v1/imports/{id}", World.import_), sees=frozenset({"own_head"})),
     # ---- interactions
     "logInteraction": Op(
         at("/api/v1/interactions"),
@@ -841,9 +868,15 @@ async def test_matrix(world: World, operation_id: str) -> None:
         if op.kind == "stream" and caller not in BAD_TOKENS:
             continue
         path = await op.path(world)
-        response = await world.http.request(
-            method, path, headers=world.callers[caller], json=op.body(world)
-        )
+        if op.form is not None:
+            data, files = op.form(world)
+            response = await world.http.request(
+                method, path, headers=world.callers[caller], data=data, files=files
+            )
+        else:
+            response = await world.http.request(
+                method, path, headers=world.callers[caller], json=op.body(world)
+            )
         got, want = response.status_code, expected(op, caller)
         cell = f"{caller} {method} {path}"
         if got != want:

@@ -8,17 +8,27 @@ from services.clients.api.schemas import (
     ClientOut,
     ContactOut,
     HandoverOut,
+    ImportOut,
+    ImportQueuedOut,
     SettingsOut,
     SettingsValuesOut,
     SettingsVersionOut,
     SlaOut,
     StaffOut,
 )
+from services.clients.domain.imports import progress
 from services.clients.handlers.settings import SettingsView
 from services.clients.handlers.staff import Handover
 from services.clients.policies import ClientPolicies
 from services.clients.settings import ClientsSettings
-from services.clients.store.models import Assignment, Client, Contact, SettingsVersion, Staff
+from services.clients.store.models import (
+    Assignment,
+    Client,
+    Contact,
+    Import,
+    SettingsVersion,
+    Staff,
+)
 
 
 def staff_out(staff: Staff) -> StaffOut:
@@ -79,6 +89,7 @@ def sla_out(client: Client, policies: ClientPolicies) -> SlaOut:
 def client_out(client: Client, policies: ClientPolicies) -> ClientOut:
     return ClientOut(
         id=client.id,
+        external_id=client.external_id,
         name=client.name,
         kind=client.kind,
         tier=client.tier,
@@ -118,4 +129,29 @@ def settings_version_out(row: SettingsVersion) -> SettingsVersionOut:
         changed_fields=list(row.changed_fields or []),
         author_id=row.author_id,
         created_at=row.created_at,
+    )
+
+
+def import_queued_out(found: Import) -> ImportQueuedOut:
+    return ImportQueuedOut(id=found.id)
+
+
+def import_out(found: Import, live: int | None = None) -> ImportOut:
+    """The import as stored; ``live``: the rows done by a run of this process not yet
+    committed (``handlers.imports.LIVE_PROGRESS``)."""
+    done = max(found.processed, live or 0) if found.status == "running" else found.processed
+    return ImportOut(
+        id=found.id,
+        kind=found.kind,
+        dry_run=found.dry_run,
+        status=found.status,
+        progress=progress(done, found.total) if found.status != "queued" else 0.0,
+        total_rows=found.total,
+        processed_rows=done,
+        errors=found.errors,
+        outcome=found.outcome,
+        file_name=found.file_name,
+        created_at=found.created_at,
+        started_at=found.started_at,
+        finished_at=found.finished_at,
     )

@@ -31,6 +31,7 @@ from services.clients.store.models import (
 )
 from shared.auth import Caller, Role, StaffRecord
 from shared.db import advisory_xact_lock
+from shared.errors import Invalid
 from shared.pagination import paginate
 from shared.store import locked, one_or_404
 
@@ -361,3 +362,25 @@ async def birthday_candidates(
     if scope is not None:
         stmt = stmt.where(scope)
     return [(row[0], row[1]) for row in (await session.execute(stmt)).all()]
+
+
+# ---------------------------------------------------------------- external ids (imports)
+
+Keyed = type[Staff] | type[Client] | type[Contact]
+
+
+async def by_external_id(session: AsyncSession, entity: Keyed, key: str) -> Any:
+    """The staff member, client or contact with this ``external_id`` (no scope: the use case
+    it is given to reads it again in the caller's scope)."""
+    return await session.scalar(select(entity).where(entity.external_id == key))
+
+
+async def check_external_id(
+    session: AsyncSession, entity: Keyed, key: str | None, own_id: uuid.UUID | None
+) -> None:
+    """``key`` is no other record's ``external_id`` (else a 422 naming the field)."""
+    if key is None:
+        return
+    other = await session.scalar(select(entity.id).where(entity.external_id == key))
+    if other is not None and other != own_id:
+        raise Invalid.field("external_id", f"{key!r} is the external_id of another record")
