@@ -369,10 +369,11 @@ async def birthday_candidates(
 Keyed = type[Staff] | type[Client] | type[Contact]
 
 
-async def by_external_id(session: AsyncSession, entity: Keyed, key: str) -> Any:
-    """The staff member, client or contact with this ``external_id`` (no scope: the use case
-    it is given to reads it again in the caller's scope)."""
-    return await session.scalar(select(entity).where(entity.external_id == key))
+async def external_ids(session: AsyncSession, entity: Keyed) -> dict[str, uuid.UUID]:
+    """``external_id -> id`` of every staff member, client or contact that has one (no
+    scope: an import gives the id to a use case, which reads it in the caller's scope)."""
+    stmt = select(entity.external_id, entity.id).where(entity.external_id.is_not(None))
+    return {row[0]: row[1] for row in (await session.execute(stmt)).all()}
 
 
 async def check_external_id(
