@@ -20,6 +20,7 @@ from services.clients.settings import ClientsSettings
 from shared.clock import FixedClock
 from tests.integration.clients.helpers import NOW, Api
 from tests.support.apps import ADMIN, auth, running, runtime_of, test_settings
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -219,3 +220,24 @@ async def test_who_may_import_and_what_the_upload_refuses(api: Api) -> None:
     assert [e["column"] for e in refused["errors"]] == ["account_manager_email"]
     missing = await api.http.get(f"{URL}/{queued.json()['id']}", headers=as_mia)
     assert missing.status_code == 404
+
+
+async def test_the_worker_runs_what_the_route_queues(any_db_url: str) -> None:
+    """With its workers (as served): the route wakes the import worker, no call of the test."""
+    app = create_app(
+        test_settings(database_url=any_db_url), clock=FixedClock(NOW), migrate_on_start=True
+    )
+    async with running(app) as http:
+        row = f"{HEADER}\nw-1,Worked,small,FR,Europe/Paris,"
+        queued = await http.post(
+            URL, headers=ADMIN, data={"kind": "clients"}, files={"file": ("w.csv", row.encode())}
+        )
+        assert queued.status_code == 202, queued.text
+        path = f"{URL}/{queued.json()['id']}"
+
+        async def finished() -> dict[str, Any] | None:
+            found = dict((await http.get(path, headers=ADMIN)).json())
+            return found if found["status"] in ("succeeded", "failed") else None
+
+        done = await eventually(finished, what="the import to finish")
+        assert done["status"] == "succeeded" and done["outcome"]["created"] == 1, done
