@@ -373,7 +373,7 @@ async def external_ids(session: AsyncSession, entity: Keyed) -> dict[str, uuid.U
     """``external_id -> id`` of every staff member, client or contact that has one (no
     scope: an import gives the id to a use case, which reads it in the caller's scope)."""
     stmt = select(entity.external_id, entity.id).where(entity.external_id.is_not(None))
-    return {row[0]: row[1] for row in (await session.execute(stmt)).all()}
+    return {str(key): id_ for key, id_ in (await session.execute(stmt)).all()}
 
 
 async def check_external_id(
