@@ -98,17 +98,7 @@ async def create_client(
     uow.session.add(client)
     await uow.session.flush()
     if manager_id is not None:
-        uow.session.add(
-            Assignment(
-                id=uuid.uuid4(),
-                client_id=client.id,
-                from_manager_id=None,
-                to_manager_id=manager_id,
-                reason=None,
-                assigned_by=caller.id,
-                assigned_at=now,
-            )
-        )
+        await repo.add_first_assignment(uow.session, client, caller.id, now)
     await repo.set_tags(uow.session, client, new=True)
     await trail.created(uow, caller, "client", client, (*trail.CLIENT_FIELDS, "account_manager_id"))
     await uow.emit(
