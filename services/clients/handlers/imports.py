@@ -143,8 +143,10 @@ class RowRunner:
         self._staff_ids: dict[str, uuid.UUID] = {}
         self._client_id: uuid.UUID | None = None  # a contact's client (``_target``)
         # external_id -> id of each table, read once (a query per row was a third of a
-        # row's statements), the records the run creates added as it goes.
+        # row's statements), the records the run creates added as it goes; the use cases'
+        # uniqueness check reads it too (``repo.check_external_id``).
         self._keys: dict[str, dict[str, uuid.UUID]] = {}
+        uow.session.info[repo.KNOWN_EXTERNAL_IDS] = self._keys
 
     async def run(self, number: int, row: Mapping[str, str]) -> list[RowError]:
         """The row's errors (every bad cell the command finds), else the row is run."""
@@ -211,6 +213,8 @@ class RowRunner:
     async def _key(self, table: str, key: str) -> uuid.UUID | None:
         if table not in self._keys:
             self._keys[table] = await repo.external_ids(self.uow.session, ENTITIES[table])
+        if self.kind not in self._keys:  # the table the use cases check
+            self._keys[self.kind] = await repo.external_ids(self.uow.session, ENTITIES[self.kind])
         return self._keys[table].get(key)
 
     async def _target(
@@ -289,6 +293,7 @@ async def run_import(
             except Exception as exc:  # a fault of the database, not of a row
                 log.exception("import %s stopped", import_id)
                 errors.append(RowError(0, None, f"the import stopped: {type(exc).__name__}"))
+        uow.session.info.pop(repo.KNOWN_EXTERNAL_IDS, None)
         commit = not errors and not found.dry_run
         if not commit:
             await uow.session.rollback()
