@@ -54,7 +54,9 @@ class AuditRow(AuditBase):
 
 
 audit_log = cast(Table, AuditRow.__table__)
-_INSERT = insert(AuditRow)
+# Of the table, not the ORM class: an ORM-enabled insert goes through the bulk-persistence
+# machinery, several times the cost of the statement (a third of an imported client's time).
+_INSERT = insert(audit_log)
 
 Change = tuple[Any, Any]  # (old, new)
 

@@ -19,6 +19,7 @@ from services.clients.api import (
     clients,
     contacts,
     files,
+    imports,
     replicas,
     reports,
     settings,
@@ -26,7 +27,7 @@ from services.clients.api import (
 )
 from services.clients.settings import ClientsSettings
 from services.clients.store.repository import load_staff_record
-from services.clients.workers import scheduled_jobs
+from services.clients.workers import import_workers, scheduled_jobs
 from shared.app import build_service_app
 from shared.audit import retention_rule as audit_retention
 from shared.runtime import ServiceSpec
@@ -42,11 +43,13 @@ SPEC = ServiceSpec(
         settings.router,
         audit.router,
         files.router,
+        imports.router,
         replicas.router,
     ),
     migrations=Path(__file__).parent / "migrations",
     staff_loader=load_staff_record,
     jobs=scheduled_jobs,
+    workers=import_workers,
     settings_cls=ClientsSettings,
     # Audit rows for years (ORBIT_RETENTION_AUDIT_DAYS), the outbox's for days.
     retention=lambda settings: [audit_retention(settings)],

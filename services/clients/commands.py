@@ -43,12 +43,15 @@ Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000
 RequiredReason = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)
 ]
+# The key of a record in the system it came from (imports upsert by it); unique per entity.
+ExternalId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 # ---------------------------------------------------------------- staff
 
 
 class StaffIn(In):
+    external_id: ExternalId | None = None
     name: Name
     email: EmailStr
     role: StaffRole = "manager"
@@ -62,6 +65,7 @@ class StaffIn(In):
 class StaffPatch(Patch):
     NOT_NULL = ("name", "email", "role", "timezone", "active")
 
+    external_id: ExternalId | None = None
     name: Name | None = None
     email: EmailStr | None = None
     role: StaffRole | None = None
@@ -116,6 +120,7 @@ class SlaIn(In):
 
 
 class ClientIn(In):
+    external_id: ExternalId | None = None
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
     kind: ClientKind = "b2b"
     tier: Tier = "standard"
@@ -149,6 +154,7 @@ class ClientPatch(Patch):
         "greetings",
     )
 
+    external_id: ExternalId | None = None
     name: (
         Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
         | None
@@ -198,6 +204,7 @@ Position = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20
 
 
 class ContactIn(In):
+    external_id: ExternalId | None = None
     name: Name
     email: EmailStr | None = None
     phone: Phone | None = None
@@ -212,6 +219,7 @@ class ContactIn(In):
 class ContactPatch(Patch):
     NOT_NULL = ("name", "roles")
 
+    external_id: ExternalId | None = None
     name: Name | None = None
     email: EmailStr | None = None
     phone: Phone | None = None

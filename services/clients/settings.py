@@ -46,6 +46,12 @@ class ClientsSettings(OrbitSettings):
         default_factory=lambda: {d: ["09:00", "18:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
     )
     clients_birthday_notice_days: int = Field(default=7, ge=0, le=60)
+    # Imports (POST /api/v1/imports): the largest file taken (a larger one is a 413; the
+    # request is also bound by ORBIT_MAX_BODY_BYTES), the most rows of one file, and how
+    # often a replica looks for imports queued elsewhere.
+    clients_import_max_bytes: int = Field(default=1024 * 1024, ge=1024)
+    clients_import_max_rows: int = Field(default=100_000, ge=1)
+    clients_import_poll_seconds: float = Field(default=5, gt=0)
 
     # Documents (/api/v1/files; shared/files.py, docs/operations.md "Documents"): where their
     # bytes live, local disk (the embedded mode) or an S3-compatible store.

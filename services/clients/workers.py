@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from services.clients.events import ContactBirthdayUpcomingV1
 from services.clients.handlers.files import sweep_orphans
+from services.clients.handlers.imports import run_queued_imports
 from services.clients.policies import PolicyBook, load_book
 from services.clients.settings import ClientsSettings
 from services.clients.snapshots import account_manager, manager_team
 from services.clients.store.reports import upcoming_birthdays
 from shared.scheduler import ScheduledJob
 from shared.uow import UnitOfWorkFactory
+
+log = logging.getLogger("orbit.clients.workers")
 
 
 def birthday_alert_key(contact_id: object, year: int) -> str:
@@ -100,3 +108,41 @@ def scheduled_jobs(settings: ClientsSettings) -> dict[str, ScheduledJob]:
         "birthdays": BirthdayJob(settings.clients_birthday_notice_days, settings),
         "files_sweep": FilesSweep(settings),
     }
+
+
+class ImportWorker:
+    """Runs the queued imports (``handlers/imports.py``): at once when this process queued
+    one (:meth:`wake`), else every ``poll_seconds`` (another replica's upload, a run left
+    behind by a process that died)."""
+
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, settings: ClientsSettings, poll_seconds: float
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.settings = settings
+        self.poll_seconds = poll_seconds
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                await run_queued_imports(self.uow_factory, self.settings)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("imports: the run failed; next try in %.0fs", self.poll_seconds)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+
+
+def import_workers(runtime: Any) -> dict[str, Callable[[], Awaitable[None]]]:
+    """The long-running workers of a running clients service (``ServiceSpec.workers``); the
+    runtime keeps the import worker for the route to wake (``runtime.import_worker``)."""
+    settings: ClientsSettings = runtime.settings
+    worker = ImportWorker(runtime.uow, settings, settings.clients_import_poll_seconds)
+    runtime.import_worker = worker
+    return {"imports": worker.run}

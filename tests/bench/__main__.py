@@ -16,6 +16,8 @@ baseline measured in the same run.
   against a raw indexed select (tests/bench/billing.py).
 - scorecard: the KPI projection against the raw consumer; the scorecard over a year of data
   against raw SQL aggregates (tests/bench/scorecard.py).
+- imports: 10,000 client rows from a CSV (dry run, import, the same file again) on
+  PostgreSQL and SQLite; goal: well under a minute (tests/bench/imports.py).
 - scans: the interactions SLA scans over 100,000 open requests (tests/bench/scans.py).
 - notifications: event commit -> in-app notification against raw Kafka produce -> consume.
 - stream: the live stream, push against the old poll: 1,000 idle streams (CPU, memory), a
@@ -60,6 +62,7 @@ from shared.settings import OrbitSettings
 from tests.bench import http, summary
 from tests.bench.billing import billing_report
 from tests.bench.consumer import consumer_vs_raw
+from tests.bench.imports import imports_report
 from tests.bench.relay import relay_after_churn, relay_vs_raw, sqlite_rows
 from tests.bench.scorecard import scorecard_report
 
@@ -83,8 +86,8 @@ LABELS = {  # what the bare app does for the operation, in the summary table
     http.OUTBOUND: " vs one `INSERT`",
 }
 SECTIONS = (
-    "http,interactions,embedded,relay,consumer,billing,scorecard,scans,notifications,stream,"
-    "search,scale,mixed"
+    "http,interactions,embedded,relay,consumer,billing,scorecard,imports,scans,notifications,"
+    "stream,search,scale,mixed"
 )
 
 
@@ -395,6 +398,7 @@ def main() -> None:
         ("consumer", lambda: consumer_section(pg, kafka) if pg and kafka else []),
         ("billing", lambda: [billing_section(pg, workdir)]),
         ("scorecard", lambda: [scorecard_section(pg, workdir)]),
+        ("imports", lambda: [imports_section(pg, workdir)]),
         ("scans", lambda: scans_section() if pg else []),
         ("notifications", lambda: notifications_section(pg, kafka) if pg and kafka else []),
         ("stream", lambda: stream_section(pg, workdir) if pg else []),
@@ -467,6 +471,20 @@ def scorecard_section(pg: str | None, workdir: Path) -> str:
     report = asyncio.run(scorecard_report(scorecard_url, "PostgreSQL" if pg else "SQLite"))
     print(report, flush=True)
     return report.replace("## Scorecard", "### Scorecard", 1)
+
+
+def imports_section(pg: str | None, workdir: Path) -> str:
+    async def pg_url() -> str:
+        assert pg is not None
+        return await create_database(pg, "bench_imports")
+
+    async def sqlite_url() -> str:
+        return f"sqlite+aiosqlite:///{workdir / 'imports.db'}"
+
+    urls = [(pg_url, "PostgreSQL")] if pg else []
+    report = asyncio.run(imports_report([*urls, (sqlite_url, "SQLite")]))
+    print(report, flush=True)
+    return report
 
 
 def relay_section(pg: str | None, kafka: str | None, workdir: Path) -> list[str]:

@@ -176,6 +176,15 @@ class World:
         found = await self.admin("GET", f"/api/v1/files/{await self.file()}", expect=200)
         return str(found["download_url"])
 
+    async def import_(self) -> str:
+        """A dry run of north's head (an import is its author's, and any admin's)."""
+        data, files = import_form(self)
+        response = await self.http.post(
+            "/api/v1/imports", headers=self.callers["own_head"], data=data, files=files
+        )
+        assert response.status_code == 202, response.text
+        return str(response.json()["id"])
+
     async def interaction(self, **extra: Any) -> dict[str, Any]:
         body = {
             "client_id": self.north.client,
@@ -453,6 +462,14 @@ async def world(
 
 PathFn = Callable[[World], Awaitable[str]]
 BodyFn = Callable[[World], dict[str, Any] | None]
+# A multipart upload instead of a JSON body: (form fields, files).
+FormFn = Callable[[World], tuple[dict[str, str], dict[str, tuple[str, bytes]]]]
+
+
+def import_form(w: World) -> tuple[dict[str, str], dict[str, tuple[str, bytes]]]:
+    csv = "external_id,name,tier,country,timezone,account_manager_email\n"
+    csv += f"authz-{uuid.uuid4().hex[:8]},Imported,standard,DE,Europe/Berlin,\n"
+    return {"kind": "clients", "dry_run": "true"}, {"file": ("clients.csv", csv.encode())}
 
 
 def at(template: str) -> PathFn:
@@ -488,6 +505,7 @@ class Op:
     service: int | None = None  # a service token's status (None: a caller with no scope)
     listed: Callable[[Side], str] | None = None  # a list: the id it must show to who sees it
     upload: bool = False  # the body is a multipart form with a file (POST /api/v1/files)
+    form: FormFn | None = None  # a multipart upload (instead of ``body``)
 
 
 def listing(path: str, what: Callable[[Side], str] | None = None, **kw: Any) -> Op:
@@ -595,6 +613,15 @@ OPS: dict[str, Op] = {
     ),
     # the audit trail of an entity: within the caller's scope, as the entity itself
     "listAudit": Op(at("/api/v1/audit?entity=client&id={n.client}")),
+    # imports: admins, and heads (clients and contacts); an import is its author's
+    "createImport": Op(
+        at("/api/v1/imports"),
+        ok=202,
+        kind="staff",
+        denied=frozenset({"own_manager", "peer_manager", "other_manager", "service"}),
+        form=import_form,
+    ),
+    "getImport": Op(fresh("/api/v1/imports/{id}", World.import_), sees=frozenset({"own_head"})),
     # ---- interactions
     "logInteraction": Op(
         at("/api/v1/interactions"),
@@ -960,7 +987,10 @@ async def test_matrix(world: World, operation_id: str) -> None:
             continue
         path = await op.path(world)
         sent: dict[str, Any] = {"json": op.body(world)}
-        if op.upload:
+        if op.form is not None:
+            data, files = op.form(world)
+            sent = {"data": data, "files": files}
+        elif op.upload:
             sent = {
                 "data": op.body(world),
                 "files": {"file": ("a.pdf", b"%PDF-1.4", "application/pdf")},

@@ -14,12 +14,15 @@ from services.clients.api.schemas import (
     FileLinkOut,
     FileOut,
     HandoverOut,
+    ImportOut,
+    ImportQueuedOut,
     SettingsOut,
     SettingsValuesOut,
     SettingsVersionOut,
     SlaOut,
     StaffOut,
 )
+from services.clients.domain.imports import progress
 from services.clients.handlers.settings import SettingsView
 from services.clients.handlers.staff import Handover
 from services.clients.policies import ClientPolicies
@@ -28,6 +31,7 @@ from services.clients.store.models import (
     Assignment,
     Client,
     Contact,
+    Import,
     SettingsVersion,
     Staff,
     StoredFile,
@@ -93,6 +97,7 @@ def sla_out(client: Client, policies: ClientPolicies) -> SlaOut:
 def client_out(client: Client, policies: ClientPolicies) -> ClientOut:
     return ClientOut(
         id=client.id,
+        external_id=client.external_id,
         name=client.name,
         kind=client.kind,
         tier=client.tier,
@@ -153,4 +158,29 @@ def file_out(stored: StoredFile) -> FileOut:
 def file_link_out(stored: StoredFile, url: str, expires_at: datetime) -> FileLinkOut:
     return FileLinkOut(
         **file_out(stored).model_dump(), download_url=url, download_expires_at=expires_at
+    )
+
+
+def import_queued_out(found: Import) -> ImportQueuedOut:
+    return ImportQueuedOut(id=found.id)
+
+
+def import_out(found: Import, live: int | None = None) -> ImportOut:
+    """The import as stored; ``live``: the rows done by a run of this process not yet
+    committed (``handlers.imports.LIVE_PROGRESS``)."""
+    done = max(found.processed, live or 0) if found.status == "running" else found.processed
+    return ImportOut(
+        id=found.id,
+        kind=found.kind,
+        dry_run=found.dry_run,
+        status=found.status,
+        progress=progress(done, found.total) if found.status != "queued" else 0.0,
+        total_rows=found.total,
+        processed_rows=done,
+        errors=found.errors,
+        outcome=found.outcome,
+        file_name=found.file_name,
+        created_at=found.created_at,
+        started_at=found.started_at,
+        finished_at=found.finished_at,
     )

@@ -10,7 +10,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from services.clients.commands import (
     AssignIn,
@@ -27,6 +27,7 @@ from services.clients.commands import (
     StaffPatch,
 )
 from services.clients.domain.contacts import Channel, ContactRole
+from services.clients.domain.imports import ImportKind, ImportStatus
 from services.clients.domain.kind import ClientKind
 from services.clients.domain.sla import Tier
 from services.clients.domain.status import ClientStatus
@@ -75,6 +76,7 @@ class HandoverOut(BaseModel):
 
 class StaffOut(BaseModel):
     id: uuid.UUID
+    external_id: str | None
     name: str
     email: str
     role: StaffRole
@@ -106,6 +108,7 @@ class SlaOut(BaseModel):
 
 class ClientOut(BaseModel):
     id: uuid.UUID
+    external_id: str | None
     name: str
     kind: ClientKind
     tier: Tier
@@ -140,6 +143,7 @@ class AssignmentOut(BaseModel):
 
 class ContactOut(BaseModel):
     id: uuid.UUID
+    external_id: str | None
     client_id: uuid.UUID
     name: str
     email: str | None
@@ -303,3 +307,42 @@ class FileLinkOut(FileOut):
 
     download_url: str
     download_expires_at: datetime
+
+
+# ---------------------------------------------------------------- imports
+
+
+class ImportQueuedOut(BaseModel):
+    id: uuid.UUID
+
+
+class ImportErrorOut(BaseModel):
+    row: int = Field(
+        description="the data row, counted from 1 (the header is row 0; 0: the whole import)"
+    )
+    column: str | None
+    reason: str
+
+
+class ImportOutcomeOut(BaseModel):
+    """What the run did (a dry run: would do) to the records of its kind."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+class ImportOut(BaseModel):
+    id: uuid.UUID
+    kind: ImportKind
+    dry_run: bool
+    status: ImportStatus
+    progress: float = Field(description="the share of the rows done, 0 to 1")
+    total_rows: int
+    processed_rows: int
+    errors: list[ImportErrorOut]
+    outcome: ImportOutcomeOut
+    file_name: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None

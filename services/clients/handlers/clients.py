@@ -70,9 +70,11 @@ async def create_client(
         manager_id = caller.id
     if manager_id is not None:
         await check_manager(uow, caller, manager_id)
+    await repo.check_external_id(uow.session, Client, data.external_id, None)
     now = uow.clock.now()
     client = Client(
         id=uuid.uuid4(),
+        external_id=data.external_id,
         name=data.name,
         name_lower=data.name.lower(),
         kind=data.kind,
@@ -96,17 +98,7 @@ async def create_client(
     uow.session.add(client)
     await uow.session.flush()
     if manager_id is not None:
-        uow.session.add(
-            Assignment(
-                id=uuid.uuid4(),
-                client_id=client.id,
-                from_manager_id=None,
-                to_manager_id=manager_id,
-                reason=None,
-                assigned_by=caller.id,
-                assigned_at=now,
-            )
-        )
+        await repo.add_first_assignment(uow.session, client, caller.id, now)
     await repo.set_tags(uow.session, client, new=True)
     await trail.created(uow, caller, "client", client, (*trail.CLIENT_FIELDS, "account_manager_id"))
     await uow.emit(
@@ -187,6 +179,11 @@ async def update_client(
     client = await repo.get_client(uow.session, caller, client_id, for_update=True)
     before = trail.state(client, trail.CLIENT_FIELDS)
     fields = data.model_dump(exclude_unset=True)
+    if "external_id" in fields:
+        # A key of the system the client came from: no event carries it.
+        external_id = fields.pop("external_id")
+        await repo.check_external_id(uow.session, Client, external_id, client.id)
+        client.external_id = external_id
     new_manager: Staff | None = None
     manager_id = fields.pop("account_manager_id", None)
     assignment_reason = fields.pop("assignment_reason", None) or None

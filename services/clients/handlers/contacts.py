@@ -37,6 +37,7 @@ async def _contact_values(
 ) -> dict[str, Any]:
     """Validate and normalise a contact's fields (all of them, after a patch is applied)."""
     out = dict(values)
+    await repo.check_external_id(uow.session, Contact, out.get("external_id"), contact_id)
     if out.get("email"):
         out["email"] = str(out["email"]).lower()
         other = await repo.contact_by_email(uow.session, client.id, out["email"])
@@ -102,7 +103,7 @@ async def update_contact(
     uow: UnitOfWork, caller: Caller, contact_id: uuid.UUID, data: ContactPatch
 ) -> Contact:
     contact, client = await _locked_contact(uow, caller, contact_id)
-    current = {name: getattr(contact, name) for name in CONTACT_FIELDS}
+    current = {name: getattr(contact, name) for name in (*CONTACT_FIELDS, "external_id")}
     values = await _contact_values(
         uow, client, current | data.model_dump(exclude_unset=True), contact.id
     )

@@ -67,12 +67,14 @@ async def create_staff(uow: UnitOfWork, caller: Caller, data: StaffIn) -> Staff:
     email = data.email.lower()
     if await repo.staff_by_email(uow.session, email) is not None:
         raise Conflict(f"a staff member with email {email} already exists")
+    await repo.check_external_id(uow.session, Staff, data.external_id, None)
     if data.head_id is not None:
         await repo.lock_hierarchy(uow.session)
         await check_head(uow, None, data.head_id)
     now = uow.clock.now()
     staff = Staff(
         id=uuid.uuid4(),
+        external_id=data.external_id,
         name=data.name,
         email=email,
         role=data.role,
@@ -116,6 +118,8 @@ async def update_staff(
         other = await repo.staff_by_email(uow.session, changes["email"])
         if other is not None and other.id != staff.id:
             raise Conflict(f"a staff member with email {changes['email']} already exists")
+    if "external_id" in changes:
+        await repo.check_external_id(uow.session, Staff, changes["external_id"], staff.id)
     for name in ("department", "locale", "title"):
         if name in changes:
             changes[name] = changes[name] or None

@@ -32,6 +32,8 @@ class Staff(Base):
     __tablename__ = "staff"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    # The key of the record in the system it was imported from (``/api/v1/imports``).
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(320), unique=True)
     role: Mapped[str] = mapped_column(String(20))
@@ -50,6 +52,7 @@ class Client(Base):
     __tablename__ = "clients"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
     name: Mapped[str] = mapped_column(String(300))
     name_lower: Mapped[str] = mapped_column(Text, index=True)  # "İ".lower() is 2 chars
     kind: Mapped[str] = mapped_column(String(10))
@@ -108,6 +111,7 @@ class Contact(Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
     client_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("clients.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(320))
@@ -205,3 +209,32 @@ class StoredFile(Base):
     # Who uploaded it (an admin token needs no staff record, so no foreign key).
     uploaded_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Import(Base):
+    """One import (``POST /api/v1/imports``): the file's rows as read (column names mapped)
+    until the job has run them, then its outcome. Queued by the route, run by the
+    ``imports`` worker (``workers.py``)."""
+
+    __tablename__ = "imports"
+    __table_args__ = (Index("ix_imports_status", "status", "created_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    dry_run: Mapped[bool] = mapped_column(Boolean)
+    status: Mapped[str] = mapped_column(String(20))
+    # Who asked: the job runs the rows as them (their role and scope).
+    caller_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    caller_role: Mapped[str] = mapped_column(String(20))
+    caller_department: Mapped[str | None] = mapped_column(String(200))
+    file_name: Mapped[str | None] = mapped_column(String(300))
+    # The rows to run (``{column: text}``, empty cells left out); emptied once run.
+    rows: Mapped[list[dict[str, str]]] = mapped_column(JSONType, default=list)
+    total: Mapped[int] = mapped_column(Integer)
+    processed: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    # created / updated / unchanged counts of a run (what a dry run would do).
+    outcome: Mapped[dict[str, int]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
