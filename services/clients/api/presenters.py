@@ -15,6 +15,7 @@ from services.clients.api.schemas import (
     FileOut,
     HandoverOut,
     ImportOut,
+    ImportOutcomeOut,
     ImportQueuedOut,
     SettingsOut,
     SettingsValuesOut,
@@ -161,6 +162,10 @@ def file_link_out(stored: StoredFile, url: str, expires_at: datetime) -> FileLin
     )
 
 
+# What a queued import (or one that failed before its rows ran) has done.
+NO_OUTCOME = {"created": 0, "updated": 0, "unchanged": 0}
+
+
 def import_queued_out(found: Import) -> ImportQueuedOut:
     return ImportQueuedOut(id=found.id)
 
@@ -178,7 +183,7 @@ def import_out(found: Import, live: int | None = None) -> ImportOut:
         total_rows=found.total,
         processed_rows=done,
         errors=found.errors,
-        outcome=found.outcome,
+        outcome=ImportOutcomeOut(**{**NO_OUTCOME, **found.outcome}),
         file_name=found.file_name,
         created_at=found.created_at,
         started_at=found.started_at,

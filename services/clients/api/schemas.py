@@ -327,9 +327,9 @@ class ImportErrorOut(BaseModel):
 class ImportOutcomeOut(BaseModel):
     """What the run did (a dry run: would do) to the records of its kind."""
 
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
+    created: int
+    updated: int
+    unchanged: int
 
 
 class ImportOut(BaseModel):
