@@ -6,6 +6,7 @@ changed field (actor, reason, request id) in the correction's transaction, read 
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from services.interactions.commands import InteractionRetractIn
 from services.interactions.handlers.interactions import retract_interaction
 from shared.auth import Caller, Role
-from tests.integration.interactions.helpers import Api
+from tests.integration.interactions.helpers import NOW, Api, iso
 
 pytestmark = pytest.mark.integration
 
@@ -97,6 +98,50 @@ async def test_each_correction_writes_its_rows_with_actor_and_reason(any_api: Ap
         f"interactions/{uuid.uuid4()}",
     ):
         assert (await trail(api, path, olga.headers)).status_code == 404
+
+
+async def test_a_tasks_trail_lists_each_change_with_its_author(any_api: Api) -> None:
+    api = any_api
+    mia = await api.staff("Mia")
+    sam = await api.staff("Sam")
+    olga = await api.staff("Olga")
+    acme = await api.client("Acme", mia)
+    headers = {**mia.headers, "X-Request-ID": "req-task-1"}
+    body = {
+        "client_id": acme.id,
+        "title": "Send the offer",
+        "assignee_id": mia.id,
+        "due_at": iso(NOW + timedelta(days=2)),
+    }
+    created = await api.http.post("/api/v1/tasks", headers=headers, json=body)
+    assert created.status_code == 201, created.text
+    task = created.json()
+    path = f"/api/v1/tasks/{task['id']}"
+    moved = await api.http.patch(
+        path,
+        headers=headers,
+        json={"title": "Send the offer v2", "assignee_id": sam.id}
+        | {"due_at": iso(NOW + timedelta(days=4)), "reason": "waiting for prices"},
+    )
+    assert moved.status_code == 200, moved.text
+    done = await api.http.patch(path, headers=sam.headers, json={"status": "done"})
+    assert done.status_code == 200, done.text
+    items = await trail(api, f"tasks/{task['id']}", mia.headers)
+    assert [(r["field"], r["old"], r["new"], r["actor_id"]) for r in items] == [
+        ("client_id", None, acme.id, mia.id),
+        ("title", None, "Send the offer", mia.id),
+        ("due_at", None, task["due_at"], mia.id),
+        ("assignee_id", None, mia.id, mia.id),
+        ("status", None, "open", mia.id),
+        ("title", "Send the offer", "Send the offer v2", mia.id),
+        ("due_at", task["due_at"], moved.json()["due_at"], mia.id),
+        ("assignee_id", mia.id, sam.id, mia.id),
+        ("status", "open", "done", sam.id),
+    ]
+    assert {r["request_id"] for r in items if r["actor_id"] == mia.id} == {"req-task-1"}
+    # The assignee reads it as they read the task; another manager's is 404.
+    assert len(await trail(api, f"tasks/{task['id']}", sam.headers)) == len(items)
+    assert (await trail(api, f"tasks/{task['id']}", olga.headers)).status_code == 404
 
 
 async def test_a_rolled_back_correction_leaves_no_row(any_api: Api) -> None:
