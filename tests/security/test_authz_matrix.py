@@ -625,6 +625,7 @@ OPS: dict[str, Op] = {
     "scheduleMeeting": Op(at("/api/v1/meetings"), meeting_body, 201),
     "listMeetings": listing("/api/v1/meetings", lambda s: s.planned),
     "getMeeting": Op(at("/api/v1/meetings/{n.planned}")),
+    "listMeetingAudit": Op(at("/api/v1/meetings/{n.planned}/audit")),
     "rescheduleMeeting": Op(
         fresh("/api/v1/meetings/{id}/reschedule", World.planned_meeting), reschedule_body
     ),
