@@ -730,6 +730,7 @@ OPS: dict[str, Op] = {
     ),
     "listOpportunities": listing("/api/v1/opportunities", lambda s: s.opportunity),
     "getOpportunity": Op(at("/api/v1/opportunities/{n.opportunity}")),
+    "listOpportunityAudit": Op(at("/api/v1/opportunities/{n.opportunity}/audit")),
     "updateOpportunity": Op(
         at("/api/v1/opportunities/{n.opportunity}"), lambda w: {"title": "Upsell"}
     ),

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from tests.integration.billing.helpers import NOW, Api, as_
-from tests.support.apps import ADMIN
+from tests.support.apps import ADMIN, ADMIN_ID
 from tests.support.problems import field_errors
 
 pytestmark = pytest.mark.integration
@@ -269,4 +269,13 @@ async def test_opportunity_stages(any_api: Api) -> None:
         (None, "lead"),
         ("lead", "proposal"),
         ("proposal", "lost"),
+    ]
+    trail = (await any_api.http.get(f"{path}/audit", headers=as_(manager))).json()["items"]
+    assert ("stage", None, "lead", manager) in [
+        (r["field"], r["old"], r["new"], r["actor_id"]) for r in trail
+    ]
+    assert [(r["field"], r["old"], r["new"], r["actor_id"]) for r in trail][-3:] == [
+        ("stage", "lead", "proposal", str(ADMIN_ID)),
+        ("stage", "proposal", "lost", str(ADMIN_ID)),
+        ("lost_reason", None, "budget cut", str(ADMIN_ID)),
     ]
