@@ -63,7 +63,16 @@ from shared.uow import UnitOfWork
 DEFAULT_PAYMENT_TERMS_DAYS = 30
 # An invoice's fields in its audit trail (``GET /api/v1/invoices/{id}/audit``): a draft's
 # as created, then each change (edited, issued, paid, promised, voided).
-DRAFT_FIELDS = ("client_id", "contract_id", "currency", "lines", "total", "notes", "status")
+DRAFT_FIELDS = (
+    "client_id",
+    "contract_id",
+    "estimate_id",
+    "currency",
+    "lines",
+    "total",
+    "notes",
+    "status",
+)
 INVOICE_FIELDS = (
     *DRAFT_FIELDS,
     "number",
@@ -100,8 +109,9 @@ async def create_invoice(uow: UnitOfWork, caller: Caller, command: InvoiceIn) ->
     if currency is None:
         raise Invalid.field("currency", "required (the contract names no currency)")
     lines, totals = checked_lines(command.lines, currency)
-    invoice = await new_draft(
+    return await new_draft(
         uow,
+        caller,
         client.id,
         contract.id if contract else None,
         currency,
@@ -111,12 +121,11 @@ async def create_invoice(uow: UnitOfWork, caller: Caller, command: InvoiceIn) ->
         command.notes or None,
         None,
     )
-    await audit.created(uow, caller, "invoice", invoice, DRAFT_FIELDS)
-    return invoice
 
 
 async def new_draft(
     uow: UnitOfWork,
+    caller: Caller,
     client_id: uuid.UUID,
     contract_id: uuid.UUID | None,
     currency: str,
@@ -148,6 +157,7 @@ async def new_draft(
     uow.session.add(invoice)
     await uow.session.flush()
     await uow.session.refresh(invoice, ["client_timezone"])
+    await audit.created(uow, caller, "invoice", invoice, DRAFT_FIELDS)
     return invoice
 
 

@@ -227,6 +227,10 @@ async def test_budget_thresholds_once_each_and_estimates(any_api: Api) -> None:
     )
     again = await any_api.http.post(f"/api/v1/estimates/{estimate['id']}/invoice", headers=ADMIN)
     assert again.status_code == 409
+    trail = (await any_api.http.get(f"/api/v1/invoices/{draft['id']}/audit", headers=ADMIN)).json()
+    assert ("estimate_id", None, estimate["id"]) in [
+        (r["field"], r["old"], r["new"]) for r in trail["items"]
+    ]
     issued = await any_api.post(f"/api/v1/invoices/{draft['id']}/issue", {}, expect=200)
     assert issued["due_date"] == "2026-12-03"  # the contract's payment terms
     thresholds = await any_api.events("orbit.billing.budget.threshold_reached.v1")
