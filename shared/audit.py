@@ -12,9 +12,11 @@ outbox keeps its rows days) and answers ``GET /api/v1/audit`` for the entities i
 
 from __future__ import annotations
 
+import copy
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any, cast
 
 from pydantic import BaseModel
@@ -23,6 +25,7 @@ from sqlalchemy import Index, MetaData, String, Table, insert, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import Uuid
 
+from shared.auth import Caller
 from shared.db import BigIntPK, JSONType, UTCDateTime
 from shared.logging import request_id_var
 from shared.pagination import Page, page_of, paginate
@@ -98,6 +101,46 @@ async def record(
             for field, (old, new) in changes.items()
         ],
     )
+
+
+def _plain(value: Any) -> Any:
+    """A decimal as stored (``240.00`` and the ``240`` read back are one value: ``240``)."""
+    if isinstance(value, Decimal):
+        return Decimal(format(value.normalize(), "f"))
+    return copy.deepcopy(value)
+
+
+def state(entity: Any, fields: Sequence[str]) -> dict[str, Any]:
+    """The audited fields' values now (copies: a later change does not alter them)."""
+    return {name: _plain(getattr(entity, name)) for name in fields}
+
+
+async def changed(
+    uow: UnitOfWork,
+    caller: Caller,
+    kind: str,
+    entity: Any,
+    before: Mapping[str, Any],
+    fields: Sequence[str],
+) -> None:
+    """One audit row per field of ``entity`` that differs from ``before`` (taken by
+    :func:`state` before the change)."""
+    await record(uow, caller.id, kind, entity.id, diff(before, state(entity, fields), fields))
+
+
+async def created(
+    uow: UnitOfWork, caller: Caller, kind: str, entity: Any, fields: Sequence[str]
+) -> None:
+    """A new entity: a row per field it was created with (old: null)."""
+    await changed(uow, caller, kind, entity, dict.fromkeys(fields), fields)
+
+
+async def deleted(
+    uow: UnitOfWork, caller: Caller, kind: str, entity: Any, fields: Sequence[str]
+) -> None:
+    """A deleted entity: a row per field it had (new: null)."""
+    before = state(entity, fields)
+    await record(uow, caller.id, kind, entity.id, diff(before, dict.fromkeys(fields), fields))
 
 
 async def trail_page(

@@ -667,9 +667,11 @@ OPS: dict[str, Op] = {
     "getTask": Op(at("/api/v1/tasks/{n.task}")),
     "updateTask": Op(fresh("/api/v1/tasks/{id}", World.task), lambda w: {"title": "Call back"}),
     "listTaskDeadlineMoves": listing("/api/v1/tasks/{n.task}/history", kind="object"),
+    "listTaskAudit": Op(at("/api/v1/tasks/{n.task}/audit")),
     "scheduleMeeting": Op(at("/api/v1/meetings"), meeting_body, 201),
     "listMeetings": listing("/api/v1/meetings", lambda s: s.planned),
     "getMeeting": Op(at("/api/v1/meetings/{n.planned}")),
+    "listMeetingAudit": Op(at("/api/v1/meetings/{n.planned}/audit")),
     "rescheduleMeeting": Op(
         fresh("/api/v1/meetings/{id}/reschedule", World.planned_meeting), reschedule_body
     ),
@@ -712,6 +714,7 @@ OPS: dict[str, Op] = {
     "createContract": Op(at("/api/v1/contracts"), contract_body, 201),
     "listContracts": listing("/api/v1/contracts", lambda s: s.contract),
     "getContract": Op(at("/api/v1/contracts/{n.contract}")),
+    "listContractAudit": Op(at("/api/v1/contracts/{n.contract}/audit")),
     "updateContract": Op(at("/api/v1/contracts/{n.contract}"), lambda w: {"title": "Support"}),
     "renewContract": Op(fresh("/api/v1/contracts/{id}/renew", World.contract), lambda w: {}),
     "createInvoice": Op(at("/api/v1/invoices"), invoice_body, 201),
@@ -773,6 +776,7 @@ OPS: dict[str, Op] = {
     ),
     "listOpportunities": listing("/api/v1/opportunities", lambda s: s.opportunity),
     "getOpportunity": Op(at("/api/v1/opportunities/{n.opportunity}")),
+    "listOpportunityAudit": Op(at("/api/v1/opportunities/{n.opportunity}/audit")),
     "updateOpportunity": Op(
         at("/api/v1/opportunities/{n.opportunity}"), lambda w: {"title": "Upsell"}
     ),

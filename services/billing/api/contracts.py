@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from services.billing.api.deps import CallerDep, RuntimeDep, StaffDep
+from services.billing.api.deps import DEPS, STAFF, CallerDep, RuntimeDep, StaffDep
 from services.billing.api.lists import ListDep, each, sorted_list
 from services.billing.api.presenters import contract_out
 from services.billing.api.schemas import ContractOut
@@ -17,6 +17,7 @@ from services.billing.commands import ContractIn, ContractPatch, RenewIn
 from services.billing.domain.contracts import ContractStatus
 from services.billing.handlers import contracts as handlers
 from services.billing.store import contracts as repo
+from shared.audit_routes import add_trail_route
 from shared.commands import run_command
 from shared.exports import EXPORT_RESPONSES
 from shared.idempotency import IdempotencyKey
@@ -125,3 +126,14 @@ async def renew_contract(
         caller_id=caller.id,
         idempotency=idem,
     )
+
+
+add_trail_route(
+    router,
+    "contract",
+    repo.get_contract,
+    runtime=DEPS.runtime,
+    caller=STAFF,
+    operation_id="listContractAudit",
+    doc="A contract's changes (created, edited, status changed, renewed by hand)",
+)

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from services.billing.api.deps import CallerDep, RuntimeDep, StaffDep
+from services.billing.api.deps import DEPS, STAFF, CallerDep, RuntimeDep, StaffDep
 from services.billing.api.lists import ListDep, each, sorted_list
 from services.billing.api.presenters import opportunity_out
 from services.billing.api.schemas import OpportunityOut
@@ -17,6 +17,7 @@ from services.billing.commands import OpportunityIn, OpportunityPatch
 from services.billing.domain.opportunities import Stage
 from services.billing.handlers import opportunities as handlers
 from services.billing.store import opportunities as repo
+from shared.audit_routes import add_trail_route
 from shared.commands import run_command
 from shared.exports import EXPORT_RESPONSES
 from shared.idempotency import IdempotencyKey
@@ -39,19 +40,7 @@ async def create_opportunity(
     )
 
 
-OPPORTUNITY_COLUMNS = [
-    "id",
-    "client_id",
-    "title",
-    "kind",
-    "stage",
-    "value_amount",
-    "value_currency",
-    "expected_close",
-    "owner_id",
-    "lost_reason",
-    "created_at",
-]
+OPPORTUNITY_COLUMNS = ["id", *handlers.OPPORTUNITY_FIELDS, "created_at"]
 
 
 @router.get(
@@ -113,3 +102,14 @@ async def update_opportunity(
         opportunity_out,
         caller_id=caller.id,
     )
+
+
+add_trail_route(
+    router,
+    "opportunity",
+    repo.get_opportunity,
+    runtime=DEPS.runtime,
+    caller=STAFF,
+    operation_id="listOpportunityAudit",
+    doc="An opportunity's changes (created, edited, moved between stages)",
+)

@@ -20,10 +20,28 @@ from services.billing.snapshots import contract_fields
 from services.billing.store import contracts as repo
 from services.billing.store.clients import get_client, lock_client_of
 from services.billing.store.models import Contract
+from shared import audit
 from shared.auth import Caller
 from shared.errors import Conflict, Invalid
 from shared.replicas import ClientView
 from shared.uow import UnitOfWork
+
+# A contract's fields in its audit trail (``GET /api/v1/contracts/{id}/audit``).
+CONTRACT_FIELDS = (
+    "client_id",
+    "number",
+    "title",
+    "starts_on",
+    "ends_on",
+    "auto_renew",
+    "renewal_notice_days",
+    "payment_terms_days",
+    "value_amount",
+    "value_currency",
+    "budget_amount",
+    "budget_currency",
+    "status",
+)
 
 
 def next_check(contract: Contract) -> date | None:
@@ -74,6 +92,7 @@ async def create_contract(uow: UnitOfWork, caller: Caller, command: ContractIn) 
     contract.next_check_on = next_check(contract)
     uow.session.add(contract)
     await uow.session.flush()
+    await audit.created(uow, caller, "contract", contract, CONTRACT_FIELDS)
     await uow.emit(ContractCreatedV1(**contract_fields(contract, client)))
     return contract
 
@@ -123,11 +142,13 @@ async def update_contract(
         raise Conflict(f"the contract is {contract.status}: renew it instead")
     if not changes:
         return contract
+    before = audit.state(contract, CONTRACT_FIELDS)
     for name, value in changes.items():
         setattr(contract, name, value)
     contract.next_check_on = next_check(contract)
     contract.updated_at = uow.clock.now()
     await uow.session.flush()
+    await audit.changed(uow, caller, "contract", contract, before, CONTRACT_FIELDS)
     changed = sorted({n.removesuffix("_amount").removesuffix("_currency") for n in changes})
     await uow.emit(ContractUpdatedV1(**contract_fields(contract, client), changed=changed))
     return contract
@@ -170,5 +191,8 @@ async def renew_contract(
     contract, client = await _locked(uow, caller, contract_id)
     if contract.status == TERMINATED:
         raise Conflict("the contract was terminated: it cannot be renewed")
-    await uow.emit(await renew(uow, contract, client, command.ends_on, automatic=False))
+    before = audit.state(contract, CONTRACT_FIELDS)
+    renewed = await renew(uow, contract, client, command.ends_on, automatic=False)
+    await audit.changed(uow, caller, "contract", contract, before, CONTRACT_FIELDS)
+    await uow.emit(renewed)
     return contract

@@ -179,6 +179,7 @@ async def invoice_estimate(uow: UnitOfWork, caller: Caller, estimate_id: uuid.UU
         )
     invoice = await new_draft(
         uow,
+        caller,
         estimate.client_id,
         estimate.contract_id,
         estimate.currency,
@@ -187,6 +188,13 @@ async def invoice_estimate(uow: UnitOfWork, caller: Caller, estimate_id: uuid.UU
         estimate.tax,
         estimate.title,
         estimate.id,
+    )
+    await audit.record(
+        uow,
+        caller.id,
+        "estimate",
+        estimate.id,
+        {"status": (estimate.status, INVOICED), "invoice_id": (None, invoice.id)},
     )
     estimate.status = INVOICED
     estimate.invoice_id = invoice.id

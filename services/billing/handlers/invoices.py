@@ -61,6 +61,27 @@ from shared.replicas import ClientView
 from shared.uow import UnitOfWork
 
 DEFAULT_PAYMENT_TERMS_DAYS = 30
+# An invoice's fields in its audit trail (``GET /api/v1/invoices/{id}/audit``): a draft's
+# as created, then each change (edited, issued, paid, promised, voided).
+DRAFT_FIELDS = (
+    "client_id",
+    "contract_id",
+    "estimate_id",
+    "currency",
+    "lines",
+    "total",
+    "notes",
+    "status",
+)
+INVOICE_FIELDS = (
+    *DRAFT_FIELDS,
+    "number",
+    "issue_date",
+    "due_date",
+    "amount_paid",
+    "promised_on",
+    "promise_note",
+)
 
 
 async def _contract_of(
@@ -90,6 +111,7 @@ async def create_invoice(uow: UnitOfWork, caller: Caller, command: InvoiceIn) ->
     lines, totals = checked_lines(command.lines, currency)
     return await new_draft(
         uow,
+        caller,
         client.id,
         contract.id if contract else None,
         currency,
@@ -103,6 +125,7 @@ async def create_invoice(uow: UnitOfWork, caller: Caller, command: InvoiceIn) ->
 
 async def new_draft(
     uow: UnitOfWork,
+    caller: Caller,
     client_id: uuid.UUID,
     contract_id: uuid.UUID | None,
     currency: str,
@@ -134,6 +157,7 @@ async def new_draft(
     uow.session.add(invoice)
     await uow.session.flush()
     await uow.session.refresh(invoice, ["client_timezone"])
+    await audit.created(uow, caller, "invoice", invoice, DRAFT_FIELDS)
     return invoice
 
 
@@ -155,11 +179,13 @@ async def update_invoice(
     except IllegalTransition as exc:
         raise Conflict(str(exc)) from exc
     fields = command.model_dump(exclude_unset=True)
+    before = audit.state(invoice, DRAFT_FIELDS)
     reprice(invoice, command.lines, fields.get("currency", invoice.currency))
     if "notes" in fields:
         invoice.notes = command.notes or None
     invoice.updated_at = uow.clock.now()
     await uow.session.flush()
+    await audit.changed(uow, caller, "invoice", invoice, before, DRAFT_FIELDS)
     return invoice
 
 
@@ -205,6 +231,7 @@ async def issue_invoice(
         invoiced = await repo.invoiced_against(uow.session, contract.id, currency)
         if invoice.currency == currency:
             invoiced += invoice.total
+    before = audit.state(invoice, INVOICE_FIELDS)
     for name, value in issued.items():
         setattr(invoice, name, value)
     # The number last: the year's counter row stays locked from here to the commit, so
@@ -214,6 +241,7 @@ async def issue_invoice(
         await apply_credit(uow, invoice, client, today, credit)
     if contract is not None and invoiced is not None:
         await budget_thresholds(uow, contract, client, invoiced)
+    await audit.changed(uow, caller, "invoice", invoice, before, INVOICE_FIELDS)
     return invoice
 
 
@@ -384,6 +412,7 @@ async def promise_to_pay(
     today = client_today(client, uow)
     if command.promised_on < today:
         raise Invalid.field("promised_on", "must not be in the past")
+    before = audit.state(invoice, INVOICE_FIELDS)
     invoice.promised_on = command.promised_on
     invoice.promise_note = command.note or None
     invoice.promise_state = dunning.PENDING
@@ -391,4 +420,5 @@ async def promise_to_pay(
     invoice.next_action_on = min(invoice.next_action_on or check_on, check_on)
     invoice.updated_at = uow.clock.now()
     await uow.session.flush()
+    await audit.changed(uow, caller, "invoice", invoice, before, INVOICE_FIELDS)
     return invoice

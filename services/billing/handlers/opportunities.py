@@ -16,10 +16,24 @@ from services.billing.store.clients import (
     lock_client_of,
 )
 from services.billing.store.models import Opportunity
+from shared import audit
 from shared.auth import Caller, Role
 from shared.errors import Conflict, Invalid
 from shared.replicas import ClientView
 from shared.uow import UnitOfWork
+
+# An opportunity's fields in its audit trail (``GET /api/v1/opportunities/{id}/audit``).
+OPPORTUNITY_FIELDS = (
+    "client_id",
+    "title",
+    "kind",
+    "stage",
+    "value_amount",
+    "value_currency",
+    "expected_close",
+    "owner_id",
+    "lost_reason",
+)
 
 
 def _stage(old: str, new: str, lost_reason: str | None) -> str | None:
@@ -72,6 +86,7 @@ async def create_opportunity(
     )
     uow.session.add(opportunity)
     await uow.session.flush()
+    await audit.created(uow, caller, "opportunity", opportunity, OPPORTUNITY_FIELDS)
     await _emit(uow, opportunity, client, None)
     return opportunity
 
@@ -83,6 +98,7 @@ async def update_opportunity(
     client = await lock_client_of(uow.session, caller, Opportunity, opportunity_id, "opportunity")
     opportunity = await repo.get_opportunity(uow.session, caller, opportunity_id, for_update=True)
     fields = command.model_dump(exclude_unset=True)
+    before = audit.state(opportunity, OPPORTUNITY_FIELDS)
     old_stage = opportunity.stage
     stage = fields.get("stage", old_stage)
     if stage != old_stage or "lost_reason" in fields:
@@ -102,6 +118,7 @@ async def update_opportunity(
         opportunity.value_amount, opportunity.value_currency = money(command.value, "value")
     opportunity.updated_at = uow.clock.now()
     await uow.session.flush()
+    await audit.changed(uow, caller, "opportunity", opportunity, before, OPPORTUNITY_FIELDS)
     if opportunity.stage != old_stage:
         await _emit(uow, opportunity, client, old_stage)
     return opportunity

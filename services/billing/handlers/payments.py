@@ -30,6 +30,11 @@ from shared.errors import Conflict, Invalid
 from shared.money import MoneyError, check_amount, format_amount
 from shared.uow import UnitOfWork
 
+# A payment's fields in its audit trail as booked (``GET /api/v1/payments/{id}/audit``).
+PAYMENT_FIELDS = ("client_id", "amount", "currency", "received_at", "method", "reference", "credit")
+# What a payment changes on the invoices it settles (their trail).
+SETTLED_FIELDS = ("amount_paid", "status")
+
 
 async def book_payment(uow: UnitOfWork, caller: Caller, command: PaymentIn) -> tuple[Payment, bool]:
     """The payment and whether it was booked now (False: the same ``(client_id, reference)``
@@ -119,6 +124,11 @@ async def book_payment(uow: UnitOfWork, caller: Caller, command: PaymentIn) -> t
     if split.credit > 0:
         uow.session.add(_credit_entry(payment, split.credit, now))
     await uow.session.flush()
+    await audit.created(uow, caller, "payment", payment, PAYMENT_FIELDS)
+    if allocated:
+        await audit.record(
+            uow, caller.id, "payment", payment.id, {"allocations": (None, allocated)}
+        )
     await uow.emit(
         PaymentReceivedV1(
             **client.team(),
@@ -133,7 +143,10 @@ async def book_payment(uow: UnitOfWork, caller: Caller, command: PaymentIn) -> t
         )
     )
     for share in split.allocations:
-        await settle(uow, open_invoices[share.invoice_id], client, share.amount, today)
+        invoice = open_invoices[share.invoice_id]
+        before = audit.state(invoice, SETTLED_FIELDS)
+        await settle(uow, invoice, client, share.amount, today)
+        await audit.changed(uow, caller, "invoice", invoice, before, SETTLED_FIELDS)
     return payment, True
 
 

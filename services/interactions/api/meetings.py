@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Response
 from fastapi.responses import JSONResponse
 
-from services.interactions.api.deps import CallerDep, RuntimeDep, SettingsDep
+from services.interactions.api.deps import DEPS, CallerDep, RuntimeDep, SettingsDep
 from services.interactions.api.params import FromParam, ToParam, lower_bound, upper_bound
 from services.interactions.api.presenters import meeting_out
 from services.interactions.api.schemas import (
@@ -21,6 +21,7 @@ from services.interactions.api.schemas import (
 from services.interactions.domain.planned import MeetingStatus
 from services.interactions.handlers import meetings as handlers
 from services.interactions.store import meetings as repo
+from shared.audit_routes import add_trail_route
 from shared.commands import run_command
 from shared.exports import EXPORT_RESPONSES
 from shared.idempotency import IdempotencyKey
@@ -152,3 +153,14 @@ async def mark_held(
         caller_id=caller.id,
         idempotency=idem,
     )
+
+
+add_trail_route(
+    router,
+    "meeting",
+    repo.get_meeting,
+    runtime=DEPS.runtime,
+    caller=DEPS.caller,
+    operation_id="listMeetingAudit",
+    doc="A planned meeting's changes (scheduled, rescheduled, cancelled, held)",
+)

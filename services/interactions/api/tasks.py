@@ -9,13 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 
-from services.interactions.api.deps import CallerDep, RuntimeDep
+from services.interactions.api.deps import DEPS, CallerDep, RuntimeDep
 from services.interactions.api.params import DueBefore, upper_bound
 from services.interactions.api.presenters import task_move_out, task_out
 from services.interactions.api.schemas import TaskIn, TaskMoveOut, TaskOut, TaskPatch
 from services.interactions.domain.tasks import TaskStatus
 from services.interactions.handlers import tasks as handlers
 from services.interactions.store import tasks as repo
+from shared.audit_routes import add_trail_route
 from shared.commands import run_command
 from shared.exports import EXPORT_RESPONSES
 from shared.idempotency import IdempotencyKey
@@ -121,3 +122,14 @@ async def task_history(
             session, task_id, limit=limit, cursor=cursor
         )
     return page_of(items, next_cursor, task_move_out)
+
+
+add_trail_route(
+    router,
+    "task",
+    repo.get_task,
+    runtime=DEPS.runtime,
+    caller=DEPS.caller,
+    operation_id="listTaskAudit",
+    doc="A task's changes (created, edited, reassigned, deadline moved, done or reopened)",
+)

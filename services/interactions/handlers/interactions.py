@@ -41,6 +41,20 @@ from shared.uow import UnitOfWork
 WRITERS = (Role.MANAGER, Role.HEAD, Role.ADMIN, Role.INTEGRATION)
 # A meeting report's fields in the interaction's audit trail (``report.<field>``) when amended.
 REPORT_FIELDS = ("summary", "decisions", "next_steps", "revision")
+# An interaction's fields in its audit trail as logged (``GET /api/v1/interactions/{id}/audit``).
+LOGGED_FIELDS = (
+    "client_id",
+    "type",
+    "direction",
+    "occurred_at",
+    "subject",
+    "contact_ids",
+    "requires_response",
+    "missed",
+    "responds_to",
+    "promise_by",
+    "request_id",
+)
 
 
 def invalid(found: dict[str, str]) -> Invalid:
@@ -124,6 +138,9 @@ async def log_interaction(
         interaction.request_id = request.id
         uow.session.add(request)
     await uow.session.flush()
+    await audit.created(uow, caller, "interaction", interaction, LOGGED_FIELDS)
+    if request is not None:
+        await audit.created(uow, caller, "request", request, requests.OPENED_FIELDS)
     await uow.emit(
         InteractionLoggedV1(**interaction_fields(interaction, client, is_contact=is_contact))
     )

@@ -34,10 +34,29 @@ from services.interactions.snapshots import planned_meeting_fields
 from services.interactions.store import clients
 from services.interactions.store import meetings as repo
 from services.interactions.store.models import PlannedMeeting
+from shared import audit
 from shared.auth import Caller
 from shared.errors import Conflict, Forbidden
 from shared.replicas import ClientView, lock_client
 from shared.uow import UnitOfWork
+
+# A planned meeting's fields in its audit trail (``GET /api/v1/meetings/{id}/audit``): as
+# scheduled, then each change (rescheduled, cancelled, held: its interaction).
+MEETING_FIELDS = (
+    "client_id",
+    "kind",
+    "subject",
+    "agenda",
+    "location",
+    "starts_at",
+    "ends_at",
+    "status",
+    "contact_ids",
+    "staff_ids",
+    "organizer_id",
+    "interaction_id",
+    "reason",
+)
 
 
 async def _staff_problems(uow: UnitOfWork, staff_ids: list[uuid.UUID]) -> dict[str, str]:
@@ -89,14 +108,16 @@ async def schedule_meeting(uow: UnitOfWork, caller: Caller, command: MeetingIn) 
     await uow.session.flush()  # the meeting before its participants (their foreign key)
     uow.session.add_all(repo.participants(meeting))
     await uow.session.flush()
+    await audit.created(uow, caller, "meeting", meeting, MEETING_FIELDS)
     await uow.emit(MeetingScheduledV1(**planned_meeting_fields(meeting, client)))
     return meeting
 
 
 async def _locked_meeting(
     uow: UnitOfWork, caller: Caller, meeting_id: uuid.UUID, action: planned.MeetingAction
-) -> tuple[PlannedMeeting, ClientView]:
-    """The meeting and its client for a change: the client locked first (as by every use
+) -> tuple[PlannedMeeting, ClientView, dict[str, object]]:
+    """The meeting, its client and its audited state before the change (for
+    :func:`_changed`): the client locked first (as by every use
     case emitting its events), the meeting read under that lock; 404 when the caller may not
     see the meeting, 403 when they see it only as an invited participant or their role
     changes nothing, 409 when its state does not allow ``action``."""
@@ -106,13 +127,21 @@ async def _locked_meeting(
         raise Forbidden("only the client's team changes a meeting; participants see it")
     caller.require(*WRITERS)
     meeting = await repo.get_meeting(uow.session, caller, meeting_id, for_update=True)
+    before = audit.state(meeting, MEETING_FIELDS)
     try:
         meeting.status = planned.transition(meeting.status, action)
     except planned.TransitionError as exc:
         raise Conflict(str(exc)) from exc
     meeting.sequence = planned.next_sequence(meeting.sequence, action)
     meeting.updated_at = uow.clock.now()
-    return meeting, client
+    return meeting, client, before
+
+
+async def _changed(
+    uow: UnitOfWork, caller: Caller, meeting: PlannedMeeting, before: dict[str, object]
+) -> None:
+    await uow.session.flush()
+    await audit.changed(uow, caller, "meeting", meeting, before, MEETING_FIELDS)
 
 
 async def reschedule_meeting(
@@ -120,7 +149,7 @@ async def reschedule_meeting(
 ) -> PlannedMeeting:
     """Move a planned meeting to a new time in the future; its reminder and no-outcome
     alert follow the new time."""
-    meeting, client = await _locked_meeting(uow, caller, meeting_id, "reschedule")
+    meeting, client, before = await _locked_meeting(uow, caller, meeting_id, "reschedule")
     found = planned.slot_problems(command.starts_at, command.ends_at, uow.clock.now())
     if found:
         raise invalid(found)
@@ -129,7 +158,7 @@ async def reschedule_meeting(
     meeting.reason = command.reason
     meeting.reminder_notified = False
     meeting.no_outcome_notified = False
-    await uow.session.flush()
+    await _changed(uow, caller, meeting, before)
     await uow.emit(
         MeetingRescheduledV1(
             **planned_meeting_fields(meeting, client),
@@ -144,9 +173,9 @@ async def reschedule_meeting(
 async def cancel_meeting(
     uow: UnitOfWork, caller: Caller, meeting_id: uuid.UUID, command: MeetingCancelIn
 ) -> PlannedMeeting:
-    meeting, client = await _locked_meeting(uow, caller, meeting_id, "cancel")
+    meeting, client, before = await _locked_meeting(uow, caller, meeting_id, "cancel")
     meeting.reason = command.reason
-    await uow.session.flush()
+    await _changed(uow, caller, meeting, before)
     await uow.emit(
         MeetingCancelledV1(**planned_meeting_fields(meeting, client), reason=command.reason)
     )
@@ -164,7 +193,7 @@ async def mark_held(
     ``call`` for a planned call) at the planned start, with its subject and the participants
     still the client's contacts — by the interaction log's own use case, so the contact
     cadence moves and a meeting's report falls due as for any meeting."""
-    meeting, client = await _locked_meeting(uow, caller, meeting_id, "held")
+    meeting, client, before = await _locked_meeting(uow, caller, meeting_id, "held")
     tolerance = timedelta(minutes=settings.interactions_occurred_at_tolerance_minutes)
     try:
         planned.check_held(meeting.starts_at, uow.clock.now(), tolerance)
@@ -187,5 +216,5 @@ async def mark_held(
     )
     interaction.meeting_id = meeting.id
     meeting.interaction_id = interaction.id
-    await uow.session.flush()
+    await _changed(uow, caller, meeting, before)
     return meeting

@@ -29,6 +29,21 @@ from shared.policy_replica import policy_value_of
 from shared.replicas import ClientView, lock_client
 from shared.uow import UnitOfWork
 
+# A request's fields in its audit trail (``GET /api/v1/requests/{id}/audit``): as opened,
+# then each change (held, resumed, acknowledged with a promise, answered; closed).
+OPENED_FIELDS = ("interaction_id", "status", "opened_at", "due_at", "at_risk_at")
+REQUEST_FIELDS = (
+    "status",
+    "hold_reason",
+    "due_at",
+    "at_risk_at",
+    "answered_at",
+    "response_interaction_id",
+    "acknowledged_at",
+    "promised_by",
+    "resolved_at",
+)
+
 
 async def at_risk_fraction(
     uow: UnitOfWork, client: ClientView, settings: InteractionsSettings
@@ -115,6 +130,7 @@ async def answer_request(
         except promises.PromiseError as exc:
             raise Invalid.field("promise_by", str(exc)) from exc
     now = uow.clock.now()
+    before = audit.state(request, REQUEST_FIELDS)
     first = request.answered_at is None
     if first:
         calendar = parse_calendar(request.calendar)
@@ -139,6 +155,7 @@ async def answer_request(
         request.resolved_at = at
     request.updated_at = now
     await uow.session.flush()
+    await audit.changed(uow, caller, "request", request, before, REQUEST_FIELDS)
     await uow.emit(
         RequestAnsweredV1(
             **request_fields(request, client, now),
@@ -177,11 +194,13 @@ async def hold_request(
     request, client = await _locked_request(uow, caller, request_id)
     now = uow.clock.now()
     _check(sla.check_hold, request_status(request, now))
+    before = audit.state(request, REQUEST_FIELDS)
     request.status = "on_hold"
     request.on_hold_since = now
     request.hold_reason = reason
     request.updated_at = now
     await uow.session.flush()
+    await audit.changed(uow, caller, "request", request, before, REQUEST_FIELDS)
     await uow.emit(
         RequestHeldV1(
             **request_fields(request, client, now), held_at=now, held_by=caller.id, reason=reason
@@ -198,6 +217,7 @@ async def resume_request(uow: UnitOfWork, caller: Caller, request_id: uuid.UUID)
     now = uow.clock.now()
     _check(sla.check_resume, request.status)
     assert request.on_hold_since is not None
+    before = audit.state(request, REQUEST_FIELDS)
     resumed = sla.resume(
         due=request.due_at,
         risk=request.at_risk_at,
@@ -213,6 +233,7 @@ async def resume_request(uow: UnitOfWork, caller: Caller, request_id: uuid.UUID)
     request.on_hold_since = None
     request.updated_at = now
     await uow.session.flush()
+    await audit.changed(uow, caller, "request", request, before, REQUEST_FIELDS)
     await uow.emit(
         RequestResumedV1(
             **request_fields(request, client, now),

@@ -14,12 +14,15 @@ from services.interactions.snapshots import task_fields
 from services.interactions.store import clients, interactions
 from services.interactions.store import tasks as repo
 from services.interactions.store.models import Task, TaskDeadlineMove
+from shared import audit
 from shared.auth import Caller, Role
 from shared.errors import Forbidden, Invalid
 from shared.replicas import lock_client
 from shared.uow import UnitOfWork
 
 WRITERS = (Role.MANAGER, Role.HEAD, Role.ADMIN, Role.INTEGRATION)
+# A task's fields in its audit trail (``GET /api/v1/tasks/{id}/audit``).
+TASK_FIELDS = ("client_id", "interaction_id", "title", "due_at", "assignee_id", "status")
 
 
 async def _check_assignee(uow: UnitOfWork, assignee_id: uuid.UUID) -> None:
@@ -57,6 +60,7 @@ async def create_task(uow: UnitOfWork, caller: Caller, command: TaskIn) -> Task:
     )
     uow.session.add(task)
     await uow.session.flush()
+    await audit.created(uow, caller, "task", task, TASK_FIELDS)
     await uow.emit(
         TaskAssignedV1(
             **task_fields(task, client), previous_assignee_id=None, assigned_by=caller.id
@@ -83,6 +87,7 @@ async def update_task(
     if reason is not None and "due_at" not in changes:
         raise Invalid.field("reason", "give it together with a new due_at")
     now = uow.clock.now()
+    before = audit.state(task, TASK_FIELDS)
     previous_assignee = None
     if "assignee_id" in changes and changes["assignee_id"] != task.assignee_id:
         await _check_assignee(uow, changes["assignee_id"])
@@ -118,6 +123,7 @@ async def update_task(
         uow.session.add(moved)
     task.updated_at = now
     await uow.session.flush()
+    await audit.changed(uow, caller, "task", task, before, TASK_FIELDS)
     if moved is not None:
         await uow.emit(
             TaskDeadlineMovedV1(

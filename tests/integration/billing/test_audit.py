@@ -1,11 +1,13 @@
-"""The corrections' audit trail in billing: a credit note, a void, a payment reversal, an
-estimate patched or rejected each write a row per changed field (actor, reason, request id) in
-the correction's transaction, read at ``GET /api/v1/{invoices,payments,estimates}/{id}/audit``
-in the entity's scope."""
+"""The audit trail in billing: a contract, an invoice and a payment as created and each of
+their changes, and the corrections (a credit note, a void, a payment reversal, an estimate
+patched or rejected) write a row per changed field (actor, reason, request id) in the
+change's transaction, read at
+``GET /api/v1/{contracts,invoices,payments,estimates}/{id}/audit`` in the entity's scope."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +15,8 @@ import pytest
 from services.billing.commands import ReasonIn
 from services.billing.handlers.estimates import reject_estimate
 from shared.auth import Caller, Role
-from tests.integration.billing.helpers import Api, as_
+from tests.integration.billing.helpers import NOW, Api, as_
+from tests.support.apps import ADMIN, ADMIN_ID
 
 pytestmark = pytest.mark.integration
 
@@ -43,7 +46,7 @@ async def test_each_correction_writes_its_rows_with_actor_and_reason(any_api: Ap
         headers,
         expect=201,
     )
-    rows = await trail(api, f"invoices/{invoice['id']}", as_(mia))
+    rows = (await trail(api, f"invoices/{invoice['id']}", as_(mia)))[-3:]  # after its issue
     assert changes(rows) == [
         ("credited", "0.00", "60.00"),
         ("credit_note", None, rows[1]["new"]),
@@ -53,7 +56,7 @@ async def test_each_correction_writes_its_rows_with_actor_and_reason(any_api: Ap
     assert {(r["actor_id"], r["request_id"]) for r in rows} == {(mia, "req-fix-2")}
     draft = await api.invoice(client, headers=as_(mia))
     await api.post(f"/api/v1/invoices/{draft['id']}/void", None, headers, expect=200)
-    assert changes(await trail(api, f"invoices/{draft['id']}", as_(mia))) == [
+    assert changes(await trail(api, f"invoices/{draft['id']}", as_(mia)))[-1:] == [
         ("status", "draft", "void")
     ]
 
@@ -62,7 +65,7 @@ async def test_each_correction_writes_its_rows_with_actor_and_reason(any_api: Ap
     reversed_ = await api.post(
         f"/api/v1/payments/{payment['id']}/reverse", {"reason": "bounced"}, headers, expect=200
     )
-    assert changes(await trail(api, f"payments/{payment['id']}", as_(mia))) == [
+    assert changes(await trail(api, f"payments/{payment['id']}", as_(mia)))[-2:] == [
         ("reversed_at", None, reversed_["reversed_at"]),
         ("reversal_reason", None, "bounced"),
     ]
@@ -92,6 +95,77 @@ async def test_each_correction_writes_its_rows_with_actor_and_reason(any_api: Ap
         f"estimates/{estimate['id']}",
         f"payments/{uuid.uuid4()}",
     ):
+        assert (await trail(api, entity_path, as_(olga))).status_code == 404
+
+
+async def test_contracts_invoices_and_payments_list_each_change_with_its_author(
+    any_api: Api,
+) -> None:
+    api = any_api
+    mia = await api.staff("Mia")
+    olga = await api.staff("Olga")
+    client = await api.client("Acme", mia)
+    headers = {**as_(mia), "X-Request-ID": "req-audit-3"}
+    today = NOW.date()
+    ends_on = str(today + timedelta(days=365))
+    contract = await api.post(
+        "/api/v1/contracts",
+        {"client_id": client, "number": "C-1", "title": "Support", "starts_on": str(today)}
+        | {"ends_on": ends_on, "value": {"amount": "1000", "currency": "EUR"}},
+        headers,
+        expect=201,
+    )
+    path = f"/api/v1/contracts/{contract['id']}"
+    patched = await api.http.patch(path, json={"title": "Support+"}, headers=ADMIN)
+    assert patched.status_code == 200, patched.text
+    ended = await api.http.patch(path, json={"status": "terminated"}, headers=headers)
+    assert ended.status_code == 200, ended.text
+    rows = await trail(api, f"contracts/{contract['id']}", as_(mia))
+    assert [(r["field"], r["old"], r["new"], r["actor_id"]) for r in rows[-2:]] == [
+        ("title", "Support", "Support+", str(ADMIN_ID)),
+        ("status", "active", "terminated", mia),
+    ]
+    assert ("number", None, "C-1") in changes(rows)
+    assert ("value_currency", None, "EUR") in changes(rows)
+    assert {r["actor_id"] for r in rows[:-2]} == {mia}
+    assert {r["request_id"] for r in rows if r["actor_id"] == mia} == {"req-audit-3"}
+
+    draft = await api.invoice(client, [LINE], headers=headers)  # 2 x 100 + 20 % = 240.00
+    created = changes(await trail(api, f"invoices/{draft['id']}", as_(mia)))
+    assert ("status", None, "draft") in created and ("total", None, "240") in created
+    invoice_path = f"/api/v1/invoices/{draft['id']}"
+    one = {**LINE, "quantity": "1"}
+    edited = await api.http.patch(invoice_path, json={"lines": [one]}, headers=headers)
+    assert edited.status_code == 200, edited.text
+    issued = await api.post(f"{invoice_path}/issue", {}, headers, expect=200)
+    promised_on = str(today + timedelta(days=3))
+    await api.post(f"{invoice_path}/promise", {"promised_on": promised_on}, headers, expect=200)
+    payment = await api.post(
+        "/api/v1/payments",
+        {"client_id": client, "amount": "120.00", "currency": "EUR", "reference": "P-9"},
+        headers,
+        expect=201,
+    )
+    rows = (await trail(api, f"invoices/{draft['id']}", as_(mia)))[len(created) :]
+    assert [(f, o, n) for f, o, n in changes(rows) if f != "lines"] == [
+        ("total", "240", "120"),
+        ("status", "draft", "issued"),
+        ("number", None, issued["number"]),
+        ("issue_date", None, issued["issue_date"]),
+        ("due_date", None, issued["due_date"]),
+        ("promised_on", None, promised_on),
+        ("amount_paid", "0", "120"),
+        ("status", "issued", "paid"),
+    ]
+    assert {(r["actor_id"], r["request_id"]) for r in rows} == {(mia, "req-audit-3")}
+    booked = dict(
+        (f, n) for f, _, n in changes(await trail(api, f"payments/{payment['id']}", as_(mia)))
+    )
+    assert (booked["amount"], booked["reference"]) == ("120", "P-9")
+    assert [a["invoice_id"] for a in booked["allocations"]] == [draft["id"]]
+
+    # Scoped like the entity: another manager's trail is 404.
+    for entity_path in (f"contracts/{contract['id']}", f"invoices/{draft['id']}"):
         assert (await trail(api, entity_path, as_(olga))).status_code == 404
 
 

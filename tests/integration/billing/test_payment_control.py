@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from tests.integration.billing.helpers import NOW, Api, as_
-from tests.support.apps import ADMIN
+from tests.support.apps import ADMIN, ADMIN_ID
 from tests.support.problems import field_errors
 
 pytestmark = pytest.mark.integration
@@ -227,6 +227,10 @@ async def test_budget_thresholds_once_each_and_estimates(any_api: Api) -> None:
     )
     again = await any_api.http.post(f"/api/v1/estimates/{estimate['id']}/invoice", headers=ADMIN)
     assert again.status_code == 409
+    trail = (await any_api.http.get(f"/api/v1/invoices/{draft['id']}/audit", headers=ADMIN)).json()
+    assert ("estimate_id", None, estimate["id"]) in [
+        (r["field"], r["old"], r["new"]) for r in trail["items"]
+    ]
     issued = await any_api.post(f"/api/v1/invoices/{draft['id']}/issue", {}, expect=200)
     assert issued["due_date"] == "2026-12-03"  # the contract's payment terms
     thresholds = await any_api.events("orbit.billing.budget.threshold_reached.v1")
@@ -269,4 +273,13 @@ async def test_opportunity_stages(any_api: Api) -> None:
         (None, "lead"),
         ("lead", "proposal"),
         ("proposal", "lost"),
+    ]
+    trail = (await any_api.http.get(f"{path}/audit", headers=as_(manager))).json()["items"]
+    assert ("stage", None, "lead", manager) in [
+        (r["field"], r["old"], r["new"], r["actor_id"]) for r in trail
+    ]
+    assert [(r["field"], r["old"], r["new"], r["actor_id"]) for r in trail][-3:] == [
+        ("stage", "lead", "proposal", str(ADMIN_ID)),
+        ("stage", "proposal", "lost", str(ADMIN_ID)),
+        ("lost_reason", None, "budget cut", str(ADMIN_ID)),
     ]
