@@ -17,8 +17,9 @@ from shared.uow import UnitOfWork
 
 
 def check_reader(caller: Caller, department: str | None) -> None:
-    """The global rules: everyone; a department's: admins and its own staff."""
-    if department and caller.role != Role.ADMIN and caller.department != department:
+    """The global rules: everyone; a department's: its own staff, admins and integrations
+    (who see the whole company)."""
+    if department and not caller.company_wide and caller.department != department:
         raise Forbidden("a department's rules are read by its own staff and admins")
 
 
