@@ -34,6 +34,7 @@ from services.notifications.domain.timeline import (
     escalation_entry,
     item_of,
     next_contact_due,
+    reopened_invoices,
     request_deadline,
 )
 from services.notifications.store import timeline as store
@@ -56,6 +57,8 @@ async def on_event(uow: UnitOfWork, event: CloudEvent) -> None:
     item = item_of(event.type, data)
     if item is not None:
         await store.put_item(uow.session, client_id, item, event.time)
+    for key, status, balance in reopened_invoices(event.type, data):
+        await store.reopen_invoice(uow.session, key, status, balance, event.time)
     if event.type == INTERACTION_LOGGED and data.get("is_contact"):
         await store.note_contact(
             uow.session, client_id, datetime.fromisoformat(str(data["occurred_at"]))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -195,6 +196,22 @@ async def put_item(
             await insert_ignore(
                 session, timeline_attendees, {"item_key": key, "staff_id": staff_id}
             )
+
+
+async def reopen_invoice(
+    session: AsyncSession,
+    key: uuid.UUID,
+    status: str,
+    balance: Decimal,
+    event_time: datetime,
+) -> None:
+    """An invoice item's status and balance after a payment reversal (its due date and
+    currency as they were; a newer state stored wins)."""
+    await session.execute(
+        update(timeline_items)
+        .where(timeline_items.c.key == key, timeline_items.c.source_time <= event_time)
+        .values(status=status, balance=balance, source_time=event_time)
+    )
 
 
 async def note_contact(session: AsyncSession, client_id: uuid.UUID, at: datetime) -> None:

@@ -6,7 +6,7 @@ timeline and summary, before and after."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -54,12 +54,11 @@ async def test_each_correction_is_followed_through_the_reports(orbit: Orbit) -> 
     asked = await log(20, requires_response=True, subject="A question")
     await log(10, direction="outbound", responds_to=asked["id"])
     meeting = await log(60, type="meeting", direction="outbound")
-    feedback = [
-        await orbit.post(
-            "/api/v1/feedback", {"client_id": client, "kind": "nps", "score": score}, as_mia
-        )
-        for score in (10, 3)
-    ]
+    feedback = []
+    for score in (10, 3):
+        orbit.clock.advance(timedelta(minutes=1))  # the 3 is the last score
+        body = {"client_id": client, "kind": "nps", "score": score}
+        feedback.append(await orbit.post("/api/v1/feedback", body, as_mia))
     line = {"description": "Work", "quantity": "1", "unit_price": "1000", "tax_rate": "0"}
     draft = await orbit.post(
         "/api/v1/invoices", {"client_id": client, "currency": "EUR", "lines": [line]}, as_mia
@@ -68,41 +67,77 @@ async def test_each_correction_is_followed_through_the_reports(orbit: Orbit) -> 
     invoice = await orbit.post(f"/api/v1/invoices/{draft['id']}/issue", issue, as_mia)
     payment = await orbit.post(
         "/api/v1/payments",
-        {"client_id": client, "amount": "400.00", "currency": "EUR", "reference": "SEPA-9"},
+        {"client_id": client, "amount": "1000.00", "currency": "EUR", "reference": "SEPA-9"},
         as_mia,
     )
 
-    async def scorecard(wanted: dict[tuple[str, str | None], Any]) -> None:
-        last: dict[tuple[str, str | None], Any] = {}
+    async def shows(read: Callable[[], Awaitable[Any]], wanted: Any) -> None:
+        """``read`` returns ``wanted`` once the projections caught up."""
+        last: list[Any] = [None]
 
-        async def shown() -> dict[tuple[str, str | None], Any] | None:
-            response = await orbit.http.get(
-                "/api/v1/reports/scorecard",
-                headers=head,
-                params={"period": "day", "date": today},
-            )
-            if response.status_code != 200:
-                return None  # the head has not reached notifications yet
-            rows = {
-                (r["kpi"], r["currency"]): r["current"]
-                for r in response.json()["rows"]
-                if r["level"] == "manager" and r["manager"] == "M"
-            }
-            last.update({k: rows.get(k) for k in KPIS})
-            return last if last == wanted else None
+        async def probe() -> bool:
+            last[0] = await read()
+            return bool(last[0] == wanted)
 
         try:
-            await eventually(shown, what="the scorecard")
+            await eventually(probe, what=str(wanted))
         except AssertionError:
-            assert last == wanted  # which KPI did not follow
+            assert last[0] == wanted  # what did not follow
             raise
+
+    async def scorecard() -> dict[tuple[str, str | None], Any] | None:
+        response = await orbit.http.get(
+            "/api/v1/reports/scorecard", headers=head, params={"period": "day", "date": today}
+        )
+        if response.status_code != 200:
+            return None  # the head has not reached notifications yet
+        rows = {
+            (r["kpi"], r["currency"]): r["current"]
+            for r in response.json()["rows"]
+            if r["level"] == "manager" and r["manager"] == "M"
+        }
+        return {k: rows.get(k) for k in KPIS}
+
+    async def glance() -> dict[str, Any]:
+        """The client's summary and what its timeline shows of the corrected things."""
+        path = f"/api/v1/clients/{client}"
+        summary = (await orbit.http.get(f"{path}/summary", headers=head)).json()
+        entries = (await orbit.http.get(f"{path}/timeline", headers=head)).json()["items"]
+        shown = {e["id"]: e for e in entries}
+        empty: dict[str, Any] = {"title": None, "details": {}}
+        return {
+            "open_requests": summary["open_requests"],
+            "outstanding": summary["outstanding"],
+            "last_nps": (summary["last_nps"] or {}).get("score"),
+            "spam": shown.get(spam["request_id"], empty)["details"].get("sla"),
+            "meeting": shown.get(meeting["id"], empty)["title"],
+            "payment": shown.get(payment["id"], empty)["title"],
+            "credit_note": shown.get(invoice["id"], empty)["details"].get("credit_note"),
+        }
 
     async def report(name: str, **params: str) -> dict[str, Any]:
         response = await orbit.http.get(f"/api/v1/reports/{name}", headers=head, params=params)
         assert response.status_code == 200, response.text
         return dict(response.json())
 
-    await scorecard(
+    async def own_reports() -> dict[str, Any]:
+        """What the services' own reports say of the corrected things."""
+        sla, feedback = await report("sla"), await report("feedback")
+        activity = (await report("activity"))["items"]
+        ltv = (await report("ltv"))["rows"]
+        discipline = (await report("payment-discipline"))["rows"]
+        return {
+            "sla": (sla["requests"], sla["answered_on_time"]),
+            "nps_responses": feedback["nps_responses"],
+            "meetings": [(a["interactions"], a["meetings"]) for a in activity],
+            "revenue": [(r["invoiced"], r["collected"]) for r in (await report("revenue"))["rows"]],
+            "ltv": [(r["invoiced"], r["collected"], r["open"]) for r in ltv],
+            "aging": [r["total"] for r in (await report("aging"))["rows"] if r["client_id"]],
+            "paid": [r["invoices_paid"] for r in discipline],
+        }
+
+    await shows(
+        scorecard,
         {
             ("requests", None): 2,
             ("answered_on_time", None): 1,
@@ -110,15 +145,30 @@ async def test_each_correction_is_followed_through_the_reports(orbit: Orbit) -> 
             ("nps_responses", None): 2,
             ("nps", None): "0.0",
             ("revenue_invoiced", "EUR"): "1000.00",
-            ("revenue_collected", "EUR"): "400.00",
-        }
+            ("revenue_collected", "EUR"): "1000.00",
+        },
     )
-    sla = await report("sla")
-    assert (sla["requests"], sla["answered_on_time"]) == (2, 1)
-    assert (await report("feedback"))["nps_responses"] == 2
-    month = {"from": str(now.date().replace(day=1)), "to": today}
-    revenue = await report("revenue", **month)
-    assert [(r["invoiced"], r["collected"]) for r in revenue["rows"]] == [("1000.00", "400.00")]
+    await shows(
+        glance,
+        {
+            "open_requests": 1,
+            "outstanding": [],  # paid
+            "last_nps": 3,
+            "spam": "on_track",
+            "meeting": "Meeting (outbound)",
+            "payment": "Payment 1000.00 EUR",
+            "credit_note": None,
+        },
+    )
+    assert await own_reports() == {
+        "sla": (2, 1),
+        "nps_responses": 2,
+        "meetings": [(4, 1)],
+        "revenue": [("1000.00", "1000.00")],
+        "ltv": [("1000.00", "1000.00", "0.00")],
+        "aging": [],
+        "paid": [1],
+    }
 
     # the corrections
     why = {"reason": "entered by mistake"}
@@ -128,13 +178,14 @@ async def test_each_correction_is_followed_through_the_reports(orbit: Orbit) -> 
     await orbit.post(f"/api/v1/interactions/{meeting['id']}/retract", why, as_mia)
     await orbit.post(f"/api/v1/feedback/{feedback[1]['id']}/withdraw", why, as_mia)
     await orbit.post(f"/api/v1/payments/{payment['id']}/reverse", {"reason": "bounced"}, as_mia)
-    await orbit.post(
+    credit_note = await orbit.post(
         f"/api/v1/invoices/{invoice['id']}/credit-notes",
         {"amount": "100.00", "reason": "late delivery"},
         as_mia,
     )
 
-    await scorecard(
+    await shows(
+        scorecard,
         {
             ("requests", None): 1,
             ("answered_on_time", None): 1,
@@ -143,12 +194,32 @@ async def test_each_correction_is_followed_through_the_reports(orbit: Orbit) -> 
             ("nps", None): "100.0",
             ("revenue_invoiced", "EUR"): "900.00",
             ("revenue_collected", "EUR"): None,  # nothing collected: no row
-        }
+        },
     )
-    sla = await report("sla")
-    assert (sla["requests"], sla["answered_on_time"]) == (1, 1)
-    assert (await report("feedback"))["nps_responses"] == 1
-    revenue = await report("revenue", **month)
-    assert [(r["invoiced"], r["collected"]) for r in revenue["rows"]] == [("900.00", "0.00")]
-    aging = await report("aging")
-    assert [r["total"] for r in aging["rows"] if r["client_name"] == "Acme"] == ["900.00"]
+    await shows(
+        glance,
+        {
+            "open_requests": 0,
+            "outstanding": [{"currency": "EUR", "amount": "900.00"}],
+            "last_nps": 10,
+            "spam": "closed",
+            "meeting": "Meeting (outbound) (retracted)",
+            "payment": "Payment 1000.00 EUR (reversed)",
+            "credit_note": {
+                "credit_note_number": credit_note["number"],
+                "credit_total": "100.00",
+                "applied": "100.00",
+                "to_credit": "0.00",
+                "reason": "late delivery",
+            },
+        },
+    )
+    assert await own_reports() == {
+        "sla": (1, 1),
+        "nps_responses": 1,
+        "meetings": [(3, 0)],  # the retracted meeting left out
+        "revenue": [("900.00", "0.00")],
+        "ltv": [("900.00", "0.00", "900.00")],
+        "aging": ["900.00"],
+        "paid": [0],
+    }
