@@ -115,7 +115,9 @@ def _interaction(data: Mapping[str, Any], at: datetime) -> Entry:
     kind = str(data["type"])
     subject = data.get("subject")
     title = f"{kind.capitalize()} ({data['direction']})" + (f": {subject}" if subject else "")
-    details = _pick(data, "direction", "requires_response", "missed", "author_id", "request_id")
+    details = _pick(
+        data, "direction", "requires_response", "missed", "author_id", "request_id", "is_contact"
+    )
     return Entry(
         "interaction",
         _uuid(data["interaction_id"]),
@@ -460,6 +462,15 @@ def days_since(moment: datetime | None, today: date, zone: Any) -> int | None:
     if moment is None:
         return None
     return (today - local_date(moment, zone)).days
+
+
+def last_contact(interactions: Iterable[tuple[datetime, Mapping[str, Any]]]) -> datetime | None:
+    """The last contact that still counts, from the client's interaction entries (their time
+    and details): the latest one that is a contact and not retracted; None if none is."""
+    return max(
+        (at for at, d in interactions if d.get("is_contact") and not d.get("retracted")),
+        default=None,
+    )
 
 
 def next_contact_due(last_contact_at: datetime | None, cadence_days: Any) -> datetime | None:

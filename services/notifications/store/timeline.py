@@ -41,6 +41,7 @@ from services.notifications.domain.timeline import (
     OPEN_REQUEST_STATUSES,
     Entry,
     Item,
+    last_contact,
 )
 from services.notifications.store.models import Notification
 from shared.auth import Caller
@@ -223,6 +224,20 @@ async def note_contact(session: AsyncSession, client_id: uuid.UUID, at: datetime
         .where(timeline_clients.c.client_id == client_id)
         .where(or_(column.is_(None), column < at))
         .values(last_contact_at=at)
+    )
+
+
+async def recount_last_contact(session: AsyncSession, client_id: uuid.UUID) -> None:
+    """The client's last contact again from its interaction entries (one was retracted)."""
+    await insert_ignore(session, timeline_clients, {"client_id": client_id})
+    te = timeline_entries.c
+    rows = await session.execute(
+        select(te.at, te.details).where(te.client_id == client_id, te.type == "interaction")
+    )
+    await session.execute(
+        update(timeline_clients)
+        .where(timeline_clients.c.client_id == client_id)
+        .values(last_contact_at=last_contact((at, details) for at, details in rows))
     )
 
 

@@ -54,6 +54,7 @@ async def test_each_correction_is_followed_through_the_reports(orbit: Orbit) -> 
     asked = await log(20, requires_response=True, subject="A question")
     await log(10, direction="outbound", responds_to=asked["id"])
     meeting = await log(60, type="meeting", direction="outbound")
+    call = await log(5, type="call", direction="outbound")  # the last contact
     feedback = []
     for score in (10, 3):
         orbit.clock.advance(timedelta(minutes=1))  # the 3 is the last score
@@ -107,6 +108,8 @@ async def test_each_correction_is_followed_through_the_reports(orbit: Orbit) -> 
         empty: dict[str, Any] = {"title": None, "details": {}}
         return {
             "open_requests": summary["open_requests"],
+            "last_contact": summary["last_contact_at"]
+            and datetime.fromisoformat(summary["last_contact_at"]),
             "outstanding": summary["outstanding"],
             "last_nps": (summary["last_nps"] or {}).get("score"),
             "spam": shown.get(spam["request_id"], empty)["details"].get("sla"),
@@ -152,6 +155,7 @@ async def test_each_correction_is_followed_through_the_reports(orbit: Orbit) -> 
         glance,
         {
             "open_requests": 1,
+            "last_contact": now - timedelta(minutes=5),
             "outstanding": [],  # paid
             "last_nps": 3,
             "spam": "on_track",
@@ -163,7 +167,7 @@ async def test_each_correction_is_followed_through_the_reports(orbit: Orbit) -> 
     assert await own_reports() == {
         "sla": (2, 1),
         "nps_responses": 2,
-        "meetings": [(4, 1)],
+        "meetings": [(5, 1)],
         "revenue": [("1000.00", "1000.00")],
         "ltv": [("1000.00", "1000.00", "0.00")],
         "aging": [],
@@ -175,7 +179,8 @@ async def test_each_correction_is_followed_through_the_reports(orbit: Orbit) -> 
     await orbit.post(
         f"/api/v1/requests/{spam['request_id']}/close", {"reason": "spam", "code": "spam"}, as_mia
     )
-    await orbit.post(f"/api/v1/interactions/{meeting['id']}/retract", why, as_mia)
+    for retracted in (meeting, call):
+        await orbit.post(f"/api/v1/interactions/{retracted['id']}/retract", why, as_mia)
     await orbit.post(f"/api/v1/feedback/{feedback[1]['id']}/withdraw", why, as_mia)
     await orbit.post(f"/api/v1/payments/{payment['id']}/reverse", {"reason": "bounced"}, as_mia)
     credit_note = await orbit.post(
@@ -200,6 +205,7 @@ async def test_each_correction_is_followed_through_the_reports(orbit: Orbit) -> 
         glance,
         {
             "open_requests": 0,
+            "last_contact": now - timedelta(minutes=10),  # the reply: the call was retracted
             "outstanding": [{"currency": "EUR", "amount": "900.00"}],
             "last_nps": 10,
             "spam": "closed",
@@ -217,7 +223,7 @@ async def test_each_correction_is_followed_through_the_reports(orbit: Orbit) -> 
     assert await own_reports() == {
         "sla": (1, 1),
         "nps_responses": 1,
-        "meetings": [(3, 0)],  # the retracted meeting left out
+        "meetings": [(3, 0)],  # the retracted meeting and call left out
         "revenue": [("900.00", "0.00")],
         "ltv": [("900.00", "0.00", "900.00")],
         "aging": ["900.00"],

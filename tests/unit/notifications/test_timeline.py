@@ -18,6 +18,7 @@ from services.notifications.domain.timeline import (
     entry_of,
     escalation_entry,
     item_of,
+    last_contact,
     next_contact_due,
     parse_types,
     reopened_invoices,
@@ -244,3 +245,13 @@ def test_corrections_mark_their_entries() -> None:
     credited = {**invoice, "credit_note_number": "CN-1", "credit_total": "10.00", "reason": "x"}
     entry = entry_of("orbit.billing.invoice.credited.v1", credited, AT)
     assert entry is not None and entry.details["credit_note"]["credit_note_number"] == "CN-1"
+
+
+def test_the_last_contact_that_still_counts() -> None:
+    contact, retracted = {"is_contact": True}, {"is_contact": True, "retracted": True}
+    inbound = {"is_contact": False}
+    later = AT + timedelta(hours=1)
+    assert last_contact([(AT, contact), (later, retracted)]) == AT
+    assert last_contact([(AT, contact), (later, inbound)]) == AT
+    assert last_contact([(later, contact), (AT, contact)]) == later
+    assert last_contact([(AT, retracted), (later, {})]) is None
