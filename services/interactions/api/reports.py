@@ -61,7 +61,8 @@ async def sla_report(
 ) -> Response:
     """Requests opened in the period: answered, on time, breached, open, compliance and the
     median and p90 first-response business minutes, the missed calls and their callback
-    minutes (clock time, median and p90), overall and per account manager. CSV and Excel: one
+    minutes (clock time, median and p90), overall and per account manager; the requests
+    closed as not real ones (left out of the figures) per close code. CSV and Excel: one
     line per manager, then the overall line."""
     async with runtime.sessions() as session:
         data = await reports.sla_report(

@@ -298,6 +298,10 @@ class SlaReportOut(SlaFigures):
     from_: datetime | None = Field(alias="from")
     to: datetime | None
     account_manager_id: uuid.UUID | None
+    closed: dict[str, int] = Field(
+        description="the requests of the period closed as not real ones (left out of the "
+        "figures), per close code: spam, duplicate, misdirected, retracted, other"
+    )
     managers: list[ManagerSla]
 
     model_config = ConfigDict(populate_by_name=True)

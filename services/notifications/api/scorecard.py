@@ -54,11 +54,13 @@ async def scorecard(
     format: Annotated[Format | None, Query(description="json (default), csv or xlsx")] = None,
     accept: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Response:
-    """Per manager in the caller's scope, per department and in total: revenue invoiced and
-    collected (per currency), clients by status, new and churned clients, open pipeline by
-    stage, NPS, CSAT, requests answered on time and breached, median first response,
-    meetings and their reports, contact-cadence lapses, overdue balance. The period holding
-    ``date`` (default today, in the reader's timezone)."""
+    """Per manager in the caller's scope, per department and in total: revenue invoiced (less
+    credit notes) and collected (per currency), clients by status, new and churned clients,
+    open pipeline by stage, NPS, CSAT, requests answered on time and breached, median first
+    response, meetings and their reports, contact-cadence lapses, overdue balance. The period
+    holding ``date`` (default today, in the reader's timezone). Corrections count no more: a
+    retracted interaction, a request closed as not one, withdrawn feedback, a reversed
+    payment."""
     if date_ is not None and not EARLIEST <= date_ <= LATEST:
         raise Invalid(
             "date is out of range",

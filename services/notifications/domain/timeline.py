@@ -36,7 +36,7 @@ TimelineType = Literal[
 TIMELINE_TYPES: tuple[TimelineType, ...] = get_args(TimelineType)
 
 # A request's SLA state as the timeline shows it.
-SlaState = Literal["on_track", "at_risk", "on_hold", "met", "breached"]
+SlaState = Literal["on_track", "at_risk", "on_hold", "met", "breached", "closed"]
 SLA_STATES: tuple[SlaState, ...] = get_args(SlaState)
 
 # The namespace of the entries' keys (uuid5): the same event gives the same key, in the live
@@ -97,9 +97,11 @@ def _name(event_type: str) -> str:
 def sla_state(event_type: str, data: Mapping[str, Any]) -> SlaState:
     """A request's SLA state after an event about it: breached sticks (the snapshot carries
     it), an answer meets it, a hold stops it, the at-risk alert marks it until then."""
+    status = data.get("status")
+    if status == "closed":  # not a real request (spam, a duplicate, retracted): no SLA
+        return "closed"
     if data.get("breached"):
         return "breached"
-    status = data.get("status")
     if status in ("answered", "acknowledged"):
         return "met"
     if status == "on_hold":
@@ -113,7 +115,9 @@ def _interaction(data: Mapping[str, Any], at: datetime) -> Entry:
     kind = str(data["type"])
     subject = data.get("subject")
     title = f"{kind.capitalize()} ({data['direction']})" + (f": {subject}" if subject else "")
-    details = _pick(data, "direction", "requires_response", "missed", "author_id", "request_id")
+    details = _pick(
+        data, "direction", "requires_response", "missed", "author_id", "request_id", "is_contact"
+    )
     return Entry(
         "interaction",
         _uuid(data["interaction_id"]),
@@ -141,6 +145,7 @@ def _request(event_type: str, data: Mapping[str, Any], at: datetime) -> Entry:
         "resolved_at",
         "on_hold_minutes",
         "interaction_id",
+        "code",
     )
     return Entry(
         "request",
@@ -222,6 +227,23 @@ def _feedback(event_type: str, data: Mapping[str, Any], at: datetime) -> Entry:
     )
 
 
+def _retracted(data: Mapping[str, Any], at: datetime) -> Entry:
+    """A retracted interaction stays on the timeline, marked so (it counts no more)."""
+    kind = str(data["type"])
+    return Entry(
+        "interaction",
+        _uuid(data["interaction_id"]),
+        _time(data["occurred_at"]),
+        f"{kind.capitalize()} ({data['direction']}) (retracted)",
+        {
+            **_pick(data, "direction", "author_id", "request_id", "retracted_by"),
+            "interaction_type": kind,
+            "retracted": True,
+            "retract_reason": _short(data.get("reason")),
+        },
+    )
+
+
 def _contract(event_type: str, data: Mapping[str, Any], at: datetime) -> Entry:
     details = _pick(data, "number", "status", "starts_on", "ends_on", "auto_renew", "value")
     details["last_change"] = _name(event_type).split(".")[-1]
@@ -240,6 +262,10 @@ def _invoice(event_type: str, data: Mapping[str, Any], at: datetime) -> Entry:
     )
     if "days_overdue" in data:
         details["days_overdue"] = data["days_overdue"]
+    if "credit_note_number" in data:  # invoice.credited: the last credit note against it
+        details["credit_note"] = _pick(
+            data, "credit_note_number", "credit_total", "applied", "to_credit", "reason"
+        )
     number = data.get("number")
     return Entry(
         "invoice",
@@ -250,16 +276,20 @@ def _invoice(event_type: str, data: Mapping[str, Any], at: datetime) -> Entry:
     )
 
 
-def _payment(data: Mapping[str, Any], at: datetime) -> Entry:
-    allocations = [a.get("invoice_number") for a in data.get("allocations") or []]
+def _payment(event_type: str, data: Mapping[str, Any], at: datetime) -> Entry:
+    """A payment; reversed (bounced, mis-booked): marked so, with the invoices it reopened."""
+    reversed_ = event_type == PAYMENT_REVERSED
+    paid = data.get("reopened" if reversed_ else "allocations") or []
     return Entry(
         "payment",
         _uuid(data["payment_id"]),
         _time(data.get("received_at") or at),
-        f"Payment {data['amount']} {data['currency']}",
+        f"Payment {data['amount']} {data['currency']}" + (" (reversed)" if reversed_ else ""),
         {
             **_pick(data, "amount", "currency", "method", "reference", "credit"),
-            "invoices": allocations,
+            "invoices": [a.get("invoice_number") for a in paid],
+            "reversed": reversed_,
+            "reversal_reason": data.get("reason") if reversed_ else None,
         },
     )
 
@@ -285,6 +315,7 @@ REQUEST_EVENTS = tuple(
         "request.held",
         "request.resumed",
         "request.promise_broken",
+        "request.closed",
         "sla.at_risk",
         "sla.breached",
     )
@@ -301,21 +332,26 @@ CONTRACT_EVENTS = tuple(
     f"orbit.billing.contract.{v}.v1"
     for v in ("created", "updated", "expiring", "renewed", "expired")
 )
-INVOICE_EVENTS = tuple(
+INVOICE_SNAPSHOTS = tuple(
     f"orbit.billing.invoice.{v}.v1"
     for v in ("issued", "voided", "paid", "overdue", "payment_reminder_due", "promise_broken")
 )
+# a credit note too: the invoice's state after it
+INVOICE_EVENTS = (*INVOICE_SNAPSHOTS, "orbit.billing.invoice.credited.v1")
 INTERACTION_LOGGED = "orbit.interactions.interaction.logged.v1"
+INTERACTION_RETRACTED = "orbit.interactions.interaction.retracted.v1"
 REPORT_SUBMITTED = "orbit.interactions.meeting.report_submitted.v1"
 REPORT_AMENDED = "orbit.interactions.meeting.report_amended.v1"
 FEEDBACK_RECEIVED = "orbit.interactions.feedback.received.v1"
 FEEDBACK_WITHDRAWN = "orbit.interactions.feedback.withdrawn.v1"
 PAYMENT_RECEIVED = "orbit.billing.payment.received.v1"
+PAYMENT_REVERSED = "orbit.billing.payment.reversed.v1"
 STAGE_CHANGED = "orbit.billing.opportunity.stage_changed.v1"
 
 # The event types the timeline takes an entry from (alerts come from the notifications rows).
 ENTRY_EVENTS: tuple[str, ...] = (
     INTERACTION_LOGGED,
+    INTERACTION_RETRACTED,
     *REQUEST_EVENTS,
     *MEETING_EVENTS,
     REPORT_SUBMITTED,
@@ -326,6 +362,7 @@ ENTRY_EVENTS: tuple[str, ...] = (
     *CONTRACT_EVENTS,
     *INVOICE_EVENTS,
     PAYMENT_RECEIVED,
+    PAYMENT_REVERSED,
     STAGE_CHANGED,
 )
 
@@ -336,6 +373,8 @@ def entry_of(event_type: str, data: Mapping[str, Any], at: datetime) -> Entry | 
     leaves the event out with a warning)."""
     if event_type == INTERACTION_LOGGED:
         return _interaction(data, at)
+    if event_type == INTERACTION_RETRACTED:
+        return _retracted(data, at)
     if event_type in REQUEST_EVENTS:
         return _request(event_type, data, at)
     if event_type in MEETING_EVENTS:
@@ -350,8 +389,8 @@ def entry_of(event_type: str, data: Mapping[str, Any], at: datetime) -> Entry | 
         return _contract(event_type, data, at)
     if event_type in INVOICE_EVENTS:
         return _invoice(event_type, data, at)
-    if event_type == PAYMENT_RECEIVED:
-        return _payment(data, at)
+    if event_type in (PAYMENT_RECEIVED, PAYMENT_REVERSED):
+        return _payment(event_type, data, at)
     if event_type == STAGE_CHANGED:
         return _opportunity(data, at)
     return None
@@ -423,6 +462,15 @@ def days_since(moment: datetime | None, today: date, zone: Any) -> int | None:
     if moment is None:
         return None
     return (today - local_date(moment, zone)).days
+
+
+def last_contact(interactions: Iterable[tuple[datetime, Mapping[str, Any]]]) -> datetime | None:
+    """The last contact that still counts, from the client's interaction entries (their time
+    and details): the latest one that is a contact and not retracted; None if none is."""
+    return max(
+        (at for at, d in interactions if d.get("is_contact") and not d.get("retracted")),
+        default=None,
+    )
 
 
 def next_contact_due(last_contact_at: datetime | None, cadence_days: Any) -> datetime | None:
@@ -500,6 +548,24 @@ def _maybe_time(value: Any) -> datetime | None:
 
 def _maybe_date(value: Any) -> date | None:
     return date.fromisoformat(str(value)) if value else None
+
+
+Reopened = tuple[uuid.UUID, str, Decimal]  # an invoice item's key, its status, its balance
+
+
+def reopened_invoices(event_type: str, data: Mapping[str, Any]) -> list[Reopened]:
+    """The invoices a reversed payment opened again: each item's key, its status and its
+    balance now (the rest of each invoice's state stays as it was)."""
+    if event_type != PAYMENT_REVERSED:
+        return []
+    return [
+        (
+            entry_key("invoice", _uuid(r["invoice_id"])),
+            str(r["status"]),
+            Decimal(str(r["balance"])),
+        )
+        for r in data.get("reopened") or []
+    ]
 
 
 def item_of(event_type: str, data: Mapping[str, Any]) -> Item | None:

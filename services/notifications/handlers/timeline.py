@@ -27,6 +27,7 @@ from services.notifications.domain.timeline import (
     CONTACT_EVENTS,
     ENTRY_EVENTS,
     INTERACTION_LOGGED,
+    INTERACTION_RETRACTED,
     Amounts,
     alert_entry,
     days_since,
@@ -34,6 +35,7 @@ from services.notifications.domain.timeline import (
     escalation_entry,
     item_of,
     next_contact_due,
+    reopened_invoices,
     request_deadline,
 )
 from services.notifications.store import timeline as store
@@ -56,6 +58,10 @@ async def on_event(uow: UnitOfWork, event: CloudEvent) -> None:
     item = item_of(event.type, data)
     if item is not None:
         await store.put_item(uow.session, client_id, item, event.time)
+    for key, status, balance in reopened_invoices(event.type, data):
+        await store.reopen_invoice(uow.session, key, status, balance, event.time)
+    if event.type == INTERACTION_RETRACTED and data.get("was_contact"):
+        await store.recount_last_contact(uow.session, client_id)
     if event.type == INTERACTION_LOGGED and data.get("is_contact"):
         await store.note_contact(
             uow.session, client_id, datetime.fromisoformat(str(data["occurred_at"]))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
@@ -40,6 +41,7 @@ from services.notifications.domain.timeline import (
     OPEN_REQUEST_STATUSES,
     Entry,
     Item,
+    last_contact,
 )
 from services.notifications.store.models import Notification
 from shared.auth import Caller
@@ -197,6 +199,22 @@ async def put_item(
             )
 
 
+async def reopen_invoice(
+    session: AsyncSession,
+    key: uuid.UUID,
+    status: str,
+    balance: Decimal,
+    event_time: datetime,
+) -> None:
+    """An invoice item's status and balance after a payment reversal (its due date and
+    currency as they were; a newer state stored wins)."""
+    await session.execute(
+        update(timeline_items)
+        .where(timeline_items.c.key == key, timeline_items.c.source_time <= event_time)
+        .values(status=status, balance=balance, source_time=event_time)
+    )
+
+
 async def note_contact(session: AsyncSession, client_id: uuid.UUID, at: datetime) -> None:
     """The client's last contact: the latest of the stored one and ``at``."""
     await insert_ignore(session, timeline_clients, {"client_id": client_id})
@@ -206,6 +224,20 @@ async def note_contact(session: AsyncSession, client_id: uuid.UUID, at: datetime
         .where(timeline_clients.c.client_id == client_id)
         .where(or_(column.is_(None), column < at))
         .values(last_contact_at=at)
+    )
+
+
+async def recount_last_contact(session: AsyncSession, client_id: uuid.UUID) -> None:
+    """The client's last contact again from its interaction entries (one was retracted)."""
+    await insert_ignore(session, timeline_clients, {"client_id": client_id})
+    te = timeline_entries.c
+    rows = await session.execute(
+        select(te.at, te.details).where(te.client_id == client_id, te.type == "interaction")
+    )
+    await session.execute(
+        update(timeline_clients)
+        .where(timeline_clients.c.client_id == client_id)
+        .values(last_contact_at=last_contact((at, details) for at, details in rows))
     )
 
 

@@ -17,6 +17,8 @@ from services.billing.events import (
     OpportunityStageChangedV1,
     PaymentAllocationV1,
     PaymentReceivedV1,
+    PaymentReversedV1,
+    ReopenedInvoiceV1,
 )
 from services.clients.events import (
     CalendarV1,
@@ -28,6 +30,7 @@ from services.clients.events import (
 from services.interactions.events import (
     ContactOverdueV1,
     FeedbackReceivedV1,
+    FeedbackWithdrawnV1,
     InteractionLoggedV1,
     MeetingReportSubmittedV1,
     RequestAnsweredV1,
@@ -205,11 +208,12 @@ class World:
 
     async def payment(
         self, client: str, amount: str, currency: str, invoice_id: uuid.UUID, at: datetime
-    ) -> None:
+    ) -> uuid.UUID:
+        payment_id = uuid.uuid4()
         await self.deliver(
             PaymentReceivedV1(
                 **self._team(client),
-                payment_id=uuid.uuid4(),
+                payment_id=payment_id,
                 amount=amount,
                 currency=currency,
                 received_at=at,
@@ -221,6 +225,27 @@ class World:
                 credit="0",
             ),
             at,
+        )
+        return payment_id
+
+    async def reverse(
+        self, client: str, payment_id: uuid.UUID, received: datetime, reopened: ReopenedInvoiceV1
+    ) -> None:
+        """The payment bounced an hour after it was received; ``reopened``: its invoice."""
+        await self.deliver(
+            PaymentReversedV1(
+                **self._team(client),
+                payment_id=payment_id,
+                amount=reopened.amount,
+                currency="EUR",
+                received_at=received,
+                reference=None,
+                reason="bounced",
+                reversed_by=self.managers[self.clients[client]],
+                reopened=[reopened],
+                credit_removed="0",
+            ),
+            received + timedelta(hours=1),
         )
 
     async def opportunity(self, client: str, stage: str, amount: str, at: datetime) -> None:
@@ -240,11 +265,12 @@ class World:
             at,
         )
 
-    async def feedback(self, client: str, kind: str, score: int, at: datetime) -> None:
+    async def feedback(self, client: str, kind: str, score: int, at: datetime) -> uuid.UUID:
+        feedback_id = uuid.uuid4()
         await self.deliver(
             FeedbackReceivedV1(
                 **self._iteam(client),
-                feedback_id=uuid.uuid4(),
+                feedback_id=feedback_id,
                 kind=kind,  # type: ignore[arg-type]
                 score=score,
                 comment=None,
@@ -254,6 +280,24 @@ class World:
                 recorded_by=self.managers[self.clients[client]],
             ),
             at,
+        )
+        return feedback_id
+
+    async def withdraw(self, client: str, feedback_id: uuid.UUID, score: int, at: datetime) -> None:
+        """NPS ``score`` entered for the wrong client at ``at``, withdrawn an hour later."""
+        await self.deliver(
+            FeedbackWithdrawnV1(
+                **self._iteam(client),
+                feedback_id=feedback_id,
+                kind="nps",
+                score=score,
+                low=True,
+                received_at=at,
+                withdrawn_at=at + timedelta(hours=1),
+                withdrawn_by=self.managers[self.clients[client]],
+                reason="the wrong client",
+            ),
+            at + timedelta(hours=1),
         )
 
     def _request(
@@ -397,6 +441,15 @@ async def build(world: World) -> None:
     )
     await world.void("Acme", voided, "999.00", "EUR", mon + timedelta(hours=1))
     await world.payment("Acme", "400.00", "EUR", eur, mon + timedelta(days=2))
+    # corrections that leave no trace: a bounced payment, feedback for the wrong client
+    at = mon + timedelta(days=1)
+    bounced = await world.payment("Acme", "80.00", "EUR", eur, at)
+    reopened = {"invoice_number": None, "amount": "80.00", "status": "overdue"}
+    await world.reverse(
+        "Acme", bounced, at, ReopenedInvoiceV1(invoice_id=eur, balance="1000.00", **reopened)
+    )
+    wrong = await world.feedback("Acme", "nps", 0, mon)
+    await world.withdraw("Acme", wrong, 0, mon)
     # Bob: 300 EUR the same week a year earlier; 150 EUR the week before
     await world.invoice("Beta", "300.00", "EUR", date(2025, 11, 25), date(2025, 12, 25), YEAR_AGO)
     await world.invoice(

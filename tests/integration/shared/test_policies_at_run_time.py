@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -117,18 +117,27 @@ class Orbit:
         return await outbox_events(runtime_of(self.app, service), event_type)
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-async def orbit(request: pytest.FixtureRequest, tmp_path_factory: Any) -> AsyncIterator[Orbit]:
-    clock = FixedClock(datetime.now(UTC).replace(second=0, microsecond=0))
+@asynccontextmanager
+async def embedded_orbit(
+    mode: str, tmp_path_factory: Any, databases: str, clock: FixedClock
+) -> AsyncIterator[Orbit]:
+    """Every service in one process on ``clock``: SQLite, or fresh PostgreSQL databases."""
     async with AsyncExitStack() as stack:
         urls: dict[str, str] = {}
-        if request.param == "postgresql":
-            urls = await fresh_service_databases(stack, "runtime_policies")
+        if mode == "postgresql":
+            urls = await fresh_service_databases(stack, databases)
         data_dir = Path(tmp_path_factory.mktemp("orbit"))
         settings = test_settings(data_dir=str(data_dir), scheduler_interval_seconds=3600, **urls)
         app = embedded_app(settings, clock=clock)
         async with running(app) as http:
             yield Orbit(app, http, clock)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+async def orbit(request: pytest.FixtureRequest, tmp_path_factory: Any) -> AsyncIterator[Orbit]:
+    clock = FixedClock(datetime.now(UTC).replace(second=0, microsecond=0))
+    async with embedded_orbit(request.param, tmp_path_factory, "runtime_policies", clock) as o:
+        yield o
 
 
 async def test_the_at_risk_fraction_reaches_the_requests_opened_next(orbit: Orbit) -> None:

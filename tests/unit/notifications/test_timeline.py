@@ -18,8 +18,10 @@ from services.notifications.domain.timeline import (
     entry_of,
     escalation_entry,
     item_of,
+    last_contact,
     next_contact_due,
     parse_types,
+    reopened_invoices,
     request_deadline,
     sla_state,
 )
@@ -199,3 +201,57 @@ def test_the_summary_arithmetic() -> None:
     amounts.add("JPY", Decimal("1000"), None, today)
     assert amounts.outstanding == {"EUR": Decimal("150.00"), "JPY": Decimal("1000")}
     assert amounts.overdue == {"EUR": Decimal("100.00")}
+
+
+def test_corrections_mark_their_entries() -> None:
+    """A retracted interaction stays, marked; a closed request has no SLA state; a reversed
+    payment is marked and reopens its invoices; a credit note shows on its invoice."""
+    interaction = {"interaction_id": str(uuid.uuid4()), "type": "email", "direction": "inbound"}
+    logged = entry_of(
+        "orbit.interactions.interaction.logged.v1",
+        {**interaction, "occurred_at": AT.isoformat(), "subject": "Hi"},
+        AT,
+    )
+    retracted = entry_of(
+        "orbit.interactions.interaction.retracted.v1",
+        {**interaction, "occurred_at": AT.isoformat(), "reason": "wrong client"},
+        AT + timedelta(days=1),
+    )
+    assert logged is not None and retracted is not None
+    assert logged.key(uuid.uuid4()) == retracted.key(uuid.uuid4())
+    assert (retracted.title, retracted.at) == ("Email (inbound) (retracted)", AT)
+    assert retracted.details["retract_reason"] == "wrong client"
+
+    closed = {**REQUEST, "status": "closed", "code": "spam", "breached": True}
+    entry = entry_of("orbit.interactions.request.closed.v1", closed, AT)
+    assert entry is not None and (entry.details["sla"], entry.details["code"]) == ("closed", "spam")
+    item = item_of("orbit.interactions.request.closed.v1", closed)
+    assert item is not None and item.status == "closed"
+
+    invoice_id = str(uuid.uuid4())
+    payment = {"payment_id": str(uuid.uuid4()), "amount": "50.00", "currency": "EUR"}
+    reopened = [{"invoice_id": invoice_id, "invoice_number": "INV-1", "amount": "50.00"}]
+    reversal = {**payment, "reason": "bounced", "reopened": reopened}
+    reversal["reopened"][0] |= {"balance": "50.00", "status": "overdue"}
+    entry = entry_of("orbit.billing.payment.reversed.v1", reversal, AT)
+    assert entry is not None and entry.title == "Payment 50.00 EUR (reversed)"
+    assert (entry.details["invoices"], entry.details["reversal_reason"]) == (["INV-1"], "bounced")
+    [(key, status, balance)] = reopened_invoices("orbit.billing.payment.reversed.v1", reversal)
+    invoice = {"invoice_id": invoice_id, "status": "issued", "currency": "EUR", "balance": "50"}
+    shown = item_of("orbit.billing.invoice.issued.v1", invoice)
+    assert shown is not None and (key, status, balance) == (shown.key(), "overdue", Decimal(50))
+    assert reopened_invoices("orbit.billing.payment.received.v1", reversal) == []
+
+    credited = {**invoice, "credit_note_number": "CN-1", "credit_total": "10.00", "reason": "x"}
+    entry = entry_of("orbit.billing.invoice.credited.v1", credited, AT)
+    assert entry is not None and entry.details["credit_note"]["credit_note_number"] == "CN-1"
+
+
+def test_the_last_contact_that_still_counts() -> None:
+    contact, retracted = {"is_contact": True}, {"is_contact": True, "retracted": True}
+    inbound = {"is_contact": False}
+    later = AT + timedelta(hours=1)
+    assert last_contact([(AT, contact), (later, retracted)]) == AT
+    assert last_contact([(AT, contact), (later, inbound)]) == AT
+    assert last_contact([(later, contact), (AT, contact)]) == later
+    assert last_contact([(AT, retracted), (later, {})]) is None

@@ -18,7 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, func, or_
+from sqlalchemy import Table, delete, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +27,7 @@ from services.notifications.store.scorecard.models import (
     sc_applied,
     sc_cadence_lapses,
     sc_client_states,
+    sc_credit_notes,
     sc_feedback,
     sc_invoices,
     sc_meetings,
@@ -276,6 +277,72 @@ async def on_contact_overdue(uow: UnitOfWork, event: CloudEvent) -> None:
     )
 
 
+# ---------------------------------------------------------------- corrections
+
+
+async def _forget(session: AsyncSession, table: Table, column: str, value: Any) -> None:
+    await session.execute(delete(table).where(table.c[column] == uuid.UUID(str(value))))
+
+
+async def on_invoice_credited(uow: UnitOfWork, event: CloudEvent) -> None:
+    """A credit note: the invoice's new state, and the credit note itself (the revenue
+    invoiced of the period it is issued in goes down by its total)."""
+    await on_invoice(uow, event)
+    data = event.data
+    await insert_ignore(
+        uow.session,
+        sc_credit_notes,
+        {
+            "credit_note_id": uuid.UUID(str(data["credit_note_id"])),
+            "invoice_id": uuid.UUID(str(data["invoice_id"])),
+            "account_manager_id": _uuid(data.get("account_manager_id")),
+            "currency": data["currency"],
+            "total": Decimal(str(data["credit_total"])),
+            "issued_at": event.time,
+        },
+    )
+
+
+async def on_payment_reversed(uow: UnitOfWork, event: CloudEvent) -> None:
+    """A reversed payment was never collected: it and what it settled leave the projection;
+    the invoices it paid are open again (their balance and status as the event says)."""
+    data = event.data
+    await _forget(uow.session, sc_payments, "payment_id", data["payment_id"])
+    await _forget(uow.session, sc_allocations, "payment_id", data["payment_id"])
+    inv = sc_invoices.c
+    for reopened in data.get("reopened") or []:
+        await uow.session.execute(
+            update(sc_invoices)
+            .where(
+                inv.invoice_id == uuid.UUID(str(reopened["invoice_id"])),
+                inv.source_time <= event.time,
+            )
+            .values(
+                balance=Decimal(str(reopened["balance"])),
+                status=reopened["status"],
+                source_time=event.time,
+            )
+        )
+
+
+async def on_feedback_withdrawn(uow: UnitOfWork, event: CloudEvent) -> None:
+    """Withdrawn feedback (entered for the wrong client) leaves NPS and CSAT."""
+    await _forget(uow.session, sc_feedback, "feedback_id", event.data["feedback_id"])
+
+
+async def on_request_closed(uow: UnitOfWork, event: CloudEvent) -> None:
+    """A request closed as not a real one (spam, a duplicate) leaves the SLA figures."""
+    await _forget(uow.session, sc_requests, "request_id", event.data["request_id"])
+
+
+async def on_interaction_retracted(uow: UnitOfWork, event: CloudEvent) -> None:
+    """A retracted interaction counts no more: not as a meeting, nor its request."""
+    data = event.data
+    await _forget(uow.session, sc_meetings, "interaction_id", data["interaction_id"])
+    if data.get("request_id"):
+        await _forget(uow.session, sc_requests, "request_id", data["request_id"])
+
+
 # ---------------------------------------------------------------- the mapping
 
 
@@ -308,7 +375,12 @@ _REACTIONS: dict[str, EventHandler] = {
             "promise_broken",
         )
     },
+    "orbit.billing.invoice.credited.v1": on_invoice_credited,
     "orbit.billing.payment.received.v1": on_payment,
+    "orbit.billing.payment.reversed.v1": on_payment_reversed,
+    "orbit.interactions.feedback.withdrawn.v1": on_feedback_withdrawn,
+    "orbit.interactions.request.closed.v1": on_request_closed,
+    "orbit.interactions.interaction.retracted.v1": on_interaction_retracted,
     "orbit.billing.opportunity.stage_changed.v1": on_opportunity,
     "orbit.interactions.feedback.received.v1": on_feedback,
     **{

@@ -78,6 +78,19 @@ sc_payments = Table(
     Index("ix_sc_payments_manager_received", "account_manager_id", "received_at"),
 )
 
+# A credit note against an invoice: takes the revenue invoiced down when it is issued.
+sc_credit_notes = Table(
+    "sc_credit_notes",
+    scorecard_metadata,
+    Column("credit_note_id", Uuid, primary_key=True),
+    Column("invoice_id", Uuid, nullable=False),
+    Column("account_manager_id", Uuid, nullable=True),
+    Column("currency", String(3), nullable=False),
+    Column("total", Money, nullable=False),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Index("ix_sc_credit_notes_manager_issued", "account_manager_id", "issued_at"),
+)
+
 # What each payment settled of each invoice (an invoice's balance as of a past date).
 sc_allocations = Table(
     "sc_allocations",
@@ -157,6 +170,7 @@ PROJECTION_TABLES = (
     sc_invoices,
     sc_payments,
     sc_allocations,
+    sc_credit_notes,
     sc_opportunity_states,
     sc_feedback,
     sc_requests,

@@ -24,6 +24,7 @@ from services.notifications.store.scorecard.models import (
     sc_allocations,
     sc_cadence_lapses,
     sc_client_states,
+    sc_credit_notes,
     sc_feedback,
     sc_invoices,
     sc_meetings,
@@ -109,27 +110,31 @@ async def tallies(
     dates are the client's local dates) and instants ``[start_at, end_at)``."""
     out: dict[uuid.UUID | None, Tally] = {}
 
-    # revenue invoiced and collected, per currency
-    inv = sc_invoices.c
-    query = (
-        select(inv.account_manager_id, inv.currency, func.sum(inv.total))
-        .where(inv.issue_date >= start, inv.issue_date < end, inv.status != "void")
-        .group_by(inv.account_manager_id, inv.currency)
+    # revenue invoiced (less the credit notes issued in the period) and collected, per
+    # currency (a reversed payment is gone from the projection)
+    inv, cn, pay = sc_invoices.c, sc_credit_notes.c, sc_payments.c
+    in_dates = (inv.issue_date >= start, inv.issue_date < end, inv.status != "void")
+    sums = (
+        ("revenue_invoiced", inv.total, in_dates, 1),
+        ("revenue_invoiced", cn.total, (cn.issued_at >= start_at, cn.issued_at < end_at), -1),
+        (
+            "revenue_collected",
+            pay.amount,
+            (pay.received_at >= start_at, pay.received_at < end_at),
+            1,
+        ),
     )
-    for manager, currency, amount in await session.execute(
-        _scoped(query, inv.account_manager_id, managers)
-    ):
-        _tally(out, manager).money_in("revenue_invoiced", currency, Decimal(amount))
-    pay = sc_payments.c
-    query = (
-        select(pay.account_manager_id, pay.currency, func.sum(pay.amount))
-        .where(pay.received_at >= start_at, pay.received_at < end_at)
-        .group_by(pay.account_manager_id, pay.currency)
-    )
-    for manager, currency, amount in await session.execute(
-        _scoped(query, pay.account_manager_id, managers)
-    ):
-        _tally(out, manager).money_in("revenue_collected", currency, Decimal(amount))
+    for kpi, amount_column, where, sign in sums:
+        table = amount_column.table.c
+        query = (
+            select(table.account_manager_id, table.currency, func.sum(amount_column))
+            .where(*where)
+            .group_by(table.account_manager_id, table.currency)
+        )
+        for manager, currency, amount in await session.execute(
+            _scoped(query, table.account_manager_id, managers)
+        ):
+            _tally(out, manager).money_in(kpi, currency, sign * Decimal(amount))
 
     await _clients(session, managers, out, start_at, end_at)
     await _pipeline(session, managers, out, start_at, end_at)
