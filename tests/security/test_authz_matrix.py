@@ -502,6 +502,7 @@ class Op:
     sees: frozenset[str] = OWN_SIDE  # who sees the target besides the admin
     denied: frozenset[str] = frozenset()  # who sees it but may not do this: 403
     admin_sees: bool = True  # False: the target is its owner's alone (a feed entry)
+    company_sees: bool = True  # False: an integration does not see it, though an admin does
     service: int | None = None  # a service token's status (None: a caller with no scope)
     listed: Callable[[Side], str] | None = None  # a list: the id it must show to who sees it
     upload: bool = False  # the body is a multipart form with a file (POST /api/v1/files)
@@ -618,10 +619,17 @@ OPS: dict[str, Op] = {
         at("/api/v1/imports"),
         ok=202,
         kind="staff",
-        denied=frozenset({"own_manager", "peer_manager", "other_manager", "service"}),
+        # admins and heads import; an integration too is refused (403), whatever its scopes
+        denied=frozenset(
+            {"own_manager", "peer_manager", "other_manager", "service", "integration"}
+        ),
         form=import_form,
     ),
-    "getImport": Op(fresh("/api/v1/imports/{id}", World.import_), sees=frozenset({"own_head"})),
+    "getImport": Op(
+        fresh("/api/v1/imports/{id}", World.import_),
+        sees=frozenset({"own_head"}),
+        company_sees=False,  # an import is its author's and the admins': an integration's 404
+    ),
     # ---- interactions
     "logInteraction": Op(
         at("/api/v1/interactions"),
@@ -962,6 +970,8 @@ def expected(op: Op, caller: str) -> int:
         return op.service
     if caller in op.denied:
         return 403
+    if caller == "integration" and not op.company_sees:
+        return 404
     if caller in ("admin", "integration"):  # the whole company
         return op.ok if op.admin_sees or op.kind == "list" else 404
     if op.kind == "staff":
