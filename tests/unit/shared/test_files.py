@@ -51,7 +51,7 @@ async def test_the_local_store(tmp_path: Path) -> None:
     await store.put(key, b"bytes", "text/plain")
     assert await store.get(key) == b"bytes"
     assert await store.keys_before(datetime.now(UTC) + timedelta(minutes=1)) == [key]
-    assert await store.keys_before(datetime.now(UTC) - timedelta(minutes=1)) == []
+    assert await store.keys_before(datetime(2000, 1, 1, tzinfo=UTC)) == []  # file times are real
     assert await store.presigned_url(key, "a.txt", "text/plain", 60) is None
     await store.delete(key)
     await store.delete(key)  # twice: nothing to do
