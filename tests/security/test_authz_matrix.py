@@ -463,13 +463,20 @@ async def world(
 PathFn = Callable[[World], Awaitable[str]]
 BodyFn = Callable[[World], dict[str, Any] | None]
 # A multipart upload instead of a JSON body: (form fields, files).
-FormFn = Callable[[World], tuple[dict[str, str], dict[str, tuple[str, bytes]]]]
+Form = tuple[dict[str, str], dict[str, tuple[Any, ...]]]
+FormFn = Callable[[World], Form]
 
 
-def import_form(w: World) -> tuple[dict[str, str], dict[str, tuple[str, bytes]]]:
+def import_form(w: World) -> Form:
     csv = "external_id,name,tier,country,timezone,account_manager_email\n"
     csv += f"authz-{uuid.uuid4().hex[:8]},Imported,standard,DE,Europe/Berlin,\n"
     return {"kind": "clients", "dry_run": "true"}, {"file": ("clients.csv", csv.encode())}
+
+
+def invoice_document(w: World) -> Form:
+    """A document attached to north's invoice (``POST /api/v1/files``)."""
+    fields = {"owner_type": "invoice", "owner_id": w.north.invoice}
+    return fields, {"file": ("a.pdf", b"%PDF-1.4", "application/pdf")}
 
 
 def at(template: str) -> PathFn:
@@ -505,7 +512,6 @@ class Op:
     company_sees: bool = True  # False: an integration does not see it, though an admin does
     service: int | None = None  # a service token's status (None: a caller with no scope)
     listed: Callable[[Side], str] | None = None  # a list: the id it must show to who sees it
-    upload: bool = False  # the body is a multipart form with a file (POST /api/v1/files)
     form: FormFn | None = None  # a multipart upload (instead of ``body``)
 
 
@@ -826,9 +832,8 @@ OPS: dict[str, Op] = {
     # the signed download link is the credential (any caller, any token or none)
     "uploadFile": Op(
         at("/api/v1/files"),
-        lambda w: {"owner_type": "invoice", "owner_id": w.north.invoice},
-        201,
-        upload=True,
+        ok=201,
+        form=invoice_document,
     ),
     "listFiles": listing("/api/v1/files", lambda s: s.file),
     "getFile": Op(at("/api/v1/files/{n.file}")),
@@ -1004,11 +1009,6 @@ async def test_matrix(world: World, operation_id: str) -> None:
         if op.form is not None:
             data, files = op.form(world)
             sent = {"data": data, "files": files}
-        elif op.upload:
-            sent = {
-                "data": op.body(world),
-                "files": {"file": ("a.pdf", b"%PDF-1.4", "application/pdf")},
-            }
         response = await world.http.request(method, path, headers=callers[caller], **sent)
         got, want = response.status_code, expected(op, caller)
         cell = f"{caller} {method} {path}"
