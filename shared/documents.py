@@ -21,9 +21,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
 
-import httpx
-
-from shared.readthrough import service_bearer
+from shared.readthrough import InternalClient
 from shared.settings import OrbitSettings
 
 log = logging.getLogger("orbit.documents")
@@ -57,25 +55,15 @@ def http_documents(
 ) -> tuple[DocumentFetch, Callable[[], Awaitable[None]]]:
     """The fetch from the billing service at ``ORBIT_BILLING_URL``, and its closing."""
     assert settings.billing_url
-    client = httpx.AsyncClient(
-        base_url=settings.billing_url.rstrip("/"), timeout=settings.owner_timeout_seconds
-    )
-    bearer = service_bearer(settings)
+    client = InternalClient(settings, settings.billing_url)
 
     async def fetch(kind: DocumentKind, object_id: uuid.UUID) -> Document | None:
-        try:
-            response = await client.get(
-                DOCUMENT_PATHS[kind].format(id=object_id),
-                headers={"Authorization": f"Bearer {bearer()}"},
-            )
-        except httpx.HTTPError as exc:
-            raise DocumentUnavailable(f"{kind} {object_id}: {exc!r}") from exc
-        if response.status_code == 404:
+        response = await client.get(
+            DOCUMENT_PATHS[kind].format(id=object_id),
+            lambda why: DocumentUnavailable(f"{kind} {object_id}: {why}"),
+        )
+        if response is None:
             return None
-        if response.status_code != 200:
-            raise DocumentUnavailable(
-                f"{kind} {object_id}: answered {response.status_code}: {response.text[:300]}"
-            )
         found = _FILENAME.search(response.headers.get("content-disposition", ""))
         return Document(
             found.group(1) if found else f"{object_id}.pdf",

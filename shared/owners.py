@@ -24,10 +24,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Literal
 
-import httpx
-
 from shared.errors import Unavailable
-from shared.readthrough import service_bearer
+from shared.readthrough import InternalClient
 from shared.settings import OrbitSettings
 
 log = logging.getLogger("orbit.owners")
@@ -69,32 +67,13 @@ def http_owner_lookup(
 ) -> tuple[OwnerLookup, Callable[[], Awaitable[None]]]:
     """The lookup from the service at ``base_url`` (its ``/internal/v1/owners``), and its
     closing."""
-    client = httpx.AsyncClient(
-        base_url=base_url.rstrip("/"), timeout=settings.owner_timeout_seconds
-    )
-    bearer = service_bearer(settings)
+    client = InternalClient(settings, base_url)
 
     async def lookup(owner_type: OwnerType, owner_id: uuid.UUID) -> uuid.UUID | None:
-        try:
-            response = await client.get(
-                OWNER_PATH.format(owner_type=owner_type, id=owner_id),
-                headers={"Authorization": f"Bearer {bearer()}"},
-            )
-        except httpx.HTTPError as exc:
-            log.warning("owner %s %s: %s unreachable: %r", owner_type, owner_id, base_url, exc)
-            raise unavailable(owner_type, owner_id) from exc
-        if response.status_code == 404:
-            return None
-        if response.status_code != 200:
-            log.warning(
-                "owner %s %s: %s answered %s: %s",
-                owner_type,
-                owner_id,
-                base_url,
-                response.status_code,
-                response.text[:300],
-            )
-            raise unavailable(owner_type, owner_id)
-        return uuid.UUID(str(response.json()["client_id"]))
+        response = await client.get(
+            OWNER_PATH.format(owner_type=owner_type, id=owner_id),
+            lambda why: unavailable(owner_type, owner_id),
+        )
+        return None if response is None else uuid.UUID(str(response.json()["client_id"]))
 
     return lookup, client.aclose

@@ -184,35 +184,51 @@ def service_bearer(settings: OrbitSettings) -> Callable[[], str]:
     return bearer
 
 
-def http_owner(settings: OrbitSettings) -> tuple[OwnerFetch, Callable[[], Awaitable[None]]]:
-    """The fetch from the clients service at ``ORBIT_CLIENTS_URL`` (with
-    :func:`service_bearer`), and its closing."""
-    assert settings.clients_url
-    client = httpx.AsyncClient(
-        base_url=settings.clients_url.rstrip("/"), timeout=settings.owner_timeout_seconds
-    )
-    bearer = service_bearer(settings)
+class InternalClient:
+    """GETs from another service's ``/internal/v1/...`` endpoints at ``base_url``, with a
+    ``service`` token (:func:`service_bearer`) and ``ORBIT_OWNER_TIMEOUT_SECONDS``: the
+    read-through here, the owner lookups (``shared.owners``) and the documents
+    (``shared.documents``). A 404 is ``None``; an unreachable service or any other answer is
+    logged and raised as the caller's ``failure(why)``, never taken for an answer."""
 
-    async def fetch(kind: Kind, object_id: uuid.UUID) -> dict[str, Any] | None:
+    def __init__(self, settings: OrbitSettings, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._client = httpx.AsyncClient(
+            base_url=self.base_url, timeout=settings.owner_timeout_seconds
+        )
+        self._bearer = service_bearer(settings)
+
+    async def get(self, path: str, failure: Callable[[str], Exception]) -> httpx.Response | None:
         try:
-            response = await client.get(
-                OWNER_PATHS[kind].format(id=object_id),
-                headers={"Authorization": f"Bearer {bearer()}"},
+            response = await self._client.get(
+                path, headers={"Authorization": f"Bearer {self._bearer()}"}
             )
         except httpx.HTTPError as exc:
-            log.warning("clients service unreachable for %s %s: %r", kind, object_id, exc)
-            raise unavailable(kind, object_id) from exc
+            log.warning("%s%s unreachable: %r", self.base_url, path, exc)
+            raise failure(repr(exc)) from exc
         if response.status_code == 404:
             return None
         if response.status_code != 200:
-            log.warning(
-                "clients service answered %s for %s %s: %s",
-                response.status_code,
-                kind,
-                object_id,
-                response.text[:300],
-            )
-            raise unavailable(kind, object_id)
+            why = f"answered {response.status_code}: {response.text[:300]}"
+            log.warning("%s%s %s", self.base_url, path, why)
+            raise failure(why)
+        return response
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+
+def http_owner(settings: OrbitSettings) -> tuple[OwnerFetch, Callable[[], Awaitable[None]]]:
+    """The fetch from the clients service at ``ORBIT_CLIENTS_URL``, and its closing."""
+    assert settings.clients_url
+    client = InternalClient(settings, settings.clients_url)
+
+    async def fetch(kind: Kind, object_id: uuid.UUID) -> dict[str, Any] | None:
+        response = await client.get(
+            OWNER_PATHS[kind].format(id=object_id), lambda why: unavailable(kind, object_id)
+        )
+        if response is None:
+            return None
         state: dict[str, Any] = response.json()
         return state
 
