@@ -13,16 +13,21 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
     Select,
+    String,
+    cast,
+    func,
     select,
     true,
+    type_coerce,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Caller, Role, StaffRecord
@@ -257,3 +262,47 @@ async def client_views(
 def _unknown_contacts(row: Any, contact_ids: Iterable[uuid.UUID]) -> bool:
     known = {str(c.get("id")) for c in row.contacts or []}
     return any(str(c) not in known for c in contact_ids)
+
+
+# ---------------------------------------------------------------- a contact by phone or email
+# Who called or wrote: the contacts the client replica carries, by their E.164 phone or their
+# email (compared case-insensitively).
+ContactField = Literal["phone", "email"]
+
+
+def _contact_key(field: ContactField, value: object) -> str:
+    text = str(value or "").strip()
+    return text.lower() if field == "email" else text
+
+
+def contact_with(
+    contacts: Iterable[Mapping[str, Any]], field: ContactField, value: str
+) -> str | None:
+    """The id of the first contact whose ``field`` is ``value``, if any."""
+    wanted = _contact_key(field, value)
+    for contact in contacts:
+        if wanted and _contact_key(field, contact.get(field)) == wanted and contact.get("id"):
+            return str(contact["id"])
+    return None
+
+
+async def clients_with_contact(
+    session: AsyncSession, field: ContactField, value: str
+) -> list[ClientView]:
+    """The clients with a contact whose ``field`` is ``value``, by id. The JSON of the
+    contacts narrows the rows (on PostgreSQL a phone by JSONB containment; otherwise the
+    lower-cased text naming the value), then each client's contacts are compared
+    (:func:`contact_with`): the SQL is a filter, not the answer."""
+    wanted = _contact_key(field, value)
+    if not wanted:
+        return []
+    contacts = client_replica.c.contacts
+    if field == "phone" and session.get_bind().dialect.name == "postgresql":
+        narrow = type_coerce(contacts, JSONB).contains([{"phone": wanted}])
+    else:
+        narrow = func.lower(cast(contacts, String)).contains(wanted, autoescape=True)
+    rows = (
+        await session.execute(select(client_replica).where(narrow).order_by(client_replica.c.id))
+    ).all()
+    views = [client_view(row) for row in rows]
+    return [v for v in views if contact_with(v.contacts, field, wanted) is not None]

@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import statistics
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
@@ -41,6 +40,7 @@ import httpx
 from shared.auth import issue_token
 from tests.bench import summary
 from tests.bench.http import ORBIT, ROOT, SECRET, free_port, migrated_env, server
+from tests.bench.notifications import percentile
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
 DEPARTMENTS, MANAGERS = 10, 289  # + 10 heads + 1 admin = 300 staff
@@ -395,11 +395,6 @@ def _raw_sql(endpoint: Endpoint, kind: str) -> str:
     return endpoint.raw.replace("{own}", OWN[kind]).replace("{replica}", REPLICA[kind])
 
 
-def _percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-
-
 async def _load(call: Callable[[], Awaitable[None]], count: int) -> list[float]:
     samples: list[float] = []
 
@@ -623,14 +618,15 @@ def scale_report(make_url: Callable[[str], str], kafka: str, workdir: Path) -> l
     rows = []
     for endpoint in ENDPOINTS:
         for kind in CALLERS:
-            p50, p99 = _percentiles(mine[(endpoint.path, kind)])
-            r50, r99 = _percentiles(raw[(endpoint.path, kind)])
+            ours, theirs = mine[(endpoint.path, kind)], raw[(endpoint.path, kind)]
+            p50, p99 = percentile(ours, 0.5), percentile(ours, 0.99)
+            r50, r99 = percentile(theirs, 0.5), percentile(theirs, 0.99)
             ratio = p99 / r99 if r99 else float("inf")
             whole = reads.get(endpoint.path)
             scans = "not checked" if whole is None else (", ".join(whole) or "none")
             met = p99 < endpoint.goal_ms and ratio <= RATIO_GOAL and not whole
             rows.append(
-                f"| `{endpoint.path}` | {kind} | {len(mine[(endpoint.path, kind)])} "
+                f"| `{endpoint.path}` | {kind} | {len(ours)} "
                 f"| {p50:.1f} | {p99:.1f} | {r50:.1f} | {r99:.1f} "
                 f"| {ratio:.1f}x | {scans} | {'met' if met else '**missed**'} |"
             )

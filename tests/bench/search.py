@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import statistics
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -36,6 +35,7 @@ from shared.auth import issue_token
 from shared.migrations import migrate
 from tests.bench import summary
 from tests.bench.http import ORBIT, ROOT, SECRET, free_port, orbit_env, server
+from tests.bench.notifications import percentile
 
 MANAGERS, DEPARTMENTS = 200, 10
 CLIENTS, CONTACTS, INVOICES = 20_000, 40_000, 100_000
@@ -228,14 +228,6 @@ def _params(kind: str, search: Search) -> list[Any]:
     ]
 
 
-def _percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return (
-        statistics.median(ordered),
-        ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))],
-    )
-
-
 async def _load(call: Callable[[Search], Awaitable[None]], count: int) -> list[float]:
     """``count`` calls over the queries, ``CONNECTIONS`` at a time; each one's ms."""
     rng = random.Random(11)
@@ -335,8 +327,8 @@ def search_report(database_url: str, kafka: str, workdir: Path) -> list[str]:
         mine = asyncio.run(orbit_runs(base))
     rows = []
     for kind in CALLERS:
-        p50, p99 = _percentiles(mine[kind])
-        r50, r99 = _percentiles(raw[kind])
+        p50, p99 = percentile(mine[kind], 0.5), percentile(mine[kind], 0.99)
+        r50, r99 = percentile(raw[kind], 0.5), percentile(raw[kind], 0.99)
         rows.append(
             f"| {kind} | {p50:.1f} | {p99:.1f} | {r50:.1f} | {r99:.1f} | **{p99 / r99:.2f}x** |"
         )

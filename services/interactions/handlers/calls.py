@@ -17,7 +17,7 @@ from services.interactions.store import calls as repo
 from services.interactions.store.models import Call
 from shared.auth import Caller, Role
 from shared.errors import Conflict, Invalid
-from shared.replicas import ClientView, lock_client
+from shared.replicas import ClientView, clients_with_contact, lock_client
 from shared.uow import UnitOfWork
 
 # The author of a call logged for a client without an account manager.
@@ -56,7 +56,8 @@ async def receive_call(
     )
     uow.session.add(call)
     if number is not None:
-        found = rules.match_contact(number, await repo.clients_with_number(uow.session, number))
+        clients = await clients_with_contact(uow.session, "phone", number)
+        found = rules.match_contact(number, [(c.id, c.contacts) for c in clients])
         if found is not None:
             client = await lock_client(uow.session, None, found[0])
             await _act(uow, call, client, found[1], settings)

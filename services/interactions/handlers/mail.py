@@ -21,7 +21,7 @@ from services.interactions.store.models import InboundEmail
 from shared.auth import Caller, Role
 from shared.errors import NotFound
 from shared.mailrefs import referenced_client
-from shared.replicas import ClientView, lock_client
+from shared.replicas import ClientView, clients_with_contact, contact_with, lock_client
 from shared.uow import UnitOfWork
 
 # The mailbox logs on any client, as no member of staff (``rules.MAILBOX_AUTHOR``).
@@ -35,7 +35,7 @@ async def _client(
     thread = await repo.thread_of(uow.session, mailbox, mail.thread())
     client_id = referenced_client(mail.thread()) or (thread[0].client_id if thread else None)
     if client_id is None:
-        candidates = await repo.clients_of_address(uow.session, mail.sender)
+        candidates = await clients_with_contact(uow.session, "email", mail.sender)
         if len(candidates) != 1:
             return None, thread  # nobody, or a contact of several clients: a person decides
         client_id = candidates[0].id
@@ -75,7 +75,7 @@ async def take_in(
     )
     if outcome == "logged" and client is not None:
         earlier = [m.interaction_id for m in thread if m.interaction_id is not None]
-        contact = repo.contact_of(client, mail.sender)
+        contact = contact_with(client.contacts, "email", mail.sender)
         command = InteractionIn(
             client_id=client.id,
             type="email",

@@ -5,12 +5,10 @@ matched ones of their clients; the unmatched ones, which have no owner yet, by a
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, String, cast, or_, select, type_coerce
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.interactions.domain.calls import CALLBACK_STATUSES
@@ -18,24 +16,7 @@ from services.interactions.store.clients import in_scope
 from services.interactions.store.models import Call, Request
 from shared.auth import Caller
 from shared.pagination import paginate
-from shared.replicas import client_replica
 from shared.store import locked, one_or_404
-
-
-async def clients_with_number(
-    session: AsyncSession, number: str
-) -> list[tuple[uuid.UUID, Sequence[dict[str, Any]]]]:
-    """(client id, contacts) of the clients with a contact whose phone is ``number``, by id:
-    on PostgreSQL by JSONB containment (``@>``), on SQLite by the JSON's text naming it (an
-    E.164 is ``+`` and digits: no LIKE wildcard); the domain's ``match_contact`` then finds
-    the contact (the SQL is a filter, not the answer)."""
-    contacts = client_replica.c.contacts
-    if session.get_bind().dialect.name == "postgresql":
-        found = type_coerce(contacts, JSONB).contains([{"phone": number}])
-    else:
-        found = cast(contacts, String).like(f'%"{number}"%')
-    stmt = select(client_replica.c.id, contacts).where(found).order_by(client_replica.c.id)
-    return [(row.id, list(row.contacts or [])) for row in (await session.execute(stmt)).all()]
 
 
 async def open_callback(

@@ -9,13 +9,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Text, func, select
-from sqlalchemy import cast as cast_
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.interactions.store.models import InboundEmail, MailboxState, Request
 from shared.pagination import paginate
-from shared.replicas import ClientView, client_replica, client_view
 
 
 async def seen(session: AsyncSession, mailbox: str, message_id: str) -> bool:
@@ -63,29 +61,6 @@ async def has_unanswered_request(
         Request.status != "closed",
     )
     return (await session.scalar(stmt.limit(1))) is not None
-
-
-async def clients_of_address(session: AsyncSession, address: str) -> list[ClientView]:
-    """The clients with a contact whose email is ``address`` (case-insensitive). The JSON
-    text of the contacts narrows the rows; their contacts are compared field by field."""
-    if not address:
-        return []
-    wanted = address.lower()
-    stmt = (
-        select(client_replica)
-        .where(func.lower(cast_(client_replica.c.contacts, Text)).contains(wanted, autoescape=True))
-        .order_by(client_replica.c.id)
-    )
-    views = [client_view(row) for row in (await session.execute(stmt)).all()]
-    return [v for v in views if contact_of(v, wanted) is not None]
-
-
-def contact_of(client: ClientView, address: str) -> str | None:
-    """The id of the client's contact with the email ``address`` (lower-case), if any."""
-    for contact in client.contacts:
-        if str(contact.get("email") or "").strip().lower() == address:
-            return str(contact.get("id"))
-    return None
 
 
 def filtered_emails(outcome: str | None = None, client_id: uuid.UUID | None = None) -> Select[Any]:

@@ -221,3 +221,17 @@ async def test_client_scope_on_the_replicas_is_a_heads_team(sqlite_url: str) -> 
             department = next(d for n, (_, d, _) in staff.items() if ids[n] == escalation)
             assert name in await seen(Caller(escalation, Role.HEAD, department)), name
     await engine.dispose()
+
+
+def test_a_contact_is_found_by_its_phone_or_its_email_in_any_case() -> None:
+    from shared.replicas import contact_with
+
+    contacts = [
+        {"id": "a", "phone": "+4930111", "email": "Anna@Client.example"},
+        {"id": "b", "phone": "+4930222", "email": None},
+        {"id": "c", "phone": "+4930222"},
+    ]
+    assert contact_with(contacts, "phone", "+4930222") == "b"  # the first such contact
+    assert contact_with(contacts, "email", " anna@client.EXAMPLE ") == "a"
+    assert contact_with(contacts, "email", "bob@client.example") is None
+    assert contact_with(contacts, "phone", "") is None  # no number matches no contact
