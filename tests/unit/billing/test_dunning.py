@@ -22,7 +22,7 @@ from services.billing.domain.dunning import (
     terms,
 )
 
-DUE = date(2026, 12, 1)
+DUE = date(2037, 12, 1)  # a Tuesday, far from any real today
 SCHEDULE = (-3, 1, 7, 14, 30)
 
 

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from services.interactions.domain import calls
 from services.interactions.settings import InteractionsSettings
 
-NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
+NOW = datetime(2037, 11, 23, 9, tzinfo=UTC)  # a Monday, far from any real today
 
 # Twilio's documented request-validation example (its SDKs' tests use it too).
 TWILIO_TOKEN = "12345"
@@ -137,7 +137,7 @@ def _status(**given: str) -> dict[str, str]:
         "Direction": "inbound",
         "CallStatus": "completed",
         "CallDuration": "125",
-        "Timestamp": "Mon, 23 Nov 2026 09:02:05 +0000",
+        "Timestamp": "Mon, 23 Nov 2037 09:02:05 +0000",
     } | given
 
 
