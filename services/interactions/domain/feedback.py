@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
+# the groups of an NPS score, one rule with the scorecard's
+from shared.scores import nps_group as nps_group
+
 FeedbackKind = Literal["nps", "csat"]
 SCORE_RANGE: dict[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5)}
 
@@ -25,11 +28,3 @@ LOW_CSAT_MAX = 2
 def is_low(kind: str, score: int, nps_max: int = LOW_NPS_MAX, csat_max: int = LOW_CSAT_MAX) -> bool:
     """NPS <= ``nps_max`` (6: a detractor) or CSAT <= ``csat_max`` (2)."""
     return score <= nps_max if kind == "nps" else score <= csat_max
-
-
-def nps_group(score: int) -> Literal["promoter", "passive", "detractor"]:
-    if score >= 9:
-        return "promoter"
-    if score >= 7:
-        return "passive"
-    return "detractor"

@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
+from shared import scores
 from shared.money import round_half_up
 
 
@@ -37,20 +38,18 @@ def p90(values: Iterable[float]) -> float | None:
     return percentile(values, 90)
 
 
+def _number(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
 def pct(part: int, whole: int) -> float | None:
     """``part`` of ``whole`` in percent, one decimal (half up); None when ``whole`` is 0."""
-    if whole == 0:
-        return None
-    value = Decimal(part * 100) / Decimal(whole)
-    return float(round_half_up(value, 1))
+    return _number(scores.percent(part, whole))
 
 
 def nps(promoters: int, detractors: int, responses: int) -> float | None:
     """Net promoter score: promoters minus detractors in percent of responses (-100..100)."""
-    if responses == 0:
-        return None
-    value = Decimal((promoters - detractors) * 100) / Decimal(responses)
-    return float(round_half_up(value, 1))
+    return _number(scores.nps_of_counts(promoters, detractors, responses))
 
 
 def mean(values: Sequence[float]) -> float | None:
