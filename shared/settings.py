@@ -10,7 +10,7 @@ import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, AliasGenerator, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -172,3 +172,9 @@ class OrbitSettings(BaseSettings):
     @property
     def cors_origin_list(self) -> list[str]:
         return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+
+
+def default_of(name: str) -> Any:
+    """The default of one of :class:`OrbitSettings`' knobs, for a component built without
+    settings (a test, a tool): the one value, never a second copy in a signature."""
+    return OrbitSettings.model_fields[name].default

@@ -35,6 +35,7 @@ from shared.metrics import (
     EVENTS_RETRIED,
     EVENTS_WAITED_FOR_DATABASE,
 )
+from shared.settings import default_of
 from shared.tables import dead_letters, inbox, outbox
 from shared.tracing import consumer_span
 from shared.uow import UnitOfWork, UnitOfWorkFactory
@@ -51,9 +52,9 @@ class EventConsumer:
         uow_factory: UnitOfWorkFactory,
         handlers: Mapping[str, EventHandler],
         *,
-        max_attempts: int = 4,
-        backoff: float = 0.2,
-        backoff_max: float = 5.0,
+        max_attempts: int = default_of("consumer_max_attempts"),
+        backoff: float = default_of("consumer_backoff_seconds"),
+        backoff_max: float = default_of("consumer_backoff_max_seconds"),
         on_commit: Callable[[], None] | None = None,
         on_applied: Callable[[Sequence[CloudEvent]], None] | None = None,
     ) -> None:

@@ -35,6 +35,7 @@ from shared.metrics import (
     OUTBOX_PUBLISH_FAILURES,
     OUTBOX_PUBLISHED,
 )
+from shared.settings import default_of
 from shared.tables import outbox
 from shared.tracing import TRACEPARENT
 
@@ -73,10 +74,10 @@ class OutboxRelay:
         bus: Bus,
         *,
         reads: async_sessionmaker[AsyncSession] | None = None,
-        batch_size: int = 200,
-        batches_per_round: int = 1,
-        interval: float = 0.2,
-        linger: float = 0.005,
+        batch_size: int = default_of("relay_batch_size"),
+        batches_per_round: int = default_of("relay_batches_per_round"),
+        interval: float = default_of("relay_interval_seconds"),
+        linger: float = default_of("relay_linger_seconds"),
         clock: Clock | None = None,
     ) -> None:
         self.service = service

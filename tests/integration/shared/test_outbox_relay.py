@@ -112,7 +112,9 @@ async def test_relay_publishes_in_key_order_in_batches(
         async with db.uow() as uow:
             await uow.emit(db.numbered(client_id=clients[n % 5], n=n))
             await uow.commit()
-    relay = OutboxRelay(db.service, db.sessions, buses(partitions=3), batch_size=7)
+    relay = OutboxRelay(
+        db.service, db.sessions, buses(partitions=3), batch_size=7, batches_per_round=1
+    )
     batches = []
     while (published := await relay.run_once()) > 0:
         batches.append(published)
