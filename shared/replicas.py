@@ -286,6 +286,17 @@ def contact_with(
     return None
 
 
+def contact_filter(dialect: str, field: ContactField, wanted: str) -> ColumnElement[bool]:
+    """The rows of ``client_replica`` that may have a contact whose ``field`` is ``wanted``
+    (already normalised): on PostgreSQL a phone by JSONB containment, through the GIN index
+    of ``contacts``; otherwise the lower-cased text of the contacts naming it, through its
+    trigram index (the interactions service's migration ``a3e7c1d9b5f4``)."""
+    contacts = client_replica.c.contacts
+    if field == "phone" and dialect == "postgresql":
+        return type_coerce(contacts, JSONB).contains([{"phone": wanted}])
+    return func.lower(cast(contacts, String)).contains(wanted, autoescape=True)
+
+
 async def clients_with_contact(
     session: AsyncSession, field: ContactField, value: str
 ) -> list[ClientView]:
@@ -296,11 +307,7 @@ async def clients_with_contact(
     wanted = _contact_key(field, value)
     if not wanted:
         return []
-    contacts = client_replica.c.contacts
-    if field == "phone" and session.get_bind().dialect.name == "postgresql":
-        narrow = type_coerce(contacts, JSONB).contains([{"phone": wanted}])
-    else:
-        narrow = func.lower(cast(contacts, String)).contains(wanted, autoescape=True)
+    narrow = contact_filter(session.get_bind().dialect.name, field, wanted)
     rows = (
         await session.execute(select(client_replica).where(narrow).order_by(client_replica.c.id))
     ).all()
