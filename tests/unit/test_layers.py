@@ -43,6 +43,7 @@ PURE_SHARED = (
     "shared.money",
     "shared.phones",
     "shared.policies",
+    "shared.scores",
     "shared.values",
 )
 COMPOSITION_ROOTS = ("services.cli", "services.embedded", "services.schemas")

@@ -6,8 +6,8 @@ import math
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from shared import scores
 from shared.money import round_half_up
+from shared.scores import nps_of_counts, percent
 
 
 def median(values: Iterable[float]) -> float | None:
@@ -44,12 +44,12 @@ def _number(value: Decimal | None) -> float | None:
 
 def pct(part: int, whole: int) -> float | None:
     """``part`` of ``whole`` in percent, one decimal (half up); None when ``whole`` is 0."""
-    return _number(scores.percent(part, whole))
+    return _number(percent(part, whole))
 
 
 def nps(promoters: int, detractors: int, responses: int) -> float | None:
     """Net promoter score: promoters minus detractors in percent of responses (-100..100)."""
-    return _number(scores.nps_of_counts(promoters, detractors, responses))
+    return _number(nps_of_counts(promoters, detractors, responses))
 
 
 def mean(values: Sequence[float]) -> float | None:

@@ -8,28 +8,29 @@ from decimal import Decimal
 from statistics import median as _median
 from typing import get_args
 
-from shared import scores as scores_
 from shared.money import round_half_up
+from shared.scores import nps as nps_of_scores
+from shared.scores import percent
 from shared.values import ClientStatus
 
 
 def nps(scores: Iterable[int]) -> Decimal | None:
     """Net Promoter Score of 0-10 scores: % promoters (9-10) minus % detractors (0-6), one
     decimal; None without scores (``shared.scores``, as the feedback report's)."""
-    return scores_.nps(scores)
+    return nps_of_scores(scores)
 
 
 def csat(scores: Iterable[int]) -> Decimal | None:
     """Customer satisfaction of 1-5 scores: % of 4 and 5, one decimal; None without scores."""
     values = list(scores)
-    return scores_.percent(sum(1 for s in values if s >= 4), len(values))
+    return percent(sum(1 for s in values if s >= 4), len(values))
 
 
 def compliance(on_time: int, total: int) -> Decimal | None:
     """``on_time`` of ``total`` as a percentage, one decimal; None when there is nothing."""
     if total <= 0:
         return None
-    return scores_.percent(on_time, total)
+    return percent(on_time, total)
 
 
 def median(values: Iterable[float]) -> Decimal | None:
