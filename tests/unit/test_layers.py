@@ -40,6 +40,7 @@ IO_LIBRARIES = (
 PURE_SHARED = (
     "shared.calendar",
     "shared.clock",
+    "shared.event_views",
     "shared.money",
     "shared.phones",
     "shared.policies",

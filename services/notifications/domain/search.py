@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal, get_args
 
 import phonenumbers
+
+from shared.event_views import EventView
 
 SearchType = Literal["client", "contact", "invoice", "interaction", "meeting_report"]
 TYPES: tuple[SearchType, ...] = get_args(SearchType)
@@ -190,67 +192,123 @@ def _text(*parts: Any) -> str:
     return " ".join(str(p) for p in parts if p not in (None, "", []))
 
 
-def client_document(data: Mapping[str, Any], at: datetime) -> Document:
+# The parts of the consumed events a search document is made of (shared.event_views).
+
+
+class ContactData(EventView):
+    """A contact: of a contact event, or one of the ``contacts`` a client event lists."""
+
+    contact_id: uuid.UUID
+    name: str
+    position: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+class ContactEventData(ContactData):
+    client_id: uuid.UUID
+
+
+class ContactRef(EventView):
+    """A deleted contact: its id is all that is read."""
+
+    contact_id: uuid.UUID
+
+
+class ClientData(EventView):
+    """A client event; ``contacts`` None when the event does not list them (they stay)."""
+
+    client_id: uuid.UUID
+    name: str
+    segment: str | None = None
+    tags: list[str] = []
+    country: str | None = None
+    contacts: list[ContactData] | None = None
+
+
+class InvoiceData(EventView):
+    invoice_id: uuid.UUID
+    client_id: uuid.UUID
+    number: str | None = None
+    client_name: str | None = None
+    status: str | None = None
+    total: str | None = None
+    currency: str | None = None
+
+
+class InteractionData(EventView):
+    """An interaction logged, or a meeting's report (``decisions``, ``next_steps``)."""
+
+    interaction_id: uuid.UUID
+    client_id: uuid.UUID
+    occurred_at: datetime
+    type: str | None = None
+    subject: str | None = None
+    summary: str | None = None
+    decisions: list[str] = []
+    next_steps: list[str] = []
+
+
+def client_document(client: ClientData, at: datetime) -> Document:
     return Document(
         "client",
-        uuid.UUID(str(data["client_id"])),
-        uuid.UUID(str(data["client_id"])),
-        data["name"],
-        _text(data.get("segment"), *(data.get("tags") or []), data.get("country")),
+        client.client_id,
+        client.client_id,
+        client.name,
+        _text(client.segment, *client.tags, client.country),
         at,
     )
 
 
-def contact_document(client_id: str, contact: Mapping[str, Any], at: datetime) -> Document:
+def contact_document(client_id: uuid.UUID, contact: ContactData, at: datetime) -> Document:
     """A contact from a contact event or from the ``contacts`` of a client event."""
-    email = contact.get("email")
+    email = contact.email
     return Document(
         "contact",
-        uuid.UUID(str(contact["contact_id"])),
-        uuid.UUID(str(client_id)),
-        contact["name"],
-        _text(contact.get("position"), email, contact.get("phone")),
+        contact.contact_id,
+        client_id,
+        contact.name,
+        _text(contact.position, email, contact.phone),
         at,
-        phone=contact.get("phone"),
+        phone=contact.phone,
         email=email.lower() if email else None,
     )
 
 
-def invoice_document(data: Mapping[str, Any], at: datetime) -> Document | None:
+def invoice_document(invoice: InvoiceData, at: datetime) -> Document | None:
     """An invoice once it has a number (issued); a draft is not searched."""
-    number = data.get("number")
-    if not number:
+    if not invoice.number:
         return None
     return Document(
         "invoice",
-        uuid.UUID(str(data["invoice_id"])),
-        uuid.UUID(str(data["client_id"])),
-        f"Invoice {number}",
-        _text(data.get("client_name"), data.get("status"), data.get("total"), data.get("currency")),
+        invoice.invoice_id,
+        invoice.client_id,
+        f"Invoice {invoice.number}",
+        _text(invoice.client_name, invoice.status, invoice.total, invoice.currency),
         at,
-        number=str(number).lower(),
+        number=invoice.number.lower(),
     )
 
 
-def interaction_document(data: Mapping[str, Any]) -> Document:
+def interaction_document(interaction: InteractionData) -> Document:
     return Document(
         "interaction",
-        uuid.UUID(str(data["interaction_id"])),
-        uuid.UUID(str(data["client_id"])),
-        data.get("subject") or data.get("type") or "interaction",
-        data.get("summary") or "",
-        datetime.fromisoformat(str(data["occurred_at"])),
+        interaction.interaction_id,
+        interaction.client_id,
+        interaction.subject or interaction.type or "interaction",
+        interaction.summary or "",
+        interaction.occurred_at,
     )
 
 
-def meeting_report_document(data: Mapping[str, Any]) -> Document:
+def meeting_report_document(report: InteractionData) -> Document:
     return Document(
         "meeting_report",
-        uuid.UUID(str(data["interaction_id"])),
-        uuid.UUID(str(data["client_id"])),
-        data.get("subject") or "Meeting report",
-        _text(data.get("summary"), *(data.get("decisions") or []), *data.get("next_steps") or []),
-        datetime.fromisoformat(str(data["occurred_at"])),
+        report.interaction_id,
+        report.client_id,
+        report.subject or "Meeting report",
+        _text(report.summary, *report.decisions, *report.next_steps),
+        report.occurred_at,
     )
 
 

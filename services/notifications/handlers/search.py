@@ -8,7 +8,6 @@ event carries the client's contacts: the contacts it no longer lists are removed
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,39 +22,42 @@ from shared.uow import UnitOfWork
 
 
 async def on_client(uow: UnitOfWork, event: CloudEvent) -> None:
-    data = event.data
-    await store.put(uow.session, rules.client_document(data, event.time), event.time)
-    if "contacts" not in data:
+    client = rules.ClientData.of(event.data)
+    await store.put(uow.session, rules.client_document(client, event.time), event.time)
+    if client.contacts is None:
         return
-    listed = {uuid.UUID(str(c["contact_id"])) for c in data["contacts"]}
-    known = await store.contact_ids(uow.session, uuid.UUID(str(data["client_id"])))
+    listed = {c.contact_id for c in client.contacts}
+    known = await store.contact_ids(uow.session, client.client_id)
     await store.remove(uow.session, "contact", [c for c in known if c not in listed])
-    for contact in data["contacts"]:
-        doc = rules.contact_document(data["client_id"], contact, event.time)
+    for contact in client.contacts:
+        doc = rules.contact_document(client.client_id, contact, event.time)
         await store.put(uow.session, doc, event.time)
 
 
 async def on_contact(uow: UnitOfWork, event: CloudEvent) -> None:
-    data = event.data
     if event.type == "orbit.clients.contact.deleted.v1":
-        await store.remove(uow.session, "contact", [uuid.UUID(str(data["contact_id"]))])
+        deleted = rules.ContactRef.of(event.data)
+        await store.remove(uow.session, "contact", [deleted.contact_id])
         return
-    doc = rules.contact_document(data["client_id"], data, event.time)
+    contact = rules.ContactEventData.of(event.data)
+    doc = rules.contact_document(contact.client_id, contact, event.time)
     await store.put(uow.session, doc, event.time)
 
 
 async def on_invoice(uow: UnitOfWork, event: CloudEvent) -> None:
-    doc = rules.invoice_document(event.data, event.time)
+    doc = rules.invoice_document(rules.InvoiceData.of(event.data), event.time)
     if doc is not None:
         await store.put(uow.session, doc, event.time)
 
 
 async def on_interaction(uow: UnitOfWork, event: CloudEvent) -> None:
-    await store.put(uow.session, rules.interaction_document(event.data), event.time)
+    interaction = rules.InteractionData.of(event.data)
+    await store.put(uow.session, rules.interaction_document(interaction), event.time)
 
 
 async def on_meeting_report(uow: UnitOfWork, event: CloudEvent) -> None:
-    await store.put(uow.session, rules.meeting_report_document(event.data), event.time)
+    report = rules.InteractionData.of(event.data)
+    await store.put(uow.session, rules.meeting_report_document(report), event.time)
 
 
 _CLIENT_EVENTS = ("created", "updated", "assigned", "status_changed")

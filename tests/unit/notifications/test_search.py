@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from services.notifications.domain import search as rules
 from services.notifications.domain.search import Hit
@@ -75,15 +76,21 @@ def test_snippet_is_a_window_around_the_first_match() -> None:
 def test_documents_from_event_data() -> None:
     client_id, invoice_id = uuid.uuid4(), uuid.uuid4()
     data = {"client_id": str(client_id), "invoice_id": str(invoice_id), "status": "paid"}
-    assert rules.invoice_document({**data, "number": None}, AT) is None
-    doc = rules.invoice_document({**data, "number": "INV-7", "currency": "EUR"}, AT)
+    draft = rules.InvoiceData.of({**data, "number": None, "added_later": {"x": 1}})
+    assert rules.invoice_document(draft, AT) is None
+    doc = rules.invoice_document(rules.InvoiceData.of({**data, "number": "INV-7"}), AT)
     assert doc is not None and (doc.number, doc.title) == ("inv-7", "Invoice INV-7")
-    contact = rules.contact_document(
-        str(client_id),
-        {"contact_id": str(uuid.uuid4()), "name": "Ann", "email": "Ann@X.example", "phone": None},
-        AT,
-    )
+    listed = {"contact_id": str(uuid.uuid4()), "name": "Ann", "email": "Ann@X.example"}
+    contact = rules.contact_document(client_id, rules.ContactData.of(listed), AT)
     assert (contact.email, contact.client_id) == ("ann@x.example", client_id)
+
+
+def test_an_event_view_reads_what_it_needs_and_names_what_is_missing() -> None:
+    client = rules.ClientData.of({"client_id": str(uuid.uuid4()), "name": "Acme", "kind": "b2b"})
+    assert (client.name, client.tags, client.contacts) == ("Acme", [], None)
+    ids = {"interaction_id": str(uuid.uuid4()), "client_id": str(uuid.uuid4())}
+    with pytest.raises(ValidationError, match=r"1 validation error.*\n *occurred_at"):
+        rules.InteractionData.of(ids)
 
 
 def test_merge_sums_the_scores_of_one_document() -> None:
