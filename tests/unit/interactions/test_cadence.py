@@ -6,9 +6,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from services.interactions.domain import cadence
 
-NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
+NOW = datetime(2037, 11, 23, 9, tzinfo=UTC)  # a Monday, far from any real today
 DAY = timedelta(days=1)
 
 
@@ -55,3 +59,39 @@ def test_a_planned_meeting_covers_the_lapse_it_comes_before() -> None:
 def test_the_cadence_counts_from_the_last_contact_or_when_the_client_became_known() -> None:
     assert cadence.cadence_start(NOW, NOW - DAY) == NOW
     assert cadence.cadence_start(None, NOW - DAY) == NOW - DAY
+
+
+def test_what_counts_as_contact() -> None:
+    assert cadence.is_contact("email", "outbound")
+    assert cadence.is_contact("call", "outbound")
+    assert cadence.is_contact("meeting", "inbound")
+    assert not cadence.is_contact("email", "inbound")
+    assert not cadence.is_contact("note", "outbound")
+    assert not cadence.is_contact("call", "outbound", missed=True)
+    assert not cadence.is_contact("message", "internal")
+
+
+def test_cadence_lapse() -> None:
+    last = NOW
+    due = cadence.contact_due_at(last, 7)
+    assert due == NOW + timedelta(days=7)
+    assert cadence.days_overdue(due, due) == 0
+    assert cadence.days_overdue(due, due + timedelta(hours=23)) == 0
+    assert cadence.days_overdue(due, due + timedelta(days=3, hours=1)) == 3
+    assert cadence.later_contact(None, NOW) == NOW
+    assert cadence.later_contact(NOW, NOW - timedelta(days=1)) == NOW
+    client = uuid.uuid4()
+    # one key per lapse: the same lapse always has the same key, the next lapse another
+    assert cadence.lapse_key(client, due) == cadence.lapse_key(client, due)
+    next_due = cadence.contact_due_at(NOW + timedelta(days=8), 7)
+    assert cadence.lapse_key(client, next_due) != cadence.lapse_key(client, due)
+    with pytest.raises(ValueError):
+        cadence.contact_due_at(NOW, 0)
+
+
+@given(contacts=st.lists(st.integers(0, 100_000), min_size=1, max_size=20))
+def test_last_contact_is_the_latest_whatever_the_order(contacts: list[int]) -> None:
+    last = None
+    for minutes in contacts:
+        last = cadence.later_contact(last, NOW + timedelta(minutes=minutes))
+    assert last == NOW + timedelta(minutes=max(contacts))

@@ -6,12 +6,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from services.interactions.domain import tasks
 
-NOW = datetime(2026, 11, 23, 9, tzinfo=UTC)
+NOW = datetime(2037, 11, 23, 9, tzinfo=UTC)  # a Monday, far from any real today
 DAY = timedelta(hours=24)
 
 
@@ -43,3 +44,15 @@ def test_one_warning_per_task_and_deadline() -> None:
     assert tasks.due_soon_key(task, NOW) == tasks.due_soon_key(task, NOW)
     assert tasks.due_soon_key(task, NOW) != tasks.due_soon_key(task, NOW + DAY)
     assert tasks.due_soon_key(task, NOW) != tasks.overdue_key(task, NOW)
+
+
+def test_task_deadline_moves() -> None:
+    assert not tasks.check_move(NOW, NOW, None)
+    assert tasks.check_move(NOW, NOW - timedelta(days=1), None)  # earlier: no reason needed
+    assert tasks.check_move(NOW, NOW + timedelta(days=1), "waiting for the client")
+    for reason in (None, "", "   "):
+        with pytest.raises(tasks.ReasonRequired):
+            tasks.check_move(NOW, NOW + timedelta(days=1), reason)
+    assert tasks.is_overdue("open", NOW, NOW + timedelta(seconds=1))
+    assert not tasks.is_overdue("done", NOW, NOW + timedelta(days=1))
+    assert tasks.overdue_key("t", NOW) != tasks.overdue_key("t", NOW + timedelta(days=1))

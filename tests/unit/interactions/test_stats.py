@@ -1,0 +1,57 @@
+"""The reports' statistics (``domain/stats.py``): median, p90, NPS, percentages, with
+hypothesis properties."""
+
+from __future__ import annotations
+
+import statistics
+from datetime import UTC, datetime
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.interactions.domain import stats
+
+NOW = datetime(2037, 11, 23, 9, tzinfo=UTC)  # a Monday, far from any real today
+
+
+def test_median_and_p90() -> None:
+    assert stats.median([]) is None
+    assert stats.p90([]) is None
+    assert stats.median([5]) == 5
+    assert stats.median([3, 1, 2]) == 2
+    assert stats.median([1, 2, 3, 10]) == 2.5
+    assert stats.p90(list(range(1, 11))) == 9
+    assert stats.p90(list(range(1, 101))) == 90
+    assert stats.p90([7]) == 7
+    assert stats.p90([1, 100]) == 100
+
+
+def test_nps_and_percentages() -> None:
+    assert stats.nps(5, 2, 10) == 30.0
+    assert stats.nps(0, 3, 3) == -100.0
+    assert stats.nps(0, 0, 0) is None
+    assert stats.pct(2, 3) == 66.7
+    assert stats.pct(0, 0) is None
+    assert stats.mean([4, 5, 5]) == 4.67
+
+
+values = st.lists(st.integers(0, 100_000), min_size=1, max_size=200)
+
+
+@given(values)
+def test_median_matches_the_standard_library(xs: list[int]) -> None:
+    assert stats.median(xs) == statistics.median(xs)
+
+
+@given(values, st.randoms())
+def test_statistics_are_order_free_and_bounded(xs: list[int], rnd: object) -> None:
+    shuffled = list(xs)
+    rnd.shuffle(shuffled)  # type: ignore[attr-defined]
+    assert stats.median(shuffled) == stats.median(xs)
+    assert stats.p90(shuffled) == stats.p90(xs)
+    p90 = stats.p90(xs)
+    assert p90 in xs
+    assert min(xs) <= stats.median(xs) <= p90 <= max(xs)  # type: ignore[operator]
+    # at least 90 % of the values are at or below p90, and fewer are strictly below it
+    assert sum(x <= p90 for x in xs) >= 0.9 * len(xs)  # type: ignore[operator]
+    assert sum(x < p90 for x in xs) < 0.9 * len(xs) or len(xs) == 1  # type: ignore[operator]
