@@ -12,13 +12,15 @@ participants (RSVP asked) and the staff taking part."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress
+
+from shared.event_views import EventView
 
 MEETING_SCHEDULED = "orbit.interactions.meeting.scheduled.v1"
 MEETING_RESCHEDULED = "orbit.interactions.meeting.rescheduled.v1"
@@ -168,26 +170,60 @@ def parse_instant(value: Any) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+class MeetingContact(EventView):
+    """A client participant a meeting event lists (without an id it is not invited)."""
+
+    contact_id: uuid.UUID | None = None
+    name: str | None = None
+    email: str | None = None
+
+
+class MeetingData(EventView):
+    """What an invitation reads of ``meeting.scheduled``, ``.rescheduled`` or ``.cancelled``."""
+
+    meeting_id: uuid.UUID
+    sequence: int = 0
+    client_id: uuid.UUID | None = None
+    client_name: str | None = None
+    account_manager_id: uuid.UUID | None = None
+    organizer_id: uuid.UUID | None = None
+    staff_ids: list[uuid.UUID] = []
+    contacts: list[MeetingContact] = []
+    kind: str | None = None
+    subject: str | None = None
+    agenda: str | None = None
+    location: str | None = None
+    reason: str | None = None
+    starts_at: datetime
+    ends_at: datetime
+    previous_starts_at: datetime | None = None
+    previous_ends_at: datetime | None = None
+
+    @property
+    def invited(self) -> list[MeetingContact]:
+        return [c for c in self.contacts if c.contact_id is not None]
+
+
 def invitation_context(
-    change: Change, data: Mapping[str, Any], timezone: str, recipient_name: str
+    change: Change, meeting: MeetingData, timezone: str, recipient_name: str
 ) -> dict[str, Any]:
     """What the invitation email says (``templates/<language>/meeting_invitation.j2``)."""
     previous = None
-    if data.get("previous_starts_at") and data.get("previous_ends_at"):
+    if meeting.previous_starts_at and meeting.previous_ends_at:
         previous = _when(
-            parse_instant(data["previous_starts_at"]),
-            parse_instant(data["previous_ends_at"]),
+            parse_instant(meeting.previous_starts_at),
+            parse_instant(meeting.previous_ends_at),
             timezone,
         )
     return {
         "recipient_name": recipient_name,
-        "client_name": data.get("client_name") or "",
+        "client_name": meeting.client_name or "",
         "change": change,
-        "kind": data.get("kind") or "meeting",
-        "subject": data.get("subject") or "",
-        "when": _when(parse_instant(data["starts_at"]), parse_instant(data["ends_at"]), timezone),
+        "kind": meeting.kind or "meeting",
+        "subject": meeting.subject or "",
+        "when": _when(parse_instant(meeting.starts_at), parse_instant(meeting.ends_at), timezone),
         "previous_when": previous,
-        "location": data.get("location") or "",
-        "agenda": data.get("agenda") or "",
-        "reason": data.get("reason") or "",
+        "location": meeting.location or "",
+        "agenda": meeting.agenda or "",
+        "reason": meeting.reason or "",
     }

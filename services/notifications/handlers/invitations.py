@@ -12,11 +12,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from services.notifications.domain.dispatch import as_uuid
 from services.notifications.domain.invitations import (
     CHANGES,
     TEMPLATE,
     Invitation,
+    MeetingData,
     Person,
     invitation_context,
     invitation_ics,
@@ -34,39 +34,35 @@ from shared.uow import UnitOfWork
 
 async def invite(uow: UnitOfWork, event: CloudEvent) -> None:
     """The invitations (or their update, or cancellation) of a meeting's event."""
-    data = event.data
+    meeting = MeetingData.of(event.data)
     change = CHANGES[event.type]
-    contacts = [c for c in data.get("contacts") or [] if as_uuid(c.get("contact_id"))]
+    contacts = meeting.invited
     if not contacts:
         return
     session = uow.session
     now = uow.clock.now()
-    client_id = as_uuid(data.get("client_id"))
+    client_id = meeting.client_id
     timezone = await client_timezone(session, client_id)
-    staff = await people(session, [*(data.get("staff_ids") or []), data.get("organizer_id")])
-    organizer_id = as_uuid(data.get("organizer_id"))
-    sender = await manager_of(session, data.get("account_manager_id"))
+    organizer_id = meeting.organizer_id
+    staff = await people(session, [*meeting.staff_ids, organizer_id])
+    sender = await manager_of(session, meeting.account_manager_id)
     invitation = Invitation(
-        meeting_id=uuid.UUID(str(data["meeting_id"])),
-        sequence=int(data.get("sequence") or 0),
+        meeting_id=meeting.meeting_id,
+        sequence=meeting.sequence,
         change=change,
-        subject=data.get("subject") or "",
-        agenda=data.get("agenda"),
-        location=data.get("location"),
-        starts_at=parse_instant(data["starts_at"]),
-        ends_at=parse_instant(data["ends_at"]),
+        subject=meeting.subject or "",
+        agenda=meeting.agenda,
+        location=meeting.location,
+        starts_at=parse_instant(meeting.starts_at),
+        ends_at=parse_instant(meeting.ends_at),
         timezone=timezone,
         organizer=staff.get(organizer_id) if organizer_id else None,
-        contacts=[Person(c.get("name"), c["email"]) for c in contacts if c.get("email")],
-        staff=[
-            staff[i]
-            for i in (as_uuid(s) for s in data.get("staff_ids") or [])
-            if i is not None and i in staff and i != organizer_id
-        ],
+        contacts=[Person(c.name, c.email) for c in contacts if c.email],
+        staff=[staff[i] for i in meeting.staff_ids if i in staff and i != organizer_id],
         stamp=event.time or now,
     )
     ics = invitation_ics(invitation)
-    contact_ids = [uuid.UUID(str(c["contact_id"])) for c in contacts]
+    contact_ids = [c.contact_id for c in contacts if c.contact_id is not None]
     locales = await repo.locales_of(session, [*contact_ids, *([client_id] if client_id else [])])
     client_locale = locales.get(client_id) if client_id else None
     for contact, contact_id in zip(contacts, contact_ids, strict=True):
@@ -87,15 +83,15 @@ async def invite(uow: UnitOfWork, event: CloudEvent) -> None:
             "digest": False,
             "created_at": now,
         }
-        if not contact.get("email"):
+        if not contact.email:
             values |= {"status": "skipped", "last_error": "the contact has no email address"}
         else:
-            context = invitation_context(change, data, timezone, contact.get("name") or "")
+            context = invitation_context(change, meeting, timezone, contact.name or "")
             email = render(TEMPLATE, language, signed(context, sender))
             values |= {
                 **headers_of(sender),
                 "status": "pending",
-                "address": contact["email"],
+                "address": contact.email,
                 "subject": email.subject,
                 "text_body": email.text,
                 "html_body": email.html,

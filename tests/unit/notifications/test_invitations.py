@@ -11,6 +11,7 @@ from icalendar import Calendar
 
 from services.notifications.domain.invitations import (
     Invitation,
+    MeetingData,
     Person,
     invitation_context,
     invitation_ics,
@@ -75,6 +76,7 @@ def test_utc_and_the_cancel() -> None:
 def test_the_words_of_the_email() -> None:
     starts = datetime(2026, 12, 31, 20, 30, tzinfo=UTC)
     data = {
+        "meeting_id": str(MEETING),
         "subject": "Call",
         "kind": "call",
         "starts_at": starts.isoformat(),
@@ -82,7 +84,7 @@ def test_the_words_of_the_email() -> None:
         "previous_starts_at": (starts - timedelta(days=1)).isoformat(),
         "previous_ends_at": (starts - timedelta(days=1, hours=-1)).isoformat(),
     }
-    context = invitation_context("rescheduled", data, "Europe/Moscow", "Olga")
+    context = invitation_context("rescheduled", MeetingData.of(data), "Europe/Moscow", "Olga")
     assert context["when"] == "2026-12-31 23:30\u20132027-01-01 02:30 (Europe/Moscow)"
     assert context["previous_when"] == "2026-12-30 23:30\u20132026-12-31 00:30 (Europe/Moscow)"
     assert context["kind"] == "call" and context["location"] == ""
