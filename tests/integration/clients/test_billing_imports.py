@@ -246,6 +246,15 @@ async def test_a_run_creates_and_the_same_file_again_creates_nothing(orbit: Orbi
     assert rows["i-1"].number is not None and rows["i-1"].contract_id is not None
     assert rows["i-1"].due_date == TODAY - timedelta(days=10)
     assert rows["i-2"].due_date == TODAY + timedelta(days=25)  # the default terms: 30 days
+    # The API shows both numbers and the keys (billing's API: the same app when embedded).
+    shown = await orbit.billing_http.get(f"/api/v1/invoices/{rows['i-1'].id}", headers=ADMIN)
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["external_number"] == "OLD-1" and shown.json()["external_id"] == "i-1"
+    assert shown.json()["number"] == rows["i-1"].number
+    shown = await orbit.billing_http.get(
+        f"/api/v1/contracts/{rows['i-1'].contract_id}", headers=ADMIN
+    )
+    assert shown.json()["external_id"] == "k-1", shown.text
 
     # The same files again: nothing new, no event.
     for kind, csv in (("contracts", contracts), ("invoices", invoices)):
