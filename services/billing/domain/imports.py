@@ -23,23 +23,13 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-CONTRACT_FIELDS = (
-    "number",
-    "title",
-    "starts_on",
-    "ends_on",
-    "auto_renew",
-    "renewal_notice_days",
-    "payment_terms_days",
-)
 # The money fields of a contract and their two columns each.
 MONEY_COLUMNS: dict[str, tuple[str, str]] = {
     "value": ("value_amount", "value_currency"),
     "budget": ("budget_amount", "budget_currency"),
 }
-# What a known contract's row may change (``ContractPatch``); ``starts_on`` is renewed, not
-# edited.
-PATCHABLE = tuple(f for f in CONTRACT_FIELDS if f != "starts_on") + tuple(MONEY_COLUMNS)
+# A known contract's start is renewed, not edited (``ContractPatch`` has no ``starts_on``).
+FIXED = ("starts_on", "external_id")
 # The cells an invoice row needs beyond its keys (the commands have defaults for them).
 INVOICE_REQUIRED = ("number", "issue_date", "currency", "amount")
 # The column of each field of an invoice's line.
@@ -61,27 +51,30 @@ def row_error(row: int, column: str | None, reason: str) -> RowError:
     return {"row": row, "column": column, "reason": reason}
 
 
-def _money(cells: Mapping[str, str], body: dict[str, Any], only: Sequence[str]) -> None:
+def _fields(cells: Mapping[str, str], leave_out: Sequence[str]) -> dict[str, Any]:
+    """The cells as the command's fields: the money columns as ``{amount, currency}``, the
+    other columns by their names (the command refuses one it does not have)."""
+    money = {c for pair in MONEY_COLUMNS.values() for c in pair}
+    body: dict[str, Any] = {
+        c: text for c, text in cells.items() if c not in money and c not in leave_out
+    }
     for field, (amount, currency) in MONEY_COLUMNS.items():
-        if field in only and (amount in cells or currency in cells):
+        if amount in cells or currency in cells:
             body[field] = {
                 k: cells[c] for k, c in (("amount", amount), ("currency", currency)) if c in cells
             }
+    return body
 
 
 def contract_body(client_id: str, cells: Mapping[str, str]) -> dict[str, Any]:
     """The body of ``ContractIn`` (a new contract)."""
-    body: dict[str, Any] = {"client_id": client_id}
-    body.update({f: cells[f] for f in CONTRACT_FIELDS if f in cells})
-    _money(cells, body, tuple(MONEY_COLUMNS))
-    return body
+    return {"client_id": client_id, **_fields(cells, ("external_id",))}
 
 
 def contract_patch(cells: Mapping[str, str]) -> dict[str, Any]:
-    """The body of ``ContractPatch`` (a known contract: its empty cells keep their values)."""
-    body: dict[str, Any] = {f: cells[f] for f in PATCHABLE if f in cells}
-    _money(cells, body, PATCHABLE)
-    return body
+    """The body of ``ContractPatch`` (a known contract: its empty cells keep their values;
+    ``starts_on`` is compared by the caller)."""
+    return _fields(cells, FIXED)
 
 
 def invoice_bodies(

@@ -18,7 +18,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -44,9 +44,11 @@ from services.billing.store.imports import by_external_id
 from services.billing.store.models import Contract, Invoice
 from shared.auth import Caller, Role
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
+from shared.inputs import In
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 
 KINDS = ("contracts", "invoices")
+Command = TypeVar("Command", bound=In)
 # The column a Conflict of a kind's use case is about (a contract's number taken, an
 # invoice that cannot be issued).
 CONFLICT_COLUMN = {"contracts": "number", "invoices": None}
@@ -90,12 +92,13 @@ class RowRunner:
         self.kind = kind
         self.settings = settings
         self.outcome = {"created": 0, "updated": 0, "unchanged": 0}
+        self._errors: list[RowError] = []  # the errors of the row running
 
     async def run(
         self, number: int, client_id: uuid.UUID, cells: Mapping[str, str]
     ) -> list[RowError]:
         """The row's errors, else the row is run (its outcome counted)."""
-        errors = missing_cells(self.kind, number, cells)
+        self._errors = errors = missing_cells(self.kind, number, cells)
         try:
             # The client first: one out of the author's scope says nothing more.
             await get_client(self.uow.session, self.caller, client_id)
@@ -104,12 +107,12 @@ class RowRunner:
                 contract = await by_external_id(self.uow.session, Contract, key)
                 if contract is not None and contract.client_id != client_id:
                     return [row_error(number, "client_external_id", ANOTHER_CLIENT)]
-                done = await self._contract(number, client_id, cells, contract, errors)
+                done = await self._contract(number, client_id, cells, contract)
             else:
                 invoice = await by_external_id(self.uow.session, Invoice, key)
                 if invoice is not None and invoice.client_id != client_id:
                     return [row_error(number, "client_external_id", ANOTHER_CLIENT)]
-                done = await self._invoice(number, client_id, cells, invoice, errors)
+                done = await self._invoice(number, client_id, cells, invoice)
         except (Invalid, Conflict, Forbidden, NotFound) as exc:
             errors += problems_of(exc, number, self.kind)
         if errors:
@@ -117,32 +120,35 @@ class RowRunner:
         self.outcome[done] += 1
         return []
 
+    def _validated(self, model: type[Command], body: dict[str, Any], number: int) -> Command | None:
+        """The command, or None with its errors added to the row's."""
+        try:
+            return model.model_validate(body)
+        except ValidationError as exc:
+            self._errors += problems_of(exc, number, self.kind)
+            return None
+
     async def _contract(
         self,
         number: int,
         client_id: uuid.UUID,
         cells: Mapping[str, str],
         existing: Contract | None,
-        errors: list[RowError],
     ) -> str:
         uow, caller = self.uow, self.caller
         if existing is None:
-            try:
-                command = ContractIn.model_validate(contract_body(str(client_id), cells))
-            except ValidationError as exc:
-                errors += problems_of(exc, number, self.kind)
+            command = self._validated(ContractIn, contract_body(str(client_id), cells), number)
+            if command is None:
                 return "created"
             created = await create_contract(uow, caller, command)
             created.external_id = cells["external_id"]
             await uow.session.flush()
             return "created"
-        try:
-            patch = ContractPatch.model_validate(contract_patch(cells))
-        except ValidationError as exc:
-            errors += problems_of(exc, number, self.kind)
+        patch = self._validated(ContractPatch, contract_patch(cells), number)
+        if patch is None:
             return "updated"
         if "starts_on" in cells and not same_day(cells["starts_on"], existing.starts_on):
-            errors.append(
+            self._errors.append(
                 row_error(number, "starts_on", "a contract's start cannot change: renew it")
             )
             return "updated"
@@ -156,32 +162,24 @@ class RowRunner:
         client_id: uuid.UUID,
         cells: Mapping[str, str],
         existing: Invoice | None,
-        errors: list[RowError],
     ) -> str:
         uow, caller = self.uow, self.caller
         contract_id = None
         if "contract_number" in cells:
             contract = await contract_by_number(uow.session, client_id, cells["contract_number"])
             if contract is None:
-                errors.append(
+                self._errors.append(
                     row_error(number, "contract_number", "the client has no contract so numbered")
                 )
             else:
                 contract_id = str(contract.id)
         body, issue_body = invoice_bodies(str(client_id), contract_id, cells)
-        draft = issue = None
-        try:
-            draft = InvoiceIn.model_validate(body)
-        except ValidationError as exc:
-            errors += problems_of(exc, number, self.kind)
-        try:
-            issue = IssueIn.model_validate(issue_body)
-        except ValidationError as exc:
-            errors += problems_of(exc, number, self.kind)
-        if errors or draft is None or issue is None:
+        draft = self._validated(InvoiceIn, body, number)
+        issue = self._validated(IssueIn, issue_body, number)
+        if self._errors or draft is None or issue is None:
             return "created"
         if existing is not None:
-            return self._same_invoice(number, existing, draft, issue, cells, errors)
+            return self._same_invoice(number, existing, draft, issue, cells)
         invoice = await create_invoice(uow, caller, draft)
         invoice.external_id = cells["external_id"]
         invoice.external_number = cells["number"]
@@ -196,7 +194,6 @@ class RowRunner:
         draft: InvoiceIn,
         issue: IssueIn,
         cells: Mapping[str, str],
-        errors: list[RowError],
     ) -> str:
         """A known invoice: unchanged when the row agrees with it, else each column that
         differs is an error (an issued invoice's lines and dates are frozen)."""
@@ -216,7 +213,7 @@ class RowRunner:
             "amount": Decimal(line.unit_price),
         }
         for column in changed_columns(current, wanted):
-            errors.append(
+            self._errors.append(
                 row_error(
                     number,
                     column,

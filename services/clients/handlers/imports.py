@@ -335,12 +335,12 @@ async def run_import(
         except Forbidden as exc:
             errors.append(RowError(0, None, exc.detail))
         else:
-            runner = RowRunner(uow, caller, ClientPolicies(settings), kind)
             try:
                 if kind in BILLING_KINDS:
                     more, outcome = await run_elsewhere(uow, caller, found, rows, importers or {})
                     errors += more
                 else:
+                    runner = RowRunner(uow, caller, ClientPolicies(settings), kind)
                     errors += await run_rows(uow_factory, uow, runner, import_id, rows)
                     outcome = runner.outcome
             except Exception as exc:  # a fault of the database, not of a row
