@@ -329,3 +329,28 @@ async def test_who_may_import_contracts_and_invoices(orbit: Orbit) -> None:
             "/internal/v1/imports/contracts", headers=headers, json={"rows": "?"}
         )
         assert internal.status_code in (401, 403), internal.text
+
+
+@pytest.mark.parametrize("billing_url", [None, "nothing listening"])
+async def test_without_billing_the_import_fails_and_says_why(
+    tmp_path: Path, billing_url: str | None
+) -> None:
+    """Served alone: no ORBIT_BILLING_URL, or billing not answering: a ``row: 0`` error."""
+    url = billing_url and f"http://127.0.0.1:{free_port()}"
+    app = clients_app(
+        test_settings(database_url=f"sqlite+aiosqlite:///{tmp_path / 'c.db'}", billing_url=url),
+        clock=FixedClock(NOW),
+        migrate_on_start=True,
+        workers=False,
+    )
+    async with running(app) as http:
+        clients = runtime_of(app, "clients")
+        orbit = Orbit(http, clients, clients, http)
+        await north_and_south(orbit)
+        found = await orbit.run(
+            "contracts", f"{CONTRACTS}\nk-1,acme,C-1,Support,{day(0)},{day(9)},,"
+        )
+    assert found["status"] == "failed"
+    ((row, column, reason),) = [(e["row"], e["column"], e["reason"]) for e in found["errors"]]
+    assert (row, column) == (0, None)
+    assert ("did not answer" if url else "not reachable") in reason
