@@ -33,6 +33,7 @@ from services.clients.app import SPEC as CLIENTS
 from services.clients.app import create_app as clients_app
 from services.clients.handlers.imports import run_queued_imports
 from services.clients.settings import ClientsSettings
+from services.embedded import embedded_app
 from shared.app import build_app
 from shared.auth import issue_token
 from shared.clock import FixedClock
@@ -43,6 +44,7 @@ from tests.support.apps import ADMIN, TEST_SECRET, auth, running, runtime_of, te
 from tests.support.net import free_port
 from tests.support.outbox import outbox_events
 from tests.support.servers import fresh_postgres_database
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -354,3 +356,26 @@ async def test_without_billing_the_import_fails_and_says_why(
     ((row, column, reason),) = [(e["row"], e["column"], e["reason"]) for e in found["errors"]]
     assert (row, column) == (0, None)
     assert ("did not answer" if url else "not reachable") in reason
+
+
+async def test_orbit_run_imports_contracts_through_its_worker(tmp_path: Path) -> None:
+    """``orbit run`` as composed (every service, workers on): the route wakes the worker, the
+    rows reach billing in the process, and billing's event is published."""
+    app = embedded_app(test_settings(data_dir=str(tmp_path)), clock=FixedClock(NOW))
+    async with running(app) as http:
+        orbit = Orbit(http, runtime_of(app, "clients"), runtime_of(app, "billing"), http)
+        await north_and_south(orbit)
+        csv = f"{CONTRACTS}\nk-1,acme,C-1,Support,{day(0)},{day(365)},99.00,EUR"
+        queued = await http.post(
+            URL, headers=ADMIN, data={"kind": "contracts"}, files={"file": ("c.csv", csv.encode())}
+        )
+        assert queued.status_code == 202, queued.text
+
+        async def finished() -> dict[str, Any] | None:
+            found = dict((await http.get(f"{URL}/{queued.json()['id']}", headers=ADMIN)).json())
+            return found if found["status"] in ("succeeded", "failed") else None
+
+        done = await eventually(finished, what="the import to finish")
+        assert done["status"] == "succeeded" and done["outcome"]["created"] == 1, done
+        (contract,) = (await http.get("/api/v1/contracts", headers=ADMIN)).json()["items"]
+        assert contract["external_id"] == "k-1" and contract["value"]["amount"] == "99.00"
