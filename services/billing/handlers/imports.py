@@ -98,6 +98,8 @@ class RowRunner:
         self, number: int, client_id: uuid.UUID, cells: Mapping[str, str]
     ) -> list[RowError]:
         """The row's errors, else the row is run (its outcome counted)."""
+        if "external_id" not in cells:  # the clients service sends none without it
+            return [row_error(number, "external_id", "required")]
         self._errors = errors = missing_cells(self.kind, number, cells)
         try:
             # The client first: one out of the author's scope says nothing more.

@@ -37,6 +37,7 @@ from services.embedded import embedded_app
 from shared.app import build_app
 from shared.auth import issue_token
 from shared.clock import FixedClock
+from shared.readthrough import SERVICE_SUBJECT
 from shared.runtime import ServiceRuntime
 from tests.integration.clients.helpers import NOW
 from tests.integration.notifications.test_stream_tickets import served
@@ -331,6 +332,18 @@ async def test_who_may_import_contracts_and_invoices(orbit: Orbit) -> None:
             "/internal/v1/imports/contracts", headers=headers, json={"rows": "?"}
         )
         assert internal.status_code in (401, 403), internal.text
+    # With one: a malformed body is a 422, a row without its key an error of that row.
+    service = auth(SERVICE_SUBJECT, "service")
+    path = "/internal/v1/imports/contracts"
+    malformed = await orbit.billing_http.post(path, headers=service, json={"rows": "?"})
+    assert malformed.status_code == 422, malformed.text
+    asked = {
+        "caller": {"id": people["head"]["id"], "role": "head", "department": "north"},
+        "rows": [{"row": 7, "client_id": people["head"]["id"], "cells": {"number": "C-9"}}],
+    }
+    answer = await orbit.billing_http.post(path, headers=service, json=asked)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["errors"] == [{"row": 7, "column": "external_id", "reason": "required"}]
 
 
 @pytest.mark.parametrize("billing_url", [None, "nothing listening"])
