@@ -96,6 +96,7 @@ def build_app(
             runtime.link_owner(owner)
             runtime.link_documents(renderer)
             runtime.link_owner_lookups(list(runtimes.values()))
+            runtime.link_importers(list(runtimes.values()))
         app.state.orbit = runtimes
         app.state.bus = the_bus
         started: list[ServiceRuntime] = []

@@ -185,23 +185,40 @@ def service_bearer(settings: OrbitSettings) -> Callable[[], str]:
 
 
 class InternalClient:
-    """GETs from another service's ``/internal/v1/...`` endpoints at ``base_url``, with a
-    ``service`` token (:func:`service_bearer`) and ``ORBIT_OWNER_TIMEOUT_SECONDS``: the
-    read-through here, the owner lookups (``shared.owners``) and the documents
-    (``shared.documents``). A 404 is ``None``; an unreachable service or any other answer is
-    logged and raised as the caller's ``failure(why)``, never taken for an answer."""
+    """GETs from another service's ``/internal/v1/...`` endpoints at ``base_url`` (and the
+    imports' POSTs, ``shared.imports``), with a ``service`` token (:func:`service_bearer`) and
+    ``ORBIT_OWNER_TIMEOUT_SECONDS`` (or ``timeout``): the read-through here, the owner lookups
+    (``shared.owners``) and the documents (``shared.documents``). A 404 is ``None``; an
+    unreachable service or any other answer is logged and raised as the caller's
+    ``failure(why)``, never taken for an answer."""
 
-    def __init__(self, settings: OrbitSettings, base_url: str) -> None:
+    def __init__(
+        self, settings: OrbitSettings, base_url: str, *, timeout: float | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self._client = httpx.AsyncClient(
-            base_url=self.base_url, timeout=settings.owner_timeout_seconds
+            base_url=self.base_url, timeout=timeout or settings.owner_timeout_seconds
         )
         self._bearer = service_bearer(settings)
 
     async def get(self, path: str, failure: Callable[[str], Exception]) -> httpx.Response | None:
+        return await self._send("GET", path, failure)
+
+    async def post(
+        self, path: str, body: Any, failure: Callable[[str], Exception]
+    ) -> httpx.Response | None:
+        """A POST of ``body`` as JSON (the imports of ``shared.imports``), answered like a GET."""
+        return await self._send("POST", path, failure, body)
+
+    async def _send(
+        self, method: str, path: str, failure: Callable[[str], Exception], body: Any = None
+    ) -> httpx.Response | None:
         try:
-            response = await self._client.get(
-                path, headers={"Authorization": f"Bearer {self._bearer()}"}
+            response = await self._client.request(
+                method,
+                path,
+                json=body,
+                headers={"Authorization": f"Bearer {self._bearer()}"},
             )
         except httpx.HTTPError as exc:
             log.warning("%s%s unreachable: %r", self.base_url, path, exc)

@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from shared.documents import DocumentFetch
+from shared.imports import ImportRun
 from shared.messaging.consumer import EventHandler
 from shared.owners import OwnerLookup
 from shared.replicas import REPLICA_HANDLERS, load_replica_staff
@@ -37,6 +38,7 @@ def replica_service_spec(
     retention: Callable[[Any], Sequence[RetentionRule]] | None = None,
     documents: Callable[[Any], DocumentFetch] | None = None,
     owners: Callable[[Any], OwnerLookup] | None = None,
+    imports: Callable[[Any], ImportRun] | None = None,
 ) -> ServiceSpec:
     """A service authenticating against its staff replica. ``subscribers`` (event type ->
     reaction) must keep the replicas (``REPLICA_HANDLERS``, the default, or a mapping
@@ -57,4 +59,5 @@ def replica_service_spec(
         retention=retention,
         documents=documents,
         owners=owners,
+        imports=imports,
     )

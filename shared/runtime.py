@@ -24,6 +24,7 @@ from shared.auth import StaffCache, StaffRecord, TokenVerifier
 from shared.clock import Clock, SystemClock
 from shared.db import create_engine, read_engine, session_factory
 from shared.documents import DocumentFetch, http_documents
+from shared.imports import KEEPER, ImportRun, http_importer
 from shared.logging import log_fields
 from shared.messaging.bus import Bus
 from shared.messaging.consumer import EventConsumer, EventHandler
@@ -74,6 +75,12 @@ class ServiceSpec:
     # The service keeping the documents (clients): it asks the others for their objects'
     # clients (in this process, else at ORBIT_INTERACTIONS_URL / ORBIT_BILLING_URL).
     resolves_owners: bool = False
+    # A service keeping records the clients service imports (billing: contracts, invoices):
+    # its running service's run of an import's rows (shared/imports.py).
+    imports: Callable[[ServiceRuntime], ImportRun] | None = None
+    # The service running the imports (clients): it hands the rows of those kinds to the
+    # keeper (in this process, else at ORBIT_BILLING_URL).
+    imports_elsewhere: bool = False
     # Request bodies larger than ORBIT_MAX_BODY_BYTES a route takes (the uploads): path ->
     # bytes, built from the service's settings (shared/body_limit.py).
     body_limits: Callable[[Any], Mapping[str, int]] | None = None
@@ -143,6 +150,13 @@ class ServiceRuntime:
                     lookup, close = http_owner_lookup(settings, url)
                     self.owner_lookups[service] = lookup
                     self._close_lookups.append(close)
+        # The keepers of the records it imports (shared/imports.py): linked in this process
+        # (link_importers), else at their URL.
+        self.importers: dict[str, ImportRun] = {}
+        if spec.imports_elsewhere and settings.billing_url:
+            run, close = http_importer(settings, settings.billing_url)
+            self.importers["billing"] = run
+            self._close_lookups.append(close)
         self.sessions.configure(info={SESSION_KEY: self.read_through})
         self.reads.configure(info={SESSION_KEY: self.read_through, READS_KEY: True})
         self.uow = UnitOfWorkFactory(self.sessions, self.clock)
@@ -316,6 +330,23 @@ class ServiceRuntime:
             log.warning(
                 "%s: no way to the %s service(s) (ORBIT_INTERACTIONS_URL, ORBIT_BILLING_URL): "
                 "files of their objects answer 503",
+                self.name,
+                ", ".join(missing),
+            )
+
+    def link_importers(self, runtimes: Sequence[ServiceRuntime]) -> None:
+        """Hand the imports of other services' records to those in this process (``orbit
+        run``), unless a URL of theirs is configured."""
+        if not self.spec.imports_elsewhere:
+            return
+        for other in runtimes:
+            if other.spec.imports is not None and other.name not in self.importers:
+                self.importers[other.name] = other.spec.imports(other)
+        missing = sorted(set(KEEPER.values()) - set(self.importers))
+        if missing:
+            log.warning(
+                "%s: no way to the %s service(s) (ORBIT_BILLING_URL): imports of their "
+                "records fail",
                 self.name,
                 ", ".join(missing),
             )

@@ -19,6 +19,7 @@ from services.billing.api import (
     contracts,
     documents,
     estimates,
+    imports,
     invoices,
     opportunities,
     owners,
@@ -46,6 +47,7 @@ SPEC = replica_service_spec(
         billing_details.router,
         documents.router,
         owners.router,
+        imports.router,
     ),
     subscribers=SUBSCRIBERS,
     jobs=scheduled_jobs,
@@ -57,6 +59,8 @@ SPEC = replica_service_spec(
     # The client of a contract or an invoice, for the documents attached to them
     # (shared/owners.py).
     owners=owners.lookup,
+    # The contracts and open invoices the clients service imports (shared/imports.py).
+    imports=imports.import_run,
 )
 
 

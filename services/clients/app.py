@@ -57,6 +57,8 @@ SPEC = ServiceSpec(
     owner=replicas.owner_fetch,
     # Documents (/api/v1/files): the services keeping their owners say whose client each is.
     resolves_owners=True,
+    # Imports of contracts and invoices: billing runs their rows (shared/imports.py).
+    imports_elsewhere=True,
     # An upload is the document and its form fields (a few KiB beyond the file).
     body_limits=lambda settings: {files.PATH: settings.files_max_bytes + 64 * 1024},
 )

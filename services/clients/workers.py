@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,6 +16,7 @@ from services.clients.policies import PolicyBook, load_book
 from services.clients.settings import ClientsSettings
 from services.clients.snapshots import account_manager, manager_team
 from services.clients.store.reports import upcoming_birthdays
+from shared.imports import ImportRun
 from shared.scheduler import ScheduledJob
 from shared.uow import UnitOfWorkFactory
 
@@ -116,11 +117,17 @@ class ImportWorker:
     behind by a process that died)."""
 
     def __init__(
-        self, uow_factory: UnitOfWorkFactory, settings: ClientsSettings, poll_seconds: float
+        self,
+        uow_factory: UnitOfWorkFactory,
+        settings: ClientsSettings,
+        poll_seconds: float,
+        importers: Mapping[str, ImportRun] | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.settings = settings
         self.poll_seconds = poll_seconds
+        # The runtime's ways to billing (contracts, invoices), linked at start-up.
+        self.importers = importers
         self._wake = asyncio.Event()
 
     def wake(self) -> None:
@@ -130,7 +137,7 @@ class ImportWorker:
         while True:
             self._wake.clear()
             try:
-                await run_queued_imports(self.uow_factory, self.settings)
+                await run_queued_imports(self.uow_factory, self.settings, self.importers)
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -143,6 +150,8 @@ def import_workers(runtime: Any) -> dict[str, Callable[[], Awaitable[None]]]:
     """The long-running workers of a running clients service (``ServiceSpec.workers``); the
     runtime keeps the import worker for the route to wake (``runtime.import_worker``)."""
     settings: ClientsSettings = runtime.settings
-    worker = ImportWorker(runtime.uow, settings, settings.clients_import_poll_seconds)
+    worker = ImportWorker(
+        runtime.uow, settings, settings.clients_import_poll_seconds, runtime.importers
+    )
     runtime.import_worker = worker
     return {"imports": worker.run}

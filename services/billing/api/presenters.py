@@ -61,6 +61,7 @@ def contract_out(contract: Contract) -> ContractOut:
         budget=money(contract.budget_amount, contract.budget_currency),
         status=contract.status,
         renewals=contract.renewals,
+        external_id=contract.external_id,
         created_at=contract.created_at,
         updated_at=contract.updated_at,
     )
@@ -110,6 +111,8 @@ def invoice_out(invoice: Invoice, now: datetime) -> InvoiceOut:
         promise_note=invoice.promise_note,
         promise_state=invoice.promise_state,
         notes=invoice.notes,
+        external_id=invoice.external_id,
+        external_number=invoice.external_number,
         created_at=invoice.created_at,
         updated_at=invoice.updated_at,
     )

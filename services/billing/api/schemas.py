@@ -38,6 +38,9 @@ class ContractOut(BaseModel):
     budget: MoneyOut | None
     status: ContractStatus
     renewals: int
+    external_id: str | None = Field(
+        description="its key in the system it was imported from (POST /api/v1/imports)"
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -78,6 +81,13 @@ class InvoiceOut(BaseModel):
     promise_note: str | None
     promise_state: PromiseState | None
     notes: str | None
+    external_id: str | None = Field(
+        description="its key in the system it was imported from (POST /api/v1/imports)"
+    )
+    external_number: str | None = Field(
+        description="the number it had in the system it was imported from (`number` is "
+        "Orbit's, given when it was issued here)"
+    )
     created_at: datetime
     updated_at: datetime
 

@@ -56,6 +56,8 @@ class Contract(Base):
     __tablename__ = "contracts"
     __table_args__ = (
         UniqueConstraint("client_id", "number", name="uq_contracts_client_number"),
+        # An imported contract's key in the system it came from (NULL: made in Orbit).
+        Index("uq_contracts_external_id", "external_id", unique=True),
         # The contract scan: active contracts by the next day something is due for them.
         Index(
             "ix_contracts_next_check",
@@ -83,6 +85,7 @@ class Contract(Base):
     # The scan's state: the end date the expiry notice was sent for, the next day to look.
     notice_sent_for: Mapped[date | None] = mapped_column(Date)
     next_check_on: Mapped[date | None] = mapped_column(Date)
+    external_id: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -111,6 +114,8 @@ class Invoice(Base):
     __tablename__ = "invoices"
     __table_args__ = (
         UniqueConstraint("number", name="uq_invoices_number"),
+        # An imported invoice's key in the system it came from (NULL: made in Orbit).
+        Index("uq_invoices_external_id", "external_id", unique=True),
         # The payment-control scan: open invoices by the next day something is due for them.
         Index(
             "ix_invoices_next_action",
@@ -150,6 +155,10 @@ class Invoice(Base):
     promise_state: Mapped[str | None] = mapped_column(String(10))
     next_action_on: Mapped[date | None] = mapped_column(Date)
     issued_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    # An imported open invoice: its key there, and the number it had there (Orbit's own
+    # ``number`` is given when it is issued here, gap-free like any other).
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    external_number: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

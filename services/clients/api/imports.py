@@ -1,5 +1,6 @@
-"""/api/v1/imports: a CSV or XLSX file of staff, clients or contacts, run in the background
-(``handlers/imports.py``)."""
+"""/api/v1/imports: a CSV or XLSX file of staff, clients, contacts, contracts or open
+invoices, run in the background (``handlers/imports.py``; contracts and invoices by
+billing, ``shared/imports.py``)."""
 
 from __future__ import annotations
 
@@ -65,7 +66,8 @@ async def create_import(
     runtime: RuntimeDep,
     settings: SettingsDep,
 ) -> JSONResponse:
-    """Queue an import (admins; heads for clients and contacts of their department): 202
+    """Queue an import (admins; heads for clients, contacts, contracts and invoices of their
+    department): 202
     with its id, then ``GET /api/v1/imports/{id}`` for its status, progress and errors."""
     kind, file = form.kind, form.file
     caller.require(*MAY_IMPORT[kind])

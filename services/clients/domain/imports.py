@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any, Literal
 
-ImportKind = Literal["staff", "clients", "contacts"]
+ImportKind = Literal["staff", "clients", "contacts", "contracts", "invoices"]
 ImportStatus = Literal["queued", "running", "succeeded", "failed"]
-KINDS: tuple[ImportKind, ...] = ("staff", "clients", "contacts")
+KINDS: tuple[ImportKind, ...] = ("staff", "clients", "contacts", "contracts", "invoices")
+# The kinds whose records the billing service keeps: this service reads the file and finds
+# each row's client; billing checks and writes the rows (``shared.imports``).
+BILLING_KINDS = frozenset({"contracts", "invoices"})
 
 # The columns of each kind: the fields of the API's command by their names, a reference to
 # another record by its key instead of its id (``*_email``, ``client_external_id``).
@@ -58,11 +61,51 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "preferred_channel",
         "locale",
     ),
+    # The fields of billing's POST /contracts (value and budget as amount and currency).
+    "contracts": (
+        "external_id",
+        "client_external_id",
+        "number",
+        "title",
+        "starts_on",
+        "ends_on",
+        "auto_renew",
+        "renewal_notice_days",
+        "payment_terms_days",
+        "value_amount",
+        "value_currency",
+        "budget_amount",
+        "budget_currency",
+    ),
+    # An open invoice: issued in Orbit as one line of ``amount`` (net) at ``tax_rate``, its
+    # number in the old system kept as its ``external_number`` (``number``).
+    "invoices": (
+        "external_id",
+        "client_external_id",
+        "contract_number",
+        "number",
+        "issue_date",
+        "due_date",
+        "currency",
+        "amount",
+        "tax_rate",
+        "description",
+        "notes",
+    ),
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     "staff": ("external_id", "name", "email"),
     "clients": ("external_id", "name"),
     "contacts": ("external_id", "client_external_id", "name"),
+    "contracts": ("external_id", "client_external_id", "number", "title", "starts_on", "ends_on"),
+    "invoices": (
+        "external_id",
+        "client_external_id",
+        "number",
+        "issue_date",
+        "currency",
+        "amount",
+    ),
 }
 # The cells every row needs: the keys the run upserts by (a missing name or email is the
 # command's to refuse, as the API would).
@@ -70,6 +113,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "staff": ("external_id",),
     "clients": ("external_id",),
     "contacts": ("external_id", "client_external_id"),
+    "contracts": ("external_id", "client_external_id"),
+    "invoices": ("external_id", "client_external_id"),
 }
 # Cells holding several values (``"vip; renewal"``), and yes/no cells.
 LIST_COLUMNS = frozenset({"tags", "roles"})
@@ -246,3 +291,28 @@ def progress(processed: int, total: int) -> float:
     if total <= 0:
         return 1.0
     return round(min(processed, total) / total, 4)
+
+
+def billing_rows(
+    kind: str, rows: Sequence[Mapping[str, str]], client_ids: Mapping[str, Any]
+) -> tuple[list[dict[str, Any]], list[RowError]]:
+    """The rows of a billing kind as billing takes them (``shared.imports``: ``{"row",
+    "client_id", "cells"}``, the client found by its ``external_id`` in ``client_ids``), and
+    the rows that cannot go (a repeated or missing key, an unknown client)."""
+    errors = duplicate_keys(rows)
+    repeated = {e.row for e in errors}
+    sent: list[dict[str, Any]] = []
+    for number, row in enumerate(rows, start=1):
+        if not row or number in repeated:
+            continue
+        missing = missing_keys(kind, number, row)
+        if missing:
+            errors += missing
+            continue
+        client_id = client_ids.get(row["client_external_id"])
+        if client_id is None:
+            errors.append(RowError(number, "client_external_id", "no client has this external_id"))
+            continue
+        cells = {c: text for c, text in row.items() if c != "client_external_id"}
+        sent.append({"row": number, "client_id": str(client_id), "cells": cells})
+    return sent, errors

@@ -10,6 +10,12 @@ are), else it creates one: running a file again creates nothing twice.
 All or nothing: every row runs in ONE transaction. A dry run, or a run with any bad row,
 rolls it back (nothing written, no event) and reports every bad row; a run without one
 commits every row and its events at once.
+
+Contracts and invoices are billing's (``BILLING_KINDS``): the run finds each row's client by
+its ``external_id`` here and hands the rows to billing (``shared.imports``: in this process,
+or ``POST /internal/v1/imports/{kind}`` at ``ORBIT_BILLING_URL``), which runs them all in one
+transaction of its own, as the same caller, and answers every bad row; rows this side
+refused make billing's run a dry run, so the file is still all or nothing.
 """
 
 from __future__ import annotations
@@ -30,8 +36,10 @@ from services.clients.commands import (
     StaffPatch,
 )
 from services.clients.domain.imports import (
+    BILLING_KINDS,
     REFERENCES,
     RowError,
+    billing_rows,
     body_of,
     column_of,
     duplicate_keys,
@@ -45,6 +53,7 @@ from services.clients.store import repository as repo
 from services.clients.store.models import Client, Contact, Import, Staff
 from shared.auth import Caller, Role
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
+from shared.imports import KEEPER, ImportRun, ImportUnavailable
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger("orbit.clients.imports")
@@ -55,6 +64,8 @@ MAY_IMPORT: dict[str, tuple[Role, ...]] = {
     "staff": (Role.ADMIN,),
     "clients": (Role.ADMIN, Role.HEAD),
     "contacts": (Role.ADMIN, Role.HEAD),
+    "contracts": (Role.ADMIN, Role.HEAD),
+    "invoices": (Role.ADMIN, Role.HEAD),
 }
 # The column a Conflict or Forbidden of a kind's use case is about.
 CONFLICT_COLUMN = {"staff": "email", "clients": "status", "contacts": "email"}
@@ -271,25 +282,67 @@ async def caller_of(uow: UnitOfWork, found: Import) -> Caller:
     return caller
 
 
+async def run_elsewhere(
+    uow: UnitOfWork,
+    caller: Caller,
+    found: Import,
+    rows: list[dict[str, str]],
+    importers: Mapping[str, ImportRun],
+) -> tuple[list[RowError], dict[str, int]]:
+    """The rows of a kind another service keeps, run there (module docstring): every bad
+    row (found here or there) and what the run did (or, dry, would do)."""
+    sent, errors = billing_rows(found.kind, rows, await repo.external_ids(uow.session, Client))
+    keeper = KEEPER[found.kind]
+    run = importers.get(keeper)
+    if run is None:
+        why = f"the {keeper} service is not reachable from here (ORBIT_BILLING_URL)"
+        return [*errors, RowError(0, None, why)], {}
+    request = {
+        "caller": {
+            "id": str(caller.id),
+            "role": caller.role.value,
+            "department": caller.department,
+        },
+        "dry_run": found.dry_run or bool(errors),
+        "rows": sent,
+    }
+    try:
+        answer = await run(found.kind, request)
+    except ImportUnavailable as exc:
+        log.warning("import %s: %s unavailable: %s", found.id, keeper, exc)
+        return [*errors, RowError(0, None, f"the {keeper} service did not answer; retry")], {}
+    errors += [RowError(e["row"], e["column"], e["reason"]) for e in answer["errors"]]
+    return errors, {k: int(v) for k, v in answer["outcome"].items()}
+
+
 async def run_import(
-    uow_factory: UnitOfWorkFactory, import_id: uuid.UUID, settings: ClientsSettings
+    uow_factory: UnitOfWorkFactory,
+    import_id: uuid.UUID,
+    settings: ClientsSettings,
+    importers: Mapping[str, ImportRun] | None = None,
 ) -> Import:
-    """Run a claimed import's rows (module docstring) and record its outcome."""
+    """Run a claimed import's rows (module docstring) and record its outcome;
+    ``importers``: the runtime's ways to the services keeping the other kinds."""
     async with uow_factory() as uow:
         found = await uow.session.get(Import, import_id)
         if found is None:
             raise NotFound(f"import {import_id} not found")
         rows, kind = list(found.rows), found.kind
         errors: list[RowError] = []
-        runner = None
+        outcome: dict[str, int] = {}
         try:
             caller = await caller_of(uow, found)
         except Forbidden as exc:
             errors.append(RowError(0, None, exc.detail))
         else:
-            runner = RowRunner(uow, caller, ClientPolicies(settings), kind)
             try:
-                errors += await run_rows(uow_factory, uow, runner, import_id, rows)
+                if kind in BILLING_KINDS:
+                    more, outcome = await run_elsewhere(uow, caller, found, rows, importers or {})
+                    errors += more
+                else:
+                    runner = RowRunner(uow, caller, ClientPolicies(settings), kind)
+                    errors += await run_rows(uow_factory, uow, runner, import_id, rows)
+                    outcome = runner.outcome
             except Exception as exc:  # a fault of the database, not of a row
                 log.exception("import %s stopped", import_id)
                 errors.append(RowError(0, None, f"the import stopped: {type(exc).__name__}"))
@@ -302,7 +355,7 @@ async def run_import(
             assert found is not None
         found.status = "failed" if errors else "succeeded"
         found.errors = [e.as_dict() for e in sorted(errors, key=lambda e: e.row)]
-        found.outcome = runner.outcome if runner is not None else {}
+        found.outcome = outcome
         found.processed = len(rows)
         found.rows = []
         found.finished_at = uow.clock.now()
@@ -334,7 +387,11 @@ async def run_rows(
     return errors
 
 
-async def run_queued_imports(uow_factory: UnitOfWorkFactory, settings: ClientsSettings) -> int:
+async def run_queued_imports(
+    uow_factory: UnitOfWorkFactory,
+    settings: ClientsSettings,
+    importers: Mapping[str, ImportRun] | None = None,
+) -> int:
     """Claim and run the queued imports one after the other; how many ran."""
     ran = 0
     while True:
@@ -344,5 +401,5 @@ async def run_queued_imports(uow_factory: UnitOfWorkFactory, settings: ClientsSe
             await uow.commit()
         if claimed_id is None:
             return ran
-        await run_import(uow_factory, claimed_id, settings)
+        await run_import(uow_factory, claimed_id, settings, importers)
         ran += 1

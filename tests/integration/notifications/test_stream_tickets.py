@@ -61,11 +61,12 @@ def notifications_app(url: str, clock: FixedClock) -> FastAPI:
 
 
 @contextlib.asynccontextmanager
-async def served(app: FastAPI) -> AsyncIterator[str]:
-    """The (started) app behind a real uvicorn server on a free loopback port."""
+async def served(app: FastAPI, port: int | None = None) -> AsyncIterator[str]:
+    """The (started) app behind a real uvicorn server on ``port`` (a free loopback port when
+    None)."""
     import uvicorn
 
-    port = free_port()
+    port = port or free_port()
     # As `orbit serve` runs it: no uvicorn access log (it would log the query string).
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_config=None, lifespan="off", access_log=False

@@ -9,6 +9,7 @@ import pytest
 from services.clients.domain.imports import (
     BadFile,
     RowError,
+    billing_rows,
     body_of,
     cell_text,
     column_of,
@@ -37,7 +38,7 @@ def test_the_header_maps_to_the_kind_s_columns() -> None:
 @pytest.mark.parametrize(
     ("kind", "header", "mapping", "field", "says"),
     [
-        ("invoices", CLIENTS, None, "kind", "unknown kind"),
+        ("payments", CLIENTS, None, "kind", "unknown kind"),
         ("clients", [*CLIENTS, "colour"], None, "file", "unknown column 'colour'"),
         ("clients", [*CLIENTS, "name"], None, "file", "appears twice"),
         ("clients", ["name"], None, "file", "missing column(s) external_id"),
@@ -110,3 +111,35 @@ def test_repeated_and_missing_keys() -> None:
 
 def test_progress() -> None:
     assert progress(0, 0) == 1.0 and progress(1, 3) == 0.3333 and progress(5, 3) == 1.0
+
+
+def test_billing_rows_carry_their_client_and_the_rows_that_cannot_go_are_errors() -> None:
+    acme = "7f0c2a4e-0000-4000-8000-000000000001"
+    rows = [
+        {"external_id": "k-1", "client_external_id": "acme", "number": "C-1"},
+        {"external_id": "k-2", "client_external_id": "nobody", "number": "C-2"},
+        {},
+        {"client_external_id": "acme"},
+        {"external_id": "k-1", "client_external_id": "acme"},
+    ]
+    sent, errors = billing_rows("contracts", rows, {"acme": acme})
+    assert sent == [{"row": 1, "client_id": acme, "cells": {"external_id": "k-1", "number": "C-1"}}]
+    assert sorted((e.row, e.column) for e in errors) == [
+        (2, "client_external_id"),
+        (4, "external_id"),
+        (5, "external_id"),
+    ]
+
+
+def test_the_billing_kinds_need_their_columns() -> None:
+    with pytest.raises(BadFile, match="issue_date"):
+        map_header(
+            "invoices", ["external_id", "client_external_id", "number", "currency", "amount"]
+        )
+    assert (
+        map_header(
+            "contracts",
+            ["external_id", "client_external_id", "number", "title", "starts_on", "ends_on"],
+        )[2]
+        == "number"
+    )
