@@ -37,6 +37,7 @@ def replica_service_spec(
     retention: Callable[[Any], Sequence[RetentionRule]] | None = None,
     documents: Callable[[Any], DocumentFetch] | None = None,
     owners: Callable[[Any], OwnerLookup] | None = None,
+    body_limits: Callable[[Any], Mapping[str, int]] | None = None,
 ) -> ServiceSpec:
     """A service authenticating against its staff replica. ``subscribers`` (event type ->
     reaction) must keep the replicas (``REPLICA_HANDLERS``, the default, or a mapping
@@ -57,4 +58,5 @@ def replica_service_spec(
         retention=retention,
         documents=documents,
         owners=owners,
+        body_limits=body_limits,
     )

@@ -43,6 +43,7 @@ SPEC = ServiceSpec(
         settings.router,
         audit.router,
         files.router,
+        files.internal,
         imports.router,
         replicas.router,
     ),
@@ -58,7 +59,11 @@ SPEC = ServiceSpec(
     # Documents (/api/v1/files): the services keeping their owners say whose client each is.
     resolves_owners=True,
     # An upload is the document and its form fields (a few KiB beyond the file).
-    body_limits=lambda settings: {files.PATH: settings.files_max_bytes + 64 * 1024},
+    body_limits=lambda settings: {
+        path: settings.files_max_bytes + 64 * 1024 for path in (files.PATH, files.KEEP_PATH)
+    },
+    # The attachments of inbound mail the interactions service hands over (shared/kept_files.py).
+    keeps_files=files.keeper,
 )
 
 

@@ -22,6 +22,7 @@ from services.interactions.commands import (
     MeetingReportAmendIn,
     MeetingReportIn,
     MeetingRescheduleIn,
+    PostmarkAttachment,
     PostmarkInboundIn,
     RequestCloseIn,
     ResumeIn,
@@ -31,7 +32,7 @@ from services.interactions.commands import (
 from services.interactions.domain.calls import CallDirection, CallOutcome
 from services.interactions.domain.feedback import FeedbackKind
 from services.interactions.domain.interactions import Direction, InteractionType
-from services.interactions.domain.mail import MailOutcome
+from services.interactions.domain.mail import AttachmentStatus, MailOutcome
 from services.interactions.domain.planned import MeetingKind, MeetingStatus
 from services.interactions.domain.sla import CloseCode, RequestStatus
 from services.interactions.domain.tasks import TaskStatus
@@ -56,6 +57,7 @@ __all__ = [
     "MeetingReportAmendIn",
     "MeetingReportIn",
     "MeetingRescheduleIn",
+    "PostmarkAttachment",
     "PostmarkInboundIn",
     "ReportOut",
     "RequestCloseIn",
@@ -242,9 +244,16 @@ class FeedbackOut(BaseModel):
 
 
 class MailAttachmentOut(BaseModel):
+    """An attachment of a message and what became of it: ``kept`` as the document
+    ``file_id`` of the interaction, ``pending`` (waiting for the files), refused by the files'
+    limits (``too_large``, ``type``, ``empty``: ``detail`` says which) or ``not_kept``."""
+
     filename: str
     content_type: str
     size: int
+    status: AttachmentStatus = "not_kept"
+    file_id: uuid.UUID | None = None
+    detail: str | None = None
 
 
 class InboundEmailOut(BaseModel):
