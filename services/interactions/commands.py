@@ -223,11 +223,13 @@ class PostmarkAttachment(BaseModel):
     content_length: int = Field(default=0, alias="ContentLength", ge=0)
     # The attachment's bytes, base64 (kept as a document of the interaction the mail is
     # logged as); none or undecodable: listed, not kept.
-    content: str = Field(default="", alias="Content")
+    content: str | None = Field(default=None, alias="Content")
 
     def data(self) -> bytes | None:
+        if self.content is None:
+            return None
         try:
-            return base64.b64decode(self.content, validate=True) if self.content else None
+            return base64.b64decode(self.content, validate=True)
         except binascii.Error:
             return None
 

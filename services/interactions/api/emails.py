@@ -98,7 +98,7 @@ async def receive_postmark_email(
         caller_id=POSTMARK,
     )
     keeper = getattr(runtime, "attachment_keeper", None)
-    if keeper is not None and any(a.data() for a in body.attachments):
+    if keeper is not None and any(a.content is not None for a in body.attachments):
         keeper.wake()  # its attachments to the files now (workers.py: AttachmentKeeper)
     return answer
 

@@ -149,6 +149,7 @@ async def keep_attachments(uow_factory: UnitOfWorkFactory, keep: FileKeep, limit
     again at the next round; the files unreachable end the round."""
     async with uow_factory() as uow:
         pending = await repo.pending_attachments(uow.session, limit)
+        uow.session.expunge_all()  # read as they are (the unit of work's end keeps them so)
     settled = 0
     for item in pending:
         try:
