@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.interactions.commands import (
     CallAssignIn,
@@ -251,9 +252,17 @@ class MailAttachmentOut(BaseModel):
     filename: str
     content_type: str
     size: int
-    status: AttachmentStatus = "not_kept"
-    file_id: uuid.UUID | None = None
-    detail: str | None = None
+    status: AttachmentStatus
+    file_id: uuid.UUID | None
+    detail: str | None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _taken_in_before(cls, value: Any) -> Any:
+        """A message taken in before attachments were kept lists them without a status."""
+        if isinstance(value, dict):
+            return {"status": "not_kept", "file_id": None, "detail": None, **value}
+        return value
 
 
 class InboundEmailOut(BaseModel):
