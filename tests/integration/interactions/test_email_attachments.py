@@ -15,7 +15,7 @@ import smtplib
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -283,6 +283,15 @@ async def test_attachments_of_mail_read_over_imap_are_kept_once(orbit: Orbit) ->
         MAILBOX_AUTHOR,
     )
     assert await orbit.interactions.files(again) == Kept(uuid.UUID(kept_id))
+    # Two hand-overs of a new one at once (two replicas): one document, its object kept
+    twice = replace(again, file_id=uuid.uuid4(), filename="copy.pdf")
+    assert (
+        await asyncio.gather(orbit.interactions.files(twice), orbit.interactions.files(twice))
+        == [Kept(twice.file_id)] * 2
+    )
+    assert await orbit.content(as_mia, str(twice.file_id)) == PDF
+    removed = await orbit.http.delete(f"/api/v1/files/{twice.file_id}", headers=as_mia)
+    assert removed.status_code == 204, removed.text
     assert [f["id"] for f in await orbit.files_of(as_mia, interaction)] == [kept_id]
     assert await orbit.objects_now() == [f"files/{kept_id}"]
 
@@ -314,11 +323,19 @@ async def test_attachments_posted_by_the_webhook_are_kept_once(orbit: Orbit) -> 
     as_mia, _, acme = await portfolio(orbit)
     url = f"/api/v1/integrations/emails/postmark/{TOKEN}"
     signed = b"signed contract\n" * 50
-    body = postmark(orbit, acme, ("contract.txt", "text/plain", signed), ("empty.txt", "", b""))
+    # A scan larger than ORBIT_MAX_BODY_BYTES (1 MiB) in base64: the webhook takes the body
+    scan = b"%PDF-1.7\n" + bytes(range(256)) * 4096
+    body = postmark(
+        orbit,
+        acme,
+        ("contract.txt", "text/plain", signed),
+        ("empty.txt", "", b""),
+        ("scan.pdf", "application/pdf", scan),
+    )
     first = await orbit.http.post(url, json=body)
     assert first.status_code == 200, first.text
-    assert [a["status"] for a in first.json()["attachments"]] == ["pending", "pending"]
-    assert await orbit.keep() == 2
+    assert [a["status"] for a in first.json()["attachments"]] == ["pending"] * 3
+    assert await orbit.keep() == 3
     again = await orbit.http.post(url, json=body)  # Postmark retries: the same message
     assert again.status_code == 200, again.text
     assert await orbit.keep() == 0
@@ -328,7 +345,9 @@ async def test_attachments_posted_by_the_webhook_are_kept_once(orbit: Orbit) -> 
     assert [(a["status"], a["file_id"]) for a in taken["attachments"]] == [
         ("kept", kept_id),
         ("empty", None),
+        ("too_large", None),  # over ORBIT_FILES_MAX_BYTES: skipped, the message kept
     ]
+    assert taken["attachments"][2]["size"] == len(scan)
     [document] = await orbit.files_of(as_mia, taken["interaction_id"])
     assert (document["id"], document["content_type"]) == (kept_id, "text/plain")
     assert await orbit.content(as_mia, kept_id) == signed
