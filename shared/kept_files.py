@@ -11,7 +11,8 @@ know the owner.
 The keeper is the clients service's runtime in this process (``orbit run``:
 ``ServiceSpec.keeps_files``, linked by ``shared.app``) or its internal endpoint
 ``POST /internal/v1/files`` (:data:`KEEP_PATH`) at ``ORBIT_CLIENTS_URL`` (``orbit serve``:
-:func:`http_keeper`, with a ``service`` token and ``ORBIT_OWNER_TIMEOUT_SECONDS``). A keeper
+:func:`http_keeper`, with a ``service`` token and ``ORBIT_OWNER_TIMEOUT_SECONDS`` plus a
+second per MB handed over). A keeper
 that cannot answer is :class:`FilesUnavailable`: the sender tries again later."""
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from shared.readthrough import InternalClient
 from shared.settings import OrbitSettings
 
 KEEP_PATH = "/internal/v1/files"
+# The slowest hand-over waited for: a file of 25 MB may take 25 s more than a lookup.
+MIN_BYTES_PER_SECOND = 1_000_000
 # Why a file was not kept: the files' limits (services/clients/domain/files.py).
 SkipReason = Literal["too_large", "type", "empty"]
 SKIP_REASONS: tuple[SkipReason, ...] = ("too_large", "type", "empty")
@@ -75,6 +78,8 @@ def http_keeper(settings: OrbitSettings) -> tuple[FileKeep, Callable[[], Awaitab
             lambda why: FilesUnavailable(f"file {request.file_id}: {why}"),
             data=fields,
             files={"file": (request.filename, request.data, request.content_type)},
+            # the read-through's timeout, plus the transfer at MIN_BYTES_PER_SECOND
+            timeout=settings.owner_timeout_seconds + len(request.data) / MIN_BYTES_PER_SECOND,
         )
         if response is None:
             return None

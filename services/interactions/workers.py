@@ -574,6 +574,8 @@ class MailboxPoll:
         self.mailbox = Mailbox.of(settings)
         self.fetch = fetch
         self.polled_at: datetime | None = None
+        # Called when messages with attachments to keep were taken in (attachment_workers).
+        self.kept_attachments: Callable[[], None] | None = None
 
     async def __call__(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:
         interval = timedelta(seconds=self.settings.interactions_imap_poll_seconds)
@@ -604,14 +606,20 @@ class MailboxPoll:
                 log.info("email in: %s taken in by another poll", mail.message_id)
                 continue
             logged += record is not None and record.outcome == "logged"
+            waiting = record is not None and any(
+                a["status"] == "pending" for a in record.attachments
+            )
+            if waiting and self.kept_attachments is not None:
+                self.kept_attachments()
         return logged
 
 
 class AttachmentKeeper:
     """Hands the attachments of logged mail to the files (``handlers/mail.py``:
     ``keep_attachments``): at once when this process took a message in with some
-    (:meth:`wake`), and every ``ORBIT_INTERACTIONS_EMAIL_ATTACHMENTS_SECONDS`` (the files
-    unreachable before, a message another replica took in)."""
+    (:meth:`wake`: the webhook, the mailbox's poll), and every
+    ``ORBIT_INTERACTIONS_EMAIL_ATTACHMENTS_SECONDS`` (the files unreachable before, a message
+    another replica took in)."""
 
     BATCH = 50
 
@@ -646,10 +654,13 @@ class AttachmentKeeper:
 
 
 def attachment_workers(runtime: Any) -> dict[str, Callable[[], Awaitable[None]]]:
-    """``ServiceSpec.workers``: the attachment keeper (``runtime.attachment_keeper``, for the
-    webhook to wake)."""
+    """``ServiceSpec.workers``: the attachment keeper (``runtime.attachment_keeper``), woken
+    by the webhook and the mailbox's poll."""
     keeper = AttachmentKeeper(runtime)
     runtime.attachment_keeper = keeper
+    poll = runtime.scheduler.jobs.get("email_in")
+    if isinstance(poll, MailboxPoll):
+        poll.kept_attachments = keeper.wake
     return {"email_attachments": keeper.run}
 
 

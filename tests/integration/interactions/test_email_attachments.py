@@ -227,7 +227,10 @@ async def test_attachments_of_mail_read_over_imap_are_kept_once(orbit: Orbit) ->
     box.deliver(reply)
     box.deliver(stranger)
     box.deliver(reply)  # the same message again (a server's retry): the same Message-ID
+    wakes: list[str] = []  # the keeper woken (attachment_workers wires it to the poll)
+    box.poll.kept_attachments = lambda: wakes.append("wake")
     assert await box.read(orbit) == 1
+    assert wakes == ["wake"]  # for the reply only: the stranger's attachment is not kept
 
     # Taken in: the attachments wait for the files until the keeper's round
     listed = (await orbit.emails())[str(reply["Message-ID"])]
