@@ -149,9 +149,13 @@ async def keep_attachments(uow_factory: UnitOfWorkFactory, keep: FileKeep, limit
     again at the next round; the files unreachable end the round."""
     async with uow_factory() as uow:
         pending = await repo.pending_attachments(uow.session, limit)
-        uow.session.expunge_all()  # read as they are (the unit of work's end keeps them so)
     settled = 0
-    for item in pending:
+    for file_id in pending:  # one in memory at a time
+        async with uow_factory() as uow:
+            item = await repo.pending_attachment(uow.session, file_id)
+            uow.session.expunge_all()  # read as it is (the unit of work's end keeps it so)
+        if item is None:
+            continue  # settled by another round
         try:
             kept = await keep(
                 KeepRequest(

@@ -117,12 +117,17 @@ async def advance(
     state.polled_at = now
 
 
-async def pending_attachments(session: AsyncSession, limit: int) -> list[PendingAttachment]:
-    """The attachments waiting to be kept, oldest first."""
-    stmt = select(PendingAttachment).order_by(
+async def pending_attachments(session: AsyncSession, limit: int) -> list[uuid.UUID]:
+    """The (file ids of the) attachments waiting to be kept, oldest first."""
+    stmt = select(PendingAttachment.file_id).order_by(
         PendingAttachment.created_at, PendingAttachment.file_id
     )
     return list(await session.scalars(stmt.limit(limit)))
+
+
+async def pending_attachment(session: AsyncSession, file_id: uuid.UUID) -> PendingAttachment | None:
+    """One waiting attachment with its bytes (None: settled meanwhile)."""
+    return await session.get(PendingAttachment, file_id)
 
 
 async def attachment_failed(session: AsyncSession, file_id: uuid.UUID, why: str) -> None:
