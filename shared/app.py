@@ -92,9 +92,12 @@ def build_app(
         owner = next((r for r in runtimes.values() if r.spec.owner is not None), None)
         # Documents (the invoice PDF of emails) from the service rendering them, when here.
         renderer = next((r for r in runtimes.values() if r.spec.documents is not None), None)
+        # Files handed to the clients service to keep (attachments of inbound mail), when here.
+        keeper = next((r for r in runtimes.values() if r.spec.keeps_files is not None), None)
         for runtime in runtimes.values():
             runtime.link_owner(owner)
             runtime.link_documents(renderer)
+            runtime.link_files(keeper)
             runtime.link_owner_lookups(list(runtimes.values()))
             runtime.link_importers(list(runtimes.values()))
         app.state.orbit = runtimes

@@ -49,7 +49,7 @@ def http_importer(
 
     async def run(kind: str, request: dict[str, Any]) -> dict[str, Any]:
         path = IMPORT_PATH.format(kind=kind)
-        response = await client.post(path, request, lambda why: ImportUnavailable(why))
+        response = await client.post(path, lambda why: ImportUnavailable(why), json=request)
         if response is None:
             raise ImportUnavailable(f"{path}: not found")
         answer: dict[str, Any] = response.json()

@@ -185,12 +185,13 @@ def service_bearer(settings: OrbitSettings) -> Callable[[], str]:
 
 
 class InternalClient:
-    """GETs from another service's ``/internal/v1/...`` endpoints at ``base_url`` (and the
-    imports' POSTs, ``shared.imports``), with a ``service`` token (:func:`service_bearer`) and
+    """GETs from (and POSTs to) another service's ``/internal/v1/...`` endpoints at
+    ``base_url``, with a ``service`` token (:func:`service_bearer`) and
     ``ORBIT_OWNER_TIMEOUT_SECONDS`` (or ``timeout``): the read-through here, the owner lookups
-    (``shared.owners``) and the documents (``shared.documents``). A 404 is ``None``; an
-    unreachable service or any other answer is logged and raised as the caller's
-    ``failure(why)``, never taken for an answer."""
+    (``shared.owners``), the documents (``shared.documents``), the imports run by another
+    service (``shared.imports``) and the files other services keep (``shared.kept_files``). A
+    404 is ``None``; an unreachable service or any other answer is logged and raised as the
+    caller's ``failure(why)``, never taken for an answer."""
 
     def __init__(
         self, settings: OrbitSettings, base_url: str, *, timeout: float | None = None
@@ -204,32 +205,30 @@ class InternalClient:
     async def get(self, path: str, failure: Callable[[str], Exception]) -> httpx.Response | None:
         return await self._send("GET", path, failure)
 
-    async def post(
-        self, path: str, body: Any, failure: Callable[[str], Exception]
-    ) -> httpx.Response | None:
-        """A POST of ``body`` as JSON (the imports of ``shared.imports``), answered like a GET."""
-        return await self._send("POST", path, failure, body)
-
     async def _send(
-        self, method: str, path: str, failure: Callable[[str], Exception], body: Any = None
+        self, method: str, path: str, failure: Callable[[str], Exception], **body: Any
     ) -> httpx.Response | None:
         try:
             response = await self._client.request(
-                method,
-                path,
-                json=body,
-                headers={"Authorization": f"Bearer {self._bearer()}"},
+                method, path, headers={"Authorization": f"Bearer {self._bearer()}"}, **body
             )
         except httpx.HTTPError as exc:
             log.warning("%s%s unreachable: %r", self.base_url, path, exc)
             raise failure(repr(exc)) from exc
         if response.status_code == 404:
             return None
-        if response.status_code != 200:
+        if response.status_code not in (200, 201):
             why = f"answered {response.status_code}: {response.text[:300]}"
             log.warning("%s%s %s", self.base_url, path, why)
             raise failure(why)
         return response
+
+    async def post(
+        self, path: str, failure: Callable[[str], Exception], **body: Any
+    ) -> httpx.Response | None:
+        """:meth:`get`'s POST: ``body`` is httpx's (``json=``, ``data=``, ``files=``); a 200 or
+        a 201 is the answer."""
+        return await self._send("POST", path, failure, **body)
 
     async def aclose(self) -> None:
         await self._client.aclose()

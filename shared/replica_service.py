@@ -39,6 +39,7 @@ def replica_service_spec(
     documents: Callable[[Any], DocumentFetch] | None = None,
     owners: Callable[[Any], OwnerLookup] | None = None,
     imports: Callable[[Any], ImportRun] | None = None,
+    body_limits: Callable[[Any], Mapping[str, int]] | None = None,
 ) -> ServiceSpec:
     """A service authenticating against its staff replica. ``subscribers`` (event type ->
     reaction) must keep the replicas (``REPLICA_HANDLERS``, the default, or a mapping
@@ -60,4 +61,5 @@ def replica_service_spec(
         documents=documents,
         owners=owners,
         imports=imports,
+        body_limits=body_limits,
     )

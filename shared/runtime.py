@@ -25,6 +25,7 @@ from shared.clock import Clock, SystemClock
 from shared.db import create_engine, read_engine, session_factory
 from shared.documents import DocumentFetch, http_documents
 from shared.imports import KEEPER, ImportRun, http_importer
+from shared.kept_files import FileKeep, http_keeper
 from shared.logging import log_fields
 from shared.messaging.bus import Bus
 from shared.messaging.consumer import EventConsumer, EventHandler
@@ -81,6 +82,9 @@ class ServiceSpec:
     # The service running the imports (clients): it hands the rows of those kinds to the
     # keeper (in this process, else at ORBIT_BILLING_URL).
     imports_elsewhere: bool = False
+    # The service keeping documents (clients): its running service's keeping of a file another
+    # service hands it (shared/kept_files.py: the attachments of inbound mail).
+    keeps_files: Callable[[ServiceRuntime], FileKeep] | None = None
     # Request bodies larger than ORBIT_MAX_BODY_BYTES a route takes (the uploads): path ->
     # bytes, built from the service's settings (shared/body_limit.py).
     body_limits: Callable[[Any], Mapping[str, int]] | None = None
@@ -137,6 +141,12 @@ class ServiceRuntime:
         self._close_documents: Callable[[], Awaitable[None]] | None = None
         if settings.billing_url:
             self.documents, self._close_documents = http_documents(settings)
+        # The keeping of files by the clients service (shared/kept_files.py): linked in this
+        # process (link_files), else at ORBIT_CLIENTS_URL.
+        self.files: FileKeep | None = None
+        self._close_files: Callable[[], Awaitable[None]] | None = None
+        if settings.clients_url and spec.keeps_files is None:
+            self.files, self._close_files = http_keeper(settings)
         # Which client another service's object belongs to (shared/owners.py): linked in
         # this process (link_owner_lookups), else at the owning service's URL.
         self.owner_lookups: dict[str, OwnerLookup] = {}
@@ -273,6 +283,8 @@ class ServiceRuntime:
             await self.read_through.close()
         if self._close_documents is not None:
             await self._close_documents()
+        if self._close_files is not None:
+            await self._close_files()
         for close in self._close_lookups:
             await close()
         await self.read_engine.dispose()
@@ -316,6 +328,11 @@ class ServiceRuntime:
         """Fetch documents from ``renderer`` when it runs in this process (``orbit run``)."""
         if renderer is not None and renderer.spec.documents is not None and not self.documents:
             self.documents = renderer.spec.documents(renderer)
+
+    def link_files(self, keeper: ServiceRuntime | None) -> None:
+        """Hand files to ``keeper`` to keep when it runs in this process (``orbit run``)."""
+        if keeper is not None and keeper.spec.keeps_files is not None and not self.files:
+            self.files = keeper.spec.keeps_files(keeper)
 
     def link_owner_lookups(self, runtimes: Sequence[ServiceRuntime]) -> None:
         """Ask the services in this process (``orbit run``) which client their objects belong

@@ -43,6 +43,7 @@ SPEC = ServiceSpec(
         settings.router,
         audit.router,
         files.router,
+        files.internal,
         imports.router,
         replicas.router,
     ),
@@ -60,7 +61,11 @@ SPEC = ServiceSpec(
     # Imports of contracts and invoices: billing runs their rows (shared/imports.py).
     imports_elsewhere=True,
     # An upload is the document and its form fields (a few KiB beyond the file).
-    body_limits=lambda settings: {files.PATH: settings.files_max_bytes + 64 * 1024},
+    body_limits=lambda settings: {
+        path: settings.files_max_bytes + 64 * 1024 for path in (files.PATH, files.KEEP_PATH)
+    },
+    # The attachments of inbound mail the interactions service hands over (shared/kept_files.py).
+    keeps_files=files.keeper,
 )
 
 

@@ -29,7 +29,7 @@ from services.interactions.api import (
 )
 from services.interactions.settings import InteractionsSettings
 from services.interactions.subscribers import SUBSCRIBERS
-from services.interactions.workers import scheduled_jobs
+from services.interactions.workers import attachment_workers, scheduled_jobs
 from shared.app import build_service_app
 from shared.audit import retention_rule as audit_retention
 from shared.replica_service import replica_service_spec
@@ -51,12 +51,16 @@ SPEC = replica_service_spec(
     ),
     subscribers=SUBSCRIBERS,
     jobs=scheduled_jobs,
+    # The attachments of inbound mail handed to the files (shared/kept_files.py).
+    workers=attachment_workers,
     settings_cls=InteractionsSettings,
     # The corrections' audit rows for years (ORBIT_RETENTION_AUDIT_DAYS).
     retention=lambda settings: [audit_retention(settings)],
     # The client of an interaction or a meeting report, for the documents attached to them
     # (shared/owners.py).
     owners=owners.lookup,
+    # The inbound email webhook's body: a message with its attachments (base64).
+    body_limits=emails.body_limits,
 )
 
 

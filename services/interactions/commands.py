@@ -7,6 +7,8 @@ name in the OpenAPI document (and the TypeScript client generated from it)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated
@@ -219,6 +221,17 @@ class PostmarkAttachment(BaseModel):
     name: str = Field(default="unnamed", alias="Name", max_length=500)
     content_type: str = Field(default="application/octet-stream", alias="ContentType")
     content_length: int = Field(default=0, alias="ContentLength", ge=0)
+    # The attachment's bytes, base64 (kept as a document of the interaction the mail is
+    # logged as); none or undecodable: listed, not kept.
+    content: str | None = Field(default=None, alias="Content")
+
+    def data(self) -> bytes | None:
+        if self.content is None:
+            return None
+        try:
+            return base64.b64decode(self.content, validate=True)
+        except binascii.Error:
+            return None
 
 
 class PostmarkInboundIn(BaseModel):

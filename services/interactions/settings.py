@@ -109,6 +109,10 @@ class InteractionsSettings(OrbitSettings):
     # is read (a mailbox's history, read when it is connected) is logged but opens no request.
     interactions_email_request_max_age_hours: int = Field(default=168, ge=1, le=24 * 365)
 
+    # ORBIT_INTERACTIONS_EMAIL_ATTACHMENTS_SECONDS: how often the attachments of logged mail
+    # still waiting are handed to the files again (the clients service unreachable before).
+    interactions_email_attachments_seconds: float = Field(default=30, gt=0, le=24 * 3600)
+
     # ORBIT_INTERACTIONS_INBOUND_EMAIL_TOKEN: the secret of the inbound email webhook's URL
     # (POST /api/v1/integrations/emails/postmark/{token}); unset, the webhook is off (404).
     interactions_inbound_email_token: str | None = Field(default=None, min_length=24)

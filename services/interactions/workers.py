@@ -18,6 +18,7 @@ flag``), so PostgreSQL can prove a partial index applies whatever plan it caches
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
@@ -47,7 +48,7 @@ from services.interactions.events import (
     TaskDueSoonV1,
     TaskOverdueV1,
 )
-from services.interactions.handlers.mail import take_in
+from services.interactions.handlers.mail import keep_attachments, take_in
 from services.interactions.mailbox import Fetched, Mailbox, fetch_new
 from services.interactions.settings import InteractionsSettings
 from services.interactions.snapshots import (
@@ -573,6 +574,8 @@ class MailboxPoll:
         self.mailbox = Mailbox.of(settings)
         self.fetch = fetch
         self.polled_at: datetime | None = None
+        # Called when messages with attachments to keep were taken in (attachment_workers).
+        self.kept_attachments: Callable[[], None] | None = None
 
     async def __call__(self, uow_factory: UnitOfWorkFactory, now: datetime) -> int:
         interval = timedelta(seconds=self.settings.interactions_imap_poll_seconds)
@@ -603,7 +606,62 @@ class MailboxPoll:
                 log.info("email in: %s taken in by another poll", mail.message_id)
                 continue
             logged += record is not None and record.outcome == "logged"
+            waiting = record is not None and any(
+                a["status"] == "pending" for a in record.attachments
+            )
+            if waiting and self.kept_attachments is not None:
+                self.kept_attachments()
         return logged
+
+
+class AttachmentKeeper:
+    """Hands the attachments of logged mail to the files (``handlers/mail.py``:
+    ``keep_attachments``): at once when this process took a message in with some
+    (:meth:`wake`: the webhook, the mailbox's poll), and every
+    ``ORBIT_INTERACTIONS_EMAIL_ATTACHMENTS_SECONDS`` (the files unreachable before, a message
+    another replica took in)."""
+
+    BATCH = 50
+
+    def __init__(self, runtime: Any) -> None:
+        self.runtime = runtime
+        self.seconds = runtime.settings.interactions_email_attachments_seconds
+        self.woken = asyncio.Event()
+
+    def wake(self) -> None:
+        self.woken.set()
+
+    async def run(self) -> None:
+        if self.runtime.files is None:
+            log.warning(
+                "email in: no way to the files (ORBIT_CLIENTS_URL): the attachments of "
+                "inbound mail wait, kept in this service's database"
+            )
+        while True:
+            self.woken.clear()
+            keep = self.runtime.files
+            try:
+                while keep is not None and (
+                    await keep_attachments(self.runtime.uow, keep, self.BATCH) == self.BATCH
+                ):
+                    pass  # a full batch: more may wait
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("email in: keeping attachments failed (again in %.0fs)", self.seconds)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.woken.wait(), self.seconds)
+
+
+def attachment_workers(runtime: Any) -> dict[str, Callable[[], Awaitable[None]]]:
+    """``ServiceSpec.workers``: the attachment keeper (``runtime.attachment_keeper``), woken
+    by the webhook and the mailbox's poll."""
+    keeper = AttachmentKeeper(runtime)
+    runtime.attachment_keeper = keeper
+    poll = runtime.scheduler.jobs.get("email_in")
+    if isinstance(poll, MailboxPoll):
+        poll.kept_attachments = keeper.wake
+    return {"email_attachments": keeper.run}
 
 
 def scheduled_jobs(settings: InteractionsSettings) -> Mapping[str, ScheduledJob]:

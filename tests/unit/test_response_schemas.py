@@ -26,6 +26,7 @@ from services.clients.domain.kind import ClientKind
 from services.clients.domain.sla import Tier
 from services.interactions.domain.feedback import FeedbackKind
 from services.interactions.domain.interactions import Direction, InteractionType
+from services.interactions.domain.mail import AttachmentStatus
 from services.interactions.domain.sla import RequestStatus
 from services.interactions.domain.tasks import TaskStatus
 from services.notifications.domain.catalog import (
@@ -49,6 +50,7 @@ Schema = dict[str, Any]
 # a map's values').
 CLOSED: dict[tuple[str, str], Any] = {
     ("StaffOut", "role"): StaffRole,
+    ("MailAttachmentOut", "status"): AttachmentStatus,
     ("ClientOut", "kind"): ClientKind,
     ("ClientOut", "tier"): Tier,
     ("ClientOut", "status"): ClientStatus,

@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, cast
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
 from services.clients.api.deps import CallerDep, RuntimeDep, SettingsDep
 from services.clients.api.presenters import file_link_out, file_out
 from services.clients.api.schemas import FileLinkOut, FileOut
 from services.clients.handlers import files as use_cases
+from services.clients.settings import ClientsSettings
 from services.clients.store import files as store
 from shared.commands import execute, run_command
+from shared.deps import require_service
 from shared.errors import Forbidden, NotFound
 from shared.files import (
     content_disposition,
@@ -25,8 +27,10 @@ from shared.files import (
     removed_unless_kept,
     sign_link,
 )
+from shared.kept_files import KEEP_PATH, FileKeep, KeepRequest, Kept
 from shared.owners import OwnerType
 from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
+from shared.runtime import ServiceRuntime
 
 router = APIRouter(prefix="/api/v1/files", tags=["files"])
 PATH = "/api/v1/files"
@@ -153,3 +157,57 @@ async def delete_file(
     await execute(runtime.uow, lambda uow: use_cases.delete_file(uow, caller, file_id, removed))
     await use_cases.discard(settings.object_store(), removed)
     return Response(status_code=204)
+
+
+# ---------------------------------------------------------------- kept for other services
+
+internal = APIRouter(prefix=KEEP_PATH, include_in_schema=False)
+
+
+@internal.post("")
+async def keep_file(
+    file_id: Annotated[uuid.UUID, Form()],
+    owner_type: Annotated[OwnerType, Form()],
+    owner_id: Annotated[uuid.UUID, Form()],
+    file: Annotated[UploadFile, File()],
+    request: Request,
+    runtime: RuntimeDep,
+    settings: SettingsDep,
+    uploaded_by: Annotated[uuid.UUID | None, Form()] = None,
+) -> dict[str, str | None]:
+    """A file another service hands over to keep under the id it chose (``shared.kept_files``:
+    an attachment of inbound mail), once; ``{"file_id", "skipped", "detail"}``, 404 when the
+    owner is unknown. A ``service`` token only."""
+    await require_service(request, runtime)
+    kept = await use_cases.keep_file(
+        runtime.uow,
+        settings,
+        runtime.owner_lookups,
+        KeepRequest(
+            file_id,
+            owner_type,
+            owner_id,
+            file.filename or "",
+            file.content_type or "",
+            await file.read(settings.files_max_bytes + 1),
+            uploaded_by,
+        ),
+    )
+    if kept is None:
+        raise NotFound(f"{owner_type} {owner_id} not found")
+    return {
+        "file_id": None if kept.file_id is None else str(kept.file_id),
+        "skipped": kept.skipped,
+        "detail": kept.detail,
+    }
+
+
+def keeper(runtime: ServiceRuntime) -> FileKeep:
+    """``ServiceSpec.keeps_files``: the keeping of the running service (``orbit run``)."""
+
+    async def keep(request: KeepRequest) -> Kept | None:
+        return await use_cases.keep_file(
+            runtime.uow, cast(ClientsSettings, runtime.settings), runtime.owner_lookups, request
+        )
+
+    return keep

@@ -15,8 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
+
 from services.clients.domain.files import (
     ProblemKind,
+    UploadProblem,
     clean_filename,
     content_type_of,
     upload_problem,
@@ -25,10 +28,12 @@ from services.clients.settings import ClientsSettings
 from services.clients.store import files as store
 from services.clients.store import repository as repo
 from services.clients.store.models import Client, StoredFile
-from shared.auth import Caller
+from shared.auth import Caller, Role
 from shared.errors import Invalid, NotFound, OrbitError
-from shared.files import ObjectStore, file_id_of
+from shared.files import ObjectStore, file_id_of, object_key
+from shared.kept_files import KeepRequest, Kept
 from shared.owners import OWNING_SERVICE, OwnerLookup, OwnerType, unavailable
+from shared.readthrough import SERVICE_SUBJECT
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger("orbit.clients.files")
@@ -63,9 +68,8 @@ class CheckedUpload:
 _PROBLEMS: dict[ProblemKind, type[OrbitError]] = {"too_large": TooLarge, "type": UnsupportedType}
 
 
-def check_upload(settings: ClientsSettings, upload: Upload) -> CheckedUpload:
-    """The name and type the document is kept under; 413 too large, 415 a type not accepted,
-    422 empty."""
+def checked_upload(settings: ClientsSettings, upload: Upload) -> CheckedUpload | UploadProblem:
+    """The name and type the document is kept under, or what the limits say against it."""
     filename = clean_filename(upload.filename)
     content_type = content_type_of(upload.content_type, filename)
     problem = upload_problem(
@@ -74,12 +78,19 @@ def check_upload(settings: ClientsSettings, upload: Upload) -> CheckedUpload:
         max_bytes=settings.files_max_bytes,
         allowed=settings.files_allowed,
     )
-    if problem is not None:
-        error = _PROBLEMS.get(problem.kind)
+    return problem or CheckedUpload(upload, filename, content_type)
+
+
+def check_upload(settings: ClientsSettings, upload: Upload) -> CheckedUpload:
+    """The name and type the document is kept under; 413 too large, 415 a type not accepted,
+    422 empty."""
+    checked = checked_upload(settings, upload)
+    if isinstance(checked, UploadProblem):
+        error = _PROBLEMS.get(checked.kind)
         if error is None:
-            raise Invalid.field("file", problem.detail)
-        raise error(problem.detail)
-    return CheckedUpload(upload, filename, content_type)
+            raise Invalid.field("file", checked.detail)
+        raise error(checked.detail)
+    return checked
 
 
 async def owner_client(
@@ -140,6 +151,46 @@ async def attach_file(
     uow.session.add(stored)
     await uow.session.flush()
     return stored
+
+
+async def keep_file(
+    uow_factory: UnitOfWorkFactory,
+    settings: ClientsSettings,
+    owners: Mapping[str, OwnerLookup],
+    request: KeepRequest,
+) -> Kept | None:
+    """Keep a file another service hands over (``shared.kept_files``: an attachment of inbound
+    mail) under the id it chose, once: a file of that id kept already is the answer (a retry);
+    one the limits refuse is skipped (``Kept.skipped``); None when the owner is unknown. As
+    the system (every client), its uploader the one the request names."""
+    async with uow_factory() as uow:
+        if await store.file_by_id(uow.session, request.file_id) is not None:
+            return Kept(request.file_id)
+    upload = Upload(
+        request.owner_type, request.owner_id, request.filename, request.content_type, request.data
+    )
+    checked = checked_upload(settings, upload)
+    if isinstance(checked, UploadProblem):
+        return Kept(None, checked.kind, checked.detail)
+    objects = settings.object_store()
+    key = object_key(request.file_id)
+    keeper = Caller(id=request.uploaded_by or SERVICE_SUBJECT, role=Role.ADMIN)
+    try:
+        async with uow_factory() as uow:
+            await attach_file(uow, keeper, owners, objects, checked, request.file_id, key)
+            await uow.commit()
+    except NotFound:
+        return None  # the owner: nothing was written
+    except IntegrityError:
+        # Kept by a concurrent hand-over meanwhile (committed: its row is why this failed),
+        # the same bytes under the same key: its object stays.
+        return Kept(request.file_id)
+    except BaseException:
+        async with uow_factory() as uow:
+            if await store.file_by_id(uow.session, request.file_id) is None:
+                await discard(objects, [key])
+        raise
+    return Kept(request.file_id)
 
 
 async def delete_file(

@@ -11,9 +11,14 @@ from fastapi.responses import JSONResponse
 
 from services.interactions.api.deps import CallerDep, RuntimeDep, SettingsDep
 from services.interactions.api.presenters import inbound_email_out
-from services.interactions.api.schemas import InboundEmailOut, PostmarkInboundIn
+from services.interactions.api.schemas import (
+    InboundEmailOut,
+    PostmarkAttachment,
+    PostmarkInboundIn,
+)
 from services.interactions.domain.mail import Attachment, MailOutcome, provider_mail
 from services.interactions.handlers import mail as handlers
+from services.interactions.settings import InteractionsSettings
 from services.interactions.store import mail as repo
 from shared.auth import Role
 from shared.commands import run_command
@@ -22,6 +27,8 @@ from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, page_of
 
 router = APIRouter(prefix="/api/v1/integrations/emails", tags=["email in"])
 POSTMARK = "postmark"  # the "mailbox" of the messages the webhook posts
+# Postmark's inbound messages are at most 35 MB; in base64 and JSON, about 4/3 of that.
+POSTMARK_MAX_BYTES = 50 * 1024 * 1024
 
 
 @router.get("", response_model=Page[InboundEmailOut], operation_id="listInboundEmails")
@@ -36,7 +43,11 @@ async def list_inbound_emails(
     """Every message read from the mailbox (admins), newest first, and what became of it:
     ``logged`` on ``client_id`` as ``interaction_id``, ``unmatched`` (from no one Orbit
     knows, or a contact of several clients) or ``ignored`` (automatic mail); its thread
-    (``message_id``, ``in_reply_to``, ``references``) and its attachments' names and sizes."""
+    (``message_id``, ``in_reply_to``, ``references``) and its attachments' names, types and
+    sizes, each with what became of it (``status``): ``kept`` as the document ``file_id`` of
+    the interaction (``GET /api/v1/files/{file_id}``), ``pending`` (the files not reached
+    yet), refused by the files' limits (``too_large``, ``type``, ``empty``) or ``not_kept``
+    (the mail was logged on no interaction)."""
     caller.require(Role.ADMIN)
     stmt = repo.filtered_emails(outcome, client_id)
     async with runtime.reads() as session:
@@ -78,13 +89,28 @@ async def receive_postmark_email(
         text=body.text_body,
         html_text=body.html_body,
         headers=[(h.name, h.value) for h in body.headers],
-        attachments=tuple(
-            Attachment(a.name, a.content_type, a.content_length) for a in body.attachments
-        ),
+        attachments=tuple(_attachment(a) for a in body.attachments),
     )
-    return await run_command(
+    answer = await run_command(
         runtime.uow,
         lambda uow: handlers.receive(uow, POSTMARK, mail, settings),
         inbound_email_out,
         caller_id=POSTMARK,
     )
+    keeper = getattr(runtime, "attachment_keeper", None)
+    if keeper is not None and any(a.content is not None for a in body.attachments):
+        keeper.wake()  # its attachments to the files now (workers.py: AttachmentKeeper)
+    return answer
+
+
+def _attachment(attachment: PostmarkAttachment) -> Attachment:
+    data = attachment.data()
+    size = attachment.content_length if data is None else len(data)
+    return Attachment(attachment.name, attachment.content_type, size, data)
+
+
+def body_limits(settings: InteractionsSettings) -> dict[str, int]:
+    """``ServiceSpec.body_limits``: the webhook's body (its path names the secret) is a
+    message with its attachments in base64, up to Postmark's 35 MB."""
+    token = settings.interactions_inbound_email_token
+    return {f"{router.prefix}/postmark/{token}": POSTMARK_MAX_BYTES} if token else {}

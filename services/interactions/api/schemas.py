@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.interactions.commands import (
     CallAssignIn,
@@ -22,6 +23,7 @@ from services.interactions.commands import (
     MeetingReportAmendIn,
     MeetingReportIn,
     MeetingRescheduleIn,
+    PostmarkAttachment,
     PostmarkInboundIn,
     RequestCloseIn,
     ResumeIn,
@@ -31,7 +33,7 @@ from services.interactions.commands import (
 from services.interactions.domain.calls import CallDirection, CallOutcome
 from services.interactions.domain.feedback import FeedbackKind
 from services.interactions.domain.interactions import Direction, InteractionType
-from services.interactions.domain.mail import MailOutcome
+from services.interactions.domain.mail import AttachmentStatus, MailOutcome
 from services.interactions.domain.planned import MeetingKind, MeetingStatus
 from services.interactions.domain.sla import CloseCode, RequestStatus
 from services.interactions.domain.tasks import TaskStatus
@@ -56,6 +58,7 @@ __all__ = [
     "MeetingReportAmendIn",
     "MeetingReportIn",
     "MeetingRescheduleIn",
+    "PostmarkAttachment",
     "PostmarkInboundIn",
     "ReportOut",
     "RequestCloseIn",
@@ -242,9 +245,24 @@ class FeedbackOut(BaseModel):
 
 
 class MailAttachmentOut(BaseModel):
+    """An attachment of a message and what became of it: ``kept`` as the document
+    ``file_id`` of the interaction, ``pending`` (waiting for the files), refused by the files'
+    limits (``too_large``, ``type``, ``empty``: ``detail`` says which) or ``not_kept``."""
+
     filename: str
     content_type: str
     size: int
+    status: AttachmentStatus
+    file_id: uuid.UUID | None
+    detail: str | None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _taken_in_before(cls, value: Any) -> Any:
+        """A message taken in before attachments were kept lists them without a status."""
+        if isinstance(value, dict):
+            return {"status": "not_kept", "file_id": None, "detail": None, **value}
+        return value
 
 
 class InboundEmailOut(BaseModel):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -31,11 +31,49 @@ _PROVIDER_HEADERS = frozenset(
 )
 
 
+# What became of an attachment: kept as a document of the interaction (``file_id``), waiting
+# to be handed to the files (``pending``), refused by the files' limits (``too_large``,
+# ``type``, ``empty``), or not kept (the mail was logged on no interaction, came without its
+# content, or was taken in before attachments were kept).
+AttachmentStatus = Literal["kept", "pending", "too_large", "type", "empty", "not_kept"]
+ATTACHMENT_STATUSES: tuple[AttachmentStatus, ...] = get_args(AttachmentStatus)
+# The namespace of the attachments' file ids (uuid5 of the message's id and the position).
+_ATTACHMENT_FILES = uuid.UUID("6f1d3c2a-5b7e-4c9d-8a1f-0e2d4c6b8a13")
+
+
 @dataclass(frozen=True)
 class Attachment:
     filename: str
     content_type: str
     size: int
+    # Its bytes (None when the message did not carry them); never stored with the message.
+    content: bytes | None = field(default=None, repr=False, compare=False)
+
+
+def attachment_file_id(email_id: uuid.UUID, position: int) -> uuid.UUID:
+    """The id of the document an attachment is kept as: the same for the same message and
+    position, so handing it over again keeps it once."""
+    return uuid.uuid5(_ATTACHMENT_FILES, f"{email_id}/{position}")
+
+
+def attachment_status(attachment: Attachment, *, logged: bool) -> AttachmentStatus:
+    """Kept (``pending`` until the files have it) when the mail was logged on an interaction
+    and the attachment came with its bytes; mail logged on nothing (unmatched, ignored) keeps
+    no attachment: it stays where it came from (the mailbox, the provider)."""
+    return "pending" if logged and attachment.content is not None else "not_kept"
+
+
+def attachment_entry(
+    attachment: Attachment, status: AttachmentStatus, file_id: uuid.UUID | None = None
+) -> dict[str, str | int | None]:
+    """An attachment as the message's record lists it (its content left out)."""
+    return {
+        "filename": attachment.filename,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "status": status,
+        "file_id": None if file_id is None else str(file_id),
+    }
 
 
 @dataclass(frozen=True)
@@ -107,6 +145,7 @@ def _attachments(message: EmailMessage) -> tuple[Attachment, ...]:
                 filename=str(part.get_filename() or "unnamed"),
                 content_type=part.get_content_type(),
                 size=len(payload) if isinstance(payload, bytes) else 0,
+                content=payload if isinstance(payload, bytes) else None,
             )
         )
     return tuple(found)

@@ -8,21 +8,25 @@ and what opens a request: ``domain.mail.outcome`` and ``domain.mail.opens_reques
 
 from __future__ import annotations
 
+import logging
 import uuid
-from dataclasses import asdict
 from datetime import timedelta
+from typing import Any
 
 from services.interactions.commands import InteractionIn
 from services.interactions.domain import mail as rules
 from services.interactions.handlers.interactions import log_interaction
 from services.interactions.settings import InteractionsSettings
 from services.interactions.store import mail as repo
-from services.interactions.store.models import InboundEmail
+from services.interactions.store.models import InboundEmail, PendingAttachment
 from shared.auth import Caller, Role
-from shared.errors import NotFound
+from shared.errors import NotFound, Unavailable
+from shared.kept_files import FileKeep, FilesUnavailable, KeepRequest, Kept
 from shared.mailrefs import referenced_client
 from shared.replicas import ClientView, clients_with_contact, contact_with, lock_client
-from shared.uow import UnitOfWork
+from shared.uow import UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger("orbit.interactions.email_in")
 
 # The mailbox logs on any client, as no member of staff (``rules.MAILBOX_AUTHOR``).
 MAILBOX = Caller(id=rules.MAILBOX_AUTHOR, role=Role.ADMIN)
@@ -71,7 +75,7 @@ async def take_in(
         outcome=outcome,
         client_id=client.id if client and outcome == "logged" else None,
         interaction_id=None,
-        attachments=[asdict(a) for a in mail.attachments],
+        attachments=[],
     )
     if outcome == "logged" and client is not None:
         earlier = [m.interaction_id for m in thread if m.interaction_id is not None]
@@ -94,9 +98,89 @@ async def take_in(
         )
         interaction = await log_interaction(uow, MAILBOX, command, settings)
         record.interaction_id = interaction.id
+    record.attachments = _attachments(uow, record, mail)
     uow.session.add(record)
     await uow.session.flush()
     return record
+
+
+def _attachments(
+    uow: UnitOfWork, record: InboundEmail, mail: rules.InboundMail
+) -> list[dict[str, Any]]:
+    """The message's list of attachments; the bytes of those to keep written beside it, to be
+    handed to the files (:func:`keep_attachments`)."""
+    entries: list[dict[str, Any]] = []
+    for position, attachment in enumerate(mail.attachments):
+        status = rules.attachment_status(attachment, logged=record.interaction_id is not None)
+        file_id = rules.attachment_file_id(record.id, position)
+        if status == "pending":
+            assert record.interaction_id is not None and attachment.content is not None
+            uow.session.add(
+                PendingAttachment(
+                    file_id=file_id,
+                    email_id=record.id,
+                    position=position,
+                    interaction_id=record.interaction_id,
+                    filename=attachment.filename[:500],
+                    content_type=attachment.content_type[:255],
+                    content=attachment.content,
+                    created_at=record.received_at,
+                    attempts=0,
+                )
+            )
+        entries.append(rules.attachment_entry(attachment, status))
+    return entries
+
+
+def _settled(kept: Kept | None, file_id: uuid.UUID) -> dict[str, Any]:
+    """What the files answered, as the message's list records it."""
+    if kept is None:  # the interaction unknown to the files (gone meanwhile)
+        return {"status": "not_kept", "file_id": None}
+    if kept.file_id is None:
+        return {"status": kept.skipped or "not_kept", "file_id": None, "detail": kept.detail}
+    return {"status": "kept", "file_id": str(file_id)}
+
+
+async def keep_attachments(uow_factory: UnitOfWorkFactory, keep: FileKeep, limit: int) -> int:
+    """Hand up to ``limit`` pending attachments to the files (``shared.kept_files``), oldest
+    first, each kept as a document of its interaction under its own id (kept once, however
+    often it is handed over); returns how many were settled (kept or refused by the limits).
+    One the files fail to take stays pending (its attempt and error counted), to be tried
+    again at the next round; the files unreachable end the round."""
+    async with uow_factory() as uow:
+        pending = await repo.pending_attachments(uow.session, limit)
+    settled = 0
+    for file_id in pending:  # one in memory at a time
+        async with uow_factory() as uow:
+            item = await repo.pending_attachment(uow.session, file_id)
+            uow.session.expunge_all()  # read as it is (the unit of work's end keeps it so)
+        if item is None:
+            continue  # settled by another round
+        try:
+            kept = await keep(
+                KeepRequest(
+                    item.file_id,
+                    "interaction",
+                    item.interaction_id,
+                    item.filename,
+                    item.content_type,
+                    item.content,
+                    rules.MAILBOX_AUTHOR,
+                )
+            )
+        except Exception as exc:  # retried at the next round
+            log.warning("email in: attachment %s not kept yet: %r", item.file_id, exc)
+            async with uow_factory() as uow:
+                await repo.attachment_failed(uow.session, item.file_id, repr(exc))
+                await uow.commit()
+            if isinstance(exc, FilesUnavailable | Unavailable):
+                return settled  # the files are down: the others would fail alike
+            continue
+        async with uow_factory() as uow:
+            await repo.settle_attachment(uow.session, item, _settled(kept, item.file_id))
+            await uow.commit()
+        settled += 1
+    return settled
 
 
 async def receive(

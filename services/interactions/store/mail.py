@@ -9,10 +9,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.interactions.store.models import InboundEmail, MailboxState, Request
+from services.interactions.store.models import (
+    InboundEmail,
+    MailboxState,
+    PendingAttachment,
+    Request,
+)
 from shared.pagination import paginate
 
 
@@ -110,3 +115,44 @@ async def advance(
     else:
         state.last_uid = max(state.last_uid, uid)
     state.polled_at = now
+
+
+async def pending_attachments(session: AsyncSession, limit: int) -> list[uuid.UUID]:
+    """The (file ids of the) attachments waiting to be kept, oldest first."""
+    stmt = select(PendingAttachment.file_id).order_by(
+        PendingAttachment.created_at, PendingAttachment.file_id
+    )
+    return list(await session.scalars(stmt.limit(limit)))
+
+
+async def pending_attachment(session: AsyncSession, file_id: uuid.UUID) -> PendingAttachment | None:
+    """One waiting attachment with its bytes (None: settled meanwhile)."""
+    return await session.get(PendingAttachment, file_id)
+
+
+async def attachment_failed(session: AsyncSession, file_id: uuid.UUID, why: str) -> None:
+    """Count a failed hand-over of a pending attachment (it stays pending)."""
+    await session.execute(
+        update(PendingAttachment)
+        .where(PendingAttachment.file_id == file_id)
+        .values(attempts=PendingAttachment.attempts + 1, last_error=why[:500])
+    )
+
+
+async def settle_attachment(
+    session: AsyncSession,
+    pending: PendingAttachment,
+    entry: dict[str, Any],
+) -> None:
+    """Record what became of a pending attachment (``entry``, its new place in the message's
+    list) and forget its bytes; nothing when another round settled it already."""
+    gone = await session.execute(
+        delete(PendingAttachment).where(PendingAttachment.file_id == pending.file_id)
+    )
+    if not getattr(gone, "rowcount", 0):
+        return
+    stmt = select(InboundEmail).where(InboundEmail.id == pending.email_id).with_for_update()
+    email = (await session.scalars(stmt)).one()
+    attachments = [dict(a) for a in email.attachments]
+    attachments[pending.position] = {**attachments[pending.position], **entry}
+    email.attachments = attachments

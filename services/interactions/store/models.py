@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -399,7 +400,8 @@ class InboundEmail(Base):
     """A message read from Orbit's mailbox (email in), once per ``(mailbox, message_id)``
     whatever the retries: what became of it (``outcome``: logged on ``client_id`` as
     ``interaction_id``, unmatched, ignored), its thread (``in_reply_to``, ``reference_ids``:
-    its References) and its attachments' names, types and sizes (not their content yet)."""
+    its References) and its attachments' names, types, sizes and what became of them
+    (``domain.mail.attachment_entry``: kept as ``file_id``, pending, skipped)."""
 
     __tablename__ = "inbound_emails"
     __table_args__ = (
@@ -420,6 +422,29 @@ class InboundEmail(Base):
     client_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     interaction_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+
+
+class PendingAttachment(Base):
+    """An attachment of a logged message waiting to be kept as a document of its interaction
+    (handed to the clients service's files: ``handlers/mail.py``, ``keep_attachments``): its
+    bytes until then, written with the message; removed once the files answered."""
+
+    __tablename__ = "inbound_attachments_pending"
+    __table_args__ = (Index("ix_inbound_attachments_pending_created", "created_at", "file_id"),)
+
+    # The document's id (domain.mail.attachment_file_id: the message and the position).
+    file_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    email_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("inbound_emails.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    interaction_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    filename: Mapped[str] = mapped_column(String(500))
+    content_type: Mapped[str] = mapped_column(String(255))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
 
 
 class MailboxState(Base):

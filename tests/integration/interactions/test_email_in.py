@@ -142,8 +142,16 @@ async def test_mail_becomes_interactions_each_once(any_api: Api, server: MailSer
     listed_by_id = {m["message_id"]: m for m in everything.json()["items"]}
     assert listed_by_id.keys() == {asked, replied, stranger, away}
     assert listed_by_id[replied]["references"] == [orbit_mail]
+    # No files service here (test_email_attachments.py keeps them): the attachment waits
     assert listed_by_id[replied]["attachments"] == [
-        {"filename": "payment.pdf", "content_type": "application/pdf", "size": 1009}
+        {
+            "filename": "payment.pdf",
+            "content_type": "application/pdf",
+            "size": 1009,
+            "status": "pending",
+            "file_id": None,
+            "detail": None,
+        }
     ]
     mia = auth(manager.id, "manager")
     refused = await api.http.get("/api/v1/integrations/emails", headers=mia)
@@ -311,8 +319,16 @@ async def test_the_postmark_webhook_takes_each_message_in_once(hooked: Api) -> N
         "logged",
         acme.id,
     )
+    # Posted without its Content: listed, nothing to keep
     assert taken["attachments"] == [
-        {"filename": "log.txt", "content_type": "text/plain", "size": 42}
+        {
+            "filename": "log.txt",
+            "content_type": "text/plain",
+            "size": 42,
+            "status": "not_kept",
+            "file_id": None,
+            "detail": None,
+        }
     ]
     [logged] = await emails_of(api, acme)
     assert logged["summary"] == "Our export fails & stops." and logged["request_id"]

@@ -3,16 +3,22 @@ mail, the outcome and whether a mail opens a request."""
 
 from __future__ import annotations
 
+import base64
+import uuid
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from functools import partial
 
 import pytest
 
+from services.interactions.commands import PostmarkAttachment
 from services.interactions.domain.mail import (
     TEXT_MAX,
     Attachment,
     InboundMail,
+    attachment_entry,
+    attachment_file_id,
+    attachment_status,
     occurred_at,
     opens_request,
     outcome,
@@ -89,6 +95,36 @@ def test_attachments_are_listed_with_their_sizes() -> None:
     )
     mail = parse_mail(message.as_bytes(), "<x>")
     assert mail.attachments == (Attachment("act.pdf", "application/pdf", 12),)
+    assert mail.attachments[0].content == b"%PDF-1.7 ..."  # its bytes, to be kept
+
+
+def test_an_attachment_is_kept_only_for_logged_mail_that_carried_it() -> None:
+    carried = Attachment("act.pdf", "application/pdf", 3, b"PDF")
+    listed_only = Attachment("log.txt", "text/plain", 42)  # a provider's, without Content
+    assert attachment_status(carried, logged=True) == "pending"
+    assert attachment_status(carried, logged=False) == "not_kept"  # unmatched, ignored
+    assert attachment_status(listed_only, logged=True) == "not_kept"
+    assert attachment_status(Attachment("e.txt", "text/plain", 0, b""), logged=True) == "pending"
+
+
+def test_an_attachment_s_file_id_is_the_same_for_the_same_message_and_position() -> None:
+    email = uuid.UUID("8e3f55a4-1f7e-4d0c-9d7e-3b2a1c0d9e8f")
+    assert attachment_file_id(email, 0) == attachment_file_id(email, 0)
+    ids = {attachment_file_id(email, 0), attachment_file_id(email, 1)}
+    ids.add(attachment_file_id(uuid.UUID(int=email.int + 1), 0))
+    assert len(ids) == 3
+
+
+def test_an_attachment_is_listed_without_its_content() -> None:
+    file_id = uuid.UUID(int=7)
+    entry = attachment_entry(Attachment("a.pdf", "application/pdf", 3, b"PDF"), "kept", file_id)
+    assert entry == {
+        "filename": "a.pdf",
+        "content_type": "application/pdf",
+        "size": 3,
+        "status": "kept",
+        "file_id": str(file_id),
+    }
 
 
 @pytest.mark.parametrize(
@@ -175,3 +211,15 @@ def test_a_providers_message_without_its_id_or_with_broken_headers() -> None:
     mail = provider(headers=[("Message-ID", "<>"), ("Auto-Submitted", "auto-replied")])
     assert mail.message_id == "<p-1@postmark.inbound>" and mail.automatic
     assert provider(text="plain wins").text == "plain wins"
+
+
+def test_a_providers_attachment_content_is_base64() -> None:
+    def attachment(**fields: str) -> PostmarkAttachment:
+        return PostmarkAttachment.model_validate({"Name": "a.txt", **fields})
+
+    assert attachment(Content=base64.b64encode(b"\x00\xffsigned").decode()).data() == (
+        b"\x00\xffsigned"
+    )
+    assert attachment(Content="").data() == b""  # empty: the files' limits refuse it
+    assert attachment().data() is None  # listed without its content: nothing to keep
+    assert attachment(Content="not base64!").data() is None
