@@ -5,7 +5,7 @@ containment, a ``pg_trgm`` index of its lower-cased text for the address
 (``shared.replicas.contact_filter``)
 
 Revision ID: a3e7c1d9b5f4
-Revises: e9c3a5b7d1f2
+Revises: 7c2e9a4b1d36
 Create Date: 2026-12-06
 """
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "a3e7c1d9b5f4"
-down_revision = "e9c3a5b7d1f2"
+down_revision = "7c2e9a4b1d36"
 branch_labels = None
 depends_on = None
 
