@@ -72,6 +72,10 @@ def diff(
     return {n: (before.get(n), after.get(n)) for n in names if before.get(n) != after.get(n)}
 
 
+# One entity's changes: (entity, its id, {field: (old, new)}).
+EntityChanges = tuple[str, object, Mapping[str, Change]]
+
+
 async def record(
     uow: UnitOfWork,
     actor_id: uuid.UUID | None,
@@ -81,26 +85,32 @@ async def record(
 ) -> None:
     """Append one row per changed field to ``audit_log`` in ``uow``'s transaction (values
     stored as JSON: ids and times as strings)."""
-    if not changes:
-        return
+    await record_many(uow, actor_id, [(entity, entity_id, changes)])
+
+
+async def record_many(
+    uow: UnitOfWork, actor_id: uuid.UUID | None, changes: Iterable[EntityChanges]
+) -> None:
+    """:func:`record` for many entities in one INSERT (its rows as one executemany): what a
+    scheduled scan changed in a batch, ``actor_id`` None (the system)."""
     at = uow.clock.now()
     request_id = request_id_var.get()
-    await uow.session.execute(
-        _INSERT,
-        [
-            {
-                "at": at,
-                "actor_id": actor_id,
-                "entity": entity,
-                "entity_id": str(entity_id),
-                "field": field,
-                "old": to_jsonable_python(old),
-                "new": to_jsonable_python(new),
-                "request_id": request_id,
-            }
-            for field, (old, new) in changes.items()
-        ],
-    )
+    rows = [
+        {
+            "at": at,
+            "actor_id": actor_id,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "field": field,
+            "old": to_jsonable_python(old),
+            "new": to_jsonable_python(new),
+            "request_id": request_id,
+        }
+        for entity, entity_id, fields in changes
+        for field, (old, new) in fields.items()
+    ]
+    if rows:
+        await uow.session.execute(_INSERT, rows)
 
 
 def _plain(value: Any) -> Any:

@@ -204,6 +204,10 @@ class PaymentAllocationV1(BaseModel):
     invoice_id: uuid.UUID
     invoice_number: str | None
     amount: Amount
+    # the invoice after this payment: what it still owes and its status (absent from the
+    # events published before they were added)
+    balance: Amount | None = None
+    status: InvoiceStatus | None = None
 
 
 class ReopenedInvoiceV1(BaseModel):

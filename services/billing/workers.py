@@ -21,6 +21,11 @@ exactly once. Payment control does a batch in a fixed number of statements (one 
 distinct new state, ``uow.emit_once_many`` for the alerts); the contract scan, over far
 fewer rows, goes row by row.
 
+What a scan changes is in the entity's audit trail with ``actor_id`` null (the system): an
+invoice becoming overdue, its dunning step and promise state (:data:`INVOICE_SCAN_FIELDS`), a
+contract's expiry notice, expiry or automatic renewal (:data:`CONTRACT_SCAN_FIELDS`), an
+estimate's expiry noticed; one INSERT per batch (``shared.audit.record_many``).
+
 "Today" is the client's (its timezone): a row is selected when it may be due anywhere on
 earth (up to UTC+14) and decided with the client's own date.
 """
@@ -53,12 +58,18 @@ from services.billing.snapshots import contract_fields, estimate_fields, invoice
 from services.billing.store import scans
 from services.billing.store.clients import lock_clients
 from services.billing.store.models import Contract, Estimate, Invoice
+from shared import audit
 from shared.policy_replica import every_policy_document
 from shared.replicas import ClientView
 from shared.scheduler import ScheduledJob
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 
 EARLIEST_OFFSET = timedelta(hours=14)  # the first timezone to reach a date (UTC+14)
+
+# What each scan may change of its rows, in their audit trails (actor: null, the system).
+CONTRACT_SCAN_FIELDS = ("starts_on", "ends_on", "status", "notice_sent_for")
+ESTIMATE_SCAN_FIELDS = ("expiry_noticed_on",)
+INVOICE_SCAN_FIELDS = ("status", "dunning_step", "promise_state")
 
 
 def latest_today(now: datetime) -> date:
@@ -75,7 +86,8 @@ async def _batches(
 ) -> int:
     """Keyset-page the due rows (due by the latest today, through their partial index), one
     transaction per batch: lock the batch's clients in id order, re-read the rows locked,
-    ``process`` each. Returns how many events were emitted."""
+    ``process`` each (it appends what it changed to the batch's trail, written at its end).
+    Returns how many events were emitted."""
     bound = latest_today(now)
     after: tuple[date, uuid.UUID] | None = None
     emitted = 0
@@ -86,10 +98,13 @@ async def _batches(
                 return emitted
             after = (rows[-1][2], rows[-1][0])
             clients = await lock_clients(uow.session, [r[1] for r in rows])
+            trail: list[audit.EntityChanges] = []
             for row in await scans.locked_open(uow.session, due, [r[0] for r in rows]):
                 client = clients.get(row.client_id)
                 if client is not None:
-                    emitted += await process(uow, row, client, today_in(client.timezone, now))
+                    today = today_in(client.timezone, now)
+                    emitted += await process(uow, row, client, today, trail)
+            await audit.record_many(uow, None, trail)
             await uow.commit()
         if len(rows) < batch_size:
             return emitted
@@ -99,10 +114,24 @@ async def _batches(
 
 
 async def _contract_due(
-    uow: UnitOfWork, contract: Contract, client: ClientView, today: date
+    uow: UnitOfWork,
+    contract: Contract,
+    client: ClientView,
+    today: date,
+    trail: list[audit.EntityChanges],
 ) -> int:
     if contract.next_check_on is None or contract.next_check_on > today:
         return 0  # not yet in the client's timezone (or done by another scanner)
+    before = audit.state(contract, CONTRACT_SCAN_FIELDS)
+    emitted = await _contract_step(uow, contract, client, today)
+    after = audit.state(contract, CONTRACT_SCAN_FIELDS)
+    trail.append(("contract", contract.id, audit.diff(before, after, CONTRACT_SCAN_FIELDS)))
+    return emitted
+
+
+async def _contract_step(
+    uow: UnitOfWork, contract: Contract, client: ClientView, today: date
+) -> int:
     emitted = 0
     if today > contract.ends_on:
         ended = contract.ends_on
@@ -145,10 +174,15 @@ class ContractScanJob:
 
 
 async def _estimate_due(
-    uow: UnitOfWork, estimate: Estimate, client: ClientView, today: date
+    uow: UnitOfWork,
+    estimate: Estimate,
+    client: ClientView,
+    today: date,
+    trail: list[audit.EntityChanges],
 ) -> int:
     if estimate.valid_until is None or not is_expired(estimate.valid_until, today):
         return 0  # not yet in the client's timezone
+    trail.append(("estimate", estimate.id, {"expiry_noticed_on": (None, today)}))
     estimate.expiry_noticed_on = today
     await uow.session.flush()
     event = EstimateExpiredV1(**{**estimate_fields(estimate, client), "status": EXPIRED_ESTIMATE})
@@ -275,22 +309,28 @@ async def _control_batch(
     """One batch of due invoices, in a few statements whatever its size: lock the clients
     (one statement, id order), re-read the invoices locked and still due (one), set their new
     state (one UPDATE per distinct state: the batch's invoices mostly share one), claim the
-    alerts' keys and write the claimed ones to the outbox (``emit_once_many``: two)."""
+    alerts' keys and write the claimed ones to the outbox (``emit_once_many``: two), and
+    what changed in the invoices' audit trails (one)."""
     clients = await lock_clients(uow.session, [r.client_id for r in rows])
     control = control.with_policies(await every_policy_document(uow.session))
     fresh = await scans.locked_invoices_due(uow.session, [r.id for r in rows], bound)
     changes: dict[tuple[Any, ...], list[uuid.UUID]] = {}
     alerts: list[tuple[str, Any]] = []
+    trail: list[audit.EntityChanges] = []
     for row in fresh:
         client = clients.get(row.client_id)
         if client is None:
             continue
         invoice = SimpleNamespace(**row._asdict())
+        before = audit.state(invoice, INVOICE_SCAN_FIELDS)
         state, due = control.decide(invoice, client, today_in(client.timezone, now))
         if state is not None:
             changes.setdefault(tuple(sorted(state.items())), []).append(invoice.id)
             alerts += due
+            after = audit.state(invoice, INVOICE_SCAN_FIELDS)
+            trail.append(("invoice", invoice.id, audit.diff(before, after, INVOICE_SCAN_FIELDS)))
     await scans.set_invoice_states(uow.session, changes, uow.clock.now())
+    await audit.record_many(uow, None, trail)
     return await uow.emit_once_many(alerts)
 
 

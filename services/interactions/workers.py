@@ -9,7 +9,10 @@ takes the rows out of the index and returns the narrow columns their alerts need
 carries its interaction's type, subject and contacts: no join). The alerts are emitted with
 ``uow.emit_once_many``: a deterministic key per rule, subject and due instant, so an alert is
 emitted once however often the scan runs and however many replicas run it. Four statements a
-batch, whatever its size. The clock is the scheduler's (``now`` is passed in).
+batch, whatever its size. The clock is the scheduler's (``now`` is passed in). A scan that
+changes a request's state (breached, at risk, promise broken) writes the change to each
+claimed request's audit trail with ``actor_id`` null (the system): one more INSERT a batch
+(``Scan.audited``, ``shared.audit.record_many``).
 
 The conditions repeat the indexes' predicates with literals (``status = 'open'``, ``NOT
 flag``), so PostgreSQL can prove a partial index applies whatever plan it caches.
@@ -65,6 +68,7 @@ from services.interactions.store.models import (
     Request,
     Task,
 )
+from shared import audit
 from shared.calendar import BusinessCalendar, business_minutes_between, parse_calendar
 from shared.messaging.envelope import Event
 from shared.replicas import ClientView, client_replica, client_views
@@ -90,8 +94,9 @@ Fetch = Callable[[Mailbox, tuple[int, int] | None, int], Fetched]
 class Scan:
     """A scan: the query of its due rows' keys (through the partial index, in the order they
     fell due), the entity whose rows it claims, the flags a claim sets, the columns the alerts
-    need (``client_id`` among them), the column the batch is ordered by, and the alert of a
-    claimed row."""
+    need (``client_id`` among them), the column the batch is ordered by, the alert of a
+    claimed row, and what the claim changes in each row's audit trail (its entity and the
+    fields' old and new values; None: nothing audited, a notice flag only)."""
 
     query: Callable[[datetime], Select[Any]]
     entity: type[Any]
@@ -100,6 +105,7 @@ class Scan:
     columns: tuple[Any, ...]
     order: str
     build: Build
+    audited: tuple[str, Mapping[str, audit.Change]] | None = None
 
     def due(self, now: datetime) -> Select[Any]:
         """The due rows' keys, locked ``FOR UPDATE SKIP LOCKED``: rows another scanner or a
@@ -133,6 +139,9 @@ async def run_scan(
             if not rows:
                 return emitted
             rows.sort(key=attrgetter(spec.order))  # RETURNING keeps no order
+            if spec.audited is not None:
+                entity, changes = spec.audited
+                await audit.record_many(uow, None, [(entity, row.id, changes) for row in rows])
             clients = await client_views(uow.session, {row.client_id for row in rows})
             alerts = [
                 alert
@@ -337,6 +346,7 @@ BREACHES = Scan(
     REQUEST_COLUMNS,
     "due_at",
     _breached,
+    ("request", {"status": ("open", "breached"), "breached": (False, True)}),
 )
 AT_RISK = Scan(
     at_risk_query,
@@ -346,6 +356,7 @@ AT_RISK = Scan(
     (*REQUEST_COLUMNS, Request.at_risk_at, cast_(Request.calendar, Text).label("calendar_json")),
     "at_risk_at",
     _at_risk,
+    ("request", {"at_risk_notified": (False, True)}),
 )
 PROMISES = Scan(
     promise_query,
@@ -355,6 +366,7 @@ PROMISES = Scan(
     REQUEST_COLUMNS,
     "promised_by",
     _promise_broken,
+    ("request", {"promise_broken": (False, True)}),
 )
 REPORTS = Scan(
     report_query,

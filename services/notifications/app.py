@@ -37,6 +37,7 @@ from services.notifications.store.models import Delivery, DeliveryAttempt
 from services.notifications.subscribers import SUBSCRIBERS
 from services.notifications.workers import scheduled_jobs
 from shared.app import build_service_app
+from shared.audit import retention_rule as audit_retention
 from shared.replica_service import replica_service_spec
 from shared.retention import RetentionRule
 from shared.settings import OrbitSettings
@@ -44,7 +45,8 @@ from shared.settings import OrbitSettings
 
 def retention_rules(settings: OrbitSettings) -> list[RetentionRule]:
     """Deliveries that are done (sent, failed, skipped, cancelled; never a pending one) and
-    their attempts, after ``ORBIT_RETENTION_DELIVERIES_DAYS``."""
+    their attempts, after ``ORBIT_RETENTION_DELIVERIES_DAYS``; the audit rows of the rules
+    after ``ORBIT_RETENTION_AUDIT_DAYS`` (years)."""
     age = timedelta(days=settings.retention_deliveries_days)
     deliveries = cast(Table, Delivery.__table__)
     attempts = cast(Table, DeliveryAttempt.__table__)
@@ -53,6 +55,7 @@ def retention_rules(settings: OrbitSettings) -> list[RetentionRule]:
             deliveries, deliveries.c.created_at, age, where=deliveries.c.status != "pending"
         ),
         RetentionRule(attempts, attempts.c.at, age),
+        audit_retention(settings),
     ]
 
 

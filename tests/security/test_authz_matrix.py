@@ -883,6 +883,12 @@ OPS: dict[str, Op] = {
         kind="staff",
         denied=ADMIN_ONLY - {"own_head"},
     ),
+    # the trail of a department's rules: as the settings (admins, and its own head)
+    "listRulesAudit": Op(
+        at("/api/v1/rules/audit?department=north"),
+        kind="staff",
+        denied=ADMIN_ONLY - {"own_head"},
+    ),
     # preferences: the caller's own
     "getPreferences": Op(at("/api/v1/preferences"), kind="staff"),
     "replacePreferences": Op(at("/api/v1/preferences"), lambda w: {}, kind="staff"),

@@ -338,6 +338,13 @@ async def settle(
 ) -> None:
     """``amount`` paid on ``invoice``: its status follows; paid in full, it leaves payment
     control (a promise to pay by then was kept) and ``invoice.paid`` is emitted."""
+    take_payment(uow, invoice, amount, today)
+    await uow.session.flush()
+    await emit_if_paid(uow, invoice, client, today)
+
+
+def take_payment(uow: UnitOfWork, invoice: Invoice, amount: Decimal, today: date) -> None:
+    """The state half of :func:`settle` (nothing written or emitted yet)."""
     invoice.amount_paid += amount
     invoice.status = status_after_payment(
         invoice.total, invoice.amount_paid, invoice.due_date, today
@@ -348,7 +355,10 @@ async def settle(
         invoice.next_action_on = None
         if invoice.promised_on is not None and invoice.promise_state == dunning.PENDING:
             invoice.promise_state = dunning.promise_outcome(invoice.promised_on, today, today)
-    await uow.session.flush()
+
+
+async def emit_if_paid(uow: UnitOfWork, invoice: Invoice, client: ClientView, today: date) -> None:
+    """``invoice.paid`` for an invoice :func:`take_payment` paid in full."""
     if invoice.status == PAID:
         await uow.emit(InvoicePaidV1(**invoice_fields(invoice, client), paid_on=today))
 

@@ -18,7 +18,7 @@ from services.billing.domain.allocation import (
 from services.billing.domain.invoices import balance, status_after_payment
 from services.billing.events import PaymentReceivedV1, PaymentReversedV1
 from services.billing.handlers.common import PEOPLE_ROLES, client_today, require_staff
-from services.billing.handlers.invoices import settle
+from services.billing.handlers.invoices import emit_if_paid, take_payment
 from services.billing.store import invoices as invoice_store
 from services.billing.store import payments as repo
 from services.billing.store.clients import get_client, lock_client_of
@@ -100,7 +100,7 @@ async def book_payment(uow: UnitOfWork, caller: Caller, command: PaymentIn) -> t
     uow.session.add(payment)
     await uow.session.flush()
     today = client_today(client, uow)
-    allocated = []
+    allocated, settled = [], []
     for position, share in enumerate(split.allocations):
         invoice = open_invoices[share.invoice_id]
         uow.session.add(
@@ -121,6 +121,8 @@ async def book_payment(uow: UnitOfWork, caller: Caller, command: PaymentIn) -> t
                 "amount": format_amount(share.amount, payment.currency),
             }
         )
+        settled.append((invoice, audit.state(invoice, SETTLED_FIELDS)))
+        take_payment(uow, invoice, share.amount, today)
     if split.credit > 0:
         uow.session.add(_credit_entry(payment, split.credit, now))
     await uow.session.flush()
@@ -138,15 +140,17 @@ async def book_payment(uow: UnitOfWork, caller: Caller, command: PaymentIn) -> t
             received_at=payment.received_at,
             method=payment.method,
             reference=payment.reference,
-            allocations=allocated,
+            # each with what its invoice owes after it, and its status
+            allocations=[
+                share | {"balance": format_amount(balance(i), i.currency), "status": i.status}
+                for share, (i, _) in zip(allocated, settled, strict=True)
+            ],
             credit=format_amount(split.credit, payment.currency),
         )
     )
-    for share in split.allocations:
-        invoice = open_invoices[share.invoice_id]
-        before = audit.state(invoice, SETTLED_FIELDS)
-        await settle(uow, invoice, client, share.amount, today)
+    for invoice, before in settled:
         await audit.changed(uow, caller, "invoice", invoice, before, SETTLED_FIELDS)
+        await emit_if_paid(uow, invoice, client, today)
     return payment, True
 
 

@@ -14,8 +14,10 @@ from services.notifications.api.presenters import rules_out
 from services.notifications.api.schemas import RuleIn, RuleOut
 from services.notifications.domain.rules import Rule
 from services.notifications.handlers import rules as use_cases
+from shared.audit import AuditOut
 from shared.commands import run_command
 from shared.inputs import Text
+from shared.pagination import DEFAULT_LIMIT, Cursor, Limit, Page
 
 router = APIRouter(prefix="/api/v1/rules", tags=["rules"])
 
@@ -86,3 +88,20 @@ async def replace_rules(
         _present,
         caller_id=caller.id,
     )
+
+
+@router.get("/audit", response_model=Page[AuditOut], operation_id="listRulesAudit")
+async def list_rules_audit(
+    caller: CallerDep,
+    runtime: RuntimeDep,
+    department: Department = None,
+    limit: Limit = DEFAULT_LIMIT,
+    cursor: Cursor = None,
+) -> Page[AuditOut]:
+    """Every replacement of the rules (with ``department``, that department's own), oldest
+    first: a row per event type whose rule changed (``field``: the event type; ``old`` and
+    ``new``: its recipients, channels, severity and ``escalate_after``, null where there was
+    no rule), who, when, request id. Admins every scope; a head the global rules and their own
+    department's (403 otherwise); see docs/architecture.md, "Audit trail"."""
+    async with runtime.reads() as session:
+        return await use_cases.rules_trail(session, caller, department, limit=limit, cursor=cursor)

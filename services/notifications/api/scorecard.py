@@ -9,7 +9,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.notifications.api.deps import OTHERS_READS, CallerDep, RuntimeDep
 from services.notifications.domain.scorecard.periods import Period
@@ -35,6 +35,10 @@ class ScorecardOut(BaseModel):
     parameters: dict[str, Any]
     columns: list[str]
     rows: list[dict[str, Any]]
+    closed: dict[str, int] = Field(
+        description="the requests of the scope opened in the period and closed as not real "
+        "ones (left out of every request KPI), per close code, as /reports/sla has them",
+    )
 
 
 @router.get(
@@ -59,8 +63,8 @@ async def scorecard(
     open pipeline by stage, NPS, CSAT, requests answered on time and breached, median first
     response, meetings and their reports, contact-cadence lapses, overdue balance. The period
     holding ``date`` (default today, in the reader's timezone). Corrections count no more: a
-    retracted interaction, a request closed as not one, withdrawn feedback, a reversed
-    payment."""
+    retracted interaction, a request closed as not one (counted apart in ``closed`` per close
+    code, JSON only), withdrawn feedback, a reversed payment."""
     if date_ is not None and not EARLIEST <= date_ <= LATEST:
         raise Invalid(
             "date is out of range",
@@ -89,6 +93,7 @@ async def scorecard(
             parameters=card.parameters,
             columns=report.COLUMNS,
             rows=plain_rows(card),
+            closed=card.closed,
         ),
         filename=f"scorecard-{card.period}-{card.span.label}",
         header=report.COLUMNS,

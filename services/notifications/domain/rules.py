@@ -332,3 +332,30 @@ def rules_for(book: RuleBook, department: str | None) -> tuple[Rule, ...]:
     None or a department without rules of its own)."""
     own = book.get(department) if department else None
     return book[None] if own is None else rules_of_department(book[None], own)
+
+
+# The audit trail of a scope's rules (``GET /api/v1/rules/audit``): the entity and its id.
+AUDIT_ENTITY = "rules"
+
+
+def audit_id(department: str | None) -> str:
+    """The trail's id of a scope: ``global`` or ``department:<name>`` (as the settings')."""
+    return f"department:{department}" if department else "global"
+
+
+def rule_changes(
+    before: Sequence[Rule], after: Sequence[Rule]
+) -> dict[str, tuple[dict[str, Any] | None, dict[str, Any] | None]]:
+    """What replacing a scope's rules ``before`` with ``after`` changed, one entry per event
+    type (``{event_type: (old, new)}``, the rule without its event type and department; None:
+    no rule), in the order of ``after`` then the removed ones; an unchanged rule is none."""
+
+    def body(rule: Rule) -> dict[str, Any]:
+        values = rule.as_dict()
+        del values["event_type"], values["department"]
+        return values
+
+    old = {r.event_type: body(r) for r in before}
+    new = {r.event_type: body(r) for r in after}
+    order = [*new, *(t for t in old if t not in new)]
+    return {t: (old.get(t), new.get(t)) for t in order if old.get(t) != new.get(t)}

@@ -550,13 +550,20 @@ def _maybe_date(value: Any) -> date | None:
     return date.fromisoformat(str(value)) if value else None
 
 
-Reopened = tuple[uuid.UUID, str, Decimal]  # an invoice item's key, its status, its balance
+Balance = tuple[uuid.UUID, str, Decimal]  # an invoice item's key, its status, its balance
 
 
-def reopened_invoices(event_type: str, data: Mapping[str, Any]) -> list[Reopened]:
-    """The invoices a reversed payment opened again: each item's key, its status and its
-    balance now (the rest of each invoice's state stays as it was)."""
-    if event_type != PAYMENT_REVERSED:
+def invoice_balances(event_type: str, data: Mapping[str, Any]) -> list[Balance]:
+    """The invoices a payment changed: each item's key, its status and its balance now (the
+    rest of each invoice's state stays as it was). A payment received: the invoices it paid
+    (partly too: no ``invoice.*`` event tells that), from each allocation's ``balance`` and
+    ``status`` (an event published before they were added: none); a reversed payment: the
+    invoices it opened again."""
+    if event_type == PAYMENT_RECEIVED:
+        changed = [a for a in data.get("allocations") or [] if a.get("balance") is not None]
+    elif event_type == PAYMENT_REVERSED:
+        changed = list(data.get("reopened") or [])
+    else:
         return []
     return [
         (
@@ -564,7 +571,8 @@ def reopened_invoices(event_type: str, data: Mapping[str, Any]) -> list[Reopened
             str(r["status"]),
             Decimal(str(r["balance"])),
         )
-        for r in data.get("reopened") or []
+        for r in changed
+        if r.get("status") is not None
     ]
 
 

@@ -1,6 +1,8 @@
 """Use cases of the rules: everyone reads the global ones, admins replace them; a
 department's own rules (over the global ones for the events of its clients) are read by its
-staff and replaced by its head, and by admins for every department."""
+staff and replaced by its head, and by admins for every department. Each replacement writes
+the audit trail of the scope (a row per event type whose rule changed) in its unit of work;
+its trail is read by admins, and by heads for the global rules and their own department's."""
 
 from __future__ import annotations
 
@@ -8,11 +10,20 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.notifications.domain.rules import Rule, RuleError, validate_rules
+from services.notifications.domain.rules import (
+    AUDIT_ENTITY,
+    Rule,
+    RuleError,
+    audit_id,
+    rule_changes,
+    validate_rules,
+)
 from services.notifications.handlers.dispatch import forget_cached
 from services.notifications.store import repository as repo
+from shared import audit
 from shared.auth import Caller, Role
 from shared.errors import Forbidden, Invalid
+from shared.pagination import Page
 from shared.uow import UnitOfWork
 
 
@@ -32,6 +43,14 @@ def check_writer(caller: Caller, department: str | None) -> None:
     if department:
         raise Forbidden("a head changes the rules of their own department only")
     caller.require(Role.ADMIN)
+
+
+def check_trail_reader(caller: Caller, department: str | None) -> None:
+    """The trail of the rules (as of the settings): admins every scope's; a head the global
+    rules' and their own department's; 403 otherwise."""
+    caller.require(Role.ADMIN, Role.HEAD)
+    if caller.role == Role.HEAD and department and department != caller.department:
+        raise Forbidden("a head reads the trail of their own department's rules only")
 
 
 async def read_rules(
@@ -57,6 +76,26 @@ async def replace_rules(
             "the rules are not valid",
             [{"loc": ["body", *loc], "msg": msg} for loc, msg in exc.errors],
         ) from exc
+    before = await repo.load_own_rules(uow.session, department, for_update=True)
     await repo.save_rules(uow.session, rules, caller.id, uow.clock.now(), department)
+    await audit.record(
+        uow, caller.id, AUDIT_ENTITY, audit_id(department), rule_changes(before, rules)
+    )
     forget_cached(uow)  # this process applies them from the next event on
     return rules if department is None else await repo.load_rules(uow.session, department)
+
+
+async def rules_trail(
+    session: AsyncSession,
+    caller: Caller,
+    department: str | None,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> Page[audit.AuditOut]:
+    """One page of the scope's trail, oldest first: a row per event type whose rule a
+    replacement changed (old and new rule, null where there was none)."""
+    check_trail_reader(caller, department)
+    return await audit.trail(
+        session, AUDIT_ENTITY, audit_id(department), limit=limit, cursor=cursor
+    )

@@ -33,9 +33,9 @@ from services.notifications.domain.timeline import (
     days_since,
     entry_of,
     escalation_entry,
+    invoice_balances,
     item_of,
     next_contact_due,
-    reopened_invoices,
     request_deadline,
 )
 from services.notifications.store import timeline as store
@@ -58,8 +58,8 @@ async def on_event(uow: UnitOfWork, event: CloudEvent) -> None:
     item = item_of(event.type, data)
     if item is not None:
         await store.put_item(uow.session, client_id, item, event.time)
-    for key, status, balance in reopened_invoices(event.type, data):
-        await store.reopen_invoice(uow.session, key, status, balance, event.time)
+    for key, status, balance in invoice_balances(event.type, data):
+        await store.set_invoice_balance(uow.session, key, status, balance, event.time)
     if event.type == INTERACTION_RETRACTED and data.get("was_contact"):
         await store.recount_last_contact(uow.session, client_id)
     if event.type == INTERACTION_LOGGED and data.get("is_contact"):

@@ -170,17 +170,29 @@ def _rules(stored: Sequence[Mapping[str, Any]], department: str | None) -> tuple
     )
 
 
+async def load_own_rules(
+    session: AsyncSession, department: str | None, *, for_update: bool = False
+) -> tuple[Rule, ...]:
+    """The rules saved for the scope itself: the global ones (the contract's defaults until
+    an admin saves others), or ``department``'s own (none until saved); ``for_update`` locks
+    the saved row (a replacement's audit rows name what it replaced)."""
+    if department is None:
+        query = select(RuleSet.rules).where(RuleSet.id == RULE_SET_ID)
+    else:
+        query = select(DepartmentRuleSet.rules).where(DepartmentRuleSet.department == department)
+    saved = await session.scalar(query.with_for_update() if for_update else query)
+    if saved is None:
+        return DEFAULT_RULES if department is None else ()
+    return _rules(saved, department)
+
+
 async def load_rules(session: AsyncSession, department: str | None = None) -> tuple[Rule, ...]:
     """The rules in force: as an admin last saved them, else the contract's defaults; for a
     ``department``, its own rules over those (``domain.rules.rules_of_department``)."""
-    saved = await session.scalar(select(RuleSet).where(RuleSet.id == RULE_SET_ID))
-    found = DEFAULT_RULES if saved is None else _rules(saved.rules, None)
+    found = await load_own_rules(session, None)
     if department is None:
         return found
-    own = await session.scalar(
-        select(DepartmentRuleSet.rules).where(DepartmentRuleSet.department == department)
-    )
-    return rules_of_department(found, _rules(own or [], department))
+    return rules_of_department(found, await load_own_rules(session, department))
 
 
 async def load_rule_book(session: AsyncSession) -> dict[str | None, tuple[Rule, ...]]:

@@ -199,15 +199,15 @@ async def put_item(
             )
 
 
-async def reopen_invoice(
+async def set_invoice_balance(
     session: AsyncSession,
     key: uuid.UUID,
     status: str,
     balance: Decimal,
     event_time: datetime,
 ) -> None:
-    """An invoice item's status and balance after a payment reversal (its due date and
-    currency as they were; a newer state stored wins)."""
+    """An invoice item's status and balance after a payment or its reversal (its due date
+    and currency as they were; a newer state stored wins)."""
     await session.execute(
         update(timeline_items)
         .where(timeline_items.c.key == key, timeline_items.c.source_time <= event_time)

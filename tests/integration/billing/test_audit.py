@@ -185,3 +185,69 @@ async def test_a_rolled_back_correction_leaves_no_row(any_api: Api) -> None:
     assert await trail(api, f"estimates/{estimate['id']}", as_(mia)) == []
     shown = await api.http.get(f"/api/v1/estimates/{estimate['id']}", headers=as_(mia))
     assert shown.json()["status"] == "draft"
+
+
+async def test_what_the_scans_change_is_in_the_trail_by_the_system(any_api: Api) -> None:
+    """Payment control (overdue, a dunning step), the contract scan (the notice, an expiry,
+    an automatic renewal) and the estimate expiry: rows with ``actor_id`` null."""
+    api = any_api
+    mia = await api.staff("Mia")
+    client = await api.client("Acme", mia)
+    today = NOW.date()
+    due = today + timedelta(days=3)
+    invoice = await api.invoice(client, issue={"due_date": str(due)}, headers=as_(mia))
+    term = {"title": "Support", "starts_on": str(today - timedelta(days=300))}
+    term |= {"ends_on": str(today + timedelta(days=5)), "renewal_notice_days": 30}
+    ending = await api.post(
+        "/api/v1/contracts", {**term, "client_id": client, "number": "E"}, expect=201
+    )
+    renewing = await api.post(
+        "/api/v1/contracts",
+        {**term, "client_id": client, "number": "R", "auto_renew": True},
+        expect=201,
+    )
+    estimate = await api.post(
+        "/api/v1/estimates",
+        {"client_id": client, "title": "Phase 1", "currency": "EUR", "lines": [LINE]}
+        | {"valid_until": str(today + timedelta(days=2))},
+        as_(mia),
+        expect=201,
+    )
+    before = {
+        path: len(await trail(api, path, ADMIN))
+        for path in (
+            f"invoices/{invoice['id']}",
+            f"contracts/{ending['id']}",
+            f"contracts/{renewing['id']}",
+            f"estimates/{estimate['id']}",
+        )
+    }
+
+    async def by_the_system(path: str) -> list[tuple[Any, ...]]:
+        rows = (await trail(api, path, ADMIN))[before[path] :]
+        assert {(r["actor_id"], r["request_id"]) for r in rows} <= {(None, None)}, rows
+        return changes(rows)
+
+    await api.scan()  # today: the notices of both contracts, the invoice's first step
+    notice = [("notice_sent_for", None, term["ends_on"])]
+    assert await by_the_system(f"contracts/{ending['id']}") == notice
+    assert await by_the_system(f"contracts/{renewing['id']}") == notice
+    first = await by_the_system(f"invoices/{invoice['id']}")
+    assert [f for f, _, _ in first] == ["dunning_step"]  # a reminder before the due date
+
+    api.clock.set(NOW + timedelta(days=7))  # past the due date, the estimate, the end
+    await api.scan()
+    await api.scan()  # a second round changes nothing more
+    rows = await by_the_system(f"invoices/{invoice['id']}")
+    assert rows[0] == first[0] and ("status", "issued", "overdue") in rows[1:]
+    assert ("dunning_step", first[0][2], 1) in rows[1:]
+    assert len(rows) == len(set(rows))  # each change once, however often the scan runs
+    assert (await by_the_system(f"contracts/{ending['id']}"))[1:] == [
+        ("status", "active", "expired")
+    ]
+    renewed = dict((f, (o, n)) for f, o, n in await by_the_system(f"contracts/{renewing['id']}"))
+    assert renewed["ends_on"][0] == term["ends_on"] and renewed["ends_on"][1] > term["ends_on"]
+    assert renewed["notice_sent_for"] == (term["ends_on"], None)
+    assert await by_the_system(f"estimates/{estimate['id']}") == [
+        ("expiry_noticed_on", None, str((NOW + timedelta(days=7)).date()))
+    ]

@@ -227,3 +227,40 @@ async def test_a_rolled_back_correction_leaves_no_row(any_api: Api) -> None:
     assert await trail(api, f"interactions/{call['id']}", mia.headers) == logged
     interaction = await api.http.get(f"/api/v1/interactions/{call['id']}", headers=mia.headers)
     assert interaction.json()["retracted_at"] is None
+
+
+async def test_what_the_scans_change_is_in_the_requests_trail_by_the_system(
+    any_api: Api,
+) -> None:
+    """At risk, breached, a promise broken: rows with ``actor_id`` null (the system), once
+    however often the scans run."""
+    api = any_api
+    mia = await api.staff("Mia")
+    acme = await api.client("Acme", mia, first_response_minutes=30)
+    late = await api.log(mia.headers, acme, requires_response=True)
+    promised = await api.log(mia.headers, acme, requires_response=True)
+    await api.log(
+        mia.headers,
+        acme,
+        direction="outbound",
+        responds_to=promised["id"],
+        promise_by=iso(NOW + timedelta(hours=1)),
+    )
+    paths = [f"requests/{late['request_id']}", f"requests/{promised['request_id']}"]
+    before = {path: len(await trail(api, path, mia.headers)) for path in paths}
+
+    async def by_the_system(path: str) -> list[tuple[Any, ...]]:
+        return rows((await trail(api, path, mia.headers))[before[path] :])
+
+    api.advance(minutes=25)  # past the at-risk instant of the open request
+    await api.runtime.scheduler.run_once()
+    assert await by_the_system(paths[0]) == [("at_risk_notified", False, True, None, None)]
+    api.advance(hours=2)  # past its due time and the other's promise
+    await api.runtime.scheduler.run_once()
+    await api.runtime.scheduler.run_once()
+    assert await by_the_system(paths[0]) == [
+        ("at_risk_notified", False, True, None, None),
+        ("status", "open", "breached", None, None),
+        ("breached", False, True, None, None),
+    ]
+    assert await by_the_system(paths[1]) == [("promise_broken", False, True, None, None)]

@@ -20,7 +20,7 @@ import openpyxl
 import pytest
 
 from services.billing.events import InvoiceIssuedV1, InvoicePaidV1
-from services.interactions.events import RequestOpenedV1, SlaBreachedV1
+from services.interactions.events import RequestClosedV1, RequestOpenedV1, SlaBreachedV1
 from services.notifications.app import create_app
 from services.notifications.handlers.scorecard.reports import write_reports
 from services.notifications.settings import NotificationsSettings
@@ -331,3 +331,60 @@ async def test_facts_do_not_depend_on_the_order_of_events(env: Env) -> None:
     card = await env.card(ADMIN)
     assert value(card, "manager", "Ann", "requests") == 4
     assert value(card, "manager", "Ann", "breached") == 2
+
+
+async def test_closed_requests_count_apart_by_code_and_never_as_missed(env: Env) -> None:
+    """A request closed as not a real one (``request.closed``: spam, a duplicate) is in no
+    request KPI (a breach before it or a late event of it neither), and the scorecard counts
+    the closed ones of its scope per close code in ``closed``, as ``/reports/sla`` does."""
+    world = env.world
+    kpis_of = ("requests", "breached", "answered_on_time", "sla_compliance")
+
+    async def figures(headers: dict[str, str]) -> tuple[dict[str, Any], dict[str, int]]:
+        card = await env.card(headers)
+        return {k: value(card, "manager", "Ann", k) for k in kpis_of}, card["closed"]
+
+    before, closed = await figures(ADMIN)
+    assert closed == {}
+    opened = NOW - timedelta(hours=3)  # in the week
+
+    async def close(request_id: uuid.UUID, code: str, at: datetime, **state: Any) -> None:
+        snapshot = world._request("Acme", request_id, opened, status="closed", **state)
+        await world.deliver(
+            RequestClosedV1(
+                **snapshot, closed_at=at, closed_by=world.staff["Ann"], code=code, reason=code
+            ),
+            at,
+        )
+
+    # breached, then closed as spam
+    spam = uuid.uuid4()
+    await world.deliver(
+        RequestOpenedV1(**world._request("Acme", spam, opened), at_risk_at=opened), opened
+    )
+    await world.deliver(
+        SlaBreachedV1(**world._request("Acme", spam, opened, status="breached", breached=True)),
+        opened + timedelta(hours=1),
+    )
+    await close(spam, "spam", opened + timedelta(hours=2), breached=True)
+    # closed as a duplicate, then an older breach of it arriving late
+    duplicate = uuid.uuid4()
+    await world.deliver(
+        RequestOpenedV1(**world._request("Acme", duplicate, opened), at_risk_at=opened), opened
+    )
+    await close(duplicate, "duplicate", opened + timedelta(minutes=10))
+    await world.deliver(
+        SlaBreachedV1(
+            **world._request("Acme", duplicate, opened, status="breached", breached=True)
+        ),
+        opened + timedelta(hours=1),
+    )
+    await world.replay()  # at-least-once: nothing twice
+
+    after, closed = await figures(ADMIN)
+    assert after == before
+    assert closed == {"duplicate": 1, "spam": 1}
+    assert (await figures(env.as_("Ann", "manager")))[1] == {"duplicate": 1, "spam": 1}
+    assert (await env.card(env.as_("Cid", "manager")))["closed"] == {}  # another's scope
+    earlier = await env.card(ADMIN, date=str((NOW - timedelta(days=7)).date()))
+    assert earlier["closed"] == {}  # opened in this week, not the one before

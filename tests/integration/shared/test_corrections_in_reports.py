@@ -29,6 +29,21 @@ async def orbit(request: pytest.FixtureRequest, tmp_path_factory: Any) -> AsyncI
         yield o
 
 
+async def shows(read: Callable[[], Awaitable[Any]], wanted: Any) -> None:
+    """``read`` returns ``wanted`` once the projections caught up."""
+    last: list[Any] = [None]
+
+    async def probe() -> bool:
+        last[0] = await read()
+        return bool(last[0] == wanted)
+
+    try:
+        await eventually(probe, what=str(wanted))
+    except AssertionError:
+        assert last[0] == wanted  # what did not follow
+        raise
+
+
 KPIS = (
     ("requests", None),
     ("answered_on_time", None),
@@ -71,20 +86,6 @@ async def test_each_correction_is_followed_through_the_reports(orbit: Orbit) -> 
         {"client_id": client, "amount": "1000.00", "currency": "EUR", "reference": "SEPA-9"},
         as_mia,
     )
-
-    async def shows(read: Callable[[], Awaitable[Any]], wanted: Any) -> None:
-        """``read`` returns ``wanted`` once the projections caught up."""
-        last: list[Any] = [None]
-
-        async def probe() -> bool:
-            last[0] = await read()
-            return bool(last[0] == wanted)
-
-        try:
-            await eventually(probe, what=str(wanted))
-        except AssertionError:
-            assert last[0] == wanted  # what did not follow
-            raise
 
     async def scorecard() -> dict[tuple[str, str | None], Any] | None:
         response = await orbit.http.get(
@@ -229,3 +230,42 @@ async def test_each_correction_is_followed_through_the_reports(orbit: Orbit) -> 
         "aging": ["900.00"],
         "paid": [0],
     }
+
+
+async def test_a_partial_payment_lowers_the_summarys_outstanding_and_its_reversal_raises_it(
+    orbit: Orbit,
+) -> None:
+    """``payment.received`` carries each allocated invoice's balance after it: the client's
+    summary follows a partial payment (no ``invoice.*`` event tells it) and its reversal."""
+    head, as_mia, client = await orbit.team("part")
+    now = orbit.clock.now()
+    line = {"description": "Work", "quantity": "1", "unit_price": "1000", "tax_rate": "0"}
+    draft = await orbit.post(
+        "/api/v1/invoices", {"client_id": client, "currency": "EUR", "lines": [line]}, as_mia
+    )
+    issue = {"issue_date": str(now.date()), "due_date": str(now.date() + timedelta(days=14))}
+    await orbit.post(f"/api/v1/invoices/{draft['id']}/issue", issue, as_mia)
+
+    async def outstanding() -> Any:
+        response = await orbit.http.get(f"/api/v1/clients/{client}/summary", headers=head)
+        return response.json().get("outstanding") if response.status_code == 200 else None
+
+    await shows(outstanding, [{"currency": "EUR", "amount": "1000.00"}])
+    orbit.clock.advance(timedelta(minutes=1))
+    payment = await orbit.post(
+        "/api/v1/payments",
+        {"client_id": client, "amount": "400.00", "currency": "EUR", "reference": "PART-1"},
+        as_mia,
+    )
+    await shows(outstanding, [{"currency": "EUR", "amount": "600.00"}])
+    [received] = [
+        e
+        for e in await orbit.events("billing", "orbit.billing.payment.received.v1")
+        if e["payment_id"] == payment["id"]
+    ]
+    assert [(a["amount"], a["balance"], a["status"]) for a in received["allocations"]] == [
+        ("400.00", "600.00", "partially_paid")
+    ]
+    orbit.clock.advance(timedelta(minutes=1))
+    await orbit.post(f"/api/v1/payments/{payment['id']}/reverse", {"reason": "bounced"}, as_mia)
+    await shows(outstanding, [{"currency": "EUR", "amount": "1000.00"}])

@@ -12,7 +12,9 @@ from services.notifications.domain.rules import (
     DEFAULT_RULES,
     RuleError,
     applies,
+    audit_id,
     parse_duration,
+    rule_changes,
     rule_for,
     rules_of_department,
     validate_rules,
@@ -231,3 +233,24 @@ def test_a_departments_rules_replace_or_add_to_the_global_ones() -> None:
         validate_rules([rule(department="south")], "north")
     assert [loc for loc, _ in caught.value.errors] == [(0, "department")]
     assert [loc for loc, _ in errors_of([rule(department="north")])] == [(0, "department")]
+
+
+def test_rule_changes_name_each_event_type_whose_rule_changed() -> None:
+    breached, reminder = rule(), rule(event_type="orbit.billing.invoice.overdue.v1")
+    before = validate_rules([breached, reminder], "north")
+    after = validate_rules(
+        [
+            rule(severity="warning", department="north"),
+            rule(event_type="orbit.billing.contract.expiring.v1"),
+        ],
+        "north",
+    )
+    body = {k: v for k, v in breached.items() if k != "event_type"}
+    assert rule_changes(before, after) == {
+        breached["event_type"]: (body, body | {"severity": "warning"}),
+        "orbit.billing.contract.expiring.v1": (None, body),
+        reminder["event_type"]: (body, None),
+    }
+    assert rule_changes(before, before) == {}
+    assert rule_changes((), ()) == {}
+    assert (audit_id(None), audit_id("north")) == ("global", "department:north")

@@ -17,11 +17,11 @@ from services.notifications.domain.timeline import (
     days_since,
     entry_of,
     escalation_entry,
+    invoice_balances,
     item_of,
     last_contact,
     next_contact_due,
     parse_types,
-    reopened_invoices,
     request_deadline,
     sla_state,
 )
@@ -236,11 +236,21 @@ def test_corrections_mark_their_entries() -> None:
     entry = entry_of("orbit.billing.payment.reversed.v1", reversal, AT)
     assert entry is not None and entry.title == "Payment 50.00 EUR (reversed)"
     assert (entry.details["invoices"], entry.details["reversal_reason"]) == (["INV-1"], "bounced")
-    [(key, status, balance)] = reopened_invoices("orbit.billing.payment.reversed.v1", reversal)
+    [(key, status, balance)] = invoice_balances("orbit.billing.payment.reversed.v1", reversal)
     invoice = {"invoice_id": invoice_id, "status": "issued", "currency": "EUR", "balance": "50"}
     shown = item_of("orbit.billing.invoice.issued.v1", invoice)
     assert shown is not None and (key, status, balance) == (shown.key(), "overdue", Decimal(50))
-    assert reopened_invoices("orbit.billing.payment.received.v1", reversal) == []
+    assert invoice_balances("orbit.billing.payment.received.v1", reversal) == []
+    # a payment received: each invoice it paid, partly too, with what it owes now
+    allocation = {"invoice_id": invoice_id, "invoice_number": "INV-1", "amount": "20.00"}
+    received = {**payment, "allocations": [allocation | {"balance": "30.00", "status": "issued"}]}
+    assert invoice_balances("orbit.billing.payment.received.v1", received) == [
+        (shown.key(), "issued", Decimal(30))
+    ]
+    # published before the allocations carried the balance: nothing to tell
+    older = {**payment, "allocations": [allocation]}
+    assert invoice_balances("orbit.billing.payment.received.v1", older) == []
+    assert invoice_balances("orbit.billing.invoice.issued.v1", received) == []
 
     credited = {**invoice, "credit_note_number": "CN-1", "credit_total": "10.00", "reason": "x"}
     entry = entry_of("orbit.billing.invoice.credited.v1", credited, AT)

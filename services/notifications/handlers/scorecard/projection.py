@@ -27,6 +27,7 @@ from services.notifications.store.scorecard.models import (
     sc_applied,
     sc_cadence_lapses,
     sc_client_states,
+    sc_closed_requests,
     sc_credit_notes,
     sc_feedback,
     sc_invoices,
@@ -331,8 +332,21 @@ async def on_feedback_withdrawn(uow: UnitOfWork, event: CloudEvent) -> None:
 
 
 async def on_request_closed(uow: UnitOfWork, event: CloudEvent) -> None:
-    """A request closed as not a real one (spam, a duplicate) leaves the SLA figures."""
-    await _forget(uow.session, sc_requests, "request_id", event.data["request_id"])
+    """A request closed as not a real one (spam, a duplicate) leaves the SLA figures and is
+    counted apart under its close code."""
+    data = event.data
+    await _forget(uow.session, sc_requests, "request_id", data["request_id"])
+    await insert_ignore(
+        uow.session,
+        sc_closed_requests,
+        {
+            "request_id": uuid.UUID(str(data["request_id"])),
+            "client_id": uuid.UUID(str(data["client_id"])),
+            "account_manager_id": _uuid(data.get("account_manager_id")),
+            "opened_at": _time(data["opened_at"]),
+            "code": str(data["code"]),
+        },
+    )
 
 
 async def on_interaction_retracted(uow: UnitOfWork, event: CloudEvent) -> None:

@@ -66,6 +66,8 @@ class Scorecard:
     revenue_by_manager: list[tuple[str, dict[str, Decimal]]] = field(default_factory=list)
     sla_trend: list[tuple[str, Decimal | None]] = field(default_factory=list)
     members: list[StaffRow] = field(default_factory=list)
+    # the requests opened in the period and closed as not real ones, per close code
+    closed: dict[str, int] = field(default_factory=dict)
     current_tallies: dict[uuid.UUID | None, Tally] = field(default_factory=dict)
     previous_tallies: dict[uuid.UUID | None, Tally] = field(default_factory=dict)
 
@@ -270,6 +272,7 @@ async def scorecard_for(
         tally = _total(found, keys)
         value = tally.values()["sla_compliance"]
         trend.append((point.label, value if isinstance(value, Decimal) else None))
+    start_at, end_at = utc_bounds(span, who.timezone)
     return Scorecard(
         period=period,
         timezone=who.timezone,
@@ -280,6 +283,7 @@ async def scorecard_for(
         revenue_by_manager=revenue,
         sla_trend=trend,
         members=members,
+        closed=await queries.closed_requests(session, who.managers, start_at, end_at),
         current_tallies=now,
         previous_tallies=before,
     )

@@ -143,6 +143,20 @@ sc_requests = Table(
     Index("ix_sc_requests_manager_opened", "account_manager_id", "opened_at"),
 )
 
+# A request closed as not a real one (spam, a duplicate...): out of the SLA figures (its
+# ``sc_requests`` row deleted, and left out should an event of it come later), counted apart
+# per close code, as interactions' ``/reports/sla`` does.
+sc_closed_requests = Table(
+    "sc_closed_requests",
+    scorecard_metadata,
+    Column("request_id", Uuid, primary_key=True),
+    Column("client_id", Uuid, nullable=False),
+    Column("account_manager_id", Uuid, nullable=True),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("code", String(30), nullable=False),
+    Index("ix_sc_closed_requests_manager_opened", "account_manager_id", "opened_at"),
+)
+
 sc_meetings = Table(
     "sc_meetings",
     scorecard_metadata,
@@ -174,6 +188,7 @@ PROJECTION_TABLES = (
     sc_opportunity_states,
     sc_feedback,
     sc_requests,
+    sc_closed_requests,
     sc_meetings,
     sc_cadence_lapses,
 )

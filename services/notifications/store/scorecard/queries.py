@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.domain.scorecard.kpis import CLIENT_STATUSES, OPEN_STAGES, Tally
@@ -24,6 +24,7 @@ from services.notifications.store.scorecard.models import (
     sc_allocations,
     sc_cadence_lapses,
     sc_client_states,
+    sc_closed_requests,
     sc_credit_notes,
     sc_feedback,
     sc_invoices,
@@ -190,9 +191,11 @@ async def _requests(
     minutes: bool = True,
 ) -> None:
     """Requests opened in the period: answered on time, breached (counted in SQL) and, with
-    ``minutes``, the first-response minutes (for the median)."""
-    rq = sc_requests.c
-    in_period = (rq.opened_at >= start_at) & (rq.opened_at < end_at)
+    ``minutes``, the first-response minutes (for the median). A request closed as not one
+    counts in none of them, whatever order its events came in."""
+    rq, cl = sc_requests.c, sc_closed_requests.c
+    not_closed = ~exists().where(cl.request_id == rq.request_id)
+    in_period = (rq.opened_at >= start_at) & (rq.opened_at < end_at) & not_closed
     on_time = (~rq.breached) & rq.answered_at.is_not(None) & (rq.answered_at <= rq.due_at)
     query = (
         select(
@@ -227,6 +230,21 @@ async def sla_tallies(
     out: dict[uuid.UUID | None, Tally] = {}
     await _requests(session, managers, out, start_at, end_at, minutes=False)
     return out
+
+
+async def closed_requests(
+    session: AsyncSession, managers: Managers, start_at: datetime, end_at: datetime
+) -> dict[str, int]:
+    """The requests opened in the period and closed as not real ones, per close code (as
+    interactions' ``/reports/sla`` ``closed``)."""
+    cl = sc_closed_requests.c
+    query = (
+        select(cl.code, func.count())
+        .where(cl.opened_at >= start_at, cl.opened_at < end_at)
+        .group_by(cl.code)
+    )
+    rows = await session.execute(_scoped(query, cl.account_manager_id, managers))
+    return {code: int(n) for code, n in sorted(rows.tuples())}
 
 
 def _last_states(rows: Iterable[Any], key: str) -> dict[Any, Any]:
