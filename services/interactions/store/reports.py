@@ -208,7 +208,7 @@ async def contact_cadence_report(
             ContactCadence.due_at,
         )
         .join(ContactCadence, ContactCadence.client_id == client_replica.c.id)
-        .where(in_scope(caller, client_replica.c.id))
+        .where(manager_scope(caller, client_replica.c.account_manager_id))
         .order_by(ContactCadence.due_at, client_replica.c.id)
     )
     if account_manager_id is not None:
@@ -266,7 +266,7 @@ async def feedback_report(
         select(Feedback.kind, Feedback.score, Feedback.low, client_replica.c.account_manager_id)
         .join(client_replica, client_replica.c.id == Feedback.client_id)
         .where(
-            in_scope(caller, Feedback.client_id),
+            manager_scope(caller, client_replica.c.account_manager_id),
             Feedback.withdrawn_at.is_(None),
             *_range(Feedback.received_at, since, until),
         )
