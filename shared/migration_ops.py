@@ -210,3 +210,15 @@ def create_sort_indexes_v1(indexes: list[tuple[str, str, str]]) -> None:
 def drop_sort_indexes_v1(indexes: list[tuple[str, str, str]]) -> None:
     for name, table, _ in indexes:
         op.drop_index(name, table_name=table)
+
+
+def client_replica_manager_index_v1() -> None:
+    """``client_replica`` on (account manager, id): the clients of a scope read from the index
+    alone (``shared.replicas.manager_scope``)."""
+    op.create_index(
+        "ix_client_replica_manager_client", "client_replica", ["account_manager_id", "id"]
+    )
+
+
+def drop_client_replica_manager_index_v1() -> None:
+    op.drop_index("ix_client_replica_manager_client", table_name="client_replica")
