@@ -222,3 +222,19 @@ def client_replica_manager_index_v1() -> None:
 
 def drop_client_replica_manager_index_v1() -> None:
     op.drop_index("ix_client_replica_manager_client", table_name="client_replica")
+
+
+def requests_client_calls_index_v1() -> None:
+    """The call requests of a client (the SLA report's missed calls), a partial index."""
+    where = sa.text("interaction_type = 'call'")
+    op.create_index(
+        "ix_requests_client_calls",
+        "requests",
+        ["client_id"],
+        postgresql_where=where,
+        sqlite_where=where,
+    )
+
+
+def drop_requests_client_calls_index_v1() -> None:
+    op.drop_index("ix_requests_client_calls", table_name="requests")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -124,14 +125,22 @@ async def sla_report(
     def base(*columns: Any) -> Select[Any]:
         return _sla_base(list(columns), caller, account_manager_id, since, until)
 
-    counted = await session.execute(base(manager, *_sla_counts(now)).where(live).group_by(manager))
-    counts = {row[0]: row[1:] for row in counted.all()}
-    minutes: dict[Any, list[int]] = defaultdict(list)
-    answered = base(manager, Request.response_minutes).where(
-        live, Request.answered_at.is_not(None), Request.response_minutes.is_not(None)
+    # Grouped by manager and first-response minutes (of the answered requests): the counts
+    # add up per manager, and the minutes' median and p90 come from their multiplicities.
+    answered_minutes = case(
+        (Request.answered_at.is_not(None), Request.response_minutes), else_=None
     )
-    for manager_id, value in (await session.execute(answered)).all():
-        minutes[manager_id].append(value)
+    counted = await session.execute(
+        base(manager, answered_minutes, *_sla_counts(now))
+        .where(live)
+        .group_by(manager, answered_minutes)
+    )
+    counts: dict[Any, SlaCounts] = {}
+    minutes: dict[Any, list[int]] = defaultdict(list)
+    for manager_id, value, *row in counted.all():
+        counts[manager_id] = counts.get(manager_id, SlaCounts()) + SlaCounts(*(int(n) for n in row))
+        if value is not None:
+            minutes[manager_id].extend([value] * int(row[0]))
     missed: dict[Any, list[tuple[datetime, datetime | None]]] = defaultdict(list)
     missed_calls = (
         base(manager, Request.opened_at, Request.answered_at)
@@ -142,8 +151,8 @@ async def sla_report(
         missed[manager_id].append((opened_at, answered_at))
 
     groups = {
-        manager_id: SlaCounts(*(int(n) for n in row), len(missed[manager_id]))
-        for manager_id, row in counts.items()
+        manager_id: replace(group, missed_calls=len(missed[manager_id]))
+        for manager_id, group in counts.items()
     }
     callbacks = {m: callback_minutes(missed[m]) for m in groups}
     names = await staff_names(session, set(groups))
