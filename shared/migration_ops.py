@@ -238,3 +238,15 @@ def requests_client_calls_index_v1() -> None:
 
 def drop_requests_client_calls_index_v1() -> None:
     op.drop_index("ix_requests_client_calls", table_name="requests")
+
+
+PORTFOLIO_COLUMNS = ["account_manager_id", "tier", "status", "name_lower", "id", "name"]
+
+
+def clients_portfolio_index_v1() -> None:
+    """``clients`` by account manager with what the portfolio report reads of them."""
+    op.create_index("ix_clients_manager_portfolio", "clients", PORTFOLIO_COLUMNS)
+
+
+def drop_clients_portfolio_index_v1() -> None:
+    op.drop_index("ix_clients_manager_portfolio", table_name="clients")
