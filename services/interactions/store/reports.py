@@ -117,8 +117,8 @@ async def sla_report(
     the missed calls among them and the clock minutes their callers waited for a call back
     (median, p90 of those answered); overall and per account manager.
 
-    Counted in the database per account manager; of the rows, only the first-response
-    minutes (for their median and p90) and the missed calls are read."""
+    Counted in the database per account manager and first-response minutes (their median and
+    p90 from how many requests took each); of the rows, only the missed calls are read."""
     manager = client_replica.c.account_manager_id
     live = Request.status != "closed"
 
