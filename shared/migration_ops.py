@@ -210,3 +210,43 @@ def create_sort_indexes_v1(indexes: list[tuple[str, str, str]]) -> None:
 def drop_sort_indexes_v1(indexes: list[tuple[str, str, str]]) -> None:
     for name, table, _ in indexes:
         op.drop_index(name, table_name=table)
+
+
+def client_replica_manager_index_v1() -> None:
+    """``client_replica`` on (account manager, id): the clients of a scope read from the index
+    alone (``shared.replicas.manager_scope``)."""
+    op.create_index(
+        "ix_client_replica_manager_client", "client_replica", ["account_manager_id", "id"]
+    )
+
+
+def drop_client_replica_manager_index_v1() -> None:
+    op.drop_index("ix_client_replica_manager_client", table_name="client_replica")
+
+
+def requests_client_calls_index_v1() -> None:
+    """The call requests of a client (the SLA report's missed calls), a partial index."""
+    where = sa.text("interaction_type = 'call'")
+    op.create_index(
+        "ix_requests_client_calls",
+        "requests",
+        ["client_id"],
+        postgresql_where=where,
+        sqlite_where=where,
+    )
+
+
+def drop_requests_client_calls_index_v1() -> None:
+    op.drop_index("ix_requests_client_calls", table_name="requests")
+
+
+PORTFOLIO_COLUMNS = ["account_manager_id", "tier", "status", "name_lower", "id", "name"]
+
+
+def clients_portfolio_index_v1() -> None:
+    """``clients`` by account manager with what the portfolio report reads of them."""
+    op.create_index("ix_clients_manager_portfolio", "clients", PORTFOLIO_COLUMNS)
+
+
+def drop_clients_portfolio_index_v1() -> None:
+    op.drop_index("ix_clients_manager_portfolio", table_name="clients")

@@ -21,8 +21,10 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     String,
+    Uuid,
     cast,
     func,
+    literal,
     select,
     true,
     type_coerce,
@@ -109,6 +111,27 @@ async def load_replica_staff(session: AsyncSession, staff_id: uuid.UUID) -> Staf
     return StaffRecord(id=row.id, role=row.role, department=row.department, active=row.active)
 
 
+def manager_scope(caller: Caller, account_manager_id: Any) -> ColumnElement[bool]:
+    """SQL condition on a client's account manager (``client_replica.account_manager_id``, or
+    a column equal to it): the client is one the caller may see (as :func:`client_scope`).
+
+    The head's managers are one set (their team's staff and themself), so the condition is a
+    semi-join on the indexed ``account_manager_id`` rather than an ``OR`` the planner can only
+    answer by reading ``client_replica`` whole."""
+    if caller.company_wide:
+        return true()
+    if caller.role == Role.HEAD:
+        team = staff_replica.c.head_id == caller.id
+        if caller.department:
+            team = team | (staff_replica.c.department == caller.department)
+        managers = select(staff_replica.c.id).where(team)
+        themself = select(literal(caller.id, Uuid))
+        in_team: ColumnElement[bool] = account_manager_id.in_(managers.union_all(themself))
+        return in_team
+    own: ColumnElement[bool] = account_manager_id == caller.id
+    return own
+
+
 def client_scope(caller: Caller, client_id: ColumnElement[Any]) -> ColumnElement[bool]:
     """SQL condition: ``client_id`` belongs to a client the caller may see.
 
@@ -119,18 +142,10 @@ def client_scope(caller: Caller, client_id: ColumnElement[Any]) -> ColumnElement
     """
     if caller.company_wide:
         return true()
-    if caller.role == Role.HEAD:
-        team = staff_replica.c.head_id == caller.id
-        if caller.department:
-            team = team | (staff_replica.c.department == caller.department)
-        managers = select(staff_replica.c.id).where(team)
-        mine = select(client_replica.c.id).where(
-            client_replica.c.account_manager_id.in_(managers)
-            | (client_replica.c.account_manager_id == caller.id)
-        )
-        return client_id.in_(mine)
-    own = select(client_replica.c.id).where(client_replica.c.account_manager_id == caller.id)
-    return client_id.in_(own)
+    mine = select(client_replica.c.id).where(
+        manager_scope(caller, client_replica.c.account_manager_id)
+    )
+    return client_id.in_(mine)
 
 
 # ---------------------------------------------------------------- the client view

@@ -50,6 +50,20 @@ class Staff(Base):
 
 class Client(Base):
     __tablename__ = "clients"
+    __table_args__ = (
+        # The portfolio of a scope (counts by status and tier, key clients, clients without a
+        # decision maker) read from the index alone: a head's ~10% of the clients without
+        # reading the table.
+        Index(
+            "ix_clients_manager_portfolio",
+            "account_manager_id",
+            "tier",
+            "status",
+            "name_lower",
+            "id",
+            "name",
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     external_id: Mapped[str | None] = mapped_column(String(200), unique=True)

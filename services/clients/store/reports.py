@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.clients.domain.birthdays import month_days_between, parse_birthday, upcoming
@@ -119,21 +119,17 @@ async def portfolio(
         total += count
 
     live = [*narrow, Client.status != "churned"]
-    key_clients = (
-        await session.scalars(
-            select(Client).where(*live, Client.tier == "key").order_by(Client.name_lower, Client.id)
-        )
-    ).all()
-    has_decision_maker = select(ContactRoleIndex.client_id).where(
-        ContactRoleIndex.role == "decision_maker"
+    ref = (Client.id, Client.name, Client.tier, Client.status, Client.account_manager_id)
+    order = (Client.name_lower, Client.id)
+    key_clients = await session.execute(
+        select(*ref).where(*live, Client.tier == "key").order_by(*order)
     )
-    without_dm = (
-        await session.scalars(
-            select(Client)
-            .where(*live, Client.id.not_in(has_decision_maker))
-            .order_by(Client.name_lower, Client.id)
-        )
-    ).all()
+    has_decision_maker = exists().where(
+        ContactRoleIndex.client_id == Client.id, ContactRoleIndex.role == "decision_maker"
+    )
+    without_dm = await session.execute(
+        select(*ref).where(*live, ~has_decision_maker).order_by(*order)
+    )
     birthdays = await upcoming_birthdays(session, now, birthday_days, caller, account_manager_id)
     return {
         "as_of": now,
@@ -142,8 +138,8 @@ async def portfolio(
         "by_status": by_status,
         "by_tier": by_tier,
         "managers": sorted(managers.values(), key=_by_name),
-        "key_clients": list(key_clients),
-        "without_decision_maker": list(without_dm),
+        "key_clients": [dict(row._mapping) for row in key_clients],
+        "without_decision_maker": [dict(row._mapping) for row in without_dm],
         "upcoming_birthdays": [
             {
                 "contact_id": b["contact"].id,

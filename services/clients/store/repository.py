@@ -12,10 +12,12 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     Table,
+    Uuid,
     bindparam,
     delete,
     func,
     insert,
+    literal,
     or_,
     select,
     true,
@@ -55,8 +57,11 @@ def client_scope(caller: Caller) -> ColumnElement[bool]:
     if caller.company_wide:
         return true()
     if caller.role == Role.HEAD:
+        # One set (the team and themself): a semi-join on the indexed account_manager_id, not
+        # an OR the planner answers by reading the whole table.
         managers = select(Staff.id).where(team_of(caller))
-        return or_(Client.account_manager_id == caller.id, Client.account_manager_id.in_(managers))
+        themself = select(literal(caller.id, Uuid))
+        return Client.account_manager_id.in_(managers.union_all(themself))
     return Client.account_manager_id == caller.id
 
 

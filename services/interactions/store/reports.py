@@ -5,15 +5,22 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.interactions.domain import cadence, calls, stats
+from services.interactions.domain import cadence, stats
 from services.interactions.domain.feedback import nps_group
 from services.interactions.domain.interactions import TYPES
+from services.interactions.domain.sla_report import (
+    SlaCounts,
+    callback_minutes,
+    sla_figures,
+)
+from services.interactions.domain.sla_report import total as total_counts
 from services.interactions.store.clients import in_scope
 from services.interactions.store.models import (
     ContactCadence,
@@ -23,7 +30,7 @@ from services.interactions.store.models import (
     Request,
 )
 from shared.auth import Caller
-from shared.replicas import client_replica, staff_replica
+from shared.replicas import client_replica, manager_scope, staff_replica
 
 
 async def staff_names(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
@@ -45,41 +52,53 @@ def _range(column: Any, since: datetime | None, until: datetime | None) -> list[
     return conditions
 
 
-def _sla_stats(rows: list[Any], now: datetime) -> dict[str, Any]:
-    requests = len(rows)
-    answered = [r for r in rows if r.answered_at is not None]
-    on_time = [r for r in answered if not r.breached and r.answered_at <= r.due_at]
-    breached = sum(
-        1
-        for r in rows
-        if r.breached
-        or (r.answered_at is None and r.status == "open" and r.due_at <= now)
-        or (r.answered_at is not None and r.answered_at > r.due_at)
+def _sla_base(
+    columns: list[Any],
+    caller: Caller,
+    account_manager_id: uuid.UUID | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> Select[Any]:
+    """``columns`` of the requests opened in ``[since, until)`` of the clients in scope,
+    joined to their client (``client_replica``: the scope goes through its account manager)."""
+    stmt = (
+        select(*columns)
+        .select_from(Request)
+        .join(client_replica, client_replica.c.id == Request.client_id)
+        .where(
+            manager_scope(caller, client_replica.c.account_manager_id),
+            *_range(Request.opened_at, since, until),
+        )
     )
-    unanswered_breached = sum(
-        1
-        for r in rows
-        if r.answered_at is None and (r.breached or (r.status == "open" and r.due_at <= now))
-    )
-    open_ = requests - len(answered) - unanswered_breached
-    minutes = [r.response_minutes for r in answered if r.response_minutes is not None]
-    missed = [r for r in rows if r.interaction_type == "call" and r.missed]
-    callbacks = [
-        calls.callback_minutes(r.opened_at, r.answered_at)
-        for r in missed
-        if r.answered_at is not None
+    if account_manager_id is not None:
+        stmt = stmt.where(client_replica.c.account_manager_id == account_manager_id)
+    return stmt
+
+
+def _count(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _sla_counts(now: datetime) -> list[Any]:
+    """The counts of :class:`SlaCounts` (but the missed calls) as aggregates."""
+    answered = Request.answered_at.is_not(None)
+    unanswered = Request.answered_at.is_(None)
+    past_due_open = and_(Request.status == "open", Request.due_at <= now)
+    return [
+        func.count().label("requests"),
+        _count(answered).label("answered"),
+        _count(and_(answered, ~Request.breached, Request.answered_at <= Request.due_at)).label(
+            "answered_on_time"
+        ),
+        _count(
+            or_(
+                Request.breached,
+                and_(unanswered, past_due_open),
+                and_(answered, Request.answered_at > Request.due_at),
+            )
+        ).label("breached"),
+        _count(and_(unanswered, or_(Request.breached, past_due_open))).label("unanswered_breached"),
     ]
-    return {
-        "requests": requests,
-        "answered": len(answered),
-        "answered_on_time": len(on_time),
-        "breached": breached,
-        "open": open_,
-        "compliance_pct": stats.pct(len(on_time), requests - open_),
-        "first_response_minutes": {"median": stats.median(minutes), "p90": stats.p90(minutes)},
-        "missed_calls": len(missed),
-        "callback_minutes": {"median": stats.median(callbacks), "p90": stats.p90(callbacks)},
-    }
 
 
 async def sla_report(
@@ -96,38 +115,55 @@ async def sla_report(
     of the requests decided: answered, or breached without an answer) and the median and
     p90 of first-response business minutes;
     the missed calls among them and the clock minutes their callers waited for a call back
-    (median, p90 of those answered); overall and per account manager."""
-    stmt = (
-        select(
-            Request.status,
-            Request.breached,
-            Request.due_at,
-            Request.answered_at,
-            Request.response_minutes,
-            Request.opened_at,
-            Request.interaction_type,
-            Interaction.missed,
-            client_replica.c.account_manager_id,
-        )
-        .join(client_replica, client_replica.c.id == Request.client_id)
-        .join(Interaction, Interaction.id == Request.interaction_id)
-        .where(
-            in_scope(caller, Request.client_id),
-            Request.status != "closed",
-            *_range(Request.opened_at, since, until),
-        )
+    (median, p90 of those answered); overall and per account manager.
+
+    Counted in the database per account manager and first-response minutes (their median and
+    p90 from how many requests took each); of the rows, only the missed calls are read."""
+    manager = client_replica.c.account_manager_id
+    live = Request.status != "closed"
+
+    def base(*columns: Any) -> Select[Any]:
+        return _sla_base(list(columns), caller, account_manager_id, since, until)
+
+    # Grouped by manager and first-response minutes (of the answered requests): the counts
+    # add up per manager, and the minutes' median and p90 come from their multiplicities.
+    answered_minutes = case(
+        (Request.answered_at.is_not(None), Request.response_minutes), else_=None
     )
-    if account_manager_id is not None:
-        stmt = stmt.where(client_replica.c.account_manager_id == account_manager_id)
-    rows = list((await session.execute(stmt)).all())
-    by_manager: dict[Any, list[Any]] = defaultdict(list)
-    for row in rows:
-        by_manager[row.account_manager_id].append(row)
-    names = await staff_names(session, set(by_manager))
+    counted = await session.execute(
+        base(manager, answered_minutes, *_sla_counts(now))
+        .where(live)
+        .group_by(manager, answered_minutes)
+    )
+    counts: dict[Any, SlaCounts] = {}
+    minutes: dict[Any, list[int]] = defaultdict(list)
+    for manager_id, value, *row in counted.all():
+        counts[manager_id] = counts.get(manager_id, SlaCounts()) + SlaCounts(*(int(n) for n in row))
+        if value is not None:
+            minutes[manager_id].extend([value] * int(row[0]))
+    missed: dict[Any, list[tuple[datetime, datetime | None]]] = defaultdict(list)
+    missed_calls = (
+        base(manager, Request.opened_at, Request.answered_at)
+        .join(Interaction, Interaction.id == Request.interaction_id)
+        .where(live, Request.interaction_type == "call", Interaction.missed)
+    )
+    for manager_id, opened_at, answered_at in (await session.execute(missed_calls)).all():
+        missed[manager_id].append((opened_at, answered_at))
+
+    groups = {
+        manager_id: replace(group, missed_calls=len(missed[manager_id]))
+        for manager_id, group in counts.items()
+    }
+    callbacks = {m: callback_minutes(missed[m]) for m in groups}
+    names = await staff_names(session, set(groups))
     managers = sorted(
         (
-            {"account_manager_id": manager, "name": names.get(manager), **_sla_stats(group, now)}
-            for manager, group in by_manager.items()
+            {
+                "account_manager_id": m,
+                "name": names.get(m),
+                **sla_figures(group, minutes[m], callbacks[m]),
+            }
+            for m, group in groups.items()
         ),
         key=lambda m: ((m["name"] or "~").lower(), str(m["account_manager_id"])),
     )
@@ -135,7 +171,11 @@ async def sla_report(
         "from": since,
         "to": until,
         "account_manager_id": account_manager_id,
-        **_sla_stats(rows, now),
+        **sla_figures(
+            total_counts(groups.values()),
+            [v for m in groups for v in minutes[m]],
+            [v for m in groups for v in callbacks[m]],
+        ),
         "closed": await _closed(session, caller, account_manager_id, since, until),
         "managers": managers,
     }
@@ -149,19 +189,11 @@ async def _closed(
     until: datetime | None,
 ) -> dict[str, int]:
     """The requests opened in the period and closed as not real ones, per close code."""
-    stmt = (
-        select(Request.close_code, func.count())
-        .join(client_replica, client_replica.c.id == Request.client_id)
-        .where(
-            in_scope(caller, Request.client_id),
-            Request.status == "closed",
-            *_range(Request.opened_at, since, until),
-        )
-        .group_by(Request.close_code)
-    )
-    if account_manager_id is not None:
-        stmt = stmt.where(client_replica.c.account_manager_id == account_manager_id)
-    return {str(code): n for code, n in sorted((await session.execute(stmt)).all())}
+    stmt = _sla_base(
+        [Request.close_code, func.count()], caller, account_manager_id, since, until
+    ).where(Request.status == "closed")
+    rows = (await session.execute(stmt.group_by(Request.close_code))).all()
+    return {str(code): n for code, n in sorted(rows)}
 
 
 async def contact_cadence_report(
@@ -185,7 +217,7 @@ async def contact_cadence_report(
             ContactCadence.due_at,
         )
         .join(ContactCadence, ContactCadence.client_id == client_replica.c.id)
-        .where(in_scope(caller, client_replica.c.id))
+        .where(manager_scope(caller, client_replica.c.account_manager_id))
         .order_by(ContactCadence.due_at, client_replica.c.id)
     )
     if account_manager_id is not None:
@@ -243,7 +275,7 @@ async def feedback_report(
         select(Feedback.kind, Feedback.score, Feedback.low, client_replica.c.account_manager_id)
         .join(client_replica, client_replica.c.id == Feedback.client_id)
         .where(
-            in_scope(caller, Feedback.client_id),
+            manager_scope(caller, client_replica.c.account_manager_id),
             Feedback.withdrawn_at.is_(None),
             *_range(Feedback.received_at, since, until),
         )

@@ -673,3 +673,72 @@ async def test_tags_are_case_insensitive(api: Api) -> None:
             "/api/v1/clients", headers=ADMIN, json={"name": "Long", "tags": ["ok", "x" * 51]}
         )
     )
+
+
+async def test_portfolio_report_of_a_head_counts_their_team_only(any_api: Api) -> None:
+    """On both databases: a head's portfolio counts their department's managers' clients and
+    their own per manager (another department's left out); churned clients are neither key
+    clients nor missing a decision maker; a decision maker on one client does not count for
+    another."""
+    api = any_api
+    hana = await api.staff("Hana Head", "head", department="north")
+    mia = await api.staff("Mia Manager", department="north")
+    max_ = await api.staff("Max Manager", department="north")
+    bob = await api.staff("Bob Manager", department="south")
+    acme = await api.client("Acme", mia["id"], tier="key", status="active")
+    await api.client("Bolt", mia["id"], tier="standard")
+    crane = await api.client("Crane", max_["id"], tier="key", status="active")
+    churned = await api.http.patch(
+        f"/api/v1/clients/{crane['id']}",
+        headers=ADMIN,
+        json={"status": "churned", "status_reason": "budget cut"},
+    )
+    assert churned.status_code == 200, churned.text
+    await api.client("Delta", max_["id"], tier="small", status="active")
+    await api.client("Echo", hana["id"], tier="key")
+    globex = await api.client("Globex", bob["id"], tier="key", status="active")
+    for client in (acme, globex):
+        added = await api.http.post(
+            f"/api/v1/clients/{client['id']}/contacts",
+            headers=ADMIN,
+            json={"name": "Dora", "roles": ["decision_maker"]},
+        )
+        assert added.status_code == 201, added.text
+
+    head = auth(hana["id"], "head")
+    report = (await api.http.get("/api/v1/reports/portfolio", headers=head)).json()
+    assert report["total"] == 5
+    assert report["by_status"] == {"prospect": 2, "active": 2, "paused": 0, "churned": 1}
+    assert report["by_tier"] == {"key": 3, "standard": 1, "small": 1}
+    assert [(m["name"], m["total"], m["key_clients"]) for m in report["managers"]] == [
+        ("Hana Head", 1, 1),
+        ("Max Manager", 2, 0),
+        ("Mia Manager", 2, 1),
+    ]
+    assert [m["by_status"]["churned"] for m in report["managers"]] == [0, 1, 0]
+    assert [c["name"] for c in report["key_clients"]] == ["Acme", "Echo"]
+    assert report["key_clients"][0] == {
+        "id": acme["id"],
+        "name": "Acme",
+        "tier": "key",
+        "status": "active",
+        "account_manager_id": mia["id"],
+    }
+    assert [c["name"] for c in report["without_decision_maker"]] == ["Bolt", "Delta", "Echo"]
+
+    only_max = (
+        await api.http.get(
+            "/api/v1/reports/portfolio", headers=head, params={"account_manager_id": max_["id"]}
+        )
+    ).json()
+    assert only_max["total"] == 2 and only_max["key_clients"] == []
+    assert [c["name"] for c in only_max["without_decision_maker"]] == ["Delta"]
+    not_theirs = (
+        await api.http.get(
+            "/api/v1/reports/portfolio", headers=head, params={"account_manager_id": bob["id"]}
+        )
+    ).json()
+    assert not_theirs["total"] == 0 and not_theirs["managers"] == []
+    everyone = (await api.http.get("/api/v1/reports/portfolio", headers=ADMIN)).json()
+    assert everyone["total"] == 6
+    assert [c["name"] for c in everyone["key_clients"]] == ["Acme", "Echo", "Globex"]

@@ -8,6 +8,7 @@ import csv
 import io
 import zipfile
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -226,3 +227,103 @@ async def test_feedback_and_activity_reports(api: Api) -> None:
         "/api/v1/reports/feedback", headers={**mia.headers, "Accept": "text/csv"}
     )
     assert feedback_csv.text.splitlines()[0].startswith("account_manager_id,name,responses")
+
+
+async def test_sla_report_counts_per_manager_in_the_heads_scope(api: Api) -> None:
+    """The counts grouped per account manager add up: a head sees their team's and their own
+    clients' requests (another department's left out), closed and retracted ones apart."""
+    hana = await api.staff("Hana", "head", "north")
+    mia = await api.staff("Mia", "manager", "north")
+    max_ = await api.staff("Max", "manager", "north")
+    bob = await api.staff("Bob", "manager", "south")
+    acme = await api.client("Acme", mia, first_response_minutes=60)
+    initech = await api.client("Initech", max_, first_response_minutes=60)
+    hooli = await api.client("Hooli", hana, first_response_minutes=60)
+    globex = await api.client("Globex", bob, first_response_minutes=60)
+    api.advance(hours=3)
+    for minutes in (10, 90):  # 90: late
+        await answered_after(api, mia.headers, acme, minutes)
+    await api.log(mia.headers, acme, requires_response=True, occurred_at=iso(NOW))  # breached
+    await answered_after(api, max_.headers, initech, 20)
+    spam = await api.log(max_.headers, initech, requires_response=True)
+    closed = await api.http.post(
+        f"/api/v1/requests/{spam['request_id']}/close",
+        headers=max_.headers,
+        json={"reason": "an advertisement", "code": "spam"},
+    )
+    assert closed.status_code == 200, closed.text
+    wrong = await api.log(max_.headers, initech, requires_response=True)
+    retracted = await api.http.post(
+        f"/api/v1/interactions/{wrong['id']}/retract",
+        headers=max_.headers,
+        json={"reason": "logged for the wrong client"},
+    )
+    assert retracted.status_code == 200, retracted.text
+    await api.log(hana.headers, hooli, requires_response=True)  # opened now: open
+    await answered_after(api, bob.headers, globex, 5)
+    theirs = await api.log(bob.headers, globex, requires_response=True)
+    assert (
+        await api.http.post(
+            f"/api/v1/requests/{theirs['request_id']}/close",
+            headers=bob.headers,
+            json={"reason": "an advertisement", "code": "spam"},
+        )
+    ).status_code == 200
+
+    def figures(report: dict[str, Any]) -> dict[str, Any]:
+        keys = ("requests", "answered", "answered_on_time", "breached", "open")
+        return {k: report[k] for k in keys}
+
+    head = (await api.http.get("/api/v1/reports/sla", headers=hana.headers)).json()
+    assert figures(head) == {
+        "requests": 5,
+        "answered": 3,
+        "answered_on_time": 2,
+        "breached": 2,
+        "open": 1,
+    }
+    assert head["compliance_pct"] == 50.0
+    assert head["first_response_minutes"] == {"median": 20.0, "p90": 90.0}
+    assert head["closed"] == {"retracted": 1, "spam": 1}
+    assert head["missed_calls"] == 0
+    assert head["callback_minutes"] == {"median": None, "p90": None}
+    managers = {m["name"]: m for m in head["managers"]}
+    assert [m["name"] for m in head["managers"]] == ["Hana", "Max", "Mia"]
+    assert figures(managers["Mia"]) == {
+        "requests": 3,
+        "answered": 2,
+        "answered_on_time": 1,
+        "breached": 2,
+        "open": 0,
+    }
+    assert managers["Mia"]["first_response_minutes"] == {"median": 50.0, "p90": 90.0}
+    assert managers["Mia"]["compliance_pct"] == 33.3
+    assert figures(managers["Max"]) == {
+        "requests": 1,
+        "answered": 1,
+        "answered_on_time": 1,
+        "breached": 0,
+        "open": 0,
+    }
+    assert figures(managers["Hana"])["open"] == 1
+    assert managers["Hana"]["compliance_pct"] is None
+
+    only_max = (
+        await api.http.get(
+            "/api/v1/reports/sla", headers=hana.headers, params={"account_manager_id": max_.id}
+        )
+    ).json()
+    assert only_max["requests"] == 1 and only_max["closed"] == {"retracted": 1, "spam": 1}
+    assert only_max["first_response_minutes"] == {"median": 20.0, "p90": 20.0}
+    not_theirs = (
+        await api.http.get(
+            "/api/v1/reports/sla", headers=hana.headers, params={"account_manager_id": bob.id}
+        )
+    ).json()
+    assert not_theirs["requests"] == 0 and not_theirs["closed"] == {}
+    assert not_theirs["managers"] == []
+
+    everyone = (await api.http.get("/api/v1/reports/sla", headers=ADMIN)).json()
+    assert everyone["requests"] == 6 and everyone["closed"] == {"retracted": 1, "spam": 2}
+    assert [m["name"] for m in everyone["managers"]] == ["Bob", "Hana", "Max", "Mia"]
+    assert everyone["first_response_minutes"] == {"median": 15.0, "p90": 90.0}
