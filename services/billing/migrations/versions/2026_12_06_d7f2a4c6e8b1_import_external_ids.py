@@ -4,7 +4,7 @@ contracts and invoices), unique per table (NULL for those made in Orbit), and th
 the invoice had there
 
 Revision ID: d7f2a4c6e8b1
-Revises: c9e4a2f7b1d6
+Revises: 4c9f6e2a8b13
 Create Date: 2026-12-06
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "d7f2a4c6e8b1"
-down_revision = "c9e4a2f7b1d6"
+down_revision = "4c9f6e2a8b13"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """email in: the attachments of logged messages waiting to be kept as documents
 
 Revision ID: 7c2e9a4b1d36
-Revises: e9c3a5b7d1f2
+Revises: 3b8e5d1f7a92
 Create Date: 2026-12-06
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import shared.db
 
 revision = "7c2e9a4b1d36"
-down_revision = "e9c3a5b7d1f2"
+down_revision = "3b8e5d1f7a92"
 branch_labels = None
 depends_on = None
 
