@@ -17,13 +17,14 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, Uuid, literal, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Caller, Role
 from shared.readthrough import refresh_staff
 from shared.replicas import (
     ClientView,
+    client_replica,
     client_scope,
     client_select,
     client_views,
@@ -35,6 +36,24 @@ from shared.replicas import (
 def scope(caller: Caller, client_id: Any) -> ColumnElement[bool]:
     """SQL: ``client_id`` is of a client the caller may see."""
     return client_scope(caller, client_id)
+
+
+def replica_scope(caller: Caller) -> ColumnElement[bool]:
+    """SQL on a ``client_replica`` row: a client the caller may see (``scope``'s rule), by its
+    account manager. A report that joins the replica filters it with this: a head's clients
+    come through the index on ``account_manager_id`` (the managers of their team, then each
+    one's clients), not a whole read of the replica for ``id IN (...)``."""
+    if caller.company_wide:
+        return true()
+    manager = client_replica.c.account_manager_id
+    if caller.role != Role.HEAD:
+        return manager == caller.id
+    team = staff_replica.c.head_id == caller.id
+    if caller.department:
+        team = team | (staff_replica.c.department == caller.department)
+    return manager.in_(
+        select(staff_replica.c.id).where(team).union(select(literal(caller.id, Uuid)))
+    )
 
 
 def _client_select(caller: Caller, client_id: Any, for_update: bool) -> Select[Any]:
