@@ -53,12 +53,23 @@ async def seed(api: Api) -> dict[str, str]:
     await issued(api, acme, -100, -95, "USD")  # 90+
     await issued(api, acme, -1, 13, "USD")  # current, issued yesterday
     await issued(api, tokyo, -70, -65)  # 61-90
+    tokyo_paid = await issued(api, tokyo, -30, -16, "USD")  # paid in full: no USD row
     await issued(api, other, -45, -40)  # another department's
     await pay(api, acme, current, "50.00")
     await pay(api, acme, paid, "120.00")
+    await pay(api, tokyo, tokyo_paid, "120.00", "USD")
     await pay(api, other, (await api.invoice(other, issue={}))["id"], "70.00")
     note = {"amount": "20.00", "reason": "late delivery"}
     await api.post(f"/api/v1/invoices/{overdue_40}/credit-notes", note, expect=201)
+    for client, stage, value in (
+        (acme, "proposal", {"amount": "900", "currency": "EUR"}),
+        (tokyo, "proposal", {"amount": "100.50", "currency": "EUR"}),
+        (acme, "lead", None),
+        (tokyo, "won", {"amount": "5", "currency": "EUR"}),
+        (other, "proposal", {"amount": "50", "currency": "EUR"}),
+    ):
+        opportunity = {"client_id": client, "title": "Seats", "stage": stage, "value": value}
+        await api.post("/api/v1/opportunities", opportunity, expect=201)
     return {"head": head, "mia": mia, "max": max_}
 
 
@@ -117,16 +128,49 @@ async def test_revenue_counts_and_sums_per_manager_and_currency(any_api: Api) ->
         assert [
             (r["account_manager_name"], r["currency"], r["invoices"], r["invoiced"], r["collected"])
             for r in rows
-        ] == [("Mia", "EUR", 3, "340.00", "170.00"), ("Mia", "USD", 1, "120.00", "0.00")], caller
+        ] == [("Mia", "EUR", 3, "340.00", "170.00"), ("Mia", "USD", 2, "240.00", "120.00")], caller
     # the month so far (from the 1st, 22 days back)
     month = await get(any_api, "/api/v1/reports/revenue", as_(staff["mia"]))
     assert [(r["currency"], r["invoices"], r["invoiced"], r["collected"]) for r in month] == [
         ("EUR", 2, "220.00", "170.00"),
-        ("USD", 1, "120.00", "0.00"),
+        ("USD", 1, "120.00", "120.00"),
     ]
     everyone = await get(any_api, "/api/v1/reports/revenue", ADMIN, **{"from": day(-50)})
     assert [(r["account_manager_name"], r["invoices"], r["collected"]) for r in everyone] == [
         ("Max", 2, "70.00"),
         ("Mia", 3, "170.00"),
-        ("Mia", 1, "0.00"),
+        ("Mia", 2, "120.00"),
+    ]
+
+
+async def test_ltv_and_pipeline_sum_per_client_and_manager(any_api: Api) -> None:
+    staff = await seed(any_api)
+    for caller, role in (("mia", "manager"), ("head", "head")):
+        ltv = await get(any_api, "/api/v1/reports/ltv", as_(staff[caller], role))
+        assert [
+            (
+                r["client_name"],
+                r["currency"],
+                r["invoices"],
+                r["first_invoice"],
+                r["last_invoice"],
+                r["invoiced"],
+                r["collected"],
+                r["open"],
+            )
+            for r in ltv
+        ] == [
+            ("Acme", "EUR", 3, day(-45), day(-5), "340.00", "170.00", "170.00"),
+            ("Acme", "USD", 2, day(-100), day(-1), "240.00", "0.00", "240.00"),
+            ("Tokyo Ltd", "EUR", 1, day(-70), day(-70), "120.00", "0.00", "120.00"),
+            ("Tokyo Ltd", "USD", 1, day(-30), day(-30), "120.00", "120.00", "0.00"),
+        ], caller
+        pipeline = await get(any_api, "/api/v1/reports/pipeline", as_(staff[caller], role))
+        assert [
+            (r["account_manager_name"], r["stage"], r["currency"], r["opportunities"], r["value"])
+            for r in pipeline
+        ] == [("Mia", "lead", None, 1, "0"), ("Mia", "proposal", "EUR", 2, "1000.50")], caller
+    other = await get(any_api, "/api/v1/reports/ltv", ADMIN)
+    assert [(r["client_name"], r["collected"]) for r in other if r["client_name"] == "Other"] == [
+        ("Other", "70.00")
     ]
