@@ -24,6 +24,7 @@ from services.billing.domain.reports import (
     PaidInvoice,
     ReportName,
     aging_bucket,
+    bucket_edges,
     discipline,
     dso,
 )
@@ -137,9 +138,11 @@ async def aging(
     until ``now``: an invoice issued today east of UTC is in at once.
 
     The database sums the open invoices (each invoice's total less its allocations by then,
-    if above zero) per client, currency and due date; the buckets of each client's day are
-    applied to those sums here. The invoices issued on a day that is today for some clients
-    only are summed per issue date, and kept for the clients whose today it has reached."""
+    if above zero) per client, currency and interval of due dates (between the edges of the
+    buckets, ``bucket_edges``, of each day that may be a client's today); the bucket of each
+    client's day is applied to those sums here. The invoices issued on a day that is today
+    for some clients only are summed per issue date, and kept for the clients whose today it
+    has reached."""
     paid = (
         select(money_sum(Allocation.amount))
         .where(
@@ -149,36 +152,38 @@ async def aging(
         .scalar_subquery()
     )
     open_amount = money_sub(Invoice.total, func.coalesce(paid, 0))
-    issued: ColumnElement[Any]
+    days = [as_of] if as_of else list(_possible_todays(now))
     if as_of is not None:
-        last, issued = as_of, null()
+        issued: ColumnElement[Any] = null()
     else:
-        low, _, last = _possible_todays(now)
-        issued = _unless_between(Invoice.issue_date, None, low)
-    client = client_replica.c
-    keys = (
-        client.id,
-        client.name,
-        client.account_manager_id,
-        client.timezone,
-        Invoice.currency,
-        Invoice.due_date,
+        issued = _unless_between(Invoice.issue_date, None, days[0])
+    # the due date's interval between the bucket edges of the possible todays (its index;
+    # -1 before the first edge): every due date in one has the same bucket on each of them
+    edges = sorted({edge for day in days for edge in bucket_edges(day)})
+    due = case(
+        *(
+            (Invoice.due_date >= edge, literal_column(str(i)))
+            for i, edge in reversed(list(enumerate(edges)))
+        ),
+        else_=literal_column("-1"),
     )
+    client = client_replica.c
+    keys = (client.id, client.name, client.account_manager_id, client.timezone, Invoice.currency)
     per_invoice = (
-        select(*keys, issued.label("issued"), open_amount.label("open"))
+        select(*keys, due.label("due"), issued.label("issued"), open_amount.label("open"))
         .select_from(Invoice)
         .join(client_replica, client.id == Invoice.client_id)
         .where(
             replica_scope(caller),
             Invoice.status.notin_((DRAFT, VOID)),
-            Invoice.issue_date <= last,
+            Invoice.issue_date <= days[-1],
             Invoice.due_date.is_not(None),
         )
     )
     if account_manager_id is not None:
         per_invoice = per_invoice.where(client.account_manager_id == account_manager_id)
     inner = per_invoice.subquery()
-    grouped = [inner.c[k.name] for k in keys] + [inner.c.issued]
+    grouped = [inner.c[k.name] for k in keys] + [inner.c.due, inner.c.issued]
     stmt = (
         select(*grouped, money_sum(inner.c.open))
         .where(money_sign(inner.c.open) > 0)
@@ -188,11 +193,12 @@ async def aging(
     today = _today_of(now)
     per: dict[tuple[uuid.UUID, str], Row] = {}
     totals: dict[str, Row] = {}
-    for cid, name, manager, timezone, currency, due_date, issue_date, amount in sums:
+    for cid, name, manager, timezone, currency, interval, issue_date, amount in sums:
         day = as_of or today(timezone)
         if issue_date is not None and issue_date > day:
             continue
-        bucket = aging_bucket(due_date, day)
+        due = edges[interval] if interval >= 0 else edges[0] - timedelta(days=1)
+        bucket = aging_bucket(due, day)
         client_row = per.setdefault((cid, currency), _aging_row(cid, name, manager, currency))
         total_row = totals.setdefault(currency, _aging_row(None, "TOTAL", None, currency))
         for row in (client_row, total_row):
