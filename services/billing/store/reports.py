@@ -197,8 +197,8 @@ async def aging(
         day = as_of or today(timezone)
         if issue_date is not None and issue_date > day:
             continue
-        due = edges[interval] if interval >= 0 else edges[0] - timedelta(days=1)
-        bucket = aging_bucket(due, day)
+        start = edges[interval] if interval >= 0 else edges[0] - timedelta(days=1)
+        bucket = aging_bucket(start, day)
         client_row = per.setdefault((cid, currency), _aging_row(cid, name, manager, currency))
         total_row = totals.setdefault(currency, _aging_row(None, "TOTAL", None, currency))
         for row in (client_row, total_row):
