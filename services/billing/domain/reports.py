@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Literal
 
@@ -30,8 +30,10 @@ def aging_bucket(due_date: date, as_of: date) -> str:
 def bucket_edges(as_of: date) -> list[date]:
     """The due dates at which the bucket on ``as_of`` changes (the earliest due date of each
     bucket but the last): the due dates from one edge to the next share their bucket, so a
-    report can sum them per interval and take the bucket of the interval's start."""
-    return [as_of - timedelta(days=limit) for limit in LIMITS]
+    report can sum them per interval and take the bucket of the interval's start. An edge
+    before the calendar's first day is that day (no due date is before it)."""
+    first = date.min.toordinal()
+    return [date.fromordinal(max(first, as_of.toordinal() - limit)) for limit in LIMITS]
 
 
 @dataclass(frozen=True)

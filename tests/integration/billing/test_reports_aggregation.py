@@ -110,6 +110,9 @@ async def test_aging_sums_each_clients_open_invoices_by_bucket_and_currency(any_
     # two days back: the current USD invoice not issued yet, the payments and the credit
     # note not made yet (the invoice paid since was 8 days overdue)
     before = await get(any_api, "/api/v1/reports/aging", as_(staff["mia"]), as_of=day(-2))
+    assert await get(any_api, "/api/v1/reports/aging", ADMIN, as_of="0001-01-01") == []
+    last_day = await get(any_api, "/api/v1/reports/aging", ADMIN, as_of="9999-12-31")
+    assert [r["90_plus"] for r in last_day if r["client_name"] == "TOTAL"] == ["460.00", "240.00"]
     assert [tuple(r[c] for c in COLUMNS) for r in before][:2] == [
         ("Acme", "EUR", "120.00", "120.00", "120.00", "0.00", "0.00", "360.00"),
         ("Acme", "USD", "0.00", "0.00", "0.00", "0.00", "120.00", "120.00"),

@@ -78,3 +78,5 @@ def test_bucket_edges_split_the_due_dates_where_the_bucket_changes() -> None:
         start = max((e for e in edges if e <= due), default=edges[0] - timedelta(days=1))
         for day in days:
             assert aging_bucket(due, day) == aging_bucket(start, day), (due, day)
+    # the calendar's first days: no edge before it (?as_of=0001-01-01 is no 500)
+    assert bucket_edges(date(1, 2, 1)) == [date(1, 2, 1), date(1, 1, 2), date.min, date.min]
