@@ -37,7 +37,11 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import DateTime, TypeDecorator
 
 from shared.sqlite_inline import inline_creator, is_inline
@@ -83,6 +87,100 @@ def _plain(value: Decimal) -> Decimal:
     normal = value.normalize()
     exponent = normal.as_tuple().exponent
     return normal.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else normal
+
+
+# ---------------------------------------------------------------- exact money arithmetic in SQL
+# A report that aggregates in the database adds and compares amounts there: PostgreSQL's
+# NUMERIC is exact; SQLite keeps a Money as its text, and its own sum() and arithmetic go
+# through float (0.1 + 0.2). On SQLite these run Decimal functions registered on each
+# connection (``_configure_sqlite``), so both give the same exact amounts.
+
+
+class _MoneySum(FunctionElement[Decimal]):
+    type = Money()
+    inherit_cache = True
+
+
+class _MoneySub(FunctionElement[Decimal]):
+    type = Money()
+    inherit_cache = True
+
+
+class _MoneySign(FunctionElement[int]):
+    type = Integer()
+    inherit_cache = True
+
+
+def money_sum(amount: Any) -> ColumnElement[Decimal]:
+    """SQL: the exact sum of a Money expression (NULL over no rows, like ``sum``)."""
+    return _MoneySum(amount)
+
+
+def money_sub(amount: Any, other: Any) -> ColumnElement[Decimal]:
+    """SQL: ``amount - other``, exact (NULL if either is)."""
+    return _MoneySub(amount, other)
+
+
+def money_sign(amount: Any) -> ColumnElement[int]:
+    """SQL: -1, 0 or 1 as ``amount`` is negative, zero or positive (NULL for NULL)."""
+    return _MoneySign(amount)
+
+
+def _args(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> list[str]:
+    return [compiler.process(clause, **kw) for clause in element.clauses]
+
+
+@compiles(_MoneySum)
+def _sum_sql(element: _MoneySum, compiler: SQLCompiler, **kw: Any) -> str:
+    return "sum({})".format(*_args(element, compiler, **kw))
+
+
+@compiles(_MoneySub)
+def _sub_sql(element: _MoneySub, compiler: SQLCompiler, **kw: Any) -> str:
+    return "({} - {})".format(*_args(element, compiler, **kw))
+
+
+@compiles(_MoneySign)
+def _sign_sql(element: _MoneySign, compiler: SQLCompiler, **kw: Any) -> str:
+    return "sign({})".format(*_args(element, compiler, **kw))
+
+
+@compiles(_MoneySum, "sqlite")
+@compiles(_MoneySub, "sqlite")
+@compiles(_MoneySign, "sqlite")
+def _money_sqlite(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> str:
+    name = {_MoneySum: "money_sum", _MoneySub: "money_sub", _MoneySign: "money_sign"}
+    return f"{name[type(element)]}({', '.join(_args(element, compiler, **kw))})"
+
+
+def _exact(value: Any) -> Decimal:
+    """A stored amount (its text), or a literal (an int) as a Decimal."""
+    return Decimal(str(value))
+
+
+class _SQLiteMoneySum:
+    def __init__(self) -> None:
+        self.total: Decimal | None = None
+
+    def step(self, value: Any) -> None:
+        if value is not None:
+            self.total = _exact(value) + (self.total or Decimal(0))
+
+    def finalize(self) -> str | None:
+        return None if self.total is None else format(self.total, "f")
+
+
+def _sqlite_money_sub(amount: Any, other: Any) -> str | None:
+    if amount is None or other is None:
+        return None
+    return format(_exact(amount) - _exact(other), "f")
+
+
+def _sqlite_money_sign(amount: Any) -> int | None:
+    if amount is None:
+        return None
+    value = _exact(amount)
+    return (value > 0) - (value < 0)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -166,6 +264,10 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # every letter. Replace it on each connection, so func.lower() matches alike on both
         # (the adapted aiosqlite connection passes create_function to the driver's).
         dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
+        dbapi_connection.create_function("money_sub", 2, _sqlite_money_sub, deterministic=True)
+        dbapi_connection.create_function("money_sign", 1, _sqlite_money_sign, deterministic=True)
+        # (an aggregate the adapted connection does not pass on: the driver's own connection)
+        dbapi_connection.driver_connection.create_aggregate("money_sum", 1, _SQLiteMoneySum)
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")

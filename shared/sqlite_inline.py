@@ -201,6 +201,10 @@ class InlineConnection:
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
         self._conn.create_function(*args, **kwargs)
 
+    def create_aggregate(self, *args: Any, **kwargs: Any) -> None:
+        """sqlite3's (SQLAlchemy's adapted connection passes ``create_function`` only)."""
+        self._conn.create_aggregate(*args, **kwargs)
+
     async def commit(self) -> None:
         await self._run(self._conn.commit)
         if self._checkpoints is not None and self._conn.total_changes != self._changes:

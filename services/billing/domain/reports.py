@@ -15,17 +15,25 @@ ReportName = Literal["aging", "revenue", "ltv", "payment-discipline", "pipeline"
 BUCKETS = ("current", "1_30", "31_60", "61_90", "90_plus")
 
 
+# The most days overdue of each bucket but the last ("current": not overdue yet).
+LIMITS = (0, 30, 60, 90)
+
+
 def aging_bucket(due_date: date, as_of: date) -> str:
     days = (as_of - due_date).days
-    if days <= 0:
-        return "current"
-    if days <= 30:
-        return "1_30"
-    if days <= 60:
-        return "31_60"
-    if days <= 90:
-        return "61_90"
-    return "90_plus"
+    for bucket, limit in zip(BUCKETS, LIMITS, strict=False):
+        if days <= limit:
+            return bucket
+    return BUCKETS[-1]
+
+
+def bucket_edges(as_of: date) -> list[date]:
+    """The due dates at which the bucket on ``as_of`` changes (the earliest due date of each
+    bucket but the last): the due dates from one edge to the next share their bucket, so a
+    report can sum them per interval and take the bucket of the interval's start. An edge
+    before the calendar's first day is that day (no due date is before it)."""
+    first = date.min.toordinal()
+    return [date.fromordinal(max(first, as_of.toordinal() - limit)) for limit in LIMITS]
 
 
 @dataclass(frozen=True)

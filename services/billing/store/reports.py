@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, case, func, literal_column, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.billing.domain.dates import today_in
@@ -23,13 +24,15 @@ from services.billing.domain.reports import (
     PaidInvoice,
     ReportName,
     aging_bucket,
+    bucket_edges,
     discipline,
     dso,
 )
 from services.billing.store.clients import scope
 from services.billing.store.models import Allocation, CreditNote, Invoice, Opportunity, Payment
 from shared.auth import Caller
-from shared.replicas import client_replica, staff_replica
+from shared.db import money_sign, money_sub, money_sum
+from shared.replicas import client_replica, manager_scope, staff_replica
 
 Row = dict[str, Any]
 DSO_DAYS = 90
@@ -95,6 +98,33 @@ def client_today(client: Any, now: datetime) -> date:
     return today_in(client.timezone, now)
 
 
+def _today_of(now: datetime) -> Callable[[str | None], date]:
+    """Each timezone's today at ``now`` (``client_today``'s rule), computed once per zone."""
+    cache: dict[str | None, date] = {}
+
+    def today(timezone: str | None) -> date:
+        if timezone not in cache:
+            cache[timezone] = today_in(timezone, now)
+        return cache[timezone]
+
+    return today
+
+
+def _possible_todays(now: datetime) -> tuple[date, date, date]:
+    """The days one of which is each client's today at ``now``: every timezone's date is
+    within a day of UTC's (UTC-12 to UTC+14)."""
+    utc = now.astimezone(UTC).date()
+    return utc - timedelta(days=1), utc, utc + timedelta(days=1)
+
+
+def _unless_between(day: Any, low: date | None, high: date) -> ColumnElement[Any]:
+    """SQL: ``day``, or NULL when it is within ``low``..``high`` (``low`` None: any day up to
+    ``high``): the grouping key of a day only some clients' periods hold, the others' rows
+    summed as one."""
+    common = day <= high if low is None else day.between(low, high)
+    return case((common, null()), else_=day)
+
+
 async def aging(
     session: AsyncSession,
     caller: Caller,
@@ -105,47 +135,75 @@ async def aging(
     """Per client and currency: what was open on ``as_of`` (issued by then, less what was
     paid by then), by days past the due date; then the totals per currency. Without
     ``as_of``, each client's own today at ``now`` (its timezone's date) and what was paid
-    until ``now``: an invoice issued today east of UTC is in at once."""
-    clients = await _clients(session, caller, account_manager_id)
-    day = {cid: as_of or client_today(c, now) for cid, c in clients.items()}
-    latest = max(day.values(), default=as_of or now.date())
-    invoices = [
-        i
-        for i in await _invoices(session, list(clients), Invoice.issue_date <= latest)
-        if i.issue_date is not None and i.issue_date <= day[i.client_id]
-    ]
-    paid: dict[uuid.UUID, Decimal] = defaultdict(Decimal)
-    if invoices:
-        allocations = (
-            await session.execute(
-                select(Allocation.invoice_id, Allocation.amount).where(
-                    Allocation.invoice_id.in_([i.id for i in invoices]),
-                    Allocation.created_at < _end_of(as_of)
-                    if as_of
-                    else Allocation.created_at <= now,
-                )
-            )
-        ).all()
-        for invoice_id, amount in allocations:
-            paid[invoice_id] += amount
+    until ``now``: an invoice issued today east of UTC is in at once.
+
+    The database sums the open invoices (each invoice's total less its allocations by then,
+    if above zero) per client, currency and interval of due dates (between the edges of the
+    buckets, ``bucket_edges``, of each day that may be a client's today); the bucket of each
+    client's day is applied to those sums here. The invoices issued on a day that is today
+    for some clients only are summed per issue date, and kept for the clients whose today it
+    has reached."""
+    paid = (
+        select(money_sum(Allocation.amount))
+        .where(
+            Allocation.invoice_id == Invoice.id,
+            Allocation.created_at < _end_of(as_of) if as_of else Allocation.created_at <= now,
+        )
+        .scalar_subquery()
+    )
+    open_amount = money_sub(Invoice.total, func.coalesce(paid, 0))
+    days = [as_of] if as_of else list(_possible_todays(now))
+    if as_of is not None:
+        issued: ColumnElement[Any] = null()
+    else:
+        issued = _unless_between(Invoice.issue_date, None, days[0])
+    # the due date's interval between the bucket edges of the possible todays (its index;
+    # -1 before the first edge): every due date in one has the same bucket on each of them
+    edges = sorted({edge for day in days for edge in bucket_edges(day)})
+    due = case(
+        *(
+            (Invoice.due_date >= edge, literal_column(str(i)))
+            for i, edge in reversed(list(enumerate(edges)))
+        ),
+        else_=literal_column("-1"),
+    )
+    client = client_replica.c
+    keys = (client.id, client.name, client.account_manager_id, client.timezone, Invoice.currency)
+    per_invoice = (
+        select(*keys, due.label("due"), issued.label("issued"), open_amount.label("open"))
+        .select_from(Invoice)
+        .join(client_replica, client.id == Invoice.client_id)
+        .where(
+            manager_scope(caller, client_replica.c.account_manager_id),
+            Invoice.status.notin_((DRAFT, VOID)),
+            Invoice.issue_date <= days[-1],
+            Invoice.due_date.is_not(None),
+        )
+    )
+    if account_manager_id is not None:
+        per_invoice = per_invoice.where(client.account_manager_id == account_manager_id)
+    inner = per_invoice.subquery()
+    grouped = [inner.c[k.name] for k in keys] + [inner.c.due, inner.c.issued]
+    stmt = (
+        select(*grouped, money_sum(inner.c.open))
+        .where(money_sign(inner.c.open) > 0)
+        .group_by(*grouped)
+    )
+    sums: list[Any] = list((await session.execute(stmt)).all())
+    today = _today_of(now)
     per: dict[tuple[uuid.UUID, str], Row] = {}
     totals: dict[str, Row] = {}
-    for invoice in invoices:
-        open_amount = invoice.total - paid[invoice.id]
-        if open_amount <= 0 or invoice.due_date is None:
+    for cid, name, manager, timezone, currency, interval, issue_date, amount in sums:
+        day = as_of or today(timezone)
+        if issue_date is not None and issue_date > day:
             continue
-        bucket = aging_bucket(invoice.due_date, day[invoice.client_id])
-        client = clients[invoice.client_id]
-        client_row = per.setdefault(
-            (client.id, invoice.currency),
-            _aging_row(client.id, client.name, client.account_manager_id, invoice.currency),
-        )
-        total_row = totals.setdefault(
-            invoice.currency, _aging_row(None, "TOTAL", None, invoice.currency)
-        )
+        start = edges[interval] if interval >= 0 else edges[0] - timedelta(days=1)
+        bucket = aging_bucket(start, day)
+        client_row = per.setdefault((cid, currency), _aging_row(cid, name, manager, currency))
+        total_row = totals.setdefault(currency, _aging_row(None, "TOTAL", None, currency))
         for row in (client_row, total_row):
-            row[bucket] += open_amount
-            row["total"] += open_amount
+            row[bucket] += amount
+            row["total"] += amount
     rows = sorted(per.values(), key=lambda r: (r["client_name"], r["currency"]))
     rows += [totals[c] for c in sorted(totals)]
     return Report(
@@ -186,21 +244,49 @@ async def revenue(
     """Per account manager and currency: invoiced (invoices issued in the period, less the
     credit notes issued in it) and collected (payments received in it, a reversed one not).
     Without ``start``/``end``, each client's current month so far: from the first of its
-    month to its today (its timezone's), payments until ``now``."""
-    clients = await _clients(session, caller, account_manager_id)
-    today = {cid: client_today(c, now) for cid, c in clients.items()}
-    first = {cid: start or day.replace(day=1) for cid, day in today.items()}
-    last = {cid: end or day for cid, day in today.items()}
+    month to its today (its timezone's), payments until ``now``.
+
+    The database counts and sums per account manager, currency and timezone (each zone's
+    period is the same for its clients); a day only some zones' periods hold is a key of its
+    own, kept for the zones whose period holds it."""
+    today = _today_of(now)
+    todays = _possible_todays(now)
+    # every client's first and last day is one of these: the invoices, credit notes and
+    # payments dated between the latest first and the earliest last are in for all of them
+    firsts = sorted({start} if start else {d.replace(day=1) for d in todays})
+    lasts = sorted({end} if end else set(todays))
+
+    def period(timezone: str) -> tuple[date, date]:
+        return start or today(timezone).replace(day=1), end or today(timezone)
+
+    client = client_replica.c
+
+    async def sums(entity: Any, edge: Any, amount: Any, *conditions: Any) -> list[Any]:
+        """Per manager, currency, zone and ``edge`` key: how many, and their sum of
+        ``amount``."""
+        keys = (client.account_manager_id, entity.currency, client.timezone)
+        inner = (
+            select(*keys, edge.label("day"), amount.label("amount"))
+            .select_from(entity)
+            .join(client_replica, client.id == entity.client_id)
+            .where(manager_scope(caller, client_replica.c.account_manager_id), *conditions)
+        )
+        if account_manager_id is not None:
+            inner = inner.where(client.account_manager_id == account_manager_id)
+        found = inner.subquery()
+        grouped = [found.c[k.name] for k in keys] + [found.c.day]
+        stmt = select(*grouped, func.count(), money_sum(found.c.amount)).group_by(*grouped)
+        return list((await session.execute(stmt)).all())
+
     names = await _manager_names(session)
     rows: dict[tuple[Any, str], Row] = {}
 
-    def row(client_id: uuid.UUID, currency: str) -> Row:
-        manager = clients[client_id].account_manager_id
+    def row(manager: uuid.UUID | None, currency: str) -> Row:
         return rows.setdefault(
             (manager, currency),
             {
                 "account_manager_id": manager,
-                "account_manager_name": names.get(manager),
+                "account_manager_name": None if manager is None else names.get(manager),
                 "currency": currency,
                 "invoices": 0,
                 "invoiced": Decimal(0),
@@ -208,44 +294,48 @@ async def revenue(
             },
         )
 
-    for invoice in await _invoices(
-        session,
-        list(clients),
-        Invoice.issue_date >= min(first.values(), default=date.max),
-        Invoice.issue_date <= max(last.values(), default=date.min),
+    def within(timezone: str, day: date | None) -> bool:
+        """``day`` (None: the common period) is in the period of the zone's clients."""
+        first, last = period(timezone)
+        return day is None or first <= day <= last
+
+    for manager, currency, timezone, day, count, total in await sums(
+        Invoice,
+        _unless_between(Invoice.issue_date, firsts[-1], lasts[0]),
+        Invoice.total,
+        Invoice.status.notin_((DRAFT, VOID)),
+        Invoice.issue_date.between(firsts[0], lasts[-1]),
     ):
-        cid = invoice.client_id
-        if invoice.issue_date is None or not first[cid] <= invoice.issue_date <= last[cid]:
-            continue
-        target = row(cid, invoice.currency)
-        target["invoices"] += 1
-        target["invoiced"] += invoice.total
-    if clients:
-        notes = await session.scalars(
-            select(CreditNote).where(
-                CreditNote.client_id.in_(list(clients)),
-                CreditNote.issue_date >= min(first.values()),
-                CreditNote.issue_date <= max(last.values()),
-            )
-        )
-        for note in notes:
-            if first[note.client_id] <= note.issue_date <= last[note.client_id]:
-                row(note.client_id, note.currency)["invoiced"] -= note.total
-    if clients:
-        payments = (
-            await session.scalars(
-                select(Payment).where(
-                    Payment.client_id.in_(list(clients)),
-                    Payment.reversed_at.is_(None),
-                    Payment.received_at >= _start_of(min(first.values())),
-                    Payment.received_at < _end_of(end) if end else Payment.received_at <= now,
-                )
-            )
-        ).all()
-        for payment in payments:
-            if payment.received_at < _start_of(first[payment.client_id]):
-                continue
-            row(payment.client_id, payment.currency)["collected"] += payment.amount
+        if within(timezone, day):
+            target = row(manager, currency)
+            target["invoices"] += count
+            target["invoiced"] += total
+    for manager, currency, timezone, day, _, total in await sums(
+        CreditNote,
+        _unless_between(CreditNote.issue_date, firsts[-1], lasts[0]),
+        CreditNote.total,
+        CreditNote.issue_date.between(firsts[0], lasts[-1]),
+    ):
+        if within(timezone, day):
+            row(manager, currency)["invoiced"] -= total
+    # a payment counts from the start (UTC) of its client's first day: its key, the index of
+    # the latest of the possible first days it is on or after
+    since = case(
+        *(
+            (Payment.received_at >= _start_of(first), literal_column(str(i)))
+            for i, first in reversed(list(enumerate(firsts)))
+        ),
+    )
+    for manager, currency, timezone, i, _, total in await sums(
+        Payment,
+        since,
+        Payment.amount,
+        Payment.reversed_at.is_(None),
+        Payment.received_at >= _start_of(firsts[0]),
+        Payment.received_at < _end_of(end) if end else Payment.received_at <= now,
+    ):
+        if firsts[int(i)] >= period(timezone)[0]:
+            row(manager, currency)["collected"] += total
     ordered = sorted(
         rows.values(),
         key=lambda r: (
@@ -273,15 +363,15 @@ async def revenue(
 async def ltv(session: AsyncSession, caller: Caller, client_id: uuid.UUID | None = None) -> Report:
     """Per client and currency, over the whole relationship: invoiced (less credit notes),
     collected (reversed payments not), open."""
-    clients = await _clients(session, caller, client_id=client_id)
+    client = client_replica.c
     rows: dict[tuple[uuid.UUID, str], Row] = {}
 
-    def row(cid: uuid.UUID, currency: str) -> Row:
+    def row(cid: uuid.UUID, name: str, currency: str) -> Row:
         return rows.setdefault(
             (cid, currency),
             {
                 "client_id": cid,
-                "client_name": clients[cid].name,
+                "client_name": name,
                 "currency": currency,
                 "invoices": 0,
                 "first_invoice": None,
@@ -292,22 +382,34 @@ async def ltv(session: AsyncSession, caller: Caller, client_id: uuid.UUID | None
             },
         )
 
-    for invoice in await _invoices(session, list(clients)):
-        target = row(invoice.client_id, invoice.currency)
-        target["invoices"] += 1
-        target["invoiced"] += invoice.total - invoice.credited
-        target["open"] += invoice.total - invoice.amount_paid
-        target["first_invoice"] = target["first_invoice"] or invoice.issue_date
-        target["last_invoice"] = invoice.issue_date
-    if clients:
-        for payment in (
-            await session.scalars(
-                select(Payment).where(
-                    Payment.client_id.in_(list(clients)), Payment.reversed_at.is_(None)
-                )
-            )
-        ).all():
-            row(payment.client_id, payment.currency)["collected"] += payment.amount
+    def per_client(entity: Any, *columns: Any) -> Select[Any]:
+        keys = (client.id, client.name, entity.currency)
+        stmt = (
+            select(*keys, *columns)
+            .join(client_replica, client.id == entity.client_id)
+            .where(manager_scope(caller, client_replica.c.account_manager_id))
+            .group_by(*keys)
+        )
+        return stmt if client_id is None else stmt.where(client.id == client_id)
+
+    invoices = per_client(
+        Invoice,
+        func.count(),
+        func.min(Invoice.issue_date),
+        func.max(Invoice.issue_date),
+        money_sum(money_sub(Invoice.total, Invoice.credited)),
+        money_sum(money_sub(Invoice.total, Invoice.amount_paid)),
+    ).where(Invoice.status.notin_((DRAFT, VOID)))
+    for cid, name, currency, count, first, last, invoiced, open_amount in (
+        await session.execute(invoices)
+    ).all():
+        target = row(cid, name, currency)
+        target.update(invoices=count, first_invoice=first, last_invoice=last)
+        target["invoiced"] += invoiced
+        target["open"] += open_amount
+    payments = per_client(Payment, money_sum(Payment.amount)).where(Payment.reversed_at.is_(None))
+    for cid, name, currency, collected in (await session.execute(payments)).all():
+        row(cid, name, currency)["collected"] += collected
     ordered = sorted(rows.values(), key=lambda r: (r["client_name"], r["currency"]))
     return Report(
         "ltv",
@@ -403,36 +505,31 @@ async def pipeline(
     session: AsyncSession, caller: Caller, account_manager_id: uuid.UUID | None = None
 ) -> Report:
     """Open opportunities by the client's account manager, stage and currency."""
-    clients = await _clients(session, caller, account_manager_id)
     names = await _manager_names(session)
-    rows: dict[tuple[Any, str, str | None], Row] = {}
-    if clients:
-        found = (
-            await session.scalars(
-                select(Opportunity).where(
-                    Opportunity.client_id.in_(list(clients)), Opportunity.stage.in_(OPEN_STAGES)
-                )
-            )
-        ).all()
-        for opportunity in found:
-            manager = clients[opportunity.client_id].account_manager_id
-            key = (manager, opportunity.stage, opportunity.value_currency)
-            row = rows.setdefault(
-                key,
-                {
-                    "account_manager_id": manager,
-                    "account_manager_name": names.get(manager),
-                    "stage": opportunity.stage,
-                    "currency": opportunity.value_currency,
-                    "opportunities": 0,
-                    "value": Decimal(0),
-                },
-            )
-            row["opportunities"] += 1
-            row["value"] += opportunity.value_amount or Decimal(0)
+    manager = client_replica.c.account_manager_id
+    keys = (manager, Opportunity.stage, Opportunity.value_currency)
+    stmt = (
+        select(*keys, func.count(), money_sum(Opportunity.value_amount))
+        .join(client_replica, client_replica.c.id == Opportunity.client_id)
+        .where(manager_scope(caller, client_replica.c.account_manager_id), Opportunity.stage.in_(OPEN_STAGES))
+        .group_by(*keys)
+    )
+    if account_manager_id is not None:
+        stmt = stmt.where(manager == account_manager_id)
+    rows = [
+        {
+            "account_manager_id": am,
+            "account_manager_name": None if am is None else names.get(am),
+            "stage": stage,
+            "currency": currency,
+            "opportunities": count,
+            "value": value or Decimal(0),
+        }
+        for am, stage, currency, count, value in (await session.execute(stmt)).all()
+    ]
     order = {s: i for i, s in enumerate(OPEN_STAGES)}
     ordered = sorted(
-        rows.values(),
+        rows,
         key=lambda r: (
             r["account_manager_name"] or "",
             str(r["account_manager_id"]),

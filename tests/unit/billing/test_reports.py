@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from services.billing.domain.reports import PaidInvoice, aging_bucket, discipline, dso
+from services.billing.domain.reports import (
+    PaidInvoice,
+    aging_bucket,
+    bucket_edges,
+    discipline,
+    dso,
+)
 
 D = Decimal
 
@@ -32,3 +38,23 @@ def test_aging_and_discipline() -> None:
     assert dso(D(500), D(3000), 90) == D("15.0")
     assert dso(D(500), D(0), 90) is None
     assert dso(D(1), D(4), 5) == D("1.3")  # 1.25 days: a tie rounds half-up, not to even
+
+
+def test_bucket_edges_split_the_due_dates_where_the_bucket_changes() -> None:
+    # the ageing report sums per interval between the edges of each day that may be a
+    # client's today, and buckets the sum by the interval's start
+    days = [date(2031, 3, 1), date(2031, 3, 2), date(2031, 3, 3)]
+    edges = sorted({edge for day in days for edge in bucket_edges(day)})
+    assert bucket_edges(days[0]) == [
+        date(2031, 3, 1),
+        date(2031, 1, 30),
+        date(2030, 12, 31),
+        date(2030, 12, 1),
+    ]
+    for offset in range(-120, 30):
+        due = days[0] + timedelta(days=offset)
+        start = max((e for e in edges if e <= due), default=edges[0] - timedelta(days=1))
+        for day in days:
+            assert aging_bucket(due, day) == aging_bucket(start, day), (due, day)
+    # the calendar's first days: no edge before it (?as_of=0001-01-01 is no 500)
+    assert bucket_edges(date(1, 2, 1)) == [date(1, 2, 1), date(1, 1, 2), date.min, date.min]

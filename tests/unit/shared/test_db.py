@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import func, literal, null, select
+from sqlalchemy import Column, Integer, MetaData, Table, func, literal, null, select
 
-from shared.db import create_engine
+from shared.db import Money, create_engine, money_sign, money_sub, money_sum
 
 
 async def test_sqlite_lower_is_unicode_aware_like_postgresql(tmp_path: Path) -> None:
@@ -26,3 +27,47 @@ async def test_sqlite_lower_is_unicode_aware_like_postgresql(tmp_path: Path) -> 
     finally:
         await engine.dispose()
     assert tuple(row) == ("ärger élan σοφια", None, "plain")
+
+
+async def test_sqlite_money_sum_sub_and_sign_are_exact(tmp_path: Path) -> None:
+    # SQLite keeps a Money as text; its own sum() and "-" go through float (0.1 + 0.2 gave
+    # 0.30000000000000004): the report aggregates use these Decimal ones on SQLite.
+    amounts = Table("amounts", MetaData(), Column("k", Integer), Column("amount", Money))
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'money.db'}")
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(amounts.metadata.create_all)
+            values = [(1, "0.1"), (1, "0.2"), (2, "99999999999999.99"), (2, "0.01"), (3, None)]
+            await conn.execute(
+                amounts.insert(), [{"k": k, "amount": v and Decimal(v)} for k, v in values]
+            )
+            sums = (
+                await conn.execute(
+                    select(amounts.c.k, money_sum(amounts.c.amount))
+                    .group_by(amounts.c.k)
+                    .order_by(amounts.c.k)
+                )
+            ).all()
+            left = money_sub(amounts.c.amount, literal(Decimal("0.3"), Money))
+            diffs = (
+                await conn.execute(
+                    select(amounts.c.amount, left, money_sign(left)).order_by(amounts.c.amount)
+                )
+            ).all()
+            with_zero = money_sign(money_sub(literal(Decimal("0.3"), Money), literal(0)))
+            positive = await conn.scalar(select(with_zero))
+    finally:
+        await engine.dispose()
+    assert positive == 1
+    assert [tuple(r) for r in sums] == [
+        (1, Decimal("0.3")),
+        (2, Decimal("100000000000000")),
+        (3, None),
+    ]
+    assert [tuple(r) for r in diffs] == [
+        (None, None, None),
+        (Decimal("0.01"), Decimal("-0.29"), -1),
+        (Decimal("0.1"), Decimal("-0.2"), -1),
+        (Decimal("0.2"), Decimal("-0.1"), -1),
+        (Decimal("99999999999999.99"), Decimal("99999999999999.69"), 1),
+    ]

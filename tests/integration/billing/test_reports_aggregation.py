@@ -1,0 +1,179 @@
+"""The ageing and revenue reports sum in the database: several invoices of one client in
+several currencies and buckets, partly paid, one credit note, a client in another timezone,
+and a client of another department's manager that no one of this department sees; each
+figure is the one of the rule, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from tests.integration.billing.helpers import NOW, Api, as_
+from tests.support.apps import ADMIN
+
+pytestmark = pytest.mark.integration
+
+TODAY = NOW.date()
+
+
+def day(offset: int) -> str:
+    return (TODAY + timedelta(days=offset)).isoformat()
+
+
+async def issued(api: Api, client: str, issue: int, due: int, currency: str = "EUR") -> str:
+    """A 120.00 (100.00 + 20 % tax; 120 in JPY) invoice issued ``issue`` days from today."""
+    invoice = await api.invoice(
+        client, currency=currency, issue={"issue_date": day(issue), "due_date": day(due)}
+    )
+    return str(invoice["id"])
+
+
+async def pay(api: Api, client: str, invoice: str, amount: str, currency: str = "EUR") -> None:
+    payment = {
+        "client_id": client,
+        "amount": amount,
+        "currency": currency,
+        "allocations": [{"invoice_id": invoice, "amount": amount}],
+    }
+    await api.post("/api/v1/payments", payment, expect=201)
+
+
+async def seed(api: Api) -> dict[str, str]:
+    head = await api.staff("Hana", "head", department="North")
+    mia = await api.staff("Mia", department="North", head_id=head)
+    max_ = await api.staff("Max", department="South")
+    acme = await api.client("Acme", mia)
+    tokyo = await api.client("Tokyo Ltd", mia, timezone="Asia/Tokyo")
+    other = await api.client("Other", max_)
+    overdue_40 = await issued(api, acme, -45, -40)  # 31-60, a credit note of 20.00
+    current = await issued(api, acme, -5, 9)  # current, 50.00 of it paid
+    paid = await issued(api, acme, -20, -10)  # paid in full: not open
+    await issued(api, acme, -100, -95, "USD")  # 90+
+    await issued(api, acme, -1, 13, "USD")  # current, issued yesterday
+    await issued(api, tokyo, -70, -65)  # 61-90
+    tokyo_paid = await issued(api, tokyo, -30, -16, "USD")  # paid in full: no USD row
+    await issued(api, other, -45, -40)  # another department's
+    await pay(api, acme, current, "50.00")
+    await pay(api, acme, paid, "120.00")
+    await pay(api, tokyo, tokyo_paid, "120.00", "USD")
+    await pay(api, other, (await api.invoice(other, issue={}))["id"], "70.00")
+    note = {"amount": "20.00", "reason": "late delivery"}
+    await api.post(f"/api/v1/invoices/{overdue_40}/credit-notes", note, expect=201)
+    for client, stage, value in (
+        (acme, "proposal", {"amount": "900", "currency": "EUR"}),
+        (tokyo, "proposal", {"amount": "100.50", "currency": "EUR"}),
+        (acme, "lead", None),
+        (tokyo, "won", {"amount": "5", "currency": "EUR"}),
+        (other, "proposal", {"amount": "50", "currency": "EUR"}),
+    ):
+        opportunity = {"client_id": client, "title": "Seats", "stage": stage, "value": value}
+        await api.post("/api/v1/opportunities", opportunity, expect=201)
+    return {"head": head, "mia": mia, "max": max_}
+
+
+async def get(api: Api, path: str, headers: dict[str, str], **params: Any) -> list[Any]:
+    response = await api.http.get(path, headers=headers, params=params)
+    assert response.status_code == 200, response.text
+    return list(response.json()["rows"])
+
+
+AGING = [
+    ("Acme", "EUR", "70.00", "0.00", "100.00", "0.00", "0.00", "170.00"),
+    ("Acme", "USD", "120.00", "0.00", "0.00", "0.00", "120.00", "240.00"),
+    ("Tokyo Ltd", "EUR", "0.00", "0.00", "0.00", "120.00", "0.00", "120.00"),
+    ("TOTAL", "EUR", "70.00", "0.00", "100.00", "120.00", "0.00", "290.00"),
+    ("TOTAL", "USD", "120.00", "0.00", "0.00", "0.00", "120.00", "240.00"),
+]
+COLUMNS = ("client_name", "currency", "current", "1_30", "31_60", "61_90", "90_plus", "total")
+
+
+async def test_aging_sums_each_clients_open_invoices_by_bucket_and_currency(any_api: Api) -> None:
+    staff = await seed(any_api)
+    for caller, role in (("mia", "manager"), ("head", "head")):
+        rows = await get(any_api, "/api/v1/reports/aging", as_(staff[caller], role))
+        assert [tuple(r[c] for c in COLUMNS) for r in rows] == AGING, caller
+        filtered = await get(
+            any_api,
+            "/api/v1/reports/aging",
+            as_(staff[caller], role),
+            account_manager_id=staff["max"],
+        )
+        assert filtered == [], caller
+    everyone = await get(any_api, "/api/v1/reports/aging", ADMIN)
+    other = [r for r in everyone if r["client_name"] == "Other"]
+    assert [(r["31_60"], r["current"], r["total"]) for r in other] == [
+        ("120.00", "50.00", "170.00")
+    ]
+    assert [r["total"] for r in everyone if r["client_name"] == "TOTAL"] == ["460.00", "240.00"]
+    # two days back: the current USD invoice not issued yet, the payments and the credit
+    # note not made yet (the invoice paid since was 8 days overdue)
+    before = await get(any_api, "/api/v1/reports/aging", as_(staff["mia"]), as_of=day(-2))
+    assert await get(any_api, "/api/v1/reports/aging", ADMIN, as_of="0001-01-01") == []
+    last_day = await get(any_api, "/api/v1/reports/aging", ADMIN, as_of="9999-12-31")
+    assert [r["90_plus"] for r in last_day if r["client_name"] == "TOTAL"] == ["460.00", "240.00"]
+    assert [tuple(r[c] for c in COLUMNS) for r in before][:2] == [
+        ("Acme", "EUR", "120.00", "120.00", "120.00", "0.00", "0.00", "360.00"),
+        ("Acme", "USD", "0.00", "0.00", "0.00", "0.00", "120.00", "120.00"),
+    ]
+
+
+async def test_revenue_counts_and_sums_per_manager_and_currency(any_api: Api) -> None:
+    staff = await seed(any_api)
+    for caller, role in (("mia", "manager"), ("head", "head")):
+        rows = await get(
+            any_api,
+            "/api/v1/reports/revenue",
+            as_(staff[caller], role),
+            **{"from": day(-50), "to": day(0)},
+        )
+        assert [
+            (r["account_manager_name"], r["currency"], r["invoices"], r["invoiced"], r["collected"])
+            for r in rows
+        ] == [("Mia", "EUR", 3, "340.00", "170.00"), ("Mia", "USD", 2, "240.00", "120.00")], caller
+    # the month so far (from the 1st, 22 days back)
+    month = await get(any_api, "/api/v1/reports/revenue", as_(staff["mia"]))
+    assert [(r["currency"], r["invoices"], r["invoiced"], r["collected"]) for r in month] == [
+        ("EUR", 2, "220.00", "170.00"),
+        ("USD", 1, "120.00", "120.00"),
+    ]
+    everyone = await get(any_api, "/api/v1/reports/revenue", ADMIN, **{"from": day(-50)})
+    assert [(r["account_manager_name"], r["invoices"], r["collected"]) for r in everyone] == [
+        ("Max", 2, "70.00"),
+        ("Mia", 3, "170.00"),
+        ("Mia", 2, "120.00"),
+    ]
+
+
+async def test_ltv_and_pipeline_sum_per_client_and_manager(any_api: Api) -> None:
+    staff = await seed(any_api)
+    for caller, role in (("mia", "manager"), ("head", "head")):
+        ltv = await get(any_api, "/api/v1/reports/ltv", as_(staff[caller], role))
+        assert [
+            (
+                r["client_name"],
+                r["currency"],
+                r["invoices"],
+                r["first_invoice"],
+                r["last_invoice"],
+                r["invoiced"],
+                r["collected"],
+                r["open"],
+            )
+            for r in ltv
+        ] == [
+            ("Acme", "EUR", 3, day(-45), day(-5), "340.00", "170.00", "170.00"),
+            ("Acme", "USD", 2, day(-100), day(-1), "240.00", "0.00", "240.00"),
+            ("Tokyo Ltd", "EUR", 1, day(-70), day(-70), "120.00", "0.00", "120.00"),
+            ("Tokyo Ltd", "USD", 1, day(-30), day(-30), "120.00", "120.00", "0.00"),
+        ], caller
+        pipeline = await get(any_api, "/api/v1/reports/pipeline", as_(staff[caller], role))
+        assert [
+            (r["account_manager_name"], r["stage"], r["currency"], r["opportunities"], r["value"])
+            for r in pipeline
+        ] == [("Mia", "lead", None, 1, "0"), ("Mia", "proposal", "EUR", 2, "1000.50")], caller
+    other = await get(any_api, "/api/v1/reports/ltv", ADMIN)
+    assert [(r["client_name"], r["collected"]) for r in other if r["client_name"] == "Other"] == [
+        ("Other", "70.00")
+    ]
