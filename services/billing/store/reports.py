@@ -511,7 +511,10 @@ async def pipeline(
     stmt = (
         select(*keys, func.count(), money_sum(Opportunity.value_amount))
         .join(client_replica, client_replica.c.id == Opportunity.client_id)
-        .where(manager_scope(caller, client_replica.c.account_manager_id), Opportunity.stage.in_(OPEN_STAGES))
+        .where(
+            manager_scope(caller, client_replica.c.account_manager_id),
+            Opportunity.stage.in_(OPEN_STAGES),
+        )
         .group_by(*keys)
     )
     if account_manager_id is not None:
