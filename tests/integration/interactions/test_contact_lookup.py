@@ -56,8 +56,8 @@ def _client(n: int) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("field", "value", "index"),
     [
-        ("phone", "+49300000042", "ix_client_replica_contact_phones"),
-        ("email", "person.42@client42.example", "ix_client_replica_contact_text"),
+        ("phone", "+49300000042", "fts_client_replica_contact_phones"),
+        ("email", "person.42@client42.example", "fts_client_replica_contact_text"),
     ],
 )
 async def test_a_contact_lookup_reads_an_index(
