@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,6 +15,8 @@ from fastapi import FastAPI
 from shared.auth import issue_token
 from shared.runtime import ServiceRuntime
 from shared.settings import OrbitSettings
+from tests.support.net import free_port
+from tests.support.waiting import eventually
 
 TEST_SECRET = "orbit-test-secret-0123456789abcdef-0123456789"
 
@@ -54,6 +57,32 @@ async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://orbit.test") as client:
             yield client
+
+
+@asynccontextmanager
+async def served(app: FastAPI, port: int | None = None) -> AsyncIterator[str]:
+    """The (started) app behind a real uvicorn server on ``port`` (a free loopback port when
+    None): its base URL, for a test whose services call each other over real HTTP."""
+    import uvicorn
+
+    port = port or free_port()
+    # As `orbit serve` runs it: no uvicorn access log (it would log the query string).
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_config=None, lifespan="off", access_log=False
+    )
+    server = uvicorn.Server(config)
+
+    task = asyncio.create_task(server.serve())
+    try:
+
+        async def started() -> bool:
+            return bool(server.started)
+
+        await eventually(started, timeout=10, interval=0.02, what="uvicorn to start")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
 
 
 def runtime_of(app: FastAPI, service: str) -> ServiceRuntime:

@@ -40,8 +40,7 @@ from shared.clock import FixedClock
 from shared.readthrough import SERVICE_SUBJECT
 from shared.runtime import ServiceRuntime
 from tests.integration.clients.helpers import NOW
-from tests.integration.notifications.test_stream_tickets import served
-from tests.support.apps import ADMIN, TEST_SECRET, auth, running, runtime_of, test_settings
+from tests.support.apps import ADMIN, TEST_SECRET, auth, running, runtime_of, served, test_settings
 from tests.support.net import free_port
 from tests.support.outbox import outbox_events
 from tests.support.servers import fresh_postgres_database

@@ -40,15 +40,14 @@ from shared.files import ObjectStore
 from shared.kept_files import FilesUnavailable, KeepRequest, Kept, http_keeper
 from shared.mailrefs import message_id
 from shared.runtime import ServiceRuntime
-from tests.integration.notifications.test_stream_tickets import served
-from tests.support.apps import ADMIN, auth, running, runtime_of, test_settings
+from tests.integration.interactions.helpers import NOW
+from tests.support.apps import ADMIN, auth, running, runtime_of, served, test_settings
 from tests.support.net import free_port
 from tests.support.servers import MailServer, fresh_service_databases, mail_server, s3_server
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
 
-NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 TOKEN = "postmark-secret-attachments-0123456789"
 MAX_BYTES = 64 * 1024
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 16 + b"\n%%EOF\n"  # 4 KiB, every byte value
@@ -409,11 +408,11 @@ async def test_the_files_unreachable_the_attachment_waits_and_is_kept_later(
     assert await orbit.content(as_mia, by_name["a.pdf"]) == PDF
 
 
+# The HTTP hand-over does not depend on the store or the database: one setup of the two.
+@pytest.mark.parametrize("orbit", ["local-sqlite"], indirect=True)
 async def test_the_hand_over_across_processes(orbit: Orbit) -> None:
     """``orbit serve``: the interactions service hands the attachment to the clients service
     at ORBIT_CLIENTS_URL (``POST /internal/v1/files``, a ``service`` token)."""
-    if orbit.mode != "local-sqlite":
-        pytest.skip("the HTTP hand-over does not depend on the store or the database")
     as_mia, _, acme = await portfolio(orbit)
     async with served(orbit.app) as url:
         keep, close = http_keeper(orbit.settings.model_copy(update={"clients_url": url}))

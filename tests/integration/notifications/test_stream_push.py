@@ -23,8 +23,7 @@ from services.notifications.store.models import Notification
 from shared.clock import FixedClock
 from tests.integration.notifications.helpers import NOW, Notif, Person, sla_breached
 from tests.integration.notifications.test_stream import sse_events
-from tests.integration.notifications.test_stream_tickets import served
-from tests.support.apps import running, runtime_of, test_settings
+from tests.support.apps import running, runtime_of, served, test_settings
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration

@@ -7,7 +7,6 @@ unknown and foreign tickets are a 401 problem+json."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -25,9 +24,7 @@ from services.notifications.store.models import StreamTicket
 from shared.clock import FixedClock
 from tests.integration.notifications.helpers import Notif, Person, sla_breached
 from tests.integration.notifications.test_stream import sse_events
-from tests.support.apps import auth, running, runtime_of, test_settings
-from tests.support.net import free_port
-from tests.support.waiting import eventually
+from tests.support.apps import auth, running, runtime_of, served, test_settings
 
 pytestmark = pytest.mark.integration
 STREAM = "/api/v1/notifications/stream"
@@ -58,32 +55,6 @@ def notifications_app(url: str, clock: FixedClock) -> FastAPI:
     return create_app(
         NotificationsSettings(**settings), clock=clock, migrate_on_start=True, workers=False
     )
-
-
-@contextlib.asynccontextmanager
-async def served(app: FastAPI, port: int | None = None) -> AsyncIterator[str]:
-    """The (started) app behind a real uvicorn server on ``port`` (a free loopback port when
-    None)."""
-    import uvicorn
-
-    port = port or free_port()
-    # As `orbit serve` runs it: no uvicorn access log (it would log the query string).
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_config=None, lifespan="off", access_log=False
-    )
-    server = uvicorn.Server(config)
-
-    task = asyncio.create_task(server.serve())
-    try:
-
-        async def started() -> bool:
-            return bool(server.started)
-
-        await eventually(started, timeout=10, interval=0.02, what="uvicorn to start")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @pytest.fixture

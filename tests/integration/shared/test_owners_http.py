@@ -13,8 +13,7 @@ import pytest
 
 from services.interactions.app import create_app
 from shared.owners import OwnerServiceUnavailable, http_owner_lookup
-from tests.integration.notifications.test_stream_tickets import served
-from tests.support.apps import auth, running, runtime_of, test_settings
+from tests.support.apps import auth, running, runtime_of, served, test_settings
 from tests.support.net import free_port
 from tests.support.replicas import seed_client, seed_staff
 
