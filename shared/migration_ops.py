@@ -214,13 +214,18 @@ def drop_sort_indexes_v1(indexes: list[tuple[str, str, str]]) -> None:
 
 def client_replica_manager_index_v1() -> None:
     """``client_replica`` on (account manager, id): the clients of a scope read from the index
-    alone (``shared.replicas.manager_scope``)."""
+    alone (``shared.replicas.manager_scope``). It replaces the index on the account manager
+    alone, which it covers (one index to keep up on every replica write, not two)."""
     op.create_index(
         "ix_client_replica_manager_client", "client_replica", ["account_manager_id", "id"]
     )
+    op.drop_index("ix_client_replica_account_manager_id", table_name="client_replica")
 
 
 def drop_client_replica_manager_index_v1() -> None:
+    op.create_index(
+        "ix_client_replica_account_manager_id", "client_replica", ["account_manager_id"]
+    )
     op.drop_index("ix_client_replica_manager_client", table_name="client_replica")
 
 

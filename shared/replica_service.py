@@ -40,6 +40,7 @@ def replica_service_spec(
     owners: Callable[[Any], OwnerLookup] | None = None,
     imports: Callable[[Any], ImportRun] | None = None,
     body_limits: Callable[[Any], Mapping[str, int]] | None = None,
+    hands_files: bool = False,
 ) -> ServiceSpec:
     """A service authenticating against its staff replica. ``subscribers`` (event type ->
     reaction) must keep the replicas (``REPLICA_HANDLERS``, the default, or a mapping
@@ -62,4 +63,5 @@ def replica_service_spec(
         owners=owners,
         imports=imports,
         body_limits=body_limits,
+        hands_files=hands_files,
     )

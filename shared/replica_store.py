@@ -40,7 +40,7 @@ client_replica = Table(
     Column("name", String(300), nullable=False),
     Column("tier", String(20), nullable=False),
     Column("status", String(20), nullable=False),
-    Column("account_manager_id", Uuid, nullable=True, index=True),
+    Column("account_manager_id", Uuid, nullable=True),
     # The account manager's team as the client events carry it: their department, and the
     # head responsible for escalations (the clients service's ``domain/team.py``).
     Column("account_manager_department", String(200), nullable=True),
@@ -52,6 +52,7 @@ client_replica = Table(
     Column("source_time", UTCDateTime, nullable=False),
     # A scope's clients (by account manager) read from the index alone: the head's report
     # joins ~10% of the clients without reading the table (``shared.replicas.manager_scope``).
+    # The one index on the account manager (it serves a lookup by the manager alone too).
     Index("ix_client_replica_manager_client", "account_manager_id", "id"),
 )
 

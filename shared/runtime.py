@@ -85,6 +85,9 @@ class ServiceSpec:
     # The service keeping documents (clients): its running service's keeping of a file another
     # service hands it (shared/kept_files.py: the attachments of inbound mail).
     keeps_files: Callable[[ServiceRuntime], FileKeep] | None = None
+    # A service handing files to that one (interactions: the attachments of inbound mail), in
+    # this process or at ORBIT_CLIENTS_URL; the others open no way to it.
+    hands_files: bool = False
     # Request bodies larger than ORBIT_MAX_BODY_BYTES a route takes (the uploads): path ->
     # bytes, built from the service's settings (shared/body_limit.py).
     body_limits: Callable[[Any], Mapping[str, int]] | None = None
@@ -145,7 +148,7 @@ class ServiceRuntime:
         # process (link_files), else at ORBIT_CLIENTS_URL.
         self.files: FileKeep | None = None
         self._close_files: Callable[[], Awaitable[None]] | None = None
-        if settings.clients_url and spec.keeps_files is None:
+        if spec.hands_files and settings.clients_url:
             self.files, self._close_files = http_keeper(settings)
         # Which client another service's object belongs to (shared/owners.py): linked in
         # this process (link_owner_lookups), else at the owning service's URL.
@@ -331,7 +334,9 @@ class ServiceRuntime:
 
     def link_files(self, keeper: ServiceRuntime | None) -> None:
         """Hand files to ``keeper`` to keep when it runs in this process (``orbit run``)."""
-        if keeper is not None and keeper.spec.keeps_files is not None and not self.files:
+        if not self.spec.hands_files or self.files is not None:
+            return
+        if keeper is not None and keeper.spec.keeps_files is not None:
             self.files = keeper.spec.keeps_files(keeper)
 
     def link_owner_lookups(self, runtimes: Sequence[ServiceRuntime]) -> None:

@@ -53,6 +53,7 @@ SPEC = replica_service_spec(
     jobs=scheduled_jobs,
     # The attachments of inbound mail handed to the files (shared/kept_files.py).
     workers=attachment_workers,
+    hands_files=True,
     settings_cls=InteractionsSettings,
     # The corrections' audit rows for years (ORBIT_RETENTION_AUDIT_DAYS).
     retention=lambda settings: [audit_retention(settings)],

@@ -1,4 +1,4 @@
-"""client_replica: the index on the account manager covers the id, timezone and name
+"""client_replica: the index on (account manager, id) also carries the timezone and name
 (PostgreSQL), so the reports read a head's clients from the index alone (an index-only
 scan per manager of the team), not the whole replica
 
@@ -16,18 +16,20 @@ down_revision = "d7f2a4c6e8b1"
 branch_labels = None
 depends_on = None
 
-INDEX = "ix_client_replica_account_manager_id"
+INDEX = "ix_client_replica_manager_client"
 
 
 def _recreate(include: list[str]) -> None:
     if op.get_bind().dialect.name != "postgresql":
         return  # SQLite has no covering index; its index stays as it is
     op.drop_index(INDEX, table_name="client_replica")
-    op.create_index(INDEX, "client_replica", ["account_manager_id"], postgresql_include=include)
+    op.create_index(
+        INDEX, "client_replica", ["account_manager_id", "id"], postgresql_include=include
+    )
 
 
 def upgrade() -> None:
-    _recreate(["id", "timezone", "name"])
+    _recreate(["timezone", "name"])
 
 
 def downgrade() -> None:
