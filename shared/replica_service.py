@@ -41,6 +41,7 @@ def replica_service_spec(
     imports: Callable[[Any], ImportRun] | None = None,
     body_limits: Callable[[Any], Mapping[str, int]] | None = None,
     hands_files: bool = False,
+    fetches_documents: bool = False,
 ) -> ServiceSpec:
     """A service authenticating against its staff replica. ``subscribers`` (event type ->
     reaction) must keep the replicas (``REPLICA_HANDLERS``, the default, or a mapping
@@ -64,4 +65,5 @@ def replica_service_spec(
         imports=imports,
         body_limits=body_limits,
         hands_files=hands_files,
+        fetches_documents=fetches_documents,
     )

@@ -70,6 +70,10 @@ class ServiceSpec:
     # A service rendering documents for the others' emails (billing: the invoice PDF): its
     # running service's fetch of one (shared/documents.py).
     documents: Callable[[ServiceRuntime], DocumentFetch] | None = None
+    # A service attaching those documents to what it sends (notifications: the invoice PDF of
+    # an email), from the renderer in this process or at ORBIT_BILLING_URL; the others open
+    # no way to it.
+    fetches_documents: bool = False
     # A service keeping objects documents are attached to (interactions, billing): its
     # running service's lookup of the client one of them belongs to (shared/owners.py).
     owners: Callable[[ServiceRuntime], OwnerLookup] | None = None
@@ -142,7 +146,7 @@ class ServiceRuntime:
         # process (link_documents), else at ORBIT_BILLING_URL.
         self.documents: DocumentFetch | None = None
         self._close_documents: Callable[[], Awaitable[None]] | None = None
-        if settings.billing_url:
+        if spec.fetches_documents and settings.billing_url:
             self.documents, self._close_documents = http_documents(settings)
         # The keeping of files by the clients service (shared/kept_files.py): linked in this
         # process (link_files), else at ORBIT_CLIENTS_URL.
@@ -329,7 +333,9 @@ class ServiceRuntime:
 
     def link_documents(self, renderer: ServiceRuntime | None) -> None:
         """Fetch documents from ``renderer`` when it runs in this process (``orbit run``)."""
-        if renderer is not None and renderer.spec.documents is not None and not self.documents:
+        if not self.spec.fetches_documents or self.documents is not None:
+            return
+        if renderer is not None and renderer.spec.documents is not None:
             self.documents = renderer.spec.documents(renderer)
 
     def link_files(self, keeper: ServiceRuntime | None) -> None:

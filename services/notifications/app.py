@@ -78,6 +78,7 @@ SPEC = replica_service_spec(
     settings_cls=NotificationsSettings,
     workers=delivery_workers,
     retention=retention_rules,
+    fetches_documents=True,
 )
 
 
