@@ -19,7 +19,7 @@ from typing import Any, Literal, get_args
 
 import phonenumbers
 
-from shared.event_views import EventView
+from shared.event_views import ClientData, ContactData, EventView, InteractionData, InvoiceData
 
 SearchType = Literal["client", "contact", "invoice", "interaction", "meeting_report"]
 TYPES: tuple[SearchType, ...] = get_args(SearchType)
@@ -192,17 +192,8 @@ def _text(*parts: Any) -> str:
     return " ".join(str(p) for p in parts if p not in (None, "", []))
 
 
-# The parts of the consumed events a search document is made of (shared.event_views).
-
-
-class ContactData(EventView):
-    """A contact: of a contact event, or one of the ``contacts`` a client event lists."""
-
-    contact_id: uuid.UUID
-    name: str
-    position: str | None = None
-    email: str | None = None
-    phone: str | None = None
+# The parts of the consumed events a search document is made of (shared.event_views: the views
+# of a client, an invoice and an interaction are shared with the scorecard's projection).
 
 
 class ContactEventData(ContactData):
@@ -213,40 +204,6 @@ class ContactRef(EventView):
     """A deleted contact: its id is all that is read."""
 
     contact_id: uuid.UUID
-
-
-class ClientData(EventView):
-    """A client event; ``contacts`` None when the event does not list them (they stay)."""
-
-    client_id: uuid.UUID
-    name: str
-    segment: str | None = None
-    tags: list[str] = []
-    country: str | None = None
-    contacts: list[ContactData] | None = None
-
-
-class InvoiceData(EventView):
-    invoice_id: uuid.UUID
-    client_id: uuid.UUID
-    number: str | None = None
-    client_name: str | None = None
-    status: str | None = None
-    total: str | None = None
-    currency: str | None = None
-
-
-class InteractionData(EventView):
-    """An interaction logged, or a meeting's report (``decisions``, ``next_steps``)."""
-
-    interaction_id: uuid.UUID
-    client_id: uuid.UUID
-    occurred_at: datetime
-    type: str | None = None
-    subject: str | None = None
-    summary: str | None = None
-    decisions: list[str] = []
-    next_steps: list[str] = []
 
 
 def client_document(client: ClientData, at: datetime) -> Document:

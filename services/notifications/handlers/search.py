@@ -16,13 +16,14 @@ from services.notifications.domain import search as rules
 from services.notifications.domain.search import Hit, SearchType
 from services.notifications.store import search as store
 from shared.auth import Caller
+from shared.event_views import ClientData, InteractionData, InvoiceData
 from shared.messaging.consumer import EventHandler
 from shared.messaging.envelope import CloudEvent
 from shared.uow import UnitOfWork
 
 
 async def on_client(uow: UnitOfWork, event: CloudEvent) -> None:
-    client = rules.ClientData.of(event.data)
+    client = ClientData.of(event.data)
     await store.put(uow.session, rules.client_document(client, event.time), event.time)
     if client.contacts is None:
         return
@@ -45,18 +46,18 @@ async def on_contact(uow: UnitOfWork, event: CloudEvent) -> None:
 
 
 async def on_invoice(uow: UnitOfWork, event: CloudEvent) -> None:
-    doc = rules.invoice_document(rules.InvoiceData.of(event.data), event.time)
+    doc = rules.invoice_document(InvoiceData.of(event.data), event.time)
     if doc is not None:
         await store.put(uow.session, doc, event.time)
 
 
 async def on_interaction(uow: UnitOfWork, event: CloudEvent) -> None:
-    interaction = rules.InteractionData.of(event.data)
+    interaction = InteractionData.of(event.data)
     await store.put(uow.session, rules.interaction_document(interaction), event.time)
 
 
 async def on_meeting_report(uow: UnitOfWork, event: CloudEvent) -> None:
-    report = rules.InteractionData.of(event.data)
+    report = InteractionData.of(event.data)
     await store.put(uow.session, rules.meeting_report_document(report), event.time)
 
 

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from services.notifications.domain import search as rules
 from services.notifications.domain.search import Hit
+from shared.event_views import ClientData, ContactData, InteractionData, InvoiceData
 
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -76,21 +77,21 @@ def test_snippet_is_a_window_around_the_first_match() -> None:
 def test_documents_from_event_data() -> None:
     client_id, invoice_id = uuid.uuid4(), uuid.uuid4()
     data = {"client_id": str(client_id), "invoice_id": str(invoice_id), "status": "paid"}
-    draft = rules.InvoiceData.of({**data, "number": None, "added_later": {"x": 1}})
+    draft = InvoiceData.of({**data, "number": None, "added_later": {"x": 1}})
     assert rules.invoice_document(draft, AT) is None
-    doc = rules.invoice_document(rules.InvoiceData.of({**data, "number": "INV-7"}), AT)
+    doc = rules.invoice_document(InvoiceData.of({**data, "number": "INV-7"}), AT)
     assert doc is not None and (doc.number, doc.title) == ("inv-7", "Invoice INV-7")
     listed = {"contact_id": str(uuid.uuid4()), "name": "Ann", "email": "Ann@X.example"}
-    contact = rules.contact_document(client_id, rules.ContactData.of(listed), AT)
+    contact = rules.contact_document(client_id, ContactData.of(listed), AT)
     assert (contact.email, contact.client_id) == ("ann@x.example", client_id)
 
 
 def test_an_event_view_reads_what_it_needs_and_names_what_is_missing() -> None:
-    client = rules.ClientData.of({"client_id": str(uuid.uuid4()), "name": "Acme", "kind": "b2b"})
+    client = ClientData.of({"client_id": str(uuid.uuid4()), "name": "Acme", "kind": "b2b"})
     assert (client.name, client.tags, client.contacts) == ("Acme", [], None)
     ids = {"interaction_id": str(uuid.uuid4()), "client_id": str(uuid.uuid4())}
     with pytest.raises(ValidationError, match=r"1 validation error.*\n *occurred_at"):
-        rules.InteractionData.of(ids)
+        InteractionData.of(ids)
 
 
 def test_merge_sums_the_scores_of_one_document() -> None:

@@ -7,21 +7,36 @@ history row for client states and opportunity stages) keyed by the fact's own id
 guarded by ``sc_applied`` (the projection's inbox): applying an event twice, in the
 service's consumer or in a rebuild, changes nothing. Facts are merged so the order of
 events of different clients does not matter (a stored invoice newer than the event wins;
-a request's answer and breach stick). They read ``event.data``: no other service is imported.
+a request's answer and breach stick). Each reads its event through a view of the fields it
+needs (``domain.scorecard.views``): no other service is imported.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, delete, func, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.notifications.domain.scorecard.views import (
+    CadenceLapse,
+    ClientState,
+    Feedback,
+    FeedbackRef,
+    InteractionRetracted,
+    InvoiceCredited,
+    InvoiceState,
+    Meeting,
+    OpportunityStage,
+    PaymentReceived,
+    PaymentReversed,
+    RequestClosed,
+    RequestState,
+)
 from services.notifications.store.scorecard.models import (
     sc_allocations,
     sc_applied,
@@ -40,18 +55,6 @@ from shared.db import insert_ignore
 from shared.messaging.consumer import EventHandler
 from shared.messaging.envelope import CloudEvent
 from shared.uow import UnitOfWork
-
-
-def _uuid(value: Any) -> uuid.UUID | None:
-    return uuid.UUID(str(value)) if value else None
-
-
-def _time(value: Any) -> datetime | None:
-    return datetime.fromisoformat(str(value)) if value else None
-
-
-def _date(value: Any) -> date | None:
-    return date.fromisoformat(str(value)) if value else None
 
 
 async def merge(
@@ -91,20 +94,20 @@ def _either(stored: Any, new: Any) -> Any:
 
 
 async def on_client(uow: UnitOfWork, event: CloudEvent) -> None:
-    data = event.data
+    client = ClientState.of(event.data)
     status_change = "status_changed" in event.type
     await insert_ignore(
         uow.session,
         sc_client_states,
         {
             "event_id": event.id,
-            "client_id": uuid.UUID(str(data["client_id"])),
-            "name": data["name"],
+            "client_id": client.client_id,
+            "name": client.name,
             "at": event.time,
-            "created_at": _time(data.get("created_at")) or event.time,
-            "status": data["status"],
-            "old_status": data.get("old_status") if status_change else None,
-            "account_manager_id": _uuid(data.get("account_manager_id")),
+            "created_at": client.created_at or event.time,
+            "status": client.status,
+            "old_status": client.old_status if status_change else None,
+            "account_manager_id": client.account_manager_id,
         },
     )
 
@@ -112,74 +115,73 @@ async def on_client(uow: UnitOfWork, event: CloudEvent) -> None:
 # ---------------------------------------------------------------- billing
 
 
-async def on_invoice(uow: UnitOfWork, event: CloudEvent) -> None:
-    data = event.data
-    invoice_id = uuid.UUID(str(data["invoice_id"]))
+async def _invoice(uow: UnitOfWork, invoice: InvoiceState, at: datetime) -> None:
     await merge(
         uow.session,
         sc_invoices,
         "invoice_id",
         {
-            "invoice_id": invoice_id,
-            "client_id": uuid.UUID(str(data["client_id"])),
-            "client_name": data.get("client_name"),
-            "account_manager_id": _uuid(data.get("account_manager_id")),
-            "currency": data["currency"],
-            "total": Decimal(str(data["total"])),
-            "balance": Decimal(str(data["balance"])),
-            "issue_date": _date(data.get("issue_date")),
-            "due_date": _date(data.get("due_date")),
-            "status": data["status"],
-            "source_time": event.time,
+            "invoice_id": invoice.invoice_id,
+            "client_id": invoice.client_id,
+            "client_name": invoice.client_name,
+            "account_manager_id": invoice.account_manager_id,
+            "currency": invoice.currency,
+            "total": invoice.total,
+            "balance": invoice.balance,
+            "issue_date": invoice.issue_date,
+            "due_date": invoice.due_date,
+            "status": invoice.status,
+            "source_time": at,
         },
         newer_only=True,
     )
 
 
+async def on_invoice(uow: UnitOfWork, event: CloudEvent) -> None:
+    await _invoice(uow, InvoiceState.of(event.data), event.time)
+
+
 async def on_payment(uow: UnitOfWork, event: CloudEvent) -> None:
-    data = event.data
-    payment_id = uuid.UUID(str(data["payment_id"]))
-    received_at = _time(data["received_at"])
+    payment = PaymentReceived.of(event.data)
     await insert_ignore(
         uow.session,
         sc_payments,
         {
-            "payment_id": payment_id,
-            "client_id": uuid.UUID(str(data["client_id"])),
-            "account_manager_id": _uuid(data.get("account_manager_id")),
-            "currency": data["currency"],
-            "amount": Decimal(str(data["amount"])),
-            "received_at": received_at,
+            "payment_id": payment.payment_id,
+            "client_id": payment.client_id,
+            "account_manager_id": payment.account_manager_id,
+            "currency": payment.currency,
+            "amount": payment.amount,
+            "received_at": payment.received_at,
         },
     )
-    for allocation in data.get("allocations") or []:
+    for allocation in payment.allocations:
         await insert_ignore(
             uow.session,
             sc_allocations,
             {
-                "payment_id": payment_id,
-                "invoice_id": uuid.UUID(str(allocation["invoice_id"])),
-                "amount": Decimal(str(allocation["amount"])),
-                "received_at": received_at,
+                "payment_id": payment.payment_id,
+                "invoice_id": allocation.invoice_id,
+                "amount": allocation.amount,
+                "received_at": payment.received_at,
             },
         )
 
 
 async def on_opportunity(uow: UnitOfWork, event: CloudEvent) -> None:
-    data = event.data
-    value = data.get("value") or {}
+    opportunity = OpportunityStage.of(event.data)
     await insert_ignore(
         uow.session,
         sc_opportunity_states,
         {
             "event_id": event.id,
-            "opportunity_id": uuid.UUID(str(data["opportunity_id"])),
-            "client_id": uuid.UUID(str(data["client_id"])),
-            "account_manager_id": _uuid(data.get("account_manager_id")),
+            "opportunity_id": opportunity.opportunity_id,
+            "client_id": opportunity.client_id,
+            "account_manager_id": opportunity.account_manager_id,
             "at": event.time,
-            "stage": data["new_stage"],
-            "amount": Decimal(str(value["amount"])) if value.get("amount") else None,
-            "currency": value.get("currency"),
+            "stage": opportunity.new_stage,
+            "amount": opportunity.amount,
+            "currency": opportunity.currency,
         },
     )
 
@@ -188,36 +190,33 @@ async def on_opportunity(uow: UnitOfWork, event: CloudEvent) -> None:
 
 
 async def on_feedback(uow: UnitOfWork, event: CloudEvent) -> None:
-    data = event.data
+    feedback = Feedback.of(event.data)
     await insert_ignore(
         uow.session,
         sc_feedback,
         {
-            "feedback_id": uuid.UUID(str(data["feedback_id"])),
-            "client_id": uuid.UUID(str(data["client_id"])),
-            "account_manager_id": _uuid(data.get("account_manager_id")),
-            "kind": data["kind"],
-            "score": int(data["score"]),
-            "received_at": _time(data["received_at"]),
+            "feedback_id": feedback.feedback_id,
+            "client_id": feedback.client_id,
+            "account_manager_id": feedback.account_manager_id,
+            "kind": feedback.kind,
+            "score": feedback.score,
+            "received_at": feedback.received_at,
         },
     )
 
 
 async def on_request(uow: UnitOfWork, event: CloudEvent) -> None:
     """A request's events merge into one row: the first answer and a breach stick."""
-    data = event.data
-    request_id = uuid.UUID(str(data["request_id"]))
-    answered_at = _time(data.get("answered_at"))
-    minutes = data.get("response_minutes") if data.get("first_response") else None
+    request = RequestState.of(event.data)
     values = {
-        "request_id": request_id,
-        "client_id": uuid.UUID(str(data["client_id"])),
-        "account_manager_id": _uuid(data.get("account_manager_id")),
-        "opened_at": _time(data["opened_at"]),
-        "due_at": _time(data["due_at"]),
-        "answered_at": answered_at,
-        "response_minutes": minutes,
-        "breached": bool(data.get("breached")),
+        "request_id": request.request_id,
+        "client_id": request.client_id,
+        "account_manager_id": request.account_manager_id,
+        "opened_at": request.opened_at,
+        "due_at": request.due_at,
+        "answered_at": request.answered_at,
+        "response_minutes": request.first_response_minutes,
+        "breached": request.breached,
     }
     await merge(
         uow.session,
@@ -228,15 +227,12 @@ async def on_request(uow: UnitOfWork, event: CloudEvent) -> None:
     )
 
 
-async def _meeting(
-    uow: UnitOfWork, data: Mapping[str, Any], occurred_at: Any, **change: Any
-) -> None:
-    interaction_id = uuid.UUID(str(data["interaction_id"]))
+async def _meeting(uow: UnitOfWork, meeting: Meeting, **change: Any) -> None:
     values = {
-        "interaction_id": interaction_id,
-        "client_id": uuid.UUID(str(data["client_id"])),
-        "account_manager_id": _uuid(data.get("account_manager_id")),
-        "occurred_at": _time(occurred_at),
+        "interaction_id": meeting.interaction_id,
+        "client_id": meeting.client_id,
+        "account_manager_id": meeting.account_manager_id,
+        "occurred_at": meeting.occurred_at,
         "report_on_time": change.get("report_on_time"),
         "report_overdue": bool(change.get("report_overdue", False)),
     }
@@ -250,30 +246,29 @@ async def _meeting(
 
 
 async def on_interaction(uow: UnitOfWork, event: CloudEvent) -> None:
-    data = event.data
-    if data.get("type") == "meeting" and not data.get("missed"):
-        await _meeting(uow, data, data["occurred_at"])
+    meeting = Meeting.of(event.data)
+    if meeting.held:
+        await _meeting(uow, meeting)
 
 
 async def on_meeting_report(uow: UnitOfWork, event: CloudEvent) -> None:
-    data = event.data
-    await _meeting(uow, data, data["occurred_at"], report_on_time=bool(data.get("on_time")))
+    meeting = Meeting.of(event.data)
+    await _meeting(uow, meeting, report_on_time=meeting.on_time)
 
 
 async def on_meeting_overdue(uow: UnitOfWork, event: CloudEvent) -> None:
-    data = event.data
-    await _meeting(uow, data, data["occurred_at"], report_overdue=True)
+    await _meeting(uow, Meeting.of(event.data), report_overdue=True)
 
 
 async def on_contact_overdue(uow: UnitOfWork, event: CloudEvent) -> None:
-    data = event.data
+    lapse = CadenceLapse.of(event.data)
     await insert_ignore(
         uow.session,
         sc_cadence_lapses,
         {
-            "client_id": uuid.UUID(str(data["client_id"])),
-            "due_at": _time(data["due_at"]),
-            "account_manager_id": _uuid(data.get("account_manager_id")),
+            "client_id": lapse.client_id,
+            "due_at": lapse.due_at,
+            "account_manager_id": lapse.account_manager_id,
         },
     )
 
@@ -281,24 +276,24 @@ async def on_contact_overdue(uow: UnitOfWork, event: CloudEvent) -> None:
 # ---------------------------------------------------------------- corrections
 
 
-async def _forget(session: AsyncSession, table: Table, column: str, value: Any) -> None:
-    await session.execute(delete(table).where(table.c[column] == uuid.UUID(str(value))))
+async def _forget(session: AsyncSession, table: Table, column: str, value: uuid.UUID) -> None:
+    await session.execute(delete(table).where(table.c[column] == value))
 
 
 async def on_invoice_credited(uow: UnitOfWork, event: CloudEvent) -> None:
     """A credit note: the invoice's new state, and the credit note itself (the revenue
     invoiced of the period it is issued in goes down by its total)."""
-    await on_invoice(uow, event)
-    data = event.data
+    credited = InvoiceCredited.of(event.data)
+    await _invoice(uow, credited, event.time)
     await insert_ignore(
         uow.session,
         sc_credit_notes,
         {
-            "credit_note_id": uuid.UUID(str(data["credit_note_id"])),
-            "invoice_id": uuid.UUID(str(data["invoice_id"])),
-            "account_manager_id": _uuid(data.get("account_manager_id")),
-            "currency": data["currency"],
-            "total": Decimal(str(data["credit_total"])),
+            "credit_note_id": credited.credit_note_id,
+            "invoice_id": credited.invoice_id,
+            "account_manager_id": credited.account_manager_id,
+            "currency": credited.currency,
+            "total": credited.credit_total,
             "issued_at": event.time,
         },
     )
@@ -307,54 +302,48 @@ async def on_invoice_credited(uow: UnitOfWork, event: CloudEvent) -> None:
 async def on_payment_reversed(uow: UnitOfWork, event: CloudEvent) -> None:
     """A reversed payment was never collected: it and what it settled leave the projection;
     the invoices it paid are open again (their balance and status as the event says)."""
-    data = event.data
-    await _forget(uow.session, sc_payments, "payment_id", data["payment_id"])
-    await _forget(uow.session, sc_allocations, "payment_id", data["payment_id"])
+    reversed_ = PaymentReversed.of(event.data)
+    await _forget(uow.session, sc_payments, "payment_id", reversed_.payment_id)
+    await _forget(uow.session, sc_allocations, "payment_id", reversed_.payment_id)
     inv = sc_invoices.c
-    for reopened in data.get("reopened") or []:
+    for reopened in reversed_.reopened:
         await uow.session.execute(
             update(sc_invoices)
-            .where(
-                inv.invoice_id == uuid.UUID(str(reopened["invoice_id"])),
-                inv.source_time <= event.time,
-            )
-            .values(
-                balance=Decimal(str(reopened["balance"])),
-                status=reopened["status"],
-                source_time=event.time,
-            )
+            .where(inv.invoice_id == reopened.invoice_id, inv.source_time <= event.time)
+            .values(balance=reopened.balance, status=reopened.status, source_time=event.time)
         )
 
 
 async def on_feedback_withdrawn(uow: UnitOfWork, event: CloudEvent) -> None:
     """Withdrawn feedback (entered for the wrong client) leaves NPS and CSAT."""
-    await _forget(uow.session, sc_feedback, "feedback_id", event.data["feedback_id"])
+    withdrawn = FeedbackRef.of(event.data)
+    await _forget(uow.session, sc_feedback, "feedback_id", withdrawn.feedback_id)
 
 
 async def on_request_closed(uow: UnitOfWork, event: CloudEvent) -> None:
     """A request closed as not a real one (spam, a duplicate) leaves the SLA figures and is
     counted apart under its close code."""
-    data = event.data
-    await _forget(uow.session, sc_requests, "request_id", data["request_id"])
+    closed = RequestClosed.of(event.data)
+    await _forget(uow.session, sc_requests, "request_id", closed.request_id)
     await insert_ignore(
         uow.session,
         sc_closed_requests,
         {
-            "request_id": uuid.UUID(str(data["request_id"])),
-            "client_id": uuid.UUID(str(data["client_id"])),
-            "account_manager_id": _uuid(data.get("account_manager_id")),
-            "opened_at": _time(data["opened_at"]),
-            "code": str(data["code"]),
+            "request_id": closed.request_id,
+            "client_id": closed.client_id,
+            "account_manager_id": closed.account_manager_id,
+            "opened_at": closed.opened_at,
+            "code": closed.code,
         },
     )
 
 
 async def on_interaction_retracted(uow: UnitOfWork, event: CloudEvent) -> None:
     """A retracted interaction counts no more: not as a meeting, nor its request."""
-    data = event.data
-    await _forget(uow.session, sc_meetings, "interaction_id", data["interaction_id"])
-    if data.get("request_id"):
-        await _forget(uow.session, sc_requests, "request_id", data["request_id"])
+    retracted = InteractionRetracted.of(event.data)
+    await _forget(uow.session, sc_meetings, "interaction_id", retracted.interaction_id)
+    if retracted.request_id:
+        await _forget(uow.session, sc_requests, "request_id", retracted.request_id)
 
 
 # ---------------------------------------------------------------- the mapping
