@@ -229,14 +229,16 @@ async def test_attachments_of_mail_read_over_imap_are_kept_once(orbit: Orbit) ->
     wakes: list[str] = []  # the keeper woken (attachment_workers wires it to the poll)
     box.poll.kept_attachments = lambda: wakes.append("wake")
     assert await box.read(orbit) == 1
-    assert wakes == ["wake"]  # for the reply only: the stranger's attachment is not kept
+    assert wakes == ["wake"]  # for the reply only: the stranger's attachment is held
 
     # Taken in: the attachments wait for the files until the keeper's round
     listed = (await orbit.emails())[str(reply["Message-ID"])]
     assert [a["status"] for a in listed["attachments"]] == ["pending"] * 3
-    assert len(await orbit.pending()) == 3
+    waiting = await orbit.pending()
+    assert sorted(p.interaction_id is None for p in waiting) == [False, False, False, True]
     assert await orbit.keep() == 3
-    assert await orbit.pending() == []
+    [held] = await orbit.pending()  # the stranger's, until the message is assigned
+    assert (held.filename, held.interaction_id, held.attempts) == ("brochure.pdf", None, 0)
 
     emails = await orbit.emails()
     listed = emails[str(reply["Message-ID"])]
@@ -249,9 +251,9 @@ async def test_attachments_of_mail_read_over_imap_are_kept_once(orbit: Orbit) ->
     ]
     assert listed["attachments"][1]["detail"] == f"the file is larger than {MAX_BYTES} bytes"
     assert listed["attachments"][0]["size"] == len(PDF)
-    # Unmatched mail keeps nothing (it stays in the mailbox until a person assigns it)
+    # Unmatched mail's attachments are held until a person assigns it (test_email_assign.py)
     [brochure] = emails[str(stranger["Message-ID"])]["attachments"]
-    assert (brochure["status"], brochure["file_id"]) == ("not_kept", None)
+    assert (brochure["status"], brochure["file_id"]) == ("held", None)
 
     # A document of the interaction, in Mia's scope (her client's), not in Tom's
     [document] = await orbit.files_of(as_mia, interaction)
@@ -382,11 +384,18 @@ async def test_the_files_unreachable_the_attachment_waits_and_is_kept_later(
     [tried, untried] = sorted(await orbit.pending(), key=lambda p: -p.attempts)
     assert (tried.attempts, untried.attempts) == (1, 0)  # the round ended at the first
     assert tried.last_error is not None and "FilesUnavailable" in tried.last_error
+    # tried again after its back-off (ORBIT_INTERACTIONS_EMAIL_ATTACHMENTS_SECONDS at first)
+    assert (tried.retry_at, untried.retry_at) == (orbit.clock.now() + timedelta(seconds=30), None)
     statuses = (await orbit.emails())[taken.json()["message_id"]]["attachments"]
     assert [a["status"] for a in statuses] == ["pending", "pending"]
-
-    # The files back: the worker's next round keeps both
     orbit.interactions.files = linked
+    assert await orbit.keep() == 1  # the untried one; the tried one waits out its back-off
+    statuses = (await orbit.emails())[taken.json()["message_id"]]["attachments"]
+    assert sorted(a["status"] for a in statuses) == ["kept", "pending"]
+    assert await orbit.keep() == 0  # not before its time
+    orbit.clock.advance(timedelta(seconds=30))
+
+    # The files back: the worker's next round keeps the other
     keeper = AttachmentKeeper(orbit.interactions)
     worker = asyncio.create_task(keeper.run())
     try:

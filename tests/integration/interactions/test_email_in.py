@@ -153,9 +153,15 @@ async def test_mail_becomes_interactions_each_once(any_api: Api, server: MailSer
             "detail": None,
         }
     ]
+    # A manager: the mail of their clients and the unmatched mail (no owner yet: to assign
+    # it); the ignored mail is in no client's scope (the admins')
     mia = auth(manager.id, "manager")
-    refused = await api.http.get("/api/v1/integrations/emails", headers=mia)
-    assert refused.status_code == 403, refused.text  # admins only: unmatched mail has no scope
+    hers = await api.http.get("/api/v1/integrations/emails", headers=mia)
+    assert hers.status_code == 200, hers.text
+    assert {m["message_id"] for m in hers.json()["items"]} == {asked, replied, stranger}
+    tom = auth((await api.staff("Tom")).id, "manager")
+    his = await api.http.get("/api/v1/integrations/emails", headers=tom)
+    assert [m["message_id"] for m in his.json()["items"]] == [stranger]
 
     [new] = await emails_of(api, acme)
     assert (new["subject"], new["direction"], new["summary"]) == (
