@@ -234,12 +234,12 @@ DEFAULT_RETRY = attachment_retry(InteractionsSettings.model_construct())
 async def _expire(uow_factory: UnitOfWorkFactory, item: PendingAttachment) -> None:
     """Give up on a waiting attachment: ``expired`` in its message's list, its bytes gone."""
     held = item.interaction_id is None
-    why = (
-        "its message was not assigned in time"
-        if held
-        else f"not taken by the files after {item.attempts} attempts"
-        + (f" ({item.last_error})" if item.last_error else "")
-    )
+    if held:
+        why = "its message was not assigned in time"
+    elif item.attempts == 0:
+        why = "the files were not reached in time"
+    else:
+        why = f"not taken by the files after {item.attempts} attempts ({item.last_error})"
     log.warning(
         "email in: attachment %s of message %s expired (waiting since %s): %s",
         item.file_id,
