@@ -186,9 +186,13 @@ async def settle_attachment(
     entry: dict[str, Any],
 ) -> None:
     """Record what became of a pending attachment (``entry``, its new place in the message's
-    list) and forget its bytes; nothing when another round settled it already."""
+    list) and forget its bytes; nothing when another round settled it already, or its
+    message was assigned since it was read (a held one waits anew: ``release_held``)."""
     gone = await session.execute(
-        delete(PendingAttachment).where(PendingAttachment.file_id == pending.file_id)
+        delete(PendingAttachment).where(
+            PendingAttachment.file_id == pending.file_id,
+            PendingAttachment.created_at == pending.created_at,
+        )
     )
     if not getattr(gone, "rowcount", 0):
         return

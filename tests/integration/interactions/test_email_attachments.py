@@ -32,6 +32,7 @@ from services.embedded import SPECS
 from services.interactions.domain.mail import MAILBOX_AUTHOR, attachment_file_id
 from services.interactions.handlers.mail import attachment_retry, keep_attachments
 from services.interactions.settings import InteractionsSettings
+from services.interactions.store.mail import settle_attachment
 from services.interactions.store.models import PendingAttachment
 from services.interactions.workers import AttachmentKeeper, MailboxPoll
 from shared.app import build_app
@@ -604,3 +605,27 @@ async def test_an_attachment_expires_by_its_age_whatever_its_attempts(orbit: Orb
     [entry] = (await orbit.emails())[taken.json()["message_id"]]["attachments"]
     assert entry["status"] == "expired"
     assert entry["detail"] == "given up on: the files were not reached in time"
+
+
+async def test_a_held_attachment_assigned_as_it_expires_waits_anew(orbit: Orbit) -> None:
+    """A keeper's round read a held attachment past its age; its message is assigned before
+    the round expires it: the expiry finds it changed and leaves it, to be kept."""
+    as_mia, _, acme = await portfolio(orbit)
+    url = f"/api/v1/integrations/emails/postmark/{TOKEN}"
+    body = stranger_post(orbit, ("rfq.pdf", "application/pdf", PDF))
+    taken = await orbit.http.post(url, json=body)
+    assert taken.status_code == 200, taken.text
+    orbit.clock.advance(timedelta(days=8))
+    [stale] = await orbit.pending()  # as the round read it, about to expire it
+    assign = f"/api/v1/integrations/emails/{taken.json()['id']}/assign"
+    assigned = await orbit.http.post(assign, headers=as_mia, json={"client_id": acme["id"]})
+    assert assigned.status_code == 200, assigned.text
+    async with orbit.interactions.uow() as uow:
+        expired = {"status": "expired", "file_id": None, "detail": "given up on"}
+        await settle_attachment(uow.session, stale, expired)
+        await uow.commit()
+    [entry] = (await orbit.emails())[taken.json()["message_id"]]["attachments"]
+    assert entry["status"] == "pending"
+    assert await orbit.keep() == 1
+    [entry] = (await orbit.emails())[taken.json()["message_id"]]["attachments"]
+    assert entry["status"] == "kept"
