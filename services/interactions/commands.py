@@ -88,11 +88,21 @@ class CallIn(In):
     recording_url: RecordingUrl | None = None
 
 
-class CallAssignIn(In):
-    """``POST /api/v1/integrations/calls/{id}/assign``: whose call an unmatched one was."""
+class AssignIn(In):
+    """Whose an unmatched record (a call, an email) was: a client the caller may see, and
+    optionally one of its contacts."""
 
     client_id: uuid.UUID
     contact_id: uuid.UUID | None = None
+
+
+class CallAssignIn(AssignIn):
+    """``POST /api/v1/integrations/calls/{id}/assign``: whose call an unmatched one was."""
+
+
+class EmailAssignIn(AssignIn):
+    """``POST /api/v1/integrations/emails/{id}/assign``: whose message an unmatched one was
+    (no ``contact_id``: the client's contact whose address sent it, if one did)."""
 
 
 class InteractionRetractIn(In):

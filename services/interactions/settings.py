@@ -112,6 +112,13 @@ class InteractionsSettings(OrbitSettings):
     # ORBIT_INTERACTIONS_EMAIL_ATTACHMENTS_SECONDS: how often the attachments of logged mail
     # still waiting are handed to the files again (the clients service unreachable before).
     interactions_email_attachments_seconds: float = Field(default=30, gt=0, le=24 * 3600)
+    # ORBIT_INTERACTIONS_EMAIL_ATTACHMENT_MAX_ATTEMPTS, ..._MAX_AGE_HOURS: an attachment the
+    # files did not take after this many failed hand-overs (each next one after a delay
+    # doubling from the interval above, up to 6 hours), or this long after it began to wait
+    # (its message taken in or assigned; held with an unmatched message: taken in), is given
+    # up on: ``expired``, its bytes dropped, logged, not tried again.
+    interactions_email_attachment_max_attempts: int = Field(default=30, ge=1, le=10_000)
+    interactions_email_attachment_max_age_hours: int = Field(default=168, ge=1, le=24 * 365)
 
     # ORBIT_INTERACTIONS_INBOUND_EMAIL_TOKEN: the secret of the inbound email webhook's URL
     # (POST /api/v1/integrations/emails/postmark/{token}); unset, the webhook is off (404).

@@ -51,7 +51,7 @@ from services.interactions.events import (
     TaskDueSoonV1,
     TaskOverdueV1,
 )
-from services.interactions.handlers.mail import keep_attachments, take_in
+from services.interactions.handlers.mail import attachment_retry, keep_attachments, take_in
 from services.interactions.mailbox import Fetched, Mailbox, fetch_new
 from services.interactions.settings import InteractionsSettings
 from services.interactions.snapshots import (
@@ -631,13 +631,15 @@ class AttachmentKeeper:
     ``keep_attachments``): at once when this process took a message in with some
     (:meth:`wake`: the webhook, the mailbox's poll), and every
     ``ORBIT_INTERACTIONS_EMAIL_ATTACHMENTS_SECONDS`` (the files unreachable before, a message
-    another replica took in)."""
+    another replica took in). One the files do not take within
+    ``ORBIT_INTERACTIONS_EMAIL_ATTACHMENT_MAX_ATTEMPTS`` or ``..._MAX_AGE_HOURS`` expires."""
 
     BATCH = 50
 
     def __init__(self, runtime: Any) -> None:
         self.runtime = runtime
         self.seconds = runtime.settings.interactions_email_attachments_seconds
+        self.retry = attachment_retry(runtime.settings)
         self.woken = asyncio.Event()
 
     def wake(self) -> None:
@@ -647,16 +649,17 @@ class AttachmentKeeper:
         if self.runtime.files is None:
             log.warning(
                 "email in: no way to the files (ORBIT_CLIENTS_URL): the attachments of "
-                "inbound mail wait, kept in this service's database"
+                "inbound mail wait, kept in this service's database, until they expire"
             )
         while True:
             self.woken.clear()
             keep = self.runtime.files
             try:
-                while keep is not None and (
-                    await keep_attachments(self.runtime.uow, keep, self.BATCH) == self.BATCH
+                while (
+                    await keep_attachments(self.runtime.uow, keep, self.BATCH, self.retry)
+                    == self.BATCH
                 ):
-                    pass  # a full batch: more may wait
+                    pass  # a full batch: more may wait (no way to the files: expiry only)
             except asyncio.CancelledError:
                 raise
             except Exception:

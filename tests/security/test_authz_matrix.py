@@ -895,8 +895,16 @@ OPS: dict[str, Op] = {
     # webhooks and deliveries: admins only
     "createWebhook": Op(at("/api/v1/webhooks"), webhook_body, 201, kind="staff", denied=ADMIN_ONLY),
     "listWebhooks": Op(at("/api/v1/webhooks"), kind="staff", denied=ADMIN_ONLY),
-    # the messages read from the mailbox: an unmatched one is in no client's scope
-    "listInboundEmails": Op(at("/api/v1/integrations/emails"), kind="staff", denied=ADMIN_ONLY),
+    # the messages read from the mailbox: a manager's clients' and (no owner yet, as unmatched
+    # calls) the unmatched ones; the ignored ones the admins' alone
+    "listInboundEmails": listing("/api/v1/integrations/emails", denied=SERVICE_ONLY),
+    "assignInboundEmail": Op(  # no such message: 404 to staff, the service token's 403
+        at(f"/api/v1/integrations/emails/{uuid.uuid4()}/assign"),
+        lambda w: {"client_id": w.north.client},
+        ok=404,
+        kind="staff",
+        denied=SERVICE_ONLY,
+    ),
     # the inbound email webhook: its URL's secret is the credential, whatever the bearer; the
     # matrix's app has none set (the webhook is off): 404 for every caller
     "receivePostmarkEmail": Op(

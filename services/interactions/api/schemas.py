@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from services.interactions.commands import (
     CallAssignIn,
     CallIn,
+    EmailAssignIn,
     FeedbackIn,
     FeedbackWithdrawIn,
     HoldIn,
@@ -43,6 +44,7 @@ __all__ = [
     "CallAssignIn",
     "CallIn",
     "CallOut",
+    "EmailAssignIn",
     "FeedbackIn",
     "FeedbackOut",
     "FeedbackWithdrawIn",
@@ -246,8 +248,10 @@ class FeedbackOut(BaseModel):
 
 class MailAttachmentOut(BaseModel):
     """An attachment of a message and what became of it: ``kept`` as the document
-    ``file_id`` of the interaction, ``pending`` (waiting for the files), refused by the files'
-    limits (``too_large``, ``type``, ``empty``: ``detail`` says which) or ``not_kept``."""
+    ``file_id`` of the interaction, ``pending`` (waiting for the files), ``held`` (its message
+    unmatched: kept once it is assigned), refused by the files' limits (``too_large``,
+    ``type``, ``empty``: ``detail`` says which), ``expired`` (the files did not take it within
+    the attempts or the time allowed: ``detail``) or ``not_kept``."""
 
     filename: str
     content_type: str
@@ -279,6 +283,9 @@ class InboundEmailOut(BaseModel):
     client_id: uuid.UUID | None
     interaction_id: uuid.UUID | None
     attachments: list[MailAttachmentOut]
+    # an unmatched message assigned to a client by hand: when and by whom
+    assigned_at: datetime | None
+    assigned_by: uuid.UUID | None
 
 
 # ---------------------------------------------------------------- reports

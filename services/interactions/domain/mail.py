@@ -32,10 +32,14 @@ _PROVIDER_HEADERS = frozenset(
 
 
 # What became of an attachment: kept as a document of the interaction (``file_id``), waiting
-# to be handed to the files (``pending``), refused by the files' limits (``too_large``,
-# ``type``, ``empty``), or not kept (the mail was logged on no interaction, came without its
+# to be handed to the files (``pending``), held with an unmatched message until a manager
+# assigns it (``held``), refused by the files' limits (``too_large``, ``type``, ``empty``),
+# given up on (``expired``: the files did not take it within the attempts or the age
+# allowed, ``attachment_expired``), or not kept (the mail was ignored, came without its
 # content, or was taken in before attachments were kept).
-AttachmentStatus = Literal["kept", "pending", "too_large", "type", "empty", "not_kept"]
+AttachmentStatus = Literal[
+    "kept", "pending", "held", "too_large", "type", "empty", "expired", "not_kept"
+]
 ATTACHMENT_STATUSES: tuple[AttachmentStatus, ...] = get_args(AttachmentStatus)
 # The namespace of the attachments' file ids (uuid5 of the message's id and the position).
 _ATTACHMENT_FILES = uuid.UUID("6f1d3c2a-5b7e-4c9d-8a1f-0e2d4c6b8a13")
@@ -56,11 +60,42 @@ def attachment_file_id(email_id: uuid.UUID, position: int) -> uuid.UUID:
     return uuid.uuid5(_ATTACHMENT_FILES, f"{email_id}/{position}")
 
 
-def attachment_status(attachment: Attachment, *, logged: bool) -> AttachmentStatus:
+def attachment_status(attachment: Attachment, outcome: MailOutcome) -> AttachmentStatus:
     """Kept (``pending`` until the files have it) when the mail was logged on an interaction
-    and the attachment came with its bytes; mail logged on nothing (unmatched, ignored) keeps
-    no attachment: it stays where it came from (the mailbox, the provider)."""
-    return "pending" if logged and attachment.content is not None else "not_kept"
+    and the attachment came with its bytes; ``held`` with an unmatched message (kept once a
+    manager assigns it to a client, ``handlers.mail.assign_email``); ignored mail keeps no
+    attachment: it stays where it came from (the mailbox, the provider)."""
+    if attachment.content is None or outcome == "ignored":
+        return "not_kept"
+    return "pending" if outcome == "logged" else "held"
+
+
+@dataclass(frozen=True)
+class AttachmentRetry:
+    """How long an attachment waits for the files: at most ``max_attempts`` hand-overs that
+    failed, and no longer than ``max_age`` since it began to wait (taken in, or its message
+    assigned; a ``held`` one: since its message was taken in). Between two attempts, a
+    delay doubling from ``first_delay`` up to ``max_delay``."""
+
+    max_attempts: int
+    max_age: timedelta
+    first_delay: timedelta
+    max_delay: timedelta = timedelta(hours=6)
+
+
+def attachment_expired(
+    attempts: int, waiting_since: datetime, now: datetime, retry: AttachmentRetry
+) -> bool:
+    """Whether a waiting attachment is given up on (``expired``: not tried again, its bytes
+    dropped): ``attempts`` failed hand-overs reached the cap, or it has waited ``max_age``."""
+    return attempts >= retry.max_attempts or now - waiting_since >= retry.max_age
+
+
+def next_attempt(attempts: int, now: datetime, retry: AttachmentRetry) -> datetime:
+    """When an attachment whose ``attempts``-th hand-over failed ``now`` is tried again: after
+    ``first_delay`` doubled for each failure before it, at most ``max_delay``."""
+    exponent = min(max(attempts - 1, 0), 32)  # 2**32 times any delay is past any cap
+    return now + min(retry.first_delay * (2**exponent), retry.max_delay)
 
 
 def attachment_entry(

@@ -12,11 +12,12 @@ from datetime import timedelta
 from services.interactions.commands import CallAssignIn, CallIn, InteractionIn
 from services.interactions.domain import calls as rules
 from services.interactions.handlers.interactions import WRITERS, log_interaction
+from services.interactions.handlers.unmatched import claim
 from services.interactions.settings import InteractionsSettings
 from services.interactions.store import calls as repo
 from services.interactions.store.models import Call
 from shared.auth import Caller, Role
-from shared.errors import Conflict, Invalid
+from shared.errors import Invalid
 from shared.replicas import ClientView, clients_with_contact, lock_client
 from shared.uow import UnitOfWork
 
@@ -76,14 +77,9 @@ async def assign_call(
     on as a matched one would have been. 409 when it is matched already."""
     caller.require(*WRITERS)
     call = await repo.get_call(uow.session, caller, call_id, for_update=True)
-    contact_ids = [command.contact_id] if command.contact_id else []
-    client = await lock_client(uow.session, caller, command.client_id, contact_ids)
-    if call.client_id is not None:
-        raise Conflict(f"call {call_id} is matched already (client {call.client_id})")
-    if command.contact_id is not None and str(command.contact_id) not in client.contact_ids():
-        raise Invalid.field("contact_id", "not a contact of this client")
-    call.assigned_at = uow.clock.now()
-    call.assigned_by = caller.id
+    matched = call.client_id is not None
+    conflict = f"call {call_id} is matched already (client {call.client_id})" if matched else None
+    client = await claim(uow, caller, call, command, conflict)
     await _act(uow, call, client, command.contact_id, settings)
     await uow.session.flush()
     return call

@@ -429,12 +429,22 @@ class InboundEmail(Base):
     client_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     interaction_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    # What logging it takes besides the above: its Date, whether it is automatic, and (an
+    # unmatched message only, until it is assigned) its text, the interaction's summary.
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False)
+    held_text: Mapped[str | None] = mapped_column(Text)
+    # an unmatched message assigned to a client by hand: when and by whom
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assigned_by: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
 
 class PendingAttachment(Base):
     """An attachment of a logged message waiting to be kept as a document of its interaction
     (handed to the clients service's files: ``handlers/mail.py``, ``keep_attachments``): its
-    bytes until then, written with the message; removed once the files answered."""
+    bytes until then, written with the message; removed once the files answered or it
+    expired. One of an unmatched message is held (no ``interaction_id``) until the message is
+    assigned. ``created_at``: since when it waits (its message taken in, or assigned)."""
 
     __tablename__ = "inbound_attachments_pending"
     __table_args__ = (Index("ix_inbound_attachments_pending_created", "created_at", "file_id"),)
@@ -445,13 +455,15 @@ class PendingAttachment(Base):
         Uuid, ForeignKey("inbound_emails.id", ondelete="CASCADE"), index=True
     )
     position: Mapped[int] = mapped_column(Integer)
-    interaction_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    interaction_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     filename: Mapped[str] = mapped_column(String(500))
     content_type: Mapped[str] = mapped_column(String(255))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # not handed over again before (a failed attempt's back-off)
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class MailboxState(Base):

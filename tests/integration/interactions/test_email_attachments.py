@@ -30,8 +30,9 @@ from sqlalchemy import select
 from services.clients.settings import ClientsSettings
 from services.embedded import SPECS
 from services.interactions.domain.mail import MAILBOX_AUTHOR, attachment_file_id
-from services.interactions.handlers.mail import keep_attachments
+from services.interactions.handlers.mail import attachment_retry, keep_attachments
 from services.interactions.settings import InteractionsSettings
+from services.interactions.store.mail import settle_attachment
 from services.interactions.store.models import PendingAttachment
 from services.interactions.workers import AttachmentKeeper, MailboxPoll
 from shared.app import build_app
@@ -229,14 +230,16 @@ async def test_attachments_of_mail_read_over_imap_are_kept_once(orbit: Orbit) ->
     wakes: list[str] = []  # the keeper woken (attachment_workers wires it to the poll)
     box.poll.kept_attachments = lambda: wakes.append("wake")
     assert await box.read(orbit) == 1
-    assert wakes == ["wake"]  # for the reply only: the stranger's attachment is not kept
+    assert wakes == ["wake"]  # for the reply only: the stranger's attachment is held
 
     # Taken in: the attachments wait for the files until the keeper's round
     listed = (await orbit.emails())[str(reply["Message-ID"])]
     assert [a["status"] for a in listed["attachments"]] == ["pending"] * 3
-    assert len(await orbit.pending()) == 3
+    waiting = await orbit.pending()
+    assert sorted(p.interaction_id is None for p in waiting) == [False, False, False, True]
     assert await orbit.keep() == 3
-    assert await orbit.pending() == []
+    [held] = await orbit.pending()  # the stranger's, until the message is assigned
+    assert (held.filename, held.interaction_id, held.attempts) == ("brochure.pdf", None, 0)
 
     emails = await orbit.emails()
     listed = emails[str(reply["Message-ID"])]
@@ -249,9 +252,9 @@ async def test_attachments_of_mail_read_over_imap_are_kept_once(orbit: Orbit) ->
     ]
     assert listed["attachments"][1]["detail"] == f"the file is larger than {MAX_BYTES} bytes"
     assert listed["attachments"][0]["size"] == len(PDF)
-    # Unmatched mail keeps nothing (it stays in the mailbox until a person assigns it)
+    # Unmatched mail's attachments are held until a person assigns it (test_email_assign.py)
     [brochure] = emails[str(stranger["Message-ID"])]["attachments"]
-    assert (brochure["status"], brochure["file_id"]) == ("not_kept", None)
+    assert (brochure["status"], brochure["file_id"]) == ("held", None)
 
     # A document of the interaction, in Mia's scope (her client's), not in Tom's
     [document] = await orbit.files_of(as_mia, interaction)
@@ -382,11 +385,18 @@ async def test_the_files_unreachable_the_attachment_waits_and_is_kept_later(
     [tried, untried] = sorted(await orbit.pending(), key=lambda p: -p.attempts)
     assert (tried.attempts, untried.attempts) == (1, 0)  # the round ended at the first
     assert tried.last_error is not None and "FilesUnavailable" in tried.last_error
+    # tried again after its back-off (ORBIT_INTERACTIONS_EMAIL_ATTACHMENTS_SECONDS at first)
+    assert (tried.retry_at, untried.retry_at) == (orbit.clock.now() + timedelta(seconds=30), None)
     statuses = (await orbit.emails())[taken.json()["message_id"]]["attachments"]
     assert [a["status"] for a in statuses] == ["pending", "pending"]
-
-    # The files back: the worker's next round keeps both
     orbit.interactions.files = linked
+    assert await orbit.keep() == 1  # the untried one; the tried one waits out its back-off
+    statuses = (await orbit.emails())[taken.json()["message_id"]]["attachments"]
+    assert sorted(a["status"] for a in statuses) == ["kept", "pending"]
+    assert await orbit.keep() == 0  # not before its time
+    orbit.clock.advance(timedelta(seconds=30))
+
+    # The files back: the worker's next round keeps the other
     keeper = AttachmentKeeper(orbit.interactions)
     worker = asyncio.create_task(keeper.run())
     try:
@@ -448,3 +458,174 @@ async def test_the_hand_over_across_processes(orbit: Orbit) -> None:
     [document] = await orbit.files_of(as_mia, str(interaction))
     assert (document["id"], document["filename"]) == (str(file_id), "minutes.txt")
     assert await orbit.content(as_mia, str(file_id)) == b"minutes"
+
+
+def stranger_post(orbit: Orbit, *attachments: tuple[str, str, bytes]) -> dict[str, Any]:
+    """Postmark's body of a message from no one Orbit knows (unmatched)."""
+    body = postmark(orbit, {"id": str(uuid.uuid4())}, *attachments)
+    return body | {"From": "olga@newco.example", "Subject": "Quote", "Headers": []}
+
+
+async def test_the_attachments_of_unmatched_mail_are_kept_once_it_is_assigned(
+    orbit: Orbit,
+) -> None:
+    as_mia, as_tom, acme = await portfolio(orbit)
+    url = f"/api/v1/integrations/emails/postmark/{TOKEN}"
+    taken = await orbit.http.post(
+        url, json=stranger_post(orbit, ("rfq.pdf", "application/pdf", PDF))
+    )
+    assert taken.status_code == 200, taken.text
+    message = taken.json()
+    assert (message["outcome"], message["attachments"][0]["status"]) == ("unmatched", "held")
+    assert await orbit.keep() == 0  # held: nothing to hand over yet
+    assign = f"/api/v1/integrations/emails/{message['id']}/assign"
+    refused = await orbit.http.post(assign, headers=as_tom, json={"client_id": acme["id"]})
+    assert refused.status_code == 404, refused.text  # Acme is Mia's
+
+    orbit.clock.advance(timedelta(days=2))  # assigned a while later: still in time
+    assigned = await orbit.http.post(assign, headers=as_mia, json={"client_id": acme["id"]})
+    assert assigned.status_code == 200, assigned.text
+    done = assigned.json()
+    assert (done["outcome"], done["attachments"][0]["status"]) == ("logged", "pending")
+    [waiting] = await orbit.pending()  # waits for the files from its assignment
+    assert (waiting.interaction_id, waiting.created_at) == (
+        uuid.UUID(done["interaction_id"]),
+        orbit.clock.now(),
+    )
+    assert await orbit.keep() == 1
+    file_id = str(attachment_file_id(uuid.UUID(message["id"]), 0))
+    [document] = await orbit.files_of(as_mia, done["interaction_id"])
+    assert (document["id"], document["filename"]) == (file_id, "rfq.pdf")
+    assert await orbit.content(as_mia, file_id) == PDF
+    listed = (await orbit.emails())[message["message_id"]]
+    assert (listed["attachments"][0]["status"], listed["attachments"][0]["file_id"]) == (
+        "kept",
+        file_id,
+    )
+    again = await orbit.http.post(assign, headers=as_mia, json={"client_id": acme["id"]})
+    assert again.status_code == 409, again.text
+    assert again.headers["content-type"].startswith("application/problem+json")
+    assert await orbit.pending() == []
+
+
+async def test_attachments_the_files_never_take_expire(
+    orbit: Orbit, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The clients service down for good: an attachment is given up on after its attempts or
+    its age (ORBIT_INTERACTIONS_EMAIL_ATTACHMENT_MAX_ATTEMPTS, ..._MAX_AGE_HOURS), expired in
+    the message's list, logged, and not tried again; a held one whose message nobody assigns
+    expires by its age alike."""
+    _, _, acme = await portfolio(orbit)
+    url = f"/api/v1/integrations/emails/postmark/{TOKEN}"
+    unreachable = orbit.settings.model_copy(
+        update={"clients_url": f"http://127.0.0.1:{free_port()}"}
+    )
+    down, close = http_keeper(unreachable)
+    retry = attachment_retry(
+        InteractionsSettings(
+            interactions_email_attachment_max_attempts=3,
+            interactions_email_attachment_max_age_hours=48,
+        )
+    )
+    try:
+        logged = await orbit.http.post(
+            url, json=postmark(orbit, acme, ("a.pdf", "application/pdf", PDF))
+        )
+        assert logged.status_code == 200, logged.text
+        orbit.clock.advance(timedelta(hours=1))
+        unmatched = await orbit.http.post(
+            url, json=stranger_post(orbit, ("b.pdf", "application/pdf", PDF))
+        )
+        assert unmatched.status_code == 200, unmatched.text
+
+        async def round_() -> int:
+            return await keep_attachments(orbit.interactions.uow, down, BATCH, retry)
+
+        async def status(answer: httpx.Response) -> dict[str, Any]:
+            entry: dict[str, Any] = (await orbit.emails())[answer.json()["message_id"]][
+                "attachments"
+            ][0]
+            return entry
+
+        # Two failed attempts, each after its back-off (30 s, then 60 s)
+        assert await round_() == 0
+        assert await round_() == 0  # not again before its back-off
+        [tried] = [p for p in await orbit.pending() if p.interaction_id is not None]
+        assert tried.attempts == 1
+        orbit.clock.advance(timedelta(seconds=30))
+        assert await round_() == 0
+        orbit.clock.advance(timedelta(seconds=60))
+        with caplog.at_level("WARNING", logger="orbit.interactions.email_in"):
+            assert await round_() == 1  # the third failure: given up on
+        entry = await status(logged)
+        assert (entry["status"], entry["file_id"]) == ("expired", None)
+        assert "after 3 attempts" in entry["detail"] and "FilesUnavailable" in entry["detail"]
+        assert any("expired" in r.getMessage() for r in caplog.records)
+        [held] = await orbit.pending()  # the unmatched message's, not tried
+        assert (held.interaction_id, held.attempts) == (None, 0)
+        assert (await status(unmatched))["status"] == "held"
+
+        # The held one expires 48 hours after its message came in, never assigned
+        orbit.clock.advance(timedelta(hours=47))
+        assert await round_() == 0
+        orbit.clock.advance(timedelta(hours=1))
+        assert await round_() == 1
+        assert await orbit.pending() == []
+        entry = await status(unmatched)
+        assert (entry["status"], entry["detail"]) == (
+            "expired",
+            "given up on: its message was not assigned in time",
+        )
+        assert await round_() == 0  # not tried again
+    finally:
+        await close()
+    # Assigned after all: logged, its attachment stays expired (its bytes are gone)
+    assign = f"/api/v1/integrations/emails/{unmatched.json()['id']}/assign"
+    assigned = await orbit.http.post(assign, headers=ADMIN, json={"client_id": acme["id"]})
+    assert assigned.status_code == 200, assigned.text
+    assert assigned.json()["attachments"][0]["status"] == "expired"
+    assert await orbit.pending() == []
+
+
+async def test_an_attachment_expires_by_its_age_whatever_its_attempts(orbit: Orbit) -> None:
+    """The age alone: an attachment never tried (the files unreachable ahead of it, or no way
+    to them at all) expires once it has waited the default week."""
+    _, _, acme = await portfolio(orbit)
+    url = f"/api/v1/integrations/emails/postmark/{TOKEN}"
+    taken = await orbit.http.post(
+        url, json=postmark(orbit, acme, ("a.pdf", "application/pdf", PDF))
+    )
+    assert taken.status_code == 200, taken.text
+    orbit.clock.advance(timedelta(days=7) - timedelta(seconds=1))
+    assert await keep_attachments(orbit.interactions.uow, None, BATCH) == 0  # no way to files
+    assert len(await orbit.pending()) == 1
+    orbit.clock.advance(timedelta(seconds=1))
+    assert await keep_attachments(orbit.interactions.uow, None, BATCH) == 1
+    assert await orbit.pending() == []
+    [entry] = (await orbit.emails())[taken.json()["message_id"]]["attachments"]
+    assert entry["status"] == "expired"
+    assert entry["detail"] == "given up on: the files were not reached in time"
+
+
+async def test_a_held_attachment_assigned_as_it_expires_waits_anew(orbit: Orbit) -> None:
+    """A keeper's round read a held attachment past its age; its message is assigned before
+    the round expires it: the expiry finds it changed and leaves it, to be kept."""
+    as_mia, _, acme = await portfolio(orbit)
+    url = f"/api/v1/integrations/emails/postmark/{TOKEN}"
+    body = stranger_post(orbit, ("rfq.pdf", "application/pdf", PDF))
+    taken = await orbit.http.post(url, json=body)
+    assert taken.status_code == 200, taken.text
+    orbit.clock.advance(timedelta(days=8))
+    [stale] = await orbit.pending()  # as the round read it, about to expire it
+    assign = f"/api/v1/integrations/emails/{taken.json()['id']}/assign"
+    assigned = await orbit.http.post(assign, headers=as_mia, json={"client_id": acme["id"]})
+    assert assigned.status_code == 200, assigned.text
+    async with orbit.interactions.uow() as uow:
+        expired = {"status": "expired", "file_id": None, "detail": "given up on"}
+        await settle_attachment(uow.session, stale, expired)
+        await uow.commit()
+    [entry] = (await orbit.emails())[taken.json()["message_id"]]["attachments"]
+    assert entry["status"] == "pending"
+    assert await orbit.keep() == 1
+    [entry] = (await orbit.emails())[taken.json()["message_id"]]["attachments"]
+    assert entry["status"] == "kept"

@@ -153,9 +153,15 @@ async def test_mail_becomes_interactions_each_once(any_api: Api, server: MailSer
             "detail": None,
         }
     ]
+    # A manager: the mail of their clients and the unmatched mail (no owner yet: to assign
+    # it); the ignored mail is in no client's scope (the admins')
     mia = auth(manager.id, "manager")
-    refused = await api.http.get("/api/v1/integrations/emails", headers=mia)
-    assert refused.status_code == 403, refused.text  # admins only: unmatched mail has no scope
+    hers = await api.http.get("/api/v1/integrations/emails", headers=mia)
+    assert hers.status_code == 200, hers.text
+    assert {m["message_id"] for m in hers.json()["items"]} == {asked, replied, stranger}
+    tom = auth((await api.staff("Tom")).id, "manager")
+    his = await api.http.get("/api/v1/integrations/emails", headers=tom)
+    assert [m["message_id"] for m in his.json()["items"]] == [stranger]
 
     [new] = await emails_of(api, acme)
     assert (new["subject"], new["direction"], new["summary"]) == (
@@ -200,6 +206,78 @@ async def test_mail_becomes_interactions_each_once(any_api: Api, server: MailSer
     assert await box.run() == 0
     assert len(await box.taken_in()) == 5
     assert len(await emails_of(api, acme)) == 2
+
+
+EMAILS = "/api/v1/integrations/emails"
+
+
+async def test_unmatched_mail_is_assigned_as_a_call_is(any_api: Api, server: MailServer) -> None:
+    """Mail from an unknown sender waits unmatched until a manager assigns it to one of their
+    clients: then it is logged as matched mail would have been (its request opened by the
+    same rule), once, and its thread follows it."""
+    api = any_api
+    mia, max_ = await api.staff("Mia"), await api.staff("Max")
+    acme = await api.client("Acme", mia)
+    globex = await api.client("Globex", max_)
+    box = Mailbox(server, api)
+    quote = box.deliver(
+        "Olga <olga@newco.example>", "Quote", "Please quote 40 seats.", timedelta(minutes=20)
+    )
+    away = box.deliver("bot@newco.example", "Away", "Back Monday.", Auto_Submitted="auto-replied")
+    assert await box.run() == 0  # nothing logged: one unmatched, one ignored
+    listed = await api.http.get(EMAILS, headers=mia.headers, params={"outcome": "unmatched"})
+    [waiting] = listed.json()["items"]  # every manager sees the unmatched mail, to assign it
+    assert (waiting["message_id"], waiting["client_id"], waiting["assigned_at"]) == (
+        quote,
+        None,
+        None,
+    )
+    assign = f"{EMAILS}/{waiting['id']}/assign"
+
+    refused = await api.http.post(assign, headers=mia.headers, json={"client_id": globex.id})
+    assert refused.status_code == 404, refused.text  # Globex is Max's
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    wrong = {"client_id": acme.id, "contact_id": globex.contacts[0]}
+    assert (await api.http.post(assign, headers=mia.headers, json=wrong)).status_code == 422
+    body = {"client_id": acme.id, "contact_id": acme.contacts[1]}
+    assigned = await api.http.post(assign, headers=mia.headers, json=body)
+    assert assigned.status_code == 200, assigned.text
+    done = assigned.json()
+    assert (done["outcome"], done["client_id"], done["assigned_by"]) == ("logged", acme.id, mia.id)
+    assert done["assigned_at"] == api.clock.now().isoformat().replace("+00:00", "Z")
+
+    [logged] = await emails_of(api, acme)
+    assert logged["id"] == done["interaction_id"]
+    assert (logged["subject"], logged["summary"]) == ("Quote", "Please quote 40 seats.")
+    assert logged["contact_ids"] == [acme.contacts[1]] and logged["author_id"] == str(
+        MAILBOX_AUTHOR
+    )
+    taken = await box.taken_in()
+    assert logged["occurred_at"] == taken[quote].sent_at.isoformat().replace("+00:00", "Z")
+    assert taken[quote].held_text is None  # the interaction's summary now
+    assert (await api.request(ADMIN, logged["request_id"]))["status"] == "open"
+    [opened] = await api.events("request.opened")
+    assert opened["client_id"] == acme.id
+
+    # Once: assigned again (by anyone who sees it) is a 409; out of Max's scope now, a 404
+    again = await api.http.post(assign, headers=mia.headers, json=body)
+    assert again.status_code == 409, again.text
+    assert again.headers["content-type"].startswith("application/problem+json")
+    theirs = await api.http.post(assign, headers=max_.headers, json={"client_id": globex.id})
+    assert theirs.status_code == 404, theirs.text
+    # Ignored mail is no one's to assign: the admins' 409, a manager's 404
+    ignored = (await box.taken_in())[away].id
+    at = f"{EMAILS}/{ignored}/assign"
+    assert (await api.http.post(at, headers=ADMIN, json={"client_id": acme.id})).status_code == 409
+    assert (await api.http.post(at, headers=mia.headers, json=body)).status_code == 404
+
+    # Its thread follows it: the reply is Acme's, its request still the one
+    reply = box.deliver("olga@newco.example", "Re: Quote", "And 10 more.", In_Reply_To=quote)
+    assert await box.run() == 1
+    assert (await box.taken_in())[reply].client_id == uuid.UUID(acme.id)
+    summaries = sorted(i["summary"] for i in await emails_of(api, acme))
+    assert summaries == ["And 10 more.", "Please quote 40 seats."]
+    assert len(await api.events("request.opened")) == 1
 
 
 async def test_two_replicas_polling_at_once_take_each_message_once(

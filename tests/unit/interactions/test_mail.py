@@ -15,10 +15,13 @@ from services.interactions.commands import PostmarkAttachment
 from services.interactions.domain.mail import (
     TEXT_MAX,
     Attachment,
+    AttachmentRetry,
     InboundMail,
     attachment_entry,
+    attachment_expired,
     attachment_file_id,
     attachment_status,
+    next_attempt,
     occurred_at,
     opens_request,
     outcome,
@@ -98,13 +101,44 @@ def test_attachments_are_listed_with_their_sizes() -> None:
     assert mail.attachments[0].content == b"%PDF-1.7 ..."  # its bytes, to be kept
 
 
-def test_an_attachment_is_kept_only_for_logged_mail_that_carried_it() -> None:
+def test_an_attachment_is_kept_for_logged_mail_and_held_for_unmatched_mail() -> None:
     carried = Attachment("act.pdf", "application/pdf", 3, b"PDF")
     listed_only = Attachment("log.txt", "text/plain", 42)  # a provider's, without Content
-    assert attachment_status(carried, logged=True) == "pending"
-    assert attachment_status(carried, logged=False) == "not_kept"  # unmatched, ignored
-    assert attachment_status(listed_only, logged=True) == "not_kept"
-    assert attachment_status(Attachment("e.txt", "text/plain", 0, b""), logged=True) == "pending"
+    assert attachment_status(carried, "logged") == "pending"
+    assert attachment_status(carried, "unmatched") == "held"  # kept once it is assigned
+    assert attachment_status(carried, "ignored") == "not_kept"
+    assert attachment_status(listed_only, "logged") == "not_kept"
+    assert attachment_status(listed_only, "unmatched") == "not_kept"
+    assert attachment_status(Attachment("e.txt", "text/plain", 0, b""), "logged") == "pending"
+
+
+RETRY = AttachmentRetry(
+    max_attempts=5,
+    max_age=timedelta(days=7),
+    first_delay=timedelta(seconds=30),
+    max_delay=timedelta(hours=6),
+)
+
+
+def test_an_attachment_expires_after_its_attempts_or_its_age_whichever_first() -> None:
+    since = NOW - timedelta(days=1)
+    assert not attachment_expired(0, since, NOW, RETRY)
+    assert not attachment_expired(4, since, NOW, RETRY)
+    assert attachment_expired(5, since, NOW, RETRY)  # the fifth failure: given up on
+    assert attachment_expired(12, since, NOW, RETRY)
+    # the age: never tried (a held one, or the files down ahead of it) expires all the same
+    week = NOW - timedelta(days=7)
+    assert attachment_expired(0, week, NOW, RETRY)
+    assert not attachment_expired(0, week + timedelta(seconds=1), NOW, RETRY)
+    assert not attachment_expired(0, NOW, NOW, RETRY)
+
+
+def test_the_delay_before_the_next_attempt_doubles_up_to_its_cap() -> None:
+    delays = [next_attempt(n, NOW, RETRY) - NOW for n in range(1, 7)]
+    assert delays == [timedelta(seconds=30 * 2**k) for k in range(6)]
+    assert next_attempt(11, NOW, RETRY) - NOW == timedelta(hours=6)  # 30 s x 1024: capped
+    assert next_attempt(10_000, NOW, RETRY) - NOW == timedelta(hours=6)  # no overflow
+    assert next_attempt(0, NOW, RETRY) - NOW == timedelta(seconds=30)
 
 
 def test_an_attachment_s_file_id_is_the_same_for_the_same_message_and_position() -> None:
