@@ -209,12 +209,6 @@ class ContactEventData(ContactData):
     client_id: uuid.UUID
 
 
-class ContactRef(EventView):
-    """A deleted contact: its id is all that is read."""
-
-    contact_id: uuid.UUID
-
-
 class ClientData(EventView):
     """A client event; ``contacts`` None when the event does not list them (they stay)."""
 

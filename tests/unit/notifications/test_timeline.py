@@ -9,10 +9,12 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import ValidationError
 
 from services.notifications.domain.timeline import (
     ENTRY_EVENTS,
     Amounts,
+    RequestState,
     alert_entry,
     days_since,
     entry_of,
@@ -52,7 +54,8 @@ REQUEST = {
     ],
 )
 def test_a_request_s_sla_state(event: str, state: dict[str, object], expected: str) -> None:
-    assert sla_state(f"orbit.interactions.{event}.v1", {**REQUEST, **state}) == expected
+    request = RequestState.of({**REQUEST, **state})
+    assert sla_state(f"orbit.interactions.{event}.v1", request) == expected
 
 
 def test_a_request_is_one_entry_updated_in_place_an_opportunity_one_per_event() -> None:
@@ -94,7 +97,8 @@ def test_every_entry_event_has_an_entry_and_other_events_none() -> None:
     assert entry_of("orbit.clients.client.updated.v1", {}, AT) is None
     assert entry_of("orbit.billing.budget.threshold_reached.v1", {}, AT) is None
     assert len(set(ENTRY_EVENTS)) == len(ENTRY_EVENTS)
-    with pytest.raises(KeyError):  # a field missing: the tolerant subscriber skips the event
+    # a field missing: the tolerant subscriber skips the event
+    with pytest.raises(ValidationError, match="task_id"):
         entry_of("orbit.interactions.task.assigned.v1", {"title": "x"}, AT)
 
 
