@@ -15,7 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -29,6 +29,17 @@ class EventView(BaseModel):
     def of(cls, data: Mapping[str, Any]) -> Self:
         """The view of an event's ``data`` (or of a part of it, e.g. one listed contact)."""
         return cls.model_validate(data)
+
+
+_T = TypeVar("_T")
+
+
+def needed(value: _T | None, name: str) -> _T:
+    """A field a view leaves optional (a reader of the same view does without it) that this
+    reader needs: missing, it fails as a missing key does (``KeyError``)."""
+    if value is None:
+        raise KeyError(name)
+    return value
 
 
 # ---------------------------------------------------------------- views read by several modules

@@ -16,10 +16,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Literal, TypeVar, get_args
+from typing import Any, Literal, get_args
 
 from shared.clock import local_date
-from shared.event_views import ContactRef, EventView, MeetingData
+from shared.event_views import ContactRef, EventView, MeetingData, needed
 
 TimelineType = Literal[
     "interaction",
@@ -49,8 +49,6 @@ MAX_TEXT = 300
 # their dates).
 OPEN_REQUEST_STATUSES = frozenset({"open", "on_hold", "acknowledged", "breached"})
 OPEN_INVOICE_STATUSES = frozenset({"issued", "partially_paid", "overdue"})
-
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -85,13 +83,6 @@ def _shown(view: EventView, *names: str) -> dict[str, Any]:
     details: the producer's JSON read back through the view's types is the same JSON."""
     sent = view.model_dump(mode="json", include=set(names), exclude_unset=True)
     return {n: sent.get(n) for n in names}
-
-
-def _needed(value: _T | None, name: str) -> _T:
-    """A field the view leaves optional (one rule does without it) that this rule needs."""
-    if value is None:
-        raise KeyError(name)
-    return value
 
 
 def _name(event_type: str) -> str:
@@ -777,9 +768,9 @@ def invoice_balances(event_type: str, data: Mapping[str, Any]) -> list[Balance]:
         return []
     return [
         (
-            entry_key("invoice", _needed(r.invoice_id, "invoice_id")),
+            entry_key("invoice", needed(r.invoice_id, "invoice_id")),
             r.status,
-            _needed(r.balance, "balance"),
+            needed(r.balance, "balance"),
         )
         for r in changed
         if r.status is not None
@@ -804,7 +795,7 @@ def item_of(event_type: str, data: Mapping[str, Any]) -> Item | None:
         return Item(
             "task",
             task.task_id,
-            "done" if done else _needed(task.status, "status"),
+            "done" if done else needed(task.status, "status"),
             _short(task.title) or "Task",
             at=task.due_at,
             staff_id=task.assignee_id,
