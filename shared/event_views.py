@@ -31,6 +31,11 @@ class EventView(BaseModel):
         return cls.model_validate(data)
 
 
+# ---------------------------------------------------------------- views read by several modules
+# A view stays beside the one rule that reads it; one that several modules read of the same
+# event lives here, once, and a module reading more of that event extends it (a subclass
+# adding its fields), never a copy.
+
 _T = TypeVar("_T")
 
 
@@ -40,12 +45,6 @@ def needed(value: _T | None, name: str) -> _T:
     if value is None:
         raise KeyError(name)
     return value
-
-
-# ---------------------------------------------------------------- views read by several modules
-# A view stays beside the one rule that reads it; one that several modules read of the same
-# event lives here, once, and a module reading more of that event extends it (a subclass
-# adding its fields), never a copy.
 
 
 class ContactRef(EventView):
