@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -85,3 +85,55 @@ class InteractionData(EventView):
     summary: str | None = None
     decisions: list[str] = []
     next_steps: list[str] = []
+
+
+_T = TypeVar("_T")
+
+
+def needed(value: _T | None, name: str) -> _T:
+    """A field a view leaves optional (a reader of the same view does without it) that this
+    reader needs: missing, it fails as a missing key does (``KeyError``)."""
+    if value is None:
+        raise KeyError(name)
+    return value
+
+
+class ContactRef(EventView):
+    """A contact event's contact: its id (all that search reads of a deleted one)."""
+
+    contact_id: uuid.UUID
+
+
+class MeetingContact(EventView):
+    """A client participant a meeting event lists (without an id it is not invited)."""
+
+    contact_id: uuid.UUID | None = None
+    name: str | None = None
+    email: str | None = None
+
+
+class MeetingData(EventView):
+    """A meeting's event (``meeting.scheduled``, ``.rescheduled``, ``.cancelled``, ...): what
+    an invitation reads of it (the timeline reads more: ``domain/timeline.py: MeetingState``)."""
+
+    meeting_id: uuid.UUID
+    sequence: int = 0
+    client_id: uuid.UUID | None = None
+    client_name: str | None = None
+    account_manager_id: uuid.UUID | None = None
+    organizer_id: uuid.UUID | None = None
+    staff_ids: list[uuid.UUID] = []
+    contacts: list[MeetingContact] = []
+    kind: str | None = None
+    subject: str | None = None
+    agenda: str | None = None
+    location: str | None = None
+    reason: str | None = None
+    starts_at: datetime
+    ends_at: datetime
+    previous_starts_at: datetime | None = None
+    previous_ends_at: datetime | None = None
+
+    @property
+    def invited(self) -> list[MeetingContact]:
+        return [c for c in self.contacts if c.contact_id is not None]

@@ -20,6 +20,7 @@ from services.notifications.handlers.timeline import ALERT_SUBSCRIBERS, TIMELINE
 from services.notifications.store import repository as repo
 from services.notifications.store.models import Notification
 from shared.db import insert_ignore
+from shared.event_views import EventView, needed
 from shared.messaging.consumer import EventHandler
 from shared.messaging.envelope import CloudEvent
 from shared.policy_replica import POLICY_HANDLERS
@@ -56,65 +57,102 @@ async def notify(
     )
 
 
+class ClientManaged(EventView):
+    """``client.created`` (its ``account_manager_id``, ``status``) or ``client.assigned``
+    (``to_manager_id``, ``from_manager_id``, ``reason``): what the managers' feeds say."""
+
+    client_id: uuid.UUID
+    name: str
+    tier: str
+    status: str | None = None
+    account_manager_id: uuid.UUID | None = None
+    to_manager_id: uuid.UUID | None = None
+    from_manager_id: uuid.UUID | None = None
+    reason: str | None = None
+
+
+class ContactLocale(EventView):
+    """A contact's locale, in a contact event or among a client event's ``contacts``; the
+    locale is set only when the event carries the field (``sets``)."""
+
+    contact_id: uuid.UUID | None = None
+    locale: str | None = None
+
+    @property
+    def sets(self) -> bool:
+        return "locale" in self.model_fields_set
+
+
+class Locales(ContactLocale):
+    """The locales a clients event carries (a staff member's, a client's and its contacts')."""
+
+    staff_id: uuid.UUID | None = None
+    client_id: uuid.UUID | None = None
+    contacts: list[ContactLocale] | None = None
+
+
 async def on_client_created(uow: UnitOfWork, event: CloudEvent) -> None:
-    data = event.data
-    if data.get("account_manager_id"):
+    client = ClientManaged.of(event.data)
+    if client.account_manager_id:
         await notify(
             uow,
             event,
-            uuid.UUID(data["account_manager_id"]),
-            title=f"New client assigned: {data['name']}",
-            body=f"{data['name']} ({data['tier']} tier, {data['status']}) "
+            client.account_manager_id,
+            title=f"New client assigned: {client.name}",
+            body=f"{client.name} ({client.tier} tier, {needed(client.status, 'status')}) "
             "is now in your portfolio.",
-            client_id=uuid.UUID(data["client_id"]),
+            client_id=client.client_id,
         )
 
 
 async def on_client_assigned(uow: UnitOfWork, event: CloudEvent) -> None:
-    data = event.data
-    client_id = uuid.UUID(data["client_id"])
-    reason = f" Reason: {data['reason']}" if data.get("reason") else ""
+    client = ClientManaged.of(event.data)
+    reason = f" Reason: {client.reason}" if client.reason else ""
     await notify(
         uow,
         event,
-        uuid.UUID(data["to_manager_id"]),
-        title=f"New client assigned: {data['name']}",
-        body=f"{data['name']} ({data['tier']} tier) is now in your portfolio.{reason}",
-        client_id=client_id,
+        needed(client.to_manager_id, "to_manager_id"),
+        title=f"New client assigned: {client.name}",
+        body=f"{client.name} ({client.tier} tier) is now in your portfolio.{reason}",
+        client_id=client.client_id,
     )
-    if data.get("from_manager_id"):
+    if client.from_manager_id:
         await notify(
             uow,
             event,
-            uuid.UUID(data["from_manager_id"]),
-            title=f"Client reassigned: {data['name']}",
-            body=f"{data['name']} moved to another account manager.{reason}",
-            client_id=client_id,
+            client.from_manager_id,
+            title=f"Client reassigned: {client.name}",
+            body=f"{client.name} moved to another account manager.{reason}",
+            client_id=client.client_id,
         )
 
 
 async def keep_locales(uow: UnitOfWork, event: CloudEvent) -> None:
     """The locales of staff, clients and contacts (the replicas do not keep them): the
     language of their emails. An event without the field (older ones) changes nothing."""
-    data = event.data
-    if event.type.startswith("orbit.clients.staff.") and "locale" in data:
-        await repo.set_locale(uow.session, uuid.UUID(data["staff_id"]), "staff", data["locale"])
-    elif event.type.startswith("orbit.clients.client."):
-        if "locale" in data:
+    session, kind = uow.session, event.type
+    if kind.startswith("orbit.clients.staff."):
+        staff = Locales.of(event.data)
+        if staff.sets:
             await repo.set_locale(
-                uow.session, uuid.UUID(data["client_id"]), "client", data["locale"]
+                session, needed(staff.staff_id, "staff_id"), "staff", staff.locale
             )
-        for contact in data.get("contacts") or []:
-            if "locale" in contact:
-                await repo.set_locale(
-                    uow.session, uuid.UUID(contact["contact_id"]), "contact", contact["locale"]
-                )
-    elif (
-        event.type.startswith("orbit.clients.contact.")
-        and "locale" in data
-        and not event.type.startswith("orbit.clients.contact.birthday_upcoming")
+    elif kind.startswith("orbit.clients.client."):
+        client = Locales.of(event.data)
+        if client.sets:
+            client_id = needed(client.client_id, "client_id")
+            await repo.set_locale(session, client_id, "client", client.locale)
+        for contact in client.contacts or []:
+            if contact.sets:
+                contact_id = needed(contact.contact_id, "contact_id")
+                await repo.set_locale(session, contact_id, "contact", contact.locale)
+    elif kind.startswith("orbit.clients.contact.") and not kind.startswith(
+        "orbit.clients.contact.birthday_upcoming"
     ):
-        await repo.set_locale(uow.session, uuid.UUID(data["contact_id"]), "contact", data["locale"])
+        contact = ContactLocale.of(event.data)
+        if contact.sets:
+            contact_id = needed(contact.contact_id, "contact_id")
+            await repo.set_locale(session, contact_id, "contact", contact.locale)
 
 
 FEED_ENTRIES: dict[str, EventHandler] = {

@@ -33,6 +33,7 @@ from services.notifications.domain.schedule import (
     QuietHours,
     plan_email,
 )
+from shared.event_views import EventView
 
 Contact = Mapping[str, Any]  # id, name, email (and roles, in the replica)
 
@@ -223,32 +224,62 @@ def contacts_for(rule: Rule, data: Mapping[str, Any], replica: Sequence[Contact]
     return contacts
 
 
+class InvoiceMail(EventView):
+    """What a client's invoice email (``invoice_issued``, ``payment_reminder``) shows of an
+    ``invoice.*`` event: text as the event wrote it (nothing is computed from it but the
+    days overdue), so an odd value is shown, never fails the alerts beside it."""
+
+    client_name: str | None = None
+    issue_date: str | None = None
+    number: str | None = None
+    balance: str | None = None
+    total: str | None = None
+    currency: str | None = None
+    due_date: str | None = None
+    days_overdue: int | None = None
+
+
+class MinutesMail(EventView):
+    """What the client's minutes (``meeting_minutes``) show of ``meeting.report_submitted``
+    or ``.report_amended`` (an amendment carries its ``revision`` and ``reason``)."""
+
+    client_name: str | None = None
+    subject: str | None = None
+    occurred_at: str | None = None
+    summary: str | None = None
+    decisions: list[str] | None = None
+    next_steps: list[str] | None = None
+    revision: int | None = None
+    reason: str | None = None
+
+
 def client_context(template: str, data: Mapping[str, Any], contact: Contact) -> dict[str, Any]:
     """What a client-facing template shows, from the event's data."""
-    context: dict[str, Any] = {
-        "recipient_name": contact.get("name") or "",
-        "client_name": data.get("client_name") or "",
-    }
+    context: dict[str, Any] = {"recipient_name": contact.get("name") or ""}
     if template in ("payment_reminder", "invoice_issued"):
+        invoice = InvoiceMail.of(data)
         context |= {
-            "issue_date": data.get("issue_date") or "",
-            "number": data.get("number") or "",
-            "balance": data.get("balance"),
-            "total": data.get("total"),
-            "currency": data.get("currency"),
-            "due_date": data.get("due_date") or "",
-            "days_overdue": int(data.get("days_overdue") or 0),
+            "client_name": invoice.client_name or "",
+            "issue_date": invoice.issue_date or "",
+            "number": invoice.number or "",
+            "balance": invoice.balance,
+            "total": invoice.total,
+            "currency": invoice.currency,
+            "due_date": invoice.due_date or "",
+            "days_overdue": invoice.days_overdue or 0,
         }
     else:
+        report = MinutesMail.of(data)
         context |= {
-            "subject": data.get("subject") or "",
-            "meeting_date": str(data.get("occurred_at") or "")[:10],
-            "summary": data.get("summary") or "",
-            "decisions": list(data.get("decisions") or []),
-            "next_steps": list(data.get("next_steps") or []),
+            "client_name": report.client_name or "",
+            "subject": report.subject or "",
+            "meeting_date": (report.occurred_at or "")[:10],
+            "summary": report.summary or "",
+            "decisions": list(report.decisions or []),
+            "next_steps": list(report.next_steps or []),
             # an amendment (meeting.report_amended): corrected minutes, saying why
-            "amended": data.get("revision") is not None,
-            "reason": data.get("reason") or "",
+            "amended": report.revision is not None,
+            "reason": report.reason or "",
         }
     return context
 

@@ -22,6 +22,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from shared.clock import local_date
+from shared.event_views import EventView
 
 BIRTHDAY = "birthday"
 EVERY_DEPARTMENT = "*"
@@ -190,3 +191,15 @@ def greeting_context(due: Due, language: str, client_name: str) -> dict[str, obj
         "wish": wish,
         "year": due.day.year,
     }
+
+
+class GreetingsChoice(EventView):
+    """A client event's ``greetings`` (the manager's choice): ``chosen`` when the event
+    carries the field (an older event without it changes nothing; null reads as off)."""
+
+    client_id: uuid.UUID | None = None
+    greetings: bool | None = None
+
+    @property
+    def chosen(self) -> bool:
+        return "greetings" in self.model_fields_set

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, vCalAddress
 
-from shared.event_views import EventView
+from shared.event_views import MeetingData
 
 MEETING_SCHEDULED = "orbit.interactions.meeting.scheduled.v1"
 MEETING_RESCHEDULED = "orbit.interactions.meeting.rescheduled.v1"
@@ -168,40 +168,6 @@ def parse_instant(value: Any) -> datetime:
     """An event's instant (ISO 8601 text or a datetime), aware (UTC when naive)."""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-class MeetingContact(EventView):
-    """A client participant a meeting event lists (without an id it is not invited)."""
-
-    contact_id: uuid.UUID | None = None
-    name: str | None = None
-    email: str | None = None
-
-
-class MeetingData(EventView):
-    """What an invitation reads of ``meeting.scheduled``, ``.rescheduled`` or ``.cancelled``."""
-
-    meeting_id: uuid.UUID
-    sequence: int = 0
-    client_id: uuid.UUID | None = None
-    client_name: str | None = None
-    account_manager_id: uuid.UUID | None = None
-    organizer_id: uuid.UUID | None = None
-    staff_ids: list[uuid.UUID] = []
-    contacts: list[MeetingContact] = []
-    kind: str | None = None
-    subject: str | None = None
-    agenda: str | None = None
-    location: str | None = None
-    reason: str | None = None
-    starts_at: datetime
-    ends_at: datetime
-    previous_starts_at: datetime | None = None
-    previous_ends_at: datetime | None = None
-
-    @property
-    def invited(self) -> list[MeetingContact]:
-        return [c for c in self.contacts if c.contact_id is not None]
 
 
 def invitation_context(

@@ -19,7 +19,7 @@ from typing import Any, Literal, get_args
 
 import phonenumbers
 
-from shared.event_views import ClientData, ContactData, EventView, InteractionData, InvoiceData
+from shared.event_views import ClientData, ContactData, InteractionData, InvoiceData
 
 SearchType = Literal["client", "contact", "invoice", "interaction", "meeting_report"]
 TYPES: tuple[SearchType, ...] = get_args(SearchType)
@@ -198,12 +198,6 @@ def _text(*parts: Any) -> str:
 
 class ContactEventData(ContactData):
     client_id: uuid.UUID
-
-
-class ContactRef(EventView):
-    """A deleted contact: its id is all that is read."""
-
-    contact_id: uuid.UUID
 
 
 def client_document(client: ClientData, at: datetime) -> Document:

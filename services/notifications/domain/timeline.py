@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any, Literal, get_args
 
 from shared.clock import local_date
+from shared.event_views import ContactRef, EventView, MeetingData, needed
 
 TimelineType = Literal[
     "interaction",
@@ -77,16 +78,11 @@ def _short(text: Any) -> str | None:
     return value if len(value) <= MAX_TEXT else value[: MAX_TEXT - 1] + "…"
 
 
-def _uuid(value: Any) -> uuid.UUID:
-    return uuid.UUID(str(value))
-
-
-def _time(value: Any) -> datetime:
-    return datetime.fromisoformat(str(value))
-
-
-def _pick(data: Mapping[str, Any], *names: str) -> dict[str, Any]:
-    return {n: data.get(n) for n in names}
+def _shown(view: EventView, *names: str) -> dict[str, Any]:
+    """Fields of the event as it carried them (JSON; None when absent), for an entry's
+    details: the producer's JSON read back through the view's types is the same JSON."""
+    sent = view.model_dump(mode="json", include=set(names), exclude_unset=True)
+    return {n: sent.get(n) for n in names}
 
 
 def _name(event_type: str) -> str:
@@ -94,13 +90,213 @@ def _name(event_type: str) -> str:
     return ".".join(event_type.split(".")[2:-1])
 
 
-def sla_state(event_type: str, data: Mapping[str, Any]) -> SlaState:
+# ---------------------------------------------------------------- the events read
+# One view per event shape the timeline reads (shared.event_views): only the fields its
+# entry and its item read, each optional when neither needs it; what the details show is
+# what the event carried (``_shown``).
+
+
+class ClientRef(EventView):
+    """The client an event is about (every event the timeline reads names it)."""
+
+    client_id: uuid.UUID
+
+
+class _InteractionData(EventView):
+    interaction_id: uuid.UUID
+    occurred_at: datetime
+    type: str
+    direction: str
+    author_id: uuid.UUID | None = None
+    request_id: uuid.UUID | None = None
+
+
+class InteractionLogged(_InteractionData):
+    """``interaction.logged``."""
+
+    subject: str | None = None
+    summary: str | None = None
+    requires_response: bool | None = None
+    missed: bool | None = None
+    is_contact: bool | None = None
+
+
+class InteractionRetracted(_InteractionData):
+    """``interaction.retracted``: ``was_contact`` when it counted as the last contact."""
+
+    retracted_by: uuid.UUID | None = None
+    reason: str | None = None
+    was_contact: bool | None = None
+
+
+class RequestState(EventView):
+    """A request's snapshot (``request.*``, ``sla.*``)."""
+
+    request_id: uuid.UUID
+    status: str
+    opened_at: datetime
+    due_at: datetime
+    subject: str | None = None
+    breached: bool | None = None
+    answered_at: datetime | None = None
+    acknowledged_at: datetime | None = None
+    promised_by: datetime | None = None
+    resolved_at: datetime | None = None
+    on_hold_minutes: int | None = None
+    interaction_id: uuid.UUID | None = None
+    code: str | None = None
+
+
+class MeetingState(MeetingData):
+    """A meeting's snapshot (``meeting.*``): what an invitation reads and the state the
+    timeline keeps (its ``status``, its ``subject`` and ``organizer_id`` required)."""
+
+    subject: str  # required here, optional to an invitation
+    organizer_id: uuid.UUID
+    status: str
+    interaction_id: uuid.UUID | None = None
+
+
+class MeetingReport(EventView):
+    """``meeting.report_submitted`` or ``.report_amended`` (``revision``, ``reason``)."""
+
+    interaction_id: uuid.UUID
+    submitted_at: datetime | None = None
+    subject: str | None = None
+    summary: str | None = None
+    decisions: list[str] | None = None
+    next_steps: list[str] | None = None
+    on_time: bool | None = None
+    submitted_by: uuid.UUID | None = None
+    revision: int = 0
+    reason: str | None = None
+
+
+class TaskState(EventView):
+    """A task's snapshot (``task.*``; ``status`` needed but when completed)."""
+
+    task_id: uuid.UUID
+    title: str
+    due_at: datetime
+    assignee_id: uuid.UUID
+    status: str | None = None
+    interaction_id: uuid.UUID | None = None
+    completed_at: datetime | None = None
+
+
+class Feedback(EventView):
+    """``feedback.received`` or ``.withdrawn`` (``reason``)."""
+
+    feedback_id: uuid.UUID
+    kind: str
+    score: int
+    received_at: datetime
+    low: bool | None = None
+    contact_id: uuid.UUID | None = None
+    comment: str | None = None
+    reason: str | None = None
+
+
+class ContractState(EventView):
+    """A contract's snapshot (``contract.*``): ``ends_on`` carried, None when open-ended."""
+
+    contract_id: uuid.UUID
+    number: str
+    title: str
+    status: str
+    ends_on: date | None
+    starts_on: date | None = None
+    auto_renew: bool | None = None
+    value: dict[str, Any] | None = None  # {amount, currency}, shown as it came
+
+
+class InvoiceState(EventView):
+    """An invoice's snapshot (``invoice.*``); ``invoice.credited`` names its last credit
+    note (``credit_note_number``...); ``days_overdue`` on the overdue ones."""
+
+    invoice_id: uuid.UUID
+    status: str
+    currency: str
+    balance: Decimal
+    number: str | None = None
+    total: Decimal | None = None
+    issue_date: date | None = None
+    due_date: date | None = None
+    days_overdue: int | None = None
+    credit_note_number: str | None = None
+    credit_total: Decimal | None = None
+    applied: Decimal | None = None
+    to_credit: Decimal | None = None
+    reason: str | None = None
+
+
+class PaidInvoice(EventView):
+    """An invoice a payment paid (``allocations``) or a reversal reopened (``reopened``):
+    its balance and status after it (an allocation published before they were added has
+    neither; one without a status is not read further)."""
+
+    invoice_id: uuid.UUID | None = None
+    invoice_number: str | None = None
+    balance: Decimal | None = None
+    status: str | None = None
+
+
+class Payment(EventView):
+    """``payment.received`` (``allocations``) or ``payment.reversed`` (``reopened``,
+    ``reason``)."""
+
+    payment_id: uuid.UUID
+    amount: Decimal
+    currency: str
+    received_at: datetime | None = None
+    method: str | None = None
+    reference: str | None = None
+    credit: Decimal | None = None
+    allocations: list[PaidInvoice] | None = None
+    reopened: list[PaidInvoice] | None = None
+    reason: str | None = None
+
+
+class StageChange(EventView):
+    """``opportunity.stage_changed`` (``old_stage`` None when it opens)."""
+
+    opportunity_id: uuid.UUID
+    title: str
+    new_stage: str
+    old_stage: str | None = None
+    value: dict[str, Any] | None = None  # {amount, currency}, shown as it came
+    expected_close: date | None = None
+    lost_reason: str | None = None
+
+
+class ContactBirthday(ContactRef):
+    """A contact event (``contact.*``): the birthday the calendar shows."""
+
+    name: str | None = None
+    birthday: str | None = None
+
+
+class Escalation(EventView):
+    """``alert.escalated``: an alert gone up the reporting line."""
+
+    level: int
+    title: str
+    alert_type: str
+    severity: str
+    alert_event_id: uuid.UUID
+    to_staff_id: uuid.UUID
+
+
+# ---------------------------------------------------------------- the entries
+
+
+def sla_state(event_type: str, request: RequestState) -> SlaState:
     """A request's SLA state after an event about it: breached sticks (the snapshot carries
     it), an answer meets it, a hold stops it, the at-risk alert marks it until then."""
-    status = data.get("status")
+    status = request.status
     if status == "closed":  # not a real request (spam, a duplicate, retracted): no SLA
         return "closed"
-    if data.get("breached"):
+    if request.breached:
         return "breached"
     if status in ("answered", "acknowledged"):
         return "met"
@@ -112,30 +308,37 @@ def sla_state(event_type: str, data: Mapping[str, Any]) -> SlaState:
 
 
 def _interaction(data: Mapping[str, Any], at: datetime) -> Entry:
-    kind = str(data["type"])
-    subject = data.get("subject")
-    title = f"{kind.capitalize()} ({data['direction']})" + (f": {subject}" if subject else "")
-    details = _pick(
-        data, "direction", "requires_response", "missed", "author_id", "request_id", "is_contact"
+    interaction = InteractionLogged.of(data)
+    kind, subject = interaction.type, interaction.subject
+    title = f"{kind.capitalize()} ({interaction.direction})" + (f": {subject}" if subject else "")
+    details = _shown(
+        interaction,
+        "direction",
+        "requires_response",
+        "missed",
+        "author_id",
+        "request_id",
+        "is_contact",
     )
     return Entry(
         "interaction",
-        _uuid(data["interaction_id"]),
-        _time(data["occurred_at"]),
+        interaction.interaction_id,
+        interaction.occurred_at,
         _short(title) or kind,
         {
             **details,
             "interaction_type": kind,
             "subject": subject,
-            "summary": _short(data.get("summary")),
+            "summary": _short(interaction.summary),
         },
     )
 
 
 def _request(event_type: str, data: Mapping[str, Any], at: datetime) -> Entry:
-    subject = data.get("subject")
-    details = _pick(
-        data,
+    request = RequestState.of(data)
+    subject = request.subject
+    details = _shown(
+        request,
         "status",
         "due_at",
         "breached",
@@ -149,17 +352,18 @@ def _request(event_type: str, data: Mapping[str, Any], at: datetime) -> Entry:
     )
     return Entry(
         "request",
-        _uuid(data["request_id"]),
-        _time(data["opened_at"]),
+        request.request_id,
+        request.opened_at,
         _short(f"Request: {subject}" if subject else "Request") or "Request",
-        {**details, "sla": sla_state(event_type, data)},
+        {**details, "sla": sla_state(event_type, request)},
     )
 
 
 def _meeting(event_type: str, data: Mapping[str, Any], at: datetime) -> Entry:
+    meeting = MeetingState.of(data)
     verb = _name(event_type).split(".")[-1]
-    details = _pick(
-        data,
+    details = _shown(
+        meeting,
         "kind",
         "status",
         "starts_at",
@@ -169,107 +373,110 @@ def _meeting(event_type: str, data: Mapping[str, Any], at: datetime) -> Entry:
         "organizer_id",
         "interaction_id",
     )
-    details["contacts"] = [c.get("name") for c in data.get("contacts") or []]
+    details["contacts"] = [c.name for c in meeting.contacts]
     if verb in ("rescheduled", "cancelled"):
-        details["reason"] = data.get("reason")
-    kind = str(data.get("kind") or "meeting")
+        details["reason"] = meeting.reason
+    kind = meeting.kind or "meeting"
     return Entry(
         "meeting",
-        _uuid(data["meeting_id"]),
-        _time(data["starts_at"]),
-        _short(f"{kind.capitalize()}: {data['subject']}") or kind,
+        meeting.meeting_id,
+        meeting.starts_at,
+        _short(f"{kind.capitalize()}: {meeting.subject}") or kind,
         details,
         moves=True,
     )
 
 
 def _report(data: Mapping[str, Any], at: datetime) -> Entry:
-    subject = data.get("subject")
+    report = MeetingReport.of(data)
+    subject = report.subject
     return Entry(
         "meeting_report",
-        _uuid(data["interaction_id"]),
-        _time(data.get("submitted_at") or at),
+        report.interaction_id,
+        report.submitted_at or at,
         _short(f"Meeting report: {subject}" if subject else "Meeting report") or "Meeting report",
         {
-            "summary": _short(data.get("summary")),
-            "decisions": list(data.get("decisions") or []),
-            "next_steps": list(data.get("next_steps") or []),
-            "on_time": data.get("on_time"),
-            "submitted_by": data.get("submitted_by"),
-            "revision": data.get("revision", 0),
-            "amended_reason": data.get("reason"),
+            "summary": _short(report.summary),
+            "decisions": list(report.decisions or []),
+            "next_steps": list(report.next_steps or []),
+            **_shown(report, "on_time", "submitted_by"),
+            "revision": report.revision,
+            "amended_reason": report.reason,
         },
     )
 
 
 def _task(event_type: str, data: Mapping[str, Any], at: datetime) -> Entry:
-    details = _pick(data, "status", "due_at", "assignee_id", "interaction_id", "completed_at")
+    task = TaskState.of(data)
+    details = _shown(task, "status", "due_at", "assignee_id", "interaction_id", "completed_at")
     details["last_change"] = _name(event_type).split(".")[-1]
-    return Entry(
-        "task", _uuid(data["task_id"]), at, _short(f"Task: {data['title']}") or "Task", details
-    )
+    return Entry("task", task.task_id, at, _short(f"Task: {task.title}") or "Task", details)
 
 
 def _feedback(event_type: str, data: Mapping[str, Any], at: datetime) -> Entry:
-    kind = str(data["kind"])
+    feedback = Feedback.of(data)
     withdrawn = event_type == FEEDBACK_WITHDRAWN
     return Entry(
         "feedback",
-        _uuid(data["feedback_id"]),
-        _time(data.get("received_at") or at),
-        f"{kind.upper()} {data['score']}" + (" (withdrawn)" if withdrawn else ""),
+        feedback.feedback_id,
+        feedback.received_at,
+        f"{feedback.kind.upper()} {feedback.score}" + (" (withdrawn)" if withdrawn else ""),
         {
-            **_pick(data, "kind", "score", "low", "contact_id"),
-            "comment": _short(data.get("comment")),
+            **_shown(feedback, "kind", "score", "low", "contact_id"),
+            "comment": _short(feedback.comment),
             "withdrawn": withdrawn,
-            "withdrawn_reason": data.get("reason") if withdrawn else None,
+            "withdrawn_reason": feedback.reason if withdrawn else None,
         },
     )
 
 
 def _retracted(data: Mapping[str, Any], at: datetime) -> Entry:
     """A retracted interaction stays on the timeline, marked so (it counts no more)."""
-    kind = str(data["type"])
+    interaction = InteractionRetracted.of(data)
+    kind = interaction.type
     return Entry(
         "interaction",
-        _uuid(data["interaction_id"]),
-        _time(data["occurred_at"]),
-        f"{kind.capitalize()} ({data['direction']}) (retracted)",
+        interaction.interaction_id,
+        interaction.occurred_at,
+        f"{kind.capitalize()} ({interaction.direction}) (retracted)",
         {
-            **_pick(data, "direction", "author_id", "request_id", "retracted_by"),
+            **_shown(interaction, "direction", "author_id", "request_id", "retracted_by"),
             "interaction_type": kind,
             "retracted": True,
-            "retract_reason": _short(data.get("reason")),
+            "retract_reason": _short(interaction.reason),
         },
     )
 
 
 def _contract(event_type: str, data: Mapping[str, Any], at: datetime) -> Entry:
-    details = _pick(data, "number", "status", "starts_on", "ends_on", "auto_renew", "value")
+    contract = ContractState.of(data)
+    details = _shown(contract, "number", "status", "starts_on", "ends_on", "auto_renew", "value")
     details["last_change"] = _name(event_type).split(".")[-1]
     return Entry(
         "contract",
-        _uuid(data["contract_id"]),
+        contract.contract_id,
         at,
-        _short(f"Contract {data['number']}: {data['title']}") or "Contract",
+        _short(f"Contract {contract.number}: {contract.title}") or "Contract",
         details,
     )
 
 
 def _invoice(event_type: str, data: Mapping[str, Any], at: datetime) -> Entry:
-    details = _pick(
-        data, "number", "status", "currency", "total", "balance", "issue_date", "due_date"
+    invoice = InvoiceState.of(data)
+    details = _shown(
+        invoice, "number", "status", "currency", "total", "balance", "issue_date", "due_date"
     )
-    if "days_overdue" in data:
-        details["days_overdue"] = data["days_overdue"]
-    if "credit_note_number" in data:  # invoice.credited: the last credit note against it
-        details["credit_note"] = _pick(
-            data, "credit_note_number", "credit_total", "applied", "to_credit", "reason"
+    sent = invoice.model_fields_set
+    if "days_overdue" in sent:
+        details["days_overdue"] = invoice.days_overdue
+    if "credit_note_number" in sent:  # invoice.credited: the last credit note against it
+        details["credit_note"] = _shown(
+            invoice, "credit_note_number", "credit_total", "applied", "to_credit", "reason"
         )
-    number = data.get("number")
+    number = invoice.number
     return Entry(
         "invoice",
-        _uuid(data["invoice_id"]),
+        invoice.invoice_id,
         at,
         f"Invoice {number}" if number else "Invoice",
         details,
@@ -278,31 +485,33 @@ def _invoice(event_type: str, data: Mapping[str, Any], at: datetime) -> Entry:
 
 def _payment(event_type: str, data: Mapping[str, Any], at: datetime) -> Entry:
     """A payment; reversed (bounced, mis-booked): marked so, with the invoices it reopened."""
+    payment = Payment.of(data)
     reversed_ = event_type == PAYMENT_REVERSED
-    paid = data.get("reopened" if reversed_ else "allocations") or []
+    paid = (payment.reopened if reversed_ else payment.allocations) or []
     return Entry(
         "payment",
-        _uuid(data["payment_id"]),
-        _time(data.get("received_at") or at),
-        f"Payment {data['amount']} {data['currency']}" + (" (reversed)" if reversed_ else ""),
+        payment.payment_id,
+        payment.received_at or at,
+        f"Payment {payment.amount} {payment.currency}" + (" (reversed)" if reversed_ else ""),
         {
-            **_pick(data, "amount", "currency", "method", "reference", "credit"),
-            "invoices": [a.get("invoice_number") for a in paid],
+            **_shown(payment, "amount", "currency", "method", "reference", "credit"),
+            "invoices": [a.invoice_number for a in paid],
             "reversed": reversed_,
-            "reversal_reason": data.get("reason") if reversed_ else None,
+            "reversal_reason": payment.reason if reversed_ else None,
         },
     )
 
 
 def _opportunity(data: Mapping[str, Any], at: datetime) -> Entry:
-    old, new = data.get("old_stage"), data["new_stage"]
+    change = StageChange.of(data)
+    old, new = change.old_stage, change.new_stage
     move = f"{old} → {new}" if old else f"opened ({new})"
     return Entry(
         "opportunity",
-        _uuid(data["opportunity_id"]),
+        change.opportunity_id,
         at,
-        _short(f"Opportunity {data['title']}: {move}") or "Opportunity",
-        _pick(data, "old_stage", "new_stage", "value", "expected_close", "lost_reason"),
+        _short(f"Opportunity {change.title}: {move}") or "Opportunity",
+        _shown(change, "old_stage", "new_stage", "value", "expected_close", "lost_reason"),
         history=True,
     )
 
@@ -369,8 +578,8 @@ ENTRY_EVENTS: tuple[str, ...] = (
 
 def entry_of(event_type: str, data: Mapping[str, Any], at: datetime) -> Entry | None:
     """The timeline entry of an event (``at``: the event's time), None for an event the
-    timeline does not show. A missing field raises KeyError (the subscriber's ``tolerant``
-    leaves the event out with a warning)."""
+    timeline does not show. A field missing or malformed raises pydantic's ValidationError
+    (a ValueError: the subscriber's ``tolerant`` leaves the event out with a warning)."""
     if event_type == INTERACTION_LOGGED:
         return _interaction(data, at)
     if event_type == INTERACTION_RETRACTED:
@@ -423,17 +632,17 @@ def alert_entry(
 
 def escalation_entry(event_id: uuid.UUID, data: Mapping[str, Any], at: datetime) -> Entry:
     """An alert nobody acknowledged in time, gone up the reporting line (``alert.escalated``)."""
+    escalation = Escalation.of(data)
     return Entry(
         "alert",
         event_id,
         at,
-        _short(f"Escalated (level {data['level']}): {data['title']}") or "Escalated",
+        _short(f"Escalated (level {escalation.level}): {escalation.title}") or "Escalated",
         {
-            "event_type": data["alert_type"],
-            "severity": data["severity"],
-            "level": int(data["level"]),
-            "alert_event_id": data["alert_event_id"],
-            "to_staff_id": data["to_staff_id"],
+            "event_type": escalation.alert_type,
+            "severity": escalation.severity,
+            "level": escalation.level,
+            **_shown(escalation, "alert_event_id", "to_staff_id"),
         },
         history=True,
     )
@@ -542,14 +751,6 @@ class Item:
         return entry_key(self.kind, self.entity_id)
 
 
-def _maybe_time(value: Any) -> datetime | None:
-    return _time(value) if value else None
-
-
-def _maybe_date(value: Any) -> date | None:
-    return date.fromisoformat(str(value)) if value else None
-
-
 Balance = tuple[uuid.UUID, str, Decimal]  # an invoice item's key, its status, its balance
 
 
@@ -560,95 +761,100 @@ def invoice_balances(event_type: str, data: Mapping[str, Any]) -> list[Balance]:
     ``status`` (an event published before they were added: none); a reversed payment: the
     invoices it opened again."""
     if event_type == PAYMENT_RECEIVED:
-        changed = [a for a in data.get("allocations") or [] if a.get("balance") is not None]
+        changed = [a for a in Payment.of(data).allocations or [] if a.balance is not None]
     elif event_type == PAYMENT_REVERSED:
-        changed = list(data.get("reopened") or [])
+        changed = list(Payment.of(data).reopened or [])
     else:
         return []
     return [
         (
-            entry_key("invoice", _uuid(r["invoice_id"])),
-            str(r["status"]),
-            Decimal(str(r["balance"])),
+            entry_key("invoice", needed(r.invoice_id, "invoice_id")),
+            r.status,
+            needed(r.balance, "balance"),
         )
         for r in changed
-        if r.get("status") is not None
+        if r.status is not None
     ]
 
 
 def item_of(event_type: str, data: Mapping[str, Any]) -> Item | None:
     """The state an event leaves a dated thing in, None for an event about no such thing."""
     if event_type in REQUEST_EVENTS:
+        request = RequestState.of(data)
         return Item(
             "request",
-            _uuid(data["request_id"]),
-            str(data["status"]),
-            _short(data.get("subject")) or "Request",
-            at=_time(data["due_at"]),
-            promised_by=_maybe_time(data.get("promised_by")),
+            request.request_id,
+            request.status,
+            _short(request.subject) or "Request",
+            at=request.due_at,
+            promised_by=request.promised_by,
         )
     if event_type in TASK_EVENTS:
-        status = "done" if _name(event_type) == "task.completed" else str(data["status"])
+        task = TaskState.of(data)
+        done = _name(event_type) == "task.completed"
         return Item(
             "task",
-            _uuid(data["task_id"]),
-            status,
-            _short(data["title"]) or "Task",
-            at=_time(data["due_at"]),
-            staff_id=_uuid(data["assignee_id"]),
+            task.task_id,
+            "done" if done else needed(task.status, "status"),
+            _short(task.title) or "Task",
+            at=task.due_at,
+            staff_id=task.assignee_id,
         )
     if event_type in MEETING_EVENTS:
-        organizer = _uuid(data["organizer_id"])
-        staff = {_uuid(s) for s in data.get("staff_ids") or []} | {organizer}
+        meeting = MeetingState.of(data)
+        organizer = meeting.organizer_id
         return Item(
             "meeting",
-            _uuid(data["meeting_id"]),
-            str(data["status"]),
-            _short(data["subject"]) or "Meeting",
-            at=_time(data["starts_at"]),
-            ends_at=_time(data["ends_at"]),
+            meeting.meeting_id,
+            meeting.status,
+            _short(meeting.subject) or "Meeting",
+            at=meeting.starts_at,
+            ends_at=meeting.ends_at,
             staff_id=organizer,
-            location=_short(data.get("location")),
-            description=data.get("agenda"),
-            sequence=int(data.get("sequence") or 0),
-            attendees=tuple(sorted(staff)),
+            location=_short(meeting.location),
+            description=meeting.agenda,
+            sequence=meeting.sequence,
+            attendees=tuple(sorted({*meeting.staff_ids, organizer})),
         )
     if event_type in CONTRACT_EVENTS:
+        contract = ContractState.of(data)
         return Item(
             "contract",
-            _uuid(data["contract_id"]),
-            str(data["status"]),
-            _short(f"{data['number']}: {data['title']}") or "Contract",
-            on_date=_maybe_date(data["ends_on"]),
+            contract.contract_id,
+            contract.status,
+            _short(f"{contract.number}: {contract.title}") or "Contract",
+            on_date=contract.ends_on,
         )
     if event_type in INVOICE_EVENTS:
+        invoice = InvoiceState.of(data)
         return Item(
             "invoice",
-            _uuid(data["invoice_id"]),
-            str(data["status"]),
-            str(data.get("number") or "draft"),
-            on_date=_maybe_date(data.get("due_date")),
-            currency=str(data["currency"]),
-            balance=Decimal(str(data["balance"])),
+            invoice.invoice_id,
+            invoice.status,
+            invoice.number or "draft",
+            on_date=invoice.due_date,
+            currency=invoice.currency,
+            balance=invoice.balance,
         )
     if event_type in (FEEDBACK_RECEIVED, FEEDBACK_WITHDRAWN):
+        feedback = Feedback.of(data)
         return Item(
             "feedback",
-            _uuid(data["feedback_id"]),
+            feedback.feedback_id,
             "withdrawn" if event_type == FEEDBACK_WITHDRAWN else "received",
-            str(data["kind"]),
-            at=_time(data["received_at"]),
-            score=int(data["score"]),
+            feedback.kind,
+            at=feedback.received_at,
+            score=feedback.score,
         )
     if event_type in CONTACT_EVENTS:
-        deleted = _name(event_type) == "contact.deleted"
-        birthday = None if deleted else data.get("birthday")
+        contact = ContactBirthday.of(data)
+        birthday = None if _name(event_type) == "contact.deleted" else contact.birthday
         return Item(
             "birthday",
-            _uuid(data["contact_id"]),
+            contact.contact_id,
             "active",
-            _short(data.get("name")) or "Contact",
-            birthday=str(birthday) if birthday else None,
+            _short(contact.name) or "Contact",
+            birthday=birthday or None,
             gone=not birthday,
         )
     return None

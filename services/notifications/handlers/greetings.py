@@ -15,6 +15,7 @@ from datetime import datetime
 from services.notifications.domain.catalog import GREETING
 from services.notifications.domain.greetings import (
     TEMPLATE,
+    GreetingsChoice,
     due_greetings,
     greeting_context,
     greeting_key,
@@ -31,9 +32,9 @@ from shared.uow import UnitOfWork, UnitOfWorkFactory
 
 async def keep_choice(uow: UnitOfWork, event: CloudEvent) -> None:
     """The client's ``greetings`` from its events (an event without it changes nothing)."""
-    data = event.data
-    if "greetings" in data and data.get("client_id"):
-        await set_greetings(uow.session, uuid.UUID(str(data["client_id"])), bool(data["greetings"]))
+    choice = GreetingsChoice.of(event.data)
+    if choice.chosen and choice.client_id:
+        await set_greetings(uow.session, choice.client_id, bool(choice.greetings))
 
 
 async def send_greetings(

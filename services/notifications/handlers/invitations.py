@@ -16,7 +16,6 @@ from services.notifications.domain.invitations import (
     CHANGES,
     TEMPLATE,
     Invitation,
-    MeetingData,
     Person,
     invitation_context,
     invitation_ics,
@@ -27,6 +26,7 @@ from services.notifications.domain.senders import headers_of, signed
 from services.notifications.emails import render
 from services.notifications.store import repository as repo
 from services.notifications.store.client_mail import client_timezone, manager_of, people
+from shared.event_views import MeetingData
 from shared.messaging.consumer import EventHandler
 from shared.messaging.envelope import CloudEvent
 from shared.uow import UnitOfWork

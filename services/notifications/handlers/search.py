@@ -16,7 +16,7 @@ from services.notifications.domain import search as rules
 from services.notifications.domain.search import Hit, SearchType
 from services.notifications.store import search as store
 from shared.auth import Caller
-from shared.event_views import ClientData, InteractionData, InvoiceData
+from shared.event_views import ClientData, ContactRef, InteractionData, InvoiceData
 from shared.messaging.consumer import EventHandler
 from shared.messaging.envelope import CloudEvent
 from shared.uow import UnitOfWork
@@ -37,7 +37,7 @@ async def on_client(uow: UnitOfWork, event: CloudEvent) -> None:
 
 async def on_contact(uow: UnitOfWork, event: CloudEvent) -> None:
     if event.type == "orbit.clients.contact.deleted.v1":
-        deleted = rules.ContactRef.of(event.data)
+        deleted = ContactRef.of(event.data)
         await store.remove(uow.session, "contact", [deleted.contact_id])
         return
     contact = rules.ContactEventData.of(event.data)

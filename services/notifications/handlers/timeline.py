@@ -8,7 +8,8 @@ entry updated in place, or a history entry), keeps the current state of the thin
 client's last contact. Every write is idempotent (keyed by the entry's key or the thing's id,
 an older event than the stored one changing nothing), so an event applied twice, by the consumer
 or by ``orbit timeline rebuild`` (``handlers.scorecard.rebuild`` with these subscribers and
-tables), leaves the same rows. They read ``event.data``: no other service is imported.
+tables), leaves the same rows. They read ``event.data`` through the views of
+``domain.timeline`` (``shared.event_views``): no other service is imported.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from services.notifications.domain.timeline import (
     INTERACTION_LOGGED,
     INTERACTION_RETRACTED,
     Amounts,
+    ClientRef,
+    InteractionLogged,
+    InteractionRetracted,
     alert_entry,
     days_since,
     entry_of,
@@ -51,7 +55,7 @@ from shared.uow import UnitOfWork
 async def on_event(uow: UnitOfWork, event: CloudEvent) -> None:
     """The event's entry, the state of its thing, the client's facts."""
     data = event.data
-    client_id = uuid.UUID(str(data["client_id"]))
+    client_id = ClientRef.of(data).client_id
     entry = entry_of(event.type, data, event.time)
     if entry is not None:
         await store.put_entry(uow.session, client_id, entry, event.id, event.time)
@@ -60,12 +64,12 @@ async def on_event(uow: UnitOfWork, event: CloudEvent) -> None:
         await store.put_item(uow.session, client_id, item, event.time)
     for key, status, balance in invoice_balances(event.type, data):
         await store.set_invoice_balance(uow.session, key, status, balance, event.time)
-    if event.type == INTERACTION_RETRACTED and data.get("was_contact"):
+    if event.type == INTERACTION_RETRACTED and InteractionRetracted.of(data).was_contact:
         await store.recount_last_contact(uow.session, client_id)
-    if event.type == INTERACTION_LOGGED and data.get("is_contact"):
-        await store.note_contact(
-            uow.session, client_id, datetime.fromisoformat(str(data["occurred_at"]))
-        )
+    if event.type == INTERACTION_LOGGED:
+        logged = InteractionLogged.of(data)
+        if logged.is_contact:
+            await store.note_contact(uow.session, client_id, logged.occurred_at)
 
 
 async def on_alerts(uow: UnitOfWork, event: CloudEvent) -> None:
@@ -74,7 +78,7 @@ async def on_alerts(uow: UnitOfWork, event: CloudEvent) -> None:
     entry per client; an escalation, from its event."""
     if event.type == ESCALATED:
         escalated = escalation_entry(event.id, event.data, event.time)
-        client_id = uuid.UUID(str(event.data["client_id"]))
+        client_id = ClientRef.of(event.data).client_id
         await store.put_entry(uow.session, client_id, escalated, event.id, event.time)
         return
     rows = await store.alerts_of(uow.session, event.id)

@@ -17,6 +17,7 @@ from services.notifications.domain.dispatch import (
     Subscription,
     UnsentRow,
     WebhookRow,
+    client_context,
     contacts_for,
     needs_replica_contacts,
     plan_dispatch,
@@ -250,3 +251,21 @@ def test_every_client_email_that_cannot_go_has_its_notice() -> None:
         partly = Context(rule=rule(event_type), contacts=[boris], manager=manager)
         *_, notice = plan_dispatch(event_type, data, partly, NOW)
         assert isinstance(notice, UnsentRow) and "Boris" in notice.alerts[0].body, event_type
+
+
+def test_a_client_email_shows_the_invoice_as_its_event_wrote_it() -> None:
+    """An ``invoice.issued`` (no ``days_overdue``, no issue date yet): nothing overdue, an
+    empty date; amounts as the event wrote them; a field it does not read is ignored."""
+    issued = {"number": "INV-7", "balance": "1200.50", "total": "1200.50", "currency": "EUR"}
+    context = client_context("invoice_issued", issued | {"added_later": [1]}, {"name": "Olga"})
+    assert context == {
+        "recipient_name": "Olga",
+        "client_name": "",
+        "issue_date": "",
+        "number": "INV-7",
+        "balance": "1200.50",
+        "total": "1200.50",
+        "currency": "EUR",
+        "due_date": "",
+        "days_overdue": 0,
+    }

@@ -12,6 +12,7 @@ from services.notifications.domain.greetings import (
     BIRTHDAY,
     GreetingClient,
     GreetingContact,
+    GreetingsChoice,
     birthday_in,
     check_holiday,
     due_greetings,
@@ -114,3 +115,11 @@ def test_the_holidays_setting_is_checked() -> None:
     assert ok.notifications_greeting_holidays == {"*": ["new_year", "12-31"]}
     with pytest.raises(ValidationError, match="not a holiday: 'easter'"):
         NotificationsSettings(env="test", notifications_greeting_holidays={"north": ["easter"]})
+
+
+def test_the_choice_is_read_only_from_an_event_carrying_it() -> None:
+    client_id = uuid.uuid4()
+    assert not GreetingsChoice.of({"client_id": str(client_id), "name": "Acme"}).chosen
+    off = GreetingsChoice.of({"client_id": str(client_id), "greetings": None, "added": 1})
+    assert off.chosen and off.client_id == client_id and not off.greetings
+    assert GreetingsChoice.of({"client_id": str(client_id), "greetings": True}).greetings

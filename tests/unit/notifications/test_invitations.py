@@ -11,11 +11,11 @@ from icalendar import Calendar
 
 from services.notifications.domain.invitations import (
     Invitation,
-    MeetingData,
     Person,
     invitation_context,
     invitation_ics,
 )
+from shared.event_views import MeetingData
 from tests.support.node import read_ical
 
 STAMP = datetime(2026, 11, 23, 9, tzinfo=UTC)

@@ -9,10 +9,12 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import ValidationError
 
 from services.notifications.domain.timeline import (
     ENTRY_EVENTS,
     Amounts,
+    RequestState,
     alert_entry,
     days_since,
     entry_of,
@@ -52,7 +54,8 @@ REQUEST = {
     ],
 )
 def test_a_request_s_sla_state(event: str, state: dict[str, object], expected: str) -> None:
-    assert sla_state(f"orbit.interactions.{event}.v1", {**REQUEST, **state}) == expected
+    request = RequestState.of({**REQUEST, **state})
+    assert sla_state(f"orbit.interactions.{event}.v1", request) == expected
 
 
 def test_a_request_is_one_entry_updated_in_place_an_opportunity_one_per_event() -> None:
@@ -94,7 +97,8 @@ def test_every_entry_event_has_an_entry_and_other_events_none() -> None:
     assert entry_of("orbit.clients.client.updated.v1", {}, AT) is None
     assert entry_of("orbit.billing.budget.threshold_reached.v1", {}, AT) is None
     assert len(set(ENTRY_EVENTS)) == len(ENTRY_EVENTS)
-    with pytest.raises(KeyError):  # a field missing: the tolerant subscriber skips the event
+    # a field missing: the tolerant subscriber skips the event
+    with pytest.raises(ValidationError, match="task_id"):
         entry_of("orbit.interactions.task.assigned.v1", {"title": "x"}, AT)
 
 
@@ -265,3 +269,72 @@ def test_the_last_contact_that_still_counts() -> None:
     assert last_contact([(AT, contact), (later, inbound)]) == AT
     assert last_contact([(later, contact), (AT, contact)]) == later
     assert last_contact([(AT, retracted), (later, {})]) is None
+
+
+def test_details_show_the_fields_as_the_event_carried_them() -> None:
+    """Read through the meeting's view, the details carry the producer's JSON unchanged (its
+    instants' offsets and fractions too); a field the event left out shows null, not the
+    view's default; a field the timeline does not know is ignored."""
+    organizer = str(uuid.uuid4())
+    sent = {
+        "meeting_id": str(uuid.uuid4()),
+        "kind": "meeting",
+        "subject": "Review",
+        "starts_at": "2031-03-12T09:30:00Z",
+        "ends_at": "2031-03-12T13:00:00.250000+03:00",
+        "status": "planned",
+        "organizer_id": organizer,
+        "location": None,
+        "added_later": {"x": 1},
+    }
+    entry = entry_of("orbit.interactions.meeting.scheduled.v1", sent, AT)
+    assert entry is not None and entry.at == datetime(2031, 3, 12, 9, 30, tzinfo=UTC)
+    assert entry.details == {
+        "kind": "meeting",
+        "status": "planned",
+        "starts_at": "2031-03-12T09:30:00Z",
+        "ends_at": "2031-03-12T13:00:00.250000+03:00",
+        "location": None,
+        "sequence": None,  # not sent (the view's default, 0, is the item's)
+        "organizer_id": organizer,
+        "interaction_id": None,
+        "contacts": [],
+    }
+    item = item_of("orbit.interactions.meeting.scheduled.v1", sent)
+    assert item is not None and (item.sequence, item.staff_id) == (0, uuid.UUID(organizer))
+    with pytest.raises(ValidationError, match="starts_at"):
+        entry_of("orbit.interactions.meeting.scheduled.v1", {**sent, "starts_at": "soon"}, AT)
+
+
+def test_an_invoice_shows_what_its_event_carries() -> None:
+    """``days_overdue`` and the credit note are in the details only when the event carries
+    them (a null one too); amounts stay the decimal text they came as."""
+    invoice = {
+        "invoice_id": str(uuid.uuid4()),
+        "status": "issued",
+        "currency": "EUR",
+        "balance": "120.50",
+        "total": "120.50",
+        "due_date": "2031-04-01",
+    }
+    issued = entry_of("orbit.billing.invoice.issued.v1", invoice, AT)
+    assert issued is not None and issued.title == "Invoice"  # a draft has no number yet
+    assert "days_overdue" not in issued.details and "credit_note" not in issued.details
+    assert (issued.details["balance"], issued.details["issue_date"]) == ("120.50", None)
+    overdue = entry_of("orbit.billing.invoice.overdue.v1", {**invoice, "days_overdue": None}, AT)
+    assert overdue is not None and overdue.details["days_overdue"] is None
+    item = item_of("orbit.billing.invoice.issued.v1", invoice)
+    assert item is not None and (item.title, item.on_date) == ("draft", date(2031, 4, 1))
+
+
+def test_a_payment_s_invoices_read_only_as_far_as_needed() -> None:
+    """An allocation without a status (published before they carried one) is passed over,
+    its invoice unread; a reopened invoice with a status but no balance fails the event."""
+    payment = {"payment_id": str(uuid.uuid4()), "amount": "10.00", "currency": "EUR"}
+    older = {**payment, "allocations": [{"amount": "10.00"}]}
+    assert invoice_balances("orbit.billing.payment.received.v1", older) == []
+    entry = entry_of("orbit.billing.payment.received.v1", older, AT)
+    assert entry is not None and entry.details["invoices"] == [None]
+    reopened = [{"invoice_id": str(uuid.uuid4()), "status": "issued"}]
+    with pytest.raises(KeyError, match="balance"):
+        invoice_balances("orbit.billing.payment.reversed.v1", {**payment, "reopened": reopened})
