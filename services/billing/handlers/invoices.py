@@ -43,7 +43,6 @@ from services.billing.events import (
 from services.billing.handlers.common import (
     checked_lines,
     client_today,
-    created_changes,
     emit_all,
     reprice,
     require_staff,
@@ -320,10 +319,11 @@ async def issue_drafts(
     invoices, one their audit rows (each as created, then as issued), one their
     ``invoice.issued`` events."""
     require_staff(caller)
+    if not drafts:
+        return
     years: dict[int, list[Invoice]] = {}
-    drafted, before = [], []
+    before = []
     for invoice, _, issued in drafts:
-        drafted.append(created_changes(invoice, DRAFT_FIELDS))
         before.append(audit.state(invoice, INVOICE_FIELDS))
         for name, value in issued.items():
             setattr(invoice, name, value)
@@ -333,11 +333,14 @@ async def issue_drafts(
         last = await repo.next_invoice_number(uow.session, year, count=len(numbered))
         for n, invoice in enumerate(numbered, start=last - len(numbered) + 1):
             invoice.number = invoice_number(year, n)
+    # The issue changes the number and ``issued``'s fields: only those are read again.
+    changed = [name for name in INVOICE_FIELDS if name == "number" or name in drafts[0][2]]
     trail: list[audit.EntityChanges] = []
-    for (invoice, _, _), draft, was in zip(drafts, drafted, before, strict=True):
-        trail.append(("invoice", invoice.id, draft))
-        changes = audit.diff(was, audit.state(invoice, INVOICE_FIELDS), INVOICE_FIELDS)
-        trail.append(("invoice", invoice.id, changes))
+    for (invoice, _, _), was in zip(drafts, before, strict=True):
+        drafted = audit.diff(dict.fromkeys(DRAFT_FIELDS), was, DRAFT_FIELDS)  # as created
+        trail.append(("invoice", invoice.id, drafted))
+        after = {**was, **audit.state(invoice, changed)}
+        trail.append(("invoice", invoice.id, audit.diff(was, after, INVOICE_FIELDS)))
     await insert_all(uow.session, [invoice for invoice, _, _ in drafts])
     await audit.record_many(uow, caller.id, trail)
     await emit_all(
