@@ -26,6 +26,7 @@ from services.billing.commands import ContractIn, ContractPatch, InvoiceIn, Issu
 from services.billing.domain import dunning
 from services.billing.domain.imports import (
     RowError,
+    amount_paid,
     changed_columns,
     column_of,
     contract_body,
@@ -51,16 +52,18 @@ from services.billing.handlers.invoices import (
     issue_invoice,
     issued_values,
     needs_one_by_one,
+    paid_before,
     priced_draft,
 )
 from services.billing.settings import BillingSettings
 from services.billing.store import imports as store
 from services.billing.store.clients import get_client
-from services.billing.store.models import Contract, Invoice
+from services.billing.store.models import Allocation, Contract, Invoice
 from services.billing.store.payments import credit_balances
 from shared.auth import Caller, Role
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.inputs import In
+from shared.money import MoneyError
 from shared.replicas import ClientView
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 
@@ -127,6 +130,7 @@ class RowRunner:
         self.terms: dict[str | None, dunning.Terms] = {}  # by department
         self.new_contracts: list[tuple[Contract, ClientView]] = []
         self.new_invoices: list[tuple[Invoice, ClientView, dict[str, Any]]] = []
+        self.new_allocations: list[Allocation] = []  # of the new invoices paid in part
 
     async def prepare(self, rows: list[Mapping[str, Any]]) -> None:
         """Read once what the rows need (class docstring)."""
@@ -148,8 +152,8 @@ class RowRunner:
             await create_contracts(self.uow, self.caller, self.new_contracts)
             self.new_contracts = []
         if self.new_invoices:
-            await issue_drafts(self.uow, self.caller, self.new_invoices)
-            self.new_invoices = []
+            await issue_drafts(self.uow, self.caller, self.new_invoices, self.new_allocations)
+            self.new_invoices, self.new_allocations = [], []
 
     async def _client(self, client_id: uuid.UUID) -> ClientView:
         """The row's client if the author may see it (one the run did not find: read
@@ -259,19 +263,27 @@ class RowRunner:
         invoice = priced_draft(client.id, contract, draft, uow.clock.now())
         invoice.external_id = cells["external_id"]
         invoice.external_number = cells["number"]
+        try:
+            paid = amount_paid(cells, invoice.total, invoice.currency)
+        except MoneyError as exc:
+            self._errors.append(row_error(number, "amount_paid", str(exc)))
+            return "created"
         credit = self.credit.get(client.id, {}).get(invoice.currency)
         if needs_one_by_one(invoice, contract, credit):
             await self.flush()
             created = await create_invoice(uow, caller, draft)
             created.external_id, created.external_number = invoice.external_id, cells["number"]
             await uow.session.flush()
-            await issue_invoice(uow, caller, created.id, issue, self.settings)
+            await issue_invoice(uow, caller, created.id, issue, self.settings, paid)
             self.credit[client.id] = await credit_balances(uow.session, client.id)
             self.known[cells["external_id"]] = created
             return "created"
-        today = client_today(client, uow)
-        terms = await self._terms(client)
-        issued = issued_values(caller, issue, contract, today, terms, uow.clock.now())
+        today, now = client_today(client, uow), uow.clock.now()
+        issued = issued_values(caller, issue, contract, today, await self._terms(client), now)
+        if paid:
+            columns, allocation = paid_before(invoice, paid, issued["due_date"], today, now)
+            issued.update(columns)
+            self.new_allocations.append(allocation)
         self.new_invoices.append((invoice, client, issued))
         self.known[cells["external_id"]] = invoice
         return "created"

@@ -235,10 +235,12 @@ async def issue_invoice(
     invoice_id: uuid.UUID,
     command: IssueIn,
     settings: BillingSettings,
+    paid: Decimal = Decimal(0),
 ) -> Invoice:
     """Draft -> issued: the year's next number (gap-free: the counter row is locked until
     this transaction commits), the dates, the client's credit in the currency applied, the
-    contract's budget thresholds checked."""
+    contract's budget thresholds checked. ``paid``: what an imported invoice had been paid
+    before it came (:func:`paid_before`)."""
     invoice, client = await locked_invoice(uow, caller, invoice_id)
     try:
         check_issue(invoice.status, len(invoice.lines))
@@ -248,8 +250,13 @@ async def issue_invoice(
     contract = await uow.session.get(Contract, invoice.contract_id) if invoice.contract_id else None
     terms = await dunning_terms(uow, client, settings)
     # The invoice as issued (written with its number below: one UPDATE on PostgreSQL).
-    issued = issued_values(caller, command, contract, today, terms, uow.clock.now())
+    now = uow.clock.now()
+    issued = issued_values(caller, command, contract, today, terms, now)
     issue_date = issued["issue_date"]
+    if paid:
+        columns, allocation = paid_before(invoice, paid, issued["due_date"], today, now)
+        issued.update(columns)
+        uow.session.add(allocation)
     credit = (await credit_balances(uow.session, client.id)).get(invoice.currency)
     # What the contract's invoices add up to with this one: read before the number (the
     # client's lock, taken first, serialises the issues against its contracts).
@@ -299,6 +306,26 @@ def issued_values(
     }
 
 
+def paid_before(
+    invoice: Invoice, paid: Decimal, due_date: date, today: date, now: datetime
+) -> tuple[dict[str, Any], Allocation]:
+    """An imported invoice ``paid`` in part before it came (less than its total): the
+    columns it is issued with (what was paid, the status that follows, as for a payment),
+    and the allocation that records it (``source`` ``import``: no payment of Orbit's, so
+    in no payment list; the ageing counts it from the import on)."""
+    allocation = Allocation(
+        id=uuid.uuid4(),
+        invoice_id=invoice.id,
+        payment_id=None,
+        amount=paid,
+        source="import",
+        position=0,
+        created_at=now,
+    )
+    status = status_after_payment(invoice.total, paid, due_date, today)
+    return {"amount_paid": paid, "status": status}, allocation
+
+
 def needs_one_by_one(invoice: Invoice, contract: Contract | None, credit: Decimal | None) -> bool:
     """Whether issuing the draft does more than number it (the client's ``credit`` in its
     currency applied, the contract's budget checked): :func:`issue_invoice` then, not
@@ -310,14 +337,15 @@ async def issue_drafts(
     uow: UnitOfWork,
     caller: Caller,
     drafts: Sequence[tuple[Invoice, ClientView, dict[str, Any]]],
+    allocations: Sequence[Allocation] = (),
 ) -> None:
     """:func:`create_invoice` then :func:`issue_invoice` of many invoices at once (an
     import): each draft made by :func:`priced_draft` with its :func:`issued_values`, for its
     client (locked in scope by the caller), needing nothing but its number
     (:func:`needs_one_by_one`). Each year's numbers are taken in one step of its counter
     (locked until the commit, gap-free: in the given order), then one INSERT writes the
-    invoices, one their audit rows (each as created, then as issued), one their
-    ``invoice.issued`` events."""
+    invoices (then one their ``allocations``: :func:`paid_before`), one their audit rows
+    (each as created, then as issued), one their ``invoice.issued`` events."""
     require_staff(caller)
     if not drafts:
         return
@@ -333,15 +361,16 @@ async def issue_drafts(
         last = await repo.next_invoice_number(uow.session, year, count=len(numbered))
         for n, invoice in enumerate(numbered, start=last - len(numbered) + 1):
             invoice.number = invoice_number(year, n)
-    # The issue changes the number and ``issued``'s fields: only those are read again.
-    changed = [name for name in INVOICE_FIELDS if name == "number" or name in drafts[0][2]]
     trail: list[audit.EntityChanges] = []
-    for (invoice, _, _), was in zip(drafts, before, strict=True):
+    for (invoice, _, issued), was in zip(drafts, before, strict=True):
         drafted = audit.diff(dict.fromkeys(DRAFT_FIELDS), was, DRAFT_FIELDS)  # as created
         trail.append(("invoice", invoice.id, drafted))
+        # The issue changes the number and ``issued``'s fields: only those are read again.
+        changed = [name for name in INVOICE_FIELDS if name == "number" or name in issued]
         after = {**was, **audit.state(invoice, changed)}
         trail.append(("invoice", invoice.id, audit.diff(was, after, INVOICE_FIELDS)))
     await insert_all(uow.session, [invoice for invoice, _, _ in drafts])
+    await insert_all(uow.session, allocations)
     await audit.record_many(uow, caller.id, trail)
     await emit_all(
         uow, [InvoiceIssuedV1(**invoice_fields(invoice, client)) for invoice, client, _ in drafts]

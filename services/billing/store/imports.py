@@ -12,7 +12,7 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.billing.store.clients import scope
-from services.billing.store.models import Contract, CreditEntry, Invoice
+from services.billing.store.models import Allocation, Contract, CreditEntry, Invoice
 from shared.auth import Caller
 from shared.replicas import ClientView, client_replica, client_view
 
@@ -113,7 +113,9 @@ def _row_of(record: Any, table: Table) -> dict[str, Any]:
     return row
 
 
-async def insert_all(session: AsyncSession, records: Sequence[Contract | Invoice]) -> None:
+async def insert_all(
+    session: AsyncSession, records: Sequence[Contract | Invoice | Allocation]
+) -> None:
     """Write new records of one kind as one INSERT (its rows as an executemany), outside the
     session's unit of work: thousands of an import's rows without an ORM flush of each."""
     if not records:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from services.billing.handlers.imports import import_rows
 from services.billing.settings import BillingSettings
-from services.billing.store.models import Contract, Invoice, InvoiceCounter
+from services.billing.store.models import Allocation, Contract, Invoice, InvoiceCounter
 from shared.audit import AuditRow
 from shared.tables import outbox
 from tests.integration.billing.helpers import NOW, Api
@@ -229,3 +229,76 @@ async def test_imported_invoices_are_numbered_in_row_order_without_gaps(any_api:
 async def contract_numbered(api: Api, number: str) -> str:
     listed = (await api.http.get("/api/v1/contracts", headers=ADMIN)).json()["items"]
     return str(next(c["id"] for c in listed if c["number"] == number))
+
+
+async def test_an_open_invoice_imported_paid_in_part(any_api: Api) -> None:
+    acme = await any_api.client("Acme", await any_api.staff("Mia"))
+    zeta = await any_api.client("Zeta", None)  # has credit: its row is issued on its own
+    payment = {"client_id": zeta, "amount": "50", "currency": "EUR", "reference": "BANK-1"}
+    await any_api.post("/api/v1/payments", payment, expect=201)
+
+    def invoice(line: int, client_id: str, issued: int, paid: str, **more: str) -> Any:
+        cells = {
+            "external_id": f"i-{line}",
+            "number": f"OLD-{line}",
+            "issue_date": day(issued),
+            "currency": "EUR",
+            "amount": "100.00",
+            "amount_paid": paid,
+            **more,
+        }
+        return row(line, client_id, **cells)
+
+    rows = [
+        invoice(1, acme, -10, "30"),
+        invoice(2, zeta, -10, "30.00"),  # then zeta's 50.00 of credit
+        invoice(3, acme, -60, "10", due_date=day(-30)),  # past due
+        invoice(4, acme, -10, "0"),
+    ]
+    before = await counts(any_api)
+    refused = await run(any_api, "invoices", [*rows, invoice(5, acme, -10, "120.00")])
+    assert [(e["row"], e["column"]) for e in refused["errors"]] == [(5, "amount_paid")]
+    assert "less than the invoice's total, 100.00" in refused["errors"][0]["reason"]
+    assert await counts(any_api) == before
+
+    answer = await run(any_api, "invoices", rows)
+    assert answer == {"errors": [], "outcome": {"created": 4, "updated": 0, "unchanged": 0}}
+    async with any_api.runtime.sessions() as session:
+        found = {i.external_id: i for i in await session.scalars(select(Invoice))}
+        allocations = (await session.execute(select(Allocation))).scalars().all()
+    state = {n: (found[f"i-{n}"].status, found[f"i-{n}"].amount_paid) for n in range(1, 5)}
+    assert state == {
+        1: ("partially_paid", 30),
+        2: ("partially_paid", 80),
+        3: ("overdue", 10),
+        4: ("issued", 0),
+    }
+    imported = {(a.invoice_id, a.source, a.amount) for a in allocations}
+    assert imported == {
+        (found["i-1"].id, "import", 30),
+        (found["i-2"].id, "import", 30),
+        (found["i-2"].id, "credit", 50),
+        (found["i-3"].id, "import", 10),
+    }
+    shown = (await any_api.http.get(f"/api/v1/invoices/{found['i-1'].id}", headers=ADMIN)).json()
+    assert (shown["amount_paid"], shown["balance"]) == ("30.00", "70.00")
+    issued = {
+        e["invoice_id"]: e
+        for kind, e in await outbox_rows(any_api)
+        if "invoice.issued" in kind and e["invoice_id"] in {str(i.id) for i in found.values()}
+    }
+    first = issued[str(found["i-1"].id)]
+    assert (first["amount_paid"], first["balance"], first["status"]) == (
+        "30.00",
+        "70.00",
+        "partially_paid",
+    )
+    assert issued[str(found["i-2"].id)]["amount_paid"] == "30.00"  # the credit came after
+    assert ("amount_paid", "0", "30") in [
+        (f, str(old), str(new)) for f, old, new in await trail(any_api, "invoice", found["i-1"].id)
+    ]
+    credit = (await any_api.http.get(f"/api/v1/clients/{zeta}/credit", headers=ADMIN)).json()
+    assert credit["balances"] == []
+    # Paid in no payment of Orbit's: the payment list has zeta's one payment only.
+    listed = (await any_api.http.get("/api/v1/payments", headers=ADMIN)).json()["items"]
+    assert [p["reference"] for p in listed] == ["BANK-1"]
