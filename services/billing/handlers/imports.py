@@ -5,10 +5,13 @@ Each row goes through the API's own commands and use cases (``ContractIn``/``Con
 and ``create_contract``/``update_contract``; ``InvoiceIn`` + ``IssueIn`` and
 ``create_invoice`` then ``issue_invoice``), so an imported row is validated, scoped (the
 row's client must be one the author may see), audited and evented (``contract.created``,
-``invoice.issued``, ...) exactly like the same calls to the API. Upserts by ``external_id``:
+``invoice.issued``, ...) exactly like the same calls to the API; the rows that only create
+are checked by the use cases' own parts and written at once (:class:`RowRunner`), the
+others run their use case one by one. Upserts by ``external_id``:
 a known contract is patched with the row's cells (nothing changed: nothing written), a known
 invoice is left as it is when the row agrees with it and refused where it does not (an
-issued invoice's lines and dates are frozen). Running a file again creates nothing twice.
+issued invoice's lines and dates are frozen; its ``amount_paid`` is read at creation only).
+Running a file again creates nothing twice.
 
 All or nothing: every row runs in ONE unit of work; a dry run, or any bad row, rolls it
 back (nothing written, no event) and every bad row is answered."""
@@ -269,7 +272,7 @@ class RowRunner:
             self._errors.append(row_error(number, "amount_paid", str(exc)))
             return "created"
         credit = self.credit.get(client.id, {}).get(invoice.currency)
-        if needs_one_by_one(invoice, contract, credit):
+        if needs_one_by_one(contract, credit):
             await self.flush()
             created = await create_invoice(uow, caller, draft)
             created.external_id, created.external_number = invoice.external_id, cells["number"]

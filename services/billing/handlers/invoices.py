@@ -326,10 +326,10 @@ def paid_before(
     return {"amount_paid": paid, "status": status}, allocation
 
 
-def needs_one_by_one(invoice: Invoice, contract: Contract | None, credit: Decimal | None) -> bool:
-    """Whether issuing the draft does more than number it (the client's ``credit`` in its
-    currency applied, the contract's budget checked): :func:`issue_invoice` then, not
-    :func:`issue_drafts`."""
+def needs_one_by_one(contract: Contract | None, credit: Decimal | None) -> bool:
+    """Whether issuing a draft of ``contract`` does more than number it (the client's
+    ``credit`` in the draft's currency applied, the contract's budget checked):
+    :func:`issue_invoice` then, not :func:`issue_drafts`."""
     return bool(credit) or (contract is not None and contract.budget_amount is not None)
 
 

@@ -28,22 +28,12 @@ def chunks(values: Iterable[Any]) -> Iterator[list[Any]]:
         yield ordered[start : start + CHUNK]
 
 
-async def by_external_id(
-    session: AsyncSession, entity: type[Imported], external_id: str
-) -> Imported | None:
-    """The contract or invoice imported with ``external_id`` (any client: the caller's scope
-    is checked on the row's client first)."""
-    found: Imported | None = await session.scalar(
-        select(entity).where(entity.external_id == external_id)
-    )
-    return found
-
-
 async def by_external_ids(
     session: AsyncSession, entity: type[Imported], external_ids: Iterable[str]
 ) -> dict[str, Imported]:
-    """:func:`by_external_id` of many keys: the records found, by key (a query per
-    :data:`CHUNK` keys, not one per key)."""
+    """The contracts or invoices imported with the given keys, by key (any client: the
+    caller's scope is checked on the row's client; a query per :data:`CHUNK` keys, not one
+    per key)."""
     found: dict[str, Imported] = {}
     for keys in chunks(external_ids):
         for record in await session.scalars(select(entity).where(entity.external_id.in_(keys))):
