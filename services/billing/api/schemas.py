@@ -68,7 +68,8 @@ class InvoiceOut(BaseModel):
     total: Amount
     amount_paid: Amount = Field(
         description="paid by payments, the client's credit and credit notes (what of "
-        "`credited` settled the balance)"
+        "`credited` settled the balance), and for an imported invoice what was paid before "
+        "it came (`amount_paid` of the import)"
     )
     credited: Amount = Field(description="the total of the credit notes against it")
     balance: Amount

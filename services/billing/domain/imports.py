@@ -14,14 +14,18 @@ A row arrives as ``{column: text}`` (empty cells left out) with its client alrea
   ``tax_rate`` (default 0) described by ``description`` (default "Invoice <number>"), the
   client's contract by its ``contract_number``, and ``number``: the invoice's number in the
   system it comes from, kept as its ``external_number`` (Orbit numbers it when it is issued
-  here, gap-free like any other).
+  here, gap-free like any other); ``amount_paid``: the part of it paid there already (the
+  invoice arrives partly paid: :func:`amount_paid`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
+
+from shared.money import InvalidAmount, check_amount, format_amount, to_decimal
 
 # The money fields of a contract and their two columns each.
 MONEY_COLUMNS: dict[str, tuple[str, str]] = {
@@ -96,6 +100,22 @@ def invoice_bodies(
             draft[field] = cells[field]
     issue = {f: cells[f] for f in ("issue_date", "due_date") if f in cells}
     return draft, issue
+
+
+def amount_paid(cells: Mapping[str, str], total: Decimal, currency: str) -> Decimal:
+    """What was paid on an imported open invoice of ``total`` before it came (its
+    ``amount_paid`` cell; none: 0): an amount of the currency, less than the total (a paid
+    invoice is not an open one). A broken rule: :class:`~shared.money.MoneyError`."""
+    if "amount_paid" not in cells:
+        return Decimal(0)
+    column = "amount_paid"
+    paid = check_amount(to_decimal(cells[column].strip(), column), currency, column)
+    if paid >= total:
+        raise InvalidAmount(
+            f"amount_paid must be less than the invoice's total, {format_amount(total, currency)}"
+            " (a paid invoice is not imported)"
+        )
+    return paid
 
 
 def missing_cells(kind: str, number: int, cells: Mapping[str, str]) -> list[RowError]:

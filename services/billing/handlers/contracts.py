@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 
 from services.billing.commands import ContractIn, ContractPatch, RenewIn
 from services.billing.domain.contracts import (
@@ -15,10 +16,16 @@ from services.billing.domain.contracts import (
     renewal,
 )
 from services.billing.events import ContractCreatedV1, ContractRenewedV1, ContractUpdatedV1
-from services.billing.handlers.common import money, require_staff
+from services.billing.handlers.common import (
+    created_changes,
+    emit_all,
+    money,
+    require_staff,
+)
 from services.billing.snapshots import contract_fields
 from services.billing.store import contracts as repo
 from services.billing.store.clients import get_client, lock_client_of
+from services.billing.store.imports import insert_all
 from services.billing.store.models import Contract
 from shared import audit
 from shared.auth import Caller
@@ -59,16 +66,14 @@ async def _unique_number(
 ) -> None:
     other = await repo.contract_by_number(uow.session, client_id, number)
     if other is not None and other.id != contract_id:
-        raise Conflict(f"the client already has a contract numbered {number!r}")
+        raise duplicate_number(number)
 
 
-async def create_contract(uow: UnitOfWork, caller: Caller, command: ContractIn) -> Contract:
-    require_staff(caller)
-    client = await get_client(uow.session, caller, command.client_id, for_update=True)
-    await _unique_number(uow, client.id, command.number, None)
+def new_contract(client: ClientView, command: ContractIn, now: datetime) -> Contract:
+    """The contract ``command`` makes for ``client`` (not stored yet; its number's uniqueness
+    is the caller's to check)."""
     value, value_currency = money(command.value, "value")
     budget, budget_currency = money(command.budget, "budget")
-    now = uow.clock.now()
     contract = Contract(
         id=uuid.uuid4(),
         client_id=client.id,
@@ -90,11 +95,41 @@ async def create_contract(uow: UnitOfWork, caller: Caller, command: ContractIn) 
         updated_at=now,
     )
     contract.next_check_on = next_check(contract)
+    return contract
+
+
+def duplicate_number(number: str) -> Conflict:
+    return Conflict(f"the client already has a contract numbered {number!r}")
+
+
+async def create_contract(uow: UnitOfWork, caller: Caller, command: ContractIn) -> Contract:
+    require_staff(caller)
+    client = await get_client(uow.session, caller, command.client_id, for_update=True)
+    await _unique_number(uow, client.id, command.number, None)
+    contract = new_contract(client, command, uow.clock.now())
     uow.session.add(contract)
     await uow.session.flush()
     await audit.created(uow, caller, "contract", contract, CONTRACT_FIELDS)
     await uow.emit(ContractCreatedV1(**contract_fields(contract, client)))
     return contract
+
+
+async def create_contracts(
+    uow: UnitOfWork, caller: Caller, created: Sequence[tuple[Contract, ClientView]]
+) -> None:
+    """:func:`create_contract` for many contracts at once (an import): each made by
+    :func:`new_contract` for its client, which the caller locked in scope, its number
+    checked unique. One INSERT of the contracts, one of their audit rows, one of their
+    ``contract.created`` events, in the given order."""
+    require_staff(caller)
+    contracts = [contract for contract, _ in created]
+    await insert_all(uow.session, contracts)
+    await audit.record_many(
+        uow,
+        caller.id,
+        [("contract", c.id, created_changes(c, CONTRACT_FIELDS)) for c in contracts],
+    )
+    await emit_all(uow, [ContractCreatedV1(**contract_fields(c, client)) for c, client in created])
 
 
 async def _locked(
@@ -106,10 +141,9 @@ async def _locked(
     return contract, client
 
 
-async def update_contract(
-    uow: UnitOfWork, caller: Caller, contract_id: uuid.UUID, command: ContractPatch
-) -> Contract:
-    contract, client = await _locked(uow, caller, contract_id)
+def contract_changes(contract: Contract, command: ContractPatch) -> dict[str, object]:
+    """The fields ``command`` changes on ``contract``, ``{column: new value}`` (money checked
+    for its currency's decimals: a 422 naming the field)."""
     fields = command.model_dump(exclude_unset=True)
     changes: dict[str, object] = {}
     for name in (
@@ -131,6 +165,14 @@ async def update_contract(
                 currency,
             ):
                 changes[f"{name}_amount"], changes[f"{name}_currency"] = amount, currency
+    return changes
+
+
+async def update_contract(
+    uow: UnitOfWork, caller: Caller, contract_id: uuid.UUID, command: ContractPatch
+) -> Contract:
+    contract, client = await _locked(uow, caller, contract_id)
+    changes = contract_changes(contract, command)
     if "number" in changes:
         await _unique_number(uow, contract.client_id, str(changes["number"]), contract.id)
     if "ends_on" in changes:

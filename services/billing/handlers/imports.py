@@ -5,10 +5,13 @@ Each row goes through the API's own commands and use cases (``ContractIn``/``Con
 and ``create_contract``/``update_contract``; ``InvoiceIn`` + ``IssueIn`` and
 ``create_invoice`` then ``issue_invoice``), so an imported row is validated, scoped (the
 row's client must be one the author may see), audited and evented (``contract.created``,
-``invoice.issued``, ...) exactly like the same calls to the API. Upserts by ``external_id``:
+``invoice.issued``, ...) exactly like the same calls to the API; the rows that only create
+are checked by the use cases' own parts and written at once (:class:`RowRunner`), the
+others run their use case one by one. Upserts by ``external_id``:
 a known contract is patched with the row's cells (nothing changed: nothing written), a known
 invoice is left as it is when the row agrees with it and refused where it does not (an
-issued invoice's lines and dates are frozen). Running a file again creates nothing twice.
+issued invoice's lines and dates are frozen; its ``amount_paid`` is read at creation only).
+Running a file again creates nothing twice.
 
 All or nothing: every row runs in ONE unit of work; a dry run, or any bad row, rolls it
 back (nothing written, no event) and every bad row is answered."""
@@ -23,8 +26,10 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from services.billing.commands import ContractIn, ContractPatch, InvoiceIn, IssueIn
+from services.billing.domain import dunning
 from services.billing.domain.imports import (
     RowError,
+    amount_paid,
     changed_columns,
     column_of,
     contract_body,
@@ -35,16 +40,34 @@ from services.billing.domain.imports import (
     row_error,
     same_day,
 )
-from services.billing.handlers.contracts import create_contract, update_contract
-from services.billing.handlers.invoices import create_invoice, issue_invoice
+from services.billing.handlers.common import client_today, require_staff
+from services.billing.handlers.contracts import (
+    contract_changes,
+    create_contracts,
+    duplicate_number,
+    new_contract,
+    update_contract,
+)
+from services.billing.handlers.invoices import (
+    create_invoice,
+    dunning_terms,
+    issue_drafts,
+    issue_invoice,
+    issued_values,
+    needs_one_by_one,
+    paid_before,
+    priced_draft,
+)
 from services.billing.settings import BillingSettings
+from services.billing.store import imports as store
 from services.billing.store.clients import get_client
-from services.billing.store.contracts import contract_by_number
-from services.billing.store.imports import by_external_id
-from services.billing.store.models import Contract, Invoice
+from services.billing.store.models import Allocation, Contract, Invoice
+from services.billing.store.payments import credit_balances
 from shared.auth import Caller, Role
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.inputs import In
+from shared.money import MoneyError
+from shared.replicas import ClientView
 from shared.uow import UnitOfWork, UnitOfWorkFactory
 
 KINDS = ("contracts", "invoices")
@@ -82,7 +105,17 @@ def problems_of(exc: Exception, number: int, kind: str) -> list[RowError]:
 
 
 class RowRunner:
-    """Runs the rows of one import in one unit of work, as its author."""
+    """Runs the rows of one import in one unit of work, as its author.
+
+    What every row reads is read once for the whole run (:meth:`prepare`): the run's
+    clients in the author's scope (their rows locked, in id order, as each use case locks
+    its client), the records of its keys, its clients' contracts (and, for invoices, their
+    credit). A new contract, and a new invoice that needs nothing but its number, is checked
+    here as its use case checks it and kept for :meth:`flush`, which writes the kept rows at
+    once (``create_contracts``, ``issue_drafts``: one INSERT of the records, one of their
+    audit rows, one of their events; the invoices' numbers in one step of the year's
+    counter). Any other row runs through its use case as it comes, the kept ones flushed
+    before it: every row sees the rows before it written, the numbers follow the rows."""
 
     def __init__(
         self, uow: UnitOfWork, caller: Caller, kind: str, settings: BillingSettings
@@ -93,6 +126,46 @@ class RowRunner:
         self.settings = settings
         self.outcome = {"created": 0, "updated": 0, "unchanged": 0}
         self._errors: list[RowError] = []  # the errors of the row running
+        self.clients: dict[uuid.UUID, ClientView] = {}
+        self.known: dict[str, Any] = {}  # external_id -> the contract or invoice
+        self.contracts: dict[tuple[uuid.UUID, str], Contract] = {}
+        self.credit: dict[uuid.UUID, dict[str, Decimal]] = {}
+        self.terms: dict[str | None, dunning.Terms] = {}  # by department
+        self.new_contracts: list[tuple[Contract, ClientView]] = []
+        self.new_invoices: list[tuple[Invoice, ClientView, dict[str, Any]]] = []
+        self.new_allocations: list[Allocation] = []  # of the new invoices paid in part
+
+    async def prepare(self, rows: list[Mapping[str, Any]]) -> None:
+        """Read once what the rows need (class docstring)."""
+        session = self.uow.session
+        client_ids = {uuid.UUID(str(row["client_id"])) for row in rows}
+        self.clients = await store.lock_clients_in_scope(session, self.caller, client_ids)
+        keys = [row["cells"]["external_id"] for row in rows if "external_id" in row["cells"]]
+        if self.kind == "contracts":
+            self.known = dict(await store.by_external_ids(session, Contract, keys))
+        else:
+            self.known = dict(await store.by_external_ids(session, Invoice, keys))
+        self.contracts = await store.contracts_of(session, client_ids)
+        if self.kind == "invoices":
+            self.credit = await store.credit_of(session, client_ids)
+
+    async def flush(self) -> None:
+        """Write the rows kept so far (class docstring)."""
+        if self.new_contracts:
+            await create_contracts(self.uow, self.caller, self.new_contracts)
+            self.new_contracts = []
+        if self.new_invoices:
+            await issue_drafts(self.uow, self.caller, self.new_invoices, self.new_allocations)
+            self.new_invoices, self.new_allocations = [], []
+
+    async def _client(self, client_id: uuid.UUID) -> ClientView:
+        """The row's client if the author may see it (one the run did not find: read
+        through), else 404."""
+        client = self.clients.get(client_id)
+        if client is None:
+            client = await get_client(self.uow.session, self.caller, client_id, for_update=True)
+            self.clients[client_id] = client
+        return client
 
     async def run(
         self, number: int, client_id: uuid.UUID, cells: Mapping[str, str]
@@ -103,18 +176,14 @@ class RowRunner:
         self._errors = errors = missing_cells(self.kind, number, cells)
         try:
             # The client first: one out of the author's scope says nothing more.
-            await get_client(self.uow.session, self.caller, client_id)
-            key = cells["external_id"]
+            client = await self._client(client_id)
+            existing = self.known.get(cells["external_id"])
+            if existing is not None and existing.client_id != client_id:
+                return [row_error(number, "client_external_id", ANOTHER_CLIENT)]
             if self.kind == "contracts":
-                contract = await by_external_id(self.uow.session, Contract, key)
-                if contract is not None and contract.client_id != client_id:
-                    return [row_error(number, "client_external_id", ANOTHER_CLIENT)]
-                done = await self._contract(number, client_id, cells, contract)
+                done = await self._contract(number, client, cells, existing)
             else:
-                invoice = await by_external_id(self.uow.session, Invoice, key)
-                if invoice is not None and invoice.client_id != client_id:
-                    return [row_error(number, "client_external_id", ANOTHER_CLIENT)]
-                done = await self._invoice(number, client_id, cells, invoice)
+                done = await self._invoice(number, client, cells, existing)
         except (Invalid, Conflict, Forbidden, NotFound) as exc:
             errors += problems_of(exc, number, self.kind)
         if errors:
@@ -133,18 +202,23 @@ class RowRunner:
     async def _contract(
         self,
         number: int,
-        client_id: uuid.UUID,
+        client: ClientView,
         cells: Mapping[str, str],
         existing: Contract | None,
     ) -> str:
         uow, caller = self.uow, self.caller
         if existing is None:
-            command = self._validated(ContractIn, contract_body(str(client_id), cells), number)
+            command = self._validated(ContractIn, contract_body(str(client.id), cells), number)
             if command is None:
                 return "created"
-            created = await create_contract(uow, caller, command)
+            require_staff(caller)
+            if (client.id, command.number) in self.contracts:
+                raise duplicate_number(command.number)
+            created = new_contract(client, command, uow.clock.now())
             created.external_id = cells["external_id"]
-            await uow.session.flush()
+            self.new_contracts.append((created, client))
+            self.contracts[(client.id, created.number)] = created
+            self.known[cells["external_id"]] = created
             return "created"
         patch = self._validated(ContractPatch, contract_patch(cells), number)
         if patch is None:
@@ -154,40 +228,75 @@ class RowRunner:
                 row_error(number, "starts_on", "a contract's start cannot change: renew it")
             )
             return "updated"
+        if not contract_changes(existing, patch):
+            return "unchanged"  # update_contract would write nothing either
+        await self.flush()
         emitted = len(uow.emitted)
-        await update_contract(uow, caller, existing.id, patch)
+        was = existing.number
+        updated = await update_contract(uow, caller, existing.id, patch)
+        self.contracts.pop((updated.client_id, was), None)
+        self.contracts[(updated.client_id, updated.number)] = updated
+        self.known[cells["external_id"]] = updated
         return "updated" if len(uow.emitted) > emitted else "unchanged"
 
     async def _invoice(
         self,
         number: int,
-        client_id: uuid.UUID,
+        client: ClientView,
         cells: Mapping[str, str],
         existing: Invoice | None,
     ) -> str:
         uow, caller = self.uow, self.caller
-        contract_id = None
+        contract = None
         if "contract_number" in cells:
-            contract = await contract_by_number(uow.session, client_id, cells["contract_number"])
+            contract = self.contracts.get((client.id, cells["contract_number"]))
             if contract is None:
                 self._errors.append(
                     row_error(number, "contract_number", "the client has no contract so numbered")
                 )
-            else:
-                contract_id = str(contract.id)
-        body, issue_body = invoice_bodies(str(client_id), contract_id, cells)
+        contract_id = None if contract is None else str(contract.id)
+        body, issue_body = invoice_bodies(str(client.id), contract_id, cells)
         draft = self._validated(InvoiceIn, body, number)
         issue = self._validated(IssueIn, issue_body, number)
         if self._errors or draft is None or issue is None:
             return "created"
         if existing is not None:
             return self._same_invoice(number, existing, draft, issue, cells)
-        invoice = await create_invoice(uow, caller, draft)
+        require_staff(caller)
+        invoice = priced_draft(client.id, contract, draft, uow.clock.now())
         invoice.external_id = cells["external_id"]
         invoice.external_number = cells["number"]
-        await uow.session.flush()
-        await issue_invoice(uow, caller, invoice.id, issue, self.settings)
+        try:
+            paid = amount_paid(cells, invoice.total, invoice.currency)
+        except MoneyError as exc:
+            self._errors.append(row_error(number, "amount_paid", str(exc)))
+            return "created"
+        credit = self.credit.get(client.id, {}).get(invoice.currency)
+        if needs_one_by_one(contract, credit):
+            await self.flush()
+            created = await create_invoice(uow, caller, draft)
+            created.external_id, created.external_number = invoice.external_id, cells["number"]
+            await uow.session.flush()
+            await issue_invoice(uow, caller, created.id, issue, self.settings, paid)
+            self.credit[client.id] = await credit_balances(uow.session, client.id)
+            self.known[cells["external_id"]] = created
+            return "created"
+        today, now = client_today(client, uow), uow.clock.now()
+        issued = issued_values(caller, issue, contract, today, await self._terms(client), now)
+        if paid:
+            columns, allocation = paid_before(invoice, paid, issued["due_date"], today, now)
+            issued.update(columns)
+            self.new_allocations.append(allocation)
+        self.new_invoices.append((invoice, client, issued))
+        self.known[cells["external_id"]] = invoice
         return "created"
+
+    async def _terms(self, client: ClientView) -> dunning.Terms:
+        """``dunning_terms`` of the client's department, read once per department."""
+        department = client.account_manager_department
+        if department not in self.terms:
+            self.terms[department] = await dunning_terms(self.uow, client, self.settings)
+        return self.terms[department]
 
     def _same_invoice(
         self,
@@ -237,9 +346,12 @@ async def import_rows(
     errors: list[RowError] = []
     async with uow_factory() as uow:
         runner = RowRunner(uow, caller, kind, settings)
+        await runner.prepare(asked["rows"])
         for row in asked["rows"]:
             number = int(row["row"])
             errors += await runner.run(number, uuid.UUID(str(row["client_id"])), row["cells"])
+        if not errors and not asked.get("dry_run"):
+            await runner.flush()
         if errors or asked.get("dry_run"):
             await uow.session.rollback()
             uow.emitted = []

@@ -4,7 +4,8 @@ promise to pay."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -42,6 +43,7 @@ from services.billing.events import (
 from services.billing.handlers.common import (
     checked_lines,
     client_today,
+    emit_all,
     reprice,
     require_staff,
 )
@@ -49,6 +51,7 @@ from services.billing.settings import BillingSettings
 from services.billing.snapshots import invoice_fields
 from services.billing.store import invoices as repo
 from services.billing.store.clients import get_client, lock_client_of
+from services.billing.store.imports import insert_all
 from services.billing.store.models import Allocation, Contract, CreditEntry, Invoice
 from services.billing.store.payments import credit_balances
 from shared import audit
@@ -101,18 +104,17 @@ def _default_currency(contract: Contract | None) -> str | None:
     return contract.budget_currency or contract.value_currency
 
 
-async def create_invoice(uow: UnitOfWork, caller: Caller, command: InvoiceIn) -> Invoice:
-    require_staff(caller)
-    client = await get_client(uow.session, caller, command.client_id, for_update=True)
-    contract = await _contract_of(uow, caller, client.id, command.contract_id)
+def priced_draft(
+    client_id: uuid.UUID, contract: Contract | None, command: InvoiceIn, now: datetime
+) -> Invoice:
+    """The draft ``command`` makes for the client (not stored yet): its currency (else the
+    contract's) and its lines checked and priced (a 422 naming the field)."""
     currency = command.currency or _default_currency(contract)
     if currency is None:
         raise Invalid.field("currency", "required (the contract names no currency)")
     lines, totals = checked_lines(command.lines, currency)
-    return await new_draft(
-        uow,
-        caller,
-        client.id,
+    return draft_of(
+        client_id,
         contract.id if contract else None,
         currency,
         lines,
@@ -120,12 +122,20 @@ async def create_invoice(uow: UnitOfWork, caller: Caller, command: InvoiceIn) ->
         totals.tax,
         command.notes or None,
         None,
+        now,
     )
 
 
-async def new_draft(
-    uow: UnitOfWork,
-    caller: Caller,
+async def create_invoice(uow: UnitOfWork, caller: Caller, command: InvoiceIn) -> Invoice:
+    require_staff(caller)
+    client = await get_client(uow.session, caller, command.client_id, for_update=True)
+    contract = await _contract_of(uow, caller, client.id, command.contract_id)
+    invoice = priced_draft(client.id, contract, command, uow.clock.now())
+    await _store_draft(uow, caller, invoice)
+    return invoice
+
+
+def draft_of(
     client_id: uuid.UUID,
     contract_id: uuid.UUID | None,
     currency: str,
@@ -134,9 +144,10 @@ async def new_draft(
     tax: Decimal,
     notes: str | None,
     estimate_id: uuid.UUID | None,
+    now: datetime,
 ) -> Invoice:
-    now = uow.clock.now()
-    invoice = Invoice(
+    """A new draft invoice (not stored yet)."""
+    return Invoice(
         id=uuid.uuid4(),
         client_id=client_id,
         contract_id=contract_id,
@@ -154,10 +165,39 @@ async def new_draft(
         created_at=now,
         updated_at=now,
     )
+
+
+async def _store_draft(uow: UnitOfWork, caller: Caller, invoice: Invoice) -> None:
     uow.session.add(invoice)
     await uow.session.flush()
     await uow.session.refresh(invoice, ["client_timezone"])
     await audit.created(uow, caller, "invoice", invoice, DRAFT_FIELDS)
+
+
+async def new_draft(
+    uow: UnitOfWork,
+    caller: Caller,
+    client_id: uuid.UUID,
+    contract_id: uuid.UUID | None,
+    currency: str,
+    lines: list[dict[str, str]],
+    subtotal: Decimal,
+    tax: Decimal,
+    notes: str | None,
+    estimate_id: uuid.UUID | None,
+) -> Invoice:
+    invoice = draft_of(
+        client_id,
+        contract_id,
+        currency,
+        lines,
+        subtotal,
+        tax,
+        notes,
+        estimate_id,
+        uow.clock.now(),
+    )
+    await _store_draft(uow, caller, invoice)
     return invoice
 
 
@@ -195,10 +235,12 @@ async def issue_invoice(
     invoice_id: uuid.UUID,
     command: IssueIn,
     settings: BillingSettings,
+    paid: Decimal = Decimal(0),
 ) -> Invoice:
     """Draft -> issued: the year's next number (gap-free: the counter row is locked until
     this transaction commits), the dates, the client's credit in the currency applied, the
-    contract's budget thresholds checked."""
+    contract's budget thresholds checked. ``paid``: what an imported invoice had been paid
+    before it came (:func:`paid_before`)."""
     invoice, client = await locked_invoice(uow, caller, invoice_id)
     try:
         check_issue(invoice.status, len(invoice.lines))
@@ -206,22 +248,15 @@ async def issue_invoice(
         raise Conflict(str(exc)) from exc
     today = client_today(client, uow)
     contract = await uow.session.get(Contract, invoice.contract_id) if invoice.contract_id else None
-    issue_date = command.issue_date or today
-    terms = contract.payment_terms_days if contract else DEFAULT_PAYMENT_TERMS_DAYS
-    due_date = command.due_date or issue_date + timedelta(days=terms)
-    if due_date < issue_date:
-        raise Invalid.field("due_date", "must not be before issue_date")
+    terms = await dunning_terms(uow, client, settings)
     # The invoice as issued (written with its number below: one UPDATE on PostgreSQL).
-    issued = {
-        "issue_date": issue_date,
-        "due_date": due_date,
-        "status": ISSUED,
-        "issued_by": caller.id,
-        "next_action_on": first_action_on(
-            due_date, (await dunning_terms(uow, client, settings)).schedule
-        ),
-        "updated_at": uow.clock.now(),
-    }
+    now = uow.clock.now()
+    issued = issued_values(caller, command, contract, today, terms, now)
+    issue_date = issued["issue_date"]
+    if paid:
+        columns, allocation = paid_before(invoice, paid, issued["due_date"], today, now)
+        issued.update(columns)
+        uow.session.add(allocation)
     credit = (await credit_balances(uow.session, client.id)).get(invoice.currency)
     # What the contract's invoices add up to with this one: read before the number (the
     # client's lock, taken first, serialises the issues against its contracts).
@@ -243,6 +278,103 @@ async def issue_invoice(
         await budget_thresholds(uow, contract, client, invoiced)
     await audit.changed(uow, caller, "invoice", invoice, before, INVOICE_FIELDS)
     return invoice
+
+
+def issued_values(
+    caller: Caller,
+    command: IssueIn,
+    contract: Contract | None,
+    today: date,
+    terms: dunning.Terms,
+    now: datetime,
+) -> dict[str, Any]:
+    """An invoice's columns as issued by ``caller`` on the client's ``today`` (the number
+    aside): the dates (the due date after the contract's payment terms unless given; a 422
+    when before the issue date), the first day payment control looks at it."""
+    issue_date = command.issue_date or today
+    terms_days = contract.payment_terms_days if contract else DEFAULT_PAYMENT_TERMS_DAYS
+    due_date = command.due_date or issue_date + timedelta(days=terms_days)
+    if due_date < issue_date:
+        raise Invalid.field("due_date", "must not be before issue_date")
+    return {
+        "issue_date": issue_date,
+        "due_date": due_date,
+        "status": ISSUED,
+        "issued_by": caller.id,
+        "next_action_on": first_action_on(due_date, terms.schedule),
+        "updated_at": now,
+    }
+
+
+def paid_before(
+    invoice: Invoice, paid: Decimal, due_date: date, today: date, now: datetime
+) -> tuple[dict[str, Any], Allocation]:
+    """An imported invoice ``paid`` in part before it came (less than its total): the
+    columns it is issued with (what was paid, the status that follows, as for a payment),
+    and the allocation that records it (``source`` ``import``: no payment of Orbit's, so
+    in no payment list; the ageing counts it from the import on)."""
+    allocation = Allocation(
+        id=uuid.uuid4(),
+        invoice_id=invoice.id,
+        payment_id=None,
+        amount=paid,
+        source="import",
+        position=0,
+        created_at=now,
+    )
+    status = status_after_payment(invoice.total, paid, due_date, today)
+    return {"amount_paid": paid, "status": status}, allocation
+
+
+def needs_one_by_one(contract: Contract | None, credit: Decimal | None) -> bool:
+    """Whether issuing a draft of ``contract`` does more than number it (the client's
+    ``credit`` in the draft's currency applied, the contract's budget checked):
+    :func:`issue_invoice` then, not :func:`issue_drafts`."""
+    return bool(credit) or (contract is not None and contract.budget_amount is not None)
+
+
+async def issue_drafts(
+    uow: UnitOfWork,
+    caller: Caller,
+    drafts: Sequence[tuple[Invoice, ClientView, dict[str, Any]]],
+    allocations: Sequence[Allocation] = (),
+) -> None:
+    """:func:`create_invoice` then :func:`issue_invoice` of many invoices at once (an
+    import): each draft made by :func:`priced_draft` with its :func:`issued_values`, for its
+    client (locked in scope by the caller), needing nothing but its number
+    (:func:`needs_one_by_one`). Each year's numbers are taken in one step of its counter
+    (locked until the commit, gap-free: in the given order), then one INSERT writes the
+    invoices (then one their ``allocations``: :func:`paid_before`), one their audit rows
+    (each as created, then as issued), one their ``invoice.issued`` events."""
+    require_staff(caller)
+    if not drafts:
+        return
+    years: dict[int, list[Invoice]] = {}
+    before = []
+    for invoice, _, issued in drafts:
+        before.append(audit.state(invoice, INVOICE_FIELDS))
+        for name, value in issued.items():
+            setattr(invoice, name, value)
+        years.setdefault(issued["issue_date"].year, []).append(invoice)
+    for year in sorted(years):
+        numbered = years[year]
+        last = await repo.next_invoice_number(uow.session, year, count=len(numbered))
+        for n, invoice in enumerate(numbered, start=last - len(numbered) + 1):
+            invoice.number = invoice_number(year, n)
+    trail: list[audit.EntityChanges] = []
+    for (invoice, _, issued), was in zip(drafts, before, strict=True):
+        drafted = audit.diff(dict.fromkeys(DRAFT_FIELDS), was, DRAFT_FIELDS)  # as created
+        trail.append(("invoice", invoice.id, drafted))
+        # The issue changes the number and ``issued``'s fields: only those are read again.
+        changed = [name for name in INVOICE_FIELDS if name == "number" or name in issued]
+        after = {**was, **audit.state(invoice, changed)}
+        trail.append(("invoice", invoice.id, audit.diff(was, after, INVOICE_FIELDS)))
+    await insert_all(uow.session, [invoice for invoice, _, _ in drafts])
+    await insert_all(uow.session, allocations)
+    await audit.record_many(uow, caller.id, trail)
+    await emit_all(
+        uow, [InvoiceIssuedV1(**invoice_fields(invoice, client)) for invoice, client, _ in drafts]
+    )
 
 
 async def _number_and_announce(

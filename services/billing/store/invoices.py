@@ -188,16 +188,17 @@ Counter = type[InvoiceCounter] | type[CreditNoteCounter]
 
 
 async def next_invoice_number(
-    session: AsyncSession, year: int, counter: Counter = InvoiceCounter
+    session: AsyncSession, year: int, counter: Counter = InvoiceCounter, *, count: int = 1
 ) -> int:
     """The next number of ``year`` in ``counter``'s series (invoices, credit notes): one
     UPDATE ... RETURNING that locks the counter row until the transaction ends, so
     concurrent issuers queue and a rolled-back issue gives its number back (no gap). The
-    year's row is created on its first issue."""
+    year's row is created on its first issue. ``count``: that many numbers at once (an
+    import's), the last returned (the first is ``last - count + 1``)."""
     bump = (
         update(counter)
         .where(counter.year == year)
-        .values(last_number=counter.last_number + 1)
+        .values(last_number=counter.last_number + count)
         .returning(counter.last_number)
     )
     number = await session.scalar(bump)

@@ -78,7 +78,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "budget_currency",
     ),
     # An open invoice: issued in Orbit as one line of ``amount`` (net) at ``tax_rate``, its
-    # number in the old system kept as its ``external_number`` (``number``).
+    # number in the old system kept as its ``external_number`` (``number``), the part of it
+    # paid there already ``amount_paid``.
     "invoices": (
         "external_id",
         "client_external_id",
@@ -91,6 +92,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "tax_rate",
         "description",
         "notes",
+        "amount_paid",
     ),
 }
 REQUIRED: dict[str, tuple[str, ...]] = {

@@ -15,6 +15,8 @@ import pytest
 from sqlalchemy import func, select
 
 from services.billing.app import create_app
+from services.billing.handlers.imports import import_rows
+from services.billing.settings import BillingSettings
 from services.billing.store.models import Invoice, Payment
 from services.billing.workers import PaymentControl, scan_contracts, scan_invoices
 from shared.clock import FixedClock
@@ -22,7 +24,7 @@ from shared.db import create_engine, session_factory
 from shared.tables import outbox, scheduled_alerts
 from shared.uow import UnitOfWorkFactory
 from tests.integration.billing.helpers import NOW, Api, billing_settings
-from tests.support.apps import ADMIN, running, runtime_of
+from tests.support.apps import ADMIN, ADMIN_ID, running, runtime_of
 
 pytestmark = pytest.mark.integration
 
@@ -151,3 +153,46 @@ async def test_two_scanners_emit_each_alert_once(pg_url: str, api: Api) -> None:
         if t.split(".")[3] in ("overdue", "payment_reminder_due", "expiring", "renewed", "expired")
     )
     assert alerts == scheduled
+
+
+async def test_an_import_racing_issues_keeps_the_numbers_gap_free(replicas: list[Api]) -> None:
+    """An import takes its numbers in one step of the year's counter (held to its commit)
+    while the API issues invoices on the other replica: no number is shared or skipped, and
+    the import's follow its rows."""
+    first, second = replicas
+    clients = [await first.client(f"Client {i}", None) for i in range(4)]
+    drafts = [await second.invoice(c) for c in clients for _ in range(3)]
+    today = NOW.date()
+    rows = [
+        {
+            "row": n,
+            "client_id": clients[n % len(clients)],
+            "cells": {
+                "external_id": f"i-{n}",
+                "number": f"OLD-{n}",
+                "issue_date": (today - timedelta(days=n % 20)).isoformat(),
+                "currency": "EUR",
+                "amount": "10.00",
+            },
+        }
+        for n in range(1, 41)
+    ]
+    settings = first.runtime.settings
+    assert isinstance(settings, BillingSettings)
+    asked = {"caller": {"id": str(ADMIN_ID), "role": "admin"}, "dry_run": False, "rows": rows}
+
+    async def issue(draft: dict[str, str]) -> httpx.Response:
+        return await second.http.post(f"/api/v1/invoices/{draft['id']}/issue", headers=ADMIN)
+
+    answer, *responses = await asyncio.gather(
+        import_rows(first.runtime.uow, settings, "invoices", asked), *(issue(d) for d in drafts)
+    )
+    assert answer["errors"] == [] and answer["outcome"]["created"] == len(rows)
+    assert {r.status_code for r in responses} == {200}
+    async with first.runtime.sessions() as session:
+        found = (await session.execute(select(Invoice.external_id, Invoice.number))).all()
+    numbers = sorted(number for _, number in found)
+    assert numbers == [f"{today.year}-{n:06d}" for n in range(1, len(rows) + len(drafts) + 1)]
+    imported = dict(found)
+    in_row_order = [imported[f"i-{n}"] for n in range(1, len(rows) + 1)]
+    assert in_row_order == sorted(in_row_order)

@@ -391,3 +391,22 @@ async def test_orbit_run_imports_contracts_through_its_worker(tmp_path: Path) ->
         assert done["status"] == "succeeded" and done["outcome"]["created"] == 1, done
         (contract,) = (await http.get("/api/v1/contracts", headers=ADMIN)).json()["items"]
         assert contract["external_id"] == "k-1" and contract["value"]["amount"] == "99.00"
+
+
+async def test_an_invoice_paid_in_part_arrives_with_what_was_paid(orbit: Orbit) -> None:
+    await north_and_south(orbit)
+    csv = "\n".join(
+        [
+            f"{INVOICES},amount_paid",
+            f"i-1,acme,,OLD-1,{day(-5)},,EUR,100.00,40",
+            f"i-2,zeta,,OLD-2,{day(-5)},,EUR,100.00,",
+        ]
+    )
+    found = await orbit.run("invoices", csv)
+    assert found["status"] == "succeeded", found["errors"]
+    async with orbit.billing.reads() as session:
+        rows = {i.external_id: i for i in await session.scalars(select(Invoice))}
+    assert (rows["i-1"].status, rows["i-1"].amount_paid) == ("partially_paid", 40)
+    assert (rows["i-2"].status, rows["i-2"].amount_paid) == ("issued", 0)
+    (first, _) = await orbit.events("invoice.issued")
+    assert (first["amount_paid"], first["balance"]) == ("40.00", "60.00")

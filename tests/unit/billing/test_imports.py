@@ -6,8 +6,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
+
 from services.billing.commands import ContractIn, ContractPatch, InvoiceIn, IssueIn
 from services.billing.domain.imports import (
+    amount_paid,
     changed_columns,
     column_of,
     contract_body,
@@ -18,6 +21,7 @@ from services.billing.domain.imports import (
     row_error,
     same_day,
 )
+from shared.money import MoneyError
 
 CLIENT = "7f0c2a4e-0000-4000-8000-000000000001"
 CONTRACT = "7f0c2a4e-0000-4000-8000-000000000002"
@@ -101,3 +105,22 @@ def test_dates_and_one_error_per_column() -> None:
         errors[0],
         row_error(2, None, "x"),
     ]
+
+
+def test_an_open_invoice_may_arrive_paid_in_part() -> None:
+    total = Decimal("120.00")
+    assert amount_paid({}, total, "EUR") == 0
+    assert amount_paid({"amount_paid": " 20.5 "}, total, "EUR") == Decimal("20.5")
+    assert amount_paid({"amount_paid": "0"}, total, "EUR") == 0
+    assert amount_paid({"amount_paid": "119.99"}, total, "EUR") == Decimal("119.99")
+    for cell, why in (
+        ("120.00", "less than the invoice's total, 120.00"),  # paid: not an open invoice
+        ("500", "less than the invoice's total"),
+        ("-1", "at least 0"),
+        ("1.005", "decimals"),
+        ("ten", "amount_paid"),
+    ):
+        with pytest.raises(MoneyError, match=why):
+            amount_paid({"amount_paid": cell}, total, "EUR")
+    with pytest.raises(MoneyError, match="decimals"):
+        amount_paid({"amount_paid": "1.5"}, Decimal(1000), "JPY")  # yen have none
