@@ -327,6 +327,20 @@ ENDPOINTS = [
         report=True,
     ),
     Endpoint(
+        "interactions",
+        "/api/v1/reports/feedback",
+        "SELECT kind, count(*), avg(score) FROM feedback WHERE {replica} AND "
+        "withdrawn_at IS NULL GROUP BY kind",
+        report=True,
+    ),
+    Endpoint(
+        "interactions",
+        "/api/v1/reports/activity",
+        "SELECT author_id, type, count(*) FROM interactions WHERE {replica} AND "
+        "retracted_at IS NULL GROUP BY author_id, type",
+        report=True,
+    ),
+    Endpoint(
         "billing",
         "/api/v1/invoices",
         f"SELECT * FROM invoices WHERE {{replica}} ORDER BY created_at, id {PAGE}",
@@ -360,6 +374,13 @@ ENDPOINTS = [
         "SELECT currency, date_trunc('month', "
         "received_at), sum(amount) FROM payments WHERE {replica} AND received_at >= "
         "now() - interval '1 year' GROUP BY 1, 2",
+        report=True,
+    ),
+    Endpoint(
+        "billing",
+        "/api/v1/reports/payment-discipline",
+        "SELECT client_id, currency, count(paid_on), sum(total - amount_paid) FROM invoices "
+        "WHERE {replica} AND status NOT IN ('draft', 'void') GROUP BY client_id, currency",
         report=True,
     ),
     Endpoint(

@@ -50,12 +50,18 @@ class Discipline:
 
 
 def discipline(paid: Sequence[PaidInvoice]) -> Discipline:
+    late = [(p.paid_on - p.due_date).days for p in paid if p.paid_on > p.due_date]
+    return discipline_of(len(paid), len(late), sum(late))
+
+
+def discipline_of(paid: int, late: int, days_late: int) -> Discipline:
+    """:func:`discipline` of ``paid`` invoices, ``late`` of them paid after their due date
+    by ``days_late`` days in all (what a database counts)."""
     if not paid:
         return Discipline(0, None, None)
-    late = [(p.paid_on - p.due_date).days for p in paid if p.paid_on > p.due_date]
-    on_time = Decimal(len(paid) - len(late)) / Decimal(len(paid))
-    average = round_half_up(Decimal(sum(late)) / Decimal(len(late)), 1) if late else Decimal("0.0")
-    return Discipline(len(paid), round_half_up(on_time, 4), average)
+    on_time = Decimal(paid - late) / Decimal(paid)
+    average = round_half_up(Decimal(days_late) / Decimal(late), 1) if late else Decimal("0.0")
+    return Discipline(paid, round_half_up(on_time, 4), average)
 
 
 def dso(receivables: Decimal, invoiced: Decimal, days: int) -> Decimal | None:

@@ -6,29 +6,29 @@ currency."""
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, literal_column, null, select
+from sqlalchemy import ColumnElement, Integer, Select, case, func, literal_column, null, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
 from services.billing.domain.dates import today_in
 from services.billing.domain.invoices import DRAFT, OPEN, VOID
 from services.billing.domain.opportunities import OPEN_STAGES
 from services.billing.domain.reports import (
     BUCKETS,
-    PaidInvoice,
     ReportName,
     aging_bucket,
     bucket_edges,
-    discipline,
+    discipline_of,
     dso,
 )
-from services.billing.store.clients import scope
 from services.billing.store.models import Allocation, CreditNote, Invoice, Opportunity, Payment
 from shared.auth import Caller
 from shared.db import money_sign, money_sub, money_sum
@@ -50,36 +50,6 @@ class Report:
     parameters: dict[str, Any] = field(default_factory=dict)
 
 
-async def _clients(
-    session: AsyncSession,
-    caller: Caller,
-    account_manager_id: uuid.UUID | None = None,
-    client_id: uuid.UUID | None = None,
-) -> dict[uuid.UUID, Any]:
-    stmt = select(
-        client_replica.c.id,
-        client_replica.c.name,
-        client_replica.c.account_manager_id,
-        client_replica.c.timezone,
-    ).where(scope(caller, client_replica.c.id))
-    if account_manager_id is not None:
-        stmt = stmt.where(client_replica.c.account_manager_id == account_manager_id)
-    if client_id is not None:
-        stmt = stmt.where(client_replica.c.id == client_id)
-    return {row.id: row for row in (await session.execute(stmt)).all()}
-
-
-async def _invoices(
-    session: AsyncSession, client_ids: list[uuid.UUID], *conditions: Any
-) -> list[Invoice]:
-    if not client_ids:
-        return []
-    stmt = select(Invoice).where(
-        Invoice.client_id.in_(client_ids), Invoice.status.notin_((DRAFT, VOID)), *conditions
-    )
-    return list((await session.scalars(stmt.order_by(Invoice.issue_date, Invoice.id))).all())
-
-
 def _start_of(day: date) -> datetime:
     """The instant a day starts (UTC)."""
     return datetime.combine(day, time(0), tzinfo=UTC)
@@ -92,14 +62,9 @@ def _end_of(day: date) -> datetime:
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=UTC)
 
 
-def client_today(client: Any, now: datetime) -> date:
-    """The client's today at ``now``: the date in its timezone (the one its invoices' dates
-    are in), UTC when unknown."""
-    return today_in(client.timezone, now)
-
-
 def _today_of(now: datetime) -> Callable[[str | None], date]:
-    """Each timezone's today at ``now`` (``client_today``'s rule), computed once per zone."""
+    """Each timezone's today at ``now`` (its date there; UTC's when unknown), computed once per
+    zone."""
     cache: dict[str | None, date] = {}
 
     def today(timezone: str | None) -> date:
@@ -430,6 +395,36 @@ async def ltv(session: AsyncSession, caller: Caller, client_id: uuid.UUID | None
     )
 
 
+class _DaysBetween(FunctionElement[int]):
+    """SQL: the days from one date to a later one (``later - earlier``)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(_DaysBetween)
+def _days_sql(element: _DaysBetween, compiler: SQLCompiler, **kw: Any) -> str:
+    return "({} - {})".format(*(compiler.process(c, **kw) for c in element.clauses))
+
+
+@compiles(_DaysBetween, "sqlite")
+def _days_sqlite(element: _DaysBetween, compiler: SQLCompiler, **kw: Any) -> str:
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+
+@dataclass
+class _Discipline:
+    """What the payment-discipline report adds up of one client's invoices in a currency."""
+
+    paid: int = 0
+    late: int = 0
+    days_late: int = 0
+    receivables: Decimal = Decimal(0)
+    overdue: Decimal = Decimal(0)
+    recent: Decimal = Decimal(0)
+
+
 async def payment_discipline(
     session: AsyncSession,
     caller: Caller,
@@ -438,50 +433,88 @@ async def payment_discipline(
 ) -> Report:
     """Per client and currency: invoices paid, the share paid on time, average days late
     (of the late ones), DSO (open receivables / invoiced over the last 90 days x 90) and the
-    overdue balance; "today" is each client's own (its timezone's date at ``now``)."""
-    clients = await _clients(session, caller, account_manager_id)
-    per: dict[tuple[uuid.UUID, str], list[Invoice]] = defaultdict(list)
-    for invoice in await _invoices(session, list(clients)):
-        per[(invoice.client_id, invoice.currency)].append(invoice)
-    rows = []
-    for (cid, currency), invoices in per.items():
-        today = client_today(clients[cid], now)
-        since = today - timedelta(days=DSO_DAYS)
-        paid = [
-            PaidInvoice(i.due_date, i.paid_on)
-            for i in invoices
-            if i.paid_on is not None and i.due_date is not None
-        ]
-        result = discipline(paid)
-        receivables = sum(
-            (i.total - i.amount_paid for i in invoices if i.status in OPEN), Decimal(0)
-        )
-        overdue = sum(
-            (
-                i.total - i.amount_paid
-                for i in invoices
-                if i.status in OPEN and i.due_date is not None and i.due_date < today
+    overdue balance; "today" is each client's own (its timezone's date at ``now``).
+
+    The database counts and sums per client and currency (the days late too). Each client's
+    today is one of three days (``_possible_todays``): an open invoice due before the first
+    is overdue for every client, one issued after the last's 90 days back is recent for every
+    client; those due or issued in between are summed per due or issue date, and counted for
+    the clients whose today makes them overdue or recent."""
+    days = _possible_todays(now)
+    window = timedelta(days=DSO_DAYS)
+    is_open = Invoice.status.in_(OPEN)
+    balance = money_sub(Invoice.total, Invoice.amount_paid)
+    paid = Invoice.paid_on.is_not(None) & Invoice.due_date.is_not(None)
+    late = paid & (Invoice.paid_on > Invoice.due_date)
+    # open and due before the last possible today (overdue for some clients at least): the
+    # due dates on or after the first possible today are keys of their own
+    overdue = is_open & (Invoice.due_date < days[-1])
+    due_key = case((overdue & (Invoice.due_date >= days[0]), Invoice.due_date), else_=null())
+    # issued after the first possible today's 90 days back (recent for some clients at least)
+    recent = Invoice.issue_date > days[0] - window
+    issue_key = case(
+        (recent & (Invoice.issue_date <= days[-1] - window), Invoice.issue_date), else_=null()
+    )
+    client = client_replica.c
+    keys = (client.id, client.name, client.account_manager_id, client.timezone, Invoice.currency)
+    stmt = (
+        select(
+            *keys,
+            due_key.label("due"),
+            issue_key.label("issued"),
+            func.count(case((paid, 1))),
+            func.count(case((late, 1))),
+            func.coalesce(
+                func.sum(case((late, _DaysBetween(Invoice.paid_on, Invoice.due_date)))), 0
             ),
-            Decimal(0),
+            money_sum(case((is_open, balance), else_=null())),
+            money_sum(case((overdue, balance), else_=null())),
+            money_sum(case((recent, Invoice.total), else_=null())),
         )
-        recent = sum(
-            (i.total for i in invoices if i.issue_date is not None and i.issue_date > since),
-            Decimal(0),
+        .select_from(Invoice)
+        .join(client_replica, client.id == Invoice.client_id)
+        .where(
+            manager_scope(caller, client_replica.c.account_manager_id),
+            Invoice.status.notin_((DRAFT, VOID)),
         )
+        .group_by(*keys, due_key, issue_key)
+    )
+    if account_manager_id is not None:
+        stmt = stmt.where(client.account_manager_id == account_manager_id)
+    today = _today_of(now)
+    names: dict[uuid.UUID, tuple[str, uuid.UUID | None]] = {}
+    per: dict[tuple[uuid.UUID, str], _Discipline] = {}
+    for row in (await session.execute(stmt)).all():
+        cid, name, manager, timezone, currency, due, issued, *counts = row
+        n_paid, n_late, days_late, receivables, overdue_sum, recent_sum = counts
+        names[cid] = (name, manager)
+        sums = per.setdefault((cid, currency), _Discipline())
+        sums.paid += n_paid
+        sums.late += n_late
+        sums.days_late += int(days_late)
+        sums.receivables += receivables or 0
+        day = today(timezone)
+        if due is None or due < day:
+            sums.overdue += overdue_sum or 0
+        if issued is None or issued > day - window:
+            sums.recent += recent_sum or 0
+    rows = []
+    for (cid, currency), sums in per.items():
+        result = discipline_of(sums.paid, sums.late, sums.days_late)
         rows.append(
             {
                 "client_id": cid,
-                "client_name": clients[cid].name,
-                "account_manager_id": clients[cid].account_manager_id,
+                "client_name": names[cid][0],
+                "account_manager_id": names[cid][1],
                 "currency": currency,
                 "invoices_paid": result.invoices_paid,
                 "on_time_share": result.on_time_share,
                 "average_days_late": result.average_days_late,
-                "dso": dso(receivables, recent, DSO_DAYS),
-                "overdue_balance": overdue,
+                "dso": dso(sums.receivables, sums.recent, DSO_DAYS),
+                "overdue_balance": sums.overdue,
             }
         )
-    rows.sort(key=lambda r: (r["client_name"], r["currency"]))
+    rows.sort(key=lambda r: (r["client_name"], r["currency"], str(r["client_id"])))
     return Report(
         "payment-discipline",
         [

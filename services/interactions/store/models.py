@@ -84,6 +84,18 @@ class Interaction(Base):
     retract_reason: Mapped[str | None] = mapped_column(Text)
 
 
+# The columns of a request the SLA report reads (``store/reports.py``) besides its client and
+# opening, carried by the index on those (``ix_requests_client_opened``, PostgreSQL).
+SLA_REPORT_COLUMNS = (
+    "status",
+    "answered_at",
+    "due_at",
+    "breached",
+    "response_minutes",
+    "close_code",
+)
+
+
 class Request(Base):
     """An inbound request and its first-response SLA. ``status``: open | on_hold |
     acknowledged | answered | breached (stored ``breached`` once the scan saw the due date
@@ -91,7 +103,15 @@ class Request(Base):
 
     __tablename__ = "requests"
     __table_args__ = (
-        Index("ix_requests_client_opened", "client_id", "opened_at", "id"),
+        # a client's requests by opening (its list), carrying what the SLA report counts: a
+        # head's ~20,000 requests read from the index alone on PostgreSQL (not the table)
+        Index(
+            "ix_requests_client_opened",
+            "client_id",
+            "opened_at",
+            "id",
+            postgresql_include=list(SLA_REPORT_COLUMNS),
+        ),
         Index("ix_requests_opened", "opened_at", "id"),
         # the sla.breached scan: open requests by due date
         Index(

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.interactions.domain import cadence, stats
@@ -205,25 +205,41 @@ async def contact_cadence_report(
     overdue_only: bool,
 ) -> list[dict[str, Any]]:
     """Per client the caller may see: last outbound contact, cadence, when the next contact
-    is due and the days overdue (most overdue first)."""
+    is due and the days overdue (most overdue first).
+
+    The scope's clients come from ``client_replica``'s index by account manager (it carries
+    their name and status on PostgreSQL), then each one's cadence by its primary key: on
+    PostgreSQL a ``LATERAL`` lookup per client: of a plain join the planner makes a hash join
+    of the whole ``contact_cadence``, even for a head's tenth of it."""
+    cadences: Any = ContactCadence.__table__
+    on: ColumnElement[bool] = cadences.c.client_id == client_replica.c.id
+    if session.get_bind().dialect.name == "postgresql":
+        cadences = (
+            select(cadences.c.last_contact_at, cadences.c.cadence_days, cadences.c.due_at)
+            .where(on)
+            .limit(1)  # one row (the primary key): keeps the lookup a nested loop
+            .lateral("cadence")
+        )
+        on = true()
     stmt = (
         select(
             client_replica.c.id,
             client_replica.c.name,
             client_replica.c.status,
             client_replica.c.account_manager_id,
-            ContactCadence.last_contact_at,
-            ContactCadence.cadence_days,
-            ContactCadence.due_at,
+            cadences.c.last_contact_at,
+            cadences.c.cadence_days,
+            cadences.c.due_at,
         )
-        .join(ContactCadence, ContactCadence.client_id == client_replica.c.id)
+        .select_from(client_replica)
+        .join(cadences, on)
         .where(manager_scope(caller, client_replica.c.account_manager_id))
-        .order_by(ContactCadence.due_at, client_replica.c.id)
+        .order_by(cadences.c.due_at, client_replica.c.id)
     )
     if account_manager_id is not None:
         stmt = stmt.where(client_replica.c.account_manager_id == account_manager_id)
     if overdue_only:
-        stmt = stmt.where(ContactCadence.due_at <= now)
+        stmt = stmt.where(cadences.c.due_at <= now)
     rows = (await session.execute(stmt)).all()
     names = await staff_names(session, {r.account_manager_id for r in rows})
     return [
@@ -243,13 +259,17 @@ async def contact_cadence_report(
     ]
 
 
-def _feedback_stats(rows: list[Any]) -> dict[str, Any]:
-    nps_scores = [r.score for r in rows if r.kind == "nps"]
-    csat_scores = [r.score for r in rows if r.kind == "csat"]
+Scores = dict[tuple[str, int, bool], int]  # (kind, score, low) -> how many
+
+
+def _feedback_stats(scores: Scores) -> dict[str, Any]:
+    """The figures of the feedback counted per kind, score and low flag."""
+    nps_scores = [s for (kind, s, _), n in scores.items() if kind == "nps" for _ in range(n)]
+    csat_scores = [s for (kind, s, _), n in scores.items() if kind == "csat" for _ in range(n)]
     groups = [nps_group(s) for s in nps_scores]
     promoters, detractors = groups.count("promoter"), groups.count("detractor")
     return {
-        "responses": len(rows),
+        "responses": sum(scores.values()),
         "nps_responses": len(nps_scores),
         "promoters": promoters,
         "passives": groups.count("passive"),
@@ -257,7 +277,7 @@ def _feedback_stats(rows: list[Any]) -> dict[str, Any]:
         "nps": stats.nps(promoters, detractors, len(nps_scores)),
         "csat_responses": len(csat_scores),
         "csat_avg": stats.mean(csat_scores),
-        "low": sum(1 for r in rows if r.low),
+        "low": sum(n for (_, _, low), n in scores.items() if low),
     }
 
 
@@ -270,22 +290,30 @@ async def feedback_report(
     until: datetime | None,
 ) -> dict[str, Any]:
     """Feedback received in ``[since, until)`` and not withdrawn: NPS (promoters 9-10,
-    passives 7-8, detractors 0-6) and the CSAT average; overall and per account manager."""
+    passives 7-8, detractors 0-6) and the CSAT average; overall and per account manager.
+
+    Counted in the database per account manager, kind, score and low flag (a score is one of
+    0-10): no feedback row is read into Python."""
+    manager = client_replica.c.account_manager_id
+    keys = (manager, Feedback.kind, Feedback.score, Feedback.low)
     stmt = (
-        select(Feedback.kind, Feedback.score, Feedback.low, client_replica.c.account_manager_id)
+        select(*keys, func.count())
         .join(client_replica, client_replica.c.id == Feedback.client_id)
         .where(
-            manager_scope(caller, client_replica.c.account_manager_id),
+            manager_scope(caller, manager),
             Feedback.withdrawn_at.is_(None),
             *_range(Feedback.received_at, since, until),
         )
+        .group_by(*keys)
     )
     if account_manager_id is not None:
-        stmt = stmt.where(client_replica.c.account_manager_id == account_manager_id)
-    rows = list((await session.execute(stmt)).all())
-    by_manager: dict[Any, list[Any]] = defaultdict(list)
-    for row in rows:
-        by_manager[row.account_manager_id].append(row)
+        stmt = stmt.where(manager == account_manager_id)
+    by_manager: dict[Any, Scores] = defaultdict(dict)
+    everyone: Scores = defaultdict(int)
+    for manager_id, kind, score, low, n in (await session.execute(stmt)).all():
+        key = (kind, score, bool(low))
+        by_manager[manager_id][key] = by_manager[manager_id].get(key, 0) + n
+        everyone[key] += n
     names = await staff_names(session, set(by_manager))
     managers = sorted(
         (
@@ -298,7 +326,7 @@ async def feedback_report(
         "from": since,
         "to": until,
         "account_manager_id": account_manager_id,
-        **_feedback_stats(rows),
+        **_feedback_stats(everyone),
         "managers": managers,
     }
 
@@ -322,15 +350,29 @@ async def activity_report(
         .where(scope, *period)
         .group_by(Interaction.author_id, Interaction.type)
     )
+    # the meetings' reports counted per author: submitted on time or late (a report without
+    # its on-time flag is late), missing past their deadline; the others pending
+    submitted = Interaction.report_submitted_at.is_not(None)
     meetings = (
         select(
             Interaction.author_id,
-            MeetingReport.on_time,
-            Interaction.report_due_at,
-            Interaction.report_submitted_at,
+            func.count(),
+            func.count(case((submitted & MeetingReport.on_time.is_(True), 1))),
+            func.count(case((submitted & MeetingReport.on_time.is_not(True), 1))),
+            func.count(
+                case(
+                    (
+                        ~submitted
+                        & Interaction.report_due_at.is_not(None)
+                        & (Interaction.report_due_at < now),
+                        1,
+                    )
+                )
+            ),
         )
         .outerjoin(MeetingReport, MeetingReport.interaction_id == Interaction.id)
         .where(scope, *period, Interaction.type == "meeting")
+        .group_by(Interaction.author_id)
     )
     if account_manager_id is not None:
         counts = counts.where(Interaction.author_id == account_manager_id)
@@ -357,15 +399,13 @@ async def activity_report(
         e = entry(author)
         e["interactions"] += count
         e["by_type"][kind] = e["by_type"].get(kind, 0) + count
-    for row in (await session.execute(meetings)).all():
-        e = entry(row.author_id)
-        e["meetings"] += 1
-        if row.report_submitted_at is not None:
-            e["reports_on_time" if row.on_time else "reports_late"] += 1
-        elif row.report_due_at is not None and row.report_due_at < now:
-            e["reports_missing"] += 1
-        else:
-            e["reports_pending"] += 1
+    for author, held, on_time, late, missing in (await session.execute(meetings)).all():
+        e = entry(author)
+        e["meetings"] += held
+        e["reports_on_time"] += on_time
+        e["reports_late"] += late
+        e["reports_missing"] += missing
+        e["reports_pending"] += held - on_time - late - missing
     names = await staff_names(session, set(out))
     for author, e in out.items():
         e["name"] = names.get(author)

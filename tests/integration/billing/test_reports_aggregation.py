@@ -177,3 +177,41 @@ async def test_ltv_and_pipeline_sum_per_client_and_manager(any_api: Api) -> None
     assert [(r["client_name"], r["collected"]) for r in other if r["client_name"] == "Other"] == [
         ("Other", "70.00")
     ]
+
+
+DISCIPLINE = ("invoices_paid", "on_time_share", "average_days_late", "dso", "overdue_balance")
+
+
+async def test_payment_discipline_counts_and_sums_per_client_and_currency(any_api: Api) -> None:
+    """Paid on time or late, open and overdue, invoiced in the last 90 days, on each client's
+    own today: Honolulu's is yesterday (09:00 UTC), so an invoice due yesterday is not
+    overdue there and one issued 90 days ago is still in its last 90 days."""
+    staff = await seed(any_api)
+    honolulu = await any_api.client("Honolulu Ltd", staff["mia"], timezone="Pacific/Honolulu")
+    await any_api.invoice(honolulu)  # a draft: not in
+    await issued(any_api, honolulu, -90, -1)  # open, due on its today: not overdue
+    late = await issued(any_api, honolulu, -95, -3)  # paid on its today: 2 days late
+    await pay(any_api, honolulu, late, "120.00")
+    for caller, role in (("mia", "manager"), ("head", "head")):
+        rows = await get(any_api, "/api/v1/reports/payment-discipline", as_(staff[caller], role))
+        assert [(r["client_name"], r["currency"], *(r[c] for c in DISCIPLINE)) for r in rows] == [
+            # paid: one, 10 days late; open: 100.00 (overdue) + 70.00, of 360.00 invoiced
+            ("Acme", "EUR", 1, "0.0000", "10.0", "42.5", "100.00"),
+            # open: 120.00 overdue 95 days, 120.00 issued yesterday (in the last 90 days)
+            ("Acme", "USD", 0, None, None, "180.0", "120.00"),
+            ("Honolulu Ltd", "EUR", 1, "0.0000", "2.0", "90.0", "0.00"),
+            ("Tokyo Ltd", "EUR", 0, None, None, "90.0", "120.00"),
+            ("Tokyo Ltd", "USD", 1, "0.0000", "16.0", "0.0", "0.00"),
+        ], caller
+        filtered = await get(
+            any_api,
+            "/api/v1/reports/payment-discipline",
+            as_(staff[caller], role),
+            account_manager_id=staff["max"],
+        )
+        assert filtered == [], caller
+    everyone = await get(any_api, "/api/v1/reports/payment-discipline", ADMIN)
+    # 170.00 open (50.00 of today's invoice paid) of 240.00 invoiced: 63.75 days, rounded up
+    assert [(r["dso"], r["overdue_balance"]) for r in everyone if r["client_name"] == "Other"] == [
+        ("63.8", "120.00")
+    ]

@@ -204,6 +204,14 @@ async def test_feedback_and_activity_reports(api: Api) -> None:
         direction="outbound",
         occurred_at=iso(NOW - timedelta(days=3)),
     )  # report missing
+    late = await api.log(
+        mia.headers,
+        acme,
+        type="meeting",
+        direction="outbound",
+        occurred_at=iso(NOW - timedelta(days=4)),
+    )  # its report past the deadline
+    await api.log(mia.headers, acme, type="meeting", direction="outbound")  # report pending
     await api.log(mia.headers, acme, type="call", direction="outbound")
     await api.log(mia.headers, acme, type="note", direction="internal")
     assert (
@@ -213,12 +221,25 @@ async def test_feedback_and_activity_reports(api: Api) -> None:
             json={"summary": "ok"},
         )
     ).status_code == 201
+    assert (
+        await api.http.post(
+            f"/api/v1/interactions/{late['id']}/report",
+            headers=mia.headers,
+            json={"summary": "late"},
+        )
+    ).status_code == 201
     activity = (await api.http.get("/api/v1/reports/activity", headers=mia.headers)).json()
     [row] = activity["items"]
-    assert row["name"] == "Mia" and row["interactions"] == 4
-    assert row["by_type"] == {"call": 1, "email": 0, "meeting": 2, "message": 0, "note": 1}
-    assert (row["meetings"], row["reports_on_time"], row["reports_missing"]) == (2, 1, 1)
-    assert row["reports_on_time_pct"] == 50.0
+    assert row["name"] == "Mia" and row["interactions"] == 6
+    assert row["by_type"] == {"call": 1, "email": 0, "meeting": 4, "message": 0, "note": 1}
+    assert (
+        row["meetings"],
+        row["reports_on_time"],
+        row["reports_late"],
+        row["reports_missing"],
+        row["reports_pending"],
+    ) == (4, 1, 1, 1, 1)
+    assert row["reports_on_time_pct"] == 33.3  # 1 of the 3 past their deadline
     exported = await api.http.get(
         "/api/v1/reports/activity", headers=mia.headers, params={"format": "xlsx"}
     )

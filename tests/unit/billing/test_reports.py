@@ -10,6 +10,7 @@ from services.billing.domain.reports import (
     aging_bucket,
     bucket_edges,
     discipline,
+    discipline_of,
     dso,
 )
 
@@ -35,6 +36,17 @@ def test_aging_and_discipline() -> None:
         D("0.3333"),
         D("7.5"),
     )
+    # the same from the counts a database makes: 3 paid, 2 late by 15 days in all
+    assert discipline_of(3, 2, 15) == result
+    assert discipline_of(2, 0, 0) == discipline(
+        [PaidInvoice(date(2037, 1, 10), date(2037, 1, 10))] * 2
+    )
+    assert discipline_of(0, 0, 0) == discipline([])
+    assert (discipline_of(0, 0, 0).on_time_share, discipline_of(0, 0, 0).average_days_late) == (
+        None,
+        None,
+    )
+    assert discipline_of(20, 20, 1).average_days_late == D("0.1")  # 0.05: half-up, not even
     assert dso(D(500), D(3000), 90) == D("15.0")
     assert dso(D(500), D(0), 90) is None
     assert dso(D(1), D(4), 5) == D("1.3")  # 1.25 days: a tie rounds half-up, not to even
