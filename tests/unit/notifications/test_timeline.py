@@ -242,6 +242,7 @@ def test_corrections_mark_their_entries() -> None:
     assert (entry.details["invoices"], entry.details["reversal_reason"]) == (["INV-1"], "bounced")
     [(key, status, balance)] = invoice_balances("orbit.billing.payment.reversed.v1", reversal)
     invoice = {"invoice_id": invoice_id, "status": "issued", "currency": "EUR", "balance": "50"}
+    invoice["client_id"] = str(uuid.uuid4())  # every invoice event names its client
     shown = item_of("orbit.billing.invoice.issued.v1", invoice)
     assert shown is not None and (key, status, balance) == (shown.key(), "overdue", Decimal(50))
     assert invoice_balances("orbit.billing.payment.received.v1", reversal) == []
@@ -311,6 +312,7 @@ def test_an_invoice_shows_what_its_event_carries() -> None:
     them (a null one too); amounts stay the decimal text they came as."""
     invoice = {
         "invoice_id": str(uuid.uuid4()),
+        "client_id": str(uuid.uuid4()),
         "status": "issued",
         "currency": "EUR",
         "balance": "120.50",
