@@ -162,6 +162,13 @@ class InteractionData(EventView):
     next_steps: list[str] = []
 
 
+class LoggedInteraction(InteractionData):
+    """``interaction.logged`` (what the scorecard's projection and the timeline read of it):
+    ``missed`` when it did not take place (a call nobody answered, a meeting nobody came to)."""
+
+    missed: bool | None = None
+
+
 _T = TypeVar("_T")
 
 

@@ -25,6 +25,7 @@ from shared.event_views import (
     FeedbackData,
     InteractionRef,
     InvoiceBalance,
+    LoggedInteraction,
     MeetingData,
     PaidInvoice,
     PaymentData,
@@ -123,13 +124,10 @@ class _InteractionData(InteractionRef):
     author_id: uuid.UUID | None = None
 
 
-class InteractionLogged(_InteractionData):
-    """``interaction.logged``."""
+class InteractionLogged(_InteractionData, LoggedInteraction):
+    """``interaction.logged`` (its ``type`` required here)."""
 
-    subject: str | None = None
-    summary: str | None = None
     requires_response: bool | None = None
-    missed: bool | None = None
     is_contact: bool | None = None
 
 

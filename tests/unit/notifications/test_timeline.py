@@ -211,6 +211,7 @@ def test_corrections_mark_their_entries() -> None:
     """A retracted interaction stays, marked; a closed request has no SLA state; a reversed
     payment is marked and reopens its invoices; a credit note shows on its invoice."""
     interaction = {"interaction_id": str(uuid.uuid4()), "type": "email", "direction": "inbound"}
+    interaction["client_id"] = str(uuid.uuid4())  # every event the timeline reads names it
     logged = entry_of(
         "orbit.interactions.interaction.logged.v1",
         {**interaction, "occurred_at": AT.isoformat(), "subject": "Hi"},

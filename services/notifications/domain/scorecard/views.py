@@ -17,9 +17,9 @@ from shared.event_views import (
     ClientData,
     EventView,
     FeedbackData,
-    InteractionData,
     InteractionRef,
     InvoiceBalance,
+    LoggedInteraction,
     PaidInvoice,
     PaymentData,
     RequestData,
@@ -143,7 +143,7 @@ class RequestClosed(RequestState):
     code: str
 
 
-class Meeting(InteractionData, ManagedData):
+class Meeting(LoggedInteraction, ManagedData):
     """A meeting as an interaction event carries it: ``interaction.logged`` (a meeting unless
     ``missed``), ``meeting.report_submitted`` (``on_time``), ``meeting.report_overdue``;
     ``missed`` and ``on_time`` missing: false."""
