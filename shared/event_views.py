@@ -13,8 +13,8 @@ Views are pure: a domain module may define and read them.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Self, TypeVar
 
@@ -33,10 +33,10 @@ class EventView(BaseModel):
 
 
 # ==================================================================================
-# Views of events more than one feature of a service reads (search and the scorecard's
-# projection in notifications, so far): one view per event shape, here. A feature that
-# needs more of the same event (or needs a field another tolerates missing) subclasses the
-# view, adding or requiring fields, rather than copying it.
+# Views of events more than one feature of a service reads (search, the scorecard's
+# projection and the timeline in notifications, so far): one view per event shape, here. A
+# feature that needs more of the same event (or needs a field another tolerates missing)
+# subclasses the view, adding or requiring fields, rather than copying it.
 # ==================================================================================
 
 
@@ -74,6 +74,81 @@ class InvoiceData(EventView):
     currency: str | None = None
 
 
+class InvoiceBalance(InvoiceData):
+    """An invoice event as a reader of what it owes reads it (the scorecard's projection and
+    the timeline): its status, currency and balance, its dates; ``credit_total`` on
+    ``invoice.credited``."""
+
+    status: str
+    currency: str
+    balance: Decimal
+    issue_date: date | None = None
+    due_date: date | None = None
+    credit_total: Decimal | None = None
+
+
+class PaidInvoice(EventView):
+    """An invoice a payment paid (``allocations``) or a reversal reopened (``reopened``):
+    its balance and status after it (an allocation published before they were added has
+    neither)."""
+
+    invoice_id: uuid.UUID | None = None
+    balance: Decimal | None = None
+    status: str | None = None
+
+
+class PaymentData(EventView):
+    """``payment.received`` (``allocations``) or ``payment.reversed`` (``reopened``)."""
+
+    payment_id: uuid.UUID
+    amount: Decimal | None = None
+    currency: str | None = None
+    received_at: datetime | None = None
+    allocations: Sequence[PaidInvoice] | None = None
+    reopened: Sequence[PaidInvoice] | None = None
+
+
+class RequestData(EventView):
+    """A request event (``request.*``, ``sla.*``): its times; ``breached`` and ``code``
+    (``request.closed``) when the event carries them."""
+
+    request_id: uuid.UUID
+    opened_at: datetime
+    due_at: datetime
+    answered_at: datetime | None = None
+    breached: bool | None = None
+    code: str | None = None
+
+
+class FeedbackRef(EventView):
+    """A feedback event: which feedback (all the projection reads of ``feedback.withdrawn``)."""
+
+    feedback_id: uuid.UUID
+
+
+class FeedbackData(FeedbackRef):
+    """``feedback.received`` (or ``.withdrawn``, which carries the same): the score."""
+
+    kind: str
+    score: int
+    received_at: datetime
+
+
+class StageChangeData(EventView):
+    """``opportunity.stage_changed``: the stage it moved to."""
+
+    opportunity_id: uuid.UUID
+    new_stage: str
+
+
+class InteractionRef(EventView):
+    """An interaction event (``interaction.logged``, ``.retracted``): the interaction, and
+    the request it opened, if any."""
+
+    interaction_id: uuid.UUID
+    request_id: uuid.UUID | None = None
+
+
 class InteractionData(EventView):
     """An interaction logged, or a meeting's report (``decisions``, ``next_steps``)."""
 
@@ -85,6 +160,13 @@ class InteractionData(EventView):
     summary: str | None = None
     decisions: list[str] = []
     next_steps: list[str] = []
+
+
+class LoggedInteraction(InteractionData):
+    """``interaction.logged`` (what the scorecard's projection and the timeline read of it):
+    ``missed`` when it did not take place (a call nobody answered, a meeting nobody came to)."""
+
+    missed: bool | None = None
 
 
 _T = TypeVar("_T")

@@ -12,14 +12,27 @@ entry per event, its key ``type:event id``. A state entry keeps the time it was 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal, get_args
 
 from shared.clock import local_date
-from shared.event_views import ContactRef, EventView, MeetingData, needed
+from shared.event_views import (
+    ContactRef,
+    EventView,
+    FeedbackData,
+    InteractionRef,
+    InvoiceBalance,
+    LoggedInteraction,
+    MeetingData,
+    PaidInvoice,
+    PaymentData,
+    RequestData,
+    StageChangeData,
+    needed,
+)
 
 TimelineType = Literal[
     "interaction",
@@ -93,7 +106,9 @@ def _name(event_type: str) -> str:
 # ---------------------------------------------------------------- the events read
 # One view per event shape the timeline reads (shared.event_views): only the fields its
 # entry and its item read, each optional when neither needs it; what the details show is
-# what the event carried (``_shown``).
+# what the event carried (``_shown``). An event the scorecard's projection reads too (a
+# request, an invoice, a payment, a feedback, a stage change, a retraction) is read through
+# the shared view, subclassed here for what only the timeline reads or requires.
 
 
 class ClientRef(EventView):
@@ -102,22 +117,17 @@ class ClientRef(EventView):
     client_id: uuid.UUID
 
 
-class _InteractionData(EventView):
-    interaction_id: uuid.UUID
+class _InteractionData(InteractionRef):
     occurred_at: datetime
     type: str
     direction: str
     author_id: uuid.UUID | None = None
-    request_id: uuid.UUID | None = None
 
 
-class InteractionLogged(_InteractionData):
-    """``interaction.logged``."""
+class InteractionLogged(_InteractionData, LoggedInteraction):
+    """``interaction.logged`` (its ``type`` required here)."""
 
-    subject: str | None = None
-    summary: str | None = None
     requires_response: bool | None = None
-    missed: bool | None = None
     is_contact: bool | None = None
 
 
@@ -129,22 +139,16 @@ class InteractionRetracted(_InteractionData):
     was_contact: bool | None = None
 
 
-class RequestState(EventView):
+class RequestState(RequestData):
     """A request's snapshot (``request.*``, ``sla.*``)."""
 
-    request_id: uuid.UUID
     status: str
-    opened_at: datetime
-    due_at: datetime
     subject: str | None = None
-    breached: bool | None = None
-    answered_at: datetime | None = None
     acknowledged_at: datetime | None = None
     promised_by: datetime | None = None
     resolved_at: datetime | None = None
     on_hold_minutes: int | None = None
     interaction_id: uuid.UUID | None = None
-    code: str | None = None
 
 
 class MeetingState(MeetingData):
@@ -184,13 +188,9 @@ class TaskState(EventView):
     completed_at: datetime | None = None
 
 
-class Feedback(EventView):
+class Feedback(FeedbackData):
     """``feedback.received`` or ``.withdrawn`` (``reason``)."""
 
-    feedback_id: uuid.UUID
-    kind: str
-    score: int
-    received_at: datetime
     low: bool | None = None
     contact_id: uuid.UUID | None = None
     comment: str | None = None
@@ -210,59 +210,42 @@ class ContractState(EventView):
     value: dict[str, Any] | None = None  # {amount, currency}, shown as it came
 
 
-class InvoiceState(EventView):
+class InvoiceState(InvoiceBalance):
     """An invoice's snapshot (``invoice.*``); ``invoice.credited`` names its last credit
     note (``credit_note_number``...); ``days_overdue`` on the overdue ones."""
 
-    invoice_id: uuid.UUID
-    status: str
-    currency: str
-    balance: Decimal
-    number: str | None = None
-    total: Decimal | None = None
-    issue_date: date | None = None
-    due_date: date | None = None
     days_overdue: int | None = None
     credit_note_number: str | None = None
-    credit_total: Decimal | None = None
     applied: Decimal | None = None
     to_credit: Decimal | None = None
     reason: str | None = None
 
 
-class PaidInvoice(EventView):
-    """An invoice a payment paid (``allocations``) or a reversal reopened (``reopened``):
-    its balance and status after it (an allocation published before they were added has
-    neither; one without a status is not read further)."""
+class ShownInvoice(PaidInvoice):
+    """An invoice a payment paid or a reversal reopened, with the number the entry lists
+    (one without a status is not read further)."""
 
-    invoice_id: uuid.UUID | None = None
     invoice_number: str | None = None
-    balance: Decimal | None = None
-    status: str | None = None
 
 
-class Payment(EventView):
+class Payment(PaymentData):
     """``payment.received`` (``allocations``) or ``payment.reversed`` (``reopened``,
-    ``reason``)."""
+    ``reason``): its amount required here."""
 
-    payment_id: uuid.UUID
     amount: Decimal
     currency: str
-    received_at: datetime | None = None
     method: str | None = None
     reference: str | None = None
     credit: Decimal | None = None
-    allocations: list[PaidInvoice] | None = None
-    reopened: list[PaidInvoice] | None = None
+    allocations: Sequence[ShownInvoice] | None = None
+    reopened: Sequence[ShownInvoice] | None = None
     reason: str | None = None
 
 
-class StageChange(EventView):
+class StageChange(StageChangeData):
     """``opportunity.stage_changed`` (``old_stage`` None when it opens)."""
 
-    opportunity_id: uuid.UUID
     title: str
-    new_stage: str
     old_stage: str | None = None
     value: dict[str, Any] | None = None  # {amount, currency}, shown as it came
     expected_close: date | None = None

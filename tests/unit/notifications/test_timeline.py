@@ -211,6 +211,7 @@ def test_corrections_mark_their_entries() -> None:
     """A retracted interaction stays, marked; a closed request has no SLA state; a reversed
     payment is marked and reopens its invoices; a credit note shows on its invoice."""
     interaction = {"interaction_id": str(uuid.uuid4()), "type": "email", "direction": "inbound"}
+    interaction["client_id"] = str(uuid.uuid4())  # every event the timeline reads names it
     logged = entry_of(
         "orbit.interactions.interaction.logged.v1",
         {**interaction, "occurred_at": AT.isoformat(), "subject": "Hi"},
@@ -242,6 +243,7 @@ def test_corrections_mark_their_entries() -> None:
     assert (entry.details["invoices"], entry.details["reversal_reason"]) == (["INV-1"], "bounced")
     [(key, status, balance)] = invoice_balances("orbit.billing.payment.reversed.v1", reversal)
     invoice = {"invoice_id": invoice_id, "status": "issued", "currency": "EUR", "balance": "50"}
+    invoice["client_id"] = str(uuid.uuid4())  # every invoice event names its client
     shown = item_of("orbit.billing.invoice.issued.v1", invoice)
     assert shown is not None and (key, status, balance) == (shown.key(), "overdue", Decimal(50))
     assert invoice_balances("orbit.billing.payment.received.v1", reversal) == []
@@ -311,6 +313,7 @@ def test_an_invoice_shows_what_its_event_carries() -> None:
     them (a null one too); amounts stay the decimal text they came as."""
     invoice = {
         "invoice_id": str(uuid.uuid4()),
+        "client_id": str(uuid.uuid4()),
         "status": "issued",
         "currency": "EUR",
         "balance": "120.50",

@@ -1,16 +1,31 @@
 """What the KPI projection (``handlers.scorecard.projection``) reads of the events it
 consumes: one view per event shape (``shared.event_views``). The views of a client event, an
-invoice event and an interaction are shared with search; the projection's own subclass each,
-requiring what a KPI cannot do without (an invoice's currency, total and balance, a client's
-status) and adding the account manager the facts are counted under."""
+invoice event and an interaction are shared with search, those of an invoice, a payment, a
+request, a feedback, a stage change and a retracted interaction with the timeline; the
+projection's own subclass each, requiring what a KPI cannot do without (an invoice's total,
+a client's status, a payment's amount and time) and adding the account manager the facts are
+counted under."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 
-from shared.event_views import ClientData, EventView, InteractionData, InvoiceData
+from shared.event_views import (
+    ClientData,
+    EventView,
+    FeedbackData,
+    InteractionRef,
+    InvoiceBalance,
+    LoggedInteraction,
+    PaidInvoice,
+    PaymentData,
+    RequestData,
+    StageChangeData,
+)
+from shared.event_views import FeedbackRef as FeedbackRef  # ``feedback.withdrawn``, as shared
 
 
 class ManagedData(EventView):
@@ -36,15 +51,10 @@ class ClientState(ClientData, ManagedData):
 # ---------------------------------------------------------------- billing
 
 
-class InvoiceState(InvoiceData, ManagedData):
-    """An invoice event: the invoice's state after it."""
+class InvoiceState(InvoiceBalance, ManagedData):
+    """An invoice event: the invoice's state after it (its total required here)."""
 
-    currency: str
     total: Decimal
-    balance: Decimal
-    status: str
-    issue_date: date | None = None
-    due_date: date | None = None
 
 
 class InvoiceCredited(InvoiceState):
@@ -54,24 +64,23 @@ class InvoiceCredited(InvoiceState):
     credit_total: Decimal
 
 
-class Allocation(EventView):
+class Allocation(PaidInvoice):
     """What a payment settled of one invoice."""
 
     invoice_id: uuid.UUID
     amount: Decimal
 
 
-class PaymentReceived(ManagedData):
+class PaymentReceived(PaymentData, ManagedData):
     """``payment.received``; ``allocations`` missing: it settled nothing (all credit)."""
 
-    payment_id: uuid.UUID
     currency: str
     amount: Decimal
     received_at: datetime
-    allocations: list[Allocation] = []
+    allocations: Sequence[Allocation] = []
 
 
-class ReopenedInvoice(EventView):
+class ReopenedInvoice(PaidInvoice):
     """An invoice a reversed payment had paid, open again: what it owes now, its status."""
 
     invoice_id: uuid.UUID
@@ -79,11 +88,10 @@ class ReopenedInvoice(EventView):
     status: str
 
 
-class PaymentReversed(EventView):
+class PaymentReversed(PaymentData):
     """``payment.reversed``; ``reopened`` missing: no invoice is open again."""
 
-    payment_id: uuid.UUID
-    reopened: list[ReopenedInvoice] = []
+    reopened: Sequence[ReopenedInvoice] = []
 
 
 class Money(EventView):
@@ -93,11 +101,10 @@ class Money(EventView):
     currency: str | None = None
 
 
-class OpportunityStage(ManagedData):
-    """``opportunity.stage_changed``; ``value`` missing or null: no amount."""
+class OpportunityStage(StageChangeData, ManagedData):
+    """``opportunity.stage_changed``; ``value`` missing or null: no amount (read as money
+    here, shown as it came by the timeline: each reader types it)."""
 
-    opportunity_id: uuid.UUID
-    new_stage: str
     value: Money | None = None
 
     @property
@@ -112,29 +119,15 @@ class OpportunityStage(ManagedData):
 # ---------------------------------------------------------------- interactions
 
 
-class FeedbackRef(EventView):
-    """``feedback.withdrawn``: which feedback no longer counts."""
-
-    feedback_id: uuid.UUID
-
-
-class Feedback(FeedbackRef, ManagedData):
+class Feedback(FeedbackData, ManagedData):
     """``feedback.received``."""
 
-    kind: str
-    score: int
-    received_at: datetime
 
-
-class RequestState(ManagedData):
+class RequestState(RequestData, ManagedData):
     """A request event (opened, answered, at risk, breached, promise broken, closed).
     ``response_minutes`` counts only on the ``first_response``; ``breached`` and
-    ``first_response`` missing: false."""
+    ``first_response`` missing: false (``breached`` null is no breach flag: it fails)."""
 
-    request_id: uuid.UUID
-    opened_at: datetime
-    due_at: datetime
-    answered_at: datetime | None = None
     response_minutes: int | None = None
     first_response: bool = False
     breached: bool = False
@@ -150,7 +143,7 @@ class RequestClosed(RequestState):
     code: str
 
 
-class Meeting(InteractionData, ManagedData):
+class Meeting(LoggedInteraction, ManagedData):
     """A meeting as an interaction event carries it: ``interaction.logged`` (a meeting unless
     ``missed``), ``meeting.report_submitted`` (``on_time``), ``meeting.report_overdue``;
     ``missed`` and ``on_time`` missing: false."""
@@ -164,11 +157,8 @@ class Meeting(InteractionData, ManagedData):
         return self.type == "meeting" and not self.missed
 
 
-class InteractionRetracted(EventView):
-    """``interaction.retracted``: the interaction, and the request it opened, if any."""
-
-    interaction_id: uuid.UUID
-    request_id: uuid.UUID | None = None
+# ``interaction.retracted``: the interaction, and the request it opened, if any (shared).
+InteractionRetracted = InteractionRef
 
 
 class CadenceLapse(ManagedData):
