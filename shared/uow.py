@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from types import TracebackType
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.dialects import postgresql, sqlite
@@ -20,6 +21,20 @@ from shared.tracing import current_traceparent
 # Built once, the values given as parameters: a statement built anew per event (``.values()``)
 # has its cache key computed anew each time, which costs more than SQLite's insert.
 _INSERT_OUTBOX = insert(outbox)
+
+
+def outbox_row(event: Event, envelope: CloudEvent, created_at: datetime) -> dict[str, Any]:
+    """The outbox row publishing ``event`` (as ``envelope``), written ``created_at``."""
+    return {
+        "event_id": envelope.id,
+        "topic": topic_for(event.service()),
+        "key": event.key(),
+        "event_type": envelope.type,
+        "payload": envelope.to_json().decode(),
+        "created_at": created_at,
+        "traceparent": current_traceparent(),
+    }
+
 
 # Called after a commit that wrote events, with those events.
 CommitHook = Callable[[Sequence[CloudEvent]], None]
@@ -77,20 +92,22 @@ class UnitOfWork:
     ) -> CloudEvent:
         """Write ``event`` to the outbox in this transaction; the relay publishes it later."""
         envelope = event.to_cloudevent(event_id=event_id, time=time or self.clock.now())
-        await self.session.execute(
-            _INSERT_OUTBOX,
-            {
-                "event_id": envelope.id,
-                "topic": topic_for(event.service()),
-                "key": event.key(),
-                "event_type": envelope.type,
-                "payload": envelope.to_json().decode(),
-                "created_at": self.clock.now(),
-                "traceparent": current_traceparent(),
-            },
-        )
+        await self.session.execute(_INSERT_OUTBOX, outbox_row(event, envelope, self.clock.now()))
         self.emitted.append(envelope)
         return envelope
+
+    async def emit_all(self, events: Sequence[Event]) -> None:
+        """:meth:`emit` of each event, in order, as one INSERT (an import's thousands of
+        events: one statement, not one per event)."""
+        if not events:
+            return
+        now = self.clock.now()
+        rows = []
+        for event in events:
+            envelope = event.to_cloudevent(time=now)
+            rows.append(outbox_row(event, envelope, now))
+            self.emitted.append(envelope)
+        await self.session.execute(insert(outbox), rows)
 
     async def emit_once(self, alert_key: str, event: Event) -> CloudEvent | None:
         """Emit a scheduled alert at most once per ``alert_key``, across scans and replicas.
@@ -135,23 +152,12 @@ class UnitOfWork:
             ).all()
         )
         rows = []
-        traceparent = current_traceparent()
         for key, event in alerts:
             if key not in claimed:
                 continue
             claimed.discard(key)  # a key given twice is emitted once
             envelope = event.to_cloudevent(event_id=ids[key], time=now)
-            rows.append(
-                {
-                    "event_id": envelope.id,
-                    "topic": topic_for(event.service()),
-                    "key": event.key(),
-                    "event_type": envelope.type,
-                    "payload": envelope.to_json().decode(),
-                    "created_at": now,
-                    "traceparent": traceparent,
-                }
-            )
+            rows.append(outbox_row(event, envelope, now))
             self.emitted.append(envelope)
         if rows:
             await self.session.execute(insert(outbox), rows)

@@ -8,8 +8,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert
-
 from services.billing.commands import LineIn, MoneyIn
 from services.billing.domain.dates import today_in
 from services.billing.domain.invoices import Line, LineError, Totals, check_lines, line_totals
@@ -17,11 +15,8 @@ from services.billing.domain.invoices import invoice_totals as totals_of
 from shared import audit
 from shared.auth import Caller, Role
 from shared.errors import Invalid
-from shared.messaging.envelope import Event, topic_for
 from shared.money import MoneyError, check_amount, format_amount
 from shared.replicas import ClientView
-from shared.tables import outbox
-from shared.tracing import current_traceparent
 from shared.uow import UnitOfWork
 
 # Staff, and an integration (within its scopes, for the whole company).
@@ -99,28 +94,3 @@ def client_today(client: ClientView, uow: UnitOfWork) -> date:
 def created_changes(entity: Any, fields: Sequence[str]) -> dict[str, audit.Change]:
     """The audit rows of a new entity (``audit.created``'s), for ``audit.record_many``."""
     return audit.diff(dict.fromkeys(fields), audit.state(entity, fields), fields)
-
-
-async def emit_all(uow: UnitOfWork, events: Sequence[Event]) -> None:
-    """``uow.emit`` of each event, in order, as one INSERT (an import's thousands of events:
-    one statement, not one per event)."""
-    if not events:
-        return
-    now = uow.clock.now()
-    traceparent = current_traceparent()
-    rows = []
-    for event in events:
-        envelope = event.to_cloudevent(time=now)
-        rows.append(
-            {
-                "event_id": envelope.id,
-                "topic": topic_for(event.service()),
-                "key": event.key(),
-                "event_type": envelope.type,
-                "payload": envelope.to_json().decode(),
-                "created_at": now,
-                "traceparent": traceparent,
-            }
-        )
-        uow.emitted.append(envelope)
-    await uow.session.execute(insert(outbox), rows)

@@ -18,7 +18,6 @@ from services.billing.domain.contracts import (
 from services.billing.events import ContractCreatedV1, ContractRenewedV1, ContractUpdatedV1
 from services.billing.handlers.common import (
     created_changes,
-    emit_all,
     money,
     require_staff,
 )
@@ -129,7 +128,7 @@ async def create_contracts(
         caller.id,
         [("contract", c.id, created_changes(c, CONTRACT_FIELDS)) for c in contracts],
     )
-    await emit_all(uow, [ContractCreatedV1(**contract_fields(c, client)) for c, client in created])
+    await uow.emit_all([ContractCreatedV1(**contract_fields(c, client)) for c, client in created])
 
 
 async def _locked(

@@ -43,7 +43,6 @@ from services.billing.events import (
 from services.billing.handlers.common import (
     checked_lines,
     client_today,
-    emit_all,
     reprice,
     require_staff,
 )
@@ -57,11 +56,10 @@ from services.billing.store.payments import credit_balances
 from shared import audit
 from shared.auth import Caller
 from shared.errors import Conflict, Invalid
-from shared.messaging.envelope import topic_for
 from shared.money import format_amount
 from shared.policy_replica import policy_documents, policy_value_of
 from shared.replicas import ClientView
-from shared.uow import UnitOfWork
+from shared.uow import UnitOfWork, outbox_row
 
 DEFAULT_PAYMENT_TERMS_DAYS = 30
 # An invoice's fields in its audit trail (``GET /api/v1/invoices/{id}/audit``): a draft's
@@ -372,8 +370,8 @@ async def issue_drafts(
     await insert_all(uow.session, [invoice for invoice, _, _ in drafts])
     await insert_all(uow.session, allocations)
     await audit.record_many(uow, caller.id, trail)
-    await emit_all(
-        uow, [InvoiceIssuedV1(**invoice_fields(invoice, client)) for invoice, client, _ in drafts]
+    await uow.emit_all(
+        [InvoiceIssuedV1(**invoice_fields(invoice, client)) for invoice, client, _ in drafts]
     )
 
 
@@ -394,14 +392,7 @@ async def _number_and_announce(
     event = InvoiceIssuedV1(**{**invoice_fields(invoice, client), "number": placeholder})
     now = uow.clock.now()
     envelope = event.to_cloudevent(time=now)
-    row = {
-        "event_id": envelope.id,
-        "topic": topic_for(event.service()),
-        "key": event.key(),
-        "event_type": envelope.type,
-        "payload": envelope.to_json().decode(),
-        "created_at": now,
-    }
+    row = outbox_row(event, envelope, now)
     statement = repo.number_and_publish(invoice.id, year, issued, row, placeholder)
     number = await session.scalar(statement)
     if number is None:  # the year's first invoice: its counter row, then again
