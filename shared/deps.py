@@ -33,7 +33,6 @@ from shared.auth import Caller, Role
 from shared.errors import Forbidden, Unauthorized
 from shared.scopes import parse_scopes
 
-
 Q = TypeVar("Q")
 
 
@@ -51,8 +50,7 @@ def query_params(cls: type[Q]) -> Callable[..., Awaitable[Q]]:
         cls.__init__, globalns=vars(sys.modules[cls.__module__]), include_extras=True
     )
     parameters = [
-        p.replace(annotation=hints.get(p.name, p.annotation))
-        for p in signature.parameters.values()
+        p.replace(annotation=hints.get(p.name, p.annotation)) for p in signature.parameters.values()
     ]
 
     async def make(**values: Any) -> Q:
