@@ -6,7 +6,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
+import socket
 import sys
 import uuid
 from collections.abc import Sequence
@@ -69,6 +71,14 @@ def _serve(app: object, host: str, port: int, settings: OrbitSettings) -> None:
         def handle_exit(self, sig: int, frame: Any) -> None:
             begin_shutdown()
             super().handle_exit(sig, frame)
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            # What start-up built (modules, tables, schemas, routes, pools: ~270,000 objects)
+            # lives as long as the process: out of the collector's sight, so a full
+            # collection walks what requests made, not all of that (a pause of 0.1-0.5 s
+            # under every request in flight, one every ~1,000 requests of a list).
+            gc.freeze()
 
     StoppingServer(config).run()
 

@@ -20,9 +20,11 @@ route that changes another service's data::
 
 from __future__ import annotations
 
+import inspect
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, get_type_hints
 
 from fastapi import Depends, Request
 
@@ -30,6 +32,36 @@ from shared.app import caller_dependency, checks_scopes, runtime_dependency
 from shared.auth import Caller, Role
 from shared.errors import Forbidden, Unauthorized
 from shared.scopes import parse_scopes
+
+Q = TypeVar("Q")
+
+
+def query_params(cls: type[Q]) -> Callable[..., Awaitable[Q]]:
+    """The dependency of a class of query parameters (``Annotated[Cls,
+    Depends(query_params(Cls))]`` in place of ``Depends()``): an async function taking what
+    ``Cls(...)`` takes (the same parameters, so the same OpenAPI) and returning the instance.
+    FastAPI calls a class, like any plain function, in its thread pool: a thread hop per
+    request (a worker thread woken, the result handed back through the event loop) for what
+    is only an ``__init__``."""
+    signature = inspect.signature(cls)
+    # The annotations as types (the class's module may use ``from __future__ import
+    # annotations``: FastAPI would resolve the strings in this module's globals).
+    hints = get_type_hints(
+        cls.__init__, globalns=vars(sys.modules[cls.__module__]), include_extras=True
+    )
+    parameters = [
+        p.replace(annotation=hints.get(p.name, p.annotation)) for p in signature.parameters.values()
+    ]
+
+    async def make(**values: Any) -> Q:
+        return cls(**values)
+
+    make.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=parameters, return_annotation=cls
+    )
+    make.__name__ = make.__qualname__ = f"{cls.__name__}_params"
+    make.__module__ = cls.__module__
+    return make
 
 
 @dataclass(frozen=True)

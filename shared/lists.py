@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.deps import query_params
 from shared.exports import Amount, list_export
 from shared.money import minor_unit
 from shared.pagination import (
@@ -63,7 +64,7 @@ class ListQuery:
     format: Annotated[ExportFormat | None, FORMAT] = None
 
 
-ListDep = Annotated[ListQuery, Depends()]
+ListDep = Annotated[ListQuery, Depends(query_params(ListQuery))]
 EXPORT_PAGE = 500
 
 

@@ -269,6 +269,7 @@ class Sorts:
         self.id_column, self.default, self.fields = id_column, default, fields
         # the fields whose (key, id) index the table had before (not ``ix_<table>_sort_...``)
         self.indexed = frozenset(indexed)
+        self._orders: dict[tuple[str, bool], _Order] = {}
 
     @property
     def pattern(self) -> str:
@@ -301,6 +302,25 @@ class Sorts:
             )
         return Sort(name, self.fields[name], wanted.startswith("-"))
 
+    def order(self, chosen: Sort) -> _Order:
+        """The SQL of a sort, built once per field and direction (statements are immutable)."""
+        found = self._orders.get((chosen.name, chosen.desc))
+        if found is None:
+            columns = (chosen.key.expression(), self.id_column)
+            found = self._orders[(chosen.name, chosen.desc)] = _Order(
+                key=chosen.key.expression().label("sort_key"),
+                columns=columns,
+                ordering=tuple(c.desc() if chosen.desc else c.asc() for c in columns),
+            )
+        return found
+
+
+@dataclass(frozen=True)
+class _Order:
+    key: Any  # the sort key, labelled, added to the page's columns (its cursor's value)
+    columns: tuple[Any, ...]  # the keyset: the key and the id
+    ordering: tuple[Any, ...]
+
 
 def sort_indexes(*lists: Sorts) -> list[Index]:
     """An index on (key, id) for each field of each of ``lists``, named
@@ -328,15 +348,14 @@ async def paginate_sorted(
     """One page of an ORM ``select(Entity)`` in the order ``sort`` asks (:meth:`Sorts.parse`),
     keyset-paged on (the sort key, the id); the cursor names the sort it was made for."""
     chosen = sorts.parse(sort)
-    key = chosen.key.expression().label("sort_key")
-    columns = [chosen.key.expression(), sorts.id_column]
+    order = sorts.order(chosen)
     if cursor:
         name, value, last_id = decode_cursor(cursor, [str, chosen.key.python_type(), uuid.UUID])
         if name != ("-" if chosen.desc else "") + chosen.name:
             raise invalid_cursor("a cursor of another sort", cursor)
-        stmt = stmt.where(_after(columns, [value, last_id], chosen.desc))
-    ordering = [c.desc() if chosen.desc else c.asc() for c in columns]
-    rows = (await session.execute(stmt.add_columns(key).order_by(*ordering).limit(limit + 1))).all()
+        stmt = stmt.where(_after(order.columns, [value, last_id], chosen.desc))
+    page = stmt.add_columns(order.key).order_by(*order.ordering).limit(limit + 1)
+    rows = (await session.execute(page)).all()
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]

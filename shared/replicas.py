@@ -11,6 +11,7 @@ reads through to the clients service and writes its answer the same way
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Iterable, Mapping
@@ -19,6 +20,7 @@ from typing import Any, Literal
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Select,
     String,
     Uuid,
@@ -121,15 +123,32 @@ def manager_scope(caller: Caller, account_manager_id: Any) -> ColumnElement[bool
     if caller.company_wide:
         return true()
     if caller.role == Role.HEAD:
-        team = staff_replica.c.head_id == caller.id
-        if caller.department:
-            team = team | (staff_replica.c.department == caller.department)
-        managers = select(staff_replica.c.id).where(team)
-        themself = select(literal(caller.id, Uuid))
-        in_team: ColumnElement[bool] = account_manager_id.in_(managers.union_all(themself))
+        in_team: ColumnElement[bool] = account_manager_id.in_(_managers_of(caller))
         return in_team
     own: ColumnElement[bool] = account_manager_id == caller.id
     return own
+
+
+# The subqueries of a caller's scope, built once per caller (a statement is immutable, so one
+# serves every request of theirs): building them cost ~0.1-0.2 ms of each list's CPU.
+SCOPE_CACHE_SIZE = 1024
+
+
+@functools.lru_cache(maxsize=SCOPE_CACHE_SIZE)
+def _managers_of(head: Caller) -> CompoundSelect:
+    """A head's managers: their team's staff (who report to them or share their department)
+    and themself."""
+    team = staff_replica.c.head_id == head.id
+    if head.department:
+        team = team | (staff_replica.c.department == head.department)
+    return select(staff_replica.c.id).where(team).union_all(select(literal(head.id, Uuid)))
+
+
+@functools.lru_cache(maxsize=SCOPE_CACHE_SIZE)
+def _clients_of(caller: Caller) -> Select[Any]:
+    return select(client_replica.c.id).where(
+        manager_scope(caller, client_replica.c.account_manager_id)
+    )
 
 
 def client_scope(caller: Caller, client_id: ColumnElement[Any]) -> ColumnElement[bool]:
@@ -142,10 +161,7 @@ def client_scope(caller: Caller, client_id: ColumnElement[Any]) -> ColumnElement
     """
     if caller.company_wide:
         return true()
-    mine = select(client_replica.c.id).where(
-        manager_scope(caller, client_replica.c.account_manager_id)
-    )
-    return client_id.in_(mine)
+    return client_id.in_(_clients_of(caller))
 
 
 # ---------------------------------------------------------------- the client view

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 import zlib
 from collections.abc import Sequence
@@ -10,6 +11,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Select,
     Table,
     Uuid,
@@ -59,10 +61,15 @@ def client_scope(caller: Caller) -> ColumnElement[bool]:
     if caller.role == Role.HEAD:
         # One set (the team and themself): a semi-join on the indexed account_manager_id, not
         # an OR the planner answers by reading the whole table.
-        managers = select(Staff.id).where(team_of(caller))
-        themself = select(literal(caller.id, Uuid))
-        return Client.account_manager_id.in_(managers.union_all(themself))
+        return Client.account_manager_id.in_(_managers_of(caller))
     return Client.account_manager_id == caller.id
+
+
+@functools.lru_cache(maxsize=1024)
+def _managers_of(head: Caller) -> CompoundSelect:
+    """A head's managers and themself: built once per head (a statement is immutable; building
+    it cost ~0.1-0.2 ms of each of their lists)."""
+    return select(Staff.id).where(team_of(head)).union_all(select(literal(head.id, Uuid)))
 
 
 def within_days(

@@ -3,10 +3,11 @@ history, and the lock that serialises the changes of one scope."""
 
 from __future__ import annotations
 
+import functools
 import zlib
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.clients.store.models import SettingsVersion, Staff
@@ -14,19 +15,24 @@ from shared.db import advisory_xact_lock
 from shared.pagination import paginate
 
 
-async def current_versions(session: AsyncSession) -> list[SettingsVersion]:
-    """The version in force of every scope (the global one: department ``""``)."""
+@functools.cache
+def _current_versions() -> Select[SettingsVersion]:
+    """Built once (a statement is immutable): every request presenting a client reads it."""
     latest = (
         select(SettingsVersion.department, func.max(SettingsVersion.version).label("version"))
         .group_by(SettingsVersion.department)
         .subquery()
     )
-    stmt = select(SettingsVersion).join(
+    return select(SettingsVersion).join(
         latest,
         (SettingsVersion.department == latest.c.department)
         & (SettingsVersion.version == latest.c.version),
     )
-    return list((await session.scalars(stmt)).all())
+
+
+async def current_versions(session: AsyncSession) -> list[SettingsVersion]:
+    """The version in force of every scope (the global one: department ``""``)."""
+    return list((await session.scalars(_current_versions())).all())
 
 
 async def lock_scope(session: AsyncSession, department: str) -> None:

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query
 
 from services.notifications.domain.catalog import NotificationType, Severity
+from shared.deps import query_params
 
 
 class About:
@@ -36,4 +37,4 @@ class About:
         return {"client_id": self.client_id, "type": self.type, "severity": self.severity}
 
 
-AboutDep = Annotated[About, Depends()]
+AboutDep = Annotated[About, Depends(query_params(About))]

@@ -5,7 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, func, literal, null, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from shared.db import Money, create_engine, money_sign, money_sub, money_sum
 
@@ -71,3 +73,25 @@ async def test_sqlite_money_sum_sub_and_sign_are_exact(tmp_path: Path) -> None:
         (Decimal("0.2"), Decimal("-0.1"), -1),
         (Decimal("99999999999999.99"), Decimal("99999999999999.69"), 1),
     ]
+
+
+@pytest.mark.parametrize(
+    ("stored", "plain"),
+    [
+        ("100.000000", "100"),
+        ("1E+3", "1000"),
+        ("1234.560000", "1234.56"),
+        ("0.000001", "0.000001"),
+        ("0E-6", "0"),
+        ("-0.100000", "-0.1"),
+        ("99999999999999.000000", "99999999999999"),
+        ("12345678901234.999999", "12345678901234.999999"),
+    ],
+)
+def test_money_reads_back_without_trailing_zeros_or_an_exponent(stored: str, plain: str) -> None:
+    # asyncpg hands back a Decimal (NUMERIC(20, 6)), SQLite the text: the same amount.
+    money = Money()
+    from_postgresql = money.process_result_value(Decimal(stored), postgresql.dialect())
+    from_sqlite = money.process_result_value(stored, sqlite.dialect())
+    assert str(from_postgresql) == str(from_sqlite) == plain
+    assert from_postgresql == Decimal(stored)

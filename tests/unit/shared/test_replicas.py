@@ -211,6 +211,11 @@ async def test_client_scope_on_the_replicas_is_a_heads_team(sqlite_url: str) -> 
 
     head = Caller(ids["head"], Role.HEAD, "north")
     assert await seen(head) == {"head", "report", "colleague"}
+    assert await seen(head) == {"head", "report", "colleague"}  # the scope built once, reused
+    # ... per caller as a whole: the same head moved to another department sees that one's
+    moved = Caller(ids["head"], Role.HEAD, "south")
+    assert await seen(moved) == {"head", "report", "outsider"}
+    assert await seen(Caller(ids["head"], Role.MANAGER, "north")) == {"head"}
     assert await seen(Caller(ids["top"], Role.HEAD, "board")) == {"top", "head"}
     assert await seen(Caller(ids["report"], Role.MANAGER, "south")) == {"report"}
     assert await seen(Caller(uuid.uuid4(), Role.ADMIN)) == set(staff)
