@@ -19,7 +19,7 @@ from services.clients.handlers.imports import run_queued_imports
 from services.clients.settings import ClientsSettings
 from shared.clock import FixedClock
 from tests.integration.clients.helpers import NOW, Api
-from tests.support.apps import ADMIN, auth, running, runtime_of, test_settings
+from tests.support.apps import ADMIN, ADMIN_ID, auth, running, runtime_of, test_settings
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -69,6 +69,14 @@ async def run(api: Api, kind: str, content: bytes | str, **form: str) -> dict[st
 async def clients_by_external_id(api: Api) -> dict[str, dict[str, Any]]:
     page = (await api.http.get("/api/v1/clients", headers=ADMIN, params={"limit": 200})).json()
     return {c["external_id"]: c for c in page["items"]}
+
+
+async def audit_of(api: Api, client_id: str) -> list[dict[str, Any]]:
+    found = await api.http.get(
+        "/api/v1/audit", headers=ADMIN, params={"entity": "client", "id": client_id}
+    )
+    assert found.status_code == 200, found.text
+    return list(found.json()["items"])
 
 
 async def test_dry_run_lists_every_bad_row_and_writes_nothing(api: Api) -> None:
@@ -122,7 +130,12 @@ async def test_a_run_creates_then_a_rerun_updates_without_duplicates(api: Api) -
     assert clients["a-1"]["account_manager_id"] == mia["id"]
     assert clients["a-1"]["tags"] == ["vip", "renewal"] and clients["a-1"]["greetings"]
     assert clients["a-2"]["timezone"] == "Europe/Paris"
-    assert len(await api.events(CREATED)) == 2
+    # The events and audit rows of the rows, in the rows' order (written at the run's end).
+    created = [e["client_id"] for t, e in await api.events_all() if t == CREATED]
+    assert created == [clients["a-1"]["id"], clients["a-2"]["id"]]
+    rows = await audit_of(api, clients["a-1"]["id"])
+    assert {r["field"]: r["new"] for r in rows}["account_manager_id"] == mia["id"]
+    assert {(r["old"], r["actor_id"]) for r in rows} == {(None, str(ADMIN_ID))}
 
     # Again, with one name changed and Beta moved to Mia: no duplicate, two updates.
     again = csv.replace("a-2,Beta,small", "a-2,Beta GmbH,small").replace(
@@ -140,6 +153,11 @@ async def test_a_run_creates_then_a_rerun_updates_without_duplicates(api: Api) -
     assert updated["changed"] == ["name"] and updated["client_id"] == clients["a-2"]["id"]
     (assigned,) = await api.events("orbit.clients.client.assigned.v1")
     assert assigned["from_manager_id"] == ole["id"] and assigned["reason"] == "import"
+    changes = [(r["field"], r["old"], r["new"]) for r in await audit_of(api, clients["a-2"]["id"])]
+    assert changes[-2:] == [
+        ("name", "Beta", "Beta GmbH"),
+        ("account_manager_id", ole["id"], mia["id"]),
+    ]
 
     # A bad row fails the whole run: nothing of the good rows is written.
     mixed = "\n".join([HEADER, "a-3,Gamma,standard,,UTC,", "a-4,Delta,nope,,UTC,"])
@@ -147,6 +165,8 @@ async def test_a_run_creates_then_a_rerun_updates_without_duplicates(api: Api) -
     assert found["status"] == "failed" and found["dry_run"] is False
     assert [(e["row"], e["column"]) for e in found["errors"]] == [(2, "tier")]
     assert set(await clients_by_external_id(api)) == {"a-1", "a-2"}
+    kinds = [t for t, _ in await api.events_all() if ".client." in t]
+    assert len(kinds) == 4  # 2 created, 1 updated, 1 assigned
 
 
 async def test_xlsx_staff_and_contacts_with_a_mapping(api: Api) -> None:
