@@ -31,7 +31,7 @@ from services.billing.handlers.common import (
     reprice,
     require_staff,
 )
-from services.billing.handlers.invoices import new_draft
+from services.billing.handlers.invoices import draft_of, store_draft
 from services.billing.snapshots import estimate_fields
 from services.billing.store import estimates as repo
 from services.billing.store.clients import get_client, lock_client_of
@@ -177,9 +177,7 @@ async def invoice_estimate(uow: UnitOfWork, caller: Caller, estimate_id: uuid.UU
             if estimate.status == INVOICED
             else f"the estimate is {estimate.status}: approve it first"
         )
-    invoice = await new_draft(
-        uow,
-        caller,
+    invoice = draft_of(
         estimate.client_id,
         estimate.contract_id,
         estimate.currency,
@@ -188,7 +186,9 @@ async def invoice_estimate(uow: UnitOfWork, caller: Caller, estimate_id: uuid.UU
         estimate.tax,
         estimate.title,
         estimate.id,
+        uow.clock.now(),
     )
+    await store_draft(uow, caller, invoice)
     await audit.record(
         uow,
         caller.id,

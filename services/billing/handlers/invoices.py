@@ -129,7 +129,7 @@ async def create_invoice(uow: UnitOfWork, caller: Caller, command: InvoiceIn) ->
     client = await get_client(uow.session, caller, command.client_id, for_update=True)
     contract = await _contract_of(uow, caller, client.id, command.contract_id)
     invoice = priced_draft(client.id, contract, command, uow.clock.now())
-    await _store_draft(uow, caller, invoice)
+    await store_draft(uow, caller, invoice)
     return invoice
 
 
@@ -165,38 +165,12 @@ def draft_of(
     )
 
 
-async def _store_draft(uow: UnitOfWork, caller: Caller, invoice: Invoice) -> None:
+async def store_draft(uow: UnitOfWork, caller: Caller, invoice: Invoice) -> None:
+    """Keep a new draft (``draft_of``) and its audit row."""
     uow.session.add(invoice)
     await uow.session.flush()
     await uow.session.refresh(invoice, ["client_timezone"])
     await audit.created(uow, caller, "invoice", invoice, DRAFT_FIELDS)
-
-
-async def new_draft(
-    uow: UnitOfWork,
-    caller: Caller,
-    client_id: uuid.UUID,
-    contract_id: uuid.UUID | None,
-    currency: str,
-    lines: list[dict[str, str]],
-    subtotal: Decimal,
-    tax: Decimal,
-    notes: str | None,
-    estimate_id: uuid.UUID | None,
-) -> Invoice:
-    invoice = draft_of(
-        client_id,
-        contract_id,
-        currency,
-        lines,
-        subtotal,
-        tax,
-        notes,
-        estimate_id,
-        uow.clock.now(),
-    )
-    await _store_draft(uow, caller, invoice)
-    return invoice
 
 
 async def locked_invoice(
