@@ -38,7 +38,7 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # Monday, 10:00 in Berlin
 OFFICE = {d: ["09:00", "18:00"] for d in ("mon", "tue", "wed", "thu", "fri")}
 BERLIN_OFFICE = {"timezone": "Europe/Berlin", "working_hours": OFFICE, "holidays_country": "DE"}
 
-__all__ = ["ADMIN", "NOW", "Api", "any_api", "api", "field_errors", "iso", "pg_api_of"]
+__all__ = ["ADMIN", "NOW", "Api", "any_api", "api", "api_of", "field_errors", "iso"]
 
 
 def iso(moment: datetime) -> str:
@@ -201,7 +201,7 @@ class Api:
 
 
 @asynccontextmanager
-async def pg_api_of(database_url: str) -> AsyncIterator[Api]:
+async def api_of(database_url: str) -> AsyncIterator[Api]:
     """The interactions app on ``database_url`` with a fixed clock; workers off (the scans are
     run by the tests, at the clock they set)."""
     clock = FixedClock(NOW)
@@ -215,16 +215,12 @@ async def pg_api_of(database_url: str) -> AsyncIterator[Api]:
 @pytest.fixture
 async def api(pg_url: str) -> AsyncIterator[Api]:
     """The interactions app on a fresh PostgreSQL database."""
-    async with pg_api_of(pg_url) as api:
+    async with api_of(pg_url) as api:
         yield api
 
 
 @pytest.fixture
 async def any_api(any_db_url: str) -> AsyncIterator[Api]:
     """The same on SQLite (the embedded mode's database) and on PostgreSQL."""
-    clock = FixedClock(NOW)
-    app = create_app(
-        test_settings(database_url=any_db_url), clock=clock, migrate_on_start=True, workers=False
-    )
-    async with running(app) as http:
-        yield Api(http, runtime_of(app, "interactions"), clock)
+    async with api_of(any_db_url) as api:
+        yield api

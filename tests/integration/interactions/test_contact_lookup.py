@@ -12,25 +12,16 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from services.interactions.app import create_app
-from shared.clock import FixedClock
 from shared.replica_store import put_client
 from shared.replicas import ContactField, clients_with_contact
 from shared.runtime import ServiceRuntime
-from tests.integration.interactions.helpers import NOW
-from tests.support.apps import running, runtime_of, test_settings
+from tests.integration.interactions.helpers import NOW, api_of
 
 
 @pytest.fixture
 async def runtime(pg_url: str) -> AsyncIterator[ServiceRuntime]:
-    app = create_app(
-        test_settings(database_url=pg_url),
-        clock=FixedClock(NOW),
-        migrate_on_start=True,
-        workers=False,
-    )
-    async with running(app):
-        yield runtime_of(app, "interactions")
+    async with api_of(pg_url) as api:
+        yield api.runtime
 
 
 def _client(n: int) -> dict[str, Any]:

@@ -19,13 +19,10 @@ from typing import Any
 import pytest
 from sqlalchemy import event, text
 
-from services.interactions.app import create_app
 from services.interactions.store import reports
 from shared.auth import Caller, Role
-from shared.clock import FixedClock
 from shared.runtime import ServiceRuntime
-from tests.integration.interactions.helpers import NOW
-from tests.support.apps import running, runtime_of, test_settings
+from tests.integration.interactions.helpers import NOW, api_of
 
 pytestmark = pytest.mark.integration
 
@@ -87,14 +84,8 @@ CALLERS = {
 
 @pytest.fixture
 async def runtime(pg_url: str) -> AsyncIterator[ServiceRuntime]:
-    app = create_app(
-        test_settings(database_url=pg_url),
-        clock=FixedClock(NOW),
-        migrate_on_start=True,
-        workers=False,
-    )
-    async with running(app):
-        runtime = runtime_of(app, "interactions")
+    async with api_of(pg_url) as api:
+        runtime = api.runtime
         async with runtime.sessions() as session:
             for statement in SEED:
                 await session.execute(text(statement), {"at": NOW})

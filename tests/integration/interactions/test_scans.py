@@ -18,7 +18,7 @@ from services.interactions.workers import BREACHES, SCANS
 from shared.db import create_engine, session_factory
 from shared.tables import outbox, scheduled_alerts
 from shared.uow import UnitOfWorkFactory
-from tests.integration.interactions.helpers import ADMIN, NOW, Api, iso, pg_api_of
+from tests.integration.interactions.helpers import ADMIN, NOW, Api, api_of, iso
 
 pytestmark = pytest.mark.integration
 
@@ -41,7 +41,7 @@ async def replicas(api: Api) -> AsyncIterator[list[UnitOfWorkFactory]]:
 @pytest.fixture
 async def pg_api(pg_url: str) -> AsyncIterator[Api]:
     """The app on PostgreSQL only (row locks are what is tested)."""
-    async with pg_api_of(pg_url) as api:
+    async with api_of(pg_url) as api:
         yield api
 
 
