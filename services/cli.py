@@ -8,8 +8,12 @@ import asyncio
 import contextlib
 import gc
 import json
-import socket
+import os
+import shutil
+import signal
 import sys
+import tempfile
+import threading
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,9 +25,10 @@ from sqlalchemy.engine import make_url
 from shared.auth import Role, issue_token
 from shared.db import is_database_unreachable
 from shared.logging import configure_logging
+from shared.metrics import MULTIPROCESS_DIR
 from shared.migrations import migrate
 from shared.scopes import ScopeError, parse_scopes
-from shared.settings import SERVICES, OrbitSettings
+from shared.settings import MAX_WORKERS, SERVICES, OrbitSettings
 from shared.values import STAFF_ROLES
 
 
@@ -43,44 +48,124 @@ def service_settings(service: str, base: OrbitSettings) -> OrbitSettings:
         raise ConfigurationError(f"{service}: {exc}") from exc
 
 
+# The service a worker process of ``orbit serve --workers N`` builds (``served_app``): uvicorn's
+# supervisor spawns each worker afresh and hands it the app as an import string.
+_SERVED_SERVICE = "_ORBIT_SERVED_SERVICE"
+
+
+class Served:
+    """An app as ``orbit serve``/``run`` serve it, in one process or in each worker: once it has
+    started, (1) a stop signal tells it a stop began (``shared.lifecycle``) before the server's
+    own handler waits for open connections, so event streams end at once instead of at the
+    graceful timeout; (2) what start-up built (modules, tables, schemas, routes, pools: ~270,000
+    objects, alive as long as the process) is frozen out of the collector's sight, so a full
+    collection walks what requests made, not all of that (a pause of 0.1-0.5 s under every
+    request in flight, one every ~1,000 requests of a list)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+
+        async def sending(message: Any) -> None:
+            await send(message)
+            if message["type"] == "lifespan.startup.complete":
+                _stop_signals_begin_shutdown()
+                gc.freeze()
+
+        await self.app(scope, receive, sending)
+
+
+def _stop_signals_begin_shutdown() -> None:
+    """Put ``begin_shutdown`` before the handlers the server installed for SIGINT and SIGTERM
+    (uvicorn installs its own, with ``signal.signal``, for as long as it serves)."""
+    from shared.lifecycle import begin_shutdown
+
+    if threading.current_thread() is not threading.main_thread():
+        return  # signals are the main thread's (an app served from a test's thread)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        previous = signal.getsignal(sig)
+        if not callable(previous):
+            continue
+
+        def stopping(signum: int, frame: Any, previous: Any = previous) -> None:
+            begin_shutdown()
+            previous(signum, frame)
+
+        signal.signal(sig, stopping)
+
+
+def _uvicorn_options(settings: OrbitSettings) -> dict[str, Any]:
+    return {
+        "log_config": None,
+        # Orbit logs each request itself, path without query (a stream ticket stays out).
+        "access_log": False,
+        "lifespan": "on",
+        # uvloop and httptools when installed (uvicorn[standard]).
+        "loop": "auto",
+        "http": "auto",
+        # Open connections (e.g. event streams) get ORBIT_SHUTDOWN_TIMEOUT_SECONDS to finish
+        # before a stop closes them.
+        "timeout_graceful_shutdown": settings.shutdown_timeout_seconds,
+    }
+
+
 def _serve(app: object, host: str, port: int, settings: OrbitSettings) -> None:
     import uvicorn
 
-    from shared.lifecycle import begin_shutdown
+    configure_logging(settings.log_level, settings.log_format)
+    config = uvicorn.Config(Served(app), host=host, port=port, **_uvicorn_options(settings))
+    uvicorn.Server(config).run()
+
+
+def _serve_workers(service: str, host: str, port: int, settings: OrbitSettings) -> None:
+    """``settings.workers`` processes of one service behind one socket, under uvicorn's
+    supervisor (it restarts a worker that dies and passes a stop on to every worker). Each
+    worker is what a replica is (docs/operations.md, "Scaling"): its own pools, relay, consumers
+    and scheduler, the streams of the connections it accepted."""
+    import uvicorn
 
     configure_logging(settings.log_level, settings.log_format)
-    # uvloop and httptools when installed (uvicorn[standard]); open connections (e.g. event
-    # streams) get ORBIT_SHUTDOWN_TIMEOUT_SECONDS to finish before a stop closes them.
-    config = uvicorn.Config(
-        app,  # type: ignore[arg-type]
-        host=host,
-        port=port,
-        log_config=None,
-        # Orbit logs each request itself, path without query (a stream ticket stays out).
-        access_log=False,
-        lifespan="on",
-        loop="auto",
-        http="auto",
-        timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
-    )
+    os.environ[_SERVED_SERVICE] = service  # the spawned workers inherit it
+    given = os.environ.get(MULTIPROCESS_DIR)
+    metrics = Path(given) if given else Path(tempfile.mkdtemp(prefix=f"orbit-{service}-"))
+    _empty_metrics(metrics)
+    os.environ[MULTIPROCESS_DIR] = str(metrics)
+    try:
+        uvicorn.run(
+            f"{__name__}:served_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=settings.workers,
+            **_uvicorn_options(settings),
+        )
+    finally:
+        if not given:
+            shutil.rmtree(metrics, ignore_errors=True)
 
-    class StoppingServer(uvicorn.Server):
-        """Tells the app a stop began (``shared.lifecycle``) before uvicorn waits for open
-        connections, so event streams end at once instead of at the graceful timeout."""
 
-        def handle_exit(self, sig: int, frame: Any) -> None:
-            begin_shutdown()
-            super().handle_exit(sig, frame)
+def _empty_metrics(path: Path) -> None:
+    """The workers' metrics files (``shared.metrics``, ``PROMETHEUS_MULTIPROC_DIR``: the one the
+    environment names, else a new temporary directory), emptied first, so a restart starts its
+    counters from zero as one process does."""
+    path.mkdir(parents=True, exist_ok=True)
+    for old in path.glob("*.db"):
+        old.unlink()
 
-        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-            await super().startup(sockets)
-            # What start-up built (modules, tables, schemas, routes, pools: ~270,000 objects)
-            # lives as long as the process: out of the collector's sight, so a full
-            # collection walks what requests made, not all of that (a pause of 0.1-0.5 s
-            # under every request in flight, one every ~1,000 requests of a list).
-            gc.freeze()
 
-    StoppingServer(config).run()
+def served_app() -> Served:
+    """A worker's app (``_serve_workers``): the service its supervisor names, with the settings
+    of the environment it inherited (validated by the supervisor before it spawned any)."""
+    from services.embedded import standalone_app
+
+    service = os.environ[_SERVED_SERVICE]
+    settings = service_settings(service, OrbitSettings())
+    configure_logging(settings.log_level, settings.log_format)
+    return Served(standalone_app(service, settings))
 
 
 def cmd_run(args: argparse.Namespace, settings: OrbitSettings) -> int:
@@ -88,6 +173,11 @@ def cmd_run(args: argparse.Namespace, settings: OrbitSettings) -> int:
 
     for service in SERVICES:
         service_settings(service, settings)
+    if settings.workers > 1:
+        raise ConfigurationError(
+            f"ORBIT_WORKERS={settings.workers}: orbit run is one process (SQLite, the "
+            "in-process bus); serve each service with orbit serve for several workers"
+        )
     print(run_banner(args.host, args.port), flush=True)
     _serve(embedded_app(settings), args.host, args.port, settings)
     return 0
@@ -113,7 +203,17 @@ def cmd_serve(args: argparse.Namespace, settings: OrbitSettings) -> int:
     from services.embedded import standalone_app
 
     own = service_settings(args.service, settings)
-    _serve(standalone_app(args.service, own), args.host, args.port, own)
+    if args.workers is not None:
+        own = own.model_copy(update={"workers": args.workers})
+    if own.workers > 1:
+        if not own.database_url_for(args.service).startswith("postgresql"):
+            raise ConfigurationError(
+                f"{args.service}: {own.workers} workers share one database: PostgreSQL "
+                f"(ORBIT_DATABASE_URL), not SQLite; SQLite is served by one process"
+            )
+        _serve_workers(args.service, args.host, args.port, own)
+    else:
+        _serve(standalone_app(args.service, own), args.host, args.port, own)
     return 0
 
 
@@ -157,6 +257,16 @@ def cmd_token(args: argparse.Namespace, settings: OrbitSettings) -> int:
         return 2
     print(issue_token(settings.jwt_secret, args.sub, args.role, args.ttl, scopes=args.scopes))
     return 0
+
+
+def workers_argument(value: str) -> int:
+    try:
+        workers = int(value)
+    except ValueError:
+        workers = 0
+    if not 1 <= workers <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"a number of processes from 1 to {MAX_WORKERS}")
+    return workers
 
 
 def scopes_argument(value: str) -> list[str]:
@@ -398,6 +508,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("service", choices=SERVICES)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=workers_argument,
+        help="processes serving this port (default: ORBIT_WORKERS, 1); each is a replica",
+    )
     serve.set_defaults(func=cmd_serve)
 
     mig = sub.add_parser("migrate", help="upgrade a service's database (or all) to head")

@@ -1,18 +1,28 @@
-"""Prometheus metrics of the platform (one process-wide registry, labelled by service)."""
+"""Prometheus metrics of the platform (one process-wide registry, labelled by service).
+
+Served by several worker processes (``orbit serve --workers N``), every worker writes its
+values to files in ``PROMETHEUS_MULTIPROC_DIR`` (set by the supervisor before it spawns them)
+and ``/metrics``, whichever worker answers, reads them all: counters and histograms summed
+over the workers, a gauge the value last set by any of them (``mostrecent``)."""
 
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import platform
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
+    CollectorRegistry,
     Counter,
     Gauge,
     Histogram,
     Info,
     generate_latest,
+    multiprocess,
 )
+
+MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def _version() -> str:
@@ -45,11 +55,17 @@ OUTBOX_PUBLISHED = Counter(
 OUTBOX_PUBLISH_FAILURES = Counter(
     "orbit_outbox_publish_failures_total", "Failed outbox publish attempts", ["service"]
 )
-OUTBOX_PENDING = Gauge("orbit_outbox_pending", "Unsent outbox rows at the last scan", ["service"])
+OUTBOX_PENDING = Gauge(
+    "orbit_outbox_pending",
+    "Unsent outbox rows at the last scan",
+    ["service"],
+    multiprocess_mode="mostrecent",
+)
 OUTBOX_OLDEST_UNSENT_AGE = Gauge(
     "orbit_outbox_oldest_unsent_age_seconds",
     "Age of the oldest unsent outbox row at the last count (0: none)",
     ["service"],
+    multiprocess_mode="mostrecent",
 )
 HTTP_REQUESTS = Counter("orbit_http_requests_total", "HTTP requests", ["method", "route", "status"])
 HTTP_LATENCY = Histogram(
@@ -59,6 +75,7 @@ CONSUMER_LAG = Gauge(
     "orbit_consumer_lag",
     "Records of a partition not yet consumed by the group (high watermark - position)",
     ["group", "topic", "partition"],
+    multiprocess_mode="mostrecent",
 )
 SCHEDULER_RUNS = Counter(
     "orbit_scheduler_runs_total", "Runs of a scheduled job", ["service", "job", "outcome"]
@@ -74,9 +91,16 @@ READS_THROUGH = Counter(
     "Replica misses read through to the clients service (shared/readthrough.py)",
     ["service", "kind", "outcome"],
 )
-BUILD_INFO = Info("orbit_build", "The running Orbit: version and Python")
+# An info metric has no multiprocess form: the same in every worker, it is rendered by the one
+# that answers, from a registry of its own.
+_BUILD = CollectorRegistry()
+BUILD_INFO = Info("orbit_build", "The running Orbit: version and Python", registry=_BUILD)
 BUILD_INFO.info({"version": _version(), "python": platform.python_version()})
 
 
 def render() -> tuple[bytes, str]:
-    return generate_latest(), CONTENT_TYPE_LATEST
+    if os.environ.get(MULTIPROCESS_DIR):
+        workers = CollectorRegistry()
+        multiprocess.MultiProcessCollector(workers)
+        return generate_latest(workers) + generate_latest(_BUILD), CONTENT_TYPE_LATEST
+    return generate_latest() + generate_latest(_BUILD), CONTENT_TYPE_LATEST

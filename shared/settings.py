@@ -16,6 +16,7 @@ from pydantic import AliasChoices, AliasGenerator, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SERVICES = ("clients", "interactions", "billing", "notifications")
+MAX_WORKERS = 32  # processes of one service under ``orbit serve`` (ORBIT_WORKERS)
 DEV_JWT_SECRET = "orbit-dev-secret-change-me-0123456789abcdef"
 
 log = logging.getLogger("orbit.settings")
@@ -144,6 +145,10 @@ class OrbitSettings(BaseSettings):
 
     # How long a stopping server waits for open requests and streams (below compose's grace).
     shutdown_timeout_seconds: int = Field(default=8, gt=0)
+
+    # Processes ``orbit serve`` runs for its service behind one port (each one a replica:
+    # its own pools, relay, consumers, scheduler); ``orbit run`` is one process.
+    workers: int = Field(default=1, ge=1, le=MAX_WORKERS)
 
     @model_validator(mode="after")
     def _warn_deprecated_variables(self) -> OrbitSettings:

@@ -1,7 +1,8 @@
 """The live stream across processes: ``orbit serve notifications`` (its own process) streams
 the notifications another process (this test's app, the same PostgreSQL database) creates:
 ``id:`` on each event, heartbeats, resume with ``Last-Event-ID``, and a stop of the server
-ends the stream at once instead of waiting out the graceful-shutdown timeout."""
+ends the stream at once instead of waiting out the graceful-shutdown timeout; the same with
+``--workers 2`` (two processes behind the port, each streaming what it is told by PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -52,7 +53,8 @@ async def sse_events(
     return events
 
 
-async def test_stream_across_processes(pg_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+async def test_stream_across_processes(pg_url: str, tmp_path: Path, workers: int) -> None:
     await migrate(MIGRATIONS, pg_url)
     app = create_app(
         NotificationsSettings(**test_settings(database_url=pg_url).model_dump()),
@@ -70,13 +72,43 @@ async def test_stream_across_processes(pg_url: str, tmp_path: Path) -> None:
             ORBIT_SHUTDOWN_TIMEOUT_SECONDS="8",
         )
         log = tmp_path / "serve.log"
-        with process([ORBIT, "serve", "notifications", "--port", str(port)], env, log) as proc:
+        command = [ORBIT, "serve", "notifications", "--port", str(port)]
+        with process([*command, "--workers", str(workers)], env, log) as proc:
             url = f"http://127.0.0.1:{port}"
             await wait_healthy(url, proc, log)
+            assert len(workers_of(proc.pid)) == (workers if workers > 1 else 0)
             async with httpx.AsyncClient(base_url=url, timeout=30) as api:
                 first = await first_event(api, writer, ida, client)
                 await resume(api, writer, ida, client, first)
+                await metrics_of_every_worker(url, ida)
                 await stop_ends_stream(api, proc, ida)
+
+
+async def metrics_of_every_worker(url: str, ida: Person) -> None:
+    """``/metrics`` counts the requests every worker served, whichever worker answers it."""
+    sample = 'orbit_http_requests_total{method="GET",route="/api/v1/notifications",status="200"}'
+    for _ in range(12):  # a connection each: the workers take them in turns
+        async with httpx.AsyncClient(base_url=url) as one:
+            assert (await one.get("/api/v1/notifications", headers=ida.headers)).status_code == 200
+    for _ in range(4):
+        async with httpx.AsyncClient(base_url=url) as one:
+            text = (await one.get("/metrics")).text
+        assert f"{sample} 12.0" in text.splitlines(), [
+            line for line in text.splitlines() if "route=\"/api/v1/notifications\"" in line
+        ]
+        assert "orbit_build_info{" in text
+
+
+def workers_of(pid: int) -> list[int]:
+    """The worker processes ``orbit serve --workers`` spawned (none when it serves alone)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+            if int(fields[1]) == pid and b"spawn_main" in cmdline:
+                found.append(int(stat.parent.name))
+    return found
 
 
 async def first_event(api: httpx.AsyncClient, writer: Notif, ida: Person, client: uuid.UUID) -> str:

@@ -68,3 +68,34 @@ def test_migrate_one_service_on_sqlite_still_works(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "migrated billing"
     assert (tmp_path / "var" / "billing.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("command", "env", "says"),
+    [
+        # the embedded mode is one process (SQLite, the in-process bus)
+        (["run"], {"ORBIT_WORKERS": "2"}, "ORBIT_WORKERS=2: orbit run is one process"),
+        # several processes of a service share one database: PostgreSQL, never a SQLite file
+        (["serve", "clients", "--workers", "2"], {}, "clients: 2 workers share one database"),
+        (["serve", "billing"], {"ORBIT_WORKERS": "3"}, "billing: 3 workers share one database"),
+        (["serve", "clients"], {"ORBIT_WORKERS": "0"}, "workers"),
+        (["serve", "clients"], {"ORBIT_WORKERS": "33"}, "workers"),
+    ],
+)
+def test_workers_that_cannot_be_are_a_configuration_error(
+    tmp_path: Path, command: list[str], env: dict[str, str], says: str
+) -> None:
+    result = orbit(tmp_path, *command, "--port", str(free_port()), **env)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert result.stderr.startswith("orbit: invalid configuration: "), result.stderr
+    assert says in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "startup" not in result.stderr.lower()
+
+
+@pytest.mark.parametrize("value", ["0", "33", "two"])
+def test_a_bad_workers_argument_is_a_usage_error(tmp_path: Path, value: str) -> None:
+    result = orbit(tmp_path, "serve", "clients", "--workers", value)
+    assert result.returncode == 2
+    assert "--workers: a number of processes from 1 to 32" in result.stderr
+    assert "Traceback" not in result.stderr
