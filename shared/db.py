@@ -19,9 +19,11 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CompoundSelect,
     Dialect,
     Integer,
     Numeric,
+    Select,
     String,
     Table,
     event,
@@ -159,6 +161,33 @@ def _sign_sql(element: _MoneySign, compiler: SQLCompiler, **kw: Any) -> str:
 def _money_sqlite(element: FunctionElement[Any], compiler: SQLCompiler, **kw: Any) -> str:
     name = {_MoneySum: "money_sum", _MoneySub: "money_sub", _MoneySign: "money_sign"}
     return f"{name[type(element)]}({', '.join(_args(element, compiler, **kw))})"
+
+
+# ---------------------------------------------------------------- membership in a small set
+# ``x IN (SELECT …)`` joined row by row: where the set is small (a head's managers, ~30) and
+# the rows many (a list walking an index in its order), PostgreSQL re-reads the set for every
+# row (a semi join under the LIMIT). ``x = ANY(ARRAY(SELECT …))`` reads it once (an InitPlan).
+
+
+class _InSmallSet(FunctionElement[bool]):
+    # No type: a Boolean would be compared with 1 on a database without booleans (SQLite).
+    inherit_cache = True
+
+
+def in_small_set(column: Any, members: Select[Any] | CompoundSelect) -> ColumnElement[bool]:
+    """SQL: ``column`` is one of the values ``members`` (a one-column select of a few rows)
+    returns, read once per statement on PostgreSQL; ``IN (…)`` elsewhere."""
+    return _InSmallSet(column, members.scalar_subquery())
+
+
+@compiles(_InSmallSet)
+def _in_small_set_sql(element: _InSmallSet, compiler: SQLCompiler, **kw: Any) -> str:
+    return "({} IN {})".format(*_args(element, compiler, **kw))
+
+
+@compiles(_InSmallSet, "postgresql")
+def _in_small_set_pg(element: _InSmallSet, compiler: SQLCompiler, **kw: Any) -> str:
+    return "({} = ANY(ARRAY{}))".format(*_args(element, compiler, **kw))
 
 
 def _exact(value: Any) -> Decimal:

@@ -35,6 +35,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Caller, Role, StaffRecord
+from shared.db import in_small_set
 from shared.errors import NotFound
 from shared.messaging.consumer import EventHandler
 from shared.messaging.envelope import CloudEvent
@@ -118,13 +119,13 @@ def manager_scope(caller: Caller, account_manager_id: Any) -> ColumnElement[bool
     a column equal to it): the client is one the caller may see (as :func:`client_scope`).
 
     The head's managers are one set (their team's staff and themself), so the condition is a
-    semi-join on the indexed ``account_manager_id`` rather than an ``OR`` the planner can only
-    answer by reading ``client_replica`` whole."""
+    membership on the indexed ``account_manager_id`` rather than an ``OR`` the planner can only
+    answer by reading ``client_replica`` whole; the set is read once per statement
+    (``shared.db.in_small_set``), not once per row of a list walking its sort's index."""
     if caller.company_wide:
         return true()
     if caller.role == Role.HEAD:
-        in_team: ColumnElement[bool] = account_manager_id.in_(_managers_of(caller))
-        return in_team
+        return in_small_set(account_manager_id, _managers_of(caller))
     own: ColumnElement[bool] = account_manager_id == caller.id
     return own
 
