@@ -47,6 +47,7 @@ class Result:
     p50_ms: float
     p99_ms: float
     cpu_ms_per_request: float  # of the server process
+    requests: int = 0
 
 
 def ensure_wrk() -> str:
@@ -102,6 +103,7 @@ def wrk(
     token: str | None = None,
     body: dict[str, object] | None = None,
     bodies: list[dict[str, object]] | None = None,
+    timeout_seconds: int = 10,
 ) -> Result:
     """Run wrk against ``url``; every answer must be a 2xx. ``bodies``: POST one of them,
     picked at random, per request."""
@@ -131,7 +133,8 @@ def wrk(
                 f"-c{CONNECTIONS}",
                 f"-d{seconds}s",
                 "--timeout",
-                "10s",  # wrk's 2 s would count slow answers of a loaded machine as errors
+                # wrk's 2 s would count slow answers of a loaded machine as errors
+                f"{timeout_seconds}s",
                 "--latency",
                 "-s",
                 script.name,
@@ -160,6 +163,7 @@ def _parse(out: str, cpu: float) -> Result:
         p50_ms=_ms(re.search(r"^\s*50%[ \t]+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
         p99_ms=_ms(re.search(r"^\s*99%[ \t]+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
         cpu_ms_per_request=cpu * 1000 / max(total, 1),
+        requests=total,
     )
 
 

@@ -17,7 +17,8 @@ serve --workers``):
 - **EXPLAIN**: one call of each endpoint with ``auto_explain`` logging the plan of every
   statement the service runs (``ALTER DATABASE … SET session_preload_libraries``), read back
   from the server's log: a ``Seq Scan`` on one of the big tables is a whole-table read.
-- **Load**: ``REQUESTS`` calls of each endpoint over 16 connections (p50/p99), against the
+- **Load**: each endpoint under ``wrk`` at 16 connections for ``BENCH_SCALE_WRK_SECONDS``
+  (8; p50/p99 as wrk measures them), against the
   raw SQL of the same page or aggregate with asyncpg on 16 connections in the same run.
 
 Goals (issue 21 §5): every list and the timeline p99 under 100 ms, every report under 1 s,
@@ -42,7 +43,16 @@ import httpx
 
 from shared.auth import issue_token
 from tests.bench import summary
-from tests.bench.http import ORBIT, ROOT, SECRET, free_port, migrated_env, server
+from tests.bench.http import (
+    ORBIT,
+    ROOT,
+    SECRET,
+    Result,
+    free_port,
+    migrated_env,
+    server,
+    wrk,
+)
 from tests.bench.notifications import percentile
 
 SCALE = float(os.environ.get("BENCH_SCALE", "1"))
@@ -61,6 +71,8 @@ CONNECTIONS = 16
 REQUESTS = int(os.environ.get("BENCH_SCALE_REQUESTS", "320"))  # per endpoint and caller
 # ... or fewer: each connection stops after this many seconds (a slow report at full scale)
 BUDGET_SECONDS = float(os.environ.get("BENCH_SCALE_SECONDS", "20"))
+# Orbit's side: wrk for this many seconds per endpoint and caller.
+ORBIT_SECONDS = int(os.environ.get("BENCH_SCALE_WRK_SECONDS", "8"))
 LIST_GOAL_MS, REPORT_GOAL_MS, RATIO_GOAL = 100.0, 1000.0, 3.0
 # The load runs once per number of worker processes of each service (``orbit serve --workers``):
 # one process uses one core at most, this machine has two.
@@ -498,51 +510,52 @@ async def raw_runs(dsns: dict[str, str]) -> dict[tuple[str, str], list[float]]:
     return out
 
 
-def _headers(kind: str) -> dict[str, str]:
+def _token(kind: str) -> str:
     staff_id, role, _ = CALLERS[kind]
-    return {"Authorization": "Bearer " + issue_token(SECRET, staff_id, role, ttl_seconds=7200)}
+    return issue_token(SECRET, staff_id, role, ttl_seconds=7200)
 
 
-async def orbit_runs(bases: dict[str, str], once: bool = False) -> dict[tuple[str, str], Any]:
-    """Each endpoint as each caller: ``REQUESTS`` calls (ms each), or one call (its status)."""
-    out: dict[tuple[str, str], Any] = {}
-    limits = httpx.Limits(max_connections=CONNECTIONS * 4)
-    async with httpx.AsyncClient(limits=limits, timeout=600) as http:
-        for endpoint in ENDPOINTS:
-            for kind in CALLERS:
-                url, headers = bases[endpoint.service] + endpoint.path, _headers(kind)
+def _headers(kind: str) -> dict[str, str]:
+    return {"Authorization": "Bearer " + _token(kind)}
 
-                async def call(url: str = url, headers: dict[str, str] = headers) -> None:
-                    response = await http.get(url, headers=headers)
-                    assert response.status_code == 200, (url, response.text[:300])
 
-                if once:
-                    await call()
-                    out[(endpoint.path, kind)] = True
-                    continue
-                await _load(call, CONNECTIONS)  # warm-up
-                out[(endpoint.path, kind)] = await _load(call, REQUESTS)
+def orbit_runs(bases: dict[str, str], pids: dict[str, int]) -> dict[tuple[str, str], Result]:
+    """Each endpoint as each caller under ``wrk`` (C: the load generator's own cost stays off
+    the Python the server runs on): a warm-up, then ``ORBIT_SECONDS`` at 16 connections."""
+    out: dict[tuple[str, str], Result] = {}
+    for endpoint in ENDPOINTS:
+        for kind in CALLERS:
+            url, token = bases[endpoint.service] + endpoint.path, _token(kind)
+            pid = pids[endpoint.service]
+            wrk(url, pid, seconds=2, token=token, timeout_seconds=120)
+            out[(endpoint.path, kind)] = wrk(
+                url, pid, seconds=ORBIT_SECONDS, token=token, timeout_seconds=120
+            )
     return out
 
 
 @contextmanager
 def serving(
     env: dict[str, str], workdir: Path, tag: str, workers: int = 1
-) -> Iterator[dict[str, str]]:
+) -> Iterator[tuple[dict[str, str], dict[str, int]]]:
+    """The four services, each ``orbit serve --workers workers``: their base URLs and pids."""
     bases: dict[str, str] = {}
+    pids: dict[str, int] = {}
     with ExitStack() as stack:
         for service in ("clients", "interactions", "billing", "notifications"):
             port = free_port()
             bases[service] = f"http://127.0.0.1:{port}"
-            stack.enter_context(
+            pids[service] = stack.enter_context(
                 server(
                     [ORBIT, "serve", service, "--port", str(port), "--workers", str(workers)],
                     env,
                     f"{bases[service]}/readyz",
                     workdir / f"orbit-scale-{tag}-{service}.log",
                 )
-            )
-        yield bases
+            ).pid
+        if workers > 1:
+            time.sleep(5)  # /readyz answered from one worker: the others' start-up
+        yield bases, pids
 
 
 async def _server_log() -> Path | None:
@@ -618,7 +631,7 @@ def explain_check(env: dict[str, str], dsns: dict[str, str], workdir: Path) -> d
     try:
         # the scheduled scans (their own statements, not an endpoint's) run once at start-up
         quiet = {**env, "ORBIT_SCHEDULER_INTERVAL_SECONDS": "86400"}
-        with serving(quiet, workdir, "explain") as bases, httpx.Client(timeout=600) as http:
+        with serving(quiet, workdir, "explain") as (bases, _), httpx.Client(timeout=600) as http:
             time.sleep(5)
             for endpoint in ENDPOINTS:
                 found: set[str] = set()
@@ -649,19 +662,19 @@ def scale_report(make_url: Callable[[str], str], kafka: str, workdir: Path) -> l
     raw = asyncio.run(raw_runs(dsns))
     mine = {}
     for workers in WORKERS:
-        with serving(env, workdir, f"load{workers}", workers) as bases:
-            mine[workers] = asyncio.run(orbit_runs(bases))
+        with serving(env, workdir, f"load{workers}", workers) as (bases, pids):
+            mine[workers] = orbit_runs(bases, pids)
     rows = []
     for endpoint, kind, workers in ((e, k, w) for e in ENDPOINTS for k in CALLERS for w in WORKERS):
         ours, theirs = mine[workers][(endpoint.path, kind)], raw[(endpoint.path, kind)]
-        p50, p99 = percentile(ours, 0.5), percentile(ours, 0.99)
+        p50, p99 = ours.p50_ms, ours.p99_ms
         r50, r99 = percentile(theirs, 0.5), percentile(theirs, 0.99)
         ratio = p99 / r99 if r99 else float("inf")
         whole = reads.get(endpoint.path)
         scans = "not checked" if whole is None else (", ".join(whole) or "none")
         met = p99 < endpoint.goal_ms and ratio <= RATIO_GOAL and not whole
         rows.append(
-            f"| `{endpoint.path}` | {kind} | {workers} | {len(ours)} "
+            f"| `{endpoint.path}` | {kind} | {workers} | {ours.requests} "
             f"| {p50:.1f} | {p99:.1f} | {r50:.1f} | {r99:.1f} "
             f"| {ratio:.1f}x | {scans} | {'met' if met else '**missed**'} |"
         )
@@ -682,10 +695,11 @@ def scale_report(make_url: Callable[[str], str], kafka: str, workdir: Path) -> l
         f"{FEEDBACK:,} feedback, {CONTRACTS:,} contracts, {INVOICES:,} invoices, "
         f"{PAYMENTS:,} payments, {NOTIFICATIONS:,} notifications, {TIMELINE:,} timeline "
         "entries. The four services each served by `orbit serve --workers N` (N processes) "
-        f"on PostgreSQL; {REQUESTS} calls per "
-        f"endpoint and caller over {CONNECTIONS} connections (fewer where a call is slow: "
-        f"each connection stops after {BUDGET_SECONDS:g} s); the raw SQL of the same page or "
-        "aggregate with asyncpg on as many connections. Whole-table reads: the big tables "
+        f"on PostgreSQL, each endpoint and caller under `wrk -t1 -c{CONNECTIONS}` for "
+        f"{ORBIT_SECONDS} s after a 2 s warm-up (calls: how many it made); the raw SQL of the "
+        f"same page or aggregate with asyncpg on as many connections, {REQUESTS} calls (fewer "
+        f"where a call is slow: each connection stops after {BUDGET_SECONDS:g} s). "
+        "Whole-table reads: the big tables "
         "in a `Seq Scan` of the plans `auto_explain` logged for one call of the endpoint. "
         f"Goals: lists p99 < {LIST_GOAL_MS:.0f} ms, reports < {REPORT_GOAL_MS:.0f} ms, "
         f"≤ {RATIO_GOAL:.0f}x the raw query, no whole-table read. Load average "

@@ -94,7 +94,7 @@ async def metrics_of_every_worker(url: str, ida: Person) -> None:
         async with httpx.AsyncClient(base_url=url) as one:
             text = (await one.get("/metrics")).text
         assert f"{sample} 12.0" in text.splitlines(), [
-            line for line in text.splitlines() if "route=\"/api/v1/notifications\"" in line
+            line for line in text.splitlines() if 'route="/api/v1/notifications"' in line
         ]
         assert "orbit_build_info{" in text
 
