@@ -46,14 +46,20 @@ def _cells(report: Report, row: dict[str, Any]) -> list[Any]:
 
 
 def plain_rows(report: Report) -> list[dict[str, Any]]:
-    """The rows with amounts as strings in their currency's minor unit, ids and dates text."""
-    return [
-        {
-            column: value.text if isinstance(value, Amount) else cell(value)
-            for column, value in zip(report.columns, _cells(report, row), strict=True)
-        }
-        for row in report.rows
-    ]
+    """The rows with amounts as strings in their currency's minor unit (``format_amount``, the
+    text of :func:`_cells`' :class:`Amount`), ids and dates text."""
+    money, out = report.money, []
+    for row in report.rows:
+        currency = row.get("currency")
+        plain = {}
+        for column in report.columns:
+            value = row.get(column)
+            if column in money and isinstance(value, Decimal) and currency:
+                plain[column] = format_amount(value, currency)
+            else:
+                plain[column] = cell(value)
+        out.append(plain)
+    return out
 
 
 async def render(

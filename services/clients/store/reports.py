@@ -138,8 +138,8 @@ async def portfolio(
         "by_status": by_status,
         "by_tier": by_tier,
         "managers": sorted(managers.values(), key=_by_name),
-        "key_clients": [dict(row._mapping) for row in key_clients],
-        "without_decision_maker": [dict(row._mapping) for row in without_dm],
+        "key_clients": [row._asdict() for row in key_clients],
+        "without_decision_maker": [row._asdict() for row in without_dm],
         "upcoming_birthdays": [
             {
                 "contact_id": b["contact"].id,
