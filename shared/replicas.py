@@ -119,13 +119,14 @@ def manager_scope(caller: Caller, account_manager_id: Any) -> ColumnElement[bool
     a column equal to it): the client is one the caller may see (as :func:`client_scope`).
 
     The head's managers are one set (their team's staff and themself), so the condition is a
-    membership on the indexed ``account_manager_id`` rather than an ``OR`` the planner can only
-    answer by reading ``client_replica`` whole; the set is read once per statement
-    (``shared.db.in_small_set``), not once per row of a list walking its sort's index."""
+    semi-join on the indexed ``account_manager_id`` rather than an ``OR`` the planner can only
+    answer by reading ``client_replica`` whole (a report aggregating over the scope's rows
+    joins it so)."""
     if caller.company_wide:
         return true()
     if caller.role == Role.HEAD:
-        return in_small_set(account_manager_id, _managers_of(caller))
+        in_team: ColumnElement[bool] = account_manager_id.in_(_managers_of(caller))
+        return in_team
     own: ColumnElement[bool] = account_manager_id == caller.id
     return own
 
@@ -147,9 +148,13 @@ def _managers_of(head: Caller) -> CompoundSelect:
 
 @functools.lru_cache(maxsize=SCOPE_CACHE_SIZE)
 def _clients_of(caller: Caller) -> Select[Any]:
-    return select(client_replica.c.id).where(
-        manager_scope(caller, client_replica.c.account_manager_id)
-    )
+    manager = client_replica.c.account_manager_id
+    if caller.role == Role.HEAD:
+        # A list walks its sort's index and keeps the rows of the scope's clients: the team
+        # read once per statement (shared.db.in_small_set), not once per row walked (a semi
+        # join under the LIMIT: 20x slower at department scale).
+        return select(client_replica.c.id).where(in_small_set(manager, _managers_of(caller)))
+    return select(client_replica.c.id).where(manager_scope(caller, manager))
 
 
 def client_scope(caller: Caller, client_id: ColumnElement[Any]) -> ColumnElement[bool]:

@@ -668,6 +668,8 @@ def scale_report(make_url: Callable[[str], str], kafka: str, workdir: Path) -> l
     for endpoint, kind, workers in ((e, k, w) for e in ENDPOINTS for k in CALLERS for w in WORKERS):
         ours, theirs = mine[workers][(endpoint.path, kind)], raw[(endpoint.path, kind)]
         p50, p99 = ours.p50_ms, ours.p99_ms
+        if not ours.requests:  # not one call finished within the run: slower than it lasted
+            p50 = p99 = float("inf")
         r50, r99 = percentile(theirs, 0.5), percentile(theirs, 0.99)
         ratio = p99 / r99 if r99 else float("inf")
         whole = reads.get(endpoint.path)
