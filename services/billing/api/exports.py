@@ -31,33 +31,36 @@ class ReportOut(BaseModel):
     rows: list[dict[str, Any]]
 
 
+def _amount(report: Report, column: str, value: Any, currency: Any) -> str | None:
+    """A money column's value (with the row's currency) as its decimal string in the
+    currency's minor unit; ``None`` for any other value."""
+    if column in report.money and isinstance(value, Decimal) and currency:
+        return format_amount(value, currency)
+    return None
+
+
 def _cells(report: Report, row: dict[str, Any]) -> list[Any]:
-    """A row's cells: an amount (a money column with the row's currency) as an exact
-    :class:`Amount` in its currency's minor unit, the other values as they are."""
+    """A row's cells: an amount as an exact :class:`Amount` in its currency's minor unit, the
+    other values as they are."""
     out: list[Any] = []
+    currency = row.get("currency")
     for column in report.columns:
         value = row.get(column)
-        currency = row.get("currency")
-        if column in report.money and isinstance(value, Decimal) and currency:
-            out.append(Amount(Decimal(format_amount(value, currency)), minor_unit(currency)))
-        else:
-            out.append(value)
+        text = _amount(report, column, value, currency)
+        out.append(value if text is None else Amount(Decimal(text), minor_unit(currency)))
     return out
 
 
 def plain_rows(report: Report) -> list[dict[str, Any]]:
-    """The rows with amounts as strings in their currency's minor unit (``format_amount``, the
-    text of :func:`_cells`' :class:`Amount`), ids and dates text."""
-    money, out = report.money, []
+    """The rows with amounts as strings in their currency's minor unit, ids and dates text."""
+    out = []
     for row in report.rows:
         currency = row.get("currency")
         plain = {}
         for column in report.columns:
             value = row.get(column)
-            if column in money and isinstance(value, Decimal) and currency:
-                plain[column] = format_amount(value, currency)
-            else:
-                plain[column] = cell(value)
+            text = _amount(report, column, value, currency)
+            plain[column] = cell(value) if text is None else text
         out.append(plain)
     return out
 
