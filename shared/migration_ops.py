@@ -212,6 +212,29 @@ def drop_sort_indexes_v1(indexes: list[tuple[str, str, str]]) -> None:
         op.drop_index(name, table_name=table)
 
 
+def manager_copy_v1(table: str, indexes: list[tuple[str, str, str]]) -> None:
+    """``table``'s copy of its client's account manager (``shared.replica_store``'s
+    ``keep_manager_copies`` keeps it current): the column, filled from the replica, and the
+    index of a manager's list in each sort, ``(name, key on PostgreSQL, key on SQLite)`` on
+    (manager, key, id)."""
+    op.add_column(table, sa.Column("account_manager_id", sa.Uuid(), nullable=True))
+    op.execute(
+        f"UPDATE {table} SET account_manager_id = (SELECT r.account_manager_id "
+        f"FROM client_replica r WHERE r.id = {table}.client_id)"
+    )
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    for name, postgresql_key, sqlite_key in indexes:
+        key = sqlite_key if sqlite else postgresql_key
+        op.create_index(name, table, [sa.text("account_manager_id"), sa.text(key), sa.text("id")])
+
+
+def drop_manager_copy_v1(table: str, indexes: list[tuple[str, str, str]]) -> None:
+    for name, _, _ in indexes:
+        op.drop_index(name, table_name=table)
+    with op.batch_alter_table(table) as batch:
+        batch.drop_column("account_manager_id")
+
+
 def client_replica_manager_index_v1() -> None:
     """``client_replica`` on (account manager, id): the clients of a scope read from the index
     alone (``shared.replicas.manager_scope``). It replaces the index on the account manager

@@ -266,12 +266,22 @@ class Sorts:
     ``id`` is the tie-breaker of every sort (the last column of the keyset)."""
 
     def __init__(
-        self, id_column: Any, default: str, *, indexed: tuple[str, ...] = (), **fields: SortKey
+        self,
+        id_column: Any,
+        default: str,
+        *,
+        indexed: tuple[str, ...] = (),
+        manager: Any = None,
+        **fields: SortKey,
     ) -> None:
         assert default.lstrip("-") in fields
         self.id_column, self.default, self.fields = id_column, default, fields
         # the fields whose (key, id) index the table had before (not ``ix_<table>_sort_...``)
         self.indexed = frozenset(indexed)
+        # the table's copy of its client's account manager (``shared.replica_store``'s
+        # manager copies), if it keeps one: a manager's list is then read in order from an
+        # index on (manager, key, id) per field, ``ix_<table>_manager_<field>``
+        self.manager = manager
         self._orders: dict[tuple[str, bool], _Order] = {}
 
     @property
@@ -329,13 +339,24 @@ def sort_indexes(*lists: Sorts) -> list[Index]:
     """An index on (key, id) for each field of each of ``lists``, named
     ``ix_<table>_sort_<field>``, on the key's own expression (declared beside the tables; the
     service's migration creates the same ones). A field whose (key, id) index the table had
-    already (``Sorts(..., indexed=...)``, e.g. ``ix_requests_opened``) is left to it."""
+    already (``Sorts(..., indexed=...)``, e.g. ``ix_requests_opened``) is left to it. A table
+    keeping its client's manager (``Sorts(..., manager=...)``) has one on (manager, key, id)
+    per field too, ``ix_<table>_manager_<field>``: a manager's page is its first rows."""
     made = []
     for sorts in lists:
         table = sorts.id_column.class_.__tablename__
         for name, key in sorts.fields.items():
             if name not in sorts.indexed:
                 made.append(Index(f"ix_{table}_sort_{name}", key.expression(), sorts.id_column))
+            if sorts.manager is not None:
+                made.append(
+                    Index(
+                        f"ix_{table}_manager_{name}",
+                        sorts.manager,
+                        key.expression(),
+                        sorts.id_column,
+                    )
+                )
     return made
 
 

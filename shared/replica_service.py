@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
+from sqlalchemy import Table
 
 from shared.documents import DocumentFetch
 from shared.imports import ImportRun
@@ -42,13 +43,14 @@ def replica_service_spec(
     body_limits: Callable[[Any], Mapping[str, int]] | None = None,
     hands_files: bool = False,
     fetches_documents: bool = False,
+    manager_copies: Sequence[Table] = (),
 ) -> ServiceSpec:
     """A service authenticating against its staff replica. ``subscribers`` (event type ->
     reaction) must keep the replicas (``REPLICA_HANDLERS``, the default, or a mapping
     composed on them: ``shared.subscribers.compose``); ``jobs`` builds the scheduled jobs
     from the service's settings, an instance of ``settings_cls``; ``workers`` the
     long-running workers besides them; ``retention`` the service's own retention rules (see
-    ``ServiceSpec``)."""
+    ``ServiceSpec``); ``manager_copies`` the tables keeping their client's account manager."""
     return ServiceSpec(
         name=name,
         routers=tuple(routers),
@@ -66,4 +68,5 @@ def replica_service_spec(
         body_limits=body_limits,
         hands_files=hands_files,
         fetches_documents=fetches_documents,
+        manager_copies=tuple(manager_copies),
     )

@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Index, MetaData, String, Table, Uuid
+from sqlalchemy import Boolean, Column, Index, MetaData, String, Table, Uuid, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import JSONType, UTCDateTime, upsert
@@ -126,6 +126,34 @@ async def put_client(
             client_replica.update()
             .where(client_replica.c.id == client_id)
             .values(contacts=contacts)
+        )
+    await keep_manager_copies(session, client_id)
+
+
+# ``session.info`` key: the service's tables keeping a copy of their client's account manager
+# (``ServiceSpec.manager_copies``, set on its sessions by ``shared.runtime``).
+MANAGER_COPIES = "orbit.manager_copies"
+
+
+async def keep_manager_copies(session: AsyncSession, client_id: uuid.UUID) -> None:
+    """Make the client's rows in the service's manager copies (tables with ``client_id`` and
+    ``account_manager_id``: a manager's lists read theirs in order from one index) say the
+    manager its replica row says now. Run by every write of the replica row (an event, a
+    read-through), in its transaction: a row added meanwhile holds the client's lock, which
+    this write waits for, so it is seen (or was written with the new manager)."""
+    manager = (
+        select(client_replica.c.account_manager_id)
+        .where(client_replica.c.id == client_id)
+        .scalar_subquery()
+    )
+    for table in session.info.get(MANAGER_COPIES, ()):
+        await session.execute(
+            table.update()
+            .where(
+                table.c.client_id == client_id,
+                table.c.account_manager_id.is_distinct_from(manager),
+            )
+            .values(account_manager_id=manager)
         )
 
 

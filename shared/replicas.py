@@ -157,16 +157,27 @@ def _clients_of(caller: Caller) -> Select[Any]:
     return select(client_replica.c.id).where(manager_scope(caller, manager))
 
 
-def client_scope(caller: Caller, client_id: ColumnElement[Any]) -> ColumnElement[bool]:
+def client_scope(
+    caller: Caller, client_id: ColumnElement[Any], manager: Any = None
+) -> ColumnElement[bool]:
     """SQL condition: ``client_id`` belongs to a client the caller may see.
 
     manager: their own clients; head: their own clients and those of the staff who report to
     them (``head_id``) or share their department; admin and integration: all (the clients
     service's ``client_scope`` on the replicas). Use it in every list and lookup, so
     out-of-scope rows are not found.
+
+    ``manager``: the row's copy of its client's account manager, on a table keeping one
+    (``shared.replica_store.keep_manager_copies``): a manager's rows are then those naming
+    them, read in a list's order from the table's (manager, key, id) index instead of walking
+    the whole sort for their ~1 % of the rows. A head's team stays a set of clients (their
+    rows are many: the sort's index walked, the team read once).
     """
     if caller.company_wide:
         return true()
+    if manager is not None and caller.role != Role.HEAD:
+        own: ColumnElement[bool] = manager == caller.id
+        return own
     return client_id.in_(_clients_of(caller))
 
 

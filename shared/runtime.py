@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy import text
+from sqlalchemy import Table, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from shared.auth import StaffCache, StaffRecord, TokenVerifier
@@ -34,6 +34,7 @@ from shared.messaging.outbox import OutboxRelay
 from shared.migrations import migrate
 from shared.owners import OWNING_SERVICE, OwnerLookup, http_owner_lookup
 from shared.readthrough import READS_KEY, SESSION_KEY, OwnerFetch, ReadThrough, http_owner
+from shared.replica_store import MANAGER_COPIES
 from shared.retention import RetentionJob, RetentionRule, platform_rules
 from shared.scheduler import ScheduledJob, Scheduler
 from shared.settings import OrbitSettings
@@ -95,6 +96,10 @@ class ServiceSpec:
     # Request bodies larger than ORBIT_MAX_BODY_BYTES a route takes (the uploads): path ->
     # bytes, built from the service's settings (shared/body_limit.py).
     body_limits: Callable[[Any], Mapping[str, int]] | None = None
+    # The service's tables keeping a copy of their client's account manager (``client_id`` and
+    # ``account_manager_id`` columns: interactions, requests, invoices), which its sessions
+    # keep current with the replica (``shared.replica_store.keep_manager_copies``).
+    manager_copies: Sequence[Table] = ()
 
     def load_settings(self, base: OrbitSettings | None = None) -> OrbitSettings:
         """The settings the service runs with, an instance of ``settings_cls``: ``base`` itself
@@ -174,7 +179,8 @@ class ServiceRuntime:
             run, close = http_importer(settings, settings.billing_url)
             self.importers["billing"] = run
             self._close_lookups.append(close)
-        self.sessions.configure(info={SESSION_KEY: self.read_through})
+        copies = tuple(spec.manager_copies)
+        self.sessions.configure(info={SESSION_KEY: self.read_through, MANAGER_COPIES: copies})
         self.reads.configure(info={SESSION_KEY: self.read_through, READS_KEY: True})
         self.uow = UnitOfWorkFactory(self.sessions, self.clock)
         self.relay = OutboxRelay(

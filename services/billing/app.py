@@ -27,6 +27,7 @@ from services.billing.api import (
     reports,
 )
 from services.billing.settings import BillingSettings
+from services.billing.store.models import Invoice
 from services.billing.subscribers import SUBSCRIBERS
 from services.billing.workers import scheduled_jobs
 from shared.app import build_service_app
@@ -50,6 +51,9 @@ SPEC = replica_service_spec(
         imports.router,
     ),
     subscribers=SUBSCRIBERS,
+    # Invoices keep their client's account manager for the managers' lists
+    # (shared/replica_store.py).
+    manager_copies=(Invoice.__table__,),  # type: ignore[arg-type]
     jobs=scheduled_jobs,
     settings_cls=BillingSettings,
     # The corrections' audit rows for years (ORBIT_RETENTION_AUDIT_DAYS).

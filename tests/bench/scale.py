@@ -164,18 +164,18 @@ def interactions_sql(calendar: str) -> list[str]:
         *_replicas(),
         f"""INSERT INTO interactions (id, client_id, type, direction, occurred_at, subject,
             summary, contact_ids, requires_response, missed, author_id, created_at,
-            report_overdue_notified)
+            report_overdue_notified, account_manager_id)
         SELECT {_id("b000", "g")}, {_client(f"1 + g % {CLIENTS}")},
             (ARRAY['call','email','meeting','message','note'])[1 + g % 5],
             (ARRAY['inbound','outbound'])[1 + g % 2], now() - g * interval '13 seconds',
             'Subject ' || g, 'Summary of interaction ' || g, '[]', false, false,
             {_id("9000", _manager_of(f"1 + g % {CLIENTS}"))}, now() - g * interval '13 seconds',
-            false
+            false, {_id("9000", _manager_of(f"1 + g % {CLIENTS}"))}
         FROM generate_series(1, {INTERACTIONS}) g""",
         f"""INSERT INTO requests (id, client_id, interaction_id, status, opened_at, due_at,
             at_risk_at, first_response_minutes, calendar, breached, at_risk_notified,
             answered_at, response_minutes, promise_broken, on_hold_minutes, updated_at,
-            interaction_type, subject, contact_ids)
+            interaction_type, subject, contact_ids, account_manager_id)
         SELECT gen_random_uuid(), {_client(f"1 + g % {CLIENTS}")}, {_id("b000", "g")},
             CASE WHEN g % 10 = 0 THEN 'open' ELSE 'answered' END,
             now() - g * interval '130 seconds', now() - g * interval '130 seconds'
@@ -184,7 +184,7 @@ def interactions_sql(calendar: str) -> list[str]:
             CASE WHEN g % 10 = 0 THEN NULL ELSE now() - g * interval '130 seconds'
                 + interval '1 hour' END,
             CASE WHEN g % 10 = 0 THEN NULL ELSE 60 + g % 300 END, false, 0, now(), 'email',
-            'Subject ' || g, '[]'
+            'Subject ' || g, '[]', {_id("9000", _manager_of(f"1 + g % {CLIENTS}"))}
         FROM generate_series(1, {REQUESTS_}) g""",
         f"""INSERT INTO tasks (id, client_id, title, due_at, assignee_id, status, created_by,
             created_at, updated_at, overdue_notified, due_soon_notified)
@@ -221,13 +221,15 @@ def billing_sql() -> list[str]:
             now() - (g % 700) * interval '1 day', now()
         FROM generate_series(1, {CONTRACTS}) g""",
         f"""INSERT INTO invoices (id, client_id, number, currency, lines, subtotal, tax, total,
-            amount_paid, status, issue_date, due_date, overdue_sent, created_at, updated_at)
+            amount_paid, status, issue_date, due_date, overdue_sent, created_at, updated_at,
+            account_manager_id)
         SELECT gen_random_uuid(), {client}, 'INV-' || lpad(g::text, 7, '0'),
             (ARRAY['EUR','USD','RUB'])[1 + g % 3], '[]', 1000 + g % 5000, 0, 1000 + g % 5000,
             CASE WHEN g % 4 = 0 THEN 0 ELSE 1000 + g % 5000 END,
             CASE WHEN g % 4 = 0 THEN (ARRAY['issued','overdue'])[1 + g % 2] ELSE 'paid' END,
             current_date - (g % 730), current_date - (g % 730) + 14, false,
-            now() - (g % 730) * interval '1 day', now()
+            now() - (g % 730) * interval '1 day', now(),
+            {_id("9000", _manager_of(f"1 + g % {CLIENTS}"))}
         FROM generate_series(1, {INVOICES}) g""",
         f"""INSERT INTO payments (id, client_id, amount, currency, received_at, method,
             reference, credit, booked_by, created_at)
@@ -289,6 +291,9 @@ REPLICA = {
     "head": "client_id IN (SELECT id FROM client_replica WHERE account_manager_id = $1 OR "
     "account_manager_department = $2)",
 }
+# A table keeping its client's manager (interactions, requests, invoices): a manager's rows
+# name them; a head's are their team's clients' (Orbit's ``shared.replicas.client_scope``).
+COPY = {"manager": "account_manager_id = $1 AND $2::text IS NOT NULL", "head": REPLICA["head"]}
 PAGE = "LIMIT 51"
 ENDPOINTS = [
     Endpoint(
@@ -312,12 +317,12 @@ ENDPOINTS = [
     Endpoint(
         "interactions",
         "/api/v1/interactions",
-        f"SELECT * FROM interactions WHERE {{replica}} ORDER BY occurred_at DESC, id DESC {PAGE}",
+        f"SELECT * FROM interactions WHERE {{copy}} ORDER BY occurred_at DESC, id DESC {PAGE}",
     ),
     Endpoint(
         "interactions",
         "/api/v1/requests",
-        f"SELECT * FROM requests WHERE {{replica}} ORDER BY opened_at DESC, id DESC {PAGE}",
+        f"SELECT * FROM requests WHERE {{copy}} ORDER BY opened_at DESC, id DESC {PAGE}",
     ),
     Endpoint(
         "interactions",
@@ -360,12 +365,12 @@ ENDPOINTS = [
     Endpoint(
         "billing",
         "/api/v1/invoices",
-        f"SELECT * FROM invoices WHERE {{replica}} ORDER BY created_at, id {PAGE}",
+        f"SELECT * FROM invoices WHERE {{copy}} ORDER BY created_at, id {PAGE}",
     ),
     Endpoint(
         "billing",
         "/api/v1/invoices?sort=-due_date",
-        f"SELECT * FROM invoices WHERE {{replica}} ORDER BY due_date DESC, id DESC {PAGE}",
+        f"SELECT * FROM invoices WHERE {{copy}} ORDER BY due_date DESC, id DESC {PAGE}",
     ),
     Endpoint(
         "billing",
@@ -436,7 +441,8 @@ if _ONLY:
 
 
 def _raw_sql(endpoint: Endpoint, kind: str) -> str:
-    return endpoint.raw.replace("{own}", OWN[kind]).replace("{replica}", REPLICA[kind])
+    raw = endpoint.raw.replace("{own}", OWN[kind]).replace("{replica}", REPLICA[kind])
+    return raw.replace("{copy}", COPY[kind])
 
 
 async def _load(call: Callable[[], Awaitable[None]], count: int) -> list[float]:

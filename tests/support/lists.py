@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from typing import Any
 
 import httpx
@@ -52,7 +53,9 @@ async def exported(
 async def sorts_read_their_indexes(session: AsyncSession, sorts: Sorts) -> None:
     """PostgreSQL orders each sort of ``sorts`` (both ways) by an index of (key, id): with
     sorting and sequential scans priced out, the plan reads an index and sorts nothing (a
-    key that did not match its index's expression would need a Sort)."""
+    key that did not match its index's expression would need a Sort). A table keeping its
+    client's manager (``Sorts(..., manager=...)``): a manager's page of each sort too, from
+    its (manager, key, id) index."""
     table = sorts.id_column.class_
     await session.execute(text("SET LOCAL enable_seqscan = off"))
     await session.execute(text("SET LOCAL enable_sort = off"))
@@ -61,9 +64,21 @@ async def sorts_read_their_indexes(session: AsyncSession, sorts: Sorts) -> None:
             columns = [key.expression(), sorts.id_column]
             ordering = [c.desc() if desc else c.asc() for c in columns]
             query = select(table).order_by(*ordering).limit(50)
-            compiled = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
-            plan = "\n".join((await session.execute(text(f"EXPLAIN {compiled}"))).scalars())
             expected = (
                 f"ix_{table.__tablename__}_sort_{name}" if name not in sorts.indexed else "Index"
             )
-            assert expected in plan and "Sort" not in plan, (name, desc, plan)
+            await _reads_index(session, query, expected, name, desc)
+            if sorts.manager is not None:
+                mine = query.where(sorts.manager == uuid.uuid4())
+                expected = f"ix_{table.__tablename__}_manager_{name}"
+                await _reads_index(session, mine, expected, name, desc)
+
+
+async def _reads_index(
+    session: AsyncSession, query: Any, index: str, name: str, desc: bool
+) -> None:
+    """``query`` (the sort ``name``) reads ``index`` (a name, or "Index": any) and sorts
+    nothing."""
+    compiled = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+    plan = "\n".join((await session.execute(text(f"EXPLAIN {compiled}"))).scalars())
+    assert index in plan and "Sort" not in plan, (name, desc, plan)

@@ -178,7 +178,7 @@ async def invoice_estimate(uow: UnitOfWork, caller: Caller, estimate_id: uuid.UU
             else f"the estimate is {estimate.status}: approve it first"
         )
     invoice = draft_of(
-        estimate.client_id,
+        client,
         estimate.contract_id,
         estimate.currency,
         [dict(line) for line in estimate.lines],

@@ -263,7 +263,7 @@ class RowRunner:
         if existing is not None:
             return self._same_invoice(number, existing, draft, issue, cells)
         require_staff(caller)
-        invoice = priced_draft(client.id, contract, draft, uow.clock.now())
+        invoice = priced_draft(client, contract, draft, uow.clock.now())
         invoice.external_id = cells["external_id"]
         invoice.external_number = cells["number"]
         try:

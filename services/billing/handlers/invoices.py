@@ -103,7 +103,7 @@ def _default_currency(contract: Contract | None) -> str | None:
 
 
 def priced_draft(
-    client_id: uuid.UUID, contract: Contract | None, command: InvoiceIn, now: datetime
+    client: ClientView, contract: Contract | None, command: InvoiceIn, now: datetime
 ) -> Invoice:
     """The draft ``command`` makes for the client (not stored yet): its currency (else the
     contract's) and its lines checked and priced (a 422 naming the field)."""
@@ -112,7 +112,7 @@ def priced_draft(
         raise Invalid.field("currency", "required (the contract names no currency)")
     lines, totals = checked_lines(command.lines, currency)
     return draft_of(
-        client_id,
+        client,
         contract.id if contract else None,
         currency,
         lines,
@@ -128,13 +128,13 @@ async def create_invoice(uow: UnitOfWork, caller: Caller, command: InvoiceIn) ->
     require_staff(caller)
     client = await get_client(uow.session, caller, command.client_id, for_update=True)
     contract = await _contract_of(uow, caller, client.id, command.contract_id)
-    invoice = priced_draft(client.id, contract, command, uow.clock.now())
+    invoice = priced_draft(client, contract, command, uow.clock.now())
     await store_draft(uow, caller, invoice)
     return invoice
 
 
 def draft_of(
-    client_id: uuid.UUID,
+    client: ClientView,
     contract_id: uuid.UUID | None,
     currency: str,
     lines: list[dict[str, str]],
@@ -144,10 +144,11 @@ def draft_of(
     estimate_id: uuid.UUID | None,
     now: datetime,
 ) -> Invoice:
-    """A new draft invoice (not stored yet)."""
+    """A new draft invoice for ``client`` (locked; not stored yet)."""
     return Invoice(
         id=uuid.uuid4(),
-        client_id=client_id,
+        client_id=client.id,
+        account_manager_id=client.account_manager_id,
         contract_id=contract_id,
         estimate_id=estimate_id,
         number=None,

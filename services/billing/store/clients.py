@@ -32,9 +32,10 @@ from shared.replicas import (
 )
 
 
-def scope(caller: Caller, client_id: Any) -> ColumnElement[bool]:
-    """SQL: ``client_id`` is of a client the caller may see."""
-    return client_scope(caller, client_id)
+def scope(caller: Caller, client_id: Any, manager: Any = None) -> ColumnElement[bool]:
+    """SQL: ``client_id`` is of a client the caller may see (``manager``: the table's copy of
+    the client's manager, ``shared.replicas.client_scope``)."""
+    return client_scope(caller, client_id, manager)
 
 
 def _client_select(caller: Caller, client_id: Any, for_update: bool) -> Select[Any]:

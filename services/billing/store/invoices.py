@@ -128,7 +128,7 @@ def invoices(
     """The invoices of the clients the caller may see, narrowed by the list's filters:
     ``status`` is the one shown at ``now`` (:func:`invoice_status_is`), the due date within
     ``due_from``..``due_to`` (both included), the ``number`` exactly."""
-    stmt = select(Invoice).where(scope(caller, Invoice.client_id))
+    stmt = select(Invoice).where(scope(caller, Invoice.client_id, Invoice.account_manager_id))
     if due_from is not None:
         stmt = stmt.where(Invoice.due_date >= due_from)
     if due_to is not None:

@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column
 
 from shared.db import JSONType, Money, UTCDateTime
-from shared.pagination import SortKey, Sorts
+from shared.pagination import SortKey, Sorts, sort_indexes
 from shared.replicas import client_replica
 
 
@@ -129,6 +129,10 @@ class Invoice(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     client_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    # The client's account manager, a copy of the replica's kept current by every change of
+    # it (``shared.replica_store.keep_manager_copies``): a manager's list reads their rows in
+    # its sort's order from one index (``ix_<table>_manager_<field>``), not the whole sort.
+    account_manager_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     contract_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("contracts.id"))
     estimate_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     number: Mapped[str | None] = mapped_column(String(20))
@@ -309,6 +313,7 @@ LAST_DAY = "'9999-12-31'"  # what a missing date sorts as: after every date
 INVOICE_SORTS = Sorts(
     Invoice.id,
     "created_at",
+    manager=Invoice.account_manager_id,
     created_at=SortKey(Invoice.created_at),
     number=SortKey(Invoice.number, null="''"),
     issue_date=SortKey(Invoice.issue_date, null=LAST_DAY),
@@ -352,10 +357,7 @@ OPPORTUNITY_SORTS = Sorts(
     stage=SortKey(Opportunity.stage),
 )
 
-for _sorts in (INVOICE_SORTS, CONTRACT_SORTS, PAYMENT_SORTS, ESTIMATE_SORTS, OPPORTUNITY_SORTS):
-    for _name, _key in _sorts.fields.items():
-        _table = _sorts.id_column.class_.__tablename__
-        Index(f"ix_{_table}_sort_{_name}", _key.expression(), _sorts.id_column)
+sort_indexes(INVOICE_SORTS, CONTRACT_SORTS, PAYMENT_SORTS, ESTIMATE_SORTS, OPPORTUNITY_SORTS)
 
 
 class ClientBillingDetails(Base):

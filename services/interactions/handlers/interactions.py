@@ -105,6 +105,7 @@ async def log_interaction(
     interaction = Interaction(
         id=uuid.uuid4(),
         client_id=client.id,
+        account_manager_id=client.account_manager_id,
         type=command.type,
         direction=command.direction,
         occurred_at=command.occurred_at,

@@ -73,6 +73,7 @@ def new_request(
     return Request(
         id=uuid.uuid4(),
         client_id=client.id,
+        account_manager_id=client.account_manager_id,
         interaction_id=interaction.id,
         interaction_type=interaction.type,
         subject=interaction.subject,

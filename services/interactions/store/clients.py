@@ -20,21 +20,10 @@ from shared.readthrough import refresh_staff
 from shared.replicas import client_replica, client_scope, staff_replica
 
 
-def in_scope(caller: Caller, client_id: Any) -> ColumnElement[bool]:
-    """SQL condition: the client of ``client_id`` (a column) is in the caller's scope."""
-    return client_scope(caller, cast(ColumnElement[Any], client_id))
-
-
-def of_manager(column: Any, account_manager_id: uuid.UUID) -> ColumnElement[bool]:
-    """SQL condition: the client of ``column`` is managed by ``account_manager_id``."""
-    return cast(
-        ColumnElement[bool],
-        column.in_(
-            select(client_replica.c.id).where(
-                client_replica.c.account_manager_id == account_manager_id
-            )
-        ),
-    )
+def in_scope(caller: Caller, client_id: Any, manager: Any = None) -> ColumnElement[bool]:
+    """SQL condition: the client of ``client_id`` (a column) is in the caller's scope
+    (``manager``: the table's copy of the client's manager, ``shared.replicas.client_scope``)."""
+    return client_scope(caller, cast(ColumnElement[Any], client_id), manager)
 
 
 async def sees_client(session: AsyncSession, caller: Caller, client_id: uuid.UUID) -> bool:

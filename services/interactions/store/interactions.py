@@ -28,7 +28,9 @@ SORTS = INTERACTION_SORTS  # the list's ``?sort=`` (declared beside the table)
 
 
 def scoped_interactions(caller: Caller) -> Select[Any]:
-    return select(Interaction).where(in_scope(caller, Interaction.client_id))
+    return select(Interaction).where(
+        in_scope(caller, Interaction.client_id, Interaction.account_manager_id)
+    )
 
 
 async def get_interaction(

@@ -59,6 +59,10 @@ class Interaction(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     client_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    # The client's account manager, a copy of the replica's kept current by every change of
+    # it (``shared.replica_store.keep_manager_copies``): a manager's list reads their rows in
+    # its sort's order from one index (``ix_<table>_manager_<field>``), not the whole sort.
+    account_manager_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     type: Mapped[str] = mapped_column(String(20))
     direction: Mapped[str] = mapped_column(String(20))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -145,6 +149,10 @@ class Request(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     client_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    # The client's account manager, a copy of the replica's kept current by every change of
+    # it (``shared.replica_store.keep_manager_copies``): a manager's list reads their rows in
+    # its sort's order from one index (``ix_<table>_manager_<field>``), not the whole sort.
+    account_manager_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     interaction_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("interactions.id"), unique=True
     )
@@ -509,6 +517,7 @@ INTERACTION_SORTS = Sorts(
     Interaction.id,
     "-occurred_at",
     indexed=("occurred_at",),
+    manager=Interaction.account_manager_id,
     occurred_at=SortKey(Interaction.occurred_at),
     created_at=SortKey(Interaction.created_at),
 )
@@ -516,6 +525,7 @@ REQUEST_SORTS = Sorts(
     Request.id,
     "-opened_at",
     indexed=("opened_at",),
+    manager=Request.account_manager_id,
     opened_at=SortKey(Request.opened_at),
     due_at=SortKey(Request.due_at),
     status=SortKey(Request.status),

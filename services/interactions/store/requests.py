@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.interactions.store.clients import in_scope, of_manager
+from services.interactions.store.clients import in_scope
 from services.interactions.store.models import REQUEST_SORTS, Request
 from shared.auth import Caller
 from shared.store import locked, one_or_404
@@ -19,7 +19,7 @@ SORTS = REQUEST_SORTS  # the list's ``?sort=`` (declared beside the table)
 
 
 def scoped_requests(caller: Caller) -> Select[Any]:
-    return select(Request).where(in_scope(caller, Request.client_id))
+    return select(Request).where(in_scope(caller, Request.client_id, Request.account_manager_id))
 
 
 async def get_request(
@@ -65,5 +65,5 @@ def filtered_requests(
     if client_id is not None:
         stmt = stmt.where(Request.client_id == client_id)
     if account_manager_id is not None:
-        stmt = stmt.where(of_manager(Request.client_id, account_manager_id))
+        stmt = stmt.where(Request.account_manager_id == account_manager_id)
     return stmt

@@ -20,8 +20,9 @@ from services.billing.store.models import (
     PAYMENT_SORTS,
 )
 from shared.pagination import Sorts
+from shared.replica_store import put_client
 from tests.integration.billing.helpers import NOW, Api
-from tests.support.apps import ADMIN
+from tests.support.apps import ADMIN, auth
 from tests.support.lists import all_items, sorts_read_their_indexes
 
 
@@ -190,3 +191,50 @@ async def test_every_sort_reads_its_index(api: Api, sorts: Sorts) -> None:
     index's expression would need a Sort)."""
     async with api.runtime.sessions() as session:
         await sorts_read_their_indexes(session, sorts)
+
+
+async def test_a_reassigned_clients_invoices_move_to_the_new_managers_list(any_api: Api) -> None:
+    """Invoices keep their client's manager (a manager's list reads theirs from one index):
+    drafted under one manager, they follow the client to the next one as soon as the replica
+    is written (by an event or a read-through: ``put_client``), in the list, every sort and
+    the lookup, and leave the previous manager's."""
+    mia, sam = await any_api.staff("Mia"), await any_api.staff("Sam")
+    mia_h, sam_h = auth(mia, "manager"), auth(sam, "manager")
+    acme, kept = await any_api.client("Acme", mia), await any_api.client("Kept", mia)
+    moved = await any_api.invoice(acme, headers=mia_h)
+    any_api.clock.advance(timedelta(minutes=1))
+    stays = await any_api.invoice(kept, headers=mia_h)
+
+    async def ids(headers: dict[str, str], **params: Any) -> list[str]:
+        return [
+            i["id"] for i in await all_items(any_api.http, "/api/v1/invoices", headers, **params)
+        ]
+
+    assert await ids(mia_h) == [moved["id"], stays["id"]] and await ids(sam_h) == []
+    acme_now = {
+        "client_id": acme,
+        "name": "Acme",
+        "tier": "standard",
+        "status": "active",
+        "account_manager_id": sam,
+        "account_manager_department": None,
+        "head_id": None,
+        "timezone": "UTC",
+        "country": None,
+        "sla": {},
+    }
+    async with any_api.runtime.sessions() as session:
+        await put_client(session, acme_now, any_api.clock.now())
+        await session.commit()
+
+    for sort in (None, "-total", "number", "due_date", "status", "-issue_date"):
+        params = {"sort": sort} if sort else {}
+        assert await ids(sam_h, **params) == [moved["id"]], sort
+        assert await ids(mia_h, **params) == [stays["id"]], sort
+    assert (await any_api.http.get(f"/api/v1/invoices/{moved['id']}", headers=sam_h)).is_success
+    gone = await any_api.http.get(f"/api/v1/invoices/{moved['id']}", headers=mia_h)
+    assert gone.status_code == 404
+    # drafted after the move: the new manager's at once
+    any_api.clock.advance(timedelta(minutes=1))
+    later = await any_api.invoice(acme, headers=sam_h)
+    assert await ids(sam_h) == [moved["id"], later["id"]]

@@ -172,3 +172,40 @@ async def test_feedback_and_meetings(any_api: Api) -> None:
 async def test_every_sort_reads_its_index(api: Api, sorts: Sorts) -> None:
     async with api.runtime.sessions() as session:
         await sorts_read_their_indexes(session, sorts)
+
+
+async def test_a_reassigned_clients_rows_move_to_the_new_managers_lists(any_api: Api) -> None:
+    """Interactions and requests keep their client's manager (a manager's list reads theirs
+    from one index): logged under one manager, they follow the client to the next one the
+    moment the replica learns of it, in every list, filter and lookup, and leave the
+    previous manager's; the head of both sees them throughout."""
+    head = await any_api.staff("Hana", "head", "north")
+    mia = await any_api.staff("Mia", "manager", "north", head_id=head.id)
+    sam = await any_api.staff("Sam", "manager", "north", head_id=head.id)
+    acme, kept = await any_api.client("Acme", mia), await any_api.client("Kept", mia)
+    moved = await any_api.log(mia.headers, acme, requires_response=True)
+    any_api.advance(minutes=1)
+    stays = await any_api.log(mia.headers, kept, requires_response=True)
+
+    async def ids(who: Any, path: str, key: str = "id", **params: str) -> list[str]:
+        return [item[key] for item in await all_items(any_api.http, path, who.headers, **params)]
+
+    assert await ids(mia, "/api/v1/interactions") == [stays["id"], moved["id"]]
+    assert await ids(sam, "/api/v1/interactions") == []
+    any_api.advance(minutes=1)
+    await any_api.client("Acme", sam, updated=True, client_id=acme.id)
+
+    for path, one in (("/api/v1/interactions", "id"), ("/api/v1/requests", "request_id")):
+        assert await ids(sam, path) == [moved[one]], path
+        assert await ids(sam, path, sort="-created_at" if one == "id" else "due_at") == [moved[one]]
+        assert await ids(mia, path) == [stays[one]], path
+        assert await ids(head, path) == [stays[one], moved[one]], path
+        assert (await any_api.http.get(f"{path}/{moved[one]}", headers=sam.headers)).is_success
+        gone = await any_api.http.get(f"{path}/{moved[one]}", headers=mia.headers)
+        assert gone.status_code == 404, path
+    assert await ids(head, "/api/v1/requests", account_manager_id=sam.id) == [moved["request_id"]]
+    assert await ids(head, "/api/v1/requests", account_manager_id=mia.id) == [stays["request_id"]]
+    # logged after the move: the new manager's at once
+    later = await any_api.log(sam.headers, acme, requires_response=True)
+    assert await ids(sam, "/api/v1/interactions") == [later["id"], moved["id"]]
+    assert await ids(sam, "/api/v1/requests") == [later["request_id"], moved["request_id"]]

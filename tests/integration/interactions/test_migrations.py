@@ -1,18 +1,21 @@
-"""Migration c7eeb37b94cf: requests opened before it get their interaction's type, subject
-and contact ids copied (on SQLite and PostgreSQL)."""
+"""Migrations that fill columns of rows written before them (on SQLite and PostgreSQL):
+c7eeb37b94cf (requests get their interaction's type, subject and contact ids), a8c1e3f5b7d9
+(interactions and requests get their client's account manager from the replica)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import Boolean, Integer, String, Uuid, column, insert, select, table
 
 from services.interactions.app import SPEC
-from services.interactions.store.models import Request
+from services.interactions.store.models import Interaction, Request
 from shared.db import JSONType, UTCDateTime, create_engine
 from shared.migrations import migrate
+from shared.replica_store import client_replica
 
 pytestmark = pytest.mark.integration
 
@@ -46,47 +49,63 @@ requests = table(
 )
 
 
+async def _logged(
+    conn: Any,
+    client: uuid.UUID,
+    at: datetime,
+    requests_table: Any = requests,
+    *,
+    interaction: dict[str, Any] | None = None,
+    request: dict[str, Any] | None = None,
+) -> None:
+    """An inbound email (else ``interaction``'s values) and its open request, as written at
+    an earlier revision (``requests_table``: the requests as they were then)."""
+    interaction_id = uuid.uuid4()
+    await conn.execute(
+        insert(interactions).values(
+            {
+                "id": interaction_id,
+                "client_id": client,
+                "type": "email",
+                "direction": "inbound",
+                "occurred_at": at,
+                "contact_ids": [],
+                "requires_response": True,
+                "missed": False,
+                "author_id": uuid.uuid4(),
+                "created_at": at,
+                "report_overdue_notified": False,
+                **(interaction or {}),
+            }
+        )
+    )
+    await conn.execute(
+        insert(requests_table).values(
+            id=uuid.uuid4(),
+            client_id=client,
+            interaction_id=interaction_id,
+            status="open",
+            **{n: at for n in ("opened_at", "due_at", "at_risk_at", "updated_at")},
+            first_response_minutes=60,
+            calendar={},
+            breached=False,
+            at_risk_notified=False,
+            promise_broken=False,
+            on_hold_minutes=0,
+            **(request or {}),
+        )
+    )
+
+
 async def test_requests_get_their_interactions_fields(any_db_url: str) -> None:
     await migrate(SPEC.migrations, any_db_url, "c4e2a9d17b35")
-    interaction, client, contact = uuid.uuid4(), uuid.uuid4(), str(uuid.uuid4())
+    client, contact = uuid.uuid4(), str(uuid.uuid4())
     at = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
     engine = create_engine(any_db_url)
     try:
         async with engine.begin() as conn:
-            await conn.execute(
-                insert(interactions).values(
-                    id=interaction,
-                    client_id=client,
-                    type="call",
-                    direction="inbound",
-                    occurred_at=at,
-                    subject="Broken login",
-                    contact_ids=[contact],
-                    requires_response=True,
-                    missed=True,
-                    author_id=uuid.uuid4(),
-                    created_at=at,
-                    report_overdue_notified=False,
-                )
-            )
-            await conn.execute(
-                insert(requests).values(
-                    id=uuid.uuid4(),
-                    client_id=client,
-                    interaction_id=interaction,
-                    status="open",
-                    opened_at=at,
-                    due_at=at,
-                    at_risk_at=at,
-                    updated_at=at,
-                    first_response_minutes=60,
-                    calendar={},
-                    breached=False,
-                    at_risk_notified=False,
-                    promise_broken=False,
-                    on_hold_minutes=0,
-                )
-            )
+            call = {"type": "call", "subject": "Broken login", "contact_ids": [contact]}
+            await _logged(conn, client, at, interaction={**call, "missed": True})
         await migrate(SPEC.migrations, any_db_url)
         async with engine.connect() as conn:
             row = (
@@ -97,3 +116,52 @@ async def test_requests_get_their_interactions_fields(any_db_url: str) -> None:
     finally:
         await engine.dispose()
     assert tuple(row) == ("call", "Broken login", [contact])
+
+
+# requests as they were at revision c5d7e9f1a3b6 (the columns these rows need)
+requests_c5d7 = table(
+    "requests",
+    *(column(c.name, c.type) for c in requests.columns),
+    column("interaction_type", String()),
+    column("contact_ids", JSONType),
+)
+
+
+async def test_interactions_and_requests_get_their_clients_manager(any_db_url: str) -> None:
+    await migrate(SPEC.migrations, any_db_url, "c5d7e9f1a3b6")
+    manager, managed, unmanaged = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    at = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    engine = create_engine(any_db_url)
+    try:
+        async with engine.begin() as conn:
+            for client, who in ((managed, manager), (unmanaged, None)):
+                await conn.execute(
+                    insert(client_replica).values(
+                        id=client,
+                        name="Client",
+                        tier="standard",
+                        status="active",
+                        account_manager_id=who,
+                        timezone="UTC",
+                        sla={},
+                        contacts=[],
+                        source_time=at,
+                    )
+                )
+            # two of the managed client's, one of the unmanaged's, one of a client unknown
+            for client in (managed, managed, unmanaged, uuid.uuid4()):
+                then = {"interaction_type": "email", "contact_ids": []}
+                await _logged(conn, client, at, requests_c5d7, request=then)
+        await migrate(SPEC.migrations, any_db_url)
+        async with engine.connect() as conn:
+            copies = [
+                sorted(
+                    (r.client_id == managed, r.account_manager_id)
+                    for r in await conn.execute(select(model.client_id, model.account_manager_id))
+                )
+                for model in (Interaction, Request)
+            ]
+    finally:
+        await engine.dispose()
+    expected = [(False, None), (False, None), (True, manager), (True, manager)]
+    assert copies == [expected, expected]
