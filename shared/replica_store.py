@@ -7,6 +7,7 @@ the stored one is ignored). Both the events (``shared.replicas``) and the read-t
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -163,3 +164,24 @@ def contact_entry(data: dict[str, Any]) -> dict[str, Any]:
     "--MM-DD": the clients events' text)."""
     keep = ("name", "email", "phone", "roles", "preferred_channel", "birthday")
     return {k: data.get(k) for k in keep} | {"id": str(data["contact_id"])}
+
+
+async def fill_manager_copies(session: AsyncSession, tables: Iterable[Table]) -> int:
+    """Give the rows of ``tables`` written without their client's manager (by the service's
+    previous version, still running while a migration added the copy) the manager the
+    replica names; how many were. The runtime runs it at start and every few minutes."""
+    managed = select(client_replica.c.id).where(client_replica.c.account_manager_id.is_not(None))
+    filled = 0
+    for table in tables:
+        manager = (
+            select(client_replica.c.account_manager_id)
+            .where(client_replica.c.id == table.c.client_id)
+            .scalar_subquery()
+        )
+        result = await session.execute(
+            table.update()
+            .where(table.c.account_manager_id.is_(None), table.c.client_id.in_(managed))
+            .values(account_manager_id=manager)
+        )
+        filled += max(getattr(result, "rowcount", 0), 0)
+    return filled

@@ -34,7 +34,7 @@ from shared.messaging.outbox import OutboxRelay
 from shared.migrations import migrate
 from shared.owners import OWNING_SERVICE, OwnerLookup, http_owner_lookup
 from shared.readthrough import READS_KEY, SESSION_KEY, OwnerFetch, ReadThrough, http_owner
-from shared.replica_store import MANAGER_COPIES
+from shared.replica_store import MANAGER_COPIES, fill_manager_copies
 from shared.retention import RetentionJob, RetentionRule, platform_rules
 from shared.scheduler import ScheduledJob, Scheduler
 from shared.settings import OrbitSettings
@@ -43,6 +43,9 @@ from shared.uow import UnitOfWorkFactory
 log = logging.getLogger("orbit.runtime")
 
 READY_TIMEOUT_SECONDS = 5.0
+# How often rows written without their client's manager (by the service's previous version,
+# during an upgrade) are given it (``ServiceRuntime._fill_manager_copies``).
+MANAGER_COPIES_FILL_SECONDS = 600.0
 
 StaffLoader = Callable[[AsyncSession, uuid.UUID], Awaitable[StaffRecord | None]]
 
@@ -257,9 +260,26 @@ class ServiceRuntime:
             spawn("scheduler", self.scheduler.run())
         if scheduler:
             spawn("retention", self.retention.run())
+        if scheduler and self.spec.manager_copies:
+            spawn("manager_copies", self._fill_manager_copies())
         if scheduler and self.spec.workers is not None:
             for name, work in self.spec.workers(self).items():
                 spawn(name, work())
+
+    async def _fill_manager_copies(self) -> None:
+        """At start and every ``MANAGER_COPIES_FILL_SECONDS``: the rows an earlier version of
+        the service wrote without their client's manager (during an upgrade) get it
+        (``shared.replica_store.fill_manager_copies``)."""
+        while True:
+            try:
+                async with self.sessions() as session:
+                    filled = await fill_manager_copies(session, self.spec.manager_copies)
+                    await session.commit()
+                if filled:
+                    log.info("gave %d rows their client's account manager", filled)
+            except Exception as exc:  # the database away: the next round
+                log.warning("cannot fill the manager copies now: %r", exc)
+            await asyncio.sleep(MANAGER_COPIES_FILL_SECONDS)
 
     async def _create_topics(self) -> None:
         """Create ``orbit.<service>`` and its DLQ at start (retrying while the bus is down)."""

@@ -17,6 +17,7 @@ from services.interactions.store.models import (
     TASK_SORTS,
 )
 from shared.pagination import Sorts
+from shared.replica_store import fill_manager_copies
 from tests.integration.interactions.helpers import ADMIN, NOW, Api, iso
 from tests.support.lists import all_items, exported, sorts_read_their_indexes
 
@@ -209,3 +210,28 @@ async def test_a_reassigned_clients_rows_move_to_the_new_managers_lists(any_api:
     later = await any_api.log(sam.headers, acme, requires_response=True)
     assert await ids(sam, "/api/v1/interactions") == [later["id"], moved["id"]]
     assert await ids(sam, "/api/v1/requests") == [later["request_id"], moved["request_id"]]
+
+
+async def test_rows_written_without_the_copy_are_given_their_managers(any_api: Api) -> None:
+    """The previous version of the service, still running while the migration added the
+    copy, writes rows without it: the runtime's round gives them their client's manager
+    (rows of a client with none stay without one), and the manager's lists show them."""
+    mia = await any_api.staff("Mia")
+    acme, nobodys = await any_api.client("Acme", mia), await any_api.client("Nobody's", None)
+    logged = await any_api.log(mia.headers, acme, requires_response=True)
+    await any_api.log(ADMIN, nobodys, requires_response=True)
+    copies = any_api.runtime.spec.manager_copies
+    async with any_api.runtime.sessions() as session:
+        for table in copies:  # as the previous version wrote them
+            await session.execute(table.update().values(account_manager_id=None))
+        await session.commit()
+    assert await all_items(any_api.http, "/api/v1/interactions", mia.headers) == []
+
+    async with any_api.runtime.sessions() as session:
+        assert await fill_manager_copies(session, copies) == 2  # acme's interaction, request
+        await session.commit()
+        assert await fill_manager_copies(session, copies) == 0
+    listed = await all_items(any_api.http, "/api/v1/interactions", mia.headers)
+    assert [i["id"] for i in listed] == [logged["id"]]
+    requests = await all_items(any_api.http, "/api/v1/requests", mia.headers)
+    assert [r["id"] for r in requests] == [logged["request_id"]]
