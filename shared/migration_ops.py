@@ -212,11 +212,13 @@ def drop_sort_indexes_v1(indexes: list[tuple[str, str, str]]) -> None:
         op.drop_index(name, table_name=table)
 
 
-def manager_copy_v1(table: str, indexes: list[tuple[str, str, str]]) -> None:
+def manager_copy_v1(
+    table: str, indexes: list[tuple[str, str, str]], include: dict[str, list[str]] | None = None
+) -> None:
     """``table``'s copy of its client's account manager (``shared.replica_store``'s
     ``keep_manager_copies`` keeps it current): the column, filled from the replica, and the
     index of a manager's list in each sort, ``(name, key on PostgreSQL, key on SQLite)`` on
-    (manager, key, id)."""
+    (manager, key, id), carrying ``include[name]`` on PostgreSQL."""
     op.add_column(table, sa.Column("account_manager_id", sa.Uuid(), nullable=True))
     op.execute(
         f"UPDATE {table} SET account_manager_id = (SELECT r.account_manager_id "
@@ -225,7 +227,12 @@ def manager_copy_v1(table: str, indexes: list[tuple[str, str, str]]) -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     for name, postgresql_key, sqlite_key in indexes:
         key = sqlite_key if sqlite else postgresql_key
-        op.create_index(name, table, [sa.text("account_manager_id"), sa.text(key), sa.text("id")])
+        op.create_index(
+            name,
+            table,
+            [sa.text("account_manager_id"), sa.text(key), sa.text("id")],
+            postgresql_include=(include or {}).get(name, []),
+        )
 
 
 def drop_manager_copy_v1(table: str, indexes: list[tuple[str, str, str]]) -> None:

@@ -272,6 +272,7 @@ class Sorts:
         *,
         indexed: tuple[str, ...] = (),
         manager: Any = None,
+        manager_include: tuple[str, ...] = (),
         **fields: SortKey,
     ) -> None:
         assert default.lstrip("-") in fields
@@ -280,8 +281,10 @@ class Sorts:
         self.indexed = frozenset(indexed)
         # the table's copy of its client's account manager (``shared.replica_store``'s
         # manager copies), if it keeps one: a manager's list is then read in order from an
-        # index on (manager, key, id) per field, ``ix_<table>_manager_<field>``
-        self.manager = manager
+        # index on (manager, key, id) per field, ``ix_<table>_manager_<field>``; the default
+        # sort's carries ``manager_include`` on PostgreSQL (what the reports over a scope
+        # count, read from that index alone)
+        self.manager, self.manager_include = manager, list(manager_include)
         self._orders: dict[tuple[str, bool], _Order] = {}
 
     @property
@@ -349,12 +352,14 @@ def sort_indexes(*lists: Sorts) -> list[Index]:
             if name not in sorts.indexed:
                 made.append(Index(f"ix_{table}_sort_{name}", key.expression(), sorts.id_column))
             if sorts.manager is not None:
+                default = name == sorts.default.lstrip("-")
                 made.append(
                     Index(
                         f"ix_{table}_manager_{name}",
                         sorts.manager,
                         key.expression(),
                         sorts.id_column,
+                        postgresql_include=sorts.manager_include if default else [],
                     )
                 )
     return made

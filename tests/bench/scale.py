@@ -294,6 +294,12 @@ REPLICA = {
 # A table keeping its client's manager (interactions, requests, invoices): a manager's rows
 # name them; a head's are their team's clients' (Orbit's ``shared.replicas.client_scope``).
 COPY = {"manager": "account_manager_id = $1 AND $2::text IS NOT NULL", "head": REPLICA["head"]}
+# A report over those rows by their copy of the manager, a head's too (the activity report).
+BY_MANAGER = {
+    "manager": COPY["manager"],
+    "head": "(account_manager_id = $1 OR account_manager_id IN "
+    "(SELECT id FROM staff_replica WHERE department = $2))",
+}
 PAGE = "LIMIT 51"
 ENDPOINTS = [
     Endpoint(
@@ -358,7 +364,7 @@ ENDPOINTS = [
     Endpoint(
         "interactions",
         "/api/v1/reports/activity",
-        "SELECT author_id, type, count(*) FROM interactions WHERE {replica} AND "
+        "SELECT author_id, type, count(*) FROM interactions WHERE {by_manager} AND "
         "retracted_at IS NULL GROUP BY author_id, type",
         report=True,
     ),
@@ -442,7 +448,7 @@ if _ONLY:
 
 def _raw_sql(endpoint: Endpoint, kind: str) -> str:
     raw = endpoint.raw.replace("{own}", OWN[kind]).replace("{replica}", REPLICA[kind])
-    return raw.replace("{copy}", COPY[kind])
+    return raw.replace("{copy}", COPY[kind]).replace("{by_manager}", BY_MANAGER[kind])
 
 
 async def _load(call: Callable[[], Awaitable[None]], count: int) -> list[float]:

@@ -88,6 +88,17 @@ class Interaction(Base):
     retract_reason: Mapped[str | None] = mapped_column(Text)
 
 
+# The columns of an interaction the activity report reads (``store/reports.py``) besides its
+# manager and time, carried by a manager's index of the interactions (PostgreSQL).
+ACTIVITY_REPORT_COLUMNS = (
+    "author_id",
+    "type",
+    "retracted_at",
+    "report_submitted_at",
+    "report_due_at",
+)
+
+
 # The columns of a request the SLA report reads (``store/reports.py``) besides its client and
 # opening, carried by the index on those (``ix_requests_client_opened``, PostgreSQL).
 SLA_REPORT_COLUMNS = (
@@ -518,6 +529,8 @@ INTERACTION_SORTS = Sorts(
     "-occurred_at",
     indexed=("occurred_at",),
     manager=Interaction.account_manager_id,
+    # the activity report over a scope reads its managers' interactions from this index alone
+    manager_include=ACTIVITY_REPORT_COLUMNS,
     occurred_at=SortKey(Interaction.occurred_at),
     created_at=SortKey(Interaction.created_at),
 )

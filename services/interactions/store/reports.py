@@ -21,7 +21,6 @@ from services.interactions.domain.sla_report import (
     sla_figures,
 )
 from services.interactions.domain.sla_report import total as total_counts
-from services.interactions.store.clients import in_scope
 from services.interactions.store.models import (
     ContactCadence,
     Feedback,
@@ -343,7 +342,9 @@ async def activity_report(
     """Per member of staff who logged interactions (with clients the caller may see) in
     ``[since, until)``: interactions by type, meetings held, their reports on time, late, or
     missing past their deadline (retracted interactions left out)."""
-    scope = in_scope(caller, Interaction.client_id)
+    # the scope's interactions by their copy of the client's manager: read from one index of
+    # each manager's (``ACTIVITY_REPORT_COLUMNS``), not the table (a head's ~10 % of it)
+    scope = manager_scope(caller, Interaction.account_manager_id)
     period = [*_range(Interaction.occurred_at, since, until), Interaction.retracted_at.is_(None)]
     counts = (
         select(Interaction.author_id, Interaction.type, func.count())
