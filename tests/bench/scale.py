@@ -297,8 +297,8 @@ COPY = {"manager": "account_manager_id = $1 AND $2::text IS NOT NULL", "head": R
 # A report over those rows by their copy of the manager, a head's too (the activity report).
 BY_MANAGER = {
     "manager": COPY["manager"],
-    "head": "(account_manager_id = $1 OR account_manager_id IN "
-    "(SELECT id FROM staff_replica WHERE department = $2))",
+    "head": "account_manager_id IN (SELECT id FROM staff_replica WHERE department = $2 "
+    "UNION ALL SELECT $1)",
 }
 PAGE = "LIMIT 51"
 ENDPOINTS = [
