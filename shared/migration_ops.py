@@ -238,8 +238,9 @@ def manager_copy_v1(
 def drop_manager_copy_v1(table: str, indexes: list[tuple[str, str, str]]) -> None:
     for name, _, _ in indexes:
         op.drop_index(name, table_name=table)
-    with op.batch_alter_table(table) as batch:
-        batch.drop_column("account_manager_id")
+    # DROP COLUMN in place (SQLite 3.35+ too): a batch's copy of the table would lose the
+    # indexes on expressions it cannot reflect (the sorts' ``coalesce(...)`` keys)
+    op.drop_column(table, "account_manager_id")
 
 
 def client_replica_manager_index_v1() -> None:

@@ -1,6 +1,7 @@
 """Migrations that fill columns of rows written before them (on SQLite and PostgreSQL):
 c7eeb37b94cf (requests get their interaction's type, subject and contact ids), a8c1e3f5b7d9
-(interactions and requests get their client's account manager from the replica)."""
+(interactions and requests get their client's account manager from the replica; with
+billing's b2d4f6a8c0e1, the invoices, their downgrades leave the tables as they were)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import Boolean, Integer, String, Uuid, column, insert, select, table
+from alembic import command
+from sqlalchemy import Boolean, Integer, String, Uuid, column, insert, inspect, select, table
 
+from services.billing.app import SPEC as BILLING
 from services.interactions.app import SPEC
 from services.interactions.store.models import Interaction, Request
 from shared.db import JSONType, UTCDateTime, create_engine
-from shared.migrations import migrate
+from shared.migrations import alembic_config, migrate, migration_engine
 from shared.replica_store import client_replica
 
 pytestmark = pytest.mark.integration
@@ -165,3 +168,48 @@ async def test_interactions_and_requests_get_their_clients_manager(any_db_url: s
         await engine.dispose()
     expected = [(False, None), (False, None), (True, manager), (True, manager)]
     assert copies == [expected, expected]
+
+
+@pytest.mark.parametrize(
+    ("spec", "before", "table"),
+    [
+        (SPEC, "c5d7e9f1a3b6", "interactions"),
+        (SPEC, "c5d7e9f1a3b6", "requests"),
+        (BILLING, "5be0c7a3d9f1", "invoices"),
+    ],
+)
+async def test_the_manager_copies_downgrade_to_the_table_as_it_was(
+    any_db_url: str, spec: Any, before: str, table: str
+) -> None:
+    """Down from the copies, a table has the columns and the indexes it had before them (on
+    SQLite too: a batch copy of the table would drop its indexes on expressions)."""
+
+    def shape(conn: Any) -> tuple[list[str], list[str]]:
+        inspector = inspect(conn)
+        columns = [c["name"] for c in inspector.get_columns(table)]
+        if conn.dialect.name == "sqlite":  # the expressions' indexes too (not reflected)
+            found = conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", (table,)
+            )
+            return columns, sorted(n for (n,) in found if n)
+        return columns, sorted(i["name"] for i in inspector.get_indexes(table))
+
+    async def run(work: Any) -> Any:
+        engine = migration_engine(any_db_url)
+        try:
+            async with engine.begin() as conn:
+                return await conn.run_sync(work)
+        finally:
+            await engine.dispose()
+
+    def downgrade(conn: Any) -> None:
+        config = alembic_config(spec.migrations, any_db_url)
+        config.attributes["connection"] = conn
+        command.downgrade(config, before)
+
+    await migrate(spec.migrations, any_db_url, before)
+    then = await run(shape)
+    await migrate(spec.migrations, any_db_url)
+    assert "account_manager_id" in (await run(shape))[0]
+    await run(downgrade)
+    assert await run(shape) == then
