@@ -17,8 +17,9 @@ from services.billing.app import SPEC as BILLING
 from services.interactions.app import SPEC
 from services.interactions.store.models import Interaction, Request
 from shared.db import JSONType, UTCDateTime, create_engine
-from shared.migrations import alembic_config, migrate, migration_engine
+from shared.migrations import alembic_config, migrate
 from shared.replica_store import client_replica
+from tests.support.migrations import on_migration_connection
 
 pytestmark = pytest.mark.integration
 
@@ -195,12 +196,7 @@ async def test_the_manager_copies_downgrade_to_the_table_as_it_was(
         return columns, sorted(i["name"] for i in inspector.get_indexes(table))
 
     async def run(work: Any) -> Any:
-        engine = migration_engine(any_db_url)
-        try:
-            async with engine.begin() as conn:
-                return await conn.run_sync(work)
-        finally:
-            await engine.dispose()
+        return await on_migration_connection(any_db_url, work)
 
     def downgrade(conn: Any) -> None:
         config = alembic_config(spec.migrations, any_db_url)

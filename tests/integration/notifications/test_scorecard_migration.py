@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from alembic import command
 
 from services.notifications.app import SPEC
-from shared.migrations import alembic_config, migrate, migration_engine
+from shared.migrations import alembic_config, migrate
+from tests.support.migrations import on_migration_connection
 
 pytestmark = pytest.mark.integration
 
@@ -30,15 +31,6 @@ def revision_module() -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-async def run(url: str, work: Any) -> Any:
-    engine = migration_engine(url)
-    try:
-        async with engine.begin() as connection:
-            return await connection.run_sync(work)
-    finally:
-        await engine.dispose()
 
 
 def staff(staff_id: uuid.UUID, name: str, locale: str | None) -> dict[str, Any]:
@@ -103,7 +95,7 @@ async def test_the_scorecard_tables_are_carried_over(any_db_url: str) -> None:
             )
         )
 
-    await run(any_db_url, seed)
+    await on_migration_connection(any_db_url, seed)
     await migrate(SPEC.migrations, any_db_url)
 
     def read(conn: sa.Connection) -> dict[str, Any]:
@@ -118,7 +110,7 @@ async def test_the_scorecard_tables_are_carried_over(any_db_url: str) -> None:
             "deliveries": list(conn.execute(sa.select(m.deliveries)).mappings()),
         }
 
-    after = await run(any_db_url, read)
+    after = await on_migration_connection(any_db_url, read)
     assert not after["tables"] & {"sc_staff", "sc_report_preferences", "sc_reports"}
     assert after["replica"] == {ann: "Ann", bob: "Bob"}
     assert after["locales"] == {ann: "ru", bob: "ru-RU"}
@@ -141,7 +133,7 @@ async def test_the_scorecard_tables_are_carried_over(any_db_url: str) -> None:
         config.attributes["connection"] = conn
         command.downgrade(config, BEFORE)
 
-    await run(any_db_url, downgrade)
+    await on_migration_connection(any_db_url, downgrade)
 
     def read_back(conn: sa.Connection) -> tuple[Any, ...]:
         reports = list(conn.execute(sa.select(m.sc_reports)).mappings())
@@ -152,7 +144,7 @@ async def test_the_scorecard_tables_are_carried_over(any_db_url: str) -> None:
         names = {r.id: r.locale for r in conn.execute(sa.select(m.sc_staff))}
         return reports, chosen, names
 
-    reports, chosen, names = await run(any_db_url, read_back)
+    reports, chosen, names = await on_migration_connection(any_db_url, read_back)
     assert [(r["id"], r["status"], r["period_start"]) for r in reports] == [
         (report, "pending", date(2026, 11, 23))
     ]
