@@ -39,7 +39,8 @@ WITH_SERVERS = set -e; \
 	  set -a; . "$${ORBIT_LOCAL_DIR:-/var/tmp/orbit-local}/env"; set +a; \
 	fi;
 
-# Chromium for the browser test comes from Debian too (deploy/local/chromium.sh).
+# Chromium for the browser test and LibreOffice Calc for the spreadsheet test come from
+# Debian too (deploy/local/chromium.sh).
 test: install
 	@bash $(LOCAL)/chromium.sh install
 	@$(WITH_SERVERS) $(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Headless Chromium and Node.js from Debian's packages, for the browser test
-# (tests/e2e/test_browser.py drives them with puppeteer-core from tests/browser/).
-#   chromium.sh install    apt-get install chromium (and nodejs npm) when missing
-# Not root and something missing: a note, and the browser test skips (under CI=true the
-# install fails instead, as the test would).
+# (tests/e2e/test_browser.py drives them with puppeteer-core from tests/browser/), and
+# LibreOffice Calc without a GUI, for the spreadsheet test
+# (tests/integration/shared/test_csv_in_a_spreadsheet.py opens a CSV export in it).
+#   chromium.sh install    apt-get install chromium (and nodejs npm, libreoffice-calc-nogui)
+#                          when missing
+# Not root and something missing: a note, and those tests skip (under CI=true the install
+# fails instead, as the tests would).
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 missing() {
@@ -11,6 +14,7 @@ missing() {
   command -v chromium >/dev/null || packages+=(chromium)
   command -v node >/dev/null || packages+=(nodejs)
   command -v npm >/dev/null || packages+=(npm)
+  command -v soffice >/dev/null || packages+=(libreoffice-calc-nogui)
   echo "${packages[@]}"
 }
 
@@ -19,11 +23,11 @@ cmd_install() {
   packages="$(missing)"
   [ -z "$packages" ] && return 0
   if [ "$(id -u)" != 0 ] && [ "${CI:-}" != true ]; then
-    say "not installed: $packages (the browser test will skip; run this as root to install)"
+    say "not installed: $packages (their tests will skip; run this as root to install)"
     return 0
   fi
   # shellcheck disable=SC2086
-  apt_install $packages
+  apt_install --no-install-recommends $packages
   [ -z "$(missing)" ] || die "still missing after installing: $(missing)"
 }
 
