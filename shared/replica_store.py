@@ -114,6 +114,8 @@ async def put_client(
     values["sla"] = values["sla"] or {}
     carried = "contacts" in data
     contacts = [contact_entry(c) for c in data["contacts"] or []] if carried else []
+    copies = session.info.get(MANAGER_COPIES, ())
+    before = await _manager_of(session, client_id) if copies else None
     await upsert(
         session,
         client_replica,
@@ -128,7 +130,8 @@ async def put_client(
             .where(client_replica.c.id == client_id)
             .values(contacts=contacts)
         )
-    await keep_manager_copies(session, client_id)
+    if copies:
+        await keep_manager_copies(session, client_id, before, copies)
 
 
 # ``session.info`` key: the service's tables keeping a copy of their client's account manager
@@ -136,18 +139,26 @@ async def put_client(
 MANAGER_COPIES = "orbit.manager_copies"
 
 
-async def keep_manager_copies(session: AsyncSession, client_id: uuid.UUID) -> None:
-    """Make the client's rows in the service's manager copies (tables with ``client_id`` and
-    ``account_manager_id``: a manager's lists read theirs in order from one index) say the
-    manager its replica row says now. Run by every write of the replica row (an event, a
-    read-through), in its transaction: a row added meanwhile holds the client's lock, which
-    this write waits for, so it is seen (or was written with the new manager)."""
-    manager = (
-        select(client_replica.c.account_manager_id)
-        .where(client_replica.c.id == client_id)
-        .scalar_subquery()
-    )
-    for table in session.info.get(MANAGER_COPIES, ()):
+async def _manager_of(session: AsyncSession, client_id: uuid.UUID) -> uuid.UUID | None:
+    query = select(client_replica.c.account_manager_id).where(client_replica.c.id == client_id)
+    manager: uuid.UUID | None = await session.scalar(query)
+    return manager
+
+
+async def keep_manager_copies(
+    session: AsyncSession, client_id: uuid.UUID, before: uuid.UUID | None, copies: Any
+) -> None:
+    """After a write of the client's replica row (an event, a read-through), in its
+    transaction: when it changed the manager (from ``before``), the client's rows in the
+    service's manager copies (``copies``: tables with ``client_id`` and ``account_manager_id``)
+    take the new one. The copies change only here, with the replica, so an unchanged manager
+    leaves them as they are (a read-through's write makes the later event's a no-op). A row
+    added meanwhile holds the client's lock, which this write waited for, so it is seen (or
+    was written with the new manager)."""
+    manager = await _manager_of(session, client_id)
+    if manager == before:
+        return
+    for table in copies:
         await session.execute(
             table.update()
             .where(
