@@ -231,6 +231,11 @@ def billing_sql() -> list[str]:
             now() - (g % 730) * interval '1 day', now(),
             {_id("9000", _manager_of(f"1 + g % {CLIENTS}"))}
         FROM generate_series(1, {INVOICES}) g""",
+        # what paid them (as an import records it): amount_paid is the sum of the allocations
+        """INSERT INTO allocations (id, invoice_id, payment_id, amount, source, position,
+            created_at)
+        SELECT gen_random_uuid(), id, NULL, amount_paid, 'import', 0, created_at
+        FROM invoices WHERE amount_paid > 0""",
         f"""INSERT INTO payments (id, client_id, amount, currency, received_at, method,
             reference, credit, booked_by, created_at)
         SELECT gen_random_uuid(), {client}, 1000 + g % 5000, (ARRAY['EUR','USD','RUB'])[1 + g % 3],

@@ -104,6 +104,7 @@ async def test_a_bounced_payment_is_reversed_once_and_the_invoices_and_reports_f
     discipline = await _report(any_api, "payment-discipline")
     assert discipline["rows"][0]["invoices_paid"] == 1
     assert (await _report(any_api, "aging", as_of=str(today)))["rows"] == []
+    assert (await _report(any_api, "aging"))["rows"] == []  # today: what was paid until now
 
     any_api.clock.advance(timedelta(days=1))
     path = f"/api/v1/payments/{payment['id']}/reverse"
@@ -140,6 +141,8 @@ async def test_a_bounced_payment_is_reversed_once_and_the_invoices_and_reports_f
     aging = await _report(any_api, "aging", as_of=str(today + timedelta(days=1)))
     assert [r["total"] for r in aging["rows"] if r["client_name"] == "Acme"] == ["120.00"]
     assert (await _report(any_api, "aging", as_of=str(today)))["rows"] == []
+    now_open = (await _report(any_api, "aging"))["rows"]
+    assert [r["total"] for r in now_open if r["client_name"] == "Acme"] == ["120.00"]
     # dunning resumes: the scan finds the invoice overdue and sends what is due
     await any_api.scan()
     assert len(await any_api.events("orbit.billing.invoice.overdue.v1")) == 1
@@ -163,6 +166,8 @@ async def test_credit_notes_take_an_invoice_down_in_their_own_series_and_the_rep
         "60.00",
     )
     assert (first["applied"], first["to_credit"]) == ("60.00", "0.00")
+    aging = await _report(any_api, "aging")  # the credit note settled 60.00 of it
+    assert [r["total"] for r in aging["rows"] if r["client_name"] == "Acme"] == ["60.00"]
     shown = (await any_api.http.get(f"/api/v1/invoices/{invoice['id']}", headers=ADMIN)).json()
     assert (shown["balance"], shown["credited"], shown["status"]) == (
         "60.00",
