@@ -110,6 +110,11 @@ class CreditNoteCounter(Base):
     last_number: Mapped[int] = mapped_column(Integer)
 
 
+# The columns of an invoice the ageing and payment-discipline reports read (``store/reports.py``)
+# besides its client and status, carried by the index on those (``ix_invoices_client_status``).
+INVOICE_REPORT_COLUMNS = ("currency", "due_date", "issue_date", "paid_on", "total", "amount_paid")
+
+
 class Invoice(Base):
     __tablename__ = "invoices"
     __table_args__ = (
@@ -123,7 +128,14 @@ class Invoice(Base):
             postgresql_where=text(OPEN_INVOICE),
             sqlite_where=text(OPEN_INVOICE),
         ),
-        Index("ix_invoices_client_status", "client_id", "status"),
+        # a client's invoices, carrying what the ageing and payment-discipline reports add
+        # up (PostgreSQL): a head's reads its ~30,000 invoices from the index alone
+        Index(
+            "ix_invoices_client_status",
+            "client_id",
+            "status",
+            postgresql_include=list(INVOICE_REPORT_COLUMNS),
+        ),
         Index("ix_invoices_contract", "contract_id"),
     )
 
