@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -400,6 +401,14 @@ def is_database_unreachable(exc: BaseException) -> bool:
                 return True
             traceback = traceback.tb_next
     return False
+
+
+async def core_rows(session: AsyncSession, stmt: Executable) -> Sequence[Any]:
+    """The rows of a read of columns (a report's aggregates), run on the session's connection:
+    tuples with their columns' types applied, without the ORM's loading of each row (on a
+    head's report of thousands of rows, ~10 % of the process's time)."""
+    connection = await session.connection()
+    return (await connection.execute(stmt)).all()
 
 
 async def advisory_xact_lock(session: AsyncSession, key: int, *, wait: bool = True) -> bool:

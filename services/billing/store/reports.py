@@ -31,7 +31,7 @@ from services.billing.domain.reports import (
 )
 from services.billing.store.models import Allocation, CreditNote, Invoice, Opportunity, Payment
 from shared.auth import Caller
-from shared.db import money_sign, money_sub, money_sum
+from shared.db import core_rows, money_sign, money_sub, money_sum
 from shared.replicas import client_replica, manager_scope, staff_replica
 
 Row = dict[str, Any]
@@ -108,15 +108,17 @@ async def aging(
     client's day is applied to those sums here. The invoices issued on a day that is today
     for some clients only are summed per issue date, and kept for the clients whose today it
     has reached."""
-    paid = (
-        select(money_sum(Allocation.amount))
-        .where(
-            Allocation.invoice_id == Invoice.id,
-            Allocation.created_at < _end_of(as_of) if as_of else Allocation.created_at <= now,
+    if as_of is None:
+        # paid until now: every allocation, which ``amount_paid`` sums as it is written
+        # (payments, credit and credit notes add theirs, a reversal takes its own back)
+        open_amount = money_sub(Invoice.total, Invoice.amount_paid)
+    else:
+        paid = (
+            select(money_sum(Allocation.amount))
+            .where(Allocation.invoice_id == Invoice.id, Allocation.created_at < _end_of(as_of))
+            .scalar_subquery()
         )
-        .scalar_subquery()
-    )
-    open_amount = money_sub(Invoice.total, func.coalesce(paid, 0))
+        open_amount = money_sub(Invoice.total, func.coalesce(paid, 0))
     days = [as_of] if as_of else list(_possible_todays(now))
     if as_of is not None:
         issued: ColumnElement[Any] = null()
@@ -154,7 +156,7 @@ async def aging(
         .where(money_sign(inner.c.open) > 0)
         .group_by(*grouped)
     )
-    sums: list[Any] = list((await session.execute(stmt)).all())
+    sums = await core_rows(session, stmt)
     today = _today_of(now)
     per: dict[tuple[uuid.UUID, str], Row] = {}
     totals: dict[str, Row] = {}
@@ -164,8 +166,12 @@ async def aging(
             continue
         start = edges[interval] if interval >= 0 else edges[0] - timedelta(days=1)
         bucket = aging_bucket(start, day)
-        client_row = per.setdefault((cid, currency), _aging_row(cid, name, manager, currency))
-        total_row = totals.setdefault(currency, _aging_row(None, "TOTAL", None, currency))
+        client_row = per.get((cid, currency))
+        if client_row is None:
+            client_row = per[cid, currency] = _aging_row(cid, name, manager, currency)
+        total_row = totals.get(currency)
+        if total_row is None:
+            total_row = totals[currency] = _aging_row(None, "TOTAL", None, currency)
         for row in (client_row, total_row):
             row[bucket] += amount
             row["total"] += amount
@@ -484,7 +490,7 @@ async def payment_discipline(
     today = _today_of(now)
     names: dict[uuid.UUID, tuple[str, uuid.UUID | None]] = {}
     per: dict[tuple[uuid.UUID, str], _Discipline] = {}
-    for row in (await session.execute(stmt)).all():
+    for row in await core_rows(session, stmt):
         cid, name, manager, timezone, currency, due, issued, *counts = row
         n_paid, n_late, days_late, receivables, overdue_sum, recent_sum = counts
         names[cid] = (name, manager)

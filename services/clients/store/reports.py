@@ -16,6 +16,7 @@ from services.clients.store.models import Client, ContactRoleIndex, Staff
 from services.clients.store.repository import birthday_candidates, client_scope
 from shared.auth import Caller
 from shared.clock import local_date
+from shared.db import core_rows
 
 
 def _zeros(keys: tuple[str, ...]) -> dict[str, int]:
@@ -121,14 +122,14 @@ async def portfolio(
     live = [*narrow, Client.status != "churned"]
     ref = (Client.id, Client.name, Client.tier, Client.status, Client.account_manager_id)
     order = (Client.name_lower, Client.id)
-    key_clients = await session.execute(
-        select(*ref).where(*live, Client.tier == "key").order_by(*order)
+    key_clients = await core_rows(
+        session, select(*ref).where(*live, Client.tier == "key").order_by(*order)
     )
     has_decision_maker = exists().where(
         ContactRoleIndex.client_id == Client.id, ContactRoleIndex.role == "decision_maker"
     )
-    without_dm = await session.execute(
-        select(*ref).where(*live, ~has_decision_maker).order_by(*order)
+    without_dm = await core_rows(
+        session, select(*ref).where(*live, ~has_decision_maker).order_by(*order)
     )
     birthdays = await upcoming_birthdays(session, now, birthday_days, caller, account_manager_id)
     return {

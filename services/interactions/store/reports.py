@@ -29,6 +29,7 @@ from services.interactions.store.models import (
     Request,
 )
 from shared.auth import Caller
+from shared.db import core_rows
 from shared.replicas import client_replica, manager_scope, staff_replica
 
 
@@ -129,14 +130,15 @@ async def sla_report(
     answered_minutes = case(
         (Request.answered_at.is_not(None), Request.response_minutes), else_=None
     )
-    counted = await session.execute(
+    counted = await core_rows(
+        session,
         base(manager, answered_minutes, *_sla_counts(now))
         .where(live)
-        .group_by(manager, answered_minutes)
+        .group_by(manager, answered_minutes),
     )
     counts: dict[Any, SlaCounts] = {}
     minutes: dict[Any, list[int]] = defaultdict(list)
-    for manager_id, value, *row in counted.all():
+    for manager_id, value, *row in counted:
         counts[manager_id] = counts.get(manager_id, SlaCounts()) + SlaCounts(*(int(n) for n in row))
         if value is not None:
             minutes[manager_id].extend([value] * int(row[0]))
@@ -239,7 +241,7 @@ async def contact_cadence_report(
         stmt = stmt.where(client_replica.c.account_manager_id == account_manager_id)
     if overdue_only:
         stmt = stmt.where(cadences.c.due_at <= now)
-    rows = (await session.execute(stmt)).all()
+    rows = await core_rows(session, stmt)
     names = await staff_names(session, {r.account_manager_id for r in rows})
     return [
         {
