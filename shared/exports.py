@@ -292,7 +292,7 @@ async def report_response(
     format: Format | None,
     accept: str | None,
     *,
-    body: Callable[[], BaseModel],
+    body: Callable[[], BaseModel | bytes],
     filename: str,
     header: Sequence[str],
     rows: Iterable[Sequence[Any]],
@@ -301,13 +301,17 @@ async def report_response(
     widths: bool = False,
     constant_memory: bool = True,
 ) -> Response:
-    """A report in the format asked for (:func:`negotiate`): ``body()`` as JSON, or ``header``
+    """A report in the format asked for (:func:`negotiate`): ``body()`` as JSON (a model, or
+    its JSON already made), or ``header``
     and ``rows`` as ``<filename>.csv``, or ``<filename>.xlsx``: the workbook ``workbook``
     writes, by default one sheet (``sheet``, else the file name) holding the table
     (:func:`table`; ``widths``). ``constant_memory``: see :func:`xlsx_response`."""
     chosen = negotiate(format, accept)
     if chosen == "json":
-        return Response(body().model_dump_json(by_alias=True), media_type="application/json")
+        made = body()
+        if isinstance(made, BaseModel):
+            made = made.model_dump_json(by_alias=True).encode()
+        return Response(made, media_type="application/json")
     if chosen == "csv":
         return csv_response(f"{filename}.csv", header, rows)
     build = workbook or table(sheet or filename, header, rows, widths=widths)

@@ -493,8 +493,10 @@ async def payment_discipline(
     for row in await core_rows(session, stmt):
         cid, name, manager, timezone, currency, due, issued, *counts = row
         n_paid, n_late, days_late, receivables, overdue_sum, recent_sum = counts
-        names[cid] = (name, manager)
-        sums = per.setdefault((cid, currency), _Discipline())
+        sums = per.get((cid, currency))
+        if sums is None:
+            names[cid] = (name, manager)
+            sums = per[cid, currency] = _Discipline()
         sums.paid += n_paid
         sums.late += n_late
         sums.days_late += int(days_late)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
+from pydantic_core import to_json
 
 from services.clients.api.deps import CallerDep, RuntimeDep
 from services.clients.api.schemas import PortfolioOut
@@ -20,7 +21,7 @@ async def portfolio(
     runtime: RuntimeDep,
     account_manager_id: uuid.UUID | None = None,
     birthday_days: Annotated[int, Query(ge=0, le=60)] = 14,
-) -> PortfolioOut:
+) -> Response:
     """Counts by status and tier (overall and per manager), key clients, clients without a
     decision-maker contact and birthdays in the next ``birthday_days`` days, within the
     caller's scope (a manager sees their own portfolio, a head their department's)."""
@@ -32,4 +33,7 @@ async def portfolio(
             account_manager_id=account_manager_id,
             birthday_days=birthday_days,
         )
-    return PortfolioOut.model_validate(data, from_attributes=True)
+    # JSON straight from the report (a head's lists thousands of clients; PortfolioOut
+    # documents it): its values hold the model's types already, so validating them first
+    # only costs time (the API tests read every field of it)
+    return Response(to_json(data), media_type="application/json")

@@ -132,6 +132,8 @@ async def portfolio(
         session, select(*ref).where(*live, ~has_decision_maker).order_by(*order)
     )
     birthdays = await upcoming_birthdays(session, now, birthday_days, caller, account_manager_id)
+    names_of = [c.key for c in ref]
+    # in the order of PortfolioOut's fields: the API writes this as it is
     return {
         "as_of": now,
         "account_manager_id": account_manager_id,
@@ -139,8 +141,7 @@ async def portfolio(
         "by_status": by_status,
         "by_tier": by_tier,
         "managers": sorted(managers.values(), key=_by_name),
-        "key_clients": [row._asdict() for row in key_clients],
-        "without_decision_maker": [row._asdict() for row in without_dm],
+        "key_clients": [dict(zip(names_of, row, strict=True)) for row in key_clients],
         "upcoming_birthdays": [
             {
                 "contact_id": b["contact"].id,
@@ -156,4 +157,5 @@ async def portfolio(
             for b in birthdays
         ],
         "birthday_window_days": birthday_days,
+        "without_decision_maker": [dict(zip(names_of, row, strict=True)) for row in without_dm],
     }

@@ -22,12 +22,12 @@ async def render(
     format: Format | None,
     *,
     name: str,
-    body: BaseModel,
+    body: BaseModel | bytes,
     columns: Sequence[Column],
     rows: Sequence[dict[str, Any]],
 ) -> Response:
-    """``body`` as JSON, or ``rows`` (one per line, ``columns`` in order) as CSV or Excel
-    (``shared.exports.report_response``)."""
+    """``body`` as JSON (a model, or its JSON already made), or ``rows`` (one per line,
+    ``columns`` in order) as CSV or Excel (``shared.exports.report_response``)."""
     return await report_response(
         format,
         request.headers.get("accept"),

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import pytest
 
+from services.clients.api.schemas import PortfolioOut
 from services.clients.workers import announce_birthdays
 from tests.integration.clients.helpers import NOW, Api, names
 from tests.support.apps import ADMIN, auth
@@ -610,6 +611,8 @@ async def test_portfolio_report(api: Api) -> None:
         for b in report["upcoming_birthdays"]
     ] == [("Dora", "2026-11-30", 7, 46)]
     assert [m["name"] for m in report["managers"]] == ["Mia Manager"]
+    # written from the report's values unvalidated: exactly what PortfolioOut would write
+    assert PortfolioOut.model_validate(report).model_dump(mode="json") == report
 
     everyone = (await api.http.get("/api/v1/reports/portfolio", headers=ADMIN)).json()
     assert everyone["total"] == 3 and everyone["by_tier"]["key"] == 2

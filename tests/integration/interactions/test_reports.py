@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from services.interactions.api.schemas import CadenceReportOut
 from tests.integration.interactions.helpers import ADMIN, NOW, Api, iso
 from tests.support.problems import field_errors
 
@@ -144,6 +145,8 @@ async def test_contact_cadence_report(api: Api) -> None:
     assert rows["Acme"]["days_overdue"] == 6 and rows["Quiet"]["days_overdue"] == 3
     assert rows["Quiet"]["last_contact_at"] is None
     assert [r["client_id"] for r in report["items"]] == [acme.id, quiet.id]  # most overdue first
+    # written from the rows unvalidated: exactly what CadenceReportOut would write
+    assert CadenceReportOut.model_validate(report).model_dump(mode="json") == report
     exported = await api.http.get(
         "/api/v1/reports/contact-cadence", headers=mia.headers, params={"format": "csv"}
     )
