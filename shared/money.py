@@ -65,7 +65,14 @@ def quantum(currency: str) -> Decimal:
 def round_half_up(value: Decimal, places: int) -> Decimal:
     """``value`` to ``places`` decimals, half-up (away from zero on a tie: 1.25 -> 1.3,
     -1.25 -> -1.3): how every figure Orbit shows is rounded (a share, an average, a score)."""
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return value.quantize(_places(places), rounding=ROUND_HALF_UP)
+
+
+@lru_cache(maxsize=32)
+def _places(places: int) -> Decimal:
+    """The quantum of ``places`` decimals (0.1 for 1), made once: a head's report rounds
+    thousands of figures."""
+    return Decimal(1).scaleb(-places)
 
 
 def round_money(amount: Decimal, currency: str) -> Decimal:
