@@ -100,8 +100,8 @@ class ServiceSpec:
     # bytes, built from the service's settings (shared/body_limit.py).
     body_limits: Callable[[Any], Mapping[str, int]] | None = None
     # The service's tables keeping a copy of their client's account manager (``client_id`` and
-    # ``account_manager_id`` columns: interactions, requests, invoices), which its sessions
-    # keep current with the replica (``shared.replica_store.keep_manager_copies``).
+    # ``account_manager_id`` columns: interactions, requests, feedback, invoices), which its
+    # sessions keep current with the replica (``shared.replica_store.keep_manager_copies``).
     manager_copies: Sequence[Table] = ()
 
     def load_settings(self, base: OrbitSettings | None = None) -> OrbitSettings:

@@ -28,7 +28,7 @@ from services.interactions.api import (
     tasks,
 )
 from services.interactions.settings import InteractionsSettings
-from services.interactions.store.models import Interaction, Request
+from services.interactions.store.models import Feedback, Interaction, Request
 from services.interactions.subscribers import SUBSCRIBERS
 from services.interactions.workers import attachment_workers, scheduled_jobs
 from shared.app import build_service_app
@@ -52,7 +52,7 @@ SPEC = replica_service_spec(
     ),
     subscribers=SUBSCRIBERS,
     # Each keeps its client's account manager for the managers' lists (shared/replica_store.py).
-    manager_copies=(Interaction.__table__, Request.__table__),  # type: ignore[arg-type]
+    manager_copies=(Interaction.__table__, Request.__table__, Feedback.__table__),  # type: ignore[arg-type]
     jobs=scheduled_jobs,
     # The attachments of inbound mail handed to the files (shared/kept_files.py).
     workers=attachment_workers,

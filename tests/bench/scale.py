@@ -195,12 +195,14 @@ def interactions_sql(calendar: str) -> list[str]:
             {_id("9000", _manager_of(f"1 + g % {CLIENTS}"))}, now() - g * interval '1 minute',
             now(), false, false
         FROM generate_series(1, {TASKS}) g""",
-        f"""INSERT INTO feedback (id, client_id, kind, score, low, received_at, recorded_by)
+        f"""INSERT INTO feedback (id, client_id, kind, score, low, received_at, recorded_by,
+            account_manager_id)
         SELECT gen_random_uuid(), {_client(f"1 + g % {CLIENTS}")},
             CASE WHEN g % 2 = 0 THEN 'nps' ELSE 'csat' END,
             CASE WHEN g % 2 = 0 THEN g % 11 ELSE 1 + g % 5 END,
             CASE WHEN g % 2 = 0 THEN g % 11 <= 6 ELSE 1 + g % 5 <= 2 END,
-            now() - g * interval '7 minutes', {_id("9000", _manager_of(f"1 + g % {CLIENTS}"))}
+            now() - g * interval '7 minutes', {_id("9000", _manager_of(f"1 + g % {CLIENTS}"))},
+            {_id("9000", _manager_of(f"1 + g % {CLIENTS}"))}
         FROM generate_series(1, {FEEDBACK}) g""",
         f"""INSERT INTO contact_cadence (client_id, last_contact_at, since, cadence_days, due_at)
         SELECT {_client("g")}, now() - (g % 45) * interval '1 day', now() - interval '1 year',
@@ -296,10 +298,10 @@ REPLICA = {
     "head": "client_id IN (SELECT id FROM client_replica WHERE account_manager_id = $1 OR "
     "account_manager_department = $2)",
 }
-# A table keeping its client's manager (interactions, requests, invoices): a manager's rows
-# name them; a head's are their team's clients' (Orbit's ``shared.replicas.client_scope``).
+# A table keeping its client's manager (interactions, requests, feedback, invoices): a
+# manager's rows name them; a head's are their team's clients' (``shared.replicas.client_scope``).
 COPY = {"manager": "account_manager_id = $1 AND $2::text IS NOT NULL", "head": REPLICA["head"]}
-# A report over those rows by their copy of the manager, a head's too (the activity report).
+# A report over those rows by their copy of the manager, a head's too (activity, feedback).
 BY_MANAGER = {
     "manager": COPY["manager"],
     "head": "account_manager_id IN (SELECT id FROM staff_replica WHERE department = $2 "
@@ -343,7 +345,7 @@ ENDPOINTS = [
     Endpoint(
         "interactions",
         "/api/v1/feedback",
-        f"SELECT * FROM feedback WHERE {{replica}} ORDER BY received_at DESC, id DESC {PAGE}",
+        f"SELECT * FROM feedback WHERE {{copy}} ORDER BY received_at DESC, id DESC {PAGE}",
     ),
     Endpoint(
         "interactions",
@@ -362,7 +364,7 @@ ENDPOINTS = [
     Endpoint(
         "interactions",
         "/api/v1/reports/feedback",
-        "SELECT kind, count(*), avg(score) FROM feedback WHERE {replica} AND "
+        "SELECT kind, count(*), avg(score) FROM feedback WHERE {by_manager} AND "
         "withdrawn_at IS NULL GROUP BY kind",
         report=True,
     ),

@@ -50,6 +50,7 @@ async def record_feedback(uow: UnitOfWork, caller: Caller, command: FeedbackIn) 
     item = Feedback(
         id=uuid.uuid4(),
         client_id=client.id,
+        account_manager_id=client.account_manager_id,
         kind=command.kind,
         score=command.score,
         comment=command.comment or None,

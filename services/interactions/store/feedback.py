@@ -28,7 +28,7 @@ def filtered_feedback(
 ) -> Select[Any]:
     """Feedback the caller may see, received from ``since`` (inclusive) until ``until``
     (exclusive)."""
-    stmt = select(Feedback).where(in_scope(caller, Feedback.client_id))
+    stmt = select(Feedback).where(in_scope(caller, Feedback.client_id, Feedback.account_manager_id))
     if since is not None:
         stmt = stmt.where(Feedback.received_at >= since)
     if until is not None:
@@ -45,5 +45,8 @@ def filtered_feedback(
 async def get_feedback(
     session: AsyncSession, caller: Caller, feedback_id: uuid.UUID, *, for_update: bool = False
 ) -> Feedback:
-    stmt = select(Feedback).where(Feedback.id == feedback_id, in_scope(caller, Feedback.client_id))
+    stmt = select(Feedback).where(
+        Feedback.id == feedback_id,
+        in_scope(caller, Feedback.client_id, Feedback.account_manager_id),
+    )
     return await one_or_404(session, stmt, Feedback, "feedback", feedback_id, for_update=for_update)

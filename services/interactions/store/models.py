@@ -99,6 +99,11 @@ ACTIVITY_REPORT_COLUMNS = (
 )
 
 
+# The columns of a feedback the feedback report reads besides its manager and receipt, carried
+# by the index of a manager's feedback in the list's default order (PostgreSQL).
+FEEDBACK_REPORT_COLUMNS = ("kind", "score", "low", "withdrawn_at")
+
+
 # The columns of a request the SLA report reads (``store/reports.py``) besides its client and
 # opening, carried by the index on those (``ix_requests_client_opened``, PostgreSQL).
 SLA_REPORT_COLUMNS = (
@@ -281,6 +286,8 @@ class Feedback(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     client_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    # the client's account manager, a copy of the replica's (as ``Interaction``'s)
+    account_manager_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     kind: Mapped[str] = mapped_column(String(10))
     score: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text)
@@ -555,6 +562,9 @@ FEEDBACK_SORTS = Sorts(
     Feedback.id,
     "-received_at",
     indexed=("received_at",),
+    manager=Feedback.account_manager_id,
+    # the feedback report over a scope reads its managers' feedback from this index alone
+    manager_include=FEEDBACK_REPORT_COLUMNS,
     received_at=SortKey(Feedback.received_at),
     score=SortKey(Feedback.score),
 )

@@ -294,12 +294,13 @@ async def feedback_report(
     passives 7-8, detractors 0-6) and the CSAT average; overall and per account manager.
 
     Counted in the database per account manager, kind, score and low flag (a score is one of
-    0-10): no feedback row is read into Python."""
-    manager = client_replica.c.account_manager_id
+    0-10): no feedback row is read into Python. The manager is the feedback's copy of its
+    client's (kept current with the replica): the scope's managers' feedback is read from
+    their index (``FEEDBACK_REPORT_COLUMNS``), not the whole table joined to the clients."""
+    manager = Feedback.account_manager_id
     keys = (manager, Feedback.kind, Feedback.score, Feedback.low)
     stmt = (
         select(*keys, func.count())
-        .join(client_replica, client_replica.c.id == Feedback.client_id)
         .where(
             manager_scope(caller, manager),
             Feedback.withdrawn_at.is_(None),

@@ -176,9 +176,10 @@ async def test_every_sort_reads_its_index(api: Api, sorts: Sorts) -> None:
 
 
 async def test_a_reassigned_clients_rows_move_to_the_new_managers_lists(any_api: Api) -> None:
-    """Interactions and requests keep their client's manager (a manager's list reads theirs
-    from one index): logged under one manager, they follow the client to the next one the
-    moment the replica learns of it, in every list, filter and lookup, and leave the
+    """Interactions, requests and feedback keep their client's manager (a manager's list
+    reads theirs from one index): logged under one manager, they follow the client to the
+    next one the moment the replica learns of it, in every list, filter, lookup and the
+    feedback report, and leave the
     previous manager's; the head of both sees them throughout."""
     head = await any_api.staff("Hana", "head", "north")
     mia = await any_api.staff("Mia", "manager", "north", head_id=head.id)
@@ -187,6 +188,15 @@ async def test_a_reassigned_clients_rows_move_to_the_new_managers_lists(any_api:
     moved = await any_api.log(mia.headers, acme, requires_response=True)
     any_api.advance(minutes=1)
     stays = await any_api.log(mia.headers, kept, requires_response=True)
+    scores = {}
+    for client, score in ((acme, 3), (kept, 10)):
+        answer = await any_api.http.post(
+            "/api/v1/feedback",
+            json={"client_id": client.id, "kind": "nps", "score": score},
+            headers=mia.headers,
+        )
+        assert answer.status_code == 201, answer.text
+        scores[client.id] = answer.json()["id"]
 
     async def ids(who: Any, path: str, key: str = "id", **params: str) -> list[str]:
         return [item[key] for item in await all_items(any_api.http, path, who.headers, **params)]
@@ -204,6 +214,21 @@ async def test_a_reassigned_clients_rows_move_to_the_new_managers_lists(any_api:
         assert (await any_api.http.get(f"{path}/{moved[one]}", headers=sam.headers)).is_success
         gone = await any_api.http.get(f"{path}/{moved[one]}", headers=mia.headers)
         assert gone.status_code == 404, path
+    # feedback, and the feedback report counting it by its copy of the manager
+    assert await ids(sam, "/api/v1/feedback") == [scores[acme.id]]
+    assert await ids(mia, "/api/v1/feedback") == [scores[kept.id]]
+    assert sorted(await ids(head, "/api/v1/feedback")) == sorted(scores.values())
+    gone = await any_api.http.get(f"/api/v1/feedback/{scores[acme.id]}", headers=mia.headers)
+    assert gone.status_code == 404
+    for who, detractors, promoters in ((sam, 1, 0), (mia, 0, 1), (head, 1, 1)):
+        report = await any_api.http.get("/api/v1/reports/feedback", headers=who.headers)
+        counts = (report.json()["detractors"], report.json()["promoters"])
+        assert counts == (detractors, promoters), who.id
+    by_manager = await any_api.http.get("/api/v1/reports/feedback", headers=head.headers)
+    assert [(m["name"], m["responses"]) for m in by_manager.json()["managers"]] == [
+        ("Mia", 1),
+        ("Sam", 1),
+    ]
     assert await ids(head, "/api/v1/requests", account_manager_id=sam.id) == [moved["request_id"]]
     assert await ids(head, "/api/v1/requests", account_manager_id=mia.id) == [stays["request_id"]]
     # logged after the move: the new manager's at once
@@ -220,6 +245,10 @@ async def test_rows_written_without_the_copy_are_given_their_managers(any_api: A
     acme, nobodys = await any_api.client("Acme", mia), await any_api.client("Nobody's", None)
     logged = await any_api.log(mia.headers, acme, requires_response=True)
     await any_api.log(ADMIN, nobodys, requires_response=True)
+    score = await any_api.http.post(
+        "/api/v1/feedback", json={"client_id": acme.id, "kind": "csat", "score": 5}, headers=ADMIN
+    )
+    assert score.status_code == 201, score.text
     copies = any_api.runtime.spec.manager_copies
     async with any_api.runtime.sessions() as session:
         for table in copies:  # as the previous version wrote them
@@ -228,10 +257,12 @@ async def test_rows_written_without_the_copy_are_given_their_managers(any_api: A
     assert await all_items(any_api.http, "/api/v1/interactions", mia.headers) == []
 
     async with any_api.runtime.sessions() as session:
-        assert await fill_manager_copies(session, copies) == 2  # acme's interaction, request
+        assert await fill_manager_copies(session, copies) == 3  # acme's interaction, request, score
         await session.commit()
         assert await fill_manager_copies(session, copies) == 0
     listed = await all_items(any_api.http, "/api/v1/interactions", mia.headers)
     assert [i["id"] for i in listed] == [logged["id"]]
     requests = await all_items(any_api.http, "/api/v1/requests", mia.headers)
     assert [r["id"] for r in requests] == [logged["request_id"]]
+    feedback = await all_items(any_api.http, "/api/v1/feedback", mia.headers)
+    assert [f["id"] for f in feedback] == [score.json()["id"]]

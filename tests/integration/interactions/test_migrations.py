@@ -1,7 +1,8 @@
 """Migrations that fill columns of rows written before them (on SQLite and PostgreSQL):
 c7eeb37b94cf (requests get their interaction's type, subject and contact ids), a8c1e3f5b7d9
 (interactions and requests get their client's account manager from the replica; with
-billing's b2d4f6a8c0e1, the invoices, their downgrades leave the tables as they were)."""
+billing's b2d4f6a8c0e1, the invoices, and d4f6b8c0e2a5, the feedback, their downgrades leave the
+tables as they were)."""
 
 from __future__ import annotations
 
@@ -176,6 +177,7 @@ async def test_interactions_and_requests_get_their_clients_manager(any_db_url: s
     [
         (SPEC, "c5d7e9f1a3b6", "interactions"),
         (SPEC, "c5d7e9f1a3b6", "requests"),
+        (SPEC, "a8c1e3f5b7d9", "feedback"),
         (BILLING, "5be0c7a3d9f1", "invoices"),
     ],
 )
