@@ -140,6 +140,7 @@ class ServiceRuntime:
             self.database_url,
             pool_size=settings.database_pool_size,
             pre_ping=settings.database_pool_pre_ping,
+            parallel_workers=settings.database_parallel_workers,
         )
         # Sessions of the use cases (one transaction each), and of the reads that change
         # nothing (GET routes, the caller's staff record): no transaction round trips.

@@ -76,6 +76,9 @@ class OrbitSettings(BaseSettings):
     # database restart, the first statement on a dead connection fails (503) and the whole
     # pool is refreshed, instead of a ping on every checkout.
     database_pool_pre_ping: bool = False
+    # PostgreSQL: max_parallel_workers_per_gather of the services' connections. 0 (no parallel
+    # plans): under concurrent requests a parallel plan costs more CPU than it saves.
+    database_parallel_workers: int = Field(default=0, ge=0, le=64)
 
     # Event bus: Kafka when ORBIT_KAFKA_BOOTSTRAP is set, else the in-process bus.
     kafka_bootstrap: str | None = None

@@ -505,8 +505,15 @@ async def seed(dsns: dict[str, str]) -> float:
 async def raw_runs(dsns: dict[str, str]) -> dict[tuple[str, str], list[float]]:
     import asyncpg
 
+    from shared.db import server_settings
+    from shared.settings import OrbitSettings
+
+    # the raw queries plan as Orbit's connections do (no parallel workers by default)
+    settings = server_settings(OrbitSettings().database_parallel_workers)
     pools = {
-        s: await asyncpg.create_pool(d, min_size=CONNECTIONS, max_size=CONNECTIONS)
+        s: await asyncpg.create_pool(
+            d, min_size=CONNECTIONS, max_size=CONNECTIONS, server_settings=settings
+        )
         for s, d in dsns.items()
     }
     out: dict[tuple[str, str], list[float]] = {}

@@ -8,11 +8,14 @@ from decimal import Decimal
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import Column, Integer, MetaData, Table, insert, select
+from sqlalchemy import Column, Integer, MetaData, Table, insert, select, text
 
 from services.embedded import SPECS
 from shared.db import Money, UTCDateTime, create_engine
+from shared.messaging.inprocess import InProcessBus
 from shared.migrations import include_name, migrate
+from shared.runtime import ServiceRuntime
+from shared.settings import OrbitSettings
 
 pytestmark = pytest.mark.integration
 
@@ -72,3 +75,29 @@ async def test_migrations_run_from_zero_and_match_the_models(any_db_url: str, se
         changes = await conn.run_sync(diff)
     await engine.dispose()
     assert changes == [], f"models and migrations of {service} drift: {changes}"
+
+
+@pytest.mark.parametrize(("configured", "expected"), [(None, "0"), (2, "2")])
+async def test_a_services_connections_plan_without_parallel_workers_unless_configured(
+    pg_url: str, configured: int | None, expected: str
+) -> None:
+    """Every connection of a service, in a transaction or reading in autocommit, plans with
+    ``ORBIT_DATABASE_PARALLEL_WORKERS`` parallel workers per query (default 0: PostgreSQL's
+    own default is 2)."""
+    settings = OrbitSettings(database_url=pg_url)
+    if configured is not None:
+        settings = OrbitSettings(database_url=pg_url, database_parallel_workers=configured)
+    runtime = ServiceRuntime(SPECS["billing"], settings, InProcessBus())
+    show = text("SHOW max_parallel_workers_per_gather")
+    try:
+        async with runtime.sessions() as session:
+            assert await session.scalar(show) == expected
+        async with runtime.reads() as session:
+            assert await session.scalar(show) == expected
+    finally:
+        await runtime.dispose()
+
+
+def test_the_parallel_workers_setting_is_a_count() -> None:
+    with pytest.raises(ValueError, match="database_parallel_workers"):
+        OrbitSettings(database_parallel_workers=-1)
