@@ -9,12 +9,14 @@ fits a double exactly, else its text (``shared.exports.Amount``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from fastapi import Response
 from pydantic import BaseModel
+from pydantic_core import to_json
 
 from services.billing.domain.reports import ReportName
 from services.billing.store.reports import Report
@@ -74,6 +76,22 @@ def plain_rows(report: Report) -> list[dict[str, Any]]:
 
 
 _AS_THEY_ARE = (str, int)  # what ``cell`` returns unchanged (not bool: "true"/"false")
+
+
+def written_json(
+    name: ReportName, parameters: dict[str, Any], columns: Sequence[str], rows: str
+) -> Response:
+    """A report's JSON (the document :func:`render` writes) around ``rows``, the JSON array of
+    its rows the database wrote (``store/reports.py``: ``payment_discipline_json``)."""
+    head = to_json(
+        {
+            "report": name,
+            "parameters": {k: cell(v) for k, v in parameters.items()},
+            "columns": list(columns),
+        }
+    )
+    body = head[:-1] + b',"rows":' + rows.encode() + b"}"
+    return Response(body, media_type="application/json")
 
 
 async def render(

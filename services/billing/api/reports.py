@@ -10,11 +10,11 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 
 from services.billing.api.deps import RuntimeDep, StaffDep
-from services.billing.api.exports import ReportOut, render
+from services.billing.api.exports import ReportOut, render, written_json
 from services.billing.domain.dates import today_in
 from services.billing.store import reports
 from shared.errors import Invalid
-from shared.exports import EXPORT_RESPONSES, Format
+from shared.exports import EXPORT_RESPONSES, Format, negotiate
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -106,10 +106,16 @@ async def payment_discipline(
     """Per client and currency: invoices paid, share paid on time, average days late, DSO,
     overdue balance; overdue on each client's today (the date in its timezone) at
     ``parameters.at``."""
+    now = runtime.clock.now()
     async with runtime.sessions() as session:
-        report = await reports.payment_discipline(
-            session, caller, runtime.clock.now(), account_manager_id
-        )
+        if negotiate(format, accept) == "json":
+            rows = await reports.payment_discipline_json(session, caller, now, account_manager_id)
+            if rows is not None:
+                parameters = {"at": now, "account_manager_id": account_manager_id}
+                return written_json(
+                    "payment-discipline", parameters, reports.DISCIPLINE_COLUMNS, rows
+                )
+        report = await reports.payment_discipline(session, caller, now, account_manager_id)
     return await render(report, format, accept, _today(runtime))
 
 

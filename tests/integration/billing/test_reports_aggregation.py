@@ -5,11 +5,16 @@ figure is the one of the rule, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import json
+import uuid
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from services.billing.api.exports import plain_rows
+from services.billing.store import reports
+from shared.auth import Caller, Role
 from tests.integration.billing.helpers import NOW, Api, as_
 from tests.support.apps import ADMIN
 
@@ -214,4 +219,50 @@ async def test_payment_discipline_counts_and_sums_per_client_and_currency(any_ap
     # 170.00 open (50.00 of today's invoice paid) of 240.00 invoiced: 63.75 days, rounded up
     assert [(r["dso"], r["overdue_balance"]) for r in everyone if r["client_name"] == "Other"] == [
         ("63.8", "120.00")
+    ]
+
+
+async def test_the_databases_payment_discipline_json_is_the_rows_made_in_python(api: Api) -> None:
+    """PostgreSQL writes the payment discipline's JSON itself (a head's report has thousands of
+    rows); it is the JSON of the rows made in Python, row for row and figure for figure, for
+    every scope: clients east and west of UTC, currencies of 0, 2 and 3 decimals, a DSO on a
+    tie (13.00 open of 120.00 invoiced over 90 days: 9.75, rounded up), no invoice paid."""
+    staff = await seed(api)
+    honolulu = await api.client("Honolulu Ltd", staff["mia"], timezone="Pacific/Honolulu")
+    auckland = await api.client("Auckland Ltd", staff["mia"], timezone="Pacific/Auckland")
+    late = await issued(api, honolulu, -95, -3)
+    await pay(api, honolulu, late, "120.00")
+    tie = await issued(api, auckland, -10, 5)
+    await pay(api, auckland, tie, "107.00")
+    await issued(api, auckland, -30, -2, "JPY")
+    kwd = await issued(api, auckland, -60, -31, "KWD")
+    await pay(api, auckland, kwd, "0.005", "KWD")
+    await issued(api, honolulu, -91, 0, "KWD")
+    callers = [
+        Caller(uuid.UUID(staff["mia"]), Role.MANAGER),
+        Caller(uuid.UUID(staff["head"]), Role.HEAD, "North"),
+        Caller(uuid.uuid4(), Role.ADMIN),
+    ]
+    now = api.clock.now()
+    for caller in callers:
+        for manager in (None, uuid.UUID(staff["mia"]), uuid.UUID(staff["max"])):
+            async with api.runtime.sessions() as session:
+                written = await reports.payment_discipline_json(session, caller, now, manager)
+                made = plain_rows(await reports.payment_discipline(session, caller, now, manager))
+            assert written is not None
+            assert json.loads(written) == made, (caller.role, manager)
+    async with api.runtime.sessions() as session:
+        rows = await reports.payment_discipline_json(session, callers[0], now)
+    figures = [
+        (r["client_name"], r["currency"], r["dso"], r["overdue_balance"])
+        for r in json.loads(rows or "")
+    ]
+    assert figures[2:7] == [
+        ("Auckland Ltd", "EUR", "9.8", "0.00"),  # the tie
+        ("Auckland Ltd", "JPY", "90.0", "120"),
+        ("Auckland Ltd", "KWD", "90.0", "119.995"),  # 89.99625 days
+        # issued 90 days before Honolulu's today (yesterday in UTC): not in its last 90 days;
+        # due today in UTC, not yet on Honolulu's
+        ("Honolulu Ltd", "EUR", None, "0.00"),
+        ("Honolulu Ltd", "KWD", None, "0.000"),
     ]

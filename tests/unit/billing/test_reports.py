@@ -50,6 +50,9 @@ def test_aging_and_discipline() -> None:
     assert dso(D(500), D(3000), 90) == D("15.0")
     assert dso(D(500), D(0), 90) is None
     assert dso(D(1), D(4), 5) == D("1.3")  # 1.25 days: a tie rounds half-up, not to even
+    # 9.75 days exactly: dividing first (13 / 120 = 0.10833..., rounded) gave 9.7499...
+    assert dso(D(13), D(120), 90) == D("9.8")
+    assert dso(D("170.00"), D("240.00"), 90) == D("63.8")  # 63.75
 
 
 def test_bucket_edges_split_the_due_dates_where_the_bucket_changes() -> None:
