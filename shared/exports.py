@@ -302,10 +302,10 @@ async def report_response(
     constant_memory: bool = True,
 ) -> Response:
     """A report in the format asked for (:func:`negotiate`): ``body()`` as JSON (a model, or
-    its JSON already made), or ``header``
-    and ``rows`` as ``<filename>.csv``, or ``<filename>.xlsx``: the workbook ``workbook``
-    writes, by default one sheet (``sheet``, else the file name) holding the table
-    (:func:`table`; ``widths``). ``constant_memory``: see :func:`xlsx_response`."""
+    its JSON already made), or ``header`` and ``rows`` as ``<filename>.csv``, or
+    ``<filename>.xlsx``: the workbook ``workbook`` writes, by default one sheet (``sheet``,
+    else the file name) holding the table (:func:`table`; ``widths``). ``constant_memory``:
+    see :func:`xlsx_response`."""
     chosen = negotiate(format, accept)
     if chosen == "json":
         made = body()

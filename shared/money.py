@@ -57,9 +57,9 @@ def minor_unit(currency: str) -> int:
     return int(get_currency_precision(check_currency(currency)))
 
 
-@lru_cache(maxsize=512)
 def quantum(currency: str) -> Decimal:
-    return Decimal(1).scaleb(-minor_unit(currency))
+    """The currency's smallest amount (0.01 EUR, 1 JPY, 0.001 KWD)."""
+    return _places(minor_unit(currency))
 
 
 def round_half_up(value: Decimal, places: int) -> Decimal:

@@ -33,37 +33,34 @@ class ReportOut(BaseModel):
     rows: list[dict[str, Any]]
 
 
-def _amount(report: Report, column: str, value: Any, currency: Any) -> str | None:
-    """A money column's value (with the row's currency) as its decimal string in the
-    currency's minor unit; ``None`` for any other value."""
-    if column in report.money and isinstance(value, Decimal) and currency:
-        return format_amount(value, currency)
-    return None
+def _money_columns(report: Report) -> list[tuple[str, bool]]:
+    """Each column with whether it holds money (looked up once per report: a head's has
+    thousands of rows)."""
+    return [(column, column in report.money) for column in report.columns]
 
 
-def _cells(report: Report, row: dict[str, Any]) -> list[Any]:
+def _cells(columns: list[tuple[str, bool]], row: dict[str, Any]) -> list[Any]:
     """A row's cells: an amount as an exact :class:`Amount` in its currency's minor unit, the
     other values as they are."""
-    out: list[Any] = []
     currency = row.get("currency")
-    for column in report.columns:
+    out: list[Any] = []
+    for column, is_money in columns:
         value = row.get(column)
-        text = _amount(report, column, value, currency)
-        out.append(value if text is None else Amount(Decimal(text), minor_unit(currency)))
+        if is_money and currency and isinstance(value, Decimal):
+            value = Amount(Decimal(format_amount(value, currency)), minor_unit(currency))
+        out.append(value)
     return out
 
 
 def plain_rows(report: Report) -> list[dict[str, Any]]:
-    """The rows with amounts as strings in their currency's minor unit, ids and dates text.
-
-    A head's report has thousands of rows: which columns hold money is looked up once, and a
-    text, a number or nothing is kept as it is without asking ``cell``."""
-    money = [(column, column in report.money) for column in report.columns]
+    """The rows with amounts as strings in their currency's minor unit, ids and dates text;
+    a text, a number or nothing kept as it is without asking ``cell``."""
+    columns = _money_columns(report)
     out = []
     for row in report.rows:
         currency = row.get("currency")
         plain: dict[str, Any] = {}
-        for column, is_money in money:
+        for column, is_money in columns:
             value = row.get(column)
             if is_money and currency and isinstance(value, Decimal):
                 plain[column] = format_amount(value, currency)
@@ -100,6 +97,7 @@ async def render(
     """The report as JSON, CSV or Excel (``shared.exports.report_response``); the workbook
     written at once, with a shared-string table (small reports; their readers look the
     strings up there)."""
+    columns = _money_columns(report)
     return await report_response(
         format,
         accept,
@@ -112,7 +110,7 @@ async def render(
         ),
         filename=f"{report.name}-{today.isoformat()}",
         header=report.columns,
-        rows=(_cells(report, row) for row in report.rows),
+        rows=(_cells(columns, row) for row in report.rows),
         sheet=report.name,
         widths=True,
         constant_memory=False,
