@@ -1,5 +1,6 @@
 """Department-scale data (run by ``make bench`` as the section ``scale``, or alone:
-``python -m tests.bench.scale``; needs ORBIT_TEST_DATABASE_URL and _KAFKA_BOOTSTRAP).
+``python -m tests.bench.scale``; needs ORBIT_TEST_DATABASE_URL, and starts a Kafka broker of its
+own with deploy/local/kafka.sh).
 
 A large department's data, generated in PostgreSQL itself (``INSERT … SELECT`` over
 ``generate_series``, one statement per table, then ``VACUUM ANALYZE``) into the four services'
@@ -745,16 +746,17 @@ def main() -> None:
     import tempfile
 
     from tests.bench.__main__ import create_database, drop_databases
+    from tests.bench.http import dedicated_kafka
 
     pg = os.environ["ORBIT_TEST_DATABASE_URL"]
-    kafka = os.environ["ORBIT_TEST_KAFKA_BOOTSTRAP"]
     random.seed(5)
     try:
-        report = scale_report(
-            lambda prefix: asyncio.run(create_database(pg, prefix)),
-            kafka,
-            Path(tempfile.mkdtemp(prefix="orbit-scale-")),
-        )
+        with dedicated_kafka("bench-scale") as kafka:  # as in make bench: see scale_section
+            report = scale_report(
+                lambda prefix: asyncio.run(create_database(pg, prefix)),
+                kafka,
+                Path(tempfile.mkdtemp(prefix="orbit-scale-")),
+            )
     finally:
         asyncio.run(drop_databases())
     print("\n".join(summary.table() + report), flush=True)
