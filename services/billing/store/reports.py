@@ -22,16 +22,15 @@ from sqlalchemy import (
     Select,
     String,
     Text,
+    bindparam,
     case,
     cast,
-    column,
     func,
     literal_column,
     null,
     select,
-    values,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -52,7 +51,7 @@ from services.billing.store.models import Allocation, CreditNote, Invoice, Oppor
 from shared.auth import Caller
 from shared.db import core_rows, money_sign, money_sub, money_sum
 from shared.money import minor_unit
-from shared.replicas import client_replica, manager_scope, staff_replica
+from shared.replicas import SCOPE_CACHE_SIZE, client_replica, manager_scope, staff_replica
 
 Row = dict[str, Any]
 DSO_DAYS = 90
@@ -595,15 +594,31 @@ async def payment_discipline_json(
     days = {zone or "": today(zone) for zone in zones}
     if not days:
         return "[]"
-    zone_days = values(column("zone", String), column("day", Date), name="zone_days").data(
-        list(days.items())
+    stmt = _discipline_json(caller, account_manager_id is not None)
+    parameters = {"zones": list(days), "days": list(days.values()), "manager": account_manager_id}
+    rows = await session.scalar(stmt, parameters)
+    return rows or "[]"
+
+
+@functools.lru_cache(maxsize=SCOPE_CACHE_SIZE)
+def _discipline_json(caller: Caller, by_manager: bool) -> Select[Any]:
+    """The statement of :func:`payment_discipline_json` for ``caller`` (and one manager of
+    theirs, the parameter ``manager``), each client's today from the parameters ``zones`` and
+    ``days`` (a timezone, "" for none, and its date): built once, its compiled form cached."""
+    client = client_replica.c
+    scope = [manager_scope(caller, client.account_manager_id)]
+    if by_manager:
+        scope.append(client.account_manager_id == bindparam("manager"))
+    zone_days = _table(
+        ("zone", bindparam("zones", type_=ARRAY(String))),
+        ("day", bindparam("days", type_=ARRAY(Date))),
     )
     day = zone_days.c.day
     is_open = Invoice.status.in_(OPEN)
     balance = Invoice.total - Invoice.amount_paid
     paid = Invoice.paid_on.is_not(None) & Invoice.due_date.is_not(None)
     late = paid & (Invoice.paid_on > Invoice.due_date)
-    per = (
+    sums = (
         select(
             client.id,
             client.name,
@@ -612,11 +627,13 @@ async def payment_discipline_json(
             func.count().filter(paid).label("paid"),
             func.count().filter(late).label("late"),
             func.sum(_DaysBetween(Invoice.paid_on, Invoice.due_date)).filter(late).label("days"),
-            func.coalesce(func.sum(balance).filter(is_open), 0).label("receivables"),
-            func.coalesce(func.sum(balance).filter(is_open & (Invoice.due_date < day)), 0).label(
-                "overdue"
+            _decimal(func.coalesce(func.sum(balance).filter(is_open), 0)).label("receivables"),
+            _decimal(
+                func.coalesce(func.sum(balance).filter(is_open & (Invoice.due_date < day)), 0)
+            ).label("overdue"),
+            _decimal(func.sum(Invoice.total).filter(Invoice.issue_date > day - DSO_DAYS)).label(
+                "recent"
             ),
-            func.sum(Invoice.total).filter(Invoice.issue_date > day - DSO_DAYS).label("recent"),
         )
         .select_from(Invoice)
         .join(client_replica, client.id == Invoice.client_id)
@@ -624,32 +641,45 @@ async def payment_discipline_json(
         .where(*scope, Invoice.status.notin_((DRAFT, VOID)))
         .group_by(client.id, Invoice.currency, day)
         .subquery("per")
-    ).c
-    on_time = func.round(cast(per.paid - per.late, Numeric) / per.paid, 4)
-    average_late = func.round(cast(per.days, Numeric) / per.late, 1)
+    )
+    per = sums.c
+    units = _minor_units()
+    minor = _table(
+        ("code", bindparam("codes", list(units), type_=ARRAY(String))),
+        ("places", bindparam("places", list(units.values()), type_=ARRAY(Integer))),
+    )
+    on_time = func.round(_decimal(per.paid - per.late) / per.paid, 4)
+    average_late = func.round(_decimal(per.days) / per.late, 1)
+    dso = func.round(per.receivables * DSO_DAYS / per.recent, 1)
     row = func.json_build_object(
         *("client_id", per.id, "client_name", per.name),
         *("account_manager_id", per.account_manager_id, "currency", per.currency),
         *("invoices_paid", per.paid, "on_time_share", _text(case((per.paid > 0, on_time)))),
         "average_days_late",
         _text(case((per.late > 0, average_late), (per.paid > 0, literal_column("0.0")))),
-        "dso",
-        _text(case((per.recent > 0, func.round(per.receivables * DSO_DAYS / per.recent, 1)))),
+        *("dso", _text(case((per.recent > 0, dso)))),
         "overdue_balance",
-        _text(func.round(per.overdue, _minor_unit_of(per.currency))),
+        _text(func.round(per.overdue, func.coalesce(minor.c.places, 2))),
     )
     ordered = aggregate_order_by(row, per.name.collate("C"), per.currency, per.id)
-    rows = await session.scalar(select(_text(func.json_agg(ordered))))
-    return rows or "[]"
+    return select(_text(func.json_agg(ordered))).select_from(
+        sums.outerjoin(minor, minor.c.code == per.currency)
+    )
+
+
+def _table(*columns: tuple[str, Any]) -> Any:
+    """SQL: a table of named columns from arrays of the same length (``unnest``)."""
+    names = [name for name, _ in columns]
+    return func.unnest(*(array for _, array in columns)).table_valued(*names).render_derived()
+
+
+def _decimal(value: Any) -> ColumnElement[Decimal]:
+    """SQL: ``value`` as an exact NUMERIC of any size (a sum's, not a column's 20 digits)."""
+    return cast(value, Numeric)
 
 
 def _text(value: Any) -> ColumnElement[str]:
     return cast(value, Text)
-
-
-def _minor_unit_of(currency: Any) -> ColumnElement[int]:
-    """SQL: the decimal places of ``currency``'s minor unit (``shared.money.minor_unit``)."""
-    return case(_minor_units(), value=currency, else_=2)
 
 
 @functools.cache
