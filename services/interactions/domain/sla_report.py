@@ -5,7 +5,7 @@ and call-back minutes. The store classifies and counts the requests in SQL
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -55,12 +55,13 @@ def callback_minutes(
 
 
 def sla_figures(
-    counts: SlaCounts, minutes: Sequence[float], callbacks: Sequence[float]
+    counts: SlaCounts, minutes: Mapping[float, int], callbacks: Sequence[float]
 ) -> dict[str, Any]:
     """The report's figures of one group: ``minutes`` are the first-response business
-    minutes of its answered requests, ``callbacks`` the call-back minutes of its missed calls
-    (:func:`callback_minutes`). Open: neither answered nor breached; compliance: on time of
-    the requests decided (answered, or breached without an answer)."""
+    minutes of its answered requests (how many took each: ``{minutes: requests}``),
+    ``callbacks`` the call-back minutes of its missed calls (:func:`callback_minutes`). Open:
+    neither answered nor breached; compliance: on time of the requests decided (answered, or
+    breached without an answer)."""
     open_ = counts.requests - counts.answered - counts.unanswered_breached
     return {
         "requests": counts.requests,
@@ -69,7 +70,10 @@ def sla_figures(
         "breached": counts.breached,
         "open": open_,
         "compliance_pct": stats.pct(counts.answered_on_time, counts.requests - open_),
-        "first_response_minutes": {"median": stats.median(minutes), "p90": stats.p90(minutes)},
+        "first_response_minutes": {
+            "median": stats.median_of(minutes),
+            "p90": stats.p90_of(minutes),
+        },
         "missed_calls": counts.missed_calls,
         "callback_minutes": {"median": stats.median(callbacks), "p90": stats.p90(callbacks)},
     }

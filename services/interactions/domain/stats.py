@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from shared.money import round_half_up
@@ -12,30 +13,56 @@ from shared.scores import nps_of_counts, percent
 
 def median(values: Iterable[float]) -> float | None:
     """The middle value (the mean of the two middle ones for an even count); None if empty."""
-    ordered = sorted(values)
-    n = len(ordered)
-    if n == 0:
-        return None
-    mid = n // 2
-    if n % 2:
-        return float(ordered[mid])
-    return (ordered[mid - 1] + ordered[mid]) / 2
+    return median_of(Counter(values))
 
 
 def percentile(values: Iterable[float], p: float) -> float | None:
     """The nearest-rank ``p``-th percentile (0 < p <= 100): the smallest value with at least
     ``p`` % of the values at or below it. Always one of the values; None if empty."""
+    return percentile_of(Counter(values), p)
+
+
+def median_of(counts: Mapping[float, int]) -> float | None:
+    """:func:`median` of values given as how many times each occurs (``{value: count}``: a
+    report counts them in the database)."""
+    ordered = _ordered(counts)
+    total = sum(n for _, n in ordered)
+    if total == 0:
+        return None
+    return (_nth(ordered, (total - 1) // 2) + _nth(ordered, total // 2)) / 2
+
+
+def percentile_of(counts: Mapping[float, int], p: float) -> float | None:
+    """:func:`percentile` of values given as how many times each occurs."""
     if not 0 < p <= 100:
         raise ValueError("p must be in (0, 100]")
-    ordered: Sequence[float] = sorted(values)
-    if not ordered:
+    ordered = _ordered(counts)
+    total = sum(n for _, n in ordered)
+    if total == 0:
         return None
-    rank = math.ceil(p / 100 * len(ordered) - 1e-9)
-    return float(ordered[max(rank, 1) - 1])
+    rank = math.ceil(p / 100 * total - 1e-9)
+    return float(_nth(ordered, max(rank, 1) - 1))
+
+
+def _ordered(counts: Mapping[float, int]) -> list[tuple[float, int]]:
+    return sorted((value, n) for value, n in counts.items() if n > 0)
+
+
+def _nth(ordered: Sequence[tuple[float, int]], index: int) -> float:
+    """The ``index``-th (from 0) of the values in order, each repeated its count."""
+    for value, n in ordered:
+        if index < n:
+            return value
+        index -= n
+    raise IndexError(index)
 
 
 def p90(values: Iterable[float]) -> float | None:
     return percentile(values, 90)
+
+
+def p90_of(counts: Mapping[float, int]) -> float | None:
+    return percentile_of(counts, 90)
 
 
 def _number(value: Decimal | None) -> float | None:

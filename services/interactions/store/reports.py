@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -136,12 +137,21 @@ async def sla_report(
         .where(live)
         .group_by(manager, answered_minutes),
     )
-    counts: dict[Any, SlaCounts] = {}
-    minutes: dict[Any, list[int]] = defaultdict(list)
+    # plain lists of counts per manager, and how many requests took each number of minutes:
+    # a head's rows are thousands (a manager's and a number of minutes each)
+    sums: dict[Any, list[int]] = {}
+    minutes: dict[Any, dict[float, int]] = defaultdict(dict)
     for manager_id, value, *row in counted:
-        counts[manager_id] = counts.get(manager_id, SlaCounts()) + SlaCounts(*(int(n) for n in row))
+        added = sums.get(manager_id)
+        if added is None:
+            sums[manager_id] = [int(n) for n in row]
+        else:
+            for i, n in enumerate(row):
+                added[i] += int(n)
         if value is not None:
-            minutes[manager_id].extend([value] * int(row[0]))
+            took = minutes[manager_id]
+            took[value] = took.get(value, 0) + int(row[0])
+    counts = {manager_id: SlaCounts(*added) for manager_id, added in sums.items()}
     missed: dict[Any, list[tuple[datetime, datetime | None]]] = defaultdict(list)
     missed_calls = (
         base(manager, Request.opened_at, Request.answered_at)
@@ -174,12 +184,21 @@ async def sla_report(
         "account_manager_id": account_manager_id,
         **sla_figures(
             total_counts(groups.values()),
-            [v for m in groups for v in minutes[m]],
+            _merged(minutes[m] for m in groups),
             [v for m in groups for v in callbacks[m]],
         ),
         "closed": await _closed(session, caller, account_manager_id, since, until),
         "managers": managers,
     }
+
+
+def _merged(counts: Iterable[dict[float, int]]) -> dict[float, int]:
+    """How many took each value, over several groups' counts."""
+    merged: dict[float, int] = {}
+    for group in counts:
+        for value, n in group.items():
+            merged[value] = merged.get(value, 0) + n
+    return merged
 
 
 async def _closed(

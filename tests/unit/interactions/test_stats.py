@@ -55,3 +55,15 @@ def test_statistics_are_order_free_and_bounded(xs: list[int], rnd: object) -> No
     # at least 90 % of the values are at or below p90, and fewer are strictly below it
     assert sum(x <= p90 for x in xs) >= 0.9 * len(xs)  # type: ignore[operator]
     assert sum(x < p90 for x in xs) < 0.9 * len(xs) or len(xs) == 1  # type: ignore[operator]
+
+
+@given(st.dictionaries(st.integers(0, 10_000), st.integers(0, 50), max_size=60))
+def test_statistics_of_counts_are_those_of_the_values_repeated(counts: dict[int, int]) -> None:
+    """A report counts the values in the database (``{value: how many}``): the median and the
+    nearest-rank p90 (rank ceil(0.9 n), in integers here) of the values each repeated."""
+    xs = sorted(v for v, n in counts.items() for _ in range(n))
+    if not xs:
+        assert stats.median_of(counts) is None and stats.p90_of(counts) is None
+        return
+    assert stats.median_of(counts) == statistics.median(xs)
+    assert stats.p90_of(counts) == xs[(9 * len(xs) + 9) // 10 - 1]
