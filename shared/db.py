@@ -425,12 +425,15 @@ def is_database_unreachable(exc: BaseException) -> bool:
     return False
 
 
-async def core_rows(session: AsyncSession, stmt: Executable) -> Sequence[Any]:
-    """The rows of a read of columns (a report's aggregates), run on the session's connection:
-    tuples with their columns' types applied, without the ORM's loading of each row (on a
-    head's report of thousands of rows, ~10 % of the process's time)."""
+async def core_rows(
+    session: AsyncSession, stmt: Executable, parameters: Mapping[str, Any] | None = None
+) -> Sequence[Any]:
+    """The rows of a read of columns (a report's aggregates), run on the session's connection
+    (with the values of its bound ``parameters``): tuples with their columns' types applied,
+    without the ORM's loading of each row (on a head's report of thousands of rows, ~10 % of
+    the process's time)."""
     connection = await session.connection()
-    return (await connection.execute(stmt)).all()
+    return (await connection.execute(stmt, parameters)).all()
 
 
 async def advisory_xact_lock(session: AsyncSession, key: int, *, wait: bool = True) -> bool:

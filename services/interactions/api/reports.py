@@ -21,7 +21,7 @@ from services.interactions.api.schemas import (
 )
 from services.interactions.domain.interactions import TYPES
 from services.interactions.store import reports
-from shared.exports import EXPORT_RESPONSES, Format
+from shared.exports import EXPORT_RESPONSES, Format, negotiate
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -108,6 +108,13 @@ async def contact_cadence(
     the days overdue, soonest due first (``overdue=true``: only the clients overdue)."""
     now = runtime.clock.now()
     async with runtime.sessions() as session:
+        if negotiate(format, request.headers.get("accept")) == "json":
+            written = await reports.contact_cadence_json(
+                session, caller, now, account_manager_id=account_manager_id, overdue_only=overdue
+            )
+            if written is not None:  # PostgreSQL wrote the rows: the document around them
+                body = to_json({"as_of": now})[:-1] + b',"items":' + written.encode() + b"}"
+                return Response(body, media_type="application/json")
         rows = await reports.contact_cadence_report(
             session, caller, now, account_manager_id=account_manager_id, overdue_only=overdue
         )

@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import uuid
 import zipfile
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from pydantic_core import to_json
 
 from services.interactions.api.schemas import CadenceReportOut
+from services.interactions.store import reports
+from shared.auth import Caller, Role
 from tests.integration.interactions.helpers import ADMIN, NOW, Api, iso
 from tests.support.problems import field_errors
 
@@ -351,3 +356,51 @@ async def test_sla_report_counts_per_manager_in_the_heads_scope(api: Api) -> Non
     assert everyone["requests"] == 6 and everyone["closed"] == {"retracted": 1, "spam": 2}
     assert [m["name"] for m in everyone["managers"]] == ["Bob", "Hana", "Max", "Mia"]
     assert everyone["first_response_minutes"] == {"median": 15.0, "p90": 90.0}
+
+
+async def test_the_databases_contact_cadence_json_is_the_rows_made_in_python(api: Api) -> None:
+    """PostgreSQL writes the contact cadence's JSON itself (a head's report is thousands of
+    rows); it is what the rows made in Python write, for every scope, all clients or the
+    overdue ones: instants with and without microseconds, a client never contacted, one with no
+    manager, days overdue on and off a day's boundary. SQLite has no such way (None)."""
+    head = await api.staff("Hana", "head", "north")
+    mia = await api.staff("Mia", "manager", "north", head_id=head.id)
+    bob = await api.staff("Bob", "manager", "south")
+    acme = await api.client("Acme", mia, cadence_days=3)
+    await api.client("Quiet", mia, cadence_days=7)
+    bobs = await api.client("Bob's", bob, cadence_days=1)
+    await api.client("Orphan", None, cadence_days=2)
+    api.advance(days=1)
+    contacted = NOW + timedelta(hours=5, microseconds=120_000)
+    await api.log(mia.headers, acme, type="call", direction="outbound", occurred_at=iso(contacted))
+    await api.log(bob.headers, bobs, type="call", direction="outbound")
+    api.advance(days=3, hours=5)  # Acme due 3 days after its contact: a day late less 0.12 s
+    callers = [
+        Caller(uuid.UUID(mia.id), Role.MANAGER),
+        Caller(uuid.UUID(head.id), Role.HEAD, "north"),
+        Caller(uuid.uuid4(), Role.ADMIN),
+    ]
+    now = api.clock.now()
+    postgresql = api.runtime.engine.dialect.name == "postgresql"
+    for caller in callers:
+        for manager in (None, uuid.UUID(mia.id)):
+            for overdue in (False, True):
+                scope = {"account_manager_id": manager, "overdue_only": overdue}
+                async with api.runtime.sessions() as session:
+                    written = await reports.contact_cadence_json(session, caller, now, **scope)
+                    made = await reports.contact_cadence_report(session, caller, now, **scope)
+                if not postgresql:
+                    assert written is None
+                    continue
+                assert written is not None
+                assert json.loads(written) == json.loads(to_json(made)), (caller, manager, overdue)
+    async with api.runtime.sessions() as session:
+        everyone = await reports.contact_cadence_json(
+            session, callers[2], now, account_manager_id=None, overdue_only=False
+        )
+    if postgresql:
+        rows = {r["client_name"]: r for r in json.loads(everyone or "")}
+        assert rows["Acme"]["last_contact_at"] == iso(contacted).replace("+00:00", "Z")
+        assert (rows["Acme"]["overdue"], rows["Acme"]["days_overdue"]) == (True, 0)
+        assert rows["Orphan"]["account_manager_name"] is None
+        assert rows["Quiet"]["last_contact_at"] is None and rows["Quiet"]["days_overdue"] == 0
