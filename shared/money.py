@@ -119,4 +119,11 @@ def check_amount(
 
 def format_amount(amount: Decimal, currency: str) -> str:
     """The API's decimal string: exactly the currency's decimals ("1234.50", "1000" for JPY)."""
+    if not amount and not amount.is_signed():  # most of a report's cells: made once
+        return _zero(currency)
     return format(round_money(amount, currency), "f")
+
+
+@lru_cache(maxsize=512)
+def _zero(currency: str) -> str:
+    return format(round_money(Decimal(0), currency), "f")

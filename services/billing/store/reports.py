@@ -179,12 +179,15 @@ async def aging(
     today = _today_of(now)
     per: dict[tuple[uuid.UUID, str], Row] = {}
     totals: dict[str, Row] = {}
+    buckets: dict[tuple[int, date], str] = {}  # a few intervals on a few days: each once
     for cid, name, manager, timezone, currency, interval, issue_date, amount in sums:
         day = as_of or today(timezone)
         if issue_date is not None and issue_date > day:
             continue
-        start = edges[interval] if interval >= 0 else edges[0] - timedelta(days=1)
-        bucket = aging_bucket(start, day)
+        bucket = buckets.get((interval, day))
+        if bucket is None:
+            start = edges[interval] if interval >= 0 else edges[0] - timedelta(days=1)
+            bucket = buckets[interval, day] = aging_bucket(start, day)
         client_row = per.get((cid, currency))
         if client_row is None:
             client_row = per[cid, currency] = _aging_row(cid, name, manager, currency)
