@@ -16,11 +16,10 @@ from typing import Any
 
 from fastapi import Response
 from pydantic import BaseModel
-from pydantic_core import to_json
 
 from services.billing.domain.reports import ReportName
 from services.billing.store.reports import Report
-from shared.exports import Amount, Format, cell, report_response
+from shared.exports import Amount, Format, cell, json_around, report_response
 from shared.money import format_amount, minor_unit
 
 
@@ -80,15 +79,9 @@ def written_json(
 ) -> Response:
     """A report's JSON (the document :func:`render` writes) around ``rows``, the JSON array of
     its rows the database wrote (``store/reports.py``: ``payment_discipline_json``)."""
-    head = to_json(
-        {
-            "report": name,
-            "parameters": {k: cell(v) for k, v in parameters.items()},
-            "columns": list(columns),
-        }
-    )
-    body = head[:-1] + b',"rows":' + rows.encode() + b"}"
-    return Response(body, media_type="application/json")
+    parameters = {k: cell(v) for k, v in parameters.items()}
+    document = {"report": name, "parameters": parameters, "columns": list(columns)}
+    return json_around(document, "rows", rows)
 
 
 async def render(

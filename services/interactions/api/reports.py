@@ -21,7 +21,7 @@ from services.interactions.api.schemas import (
 )
 from services.interactions.domain.interactions import TYPES
 from services.interactions.store import reports
-from shared.exports import EXPORT_RESPONSES, Format, negotiate
+from shared.exports import EXPORT_RESPONSES, Format, json_around, negotiate
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -113,8 +113,7 @@ async def contact_cadence(
                 session, caller, now, account_manager_id=account_manager_id, overdue_only=overdue
             )
             if written is not None:  # PostgreSQL wrote the rows: the document around them
-                body = to_json({"as_of": now})[:-1] + b',"items":' + written.encode() + b"}"
-                return Response(body, media_type="application/json")
+                return json_around({"as_of": now}, "items", written)
         rows = await reports.contact_cadence_report(
             session, caller, now, account_manager_id=account_manager_id, overdue_only=overdue
         )
