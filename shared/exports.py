@@ -293,7 +293,8 @@ def json_around(document: dict[str, Any], key: str, rows: str) -> Response:
     """A JSON response: ``document`` (made JSON here) with ``key`` holding ``rows``, a JSON
     array the database wrote (a head's report of thousands of rows, not decoded and written
     again)."""
-    body = to_json(document)[:-1] + b',"' + key.encode() + b'":' + rows.encode() + b"}"
+    head = to_json(document)[:-1] + (b"," if document else b"")
+    body = head + to_json(key) + b":" + rows.encode() + b"}"
     return Response(body, media_type="application/json")
 
 

@@ -24,6 +24,7 @@ from shared.exports import (
     csv_field,
     csv_lines,
     csv_response,
+    json_around,
     negotiate,
     report_response,
     safe_text,
@@ -216,3 +217,14 @@ async def test_a_report_answers_the_format_asked_for(
         assert rows == [["n", "when"], [1, "2001-01-02"], [2, None]]
     else:
         assert body == b"n,when\r\n1,2001-01-02\r\n2,\r\n"
+
+
+def test_json_around_puts_the_rows_the_database_wrote_in_the_document() -> None:
+    at = datetime(2031, 3, 4, 9, 0, tzinfo=UTC)
+    rows = '[{"id" : 1, "name" : "Ünal \\"Co\\""}, {"id" : 2, "name" : null}]'
+    body = bytes(json_around({"as_of": at}, "items", rows).body)
+    assert json.loads(body) == {
+        "as_of": "2031-03-04T09:00:00Z",
+        "items": [{"id": 1, "name": 'Ünal "Co"'}, {"id": 2, "name": None}],
+    }
+    assert json.loads(bytes(json_around({}, "rows", "[]").body)) == {"rows": []}
