@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -156,7 +155,7 @@ async def sla_report(
     # plain lists of counts per manager, and how many requests took each number of minutes:
     # a head's rows are thousands (a manager's and a number of minutes each)
     sums: dict[Any, list[int]] = {}
-    minutes: dict[Any, dict[float, int]] = defaultdict(dict)
+    minutes: dict[Any, Counter[float]] = defaultdict(Counter)
     for manager_id, value, *row in counted:
         added = sums.get(manager_id)
         if added is None:
@@ -165,8 +164,7 @@ async def sla_report(
             for i, n in enumerate(row):
                 added[i] += int(n)
         if value is not None:
-            took = minutes[manager_id]
-            took[value] = took.get(value, 0) + int(row[0])
+            minutes[manager_id][value] += int(row[0])
     counts = {manager_id: SlaCounts(*added) for manager_id, added in sums.items()}
     missed: dict[Any, list[tuple[datetime, datetime | None]]] = defaultdict(list)
     missed_calls = (
@@ -200,21 +198,12 @@ async def sla_report(
         "account_manager_id": account_manager_id,
         **sla_figures(
             total_counts(groups.values()),
-            _merged(minutes[m] for m in groups),
+            sum((minutes[m] for m in groups), Counter()),
             [v for m in groups for v in callbacks[m]],
         ),
         "closed": await _closed(session, caller, account_manager_id, since, until),
         "managers": managers,
     }
-
-
-def _merged(counts: Iterable[dict[float, int]]) -> dict[float, int]:
-    """How many took each value, over several groups' counts."""
-    merged: dict[float, int] = {}
-    for group in counts:
-        for value, n in group.items():
-            merged[value] = merged.get(value, 0) + n
-    return merged
 
 
 async def _closed(
