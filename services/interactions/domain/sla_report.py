@@ -1,11 +1,12 @@
 """The figures of the SLA report from what the database counted of a group of requests (one
 account manager's, or all): counts, compliance and the median and p90 of the first-response
 and call-back minutes. The store classifies and counts the requests in SQL
-(``store/reports.py``); this is the arithmetic over those counts, in one place."""
+(``store/reports.py``; on PostgreSQL the medians and p90s too, by the rules of
+:class:`Spread`); this is the arithmetic over those counts, in one place."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -42,6 +43,35 @@ def total(groups: Iterable[SlaCounts]) -> SlaCounts:
     return sum(groups, SlaCounts())
 
 
+@dataclass(frozen=True)
+class Spread:
+    """The median (the mean of the two middle values for an even count) and the nearest-rank
+    90th percentile of some minutes; None when there are none. PostgreSQL computes the same
+    with ``percentile_cont(0.5)`` and ``percentile_disc(0.9)``."""
+
+    median: float | None = None
+    p90: float | None = None
+
+    @classmethod
+    def of(cls, counts: Mapping[float, int]) -> Spread:
+        """Of minutes given as how many took each (``{minutes: count}``)."""
+        return cls(stats.median_of(counts), stats.p90_of(counts))
+
+    def out(self) -> dict[str, float | None]:
+        return {"median": self.median, "p90": self.p90}
+
+
+@dataclass(frozen=True)
+class SlaGroup:
+    """What the report shows of a group of requests: its counts, the spread of the
+    first-response business minutes of those answered and of the clock minutes the callers
+    of its missed calls waited for a call back (of those called back)."""
+
+    counts: SlaCounts
+    first_response: Spread = Spread()
+    callbacks: Spread = Spread()
+
+
 def callback_minutes(
     missed: Iterable[tuple[datetime, datetime | None]],
 ) -> list[int]:
@@ -54,14 +84,10 @@ def callback_minutes(
     ]
 
 
-def sla_figures(
-    counts: SlaCounts, minutes: Mapping[float, int], callbacks: Sequence[float]
-) -> dict[str, Any]:
-    """The report's figures of one group: ``minutes`` are the first-response business
-    minutes of its answered requests (how many took each: ``{minutes: requests}``),
-    ``callbacks`` the call-back minutes of its missed calls (:func:`callback_minutes`). Open:
-    neither answered nor breached; compliance: on time of the requests decided (answered, or
-    breached without an answer)."""
+def sla_figures(group: SlaGroup) -> dict[str, Any]:
+    """The report's figures of one group. Open: neither answered nor breached; compliance: on
+    time of the requests decided (answered, or breached without an answer)."""
+    counts = group.counts
     open_ = counts.requests - counts.answered - counts.unanswered_breached
     return {
         "requests": counts.requests,
@@ -70,10 +96,7 @@ def sla_figures(
         "breached": counts.breached,
         "open": open_,
         "compliance_pct": stats.pct(counts.answered_on_time, counts.requests - open_),
-        "first_response_minutes": {
-            "median": stats.median_of(minutes),
-            "p90": stats.p90_of(minutes),
-        },
+        "first_response_minutes": group.first_response.out(),
         "missed_calls": counts.missed_calls,
-        "callback_minutes": {"median": stats.median(callbacks), "p90": stats.p90(callbacks)},
+        "callback_minutes": group.callbacks.out(),
     }

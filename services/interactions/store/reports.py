@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Float,
     Integer,
     Select,
     Text,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    tuple_,
 )
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +35,8 @@ from services.interactions.domain.feedback import nps_group
 from services.interactions.domain.interactions import TYPES
 from services.interactions.domain.sla_report import (
     SlaCounts,
+    SlaGroup,
+    Spread,
     callback_minutes,
     sla_figures,
 )
@@ -75,19 +79,16 @@ def _sla_base(
     since: datetime | None,
     until: datetime | None,
 ) -> Select[Any]:
-    """``columns`` of the requests opened in ``[since, until)`` of the clients in scope,
-    joined to their client (``client_replica``: the scope goes through its account manager)."""
-    stmt = (
-        select(*columns)
-        .select_from(Request)
-        .join(client_replica, client_replica.c.id == Request.client_id)
-        .where(
-            manager_scope(caller, client_replica.c.account_manager_id),
-            *_range(Request.opened_at, since, until),
-        )
+    """``columns`` of the requests opened in ``[since, until)`` of the clients in scope. The
+    scope goes through the request's copy of its client's account manager: a scope's requests
+    are read from the index of a manager's requests by opening (on PostgreSQL it carries the
+    columns the report counts, ``SLA_REPORT_COLUMNS``), not joined to the clients."""
+    manager = Request.account_manager_id
+    stmt = select(*columns).where(
+        manager_scope(caller, manager), *_range(Request.opened_at, since, until)
     )
     if account_manager_id is not None:
-        stmt = stmt.where(client_replica.c.account_manager_id == account_manager_id)
+        stmt = stmt.where(manager == account_manager_id)
     return stmt
 
 
@@ -117,6 +118,117 @@ def _sla_counts(now: datetime) -> list[Any]:
     ]
 
 
+# the requests that count (those closed as not real requests are counted apart), the missed
+# calls among them, and of those the called back
+_LIVE = Request.status != "closed"
+_ANSWERED = Request.answered_at.is_not(None)
+
+
+def _missed_calls(base: Select[Any]) -> Select[Any]:
+    return base.join(Interaction, Interaction.id == Request.interaction_id).where(
+        _LIVE, Request.interaction_type == "call", Interaction.missed
+    )
+
+
+_OVERALL = object()  # the key of the overall row of ``GROUPING SETS``
+
+
+def _spread(minutes: Any, where: ColumnElement[bool]) -> list[Any]:
+    """SQL: :class:`Spread` of ``minutes`` of the rows ``where``: the median
+    (``percentile_cont``: the mean of the two middle ones) and the nearest-rank p90."""
+    return [
+        cast(func.percentile_cont(0.5).within_group(minutes).filter(where), Float),
+        cast(func.percentile_disc(0.9).within_group(minutes).filter(where), Float),
+    ]
+
+
+SlaGroups = tuple[dict[Any, SlaGroup], SlaGroup]  # per account manager, and overall
+
+
+async def sla_groups(
+    session: AsyncSession,
+    caller: Caller,
+    now: datetime,
+    *,
+    account_manager_id: uuid.UUID | None,
+    since: datetime | None,
+    until: datetime | None,
+    in_sql: bool,
+) -> SlaGroups:
+    """The counts and spreads of :func:`sla_report` per account manager and overall: all of
+    them computed by PostgreSQL when ``in_sql`` (one row per manager and one overall, of
+    ``GROUPING SETS``), else counted in the database per manager and number of minutes, the
+    missed calls read one by one, and the spreads computed in Python (SQLite has no
+    percentiles). A test compares both ways on PostgreSQL."""
+
+    def base(*columns: Any) -> Select[Any]:
+        return _sla_base(list(columns), caller, account_manager_id, since, until)
+
+    manager = Request.account_manager_id
+    if in_sql:
+        overall = func.grouping(manager)
+        by = func.grouping_sets(tuple_(manager), tuple_())
+        minutes = Request.response_minutes
+        counted = base(manager, overall, *_sla_counts(now), *_spread(minutes, _ANSWERED))
+        groups: dict[Any, SlaGroup] = {}
+        for manager_id, everyone, *row in await core_rows(
+            session, counted.where(_LIVE).group_by(by)
+        ):
+            counts = SlaCounts(*(int(n) for n in row[:5]))
+            groups[_OVERALL if everyone else manager_id] = SlaGroup(counts, Spread(*row[5:]))
+        # the clock minutes a caller waited for the call back (``domain/calls.callback_minutes``)
+        waited = func.greatest(
+            0, func.floor(func.extract("epoch", Request.answered_at - Request.opened_at) / 60)
+        )
+        calls = _missed_calls(base(manager, overall, func.count(), *_spread(waited, _ANSWERED)))
+        for manager_id, everyone, n, *spread in await core_rows(session, calls.group_by(by)):
+            key = _OVERALL if everyone else manager_id
+            group = groups.get(key, SlaGroup(SlaCounts()))
+            counts = replace(group.counts, missed_calls=n)
+            groups[key] = replace(group, counts=counts, callbacks=Spread(*spread))
+        return groups, groups.pop(_OVERALL, SlaGroup(SlaCounts()))
+
+    # Grouped by manager and first-response minutes (of the answered requests): the counts
+    # add up per manager, and the minutes' median and p90 come from their multiplicities.
+    answered_minutes = case((_ANSWERED, Request.response_minutes), else_=None)
+    rows = await core_rows(
+        session,
+        base(manager, answered_minutes, *_sla_counts(now))
+        .where(_LIVE)
+        .group_by(manager, answered_minutes),
+    )
+    sums: dict[Any, list[int]] = {}
+    minutes_of: dict[Any, Counter[float]] = defaultdict(Counter)
+    for manager_id, value, *row in rows:
+        added = sums.get(manager_id)
+        if added is None:
+            sums[manager_id] = [int(n) for n in row]
+        else:
+            for i, n in enumerate(row):
+                added[i] += int(n)
+        if value is not None:
+            minutes_of[manager_id][value] += int(row[0])
+    missed: dict[Any, list[tuple[datetime, datetime | None]]] = defaultdict(list)
+    called = _missed_calls(base(manager, Request.opened_at, Request.answered_at))
+    for manager_id, opened_at, answered_at in await core_rows(session, called):
+        missed[manager_id].append((opened_at, answered_at))
+    waits: dict[Any, Counter[float]] = {m: Counter(callback_minutes(missed[m])) for m in sums}
+    groups = {
+        m: SlaGroup(
+            replace(SlaCounts(*added), missed_calls=len(missed[m])),
+            Spread.of(minutes_of[m]),
+            Spread.of(waits[m]),
+        )
+        for m, added in sums.items()
+    }
+    everyone = SlaGroup(
+        total_counts(g.counts for g in groups.values()),
+        Spread.of(sum((minutes_of[m] for m in groups), Counter())),
+        Spread.of(sum(waits.values(), Counter())),
+    )
+    return groups, everyone
+
+
 async def sla_report(
     session: AsyncSession,
     caller: Caller,
@@ -133,61 +245,21 @@ async def sla_report(
     the missed calls among them and the clock minutes their callers waited for a call back
     (median, p90 of those answered); overall and per account manager.
 
-    Counted in the database per account manager and first-response minutes (their median and
-    p90 from how many requests took each); of the rows, only the missed calls are read."""
-    manager = client_replica.c.account_manager_id
-    live = Request.status != "closed"
-
-    def base(*columns: Any) -> Select[Any]:
-        return _sla_base(list(columns), caller, account_manager_id, since, until)
-
-    # Grouped by manager and first-response minutes (of the answered requests): the counts
-    # add up per manager, and the minutes' median and p90 come from their multiplicities.
-    answered_minutes = case(
-        (Request.answered_at.is_not(None), Request.response_minutes), else_=None
-    )
-    counted = await core_rows(
+    Counted in the database (:func:`sla_groups`): no request is read into Python on
+    PostgreSQL."""
+    groups, everyone = await sla_groups(
         session,
-        base(manager, answered_minutes, *_sla_counts(now))
-        .where(live)
-        .group_by(manager, answered_minutes),
+        caller,
+        now,
+        account_manager_id=account_manager_id,
+        since=since,
+        until=until,
+        in_sql=session.get_bind().dialect.name == "postgresql",
     )
-    # plain lists of counts per manager, and how many requests took each number of minutes:
-    # a head's rows are thousands (a manager's and a number of minutes each)
-    sums: dict[Any, list[int]] = {}
-    minutes: dict[Any, Counter[float]] = defaultdict(Counter)
-    for manager_id, value, *row in counted:
-        added = sums.get(manager_id)
-        if added is None:
-            sums[manager_id] = [int(n) for n in row]
-        else:
-            for i, n in enumerate(row):
-                added[i] += int(n)
-        if value is not None:
-            minutes[manager_id][value] += int(row[0])
-    counts = {manager_id: SlaCounts(*added) for manager_id, added in sums.items()}
-    missed: dict[Any, list[tuple[datetime, datetime | None]]] = defaultdict(list)
-    missed_calls = (
-        base(manager, Request.opened_at, Request.answered_at)
-        .join(Interaction, Interaction.id == Request.interaction_id)
-        .where(live, Request.interaction_type == "call", Interaction.missed)
-    )
-    for manager_id, opened_at, answered_at in (await session.execute(missed_calls)).all():
-        missed[manager_id].append((opened_at, answered_at))
-
-    groups = {
-        manager_id: replace(group, missed_calls=len(missed[manager_id]))
-        for manager_id, group in counts.items()
-    }
-    callbacks = {m: callback_minutes(missed[m]) for m in groups}
     names = await staff_names(session, set(groups))
     managers = sorted(
         (
-            {
-                "account_manager_id": m,
-                "name": names.get(m),
-                **sla_figures(group, minutes[m], callbacks[m]),
-            }
+            {"account_manager_id": m, "name": names.get(m), **sla_figures(group)}
             for m, group in groups.items()
         ),
         key=lambda m: ((m["name"] or "~").lower(), str(m["account_manager_id"])),
@@ -196,11 +268,7 @@ async def sla_report(
         "from": since,
         "to": until,
         "account_manager_id": account_manager_id,
-        **sla_figures(
-            total_counts(groups.values()),
-            sum((minutes[m] for m in groups), Counter()),
-            [v for m in groups for v in callbacks[m]],
-        ),
+        **sla_figures(everyone),
         "closed": await _closed(session, caller, account_manager_id, since, until),
         "managers": managers,
     }

@@ -1,18 +1,19 @@
 """The reports over a department read it through indexes on PostgreSQL, not whole tables
-(migration ``c5d7e9f1a3b6``): the statement a report runs is taken as it ran and explained on
-a company's worth of rows (3,000 clients of 100 managers in 10 departments, a cadence each,
-10,000 requests):
+(migrations ``c5d7e9f1a3b6``, ``e7a9c1d3f5b8``): the statement a report runs is taken as it
+ran and explained on a company's worth of rows (3,000 clients of 100 managers in 10
+departments, a cadence each, 10,000 requests):
 
 - the contact-cadence report reads the scope's clients from ``client_replica``'s index by
   account manager alone (it carries their name and status), and looks each one up in
   ``contact_cadence`` by its primary key (a ``LATERAL`` lookup), where a plain join is planned
   as a hash join of the whole table;
-- the SLA report's counts come from the index of a client's requests by opening alone (it
-  carries the columns counted), explained with sequential and bitmap scans disabled;
+- the SLA report's counts come from the index of the managers' requests (their copy of the
+  client's account manager), explained with sequential and bitmap scans disabled;
 - a head's list reads their team once per statement, not once per row it walks."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -67,14 +68,14 @@ SEED = [
     f"""INSERT INTO requests (id, client_id, interaction_id, status, opened_at, due_at,
         at_risk_at, first_response_minutes, calendar, breached, at_risk_notified, answered_at,
         response_minutes, promise_broken, on_hold_minutes, updated_at, interaction_type,
-        subject, contact_ids)
+        subject, contact_ids, account_manager_id)
     SELECT gen_random_uuid(), {_uuid("a000", f"1 + g % {CLIENTS}")}, {_uuid("b000", "g")},
         CASE WHEN g % 10 = 0 THEN 'open' ELSE 'answered' END, {AT} - g * interval '1 hour',
         {AT} - g * interval '1 hour' + interval '4 hours',
         {AT} - g * interval '1 hour' + interval '3 hours', 240, '{{}}', g % 17 = 0, false,
         CASE WHEN g % 10 = 0 THEN NULL ELSE {AT} - g * interval '1 hour' + interval '1 hour'
         END, CASE WHEN g % 10 = 0 THEN NULL ELSE 60 + g % 300 END, false, 0, {AT}, 'email',
-        'Subject', '[]'
+        'Subject', '[]', {_uuid("9000", f"1 + (1 + g % {CLIENTS}) % {MANAGERS}")}
     FROM generate_series(1, {REQUESTS}) g""",
 ]
 TABLES = ("staff_replica", "client_replica", "contact_cadence", "interactions", "requests")
@@ -165,7 +166,11 @@ async def test_the_sla_report_counts_from_the_index_of_the_requests(
     )
     assert report["requests"] == REQUESTS // (MANAGERS if kind == "manager" else DEPARTMENTS)
     plan = await _plan(runtime, statement, parameters, "seqscan", "bitmapscan")
-    assert "Index Only Scan using ix_requests_client_opened on requests" in plan, plan
+    # through an index of the managers' requests (by their copy of the client's manager), not
+    # joined to the clients; of a department's requests (the benchmark's EXPLAIN check) the
+    # index of a manager's by opening alone, which carries what is counted
+    assert re.search(r"Index (Only )?Scan using ix_requests_manager_\w+ on requests", plan), plan
+    assert "client_replica" not in plan, plan
 
 
 async def test_a_heads_list_reads_their_team_once_not_per_row(runtime: ServiceRuntime) -> None:
