@@ -509,41 +509,36 @@ async def activity_report(
     ``[since, until)``: interactions by type, meetings held, their reports on time, late, or
     missing past their deadline (retracted interactions left out)."""
     # the scope's interactions by their copy of the client's manager: read from one index of
-    # each manager's (``ACTIVITY_REPORT_COLUMNS``), not the table (a head's ~10 % of it)
-    scope = manager_scope(caller, Interaction.account_manager_id)
-    period = [*_range(Interaction.occurred_at, since, until), Interaction.retracted_at.is_(None)]
-    counts = (
-        select(Interaction.author_id, Interaction.type, func.count())
-        .where(scope, *period)
-        .group_by(Interaction.author_id, Interaction.type)
+    # each manager's (``ACTIVITY_REPORT_COLUMNS``), not the table (a head's ~10 % of it), once:
+    # counted per author and type, with their meetings' reports on time or late (a report
+    # without its on-time flag is late: looked up for the submitted meetings alone, by its
+    # key), or missing past their deadline; the others pending
+    meeting = Interaction.type == "meeting"
+    submitted = meeting & Interaction.report_submitted_at.is_not(None)
+    on_time = (
+        select(MeetingReport.on_time)
+        .where(MeetingReport.interaction_id == Interaction.id)
+        .scalar_subquery()
     )
-    # the meetings' reports counted per author: submitted on time or late (a report without
-    # its on-time flag is late), missing past their deadline; the others pending
-    submitted = Interaction.report_submitted_at.is_not(None)
-    meetings = (
+    overdue = Interaction.report_due_at.is_not(None) & (Interaction.report_due_at < now)
+    counts = (
         select(
             Interaction.author_id,
+            Interaction.type,
             func.count(),
-            func.count(case((submitted & MeetingReport.on_time.is_(True), 1))),
-            func.count(case((submitted & MeetingReport.on_time.is_not(True), 1))),
-            func.count(
-                case(
-                    (
-                        ~submitted
-                        & Interaction.report_due_at.is_not(None)
-                        & (Interaction.report_due_at < now),
-                        1,
-                    )
-                )
-            ),
+            func.count().filter(submitted & on_time.is_(True)),
+            func.count().filter(submitted & on_time.is_not(True)),
+            func.count().filter(meeting & Interaction.report_submitted_at.is_(None) & overdue),
         )
-        .outerjoin(MeetingReport, MeetingReport.interaction_id == Interaction.id)
-        .where(scope, *period, Interaction.type == "meeting")
-        .group_by(Interaction.author_id)
+        .where(
+            manager_scope(caller, Interaction.account_manager_id),
+            *_range(Interaction.occurred_at, since, until),
+            Interaction.retracted_at.is_(None),
+        )
+        .group_by(Interaction.author_id, Interaction.type)
     )
     if account_manager_id is not None:
         counts = counts.where(Interaction.author_id == account_manager_id)
-        meetings = meetings.where(Interaction.author_id == account_manager_id)
     out: dict[Any, dict[str, Any]] = {}
 
     def entry(author: Any) -> dict[str, Any]:
@@ -562,17 +557,16 @@ async def activity_report(
             },
         )
 
-    for author, kind, count in (await session.execute(counts)).all():
+    for author, kind, count, in_time, late, missing in await core_rows(session, counts):
         e = entry(author)
         e["interactions"] += count
         e["by_type"][kind] = e["by_type"].get(kind, 0) + count
-    for author, held, on_time, late, missing in (await session.execute(meetings)).all():
-        e = entry(author)
-        e["meetings"] += held
-        e["reports_on_time"] += on_time
-        e["reports_late"] += late
-        e["reports_missing"] += missing
-        e["reports_pending"] += held - on_time - late - missing
+        if kind == "meeting":
+            e["meetings"] += count
+            e["reports_on_time"] += in_time
+            e["reports_late"] += late
+            e["reports_missing"] += missing
+            e["reports_pending"] += count - in_time - late - missing
     names = await staff_names(session, set(out))
     for author, e in out.items():
         e["name"] = names.get(author)

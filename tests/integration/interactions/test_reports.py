@@ -198,13 +198,16 @@ async def test_feedback_and_activity_reports(api: Api) -> None:
         "responses"
     ] == 0
 
-    on_time = await api.log(
-        mia.headers,
-        acme,
-        type="meeting",
-        direction="outbound",
-        occurred_at=iso(NOW - timedelta(hours=2)),
-    )
+    on_time, also_on_time = [
+        await api.log(
+            mia.headers,
+            acme,
+            type="meeting",
+            direction="outbound",
+            occurred_at=iso(NOW - timedelta(hours=hours)),
+        )
+        for hours in (2, 1)
+    ]
     await api.log(
         mia.headers,
         acme,
@@ -222,13 +225,14 @@ async def test_feedback_and_activity_reports(api: Api) -> None:
     await api.log(mia.headers, acme, type="meeting", direction="outbound")  # report pending
     await api.log(mia.headers, acme, type="call", direction="outbound")
     await api.log(mia.headers, acme, type="note", direction="internal")
-    assert (
-        await api.http.post(
-            f"/api/v1/interactions/{on_time['id']}/report",
-            headers=mia.headers,
-            json={"summary": "ok"},
-        )
-    ).status_code == 201
+    for meeting in (on_time, also_on_time):
+        assert (
+            await api.http.post(
+                f"/api/v1/interactions/{meeting['id']}/report",
+                headers=mia.headers,
+                json={"summary": "ok"},
+            )
+        ).status_code == 201
     assert (
         await api.http.post(
             f"/api/v1/interactions/{late['id']}/report",
@@ -238,16 +242,16 @@ async def test_feedback_and_activity_reports(api: Api) -> None:
     ).status_code == 201
     activity = (await api.http.get("/api/v1/reports/activity", headers=mia.headers)).json()
     [row] = activity["items"]
-    assert row["name"] == "Mia" and row["interactions"] == 6
-    assert row["by_type"] == {"call": 1, "email": 0, "meeting": 4, "message": 0, "note": 1}
+    assert row["name"] == "Mia" and row["interactions"] == 7
+    assert row["by_type"] == {"call": 1, "email": 0, "meeting": 5, "message": 0, "note": 1}
     assert (
         row["meetings"],
         row["reports_on_time"],
         row["reports_late"],
         row["reports_missing"],
         row["reports_pending"],
-    ) == (4, 1, 1, 1, 1)
-    assert row["reports_on_time_pct"] == 33.3  # 1 of the 3 past their deadline
+    ) == (5, 2, 1, 1, 1)
+    assert row["reports_on_time_pct"] == 50.0  # 2 of the 4 past their deadline
     exported = await api.http.get(
         "/api/v1/reports/activity", headers=mia.headers, params={"format": "xlsx"}
     )
