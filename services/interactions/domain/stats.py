@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from shared.money import round_half_up
 from shared.scores import nps_of_counts, percent
 
 
-def median(values: Iterable[float]) -> float | None:
-    """The middle value (the mean of the two middle ones for an even count); None if empty."""
-    return median_of(Counter(values))
-
-
-def percentile(values: Iterable[float], p: float) -> float | None:
-    """The nearest-rank ``p``-th percentile (0 < p <= 100): the smallest value with at least
-    ``p`` % of the values at or below it. Always one of the values; None if empty."""
-    return percentile_of(Counter(values), p)
-
-
 def median_of(counts: Mapping[float, int]) -> float | None:
-    """:func:`median` of values given as how many times each occurs (``{value: count}``: a
-    report counts them in the database)."""
+    """The middle value (the mean of the two middle ones for an even count) of values given
+    as how many times each occurs (``{value: count}``: a report counts them in the database);
+    None if there are none."""
     ordered = _ordered(counts)
     total = sum(n for _, n in ordered)
     if total == 0:
@@ -33,7 +22,9 @@ def median_of(counts: Mapping[float, int]) -> float | None:
 
 
 def percentile_of(counts: Mapping[float, int], p: float) -> float | None:
-    """:func:`percentile` of values given as how many times each occurs."""
+    """The nearest-rank ``p``-th percentile (0 < p <= 100) of values given as how many times
+    each occurs: the smallest value with at least ``p`` % of the values at or below it. Always
+    one of the values; None if there are none."""
     if not 0 < p <= 100:
         raise ValueError("p must be in (0, 100]")
     ordered = _ordered(counts)
@@ -55,10 +46,6 @@ def _nth(ordered: Sequence[tuple[float, int]], index: int) -> float:
             return value
         index -= n
     raise IndexError(index)
-
-
-def p90(values: Iterable[float]) -> float | None:
-    return percentile(values, 90)
 
 
 def p90_of(counts: Mapping[float, int]) -> float | None:

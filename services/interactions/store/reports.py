@@ -197,15 +197,10 @@ async def sla_groups(
         .where(_LIVE)
         .group_by(manager, answered_minutes),
     )
-    sums: dict[Any, list[int]] = {}
+    sums: dict[Any, SlaCounts] = defaultdict(SlaCounts)
     minutes_of: dict[Any, Counter[float]] = defaultdict(Counter)
     for manager_id, value, *row in rows:
-        added = sums.get(manager_id)
-        if added is None:
-            sums[manager_id] = [int(n) for n in row]
-        else:
-            for i, n in enumerate(row):
-                added[i] += int(n)
+        sums[manager_id] += SlaCounts(*(int(n) for n in row))
         if value is not None:
             minutes_of[manager_id][value] += int(row[0])
     missed: dict[Any, list[tuple[datetime, datetime | None]]] = defaultdict(list)
@@ -215,11 +210,11 @@ async def sla_groups(
     waits: dict[Any, Counter[float]] = {m: Counter(callback_minutes(missed[m])) for m in sums}
     groups = {
         m: SlaGroup(
-            replace(SlaCounts(*added), missed_calls=len(missed[m])),
+            replace(counts, missed_calls=len(missed[m])),
             Spread.of(minutes_of[m]),
             Spread.of(waits[m]),
         )
-        for m, added in sums.items()
+        for m, counts in sums.items()
     }
     everyone = SlaGroup(
         total_counts(g.counts for g in groups.values()),
