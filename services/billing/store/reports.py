@@ -22,6 +22,7 @@ from sqlalchemy import (
     Select,
     String,
     Text,
+    any_,
     bindparam,
     case,
     cast,
@@ -47,6 +48,7 @@ from services.billing.domain.reports import (
     discipline_of,
     dso,
 )
+from services.billing.store.invoices import zones_off_utc
 from services.billing.store.models import Allocation, CreditNote, Invoice, Opportunity, Payment
 from shared.auth import Caller
 from shared.db import core_rows, money_sign, money_sub, money_sum
@@ -583,22 +585,19 @@ async def payment_discipline_json(
     concurrent calls queue for. Here the database applies the same rules
     (``services/billing/domain/reports.py``: ``discipline_of``, ``dso``; amounts rounded
     half-up to the currency's minor unit, as ``shared.money.format_amount``) to each client's
-    sums on its own today (its timezone's date at ``now``, computed here per timezone in
-    scope). Both ways give the same rows on the same data
+    sums on its own today (its timezone's date at ``now``, in the same statement). Both ways
+    give the same rows on the same data
     (``tests/integration/billing/test_reports_aggregation.py``)."""
     if session.get_bind().dialect.name != "postgresql":
         return None
-    client = client_replica.c
-    scope = [manager_scope(caller, client.account_manager_id)]
-    if account_manager_id is not None:
-        scope.append(client.account_manager_id == account_manager_id)
-    zones = await session.scalars(select(client.timezone).where(*scope).distinct())
-    today = _today_of(now)
-    days = {zone or "": today(zone) for zone in zones}
-    if not days:
-        return "[]"
+    utc, behind, ahead = zones_off_utc(now)
     stmt = _discipline_json(caller, account_manager_id is not None)
-    parameters = {"zones": list(days), "days": list(days.values()), "manager": account_manager_id}
+    parameters = {
+        "utc": utc,
+        "behind": list(behind),
+        "ahead": list(ahead),
+        "manager": account_manager_id,
+    }
     rows = await session.scalar(stmt, parameters)
     return rows or "[]"
 
@@ -606,17 +605,22 @@ async def payment_discipline_json(
 @functools.lru_cache(maxsize=SCOPE_CACHE_SIZE)
 def _discipline_json(caller: Caller, by_manager: bool) -> Select[Any]:
     """The statement of :func:`payment_discipline_json` for ``caller`` (and one manager of
-    theirs, the parameter ``manager``), each client's today from the parameters ``zones`` and
-    ``days`` (a timezone, "" for none, and its date): built once, its compiled form cached."""
+    theirs, the parameter ``manager``): built once, its compiled form cached. Each client's
+    today is UTC's date (the parameter ``utc``), the day before where its timezone is in
+    ``behind``, the day after where it is in ``ahead`` (``invoices.zones_off_utc``), UTC's for
+    no timezone: in the same statement as the invoices it dates, so a client whose timezone
+    changes meanwhile is counted on one today or the other, never dropped."""
     client = client_replica.c
     scope = [manager_scope(caller, client.account_manager_id)]
     if by_manager:
         scope.append(client.account_manager_id == bindparam("manager"))
-    zone_days = _table(
-        ("zone", bindparam("zones", type_=ARRAY(String))),
-        ("day", bindparam("days", type_=ARRAY(Date))),
+    zone = func.coalesce(client.timezone, "UTC")
+    utc = bindparam("utc", type_=Date)
+    day = case(
+        (zone == any_(bindparam("behind", type_=ARRAY(String))), utc - 1),
+        (zone == any_(bindparam("ahead", type_=ARRAY(String))), utc + 1),
+        else_=utc,
     )
-    day = zone_days.c.day
     is_open = Invoice.status.in_(OPEN)
     balance = Invoice.total - Invoice.amount_paid
     paid = Invoice.paid_on.is_not(None) & Invoice.due_date.is_not(None)
@@ -640,9 +644,8 @@ def _discipline_json(caller: Caller, by_manager: bool) -> Select[Any]:
         )
         .select_from(Invoice)
         .join(client_replica, client.id == Invoice.client_id)
-        .join(zone_days, zone_days.c.zone == func.coalesce(client.timezone, ""))
         .where(*scope, Invoice.status.notin_((DRAFT, VOID)))
-        .group_by(client.id, Invoice.currency, day)
+        .group_by(client.id, Invoice.currency)
         .subquery("per")
     )
     per = sums.c

@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from services.billing.api.exports import plain_rows
 from services.billing.store import reports
@@ -251,8 +252,21 @@ async def test_the_databases_payment_discipline_json_is_the_rows_made_in_python(
                 made = plain_rows(await reports.payment_discipline(session, caller, now, manager))
             assert written is not None
             assert json.loads(written) == made, (caller.role, manager)
-    async with api.runtime.sessions() as session:
-        rows = await reports.payment_discipline_json(session, callers[0], now)
+    ran: list[str] = []
+
+    def keep(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        ran.append(statement)
+
+    # one statement: each client's today is worked out with its invoices (a first statement
+    # for the timezones in scope dropped a client whose timezone changed in between)
+    engine = api.runtime.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        async with api.runtime.sessions() as session:
+            rows = await reports.payment_discipline_json(session, callers[0], now)
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    assert len([s for s in ran if "invoices" in s]) == len(ran) == 1, ran
     figures = [
         (r["client_name"], r["currency"], r["dso"], r["overdue_balance"])
         for r in json.loads(rows or "")
