@@ -70,13 +70,6 @@ def _zones_off_utc(minute: datetime) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(behind), tuple(ahead)
 
 
-def zones_off_utc(now: datetime) -> tuple[date, tuple[str, ...], tuple[str, ...]]:
-    """UTC's date at ``now``, the timezones whose date is a day behind it and those a day
-    ahead: a client's today is one of UTC's yesterday, today and tomorrow (UTC-12 to UTC+14)."""
-    minute = now.astimezone(UTC).replace(second=0, microsecond=0)
-    return minute.date(), *_zones_off_utc(minute)
-
-
 def past_due(now: datetime) -> ColumnElement[bool]:
     """SQL: the invoice's due date is before its client's today at ``now``
     (:func:`before_client_today`)."""
@@ -89,7 +82,9 @@ def before_client_today(due: Any, timezone: Any, now: datetime) -> ColumnElement
     date, a day before or a day after: a date two days before UTC's is past everywhere, UTC's
     yesterday is past unless the client is still a day behind, UTC's today only where it is
     tomorrow already."""
-    utc, behind, ahead = zones_off_utc(now)
+    minute = now.astimezone(UTC).replace(second=0, microsecond=0)
+    behind, ahead = _zones_off_utc(minute)
+    utc = minute.date()
     zone = func.coalesce(timezone, "UTC")
     yesterday = utc - timedelta(days=1)
     cases = [due < yesterday, and_(due == yesterday, zone.not_in(behind) if behind else true())]

@@ -22,7 +22,6 @@ from sqlalchemy import (
     Select,
     String,
     Text,
-    any_,
     bindparam,
     case,
     cast,
@@ -48,7 +47,6 @@ from services.billing.domain.reports import (
     discipline_of,
     dso,
 )
-from services.billing.store.invoices import zones_off_utc
 from services.billing.store.models import Allocation, CreditNote, Invoice, Opportunity, Payment
 from shared.auth import Caller
 from shared.db import core_rows, money_sign, money_sub, money_sum
@@ -580,24 +578,33 @@ async def payment_discipline_json(
     ``api/exports.plain_rows`` writes it, made and written by the database; None on SQLite
     (its JSON is made from :func:`payment_discipline`'s rows).
 
+    The session must not have begun (its transaction is a snapshot of the database).
+
     A head's report has thousands of rows: made in Python they cost ~40 ms of the process per
     call (decoding ~3,000 sums, each client's shares, DSO and amount, then the JSON), which
     concurrent calls queue for. Here the database applies the same rules
     (``services/billing/domain/reports.py``: ``discipline_of``, ``dso``; amounts rounded
     half-up to the currency's minor unit, as ``shared.money.format_amount``) to each client's
-    sums on its own today (its timezone's date at ``now``, in the same statement). Both ways
-    give the same rows on the same data
+    sums on its own today (its timezone's date at ``now``, computed here per timezone in
+    scope). Both ways give the same rows on the same data
     (``tests/integration/billing/test_reports_aggregation.py``)."""
     if session.get_bind().dialect.name != "postgresql":
         return None
-    utc, behind, ahead = zones_off_utc(now)
+    # The timezones in scope, then the invoices dated on their todays: both statements see
+    # one snapshot, or a client whose timezone changed in between would be in neither's join
+    # (its new zone not among the days) and drop out of the report.
+    await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    client = client_replica.c
+    scope = [manager_scope(caller, client.account_manager_id)]
+    if account_manager_id is not None:
+        scope.append(client.account_manager_id == account_manager_id)
+    zones = await session.scalars(select(client.timezone).where(*scope).distinct())
+    today = _today_of(now)
+    days = {zone or "": today(zone) for zone in zones}
+    if not days:
+        return "[]"
     stmt = _discipline_json(caller, account_manager_id is not None)
-    parameters = {
-        "utc": utc,
-        "behind": list(behind),
-        "ahead": list(ahead),
-        "manager": account_manager_id,
-    }
+    parameters = {"zones": list(days), "days": list(days.values()), "manager": account_manager_id}
     rows = await session.scalar(stmt, parameters)
     return rows or "[]"
 
@@ -605,22 +612,17 @@ async def payment_discipline_json(
 @functools.lru_cache(maxsize=SCOPE_CACHE_SIZE)
 def _discipline_json(caller: Caller, by_manager: bool) -> Select[Any]:
     """The statement of :func:`payment_discipline_json` for ``caller`` (and one manager of
-    theirs, the parameter ``manager``): built once, its compiled form cached. Each client's
-    today is UTC's date (the parameter ``utc``), the day before where its timezone is in
-    ``behind``, the day after where it is in ``ahead`` (``invoices.zones_off_utc``), UTC's for
-    no timezone: in the same statement as the invoices it dates, so a client whose timezone
-    changes meanwhile is counted on one today or the other, never dropped."""
+    theirs, the parameter ``manager``), each client's today from the parameters ``zones`` and
+    ``days`` (a timezone, "" for none, and its date): built once, its compiled form cached."""
     client = client_replica.c
     scope = [manager_scope(caller, client.account_manager_id)]
     if by_manager:
         scope.append(client.account_manager_id == bindparam("manager"))
-    zone = func.coalesce(client.timezone, "UTC")
-    utc = bindparam("utc", type_=Date)
-    day = case(
-        (zone == any_(bindparam("behind", type_=ARRAY(String))), utc - 1),
-        (zone == any_(bindparam("ahead", type_=ARRAY(String))), utc + 1),
-        else_=utc,
+    zone_days = _table(
+        ("zone", bindparam("zones", type_=ARRAY(String))),
+        ("day", bindparam("days", type_=ARRAY(Date))),
     )
+    day = zone_days.c.day
     is_open = Invoice.status.in_(OPEN)
     balance = Invoice.total - Invoice.amount_paid
     paid = Invoice.paid_on.is_not(None) & Invoice.due_date.is_not(None)
@@ -644,8 +646,9 @@ def _discipline_json(caller: Caller, by_manager: bool) -> Select[Any]:
         )
         .select_from(Invoice)
         .join(client_replica, client.id == Invoice.client_id)
+        .join(zone_days, zone_days.c.zone == func.coalesce(client.timezone, ""))
         .where(*scope, Invoice.status.notin_((DRAFT, VOID)))
-        .group_by(client.id, Invoice.currency)
+        .group_by(client.id, Invoice.currency, day)
         .subquery("per")
     )
     per = sums.c
