@@ -43,10 +43,14 @@ async def aging(
     the date in the client's timezone (the one its invoices' dates are in), so an invoice
     issued today is in at once, east of UTC too (at 23:30 UTC it is already tomorrow in
     Berlin and Tokyo); ``parameters.as_of`` is then null."""
+    now = runtime.clock.now()
     async with runtime.sessions() as session:
-        report = await reports.aging(
-            session, caller, as_of, runtime.clock.now(), account_manager_id
-        )
+        if as_of is None and negotiate(format, accept) == "json":
+            rows = await reports.aging_json(session, caller, now, account_manager_id)
+            if rows is not None:
+                parameters = {"as_of": None, "account_manager_id": account_manager_id}
+                return written_json("aging", parameters, reports.AGING_COLUMNS, rows)
+        report = await reports.aging(session, caller, as_of, now, account_manager_id)
     return await render(report, format, accept, _today(runtime))
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 from babel.numbers import list_currencies
@@ -22,13 +23,16 @@ from sqlalchemy import (
     Select,
     String,
     Text,
+    Uuid,
     bindparam,
     case,
     cast,
     func,
+    literal,
     literal_column,
     null,
     select,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,6 +45,7 @@ from services.billing.domain.invoices import DRAFT, OPEN, VOID
 from services.billing.domain.opportunities import OPEN_STAGES
 from services.billing.domain.reports import (
     BUCKETS,
+    LIMITS,
     ReportName,
     aging_bucket,
     bucket_edges,
@@ -197,15 +202,19 @@ async def aging(
         for row in (client_row, total_row):
             row[bucket] += amount
             row["total"] += amount
-    rows = sorted(per.values(), key=lambda r: (r["client_name"], r["currency"]))
+    # a UUID orders as its text does (fixed-width lowercase hex)
+    rows = sorted(per.values(), key=lambda r: (r["client_name"], r["currency"], r["client_id"]))
     rows += [totals[c] for c in sorted(totals)]
     return Report(
         "aging",
-        ["client_id", "client_name", "account_manager_id", "currency", *BUCKETS, "total"],
+        list(AGING_COLUMNS),
         [*BUCKETS, "total"],
         rows,
         {"as_of": as_of, "account_manager_id": account_manager_id},
     )
+
+
+AGING_COLUMNS = ("client_id", "client_name", "account_manager_id", "currency", *BUCKETS, "total")
 
 
 def _aging_row(
@@ -219,6 +228,102 @@ def _aging_row(
         **{b: Decimal(0) for b in BUCKETS},
         "total": Decimal(0),
     }
+
+
+async def aging_json(
+    session: AsyncSession,
+    caller: Caller,
+    now: datetime,
+    account_manager_id: uuid.UUID | None = None,
+) -> str | None:
+    """PostgreSQL: the rows of :func:`aging` on each client's today (no ``as_of``) as one JSON
+    array, each row as ``api/exports.plain_rows`` writes it, made and written by the database;
+    None on SQLite (its JSON is made from :func:`aging`'s rows). The session must not have
+    begun (:func:`_todays_in_scope`).
+
+    A head's report has thousands of rows: decoding their sums, adding them up per bucket and
+    writing each amount cost ~15 ms of the process per call, which concurrent calls queue
+    for. Here the database sums each client's open invoices per bucket of days overdue on the
+    client's own today (the buckets' limits are the domain's, ``LIMITS``: the same as
+    ``aging_bucket``), the totals per currency, and writes the amounts with the currency's
+    decimals. Both ways give the same rows on the same data
+    (``tests/integration/billing/test_reports_aggregation.py``)."""
+    return await _written_on_todays(session, caller, now, account_manager_id, _aging_json)
+
+
+@functools.lru_cache(maxsize=SCOPE_CACHE_SIZE)
+def _aging_json(caller: Caller, by_manager: bool) -> Select[Any]:
+    """The statement of :func:`aging_json` for ``caller`` (and one manager of theirs, the
+    parameter ``manager``), each client's today from :func:`_zone_days`: built once, its
+    compiled form cached."""
+    client = client_replica.c
+    scope = _clients_in_scope(caller, bindparam("manager") if by_manager else None)
+    zone_days = _zone_days()
+    day = zone_days.c.day
+    due = Invoice.due_date
+    open_amount = Invoice.total - Invoice.amount_paid
+    # a bucket's due dates: from its limit's day back to (not including) the next one's; the
+    # first ("current") from today on, the last before the last limit
+    edges = [day - limit for limit in LIMITS]
+    spans = [due >= edges[0]]
+    spans += [(due < later) & (due >= earlier) for later, earlier in pairwise(edges)]
+    spans.append(due < edges[-1])
+    amounts = [*BUCKETS, "total"]
+    per = (
+        select(
+            client.id,
+            client.name,
+            client.account_manager_id,
+            Invoice.currency,
+            *(
+                _decimal(func.coalesce(func.sum(open_amount).filter(span), 0)).label(bucket)
+                for bucket, span in zip(BUCKETS, spans, strict=True)
+            ),
+            _decimal(func.sum(open_amount)).label("total"),
+        )
+        .select_from(Invoice)
+        .join(client_replica, client.id == Invoice.client_id)
+        .join(zone_days, zone_days.c.zone == func.coalesce(client.timezone, ""))
+        .where(
+            *scope,
+            Invoice.status.notin_((DRAFT, VOID)),
+            Invoice.issue_date <= day,
+            due.is_not(None),
+            open_amount > 0,
+        )
+        .group_by(client.id, Invoice.currency, day)
+        .cte("per")
+    )
+    clients = select(
+        literal(0).label("part"),
+        per.c.id,
+        per.c.name,
+        per.c.account_manager_id,
+        per.c.currency,
+        *(per.c[name] for name in amounts),
+    )
+    totals = select(
+        literal(1),
+        cast(null(), Uuid),
+        literal("TOTAL"),
+        cast(null(), Uuid),
+        per.c.currency,
+        *(func.sum(per.c[name]) for name in amounts),
+    ).group_by(per.c.currency)
+    rows = union_all(clients, totals).subquery("rows")
+    minor = _minor_table()
+    places = func.coalesce(minor.c.places, 2)
+    row = func.json_build_object(
+        *("client_id", rows.c.id, "client_name", rows.c.name),
+        *("account_manager_id", rows.c.account_manager_id, "currency", rows.c.currency),
+        *(x for name in amounts for x in (name, _text(func.round(rows.c[name], places)))),
+    )
+    ordered = aggregate_order_by(
+        row, rows.c.part, rows.c.name.collate("C"), rows.c.currency.collate("C"), rows.c.id
+    )
+    return select(_text(func.json_agg(ordered))).select_from(
+        rows.outerjoin(minor, minor.c.code == rows.c.currency)
+    )
 
 
 async def _manager_names(session: AsyncSession) -> dict[uuid.UUID, str]:
@@ -578,35 +683,72 @@ async def payment_discipline_json(
     ``api/exports.plain_rows`` writes it, made and written by the database; None on SQLite
     (its JSON is made from :func:`payment_discipline`'s rows).
 
-    The session must not have begun (its transaction is a snapshot of the database).
+    The session must not have begun (:func:`_todays_in_scope`).
 
     A head's report has thousands of rows: made in Python they cost ~40 ms of the process per
     call (decoding ~3,000 sums, each client's shares, DSO and amount, then the JSON), which
     concurrent calls queue for. Here the database applies the same rules
     (``services/billing/domain/reports.py``: ``discipline_of``, ``dso``; amounts rounded
     half-up to the currency's minor unit, as ``shared.money.format_amount``) to each client's
-    sums on its own today (its timezone's date at ``now``, computed here per timezone in
-    scope). Both ways give the same rows on the same data
-    (``tests/integration/billing/test_reports_aggregation.py``)."""
+    sums on its own today (its timezone's date at ``now``). Both ways give the same rows on
+    the same data (``tests/integration/billing/test_reports_aggregation.py``)."""
+    return await _written_on_todays(session, caller, now, account_manager_id, _discipline_json)
+
+
+async def _written_on_todays(
+    session: AsyncSession,
+    caller: Caller,
+    now: datetime,
+    account_manager_id: uuid.UUID | None,
+    statement: Callable[[Caller, bool], Select[Any]],
+) -> str | None:
+    """PostgreSQL: the JSON array of rows ``statement`` (of the caller, of one manager or not)
+    writes on the todays of the clients in scope (:func:`_todays_in_scope`); None on
+    SQLite."""
     if session.get_bind().dialect.name != "postgresql":
         return None
-    # The timezones in scope, then the invoices dated on their todays: both statements see
-    # one snapshot, or a client whose timezone changed in between would be in neither's join
-    # (its new zone not among the days) and drop out of the report.
-    await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-    client = client_replica.c
-    scope = [manager_scope(caller, client.account_manager_id)]
-    if account_manager_id is not None:
-        scope.append(client.account_manager_id == account_manager_id)
-    zones = await session.scalars(select(client.timezone).where(*scope).distinct())
-    today = _today_of(now)
-    days = {zone or "": today(zone) for zone in zones}
+    days = await _todays_in_scope(session, caller, now, account_manager_id)
     if not days:
         return "[]"
-    stmt = _discipline_json(caller, account_manager_id is not None)
+    stmt = statement(caller, account_manager_id is not None)
     parameters = {"zones": list(days), "days": list(days.values()), "manager": account_manager_id}
     rows = await session.scalar(stmt, parameters)
     return rows or "[]"
+
+
+async def _todays_in_scope(
+    session: AsyncSession, caller: Caller, now: datetime, account_manager_id: uuid.UUID | None
+) -> dict[str, date]:
+    """PostgreSQL: the timezones of the clients in scope ("" for none) and each one's today at
+    ``now``, the parameters ``zones`` and ``days`` of :func:`_zone_days`. The session's
+    transaction (it must not have begun) becomes a snapshot: the statement that dates the
+    invoices on these todays sees the same clients, or one whose timezone changed in between
+    would be in neither's join (its new zone not among the days) and drop out of the report."""
+    await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    client = client_replica.c
+    scope = _clients_in_scope(caller, account_manager_id)
+    zones = await session.scalars(select(client.timezone).where(*scope).distinct())
+    today = _today_of(now)
+    return {zone or "": today(zone) for zone in zones}
+
+
+def _clients_in_scope(caller: Caller, manager: Any) -> list[ColumnElement[bool]]:
+    """SQL: the clients (of ``client_replica``) the caller sees, of ``manager`` (a value or a
+    parameter) unless None."""
+    client = client_replica.c
+    scope = [manager_scope(caller, client.account_manager_id)]
+    if manager is not None:
+        scope.append(client.account_manager_id == manager)
+    return scope
+
+
+def _zone_days() -> Any:
+    """SQL: the table (zone, day) of :func:`_todays_in_scope`; join it on
+    ``coalesce(client.timezone, '')``."""
+    return _table(
+        ("zone", bindparam("zones", type_=ARRAY(String))),
+        ("day", bindparam("days", type_=ARRAY(Date))),
+    )
 
 
 @functools.lru_cache(maxsize=SCOPE_CACHE_SIZE)
@@ -615,13 +757,8 @@ def _discipline_json(caller: Caller, by_manager: bool) -> Select[Any]:
     theirs, the parameter ``manager``), each client's today from the parameters ``zones`` and
     ``days`` (a timezone, "" for none, and its date): built once, its compiled form cached."""
     client = client_replica.c
-    scope = [manager_scope(caller, client.account_manager_id)]
-    if by_manager:
-        scope.append(client.account_manager_id == bindparam("manager"))
-    zone_days = _table(
-        ("zone", bindparam("zones", type_=ARRAY(String))),
-        ("day", bindparam("days", type_=ARRAY(Date))),
-    )
+    scope = _clients_in_scope(caller, bindparam("manager") if by_manager else None)
+    zone_days = _zone_days()
     day = zone_days.c.day
     is_open = Invoice.status.in_(OPEN)
     balance = Invoice.total - Invoice.amount_paid
@@ -652,11 +789,7 @@ def _discipline_json(caller: Caller, by_manager: bool) -> Select[Any]:
         .subquery("per")
     )
     per = sums.c
-    units = _minor_units()
-    minor = _table(
-        ("code", bindparam("codes", list(units), type_=ARRAY(String))),
-        ("places", bindparam("places", list(units.values()), type_=ARRAY(Integer))),
-    )
+    minor = _minor_table()
     on_time = func.round(_decimal(per.paid - per.late) / per.paid, 4)
     average_late = func.round(_decimal(per.days) / per.late, 1)
     dso = func.round(per.receivables * DSO_DAYS / per.recent, 1)
@@ -689,6 +822,16 @@ def _decimal(value: Any) -> ColumnElement[Decimal]:
 
 def _text(value: Any) -> ColumnElement[str]:
     return cast(value, Text)
+
+
+def _minor_table() -> Any:
+    """SQL: the table (code, places) of the currencies whose minor unit is not 2 decimals;
+    an amount shows ``round(amount, coalesce(places, 2))`` (``shared.money.format_amount``)."""
+    units = _minor_units()
+    return _table(
+        ("code", bindparam("codes", list(units), type_=ARRAY(String))),
+        ("places", bindparam("places", list(units.values()), type_=ARRAY(Integer))),
+    )
 
 
 @functools.cache

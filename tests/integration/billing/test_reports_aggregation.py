@@ -126,6 +126,59 @@ async def test_aging_sums_each_clients_open_invoices_by_bucket_and_currency(any_
     ]
 
 
+async def written_as_made(api: Api, staff: dict[str, str], write: Any, make: Any) -> list[Caller]:
+    """Asserts that the JSON ``write`` has the database write is the JSON of the rows ``make``
+    makes in Python, for a manager, a head and an admin, each of every manager or of one;
+    returns the callers (the manager first)."""
+    callers = [
+        Caller(uuid.UUID(staff["mia"]), Role.MANAGER),
+        Caller(uuid.UUID(staff["head"]), Role.HEAD, "North"),
+        Caller(uuid.uuid4(), Role.ADMIN),
+    ]
+    now = api.clock.now()
+    for caller in callers:
+        for manager in (None, uuid.UUID(staff["mia"]), uuid.UUID(staff["max"])):
+            async with api.runtime.sessions() as session:
+                written = await write(session, caller, now, manager)
+                made = plain_rows(await make(session, caller, now, manager))
+            assert written is not None
+            assert json.loads(written) == made, (caller.role, manager)
+    return callers
+
+
+async def _aging_now(session: Any, caller: Caller, now: Any, manager: Any) -> Any:
+    return await reports.aging(session, caller, None, now, manager)
+
+
+async def test_the_databases_aging_json_is_the_rows_made_in_python(api: Api) -> None:
+    """PostgreSQL writes the ageing's JSON itself on each client's today (a head's report has
+    thousands of rows); it is the JSON of the rows made in Python, row for row, for every
+    scope: due dates on each bucket's edges, clients east and west of UTC (an invoice issued
+    on UTC's tomorrow is in for Auckland only once it is tomorrow there), currencies of 0, 2
+    and 3 decimals, part paid and paid in full, two clients of one name."""
+    staff = await seed(api)
+    honolulu = await api.client("Honolulu Ltd", staff["mia"], timezone="Pacific/Honolulu")
+    auckland = await api.client("Auckland Ltd", staff["mia"], timezone="Pacific/Auckland")
+    twin = await api.client("Acme", staff["mia"], timezone="Europe/Berlin")
+    for client in (honolulu, auckland, twin):
+        for due in (0, -1, -29, -30, -31, -59, -60, -61, -89, -90, -91):
+            await issued(api, client, due - 5, due)
+    await issued(api, auckland, 1, 15)
+    await issued(api, honolulu, 0, 14, "JPY")
+    kwd = await issued(api, auckland, -40, -31, "KWD")
+    await pay(api, auckland, kwd, "0.005", "KWD")
+    full = await issued(api, twin, -40, -35)
+    await pay(api, twin, full, "120.00")
+    callers = await written_as_made(api, staff, reports.aging_json, _aging_now)
+    now = api.clock.now()
+    async with api.runtime.sessions() as session:
+        rows = json.loads(await reports.aging_json(session, callers[0], now) or "")
+    names = [r["client_name"] for r in rows]
+    assert names.count("Acme") == 3 and names[-2:] == ["TOTAL", "TOTAL"], names
+    assert [r["currency"] for r in rows if r["client_name"] == "Auckland Ltd"] == ["EUR", "KWD"]
+    assert [r["total"] for r in rows if r["currency"] == "KWD"] == ["119.995", "119.995"]
+
+
 async def test_revenue_counts_and_sums_per_manager_and_currency(any_api: Api) -> None:
     staff = await seed(any_api)
     for caller, role in (("mia", "manager"), ("head", "head")):
@@ -240,19 +293,10 @@ async def test_the_databases_payment_discipline_json_is_the_rows_made_in_python(
     kwd = await issued(api, auckland, -60, -31, "KWD")
     await pay(api, auckland, kwd, "0.005", "KWD")
     await issued(api, honolulu, -91, 0, "KWD")
-    callers = [
-        Caller(uuid.UUID(staff["mia"]), Role.MANAGER),
-        Caller(uuid.UUID(staff["head"]), Role.HEAD, "North"),
-        Caller(uuid.uuid4(), Role.ADMIN),
-    ]
+    callers = await written_as_made(
+        api, staff, reports.payment_discipline_json, reports.payment_discipline
+    )
     now = api.clock.now()
-    for caller in callers:
-        for manager in (None, uuid.UUID(staff["mia"]), uuid.UUID(staff["max"])):
-            async with api.runtime.sessions() as session:
-                written = await reports.payment_discipline_json(session, caller, now, manager)
-                made = plain_rows(await reports.payment_discipline(session, caller, now, manager))
-            assert written is not None
-            assert json.loads(written) == made, (caller.role, manager)
     async with api.runtime.sessions() as session:
         rows = await reports.payment_discipline_json(session, callers[0], now)
     figures = [
