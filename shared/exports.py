@@ -32,7 +32,7 @@ import io
 import os
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -289,13 +289,14 @@ async def list_export(
     return await xlsx_response(f"{filename}.xlsx", table(filename, header, collected))
 
 
-def json_around(document: dict[str, Any], key: str, rows: str) -> Response:
-    """A JSON response: ``document`` (made JSON here) with ``key`` holding ``rows``, a JSON
-    array the database wrote (a head's report of thousands of rows, not decoded and written
-    again)."""
-    head = to_json(document)[:-1] + (b"," if document else b"")
-    body = head + to_json(key) + b":" + rows.encode() + b"}"
-    return Response(body, media_type="application/json")
+def json_around(document: dict[str, Any], written: Mapping[str, str]) -> Response:
+    """A JSON response: ``document`` (made JSON here) and then each key of ``written``
+    holding its JSON, written by the database (a head's report of thousands of rows, not
+    decoded and written again)."""
+    body = to_json(document)[:-1]
+    for key, value in written.items():
+        body += (b"," if body != b"{" else b"") + to_json(key) + b":" + value.encode()
+    return Response(body + b"}", media_type="application/json")
 
 
 async def report_response(

@@ -81,7 +81,7 @@ def written_json(
     its rows the database wrote (``store/reports.py``: ``payment_discipline_json``)."""
     parameters = {k: cell(v) for k, v in parameters.items()}
     document = {"report": name, "parameters": parameters, "columns": list(columns)}
-    return json_around(document, "rows", rows)
+    return json_around(document, {"rows": rows})
 
 
 async def render(

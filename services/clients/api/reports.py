@@ -6,11 +6,11 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic_core import to_json
 
 from services.clients.api.deps import CallerDep, RuntimeDep
 from services.clients.api.schemas import PortfolioOut
 from services.clients.store import reports
+from shared.exports import json_around
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 
@@ -26,7 +26,7 @@ async def portfolio(
     decision-maker contact and birthdays in the next ``birthday_days`` days, within the
     caller's scope (a manager sees their own portfolio, a head their department's)."""
     async with runtime.sessions() as session:
-        data = await reports.portfolio(
+        figures, lists = await reports.portfolio(
             session,
             caller,
             runtime.clock.now(),
@@ -36,4 +36,4 @@ async def portfolio(
     # JSON straight from the report (a head's lists thousands of clients; PortfolioOut
     # documents it): its values hold the model's types already, so validating them first
     # only costs time (the API tests read every field of it)
-    return Response(to_json(data), media_type="application/json")
+    return json_around(figures, lists)

@@ -113,7 +113,7 @@ async def contact_cadence(
                 session, caller, now, account_manager_id=account_manager_id, overdue_only=overdue
             )
             if written is not None:  # PostgreSQL wrote the rows: the document around them
-                return json_around({"as_of": now}, "items", written)
+                return json_around({"as_of": now}, {"items": written})
         rows = await reports.contact_cadence_report(
             session, caller, now, account_manager_id=account_manager_id, overdue_only=overdue
         )

@@ -728,6 +728,8 @@ async def test_portfolio_report_of_a_head_counts_their_team_only(any_api: Api) -
         "account_manager_id": mia["id"],
     }
     assert [c["name"] for c in report["without_decision_maker"]] == ["Bolt", "Delta", "Echo"]
+    # the lists written by PostgreSQL too: exactly what PortfolioOut would write
+    assert PortfolioOut.model_validate(report).model_dump(mode="json") == report
 
     only_max = (
         await api.http.get(

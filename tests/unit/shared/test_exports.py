@@ -222,9 +222,16 @@ async def test_a_report_answers_the_format_asked_for(
 def test_json_around_puts_the_rows_the_database_wrote_in_the_document() -> None:
     at = datetime(2031, 3, 4, 9, 0, tzinfo=UTC)
     rows = '[{"id" : 1, "name" : "Ünal \\"Co\\""}, {"id" : 2, "name" : null}]'
-    body = bytes(json_around({"as_of": at}, "items", rows).body)
+    body = bytes(json_around({"as_of": at}, {"items": rows, "more": "[]"}).body)
     assert json.loads(body) == {
         "as_of": "2031-03-04T09:00:00Z",
         "items": [{"id": 1, "name": 'Ünal "Co"'}, {"id": 2, "name": None}],
+        "more": [],
     }
-    assert json.loads(bytes(json_around({}, "rows", "[]").body)) == {"rows": []}
+    assert list(json.loads(body)) == ["as_of", "items", "more"]
+    assert json.loads(bytes(json_around({}, {"rows": "[]"}).body)) == {"rows": []}
+    assert json.loads(bytes(json_around({}, {"a": "[1]", "b": "[2]"}).body)) == {
+        "a": [1],
+        "b": [2],
+    }
+    assert json.loads(bytes(json_around({"n": 1}, {}).body)) == {"n": 1}
