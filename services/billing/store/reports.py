@@ -34,7 +34,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -54,7 +54,7 @@ from services.billing.domain.reports import (
 )
 from services.billing.store.models import Allocation, CreditNote, Invoice, Opportunity, Payment
 from shared.auth import Caller
-from shared.db import core_rows, money_sign, money_sub, money_sum
+from shared.db import core_rows, json_array, money_sign, money_sub, money_sum
 from shared.money import minor_unit
 from shared.replicas import SCOPE_CACHE_SIZE, client_replica, manager_scope, staff_replica
 
@@ -313,17 +313,15 @@ def _aging_json(caller: Caller, by_manager: bool) -> Select[Any]:
     rows = union_all(clients, totals).subquery("rows")
     minor = _minor_table()
     places = func.coalesce(minor.c.places, 2)
-    row = func.json_build_object(
-        *("client_id", rows.c.id, "client_name", rows.c.name),
-        *("account_manager_id", rows.c.account_manager_id, "currency", rows.c.currency),
-        *(x for name in amounts for x in (name, _text(func.round(rows.c[name], places)))),
-    )
-    ordered = aggregate_order_by(
-        row, rows.c.part, rows.c.name.collate("C"), rows.c.currency.collate("C"), rows.c.id
-    )
-    return select(_text(func.json_agg(ordered))).select_from(
-        rows.outerjoin(minor, minor.c.code == rows.c.currency)
-    )
+    fields = {
+        "client_id": rows.c.id,
+        "client_name": rows.c.name,
+        "account_manager_id": rows.c.account_manager_id,
+        "currency": rows.c.currency,
+        **{name: _text(func.round(rows.c[name], places)) for name in amounts},
+    }
+    order = (rows.c.part, rows.c.name.collate("C"), rows.c.currency.collate("C"), rows.c.id)
+    return json_array(rows.outerjoin(minor, minor.c.code == rows.c.currency), fields, order)
 
 
 async def _manager_names(session: AsyncSession) -> dict[uuid.UUID, str]:
@@ -793,20 +791,21 @@ def _discipline_json(caller: Caller, by_manager: bool) -> Select[Any]:
     on_time = func.round(_decimal(per.paid - per.late) / per.paid, 4)
     average_late = func.round(_decimal(per.days) / per.late, 1)
     dso = func.round(per.receivables * DSO_DAYS / per.recent, 1)
-    row = func.json_build_object(
-        *("client_id", per.id, "client_name", per.name),
-        *("account_manager_id", per.account_manager_id, "currency", per.currency),
-        *("invoices_paid", per.paid, "on_time_share", _text(case((per.paid > 0, on_time)))),
-        "average_days_late",
-        _text(case((per.late > 0, average_late), (per.paid > 0, literal_column("0.0")))),
-        *("dso", _text(case((per.recent > 0, dso)))),
-        "overdue_balance",
-        _text(func.round(per.overdue, func.coalesce(minor.c.places, 2))),
-    )
-    ordered = aggregate_order_by(row, per.name.collate("C"), per.currency, per.id)
-    return select(_text(func.json_agg(ordered))).select_from(
-        sums.outerjoin(minor, minor.c.code == per.currency)
-    )
+    fields = {
+        "client_id": per.id,
+        "client_name": per.name,
+        "account_manager_id": per.account_manager_id,
+        "currency": per.currency,
+        "invoices_paid": per.paid,
+        "on_time_share": _text(case((per.paid > 0, on_time))),
+        "average_days_late": _text(
+            case((per.late > 0, average_late), (per.paid > 0, literal_column("0.0")))
+        ),
+        "dso": _text(case((per.recent > 0, dso))),
+        "overdue_balance": _text(func.round(per.overdue, func.coalesce(minor.c.places, 2))),
+    }
+    order = (per.name.collate("C"), per.currency, per.id)
+    return json_array(sums.outerjoin(minor, minor.c.code == per.currency), fields, order)
 
 
 def _table(*columns: tuple[str, Any]) -> Any:

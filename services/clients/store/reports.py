@@ -8,8 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic_core import to_json
-from sqlalchemy import ColumnElement, Text, cast, exists, func, select, true
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.clients.domain.birthdays import month_days_between, parse_birthday, upcoming
@@ -19,7 +18,7 @@ from services.clients.store.models import Client, ContactRoleIndex, Staff
 from services.clients.store.repository import birthday_candidates, client_scope
 from shared.auth import Caller
 from shared.clock import local_date
-from shared.db import core_rows
+from shared.db import core_rows, json_array
 
 
 def _zeros(keys: tuple[str, ...]) -> dict[str, int]:
@@ -76,10 +75,8 @@ async def _refs_json(session: AsyncSession, where: list[ColumnElement[bool]]) ->
     order = (Client.name_lower, Client.id)
     ref = (Client.id, Client.name, Client.tier, Client.status, Client.account_manager_id)
     if session.get_bind().dialect.name == "postgresql":
-        # each client's row of these columns (their names the keys), written compactly
-        row = select(*ref).correlate(Client).lateral("client")
-        listed = func.json_agg(aggregate_order_by(row.table_valued(), *order))
-        stmt = select(cast(listed, Text)).select_from(Client).join(row, true()).where(*where)
+        fields = {column.key: column for column in ref}
+        stmt = json_array(Client.__table__, fields, order).where(*where)
         return await session.scalar(stmt) or "[]"
     rows = await core_rows(session, select(*ref).where(*where).order_by(*order))
     return to_json(_refs(rows)).decode()

@@ -15,7 +15,6 @@ from sqlalchemy import (
     Float,
     Integer,
     Select,
-    Text,
     and_,
     bindparam,
     case,
@@ -27,7 +26,6 @@ from sqlalchemy import (
     true,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.interactions.domain import cadence, stats
@@ -49,7 +47,7 @@ from services.interactions.store.models import (
     Request,
 )
 from shared.auth import Caller
-from shared.db import UTCDateTime, core_rows
+from shared.db import UTCDateTime, core_rows, json_array
 from shared.replicas import SCOPE_CACHE_SIZE, client_replica, manager_scope, staff_replica
 
 
@@ -388,21 +386,20 @@ def _cadence_json(caller: Caller, by_manager: bool, overdue_only: bool) -> Selec
     manager = staff_replica.alias("manager")
     now = bindparam("now", type_=UTCDateTime)
     late = func.extract("epoch", now - row.due_at) / 86400
-    obj = func.json_build_object(
-        *("client_id", row.id, "client_name", row.name, "status", row.status),
-        *("account_manager_id", row.account_manager_id),
-        *("account_manager_name", manager.c.name),
-        *("last_contact_at", _instant(row.last_contact_at)),
-        *("contact_cadence_days", row.cadence_days),
-        *("next_contact_due_at", _instant(row.due_at)),
-        *("overdue", row.due_at <= now),
-        "days_overdue",
-        case((row.due_at < now, cast(func.floor(late), Integer)), else_=0),
-    )
-    ordered = aggregate_order_by(obj, row.due_at, row.id)
-    return select(cast(func.json_agg(ordered), Text)).select_from(
-        rows.outerjoin(manager, manager.c.id == row.account_manager_id)
-    )
+    fields = {
+        "client_id": row.id,
+        "client_name": row.name,
+        "status": row.status,
+        "account_manager_id": row.account_manager_id,
+        "account_manager_name": manager.c.name,
+        "last_contact_at": _instant(row.last_contact_at),
+        "contact_cadence_days": row.cadence_days,
+        "next_contact_due_at": _instant(row.due_at),
+        "overdue": row.due_at <= now,
+        "days_overdue": case((row.due_at < now, cast(func.floor(late), Integer)), else_=0),
+    }
+    source = rows.outerjoin(manager, manager.c.id == row.account_manager_id)
+    return json_array(source, fields, (row.due_at, row.id))
 
 
 # to_char's patterns of an instant as the API writes it, with and without its microseconds
