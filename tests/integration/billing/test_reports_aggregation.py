@@ -164,7 +164,8 @@ async def test_the_databases_aging_json_is_the_rows_made_in_python(api: Api) -> 
         for due in (0, -1, -29, -30, -31, -59, -60, -61, -89, -90, -91):
             await issued(api, client, due - 5, due)
     await issued(api, auckland, 1, 15)
-    await issued(api, honolulu, 0, 14, "JPY")
+    await issued(api, honolulu, 0, 14, "JPY")  # in once it is UTC's today in Honolulu
+    await issued(api, honolulu, -3, -2, "JPY")
     kwd = await issued(api, auckland, -40, -31, "KWD")
     await pay(api, auckland, kwd, "0.005", "KWD")
     full = await issued(api, twin, -40, -35)
@@ -177,6 +178,7 @@ async def test_the_databases_aging_json_is_the_rows_made_in_python(api: Api) -> 
     assert names.count("Acme") == 3 and names[-2:] == ["TOTAL", "TOTAL"], names
     assert [r["currency"] for r in rows if r["client_name"] == "Auckland Ltd"] == ["EUR", "KWD"]
     assert [r["total"] for r in rows if r["currency"] == "KWD"] == ["119.995", "119.995"]
+    assert [r["1_30"] for r in rows if r["currency"] == "JPY"] == ["120", "120"]
 
 
 async def test_revenue_counts_and_sums_per_manager_and_currency(any_api: Api) -> None:
