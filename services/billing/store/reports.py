@@ -165,14 +165,12 @@ async def aging(
         .select_from(Invoice)
         .join(client_replica, client.id == Invoice.client_id)
         .where(
-            manager_scope(caller, client_replica.c.account_manager_id),
+            *_clients_in_scope(caller, account_manager_id),
             Invoice.status.notin_((DRAFT, VOID)),
             Invoice.issue_date <= days[-1],
             Invoice.due_date.is_not(None),
         )
     )
-    if account_manager_id is not None:
-        per_invoice = per_invoice.where(client.account_manager_id == account_manager_id)
     inner = per_invoice.subquery()
     grouped = [inner.c[k.name] for k in keys] + [inner.c.due, inner.c.issued]
     stmt = (
@@ -239,7 +237,7 @@ async def aging_json(
     """PostgreSQL: the rows of :func:`aging` on each client's today (no ``as_of``) as one JSON
     array, each row as ``api/exports.plain_rows`` writes it, made and written by the database;
     None on SQLite (its JSON is made from :func:`aging`'s rows). The session must not have
-    begun (:func:`_todays_in_scope`).
+    begun (:func:`_written_on_todays`).
 
     A head's report has thousands of rows: decoding their sums, adding them up per bucket and
     writing each amount cost ~15 ms of the process per call, which concurrent calls queue
@@ -365,10 +363,8 @@ async def revenue(
             select(*keys, edge.label("day"), amount.label("amount"))
             .select_from(entity)
             .join(client_replica, client.id == entity.client_id)
-            .where(manager_scope(caller, client_replica.c.account_manager_id), *conditions)
+            .where(*_clients_in_scope(caller, account_manager_id), *conditions)
         )
-        if account_manager_id is not None:
-            inner = inner.where(client.account_manager_id == account_manager_id)
         found = inner.subquery()
         grouped = [found.c[k.name] for k in keys] + [found.c.day]
         stmt = select(*grouped, func.count(), money_sum(found.c.amount)).group_by(*grouped)
@@ -604,14 +600,9 @@ async def payment_discipline(
         )
         .select_from(Invoice)
         .join(client_replica, client.id == Invoice.client_id)
-        .where(
-            manager_scope(caller, client_replica.c.account_manager_id),
-            Invoice.status.notin_((DRAFT, VOID)),
-        )
+        .where(*_clients_in_scope(caller, account_manager_id), Invoice.status.notin_((DRAFT, VOID)))
         .group_by(*keys, due_key, issue_key)
     )
-    if account_manager_id is not None:
-        stmt = stmt.where(client.account_manager_id == account_manager_id)
     today = _today_of(now)
     names: dict[uuid.UUID, tuple[str, uuid.UUID | None]] = {}
     per: dict[tuple[uuid.UUID, str], _Discipline] = {}
@@ -681,7 +672,7 @@ async def payment_discipline_json(
     ``api/exports.plain_rows`` writes it, made and written by the database; None on SQLite
     (its JSON is made from :func:`payment_discipline`'s rows).
 
-    The session must not have begun (:func:`_todays_in_scope`).
+    The session must not have begun (:func:`_written_on_todays`).
 
     A head's report has thousands of rows: made in Python they cost ~40 ms of the process per
     call (decoding ~3,000 sums, each client's shares, DSO and amount, then the JSON), which
@@ -702,9 +693,13 @@ async def _written_on_todays(
 ) -> str | None:
     """PostgreSQL: the JSON array of rows ``statement`` (of the caller, of one manager or not)
     writes on the todays of the clients in scope (:func:`_todays_in_scope`); None on
-    SQLite."""
+    SQLite. The session must not have begun: its transaction becomes a snapshot, so that the
+    statement dating the invoices on those todays sees the same clients (in READ COMMITTED
+    one whose timezone changed in between would be in neither's join, its new zone not among
+    the days, and drop out of the report)."""
     if session.get_bind().dialect.name != "postgresql":
         return None
+    await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     days = await _todays_in_scope(session, caller, now, account_manager_id)
     if not days:
         return "[]"
@@ -717,12 +712,8 @@ async def _written_on_todays(
 async def _todays_in_scope(
     session: AsyncSession, caller: Caller, now: datetime, account_manager_id: uuid.UUID | None
 ) -> dict[str, date]:
-    """PostgreSQL: the timezones of the clients in scope ("" for none) and each one's today at
-    ``now``, the parameters ``zones`` and ``days`` of :func:`_zone_days`. The session's
-    transaction (it must not have begun) becomes a snapshot: the statement that dates the
-    invoices on these todays sees the same clients, or one whose timezone changed in between
-    would be in neither's join (its new zone not among the days) and drop out of the report."""
-    await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    """The timezones of the clients in scope ("" for none) and each one's today at ``now``:
+    the parameters ``zones`` and ``days`` of :func:`_zone_days`."""
     client = client_replica.c
     scope = _clients_in_scope(caller, account_manager_id)
     zones = await session.scalars(select(client.timezone).where(*scope).distinct())
@@ -850,14 +841,9 @@ async def pipeline(
     stmt = (
         select(*keys, func.count(), money_sum(Opportunity.value_amount))
         .join(client_replica, client_replica.c.id == Opportunity.client_id)
-        .where(
-            manager_scope(caller, client_replica.c.account_manager_id),
-            Opportunity.stage.in_(OPEN_STAGES),
-        )
+        .where(*_clients_in_scope(caller, account_manager_id), Opportunity.stage.in_(OPEN_STAGES))
         .group_by(*keys)
     )
-    if account_manager_id is not None:
-        stmt = stmt.where(manager == account_manager_id)
     rows = [
         {
             "account_manager_id": am,
