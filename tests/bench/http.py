@@ -90,9 +90,31 @@ def _ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
+def _stat(pid: int) -> list[str]:
+    """``/proc/<pid>/stat``'s fields after the command's name (state, ppid, …)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU seconds of the process and of its living descendants (the workers of
+    ``orbit serve --workers N``)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                children.setdefault(int(_stat(int(entry.name))[1]), []).append(int(entry.name))
+            except (OSError, IndexError):
+                continue  # gone meanwhile
+    total, todo = 0, [pid]
+    while todo:
+        one = todo.pop()
+        try:
+            fields = _stat(one)
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+        todo.extend(children.get(one, ()))
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def wrk(
@@ -448,14 +470,14 @@ def embedded(seconds: int, workdir: Path) -> tuple[Result, float, float, float]:
     ) as proc:
         token, _ = manager_token(base)
         idle = _rss_mb(proc.pid)
-        before = _settled_cpu(proc.pid)
+        before = settled_cpu(proc.pid)
         result = wrk(f"{base}/api/v1/clients", proc.pid, seconds=seconds, token=token, body=BODY)
         requests = max(result.requests_per_second * seconds, 1)
-        drained = (_settled_cpu(proc.pid) - before) * 1000 / requests
+        drained = (settled_cpu(proc.pid) - before) * 1000 / requests
         return result, idle, _rss_mb(proc.pid), drained
 
 
-def _settled_cpu(pid: int, idle_cpu_seconds: float = 0.06, timeout: float = 120) -> float:
+def settled_cpu(pid: int, idle_cpu_seconds: float = 0.06, timeout: float = 120) -> float:
     """The process's CPU seconds once it has gone quiet (less than ``idle_cpu_seconds`` of
     CPU in a second: its relays and consumers have nothing left to do)."""
     last = _cpu_seconds(pid)

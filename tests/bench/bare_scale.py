@@ -1,0 +1,70 @@
+"""The FLOOR of the department-scale section, not product code: a bare FastAPI app that serves
+each endpoint's raw SQL (``tests.bench.scale.ENDPOINTS``, the query the section times with
+asyncpg alone) and nothing else — no authentication, no scope resolved, no models, no page
+cursor: one asyncpg pool per service database (the start-up frozen out of the collector's
+sight, as ``orbit serve`` does), the statement with the caller's id and
+department, its rows written as JSON by pydantic-core.
+
+``GET /raw/{index}/{kind}``: the raw query of ``ENDPOINTS[index]`` as ``kind`` (manager, head).
+What it costs over the raw query is what any Python HTTP service on this machine pays per call
+(uvicorn, the ASGI app, the rows decoded and written); Orbit is compared with both.
+
+Run: ``BARE_SCALE_DSNS='{"clients": "postgresql://…", …}' uvicorn tests.bench.bare_scale:app``.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+import pydantic_core
+from fastapi import FastAPI, HTTPException, Request, Response
+
+from tests.bench.scale import CALLERS, CONNECTIONS, ENDPOINTS, raw_call
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    from shared.db import server_settings
+    from shared.settings import OrbitSettings
+
+    settings = server_settings(OrbitSettings().database_parallel_workers)
+    dsns: dict[str, str] = json.loads(os.environ["BARE_SCALE_DSNS"])
+    app.state.pools = {
+        service: await asyncpg.create_pool(
+            dsn, min_size=1, max_size=CONNECTIONS, server_settings=settings
+        )
+        for service, dsn in dsns.items()
+    }
+    gc.freeze()  # as orbit serve does: a full collection walks what requests made, not imports
+    try:
+        yield
+    finally:
+        for pool in app.state.pools.values():
+            await pool.close()
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+@app.get("/raw/{index}/{kind}")
+async def raw(index: int, kind: str, request: Request) -> Response:
+    if not 0 <= index < len(ENDPOINTS) or kind not in CALLERS:
+        raise HTTPException(404)
+    endpoint = ENDPOINTS[index]
+    sql, args = raw_call(endpoint, kind)
+    async with request.app.state.pools[endpoint.service].acquire() as conn:
+        rows = await conn.fetch(sql, *args)
+    body: list[dict[str, Any]] = [dict(row) for row in rows]
+    return Response(pydantic_core.to_json(body), media_type="application/json")
+
+
+@app.get("/readyz")
+async def ready() -> dict[str, str]:
+    return {"status": "ok", "id": str(uuid.uuid4())}
