@@ -29,7 +29,8 @@ baseline measured in the same run.
   p50/p99 at 4 connections for a manager, a head and an admin (tests/bench/search.py).
 - scale: a large department's data (30,000 clients, 2,000,000 interactions, 300,000
   invoices, 1,000,000 notifications…) in the four services' databases; every list and report
-  a UI calls, as a manager and a head, p50/p99 at 16 connections against its raw SQL, and an
+  a UI calls, as a manager and a head, p50/p99 at 16 connections against its raw SQL and
+  against that SQL served by a bare FastAPI app (the floor, tests/bench/bare_scale.py), and an
   ``auto_explain`` check that none reads a whole table (tests/bench/scale.py; BENCH_SCALE).
 - mixed: list reads, reads by id, interaction writes and payments for ``BENCH_MIXED_SECONDS``
   (default 120) against the four ``orbit serve`` processes and against ``orbit run``

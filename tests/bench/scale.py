@@ -18,9 +18,14 @@ serve --workers``):
 - **EXPLAIN**: one call of each endpoint with ``auto_explain`` logging the plan of every
   statement the service runs (``ALTER DATABASE … SET session_preload_libraries``), read back
   from the server's log: a ``Seq Scan`` on one of the big tables is a whole-table read.
-- **Load**: each endpoint under ``wrk`` at 16 connections for ``BENCH_SCALE_WRK_SECONDS``
-  (8; p50/p99 as wrk measures them), against the
-  raw SQL of the same page or aggregate with asyncpg on 16 connections in the same run.
+- **Load**: once the services have gone quiet (their first scans emit the generated data's
+  backlog of alerts), each endpoint under ``wrk`` at 16 connections for
+  ``BENCH_SCALE_WRK_SECONDS`` (8; p50/p99 as wrk measures them), against the raw SQL of the
+  same page or aggregate with asyncpg on 16 connections in the same run.
+- **Floor**: that raw SQL served over HTTP by a bare FastAPI app (``tests/bench/bare_scale.py``:
+  uvicorn, an asyncpg pool, the rows as JSON, nothing else) in as many processes, under the
+  same wrk: what any Python HTTP service pays here per call, and so how much of the distance
+  to the raw query is Orbit's.
 
 Goals (issue 21 §5): every list and the timeline p99 under 100 ms, every report under 1 s,
 each within 3x its raw query; no list or report reads a whole table.
