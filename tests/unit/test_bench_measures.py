@@ -1,0 +1,48 @@
+"""The benchmark's own measures (tests/bench): a process's CPU counts its workers', and the
+floor serves each endpoint's raw query as the raw column runs it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import uuid
+
+from tests.bench.http import _cpu_seconds
+from tests.bench.scale import CALLERS, ENDPOINTS, raw_call
+
+BURN = "import time\nend = time.process_time() + 0.6\nwhile time.process_time() < end: pass\n"
+PARENT = (
+    "import subprocess, sys\n"
+    f"child = subprocess.Popen([sys.executable, '-c', {BURN!r}])\n"
+    "sys.stdout.write('started\\n'); sys.stdout.flush()\n"
+    "sys.stdin.readline()\n"
+    "child.wait()\n"
+)
+
+
+def test_a_processs_cpu_counts_its_living_workers() -> None:
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert parent.stdout is not None and parent.stdin is not None
+        assert parent.stdout.readline() == "started\n"
+        before = _cpu_seconds(parent.pid)
+        time.sleep(1.5)  # the child burns 0.6 s of CPU, then waits to be reaped
+        grown = _cpu_seconds(parent.pid) - before
+        # the parent itself sleeps on stdin: the CPU is the child's
+        assert grown >= 0.3, grown
+    finally:
+        if parent.stdin is not None:
+            parent.stdin.close()  # the parent reaps its child and ends
+        parent.wait(timeout=10)
+
+
+def test_the_floor_runs_each_endpoints_raw_query_with_the_callers_id_and_department() -> None:
+    for endpoint in ENDPOINTS:
+        for kind, (staff_id, _, department) in CALLERS.items():
+            sql, args = raw_call(endpoint, kind)
+            assert args == (uuid.UUID(staff_id), department)
+            assert "{" not in sql.replace("{}", ""), sql  # every scope filled in
+            assert "$1" in sql and "$2" in sql, sql
