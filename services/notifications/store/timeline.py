@@ -28,10 +28,12 @@ from sqlalchemy import (
     Text,
     Uuid,
     and_,
+    bindparam,
     case,
     delete,
     or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -289,8 +291,8 @@ async def entries_page(
     return rows, next_cursor
 
 
-async def open_items(session: AsyncSession, client_id: uuid.UUID) -> list[Any]:
-    """The client's open requests, open tasks, unpaid invoices and active contracts."""
+def _client_items() -> Any:
+    """:func:`open_items`' statement."""
     i = timeline_items
     is_open = case(
         (i.c.kind == "request", i.c.status.in_(sorted(OPEN_REQUEST_STATUSES))),
@@ -299,40 +301,52 @@ async def open_items(session: AsyncSession, client_id: uuid.UUID) -> list[Any]:
         (i.c.kind == "contract", i.c.status == "active"),
         else_=False,
     )
-    stmt = select(i).where(
-        i.c.client_id == client_id,
-        i.c.kind.in_(["request", "task", "invoice", "contract"]),
-        is_open,
+    return select(i).where(
+        i.c.client_id == _CLIENT, i.c.kind.in_(["request", "task", "invoice", "contract"]), is_open
     )
-    return list((await session.execute(stmt)).all())
+
+
+def _last_scores() -> Any:
+    """:func:`last_scores`' statement: a row (kind, score, received at) per kind that has one."""
+    i = timeline_items
+    last = [
+        select(i.c.title.label("kind"), i.c.score, i.c.at)
+        .where(
+            i.c.client_id == _CLIENT,
+            i.c.kind == "feedback",
+            i.c.title == kind,
+            i.c.status == "received",
+        )
+        .order_by(i.c.at.desc(), i.c.key.desc())
+        .limit(1)
+        .subquery()
+        for kind in ("nps", "csat")
+    ]
+    return union_all(*(select(*one.c) for one in last))
+
+
+# A client's summary runs statements built once, the client's id their one parameter (a client
+# page calls it on every view; built each call, they cost the process more than running them).
+_CLIENT = bindparam("client_id", type_=Uuid())
+_OPEN_ITEMS = _client_items()
+_FACTS = select(timeline_clients).where(timeline_clients.c.client_id == _CLIENT)
+_LAST_SCORES = _last_scores()
+
+
+async def open_items(session: AsyncSession, client_id: uuid.UUID) -> list[Any]:
+    """The client's open requests, open tasks, unpaid invoices and active contracts."""
+    return list((await session.execute(_OPEN_ITEMS, {"client_id": client_id})).all())
 
 
 async def client_facts(session: AsyncSession, client_id: uuid.UUID) -> Any:
-    stmt = select(timeline_clients).where(timeline_clients.c.client_id == client_id)
-    return (await session.execute(stmt)).first()
+    return (await session.execute(_FACTS, {"client_id": client_id})).first()
 
 
 async def last_scores(session: AsyncSession, client_id: uuid.UUID) -> dict[str, Any]:
     """The client's last NPS and CSAT that still count (withdrawn ones left out): kind ->
     (score, received at)."""
-    i = timeline_items
-    found: dict[str, Any] = {}
-    for kind in ("nps", "csat"):
-        stmt = (
-            select(i.c.score, i.c.at)
-            .where(
-                i.c.client_id == client_id,
-                i.c.kind == "feedback",
-                i.c.title == kind,
-                i.c.status == "received",
-            )
-            .order_by(i.c.at.desc(), i.c.key.desc())
-            .limit(1)
-        )
-        row = (await session.execute(stmt)).first()
-        if row is not None:
-            found[kind] = (row.score, row.at)
-    return found
+    rows = await session.execute(_LAST_SCORES, {"client_id": client_id})
+    return {row.kind: (row.score, row.at) for row in rows}
 
 
 # ---------------------------------------------------------------- the calendar

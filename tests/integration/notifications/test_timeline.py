@@ -159,6 +159,11 @@ async def test_the_summary_of_the_client(any_notif: Notif) -> None:
     await m.at(NOW, ("orbit.interactions.feedback.withdrawn.v1", withdrawn))
     feedback = await timeline(any_notif, m, callers["manager"], types="feedback")
     assert [f["title"] for f in feedback["items"]] == ["NPS 10 (withdrawn)", "NPS 3"]
+    # two CSATs, the later one received first: the last that counts is the later one's
+    for days, score in ((2, 4), (5, 2)):
+        csat = {**received, "feedback_id": str(uuid.uuid4()), "kind": "csat", "score": score}
+        csat["received_at"] = (NOW - days * DAY).isoformat()
+        await m.at(NOW, ("orbit.interactions.feedback.received.v1", csat))
     response = await any_notif.http.get(
         f"/api/v1/clients/{m.client_id}/summary", headers=callers["manager"]
     )
@@ -178,6 +183,6 @@ async def test_the_summary_of_the_client(any_notif: Notif) -> None:
         "outstanding": [{"currency": "EUR", "amount": "1000.00"}],
         "overdue": [{"currency": "EUR", "amount": "1000.00"}],
         "last_nps": {"score": 3, "at": (NOW - 3 * DAY).isoformat().replace("+00:00", "Z")},
-        "last_csat": None,
+        "last_csat": {"score": 4, "at": (NOW - 2 * DAY).isoformat().replace("+00:00", "Z")},
         "contract_end": (NOW + 200 * DAY).date().isoformat(),
     }
