@@ -17,7 +17,6 @@ from __future__ import annotations
 import gc
 import json
 import os
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -67,4 +66,4 @@ async def raw(index: int, kind: str, request: Request) -> Response:
 
 @app.get("/readyz")
 async def ready() -> dict[str, str]:
-    return {"status": "ok", "id": str(uuid.uuid4())}
+    return {"status": "ok"}
