@@ -479,7 +479,7 @@ async def ltv(session: AsyncSession, caller: Caller, client_id: uuid.UUID | None
         stmt = (
             select(*keys, *columns)
             .join(client_replica, client.id == entity.client_id)
-            .where(manager_scope(caller, client_replica.c.account_manager_id))
+            .where(*_clients_in_scope(caller, None))
             .group_by(*keys)
         )
         return stmt if client_id is None else stmt.where(client.id == client_id)
