@@ -114,6 +114,19 @@ async def load_replica_staff(session: AsyncSession, staff_id: uuid.UUID) -> Staf
     return StaffRecord(id=row.id, role=row.role, department=row.department, active=row.active)
 
 
+async def staff_names(
+    session: AsyncSession, ids: Iterable[uuid.UUID | None]
+) -> dict[uuid.UUID, str]:
+    """The names of the staff ``ids`` (a report's managers), read for them alone."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(staff_replica.c.id, staff_replica.c.name).where(staff_replica.c.id.in_(wanted))
+    )
+    return {row.id: row.name for row in rows}
+
+
 def manager_scope(caller: Caller, account_manager_id: Any) -> ColumnElement[bool]:
     """SQL condition on a client's account manager (``client_replica.account_manager_id``, or
     a column equal to it): the client is one the caller may see (as :func:`client_scope`).

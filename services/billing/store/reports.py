@@ -56,7 +56,12 @@ from services.billing.store.models import Allocation, CreditNote, Invoice, Oppor
 from shared.auth import Caller
 from shared.db import core_rows, json_array, money_sign, money_sub, money_sum
 from shared.money import minor_unit
-from shared.replicas import SCOPE_CACHE_SIZE, client_replica, manager_scope, staff_replica
+from shared.replicas import (
+    SCOPE_CACHE_SIZE,
+    client_replica,
+    manager_scope,
+    staff_names,
+)
 
 Row = dict[str, Any]
 DSO_DAYS = 90
@@ -322,11 +327,6 @@ def _aging_json(caller: Caller, by_manager: bool) -> Select[Any]:
     return json_array(rows.outerjoin(minor, minor.c.code == rows.c.currency), fields, order)
 
 
-async def _manager_names(session: AsyncSession) -> dict[uuid.UUID, str]:
-    rows = (await session.execute(select(staff_replica.c.id, staff_replica.c.name))).all()
-    return {r.id: r.name for r in rows}
-
-
 async def revenue(
     session: AsyncSession,
     caller: Caller,
@@ -370,7 +370,6 @@ async def revenue(
         stmt = select(*grouped, func.count(), money_sum(found.c.amount)).group_by(*grouped)
         return list((await session.execute(stmt)).all())
 
-    names = await _manager_names(session)
     rows: dict[tuple[Any, str], Row] = {}
 
     def row(manager: uuid.UUID | None, currency: str) -> Row:
@@ -378,7 +377,7 @@ async def revenue(
             (manager, currency),
             {
                 "account_manager_id": manager,
-                "account_manager_name": None if manager is None else names.get(manager),
+                "account_manager_name": None,  # read below for the managers found
                 "currency": currency,
                 "invoices": 0,
                 "invoiced": Decimal(0),
@@ -428,6 +427,9 @@ async def revenue(
     ):
         if firsts[int(i)] >= period(timezone)[0]:
             row(manager, currency)["collected"] += total
+    names = await staff_names(session, (manager for manager, _ in rows))
+    for found in rows.values():
+        found["account_manager_name"] = names.get(found["account_manager_id"])
     ordered = sorted(
         rows.values(),
         key=lambda r: (
@@ -835,7 +837,6 @@ async def pipeline(
     session: AsyncSession, caller: Caller, account_manager_id: uuid.UUID | None = None
 ) -> Report:
     """Open opportunities by the client's account manager, stage and currency."""
-    names = await _manager_names(session)
     manager = client_replica.c.account_manager_id
     keys = (manager, Opportunity.stage, Opportunity.value_currency)
     stmt = (
@@ -844,6 +845,8 @@ async def pipeline(
         .where(*_clients_in_scope(caller, account_manager_id), Opportunity.stage.in_(OPEN_STAGES))
         .group_by(*keys)
     )
+    found = (await session.execute(stmt)).all()
+    names = await staff_names(session, (row[0] for row in found))
     rows = [
         {
             "account_manager_id": am,
@@ -853,7 +856,7 @@ async def pipeline(
             "opportunities": count,
             "value": value or Decimal(0),
         }
-        for am, stage, currency, count, value in (await session.execute(stmt)).all()
+        for am, stage, currency, count, value in found
     ]
     order = {s: i for i, s in enumerate(OPEN_STAGES)}
     ordered = sorted(

@@ -48,17 +48,13 @@ from services.interactions.store.models import (
 )
 from shared.auth import Caller
 from shared.db import UTCDateTime, core_rows, json_array
-from shared.replicas import SCOPE_CACHE_SIZE, client_replica, manager_scope, staff_replica
-
-
-async def staff_names(session: AsyncSession, ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
-    ids = {i for i in ids if i is not None}
-    if not ids:
-        return {}
-    rows = await session.execute(
-        select(staff_replica.c.id, staff_replica.c.name).where(staff_replica.c.id.in_(ids))
-    )
-    return {row.id: row.name for row in rows}
+from shared.replicas import (
+    SCOPE_CACHE_SIZE,
+    client_replica,
+    manager_scope,
+    staff_names,
+    staff_replica,
+)
 
 
 def _range(column: Any, since: Any, until: Any) -> list[Any]:
