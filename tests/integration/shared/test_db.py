@@ -51,6 +51,11 @@ async def test_money_and_instants_are_exact(any_db_url: str) -> None:
     assert str(rows[3].amount) == "-42.5" and str(rows[4].amount) == "100"
     assert total == Decimal("1234567890181.050001")
     assert rows[0].at == at and rows[0].at.tzinfo == UTC
+    if engine.dialect.name == "postgresql":  # read as the driver gives it, whatever the zone
+        async with engine.connect() as conn:
+            await conn.execute(text("SET TIME ZONE 'Asia/Tokyo'"))
+            tokyo = (await conn.execute(select(table.c.at).where(table.c.id == 0))).scalar_one()
+        assert tokyo == at and tokyo.tzinfo == UTC
     with pytest.raises(Exception, match="naive"):
         async with engine.begin() as conn:
             await conn.execute(insert(table).values(id=9, at=datetime(2026, 1, 1)))
