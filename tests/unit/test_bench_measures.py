@@ -3,13 +3,14 @@ floor serves each endpoint's raw query as the raw column runs it."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 import time
 import uuid
 
 from tests.bench.http import _cpu_seconds
-from tests.bench.scale import CALLERS, ENDPOINTS, raw_call
+from tests.bench.scale import CALLERS, CONNECTIONS, ENDPOINTS, _load, raw_call
 
 BURN = "import time\nend = time.process_time() + 0.6\nwhile time.process_time() < end: pass\n"
 PARENT = (
@@ -46,3 +47,20 @@ def test_the_floor_runs_each_endpoints_raw_query_with_the_callers_id_and_departm
             assert args == (uuid.UUID(staff_id), department)
             assert "{" not in sql.replace("{}", ""), sql  # every scope filled in
             assert "$1" in sql and "$2" in sql, sql
+
+
+def test_the_raw_query_is_timed_for_as_long_as_orbit_on_every_connection() -> None:
+    """The raw side calls for a duration, not a count: each connection keeps calling until the
+    time is up, so a fast query gives its p99 from many calls."""
+    calls: list[int] = []
+
+    async def call() -> None:
+        calls.append(1)
+        await asyncio.sleep(0.01)
+
+    started = time.perf_counter()
+    samples = asyncio.run(_load(call, 0.3))
+    took = time.perf_counter() - started
+    assert 0.3 <= took < 1.0
+    assert len(samples) == len(calls) >= CONNECTIONS * 10  # ~30 calls per connection
+    assert all(s >= 10 for s in samples)
