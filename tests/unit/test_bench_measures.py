@@ -60,7 +60,7 @@ def test_the_raw_query_is_timed_for_as_long_as_orbit_on_every_connection() -> No
 
     started = time.perf_counter()
     samples = asyncio.run(_load(call, 0.3))
-    took = time.perf_counter() - started
-    assert 0.3 <= took < 1.0
-    assert len(samples) == len(calls) >= CONNECTIONS * 10  # ~30 calls per connection
+    assert time.perf_counter() - started >= 0.3  # no bound above: a loaded machine is slow
+    # ~30 calls per connection here; a count of calls would give one each (or none)
+    assert len(samples) == len(calls) > 2 * CONNECTIONS
     assert all(s >= 10 for s in samples)
