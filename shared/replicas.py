@@ -24,6 +24,7 @@ from sqlalchemy import (
     Select,
     String,
     Uuid,
+    bindparam,
     cast,
     func,
     literal,
@@ -273,18 +274,47 @@ async def one_client(
     *,
     read_through: uuid.UUID | None = None,
     contact_ids: Iterable[uuid.UUID] = (),
+    params: Mapping[str, Any] | None = None,
 ) -> ClientView:
-    """The client of ``stmt`` (:func:`client_select`), else 404 with ``missing``. A miss on
-    ``read_through`` (a client id: the row absent, out of scope, or without one of
-    ``contact_ids`` among its contacts) asks the clients service first
+    """The client of ``stmt`` (:func:`client_select`, run with ``params``), else 404 with
+    ``missing``. A miss on ``read_through`` (a client id: the row absent, out of scope, or
+    without one of ``contact_ids`` among its contacts) asks the clients service first
     (``shared.readthrough``): what it committed a moment ago is found."""
-    row = (await session.execute(stmt)).first()
+    row = (await session.execute(stmt, params)).first()
     unknown = row is None or _unknown_contacts(row, contact_ids)
     if unknown and read_through is not None and await refresh_client(session, read_through):
-        row = (await session.execute(stmt)).first()
+        row = (await session.execute(stmt, params)).first()
     if row is None:
         raise NotFound(missing)
     return client_view(row)
+
+
+@functools.lru_cache(maxsize=SCOPE_CACHE_SIZE)
+def _client_by_id(caller: Caller | None, lock: bool) -> Select[Any]:
+    """:func:`client_select` of the client id bound when it runs (``client_id``), built once
+    per caller and lock: a client page's summary built it anew per call, and building it
+    (and its cache key) cost about as much as running it."""
+    return client_select(caller, bindparam("client_id", type_=Uuid()), lock=lock)
+
+
+async def read_client(
+    session: AsyncSession,
+    caller: Caller | None,
+    client_id: uuid.UUID,
+    *,
+    lock: bool = False,
+    contact_ids: Iterable[uuid.UUID] = (),
+) -> ClientView:
+    """The client ``client_id`` if ``caller`` may see it (None: unscoped), its row locked with
+    ``lock`` (:func:`client_select`), read through on a miss; else 404."""
+    return await one_client(
+        session,
+        _client_by_id(caller, lock),
+        f"client {client_id} not found",
+        read_through=client_id,
+        contact_ids=contact_ids,
+        params={"client_id": client_id},
+    )
 
 
 async def lock_client(
@@ -295,14 +325,7 @@ async def lock_client(
 ) -> ClientView:
     """The client, its row locked (:func:`client_select`), if ``caller`` may see it (None:
     unscoped), read through on a miss; else 404."""
-    stmt = client_select(caller, client_id, lock=True)
-    return await one_client(
-        session,
-        stmt,
-        f"client {client_id} not found",
-        read_through=client_id,
-        contact_ids=contact_ids,
-    )
+    return await read_client(session, caller, client_id, lock=True, contact_ids=contact_ids)
 
 
 async def client_views(

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Caller, Role
@@ -28,6 +28,7 @@ from shared.replicas import (
     client_select,
     client_views,
     one_client,
+    read_client,
     staff_replica,
 )
 
@@ -38,11 +39,10 @@ def scope(caller: Caller, client_id: Any, manager: Any = None) -> ColumnElement[
     return client_scope(caller, client_id, manager)
 
 
-def _client_select(caller: Caller, client_id: Any, for_update: bool) -> Select[Any]:
-    """``shared.replicas.client_select``: a service token (a bank import) sees any client."""
-    return client_select(
-        None if caller.role == Role.SERVICE else caller, client_id, lock=for_update
-    )
+def _scoped(caller: Caller) -> Caller | None:
+    """The caller whose scope a client is read in: a service token (a bank import) none, it
+    sees any client (``shared.replicas.client_select``)."""
+    return None if caller.role == Role.SERVICE else caller
 
 
 async def get_client(
@@ -50,8 +50,7 @@ async def get_client(
 ) -> ClientView:
     """The client if the caller may see it (a service token: any client), else 404 (read
     through to the clients service first: a client created a moment ago is found)."""
-    stmt = _client_select(caller, client_id, for_update)
-    return await one_client(session, stmt, f"client {client_id} not found", read_through=client_id)
+    return await read_client(session, _scoped(caller), client_id, lock=for_update)
 
 
 async def lock_client_of(
@@ -61,7 +60,7 @@ async def lock_client_of(
     naming the object (its client found by a subquery, so the client row is locked first)."""
     owner = select(entity.client_id).where(entity.id == object_id).scalar_subquery()
     return await one_client(
-        session, _client_select(caller, owner, True), f"{what} {object_id} not found"
+        session, client_select(_scoped(caller), owner, lock=True), f"{what} {object_id} not found"
     )
 
 

@@ -47,7 +47,7 @@ from shared.auth import Caller
 from shared.clock import local_date, zone_of
 from shared.messaging.consumer import EventHandler
 from shared.messaging.envelope import CloudEvent
-from shared.replicas import ClientView, client_select, one_client
+from shared.replicas import ClientView, read_client
 from shared.subscribers import compose
 from shared.uow import UnitOfWork
 
@@ -112,8 +112,7 @@ async def visible_client(session: AsyncSession, caller: Caller, client_id: uuid.
     """The client, if the caller may see it (else 404, as the clients service answers for a
     client out of scope); a miss reads through to the clients service first, so a client
     created a moment ago is found (with nothing on its timeline yet)."""
-    stmt = client_select(caller, client_id)
-    return await one_client(session, stmt, f"client {client_id} not found", read_through=client_id)
+    return await read_client(session, caller, client_id)
 
 
 async def timeline_page(
