@@ -1,15 +1,17 @@
 """The FLOOR of the department-scale section, not product code: a bare FastAPI app that serves
-each endpoint's raw SQL (``tests.bench.scale.ENDPOINTS``, the query the section times with
-asyncpg alone) and nothing else — no authentication, no scope resolved, no models, no page
-cursor: one asyncpg pool per service database (the start-up frozen out of the collector's
-sight, as ``orbit serve`` does), the statement with the caller's id and
-department, its rows written as JSON by pydantic-core.
+each endpoint's raw query (the statements one call of it sends to PostgreSQL, as
+``tests.bench.scale.orbit_statements`` caught them, with their arguments: what the section
+times with asyncpg alone) and nothing else — no authentication, no scope resolved, no models,
+no page cursor: one asyncpg pool per service database (the start-up frozen out of the
+collector's sight, as ``orbit serve`` does), the statements run in turn on one connection,
+their rows written as JSON by pydantic-core.
 
 ``GET /raw/{index}/{kind}``: the raw query of ``ENDPOINTS[index]`` as ``kind`` (manager, head).
 What it costs over the raw query is what any Python HTTP service on this machine pays per call
 (uvicorn, the ASGI app, the rows decoded and written); Orbit is compared with both.
 
-Run: ``BARE_SCALE_DSNS='{"clients": "postgresql://…", …}' uvicorn tests.bench.bare_scale:app``.
+Run: ``BARE_SCALE_DSNS='{"clients": "postgresql://…", …}' BARE_SCALE_STATEMENTS=statements.pickle
+uvicorn tests.bench.bare_scale:app`` (the pickle the section wrote of what it caught).
 """
 
 from __future__ import annotations
@@ -17,15 +19,17 @@ from __future__ import annotations
 import gc
 import json
 import os
+import pickle
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pydantic_core
 from fastapi import FastAPI, HTTPException, Request, Response
 
-from tests.bench.scale import CALLERS, CONNECTIONS, ENDPOINTS, raw_call
+from tests.bench.scale import CALLERS, CONNECTIONS, ENDPOINTS, run_statements
 
 
 @asynccontextmanager
@@ -35,6 +39,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
     settings = server_settings(OrbitSettings().database_parallel_workers)
     dsns: dict[str, str] = json.loads(os.environ["BARE_SCALE_DSNS"])
+    # what the bench caught of Orbit's calls (tests.bench.scale.orbit_statements), its own file
+    app.state.statements = pickle.loads(Path(os.environ["BARE_SCALE_STATEMENTS"]).read_bytes())
     app.state.pools = {
         service: await asyncpg.create_pool(
             dsn, min_size=1, max_size=CONNECTIONS, server_settings=settings
@@ -57,10 +63,10 @@ async def raw(index: int, kind: str, request: Request) -> Response:
     if not 0 <= index < len(ENDPOINTS) or kind not in CALLERS:
         raise HTTPException(404)
     endpoint = ENDPOINTS[index]
-    sql, args = raw_call(endpoint, kind)
+    statements = request.app.state.statements[(endpoint.path, kind)]
     async with request.app.state.pools[endpoint.service].acquire() as conn:
-        rows = await conn.fetch(sql, *args)
-    body: list[dict[str, Any]] = [dict(row) for row in rows]
+        results = await run_statements(conn, statements)
+    body: list[list[dict[str, Any]]] = [[dict(row) for row in rows] for rows in results]
     return Response(pydantic_core.to_json(body), media_type="application/json")
 
 

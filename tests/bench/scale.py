@@ -18,14 +18,17 @@ serve --workers``):
 - **EXPLAIN**: one call of each endpoint with ``auto_explain`` logging the plan of every
   statement the service runs (``ALTER DATABASE … SET session_preload_libraries``), read back
   from the server's log: a ``Seq Scan`` on one of the big tables is a whole-table read.
+- **Raw query**: what one call of each endpoint sends to PostgreSQL, caught from SQLAlchemy
+  on the service's app in this process (:func:`orbit_statements`): each statement with its
+  arguments, as asyncpg got them; the raw call runs them in turn on one connection.
 - **Load**: once the services have gone quiet (their first scans emit the generated data's
   backlog of alerts), each endpoint under ``wrk`` at 16 connections for
-  ``BENCH_SCALE_WRK_SECONDS`` (8; p50/p99 as wrk measures them), against the raw SQL of the
-  same page or aggregate with asyncpg on 16 connections in the same run, as long.
-- **Floor**: that raw SQL served over HTTP by a bare FastAPI app (``tests/bench/bare_scale.py``:
-  uvicorn, an asyncpg pool, the rows as JSON, nothing else) in as many processes, under the
-  same wrk: what any Python HTTP service pays here per call, and so how much of the distance
-  to the raw query is Orbit's.
+  ``BENCH_SCALE_WRK_SECONDS`` (8; p50/p99 as wrk measures them), against its raw query with
+  asyncpg on 16 connections in the same run, as long.
+- **Floor**: that raw query served over HTTP by a bare FastAPI app
+  (``tests/bench/bare_scale.py``: uvicorn, an asyncpg pool, the rows as JSON, nothing else) in
+  as many processes, under the same wrk: what any Python HTTP service pays here per call, and
+  so how much of the distance to the raw query is Orbit's.
 
 Goals (issue 21 §5): every list and the timeline p99 under 100 ms, every report under 1 s,
 each within 3x its raw query; no list or report reads a whole table.
@@ -36,11 +39,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import pickle
 import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -288,7 +293,6 @@ def notifications_sql() -> list[str]:
 class Endpoint:
     service: str
     path: str
-    raw: str  # the same page or aggregate: $1 the caller's id, $2 their department
     report: bool = False
 
     @property
@@ -296,171 +300,35 @@ class Endpoint:
         return REPORT_GOAL_MS if self.report else LIST_GOAL_MS
 
 
-# The scope of a caller over the clients: own clients, or the department's (a head).
-OWN = {
-    "manager": "account_manager_id = $1 AND $2::text IS NOT NULL",
-    "head": "(account_manager_id = $1 OR account_manager_id IN "
-    "(SELECT id FROM staff WHERE department = $2))",
-}
-REPLICA = {
-    "manager": "client_id IN (SELECT id FROM client_replica WHERE account_manager_id = $1) "
-    "AND $2::text IS NOT NULL",
-    "head": "client_id IN (SELECT id FROM client_replica WHERE account_manager_id = $1 OR "
-    "account_manager_department = $2)",
-}
-# A table keeping its client's manager (interactions, requests, feedback, invoices): a
-# manager's rows name them; a head's are their team's clients' (``shared.replicas.client_scope``).
-COPY = {"manager": "account_manager_id = $1 AND $2::text IS NOT NULL", "head": REPLICA["head"]}
-# A report over those rows by their copy of the manager, a head's too (activity, feedback).
-BY_MANAGER = {
-    "manager": COPY["manager"],
-    "head": "account_manager_id IN (SELECT id FROM staff_replica WHERE department = $2 "
-    "UNION ALL SELECT $1)",
-}
 # How long the services took to go quiet once started, per start (explain, load1, load2…):
 # their first scheduled scans (SLA breaches, cadences, invoices due…) over a freshly generated
 # department emit its backlog of alerts (the EXPLAIN phase's start: the later starts find it
 # done), a one-off the calls wait for (at most SETTLE_SECONDS).
 SETTLE_SECONDS = 600  # the EXPLAIN phase's start took 284 s on 2026-12-07
 SETTLED: dict[str, float] = {}
-PAGE = "LIMIT 51"
 ENDPOINTS = [
-    Endpoint(
-        "clients",
-        "/api/v1/clients",
-        f"SELECT * FROM clients WHERE {{own}} ORDER BY created_at, id {PAGE}",
-    ),
-    Endpoint(
-        "clients",
-        f"/api/v1/clients/{ONE_CLIENT}/contacts",
-        "SELECT * FROM contacts "
-        f"WHERE client_id = '{ONE_CLIENT}' AND client_id IN (SELECT id FROM clients WHERE "
-        "{own}) ORDER BY created_at, id " + PAGE,
-    ),
-    Endpoint(
-        "clients",
-        "/api/v1/reports/portfolio",
-        "SELECT tier, status, count(*) FROM clients WHERE {own} GROUP BY tier, status",
-        report=True,
-    ),
-    Endpoint(
-        "interactions",
-        "/api/v1/interactions",
-        f"SELECT * FROM interactions WHERE {{copy}} ORDER BY occurred_at DESC, id DESC {PAGE}",
-    ),
-    Endpoint(
-        "interactions",
-        "/api/v1/requests",
-        f"SELECT * FROM requests WHERE {{copy}} ORDER BY opened_at DESC, id DESC {PAGE}",
-    ),
-    Endpoint(
-        "interactions",
-        "/api/v1/tasks",
-        f"SELECT * FROM tasks WHERE {{replica}} ORDER BY created_at, id {PAGE}",
-    ),
-    Endpoint(
-        "interactions",
-        "/api/v1/feedback",
-        f"SELECT * FROM feedback WHERE {{copy}} ORDER BY received_at DESC, id DESC {PAGE}",
-    ),
-    Endpoint(
-        "interactions",
-        "/api/v1/reports/sla",
-        "SELECT count(*), sum(breached::int), "
-        "avg(response_minutes) FROM requests WHERE {replica} AND opened_at >= now() - "
-        "interval '30 days'",
-        report=True,
-    ),
-    Endpoint(
-        "interactions",
-        "/api/v1/reports/contact-cadence",
-        "SELECT * FROM contact_cadence WHERE {replica} ORDER BY due_at, client_id",
-        report=True,
-    ),
-    Endpoint(
-        "interactions",
-        "/api/v1/reports/feedback",
-        "SELECT kind, count(*), avg(score) FROM feedback WHERE {by_manager} AND "
-        "withdrawn_at IS NULL GROUP BY kind",
-        report=True,
-    ),
-    Endpoint(
-        "interactions",
-        "/api/v1/reports/activity",
-        "SELECT author_id, type, count(*) FROM interactions WHERE {by_manager} AND "
-        "retracted_at IS NULL GROUP BY author_id, type",
-        report=True,
-    ),
-    Endpoint(
-        "billing",
-        "/api/v1/invoices",
-        f"SELECT * FROM invoices WHERE {{copy}} ORDER BY created_at, id {PAGE}",
-    ),
-    Endpoint(
-        "billing",
-        "/api/v1/invoices?sort=-due_date",
-        f"SELECT * FROM invoices WHERE {{copy}} ORDER BY due_date DESC, id DESC {PAGE}",
-    ),
-    Endpoint(
-        "billing",
-        "/api/v1/payments",
-        f"SELECT * FROM payments WHERE {{replica}} ORDER BY created_at, id {PAGE}",
-    ),
-    Endpoint(
-        "billing",
-        "/api/v1/contracts",
-        f"SELECT * FROM contracts WHERE {{replica}} ORDER BY created_at, id {PAGE}",
-    ),
-    Endpoint(
-        "billing",
-        "/api/v1/reports/aging",
-        "SELECT currency, sum(total - amount_paid) "
-        "FROM invoices WHERE {replica} AND status IN ('issued', 'partially_paid', "
-        "'overdue') GROUP BY currency",
-        report=True,
-    ),
-    Endpoint(
-        "billing",
-        "/api/v1/reports/revenue",
-        "SELECT currency, date_trunc('month', "
-        "received_at), sum(amount) FROM payments WHERE {replica} AND received_at >= "
-        "now() - interval '1 year' GROUP BY 1, 2",
-        report=True,
-    ),
-    Endpoint(
-        "billing",
-        "/api/v1/reports/payment-discipline",
-        "SELECT client_id, currency, count(paid_on), sum(total - amount_paid) FROM invoices "
-        "WHERE {replica} AND status NOT IN ('draft', 'void') GROUP BY client_id, currency",
-        report=True,
-    ),
-    Endpoint(
-        "notifications",
-        "/api/v1/notifications",
-        "SELECT * FROM notifications WHERE "
-        f"recipient_id = $1 AND $2::text IS NOT NULL ORDER BY seq DESC, id DESC {PAGE}",
-    ),
-    Endpoint(
-        "notifications",
-        "/api/v1/notifications/count?unread=true",
-        "SELECT count(*) FROM "
-        "(SELECT 1 FROM notifications WHERE recipient_id = $1 AND read_at IS NULL AND "
-        "$2::text IS NOT NULL LIMIT 10001) n",
-    ),
-    Endpoint(
-        "notifications",
-        f"/api/v1/clients/{ONE_CLIENT}/summary",
-        "SELECT * FROM "
-        f"timeline_items WHERE client_id = '{ONE_CLIENT}' AND $1::uuid IS NOT NULL AND "
-        "$2::text IS NOT NULL",
-    ),
-    Endpoint(
-        "notifications",
-        f"/api/v1/clients/{ONE_CLIENT}/timeline",
-        "SELECT * FROM "
-        f"timeline_entries WHERE client_id = '{ONE_CLIENT}' AND $1::uuid IS NOT NULL AND "
-        f"$2::text IS NOT NULL ORDER BY at DESC, key DESC {PAGE}",
-    ),
+    Endpoint("clients", "/api/v1/clients"),
+    Endpoint("clients", f"/api/v1/clients/{ONE_CLIENT}/contacts"),
+    Endpoint("clients", "/api/v1/reports/portfolio", report=True),
+    Endpoint("interactions", "/api/v1/interactions"),
+    Endpoint("interactions", "/api/v1/requests"),
+    Endpoint("interactions", "/api/v1/tasks"),
+    Endpoint("interactions", "/api/v1/feedback"),
+    Endpoint("interactions", "/api/v1/reports/sla", report=True),
+    Endpoint("interactions", "/api/v1/reports/contact-cadence", report=True),
+    Endpoint("interactions", "/api/v1/reports/feedback", report=True),
+    Endpoint("interactions", "/api/v1/reports/activity", report=True),
+    Endpoint("billing", "/api/v1/invoices"),
+    Endpoint("billing", "/api/v1/invoices?sort=-due_date"),
+    Endpoint("billing", "/api/v1/payments"),
+    Endpoint("billing", "/api/v1/contracts"),
+    Endpoint("billing", "/api/v1/reports/aging", report=True),
+    Endpoint("billing", "/api/v1/reports/revenue", report=True),
+    Endpoint("billing", "/api/v1/reports/payment-discipline", report=True),
+    Endpoint("notifications", "/api/v1/notifications"),
+    Endpoint("notifications", "/api/v1/notifications/count?unread=true"),
+    Endpoint("notifications", f"/api/v1/clients/{ONE_CLIENT}/summary"),
+    Endpoint("notifications", f"/api/v1/clients/{ONE_CLIENT}/timeline"),
 ]
 # ``BENCH_SCALE_ONLY=reports/aging,reports/sla``: only the endpoints whose path contains one of
 # these (a quicker run while working on some of them); every endpoint by default.
@@ -469,16 +337,83 @@ if _ONLY:
     ENDPOINTS = [e for e in ENDPOINTS if any(part in e.path for part in _ONLY)]
 
 
-def _raw_sql(endpoint: Endpoint, kind: str) -> str:
-    raw = endpoint.raw.replace("{own}", OWN[kind]).replace("{replica}", REPLICA[kind])
-    return raw.replace("{copy}", COPY[kind]).replace("{by_manager}", BY_MANAGER[kind])
+# One statement an endpoint's call sent to PostgreSQL: its SQL and its arguments, as asyncpg
+# got them from SQLAlchemy.
+Statement = tuple[str, tuple[Any, ...]]
+Statements = dict[tuple[str, str], list[Statement]]
+_CAUGHT: ContextVar[list[Statement] | None] = ContextVar("bench_caught", default=None)
 
 
-def raw_call(endpoint: Endpoint, kind: str) -> tuple[str, tuple[uuid.UUID, str]]:
-    """The raw query of ``endpoint`` as the caller ``kind`` and its arguments (their id and
-    department)."""
-    staff_id, _, department = CALLERS[kind]
-    return _raw_sql(endpoint, kind), (uuid.UUID(staff_id), department)
+def _catch(
+    _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool
+) -> None:
+    caught = _CAUGHT.get()
+    if caught is not None:
+        caught.append((statement, tuple(parameters or ())))
+
+
+async def orbit_statements(env: dict[str, str]) -> Statements:
+    """The raw query of each endpoint as each caller: every statement, with its arguments, that
+    one call of the endpoint sends to PostgreSQL, caught from SQLAlchemy
+    (``before_cursor_execute``) on the service's app in this process (no workers, no Kafka), on
+    the second of two calls (the first fills the caches a steady load finds full: the
+    caller's staff record, the statements built once)."""
+    import importlib
+
+    from shared.settings import OrbitSettings
+
+    saved = dict(os.environ)
+    os.environ.update({k: v for k, v in env.items() if k.startswith("ORBIT_")})
+    os.environ.pop("ORBIT_KAFKA_BOOTSTRAP", None)
+    out: Statements = {}
+    try:
+        for service in dict.fromkeys(e.service for e in ENDPOINTS):
+            app = importlib.import_module(f"services.{service}.app").create_app(
+                OrbitSettings(), workers=False
+            )
+            transport = httpx.ASGITransport(app=app)
+            async with (
+                app.router.lifespan_context(app),
+                httpx.AsyncClient(transport=transport, base_url="http://orbit") as http,
+            ):
+                for endpoint in (e for e in ENDPOINTS if e.service == service):
+                    for kind in CALLERS:
+                        out[(endpoint.path, kind)] = await _caught(http, endpoint.path, kind)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return out
+
+
+@contextmanager
+def catching() -> Iterator[list[Statement]]:
+    """The statements sent to a database in this context (its task, the tasks it starts, the
+    thread pool FastAPI hands work to with it), none from elsewhere (a service's workers)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    caught: list[Statement] = []
+    reset = _CAUGHT.set(caught)
+    event.listen(Engine, "before_cursor_execute", _catch)
+    try:
+        yield caught
+    finally:
+        event.remove(Engine, "before_cursor_execute", _catch)
+        _CAUGHT.reset(reset)
+
+
+async def _caught(http: httpx.AsyncClient, path: str, kind: str) -> list[Statement]:
+    for _ in range(2):
+        with catching() as caught:
+            response = await http.get(path, headers=_headers(kind))
+        assert response.status_code == 200, (path, kind, response.text[:300])
+    assert caught, (path, kind, "no statement caught")
+    return caught
+
+
+async def run_statements(conn: Any, statements: list[Statement]) -> list[list[Any]]:
+    """An endpoint's raw query on an asyncpg connection: its statements in turn."""
+    return [await conn.fetch(sql, *args) for sql, args in statements]
 
 
 async def _load(call: Callable[[], Awaitable[None]], seconds: float) -> list[float]:
@@ -527,7 +462,9 @@ async def seed(dsns: dict[str, str]) -> float:
     return time.perf_counter() - started
 
 
-async def raw_runs(dsns: dict[str, str]) -> dict[tuple[str, str], list[float]]:
+async def raw_runs(
+    dsns: dict[str, str], statements: Statements
+) -> dict[tuple[str, str], list[float]]:
     import asyncpg
 
     from shared.db import server_settings
@@ -545,11 +482,11 @@ async def raw_runs(dsns: dict[str, str]) -> dict[tuple[str, str], list[float]]:
     try:
         for endpoint in ENDPOINTS:
             for kind in CALLERS:
-                (sql, args), pool = raw_call(endpoint, kind), pools[endpoint.service]
+                caught, pool = statements[(endpoint.path, kind)], pools[endpoint.service]
 
-                async def call(sql: str = sql, pool: Any = pool, args: Any = args) -> None:
+                async def call(caught: Any = caught, pool: Any = pool) -> None:
                     async with pool.acquire() as conn:
-                        await conn.fetch(sql, *args)
+                        await run_statements(conn, caught)
 
                 await _load(call, WARM_SECONDS)
                 out[(endpoint.path, kind)] = await _load(call, ORBIT_SECONDS)
@@ -608,12 +545,14 @@ def orbit_runs(bases: dict[str, str], pids: dict[str, int]) -> Runs:
     )
 
 
-def bare_runs(dsns: dict[str, str], workdir: Path, workers: int) -> Runs:
-    """The floor: each endpoint's raw query served by the bare FastAPI app
+def bare_runs(dsns: dict[str, str], statements: Path, workdir: Path, workers: int) -> Runs:
+    """The floor: each endpoint's raw query (``statements``: a pickle of what
+    :func:`orbit_statements` caught) served by the bare FastAPI app
     (``tests/bench/bare_scale.py``) in ``workers`` processes, measured as Orbit's are."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "BARE_SCALE_DSNS": json.dumps(dsns)}
+    env["BARE_SCALE_STATEMENTS"] = str(statements)
     args = [UVICORN, "tests.bench.bare_scale:app", "--port", str(port), "--no-access-log"]
     args += ["--log-level", "warning", "--workers", str(workers)]
     with server(args, env, f"{base}/readyz", workdir / f"bare-scale-{workers}.log") as proc:
@@ -757,12 +696,15 @@ def scale_report(make_url: Callable[[str], str], kafka: str, workdir: Path) -> l
     env = migrated_env(kafka, urls)
     seconds = asyncio.run(seed(dsns))
     reads = explain_check(env, dsns, workdir)
-    raw = asyncio.run(raw_runs(dsns))
+    statements = asyncio.run(orbit_statements(env))
+    caught = workdir / "statements.pickle"
+    caught.write_bytes(pickle.dumps(statements))
+    raw = asyncio.run(raw_runs(dsns, statements))
     mine, floor = {}, {}
     for workers in WORKERS:
         with serving(env, workdir, f"load{workers}", workers) as (bases, pids):
             mine[workers] = orbit_runs(bases, pids)
-        floor[workers] = bare_runs(dsns, workdir, workers)
+        floor[workers] = bare_runs(dsns, caught, workdir, workers)
     rows = []
     for endpoint, kind, workers in ((e, k, w) for e in ENDPOINTS for k in CALLERS for w in WORKERS):
         ours, theirs = mine[workers][(endpoint.path, kind)], raw[(endpoint.path, kind)]
@@ -775,7 +717,8 @@ def scale_report(make_url: Callable[[str], str], kafka: str, workdir: Path) -> l
         met = p99 < endpoint.goal_ms and ratio <= RATIO_GOAL and not whole
         rows.append(
             f"| `{endpoint.path}` | {kind} | {workers} | {ours.requests} "
-            f"| {p50:.1f} | {p99:.1f} | {len(theirs)} | {r50:.1f} | {r99:.1f} "
+            f"| {p50:.1f} | {p99:.1f} | {len(statements[(endpoint.path, kind)])} "
+            f"| {len(theirs)} | {r50:.1f} | {r99:.1f} "
             f"| {b50:.1f} | {b99:.1f} "
             f"| {ratio:.1f}x | {b99 / r99 if r99 else float('inf'):.1f}x "
             f"| {p99 / b99 if b99 else float('inf'):.1f}x | {scans} "
@@ -784,7 +727,7 @@ def scale_report(make_url: Callable[[str], str], kafka: str, workdir: Path) -> l
         summary.record(
             f"`GET {endpoint.path}` at department scale, {kind}, {workers} worker(s), p99",
             f"{p99:.1f} ms",
-            f"{r99:.1f} ms (raw SQL)",
+            f"{r99:.1f} ms (raw query)",
             f"{ratio:.2f}x",
             f"< {endpoint.goal_ms:.0f} ms, ≤ {RATIO_GOAL:.0f}x",
             met,
@@ -800,14 +743,16 @@ def scale_report(make_url: Callable[[str], str], kafka: str, workdir: Path) -> l
         "entries. The four services each served by `orbit serve --workers N` (N processes) "
         f"on PostgreSQL, each endpoint and caller under `wrk -t1 -c{CONNECTIONS}` for "
         f"{ORBIT_SECONDS} s after a {WARM_SECONDS} s warm-up (calls: how many it made); the "
-        "raw SQL of the same page or aggregate with asyncpg on as many connections, as long "
-        "after as long a warm-up (raw calls: how many it made). "
+        "raw query, the statements one call of the endpoint sends to PostgreSQL (caught from "
+        "SQLAlchemy in process, with their arguments; stmts: how many) run in turn with "
+        "asyncpg, on as many connections, as long after as long a warm-up (raw calls: how "
+        "many it made). "
         "Whole-table reads: the big tables "
         "in a `Seq Scan` of the plans `auto_explain` logged for one call of the endpoint. "
         f"Goals: lists p99 < {LIST_GOAL_MS:.0f} ms, reports < {REPORT_GOAL_MS:.0f} ms, "
         f"≤ {RATIO_GOAL:.0f}x the raw query, no whole-table read. The floor: the raw query "
         "served over HTTP by a bare FastAPI app (`tests/bench/bare_scale.py`: uvicorn, the "
-        "statement on an asyncpg pool, its rows written as JSON, nothing else) in as many "
+        "statements on an asyncpg pool, their rows written as JSON, nothing else) in as many "
         "processes, under the same wrk; bare/raw is what any Python HTTP service pays here, "
         "Orbit/bare what Orbit adds (authentication, scope, pages, models). The services were "
         "started and left to go quiet before the load (their first scans over the generated "
@@ -815,10 +760,11 @@ def scale_report(make_url: Callable[[str], str], kafka: str, workdir: Path) -> l
         + ", ".join(f"{tag} {seconds:.0f} s" for tag, seconds in SETTLED.items())
         + f". Load average {os.getloadavg()[0]:.1f} at the end.",
         "",
-        "| endpoint | caller | workers | calls | Orbit p50 ms | p99 ms | raw calls | raw p50 ms "
+        "| endpoint | caller | workers | calls | Orbit p50 ms | p99 ms | stmts | raw calls "
+        "| raw p50 ms "
         "| raw p99 ms | bare p50 ms | bare p99 ms | Orbit/raw p99 | bare/raw p99 "
         "| Orbit/bare p99 | whole-table reads | goal |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
     ]
