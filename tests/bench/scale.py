@@ -708,8 +708,9 @@ def scale_report(make_url: Callable[[str], str], kafka: str, workdir: Path) -> l
     rows = []
     for endpoint, kind, workers in ((e, k, w) for e in ENDPOINTS for k in CALLERS for w in WORKERS):
         ours, theirs = mine[workers][(endpoint.path, kind)], raw[(endpoint.path, kind)]
+        bare = floor[workers][(endpoint.path, kind)]
         p50, p99 = _percentiles(ours)
-        b50, b99 = _percentiles(floor[workers][(endpoint.path, kind)])
+        b50, b99 = _percentiles(bare)
         r50, r99 = percentile(theirs, 0.5), percentile(theirs, 0.99)
         ratio = p99 / r99 if r99 else float("inf")
         whole = reads.get(endpoint.path)
@@ -717,9 +718,10 @@ def scale_report(make_url: Callable[[str], str], kafka: str, workdir: Path) -> l
         met = p99 < endpoint.goal_ms and ratio <= RATIO_GOAL and not whole
         rows.append(
             f"| `{endpoint.path}` | {kind} | {workers} | {ours.requests} "
-            f"| {p50:.1f} | {p99:.1f} | {len(statements[(endpoint.path, kind)])} "
+            f"| {p50:.1f} | {p99:.1f} | {ours.cpu_ms_per_request:.2f} "
+            f"| {len(statements[(endpoint.path, kind)])} "
             f"| {len(theirs)} | {r50:.1f} | {r99:.1f} "
-            f"| {b50:.1f} | {b99:.1f} "
+            f"| {b50:.1f} | {b99:.1f} | {bare.cpu_ms_per_request:.2f} "
             f"| {ratio:.1f}x | {b99 / r99 if r99 else float('inf'):.1f}x "
             f"| {p99 / b99 if b99 else float('inf'):.1f}x | {scans} "
             f"| {'met' if met else '**missed**'} |"
@@ -754,17 +756,18 @@ def scale_report(make_url: Callable[[str], str], kafka: str, workdir: Path) -> l
         "served over HTTP by a bare FastAPI app (`tests/bench/bare_scale.py`: uvicorn, the "
         "statements on an asyncpg pool, their rows written as JSON, nothing else) in as many "
         "processes, under the same wrk; bare/raw is what any Python HTTP service pays here, "
-        "Orbit/bare what Orbit adds (authentication, scope, pages, models). The services were "
+        "Orbit/bare what Orbit adds (authentication, scope, pages, models); CPU ms/call: the "
+        "CPU time of the server's processes per call (Orbit's, the bare app's) during the "
+        "load. The services were "
         "started and left to go quiet before the load (their first scans over the generated "
         "data emit its backlog of alerts): "
         + ", ".join(f"{tag} {seconds:.0f} s" for tag, seconds in SETTLED.items())
         + f". Load average {os.getloadavg()[0]:.1f} at the end.",
         "",
-        "| endpoint | caller | workers | calls | Orbit p50 ms | p99 ms | stmts | raw calls "
-        "| raw p50 ms "
-        "| raw p99 ms | bare p50 ms | bare p99 ms | Orbit/raw p99 | bare/raw p99 "
-        "| Orbit/bare p99 | whole-table reads | goal |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| endpoint | caller | workers | calls | Orbit p50 ms | p99 ms | CPU ms/call | stmts "
+        "| raw calls | raw p50 ms | raw p99 ms | bare p50 ms | bare p99 ms | bare CPU ms/call "
+        "| Orbit/raw p99 | bare/raw p99 | Orbit/bare p99 | whole-table reads | goal |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
     ]
