@@ -175,10 +175,16 @@ def _scoped(
 
 
 async def plan_each_query(session: AsyncSession) -> None:
-    """PostgreSQL: plan this transaction's statements for their parameters (a generic plan
-    of a prepared statement cannot tell a rare word from a common one, and may read the whole
-    table by a sequential scan for a word in no document), with room for exact bitmaps."""
+    """PostgreSQL: plan the session's statements for their parameters (a generic plan of a
+    prepared statement cannot tell a rare word from a common one, and may read the whole
+    table by a sequential scan for a word in no document), with room for exact bitmaps.
+
+    Call it first, on a session that has not begun: it begins a transaction of its own (a
+    read session runs in autocommit, where a setting local to its transaction would end with
+    its own statement), so the settings hold for the session's statements and end with it;
+    the pooled connection keeps nothing of them."""
     if session.get_bind().dialect.name == "postgresql":
+        await session.connection(execution_options={"isolation_level": "READ COMMITTED"})
         # work_mem: the bitmap of a head's clients' documents (100,000 and more) stays
         # exact, not lossy (a lossy one rechecks every row of its pages: seconds); both for
         # this transaction only, in one round trip

@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
+from sqlalchemy import text
 
 from services.notifications.handlers.scorecard.rebuild import rebuild
 from services.notifications.handlers.search import SEARCH_SUBSCRIBERS
-from services.notifications.store.search import search_documents
+from services.notifications.store.search import plan_each_query, search_documents
 from shared.messaging.envelope import CloudEvent
 from tests.integration.notifications.helpers import ADMIN, NOW, Notif, Person, invoice_data
 from tests.support.kafka import create_topics, unique_service_name
@@ -209,6 +210,22 @@ async def test_refused(any_notif: Notif, params: dict[str, str], where: str) -> 
     assert response.status_code == 422, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     assert where in response.text
+
+
+async def test_a_search_plans_for_its_words_with_room_for_exact_bitmaps(notif: Notif) -> None:
+    """PostgreSQL: the settings a search plans with hold for its statements on the read
+    session it runs on (autocommit: a setting local to a transaction that never began would
+    end with its own statement), and end with it."""
+    async with notif.runtime.reads() as session:
+        before = await session.scalar(text("SHOW work_mem"))
+    async with notif.runtime.reads() as session:
+        await plan_each_query(session)
+        assert await session.scalar(text("SHOW work_mem")) == "16MB"
+        assert await session.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"
+    # the next read (one at a time here: on the same pooled connection) plans as before
+    async with notif.runtime.reads() as session:
+        assert await session.scalar(text("SHOW plan_cache_mode")) == "auto"
+        assert await session.scalar(text("SHOW work_mem")) == before != "16MB"
 
 
 async def test_rebuilt_from_kafka(notif: Notif, kafka: str) -> None:
