@@ -1,10 +1,10 @@
 """The FLOOR of the department-scale section, not product code: a bare FastAPI app that serves
-each endpoint's raw query (the statements one call of it sends to PostgreSQL, as
-``tests.bench.scale.orbit_statements`` caught them, with their arguments: what the section
-times with asyncpg alone) and nothing else — no authentication, no scope resolved, no models,
-no page cursor: one asyncpg pool per service database (the start-up frozen out of the
-collector's sight, as ``orbit serve`` does), the statements run in turn on one connection,
-their rows written as JSON by pydantic-core.
+each endpoint's raw query (the statements one call of it sends to PostgreSQL, with their
+arguments, as ``tests.bench.caught`` caught them: what the section times with asyncpg alone)
+and nothing else — no authentication, no scope resolved, no models, no page cursor: one
+asyncpg pool per service database (the start-up frozen out of the collector's sight, as
+``orbit serve`` does), the statements run in turn on one connection (in a transaction when
+Orbit's call ran them in one), their rows written as JSON by pydantic-core.
 
 ``GET /raw/{index}/{kind}``: the raw query of ``ENDPOINTS[index]`` as ``kind`` (manager, head).
 What it costs over the raw query is what any Python HTTP service on this machine pays per call
@@ -29,7 +29,8 @@ import asyncpg
 import pydantic_core
 from fastapi import FastAPI, HTTPException, Request, Response
 
-from tests.bench.scale import CALLERS, CONNECTIONS, ENDPOINTS, run_statements
+from tests.bench.caught import run_statements
+from tests.bench.scale import CALLERS, CONNECTIONS, ENDPOINTS
 
 
 @asynccontextmanager

@@ -45,7 +45,6 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,6 +54,7 @@ import httpx
 
 from shared.auth import issue_token
 from tests.bench import summary
+from tests.bench.caught import Statement, caught_calls, run_statements
 from tests.bench.http import (
     ORBIT,
     ROOT,
@@ -337,83 +337,22 @@ if _ONLY:
     ENDPOINTS = [e for e in ENDPOINTS if any(part in e.path for part in _ONLY)]
 
 
-# One statement an endpoint's call sent to PostgreSQL: its SQL and its arguments, as asyncpg
-# got them from SQLAlchemy.
-Statement = tuple[str, tuple[Any, ...]]
 Statements = dict[tuple[str, str], list[Statement]]
-_CAUGHT: ContextVar[list[Statement] | None] = ContextVar("bench_caught", default=None)
-
-
-def _catch(
-    _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool
-) -> None:
-    caught = _CAUGHT.get()
-    if caught is not None:
-        caught.append((statement, tuple(parameters or ())))
 
 
 async def orbit_statements(env: dict[str, str]) -> Statements:
-    """The raw query of each endpoint as each caller: every statement, with its arguments, that
-    one call of the endpoint sends to PostgreSQL, caught from SQLAlchemy
-    (``before_cursor_execute``) on the service's app in this process (no workers, no Kafka), on
-    the second of two calls (the first fills the caches a steady load finds full: the
-    caller's staff record, the statements built once)."""
-    import importlib
-
-    from shared.settings import OrbitSettings
-
-    saved = dict(os.environ)
-    os.environ.update({k: v for k, v in env.items() if k.startswith("ORBIT_")})
-    os.environ.pop("ORBIT_KAFKA_BOOTSTRAP", None)
+    """The raw query of each endpoint as each caller (``tests.bench.caught``): every statement,
+    with its arguments, that one call of it sends to PostgreSQL."""
     out: Statements = {}
-    try:
-        for service in dict.fromkeys(e.service for e in ENDPOINTS):
-            app = importlib.import_module(f"services.{service}.app").create_app(
-                OrbitSettings(), workers=False
-            )
-            transport = httpx.ASGITransport(app=app)
-            async with (
-                app.router.lifespan_context(app),
-                httpx.AsyncClient(transport=transport, base_url="http://orbit") as http,
-            ):
-                for endpoint in (e for e in ENDPOINTS if e.service == service):
-                    for kind in CALLERS:
-                        out[(endpoint.path, kind)] = await _caught(http, endpoint.path, kind)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    for service in dict.fromkeys(e.service for e in ENDPOINTS):
+        calls = {
+            (e.path, kind): (e.path, _headers(kind))
+            for e in ENDPOINTS
+            if e.service == service
+            for kind in CALLERS
+        }
+        out.update(await caught_calls(env, service, calls))
     return out
-
-
-@contextmanager
-def catching() -> Iterator[list[Statement]]:
-    """The statements sent to a database in this context (its task, the tasks it starts, the
-    thread pool FastAPI hands work to with it), none from elsewhere (a service's workers)."""
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
-    caught: list[Statement] = []
-    reset = _CAUGHT.set(caught)
-    event.listen(Engine, "before_cursor_execute", _catch)
-    try:
-        yield caught
-    finally:
-        event.remove(Engine, "before_cursor_execute", _catch)
-        _CAUGHT.reset(reset)
-
-
-async def _caught(http: httpx.AsyncClient, path: str, kind: str) -> list[Statement]:
-    for _ in range(2):
-        with catching() as caught:
-            response = await http.get(path, headers=_headers(kind))
-        assert response.status_code == 200, (path, kind, response.text[:300])
-    assert caught, (path, kind, "no statement caught")
-    return caught
-
-
-async def run_statements(conn: Any, statements: list[Statement]) -> list[list[Any]]:
-    """An endpoint's raw query on an asyncpg connection: its statements in turn."""
-    return [await conn.fetch(sql, *args) for sql, args in statements]
 
 
 async def _load(call: Callable[[], Awaitable[None]], seconds: float) -> list[float]:

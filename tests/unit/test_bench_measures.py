@@ -12,8 +12,9 @@ import time
 
 from sqlalchemy import Engine, bindparam, create_engine, select
 
+from tests.bench.caught import Statement, catching
 from tests.bench.http import _cpu_seconds
-from tests.bench.scale import CONNECTIONS, _load, catching
+from tests.bench.scale import CONNECTIONS, _load
 
 BURN = "import time\nend = time.process_time() + 0.6\nwhile time.process_time() < end: pass\n"
 PARENT = (
@@ -57,7 +58,10 @@ def test_a_calls_raw_query_is_every_statement_it_sent_with_its_arguments() -> No
             elsewhere.start()
             elsewhere.join()
         conn.exec_driver_sql("SELECT 4")
-    assert caught == [("SELECT ? + ? AS anon_1", (1, 1)), ("SELECT ?", (2,))]
+    assert caught == [
+        Statement("SELECT ? + ? AS anon_1", (1, 1), None),
+        Statement("SELECT ?", (2,), None),
+    ]
 
 
 def _run(engine: Engine, sql: str) -> None:
