@@ -172,7 +172,7 @@ def _clients_of(caller: Caller) -> Select[Any]:
 
 
 def client_scope(
-    caller: Caller, client_id: ColumnElement[Any], manager: Any = None
+    caller: Caller, client_id: ColumnElement[Any], manager: Any = None, *, read_first: bool = False
 ) -> ColumnElement[bool]:
     """SQL condition: ``client_id`` belongs to a client the caller may see.
 
@@ -186,12 +186,20 @@ def client_scope(
     them, read in a list's order from the table's (manager, key, id) index instead of walking
     the whole sort for their ~1 % of the rows. A head's team stays a set of clients (their
     rows are many: the sort's index walked, the team read once).
+
+    ``read_first``: a manager's clients read once, before the rows (:func:`shared.db.
+    in_small_set`), for a condition ``OR``-ed with another (a task assigned to the caller):
+    beside an ``OR`` PostgreSQL cannot tell how few rows a semi-join keeps, and walks the
+    list's whole sort index for their ~1 % (a manager's tasks: 3.0 -> 0.7 ms a page at
+    department scale). A head's clients stay a semi-join (their rows are many).
     """
     if caller.company_wide:
         return true()
     if manager is not None and caller.role != Role.HEAD:
         own: ColumnElement[bool] = manager == caller.id
         return own
+    if read_first and caller.role != Role.HEAD:
+        return in_small_set(client_id, _clients_of(caller))
     return client_id.in_(_clients_of(caller))
 
 

@@ -7,6 +7,7 @@ in one (and at its isolation level), else in autocommit as Orbit's reads do."""
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -67,8 +68,10 @@ async def caught_calls(
     saved = dict(os.environ)
     os.environ.update({k: v for k, v in env.items() if k.startswith("ORBIT_")})
     os.environ.pop("ORBIT_KAFKA_BOOTSTRAP", None)
-    # (its warnings of what is not set up here: the other services' URLs)
-    os.environ["ORBIT_LOG_LEVEL"] = "ERROR"
+    # (not its warnings of what is not set up here: the other services' URLs)
+    orbit_log = logging.getLogger("orbit")
+    level = orbit_log.level
+    orbit_log.setLevel(logging.ERROR)
     out: dict[K, list[Statement]] = {}
     try:
         app = importlib.import_module(f"services.{service}.app").create_app(
@@ -89,6 +92,7 @@ async def caught_calls(
     finally:
         os.environ.clear()
         os.environ.update(saved)
+        orbit_log.setLevel(level)
     return out
 
 

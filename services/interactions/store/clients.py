@@ -20,10 +20,13 @@ from shared.readthrough import refresh_staff
 from shared.replicas import client_replica, client_scope, staff_replica
 
 
-def in_scope(caller: Caller, client_id: Any, manager: Any = None) -> ColumnElement[bool]:
+def in_scope(
+    caller: Caller, client_id: Any, manager: Any = None, *, read_first: bool = False
+) -> ColumnElement[bool]:
     """SQL condition: the client of ``client_id`` (a column) is in the caller's scope
-    (``manager``: the table's copy of the client's manager, ``shared.replicas.client_scope``)."""
-    return client_scope(caller, cast(ColumnElement[Any], client_id), manager)
+    (``manager``: the table's copy of the client's manager; ``read_first``: beside an ``OR``;
+    ``shared.replicas.client_scope``)."""
+    return client_scope(caller, cast(ColumnElement[Any], client_id), manager, read_first=read_first)
 
 
 async def sees_client(session: AsyncSession, caller: Caller, client_id: uuid.UUID) -> bool:

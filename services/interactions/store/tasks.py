@@ -24,7 +24,7 @@ SORTS = TASK_SORTS  # the list's ``?sort=`` (declared beside the table)
 def task_scope(caller: Caller) -> ColumnElement[bool]:
     """Tasks of the clients the caller may see, and those assigned to the caller (the
     specialists a manager coordinates see what they are asked to do)."""
-    return or_(in_scope(caller, Task.client_id), Task.assignee_id == caller.id)
+    return or_(in_scope(caller, Task.client_id, read_first=True), Task.assignee_id == caller.id)
 
 
 async def get_task(
