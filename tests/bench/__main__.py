@@ -25,12 +25,14 @@ baseline measured in the same run.
   notification to all of them, one manager's alert from a low NPS score to their stream, on
   ``orbit serve`` and ``orbit run`` (tests/bench/stream.py).
 - search: ``GET /api/v1/search`` of ``orbit serve notifications`` over 1,000,000 generated
-  interactions (and clients, contacts, invoices) against the raw SQL of the same statements,
-  p50/p99 at 4 connections for a manager, a head and an admin (tests/bench/search.py).
+  interactions (and clients, contacts, invoices) against its raw query (the statements each
+  search sends to PostgreSQL, caught with their arguments: tests/bench/caught.py), p50/p99 at
+  4 connections for a manager, a head and an admin (tests/bench/search.py).
 - scale: a large department's data (30,000 clients, 2,000,000 interactions, 300,000
   invoices, 1,000,000 notifications…) in the four services' databases; every list and report
-  a UI calls, as a manager and a head, p50/p99 at 16 connections against its raw SQL and
-  against that SQL served by a bare FastAPI app (the floor, tests/bench/bare_scale.py), and an
+  a UI calls, as a manager and a head, p50/p99 at 16 connections against its raw query (the
+  statements one call sends to PostgreSQL, caught: tests/bench/caught.py) and against that
+  query served by a bare FastAPI app (the floor, tests/bench/bare_scale.py), and an
   ``auto_explain`` check that none reads a whole table (tests/bench/scale.py; BENCH_SCALE).
 - mixed: list reads, reads by id, interaction writes and payments for ``BENCH_MIXED_SECONDS``
   (default 120) against the four ``orbit serve`` processes and against ``orbit run``
