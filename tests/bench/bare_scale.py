@@ -25,27 +25,20 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pydantic_core
 from fastapi import FastAPI, HTTPException, Request, Response
 
-from tests.bench.caught import run_statements
+from tests.bench.caught import raw_pool, run_statements
 from tests.bench.scale import CALLERS, CONNECTIONS, ENDPOINTS
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    from shared.db import server_settings
-    from shared.settings import OrbitSettings
-
-    settings = server_settings(OrbitSettings().database_parallel_workers)
     dsns: dict[str, str] = json.loads(os.environ["BARE_SCALE_DSNS"])
-    # what the bench caught of Orbit's calls (tests.bench.scale.orbit_statements), its own file
+    # what the bench caught of Orbit's calls (tests.bench.caught), its own file
     app.state.statements = pickle.loads(Path(os.environ["BARE_SCALE_STATEMENTS"]).read_bytes())
     app.state.pools = {
-        service: await asyncpg.create_pool(
-            dsn, min_size=1, max_size=CONNECTIONS, server_settings=settings
-        )
+        service: await raw_pool(dsn, min_size=1, max_size=CONNECTIONS)
         for service, dsn in dsns.items()
     }
     gc.freeze()  # as orbit serve does: a full collection walks what requests made, not imports

@@ -96,6 +96,20 @@ async def caught_calls(
     return out
 
 
+async def raw_pool(dsn: str, *, min_size: int, max_size: int) -> Any:
+    """An asyncpg pool whose connections plan as Orbit's do (``shared.db.server_settings``: no
+    parallel workers by default), for running the caught statements alone."""
+    import asyncpg
+
+    from shared.db import server_settings
+    from shared.settings import OrbitSettings
+
+    settings = server_settings(OrbitSettings().database_parallel_workers)
+    return await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, server_settings=settings
+    )
+
+
 # SQLAlchemy's names of the isolation levels (None: the engine's, PostgreSQL's default) as
 # asyncpg's transactions take them
 _ISOLATION = {

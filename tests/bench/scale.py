@@ -54,7 +54,7 @@ import httpx
 
 from shared.auth import issue_token
 from tests.bench import summary
-from tests.bench.caught import Statement, caught_calls, run_statements
+from tests.bench.caught import Statement, caught_calls, raw_pool, run_statements
 from tests.bench.http import (
     ORBIT,
     ROOT,
@@ -404,18 +404,8 @@ async def seed(dsns: dict[str, str]) -> float:
 async def raw_runs(
     dsns: dict[str, str], statements: Statements
 ) -> dict[tuple[str, str], list[float]]:
-    import asyncpg
-
-    from shared.db import server_settings
-    from shared.settings import OrbitSettings
-
-    # the raw queries plan as Orbit's connections do (no parallel workers by default)
-    settings = server_settings(OrbitSettings().database_parallel_workers)
     pools = {
-        s: await asyncpg.create_pool(
-            d, min_size=CONNECTIONS, max_size=CONNECTIONS, server_settings=settings
-        )
-        for s, d in dsns.items()
+        s: await raw_pool(d, min_size=CONNECTIONS, max_size=CONNECTIONS) for s, d in dsns.items()
     }
     out: dict[tuple[str, str], list[float]] = {}
     try:

@@ -34,7 +34,7 @@ from services.notifications.app import SPEC as NOTIFICATIONS
 from shared.auth import issue_token
 from shared.migrations import migrate
 from tests.bench import summary
-from tests.bench.caught import Statement, caught_calls, run_statements
+from tests.bench.caught import Statement, caught_calls, raw_pool, run_statements
 from tests.bench.http import ORBIT, ROOT, SECRET, free_port, orbit_env, server
 from tests.bench.notifications import percentile
 
@@ -227,9 +227,8 @@ async def _load(call: Callable[[Search], Awaitable[None]], count: int) -> list[f
 async def raw_runs(
     dsn: str, statements: dict[tuple[str, Search], list[Statement]]
 ) -> dict[str, list[float]]:
-    import asyncpg
 
-    pool = await asyncpg.create_pool(dsn, min_size=CONNECTIONS, max_size=CONNECTIONS)
+    pool = await raw_pool(dsn, min_size=CONNECTIONS, max_size=CONNECTIONS)
     out: dict[str, list[float]] = {}
     try:
         for kind in CALLERS:
