@@ -34,6 +34,7 @@ from services.notifications.api import (
 from services.notifications.delivery import delivery_workers
 from services.notifications.settings import NotificationsSettings
 from services.notifications.store.models import Delivery, DeliveryAttempt
+from services.notifications.store.search import search_documents
 from services.notifications.subscribers import SUBSCRIBERS
 from services.notifications.workers import scheduled_jobs
 from shared.app import build_service_app
@@ -79,6 +80,7 @@ SPEC = replica_service_spec(
     workers=delivery_workers,
     retention=retention_rules,
     fetches_documents=True,
+    manager_copies=(search_documents,),
 )
 
 

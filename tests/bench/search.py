@@ -108,6 +108,11 @@ def _seed_sql() -> list[str]:
     names, kinds = f"({_array(NAMES)})", f"({_array(KINDS)})"
     name = f"{names}[1 + g % {len(NAMES.split())}] || ' ' || {kinds}[1 + (g / 20) % 8] || ' ' || g"
     sla = '{"first_response_minutes": 60}'
+    # the account manager of the client of document g (the client's: 1 + g % CLIENTS)
+    manager_of_client = (
+        f"('00000000-0000-4000-9000-' || lpad((1 + (1 + g % {CLIENTS}) % {MANAGERS})::text, "
+        "12, '0'))::uuid"
+    )
     return [
         f"""INSERT INTO staff_replica (id, name, email, role, department, head_id, timezone,
             active, source_time)
@@ -134,14 +139,16 @@ def _seed_sql() -> list[str]:
             'dept' || (1 + (1 + g % {MANAGERS}) % {DEPARTMENTS}), NULL, 'UTC', '{sla}', '[]',
             now()
         FROM generate_series(1, {CLIENTS}) g""",
-        """INSERT INTO search_documents (type, entity_id, client_id, title, body, at,
-            source_time)
-        SELECT 'client', id, id, name, 'key active', now() - interval '2 years', now()
+        """INSERT INTO search_documents (type, entity_id, client_id, account_manager_id,
+            title, body, at, source_time)
+        SELECT 'client', id, id, account_manager_id, name, 'key active',
+            now() - interval '2 years', now()
         FROM client_replica""",
-        f"""INSERT INTO search_documents (type, entity_id, client_id, title, body, phone, email,
-            at, source_time)
+        f"""INSERT INTO search_documents (type, entity_id, client_id, account_manager_id,
+            title, body, phone, email, at, source_time)
         SELECT 'contact', gen_random_uuid(),
             ('00000000-0000-4000-a000-' || lpad((1 + g % {CLIENTS})::text, 12, '0'))::uuid,
+            {manager_of_client},
             n.first || ' ' || n.last, 'contact ' || g || '@bench.example +7912'
                 || lpad(g::text, 7, '0'),
             '+7912' || lpad(g::text, 7, '0'), 'contact' || g || '@bench.example',
@@ -150,22 +157,25 @@ def _seed_sql() -> list[str]:
             LATERAL (SELECT (ARRAY['Мария','Иван','Anna','John','Ольга','Peter'])[1 + g % 6]
                 AS first, (ARRAY['Петрова','Смирнов','Smith','Brown','Kuznetsova'])[1 + g % 5]
                 AS last) n""",
-        f"""INSERT INTO search_documents (type, entity_id, client_id, title, body, number, at,
-            source_time)
+        f"""INSERT INTO search_documents (type, entity_id, client_id, account_manager_id,
+            title, body, number, at, source_time)
         SELECT 'invoice', gen_random_uuid(),
             ('00000000-0000-4000-a000-' || lpad((1 + g % {CLIENTS})::text, 12, '0'))::uuid,
+            {manager_of_client},
             'Invoice INV-2026-' || lpad(g::text, 6, '0'), 'issued 1200.00 EUR',
             'inv-2026-' || lpad(g::text, 6, '0'), now() - g * interval '5 minutes', now()
         FROM generate_series(1, {INVOICES}) g""",
-        "DROP INDEX fts_search_documents_doc",
-        f"""INSERT INTO search_documents (type, entity_id, client_id, title, body, at,
-            source_time)
+        "DROP INDEX fts_search_documents_manager_doc",
+        f"""INSERT INTO search_documents (type, entity_id, client_id, account_manager_id,
+            title, body, at, source_time)
         SELECT 'interaction', gen_random_uuid(),
             ('00000000-0000-4000-a000-' || lpad((1 + g % {CLIENTS})::text, 12, '0'))::uuid,
+            {manager_of_client},
             {phrase(3)}, {phrase(14)}, now() - g * interval '1 minute', now()
         FROM generate_series(1, {INTERACTIONS}) g""",
         "SET maintenance_work_mem = '256MB'",
-        "CREATE INDEX fts_search_documents_doc ON search_documents USING gin (fts_doc)",
+        "CREATE INDEX fts_search_documents_manager_doc ON search_documents "
+        "USING gin (account_manager_id, fts_doc)",
         "VACUUM ANALYZE",
     ]
 

@@ -1,14 +1,15 @@
 """The search read model: one ``search_documents`` row per client, contact, invoice,
 interaction and meeting report (``domain.search.Document``), kept from the events, and its
-matchers, each scoped to the caller's clients (``shared.replicas.client_scope``).
+matchers, each scoped to the caller's clients (:func:`_scope`).
 
 The full-text parts are the database's own (migration ``search_documents``), named ``fts_``:
 
 - PostgreSQL: ``fts_doc``, a stored generated ``tsvector`` of the title (weight A) and the
-  body (B) in both the ``russian`` and ``english`` configurations, GIN-indexed, queried with
-  ``websearch_to_tsquery`` in both and ranked by ``ts_rank``; a ``pg_trgm`` GIN index of the
-  names (clients, contacts) for ``similarity``; a ``varchar_pattern_ops`` index of invoice
-  numbers for prefixes.
+  body (B) in both the ``russian`` and ``english`` configurations, in a GIN index after the
+  document's account manager (``btree_gin``), queried with ``websearch_to_tsquery`` in both
+  and ranked by ``ts_rank``; a ``pg_trgm`` GIN index of (manager, name) of the clients and
+  contacts for ``similarity``; a ``varchar_pattern_ops`` index of invoice numbers for
+  prefixes.
 - SQLite: the FTS5 tables ``fts_search`` (``unicode61``, diacritics removed; word prefixes,
   ranked by ``bm25``) and ``fts_search_names`` (``trigram``: candidate names, ranked by
   ``domain.search.similarity``), kept by triggers on ``search_documents``.
@@ -32,8 +33,6 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
     and_,
-    any_,
-    cast,
     column,
     func,
     literal_column,
@@ -58,7 +57,7 @@ from services.notifications.domain.search import (
 )
 from shared.auth import Caller, Role
 from shared.db import BigIntPK, UTCDateTime
-from shared.replicas import client_replica, client_scope
+from shared.replicas import client_replica, client_scope, manager_scope
 
 search_metadata = MetaData()
 
@@ -70,6 +69,10 @@ search_documents = Table(
     Column("type", String(20), nullable=False),
     Column("entity_id", Uuid, nullable=False),
     Column("client_id", Uuid, nullable=False),
+    # The client's account manager, a copy of the replica's: written with the document and
+    # kept current by every change of it (``shared.replica_store.keep_manager_copies``), so
+    # the scope is a column of the document and its words' index (``fts_``) holds it too.
+    Column("account_manager_id", Uuid, nullable=True),
     Column("title", String(500), nullable=False),
     Column("body", Text, nullable=False),
     Column("phone", String(32), nullable=True),  # E.164
@@ -79,11 +82,29 @@ search_documents = Table(
     Column("source_time", UTCDateTime, nullable=False),
     UniqueConstraint("type", "entity_id", name="uq_search_documents_entity"),
     Index("ix_search_documents_client", "client_id"),
+    # the documents without a manager yet (``shared.replica_store.fill_manager_copies``
+    # finds them without reading the table)
+    Index(
+        "ix_search_documents_unmanaged",
+        "client_id",
+        postgresql_where=text("account_manager_id IS NULL"),
+        sqlite_where=text("account_manager_id IS NULL"),
+    ),
     Index("ix_search_documents_phone", "phone"),
     Index("ix_search_documents_email", "email"),
 )
 
-_COLUMNS = ("client_id", "title", "body", "phone", "email", "number", "at", "source_time")
+_COLUMNS = (
+    "client_id",
+    "account_manager_id",
+    "title",
+    "body",
+    "phone",
+    "email",
+    "number",
+    "at",
+    "source_time",
+)
 TITLE_WEIGHT, BODY_WEIGHT = 10.0, 1.0  # bm25 weights (SQLite) of the title and the body
 CANDIDATES = 200  # names read from the trigram table before ranking them (SQLite)
 TEXT_CANDIDATES = 1000  # full-text matches ranked at most (PostgreSQL)
@@ -91,7 +112,8 @@ TEXT_CANDIDATES = 1000  # full-text matches ranked at most (PostgreSQL)
 
 async def put(session: AsyncSession, doc: Document, source_time: Any) -> None:
     """Insert or replace the document of one entity (an event older than the stored one
-    changes nothing: events of one client are ordered, a replay is not)."""
+    changes nothing: events of one client are ordered, a replay is not), with its client's
+    account manager as the replica names them now (:func:`_manager_of`)."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(search_documents)
@@ -104,6 +126,7 @@ async def put(session: AsyncSession, doc: Document, source_time: Any) -> None:
         "type": doc.type,
         "entity_id": doc.entity_id,
         "client_id": doc.client_id,
+        "account_manager_id": await _manager_of(session, doc.client_id),
         "title": doc.title[:500],
         "body": doc.body,
         "phone": doc.phone,
@@ -113,6 +136,21 @@ async def put(session: AsyncSession, doc: Document, source_time: Any) -> None:
         "source_time": source_time,
     }
     await session.execute(stmt, values)
+
+
+async def _manager_of(session: AsyncSession, client_id: uuid.UUID) -> uuid.UUID | None:
+    """The client's account manager in the replica, its row held (FOR SHARE) until the
+    transaction ends: a change of manager (``keep_manager_copies``, which updates this
+    table's rows of the client) waits for the document, and then sees it. A client not in
+    the replica yet: None (the runtime's ``fill_manager_copies`` gives the document its
+    manager once the client arrives, if that event's own update of the copies missed it)."""
+    query = (
+        select(client_replica.c.account_manager_id)
+        .where(client_replica.c.id == client_id)
+        .with_for_update(read=True)
+    )
+    manager: uuid.UUID | None = await session.scalar(query)
+    return manager
 
 
 async def remove(session: AsyncSession, type_: str, entity_ids: Sequence[uuid.UUID]) -> None:
@@ -149,28 +187,24 @@ def _hits(rows: Any, scores: Sequence[float] | None = None) -> list[Hit]:
     ]
 
 
-def _scope(caller: Caller, dialect: str) -> ColumnElement[bool]:
-    """The caller's clients (``shared.replicas.client_scope``). A manager on PostgreSQL: as
-    one array computed first (``client_id = ANY(CAST((SELECT array_agg(id) …) AS UUID[]))``),
-    so their hundred clients' documents and the words are read by their indexes together (a
-    BitmapAnd), never by a GIN scan per client (the plan PostgreSQL picks for the semi-join:
-    seconds). A head's thousands of clients stay a semi-join (matches first, then a hash of
-    the clients: faster than a bitmap of every document of theirs)."""
+def _scope(caller: Caller) -> ColumnElement[bool]:
+    """The caller's documents. A manager's: those whose copy of their client's account
+    manager names them (``shared.replicas.manager_scope``), which the GIN indexes hold first
+    on PostgreSQL, (manager, ``fts_doc``) and (manager, title): their matches are found in
+    the index alone, never every document of a common word read to keep their ~1 %. A
+    head's: their team's clients (``client_scope``), a semi-join over the matches (their
+    managers as an array made PostgreSQL search the GIN index once per manager: 2-4x slower
+    on rare words; docs/architecture.md)."""
     d = search_documents.c
-    if dialect != "postgresql" or caller.role != Role.MANAGER:
+    if caller.role == Role.HEAD:
         return client_scope(caller, d.client_id)
-    clients = client_replica.c.id
-    ids = select(func.array_agg(clients)).where(client_scope(caller, clients))
-    # an array expression (a bare subquery would be ANY's own, a set of rows)
-    return d.client_id == any_(cast(ids.scalar_subquery(), postgresql.ARRAY(Uuid)))
+    return manager_scope(caller, d.account_manager_id)
 
 
-def _scoped(
-    session: AsyncSession, caller: Caller, types: Sequence[str], *columns: ColumnElement[Any]
-) -> Select[Any]:
+def _scoped(caller: Caller, types: Sequence[str], *columns: ColumnElement[Any]) -> Select[Any]:
     d = search_documents.c
     return select(d.type, d.entity_id, d.client_id, d.title, d.body, d.at, *columns).where(
-        _scope(caller, session.get_bind().dialect.name), d.type.in_(types)
+        _scope(caller), d.type.in_(types)
     )
 
 
@@ -208,7 +242,7 @@ async def text_matches(
     fts = table("fts_search", column("rowid"))
     rank = func.bm25(literal_column("fts_search"), TITLE_WEIGHT, BODY_WEIGHT)
     stmt = (
-        _scoped(session, caller, types, (-rank).label("score"))
+        _scoped(caller, types, (-rank).label("score"))
         .join_from(search_documents, fts, fts.c.rowid == search_documents.c.seq)
         .where(literal_column("fts_search").op("MATCH")(match))
         .order_by(rank, search_documents.c.at.desc())
@@ -235,7 +269,7 @@ async def _pg_text(
     tsq = pg_tsquery(query)
     doc: ColumnElement[Any] = literal_column("fts_doc")
     found = (
-        _scoped(session, caller, types, doc.label("doc"))
+        _scoped(caller, types, doc.label("doc"))
         .where(doc.op("@@")(tsq))
         .limit(TEXT_CANDIDATES)
         .subquery()
@@ -269,7 +303,7 @@ async def name_matches(
     if session.get_bind().dialect.name == "postgresql":
         score = func.similarity(d.title, query)
         stmt = (
-            _scoped(session, caller, named, score.label("score"))
+            _scoped(caller, named, score.label("score"))
             .where(d.title.op("%")(query))
             .order_by(score.desc(), d.at.desc())
             .limit(limit)
@@ -282,7 +316,7 @@ async def name_matches(
         "SELECT rowid FROM fts_search_names WHERE fts_search_names MATCH :match "
         f"ORDER BY rank LIMIT {CANDIDATES}"
     ).bindparams(match=match)
-    stmt = _scoped(session, caller, named).where(d.seq.in_(fts.columns(literal_column("rowid"))))
+    stmt = _scoped(caller, named).where(d.seq.in_(fts.columns(literal_column("rowid"))))
     rows = [(r, s) for r in await session.execute(stmt) if (s := similarity(r.title, query))]
     kept = sorted(((r, s) for r, s in rows if s >= SIMILARITY_THRESHOLD), key=lambda p: -p[1])[
         :limit
@@ -314,7 +348,7 @@ async def key_matches(
         return []
     exact = d.number == number if number else d.type == "contact"
     stmt = (
-        _scoped(session, caller, types, exact.label("exact"))
+        _scoped(caller, types, exact.label("exact"))
         .where(or_(*found))
         .order_by(d.number, d.at.desc())
         .limit(limit)

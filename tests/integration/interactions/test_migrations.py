@@ -17,6 +17,7 @@ from sqlalchemy import Boolean, Integer, String, Uuid, column, insert, inspect, 
 from services.billing.app import SPEC as BILLING
 from services.interactions.app import SPEC
 from services.interactions.store.models import Interaction, Request
+from services.notifications.app import SPEC as NOTIFICATIONS
 from shared.db import JSONType, UTCDateTime, create_engine
 from shared.migrations import alembic_config, migrate
 from shared.replica_store import client_replica
@@ -179,6 +180,7 @@ async def test_interactions_and_requests_get_their_clients_manager(any_db_url: s
         (SPEC, "c5d7e9f1a3b6", "requests"),
         (SPEC, "a8c1e3f5b7d9", "feedback"),
         (BILLING, "5be0c7a3d9f1", "invoices"),
+        (NOTIFICATIONS, "f4c9a1e6b3d8", "search_documents"),
     ],
 )
 async def test_the_manager_copies_downgrade_to_the_table_as_it_was(

@@ -16,6 +16,7 @@ from services.notifications.handlers.scorecard.rebuild import rebuild
 from services.notifications.handlers.search import SEARCH_SUBSCRIBERS
 from services.notifications.store.search import plan_each_query, search_documents
 from shared.messaging.envelope import CloudEvent
+from shared.replica_store import fill_manager_copies
 from tests.integration.notifications.helpers import ADMIN, NOW, Notif, Person, invoice_data
 from tests.support.kafka import create_topics, unique_service_name
 
@@ -198,6 +199,49 @@ async def test_scoped_to_the_callers_clients(any_notif: Notif) -> None:
             str(mine),
             str(theirs),
         }
+
+
+async def test_a_reassigned_clients_documents_move_to_the_new_manager(any_notif: Notif) -> None:
+    """A document keeps its client's account manager (the scope's column): the client
+    given to another manager, every document of it follows, before its own next event."""
+    notif = any_notif
+    anna, boris = await notif.staff("Anna"), await notif.staff("Boris")
+    client_id = await notif.client("Globex", anna)
+    logged = await interaction(notif, client_id, anna, "Hammock delivery", "Hammocks in May")
+    assert ids(await find(notif, anna, "hammocks")) == [logged]
+
+    notif.clock.advance(timedelta(minutes=1))
+    await notif.client("Globex", boris, client_id=client_id)
+    assert await find(notif, anna, "hammocks") == []
+    assert await find(notif, anna, "Globex") == []
+    assert ids(await find(notif, boris, "hammocks")) == [logged]
+    assert ids(await find(notif, boris, "Globex", types="client")) == [str(client_id)]
+
+
+async def test_documents_before_their_client_get_its_manager(any_notif: Notif) -> None:
+    """An interaction's event may come before its client's (other topics): its document has
+    no manager until the client arrives, which gives it one; a document the client's event
+    missed (written meanwhile, or by a version before the copy) the runtime's round fills."""
+    notif = any_notif
+    anna = await notif.staff("Anna")
+    client_id = uuid.uuid4()
+    logged = await interaction(notif, client_id, anna, "Early call", "Kiosk rollout early")
+    assert await find(notif, anna, "kiosk") == []
+    assert ids(await find(notif, ADMIN, "kiosk")) == [logged]
+
+    await notif.client("Umbrella", anna, client_id=client_id)
+    assert ids(await find(notif, anna, "kiosk")) == [logged]
+
+    copies = notif.runtime.spec.manager_copies
+    assert search_documents in copies
+    async with notif.runtime.uow() as uow:
+        await uow.session.execute(search_documents.update().values(account_manager_id=None))
+        await uow.commit()
+    assert await find(notif, anna, "kiosk") == []
+    async with notif.runtime.uow() as uow:
+        assert await fill_manager_copies(uow.session, [search_documents]) == 2  # client, call
+        await uow.commit()
+    assert ids(await find(notif, anna, "kiosk")) == [logged]
 
 
 @pytest.mark.parametrize(
