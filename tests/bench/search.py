@@ -42,7 +42,8 @@ MANAGERS, DEPARTMENTS = 200, 10
 CLIENTS, CONTACTS, INVOICES = 20_000, 40_000, 100_000
 INTERACTIONS = int(os.environ.get("BENCH_SEARCH_DOCUMENTS", "1000000"))
 CONNECTIONS = 4
-REQUESTS = int(os.environ.get("BENCH_SEARCH_REQUESTS", "600"))  # per caller kind
+# per caller kind: the p99 is the 20th slowest (of 600 it was the 6th: one stall moved it)
+REQUESTS = int(os.environ.get("BENCH_SEARCH_REQUESTS", "2000"))
 GOAL_P99_MS = 100.0
 
 RU = (
