@@ -263,8 +263,8 @@ def pg_tsquery(query: ColumnElement[str]) -> ColumnElement[Any]:
 
 
 # The statements of the matchers, built once per caller and types with the query bound when
-# they run (``q``, ``limit``...): building one (and its cache key) took ~0.5-1 ms of a
-# search's CPU, about what a manager's statement takes in PostgreSQL.
+# they run (``q``, ``limit``...): building the full-text one and its cache key took 0.35 ms
+# of each search's CPU, the names' 0.13 ms (a manager's name statement runs in ~1 ms).
 _QUERY = bindparam("q", type_=String())
 _LIMIT = bindparam("limit", type_=Integer())
 
@@ -357,12 +357,12 @@ async def key_matches(
 ) -> list[Hit]:
     """Contacts by a phone's E.164 or an email, invoices by their number (exactly, or
     starting with it): portable SQL on plain indexes."""
-    keys = {"phones": bool(phones), "email": email is not None, "number": number is not None}
+    keys = {"phones": bool(phones), "email": bool(email), "number": bool(number)}
     stmt = _keys_statement(caller, tuple(types), **keys)
     if stmt is None:
         return []
     values: dict[str, Any] = {"limit": limit, "phones": list(phones), "email": email}
-    if number is not None:
+    if number:
         values |= {"number": number, "number_start": _like_prefix(number)}
     rows = list(await session.execute(stmt, values))
     return _hits(rows, [EXACT_SCORE if r.exact else PREFIX_SCORE for r in rows])
