@@ -196,8 +196,8 @@ def _scope(caller: Caller) -> ColumnElement[bool]:
     on PostgreSQL, (manager, ``fts_doc``) and (manager, title): their matches are found in
     the index alone, never every document of a common word read to keep their ~1 %. A
     head's: their team's clients (``client_scope``), a semi-join over the matches (their
-    managers as an array made PostgreSQL search the GIN index once per manager: 2-4x slower
-    on rare words; docs/architecture.md)."""
+    managers instead made PostgreSQL search the GIN index once per manager: up to 31x slower;
+    docs/architecture.md)."""
     d = search_documents.c
     if caller.role == Role.HEAD:
         return client_scope(caller, d.client_id)
