@@ -164,16 +164,23 @@ FEED_ENTRIES: dict[str, EventHandler] = {
 _EVENT_TYPES = (*REPLICA_HANDLERS, *EVENT_TYPES)
 
 # Replicas first (the clients' and the policies': the scorecard's deviation threshold and
-# report schedules, ``shared.policy_replica``), then locales, the fixed feed entries, and
-# what the rules and the webhook subscriptions make of the event; the invitations of planned
-# meetings to the client's participants; then the scorecard's projection (``tolerant``: an
-# event it cannot read is left out of the KPIs with a warning instead of holding the alert
-# up; a database error still fails the event), the client-at-a-glance projection (the
-# timeline with the alerts just raised, the summary's and the calendar's state; as
-# tolerant), and the search documents (``handlers.search``, tolerant too).
+# report schedules, ``shared.policy_replica``), then the search documents (``handlers.
+# search``, ``tolerant``: an event it cannot read is left out with a warning; a database
+# error still fails the event), then locales, the fixed feed entries, and what the rules and
+# the webhook subscriptions make of the event; the invitations of planned meetings to the
+# client's participants; then the scorecard's projection (tolerant: an event it cannot read
+# is left out of the KPIs instead of holding the alert up) and the client-at-a-glance
+# projection (the timeline with the alerts just raised, the summary's and the calendar's
+# state; as tolerant).
+#
+# The search documents come right after the replicas because a document holds its client's
+# replica row (FOR SHARE, ``store.search._manager_of``) until the commit: taken before any
+# other row, it is taken in the order a client event takes it (its replica write first, then
+# the rest), so the two never wait for each other's rows (a deadlock).
 SUBSCRIBERS: dict[str, EventHandler] = compose(
     REPLICA_HANDLERS,
     POLICY_HANDLERS,
+    {t: tolerant(r, "search") for t, r in SEARCH_SUBSCRIBERS.items()},
     {t: keep_locales for t in _EVENT_TYPES if t.startswith("orbit.clients.")},
     {t: keep_choice for t in _EVENT_TYPES if t.startswith("orbit.clients.client.")},
     FEED_ENTRIES,
@@ -182,5 +189,4 @@ SUBSCRIBERS: dict[str, EventHandler] = compose(
     {t: tolerant(r, "scorecard KPIs") for t, r in SCORECARD_SUBSCRIBERS.items()},
     {t: tolerant(r, "client timeline") for t, r in TIMELINE_SUBSCRIBERS.items()},
     {t: tolerant(r, "client timeline") for t, r in ALERT_SUBSCRIBERS.items()},
-    {t: tolerant(r, "search") for t, r in SEARCH_SUBSCRIBERS.items()},
 )

@@ -4,8 +4,9 @@ phones, invoice numbers, and never another manager's clients."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,8 +16,9 @@ from sqlalchemy import text
 from services.notifications.handlers.scorecard.rebuild import rebuild
 from services.notifications.handlers.search import SEARCH_SUBSCRIBERS
 from services.notifications.store.search import plan_each_query, search_documents
+from services.notifications.store.timeline import timeline_clients
 from shared.messaging.envelope import CloudEvent
-from shared.replica_store import fill_manager_copies
+from shared.replica_store import client_replica, fill_manager_copies
 from tests.integration.notifications.helpers import ADMIN, NOW, Notif, Person, invoice_data
 from tests.support.kafka import create_topics, unique_service_name
 
@@ -59,7 +61,12 @@ async def contact_client(
 
 
 async def interaction_event(
-    notif: Notif, client_id: uuid.UUID, manager: Person, subject: str, summary: str = ""
+    notif: Notif,
+    client_id: uuid.UUID,
+    manager: Person,
+    subject: str,
+    summary: str = "",
+    at: datetime = NOW,
 ) -> CloudEvent:
     return await notif.deliver(
         "orbit.interactions.interaction.logged.v1",
@@ -72,7 +79,7 @@ async def interaction_event(
             "interaction_id": str(uuid.uuid4()),
             "type": "call",
             "direction": "outbound",
-            "occurred_at": NOW.isoformat(),
+            "occurred_at": at.isoformat(),
             "subject": subject,
             "summary": summary,
             "contact_ids": [],
@@ -88,9 +95,14 @@ async def interaction_event(
 
 
 async def interaction(
-    notif: Notif, client_id: uuid.UUID, manager: Person, subject: str, summary: str
+    notif: Notif,
+    client_id: uuid.UUID,
+    manager: Person,
+    subject: str,
+    summary: str,
+    at: datetime = NOW,
 ) -> str:
-    event = await interaction_event(notif, client_id, manager, subject, summary)
+    event = await interaction_event(notif, client_id, manager, subject, summary, at)
     return str(event.data["interaction_id"])
 
 
@@ -242,6 +254,56 @@ async def test_documents_before_their_client_get_its_manager(any_notif: Notif) -
         assert await fill_manager_copies(uow.session, [search_documents]) == 2  # client, call
         await uow.commit()
     assert ids(await find(notif, anna, "kiosk")) == [logged]
+
+
+async def test_a_document_written_while_its_client_moves_takes_the_new_manager(
+    notif: Notif,
+) -> None:
+    """PostgreSQL: a client event gives the client to Boris (its replica row and the copies of
+    its documents, not committed yet) while an interaction of the client is being written. The
+    interaction's document waits for the client's row and takes Boris, not the manager it
+    would have read a moment before: Anna never finds it (the copies' update could not see a
+    document not committed yet). The interaction's unit of work waits holding no row of the
+    client's yet, so the client event's next writes (the timeline's row of the client, which
+    the interaction also writes) go on: no deadlock."""
+    anna, boris = await notif.staff("Anna"), await notif.staff("Boris")
+    client_id = await notif.client("Hooli", anna)
+    earlier = NOW - timedelta(hours=2)  # the client's timeline row, with a last contact
+    await interaction(notif, client_id, anna, "Intro call", "Pied Piper intro", earlier)
+    async with notif.runtime.engine.connect() as moving:
+        await moving.execute(
+            client_replica.update()
+            .where(client_replica.c.id == client_id)
+            .values(account_manager_id=boris.id)
+        )
+        await moving.execute(
+            search_documents.update()
+            .where(search_documents.c.client_id == client_id)
+            .values(account_manager_id=boris.id)
+        )
+        writing = asyncio.ensure_future(
+            interaction(notif, client_id, anna, "Nucleus demo", "Middle-out compression")
+        )
+        waits = text(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+            "AND query LIKE '%FOR SHARE%'"
+        )
+        async with notif.runtime.engine.connect() as watching:
+            for _ in range(200):  # the document's write waits for the client's row
+                if writing.done() or await watching.scalar(waits):
+                    break
+                await asyncio.sleep(0.02)
+        assert not writing.done()
+        await moving.execute(text("SET LOCAL lock_timeout = '5s'"))
+        await moving.execute(
+            timeline_clients.update()
+            .where(timeline_clients.c.client_id == client_id)
+            .values(last_contact_at=earlier)
+        )
+        await moving.commit()
+    logged = await writing
+    assert await find(notif, anna, "compression") == []
+    assert ids(await find(notif, boris, "compression")) == [logged]
 
 
 @pytest.mark.parametrize(
