@@ -285,8 +285,8 @@ async def test_a_document_written_while_its_client_moves_takes_the_new_manager(
             interaction(notif, client_id, anna, "Nucleus demo", "Middle-out compression")
         )
         waits = text(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-            "AND query LIKE '%FOR SHARE%'"
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND query LIKE '%FOR SHARE%'"
         )
         async with notif.runtime.engine.connect() as watching:
             for _ in range(200):  # the document's write waits for the client's row
