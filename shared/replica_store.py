@@ -115,7 +115,7 @@ async def put_client(
     carried = "contacts" in data
     contacts = [contact_entry(c) for c in data["contacts"] or []] if carried else []
     copies = session.info.get(MANAGER_COPIES, ())
-    before = await _manager_of(session, client_id) if copies else None
+    before = await manager_of(session, client_id) if copies else None
     await upsert(
         session,
         client_replica,
@@ -139,8 +139,19 @@ async def put_client(
 MANAGER_COPIES = "orbit.manager_copies"
 
 
-async def _manager_of(session: AsyncSession, client_id: uuid.UUID) -> uuid.UUID | None:
+async def manager_of(
+    session: AsyncSession, client_id: uuid.UUID, *, hold: bool = False
+) -> uuid.UUID | None:
+    """The client's account manager in the replica (None: none, or not in the replica yet).
+
+    ``hold``: for a row written with its copy outside a use case holding the client (a
+    projection's, from an event): the replica row held FOR SHARE until the transaction ends,
+    so a change of manager (:func:`keep_manager_copies`) waits for the row and then sees it.
+    A client not in the replica yet has no row to hold: its row's copy stays None until the
+    client's event, or ``fill_manager_copies``, gives it one."""
     query = select(client_replica.c.account_manager_id).where(client_replica.c.id == client_id)
+    if hold:
+        query = query.with_for_update(read=True)
     manager: uuid.UUID | None = await session.scalar(query)
     return manager
 
@@ -155,7 +166,7 @@ async def keep_manager_copies(
     leaves them as they are (a read-through's write makes the later event's a no-op). A row
     added meanwhile holds the client's lock, which this write waited for, so it is seen (or
     was written with the new manager)."""
-    manager = await _manager_of(session, client_id)
+    manager = await manager_of(session, client_id)
     if manager == before:
         return
     for table in copies:

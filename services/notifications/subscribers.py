@@ -174,9 +174,9 @@ _EVENT_TYPES = (*REPLICA_HANDLERS, *EVENT_TYPES)
 # state; as tolerant).
 #
 # The search documents come right after the replicas because a document holds its client's
-# replica row (FOR SHARE, ``store.search._manager_of``) until the commit: taken before any
-# other row, it is taken in the order a client event takes it (its replica write first, then
-# the rest), so the two never wait for each other's rows (a deadlock).
+# replica row (FOR SHARE, ``shared.replica_store.manager_of``) until the commit: taken
+# before any other row, it is taken in the order a client event takes it (its replica write
+# first, then the rest), so the two never wait for each other's rows (a deadlock).
 SUBSCRIBERS: dict[str, EventHandler] = compose(
     REPLICA_HANDLERS,
     POLICY_HANDLERS,

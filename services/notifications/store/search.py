@@ -60,7 +60,8 @@ from services.notifications.domain.search import (
 )
 from shared.auth import Caller, Role
 from shared.db import BigIntPK, UTCDateTime
-from shared.replicas import SCOPE_CACHE_SIZE, client_replica, client_scope, manager_scope
+from shared.replica_store import manager_of
+from shared.replicas import SCOPE_CACHE_SIZE, client_scope, manager_scope
 
 search_metadata = MetaData()
 
@@ -116,7 +117,8 @@ TEXT_CANDIDATES = 1000  # full-text matches ranked at most (PostgreSQL)
 async def put(session: AsyncSession, doc: Document, source_time: Any) -> None:
     """Insert or replace the document of one entity (an event older than the stored one
     changes nothing: events of one client are ordered, a replay is not), with its client's
-    account manager as the replica names them now (:func:`_manager_of`)."""
+    account manager as the replica names them now, its row held until the commit
+    (``shared.replica_store.manager_of(..., hold=True)``)."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(search_documents)
@@ -129,7 +131,7 @@ async def put(session: AsyncSession, doc: Document, source_time: Any) -> None:
         "type": doc.type,
         "entity_id": doc.entity_id,
         "client_id": doc.client_id,
-        "account_manager_id": await _manager_of(session, doc.client_id),
+        "account_manager_id": await manager_of(session, doc.client_id, hold=True),
         "title": doc.title[:500],
         "body": doc.body,
         "phone": doc.phone,
@@ -139,21 +141,6 @@ async def put(session: AsyncSession, doc: Document, source_time: Any) -> None:
         "source_time": source_time,
     }
     await session.execute(stmt, values)
-
-
-async def _manager_of(session: AsyncSession, client_id: uuid.UUID) -> uuid.UUID | None:
-    """The client's account manager in the replica, its row held (FOR SHARE) until the
-    transaction ends: a change of manager (``keep_manager_copies``, which updates this
-    table's rows of the client) waits for the document, and then sees it. A client not in
-    the replica yet: None (the runtime's ``fill_manager_copies`` gives the document its
-    manager once the client arrives, if that event's own update of the copies missed it)."""
-    query = (
-        select(client_replica.c.account_manager_id)
-        .where(client_replica.c.id == client_id)
-        .with_for_update(read=True)
-    )
-    manager: uuid.UUID | None = await session.scalar(query)
-    return manager
 
 
 async def remove(session: AsyncSession, type_: str, entity_ids: Sequence[uuid.UUID]) -> None:
